@@ -1,0 +1,107 @@
+import type { Severity } from '../rules/types';
+
+export type FailOn = Severity | 'never';
+export type LintFormat = 'text' | 'json';
+
+export interface LintArgs {
+  readonly command: 'lint';
+  readonly format: LintFormat;
+  readonly failOn: FailOn;
+  readonly select?: string[];
+  readonly ignore?: string[];
+  readonly config?: string;
+  readonly paths: string[];
+}
+
+export interface HelpArgs {
+  readonly command: 'help';
+}
+
+export interface VersionArgs {
+  readonly command: 'version';
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage:
+  normscope lint [--format text|json] [--fail-on error|warning|info|hint|never]
+                 [--select RULES] [--ignore RULES] [--config FILE] PATH...
+  normscope --help | --version
+
+PATH is a file or a folder; folders yield *.py files, skipping hidden folders, virtual
+environments, site-packages, node_modules and git-ignored paths. RULES is a comma-separated
+list of rule names, codes or code prefixes (e.g. NRM4).
+
+Exit codes: 0 nothing at or above --fail-on (default warning), 1 findings at or above it,
+2 usage error or internal failure.`;
+
+const FORMATS: readonly LintFormat[] = ['text', 'json'];
+const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'info', 'hint', 'never'];
+
+function list(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+export function parseArgs(argv: readonly string[]): LintArgs | HelpArgs | VersionArgs {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') return { command: 'help' };
+  if (argv[0] === '--version' || argv[0] === '-V') return { command: 'version' };
+  const [command, ...rest] = argv;
+  if (command !== 'lint') throw new UsageError(`unknown command '${command}'`);
+  let format: LintFormat = 'text';
+  let failOn: FailOn = 'warning';
+  let select: string[] | undefined;
+  let ignore: string[] | undefined;
+  let config: string | undefined;
+  const paths: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      if (eq > 0) return arg.slice(eq + 1);
+      const next = rest[++i];
+      if (next === undefined) throw new UsageError(`${flag} needs a value`);
+      return next;
+    };
+    switch (flag) {
+      case '--format': {
+        const v = value();
+        if (!(FORMATS as readonly string[]).includes(v)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+        format = v as LintFormat;
+        break;
+      }
+      case '--fail-on': {
+        const v = value();
+        if (!(FAIL_ON as readonly string[]).includes(v)) throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(', ')}`);
+        failOn = v as FailOn;
+        break;
+      }
+      case '--select':
+        select = [...(select ?? []), ...list(value())];
+        break;
+      case '--ignore':
+        ignore = [...(ignore ?? []), ...list(value())];
+        break;
+      case '--config':
+        config = value();
+        break;
+      case '--':
+        paths.push(...rest.slice(i + 1));
+        i = rest.length;
+        break;
+      default:
+        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
+        paths.push(arg);
+    }
+  }
+  if (paths.length === 0) throw new UsageError('lint needs at least one PATH');
+  return {
+    command: 'lint',
+    format,
+    failOn,
+    paths,
+    ...(select ? { select } : {}),
+    ...(ignore ? { ignore } : {}),
+    ...(config !== undefined ? { config } : {}),
+  };
+}

@@ -1,0 +1,47 @@
+import * as assert from 'assert';
+import { ruleTests } from '../../../test/unit/helpers/ruleTester';
+import { complementText, kerasMomentumInTorch } from './rule';
+
+ruleTests(kerasMomentumInTorch, {
+  valid: [
+    'import torch.nn as nn\nnn.BatchNorm2d(64, momentum=0.1)\n',
+    { name: 'default momentum', code: 'import torch.nn as nn\nnn.BatchNorm1d(64)\n' },
+    { name: 'momentum=1 is a deliberate idiom', code: 'import torch.nn as nn\nnn.BatchNorm2d(64, momentum=1.0)\n' },
+    { name: 'momentum=None (cumulative average)', code: 'import torch.nn as nn\nnn.BatchNorm2d(64, momentum=None)\n' },
+    { name: 'exactly 0.5', code: 'import torch.nn as nn\nnn.BatchNorm2d(64, momentum=0.5)\n' },
+    { name: 'Keras layer with Keras momentum', code: 'from tensorflow import keras\nkeras.layers.BatchNormalization(momentum=0.99)\n' },
+    { name: 'LayerNorm has no momentum', code: 'import torch.nn as nn\nnn.LayerNorm(64, 0.9)\n' },
+    { name: 'unresolved value', code: 'import torch.nn as nn\nnn.BatchNorm2d(64, momentum=m)\n' },
+  ],
+  invalid: [
+    {
+      name: 'keyword momentum',
+      code: 'import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.99)\n',
+      findings: [{ messageId: 'kerasConvention', line: 2, column: 25, endLine: 2, endColumn: 38, messageIncludes: ['momentum=0.01'] }],
+      output: 'import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.01)\n',
+    },
+    {
+      name: 'positional momentum (third parameter), InstanceNorm',
+      code: 'import torch.nn as nn\nnn.InstanceNorm2d(3, 1e-5, 0.9, True)\n',
+      findings: [{ messageId: 'kerasConvention', line: 2, column: 28, endLine: 2, endColumn: 31 }],
+      output: 'import torch.nn as nn\nnn.InstanceNorm2d(3, 1e-5, 0.1, True)\n',
+    },
+    {
+      name: 'SyncBatchNorm and BatchNorm1d in one file',
+      code: 'import torch\nfrom torch import nn\na = torch.nn.SyncBatchNorm(8, momentum=0.997)\nb = nn.BatchNorm1d(8, momentum=0.6)\n',
+      findings: [
+        { messageId: 'kerasConvention', line: 3, column: 31, endLine: 3, endColumn: 45 },
+        { messageId: 'kerasConvention', line: 4, column: 23, endLine: 4, endColumn: 35 },
+      ],
+      output: 'import torch\nfrom torch import nn\na = torch.nn.SyncBatchNorm(8, momentum=0.003)\nb = nn.BatchNorm1d(8, momentum=0.4)\n',
+    },
+  ],
+});
+
+describe('complementText', () => {
+  it('keeps the written precision', () => {
+    assert.strictEqual(complementText(0.99, '0.99'), '0.01');
+    assert.strictEqual(complementText(0.9997, '0.9997'), '0.0003');
+    assert.strictEqual(complementText(0.9, '9e-1'), '0.1');
+  });
+});

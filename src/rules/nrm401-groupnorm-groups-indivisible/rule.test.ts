@@ -1,0 +1,36 @@
+import { ruleTests } from '../../../test/unit/helpers/ruleTester';
+import { groupnormGroupsIndivisible } from './rule';
+
+ruleTests(groupnormGroupsIndivisible, {
+  valid: [
+    'import torch.nn as nn\nnorm = nn.GroupNorm(32, 256)\n',
+    { name: 'keywords in any order', code: 'from torch import nn\nnn.GroupNorm(num_channels=96, num_groups=32)\n' },
+    { name: 'one group (LayerNorm-like)', code: 'import torch\ntorch.nn.GroupNorm(1, 7)\n' },
+    { name: 'unresolved values are not guessed', code: 'import torch.nn as nn\nnn.GroupNorm(groups, channels)\n' },
+    { name: 'a GroupNorm of another library', code: 'import flax.linen as nn\nnn.GroupNorm(num_groups=3)\n' },
+    { name: 'a call with a syntax error inside', code: 'import torch.nn as nn\nnn.GroupNorm(3, 10 +)\n' },
+    { name: 'splatted positional arguments hide the mapping', code: 'import torch.nn as nn\nnn.GroupNorm(*args, 10)\n' },
+  ],
+  invalid: [
+    {
+      name: 'literal counts',
+      code: 'import torch.nn as nn\nnorm = nn.GroupNorm(32, 100)\n',
+      findings: [{ messageId: 'indivisible', line: 2, column: 8, endLine: 2, endColumn: 29, messageIncludes: ['100 channels into 32 groups', '25'] }],
+    },
+    {
+      name: 'keyword arguments, fully qualified callee',
+      code: 'import torch\n\nclass Net(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.gn = torch.nn.GroupNorm(num_groups=3, num_channels=10, eps=1e-5)\n',
+      findings: [{ messageId: 'indivisible', line: 6, column: 19, endLine: 6, endColumn: 78 }],
+    },
+    {
+      name: 'imported class with an alias',
+      code: 'from torch.nn import GroupNorm as GN\nlayers = [GN(4, 6), GN(4, 8)]\n',
+      findings: [{ messageId: 'indivisible', line: 2, column: 11, endLine: 2, endColumn: 19 }],
+    },
+    {
+      name: 'star import and a non-ASCII string before the call (UTF-16 columns)',
+      code: 'from torch.nn import *\nname = "résumé 😀"; g = GroupNorm(8, 12)\n',
+      findings: [{ messageId: 'indivisible', line: 2, column: 25, endLine: 2, endColumn: 41 }],
+    },
+  ],
+});

@@ -1,0 +1,54 @@
+import { argument, numberValue } from '../../ir/model';
+import type { Rule } from '../types';
+
+/** Divisors of `n` closest to `groups`, for the suggestion in the message. */
+function nearestDivisors(n: number, groups: number): number[] {
+  const divisors: number[] = [];
+  for (let d = 1; d <= n; d++) if (n % d === 0) divisors.push(d);
+  divisors.sort((a, b) => Math.abs(a - groups) - Math.abs(b - groups) || b - a);
+  return divisors.slice(0, 2).sort((a, b) => a - b);
+}
+
+export const groupnormGroupsIndivisible: Rule = {
+  meta: {
+    code: 'NRM401',
+    name: 'groupnorm-groups-indivisible',
+    defaultSeverity: 'error',
+    summary: 'GroupNorm whose channel count is not divisible by its number of groups (PyTorch raises at construction).',
+    messages: {
+      indivisible:
+        'GroupNorm splits {{channels}} channels into {{groups}} groups, but {{channels}} is not divisible by {{groups}}: ' +
+        "PyTorch raises \"num_channels must be divisible by num_groups\" when the layer is built. Use a group count that divides {{channels}} (e.g. {{suggestion}}).",
+    },
+    fix: 'none',
+    docs: {
+      whatItDoes: 'Checks `nn.GroupNorm(num_groups, num_channels)` calls whose two counts are known and flags those where `num_channels % num_groups != 0`.',
+      whyIsThisBad:
+        'GroupNorm divides the channels into `num_groups` equal groups and normalizes each group over its channels and spatial positions. ' +
+        'Unequal groups are not defined: `torch.nn.GroupNorm.__init__` raises `ValueError: num_channels must be divisible by num_groups`, so the model cannot even be built. ' +
+        'The mistake usually appears when a width is changed (e.g. 96 channels with the customary 32 groups) and is found only when the script reaches that layer.',
+      example: 'import torch.nn as nn\n\nnorm = nn.GroupNorm(32, 96)  # 96 % 32 == 0, fine\nhead = nn.GroupNorm(32, 100)  # 100 % 32 != 0: ValueError',
+      useInstead: 'import torch.nn as nn\n\nhead = nn.GroupNorm(25, 100)  # or 20, 10, ...: a divisor of the channel count',
+      fixSafety: 'No automatic fix: the right group count is a modelling choice (it changes what the layer normalizes over).',
+      references: [
+        { title: 'PyTorch documentation: torch.nn.GroupNorm', url: 'https://pytorch.org/docs/stable/generated/torch.nn.GroupNorm.html' },
+        { title: 'Wu & He, "Group Normalization", ECCV 2018', url: 'https://arxiv.org/abs/1803.08494' },
+      ],
+    },
+  },
+  check(context) {
+    for (const call of context.ir.model.layerCalls) {
+      if (call.framework !== 'torch' || call.kind !== 'GroupNorm') continue;
+      const groups = numberValue(argument(call, 'num_groups')?.value);
+      const channels = numberValue(argument(call, 'num_channels')?.value);
+      if (groups === undefined || channels === undefined) continue;
+      if (!Number.isInteger(groups) || !Number.isInteger(channels) || groups <= 0 || channels <= 0) continue;
+      if (channels % groups === 0) continue;
+      context.report({
+        messageId: 'indivisible',
+        data: { channels, groups, suggestion: nearestDivisors(channels, groups).join(' or ') },
+        span: call.span,
+      });
+    }
+  },
+};

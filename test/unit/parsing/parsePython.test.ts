@@ -1,0 +1,67 @@
+import * as assert from 'assert';
+import { argument, numberValue } from '../../../src/ir/model';
+import { parsePythonModel } from '../../../src/parsing/python/parsePython';
+
+describe('Python front end: layer constructor calls', () => {
+  it('recognises every torch import style and maps arguments to parameter names', () => {
+    const ir = parsePythonModel(
+      [
+        'import torch',
+        'import torch.nn as tnn',
+        'from torch import nn',
+        'from torch.nn import BatchNorm2d as BN, LayerNorm',
+        'a = torch.nn.GroupNorm(8, 64)',
+        'b = tnn.BatchNorm1d(32, 1e-3, momentum=0.2)',
+        'c = nn.InstanceNorm2d(num_features=3, affine=True)',
+        'd = BN(16)',
+        'e = LayerNorm([64, 7, 7], elementwise_affine=False)',
+        'f = torch.nn.modules.normalization.GroupNorm(2, 4)',
+        'g = nn.functional.group_norm(x, 2)',
+        'h = other.GroupNorm(3, 10)',
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(
+      ir.layerCalls.map((c) => `${c.kind}@${c.span.start.line}`),
+      ['GroupNorm@4', 'BatchNorm1d@5', 'InstanceNorm2d@6', 'BatchNorm2d@7', 'LayerNorm@8', 'GroupNorm@9'],
+    );
+    const bn = ir.layerCalls[1];
+    assert.ok(bn);
+    assert.strictEqual(numberValue(argument(bn, 'num_features')?.value), 32);
+    assert.strictEqual(numberValue(argument(bn, 'eps')?.value), 0.001);
+    assert.strictEqual(numberValue(argument(bn, 'momentum')?.value), 0.2);
+    const inorm = ir.layerCalls[2];
+    assert.deepStrictEqual(argument(inorm, 'affine')?.value, { kind: 'bool', value: true });
+    const ln = ir.layerCalls[4];
+    assert.strictEqual(argument(ln, 'normalized_shape')?.value.kind, 'unknown');
+  });
+
+  it('gives exact spans (0-based, UTF-16 columns)', () => {
+    const text = 'import torch.nn as nn\ns = "ü😀"; m = nn.GroupNorm(2, 4)\n';
+    const [call] = parsePythonModel(text).layerCalls;
+    assert.ok(call);
+    assert.deepStrictEqual(call.span.start, { line: 1, column: 15 });
+    assert.strictEqual(text.slice(call.span.startOffset, call.span.endOffset), 'nn.GroupNorm(2, 4)');
+    assert.strictEqual(text.slice(call.calleeSpan.startOffset, call.calleeSpan.endOffset), 'nn.GroupNorm');
+  });
+
+  it('treats `nn` as torch.nn when it is not imported (snippets), but not when bound to Flax', () => {
+    assert.strictEqual(parsePythonModel('nn.BatchNorm2d(3)\n').layerCalls.length, 1);
+    assert.strictEqual(parsePythonModel('import flax.linen as nn\nnn.BatchNorm(use_running_average=True)\n').layerCalls.length, 0);
+  });
+
+  it('reads negative, underscored and parenthesised literals; leaves the rest unknown', () => {
+    const ir = parsePythonModel('import torch.nn as nn\nnn.GroupNorm((4), 1_024, eps=-1e-5, affine=flag)\n');
+    const [call] = ir.layerCalls;
+    assert.strictEqual(numberValue(argument(call, 'num_groups')?.value), 4);
+    assert.strictEqual(numberValue(argument(call, 'num_channels')?.value), 1024);
+    assert.strictEqual(numberValue(argument(call, 'eps')?.value), -1e-5);
+    assert.deepStrictEqual(argument(call, 'affine')?.value, { kind: 'unknown', text: 'flag' });
+  });
+
+  it('survives syntax errors, half-typed code and empty input', () => {
+    assert.deepStrictEqual(parsePythonModel('').layerCalls, []);
+    const ir = parsePythonModel('import torch.nn as nn\ndef broken(:\n    x = nn.GroupNorm(3, 10)\nnn.BatchNorm2d(64, momentum=\n');
+    // Whatever parses is kept; calls containing errors are dropped rather than guessed.
+    for (const call of ir.layerCalls) assert.ok(call.args.every((a) => a.value.kind !== 'unknown' || a.value.text.length > 0));
+  });
+});
