@@ -57,6 +57,8 @@ const builds = [
 ];
 
 function copyWasm() {
+  // A production build starts from an empty dist/ so no stale development file (source maps) ships.
+  if (production) fs.rmSync(dist, { recursive: true, force: true });
   fs.mkdirSync(dist, { recursive: true });
   for (const file of WASM) fs.copyFileSync(file, path.join(dist, path.basename(file)));
 }
