@@ -1,0 +1,179 @@
+// The bench harness behind `npm run bench` (DESIGN.md contract 5). Each area has its own
+// `bench/<area>.bench.ts` exporting `benches: Bench[]`; bench/run.ts lists the areas. A row is
+// timed in this process only: numbers worth comparing are ratios between rows of the same run
+// (`baseline`), never absolute times across machines.
+
+/** One row of the bench table. */
+export interface Bench {
+  /** Fixed by the issue asking for the row, e.g. `forward/batch_norm/32x64x32x32`. */
+  name: string;
+  /** Another row's name in the same run: `ratio` = this row's median / that row's median. */
+  baseline?: string;
+  /** Runs once before timing (allocations, a forward pass whose cache a backward row needs). */
+  setup?: () => void;
+  /** The timed work. */
+  fn: () => void;
+  /** Bytes read + written by one call of `fn`: the table shows effective GB/s. */
+  bytes?: number;
+  /** Floating-point operations in one call of `fn`: the table shows GFLOP/s. */
+  flops?: number;
+}
+
+/** One measured row; the JSON output line has exactly these fields. */
+export interface BenchResult {
+  bench: string;
+  n: number;
+  median_ms: number;
+  baseline: string | null;
+  ratio: number | null;
+}
+
+export interface MeasureOptions {
+  /** Minimum total time of the timed samples, in ms. */
+  minTimeMs: number;
+  /** Minimum number of samples. */
+  minSamples: number;
+  /** Warm-up time (lets the JIT optimise `fn`), in ms. */
+  warmupMs: number;
+}
+
+export const DEFAULT_OPTIONS: MeasureOptions = { minTimeMs: 600, minSamples: 7, warmupMs: 150 };
+
+const MAX_SAMPLES = 2000;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Times `bench.fn`: setup once, warm up, then samples until both `minTimeMs` and `minSamples`
+ * are reached. A call shorter than ~1 ms is repeated inside one sample so that the timer's
+ * resolution does not dominate. Returns the number of calls timed and the median time per call.
+ */
+export function measure(bench: Bench, options: MeasureOptions = DEFAULT_OPTIONS): { n: number; median_ms: number } {
+  bench.setup?.();
+  let start = performance.now();
+  let calls = 0;
+  do {
+    bench.fn();
+    calls++;
+  } while (calls < 3 || performance.now() - start < options.warmupMs);
+  const perCall = (performance.now() - start) / calls;
+  const reps = Math.max(1, Math.min(10000, Math.ceil(1 / Math.max(perCall, 1e-6))));
+  const samples: number[] = [];
+  let total = 0;
+  while ((samples.length < options.minSamples || total < options.minTimeMs) && samples.length < MAX_SAMPLES) {
+    start = performance.now();
+    for (let r = 0; r < reps; r++) bench.fn();
+    const elapsed = performance.now() - start;
+    total += elapsed;
+    samples.push(elapsed / reps);
+  }
+  return { n: samples.length * reps, median_ms: median(samples) };
+}
+
+/** Rows whose name contains one of `filters` (all rows without filters), plus their baselines. */
+export function selectBenches(all: readonly Bench[], filters: readonly string[]): Bench[] {
+  const byName = new Map<string, Bench>();
+  for (const b of all) {
+    if (byName.has(b.name)) throw new Error(`bench: two rows are named ${b.name}`);
+    byName.set(b.name, b);
+  }
+  for (const b of all) {
+    if (b.baseline !== undefined && !byName.has(b.baseline)) {
+      throw new Error(`bench: row ${b.name} names baseline ${b.baseline}, which is no row`);
+    }
+  }
+  const wanted = new Set<string>();
+  for (const b of all) {
+    if (filters.length === 0 || filters.some((f) => b.name.includes(f))) {
+      wanted.add(b.name);
+      if (b.baseline !== undefined) wanted.add(b.baseline);
+    }
+  }
+  return all.filter((b) => wanted.has(b.name));
+}
+
+/** Runs `benches` in order; `onResult` sees each row as soon as it and its baseline are measured. */
+export function runBenches(benches: readonly Bench[], options: MeasureOptions = DEFAULT_OPTIONS, onResult?: (r: BenchResult) => void): BenchResult[] {
+  const medians = new Map<string, number>();
+  const results: BenchResult[] = [];
+  const pending: Bench[] = [];
+  const flush = (): void => {
+    for (let i = 0; i < pending.length; i++) {
+      const b = pending[i];
+      if (b.baseline !== undefined && !medians.has(b.baseline)) continue;
+      const m = medians.get(b.name)!;
+      const base = b.baseline !== undefined ? medians.get(b.baseline)! : undefined;
+      const result: BenchResult = {
+        bench: b.name,
+        n: resultsN.get(b.name)!,
+        median_ms: round(m),
+        baseline: b.baseline ?? null,
+        ratio: base !== undefined ? round(m / base) : null,
+      };
+      results.push(result);
+      onResult?.(result);
+      pending.splice(i, 1);
+      i--;
+    }
+  };
+  const resultsN = new Map<string, number>();
+  for (const b of benches) {
+    const { n, median_ms } = measure(b, options);
+    medians.set(b.name, median_ms);
+    resultsN.set(b.name, n);
+    pending.push(b);
+    flush();
+  }
+  return results;
+}
+
+function round(x: number): number {
+  return Number(x.toPrecision(4));
+}
+
+/** Effective bandwidth in GB/s (1e9 bytes per second) of a row, or null without `bytes`. */
+export function gigabytesPerSecond(bench: Bench, medianMs: number): number | null {
+  return bench.bytes === undefined || medianMs <= 0 ? null : bench.bytes / (medianMs * 1e6);
+}
+
+/** GFLOP/s of a row, or null without `flops`. */
+export function gigaflopsPerSecond(bench: Bench, medianMs: number): number | null {
+  return bench.flops === undefined || medianMs <= 0 ? null : bench.flops / (medianMs * 1e6);
+}
+
+/**
+ * The human-readable table: one line per row with effective GB/s and GFLOP/s where the row
+ * declares its bytes or flops, and `of copy` = its GB/s over the `copy/8MiB` row's GB/s.
+ */
+export function formatTable(benches: readonly Bench[], results: readonly BenchResult[]): string {
+  const byName = new Map(benches.map((b) => [b.name, b]));
+  const copyResult = results.find((r) => r.bench === COPY_ROW);
+  const copyBench = byName.get(COPY_ROW);
+  const copyGbps = copyResult && copyBench ? gigabytesPerSecond(copyBench, copyResult.median_ms) : null;
+  const header = ['bench', 'n', 'median ms', 'baseline', 'ratio', 'GB/s', 'of copy', 'GFLOP/s'];
+  const rows = results.map((r) => {
+    const b = byName.get(r.bench)!;
+    const gbps = gigabytesPerSecond(b, r.median_ms);
+    const gflops = gigaflopsPerSecond(b, r.median_ms);
+    return [
+      r.bench,
+      String(r.n),
+      r.median_ms.toFixed(r.median_ms < 1 ? 4 : 2),
+      r.baseline ?? '',
+      r.ratio === null ? '' : r.ratio.toFixed(3),
+      gbps === null ? '' : gbps.toFixed(2),
+      gbps === null || copyGbps === null ? '' : (gbps / copyGbps).toFixed(2),
+      gflops === null ? '' : gflops.toFixed(2),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** The memory-bandwidth reference row (owned by bench/engine.bench.ts). */
+export const COPY_ROW = 'copy/8MiB';

@@ -1,0 +1,56 @@
+import * as assert from 'assert';
+import { formatTable, measure, runBenches, selectBenches, type Bench } from '../../../bench/harness';
+
+const quick = { minTimeMs: 5, minSamples: 3, warmupMs: 1 };
+
+function busy(ms: number): () => void {
+  return () => {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      // spin
+    }
+  };
+}
+
+describe('bench harness', () => {
+  it('runs setup once and times at least minSamples calls', () => {
+    let setups = 0;
+    let calls = 0;
+    const r = measure({ name: 'x', setup: () => setups++, fn: () => calls++ }, quick);
+    assert.strictEqual(setups, 1);
+    assert.ok(r.n >= 3 && calls >= r.n);
+    assert.ok(r.median_ms >= 0);
+  });
+
+  it('computes ratios against the baseline row of the same run', () => {
+    const benches: Bench[] = [
+      { name: 'slow', fn: busy(2) },
+      { name: 'fast', baseline: 'slow', fn: busy(1), bytes: 1e6 },
+    ];
+    const results = runBenches(benches, quick);
+    assert.deepStrictEqual(results.map((r) => Object.keys(r)), [
+      ['bench', 'n', 'median_ms', 'baseline', 'ratio'],
+      ['bench', 'n', 'median_ms', 'baseline', 'ratio'],
+    ]);
+    const fast = results.find((r) => r.bench === 'fast')!;
+    assert.strictEqual(fast.baseline, 'slow');
+    const slow = results.find((r) => r.bench === 'slow')!;
+    assert.ok(fast.ratio !== null && Math.abs(fast.ratio - fast.median_ms / slow.median_ms) <= 2e-3 * fast.ratio, `ratio ${fast.ratio}`);
+    assert.strictEqual(slow.ratio, null);
+    const table = formatTable(benches, results);
+    assert.match(table, /^bench\s+n\s+median ms/);
+    assert.match(table, /fast .* slow/);
+  });
+
+  it('keeps the baselines of the selected rows and refuses unknown or duplicate names', () => {
+    const benches: Bench[] = [
+      { name: 'naive/a', fn: () => undefined },
+      { name: 'forward/a', baseline: 'naive/a', fn: () => undefined },
+      { name: 'forward/b', fn: () => undefined },
+    ];
+    assert.deepStrictEqual(selectBenches(benches, ['forward/a']).map((b) => b.name), ['naive/a', 'forward/a']);
+    assert.strictEqual(selectBenches(benches, []).length, 3);
+    assert.throws(() => selectBenches([{ name: 'a', baseline: 'nope', fn: () => undefined }], []), /nope/);
+    assert.throws(() => selectBenches([benches[0], benches[0]], []), /two rows/);
+  });
+});
