@@ -1,10 +1,13 @@
+import type { Tree } from 'web-tree-sitter';
 import type { FileIR } from '../ir/file';
-import { parsePythonModel } from '../parsing/python/parsePython';
-import { initPythonParser } from '../parsing/python/treeSitter';
+import { modelFromTree } from '../parsing/python/parsePython';
+import { initPythonParser, pythonParser, type PythonParser } from '../parsing/python/treeSitter';
 import { RULES } from '../rules/catalogue';
 import { EMPTY_CONFIG, type LintConfig } from '../rules/config';
 import { runRules, type RuleFailure } from '../rules/runner';
+import { parseSuppressions, type SourceComment } from '../rules/suppressions';
 import type { Finding, Rule } from '../rules/types';
+import { collectComments } from './comments';
 
 export interface LintResult {
   readonly findings: readonly Finding[];
@@ -16,12 +19,34 @@ export async function initLinter(options: { wasmDir?: string } = {}): Promise<vo
   await initPythonParser(options.wasmDir);
 }
 
-export function analysePython(text: string): FileIR {
-  return { model: parsePythonModel(text) };
+/** The IR of a parsed file. */
+function irFromTree(tree: Tree, ts: PythonParser): FileIR {
+  return { model: modelFromTree(tree, ts) };
 }
 
-/** Lints Python source text. Synchronous once `initLinter()` has resolved. */
+const EMPTY_IR: FileIR = { model: { layerCalls: [] } };
+
+/** Parses once and returns what the rules and the suppression filter need. */
+export function analysePythonSource(text: string): { ir: FileIR; comments: SourceComment[] } {
+  const ts = pythonParser();
+  const tree = ts.parser.parse(text);
+  if (!tree) return { ir: EMPTY_IR, comments: [] };
+  try {
+    return { ir: irFromTree(tree, ts), comments: collectComments(tree, ts, text) };
+  } finally {
+    tree.delete();
+  }
+}
+
+export function analysePython(text: string): FileIR {
+  return analysePythonSource(text).ir;
+}
+
+/**
+ * Lints Python source text: runs the rules, then filters their findings by the file's
+ * suppression comments and reports unused ones. Synchronous once `initLinter()` has resolved.
+ */
 export function lintPython(text: string, config: LintConfig = EMPTY_CONFIG, rules: readonly Rule[] = RULES): LintResult {
-  const ir = analysePython(text);
-  return runRules(rules, ir, text, config);
+  const { ir, comments } = analysePythonSource(text);
+  return runRules(rules, ir, text, config, parseSuppressions(comments, text, rules));
 }

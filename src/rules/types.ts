@@ -40,6 +40,8 @@ export interface RuleMeta {
 export interface TextEdit {
   readonly span: Span;
   readonly newText: string;
+  /** In a notebook: the index of the cell `span` lies in (set by the notebook mapping, never by rules). */
+  readonly cell?: number;
 }
 
 export interface Fix {
@@ -51,6 +53,8 @@ export interface Fix {
 export interface RelatedLocation {
   readonly span: Span;
   readonly message: string;
+  /** In a notebook: the index of the cell `span` lies in (set by the notebook mapping, never by rules). */
+  readonly cell?: number;
 }
 
 export interface Report {
@@ -68,15 +72,72 @@ export interface RuleContext {
   readonly text: string;
   /** The rule's options, defaults merged with configuration. */
   readonly options: Readonly<Record<string, number | boolean | string>>;
+  /**
+   * Only for rules with `phase: 'after-suppressions'` (unused-suppression): every suppression
+   * directive of the file and what each of its entries matched. Empty for the other rules.
+   */
+  readonly suppressions: readonly SuppressionStatus[];
   report(report: Report): void;
 }
 
 export interface Rule {
   readonly meta: RuleMeta;
+  /**
+   * `after-suppressions`: the rule runs once the other rules' findings have been filtered by the
+   * suppression comments, and reads `context.suppressions` (only unused-suppression does).
+   */
+  readonly phase?: 'after-suppressions';
   check(context: RuleContext): void;
 }
 
+/** One rule named in a suppression comment, e.g. `NRM101` in `# noqa: E501, NRM101`. */
+export interface SuppressionEntry {
+  /** As written. */
+  readonly selector: string;
+  /** Where it is written (inside the comment). */
+  readonly span: Span;
+  /** The rule it designates (by name or code), or undefined when no rule has that name or code. */
+  readonly rule: string | undefined;
+}
+
+/**
+ * A suppression directive: `# normscope: ignore[NAME-or-CODE, ...]` or `# noqa: CODE, ...`, at
+ * the end of a code line or alone on the line above the code line it covers.
+ */
+export interface Suppression {
+  readonly kind: 'normscope' | 'noqa';
+  /** The whole comment holding the directive (one comment may hold other text too). */
+  readonly comment: Span;
+  /** The directive itself, from its `#` to its last character. */
+  readonly directive: Span;
+  /** True when the comment is alone on its line. */
+  readonly ownLine: boolean;
+  /** 0-based line whose findings it covers; undefined when an own-line comment precedes no code line. */
+  readonly coveredLine: number | undefined;
+  /** The rules it names: every selector of a `normscope` directive, the NRM codes (and rule names) of a `noqa` one. */
+  readonly entries: readonly SuppressionEntry[];
+  /** For `noqa`: the other tools' codes in the same directive, kept when the directive is rewritten. */
+  readonly foreignCodes: readonly string[];
+}
+
+export type SuppressionEntryState =
+  /** It covered at least one finding. */
+  | 'used'
+  /** Its rule ran and found nothing on the covered line. */
+  | 'unused'
+  /** No rule has that name or code. */
+  | 'unknown'
+  /** Its rule did not run (disabled, not selected, or failed): nothing can be said. */
+  | 'not-run';
+
+export interface SuppressionStatus {
+  readonly suppression: Suppression;
+  readonly states: readonly SuppressionEntryState[];
+}
+
 export interface Finding {
+  /** In a notebook: the index of the cell the finding lies in (set by the notebook mapping). */
+  readonly cell?: number;
   readonly code: string;
   readonly rule: string;
   readonly severity: Severity;
