@@ -1,24 +1,11 @@
 import type { Span } from './span';
+import type { Provenance, Value } from './values';
 
 /** The deep-learning framework a construct belongs to. */
 export type Framework = 'torch' | 'keras' | 'flax';
 
-/**
- * A value as far as static analysis knows it. `unknown` is explicit: rules must never guess
- * a value that did not resolve.
- */
-export type Value =
-  | { readonly kind: 'number'; readonly value: number; readonly isInteger: boolean }
-  | { readonly kind: 'bool'; readonly value: boolean }
-  | { readonly kind: 'string'; readonly value: string }
-  | { readonly kind: 'none' }
-  | { readonly kind: 'unknown'; readonly text: string };
-
-/** Where a resolved value came from, for messages like "batch size 4 (argparse default, line 12)". */
-export interface Provenance {
-  readonly description: string;
-  readonly span: Span;
-}
+export type { Provenance, Value } from './values';
+export { numberValue } from './values';
 
 export interface Argument {
   /** Parameter name from the framework's signature, when the position or keyword maps to one. */
@@ -58,6 +45,3 @@ export function argument(call: LayerCall, name: string): Argument | undefined {
   return call.args.find((a) => a.name === name);
 }
 
-export function numberValue(value: Value | undefined): number | undefined {
-  return value?.kind === 'number' ? value.value : undefined;
-}

@@ -1,6 +1,6 @@
 import type { Tree } from 'web-tree-sitter';
 import type { FileIR } from '../ir/file';
-import { modelFromTree } from '../parsing/python/parsePython';
+import { fileIRFromTree } from '../parsing/python/analyse';
 import { initPythonParser, pythonParser, type PythonParser } from '../parsing/python/treeSitter';
 import { RULES } from '../rules/catalogue';
 import { EMPTY_CONFIG, type LintConfig } from '../rules/config';
@@ -19,9 +19,9 @@ export async function initLinter(options: { wasmDir?: string } = {}): Promise<vo
   await initPythonParser(options.wasmDir);
 }
 
-/** The IR of a parsed file. */
+/** The IR of a parsed file (the same as `analysePythonFile` in src/parsing/python/analyse.ts, on a tree parsed once). */
 function irFromTree(tree: Tree, ts: PythonParser): FileIR {
-  return { model: modelFromTree(tree, ts) };
+  return fileIRFromTree(tree, ts);
 }
 
 const EMPTY_IR: FileIR = { model: { layerCalls: [] } };

@@ -1,7 +1,8 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { Argument, LayerCall, ModelIR } from '../../ir/model';
-import { collectImports, qualifiedName } from './imports';
-import { literalValue, spanOf } from './syntax';
+import { qualifiedName } from './imports';
+import { Resolver } from './resolver';
+import { spanOf } from './syntax';
 import { TORCH_LAYERS } from './torchLayers';
 import { pythonParser, type PythonParser } from './treeSitter';
 
@@ -18,7 +19,7 @@ function torchLayerKind(qualified: string | undefined): string | undefined {
   return kind !== undefined && TORCH_LAYERS.has(kind) ? kind : undefined;
 }
 
-function mapArguments(argsNode: Node, params: readonly string[]): Argument[] {
+function mapArguments(argsNode: Node, params: readonly string[], resolver: Resolver): Argument[] {
   const args: Argument[] = [];
   let position = 0;
   let positionsKnown = true;
@@ -28,23 +29,27 @@ function mapArguments(argsNode: Node, params: readonly string[]): Argument[] {
       const name = child.childForFieldName('name');
       const value = child.childForFieldName('value');
       if (!name || !value) continue;
+      const v = resolver.resolve(value);
       args.push({
         name: name.text,
         position: undefined,
-        value: literalValue(value),
+        value: v,
         span: spanOf(child),
         valueSpan: spanOf(value),
+        ...(v.kind !== 'unknown' && v.provenance ? { provenance: v.provenance } : {}),
       });
     } else if (child.type === 'list_splat' || child.type === 'dictionary_splat') {
       // `*args` hides how many positional arguments follow; `**kw` hides keywords (unknown values stay out).
       if (child.type === 'list_splat') positionsKnown = false;
     } else {
+      const v = resolver.resolve(child);
       args.push({
         name: positionsKnown ? params[position] : undefined,
         position: positionsKnown ? position : undefined,
-        value: literalValue(child),
+        value: v,
         span: spanOf(child),
         valueSpan: spanOf(child),
+        ...(v.kind !== 'unknown' && v.provenance ? { provenance: v.provenance } : {}),
       });
       position++;
     }
@@ -53,8 +58,8 @@ function mapArguments(argsNode: Node, params: readonly string[]): Argument[] {
 }
 
 /** Builds the model IR slice from a parsed tree. */
-export function modelFromTree(tree: Tree, ts: PythonParser): ModelIR {
-  const imports = collectImports(tree, ts);
+export function modelFromTree(tree: Tree, ts: PythonParser, resolver: Resolver = new Resolver(tree, ts)): ModelIR {
+  const imports = resolver.imports;
   const layerCalls: LayerCall[] = [];
   for (const match of ts.query(CALL_QUERY).matches(tree.rootNode)) {
     const call = match.captures.find((c) => c.name === 'call')?.node;
@@ -74,7 +79,7 @@ export function modelFromTree(tree: Tree, ts: PythonParser): ModelIR {
       span: spanOf(call),
       calleeSpan: spanOf(callee),
       argumentsSpan: spanOf(argsNode),
-      args: mapArguments(argsNode, signature.params),
+      args: mapArguments(argsNode, signature.params, resolver),
     });
   }
   layerCalls.sort((a, b) => a.span.startOffset - b.span.startOffset);

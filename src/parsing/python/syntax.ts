@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import type { Span } from '../../ir/span';
-import type { Value } from '../../ir/model';
+import type { Value } from '../../ir/values';
 
 /** The span of a syntax node (tree-sitter columns over a JS string are UTF-16 code units). */
 export function spanOf(node: Node): Span {

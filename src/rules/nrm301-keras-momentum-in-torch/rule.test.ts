@@ -35,6 +35,11 @@ ruleTests(kerasMomentumInTorch, {
       ],
       output: 'import torch\nfrom torch import nn\na = torch.nn.SyncBatchNorm(8, momentum=0.003)\nb = nn.BatchNorm1d(8, momentum=0.4)\n',
     },
+    {
+      name: 'momentum from a module constant: reported with its origin, no fix at the use',
+      code: 'import torch.nn as nn\nBN_MOMENTUM = 0.9\nbn = nn.BatchNorm2d(64, momentum=BN_MOMENTUM)\n',
+      findings: [{ messageId: 'kerasConvention', line: 3, column: 25, endLine: 3, endColumn: 45, messageIncludes: ['0.9 (module constant BN_MOMENTUM, line 2)', 'momentum=0.1'] }],
+    },
   ],
 });
 

@@ -48,17 +48,24 @@ export const kerasMomentumInTorch: Rule = {
       const arg = argument(call, 'momentum');
       const momentum = numberValue(arg?.value);
       if (!arg || momentum === undefined || !(momentum > 0.5 && momentum < 1)) continue;
-      const written = context.text.slice(arg.valueSpan.startOffset, arg.valueSpan.endOffset);
+      // The value may come from a constant or a default elsewhere: the fix edits only a literal written here.
+      const atSite = arg.provenance?.span.startOffset === arg.valueSpan.startOffset && arg.provenance.span.endOffset === arg.valueSpan.endOffset;
+      const written = atSite ? context.text.slice(arg.valueSpan.startOffset, arg.valueSpan.endOffset) : String(momentum);
       const complement = complementText(momentum, written);
       context.report({
         messageId: 'kerasConvention',
-        data: { layer: call.kind, momentum: written, complement },
+        data: { layer: call.kind, momentum: atSite || !arg.provenance ? written : `${written} (${arg.provenance.description})`, complement },
         span: arg.span,
-        fix: {
-          title: `Use momentum=${complement} (PyTorch convention for Keras momentum ${written})`,
-          safe: false,
-          edits: [{ span: arg.valueSpan, newText: complement }],
-        },
+        ...(atSite
+          ? {
+              fix: {
+                title: `Use momentum=${complement} (PyTorch convention for Keras momentum ${written})`,
+                safe: false,
+                edits: [{ span: arg.valueSpan, newText: complement }],
+              },
+            }
+          : {}),
+        ...(arg.provenance && !atSite ? { related: [{ span: arg.provenance.span, message: `momentum ${written} comes from here` }] } : {}),
       });
     }
   },

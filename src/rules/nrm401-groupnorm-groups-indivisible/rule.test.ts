@@ -8,6 +8,7 @@ ruleTests(groupnormGroupsIndivisible, {
     { name: 'one group (LayerNorm-like)', code: 'import torch\ntorch.nn.GroupNorm(1, 7)\n' },
     { name: 'unresolved values are not guessed', code: 'import torch.nn as nn\nnn.GroupNorm(groups, channels)\n' },
     { name: 'a GroupNorm of another library', code: 'import flax.linen as nn\nnn.GroupNorm(num_groups=3)\n' },
+    { name: 'a default overridden by a caller in the file is not used', code: 'import torch.nn as nn\nclass Head(nn.Module):\n    def __init__(self, width=100):\n        super().__init__()\n        self.norm = nn.GroupNorm(32, width)\nhead = Head(width=128)\n' },
     { name: 'a call with a syntax error inside', code: 'import torch.nn as nn\nnn.GroupNorm(3, 10 +)\n' },
     { name: 'splatted positional arguments hide the mapping', code: 'import torch.nn as nn\nnn.GroupNorm(*args, 10)\n' },
   ],
@@ -31,6 +32,11 @@ ruleTests(groupnormGroupsIndivisible, {
       name: 'star import and a non-ASCII string before the call (UTF-16 columns)',
       code: 'from torch.nn import *\nname = "résumé 😀"; g = GroupNorm(8, 12)\n',
       findings: [{ messageId: 'indivisible', line: 2, column: 25, endLine: 2, endColumn: 41 }],
+    },
+    {
+      name: 'counts through constructor defaults and module constants',
+      code: 'import torch.nn as nn\nGROUPS = 32\nclass Head(nn.Module):\n    def __init__(self, width=100):\n        super().__init__()\n        self.norm = nn.GroupNorm(GROUPS, width)\n',
+      findings: [{ messageId: 'indivisible', line: 6, column: 21, endLine: 6, endColumn: 48, messageIncludes: ['100 channels into 32 groups'] }],
     },
   ],
 });

@@ -1,0 +1,26 @@
+import type { Tree } from 'web-tree-sitter';
+import type { FileIR } from '../../ir/file';
+import { modelFromTree } from './parsePython';
+import { Resolver } from './resolver';
+import { pythonParser, type PythonParser } from './treeSitter';
+
+/**
+ * Builds the FileIR of a parsed tree: one resolver shared by every slice of the IR.
+ * Each slice (model, training) is a plain function of (tree, parser, resolver).
+ */
+export function fileIRFromTree(tree: Tree, ts: PythonParser): FileIR {
+  const resolver = new Resolver(tree, ts);
+  return { model: modelFromTree(tree, ts, resolver) };
+}
+
+/** The IR of Python source text. Synchronous once `initPythonParser()` has resolved; never throws on bad input. */
+export function analysePythonFile(text: string): FileIR {
+  const ts = pythonParser();
+  const tree = ts.parser.parse(text);
+  if (!tree) return { model: { layerCalls: [] } };
+  try {
+    return fileIRFromTree(tree, ts);
+  } finally {
+    tree.delete();
+  }
+}

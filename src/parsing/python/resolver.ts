@@ -1,0 +1,1124 @@
+import type { Node, Tree } from 'web-tree-sitter';
+import type { CallableValue, Provenance, Value } from '../../ir/values';
+import { collectImports, type ImportTable } from './imports';
+import { dottedParts, literalValue, spanOf } from './syntax';
+import type { PythonParser } from './treeSitter';
+
+/**
+ * Constant resolution with provenance. A `Resolver` is built once per parsed file; it answers
+ * "what value does this expression have" for literals, module constants, function and class
+ * defaults (`self.x = x` in `__init__`), argparse defaults (`args.batch_size`), simple
+ * arithmetic, dict/list/config-object lookups within the file. Anything else is an explicit
+ * `unknown` (with a `symbol` when it is a plain name/attribute/subscript path, so that two
+ * uses of the same unresolved expression in one scope can still be compared).
+ *
+ * Scope tables are built lazily with tree-sitter queries restricted to the scope's node, so
+ * resolving a value never walks the whole file.
+ */
+
+/** Extra name bindings that override the scope's own (loop variables while unrolling a loop). */
+export type Bindings = ReadonlyMap<string, Value>;
+
+interface Site {
+  /** The right-hand side, or undefined for an assignment whose value is not a plain expression (for-target, augmented, with-as). */
+  readonly value: Node | undefined;
+  /** The statement that binds (for positions and "after the use" checks). */
+  readonly at: Node;
+}
+
+interface Param {
+  readonly node: Node;
+  readonly default: Node | undefined;
+  /** `*args` / `**kwargs` */
+  readonly splat: boolean;
+  readonly index: number;
+}
+
+interface ScopeTable {
+  /** The function_definition, class_definition, or null for the module. */
+  readonly node: Node | null;
+  readonly id: string;
+  readonly names: Map<string, Site[]>;
+  /** `a.b.c = v` targets by dotted text (`self.width`, `cfg.MODEL.WIDTH`). */
+  readonly attrs: Map<string, Site[]>;
+  /** Names whose contents are mutated (`cfg['w'] = 1`, `cfg.update(...)`, `layers.append(...)`). */
+  readonly mutated: Set<string>;
+  readonly params: Map<string, Param>;
+}
+
+interface ArgparseOption {
+  readonly flag: string;
+  readonly value: Value;
+  readonly call: Node;
+}
+
+const SCOPE_TYPES = new Set(['function_definition', 'class_definition', 'lambda']);
+const MUTATING_METHODS = new Set(['update', 'append', 'extend', 'insert', 'pop', 'setdefault', 'merge_from_file', 'merge_from_list', 'merge_from_other_cfg', 'clear', 'remove']);
+const CONFIG_FACTORIES = new Set(['dict', 'SimpleNamespace', 'types.SimpleNamespace', 'EasyDict', 'edict', 'easydict.EasyDict', 'Namespace', 'argparse.Namespace', 'ConfigDict', 'ml_collections.ConfigDict', 'AttrDict', 'OmegaConf.create', 'omegaconf.OmegaConf.create', 'DictConfig']);
+
+const SITE_QUERY = `[
+  (assignment left: (_) @left) @assign
+  (augmented_assignment left: (_) @left) @aug
+  (for_statement left: (_) @left) @for
+  (for_in_clause left: (_) @left) @comp
+  (named_expression name: (identifier) @left) @walrus
+  (as_pattern_target (_) @left) @as
+  (call function: (attribute object: (_) @left attribute: (identifier) @method)) @mutation
+  (import_from_statement) @import
+  (import_statement) @import
+  (global_statement (identifier) @left) @global
+  (nonlocal_statement (identifier) @left) @global
+]`;
+
+const ARGPARSE_QUERY = `(call function: (attribute attribute: (identifier) @method (#eq? @method "add_argument")) arguments: (argument_list) @args) @call`;
+const PARSE_ARGS_QUERY = `(call function: (attribute attribute: (identifier) @method (#match? @method "^parse_(known_)?args$"))) @call`;
+
+function line(node: Node): number {
+  return node.startPosition.row + 1;
+}
+
+function unknown(node: Node, reason?: string, symbol?: string): Value {
+  return { kind: 'unknown', text: node.text.length > 80 ? `${node.text.slice(0, 77)}...` : node.text, ...(symbol ? { symbol } : {}), ...(reason ? { reason } : {}) };
+}
+
+function withProvenance(value: Value, provenance: Provenance): Value {
+  if (value.kind === 'unknown') return value;
+  return { ...value, provenance };
+}
+
+/** The innermost enclosing function/class/lambda of a node, or null at module level. */
+export function enclosingScope(node: Node): Node | null {
+  let p = node.parent;
+  while (p) {
+    if (SCOPE_TYPES.has(p.type)) return p;
+    p = p.parent;
+  }
+  return null;
+}
+
+/** Whether `node` lies inside the body of `scope` rather than in its parameters or decorators. */
+function ownScope(node: Node, scope: Node | null): boolean {
+  const s = enclosingScope(node);
+  if (scope === null) return s === null;
+  return s !== null && s.id === scope.id;
+}
+
+/** Flattens assignment targets: `a, (b, c)` -> [a, b, c]. */
+function targets(node: Node): Node[] {
+  if (node.type === 'pattern_list' || node.type === 'tuple_pattern' || node.type === 'list_pattern' || node.type === 'tuple' || node.type === 'list' || node.type === 'parenthesized_expression') {
+    return node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment').flatMap(targets);
+  }
+  if (node.type === 'list_splat_pattern' || node.type === 'list_splat') {
+    const inner = node.namedChildren[0];
+    return inner ? targets(inner) : [];
+  }
+  return [node];
+}
+
+/** The innermost right-hand side of `a = b = v`. */
+function assignedValue(assignment: Node): Node | undefined {
+  let right = assignment.childForFieldName('right');
+  while (right && right.type === 'assignment') right = right.childForFieldName('right');
+  return right ?? undefined;
+}
+
+function numberOf(v: Value): number | undefined {
+  if (v.kind === 'number') return v.value;
+  if (v.kind === 'bool') return v.value ? 1 : 0;
+  return undefined;
+}
+
+function isInt(v: Value): boolean {
+  return v.kind === 'bool' || (v.kind === 'number' && v.isInteger);
+}
+
+function num(value: number, isInteger: boolean): Value {
+  return { kind: 'number', value, isInteger: isInteger && Number.isInteger(value) };
+}
+
+function pyMod(a: number, b: number): number {
+  return ((a % b) + b) % b;
+}
+
+/** Resolves expressions of one parsed file to values with provenance. */
+export class Resolver {
+  readonly imports: ImportTable;
+  private readonly tables = new Map<number, ScopeTable>();
+  private moduleTable: ScopeTable | undefined;
+  private argparse: Map<string, ArgparseOption[]> | undefined;
+  private argsNames: Set<string> | undefined;
+  private calls: Map<string, Node[]> | undefined;
+  private readonly callSiteOverrides = new Map<string, boolean>();
+  private readonly classes = new Map<string, Node>();
+  private readonly functions = new Map<string, Node>();
+  private depth = 0;
+
+  constructor(
+    readonly tree: Tree,
+    private readonly ts: PythonParser,
+    imports?: ImportTable,
+  ) {
+    this.imports = imports ?? collectImports(tree, ts);
+    for (const stmt of tree.rootNode.namedChildren) {
+      const def = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+      const name = def?.childForFieldName('name')?.text;
+      if (!def || !name) continue;
+      if (def.type === 'class_definition') this.classes.set(name, def);
+      else if (def.type === 'function_definition') this.functions.set(name, def);
+    }
+  }
+
+  /** Top-level class definitions by name. */
+  topLevelClass(name: string): Node | undefined {
+    return this.classes.get(name);
+  }
+
+  /** The fully qualified name of a dotted expression through the file's imports, e.g. `torch.nn.BatchNorm2d`. */
+  qualify(node: Node): string | undefined {
+    const parts = dottedParts(node);
+    if (!parts || parts.length === 0) return undefined;
+    const [head, ...rest] = parts as [string, ...string[]];
+    const bound = this.imports.aliases.get(head);
+    if (bound) return [bound, ...rest].join('.');
+    if (rest.length > 0 && (head === 'torch' || head === 'nn' || head === 'F')) {
+      const base = head === 'torch' ? 'torch' : head === 'nn' ? 'torch.nn' : 'torch.nn.functional';
+      return [base, ...rest].join('.');
+    }
+    return undefined;
+  }
+
+  /** Resolves an expression node to a value. `bindings` override names (loop variables). */
+  resolve(node: Node, bindings?: Bindings): Value {
+    if (this.depth > 40) return unknown(node, 'too deep');
+    this.depth++;
+    try {
+      return this.resolveInner(node, bindings);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private resolveInner(node: Node, bindings: Bindings | undefined): Value {
+    if (node.hasError) return unknown(node, 'syntax error');
+    switch (node.type) {
+      case 'integer':
+      case 'float':
+      case 'true':
+      case 'false':
+      case 'none':
+      case 'string':
+      case 'concatenated_string': {
+        const v = node.type === 'concatenated_string' ? this.concatenated(node) : literalValue(node);
+        return withProvenance(v, { description: `literal, line ${line(node)}`, span: spanOf(node) });
+      }
+      case 'parenthesized_expression': {
+        const inner = node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+        return inner.length === 1 && inner[0] ? this.resolve(inner[0], bindings) : unknown(node);
+      }
+      case 'unary_operator': {
+        const op = node.childForFieldName('operator')?.text;
+        const arg = node.childForFieldName('argument');
+        if (!arg) return unknown(node);
+        const v = this.resolve(arg, bindings);
+        const n = numberOf(v);
+        if (n === undefined) return unknown(node, undefined, this.symbolOf(node, bindings));
+        if (op === '-') return this.derived(num(-n, isInt(v)), node, [v]);
+        if (op === '+') return this.derived(num(n, isInt(v)), node, [v]);
+        if (op === '~' && isInt(v)) return this.derived(num(~n, true), node, [v]);
+        return unknown(node);
+      }
+      case 'not_operator': {
+        const arg = node.childForFieldName('argument');
+        const v = arg ? this.resolve(arg, bindings) : undefined;
+        const t = v ? this.truthy(v) : undefined;
+        return t === undefined || !v ? unknown(node) : this.derived({ kind: 'bool', value: !t }, node, [v]);
+      }
+      case 'binary_operator':
+        return this.binary(node, bindings);
+      case 'boolean_operator': {
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        const op = node.childForFieldName('operator')?.text;
+        if (!left || !right) return unknown(node);
+        const l = this.resolve(left, bindings);
+        const t = this.truthy(l);
+        if (t === undefined) return unknown(node);
+        if ((op === 'and' && !t) || (op === 'or' && t)) return l;
+        return this.resolve(right, bindings);
+      }
+      case 'comparison_operator':
+        return this.comparison(node, bindings);
+      case 'conditional_expression': {
+        const [a, cond, b] = node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+        if (!a || !cond || !b) return unknown(node);
+        const t = this.truthy(this.resolve(cond, bindings));
+        if (t === undefined) return unknown(node, 'condition not known');
+        return this.resolve(t ? a : b, bindings);
+      }
+      case 'tuple':
+      case 'list': {
+        const items: Value[] = [];
+        for (const child of node.namedChildren) {
+          if (!child || child.type === 'comment') continue;
+          if (child.type === 'list_splat') {
+            const inner = child.namedChildren[0];
+            const v = inner ? this.resolve(inner, bindings) : undefined;
+            if (v?.kind !== 'sequence') return unknown(node, 'starred element not known');
+            items.push(...v.items);
+          } else items.push(this.resolve(child, bindings));
+        }
+        return { kind: 'sequence', items, tuple: node.type === 'tuple', provenance: { description: `literal, line ${line(node)}`, span: spanOf(node) } };
+      }
+      case 'dictionary': {
+        const entries: (readonly [string, Value])[] = [];
+        for (const child of node.namedChildren) {
+          if (!child || child.type === 'comment') continue;
+          if (child.type === 'pair') {
+            const key = child.childForFieldName('key');
+            const value = child.childForFieldName('value');
+            if (!key || !value) return unknown(node);
+            const k = this.resolve(key, bindings);
+            if (k.kind !== 'string' && k.kind !== 'number') return unknown(node, 'key not known');
+            entries.push([String(k.value), this.resolve(value, bindings)]);
+          } else if (child.type === 'dictionary_splat') {
+            const inner = child.namedChildren[0];
+            const v = inner ? this.resolve(inner, bindings) : undefined;
+            if (v?.kind !== 'dict') return unknown(node, 'unpacked mapping not known');
+            entries.push(...v.entries);
+          } else return unknown(node);
+        }
+        return { kind: 'dict', entries: dedupe(entries), provenance: { description: `literal, line ${line(node)}`, span: spanOf(node) } };
+      }
+      case 'identifier':
+        return this.name(node, bindings);
+      case 'attribute':
+        return this.attribute(node, bindings);
+      case 'subscript':
+        return this.subscript(node, bindings);
+      case 'call':
+        return this.call(node, bindings);
+    }
+    return unknown(node);
+  }
+
+  /** A value computed from operands: resolved, with provenance naming the non-literal origins. */
+  private derived(value: Value, node: Node, operands: readonly Value[]): Value {
+    if (value.kind === 'unknown') return value;
+    const origins = operands
+      .map((o) => (o.kind === 'unknown' ? undefined : o.provenance))
+      .filter((p): p is Provenance => p !== undefined && !p.description.startsWith('literal'));
+    const inferred = origins.some((o) => o.inferred);
+    const description =
+      origins.length === 0
+        ? `literal, line ${line(node)}`
+        : origins.length === 1 && origins[0]
+          ? origins[0].description.startsWith('computed from ')
+            ? origins[0].description
+            : `computed from ${origins[0].description}`
+          : `computed from ${origins.map((o) => o.description).join('; ')}`;
+    return withProvenance(value, { description, span: origins.length === 1 && origins[0] ? origins[0].span : spanOf(node), ...(inferred ? { inferred } : {}) });
+  }
+
+  private concatenated(node: Node): Value {
+    let out = '';
+    for (const part of node.namedChildren) {
+      if (!part) continue;
+      const v = literalValue(part);
+      if (v.kind !== 'string') return unknown(node);
+      out += v.value;
+    }
+    return { kind: 'string', value: out };
+  }
+
+  truthy(v: Value): boolean | undefined {
+    switch (v.kind) {
+      case 'bool':
+        return v.value;
+      case 'number':
+        return v.value !== 0;
+      case 'string':
+        return v.value.length > 0;
+      case 'none':
+        return false;
+      case 'sequence':
+        return v.items.length > 0;
+      case 'dict':
+        return v.entries.length > 0;
+      case 'callable':
+        return true;
+      case 'unknown':
+        return undefined;
+    }
+  }
+
+  private binary(node: Node, bindings: Bindings | undefined): Value {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    const op = node.childForFieldName('operator')?.text;
+    if (!left || !right || !op) return unknown(node);
+    const l = this.resolve(left, bindings);
+    const r = this.resolve(right, bindings);
+    const ln = numberOf(l);
+    const rn = numberOf(r);
+    if (ln !== undefined && rn !== undefined) {
+      const ints = isInt(l) && isInt(r);
+      let out: Value | undefined;
+      switch (op) {
+        case '+':
+          out = num(ln + rn, ints);
+          break;
+        case '-':
+          out = num(ln - rn, ints);
+          break;
+        case '*':
+          out = num(ln * rn, ints);
+          break;
+        case '/':
+          out = rn === 0 ? undefined : num(ln / rn, false);
+          break;
+        case '//':
+          out = rn === 0 ? undefined : num(Math.floor(ln / rn), ints);
+          break;
+        case '%':
+          out = rn === 0 ? undefined : num(pyMod(ln, rn), ints);
+          break;
+        case '**':
+          out = ints && rn < 0 ? num(ln ** rn, false) : num(ln ** rn, ints);
+          break;
+        case '<<':
+          out = ints ? num(ln * 2 ** rn, true) : undefined;
+          break;
+        case '>>':
+          out = ints ? num(Math.floor(ln / 2 ** rn), true) : undefined;
+          break;
+      }
+      if (out && out.kind === 'number' && Number.isFinite(out.value)) return this.derived(out, node, [l, r]);
+      return unknown(node);
+    }
+    if (op === '+' && l.kind === 'string' && r.kind === 'string') return this.derived({ kind: 'string', value: l.value + r.value }, node, [l, r]);
+    if (op === '+' && l.kind === 'sequence' && r.kind === 'sequence') return this.derived({ kind: 'sequence', items: [...l.items, ...r.items], tuple: l.tuple }, node, [l, r]);
+    if (op === '*' && (l.kind === 'sequence' || r.kind === 'sequence')) {
+      const seq = l.kind === 'sequence' ? l : r.kind === 'sequence' ? r : undefined;
+      const times = l.kind === 'sequence' ? r : l;
+      if (seq && times.kind === 'number' && times.isInteger && times.value >= 0 && times.value * seq.items.length <= 10000) {
+        const items: Value[] = [];
+        for (let i = 0; i < times.value; i++) items.push(...seq.items);
+        return this.derived({ kind: 'sequence', items, tuple: seq.tuple }, node, [l, r]);
+      }
+    }
+    return unknown(node, undefined, this.symbolOf(node, bindings));
+  }
+
+  private comparison(node: Node, bindings: Bindings | undefined): Value {
+    const operands = node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+    const ops = node.children.filter((c): c is Node => c !== null && !c.isNamed).map((c) => c.text);
+    if (operands.length !== 2 || ops.length !== 1) return unknown(node);
+    const [a, b] = operands.map((o) => this.resolve(o, bindings)) as [Value, Value];
+    const an = numberOf(a);
+    const bn = numberOf(b);
+    let result: boolean | undefined;
+    const op = ops[0];
+    if (an !== undefined && bn !== undefined) {
+      result = op === '<' ? an < bn : op === '<=' ? an <= bn : op === '>' ? an > bn : op === '>=' ? an >= bn : op === '==' ? an === bn : op === '!=' ? an !== bn : undefined;
+    } else if (a.kind === 'string' && b.kind === 'string') {
+      result = op === '==' ? a.value === b.value : op === '!=' ? a.value !== b.value : undefined;
+    } else if ((op === 'is' || op === 'is not') && (a.kind === 'none' || b.kind === 'none') && a.kind !== 'unknown' && b.kind !== 'unknown') {
+      const same = a.kind === b.kind;
+      result = op === 'is' ? same : !same;
+    }
+    return result === undefined ? unknown(node) : this.derived({ kind: 'bool', value: result }, node, [a, b]);
+  }
+
+  /** A stable symbol for a pure path expression (`c`, `cfg[1]`, `self.width * 2`) within its scope. */
+  symbolOf(node: Node, bindings?: Bindings): string | undefined {
+    if (bindings && bindings.size > 0 && node.type === 'identifier' && bindings.has(node.text)) {
+      const b = bindings.get(node.text);
+      return b?.kind === 'unknown' ? b.symbol : undefined;
+    }
+    if (!isPurePath(node)) return undefined;
+    const scope = enclosingScope(node);
+    // `self.x` means the same thing in every method of a class.
+    const owner = node.text.startsWith('self.') && scope ? (enclosingClass(scope) ?? scope) : scope;
+    return `${owner ? owner.startIndex : 'module'}:${node.text.replace(/\s+/g, '')}`;
+  }
+
+  // ---------------------------------------------------------------- names
+
+  private name(node: Node, bindings: Bindings | undefined): Value {
+    const name = node.text;
+    const bound = bindings?.get(name);
+    if (bound) return bound;
+    let scope = enclosingScope(node);
+    // Class bodies do not enclose their methods: skip them when looking outwards from a method.
+    let first = true;
+    while (true) {
+      if (scope && scope.type === 'class_definition' && !first) {
+        scope = enclosingScope(scope);
+        continue;
+      }
+      const table = this.table(scope);
+      const param = table.params.get(name);
+      if (param) return this.parameter(param, scope, node, bindings);
+      const sites = table.names.get(name);
+      if (sites && sites.length > 0) return this.fromSites(name, sites, table, node);
+      if (scope === null) break;
+      scope = enclosingScope(scope);
+      first = false;
+    }
+    return unknown(node, 'not defined in this file', this.symbolOf(node, bindings));
+  }
+
+  private fromSites(name: string, sites: readonly Site[], table: ScopeTable, use: Node): Value {
+    const symbol = this.symbolOf(use);
+    if (table.mutated.has(name)) return unknown(use, `${name} is modified in place`, symbol);
+    if (sites.length !== 1) return unknown(use, `${name} is assigned ${sites.length} times`, symbol);
+    const [site] = sites;
+    if (site && (site.at.type === 'import_statement' || site.at.type === 'import_from_statement')) {
+      return this.callableOf(use) ?? unknown(use, `${name} is imported`, symbol);
+    }
+    if (!site?.value) return unknown(use, `${name} is not bound by a plain assignment`, symbol);
+    const v = this.resolve(site.value);
+    if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol };
+    if (v.kind === 'sequence' || v.kind === 'dict') return withProvenance(v, this.nameProvenance(name, site, table, v));
+    return withProvenance(v, this.nameProvenance(name, site, table, v));
+  }
+
+  private nameProvenance(name: string, site: Site, table: ScopeTable, v: Value): Provenance {
+    const own = v.kind === 'unknown' ? undefined : v.provenance;
+    // Keep a deeper origin (an argparse default reached through `bs = args.batch_size`).
+    if (own && !own.description.startsWith('literal')) return own;
+    const where = table.node === null ? 'module constant' : table.node.type === 'class_definition' ? 'class attribute' : 'variable';
+    return { description: `${where} ${name}, line ${line(site.at)}`, span: site.value ? spanOf(site.value) : spanOf(site.at) };
+  }
+
+  private parameter(param: Param, scope: Node | null, use: Node, bindings: Bindings | undefined): Value {
+    const name = param.node.text;
+    const symbol = this.symbolOf(use, bindings);
+    if (param.splat || !param.default || !scope) return unknown(use, `parameter ${name} has no default`, symbol);
+    const fn = scope.type === 'function_definition' ? scope : undefined;
+    const fnName = fn?.childForFieldName('name')?.text ?? 'lambda';
+    if (fn && this.overriddenAtCallSite(fn, name, param.index)) return unknown(use, `parameter ${name} is passed explicitly by a caller in this file`, symbol);
+    const v = this.resolve(param.default);
+    if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol };
+    const cls = fn ? enclosingClass(fn) : undefined;
+    const owner = cls && fnName === '__init__' ? `${cls.childForFieldName('name')?.text ?? '?'}.__init__` : fnName;
+    return withProvenance(v, {
+      description: `default of parameter ${name} of ${owner}, line ${line(param.default)}`,
+      span: spanOf(param.default),
+      inferred: true,
+    });
+  }
+
+  /**
+   * Whether a call in this file passes `param` explicitly to `fn` (by keyword, by position, or
+   * through `*args`/`**kwargs`): then its default says nothing about the value actually used.
+   */
+  private overriddenAtCallSite(fn: Node, param: string, index: number): boolean {
+    const fnName = fn.childForFieldName('name')?.text;
+    if (!fnName) return false;
+    const cls = enclosingClass(fn);
+    const callee = cls && fnName === '__init__' ? cls.childForFieldName('name')?.text : cls ? undefined : fnName;
+    if (!callee) return false;
+    const key = `${fn.startIndex}:${param}`;
+    const cached = this.callSiteOverrides.get(key);
+    if (cached !== undefined) return cached;
+    const positional = cls ? index - 1 : index; // `self` is not passed
+    let overridden = false;
+    for (const args of this.callsByName().get(callee) ?? []) {
+      let pos = 0;
+      for (const a of args.namedChildren) {
+        if (!a || a.type === 'comment') continue;
+        if (a.type === 'keyword_argument') {
+          if (a.childForFieldName('name')?.text === param) overridden = true;
+        } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') overridden = true;
+        else {
+          if (pos === positional) overridden = true;
+          pos++;
+        }
+      }
+      if (overridden) break;
+    }
+    this.callSiteOverrides.set(key, overridden);
+    return overridden;
+  }
+
+  /** Argument lists of every call in the file, by the callee's last name (built once). */
+  private callsByName(): Map<string, Node[]> {
+    if (this.calls) return this.calls;
+    const calls = new Map<string, Node[]>();
+    const query = this.ts.query('(call function: [(identifier) (attribute)] @callee arguments: (argument_list) @args)');
+    for (const match of query.matches(this.tree.rootNode)) {
+      const c = match.captures.find((x) => x.name === 'callee')?.node;
+      const args = match.captures.find((x) => x.name === 'args')?.node;
+      if (!c || !args) continue;
+      const last = c.type === 'attribute' ? c.childForFieldName('attribute')?.text : c.text;
+      if (!last) continue;
+      const list = calls.get(last);
+      if (list) list.push(args);
+      else calls.set(last, [args]);
+    }
+    this.calls = calls;
+    return calls;
+  }
+
+  // ---------------------------------------------------------------- attributes and subscripts
+
+  private attribute(node: Node, bindings: Bindings | undefined): Value {
+    const object = node.childForFieldName('object');
+    const attr = node.childForFieldName('attribute')?.text;
+    if (!object || !attr) return unknown(node);
+    const symbol = this.symbolOf(node, bindings);
+    const dotted = dottedParts(node);
+    // `self.x`: assignments in the class's methods, then class attributes.
+    if (dotted && dotted.length === 2 && dotted[0] === 'self') {
+      const cls = this.classOf(node);
+      if (cls) return this.selfAttribute(cls, attr, node, symbol);
+    }
+    // `args.batch_size`: an argparse default.
+    if (object.type === 'identifier' && this.isArgsName(object, bindings)) {
+      const opts = this.argparseOptions().get(attr);
+      if (opts && opts.length > 0) {
+        const values = new Set(opts.map((o) => JSON.stringify(o.value.kind === 'unknown' ? o.value.text : (o.value as { value?: unknown }).value)));
+        const opt = opts[0];
+        if (values.size !== 1 || !opt) return unknown(node, `--${attr} has different defaults`, symbol);
+        const v = opt.value;
+        if (v.kind === 'unknown') return { ...v, symbol };
+        return withProvenance(v, { description: `argparse default of ${opt.flag}, line ${line(opt.call)}`, span: spanOf(opt.call), inferred: true });
+      }
+      return unknown(node, `no argparse option ${attr} in this file`, symbol);
+    }
+    // `cfg.MODEL.WIDTH = 64` written at module level.
+    if (dotted && dotted[0] !== 'self') {
+      const module = this.table(null);
+      const sites = module.attrs.get(dotted.join('.'));
+      if (sites && sites.length > 0) {
+        if (module.mutated.has(dotted[0] ?? '')) return unknown(node, `${dotted[0]} is modified in place`, symbol);
+        if (sites.length !== 1 || !sites[0]?.value) return unknown(node, `${dotted.join('.')} is assigned ${sites.length} times`, symbol);
+        const v = this.resolve(sites[0].value);
+        return v.kind === 'unknown' ? { ...v, symbol } : withProvenance(v, this.nameProvenance(dotted.join('.'), sites[0], module, v));
+      }
+    }
+    // A config object or dict resolved in the file: `cfg.width` on `cfg = dict(width=64)`.
+    const base = this.resolve(object, bindings);
+    if (base.kind === 'dict') return this.lookup(base, attr, node, symbol);
+    // `Config.WIDTH` on a class used as a namespace of constants.
+    if (object.type === 'identifier' && this.classes.has(object.text) && !this.shadowed(object)) {
+      const cls = this.classes.get(object.text);
+      if (cls) {
+        const table = this.table(cls);
+        const sites = table.names.get(attr);
+        if (sites && sites.length > 0) return this.fromSites(attr, sites, table, node);
+      }
+    }
+    // `nn.BatchNorm2d` used as a value.
+    const root = dotted?.[0];
+    if (root && this.imports.aliases.has(root) && !this.shadowed(object)) return this.callableOf(node) ?? unknown(node, undefined, symbol);
+    return unknown(node, undefined, symbol);
+  }
+
+  private shadowed(identifier: Node): boolean {
+    const scope = enclosingScope(identifier);
+    if (!scope) return false;
+    const table = this.table(scope);
+    return table.params.has(identifier.text) || table.names.has(identifier.text);
+  }
+
+  private lookup(base: Value & { kind: 'dict' }, key: string, node: Node, symbol: string | undefined): Value {
+    const entry = base.entries.find(([k]) => k === key);
+    if (!entry) return unknown(node, `no key ${key}`, symbol);
+    const v = entry[1];
+    if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol };
+    return v;
+  }
+
+  private subscript(node: Node, bindings: Bindings | undefined): Value {
+    const value = node.childForFieldName('value');
+    const index = node.childForFieldName('subscript');
+    const symbol = this.symbolOf(node, bindings);
+    if (!value || !index || node.childrenForFieldName('subscript').length !== 1) return unknown(node, undefined, symbol);
+    const base = this.resolve(value, bindings);
+    if (index.type === 'slice') {
+      if (base.kind !== 'sequence') return unknown(node, undefined, symbol);
+      const parts = index.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+      const colonCount = index.children.filter((c) => c?.type === ':').length;
+      // Only `a[i:j]` forms with resolvable bounds; steps are left out.
+      if (colonCount !== 1) return unknown(node, undefined, symbol);
+      const first = index.firstChild;
+      const startNode = first && first.type !== ':' ? parts[0] : undefined;
+      const endNode = parts.length === 2 ? parts[1] : !startNode ? parts[0] : undefined;
+      const s = startNode ? numberOf(this.resolve(startNode, bindings)) : 0;
+      const e = endNode ? numberOf(this.resolve(endNode, bindings)) : base.items.length;
+      if (s === undefined || e === undefined) return unknown(node, undefined, symbol);
+      const norm = (i: number) => (i < 0 ? Math.max(0, base.items.length + i) : Math.min(i, base.items.length));
+      return this.derived({ kind: 'sequence', items: base.items.slice(norm(s), norm(e)), tuple: base.tuple }, node, [base]);
+    }
+    const key = this.resolve(index, bindings);
+    if (base.kind === 'dict' && (key.kind === 'string' || key.kind === 'number')) return this.lookup(base, String(key.value), node, symbol);
+    if (base.kind === 'sequence' && key.kind === 'number' && key.isInteger) {
+      const i = key.value < 0 ? base.items.length + key.value : key.value;
+      const item = base.items[i];
+      if (!item) return unknown(node, 'index out of range', symbol);
+      if (item.kind === 'unknown') return { ...item, symbol: item.symbol ?? symbol };
+      return item;
+    }
+    return unknown(node, undefined, symbol);
+  }
+
+  private classOf(node: Node): Node | undefined {
+    const scope = enclosingScope(node);
+    return scope ? enclosingClass(scope) : undefined;
+  }
+
+  /** `self.<attr>` inside class `cls`: the single assignment in its methods, else a class attribute. */
+  private selfAttribute(cls: Node, attr: string, use: Node, symbol: string | undefined): Value {
+    const sites: { site: Site; table: ScopeTable }[] = [];
+    const body = cls.childForFieldName('body');
+    for (const stmt of body?.namedChildren ?? []) {
+      const fn = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+      if (fn?.type !== 'function_definition') continue;
+      const table = this.table(fn);
+      for (const site of table.attrs.get(`self.${attr}`) ?? []) sites.push({ site, table });
+    }
+    if (sites.length > 1) return unknown(use, `self.${attr} is assigned ${sites.length} times`, symbol);
+    const only = sites[0];
+    if (only) {
+      if (!only.site.value) return unknown(use, `self.${attr} is not a plain assignment`, symbol);
+      const v = this.resolve(only.site.value);
+      if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol };
+      return v;
+    }
+    const classTable = this.table(cls);
+    const classSites = classTable.names.get(attr);
+    if (classSites && classSites.length > 0) return this.fromSites(attr, classSites, classTable, use);
+    return unknown(use, `self.${attr} is not assigned in the class`, symbol);
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  private call(node: Node, bindings: Bindings | undefined): Value {
+    const fn = node.childForFieldName('function');
+    const args = node.childForFieldName('arguments');
+    if (!fn || !args || args.type !== 'argument_list') return unknown(node);
+    const name = fn.text.replace(/\s+/g, '');
+    const positional: Node[] = [];
+    const keywords: [string, Node][] = [];
+    for (const a of args.namedChildren) {
+      if (!a || a.type === 'comment') continue;
+      if (a.type === 'keyword_argument') {
+        const k = a.childForFieldName('name')?.text;
+        const v = a.childForFieldName('value');
+        if (k && v) keywords.push([k, v]);
+      } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') return unknown(node, undefined, undefined);
+      else positional.push(a);
+    }
+    const qualified = this.qualify(fn) ?? name;
+    const last = qualified.split('.').pop() ?? qualified;
+    const one = positional.length === 1 && keywords.length === 0 && positional[0] ? this.resolve(positional[0], bindings) : undefined;
+    // Builtins on resolved values.
+    if (one && (name === 'int' || name === 'float' || name === 'round' || name === 'abs')) {
+      const n = numberOf(one);
+      if (n !== undefined) {
+        const out = name === 'int' ? num(Math.trunc(n), true) : name === 'float' ? num(n, false) : name === 'round' ? num(Math.round(n), true) : num(Math.abs(n), isInt(one));
+        return this.derived(out, node, [one]);
+      }
+      if (name === 'int' && one.kind === 'string' && /^\s*[-+]?\d+\s*$/.test(one.value)) return this.derived(num(parseInt(one.value, 10), true), node, [one]);
+      if (name === 'float' && one.kind === 'string' && one.value.trim() !== '' && !Number.isNaN(Number(one.value))) return this.derived(num(Number(one.value), false), node, [one]);
+    }
+    if (one && name === 'len' && (one.kind === 'sequence' || one.kind === 'string' || one.kind === 'dict')) {
+      const n = one.kind === 'sequence' ? one.items.length : one.kind === 'dict' ? one.entries.length : one.value.length;
+      return this.derived(num(n, true), node, [one]);
+    }
+    if ((name === 'tuple' || name === 'list') && one?.kind === 'sequence') return this.derived({ kind: 'sequence', items: one.items, tuple: name === 'tuple' }, node, [one]);
+    if ((name === 'max' || name === 'min' || name === 'sum') && keywords.length === 0 && positional.length >= 1) {
+      const vals = positional.length === 1 && one?.kind === 'sequence' ? one.items : positional.map((p) => this.resolve(p, bindings));
+      const ns = vals.map(numberOf);
+      if (ns.length > 0 && ns.every((n) => n !== undefined)) {
+        const nums = ns;
+        const out = name === 'max' ? Math.max(...nums) : name === 'min' ? Math.min(...nums) : nums.reduce((a, b) => a + b, 0);
+        return this.derived(num(out, vals.every(isInt)), node, vals);
+      }
+    }
+    if (name === 'math.ceil' || name === 'math.floor' || name === 'math.sqrt') {
+      const n = one ? numberOf(one) : undefined;
+      if (one && n !== undefined) {
+        const out = name === 'math.ceil' ? num(Math.ceil(n), true) : name === 'math.floor' ? num(Math.floor(n), true) : num(Math.sqrt(n), false);
+        return this.derived(out, node, [one]);
+      }
+    }
+    // Config objects built in the file.
+    if (CONFIG_FACTORIES.has(name) || CONFIG_FACTORIES.has(qualified)) {
+      const entries: (readonly [string, Value])[] = [];
+      if (positional.length > 1) return unknown(node);
+      if (positional[0]) {
+        const base = this.resolve(positional[0], bindings);
+        if (base.kind !== 'dict') return unknown(node, 'config contents not known');
+        entries.push(...base.entries);
+      }
+      for (const [k, v] of keywords) entries.push([k, this.resolve(v, bindings)]);
+      return { kind: 'dict', entries: dedupe(entries), provenance: { description: `${last}(...), line ${line(node)}`, span: spanOf(node) } };
+    }
+    // `functools.partial(nn.GroupNorm, 32)`: a callable with bound arguments.
+    if (last === 'partial' && (qualified === 'functools.partial' || name === 'partial') && positional[0]) {
+      const resolved = this.resolve(positional[0], bindings);
+      const target = resolved.kind === 'callable' ? resolved : this.callableOf(positional[0]);
+      if (!target) return unknown(node);
+      return {
+        kind: 'callable',
+        target: target.target,
+        boundPositional: [...target.boundPositional, ...positional.slice(1).map((p) => this.resolve(p, bindings))],
+        boundKeywords: [...target.boundKeywords, ...keywords.map(([k, v]) => [k, this.resolve(v, bindings)] as const)],
+        provenance: { description: `partial(...), line ${line(node)}`, span: spanOf(node) },
+      };
+    }
+    return unknown(node);
+  }
+
+  /** A framework class or function named by a dotted expression (`nn.BatchNorm2d`). */
+  callableOf(node: Node): CallableValue | undefined {
+    const q = this.qualify(node);
+    if (!q) return undefined;
+    return { kind: 'callable', target: q, boundPositional: [], boundKeywords: [], provenance: { description: `${node.text}, line ${line(node)}`, span: spanOf(node) } };
+  }
+
+  // ---------------------------------------------------------------- argparse
+
+  private isArgsName(identifier: Node, bindings: Bindings | undefined): boolean {
+    if (bindings?.has(identifier.text)) return false;
+    const names = this.parseArgsNames();
+    if (!names.has(identifier.text)) return false;
+    // The name must not be bound to something else in the scope of the use.
+    const scope = enclosingScope(identifier);
+    if (scope) {
+      const table = this.table(scope);
+      const sites = table.names.get(identifier.text);
+      if (sites && sites.some((s) => !s.value || !this.isParseArgsCall(s.value))) return false;
+      const param = table.params.get(identifier.text);
+      if (param?.default) return false;
+    }
+    return true;
+  }
+
+  private isParseArgsCall(node: Node): boolean {
+    let n: Node | null = node;
+    // `parser.parse_known_args()[0]`
+    if (n.type === 'subscript') n = n.childForFieldName('value');
+    if (!n || n.type !== 'call') return false;
+    const fn = n.childForFieldName('function');
+    if (!fn) return false;
+    if (fn.type === 'attribute') {
+      const m = fn.childForFieldName('attribute')?.text;
+      return m === 'parse_args' || m === 'parse_known_args';
+    }
+    // `args = get_args()` where `get_args` returns `parser.parse_args()`.
+    if (fn.type === 'identifier') {
+      const def = this.functions.get(fn.text);
+      if (!def) return false;
+      const q = this.ts.query('(return_statement (_) @value)');
+      return q.captures(def).some((c) => ownScope(c.node, def) && this.isParseArgsCall(c.node));
+    }
+    return false;
+  }
+
+  /** Names bound to `parse_args()` results anywhere in the file (`args`, `opt`, ...). */
+  private parseArgsNames(): Set<string> {
+    if (this.argsNames) return this.argsNames;
+    const names = new Set<string>();
+    if (this.argparseOptions().size > 0) {
+      for (const c of this.ts.query(PARSE_ARGS_QUERY).captures(this.tree.rootNode)) {
+        if (c.name !== 'call') continue;
+        let stmt: Node | null = c.node.parent;
+        if (stmt?.type === 'subscript') stmt = stmt.parent;
+        if (stmt?.type === 'assignment') {
+          for (const t of targets(stmt.childForFieldName('left') ?? stmt).slice(0, 1)) if (t.type === 'identifier') names.add(t.text);
+        } else if (stmt?.type === 'return_statement') {
+          // `def get_args(): return parser.parse_args()`, then `args = get_args()` anywhere.
+          const fn = enclosingScope(stmt);
+          const fnName = fn?.type === 'function_definition' ? fn.childForFieldName('name')?.text : undefined;
+          if (fnName) {
+            for (const m of this.ts.query('(assignment left: (identifier) @name right: (call function: (identifier) @fn))').matches(this.tree.rootNode)) {
+              const n = m.captures.find((x) => x.name === 'name')?.node;
+              const f = m.captures.find((x) => x.name === 'fn')?.node;
+              if (n && f && f.text === fnName) names.add(n.text);
+            }
+          }
+        }
+      }
+    }
+    this.argsNames = names;
+    return names;
+  }
+
+  /** argparse options of the file by destination (`--batch-size` -> `batch_size`). */
+  argparseOptions(): Map<string, ArgparseOption[]> {
+    if (this.argparse) return this.argparse;
+    const out = new Map<string, ArgparseOption[]>();
+    for (const m of this.ts.query(ARGPARSE_QUERY).matches(this.tree.rootNode)) {
+      const call = m.captures.find((c) => c.name === 'call')?.node;
+      const args = m.captures.find((c) => c.name === 'args')?.node;
+      if (!call || !args || call.hasError) continue;
+      const flags: string[] = [];
+      let dest: string | undefined;
+      let def: Node | undefined;
+      let action: string | undefined;
+      let type: string | undefined;
+      let hasDefault = false;
+      for (const a of args.namedChildren) {
+        if (!a || a.type === 'comment') continue;
+        if (a.type === 'keyword_argument') {
+          const k = a.childForFieldName('name')?.text;
+          const v = a.childForFieldName('value');
+          if (!v) continue;
+          if (k === 'dest') dest = literalValue(v).kind === 'string' ? (literalValue(v) as { value: string }).value : undefined;
+          else if (k === 'default') {
+            def = v;
+            hasDefault = true;
+          } else if (k === 'action') action = literalValue(v).kind === 'string' ? (literalValue(v) as { value: string }).value : undefined;
+          else if (k === 'type') type = v.text;
+        } else {
+          const lit = literalValue(a);
+          if (lit.kind === 'string') flags.push(lit.value);
+        }
+      }
+      const long = flags.find((f) => f.startsWith('--')) ?? flags.find((f) => !f.startsWith('-')) ?? flags[0];
+      if (!long) continue;
+      const name = dest ?? long.replace(/^-+/, '').replace(/-/g, '_');
+      let value: Value;
+      if (hasDefault && def) {
+        value = this.resolve(def);
+        if (value.kind === 'string' && (type === 'int' || type === 'float')) {
+          const n = Number(value.value);
+          value = Number.isNaN(n) ? unknown(def) : num(type === 'int' ? Math.trunc(n) : n, type === 'int');
+        }
+      } else if (action === 'store_true') value = { kind: 'bool', value: false };
+      else if (action === 'store_false') value = { kind: 'bool', value: true };
+      else value = { kind: 'none' };
+      const list = out.get(name) ?? [];
+      list.push({ flag: long, value, call });
+      out.set(name, list);
+    }
+    this.argparse = out;
+    return out;
+  }
+
+  // ---------------------------------------------------------------- scope tables
+
+  /** The names, attributes and parameters bound directly in a scope (null = module). */
+  private table(scope: Node | null): ScopeTable {
+    if (scope === null && this.moduleTable) return this.moduleTable;
+    if (scope !== null) {
+      const cached = this.tables.get(scope.id);
+      if (cached) return cached;
+    }
+    const table: ScopeTable = { node: scope, id: scope ? String(scope.startIndex) : 'module', names: new Map(), attrs: new Map(), mutated: new Set(), params: new Map() };
+    if (scope?.type === 'function_definition' || scope?.type === 'lambda') this.collectParams(scope, table);
+    const roots: Node[] = [];
+    if (scope === null) {
+      // Only module-level statements (not function or class bodies): cheap even for big files.
+      for (const stmt of this.tree.rootNode.namedChildren) {
+        if (!stmt) continue;
+        const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+        if (def?.type === 'class_definition' || def?.type === 'function_definition') {
+          const name = def.childForFieldName('name');
+          if (name) addSite(table.names, name.text, { value: undefined, at: def });
+          continue;
+        }
+        roots.push(stmt);
+      }
+    } else {
+      const body = scope.childForFieldName('body');
+      if (body) roots.push(body);
+    }
+    const query = this.ts.query(SITE_QUERY);
+    for (const root of roots) {
+      for (const m of query.matches(root)) {
+        const whole = m.captures.find((c) => c.name !== 'left' && c.name !== 'method')?.node;
+        const left = m.captures.find((c) => c.name === 'left')?.node;
+        if (!whole) continue;
+        if (!ownScope(whole, scope)) {
+          // Nested defs/classes bind their own name in this scope.
+          continue;
+        }
+        this.addMatch(table, whole, left, m.captures.find((c) => c.name === 'method')?.node);
+      }
+      if (scope !== null) {
+        // Nested functions and classes bind their names too.
+        for (const c of this.ts.query('[(function_definition name: (identifier) @n) (class_definition name: (identifier) @n)]').captures(root)) {
+          const def = c.node.parent;
+          if (def && ownScope(def, scope)) addSite(table.names, c.node.text, { value: undefined, at: def });
+        }
+      }
+    }
+    if (scope === null) this.moduleTable = table;
+    else this.tables.set(scope.id, table);
+    return table;
+  }
+
+  private addMatch(table: ScopeTable, whole: Node, left: Node | undefined, method: Node | undefined): void {
+    switch (whole.type) {
+      case 'assignment': {
+        if (!left || whole.parent?.type === 'assignment') {
+          // Inner part of a chained assignment `a = b = v`: the outer match records both.
+          if (left && whole.parent?.type === 'assignment') this.bind(table, left, assignedValue(whole), whole);
+          return;
+        }
+        const right = assignedValue(whole);
+        const ts = targets(left);
+        if (ts.length > 1 && right && (right.type === 'tuple' || right.type === 'expression_list' || right.type === 'list')) {
+          const values = right.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+          if (values.length === ts.length && !values.some((v) => v.type === 'list_splat')) {
+            ts.forEach((t, i) => this.bind(table, t, values[i], whole));
+            return;
+          }
+        }
+        if (ts.length === 1 && ts[0] && left.type !== 'pattern_list' && left.type !== 'tuple_pattern') this.bind(table, ts[0], right, whole);
+        else for (const t of ts) this.bind(table, t, undefined, whole);
+        return;
+      }
+      case 'call': {
+        // `obj.update(...)`, `layers.append(...)`: the object's contents change.
+        if (left && method && MUTATING_METHODS.has(method.text)) {
+          const root = dottedParts(left)?.[0];
+          if (root && root !== 'self') table.mutated.add(root);
+          const dotted = dottedParts(left);
+          if (dotted && dotted[0] === 'self') table.mutated.add(dotted.join('.'));
+        }
+        return;
+      }
+      case 'import_from_statement':
+      case 'import_statement': {
+        for (const n of whole.childrenForFieldName('name')) {
+          if (!n) continue;
+          const bound = n.type === 'aliased_import' ? n.childForFieldName('alias')?.text : n.text.split('.')[0];
+          if (bound) addSite(table.names, bound, { value: undefined, at: whole });
+        }
+        return;
+      }
+      default:
+        if (left) for (const t of targets(left)) this.bind(table, t, undefined, whole);
+    }
+  }
+
+  private bind(table: ScopeTable, target: Node, value: Node | undefined, at: Node): void {
+    if (target.type === 'identifier') addSite(table.names, target.text, { value, at });
+    else if (target.type === 'attribute') {
+      const dotted = dottedParts(target);
+      if (dotted) addSite(table.attrs, dotted.join('.'), { value, at });
+      else {
+        const root = rootName(target);
+        if (root) table.mutated.add(root);
+      }
+    } else if (target.type === 'subscript') {
+      const root = rootName(target);
+      if (root) table.mutated.add(root);
+    }
+  }
+
+  private collectParams(fn: Node, table: ScopeTable): void {
+    const params = fn.childForFieldName('parameters');
+    let index = 0;
+    for (const p of params?.namedChildren ?? []) {
+      if (!p || p.type === 'comment') continue;
+      let nameNode: Node | null = null;
+      let def: Node | undefined;
+      let splat = false;
+      switch (p.type) {
+        case 'identifier':
+          nameNode = p;
+          break;
+        case 'default_parameter':
+        case 'typed_default_parameter':
+          nameNode = p.childForFieldName('name');
+          def = p.childForFieldName('value') ?? undefined;
+          break;
+        case 'typed_parameter':
+          nameNode = p.namedChildren.find((c) => c?.type === 'identifier') ?? null;
+          break;
+        case 'list_splat_pattern':
+        case 'dictionary_splat_pattern':
+          nameNode = p.namedChildren.find((c) => c?.type === 'identifier') ?? null;
+          splat = true;
+          break;
+        default:
+          break;
+      }
+      if (nameNode && nameNode.type === 'identifier') table.params.set(nameNode.text, { node: nameNode, default: def, splat, index });
+      if (!splat && p.type !== 'keyword_separator' && p.type !== 'positional_separator') index++;
+    }
+  }
+
+  /** Parameters of a function, in order, with their default values resolved (for IR consumers). */
+  parameters(fn: Node): { name: string; index: number; default: Value | undefined; span: ReturnType<typeof spanOf> }[] {
+    const table = this.table(fn);
+    return [...table.params.values()]
+      .sort((a, b) => a.index - b.index)
+      .map((p) => ({ name: p.node.text, index: p.index, default: p.default ? this.resolve(p.default) : undefined, span: spanOf(p.node) }));
+  }
+
+  /** The single value node assigned to a name in the scope of `use` (or an outer scope), if any. */
+  definitionOf(use: Node): Node | undefined {
+    let scope = enclosingScope(use);
+    while (true) {
+      const table = this.table(scope);
+      if (table.params.has(use.text)) return undefined;
+      const sites = table.names.get(use.text);
+      if (sites) return sites.length === 1 ? sites[0]?.value : undefined;
+      if (scope === null) return undefined;
+      scope = enclosingScope(scope);
+    }
+  }
+}
+
+function addSite(map: Map<string, Site[]>, key: string, site: Site): void {
+  const list = map.get(key);
+  if (list) list.push(site);
+  else map.set(key, [site]);
+}
+
+function rootName(node: Node): string | undefined {
+  let n: Node | null = node;
+  while (n && (n.type === 'attribute' || n.type === 'subscript')) n = n.type === 'attribute' ? n.childForFieldName('object') : n.childForFieldName('value');
+  return n?.type === 'identifier' ? n.text : undefined;
+}
+
+function enclosingClass(fn: Node): Node | undefined {
+  let p = fn.parent;
+  while (p) {
+    if (p.type === 'class_definition') return p;
+    if (p.type === 'function_definition') return undefined;
+    p = p.parent;
+  }
+  return undefined;
+}
+
+function isPurePath(node: Node): boolean {
+  switch (node.type) {
+    case 'identifier':
+      return true;
+    case 'attribute': {
+      const o = node.childForFieldName('object');
+      return o !== null && isPurePath(o);
+    }
+    case 'subscript': {
+      const v = node.childForFieldName('value');
+      const s = node.childForFieldName('subscript');
+      return v !== null && s !== null && isPurePath(v) && (s.type === 'integer' || s.type === 'string' || isPurePath(s));
+    }
+    case 'binary_operator': {
+      const l = node.childForFieldName('left');
+      const r = node.childForFieldName('right');
+      return l !== null && r !== null && (isPurePath(l) || l.type === 'integer') && (isPurePath(r) || r.type === 'integer');
+    }
+    case 'parenthesized_expression': {
+      const inner = node.namedChildren[0];
+      return node.namedChildCount === 1 && inner !== null && inner !== undefined && isPurePath(inner);
+    }
+    default:
+      return false;
+  }
+}
+
+function dedupe(entries: readonly (readonly [string, Value])[]): (readonly [string, Value])[] {
+  const map = new Map<string, Value>();
+  for (const [k, v] of entries) map.set(k, v);
+  return [...map.entries()];
+}

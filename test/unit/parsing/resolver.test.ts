@@ -1,0 +1,159 @@
+import * as assert from 'assert';
+import { showValue, type Value } from '../../../src/ir/values';
+import { Resolver } from '../../../src/parsing/python/resolver';
+import { pythonParser } from '../../../src/parsing/python/treeSitter';
+
+/** Resolves the argument of every `probe(...)` call in `code`, in order. */
+function probes(code: string): Value[] {
+  const ts = pythonParser();
+  const tree = ts.parser.parse(code);
+  assert.ok(tree);
+  try {
+    const resolver = new Resolver(tree, ts);
+    const out: Value[] = [];
+    for (const c of ts.query('(call function: (identifier) @f (#eq? @f "probe") arguments: (argument_list . (_) @arg))').captures(tree.rootNode)) {
+      if (c.name === 'arg') out.push(resolver.resolve(c.node));
+    }
+    return out;
+  } finally {
+    tree.delete();
+  }
+}
+
+function probe(code: string): Value {
+  const [v] = probes(code);
+  assert.ok(v, 'no probe');
+  return v;
+}
+
+function described(v: Value): string {
+  return v.kind === 'unknown' ? showValue(v) : `${showValue(v)} (${v.provenance?.description ?? 'no provenance'}${v.provenance?.inferred ? ', inferred' : ''})`;
+}
+
+describe('constant resolver', () => {
+  it('resolves literals and module constants with provenance', () => {
+    assert.strictEqual(described(probe('probe(64)\n')), '64 (literal, line 1)');
+    assert.strictEqual(described(probe('WIDTH = 64\n\ndef f():\n    probe(WIDTH)\n')), '64 (module constant WIDTH, line 1)');
+    assert.strictEqual(described(probe('W = 2 ** 6\nprobe(W // 2 + 1)\n')), '33 (computed from module constant W, line 1)');
+  });
+
+  it('resolves argparse defaults through parse_args results, helper functions and parameters', () => {
+    const script = [
+      'import argparse',
+      'parser = argparse.ArgumentParser()',
+      "parser.add_argument('--batch-size', type=int, default=4)",
+      "parser.add_argument('--lr', default='0.1', type=float)",
+      "parser.add_argument('--sync-bn', action='store_true')",
+      "parser.add_argument('-w', '--workers', dest='num_workers', default=2)",
+      'args = parser.parse_args()',
+      'probe(args.batch_size)',
+      'probe(args.lr)',
+      'probe(args.sync_bn)',
+      'probe(args.num_workers * 2)',
+      'def train(args):',
+      '    probe(args.batch_size)',
+      '    probe(args.missing)',
+    ].join('\n');
+    assert.deepStrictEqual(probes(script).map(described), [
+      '4 (argparse default of --batch-size, line 3, inferred)',
+      '0.1 (argparse default of --lr, line 4, inferred)',
+      'False (argparse default of --sync-bn, line 5, inferred)',
+      '4 (computed from argparse default of --workers, line 6, inferred)',
+      '4 (argparse default of --batch-size, line 3, inferred)',
+      '?args.missing',
+    ]);
+    const viaHelper = [
+      'import argparse',
+      'def get_args():',
+      '    p = argparse.ArgumentParser()',
+      "    p.add_argument('--bs', default=8)",
+      '    return p.parse_args()',
+      'def main():',
+      '    opt = get_args()',
+      '    probe(opt.bs)',
+    ].join('\n');
+    assert.strictEqual(described(probe(viaHelper)), '8 (argparse default of --bs, line 4, inferred)');
+  });
+
+  it('resolves function and constructor defaults, and self attributes set from them', () => {
+    const code = [
+      'import torch.nn as nn',
+      'class Block(nn.Module):',
+      '    expansion = 4',
+      '    def __init__(self, width=64, groups=32):',
+      '        super().__init__()',
+      '        self.width = width',
+      '        self.out = width * self.expansion',
+      '    def forward(self, x):',
+      '        probe(self.width)',
+      '        probe(self.out)',
+      '        probe(groups)',
+    ].join('\n');
+    assert.deepStrictEqual(probes(code).map(described), [
+      '64 (default of parameter width of Block.__init__, line 4, inferred)',
+      '256 (computed from default of parameter width of Block.__init__, line 4; class attribute expansion, line 3, inferred)',
+      '?groups',
+    ]);
+  });
+
+  it('does not use a default that a caller in the file overrides', () => {
+    const code = ['class Net:', '    def __init__(self, width=64):', '        probe(width)', 'net = Net(width=128)'].join('\n');
+    const v = probe(code);
+    assert.strictEqual(v.kind, 'unknown');
+    const positional = ['def f(a, b=3):', '    probe(b)', 'f(1, 5)'].join('\n');
+    assert.strictEqual(probe(positional).kind, 'unknown');
+  });
+
+  it('looks up dicts, lists and config objects defined in the file', () => {
+    const code = [
+      "cfg = {'width': 128, 'stages': [64, 128, 256], 'model': {'depth': 50}}",
+      'from types import SimpleNamespace',
+      'C = SimpleNamespace(eps=1e-3, widths=(32, 64))',
+      'class Config:',
+      '    MOMENTUM = 0.01',
+      'from yacs.config import CfgNode as CN',
+      '_C = CN()',
+      '_C.MODEL = CN()',
+      '_C.MODEL.WIDTH = 96',
+      "probe(cfg['width'])",
+      "probe(cfg['stages'][-1])",
+      "probe(cfg['model']['depth'])",
+      'probe(C.eps)',
+      'probe(C.widths[1])',
+      'probe(Config.MOMENTUM)',
+      'probe(_C.MODEL.WIDTH)',
+      "probe(cfg['stages'][1:])",
+      'probe([64] * 2 + [128])',
+      'probe(len(cfg["stages"]))',
+    ].join('\n');
+    assert.deepStrictEqual(probes(code).map(showValue), ['128', '256', '50', '0.001', '64', '0.01', '96', '[128, 256]', '[64, 64, 128]', '3']);
+  });
+
+  it('keeps mutated, reassigned and loop-bound names unknown', () => {
+    assert.strictEqual(probe("cfg = {'w': 1}\ncfg['w'] = 2\nprobe(cfg['w'])\n").kind, 'unknown');
+    assert.strictEqual(probe("cfg = {'w': 1}\ncfg.update(w=2)\nprobe(cfg['w'])\n").kind, 'unknown');
+    assert.strictEqual(probe('c = 1\nc = 2\nprobe(c)\n').kind, 'unknown');
+    assert.strictEqual(probe('def f():\n    for c in range(3):\n        probe(c)\n').kind, 'unknown');
+    assert.strictEqual(probe('def f():\n    c = 1\n    c += 1\n    probe(c)\n').kind, 'unknown');
+    assert.strictEqual(probe('probe(undefined_name)\n').kind, 'unknown');
+    assert.strictEqual(probe('probe(f"{x}")\n').kind, 'unknown');
+    assert.strictEqual(probe('probe(1 / 0)\n').kind, 'unknown');
+  });
+
+  it('gives unresolved paths a symbol shared by equal expressions in one scope', () => {
+    const [a, b, c] = probes('def f(cfg):\n    probe(cfg[1])\n    probe(cfg[1])\n    probe(cfg[2])\n');
+    assert.ok(a?.kind === 'unknown' && b?.kind === 'unknown' && c?.kind === 'unknown');
+    assert.ok(a.symbol && a.symbol === b.symbol && a.symbol !== c.symbol);
+    const [d, e] = probes('def f(n):\n    m = n\n    probe(m)\n    probe(n)\n');
+    assert.ok(d?.kind === 'unknown' && e?.kind === 'unknown' && d.symbol === e.symbol, 'an alias shares the symbol');
+  });
+
+  it('resolves partial() and framework classes used as values', () => {
+    const code = 'import torch.nn as nn\nfrom functools import partial\nnorm = partial(nn.GroupNorm, 32)\nprobe(norm)\n';
+    assert.strictEqual(showValue(probe(code)), 'partial(torch.nn.GroupNorm, 32)');
+  });
+
+  it('chained, tuple and conditional assignments', () => {
+    assert.deepStrictEqual(probes('a = b = 3\nx, y = 4, 5\nz = 1 if a > 2 else 2\nprobe(b)\nprobe(y)\nprobe(z)\n').map(showValue), ['3', '5', '1']);
+  });
+});
