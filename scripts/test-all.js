@@ -12,6 +12,9 @@ const root = path.join(__dirname, '..');
 /** The suites, in order. `counts: 'file'` suites write JSON counts; `'line'` print the plain line. */
 const SUITES = [
   { name: 'unit', cmd: process.execPath, args: [require.resolve('mocha/bin/mocha.js')], counts: 'file' },
+  // Mocha inside a real VS Code extension host (code-server + headless Chromium, installed on first
+  // use outside the clone: test/runner/). The suite writes its counts from inside the host.
+  { name: 'integration', cmd: process.execPath, args: [path.join(root, 'out', 'test', 'integration', 'runTest.js')], counts: 'file' },
 ];
 
 function runSuite(suite) {
@@ -41,6 +44,7 @@ function runSuite(suite) {
     passed = counts.passed;
     failed = counts.failed;
   }
+  fs.rmSync(path.dirname(countsFile), { recursive: true, force: true });
   const crashed = result.status !== 0 && failed === 0;
   if (crashed) {
     console.log(`suite ${suite.name} exited with ${result.status ?? result.signal} without reporting a failed test`);

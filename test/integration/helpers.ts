@@ -1,0 +1,152 @@
+// Helpers for the integration suite: waiting on VS Code events with a deadline (never a fixed
+// sleep), reading NormScope's diagnostics, opening and closing editors like a user does.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+
+export const EXTENSION_ID = 'normscope.normscope';
+export const DEFAULT_DEADLINE_MS = 20_000;
+
+/**
+ * Resolves with `check()`'s first truthy result, evaluating it now and after each firing of
+ * `events`; rejects when `deadlineMs` passes first, saying what was awaited and what `describe`
+ * shows of the state at that moment.
+ */
+export function waitFor<T>(
+  what: string,
+  check: () => T | undefined | null | false,
+  events: readonly vscode.Event<unknown>[],
+  options: { deadlineMs?: number; describe?: () => string } = {},
+): Promise<T> {
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  return new Promise<T>((resolve, reject) => {
+    const subscriptions: vscode.Disposable[] = [];
+    let done = false;
+    const finish = (action: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      for (const s of subscriptions) s.dispose();
+      action();
+    };
+    const evaluate = () => {
+      try {
+        const value = check();
+        if (value) finish(() => resolve(value));
+      } catch (error) {
+        finish(() => reject(error instanceof Error ? error : new Error(String(error))));
+      }
+    };
+    const timer = setTimeout(() => {
+      finish(() => reject(new Error(`Timed out after ${deadlineMs} ms waiting for ${what}${options.describe ? `; state: ${options.describe()}` : ''}`)));
+    }, deadlineMs);
+    for (const event of events) subscriptions.push(event(evaluate));
+    evaluate();
+  });
+}
+
+/** NormScope's diagnostics for a file, in document order. */
+export function normscopeDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages
+    .getDiagnostics(uri)
+    .filter((d) => d.source === 'normscope')
+    .sort((a, b) => a.range.start.compareTo(b.range.start));
+}
+
+/** `CODE@line:col-line:col` per diagnostic (0-based), a compact form for assertions. */
+export function summarize(diagnostics: readonly vscode.Diagnostic[]): string[] {
+  return diagnostics.map((d) => {
+    const code = typeof d.code === 'object' ? String(d.code.value) : String(d.code);
+    const r = d.range;
+    return `${code}@${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
+  });
+}
+
+/** Waits until NormScope's diagnostics for `uri` satisfy `predicate`; resolves with them. */
+export function waitForDiagnostics(
+  uri: vscode.Uri,
+  what: string,
+  predicate: (diagnostics: vscode.Diagnostic[]) => boolean,
+  deadlineMs?: number,
+): Promise<vscode.Diagnostic[]> {
+  return waitFor(
+    `${what} (${vscode.workspace.asRelativePath(uri)})`,
+    () => {
+      const diagnostics = normscopeDiagnostics(uri);
+      return predicate(diagnostics) ? diagnostics : undefined;
+    },
+    [vscode.languages.onDidChangeDiagnostics],
+    { deadlineMs, describe: () => JSON.stringify(summarize(normscopeDiagnostics(uri))) },
+  );
+}
+
+/** Waits until NormScope's diagnostics for `uri` are exactly `expected` (see `summarize`). */
+export function waitForExactly(uri: vscode.Uri, expected: readonly string[], deadlineMs?: number): Promise<vscode.Diagnostic[]> {
+  const want = JSON.stringify(expected);
+  return waitForDiagnostics(uri, `diagnostics ${want}`, (d) => JSON.stringify(summarize(d)) === want, deadlineMs);
+}
+
+export function workspaceUri(...segments: string[]): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new Error('the integration suite needs the fixture workspace open');
+  return vscode.Uri.joinPath(folder.uri, ...segments);
+}
+
+/**
+ * Opens a file in an editor the way a user does (`vscode.open`, no extra document reference
+ * held by the API) and resolves with its document once it is the active editor's.
+ */
+export async function openInEditor(uri: vscode.Uri): Promise<vscode.TextEditor> {
+  await vscode.commands.executeCommand('vscode.open', uri);
+  return waitFor(
+    `an editor on ${vscode.workspace.asRelativePath(uri)}`,
+    () => {
+      const editor = vscode.window.activeTextEditor;
+      return editor && editor.document.uri.toString() === uri.toString() ? editor : undefined;
+    },
+    [vscode.window.onDidChangeActiveTextEditor, vscode.workspace.onDidOpenTextDocument],
+  );
+}
+
+/** Closes every editor (dirty ones are reverted first, so no dialog can block the run). */
+export async function closeAllEditors(): Promise<void> {
+  for (const document of vscode.workspace.textDocuments) {
+    if (document.isDirty) {
+      await vscode.window.showTextDocument(document);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+  }
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+/** Replaces the whole text of an open document and waits for the change to reach the document. */
+export async function setText(editor: vscode.TextEditor, text: string): Promise<void> {
+  const document = editor.document;
+  const whole = new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length));
+  const applied = await editor.edit((b) => b.replace(whole, text));
+  if (!applied) throw new Error(`could not edit ${document.uri.toString()}`);
+}
+
+/**
+ * Asks the runner for a screenshot of the workbench as it is now and waits until it is saved.
+ * Only under the code-server runner (which sets NORMSCOPE_SCREENSHOT_ACK_DIR); elsewhere a no-op.
+ */
+export async function requestScreenshot(name: string, deadlineMs = 30_000): Promise<boolean> {
+  const ackDir = process.env.NORMSCOPE_SCREENSHOT_ACK_DIR;
+  if (!ackDir || !fs.existsSync(ackDir)) return false;
+  const ack = path.join(ackDir, `${name}.done`);
+  await new Promise<void>((resolve, reject) => {
+    const watcher = fs.watch(ackDir, () => {
+      if (fs.existsSync(ack)) finish(resolve);
+    });
+    const timer = setTimeout(() => finish(() => reject(new Error(`no screenshot "${name}" within ${deadlineMs} ms`))), deadlineMs);
+    function finish(action: () => void) {
+      clearTimeout(timer);
+      watcher.close();
+      action();
+    }
+    // The runner reads this line from the relayed console output (test/runner/run.ts).
+    console.log(`normscope:screenshot ${name}`);
+  });
+  return true;
+}
