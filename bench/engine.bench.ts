@@ -1,5 +1,14 @@
-// Engine rows: the memory-bandwidth reference `copy/8MiB`.
+// Engine rows: the memory-bandwidth reference `copy/8MiB`, each normalization's forward and
+// backward (float32 data, training mode) against a naive two-pass baseline, and the dense
+// (linear) kernel the simulator's MLPs spend their time in.
+// Effective bandwidth counts read + write: 2 × 4 bytes per element for a forward, 3 × 4 for a
+// backward (x, dy read; dx written), 2 × 8 MiB for the copy.
+import { naiveBackward, naiveForward, type NaiveLayout } from './naive';
 import { COPY_ROW, type Bench } from './harness';
+import type { Layer } from '../src/engine/layer';
+import { BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm } from '../src/engine/norms';
+import { Rng } from '../src/engine/rng';
+import type { Tensor } from '../src/engine/tensor';
 
 const COPY_FLOATS = (8 * 1024 * 1024) / 4;
 
@@ -18,4 +27,82 @@ function copyBench(): Bench {
   };
 }
 
-export const benches: Bench[] = [copyBench()];
+function randomTensor(shape: number[], seed: number): Tensor {
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  new Rng(seed).fillNormal(data, 0.5, 2);
+  return { shape, data };
+}
+
+interface NormSpec {
+  op: string;
+  shape: number[];
+  make: () => Layer;
+  /** Number of affine parameters (per channel or per normalized element). */
+  affine: number;
+  layout: NaiveLayout;
+}
+
+function normSpecs(): NormSpec[] {
+  const [n, c, h, w] = [32, 64, 32, 32];
+  const l = h * w;
+  const spatial = [n, c, h, w];
+  const rows = [32, 128, 768];
+  const d = 768;
+  const groups = 32;
+  const cg = c / groups;
+  return [
+    { op: 'batch_norm', shape: spatial, affine: c, make: () => new BatchNorm({ numFeatures: c, dims: 2 }), layout: { stats: c, statOf: (i) => Math.floor(i / l) % c, affineOf: (i) => Math.floor(i / l) % c } },
+    { op: 'instance_norm', shape: spatial, affine: c, make: () => new InstanceNorm({ numFeatures: c, dims: 2, affine: true }), layout: { stats: n * c, statOf: (i) => Math.floor(i / l), affineOf: (i) => Math.floor(i / l) % c } },
+    { op: 'group_norm', shape: spatial, affine: c, make: () => new GroupNorm({ numGroups: groups, numChannels: c }), layout: { stats: n * groups, statOf: (i) => Math.floor(i / (cg * l)), affineOf: (i) => Math.floor(i / l) % c } },
+    { op: 'layer_norm', shape: rows, affine: d, make: () => new LayerNorm({ normalizedShape: [d] }), layout: { stats: 32 * 128, statOf: (i) => Math.floor(i / d), affineOf: (i) => i % d } },
+    { op: 'rms_norm', shape: rows, affine: d, make: () => new RMSNorm({ normalizedShape: [d], eps: 1e-6 }), layout: { stats: 32 * 128, statOf: (i) => Math.floor(i / d), affineOf: (i) => i % d, rms: true } },
+  ];
+}
+
+function normBenches(spec: NormSpec): Bench[] {
+  const shapeName = spec.shape.join('x');
+  const elements = spec.shape.reduce((a, b) => a * b, 1);
+  const fwd = `forward/${spec.op}/${shapeName}`;
+  const bwd = `backward/${spec.op}/${shapeName}`;
+  const naiveFwd = `naive/${fwd}`;
+  const naiveBwd = `naive/${bwd}`;
+  let x: Tensor = { shape: [], data: new Float32Array(0) };
+  let dy: Tensor = x;
+  let layer: Layer | null = null;
+  const prepare = (): void => {
+    x = randomTensor(spec.shape, 1);
+    dy = randomTensor(spec.shape, 2);
+    layer = spec.make();
+  };
+  // Naive state.
+  const stats = spec.layout.stats;
+  const mean = new Float64Array(stats);
+  const rstd = new Float64Array(stats);
+  const wts = new Float32Array(spec.affine).fill(1);
+  const bias = new Float32Array(spec.affine);
+  const gw = new Float64Array(spec.affine);
+  const gb = new Float64Array(spec.affine);
+  let out = new Float32Array(0);
+  const prepareNaive = (): void => {
+    prepare();
+    out = new Float32Array(elements);
+    naiveForward(x.data as Float32Array, out, spec.layout, wts, bias, 1e-5, mean, rstd);
+  };
+  return [
+    { name: naiveFwd, bytes: 8 * elements, setup: prepareNaive, fn: () => naiveForward(x.data as Float32Array, new Float32Array(elements), spec.layout, wts, bias, 1e-5, mean, rstd) },
+    { name: fwd, baseline: naiveFwd, bytes: 8 * elements, setup: prepare, fn: () => layer!.forward(x, true) },
+    { name: naiveBwd, bytes: 12 * elements, setup: prepareNaive, fn: () => naiveBackward(x.data as Float32Array, dy.data as Float32Array, new Float32Array(elements), spec.layout, wts, mean, rstd, gw, gb) },
+    {
+      name: bwd,
+      baseline: naiveBwd,
+      bytes: 12 * elements,
+      setup: () => {
+        prepare();
+        layer!.forward(x, true);
+      },
+      fn: () => layer!.backward(dy),
+    },
+  ];
+}
+
+export const benches: Bench[] = [copyBench(), ...normSpecs().flatMap(normBenches)];

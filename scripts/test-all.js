@@ -15,6 +15,8 @@ const SUITES = [
   // Mocha inside a real VS Code extension host (code-server + headless Chromium, installed on first
   // use outside the clone: test/runner/). The suite writes its counts from inside the host.
   { name: 'integration', cmd: process.execPath, args: [path.join(root, 'out', 'test', 'integration', 'runTest.js')], counts: 'file' },
+  // The engine against PyTorch's numbers (test/conformance/FORMAT.md), as `npm run conformance` does.
+  { name: 'conformance', cmd: process.execPath, args: ['out/scripts/conformance.js', 'test/conformance/cases'], counts: 'line' },
 ];
 
 function runSuite(suite) {

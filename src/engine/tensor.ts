@@ -1,0 +1,111 @@
+// Tensors over flat typed arrays: row-major data, a shape, float32 or float64. Kernels read
+// either kind and compute in float64 (JavaScript numbers); outputs take the input's kind.
+
+export type FloatArray = Float32Array | Float64Array;
+export type DType = 'float32' | 'float64';
+
+/** A dense row-major tensor. `data.length` is the product of `shape` (1 for shape []). */
+export interface Tensor {
+  readonly shape: readonly number[];
+  readonly data: FloatArray;
+}
+
+/** A refusal by the engine: bad shapes, bad options, PyTorch's own error conditions. */
+export class EngineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+/** `[2, 3, 4]`: shapes in messages. */
+export function shapeString(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** Number of elements of `shape`; refuses negative, fractional or non-finite dimensions. */
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new EngineError(`invalid shape ${shapeString(shape)}: dimensions must be non-negative integers`);
+    n *= d;
+  }
+  if (!Number.isSafeInteger(n)) throw new EngineError(`shape ${shapeString(shape)} has too many elements`);
+  return n;
+}
+
+export function dtypeOf(data: FloatArray): DType {
+  return data instanceof Float64Array ? 'float64' : 'float32';
+}
+
+/** A zero-filled array of `n` elements of the given kind. */
+export function allocate(dtype: DType, n: number): FloatArray {
+  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+}
+
+/** A zero-filled array of the same kind as `like`. */
+export function allocateLike(like: FloatArray, n: number): FloatArray {
+  return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+}
+
+export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+  return { shape: [...shape], data: allocate(dtype, sizeOf(shape)) };
+}
+
+export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
+  const t = zeros(shape, dtype);
+  t.data.fill(value);
+  return t;
+}
+
+/** A tensor from plain numbers (copied into a new typed array). */
+export function fromArray(shape: readonly number[], values: ArrayLike<number>, dtype: DType = 'float32'): Tensor {
+  const n = sizeOf(shape);
+  if (values.length !== n) throw new EngineError(`${values.length} values do not fill shape ${shapeString(shape)} (${n} elements)`);
+  const data = allocate(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = values[i];
+  return { shape: [...shape], data };
+}
+
+/** A copy of `t`, optionally converted to another kind. */
+export function clone(t: Tensor, dtype: DType = dtypeOf(t.data)): Tensor {
+  const data = allocate(dtype, t.data.length);
+  data.set(t.data);
+  return { shape: [...t.shape], data };
+}
+
+/** The same data seen with another shape of the same size. */
+export function reshape(t: Tensor, shape: readonly number[]): Tensor {
+  if (sizeOf(shape) !== t.data.length) throw new EngineError(`cannot reshape ${shapeString(t.shape)} to ${shapeString(shape)}`);
+  return { shape: [...shape], data: t.data };
+}
+
+/** Throws unless `t` is a well-formed tensor (typed float array whose length matches its shape). */
+export function checkTensor(t: Tensor, what: string): void {
+  if (t === null || typeof t !== 'object' || !Array.isArray(t.shape)) throw new EngineError(`${what}: not a tensor`);
+  if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) throw new EngineError(`${what}: data must be a Float32Array or Float64Array`);
+  const n = sizeOf(t.shape);
+  if (t.data.length !== n) throw new EngineError(`${what}: shape ${shapeString(t.shape)} needs ${n} values, data has ${t.data.length}`);
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Throws unless `grad` has exactly `shape` (a backward's upstream gradient). */
+export function checkGradShape(grad: Tensor, shape: readonly number[], what: string): void {
+  checkTensor(grad, what);
+  if (!sameShape(grad.shape, shape)) throw new EngineError(`${what}: gradient of shape ${shapeString(grad.shape)} for an output of shape ${shapeString(shape)}`);
+}
+
+/** Elementwise `a + b` (residual connections); shapes must match. */
+export function add(a: Tensor, b: Tensor): Tensor {
+  checkTensor(a, 'add');
+  checkTensor(b, 'add');
+  if (!sameShape(a.shape, b.shape)) throw new EngineError(`add: shapes ${shapeString(a.shape)} and ${shapeString(b.shape)} differ`);
+  const out = allocateLike(a.data, a.data.length);
+  const x = a.data;
+  const y = b.data;
+  for (let i = 0; i < out.length; i++) out[i] = x[i] + y[i];
+  return { shape: [...a.shape], data: out };
+}
