@@ -1,7 +1,7 @@
 import type { Severity } from '../rules/types';
 
 export type FailOn = Severity | 'never';
-export type LintFormat = 'text' | 'json';
+export type LintFormat = 'text' | 'json' | 'sarif';
 
 export interface LintArgs {
   readonly command: 'lint';
@@ -24,18 +24,20 @@ export interface VersionArgs {
 export class UsageError extends Error {}
 
 export const USAGE = `Usage:
-  normscope lint [--format text|json] [--fail-on error|warning|info|hint|never]
+  normscope lint [--format text|json|sarif] [--fail-on error|warning|info|hint|never]
                  [--select RULES] [--ignore RULES] [--config FILE] PATH...
   normscope --help | --version
 
-PATH is a file or a folder; folders yield *.py files, skipping hidden folders, virtual
-environments, site-packages, node_modules and git-ignored paths. RULES is a comma-separated
-list of rule names, codes or code prefixes (e.g. NRM4).
+PATH is a file or a folder; folders yield *.py and *.ipynb files, skipping hidden folders,
+virtual environments, site-packages, node_modules and git-ignored paths. RULES is a
+comma-separated list of rule names, codes or code prefixes (e.g. NRM4). Without --config,
+each file takes the [tool.normscope] table of the nearest pyproject.toml above it.
+--format sarif writes SARIF 2.1.0 (for GitHub code scanning).
 
 Exit codes: 0 nothing at or above --fail-on (default warning), 1 findings at or above it,
 2 usage error or internal failure.`;
 
-const FORMATS: readonly LintFormat[] = ['text', 'json'];
+const FORMATS: readonly LintFormat[] = ['text', 'json', 'sarif'];
 const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'info', 'hint', 'never'];
 
 function list(value: string): string[] {

@@ -21,6 +21,8 @@ export interface JsonFinding {
   rule: string;
   severity: Severity;
   message: string;
+  /** Extension for notebooks: the 1-based position of the cell among all the notebook's cells. */
+  cell?: number;
 }
 
 export function toJsonFindings(results: readonly FileFindings[]): JsonFinding[] {
@@ -35,6 +37,7 @@ export function toJsonFindings(results: readonly FileFindings[]): JsonFinding[] 
       rule: f.rule,
       severity: f.severity,
       message: f.message,
+      ...(f.cell !== undefined ? { cell: f.cell + 1 } : {}),
     })),
   );
 }
@@ -47,11 +50,20 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** `file:line:column`, with `cell N` for a notebook (1-based like the rest). */
+function place(file: string, cell: number | undefined, line: number, column: number): string {
+  return cell !== undefined ? `${file}:cell ${cell + 1}:${line}:${column}` : `${file}:${line}:${column}`;
+}
+
 export function formatText(results: readonly FileFindings[], errors: readonly FileError[], fileCount: number): string {
   const lines: string[] = [];
-  const all = toJsonFindings(results);
-  for (const f of all) {
-    lines.push(`${f.file}:${f.line}:${f.column}: ${f.code} [${f.severity}] ${f.message} (${f.rule})`);
+  const all: Finding[] = [];
+  for (const { file, findings } of results) {
+    for (const f of findings) {
+      all.push(f);
+      lines.push(`${place(file, f.cell, f.span.start.line + 1, f.span.start.column + 1)}: ${f.code} [${f.severity}] ${f.message} (${f.rule})`);
+      for (const r of f.related) lines.push(`    ${place(file, r.cell, r.span.start.line + 1, r.span.start.column + 1)}: note: ${r.message}`);
+    }
   }
   for (const e of errors) lines.push(`${e.file}: error: ${e.message}`);
   const bySeverity = (s: Severity) => all.filter((f) => f.severity === s).length;

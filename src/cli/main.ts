@@ -1,13 +1,20 @@
 import { readSourceFile } from '../lint/source';
-import { initLinter, lintPython } from '../lint/lint';
-import { loadConfigFile } from '../lint/configFile';
-import { EMPTY_CONFIG, type LintConfig } from '../rules/config';
+import { initLinter } from '../lint/lint';
+import { lintFileText } from '../lint/lintFile';
+import { RULES } from '../rules/catalogue';
+import { loadConfigFile, ProjectConfigResolver } from '../lint/configFile';
+import type { LintConfig } from '../rules/config';
 import type { Severity } from '../rules/types';
 import { parseArgs, USAGE, UsageError, type FailOn, type LintArgs } from './args';
 import { collectFiles } from './collectFiles';
 import { formatJson, formatText, type FileError, type FileFindings } from './format';
+import { formatSarif } from './sarif';
 
 declare const NORMSCOPE_VERSION: string | undefined;
+
+function version(): string {
+  return typeof NORMSCOPE_VERSION === 'string' ? NORMSCOPE_VERSION : '0.0.0-development';
+}
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2, hint: 3 };
 
@@ -21,16 +28,28 @@ interface Io {
 }
 
 async function lintCommand(args: LintArgs, io: Io): Promise<number> {
-  let config: LintConfig = EMPTY_CONFIG;
-  if (args.config !== undefined) {
-    const loaded = loadConfigFile(args.config);
-    for (const problem of loaded.problems) io.err(`normscope: warning: ${problem}\n`);
-    config = loaded.config;
-  }
-  config = {
+  // --config FILE applies to every file; otherwise each file takes its nearest pyproject.toml.
+  const explicit = args.config !== undefined ? loadConfigFile(args.config) : undefined;
+  const resolver = new ProjectConfigResolver();
+  const reported = new Set<string>();
+  const warn = (problems: readonly string[]) => {
+    for (const problem of problems) {
+      if (reported.has(problem)) continue;
+      reported.add(problem);
+      io.err(`normscope: warning: ${problem}\n`);
+    }
+  };
+  if (explicit) warn(explicit.problems);
+  const withFlags = (config: LintConfig): LintConfig => ({
     ...config,
     ...(args.select ? { select: args.select } : {}),
     ...(args.ignore ? { ignore: [...(config.ignore ?? []), ...args.ignore] } : {}),
+  });
+  const configFor = (file: string): LintConfig => {
+    if (explicit) return withFlags(explicit.config);
+    const project = resolver.forFile(file);
+    warn(project.problems);
+    return withFlags(project.config);
   };
   const { files, missing } = collectFiles(args.paths);
   if (missing.length > 0 && files.length === 0) {
@@ -45,11 +64,17 @@ async function lintCommand(args: LintArgs, io: Io): Promise<number> {
       errors.push({ file, message: source.message });
       continue;
     }
-    const result = lintPython(source.text, config);
+    const result = lintFileText(file, source.text, configFor(file));
+    if (!result.ok) {
+      errors.push({ file, message: result.message });
+      continue;
+    }
     for (const failure of result.failures) io.err(`normscope: internal error in rule ${failure.rule} on ${file}: ${failure.message}\n`);
     results.push({ file, findings: result.findings });
   }
-  io.out(args.format === 'json' ? formatJson(results, errors) : formatText(results, errors, files.length));
+  if (args.format === 'json') io.out(formatJson(results, errors));
+  else if (args.format === 'sarif') io.out(formatSarif(results, errors, RULES, { cwd: process.cwd(), version: version() }));
+  else io.out(formatText(results, errors, files.length));
   const failed = results.some((r) => r.findings.some((f) => reachesThreshold(f.severity, args.failOn)));
   return failed ? 1 : 0;
 }
@@ -63,7 +88,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     if (args.command === 'version') {
-      io.out(`${typeof NORMSCOPE_VERSION === 'string' ? NORMSCOPE_VERSION : 'development'}\n`);
+      io.out(`${version()}\n`);
       return 0;
     }
     return await lintCommand(args, io);

@@ -31,5 +31,9 @@ export function isSkippedDirectory(dir: string): boolean {
 
 /** The file kinds NormScope lints. */
 export function isLintableFile(file: string): boolean {
-  return file.endsWith('.py');
+  return file.endsWith('.py') || file.endsWith('.ipynb');
+}
+
+export function isNotebookFile(file: string): boolean {
+  return file.endsWith('.ipynb');
 }

@@ -65,6 +65,9 @@ export function parseLintConfig(raw: unknown, rules: readonly Rule[], where = 'c
     return { config: EMPTY_CONFIG, problems: [`${where} must be a table`] };
   }
   const table = raw as Record<string, unknown>;
+  for (const key of Object.keys(table)) {
+    if (key !== 'select' && key !== 'ignore' && key !== 'rules') problems.push(`${where}: unknown key '${key}' (expected select, ignore, rules)`);
+  }
   const select = stringList(table.select, `${where}: select`, problems);
   const ignore = stringList(table.ignore, `${where}: ignore`, problems);
   const known = (s: string) => rules.some((r) => selectorMatches(s, r.meta));
@@ -112,4 +115,20 @@ export function parseLintConfig(raw: unknown, rules: readonly Rule[], where = 'c
     rules: ruleTable,
   };
   return { config, problems };
+}
+
+/**
+ * `over` on top of `base`, key by key: `over`'s select/ignore replace `base`'s when set, and
+ * per rule its severity and each option win (the project file over the editor settings).
+ */
+export function mergeConfigs(base: LintConfig, over: LintConfig): LintConfig {
+  const rules: Record<string, RuleSettings> = { ...base.rules };
+  for (const [name, settings] of Object.entries(over.rules)) {
+    const below = rules[name];
+    const severity = settings.severity ?? below?.severity;
+    rules[name] = { ...(severity !== undefined ? { severity } : {}), options: { ...(below?.options ?? {}), ...settings.options } };
+  }
+  const select = over.select ?? base.select;
+  const ignore = over.ignore ?? base.ignore;
+  return { ...(select ? { select } : {}), ...(ignore ? { ignore } : {}), rules };
 }

@@ -1,0 +1,20 @@
+import { parseIpynb } from '../parsing/notebook/ipynb';
+import { RULES } from '../rules/catalogue';
+import { EMPTY_CONFIG, type LintConfig } from '../rules/config';
+import type { Rule } from '../rules/types';
+import { lintPython, type LintResult } from './lint';
+import { lintNotebook } from './notebook';
+import { isNotebookFile } from './paths';
+
+export type FileLint = (LintResult & { readonly ok: true }) | { readonly ok: false; readonly message: string };
+
+/**
+ * Lints the text of a file by its kind: a `.ipynb` notebook (its JSON; code cells linted as one
+ * program, findings carrying their cell) or Python source.
+ */
+export function lintFileText(file: string, text: string, config: LintConfig = EMPTY_CONFIG, rules: readonly Rule[] = RULES): FileLint {
+  if (!isNotebookFile(file)) return { ok: true, ...lintPython(text, config, rules) };
+  const read = parseIpynb(text);
+  if (!read.ok) return read;
+  return { ok: true, ...lintNotebook(read.notebook.cells, config, { rules, ...(read.notebook.language ? { language: read.notebook.language } : {}) }) };
+}

@@ -1,0 +1,133 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from '../../../src/cli/main';
+import { buildNotebookProgram, lintNotebook } from '../../../src/lint/notebook';
+import { lintFileText } from '../../../src/lint/lintFile';
+import { parseIpynb, type NotebookCell } from '../../../src/parsing/notebook/ipynb';
+import { applyFixes } from '../helpers/ruleTester';
+
+const code = (source: string): NotebookCell => ({ kind: 'code', source });
+const md = (source: string): NotebookCell => ({ kind: 'markdown', source });
+
+/** An nbformat-4 notebook with its sources stored as line lists, like Jupyter writes them. */
+function ipynb(cells: NotebookCell[], language = 'python'): string {
+  return JSON.stringify(
+    {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language }, language_info: { name: language } },
+      cells: cells.map((c) => ({
+        cell_type: c.kind,
+        metadata: {},
+        source: c.source.split(/(?<=\n)/),
+        ...(c.kind === 'code' ? { outputs: [], execution_count: null } : {}),
+      })),
+    },
+    null,
+    1,
+  );
+}
+
+const where = (findings: readonly { code: string; cell?: number; span: { start: { line: number; column: number } } }[]) =>
+  findings.map((f) => `${f.code}@cell${f.cell}:${f.span.start.line + 1}:${f.span.start.column + 1}`);
+
+describe('Jupyter notebooks', () => {
+  it('reads nbformat 4 JSON (line lists or strings); malformed input gives a message, never a throw', () => {
+    const read = parseIpynb(ipynb([md('# Title\n'), code('import torch\nx = 1\n')]));
+    assert.ok(read.ok);
+    assert.deepStrictEqual(read.notebook.cells.map((c) => [c.kind, c.source]), [['markdown', '# Title\n'], ['code', 'import torch\nx = 1\n']]);
+    assert.strictEqual(read.notebook.language, 'python');
+    const bad = ['{"cells": [', '[]', '{"nbformat": 4}', '{"cells": [{"cell_type": "code", "source": 3}]}', '{"nbformat": 3, "worksheets": []}', '\u0000\u0001'];
+    for (const text of bad) {
+      const r = parseIpynb(text);
+      assert.strictEqual(r.ok, false, text);
+      if (!r.ok) assert.match(r.message, /notebook/);
+    }
+  });
+
+  it('lints the code cells as one program and maps findings to their cell (markdown cells counted)', () => {
+    const cells = [md('# Model\n'), code('import torch.nn as nn\n'), md('text'), code('x = 1\nnorm = nn.GroupNorm(3, 10)')];
+    const r = lintNotebook(cells);
+    assert.deepStrictEqual(where(r.findings), ['NRM401@cell3:2:8']);
+    const f = r.findings[0];
+    assert.strictEqual(cells[3].source.slice(f.span.startOffset, f.span.endOffset), 'nn.GroupNorm(3, 10)');
+  });
+
+  it('skips IPython magics, shell lines and help lines without hiding later findings', () => {
+    const cells = [
+      code('%matplotlib inline\n!pip install torch\nimport torch.nn as nn\nfiles = !ls\nnn.GroupNorm?\n'),
+      code('for i in range(2):\n    %time y = i\n    g = nn.GroupNorm(3, 10)\n'),
+      code('%%bash\necho nn.GroupNorm(3, 10)\n'),
+      code('%%time\nh = nn.GroupNorm(5, 12)\n'),
+      code('doc = """\n%not a magic, nn.GroupNorm(3, 10) in a string\n"""\n'),
+    ];
+    assert.deepStrictEqual(where(lintNotebook(cells).findings), ['NRM401@cell1:3:9', 'NRM401@cell3:2:5']);
+    const program = buildNotebookProgram(cells);
+    assert.ok(program.text.includes('%not a magic'), 'a string line starting with % is kept');
+    assert.ok(!program.text.includes('%matplotlib'));
+  });
+
+  it('honours suppression comments in cells and maps unused-suppression fixes into the cell', () => {
+    const cells = [code('import torch.nn as nn\n'), code('a = nn.GroupNorm(3, 10)  # noqa: NRM401\nb = nn.GroupNorm(2, 10)  # noqa: NRM401')];
+    const r = lintNotebook(cells);
+    assert.deepStrictEqual(where(r.findings), ['NRM901@cell1:2:26']);
+    const fix = r.findings[0].fix!;
+    assert.deepStrictEqual(fix.edits.map((e) => e.cell), [1]);
+    assert.strictEqual(applyFixes(cells[1].source, r.findings), 'a = nn.GroupNorm(3, 10)  # noqa: NRM401\nb = nn.GroupNorm(2, 10)');
+  });
+
+  it('an own-line suppression in the last line of a cell is removed within the cell', () => {
+    const cells = [code('import torch.nn as nn\n# normscope: ignore[NRM401]'), code('x = 1\n')];
+    const r = lintNotebook(cells);
+    assert.deepStrictEqual(where(r.findings), ['NRM901@cell0:2:1']);
+    assert.strictEqual(applyFixes(cells[0].source, r.findings), 'import torch.nn as nn\n');
+  });
+
+  it('ignores notebooks and cells in other languages', () => {
+    assert.deepStrictEqual(lintNotebook([code('nn.GroupNorm(3, 10)\n')], undefined, { language: 'r' }).findings, []);
+    assert.deepStrictEqual(lintNotebook([{ kind: 'code', source: 'nn.GroupNorm(3, 10)\n', language: 'sql' }]).findings, []);
+    const r = lintFileText('a.ipynb', ipynb([code('nn.GroupNorm(3, 10)\n')], 'julia'));
+    assert.ok(r.ok && r.findings.length === 0);
+  });
+
+  describe('CLI', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'normscope-nb-'));
+      fs.writeFileSync(path.join(dir, 'train.ipynb'), ipynb([md('# Train\n'), code('import torch.nn as nn\n'), code('norm = nn.GroupNorm(3, 10)\n')]));
+      fs.writeFileSync(path.join(dir, 'broken.ipynb'), '{"cells": [');
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    async function run(args: string[]) {
+      let out = '';
+      let err = '';
+      const previous = process.cwd();
+      process.chdir(dir);
+      try {
+        const exit = await main(args, { out: (t) => (out += t), err: (t) => (err += t) });
+        return { exit, out, err };
+      } finally {
+        process.chdir(previous);
+      }
+    }
+
+    it('folders yield notebooks; JSON keeps the contract fields and adds the 1-based cell', async () => {
+      const r = await run(['lint', '--format', 'json', '.']);
+      assert.strictEqual(r.exit, 1, r.err);
+      const json = JSON.parse(r.out) as { findings: Record<string, unknown>[]; errors: { file: string; message: string }[] };
+      assert.deepStrictEqual(json.findings, [
+        { file: 'train.ipynb', line: 1, column: 8, endLine: 1, endColumn: 27, code: 'NRM401', rule: 'groupnorm-groups-indivisible', severity: 'error', message: json.findings[0]?.message, cell: 3 },
+      ]);
+      assert.deepStrictEqual(json.errors.map((e) => e.file), ['broken.ipynb']);
+      assert.match(json.errors[0].message, /malformed JSON/);
+    });
+
+    it('text output names the cell', async () => {
+      const r = await run(['lint', 'train.ipynb']);
+      assert.match(r.out, /^train\.ipynb:cell 3:1:8: NRM401 \[error\]/);
+    });
+  });
+});
