@@ -4,6 +4,26 @@ import type { Provenance, Value } from './values';
 /** The deep-learning framework a construct belongs to. */
 export type Framework = 'torch' | 'keras' | 'flax';
 
+/** What a layer or operation does, coarsely. */
+export type LayerFamily =
+  | 'norm'
+  | 'conv'
+  | 'linear'
+  | 'dropout'
+  | 'activation'
+  | 'pooling'
+  | 'recurrent'
+  | 'embedding'
+  | 'attention'
+  | 'shape'
+  | 'merge'
+  | 'container'
+  | 'module'
+  | 'unknown';
+
+/** The statistic a normalization layer computes. */
+export type NormType = 'batch' | 'instance' | 'layer' | 'group' | 'rms' | 'lrn' | 'unit';
+
 export type { Provenance, Value } from './values';
 export { numberValue } from './values';
 
@@ -22,9 +42,18 @@ export interface Argument {
 
 /** A constructor call of a framework layer, e.g. `nn.GroupNorm(32, 256)`. */
 export interface LayerCall {
-  /** Canonical class name, e.g. `GroupNorm`, `BatchNorm2d`. */
+  /** Canonical class name, e.g. `GroupNorm`, `BatchNorm2d`, `BatchNormalization`. */
   readonly kind: string;
   readonly framework: Framework;
+  readonly family: LayerFamily;
+  readonly norm?: NormType;
+  /**
+   * Set when the layer is built through a parameter or config (`norm_layer(64)`,
+   * `partial(nn.GroupNorm, 32)(64)`, `build_norm_layer(norm_cfg, 64)`): the parameter's name.
+   */
+  readonly viaParameter?: string;
+  /** The framework's defaults for parameters not given (name -> value). */
+  readonly defaults: Readonly<Record<string, Value>>;
   /** The callee as written, e.g. `nn.GroupNorm` or `torch.nn.BatchNorm2d`. */
   readonly callee: string;
   /** The whole call expression. */
@@ -35,13 +64,127 @@ export interface LayerCall {
   readonly args: readonly Argument[];
 }
 
-/** What a file says about models: for now, the layer constructor calls it makes. */
+/**
+ * One layer of a model: an attribute, a container element, a loop-built layer. `path` names it
+ * the way PyTorch would (`layer1`, `features[3]`, `blocks[*]` for a loop whose count is unknown).
+ */
+export interface Layer {
+  readonly path: string;
+  /** Framework class (`BatchNorm2d`), user class in this file (`BasicBlock`), or `?` when not known. */
+  readonly kind: string;
+  readonly family: LayerFamily;
+  readonly norm?: NormType;
+  /** The constructor call when it is a recognised framework layer. */
+  readonly call?: LayerCall;
+  /** A model class of this file used as a layer. */
+  readonly moduleClass?: string;
+  /** Contents of `Sequential` / `ModuleList` / `ModuleDict` / `keras.Sequential`, in order. */
+  readonly elements?: readonly Layer[];
+  /** Built in a loop: `count` when the bound resolved (then the elements are unrolled), else undefined. */
+  readonly repeated?: { readonly count: number | undefined; readonly text: string };
+  /** Built only under a condition whose value is not known (`if use_bn:`). */
+  readonly conditional?: boolean;
+  /** The expression that builds the layer. */
+  readonly span: Span;
+}
+
+/** A constructor parameter that carries a normalization layer (`norm_layer=nn.BatchNorm2d`). */
+export interface NormParameter {
+  readonly name: string;
+  /** The default (a callable, `partial(...)`, a cfg dict), after `if norm_layer is None: norm_layer = X`. */
+  readonly default: Value | undefined;
+  /** The norm type the default builds, when known. */
+  readonly norm?: NormType;
+  readonly kind?: string;
+  readonly span: Span;
+  /** Where the parameter builds layers. */
+  readonly uses: readonly Span[];
+}
+
+/** One operation of a forward pass. */
+export interface ForwardStep {
+  readonly index: number;
+  /** `layer` (a submodule call), `functional` (`F.relu`, `torch.cat`), `add` (`x + identity`), or `other`. */
+  readonly op: 'layer' | 'functional' | 'add' | 'other';
+  /** The submodule's path for `layer` steps (`bn1`, `layers[0]`, `blocks[*]`); the function name otherwise. */
+  readonly target: string;
+  readonly family: LayerFamily;
+  readonly norm?: NormType;
+  /** Indexes of the steps whose output this step consumes; -1 is the forward's input (or unknown). */
+  readonly inputs: readonly number[];
+  /** The layer for inline-built layers (`nn.Dense(10)(x)` in Flax `@nn.compact`). */
+  readonly call?: LayerCall;
+  /** Set when the step sits in a loop of the forward pass (its source span). */
+  readonly loop?: Span;
+  /** Branches enclosing the step: `ifStart:branchIndex` pairs, for telling exclusive calls apart. */
+  readonly branches: readonly string[];
+  readonly span: Span;
+}
+
+/** A layer use: the layer (when known), its path and where it is used. */
+export interface LayerUse {
+  readonly path: string;
+  readonly layer?: Layer;
+  readonly call?: LayerCall;
+  readonly span: Span;
+}
+
+/** "`from` feeds `to` directly": consecutive container elements or forward-pass data flow. */
+export interface Flow {
+  readonly from: LayerUse;
+  readonly to: LayerUse;
+  /** `sequence`: consecutive elements of a container; `forward`: the forward pass. */
+  readonly via: 'sequence' | 'forward';
+}
+
+/** A model class: `nn.Module`, `keras.Model`/`Layer` or `flax.linen.Module` subclass. */
+export interface ModelClass {
+  readonly name: string;
+  readonly framework: Framework;
+  /** Base classes as written. */
+  readonly bases: readonly string[];
+  readonly span: Span;
+  readonly nameSpan: Span;
+  /** Layers built in `__init__` / `setup` / `build` (and inline in Flax `@nn.compact`), in order. */
+  readonly layers: readonly Layer[];
+  readonly normParameters: readonly NormParameter[];
+  /** `forward` / `call` / `__call__`, when present. */
+  readonly forward?: { readonly name: string; readonly span: Span; readonly steps: readonly ForwardStep[] };
+  readonly flows: readonly Flow[];
+  /** `self.<layer>.<attr>` reads in the class (`weight`, `bias`, `running_mean`), for rules about missing parameters. */
+  readonly attributeReads: readonly { readonly path: string; readonly attribute: string; readonly span: Span }[];
+}
+
+/** What a file says about models. */
 export interface ModelIR {
+  /** Every framework layer constructor call in the file, in source order. */
   readonly layerCalls: readonly LayerCall[];
+  readonly classes: readonly ModelClass[];
+  /**
+   * `isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d))` branches that touch `m.weight`,
+   * `m.bias` or running statistics (init loops), for rules about layers that lack them.
+   */
+  readonly typeGuardedAccesses: readonly { readonly kinds: readonly string[]; readonly attributes: readonly string[]; readonly span: Span }[];
 }
 
 /** Returns the argument bound to `name`, by keyword or by its position in the signature. */
 export function argument(call: LayerCall, name: string): Argument | undefined {
   return call.args.find((a) => a.name === name);
+}
+
+/** The value of a parameter: as written, else the framework's default, else undefined. */
+export function paramValue(call: LayerCall, name: string): Value | undefined {
+  return argument(call, name)?.value ?? call.defaults[name];
+}
+
+/** Every layer of a class, containers' elements included (depth first, in order). */
+export function allLayers(layers: readonly Layer[]): Layer[] {
+  const out: Layer[] = [];
+  const visit = (l: Layer) => {
+    out.push(l);
+    for (const e of l.elements ?? []) visit(e);
+  };
+  layers.forEach(visit);
+  return out;
 }
 

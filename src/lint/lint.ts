@@ -1,6 +1,6 @@
 import type { Tree } from 'web-tree-sitter';
 import type { FileIR } from '../ir/file';
-import { fileIRFromTree } from '../parsing/python/analyse';
+import { emptyFileIR, fileIRFromTree } from '../parsing/python/analyse';
 import { initPythonParser, pythonParser, type PythonParser } from '../parsing/python/treeSitter';
 import { RULES } from '../rules/catalogue';
 import { EMPTY_CONFIG, type LintConfig } from '../rules/config';
@@ -24,7 +24,7 @@ function irFromTree(tree: Tree, ts: PythonParser): FileIR {
   return fileIRFromTree(tree, ts);
 }
 
-const EMPTY_IR: FileIR = { model: { layerCalls: [] } };
+const EMPTY_IR: FileIR = emptyFileIR();
 
 /** Parses once and returns what the rules and the suppression filter need. */
 export function analysePythonSource(text: string): { ir: FileIR; comments: SourceComment[] } {

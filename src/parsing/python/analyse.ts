@@ -1,6 +1,6 @@
 import type { Tree } from 'web-tree-sitter';
 import type { FileIR } from '../../ir/file';
-import { modelFromTree } from './parsePython';
+import { EMPTY_MODEL, modelFromTree } from './parsePython';
 import { Resolver } from './resolver';
 import { pythonParser, type PythonParser } from './treeSitter';
 
@@ -13,11 +13,16 @@ export function fileIRFromTree(tree: Tree, ts: PythonParser): FileIR {
   return { model: modelFromTree(tree, ts, resolver) };
 }
 
+/** The IR of a file that could not be parsed at all. */
+export function emptyFileIR(): FileIR {
+  return { model: EMPTY_MODEL };
+}
+
 /** The IR of Python source text. Synchronous once `initPythonParser()` has resolved; never throws on bad input. */
 export function analysePythonFile(text: string): FileIR {
   const ts = pythonParser();
   const tree = ts.parser.parse(text);
-  if (!tree) return { model: { layerCalls: [] } };
+  if (!tree) return emptyFileIR();
   try {
     return fileIRFromTree(tree, ts);
   } finally {

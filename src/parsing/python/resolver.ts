@@ -2,6 +2,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { CallableValue, Provenance, Value } from '../../ir/values';
 import { collectImports, type ImportTable } from './imports';
 import { dottedParts, literalValue, spanOf } from './syntax';
+import { classifyLayer } from './torchLayers';
 import type { PythonParser } from './treeSitter';
 
 /**
@@ -183,6 +184,10 @@ export class Resolver {
     if (rest.length > 0 && (head === 'torch' || head === 'nn' || head === 'F')) {
       const base = head === 'torch' ? 'torch' : head === 'nn' ? 'torch.nn' : 'torch.nn.functional';
       return [base, ...rest].join('.');
+    }
+    // `from torch.nn import *` then `GroupNorm(...)`: only names the framework really exports.
+    if (rest.length === 0) {
+      for (const m of this.imports.starModules) if (classifyLayer(`${m}.${head}`)) return `${m}.${head}`;
     }
     return undefined;
   }
@@ -475,6 +480,10 @@ export class Resolver {
     const [site] = sites;
     if (site && (site.at.type === 'import_statement' || site.at.type === 'import_from_statement')) {
       return this.callableOf(use) ?? unknown(use, `${name} is imported`, symbol);
+    }
+    if (site && (site.at.type === 'class_definition' || site.at.type === 'function_definition')) {
+      // A class or function of this file used as a value (`block=BasicBlock`).
+      return { kind: 'callable', target: name, boundPositional: [], boundKeywords: [], provenance: { description: `${name}, line ${line(site.at)}`, span: spanOf(site.at.childForFieldName('name') ?? site.at) } };
     }
     if (!site?.value) return unknown(use, `${name} is not bound by a plain assignment`, symbol);
     const v = this.resolve(site.value);

@@ -1,0 +1,1316 @@
+import type { Node } from 'web-tree-sitter';
+import type { Argument, Flow, ForwardStep, Framework, Layer, LayerCall, LayerFamily, LayerUse, ModelClass, NormParameter, NormType } from '../../ir/model';
+import type { Span } from '../../ir/span';
+import type { CallableValue, Value } from '../../ir/values';
+import { type Bindings, enclosingScope, Resolver } from './resolver';
+import { dottedParts, spanOf } from './syntax';
+import { classifyLayer, FUNCTIONAL_OPS, type DefaultValue, type LayerSignature } from './torchLayers';
+import type { PythonParser } from './treeSitter';
+
+/** Bases that make a class a model, by qualified name. */
+const TORCH_BASES = new Set([
+  'torch.nn.Module',
+  'torch.nn.modules.module.Module',
+  'torch.nn.Sequential',
+  'torch.nn.ModuleList',
+  'pytorch_lightning.LightningModule',
+  'lightning.LightningModule',
+  'lightning.pytorch.LightningModule',
+  'mmcv.runner.BaseModule',
+  'mmengine.model.BaseModule',
+  'transformers.PreTrainedModel',
+  'transformers.modeling_utils.PreTrainedModel',
+]);
+
+/** mmcv / detectron2 norm config names -> torch class. */
+const CFG_NORMS: ReadonlyMap<string, string> = new Map([
+  ['BN', 'BatchNorm2d'],
+  ['BN1d', 'BatchNorm1d'],
+  ['BN2d', 'BatchNorm2d'],
+  ['BN3d', 'BatchNorm3d'],
+  ['SyncBN', 'SyncBatchNorm'],
+  ['nnSyncBN', 'SyncBatchNorm'],
+  ['naiveSyncBN', 'SyncBatchNorm'],
+  ['GN', 'GroupNorm'],
+  ['LN', 'LayerNorm'],
+  ['IN', 'InstanceNorm2d'],
+  ['IN1d', 'InstanceNorm1d'],
+  ['IN2d', 'InstanceNorm2d'],
+  ['IN3d', 'InstanceNorm3d'],
+]);
+
+/** Constructor parameters that carry a norm layer or its config. */
+const NORM_PARAM = /^(norm|norm_?layer|norm_cfg|norm_fn|norm_type|norm_module|norm_cls|normalization|bn_layer|batch_norm_layer|norm_op)$/i;
+
+const NORM_BUILDERS = new Set(['build_norm_layer', 'get_norm', 'get_norm_layer', 'create_norm', 'make_norm']);
+const MAX_UNROLL = 64;
+const MAX_HELPER_DEPTH = 3;
+
+type Elem = MutableLayer | 'barrier';
+
+/** Container contents with their barriers (unknown-condition branches, loops of unknown count), by frozen layer. */
+const BARRIERS = new WeakMap<Layer, readonly (Layer | 'barrier')[]>();
+
+interface MutableLayer {
+  path: string;
+  kind: string;
+  family: LayerFamily;
+  norm?: NormType;
+  call?: LayerCall;
+  moduleClass?: string;
+  elements?: Elem[];
+  repeated?: { count: number | undefined; text: string };
+  conditional?: boolean;
+  span: Span;
+}
+
+interface Ctx {
+  readonly bindings: Map<string, Value>;
+  readonly conditional: boolean;
+  readonly repeated?: { count: number | undefined; text: string };
+  readonly depth: number;
+  /** Local names bound to layer-building expressions or accumulated lists. */
+  readonly locals: Map<string, { node?: Node; elems?: Elem[]; bindings: Map<string, Value> }>;
+  /** Helper returns collected while walking a helper function. */
+  returns?: MutableLayer[];
+}
+
+function layerUse(path: string, layer: Layer | undefined, span: Span, call?: LayerCall): LayerUse {
+  return { path, ...(layer ? { layer } : {}), ...((call ?? layer?.call) ? { call: call ?? layer?.call } : {}), span };
+}
+
+function defaultValue(d: DefaultValue, framework: Framework, name: string, span: Span): Value {
+  const provenance = { description: `${framework === 'torch' ? 'PyTorch' : framework === 'keras' ? 'Keras' : 'Flax'} default ${name}=${d === null ? 'None' : String(d)}`, span };
+  if (d === null) return { kind: 'none', provenance };
+  if (typeof d === 'number') return { kind: 'number', value: d, isInteger: Number.isInteger(d) && !['eps', 'epsilon', 'momentum', 'p', 'rate', 'alpha', 'beta', 'negative_slope'].includes(name), provenance };
+  if (typeof d === 'boolean') return { kind: 'bool', value: d, provenance };
+  return { kind: 'string', value: d, provenance };
+}
+
+function frozen(l: MutableLayer): Layer {
+  const elems = l.elements?.map((e) => (e === 'barrier' ? e : frozen(e)));
+  const out: Layer = {
+    path: l.path,
+    kind: l.kind,
+    family: l.family,
+    ...(l.norm ? { norm: l.norm } : {}),
+    ...(l.call ? { call: l.call } : {}),
+    ...(l.moduleClass ? { moduleClass: l.moduleClass } : {}),
+    ...(elems ? { elements: elems.filter((e): e is Layer => e !== 'barrier') } : {}),
+    ...(l.repeated ? { repeated: l.repeated } : {}),
+    ...(l.conditional ? { conditional: true } : {}),
+    span: l.span,
+  };
+  if (elems) BARRIERS.set(out, elems);
+  return out;
+}
+
+/** Builds the model IR of a file's classes (and Keras/Flax functional model-building functions). */
+export class ModelBuilder {
+  private readonly callCache = new Map<number, LayerCall | null>();
+  private readonly modelClassNames = new Map<string, Framework>();
+  private readonly classNodes = new Map<string, Node>();
+  private readonly functionNodes = new Map<string, Node>();
+
+  constructor(
+    private readonly ts: PythonParser,
+    readonly resolver: Resolver,
+  ) {}
+
+  // ------------------------------------------------------------------ layer calls
+
+  /** A framework layer constructor call (`nn.BatchNorm2d(64)`), with arguments resolved under `bindings`. */
+  layerCall(call: Node, bindings?: Bindings, viaParameter?: { name: string; callable: CallableValue }): LayerCall | undefined {
+    const cacheable = !bindings || bindings.size === 0;
+    if (cacheable && !viaParameter) {
+      const cached = this.callCache.get(call.startIndex);
+      if (cached !== undefined) return cached ?? undefined;
+    }
+    const result = this.buildLayerCall(call, bindings, viaParameter);
+    if (cacheable && !viaParameter) this.callCache.set(call.startIndex, result ?? null);
+    return result;
+  }
+
+  private buildLayerCall(call: Node, bindings: Bindings | undefined, via: { name: string; callable: CallableValue } | undefined): LayerCall | undefined {
+    if (call.hasError) return undefined;
+    const callee = call.childForFieldName('function');
+    const argsNode = call.childForFieldName('arguments');
+    if (!callee || !argsNode || argsNode.type !== 'argument_list') return undefined;
+    const cls = classifyLayer(via ? via.callable.target : this.resolver.qualify(callee));
+    if (!cls || cls.signature.family === 'container') return undefined;
+    const args = this.mapArguments(argsNode, cls.signature, bindings, via?.callable);
+    const defaults: Record<string, Value> = {};
+    for (const [name, d] of Object.entries(cls.signature.defaults ?? {})) defaults[name] = defaultValue(d, cls.framework, name, spanOf(callee));
+    return {
+      kind: cls.kind,
+      framework: cls.framework,
+      family: cls.signature.family,
+      ...(cls.signature.norm ? { norm: cls.signature.norm } : {}),
+      ...(via ? { viaParameter: via.name } : {}),
+      defaults,
+      callee: callee.text,
+      span: spanOf(call),
+      calleeSpan: spanOf(callee),
+      argumentsSpan: spanOf(argsNode),
+      args,
+    };
+  }
+
+  private mapArguments(argsNode: Node, signature: LayerSignature, bindings: Bindings | undefined, partial: CallableValue | undefined): Argument[] {
+    const params = signature.params;
+    const args: Argument[] = [];
+    let position = 0;
+    let positionsKnown = true;
+    if (partial) {
+      // Arguments bound by functools.partial come first; they are written at the partial(...) call.
+      const where = partial.provenance?.span ?? spanOf(argsNode);
+      for (const v of partial.boundPositional) {
+        args.push({ name: params[position], position, value: v, span: where, valueSpan: v.kind !== 'unknown' && v.provenance ? v.provenance.span : where, ...(v.kind !== 'unknown' && v.provenance ? { provenance: v.provenance } : {}) });
+        position++;
+      }
+      for (const [k, v] of partial.boundKeywords) {
+        args.push({ name: k, position: undefined, value: v, span: where, valueSpan: v.kind !== 'unknown' && v.provenance ? v.provenance.span : where, ...(v.kind !== 'unknown' && v.provenance ? { provenance: v.provenance } : {}) });
+      }
+    }
+    for (const child of argsNode.namedChildren) {
+      if (!child || child.type === 'comment') continue;
+      if (child.type === 'keyword_argument') {
+        const name = child.childForFieldName('name');
+        const value = child.childForFieldName('value');
+        if (!name || !value) continue;
+        const v = this.resolver.resolve(value, bindings);
+        args.push({ name: name.text, position: undefined, value: v, span: spanOf(child), valueSpan: spanOf(value), ...(v.kind !== 'unknown' && v.provenance ? { provenance: v.provenance } : {}) });
+      } else if (child.type === 'list_splat' || child.type === 'dictionary_splat') {
+        if (child.type === 'list_splat') positionsKnown = false;
+      } else {
+        const v = this.resolver.resolve(child, bindings);
+        args.push({
+          name: positionsKnown ? params[position] : undefined,
+          position: positionsKnown ? position : undefined,
+          value: v,
+          span: spanOf(child),
+          valueSpan: spanOf(child),
+          ...(v.kind !== 'unknown' && v.provenance ? { provenance: v.provenance } : {}),
+        });
+        position++;
+      }
+    }
+    return args;
+  }
+
+  // ------------------------------------------------------------------ classes
+
+  /** Finds model classes (direct and indirect subclasses within the file). */
+  findModelClasses(root: Node): Node[] {
+    const classes: { node: Node; name: string; bases: Node[] }[] = [];
+    for (const c of this.ts.query('(class_definition name: (identifier) @name) @class').captures(root)) {
+      if (c.name !== 'class') continue;
+      const name = c.node.childForFieldName('name')?.text;
+      if (!name) continue;
+      const sup = c.node.childForFieldName('superclasses');
+      const bases = (sup?.namedChildren ?? []).filter((b): b is Node => b !== null && (b.type === 'identifier' || b.type === 'attribute'));
+      classes.push({ node: c.node, name, bases });
+      this.classNodes.set(name, c.node);
+    }
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const c of classes) {
+        if (this.modelClassNames.has(c.name)) continue;
+        for (const b of c.bases) {
+          const fw = this.baseFramework(b);
+          if (fw) {
+            this.modelClassNames.set(c.name, fw);
+            changed = true;
+            break;
+          }
+        }
+      }
+    }
+    for (const stmt of root.namedChildren) {
+      const def = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+      const name = def?.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
+      if (def && name) this.functionNodes.set(name, def);
+    }
+    return classes.filter((c) => this.modelClassNames.has(c.name)).map((c) => c.node);
+  }
+
+  private baseFramework(base: Node): Framework | undefined {
+    const inFile = base.type === 'identifier' ? this.modelClassNames.get(base.text) : undefined;
+    if (inFile) return inFile;
+    const q = this.resolver.qualify(base);
+    if (!q) return undefined;
+    if (TORCH_BASES.has(q) || q === 'torch.nn.Module') return 'torch';
+    const parts = q.split('.');
+    const last = parts[parts.length - 1];
+    if ((parts[0] === 'keras' || parts[0] === 'tensorflow' || parts[0] === 'tf_keras') && (last === 'Model' || last === 'Layer' || last === 'Sequential')) return 'keras';
+    if (parts[0] === 'flax' && last === 'Module') return 'flax';
+    return undefined;
+  }
+
+  isModelClass(name: string): boolean {
+    return this.modelClassNames.has(name);
+  }
+
+  /** The IR of one model class. */
+  modelClass(node: Node): ModelClass | undefined {
+    const nameNode = node.childForFieldName('name');
+    const body = node.childForFieldName('body');
+    if (!nameNode || !body) return undefined;
+    const name = nameNode.text;
+    const framework = this.modelClassNames.get(name) ?? 'torch';
+    const methods = new Map<string, { fn: Node; decorators: string[] }>();
+    for (const stmt of body.namedChildren) {
+      if (!stmt) continue;
+      const fn = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+      if (fn?.type !== 'function_definition') continue;
+      const decorators = stmt.type === 'decorated_definition' ? stmt.namedChildren.filter((d) => d?.type === 'decorator').map((d) => d?.text ?? '') : [];
+      const mname = fn.childForFieldName('name')?.text;
+      if (mname) methods.set(mname, { fn, decorators });
+    }
+    const layers: MutableLayer[] = [];
+    const normParameters: NormParameter[] = [];
+    const ctor = methods.get('__init__') ?? methods.get('setup');
+    const bindings = new Map<string, Value>();
+    if (ctor) {
+      for (const np of this.normParameters(ctor.fn, bindings)) normParameters.push(np);
+      const ctx: Ctx = { bindings, conditional: false, depth: 0, locals: new Map() };
+      this.walkConstructor(ctor.fn.childForFieldName('body'), ctx, layers, node);
+    }
+    const build = methods.get('build');
+    if (build && framework === 'keras') this.walkConstructor(build.fn.childForFieldName('body'), { bindings: new Map(), conditional: false, depth: 0, locals: new Map() }, layers, node);
+    // Dataclass-style Flax fields that hold submodules are declared, not built: nothing to add.
+    const fwdName = framework === 'torch' ? 'forward' : framework === 'keras' ? 'call' : '__call__';
+    const fwd = methods.get(fwdName) ?? methods.get('forward') ?? methods.get('__call__') ?? methods.get('call');
+    const frozenLayers = layers.map((l) => frozen(l));
+    const byPath = new Map<string, Layer>();
+    for (const l of frozenLayers) byPath.set(l.path, l);
+    let forward: ModelClass['forward'];
+    const inline: Layer[] = [];
+    const sequentialLists = new Set<string>();
+    if (fwd) {
+      const walker = new ForwardWalker(this, byPath, sequentialLists, inline);
+      walker.walkFunction(fwd.fn);
+      forward = { name: fwd.fn.childForFieldName('name')?.text ?? fwdName, span: spanOf(fwd.fn), steps: walker.steps };
+    }
+    const allTop = [...frozenLayers, ...inline];
+    const flows = this.flows(allTop, forward?.steps ?? [], byPath, sequentialLists);
+    for (const np of normParameters) {
+      (np.uses as Span[]).push(...this.parameterUses(node, np.name));
+    }
+    return {
+      name,
+      framework,
+      bases: (node.childForFieldName('superclasses')?.namedChildren ?? []).filter((b): b is Node => b !== null && b.type !== 'comment').map((b) => b.text),
+      span: spanOf(node),
+      nameSpan: spanOf(nameNode),
+      layers: allTop,
+      normParameters,
+      ...(forward ? { forward } : {}),
+      flows,
+      attributeReads: this.attributeReads(node),
+    };
+  }
+
+  /**
+   * Keras functional / Flax-free model-building functions: a top-level function whose body
+   * builds framework layers and calls them inline (`x = layers.Conv2D(32, 3)(x)`).
+   */
+  functionalModel(fn: Node): ModelClass | undefined {
+    const nameNode = fn.childForFieldName('name');
+    if (!nameNode) return undefined;
+    const inline: Layer[] = [];
+    const walker = new ForwardWalker(this, new Map(), new Set(), inline);
+    walker.walkFunction(fn);
+    if (inline.length === 0) return undefined;
+    const framework = inline.find((l) => l.call)?.call?.framework ?? 'keras';
+    return {
+      name: nameNode.text,
+      framework,
+      bases: [],
+      span: spanOf(fn),
+      nameSpan: spanOf(nameNode),
+      layers: inline,
+      normParameters: [],
+      forward: { name: nameNode.text, span: spanOf(fn), steps: walker.steps },
+      flows: this.flows(inline, walker.steps, new Map(), new Set()),
+      attributeReads: [],
+    };
+  }
+
+  /** A top-level function that returns a container of layers (`make_layers(cfg, batch_norm)`), as a model. */
+  returnedModel(fn: Node): ModelClass | undefined {
+    const nameNode = fn.childForFieldName('name');
+    if (!nameNode) return undefined;
+    const bindings = new Map<string, Value>();
+    for (const p of this.resolver.parameters(fn)) bindings.set(p.name, { kind: 'unknown', text: p.name, symbol: `param@${fn.startIndex}:${p.name}` });
+    const ctx: Ctx = { bindings, conditional: false, depth: 1, locals: new Map(), returns: [] };
+    this.walkConstructor(fn.childForFieldName('body'), ctx, [], fn);
+    const returned = ctx.returns ?? [];
+    const r = returned[0];
+    if (returned.length !== 1 || !r || r.family !== 'container' || (r.elements ?? []).filter((e) => e !== 'barrier').length < 2) return undefined;
+    const layer = frozen(rebase(r, nameNode.text));
+    const framework = allLayersOf(layer).find((l) => l.call)?.call?.framework ?? 'torch';
+    return {
+      name: nameNode.text,
+      framework,
+      bases: [],
+      span: spanOf(fn),
+      nameSpan: spanOf(nameNode),
+      layers: [layer],
+      normParameters: [],
+      flows: this.flows([layer], [], new Map(), new Set()),
+      attributeReads: [],
+    };
+  }
+
+  // ------------------------------------------------------------------ norm parameters
+
+  private normParameters(fn: Node, bindings: Map<string, Value>): NormParameter[] {
+    const out: NormParameter[] = [];
+    const params = this.resolver.parameters(fn);
+    const body = fn.childForFieldName('body');
+    for (const p of params) {
+      if (!NORM_PARAM.test(p.name) || p.default?.kind === 'bool') continue;
+      let def: Value | undefined = p.default;
+      // timm: `norm_layer = norm_layer or partial(nn.LayerNorm, eps=1e-6)`
+      for (const stmt of body?.namedChildren ?? []) {
+        const assign = stmt?.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
+        const right = assign?.type === 'assignment' && assign.childForFieldName('left')?.text === p.name ? assign.childForFieldName('right') : undefined;
+        if (right?.type === 'boolean_operator' && right.childForFieldName('operator')?.text === 'or' && right.childForFieldName('left')?.text === p.name) {
+          const alt = right.childForFieldName('right');
+          if (alt && (def === undefined || def.kind === 'none')) {
+            def = this.resolver.resolve(alt);
+            bindings.set(p.name, def);
+          }
+        }
+      }
+      // torchvision: `if norm_layer is None: norm_layer = nn.BatchNorm2d`
+      for (const stmt of body?.namedChildren ?? []) {
+        if (stmt?.type !== 'if_statement') continue;
+        const cond = stmt.childForFieldName('condition');
+        if (cond?.text.replace(/\s+/g, ' ') !== `${p.name} is None`) continue;
+        const block = stmt.childForFieldName('consequence');
+        const first = block?.namedChildren[0];
+        const assign = first?.type === 'expression_statement' ? first.namedChildren[0] : undefined;
+        if (assign?.type === 'assignment' && assign.childForFieldName('left')?.text === p.name) {
+          const right = assign.childForFieldName('right');
+          if (right && (def === undefined || def.kind === 'none')) {
+            def = this.resolver.resolve(right);
+            bindings.set(p.name, def);
+          }
+        }
+      }
+      const kind = def ? this.normKindOf(def) : undefined;
+      out.push({
+        name: p.name,
+        default: def,
+        ...(kind ? { kind: kind.kind, ...(kind.norm ? { norm: kind.norm } : {}) } : {}),
+        span: p.span,
+        uses: [],
+      });
+    }
+    return out;
+  }
+
+  /** The norm class a parameter value builds: a callable, a partial, a cfg dict or name. */
+  normKindOf(v: Value): { kind: string; norm?: NormType; framework: Framework } | undefined {
+    if (v.kind === 'callable') {
+      const c = classifyLayer(v.target);
+      return c && c.signature.family === 'norm' ? { kind: c.kind, ...(c.signature.norm ? { norm: c.signature.norm } : {}), framework: c.framework } : undefined;
+    }
+    const name = v.kind === 'string' ? v.value : v.kind === 'dict' ? (v.entries.find(([k]) => k === 'type')?.[1]) : undefined;
+    const typeName = typeof name === 'string' ? name : name?.kind === 'string' ? name.value : undefined;
+    const cls = typeName ? CFG_NORMS.get(typeName) : undefined;
+    if (!cls) return undefined;
+    const c = classifyLayer(`torch.nn.${cls}`);
+    return c ? { kind: c.kind, ...(c.signature.norm ? { norm: c.signature.norm } : {}), framework: 'torch' } : undefined;
+  }
+
+  private parameterUses(cls: Node, name: string): Span[] {
+    const out: Span[] = [];
+    for (const c of this.ts.query('(identifier) @id').captures(cls)) {
+      if (c.node.text !== name) continue;
+      const parent = c.node.parent;
+      if (!parent) continue;
+      // A call of the parameter, or the parameter passed on to another constructor.
+      if ((parent.type === 'call' && parent.childForFieldName('function')?.id === c.node.id) || parent.type === 'argument_list' || parent.type === 'keyword_argument') {
+        if (parent.type === 'keyword_argument' && parent.childForFieldName('name')?.id === c.node.id) continue;
+        out.push(spanOf(parent.type === 'call' ? parent : c.node));
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ constructor walking
+
+  private walkConstructor(block: Node | null, ctx: Ctx, out: MutableLayer[], cls: Node): void {
+    if (!block) return;
+    for (const stmt of block.namedChildren) {
+      if (!stmt || stmt.type === 'comment') continue;
+      this.walkStatement(stmt, ctx, out, cls);
+    }
+  }
+
+  private walkStatement(stmt: Node, ctx: Ctx, out: MutableLayer[], cls: Node): void {
+    switch (stmt.type) {
+      case 'expression_statement': {
+        const e = stmt.namedChildren[0];
+        if (!e) return;
+        if (e.type === 'assignment') this.assignment(e, ctx, out);
+        else if (e.type === 'augmented_assignment') {
+          const left = e.childForFieldName('left');
+          const right = e.childForFieldName('right');
+          if (left?.type === 'identifier' && right) {
+            const acc = ctx.locals.get(left.text)?.elems;
+            if (acc) acc.push(...this.elementsOf(right, ctx, `${left.text}`, acc.length));
+          } else if (left && right && isSelfAttr(left)) {
+            const target = out.find((l) => l.path === selfPath(left));
+            if (target?.elements) target.elements.push(...this.elementsOf(right, ctx, target.path, target.elements.length));
+          }
+        } else if (e.type === 'call') this.callStatement(e, ctx, out);
+        return;
+      }
+      case 'for_statement':
+        this.forLoop(stmt, ctx, out, cls);
+        return;
+      case 'if_statement':
+        this.ifStatement(stmt, ctx, out, cls);
+        return;
+      case 'with_statement':
+      case 'try_statement': {
+        const body = stmt.childForFieldName('body');
+        this.walkConstructor(body, ctx, out, cls);
+        return;
+      }
+      case 'return_statement': {
+        const v = stmt.namedChildren[0];
+        if (v && ctx.returns) {
+          const l = this.layerFromExpr(v, 'return', ctx);
+          if (l) ctx.returns.push(l);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private assignment(e: Node, ctx: Ctx, out: MutableLayer[]): void {
+    const left = e.childForFieldName('left');
+    let right = e.childForFieldName('right');
+    while (right?.type === 'assignment') right = right.childForFieldName('right');
+    if (!left || !right) return;
+    if (isSelfAttr(left)) {
+      const path = selfPath(left);
+      const l = this.layerFromExpr(right, path, ctx);
+      if (l) {
+        const i = out.findIndex((x) => x.path === path);
+        if (i >= 0) out[i] = l;
+        else out.push(l);
+      }
+      return;
+    }
+    if (left.type === 'identifier') {
+      if (right.type === 'list' || isCallTo(right, ['ModuleList']) || right.type === 'list_comprehension') {
+        const elems = right.type === 'list' || right.type === 'list_comprehension' ? this.elementsOf(right, ctx, left.text, 0) : this.containerElements(right, ctx, left.text);
+        ctx.locals.set(left.text, { elems, bindings: new Map(ctx.bindings) });
+      } else {
+        ctx.locals.set(left.text, { node: right, bindings: new Map(ctx.bindings) });
+      }
+      return;
+    }
+    // `self.norm1_name, norm1 = build_norm_layer(cfg, C)` (mmcv): the layer is the second item.
+    if (left.type === 'pattern_list' && right.type === 'call') {
+      const names = left.namedChildren.filter((c): c is Node => c !== null);
+      const second = names[1];
+      if (names.length === 2 && second?.type === 'identifier' && NORM_BUILDERS.has(lastName(right.childForFieldName('function')))) {
+        ctx.locals.set(second.text, { node: right, bindings: new Map(ctx.bindings) });
+      }
+    }
+  }
+
+  private callStatement(e: Node, ctx: Ctx, out: MutableLayer[]): void {
+    const fn = e.childForFieldName('function');
+    const args = e.childForFieldName('arguments');
+    if (!fn || fn.type !== 'attribute' || !args) return;
+    const method = fn.childForFieldName('attribute')?.text;
+    const object = fn.childForFieldName('object');
+    const argList = args.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+    if (!object || !method) return;
+    if ((method === 'add_module' || method === 'register_module') && object.text === 'self' && argList.length === 2 && argList[0] && argList[1]) {
+      const nameV = this.resolver.resolve(argList[0], ctx.bindings);
+      const path = nameV.kind === 'string' ? nameV.value : `<${argList[0].text}>`;
+      const l = this.layerFromExpr(argList[1], path, ctx);
+      if (l) out.push(l);
+      return;
+    }
+    const list = object.type === 'identifier' ? ctx.locals.get(object.text)?.elems : isSelfAttr(object) ? out.find((l) => l.path === selfPath(object))?.elements : undefined;
+    const base = object.type === 'identifier' ? object.text : selfPath(object);
+    if (!list) return;
+    if (method === 'append' && argList[0]) {
+      const l = this.layerFromExpr(argList[0], `${base}[${list.length}]`, ctx);
+      list.push(l ?? unknownLayer(argList[0], `${base}[${list.length}]`, ctx));
+    } else if (method === 'extend' && argList[0]) list.push(...this.elementsOf(argList[0], ctx, base, list.length));
+  }
+
+  private forLoop(stmt: Node, ctx: Ctx, out: MutableLayer[], cls: Node): void {
+    const left = stmt.childForFieldName('left');
+    const right = stmt.childForFieldName('right');
+    const body = stmt.childForFieldName('body');
+    if (!left || !right || !body) return;
+    const items = this.iterationValues(right, ctx.bindings);
+    const accs = [...ctx.locals.values()].map((l) => l.elems).filter((e): e is Elem[] => e !== undefined);
+    const mark = () => accs.forEach((a) => a.push('barrier'));
+    if (items && items.length <= MAX_UNROLL) {
+      for (const item of items) {
+        const bindings = new Map(ctx.bindings);
+        bindTarget(left, item, bindings);
+        this.walkConstructor(body, { ...ctx, bindings }, out, cls);
+      }
+      return;
+    }
+    // Unknown bound: walk once; what it builds is "repeated", isolated by barriers.
+    const bindings = new Map(ctx.bindings);
+    bindTarget(left, { kind: 'unknown', text: left.text, symbol: `loop@${stmt.startIndex}:${left.text}` }, bindings);
+    mark();
+    this.walkConstructor(body, { ...ctx, bindings, repeated: { count: undefined, text: right.text } }, out, cls);
+    mark();
+  }
+
+  private ifStatement(stmt: Node, ctx: Ctx, out: MutableLayer[], cls: Node): void {
+    const cond = stmt.childForFieldName('condition');
+    const consequence = stmt.childForFieldName('consequence');
+    const alternatives = stmt.childrenForFieldName('alternative').filter((a): a is Node => a !== null);
+    const v = cond ? this.resolver.resolve(cond, ctx.bindings) : undefined;
+    const t = v ? this.resolver.truthy(v) : undefined;
+    if (t === true) {
+      this.walkConstructor(consequence, ctx, out, cls);
+      return;
+    }
+    if (t === false) {
+      const next = alternatives[0];
+      if (!next) return;
+      if (next.type === 'elif_clause') {
+        // Treat the elif as a nested if over the remaining clauses.
+        this.elif(alternatives, 0, ctx, out, cls);
+      } else this.walkConstructor(next.childForFieldName('body'), ctx, out, cls);
+      return;
+    }
+    const accs = [...ctx.locals.values()].map((l) => l.elems).filter((e): e is Elem[] => e !== undefined);
+    const mark = () => accs.forEach((a) => a.push('barrier'));
+    // Inside `if flag:` the flag is true; inside its `else:` false (the flag is not reassigned there).
+    const flag = cond?.type === 'identifier' ? cond.text : cond?.type === 'not_operator' && cond.childForFieldName('argument')?.type === 'identifier' ? cond.childForFieldName('argument')?.text : undefined;
+    const negated = cond?.type === 'not_operator';
+    const branchCtx = (truth: boolean): Ctx => {
+      const bindings = new Map(ctx.bindings);
+      if (flag) bindings.set(flag, { kind: 'bool', value: negated ? !truth : truth });
+      return { ...ctx, bindings, conditional: true };
+    };
+    mark();
+    this.walkConstructor(consequence, branchCtx(true), out, cls);
+    for (const alt of alternatives) {
+      mark();
+      this.walkConstructor(alt.childForFieldName('body') ?? alt.childForFieldName('consequence'), alt.type === 'else_clause' ? branchCtx(false) : { ...ctx, conditional: true }, out, cls);
+    }
+    mark();
+  }
+
+  private elif(alternatives: Node[], i: number, ctx: Ctx, out: MutableLayer[], cls: Node): void {
+    const clause = alternatives[i];
+    if (!clause) return;
+    if (clause.type !== 'elif_clause') {
+      this.walkConstructor(clause.childForFieldName('body'), ctx, out, cls);
+      return;
+    }
+    const cond = clause.childForFieldName('condition');
+    const t = cond ? this.resolver.truthy(this.resolver.resolve(cond, ctx.bindings)) : undefined;
+    if (t === true) this.walkConstructor(clause.childForFieldName('consequence'), ctx, out, cls);
+    else if (t === false) this.elif(alternatives, i + 1, ctx, out, cls);
+    else {
+      const cctx = { ...ctx, conditional: true };
+      this.walkConstructor(clause.childForFieldName('consequence'), cctx, out, cls);
+      for (const rest of alternatives.slice(i + 1)) this.walkConstructor(rest.childForFieldName('body') ?? rest.childForFieldName('consequence'), cctx, out, cls);
+    }
+  }
+
+  /** Values a `for` loop iterates over, when they resolve: `range(n)`, a list, `enumerate(list)`, `zip(a, b)`. */
+  iterationValues(node: Node, bindings: Bindings): Value[] | undefined {
+    if (node.type === 'call') {
+      const fn = node.childForFieldName('function')?.text;
+      const args = (node.childForFieldName('arguments')?.namedChildren ?? []).filter((c): c is Node => c !== null && c.type !== 'comment');
+      if (fn === 'range') {
+        const ns = args.map((a) => this.resolver.resolve(a, bindings));
+        if (ns.some((n) => n.kind !== 'number' || !n.isInteger) || ns.length === 0 || ns.length > 3) return undefined;
+        const [a, b, c] = ns.map((n) => (n as { value: number }).value);
+        const start = ns.length === 1 ? 0 : (a ?? 0);
+        const stop = ns.length === 1 ? (a ?? 0) : (b ?? 0);
+        const step = c ?? 1;
+        if (step === 0) return undefined;
+        const out: Value[] = [];
+        for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
+          out.push({ kind: 'number', value: i, isInteger: true, provenance: { description: `loop index, line ${node.startPosition.row + 1}`, span: spanOf(node) } });
+          if (out.length > MAX_UNROLL) return undefined;
+        }
+        return out;
+      }
+      if (fn === 'enumerate' && args[0]) {
+        const inner = this.iterationValues(args[0], bindings);
+        return inner?.map((v, i) => ({ kind: 'sequence', items: [{ kind: 'number', value: i, isInteger: true }, v], tuple: true }));
+      }
+      if (fn === 'zip' && args.length >= 2) {
+        const lists = args.map((a) => this.iterationValues(a, bindings));
+        if (lists.some((l) => !l)) return undefined;
+        const n = Math.min(...lists.map((l) => l?.length ?? 0));
+        const out: Value[] = [];
+        for (let i = 0; i < n; i++) out.push({ kind: 'sequence', items: lists.map((l) => l?.[i] ?? { kind: 'none' }), tuple: true });
+        return out;
+      }
+    }
+    const v = this.resolver.resolve(node, bindings);
+    return v.kind === 'sequence' ? [...v.items] : undefined;
+  }
+
+  // ------------------------------------------------------------------ expressions -> layers
+
+  /** The elements a list-like expression contributes (`[a, b]`, `[Block() for _ in range(n)]`, `*layers`). */
+  private elementsOf(node: Node, ctx: Ctx, base: string, offset: number): Elem[] {
+    if (node.type === 'list' || node.type === 'tuple') {
+      const out: Elem[] = [];
+      for (const c of node.namedChildren) {
+        if (!c || c.type === 'comment') continue;
+        if (c.type === 'list_splat') {
+          const inner = c.namedChildren[0];
+          if (inner) out.push(...this.elementsOf(inner, ctx, base, offset + out.length));
+          continue;
+        }
+        const l = this.layerFromExpr(c, `${base}[${offset + out.length}]`, ctx);
+        out.push(l ?? unknownLayer(c, `${base}[${offset + out.length}]`, ctx));
+      }
+      return out;
+    }
+    if (node.type === 'list_comprehension' || node.type === 'generator_expression') {
+      const body = node.childForFieldName('body');
+      const clauses = node.namedChildren.filter((c): c is Node => c !== null && c.type === 'for_in_clause');
+      const clause = clauses[0];
+      if (!body || !clause || clauses.length !== 1 || node.namedChildren.some((c) => c?.type === 'if_clause')) return [unknownLayer(node, `${base}[*]`, ctx)];
+      const target = clause.childForFieldName('left');
+      const iter = clause.childForFieldName('right');
+      if (!target || !iter) return [];
+      const items = this.iterationValues(iter, ctx.bindings);
+      if (items && items.length <= MAX_UNROLL) {
+        return items.map((item, i) => {
+          const bindings = new Map(ctx.bindings);
+          bindTarget(target, item, bindings);
+          return this.layerFromExpr(body, `${base}[${offset + i}]`, { ...ctx, bindings }) ?? unknownLayer(body, `${base}[${offset + i}]`, ctx);
+        });
+      }
+      const bindings = new Map(ctx.bindings);
+      bindTarget(target, { kind: 'unknown', text: target.text, symbol: `loop@${clause.startIndex}:${target.text}` }, bindings);
+      const l = this.layerFromExpr(body, `${base}[*]`, { ...ctx, bindings, repeated: { count: undefined, text: iter.text } });
+      return l ? ['barrier', l, 'barrier'] : [];
+    }
+    if (node.type === 'identifier') {
+      const local = ctx.locals.get(node.text);
+      if (local?.elems) return [...local.elems];
+      if (local?.node) return this.elementsOf(local.node, { ...ctx, bindings: local.bindings }, base, offset);
+    }
+    if (node.type === 'call') {
+      const l = this.layerFromExpr(node, `${base}[${offset}]`, ctx);
+      if (l?.family === 'container' && l.elements) return l.elements;
+    }
+    return ['barrier'];
+  }
+
+  /** Contents of `nn.Sequential(...)`, `nn.ModuleList([...])`, `nn.ModuleDict({...})`, `keras.Sequential([...])`. */
+  private containerElements(call: Node, ctx: Ctx, path: string): Elem[] {
+    const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((c): c is Node => c !== null && c.type !== 'comment' && c.type !== 'keyword_argument');
+    const kind = lastName(call.childForFieldName('function'));
+    if (kind === 'Sequential' && args.length === 1 && args[0]) {
+      const only = args[0];
+      // keras.Sequential([...]) / flax nn.Sequential([...]) / nn.Sequential(OrderedDict([...]))
+      if (only.type === 'list') return this.elementsOf(only, ctx, path, 0);
+      if (only.type === 'call' && lastName(only.childForFieldName('function')) === 'OrderedDict') {
+        const pairs = only.childForFieldName('arguments')?.namedChildren[0];
+        if (pairs?.type === 'list') {
+          const out: Elem[] = [];
+          for (const p of pairs.namedChildren) {
+            if (p?.type !== 'tuple') continue;
+            const [k, v] = p.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+            const key = k ? this.resolver.resolve(k, ctx.bindings) : undefined;
+            if (v) out.push(this.layerFromExpr(v, `${path}.${key?.kind === 'string' ? key.value : '?'}`, ctx) ?? unknownLayer(v, path, ctx));
+          }
+          return out;
+        }
+      }
+    }
+    if (kind === 'ModuleDict' && args[0]?.type === 'dictionary') {
+      const out: Elem[] = [];
+      for (const p of args[0].namedChildren) {
+        if (p?.type !== 'pair') continue;
+        const k = p.childForFieldName('key');
+        const v = p.childForFieldName('value');
+        const key = k ? this.resolver.resolve(k, ctx.bindings) : undefined;
+        if (v) out.push(this.layerFromExpr(v, `${path}.${key?.kind === 'string' ? key.value : '?'}`, ctx) ?? unknownLayer(v, path, ctx));
+      }
+      return out;
+    }
+    if (kind === 'ModuleList' || kind === 'ModuleDict') return args[0] ? this.elementsOf(args[0], ctx, path, 0) : [];
+    const out: Elem[] = [];
+    for (const a of args) {
+      if (a.type === 'list_splat') {
+        const inner = a.namedChildren[0];
+        if (inner) out.push(...this.elementsOf(inner, ctx, path, out.length));
+      } else out.push(this.layerFromExpr(a, `${path}.${out.length}`, ctx) ?? unknownLayer(a, `${path}.${out.length}`, ctx));
+    }
+    return out;
+  }
+
+  /** The layer an expression builds, or undefined when it builds none (a number, a tensor op). */
+  layerFromExpr(node: Node, path: string, ctx: Ctx): MutableLayer | undefined {
+    const base = { path, span: spanOf(node), ...(ctx.conditional ? { conditional: true } : {}), ...(ctx.repeated ? { repeated: ctx.repeated } : {}) };
+    if (node.type === 'parenthesized_expression' && node.namedChildren[0]) return this.layerFromExpr(node.namedChildren[0], path, ctx);
+    if (node.type === 'conditional_expression') {
+      const [a, cond, b] = node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+      if (!a || !cond || !b) return undefined;
+      const t = this.resolver.truthy(this.resolver.resolve(cond, ctx.bindings));
+      if (t !== undefined) return this.layerFromExpr(t ? a : b, path, ctx);
+      const l = this.layerFromExpr(a, path, { ...ctx, conditional: true });
+      return l ? { ...l, conditional: true } : undefined;
+    }
+    if (node.type === 'identifier') {
+      const local = ctx.locals.get(node.text);
+      if (local?.node && local.node.id !== node.id && ctx.depth < 8) return this.layerFromExpr(local.node, path, { ...ctx, bindings: new Map([...local.bindings, ...ctx.bindings]), depth: ctx.depth + 1 });
+      if (local?.elems) return { ...base, kind: 'list', family: 'container', elements: [...local.elems] };
+      return undefined;
+    }
+    if (node.type === 'subscript') {
+      // `build_norm_layer(cfg, C)[1]`
+      const v = node.childForFieldName('value');
+      if (v?.type === 'call' && NORM_BUILDERS.has(lastName(v.childForFieldName('function')))) return this.layerFromExpr(v, path, ctx);
+      return undefined;
+    }
+    if (node.type === 'list' || node.type === 'list_comprehension') return { ...base, kind: 'list', family: 'container', elements: this.elementsOf(node, ctx, path, 0) };
+    if (node.type !== 'call') return undefined;
+    const callee = node.childForFieldName('function');
+    if (!callee) return undefined;
+    const q = this.resolver.qualify(callee);
+    const cls = classifyLayer(q);
+    if (cls?.signature.family === 'container') {
+      let i = 0;
+      const list = cls.kind === 'ModuleList';
+      const elements = this.containerElements(node, ctx, path).map((e) => (e === 'barrier' ? e : rebase(e, list ? `${path}[${i++}]` : cls.kind === 'ModuleDict' || e.path.startsWith(`${path}.`) && !/^\d+$/.test(e.path.slice(path.length + 1)) ? e.path : `${path}.${i++}`)));
+      return { ...base, kind: cls.kind, family: 'container', elements };
+    }
+    if (cls) {
+      const call = this.layerCall(node, ctx.bindings);
+      if (!call) return undefined;
+      return { ...base, kind: call.kind, family: call.family, ...(call.norm ? { norm: call.norm } : {}), call };
+    }
+    const name = lastName(callee);
+    // Norm builders from configs: mmcv build_norm_layer(cfg, C), detectron2 get_norm(norm, C).
+    if (NORM_BUILDERS.has(name)) {
+      const first = node.childForFieldName('arguments')?.namedChildren.find((c) => c && c.type !== 'comment' && c.type !== 'keyword_argument');
+      const v = first ? this.resolver.resolve(first, ctx.bindings) : undefined;
+      const k = v ? this.normKindOf(v) : undefined;
+      return { ...base, kind: k?.kind ?? '?', family: 'norm', ...(k?.norm ? { norm: k.norm } : {}) };
+    }
+    // A parameter or variable holding a layer class: `norm_layer(64)`, `block(inplanes, planes)`.
+    if (callee.type === 'identifier') {
+      const bound = this.resolver.resolve(callee, ctx.bindings);
+      if (bound.kind === 'callable') {
+        const c = classifyLayer(bound.target);
+        if (c && c.signature.family !== 'container') {
+          const call = this.layerCall(node, ctx.bindings, { name: callee.text, callable: bound });
+          if (call) return { ...base, kind: call.kind, family: call.family, ...(call.norm ? { norm: call.norm } : {}), call };
+        }
+        if (this.isModelClass(bound.target)) return { ...base, kind: bound.target, family: 'module', moduleClass: bound.target };
+      }
+      if (this.isModelClass(callee.text)) return { ...base, kind: callee.text, family: 'module', moduleClass: callee.text };
+      if (NORM_PARAM.test(callee.text) && (bound.kind === 'unknown' || bound.kind === 'none')) return { ...base, kind: '?', family: 'norm' };
+      // A helper function of this file that returns a layer (`conv_bn(inp, oup, 2)`).
+      const helper = this.functionNodes.get(callee.text);
+      if (helper) return this.helperLayer(helper, node, path, ctx);
+      return undefined;
+    }
+    // `self._make_layer(block, 64, layers[0])`: a method of the same class returning a layer.
+    if (callee.type === 'attribute' && callee.childForFieldName('object')?.text === 'self') {
+      const method = callee.childForFieldName('attribute')?.text;
+      const cls2 = enclosingClassOf(node);
+      const fn = method && cls2 ? findMethod(cls2, method) : undefined;
+      if (fn) return this.helperLayer(fn, node, path, ctx);
+    }
+    return undefined;
+  }
+
+  /** The layer a helper function returns for this call, its parameters bound to the call's arguments. */
+  private helperLayer(fn: Node, call: Node, path: string, ctx: Ctx): MutableLayer | undefined {
+    if (ctx.depth >= MAX_HELPER_DEPTH) return { path, kind: '?', family: 'unknown', span: spanOf(call) };
+    const bindings = new Map<string, Value>();
+    const params = this.resolver.parameters(fn);
+    const isMethod = enclosingClassOf(fn) !== undefined;
+    const positional: Node[] = [];
+    const keywords = new Map<string, Node>();
+    let splat = false;
+    for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
+      if (!a || a.type === 'comment') continue;
+      if (a.type === 'keyword_argument') {
+        const k = a.childForFieldName('name')?.text;
+        const v = a.childForFieldName('value');
+        if (k && v) keywords.set(k, v);
+      } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') splat = true;
+      else positional.push(a);
+    }
+    for (const p of params) {
+      const idx = isMethod ? p.index - 1 : p.index;
+      if (idx < 0) continue;
+      const given = keywords.get(p.name) ?? positional[idx];
+      let v: Value;
+      if (given) {
+        v = this.resolver.resolve(given, ctx.bindings);
+        if (v.kind === 'unknown' && !v.symbol) v = { ...v, symbol: `arg@${given.startIndex}` };
+      } else if (p.default && !splat) v = p.default;
+      else v = { kind: 'unknown', text: p.name, symbol: `param@${fn.startIndex}:${p.name}` };
+      bindings.set(p.name, v);
+    }
+    // The caller's norm-parameter bindings stay visible (`norm_layer` passed down as `self._norm_layer`).
+    const hctx: Ctx = { bindings, conditional: ctx.conditional, ...(ctx.repeated ? { repeated: ctx.repeated } : {}), depth: ctx.depth + 1, locals: new Map(), returns: [] };
+    const out: MutableLayer[] = [];
+    this.walkConstructor(fn.childForFieldName('body'), hctx, out, fn);
+    const returned = hctx.returns ?? [];
+    if (returned.length !== 1 || !returned[0]) return { path, kind: '?', family: 'unknown', span: spanOf(call) };
+    return { ...rebase(returned[0], path), span: spanOf(call) };
+  }
+
+  // ------------------------------------------------------------------ flows
+
+  private flows(layers: readonly Layer[], steps: readonly ForwardStep[], byPath: Map<string, Layer>, sequentialLists: Set<string>): Flow[] {
+    const flows: Flow[] = [];
+    const seen = new Set<string>();
+    const add = (from: LayerUse | undefined, to: LayerUse | undefined, via: Flow['via']) => {
+      if (!from || !to) return;
+      const key = `${from.path}@${from.span.startOffset}>${to.path}@${to.span.startOffset}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      flows.push({ from, to, via });
+    };
+    const visit = (l: Layer) => {
+      const elems = BARRIERS.get(l) ?? l.elements;
+      if (!elems) return;
+      const sequential = l.kind === 'Sequential' || sequentialLists.has(l.path);
+      let prev: Layer | undefined;
+      for (const e of elems) {
+        if (e === 'barrier') {
+          prev = undefined;
+          continue;
+        }
+        if (sequential && prev) add(lastLeaf(prev), firstLeaf(e), 'sequence');
+        prev = e;
+        visit(e);
+      }
+    };
+    layers.forEach(visit);
+    for (const step of steps) {
+      if (step.op !== 'layer') continue;
+      const to = stepUse(step, byPath, 'first');
+      for (const i of step.inputs) {
+        const src = steps[i];
+        if (!src || src.op !== 'layer') continue;
+        add(stepUse(src, byPath, 'last'), to, 'forward');
+      }
+    }
+    return flows;
+  }
+
+  private attributeReads(cls: Node): ModelClass['attributeReads'] {
+    const out: { path: string; attribute: string; span: Span }[] = [];
+    const q = this.ts.query('(attribute object: (attribute object: (identifier) @self attribute: (identifier) @layer) attribute: (identifier) @attr) @whole');
+    for (const m of q.matches(cls)) {
+      const self = m.captures.find((c) => c.name === 'self')?.node;
+      const layer = m.captures.find((c) => c.name === 'layer')?.node;
+      const attr = m.captures.find((c) => c.name === 'attr')?.node;
+      const whole = m.captures.find((c) => c.name === 'whole')?.node;
+      if (!self || !layer || !attr || !whole || self.text !== 'self') continue;
+      if (!['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'].includes(attr.text)) continue;
+      out.push({ path: layer.text, attribute: attr.text, span: spanOf(whole) });
+    }
+    return out;
+  }
+
+  /** `isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d))` blocks that touch `m.weight`/`m.bias`/running stats. */
+  typeGuardedAccesses(root: Node): { kinds: string[]; attributes: string[]; span: Span }[] {
+    const out: { kinds: string[]; attributes: string[]; span: Span }[] = [];
+    const q = this.ts.query('(if_statement condition: (call function: (identifier) @f arguments: (argument_list . (identifier) @var . (_) @types .)) consequence: (block) @body) @if');
+    for (const m of q.matches(root)) {
+      const f = m.captures.find((c) => c.name === 'f')?.node;
+      const v = m.captures.find((c) => c.name === 'var')?.node;
+      const types = m.captures.find((c) => c.name === 'types')?.node;
+      const body = m.captures.find((c) => c.name === 'body')?.node;
+      const ifNode = m.captures.find((c) => c.name === 'if')?.node;
+      if (f?.text !== 'isinstance' || !v || !types || !body || !ifNode) continue;
+      const typeNodes = types.type === 'tuple' ? types.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment') : [types];
+      const kinds = typeNodes.map((t) => classifyLayer(this.resolver.qualify(t))?.kind).filter((k): k is string => k !== undefined);
+      if (kinds.length === 0) continue;
+      const attributes = new Set<string>();
+      for (const c of this.ts.query('(attribute object: (identifier) @o attribute: (identifier) @a)').matches(body)) {
+        const o = c.captures.find((x) => x.name === 'o')?.node;
+        const a = c.captures.find((x) => x.name === 'a')?.node;
+        if (o?.text === v.text && a && ['weight', 'bias', 'running_mean', 'running_var'].includes(a.text)) attributes.add(a.text);
+      }
+      if (attributes.size > 0) out.push({ kinds, attributes: [...attributes], span: spanOf(ifNode) });
+    }
+    return out;
+  }
+}
+
+function stepUse(step: ForwardStep, byPath: Map<string, Layer>, end: 'first' | 'last'): LayerUse | undefined {
+  if (step.call) return layerUse(step.target, undefined, step.span, step.call);
+  const layer = byPath.get(step.target) ?? byPath.get(step.target.replace(/\[\d+\]$/, '')) ?? undefined;
+  if (!layer) return undefined;
+  if (layer.family === 'container') {
+    const leaf = end === 'first' ? firstLeaf(layer) : lastLeaf(layer);
+    return leaf ? { ...leaf, span: leaf.layer?.span ?? step.span } : undefined;
+  }
+  // A call site that names one element of a list: `self.layers[0](x)`.
+  const m = /^(.*)\[(\d+)\]$/.exec(step.target);
+  if (m && m[1] !== undefined && layer.path === m[1] && layer.elements) {
+    const e = layer.elements[Number(m[2])];
+    return e ? layerUse(e.path, e, step.span) : undefined;
+  }
+  return layerUse(layer.path, layer, step.span);
+}
+
+function allLayersOf(l: Layer): Layer[] {
+  return [l, ...(l.elements ?? []).flatMap(allLayersOf)];
+}
+
+function firstLeaf(l: Layer): LayerUse | undefined {
+  if (l.family === 'container') {
+    if (l.kind !== 'Sequential' || !l.elements || l.elements.length === 0) return undefined;
+    const first = l.elements[0];
+    return first ? firstLeaf(first) : undefined;
+  }
+  return layerUse(l.path, l, l.span);
+}
+
+function lastLeaf(l: Layer): LayerUse | undefined {
+  if (l.family === 'container') {
+    if (l.kind !== 'Sequential' || !l.elements || l.elements.length === 0) return undefined;
+    const last = l.elements[l.elements.length - 1];
+    return last ? lastLeaf(last) : undefined;
+  }
+  return layerUse(l.path, l, l.span);
+}
+
+function rebase(l: MutableLayer, path: string): MutableLayer {
+  let i = 0;
+  return {
+    ...l,
+    path,
+    ...(l.elements ? { elements: l.elements.map((e) => (e === 'barrier' ? e : rebase(e, `${path}.${i++}`))) } : {}),
+  };
+}
+
+function unknownLayer(node: Node, path: string, ctx: Ctx): MutableLayer {
+  return { path, kind: '?', family: 'unknown', span: spanOf(node), ...(ctx.conditional ? { conditional: true } : {}), ...(ctx.repeated ? { repeated: ctx.repeated } : {}) };
+}
+
+function isSelfAttr(node: Node): boolean {
+  return node.type === 'attribute' && node.childForFieldName('object')?.text === 'self';
+}
+
+function selfPath(node: Node): string {
+  return node.childForFieldName('attribute')?.text ?? node.text;
+}
+
+function lastName(node: Node | null | undefined): string {
+  if (!node) return '';
+  const parts = dottedParts(node);
+  return parts ? (parts[parts.length - 1] ?? '') : '';
+}
+
+function isCallTo(node: Node, names: readonly string[]): boolean {
+  return node.type === 'call' && names.includes(lastName(node.childForFieldName('function')));
+}
+
+function bindTarget(target: Node, value: Value, bindings: Map<string, Value>): void {
+  if (target.type === 'identifier') {
+    bindings.set(target.text, value);
+    return;
+  }
+  if (target.type === 'pattern_list' || target.type === 'tuple_pattern' || target.type === 'list_pattern' || target.type === 'tuple') {
+    const parts = target.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+    parts.forEach((p, i) => {
+      const item = value.kind === 'sequence' ? value.items[i] : undefined;
+      bindTarget(p, item ?? { kind: 'unknown', text: p.text, symbol: `loop@${target.startIndex}:${p.text}` }, bindings);
+    });
+  }
+}
+
+function enclosingClassOf(node: Node): Node | undefined {
+  let p = enclosingScope(node);
+  while (p) {
+    if (p.type === 'class_definition') return p;
+    p = enclosingScope(p);
+  }
+  return undefined;
+}
+
+function findMethod(cls: Node, name: string): Node | undefined {
+  for (const stmt of cls.childForFieldName('body')?.namedChildren ?? []) {
+    const fn = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    if (fn?.type === 'function_definition' && fn.childForFieldName('name')?.text === name) return fn;
+  }
+  return undefined;
+}
+
+/**
+ * Walks a forward pass (`forward` / `call` / `__call__`, or a Keras functional model-building
+ * function) in statement order, tracking which step produced each variable.
+ */
+class ForwardWalker {
+  readonly steps: ForwardStep[] = [];
+  private env = new Map<string, number[]>();
+  private loopIterables = new Map<string, string>();
+  private loop: Span | undefined;
+  private branches: string[] = [];
+  private inlineCounts = new Map<string, number>();
+
+  constructor(
+    private readonly builder: ModelBuilder,
+    private readonly byPath: Map<string, Layer>,
+    private readonly sequentialLists: Set<string>,
+    private readonly inline: Layer[],
+  ) {}
+
+  walkFunction(fn: Node): void {
+    const params = fn.childForFieldName('parameters');
+    for (const p of params?.namedChildren ?? []) {
+      if (!p) continue;
+      const name = p.type === 'identifier' ? p.text : p.childForFieldName('name')?.text;
+      if (name && name !== 'self') this.env.set(name, [-1]);
+    }
+    this.block(fn.childForFieldName('body'));
+  }
+
+  private block(b: Node | null): void {
+    for (const s of b?.namedChildren ?? []) if (s) this.statement(s);
+  }
+
+  private statement(s: Node): void {
+    switch (s.type) {
+      case 'expression_statement': {
+        const e = s.namedChildren[0];
+        if (!e) return;
+        if (e.type === 'assignment') {
+          const left = e.childForFieldName('left');
+          let right = e.childForFieldName('right');
+          while (right?.type === 'assignment') right = right.childForFieldName('right');
+          if (!left || !right) return;
+          const produced = this.expr(right);
+          for (const t of flatTargets(left)) this.env.set(t, produced);
+        } else if (e.type === 'augmented_assignment') {
+          const left = e.childForFieldName('left');
+          const right = e.childForFieldName('right');
+          if (!left || !right) return;
+          const a = this.expr(left);
+          const b = this.expr(right);
+          const op = e.children.find((c) => c && !c.isNamed)?.text;
+          if (left.type === 'identifier') this.env.set(left.text, op === '+=' ? [this.push('add', 'add', 'merge', [...a, ...b], e)] : [this.push('other', op ?? 'op', 'unknown', [...a, ...b], e)]);
+        } else this.expr(e);
+        return;
+      }
+      case 'return_statement': {
+        const v = s.namedChildren[0];
+        if (v) this.expr(v);
+        return;
+      }
+      case 'if_statement': {
+        const before = new Map(this.env);
+        const merged = new Map<string, number[]>();
+        const branches = [s.childForFieldName('consequence'), ...s.childrenForFieldName('alternative').map((a) => a?.childForFieldName('body') ?? a?.childForFieldName('consequence') ?? null)];
+        const hasElse = s.childrenForFieldName('alternative').some((a) => a?.type === 'else_clause');
+        branches.forEach((b, i) => {
+          this.env = new Map(before);
+          this.branches.push(`${s.startIndex}:${i}`);
+          this.block(b);
+          this.branches.pop();
+          for (const [k, v] of this.env) merged.set(k, [...new Set([...(merged.get(k) ?? []), ...v])]);
+        });
+        if (!hasElse) for (const [k, v] of before) merged.set(k, [...new Set([...(merged.get(k) ?? []), ...v])]);
+        this.env = merged;
+        return;
+      }
+      case 'for_statement':
+      case 'while_statement': {
+        const outer = this.loop;
+        this.loop = spanOf(s);
+        const left = s.childForFieldName('left');
+        const right = s.childForFieldName('right');
+        // `for blk in self.blocks: x = blk(x)`: calls of `blk` are calls of the list's elements in order.
+        if (left?.type === 'identifier' && right && isSelfAttr(right)) {
+          this.loopIterables.set(left.text, selfPath(right));
+          this.sequentialLists.add(selfPath(right));
+        }
+        this.block(s.childForFieldName('body'));
+        // Twice: the second pass sees the values the first left (the loop's back edge).
+        this.block(s.childForFieldName('body'));
+        if (left?.type === 'identifier') this.loopIterables.delete(left.text);
+        this.loop = outer;
+        return;
+      }
+      case 'with_statement':
+        this.block(s.childForFieldName('body'));
+        return;
+      case 'try_statement':
+        this.block(s.childForFieldName('body'));
+        return;
+      default:
+        return;
+    }
+  }
+
+  private push(op: ForwardStep['op'], target: string, family: LayerFamily, inputs: number[], node: Node, extra: { norm?: NormType; call?: LayerCall } = {}): number {
+    // The second pass of a loop body re-visits the same calls: reuse their step, widen its inputs.
+    const existing = this.loop ? this.steps.find((st) => st.span.startOffset === node.startIndex && st.span.endOffset === node.endIndex && st.target === target) : undefined;
+    if (existing) {
+      (existing.inputs as number[]).push(...inputs.filter((i) => !existing.inputs.includes(i) && i !== existing.index));
+      return existing.index;
+    }
+    const index = this.steps.length;
+    this.steps.push({
+      index,
+      op,
+      target,
+      family,
+      ...(extra.norm ? { norm: extra.norm } : {}),
+      ...(extra.call ? { call: extra.call } : {}),
+      inputs: inputs.length > 0 ? [...new Set(inputs)] : [-1],
+      ...(this.loop ? { loop: this.loop } : {}),
+      branches: [...this.branches],
+      span: spanOf(node),
+    });
+    return index;
+  }
+
+  /** The steps whose outputs an expression's value may be. */
+  private expr(e: Node): number[] {
+    switch (e.type) {
+      case 'identifier':
+        return this.env.get(e.text) ?? [-1];
+      case 'parenthesized_expression':
+        return e.namedChildren[0] ? this.expr(e.namedChildren[0]) : [];
+      case 'binary_operator': {
+        const l = e.childForFieldName('left');
+        const r = e.childForFieldName('right');
+        const op = e.childForFieldName('operator')?.text;
+        const a = l ? this.expr(l) : [];
+        const b = r ? this.expr(r) : [];
+        const tensors = (xs: number[], n: Node | null) => n !== null && n.type !== 'integer' && n.type !== 'float' && xs.length > 0;
+        if (tensors(a, l) && tensors(b, r)) return [this.push(op === '+' ? 'add' : 'other', op === '+' ? 'add' : (op ?? 'op'), op === '+' ? 'merge' : 'unknown', [...a, ...b], e)];
+        // `x * 0.5`: scaling keeps no layer adjacency.
+        return [this.push('other', op ?? 'op', 'unknown', [...a, ...b], e)];
+      }
+      case 'tuple':
+      case 'list':
+      case 'expression_list':
+        return e.namedChildren.flatMap((c) => (c && c.type !== 'comment' ? this.expr(c) : []));
+      case 'subscript': {
+        const v = e.childForFieldName('value');
+        return v ? this.expr(v) : [];
+      }
+      case 'call':
+        return this.call(e);
+      case 'attribute': {
+        const o = e.childForFieldName('object');
+        return o && o.text !== 'self' ? this.expr(o) : [];
+      }
+      default:
+        return [];
+    }
+  }
+
+  private argInputs(call: Node): { first: number[]; all: number[] } {
+    const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((c): c is Node => c !== null && c.type !== 'comment');
+    const positional = args.filter((a) => a.type !== 'keyword_argument');
+    const first = positional[0] ? this.expr(positional[0]) : [];
+    const rest = args.slice(1).flatMap((a) => (a.type === 'keyword_argument' ? [] : this.expr(a)));
+    return { first, all: [...first, ...rest] };
+  }
+
+  private call(e: Node): number[] {
+    const fn = e.childForFieldName('function');
+    if (!fn) return [];
+    // Inline construct-and-call: `nn.Conv(64, (3, 3))(x)` (Flax compact), `layers.Dense(10)(x)` (Keras functional).
+    if (fn.type === 'call') {
+      const call = this.builder.layerCall(fn) ?? this.viaCallable(fn);
+      const { first, all } = this.argInputs(e);
+      if (call) {
+        const n = this.inlineCounts.get(call.kind) ?? 0;
+        this.inlineCounts.set(call.kind, n + 1);
+        const path = `${call.kind}_${n}`;
+        this.inline.push({ path, kind: call.kind, family: call.family, ...(call.norm ? { norm: call.norm } : {}), call, span: call.span });
+        return [this.push('layer', path, call.family, first.length > 0 ? first : all, e, { ...(call.norm ? { norm: call.norm } : {}), call })];
+      }
+      this.expr(fn);
+      return [this.push('other', 'call', 'unknown', all, e)];
+    }
+    const { first, all } = this.argInputs(e);
+    // `self.conv1(x)`, `self.layers[0](x)`, `self.blocks(x)`
+    const target = this.submodule(fn);
+    if (target !== undefined) {
+      const layer = this.byPath.get(target.replace(/\[\d+\]$/, ''));
+      const family = layer ? (layer.family === 'container' ? 'container' : layer.family) : 'module';
+      return [this.push('layer', target, family, first.length > 0 ? first : all, e, layer?.norm ? { norm: layer.norm } : {})];
+    }
+    const parts = dottedParts(fn);
+    if (fn.type === 'attribute') {
+      const method = fn.childForFieldName('attribute')?.text ?? '';
+      const object = fn.childForFieldName('object');
+      const q = this.builder.resolver.qualify(fn);
+      const isModule = q !== undefined || (parts !== undefined && parts.length > 1 && ['F', 'torch', 'nn', 'jax', 'jnp', 'tf', 'keras', 'einops'].includes(parts[0] ?? ''));
+      const op = FUNCTIONAL_OPS.get(method);
+      if (isModule) {
+        if (op) return [this.push('functional', method, op.family, op.family === 'merge' ? all : first.length > 0 ? first : all, e, op.norm ? { norm: op.norm } : {})];
+        return [this.push('other', method, 'unknown', all, e)];
+      }
+      // A tensor method: `x.view(...)`, `x.relu()`, `x.flatten(1)`
+      const inputs = object ? this.expr(object) : [];
+      if (op) return [this.push('functional', method, op.family, [...inputs, ...all], e, op.norm ? { norm: op.norm } : {})];
+      if (method === 'contiguous' || method === 'clone' || method === 'to' || method === 'float' || method === 'type_as') return inputs;
+      return [this.push('other', method, 'unknown', [...inputs, ...all], e)];
+    }
+    if (fn.type === 'identifier') {
+      const iter = this.loopIterables.get(fn.text);
+      if (iter !== undefined) return [this.push('layer', iter, 'container', first.length > 0 ? first : all, e)];
+      const op = FUNCTIONAL_OPS.get(fn.text);
+      if (op && this.builder.resolver.qualify(fn)) return [this.push('functional', fn.text, op.family, op.family === 'merge' ? all : first.length > 0 ? first : all, e, op.norm ? { norm: op.norm } : {})];
+    }
+    return [this.push('other', fn.text.length > 40 ? 'call' : fn.text, 'unknown', all, e)];
+  }
+
+  /** `conv(64, (3, 3))` where `conv = partial(nn.Conv, use_bias=False)` or a norm parameter. */
+  private viaCallable(call: Node): LayerCall | undefined {
+    const callee = call.childForFieldName('function');
+    if (!callee || callee.type !== 'identifier') return undefined;
+    const bound = this.builder.resolver.resolve(callee);
+    if (bound.kind !== 'callable' || !classifyLayer(bound.target)) return undefined;
+    return this.builder.layerCall(call, undefined, { name: callee.text, callable: bound });
+  }
+
+  private submodule(fn: Node): string | undefined {
+    if (isSelfAttr(fn)) return selfPath(fn);
+    if (fn.type === 'subscript') {
+      const v = fn.childForFieldName('value');
+      const i = fn.childForFieldName('subscript');
+      if (v && isSelfAttr(v) && i) return i.type === 'integer' ? `${selfPath(v)}[${i.text}]` : `${selfPath(v)}[*]`;
+    }
+    return undefined;
+  }
+}
+
+function flatTargets(n: Node): string[] {
+  if (n.type === 'identifier') return [n.text];
+  if (n.type === 'pattern_list' || n.type === 'tuple_pattern' || n.type === 'list_pattern' || n.type === 'tuple') return n.namedChildren.flatMap((c) => (c ? flatTargets(c) : []));
+  return [];
+}
