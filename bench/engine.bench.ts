@@ -6,6 +6,7 @@
 import { naiveBackward, naiveForward, type NaiveLayout } from './naive';
 import { COPY_ROW, type Bench } from './harness';
 import type { Layer } from '../src/engine/layer';
+import { Linear } from '../src/engine/layers';
 import { BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm } from '../src/engine/norms';
 import { Rng } from '../src/engine/rng';
 import type { Tensor } from '../src/engine/tensor';
@@ -105,4 +106,67 @@ function normBenches(spec: NormSpec): Bench[] {
   ];
 }
 
-export const benches: Bench[] = [copyBench(), ...normSpecs().flatMap(normBenches)];
+/** y = x · Wᵀ, one dot product per output: the naive dense baseline. */
+function naiveLinearForward(x: Float32Array, w: Float32Array, y: Float32Array, rows: number, nIn: number, nOut: number): void {
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < nOut; j++) {
+      let s = 0;
+      for (let k = 0; k < nIn; k++) s += x[i * nIn + k] * w[j * nIn + k];
+      y[i * nOut + j] = s;
+    }
+  }
+}
+
+/** dX = dY · W and dW = dYᵀ · X, plain loops. */
+function naiveLinearBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array, dw: Float32Array, rows: number, nIn: number, nOut: number): void {
+  dx.fill(0);
+  dw.fill(0);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < nOut; j++) {
+      const g = dy[i * nOut + j];
+      for (let k = 0; k < nIn; k++) {
+        dx[i * nIn + k] += g * w[j * nIn + k];
+        dw[j * nIn + k] += g * x[i * nIn + k];
+      }
+    }
+  }
+}
+
+/**
+ * The dense kernel at the simulator's MLP size (batch 64, width 256): forward 2·64·256·256
+ * flops, backward twice that (input and weight gradients).
+ */
+function linearBenches(): Bench[] {
+  const [rows, nIn, nOut] = [64, 256, 256];
+  const name = `${rows}x${nIn}x${nOut}`;
+  const flops = 2 * rows * nIn * nOut;
+  let layer: Linear | null = null;
+  let x: Tensor = { shape: [], data: new Float32Array(0) };
+  let dy: Tensor = x;
+  const prepare = (): void => {
+    layer = new Linear({ inFeatures: nIn, outFeatures: nOut, rng: new Rng(3) });
+    x = randomTensor([rows, nIn], 4);
+    dy = randomTensor([rows, nOut], 5);
+  };
+  const y = new Float32Array(rows * nOut);
+  const dx = new Float32Array(rows * nIn);
+  const dw = new Float32Array(nOut * nIn);
+  const w = (): Float32Array => layer!.weight.value.data as Float32Array;
+  return [
+    { name: `naive/forward/linear/${name}`, flops, setup: prepare, fn: () => naiveLinearForward(x.data as Float32Array, w(), y, rows, nIn, nOut) },
+    { name: `forward/linear/${name}`, baseline: `naive/forward/linear/${name}`, flops, setup: prepare, fn: () => layer!.forward(x, true) },
+    { name: `naive/backward/linear/${name}`, flops: 2 * flops, setup: prepare, fn: () => naiveLinearBackward(x.data as Float32Array, w(), dy.data as Float32Array, dx, dw, rows, nIn, nOut) },
+    {
+      name: `backward/linear/${name}`,
+      baseline: `naive/backward/linear/${name}`,
+      flops: 2 * flops,
+      setup: () => {
+        prepare();
+        layer!.forward(x, true);
+      },
+      fn: () => layer!.backward(dy),
+    },
+  ];
+}
+
+export const benches: Bench[] = [copyBench(), ...normSpecs().flatMap(normBenches), ...linearBenches()];

@@ -1,0 +1,154 @@
+// PyTorch's weight initialisations (torch.nn.init), drawn from the engine's seeded Rng.
+// Fans follow torch.nn.init._calculate_fan_in_and_fan_out: for a weight [out, in, *kernel],
+// fan_in = in · Π kernel and fan_out = out · Π kernel.
+import type { Rng } from './rng';
+import { EngineError, shapeString, type Tensor } from './tensor';
+
+export type Nonlinearity = 'linear' | 'conv2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+
+/** torch.nn.init.calculate_gain. `param` is leaky_relu's negative slope (default 0.01). */
+export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+  switch (nonlinearity) {
+    case 'linear':
+    case 'conv2d':
+    case 'sigmoid':
+      return 1;
+    case 'tanh':
+      return 5 / 3;
+    case 'relu':
+      return Math.SQRT2;
+    case 'leaky_relu': {
+      const slope = param ?? 0.01;
+      return Math.sqrt(2 / (1 + slope * slope));
+    }
+    case 'selu':
+      return 3 / 4;
+  }
+}
+
+export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
+  if (shape.length < 2) throw new EngineError(`fan in and fan out need a weight of at least 2 dimensions (got ${shapeString(shape)})`);
+  let receptive = 1;
+  for (let i = 2; i < shape.length; i++) receptive *= shape[i];
+  return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
+}
+
+export interface KaimingOptions {
+  /** leaky_relu's negative slope (PyTorch's nn.Linear/Conv default init uses a = √5). */
+  a?: number;
+  mode?: 'fan_in' | 'fan_out';
+  nonlinearity?: Nonlinearity;
+}
+
+function kaimingStd(shape: readonly number[], options: KaimingOptions): number {
+  const { fanIn, fanOut } = fans(shape);
+  const fan = (options.mode ?? 'fan_in') === 'fan_in' ? fanIn : fanOut;
+  if (fan === 0) throw new EngineError(`Kaiming initialisation of an empty weight ${shapeString(shape)}`);
+  return calculateGain(options.nonlinearity ?? 'leaky_relu', options.a ?? 0) / Math.sqrt(fan);
+}
+
+/** torch.nn.init.kaiming_uniform_: U(−b, b), b = gain · √(3 / fan). */
+export function kaimingUniform(t: Tensor, rng: Rng, options: KaimingOptions = {}): void {
+  const bound = Math.sqrt(3) * kaimingStd(t.shape, options);
+  rng.fillUniform(t.data, -bound, bound);
+}
+
+/** torch.nn.init.kaiming_normal_: N(0, (gain / √fan)²). */
+export function kaimingNormal(t: Tensor, rng: Rng, options: KaimingOptions = {}): void {
+  rng.fillNormal(t.data, 0, kaimingStd(t.shape, options));
+}
+
+/** torch.nn.init.xavier_uniform_: U(−b, b), b = gain · √(6 / (fan_in + fan_out)). */
+export function xavierUniform(t: Tensor, rng: Rng, gain = 1): void {
+  const { fanIn, fanOut } = fans(t.shape);
+  const bound = gain * Math.sqrt(6 / (fanIn + fanOut));
+  rng.fillUniform(t.data, -bound, bound);
+}
+
+/** torch.nn.init.xavier_normal_: N(0, gain² · 2 / (fan_in + fan_out)). */
+export function xavierNormal(t: Tensor, rng: Rng, gain = 1): void {
+  const { fanIn, fanOut } = fans(t.shape);
+  rng.fillNormal(t.data, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
+}
+
+/**
+ * torch.nn.init.orthogonal_: the weight seen as [rows = shape[0], cols = the rest] gets
+ * orthonormal rows (rows <= cols) or columns (rows > cols), times `gain`: the Q factor of a
+ * Gaussian matrix, signs fixed by R's diagonal so that the result is uniformly distributed.
+ */
+export function orthogonal(t: Tensor, rng: Rng, gain = 1): void {
+  if (t.shape.length < 2) throw new EngineError(`orthogonal initialisation needs at least 2 dimensions (got ${shapeString(t.shape)})`);
+  const rows = t.shape[0];
+  const cols = t.data.length / rows;
+  if (rows === 0 || cols === 0) return;
+  // Work on the tall orientation [tall, short] with tall >= short; QR by modified Gram–Schmidt.
+  const tall = Math.max(rows, cols);
+  const short = Math.min(rows, cols);
+  const q = new Float64Array(tall * short); // column-major: column j at q[j·tall ...]
+  for (let i = 0; i < q.length; i++) q[i] = rng.normal();
+  for (let j = 0; j < short; j++) {
+    const cj = j * tall;
+    for (let p = 0; p < j; p++) {
+      const cp = p * tall;
+      let d = 0;
+      for (let i = 0; i < tall; i++) d += q[cp + i] * q[cj + i];
+      for (let i = 0; i < tall; i++) q[cj + i] -= d * q[cp + i];
+    }
+    let norm = 0;
+    for (let i = 0; i < tall; i++) norm += q[cj + i] * q[cj + i];
+    norm = Math.sqrt(norm);
+    // R's diagonal is +norm here, so the sign correction of torch's QR is already applied.
+    for (let i = 0; i < tall; i++) q[cj + i] /= norm;
+  }
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      // rows <= cols: weight = Qᵀ (rows orthonormal); rows > cols: weight = Q.
+      t.data[r * cols + c] = gain * (rows < cols ? q[r * tall + c] : q[c * tall + r]);
+    }
+  }
+}
+
+/** PyTorch's default bias init for Linear / Conv: U(−1/√fan_in, 1/√fan_in). */
+export function defaultBias(bias: Tensor, weightShape: readonly number[], rng: Rng): void {
+  const { fanIn } = fans(weightShape);
+  const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+  rng.fillUniform(bias.data, -bound, bound);
+}
+
+/** PyTorch's default Linear / Conv weight init: kaiming_uniform_(a = √5), i.e. U(−1/√fan_in, 1/√fan_in). */
+export function defaultWeight(weight: Tensor, rng: Rng): void {
+  kaimingUniform(weight, rng, { a: Math.sqrt(5) });
+}
+
+export type WeightInit = 'default' | 'kaiming_uniform' | 'kaiming_normal' | 'xavier_uniform' | 'xavier_normal' | 'orthogonal';
+
+/**
+ * One of the named schemes. `default` is PyTorch's (kaiming_uniform_ with a = √5);
+ * `kaiming_*` use PyTorch's function defaults (a = 0, fan_in, leaky_relu gain = √2, i.e. He init
+ * for ReLU); `xavier_*` and `orthogonal` use gain 1 unless given.
+ */
+export function initWeight(weight: Tensor, scheme: WeightInit, rng: Rng, gain?: number): void {
+  switch (scheme) {
+    case 'default':
+      return defaultWeight(weight, rng);
+    case 'kaiming_uniform':
+      return kaimingUniform(weight, rng);
+    case 'kaiming_normal':
+      return kaimingNormal(weight, rng);
+    case 'xavier_uniform':
+      return xavierUniform(weight, rng, gain);
+    case 'xavier_normal':
+      return xavierNormal(weight, rng, gain);
+    case 'orthogonal':
+      return orthogonal(weight, rng, gain);
+  }
+}
+
+/**
+ * "Zero-gamma": the last normalization of each residual branch starts with weight 0, so that
+ * every block begins as the identity (Goyal et al., 2017). Refuses a layer without weight.
+ */
+export function zeroGamma(norm: { readonly kind: string; readonly weight: { readonly value: Tensor } | null }): void {
+  if (!norm.weight) throw new EngineError(`zero-gamma: ${norm.kind} has no weight (affine=false)`);
+  norm.weight.value.data.fill(0);
+}

@@ -1,0 +1,756 @@
+// The layers a simulated network is built from besides the norms: Linear, Conv2d, activations,
+// Dropout, pooling, Flatten, and the containers Sequential and Residual.
+import { asFloat64, gemmNT, Scratch, transposeInto } from './gemm';
+import { defaultBias, initWeight, type WeightInit } from './init';
+import { needCache, parameter, type Layer, type Parameter } from './layer';
+import { Rng } from './rng';
+import { add, allocate, allocateLike, checkGradShape, checkTensor, EngineError, shapeString, sizeOf, type DType, type FloatArray, type Tensor } from './tensor';
+
+function positiveInt(kind: string, what: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new EngineError(`${kind}: ${what} must be a positive integer (got ${String(v)})`);
+  return v;
+}
+
+function nonNegativeInt(kind: string, what: string, v: number): number {
+  if (!Number.isInteger(v) || v < 0) throw new EngineError(`${kind}: ${what} must be a non-negative integer (got ${String(v)})`);
+  return v;
+}
+
+function pair(v: number | readonly [number, number]): [number, number] {
+  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Linear
+
+export interface LinearOptions {
+  inFeatures: number;
+  outFeatures: number;
+  bias?: boolean;
+  /** Seeded generator for the initial weights (default: a fresh Rng(0)). */
+  rng?: Rng;
+  /** Weight init; default is PyTorch's (kaiming_uniform_ with a = √5, bias U(±1/√fan_in)). */
+  init?: WeightInit;
+  dtype?: DType;
+}
+
+/** torch.nn.Linear: y = x · Wᵀ + b over the last dim of x; W is [out, in]. */
+export class Linear implements Layer {
+  readonly kind = 'Linear';
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  private readonly scratch = new Scratch();
+  private cache: { x: Tensor; rows: number } | null = null;
+
+  constructor(options: LinearOptions) {
+    this.inFeatures = nonNegativeInt(this.kind, 'inFeatures', options.inFeatures);
+    this.outFeatures = nonNegativeInt(this.kind, 'outFeatures', options.outFeatures);
+    const dtype = options.dtype ?? 'float32';
+    const rng = options.rng ?? new Rng(0);
+    const shape = [this.outFeatures, this.inFeatures];
+    this.weight = parameter('weight', { shape, data: allocate(dtype, this.outFeatures * this.inFeatures) });
+    if (this.inFeatures > 0) initWeight(this.weight.value, options.init ?? 'default', rng);
+    this.bias = options.bias ?? true ? parameter('bias', { shape: [this.outFeatures], data: allocate(dtype, this.outFeatures) }) : null;
+    if (this.bias && this.inFeatures > 0) defaultBias(this.bias.value, shape, rng);
+  }
+
+  parameters(): Parameter[] {
+    return this.bias ? [this.weight, this.bias] : [this.weight];
+  }
+
+  private rowsOf(x: Tensor): number {
+    checkTensor(x, this.kind);
+    const last = x.shape[x.shape.length - 1];
+    if (x.shape.length === 0 || last !== this.inFeatures) {
+      throw new EngineError(`Linear: expected input [*, ${this.inFeatures}], got ${shapeString(x.shape)}`);
+    }
+    return this.inFeatures === 0 ? sizeOf(x.shape.slice(0, -1)) : x.data.length / this.inFeatures;
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    const rows = this.rowsOf(x);
+    const nIn = this.inFeatures;
+    const nOut = this.outFeatures;
+    const a = asFloat64(x.data, this.scratch, 0);
+    const w = asFloat64(this.weight.value.data, this.scratch, 1);
+    const c = this.scratch.get(2, rows * nOut);
+    gemmNT(a, w, c, rows, nOut, nIn);
+    const y = allocateLike(x.data, rows * nOut);
+    const b = this.bias?.value.data;
+    if (b) {
+      for (let i = 0, o = 0; i < rows; i++) for (let j = 0; j < nOut; j++, o++) y[o] = c[o] + b[j];
+    } else {
+      y.set(c);
+    }
+    this.cache = { x, rows };
+    return { shape: [...x.shape.slice(0, -1), nOut], data: y };
+  }
+
+  backward(gradY: Tensor): Tensor {
+    const { x, rows } = needCache(this.cache, this.kind);
+    checkGradShape(gradY, [...x.shape.slice(0, -1), this.outFeatures], this.kind);
+    const nIn = this.inFeatures;
+    const nOut = this.outFeatures;
+    const dy = gradY.data;
+    // dX [rows, in] = dY · W = dY · (Wᵀ)ᵀ.
+    const wt = this.scratch.get(3, nIn * nOut);
+    transposeInto(this.weight.value.data, 0, nOut, nIn, wt);
+    const dy64 = asFloat64(dy, this.scratch, 4);
+    const dx64 = this.scratch.get(5, rows * nIn);
+    gemmNT(dy64, wt, dx64, rows, nIn, nOut);
+    const dx = allocateLike(x.data, rows * nIn);
+    dx.set(dx64);
+    // dW [out, in] = dYᵀ · X = dYᵀ · (Xᵀ)ᵀ.
+    const dyT = this.scratch.get(6, nOut * rows);
+    transposeInto(dy, 0, rows, nOut, dyT);
+    const xT = this.scratch.get(7, nIn * rows);
+    transposeInto(x.data, 0, rows, nIn, xT);
+    const dw = this.scratch.get(8, nOut * nIn);
+    gemmNT(dyT, xT, dw, nOut, nIn, rows);
+    const gw = allocateLike(this.weight.value.data, nOut * nIn);
+    gw.set(dw);
+    this.weight.grad = { shape: [nOut, nIn], data: gw };
+    if (this.bias) {
+      const gb = allocateLike(this.bias.value.data, nOut);
+      for (let j = 0; j < nOut; j++) {
+        let s = 0;
+        for (let p = j * rows, end = p + rows; p < end; p++) s += dyT[p];
+        gb[j] = s;
+      }
+      this.bias.grad = { shape: [nOut], data: gb };
+    }
+    return { shape: [...x.shape], data: dx };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv2d
+
+export interface Conv2dOptions {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: number | readonly [number, number];
+  stride?: number | readonly [number, number];
+  padding?: number | readonly [number, number];
+  dilation?: number | readonly [number, number];
+  groups?: number;
+  bias?: boolean;
+  rng?: Rng;
+  init?: WeightInit;
+  dtype?: DType;
+}
+
+/** torch.nn.Conv2d (zero padding) on [N, C, H, W]; weight [out, in/groups, kh, kw]. im2col + gemmNT. */
+export class Conv2d implements Layer {
+  readonly kind = 'Conv2d';
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly dilation: [number, number];
+  readonly groups: number;
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  private readonly scratch = new Scratch();
+  private cache: { x: Tensor; ho: number; wo: number } | null = null;
+
+  constructor(options: Conv2dOptions) {
+    const k = this.kind;
+    this.inChannels = positiveInt(k, 'inChannels', options.inChannels);
+    this.outChannels = positiveInt(k, 'outChannels', options.outChannels);
+    this.kernelSize = pair(options.kernelSize).map((v) => positiveInt(k, 'kernelSize', v)) as [number, number];
+    this.stride = pair(options.stride ?? 1).map((v) => positiveInt(k, 'stride', v)) as [number, number];
+    this.padding = pair(options.padding ?? 0).map((v) => nonNegativeInt(k, 'padding', v)) as [number, number];
+    this.dilation = pair(options.dilation ?? 1).map((v) => positiveInt(k, 'dilation', v)) as [number, number];
+    this.groups = positiveInt(k, 'groups', options.groups ?? 1);
+    if (this.inChannels % this.groups !== 0) throw new EngineError('Conv2d: in_channels must be divisible by groups');
+    if (this.outChannels % this.groups !== 0) throw new EngineError('Conv2d: out_channels must be divisible by groups');
+    const dtype = options.dtype ?? 'float32';
+    const rng = options.rng ?? new Rng(0);
+    const shape = [this.outChannels, this.inChannels / this.groups, ...this.kernelSize];
+    this.weight = parameter('weight', { shape, data: allocate(dtype, sizeOf(shape)) });
+    initWeight(this.weight.value, options.init ?? 'default', rng);
+    this.bias = options.bias ?? true ? parameter('bias', { shape: [this.outChannels], data: allocate(dtype, this.outChannels) }) : null;
+    if (this.bias) defaultBias(this.bias.value, shape, rng);
+  }
+
+  parameters(): Parameter[] {
+    return this.bias ? [this.weight, this.bias] : [this.weight];
+  }
+
+  /** Output spatial size for an input of h × w (throws when the kernel does not fit). */
+  outputSize(h: number, w: number): [number, number] {
+    const [kh, kw] = this.kernelSize;
+    const ho = Math.floor((h + 2 * this.padding[0] - this.dilation[0] * (kh - 1) - 1) / this.stride[0]) + 1;
+    const wo = Math.floor((w + 2 * this.padding[1] - this.dilation[1] * (kw - 1) - 1) / this.stride[1]) + 1;
+    if (ho < 1 || wo < 1) throw new EngineError(`Conv2d: input ${h}×${w} (padded) is smaller than the kernel ${kh}×${kw} (dilation ${this.dilation.join('×')})`);
+    return [ho, wo];
+  }
+
+  private check(x: Tensor): void {
+    checkTensor(x, this.kind);
+    if (x.shape.length !== 4 || x.shape[1] !== this.inChannels) {
+      throw new EngineError(`Conv2d: expected input [N, ${this.inChannels}, H, W], got ${shapeString(x.shape)}`);
+    }
+  }
+
+  /** col[p · kc + q] for output pixel p and patch element q = (c, i, j) of group g of sample n. */
+  private im2col(x: FloatArray, n: number, g: number, h: number, w: number, ho: number, wo: number, col: Float64Array): void {
+    const cg = this.inChannels / this.groups;
+    const [kh, kw] = this.kernelSize;
+    const [sh, sw] = this.stride;
+    const [ph, pw] = this.padding;
+    const [dh, dw] = this.dilation;
+    const kc = cg * kh * kw;
+    const base = (n * this.inChannels + g * cg) * h * w;
+    for (let oy = 0; oy < ho; oy++) {
+      for (let ox = 0; ox < wo; ox++) {
+        let o = (oy * wo + ox) * kc;
+        for (let c = 0; c < cg; c++) {
+          const plane = base + c * h * w;
+          for (let i = 0; i < kh; i++) {
+            const iy = oy * sh - ph + i * dh;
+            for (let j = 0; j < kw; j++, o++) {
+              const ix = ox * sw - pw + j * dw;
+              col[o] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[plane + iy * w + ix] : 0;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    this.check(x);
+    const [n, , h, w] = x.shape;
+    const [ho, wo] = this.outputSize(h, w);
+    const g = this.groups;
+    const cog = this.outChannels / g;
+    const kc = (this.inChannels / g) * this.kernelSize[0] * this.kernelSize[1];
+    const p = ho * wo;
+    const wt = asFloat64(this.weight.value.data, this.scratch, 0);
+    const col = this.scratch.get(1, p * kc);
+    const out = this.scratch.get(2, cog * p);
+    const y = allocateLike(x.data, n * this.outChannels * p);
+    const b = this.bias?.value.data;
+    for (let s = 0; s < n; s++) {
+      for (let gi = 0; gi < g; gi++) {
+        this.im2col(x.data, s, gi, h, w, ho, wo, col);
+        gemmNT(wt.subarray(gi * cog * kc, (gi + 1) * cog * kc), col, out, cog, p, kc);
+        for (let co = 0; co < cog; co++) {
+          const ch = gi * cog + co;
+          const bias = b ? b[ch] : 0;
+          const yo = (s * this.outChannels + ch) * p;
+          for (let q = 0; q < p; q++) y[yo + q] = out[co * p + q] + bias;
+        }
+      }
+    }
+    this.cache = { x, ho, wo };
+    return { shape: [n, this.outChannels, ho, wo], data: y };
+  }
+
+  backward(gradY: Tensor): Tensor {
+    const { x, ho, wo } = needCache(this.cache, this.kind);
+    const [n, , h, w] = x.shape;
+    checkGradShape(gradY, [n, this.outChannels, ho, wo], this.kind);
+    const g = this.groups;
+    const cg = this.inChannels / g;
+    const cog = this.outChannels / g;
+    const [kh, kw] = this.kernelSize;
+    const kc = cg * kh * kw;
+    const p = ho * wo;
+    const dy = gradY.data;
+    const wdata = this.weight.value.data;
+    const col = this.scratch.get(1, p * kc);
+    const colT = this.scratch.get(3, kc * p);
+    const dyG = this.scratch.get(4, cog * p);
+    const dyT = this.scratch.get(5, p * cog);
+    const wT = this.scratch.get(6, g * kc * cog);
+    const dCol = this.scratch.get(7, p * kc);
+    const dw = this.scratch.get(8, this.outChannels * kc);
+    dw.fill(0);
+    for (let gi = 0; gi < g; gi++) transposeInto(wdata, gi * cog * kc, cog, kc, wT.subarray(gi * kc * cog, (gi + 1) * kc * cog));
+    const dx = allocateLike(x.data, x.data.length);
+    const [sh, sw] = this.stride;
+    const [ph, pw] = this.padding;
+    const [dh, dwl] = this.dilation;
+    for (let s = 0; s < n; s++) {
+      for (let gi = 0; gi < g; gi++) {
+        this.im2col(x.data, s, gi, h, w, ho, wo, col);
+        transposeInto(col, 0, p, kc, colT);
+        const yo = (s * this.outChannels + gi * cog) * p;
+        for (let q = 0; q < cog * p; q++) dyG[q] = dy[yo + q];
+        // dW_g [cog, kc] += dY_g [cog, p] · col [p, kc] = dY_g · (colᵀ)ᵀ.
+        gemmNT(dyG, colT, dw.subarray(gi * cog * kc, (gi + 1) * cog * kc), cog, kc, p, true);
+        // dCol [p, kc] = dY_gᵀ [p, cog] · W_g [cog, kc] = dY_gᵀ · ((W_g)ᵀ)ᵀ.
+        transposeInto(dyG, 0, cog, p, dyT);
+        gemmNT(dyT, wT.subarray(gi * kc * cog, (gi + 1) * kc * cog), dCol, p, kc, cog);
+        // col2im: scatter-add the patches back.
+        const base = (s * this.inChannels + gi * cg) * h * w;
+        for (let oy = 0; oy < ho; oy++) {
+          for (let ox = 0; ox < wo; ox++) {
+            let o = (oy * wo + ox) * kc;
+            for (let c = 0; c < cg; c++) {
+              const plane = base + c * h * w;
+              for (let i = 0; i < kh; i++) {
+                const iy = oy * sh - ph + i * dh;
+                for (let j = 0; j < kw; j++, o++) {
+                  const ix = ox * sw - pw + j * dwl;
+                  if (iy >= 0 && iy < h && ix >= 0 && ix < w) dx[plane + iy * w + ix] += dCol[o];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    const gw = allocateLike(wdata, wdata.length);
+    gw.set(dw);
+    this.weight.grad = { shape: [...this.weight.value.shape], data: gw };
+    if (this.bias) {
+      const gb = allocateLike(this.bias.value.data, this.outChannels);
+      for (let s = 0; s < n; s++) {
+        for (let ch = 0; ch < this.outChannels; ch++) {
+          let acc = 0;
+          for (let q = (s * this.outChannels + ch) * p, end = q + p; q < end; q++) acc += dy[q];
+          gb[ch] += acc;
+        }
+      }
+      this.bias.grad = { shape: [this.outChannels], data: gb };
+    }
+    return { shape: [...x.shape], data: dx };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activations
+
+export type ActivationKind = 'relu' | 'gelu' | 'gelu_tanh' | 'silu' | 'tanh';
+
+/**
+ * erf(x) to about 1e-15: the series erf x = 2/√π · e^(−x²) · Σ 2ⁿ x^(2n+1) / (1·3···(2n+1))
+ * (all terms positive) for |x| < 2.5, the continued fraction of erfc beyond; ±1 past |x| = 6.
+ */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax >= 6) return Math.sign(x);
+  let result: number;
+  if (ax < 2.5) {
+    let term = ax;
+    let sum = ax;
+    const x2 = ax * ax;
+    for (let n = 1; n < 100; n++) {
+      term *= (2 * x2) / (2 * n + 1);
+      sum += term;
+      if (term < sum * 1e-17) break;
+    }
+    result = (2 / Math.sqrt(Math.PI)) * Math.exp(-x2) * sum;
+  } else {
+    // erfc x = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))), evaluated bottom-up.
+    let f = ax;
+    for (let n = 60; n >= 1; n--) f = ax + n / 2 / f;
+    result = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  }
+  return x < 0 ? -result : result;
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** Elementwise activations (torch.nn.ReLU, GELU (exact or approximate='tanh'), SiLU, Tanh). */
+export class Activation implements Layer {
+  readonly kind: string;
+  readonly fn: ActivationKind;
+  private cache: Tensor | null = null;
+
+  constructor(fn: ActivationKind) {
+    if (!['relu', 'gelu', 'gelu_tanh', 'silu', 'tanh'].includes(fn)) throw new EngineError(`unknown activation ${String(fn)}`);
+    this.fn = fn;
+    this.kind = fn === 'relu' ? 'ReLU' : fn === 'gelu' || fn === 'gelu_tanh' ? 'GELU' : fn === 'silu' ? 'SiLU' : 'Tanh';
+  }
+
+  parameters(): Parameter[] {
+    return [];
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    checkTensor(x, this.kind);
+    const xd = x.data;
+    const y = allocateLike(xd, xd.length);
+    const n = xd.length;
+    switch (this.fn) {
+      case 'relu':
+        for (let i = 0; i < n; i++) y[i] = xd[i] > 0 ? xd[i] : 0;
+        break;
+      case 'gelu':
+        for (let i = 0; i < n; i++) y[i] = 0.5 * xd[i] * (1 + erf(xd[i] * Math.SQRT1_2));
+        break;
+      case 'gelu_tanh':
+        for (let i = 0; i < n; i++) {
+          const v = xd[i];
+          y[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)));
+        }
+        break;
+      case 'silu':
+        for (let i = 0; i < n; i++) y[i] = xd[i] / (1 + Math.exp(-xd[i]));
+        break;
+      case 'tanh':
+        for (let i = 0; i < n; i++) y[i] = Math.tanh(xd[i]);
+        break;
+    }
+    this.cache = x;
+    return { shape: [...x.shape], data: y };
+  }
+
+  backward(gradY: Tensor): Tensor {
+    const x = needCache(this.cache, this.kind);
+    checkGradShape(gradY, x.shape, this.kind);
+    const xd = x.data;
+    const dy = gradY.data;
+    const dx = allocateLike(xd, xd.length);
+    const n = xd.length;
+    switch (this.fn) {
+      case 'relu':
+        for (let i = 0; i < n; i++) dx[i] = xd[i] > 0 ? dy[i] : 0;
+        break;
+      case 'gelu':
+        for (let i = 0; i < n; i++) {
+          const v = xd[i];
+          const cdf = 0.5 * (1 + erf(v * Math.SQRT1_2));
+          dx[i] = dy[i] * (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+        }
+        break;
+      case 'gelu_tanh':
+        for (let i = 0; i < n; i++) {
+          const v = xd[i];
+          const t = Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
+          dx[i] = dy[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v));
+        }
+        break;
+      case 'silu':
+        for (let i = 0; i < n; i++) {
+          const s = 1 / (1 + Math.exp(-xd[i]));
+          dx[i] = dy[i] * s * (1 + xd[i] * (1 - s));
+        }
+        break;
+      case 'tanh':
+        for (let i = 0; i < n; i++) {
+          const t = Math.tanh(xd[i]);
+          dx[i] = dy[i] * (1 - t * t);
+        }
+        break;
+    }
+    return { shape: [...x.shape], data: dx };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dropout
+
+/** torch.nn.Dropout: in training zeroes each element with probability p and scales the rest by 1/(1−p); identity in eval. */
+export class Dropout implements Layer {
+  readonly kind = 'Dropout';
+  readonly p: number;
+  private readonly rng: Rng;
+  private cache: { shape: readonly number[]; mask: Uint8Array | null } | null = null;
+
+  constructor(p = 0.5, rng: Rng = new Rng(0)) {
+    if (!(typeof p === 'number' && p >= 0 && p <= 1)) throw new EngineError(`Dropout: probability has to be between 0 and 1, but got ${String(p)}`);
+    this.p = p;
+    this.rng = rng;
+  }
+
+  parameters(): Parameter[] {
+    return [];
+  }
+
+  forward(x: Tensor, training: boolean): Tensor {
+    checkTensor(x, this.kind);
+    const y = allocateLike(x.data, x.data.length);
+    if (!training || this.p === 0) {
+      y.set(x.data);
+      this.cache = { shape: x.shape, mask: null };
+    } else {
+      const mask = new Uint8Array(x.data.length);
+      const scale = this.p === 1 ? 0 : 1 / (1 - this.p);
+      for (let i = 0; i < mask.length; i++) {
+        if (this.rng.uniform() >= this.p) {
+          mask[i] = 1;
+          y[i] = x.data[i] * scale;
+        }
+      }
+      this.cache = { shape: x.shape, mask };
+    }
+    return { shape: [...x.shape], data: y };
+  }
+
+  backward(gradY: Tensor): Tensor {
+    const { shape, mask } = needCache(this.cache, this.kind);
+    checkGradShape(gradY, shape, this.kind);
+    const dx = allocateLike(gradY.data, gradY.data.length);
+    if (mask === null) dx.set(gradY.data);
+    else {
+      const scale = this.p === 1 ? 0 : 1 / (1 - this.p);
+      for (let i = 0; i < mask.length; i++) if (mask[i]) dx[i] = gradY.data[i] * scale;
+    }
+    return { shape: [...shape], data: dx };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pooling
+
+export interface Pool2dOptions {
+  kernelSize: number | readonly [number, number];
+  /** Default: the kernel size (as in PyTorch). */
+  stride?: number | readonly [number, number];
+  padding?: number | readonly [number, number];
+  /** AvgPool2d only: count the zero padding in the average (PyTorch's default true). */
+  countIncludePad?: boolean;
+}
+
+/** torch.nn.MaxPool2d / AvgPool2d (floor mode, no dilation) on [N, C, H, W]. */
+export class Pool2d implements Layer {
+  readonly kind: string;
+  readonly mode: 'max' | 'avg';
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly countIncludePad: boolean;
+  private cache: { x: Tensor; ho: number; wo: number; argmax: Int32Array | null } | null = null;
+
+  constructor(mode: 'max' | 'avg', options: Pool2dOptions) {
+    this.mode = mode;
+    this.kind = mode === 'max' ? 'MaxPool2d' : 'AvgPool2d';
+    this.kernelSize = pair(options.kernelSize).map((v) => positiveInt(this.kind, 'kernelSize', v)) as [number, number];
+    this.stride = pair(options.stride ?? this.kernelSize).map((v) => positiveInt(this.kind, 'stride', v)) as [number, number];
+    this.padding = pair(options.padding ?? 0).map((v) => nonNegativeInt(this.kind, 'padding', v)) as [number, number];
+    if (this.padding[0] * 2 > this.kernelSize[0] || this.padding[1] * 2 > this.kernelSize[1]) {
+      throw new EngineError(`${this.kind}: pad should be at most half of effective kernel size`);
+    }
+    this.countIncludePad = options.countIncludePad ?? true;
+  }
+
+  parameters(): Parameter[] {
+    return [];
+  }
+
+  private geometry(x: Tensor): { n: number; c: number; h: number; w: number; ho: number; wo: number } {
+    checkTensor(x, this.kind);
+    if (x.shape.length !== 4) throw new EngineError(`${this.kind}: expected input [N, C, H, W], got ${shapeString(x.shape)}`);
+    const [n, c, h, w] = x.shape;
+    const ho = Math.floor((h + 2 * this.padding[0] - this.kernelSize[0]) / this.stride[0]) + 1;
+    const wo = Math.floor((w + 2 * this.padding[1] - this.kernelSize[1]) / this.stride[1]) + 1;
+    if (ho < 1 || wo < 1) throw new EngineError(`${this.kind}: input ${h}×${w} is smaller than the kernel ${this.kernelSize.join('×')}`);
+    return { n, c, h, w, ho, wo };
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    const { n, c, h, w, ho, wo } = this.geometry(x);
+    const [kh, kw] = this.kernelSize;
+    const [sh, sw] = this.stride;
+    const [ph, pw] = this.padding;
+    const xd = x.data;
+    const y = allocateLike(xd, n * c * ho * wo);
+    const argmax = this.mode === 'max' ? new Int32Array(y.length) : null;
+    for (let plane = 0, o = 0; plane < n * c; plane++) {
+      const base = plane * h * w;
+      for (let oy = 0; oy < ho; oy++) {
+        for (let ox = 0; ox < wo; ox++, o++) {
+          const y0 = oy * sh - ph;
+          const x0 = ox * sw - pw;
+          const ys = Math.max(y0, 0);
+          const ye = Math.min(y0 + kh, h);
+          const xs = Math.max(x0, 0);
+          const xe = Math.min(x0 + kw, w);
+          if (argmax) {
+            let best = -Infinity;
+            let at = -1;
+            for (let iy = ys; iy < ye; iy++) {
+              for (let ix = xs; ix < xe; ix++) {
+                const v = xd[base + iy * w + ix];
+                if (v > best || Number.isNaN(v) || at < 0) {
+                  best = v;
+                  at = base + iy * w + ix;
+                  if (Number.isNaN(v)) break;
+                }
+              }
+            }
+            y[o] = best;
+            argmax[o] = at;
+          } else {
+            let s = 0;
+            for (let iy = ys; iy < ye; iy++) for (let ix = xs; ix < xe; ix++) s += xd[base + iy * w + ix];
+            const count = this.countIncludePad ? (Math.min(y0 + kh, h + ph) - y0) * (Math.min(x0 + kw, w + pw) - x0) : (ye - ys) * (xe - xs);
+            y[o] = s / count;
+          }
+        }
+      }
+    }
+    this.cache = { x, ho, wo, argmax };
+    return { shape: [n, c, ho, wo], data: y };
+  }
+
+  backward(gradY: Tensor): Tensor {
+    const { x, ho, wo, argmax } = needCache(this.cache, this.kind);
+    const [n, c, h, w] = x.shape;
+    checkGradShape(gradY, [n, c, ho, wo], this.kind);
+    const dy = gradY.data;
+    const dx = allocateLike(x.data, x.data.length);
+    if (argmax) {
+      for (let o = 0; o < dy.length; o++) dx[argmax[o]] += dy[o];
+      return { shape: [...x.shape], data: dx };
+    }
+    const [kh, kw] = this.kernelSize;
+    const [sh, sw] = this.stride;
+    const [ph, pw] = this.padding;
+    for (let plane = 0, o = 0; plane < n * c; plane++) {
+      const base = plane * h * w;
+      for (let oy = 0; oy < ho; oy++) {
+        for (let ox = 0; ox < wo; ox++, o++) {
+          const y0 = oy * sh - ph;
+          const x0 = ox * sw - pw;
+          const ys = Math.max(y0, 0);
+          const ye = Math.min(y0 + kh, h);
+          const xs = Math.max(x0, 0);
+          const xe = Math.min(x0 + kw, w);
+          const count = this.countIncludePad ? (Math.min(y0 + kh, h + ph) - y0) * (Math.min(x0 + kw, w + pw) - x0) : (ye - ys) * (xe - xs);
+          const g = dy[o] / count;
+          for (let iy = ys; iy < ye; iy++) for (let ix = xs; ix < xe; ix++) dx[base + iy * w + ix] += g;
+        }
+      }
+    }
+    return { shape: [...x.shape], data: dx };
+  }
+}
+
+/** torch.nn.AdaptiveAvgPool2d(1): [N, C, H, W] → [N, C, 1, 1] (the mean of each plane). */
+export class GlobalAvgPool implements Layer {
+  readonly kind = 'GlobalAvgPool';
+  private cache: Tensor | null = null;
+
+  parameters(): Parameter[] {
+    return [];
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    checkTensor(x, this.kind);
+    if (x.shape.length !== 4) throw new EngineError(`GlobalAvgPool: expected input [N, C, H, W], got ${shapeString(x.shape)}`);
+    const [n, c, h, w] = x.shape;
+    const l = h * w;
+    if (l === 0) throw new EngineError(`GlobalAvgPool: empty planes in ${shapeString(x.shape)}`);
+    const y = allocateLike(x.data, n * c);
+    for (let plane = 0; plane < n * c; plane++) {
+      let s = 0;
+      for (let i = plane * l, end = i + l; i < end; i++) s += x.data[i];
+      y[plane] = s / l;
+    }
+    this.cache = x;
+    return { shape: [n, c, 1, 1], data: y };
+  }
+
+  backward(gradY: Tensor): Tensor {
+    const x = needCache(this.cache, this.kind);
+    const [n, c, h, w] = x.shape;
+    checkGradShape(gradY, [n, c, 1, 1], this.kind);
+    const l = h * w;
+    const dx = allocateLike(x.data, x.data.length);
+    for (let plane = 0; plane < n * c; plane++) dx.fill(gradY.data[plane] / l, plane * l, (plane + 1) * l);
+    return { shape: [...x.shape], data: dx };
+  }
+}
+
+/** torch.nn.Flatten(): [N, ...] → [N, product of the rest] (a view: no copy). */
+export class Flatten implements Layer {
+  readonly kind = 'Flatten';
+  private shape: readonly number[] | null = null;
+
+  parameters(): Parameter[] {
+    return [];
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    checkTensor(x, this.kind);
+    if (x.shape.length < 1) throw new EngineError('Flatten: needs an input with a batch dimension');
+    this.shape = x.shape;
+    return { shape: [x.shape[0], sizeOf(x.shape.slice(1))], data: x.data };
+  }
+
+  backward(gradY: Tensor): Tensor {
+    const shape = needCache(this.shape, this.kind);
+    checkGradShape(gradY, [shape[0], sizeOf(shape.slice(1))], this.kind);
+    return { shape: [...shape], data: gradY.data };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Containers
+
+/** Layers applied in order; parameters are named `index.name` as in PyTorch's state dict. */
+export class Sequential implements Layer {
+  readonly kind = 'Sequential';
+  readonly layers: readonly Layer[];
+
+  constructor(layers: readonly Layer[]) {
+    this.layers = [...layers];
+  }
+
+  parameters(): Parameter[] {
+    return this.layers.flatMap((l, i) =>
+      l.parameters().map((p) => {
+        const named: Parameter = {
+          name: `${i}.${p.name}`,
+          value: p.value,
+          get grad() {
+            return p.grad;
+          },
+          set grad(g) {
+            p.grad = g;
+          },
+        };
+        return named;
+      }),
+    );
+  }
+
+  forward(x: Tensor, training: boolean): Tensor {
+    let h = x;
+    for (const l of this.layers) h = l.forward(h, training);
+    return h;
+  }
+
+  backward(gradY: Tensor): Tensor {
+    let g = gradY;
+    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g);
+    return g;
+  }
+}
+
+/** y = body(x) + shortcut(x) (shortcut: identity when omitted): a residual block. */
+export class Residual implements Layer {
+  readonly kind = 'Residual';
+  constructor(
+    readonly body: Layer,
+    readonly shortcut: Layer | null = null,
+  ) {}
+
+  parameters(): Parameter[] {
+    return [...this.body.parameters(), ...(this.shortcut?.parameters() ?? [])];
+  }
+
+  forward(x: Tensor, training: boolean): Tensor {
+    const a = this.body.forward(x, training);
+    const b = this.shortcut ? this.shortcut.forward(x, training) : x;
+    return add(a, b);
+  }
+
+  backward(gradY: Tensor): Tensor {
+    const ga = this.body.backward(gradY);
+    const gb = this.shortcut ? this.shortcut.backward(gradY) : gradY;
+    return add(ga, gb);
+  }
+}
+
