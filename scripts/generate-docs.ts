@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { RULES } from '../src/rules/catalogue';
-import { renderCatalogue, renderRuleDoc, withCatalogue } from '../src/rules/docs';
+import { renderCatalogue, renderRuleDoc, rulesSettingsSchema, withCatalogue } from '../src/rules/docs';
 
 export interface DocFile {
   readonly file: string;
@@ -17,6 +17,11 @@ export function expectedDocs(root: string): DocFile[] {
   files.push({ file: path.join(root, 'docs', 'rules', 'README.md'), content: index });
   const readme = path.join(root, 'README.md');
   files.push({ file: readme, content: withCatalogue(fs.readFileSync(readme, 'utf8'), renderCatalogue(RULES, 'docs/rules/')) });
+  // The `normscope.rules` / `select` / `ignore` settings' JSON schema follows the rules' metadata.
+  const pkgFile = path.join(root, 'package.json');
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { contributes: { configuration: { properties: Record<string, unknown> } } };
+  Object.assign(pkg.contributes.configuration.properties, rulesSettingsSchema(RULES));
+  files.push({ file: pkgFile, content: JSON.stringify(pkg, null, 2) + '\n' });
   return files;
 }
 

@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
 import { initLinter } from './lint/lint';
-import { FixProvider } from './vscode/codeActions';
+import { FixProvider, SHOW_DOCUMENTATION_COMMAND } from './vscode/codeActions';
 import { DiagnosticsController } from './vscode/diagnostics';
+import { LintConfigService } from './vscode/lintConfig';
 import { lintWorkspace } from './vscode/lintWorkspace';
 import { disposeLogger, logger } from './vscode/logger';
+import { showRuleDocumentation } from './vscode/ruleDocs';
 
 /** What `activate` returns: used by the integration tests, stable for other extensions. */
 export interface NormScopeApi {
@@ -13,13 +15,16 @@ export interface NormScopeApi {
 export async function activate(context: vscode.ExtensionContext): Promise<NormScopeApi> {
   const started = performance.now();
   await initLinter({ wasmDir: vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath });
-  const diagnostics = new DiagnosticsController(context.extensionUri);
+  const configs = new LintConfigService();
+  const diagnostics = new DiagnosticsController(context.extensionUri, configs);
   context.subscriptions.push(
+    configs,
     diagnostics,
     vscode.languages.registerCodeActionsProvider({ language: 'python' }, new FixProvider(diagnostics), {
       providedCodeActionKinds: FixProvider.kinds,
     }),
     vscode.commands.registerCommand('normscope.lintWorkspace', () => lintWorkspace(diagnostics)),
+    vscode.commands.registerCommand(SHOW_DOCUMENTATION_COMMAND, (rule?: unknown) => showRuleDocumentation(context.extensionUri, rule)),
     { dispose: disposeLogger },
   );
   logger().info(`NormScope activated in ${(performance.now() - started).toFixed(0)} ms`);

@@ -57,3 +57,65 @@ export function withCatalogue(markdown: string, catalogue: string): string {
   if (start < 0 || end < start) throw new Error('catalogue markers not found');
   return markdown.slice(0, start + CATALOGUE_START.length) + '\n' + catalogue + '\n' + markdown.slice(end);
 }
+
+const SEVERITY_SCHEMA = {
+  type: 'string',
+  enum: ['off', 'hint', 'info', 'warning', 'error'],
+  markdownEnumDescriptions: ['The rule does not run.', 'Shown as a hint (no squiggle).', 'Information.', 'Warning.', 'Error.'],
+};
+
+/**
+ * The JSON schema of the `normscope.rules`, `normscope.select` and `normscope.ignore` settings
+ * (package.json `contributes.configuration`), generated from the rules' metadata.
+ */
+export function rulesSettingsSchema(rules: readonly Rule[]): Record<string, unknown> {
+  const sorted = [...rules].sort((a, b) => a.meta.code.localeCompare(b.meta.code));
+  const perRule = (meta: Rule['meta']) => ({
+    type: 'object',
+    markdownDescription: `**${meta.code}** ${meta.summary} (default severity: ${meta.defaultSeverity})`,
+    properties: {
+      severity: SEVERITY_SCHEMA,
+      ...Object.fromEntries(
+        Object.entries(meta.options ?? {}).map(([name, o]) => [name, { type: o.type, default: o.default, markdownDescription: o.description }]),
+      ),
+    },
+    additionalProperties: false,
+  });
+  const selector = {
+    anyOf: [
+      { type: 'string', enum: sorted.flatMap((r) => [r.meta.name, r.meta.code]) },
+      { type: 'string', pattern: '^([Nn][Rr][Mm][0-9]{0,3}|ALL)$' },
+    ],
+  };
+  return {
+    'normscope.select': {
+      type: 'array',
+      items: selector,
+      default: [],
+      scope: 'resource',
+      markdownDescription:
+        'Rules to run: names (`bn-tiny-batch`), codes (`NRM102`) or code prefixes (`NRM1`). Empty: every rule. ' +
+        'A `select` in the `[tool.normscope]` table of the nearest `pyproject.toml` wins over this setting.',
+    },
+    'normscope.ignore': {
+      type: 'array',
+      items: selector,
+      default: [],
+      scope: 'resource',
+      markdownDescription:
+        'Rules not to run (names, codes or code prefixes). An `ignore` in the nearest `pyproject.toml`\'s `[tool.normscope]` wins over this setting.',
+    },
+    'normscope.rules': {
+      type: 'object',
+      default: {},
+      scope: 'resource',
+      markdownDescription:
+        'Per-rule settings keyed by rule name or code: `severity` (`off`, `hint`, `info`, `warning`, `error`) and the rule\'s options, ' +
+        'e.g. `{"keras-momentum-in-torch": {"severity": "error"}}`. The same shape as `[tool.normscope.rules.<name>]` in `pyproject.toml`, ' +
+        'which wins over this setting rule by rule. See [the rules](command:normscope.showRuleDocumentation).',
+      properties: Object.fromEntries(sorted.map((r) => [r.meta.name, perRule(r.meta)])),
+      patternProperties: { '^[Nn][Rr][Mm][0-9]{3}$': { type: 'object', properties: { severity: SEVERITY_SCHEMA } } },
+      additionalProperties: false,
+    },
+  };
+}

@@ -1,8 +1,28 @@
 import * as vscode from 'vscode';
+import { suppressionEdit } from '../lint/suppressionEdit';
+import type { Fix, TextEdit } from '../rules/types';
 import { toRange } from './convert';
-import type { DiagnosticsController } from './diagnostics';
+import type { DiagnosticsController, PublishedFinding } from './diagnostics';
 
-/** Offers each finding's fix as a quick fix; a safe fix is the preferred one. */
+export const SHOW_DOCUMENTATION_COMMAND = 'normscope.showRuleDocumentation';
+
+function addEdits(edit: vscode.WorkspaceEdit, entry: PublishedFinding, fallback: vscode.Uri, edits: readonly TextEdit[]): void {
+  for (const e of edits) {
+    const uri = (e.cell !== undefined ? entry.cellUris?.[e.cell] : undefined) ?? fallback;
+    edit.replace(uri, toRange(e.span), e.newText);
+  }
+}
+
+function overlaps(a: TextEdit, b: TextEdit): boolean {
+  if ((a.cell ?? -1) !== (b.cell ?? -1)) return false;
+  return a.span.startOffset < b.span.endOffset && b.span.startOffset < a.span.endOffset;
+}
+
+/**
+ * The code actions of each NormScope finding, vscode-eslint style: its fix (preferred when
+ * safe; an unsafe one says it changes behaviour), "Fix all" for a rule with several safe fixes
+ * in the file, "Disable <code> for this line" and "Show documentation".
+ */
 export class FixProvider implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
 
@@ -10,18 +30,69 @@ export class FixProvider implements vscode.CodeActionProvider {
 
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
-    for (const entry of this.diagnostics.findingsFor(document.uri)) {
-      const fix = entry.finding.fix;
-      if (!fix || !context.diagnostics.includes(entry.diagnostic)) continue;
+    const all = this.diagnostics.findingsFor(document.uri);
+    const fixAllOffered = new Set<string>();
+    const disableOffered = new Set<string>();
+    const docsOffered = new Set<string>();
+    for (const entry of all) {
+      if (!context.diagnostics.includes(entry.diagnostic)) continue;
       if (entry.version !== undefined && entry.version !== document.version) continue; // stale: the text moved on
-      const action = new vscode.CodeAction(fix.safe ? fix.title : `${fix.title} (changes behaviour)`, vscode.CodeActionKind.QuickFix);
-      action.diagnostics = [entry.diagnostic];
-      action.isPreferred = fix.safe;
-      const edit = new vscode.WorkspaceEdit();
-      for (const e of fix.edits) edit.replace(document.uri, toRange(e.span), e.newText);
-      action.edit = edit;
-      actions.push(action);
+      const { finding } = entry;
+      const fix = finding.fix;
+      if (fix) actions.push(this.fixAction(document, entry, fix));
+
+      if (fix?.safe && !fixAllOffered.has(finding.rule)) {
+        const same = all.filter((e) => e.finding.rule === finding.rule && e.finding.fix?.safe);
+        if (same.length > 1) {
+          fixAllOffered.add(finding.rule);
+          actions.push(this.fixAllAction(document, finding.rule, same));
+        }
+      }
+
+      const line = finding.span.start.line;
+      const disableKey = `${finding.rule}@${line}`;
+      if (finding.rule !== 'unused-suppression' && !disableOffered.has(disableKey)) {
+        disableOffered.add(disableKey);
+        const action = new vscode.CodeAction(`Disable ${finding.code} (${finding.rule}) for this line`, vscode.CodeActionKind.QuickFix);
+        action.diagnostics = [entry.diagnostic];
+        const e = suppressionEdit(document.getText(), line, finding.rule);
+        action.edit = new vscode.WorkspaceEdit();
+        action.edit.replace(document.uri, toRange(e.span), e.newText);
+        actions.push(action);
+      }
+
+      if (!docsOffered.has(finding.rule)) {
+        docsOffered.add(finding.rule);
+        const action = new vscode.CodeAction(`Show documentation for ${finding.code} (${finding.rule})`, vscode.CodeActionKind.QuickFix);
+        action.diagnostics = [entry.diagnostic];
+        action.command = { title: 'Show documentation', command: SHOW_DOCUMENTATION_COMMAND, arguments: [finding.rule] };
+        actions.push(action);
+      }
     }
     return actions;
+  }
+
+  private fixAction(document: vscode.TextDocument, entry: PublishedFinding, fix: Fix): vscode.CodeAction {
+    const action = new vscode.CodeAction(fix.safe ? fix.title : `${fix.title} (changes behaviour)`, vscode.CodeActionKind.QuickFix);
+    action.diagnostics = [entry.diagnostic];
+    action.isPreferred = fix.safe;
+    action.edit = new vscode.WorkspaceEdit();
+    addEdits(action.edit, entry, document.uri, fix.edits);
+    return action;
+  }
+
+  /** Every safe fix of one rule in the document, skipping any that would overlap an earlier one. */
+  private fixAllAction(document: vscode.TextDocument, rule: string, entries: readonly PublishedFinding[]): vscode.CodeAction {
+    const action = new vscode.CodeAction(`Fix all ${rule} problems in this file`, vscode.CodeActionKind.QuickFix);
+    action.diagnostics = entries.map((e) => e.diagnostic);
+    action.edit = new vscode.WorkspaceEdit();
+    const taken: TextEdit[] = [];
+    for (const entry of entries) {
+      const edits = entry.finding.fix?.edits ?? [];
+      if (edits.some((e) => taken.some((t) => overlaps(e, t)))) continue;
+      taken.push(...edits);
+      addEdits(action.edit, entry, document.uri, edits);
+    }
+    return action;
   }
 }

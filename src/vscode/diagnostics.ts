@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
 import { lintPython } from '../lint/lint';
+import { lintNotebook } from '../lint/notebook';
+import type { NotebookCell } from '../parsing/notebook/ipynb';
 import type { Finding } from '../rules/types';
 import { toDiagnostic } from './convert';
+import type { LintConfigService } from './lintConfig';
 import { logger } from './logger';
 import { readSettings } from './settings';
 
@@ -10,36 +13,69 @@ export interface PublishedFinding {
   readonly finding: Finding;
   readonly diagnostic: vscode.Diagnostic;
   readonly version: number | undefined;
+  /** In a notebook: the URI of each cell by index (fix edits and related locations name their cell). */
+  readonly cellUris?: readonly vscode.Uri[];
 }
+
+const CELL_SCHEME = 'vscode-notebook-cell';
 
 function isLintable(document: vscode.TextDocument): boolean {
   return document.languageId === 'python' && (document.uri.scheme === 'file' || document.uri.scheme === 'untitled');
 }
 
+/** The notebook a cell document belongs to. */
+function notebookOf(document: vscode.TextDocument): vscode.NotebookDocument | undefined {
+  if (document.uri.scheme !== CELL_SCHEME) return undefined;
+  return vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === document));
+}
+
+function cellsOf(notebook: vscode.NotebookDocument): NotebookCell[] {
+  return notebook.getCells().map((c) => ({
+    kind: c.kind === vscode.NotebookCellKind.Code ? 'code' : 'markdown',
+    source: c.document.getText(),
+    language: c.document.languageId,
+  }));
+}
+
 /**
- * Keeps the Problems panel in step with open Python documents: lints on open, on edit
- * (debounced) and on save of settings; clears on close.
+ * Keeps the Problems panel in step with open Python documents and notebooks: lints on open, on
+ * edit (debounced) and when the settings or a pyproject.toml change; clears on close. A
+ * notebook's code cells are linted together and each cell gets its own diagnostics.
  */
 export class DiagnosticsController implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('normscope');
   private readonly published = new Map<string, PublishedFinding[]>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Cell URIs NormScope published for, per notebook URI (to clear cells removed or closed). */
+  private readonly notebookCells = new Map<string, vscode.Uri[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly extensionUri: vscode.Uri) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly configs: LintConfigService,
+  ) {
     this.subscriptions.push(
       vscode.workspace.onDidOpenTextDocument((d) => this.lintNow(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
-      vscode.workspace.onDidCloseTextDocument((d) => this.clear(d.uri)),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (d.uri.scheme !== CELL_SCHEME) this.clear(d.uri);
+      }),
+      vscode.workspace.onDidOpenNotebookDocument((nb) => this.lintNotebookNow(nb)),
+      vscode.workspace.onDidChangeNotebookDocument((e) => {
+        if (e.contentChanges.length > 0 || e.cellChanges.some((c) => c.document !== undefined)) this.scheduleNotebook(e.notebook);
+      }),
+      vscode.workspace.onDidCloseNotebookDocument((nb) => this.clearNotebook(nb.uri)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('normscope')) this.lintOpenDocuments();
       }),
+      configs.onDidChange(() => this.lintOpenDocuments()),
     );
     this.lintOpenDocuments();
   }
 
   lintOpenDocuments(): void {
     for (const document of vscode.workspace.textDocuments) this.lintNow(document);
+    for (const notebook of vscode.workspace.notebookDocuments) this.lintNotebookNow(notebook);
   }
 
   /** Findings published for a document (for code actions). */
@@ -47,22 +83,42 @@ export class DiagnosticsController implements vscode.Disposable {
     return this.published.get(uri.toString()) ?? [];
   }
 
-  private schedule(document: vscode.TextDocument): void {
-    if (!isLintable(document)) return;
-    const key = document.uri.toString();
+  private debounce(key: string, scope: vscode.Uri, run: () => void): void {
     const pending = this.timers.get(key);
     if (pending) clearTimeout(pending);
-    const delay = readSettings(document.uri).lintDelayMs;
     this.timers.set(
       key,
       setTimeout(() => {
         this.timers.delete(key);
-        if (!document.isClosed) this.lintNow(document);
-      }, delay),
+        run();
+      }, readSettings(scope).lintDelayMs),
     );
   }
 
+  private schedule(document: vscode.TextDocument): void {
+    const notebook = notebookOf(document);
+    if (notebook) {
+      this.scheduleNotebook(notebook);
+      return;
+    }
+    if (!isLintable(document)) return;
+    this.debounce(document.uri.toString(), document.uri, () => {
+      if (!document.isClosed) this.lintNow(document);
+    });
+  }
+
+  private scheduleNotebook(notebook: vscode.NotebookDocument): void {
+    this.debounce(notebook.uri.toString(), notebook.uri, () => {
+      if (!notebook.isClosed) this.lintNotebookNow(notebook);
+    });
+  }
+
   lintNow(document: vscode.TextDocument): void {
+    const notebook = notebookOf(document);
+    if (notebook) {
+      this.lintNotebookNow(notebook);
+      return;
+    }
     if (!isLintable(document)) return;
     const settings = readSettings(document.uri);
     if (!settings.enable) {
@@ -82,7 +138,7 @@ export class DiagnosticsController implements vscode.Disposable {
   publish(uri: vscode.Uri, text: string, version: number | undefined): void {
     try {
       const started = performance.now();
-      const result = lintPython(text);
+      const result = lintPython(text, this.configs.configFor(uri));
       for (const failure of result.failures) logger().error(`Rule ${failure.rule} failed on ${uri.fsPath}: ${failure.message}`);
       const entries = result.findings.map((finding) => ({
         finding,
@@ -97,6 +153,59 @@ export class DiagnosticsController implements vscode.Disposable {
       this.clear(uri);
       logger().error(`Could not lint ${uri.fsPath}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
     }
+  }
+
+  /** Lints a notebook's code cells as one program and publishes each cell's findings on that cell. */
+  lintNotebookNow(notebook: vscode.NotebookDocument): void {
+    const cells = notebook.getCells();
+    const settings = readSettings(notebook.uri);
+    if (!settings.enable || !cells.some((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python')) {
+      this.clearNotebook(notebook.uri);
+      return;
+    }
+    try {
+      const started = performance.now();
+      const source = cellsOf(notebook);
+      if (source.reduce((n, c) => n + c.source.length, 0) > settings.maxFileBytes) {
+        logger().info(`Skipped ${notebook.uri.fsPath}: larger than normscope.maxFileSizeKB`);
+        this.clearNotebook(notebook.uri);
+        return;
+      }
+      const result = lintNotebook(source, this.configs.configFor(notebook.uri));
+      for (const failure of result.failures) logger().error(`Rule ${failure.rule} failed on ${notebook.uri.fsPath}: ${failure.message}`);
+      const cellUris = cells.map((c) => c.document.uri);
+      const perCell = new Map<number, PublishedFinding[]>();
+      for (const finding of result.findings) {
+        const index = finding.cell ?? 0;
+        const cell = cells[index];
+        if (!cell) continue;
+        const list = perCell.get(index) ?? [];
+        list.push({ finding, diagnostic: toDiagnostic(finding, cell.document.uri, this.extensionUri, cellUris), version: cell.document.version, cellUris });
+        perCell.set(index, list);
+      }
+      for (const stale of this.notebookCells.get(notebook.uri.toString()) ?? []) {
+        if (!cellUris.some((u) => u.toString() === stale.toString())) this.clear(stale);
+      }
+      cells.forEach((cell, index) => {
+        const entries = perCell.get(index) ?? [];
+        this.published.set(cell.document.uri.toString(), entries);
+        this.collection.set(cell.document.uri, entries.map((e) => e.diagnostic));
+      });
+      this.notebookCells.set(notebook.uri.toString(), cellUris);
+      logger().trace(`Linted notebook ${notebook.uri.fsPath} in ${(performance.now() - started).toFixed(1)} ms: ${result.findings.length} findings`);
+    } catch (error) {
+      this.clearNotebook(notebook.uri);
+      logger().error(`Could not lint ${notebook.uri.fsPath}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    }
+  }
+
+  clearNotebook(uri: vscode.Uri): void {
+    const key = uri.toString();
+    const pending = this.timers.get(key);
+    if (pending) clearTimeout(pending);
+    this.timers.delete(key);
+    for (const cell of this.notebookCells.get(key) ?? []) this.clear(cell);
+    this.notebookCells.delete(key);
   }
 
   clear(uri: vscode.Uri): void {
