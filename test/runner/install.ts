@@ -15,7 +15,7 @@ export const NODE_VERSION = '24.21.0';
 export const CODE_SERVER_VERSION = '4.139.1';
 /** Debian packages: headers and tools for code-server's native modules, and the browser. */
 export const DEBIAN_PACKAGES = ['libkrb5-dev', 'libxkbfile-dev', 'libsecret-1-dev', 'pkg-config', 'chromium'] as const;
-const MARKER = '.normscope-install-complete';
+export const MARKER = '.normscope-install-complete';
 
 export interface Tools {
   /** Node 24 executable. */
@@ -41,10 +41,19 @@ export function cacheRoot(): string {
   return path.join(base, 'normscope-test');
 }
 
+/** No install step may take longer than this (a hung download or build fails the run instead). */
+const STEP_TIMEOUT_MS = 30 * 60_000;
+
 function run(cmd: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; what: string }): void {
   log(`$ ${cmd} ${args.join(' ')}`);
-  const result = spawnSync(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.error) throw new InstallError(`${options.what}: could not start ${cmd}: ${result.error.message}`);
+  const result = spawnSync(cmd, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: STEP_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+  });
+  if (result.error) throw new InstallError(`${options.what}: ${cmd} failed: ${result.error.message}`);
   if (result.status !== 0) throw new InstallError(`${options.what}: \`${cmd} ${args.join(' ')}\` exited with ${result.status ?? result.signal}`);
 }
 
@@ -63,7 +72,7 @@ const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuf
  * Runs `body` holding an exclusive lock file (`O_EXCL` create). Waits for another live holder
  * (up to `waitMs`); takes over a lock whose holder process no longer exists.
  */
-export function withLock<T>(lockFile: string, waitMs: number, body: () => T): T {
+export function withLock<T>(lockFile: string, waitMs: number, body: () => T, say: (message: string) => void = log): T {
   fs.mkdirSync(path.dirname(lockFile), { recursive: true });
   const deadline = Date.now() + waitMs;
   let announced = false;
@@ -82,12 +91,12 @@ export function withLock<T>(lockFile: string, waitMs: number, body: () => T): T 
         continue; // released in between: try again
       }
       if (Number.isInteger(owner) && owner > 0 && !pidAlive(owner)) {
-        log(`removing stale lock ${lockFile} (process ${owner} is gone)`);
+        say(`removing stale lock ${lockFile} (process ${owner} is gone)`);
         fs.rmSync(lockFile, { force: true });
         continue;
       }
       if (Date.now() > deadline) throw new InstallError(`timed out waiting for ${lockFile} (held by process ${owner})`);
-      if (!announced) log(`waiting for another install (process ${owner}) holding ${lockFile}`);
+      if (!announced) say(`waiting for another install (process ${owner}) holding ${lockFile}`);
       announced = true;
       sleepSync(1000);
     }
@@ -100,30 +109,36 @@ export function withLock<T>(lockFile: string, waitMs: number, body: () => T): T 
 }
 
 /** Installs into `dir` unless its marker says a previous install finished; the marker is written last. */
-function ensureInstalled(dir: string, what: string, install: (dir: string) => void): void {
+export function ensureInstalled(dir: string, what: string, install: (dir: string) => void, say: (message: string) => void = log): void {
   const marker = path.join(dir, MARKER);
   if (fs.existsSync(marker)) return;
-  withLock(`${dir}.lock`, 30 * 60_000, () => {
-    if (fs.existsSync(marker)) return; // another run finished it while we waited
-    if (fs.existsSync(dir)) {
-      log(`${dir} has no completion marker (an interrupted install): removing it`);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-    fs.mkdirSync(dir, { recursive: true });
-    const started = Date.now();
-    log(`installing ${what} into ${dir}`);
-    install(dir);
-    fs.writeFileSync(marker, `${what}\ninstalled ${new Date().toISOString()}\n`);
-    log(`installed ${what} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  });
+  withLock(
+    `${dir}.lock`,
+    30 * 60_000,
+    () => {
+      if (fs.existsSync(marker)) return; // another run finished it while we waited
+      if (fs.existsSync(dir)) {
+        say(`${dir} has no completion marker (an interrupted install): removing it`);
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+      fs.mkdirSync(dir, { recursive: true });
+      const started = Date.now();
+      say(`installing ${what} into ${dir}`);
+      install(dir);
+      fs.writeFileSync(marker, `${what}\ninstalled ${new Date().toISOString()}\n`);
+      say(`installed ${what} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    },
+    say,
+  );
 }
 
 /** The machine's npm with the registry settings, but none of the project's own npm config. */
 function npmEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
   for (const key of Object.keys(env)) {
-    // Inherited from `npm test`: these would point the nested npm at the project.
-    if (/^npm_(config_local_prefix|package_|lifecycle_|node_execpath|execpath|command)/i.test(key)) delete env[key];
+    // Inherited from `npm test`: they describe the outer npm and the project, not this install
+    // (code-server's postinstall reads the Node version from npm_config_user_agent).
+    if (/^npm_(config_(local_prefix|user_agent|node_gyp|npm_version)|package_|lifecycle_|node_execpath|execpath|command)/i.test(key)) delete env[key];
   }
   delete env.INIT_CWD;
   return env;
