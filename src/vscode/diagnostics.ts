@@ -49,6 +49,7 @@ export class DiagnosticsController implements vscode.Disposable {
   /** Cell URIs NormScope published for, per notebook URI (to clear cells removed or closed). */
   private readonly notebookCells = new Map<string, vscode.Uri[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly watcher = vscode.workspace.createFileSystemWatcher('**/*.py', true, true, false);
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -65,6 +66,11 @@ export class DiagnosticsController implements vscode.Disposable {
         if (e.contentChanges.length > 0 || e.cellChanges.some((c) => c.document !== undefined)) this.scheduleNotebook(e.notebook);
       }),
       vscode.workspace.onDidCloseNotebookDocument((nb) => this.clearNotebook(nb.uri)),
+      // Findings of files that are gone (deleted or renamed, in the editor or on disk) must not linger.
+      vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((uri) => this.forget(uri))),
+      vscode.workspace.onDidRenameFiles((e) => e.files.forEach((f) => this.forget(f.oldUri))),
+      this.watcher,
+      this.watcher.onDidDelete((uri) => this.forget(uri)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('normscope')) this.lintOpenDocuments();
       }),
@@ -206,6 +212,16 @@ export class DiagnosticsController implements vscode.Disposable {
     this.timers.delete(key);
     for (const cell of this.notebookCells.get(key) ?? []) this.clear(cell);
     this.notebookCells.delete(key);
+  }
+
+  /** Clears the findings of a deleted file, or of every file under a deleted folder, unless a document still shows it. */
+  private forget(uri: vscode.Uri): void {
+    const open = new Set(vscode.workspace.textDocuments.filter((d) => !d.isClosed).map((d) => d.uri.toString()));
+    const key = uri.toString();
+    const prefix = key.endsWith('/') ? key : `${key}/`;
+    for (const published of [...this.published.keys()]) {
+      if ((published === key || published.startsWith(prefix)) && !open.has(published)) this.clear(vscode.Uri.parse(published));
+    }
   }
 
   clear(uri: vscode.Uri): void {
