@@ -18,6 +18,9 @@ import {
 /** pitfalls.py: NRM401 on `nn.GroupNorm(32, 100)` (line 9), NRM301 on `momentum=0.99` (line 10). */
 const PITFALLS = ['NRM401@8:20-8:41', 'NRM301@9:38-9:51'];
 
+/** models/unopened.py's text, read by the Lint Workspace test. */
+let unopenedText = '';
+
 interface WorkspaceLintSummary {
   readonly files: number;
   readonly skipped: number;
@@ -128,8 +131,28 @@ describe('NormScope in a real VS Code extension host', () => {
     assert.deepStrictEqual(summarize(normscopeDiagnostics(excluded)), []);
     assert.deepStrictEqual(summarize(normscopeDiagnostics(inVenv)), []);
     // Both skipped files do have pitfalls: only the folder rules keep them out.
+    unopenedText = Buffer.from(await vscode.workspace.fs.readFile(unopened)).toString('utf8');
     const bytes = await vscode.workspace.fs.readFile(excluded);
     assert.match(Buffer.from(bytes).toString('utf8'), /GroupNorm\(32, 100\)/);
+  });
+
+  it('forgets the findings of a file renamed in the editor or deleted on disk', async () => {
+    const unopened = workspaceUri('models', 'unopened.py');
+    const moved = workspaceUri('models', 'moved.py');
+    assert.deepStrictEqual(summarize(normscopeDiagnostics(unopened)), ['NRM401@5:4-5:24']);
+    const rename = new vscode.WorkspaceEdit();
+    rename.renameFile(unopened, moved);
+    assert.ok(await vscode.workspace.applyEdit(rename));
+    await waitForExactly(unopened, []);
+
+    const summary = await vscode.commands.executeCommand<WorkspaceLintSummary>('normscope.lintWorkspace');
+    assert.strictEqual(summary.files, 4);
+    assert.deepStrictEqual(summarize(normscopeDiagnostics(moved)), ['NRM401@5:4-5:24']);
+    // Deleted behind VS Code's back (no workspace edit): the file watcher sees it.
+    await vscode.workspace.fs.delete(moved);
+    await waitForExactly(moved, []);
+    // Put it back under its first name for the tests that follow.
+    await vscode.workspace.fs.writeFile(unopened, Buffer.from(unopenedText));
   });
 
   it('lints a file with a syntax error from what parses, and leaves no stale diagnostics when edits break the syntax', async () => {
