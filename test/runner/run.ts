@@ -254,6 +254,8 @@ export async function runIntegration(options: RunOptions): Promise<number> {
   const testsStarted = Date.now(); // the deadline covers the run, not a first install
 
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  // Screenshots of an earlier run must not pass for this run's.
+  for (const file of fs.readdirSync(RESULTS_DIR)) if (/^vscode-integration.*\.png$/.test(file)) fs.rmSync(path.join(RESULTS_DIR, file));
   const dirs = makeRunDirs();
   const folder = options.folder ?? copyFixtureWorkspace(dirs.root);
   const serverLog = fs.createWriteStream(path.join(RESULTS_DIR, 'code-server.log'));
@@ -273,7 +275,10 @@ export async function runIntegration(options: RunOptions): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     interrupted = true;
     log(`${signal}: stopping`);
-    void cleanup().finally(() => process.exit(130));
+    void cleanup().finally(() => {
+      fs.rmSync(dirs.root, { recursive: true, force: true, maxRetries: 3 });
+      process.exit(130);
+    });
   };
   const lastResort = () => {
     // Synchronous: runs even when the process exits without our cleanup having finished.
@@ -361,6 +366,7 @@ export async function runIntegration(options: RunOptions): Promise<number> {
     log(`extension tests exited with ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
     return code;
   } catch (error) {
+    if (interrupted) return 130;
     console.error(`[integration] run failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
     console.error(`[integration] code-server log: ${path.relative(REPO_ROOT, serverLog.path as string)}`);
     return 1;
@@ -371,7 +377,7 @@ export async function runIntegration(options: RunOptions): Promise<number> {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('exit', lastResort);
-    if (!interrupted) fs.rmSync(dirs.root, { recursive: true, force: true, maxRetries: 3 });
+    fs.rmSync(dirs.root, { recursive: true, force: true, maxRetries: 3 });
   }
 }
 
