@@ -23,6 +23,17 @@ export interface JsonFinding {
   message: string;
   /** Extension for notebooks: the 1-based position of the cell among all the notebook's cells. */
   cell?: number;
+  /** Extension: the rest of the evidence (same position conventions), when there is any. */
+  related?: JsonRelated[];
+}
+
+export interface JsonRelated {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  message: string;
+  cell?: number;
 }
 
 export function toJsonFindings(results: readonly FileFindings[]): JsonFinding[] {
@@ -38,6 +49,18 @@ export function toJsonFindings(results: readonly FileFindings[]): JsonFinding[] 
       severity: f.severity,
       message: f.message,
       ...(f.cell !== undefined ? { cell: f.cell + 1 } : {}),
+      ...(f.related.length > 0
+        ? {
+            related: f.related.map((r) => ({
+              line: r.span.start.line + 1,
+              column: r.span.start.column + 1,
+              endLine: r.span.end.line + 1,
+              endColumn: r.span.end.column + 1,
+              message: r.message,
+              ...(r.cell !== undefined ? { cell: r.cell + 1 } : {}),
+            })),
+          }
+        : {}),
     })),
   );
 }

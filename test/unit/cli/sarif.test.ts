@@ -3,7 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../../src/cli/main';
-import { artifactUri } from '../../../src/cli/sarif';
+import { formatJson, formatText } from '../../../src/cli/format';
+import { artifactUri, formatSarif } from '../../../src/cli/sarif';
+import type { Finding } from '../../../src/rules/types';
 import { RULES } from '../../../src/rules/catalogue';
 import { renderRuleDoc } from '../../../src/rules/docs';
 
@@ -135,6 +137,35 @@ describe('normscope lint --format sarif', () => {
     assert.deepStrictEqual(artifactUri('a/b c.py', '/work'), { uri: 'a/b%20c.py', uriBaseId: '%SRCROOT%' });
     assert.deepStrictEqual(artifactUri('/elsewhere/x.py', '/work'), { uri: 'file:///elsewhere/x.py' });
     assert.deepStrictEqual(artifactUri('../x.py', '/work/sub'), { uri: 'file:///work/x.py' });
+  });
+
+  it('carries related locations and notebook cells (SARIF, JSON extension fields, text notes)', () => {
+    const span = (line: number, column: number, end: number) => ({ start: { line, column }, end: { line, column: end }, startOffset: 0, endOffset: 0 });
+    const finding: Finding = {
+      cell: 2,
+      code: 'NRM401',
+      rule: 'groupnorm-groups-indivisible',
+      severity: 'error',
+      messageId: 'indivisible',
+      message: 'GroupNorm splits 10 channels into 3 groups',
+      span: span(4, 2, 9),
+      related: [{ span: span(0, 0, 5), message: 'channels from here', cell: 1 }],
+    };
+    const results = [{ file: 'nb.ipynb', findings: [finding] }];
+    const run0 = validateSarif(JSON.parse(formatSarif(results, [], RULES, { cwd: '/w', version: '1.0.0' })));
+    const result = (run0.results as Json[])[0];
+    assert.strictEqual((result.message as Json).text, '[cell 3] GroupNorm splits 10 channels into 3 groups');
+    assert.deepStrictEqual(result.properties, { cell: 3 });
+    assert.deepStrictEqual(result.relatedLocations, [
+      { id: 1, message: { text: '[cell 2] channels from here' }, physicalLocation: { artifactLocation: { uri: 'nb.ipynb', uriBaseId: '%SRCROOT%' }, region: { startLine: 1, startColumn: 1, endLine: 1, endColumn: 6 } } },
+    ]);
+    const json = JSON.parse(formatJson(results, [])) as { findings: Json[] };
+    assert.deepStrictEqual(json.findings[0].related, [{ line: 1, column: 1, endLine: 1, endColumn: 6, message: 'channels from here', cell: 2 }]);
+    assert.strictEqual(json.findings[0].cell, 3);
+    assert.deepStrictEqual(formatText(results, [], 1).split('\n').slice(0, 2), [
+      'nb.ipynb:cell 3:5:3: NRM401 [error] GroupNorm splits 10 channels into 3 groups (groupnorm-groups-indivisible)',
+      '    nb.ipynb:cell 2:1:1: note: channels from here',
+    ]);
   });
 
   it('catches a broken document (the checker can fail)', () => {
