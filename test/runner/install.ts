@@ -238,8 +238,10 @@ function ensureDebianPackages(): void {
     const still = DEBIAN_PACKAGES.filter((p) => !dpkgInstalled(p));
     if (still.length === 0) return;
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    run('apt-get', ['update', '-q'], { env, what: 'apt-get update' });
-    run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...still], { env, what: 'Debian packages' });
+    // Wait for a dpkg lock held by another apt run instead of failing at once.
+    const lock = ['-o', 'DPkg::Lock::Timeout=600'];
+    run('apt-get', [...lock, 'update', '-q'], { env, what: 'apt-get update' });
+    run('apt-get', [...lock, 'install', '-y', '-q', '--no-install-recommends', ...still], { env, what: 'Debian packages' });
   });
 }
 
