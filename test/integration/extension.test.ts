@@ -196,6 +196,38 @@ describe('NormScope in a real VS Code extension host', () => {
     assert.strictEqual(extension().isActive, true);
   });
 
+  it('lints an untitled Python document', async () => {
+    const document = await vscode.workspace.openTextDocument({ language: 'python', content: 'import torch.nn as nn\nbn = nn.BatchNorm1d(4, momentum=0.9)\n' });
+    await vscode.window.showTextDocument(document);
+    await waitForExactly(document.uri, ['NRM301@1:23-1:35']);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('skips files over normscope.maxFileSizeKB, in the editor and in Lint Workspace', async () => {
+    const big = workspaceUri('models', 'big.py');
+    const small = workspaceUri('models', 'small.py');
+    const pitfall = 'import torch.nn as nn\nnorm = nn.GroupNorm(3, 10)\n';
+    await vscode.workspace.getConfiguration('normscope').update('maxFileSizeKB', 1, vscode.ConfigurationTarget.Workspace);
+    try {
+      await vscode.workspace.fs.writeFile(big, Buffer.from(pitfall + '# padding past the 1 KiB cap\n'.repeat(60)));
+      await vscode.workspace.fs.writeFile(small, Buffer.from(pitfall));
+      await openInEditor(big);
+      // Documents are handled in the order they open: once small.py shows its finding, big.py has been seen.
+      await openInEditor(small);
+      await waitForExactly(small, ['NRM401@1:7-1:26']);
+      assert.deepStrictEqual(summarize(normscopeDiagnostics(big)), []);
+      await closeAllEditors();
+      const summary = await vscode.commands.executeCommand<WorkspaceLintSummary>('normscope.lintWorkspace');
+      assert.strictEqual(summary.skipped, 2, 'big.py and the binary weights.py are skipped'); // see the test above
+      assert.deepStrictEqual(summarize(normscopeDiagnostics(big)), []);
+      assert.deepStrictEqual(summarize(normscopeDiagnostics(small)), ['NRM401@1:7-1:26']);
+    } finally {
+      await vscode.workspace.getConfiguration('normscope').update('maxFileSizeKB', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.workspace.fs.delete(big);
+      await vscode.workspace.fs.delete(small);
+    }
+  });
+
   it('still works afterwards, and shows the findings in the editor and the Problems panel', async () => {
     await closeAllEditors();
     const editor = await openInEditor(pitfalls);
