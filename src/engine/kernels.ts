@@ -115,3 +115,41 @@ export function rangeGroupBackward(dy: FloatArray, x: FloatArray, dx: FloatArray
   }
   for (; i < end; i++) dx[i] = r * (w * dy[i] - a - (x[i] - mean) * b);
 }
+
+// Row kernels of LayerNorm / RMSNorm: an element-wise weight (and bias) indexed from 0 along the
+// row. Kept as small functions (rather than loops inside the layers' methods) so that the JIT
+// optimises them once, hot, instead of on-stack-replacing a long method mid-loop.
+
+/** y[start + j] = (x[start + j] − mean) · r · w[j] + (b ? b[j] : 0) for j < d. */
+export function rowAffine(x: FloatArray, y: FloatArray, start: number, d: number, mean: number, r: number, w: FloatArray, b: FloatArray | undefined): void {
+  if (b) {
+    for (let j = 0; j < d; j++) y[start + j] = (x[start + j] - mean) * r * w[j] + b[j];
+  } else {
+    for (let j = 0; j < d; j++) y[start + j] = (x[start + j] - mean) * r * w[j];
+  }
+}
+
+/**
+ * One row of the LayerNorm / RMSNorm backward, first pass: accumulates gw[j] += dy·(x − mean)·r
+ * and gb[j] += dy (when gb), and returns Σ dy·w in sums[0] and Σ dy·w·(x − mean) in sums[1].
+ */
+export function rowBackwardSums(dy: FloatArray, x: FloatArray, start: number, d: number, mean: number, r: number, w: FloatArray, gw: Float64Array, gb: Float64Array | null, sums: Float64Array): void {
+  let sg = 0;
+  let sgx = 0;
+  for (let j = 0; j < d; j++) {
+    const g = dy[start + j];
+    const xc = x[start + j] - mean;
+    const gwj = g * w[j];
+    sg += gwj;
+    sgx += gwj * xc;
+    gw[j] += g * xc * r;
+  }
+  if (gb) for (let j = 0; j < d; j++) gb[j] += dy[start + j];
+  sums[0] = sg;
+  sums[1] = sgx;
+}
+
+/** dx[start + j] = r · (dy · w[j] − a − (x − mean) · b) for j < d. */
+export function rowBackwardDx(dy: FloatArray, x: FloatArray, dx: FloatArray, start: number, d: number, mean: number, r: number, w: FloatArray, a: number, b: number): void {
+  for (let j = 0; j < d; j++) dx[start + j] = r * (dy[start + j] * w[j] - a - (x[start + j] - mean) * b);
+}

@@ -5,7 +5,7 @@
 // dims), GroupNorm as [N, G, C/G · L], LayerNorm and RMSNorm as [rows, D] (D = product of
 // normalized_shape). Every statistic is a float64 two-pass reduction over contiguous ranges.
 // Normalization uses the biased variance; running_var is updated with the unbiased one.
-import { rangeAffine, rangeDotDev, rangeGroupBackward, rangeNormBackward, rangeScale, rangeSqDev, rangeSum } from './kernels';
+import { rangeAffine, rangeDotDev, rangeGroupBackward, rangeNormBackward, rangeScale, rangeSqDev, rangeSum, rowAffine, rowBackwardDx, rowBackwardSums } from './kernels';
 import { needCache, parameter, type Layer, type Parameter } from './layer';
 import { allocate, allocateLike, checkGradShape, checkTensor, dtypeOf, EngineError, shapeString, sizeOf, type DType, type FloatArray, type Tensor } from './tensor';
 
@@ -589,13 +589,8 @@ export class LayerNorm implements Layer {
       const r = 1 / Math.sqrt(rangeSqDev(xd, start, end, mu) / d + this.eps);
       mean[row] = mu;
       rstd[row] = r;
-      if (w && b) {
-        for (let j = 0, i = start; j < d; j++, i++) y[i] = (xd[i] - mu) * r * w[j] + b[j];
-      } else if (w) {
-        for (let j = 0, i = start; j < d; j++, i++) y[i] = (xd[i] - mu) * r * w[j];
-      } else {
-        rangeAffine(xd, y, start, end, mu, r, 0);
-      }
+      if (w) rowAffine(xd, y, start, d, mu, r, w, b);
+      else rangeAffine(xd, y, start, end, mu, r, 0);
     }
     this.cache = { x, mean, rstd, batchStats: true };
     return { shape: [...x.shape], data: y };
@@ -611,26 +606,15 @@ export class LayerNorm implements Layer {
     const w = this.weight?.value.data;
     const gw = new Float64Array(d);
     const gb = new Float64Array(d);
+    const sums = new Float64Array(2);
     for (let row = 0; row < rows; row++) {
       const start = row * d;
       const end = start + d;
       const mu = mean[row];
       const r = rstd[row];
       if (w) {
-        let sg = 0;
-        let sgx = 0;
-        for (let j = 0, i = start; j < d; j++, i++) {
-          const dyi = dy[i];
-          const xc = xd[i] - mu;
-          const gi = dyi * w[j];
-          sg += gi;
-          sgx += gi * xc;
-          gw[j] += dyi * xc * r;
-          gb[j] += dyi;
-        }
-        const a = sg / d;
-        const bb = (sgx * r * r) / d;
-        for (let j = 0, i = start; j < d; j++, i++) dx[i] = r * (dy[i] * w[j] - a - (xd[i] - mu) * bb);
+        rowBackwardSums(dy, xd, start, d, mu, r, w, gw, this.bias ? gb : null, sums);
+        rowBackwardDx(dy, xd, dx, start, d, mu, r, w, sums[0] / d, (sums[1] * r * r) / d);
       } else {
         const sg = rangeSum(dy, start, end);
         const sgx = rangeDotDev(dy, xd, start, end, mu);
@@ -691,7 +675,7 @@ export class RMSNorm implements Layer {
       const end = start + d;
       const r = 1 / Math.sqrt(rangeSqDev(xd, start, end, 0) / d + eps);
       rrms[row] = r;
-      if (w) for (let j = 0, i = start; j < d; j++, i++) y[i] = xd[i] * r * w[j];
+      if (w) rowAffine(xd, y, start, d, 0, r, w, undefined);
       else rangeAffine(xd, y, start, end, 0, r, 0);
     }
     this.cache = { x, rrms };
@@ -707,19 +691,14 @@ export class RMSNorm implements Layer {
     const dx = allocateLike(xd, xd.length);
     const w = this.weight?.value.data;
     const gw = new Float64Array(d);
+    const sums = new Float64Array(2);
     for (let row = 0; row < rows; row++) {
       const start = row * d;
       const end = start + d;
       const r = rrms[row];
       if (w) {
-        let sgx = 0;
-        for (let j = 0, i = start; j < d; j++, i++) {
-          const dyi = dy[i];
-          sgx += dyi * w[j] * xd[i];
-          gw[j] += dyi * xd[i] * r;
-        }
-        const bb = (sgx * r * r) / d;
-        for (let j = 0, i = start; j < d; j++, i++) dx[i] = r * (dy[i] * w[j] - xd[i] * bb);
+        rowBackwardSums(dy, xd, start, d, 0, r, w, gw, null, sums);
+        rowBackwardDx(dy, xd, dx, start, d, 0, r, w, 0, (sums[1] * r * r) / d);
       } else {
         const sgx = rangeDotDev(dy, xd, start, end, 0);
         rangeNormBackward(dy, xd, dx, start, end, 0, r, 0, (sgx * r * r) / d);
