@@ -56,6 +56,12 @@ const builds = [
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
 ];
 
+/** The engine's WebAssembly kernels (AssemblyScript sources in src/engine/wasm), embedded as base64. */
+function buildEngineWasm() {
+  const { main } = require('./scripts/build-wasm.js');
+  main();
+}
+
 function copyWasm() {
   // A production build starts from an empty dist/ so no stale development file (source maps) ships.
   if (production) fs.rmSync(dist, { recursive: true, force: true });
@@ -64,6 +70,7 @@ function copyWasm() {
 }
 
 async function main() {
+  buildEngineWasm();
   copyWasm();
   const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));
   if (watch) {

@@ -5,7 +5,7 @@ const tseslint = require('typescript-eslint');
 const CORE = ['src/parsing/**', 'src/ir/**', 'src/rules/**', 'src/engine/**', 'src/cli/**', 'src/lint/**', 'src/simulation/**', 'src/webview/app/**', 'src/webview/protocol.ts'];
 
 module.exports = tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'docs/**', 'media/**', 'test/fixtures/**', 'examples/**', '**/*.d.ts'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'docs/**', 'media/**', 'test/fixtures/**', 'examples/**', '**/*.d.ts', 'src/**/*.as.ts'] },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],

@@ -93,9 +93,20 @@ export function transposeInto(src: FloatArray, srcOffset: number, rows: number, 
   }
 }
 
-/** Reusable float64 work arrays, one per slot, grown to the largest size asked for. */
+/** Reusable work arrays, one per slot, grown to the largest size asked for. */
 export class Scratch {
   private readonly arrays: Float64Array[] = [];
+  private readonly arrays32: Float32Array[] = [];
+
+  /** A float32 array of exactly `n` elements (contents undefined). */
+  get32(slot: number, n: number): Float32Array {
+    let buf = this.arrays32[slot];
+    if (!buf || buf.length < n) {
+      buf = new Float32Array(n);
+      this.arrays32[slot] = buf;
+    }
+    return buf.length === n ? buf : buf.subarray(0, n);
+  }
 
   /** A float64 array of exactly `n` elements (a view of the slot's buffer; contents undefined). */
   get(slot: number, n: number): Float64Array {

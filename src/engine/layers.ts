@@ -4,6 +4,7 @@ import { asFloat64, gemmNT, Scratch, transposeInto } from './gemm';
 import { defaultBias, initWeight, type WeightInit } from './init';
 import { needCache, parameter, type Layer, type Parameter } from './layer';
 import { Rng } from './rng';
+import { wasmGemmNT } from './wasm/dense';
 import { add, allocate, allocateLike, checkGradShape, checkTensor, EngineError, shapeString, sizeOf, type DType, type FloatArray, type Tensor } from './tensor';
 
 function positiveInt(kind: string, what: string, v: number): number {
@@ -73,16 +74,21 @@ export class Linear implements Layer {
     const rows = this.rowsOf(x);
     const nIn = this.inFeatures;
     const nOut = this.outFeatures;
-    const a = asFloat64(x.data, this.scratch, 0);
-    const w = asFloat64(this.weight.value.data, this.scratch, 1);
-    const c = this.scratch.get(2, rows * nOut);
-    gemmNT(a, w, c, rows, nOut, nIn);
-    const y = allocateLike(x.data, rows * nOut);
     const b = this.bias?.value.data;
-    if (b) {
-      for (let i = 0, o = 0; i < rows; i++) for (let j = 0; j < nOut; j++, o++) y[o] = c[o] + b[j];
+    const wd = this.weight.value.data;
+    const y = allocateLike(x.data, rows * nOut);
+    if (x.data instanceof Float32Array && wd instanceof Float32Array && y instanceof Float32Array && wasmGemmNT(x.data, wd, y, rows, nOut, nIn)) {
+      if (b) for (let i = 0, o = 0; i < rows; i++) for (let j = 0; j < nOut; j++, o++) y[o] += b[j];
     } else {
-      y.set(c);
+      const a = asFloat64(x.data, this.scratch, 0);
+      const w = asFloat64(wd, this.scratch, 1);
+      const c = this.scratch.get(2, rows * nOut);
+      gemmNT(a, w, c, rows, nOut, nIn);
+      if (b) {
+        for (let i = 0, o = 0; i < rows; i++) for (let j = 0; j < nOut; j++, o++) y[o] = c[o] + b[j];
+      } else {
+        y.set(c);
+      }
     }
     this.cache = { x, rows };
     return { shape: [...x.shape.slice(0, -1), nOut], data: y };
@@ -94,23 +100,27 @@ export class Linear implements Layer {
     const nIn = this.inFeatures;
     const nOut = this.outFeatures;
     const dy = gradY.data;
-    // dX [rows, in] = dY · W = dY · (Wᵀ)ᵀ.
-    const wt = this.scratch.get(3, nIn * nOut);
-    transposeInto(this.weight.value.data, 0, nOut, nIn, wt);
-    const dy64 = asFloat64(dy, this.scratch, 4);
-    const dx64 = this.scratch.get(5, rows * nIn);
-    gemmNT(dy64, wt, dx64, rows, nIn, nOut);
+    const wd = this.weight.value.data;
     const dx = allocateLike(x.data, rows * nIn);
-    dx.set(dx64);
-    // dW [out, in] = dYᵀ · X = dYᵀ · (Xᵀ)ᵀ.
+    const gw = allocateLike(wd, nOut * nIn);
+    // dX [rows, in] = dY · W = dY · (Wᵀ)ᵀ; dW [out, in] = dYᵀ · X = dYᵀ · (Xᵀ)ᵀ.
     const dyT = this.scratch.get(6, nOut * rows);
     transposeInto(dy, 0, rows, nOut, dyT);
-    const xT = this.scratch.get(7, nIn * rows);
-    transposeInto(x.data, 0, rows, nIn, xT);
-    const dw = this.scratch.get(8, nOut * nIn);
-    gemmNT(dyT, xT, dw, nOut, nIn, rows);
-    const gw = allocateLike(this.weight.value.data, nOut * nIn);
-    gw.set(dw);
+    if (dy instanceof Float32Array && x.data instanceof Float32Array && wd instanceof Float32Array && dx instanceof Float32Array && gw instanceof Float32Array && this.wasmBackward(dy, x.data, wd, dx, gw, rows)) {
+      // done in WebAssembly
+    } else {
+      const wt = this.scratch.get(3, nIn * nOut);
+      transposeInto(wd, 0, nOut, nIn, wt);
+      const dy64 = asFloat64(dy, this.scratch, 4);
+      const dx64 = this.scratch.get(5, rows * nIn);
+      gemmNT(dy64, wt, dx64, rows, nIn, nOut);
+      dx.set(dx64);
+      const xT = this.scratch.get(7, nIn * rows);
+      transposeInto(x.data, 0, rows, nIn, xT);
+      const dw = this.scratch.get(8, nOut * nIn);
+      gemmNT(dyT, xT, dw, nOut, nIn, rows);
+      gw.set(dw);
+    }
     this.weight.grad = { shape: [nOut, nIn], data: gw };
     if (this.bias) {
       const gb = allocateLike(this.bias.value.data, nOut);
@@ -122,6 +132,20 @@ export class Linear implements Layer {
       this.bias.grad = { shape: [nOut], data: gb };
     }
     return { shape: [...x.shape], data: dx };
+  }
+
+  /** The float32 backward's two products in WebAssembly; false when it is unavailable. */
+  private wasmBackward(dy: Float32Array, x: Float32Array, w: Float32Array, dx: Float32Array, gw: Float32Array, rows: number): boolean {
+    const nIn = this.inFeatures;
+    const nOut = this.outFeatures;
+    const wt = this.scratch.get32(0, nIn * nOut);
+    for (let o = 0; o < nOut; o++) for (let i = 0; i < nIn; i++) wt[i * nOut + o] = w[o * nIn + i];
+    if (!wasmGemmNT(dy, wt, dx, rows, nIn, nOut)) return false;
+    const dyT = this.scratch.get32(1, nOut * rows);
+    for (let r = 0; r < rows; r++) for (let o = 0; o < nOut; o++) dyT[o * rows + r] = dy[r * nOut + o];
+    const xT = this.scratch.get32(2, nIn * rows);
+    for (let r = 0; r < rows; r++) for (let i = 0; i < nIn; i++) xT[i * rows + r] = x[r * nIn + i];
+    return wasmGemmNT(dyT, xT, gw, nOut, nIn, rows);
   }
 }
 
