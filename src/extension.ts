@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { initLinter } from './lint/lint';
 import { FixProvider, SHOW_DOCUMENTATION_COMMAND } from './vscode/codeActions';
 import { DiagnosticsController } from './vscode/diagnostics';
+import { NormLayerHoverProvider } from './vscode/hover';
 import { LintConfigService } from './vscode/lintConfig';
 import { lintWorkspace } from './vscode/lintWorkspace';
 import { disposeLogger, logger } from './vscode/logger';
@@ -23,6 +24,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<NormSc
     vscode.languages.registerCodeActionsProvider({ language: 'python' }, new FixProvider(diagnostics), {
       providedCodeActionKinds: FixProvider.kinds,
     }),
+    vscode.languages.registerHoverProvider({ language: 'python' }, new NormLayerHoverProvider()),
     vscode.commands.registerCommand('normscope.lintWorkspace', () => lintWorkspace(diagnostics)),
     vscode.commands.registerCommand(SHOW_DOCUMENTATION_COMMAND, (rule?: unknown) => showRuleDocumentation(context.extensionUri, rule)),
     { dispose: disposeLogger },

@@ -93,8 +93,9 @@ export function buildNotebookProgram(cells: readonly NotebookCell[], notebookLan
       offset += l.length + 1;
     }
     programCells.push({ index, text, firstLine: line, lineCount: lines.length, lineStarts });
-    parts.push(lines.join('\n') + '\n');
-    line += lines.length;
+    // A blank line between cells: a suppression comment ending one cell never covers the next cell.
+    parts.push(lines.join('\n') + '\n\n');
+    line += lines.length + 1;
   });
   return { text: parts.join(''), cells: programCells };
 }

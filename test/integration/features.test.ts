@@ -124,6 +124,21 @@ describe('NormScope features in a real VS Code extension host', () => {
     await waitForDiagnostics(uri, 'defaults again', (ds) => severities(ds) === `NRM401:${E},NRM301:${W}`);
   });
 
+  it('hovers on a norm layer construction with its resolved arguments and their provenance', async () => {
+    const uri = vscode.Uri.joinPath(folder, 'hover.py');
+    await vscode.workspace.fs.writeFile(uri, enc('import torch.nn as nn\nGROUPS = 8\nnorm = nn.GroupNorm(GROUPS, 64)\nconv = nn.Conv2d(3, 64, 3)\n'));
+    await openInEditor(uri);
+    const text = async (line: number, character: number) => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, character));
+      return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    };
+    const md = await text(2, 12);
+    assert.match(md, /\*\*GroupNorm\*\* \(torch\)/);
+    assert.match(md, /\| `num_groups` \| `8` \| module constant GROUPS, line 2 \|/);
+    assert.match(md, /\| `eps` \| `0\.00001` \| framework default \|/);
+    assert.doesNotMatch(await text(3, 10), /NormScope/, 'no hover of ours on a conv');
+  });
+
   it('lints a Jupyter notebook\'s code cells together and puts each finding on its cell', async function () {
     const uri = vscode.Uri.joinPath(folder, 'train.ipynb');
     const notebook = {

@@ -85,6 +85,11 @@ describe('Jupyter notebooks', () => {
     assert.strictEqual(applyFixes(cells[0].source, r.findings), 'import torch.nn as nn\n');
   });
 
+  it('a suppression alone at the end of a cell does not cover the next cell', () => {
+    const cells = [code('import torch.nn as nn\n# normscope: ignore[NRM401]'), code('g = nn.GroupNorm(3, 10)\n')];
+    assert.deepStrictEqual(where(lintNotebook(cells).findings), ['NRM901@cell0:2:1', 'NRM401@cell1:1:5']);
+  });
+
   it('ignores notebooks and cells in other languages', () => {
     assert.deepStrictEqual(lintNotebook([code('nn.GroupNorm(3, 10)\n')], undefined, { language: 'r' }).findings, []);
     assert.deepStrictEqual(lintNotebook([{ kind: 'code', source: 'nn.GroupNorm(3, 10)\n', language: 'sql' }]).findings, []);

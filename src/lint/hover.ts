@@ -1,0 +1,65 @@
+import type { Argument, LayerCall } from '../ir/model';
+import type { Span } from '../ir/span';
+import { provenanceOf, showValue, type Value } from '../ir/values';
+import { analysePython } from './lint';
+
+const NORM_NAMES: Readonly<Record<string, string>> = {
+  batch: 'batch normalization: statistics over the batch (and spatial positions), running averages for inference',
+  instance: 'instance normalization: statistics per sample and channel, over spatial positions',
+  layer: 'layer normalization: statistics per sample over the normalized shape',
+  group: 'group normalization: statistics per sample over groups of channels',
+  rms: 'RMS normalization: root mean square per sample over the normalized shape, no mean subtraction',
+  lrn: 'local response normalization across neighbouring channels',
+  unit: 'unit normalization: each sample scaled to unit L2 norm',
+};
+
+function contains(span: Span, line: number, column: number): boolean {
+  const afterStart = line > span.start.line || (line === span.start.line && column >= span.start.column);
+  const beforeEnd = line < span.end.line || (line === span.end.line && column <= span.end.column);
+  return afterStart && beforeEnd;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function origin(arg: Argument | undefined, value: Value): string {
+  if (!arg) return 'framework default';
+  const p = arg.provenance ?? provenanceOf(value);
+  if (value.kind === 'unknown') return value.reason ? `not resolved (${value.reason})` : 'not resolved';
+  if (!p) return 'as written';
+  return p.inferred ? `${p.description} (a default a caller may override)` : p.description;
+}
+
+/** Markdown describing a norm layer construction: kind, framework, every argument with where its value comes from. */
+export function renderLayerHover(call: LayerCall): string {
+  const out: string[] = [];
+  const what = call.norm ? NORM_NAMES[call.norm] : undefined;
+  out.push(`**${call.kind}** (${call.framework})${what ? ` — ${what}` : ''}`, '');
+  if (call.viaParameter) out.push(`Built through the parameter \`${call.viaParameter}\`.`, '');
+  const rows: string[] = [];
+  const given = new Set<string>();
+  for (const arg of call.args) {
+    const name = arg.name ?? (arg.position !== undefined ? `#${arg.position + 1}` : '?');
+    if (arg.name) given.add(arg.name);
+    rows.push(`| \`${cell(name)}\` | \`${cell(showValue(arg.value))}\` | ${cell(origin(arg, arg.value))} |`);
+  }
+  for (const [name, value] of Object.entries(call.defaults)) {
+    if (given.has(name)) continue;
+    rows.push(`| \`${cell(name)}\` | \`${cell(showValue(value))}\` | ${origin(undefined, value)} |`);
+  }
+  if (rows.length > 0) out.push('| parameter | value | from |', '|---|---|---|', ...rows, '');
+  out.push('_NormScope (static analysis: values that did not resolve are shown as `?`)_');
+  return out.join('\n');
+}
+
+/** The innermost normalization-layer construction at (line, column) (0-based) of Python `text`. */
+export function normLayerAt(text: string, line: number, column: number): LayerCall | undefined {
+  const ir = analysePython(text);
+  let best: LayerCall | undefined;
+  for (const call of ir.model.layerCalls) {
+    if (call.family !== 'norm' || !contains(call.span, line, column)) continue;
+    if (!best || call.span.endOffset - call.span.startOffset < best.span.endOffset - best.span.startOffset) best = call;
+  }
+  return best;
+}
