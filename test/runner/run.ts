@@ -269,7 +269,7 @@ export async function runIntegration(options: RunOptions): Promise<number> {
   let stopping = false;
   const cleanup = async () => {
     stopping = true;
-    await browser?.close().catch(() => undefined);
+    if (browser) await withDeadline(browser.close(), 10_000, 'closing Chromium').catch(() => undefined);
     if (server) await killGroup(server);
   };
   const onSignal = (signal: NodeJS.Signals) => {
