@@ -5,9 +5,9 @@
 // dims), GroupNorm as [N, G, C/G · L], LayerNorm and RMSNorm as [rows, D] (D = product of
 // normalized_shape). Every statistic is a float64 two-pass reduction over contiguous ranges.
 // Normalization uses the biased variance; running_var is updated with the unbiased one.
-import { rangeAffine, rangeDotDev, rangeGroupBackward, rangeNormBackward, rangeScale, rangeSqDev, rangeSum, rowAffine, rowBackwardDx, rowBackwardSums } from './kernels';
+import { stage } from './wasm/normKernels';
 import { needCache, parameter, type Layer, type Parameter } from './layer';
-import { allocate, allocateLike, checkGradShape, checkTensor, dtypeOf, EngineError, shapeString, sizeOf, type DType, type FloatArray, type Tensor } from './tensor';
+import { allocate, checkGradShape, checkTensor, dtypeOf, EngineError, shapeString, sizeOf, type DType, type FloatArray, type Tensor } from './tensor';
 
 /** Statistics used by the last forward, per normalized group, and whether they came from the batch. */
 interface NormCache {
@@ -157,8 +157,10 @@ export class BatchNorm extends ChannelNorm {
     if (batchStats && m === 1) {
       throw new EngineError(`${this.kind}: Expected more than 1 value per channel when training, got input size ${shapeString(x.shape)} (batch statistics need at least 2 values per channel)`);
     }
-    const xd = x.data;
-    const y = allocateLike(xd, xd.length);
+    const st = stage([x.data], [x.data.length], []);
+    const K = st.K;
+    const xd = st.inputs[0]!;
+    const y = st.outputs[0];
     const mean = new Float64Array(c);
     const rstd = new Float64Array(c);
     const variance = new Float64Array(c);
@@ -171,10 +173,10 @@ export class BatchNorm extends ChannelNorm {
       if (batchStats) {
         if (m === 0) continue;
         let s = 0;
-        for (let i = 0, base = ch * l; i < n; i++, base += cl) s += rangeSum(xd, base, base + l);
+        for (let i = 0, base = ch * l; i < n; i++, base += cl) s += K.sum(xd, base, base + l);
         mu = s / m;
         let q = 0;
-        for (let i = 0, base = ch * l; i < n; i++, base += cl) q += rangeSqDev(xd, base, base + l, mu);
+        for (let i = 0, base = ch * l; i < n; i++, base += cl) q += K.sqDev(xd, base, base + l, mu);
         variance[ch] = q / m;
         r = 1 / Math.sqrt(q / m + this.eps);
       } else {
@@ -185,7 +187,7 @@ export class BatchNorm extends ChannelNorm {
       rstd[ch] = r;
       const scale = w ? w[ch] * r : r;
       const shift = b ? b[ch] : 0;
-      for (let i = 0, base = ch * l; i < n; i++, base += cl) rangeAffine(xd, y, base, base + l, mu, scale, shift);
+      for (let i = 0, base = ch * l; i < n; i++, base += cl) K.affine(xd, y, base, base + l, mu, scale, shift);
     }
     if (training && this.trackRunningStats) {
       this.numBatchesTracked += 1;
@@ -201,7 +203,7 @@ export class BatchNorm extends ChannelNorm {
       }
     }
     this.cache = { x, mean, rstd, batchStats };
-    return { shape: [...x.shape], data: y };
+    return { shape: [...x.shape], data: st.result(0) };
   }
 
   backward(gradY: Tensor): Tensor {
@@ -212,9 +214,11 @@ export class BatchNorm extends ChannelNorm {
     const l = sizeOf(x.shape.slice(2));
     const m = n * l;
     const cl = c * l;
-    const xd = x.data;
-    const dy = gradY.data;
-    const dx = allocateLike(xd, xd.length);
+    const st = stage([x.data, gradY.data], [x.data.length], []);
+    const K = st.K;
+    const xd = st.inputs[0]!;
+    const dy = st.inputs[1]!;
+    const dx = st.outputs[0];
     const w = this.weight?.value.data;
     const gw = new Float64Array(c);
     const gb = new Float64Array(c);
@@ -224,8 +228,8 @@ export class BatchNorm extends ChannelNorm {
       let sdy = 0;
       let sdyx = 0;
       for (let i = 0, base = ch * l; i < n; i++, base += cl) {
-        sdy += rangeSum(dy, base, base + l);
-        sdyx += rangeDotDev(dy, xd, base, base + l, mu);
+        sdy += K.sum(dy, base, base + l);
+        sdyx += K.dotDev(dy, xd, base, base + l, mu);
       }
       gb[ch] = sdy;
       gw[ch] = sdyx * r;
@@ -234,13 +238,13 @@ export class BatchNorm extends ChannelNorm {
         if (m === 0) continue;
         const a = sdy / m;
         const bcoef = (sdyx * r * r) / m;
-        for (let i = 0, base = ch * l; i < n; i++, base += cl) rangeNormBackward(dy, xd, dx, base, base + l, mu, k, a, bcoef);
+        for (let i = 0, base = ch * l; i < n; i++, base += cl) K.normBackward(dy, xd, dx, base, base + l, mu, k, 1, a, bcoef);
       } else {
-        for (let i = 0, base = ch * l; i < n; i++, base += cl) rangeScale(dy, dx, base, base + l, k);
+        for (let i = 0, base = ch * l; i < n; i++, base += cl) K.scale(dy, dx, base, base + l, k);
       }
     }
     this.setGrads(gw, gb);
-    return { shape: [...x.shape], data: dx };
+    return { shape: [...x.shape], data: st.result(0) };
   }
 
   private setGrads(gw: Float64Array, gb: Float64Array): void {
@@ -298,8 +302,10 @@ export class InstanceNorm extends ChannelNorm {
     if (batchStats && l <= 1) {
       throw new EngineError(`${this.kind}: Expected more than 1 spatial element when training, got input size ${shapeString(x.shape)}`);
     }
-    const xd = x.data;
-    const y = allocateLike(xd, xd.length);
+    const st = stage([x.data], [x.data.length], []);
+    const K = st.K;
+    const xd = st.inputs[0]!;
+    const y = st.outputs[0];
     const rows = n * c;
     const mean = new Float64Array(rows);
     const rstd = new Float64Array(rows);
@@ -314,8 +320,8 @@ export class InstanceNorm extends ChannelNorm {
       let mu: number;
       let r: number;
       if (batchStats) {
-        mu = rangeSum(xd, start, end) / l;
-        const q = rangeSqDev(xd, start, end, mu);
+        mu = K.sum(xd, start, end) / l;
+        const q = K.sqDev(xd, start, end, mu);
         r = 1 / Math.sqrt(q / l + this.eps);
         meanSum[ch] += mu;
         varSum[ch] += q / (l - 1);
@@ -325,7 +331,7 @@ export class InstanceNorm extends ChannelNorm {
       }
       mean[row] = mu;
       rstd[row] = r;
-      rangeAffine(xd, y, start, end, mu, w ? w[ch] * r : r, b ? b[ch] : 0);
+      K.affine(xd, y, start, end, mu, w ? w[ch] * r : r, b ? b[ch] : 0);
     }
     if (training && this.trackRunningStats && n > 0) {
       const f = this.momentum;
@@ -337,16 +343,18 @@ export class InstanceNorm extends ChannelNorm {
       }
     }
     this.cache = { x, mean, rstd, batchStats };
-    return { shape: [...x.shape], data: y };
+    return { shape: [...x.shape], data: st.result(0) };
   }
 
   backward(gradY: Tensor): Tensor {
     const { x, mean, rstd, batchStats } = needCache(this.cache, this.kind);
     checkGradShape(gradY, x.shape, this.kind);
     const { c, l } = this.layout(x);
-    const xd = x.data;
-    const dy = gradY.data;
-    const dx = allocateLike(xd, xd.length);
+    const st = stage([x.data, gradY.data], [x.data.length], []);
+    const K = st.K;
+    const xd = st.inputs[0]!;
+    const dy = st.inputs[1]!;
+    const dx = st.outputs[0];
     const w = this.weight?.value.data;
     const gw = new Float64Array(c);
     const gb = new Float64Array(c);
@@ -356,19 +364,19 @@ export class InstanceNorm extends ChannelNorm {
       const end = start + l;
       const mu = mean[row];
       const r = rstd[row];
-      const sdy = rangeSum(dy, start, end);
-      const sdyx = rangeDotDev(dy, xd, start, end, mu);
+      const sdy = K.sum(dy, start, end);
+      const sdyx = K.dotDev(dy, xd, start, end, mu);
       gb[ch] += sdy;
       gw[ch] += sdyx * r;
       const k = (w ? w[ch] : 1) * r;
-      if (batchStats) rangeNormBackward(dy, xd, dx, start, end, mu, k, sdy / l, (sdyx * r * r) / l);
-      else rangeScale(dy, dx, start, end, k);
+      if (batchStats) K.normBackward(dy, xd, dx, start, end, mu, k, 1, sdy / l, (sdyx * r * r) / l);
+      else K.scale(dy, dx, start, end, k);
     }
     if (this.weight && this.bias) {
       this.weight.grad = sumInto(gw, dtypeOf(this.weight.value.data), this.weight.value.shape);
       this.bias.grad = sumInto(gb, dtypeOf(this.bias.value.data), this.bias.value.shape);
     }
-    return { shape: [...x.shape], data: dx };
+    return { shape: [...x.shape], data: st.result(0) };
   }
 }
 
@@ -433,8 +441,10 @@ export class GroupNorm implements Layer {
     const g = this.numGroups;
     const cg = c / g;
     const size = cg * l;
-    const xd = x.data;
-    const y = allocateLike(xd, xd.length);
+    const st = stage([x.data], [x.data.length], []);
+    const K = st.K;
+    const xd = st.inputs[0]!;
+    const y = st.outputs[0];
     const mean = new Float64Array(n * g);
     const rstd = new Float64Array(n * g);
     const w = this.weight?.value.data;
@@ -442,19 +452,19 @@ export class GroupNorm implements Layer {
     if (size > 0) {
       for (let grp = 0; grp < n * g; grp++) {
         const start = grp * size;
-        const mu = rangeSum(xd, start, start + size) / size;
-        const r = 1 / Math.sqrt(rangeSqDev(xd, start, start + size, mu) / size + this.eps);
+        const mu = K.sum(xd, start, start + size) / size;
+        const r = 1 / Math.sqrt(K.sqDev(xd, start, start + size, mu) / size + this.eps);
         mean[grp] = mu;
         rstd[grp] = r;
         const c0 = (grp % g) * cg;
         for (let j = 0; j < cg; j++) {
           const s = start + j * l;
-          rangeAffine(xd, y, s, s + l, mu, w ? w[c0 + j] * r : r, b ? b[c0 + j] : 0);
+          K.affine(xd, y, s, s + l, mu, w ? w[c0 + j] * r : r, b ? b[c0 + j] : 0);
         }
       }
     }
     this.cache = { x, mean, rstd, batchStats: true };
-    return { shape: [...x.shape], data: y };
+    return { shape: [...x.shape], data: st.result(0) };
   }
 
   backward(gradY: Tensor): Tensor {
@@ -464,9 +474,11 @@ export class GroupNorm implements Layer {
     const g = this.numGroups;
     const cg = c / g;
     const size = cg * l;
-    const xd = x.data;
-    const dy = gradY.data;
-    const dx = allocateLike(xd, xd.length);
+    const st = stage([x.data, gradY.data], [x.data.length], []);
+    const K = st.K;
+    const xd = st.inputs[0]!;
+    const dy = st.inputs[1]!;
+    const dx = st.outputs[0];
     const w = this.weight?.value.data;
     const gw = new Float64Array(c);
     const gb = new Float64Array(c);
@@ -483,8 +495,8 @@ export class GroupNorm implements Layer {
         let sgx = 0;
         for (let j = 0; j < cg; j++) {
           const s = start + j * l;
-          sdy[j] = rangeSum(dy, s, s + l);
-          sdyx[j] = rangeDotDev(dy, xd, s, s + l, mu);
+          sdy[j] = K.sum(dy, s, s + l);
+          sdyx[j] = K.dotDev(dy, xd, s, s + l, mu);
           const wj = w ? w[c0 + j] : 1;
           sg += wj * sdy[j];
           sgx += wj * sdyx[j];
@@ -496,7 +508,7 @@ export class GroupNorm implements Layer {
         for (let j = 0; j < cg; j++) {
           const s = start + j * l;
           const wj = w ? w[c0 + j] : 1;
-          rangeGroupBackward(dy, xd, dx, s, s + l, mu, r, wj, a, bb);
+          K.normBackward(dy, xd, dx, s, s + l, mu, r, wj, a, bb);
         }
       }
     }
@@ -504,7 +516,7 @@ export class GroupNorm implements Layer {
       this.weight.grad = sumInto(gw, dtypeOf(this.weight.value.data), this.weight.value.shape);
       this.bias.grad = sumInto(gb, dtypeOf(this.bias.value.data), this.bias.value.shape);
     }
-    return { shape: [...x.shape], data: dx };
+    return { shape: [...x.shape], data: st.result(0) };
   }
 }
 
@@ -576,54 +588,52 @@ export class LayerNorm implements Layer {
 
   forward(x: Tensor, _training: boolean): Tensor {
     const { rows, d } = rowLayout(this.kind, x, this.normalizedShape);
-    const xd = x.data;
-    const y = allocateLike(xd, xd.length);
+    const st = stage([x.data, this.weight?.value.data, this.bias?.value.data], [x.data.length], []);
+    const K = st.K;
+    const [xd, w, b] = st.inputs as [FloatArray, FloatArray | undefined, FloatArray | undefined];
+    const y = st.outputs[0];
     const mean = new Float64Array(rows);
     const rstd = new Float64Array(rows);
-    const w = this.weight?.value.data;
-    const b = this.bias?.value.data;
     for (let row = 0; row < rows; row++) {
       const start = row * d;
       const end = start + d;
-      const mu = rangeSum(xd, start, end) / d;
-      const r = 1 / Math.sqrt(rangeSqDev(xd, start, end, mu) / d + this.eps);
+      const mu = K.sum(xd, start, end) / d;
+      const r = 1 / Math.sqrt(K.sqDev(xd, start, end, mu) / d + this.eps);
       mean[row] = mu;
       rstd[row] = r;
-      if (w) rowAffine(xd, y, start, d, mu, r, w, b);
-      else rangeAffine(xd, y, start, end, mu, r, 0);
+      if (w) K.rowAffine(xd, y, start, d, mu, r, w, b);
+      else K.affine(xd, y, start, end, mu, r, 0);
     }
     this.cache = { x, mean, rstd, batchStats: true };
-    return { shape: [...x.shape], data: y };
+    return { shape: [...x.shape], data: st.result(0) };
   }
 
   backward(gradY: Tensor): Tensor {
     const { x, mean, rstd } = needCache(this.cache, this.kind);
     checkGradShape(gradY, x.shape, this.kind);
     const { rows, d } = rowLayout(this.kind, x, this.normalizedShape);
-    const xd = x.data;
-    const dy = gradY.data;
-    const dx = allocateLike(xd, xd.length);
-    const w = this.weight?.value.data;
-    const gw = new Float64Array(d);
-    const gb = new Float64Array(d);
-    const sums = new Float64Array(2);
+    const st = stage([x.data, gradY.data, this.weight?.value.data], [x.data.length], [d, d, 2]);
+    const K = st.K;
+    const [xd, dy, w] = st.inputs as [FloatArray, FloatArray, FloatArray | undefined];
+    const dx = st.outputs[0];
+    const [gw, gb, sums] = st.f64;
     for (let row = 0; row < rows; row++) {
       const start = row * d;
       const end = start + d;
       const mu = mean[row];
       const r = rstd[row];
       if (w) {
-        rowBackwardSums(dy, xd, start, d, mu, r, w, gw, this.bias ? gb : null, sums);
-        rowBackwardDx(dy, xd, dx, start, d, mu, r, w, sums[0] / d, (sums[1] * r * r) / d);
+        K.rowBackwardSums(dy, xd, start, d, mu, r, w, gw, this.bias ? gb : null, sums);
+        K.rowBackwardDx(dy, xd, dx, start, d, mu, r, w, sums[0] / d, (sums[1] * r * r) / d);
       } else {
-        const sg = rangeSum(dy, start, end);
-        const sgx = rangeDotDev(dy, xd, start, end, mu);
-        rangeNormBackward(dy, xd, dx, start, end, mu, r, sg / d, (sgx * r * r) / d);
+        const sg = K.sum(dy, start, end);
+        const sgx = K.dotDev(dy, xd, start, end, mu);
+        K.normBackward(dy, xd, dx, start, end, mu, r, 1, sg / d, (sgx * r * r) / d);
       }
     }
     if (this.weight) this.weight.grad = sumInto(gw, dtypeOf(this.weight.value.data), this.weight.value.shape);
     if (this.bias) this.bias.grad = sumInto(gb, dtypeOf(this.bias.value.data), this.bias.value.shape);
-    return { shape: [...x.shape], data: dx };
+    return { shape: [...x.shape], data: st.result(0) };
   }
 }
 
@@ -667,44 +677,45 @@ export class RMSNorm implements Layer {
     const { rows, d } = rowLayout(this.kind, x, this.normalizedShape);
     const xd = x.data;
     const eps = this.eps ?? (xd instanceof Float64Array ? 2.220446049250313e-16 : 1.1920928955078125e-7);
-    const y = allocateLike(xd, xd.length);
+    const st = stage([xd, this.weight?.value.data], [xd.length], []);
+    const K = st.K;
+    const [xs, w] = st.inputs as [FloatArray, FloatArray | undefined];
+    const y = st.outputs[0];
     const rrms = new Float64Array(rows);
-    const w = this.weight?.value.data;
     for (let row = 0; row < rows; row++) {
       const start = row * d;
       const end = start + d;
-      const r = 1 / Math.sqrt(rangeSqDev(xd, start, end, 0) / d + eps);
+      const r = 1 / Math.sqrt(K.sqDev(xs, start, end, 0) / d + eps);
       rrms[row] = r;
-      if (w) rowAffine(xd, y, start, d, 0, r, w, undefined);
-      else rangeAffine(xd, y, start, end, 0, r, 0);
+      if (w) K.rowAffine(xs, y, start, d, 0, r, w, undefined);
+      else K.affine(xs, y, start, end, 0, r, 0);
     }
     this.cache = { x, rrms };
-    return { shape: [...x.shape], data: y };
+    return { shape: [...x.shape], data: st.result(0) };
   }
 
   backward(gradY: Tensor): Tensor {
     const { x, rrms } = needCache(this.cache, this.kind);
     checkGradShape(gradY, x.shape, this.kind);
     const { rows, d } = rowLayout(this.kind, x, this.normalizedShape);
-    const xd = x.data;
-    const dy = gradY.data;
-    const dx = allocateLike(xd, xd.length);
-    const w = this.weight?.value.data;
-    const gw = new Float64Array(d);
-    const sums = new Float64Array(2);
+    const st = stage([x.data, gradY.data, this.weight?.value.data], [x.data.length], [d, 2]);
+    const K = st.K;
+    const [xd, dy, w] = st.inputs as [FloatArray, FloatArray, FloatArray | undefined];
+    const dx = st.outputs[0];
+    const [gw, sums] = st.f64;
     for (let row = 0; row < rows; row++) {
       const start = row * d;
       const end = start + d;
       const r = rrms[row];
       if (w) {
-        rowBackwardSums(dy, xd, start, d, 0, r, w, gw, null, sums);
-        rowBackwardDx(dy, xd, dx, start, d, 0, r, w, 0, (sums[1] * r * r) / d);
+        K.rowBackwardSums(dy, xd, start, d, 0, r, w, gw, null, sums);
+        K.rowBackwardDx(dy, xd, dx, start, d, 0, r, w, 0, (sums[1] * r * r) / d);
       } else {
-        const sgx = rangeDotDev(dy, xd, start, end, 0);
-        rangeNormBackward(dy, xd, dx, start, end, 0, r, 0, (sgx * r * r) / d);
+        const sgx = K.dotDev(dy, xd, start, end, 0);
+        K.normBackward(dy, xd, dx, start, end, 0, r, 1, 0, (sgx * r * r) / d);
       }
     }
     if (this.weight) this.weight.grad = sumInto(gw, dtypeOf(this.weight.value.data), this.weight.value.shape);
-    return { shape: [...x.shape], data: dx };
+    return { shape: [...x.shape], data: st.result(0) };
   }
 }

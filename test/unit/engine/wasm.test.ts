@@ -2,9 +2,14 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import fc from 'fast-check';
+import type { Layer } from '../../../src/engine/layer';
 import { Linear } from '../../../src/engine/layers';
+import { BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm } from '../../../src/engine/norms';
 import { Rng } from '../../../src/engine/rng';
+import type { FloatArray, Tensor } from '../../../src/engine/tensor';
 import { setWasmEnabled, wasmAvailable, WASM_SOURCE_SHA256 } from '../../../src/engine/wasm/dense';
+import { JS_KERNELS, MIN_WASM, stage } from '../../../src/engine/wasm/normKernels';
+import { SOURCE_SHA256 as NORM_SOURCE_SHA256 } from '../../../src/engine/wasm/normWasm';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
 
@@ -23,6 +28,8 @@ describe('WebAssembly SIMD dense kernel', () => {
     const { sourceHash } = require(path.join(ROOT, 'scripts', 'build-wasm.js')) as { sourceHash: (s: string) => string };
     const source = fs.readFileSync(path.join(ROOT, 'src', 'engine', 'wasm', 'gemm.as.ts'), 'utf8');
     assert.strictEqual(WASM_SOURCE_SHA256, sourceHash(source), 'src/engine/wasm/gemmWasm.ts is stale: run npm run build');
+    const normSource = fs.readFileSync(path.join(ROOT, 'src', 'engine', 'wasm', 'norm.as.ts'), 'utf8');
+    assert.strictEqual(NORM_SOURCE_SHA256, sourceHash(normSource), 'src/engine/wasm/normWasm.ts is stale: run npm run build');
   });
 
   it('gives Linear the same float32 forward and backward as the TypeScript kernel (any sizes)', () => {
@@ -42,5 +49,67 @@ describe('WebAssembly SIMD dense kernel', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('WebAssembly SIMD normalization kernels', () => {
+  afterEach(() => setWasmEnabled(true));
+
+  const f32Tensor = (shape: number[], seed: number, mean = 0.5, std = 2): Tensor => {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    new Rng(seed).fillNormal(data, mean, std);
+    return { shape, data };
+  };
+
+  /** Forward and backward of a fresh layer, with WebAssembly on or off. */
+  const run = (make: () => Layer, x: Tensor, training: boolean, wasm: boolean): FloatArray[] => {
+    setWasmEnabled(wasm);
+    const layer = make();
+    const rng = new Rng(11);
+    for (const p of layer.parameters()) rng.fillNormal(p.value.data, 1, 0.5);
+    const y = layer.forward(x, training);
+    const dx = layer.backward(f32Tensor([...y.shape], 12, 0, 1));
+    return [y.data, dx.data, ...layer.parameters().map((p) => p.grad!.data)];
+  };
+
+  const cases: [string, () => Layer, number[], boolean][] = [
+    ['BatchNorm train', () => new BatchNorm({ numFeatures: 6 }), [5, 6, 11, 13], true],
+    ['BatchNorm eval', () => new BatchNorm({ numFeatures: 6 }), [5, 6, 11, 13], false],
+    ['InstanceNorm', () => new InstanceNorm({ numFeatures: 6, affine: true }), [5, 6, 11, 13], true],
+    ['GroupNorm', () => new GroupNorm({ numGroups: 3, numChannels: 6 }), [5, 6, 11, 13], true],
+    ['LayerNorm', () => new LayerNorm({ normalizedShape: [101] }), [7, 9, 101], true],
+    ['LayerNorm bias=False', () => new LayerNorm({ normalizedShape: [3, 37], bias: false }), [50, 3, 37], true],
+    ['LayerNorm no affine', () => new LayerNorm({ normalizedShape: [99], elementwiseAffine: false }), [60, 99], true],
+    ['RMSNorm', () => new RMSNorm({ normalizedShape: [103], eps: 1e-6 }), [7, 9, 103], true],
+    ['RMSNorm no affine', () => new RMSNorm({ normalizedShape: [64], eps: 1e-6, elementwiseAffine: false }), [100, 64], true],
+  ];
+  it('stages float32 tensors of MIN_WASM elements or more, and nothing else', () => {
+    assert.notStrictEqual(stage([new Float32Array(MIN_WASM)], [1], []).K, JS_KERNELS);
+    assert.strictEqual(stage([new Float32Array(MIN_WASM - 1)], [1], []).K, JS_KERNELS);
+    assert.strictEqual(stage([new Float64Array(MIN_WASM)], [1], []).K, JS_KERNELS);
+    assert.strictEqual(stage([new Float32Array(MIN_WASM), new Float64Array(3)], [1], []).K, JS_KERNELS);
+    setWasmEnabled(false);
+    assert.strictEqual(stage([new Float32Array(MIN_WASM)], [1], []).K, JS_KERNELS);
+  });
+
+  for (const [name, make, shape, training] of cases) {
+    it(`${name}: the same float32 outputs and gradients as TypeScript`, () => {
+      const x = f32Tensor(shape, 10);
+      assert.ok(x.data.length >= MIN_WASM);
+      const a = run(make, x, training, true);
+      const b = run(make, x, training, false);
+      assert.strictEqual(a.length, b.length);
+      a.forEach((t, i) => {
+        assert.ok(t instanceof Float32Array && t.length === b[i].length);
+        t.forEach((v, j) => assert.ok(Math.abs(v - b[i][j]) <= 2e-5 * (1 + Math.abs(b[i][j])), `${name} tensor ${i}[${j}]: ${v} vs ${b[i][j]}`));
+      });
+    });
+  }
+
+  it('keeps the precision of the two-pass variance (mean 1e4 × the spread)', () => {
+    const x = f32Tensor([16, 4, 32, 32], 3, 1e4, 1);
+    const [y] = run(() => new BatchNorm({ numFeatures: 4, eps: 0 }), x, true, true);
+    const [ref] = run(() => new BatchNorm({ numFeatures: 4, eps: 0, dtype: 'float64' }), { shape: x.shape, data: Float64Array.from(x.data) }, true, false);
+    y.forEach((v, j) => assert.ok(Math.abs(v - ref[j]) < 1e-5, `${v} vs ${ref[j]}`));
   });
 });
