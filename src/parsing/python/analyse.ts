@@ -1,7 +1,10 @@
 import type { Tree } from 'web-tree-sitter';
 import type { FileIR } from '../../ir/file';
 import { EMPTY_MODEL, modelFromTree } from './parsePython';
+import { EMPTY_TRAINING } from '../../ir/training';
 import { Resolver } from './resolver';
+import { trainingFromTree } from './training';
+import { resolverValues } from './training/values';
 import { pythonParser, type PythonParser } from './treeSitter';
 
 /**
@@ -10,12 +13,12 @@ import { pythonParser, type PythonParser } from './treeSitter';
  */
 export function fileIRFromTree(tree: Tree, ts: PythonParser): FileIR {
   const resolver = new Resolver(tree, ts);
-  return { model: modelFromTree(tree, ts, resolver) };
+  return { model: modelFromTree(tree, ts, resolver), training: trainingFromTree(tree, ts, { resolver: resolverValues(resolver) }) };
 }
 
 /** The IR of a file that could not be parsed at all. */
 export function emptyFileIR(): FileIR {
-  return { model: EMPTY_MODEL };
+  return { model: EMPTY_MODEL, training: EMPTY_TRAINING };
 }
 
 /** The IR of Python source text. Synchronous once `initPythonParser()` has resolved; never throws on bad input. */

@@ -1,0 +1,259 @@
+import type { Span } from './span';
+
+/**
+ * What a file says about how its models are trained and used: data loaders and batch sizes,
+ * distributed setup, gradient accumulation, optimizers, freezing, and the train/eval mode of
+ * each model at every training step, inference call and export call, along every control-flow
+ * path (through same-file helper calls and loop iterations). Plain data: no syntax-tree types.
+ */
+
+/** A number as far as the front end knows it, with where it came from. */
+export interface KnownValue {
+  /** The resolved value, or undefined when it did not resolve (never guessed). */
+  readonly value: number | boolean | string | undefined;
+  /** The expression as written (or a description when the value is a default not written). */
+  readonly text: string;
+  /** The expression, or (for an omitted argument) the call that omits it. */
+  readonly span: Span;
+  /** e.g. "argparse default, line 12", "DataLoader default". */
+  readonly provenance: string;
+  /** Where the value was defined, when not at `span` (the `add_argument` call, the constant). */
+  readonly definitionSpan?: Span;
+  /** True when the value is a default that a run may override (CLI flag, config file). */
+  readonly inferred: boolean;
+}
+
+export type Mode = 'train' | 'eval';
+
+/** Why a model may be in a mode at some point. */
+export interface ModeOrigin {
+  readonly mode: Mode | 'unknown';
+  /** `switch`: `.train()`/`.eval()`; `construction`: modules start in training mode; `library`:
+   * a loader's documented behaviour (`from_pretrained` returns an eval-mode model); `call`: a
+   * call whose effect is not visible. */
+  readonly kind: 'switch' | 'construction' | 'library' | 'call';
+  readonly span: Span;
+  readonly description: string;
+}
+
+/** The modes an object may be in at one point, over every path that reaches it. */
+export interface ModeAt {
+  readonly modes: readonly Mode[];
+  readonly origins: readonly ModeOrigin[];
+  /** Part of the state comes from a caller that is not in view (or an opaque call). */
+  readonly unresolved: boolean;
+}
+
+/** A layer of a model definition that matters to training rules. */
+export interface LayerFact {
+  /** Canonical class name, e.g. `BatchNorm2d`, `Dropout`, `LayerNorm`. */
+  readonly kind: string;
+  readonly span: Span | undefined;
+  /** Relative path of the file that defines it, when it is not the analysed file. */
+  readonly file?: string;
+  /** BatchNorm whose channels see one value per sample (BatchNorm1d after Linear/Flatten, BN after global pooling). */
+  readonly singleValuePerChannel?: boolean;
+}
+
+/** What the analysis knows about the definition of a model a script trains or runs. */
+export interface ModelFacts {
+  /** `file`: defined in this file; `workspace`: in another workspace file; `library`: a known
+   * library constructor (torchvision, timm, Hugging Face); `none`: definition not in view. */
+  readonly evidence: 'file' | 'workspace' | 'library' | 'none';
+  /** Class or constructor name, e.g. `Net`, `torchvision.models.resnet50`. */
+  readonly name: string;
+  readonly definitionSpan?: Span;
+  readonly definitionFile?: string;
+  /** Trainable BatchNorm layers (BatchNorm1d/2d/3d, Lazy*, SyncBatchNorm). */
+  readonly batchNorms: readonly LayerFact[];
+  /** Other mode-dependent layers: Dropout*, InstanceNorm with track_running_stats, stochastic depth. */
+  readonly otherModeDependent: readonly LayerFact[];
+  /** Normalization layers with learnable affine parameters (BN, LayerNorm, GroupNorm, RMSNorm...). */
+  readonly affineNorms: readonly LayerFact[];
+  /** The class overrides `train()` to keep BatchNorm in eval mode. */
+  readonly trainKeepsBatchNormFrozen: boolean;
+  /** Uses `FrozenBatchNorm2d` (detectron2/torchvision style): statistics fixed by design. */
+  readonly frozenBatchNorm: boolean;
+}
+
+export interface ModelVariable {
+  /** The variable as written, e.g. `model`, `self.net`. */
+  readonly name: string;
+  readonly function: string;
+  /** The assignment's right-hand side. */
+  readonly span: Span;
+  readonly facts: ModelFacts;
+}
+
+export interface DataLoaderIR {
+  readonly framework: 'torch' | 'keras' | 'tf.data' | 'huggingface' | 'lightning';
+  /** The constructing call (`DataLoader(...)`, `model.fit(...)`, `ds.batch(...)`, `TrainingArguments(...)`). */
+  readonly span: Span;
+  readonly argumentsSpan: Span;
+  readonly variable: string | undefined;
+  readonly function: string;
+  /** Per-process batch size (DataLoader) or per-call batch size (Keras fit). */
+  readonly batchSize: KnownValue | undefined;
+  readonly dropLast: KnownValue | undefined;
+  readonly sampler: string | undefined;
+  readonly distributedSampler: boolean;
+  readonly dataset: { readonly text: string; readonly length: number | undefined; readonly lengthSpan: Span | undefined } | undefined;
+  readonly role: 'train' | 'eval' | 'unknown';
+  readonly roleEvidence: string;
+  /** Models trained with batches from this loader (variable names in the function that builds it). */
+  readonly feeds: readonly string[];
+}
+
+export interface DistributedIR {
+  readonly ddpWraps: readonly { readonly span: Span; readonly statementSpan: Span; readonly model: string; readonly indent: string }[];
+  readonly dataParallel: readonly Span[];
+  readonly initProcessGroup: readonly Span[];
+  readonly distributedSamplers: readonly Span[];
+  readonly syncBatchNormConversions: readonly Span[];
+  /** Lightning `Trainer(strategy='ddp', sync_batchnorm=...)`, HF/accelerate launchers. */
+  readonly frameworkStrategies: readonly { readonly span: Span; readonly text: string; readonly syncBatchNorm: boolean | undefined }[];
+  readonly worldSize: KnownValue | undefined;
+}
+
+export interface GradAccumIR {
+  readonly kind: 'modulo-step' | 'loss-division' | 'framework-argument';
+  readonly span: Span;
+  readonly steps: KnownValue;
+  readonly function: string;
+}
+
+export type SwitchOp = 'train' | 'eval' | 'train(unknown)' | 'requires_grad_(False)' | 'requires_grad_(True)';
+
+export interface ModeSwitchIR {
+  readonly span: Span;
+  readonly target: string;
+  readonly op: SwitchOp;
+  /** `whole`: the object; `batchnorm`: only its BatchNorm modules (a filtered `modules()` loop or `apply`). */
+  readonly scope: 'whole' | 'batchnorm';
+  readonly function: string;
+}
+
+export interface NoGradRegionIR {
+  readonly span: Span;
+  readonly kind: 'no_grad' | 'inference_mode' | 'set_grad_enabled(False)';
+  readonly function: string;
+}
+
+export interface SiteIR {
+  readonly kind: 'inference' | 'export' | 'training-step';
+  /** e.g. `forward`, `torch.onnx.export`, `torch.jit.trace`, `optimizer.step`. */
+  readonly detail: string;
+  readonly span: Span;
+  /** The statement holding the site (for fixes that insert a line before it). */
+  readonly statementSpan: Span;
+  readonly indent: string;
+  /** The statement directly in the function body (or module) that holds the site. */
+  readonly outerStatementSpan: Span;
+  readonly outerIndent: string;
+  /** The `with torch.no_grad():` statement around the site, when in the same function. */
+  readonly noGradStatement: { readonly span: Span; readonly indent: string } | undefined;
+  /** The model the site runs, as named where the site is. */
+  readonly model: string;
+  /** The model's name in the outermost caller, where the mode was resolved. */
+  readonly modelInCaller: string;
+  readonly facts: ModelFacts;
+  readonly function: string;
+  /** Why this is an inference site: a function name, a validation loader loop, a no-grad region. */
+  readonly reason: string;
+  readonly inNoGrad: boolean;
+  readonly noGradSpan: Span | undefined;
+  readonly mode: ModeAt;
+  /** Call sites from the outermost caller inwards that lead to the site (empty when direct). */
+  readonly via: readonly Span[];
+  /** For training steps: the mode of each frozen target and its BatchNorm layers there. */
+  readonly targets?: readonly { readonly key: string; readonly mode: ModeAt; readonly batchNormMode: ModeAt }[];
+  /** For training steps: the loader whose loop holds the step. */
+  readonly loader?: string;
+}
+
+export interface ParamGroupIR {
+  readonly span: Span;
+  readonly params: 'all' | 'subset' | 'built' | 'unknown';
+  readonly paramsText: string;
+  readonly weightDecay: KnownValue | undefined;
+}
+
+export interface OptimizerIR {
+  readonly kind: string;
+  readonly span: Span;
+  readonly variable: string | undefined;
+  readonly function: string;
+  /** How the parameters were given. `all`: every parameter of a model (`model.parameters()`);
+   * `groups`: a literal list of groups; `built`: by a helper or variable the analysis does not
+   * follow (timm `param_groups_weight_decay`, a `no_decay` list); `unknown`. */
+  readonly params: 'all' | 'groups' | 'built' | 'unknown';
+  readonly paramsText: string;
+  /** The models whose parameters the optimizer receives. */
+  readonly models: readonly string[];
+  readonly weightDecay: KnownValue | undefined;
+  /** The optimizer's default weight decay when not passed (AdamW: 0.01). */
+  readonly defaultWeightDecay: number | undefined;
+  readonly groups: readonly ParamGroupIR[];
+  /** timm `create_optimizer_v2` / `optim_factory`: excludes norm and bias parameters from decay by default. */
+  readonly excludesNormsFromDecay: boolean;
+}
+
+export interface FreezeIR {
+  readonly span: Span;
+  readonly target: string;
+  readonly kind: 'requires_grad-loop' | 'requires_grad_' | 'batchnorm-eval';
+  readonly function: string;
+}
+
+export interface KerasModeIR {
+  readonly trainingArguments: readonly { readonly span: Span; readonly value: KnownValue }[];
+  readonly trainableFalse: readonly { readonly span: Span; readonly target: string }[];
+}
+
+export interface FlaxModeIR {
+  readonly useRunningAverage: readonly { readonly span: Span; readonly value: KnownValue }[];
+  readonly mutableBatchStats: readonly Span[];
+}
+
+export interface TrainingIR {
+  readonly models: readonly ModelVariable[];
+  readonly loaders: readonly DataLoaderIR[];
+  readonly distributed: DistributedIR;
+  readonly gradAccum: readonly GradAccumIR[];
+  readonly modeSwitches: readonly ModeSwitchIR[];
+  readonly noGradRegions: readonly NoGradRegionIR[];
+  readonly sites: readonly SiteIR[];
+  readonly optimizers: readonly OptimizerIR[];
+  readonly freezes: readonly FreezeIR[];
+  readonly keras: KerasModeIR;
+  readonly flax: FlaxModeIR;
+}
+
+export const EMPTY_TRAINING: TrainingIR = {
+  models: [],
+  loaders: [],
+  distributed: { ddpWraps: [], dataParallel: [], initProcessGroup: [], distributedSamplers: [], syncBatchNormConversions: [], frameworkStrategies: [], worldSize: undefined },
+  gradAccum: [],
+  modeSwitches: [],
+  noGradRegions: [],
+  sites: [],
+  optimizers: [],
+  freezes: [],
+  keras: { trainingArguments: [], trainableFalse: [] },
+  flax: { useRunningAverage: [], mutableBatchStats: [] },
+};
+
+/** True when the model has layers whose behaviour depends on train/eval mode. */
+export function isModeDependent(facts: ModelFacts): boolean {
+  return facts.batchNorms.length > 0 || facts.otherModeDependent.length > 0;
+}
+
+/** A model may be in training mode at the point (on some path). */
+export function mayBeTraining(mode: ModeAt): boolean {
+  return mode.modes.includes('train');
+}
+
+/** 1-based line for messages. */
+export function lineOf(span: Span): number {
+  return span.start.line + 1;
+}

@@ -1,0 +1,217 @@
+import type { Node, Tree } from 'web-tree-sitter';
+import type { LayerFact, ModelFacts } from '../../../ir/training';
+import type { ImportTable } from '../imports';
+import { dottedParts, spanOf } from '../syntax';
+import type { PythonParser } from '../treeSitter';
+import { callArgs } from './util';
+import { literalValue } from '../syntax';
+
+/**
+ * Per-class facts the training rules need (does the model have BatchNorm, Dropout, affine
+ * norms; does it override `train()` to keep BN frozen), derived from the layer construction
+ * calls and layer-class references inside each class body, closed over the file's own classes
+ * it uses. Exported so the workspace index can publish them for other files.
+ */
+export interface ClassFacts {
+  readonly name: string;
+  readonly span: ReturnType<typeof spanOf>;
+  readonly bases: readonly string[];
+  /** Layer facts of this class body alone. */
+  readonly layers: readonly (LayerFact & { readonly role: 'bn' | 'mode' | 'affine-norm' | 'other' })[];
+  /** Names of the file's other classes this class refers to (sub-blocks). */
+  readonly uses: readonly string[];
+  readonly methods: readonly string[];
+  readonly trainKeepsBatchNormFrozen: boolean;
+  readonly frozenBatchNorm: boolean;
+}
+
+const BN_KINDS = new Set(['BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'LazyBatchNorm1d', 'LazyBatchNorm2d', 'LazyBatchNorm3d', 'SyncBatchNorm', 'BatchNormalization', 'BatchNorm']);
+const DROPOUT_KINDS = new Set(['Dropout', 'Dropout1d', 'Dropout2d', 'Dropout3d', 'AlphaDropout', 'FeatureAlphaDropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianDropout', 'StochasticDepth', 'DropPath']);
+const INSTANCE_KINDS = new Set(['InstanceNorm1d', 'InstanceNorm2d', 'InstanceNorm3d']);
+const AFFINE_NORM_KINDS = new Set([...BN_KINDS, 'LayerNorm', 'GroupNorm', 'RMSNorm', 'LayerNormalization', 'GroupNormalization']);
+const FROZEN_BN = new Set(['FrozenBatchNorm2d', 'FrozenBatchNorm']);
+const GLOBAL_POOLS = new Set(['AdaptiveAvgPool2d', 'AdaptiveMaxPool2d', 'AdaptiveAvgPool1d', 'AdaptiveAvgPool3d', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'GlobalAveragePooling1D']);
+const FLATTENING = new Set(['Linear', 'Flatten', 'Dense', 'LazyLinear']);
+
+const REF_QUERY = '[(call function: [(identifier) (attribute)] @callee) @call (attribute) @attr (identifier) @ident]';
+
+/** Layer libraries whose class names we recognise in a class body. */
+function layerKind(parts: readonly string[], imports: ImportTable): string | undefined {
+  const head = parts[0];
+  if (head === undefined) return undefined;
+  const bound = imports.aliases.get(head);
+  const qualified = bound ? [bound, ...parts.slice(1)].join('.') : parts.length > 1 && (head === 'nn' || head === 'torch') ? parts.join('.') : undefined;
+  const last = parts[parts.length - 1];
+  if (!last) return undefined;
+  const known = BN_KINDS.has(last) || DROPOUT_KINDS.has(last) || INSTANCE_KINDS.has(last) || AFFINE_NORM_KINDS.has(last) || FROZEN_BN.has(last) || GLOBAL_POOLS.has(last) || FLATTENING.has(last);
+  if (!known) return undefined;
+  if (qualified && /^(torch|keras|tensorflow|tf|flax|torchvision|timm|detectron2|mmcv)\b/.test(qualified)) return last;
+  // Star-imported or bare names (`from torch.nn import *`, `BatchNorm2d(...)` in a snippet).
+  if (parts.length === 1 && (imports.starModules.some((m) => /^(torch|keras|tensorflow|flax)/.test(m)) || FROZEN_BN.has(last))) return last;
+  if (parts.length > 1 && (head === 'layers' || head === 'L')) return last; // `from tensorflow.keras import layers`
+  return undefined;
+}
+
+function isTracked(call: Node | undefined): boolean {
+  if (!call) return false;
+  const args = callArgs(call);
+  const v = args.keywords.get('track_running_stats') ?? args.positional[4];
+  return v !== undefined && literalValue(v).kind === 'bool' && (literalValue(v) as { value: boolean }).value;
+}
+
+function hasFalse(call: Node | undefined, name: string, position: number): boolean {
+  if (!call) return false;
+  const args = callArgs(call);
+  const v = args.keywords.get(name) ?? args.positional[position];
+  const lit = v ? literalValue(v) : undefined;
+  return lit?.kind === 'bool' && !lit.value;
+}
+
+function dropoutIsZero(call: Node | undefined): boolean {
+  if (!call) return false;
+  const args = callArgs(call);
+  const p = args.keywords.get('p') ?? args.keywords.get('rate') ?? args.keywords.get('drop_prob') ?? args.positional[0];
+  const lit = p ? literalValue(p) : undefined;
+  return lit?.kind === 'number' && lit.value === 0;
+}
+
+function isGlobalPool(call: Node | undefined, kind: string): boolean {
+  if (kind.startsWith('Global')) return true;
+  if (!call) return false;
+  const first = callArgs(call).positional[0];
+  if (!first) return false;
+  const lit = literalValue(first);
+  if (lit.kind === 'number') return lit.value === 1;
+  if (first.type === 'tuple') return first.namedChildren.every((c) => literalValue(c).kind === 'number' && (literalValue(c) as { value: number }).value === 1);
+  return false;
+}
+
+function classBody(cls: Node): Node | null {
+  return cls.childForFieldName('body');
+}
+
+/** Does `def train(self, mode=True)` put BatchNorm modules back into eval mode? */
+function trainOverrideFreezesBn(method: Node): boolean {
+  const text = method.text;
+  return /BatchNorm|_BatchNorm|freeze_bn|frozen_stages|norm_eval|bn_eval/.test(text) && /\.eval\(\)|\.train\(False\)|\.train\(mode=False\)/.test(text);
+}
+
+export function collectClassFacts(tree: Tree, ts: PythonParser, imports: ImportTable): Map<string, ClassFacts> {
+  const out = new Map<string, ClassFacts>();
+  const classNodes = tree.rootNode.descendantsOfType('class_definition');
+  const classNames = new Set(classNodes.map((c) => c.childForFieldName('name')?.text).filter((n): n is string => !!n));
+  for (const cls of classNodes) {
+    const name = cls.childForFieldName('name')?.text;
+    const body = classBody(cls);
+    if (!name || !body) continue;
+    const bases = (cls.childForFieldName('superclasses')?.namedChildren ?? []).map((b) => b.text);
+    const layers: (LayerFact & { role: 'bn' | 'mode' | 'affine-norm' | 'other' })[] = [];
+    const uses = new Set<string>();
+    let previous: string | undefined;
+    let previousGlobal = false;
+    let frozenBatchNorm = false;
+    for (const capture of ts.query(REF_QUERY).captures(body)) {
+      const node = capture.node;
+      if (capture.name === 'callee') continue;
+      let call: Node | undefined;
+      let ref: Node = node;
+      if (capture.name === 'call') {
+        const f = node.childForFieldName('function');
+        if (!f) continue;
+        call = node;
+        ref = f;
+      } else {
+        const parent = node.parent;
+        // Only whole dotted names that are not themselves called count as references.
+        if (parent?.type === 'attribute') continue;
+        if (parent?.type === 'call' && parent.childForFieldName('function')?.equals(node)) continue;
+        if (capture.name === 'ident' && classNames.has(node.text) && node.text !== name) uses.add(node.text);
+      }
+      if (call && ref.type === 'identifier' && classNames.has(ref.text) && ref.text !== name) uses.add(ref.text);
+      const parts = dottedParts(ref);
+      if (!parts) continue;
+      const kind = layerKind(parts, imports);
+      if (!kind) continue;
+      if (FROZEN_BN.has(kind)) frozenBatchNorm = true;
+      const span = spanOf(call ?? ref);
+      if (BN_KINDS.has(kind)) {
+        const single = kind === 'BatchNorm1d' || kind === 'LazyBatchNorm1d' ? (previous !== undefined && FLATTENING.has(previous)) || previousGlobal : previousGlobal;
+        layers.push({ kind, span, role: 'bn', singleValuePerChannel: call ? single : undefined });
+        if (!(call && hasFalse(call, 'affine', 3))) layers.push({ kind, span, role: 'affine-norm' });
+      } else if (DROPOUT_KINDS.has(kind)) {
+        if (!dropoutIsZero(call)) layers.push({ kind, span, role: 'mode' });
+      } else if (INSTANCE_KINDS.has(kind)) {
+        if (isTracked(call)) layers.push({ kind, span, role: 'mode' });
+      } else if (AFFINE_NORM_KINDS.has(kind)) {
+        const off = kind === 'LayerNorm' || kind === 'RMSNorm' ? hasFalse(call, 'elementwise_affine', 2) : hasFalse(call, 'affine', 3);
+        if (!off) layers.push({ kind, span, role: 'affine-norm' });
+      }
+      if (call) {
+        previousGlobal = GLOBAL_POOLS.has(kind) ? isGlobalPool(call, kind) : previousGlobal && !FLATTENING.has(kind) ? previousGlobal : false;
+        if (GLOBAL_POOLS.has(kind) && FLATTENING.has(previous ?? '')) previousGlobal = false;
+        previous = kind;
+      }
+    }
+    const methods: string[] = [];
+    let trainKeepsBatchNormFrozen = false;
+    for (const stmt of body.namedChildren) {
+      const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+      if (def?.type !== 'function_definition') continue;
+      const m = def.childForFieldName('name')?.text;
+      if (!m) continue;
+      methods.push(m);
+      if (m === 'train' && trainOverrideFreezesBn(def)) trainKeepsBatchNormFrozen = true;
+    }
+    out.set(name, { name, span: spanOf(cls), bases, layers, uses: [...uses], methods, trainKeepsBatchNormFrozen, frozenBatchNorm });
+  }
+  return out;
+}
+
+/** A model class's facts, closed over the file's own classes it uses (sub-blocks, bases). */
+export function modelFactsOfClass(
+  name: string,
+  classes: ReadonlyMap<string, ClassFacts>,
+  evidence: 'file' | 'workspace',
+  extraUses: readonly string[] = [],
+  file?: string,
+): ModelFacts | undefined {
+  const root = classes.get(name);
+  if (!root) return undefined;
+  const seen = new Set<string>();
+  const queue = [name, ...extraUses];
+  const layers: ClassFacts['layers'][number][] = [];
+  let keep = false;
+  let frozen = false;
+  while (queue.length > 0) {
+    const n = queue.shift() as string;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    const c = classes.get(n);
+    if (!c) continue;
+    layers.push(...c.layers);
+    keep ||= c.trainKeepsBatchNormFrozen && n === name;
+    frozen ||= c.frozenBatchNorm;
+    queue.push(...c.uses);
+    for (const b of c.bases) if (classes.has(b)) queue.push(b);
+  }
+  const withFile = <T extends LayerFact>(l: T): LayerFact => ({ kind: l.kind, span: l.span, ...(file ? { file } : {}), ...(l.singleValuePerChannel !== undefined ? { singleValuePerChannel: l.singleValuePerChannel } : {}) });
+  return {
+    evidence,
+    name,
+    definitionSpan: root.span,
+    ...(file ? { definitionFile: file } : {}),
+    batchNorms: layers.filter((l) => l.role === 'bn' && l.kind !== 'SyncBatchNorm').map(withFile),
+    otherModeDependent: layers.filter((l) => l.role === 'mode').map(withFile),
+    affineNorms: layers.filter((l) => l.role === 'affine-norm').map(withFile),
+    trainKeepsBatchNormFrozen: keep,
+    frozenBatchNorm: frozen,
+  };
+}
+
+/** True when a class (through its in-file bases) derives from a module class of a framework. */
+export function isModuleClass(name: string, classes: ReadonlyMap<string, ClassFacts>, seen = new Set<string>()): boolean {
+  const c = classes.get(name);
+  if (!c || seen.has(name)) return false;
+  seen.add(name);
+  return c.bases.some((b) => /(^|\.)(Module|Model|Layer|LightningModule|PreTrainedModel|Sequential)$/.test(b) || isModuleClass(b, classes, seen));
+}

@@ -1,0 +1,917 @@
+/**
+ * The mode analysis: an abstract interpreter over each function's statements that tracks the
+ * train/eval mode of every model-like object along every control-flow path. `if`/`else` join;
+ * loops iterate to a fixpoint (the top of epoch 2 sees what the end of epoch 1 left); calls to
+ * the file's own functions and methods apply their summaries (entry facts substituted by the
+ * caller's state), so a `validate(model)` helper or a `freeze_bn()` method counts where it is
+ * called. Events (training steps, inference calls, exports) are recorded with the state there.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { ModeOrigin, ModelFacts, SwitchOp } from '../../../ir/training';
+import type { Span } from '../../../ir/span';
+import { literalValue, spanOf } from '../syntax';
+import { State, union, val, type Val } from './state';
+import { callArgs, indentOf, isUnder, keyOf, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, unparen, words } from './util';
+
+export interface Fn {
+  readonly name: string;
+  readonly node: Node;
+  readonly body: Node | null;
+  readonly params: readonly string[];
+  readonly cls: string | undefined;
+  readonly isModule: boolean;
+  readonly noGradDecorator: Span | undefined;
+  /** The enclosing function (for nested definitions). */
+  readonly parent: Fn | undefined;
+  /** Names assigned in the body (locals, not free variables). */
+  readonly locals: ReadonlySet<string>;
+}
+
+export interface FlowEvent {
+  readonly kind: 'forward' | 'export' | 'step';
+  readonly detail: string;
+  readonly span: Span;
+  readonly statementSpan: Span;
+  readonly indent: string;
+  /** The statement directly in the function body (or module) that holds the site. */
+  readonly outerStatementSpan: Span;
+  readonly outerIndent: string;
+  /** The `with torch.no_grad():` statement holding the site, when in this function. */
+  readonly noGradStatement: { readonly span: Span; readonly indent: string } | undefined;
+  readonly key: string;
+  readonly state: State;
+  readonly fn: Fn;
+  readonly reason: string | undefined;
+  readonly noGrad: Span | undefined;
+  readonly via: readonly Span[];
+  readonly chain: readonly string[];
+  readonly loaderKey: string | undefined;
+  readonly facts: ModelFacts | undefined;
+  /** The original model key where the event is (before translation to callers). */
+  readonly siteKey: string;
+  /** For steps: the models the step trains (roots, in the owner's namespace). */
+  readonly trainedKeys: readonly string[];
+  /** The function whose namespace `key`, `state` and `trainedKeys` are in. */
+  readonly owner: Fn;
+  /** Branch conditions assumed where the event happens (facts contradicting them do not reach it). */
+  readonly assume: readonly string[];
+}
+
+export interface Summary {
+  readonly exit: State | undefined;
+  readonly events: readonly FlowEvent[];
+  readonly returns: { readonly val: Val; readonly facts: ModelFacts | undefined } | undefined;
+}
+
+export interface SwitchRecord {
+  readonly span: Span;
+  readonly target: string;
+  readonly op: SwitchOp;
+  readonly scope: 'whole' | 'batchnorm';
+  readonly fn: string;
+}
+
+/** What the interpreter needs from the rest of the front end. */
+export interface FlowHost {
+  readonly text: string;
+  /** Qualified name of a callee (`torch.onnx.export`), or undefined. */
+  qualified(callee: Node): string | undefined;
+  /** Facts of the model a call constructs, or undefined when the call builds no known model. */
+  constructs(call: Node, fn: Fn): { facts: ModelFacts; mode: 'train' | 'eval'; description: string } | undefined;
+  /** Facts for a model key in a function (local, class attribute, or module variable). */
+  factsFor(fn: Fn, key: string): ModelFacts | undefined;
+  /** The file's function a call refers to (nested, top-level, or `self.method`). */
+  resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined): Fn | undefined;
+  /** Calls in `[start, end)` in evaluation order, skipping nested lambdas and definitions. */
+  callsIn(start: number, end: number): readonly Node[];
+  isOptimizer(fn: Fn, key: string): boolean;
+  /** Names of roots that are model-like in a function. */
+  isModelish(fn: Fn, key: string): boolean;
+}
+
+const MAX_EVENTS = 400;
+const MAX_ITERATIONS = 12;
+
+const NO_GRAD = new Set(['torch.no_grad', 'torch.inference_mode', 'torch.autograd.no_grad', 'torch.autograd.grad_mode.no_grad', 'torch.autograd.inference_mode']);
+/** Calls that take a model but do not change its mode (so the mode is still known after them). */
+const MODE_NEUTRAL_CALLS = new Set([
+  'print', 'len', 'str', 'repr', 'isinstance', 'hasattr', 'getattr', 'setattr', 'type', 'id', 'sum', 'list', 'tuple', 'dict', 'format', 'vars', 'dir',
+  'DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'deepcopy', 'copy', 'save', 'summary', 'count_parameters', 'count_params', 'watch',
+  'info', 'debug', 'warning', 'log', 'convert_sync_batchnorm', 'to', 'cuda', 'prepare', 'init', 'load_state_dict', 'state_dict', 'parameters',
+  'named_parameters', 'ModelEma', 'ModelEmaV2', 'ModelEmaV3', 'AveragedModel', 'ExponentialMovingAverage', 'EMA', 'get_model_complexity_info',
+  'profile', 'flop_count', 'FlopCountAnalysis', 'model_info', 'param_groups_weight_decay', 'param_groups_layer_decay', 'create_optimizer_v2',
+  'create_optimizer', 'SGD', 'Adam', 'AdamW', 'register_forward_hook', 'initialize_weights', 'init_weights', 'weights_init', 'wrap', 'fully_shard',
+  'FSDP', 'FullyShardedDataParallel', 'trace', 'script', 'export', 'fuse_modules', 'onnx', 'float', 'half', 'bfloat16', 'requires_grad_',
+]);
+const FORWARD_METHODS = new Set(['forward', 'generate', 'sample', 'infer', 'predict_step']);
+const WRAPPERS = new Set(['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'eval', 'train', 'requires_grad_', 'to_empty', 'channels_last', 'wrap']);
+
+interface Flow {
+  normal: State | undefined;
+  breaks: State[];
+  conts: State[];
+  rets: State[];
+}
+
+interface Ctx {
+  readonly fn: Fn;
+  readonly noGrad: Span | undefined;
+  /** Loop variables bound to `X.modules()` items: their switches act on X (or X's BatchNorms). */
+  readonly moduleLoops: ReadonlyMap<string, { target: string; batchNorm: boolean }>;
+  readonly loopLoader: string | undefined;
+  readonly inferenceLoop: string | undefined;
+  readonly sink: FlowEvent[];
+  readonly returns: { val: Val; facts: ModelFacts | undefined }[];
+  /** Branch conditions assumed on the current path (`+cond` in the `if` body, `-cond` after it). */
+  readonly assume: readonly string[];
+}
+
+const BN_FILTER_WORDS = /BatchNorm|_BatchNorm|_NormBase|\bBN\b|batchnorm|SyncBatchNorm|norm_layer/;
+
+export class ModeAnalysis {
+  readonly origins: ModeOrigin[] = [];
+  private readonly originIndex = new Map<string, number>();
+  readonly switches = new Map<number, SwitchRecord>();
+  readonly noGradRegions = new Map<number, { span: Span; kind: 'no_grad' | 'inference_mode' | 'set_grad_enabled(False)'; fn: string }>();
+  private readonly summaries = new Map<Fn, Summary>();
+  private readonly inProgress = new Set<Fn>();
+
+  constructor(private readonly host: FlowHost) {}
+
+  origin(o: ModeOrigin): number {
+    const id = `${o.kind}:${o.mode}:${o.span.startOffset}:${o.span.endOffset}:${o.description}`;
+    let i = this.originIndex.get(id);
+    if (i === undefined) {
+      i = this.origins.length;
+      this.origins.push(o);
+      this.originIndex.set(id, i);
+    }
+    return i;
+  }
+
+  private modeVal(mode: 'train' | 'eval' | 'unknown', o: ModeOrigin, assume: readonly string[] = []): Val {
+    return val({ mode, origin: this.origin(o), key: '', ...(assume.length > 0 ? { guard: assume.join('&') } : {}) });
+  }
+
+  summary(fn: Fn): Summary | undefined {
+    const done = this.summaries.get(fn);
+    if (done) return done;
+    if (this.inProgress.has(fn)) return undefined;
+    this.inProgress.add(fn);
+    const sink: FlowEvent[] = [];
+    const returns: Ctx['returns'] = [];
+    const ctx: Ctx = { fn, noGrad: fn.noGradDecorator, moduleLoops: new Map(), loopLoader: undefined, inferenceLoop: undefined, sink, returns, assume: [] };
+    let flow: Flow = { normal: State.EMPTY, breaks: [], conts: [], rets: [] };
+    try {
+      flow = this.block(fn.body ? fn.body.namedChildren : [], State.EMPTY, ctx);
+    } finally {
+      this.inProgress.delete(fn);
+    }
+    let ret: Summary['returns'];
+    if (returns.length > 0) {
+      let v: Val = new Map();
+      for (const r of returns) v = union(v, r.val);
+      ret = { val: v, facts: returns.find((r) => r.facts)?.facts };
+    }
+    const s: Summary = { exit: State.join([flow.normal, ...flow.rets]), events: sink, returns: ret };
+    this.summaries.set(fn, s);
+    return s;
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  private block(stmts: readonly Node[], state: State, ctx: Ctx): Flow {
+    let cur: State | undefined = state;
+    const out: Flow = { normal: undefined, breaks: [], conts: [], rets: [] };
+    for (const s of stmts) {
+      if (!cur) break;
+      const f = this.stmt(s, cur, ctx);
+      out.breaks.push(...f.breaks);
+      out.conts.push(...f.conts);
+      out.rets.push(...f.rets);
+      cur = f.normal;
+    }
+    out.normal = cur;
+    return out;
+  }
+
+  private bodyOf(node: Node | null | undefined): Node[] {
+    if (!node) return [];
+    return node.type === 'block' ? node.namedChildren : [node];
+  }
+
+  private stmt(s: Node, state: State, ctx: Ctx): Flow {
+    const plain = (st: State | undefined): Flow => ({ normal: st, breaks: [], conts: [], rets: [] });
+    switch (s.type) {
+      case 'function_definition':
+      case 'class_definition':
+      case 'decorated_definition':
+      case 'comment':
+      case 'pass_statement':
+      case 'import_statement':
+      case 'import_from_statement':
+      case 'future_import_statement':
+      case 'global_statement':
+      case 'nonlocal_statement':
+        return plain(state);
+      case 'expression_statement':
+        return plain(this.expressionStatement(s, state, ctx));
+      case 'return_statement': {
+        const st = this.calls(s, state, ctx);
+        const value = s.namedChildren[0];
+        const key = value ? keyOf(unparen(value)) : undefined;
+        if (key && this.host.isModelish(ctx.fn, key)) ctx.returns.push({ val: st.lookup(key), facts: this.host.factsFor(ctx.fn, key) });
+        else if (value?.type === 'call') {
+          const c = this.host.constructs(value, ctx.fn);
+          if (c) ctx.returns.push({ val: this.modeVal(c.mode, { mode: c.mode, kind: c.mode === 'eval' ? 'library' : 'construction', span: spanOf(value), description: c.description }), facts: c.facts });
+        }
+        return { normal: undefined, breaks: [], conts: [], rets: [st] };
+      }
+      case 'raise_statement':
+        return { normal: undefined, breaks: [], conts: [], rets: [] };
+      case 'break_statement':
+        return { normal: undefined, breaks: [state], conts: [], rets: [] };
+      case 'continue_statement':
+        return { normal: undefined, breaks: [], conts: [state], rets: [] };
+      case 'if_statement':
+        return this.ifStatement(s, state, ctx);
+      case 'for_statement':
+      case 'while_statement':
+        return this.loop(s, state, ctx);
+      case 'with_statement':
+        return this.withStatement(s, state, ctx);
+      case 'try_statement':
+        return this.tryStatement(s, state, ctx);
+      case 'match_statement': {
+        const st = this.calls(s.childForFieldName('subject') ?? s, state, ctx);
+        const cases = (s.childForFieldName('body')?.namedChildren ?? []).filter((c) => c.type === 'case_clause');
+        const flows = cases.map((c) => this.block(this.bodyOf(c.childForFieldName('consequence')), st, ctx));
+        return merge([...flows, plain(st)]);
+      }
+      default:
+        return plain(this.calls(s, state, ctx));
+    }
+  }
+
+  private ifStatement(s: Node, state: State, ctx: Ctx): Flow {
+    const condition = s.childForFieldName('condition');
+    let st = this.calls(condition, state, ctx);
+    const guard = (c: Node | null) => (c ? c.text.replace(/\s+/g, ' ') : '?');
+    const negations: string[] = [`-${guard(condition)}`];
+    const flows: Flow[] = [this.block(this.bodyOf(s.childForFieldName('consequence')), st, { ...ctx, assume: [...ctx.assume, `+${guard(condition)}`] })];
+    let hasElse = false;
+    for (const alt of s.childrenForFieldName('alternative')) {
+      if (alt.type === 'elif_clause') {
+        const c = alt.childForFieldName('condition');
+        st = this.calls(c, st, ctx);
+        flows.push(this.block(this.bodyOf(alt.childForFieldName('consequence')), st, { ...ctx, assume: [...ctx.assume, ...negations, `+${guard(c)}`] }));
+        negations.push(`-${guard(c)}`);
+      } else if (alt.type === 'else_clause') {
+        hasElse = true;
+        flows.push(this.block(this.bodyOf(alt.childForFieldName('body')), st, { ...ctx, assume: [...ctx.assume, ...negations] }));
+      }
+    }
+    if (!hasElse) flows.push({ normal: st, breaks: [], conts: [], rets: [] });
+    return merge(flows);
+  }
+
+  private loop(s: Node, state: State, ctx: Ctx): Flow {
+    const isFor = s.type === 'for_statement';
+    let pre = state;
+    let inner = ctx;
+    if (isFor) {
+      const right = s.childForFieldName('right');
+      pre = this.calls(right, state, ctx);
+      inner = this.forContext(s, right, ctx);
+      const moduleLoop = [...inner.moduleLoops.entries()].find(([v]) => !ctx.moduleLoops.has(v) || ctx.moduleLoops.get(v) !== inner.moduleLoops.get(v));
+      if (moduleLoop) return { normal: this.moduleLoop(s, moduleLoop[0], pre, inner), breaks: [], conts: [], rets: [] };
+    }
+    const body = this.bodyOf(s.childForFieldName('body'));
+    let head = pre;
+    let flow: Flow = { normal: undefined, breaks: [], conts: [], rets: [] };
+    let events: FlowEvent[] = [];
+    for (let i = 0; i < MAX_ITERATIONS; i++) {
+      events = [];
+      const iterCtx: Ctx = { ...inner, sink: events };
+      const atCond = isFor ? head : this.calls(s.childForFieldName('condition'), head, iterCtx);
+      flow = this.block(body, atCond, iterCtx);
+      const next = State.join([pre, flow.normal, ...flow.conts]) ?? pre;
+      if (next.equals(head)) break;
+      head = next;
+    }
+    pushEvents(ctx.sink, events);
+    const alternative = s.childForFieldName('alternative');
+    let after: Flow = { normal: head, breaks: [], conts: [], rets: [] };
+    if (alternative) after = this.block(this.bodyOf(alternative.childForFieldName('body')), head, ctx);
+    return { normal: State.join([after.normal, ...flow.breaks]), breaks: after.breaks, conts: after.conts, rets: [...flow.rets, ...after.rets] };
+  }
+
+  /**
+   * `for m in model.modules(): if isinstance(m, nn.BatchNorm2d): m.eval()` acts on every
+   * (matching) module: its switches are definite, not "on some iterations".
+   */
+  private moduleLoop(s: Node, loopVar: string, state: State, ctx: Ctx): State {
+    const body = s.childForFieldName('body');
+    if (!body) return state;
+    let st = state;
+    for (const call of this.host.callsIn(body.startIndex, body.endIndex)) {
+      const f = call.childForFieldName('function');
+      if (f?.type === 'attribute' && keyOf(f.childForFieldName('object')) === loopVar) {
+        const m = f.childForFieldName('attribute')?.text;
+        if (m === 'eval' || m === 'train') st = this.call(call, st, ctx);
+      }
+    }
+    return st;
+  }
+
+  /** Binds what a `for` loop iterates: a model's modules, a data loader, a validation set. */
+  private forContext(s: Node, right: Node | null, ctx: Ctx): Ctx {
+    if (!right) return ctx;
+    const left = s.childForFieldName('left');
+    const loopVars = left ? (left.type === 'identifier' ? [left.text] : left.descendantsOfType('identifier').map((n) => n.text)) : [];
+    const iter = unparen(right);
+    // `for m in model.modules()` / `for name, m in model.named_modules()` / `.children()`
+    const modulesCall = findCall(iter, (c) => {
+      const f = c.childForFieldName('function');
+      const attr = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+      return attr === 'modules' || attr === 'named_modules' || attr === 'children' || attr === 'named_children';
+    });
+    if (modulesCall) {
+      const target = keyOf(modulesCall.childForFieldName('function')?.childForFieldName('object'));
+      const modVar = loopVars[loopVars.length - 1];
+      if (target && modVar) {
+        const body = s.childForFieldName('body');
+        const batchNorm = body ? BN_FILTER_WORDS.test(conditionsText(body)) : false;
+        const moduleLoops = new Map(ctx.moduleLoops);
+        moduleLoops.set(modVar, { target, batchNorm });
+        return { ...ctx, moduleLoops };
+      }
+    }
+    const names = iter.type === 'identifier' || iter.type === 'attribute' ? [iter] : iter.descendantsOfType(['identifier', 'attribute']);
+    let loader: string | undefined;
+    let inferenceLoop: string | undefined;
+    for (const n of names) {
+      const k = keyOf(n);
+      if (!k || n.parent?.type === 'attribute') continue;
+      if (/loader|dataloader|_dl$|^dl|batches|data_iter|dataset|ds$/i.test(k) || ctx.fn.params.includes(rootOf(k))) loader ??= k;
+      if (soundsLikeInference(k.split('.').pop() ?? k)) inferenceLoop ??= k;
+    }
+    if (iter.type === 'subscript') {
+      const key = iter.childForFieldName('subscript');
+      if (key && literalValue(key).kind === 'string' && soundsLikeInference(String((literalValue(key) as { value: string }).value))) inferenceLoop ??= iter.text;
+    }
+    return { ...ctx, loopLoader: ctx.loopLoader ?? loader, inferenceLoop: inferenceLoop ?? ctx.inferenceLoop };
+  }
+
+  private withStatement(s: Node, state: State, ctx: Ctx): Flow {
+    let st = state;
+    let noGrad = ctx.noGrad;
+    const clause = s.namedChildren.find((c) => c.type === 'with_clause');
+    for (const item of clause?.namedChildren ?? []) {
+      st = this.calls(item, st, ctx);
+      const v = item.childForFieldName('value');
+      const value = v?.type === 'as_pattern' ? v.namedChildren[0] : v;
+      if (value?.type !== 'call') continue;
+      const q = this.host.qualified(value.childForFieldName('function') as Node);
+      if (!q) continue;
+      let kind: 'no_grad' | 'inference_mode' | 'set_grad_enabled(False)' | undefined;
+      if (NO_GRAD.has(q)) {
+        const first = callArgs(value).positional[0];
+        const off = q.endsWith('inference_mode') && first && literalValue(first).kind === 'bool' && !(literalValue(first) as { value: boolean }).value;
+        if (!off) kind = q.endsWith('inference_mode') ? 'inference_mode' : 'no_grad';
+      } else if (q === 'torch.set_grad_enabled' || q === 'torch.autograd.set_grad_enabled') {
+        const first = callArgs(value).positional[0];
+        if (first && literalValue(first).kind === 'bool' && !(literalValue(first) as { value: boolean }).value) kind = 'set_grad_enabled(False)';
+      }
+      if (kind) {
+        noGrad = spanOf(value);
+        this.noGradRegions.set(value.startIndex, { span: noGrad, kind, fn: ctx.fn.name });
+      }
+    }
+    const body = this.block(this.bodyOf(s.childForFieldName('body')), st, { ...ctx, noGrad });
+    return body;
+  }
+
+  private tryStatement(s: Node, state: State, ctx: Ctx): Flow {
+    const body = this.block(this.bodyOf(s.childForFieldName('body')), state, ctx);
+    const flows: Flow[] = [];
+    let elseFlow: Flow | undefined;
+    let finallyBlock: Node | undefined;
+    const handlerIn = State.join([state, body.normal]) ?? state;
+    for (const c of s.namedChildren) {
+      if (c.type === 'except_clause' || c.type === 'except_group_clause') {
+        const block = c.namedChildren.find((x) => x.type === 'block');
+        flows.push(this.block(this.bodyOf(block), handlerIn, ctx));
+      } else if (c.type === 'else_clause') {
+        elseFlow = this.block(this.bodyOf(c.childForFieldName('body')), body.normal ?? state, ctx);
+      } else if (c.type === 'finally_clause') {
+        finallyBlock = c.namedChildren.find((x) => x.type === 'block');
+      }
+    }
+    const main = elseFlow ? { ...elseFlow, breaks: [...body.breaks, ...elseFlow.breaks], conts: [...body.conts, ...elseFlow.conts], rets: [...body.rets, ...elseFlow.rets] } : body;
+    const joined = merge([main, ...flows]);
+    if (!finallyBlock) return joined;
+    if (!joined.normal) return joined;
+    const fin = this.block(this.bodyOf(finallyBlock), joined.normal, ctx);
+    return { normal: fin.normal, breaks: [...joined.breaks, ...fin.breaks], conts: [...joined.conts, ...fin.conts], rets: [...joined.rets, ...fin.rets] };
+  }
+
+  private expressionStatement(s: Node, state: State, ctx: Ctx): State | undefined {
+    const inner = s.namedChildren[0];
+    if (inner?.type === 'assignment') {
+      const right = inner.childForFieldName('right');
+      const st = this.calls(right, state, ctx);
+      return this.assign(inner.childForFieldName('left'), right, st, ctx);
+    }
+    return this.calls(s, state, ctx);
+  }
+
+  // ---------------------------------------------------------------- assignments
+
+  private assign(left: Node | null, right: Node | null, state: State, ctx: Ctx): State {
+    if (!left || !right) return state;
+    const r = unparen(right);
+    if ((left.type === 'pattern_list' || left.type === 'tuple_pattern') && r.type === 'call') {
+      // `model, optimizer, loader = accelerator.prepare(model, optimizer, loader)`
+      const f = r.childForFieldName('function');
+      const method = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+      if (method === 'prepare') {
+        const targets = left.namedChildren;
+        const args = callArgs(r).positional;
+        let st = state;
+        targets.forEach((t, i) => {
+          const a = args[i];
+          const tk = keyOf(t);
+          const ak = a ? keyOf(a) : undefined;
+          if (tk && ak && tk !== ak) st = copyKey(st, ak, tk);
+        });
+        return st;
+      }
+      return state;
+    }
+    const target = keyOf(left);
+    if (!target) return state;
+    if (r.type === 'call') {
+      const built = this.host.constructs(r, ctx.fn);
+      if (built) {
+        return state.set(target, this.modeVal(built.mode, { mode: built.mode, kind: built.mode === 'eval' ? 'library' : 'construction', span: spanOf(r), description: built.description }));
+      }
+      const f = r.childForFieldName('function');
+      const name = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : f?.text;
+      const args = callArgs(r);
+      // `model = DDP(model)`, `model = model.to(device)`, `model = torch.compile(model)`
+      if (name && (WRAPPERS.has(name) || WRAPPERS.has(name.split('.').pop() ?? ''))) {
+        const source = f?.type === 'attribute' && !['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'wrap'].includes(name)
+          ? keyOf(f.childForFieldName('object'))
+          : keyOf(args.positional[0] ?? args.keywords.get('module') ?? args.keywords.get('model'));
+        if (source) return source === target ? state : copyKey(state, source, target);
+      }
+      const callee = f ? this.host.resolveFunction(f, ctx.fn, undefined) : undefined;
+      if (callee) {
+        const summary = this.summary(callee);
+        if (summary?.returns) {
+          const translate = this.translator(callee, r, ctx, undefined);
+          return state.set(target, this.substitute(summary.returns.val, state, translate, spanOf(r)));
+        }
+      }
+    } else {
+      const source = keyOf(r);
+      if (source && this.host.isModelish(ctx.fn, source) && source !== target) return copyKey(state, source, target);
+    }
+    return state.drop(target);
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  /** Interprets every call in `node` in evaluation order. */
+  private calls(node: Node | null | undefined, state: State, ctx: Ctx): State {
+    if (!node) return state;
+    let st = state;
+    for (const call of this.host.callsIn(node.startIndex, node.endIndex)) st = this.call(call, st, ctx);
+    return st;
+  }
+
+  private call(call: Node, state: State, ctx: Ctx): State {
+    const f = call.childForFieldName('function');
+    if (!f) return state;
+    const args = callArgs(call);
+    const fnName = ctx.fn.name;
+    if (f.type === 'attribute') {
+      const method = f.childForFieldName('attribute')?.text ?? '';
+      const receiverNode = f.childForFieldName('object');
+      const receiver = keyOf(receiverNode);
+      if (receiver) {
+        const loop = ctx.moduleLoops.get(rootOf(receiver));
+        const switchTarget = loop && receiver === rootOf(receiver) ? (loop.batchNorm ? `${loop.target}.[BatchNorm]` : loop.target) : receiver;
+        const scope: 'whole' | 'batchnorm' = loop?.batchNorm && receiver === rootOf(receiver) ? 'batchnorm' : 'whole';
+        if (method === 'eval' && args.positional.length === 0 && args.keywords.size === 0) {
+          return this.switchTo(state, switchTarget, 'eval', call, scope, fnName, ctx);
+        }
+        if (method === 'train' && isModeArgument(args)) {
+          const a = args.positional[0] ?? args.keywords.get('mode');
+          const lit = a ? literalValue(a) : { kind: 'bool' as const, value: true };
+          const mode = lit.kind === 'bool' ? (lit.value ? 'train' : 'eval') : 'unknown';
+          return this.switchTo(state, switchTarget, mode, call, scope, fnName, ctx);
+        }
+        if (method === 'step' && (this.host.isOptimizer(ctx.fn, receiver) || /scaler/i.test(receiver))) {
+          this.event('step', `${receiver}.step()`, call, '', state, ctx);
+          return state;
+        }
+        if (method === 'backward' && args.positional.length === 0) {
+          this.event('step', `${receiver}.backward()`, call, '', state, ctx);
+          return state;
+        }
+        if (method === 'backward' && /accelerator|fabric|engine/i.test(receiver)) {
+          this.event('step', `${receiver}.backward()`, call, '', state, ctx);
+          return state;
+        }
+        if (FORWARD_METHODS.has(method) && this.host.isModelish(ctx.fn, receiver)) {
+          this.event('forward', `${receiver}.${method}()`, call, receiver, state, ctx);
+          return state;
+        }
+        if (method === 'apply' && this.host.isModelish(ctx.fn, receiver)) {
+          const fnArg = args.positional[0];
+          const target = fnArg ? this.host.resolveFunction(fnArg, ctx.fn, undefined) : undefined;
+          if (target && target.params.length > 0) {
+            const summary = this.summary(target);
+            const p = target.params[0];
+            const exitVal = summary?.exit?.vals.get(p);
+            if (exitVal && [...exitVal.values()].some((x) => x.mode === 'eval')) {
+              const bn = BN_FILTER_WORDS.test(target.node.text);
+              return this.switchTo(state, bn ? `${receiver}.[BatchNorm]` : receiver, 'eval', call, bn ? 'batchnorm' : 'whole', fnName, ctx);
+            }
+          }
+          return state;
+        }
+        // A method of the file's own model class (`model.freeze_bn()`), or `self.helper(...)`.
+        const facts = this.host.factsFor(ctx.fn, receiver);
+        const method_ = this.host.resolveFunction(f, ctx.fn, facts);
+        if (method_) return this.apply(method_, call, state, ctx, receiver);
+        if (this.host.isModelish(ctx.fn, receiver) && !FORWARD_METHODS.has(method)) {
+          // Unknown method on a model: its mode is unchanged unless the method says train/eval.
+          if (/^(set_)?(train|eval|inference|test)(_mode)?$|freeze|unfreeze/.test(method)) {
+            return state.set(receiver, this.modeVal('unknown', { mode: 'unknown', kind: 'call', span: spanOf(call), description: `${f.text}() at line ${call.startPosition.row + 1}` }));
+          }
+        }
+      }
+    }
+    // Exports and conversions.
+    const q = this.host.qualified(f);
+    const exportDetail = q ? this.exportKind(q, call, args) : undefined;
+    if (exportDetail) {
+      const first = args.positional[0] ?? args.keywords.get('model') ?? args.keywords.get('module') ?? args.keywords.get('obj') ?? args.keywords.get('f');
+      const key = keyOf(first);
+      if (key) this.event('export', exportDetail, call, key, state, ctx);
+      return state;
+    }
+    const callee = this.host.resolveFunction(f, ctx.fn, undefined);
+    if (callee) return this.apply(callee, call, state, ctx, undefined);
+    const key = keyOf(f);
+    if (key && key !== 'self' && this.host.isModelish(ctx.fn, key) && !this.host.isOptimizer(ctx.fn, key)) {
+      this.event('forward', `${key}(...)`, call, key, state, ctx);
+      return state;
+    }
+    // An opaque call given a model may change its mode: what it leaves is unknown.
+    const shortName = (q ?? f.text).split('.').pop() ?? '';
+    if (!MODE_NEUTRAL_CALLS.has(shortName)) {
+      let st = state;
+      for (const a of [...args.positional, ...args.keywords.values()]) {
+        const k = keyOf(a);
+        if (k && k !== 'self' && this.host.isModelish(ctx.fn, k) && !this.host.isOptimizer(ctx.fn, k)) {
+          st = st.set(k, this.modeVal('unknown', { mode: 'unknown', kind: 'call', span: spanOf(call), description: `${f.text}(...) at line ${call.startPosition.row + 1}` }));
+        }
+      }
+      return st;
+    }
+    return state;
+  }
+
+  private exportKind(q: string, call: Node, args: ReturnType<typeof callArgs>): string | undefined {
+    const last = q.split('.').slice(-2).join('.');
+    if (q === 'torch.onnx.export' || last === 'onnx.export') {
+      // The default `training=TrainingMode.EVAL` switches the model to eval for the export.
+      const t = args.keywords.get('training') ?? args.positional[5];
+      return t && /PRESERVE/.test(t.text) ? 'torch.onnx.export(training=PRESERVE)' : undefined;
+    }
+    if (q === 'torch.jit.trace' || q === 'torch.jit.trace_module') return q;
+    if (q === 'torch.jit.script') {
+      // Scripting for a faster training run is common; it is an export when the result is saved.
+      const stmt = statementOf(call);
+      const assigned = stmt.namedChildren[0]?.type === 'assignment' ? keyOf(stmt.namedChildren[0].childForFieldName('left')) : undefined;
+      const scope = (ctx_fn_text(call) ?? '').slice(0);
+      if (assigned && (scope.includes(`${assigned}.save(`) || new RegExp(`jit\\.save\\(\\s*${assigned.replace('.', '\\.')}\\b`).test(scope))) return q;
+      return undefined;
+    }
+    if (/(^|\.)quantization\.fuse_modules$/.test(q) || q.endsWith('quantization.fuse_modules')) return 'fuse_modules';
+    if (q.endsWith('fuse_conv_bn_eval') || q.endsWith('fuse_conv_bn_weights')) return q.endsWith('eval') ? 'fuse_conv_bn_eval' : undefined;
+    if (q === 'torch.save') {
+      const obj = args.positional[0];
+      const path = args.positional[1] ?? args.keywords.get('f');
+      if (!obj || obj.type === 'call' || obj.type === 'dictionary') return undefined;
+      const pathText = path?.text ?? '';
+      const fnText = enclosingFunctionName(call) ?? '';
+      if (/deploy|export|inference|serving|production|traced|for_inference/i.test(pathText) || /export|deploy/i.test(fnText)) return 'torch.save (deployment)';
+    }
+    return undefined;
+  }
+
+  private switchTo(state: State, target: string, mode: 'train' | 'eval' | 'unknown', call: Node, scope: 'whole' | 'batchnorm', fnName: string, ctx: Ctx): State {
+    const op: SwitchOp = mode === 'unknown' ? 'train(unknown)' : mode;
+    const span = spanOf(call);
+    const displayTarget = target.replace('.[BatchNorm]', '');
+    this.switches.set(call.startIndex, { span, target: displayTarget, op, scope, fn: fnName });
+    const description = `${call.text.length > 60 ? displayTarget + '.' + op + '()' : call.text} at line ${call.startPosition.row + 1}`;
+    const v = this.modeVal(mode, { mode, kind: 'switch', span, description }, ctx.assume);
+    let st = state.set(target, v);
+    if (mode !== 'eval' && scope === 'whole') {
+      const facts = this.host.factsFor(ctx.fn, target);
+      if (facts?.trainKeepsBatchNormFrozen) {
+        st = st.set(`${target}.[BatchNorm]`, this.modeVal('eval', { mode: 'eval', kind: 'switch', span: facts.definitionSpan ?? span, description: `${facts.name}.train() override keeps BatchNorm in eval mode` }));
+      }
+    }
+    return st;
+  }
+
+  // ---------------------------------------------------------------- interprocedural
+
+  private translator(callee: Fn, call: Node, ctx: Ctx, selfKey: string | undefined): (key: string) => string | undefined {
+    const args = callArgs(call);
+    const map = new Map<string, string | undefined>();
+    const params = callee.cls && callee.params[0] === 'self' ? callee.params.slice(1) : callee.params;
+    params.forEach((p, i) => {
+      const a = args.keywords.get(p) ?? args.positional[i];
+      map.set(p, a ? keyOf(a) : undefined);
+    });
+    return (key: string) => {
+      const root = rootOf(key);
+      const rest = key.slice(root.length);
+      if (root === 'self' && callee.cls) return selfKey ? selfKey + rest : ctx.fn.cls ? key : undefined;
+      if (map.has(root)) {
+        const m = map.get(root);
+        return m ? m + rest : undefined;
+      }
+      if (callee.locals.has(root)) return `${callee.name}>${key}`;
+      return key; // a free variable: the caller's (module-level) object of that name
+    };
+  }
+
+  private substitute(v: Val, callerState: State, translate: (key: string) => string | undefined, callSpan: Span): Val {
+    let out: Val = new Map();
+    for (const f of v.values()) {
+      if (f.mode !== 'entry') {
+        out = union(out, val(f));
+        continue;
+      }
+      const t = translate(f.key);
+      if (t === undefined || t.includes('>')) {
+        out = union(out, this.modeVal('unknown', { mode: 'unknown', kind: 'call', span: callSpan, description: 'a value not passed by the caller' }));
+      } else out = union(out, callerState.lookup(t));
+    }
+    return out;
+  }
+
+  private compose(caller: State, callee: State, translate: (key: string) => string | undefined, callSpan: Span): State {
+    let st = caller;
+    const keys = callee.keys().sort((a, b) => a.length - b.length);
+    for (const k of keys) {
+      const t = translate(k);
+      if (!t) continue;
+      const v = callee.vals.get(k) as Val;
+      const sub = this.substitute(v, caller, translate, callSpan);
+      const keepsEntry = [...v.values()].some((f) => f.mode === 'entry' && f.key === k);
+      st = keepsEntry ? st.merge(t, sub) : st.set(t, sub);
+    }
+    return st;
+  }
+
+  private apply(callee: Fn, call: Node, state: State, ctx: Ctx, selfKey: string | undefined): State {
+    const summary = this.summary(callee);
+    const callSpan = spanOf(call);
+    if (!summary) return state; // recursion: no effect assumed
+    const translate = this.translator(callee, call, ctx, selfKey ?? (ctx.fn.cls && callee.cls ? 'self' : undefined));
+    for (const e of summary.events) {
+      if (ctx.sink.length >= MAX_EVENTS) break;
+      // Events about the callee's own local models are complete in its own summary.
+      const keys = e.kind === 'step' ? e.trainedKeys : [e.key];
+      if (keys.length > 0 && keys.every((k) => callee.locals.has(rootOf(k)) && !callee.params.includes(rootOf(k)) && ![...e.state.lookup(k).values()].some((f) => f.mode === 'entry'))) continue;
+      const key = e.key === '' ? '' : (translate(e.key) ?? `${callee.name}>${e.key}`);
+      const composed = this.compose(state, e.state, translate, callSpan);
+      const facts = e.facts ?? (key ? this.host.factsFor(ctx.fn, key) : undefined);
+      const reason = e.reason ?? (soundsLikeInference(ctx.fn.name) && !ctx.fn.isModule ? `called from ${ctx.fn.name}()` : ctx.inferenceLoop ? `called in a loop over ${ctx.inferenceLoop}` : undefined);
+      ctx.sink.push({
+        ...e,
+        key,
+        state: composed,
+        facts,
+        reason,
+        noGrad: e.noGrad ?? ctx.noGrad,
+        via: [callSpan, ...e.via],
+        chain: [...e.chain, ctx.fn.name],
+        loaderKey: e.loaderKey ? (translate(e.loaderKey) ?? undefined) : ctx.loopLoader,
+        trainedKeys: e.trainedKeys.map((k) => translate(k) ?? `${callee.name}>${k}`),
+        owner: ctx.fn,
+        assume: [...ctx.assume, ...e.assume],
+      });
+    }
+    if (!summary.exit) return state;
+    return this.compose(state, summary.exit, translate, callSpan);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private event(kind: FlowEvent['kind'], detail: string, call: Node, key: string, state: State, ctx: Ctx): void {
+    if (ctx.sink.length >= MAX_EVENTS) return;
+    const stmt = statementOf(call);
+    let reason: string | undefined;
+    if (kind === 'forward') {
+      if (soundsLikeInference(ctx.fn.name) && !ctx.fn.isModule) reason = `in ${ctx.fn.name}()`;
+      else if (ctx.inferenceLoop) reason = `in a loop over ${ctx.inferenceLoop}`;
+      else if (ctx.noGrad && !soundsLikeTraining(ctx.fn.name) && !functionHasTrainingStep(ctx.fn) && !insideTrainingLoop(call)) reason = 'outside any training loop';
+      const assigned = stmt.namedChildren[0]?.type === 'assignment' ? keyOf(stmt.namedChildren[0].childForFieldName('left')) : undefined;
+      if (!reason && assigned && /^(pred|preds|prediction|predictions|logits_test|test_out|y_pred|y_hat_test)$/i.test(assigned) && !functionHasTrainingStep(ctx.fn)) reason = `result named ${assigned}`;
+    }
+    const trainedKeys = kind === 'step' ? trainedModels(ctx.fn, this.host) : [];
+    const outer = outerStatement(call);
+    const withStmt = ctx.noGrad ? noGradWith(call, ctx.noGrad) : undefined;
+    ctx.sink.push({
+      kind,
+      detail,
+      span: spanOf(call),
+      statementSpan: spanOf(stmt),
+      indent: indentOf(this.host.text, stmt),
+      outerStatementSpan: spanOf(outer),
+      outerIndent: indentOf(this.host.text, outer),
+      noGradStatement: withStmt ? { span: spanOf(withStmt), indent: indentOf(this.host.text, withStmt) } : undefined,
+      key,
+      state,
+      fn: ctx.fn,
+      reason,
+      noGrad: ctx.noGrad,
+      via: [],
+      chain: [ctx.fn.name],
+      loaderKey: ctx.loopLoader,
+      facts: key ? this.host.factsFor(ctx.fn, key) : undefined,
+      siteKey: key,
+      trainedKeys,
+      owner: ctx.fn,
+      assume: ctx.assume,
+    });
+  }
+}
+
+/** The statement holding `node` that sits directly in a function body or the module. */
+function outerStatement(node: Node): Node {
+  let last: Node = node;
+  for (let n: Node | null = node; n; n = n.parent) {
+    const p: Node | null = n.parent;
+    if (!p) return last;
+    if (p.type === 'module' || (p.type === 'block' && p.parent?.type === 'function_definition')) return n;
+    last = n;
+  }
+  return last;
+}
+
+/** The `with` statement whose item is the no-grad call `span`, when it encloses `node`. */
+function noGradWith(node: Node, span: Span): Node | undefined {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'function_definition') return undefined;
+    if (n.type === 'with_statement' && n.startIndex <= span.startOffset && span.endOffset <= n.endIndex) return n;
+  }
+  return undefined;
+}
+
+function merge(flows: readonly Flow[]): Flow {
+  return {
+    normal: State.join(flows.map((f) => f.normal)),
+    breaks: flows.flatMap((f) => f.breaks),
+    conts: flows.flatMap((f) => f.conts),
+    rets: flows.flatMap((f) => f.rets),
+  };
+}
+
+function pushEvents(sink: FlowEvent[], events: readonly FlowEvent[]): void {
+  for (const e of events) {
+    if (sink.length >= MAX_EVENTS) return;
+    sink.push(e);
+  }
+}
+
+/** `model.train()`, `.train(False)`, `.train(mode)`, `.train(mode=is_training)`; not `tokenizer.train(files)`. */
+function isModeArgument(args: ReturnType<typeof callArgs>): boolean {
+  if (args.hasSplat) return false;
+  const n = args.positional.length + args.keywords.size;
+  if (n === 0) return true;
+  if (n > 1) return false;
+  const a = args.positional[0] ?? args.keywords.get('mode');
+  if (!a) return false;
+  if (literalValue(a).kind === 'bool') return true;
+  const k = keyOf(a);
+  return k !== undefined && /mode|train|flag|is_|enable/.test(k.toLowerCase());
+}
+
+function copyKey(state: State, source: string, target: string): State {
+  let st = state.set(target, state.lookup(source));
+  for (const k of state.keys()) {
+    if (k !== source && isUnder(k, source)) st = st.set(target + k.slice(source.length), state.lookup(k));
+  }
+  return st;
+}
+
+function findCall(node: Node, pred: (c: Node) => boolean): Node | undefined {
+  if (node.type === 'call' && pred(node)) return node;
+  for (const c of node.type === 'call' ? (node.childForFieldName('arguments')?.namedChildren ?? []) : []) {
+    const found = findCall(c, pred);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The text of the `if` conditions and `isinstance` checks inside a loop body (for BatchNorm filters). */
+function conditionsText(body: Node): string {
+  const parts: string[] = [];
+  for (const n of body.descendantsOfType(['if_statement', 'elif_clause', 'conditional_expression'])) {
+    const c = n.childForFieldName('condition') ?? n.namedChildren[1];
+    if (c) parts.push(c.text);
+  }
+  return parts.join('\n');
+}
+
+function enclosingFunction(node: Node): Node | undefined {
+  for (let n = node.parent; n; n = n.parent) if (n.type === 'function_definition') return n;
+  return undefined;
+}
+
+function enclosingFunctionName(node: Node): string | undefined {
+  return enclosingFunction(node)?.childForFieldName('name')?.text;
+}
+
+function ctx_fn_text(node: Node): string | undefined {
+  let n: Node | null = enclosingFunction(node) ?? null;
+  if (!n) for (n = node; n.parent; n = n.parent);
+  return n?.text;
+}
+
+/** Inside a loop (of the same function) whose body holds a training step: e.g. samples drawn for logging during training. */
+function insideTrainingLoop(node: Node): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'function_definition') return false;
+    if (n.type === 'for_statement' || n.type === 'while_statement') {
+      const body = n.childForFieldName('body')?.text ?? '';
+      if (/\.backward\(|\bopt\w*\.step\(|scaler\.step\(/.test(body)) return true;
+    }
+  }
+  return false;
+}
+
+const stepCache = new WeakMap<Fn, boolean>();
+
+/** Whether a function's own body holds a training step (`.backward()`, `optimizer.step()`). */
+export function functionHasTrainingStep(fn: Fn): boolean {
+  let v = stepCache.get(fn);
+  if (v === undefined) {
+    const text = fn.isModule ? '' : (fn.body?.text ?? '');
+    v = /\.backward\(|\bopt\w*\.step\(|scaler\.step\(/.test(text);
+    stepCache.set(fn, v);
+  }
+  return v;
+}
+
+/** The models a training step in `fn` trains: those run (or handed to helpers) outside no_grad. */
+function trainedModels(fn: Fn, host: FlowHost): string[] {
+  const out = new Set<string>();
+  const body = fn.body;
+  if (!body) return [];
+  for (const call of host.callsIn(body.startIndex, body.endIndex)) {
+    if (insideNoGrad(call, host)) continue;
+    const f = call.childForFieldName('function');
+    const k = f ? keyOf(f) : undefined;
+    if (k && host.isModelish(fn, k) && k !== 'self') out.add(rootKey(k));
+    for (const a of callArgs(call).positional) {
+      const ak = keyOf(a);
+      if (ak && ak !== 'self' && host.isModelish(fn, ak) && !host.isOptimizer(fn, ak) && !words(ak).includes('teacher') && !words(ak).includes('ema')) out.add(rootKey(ak));
+    }
+  }
+  return [...out].filter((k) => !words(k).includes('teacher') && !words(k).includes('ema'));
+}
+
+function rootKey(k: string): string {
+  return k.startsWith('self.') ? k.split('.').slice(0, 2).join('.') : rootOf(k);
+}
+
+function insideNoGrad(node: Node, host: FlowHost): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'function_definition') return false;
+    if (n.type === 'with_statement') {
+      const clause = n.namedChildren.find((c) => c.type === 'with_clause');
+      for (const item of clause?.namedChildren ?? []) {
+        const v = item.childForFieldName('value');
+        const value = v?.type === 'as_pattern' ? v.namedChildren[0] : v;
+        if (value?.type === 'call') {
+          const q = host.qualified(value.childForFieldName('function') as Node);
+          if (q && NO_GRAD.has(q)) return true;
+        }
+      }
+    }
+  }
+  return false;
+}

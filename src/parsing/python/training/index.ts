@@ -1,0 +1,944 @@
+import type { Node, Tree } from 'web-tree-sitter';
+import type {
+  DataLoaderIR,
+  DistributedIR,
+  FreezeIR,
+  GradAccumIR,
+  KnownValue,
+  ModeAt,
+  ModeOrigin,
+  ModelFacts,
+  ModelVariable,
+  OptimizerIR,
+  ParamGroupIR,
+  SiteIR,
+  TrainingIR,
+} from '../../../ir/training';
+import { EMPTY_TRAINING } from '../../../ir/training';
+import { collectImports, qualifiedName, type ImportTable } from '../imports';
+import { dottedParts, literalValue, spanOf } from '../syntax';
+import type { PythonParser } from '../treeSitter';
+import { collectClassFacts, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
+import { ModeAnalysis, type FlowEvent, type FlowHost, type Fn } from './flow';
+import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
+import { consistent, type Val } from './state';
+import { argFor, callArgs, indentOf, keyOf, rootOf, soundsLikeInference, statementOf, unparen, words, type CallArgs } from './util';
+import { defaultValue, literalResolver, type ValueResolver } from './values';
+
+/** Facts of a model class imported from another workspace file (the workspace index answers). */
+export type ExternalClassLookup = (localName: string, qualified: string | undefined) => ModelFacts | undefined;
+
+export interface TrainingOptions {
+  readonly resolver?: ValueResolver;
+  readonly external?: ExternalClassLookup;
+}
+
+const MODEL_WORDS = new Set(['model', 'models', 'net', 'network', 'encoder', 'decoder', 'backbone', 'generator', 'discriminator', 'classifier', 'student', 'teacher', 'critic', 'actor', 'policy', 'unet', 'vae', 'autoencoder', 'detector', 'segmenter', 'segmentor', 'resnet', 'cnn', 'mlp', 'transformer', 'ema']);
+const NOT_MODEL_WORDS = new Set(['optimizer', 'optim', 'opt', 'scheduler', 'sched', 'loader', 'dataloader', 'dataset', 'criterion', 'loss', 'scaler', 'args', 'config', 'cfg', 'logger', 'writer', 'metric', 'metrics', 'path', 'dir', 'name', 'file', 'state', 'dict', 'params', 'tokenizer', 'processor']);
+
+function isModelName(name: string): boolean {
+  const ws = words(name);
+  if (ws.some((w) => NOT_MODEL_WORDS.has(w))) return false;
+  return ws.some((w) => MODEL_WORDS.has(w)) || /^net[A-Z_]|^(G|D|netG|netD)$/.test(name);
+}
+
+function paramNames(params: Node | null): string[] {
+  const out: string[] = [];
+  for (const p of params?.namedChildren ?? []) {
+    if (p.type === 'identifier') out.push(p.text);
+    else if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') {
+      const n = p.childForFieldName('name');
+      if (n) out.push(n.text);
+    } else if (p.type === 'typed_parameter') {
+      const n = p.namedChildren.find((c) => c.type === 'identifier');
+      if (n) out.push(n.text);
+    }
+  }
+  return out;
+}
+
+function assignedNames(body: Node | null): Set<string> {
+  const out = new Set<string>();
+  if (!body) return out;
+  for (const a of body.descendantsOfType(['assignment', 'augmented_assignment'])) {
+    const left = a.childForFieldName('left');
+    if (!left) continue;
+    if (left.type === 'identifier') out.add(left.text);
+    else if (left.type === 'pattern_list' || left.type === 'tuple_pattern') for (const c of left.namedChildren) if (c.type === 'identifier') out.add(c.text);
+  }
+  for (const f of body.descendantsOfType('for_statement')) {
+    const left = f.childForFieldName('left');
+    if (left?.type === 'identifier') out.add(left.text);
+    else for (const c of left?.descendantsOfType('identifier') ?? []) out.add(c.text);
+  }
+  return out;
+}
+
+/** Builds the training IR of one parsed file. Never throws on odd code: unknown stays unknown. */
+export function trainingFromTree(tree: Tree, ts: PythonParser, options: TrainingOptions = {}, text?: string): TrainingIR {
+  const imports = collectImports(tree, ts);
+  // Without the source, rebuild it from the tree: only blank lines before the first token differ.
+  const source = text ?? '\n'.repeat(tree.rootNode.startIndex) + tree.rootNode.text;
+  return new TrainingBuilder(tree, ts, source, imports, options).build();
+}
+
+class TrainingBuilder implements FlowHost {
+  private readonly resolver: ValueResolver;
+  private readonly classes: Map<string, ClassFacts>;
+  private readonly allCalls: Node[] = [];
+  private readonly callStarts: number[] = [];
+  private readonly fns: Fn[] = [];
+  private readonly fnByNode = new Map<number, Fn>();
+  private readonly moduleFn: Fn;
+  private readonly refs = new Map<Fn, Map<string, { facts: ModelFacts; span: ReturnType<typeof spanOf> }>>();
+  private readonly classAttrRefs = new Map<string, Map<string, ModelFacts>>();
+  private readonly switchedRoots = new Set<string>();
+  private readonly optimizerVars = new Set<string>();
+  private readonly analysis: ModeAnalysis;
+  private readonly returnFactsCache = new Map<Fn, ModelFacts | undefined>();
+
+  constructor(
+    private readonly tree: Tree,
+    ts: PythonParser,
+    readonly text: string,
+    private readonly imports: ImportTable,
+    private readonly options: TrainingOptions,
+  ) {
+    this.resolver = options.resolver ?? literalResolver;
+    this.classes = collectClassFacts(tree, ts, imports);
+    for (const c of ts.query('(call) @call').captures(tree.rootNode)) {
+      this.allCalls.push(c.node);
+    }
+    this.allCalls.sort((a, b) => a.startIndex - b.startIndex);
+    for (const c of this.allCalls) this.callStarts.push(c.startIndex);
+    const root = tree.rootNode;
+    this.moduleFn = { name: '<module>', node: root, body: root, params: [], cls: undefined, isModule: true, noGradDecorator: undefined, parent: undefined, locals: assignedNames(root) };
+    this.fns.push(this.moduleFn);
+    for (const def of root.descendantsOfType('function_definition')) this.addFn(def);
+    this.analysis = new ModeAnalysis(this);
+    this.prepass();
+  }
+
+  // ------------------------------------------------------------ function table
+
+  private addFn(def: Node): void {
+    const name = def.childForFieldName('name')?.text;
+    if (!name) return;
+    let parent: Fn = this.moduleFn;
+    let cls: string | undefined;
+    let noGrad: ReturnType<typeof spanOf> | undefined;
+    const holder = def.parent?.type === 'decorated_definition' ? def.parent : def;
+    if (holder.type === 'decorated_definition') {
+      for (const d of holder.namedChildren.filter((c) => c.type === 'decorator')) {
+        const expr = d.namedChildren[0];
+        const callee = expr?.type === 'call' ? expr.childForFieldName('function') : expr;
+        const q = callee ? this.qualified(callee) : undefined;
+        if (q && /^torch\.(no_grad|inference_mode|autograd\.no_grad)$/.test(q)) noGrad = spanOf(d);
+      }
+    }
+    const container = holder.parent?.parent;
+    if (holder.parent?.type === 'block' && container?.type === 'class_definition') cls = container.childForFieldName('name')?.text;
+    for (let n = holder.parent; n; n = n.parent) {
+      if (n.type === 'function_definition') {
+        parent = this.fnByNode.get(n.startIndex) ?? parent;
+        break;
+      }
+    }
+    const body = def.childForFieldName('body');
+    const fn: Fn = { name, node: def, body, params: paramNames(def.childForFieldName('parameters')), cls, isModule: false, noGradDecorator: noGrad, parent, locals: assignedNames(body) };
+    this.fns.push(fn);
+    this.fnByNode.set(def.startIndex, fn);
+  }
+
+  private fnOf(node: Node): Fn {
+    for (let n = node.parent; n; n = n.parent) {
+      if (n.type === 'function_definition') return this.fnByNode.get(n.startIndex) ?? this.moduleFn;
+      if (n.type === 'lambda') return this.moduleFn;
+    }
+    return this.moduleFn;
+  }
+
+  resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined): Fn | undefined {
+    if (callee.type === 'identifier') {
+      const name = callee.text;
+      for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
+        const found = this.fns.filter((f) => f.name === name && f.parent === scope && !f.cls);
+        if (found.length > 0) return found[found.length - 1];
+      }
+      return undefined;
+    }
+    if (callee.type === 'attribute') {
+      const obj = callee.childForFieldName('object');
+      const method = callee.childForFieldName('attribute')?.text;
+      if (!obj || !method) return undefined;
+      let cls: string | undefined;
+      if (obj.type === 'identifier' && obj.text === 'self') cls = fn.cls;
+      else if (receiverFacts?.evidence === 'file' && this.classes.has(receiverFacts.name)) cls = receiverFacts.name;
+      return cls ? this.methodOf(cls, method) : undefined;
+    }
+    return undefined;
+  }
+
+  private methodOf(cls: string, method: string, seen = new Set<string>()): Fn | undefined {
+    if (seen.has(cls)) return undefined;
+    seen.add(cls);
+    const own = this.fns.find((f) => f.cls === cls && f.name === method);
+    if (own) return own;
+    for (const b of this.classes.get(cls)?.bases ?? []) {
+      const m = this.methodOf(b, method, seen);
+      if (m) return m;
+    }
+    return undefined;
+  }
+
+  callsIn(start: number, end: number): readonly Node[] {
+    let lo = 0;
+    let hi = this.callStarts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.callStarts[mid]) < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: Node[] = [];
+    for (let i = lo; i < this.allCalls.length; i++) {
+      const c = this.allCalls[i];
+      if (c.startIndex >= end) break;
+      if (c.endIndex > end) continue;
+      if (this.nestedScope(c, start)) continue;
+      out.push(c);
+    }
+    return out.sort((a, b) => a.endIndex - b.endIndex || b.startIndex - a.startIndex);
+  }
+
+  private nestedScope(call: Node, start: number): boolean {
+    for (let n = call.parent; n && n.startIndex >= start; n = n.parent) {
+      if (n.type === 'lambda' || n.type === 'function_definition' || n.type === 'class_definition') return true;
+    }
+    return false;
+  }
+
+  qualified(callee: Node): string | undefined {
+    return qualifiedName(callee, this.imports, new Set()) ?? (dottedParts(callee)?.join('.'));
+  }
+
+  // ------------------------------------------------------------ models
+
+  constructs(call: Node, fn: Fn): { facts: ModelFacts; mode: 'train' | 'eval'; description: string } | undefined {
+    const f = call.childForFieldName('function');
+    if (!f) return undefined;
+    const line = call.startPosition.row + 1;
+    // `Net().cuda(rank)`, `Net().to(device)`, `DDP(Net(), ...)`, `torch.compile(Net())`: the model built inside.
+    if (f.type === 'attribute' && ['to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'train', 'to_empty'].includes(f.childForFieldName('attribute')?.text ?? '')) {
+      const inner = f.childForFieldName('object');
+      if (inner?.type === 'call') return this.constructs(inner, fn);
+    }
+    const wrapper = (dottedParts(f) ?? []).pop() ?? '';
+    if (['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'convert_sync_batchnorm'].includes(wrapper)) {
+      const first = callArgs(call).positional[0];
+      if (first?.type === 'call') return this.constructs(first, fn);
+      return undefined;
+    }
+    if (f.type === 'attribute' && f.childForFieldName('attribute')?.text === 'eval') {
+      const inner = f.childForFieldName('object');
+      const built = inner?.type === 'call' ? this.constructs(inner, fn) : undefined;
+      if (built) return { ...built, mode: 'eval', description: `${f.text}() at line ${line}` };
+    }
+    if (f.type === 'identifier' && this.classes.has(f.text)) {
+      const c = this.classes.get(f.text) as ClassFacts;
+      if (!isModuleClass(f.text, this.classes) && c.layers.length === 0) return undefined;
+      const extra = call.descendantsOfType('identifier').map((n) => n.text).filter((n) => this.classes.has(n) && n !== f.text);
+      const facts = modelFactsOfClass(f.text, this.classes, 'file', extra);
+      if (facts) return { facts, mode: 'train', description: `${f.text}(...) built at line ${line} (modules start in training mode)` };
+    }
+    const q = qualifiedName(f, this.imports, new Set());
+    const text = q ?? f.text;
+    const parts = dottedParts(f);
+    if (parts && this.options.external) {
+      const ext = this.options.external(parts.join('.'), q);
+      if (ext) return { facts: ext, mode: 'train', description: `${f.text}(...) built at line ${line} (modules start in training mode)` };
+    }
+    const firstArg = callArgs(call).positional[0];
+    const firstString = firstArg && literalValue(firstArg).kind === 'string' ? String((literalValue(firstArg) as { value: string }).value) : undefined;
+    const lib = libraryModelFacts(text, firstString);
+    if (lib) {
+      const evalMode = loadsInEvalMode(text);
+      return {
+        facts: lib,
+        mode: evalMode ? 'eval' : 'train',
+        description: evalMode ? `${f.text}() at line ${line} (from_pretrained returns the model in eval mode)` : `${f.text}(...) built at line ${line} (modules start in training mode)`,
+      };
+    }
+    if (/(^|\.)(nn\.)?Sequential$/.test(text) && (text.startsWith('torch.nn') || text === 'nn.Sequential')) {
+      const facts = this.sequentialFacts(call);
+      if (facts) return { facts, mode: 'train', description: `nn.Sequential(...) built at line ${line} (modules start in training mode)` };
+    }
+    // A same-file factory: `model = build_model(args)`.
+    const callee = this.resolveFunction(f, fn, undefined);
+    if (callee) {
+      const facts = this.returnFacts(callee);
+      if (facts) return { facts, mode: 'train', description: `${f.text}(...) at line ${line} builds the model (modules start in training mode)` };
+    }
+    return undefined;
+  }
+
+  private sequentialFacts(call: Node): ModelFacts | undefined {
+    const batchNorms: ModelFacts['batchNorms'][number][] = [];
+    const other: ModelFacts['otherModeDependent'][number][] = [];
+    const affine: ModelFacts['affineNorms'][number][] = [];
+    let previous = '';
+    for (const a of callArgs(call).positional) {
+      if (a.type !== 'call') continue;
+      const kind = dottedParts(a.childForFieldName('function') as Node)?.pop() ?? '';
+      const span = spanOf(a);
+      if (/^(Lazy)?BatchNorm[123]d$/.test(kind)) {
+        batchNorms.push({ kind, span, singleValuePerChannel: kind.endsWith('1d') && /^(Linear|Flatten|LazyLinear)$/.test(previous) });
+        affine.push({ kind, span });
+      } else if (/^Dropout/.test(kind)) other.push({ kind, span });
+      else if (/^(LayerNorm|GroupNorm|RMSNorm)$/.test(kind)) affine.push({ kind, span });
+      previous = kind;
+    }
+    if (batchNorms.length + other.length + affine.length === 0) return undefined;
+    return { evidence: 'file', name: 'nn.Sequential', definitionSpan: spanOf(call), batchNorms, otherModeDependent: other, affineNorms: affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
+  }
+
+  private returnFacts(fn: Fn): ModelFacts | undefined {
+    if (this.returnFactsCache.has(fn)) return this.returnFactsCache.get(fn);
+    this.returnFactsCache.set(fn, undefined);
+    let facts: ModelFacts | undefined;
+    for (const r of fn.body?.descendantsOfType('return_statement') ?? []) {
+      if (this.fnOf(r) !== fn) continue;
+      const v = r.namedChildren[0];
+      if (!v) continue;
+      const u = unparen(v);
+      if (u.type === 'call') facts = this.constructs(u, fn)?.facts;
+      else if (u.type === 'identifier') facts = this.localRef(fn, u.text)?.facts;
+      if (facts) break;
+    }
+    this.returnFactsCache.set(fn, facts);
+    return facts;
+  }
+
+  private localRef(fn: Fn, name: string): { facts: ModelFacts } | undefined {
+    return this.refs.get(fn)?.get(name);
+  }
+
+  factsFor(fn: Fn, key: string): ModelFacts | undefined {
+    if (key.includes('>')) return undefined;
+    if (key.startsWith('self.')) {
+      const attr = key.split('.')[1] ?? '';
+      for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
+        if (scope.cls) return this.classAttrRefs.get(scope.cls)?.get(attr);
+      }
+      return undefined;
+    }
+    const root = rootOf(key);
+    if (root === 'self' && fn.cls) return modelFactsOfClass(fn.cls, this.classes, 'file');
+    for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
+      const r = this.refs.get(scope)?.get(root);
+      if (r) return r.facts;
+      if (scope.params.includes(root) || (scope !== this.moduleFn && scope.locals.has(root))) return undefined;
+    }
+    return undefined;
+  }
+
+  isModelish(fn: Fn, key: string): boolean {
+    if (key === 'self' || key.includes('>')) return false;
+    if (this.isOptimizer(fn, key)) return false;
+    if (key.startsWith('self.')) {
+      const attr = key.split('.')[1] ?? '';
+      return this.factsFor(fn, key) !== undefined || isModelName(attr);
+    }
+    if (this.factsFor(fn, key)) return true;
+    const root = rootOf(key);
+    if (this.classes.has(root)) return false;
+    return isModelName(root) || this.switchedRoots.has(root);
+  }
+
+  isOptimizer(_fn: Fn, key: string): boolean {
+    const root = key.startsWith('self.') ? (key.split('.')[1] ?? '') : rootOf(key);
+    if (this.optimizerVars.has(root)) return true;
+    const ws = words(root);
+    return ws.some((w) => w === 'optimizer' || w === 'optim' || w === 'opt' || w === 'optimiser') && !ws.some((w) => w === 'sched' || w === 'scheduler');
+  }
+
+  // ------------------------------------------------------------ pre-pass
+
+  private prepass(): void {
+    for (const call of this.allCalls) {
+      const f = call.childForFieldName('function');
+      if (f?.type !== 'attribute') continue;
+      const m = f.childForFieldName('attribute')?.text;
+      if (m === 'eval' || m === 'train') {
+        const k = keyOf(f.childForFieldName('object'));
+        if (k && callArgs(call).positional.length <= 1) this.switchedRoots.add(rootOf(k));
+      }
+    }
+    // Assignments of model constructions and optimizers, in source order.
+    for (const a of this.tree.rootNode.descendantsOfType('assignment')) {
+      const left = a.childForFieldName('left');
+      const right = a.childForFieldName('right');
+      if (!left || !right) continue;
+      const r = unparen(right);
+      const fn = this.fnOf(a);
+      const key = keyOf(left);
+      if (!key) continue;
+      if (r.type === 'call') {
+        const f = r.childForFieldName('function');
+        const q = f ? this.qualified(f) : undefined;
+        const last = q?.split('.').pop() ?? '';
+        if (q && OPTIMIZERS.has(last) && (q.startsWith('torch.optim') || q.startsWith('optim.') || q === last || q.startsWith('timm.optim'))) {
+          this.optimizerVars.add(key.startsWith('self.') ? (key.split('.')[1] ?? key) : rootOf(key));
+          continue;
+        }
+        if (q && /create_optimizer/.test(q)) {
+          this.optimizerVars.add(rootOf(key));
+          continue;
+        }
+      }
+      const built = r.type === 'call' ? this.safeConstructs(r, fn) : undefined;
+      let facts = built?.facts;
+      if (!facts) {
+        // `model = DDP(model)`, `net = model.to(device)`: the same model.
+        const src = r.type === 'call' ? this.wrappedKey(r) : keyOf(r);
+        if (src) facts = this.factsFor(fn, src);
+      }
+      if (!facts) continue;
+      if (key.startsWith('self.') && fn.cls) {
+        const attr = key.split('.')[1] ?? '';
+        let m = this.classAttrRefs.get(fn.cls);
+        if (!m) this.classAttrRefs.set(fn.cls, (m = new Map<string, ModelFacts>()));
+        m.set(attr, facts);
+      } else if (!key.includes('.')) {
+        let m = this.refs.get(fn);
+        if (!m) this.refs.set(fn, (m = new Map<string, { facts: ModelFacts; span: ReturnType<typeof spanOf> }>()));
+        m.set(key, { facts, span: spanOf(r) });
+      }
+    }
+  }
+
+  private safeConstructs(call: Node, fn: Fn): ReturnType<TrainingBuilder['constructs']> {
+    try {
+      return this.constructs(call, fn);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private wrappedKey(call: Node): string | undefined {
+    const f = call.childForFieldName('function');
+    if (!f) return undefined;
+    const name = (f.type === 'attribute' ? f.childForFieldName('attribute')?.text : f.text) ?? '';
+    const short = name.split('.').pop() ?? '';
+    if (f.type === 'attribute' && ['to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'eval', 'train'].includes(short)) return keyOf(f.childForFieldName('object'));
+    if (['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'convert_sync_batchnorm', 'wrap'].includes(short)) {
+      const args = callArgs(call);
+      return keyOf(args.positional[0] ?? args.keywords.get('module') ?? args.keywords.get('model'));
+    }
+    return undefined;
+  }
+
+  // ------------------------------------------------------------ build
+
+  build(): TrainingIR {
+    const allEvents: FlowEvent[] = [];
+    for (const fn of this.fns) {
+      const s = this.analysis.summary(fn);
+      if (s) allEvents.push(...s.events);
+    }
+    const sites = this.sites(allEvents);
+    const freezes = this.freezes();
+    const withTargets = sites.map((s) => (s.site.kind === 'training-step' ? this.stepTargets(s, freezes) : s));
+    const loaders = this.loaders(allEvents);
+    return {
+      models: this.modelVariables(),
+      loaders,
+      distributed: this.distributed(),
+      gradAccum: this.gradAccum(),
+      modeSwitches: [...this.analysis.switches.values()].sort((a, b) => a.span.startOffset - b.span.startOffset).map((s) => ({ span: s.span, target: s.target, op: s.op, scope: s.scope, function: s.fn })),
+      noGradRegions: [...this.analysis.noGradRegions.values()].sort((a, b) => a.span.startOffset - b.span.startOffset).map((r) => ({ span: r.span, kind: r.kind, function: r.fn })),
+      sites: withTargets.map((s) => s.site),
+      optimizers: this.optimizers(),
+      freezes,
+      keras: this.keras(),
+      flax: this.flax(),
+    };
+  }
+
+  private modeAt(v: Val): ModeAt {
+    const modes = new Set<'train' | 'eval'>();
+    const origins: ModeOrigin[] = [];
+    let unresolved = false;
+    for (const f of v.values()) {
+      if (f.mode === 'entry') {
+        unresolved = true;
+        continue;
+      }
+      const o = this.analysis.origins[f.origin];
+      if (!o) continue;
+      if (f.mode === 'unknown') unresolved = true;
+      else modes.add(f.mode);
+      if (!origins.some((x) => x === o)) origins.push(o);
+    }
+    const order = (m: 'train' | 'eval') => (m === 'train' ? 0 : 1);
+    return { modes: [...modes].sort((a, b) => order(a) - order(b)), origins: origins.sort((a, b) => a.span.startOffset - b.span.startOffset), unresolved };
+  }
+
+  private sites(events: readonly FlowEvent[]): { site: SiteIR; event: FlowEvent }[] {
+    const out: { site: SiteIR; event: FlowEvent }[] = [];
+    const seen = new Set<string>();
+    for (const e of events) {
+      if (e.kind === 'forward' && !e.reason) continue;
+      const keys = e.kind === 'step' ? (e.trainedKeys.length > 0 ? e.trainedKeys : ['']) : [e.key];
+      for (const key of keys) {
+        const mode = key ? this.modeAt(consistent(e.state.lookup(key), e.assume)) : { modes: [], origins: [], unresolved: true };
+        const site: SiteIR = {
+          kind: e.kind === 'forward' ? 'inference' : e.kind === 'export' ? 'export' : 'training-step',
+          detail: e.detail,
+          span: e.span,
+          statementSpan: e.statementSpan,
+          indent: e.indent,
+          outerStatementSpan: e.outerStatementSpan,
+          outerIndent: e.outerIndent,
+          noGradStatement: e.noGradStatement,
+          model: e.siteKey || key,
+          modelInCaller: key,
+          facts: (e.kind === 'step' ? undefined : e.facts) ?? (key ? this.factsFor(e.owner, key) : undefined) ?? unknownFacts(key),
+          function: e.fn.name,
+          reason: e.reason ?? (e.kind === 'export' ? 'export' : e.kind === 'step' ? 'training step' : ''),
+          inNoGrad: e.noGrad !== undefined,
+          noGradSpan: e.noGrad,
+          mode,
+          via: e.via,
+          ...(e.loaderKey ? { loader: e.loaderKey } : {}),
+        };
+        const id = JSON.stringify([site.kind, site.span.startOffset, key, site.via.map((v) => v.startOffset), mode.modes, mode.origins.map((o) => o.span.startOffset), mode.unresolved]);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        out.push({ site, event: e });
+      }
+    }
+    // Where a site resolved in some caller, its unresolved stand-alone copies add nothing.
+    const resolvedAt = new Set(out.filter((s) => s.site.mode.modes.length > 0).map((s) => `${s.site.kind}:${s.site.span.startOffset}`));
+    return out
+      .filter((s) => s.site.mode.modes.length > 0 || !resolvedAt.has(`${s.site.kind}:${s.site.span.startOffset}`))
+      .sort((a, b) => a.site.span.startOffset - b.site.span.startOffset);
+  }
+
+  private stepTargets(s: { site: SiteIR; event: FlowEvent }, freezes: readonly FreezeIR[]): { site: SiteIR; event: FlowEvent } {
+    const targets: NonNullable<SiteIR['targets']>[number][] = [];
+    const keys = new Set<string>();
+    if (s.site.modelInCaller) keys.add(s.site.modelInCaller);
+    for (const f of freezes) keys.add(f.target);
+    for (const key of keys) {
+      const mode = this.modeAt(consistent(s.event.state.lookup(key), s.event.assume));
+      const bn = this.modeAt(consistent(s.event.state.lookup(`${key}.[BatchNorm]`), s.event.assume));
+      if (mode.modes.length === 0 && bn.modes.length === 0) continue;
+      targets.push({ key, mode, batchNormMode: bn });
+    }
+    return { site: { ...s.site, targets }, event: s.event };
+  }
+
+  private modelVariables(): ModelVariable[] {
+    const out: ModelVariable[] = [];
+    for (const [fn, m] of this.refs) for (const [name, r] of m) out.push({ name, function: fn.name, span: r.span, facts: r.facts });
+    for (const [cls, m] of this.classAttrRefs) for (const [attr, facts] of m) out.push({ name: `self.${attr}`, function: cls, span: facts.definitionSpan ?? spanOf(this.tree.rootNode), facts });
+    return out.sort((a, b) => a.span.startOffset - b.span.startOffset);
+  }
+
+  // ------------------------------------------------------------ loaders
+
+  private resolveArg(node: Node | undefined): KnownValue | undefined {
+    return node ? this.resolver.resolve(node) : undefined;
+  }
+
+  private loaders(events: readonly FlowEvent[]): DataLoaderIR[] {
+    const out: DataLoaderIR[] = [];
+    for (const call of this.allCalls) {
+      const f = call.childForFieldName('function');
+      if (!f || call.hasError) continue;
+      const q = this.qualified(f) ?? '';
+      const fn = this.fnOf(call);
+      const stmt = statementOf(call);
+      const assignment = stmt.namedChildren[0]?.type === 'assignment' ? stmt.namedChildren[0] : undefined;
+      const assigned = assignment && unparen(assignment.childForFieldName('right') as Node).equals(call) ? keyOf(assignment.childForFieldName('left')) : undefined;
+      const args = callArgs(call);
+      const argsSpan = spanOf(call.childForFieldName('arguments') ?? call);
+      if (q === 'torch.utils.data.DataLoader' || q === 'torch.utils.data.dataloader.DataLoader' || (q === 'DataLoader' && !this.imports.aliases.has('DataLoader'))) {
+        if (args.keywords.has('batch_sampler') || args.positional.length > 4) continue;
+        const bsNode = argFor(args, 'batch_size', 1);
+        let batchSize: KnownValue | undefined = this.resolveArg(bsNode);
+        if (!bsNode && !args.hasSplat) batchSize = defaultValue(1, "DataLoader's default batch_size=1", spanOf(call));
+        if (batchSize && batchSize.value === null) continue;
+        if (bsNode && literalValue(bsNode).kind === 'none') continue;
+        const dropNode = argFor(args, 'drop_last', 8);
+        const dropLast = dropNode ? this.resolveArg(dropNode) : args.hasSplat ? undefined : defaultValue(false, "DataLoader's default drop_last=False", spanOf(call));
+        const samplerNode = argFor(args, 'sampler', 3);
+        const datasetNode = argFor(args, 'dataset', 0);
+        const role = this.loaderRole(fn, assigned, datasetNode, args, events);
+        out.push({
+          framework: 'torch',
+          span: spanOf(call),
+          argumentsSpan: argsSpan,
+          variable: assigned,
+          function: fn.name,
+          batchSize,
+          dropLast,
+          sampler: samplerNode?.text,
+          distributedSampler: !!samplerNode && /Distributed/.test(samplerNode.text + this.samplerDefinition(samplerNode)),
+          dataset: datasetNode ? { text: datasetNode.text, ...this.datasetLength(datasetNode, fn) } : undefined,
+          role: role.role,
+          roleEvidence: role.evidence,
+          feeds: role.feeds,
+        });
+      } else if (f.type === 'attribute' && f.childForFieldName('attribute')?.text === 'fit' && args.keywords.has('batch_size')) {
+        const receiver = keyOf(f.childForFieldName('object'));
+        if (!receiver || !this.isModelish(fn, receiver)) continue;
+        out.push({
+          framework: 'keras', span: spanOf(call), argumentsSpan: argsSpan, variable: undefined, function: fn.name,
+          batchSize: this.resolveArg(args.keywords.get('batch_size')), dropLast: undefined, sampler: undefined, distributedSampler: false,
+          dataset: args.positional[0] ? { text: args.positional[0].text, length: undefined, lengthSpan: undefined } : undefined,
+          role: 'train', roleEvidence: `${receiver}.fit(...)`, feeds: [receiver],
+        });
+      } else if (/(^|\.)TrainingArguments$/.test(q) && args.keywords.has('per_device_train_batch_size')) {
+        out.push({
+          framework: 'huggingface', span: spanOf(call), argumentsSpan: argsSpan, variable: assigned, function: fn.name,
+          batchSize: this.resolveArg(args.keywords.get('per_device_train_batch_size')), dropLast: this.resolveArg(args.keywords.get('dataloader_drop_last')),
+          sampler: undefined, distributedSampler: false, dataset: undefined, role: 'train', roleEvidence: 'per_device_train_batch_size', feeds: [],
+        });
+      }
+    }
+    return out;
+  }
+
+  private samplerDefinition(sampler: Node): string {
+    if (sampler.type !== 'identifier') return '';
+    for (const a of this.tree.rootNode.descendantsOfType('assignment')) {
+      if (a.childForFieldName('left')?.text === sampler.text) return a.childForFieldName('right')?.text ?? '';
+    }
+    return '';
+  }
+
+  private datasetLength(ds: Node, fn: Fn): { length: number | undefined; lengthSpan: ReturnType<typeof spanOf> | undefined } {
+    const none = { length: undefined, lengthSpan: undefined };
+    const defOf = (n: Node): Node | undefined => {
+      if (n.type === 'call') return n;
+      if (n.type !== 'identifier') return undefined;
+      let found: Node | undefined;
+      for (const a of (fn.body ?? this.tree.rootNode).descendantsOfType('assignment')) {
+        if (a.childForFieldName('left')?.text === n.text && a.startIndex < ds.startIndex) found = a.childForFieldName('right') ?? undefined;
+      }
+      return found ? unparen(found) : undefined;
+    };
+    const d = defOf(ds);
+    if (!d || d.type !== 'call') return none;
+    const q = this.qualified(d.childForFieldName('function') as Node) ?? '';
+    if (!/TensorDataset$/.test(q)) return none;
+    const first = callArgs(d).positional[0];
+    const t = first ? defOf(first) : undefined;
+    if (!t || t.type !== 'call') return none;
+    const tq = this.qualified(t.childForFieldName('function') as Node) ?? '';
+    if (!/^torch\.(randn|rand|zeros|ones|empty|full|arange)$/.test(tq)) return none;
+    const n = callArgs(t).positional[0];
+    if (!n) return none;
+    const dim = n.type === 'tuple' || n.type === 'list' ? n.namedChildren[0] : n;
+    const v = dim ? this.resolver.resolve(dim) : undefined;
+    return typeof v?.value === 'number' && Number.isInteger(v.value) ? { length: v.value, lengthSpan: v.span } : none;
+  }
+
+  private loaderRole(fn: Fn, variable: string | undefined, dataset: Node | undefined, args: CallArgs, events: readonly FlowEvent[]): { role: DataLoaderIR['role']; evidence: string; feeds: string[] } {
+    if (variable) {
+      const steps = events.filter((e) => e.kind === 'step' && e.loaderKey === variable && (e.chain[e.chain.length - 1] === fn.name || e.fn === fn));
+      if (steps.length > 0) {
+        const feeds = [...new Set(steps.flatMap((e) => e.trainedKeys))];
+        return { role: 'train', evidence: `training steps in loops over ${variable} (line ${(steps[0]?.span.start.line ?? 0) + 1})`, feeds };
+      }
+    }
+    const names = [variable ?? '', dataset?.text ?? ''].filter((n) => n.length > 0);
+    if (names.some((n) => soundsLikeInference(n))) return { role: 'eval', evidence: `named ${names.join(' / ')}`, feeds: [] };
+    if (names.some((n) => words(n).some((w) => w === 'train' || w === 'training' || w === 'trainset' || w === 'trainloader'))) {
+      return { role: 'train', evidence: `named ${names.join(' / ')}`, feeds: this.fileTrainedModels(events) };
+    }
+    const shuffle = argFor(args, 'shuffle', 2);
+    if (shuffle && literalValue(shuffle).kind === 'bool' && (literalValue(shuffle) as { value: boolean }).value && events.some((e) => e.kind === 'step')) {
+      return { role: 'train', evidence: 'shuffle=True in a file with training steps', feeds: this.fileTrainedModels(events) };
+    }
+    return { role: 'unknown', evidence: 'no training loop over it in view', feeds: [] };
+  }
+
+  private fileTrainedModels(events: readonly FlowEvent[]): string[] {
+    return [...new Set(events.filter((e) => e.kind === 'step').flatMap((e) => e.trainedKeys).filter((k) => !k.includes('>')))];
+  }
+
+  // ------------------------------------------------------------ optimizers
+
+  private optimizers(): OptimizerIR[] {
+    const out: OptimizerIR[] = [];
+    for (const call of this.allCalls) {
+      const f = call.childForFieldName('function');
+      if (!f || call.hasError) continue;
+      const q = this.qualified(f) ?? '';
+      const last = q.split('.').pop() ?? '';
+      const fn = this.fnOf(call);
+      const args = callArgs(call);
+      const stmt = statementOf(call);
+      const assignment = stmt.namedChildren[0]?.type === 'assignment' ? stmt.namedChildren[0] : undefined;
+      const variable = assignment ? keyOf(assignment.childForFieldName('left')) : undefined;
+      if (/create_optimizer(_v2)?$/.test(q) && (q.startsWith('timm') || this.imports.aliases.get(last)?.startsWith('timm'))) {
+        const filt = args.keywords.get('filter_bias_and_bn');
+        const excludes = !(filt && literalValue(filt).kind === 'bool' && !(literalValue(filt) as { value: boolean }).value);
+        out.push({
+          kind: last, span: spanOf(call), variable, function: fn.name, params: 'built', paramsText: args.positional[0]?.text ?? '',
+          models: args.positional[0] && keyOf(args.positional[0]) ? [rootOf(keyOf(args.positional[0]) as string)] : [],
+          weightDecay: this.resolveArg(args.keywords.get('weight_decay')), defaultWeightDecay: undefined, groups: [], excludesNormsFromDecay: excludes,
+        });
+        continue;
+      }
+      if (!OPTIMIZERS.has(last)) continue;
+      const fromTorch = q.startsWith('torch.optim') || q.startsWith('optim.') || (q === last && /^torch\.optim/.test(this.imports.aliases.get(last) ?? ''));
+      if (!fromTorch && !q.startsWith('timm.optim') && !q.startsWith('torch_optimizer')) continue;
+      const paramsNode = argFor(args, 'params', 0);
+      const wdNode = args.keywords.get('weight_decay') ?? (last === 'SGD' ? args.positional[4] : last === 'Adam' || last === 'AdamW' ? args.positional[4] : undefined);
+      const classified = paramsNode ? this.classifyParams(paramsNode, fn) : { params: 'unknown' as const, models: [], groups: [] };
+      out.push({
+        kind: last,
+        span: spanOf(call),
+        variable,
+        function: fn.name,
+        params: classified.params,
+        paramsText: paramsNode?.text ?? '',
+        models: classified.models,
+        weightDecay: this.resolveArg(wdNode),
+        defaultWeightDecay: OPTIMIZERS.get(last),
+        groups: classified.groups,
+        excludesNormsFromDecay: false,
+      });
+    }
+    return out;
+  }
+
+  /** How an optimizer's `params` argument selects parameters. */
+  private classifyParams(node: Node, fn: Fn, depth = 0): { params: OptimizerIR['params']; models: string[]; groups: ParamGroupIR[] } {
+    const n = unparen(node);
+    const all = this.allParametersOf(n);
+    if (all) return { params: 'all', models: [all], groups: [] };
+    if (n.type === 'list' && n.namedChildren.some((c) => c.type === 'dictionary')) {
+      const groups: ParamGroupIR[] = [];
+      const models = new Set<string>();
+      for (const d of n.namedChildren) {
+        if (d.type !== 'dictionary') return { params: 'built', models: [], groups: [] };
+        let params: Node | undefined;
+        let wd: Node | undefined;
+        for (const pair of d.namedChildren) {
+          if (pair.type !== 'pair') continue;
+          const k = pair.childForFieldName('key');
+          const key = k && literalValue(k).kind === 'string' ? (literalValue(k) as { value: string }).value : undefined;
+          if (key === 'params') params = pair.childForFieldName('value') ?? undefined;
+          if (key === 'weight_decay') wd = pair.childForFieldName('value') ?? undefined;
+        }
+        const m = params ? this.allParametersOf(unparen(params)) : undefined;
+        if (m) models.add(rootOf(m));
+        groups.push({ span: spanOf(d), params: m ? 'all' : params && this.isSubsetExpr(params) ? 'subset' : 'built', paramsText: params?.text ?? '', weightDecay: this.resolveArg(wd) });
+      }
+      return { params: 'groups', models: [...models], groups };
+    }
+    if (n.type === 'identifier' && depth < 2) {
+      // `params = model.parameters()` / `params = [p for p in model.parameters() if p.requires_grad]` just above.
+      let def: Node | undefined;
+      for (const a of (fn.body ?? this.tree.rootNode).descendantsOfType('assignment')) {
+        if (a.childForFieldName('left')?.text === n.text && a.startIndex < n.startIndex && this.fnOf(a) === fn) def = a.childForFieldName('right') ?? undefined;
+      }
+      if (def) return this.classifyParams(def, fn, depth + 1);
+    }
+    return { params: n.type === 'call' || n.type === 'identifier' ? 'built' : 'unknown', models: [], groups: [] };
+  }
+
+  /** `model.parameters()`, `list(model.parameters())`, `filter(lambda p: p.requires_grad, model.parameters())`, `[p for p in model.parameters() if p.requires_grad]` -> `model`. */
+  private allParametersOf(n: Node): string | undefined {
+    if (n.type === 'call') {
+      const f = n.childForFieldName('function');
+      if (f?.type === 'attribute' && f.childForFieldName('attribute')?.text === 'parameters' && callArgs(n).positional.length === 0) {
+        const k = keyOf(f.childForFieldName('object'));
+        return k && !k.includes('.') ? k : k?.startsWith('self.') && k.split('.').length === 2 ? k : k && k.endsWith('.module') ? rootOf(k) : k && this.isModelish(this.fnOf(n), rootOf(k)) && k.split('.').length === 1 ? k : undefined;
+      }
+      if (f?.type === 'identifier' && (f.text === 'list' || f.text === 'filter' || f.text === 'tuple')) {
+        const args = callArgs(n).positional;
+        const inner = f.text === 'filter' ? args[1] : args[0];
+        if (f.text === 'filter' && !/requires_grad/.test(args[0]?.text ?? '')) return undefined;
+        return inner ? this.allParametersOf(unparen(inner)) : undefined;
+      }
+    }
+    if (n.type === 'list_comprehension' || n.type === 'generator_expression') {
+      const clause = n.namedChildren.find((c) => c.type === 'for_in_clause');
+      const ifs = n.namedChildren.filter((c) => c.type === 'if_clause');
+      if (clause && ifs.every((i) => /^\s*if\s+\w+\.requires_grad\s*$/.test(i.text))) {
+        const right = clause.childForFieldName('right');
+        return right ? this.allParametersOf(unparen(right)) : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  private isSubsetExpr(n: Node): boolean {
+    const f = unparen(n);
+    if (f.type === 'call') {
+      const fun = f.childForFieldName('function');
+      return fun?.type === 'attribute' && fun.childForFieldName('attribute')?.text === 'parameters';
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------ distributed, accumulation
+
+  private distributed(): DistributedIR {
+    const ddp: DistributedIR['ddpWraps'][number][] = [];
+    const dp: ReturnType<typeof spanOf>[] = [];
+    const init: ReturnType<typeof spanOf>[] = [];
+    const samplers: ReturnType<typeof spanOf>[] = [];
+    const sync: ReturnType<typeof spanOf>[] = [];
+    const strategies: { span: ReturnType<typeof spanOf>; text: string; syncBatchNorm: boolean | undefined }[] = [];
+    let worldSize: KnownValue | undefined;
+    for (const call of this.allCalls) {
+      const f = call.childForFieldName('function');
+      if (!f) continue;
+      const q = this.qualified(f) ?? '';
+      const last = q.split('.').pop() ?? '';
+      const args = callArgs(call);
+      if (q === 'torch.nn.parallel.DistributedDataParallel' || q === 'torch.nn.parallel.distributed.DistributedDataParallel' || ((last === 'DistributedDataParallel' || last === 'DDP') && !q.includes('lightning'))) {
+        const stmt = statementOf(call);
+        ddp.push({ span: spanOf(call), statementSpan: spanOf(stmt), model: keyOf(args.positional[0] ?? args.keywords.get('module')) ?? '', indent: indentOf(this.text, stmt) });
+      } else if (last === 'DataParallel' && q.includes('nn')) dp.push(spanOf(call));
+      else if (q.endsWith('init_process_group')) init.push(spanOf(call));
+      else if (last === 'DistributedSampler') samplers.push(spanOf(call));
+      else if (last === 'convert_sync_batchnorm') sync.push(spanOf(call));
+      else if (last === 'get_world_size' && !worldSize) worldSize = { value: undefined, text: call.text, span: spanOf(call), provenance: 'set at launch', inferred: true };
+      else if (/(^|\.)Trainer$/.test(q) && /lightning|pl\.|pytorch_lightning/.test(q + (this.imports.aliases.get('Trainer') ?? ''))) {
+        const strategy = args.keywords.get('strategy') ?? args.keywords.get('accelerator');
+        const syncBn = args.keywords.get('sync_batchnorm');
+        if (strategy && /ddp/i.test(strategy.text)) {
+          const lit = syncBn ? literalValue(syncBn) : undefined;
+          strategies.push({ span: spanOf(call), text: strategy.text, syncBatchNorm: lit?.kind === 'bool' ? lit.value : syncBn ? undefined : false });
+        }
+      }
+    }
+    return { ddpWraps: ddp, dataParallel: dp, initProcessGroup: init, distributedSamplers: samplers, syncBatchNormConversions: sync, frameworkStrategies: strategies, worldSize };
+  }
+
+  private gradAccum(): GradAccumIR[] {
+    const out: GradAccumIR[] = [];
+    const moduloNames = new Set<string>();
+    for (const ifs of this.tree.rootNode.descendantsOfType('if_statement')) {
+      const cond = ifs.childForFieldName('condition');
+      const body = ifs.childForFieldName('consequence');
+      if (!cond || !body || !/\.step\(/.test(body.text)) continue;
+      const mod = cond.descendantsOfType('binary_operator').find((b) => b.childForFieldName('operator')?.text === '%');
+      if (!mod || !/==\s*0|not\s/.test(cond.text)) continue;
+      const right = mod.childForFieldName('right');
+      if (!right) continue;
+      const steps = this.resolver.resolve(unparen(right));
+      if (typeof steps.value === 'number' && steps.value <= 1) continue;
+      const k = keyOf(unparen(right));
+      if (k) moduloNames.add(k);
+      out.push({ kind: 'modulo-step', span: spanOf(cond), steps, function: this.fnOf(ifs).name });
+    }
+    for (const a of this.tree.rootNode.descendantsOfType(['augmented_assignment', 'assignment'])) {
+      const left = a.childForFieldName('left');
+      const right = a.childForFieldName('right');
+      if (!left || !right || !/loss/i.test(left.text)) continue;
+      let divisor: Node | undefined;
+      if (a.type === 'augmented_assignment' && a.childForFieldName('operator')?.text === '/=') divisor = right;
+      else if (a.type === 'assignment' && right.type === 'binary_operator' && right.childForFieldName('operator')?.text === '/' && right.childForFieldName('left')?.text === left.text) divisor = right.childForFieldName('right') ?? undefined;
+      if (!divisor) continue;
+      const k = keyOf(unparen(divisor));
+      if (!k || !(moduloNames.has(k) || /accum/i.test(k))) continue;
+      out.push({ kind: 'loss-division', span: spanOf(a), steps: this.resolver.resolve(unparen(divisor)), function: this.fnOf(a).name });
+    }
+    for (const call of this.allCalls) {
+      const args = callArgs(call);
+      const v = args.keywords.get('gradient_accumulation_steps') ?? args.keywords.get('accumulate_grad_batches');
+      if (!v) continue;
+      const steps = this.resolver.resolve(v);
+      if (typeof steps.value === 'number' && steps.value <= 1) continue;
+      out.push({ kind: 'framework-argument', span: spanOf(v.parent ?? v), steps, function: this.fnOf(call).name });
+    }
+    return out.sort((a, b) => a.span.startOffset - b.span.startOffset);
+  }
+
+  // ------------------------------------------------------------ freezing, keras, flax
+
+  private freezes(): FreezeIR[] {
+    const out: FreezeIR[] = [];
+    for (const loop of this.tree.rootNode.descendantsOfType('for_statement')) {
+      const right = loop.childForFieldName('right');
+      const body = loop.childForFieldName('body');
+      if (!right || !body) continue;
+      const call = unparen(right);
+      const f = call.type === 'call' ? call.childForFieldName('function') : undefined;
+      const attr = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+      if (attr !== 'parameters' && attr !== 'named_parameters') continue;
+      const freezes = body.descendantsOfType('assignment').some((a) => /\.requires_grad$/.test(a.childForFieldName('left')?.text ?? '') && a.childForFieldName('right')?.type === 'false')
+        || body.descendantsOfType('call').some((c) => /\.requires_grad_\(\s*False\s*\)$/.test(c.text));
+      const target = keyOf(f?.childForFieldName('object'));
+      if (freezes && target) out.push({ span: spanOf(loop), target, kind: 'requires_grad-loop', function: this.fnOf(loop).name });
+    }
+    for (const call of this.allCalls) {
+      const f = call.childForFieldName('function');
+      if (f?.type !== 'attribute' || f.childForFieldName('attribute')?.text !== 'requires_grad_') continue;
+      const a = callArgs(call).positional[0] ?? callArgs(call).keywords.get('requires_grad');
+      if (!a || literalValue(a).kind !== 'bool' || (literalValue(a) as { value: boolean }).value) continue;
+      const target = keyOf(f.childForFieldName('object'));
+      if (!target || target.split('.').pop() === 'weight' || target.split('.').pop() === 'bias') continue;
+      if (this.insideParameterLoop(call)) continue;
+      out.push({ span: spanOf(call), target, kind: 'requires_grad_', function: this.fnOf(call).name });
+    }
+    for (const s of this.analysis.switches.values()) {
+      if (s.scope === 'batchnorm' && s.op === 'eval') out.push({ span: s.span, target: s.target, kind: 'batchnorm-eval', function: s.fn });
+    }
+    return out.sort((a, b) => a.span.startOffset - b.span.startOffset);
+  }
+
+  private insideParameterLoop(node: Node): boolean {
+    for (let n = node.parent; n; n = n.parent) {
+      if (n.type === 'for_statement') {
+        const r = n.childForFieldName('right');
+        if (r && /\.(named_)?parameters\(/.test(r.text)) return true;
+      }
+      if (n.type === 'function_definition') return false;
+    }
+    return false;
+  }
+
+  private keras(): TrainingIR['keras'] {
+    const trainingArguments: TrainingIR['keras']['trainingArguments'][number][] = [];
+    const trainableFalse: TrainingIR['keras']['trainableFalse'][number][] = [];
+    for (const call of this.allCalls) {
+      const t = callArgs(call).keywords.get('training');
+      if (t) trainingArguments.push({ span: spanOf(t.parent ?? t), value: this.resolver.resolve(t) });
+    }
+    for (const a of this.tree.rootNode.descendantsOfType('assignment')) {
+      const left = a.childForFieldName('left');
+      if (left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'trainable' && a.childForFieldName('right')?.type === 'false') {
+        trainableFalse.push({ span: spanOf(a), target: keyOf(left.childForFieldName('object')) ?? left.text });
+      }
+    }
+    return { trainingArguments, trainableFalse };
+  }
+
+  private flax(): TrainingIR['flax'] {
+    const useRunningAverage: TrainingIR['flax']['useRunningAverage'][number][] = [];
+    const mutableBatchStats: ReturnType<typeof spanOf>[] = [];
+    for (const call of this.allCalls) {
+      const args = callArgs(call);
+      const ura = args.keywords.get('use_running_average');
+      if (ura) useRunningAverage.push({ span: spanOf(ura.parent ?? ura), value: this.resolver.resolve(ura) });
+      const mutable = args.keywords.get('mutable');
+      if (mutable && /['"]batch_stats['"]/.test(mutable.text)) mutableBatchStats.push(spanOf(mutable.parent ?? mutable));
+    }
+    return { useRunningAverage, mutableBatchStats };
+  }
+}
+
+function unknownFacts(name: string): ModelFacts {
+  return { evidence: 'none', name, batchNorms: [], otherModeDependent: [], affineNorms: [], trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
+}
+
+export { EMPTY_TRAINING };

@@ -1,0 +1,80 @@
+import type { LayerFact, ModelFacts } from '../../../ir/training';
+
+/**
+ * Models built by well-known library constructors, for scripts that train a torchvision, timm
+ * or Hugging Face model without defining it. Only families whose layers are documented are
+ * listed; anything else stays "definition not in view".
+ */
+const BN_FAMILIES = /^(resnet|resnext|wide_resnet|densenet|mobilenet|efficientnet|regnet|shufflenet|mnasnet|inception|googlenet|vgg\d+_bn|deeplabv3|fcn_|lraspp|seresnet|seresnext|resnest|rexnet|dpn|dla|hrnet|cspdarknet|cspresnet|darknet|xception|nasnet|pnasnet|ghostnet|hardcorenas|tf_efficientnet|tf_mobilenet|fbnet|res2net|skresnet|selecsls|tresnet|nfnet_bn|lcnet|mixnet|spnasnet|mobileone|repvgg|efficientvit_b|fastvit)/;
+const DROPOUT_ONLY = /^(vgg\d+$|alexnet|squeezenet)/;
+const LAYERNORM_FAMILIES = /^(vit|deit|swin|beit|convnext|eva|cait|xcit|mvit|pvt|twins|coat|crossvit|levit_conv|gcvit)/;
+
+function bnFacts(name: string): ModelFacts {
+  const layer: LayerFact = { kind: 'BatchNorm2d', span: undefined };
+  return {
+    evidence: 'library',
+    name,
+    batchNorms: [layer],
+    otherModeDependent: [],
+    affineNorms: [layer],
+    trainKeepsBatchNormFrozen: false,
+    frozenBatchNorm: false,
+  };
+}
+
+/** Facts for `torchvision.models.resnet50(...)`, `timm.create_model('resnet50')`, or undefined. */
+export function libraryModelFacts(qualified: string, firstStringArg: string | undefined): ModelFacts | undefined {
+  const parts = qualified.split('.');
+  const last = parts[parts.length - 1] ?? '';
+  if (qualified.startsWith('torchvision.models.')) {
+    if (BN_FAMILIES.test(last)) return bnFacts(qualified);
+    if (DROPOUT_ONLY.test(last)) return { ...bnFacts(qualified), batchNorms: [], affineNorms: [], otherModeDependent: [{ kind: 'Dropout', span: undefined }] };
+    if (LAYERNORM_FAMILIES.test(last)) return { ...bnFacts(qualified), batchNorms: [], otherModeDependent: [], affineNorms: [{ kind: 'LayerNorm', span: undefined }] };
+    return undefined;
+  }
+  if ((qualified === 'timm.create_model' || qualified === 'timm.models.create_model') && firstStringArg) {
+    const arch = firstStringArg.replace(/^(timm|hf[-_]hub):.*\//, '').split('.')[0] ?? '';
+    const facts = bnFacts(`timm.create_model('${firstStringArg}')`);
+    if (BN_FAMILIES.test(arch)) return facts;
+    if (LAYERNORM_FAMILIES.test(arch)) return { ...facts, batchNorms: [], affineNorms: [{ kind: 'LayerNorm', span: undefined }] };
+    return undefined;
+  }
+  if (last === 'from_pretrained' && parts.length >= 2 && /^(transformers\.)?(Auto\w*|\w+For\w+|\w+Model)$/.test(parts.slice(0, -1).join('.').replace(/^transformers\./, ''))) {
+    // Transformer models: LayerNorm and (by default, hidden_dropout_prob=0.1) Dropout.
+    return {
+      evidence: 'library',
+      name: qualified,
+      batchNorms: [],
+      otherModeDependent: [{ kind: 'Dropout', span: undefined }],
+      affineNorms: [{ kind: 'LayerNorm', span: undefined }],
+      trainKeepsBatchNormFrozen: false,
+      frozenBatchNorm: false,
+    };
+  }
+  return undefined;
+}
+
+/** Hugging Face `from_pretrained` returns the model in eval mode (`model.eval()` in `PreTrainedModel.from_pretrained`). */
+export function loadsInEvalMode(qualified: string): boolean {
+  return qualified.endsWith('.from_pretrained');
+}
+
+export const OPTIMIZERS: ReadonlyMap<string, number> = new Map([
+  ['SGD', 0],
+  ['Adam', 0],
+  ['AdamW', 0.01],
+  ['RMSprop', 0],
+  ['Adagrad', 0],
+  ['Adadelta', 0],
+  ['Adamax', 0],
+  ['NAdam', 0],
+  ['RAdam', 0],
+  ['ASGD', 0],
+  ['Rprop', 0],
+  ['LBFGS', 0],
+  ['SparseAdam', 0],
+  ['Adafactor', 0],
+  ['LARS', 0],
+  ['LAMB', 0],
+  ['Lamb', 0],
+]);

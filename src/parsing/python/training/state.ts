@@ -1,0 +1,138 @@
+/**
+ * The abstract state of the mode analysis: for each tracked object (a dotted key such as
+ * `model`, `model.backbone`, `self.net`, or `model.[BatchNorm]` for "the BatchNorm modules of
+ * model"), the set of facts "it may be in mode M because of origin O". Keys not in the map take
+ * the value of their nearest ancestor, or else the value they had on entry to the function
+ * (`entry` facts, substituted by the caller's state at each call site).
+ */
+import { isUnder } from './util';
+
+export type FactMode = 'train' | 'eval' | 'unknown' | 'entry';
+
+export interface Fact {
+  readonly mode: FactMode;
+  /** Index into the analysis' origin table (train/eval/unknown facts). */
+  readonly origin: number;
+  /** The key whose entry value this stands for (entry facts). */
+  readonly key: string;
+  /** Branch conditions under which the fact was established (`+cond` / `-cond`), joined by `&`. */
+  readonly guard?: string;
+}
+
+export type Val = ReadonlyMap<string, Fact>;
+
+export function factId(f: Fact): string {
+  return f.mode === 'entry' ? `entry@${f.key}` : `${f.mode}@${f.origin}${f.guard ? '#' + f.guard : ''}`;
+}
+
+/** Drops facts established under a branch condition that contradicts the assumptions at a point. */
+export function consistent(v: Val, assume: readonly string[]): Val {
+  if (assume.length === 0) return v;
+  const negated = new Set(assume.map((a) => (a.startsWith('+') ? '-' : '+') + a.slice(1)));
+  const out = new Map<string, Fact>();
+  for (const [k, f] of v) {
+    if (f.guard && f.guard.split('&').some((g) => negated.has(g))) continue;
+    out.set(k, f);
+  }
+  return out.size === 0 ? v : out;
+}
+
+export function val(...facts: Fact[]): Val {
+  return new Map(facts.map((f) => [factId(f), f]));
+}
+
+export function union(a: Val, b: Val): Val {
+  if (a.size === 0) return b;
+  if (b.size === 0) return a;
+  const out = new Map(a);
+  for (const [k, f] of b) out.set(k, f);
+  return out;
+}
+
+function sameVal(a: Val, b: Val): boolean {
+  if (a.size !== b.size) return false;
+  for (const k of a.keys()) if (!b.has(k)) return false;
+  return true;
+}
+
+/** Ancestors of a key, nearest first: `a.b.c` -> `a.b`, `a`. */
+function ancestors(key: string): string[] {
+  const out: string[] = [];
+  let k = key;
+  for (;;) {
+    const dot = k.lastIndexOf('.');
+    if (dot < 0) return out;
+    k = k.slice(0, dot);
+    out.push(k);
+  }
+}
+
+export class State {
+  static readonly EMPTY = new State(new Map());
+
+  private constructor(readonly vals: ReadonlyMap<string, Val>) {}
+
+  lookup(key: string): Val {
+    const own = this.vals.get(key);
+    if (own) return own;
+    for (const a of ancestors(key)) {
+      const v = this.vals.get(a);
+      if (v) return v;
+    }
+    return val({ mode: 'entry', origin: -1, key });
+  }
+
+  /** Sets `key` (the whole object): its descendants follow it. */
+  set(key: string, v: Val): State {
+    const out = new Map<string, Val>();
+    for (const [k, x] of this.vals) if (!isUnder(k, key)) out.set(k, x);
+    out.set(key, v);
+    return new State(out);
+  }
+
+  /** Adds possibilities to `key` without resetting its descendants. */
+  merge(key: string, v: Val): State {
+    const out = new Map(this.vals);
+    out.set(key, union(this.lookup(key), v));
+    return new State(out);
+  }
+
+  /** Forgets every key under `root` (a variable rebound to something untracked). */
+  drop(root: string): State {
+    let any = false;
+    for (const k of this.vals.keys()) if (isUnder(k, root)) any = true;
+    if (!any) return this;
+    const out = new Map<string, Val>();
+    for (const [k, x] of this.vals) if (!isUnder(k, root)) out.set(k, x);
+    return new State(out);
+  }
+
+  keys(): string[] {
+    return [...this.vals.keys()];
+  }
+
+  static join(states: readonly (State | undefined)[]): State | undefined {
+    const live = states.filter((s): s is State => s !== undefined);
+    if (live.length === 0) return undefined;
+    if (live.length === 1) return live[0];
+    const keys = new Set<string>();
+    for (const s of live) for (const k of s.vals.keys()) keys.add(k);
+    const out = new Map<string, Val>();
+    for (const k of keys) {
+      let v: Val = new Map();
+      for (const s of live) v = union(v, s.lookup(k));
+      out.set(k, v);
+    }
+    return new State(out);
+  }
+
+  equals(other: State): boolean {
+    if (this === other) return true;
+    if (this.vals.size !== other.vals.size) return false;
+    for (const [k, v] of this.vals) {
+      const o = other.vals.get(k);
+      if (!o || !sameVal(v, o)) return false;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,109 @@
+import type { Node } from 'web-tree-sitter';
+import { dottedParts } from '../syntax';
+
+export interface CallArgs {
+  readonly positional: readonly Node[];
+  readonly keywords: ReadonlyMap<string, Node>;
+  /** `*args` or `**kwargs` present: omitted arguments may still be given. */
+  readonly hasSplat: boolean;
+}
+
+export function callArgs(call: Node): CallArgs {
+  const positional: Node[] = [];
+  const keywords = new Map<string, Node>();
+  let hasSplat = false;
+  const list = call.childForFieldName('arguments');
+  if (list && list.type === 'argument_list') {
+    for (const child of list.namedChildren) {
+      if (child.type === 'comment') continue;
+      if (child.type === 'keyword_argument') {
+        const name = child.childForFieldName('name');
+        const value = child.childForFieldName('value');
+        if (name && value) keywords.set(name.text, value);
+      } else if (child.type === 'list_splat' || child.type === 'dictionary_splat') {
+        hasSplat = true;
+      } else {
+        positional.push(child);
+      }
+    }
+  } else if (list) {
+    positional.push(list); // a generator expression argument
+  }
+  return { positional, keywords, hasSplat };
+}
+
+/** The argument bound to a parameter, by keyword or position. */
+export function argFor(args: CallArgs, name: string, position: number | undefined): Node | undefined {
+  return args.keywords.get(name) ?? (position === undefined ? undefined : args.positional[position]);
+}
+
+/** Attribute segments that name the same module as their object (DDP `.module`, `torch.compile`'s `._orig_mod`). */
+const TRANSPARENT = new Set(['module', '_orig_mod']);
+
+/** `model.module.backbone` -> `model.backbone`; undefined for anything but a dotted name. */
+export function keyOf(node: Node | null | undefined): string | undefined {
+  if (!node) return undefined;
+  let n = node;
+  while (n.type === 'parenthesized_expression' && n.namedChildCount === 1 && n.firstNamedChild) n = n.firstNamedChild;
+  const parts = dottedParts(n);
+  if (!parts || parts.length === 0) return undefined;
+  return [parts[0], ...parts.slice(1).filter((p) => !TRANSPARENT.has(p))].join('.');
+}
+
+export function rootOf(key: string): string {
+  const dot = key.indexOf('.');
+  return dot < 0 ? key : key.slice(0, dot);
+}
+
+/** Key prefix test: `model` covers `model.backbone` and `model.[BatchNorm]`. */
+export function isUnder(key: string, prefix: string): boolean {
+  return key === prefix || key.startsWith(prefix + '.');
+}
+
+/** Words of an identifier: `val_loader` -> ['val', 'loader'], `testLoader` -> ['test', 'loader']. */
+export function words(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 0);
+}
+
+const INFERENCE_WORDS = new Set(['val', 'valid', 'validate', 'validation', 'eval', 'evaluate', 'evaluation', 'evaluator', 'test', 'testing', 'predict', 'prediction', 'predictions', 'inference', 'infer', 'sample', 'sampling', 'generate', 'generation', 'score', 'scoring', 'dev', 'holdout', 'benchmark']);
+const TRAIN_WORDS = new Set(['train', 'training', 'fit', 'trn']);
+
+/** Names that say "this is inference" (`validate`, `val_loader`, `run_test`, `predict`). */
+export function soundsLikeInference(name: string): boolean {
+  const ws = words(name);
+  return ws.some((w) => INFERENCE_WORDS.has(w)) && !ws.some((w) => TRAIN_WORDS.has(w));
+}
+
+export function soundsLikeTraining(name: string): boolean {
+  const ws = words(name);
+  return ws.some((w) => TRAIN_WORDS.has(w)) && !ws.some((w) => INFERENCE_WORDS.has(w));
+}
+
+/** The innermost statement holding `node` (a child of a block or of the module). */
+export function statementOf(node: Node): Node {
+  let n: Node = node;
+  for (;;) {
+    const p = n.parent;
+    if (!p || p.type === 'block' || p.type === 'module') return n;
+    n = p;
+  }
+}
+
+/** Leading whitespace of the line holding `node`. */
+export function indentOf(text: string, node: Node): string {
+  const lineStart = text.lastIndexOf('\n', node.startIndex - 1) + 1;
+  let end = lineStart;
+  while (end < text.length && (text[end] === ' ' || text[end] === '\t')) end++;
+  return text.slice(lineStart, end);
+}
+
+/** Strips `x` from `(x)`. */
+export function unparen(node: Node): Node {
+  let n = node;
+  while (n.type === 'parenthesized_expression' && n.firstNamedChild) n = n.firstNamedChild;
+  return n;
+}
