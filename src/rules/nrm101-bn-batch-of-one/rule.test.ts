@@ -1,0 +1,28 @@
+import { IMPORTS, CNN, MLP, loop } from '../../../test/unit/helpers/trainingCode';
+import { ruleTests } from '../../../test/unit/helpers/ruleTester';
+import { bnBatchOfOne } from './rule';
+
+const OPT = 'optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n';
+
+ruleTests(bnBatchOfOne, {
+  valid: [
+    { name: 'batch size 2', code: IMPORTS + MLP + 'model = MLP()\n' + OPT + 'loader = DataLoader(ds, batch_size=2, shuffle=True)\n' + loop() },
+    { name: 'batch 1 into a convolutional BatchNorm2d (spatial extent: bn-tiny-batch instead)', code: IMPORTS + CNN + 'model = Net()\n' + OPT + 'loader = DataLoader(ds, batch_size=1, shuffle=True)\n' + loop() },
+    { name: 'a validation loader of batch 1', code: IMPORTS + MLP + 'model = MLP()\nval_loader = DataLoader(val_set, batch_size=1)\nmodel.eval()\nwith torch.no_grad():\n    for x, y in val_loader:\n        out = model(x)\n' },
+    { name: 'batch_sampler given: no automatic batching to judge', code: IMPORTS + MLP + 'model = MLP()\n' + OPT + 'loader = DataLoader(ds, batch_sampler=sampler)\n' + loop() },
+    { name: 'BatchNorm frozen with model.apply', code: IMPORTS + MLP + 'def set_bn_eval(m):\n    if isinstance(m, nn.BatchNorm1d):\n        m.eval()\n\nmodel = MLP()\n' + OPT + 'loader = DataLoader(ds, batch_size=1, shuffle=True)\nfor epoch in range(3):\n    model.train()\n    model.apply(set_bn_eval)\n    for x, y in loader:\n        loss = model(x).sum()\n        loss.backward()\n        optimizer.step()\n' },
+    { name: 'model defined elsewhere (nothing known about its layers)', code: IMPORTS + 'from mylib import build\nmodel = build()\n' + OPT + 'loader = DataLoader(ds, shuffle=True)\n' + loop() },
+  ],
+  invalid: [
+    {
+      name: "DataLoader's default batch_size=1 into BatchNorm1d after Linear",
+      code: IMPORTS + MLP + 'model = MLP()\n' + OPT + 'loader = DataLoader(ds, shuffle=True)\n' + loop(),
+      findings: [{ messageId: 'batchOfOne', line: 17, column: 10, endLine: 17, endColumn: 38, messageIncludes: ["DataLoader's default batch_size=1", 'BatchNorm1d (line 10)', 'Expected more than 1 value per channel'] }],
+    },
+    {
+      name: 'batch size 1 from an argparse default: inferred, one step lower',
+      code: IMPORTS + "parser = argparse.ArgumentParser()\nparser.add_argument('--batch-size', type=int, default=1)\nargs = parser.parse_args()\n" + 'model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.BatchNorm1d(128), nn.ReLU(), nn.Linear(128, 10))\n' + OPT + 'loader = DataLoader(ds, batch_size=args.batch_size, shuffle=True)\n' + loop(),
+      findings: [{ messageId: 'batchOfOne', line: 10, column: 36, endLine: 10, endColumn: 51, severity: 'warning', messageIncludes: ['argparse default of --batch-size, line 6'] }],
+    },
+  ],
+});

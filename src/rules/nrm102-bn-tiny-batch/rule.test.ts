@@ -1,0 +1,48 @@
+import { IMPORTS, CNN, GN, loop } from '../../../test/unit/helpers/trainingCode';
+import { ruleTests } from '../../../test/unit/helpers/ruleTester';
+import { bnTinyBatch } from './rule';
+
+const OPT = 'optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n';
+const CNN_SETUP = IMPORTS + CNN + 'model = Net()\n' + OPT;
+
+ruleTests(bnTinyBatch, {
+  valid: [
+    { name: 'batch 32', code: CNN_SETUP + 'loader = DataLoader(ds, batch_size=32, shuffle=True)\n' + loop() },
+    { name: 'GroupNorm model with a tiny batch', code: IMPORTS + GN + 'model = GNNet()\n' + OPT + 'loader = DataLoader(ds, batch_size=2, shuffle=True)\n' + loop() },
+    { name: 'converted to SyncBatchNorm', code: CNN_SETUP + 'model = nn.SyncBatchNorm.convert_sync_batchnorm(model)\nloader = DataLoader(ds, batch_size=4, shuffle=True)\n' + loop() },
+    { name: 'a tiny evaluation loader', code: CNN_SETUP + 'test_loader = DataLoader(test_set, batch_size=2)\nmodel.eval()\nwith torch.no_grad():\n    for x, y in test_loader:\n        out = model(x)\n' },
+    {
+      name: 'BatchNorm frozen in a train() override',
+      code: IMPORTS + CNN.replace('    def forward', '    def train(self, mode=True):\n        super().train(mode)\n        for m in self.modules():\n            if isinstance(m, nn.BatchNorm2d):\n                m.eval()\n        return self\n\n    def forward') + 'model = Net()\n' + OPT + 'loader = DataLoader(ds, batch_size=2, shuffle=True)\n' + loop(),
+    },
+    { name: 'unresolved batch size', code: CNN_SETUP + 'loader = DataLoader(ds, batch_size=cfg.bs, shuffle=True)\n' + loop() },
+  ],
+  invalid: [
+    {
+      name: 'literal batch 4 (warning)',
+      code: CNN_SETUP + 'train_loader = DataLoader(train_set, batch_size=4, shuffle=True)\n' + loop('model', 'train_loader'),
+      findings: [{ messageId: 'tiny', line: 19, column: 49, endLine: 19, endColumn: 50, messageIncludes: ['per-device batch of 4 (line 19)', 'BatchNorm2d (line 10)'] }],
+    },
+    {
+      name: 'batch 12 is information',
+      code: CNN_SETUP + 'loader = DataLoader(ds, batch_size=12, shuffle=True)\n' + loop(),
+      findings: [{ messageId: 'tiny', line: 19, column: 36, endLine: 19, endColumn: 38, severity: 'info' }],
+    },
+    {
+      name: 'argparse default 4: inferred, one step lower',
+      code: IMPORTS + "parser = argparse.ArgumentParser()\nparser.add_argument('--bs', type=int, default=4)\nargs = parser.parse_args()\n" + CNN + 'model = Net()\n' + OPT + 'loader = DataLoader(ds, batch_size=args.bs, shuffle=True)\n' + loop(),
+      findings: [{ messageId: 'tiny', line: 22, column: 36, endLine: 22, endColumn: 43, severity: 'info', messageIncludes: ['argparse default of --bs, line 6'] }],
+    },
+    {
+      name: 'configured thresholds',
+      code: CNN_SETUP + 'loader = DataLoader(ds, batch_size=4, shuffle=True)\n' + loop(),
+      config: { rules: { 'bn-tiny-batch': { options: { 'warn-below': 4, 'info-below': 8 } } } },
+      findings: [{ messageId: 'tiny', line: 19, column: 36, endLine: 19, endColumn: 37, severity: 'info' }],
+    },
+    {
+      name: 'a torchvision ResNet through a helper training function',
+      code: 'import torch\nimport torchvision\nfrom torch.utils.data import DataLoader\n\ndef train(net, data, opt):\n    net.train()\n    for x, y in data:\n        opt.zero_grad()\n        net(x).sum().backward()\n        opt.step()\n\nmodel = torchvision.models.resnet50()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nloader = DataLoader(ds, batch_size=2, shuffle=True)\ntrain(model, loader, optimizer)\n',
+      findings: [{ messageId: 'tiny', line: 14, column: 36, endLine: 14, endColumn: 37, messageIncludes: ['torchvision.models.resnet50 is known to contain BatchNorm'] }],
+    },
+  ],
+});

@@ -1,0 +1,34 @@
+import { IMPORTS, CNN, GN } from '../../../test/unit/helpers/trainingCode';
+import { ruleTests } from '../../../test/unit/helpers/ruleTester';
+import { gradAccumBn } from './rule';
+
+const ACCUM_LOOP = `optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+accum_steps = 8
+for epoch in range(10):
+    for i, (x, y) in enumerate(loader):
+        loss = nn.functional.cross_entropy(model(x), y) / accum_steps
+        loss.backward()
+        if (i + 1) % accum_steps == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+`;
+
+ruleTests(gradAccumBn, {
+  valid: [
+    { name: 'micro-batch of 32', code: IMPORTS + CNN + 'model = Net()\nloader = DataLoader(ds, batch_size=32, shuffle=True)\n' + ACCUM_LOOP },
+    { name: 'GroupNorm model', code: IMPORTS + GN + 'model = GNNet()\nloader = DataLoader(ds, batch_size=2, shuffle=True)\n' + ACCUM_LOOP },
+    { name: 'a modulo condition that only logs', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nloader = DataLoader(ds, batch_size=4, shuffle=True)\nfor i, (x, y) in enumerate(loader):\n    loss = model(x).sum()\n    loss.backward()\n    optimizer.step()\n    if i % 100 == 0:\n        print(loss.item())\n' },
+  ],
+  invalid: [
+    {
+      name: 'accumulating 8 micro-batches of 4',
+      code: IMPORTS + CNN + 'model = Net()\nloader = DataLoader(ds, batch_size=4, shuffle=True)\n' + ACCUM_LOOP,
+      findings: [{ messageId: 'microBatch', line: 25, column: 12, endLine: 25, endColumn: 38, messageIncludes: ['4 × 8 = 32', 'micro-batch of 4 (line 18)', 'over 8 micro-batches (module constant accum_steps, line 20)'] }],
+    },
+    {
+      name: 'Hugging Face TrainingArguments-style accumulation with argparse micro-batch',
+      code: IMPORTS + "parser = argparse.ArgumentParser()\nparser.add_argument('--batch-size', type=int, default=2)\nargs = parser.parse_args()\n" + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\ntrain_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)\naccelerator = Accelerator(gradient_accumulation_steps=16)\nfor x, y in train_loader:\n    with accelerator.accumulate(model):\n        loss = model(x).sum()\n        accelerator.backward(loss)\n        optimizer.step()\n',
+      findings: [{ messageId: 'microBatch', line: 23, column: 27, endLine: 23, endColumn: 57, severity: 'info', messageIncludes: ['2 × 16 = 32'] }],
+    },
+  ],
+});

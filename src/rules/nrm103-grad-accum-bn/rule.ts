@@ -1,0 +1,63 @@
+import { lineOf } from '../../ir/training';
+import { describeValue, whereOf, evidenceNote, layerLocations, layerWhere, loaderModel, lowered, trainableBatchNorms } from '../shared/training';
+import type { Rule } from '../types';
+
+export const gradAccumBn: Rule = {
+  meta: {
+    code: 'NRM103',
+    name: 'grad-accum-bn',
+    defaultSeverity: 'warning',
+    summary: 'Gradient accumulation used to reach a large batch while BatchNorm still sees only the micro-batch.',
+    messages: {
+      microBatch:
+        'Gradient accumulation over {{steps}} micro-batches ({{where}}) makes each optimizer update average {{effective}} samples, but BatchNorm in {{model}} ({{layer}}) still normalizes each micro-batch of {{batch}}: its statistics stay as noisy as a batch of {{micro}}. Accumulation does not enlarge the batch BatchNorm sees; use GroupNorm/LayerNorm, SyncBatchNorm, or frozen BatchNorm.{{note}}',
+    },
+    fix: 'none',
+    options: {
+      'below': { type: 'number', default: 16, description: 'Micro-batch sizes below this are reported.' },
+    },
+    docs: {
+      whatItDoes:
+        'Recognises gradient accumulation — an `optimizer.step()` guarded by `if (i + 1) % accum_steps == 0`, `loss = loss / accum_steps`, Hugging Face `gradient_accumulation_steps`, Lightning `accumulate_grad_batches` — in a file whose training loader has a micro-batch below `below` and whose trained model has BatchNorm computing batch statistics.',
+      whyIsThisBad:
+        'Accumulating gradients over k micro-batches reproduces the gradient of a k-times larger batch for most layers, but not for BatchNorm: its mean and variance are computed inside each forward pass, over the micro-batch only. A "batch of 64" made of 16 micro-batches of 4 still has BatchNorm statistics from 4 samples, with the accuracy loss of tiny-batch BatchNorm.',
+      example: 'loader = DataLoader(train_set, batch_size=4, shuffle=True)\naccum_steps = 16\nfor i, (x, y) in enumerate(loader):\n    loss = criterion(model(x), y) / accum_steps\n    loss.backward()\n    if (i + 1) % accum_steps == 0:\n        optimizer.step(); optimizer.zero_grad()',
+      useInstead: 'model = convert_bn_to_gn(model)  # or freeze BN: model.apply(set_bn_eval)\nloader = DataLoader(train_set, batch_size=4, shuffle=True)\n...',
+      fixSafety: 'No automatic fix.',
+      references: [
+        { title: 'Wu & He, "Group Normalization", ECCV 2018', url: 'https://arxiv.org/abs/1803.08494' },
+        { title: 'Hugging Face Transformers: gradient accumulation (effective batch size)', url: 'https://huggingface.co/docs/transformers/perf_train_gpu_one#gradient-accumulation' },
+      ],
+    },
+  },
+  check(context) {
+    const { training } = context.ir;
+    const accum = training.gradAccum[0];
+    if (!accum) return;
+    const below = Number(context.options['below']);
+    for (const loader of training.loaders) {
+      if (loader.role !== 'train') continue;
+      const bs = loader.batchSize;
+      if (!bs || typeof bs.value !== 'number' || bs.value >= below || bs.value < 1) continue;
+      const m = loaderModel(context.ir, loader);
+      if (!m) continue;
+      const bns = trainableBatchNorms(m.facts, m.steps);
+      if (bns.length === 0) continue;
+      const steps = typeof accum.steps.value === 'number' ? String(accum.steps.value) : accum.steps.text;
+      const where = typeof accum.steps.value === 'number' ? whereOf(accum.steps) : `line ${lineOf(accum.span)}`;
+      const effective = typeof accum.steps.value === 'number' ? `${bs.value} × ${accum.steps.value} = ${bs.value * accum.steps.value}` : `${bs.value} × ${accum.steps.text}`;
+      const inferred = bs.inferred || accum.steps.inferred;
+      context.report({
+        messageId: 'microBatch',
+        data: { steps, where, effective, model: m.name, layer: layerWhere(bns[0]), batch: describeValue(bs), micro: bs.value, note: evidenceNote(m.facts) },
+        span: accum.span,
+        related: [
+          { span: bs.provenance.startsWith('DataLoader') ? loader.span : bs.span, message: `micro-batch size ${bs.value}` },
+          ...layerLocations(bns, (l) => `${l.kind} sees only the micro-batch`, 1),
+        ],
+        ...(lowered('warning', inferred) ? { severity: lowered('warning', inferred) } : {}),
+      });
+      return;
+    }
+  },
+};

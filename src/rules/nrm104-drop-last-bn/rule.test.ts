@@ -1,0 +1,35 @@
+import { IMPORTS, CNN, MLP, loop } from '../../../test/unit/helpers/trainingCode';
+import { ruleTests } from '../../../test/unit/helpers/ruleTester';
+import { dropLastBn } from './rule';
+
+const OPT = 'optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n';
+const MLP_SETUP = IMPORTS + MLP + 'model = MLP()\n' + OPT;
+
+ruleTests(dropLastBn, {
+  valid: [
+    { name: 'drop_last=True', code: MLP_SETUP + 'loader = DataLoader(ds, batch_size=32, shuffle=True, drop_last=True)\n' + loop() },
+    { name: 'a dataset length that leaves more than one sample', code: MLP_SETUP + 'ds = TensorDataset(torch.randn(1024, 20), torch.randint(0, 2, (1024,)))\nloader = DataLoader(ds, batch_size=32, shuffle=True)\n' + loop() },
+    { name: 'convolutional BatchNorm2d: a batch of one still has spatial values', code: IMPORTS + CNN + 'model = Net()\n' + OPT + 'loader = DataLoader(ds, batch_size=32, shuffle=True)\n' + loop() },
+    { name: 'drop_last from a variable the analysis cannot resolve', code: MLP_SETUP + 'loader = DataLoader(ds, batch_size=32, shuffle=True, drop_last=cfg.drop_last)\n' + loop() },
+  ],
+  invalid: [
+    {
+      name: 'a known dataset length leaving one sample: error, fix adds drop_last=True',
+      code: MLP_SETUP + 'ds = TensorDataset(torch.randn(1025, 20), torch.randint(0, 2, (1025,)))\nloader = DataLoader(ds, batch_size=32, shuffle=True)\n' + loop(),
+      findings: [{ messageId: 'lastBatchOfOne', line: 18, column: 10, endLine: 18, endColumn: 53, messageIncludes: ['1025 samples in batches of 32'] }],
+      output: MLP_SETUP + 'ds = TensorDataset(torch.randn(1025, 20), torch.randint(0, 2, (1025,)))\nloader = DataLoader(ds, batch_size=32, shuffle=True, drop_last=True)\n' + loop(),
+    },
+    {
+      name: 'unknown length: information; explicit drop_last=False is replaced',
+      code: MLP_SETUP + 'train_loader = DataLoader(\n    train_set,\n    batch_size=64,\n    drop_last=False,\n)\n' + loop('model', 'train_loader'),
+      findings: [{ messageId: 'mayLeaveOne', line: 17, column: 16, endLine: 21, endColumn: 2, severity: 'info' }],
+      output: MLP_SETUP + 'train_loader = DataLoader(\n    train_set,\n    batch_size=64,\n    drop_last=True,\n)\n' + loop('model', 'train_loader'),
+    },
+    {
+      name: 'trailing comma: the keyword goes after it',
+      code: MLP_SETUP + 'train_loader = DataLoader(train_set, batch_size=64,)\n' + loop('model', 'train_loader'),
+      findings: [{ messageId: 'mayLeaveOne', line: 17, column: 16, endLine: 17, endColumn: 53, severity: 'info' }],
+      output: MLP_SETUP + 'train_loader = DataLoader(train_set, batch_size=64, drop_last=True)\n' + loop('model', 'train_loader'),
+    },
+  ],
+});

@@ -1,0 +1,33 @@
+import { IMPORTS, CNN, LN_ONLY } from '../../../test/unit/helpers/trainingCode';
+import { ruleTests } from '../../../test/unit/helpers/ruleTester';
+import { noGradWithoutEval } from './rule';
+
+const TRAIN = 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nfor x, y in train_loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n';
+
+ruleTests(noGradWithoutEval, {
+  valid: [
+    { name: 'eval() before no_grad', code: IMPORTS + CNN + TRAIN + 'model.eval()\nwith torch.no_grad():\n    preds = model(x_test)\n' },
+    { name: 'no_grad inside the training loop (an EMA update / logging)', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nfor i, (x, y) in enumerate(train_loader):\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n    if i % 100 == 0:\n        with torch.no_grad():\n            sample = model(x[:4])\n' },
+    { name: 'no mode-dependent layers', code: IMPORTS + LN_ONLY + TRAIN.replace('Net()', 'Mixer()') + 'with torch.no_grad():\n    preds = model(x_test)\n' },
+    { name: 'inference_mode(False) does not disable anything', code: IMPORTS + CNN + TRAIN + 'with torch.inference_mode(False):\n    preds = model(x_test)\n' },
+  ],
+  invalid: [
+    {
+      name: 'no_grad after training, model still in training mode: fix inserts eval()',
+      code: IMPORTS + CNN + TRAIN + 'with torch.no_grad():\n    preds = model(x_test)\n',
+      findings: [{ messageId: 'noGradOnly', line: 23, column: 6, endLine: 23, endColumn: 21, messageIncludes: ['runs under torch.no_grad()', 'Net(...) built at line 17'] }],
+      output: IMPORTS + CNN + TRAIN + 'model.eval()\nwith torch.no_grad():\n    preds = model(x_test)\n',
+    },
+    {
+      name: 'a decorated evaluate() called with a training-mode model: anchored on the call',
+      code: IMPORTS + CNN + '@torch.no_grad()\ndef evaluate(net, loader):\n    return [net(x) for x, _ in loader]\n\n' + TRAIN + 'scores = evaluate(model, val_loader)\n',
+      findings: [{ messageId: 'noGradOnly', line: 27, column: 10, endLine: 27, endColumn: 37, messageIncludes: ['torch.no_grad()', 'in evaluate()'] }],
+    },
+    {
+      name: 'inference_mode in a test function with a mode that depends on a flag',
+      code: IMPORTS + CNN + 'def test(model, loader):\n    with torch.inference_mode():\n        for x, y in loader:\n            out = model(x)\n\nmodel = Net()\nif args.freeze:\n    model.eval()\ntest(model, test_loader)\n',
+      findings: [{ messageId: 'noGradOnly', line: 18, column: 10, endLine: 18, endColumn: 32, messageIncludes: ['possibly in training mode'] }],
+      output: IMPORTS + CNN + 'def test(model, loader):\n    model.eval()\n    with torch.inference_mode():\n        for x, y in loader:\n            out = model(x)\n\nmodel = Net()\nif args.freeze:\n    model.eval()\ntest(model, test_loader)\n',
+    },
+  ],
+});

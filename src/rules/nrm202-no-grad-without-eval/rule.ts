@@ -1,0 +1,66 @@
+import { lineOf } from '../../ir/training';
+import { evidenceNote, insertBefore, isModeDependentFacts, layerLocations, lowerSeverity, modeLayers, originsOf } from '../shared/training';
+import type { RelatedLocation, Rule } from '../types';
+
+export const noGradWithoutEval: Rule = {
+  meta: {
+    code: 'NRM202',
+    name: 'no-grad-without-eval',
+    defaultSeverity: 'warning',
+    summary: '`torch.no_grad()` / `inference_mode()` used as if it switched BatchNorm/Dropout to inference mode; it does not.',
+    messages: {
+      noGradOnly:
+        '{{model}} runs under {{region}} ({{reason}}) but is {{may}}in training mode ({{origin}}): no_grad only stops gradient tracking, it does not switch {{layers}} to inference behaviour. Call {{model}}.eval() as well.{{note}}',
+    },
+    fix: 'unsafe',
+    docs: {
+      whatItDoes:
+        'Flags `with torch.no_grad():` / `with torch.inference_mode():` blocks (and functions decorated with them) used for evaluation or inference — in a validation/test/predict function, over a validation loader, or outside any training code — in which a model with BatchNorm, tracked InstanceNorm or Dropout may still be in training mode.',
+      whyIsThisBad:
+        '`torch.no_grad()` and `torch.inference_mode()` disable autograd; they leave `module.training` untouched. Under them, BatchNorm in training mode still normalizes with batch statistics and updates `running_mean`/`running_var` from the evaluation data, and Dropout still drops activations. ' +
+        'The PyTorch autograd notes spell it out: evaluation mode "is not a mechanism to locally disable gradient computation" and no-grad mode does not change module behaviour — both are needed for evaluation.',
+      example: 'model = Net()\ntrain(model)\nwith torch.no_grad():\n    preds = model(x_test)  # BatchNorm still uses batch statistics',
+      useInstead: 'model = Net()\ntrain(model)\nmodel.eval()\nwith torch.no_grad():\n    preds = model(x_test)',
+      fixSafety: 'The fix inserts `model.eval()` before the `with` statement. It is unsafe: the model stays in eval mode afterwards, so code that trains it again must call `model.train()`.',
+      references: [
+        { title: 'PyTorch autograd mechanics: locally disabling gradient computation (evaluation mode vs no-grad)', url: 'https://pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation' },
+        { title: 'PyTorch documentation: torch.no_grad', url: 'https://pytorch.org/docs/stable/generated/torch.no_grad.html' },
+      ],
+    },
+  },
+  check(context) {
+    const seen = new Set<number>();
+    for (const site of context.ir.training.sites) {
+      if (site.kind !== 'inference' || !site.inNoGrad || !site.noGradSpan) continue;
+      if (!site.mode.modes.includes('train')) continue;
+      if (!isModeDependentFacts(site.facts)) continue;
+      const sameFunction = site.noGradStatement !== undefined;
+      const anchor = sameFunction ? site.noGradSpan : (site.via[0] ?? site.span);
+      if (seen.has(anchor.startOffset)) continue;
+      seen.add(anchor.startOffset);
+      const definite = !site.mode.modes.includes('eval') && !site.mode.unresolved;
+      const related: RelatedLocation[] = [{ span: site.span, message: `${site.model} runs here (line ${lineOf(site.span)})` }];
+      for (const o of site.mode.origins.filter((x) => x.mode === 'train')) related.push({ span: o.span, message: `training mode from ${o.description}` });
+      related.push(...layerLocations([...site.facts.batchNorms, ...site.facts.otherModeDependent], (l) => `mode-dependent layer ${l.kind}`, 1));
+      const model = site.via.length === 0 || site.modelInCaller.includes('>') ? site.model : site.modelInCaller;
+      const region = site.noGradSpan ? context.text.slice(site.noGradSpan.startOffset, site.noGradSpan.endOffset) : 'torch.no_grad()';
+      const stmt = site.noGradStatement;
+      context.report({
+        messageId: 'noGradOnly',
+        data: {
+          model,
+          region: region.startsWith('@') ? region.slice(1) : region,
+          reason: site.reason,
+          may: definite ? '' : 'possibly ',
+          origin: originsOf(site.mode, 'train'),
+          layers: modeLayers(site.facts),
+          note: site.facts.evidence === 'none' ? evidenceNote(site.facts) : '',
+        },
+        span: anchor,
+        related,
+        ...(site.facts.evidence === 'none' ? { severity: lowerSeverity('warning') } : {}),
+        ...(stmt ? { fix: { title: `Call ${site.model}.eval() before the no-grad block`, safe: false, edits: [insertBefore(stmt.span, stmt.indent, `${site.model}.eval()`)] } } : {}),
+      });
+    }
+  },
+};

@@ -1,0 +1,90 @@
+import { lineOf, type FreezeIR } from '../../ir/training';
+import { isUnder, layerLocations, layerWhere } from '../shared/training';
+import type { Rule } from '../types';
+
+export const frozenBnFinetune: Rule = {
+  meta: {
+    code: 'NRM205',
+    name: 'frozen-bn-finetune',
+    defaultSeverity: 'warning',
+    summary: 'A backbone frozen with `requires_grad=False` whose BatchNorm still updates running statistics in train mode, or a BN freeze undone by a later `model.train()`.',
+    messages: {
+      statsStillUpdate:
+        '{{target}} is frozen here (requires_grad=False), but its BatchNorm layers are in training mode at the training step (line {{stepLine}}, {{origin}}): requires_grad does not stop BatchNorm from normalizing with batch statistics and overwriting running_mean/running_var with fine-tuning batches. Also put them in eval mode after every {{model}}.train() (or override train()), or use FrozenBatchNorm2d.',
+      freezeUndone:
+        '{{switch}} switches every submodule of {{model}} back to training mode, undoing the BatchNorm freeze at line {{freezeLine}} before the training step (line {{stepLine}}): the frozen BatchNorm layers update their statistics again. Re-apply the freeze after each train() call, or override train() to keep them in eval mode.',
+    },
+    fix: 'none',
+    docs: {
+      whatItDoes:
+        'Finds parameters frozen with `p.requires_grad = False` / `requires_grad_(False)` and BatchNorm layers put in eval mode (a `modules()` loop filtered by `isinstance(m, nn.BatchNorm2d)`, `model.apply(set_bn_eval)`, a `freeze_bn()` method), and checks the mode of those BatchNorm layers at each training step, through loop iterations and helper calls. ' +
+        'Models whose `train()` override keeps BN in eval mode, and models built with `FrozenBatchNorm2d` (detectron2, torchvision detection), are clean.',
+      whyIsThisBad:
+        'Freezing a pretrained backbone with `requires_grad=False` freezes its weights, not its BatchNorm statistics: in training mode BN keeps normalizing with each (often small) fine-tuning batch and overwrites the pretrained `running_mean`/`running_var`. ' +
+        'And `model.train()` recursively sets `training=True` on every submodule, so a BN freeze done once before the loop is undone at the first `train()` call. Detection and segmentation codebases (detectron2, mmdetection `norm_eval=True`) freeze BN precisely to avoid this.',
+      example:
+        'for p in model.backbone.parameters():\n    p.requires_grad = False\nfor epoch in range(epochs):\n    model.train()\n    for x, y in loader:\n        ...',
+      useInstead:
+        'for p in model.backbone.parameters():\n    p.requires_grad = False\nfor epoch in range(epochs):\n    model.train()\n    for m in model.backbone.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n    for x, y in loader:\n        ...',
+      fixSafety: 'No automatic fix: whether BatchNorm should adapt to the new data is a modelling decision.',
+      references: [
+        { title: 'detectron2: FrozenBatchNorm2d', url: 'https://detectron2.readthedocs.io/en/latest/modules/layers.html#detectron2.layers.FrozenBatchNorm2d' },
+        { title: 'PyTorch documentation: torch.nn.Module.train (sets the mode of all descendants)', url: 'https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train' },
+        { title: 'Wu & He, "Group Normalization", ECCV 2018 (BN is often frozen when fine-tuning with small batches)', url: 'https://arxiv.org/abs/1803.08494' },
+      ],
+    },
+  },
+  check(context) {
+    const { training } = context.ir;
+    const seen = new Set<number>();
+    const gradFreezes = training.freezes.filter((f) => f.kind !== 'batchnorm-eval');
+    const bnFreezes: FreezeIR[] = [
+      ...training.freezes.filter((f) => f.kind === 'batchnorm-eval'),
+      ...training.modeSwitches.filter((s) => s.op === 'eval' && s.scope === 'whole' && !/val|eval|test|infer|predict|sample/i.test(s.function) && gradFreezes.some((g) => isUnder(s.target, g.target) || isUnder(g.target, s.target))).map((s) => ({ span: s.span, target: s.target, kind: 'batchnorm-eval' as const, function: s.function })),
+    ];
+    for (const step of training.sites) {
+      if (step.kind !== 'training-step' || !step.targets) continue;
+      const facts = step.facts;
+      if (facts.evidence === 'none' || facts.batchNorms.length === 0 || facts.trainKeepsBatchNormFrozen || facts.frozenBatchNorm) continue;
+      const targetOf = (key: string) => step.targets?.find((t) => t.key === key);
+      const underModel = (key: string) => isUnder(key, step.modelInCaller);
+      // A BatchNorm freeze undone by a later train() on an ancestor.
+      for (const f of bnFreezes) {
+        if (!underModel(f.target)) continue;
+        const t = targetOf(f.target);
+        if (!t || !t.batchNormMode.modes.includes('train')) continue;
+        const trainSwitch = t.batchNormMode.origins.find((o) => o.mode === 'train' && o.kind === 'switch');
+        if (!trainSwitch || seen.has(trainSwitch.span.startOffset)) continue;
+        seen.add(trainSwitch.span.startOffset);
+        context.report({
+          messageId: 'freezeUndone',
+          data: { switch: trainSwitch.description, model: step.modelInCaller, freezeLine: lineOf(f.span), stepLine: lineOf(step.span) },
+          span: trainSwitch.span,
+          related: [
+            { span: f.span, message: 'the BatchNorm freeze this undoes' },
+            { span: step.span, message: `training step (${step.detail})` },
+          ],
+        });
+      }
+      // Parameters frozen, BatchNorm statistics not.
+      for (const g of gradFreezes) {
+        if (!underModel(g.target) || seen.has(g.span.startOffset)) continue;
+        if (bnFreezes.some((f) => isUnder(g.target, f.target) || isUnder(f.target, g.target))) continue;
+        const t = targetOf(g.target);
+        if (!t || !t.batchNormMode.modes.includes('train')) continue;
+        seen.add(g.span.startOffset);
+        const origin = t.batchNormMode.origins.find((o) => o.mode === 'train');
+        context.report({
+          messageId: 'statsStillUpdate',
+          data: { target: g.target, stepLine: lineOf(step.span), origin: origin?.description ?? 'training mode', model: step.modelInCaller },
+          span: g.span,
+          related: [
+            { span: step.span, message: `training step (${step.detail})` },
+            ...(origin ? [{ span: origin.span, message: `BatchNorm in training mode from ${origin.description}` }] : []),
+            ...layerLocations(facts.batchNorms, (l) => `BatchNorm layer ${layerWhere(l)}`, 1),
+          ],
+        });
+      }
+    }
+  },
+};

@@ -1,0 +1,44 @@
+import { IMPORTS, CNN, GN } from '../../../test/unit/helpers/trainingCode';
+import { ruleTests } from '../../../test/unit/helpers/ruleTester';
+import { normWeightDecay } from './rule';
+
+const NO_NORMS = `
+class Plain(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.fc = nn.Linear(8, 2)
+`;
+
+ruleTests(normWeightDecay, {
+  valid: [
+    { name: 'no weight decay', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)\n' },
+    { name: 'weight_decay=0', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=0)\n' },
+    {
+      name: 'decay and no-decay groups (timm/HF style)',
+      code: IMPORTS + CNN + 'model = Net()\ndecay, no_decay = [], []\nfor name, p in model.named_parameters():\n    (no_decay if p.ndim <= 1 else decay).append(p)\noptimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-3)\n',
+    },
+    { name: 'timm optimizer factory (excludes norms and biases by default)', code: IMPORTS + 'import timm\nfrom timm.optim import create_optimizer_v2\nmodel = timm.create_model("resnet50")\noptimizer = create_optimizer_v2(model, opt="adamw", weight_decay=0.05)\n' },
+    { name: 'parameters from a helper', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(utils.set_weight_decay(model, 1e-4, norm_weight_decay=0.0), lr=0.1, weight_decay=1e-4)\n' },
+    { name: 'a model without normalization layers', code: IMPORTS + NO_NORMS + 'model = Plain()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=5e-4)\n' },
+    { name: 'groups of submodules: which hold norms is not known here', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD([{"params": model.conv.parameters(), "lr": 0.01}, {"params": model.fc.parameters()}], lr=0.1, weight_decay=1e-4)\n' },
+    { name: 'a model whose definition is not in view', code: IMPORTS + 'from models import build\nmodel = build()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=5e-4)\n' },
+  ],
+  invalid: [
+    {
+      name: 'SGD over model.parameters() with weight decay',
+      code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)\n',
+      findings: [{ messageId: 'decaysNorms', line: 18, column: 13, endLine: 18, endColumn: 89, messageIncludes: ['weight decay 0.0001 (line 18)', 'BatchNorm2d (line 10)'] }],
+    },
+    {
+      name: "AdamW's default decay on a GroupNorm model: hint",
+      code: IMPORTS + GN + 'model = GNNet()\noptimizer = torch.optim.AdamW(filter(lambda p: p.requires_grad, model.parameters()), lr=1e-3)\n',
+      findings: [{ messageId: 'decaysNorms', line: 15, column: 13, endLine: 15, endColumn: 94, severity: 'hint', messageIncludes: ["0.01 (AdamW's default)"] }],
+    },
+    {
+      name: 'weight decay from an argparse default on a torchvision model',
+      code: "import argparse\nimport torch\nimport torchvision\nparser = argparse.ArgumentParser()\nparser.add_argument('--wd', type=float, default=1e-4)\nargs = parser.parse_args()\nmodel = torchvision.models.resnet18()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=args.wd)\n",
+      findings: [{ messageId: 'decaysNorms', line: 8, column: 13, endLine: 8, endColumn: 78, severity: 'hint', messageIncludes: ['argparse default of --wd', 'torchvision.models.resnet18'] }],
+    },
+  ],
+});

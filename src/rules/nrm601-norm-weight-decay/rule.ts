@@ -1,0 +1,66 @@
+import type { KnownValue, OptimizerIR } from '../../ir/training';
+import { describeValue, layerLocations, layerWhere, lowerSeverity, modelFacts } from '../shared/training';
+import type { Rule } from '../types';
+
+function decayOf(opt: OptimizerIR, group: KnownValue | undefined): { value: number; text: string; isDefault: boolean; inferred: boolean } | undefined {
+  const v = group ?? opt.weightDecay;
+  if (v) return typeof v.value === 'number' && v.value > 0 ? { value: v.value, text: describeValue(v), isDefault: false, inferred: v.inferred } : undefined;
+  if (opt.defaultWeightDecay && opt.defaultWeightDecay > 0) return { value: opt.defaultWeightDecay, text: `${opt.defaultWeightDecay} (${opt.kind}'s default)`, isDefault: true, inferred: false };
+  return undefined;
+}
+
+export const normWeightDecay: Rule = {
+  meta: {
+    code: 'NRM601',
+    name: 'norm-weight-decay',
+    defaultSeverity: 'info',
+    summary: 'Weight decay applied to normalization weights and biases (all `model.parameters()` into a decaying optimizer).',
+    messages: {
+      decaysNorms:
+        '{{optimizer}} applies weight decay {{decay}} to every parameter of {{model}}, including the scale and shift of its {{norms}}: decaying them shrinks the normalized activations\' scale for no regularization benefit. Put normalization (and bias) parameters in a parameter group with weight_decay=0.',
+    },
+    fix: 'none',
+    docs: {
+      whatItDoes:
+        'Finds optimizers built from all of a model\'s parameters (`model.parameters()`, `filter(lambda p: p.requires_grad, ...)`, or a parameter group holding all of them) with a positive weight decay — explicit, or AdamW\'s default 0.01 — when the model (defined in the file, the workspace, or a known library) has normalization layers with learnable affine parameters. ' +
+        'Parameter groups that separate decay and no-decay parameters, timm\'s `create_optimizer_v2` / `param_groups_weight_decay`, and parameters built by helpers are clean.',
+      whyIsThisBad:
+        'The output of a normalization layer is invariant to the scale of the weights before it, and its own scale γ and shift β are few, low-dimensional parameters: L2 decay on them does not regularize the function, it just pulls γ towards zero and fights the optimizer. "Bag of Tricks" (He et al.) recommends no decay on BN γ/β and biases; torchvision\'s reference scripts expose `--norm-weight-decay 0.0` and timm excludes norms and biases by default.',
+      example: 'optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)',
+      useInstead:
+        'decay, no_decay = [], []\nfor name, p in model.named_parameters():\n    (no_decay if p.ndim <= 1 else decay).append(p)\noptimizer = torch.optim.SGD(\n    [{"params": decay, "weight_decay": 1e-4}, {"params": no_decay, "weight_decay": 0.0}],\n    lr=0.1, momentum=0.9,\n)',
+      fixSafety: 'No automatic fix: splitting parameter groups changes training, and some recipes decay norms on purpose.',
+      references: [
+        { title: 'He et al., "Bag of Tricks for Image Classification with Convolutional Neural Networks", CVPR 2019 (no bias decay)', url: 'https://arxiv.org/abs/1812.01187' },
+        { title: 'torchvision reference training script (--norm-weight-decay)', url: 'https://github.com/pytorch/vision/blob/main/references/classification/train.py' },
+        { title: 'Loshchilov & Hutter, "Decoupled Weight Decay Regularization" (AdamW)', url: 'https://arxiv.org/abs/1711.05101' },
+      ],
+    },
+  },
+  check(context) {
+    for (const opt of context.ir.training.optimizers) {
+      if (opt.excludesNormsFromDecay) continue;
+      let decay: ReturnType<typeof decayOf>;
+      if (opt.params === 'all') decay = decayOf(opt, undefined);
+      else if (opt.params === 'groups') {
+        for (const g of opt.groups) {
+          if (g.params === 'all') decay ??= decayOf(opt, g.weightDecay);
+        }
+      } else continue;
+      if (!decay) continue;
+      const name = opt.models[0] ?? (opt.groups.find((g) => g.params !== 'built')?.paramsText.split('.')[0] ?? '');
+      if (!name) continue;
+      const facts = modelFacts(context.ir, name, opt.function);
+      if (!facts || facts.affineNorms.length === 0) continue;
+      const norms = [...new Set(facts.affineNorms.map((l) => l.kind))].slice(0, 3).join('/') + ' layers';
+      const severity = decay.isDefault || decay.inferred ? lowerSeverity('info') : undefined;
+      context.report({
+        messageId: 'decaysNorms',
+        data: { optimizer: opt.kind, decay: decay.text, model: name, norms: facts.evidence === 'library' ? `${norms} (${facts.name})` : `${norms}, e.g. ${layerWhere(facts.affineNorms[0])}` },
+        span: opt.span,
+        related: layerLocations(facts.affineNorms, (l) => `${l.kind} weight and bias receive weight decay`, 2),
+        ...(severity ? { severity } : {}),
+      });
+    }
+  },
+};

@@ -1,0 +1,138 @@
+/**
+ * Helpers shared by the training-IR rules (NRM1xx, NRM2xx, NRM601): which model a loader
+ * feeds, how to describe evidence, severity for inferred values, and line-insertion fixes.
+ */
+import type { FileIR } from '../../ir/file';
+import type { Span } from '../../ir/span';
+import { lineOf, type DataLoaderIR, type KnownValue, type LayerFact, type ModeAt, type ModelFacts, type SiteIR } from '../../ir/training';
+import type { RelatedLocation, Severity, TextEdit } from '../types';
+
+const LOWER: Record<Severity, Severity> = { error: 'warning', warning: 'info', info: 'hint', hint: 'hint' };
+
+/** One step lower when the evidence is only inferred (a CLI default, a config default). */
+export function lowered(base: Severity, inferred: boolean): Severity | undefined {
+  return inferred ? LOWER[base] : undefined;
+}
+
+export function lowerSeverity(s: Severity): Severity {
+  return LOWER[s];
+}
+
+/** "4 (argparse default, line 12)" / "4 (line 40)" / "1 (DataLoader's default batch_size=1)". */
+export function describeValue(v: KnownValue): string {
+  if (v.provenance === 'literal' || v.provenance.startsWith('literal,')) return `${String(v.value)} (line ${lineOf(v.span)})`;
+  if (/, line \d+$/.test(v.provenance)) return `${String(v.value)} (${v.provenance})`;
+  return `${String(v.value)} (${v.provenance}, line ${lineOf(v.definitionSpan ?? v.span)})`;
+}
+
+/** The parenthetical of `describeValue`: "line 40", "argparse default of --bs, line 6". */
+export function whereOf(v: KnownValue): string {
+  const d = describeValue(v);
+  const open = d.indexOf('(');
+  return open < 0 ? '' : d.slice(open + 1, -1);
+}
+
+/** A note for messages when the model's definition is not in view. */
+export function evidenceNote(facts: ModelFacts): string {
+  if (facts.evidence === 'none') return " The model's definition is not in view, so this evidence is partial.";
+  if (facts.evidence === 'library') return ` (${facts.name} is known to contain ${facts.batchNorms.length > 0 ? 'BatchNorm' : facts.otherModeDependent[0]?.kind ?? 'normalization'} layers.)`;
+  if (facts.evidence === 'workspace' && facts.definitionFile) return ` (${facts.name} is defined in ${facts.definitionFile}.)`;
+  return '';
+}
+
+/** Related locations for layers defined in the analysed file. */
+export function layerLocations(layers: readonly LayerFact[], message: (l: LayerFact) => string, max = 2): RelatedLocation[] {
+  return layers
+    .filter((l): l is LayerFact & { span: Span } => l.span !== undefined && l.file === undefined)
+    .slice(0, max)
+    .map((l) => ({ span: l.span, message: message(l) }));
+}
+
+export function layerWhere(l: LayerFact | undefined): string {
+  if (!l) return 'its BatchNorm layers';
+  if (l.file && l.span) return `${l.kind} (${l.file}:${lineOf(l.span)})`;
+  if (l.span) return `${l.kind} (line ${lineOf(l.span)})`;
+  return l.kind;
+}
+
+/** Facts of the model named `name` as seen from `fn` (models list), else undefined. */
+export function modelFacts(ir: FileIR, name: string, fn: string): ModelFacts | undefined {
+  const root = name.startsWith('self.') ? name.split('.').slice(0, 2).join('.') : name.split('.')[0] ?? name;
+  const ms = ir.training.models;
+  return (ms.find((m) => m.name === root && m.function === fn) ?? ms.find((m) => m.name === root))?.facts;
+}
+
+/** The trained model a training loader feeds, with its facts and the training steps over it. */
+export function loaderModel(ir: FileIR, loader: DataLoaderIR): { name: string; facts: ModelFacts; steps: SiteIR[] } | undefined {
+  const steps = ir.training.sites.filter((s) => s.kind === 'training-step' && loader.variable !== undefined && s.loader === loader.variable && s.facts.evidence !== 'none');
+  const fromSteps = steps[0];
+  if (fromSteps) return { name: fromSteps.modelInCaller, facts: fromSteps.facts, steps };
+  for (const feed of loader.feeds) {
+    const facts = modelFacts(ir, feed, loader.function);
+    if (facts) return { name: feed, facts, steps: ir.training.sites.filter((s) => s.kind === 'training-step' && s.modelInCaller === feed) };
+  }
+  return undefined;
+}
+
+/** BatchNorm layers that still compute batch statistics during training (not frozen). */
+export function trainableBatchNorms(facts: ModelFacts, steps: readonly SiteIR[]): readonly LayerFact[] {
+  if (facts.trainKeepsBatchNormFrozen) return [];
+  // Frozen BN: at every training step over this loader, the BN modules are in eval mode.
+  const frozenAtSteps = steps.length > 0 && steps.every((s) => {
+    const t = s.targets?.find((x) => x.key === s.modelInCaller);
+    return t !== undefined && !t.batchNormMode.modes.includes('train') && t.batchNormMode.modes.includes('eval') && !t.batchNormMode.unresolved;
+  });
+  return frozenAtSteps ? [] : facts.batchNorms;
+}
+
+/** Inserts `line` on its own line before the statement at `span` (keeping its indentation). */
+export function insertBefore(span: Span, indent: string, line: string): TextEdit {
+  const at: Span = { start: span.start, end: span.start, startOffset: span.startOffset, endOffset: span.startOffset };
+  return { span: at, newText: `${line}\n${indent}` };
+}
+
+/** Adds a keyword argument before the closing parenthesis of an argument list. */
+export function addKeyword(text: string, argumentsSpan: Span, keyword: string): TextEdit {
+  const close = argumentsSpan.endOffset - 1;
+  let i = close - 1;
+  while (i > argumentsSpan.startOffset && /\s/.test(text[i] ?? '')) i--;
+  const prev = text[i];
+  const insertAt = i + 1;
+  const newText = prev === '(' ? keyword : prev === ',' ? ` ${keyword}` : `, ${keyword}`;
+  const pos = positionAt(text, insertAt);
+  return { span: { start: pos, end: pos, startOffset: insertAt, endOffset: insertAt }, newText };
+}
+
+export function positionAt(text: string, offset: number): { line: number; column: number } {
+  let line = 0;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text[i] === '\n') {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart };
+}
+
+/** "model.eval() at line 40" style list of the origins of one mode. */
+export function originsOf(mode: ModeAt, m: 'train' | 'eval'): string {
+  const os = mode.origins.filter((o) => o.mode === m);
+  return os.map((o) => o.description).join('; ');
+}
+
+export function isModeDependentFacts(facts: ModelFacts): boolean {
+  return facts.batchNorms.length > 0 || facts.otherModeDependent.length > 0 || facts.evidence === 'none';
+}
+
+/** What in the model makes its mode matter, for messages. */
+export function modeLayers(facts: ModelFacts): string {
+  const kinds = [...new Set([...facts.batchNorms, ...facts.otherModeDependent].map((l) => l.kind))];
+  if (kinds.length === 0) return 'its BatchNorm/Dropout layers (if any)';
+  return kinds.slice(0, 3).join(', ');
+}
+
+/** Key prefix test: `model` covers `model.backbone` and `model.[BatchNorm]`. */
+export function isUnder(key: string, prefix: string): boolean {
+  return key === prefix || key.startsWith(prefix + '.');
+}
