@@ -13,6 +13,12 @@ function addEdits(edit: vscode.WorkspaceEdit, entry: PublishedFinding, fallback:
   }
 }
 
+function diagnosticKey(d: vscode.Diagnostic): string {
+  const code = typeof d.code === 'object' ? String(d.code.value) : String(d.code);
+  const r = d.range;
+  return `${d.source ?? ''}|${code}|${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}|${d.message}`;
+}
+
 function overlaps(a: TextEdit, b: TextEdit): boolean {
   if ((a.cell ?? -1) !== (b.cell ?? -1)) return false;
   return a.span.startOffset < b.span.endOffset && b.span.startOffset < a.span.endOffset;
@@ -34,8 +40,11 @@ export class FixProvider implements vscode.CodeActionProvider {
     const fixAllOffered = new Set<string>();
     const disableOffered = new Set<string>();
     const docsOffered = new Set<string>();
+    // Matched by content, not identity: the editor may ask with diagnostics it received before
+    // the latest publish (same finding, another object), as vscode-eslint also allows for.
+    const asked = new Set(context.diagnostics.map(diagnosticKey));
     for (const entry of all) {
-      if (!context.diagnostics.includes(entry.diagnostic)) continue;
+      if (!asked.has(diagnosticKey(entry.diagnostic))) continue;
       if (entry.version !== undefined && entry.version !== document.version) continue; // stale: the text moved on
       const { finding } = entry;
       const fix = finding.fix;

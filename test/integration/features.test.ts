@@ -7,8 +7,26 @@ import { closeAllEditors, normscopeDiagnostics, openInEditor, summarize, waitFor
 
 const enc = (text: string) => Buffer.from(text, 'utf8');
 
-async function codeActions(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
-  return vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range, vscode.CodeActionKind.QuickFix.value);
+/**
+ * The quick fixes at `range`, asked again (on each diagnostics change, with a deadline) until
+ * `ready` holds: the editor's copy of the diagnostics may trail the extension's by a moment.
+ */
+async function codeActions(uri: vscode.Uri, range: vscode.Range, ready: (titles: string[]) => boolean = (t) => t.length > 0): Promise<vscode.CodeAction[]> {
+  const ask = () => vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range, vscode.CodeActionKind.QuickFix.value);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const actions = await ask();
+    if (ready(actions.map((a) => a.title)) || Date.now() > deadline) return actions;
+    await new Promise<void>((resolve) => {
+      const sub = vscode.languages.onDidChangeDiagnostics(() => done());
+      const timer = setTimeout(done, 200);
+      function done() {
+        sub.dispose();
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
 }
 
 function codeOf(d: vscode.Diagnostic): string {
@@ -40,7 +58,7 @@ describe('NormScope features in a real VS Code extension host', () => {
     assert.ok(unused);
     assert.deepStrictEqual(unused.tags, [vscode.DiagnosticTag.Unnecessary]);
     assert.match(unused.message, /`NRM401` reported nothing on line 6/);
-    const actions = await codeActions(uri, unused.range);
+    const actions = await codeActions(uri, unused.range, (t) => t.includes('Remove NRM401 from the suppression'));
     const fix = actions.find((a) => a.title === 'Remove NRM401 from the suppression');
     assert.ok(fix?.edit, JSON.stringify(actions.map((a) => a.title)));
     assert.strictEqual(fix.isPreferred, true, 'a safe fix is preferred');
@@ -57,7 +75,7 @@ describe('NormScope features in a real VS Code extension host', () => {
     const editor = await openInEditor(uri);
     const diagnostics = await waitForExactly(uri, ['NRM401@2:7-2:26', 'NRM901@3:7-3:21', 'NRM901@4:7-4:21']);
 
-    const actions = await codeActions(uri, diagnostics[0].range);
+    const actions = await codeActions(uri, diagnostics[0].range, (t) => t.some((x) => x.startsWith('Show documentation for NRM401')));
     const titles = actions.map((a) => a.title);
     assert.ok(titles.includes('Disable NRM401 (groupnorm-groups-indivisible) for this line'), JSON.stringify(titles));
     const docs = actions.find((a) => a.title === 'Show documentation for NRM401 (groupnorm-groups-indivisible)');
@@ -83,7 +101,7 @@ describe('NormScope features in a real VS Code extension host', () => {
     assert.strictEqual(editor.document.lineAt(2).text, 'norm = nn.GroupNorm(3, 10)  # normscope: ignore[groupnorm-groups-indivisible]');
     const left = await waitForExactly(uri, ['NRM901@3:7-3:21', 'NRM901@4:7-4:21']);
 
-    const all = await codeActions(uri, left[0].range);
+    const all = await codeActions(uri, left[0].range, (t) => t.includes('Fix all unused-suppression problems in this file'));
     const fixAll = all.find((a) => a.title === 'Fix all unused-suppression problems in this file');
     assert.ok(fixAll?.edit, JSON.stringify(all.map((a) => a.title)));
     assert.ok(await vscode.workspace.applyEdit(fixAll.edit));
@@ -169,7 +187,7 @@ describe('NormScope features in a real VS Code extension host', () => {
     assert.deepStrictEqual(summarize(normscopeDiagnostics(cells[1].document.uri)), []);
 
     // Editing a cell re-lints the notebook; the fix of a finding edits its own cell.
-    const actions = await codeActions(third, diagnostics[1].range);
+    const actions = await codeActions(third, diagnostics[1].range, (t) => t.includes('Remove the unused suppression'));
     const fix = actions.find((a) => a.title === 'Remove the unused suppression');
     assert.ok(fix?.edit, JSON.stringify(actions.map((a) => a.title)));
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
