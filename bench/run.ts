@@ -4,8 +4,9 @@
 // add it to AREAS.
 import { DEFAULT_OPTIONS, formatTable, runBenches, selectBenches, type Bench, type MeasureOptions } from './harness';
 import { benches as engine } from './engine.bench';
+import { benches as simulate } from './simulate.bench';
 
-const AREAS: Bench[][] = [engine];
+const AREAS: Bench[][] = [engine, simulate];
 
 interface Args {
   json: boolean;

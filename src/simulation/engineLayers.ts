@@ -1,0 +1,99 @@
+/**
+ * The one place where layer specs become the engine's layers (src/engine): the simulator never
+ * computes a forward or backward itself. Initialisation schemes other than PyTorch's default
+ * are applied to the weight the engine created.
+ */
+
+import { initWeight } from '../engine/init';
+import type { Layer } from '../engine/layer';
+import { Activation, Conv2d, Dropout, GlobalAvgPool, Linear, Pool2d, type ActivationKind } from '../engine/layers';
+import { BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm } from '../engine/norms';
+import type { Rng } from '../engine/rng';
+import { reshape, type Tensor } from '../engine/tensor';
+import type { InitScheme } from './options';
+import { SimulationError } from './shapes';
+import type { ActivationFn, LayerOp, NormOp } from './spec';
+
+/** Runs `inner` on a view with a trailing unit dimension: InstanceNorm on a flat (N, C) activation. */
+class TrailingUnitDim implements Layer {
+  readonly kind: string;
+  constructor(private readonly inner: Layer) {
+    this.kind = inner.kind;
+  }
+  parameters(): ReturnType<Layer['parameters']> {
+    return this.inner.parameters();
+  }
+  forward(x: Tensor, training: boolean): Tensor {
+    return reshape(this.inner.forward(reshape(x, [...x.shape, 1]), training), x.shape);
+  }
+  backward(gradY: Tensor): Tensor {
+    return reshape(this.inner.backward(reshape(gradY, [...gradY.shape, 1])), gradY.shape);
+  }
+}
+
+function buildNorm(op: NormOp, inShape: readonly number[]): Layer {
+  const spatial = inShape.length - 1;
+  const dims = (spatial >= 1 && spatial <= 3 ? spatial : 1) as 1 | 2 | 3;
+  switch (op.norm) {
+    case 'batch':
+      return new BatchNorm({ numFeatures: op.features, eps: op.eps, momentum: op.momentum === undefined ? 0.1 : op.momentum, affine: op.affine, trackRunningStats: op.trackRunningStats ?? true, dims: spatial === 0 ? 1 : dims });
+    case 'instance': {
+      const layer = new InstanceNorm({ numFeatures: op.features, eps: op.eps, momentum: op.momentum === undefined ? 0.1 : op.momentum, affine: op.affine, trackRunningStats: op.trackRunningStats ?? false, dims: spatial === 0 ? 1 : dims });
+      return spatial === 0 ? new TrailingUnitDim(layer) : layer;
+    }
+    case 'group':
+      return new GroupNorm({ numGroups: op.groups ?? 32, numChannels: op.features, eps: op.eps, affine: op.affine });
+    case 'layer':
+      return new LayerNorm({ normalizedShape: op.normalizedShape ?? [op.features], eps: op.eps, elementwiseAffine: op.affine });
+    case 'rms':
+      return new RMSNorm({ normalizedShape: op.normalizedShape ?? [op.features], eps: op.eps, elementwiseAffine: op.affine });
+  }
+}
+
+export interface LayerRngs {
+  /** Weights (PyTorch's default init at construction). */
+  readonly init: Rng;
+  readonly dropout: Rng;
+}
+
+/** Activations the engine runs (ReLU6, LeakyReLU, Sigmoid, ELU are not in it yet). */
+const ENGINE_ACTIVATIONS: Partial<Record<ActivationFn, ActivationKind>> = { relu: 'relu', gelu: 'gelu', silu: 'silu', tanh: 'tanh' };
+
+export function buildLayer(op: LayerOp, inShape: readonly number[], rngs: LayerRngs): Layer {
+  switch (op.op) {
+    case 'norm':
+      return buildNorm(op, inShape);
+    case 'linear':
+      return new Linear({ inFeatures: op.inFeatures, outFeatures: op.outFeatures, bias: op.bias, rng: rngs.init });
+    case 'conv2d':
+      return new Conv2d({ inChannels: op.inChannels, outChannels: op.outChannels, kernelSize: op.kernel, stride: op.stride, padding: op.padding, groups: op.groups, bias: op.bias, rng: rngs.init });
+    case 'activation': {
+      const fn = ENGINE_ACTIVATIONS[op.fn];
+      if (!fn) throw new SimulationError(`the ${op.fn} activation is not in the engine yet`);
+      return new Activation(fn);
+    }
+    case 'dropout':
+      return new Dropout(op.p, rngs.dropout);
+    case 'pool':
+      if (op.pool === 'adaptive_avg') return new GlobalAvgPool();
+      return new Pool2d(op.pool, { kernelSize: op.kernel, stride: op.stride, padding: op.padding });
+    case 'flatten':
+    case 'save':
+    case 'add':
+      throw new SimulationError(`internal: ${op.op} is handled by the network, not a layer`);
+  }
+}
+
+/** Re-initialises a Linear/Conv weight with `scheme` (the default keeps PyTorch's init from construction). */
+export function applyInit(layer: Layer, op: LayerOp, scheme: InitScheme, rng: Rng): void {
+  if (scheme === 'default' || scheme === 'zero_gamma') return;
+  if (op.op !== 'linear' && op.op !== 'conv2d') return;
+  const weight = layer.parameters().find((p) => p.name === 'weight');
+  if (weight) initWeight(weight.value, scheme, rng);
+}
+
+/** Zero-γ: the norm's scale starts at 0, so its residual branch starts as the identity. */
+export function zeroGamma(layer: Layer): void {
+  const weight = layer.parameters().find((p) => p.name === 'weight');
+  weight?.value.data.fill(0);
+}

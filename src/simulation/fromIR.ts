@@ -1,0 +1,382 @@
+/**
+ * Model IR -> runnable network specs. Follows each PyTorch model class's forward pass (submodule
+ * calls, functional activations, `x + identity` residuals), expands `nn.Sequential` containers
+ * and inlines model classes of the same file used as layers. Sizes come from the IR's resolved
+ * arguments; what did not resolve is taken from the activation flowing in (or a stated default)
+ * and recorded in `assumptions`, never guessed silently.
+ */
+
+import { allLayers, paramValue, type ForwardStep, type Layer, type LayerCall, type ModelClass, type ModelIR, type Value } from '../ir/model';
+import type { Span } from '../ir/span';
+import { analysePythonFile } from '../parsing/python/analyse';
+import { outputShape, SimulationError } from './shapes';
+import type { ActivationFn, LayerOp, LayerSpec, NetworkSpec } from './spec';
+
+export interface ModelEntry {
+  readonly name: string;
+  /** The class, for CodeLenses and "the model under the cursor". */
+  readonly span?: Span;
+  /** Absent when the model cannot be simulated (then `reason` says why). */
+  readonly spec?: NetworkSpec;
+  readonly reason?: string;
+}
+
+export interface NetworksFound {
+  readonly models: readonly ModelEntry[];
+  /** The file's root model: one no other model of the file uses (the last such class). */
+  readonly root?: string;
+  /** Why there is no model at all. */
+  readonly reason?: string;
+}
+
+/** Default spatial size of an image input whose size the code does not say (small: BatchNorm still sees batch × 64 values per channel). */
+export const DEFAULT_IMAGE_SIZE = 8;
+/** Default channel count when a convolution's input channels do not resolve (a block's parameter). */
+export const DEFAULT_CHANNELS = 32;
+/** Default width when nothing in the model says how many features come in. */
+export const DEFAULT_FEATURES = 64;
+const MAX_DEPTH = 8;
+const MAX_LAYERS = 4000;
+
+const ACTIVATIONS: Readonly<Record<string, ActivationFn>> = {
+  ReLU: 'relu',
+  ReLU6: 'relu6',
+  LeakyReLU: 'leaky_relu',
+  GELU: 'gelu',
+  SiLU: 'silu',
+  Swish: 'silu',
+  Tanh: 'tanh',
+  Sigmoid: 'sigmoid',
+  ELU: 'elu',
+  relu: 'relu',
+  relu6: 'relu6',
+  leaky_relu: 'leaky_relu',
+  gelu: 'gelu',
+  silu: 'silu',
+  tanh: 'tanh',
+  sigmoid: 'sigmoid',
+  elu: 'elu',
+};
+
+const IDENTITY_KINDS = new Set(['Identity', 'Softmax', 'LogSoftmax']);
+
+/** PyTorch-style path: `layers[0]` -> `layers.0`. */
+function modulePath(path: string): string {
+  return path.replace(/\[(\d+)\]/g, '.$1').replace(/\[\*\]/g, '.*');
+}
+
+function num(v: Value | undefined): number | undefined {
+  return v?.kind === 'number' ? v.value : undefined;
+}
+
+function bool(v: Value | undefined): boolean | undefined {
+  return v?.kind === 'bool' ? v.value : undefined;
+}
+
+function why(v: Value | undefined): string {
+  if (!v) return 'not given';
+  if (v.kind === 'unknown') {
+    const reason = (v as { reason?: string }).reason;
+    return reason ? `\`${v.text}\`: ${reason}` : `\`${v.text}\` did not resolve`;
+  }
+  return `${v.kind} value`;
+}
+
+class Builder {
+  readonly layers: LayerSpec[] = [];
+  readonly assumptions: string[] = [];
+  inputShape: number[] | undefined;
+  shape: number[] | undefined;
+  private slots = 0;
+
+  constructor(private readonly classes: ReadonlyMap<string, ModelClass>) {}
+
+  assume(text: string): void {
+    if (!this.assumptions.includes(text)) this.assumptions.push(text);
+  }
+
+  /** Starts the activation when the first shaped layer says what comes in. */
+  private start(shape: number[], what: string): void {
+    if (this.shape) return;
+    this.inputShape = shape;
+    this.shape = shape;
+    this.assume(`input: ${shape.length === 3 ? `images of ${shape[0]} channels, ${shape[1]}×${shape[2]} (the size is not in the code)` : `${shape[0]} features`} — from ${what}`);
+  }
+
+  /** An integer argument, or `fallback` with an assumption saying why. */
+  private intArg(call: LayerCall | undefined, param: string, fallback: number, where: string): number {
+    const v = call ? paramValue(call, param) : undefined;
+    const n = num(v);
+    if (n !== undefined && Number.isInteger(n) && n > 0) return n;
+    if (v !== undefined || call) this.assume(`${where}: ${param} ${v === undefined ? 'not given' : `did not resolve (${why(v)})`}; assumed ${fallback}`);
+    return fallback;
+  }
+
+  private push(name: string, kind: string, layer: LayerOp): void {
+    if (this.layers.length >= MAX_LAYERS) throw new SimulationError(`more than ${MAX_LAYERS} layers`);
+    const spec: LayerSpec = { name, kind, layer };
+    if (this.shape && layer.op !== 'save' && layer.op !== 'add') this.shape = outputShape(spec, this.shape);
+    this.layers.push(spec);
+  }
+
+  /** Emits a framework layer (a leaf of the module tree). */
+  leaf(layer: Layer, name: string): void {
+    const call = layer.call;
+    const kind = layer.kind;
+    const where = `${name} (${kind})`;
+    if (call && call.framework !== 'torch') throw new SimulationError(`${where}: only PyTorch layers can be simulated so far`);
+    switch (layer.family) {
+      case 'linear': {
+        if (kind !== 'Linear' && kind !== 'LazyLinear') throw new SimulationError(`${where}: not supported by the simulator`);
+        const inGiven = num(call ? paramValue(call, 'in_features') : undefined);
+        if (!this.shape) this.start([this.intArg(call, 'in_features', DEFAULT_FEATURES, where)], where);
+        const current = this.shape!;
+        const flat = current.reduce((a, b) => a * b, 1);
+        const inFeatures = inGiven !== undefined && (inGiven === current[current.length - 1] || inGiven === flat) ? inGiven : current.length > 1 ? flat : current[current.length - 1];
+        if (inGiven !== undefined && inGiven !== inFeatures) this.assume(`${where}: in_features=${inGiven} does not match the ${inFeatures} features that reach it; used ${inFeatures}`);
+        else if (inGiven === undefined && this.layers.length > 0) this.assume(`${where}: in_features taken from the activation (${inFeatures})`);
+        const outFeatures = this.intArg(call, 'out_features', inFeatures, where);
+        this.push(name, kind, { op: 'linear', inFeatures, outFeatures, bias: bool(call ? paramValue(call, 'bias') : undefined) ?? true });
+        return;
+      }
+      case 'conv': {
+        if (kind !== 'Conv2d') throw new SimulationError(`${where}: only Conv2d convolutions are simulated so far`);
+        if (!this.shape) this.start([this.intArg(call, 'in_channels', DEFAULT_CHANNELS, where), DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE], where);
+        const inChannels = this.shape![0];
+        const given = num(call ? paramValue(call, 'in_channels') : undefined);
+        if (given !== undefined && given !== inChannels) this.assume(`${where}: in_channels=${given} does not match the ${inChannels} channels that reach it; used ${inChannels}`);
+        const outChannels = this.intArg(call, 'out_channels', inChannels, where);
+        const kernel = this.intArg(call, 'kernel_size', 3, where);
+        const stride = num(call ? paramValue(call, 'stride') : undefined) ?? 1;
+        const padding = num(call ? paramValue(call, 'padding') : undefined) ?? 0;
+        const groups = num(call ? paramValue(call, 'groups') : undefined) ?? 1;
+        this.push(name, kind, { op: 'conv2d', inChannels, outChannels, kernel, stride, padding, groups, bias: bool(call ? paramValue(call, 'bias') : undefined) ?? true });
+        return;
+      }
+      case 'norm':
+        this.norm(layer, name, where);
+        return;
+      case 'activation': {
+        if (IDENTITY_KINDS.has(kind)) {
+          this.assume(`${where}: left out (does not change normalization statistics)`);
+          return;
+        }
+        const fn = ACTIVATIONS[kind];
+        if (!fn) throw new SimulationError(`${where}: activation not supported by the simulator`);
+        this.push(name, kind, { op: 'activation', fn });
+        return;
+      }
+      case 'dropout': {
+        const p = num(call ? paramValue(call, 'p') : undefined) ?? 0.5;
+        this.push(name, kind, { op: 'dropout', p });
+        return;
+      }
+      case 'pooling': {
+        if (kind === 'AdaptiveAvgPool2d') {
+          this.push(name, kind, { op: 'pool', pool: 'adaptive_avg', kernel: 1, stride: 1, padding: 0 });
+          return;
+        }
+        if (kind === 'MaxPool2d' || kind === 'AvgPool2d') {
+          const kernel = this.intArg(call, 'kernel_size', 2, where);
+          const stride = num(call ? paramValue(call, 'stride') : undefined) ?? kernel;
+          const padding = num(call ? paramValue(call, 'padding') : undefined) ?? 0;
+          this.push(name, kind, { op: 'pool', pool: kind === 'MaxPool2d' ? 'max' : 'avg', kernel, stride, padding });
+          return;
+        }
+        throw new SimulationError(`${where}: pooling not supported by the simulator`);
+      }
+      case 'shape':
+        if (kind === 'Flatten') {
+          this.push(name, kind, { op: 'flatten' });
+          return;
+        }
+        throw new SimulationError(`${where}: not supported by the simulator`);
+      default:
+        throw new SimulationError(`${where}: ${layer.family} layers are not simulated`);
+    }
+  }
+
+  private norm(layer: Layer, name: string, where: string): void {
+    const call = layer.call;
+    const type = layer.norm;
+    if (type === 'lrn' || type === 'unit' || type === undefined) throw new SimulationError(`${where}: this normalization is not simulated`);
+    const eps = num(call ? paramValue(call, 'eps') : undefined) ?? (type === 'rms' ? 1e-6 : 1e-5);
+    if (!this.shape) {
+      const features = this.intArg(call, type === 'group' ? 'num_channels' : type === 'layer' || type === 'rms' ? 'normalized_shape' : 'num_features', DEFAULT_FEATURES, where);
+      this.start(/2d$/.test(layer.kind) ? [features, DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE] : [features], where);
+    }
+    const shape = this.shape!;
+    const channels = shape[0];
+    const last = shape[shape.length - 1];
+    switch (type) {
+      case 'batch':
+      case 'instance': {
+        const given = num(call ? paramValue(call, 'num_features') : undefined);
+        if (given === undefined) this.assume(`${where}: num_features taken from the activation (${channels})`);
+        const momentumValue = call ? paramValue(call, 'momentum') : undefined;
+        this.push(name, layer.kind, {
+          op: 'norm',
+          norm: type,
+          features: given ?? channels,
+          eps,
+          momentum: momentumValue?.kind === 'none' ? null : (num(momentumValue) ?? 0.1),
+          affine: bool(call ? paramValue(call, 'affine') : undefined) ?? type === 'batch',
+          trackRunningStats: bool(call ? paramValue(call, 'track_running_stats') : undefined) ?? type === 'batch',
+        });
+        return;
+      }
+      case 'group': {
+        const given = num(call ? paramValue(call, 'num_channels') : undefined);
+        if (given === undefined) this.assume(`${where}: num_channels taken from the activation (${channels})`);
+        const groups = this.intArg(call, 'num_groups', 32, where);
+        this.push(name, layer.kind, { op: 'norm', norm: 'group', features: given ?? channels, groups, eps, affine: bool(call ? paramValue(call, 'affine') : undefined) ?? true });
+        return;
+      }
+      case 'layer':
+      case 'rms': {
+        const given = num(call ? paramValue(call, 'normalized_shape') : undefined);
+        if (given === undefined) this.assume(`${where}: normalized_shape taken from the activation's last dimension (${last})`);
+        this.push(name, layer.kind, { op: 'norm', norm: type, features: given ?? last, eps, affine: bool(call ? paramValue(call, 'elementwise_affine') : undefined) ?? true });
+        return;
+      }
+    }
+  }
+
+  /** A layer of the module tree: container, model class of this file, or framework layer. */
+  module(layer: Layer, name: string, depth: number): void {
+    if (layer.repeated && layer.repeated.count === undefined) this.assume(`${name}: built in a loop whose count did not resolve (${layer.repeated.text}); simulated once`);
+    if (layer.elements) {
+      // Element paths are relative to the class (`body.0`); keep the prefix of an inlined class.
+      const own = modulePath(layer.path);
+      const base = name.endsWith(own) ? name.slice(0, name.length - own.length) : '';
+      for (const e of layer.elements) this.module(e, base + modulePath(e.path), depth);
+      return;
+    }
+    if (layer.moduleClass) {
+      const cls = this.classes.get(layer.moduleClass);
+      if (!cls) throw new SimulationError(`${name}: class ${layer.moduleClass} not found`);
+      this.classBody(cls, `${name}.`, depth + 1);
+      return;
+    }
+    if (layer.kind === '?' || layer.family === 'unknown' || layer.family === 'module') throw new SimulationError(`${name}: a layer of unknown kind`);
+    this.leaf(layer, name);
+  }
+
+  /** A class's forward pass (or, without one, its layers in order). */
+  classBody(cls: ModelClass, prefix: string, depth: number): void {
+    if (depth > MAX_DEPTH) throw new SimulationError(`${cls.name}: modules nested more than ${MAX_DEPTH} deep`);
+    if (cls.framework !== 'torch') throw new SimulationError(`${cls.name} is a ${cls.framework} model: only PyTorch models can be simulated so far`);
+    const steps = cls.forward?.steps ?? [];
+    if (steps.length === 0) {
+      if (cls.layers.length === 0) this.assume(`${prefix ? prefix.slice(0, -1) : cls.name} (${cls.name}): no layers found in its class; left out`);
+      for (const l of cls.layers) this.module(l, prefix + modulePath(l.path), depth);
+      return;
+    }
+    this.forward(cls, steps, prefix, depth);
+  }
+
+  private forward(cls: ModelClass, steps: readonly ForwardStep[], prefix: string, depth: number): void {
+    const byPath = new Map<string, Layer>();
+    for (const l of allLayers(cls.layers)) byPath.set(modulePath(l.path), l);
+    // Position in this.layers after which each step's output is available (-1: the forward's input).
+    const producedAt = new Map<number, number>([[-1, this.layers.length]]);
+    // Steps left out pass their input through (`identity = self.downsample(x)` with downsample None).
+    const alias = new Map<number, number>();
+    const resolve = (i: number): number => {
+      let j = i;
+      for (let n = 0; n < steps.length && alias.has(j); n++) j = alias.get(j)!;
+      return j;
+    };
+    const leaveOut = (step: ForwardStep, why: string): void => {
+      this.assume(`${cls.name}.forward: ${why}`);
+      if (step.inputs.length >= 1) alias.set(step.index, step.inputs[0]);
+    };
+    let chain = -1;
+    for (const step of steps) {
+      const target = modulePath(step.target);
+      const inputs = step.inputs.map(resolve);
+      if (step.op === 'add') {
+        const others = [...new Set(inputs.filter((i) => i !== chain))];
+        if (!inputs.includes(chain) || others.length !== 1 || !producedAt.has(others[0])) {
+          leaveOut(step, 'an addition that does not extend the main path was left out');
+          continue;
+        }
+        const slot = `r${this.slots++}`;
+        const at = producedAt.get(others[0])!;
+        // The shortcut's value is the activation at that point: remember it there.
+        this.layers.splice(at, 0, { name: `${prefix}${target}.shortcut`, kind: 'identity', layer: { op: 'save', slot } });
+        for (const [k, v] of producedAt) if (v > at || (v === at && k !== others[0])) producedAt.set(k, v + 1);
+        this.push(`${prefix}${target}`, '+', { op: 'add', slot });
+        chain = step.index;
+        producedAt.set(step.index, this.layers.length);
+        continue;
+      }
+      if (step.op === 'layer') {
+        const layer = byPath.get(target) ?? byPath.get(target.replace(/\.\*$/, ''));
+        if (!layer) {
+          leaveOut(step, `self.${step.target} is not a layer built in __init__ (e.g. None by default) and was left out`);
+          continue;
+        }
+        if (inputs.length > 0 && !inputs.includes(chain)) {
+          leaveOut(step, `self.${step.target} works on a side branch and was left out`);
+          continue;
+        }
+        this.module(layer, prefix + target, depth);
+      } else if (step.op === 'functional') {
+        if (inputs.length > 0 && !inputs.includes(chain)) {
+          leaveOut(step, `${step.target}(…) works on a side branch and was left out`);
+          continue;
+        }
+        const fn = ACTIVATIONS[step.target];
+        if (fn) this.push(`${prefix}${step.target}`, `F.${step.target}`, { op: 'activation', fn });
+        else if (step.target === 'flatten' || step.target === 'view' || step.target === 'reshape') this.push(`${prefix}${step.target}`, step.target, { op: 'flatten' });
+        else if (step.target === 'dropout') this.push(`${prefix}${step.target}`, 'F.dropout', { op: 'dropout', p: 0.5 });
+        else if (step.target === 'adaptive_avg_pool2d') this.push(`${prefix}${step.target}`, 'F.adaptive_avg_pool2d', { op: 'pool', pool: 'adaptive_avg', kernel: 1, stride: 1, padding: 0 });
+        else {
+          leaveOut(step, `${step.target}(…) was left out`);
+          continue;
+        }
+      } else {
+        leaveOut(step, `${step.target} was left out`);
+        continue;
+      }
+      chain = step.index;
+      producedAt.set(step.index, this.layers.length);
+    }
+  }
+}
+
+function usedClasses(classes: readonly ModelClass[]): Set<string> {
+  const used = new Set<string>();
+  for (const c of classes) for (const l of allLayers(c.layers)) if (l.moduleClass && l.moduleClass !== c.name) used.add(l.moduleClass);
+  return used;
+}
+
+export function networkFromClass(cls: ModelClass, classes: ReadonlyMap<string, ModelClass>): NetworkSpec {
+  const b = new Builder(classes);
+  b.classBody(cls, '', 0);
+  if (b.layers.length === 0 || !b.inputShape) throw new SimulationError(`${cls.name} has no layer the simulator can run`);
+  return { model: cls.name, inputShape: b.inputShape, layers: b.layers, assumptions: b.assumptions };
+}
+
+export function networksFromModelIR(model: ModelIR): NetworksFound {
+  const classes = model.classes ?? [];
+  if (classes.length === 0) return { models: [], reason: 'no model class (nn.Module subclass) in this file' };
+  const byName = new Map(classes.map((c) => [c.name, c]));
+  const used = usedClasses(classes);
+  const models: ModelEntry[] = classes.map((cls) => {
+    try {
+      return { name: cls.name, span: cls.span, spec: networkFromClass(cls, byName) };
+    } catch (error) {
+      return { name: cls.name, span: cls.span, reason: error instanceof Error ? error.message : String(error) };
+    }
+  });
+  const roots = classes.filter((c) => !used.has(c.name));
+  const root = (roots.length > 0 ? roots[roots.length - 1] : classes[classes.length - 1]).name;
+  return { models, root };
+}
+
+/** Parses Python source (the parser must be initialised) and returns its simulatable models. */
+export function networksFromSource(text: string): NetworksFound {
+  return networksFromModelIR(analysePythonFile(text).model);
+}

@@ -1,0 +1,170 @@
+/**
+ * A runnable network built from a NetworkSpec with the engine's layers: forward in training or
+ * inference mode (observing every layer's output), backward for gradient norms. Residual
+ * connections are `save`/`add` pairs over the forward order. Norm swaps and init schemes for
+ * the what-if comparison are applied here, at build time.
+ */
+
+import type { Layer } from '../engine/layer';
+import { add, reshape, type Tensor } from '../engine/tensor';
+import type { Rng } from '../engine/rng';
+import { applyInit, buildLayer, zeroGamma } from './engineLayers';
+import type { InitScheme, NormSwap } from './options';
+import { needsFlatten, outputShape } from './shapes';
+import type { LayerSpec, NetworkSpec, NormOp } from './spec';
+
+export interface Step {
+  readonly spec: LayerSpec;
+  readonly inShape: readonly number[];
+  readonly outShape: readonly number[];
+  /** null: identity (`save`, a removed norm) or handled by the network (`add`, `flatten`). */
+  readonly layer: Layer | null;
+  /** Linear after a (C, H, W) activation: flatten first (the forward's `flatten`/`view`). */
+  readonly flattenFirst: boolean;
+  /** The norm this step runs, after any swap (undefined for non-norm layers and removed norms). */
+  readonly norm?: NormOp;
+}
+
+export interface BuildOptions {
+  readonly normSwap: NormSwap;
+  readonly init: InitScheme;
+  /** Weights are drawn from this generator. */
+  readonly initRng: Rng;
+  /** Dropout masks are drawn from this generator. */
+  readonly dropoutRng: Rng;
+}
+
+/**
+ * Groups for a GroupNorm swap: the largest divisor of `c` not above 32 (the usual choice); on a
+ * flat activation (no spatial positions) also at least 8 channels per group, since a group of
+ * one value normalizes to 0.
+ */
+export function defaultGroups(c: number, flat = false): number {
+  const maxGroups = flat ? Math.max(1, Math.floor(c / 8)) : c;
+  for (let g = Math.min(32, maxGroups); g > 1; g--) if (c % g === 0) return g;
+  return 1;
+}
+
+/** The norm a swap puts in place of `op` on an activation of `shape`, or null for `none`. */
+export function swapNorm(op: NormOp, swap: NormSwap, shape: readonly number[]): NormOp | null {
+  if (swap === 'asIs') return op;
+  if (swap === 'none') return null;
+  const channels = shape[0];
+  const last = shape[shape.length - 1];
+  const base = { op: 'norm' as const, eps: 1e-5, affine: true };
+  switch (swap) {
+    case 'batch':
+      return { ...base, norm: 'batch', features: channels, momentum: 0.1, trackRunningStats: true };
+    case 'instance':
+      return { ...base, norm: 'instance', features: channels, momentum: 0.1, affine: false, trackRunningStats: false };
+    case 'group':
+      return { ...base, norm: 'group', features: channels, groups: defaultGroups(channels, shape.length === 1) };
+    case 'layer':
+      return { ...base, norm: 'layer', features: last, normalizedShape: [...shape] };
+    case 'rms':
+      return { ...base, norm: 'rms', features: last, normalizedShape: [...shape], eps: 1e-6 };
+  }
+}
+
+/** Indices of the norms that end a residual branch (the last norm before each `add`). */
+export function branchEndNorms(layers: readonly LayerSpec[]): Set<number> {
+  const ends = new Set<number>();
+  const savedAt = new Map<string, number>();
+  layers.forEach((l, i) => {
+    if (l.layer.op === 'save') savedAt.set(l.layer.slot, i);
+    if (l.layer.op === 'add') {
+      const from = savedAt.get(l.layer.slot) ?? -1;
+      for (let j = i - 1; j > from; j--) {
+        if (layers[j].layer.op === 'norm') {
+          ends.add(j);
+          break;
+        }
+      }
+    }
+  });
+  return ends;
+}
+
+export class Network {
+  readonly steps: Step[] = [];
+
+  constructor(readonly spec: NetworkSpec, options: BuildOptions) {
+    let shape: readonly number[] = spec.inputShape;
+    const zeroGammaAt = options.init === 'zero_gamma' ? branchEndNorms(spec.layers) : new Set<number>();
+    spec.layers.forEach((layerSpec, index) => {
+      const op = layerSpec.layer;
+      const flattenFirst = needsFlatten(op, shape);
+      const inShape = flattenFirst ? [shape.reduce((a, b) => a * b, 1)] : shape;
+      let layer: Layer | null = null;
+      let norm: NormOp | undefined;
+      let effective = layerSpec;
+      if (op.op === 'norm') {
+        const swapped = swapNorm(op, options.normSwap, inShape);
+        if (swapped) {
+          norm = swapped;
+          effective = { ...layerSpec, layer: swapped };
+          layer = buildLayer(swapped, inShape, { init: options.initRng, dropout: options.dropoutRng });
+          if (zeroGammaAt.has(index)) zeroGamma(layer);
+        }
+      } else if (op.op !== 'save' && op.op !== 'add' && op.op !== 'flatten') {
+        layer = buildLayer(op, inShape, { init: options.initRng, dropout: options.dropoutRng });
+        applyInit(layer, op, options.init, options.initRng);
+      }
+      const outShape = outputShape(effective, inShape);
+      this.steps.push({ spec: layerSpec, inShape, outShape, layer, flattenFirst, ...(norm ? { norm } : {}) });
+      shape = outShape;
+    });
+  }
+
+  /**
+   * Runs the network on `x` (`[batch, ...inputShape]`). `observe(i, input, output)` sees each
+   * step's input and output (the input as the layer saw it, after any flatten).
+   */
+  forward(x: Tensor, training: boolean, observe?: (index: number, input: Tensor, output: Tensor) => void): Tensor {
+    const saved = new Map<string, Tensor>();
+    let cur = x;
+    const batch = x.shape[0];
+    this.steps.forEach((step, i) => {
+      if (step.flattenFirst) cur = reshape(cur, [batch, ...step.inShape]);
+      const input = cur;
+      const op = step.spec.layer;
+      if (op.op === 'save') saved.set(op.slot, cur);
+      else if (op.op === 'add') cur = add(cur, saved.get(op.slot)!);
+      else if (op.op === 'flatten') cur = reshape(cur, [batch, ...step.outShape]);
+      else if (step.layer) cur = step.layer.forward(cur, training);
+      observe?.(i, input, cur);
+    });
+    return cur;
+  }
+
+  /**
+   * Backward from `gradOut` (dLoss/d output of the last forward). `observe(i, gradOfOutput)`
+   * sees the gradient with respect to each step's output, last step first.
+   */
+  backward(gradOut: Tensor, observe?: (index: number, gradOutput: Tensor) => void): Tensor {
+    const pending = new Map<string, Tensor>();
+    let grad = gradOut;
+    const batch = gradOut.shape[0];
+    for (let i = this.steps.length - 1; i >= 0; i--) {
+      const step = this.steps[i];
+      observe?.(i, grad);
+      const op = step.spec.layer;
+      if (op.op === 'add') {
+        // y = x + saved: the gradient flows unchanged into both; the shortcut's part joins at its `save`.
+        pending.set(op.slot, grad);
+      } else if (op.op === 'save') {
+        const shortcut = pending.get(op.slot);
+        if (shortcut) {
+          grad = add(grad, shortcut);
+          pending.delete(op.slot);
+        }
+      } else if (op.op === 'flatten') {
+        grad = reshape(grad, [batch, ...step.inShape]);
+      } else if (step.layer) {
+        grad = step.layer.backward(grad);
+      }
+      if (step.flattenFirst) grad = reshape(grad, [batch, ...(i > 0 ? this.steps[i - 1].outShape : this.spec.inputShape)]);
+    }
+    return grad;
+  }
+}

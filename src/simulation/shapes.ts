@@ -1,0 +1,97 @@
+/** Per-sample shapes through a network spec (no batch dimension), with clear errors. */
+
+import type { LayerOp, LayerSpec } from './spec';
+
+export class SimulationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimulationError';
+  }
+}
+
+function describe(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+function product(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** `true` when a Linear layer needs its (C, H, W) input flattened first (a `flatten`/`view` in forward). */
+export function needsFlatten(op: LayerOp, shape: readonly number[]): boolean {
+  return op.op === 'linear' && shape.length > 1 && shape[shape.length - 1] !== op.inFeatures && product(shape) === op.inFeatures;
+}
+
+/** Output shape of one layer for an input of `shape`, or a SimulationError naming the layer. */
+export function outputShape(layer: LayerSpec, shape: readonly number[]): number[] {
+  const op = layer.layer;
+  const where = `${layer.name} (${layer.kind})`;
+  switch (op.op) {
+    case 'linear': {
+      const last = shape[shape.length - 1];
+      if (needsFlatten(op, shape)) return [op.outFeatures];
+      if (last !== op.inFeatures) throw new SimulationError(`${where} expects ${op.inFeatures} input features but receives ${describe(shape)}`);
+      return [...shape.slice(0, -1), op.outFeatures];
+    }
+    case 'conv2d': {
+      if (shape.length !== 3) throw new SimulationError(`${where} needs a (C, H, W) input but receives ${describe(shape)}`);
+      const [c, h, w] = shape;
+      if (c !== op.inChannels) throw new SimulationError(`${where} expects ${op.inChannels} input channels but receives ${c}`);
+      if (op.inChannels % op.groups !== 0 || op.outChannels % op.groups !== 0) throw new SimulationError(`${where}: channels are not divisible by groups=${op.groups}`);
+      const oh = Math.floor((h + 2 * op.padding - op.kernel) / op.stride) + 1;
+      const ow = Math.floor((w + 2 * op.padding - op.kernel) / op.stride) + 1;
+      if (oh < 1 || ow < 1) throw new SimulationError(`${where}: a ${h}×${w} input is smaller than the ${op.kernel}×${op.kernel} kernel`);
+      return [op.outChannels, oh, ow];
+    }
+    case 'norm': {
+      if (op.norm === 'layer' || op.norm === 'rms') {
+        const ns = op.normalizedShape ?? [op.features];
+        const tail = shape.slice(shape.length - ns.length);
+        if (ns.length > shape.length || tail.some((d, i) => d !== ns[i])) {
+          throw new SimulationError(`${where} normalizes trailing dimensions ${describe(ns)} but receives ${describe(shape)}`);
+        }
+      } else if (shape[0] !== op.features) {
+        throw new SimulationError(`${where} expects ${op.features} channels but receives ${describe(shape)}`);
+      }
+      if (op.norm === 'group' && op.groups !== undefined && op.features % op.groups !== 0) {
+        throw new SimulationError(`${where}: num_channels=${op.features} is not divisible by num_groups=${op.groups}`);
+      }
+      return [...shape];
+    }
+    case 'pool': {
+      if (shape.length !== 3) throw new SimulationError(`${where} needs a (C, H, W) input but receives ${describe(shape)}`);
+      if (op.pool === 'adaptive_avg') return [shape[0], 1, 1];
+      const [c, h, w] = shape;
+      const oh = Math.floor((h + 2 * op.padding - op.kernel) / op.stride) + 1;
+      const ow = Math.floor((w + 2 * op.padding - op.kernel) / op.stride) + 1;
+      if (oh < 1 || ow < 1) throw new SimulationError(`${where}: a ${h}×${w} input is smaller than the ${op.kernel}×${op.kernel} window`);
+      return [c, oh, ow];
+    }
+    case 'flatten':
+      return [product(shape)];
+    case 'activation':
+    case 'dropout':
+    case 'save':
+    case 'add':
+      return [...shape];
+  }
+}
+
+/** Output shape of every layer; checks residual additions too. */
+export function inferShapes(inputShape: readonly number[], layers: readonly LayerSpec[]): number[][] {
+  const saved = new Map<string, number[]>();
+  const shapes: number[][] = [];
+  let shape = [...inputShape];
+  for (const layer of layers) {
+    const op = layer.layer;
+    if (op.op === 'save') saved.set(op.slot, shape);
+    if (op.op === 'add') {
+      const other = saved.get(op.slot);
+      if (!other) throw new SimulationError(`${layer.name}: adds a branch '${op.slot}' that was never saved`);
+      if (other.join(',') !== shape.join(',')) throw new SimulationError(`${layer.name}: cannot add ${describe(other)} to ${describe(shape)} (the shortcut would need a projection)`);
+    }
+    shape = outputShape(layer, shape);
+    shapes.push(shape);
+  }
+  return shapes;
+}
