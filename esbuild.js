@@ -51,15 +51,29 @@ const common = {
 
 const node = { ...common, platform: 'node', format: 'cjs', target: 'node18' };
 
+const browser = { ...common, platform: 'browser', format: 'iife', target: ['chrome114'] };
+
 const builds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The simulator webview: the page, its Web Worker (the engine) and the standalone report page.
+  { ...browser, entryPoints: ['src/webview/app/main.ts'], outfile: 'dist/webview/main.js' },
+  { ...browser, entryPoints: ['src/webview/app/worker.ts'], outfile: 'dist/webview/worker.js' },
+  // Inlined into one HTML file by `normscope simulate --format html`: no source map comment.
+  { ...browser, entryPoints: ['src/webview/app/report.ts'], outfile: 'dist/webview/report.js', sourcemap: false },
 ];
 
 /** The engine's WebAssembly kernels (AssemblyScript sources in src/engine/wasm), embedded as base64. */
 function buildEngineWasm() {
   const { main } = require('./scripts/build-wasm.js');
   main();
+}
+
+const MEDIA = ['media/simulator.css'];
+
+function copyMedia() {
+  fs.mkdirSync(path.join(dist, 'webview'), { recursive: true });
+  for (const file of MEDIA) fs.copyFileSync(path.join(__dirname, file), path.join(dist, 'webview', path.basename(file)));
 }
 
 function copyWasm() {
@@ -72,6 +86,7 @@ function copyWasm() {
 async function main() {
   buildEngineWasm();
   copyWasm();
+  copyMedia();
   const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));
   if (watch) {
     await Promise.all(contexts.map((ctx) => ctx.watch()));

@@ -17,6 +17,8 @@ const SUITES = [
   { name: 'integration', cmd: process.execPath, args: [path.join(root, 'out', 'test', 'integration', 'runTest.js')], counts: 'file' },
   // The engine against PyTorch's numbers (test/conformance/FORMAT.md), as `npm run conformance` does.
   { name: 'conformance', cmd: process.execPath, args: ['out/scripts/conformance.js', 'test/conformance/cases'], counts: 'line' },
+  // The simulator page and the HTML report in Debian's headless Chromium (installed on first use).
+  { name: 'webview', cmd: process.execPath, args: [require.resolve('mocha/bin/mocha.js'), '--config', 'test/webview/mocharc.json'], counts: 'file' },
 ];
 
 function runSuite(suite) {

@@ -7,10 +7,12 @@ import { LintConfigService } from './vscode/lintConfig';
 import { lintWorkspace } from './vscode/lintWorkspace';
 import { disposeLogger, logger } from './vscode/logger';
 import { showRuleDocumentation } from './vscode/ruleDocs';
+import { SimulatorController, type SimulatorApi } from './vscode/simulator';
 
 /** What `activate` returns: used by the integration tests, stable for other extensions. */
 export interface NormScopeApi {
   lintWorkspace(): ReturnType<typeof lintWorkspace>;
+  readonly simulator: SimulatorApi;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<NormScopeApi> {
@@ -18,9 +20,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<NormSc
   await initLinter({ wasmDir: vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath });
   const configs = new LintConfigService();
   const diagnostics = new DiagnosticsController(context.extensionUri, configs);
+  const simulator = new SimulatorController(context.extensionUri);
   context.subscriptions.push(
     configs,
     diagnostics,
+    simulator,
     vscode.languages.registerCodeActionsProvider({ language: 'python' }, new FixProvider(diagnostics), {
       providedCodeActionKinds: FixProvider.kinds,
     }),
@@ -30,7 +34,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<NormSc
     { dispose: disposeLogger },
   );
   logger().info(`NormScope activated in ${(performance.now() - started).toFixed(0)} ms`);
-  return { lintWorkspace: () => lintWorkspace(diagnostics) };
+  return { lintWorkspace: () => lintWorkspace(diagnostics), simulator };
 }
 
 export function deactivate(): void {

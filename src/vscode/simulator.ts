@@ -1,0 +1,189 @@
+/**
+ * "NormScope: Open Activation Simulator" and the "Simulate activations" CodeLens on each model
+ * class. The controller follows the editor: it re-sends the model (debounced) when the file
+ * changes, picks the model under the cursor, and restores the panel after reloads (serializer).
+ */
+
+import * as vscode from 'vscode';
+import { networksFromSource, type NetworksFound } from '../simulation/fromIR';
+import type { RenderedMessage } from '../webview/protocol';
+import { SimulatorPanel } from '../webview/host/panel';
+import { logger } from './logger';
+
+export const OPEN_SIMULATOR = 'normscope.openSimulator';
+
+/** What the integration tests (and other extensions) can observe of the simulator. */
+export interface SimulatorApi {
+  /** Fires when the page reports it drew a phase of a simulation. */
+  readonly onDidRender: vscode.Event<RenderedMessage>;
+  /** Opens the simulator on `uri` (default: the active editor), optionally on a given model. */
+  open(uri?: vscode.Uri, model?: string): Promise<void>;
+}
+
+const MAX_CHARS = 2 * 1024 * 1024;
+
+function isPython(doc: vscode.TextDocument): boolean {
+  return doc.languageId === 'python' && doc.uri.scheme !== 'output';
+}
+
+/** Parses a document once per version (CodeLens, cursor moves and the panel share it). */
+class ModelCache {
+  private cache = new WeakMap<vscode.TextDocument, { version: number; found: NetworksFound }>();
+
+  get(doc: vscode.TextDocument): NetworksFound {
+    const hit = this.cache.get(doc);
+    if (hit && hit.version === doc.version) return hit.found;
+    let found: NetworksFound;
+    if (doc.getText().length > MAX_CHARS) found = { models: [], reason: 'file too large to simulate' };
+    else {
+      try {
+        found = networksFromSource(doc.getText());
+      } catch (error) {
+        logger().error(`simulator: model analysis failed on ${doc.uri.toString()}: ${String(error)}`);
+        found = { models: [], reason: 'the model could not be analysed' };
+      }
+    }
+    this.cache.set(doc, { version: doc.version, found });
+    return found;
+  }
+}
+
+export class SimulatorController implements vscode.Disposable, vscode.CodeLensProvider, SimulatorApi {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly panelDisposables: vscode.Disposable[] = [];
+  private readonly rendered = new vscode.EventEmitter<RenderedMessage>();
+  private readonly lensesChanged = new vscode.EventEmitter<void>();
+  private readonly models = new ModelCache();
+  private followed: vscode.Uri | undefined;
+  private selected: string | undefined;
+  private debounce: ReturnType<typeof setTimeout> | undefined;
+  readonly onDidRender = this.rendered.event;
+  readonly onDidChangeCodeLenses = this.lensesChanged.event;
+
+  constructor(private readonly extensionUri: vscode.Uri) {
+    this.disposables.push(
+      this.rendered,
+      this.lensesChanged,
+      vscode.commands.registerCommand(OPEN_SIMULATOR, (uri?: unknown, model?: unknown) =>
+        this.open(uri instanceof vscode.Uri ? uri : undefined, typeof model === 'string' ? model : undefined),
+      ),
+      vscode.languages.registerCodeLensProvider({ language: 'python' }, this),
+      vscode.window.registerWebviewPanelSerializer(SimulatorPanel.viewType, {
+        deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
+          this.attach(SimulatorPanel.revive(panel, this.extensionUri, logger()));
+          const editor = vscode.window.activeTextEditor;
+          if (editor && isPython(editor.document)) this.follow(editor.document.uri);
+        },
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (this.followed && e.document.uri.toString() === this.followed.toString()) this.schedule(300);
+      }),
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        if (editor && isPython(editor.document) && SimulatorPanel.instance) this.follow(editor.document.uri);
+      }),
+      vscode.window.onDidChangeTextEditorSelection((e) => this.onSelection(e)),
+    );
+  }
+
+  async open(uri?: vscode.Uri, model?: string): Promise<void> {
+    const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+    const panel = SimulatorPanel.createOrShow(this.extensionUri, logger());
+    this.attach(panel);
+    if (!target) {
+      panel.post({ type: 'noModel', fileName: '', reason: 'Open a Python file with a model class to simulate it.' });
+      return;
+    }
+    this.followed = target;
+    this.selected = model;
+    await this.send();
+  }
+
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    if (!isPython(doc)) return [];
+    return this.models
+      .get(doc)
+      .models.filter((m) => m.span !== undefined)
+      .map((m) => {
+        const start = new vscode.Position(m.span!.start.line, m.span!.start.column);
+        return new vscode.CodeLens(new vscode.Range(start, start), {
+          title: m.spec ? 'Simulate activations' : `Simulate activations (unavailable: ${m.reason ?? 'unsupported'})`,
+          tooltip: m.spec ? `Open the NormScope activation simulator on ${m.name}` : (m.reason ?? ''),
+          command: OPEN_SIMULATOR,
+          arguments: [doc.uri, m.name],
+        });
+      });
+  }
+
+  private attach(panel: SimulatorPanel): void {
+    if (this.panelDisposables.length > 0) return;
+    this.panelDisposables.push(
+      panel.onDidReceiveMessage((m) => {
+        if (m.type === 'rendered') this.rendered.fire(m);
+        if (m.type === 'selectModel') {
+          this.selected = m.model;
+          void this.send();
+        }
+      }),
+      panel.onDidDispose(() => {
+        for (const d of this.panelDisposables.splice(0)) d.dispose();
+        this.followed = undefined;
+        clearTimeout(this.debounce);
+      }),
+    );
+  }
+
+  private follow(uri: vscode.Uri): void {
+    if (this.followed?.toString() === uri.toString()) return;
+    this.followed = uri;
+    this.selected = undefined;
+    this.schedule(0);
+  }
+
+  private onSelection(e: vscode.TextEditorSelectionChangeEvent): void {
+    if (!SimulatorPanel.instance || !this.followed || e.textEditor.document.uri.toString() !== this.followed.toString()) return;
+    const offset = e.textEditor.document.offsetAt(e.selections[0].active);
+    const under = this.models.get(e.textEditor.document).models.find((m) => m.span && m.span.startOffset <= offset && offset < m.span.endOffset);
+    if (under && under.name !== this.selected) {
+      this.selected = under.name;
+      this.schedule(150);
+    }
+  }
+
+  private schedule(delay: number): void {
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => void this.send(), delay);
+  }
+
+  private async send(): Promise<void> {
+    const panel = SimulatorPanel.instance;
+    const uri = this.followed;
+    if (!panel || !uri) return;
+    let doc: vscode.TextDocument;
+    try {
+      doc = await vscode.workspace.openTextDocument(uri);
+    } catch (error) {
+      panel.post({ type: 'noModel', fileName: uri.fsPath, reason: `cannot open the file: ${String(error)}` });
+      return;
+    }
+    const fileName = vscode.workspace.asRelativePath(uri);
+    const found = this.models.get(doc);
+    if (found.models.length === 0) {
+      panel.post({ type: 'noModel', fileName, reason: found.reason ?? 'no model class in this file' });
+      return;
+    }
+    const name = this.selected ?? found.root ?? found.models[0].name;
+    const entry = found.models.find((m) => m.name === name) ?? found.models[0];
+    if (!entry.spec) {
+      panel.post({ type: 'noModel', fileName, reason: `cannot simulate ${entry.name}: ${entry.reason ?? 'unsupported model'}` });
+      return;
+    }
+    panel.post({ type: 'showModel', fileName, models: found.models.map((m) => m.name), spec: entry.spec });
+  }
+
+  dispose(): void {
+    clearTimeout(this.debounce);
+    for (const d of this.panelDisposables.splice(0)) d.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    SimulatorPanel.instance?.dispose();
+  }
+}

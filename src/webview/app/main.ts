@@ -1,0 +1,220 @@
+/**
+ * The simulator page inside the VS Code webview. Receives models from the host (validated),
+ * runs the simulation in a Web Worker (the UI never blocks), draws the charts, keeps its state
+ * with `setState` so a reload or a VS Code restart restores it, and reports each render back.
+ */
+
+import { DEFAULT_OPTIONS, normalizeOptions, type SimulationOptions } from '../../simulation/options';
+import type { NetworkSpec } from '../../simulation/spec';
+import {
+  describeMessage,
+  parseHostMessage,
+  parseNetworkSpec,
+  parseOptions,
+  parseWorkerReply,
+  type HostMessage,
+  type PageMessage,
+  type RunRequest,
+} from '../protocol';
+import { ChartSet } from './charts';
+import { chartCsv } from './csv';
+import { buildLayout, readControls, writeControls, type Layout } from './layout';
+import { renderResult } from './render';
+
+interface VsCodeApi {
+  postMessage(message: PageMessage): void;
+  getState(): unknown;
+  setState(state: PageState): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+/** What survives reloads (serializer) and restarts. */
+interface PageState {
+  readonly options: SimulationOptions;
+  readonly spec?: NetworkSpec;
+  readonly fileName?: string;
+  readonly models?: readonly string[];
+  readonly histogramLayer: number;
+}
+
+function restoreState(raw: unknown): PageState {
+  const o = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const spec = parseNetworkSpec(o.spec);
+  const models = Array.isArray(o.models) && o.models.every((m) => typeof m === 'string') ? (o.models) : undefined;
+  return {
+    options: parseOptions(o.options) ?? DEFAULT_OPTIONS,
+    ...(spec ? { spec } : {}),
+    ...(typeof o.fileName === 'string' ? { fileName: o.fileName } : {}),
+    ...(models ? { models } : {}),
+    histogramLayer: typeof o.histogramLayer === 'number' && Number.isInteger(o.histogramLayer) && o.histogramLayer >= 0 ? o.histogramLayer : -1,
+  };
+}
+
+async function startWorker(url: string): Promise<Worker> {
+  // Webview resources live on another origin than the page: load the script and start the
+  // worker from a blob URL (allowed by the CSP's `worker-src blob:`).
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot load the simulation worker (${response.status})`);
+  const blob = new Blob([await response.text()], { type: 'text/javascript' });
+  return new Worker(URL.createObjectURL(blob));
+}
+
+class Page {
+  private state: PageState;
+  private readonly layout: Layout;
+  private readonly charts: ChartSet;
+  private worker: Worker | undefined;
+  private runId = 0;
+  private runStarted = 0;
+  private debounce: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly vscode: VsCodeApi, root: HTMLElement) {
+    this.state = restoreState(vscode.getState());
+    this.layout = buildLayout(root, true);
+    this.charts = new ChartSet(this.layout.canvases);
+    writeControls(this.layout.controls!, this.state.options);
+    this.wire();
+  }
+
+  async start(workerUrl: string): Promise<void> {
+    try {
+      this.worker = await startWorker(workerUrl);
+      this.worker.addEventListener('message', (e: MessageEvent<unknown>) => this.onWorker(e.data));
+      this.worker.addEventListener('error', (e) => this.fail(`simulation worker error: ${e.message}`));
+    } catch (error) {
+      this.fail(error instanceof Error ? error.message : String(error));
+    }
+    if (this.state.spec) {
+      this.showModels(this.state.models ?? [this.state.spec.model], this.state.spec.model);
+      this.run();
+    }
+    this.vscode.postMessage({ type: 'ready' });
+  }
+
+  private wire(): void {
+    window.addEventListener('message', (e: MessageEvent<unknown>) => {
+      const message = parseHostMessage(e.data);
+      if (!message) {
+        const what = describeMessage(e.data);
+        console.warn(`NormScope: dropped a malformed ${what}`);
+        this.vscode.postMessage({ type: 'error', message: `page dropped a malformed ${what}` });
+        return;
+      }
+      this.onHost(message);
+    });
+    const controls = this.layout.controls!;
+    controls.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.optionsChanged(0);
+    });
+    controls.form.addEventListener('change', () => this.optionsChanged(150));
+    controls.form.addEventListener('input', () => this.optionsChanged(400));
+    this.layout.modelPicker.addEventListener('change', () => this.vscode.postMessage({ type: 'selectModel', model: this.layout.modelPicker.value }));
+    this.layout.histogramLayer.addEventListener('change', () => {
+      const index = Number(this.layout.histogramLayer.value) || 0;
+      this.save({ ...this.state, histogramLayer: index });
+      this.charts.setHistogramLayer(index);
+    });
+    for (const { id, format, button } of this.layout.exportButtons) {
+      button.addEventListener('click', () => {
+        const result = this.charts.current;
+        if (!result) return;
+        const data = format === 'png' ? this.charts.pngDataUrl(id) : chartCsv(id, result);
+        if (data) this.vscode.postMessage({ type: 'export', format, name: `${result.model}-${id}.${format}`.replace(/[^A-Za-z0-9._-]/g, '_'), data });
+      });
+    }
+    new MutationObserver(() => this.charts.retheme()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  }
+
+  private save(state: PageState): void {
+    this.state = state;
+    this.vscode.setState(state);
+  }
+
+  private onHost(message: HostMessage): void {
+    switch (message.type) {
+      case 'showModel':
+        if (message.spec.model !== this.state.spec?.model) this.state = { ...this.state, histogramLayer: -1 };
+        this.save({ ...this.state, spec: message.spec, fileName: message.fileName, models: message.models });
+        this.showModels(message.models, message.spec.model);
+        this.run();
+        break;
+      case 'noModel':
+        this.setStatus(`${message.fileName}: ${message.reason}`, true);
+        break;
+      case 'notice':
+        this.setStatus(message.message, false);
+        break;
+    }
+  }
+
+  private showModels(models: readonly string[], selected: string): void {
+    const picker = this.layout.modelPicker;
+    picker.replaceChildren(
+      ...models.map((m) => {
+        const o = document.createElement('option');
+        o.value = m;
+        o.textContent = m;
+        return o;
+      }),
+    );
+    picker.value = selected;
+    picker.hidden = models.length < 2;
+  }
+
+  private optionsChanged(delay: number): void {
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => {
+      if (!this.layout.controls!.form.checkValidity()) {
+        this.setStatus('Some settings are out of range: fix the highlighted fields.', true);
+        return;
+      }
+      this.save({ ...this.state, options: normalizeOptions(readControls(this.layout.controls!)) });
+      this.run();
+    }, delay);
+  }
+
+  private run(): void {
+    const spec = this.state.spec;
+    if (!spec || !this.worker) return;
+    this.runId += 1;
+    this.runStarted = performance.now();
+    const request: RunRequest = { type: 'run', runId: this.runId, spec, options: this.state.options };
+    this.setStatus(`Simulating ${spec.model}…`, false);
+    this.worker.postMessage(request);
+  }
+
+  private onWorker(data: unknown): void {
+    const reply = parseWorkerReply(data);
+    if (!reply || reply.runId !== this.runId) return; // a superseded run
+    if (reply.type === 'failed') {
+      this.fail(reply.message);
+      return;
+    }
+    renderResult(this.layout, this.charts, reply.result, this.state.histogramLayer);
+    const ms = performance.now() - this.runStarted;
+    const done = reply.phase === 'whatIf';
+    this.setStatus(
+      `${reply.result.model}${this.state.fileName ? ` (${this.state.fileName})` : ''}: ${done ? 'done' : reply.phase === 'main' ? 'first results, running the sweep…' : 'running the what-if variants…'} ${Math.round(ms)} ms`,
+      false,
+    );
+    this.vscode.postMessage({ type: 'rendered', model: reply.result.model, phase: reply.phase, layers: reply.result.layers.length, ms });
+  }
+
+  private setStatus(text: string, isError: boolean): void {
+    this.layout.status.textContent = text;
+    this.layout.status.classList.toggle('error', isError);
+  }
+
+  private fail(message: string): void {
+    this.setStatus(message, true);
+    this.vscode.postMessage({ type: 'error', message });
+  }
+}
+
+const root = document.getElementById('app');
+if (root) {
+  const page = new Page(acquireVsCodeApi(), root);
+  void page.start(document.body.dataset.worker ?? '');
+}

@@ -1,0 +1,76 @@
+import * as assert from 'assert';
+import * as fc from 'fast-check';
+import { convSpec, mlpSpec } from '../../../src/simulation/builders';
+import { DEFAULT_OPTIONS, normalizeOptions } from '../../../src/simulation/options';
+import { describeMessage, parseHostMessage, parseNetworkSpec, parseOptions, parsePageMessage, parseRunRequest } from '../../../src/webview/protocol';
+
+describe('webview protocol validation', () => {
+  it('accepts the specs the simulator builds, unchanged', () => {
+    for (const spec of [mlpSpec({ depth: 3, width: 8, dropout: 0.2, residual: true }), convSpec(), mlpSpec({ depth: 2, width: 8, norm: 'group' })]) {
+      assert.deepStrictEqual(parseNetworkSpec(JSON.parse(JSON.stringify(spec))), spec);
+    }
+  });
+
+  it('rejects specs with bad sizes, unknown ops or wrong types', () => {
+    const good = mlpSpec({ depth: 1, width: 4 });
+    const bad = (mutate: (s: Record<string, unknown>) => void): unknown => {
+      const s = JSON.parse(JSON.stringify(good)) as Record<string, unknown>;
+      mutate(s);
+      return s;
+    };
+    const layer0 = (s: Record<string, unknown>): Record<string, unknown> => ((s.layers as Record<string, unknown>[])[0].layer as Record<string, unknown>);
+    assert.strictEqual(parseNetworkSpec(bad((s) => (layer0(s).inFeatures = 0))), undefined);
+    assert.strictEqual(parseNetworkSpec(bad((s) => (layer0(s).inFeatures = 1.5))), undefined);
+    assert.strictEqual(parseNetworkSpec(bad((s) => (layer0(s).op = 'eval'))), undefined);
+    assert.strictEqual(parseNetworkSpec(bad((s) => (s.inputShape = [1, 2, 3, 4]))), undefined);
+    assert.strictEqual(parseNetworkSpec(bad((s) => (s.model = 5))), undefined);
+    assert.strictEqual(parseNetworkSpec(bad((s) => {
+      s.layers = new Array<unknown>(5000).fill((s.layers as unknown[])[0]);
+    })), undefined);
+    assert.strictEqual(parseNetworkSpec(null), undefined);
+  });
+
+  it('never throws on arbitrary input', () => {
+    fc.assert(
+      fc.property(fc.anything(), (v) => {
+        parseHostMessage(v);
+        parsePageMessage(v);
+        parseRunRequest(v);
+        parseNetworkSpec(v);
+        parseOptions(v);
+        describeMessage(v);
+        return true;
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('validates page messages, including export names and PNG data', () => {
+    assert.deepStrictEqual(parsePageMessage({ type: 'ready' }), { type: 'ready' });
+    assert.deepStrictEqual(parsePageMessage({ type: 'rendered', model: 'M', phase: 'main', layers: 3, ms: 12.5 }), { type: 'rendered', model: 'M', phase: 'main', layers: 3, ms: 12.5 });
+    assert.strictEqual(parsePageMessage({ type: 'rendered', model: 'M', phase: 'later', layers: 3, ms: 1 }), undefined);
+    assert.ok(parsePageMessage({ type: 'export', format: 'csv', name: 'M-depth.csv', data: 'a,b\n' }));
+    assert.strictEqual(parsePageMessage({ type: 'export', format: 'csv', name: '../../etc/passwd', data: '' }), undefined);
+    assert.strictEqual(parsePageMessage({ type: 'export', format: 'png', name: 'a.png', data: 'data:text/html,<script>' }), undefined);
+    assert.strictEqual(parsePageMessage({ type: 'selectModel' }), undefined);
+  });
+
+  it('validates host messages', () => {
+    const spec = mlpSpec({ depth: 1, width: 4 });
+    assert.deepStrictEqual(parseHostMessage({ type: 'showModel', fileName: 'a.py', models: ['A'], spec }), { type: 'showModel', fileName: 'a.py', models: ['A'], spec });
+    assert.strictEqual(parseHostMessage({ type: 'showModel', fileName: 'a.py', models: [3], spec }), undefined);
+    assert.deepStrictEqual(parseHostMessage({ type: 'noModel', fileName: 'a.py', reason: 'none' }), { type: 'noModel', fileName: 'a.py', reason: 'none' });
+  });
+
+  it('clamps untrusted options and keeps valid ones', () => {
+    assert.deepStrictEqual(parseOptions(DEFAULT_OPTIONS), DEFAULT_OPTIONS);
+    assert.strictEqual(parseOptions({ ...DEFAULT_OPTIONS, batchSize: 0 }), undefined);
+    assert.strictEqual(parseOptions({ ...DEFAULT_OPTIONS, normSwap: 'magic' }), undefined);
+    const o = normalizeOptions({ batchSize: 1e9, steps: -3, seed: NaN, inputScale: 0, normSwap: 'x' as never });
+    assert.strictEqual(o.batchSize, 1024);
+    assert.strictEqual(o.steps, 1);
+    assert.strictEqual(o.seed, DEFAULT_OPTIONS.seed);
+    assert.ok(o.inputScale > 0);
+    assert.strictEqual(o.normSwap, 'asIs');
+  });
+});
