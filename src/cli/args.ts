@@ -1,4 +1,5 @@
 import type { Severity } from '../rules/types';
+import { parseSimulateArgs, SIMULATE_HELP, SIMULATE_USAGE, type SimulateArgs } from './simulate';
 
 export type FailOn = Severity | 'never';
 export type LintFormat = 'text' | 'json' | 'sarif';
@@ -26,6 +27,7 @@ export class UsageError extends Error {}
 export const USAGE = `Usage:
   normscope lint [--format text|json|sarif] [--fail-on error|warning|info|hint|never]
                  [--select RULES] [--ignore RULES] [--config FILE] PATH...
+${SIMULATE_USAGE}
   normscope --help | --version
 
 PATH is a file or a folder; folders yield *.py and *.ipynb files, skipping hidden folders,
@@ -33,6 +35,8 @@ virtual environments, site-packages, node_modules and git-ignored paths. RULES i
 comma-separated list of rule names, codes or code prefixes (e.g. NRM4). Without --config,
 each file takes the [tool.normscope] table of the nearest pyproject.toml above it.
 --format sarif writes SARIF 2.1.0 (for GitHub code scanning).
+
+${SIMULATE_HELP}
 
 Exit codes: 0 nothing at or above --fail-on (default warning), 1 findings at or above it,
 2 usage error or internal failure.`;
@@ -44,10 +48,11 @@ function list(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
-export function parseArgs(argv: readonly string[]): LintArgs | HelpArgs | VersionArgs {
+export function parseArgs(argv: readonly string[]): LintArgs | SimulateArgs | HelpArgs | VersionArgs {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') return { command: 'help' };
   if (argv[0] === '--version' || argv[0] === '-V') return { command: 'version' };
   const [command, ...rest] = argv;
+  if (command === 'simulate') return parseSimulateArgs(rest);
   if (command !== 'lint') throw new UsageError(`unknown command '${command}'`);
   let format: LintFormat = 'text';
   let failOn: FailOn = 'warning';

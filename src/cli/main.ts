@@ -7,6 +7,7 @@ import type { LintConfig } from '../rules/config';
 import type { Severity } from '../rules/types';
 import { parseArgs, USAGE, UsageError, type FailOn, type LintArgs } from './args';
 import { collectFiles } from './collectFiles';
+import { simulateCommand, SimulateUsageError } from './simulate';
 import { formatJson, formatText, type FileError, type FileFindings } from './format';
 import { formatSarif } from './sarif';
 
@@ -91,9 +92,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.out(`${version()}\n`);
       return 0;
     }
+    if (args.command === 'simulate') return await simulateCommand(args, io);
     return await lintCommand(args, io);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof SimulateUsageError) {
       io.err(`normscope: ${error.message}\n\n${USAGE}\n`);
       return 2;
     }
