@@ -70,7 +70,7 @@ describe('simulator page in headless Chromium', function () {
     assert.deepStrictEqual(await violations(page), []);
     const csp = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.getAttribute('content') ?? '');
     assert.match(csp, /default-src 'none'/);
-    assert.match(csp, /script-src 'nonce-[A-Za-z0-9+/=]{20,}'/);
+    assert.match(csp, /script-src 'nonce-[A-Za-z0-9+/=]{20,}' 'wasm-unsafe-eval';/);
     assert.deepStrictEqual(consoleErrors, []);
     const status = await page.$eval('.status', (e) => e.textContent ?? '');
     assert.match(status, /MLP6x64 \(models\/mlp\.py\): done/);

@@ -30,7 +30,8 @@ export function panelCsp(cspSource: string, nonce: string): string {
     `img-src ${cspSource} data: blob:`,
     `style-src ${cspSource}`,
     `font-src ${cspSource}`,
-    `script-src 'nonce-${nonce}'`,
+    // 'wasm-unsafe-eval' lets the worker compile the engine's WebAssembly kernel (no JS eval).
+    `script-src 'nonce-${nonce}' 'wasm-unsafe-eval'`,
     // The worker script is fetched from the extension's folder and started from a blob URL.
     `connect-src ${cspSource}`,
     'worker-src blob:',

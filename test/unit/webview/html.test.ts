@@ -19,8 +19,8 @@ describe('webview HTML', () => {
   it('allows nothing remote: scripts only by nonce, resources only from the webview source', () => {
     const csp = panelCsp('https://x', 'N');
     assert.match(csp, /^default-src 'none'/);
-    assert.ok(csp.includes("script-src 'nonce-N'"));
-    assert.ok(!csp.includes('unsafe-inline') && !csp.includes('unsafe-eval') && !csp.includes('*'));
+    assert.ok(csp.includes("script-src 'nonce-N' 'wasm-unsafe-eval'"));
+    assert.ok(!csp.includes('unsafe-inline') && !csp.includes("'unsafe-eval'") && !csp.includes('*'));
     assert.ok(csp.includes('worker-src blob:'));
   });
 
