@@ -330,7 +330,8 @@ export async function runIntegration(options: RunOptions): Promise<number> {
         );
         return;
       }
-      if (!NOISE.some((n) => n.test(text))) console.log(text);
+      // Plain text (mocha colours its output when it thinks it runs in CI).
+      if (!NOISE.some((n) => n.test(text))) console.log(util.stripVTControlCharacters(text));
     });
     await page.exposeFunction('codeAutomationExit', (code: unknown) => {
       resolveExit(typeof code === 'number' ? code : 1);
