@@ -1,8 +1,11 @@
+import type { CellLocator } from '../parsing/notebook/ipynbPositions';
 import type { Finding, Severity } from '../rules/types';
 
 export interface FileFindings {
   readonly file: string;
   readonly findings: readonly Finding[];
+  /** For a notebook: maps a position inside a cell to the .ipynb file's own text (used by SARIF). */
+  readonly locate?: CellLocator;
 }
 
 export interface FileError {

@@ -1,6 +1,8 @@
 import { readSourceFile } from '../lint/source';
 import { initLinter } from '../lint/lint';
 import { lintFileText } from '../lint/lintFile';
+import { isNotebookFile } from '../lint/paths';
+import { locateCells } from '../parsing/notebook/ipynbPositions';
 import { RULES } from '../rules/catalogue';
 import { loadConfigFile, ProjectConfigResolver } from '../lint/configFile';
 import type { LintConfig } from '../rules/config';
@@ -71,7 +73,8 @@ async function lintCommand(args: LintArgs, io: Io): Promise<number> {
       continue;
     }
     for (const failure of result.failures) io.err(`normscope: internal error in rule ${failure.rule} on ${file}: ${failure.message}\n`);
-    results.push({ file, findings: result.findings });
+    const locate = args.format === 'sarif' && isNotebookFile(file) ? locateCells(source.text) : undefined;
+    results.push({ file, findings: result.findings, ...(locate ? { locate } : {}) });
   }
   if (args.format === 'json') io.out(formatJson(results, errors));
   else if (args.format === 'sarif') io.out(formatSarif(results, errors, RULES, { cwd: process.cwd(), version: version() }));

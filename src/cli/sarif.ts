@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { renderRuleDoc } from '../rules/docs';
+import type { CellLocator } from '../parsing/notebook/ipynbPositions';
 import type { Finding, Rule, Severity } from '../rules/types';
 import type { FileError, FileFindings } from './format';
 
@@ -22,11 +23,23 @@ export function artifactUri(file: string, cwd: string): { uri: string; uriBaseId
   return { uri: pathToFileURL(absolute).href };
 }
 
-function region(span: Finding['span']) {
+function region(span: Finding['span'], cell?: number, locate?: CellLocator) {
+  if (cell !== undefined && locate) {
+    // A notebook: the position inside the cell's source string in the .ipynb JSON.
+    const start = locate(cell, span.start.line, span.start.column);
+    const end = locate(cell, span.end.line, span.end.column);
+    if (start) {
+      const sameLine = end && end.line === start.line && end.column >= start.column;
+      return { startLine: start.line + 1, startColumn: start.column + 1, endLine: start.line + 1, endColumn: (sameLine ? end.column : start.column) + 1 };
+    }
+  }
   return { startLine: span.start.line + 1, startColumn: span.start.column + 1, endLine: span.end.line + 1, endColumn: span.end.column + 1 };
 }
 
-/** Notebook findings say their cell in the text (SARIF has no notion of a cell) and in a property. */
+/**
+ * Notebook findings say their cell in the text (SARIF has no notion of a cell) and in properties;
+ * their regions point into the cell's source string in the .ipynb file.
+ */
 function cellNote(cell: number | undefined): string {
   return cell === undefined ? '' : `[cell ${cell + 1}] `;
 }
@@ -50,24 +63,24 @@ export function formatSarif(results: readonly FileFindings[], errors: readonly F
       properties: { tags: ['normalization', meta.fix === 'none' ? 'no-fix' : `fix-${meta.fix}`], precision: 'high' },
     };
   });
-  const sarifResults = results.flatMap(({ file, findings }) => {
+  const sarifResults = results.flatMap(({ file, findings, locate }) => {
     const artifact = artifactUri(file, options.cwd);
     return findings.map((f) => ({
       ruleId: f.code,
       ruleIndex: index.get(f.code) ?? -1,
       level: LEVEL[f.severity],
       message: { text: `${cellNote(f.cell)}${f.message}` },
-      locations: [{ physicalLocation: { artifactLocation: artifact, region: region(f.span) } }],
+      locations: [{ physicalLocation: { artifactLocation: artifact, region: region(f.span, f.cell, locate) } }],
       ...(f.related.length > 0
         ? {
             relatedLocations: f.related.map((r, i) => ({
               id: i + 1,
               message: { text: `${cellNote(r.cell)}${r.message}` },
-              physicalLocation: { artifactLocation: artifact, region: region(r.span) },
+              physicalLocation: { artifactLocation: artifact, region: region(r.span, r.cell, locate) },
             })),
           }
         : {}),
-      ...(f.cell !== undefined ? { properties: { cell: f.cell + 1 } } : {}),
+      ...(f.cell !== undefined ? { properties: { cell: f.cell + 1, cellLine: f.span.start.line + 1, cellColumn: f.span.start.column + 1 } } : {}),
     }));
   });
   const sarif = {

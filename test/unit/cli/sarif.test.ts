@@ -155,7 +155,7 @@ describe('normscope lint --format sarif', () => {
     const run0 = validateSarif(JSON.parse(formatSarif(results, [], RULES, { cwd: '/w', version: '1.0.0' })));
     const result = (run0.results as Json[])[0];
     assert.strictEqual((result.message as Json).text, '[cell 3] GroupNorm splits 10 channels into 3 groups');
-    assert.deepStrictEqual(result.properties, { cell: 3 });
+    assert.deepStrictEqual(result.properties, { cell: 3, cellLine: 5, cellColumn: 3 });
     assert.deepStrictEqual(result.relatedLocations, [
       { id: 1, message: { text: '[cell 2] channels from here' }, physicalLocation: { artifactLocation: { uri: 'nb.ipynb', uriBaseId: '%SRCROOT%' }, region: { startLine: 1, startColumn: 1, endLine: 1, endColumn: 6 } } },
     ]);

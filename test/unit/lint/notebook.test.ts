@@ -6,6 +6,7 @@ import { main } from '../../../src/cli/main';
 import { buildNotebookProgram, lintNotebook } from '../../../src/lint/notebook';
 import { lintFileText } from '../../../src/lint/lintFile';
 import { parseIpynb, type NotebookCell } from '../../../src/parsing/notebook/ipynb';
+import { locateCells } from '../../../src/parsing/notebook/ipynbPositions';
 import { applyFixes } from '../helpers/ruleTester';
 
 const code = (source: string): NotebookCell => ({ kind: 'code', source });
@@ -134,5 +135,54 @@ describe('Jupyter notebooks', () => {
       const r = await run(['lint', 'train.ipynb']);
       assert.match(r.out, /^train\.ipynb:cell 3:1:8: NRM401 \[error\]/);
     });
+  });
+});
+
+describe('notebook positions in the .ipynb text (for SARIF)', () => {
+  it('maps a cell position to the raw JSON line and column, through escapes and split lines', () => {
+    const nb = {
+      nbformat: 4,
+      metadata: { note: { nested: ['"source": ["decoy"]'] } },
+      cells: [
+        { cell_type: 'markdown', metadata: {}, source: ['# Title\n'] },
+        { cell_type: 'code', metadata: {}, outputs: [{ text: ['a\n'] }], source: ['s = "tab\there"; g = 1\n', 'x = nn.GroupNorm(3, 10)'] },
+        { cell_type: 'code', metadata: {}, outputs: [], source: 'a = 1\nb = "é" + "\u0001"; c = 2' },
+        { cell_type: 'code', metadata: {}, outputs: [], source: ['split ', 'line\n'] },
+      ],
+    };
+    const text = JSON.stringify(nb, null, 1);
+    const locate = locateCells(text)!;
+    const lines = text.split('\n');
+    const at = (cell: number, line: number, column: number) => {
+      const p = locate(cell, line, column)!;
+      return lines[p.line].slice(p.column);
+    };
+    assert.ok(at(1, 1, 4).startsWith('nn.GroupNorm(3, 10)"'));
+    assert.ok(at(1, 0, 16).startsWith('g = 1\\n"'), 'after a \\t escape');
+    assert.ok(at(2, 1, 15).startsWith('c = 2"'), 'after a \\u escape, in a string source');
+    assert.ok(at(3, 0, 6).startsWith('line\\n"'), 'a line split across two list items');
+    assert.ok(at(0, 0, 2).startsWith('Title'));
+    assert.strictEqual(locate(9, 0, 0), undefined);
+    assert.strictEqual(locateCells('[1, 2]'), undefined);
+  });
+
+  it('SARIF regions of notebook findings point into the .ipynb file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'normscope-nb-sarif-'));
+    const text = ipynb([md('# T\n'), code('import torch.nn as nn\n'), code('x = 1\nnorm = nn.GroupNorm(3, 10)\n')]);
+    fs.writeFileSync(path.join(dir, 'nb.ipynb'), text);
+    let out = '';
+    const previous = process.cwd();
+    process.chdir(dir);
+    try {
+      await main(['lint', '--format', 'sarif', 'nb.ipynb'], { out: (t) => (out += t), err: () => undefined });
+    } finally {
+      process.chdir(previous);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const result = (JSON.parse(out) as { runs: { results: { region?: unknown; locations: { physicalLocation: { region: { startLine: number; startColumn: number; endColumn: number } } }[]; properties: unknown }[] }[] }).runs[0].results[0];
+    const region = result.locations[0].physicalLocation.region;
+    const line = text.split('\n')[region.startLine - 1];
+    assert.strictEqual(line.slice(region.startColumn - 1, region.endColumn - 1), 'nn.GroupNorm(3, 10)');
+    assert.deepStrictEqual(result.properties, { cell: 3, cellLine: 2, cellColumn: 8 });
   });
 });
