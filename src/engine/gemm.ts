@@ -85,8 +85,8 @@ export function asFloat64(src: FloatArray, scratch: Scratch, slot: number): Floa
   return out;
 }
 
-/** out[j·rows + i] = src[i·cols + j]: the transpose of a [rows, cols] matrix, as float64. */
-export function transposeInto(src: FloatArray, srcOffset: number, rows: number, cols: number, out: Float64Array): void {
+/** out[j·rows + i] = src[i·cols + j]: the transpose of a [rows, cols] matrix. */
+export function transposeInto(src: FloatArray, srcOffset: number, rows: number, cols: number, out: FloatArray): void {
   for (let i = 0; i < rows; i++) {
     const o = srcOffset + i * cols;
     for (let j = 0; j < cols; j++) out[j * rows + i] = src[o + j];

@@ -4,7 +4,7 @@ import { asFloat64, gemmNT, Scratch, transposeInto } from './gemm';
 import { defaultBias, initWeight, type WeightInit } from './init';
 import { needCache, parameter, type Layer, type Parameter } from './layer';
 import { Rng } from './rng';
-import { wasmGemmNT } from './wasm/dense';
+import { wasmAvailable, wasmGemmNT } from './wasm/dense';
 import { add, allocate, allocateLike, checkGradShape, checkTensor, EngineError, shapeString, sizeOf, type DType, type FloatArray, type Tensor } from './tensor';
 
 function positiveInt(kind: string, what: string, v: number): number {
@@ -222,7 +222,7 @@ export class Conv2d implements Layer {
   }
 
   /** col[p · kc + q] for output pixel p and patch element q = (c, i, j) of group g of sample n. */
-  private im2col(x: FloatArray, n: number, g: number, h: number, w: number, ho: number, wo: number, col: Float64Array): void {
+  private im2col(x: FloatArray, n: number, g: number, h: number, w: number, ho: number, wo: number, col: FloatArray): void {
     const cg = this.inChannels / this.groups;
     const [kh, kw] = this.kernelSize;
     const [sh, sw] = this.stride;
@@ -247,6 +247,30 @@ export class Conv2d implements Layer {
     }
   }
 
+  /**
+   * The products' implementation for input `x`: float32 WebAssembly SIMD when x and the weight
+   * are float32 (work arrays float32), else the float64 TypeScript kernel. Slot 0 is the weight.
+   */
+  private ops(x: FloatArray): { w: FloatArray; buf: (slot: number, n: number) => FloatArray; mm: (a: FloatArray, b: FloatArray, c: FloatArray, m: number, n: number, k: number, accumulate: boolean) => void } {
+    const wd = this.weight.value.data;
+    if (x instanceof Float32Array && wd instanceof Float32Array && wasmAvailable()) {
+      return {
+        w: wd,
+        buf: (slot, n) => this.scratch.get32(slot, n),
+        mm: (a, b, c, m, n, k, accumulate) => {
+          const target = accumulate ? this.scratch.get32(15, m * n) : (c as Float32Array);
+          wasmGemmNT(a as Float32Array, b as Float32Array, target, m, n, k);
+          if (accumulate) for (let i = 0; i < m * n; i++) c[i] += target[i];
+        },
+      };
+    }
+    return {
+      w: asFloat64(wd, this.scratch, 0),
+      buf: (slot, n) => this.scratch.get(slot, n),
+      mm: (a, b, c, m, n, k, accumulate) => gemmNT(a as Float64Array, b as Float64Array, c as Float64Array, m, n, k, accumulate),
+    };
+  }
+
   forward(x: Tensor, _training: boolean): Tensor {
     this.check(x);
     const [n, , h, w] = x.shape;
@@ -255,15 +279,16 @@ export class Conv2d implements Layer {
     const cog = this.outChannels / g;
     const kc = (this.inChannels / g) * this.kernelSize[0] * this.kernelSize[1];
     const p = ho * wo;
-    const wt = asFloat64(this.weight.value.data, this.scratch, 0);
-    const col = this.scratch.get(1, p * kc);
-    const out = this.scratch.get(2, cog * p);
+    const ops = this.ops(x.data);
+    const wt = ops.w;
+    const col = ops.buf(1, p * kc);
+    const out = ops.buf(2, cog * p);
     const y = allocateLike(x.data, n * this.outChannels * p);
     const b = this.bias?.value.data;
     for (let s = 0; s < n; s++) {
       for (let gi = 0; gi < g; gi++) {
         this.im2col(x.data, s, gi, h, w, ho, wo, col);
-        gemmNT(wt.subarray(gi * cog * kc, (gi + 1) * cog * kc), col, out, cog, p, kc);
+        ops.mm(wt.subarray(gi * cog * kc, (gi + 1) * cog * kc), col, out, cog, p, kc, false);
         for (let co = 0; co < cog; co++) {
           const ch = gi * cog + co;
           const bias = b ? b[ch] : 0;
@@ -288,13 +313,14 @@ export class Conv2d implements Layer {
     const p = ho * wo;
     const dy = gradY.data;
     const wdata = this.weight.value.data;
-    const col = this.scratch.get(1, p * kc);
-    const colT = this.scratch.get(3, kc * p);
-    const dyG = this.scratch.get(4, cog * p);
-    const dyT = this.scratch.get(5, p * cog);
-    const wT = this.scratch.get(6, g * kc * cog);
-    const dCol = this.scratch.get(7, p * kc);
-    const dw = this.scratch.get(8, this.outChannels * kc);
+    const ops = this.ops(x.data);
+    const col = ops.buf(1, p * kc);
+    const colT = ops.buf(3, kc * p);
+    const dyG = ops.buf(4, cog * p);
+    const dyT = ops.buf(5, p * cog);
+    const wT = ops.buf(6, g * kc * cog);
+    const dCol = ops.buf(7, p * kc);
+    const dw = ops.buf(8, this.outChannels * kc);
     dw.fill(0);
     for (let gi = 0; gi < g; gi++) transposeInto(wdata, gi * cog * kc, cog, kc, wT.subarray(gi * kc * cog, (gi + 1) * kc * cog));
     const dx = allocateLike(x.data, x.data.length);
@@ -308,10 +334,10 @@ export class Conv2d implements Layer {
         const yo = (s * this.outChannels + gi * cog) * p;
         for (let q = 0; q < cog * p; q++) dyG[q] = dy[yo + q];
         // dW_g [cog, kc] += dY_g [cog, p] · col [p, kc] = dY_g · (colᵀ)ᵀ.
-        gemmNT(dyG, colT, dw.subarray(gi * cog * kc, (gi + 1) * cog * kc), cog, kc, p, true);
+        ops.mm(dyG, colT, dw.subarray(gi * cog * kc, (gi + 1) * cog * kc), cog, kc, p, true);
         // dCol [p, kc] = dY_gᵀ [p, cog] · W_g [cog, kc] = dY_gᵀ · ((W_g)ᵀ)ᵀ.
         transposeInto(dyG, 0, cog, p, dyT);
-        gemmNT(dyT, wT.subarray(gi * kc * cog, (gi + 1) * kc * cog), dCol, p, kc, cog);
+        ops.mm(dyT, wT.subarray(gi * kc * cog, (gi + 1) * kc * cog), dCol, p, kc, cog, false);
         // col2im: scatter-add the patches back.
         const base = (s * this.inChannels + gi * cg) * h * w;
         for (let oy = 0; oy < ho; oy++) {

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import fc from 'fast-check';
 import type { Layer } from '../../../src/engine/layer';
-import { Linear } from '../../../src/engine/layers';
+import { Conv2d, Linear } from '../../../src/engine/layers';
 import { BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm } from '../../../src/engine/norms';
 import { Rng } from '../../../src/engine/rng';
 import type { FloatArray, Tensor } from '../../../src/engine/tensor';
@@ -49,6 +49,29 @@ describe('WebAssembly SIMD dense kernel', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('Conv2d through the WebAssembly dense kernel', () => {
+  afterEach(() => setWasmEnabled(true));
+
+  it('gives the same float32 forward and gradients as the TypeScript kernel (stride, padding, groups)', () => {
+    const configs = [
+      { inChannels: 3, outChannels: 5, kernelSize: 3, padding: 1 },
+      { inChannels: 4, outChannels: 6, kernelSize: [3, 2] as [number, number], stride: 2, dilation: 2, padding: 2, groups: 2 },
+    ];
+    for (const [i, cfg] of configs.entries()) {
+      const run = (wasm: boolean): Float32Array[] => {
+        setWasmEnabled(wasm);
+        const conv = new Conv2d({ ...cfg, rng: new Rng(i) });
+        const y = conv.forward({ shape: [3, cfg.inChannels, 9, 8], data: f32(3 * cfg.inChannels * 72, i + 1) }, true);
+        const dx = conv.backward({ shape: [...y.shape], data: f32(y.data.length, i + 2) });
+        return [y.data, dx.data, conv.weight.grad!.data, conv.bias!.grad!.data] as Float32Array[];
+      };
+      const a = run(true);
+      const b = run(false);
+      a.forEach((t, k) => t.forEach((v, j) => assert.ok(Math.abs(v - b[k][j]) <= 1e-4 * (1 + Math.abs(b[k][j])), `config ${i} tensor ${k}[${j}]: ${v} vs ${b[k][j]}`)));
+    }
   });
 });
 
