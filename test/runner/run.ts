@@ -106,6 +106,9 @@ function makeRunDirs(): RunDirs {
         'chat.disableAIFeatures': true,
         'window.restoreWindows': 'none',
         'files.hotExit': 'off',
+        // The web workbench saves after a delay by default; the desktop does not. Tests edit
+        // buffers and revert them: a save under a slow machine would change the files.
+        'files.autoSave': 'off',
       },
       null,
       2,
