@@ -178,7 +178,13 @@ export async function simulateCommand(args: SimulateArgs, io: SimulateIo): Promi
     ...(args.steps !== undefined ? { steps: args.steps } : {}),
     ...(args.seed !== undefined ? { seed: args.seed } : {}),
   });
-  const result = simulate(entry.spec, options);
+  let result: SimulationResult;
+  try {
+    result = simulate(entry.spec, options);
+  } catch (error) {
+    io.err(`normscope: ${args.file}: cannot simulate ${entry.name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
   for (const w of result.warnings) io.err(`normscope: warning: ${w}\n`);
   const text = args.format === 'json' ? simulationJson(result) : reportHtml(result, reportAssets());
   if (args.out !== undefined) {

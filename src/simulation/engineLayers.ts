@@ -59,6 +59,11 @@ export interface LayerRngs {
 /** Activations the engine runs (ReLU6, LeakyReLU, Sigmoid, ELU are not in it yet). */
 const ENGINE_ACTIVATIONS: Partial<Record<ActivationFn, ActivationKind>> = { relu: 'relu', gelu: 'gelu', silu: 'silu', tanh: 'tanh' };
 
+/** Whether the engine can run this activation. */
+export function engineRunsActivation(fn: ActivationFn): boolean {
+  return ENGINE_ACTIVATIONS[fn] !== undefined;
+}
+
 export function buildLayer(op: LayerOp, inShape: readonly number[], rngs: LayerRngs): Layer {
   switch (op.op) {
     case 'norm':

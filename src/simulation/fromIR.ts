@@ -9,6 +9,7 @@
 import { allLayers, paramValue, type ForwardStep, type Layer, type LayerCall, type ModelClass, type ModelIR, type Value } from '../ir/model';
 import type { Span } from '../ir/span';
 import { analysePythonFile } from '../parsing/python/analyse';
+import { engineRunsActivation } from './engineLayers';
 import { outputShape, SimulationError } from './shapes';
 import type { ActivationFn, LayerOp, LayerSpec, NetworkSpec } from './spec';
 
@@ -162,7 +163,7 @@ class Builder {
           return;
         }
         const fn = ACTIVATIONS[kind];
-        if (!fn) throw new SimulationError(`${where}: activation not supported by the simulator`);
+        if (!fn || !engineRunsActivation(fn)) throw new SimulationError(`${where}: this activation is not in the simulator's engine yet`);
         this.push(name, kind, { op: 'activation', fn });
         return;
       }
@@ -328,6 +329,7 @@ class Builder {
           continue;
         }
         const fn = ACTIVATIONS[step.target];
+        if (fn && !engineRunsActivation(fn)) throw new SimulationError(`${prefix}${step.target} (F.${step.target}): this activation is not in the simulator's engine yet`);
         if (fn) this.push(`${prefix}${step.target}`, `F.${step.target}`, { op: 'activation', fn });
         else if (step.target === 'flatten' || step.target === 'view' || step.target === 'reshape') this.push(`${prefix}${step.target}`, step.target, { op: 'flatten' });
         else if (step.target === 'dropout') this.push(`${prefix}${step.target}`, 'F.dropout', { op: 'dropout', p: 0.5 });

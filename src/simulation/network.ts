@@ -10,7 +10,7 @@ import { add, reshape, type Tensor } from '../engine/tensor';
 import type { Rng } from '../engine/rng';
 import { applyInit, buildLayer, zeroGamma } from './engineLayers';
 import type { InitScheme, NormSwap } from './options';
-import { needsFlatten, outputShape } from './shapes';
+import { needsFlatten, outputShape, SimulationError } from './shapes';
 import type { LayerSpec, NetworkSpec, NormOp } from './spec';
 
 export interface Step {
@@ -92,6 +92,18 @@ export class Network {
     let shape: readonly number[] = spec.inputShape;
     const zeroGammaAt = options.init === 'zero_gamma' ? branchEndNorms(spec.layers) : new Set<number>();
     spec.layers.forEach((layerSpec, index) => {
+      try {
+        shape = this.addStep(layerSpec, index, shape, options, zeroGammaAt);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        // Engine errors do not know the layer's name: add it (shape errors already carry it).
+        throw message.startsWith(layerSpec.name) ? error : new SimulationError(`${layerSpec.name} (${layerSpec.kind}): ${message}`);
+      }
+    });
+  }
+
+  private addStep(layerSpec: LayerSpec, index: number, shape: readonly number[], options: BuildOptions, zeroGammaAt: ReadonlySet<number>): readonly number[] {
+    {
       const op = layerSpec.layer;
       const flattenFirst = needsFlatten(op, shape);
       const inShape = flattenFirst ? [shape.reduce((a, b) => a * b, 1)] : shape;
@@ -112,8 +124,8 @@ export class Network {
       }
       const outShape = outputShape(effective, inShape);
       this.steps.push({ spec: layerSpec, inShape, outShape, layer, flattenFirst, ...(norm ? { norm } : {}) });
-      shape = outShape;
-    });
+      return outShape;
+    }
   }
 
   /**

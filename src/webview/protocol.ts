@@ -75,8 +75,10 @@ export type PageMessage = ReadyMessage | RenderedMessage | SelectModelMessage | 
 // ---------------------------------------------------------------------------------------------
 // Page <-> worker
 
-export type Phase = 'main' | 'sweep' | 'whatIf';
-export const PHASES: readonly Phase[] = ['main', 'sweep', 'whatIf'];
+/** `preview`: the main pass with at most PREVIEW_STEPS training steps, drawn first; then the full run's phases. */
+export type Phase = 'preview' | 'main' | 'sweep' | 'whatIf';
+export const PHASES: readonly Phase[] = ['preview', 'main', 'sweep', 'whatIf'];
+export const PREVIEW_STEPS = 2;
 
 export interface RunRequest {
   readonly type: 'run';

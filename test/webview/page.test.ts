@@ -62,6 +62,9 @@ describe('simulator page in headless Chromium', function () {
     const first = await waitForPosted(page, (m) => m.type === 'rendered' && m.phase === 'main', before);
     assert.strictEqual(first.model, 'MLP6x64');
     await waitForPosted(page, (m) => m.type === 'rendered' && m.phase === 'whatIf', before);
+    // A quick preview first, then the full run refines it phase by phase.
+    const phases = (await posted(page)).filter((m) => m.type === 'rendered').map((m) => m.phase);
+    assert.deepStrictEqual(phases, ['preview', 'main', 'sweep', 'whatIf']);
     for (const id of CHARTS) {
       const ink = await inkedPixels(page, `#chart-${id}`);
       assert.ok(ink > 2000, `chart ${id} has only ${ink} drawn pixels`);

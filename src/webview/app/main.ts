@@ -12,7 +12,9 @@ import {
   parseNetworkSpec,
   parseOptions,
   parseWorkerReply,
+  PREVIEW_STEPS,
   type HostMessage,
+  type Phase,
   type PageMessage,
   type RunRequest,
 } from '../protocol';
@@ -59,6 +61,13 @@ async function startWorker(url: string): Promise<Worker> {
   const blob = new Blob([await response.text()], { type: 'text/javascript' });
   return new Worker(URL.createObjectURL(blob));
 }
+
+const STATUS: Record<Phase, string> = {
+  preview: `preview after ${PREVIEW_STEPS} training steps, running all steps…`,
+  main: 'first results, running the sweep…',
+  sweep: 'running the what-if variants…',
+  whatIf: 'done',
+};
 
 class Page {
   private state: PageState;
@@ -196,7 +205,7 @@ class Page {
     const ms = performance.now() - this.runStarted;
     const done = reply.phase === 'whatIf';
     this.setStatus(
-      `${reply.result.model}${this.state.fileName ? ` (${this.state.fileName})` : ''}: ${done ? 'done' : reply.phase === 'main' ? 'first results, running the sweep…' : 'running the what-if variants…'} ${Math.round(ms)} ms`,
+      `${reply.result.model}${this.state.fileName ? ` (${this.state.fileName})` : ''}: ${done ? 'done' : STATUS[reply.phase]} ${Math.round(ms)} ms`,
       false,
     );
     this.vscode.postMessage({ type: 'rendered', model: reply.result.model, phase: reply.phase, layers: reply.result.layers.length, ms });

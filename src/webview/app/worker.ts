@@ -6,7 +6,7 @@
 
 import { runMainPass, runSweep, runWhatIf } from '../../simulation/simulate';
 import type { SimulationResult } from '../../simulation/result';
-import { parseRunRequest, type RunRequest, type WorkerReply } from '../protocol';
+import { parseRunRequest, PREVIEW_STEPS, type Phase, type RunRequest, type WorkerReply } from '../protocol';
 
 interface WorkerScope {
   postMessage(message: WorkerReply): void;
@@ -21,9 +21,15 @@ const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 
 async function run(request: RunRequest): Promise<void> {
   const { runId, spec, options } = request;
   const started = performance.now();
-  const post = (phase: 'main' | 'sweep' | 'whatIf', result: SimulationResult): void =>
+  const post = (phase: Phase, result: SimulationResult): void =>
     scope.postMessage({ type: 'phase', runId, phase, result, ms: performance.now() - started });
   try {
+    // A quick first picture (few training steps), then the full run refines it.
+    if (options.steps > PREVIEW_STEPS) {
+      post('preview', runMainPass(spec, { ...options, steps: PREVIEW_STEPS }));
+      await pause();
+      if (runId !== latest) return;
+    }
     let result = runMainPass(spec, options);
     post('main', result);
     await pause();

@@ -49,6 +49,7 @@ describe('webview protocol validation', () => {
     assert.deepStrictEqual(parsePageMessage({ type: 'ready' }), { type: 'ready' });
     assert.deepStrictEqual(parsePageMessage({ type: 'rendered', model: 'M', phase: 'main', layers: 3, ms: 12.5 }), { type: 'rendered', model: 'M', phase: 'main', layers: 3, ms: 12.5 });
     assert.strictEqual(parsePageMessage({ type: 'rendered', model: 'M', phase: 'later', layers: 3, ms: 1 }), undefined);
+    assert.ok(parsePageMessage({ type: 'rendered', model: 'M', phase: 'preview', layers: 3, ms: 1 }));
     assert.ok(parsePageMessage({ type: 'export', format: 'csv', name: 'M-depth.csv', data: 'a,b\n' }));
     assert.strictEqual(parsePageMessage({ type: 'export', format: 'csv', name: '../../etc/passwd', data: '' }), undefined);
     assert.strictEqual(parsePageMessage({ type: 'export', format: 'png', name: 'a.png', data: 'data:text/html,<script>' }), undefined);
