@@ -135,6 +135,10 @@ export interface Flow {
   readonly to: LayerUse;
   /** `sequence`: consecutive elements of a container; `forward`: the forward pass. */
   readonly via: 'sequence' | 'forward';
+  /** How many operations consume `from`'s output (1 in a Sequential); more means it also feeds something else. */
+  readonly consumers: number;
+  /** Either end is built only under a condition whose value is unknown. */
+  readonly conditional: boolean;
 }
 
 /** A model class: `nn.Module`, `keras.Model`/`Layer` or `flax.linen.Module` subclass. */
@@ -164,7 +168,13 @@ export interface ModelIR {
    * `isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d))` branches that touch `m.weight`,
    * `m.bias` or running statistics (init loops), for rules about layers that lack them.
    */
-  readonly typeGuardedAccesses: readonly { readonly kinds: readonly string[]; readonly attributes: readonly string[]; readonly span: Span }[];
+  readonly typeGuardedAccesses: readonly {
+    readonly kinds: readonly string[];
+    readonly attributes: readonly string[];
+    /** The block checks first (`m.weight is not None`, `m.affine`, `hasattr`). */
+    readonly guarded: boolean;
+    readonly span: Span;
+  }[];
 }
 
 /** Returns the argument bound to `name`, by keyword or by its position in the signature. */
@@ -188,3 +198,36 @@ export function allLayers(layers: readonly Layer[]): Layer[] {
   return out;
 }
 
+
+/**
+ * Every layer constructor call the IR knows: the file's direct calls plus the calls of each
+ * model's layers (unrolled loop iterations, helper-function calls with their arguments bound,
+ * layers built through norm parameters, inline Flax/Keras layers). One entry per call site and
+ * argument values, in source order.
+ */
+export function everyLayerCall(model: ModelIR): LayerCall[] {
+  const out: LayerCall[] = [];
+  const seen = new Set<string>();
+  const add = (c: LayerCall | undefined) => {
+    if (!c) return;
+    const key = `${c.span.startOffset}:${c.span.endOffset}:${c.args.map((a) => `${a.name ?? a.position}=${JSON.stringify(valueKey(a.value))}`).join(',')}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(c);
+  };
+  model.layerCalls.forEach(add);
+  for (const cls of model.classes) {
+    for (const l of allLayers(cls.layers)) add(l.call);
+    for (const s of cls.forward?.steps ?? []) add(s.call);
+  }
+  return out.sort((a, b) => a.span.startOffset - b.span.startOffset);
+}
+
+function valueKey(v: Value): unknown {
+  return v.kind === 'number' || v.kind === 'bool' || v.kind === 'string' ? v.value : v.kind === 'unknown' ? `?${v.symbol ?? v.text}` : v.kind;
+}
+
+/** Whether a layer call was written with an explicit argument for `name`. */
+export function hasArgument(call: LayerCall, name: string): boolean {
+  return call.args.some((a) => a.name === name);
+}

@@ -9,7 +9,17 @@ import { trainNotRestored } from './nrm203-train-not-restored/rule';
 import { exportInTrainMode } from './nrm204-export-in-train-mode/rule';
 import { frozenBnFinetune } from './nrm205-frozen-bn-finetune/rule';
 import { kerasMomentumInTorch } from './nrm301-keras-momentum-in-torch/rule';
+import { torchMomentumInKeras } from './nrm302-torch-momentum-in-keras/rule';
+import { instancenormNoAffine } from './nrm303-instancenorm-no-affine/rule';
 import { groupnormGroupsIndivisible } from './nrm401-groupnorm-groups-indivisible/rule';
+import { bnFeaturesMismatch } from './nrm402-bn-features-mismatch/rule';
+import { layernormShapeMismatch } from './nrm403-layernorm-shape-mismatch/rule';
+import { mixedNormStrategies } from './nrm501-mixed-norm-strategies/rule';
+import { convBiasBeforeBn } from './nrm502-conv-bias-before-bn/rule';
+import { dropoutBeforeBn } from './nrm503-dropout-before-bn/rule';
+import { doubleNorm } from './nrm504-double-norm/rule';
+import { normModuleReused } from './nrm505-norm-module-reused/rule';
+import { bnInRecurrent } from './nrm506-bn-in-recurrent/rule';
 import { normWeightDecay } from './nrm601-norm-weight-decay/rule';
 import { unusedSuppression } from './nrm901-unused-suppression/rule';
 import type { Rule } from './types';
@@ -27,7 +37,17 @@ export const RULES: readonly Rule[] = [
   exportInTrainMode,
   frozenBnFinetune,
   kerasMomentumInTorch,
+  torchMomentumInKeras,
+  instancenormNoAffine,
   groupnormGroupsIndivisible,
+  bnFeaturesMismatch,
+  layernormShapeMismatch,
+  mixedNormStrategies,
+  convBiasBeforeBn,
+  dropoutBeforeBn,
+  doubleNorm,
+  normModuleReused,
+  bnInRecurrent,
   normWeightDecay,
   unusedSuppression,
 ];

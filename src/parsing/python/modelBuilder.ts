@@ -887,12 +887,12 @@ export class ModelBuilder {
   private flows(layers: readonly Layer[], steps: readonly ForwardStep[], byPath: Map<string, Layer>, sequentialLists: Set<string>): Flow[] {
     const flows: Flow[] = [];
     const seen = new Set<string>();
-    const add = (from: LayerUse | undefined, to: LayerUse | undefined, via: Flow['via']) => {
+    const add = (from: LayerUse | undefined, to: LayerUse | undefined, via: Flow['via'], consumers = 1) => {
       if (!from || !to) return;
       const key = `${from.path}@${from.span.startOffset}>${to.path}@${to.span.startOffset}`;
       if (seen.has(key)) return;
       seen.add(key);
-      flows.push({ from, to, via });
+      flows.push({ from, to, via, consumers, conditional: from.layer?.conditional === true || to.layer?.conditional === true });
     };
     const visit = (l: Layer) => {
       const elems = BARRIERS.get(l) ?? l.elements;
@@ -916,7 +916,7 @@ export class ModelBuilder {
       for (const i of step.inputs) {
         const src = steps[i];
         if (!src || src.op !== 'layer') continue;
-        add(stepUse(src, byPath, 'last'), to, 'forward');
+        add(stepUse(src, byPath, 'last'), to, 'forward', steps.filter((st) => st.inputs.includes(src.index)).length);
       }
     }
     return flows;
@@ -938,8 +938,8 @@ export class ModelBuilder {
   }
 
   /** `isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d))` blocks that touch `m.weight`/`m.bias`/running stats. */
-  typeGuardedAccesses(root: Node): { kinds: string[]; attributes: string[]; span: Span }[] {
-    const out: { kinds: string[]; attributes: string[]; span: Span }[] = [];
+  typeGuardedAccesses(root: Node): { kinds: string[]; attributes: string[]; guarded: boolean; span: Span }[] {
+    const out: { kinds: string[]; attributes: string[]; guarded: boolean; span: Span }[] = [];
     const q = this.ts.query('(if_statement condition: (call function: (identifier) @f arguments: (argument_list . (identifier) @var . (_) @types .)) consequence: (block) @body) @if');
     for (const m of q.matches(root)) {
       const f = m.captures.find((c) => c.name === 'f')?.node;
@@ -957,7 +957,12 @@ export class ModelBuilder {
         const a = c.captures.find((x) => x.name === 'a')?.node;
         if (o?.text === v.text && a && ['weight', 'bias', 'running_mean', 'running_var'].includes(a.text)) attributes.add(a.text);
       }
-      if (attributes.size > 0) out.push({ kinds, attributes: [...attributes], span: spanOf(ifNode) });
+      // `if m.weight is not None:`, `if m.affine:`, `hasattr(m, 'weight')` guard the access.
+      const guarded =
+        this.ts.query('(comparison_operator (none)) @g').captures(body).length > 0 ||
+        this.ts.query('(attribute attribute: (identifier) @a (#eq? @a "affine"))').captures(body).length > 0 ||
+        this.ts.query('(call function: (identifier) @h (#match? @h "^(hasattr|getattr)$"))').captures(body).length > 0;
+      if (attributes.size > 0) out.push({ kinds, attributes: [...attributes], guarded, span: spanOf(ifNode) });
     }
     return out;
   }

@@ -637,7 +637,7 @@ export class Resolver {
     if (!entry) return unknown(node, `no key ${key}`, symbol);
     const v = entry[1];
     if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol };
-    return v;
+    return inherit(v, base);
   }
 
   private subscript(node: Node, bindings: Bindings | undefined): Value {
@@ -668,7 +668,7 @@ export class Resolver {
       const item = base.items[i];
       if (!item) return unknown(node, 'index out of range', symbol);
       if (item.kind === 'unknown') return { ...item, symbol: item.symbol ?? symbol };
-      return item;
+      return inherit(item, base);
     }
     return unknown(node, undefined, symbol);
   }
@@ -1075,6 +1075,15 @@ export class Resolver {
       scope = enclosingScope(scope);
     }
   }
+}
+
+/** An element taken out of a container keeps the container's origin when its own is just "literal". */
+function inherit(item: Value, container: Value): Value {
+  if (item.kind === 'unknown' || container.kind === 'unknown') return item;
+  const own = item.provenance;
+  const outer = container.provenance;
+  if (!outer || outer.description.startsWith('literal') || (own && !own.description.startsWith('literal'))) return item;
+  return withProvenance(item, { ...outer, span: own?.span ?? outer.span });
 }
 
 function addSite(map: Map<string, Site[]>, key: string, site: Site): void {

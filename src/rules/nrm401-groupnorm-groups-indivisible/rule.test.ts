@@ -36,7 +36,7 @@ ruleTests(groupnormGroupsIndivisible, {
     {
       name: 'counts through constructor defaults and module constants',
       code: 'import torch.nn as nn\nGROUPS = 32\nclass Head(nn.Module):\n    def __init__(self, width=100):\n        super().__init__()\n        self.norm = nn.GroupNorm(GROUPS, width)\n',
-      findings: [{ messageId: 'indivisible', line: 6, column: 21, endLine: 6, endColumn: 48, messageIncludes: ['100 channels into 32 groups'] }],
+      findings: [{ messageId: 'indivisible', line: 6, column: 21, endLine: 6, endColumn: 48, severity: 'warning', messageIncludes: ['100 channels into 32 groups'] }],
     },
   ],
 });

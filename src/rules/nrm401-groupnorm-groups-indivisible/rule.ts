@@ -1,4 +1,5 @@
-import { argument, numberValue } from '../../ir/model';
+import { argument, everyLayerCall, numberValue } from '../../ir/model';
+import { isInferred, provenanceOf } from '../../ir/values';
 import type { Rule } from '../types';
 
 /** Divisors of `n` closest to `groups`, for the suggestion in the message. */
@@ -37,17 +38,28 @@ export const groupnormGroupsIndivisible: Rule = {
     },
   },
   check(context) {
-    for (const call of context.ir.model.layerCalls) {
+    const reported = new Set<number>();
+    // Every call the IR knows: direct calls, loop iterations, helpers called with arguments, partial(nn.GroupNorm, 32)(c).
+    for (const call of everyLayerCall(context.ir.model)) {
       if (call.framework !== 'torch' || call.kind !== 'GroupNorm') continue;
-      const groups = numberValue(argument(call, 'num_groups')?.value);
-      const channels = numberValue(argument(call, 'num_channels')?.value);
+      const groupsArg = argument(call, 'num_groups');
+      const channelsArg = argument(call, 'num_channels');
+      const groups = numberValue(groupsArg?.value);
+      const channels = numberValue(channelsArg?.value);
       if (groups === undefined || channels === undefined) continue;
       if (!Number.isInteger(groups) || !Number.isInteger(channels) || groups <= 0 || channels <= 0) continue;
-      if (channels % groups === 0) continue;
+      if (channels % groups === 0 || reported.has(call.span.startOffset)) continue;
+      reported.add(call.span.startOffset);
+      const inferred = isInferred(groupsArg?.value) || isInferred(channelsArg?.value);
+      const origins = [groupsArg, channelsArg]
+        .map((a) => provenanceOf(a?.value))
+        .filter((p) => p !== undefined && !p.description.startsWith('literal'));
       context.report({
         messageId: 'indivisible',
         data: { channels, groups, suggestion: nearestDivisors(channels, groups).join(' or ') },
         span: call.span,
+        ...(inferred ? { severity: 'warning' as const } : {}),
+        ...(origins.length > 0 ? { related: origins.map((p) => ({ span: p!.span, message: `value from ${p!.description}` })) } : {}),
       });
     }
   },

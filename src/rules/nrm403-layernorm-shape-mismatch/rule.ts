@@ -1,0 +1,105 @@
+import { argument } from '../../ir/model';
+import { showValue, type Value } from '../../ir/values';
+import { lineOf } from '../shared/edits';
+import type { Rule } from '../types';
+
+/** The last dimension a LayerNorm/RMSNorm normalizes over, when `normalized_shape` resolves. */
+function lastDim(v: Value | undefined): number | undefined {
+  if (!v) return undefined;
+  if (v.kind === 'number' && v.isInteger) return v.value;
+  if (v.kind === 'sequence') {
+    const last = v.items[v.items.length - 1];
+    return last?.kind === 'number' && last.isInteger ? last.value : undefined;
+  }
+  return undefined;
+}
+
+function rank(v: Value | undefined): number | undefined {
+  if (v?.kind === 'number') return 1;
+  if (v?.kind === 'sequence') return v.items.length;
+  return undefined;
+}
+
+export const layernormShapeMismatch: Rule = {
+  meta: {
+    code: 'NRM403',
+    name: 'layernorm-shape-mismatch',
+    defaultSeverity: 'error',
+    summary: "LayerNorm's normalized_shape not matching the features it receives, or LayerNorm over the last axis (width) of an NCHW conv output where the channels were meant.",
+    messages: {
+      featureMismatch:
+        '{{norm}} normalizes over a last dimension of {{expected}}, but {{producer}} (line {{producerLine}}) outputs {{actual}} features: PyTorch raises ' +
+        '"Given normalized_shape=[{{expected}}], expected input with shape [*, {{expected}}]". Use {{actual}}.',
+      channelsFirst:
+        '{{norm}} gets the (N, C, {{spatial}}) output of {{producer}} (line {{producerLine}}) directly, but LayerNorm normalizes the LAST dimension ({{lastAxis}}), not the {{channels}} channels. ' +
+        'Permute to channels-last first (x.permute(0, 2, 3, 1) as in ConvNeXt), use a channels-first LayerNorm, or GroupNorm(1, {{channels}}) to normalize over C, H and W.',
+    },
+    fix: 'none',
+    docs: {
+      whatItDoes:
+        'Checks LayerNorm/RMSNorm layers fed directly by a `Linear` or `Embedding` layer whose output width is known against the last entry of `normalized_shape`, and reports ' +
+        'a LayerNorm sized with the channel count of a `Conv1d/2d/3d` whose output it receives unchanged (an NCHW tensor).',
+      whyIsThisBad:
+        '`nn.LayerNorm(normalized_shape)` normalizes over the LAST `len(normalized_shape)` dimensions. After a linear layer these must equal its output features, or the forward pass ' +
+        'fails. After a convolution the last dimension is the width, not the channels: `LayerNorm(C)` on an (N, C, H, W) tensor fails unless W happens to equal C, and if it does, ' +
+        'it silently normalizes each row of pixels instead of each position\'s channels. ConvNeXt and similar models permute to channels-last or use a channels-first LayerNorm for this reason.',
+      example: 'import torch.nn as nn\n\nclass Block(nn.Module):\n    def __init__(self, dim):\n        super().__init__()\n        self.dwconv = nn.Conv2d(dim, dim, 7, padding=3, groups=dim)\n        self.norm = nn.LayerNorm(dim)\n\n    def forward(self, x):\n        return self.norm(self.dwconv(x))  # normalizes over W',
+      useInstead: 'import torch.nn as nn\n\nclass Block(nn.Module):\n    def __init__(self, dim):\n        super().__init__()\n        self.dwconv = nn.Conv2d(dim, dim, 7, padding=3, groups=dim)\n        self.norm = nn.LayerNorm(dim)\n\n    def forward(self, x):\n        x = self.dwconv(x).permute(0, 2, 3, 1)  # (N, H, W, C)\n        return self.norm(x).permute(0, 3, 1, 2)',
+      fixSafety: 'No automatic fix: the right axis or width depends on the model.',
+      references: [
+        { title: 'PyTorch documentation: torch.nn.LayerNorm (normalized_shape: the last D dimensions)', url: 'https://pytorch.org/docs/stable/generated/torch.nn.LayerNorm.html' },
+        { title: 'Liu et al., "A ConvNet for the 2020s" (ConvNeXt), CVPR 2022, and its channels-first LayerNorm', url: 'https://github.com/facebookresearch/ConvNeXt/blob/main/models/convnext.py' },
+      ],
+    },
+  },
+  check(context) {
+    const reported = new Set<number>();
+    for (const cls of context.ir.model.classes) {
+      for (const flow of cls.flows) {
+        const producer = flow.from.call;
+        const norm = flow.to.call;
+        if (!producer || !norm || producer.framework !== 'torch' || norm.framework !== 'torch') continue;
+        if (norm.norm !== 'layer' && norm.norm !== 'rms') continue;
+        if (reported.has(norm.span.startOffset)) continue;
+        const shapeArg = argument(norm, 'normalized_shape');
+        const shape = shapeArg?.value;
+        const last = lastDim(shape);
+        if (!shapeArg || last === undefined) continue;
+        if (producer.kind === 'Linear' || producer.kind === 'Embedding') {
+          const outArg = argument(producer, producer.kind === 'Linear' ? 'out_features' : 'embedding_dim');
+          const out = outArg?.value;
+          if (!outArg || out?.kind !== 'number' || out.value === last) continue;
+          reported.add(norm.span.startOffset);
+          context.report({
+            messageId: 'featureMismatch',
+            data: { norm: `${norm.kind} (${flow.to.path})`, expected: last, producer: `${producer.kind} (${flow.from.path})`, producerLine: lineOf(producer.span), actual: showValue(out) },
+            span: shapeArg.span,
+            related: [{ span: outArg.span, message: `${producer.kind} output features` }],
+          });
+          continue;
+        }
+        const m = /^Conv(Transpose)?([123])d$/.exec(producer.kind);
+        if (!m || rank(shape) !== 1) continue;
+        const outArg = argument(producer, 'out_channels');
+        const out = outArg?.value;
+        if (!outArg || out?.kind !== 'number' || out.value !== last) continue;
+        reported.add(norm.span.startOffset);
+        const dims = Number(m[2]);
+        context.report({
+          messageId: 'channelsFirst',
+          data: {
+            norm: `${norm.kind}(${last}) (${flow.to.path})`,
+            spatial: dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W',
+            lastAxis: dims === 1 ? 'L' : 'W',
+            producer: `${producer.kind} (${flow.from.path})`,
+            producerLine: lineOf(producer.span),
+            channels: last,
+          },
+          span: norm.span,
+          severity: 'warning',
+          related: [{ span: producer.span, message: `${producer.kind} producing (N, C, ...) with C = ${last}` }],
+        });
+      }
+    }
+  },
+};

@@ -1,0 +1,79 @@
+import { argument, type LayerCall, paramValue } from '../../ir/model';
+import { appendKeyword, literalAtCall, lineOf } from '../shared/edits';
+import type { Rule, TextEdit } from '../types';
+
+/** The bias parameter of a conv/linear layer in its framework. */
+function biasParam(call: LayerCall): string {
+  return call.framework === 'torch' ? 'bias' : 'use_bias';
+}
+
+export const convBiasBeforeBn: Rule = {
+  meta: {
+    code: 'NRM502',
+    name: 'conv-bias-before-bn',
+    defaultSeverity: 'warning',
+    summary: 'A convolution or linear layer with a bias feeding straight into BatchNorm: the bias is cancelled by the mean subtraction.',
+    messages: {
+      cancelledBias:
+        '{{layer}} has a bias ({{why}}), but its output goes straight into {{norm}} (line {{normLine}}), which subtracts the per-channel batch mean: ' +
+        'the bias is cancelled and only wastes parameters and memory. Pass {{param}}=False.',
+    },
+    fix: 'safe',
+    docs: {
+      whatItDoes:
+        'Finds a `Conv*d` / `Linear` (Keras `Conv*D`/`Dense`, Flax `Conv`/`Dense`) layer whose bias is on and whose output is consumed only by a BatchNorm layer, ' +
+        'either as consecutive elements of a `Sequential` or in the forward pass.',
+      whyIsThisBad:
+        'BatchNorm normalizes each channel by subtracting its batch mean, so any constant added per channel before it — exactly what a conv or linear bias is — disappears: ' +
+        'the output is the same with or without it, in training and in inference. The bias still costs parameters, optimizer state and a kernel add, ' +
+        "and it shows the author may not expect the normalization's effect. The BatchNorm's own `beta` already provides the shift. " +
+        'That is why reference implementations (torchvision ResNet, Keras applications) build these convs with `bias=False` / `use_bias=False`. ' +
+        'Layers whose output also feeds something else (a residual, another branch) are not reported: there the bias matters.',
+      example: 'import torch.nn as nn\n\nblock = nn.Sequential(\n    nn.Conv2d(64, 128, 3, padding=1),  # bias=True by default\n    nn.BatchNorm2d(128),\n    nn.ReLU(),\n)',
+      useInstead: 'import torch.nn as nn\n\nblock = nn.Sequential(\n    nn.Conv2d(64, 128, 3, padding=1, bias=False),\n    nn.BatchNorm2d(128),\n    nn.ReLU(),\n)',
+      fixSafety:
+        'Safe: the fix sets `bias=False` (`use_bias=False`), which does not change what the model computes. It is only offered when the layer always feeds the BatchNorm ' +
+        '(not built under an unknown condition) and the bias is not set through a variable. Loading an old checkpoint with the bias then needs `strict=False`.',
+      references: [
+        { title: 'Ioffe & Szegedy, "Batch Normalization", ICML 2015 (section 3.2: the bias can be ignored)', url: 'https://arxiv.org/abs/1502.03167' },
+        { title: 'PyTorch performance tuning guide: disable bias for convolutions directly followed by a batch norm', url: 'https://pytorch.org/tutorials/recipes/recipes/tuning_guide.html' },
+      ],
+    },
+  },
+  check(context) {
+    const reported = new Set<number>();
+    for (const cls of context.ir.model.classes) {
+      for (const flow of cls.flows) {
+        const producer = flow.from.call;
+        const norm = flow.to.call;
+        if (!producer || !norm || norm.norm !== 'batch') continue;
+        if (producer.family !== 'conv' && producer.family !== 'linear') continue;
+        if (producer.kind === 'Bilinear' || flow.consumers !== 1) continue;
+        const param = biasParam(producer);
+        const bias = paramValue(producer, param);
+        if (bias?.kind !== 'bool' || !bias.value) continue;
+        if (reported.has(producer.span.startOffset)) continue;
+        reported.add(producer.span.startOffset);
+        const arg = argument(producer, param);
+        let edit: TextEdit | undefined;
+        if (!flow.conditional && !producer.viaParameter) {
+          if (arg && literalAtCall(arg)) edit = { span: arg.valueSpan, newText: 'False' };
+          else if (!arg) edit = appendKeyword(producer, context.text, `${param}=False`);
+        }
+        context.report({
+          messageId: 'cancelledBias',
+          data: {
+            layer: `${producer.kind} (${flow.from.path})`,
+            why: arg ? `${param}=${context.text.slice(arg.valueSpan.startOffset, arg.valueSpan.endOffset)}` : `${param}=True is the default`,
+            norm: `${norm.kind} (${flow.to.path})`,
+            normLine: lineOf(norm.span),
+            param,
+          },
+          span: arg ? arg.span : producer.span,
+          ...(edit ? { fix: { title: `Set ${param}=False (the following ${norm.kind} cancels the bias)`, safe: true, edits: [edit] } } : {}),
+          related: [{ span: norm.span, message: `${norm.kind} that cancels the bias` }],
+        });
+      }
+    }
+  },
+};

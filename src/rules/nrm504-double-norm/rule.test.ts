@@ -1,0 +1,32 @@
+import { ruleTests } from '../../../test/unit/helpers/ruleTester';
+import { doubleNorm } from './rule';
+
+const header = 'import torch.nn as nn\n';
+const cls = (body: string, forward = '') => `${header}class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n${body}${forward}`;
+
+ruleTests(doubleNorm, {
+  valid: [
+    { name: 'conv, BN, ReLU', code: cls('        self.stem = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU())\n') },
+    {
+      name: 'pre-norm transformer block: norms on different branches',
+      code: cls(
+        '        self.norm1 = nn.LayerNorm(256)\n        self.attn = nn.MultiheadAttention(256, 8)\n        self.norm2 = nn.LayerNorm(256)\n        self.mlp = nn.Linear(256, 256)\n',
+        '    def forward(self, x):\n        h = self.norm1(x)\n        x = x + self.attn(h, h, h)[0]\n        return x + self.mlp(self.norm2(x))\n',
+      ),
+    },
+    { name: 'norm then LocalResponseNorm is not a double standardization', code: cls('        self.s = nn.Sequential(nn.BatchNorm2d(8), nn.LocalResponseNorm(2))\n') },
+    { name: 'alternatives in if/else branches', code: cls('        if flag:\n            self.norm = nn.BatchNorm2d(8)\n        else:\n            self.norm = nn.GroupNorm(2, 8)\n') },
+  ],
+  invalid: [
+    {
+      name: 'Sequential',
+      code: cls('        self.stem = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64), nn.BatchNorm2d(64), nn.ReLU())\n'),
+      findings: [{ messageId: 'backToBack', line: 5, column: 88, endLine: 5, endColumn: 106, messageIncludes: ['BatchNorm2d (stem.2) directly follows BatchNorm2d (stem.1)'] }],
+    },
+    {
+      name: 'forward pass: LayerNorm after LayerNorm',
+      code: cls('        self.ln1 = nn.LayerNorm(64)\n        self.ln2 = nn.LayerNorm(64)\n', '    def forward(self, x):\n        return self.ln2(self.ln1(x))\n'),
+      findings: [{ messageId: 'backToBack', line: 6, column: 20, endLine: 6, endColumn: 36 }],
+    },
+  ],
+});

@@ -1,0 +1,80 @@
+import type { ForwardStep, Layer } from '../../ir/model';
+import { lineOf } from '../shared/edits';
+import type { Rule } from '../types';
+
+/** Two steps in different branches of the same `if` never both run. */
+function exclusive(a: ForwardStep, b: ForwardStep): boolean {
+  for (const x of a.branches) {
+    const [ifA, branchA] = x.split(':');
+    for (const y of b.branches) {
+      const [ifB, branchB] = y.split(':');
+      if (ifA === ifB && branchA !== branchB) return true;
+    }
+  }
+  return false;
+}
+
+export const normModuleReused: Rule = {
+  meta: {
+    code: 'NRM505',
+    name: 'norm-module-reused',
+    defaultSeverity: 'warning',
+    summary: 'One normalization module called at two places in a forward pass: its statistics and affine parameters are shared by accident.',
+    messages: {
+      reused:
+        'self.{{path}} ({{kind}}) is called here and on line {{firstLine}} in the same forward pass: both inputs share one set of {{shared}}. ' +
+        'Create a separate {{kind}} for each place (e.g. self.{{path}}_2).',
+    },
+    fix: 'none',
+    docs: {
+      whatItDoes: 'Finds a normalization layer attribute (`self.bn`, `self.norm`) called at two or more places of `forward` / `call` / `__call__` that can run in the same pass.',
+      whyIsThisBad:
+        'A normalization layer is not a stateless function: it owns a learned scale and shift, and BatchNorm also keeps running mean and variance. Calling the same instance on two ' +
+        'different tensors (after two different convs, on two branches) makes them share the affine parameters and, for BatchNorm, mixes both distributions into one running estimate ' +
+        'that fits neither at inference. It usually comes from writing `self.bn = nn.BatchNorm2d(c)` once and using it after every conv, as one would a `ReLU`. ' +
+        'Calls in mutually exclusive `if` / `else` branches are not reported. BatchNorm and InstanceNorm reuse is a warning; LayerNorm, GroupNorm and RMSNorm reuse (affine parameters only) is information.',
+      example: 'import torch.nn as nn\n\nclass Block(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)\n        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)\n        self.bn = nn.BatchNorm2d(c)\n\n    def forward(self, x):\n        x = self.bn(self.conv1(x)).relu()\n        return self.bn(self.conv2(x)).relu()',
+      useInstead: 'import torch.nn as nn\n\nclass Block(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)\n        self.bn1 = nn.BatchNorm2d(c)\n        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)\n        self.bn2 = nn.BatchNorm2d(c)\n\n    def forward(self, x):\n        x = self.bn1(self.conv1(x)).relu()\n        return self.bn2(self.conv2(x)).relu()',
+      fixSafety: 'No automatic fix: a new layer changes the parameter set (and checkpoints).',
+      references: [
+        { title: 'PyTorch forums: "Reusing the same BatchNorm layer" (running statistics are shared)', url: 'https://discuss.pytorch.org/t/is-it-okay-to-reuse-batchnorm-layers/13577' },
+        { title: 'PyTorch documentation: torch.nn.BatchNorm2d (running_mean / running_var buffers)', url: 'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html' },
+      ],
+    },
+  },
+  check(context) {
+    for (const cls of context.ir.model.classes) {
+      const steps = cls.forward?.steps ?? [];
+      const byPath = new Map<string, Layer>(cls.layers.map((l) => [l.path, l]));
+      const calls = new Map<string, ForwardStep[]>();
+      for (const s of steps) {
+        if (s.op !== 'layer' || s.call) continue;
+        const layer = byPath.get(s.target);
+        if (!layer || layer.family !== 'norm' || !layer.call || layer.repeated) continue;
+        const list = calls.get(s.target) ?? [];
+        if (!list.some((x) => x.span.startOffset === s.span.startOffset)) list.push(s);
+        calls.set(s.target, list);
+      }
+      for (const [path, list] of calls) {
+        if (list.length < 2) continue;
+        const layer = byPath.get(path);
+        const call = layer?.call;
+        if (!layer || !call) continue;
+        const first = list[0];
+        const second = list.slice(1).find((s) => first && !exclusive(first, s));
+        if (!first || !second) continue;
+        const stats = call.norm === 'batch' || call.norm === 'instance';
+        context.report({
+          messageId: 'reused',
+          data: { path, kind: call.kind, firstLine: lineOf(first.span), shared: stats ? 'running statistics and affine parameters' : 'affine parameters' },
+          span: second.span,
+          ...(stats ? {} : { severity: 'info' as const }),
+          related: [
+            { span: first.span, message: `first call of self.${path}` },
+            { span: call.span, message: `the one ${call.kind} instance` },
+          ],
+        });
+      }
+    }
+  },
+};
