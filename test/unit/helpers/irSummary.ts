@@ -1,0 +1,47 @@
+import type { Argument, Layer, LayerCall, ModelIR } from '../../../src/ir/model';
+import { showValue, type Value } from '../../../src/ir/values';
+
+/** A readable, stable rendering of the model IR for snapshot files (positions as `line:col`, 1-based). */
+export function summarizeModel(model: ModelIR): unknown {
+  return {
+    classes: model.classes.map((c) => ({
+      name: c.name,
+      framework: c.framework,
+      at: `${c.nameSpan.start.line + 1}:${c.nameSpan.start.column + 1}`,
+      bases: c.bases,
+      layers: c.layers.map(layer),
+      normParameters: c.normParameters.map((p) => ({
+        name: p.name,
+        default: p.default ? showValue(p.default) : null,
+        kind: p.kind ?? null,
+        uses: p.uses.map((u) => `${u.start.line + 1}:${u.start.column + 1}`),
+      })),
+      forward: c.forward
+        ? c.forward.steps.map((s) => `${s.index}: ${s.op} ${s.target}${s.norm ? ` [${s.norm}]` : ''} <- ${s.inputs.join(',')}${s.loop ? ' (in loop)' : ''}`)
+        : null,
+      flows: c.flows.map((f) => `${f.from.path} -> ${f.to.path} (${f.via}${f.consumers !== 1 ? `, ${f.consumers} consumers` : ''}${f.conditional ? ', conditional' : ''})`),
+      attributeReads: c.attributeReads.map((r) => `self.${r.path}.${r.attribute}`),
+    })),
+    typeGuardedAccesses: model.typeGuardedAccesses.map((g) => ({ kinds: g.kinds, attributes: g.attributes, guarded: g.guarded })),
+    layerCalls: model.layerCalls.map((c) => `${c.span.start.line + 1}:${c.span.start.column + 1} ${call(c)}`),
+  };
+}
+
+function value(v: Value): string {
+  const p = v.kind === 'unknown' ? undefined : v.provenance;
+  const origin = p && !p.description.startsWith('literal') ? ` <${p.description}>` : '';
+  return `${showValue(v)}${origin}`;
+}
+
+function arg(a: Argument): string {
+  return `${a.name ?? `#${a.position ?? '?'}`}=${value(a.value)}`;
+}
+
+function call(c: LayerCall): string {
+  return `${c.framework}.${c.kind}(${c.args.map(arg).join(', ')})${c.viaParameter ? ` via ${c.viaParameter}` : ''}`;
+}
+
+function layer(l: Layer): unknown {
+  const head = `${l.path}: ${l.call ? call(l.call) : l.kind}${l.repeated ? ` repeated ${l.repeated.count ?? '?'} (${l.repeated.text})` : ''}${l.conditional ? ' if ?' : ''}`;
+  return l.elements ? { [head]: l.elements.map(layer) } : head;
+}
