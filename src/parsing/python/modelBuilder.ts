@@ -295,8 +295,15 @@ export class ModelBuilder {
     }
     const allTop = [...frozenLayers, ...inline];
     const flows = this.flows(allTop, forward?.steps ?? [], byPath, sequentialLists);
+    // Where each norm parameter builds layers (the constructor calls made through it).
+    const everyLayer = allTop.flatMap((l) => [l, ...flatten(l)]);
     for (const np of normParameters) {
-      (np.uses as Span[]).push(...this.parameterUses(node, np.name));
+      const seen = new Set<number>();
+      for (const l of everyLayer) {
+        if (l.call?.viaParameter !== np.name || seen.has(l.call.span.startOffset)) continue;
+        seen.add(l.call.span.startOffset);
+        (np.uses as Span[]).push(l.call.span);
+      }
     }
     return {
       name,
@@ -425,21 +432,6 @@ export class ModelBuilder {
     if (!cls) return undefined;
     const c = classifyLayer(`torch.nn.${cls}`);
     return c ? { kind: c.kind, ...(c.signature.norm ? { norm: c.signature.norm } : {}), framework: 'torch' } : undefined;
-  }
-
-  private parameterUses(cls: Node, name: string): Span[] {
-    const out: Span[] = [];
-    for (const c of this.ts.query('(identifier) @id').captures(cls)) {
-      if (c.node.text !== name) continue;
-      const parent = c.node.parent;
-      if (!parent) continue;
-      // A call of the parameter, or the parameter passed on to another constructor.
-      if ((parent.type === 'call' && parent.childForFieldName('function')?.id === c.node.id) || parent.type === 'argument_list' || parent.type === 'keyword_argument') {
-        if (parent.type === 'keyword_argument' && parent.childForFieldName('name')?.id === c.node.id) continue;
-        out.push(spanOf(parent.type === 'call' ? parent : c.node));
-      }
-    }
-    return out;
   }
 
   // ------------------------------------------------------------------ constructor walking
@@ -983,6 +975,10 @@ function stepUse(step: ForwardStep, byPath: Map<string, Layer>, end: 'first' | '
     return e ? layerUse(e.path, e, step.span) : undefined;
   }
   return layerUse(layer.path, layer, step.span);
+}
+
+function flatten(l: Layer): Layer[] {
+  return (l.elements ?? []).flatMap((e) => [e, ...flatten(e)]);
 }
 
 function allLayersOf(l: Layer): Layer[] {

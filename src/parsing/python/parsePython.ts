@@ -2,9 +2,10 @@ import type { Tree } from 'web-tree-sitter';
 import type { LayerCall, ModelClass, ModelIR } from '../../ir/model';
 import { ModelBuilder } from './modelBuilder';
 import { Resolver } from './resolver';
+import { classifyLayer, FLAX_LAYERS, KERAS_LAYERS, TORCH_LAYERS } from './torchLayers';
 import { pythonParser, type PythonParser } from './treeSitter';
 
-const CALL_QUERY = '(call function: [(identifier) (attribute)] @callee arguments: (argument_list) @args) @call';
+const LAYER_NAMES: ReadonlySet<string> = new Set([...TORCH_LAYERS.keys(), ...KERAS_LAYERS.keys(), ...FLAX_LAYERS.keys()]);
 
 export const EMPTY_MODEL: ModelIR = { layerCalls: [], classes: [], typeGuardedAccesses: [] };
 
@@ -12,11 +13,14 @@ export const EMPTY_MODEL: ModelIR = { layerCalls: [], classes: [], typeGuardedAc
 export function modelFromTree(tree: Tree, ts: PythonParser, resolver: Resolver = new Resolver(tree, ts)): ModelIR {
   const builder = new ModelBuilder(ts, resolver);
   const layerCalls: LayerCall[] = [];
-  for (const match of ts.query(CALL_QUERY).matches(tree.rootNode)) {
-    const call = match.captures.find((c) => c.name === 'call')?.node;
-    if (!call) continue;
-    const layer = builder.layerCall(call);
-    if (layer) layerCalls.push(layer);
+  // Layer class names, plus import aliases of layer classes (`from torch.nn import BatchNorm2d as BN`).
+  const aliases = new Set([...resolver.imports.aliases].filter(([, target]) => classifyLayer(target)).map(([alias]) => alias));
+  for (const [name, calls] of resolver.callIndex()) {
+    if (!LAYER_NAMES.has(name) && !aliases.has(name)) continue;
+    for (const call of calls) {
+      const layer = builder.layerCall(call);
+      if (layer) layerCalls.push(layer);
+    }
   }
   layerCalls.sort((a, b) => a.span.startOffset - b.span.startOffset);
   const classes: ModelClass[] = [];

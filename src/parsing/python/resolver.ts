@@ -1,4 +1,4 @@
-import type { Node, Tree } from 'web-tree-sitter';
+import { type Node, Query, type Tree } from 'web-tree-sitter';
 import type { CallableValue, Provenance, Value } from '../../ir/values';
 import { collectImports, type ImportTable } from './imports';
 import { dottedParts, literalValue, spanOf } from './syntax';
@@ -53,7 +53,6 @@ interface ArgparseOption {
   readonly call: Node;
 }
 
-const SCOPE_TYPES = new Set(['function_definition', 'class_definition', 'lambda']);
 const MUTATING_METHODS = new Set(['update', 'append', 'extend', 'insert', 'pop', 'setdefault', 'merge_from_file', 'merge_from_list', 'merge_from_other_cfg', 'clear', 'remove']);
 const CONFIG_FACTORIES = new Set(['dict', 'SimpleNamespace', 'types.SimpleNamespace', 'EasyDict', 'edict', 'easydict.EasyDict', 'Namespace', 'argparse.Namespace', 'ConfigDict', 'ml_collections.ConfigDict', 'AttrDict', 'OmegaConf.create', 'omegaconf.OmegaConf.create', 'DictConfig']);
 
@@ -87,12 +86,67 @@ function withProvenance(value: Value, provenance: Provenance): Value {
   return { ...value, provenance };
 }
 
-/** The innermost enclosing function/class/lambda of a node, or null at module level. */
+interface ScopeIndex {
+  readonly starts: number[];
+  readonly ends: number[];
+  readonly nodes: Node[];
+  /** Index of the enclosing scope of each scope, or -1. */
+  readonly parents: number[];
+}
+
+const SCOPE_INDEXES = new WeakMap<Tree, ScopeIndex>();
+const SCOPE_QUERIES = new WeakMap<object, Query>();
+
+/** Every function/class/lambda of a tree, sorted by start, with their nesting (one query per tree). */
+function scopeIndex(tree: Tree): ScopeIndex {
+  const cached = SCOPE_INDEXES.get(tree);
+  if (cached) return cached;
+  let query = SCOPE_QUERIES.get(tree.language);
+  if (!query) {
+    query = new Query(tree.language, '[(function_definition) (class_definition) (lambda)] @s');
+    SCOPE_QUERIES.set(tree.language, query);
+  }
+  const nodes = query.captures(tree.rootNode).map((c) => c.node);
+  nodes.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+  const starts = nodes.map((n) => n.startIndex);
+  const ends = nodes.map((n) => n.endIndex);
+  const parents: number[] = [];
+  const stack: number[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    while (stack.length > 0 && (ends[stack[stack.length - 1] ?? 0] ?? 0) <= (starts[i] ?? 0)) stack.pop();
+    parents.push(stack.length > 0 ? (stack[stack.length - 1] ?? -1) : -1);
+    stack.push(i);
+  }
+  const index = { starts, ends, nodes, parents };
+  SCOPE_INDEXES.set(tree, index);
+  return index;
+}
+
+/**
+ * The innermost enclosing function/class/lambda of a node, or null at module level. Found by
+ * position in a per-tree index (no walk up the tree through the WASM boundary).
+ */
 export function enclosingScope(node: Node): Node | null {
-  let p = node.parent;
-  while (p) {
-    if (SCOPE_TYPES.has(p.type)) return p;
-    p = p.parent;
+  const index = scopeIndex(node.tree);
+  const s = node.startIndex;
+  const e = node.endIndex;
+  const id = node.id;
+  // Last scope starting at or before the node.
+  let lo = 0;
+  let hi = index.starts.length - 1;
+  let i = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if ((index.starts[mid] ?? 0) <= s) {
+      i = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  while (i >= 0) {
+    const n = index.nodes[i];
+    if (n && n.id !== id && (index.starts[i] ?? 0) <= s && e <= (index.ends[i] ?? 0)) return n;
+    // Scopes nest or are disjoint: any scope containing the node and starting before this one encloses this one.
+    i = index.parents[i] ?? -1;
   }
   return null;
 }
@@ -149,6 +203,7 @@ export class Resolver {
   private argparse: Map<string, ArgparseOption[]> | undefined;
   private argsNames: Set<string> | undefined;
   private calls: Map<string, Node[]> | undefined;
+  private readonly memo = new Map<number, Value>();
   private readonly callSiteOverrides = new Map<string, boolean>();
   private readonly classes = new Map<string, Node>();
   private readonly functions = new Map<string, Node>();
@@ -195,9 +250,16 @@ export class Resolver {
   /** Resolves an expression node to a value. `bindings` override names (loop variables). */
   resolve(node: Node, bindings?: Bindings): Value {
     if (this.depth > 40) return unknown(node, 'too deep');
+    const memo = !bindings || bindings.size === 0;
+    if (memo) {
+      const cached = this.memo.get(node.id);
+      if (cached) return cached;
+    }
     this.depth++;
     try {
-      return this.resolveInner(node, bindings);
+      const v = this.resolveInner(node, bindings);
+      if (memo) this.memo.set(node.id, v);
+      return v;
     } finally {
       this.depth--;
     }
@@ -533,7 +595,9 @@ export class Resolver {
     if (cached !== undefined) return cached;
     const positional = cls ? index - 1 : index; // `self` is not passed
     let overridden = false;
-    for (const args of this.callsByName().get(callee) ?? []) {
+    for (const call of this.callIndex().get(callee) ?? []) {
+      const args = call.childForFieldName('arguments');
+      if (!args) continue;
       let pos = 0;
       for (const a of args.namedChildren) {
         if (!a || a.type === 'comment') continue;
@@ -551,20 +615,19 @@ export class Resolver {
     return overridden;
   }
 
-  /** Argument lists of every call in the file, by the callee's last name (built once). */
-  private callsByName(): Map<string, Node[]> {
+  /** Every call in the file with an identifier or attribute callee, by the callee's last name (one query, built once). */
+  callIndex(): Map<string, Node[]> {
     if (this.calls) return this.calls;
     const calls = new Map<string, Node[]>();
-    const query = this.ts.query('(call function: [(identifier) (attribute)] @callee arguments: (argument_list) @args)');
+    const query = this.ts.query('(call function: [(identifier) @name (attribute attribute: (identifier) @name)] arguments: (argument_list)) @call');
     for (const match of query.matches(this.tree.rootNode)) {
-      const c = match.captures.find((x) => x.name === 'callee')?.node;
-      const args = match.captures.find((x) => x.name === 'args')?.node;
-      if (!c || !args) continue;
-      const last = c.type === 'attribute' ? c.childForFieldName('attribute')?.text : c.text;
-      if (!last) continue;
-      const list = calls.get(last);
-      if (list) list.push(args);
-      else calls.set(last, [args]);
+      const name = match.captures.find((x) => x.name === 'name')?.node;
+      const call = match.captures.find((x) => x.name === 'call')?.node;
+      if (!name || !call) continue;
+      const key = name.text;
+      const list = calls.get(key);
+      if (list) list.push(call);
+      else calls.set(key, [call]);
     }
     this.calls = calls;
     return calls;

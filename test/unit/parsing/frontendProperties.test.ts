@@ -37,7 +37,7 @@ describe('front end robustness (fast-check)', () => {
         assert.deepStrictEqual(result.failures, []);
         for (const f of result.findings) assert.ok(f.span.startOffset >= 0 && f.span.endOffset <= text.length && f.span.startOffset <= f.span.endOffset);
       }),
-      { numRuns: 60, seed: 20261126 },
+      { numRuns: 40, seed: 20261126 },
     );
   });
 
@@ -47,7 +47,7 @@ describe('front end robustness (fast-check)', () => {
         const text = fixtures[i] ?? '';
         analysePythonFile(text.slice(0, Math.floor(cut * text.length)));
       }),
-      { numRuns: 60, seed: 7 },
+      { numRuns: 40, seed: 7 },
     );
   });
 
