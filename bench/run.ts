@@ -4,9 +4,10 @@
 // add it to AREAS.
 import { DEFAULT_OPTIONS, formatTable, runBenches, selectBenches, type Bench, type MeasureOptions } from './harness';
 import { benches as engine } from './engine.bench';
+import { benches as frontend, init as initFrontend } from './frontend.bench';
 import { benches as simulate } from './simulate.bench';
 
-const AREAS: Bench[][] = [engine, simulate];
+const AREAS: Bench[][] = [engine, simulate, frontend];
 
 interface Args {
   json: boolean;
@@ -50,4 +51,8 @@ function main(): void {
   if (!json) console.log(formatTable(benches, results));
 }
 
-main();
+// The front-end rows need the tree-sitter WASM loaded first.
+initFrontend().then(main, (error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 2;
+});

@@ -1,0 +1,113 @@
+// Front-end rows (issue 4): full analysis of a 10k-line Python file, and re-analysis after a
+// one-character edit. Baselines in the same run: the bare tree-sitter parse of the same text
+// (full, and incremental after the same edit), so the ratios say what the IR costs on top.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Edit, type Tree } from 'web-tree-sitter';
+import { lintPython } from '../src/lint/lint';
+import { analysePythonFile } from '../src/parsing/python/analyse';
+import { PythonDocument } from '../src/parsing/python/document';
+import { initPythonParser, pythonParser } from '../src/parsing/python/treeSitter';
+import type { Bench } from './harness';
+
+/** A 10k-line file made of the fixture models (classes renamed so each copy is distinct). */
+function tenThousandLines(): string {
+  const dir = path.join(__dirname, '..', '..', 'test', 'fixtures', 'models');
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.py'))
+    .sort()
+    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+  const parts: string[] = [];
+  let lines = 0;
+  for (let i = 0; lines < 10000; i++) {
+    const text = (files[i % files.length] ?? '').replace(/class (\w+)/g, `class $1_${i}`);
+    parts.push(text);
+    lines += text.split('\n').length;
+  }
+  return parts.join('\n').split('\n').slice(0, 10000).join('\n');
+}
+
+let text = '';
+/** Offset of a character inside a class body in the middle of the file (a layer width digit). */
+let editAt = 0;
+let editPoint = { row: 0, column: 0 };
+let doc: PythonDocument | undefined;
+let tree: Tree | undefined;
+let flip = false;
+
+/** One-character edit: toggles a digit in a layer's argument, keeping the text valid Python. */
+function edited(): { text: string; start: number } {
+  flip = !flip;
+  return { text: text.slice(0, editAt) + (flip ? '7' : '6') + text.slice(editAt + 1), start: editAt };
+}
+
+export async function init(): Promise<void> {
+  await initPythonParser();
+  text = tenThousandLines();
+  const mid = text.indexOf('nn.Linear(', Math.floor(text.length / 2));
+  editAt = mid + 'nn.Linear('.length;
+  while (editAt < text.length && !/[0-9a-z]/.test(text[editAt] ?? '')) editAt++;
+  text = text.slice(0, editAt) + '6' + text.slice(editAt + 1);
+  const before = text.slice(0, editAt);
+  editPoint = { row: before.split('\n').length - 1, column: editAt - (before.lastIndexOf('\n') + 1) };
+}
+
+export const benches: Bench[] = [
+  {
+    name: 'frontend/parse/10k-lines',
+    fn: () => {
+      pythonParser().parser.parse(text)?.delete();
+    },
+  },
+  {
+    name: 'frontend/analyse/10k-lines',
+    baseline: 'frontend/parse/10k-lines',
+    fn: () => {
+      analysePythonFile(text);
+    },
+  },
+  {
+    name: 'frontend/lint/10k-lines',
+    baseline: 'frontend/parse/10k-lines',
+    fn: () => {
+      lintPython(text);
+    },
+  },
+  {
+    name: 'frontend/reparse-one-char-edit/10k-lines',
+    baseline: 'frontend/parse/10k-lines',
+    setup: () => {
+      tree = pythonParser().parser.parse(text) ?? undefined;
+    },
+    fn: () => {
+      if (!tree) return;
+      const e = edited();
+      tree.edit(
+        new Edit({
+        startIndex: e.start,
+        oldEndIndex: e.start + 1,
+        newEndIndex: e.start + 1,
+        startPosition: editPoint,
+        oldEndPosition: { row: editPoint.row, column: editPoint.column + 1 },
+        newEndPosition: { row: editPoint.row, column: editPoint.column + 1 },
+        }),
+      );
+      const next = pythonParser().parser.parse(e.text, tree);
+      tree.delete();
+      tree = next ?? undefined;
+    },
+  },
+  {
+    name: 'frontend/reanalyse-one-char-edit/10k-lines',
+    baseline: 'frontend/reparse-one-char-edit/10k-lines',
+    setup: () => {
+      doc?.dispose();
+      doc = new PythonDocument(text);
+    },
+    fn: () => {
+      const e = edited();
+      doc?.applyChanges([{ startOffset: e.start, oldEndOffset: e.start + 1, newText: e.text.charAt(e.start) }]);
+    },
+  },
+];
