@@ -1,0 +1,273 @@
+/**
+ * The workspace index: resolves imports between the workspace's own Python files
+ * (`from models import Net`, `from .backbone import *`, `import models` + `models.Net`,
+ * re-exports through `__init__.py`) so a training script knows the layers of a model defined
+ * in another file. Per-file summaries (classes with their layer facts, imports) are cached and
+ * invalidated when a file changes (a new text, a new size/mtime on disk, or `invalidate`).
+ * File access goes through a small host so the same index serves the CLI (node fs) and the
+ * editor (open buffers first).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Node } from 'web-tree-sitter';
+import type { ModelFacts } from '../../ir/training';
+import { collectImports } from '../python/imports';
+import { collectClassFacts, modelFactsOfClass, type ClassFacts } from '../python/training/classes';
+import type { ExternalClassLookup } from '../python/training/index';
+import { pythonParser } from '../python/treeSitter';
+
+export interface WorkspaceHost {
+  /** The file's text, or undefined when it cannot be read. */
+  read(file: string): string | undefined;
+  /** A cheap version stamp (size + mtime on disk); undefined when the file does not exist. */
+  stamp(file: string): string | undefined;
+}
+
+/** Reads files from disk (files over `maxBytes` are treated as absent). */
+export function diskHost(maxBytes = 2 * 1024 * 1024): WorkspaceHost {
+  return {
+    read(file) {
+      try {
+        const st = fs.statSync(file);
+        if (!st.isFile() || st.size > maxBytes) return undefined;
+        return fs.readFileSync(file, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    stamp(file) {
+      try {
+        const st = fs.statSync(file);
+        return st.isFile() ? `${st.size}:${st.mtimeMs}` : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+interface ImportEntry {
+  /** Dots of a relative import (0 for absolute). */
+  readonly level: number;
+  /** Module path after the dots (`models.net`), possibly empty (`from . import x`). */
+  readonly module: string;
+  /** The imported name (`Net`), or undefined for `import a.b` / star imports. */
+  readonly name: string | undefined;
+}
+
+export interface FileSummary {
+  readonly classes: ReadonlyMap<string, ClassFacts>;
+  /** Local name -> where it comes from. */
+  readonly imports: ReadonlyMap<string, ImportEntry>;
+  readonly stars: readonly ImportEntry[];
+}
+
+const IMPORT_QUERY = '[(import_statement) (import_from_statement)] @import';
+
+function summarise(text: string): FileSummary {
+  const ts = pythonParser();
+  const tree = ts.parser.parse(text);
+  if (!tree) return { classes: new Map(), imports: new Map(), stars: [] };
+  try {
+    const imports = new Map<string, ImportEntry>();
+    const stars: ImportEntry[] = [];
+    for (const capture of ts.query(IMPORT_QUERY).captures(tree.rootNode)) {
+      const node = capture.node;
+      if (node.hasError) continue;
+      if (node.type === 'import_statement') {
+        for (const n of node.childrenForFieldName('name')) {
+          if (n.type === 'aliased_import') {
+            const full = n.childForFieldName('name')?.text;
+            const alias = n.childForFieldName('alias')?.text;
+            if (full && alias) imports.set(alias, { level: 0, module: full, name: undefined });
+          } else if (n.type === 'dotted_name') {
+            const head = n.text.split('.')[0] ?? n.text;
+            imports.set(head, { level: 0, module: head, name: undefined });
+          }
+        }
+        continue;
+      }
+      const from = node.childForFieldName('module_name');
+      const { level, module } = moduleOf(from);
+      if (module === undefined) continue;
+      if (node.namedChildren.some((c) => c.type === 'wildcard_import')) stars.push({ level, module, name: undefined });
+      for (const n of node.childrenForFieldName('name')) {
+        const original = n.type === 'aliased_import' ? n.childForFieldName('name')?.text : n.text;
+        const local = n.type === 'aliased_import' ? n.childForFieldName('alias')?.text : n.text;
+        if (original && local) imports.set(local, { level, module, name: original });
+      }
+    }
+    const classes = collectClassFacts(tree, ts, collectImports(tree, ts));
+    return { classes, imports, stars };
+  } finally {
+    tree.delete();
+  }
+}
+
+function moduleOf(node: Node | null): { level: number; module: string | undefined } {
+  if (!node) return { level: 0, module: undefined };
+  if (node.type === 'dotted_name') return { level: 0, module: node.text };
+  if (node.type === 'relative_import') {
+    const prefix = node.namedChildren.find((c) => c.type === 'import_prefix')?.text ?? '';
+    const dotted = node.namedChildren.find((c) => c.type === 'dotted_name')?.text ?? '';
+    return { level: prefix.length, module: dotted };
+  }
+  return { level: 0, module: undefined };
+}
+
+const MAX_HOPS = 4;
+
+export class WorkspaceIndex {
+  private readonly cache = new Map<string, { stamp: string; summary: FileSummary }>();
+  private readonly overrides = new Map<string, { version: string; text: string }>();
+
+  /**
+   * @param roots folders imports are resolved against (the project root, source folders);
+   *   the importing file's own folder is always tried first, as `python script.py` does.
+   */
+  constructor(
+    private readonly roots: readonly string[],
+    private readonly host: WorkspaceHost = diskHost(),
+  ) {}
+
+  /** Uses `text` for `file` instead of the disk (an editor buffer); `version` changes with the text. */
+  update(file: string, text: string, version: string): void {
+    const key = path.resolve(file);
+    const old = this.overrides.get(key);
+    if (old && old.version === version && old.text === text) return;
+    this.overrides.set(key, { version, text });
+    this.cache.delete(key);
+  }
+
+  /** Forgets a file's cached summary (and its editor text); the next lookup re-reads it. */
+  invalidate(file: string): void {
+    const key = path.resolve(file);
+    this.overrides.delete(key);
+    this.cache.delete(key);
+  }
+
+  /** Number of cached summaries (for tests and logging). */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  summary(file: string): FileSummary | undefined {
+    const key = path.resolve(file);
+    const override = this.overrides.get(key);
+    const stamp = override ? `buffer:${override.version}` : this.host.stamp(key);
+    if (stamp === undefined) return undefined;
+    const cached = this.cache.get(key);
+    if (cached && cached.stamp === stamp) return cached.summary;
+    const text = override ? override.text : this.host.read(key);
+    if (text === undefined) return undefined;
+    let summary: FileSummary;
+    try {
+      summary = summarise(text);
+    } catch {
+      summary = { classes: new Map(), imports: new Map(), stars: [] };
+    }
+    this.cache.set(key, { stamp, summary });
+    return summary;
+  }
+
+  /** The file a module name refers to from `fromFile`, or undefined (not a workspace module). */
+  resolveModule(fromFile: string, entry: { level: number; module: string }): string | undefined {
+    const parts = entry.module ? entry.module.split('.') : [];
+    const bases: string[] = [];
+    if (entry.level > 0) {
+      let dir = path.dirname(path.resolve(fromFile));
+      for (let i = 1; i < entry.level; i++) dir = path.dirname(dir);
+      bases.push(dir);
+    } else {
+      bases.push(path.dirname(path.resolve(fromFile)), ...this.roots.map((r) => path.resolve(r)));
+    }
+    for (const base of bases) {
+      const joined = path.join(base, ...parts);
+      for (const candidate of parts.length === 0 ? [path.join(base, '__init__.py')] : [`${joined}.py`, path.join(joined, '__init__.py')]) {
+        if (this.host.stamp(candidate) !== undefined || this.overrides.has(path.resolve(candidate))) return candidate;
+      }
+    }
+    return undefined;
+  }
+
+  /** Facts of the class `dotted` (`Net`, `models.Net`, `pkg.models.Net`) as seen from `fromFile`. */
+  classFacts(fromFile: string, dotted: string): ModelFacts | undefined {
+    return this.find(fromFile, dotted.split('.'), 0, new Set());
+  }
+
+  private find(file: string, parts: readonly string[], hops: number, seen: Set<string>): ModelFacts | undefined {
+    if (hops > MAX_HOPS || parts.length === 0) return undefined;
+    const id = `${path.resolve(file)}#${parts.join('.')}`;
+    if (seen.has(id)) return undefined;
+    seen.add(id);
+    const summary = this.summary(file);
+    if (!summary) return undefined;
+    const [head, ...rest] = parts as [string, ...string[]];
+    if (rest.length === 0 && hops > 0 && summary.classes.has(head)) {
+      return modelFactsOfClass(head, summary.classes, 'workspace', [], this.relative(file));
+    }
+    const entry = summary.imports.get(head);
+    if (entry) {
+      if (entry.name === undefined) {
+        // `import models` / `import pkg.models as m`: the rest names a class in that module (or deeper).
+        const all = [...entry.module.split('.'), ...rest];
+        for (let cut = all.length - 1; cut >= 1; cut--) {
+          const target = this.resolveModule(file, { level: 0, module: all.slice(0, cut).join('.') });
+          if (target) return this.find(target, all.slice(cut), hops + 1, seen);
+        }
+        return undefined;
+      }
+      // `from models import Net` (Net may itself be re-exported), or `from . import models` + `models.Net`.
+      const target = this.resolveModule(file, entry);
+      if (target) {
+        const found = this.find(target, [entry.name, ...rest], hops + 1, seen);
+        if (found) return found;
+      }
+      const asModule = this.resolveModule(file, { level: entry.level, module: entry.module ? `${entry.module}.${entry.name}` : entry.name });
+      if (asModule && rest.length > 0) return this.find(asModule, rest, hops + 1, seen);
+      return undefined;
+    }
+    if (rest.length === 0) {
+      for (const star of summary.stars) {
+        const target = this.resolveModule(file, star);
+        if (!target) continue;
+        const found = this.find(target, [head], hops + 1, seen);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  }
+
+  private relative(file: string): string {
+    const root = this.roots[0];
+    const rel = root ? path.relative(path.resolve(root), path.resolve(file)) : path.basename(file);
+    return (rel.startsWith('..') ? path.basename(file) : rel).split(path.sep).join('/');
+  }
+
+  /** The lookup the training analysis of `file` uses for names it does not define. */
+  lookupFor(file: string): ExternalClassLookup {
+    const memo = new Map<string, ModelFacts | undefined>();
+    return (dotted: string) => {
+      if (memo.has(dotted)) return memo.get(dotted);
+      let facts: ModelFacts | undefined;
+      try {
+        facts = this.classFacts(file, dotted);
+      } catch {
+        facts = undefined;
+      }
+      memo.set(dotted, facts);
+      return facts;
+    };
+  }
+}
+
+/** The nearest folder above `start` holding pyproject.toml, setup.py, setup.cfg or .git; else `start`. */
+export function projectRoot(start: string): string {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (['pyproject.toml', 'setup.py', 'setup.cfg', '.git'].some((m) => fs.existsSync(path.join(dir, m)))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return path.resolve(start);
+    dir = up;
+  }
+}

@@ -1,0 +1,133 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from '../../../src/cli/main';
+import { lintPython } from '../../../src/lint/lint';
+import { WorkspaceIndex } from '../../../src/parsing/workspace/index';
+import { RULES } from '../../../src/rules/catalogue';
+import { EMPTY_CONFIG } from '../../../src/rules/config';
+
+const MODELS = `import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(c)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.Sequential(Block(16), Block(16))
+        self.drop = nn.Dropout(0.2)
+
+
+class Plain(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+`;
+
+const TRAIN = (importLine: string, ctor: string) => `import torch
+from torch.utils.data import DataLoader
+${importLine}
+
+model = ${ctor}
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+loader = DataLoader(train_set, batch_size=2, shuffle=True)
+for x, y in loader:
+    optimizer.zero_grad()
+    model(x).sum().backward()
+    optimizer.step()
+`;
+
+function tempProject(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'normscope-ws-'));
+  fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[project]\nname = "demo"\n');
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+function codes(dir: string, rel: string, index: WorkspaceIndex): string[] {
+  const file = path.join(dir, rel);
+  return lintPython(fs.readFileSync(file, 'utf8'), EMPTY_CONFIG, RULES, { external: index.lookupFor(file) }).findings.map((f) => f.code);
+}
+
+describe('workspace index: models imported from the workspace', () => {
+  it('resolves `from models import Net`, `import models`, relative and star imports, and __init__ re-exports', () => {
+    const dir = tempProject({
+      'models.py': MODELS,
+      'train_from.py': TRAIN('from models import Net', 'Net()'),
+      'train_module.py': TRAIN('import models as m', 'm.Net()'),
+      'pkg/__init__.py': 'from .nets import Net\n',
+      'pkg/nets.py': 'from .blocks import *\n',
+      'pkg/blocks.py': MODELS,
+      'pkg/train_rel.py': TRAIN('from .nets import Net', 'Net()'),
+      'train_pkg.py': TRAIN('from pkg import Net', 'Net()'),
+      'train_plain.py': TRAIN('from models import Plain', 'Plain()'),
+      'train_missing.py': TRAIN('from nowhere import Net', 'Net()'),
+    });
+    const index = new WorkspaceIndex([dir]);
+    assert.deepStrictEqual(codes(dir, 'train_from.py', index), ['NRM102']);
+    assert.deepStrictEqual(codes(dir, 'train_module.py', index), ['NRM102']);
+    assert.deepStrictEqual(codes(dir, 'pkg/train_rel.py', index), ['NRM102']);
+    assert.deepStrictEqual(codes(dir, 'train_pkg.py', index), ['NRM102']);
+    assert.deepStrictEqual(codes(dir, 'train_plain.py', index), []);
+    assert.deepStrictEqual(codes(dir, 'train_missing.py', index), []);
+    const facts = index.classFacts(path.join(dir, 'train_pkg.py'), 'Net');
+    assert.strictEqual(facts?.evidence, 'workspace');
+    assert.strictEqual(facts?.definitionFile, 'pkg/blocks.py');
+    assert.deepStrictEqual(facts?.batchNorms.map((b) => `${b.kind}@${b.file}`), ['BatchNorm2d@pkg/blocks.py']);
+  });
+
+  it('caches per-file summaries and re-reads a file when it changes (disk or editor buffer)', () => {
+    const dir = tempProject({ 'models.py': MODELS, 'train.py': TRAIN('from models import Net', 'Net()') });
+    const index = new WorkspaceIndex([dir]);
+    const train = path.join(dir, 'train.py');
+    assert.deepStrictEqual(codes(dir, 'train.py', index), ['NRM102']);
+    const cached = index.size;
+    assert.deepStrictEqual(codes(dir, 'train.py', index), ['NRM102']);
+    assert.strictEqual(index.size, cached);
+    // An editor buffer replaces BatchNorm with GroupNorm: the finding goes away.
+    index.update(path.join(dir, 'models.py'), MODELS.replace('nn.BatchNorm2d(c)', 'nn.GroupNorm(4, c)'), '2');
+    assert.deepStrictEqual(codes(dir, 'train.py', index), []);
+    // Closing the buffer falls back to the file on disk.
+    index.invalidate(path.join(dir, 'models.py'));
+    assert.deepStrictEqual(codes(dir, 'train.py', index), ['NRM102']);
+    // A change on disk (new size) is seen without an explicit invalidate.
+    fs.writeFileSync(path.join(dir, 'models.py'), MODELS.replace('nn.BatchNorm2d(c)', 'nn.LayerNorm([c, 8, 8])'));
+    assert.deepStrictEqual(codes(dir, 'train.py', index), []);
+    assert.ok(index.classFacts(train, 'Net'));
+  });
+
+  it('survives import cycles, syntax errors and binary files', () => {
+    const dir = tempProject({
+      'a.py': 'from b import *\nfrom b import Net\n',
+      'b.py': 'from a import *\nfrom a import Net\n',
+      'broken.py': 'class Net(nn.Module:\n    def __init__(self):\n        self.bn = nn.BatchNorm2d(\n',
+      'train.py': TRAIN('from a import Net', 'Net()'),
+      'train2.py': TRAIN('from broken import Net', 'Net()'),
+    });
+    fs.writeFileSync(path.join(dir, 'bin.py'), Buffer.from([0, 1, 2, 0xff]));
+    const index = new WorkspaceIndex([dir]);
+    assert.deepStrictEqual(codes(dir, 'train.py', index), []);
+    codes(dir, 'train2.py', index);
+    assert.strictEqual(index.classFacts(path.join(dir, 'train.py'), 'bin.Net'), undefined);
+  });
+
+  it('the CLI builds the index over its paths and their project root', async () => {
+    const dir = tempProject({ 'src/models.py': MODELS, 'src/train.py': TRAIN('from models import Net', 'Net()') });
+    let out = '';
+    const code = await main(['lint', '--format', 'json', '--fail-on', 'never', path.join(dir, 'src', 'train.py')], { out: (t) => (out += t), err: () => undefined });
+    assert.strictEqual(code, 0);
+    const json = JSON.parse(out) as { findings: { code: string; message: string }[] };
+    assert.deepStrictEqual(json.findings.map((f) => f.code), ['NRM102']);
+    assert.ok(json.findings[0]?.message.includes('Net is defined in src/models.py'), json.findings[0]?.message);
+  });
+});
