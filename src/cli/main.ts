@@ -1,8 +1,11 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { readSourceFile } from '../lint/source';
 import { initLinter } from '../lint/lint';
 import { lintFileText } from '../lint/lintFile';
 import { isNotebookFile } from '../lint/paths';
 import { locateCells } from '../parsing/notebook/ipynbPositions';
+import { projectRoot, WorkspaceIndex } from '../parsing/workspace/index';
 import { RULES } from '../rules/catalogue';
 import { loadConfigFile, ProjectConfigResolver } from '../lint/configFile';
 import type { LintConfig } from '../rules/config';
@@ -59,6 +62,9 @@ async function lintCommand(args: LintArgs, io: Io): Promise<number> {
     throw new UsageError(`no such file or folder: ${missing.join(', ')}`);
   }
   await initLinter();
+  // Imports between the workspace's own files resolve against each PATH's project root.
+  const roots = [...new Set(args.paths.map((p) => projectRoot(fs.existsSync(p) && fs.statSync(p).isDirectory() ? p : path.dirname(p))))];
+  const workspace = new WorkspaceIndex(roots);
   const results: FileFindings[] = [];
   const errors: FileError[] = missing.map((file) => ({ file, message: 'no such file or folder' }));
   for (const file of files) {
@@ -67,7 +73,7 @@ async function lintCommand(args: LintArgs, io: Io): Promise<number> {
       errors.push({ file, message: source.message });
       continue;
     }
-    const result = lintFileText(file, source.text, configFor(file));
+    const result = lintFileText(file, source.text, configFor(file), RULES, { external: workspace.lookupFor(file) });
     if (!result.ok) {
       errors.push({ file, message: result.message });
       continue;

@@ -1,4 +1,5 @@
 import { parseIpynb } from '../parsing/notebook/ipynb';
+import type { AnalysisOptions } from '../parsing/python/analyse';
 import { RULES } from '../rules/catalogue';
 import { EMPTY_CONFIG, type LintConfig } from '../rules/config';
 import type { Rule } from '../rules/types';
@@ -12,9 +13,9 @@ export type FileLint = (LintResult & { readonly ok: true }) | { readonly ok: fal
  * Lints the text of a file by its kind: a `.ipynb` notebook (its JSON; code cells linted as one
  * program, findings carrying their cell) or Python source.
  */
-export function lintFileText(file: string, text: string, config: LintConfig = EMPTY_CONFIG, rules: readonly Rule[] = RULES): FileLint {
-  if (!isNotebookFile(file)) return { ok: true, ...lintPython(text, config, rules) };
+export function lintFileText(file: string, text: string, config: LintConfig = EMPTY_CONFIG, rules: readonly Rule[] = RULES, analysis: AnalysisOptions = {}): FileLint {
+  if (!isNotebookFile(file)) return { ok: true, ...lintPython(text, config, rules, analysis) };
   const read = parseIpynb(text);
   if (!read.ok) return read;
-  return { ok: true, ...lintNotebook(read.notebook.cells, config, { rules, ...(read.notebook.language ? { language: read.notebook.language } : {}) }) };
+  return { ok: true, ...lintNotebook(read.notebook.cells, config, { rules, analysis, ...(read.notebook.language ? { language: read.notebook.language } : {}) }) };
 }

@@ -1,4 +1,5 @@
 import type { Node, Tree } from 'web-tree-sitter';
+import type { AnalysisOptions } from '../parsing/python/analyse';
 import type { Span } from '../ir/span';
 import type { NotebookCell } from '../parsing/notebook/ipynb';
 import { pythonParser } from '../parsing/python/treeSitter';
@@ -160,9 +161,9 @@ function mapFinding(program: NotebookProgram, f: Finding): Finding | undefined {
  * trained in cell 5 is one story), and every finding, related location and fix edit carries the
  * index of its cell and a position inside that cell.
  */
-export function lintNotebook(cells: readonly NotebookCell[], config: LintConfig = EMPTY_CONFIG, options: { language?: string; rules?: readonly Rule[] } = {}): LintResult {
+export function lintNotebook(cells: readonly NotebookCell[], config: LintConfig = EMPTY_CONFIG, options: { language?: string; rules?: readonly Rule[]; analysis?: AnalysisOptions } = {}): LintResult {
   const program = buildNotebookProgram(cells, options.language);
   if (program.cells.length === 0) return { findings: [], failures: [] };
-  const result = lintPython(program.text, config, options.rules ?? RULES);
+  const result = lintPython(program.text, config, options.rules ?? RULES, options.analysis ?? {});
   return { findings: result.findings.flatMap((f) => mapFinding(program, f) ?? []), failures: result.failures };
 }

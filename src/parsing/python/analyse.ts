@@ -3,7 +3,7 @@ import type { FileIR } from '../../ir/file';
 import { EMPTY_MODEL, modelFromTree } from './parsePython';
 import { EMPTY_TRAINING } from '../../ir/training';
 import { Resolver } from './resolver';
-import { trainingFromTree } from './training';
+import { trainingFromTree, type ExternalClassLookup } from './training';
 import { resolverValues } from './training/values';
 import { pythonParser, type PythonParser } from './treeSitter';
 
@@ -11,9 +11,18 @@ import { pythonParser, type PythonParser } from './treeSitter';
  * Builds the FileIR of a parsed tree: one resolver shared by every slice of the IR.
  * Each slice (model, training) is a plain function of (tree, parser, resolver).
  */
-export function fileIRFromTree(tree: Tree, ts: PythonParser): FileIR {
+export function fileIRFromTree(tree: Tree, ts: PythonParser, options: AnalysisOptions = {}): FileIR {
   const resolver = new Resolver(tree, ts);
-  return { model: modelFromTree(tree, ts, resolver), training: trainingFromTree(tree, ts, { resolver: resolverValues(resolver) }) };
+  return {
+    model: modelFromTree(tree, ts, resolver),
+    training: trainingFromTree(tree, ts, { resolver: resolverValues(resolver), ...(options.external ? { external: options.external } : {}) }),
+  };
+}
+
+/** What the analysis of one file may know from outside it. */
+export interface AnalysisOptions {
+  /** Facts of model classes imported from other workspace files (see src/parsing/workspace). */
+  readonly external?: ExternalClassLookup;
 }
 
 /** The IR of a file that could not be parsed at all. */
