@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { lintDelay } from '../lint/debounce';
 import { lintPython } from '../lint/lint';
 import { lintNotebook } from '../lint/notebook';
 import type { NotebookCell } from '../parsing/notebook/ipynb';
@@ -46,6 +47,8 @@ export class DiagnosticsController implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('normscope');
   private readonly published = new Map<string, PublishedFinding[]>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** How long the last lint of each document (or notebook) took, for the adaptive debounce. */
+  private readonly lintCostMs = new Map<string, number>();
   /** Cell URIs NormScope published for, per notebook URI (to clear cells removed or closed). */
   private readonly notebookCells = new Map<string, vscode.Uri[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -97,7 +100,7 @@ export class DiagnosticsController implements vscode.Disposable {
       setTimeout(() => {
         this.timers.delete(key);
         run();
-      }, readSettings(scope).lintDelayMs),
+      }, lintDelay(readSettings(scope).lintDelayMs, this.lintCostMs.get(key))),
     );
   }
 
@@ -153,7 +156,9 @@ export class DiagnosticsController implements vscode.Disposable {
       }));
       this.published.set(uri.toString(), entries);
       this.collection.set(uri, entries.map((e) => e.diagnostic));
-      logger().trace(`Linted ${uri.fsPath} in ${(performance.now() - started).toFixed(1)} ms: ${entries.length} findings`);
+      const elapsed = performance.now() - started;
+      this.lintCostMs.set(uri.toString(), elapsed);
+      logger().trace(`Linted ${uri.fsPath} in ${elapsed.toFixed(1)} ms: ${entries.length} findings`);
     } catch (error) {
       // Never leave stale findings behind, never take the extension host down.
       this.clear(uri);
@@ -198,7 +203,9 @@ export class DiagnosticsController implements vscode.Disposable {
         this.collection.set(cell.document.uri, entries.map((e) => e.diagnostic));
       });
       this.notebookCells.set(notebook.uri.toString(), cellUris);
-      logger().trace(`Linted notebook ${notebook.uri.fsPath} in ${(performance.now() - started).toFixed(1)} ms: ${result.findings.length} findings`);
+      const elapsed = performance.now() - started;
+      this.lintCostMs.set(notebook.uri.toString(), elapsed);
+      logger().trace(`Linted notebook ${notebook.uri.fsPath} in ${elapsed.toFixed(1)} ms: ${result.findings.length} findings`);
     } catch (error) {
       this.clearNotebook(notebook.uri);
       logger().error(`Could not lint ${notebook.uri.fsPath}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
@@ -210,6 +217,7 @@ export class DiagnosticsController implements vscode.Disposable {
     const pending = this.timers.get(key);
     if (pending) clearTimeout(pending);
     this.timers.delete(key);
+    this.lintCostMs.delete(key);
     for (const cell of this.notebookCells.get(key) ?? []) this.clear(cell);
     this.notebookCells.delete(key);
   }
@@ -229,6 +237,7 @@ export class DiagnosticsController implements vscode.Disposable {
     const pending = this.timers.get(key);
     if (pending) clearTimeout(pending);
     this.timers.delete(key);
+    this.lintCostMs.delete(key);
     this.published.delete(key);
     this.collection.delete(uri);
   }
