@@ -54,6 +54,12 @@ export async function lintWorkspace(diagnostics: DiagnosticsController): Promise
         if (token.isCancellationRequested) break;
         progress.report({ message: vscode.workspace.asRelativePath(uri), increment: 100 / Math.max(1, targets.length) });
         const settings = readSettings(uri);
+        if (!settings.enable) {
+          // normscope.enable is off for this file (or its folder): nothing to show, nothing stale.
+          diagnostics.clear(uri);
+          skipped++;
+          continue;
+        }
         const document = open.get(uri.toString());
         if (document) {
           diagnostics.lintNow(document);

@@ -228,6 +228,26 @@ describe('NormScope in a real VS Code extension host', () => {
     }
   });
 
+  it('Lint Workspace leaves files alone where normscope.enable is false', async () => {
+    const file = workspaceUri('models', 'disabled.py');
+    const config = vscode.workspace.getConfiguration('normscope');
+    await vscode.workspace.fs.writeFile(file, Buffer.from('import torch.nn as nn\nnorm = nn.GroupNorm(3, 10)\n'));
+    try {
+      await config.update('enable', false, vscode.ConfigurationTarget.Workspace);
+      const off = await vscode.commands.executeCommand<WorkspaceLintSummary>('normscope.lintWorkspace');
+      assert.strictEqual(off.files, 0);
+      assert.deepStrictEqual(summarize(normscopeDiagnostics(file)), []);
+      await config.update('enable', undefined, vscode.ConfigurationTarget.Workspace);
+      const on = await vscode.commands.executeCommand<WorkspaceLintSummary>('normscope.lintWorkspace');
+      assert.ok(on.files > 0);
+      assert.deepStrictEqual(summarize(normscopeDiagnostics(file)), ['NRM401@1:7-1:26']);
+    } finally {
+      await config.update('enable', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.workspace.fs.delete(file);
+      await waitForExactly(file, []);
+    }
+  });
+
   it('still works afterwards, and shows the findings in the editor and the Problems panel', async () => {
     await closeAllEditors();
     const editor = await openInEditor(pitfalls);
