@@ -18,7 +18,7 @@ export interface MlpOptions {
 }
 
 const NORM_KIND: Record<NormType, string> = { batch: 'BatchNorm1d', layer: 'LayerNorm', group: 'GroupNorm', instance: 'InstanceNorm1d', rms: 'RMSNorm' };
-const ACT_KIND: Record<ActivationFn, string> = { relu: 'ReLU', relu6: 'ReLU6', leaky_relu: 'LeakyReLU', gelu: 'GELU', silu: 'SiLU', tanh: 'Tanh', sigmoid: 'Sigmoid', elu: 'ELU' };
+const ACT_KIND: Record<ActivationFn, string> = { relu: 'ReLU', relu6: 'ReLU6', leaky_relu: 'LeakyReLU', gelu: 'GELU', silu: 'SiLU', tanh: 'Tanh', sigmoid: 'Sigmoid', elu: 'ELU', selu: 'SELU', hardswish: 'Hardswish', hardsigmoid: 'Hardsigmoid' };
 
 /** `body = nn.Sequential(*[Linear, Norm, Act] * depth)`, as an MLP model would write it. */
 export function mlpSpec(o: MlpOptions): NetworkSpec {

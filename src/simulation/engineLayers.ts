@@ -10,6 +10,7 @@ import { Activation, Conv2d, Dropout, GlobalAvgPool, Linear, Pool2d, type Activa
 import { BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm } from '../engine/norms';
 import type { Rng } from '../engine/rng';
 import { reshape, type Tensor } from '../engine/tensor';
+import { ExtraActivationLayer, isExtraActivation } from './activations';
 import type { InitScheme } from './options';
 import { SimulationError } from './shapes';
 import type { ActivationFn, LayerOp, NormOp } from './spec';
@@ -28,6 +29,28 @@ class TrailingUnitDim implements Layer {
   }
   backward(gradY: Tensor): Tensor {
     return reshape(this.inner.backward(reshape(gradY, [...gradY.shape, 1])), gradY.shape);
+  }
+}
+
+/**
+ * Runs a 2-D layer on a 1-D activation: `[N, C, L]` is seen as `[N, C, 1, L]` (Conv1d as a 1×k
+ * Conv2d, MaxPool1d as a 1×k window): the same arithmetic, so the engine's kernels do the work.
+ */
+class AsOneD implements Layer {
+  readonly kind: string;
+  constructor(private readonly inner: Layer) {
+    this.kind = inner.kind;
+  }
+  parameters(): ReturnType<Layer['parameters']> {
+    return this.inner.parameters();
+  }
+  forward(x: Tensor, training: boolean): Tensor {
+    const y = this.inner.forward(reshape(x, [x.shape[0], x.shape[1], 1, x.shape[2]]), training);
+    return reshape(y, [y.shape[0], y.shape[1], y.shape[3]]);
+  }
+  backward(gradY: Tensor): Tensor {
+    const dx = this.inner.backward(reshape(gradY, [gradY.shape[0], gradY.shape[1], 1, gradY.shape[2]]));
+    return reshape(dx, [dx.shape[0], dx.shape[1], dx.shape[3]]);
   }
 }
 
@@ -56,12 +79,12 @@ export interface LayerRngs {
   readonly dropout: Rng;
 }
 
-/** Activations the engine runs (ReLU6, LeakyReLU, Sigmoid, ELU are not in it yet). */
+/** Activations the engine runs; the others (ReLU6, LeakyReLU, Sigmoid, ELU, ...) come from `activations.ts`. */
 const ENGINE_ACTIVATIONS: Partial<Record<ActivationFn, ActivationKind>> = { relu: 'relu', gelu: 'gelu', silu: 'silu', tanh: 'tanh' };
 
-/** Whether the engine can run this activation. */
+/** Whether the simulator can run this activation (in the engine or in `activations.ts`). */
 export function engineRunsActivation(fn: ActivationFn): boolean {
-  return ENGINE_ACTIVATIONS[fn] !== undefined;
+  return ENGINE_ACTIVATIONS[fn] !== undefined || isExtraActivation(fn);
 }
 
 export function buildLayer(op: LayerOp, inShape: readonly number[], rngs: LayerRngs): Layer {
@@ -72,18 +95,27 @@ export function buildLayer(op: LayerOp, inShape: readonly number[], rngs: LayerR
       return new Linear({ inFeatures: op.inFeatures, outFeatures: op.outFeatures, bias: op.bias, rng: rngs.init });
     case 'conv2d':
       return new Conv2d({ inChannels: op.inChannels, outChannels: op.outChannels, kernelSize: op.kernel, stride: op.stride, padding: op.padding, groups: op.groups, bias: op.bias, rng: rngs.init });
+    case 'conv1d':
+      return new AsOneD(
+        new Conv2d({ inChannels: op.inChannels, outChannels: op.outChannels, kernelSize: [1, op.kernel], stride: [1, op.stride], padding: [0, op.padding], groups: op.groups, bias: op.bias, rng: rngs.init }),
+      );
     case 'activation': {
       const fn = ENGINE_ACTIVATIONS[op.fn];
-      if (!fn) throw new SimulationError(`the ${op.fn} activation is not in the engine yet`);
-      return new Activation(fn);
+      if (fn) return new Activation(fn);
+      if (isExtraActivation(op.fn)) return new ExtraActivationLayer(op.fn, op.alpha);
+      throw new SimulationError(`the ${op.fn} activation is not in the simulator yet`);
     }
     case 'dropout':
       return new Dropout(op.p, rngs.dropout);
-    case 'pool':
-      if (op.pool === 'adaptive_avg') return new GlobalAvgPool();
-      return new Pool2d(op.pool, { kernelSize: op.kernel, stride: op.stride, padding: op.padding });
+    case 'pool': {
+      const oneD = inShape.length === 2;
+      const layer = op.pool === 'adaptive_avg' ? new GlobalAvgPool() : new Pool2d(op.pool, oneD ? { kernelSize: [1, op.kernel], stride: [1, op.stride], padding: [0, op.padding] } : { kernelSize: op.kernel, stride: op.stride, padding: op.padding });
+      return oneD ? new AsOneD(layer) : layer;
+    }
     case 'flatten':
     case 'save':
+    case 'load':
+    case 'cat':
     case 'add':
       throw new SimulationError(`internal: ${op.op} is handled by the network, not a layer`);
   }
@@ -92,7 +124,7 @@ export function buildLayer(op: LayerOp, inShape: readonly number[], rngs: LayerR
 /** Re-initialises a Linear/Conv weight with `scheme` (the default keeps PyTorch's init from construction). */
 export function applyInit(layer: Layer, op: LayerOp, scheme: InitScheme, rng: Rng): void {
   if (scheme === 'default' || scheme === 'zero_gamma') return;
-  if (op.op !== 'linear' && op.op !== 'conv2d') return;
+  if (op.op !== 'linear' && op.op !== 'conv2d' && op.op !== 'conv1d') return;
   const weight = layer.parameters().find((p) => p.name === 'weight');
   if (weight) initWeight(weight.value, scheme, rng);
 }

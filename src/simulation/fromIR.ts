@@ -11,7 +11,8 @@ import type { Span } from '../ir/span';
 import { analysePythonFile } from '../parsing/python/analyse';
 import { engineRunsActivation } from './engineLayers';
 import { outputShape, SimulationError } from './shapes';
-import type { ActivationFn, LayerOp, LayerSpec, NetworkSpec } from './spec';
+import { DEFAULT_ALPHA } from './activations';
+import { isRouting, type ActivationFn, type LayerOp, type LayerSpec, type NetworkSpec } from './spec';
 
 export interface ModelEntry {
   readonly name: string;
@@ -36,6 +37,8 @@ export const DEFAULT_IMAGE_SIZE = 8;
 export const DEFAULT_CHANNELS = 32;
 /** Default width when nothing in the model says how many features come in. */
 export const DEFAULT_FEATURES = 64;
+/** Default sequence length of a (C, L) input to a Conv1d whose length the code does not say. */
+export const DEFAULT_LENGTH = 32;
 const MAX_DEPTH = 8;
 const MAX_LAYERS = 4000;
 
@@ -49,6 +52,9 @@ const ACTIVATIONS: Readonly<Record<string, ActivationFn>> = {
   Tanh: 'tanh',
   Sigmoid: 'sigmoid',
   ELU: 'elu',
+  SELU: 'selu',
+  Hardswish: 'hardswish',
+  Hardsigmoid: 'hardsigmoid',
   relu: 'relu',
   relu6: 'relu6',
   leaky_relu: 'leaky_relu',
@@ -57,9 +63,15 @@ const ACTIVATIONS: Readonly<Record<string, ActivationFn>> = {
   tanh: 'tanh',
   sigmoid: 'sigmoid',
   elu: 'elu',
+  selu: 'selu',
+  hardswish: 'hardswish',
+  hardsigmoid: 'hardsigmoid',
 };
 
 const IDENTITY_KINDS = new Set(['Identity', 'Softmax', 'LogSoftmax']);
+
+/** Functional concatenations (`torch.cat`, `jnp.concatenate`). */
+const CONCAT = new Set(['cat', 'concat', 'concatenate']);
 
 /** PyTorch-style path: `layers[0]` -> `layers.0`. */
 function modulePath(path: string): string {
@@ -89,6 +101,8 @@ class Builder {
   inputShape: number[] | undefined;
   shape: number[] | undefined;
   private slots = 0;
+  /** Per-sample shape of each remembered activation (`save` slot). */
+  private readonly slotShapes = new Map<string, number[]>();
 
   constructor(private readonly classes: ReadonlyMap<string, ModelClass>) {}
 
@@ -101,7 +115,9 @@ class Builder {
     if (this.shape) return;
     this.inputShape = shape;
     this.shape = shape;
-    this.assume(`input: ${shape.length === 3 ? `images of ${shape[0]} channels, ${shape[1]}×${shape[2]} (the size is not in the code)` : `${shape[0]} features`} — from ${what}`);
+    const described =
+      shape.length === 3 ? `images of ${shape[0]} channels, ${shape[1]}×${shape[2]} (the size is not in the code)` : shape.length === 2 ? `sequences of ${shape[0]} channels, length ${shape[1]} (the length is not in the code)` : `${shape[0]} features`;
+    this.assume(`input: ${described} — from ${what}`);
   }
 
   /** An integer argument, or `fallback` with an assumption saying why. */
@@ -116,7 +132,7 @@ class Builder {
   private push(name: string, kind: string, layer: LayerOp): void {
     if (this.layers.length >= MAX_LAYERS) throw new SimulationError(`more than ${MAX_LAYERS} layers`);
     const spec: LayerSpec = { name, kind, layer };
-    if (this.shape && layer.op !== 'save' && layer.op !== 'add') this.shape = outputShape(spec, this.shape);
+    if (this.shape) this.shape = outputShape(spec, this.shape, this.slotShapes);
     this.layers.push(spec);
   }
 
@@ -141,17 +157,21 @@ class Builder {
         return;
       }
       case 'conv': {
-        if (kind !== 'Conv2d') throw new SimulationError(`${where}: only Conv2d convolutions are simulated so far`);
-        if (!this.shape) this.start([this.intArg(call, 'in_channels', DEFAULT_CHANNELS, where), DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE], where);
+        if (kind !== 'Conv2d' && kind !== 'Conv1d') throw new SimulationError(`${where}: only Conv1d and Conv2d convolutions are simulated so far`);
+        const oneD = kind === 'Conv1d';
+        if (!this.shape) {
+          const c = this.intArg(call, 'in_channels', DEFAULT_CHANNELS, where);
+          this.start(oneD ? [c, DEFAULT_LENGTH] : [c, DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE], where);
+        }
         const inChannels = this.shape![0];
         const given = num(call ? paramValue(call, 'in_channels') : undefined);
         if (given !== undefined && given !== inChannels) this.assume(`${where}: in_channels=${given} does not match the ${inChannels} channels that reach it; used ${inChannels}`);
         const outChannels = this.intArg(call, 'out_channels', inChannels, where);
         const kernel = this.intArg(call, 'kernel_size', 3, where);
         const stride = num(call ? paramValue(call, 'stride') : undefined) ?? 1;
-        const padding = num(call ? paramValue(call, 'padding') : undefined) ?? 0;
+        const padding = this.padding(call, kernel, where);
         const groups = num(call ? paramValue(call, 'groups') : undefined) ?? 1;
-        this.push(name, kind, { op: 'conv2d', inChannels, outChannels, kernel, stride, padding, groups, bias: bool(call ? paramValue(call, 'bias') : undefined) ?? true });
+        this.push(name, kind, { op: oneD ? 'conv1d' : 'conv2d', inChannels, outChannels, kernel, stride, padding, groups, bias: bool(call ? paramValue(call, 'bias') : undefined) ?? true });
         return;
       }
       case 'norm':
@@ -164,7 +184,10 @@ class Builder {
         }
         const fn = ACTIVATIONS[kind];
         if (!fn || !engineRunsActivation(fn)) throw new SimulationError(`${where}: this activation is not in the simulator's engine yet`);
-        this.push(name, kind, { op: 'activation', fn });
+        const param = fn === 'leaky_relu' ? 'negative_slope' : fn === 'elu' ? 'alpha' : undefined;
+        const alpha = param ? num(call ? paramValue(call, param) : undefined) : undefined;
+        if (param && alpha === undefined && call && paramValue(call, param) !== undefined) this.assume(`${where}: ${param} did not resolve; PyTorch's default ${DEFAULT_ALPHA[fn]} used`);
+        this.push(name, kind, { op: 'activation', fn, ...(alpha !== undefined ? { alpha } : {}) });
         return;
       }
       case 'dropout': {
@@ -173,15 +196,17 @@ class Builder {
         return;
       }
       case 'pooling': {
-        if (kind === 'AdaptiveAvgPool2d') {
+        if (kind === 'AdaptiveAvgPool2d' || kind === 'AdaptiveAvgPool1d') {
+          const size = num(call ? paramValue(call, 'output_size') : undefined);
+          if (size !== undefined && size !== 1) throw new SimulationError(`${where}: only output_size=1 (global average pooling) is simulated`);
           this.push(name, kind, { op: 'pool', pool: 'adaptive_avg', kernel: 1, stride: 1, padding: 0 });
           return;
         }
-        if (kind === 'MaxPool2d' || kind === 'AvgPool2d') {
+        if (kind === 'MaxPool2d' || kind === 'AvgPool2d' || kind === 'MaxPool1d' || kind === 'AvgPool1d') {
           const kernel = this.intArg(call, 'kernel_size', 2, where);
           const stride = num(call ? paramValue(call, 'stride') : undefined) ?? kernel;
           const padding = num(call ? paramValue(call, 'padding') : undefined) ?? 0;
-          this.push(name, kind, { op: 'pool', pool: kind === 'MaxPool2d' ? 'max' : 'avg', kernel, stride, padding });
+          this.push(name, kind, { op: 'pool', pool: kind.startsWith('Max') ? 'max' : 'avg', kernel, stride, padding });
           return;
         }
         throw new SimulationError(`${where}: pooling not supported by the simulator`);
@@ -197,6 +222,20 @@ class Builder {
     }
   }
 
+  /** A convolution's padding: a number, `'same'` (stride 1: (k − 1) / 2) or `'valid'` (0). */
+  private padding(call: LayerCall | undefined, kernel: number, where: string): number {
+    const v = call ? paramValue(call, 'padding') : undefined;
+    if (v === undefined) return 0;
+    if (v.kind === 'number') return v.value;
+    if (v.kind === 'string' && v.value.toLowerCase() === 'valid') return 0;
+    if (v.kind === 'string' && v.value.toLowerCase() === 'same') {
+      if (kernel % 2 === 0) this.assume(`${where}: 'same' padding with an even kernel (${kernel}) pads one side more; simulated with ${Math.floor((kernel - 1) / 2)} on both`);
+      return Math.floor((kernel - 1) / 2);
+    }
+    this.assume(`${where}: padding did not resolve (${why(v)}); assumed 0`);
+    return 0;
+  }
+
   private norm(layer: Layer, name: string, where: string): void {
     const call = layer.call;
     const type = layer.norm;
@@ -205,6 +244,7 @@ class Builder {
     if (!this.shape) {
       const features = this.intArg(call, type === 'group' ? 'num_channels' : type === 'layer' || type === 'rms' ? 'normalized_shape' : 'num_features', DEFAULT_FEATURES, where);
       this.start(/2d$/.test(layer.kind) ? [features, DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE] : [features], where);
+      if (/1d$/.test(layer.kind) && type !== 'batch') this.assume(`${where}: input taken as flat features (N, ${features}); a (N, C, L) input would need a convolution before it`);
     }
     const shape = this.shape!;
     const channels = shape[0];
@@ -244,13 +284,14 @@ class Builder {
   }
 
   /** A layer of the module tree: container, model class of this file, or framework layer. */
-  module(layer: Layer, name: string, depth: number): void {
+  module(layer: Layer, name: string, depth: number, underCondition = false): void {
+    if (layer.conditional && !underCondition) this.assume(`${name}: built only under a condition whose value is not known; simulated as built`);
     if (layer.repeated && layer.repeated.count === undefined) this.assume(`${name}: built in a loop whose count did not resolve (${layer.repeated.text}); simulated once`);
     if (layer.elements) {
       // Element paths are relative to the class (`body.0`); keep the prefix of an inlined class.
       const own = modulePath(layer.path);
       const base = name.endsWith(own) ? name.slice(0, name.length - own.length) : '';
-      for (const e of layer.elements) this.module(e, base + modulePath(e.path), depth);
+      for (const e of layer.elements) this.module(e, base + modulePath(e.path), depth, underCondition || layer.conditional === true);
       return;
     }
     if (layer.moduleClass) {
@@ -276,11 +317,31 @@ class Builder {
     this.forward(cls, steps, prefix, depth);
   }
 
+  /** Remembers `shape` under a new slot by inserting a `save` at position `at` of the layer list. */
+  private saveAt(at: number, name: string, shape: number[]): string {
+    const slot = `r${this.slots++}`;
+    this.layers.splice(at, 0, { name, kind: 'identity', layer: { op: 'save', slot } });
+    this.slotShapes.set(slot, shape);
+    return slot;
+  }
+
+  /**
+   * A forward pass as a data-flow graph over the IR's steps, laid out in source order: the main
+   * chain runs straight; a step that reads an earlier activation (a `downsample(x)` shortcut, the
+   * second operand of `+`, the parts of `torch.cat`) gets that activation remembered (`save`)
+   * where it was produced and starts from it (`load`).
+   */
   private forward(cls: ModelClass, steps: readonly ForwardStep[], prefix: string, depth: number): void {
     const byPath = new Map<string, Layer>();
     for (const l of allLayers(cls.layers)) byPath.set(modulePath(l.path), l);
-    // Position in this.layers after which each step's output is available (-1: the forward's input).
+    // Position in this.layers after which each step's output is the current activation (-1: the forward's input).
     const producedAt = new Map<number, number>([[-1, this.layers.length]]);
+    const entryShape = this.shape ? [...this.shape] : undefined;
+    const shapes = new Map<number, number[]>();
+    const shapeOf = (i: number): number[] => shapes.get(i) ?? (i === -1 ? (entryShape ?? this.inputShape ?? []) : []);
+    // Compute layers on the way from the forward's input to each step's output (tells a residual branch from its shortcut).
+    const depthOf = new Map<number, number>([[-1, 0]]);
+    const slotOf = new Map<number, string>();
     // Steps left out pass their input through (`identity = self.downsample(x)` with downsample None).
     const alias = new Map<number, number>();
     const resolve = (i: number): number => {
@@ -290,26 +351,75 @@ class Builder {
     };
     const leaveOut = (step: ForwardStep, why: string): void => {
       this.assume(`${cls.name}.forward: ${why}`);
-      if (step.inputs.length >= 1) alias.set(step.index, step.inputs[0]);
+      if (step.inputs.length >= 1) alias.set(step.index, resolve(step.inputs[0]));
+    };
+    const available = (i: number): boolean => producedAt.has(i);
+    /** The slot holding step `i`'s output, inserting its `save` where it was produced. */
+    const remember = (i: number, name: string): string => {
+      const known = slotOf.get(i);
+      if (known) return known;
+      const at = producedAt.get(i)!;
+      const slot = this.saveAt(at, name, shapeOf(i));
+      for (const [k, v] of producedAt) if (v > at) producedAt.set(k, v + 1);
+      slotOf.set(i, slot);
+      return slot;
     };
     let chain = -1;
+    /** Makes step `i`'s output the current activation (a `load` unless it already is). */
+    const enter = (i: number, name: string): void => {
+      if (i === chain) return;
+      const slot = remember(i, `${name}.input`);
+      this.push(`${name}.branch`, 'branch', { op: 'load', slot });
+      chain = i;
+    };
+    /** The step's data input: the current activation when it reads it, else the latest available one. */
+    const dataInput = (inputs: readonly number[]): number | undefined => {
+      if (inputs.length === 0 || inputs.includes(chain)) return chain;
+      const candidates = inputs.filter(available);
+      return candidates.length > 0 ? Math.max(...candidates) : undefined;
+    };
+    const done = (step: ForwardStep, from: number, before: number): void => {
+      chain = step.index;
+      producedAt.set(step.index, this.layers.length);
+      if (this.shape) shapes.set(step.index, [...this.shape]);
+      const computed = this.layers.slice(before).filter((l) => !isRouting(l.layer)).length;
+      depthOf.set(step.index, (depthOf.get(from) ?? 0) + computed);
+    };
     for (const step of steps) {
       const target = modulePath(step.target);
-      const inputs = step.inputs.map(resolve);
+      const name = `${prefix}${target}`;
+      const inputs = [...new Set(step.inputs.map(resolve))];
+      const before = this.layers.length;
       if (step.op === 'add') {
-        const others = [...new Set(inputs.filter((i) => i !== chain))];
-        if (!inputs.includes(chain) || others.length !== 1 || !producedAt.has(others[0])) {
-          leaveOut(step, 'an addition that does not extend the main path was left out');
+        // More than two inputs: the IR's union over alternative assignments (`identity = x`, then
+        // `identity = self.downsample(x)` under an `if`): the latest assignment is taken.
+        const operands = inputs.filter(available);
+        if (operands.length < 2) {
+          leaveOut(step, `an addition whose operands are not both known (${step.target}) was left out`);
           continue;
         }
-        const slot = `r${this.slots++}`;
-        const at = producedAt.get(others[0])!;
-        // The shortcut's value is the activation at that point: remember it there.
-        this.layers.splice(at, 0, { name: `${prefix}${target}.shortcut`, kind: 'identity', layer: { op: 'save', slot } });
-        for (const [k, v] of producedAt) if (v > at || (v === at && k !== others[0])) producedAt.set(k, v + 1);
-        this.push(`${prefix}${target}`, '+', { op: 'add', slot });
-        chain = step.index;
-        producedAt.set(step.index, this.layers.length);
+        const first = operands.includes(chain) ? chain : Math.max(...operands);
+        const second = Math.max(...operands.filter((o) => o !== first));
+        if (operands.length > 2) this.assume(`${cls.name}.forward, line ${step.span.start.line + 1}: an operand of \`+\` is assigned on several paths; simulated with its last assignment`);
+        enter(first, name);
+        const slot = remember(second, `${name}.shortcut`);
+        const residual = (depthOf.get(second) ?? 0) > (depthOf.get(first) ?? 0) ? 'saved' : 'current';
+        this.push(name, '+', { op: 'add', slot, ...(residual === 'saved' ? { residual } : {}) });
+        done(step, Math.max(first, second), before);
+        depthOf.set(step.index, Math.max(depthOf.get(first) ?? 0, depthOf.get(second) ?? 0));
+        continue;
+      }
+      if (step.op === 'functional' && CONCAT.has(step.target)) {
+        const parts = step.inputs.map(resolve);
+        if (parts.length < 1 || !parts.every(available)) {
+          leaveOut(step, `${step.target}(…) of values the simulator does not follow was left out`);
+          continue;
+        }
+        const slots = parts.map((p, k) => remember(p, `${name}.in${k}`));
+        this.assume(`${cls.name}.forward: ${step.target}(…) joins its inputs along the channels (dim=1): the call's arguments are not in the model IR`);
+        this.push(name, step.target, { op: 'cat', slots });
+        done(step, Math.max(...parts), before);
+        depthOf.set(step.index, Math.max(...parts.map((p) => depthOf.get(p) ?? 0)));
         continue;
       }
       if (step.op === 'layer') {
@@ -318,32 +428,47 @@ class Builder {
           leaveOut(step, `self.${step.target} is not a layer built in __init__ (e.g. None by default) and was left out`);
           continue;
         }
-        if (inputs.length > 0 && !inputs.includes(chain)) {
-          leaveOut(step, `self.${step.target} works on a side branch and was left out`);
+        const from = dataInput(inputs);
+        if (from === undefined) {
+          leaveOut(step, `self.${step.target} reads a value the simulator does not follow and was left out`);
           continue;
         }
-        this.module(layer, prefix + target, depth);
-      } else if (step.op === 'functional') {
-        if (inputs.length > 0 && !inputs.includes(chain)) {
-          leaveOut(step, `${step.target}(…) works on a side branch and was left out`);
+        if (from !== chain) enter(from, name);
+        const start = this.layers.length;
+        this.module(layer, name, depth);
+        done(step, from, start);
+        continue;
+      }
+      if (step.op === 'functional') {
+        const from = dataInput(inputs);
+        if (from === undefined) {
+          leaveOut(step, `${step.target}(…) reads a value the simulator does not follow and was left out`);
           continue;
         }
         const fn = ACTIVATIONS[step.target];
-        if (fn && !engineRunsActivation(fn)) throw new SimulationError(`${prefix}${step.target} (F.${step.target}): this activation is not in the simulator's engine yet`);
-        if (fn) this.push(`${prefix}${step.target}`, `F.${step.target}`, { op: 'activation', fn });
-        else if (step.target === 'flatten' || step.target === 'view' || step.target === 'reshape') this.push(`${prefix}${step.target}`, step.target, { op: 'flatten' });
-        else if (step.target === 'dropout') this.push(`${prefix}${step.target}`, 'F.dropout', { op: 'dropout', p: 0.5 });
-        else if (step.target === 'adaptive_avg_pool2d') this.push(`${prefix}${step.target}`, 'F.adaptive_avg_pool2d', { op: 'pool', pool: 'adaptive_avg', kernel: 1, stride: 1, padding: 0 });
-        else {
+        if (fn && !engineRunsActivation(fn)) throw new SimulationError(`${name} (F.${step.target}): this activation is not in the simulator's engine yet`);
+        const op: LayerOp | undefined = fn
+          ? { op: 'activation', fn }
+          : step.target === 'flatten' || step.target === 'view' || step.target === 'reshape'
+            ? { op: 'flatten' }
+            : step.target === 'dropout'
+              ? { op: 'dropout', p: 0.5 }
+              : step.target === 'adaptive_avg_pool2d' || step.target === 'adaptive_avg_pool1d'
+                ? { op: 'pool', pool: 'adaptive_avg', kernel: 1, stride: 1, padding: 0 }
+                : undefined;
+        if (!op) {
           leaveOut(step, `${step.target}(…) was left out`);
           continue;
         }
-      } else {
-        leaveOut(step, `${step.target} was left out`);
+        if (fn && DEFAULT_ALPHA[fn] !== undefined) this.assume(`${name} (F.${step.target}): ${fn === 'elu' ? 'alpha' : 'negative_slope'} taken as PyTorch's default ${DEFAULT_ALPHA[fn]} (a functional call's arguments are not in the model IR)`);
+        if (step.target === 'dropout') this.assume(`${name} (F.dropout): p taken as PyTorch's default 0.5 (a functional call's arguments are not in the model IR)`);
+        if (from !== chain) enter(from, name);
+        const start = this.layers.length;
+        this.push(name, fn ? `F.${step.target}` : step.target === 'dropout' || step.target.startsWith('adaptive') ? `F.${step.target}` : step.target, op);
+        done(step, from, start);
         continue;
       }
-      chain = step.index;
-      producedAt.set(step.index, this.layers.length);
+      leaveOut(step, `${step.target} was left out`);
     }
   }
 }

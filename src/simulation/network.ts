@@ -6,12 +6,12 @@
  */
 
 import type { Layer } from '../engine/layer';
-import { add, reshape, type Tensor } from '../engine/tensor';
+import { add, reshape, zeros, type Tensor } from '../engine/tensor';
 import type { Rng } from '../engine/rng';
 import { applyInit, buildLayer, zeroGamma } from './engineLayers';
 import type { InitScheme, NormSwap } from './options';
 import { needsFlatten, outputShape, SimulationError } from './shapes';
-import type { LayerSpec, NetworkSpec, NormOp } from './spec';
+import { isRouting, type LayerSpec, type NetworkSpec, type NormOp } from './spec';
 
 export interface Step {
   readonly spec: LayerSpec;
@@ -66,23 +66,67 @@ export function swapNorm(op: NormOp, swap: NormSwap, shape: readonly number[]): 
   }
 }
 
-/** Indices of the norms that end a residual branch (the last norm before each `add`). */
+/**
+ * Indices of the norms that end a residual branch: for each `add`, the last norm of its residual
+ * operand (the current activation, or the saved one when `residual` is `saved`), looking back
+ * from the end of that branch to where it started (its `save`, or the `load` of a side branch).
+ */
 export function branchEndNorms(layers: readonly LayerSpec[]): Set<number> {
   const ends = new Set<number>();
   const savedAt = new Map<string, number>();
+  const lastNormBefore = (end: number, stop: number): number | undefined => {
+    for (let j = end - 1; j > stop; j--) {
+      const op = layers[j].layer.op;
+      if (op === 'norm') return j;
+      if (op === 'load' || op === 'cat') return undefined;
+    }
+    return undefined;
+  };
   layers.forEach((l, i) => {
-    if (l.layer.op === 'save') savedAt.set(l.layer.slot, i);
-    if (l.layer.op === 'add') {
-      const from = savedAt.get(l.layer.slot) ?? -1;
-      for (let j = i - 1; j > from; j--) {
-        if (layers[j].layer.op === 'norm') {
-          ends.add(j);
-          break;
-        }
-      }
+    const op = l.layer;
+    if (op.op === 'save') savedAt.set(op.slot, i);
+    if (op.op === 'add') {
+      const from = savedAt.get(op.slot) ?? -1;
+      const j = op.residual === 'saved' ? lastNormBefore(from, -1) : lastNormBefore(i, from);
+      if (j !== undefined) ends.add(j);
     }
   });
   return ends;
+}
+
+/** Concatenates `[N, C_i, ...]` tensors along dimension 1. */
+export function concatChannels(parts: readonly Tensor[]): Tensor {
+  const batch = parts[0].shape[0];
+  const inner = parts[0].shape.slice(2).reduce((a, b) => a * b, 1);
+  const channels = parts.reduce((a, p) => a + p.shape[1], 0);
+  const out = new Float32Array(batch * channels * inner);
+  let offset = 0;
+  for (let n = 0; n < batch; n++) {
+    for (const p of parts) {
+      const size = p.shape[1] * inner;
+      out.set(p.data.subarray(n * size, (n + 1) * size), offset);
+      offset += size;
+    }
+  }
+  return { shape: [batch, channels, ...parts[0].shape.slice(2)], data: out };
+}
+
+/** The inverse of `concatChannels` for a gradient: one part per channel count. */
+export function splitChannels(t: Tensor, channels: readonly number[]): Tensor[] {
+  const batch = t.shape[0];
+  const inner = t.shape.slice(2).reduce((a, b) => a * b, 1);
+  const total = t.shape[1];
+  return channels.map((c, k) => {
+    const start = channels.slice(0, k).reduce((a, b) => a + b, 0);
+    const data = new Float32Array(batch * c * inner);
+    for (let n = 0; n < batch; n++) data.set(t.data.subarray((n * total + start) * inner, (n * total + start + c) * inner), n * c * inner);
+    return { shape: [batch, c, ...t.shape.slice(2)], data };
+  });
+}
+
+function accumulate(pending: Map<string, Tensor>, slot: string, grad: Tensor): void {
+  const had = pending.get(slot);
+  pending.set(slot, had ? add(had, grad) : grad);
 }
 
 export class Network {
@@ -91,9 +135,11 @@ export class Network {
   constructor(readonly spec: NetworkSpec, options: BuildOptions) {
     let shape: readonly number[] = spec.inputShape;
     const zeroGammaAt = options.init === 'zero_gamma' ? branchEndNorms(spec.layers) : new Set<number>();
+    const slots = new Map<string, readonly number[]>();
     spec.layers.forEach((layerSpec, index) => {
       try {
-        shape = this.addStep(layerSpec, index, shape, options, zeroGammaAt);
+        if (layerSpec.layer.op === 'save') slots.set(layerSpec.layer.slot, shape);
+        shape = this.addStep(layerSpec, index, shape, options, zeroGammaAt, slots);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         // Engine errors do not know the layer's name: add it (shape errors already carry it).
@@ -102,7 +148,7 @@ export class Network {
     });
   }
 
-  private addStep(layerSpec: LayerSpec, index: number, shape: readonly number[], options: BuildOptions, zeroGammaAt: ReadonlySet<number>): readonly number[] {
+  private addStep(layerSpec: LayerSpec, index: number, shape: readonly number[], options: BuildOptions, zeroGammaAt: ReadonlySet<number>, slots: ReadonlyMap<string, readonly number[]>): readonly number[] {
     {
       const op = layerSpec.layer;
       const flattenFirst = needsFlatten(op, shape);
@@ -118,11 +164,11 @@ export class Network {
           layer = buildLayer(swapped, inShape, { init: options.initRng, dropout: options.dropoutRng });
           if (zeroGammaAt.has(index)) zeroGamma(layer);
         }
-      } else if (op.op !== 'save' && op.op !== 'add' && op.op !== 'flatten') {
+      } else if (!isRouting(op) && op.op !== 'flatten') {
         layer = buildLayer(op, inShape, { init: options.initRng, dropout: options.dropoutRng });
         applyInit(layer, op, options.init, options.initRng);
       }
-      const outShape = outputShape(effective, inShape);
+      const outShape = outputShape(effective, inShape, slots);
       this.steps.push({ spec: layerSpec, inShape, outShape, layer, flattenFirst, ...(norm ? { norm } : {}) });
       return outShape;
     }
@@ -141,6 +187,8 @@ export class Network {
       const input = cur;
       const op = step.spec.layer;
       if (op.op === 'save') saved.set(op.slot, cur);
+      else if (op.op === 'load') cur = saved.get(op.slot)!;
+      else if (op.op === 'cat') cur = concatChannels(op.slots.map((s) => saved.get(s)!));
       else if (op.op === 'add') cur = add(cur, saved.get(op.slot)!);
       else if (op.op === 'flatten') cur = reshape(cur, [batch, ...step.outShape]);
       else if (step.layer) cur = step.layer.forward(cur, training);
@@ -154,6 +202,8 @@ export class Network {
    * sees the gradient with respect to each step's output, last step first.
    */
   backward(gradOut: Tensor, observe?: (index: number, gradOutput: Tensor) => void): Tensor {
+    // Gradients waiting for the `save` of the activation they belong to (a slot read by several
+    // ops collects all of their parts).
     const pending = new Map<string, Tensor>();
     let grad = gradOut;
     const batch = gradOut.shape[0];
@@ -162,14 +212,22 @@ export class Network {
       observe?.(i, grad);
       const op = step.spec.layer;
       if (op.op === 'add') {
-        // y = x + saved: the gradient flows unchanged into both; the shortcut's part joins at its `save`.
-        pending.set(op.slot, grad);
+        // y = x + saved: the gradient flows unchanged into both; the saved part joins at its `save`.
+        accumulate(pending, op.slot, grad);
       } else if (op.op === 'save') {
         const shortcut = pending.get(op.slot);
         if (shortcut) {
           grad = add(grad, shortcut);
           pending.delete(op.slot);
         }
+      } else if (op.op === 'load' || op.op === 'cat') {
+        // The output came from saved activations; the activation it replaced gets no gradient here.
+        if (op.op === 'load') accumulate(pending, op.slot, grad);
+        else {
+          const parts = splitChannels(grad, op.slots.map((s) => this.slotShape(i, s)[0]));
+          op.slots.forEach((s, k) => accumulate(pending, s, parts[k]));
+        }
+        grad = zeros([batch, ...step.inShape]);
       } else if (op.op === 'flatten') {
         grad = reshape(grad, [batch, ...step.inShape]);
       } else if (step.layer) {
@@ -178,5 +236,14 @@ export class Network {
       if (step.flattenFirst) grad = reshape(grad, [batch, ...(i > 0 ? this.steps[i - 1].outShape : this.spec.inputShape)]);
     }
     return grad;
+  }
+
+  /** The per-sample shape remembered under `slot` as seen by step `index` (the latest `save` before it). */
+  private slotShape(index: number, slot: string): readonly number[] {
+    for (let j = index - 1; j >= 0; j--) {
+      const op = this.steps[j].spec.layer;
+      if (op.op === 'save' && op.slot === slot) return this.steps[j].outShape;
+    }
+    throw new SimulationError(`internal: branch '${slot}' was never saved`);
   }
 }

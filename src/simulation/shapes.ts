@@ -22,10 +22,23 @@ export function needsFlatten(op: LayerOp, shape: readonly number[]): boolean {
   return op.op === 'linear' && shape.length > 1 && shape[shape.length - 1] !== op.inFeatures && product(shape) === op.inFeatures;
 }
 
-/** Output shape of one layer for an input of `shape`, or a SimulationError naming the layer. */
-export function outputShape(layer: LayerSpec, shape: readonly number[]): number[] {
+/** Output length of a convolution or pooling window along one dimension. */
+function windowOut(n: number, kernel: number, stride: number, padding: number): number {
+  return Math.floor((n + 2 * padding - kernel) / stride) + 1;
+}
+
+/**
+ * Output shape of one layer for an input of `shape`, or a SimulationError naming the layer.
+ * `slots`: the shapes remembered by `save` so far (needed by `load` and `cat`).
+ */
+export function outputShape(layer: LayerSpec, shape: readonly number[], slots?: ReadonlyMap<string, readonly number[]>): number[] {
   const op = layer.layer;
   const where = `${layer.name} (${layer.kind})`;
+  const slot = (name: string): readonly number[] => {
+    const s = slots?.get(name);
+    if (!s) throw new SimulationError(`${where}: uses a branch '${name}' that was never saved`);
+    return s;
+  };
   switch (op.op) {
     case 'linear': {
       const last = shape[shape.length - 1];
@@ -43,6 +56,15 @@ export function outputShape(layer: LayerSpec, shape: readonly number[]): number[
       if (oh < 1 || ow < 1) throw new SimulationError(`${where}: a ${h}×${w} input is smaller than the ${op.kernel}×${op.kernel} kernel`);
       return [op.outChannels, oh, ow];
     }
+    case 'conv1d': {
+      if (shape.length !== 2) throw new SimulationError(`${where} needs a (C, L) input but receives ${describe(shape)}`);
+      const [c, l] = shape;
+      if (c !== op.inChannels) throw new SimulationError(`${where} expects ${op.inChannels} input channels but receives ${c}`);
+      if (op.inChannels % op.groups !== 0 || op.outChannels % op.groups !== 0) throw new SimulationError(`${where}: channels are not divisible by groups=${op.groups}`);
+      const ol = windowOut(l, op.kernel, op.stride, op.padding);
+      if (ol < 1) throw new SimulationError(`${where}: an input of length ${l} is shorter than the kernel (${op.kernel})`);
+      return [op.outChannels, ol];
+    }
     case 'norm': {
       if (op.norm === 'layer' || op.norm === 'rms') {
         const ns = op.normalizedShape ?? [op.features];
@@ -59,7 +81,14 @@ export function outputShape(layer: LayerSpec, shape: readonly number[]): number[
       return [...shape];
     }
     case 'pool': {
-      if (shape.length !== 3) throw new SimulationError(`${where} needs a (C, H, W) input but receives ${describe(shape)}`);
+      if (shape.length === 2) {
+        // 1-D pooling over (C, L).
+        if (op.pool === 'adaptive_avg') return [shape[0], 1];
+        const ol = windowOut(shape[1], op.kernel, op.stride, op.padding);
+        if (ol < 1) throw new SimulationError(`${where}: an input of length ${shape[1]} is shorter than the window (${op.kernel})`);
+        return [shape[0], ol];
+      }
+      if (shape.length !== 3) throw new SimulationError(`${where} needs a (C, H, W) or (C, L) input but receives ${describe(shape)}`);
       if (op.pool === 'adaptive_avg') return [shape[0], 1, 1];
       const [c, h, w] = shape;
       const oh = Math.floor((h + 2 * op.padding - op.kernel) / op.stride) + 1;
@@ -69,10 +98,25 @@ export function outputShape(layer: LayerSpec, shape: readonly number[]): number[
     }
     case 'flatten':
       return [product(shape)];
+    case 'load':
+      return [...slot(op.slot)];
+    case 'cat': {
+      if (op.slots.length === 0) throw new SimulationError(`${where}: nothing to concatenate`);
+      const parts = op.slots.map(slot);
+      const rest = parts[0].slice(1).join(',');
+      if (parts.some((p) => p.length !== parts[0].length || p.slice(1).join(',') !== rest)) {
+        throw new SimulationError(`${where}: cannot concatenate ${parts.map(describe).join(' and ')} along the channels`);
+      }
+      return [parts.reduce((a, p) => a + p[0], 0), ...parts[0].slice(1)];
+    }
+    case 'add': {
+      const other = slot(op.slot);
+      if (other.join(',') !== shape.join(',')) throw new SimulationError(`${layer.name}: cannot add ${describe(other)} to ${describe(shape)} (the shortcut would need a projection)`);
+      return [...shape];
+    }
     case 'activation':
     case 'dropout':
     case 'save':
-    case 'add':
       return [...shape];
   }
 }
@@ -85,12 +129,7 @@ export function inferShapes(inputShape: readonly number[], layers: readonly Laye
   for (const layer of layers) {
     const op = layer.layer;
     if (op.op === 'save') saved.set(op.slot, shape);
-    if (op.op === 'add') {
-      const other = saved.get(op.slot);
-      if (!other) throw new SimulationError(`${layer.name}: adds a branch '${op.slot}' that was never saved`);
-      if (other.join(',') !== shape.join(',')) throw new SimulationError(`${layer.name}: cannot add ${describe(other)} to ${describe(shape)} (the shortcut would need a projection)`);
-    }
-    shape = outputShape(layer, shape);
+    shape = outputShape(layer, shape, saved);
     shapes.push(shape);
   }
   return shapes;

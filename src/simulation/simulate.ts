@@ -119,7 +119,7 @@ export function runMainPass(spec: NetworkSpec, options: SimulationOptions): Simu
   const gaps = normGaps(passes);
   const layers: LayerResult[] = [];
   passes.net.steps.forEach((step, i) => {
-    if (step.spec.layer.op === 'save') return; // a marker, not a layer
+    if (step.spec.layer.op === 'save' || step.spec.layer.op === 'load') return; // markers, not layers
     const t = passes.train[i];
     const e = passes.eval[i];
     const train: Summary = summarize(t.data);
@@ -197,7 +197,7 @@ export function runWhatIf(spec: NetworkSpec, options: SimulationOptions): WhatIf
         normSwap: v.normSwap,
         init: v.init,
         layers: p.net.steps.flatMap((s, i) => {
-          if (s.spec.layer.op === 'save') return [];
+          if (s.spec.layer.op === 'save' || s.spec.layer.op === 'load') return [];
           const t = summarize(p.train[i].data);
           const e = summarize(p.eval[i].data);
           return [{ name: s.spec.name, train: { mean: t.mean, std: t.std }, eval: { mean: e.mean, std: e.std } }];

@@ -44,11 +44,25 @@ export interface Conv2dOp {
   readonly bias: boolean;
 }
 
-export type ActivationFn = 'relu' | 'relu6' | 'leaky_relu' | 'gelu' | 'silu' | 'tanh' | 'sigmoid' | 'elu';
+/** 1-D convolution over `[C, L]` (PyTorch's Conv1d; run as a 1×k Conv2d by the engine). */
+export interface Conv1dOp {
+  readonly op: 'conv1d';
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly groups: number;
+  readonly bias: boolean;
+}
+
+export type ActivationFn = 'relu' | 'relu6' | 'leaky_relu' | 'gelu' | 'silu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'hardswish' | 'hardsigmoid';
 
 export interface ActivationOp {
   readonly op: 'activation';
   readonly fn: ActivationFn;
+  /** LeakyReLU's negative_slope, ELU's alpha (PyTorch's defaults when absent: 0.01, 1). */
+  readonly alpha?: number;
 }
 
 export interface DropoutOp {
@@ -56,6 +70,7 @@ export interface DropoutOp {
   readonly p: number;
 }
 
+/** 2-D pooling on `[C, H, W]`; on a `[C, L]` activation the 1-D pooling (MaxPool1d, ...). */
 export interface PoolOp {
   readonly op: 'pool';
   readonly pool: 'max' | 'avg' | 'adaptive_avg';
@@ -78,9 +93,30 @@ export interface SaveOp {
 export interface AddOp {
   readonly op: 'add';
   readonly slot: string;
+  /**
+   * Which operand is the residual branch (the other is the shortcut): `current` (default) or
+   * `saved` when the shortcut was computed last (a `downsample` after the main branch). Zero-γ
+   * init zeroes the last norm of the residual branch.
+   */
+  readonly residual?: 'current' | 'saved';
 }
 
-export type LayerOp = NormOp | LinearOp | Conv2dOp | ActivationOp | DropoutOp | PoolOp | FlattenOp | SaveOp | AddOp;
+/**
+ * Makes the activation remembered under `slot` the current one: the start of a side branch
+ * (`identity = self.downsample(x)`). The activation it replaces is dropped unless saved.
+ */
+export interface LoadOp {
+  readonly op: 'load';
+  readonly slot: string;
+}
+
+/** `torch.cat` of remembered activations, in order, along the channel (first per-sample) dimension. */
+export interface CatOp {
+  readonly op: 'cat';
+  readonly slots: readonly string[];
+}
+
+export type LayerOp = NormOp | LinearOp | Conv2dOp | Conv1dOp | ActivationOp | DropoutOp | PoolOp | FlattenOp | SaveOp | AddOp | LoadOp | CatOp;
 
 export interface LayerSpec {
   /** The module path `named_modules()` would give (`body.3`); for functional ops a readable label. */
@@ -101,7 +137,12 @@ export interface NetworkSpec {
 }
 
 export const NORM_TYPES: readonly NormType[] = ['batch', 'layer', 'group', 'instance', 'rms'];
-export const ACTIVATIONS: readonly ActivationFn[] = ['relu', 'relu6', 'leaky_relu', 'gelu', 'silu', 'tanh', 'sigmoid', 'elu'];
+export const ACTIVATIONS: readonly ActivationFn[] = ['relu', 'relu6', 'leaky_relu', 'gelu', 'silu', 'tanh', 'sigmoid', 'elu', 'selu', 'hardswish', 'hardsigmoid'];
+
+/** Ops that route activations (markers and merges), not layers with their own computation. */
+export function isRouting(layer: LayerOp): boolean {
+  return layer.op === 'save' || layer.op === 'load' || layer.op === 'add' || layer.op === 'cat';
+}
 
 export function isNorm(layer: LayerOp): layer is NormOp {
   return layer.op === 'norm';

@@ -161,8 +161,14 @@ function parseLayerOp(v: unknown): LayerOp | undefined {
       if (!int(v.inChannels, 1, MAX_SIZE) || !int(v.outChannels, 1, MAX_SIZE) || !int(v.kernel, 1, 64) || !int(v.stride, 1, 64)) return undefined;
       if (!int(v.padding, 0, 64) || !int(v.groups, 1, MAX_SIZE) || typeof v.bias !== 'boolean') return undefined;
       return { op: 'conv2d', inChannels: v.inChannels, outChannels: v.outChannels, kernel: v.kernel, stride: v.stride, padding: v.padding, groups: v.groups, bias: v.bias };
+    case 'conv1d':
+      if (!int(v.inChannels, 1, MAX_SIZE) || !int(v.outChannels, 1, MAX_SIZE) || !int(v.kernel, 1, 64) || !int(v.stride, 1, 64)) return undefined;
+      if (!int(v.padding, 0, 64) || !int(v.groups, 1, MAX_SIZE) || typeof v.bias !== 'boolean') return undefined;
+      return { op: 'conv1d', inChannels: v.inChannels, outChannels: v.outChannels, kernel: v.kernel, stride: v.stride, padding: v.padding, groups: v.groups, bias: v.bias };
     case 'activation':
-      return oneOf(v.fn, ACTIVATIONS) ? { op: 'activation', fn: v.fn } : undefined;
+      if (!oneOf(v.fn, ACTIVATIONS)) return undefined;
+      if (v.alpha !== undefined && !(num(v.alpha) && Math.abs(v.alpha) <= 1e3)) return undefined;
+      return { op: 'activation', fn: v.fn, ...(v.alpha !== undefined ? { alpha: v.alpha } : {}) };
     case 'dropout':
       return num(v.p) && v.p >= 0 && v.p <= 1 ? { op: 'dropout', p: v.p } : undefined;
     case 'pool':
@@ -171,8 +177,14 @@ function parseLayerOp(v: unknown): LayerOp | undefined {
     case 'flatten':
       return { op: 'flatten' };
     case 'save':
-    case 'add':
+    case 'load':
       return str(v.slot, 256) ? { op: v.op, slot: v.slot } : undefined;
+    case 'add':
+      if (!str(v.slot, 256) || (v.residual !== undefined && v.residual !== 'current' && v.residual !== 'saved')) return undefined;
+      return { op: 'add', slot: v.slot, ...(v.residual !== undefined ? { residual: v.residual } : {}) };
+    case 'cat':
+      if (!Array.isArray(v.slots) || v.slots.length < 1 || v.slots.length > 64 || !v.slots.every((x) => str(x, 256))) return undefined;
+      return { op: 'cat', slots: v.slots };
     default:
       return undefined;
   }

@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import * as fc from 'fast-check';
 import { convSpec, mlpSpec } from '../../../src/simulation/builders';
 import { DEFAULT_OPTIONS, normalizeOptions } from '../../../src/simulation/options';
+import type { NetworkSpec } from '../../../src/simulation/spec';
 import { describeMessage, parseHostMessage, parseNetworkSpec, parseOptions, parsePageMessage, parseRunRequest } from '../../../src/webview/protocol';
 
 describe('webview protocol validation', () => {
@@ -9,6 +10,30 @@ describe('webview protocol validation', () => {
     for (const spec of [mlpSpec({ depth: 3, width: 8, dropout: 0.2, residual: true }), convSpec(), mlpSpec({ depth: 2, width: 8, norm: 'group' })]) {
       assert.deepStrictEqual(parseNetworkSpec(JSON.parse(JSON.stringify(spec))), spec);
     }
+  });
+
+  it('accepts side branches (load, cat, add with a residual side), Conv1d and parametrised activations', () => {
+    const spec: NetworkSpec = {
+      model: 'Branchy',
+      inputShape: [4, 16],
+      assumptions: [],
+      layers: [
+        { name: 'in', kind: 'identity', layer: { op: 'save', slot: 'a' } },
+        { name: 'conv', kind: 'Conv1d', layer: { op: 'conv1d', inChannels: 4, outChannels: 4, kernel: 3, stride: 1, padding: 1, groups: 1, bias: false } },
+        { name: 'act', kind: 'LeakyReLU', layer: { op: 'activation', fn: 'leaky_relu', alpha: 0.2 } },
+        { name: 'out', kind: 'identity', layer: { op: 'save', slot: 'b' } },
+        { name: 'branch', kind: 'branch', layer: { op: 'load', slot: 'a' } },
+        { name: 'add', kind: '+', layer: { op: 'add', slot: 'b', residual: 'saved' } },
+        { name: 'sum', kind: 'identity', layer: { op: 'save', slot: 'c' } },
+        { name: 'cat', kind: 'cat', layer: { op: 'cat', slots: ['a', 'c'] } },
+      ],
+    };
+    assert.deepStrictEqual(parseNetworkSpec(JSON.parse(JSON.stringify(spec))), spec);
+    const broken = (layer: unknown): unknown => ({ ...spec, layers: [{ name: 'x', kind: 'x', layer }] });
+    assert.strictEqual(parseNetworkSpec(broken({ op: 'cat', slots: [] })), undefined);
+    assert.strictEqual(parseNetworkSpec(broken({ op: 'cat', slots: 'a' })), undefined);
+    assert.strictEqual(parseNetworkSpec(broken({ op: 'add', slot: 'a', residual: 'left' })), undefined);
+    assert.strictEqual(parseNetworkSpec(broken({ op: 'activation', fn: 'elu', alpha: Infinity })), undefined);
   });
 
   it('rejects specs with bad sizes, unknown ops or wrong types', () => {
