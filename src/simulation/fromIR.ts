@@ -6,12 +6,13 @@
  * and recorded in `assumptions`, never guessed silently.
  */
 
-import { allLayers, paramValue, type ForwardStep, type Layer, type LayerCall, type ModelClass, type ModelIR, type Value } from '../ir/model';
+import { allLayers, paramValue, type ForwardStep, type Framework, type Layer, type LayerCall, type ModelClass, type ModelIR, type Value } from '../ir/model';
 import type { Span } from '../ir/span';
 import { analysePythonFile } from '../parsing/python/analyse';
 import { engineRunsActivation } from './engineLayers';
 import { outputShape, SimulationError } from './shapes';
 import { DEFAULT_ALPHA } from './activations';
+import { ForeignLayers, type ForeignHost } from './foreign';
 import { isRouting, type ActivationFn, type LayerOp, type LayerSpec, type NetworkSpec } from './spec';
 
 export interface ModelEntry {
@@ -95,11 +96,14 @@ function why(v: Value | undefined): string {
   return `${v.kind} value`;
 }
 
-class Builder {
+class Builder implements ForeignHost {
   readonly layers: LayerSpec[] = [];
   readonly assumptions: string[] = [];
   inputShape: number[] | undefined;
   shape: number[] | undefined;
+  /** The framework of the class whose body is being laid out. */
+  private framework: Framework = 'torch';
+  private readonly foreign = new ForeignLayers(this);
   private slots = 0;
   /** Per-sample shape of each remembered activation (`save` slot). */
   private readonly slotShapes = new Map<string, number[]>();
@@ -111,7 +115,7 @@ class Builder {
   }
 
   /** Starts the activation when the first shaped layer says what comes in. */
-  private start(shape: number[], what: string): void {
+  start(shape: number[], what: string): void {
     if (this.shape) return;
     this.inputShape = shape;
     this.shape = shape;
@@ -121,7 +125,7 @@ class Builder {
   }
 
   /** An integer argument, or `fallback` with an assumption saying why. */
-  private intArg(call: LayerCall | undefined, param: string, fallback: number, where: string): number {
+  intArg(call: LayerCall | undefined, param: string, fallback: number, where: string): number {
     const v = call ? paramValue(call, param) : undefined;
     const n = num(v);
     if (n !== undefined && Number.isInteger(n) && n > 0) return n;
@@ -129,7 +133,7 @@ class Builder {
     return fallback;
   }
 
-  private push(name: string, kind: string, layer: LayerOp): void {
+  push(name: string, kind: string, layer: LayerOp): void {
     if (this.layers.length >= MAX_LAYERS) throw new SimulationError(`more than ${MAX_LAYERS} layers`);
     const spec: LayerSpec = { name, kind, layer };
     if (this.shape) this.shape = outputShape(spec, this.shape, this.slotShapes);
@@ -141,7 +145,11 @@ class Builder {
     const call = layer.call;
     const kind = layer.kind;
     const where = `${name} (${kind})`;
-    if (call && call.framework !== 'torch') throw new SimulationError(`${where}: only PyTorch layers can be simulated so far`);
+    const framework = call?.framework ?? this.framework;
+    if (framework !== 'torch') {
+      this.foreign.leaf(layer, name, framework);
+      return;
+    }
     switch (layer.family) {
       case 'linear': {
         if (kind !== 'Linear' && kind !== 'LazyLinear') throw new SimulationError(`${where}: not supported by the simulator`);
@@ -307,7 +315,16 @@ class Builder {
   /** A class's forward pass (or, without one, its layers in order). */
   classBody(cls: ModelClass, prefix: string, depth: number): void {
     if (depth > MAX_DEPTH) throw new SimulationError(`${cls.name}: modules nested more than ${MAX_DEPTH} deep`);
-    if (cls.framework !== 'torch') throw new SimulationError(`${cls.name} is a ${cls.framework} model: only PyTorch models can be simulated so far`);
+    const outer = this.framework;
+    this.framework = cls.framework;
+    try {
+      this.classLayers(cls, prefix, depth);
+    } finally {
+      this.framework = outer;
+    }
+  }
+
+  private classLayers(cls: ModelClass, prefix: string, depth: number): void {
     const steps = cls.forward?.steps ?? [];
     if (steps.length === 0) {
       if (cls.layers.length === 0) this.assume(`${prefix ? prefix.slice(0, -1) : cls.name} (${cls.name}): no layers found in its class; left out`);
@@ -445,6 +462,21 @@ class Builder {
           leaveOut(step, `${step.target}(…) reads a value the simulator does not follow and was left out`);
           continue;
         }
+        if (this.framework !== 'torch') {
+          if (from !== chain) enter(from, name);
+          const start = this.layers.length;
+          if (this.foreign.functional(step.target, name, `${name} (${step.target})`)) {
+            done(step, from, start);
+            continue;
+          }
+          if (step.target === 'mean' && this.shape && this.shape.length > 1) {
+            this.assume(`${name} (${step.target}): taken as global average pooling over the spatial axes (the call's axes are not in the model IR)`);
+            this.push(name, 'mean', { op: 'pool', pool: 'adaptive_avg', kernel: 1, stride: 1, padding: 0 });
+            this.push(`${name}.flatten`, 'Flatten', { op: 'flatten' });
+            done(step, from, start);
+            continue;
+          }
+        }
         const fn = ACTIVATIONS[step.target];
         if (fn && !engineRunsActivation(fn)) throw new SimulationError(`${name} (F.${step.target}): this activation is not in the simulator's engine yet`);
         const op: LayerOp | undefined = fn
@@ -488,7 +520,7 @@ export function networkFromClass(cls: ModelClass, classes: ReadonlyMap<string, M
 
 export function networksFromModelIR(model: ModelIR): NetworksFound {
   const classes = model.classes ?? [];
-  if (classes.length === 0) return { models: [], reason: 'no model class (nn.Module subclass) in this file' };
+  if (classes.length === 0) return { models: [], reason: 'no model class (nn.Module, keras.Model or flax.linen.Module subclass) in this file' };
   const byName = new Map(classes.map((c) => [c.name, c]));
   const used = usedClasses(classes);
   const models: ModelEntry[] = classes.map((cls) => {
