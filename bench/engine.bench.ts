@@ -70,10 +70,16 @@ function normBenches(spec: NormSpec): Bench[] {
   let x: Tensor = { shape: [], data: new Float32Array(0) };
   let dy: Tensor = x;
   let layer: Layer | null = null;
+  // The engine rows reuse their output buffers through the layers' `out` argument, as the
+  // simulator's training steps do (Network.forward / backward with reuse).
+  let y = new Float32Array(0);
+  let dx = new Float32Array(0);
   const prepare = (): void => {
     x = randomTensor(spec.shape, 1);
     dy = randomTensor(spec.shape, 2);
     layer = spec.make();
+    y = new Float32Array(elements);
+    dx = new Float32Array(elements);
   };
   // Naive state.
   const stats = spec.layout.stats;
@@ -91,7 +97,7 @@ function normBenches(spec: NormSpec): Bench[] {
   };
   return [
     { name: naiveFwd, bytes: 8 * elements, setup: prepareNaive, fn: () => naiveForward(x.data as Float32Array, new Float32Array(elements), spec.layout, wts, bias, 1e-5, mean, rstd) },
-    { name: fwd, baseline: naiveFwd, bytes: 8 * elements, setup: prepare, fn: () => layer!.forward(x, true) },
+    { name: fwd, baseline: naiveFwd, bytes: 8 * elements, setup: prepare, fn: () => layer!.forward(x, true, y) },
     { name: naiveBwd, bytes: 12 * elements, setup: prepareNaive, fn: () => naiveBackward(x.data as Float32Array, dy.data as Float32Array, new Float32Array(elements), spec.layout, wts, mean, rstd, gw, gb) },
     {
       name: bwd,
@@ -99,9 +105,9 @@ function normBenches(spec: NormSpec): Bench[] {
       bytes: 12 * elements,
       setup: () => {
         prepare();
-        layer!.forward(x, true);
+        layer!.forward(x, true, y);
       },
-      fn: () => layer!.backward(dy),
+      fn: () => layer!.backward(dy, dx),
     },
   ];
 }

@@ -5,9 +5,9 @@
 // dims), GroupNorm as [N, G, C/G · L], LayerNorm and RMSNorm as [rows, D] (D = product of
 // normalized_shape). Every statistic is a float64 two-pass reduction over contiguous ranges.
 // Normalization uses the biased variance; running_var is updated with the unbiased one.
-import { stage } from './wasm/normKernels';
+import { JS_KERNELS as K, useWasm, wasmBackward, wasmForward } from './wasm/normKernels';
 import { needCache, parameter, type Layer, type Parameter } from './layer';
-import { allocate, checkGradShape, checkTensor, dtypeOf, EngineError, shapeString, sizeOf, type DType, type FloatArray, type Tensor } from './tensor';
+import { allocate, checkGradShape, checkTensor, dtypeOf, EngineError, outputArray, shapeString, sizeOf, type DType, type FloatArray, type Tensor } from './tensor';
 
 /** Statistics used by the last forward, per normalized group, and whether they came from the batch. */
 interface NormCache {
@@ -123,8 +123,8 @@ abstract class ChannelNorm implements Layer {
     return this.momentum === null ? 1 / this.numBatchesTracked : this.momentum;
   }
 
-  abstract forward(x: Tensor, training: boolean): Tensor;
-  abstract backward(gradY: Tensor): Tensor;
+  abstract forward(x: Tensor, training: boolean, out?: FloatArray): Tensor;
+  abstract backward(gradY: Tensor, out?: FloatArray): Tensor;
 }
 
 export class BatchNorm extends ChannelNorm {
@@ -150,44 +150,49 @@ export class BatchNorm extends ChannelNorm {
     return { n: x.shape[0], c, l: sizeOf(x.shape.slice(2)) };
   }
 
-  forward(x: Tensor, training: boolean): Tensor {
+  forward(x: Tensor, training: boolean, out?: FloatArray): Tensor {
     const { n, c, l } = this.layout(x);
     const batchStats = training || !this.trackRunningStats;
     const m = n * l;
     if (batchStats && m === 1) {
       throw new EngineError(`${this.kind}: Expected more than 1 value per channel when training, got input size ${shapeString(x.shape)} (batch statistics need at least 2 values per channel)`);
     }
-    const st = stage([x.data], [x.data.length], []);
-    const K = st.K;
-    const xd = st.inputs[0]!;
-    const y = st.outputs[0];
+    const xd = x.data;
+    const y = outputArray(xd, out, this.kind, [xd]);
     const mean = new Float64Array(c);
     const rstd = new Float64Array(c);
     const variance = new Float64Array(c);
     const w = this.weight?.value.data;
     const b = this.bias?.value.data;
     const cl = c * l;
-    for (let ch = 0; ch < c; ch++) {
-      let mu: number;
-      let r: number;
-      if (batchStats) {
-        if (m === 0) continue;
-        let s = 0;
-        for (let i = 0, base = ch * l; i < n; i++, base += cl) s += K.sum(xd, base, base + l);
-        mu = s / m;
-        let q = 0;
-        for (let i = 0, base = ch * l; i < n; i++, base += cl) q += K.sqDev(xd, base, base + l, mu);
-        variance[ch] = q / m;
-        r = 1 / Math.sqrt(q / m + this.eps);
-      } else {
-        mu = this.runningMean![ch];
-        r = 1 / Math.sqrt(this.runningVar![ch] + this.eps);
+    if (!batchStats) {
+      for (let ch = 0; ch < c; ch++) {
+        mean[ch] = this.runningMean![ch];
+        rstd[ch] = 1 / Math.sqrt(this.runningVar![ch] + this.eps);
       }
-      mean[ch] = mu;
-      rstd[ch] = r;
-      const scale = w ? w[ch] * r : r;
-      const shift = b ? b[ch] : 0;
-      for (let i = 0, base = ch * l; i < n; i++, base += cl) K.affine(xd, y, base, base + l, mu, scale, shift);
+    }
+    if (useWasm([xd, w, b], xd.length, l)) {
+      const lay = { outer: n, outerStride: cl, units: c, unitLen: l, planes: 1 };
+      wasmForward(xd as Float32Array, y as Float32Array, { lay, mode: batchStats ? 'batch' : 'given', eps: this.eps, mean, rstd, variance, channel: (u) => u, weight: w, bias: b });
+    } else {
+      for (let ch = 0; ch < c; ch++) {
+        if (batchStats) {
+          if (m === 0) continue;
+          let s = 0;
+          for (let i = 0, base = ch * l; i < n; i++, base += cl) s += K.sum(xd, base, base + l);
+          const mu = s / m;
+          let q = 0;
+          for (let i = 0, base = ch * l; i < n; i++, base += cl) q += K.sqDev(xd, base, base + l, mu);
+          variance[ch] = q / m;
+          mean[ch] = mu;
+          rstd[ch] = 1 / Math.sqrt(q / m + this.eps);
+        }
+        const mu = mean[ch];
+        const r = rstd[ch];
+        const scale = w ? w[ch] * r : r;
+        const shift = b ? b[ch] : 0;
+        for (let i = 0, base = ch * l; i < n; i++, base += cl) K.affine(xd, y, base, base + l, mu, scale, shift);
+      }
     }
     if (training && this.trackRunningStats) {
       this.numBatchesTracked += 1;
@@ -203,10 +208,10 @@ export class BatchNorm extends ChannelNorm {
       }
     }
     this.cache = { x, mean, rstd, batchStats };
-    return { shape: [...x.shape], data: st.result(0) };
+    return { shape: [...x.shape], data: y };
   }
 
-  backward(gradY: Tensor): Tensor {
+  backward(gradY: Tensor, out?: FloatArray): Tensor {
     const { x, mean, rstd, batchStats } = needCache(this.cache, this.kind);
     checkGradShape(gradY, x.shape, this.kind);
     const n = x.shape[0];
@@ -214,37 +219,40 @@ export class BatchNorm extends ChannelNorm {
     const l = sizeOf(x.shape.slice(2));
     const m = n * l;
     const cl = c * l;
-    const st = stage([x.data, gradY.data], [x.data.length], []);
-    const K = st.K;
-    const xd = st.inputs[0]!;
-    const dy = st.inputs[1]!;
-    const dx = st.outputs[0];
+    const xd = x.data;
+    const dy = gradY.data;
+    const dx = outputArray(xd, out, `${this.kind} backward`, [xd, dy]);
     const w = this.weight?.value.data;
     const gw = new Float64Array(c);
     const gb = new Float64Array(c);
-    for (let ch = 0; ch < c; ch++) {
-      const mu = mean[ch];
-      const r = rstd[ch];
-      let sdy = 0;
-      let sdyx = 0;
-      for (let i = 0, base = ch * l; i < n; i++, base += cl) {
-        sdy += K.sum(dy, base, base + l);
-        sdyx += K.dotDev(dy, xd, base, base + l, mu);
-      }
-      gb[ch] = sdy;
-      gw[ch] = sdyx * r;
-      const k = (w ? w[ch] : 1) * r;
-      if (batchStats) {
-        if (m === 0) continue;
-        const a = sdy / m;
-        const bcoef = (sdyx * r * r) / m;
-        for (let i = 0, base = ch * l; i < n; i++, base += cl) K.normBackward(dy, xd, dx, base, base + l, mu, k, 1, a, bcoef);
-      } else {
-        for (let i = 0, base = ch * l; i < n; i++, base += cl) K.scale(dy, dx, base, base + l, k);
+    if (useWasm([xd, dy, w], xd.length, l)) {
+      const lay = { outer: n, outerStride: cl, units: c, unitLen: l, planes: 1 };
+      wasmBackward(xd as Float32Array, dy as Float32Array, dx as Float32Array, { lay, mean, rstd, batchStats, centered: true, channel: (u) => u, weight: w, gw, gb });
+    } else {
+      for (let ch = 0; ch < c; ch++) {
+        const mu = mean[ch];
+        const r = rstd[ch];
+        let sdy = 0;
+        let sdyx = 0;
+        for (let i = 0, base = ch * l; i < n; i++, base += cl) {
+          sdy += K.sum(dy, base, base + l);
+          sdyx += K.dotDev(dy, xd, base, base + l, mu);
+        }
+        gb[ch] = sdy;
+        gw[ch] = sdyx * r;
+        const k = (w ? w[ch] : 1) * r;
+        if (batchStats) {
+          if (m === 0) continue;
+          const a = sdy / m;
+          const bcoef = (sdyx * r * r) / m;
+          for (let i = 0, base = ch * l; i < n; i++, base += cl) K.normBackward(dy, xd, dx, base, base + l, mu, k, 1, a, bcoef);
+        } else {
+          for (let i = 0, base = ch * l; i < n; i++, base += cl) K.scale(dy, dx, base, base + l, k);
+        }
       }
     }
     this.setGrads(gw, gb);
-    return { shape: [...x.shape], data: st.result(0) };
+    return { shape: [...x.shape], data: dx };
   }
 
   private setGrads(gw: Float64Array, gb: Float64Array): void {
@@ -293,7 +301,7 @@ export class InstanceNorm extends ChannelNorm {
     return { n, c, l };
   }
 
-  forward(x: Tensor, training: boolean): Tensor {
+  forward(x: Tensor, training: boolean, out?: FloatArray): Tensor {
     const { n, c, l } = this.layout(x);
     if (this.momentum === null) {
       throw new EngineError(`${this.kind}: momentum=None is not supported (PyTorch's instance_norm needs a number)`);
@@ -302,81 +310,92 @@ export class InstanceNorm extends ChannelNorm {
     if (batchStats && l <= 1) {
       throw new EngineError(`${this.kind}: Expected more than 1 spatial element when training, got input size ${shapeString(x.shape)}`);
     }
-    const st = stage([x.data], [x.data.length], []);
-    const K = st.K;
-    const xd = st.inputs[0]!;
-    const y = st.outputs[0];
+    const xd = x.data;
+    const y = outputArray(xd, out, this.kind, [xd]);
     const rows = n * c;
     const mean = new Float64Array(rows);
     const rstd = new Float64Array(rows);
+    const variance = new Float64Array(rows);
     const w = this.weight?.value.data;
     const b = this.bias?.value.data;
-    const meanSum = new Float64Array(c);
-    const varSum = new Float64Array(c);
-    for (let row = 0; row < rows; row++) {
-      const ch = row % c;
-      const start = row * l;
-      const end = start + l;
-      let mu: number;
-      let r: number;
-      if (batchStats) {
-        mu = K.sum(xd, start, end) / l;
-        const q = K.sqDev(xd, start, end, mu);
-        r = 1 / Math.sqrt(q / l + this.eps);
-        meanSum[ch] += mu;
-        varSum[ch] += q / (l - 1);
-      } else {
-        mu = this.runningMean![ch];
-        r = 1 / Math.sqrt(this.runningVar![ch] + this.eps);
+    if (!batchStats) {
+      for (let row = 0; row < rows; row++) {
+        mean[row] = this.runningMean![row % c];
+        rstd[row] = 1 / Math.sqrt(this.runningVar![row % c] + this.eps);
       }
-      mean[row] = mu;
-      rstd[row] = r;
-      K.affine(xd, y, start, end, mu, w ? w[ch] * r : r, b ? b[ch] : 0);
+    }
+    if (useWasm([xd, w, b], xd.length, l)) {
+      const lay = { outer: 1, outerStride: 0, units: rows, unitLen: l, planes: 1 };
+      wasmForward(xd as Float32Array, y as Float32Array, { lay, mode: batchStats ? 'batch' : 'given', eps: this.eps, mean, rstd, variance, channel: (u) => u % c, weight: w, bias: b });
+    } else {
+      for (let row = 0; row < rows; row++) {
+        const ch = row % c;
+        const start = row * l;
+        const end = start + l;
+        if (batchStats) {
+          const mu = K.sum(xd, start, end) / l;
+          const q = K.sqDev(xd, start, end, mu);
+          mean[row] = mu;
+          variance[row] = q / l;
+          rstd[row] = 1 / Math.sqrt(q / l + this.eps);
+        }
+        const r = rstd[row];
+        K.affine(xd, y, start, end, mean[row], w ? w[ch] * r : r, b ? b[ch] : 0);
+      }
     }
     if (training && this.trackRunningStats && n > 0) {
       const f = this.momentum;
       const rm = this.runningMean!;
       const rv = this.runningVar!;
+      const meanSum = new Float64Array(c);
+      const varSum = new Float64Array(c);
+      for (let row = 0; row < rows; row++) {
+        meanSum[row % c] += mean[row];
+        varSum[row % c] += (variance[row] * l) / (l - 1);
+      }
       for (let ch = 0; ch < c; ch++) {
         rm[ch] = (1 - f) * rm[ch] + (f * meanSum[ch]) / n;
         rv[ch] = (1 - f) * rv[ch] + (f * varSum[ch]) / n;
       }
     }
     this.cache = { x, mean, rstd, batchStats };
-    return { shape: [...x.shape], data: st.result(0) };
+    return { shape: [...x.shape], data: y };
   }
 
-  backward(gradY: Tensor): Tensor {
+  backward(gradY: Tensor, out?: FloatArray): Tensor {
     const { x, mean, rstd, batchStats } = needCache(this.cache, this.kind);
     checkGradShape(gradY, x.shape, this.kind);
     const { c, l } = this.layout(x);
-    const st = stage([x.data, gradY.data], [x.data.length], []);
-    const K = st.K;
-    const xd = st.inputs[0]!;
-    const dy = st.inputs[1]!;
-    const dx = st.outputs[0];
+    const xd = x.data;
+    const dy = gradY.data;
+    const dx = outputArray(xd, out, `${this.kind} backward`, [xd, dy]);
     const w = this.weight?.value.data;
     const gw = new Float64Array(c);
     const gb = new Float64Array(c);
-    for (let row = 0; row < mean.length; row++) {
-      const ch = row % c;
-      const start = row * l;
-      const end = start + l;
-      const mu = mean[row];
-      const r = rstd[row];
-      const sdy = K.sum(dy, start, end);
-      const sdyx = K.dotDev(dy, xd, start, end, mu);
-      gb[ch] += sdy;
-      gw[ch] += sdyx * r;
-      const k = (w ? w[ch] : 1) * r;
-      if (batchStats) K.normBackward(dy, xd, dx, start, end, mu, k, 1, sdy / l, (sdyx * r * r) / l);
-      else K.scale(dy, dx, start, end, k);
+    if (useWasm([xd, dy, w], xd.length, l)) {
+      const lay = { outer: 1, outerStride: 0, units: mean.length, unitLen: l, planes: 1 };
+      wasmBackward(xd as Float32Array, dy as Float32Array, dx as Float32Array, { lay, mean, rstd, batchStats, centered: true, channel: (u) => u % c, weight: w, gw, gb });
+    } else {
+      for (let row = 0; row < mean.length; row++) {
+        const ch = row % c;
+        const start = row * l;
+        const end = start + l;
+        const mu = mean[row];
+        const r = rstd[row];
+        const sdy = K.sum(dy, start, end);
+        const sdyx = K.dotDev(dy, xd, start, end, mu);
+        gb[ch] += sdy;
+        gw[ch] += sdyx * r;
+        const k = (w ? w[ch] : 1) * r;
+        if (batchStats) K.normBackward(dy, xd, dx, start, end, mu, k, 1, sdy / l, (sdyx * r * r) / l);
+        else K.scale(dy, dx, start, end, k);
+      }
     }
     if (this.weight && this.bias) {
       this.weight.grad = sumInto(gw, dtypeOf(this.weight.value.data), this.weight.value.shape);
       this.bias.grad = sumInto(gb, dtypeOf(this.bias.value.data), this.bias.value.shape);
     }
-    return { shape: [...x.shape], data: st.result(0) };
+    return { shape: [...x.shape], data: dx };
   }
 }
 
@@ -436,20 +455,21 @@ export class GroupNorm implements Layer {
     return { n: x.shape[0], c, l: sizeOf(x.shape.slice(2)) };
   }
 
-  forward(x: Tensor, _training: boolean): Tensor {
+  forward(x: Tensor, _training: boolean, out?: FloatArray): Tensor {
     const { n, c, l } = this.layout(x);
     const g = this.numGroups;
     const cg = c / g;
     const size = cg * l;
-    const st = stage([x.data], [x.data.length], []);
-    const K = st.K;
-    const xd = st.inputs[0]!;
-    const y = st.outputs[0];
+    const xd = x.data;
+    const y = outputArray(xd, out, this.kind, [xd]);
     const mean = new Float64Array(n * g);
     const rstd = new Float64Array(n * g);
     const w = this.weight?.value.data;
     const b = this.bias?.value.data;
-    if (size > 0) {
+    if (useWasm([xd, w, b], xd.length, l)) {
+      const lay = { outer: 1, outerStride: 0, units: n * g, unitLen: size, planes: cg };
+      wasmForward(xd as Float32Array, y as Float32Array, { lay, mode: 'batch', eps: this.eps, mean, rstd, channel: (u, q) => (u % g) * cg + q, weight: w, bias: b });
+    } else if (size > 0) {
       for (let grp = 0; grp < n * g; grp++) {
         const start = grp * size;
         const mu = K.sum(xd, start, start + size) / size;
@@ -464,27 +484,28 @@ export class GroupNorm implements Layer {
       }
     }
     this.cache = { x, mean, rstd, batchStats: true };
-    return { shape: [...x.shape], data: st.result(0) };
+    return { shape: [...x.shape], data: y };
   }
 
-  backward(gradY: Tensor): Tensor {
+  backward(gradY: Tensor, out?: FloatArray): Tensor {
     const { x, mean, rstd } = needCache(this.cache, this.kind);
     checkGradShape(gradY, x.shape, this.kind);
     const { n, c, l } = this.layout(x);
     const g = this.numGroups;
     const cg = c / g;
     const size = cg * l;
-    const st = stage([x.data, gradY.data], [x.data.length], []);
-    const K = st.K;
-    const xd = st.inputs[0]!;
-    const dy = st.inputs[1]!;
-    const dx = st.outputs[0];
+    const xd = x.data;
+    const dy = gradY.data;
+    const dx = outputArray(xd, out, `${this.kind} backward`, [xd, dy]);
     const w = this.weight?.value.data;
     const gw = new Float64Array(c);
     const gb = new Float64Array(c);
     const sdy = new Float64Array(cg);
     const sdyx = new Float64Array(cg);
-    if (size > 0) {
+    if (useWasm([xd, dy, w], xd.length, l)) {
+      const lay = { outer: 1, outerStride: 0, units: n * g, unitLen: size, planes: cg };
+      wasmBackward(xd as Float32Array, dy as Float32Array, dx as Float32Array, { lay, mean, rstd, batchStats: true, centered: true, channel: (u, q) => (u % g) * cg + q, weight: w, gw, gb });
+    } else if (size > 0) {
       for (let grp = 0; grp < n * g; grp++) {
         const start = grp * size;
         const mu = mean[grp];
@@ -516,7 +537,7 @@ export class GroupNorm implements Layer {
       this.weight.grad = sumInto(gw, dtypeOf(this.weight.value.data), this.weight.value.shape);
       this.bias.grad = sumInto(gb, dtypeOf(this.bias.value.data), this.bias.value.shape);
     }
-    return { shape: [...x.shape], data: st.result(0) };
+    return { shape: [...x.shape], data: dx };
   }
 }
 
@@ -586,54 +607,66 @@ export class LayerNorm implements Layer {
     }
   }
 
-  forward(x: Tensor, _training: boolean): Tensor {
+  forward(x: Tensor, _training: boolean, out?: FloatArray): Tensor {
     const { rows, d } = rowLayout(this.kind, x, this.normalizedShape);
-    const st = stage([x.data, this.weight?.value.data, this.bias?.value.data], [x.data.length], []);
-    const K = st.K;
-    const [xd, w, b] = st.inputs as [FloatArray, FloatArray | undefined, FloatArray | undefined];
-    const y = st.outputs[0];
+    const xd = x.data;
+    const y = outputArray(xd, out, this.kind, [xd]);
+    const w = this.weight?.value.data;
+    const b = this.bias?.value.data;
     const mean = new Float64Array(rows);
     const rstd = new Float64Array(rows);
-    for (let row = 0; row < rows; row++) {
-      const start = row * d;
-      const end = start + d;
-      const mu = K.sum(xd, start, end) / d;
-      const r = 1 / Math.sqrt(K.sqDev(xd, start, end, mu) / d + this.eps);
-      mean[row] = mu;
-      rstd[row] = r;
-      if (w) K.rowAffine(xd, y, start, d, mu, r, w, b);
-      else K.affine(xd, y, start, end, mu, r, 0);
+    if (useWasm([xd, w, b], xd.length, d)) {
+      const lay = { outer: 1, outerStride: 0, units: rows, unitLen: d, planes: 1 };
+      wasmForward(xd as Float32Array, y as Float32Array, { lay, mode: 'batch', eps: this.eps, mean, rstd, rowWeight: w, rowBias: b });
+    } else {
+      for (let row = 0; row < rows; row++) {
+        const start = row * d;
+        const end = start + d;
+        const mu = K.sum(xd, start, end) / d;
+        const r = 1 / Math.sqrt(K.sqDev(xd, start, end, mu) / d + this.eps);
+        mean[row] = mu;
+        rstd[row] = r;
+        if (w) K.rowAffine(xd, y, start, d, mu, r, w, b);
+        else K.affine(xd, y, start, end, mu, r, 0);
+      }
     }
     this.cache = { x, mean, rstd, batchStats: true };
-    return { shape: [...x.shape], data: st.result(0) };
+    return { shape: [...x.shape], data: y };
   }
 
-  backward(gradY: Tensor): Tensor {
+  backward(gradY: Tensor, out?: FloatArray): Tensor {
     const { x, mean, rstd } = needCache(this.cache, this.kind);
     checkGradShape(gradY, x.shape, this.kind);
     const { rows, d } = rowLayout(this.kind, x, this.normalizedShape);
-    const st = stage([x.data, gradY.data, this.weight?.value.data], [x.data.length], [d, d, 2]);
-    const K = st.K;
-    const [xd, dy, w] = st.inputs as [FloatArray, FloatArray, FloatArray | undefined];
-    const dx = st.outputs[0];
-    const [gw, gb, sums] = st.f64;
-    for (let row = 0; row < rows; row++) {
-      const start = row * d;
-      const end = start + d;
-      const mu = mean[row];
-      const r = rstd[row];
-      if (w) {
-        K.rowBackwardSums(dy, xd, start, d, mu, r, w, gw, this.bias ? gb : null, sums);
-        K.rowBackwardDx(dy, xd, dx, start, d, mu, r, w, sums[0] / d, (sums[1] * r * r) / d);
-      } else {
-        const sg = K.sum(dy, start, end);
-        const sgx = K.dotDev(dy, xd, start, end, mu);
-        K.normBackward(dy, xd, dx, start, end, mu, r, 1, sg / d, (sgx * r * r) / d);
+    const xd = x.data;
+    const dy = gradY.data;
+    const dx = outputArray(xd, out, `${this.kind} backward`, [xd, dy]);
+    const w = this.weight?.value.data;
+    const gw = new Float64Array(d);
+    const gb = new Float64Array(d);
+    if (useWasm([xd, dy, w], xd.length, d)) {
+      const lay = { outer: 1, outerStride: 0, units: rows, unitLen: d, planes: 1 };
+      wasmBackward(xd as Float32Array, dy as Float32Array, dx as Float32Array, { lay, mean, rstd, batchStats: true, centered: true, rowWeight: w, rowGw: gw, rowGb: this.bias ? gb : null });
+    } else {
+      const sums = new Float64Array(2);
+      for (let row = 0; row < rows; row++) {
+        const start = row * d;
+        const end = start + d;
+        const mu = mean[row];
+        const r = rstd[row];
+        if (w) {
+          K.rowBackwardSums(dy, xd, start, d, mu, r, w, gw, this.bias ? gb : null, sums);
+          K.rowBackwardDx(dy, xd, dx, start, d, mu, r, w, sums[0] / d, (sums[1] * r * r) / d);
+        } else {
+          const sg = K.sum(dy, start, end);
+          const sgx = K.dotDev(dy, xd, start, end, mu);
+          K.normBackward(dy, xd, dx, start, end, mu, r, 1, sg / d, (sgx * r * r) / d);
+        }
       }
     }
     if (this.weight) this.weight.grad = sumInto(gw, dtypeOf(this.weight.value.data), this.weight.value.shape);
     if (this.bias) this.bias.grad = sumInto(gb, dtypeOf(this.bias.value.data), this.bias.value.shape);
-    return { shape: [...x.shape], data: st.result(0) };
+    return { shape: [...x.shape], data: dx };
   }
 }
 
@@ -673,49 +706,58 @@ export class RMSNorm implements Layer {
     }
   }
 
-  forward(x: Tensor, _training: boolean): Tensor {
+  forward(x: Tensor, _training: boolean, out?: FloatArray): Tensor {
     const { rows, d } = rowLayout(this.kind, x, this.normalizedShape);
     const xd = x.data;
     const eps = this.eps ?? (xd instanceof Float64Array ? 2.220446049250313e-16 : 1.1920928955078125e-7);
-    const st = stage([xd, this.weight?.value.data], [xd.length], []);
-    const K = st.K;
-    const [xs, w] = st.inputs as [FloatArray, FloatArray | undefined];
-    const y = st.outputs[0];
+    const y = outputArray(xd, out, this.kind, [xd]);
+    const w = this.weight?.value.data;
     const rrms = new Float64Array(rows);
-    for (let row = 0; row < rows; row++) {
-      const start = row * d;
-      const end = start + d;
-      const r = 1 / Math.sqrt(K.sqDev(xs, start, end, 0) / d + eps);
-      rrms[row] = r;
-      if (w) K.rowAffine(xs, y, start, d, 0, r, w, undefined);
-      else K.affine(xs, y, start, end, 0, r, 0);
+    if (useWasm([xd, w], xd.length, d)) {
+      const lay = { outer: 1, outerStride: 0, units: rows, unitLen: d, planes: 1 };
+      wasmForward(xd as Float32Array, y as Float32Array, { lay, mode: 'rms', eps, mean: new Float64Array(rows), rstd: rrms, rowWeight: w });
+    } else {
+      for (let row = 0; row < rows; row++) {
+        const start = row * d;
+        const end = start + d;
+        const r = 1 / Math.sqrt(K.sqDev(xd, start, end, 0) / d + eps);
+        rrms[row] = r;
+        if (w) K.rowAffine(xd, y, start, d, 0, r, w, undefined);
+        else K.affine(xd, y, start, end, 0, r, 0);
+      }
     }
     this.cache = { x, rrms };
-    return { shape: [...x.shape], data: st.result(0) };
+    return { shape: [...x.shape], data: y };
   }
 
-  backward(gradY: Tensor): Tensor {
+  backward(gradY: Tensor, out?: FloatArray): Tensor {
     const { x, rrms } = needCache(this.cache, this.kind);
     checkGradShape(gradY, x.shape, this.kind);
     const { rows, d } = rowLayout(this.kind, x, this.normalizedShape);
-    const st = stage([x.data, gradY.data, this.weight?.value.data], [x.data.length], [d, 2]);
-    const K = st.K;
-    const [xd, dy, w] = st.inputs as [FloatArray, FloatArray, FloatArray | undefined];
-    const dx = st.outputs[0];
-    const [gw, sums] = st.f64;
-    for (let row = 0; row < rows; row++) {
-      const start = row * d;
-      const end = start + d;
-      const r = rrms[row];
-      if (w) {
-        K.rowBackwardSums(dy, xd, start, d, 0, r, w, gw, null, sums);
-        K.rowBackwardDx(dy, xd, dx, start, d, 0, r, w, 0, (sums[1] * r * r) / d);
-      } else {
-        const sgx = K.dotDev(dy, xd, start, end, 0);
-        K.normBackward(dy, xd, dx, start, end, 0, r, 1, 0, (sgx * r * r) / d);
+    const xd = x.data;
+    const dy = gradY.data;
+    const dx = outputArray(xd, out, `${this.kind} backward`, [xd, dy]);
+    const w = this.weight?.value.data;
+    const gw = new Float64Array(d);
+    if (useWasm([xd, dy, w], xd.length, d)) {
+      const lay = { outer: 1, outerStride: 0, units: rows, unitLen: d, planes: 1 };
+      wasmBackward(xd as Float32Array, dy as Float32Array, dx as Float32Array, { lay, mean: new Float64Array(rows), rstd: rrms, batchStats: true, centered: false, rowWeight: w, rowGw: gw, rowGb: null });
+    } else {
+      const sums = new Float64Array(2);
+      for (let row = 0; row < rows; row++) {
+        const start = row * d;
+        const end = start + d;
+        const r = rrms[row];
+        if (w) {
+          K.rowBackwardSums(dy, xd, start, d, 0, r, w, gw, null, sums);
+          K.rowBackwardDx(dy, xd, dx, start, d, 0, r, w, 0, (sums[1] * r * r) / d);
+        } else {
+          const sgx = K.dotDev(dy, xd, start, end, 0);
+          K.normBackward(dy, xd, dx, start, end, 0, r, 1, 0, (sgx * r * r) / d);
+        }
       }
     }
     if (this.weight) this.weight.grad = sumInto(gw, dtypeOf(this.weight.value.data), this.weight.value.shape);
-    return { shape: [...x.shape], data: st.result(0) };
+    return { shape: [...x.shape], data: dx };
   }
 }

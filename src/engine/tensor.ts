@@ -43,6 +43,27 @@ export function allocate(dtype: DType, n: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
 
+/** Whether two typed arrays share any bytes. */
+export function overlaps(a: FloatArray, b: FloatArray): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+/**
+ * The array a layer writes an output of `like`'s kind and length into: `out` when given (a
+ * caller's preallocated buffer, reused across calls), else a new one. `out` must be of the same
+ * kind and length as `like` and share no memory with any of `inputs` (writing the output would
+ * overwrite what the layer still reads, or what its backward will read): otherwise an error.
+ */
+export function outputArray(like: FloatArray, out: FloatArray | undefined, what: string, inputs: readonly FloatArray[]): FloatArray {
+  if (out === undefined) return allocateLike(like, like.length);
+  if (!(out instanceof Float32Array || out instanceof Float64Array) || out.constructor !== like.constructor) {
+    throw new EngineError(`${what}: out must be a ${like.constructor.name} like the input`);
+  }
+  if (out.length !== like.length) throw new EngineError(`${what}: out has ${out.length} elements, the output needs ${like.length}`);
+  for (const a of inputs) if (overlaps(out, a)) throw new EngineError(`${what}: out must not share memory with the input or the gradient it reads`);
+  return out;
+}
+
 /** A zero-filled array of the same kind as `like`. */
 export function allocateLike(like: FloatArray, n: number): FloatArray {
   return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);

@@ -9,7 +9,7 @@ import type { Layer } from '../engine/layer';
 import { Activation, Conv2d, Dropout, GlobalAvgPool, Linear, Pool2d, type ActivationKind } from '../engine/layers';
 import { BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm } from '../engine/norms';
 import type { Rng } from '../engine/rng';
-import { reshape, type Tensor } from '../engine/tensor';
+import { reshape, type FloatArray, type Tensor } from '../engine/tensor';
 import { ExtraActivationLayer, isExtraActivation } from './activations';
 import type { InitScheme } from './options';
 import { SimulationError } from './shapes';
@@ -24,11 +24,11 @@ class TrailingUnitDim implements Layer {
   parameters(): ReturnType<Layer['parameters']> {
     return this.inner.parameters();
   }
-  forward(x: Tensor, training: boolean): Tensor {
-    return reshape(this.inner.forward(reshape(x, [...x.shape, 1]), training), x.shape);
+  forward(x: Tensor, training: boolean, out?: FloatArray): Tensor {
+    return reshape(this.inner.forward(reshape(x, [...x.shape, 1]), training, out), x.shape);
   }
-  backward(gradY: Tensor): Tensor {
-    return reshape(this.inner.backward(reshape(gradY, [...gradY.shape, 1])), gradY.shape);
+  backward(gradY: Tensor, out?: FloatArray): Tensor {
+    return reshape(this.inner.backward(reshape(gradY, [...gradY.shape, 1]), out), gradY.shape);
   }
 }
 

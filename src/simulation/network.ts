@@ -6,7 +6,7 @@
  */
 
 import type { Layer } from '../engine/layer';
-import { add, reshape, zeros, type Tensor } from '../engine/tensor';
+import { add, overlaps, reshape, zeros, type FloatArray, type Tensor } from '../engine/tensor';
 import type { Rng } from '../engine/rng';
 import { applyInit, buildLayer, zeroGamma } from './engineLayers';
 import type { InitScheme, NormSwap } from './options';
@@ -131,6 +131,8 @@ function accumulate(pending: Map<string, Tensor>, slot: string, grad: Tensor): v
 
 export class Network {
   readonly steps: Step[] = [];
+  /** Per step, the output array of the last reusing forward (see `forward`'s `reuse`). */
+  private readonly outputs: (FloatArray | undefined)[] = [];
 
   constructor(readonly spec: NetworkSpec, options: BuildOptions) {
     let shape: readonly number[] = spec.inputShape;
@@ -177,8 +179,12 @@ export class Network {
   /**
    * Runs the network on `x` (`[batch, ...inputShape]`). `observe(i, input, output)` sees each
    * step's input and output (the input as the layer saw it, after any flatten).
+   * `reuse`: each layer writes into the output array it produced in the previous reusing
+   * forward (the layers' `out` argument), instead of allocating: the outputs of an earlier
+   * reusing forward are overwritten, so only pass it when those are no longer needed (the
+   * training steps before the last kept one). A forward without `reuse` allocates fresh arrays.
    */
-  forward(x: Tensor, training: boolean, observe?: (index: number, input: Tensor, output: Tensor) => void): Tensor {
+  forward(x: Tensor, training: boolean, observe?: (index: number, input: Tensor, output: Tensor) => void, reuse = false): Tensor {
     const saved = new Map<string, Tensor>();
     let cur = x;
     const batch = x.shape[0];
@@ -191,7 +197,13 @@ export class Network {
       else if (op.op === 'cat') cur = concatChannels(op.slots.map((s) => saved.get(s)!));
       else if (op.op === 'add') cur = add(cur, saved.get(op.slot)!);
       else if (op.op === 'flatten') cur = reshape(cur, [batch, ...step.outShape]);
-      else if (step.layer) cur = step.layer.forward(cur, training);
+      else if (step.layer) {
+        const prev = reuse ? this.outputs[i] : undefined;
+        const out = prev && prev.length === cur.data.length && prev.constructor === cur.data.constructor && !overlaps(prev, cur.data) ? prev : undefined;
+        const inData = cur.data;
+        cur = step.layer.forward(cur, training, out);
+        if (reuse && cur.data !== inData) this.outputs[i] = cur.data;
+      }
       observe?.(i, input, cur);
     });
     return cur;

@@ -67,10 +67,17 @@ function runPasses(
   for (let step = 0; step < options.steps; step++) {
     x = sampleInput(spec, options, batch, dataRng);
     const last = step === options.steps - 1;
-    out = net.forward(x, true, (i, input, output) => {
-      if (i === bnIndex) bnMeans.push(channelMeans(input.data, batch, input.shape[1]));
-      if (last) train[i] = output;
-    });
+    // Training steps reuse their output arrays: only the last step's outputs are kept, and the
+    // inference pass below allocates its own.
+    out = net.forward(
+      x,
+      true,
+      (i, input, output) => {
+        if (i === bnIndex) bnMeans.push(channelMeans(input.data, batch, input.shape[1]));
+        if (last) train[i] = output;
+      },
+      true,
+    );
   }
   afterTraining?.(net, out!);
   net.forward(x!, false, (i, _input, output) => {

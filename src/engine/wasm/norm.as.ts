@@ -1,8 +1,19 @@
 // AssemblyScript source of the WebAssembly SIMD normalization kernels (compiled by
-// `npm run build`, see scripts/build-wasm.js; embedded from normWasm.ts). Float32 data in this
-// module's memory, float64 arithmetic and accumulation: each f32x4 load is widened to two f64x2
-// halves. The same ranges and formulas as src/engine/kernels.ts (two-pass variance).
-// Pointers are byte offsets; `start`, `end` are element indices.
+// `npm run build`, see scripts/build-wasm.js; embedded from normWasm.ts). The JavaScript side
+// (normKernels.ts) gathers a chunk of whole statistic groups into this module's memory, calls a
+// few kernels per chunk, and copies the result out.
+//
+// Numerics. Data is float32. Statistics are two-pass with float64 accumulators: a first pass
+// gives a rough mean m per segment (f32 pairs summed into f64 lanes); m is rounded to float32
+// and the second pass accumulates Σ(x − m) and Σ(x − m)² in float64, from which the caller
+// takes mean = m + Σ(x − m)/n and M2 = Σ(x − m)² − (Σ(x − m))²/n (the corrected two-pass
+// algorithm of Chan, Golub & LeVeque: the correction is tiny, nothing cancels). Never
+// E[x²] − E[x]². Because x and m are both float32 and close, x − m is exact or rounded
+// relative to itself, so the per-element work can be float32 SIMD (4 lanes) and only the
+// accumulation widens to float64: that keeps the kernels near memory speed. Elementwise
+// outputs are (x − m)·a + b with the coefficients from float64, evaluated in float32.
+//
+// Pointers are byte offsets; counts are elements. Per-segment coefficient arrays are float64.
 
 // @ts-ignore: decorator
 @inline
@@ -18,204 +29,330 @@ function hi(v: v128): v128 {
 
 // @ts-ignore: decorator
 @inline
-function pack(a: v128, b: v128): v128 {
-  // [a0, a1, b0, b1] as float32.
-  return i32x4.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
-}
-
-// @ts-ignore: decorator
-@inline
 function hsum(v: v128): f64 {
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
 
 // @ts-ignore: decorator
 @inline
-function at(p: usize, i: i32): usize {
-  return p + (<usize>i << 2);
+function f32at(p: usize, i: i32): f32 {
+  return load<f32>(p + (<usize>i << 2));
 }
 
-export function sum(x: usize, start: i32, end: i32): f64 {
+// @ts-ignore: decorator
+@inline
+function f64at(p: usize, i: i32): f64 {
+  return load<f64>(p + (<usize>i << 3));
+}
+
+// @ts-ignore: decorator
+@inline
+function setF64(p: usize, i: i32, v: f64): void {
+  store<f64>(p + (<usize>i << 3), v);
+}
+
+// @ts-ignore: decorator
+@inline
+function seg(p: usize, s: i32, len: i32): usize {
+  return p + ((<usize>s * <usize>len) << 2);
+}
+
+/** Σ x over n float32 elements from p (pairs added in float32, accumulated in float64). */
+function sumRange(p: usize, n: i32): f64 {
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
-  let i = start;
-  for (; i + 3 < end; i += 4) {
-    const v = v128.load(at(x, i));
+  let s2 = f64x2.splat(0);
+  let s3 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const q = p + (<usize>i << 2);
+    const v = f32x4.add(v128.load(q), v128.load(q, 16));
+    const u = f32x4.add(v128.load(q, 32), v128.load(q, 48));
     s0 = f64x2.add(s0, lo(v));
     s1 = f64x2.add(s1, hi(v));
+    s2 = f64x2.add(s2, lo(u));
+    s3 = f64x2.add(s3, hi(u));
   }
-  let s = hsum(f64x2.add(s0, s1));
-  for (; i < end; i++) s += <f64>load<f32>(at(x, i));
+  let s = hsum(f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3)));
+  for (; i < n; i++) s += <f64>f32at(p, i);
   return s;
 }
 
-export function sqDev(x: usize, start: i32, end: i32, mean: f64): f64 {
-  const m = f64x2.splat(mean);
-  let s0 = f64x2.splat(0);
-  let s1 = f64x2.splat(0);
-  let i = start;
-  for (; i + 3 < end; i += 4) {
-    const v = v128.load(at(x, i));
-    const d0 = f64x2.sub(lo(v), m);
-    const d1 = f64x2.sub(hi(v), m);
-    s0 = f64x2.add(s0, f64x2.mul(d0, d0));
-    s1 = f64x2.add(s1, f64x2.mul(d1, d1));
-  }
-  let s = hsum(f64x2.add(s0, s1));
-  for (; i < end; i++) {
-    const d = <f64>load<f32>(at(x, i)) - mean;
-    s += d * d;
-  }
-  return s;
+/** Rough mean of each of nseg contiguous segments of len elements, into mean[s]. */
+export function segMean(x: usize, nseg: i32, len: i32, mean: usize): void {
+  for (let s = 0; s < nseg; s++) setF64(mean, s, sumRange(seg(x, s, len), len) / <f64>len);
 }
 
-/** y = (x − mean) · scale + shift. */
-export function affine(x: usize, y: usize, start: i32, end: i32, mean: f64, scale: f64, shift: f64): void {
-  const m = f64x2.splat(mean);
-  const sc = f64x2.splat(scale);
-  const sh = f64x2.splat(shift);
-  let i = start;
-  for (; i + 3 < end; i += 4) {
-    const v = v128.load(at(x, i));
-    const a = f64x2.add(f64x2.mul(f64x2.sub(lo(v), m), sc), sh);
-    const b = f64x2.add(f64x2.mul(f64x2.sub(hi(v), m), sc), sh);
-    v128.store(at(y, i), pack(a, b));
-  }
-  for (; i < end; i++) store<f32>(at(y, i), <f32>((<f64>load<f32>(at(x, i)) - mean) * scale + shift));
-}
-
-/** Σ g · (x − mean). */
-export function dotDev(g: usize, x: usize, start: i32, end: i32, mean: f64): f64 {
-  const m = f64x2.splat(mean);
-  let s0 = f64x2.splat(0);
-  let s1 = f64x2.splat(0);
-  let i = start;
-  for (; i + 3 < end; i += 4) {
-    const v = v128.load(at(x, i));
-    const gv = v128.load(at(g, i));
-    s0 = f64x2.add(s0, f64x2.mul(lo(gv), f64x2.sub(lo(v), m)));
-    s1 = f64x2.add(s1, f64x2.mul(hi(gv), f64x2.sub(hi(v), m)));
-  }
-  let s = hsum(f64x2.add(s0, s1));
-  for (; i < end; i++) s += <f64>load<f32>(at(g, i)) * (<f64>load<f32>(at(x, i)) - mean);
-  return s;
-}
-
-/** dx = r · (w · dy − a − (x − mean) · b)  (BatchNorm: r = w·rstd, w = 1). */
-export function normBackward(dy: usize, x: usize, dx: usize, start: i32, end: i32, mean: f64, r: f64, w: f64, a: f64, b: f64): void {
-  const m = f64x2.splat(mean);
-  const rv = f64x2.splat(r);
-  const wv = f64x2.splat(w);
-  const av = f64x2.splat(a);
-  const bv = f64x2.splat(b);
-  let i = start;
-  for (; i + 3 < end; i += 4) {
-    const v = v128.load(at(x, i));
-    const gv = v128.load(at(dy, i));
-    const p = f64x2.mul(rv, f64x2.sub(f64x2.sub(f64x2.mul(wv, lo(gv)), av), f64x2.mul(f64x2.sub(lo(v), m), bv)));
-    const q = f64x2.mul(rv, f64x2.sub(f64x2.sub(f64x2.mul(wv, hi(gv)), av), f64x2.mul(f64x2.sub(hi(v), m), bv)));
-    v128.store(at(dx, i), pack(p, q));
-  }
-  for (; i < end; i++) {
-    store<f32>(at(dx, i), <f32>(r * (w * <f64>load<f32>(at(dy, i)) - a - (<f64>load<f32>(at(x, i)) - mean) * b)));
-  }
-}
-
-/** y = (x − mean) · r · w[j] + b[j] over one row (bias pointer 0: none). */
-export function rowAffine(x: usize, y: usize, start: i32, d: i32, mean: f64, r: f64, w: usize, b: usize): void {
-  const m = f64x2.splat(mean);
-  const rv = f64x2.splat(r);
-  const xs = at(x, start);
-  const ys = at(y, start);
-  let j = 0;
-  for (; j + 3 < d; j += 4) {
-    const v = v128.load(at(xs, j));
-    const wv = v128.load(at(w, j));
-    let a = f64x2.mul(f64x2.mul(f64x2.sub(lo(v), m), rv), lo(wv));
-    let c = f64x2.mul(f64x2.mul(f64x2.sub(hi(v), m), rv), hi(wv));
-    if (b != 0) {
-      const bv = v128.load(at(b, j));
-      a = f64x2.add(a, lo(bv));
-      c = f64x2.add(c, hi(bv));
+/**
+ * For each of nseg contiguous segments of len elements, with d = x − shift[s] (shift[s] a
+ * float32 value): sd[s] = Σ d and sd2[s] = Σ d², accumulated in float64.
+ */
+export function segDev(x: usize, nseg: i32, len: i32, shift: usize, sd: usize, sd2: usize): void {
+  for (let s = 0; s < nseg; s++) {
+    const p = seg(x, s, len);
+    const m = <f32>f64at(shift, s);
+    const mv = f32x4.splat(m);
+    let a0 = f64x2.splat(0);
+    let a1 = f64x2.splat(0);
+    let q0 = f64x2.splat(0);
+    let q1 = f64x2.splat(0);
+    let i = 0;
+    for (; i + 16 <= len; i += 16) {
+      const o = p + (<usize>i << 2);
+      const a = f32x4.sub(v128.load(o), mv);
+      const b = f32x4.sub(v128.load(o, 16), mv);
+      const c = f32x4.sub(v128.load(o, 32), mv);
+      const d = f32x4.sub(v128.load(o, 48), mv);
+      const t = f32x4.add(f32x4.add(a, b), f32x4.add(c, d));
+      a0 = f64x2.add(a0, lo(t));
+      a1 = f64x2.add(a1, hi(t));
+      const v = f32x4.add(f32x4.add(f32x4.mul(a, a), f32x4.mul(b, b)), f32x4.add(f32x4.mul(c, c), f32x4.mul(d, d)));
+      q0 = f64x2.add(q0, lo(v));
+      q1 = f64x2.add(q1, hi(v));
     }
-    v128.store(at(ys, j), pack(a, c));
+    let s1 = hsum(f64x2.add(a0, a1));
+    let s2 = hsum(f64x2.add(q0, q1));
+    for (; i < len; i++) {
+      const d = <f64>(f32at(p, i) - m);
+      s1 += d;
+      s2 += d * d;
+    }
+    setF64(sd, s, s1);
+    setF64(sd2, s, s2);
   }
-  for (; j < d; j++) {
-    let v = (<f64>load<f32>(at(xs, j)) - mean) * r * <f64>load<f32>(at(w, j));
-    if (b != 0) v += <f64>load<f32>(at(b, j));
-    store<f32>(at(ys, j), <f32>v);
+}
+
+/** y = (x − m[s]) · a[s] + b[s] (float32) on each of nseg contiguous segments of len elements. */
+export function segAffine(x: usize, y: usize, nseg: i32, len: i32, m: usize, a: usize, b: usize): void {
+  for (let s = 0; s < nseg; s++) {
+    const xp = seg(x, s, len);
+    const yp = seg(y, s, len);
+    const ms = <f32>f64at(m, s);
+    const as = <f32>f64at(a, s);
+    const bs = <f32>f64at(b, s);
+    const mv = f32x4.splat(ms);
+    const av = f32x4.splat(as);
+    const bv = f32x4.splat(bs);
+    let i = 0;
+    for (; i + 8 <= len; i += 8) {
+      const q = <usize>i << 2;
+      v128.store(yp + q, f32x4.add(f32x4.mul(f32x4.sub(v128.load(xp + q), mv), av), bv));
+      v128.store(yp + q, f32x4.add(f32x4.mul(f32x4.sub(v128.load(xp + q, 16), mv), av), bv), 16);
+    }
+    for (; i < len; i++) store<f32>(yp + (<usize>i << 2), (f32at(xp, i) - ms) * as + bs);
+  }
+}
+
+/** y = ((x − m[r]) · a[r] + c[r]) · w[j] (+ bias[j] unless bias is 0) on rows of d elements. */
+export function rowsAffineW(x: usize, y: usize, rows: i32, d: i32, m: usize, a: usize, c: usize, w: usize, bias: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const xp = seg(x, r, d);
+    const yp = seg(y, r, d);
+    const mr = <f32>f64at(m, r);
+    const ar = <f32>f64at(a, r);
+    const cr = <f32>f64at(c, r);
+    const mv = f32x4.splat(mr);
+    const av = f32x4.splat(ar);
+    const cv = f32x4.splat(cr);
+    let j = 0;
+    if (bias != 0) {
+      for (; j + 4 <= d; j += 4) {
+        const q = <usize>j << 2;
+        const t = f32x4.add(f32x4.mul(f32x4.sub(v128.load(xp + q), mv), av), cv);
+        v128.store(yp + q, f32x4.add(f32x4.mul(t, v128.load(w + q)), v128.load(bias + q)));
+      }
+      for (; j < d; j++) store<f32>(yp + (<usize>j << 2), ((f32at(xp, j) - mr) * ar + cr) * f32at(w, j) + f32at(bias, j));
+    } else {
+      for (; j + 4 <= d; j += 4) {
+        const q = <usize>j << 2;
+        const t = f32x4.add(f32x4.mul(f32x4.sub(v128.load(xp + q), mv), av), cv);
+        v128.store(yp + q, f32x4.mul(t, v128.load(w + q)));
+      }
+      for (; j < d; j++) store<f32>(yp + (<usize>j << 2), ((f32at(xp, j) - mr) * ar + cr) * f32at(w, j));
+    }
   }
 }
 
 /**
- * One row of the LayerNorm / RMSNorm backward, first pass: gw[j] += dy·(x − mean)·r and (gb ≠ 0)
- * gb[j] += dy, with gw, gb float64 arrays; returns Σ dy·w in sums[0], Σ dy·w·(x − mean) in sums[1].
+ * For each of nseg contiguous segments: sg[s] = Σ g and sgx[s] = Σ g · (x − shift[s])
+ * (shift[s] a float32 value), products in float32, accumulated in float64.
  */
-export function rowBackwardSums(dy: usize, x: usize, start: i32, d: i32, mean: f64, r: f64, w: usize, gw: usize, gb: usize, sums: usize): void {
-  const m = f64x2.splat(mean);
-  const rv = f64x2.splat(r);
-  const xs = at(x, start);
-  const gs = at(dy, start);
-  let sg = f64x2.splat(0);
-  let sgx = f64x2.splat(0);
-  let j = 0;
-  for (; j + 3 < d; j += 4) {
-    const v = v128.load(at(xs, j));
-    const gv = v128.load(at(gs, j));
-    const wv = v128.load(at(w, j));
-    const g0 = lo(gv);
-    const g1 = hi(gv);
-    const c0 = f64x2.sub(lo(v), m);
-    const c1 = f64x2.sub(hi(v), m);
-    const gw0 = f64x2.mul(g0, lo(wv));
-    const gw1 = f64x2.mul(g1, hi(wv));
-    sg = f64x2.add(sg, f64x2.add(gw0, gw1));
-    sgx = f64x2.add(sgx, f64x2.add(f64x2.mul(gw0, c0), f64x2.mul(gw1, c1)));
-    const o = gw + (<usize>j << 3);
-    v128.store(o, f64x2.add(v128.load(o), f64x2.mul(f64x2.mul(g0, c0), rv)));
-    v128.store(o + 16, f64x2.add(v128.load(o + 16), f64x2.mul(f64x2.mul(g1, c1), rv)));
-    if (gb != 0) {
-      const ob = gb + (<usize>j << 3);
-      v128.store(ob, f64x2.add(v128.load(ob), g0));
-      v128.store(ob + 16, f64x2.add(v128.load(ob + 16), g1));
+export function segDot(g: usize, x: usize, nseg: i32, len: i32, shift: usize, sg: usize, sgx: usize): void {
+  for (let s = 0; s < nseg; s++) {
+    const gp = seg(g, s, len);
+    const xp = seg(x, s, len);
+    const m = <f32>f64at(shift, s);
+    const mv = f32x4.splat(m);
+    let a0 = f64x2.splat(0);
+    let a1 = f64x2.splat(0);
+    let c0 = f64x2.splat(0);
+    let c1 = f64x2.splat(0);
+    let i = 0;
+    for (; i + 8 <= len; i += 8) {
+      const q = <usize>i << 2;
+      const g0 = v128.load(gp + q);
+      const g1 = v128.load(gp + q, 16);
+      const t = f32x4.add(g0, g1);
+      a0 = f64x2.add(a0, lo(t));
+      a1 = f64x2.add(a1, hi(t));
+      const p = f32x4.add(f32x4.mul(g0, f32x4.sub(v128.load(xp + q), mv)), f32x4.mul(g1, f32x4.sub(v128.load(xp + q, 16), mv)));
+      c0 = f64x2.add(c0, lo(p));
+      c1 = f64x2.add(c1, hi(p));
     }
+    let s1 = hsum(f64x2.add(a0, a1));
+    let s2 = hsum(f64x2.add(c0, c1));
+    for (; i < len; i++) {
+      const gi = f32at(gp, i);
+      s1 += <f64>gi;
+      s2 += <f64>(gi * (f32at(xp, i) - m));
+    }
+    setF64(sg, s, s1);
+    setF64(sgx, s, s2);
   }
-  let s1 = hsum(sg);
-  let s2 = hsum(sgx);
-  for (; j < d; j++) {
-    const g = <f64>load<f32>(at(gs, j));
-    const c = <f64>load<f32>(at(xs, j)) - mean;
-    const gwj = g * <f64>load<f32>(at(w, j));
-    s1 += gwj;
-    s2 += gwj * c;
-    const o = gw + (<usize>j << 3);
-    store<f64>(o, load<f64>(o) + g * c * r);
-    if (gb != 0) store<f64>(gb + (<usize>j << 3), load<f64>(gb + (<usize>j << 3)) + g);
-  }
-  store<f64>(sums, s1);
-  store<f64>(sums + 8, s2);
 }
 
-/** dx = r · (dy · w[j] − a − (x − mean) · b) over one row. */
-export function rowBackwardDx(dy: usize, x: usize, dx: usize, start: i32, d: i32, mean: f64, r: f64, w: usize, a: f64, b: f64): void {
-  const m = f64x2.splat(mean);
-  const rv = f64x2.splat(r);
-  const av = f64x2.splat(a);
-  const bv = f64x2.splat(b);
-  const xs = at(x, start);
-  const gs = at(dy, start);
-  const ds = at(dx, start);
+/** dx = p[s] · dy + q[s] · (x − m[s]) + c[s] (float32) on each of nseg contiguous segments. */
+export function segBackward(dy: usize, x: usize, dx: usize, nseg: i32, len: i32, m: usize, p: usize, q: usize, c: usize): void {
+  for (let s = 0; s < nseg; s++) {
+    const gp = seg(dy, s, len);
+    const xp = seg(x, s, len);
+    const dp = seg(dx, s, len);
+    const ms = <f32>f64at(m, s);
+    const ps = <f32>f64at(p, s);
+    const qs = <f32>f64at(q, s);
+    const cs = <f32>f64at(c, s);
+    const mv = f32x4.splat(ms);
+    const pv = f32x4.splat(ps);
+    const qv = f32x4.splat(qs);
+    const cv = f32x4.splat(cs);
+    let i = 0;
+    for (; i + 8 <= len; i += 8) {
+      const o = <usize>i << 2;
+      v128.store(dp + o, f32x4.add(f32x4.add(f32x4.mul(v128.load(gp + o), pv), f32x4.mul(f32x4.sub(v128.load(xp + o), mv), qv)), cv));
+      v128.store(dp + o, f32x4.add(f32x4.add(f32x4.mul(v128.load(gp + o, 16), pv), f32x4.mul(f32x4.sub(v128.load(xp + o, 16), mv), qv)), cv), 16);
+    }
+    for (; i < len; i++) store<f32>(dp + (<usize>i << 2), f32at(gp, i) * ps + (f32at(xp, i) - ms) * qs + cs);
+  }
+}
+
+/**
+ * LayerNorm / RMSNorm backward sums over rows of d elements, with c = (x − m[r]) + delta[r]
+ * (m[r] a float32 value near the row's mean, delta[r] = m[r] − mean, so c = x − mean to float32
+ * precision) and g = dy: gw[j] += g·c·rstd[r] and gb[j] += g (unless gb is 0), both float64
+ * arrays; sg[r] = Σ g·w and sgx[r] = Σ g·w·c, accumulated in float64. Two lean loops per row
+ * (row sums; column gradients for a pair of rows, whose two float32 terms are added before
+ * widening) rather than one loop whose many live vectors would not fit the registers.
+ */
+export function rowsBackwardSums(dy: usize, x: usize, rows: i32, d: i32, m: usize, delta: usize, rstd: usize, w: usize, gw: usize, gb: usize, sg: usize, sgx: usize): void {
+  for (let r = 0; r < rows; r++) rowSums(dy, x, r, d, m, delta, w, sg, sgx);
+  let r = 0;
+  for (; r + 2 <= rows; r += 2) columnGrads(dy, x, r, r + 1, d, m, delta, rstd, gw, gb, 1);
+  if (r < rows) columnGrads(dy, x, r, r, d, m, delta, rstd, gw, gb, 0);
+}
+
+function rowSums(dy: usize, x: usize, r: i32, d: i32, m: usize, delta: usize, w: usize, sg: usize, sgx: usize): void {
+  const xs = seg(x, r, d);
+  const gs = seg(dy, r, d);
+  const mr = <f32>f64at(m, r);
+  const dr = <f32>f64at(delta, r);
+  const mv = f32x4.splat(mr);
+  const dv = f32x4.splat(dr);
+  let a0 = f64x2.splat(0);
+  let a1 = f64x2.splat(0);
+  let c0 = f64x2.splat(0);
+  let c1 = f64x2.splat(0);
   let j = 0;
-  for (; j + 3 < d; j += 4) {
-    const v = v128.load(at(xs, j));
-    const gv = v128.load(at(gs, j));
-    const wv = v128.load(at(w, j));
-    const p = f64x2.mul(rv, f64x2.sub(f64x2.sub(f64x2.mul(lo(gv), lo(wv)), av), f64x2.mul(f64x2.sub(lo(v), m), bv)));
-    const q = f64x2.mul(rv, f64x2.sub(f64x2.sub(f64x2.mul(hi(gv), hi(wv)), av), f64x2.mul(f64x2.sub(hi(v), m), bv)));
-    v128.store(at(ds, j), pack(p, q));
+  for (; j + 8 <= d; j += 8) {
+    const q = <usize>j << 2;
+    const u0 = f32x4.mul(v128.load(gs + q), v128.load(w + q));
+    const u1 = f32x4.mul(v128.load(gs + q, 16), v128.load(w + q, 16));
+    const e0 = f32x4.add(f32x4.sub(v128.load(xs + q), mv), dv);
+    const e1 = f32x4.add(f32x4.sub(v128.load(xs + q, 16), mv), dv);
+    const t = f32x4.add(u0, u1);
+    a0 = f64x2.add(a0, lo(t));
+    a1 = f64x2.add(a1, hi(t));
+    const v = f32x4.add(f32x4.mul(u0, e0), f32x4.mul(u1, e1));
+    c0 = f64x2.add(c0, lo(v));
+    c1 = f64x2.add(c1, hi(v));
+  }
+  let s1 = hsum(f64x2.add(a0, a1));
+  let s2 = hsum(f64x2.add(c0, c1));
+  for (; j < d; j++) {
+    const gwj = f32at(gs, j) * f32at(w, j);
+    s1 += <f64>gwj;
+    s2 += <f64>(gwj * ((f32at(xs, j) - mr) + dr));
+  }
+  setF64(sg, r, s1);
+  setF64(sgx, r, s2);
+}
+
+/** gw[j] += Σ g·c·rstd and gb[j] += Σ g over rows ra and rb (rb's terms times `both`, 0 or 1). */
+function columnGrads(dy: usize, x: usize, ra: i32, rb: i32, d: i32, m: usize, delta: usize, rstd: usize, gw: usize, gb: usize, both: f32): void {
+  const xa = seg(x, ra, d);
+  const xb = seg(x, rb, d);
+  const ga = seg(dy, ra, d);
+  const gbp = seg(dy, rb, d);
+  const ma = <f32>f64at(m, ra);
+  const mb = <f32>f64at(m, rb);
+  const da = <f32>f64at(delta, ra);
+  const db = <f32>f64at(delta, rb);
+  const sa = <f32>f64at(rstd, ra);
+  const sb = <f32>f64at(rstd, rb) * both;
+  const mav = f32x4.splat(ma);
+  const mbv = f32x4.splat(mb);
+  const dav = f32x4.splat(da);
+  const dbv = f32x4.splat(db);
+  const sav = f32x4.splat(sa);
+  const sbv = f32x4.splat(sb);
+  const bv = f32x4.splat(both);
+  let j = 0;
+  for (; j + 4 <= d; j += 4) {
+    const q = <usize>j << 2;
+    const gA = v128.load(ga + q);
+    const gB = v128.load(gbp + q);
+    const cA = f32x4.add(f32x4.sub(v128.load(xa + q), mav), dav);
+    const cB = f32x4.add(f32x4.sub(v128.load(xb + q), mbv), dbv);
+    const gc = f32x4.add(f32x4.mul(f32x4.mul(gA, cA), sav), f32x4.mul(f32x4.mul(gB, cB), sbv));
+    const o = gw + (<usize>j << 3);
+    v128.store(o, f64x2.add(v128.load(o), lo(gc)));
+    v128.store(o, f64x2.add(v128.load(o, 16), hi(gc)), 16);
+    if (gb != 0) {
+      const gg = f32x4.add(gA, f32x4.mul(gB, bv));
+      const ob = gb + (<usize>j << 3);
+      v128.store(ob, f64x2.add(v128.load(ob), lo(gg)));
+      v128.store(ob, f64x2.add(v128.load(ob, 16), hi(gg)), 16);
+    }
   }
   for (; j < d; j++) {
-    const g = <f64>load<f32>(at(gs, j)) * <f64>load<f32>(at(w, j));
-    store<f32>(at(ds, j), <f32>(r * (g - a - (<f64>load<f32>(at(xs, j)) - mean) * b)));
+    const gA = f32at(ga, j);
+    const gB = f32at(gbp, j);
+    const cA = (f32at(xa, j) - ma) + da;
+    const cB = (f32at(xb, j) - mb) + db;
+    setF64(gw, j, f64at(gw, j) + <f64>(gA * cA * sa + gB * cB * sb));
+    if (gb != 0) setF64(gb, j, f64at(gb, j) + <f64>(gA + gB * both));
+  }
+}
+
+/** dx = p[r] · dy · w[j] + q[r] · (x − m[r]) + c[r] (float32) on rows of d elements. */
+export function rowsBackwardDx(dy: usize, x: usize, dx: usize, rows: i32, d: i32, w: usize, m: usize, p: usize, q: usize, c: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const xs = seg(x, r, d);
+    const gs = seg(dy, r, d);
+    const ds = seg(dx, r, d);
+    const mr = <f32>f64at(m, r);
+    const pr = <f32>f64at(p, r);
+    const qr = <f32>f64at(q, r);
+    const cr = <f32>f64at(c, r);
+    const mv = f32x4.splat(mr);
+    const pv = f32x4.splat(pr);
+    const qv = f32x4.splat(qr);
+    const cv = f32x4.splat(cr);
+    let j = 0;
+    for (; j + 4 <= d; j += 4) {
+      const o = <usize>j << 2;
+      const t = f32x4.mul(f32x4.mul(v128.load(gs + o), v128.load(w + o)), pv);
+      v128.store(ds + o, f32x4.add(f32x4.add(t, f32x4.mul(f32x4.sub(v128.load(xs + o), mv), qv)), cv));
+    }
+    for (; j < d; j++) store<f32>(ds + (<usize>j << 2), f32at(gs, j) * f32at(w, j) * pr + (f32at(xs, j) - mr) * qr + cr);
   }
 }

@@ -8,7 +8,7 @@ import { BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm } from '../../..
 import { Rng } from '../../../src/engine/rng';
 import type { FloatArray, Tensor } from '../../../src/engine/tensor';
 import { setWasmEnabled, wasmAvailable, WASM_SOURCE_SHA256 } from '../../../src/engine/wasm/dense';
-import { JS_KERNELS, MIN_WASM, stage } from '../../../src/engine/wasm/normKernels';
+import { MIN_PLANE, MIN_WASM, useWasm } from '../../../src/engine/wasm/normKernels';
 import { SOURCE_SHA256 as NORM_SOURCE_SHA256 } from '../../../src/engine/wasm/normWasm';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
@@ -105,14 +105,24 @@ describe('WebAssembly SIMD normalization kernels', () => {
     ['LayerNorm no affine', () => new LayerNorm({ normalizedShape: [99], elementwiseAffine: false }), [60, 99], true],
     ['RMSNorm', () => new RMSNorm({ normalizedShape: [103], eps: 1e-6 }), [7, 9, 103], true],
     ['RMSNorm no affine', () => new RMSNorm({ normalizedShape: [64], eps: 1e-6, elementwiseAffine: false }), [100, 64], true],
+    // Chunking edges: a channel larger than a chunk, groups and rows that do not divide a chunk,
+    // a row longer than a chunk, planes whose length is no multiple of the SIMD width.
+    ['BatchNorm, channels larger than a chunk', () => new BatchNorm({ numFeatures: 3 }), [9, 3, 61, 67], true],
+    ['BatchNorm eval, channels larger than a chunk', () => new BatchNorm({ numFeatures: 3 }), [9, 3, 61, 67], false],
+    ['InstanceNorm eval with tracked statistics', () => new InstanceNorm({ numFeatures: 5, affine: true, trackRunningStats: true }), [7, 5, 23, 29], false],
+    ['GroupNorm, groups of odd planes', () => new GroupNorm({ numGroups: 2, numChannels: 6 }), [3, 6, 97, 101], true],
+    ['GroupNorm no affine', () => new GroupNorm({ numGroups: 4, numChannels: 8, affine: false }), [5, 8, 19, 21], true],
+    ['LayerNorm, a row longer than a chunk', () => new LayerNorm({ normalizedShape: [40001] }), [2, 40001], true],
+    ['RMSNorm, rows of 17', () => new RMSNorm({ normalizedShape: [17] }), [301, 17], true],
   ];
-  it('stages float32 tensors of MIN_WASM elements or more, and nothing else', () => {
-    assert.notStrictEqual(stage([new Float32Array(MIN_WASM)], [1], []).K, JS_KERNELS);
-    assert.strictEqual(stage([new Float32Array(MIN_WASM - 1)], [1], []).K, JS_KERNELS);
-    assert.strictEqual(stage([new Float64Array(MIN_WASM)], [1], []).K, JS_KERNELS);
-    assert.strictEqual(stage([new Float32Array(MIN_WASM), new Float64Array(3)], [1], []).K, JS_KERNELS);
+  it('takes float32 tensors of MIN_WASM elements or more (planes of MIN_PLANE or more), and nothing else', () => {
+    assert.strictEqual(useWasm([new Float32Array(MIN_WASM)], MIN_WASM, MIN_PLANE), true);
+    assert.strictEqual(useWasm([new Float32Array(MIN_WASM - 1)], MIN_WASM - 1, MIN_PLANE), false);
+    assert.strictEqual(useWasm([new Float32Array(MIN_WASM)], MIN_WASM, MIN_PLANE - 1), false);
+    assert.strictEqual(useWasm([new Float64Array(MIN_WASM)], MIN_WASM, MIN_PLANE), false);
+    assert.strictEqual(useWasm([new Float32Array(MIN_WASM), new Float64Array(3)], MIN_WASM, MIN_PLANE), false);
     setWasmEnabled(false);
-    assert.strictEqual(stage([new Float32Array(MIN_WASM)], [1], []).K, JS_KERNELS);
+    assert.strictEqual(useWasm([new Float32Array(MIN_WASM)], MIN_WASM, MIN_PLANE), false);
   });
 
   for (const [name, make, shape, training] of cases) {
@@ -128,6 +138,29 @@ describe('WebAssembly SIMD normalization kernels', () => {
       });
     });
   }
+
+  it('keeps float32 precision when the mean is 1e4 × the spread (every op, forward and backward, against float64)', () => {
+    const ops: [string, (dtype: 'float32' | 'float64') => Layer, number[]][] = [
+      ['BatchNorm', (dtype) => new BatchNorm({ numFeatures: 4, dtype }), [8, 4, 16, 40]],
+      ['InstanceNorm', (dtype) => new InstanceNorm({ numFeatures: 4, affine: true, dtype }), [8, 4, 16, 40]],
+      ['GroupNorm', (dtype) => new GroupNorm({ numGroups: 2, numChannels: 4, dtype }), [8, 4, 16, 40]],
+      ['LayerNorm', (dtype) => new LayerNorm({ normalizedShape: [96], dtype }), [64, 96]],
+      ['RMSNorm', (dtype) => new RMSNorm({ normalizedShape: [96], eps: 1e-6, dtype }), [64, 96]],
+    ];
+    for (const [name, make, shape] of ops) {
+      const x = f32Tensor(shape, 5, 1e4, 1);
+      const a = run(() => make('float32'), x, true, true);
+      const b = run(() => make('float64'), { shape: x.shape, data: Float64Array.from(x.data) }, true, false);
+      a.forEach((t, i) => {
+        let worst = 0;
+        t.forEach((v, j) => {
+          worst = Math.max(worst, Math.abs(v - b[i][j]) / (1e-3 + Math.abs(b[i][j])));
+        });
+        // Errors relative to max(|expected|, 1e-3); measured worst ~4e-4 (a weight gradient).
+        assert.ok(worst < 1e-3, `${name} tensor ${i}: worst relative error ${worst}`);
+      });
+    }
+  });
 
   it('keeps the precision of the two-pass variance (mean 1e4 × the spread)', () => {
     const x = f32Tensor([16, 4, 32, 32], 3, 1e4, 1);

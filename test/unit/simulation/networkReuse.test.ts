@@ -1,0 +1,42 @@
+import * as assert from 'assert';
+import { Rng } from '../../../src/engine/rng';
+import type { FloatArray, Tensor } from '../../../src/engine/tensor';
+import { convSpec, mlpSpec } from '../../../src/simulation/builders';
+import { Network } from '../../../src/simulation/network';
+
+function tensor(shape: number[], seed: number): Tensor {
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  new Rng(seed).fillNormal(data, 0.3, 1.7);
+  return { shape, data };
+}
+
+describe('Network forward with reused output buffers', () => {
+  for (const [name, spec, input] of [
+    ['MLP with BatchNorm1d', mlpSpec({ depth: 3, width: 32, inFeatures: 16 }), [16]],
+    ['CNN with BatchNorm2d', convSpec(4, 6), undefined],
+  ] as const) {
+    it(`${name}: the same outputs and gradients as fresh buffers, and each step's array reused`, () => {
+      const make = (): Network => new Network(spec, { normSwap: 'asIs', init: 'default', initRng: new Rng(1), dropoutRng: new Rng(2) });
+      const shape = [64, ...(input ?? spec.inputShape)];
+      const a = make();
+      const b = make();
+      let firstArrays: FloatArray[] = [];
+      for (let step = 0; step < 3; step++) {
+        const x = tensor(shape, 10 + step);
+        const outsA: FloatArray[] = [];
+        const outsB: FloatArray[] = [];
+        const ya = a.forward(x, true, (i, _in, out) => (outsA[i] = out.data), true);
+        const yb = b.forward(x, true, (i, _in, out) => (outsB[i] = out.data));
+        assert.deepStrictEqual(Array.from(ya.data), Array.from(yb.data));
+        outsA.forEach((o, i) => assert.deepStrictEqual(Array.from(o), Array.from(outsB[i]), `step ${step} layer ${i}`));
+        const normSteps = a.steps.map((s, i) => (s.norm ? i : -1)).filter((i) => i >= 0);
+        assert.ok(normSteps.length > 0);
+        if (step === 0) firstArrays = outsA;
+        else for (const i of normSteps) assert.strictEqual(outsA[i], firstArrays[i], `norm step ${i} reuses its array`);
+      }
+      const g = tensor([...a.forward(tensor(shape, 20), true, undefined, true).shape], 21);
+      b.forward(tensor(shape, 20), true);
+      assert.deepStrictEqual(Array.from(a.backward(g).data), Array.from(b.backward(g).data));
+    });
+  }
+});
