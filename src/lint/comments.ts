@@ -1,14 +1,11 @@
-import type { Tree } from 'web-tree-sitter';
+import type { SyntaxTree as Tree } from '../parsing/python/syntaxTree';
 import { spanOf } from '../parsing/python/syntax';
-import type { PythonParser } from '../parsing/python/treeSitter';
 import type { SourceComment } from '../rules/suppressions';
 
-const COMMENT_QUERY = '(comment) @comment';
-
 /** The comments of a parsed file, from tree-sitter's comment nodes (so never a `#` inside a string). */
-export function collectComments(tree: Tree, ts: PythonParser, text: string): SourceComment[] {
+export function collectComments(tree: Tree, text: string): SourceComment[] {
   const comments: SourceComment[] = [];
-  for (const { node } of ts.query(COMMENT_QUERY).captures(tree.rootNode)) {
+  for (const node of tree.rootNode.descendantsOfType('comment')) {
     let span = spanOf(node);
     let body = node.text;
     if (body.endsWith('\r')) {

@@ -1,7 +1,7 @@
-import type { Tree } from 'web-tree-sitter';
+import { parseSyntaxTree, type SyntaxTree as Tree } from '../parsing/python/syntaxTree';
 import type { FileIR } from '../ir/file';
 import { emptyFileIR, fileIRFromTree, type AnalysisOptions } from '../parsing/python/analyse';
-import { initPythonParser, pythonParser, type PythonParser } from '../parsing/python/treeSitter';
+import { initPythonParser } from '../parsing/python/treeSitter';
 import { RULES } from '../rules/catalogue';
 import { EMPTY_CONFIG, type LintConfig } from '../rules/config';
 import { runRules, type RuleFailure } from '../rules/runner';
@@ -19,11 +19,6 @@ export async function initLinter(options: { wasmDir?: string } = {}): Promise<vo
   await initPythonParser(options.wasmDir);
 }
 
-/** The IR of a parsed file (the same as `analysePythonFile` in src/parsing/python/analyse.ts, on a tree parsed once). */
-function irFromTree(tree: Tree, ts: PythonParser, options: AnalysisOptions): FileIR {
-  return fileIRFromTree(tree, ts, options);
-}
-
 /** Every suppression directive contains one of these words. */
 const SUPPRESSION_WORD = /normscope|noqa/i;
 
@@ -31,16 +26,16 @@ const EMPTY_IR: FileIR = emptyFileIR();
 
 /** Parses once and returns what the rules and the suppression filter need. */
 export function analysePythonSource(text: string, options: AnalysisOptions = {}): { ir: FileIR; comments: SourceComment[] } {
-  const ts = pythonParser();
-  const tree = ts.parser.parse(text);
+  const tree = parseSyntaxTree(text);
   if (!tree) return { ir: EMPTY_IR, comments: [] };
-  try {
-    // Without either word there is no directive to read: skip the comment query (a full tree walk).
-    const comments = SUPPRESSION_WORD.test(text) ? collectComments(tree, ts, text) : [];
-    return { ir: irFromTree(tree, ts, options), comments };
-  } finally {
-    tree.delete();
-  }
+  return analyseSyntaxTree(tree, options);
+}
+
+/** What `analysePythonSource` gives, for an already copied tree (see `PythonDocument`). */
+export function analyseSyntaxTree(tree: Tree, options: AnalysisOptions = {}): { ir: FileIR; comments: SourceComment[] } {
+  // Without either word there is no directive to read: skip collecting comments.
+  const comments = SUPPRESSION_WORD.test(tree.text) ? collectComments(tree, tree.text) : [];
+  return { ir: fileIRFromTree(tree, options), comments };
 }
 
 export function analysePython(text: string, options: AnalysisOptions = {}): FileIR {

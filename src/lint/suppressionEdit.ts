@@ -1,5 +1,5 @@
 import type { Span } from '../ir/span';
-import { pythonParser } from '../parsing/python/treeSitter';
+import { parseSyntaxTree } from '../parsing/python/syntaxTree';
 import { RULES } from '../rules/catalogue';
 import { parseSuppressions } from '../rules/suppressions';
 import type { TextEdit } from '../rules/types';
@@ -17,10 +17,8 @@ function point(text: string, lineStarts: readonly number[], line: number, column
  * line continues with a backslash.
  */
 export function suppressionEdit(text: string, line: number, rule: string): TextEdit {
-  const ts = pythonParser();
-  const tree = ts.parser.parse(text);
-  const comments = tree ? collectComments(tree, ts, text) : [];
-  tree?.delete();
+  const tree = parseSyntaxTree(text);
+  const comments = tree ? collectComments(tree, text) : [];
   const existing = parseSuppressions(comments, text, RULES).filter((s) => s.kind === 'normscope' && s.coveredLine === line);
   // Prefer the one at the end of the line, then one above it.
   const target = existing.find((s) => !s.ownLine) ?? existing[0];

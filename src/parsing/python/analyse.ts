@@ -1,21 +1,20 @@
-import type { Tree } from 'web-tree-sitter';
+import { parseSyntaxTree, type SyntaxTree as Tree } from './syntaxTree';
 import type { FileIR } from '../../ir/file';
 import { EMPTY_MODEL, modelFromTree } from './parsePython';
 import { EMPTY_TRAINING } from '../../ir/training';
 import { Resolver } from './resolver';
 import { trainingFromTree, type ExternalClassLookup } from './training';
 import { resolverValues } from './training/values';
-import { pythonParser, type PythonParser } from './treeSitter';
 
 /**
- * Builds the FileIR of a parsed tree: one resolver shared by every slice of the IR.
- * Each slice (model, training) is a plain function of (tree, parser, resolver).
+ * Builds the FileIR of a parsed (copied) tree: one resolver shared by every slice of the IR.
+ * Each slice (model, training) is a plain function of (tree, resolver).
  */
-export function fileIRFromTree(tree: Tree, ts: PythonParser, options: AnalysisOptions = {}): FileIR {
-  const resolver = new Resolver(tree, ts);
+export function fileIRFromTree(tree: Tree, options: AnalysisOptions = {}): FileIR {
+  const resolver = new Resolver(tree);
   return {
-    model: modelFromTree(tree, ts, resolver),
-    training: trainingFromTree(tree, ts, { resolver: resolverValues(resolver), ...(options.external ? { external: options.external } : {}) }),
+    model: modelFromTree(tree, resolver),
+    training: trainingFromTree(tree, { resolver: resolverValues(resolver), imports: resolver.imports, ...(options.external ? { external: options.external } : {}) }),
   };
 }
 
@@ -32,12 +31,6 @@ export function emptyFileIR(): FileIR {
 
 /** The IR of Python source text. Synchronous once `initPythonParser()` has resolved; never throws on bad input. */
 export function analysePythonFile(text: string): FileIR {
-  const ts = pythonParser();
-  const tree = ts.parser.parse(text);
-  if (!tree) return emptyFileIR();
-  try {
-    return fileIRFromTree(tree, ts);
-  } finally {
-    tree.delete();
-  }
+  const tree = parseSyntaxTree(text);
+  return tree ? fileIRFromTree(tree) : emptyFileIR();
 }

@@ -1,6 +1,7 @@
 import { Edit, type Tree } from 'web-tree-sitter';
 import type { FileIR } from '../../ir/file';
 import { emptyFileIR, fileIRFromTree } from './analyse';
+import { SyntaxTree } from './syntaxTree';
 import { pythonParser } from './treeSitter';
 
 /** One change of a document, in UTF-16 offsets of the text before the change (VS Code's `rangeOffset`/`rangeLength`/`text`). */
@@ -22,25 +23,29 @@ function pointAt(text: string, offset: number): { row: number; column: number } 
 
 /**
  * An open Python document that keeps its syntax tree between edits: `applyChanges` edits the
- * old tree (`Tree.edit`) and re-parses incrementally, so only the edited region is re-parsed;
- * the IR is then rebuilt from the new tree. Create one per open editor document, call
- * `applyChanges` with the editor's content changes (in order, as VS Code reports them), and
+ * old tree (`Tree.edit`) and re-parses incrementally, so only the edited region is re-parsed,
+ * then re-copies into JavaScript only the top-level statements whose text changed (see
+ * `SyntaxTree.update`); the IR is rebuilt from that copy. Create one per open editor document,
+ * call `applyChanges` with the editor's content changes (in order, as VS Code reports them), and
  * `dispose` when the document closes. Never throws on bad input.
- *
- * Not done yet: per-top-level-statement caching of the IR itself; the IR is rebuilt from the
- * whole (incrementally parsed) tree on every update.
  */
 export class PythonDocument {
   private tree: Tree | undefined;
+  private syntax: SyntaxTree | undefined;
   private current: string;
 
   constructor(text: string) {
     this.current = text;
-    this.tree = pythonParser().parser.parse(text) ?? undefined;
+    this.reparse(undefined);
   }
 
   get text(): string {
     return this.current;
+  }
+
+  /** The copied syntax tree of the current text (undefined only if tree-sitter gave no tree). */
+  get syntaxTree(): SyntaxTree | undefined {
+    return this.syntax;
   }
 
   /** Applies the changes to the text and the tree (incremental re-parse) and returns the new IR. */
@@ -64,27 +69,39 @@ export class PythonDocument {
       text = next;
     }
     this.current = text;
-    const old = this.tree;
-    this.tree = pythonParser().parser.parse(text, old) ?? undefined;
-    old?.delete();
+    this.reparse(this.tree);
     return this.analyse();
   }
 
   /** Replaces the whole text (a full re-parse). */
   setText(text: string): FileIR {
     this.tree?.delete();
+    this.tree = undefined;
+    this.syntax = undefined;
     this.current = text;
-    this.tree = pythonParser().parser.parse(text) ?? undefined;
+    this.reparse(undefined);
     return this.analyse();
   }
 
   /** The IR of the current text. */
   analyse(): FileIR {
-    return this.tree ? fileIRFromTree(this.tree, pythonParser()) : emptyFileIR();
+    return this.syntax ? fileIRFromTree(this.syntax) : emptyFileIR();
   }
 
   dispose(): void {
     this.tree?.delete();
     this.tree = undefined;
+    this.syntax = undefined;
+  }
+
+  private reparse(old: Tree | undefined): void {
+    const tree = pythonParser().parser.parse(this.current, old) ?? undefined;
+    old?.delete();
+    this.tree = tree;
+    if (!tree) {
+      this.syntax = undefined;
+      return;
+    }
+    this.syntax = this.syntax ? SyntaxTree.update(this.syntax, tree, this.current) : SyntaxTree.from(tree, this.current);
   }
 }

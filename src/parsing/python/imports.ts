@@ -1,6 +1,5 @@
-import type { Node, Tree } from 'web-tree-sitter';
+import type { SyntaxNode as Node, SyntaxTree as Tree } from './syntaxTree';
 import { dottedParts } from './syntax';
-import type { PythonParser } from './treeSitter';
 
 /**
  * What each imported name stands for: `nn` -> `torch.nn` after `from torch import nn`,
@@ -12,19 +11,16 @@ export interface ImportTable {
   readonly starModules: readonly string[];
 }
 
-const IMPORT_QUERY = '[(import_statement) (import_from_statement)] @import';
-
 function moduleName(node: Node | null): string | undefined {
   if (!node) return undefined;
   if (node.type === 'dotted_name') return node.text.split('.').map((s) => s.trim()).join('.');
   return undefined; // relative imports never name a framework module
 }
 
-export function collectImports(tree: Tree, ts: PythonParser): ImportTable {
+export function collectImports(tree: Tree): ImportTable {
   const aliases = new Map<string, string>();
   const starModules: string[] = [];
-  for (const capture of ts.query(IMPORT_QUERY).captures(tree.rootNode)) {
-    const node = capture.node;
+  for (const node of tree.rootNode.descendantsOfType(['import_statement', 'import_from_statement'])) {
     if (node.hasError) continue;
     if (node.type === 'import_statement') {
       for (const name of node.childrenForFieldName('name')) {

@@ -1,11 +1,10 @@
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode as Node } from './syntaxTree';
 import type { Argument, Flow, ForwardStep, Framework, Layer, LayerCall, LayerFamily, LayerUse, ModelClass, NormParameter, NormType } from '../../ir/model';
 import type { Span } from '../../ir/span';
 import type { CallableValue, Value } from '../../ir/values';
 import { type Bindings, enclosingScope, Resolver } from './resolver';
 import { dottedParts, spanOf } from './syntax';
 import { classifyLayer, FUNCTIONAL_OPS, type DefaultValue, type LayerSignature } from './torchLayers';
-import type { PythonParser } from './treeSitter';
 
 /** Bases that make a class a model, by qualified name. */
 const TORCH_BASES = new Set([
@@ -112,10 +111,7 @@ export class ModelBuilder {
   private readonly classNodes = new Map<string, Node>();
   private readonly functionNodes = new Map<string, Node>();
 
-  constructor(
-    private readonly ts: PythonParser,
-    readonly resolver: Resolver,
-  ) {}
+  constructor(readonly resolver: Resolver) {}
 
   // ------------------------------------------------------------------ layer calls
 
@@ -203,14 +199,14 @@ export class ModelBuilder {
   /** Finds model classes (direct and indirect subclasses within the file). */
   findModelClasses(root: Node): Node[] {
     const classes: { node: Node; name: string; bases: Node[] }[] = [];
-    for (const c of this.ts.query('(class_definition name: (identifier) @name) @class').captures(root)) {
-      if (c.name !== 'class') continue;
-      const name = c.node.childForFieldName('name')?.text;
-      if (!name) continue;
-      const sup = c.node.childForFieldName('superclasses');
-      const bases = (sup?.namedChildren ?? []).filter((b): b is Node => b !== null && (b.type === 'identifier' || b.type === 'attribute'));
-      classes.push({ node: c.node, name, bases });
-      this.classNodes.set(name, c.node);
+    for (const node of root.descendantsOfType('class_definition')) {
+      const nameNode = node.childForFieldName('name');
+      if (nameNode?.type !== 'identifier') continue;
+      const name = nameNode.text;
+      const sup = node.childForFieldName('superclasses');
+      const bases = (sup?.namedChildren ?? []).filter((b) => b.type === 'identifier' || b.type === 'attribute');
+      classes.push({ node, name, bases });
+      this.classNodes.set(name, node);
     }
     let changed = true;
     while (changed) {
@@ -916,13 +912,14 @@ export class ModelBuilder {
 
   private attributeReads(cls: Node): ModelClass['attributeReads'] {
     const out: { path: string; attribute: string; span: Span }[] = [];
-    const q = this.ts.query('(attribute object: (attribute object: (identifier) @self attribute: (identifier) @layer) attribute: (identifier) @attr) @whole');
-    for (const m of q.matches(cls)) {
-      const self = m.captures.find((c) => c.name === 'self')?.node;
-      const layer = m.captures.find((c) => c.name === 'layer')?.node;
-      const attr = m.captures.find((c) => c.name === 'attr')?.node;
-      const whole = m.captures.find((c) => c.name === 'whole')?.node;
-      if (!self || !layer || !attr || !whole || self.text !== 'self') continue;
+    // `self.<layer>.<attr>`
+    for (const whole of cls.descendantsOfType('attribute')) {
+      const inner = whole.childForFieldName('object');
+      const attr = whole.childForFieldName('attribute');
+      if (inner?.type !== 'attribute' || attr?.type !== 'identifier') continue;
+      const self = inner.childForFieldName('object');
+      const layer = inner.childForFieldName('attribute');
+      if (self?.type !== 'identifier' || layer?.type !== 'identifier' || self.text !== 'self') continue;
       if (!['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'].includes(attr.text)) continue;
       out.push({ path: layer.text, attribute: attr.text, span: spanOf(whole) });
     }
@@ -932,28 +929,30 @@ export class ModelBuilder {
   /** `isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d))` blocks that touch `m.weight`/`m.bias`/running stats. */
   typeGuardedAccesses(root: Node): { kinds: string[]; attributes: string[]; guarded: boolean; span: Span }[] {
     const out: { kinds: string[]; attributes: string[]; guarded: boolean; span: Span }[] = [];
-    const q = this.ts.query('(if_statement condition: (call function: (identifier) @f arguments: (argument_list . (identifier) @var . (_) @types .)) consequence: (block) @body) @if');
-    for (const m of q.matches(root)) {
-      const f = m.captures.find((c) => c.name === 'f')?.node;
-      const v = m.captures.find((c) => c.name === 'var')?.node;
-      const types = m.captures.find((c) => c.name === 'types')?.node;
-      const body = m.captures.find((c) => c.name === 'body')?.node;
-      const ifNode = m.captures.find((c) => c.name === 'if')?.node;
-      if (f?.text !== 'isinstance' || !v || !types || !body || !ifNode) continue;
+    // `if isinstance(<var>, <types>): <body>`
+    for (const ifNode of root.descendantsOfType('if_statement')) {
+      const cond = ifNode.childForFieldName('condition');
+      const body = ifNode.childForFieldName('consequence');
+      const f = cond?.type === 'call' ? cond.childForFieldName('function') : null;
+      const args = cond?.childForFieldName('arguments');
+      if (f?.type !== 'identifier' || f.text !== 'isinstance' || body?.type !== 'block' || args?.type !== 'argument_list') continue;
+      const [v, types, extra] = args.namedChildren;
+      if (v?.type !== 'identifier' || !types || extra) continue;
       const typeNodes = types.type === 'tuple' ? types.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment') : [types];
       const kinds = typeNodes.map((t) => classifyLayer(this.resolver.qualify(t))?.kind).filter((k): k is string => k !== undefined);
       if (kinds.length === 0) continue;
       const attributes = new Set<string>();
-      for (const c of this.ts.query('(attribute object: (identifier) @o attribute: (identifier) @a)').matches(body)) {
-        const o = c.captures.find((x) => x.name === 'o')?.node;
-        const a = c.captures.find((x) => x.name === 'a')?.node;
-        if (o?.text === v.text && a && ['weight', 'bias', 'running_mean', 'running_var'].includes(a.text)) attributes.add(a.text);
+      const accesses = body.descendantsOfType('attribute');
+      for (const c of accesses) {
+        const o = c.childForFieldName('object');
+        const a = c.childForFieldName('attribute');
+        if (o?.type === 'identifier' && a?.type === 'identifier' && o.text === v.text && ['weight', 'bias', 'running_mean', 'running_var'].includes(a.text)) attributes.add(a.text);
       }
       // `if m.weight is not None:`, `if m.affine:`, `hasattr(m, 'weight')` guard the access.
       const guarded =
-        this.ts.query('(comparison_operator (none)) @g').captures(body).length > 0 ||
-        this.ts.query('(attribute attribute: (identifier) @a (#eq? @a "affine"))').captures(body).length > 0 ||
-        this.ts.query('(call function: (identifier) @h (#match? @h "^(hasattr|getattr)$"))').captures(body).length > 0;
+        body.descendantsOfType('comparison_operator').some((c) => c.namedChildren.some((x) => x.type === 'none')) ||
+        accesses.some((c) => { const a = c.childForFieldName('attribute'); return a?.type === 'identifier' && a.text === 'affine'; }) ||
+        body.descendantsOfType('call').some((c) => { const h = c.childForFieldName('function'); return h?.type === 'identifier' && (h.text === 'hasattr' || h.text === 'getattr'); });
       if (attributes.size > 0) out.push({ kinds, attributes: [...attributes], guarded, span: spanOf(ifNode) });
     }
     return out;

@@ -1,17 +1,16 @@
-import type { Tree } from 'web-tree-sitter';
+import { parseSyntaxTree, type SyntaxTree as Tree } from './syntaxTree';
 import type { LayerCall, ModelClass, ModelIR } from '../../ir/model';
 import { ModelBuilder } from './modelBuilder';
 import { Resolver } from './resolver';
 import { classifyLayer, FLAX_LAYERS, KERAS_LAYERS, TORCH_LAYERS } from './torchLayers';
-import { pythonParser, type PythonParser } from './treeSitter';
 
 const LAYER_NAMES: ReadonlySet<string> = new Set([...TORCH_LAYERS.keys(), ...KERAS_LAYERS.keys(), ...FLAX_LAYERS.keys()]);
 
 export const EMPTY_MODEL: ModelIR = { layerCalls: [], classes: [], typeGuardedAccesses: [] };
 
 /** Builds the model IR slice from a parsed tree. */
-export function modelFromTree(tree: Tree, ts: PythonParser, resolver: Resolver = new Resolver(tree, ts)): ModelIR {
-  const builder = new ModelBuilder(ts, resolver);
+export function modelFromTree(tree: Tree, resolver: Resolver = new Resolver(tree)): ModelIR {
+  const builder = new ModelBuilder(resolver);
   const layerCalls: LayerCall[] = [];
   // Layer class names, plus import aliases of layer classes (`from torch.nn import BatchNorm2d as BN`).
   const aliases = new Set([...resolver.imports.aliases].filter(([, target]) => classifyLayer(target)).map(([alias]) => alias));
@@ -41,12 +40,6 @@ export function modelFromTree(tree: Tree, ts: PythonParser, resolver: Resolver =
 
 /** Parses Python source into the model IR. `initPythonParser()` must have resolved. */
 export function parsePythonModel(text: string): ModelIR {
-  const ts = pythonParser();
-  const tree = ts.parser.parse(text);
-  if (!tree) return EMPTY_MODEL;
-  try {
-    return modelFromTree(tree, ts);
-  } finally {
-    tree.delete();
-  }
+  const tree = parseSyntaxTree(text);
+  return tree ? modelFromTree(tree) : EMPTY_MODEL;
 }

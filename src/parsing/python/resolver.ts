@@ -1,9 +1,8 @@
-import { type Node, Query, type Tree } from 'web-tree-sitter';
+import type { SyntaxNode as Node, SyntaxTree as Tree } from './syntaxTree';
 import type { CallableValue, Provenance, Value } from '../../ir/values';
 import { collectImports, type ImportTable } from './imports';
 import { dottedParts, literalValue, spanOf } from './syntax';
 import { classifyLayer } from './torchLayers';
-import type { PythonParser } from './treeSitter';
 
 /**
  * Constant resolution with provenance. A `Resolver` is built once per parsed file; it answers
@@ -56,22 +55,66 @@ interface ArgparseOption {
 const MUTATING_METHODS = new Set(['update', 'append', 'extend', 'insert', 'pop', 'setdefault', 'merge_from_file', 'merge_from_list', 'merge_from_other_cfg', 'clear', 'remove']);
 const CONFIG_FACTORIES = new Set(['dict', 'SimpleNamespace', 'types.SimpleNamespace', 'EasyDict', 'edict', 'easydict.EasyDict', 'Namespace', 'argparse.Namespace', 'ConfigDict', 'ml_collections.ConfigDict', 'AttrDict', 'OmegaConf.create', 'omegaconf.OmegaConf.create', 'DictConfig']);
 
-const SITE_QUERY = `[
-  (assignment left: (_) @left) @assign
-  (augmented_assignment left: (_) @left) @aug
-  (for_statement left: (_) @left) @for
-  (for_in_clause left: (_) @left) @comp
-  (named_expression name: (identifier) @left) @walrus
-  (as_pattern_target (_) @left) @as
-  (call function: (attribute object: (_) @left attribute: (identifier) @method)) @mutation
-  (import_from_statement) @import
-  (import_statement) @import
-  (global_statement (identifier) @left) @global
-  (nonlocal_statement (identifier) @left) @global
-]`;
+/** A binding site of a scope: the statement or expression (`whole`), its target and a mutating method. */
+interface BindingSite {
+  readonly whole: Node;
+  readonly left: Node | undefined;
+  readonly method: Node | undefined;
+}
 
-const ARGPARSE_QUERY = `(call function: (attribute attribute: (identifier) @method (#eq? @method "add_argument")) arguments: (argument_list) @args) @call`;
-const PARSE_ARGS_QUERY = `(call function: (attribute attribute: (identifier) @method (#match? @method "^parse_(known_)?args$"))) @call`;
+/**
+ * The binding sites under `root`, in document order: assignments, augmented assignments, `for`
+ * targets (statements and comprehensions), walrus names, `as` targets, calls of a method on an
+ * object (possible mutations), imports, and `global`/`nonlocal` names.
+ */
+function bindingSites(root: Node): BindingSite[] {
+  const out: BindingSite[] = [];
+  const visit = (n: Node): void => {
+    switch (n.type) {
+      case 'assignment':
+      case 'augmented_assignment':
+      case 'for_statement':
+      case 'for_in_clause': {
+        const left = n.childForFieldName('left');
+        if (left) out.push({ whole: n, left, method: undefined });
+        break;
+      }
+      case 'named_expression': {
+        const name = n.childForFieldName('name');
+        if (name?.type === 'identifier') out.push({ whole: n, left: name, method: undefined });
+        break;
+      }
+      case 'as_pattern_target':
+        for (const c of n.namedChildren) out.push({ whole: n, left: c, method: undefined });
+        break;
+      case 'call': {
+        const f = n.childForFieldName('function');
+        const object = f?.type === 'attribute' ? f.childForFieldName('object') : null;
+        const method = f?.type === 'attribute' ? f.childForFieldName('attribute') : null;
+        if (object && method?.type === 'identifier') out.push({ whole: n, left: object, method });
+        break;
+      }
+      case 'import_statement':
+      case 'import_from_statement':
+        out.push({ whole: n, left: undefined, method: undefined });
+        break;
+      case 'global_statement':
+      case 'nonlocal_statement':
+        for (const c of n.namedChildren) if (c.type === 'identifier') out.push({ whole: n, left: c, method: undefined });
+        break;
+    }
+    for (const c of n.children) visit(c);
+  };
+  visit(root);
+  return out;
+}
+
+/** The callee's method name when `call` is `<expr>.<name>(...)`. */
+function methodName(call: Node): string | undefined {
+  const f = call.childForFieldName('function');
+  const a = f?.type === 'attribute' ? f.childForFieldName('attribute') : null;
+  return a?.type === 'identifier' ? a.text : undefined;
+}
 
 function line(node: Node): number {
   return node.startPosition.row + 1;
@@ -86,68 +129,11 @@ function withProvenance(value: Value, provenance: Provenance): Value {
   return { ...value, provenance };
 }
 
-interface ScopeIndex {
-  readonly starts: number[];
-  readonly ends: number[];
-  readonly nodes: Node[];
-  /** Index of the enclosing scope of each scope, or -1. */
-  readonly parents: number[];
-}
+const SCOPE_TYPES = new Set(['function_definition', 'class_definition', 'lambda']);
 
-const SCOPE_INDEXES = new WeakMap<Tree, ScopeIndex>();
-const SCOPE_QUERIES = new WeakMap<object, Query>();
-
-/** Every function/class/lambda of a tree, sorted by start, with their nesting (one query per tree). */
-function scopeIndex(tree: Tree): ScopeIndex {
-  const cached = SCOPE_INDEXES.get(tree);
-  if (cached) return cached;
-  let query = SCOPE_QUERIES.get(tree.language);
-  if (!query) {
-    query = new Query(tree.language, '[(function_definition) (class_definition) (lambda)] @s');
-    SCOPE_QUERIES.set(tree.language, query);
-  }
-  const nodes = query.captures(tree.rootNode).map((c) => c.node);
-  nodes.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
-  const starts = nodes.map((n) => n.startIndex);
-  const ends = nodes.map((n) => n.endIndex);
-  const parents: number[] = [];
-  const stack: number[] = [];
-  for (let i = 0; i < nodes.length; i++) {
-    while (stack.length > 0 && (ends[stack[stack.length - 1] ?? 0] ?? 0) <= (starts[i] ?? 0)) stack.pop();
-    parents.push(stack.length > 0 ? (stack[stack.length - 1] ?? -1) : -1);
-    stack.push(i);
-  }
-  const index = { starts, ends, nodes, parents };
-  SCOPE_INDEXES.set(tree, index);
-  return index;
-}
-
-/**
- * The innermost enclosing function/class/lambda of a node, or null at module level. Found by
- * position in a per-tree index (no walk up the tree through the WASM boundary).
- */
+/** The innermost enclosing function/class/lambda of a node, or null at module level. */
 export function enclosingScope(node: Node): Node | null {
-  const index = scopeIndex(node.tree);
-  const s = node.startIndex;
-  const e = node.endIndex;
-  const id = node.id;
-  // Last scope starting at or before the node.
-  let lo = 0;
-  let hi = index.starts.length - 1;
-  let i = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if ((index.starts[mid] ?? 0) <= s) {
-      i = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  while (i >= 0) {
-    const n = index.nodes[i];
-    if (n && n.id !== id && (index.starts[i] ?? 0) <= s && e <= (index.ends[i] ?? 0)) return n;
-    // Scopes nest or are disjoint: any scope containing the node and starting before this one encloses this one.
-    i = index.parents[i] ?? -1;
-  }
+  for (let n = node.parent; n; n = n.parent) if (SCOPE_TYPES.has(n.type)) return n;
   return null;
 }
 
@@ -211,10 +197,9 @@ export class Resolver {
 
   constructor(
     readonly tree: Tree,
-    private readonly ts: PythonParser,
     imports?: ImportTable,
   ) {
-    this.imports = imports ?? collectImports(tree, ts);
+    this.imports = imports ?? collectImports(tree);
     for (const stmt of tree.rootNode.namedChildren) {
       const def = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
       const name = def?.childForFieldName('name')?.text;
@@ -619,11 +604,11 @@ export class Resolver {
   callIndex(): Map<string, Node[]> {
     if (this.calls) return this.calls;
     const calls = new Map<string, Node[]>();
-    const query = this.ts.query('(call function: [(identifier) @name (attribute attribute: (identifier) @name)] arguments: (argument_list)) @call');
-    for (const match of query.matches(this.tree.rootNode)) {
-      const name = match.captures.find((x) => x.name === 'name')?.node;
-      const call = match.captures.find((x) => x.name === 'call')?.node;
-      if (!name || !call) continue;
+    for (const call of this.tree.rootNode.descendantsOfType('call')) {
+      if (call.childForFieldName('arguments')?.type !== 'argument_list') continue;
+      const f = call.childForFieldName('function');
+      const name = f?.type === 'identifier' ? f : f?.type === 'attribute' ? f.childForFieldName('attribute') : null;
+      if (name?.type !== 'identifier') continue;
       const key = name.text;
       const list = calls.get(key);
       if (list) list.push(call);
@@ -885,8 +870,9 @@ export class Resolver {
     if (fn.type === 'identifier') {
       const def = this.functions.get(fn.text);
       if (!def) return false;
-      const q = this.ts.query('(return_statement (_) @value)');
-      return q.captures(def).some((c) => ownScope(c.node, def) && this.isParseArgsCall(c.node));
+      return def
+        .descendantsOfType('return_statement')
+        .some((r) => r.namedChildren.some((value) => ownScope(value, def) && this.isParseArgsCall(value)));
     }
     return false;
   }
@@ -896,9 +882,10 @@ export class Resolver {
     if (this.argsNames) return this.argsNames;
     const names = new Set<string>();
     if (this.argparseOptions().size > 0) {
-      for (const c of this.ts.query(PARSE_ARGS_QUERY).captures(this.tree.rootNode)) {
-        if (c.name !== 'call') continue;
-        let stmt: Node | null = c.node.parent;
+      for (const call of this.tree.rootNode.descendantsOfType('call')) {
+        const m = methodName(call);
+        if (m !== 'parse_args' && m !== 'parse_known_args') continue;
+        let stmt: Node | null = call.parent;
         if (stmt?.type === 'subscript') stmt = stmt.parent;
         if (stmt?.type === 'assignment') {
           for (const t of targets(stmt.childForFieldName('left') ?? stmt).slice(0, 1)) if (t.type === 'identifier') names.add(t.text);
@@ -907,10 +894,11 @@ export class Resolver {
           const fn = enclosingScope(stmt);
           const fnName = fn?.type === 'function_definition' ? fn.childForFieldName('name')?.text : undefined;
           if (fnName) {
-            for (const m of this.ts.query('(assignment left: (identifier) @name right: (call function: (identifier) @fn))').matches(this.tree.rootNode)) {
-              const n = m.captures.find((x) => x.name === 'name')?.node;
-              const f = m.captures.find((x) => x.name === 'fn')?.node;
-              if (n && f && f.text === fnName) names.add(n.text);
+            for (const a of this.tree.rootNode.descendantsOfType('assignment')) {
+              const n = a.childForFieldName('left');
+              const right = a.childForFieldName('right');
+              const f = right?.type === 'call' ? right.childForFieldName('function') : null;
+              if (n?.type === 'identifier' && f?.type === 'identifier' && f.text === fnName) names.add(n.text);
             }
           }
         }
@@ -924,10 +912,10 @@ export class Resolver {
   argparseOptions(): Map<string, ArgparseOption[]> {
     if (this.argparse) return this.argparse;
     const out = new Map<string, ArgparseOption[]>();
-    for (const m of this.ts.query(ARGPARSE_QUERY).matches(this.tree.rootNode)) {
-      const call = m.captures.find((c) => c.name === 'call')?.node;
-      const args = m.captures.find((c) => c.name === 'args')?.node;
-      if (!call || !args || call.hasError) continue;
+    for (const call of this.tree.rootNode.descendantsOfType('call')) {
+      if (methodName(call) !== 'add_argument') continue;
+      const args = call.childForFieldName('arguments');
+      if (args?.type !== 'argument_list' || call.hasError) continue;
       const flags: string[] = [];
       let dest: string | undefined;
       let def: Node | undefined;
@@ -1000,23 +988,17 @@ export class Resolver {
       const body = scope.childForFieldName('body');
       if (body) roots.push(body);
     }
-    const query = this.ts.query(SITE_QUERY);
     for (const root of roots) {
-      for (const m of query.matches(root)) {
-        const whole = m.captures.find((c) => c.name !== 'left' && c.name !== 'method')?.node;
-        const left = m.captures.find((c) => c.name === 'left')?.node;
-        if (!whole) continue;
-        if (!ownScope(whole, scope)) {
-          // Nested defs/classes bind their own name in this scope.
-          continue;
-        }
-        this.addMatch(table, whole, left, m.captures.find((c) => c.name === 'method')?.node);
+      for (const site of bindingSites(root)) {
+        // Sites inside nested defs/classes belong to those scopes.
+        if (!ownScope(site.whole, scope)) continue;
+        this.addMatch(table, site.whole, site.left, site.method);
       }
       if (scope !== null) {
         // Nested functions and classes bind their names too.
-        for (const c of this.ts.query('[(function_definition name: (identifier) @n) (class_definition name: (identifier) @n)]').captures(root)) {
-          const def = c.node.parent;
-          if (def && ownScope(def, scope)) addSite(table.names, c.node.text, { value: undefined, at: def });
+        for (const def of root.descendantsOfType(['function_definition', 'class_definition'])) {
+          const name = def.childForFieldName('name');
+          if (name?.type === 'identifier' && ownScope(def, scope)) addSite(table.names, name.text, { value: undefined, at: def });
         }
       }
     }

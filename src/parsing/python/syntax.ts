@@ -1,4 +1,4 @@
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode as Node } from './syntaxTree';
 import type { Span } from '../../ir/span';
 import type { Value } from '../../ir/values';
 

@@ -9,12 +9,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Node } from 'web-tree-sitter';
+import { parseSyntaxTree, type SyntaxNode as Node } from '../python/syntaxTree';
 import type { ModelFacts } from '../../ir/training';
 import { collectImports } from '../python/imports';
 import { collectClassFacts, modelFactsOfClass, type ClassFacts } from '../python/training/classes';
 import type { ExternalClassLookup } from '../python/training/index';
-import { pythonParser } from '../python/treeSitter';
 
 export interface WorkspaceHost {
   /** The file's text, or undefined when it cannot be read. */
@@ -62,46 +61,38 @@ export interface FileSummary {
   readonly stars: readonly ImportEntry[];
 }
 
-const IMPORT_QUERY = '[(import_statement) (import_from_statement)] @import';
-
 function summarise(text: string): FileSummary {
-  const ts = pythonParser();
-  const tree = ts.parser.parse(text);
+  const tree = parseSyntaxTree(text);
   if (!tree) return { classes: new Map(), imports: new Map(), stars: [] };
-  try {
-    const imports = new Map<string, ImportEntry>();
-    const stars: ImportEntry[] = [];
-    for (const capture of ts.query(IMPORT_QUERY).captures(tree.rootNode)) {
-      const node = capture.node;
-      if (node.hasError) continue;
-      if (node.type === 'import_statement') {
-        for (const n of node.childrenForFieldName('name')) {
-          if (n.type === 'aliased_import') {
-            const full = n.childForFieldName('name')?.text;
-            const alias = n.childForFieldName('alias')?.text;
-            if (full && alias) imports.set(alias, { level: 0, module: full, name: undefined });
-          } else if (n.type === 'dotted_name') {
-            const head = n.text.split('.')[0] ?? n.text;
-            imports.set(head, { level: 0, module: head, name: undefined });
-          }
-        }
-        continue;
-      }
-      const from = node.childForFieldName('module_name');
-      const { level, module } = moduleOf(from);
-      if (module === undefined) continue;
-      if (node.namedChildren.some((c) => c.type === 'wildcard_import')) stars.push({ level, module, name: undefined });
+  const imports = new Map<string, ImportEntry>();
+  const stars: ImportEntry[] = [];
+  for (const node of tree.rootNode.descendantsOfType(['import_statement', 'import_from_statement'])) {
+    if (node.hasError) continue;
+    if (node.type === 'import_statement') {
       for (const n of node.childrenForFieldName('name')) {
-        const original = n.type === 'aliased_import' ? n.childForFieldName('name')?.text : n.text;
-        const local = n.type === 'aliased_import' ? n.childForFieldName('alias')?.text : n.text;
-        if (original && local) imports.set(local, { level, module, name: original });
+        if (n.type === 'aliased_import') {
+          const full = n.childForFieldName('name')?.text;
+          const alias = n.childForFieldName('alias')?.text;
+          if (full && alias) imports.set(alias, { level: 0, module: full, name: undefined });
+        } else if (n.type === 'dotted_name') {
+          const head = n.text.split('.')[0] ?? n.text;
+          imports.set(head, { level: 0, module: head, name: undefined });
+        }
       }
+      continue;
     }
-    const classes = collectClassFacts(tree, ts, collectImports(tree, ts));
-    return { classes, imports, stars };
-  } finally {
-    tree.delete();
+    const from = node.childForFieldName('module_name');
+    const { level, module } = moduleOf(from);
+    if (module === undefined) continue;
+    if (node.namedChildren.some((c) => c.type === 'wildcard_import')) stars.push({ level, module, name: undefined });
+    for (const n of node.childrenForFieldName('name')) {
+      const original = n.type === 'aliased_import' ? n.childForFieldName('name')?.text : n.text;
+      const local = n.type === 'aliased_import' ? n.childForFieldName('alias')?.text : n.text;
+      if (original && local) imports.set(local, { level, module, name: original });
+    }
   }
+  const classes = collectClassFacts(tree, collectImports(tree));
+  return { classes, imports, stars };
 }
 
 function moduleOf(node: Node | null): { level: number; module: string | undefined } {

@@ -1,23 +1,20 @@
 import * as assert from 'assert';
 import { showValue, type Value } from '../../../src/ir/values';
 import { Resolver } from '../../../src/parsing/python/resolver';
-import { pythonParser } from '../../../src/parsing/python/treeSitter';
+import { parseSyntaxTree } from '../../../src/parsing/python/syntaxTree';
 
 /** Resolves the argument of every `probe(...)` call in `code`, in order. */
 function probes(code: string): Value[] {
-  const ts = pythonParser();
-  const tree = ts.parser.parse(code);
+  const tree = parseSyntaxTree(code);
   assert.ok(tree);
-  try {
-    const resolver = new Resolver(tree, ts);
-    const out: Value[] = [];
-    for (const c of ts.query('(call function: (identifier) @f (#eq? @f "probe") arguments: (argument_list . (_) @arg))').captures(tree.rootNode)) {
-      if (c.name === 'arg') out.push(resolver.resolve(c.node));
-    }
-    return out;
-  } finally {
-    tree.delete();
+  const resolver = new Resolver(tree);
+  const out: Value[] = [];
+  for (const call of tree.rootNode.descendantsOfType('call')) {
+    const f = call.childForFieldName('function');
+    const arg = call.childForFieldName('arguments')?.namedChildren[0];
+    if (f?.type === 'identifier' && f.text === 'probe' && arg) out.push(resolver.resolve(arg));
   }
+  return out;
 }
 
 function probe(code: string): Value {

@@ -1,8 +1,7 @@
-import type { Node, Tree } from 'web-tree-sitter';
+import type { SyntaxNode as Node, SyntaxTree as Tree } from '../syntaxTree';
 import type { LayerFact, ModelFacts } from '../../../ir/training';
 import type { ImportTable } from '../imports';
 import { dottedParts, spanOf } from '../syntax';
-import type { PythonParser } from '../treeSitter';
 import { callArgs } from './util';
 import { literalValue } from '../syntax';
 
@@ -33,7 +32,20 @@ const FROZEN_BN = new Set(['FrozenBatchNorm2d', 'FrozenBatchNorm']);
 const GLOBAL_POOLS = new Set(['AdaptiveAvgPool2d', 'AdaptiveMaxPool2d', 'AdaptiveAvgPool1d', 'AdaptiveAvgPool3d', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'GlobalAveragePooling1D']);
 const FLATTENING = new Set(['Linear', 'Flatten', 'Dense', 'LazyLinear']);
 
-const REF_QUERY = '[(call function: [(identifier) (attribute)] @callee) @call (attribute) @attr (identifier) @ident]';
+/** Calls of a dotted name, attributes and identifiers of a subtree, in document order (outer first). */
+function references(body: Node): { name: 'call' | 'attr' | 'ident'; node: Node }[] {
+  const out: { name: 'call' | 'attr' | 'ident'; node: Node }[] = [];
+  const visit = (n: Node): void => {
+    if (n.type === 'call') {
+      const f = n.childForFieldName('function');
+      if (f && (f.type === 'identifier' || f.type === 'attribute')) out.push({ name: 'call', node: n });
+    } else if (n.type === 'attribute') out.push({ name: 'attr', node: n });
+    else if (n.type === 'identifier') out.push({ name: 'ident', node: n });
+    for (const c of n.children) visit(c);
+  };
+  visit(body);
+  return out;
+}
 
 /** Layer libraries whose class names we recognise in a class body. */
 function layerKind(parts: readonly string[], imports: ImportTable): string | undefined {
@@ -96,7 +108,7 @@ function trainOverrideFreezesBn(method: Node): boolean {
   return /BatchNorm|_BatchNorm|freeze_bn|frozen_stages|norm_eval|bn_eval/.test(text) && /\.eval\(\)|\.train\(False\)|\.train\(mode=False\)/.test(text);
 }
 
-export function collectClassFacts(tree: Tree, ts: PythonParser, imports: ImportTable): Map<string, ClassFacts> {
+export function collectClassFacts(tree: Tree, imports: ImportTable): Map<string, ClassFacts> {
   const out = new Map<string, ClassFacts>();
   const classNodes = tree.rootNode.descendantsOfType('class_definition');
   const classNames = new Set(classNodes.map((c) => c.childForFieldName('name')?.text).filter((n): n is string => !!n));
@@ -110,9 +122,8 @@ export function collectClassFacts(tree: Tree, ts: PythonParser, imports: ImportT
     let previous: string | undefined;
     let previousGlobal = false;
     let frozenBatchNorm = false;
-    for (const capture of ts.query(REF_QUERY).captures(body)) {
+    for (const capture of references(body)) {
       const node = capture.node;
-      if (capture.name === 'callee') continue;
       let call: Node | undefined;
       let ref: Node = node;
       if (capture.name === 'call') {

@@ -6,7 +6,7 @@
  * caller's state), so a `validate(model)` helper or a `freeze_bn()` method counts where it is
  * called. Events (training steps, inference calls, exports) are recorded with the state there.
  */
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode as Node } from '../syntaxTree';
 import type { ModeOrigin, ModelFacts, SwitchOp } from '../../../ir/training';
 import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';

@@ -1,4 +1,4 @@
-import type { Node, Tree } from 'web-tree-sitter';
+import type { SyntaxNode as Node, SyntaxTree as Tree } from '../syntaxTree';
 import type {
   DataLoaderIR,
   DistributedIR,
@@ -17,7 +17,6 @@ import type {
 import { EMPTY_TRAINING } from '../../../ir/training';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
-import type { PythonParser } from '../treeSitter';
 import { collectClassFacts, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
 import { ModeAnalysis, type FlowEvent, type FlowHost, type Fn } from './flow';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
@@ -31,6 +30,8 @@ export type ExternalClassLookup = (localName: string, qualified: string | undefi
 export interface TrainingOptions {
   readonly resolver?: ValueResolver;
   readonly external?: ExternalClassLookup;
+  /** The file's import table when the caller already has it (the resolver's). */
+  readonly imports?: ImportTable;
 }
 
 const MODEL_WORDS = new Set(['model', 'models', 'net', 'network', 'encoder', 'decoder', 'backbone', 'generator', 'discriminator', 'classifier', 'student', 'teacher', 'critic', 'actor', 'policy', 'unet', 'vae', 'autoencoder', 'detector', 'segmenter', 'segmentor', 'resnet', 'cnn', 'mlp', 'transformer', 'ema']);
@@ -75,11 +76,9 @@ function assignedNames(body: Node | null): Set<string> {
 }
 
 /** Builds the training IR of one parsed file. Never throws on odd code: unknown stays unknown. */
-export function trainingFromTree(tree: Tree, ts: PythonParser, options: TrainingOptions = {}, text?: string): TrainingIR {
-  const imports = collectImports(tree, ts);
-  // Without the source, rebuild it from the tree: only blank lines before the first token differ.
-  const source = text ?? '\n'.repeat(tree.rootNode.startIndex) + tree.rootNode.text;
-  return new TrainingBuilder(tree, ts, source, imports, options).build();
+export function trainingFromTree(tree: Tree, options: TrainingOptions = {}): TrainingIR {
+  const imports = options.imports ?? collectImports(tree);
+  return new TrainingBuilder(tree, tree.text, imports, options).build();
 }
 
 class TrainingBuilder implements FlowHost {
@@ -88,6 +87,8 @@ class TrainingBuilder implements FlowHost {
   private readonly allCalls: Node[] = [];
   private readonly callStarts: number[] = [];
   private readonly fns: Fn[] = [];
+  /** Functions by name (`f`) and methods by class and name (`Cls.f`), in document order. */
+  private readonly fnsByName = new Map<string, Fn[]>();
   private readonly fnByNode = new Map<number, Fn>();
   private readonly moduleFn: Fn;
   private readonly refs = new Map<Fn, Map<string, { facts: ModelFacts; span: ReturnType<typeof spanOf> }>>();
@@ -99,17 +100,13 @@ class TrainingBuilder implements FlowHost {
 
   constructor(
     private readonly tree: Tree,
-    ts: PythonParser,
     readonly text: string,
     private readonly imports: ImportTable,
     private readonly options: TrainingOptions,
   ) {
     this.resolver = options.resolver ?? literalResolver;
-    this.classes = collectClassFacts(tree, ts, imports);
-    for (const c of ts.query('(call) @call').captures(tree.rootNode)) {
-      this.allCalls.push(c.node);
-    }
-    this.allCalls.sort((a, b) => a.startIndex - b.startIndex);
+    this.classes = collectClassFacts(tree, imports);
+    this.allCalls.push(...tree.rootNode.descendantsOfType('call'));
     for (const c of this.allCalls) this.callStarts.push(c.startIndex);
     const root = tree.rootNode;
     this.moduleFn = { name: '<module>', node: root, body: root, params: [], cls: undefined, isModule: true, noGradDecorator: undefined, parent: undefined, locals: assignedNames(root) };
@@ -147,6 +144,10 @@ class TrainingBuilder implements FlowHost {
     const body = def.childForFieldName('body');
     const fn: Fn = { name, node: def, body, params: paramNames(def.childForFieldName('parameters')), cls, isModule: false, noGradDecorator: noGrad, parent, locals: assignedNames(body) };
     this.fns.push(fn);
+    const key = cls === undefined ? name : `${cls}.${name}`;
+    const same = this.fnsByName.get(key);
+    if (same) same.push(fn);
+    else this.fnsByName.set(key, [fn]);
     this.fnByNode.set(def.startIndex, fn);
   }
 
@@ -162,7 +163,7 @@ class TrainingBuilder implements FlowHost {
     if (callee.type === 'identifier') {
       const name = callee.text;
       for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
-        const found = this.fns.filter((f) => f.name === name && f.parent === scope && !f.cls);
+        const found = (this.fnsByName.get(name) ?? []).filter((f) => f.parent === scope && !f.cls);
         if (found.length > 0) return found[found.length - 1];
       }
       return undefined;
@@ -182,7 +183,7 @@ class TrainingBuilder implements FlowHost {
   private methodOf(cls: string, method: string, seen = new Set<string>()): Fn | undefined {
     if (seen.has(cls)) return undefined;
     seen.add(cls);
-    const own = this.fns.find((f) => f.cls === cls && f.name === method);
+    const own = this.fnsByName.get(`${cls}.${method}`)?.[0];
     if (own) return own;
     for (const b of this.classes.get(cls)?.bases ?? []) {
       const m = this.methodOf(b, method, seen);

@@ -1,4 +1,4 @@
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode as Node } from '../syntaxTree';
 import type { KnownValue } from '../../../ir/training';
 import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';

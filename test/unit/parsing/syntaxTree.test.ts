@@ -1,0 +1,123 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import fc from 'fast-check';
+import { Edit, type Node, type Tree } from 'web-tree-sitter';
+import { SyntaxTree, type SyntaxNode } from '../../../src/parsing/python/syntaxTree';
+import { pythonParser } from '../../../src/parsing/python/treeSitter';
+
+const root = path.join(__dirname, '..', '..', '..', '..');
+const fixtures = ['test/fixtures/models', 'test/fixtures/training/buggy', 'examples']
+  .map((d) => path.join(root, d))
+  .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.py')).map((f) => path.join(d, f)));
+
+/** Every difference between the copy and web-tree-sitter's own nodes, as readable lines. */
+function differences(copy: SyntaxNode, real: Node, out: string[] = []): string[] {
+  const where = `${real.type}@${real.startIndex}`;
+  if (copy.type !== real.type) out.push(`${where}: type ${copy.type}`);
+  if (copy.startIndex !== real.startIndex || copy.endIndex !== real.endIndex) out.push(`${where}: range ${copy.startIndex}-${copy.endIndex} vs ${real.startIndex}-${real.endIndex}`);
+  if (copy.startPosition.row !== real.startPosition.row || copy.startPosition.column !== real.startPosition.column) out.push(`${where}: start position`);
+  if (copy.endPosition.row !== real.endPosition.row || copy.endPosition.column !== real.endPosition.column) out.push(`${where}: end position`);
+  if (copy.isNamed !== real.isNamed) out.push(`${where}: isNamed`);
+  if (copy.hasError !== real.hasError) out.push(`${where}: hasError ${copy.hasError} vs ${real.hasError}`);
+  if (copy.text !== real.text) out.push(`${where}: text`);
+  const children = real.children;
+  if (copy.children.length !== children.length) {
+    out.push(`${where}: ${copy.children.length} children vs ${children.length}`);
+    return out;
+  }
+  children.forEach((c, i) => {
+    if (!c) return;
+    const field = real.fieldNameForChild(i);
+    if ((copy.fieldNames[i] ?? null) !== (field ?? null)) out.push(`${where}: field of child ${i} ${copy.fieldNames[i]} vs ${field}`);
+    if (copy.children[i].parent !== copy) out.push(`${where}: parent of child ${i}`);
+    differences(copy.children[i], c, out);
+  });
+  return out;
+}
+
+function parse(text: string, old?: Tree): Tree {
+  const tree = pythonParser().parser.parse(text, old);
+  assert.ok(tree);
+  return tree;
+}
+
+describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
+  it('matches web-tree-sitter node for node on every fixture: type, range, position, fields, errors, text', () => {
+    assert.ok(fixtures.length > 10);
+    for (const file of fixtures) {
+      const text = fs.readFileSync(file, 'utf8');
+      const tree = parse(text);
+      try {
+        assert.deepStrictEqual(differences(SyntaxTree.from(tree, text).rootNode, tree.rootNode).slice(0, 5), [], file);
+      } finally {
+        tree.delete();
+      }
+    }
+  });
+
+  it('answers descendantsOfType like web-tree-sitter, from the root and from inner nodes', () => {
+    const text = fs.readFileSync(fixtures[0], 'utf8');
+    const tree = parse(text);
+    try {
+      const copy = SyntaxTree.from(tree, text);
+      const ranges = (nodes: readonly { startIndex: number; endIndex: number; type: string }[]) => nodes.map((n) => `${n.type}@${n.startIndex}-${n.endIndex}`);
+      for (const types of ['call', 'identifier', ['assignment', 'call', 'attribute'], ['function_definition', 'class_definition']]) {
+        assert.deepStrictEqual(ranges(copy.rootNode.descendantsOfType(types)), ranges(tree.rootNode.descendantsOfType(types)));
+        const realClass = tree.rootNode.descendantsOfType('class_definition')[0];
+        const copyClass = copy.rootNode.descendantsOfType('class_definition')[0];
+        assert.ok(realClass && copyClass);
+        assert.deepStrictEqual(ranges(copyClass.descendantsOfType(types)), ranges(realClass.descendantsOfType(types)));
+      }
+    } finally {
+      tree.delete();
+    }
+  });
+
+  it('marks syntax errors and missing tokens the way tree-sitter does', () => {
+    for (const text of ['def f(:\n  x = (1,\n', 'import torch.nn as nn\nnn.GroupNorm(3, 10 +)\n', 'class A(nn.Module:\n    pass\n', 'x = [1, 2\ny = 3\n', '']) {
+      const tree = parse(text);
+      try {
+        assert.deepStrictEqual(differences(SyntaxTree.from(tree, text).rootNode, tree.rootNode), [], JSON.stringify(text));
+      } finally {
+        tree.delete();
+      }
+    }
+  });
+
+  it('after random edits, an updated copy (re-using unchanged statements) equals a fresh copy and the real tree', function () {
+    this.timeout(120000);
+    const source = fs.readFileSync(fixtures[1], 'utf8');
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), del: fc.nat({ max: 6 }), ins: fc.constantFrom('', 'x', '1', '(', ')', '\n', '    ', 'é', '\n\nclass B(nn.Module):\n    pass\n') }), { minLength: 1, maxLength: 6 }),
+        (edits) => {
+          let text = source;
+          let tree = parse(text);
+          let copy = SyntaxTree.from(tree, text);
+          try {
+            for (const e of edits) {
+              const start = Math.floor(e.at * text.length);
+              const end = Math.min(text.length, start + e.del);
+              const next = text.slice(0, start) + e.ins + text.slice(end);
+              const point = (t: string, offset: number) => {
+                const before = t.slice(0, offset);
+                return { row: before.split('\n').length - 1, column: offset - (before.lastIndexOf('\n') + 1) };
+              };
+              tree.edit(new Edit({ startIndex: start, oldEndIndex: end, newEndIndex: start + e.ins.length, startPosition: point(text, start), oldEndPosition: point(text, end), newEndPosition: point(next, start + e.ins.length) }));
+              const newTree = parse(next, tree);
+              tree.delete();
+              tree = newTree;
+              text = next;
+              copy = SyntaxTree.update(copy, tree, text);
+              assert.deepStrictEqual(differences(copy.rootNode, tree.rootNode).slice(0, 5), []);
+            }
+          } finally {
+            tree.delete();
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
