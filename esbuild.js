@@ -56,6 +56,8 @@ const browser = { ...common, platform: 'browser', format: 'iife', target: ['chro
 const builds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The lint server's worker thread (src/lint/worker): parsing and linting off the extension host's thread.
+  { ...node, entryPoints: ['src/lint/worker/main.ts'], outfile: 'dist/lintWorker.js' },
   // The simulator webview: the page, its Web Worker (the engine) and the standalone report page.
   { ...browser, entryPoints: ['src/webview/app/main.ts'], outfile: 'dist/webview/main.js' },
   { ...browser, entryPoints: ['src/webview/app/worker.ts'], outfile: 'dist/webview/worker.js' },

@@ -12,6 +12,8 @@ import { SimulatorController, type SimulatorApi } from './vscode/simulator';
 /** What `activate` returns: used by the integration tests, stable for other extensions. */
 export interface NormScopeApi {
   lintWorkspace(): ReturnType<typeof lintWorkspace>;
+  /** Where lints run: 'worker' normally (a worker thread), 'in-process' if no worker could start. */
+  lintMode(): DiagnosticsController['lintMode'];
   readonly simulator: SimulatorApi;
 }
 
@@ -34,7 +36,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<NormSc
     { dispose: disposeLogger },
   );
   logger().info(`NormScope activated in ${(performance.now() - started).toFixed(0)} ms`);
-  return { lintWorkspace: () => lintWorkspace(diagnostics), simulator };
+  return { lintWorkspace: () => lintWorkspace(diagnostics), lintMode: () => diagnostics.lintMode, simulator };
 }
 
 export function deactivate(): void {

@@ -50,3 +50,9 @@ export function lintPython(text: string, config: LintConfig = EMPTY_CONFIG, rule
   const { ir, comments } = analysePythonSource(text, options);
   return runRules(rules, ir, text, config, parseSuppressions(comments, text, rules));
 }
+
+/** `lintPython` on an already parsed and copied tree (an open document's, see `PythonDocument`). */
+export function lintSyntaxTree(tree: Tree, config: LintConfig = EMPTY_CONFIG, rules: readonly Rule[] = RULES, options: AnalysisOptions = {}): LintResult {
+  const { ir, comments } = analyseSyntaxTree(tree, options);
+  return runRules(rules, ir, tree.text, config, parseSuppressions(comments, tree.text, rules));
+}

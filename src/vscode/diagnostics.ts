@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { lintDelay } from '../lint/debounce';
-import { lintPython } from '../lint/lint';
-import { lintNotebook } from '../lint/notebook';
+import type { LintResult } from '../lint/lint';
 import type { NotebookCell } from '../parsing/notebook/ipynb';
 import type { Finding } from '../rules/types';
 import { toDiagnostic } from './convert';
+import { LintClient } from './lintClient';
 import type { LintConfigService } from './lintConfig';
 import { logger } from './logger';
 import { readSettings } from './settings';
@@ -42,6 +42,9 @@ function cellsOf(notebook: vscode.NotebookDocument): NotebookCell[] {
  * Keeps the Problems panel in step with open Python documents and notebooks: lints on open, on
  * edit (debounced) and when the settings or a pyproject.toml change; clears on close. A
  * notebook's code cells are linted together and each cell gets its own diagnostics.
+ *
+ * The linting itself runs in a worker thread (see LintClient): edits are forwarded to it as they
+ * happen, so it re-parses incrementally, and the extension host's thread never waits for a lint.
  */
 export class DiagnosticsController implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('normscope');
@@ -53,16 +56,24 @@ export class DiagnosticsController implements vscode.Disposable {
   private readonly notebookCells = new Map<string, vscode.Uri[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly watcher = vscode.workspace.createFileSystemWatcher('**/*.py', true, true, false);
+  private readonly client: LintClient;
+  /** Documents whose text the lint server has (the others are sent whole at their next lint). */
+  private readonly serverHas = new Set<string>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly configs: LintConfigService,
   ) {
+    this.client = new LintClient(vscode.Uri.joinPath(extensionUri, 'dist').fsPath);
     this.subscriptions.push(
-      vscode.workspace.onDidOpenTextDocument((d) => this.lintNow(d)),
-      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
+      vscode.workspace.onDidOpenTextDocument((d) => void this.lintNow(d)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        this.forwardChanges(e);
+        this.schedule(e.document);
+      }),
       vscode.workspace.onDidCloseTextDocument((d) => {
         if (d.uri.scheme !== CELL_SCHEME) this.clear(d.uri);
+        this.closeOnServer(d.uri);
       }),
       vscode.workspace.onDidOpenNotebookDocument((nb) => this.lintNotebookNow(nb)),
       vscode.workspace.onDidChangeNotebookDocument((e) => {
@@ -83,8 +94,29 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   lintOpenDocuments(): void {
-    for (const document of vscode.workspace.textDocuments) this.lintNow(document);
-    for (const notebook of vscode.workspace.notebookDocuments) this.lintNotebookNow(notebook);
+    for (const document of vscode.workspace.textDocuments) void this.lintNow(document);
+    for (const notebook of vscode.workspace.notebookDocuments) void this.lintNotebookNow(notebook);
+  }
+
+  /** Sends an edit to the lint server's copy of the document (it re-parses incrementally at the next lint). */
+  private forwardChanges(e: vscode.TextDocumentChangeEvent): void {
+    const key = e.document.uri.toString();
+    if (!this.serverHas.has(key) || e.contentChanges.length === 0) return;
+    this.client.change(
+      key,
+      e.document.version,
+      e.contentChanges.map((c) => ({ startOffset: c.rangeOffset, oldEndOffset: c.rangeOffset + c.rangeLength, newText: c.text })),
+    );
+  }
+
+  private closeOnServer(uri: vscode.Uri): void {
+    const key = uri.toString();
+    if (this.serverHas.delete(key)) this.client.close(key);
+  }
+
+  /** Where lints run (see LintClient.mode). */
+  get lintMode(): LintClient['mode'] {
+    return this.client.mode;
   }
 
   /** Findings published for a document (for code actions). */
@@ -112,62 +144,90 @@ export class DiagnosticsController implements vscode.Disposable {
     }
     if (!isLintable(document)) return;
     this.debounce(document.uri.toString(), document.uri, () => {
-      if (!document.isClosed) this.lintNow(document);
+      if (!document.isClosed) void this.lintNow(document);
     });
   }
 
   private scheduleNotebook(notebook: vscode.NotebookDocument): void {
     this.debounce(notebook.uri.toString(), notebook.uri, () => {
-      if (!notebook.isClosed) this.lintNotebookNow(notebook);
+      if (!notebook.isClosed) void this.lintNotebookNow(notebook);
     });
   }
 
-  lintNow(document: vscode.TextDocument): void {
+  /** Lints an open document now (in the lint worker) and publishes its findings when they come. */
+  async lintNow(document: vscode.TextDocument): Promise<void> {
     const notebook = notebookOf(document);
     if (notebook) {
-      this.lintNotebookNow(notebook);
+      await this.lintNotebookNow(notebook);
       return;
     }
     if (!isLintable(document)) return;
-    const settings = readSettings(document.uri);
+    const uri = document.uri;
+    const key = uri.toString();
+    const settings = readSettings(uri);
     if (!settings.enable) {
-      this.clear(document.uri);
+      this.clear(uri);
+      this.closeOnServer(uri);
       return;
     }
+    const version = document.version;
     const text = document.getText();
     if (text.length > settings.maxFileBytes) {
-      logger().info(`Skipped ${document.uri.fsPath}: larger than normscope.maxFileSizeKB`);
-      this.clear(document.uri);
+      logger().info(`Skipped ${uri.fsPath}: larger than normscope.maxFileSizeKB`);
+      this.clear(uri);
+      this.closeOnServer(uri);
       return;
     }
-    this.publish(document.uri, text, document.version);
+    const started = performance.now();
+    try {
+      // The first lint of a document sends its text; later ones only the edits (forwardChanges).
+      const first = !this.serverHas.has(key);
+      if (first) {
+        this.client.open(key, version, text);
+        this.serverHas.add(key);
+      }
+      const answer = await this.client.lint(key, version, text.length, () => document.getText(), this.configs.configFor(uri));
+      // A newer version is on its way (its lint is scheduled): these findings would be misplaced.
+      if (document.isClosed || document.version !== version) return;
+      this.show(uri, answer.result, version, answer.elapsedMs, performance.now() - started);
+    } catch (error) {
+      this.failed(uri, error);
+    }
   }
 
-  /** Lints `text` as the content of `uri` and publishes the result (replacing earlier findings). */
-  publish(uri: vscode.Uri, text: string, version: number | undefined): void {
+  /** Lints `text` as the content of `uri` (a file that is not open) and publishes the result. */
+  async publish(uri: vscode.Uri, text: string, version: number | undefined): Promise<void> {
+    const started = performance.now();
     try {
-      const started = performance.now();
-      const result = lintPython(text, this.configs.configFor(uri));
-      for (const failure of result.failures) logger().error(`Rule ${failure.rule} failed on ${uri.fsPath}: ${failure.message}`);
-      const entries = result.findings.map((finding) => ({
-        finding,
-        diagnostic: toDiagnostic(finding, uri, this.extensionUri),
-        version,
-      }));
-      this.published.set(uri.toString(), entries);
-      this.collection.set(uri, entries.map((e) => e.diagnostic));
-      const elapsed = performance.now() - started;
-      this.lintCostMs.set(uri.toString(), elapsed);
-      logger().trace(`Linted ${uri.fsPath} in ${elapsed.toFixed(1)} ms: ${entries.length} findings`);
+      const answer = await this.client.lintText(text, this.configs.configFor(uri));
+      this.show(uri, answer.result, version, answer.elapsedMs, performance.now() - started);
     } catch (error) {
-      // Never leave stale findings behind, never take the extension host down.
-      this.clear(uri);
-      logger().error(`Could not lint ${uri.fsPath}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      this.failed(uri, error);
     }
+  }
+
+  private show(uri: vscode.Uri, result: LintResult, version: number | undefined, lintMs: number, totalMs: number): void {
+    for (const failure of result.failures) logger().error(`Rule ${failure.rule} failed on ${uri.fsPath}: ${failure.message}`);
+    const entries = result.findings.map((finding) => ({
+      finding,
+      diagnostic: toDiagnostic(finding, uri, this.extensionUri),
+      version,
+    }));
+    this.published.set(uri.toString(), entries);
+    this.collection.set(uri, entries.map((e) => e.diagnostic));
+    this.lintCostMs.set(uri.toString(), lintMs);
+    logger().trace(`Linted ${uri.fsPath} in ${lintMs.toFixed(1)} ms (${totalMs.toFixed(1)} ms with the trip to the worker): ${entries.length} findings`);
+  }
+
+  private failed(uri: vscode.Uri, error: unknown): void {
+    // Never leave stale findings behind, never take the extension host down.
+    this.clear(uri);
+    this.closeOnServer(uri);
+    logger().error(`Could not lint ${uri.fsPath}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }
 
   /** Lints a notebook's code cells as one program and publishes each cell's findings on that cell. */
-  lintNotebookNow(notebook: vscode.NotebookDocument): void {
+  async lintNotebookNow(notebook: vscode.NotebookDocument): Promise<void> {
     const cells = notebook.getCells();
     const settings = readSettings(notebook.uri);
     if (!settings.enable || !cells.some((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python')) {
@@ -182,7 +242,11 @@ export class DiagnosticsController implements vscode.Disposable {
         this.clearNotebook(notebook.uri);
         return;
       }
-      const result = lintNotebook(source, this.configs.configFor(notebook.uri));
+      const versions = cells.map((c) => c.document.version);
+      const { result } = await this.client.lintNotebook(source, this.configs.configFor(notebook.uri));
+      // Cells edited, added or removed meanwhile: their re-lint is scheduled, these findings would be misplaced.
+      const now = notebook.getCells();
+      if (notebook.isClosed || now.length !== cells.length || now.some((c, i) => c.document !== cells[i]?.document || c.document.version !== versions[i])) return;
       for (const failure of result.failures) logger().error(`Rule ${failure.rule} failed on ${notebook.uri.fsPath}: ${failure.message}`);
       const cellUris = cells.map((c) => c.document.uri);
       const perCell = new Map<number, PublishedFinding[]>();
@@ -243,6 +307,7 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.client.dispose();
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const s of this.subscriptions) s.dispose();

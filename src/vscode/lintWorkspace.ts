@@ -62,7 +62,7 @@ export async function lintWorkspace(diagnostics: DiagnosticsController): Promise
         }
         const document = open.get(uri.toString());
         if (document) {
-          diagnostics.lintNow(document);
+          await diagnostics.lintNow(document);
           files++;
           continue;
         }
@@ -80,7 +80,7 @@ export async function lintWorkspace(diagnostics: DiagnosticsController): Promise
             logger().info(`Skipped ${uri.fsPath}: ${source.message}`);
             continue;
           }
-          diagnostics.publish(uri, source.text, undefined);
+          await diagnostics.publish(uri, source.text, undefined);
           files++;
         } catch (error) {
           skipped++;

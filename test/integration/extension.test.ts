@@ -48,6 +48,8 @@ describe('NormScope in a real VS Code extension host', () => {
     const diagnostics = await waitForExactly(pitfalls, PITFALLS);
     assert.strictEqual(ext.isActive, true);
     assert.strictEqual(typeof ext.exports.lintWorkspace, 'function');
+    // The lint ran in the worker thread, not on the extension host's thread.
+    assert.strictEqual(ext.exports.lintMode(), 'worker');
 
     const [groupnorm, momentum] = diagnostics;
     assert.ok(groupnorm && momentum);
@@ -84,6 +86,24 @@ describe('NormScope in a real VS Code extension host', () => {
     assert.ok(await editor.edit((b) => b.replace(new vscode.Range(8, at, 8, at + 2), '30')));
     const back = await waitForExactly(pitfalls, PITFALLS);
     assert.match(back[0]?.message ?? '', /100 channels into 30 groups/);
+  });
+
+  it('keeps the lint worker copy in step through a burst of edits (multi-cursor, inserts, deletes) and an undo', async () => {
+    const editor = await openInEditor(pitfalls);
+    const original = editor.document.getText();
+    // No waiting between edits: each is forwarded to the worker as it happens, the lint comes after.
+    assert.ok(await editor.edit((b) => b.insert(new vscode.Position(0, 0), '# one\n# two\n')));
+    assert.ok(await editor.edit((b) => {
+      b.insert(new vscode.Position(0, 0), '# multi-cursor A\n');
+      b.insert(new vscode.Position(1, 0), '# multi-cursor B\n');
+    }));
+    assert.ok(await editor.edit((b) => b.delete(new vscode.Range(0, 0, 1, 0))));
+    assert.ok(await editor.edit((b) => b.insert(new vscode.Position(0, 0), 'x = "é✓"\n')));
+    // Four lines above the original text now: both findings move down by four.
+    await waitForExactly(pitfalls, PITFALLS.map((p) => p.replace(/@(\d+):(\d+)-(\d+):/, (_m, a: string, c: string, b: string) => `@${Number(a) + 4}:${c}-${Number(b) + 4}:`)));
+    for (let i = 0; i < 10 && editor.document.getText() !== original; i++) await vscode.commands.executeCommand('undo');
+    assert.strictEqual(editor.document.getText(), original);
+    await waitForExactly(pitfalls, PITFALLS);
   });
 
   it('offers the NRM301 quick fix and applying it removes the finding', async () => {

@@ -50,6 +50,12 @@ export class PythonDocument {
 
   /** Applies the changes to the text and the tree (incremental re-parse) and returns the new IR. */
   applyChanges(changes: readonly TextChange[]): FileIR {
+    this.edit(changes);
+    return this.analyse();
+  }
+
+  /** Applies the changes to the text and the tree (incremental re-parse) without analysing. */
+  edit(changes: readonly TextChange[]): void {
     let text = this.current;
     for (const c of changes) {
       const start = Math.max(0, Math.min(c.startOffset, text.length));
@@ -70,17 +76,21 @@ export class PythonDocument {
     }
     this.current = text;
     this.reparse(this.tree);
+  }
+
+  /** Replaces the whole text (a full re-parse) and returns the new IR. */
+  setText(text: string): FileIR {
+    this.reset(text);
     return this.analyse();
   }
 
-  /** Replaces the whole text (a full re-parse). */
-  setText(text: string): FileIR {
+  /** Replaces the whole text (a full re-parse) without analysing. */
+  reset(text: string): void {
     this.tree?.delete();
     this.tree = undefined;
     this.syntax = undefined;
     this.current = text;
     this.reparse(undefined);
-    return this.analyse();
   }
 
   /** The IR of the current text. */

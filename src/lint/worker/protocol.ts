@@ -1,0 +1,27 @@
+import type { NotebookCell } from '../../parsing/notebook/ipynb';
+import type { TextChange } from '../../parsing/python/document';
+import type { LintConfig } from '../../rules/config';
+import type { LintResult } from '../lint';
+
+/**
+ * Messages between the editor and the lint server (src/lint/worker/server.ts), which runs in a
+ * worker thread so that parsing and linting never block the extension host. The server keeps
+ * one incrementally parsed document per open file: the editor forwards every edit as it happens
+ * (cheap) and asks for a lint when its debounce fires. Versions are the editor's document
+ * versions; when the server's copy is not at the version asked for (a lost edit, a restarted
+ * worker) it answers `resync` and the editor sends the whole text.
+ */
+export type LintRequest =
+  | { readonly kind: 'open'; readonly uri: string; readonly version: number; readonly text: string }
+  | { readonly kind: 'change'; readonly uri: string; readonly version: number; readonly changes: readonly TextChange[] }
+  | { readonly kind: 'close'; readonly uri: string }
+  /** `length`: the text's length at `version`, a cheap check that the server's copy did not drift. */
+  | { readonly kind: 'lint'; readonly id: number; readonly uri: string; readonly version: number; readonly length: number; readonly config: LintConfig; readonly text?: string }
+  /** Lints a text that is not open (Lint Workspace on files on disk); nothing is kept. */
+  | { readonly kind: 'lintText'; readonly id: number; readonly text: string; readonly config: LintConfig }
+  | { readonly kind: 'lintNotebook'; readonly id: number; readonly cells: readonly NotebookCell[]; readonly config: LintConfig };
+
+export type LintResponse =
+  | { readonly kind: 'result'; readonly id: number; readonly result: LintResult; readonly elapsedMs: number }
+  | { readonly kind: 'resync'; readonly id: number }
+  | { readonly kind: 'error'; readonly id: number; readonly message: string };

@@ -1,0 +1,97 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { lintPython } from '../../../src/lint/lint';
+import type { LintRequest, LintResponse } from '../../../src/lint/worker/protocol';
+import { LintServer } from '../../../src/lint/worker/server';
+import { EMPTY_CONFIG } from '../../../src/rules/config';
+
+const root = path.join(__dirname, '..', '..', '..', '..');
+const BUGGY = 'import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.norm = nn.GroupNorm(3, 10)\n';
+
+function codes(response: LintResponse | undefined): string[] {
+  assert.ok(response && response.kind === 'result', JSON.stringify(response));
+  return response.result.findings.map((f) => `${f.code}@${f.span.start.line}:${f.span.start.column}`);
+}
+
+describe('lint server (the worker thread behind the editor diagnostics)', () => {
+  it('lints an open document, then its incrementally edited copy, like a fresh lint of the new text', () => {
+    const server = new LintServer();
+    server.handle({ kind: 'open', uri: 'file:///a.py', version: 1, text: BUGGY });
+    assert.deepStrictEqual(codes(server.handle({ kind: 'lint', id: 1, uri: 'file:///a.py', version: 1, length: BUGGY.length, config: EMPTY_CONFIG })), ['NRM401@5:20']);
+    // Two edits as the editor reports them: insert a line at the top, then fix the group count.
+    let text = `# header\n${BUGGY}`;
+    server.handle({ kind: 'change', uri: 'file:///a.py', version: 2, changes: [{ startOffset: 0, oldEndOffset: 0, newText: '# header\n' }] });
+    const at = text.indexOf('GroupNorm(3') + 'GroupNorm('.length;
+    text = `${text.slice(0, at)}5${text.slice(at + 1)}`;
+    server.handle({ kind: 'change', uri: 'file:///a.py', version: 3, changes: [{ startOffset: at, oldEndOffset: at + 1, newText: '5' }] });
+    assert.deepStrictEqual(codes(server.handle({ kind: 'lint', id: 2, uri: 'file:///a.py', version: 3, length: text.length, config: EMPTY_CONFIG })), []);
+    // And back to a bug, one line lower than at first.
+    text = `${text.slice(0, at)}4${text.slice(at + 1)}`;
+    server.handle({ kind: 'change', uri: 'file:///a.py', version: 4, changes: [{ startOffset: at, oldEndOffset: at + 1, newText: '4' }] });
+    const fresh = lintPython(text).findings.map((f) => `${f.code}@${f.span.start.line}:${f.span.start.column}`);
+    assert.deepStrictEqual(codes(server.handle({ kind: 'lint', id: 3, uri: 'file:///a.py', version: 4, length: text.length, config: EMPTY_CONFIG })), fresh);
+    assert.deepStrictEqual(fresh, ['NRM401@6:20']);
+  });
+
+  it('asks for the text when its copy is not at the version asked for, or drifted from it', () => {
+    const server = new LintServer();
+    assert.deepStrictEqual(server.handle({ kind: 'lint', id: 1, uri: 'file:///b.py', version: 1, length: 3, config: EMPTY_CONFIG }), { kind: 'resync', id: 1 });
+    server.handle({ kind: 'open', uri: 'file:///b.py', version: 1, text: BUGGY });
+    assert.deepStrictEqual(server.handle({ kind: 'lint', id: 2, uri: 'file:///b.py', version: 2, length: BUGGY.length, config: EMPTY_CONFIG }), { kind: 'resync', id: 2 });
+    // Same version, another length: an edit was lost; the copy is dropped.
+    assert.deepStrictEqual(server.handle({ kind: 'lint', id: 3, uri: 'file:///b.py', version: 1, length: BUGGY.length + 1, config: EMPTY_CONFIG }), { kind: 'resync', id: 3 });
+    assert.strictEqual(server.size, 0);
+    // The resent text is taken as the document.
+    assert.deepStrictEqual(codes(server.handle({ kind: 'lint', id: 4, uri: 'file:///b.py', version: 2, length: BUGGY.length, config: EMPTY_CONFIG, text: BUGGY })), ['NRM401@5:20']);
+    server.handle({ kind: 'close', uri: 'file:///b.py' });
+    assert.strictEqual(server.size, 0);
+  });
+
+  it('lints texts and notebooks without keeping them, honouring the configuration', () => {
+    const server = new LintServer();
+    assert.deepStrictEqual(codes(server.handle({ kind: 'lintText', id: 1, text: BUGGY, config: EMPTY_CONFIG })), ['NRM401@5:20']);
+    assert.deepStrictEqual(codes(server.handle({ kind: 'lintText', id: 2, text: BUGGY, config: { ignore: ['NRM401'], rules: {} } })), []);
+    const cells = [
+      { kind: 'code' as const, source: 'import torch.nn as nn', language: 'python' },
+      { kind: 'markdown' as const, source: '# model', language: 'markdown' },
+      { kind: 'code' as const, source: 'norm = nn.GroupNorm(3, 10)', language: 'python' },
+    ];
+    const response = server.handle({ kind: 'lintNotebook', id: 3, cells, config: EMPTY_CONFIG });
+    assert.ok(response?.kind === 'result');
+    assert.deepStrictEqual(response.result.findings.map((f) => [f.code, f.cell]), [['NRM401', 2]]);
+    assert.strictEqual(server.size, 0);
+  });
+
+  it('answers every request of the bundled worker thread (dist/lintWorker.js), edits included', async function () {
+    this.timeout(60000);
+    const file = path.join(root, 'dist', 'lintWorker.js');
+    assert.ok(fs.existsSync(file), 'run the build first (npm test does)');
+    const worker = new Worker(file, { workerData: { wasmDir: path.join(root, 'dist') } });
+    try {
+      const answers = new Map<number, LintResponse>();
+      const waiting = new Map<number, () => void>();
+      worker.on('message', (r: LintResponse) => {
+        answers.set(r.id, r);
+        waiting.get(r.id)?.();
+      });
+      const ask = (request: LintRequest & { id: number }) =>
+        new Promise<LintResponse>((resolve) => {
+          waiting.set(request.id, () => resolve(answers.get(request.id) as LintResponse));
+          worker.postMessage(request);
+        });
+      worker.postMessage({ kind: 'open', uri: 'u', version: 1, text: BUGGY } satisfies LintRequest);
+      assert.deepStrictEqual(codes(await ask({ kind: 'lint', id: 1, uri: 'u', version: 1, length: BUGGY.length, config: EMPTY_CONFIG })), ['NRM401@5:20']);
+      const at = BUGGY.indexOf('GroupNorm(3') + 'GroupNorm('.length;
+      worker.postMessage({ kind: 'change', uri: 'u', version: 2, changes: [{ startOffset: at, oldEndOffset: at + 1, newText: '5' }] } satisfies LintRequest);
+      assert.deepStrictEqual(codes(await ask({ kind: 'lint', id: 2, uri: 'u', version: 2, length: BUGGY.length, config: EMPTY_CONFIG })), []);
+      // A malformed request gets an error answer, and the worker goes on.
+      const bad = await ask({ kind: 'lintText', id: 3, text: null as unknown as string, config: EMPTY_CONFIG });
+      assert.strictEqual(bad.kind, 'error');
+      assert.deepStrictEqual(codes(await ask({ kind: 'lintText', id: 4, text: BUGGY, config: EMPTY_CONFIG })), ['NRM401@5:20']);
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
