@@ -78,6 +78,8 @@ export interface Layer {
   readonly call?: LayerCall;
   /** A model class of this file used as a layer. */
   readonly moduleClass?: string;
+  /** For a `moduleClass` instance: the arguments it passes to the class's norm parameters (omitted ones are absent). */
+  readonly normArguments?: readonly NormArgument[];
   /** Contents of `Sequential` / `ModuleList` / `ModuleDict` / `keras.Sequential`, in order. */
   readonly elements?: readonly Layer[];
   /** Built in a loop: `count` when the bound resolved (then the elements are unrolled), else undefined. */
@@ -85,6 +87,19 @@ export interface Layer {
   /** Built only under a condition whose value is not known (`if use_bn:`). */
   readonly conditional?: boolean;
   /** The expression that builds the layer. */
+  readonly span: Span;
+}
+
+/** An argument of a model-class instance bound to one of the class's norm parameters (`Block(64, norm_layer=nn.GroupNorm)`). */
+export interface NormArgument {
+  /** The parameter of the class's `__init__`. */
+  readonly name: string;
+  /** The norm class the value builds, when known. */
+  readonly kind?: string;
+  readonly norm?: NormType;
+  /** The value as written. */
+  readonly text: string;
+  /** The argument as written (`norm_layer=nn.GroupNorm`, or the positional value). */
   readonly span: Span;
 }
 

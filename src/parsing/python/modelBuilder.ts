@@ -46,6 +46,8 @@ const MAX_UNROLL = 64;
 const MAX_HELPER_DEPTH = 3;
 
 type Elem = MutableLayer | 'barrier';
+/** A norm-carrying argument of a model-class instance (see `Layer.normArguments`). */
+type NormArgument = NonNullable<Layer['normArguments']>[number];
 
 /** Container contents with their barriers (unknown-condition branches, loops of unknown count), by frozen layer. */
 const BARRIERS = new WeakMap<Layer, readonly (Layer | 'barrier')[]>();
@@ -57,6 +59,7 @@ interface MutableLayer {
   norm?: NormType;
   call?: LayerCall;
   moduleClass?: string;
+  normArguments?: NormArgument[];
   elements?: Elem[];
   repeated?: { count: number | undefined; text: string };
   conditional?: boolean;
@@ -95,6 +98,7 @@ function frozen(l: MutableLayer): Layer {
     ...(l.norm ? { norm: l.norm } : {}),
     ...(l.call ? { call: l.call } : {}),
     ...(l.moduleClass ? { moduleClass: l.moduleClass } : {}),
+    ...(l.normArguments ? { normArguments: l.normArguments } : {}),
     ...(elems ? { elements: elems.filter((e): e is Layer => e !== 'barrier') } : {}),
     ...(l.repeated ? { repeated: l.repeated } : {}),
     ...(l.conditional ? { conditional: true } : {}),
@@ -812,9 +816,9 @@ export class ModelBuilder {
           const call = this.layerCall(node, ctx.bindings, { name: callee.text, callable: bound });
           if (call) return { ...base, kind: call.kind, family: call.family, ...(call.norm ? { norm: call.norm } : {}), call };
         }
-        if (this.isModelClass(bound.target)) return { ...base, kind: bound.target, family: 'module', moduleClass: bound.target };
+        if (this.isModelClass(bound.target)) return { ...base, kind: bound.target, family: 'module', moduleClass: bound.target, ...this.normArgumentsOf(node, bound.target, ctx) };
       }
-      if (this.isModelClass(callee.text)) return { ...base, kind: callee.text, family: 'module', moduleClass: callee.text };
+      if (this.isModelClass(callee.text)) return { ...base, kind: callee.text, family: 'module', moduleClass: callee.text, ...this.normArgumentsOf(node, callee.text, ctx) };
       if (NORM_PARAM.test(callee.text) && (bound.kind === 'unknown' || bound.kind === 'none')) return { ...base, kind: '?', family: 'norm' };
       // A helper function of this file that returns a layer (`conv_bn(inp, oup, 2)`).
       const helper = this.functionNodes.get(callee.text);
@@ -829,6 +833,38 @@ export class ModelBuilder {
       if (fn) return this.helperLayer(fn, node, path, ctx);
     }
     return undefined;
+  }
+
+  /**
+   * The norm-carrying constructor arguments of a model-class instance (`Block(64, norm_layer=nn.GroupNorm)`):
+   * arguments bound to a norm parameter (`norm_layer`, `norm_cfg`, ...) of the class's `__init__`.
+   */
+  private normArgumentsOf(call: Node, className: string, ctx: Ctx): { normArguments?: NormArgument[] } {
+    const clsNode = this.classNodes.get(className);
+    const init = clsNode ? findMethod(clsNode, '__init__') : undefined;
+    if (!init) return {};
+    const params = this.resolver.parameters(init).filter((p) => NORM_PARAM.test(p.name));
+    if (params.length === 0) return {};
+    const positional: Node[] = [];
+    const keywords = new Map<string, Node>();
+    for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
+      if (!a || a.type === 'comment') continue;
+      if (a.type === 'keyword_argument') {
+        const k = a.childForFieldName('name')?.text;
+        if (k) keywords.set(k, a);
+      } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') return {};
+      else positional.push(a);
+    }
+    const out: NormArgument[] = [];
+    for (const p of params) {
+      const arg = keywords.get(p.name) ?? positional[p.index - 1];
+      if (!arg) continue;
+      const valueNode = arg.type === 'keyword_argument' ? arg.childForFieldName('value') : arg;
+      if (!valueNode) continue;
+      const k = this.normKindOf(this.resolver.resolve(valueNode, ctx.bindings));
+      out.push({ name: p.name, ...(k ? { kind: k.kind, ...(k.norm ? { norm: k.norm } : {}) } : {}), text: valueNode.text, span: spanOf(arg) });
+    }
+    return out.length ? { normArguments: out } : {};
   }
 
   /** The layer a helper function returns for this call, its parameters bound to the call's arguments. */

@@ -1,7 +1,8 @@
-import { allLayers, argument, type LayerCall, type ModelClass, paramValue } from '../../ir/model';
+import { allLayers, argument, type Layer, type LayerCall, type ModelClass, type NormType, paramValue } from '../../ir/model';
+import type { Span } from '../../ir/span';
 import { showValue } from '../../ir/values';
 import { lineOf } from '../shared/edits';
-import type { Rule } from '../types';
+import type { RuleContext, Rule } from '../types';
 
 function within(cls: ModelClass, call: LayerCall): boolean {
   return call.span.startOffset >= cls.span.startOffset && call.span.endOffset <= cls.span.endOffset;
@@ -17,12 +18,188 @@ function batchNorms(cls: ModelClass): LayerCall[] {
   return [...bySpan.values()];
 }
 
+/** The structure of a layer with its normalization abstracted away: siblings with equal shapes differ only in their norms. */
+function shape(l: Layer): string {
+  if (l.elements) return `${l.kind}[${l.elements.map(shape).join(',')}]`;
+  if (l.moduleClass) return `module:${l.moduleClass}`;
+  if (l.family === 'norm') return 'norm';
+  return `${l.family}:${l.kind}`;
+}
+
+/** The norm leaves of a layer, depth first (the slots that `shape` abstracts). */
+function normLeaves(l: Layer): Layer[] {
+  if (l.elements) return l.elements.flatMap(normLeaves);
+  return l.family === 'norm' && !l.moduleClass ? [l] : [];
+}
+
+/** What a sibling comparison sees of a norm: its statistic, with SyncBatchNorm told apart from per-device BatchNorm. */
+function normKey(kind: string | undefined, norm: NormType | undefined): string | undefined {
+  if (!norm) return undefined;
+  return kind?.startsWith('SyncBatchNorm') ? 'sync-batch' : norm;
+}
+
+const NORM_NAMES: Readonly<Record<string, string>> = {
+  batch: 'BatchNorm', 'sync-batch': 'SyncBatchNorm', instance: 'InstanceNorm', layer: 'LayerNorm', group: 'GroupNorm', rms: 'RMSNorm', lrn: 'LocalResponseNorm', unit: 'UnitNormalization',
+};
+
+interface SiblingGroup {
+  /** Where the siblings live, for messages: `self.layers`, or `self.stage1 … self.stage4`. */
+  readonly where: string;
+  readonly members: readonly Layer[];
+}
+
+/**
+ * Groups of sibling blocks of one structure: elements of one container with the same shape, and
+ * numbered attributes (`self.stage1`, `self.stage2`) with the same shape. Only composite blocks
+ * (a container holding a norm and something else, or an instance of a model class): a list of bare
+ * norms of different types is a deliberate choice (switchable normalization).
+ */
+function siblingGroups(cls: ModelClass): SiblingGroup[] {
+  const groups: SiblingGroup[] = [];
+  const composite = (l: Layer) => !l.conditional && (l.moduleClass !== undefined || ((l.elements?.length ?? 0) >= 2 && normLeaves(l).length > 0));
+  const collect = (where: string, members: readonly Layer[]) => {
+    const byShape = new Map<string, Layer[]>();
+    for (const m of members) {
+      if (!composite(m)) continue;
+      const k = shape(m);
+      byShape.set(k, [...(byShape.get(k) ?? []), m]);
+    }
+    for (const ms of byShape.values()) if (ms.length >= 2) groups.push({ where, members: ms });
+  };
+  for (const l of allLayers(cls.layers)) if (l.elements && l.family === 'container') collect(`self.${l.path}`, l.elements);
+  const numbered = new Map<string, Layer[]>();
+  for (const l of cls.layers) {
+    if (!/\d/.test(l.path) || /[[.]/.test(l.path)) continue;
+    const stem = l.path.replace(/\d+/g, '#');
+    numbered.set(stem, [...(numbered.get(stem) ?? []), l]);
+  }
+  for (const [stem, ls] of numbered) if (ls.length >= 2) collect(`self.${stem.replace(/#/g, 'N')}`, ls);
+  return groups;
+}
+
+/**
+ * The members whose value is the odd one out: a unique majority value exists, and the member sits
+ * strictly inside the run of siblings (a different first or last block is often a design: a stem,
+ * a head, IBN-Net's InstanceNorm in shallow stages). Members built by the same expression as a
+ * majority member (one loop whose body picks the norm per index) are a computed choice, not a slip.
+ */
+function oddInterior(members: readonly Layer[], values: readonly string[]): { odd: number[]; common: string; commonAt: number } | undefined {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  if (counts.size < 2) return undefined;
+  const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+  const [top, second] = sorted;
+  if (!top || !second || top[1] === second[1]) return undefined;
+  const common = top[0];
+  const majority = members.filter((_, i) => values[i] === common);
+  const sameSite = (a: Span, b: Span) => a.startOffset === b.startOffset && a.endOffset === b.endOffset;
+  const odd: number[] = [];
+  values.forEach((v, i) => {
+    if (v === common) return;
+    const before = values.slice(0, i).includes(common);
+    const after = values.slice(i + 1).includes(common);
+    const m = members[i];
+    if (before && after && m && !majority.some((x) => sameSite(x.span, m.span))) odd.push(i);
+  });
+  return odd.length ? { odd, common, commonAt: values.indexOf(common) } : undefined;
+}
+
+function checkSiblings(context: RuleContext, cls: ModelClass): void {
+  const reported = new Set<number>();
+  const report = (span: Span, r: Parameters<RuleContext['report']>[0]) => {
+    if (reported.has(span.startOffset)) return;
+    reported.add(span.startOffset);
+    context.report(r);
+  };
+  for (const group of siblingGroups(cls)) {
+    const { members, where } = group;
+    const first = members[0];
+    if (!first) continue;
+    if (first.moduleClass) {
+      // Instances of one model class: compare what each passes to the class's norm parameters.
+      const target = context.ir.model.classes.find((c) => c.name === first.moduleClass);
+      for (const param of target?.normParameters ?? []) {
+        const args = members.map((m) => m.normArguments?.find((a) => a.name === param.name));
+        const passing = args.filter((a) => a !== undefined);
+        const omitting = members.filter((_, i) => !args[i]);
+        // (a) some siblings pass the norm parameter, others leave it at its default. Counted by call
+        // site: `[Block(c, norm_layer=norm_layer)] + [Block(c) for _ in range(n)]` is one against one.
+        const sites = (ls: readonly { span: Span }[]) => new Set(ls.map((l) => l.span.startOffset)).size;
+        if (passing.length > 0 && omitting.length > 0 && sites(passing) >= sites(omitting) && param.kind) {
+          const sample = passing[0];
+          // A value that is the enclosing class's own norm parameter varies with its caller, whatever its default.
+          const forwarded = (text: string) => cls.normParameters.some((p) => p.name === text || `self.${p.name}` === text || `self._${p.name}` === text);
+          const sameAsDefault = passing.every((a) => a.kind !== undefined && !forwarded(a.text) && normKey(a.kind, a.norm) === normKey(param.kind, param.norm));
+          if (sample && !sameAsDefault) {
+            for (const m of omitting) {
+              const sibling = members.find((_, i) => args[i]);
+              report(m.span, {
+                messageId: 'siblingOmitsParameter',
+                data: { cls: first.moduleClass, path: m.path, param: param.name, kind: param.kind, count: passing.length, where, value: sample.text, line: lineOf(sample.span) },
+                span: m.span,
+                related: [
+                  { span: sample.span, message: `a sibling passes ${param.name}=${sample.text}` },
+                  ...(sibling ? [{ span: sibling.span, message: `sibling ${sibling.path}` }] : []),
+                  { span: param.span, message: `the ${param.name} parameter of ${first.moduleClass} (default ${param.kind})` },
+                ],
+              });
+            }
+            continue;
+          }
+        }
+        // (b) every sibling passes a known norm, and an interior one differs.
+        if (passing.length !== members.length) continue;
+        const values = args.map((a) => normKey(a?.kind, a?.norm));
+        if (values.some((v) => v === undefined)) continue;
+        const odd = oddInterior(members, values as string[]);
+        if (!odd) continue;
+        for (const i of odd.odd) {
+          const a = args[i];
+          const m = members[i];
+          const model = args[odd.commonAt];
+          if (!a || !m || !model) continue;
+          report(a.span, {
+            messageId: 'siblingDiffers',
+            data: { path: m.path, norm: a.kind ?? '?', where, count: members.length, common: NORM_NAMES[odd.common] ?? odd.common, commonCount: values.filter((v) => v === odd.common).length },
+            span: a.span,
+            related: [{ span: model.span, message: `a sibling block passes ${model.text}` }],
+          });
+        }
+      }
+      continue;
+    }
+    // Containers of one shape: compare the norm at each position.
+    const leaves = members.map(normLeaves);
+    const slots = leaves[0]?.length ?? 0;
+    for (let s = 0; s < slots; s++) {
+      const at = leaves.map((ls) => ls[s]);
+      const values = at.map((l) => normKey(l?.kind, l?.norm));
+      if (values.some((v) => v === undefined)) continue;
+      const odd = oddInterior(members, values as string[]);
+      if (!odd) continue;
+      for (const i of odd.odd) {
+        const leaf = at[i];
+        const m = members[i];
+        const model = at[odd.commonAt];
+        if (!leaf || !m || !model) continue;
+        const span = leaf.call?.span ?? leaf.span;
+        report(span, {
+          messageId: 'siblingDiffers',
+          data: { path: m.path, norm: leaf.kind, where, count: members.length, common: NORM_NAMES[odd.common] ?? odd.common, commonCount: values.filter((v) => v === odd.common).length },
+          span,
+          related: [{ span: model.call?.span ?? model.span, message: `the ${model.kind} of sibling ${model.path}` }],
+        });
+      }
+    }
+  }
+}
+
 export const mixedNormStrategies: Rule = {
   meta: {
     code: 'NRM501',
     name: 'mixed-norm-strategies',
     defaultSeverity: 'warning',
-    summary: 'Inconsistent normalization in one model: a norm_layer/norm_cfg parameter that some layers ignore, or BatchNorm layers with conflicting eps/momentum.',
+    summary: 'Inconsistent normalization in one model: a norm_layer/norm_cfg parameter that some layers ignore, sibling blocks of one structure with different norm types, or BatchNorm layers with conflicting eps/momentum.',
     messages: {
       ignoresParameter:
         '{{kind}} (self.{{path}}) is hard-coded, while the other normalization layers of {{cls}} come from the `{{param}}` parameter (line {{paramLine}}): ' +
@@ -30,15 +207,30 @@ export const mixedNormStrategies: Rule = {
       conflictingSetting:
         '{{kind}} (self.{{path}}) uses {{param}}={{value}}, while the other {{count}} BatchNorm layers of {{cls}} use {{param}}={{common}}: ' +
         'a setting that differs in one layer is usually a porting slip (e.g. a Keras epsilon 1e-3 in one place). Use {{param}}={{common}} unless the difference is intended.',
+      siblingDiffers:
+        '{{norm}} in {{path}}, while {{commonCount}} of the {{count}} blocks of the same structure in {{where}} (before and after it) use {{common}}: ' +
+        'one block normalizing differently from its siblings is usually a copy-paste slip. Use {{common}} here too, or make the choice explicit (a norm_layer argument).',
+      siblingOmitsParameter:
+        '{{cls}} ({{path}}) is built without `{{param}}` and so gets the default {{kind}}, while its sibling {{cls}} blocks in {{where}} pass {{param}}={{value}} (line {{line}}): ' +
+        'a caller choosing another norm changes every block but this one. Pass {{param}}={{value}} here too.',
     },
     fix: 'none',
     docs: {
       whatItDoes:
         'In each model class: (1) when a `norm_layer` / `norm` / `norm_cfg` constructor parameter builds some normalization layers, reports layers of the same kind that are built ' +
-        'directly instead; (2) when all BatchNorm layers but one share the same `eps` / `momentum` (Keras/Flax: `epsilon`), reports the odd one.',
+        'directly instead; (2) when all BatchNorm layers but one share the same `eps` / `momentum` (Keras/Flax: `epsilon`), reports the odd one; (3) among sibling blocks of one ' +
+        'structure — the elements of one `Sequential` / `ModuleList` / list, or numbered attributes (`self.stage1`, `self.stage2`, ...), that have the same layers in the same order ' +
+        'once their norms are set aside, or instances of one block class — reports a block whose norm type differs from the one most siblings use (e.g. one GroupNorm block among ' +
+        'BatchNorm blocks, one BatchNorm among SyncBatchNorm), and a block instance built without the `norm_layer` argument that its siblings pass (so it silently falls back to ' +
+        "the class's default). To keep deliberate designs clean, a different norm is only reported when siblings with the majority norm come both before and after it (a different " +
+        'first or last block is often a stem, a head, or a stage-wise design such as IBN-Net\'s InstanceNorm in shallow stages), when there is a strict majority, and when the blocks ' +
+        'come from different expressions (a loop that picks the norm per index, `nn.GroupNorm(...) if i < 2 else nn.BatchNorm2d(...)`, is a computed choice). A list of bare norms ' +
+        'of different types (switchable normalization) and blocks of different structures (a BatchNorm conv stem before LayerNorm transformer blocks) are never compared.',
       whyIsThisBad:
         'A `norm_layer` parameter promises that the whole model switches normalization when a caller asks (GroupNorm for small batches, SyncBatchNorm for multi-GPU, FrozenBatchNorm for ' +
-        'fine-tuning). A layer that hard-codes `nn.BatchNorm2d` silently stays BatchNorm, and is the one that breaks with batch size 2 or does not synchronize. Likewise, one BatchNorm ' +
+        'fine-tuning). A layer that hard-codes `nn.BatchNorm2d` silently stays BatchNorm, and is the one that breaks with batch size 2 or does not synchronize; the same holds for a block ' +
+        'built without the `norm_layer` its siblings receive. Blocks repeated with one structure are meant to compute the same function at different depths: one of them with ' +
+        'another norm type is almost always a copy-paste slip (the one block that does not synchronize its statistics, or that keeps running statistics when the others do not). Likewise, one BatchNorm ' +
         'with a different epsilon or momentum than all its siblings is rarely a decision: it changes how that layer normalizes and how its statistics average. Uniform designs ' +
         '(LayerNorm throughout a ConvNeXt, RMSNorm throughout a Llama) are not reported.',
       example: 'import torch.nn as nn\n\nclass Block(nn.Module):\n    def __init__(self, c, norm_layer=nn.BatchNorm2d):\n        super().__init__()\n        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)\n        self.bn1 = norm_layer(c)\n        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)\n        self.bn2 = nn.BatchNorm2d(c)  # ignores norm_layer',
@@ -47,11 +239,13 @@ export const mixedNormStrategies: Rule = {
       references: [
         { title: 'torchvision ResNet: every normalization layer is built with norm_layer', url: 'https://github.com/pytorch/vision/blob/main/torchvision/models/resnet.py' },
         { title: 'Wu & He, "Group Normalization", ECCV 2018 (swapping BN for GN when batches are small)', url: 'https://arxiv.org/abs/1803.08494' },
+        { title: 'Pan et al., "Two at Once: Enhancing Learning and Generalization Capacities via IBN-Net", ECCV 2018 (a deliberate stage-wise mix, not reported)', url: 'https://arxiv.org/abs/1807.09441' },
       ],
     },
   },
   check(context) {
     for (const cls of context.ir.model.classes) {
+      checkSiblings(context, cls);
       const layers = allLayers(cls.layers);
       // (1) a norm parameter that some layers ignore.
       for (const param of cls.normParameters) {
