@@ -129,6 +129,20 @@ function accumulate(pending: Map<string, Tensor>, slot: string, grad: Tensor): v
   pending.set(slot, had ? add(had, grad) : grad);
 }
 
+/** A free array of `like`'s kind and length from `free`, if any. */
+function takeFree(free: Map<number, FloatArray[]>, like: FloatArray): FloatArray | undefined {
+  const list = free.get(like.length);
+  if (!list) return undefined;
+  const k = list.findIndex((a) => a.constructor === like.constructor && !overlaps(a, like));
+  return k < 0 ? undefined : list.splice(k, 1)[0];
+}
+
+function giveFree(free: Map<number, FloatArray[]>, array: FloatArray): void {
+  const list = free.get(array.length);
+  if (!list) free.set(array.length, [array]);
+  else if (!list.includes(array)) list.push(array);
+}
+
 export class Network {
   readonly steps: Step[] = [];
   /** Per step, the output array of the last reusing forward (see `forward`'s `reuse`). */
@@ -212,8 +226,12 @@ export class Network {
   /**
    * Backward from `gradOut` (dLoss/d output of the last forward). `observe(i, gradOfOutput)`
    * sees the gradient with respect to each step's output, last step first.
+   * `reuse`: a gradient array no longer needed (consumed by its layer, not held for a residual
+   * join, not `gradOut`) is handed to a later layer of the same size as its output buffer (the
+   * layers' `out` argument): an observer must then read each gradient at once, not keep it.
    */
-  backward(gradOut: Tensor, observe?: (index: number, gradOutput: Tensor) => void): Tensor {
+  backward(gradOut: Tensor, observe?: (index: number, gradOutput: Tensor) => void, reuse = false): Tensor {
+    const free = reuse ? new Map<number, FloatArray[]>() : null;
     // Gradients waiting for the `save` of the activation they belong to (a slot read by several
     // ops collects all of their parts).
     const pending = new Map<string, Tensor>();
@@ -243,7 +261,14 @@ export class Network {
       } else if (op.op === 'flatten') {
         grad = reshape(grad, [batch, ...step.inShape]);
       } else if (step.layer) {
-        grad = step.layer.backward(grad);
+        const prev = grad;
+        const out = free ? takeFree(free, prev.data) : undefined;
+        grad = step.layer.backward(prev, out);
+        if (free) {
+          if (out && grad.data !== out) giveFree(free, out);
+          const held = overlaps(prev.data, gradOut.data) || overlaps(prev.data, grad.data) || [...pending.values()].some((t) => overlaps(t.data, prev.data));
+          if (!held) giveFree(free, prev.data);
+        }
       }
       if (step.flattenFirst) grad = reshape(grad, [batch, ...(i > 0 ? this.steps[i - 1].outShape : this.spec.inputShape)]);
     }

@@ -113,9 +113,14 @@ export function runMainPass(spec: NetworkSpec, options: SimulationOptions): Simu
     const g = new Float32Array(out.data.length);
     stream(options.seed, STREAM.loss).fillNormal(g, 0, 1 / options.batchSize);
     try {
-      net.backward({ shape: [...out.shape], data: g }, (i, grad) => {
-        gradNorms[i] = l2norm(grad.data);
-      });
+      // Reusing gradient arrays: the observer reads each gradient at once.
+      net.backward(
+        { shape: [...out.shape], data: g },
+        (i, grad) => {
+          gradNorms[i] = l2norm(grad.data);
+        },
+        true,
+      );
       net.steps.forEach((_, i) => {
         weightGrads[i] = weightGradNorm(net, i);
       });

@@ -239,24 +239,28 @@ export function segBackward(dy: usize, x: usize, dx: usize, nseg: i32, len: i32,
  * LayerNorm / RMSNorm backward sums over rows of d elements, with c = (x − m[r]) + delta[r]
  * (m[r] a float32 value near the row's mean, delta[r] = m[r] − mean, so c = x − mean to float32
  * precision) and g = dy: gw[j] += g·c·rstd[r] and gb[j] += g (unless gb is 0), both float64
- * arrays; sg[r] = Σ g·w and sgx[r] = Σ g·w·c, accumulated in float64. Two lean loops per row
- * (row sums; column gradients for a pair of rows, whose two float32 terms are added before
- * widening) rather than one loop whose many live vectors would not fit the registers.
+ * arrays; sg[r] = Σ g·w and sgx[r] = Σ g·w·c, accumulated in float64. Two lean loops (row
+ * sums, which also store c·rstd in the float32 scratch cr; column gradients four rows at a
+ * time) rather than one loop whose many live vectors would not fit the registers.
  */
-export function rowsBackwardSums(dy: usize, x: usize, rows: i32, d: i32, m: usize, delta: usize, rstd: usize, w: usize, gw: usize, gb: usize, sg: usize, sgx: usize): void {
-  for (let r = 0; r < rows; r++) rowSums(dy, x, r, d, m, delta, w, sg, sgx);
+export function rowsBackwardSums(dy: usize, x: usize, rows: i32, d: i32, m: usize, delta: usize, rstd: usize, w: usize, gw: usize, gb: usize, sg: usize, sgx: usize, cr: usize): void {
+  for (let r = 0; r < rows; r++) rowSums(dy, x, r, d, m, delta, rstd, w, sg, sgx, cr);
   let r = 0;
-  for (; r + 2 <= rows; r += 2) columnGrads(dy, x, r, r + 1, d, m, delta, rstd, gw, gb, 1);
-  if (r < rows) columnGrads(dy, x, r, r, d, m, delta, rstd, gw, gb, 0);
+  for (; r + 4 <= rows; r += 4) columnGrads4(dy, cr, r, d, gw, gb);
+  for (; r < rows; r++) columnGrads1(dy, x, r, d, m, delta, rstd, gw, gb);
 }
 
-function rowSums(dy: usize, x: usize, r: i32, d: i32, m: usize, delta: usize, w: usize, sg: usize, sgx: usize): void {
+/** sg[r], sgx[r], and cr = c·rstd[r] (float32, for the column gradients) along row r. */
+function rowSums(dy: usize, x: usize, r: i32, d: i32, m: usize, delta: usize, rstd: usize, w: usize, sg: usize, sgx: usize, cr: usize): void {
   const xs = seg(x, r, d);
   const gs = seg(dy, r, d);
+  const cs = seg(cr, r, d);
   const mr = <f32>f64at(m, r);
   const dr = <f32>f64at(delta, r);
+  const rr = <f32>f64at(rstd, r);
   const mv = f32x4.splat(mr);
   const dv = f32x4.splat(dr);
+  const rv = f32x4.splat(rr);
   let a0 = f64x2.splat(0);
   let a1 = f64x2.splat(0);
   let c0 = f64x2.splat(0);
@@ -266,11 +270,13 @@ function rowSums(dy: usize, x: usize, r: i32, d: i32, m: usize, delta: usize, w:
     const q = <usize>j << 2;
     const u0 = f32x4.mul(v128.load(gs + q), v128.load(w + q));
     const u1 = f32x4.mul(v128.load(gs + q, 16), v128.load(w + q, 16));
-    const e0 = f32x4.add(f32x4.sub(v128.load(xs + q), mv), dv);
-    const e1 = f32x4.add(f32x4.sub(v128.load(xs + q, 16), mv), dv);
     const t = f32x4.add(u0, u1);
     a0 = f64x2.add(a0, lo(t));
     a1 = f64x2.add(a1, hi(t));
+    const e0 = f32x4.add(f32x4.sub(v128.load(xs + q), mv), dv);
+    const e1 = f32x4.add(f32x4.sub(v128.load(xs + q, 16), mv), dv);
+    v128.store(cs + q, f32x4.mul(e0, rv));
+    v128.store(cs + q, f32x4.mul(e1, rv), 16);
     const v = f32x4.add(f32x4.mul(u0, e0), f32x4.mul(u1, e1));
     c0 = f64x2.add(c0, lo(v));
     c1 = f64x2.add(c1, hi(v));
@@ -279,57 +285,69 @@ function rowSums(dy: usize, x: usize, r: i32, d: i32, m: usize, delta: usize, w:
   let s2 = hsum(f64x2.add(c0, c1));
   for (; j < d; j++) {
     const gwj = f32at(gs, j) * f32at(w, j);
+    const c = (f32at(xs, j) - mr) + dr;
+    store<f32>(cs + (<usize>j << 2), c * rr);
     s1 += <f64>gwj;
-    s2 += <f64>(gwj * ((f32at(xs, j) - mr) + dr));
+    s2 += <f64>(gwj * c);
   }
   setF64(sg, r, s1);
   setF64(sgx, r, s2);
 }
 
-/** gw[j] += Σ g·c·rstd and gb[j] += Σ g over rows ra and rb (rb's terms times `both`, 0 or 1). */
-function columnGrads(dy: usize, x: usize, ra: i32, rb: i32, d: i32, m: usize, delta: usize, rstd: usize, gw: usize, gb: usize, both: f32): void {
-  const xa = seg(x, ra, d);
-  const xb = seg(x, rb, d);
-  const ga = seg(dy, ra, d);
-  const gbp = seg(dy, rb, d);
-  const ma = <f32>f64at(m, ra);
-  const mb = <f32>f64at(m, rb);
-  const da = <f32>f64at(delta, ra);
-  const db = <f32>f64at(delta, rb);
-  const sa = <f32>f64at(rstd, ra);
-  const sb = <f32>f64at(rstd, rb) * both;
-  const mav = f32x4.splat(ma);
-  const mbv = f32x4.splat(mb);
-  const dav = f32x4.splat(da);
-  const dbv = f32x4.splat(db);
-  const sav = f32x4.splat(sa);
-  const sbv = f32x4.splat(sb);
-  const bv = f32x4.splat(both);
+/**
+ * gw[j] += Σ g·cr and gb[j] += Σ g over the four rows r … r + 3 (cr = c·rstd from rowSums):
+ * the four float32 terms are added before widening into the float64 accumulators.
+ */
+function columnGrads4(dy: usize, cr: usize, r: i32, d: i32, gw: usize, gb: usize): void {
+  const g0 = seg(dy, r, d);
+  const g1 = seg(dy, r + 1, d);
+  const g2 = seg(dy, r + 2, d);
+  const g3 = seg(dy, r + 3, d);
+  const c0 = seg(cr, r, d);
+  const c1 = seg(cr, r + 1, d);
+  const c2 = seg(cr, r + 2, d);
+  const c3 = seg(cr, r + 3, d);
   let j = 0;
   for (; j + 4 <= d; j += 4) {
     const q = <usize>j << 2;
-    const gA = v128.load(ga + q);
-    const gB = v128.load(gbp + q);
-    const cA = f32x4.add(f32x4.sub(v128.load(xa + q), mav), dav);
-    const cB = f32x4.add(f32x4.sub(v128.load(xb + q), mbv), dbv);
-    const gc = f32x4.add(f32x4.mul(f32x4.mul(gA, cA), sav), f32x4.mul(f32x4.mul(gB, cB), sbv));
+    const a0 = v128.load(g0 + q);
+    const a1 = v128.load(g1 + q);
+    const a2 = v128.load(g2 + q);
+    const a3 = v128.load(g3 + q);
+    const gc = f32x4.add(f32x4.add(f32x4.mul(a0, v128.load(c0 + q)), f32x4.mul(a1, v128.load(c1 + q))), f32x4.add(f32x4.mul(a2, v128.load(c2 + q)), f32x4.mul(a3, v128.load(c3 + q))));
     const o = gw + (<usize>j << 3);
     v128.store(o, f64x2.add(v128.load(o), lo(gc)));
     v128.store(o, f64x2.add(v128.load(o, 16), hi(gc)), 16);
     if (gb != 0) {
-      const gg = f32x4.add(gA, f32x4.mul(gB, bv));
+      const gg = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
       const ob = gb + (<usize>j << 3);
       v128.store(ob, f64x2.add(v128.load(ob), lo(gg)));
       v128.store(ob, f64x2.add(v128.load(ob, 16), hi(gg)), 16);
     }
   }
   for (; j < d; j++) {
-    const gA = f32at(ga, j);
-    const gB = f32at(gbp, j);
-    const cA = (f32at(xa, j) - ma) + da;
-    const cB = (f32at(xb, j) - mb) + db;
-    setF64(gw, j, f64at(gw, j) + <f64>(gA * cA * sa + gB * cB * sb));
-    if (gb != 0) setF64(gb, j, f64at(gb, j) + <f64>(gA + gB * both));
+    const q = <usize>j << 2;
+    const a0 = load<f32>(g0 + q);
+    const a1 = load<f32>(g1 + q);
+    const a2 = load<f32>(g2 + q);
+    const a3 = load<f32>(g3 + q);
+    const gc = (a0 * load<f32>(c0 + q) + a1 * load<f32>(c1 + q)) + (a2 * load<f32>(c2 + q) + a3 * load<f32>(c3 + q));
+    setF64(gw, j, f64at(gw, j) + <f64>gc);
+    if (gb != 0) setF64(gb, j, f64at(gb, j) + <f64>((a0 + a1) + (a2 + a3)));
+  }
+}
+
+/** gw[j] += g·c·rstd and gb[j] += g for the single row r. */
+function columnGrads1(dy: usize, x: usize, r: i32, d: i32, m: usize, delta: usize, rstd: usize, gw: usize, gb: usize): void {
+  const xs = seg(x, r, d);
+  const gs = seg(dy, r, d);
+  const mr = <f32>f64at(m, r);
+  const dr = <f32>f64at(delta, r);
+  const rs = f64at(rstd, r);
+  for (let j = 0; j < d; j++) {
+    const g = f32at(gs, j);
+    setF64(gw, j, f64at(gw, j) + <f64>(g * ((f32at(xs, j) - mr) + dr)) * rs);
+    if (gb != 0) setF64(gb, j, f64at(gb, j) + <f64>g);
   }
 }
 

@@ -45,7 +45,7 @@ interface NormExports {
   rowsAffineW(x: number, y: number, rows: number, d: number, m: number, a: number, c: number, w: number, bias: number): void;
   segDot(g: number, x: number, nseg: number, len: number, shift: number, sg: number, sgx: number): void;
   segBackward(dy: number, x: number, dx: number, nseg: number, len: number, m: number, p: number, q: number, c: number): void;
-  rowsBackwardSums(dy: number, x: number, rows: number, d: number, m: number, delta: number, rstd: number, w: number, gw: number, gb: number, sg: number, sgx: number): void;
+  rowsBackwardSums(dy: number, x: number, rows: number, d: number, m: number, delta: number, rstd: number, w: number, gw: number, gb: number, sg: number, sgx: number, cr: number): void;
   rowsBackwardDx(dy: number, x: number, dx: number, rows: number, d: number, w: number, m: number, p: number, q: number, c: number): void;
 }
 
@@ -138,9 +138,10 @@ export interface PlaneLayout {
   planes: number;
 }
 
-/** Units per chunk (at least one). */
+/** Units per chunk (at least one; a multiple of 4 when more than 4, for the four-row kernels). */
 function unitsPerChunk(lay: PlaneLayout): number {
-  return Math.max(1, Math.min(lay.units, Math.floor(CHUNK / (lay.outer * lay.unitLen))));
+  const k = Math.max(1, Math.min(lay.units, Math.floor(CHUNK / (lay.outer * lay.unitLen))));
+  return k > 4 ? k - (k % 4) : k;
 }
 
 function gather(src: Float32Array, dst: Float32Array, lay: PlaneLayout, u0: number, k: number): void {
@@ -321,6 +322,7 @@ export function wasmBackward(x: Float32Array, dy: Float32Array, dx: Float32Array
   const A = arena.f32(chunk);
   const G = arena.f32(chunk);
   const D = arena.f32(chunk);
+  const CR = arena.f32(rowMode ? chunk : 0);
   const SH = arena.f64(nplanes);
   const SG = arena.f64(nplanes);
   const SGX = arena.f64(nplanes);
@@ -360,7 +362,7 @@ export function wasmBackward(x: Float32Array, dy: Float32Array, dx: Float32Array
         rs[j] = rstd[u0 + j];
         dl[j] = sh[j] - mean[u0 + j];
       }
-      w.rowsBackwardSums(ptr[G], ptr[A], ku, lay.unitLen, ptr[SH], ptr[DL], ptr[RS], ptr[RW], ptr[RGW], plan.rowGb ? ptr[RGB] : 0, ptr[SG], ptr[SGX]);
+      w.rowsBackwardSums(ptr[G], ptr[A], ku, lay.unitLen, ptr[SH], ptr[DL], ptr[RS], ptr[RW], ptr[RGW], plan.rowGb ? ptr[RGB] : 0, ptr[SG], ptr[SGX], ptr[CR]);
       for (let j = 0; j < ku; j++) {
         const r = rstd[u0 + j];
         const a = centered ? sg[j] / count : 0;

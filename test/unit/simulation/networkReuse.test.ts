@@ -10,10 +10,11 @@ function tensor(shape: number[], seed: number): Tensor {
   return { shape, data };
 }
 
-describe('Network forward with reused output buffers', () => {
+describe('Network forward and backward with reused output buffers', () => {
   for (const [name, spec, input] of [
     ['MLP with BatchNorm1d', mlpSpec({ depth: 3, width: 32, inFeatures: 16 }), [16]],
-    ['CNN with BatchNorm2d', convSpec(4, 6), undefined],
+    ['CNN with BatchNorm2d and a residual block', convSpec(4, 6), undefined],
+    ['residual MLP', mlpSpec({ depth: 4, width: 24, inFeatures: 24, residual: true }), [24]],
   ] as const) {
     it(`${name}: the same outputs and gradients as fresh buffers, and each step's array reused`, () => {
       const make = (): Network => new Network(spec, { normSwap: 'asIs', init: 'default', initRng: new Rng(1), dropoutRng: new Rng(2) });
@@ -36,7 +37,20 @@ describe('Network forward with reused output buffers', () => {
       }
       const g = tensor([...a.forward(tensor(shape, 20), true, undefined, true).shape], 21);
       b.forward(tensor(shape, 20), true);
-      assert.deepStrictEqual(Array.from(a.backward(g).data), Array.from(b.backward(g).data));
+      const gradsA: number[][] = [];
+      const gradsB: number[][] = [];
+      const arrays = new Set<FloatArray>();
+      const dxA = a.backward(g, (i, t) => {
+        gradsA[i] = Array.from(t.data);
+        arrays.add(t.data);
+      }, true);
+      const dxB = b.backward(g, (i, t) => (gradsB[i] = Array.from(t.data)));
+      assert.deepStrictEqual(Array.from(dxA.data), Array.from(dxB.data));
+      assert.deepStrictEqual(gradsA, gradsB);
+      const params = (n: Network): number[][] => n.steps.flatMap((s) => (s.layer ? s.layer.parameters().map((p) => Array.from(p.grad!.data)) : []));
+      assert.deepStrictEqual(params(a), params(b));
+      // Some gradient array served more than one step.
+      assert.ok(arrays.size < gradsA.filter((x) => x !== undefined).length, `${arrays.size} arrays for ${gradsA.length} steps`);
     });
   }
 });
