@@ -174,8 +174,12 @@ function collectWhere(n: SyntaxNode, test: (n: SyntaxNode) => boolean, out: Synt
   for (const c of n.children) collectWhere(c, test, out);
 }
 
-/** Copies the top-level statement under the cursor (which is left where it started). */
-function copyStatement(cursor: TreeCursor, tables: LanguageTables, tree: SyntaxTree, offset: number): SyntaxNode {
+/**
+ * Copies the top-level statement under the cursor (which is left where it started). Only when
+ * the statement holds a syntax error is each node asked whether it does (an error can hide in
+ * tokens the cursor does not visit, such as a missing newline).
+ */
+function copyStatement(cursor: TreeCursor, tables: LanguageTables, tree: SyntaxTree, offset: number, hasError: boolean): SyntaxNode {
   const byType = new Map<string, SyntaxNode[]>();
   const anchor: Anchor = { offset, tree, byType };
   let pre = 0;
@@ -184,7 +188,7 @@ function copyStatement(cursor: TreeCursor, tables: LanguageTables, tree: SyntaxT
     const type = tables.types[id] ?? cursor.nodeType;
     const node = new SyntaxNode(type, tables.named[id] ?? false, cursor.startIndex - offset, cursor.endIndex - offset, anchor);
     node.pre = node.last = pre++;
-    if (type === 'ERROR') node.hasError = true;
+    if (hasError) node.hasError = cursor.currentNode.hasError;
     const list = byType.get(type);
     if (list) list.push(node);
     else byType.set(type, [node]);
@@ -204,14 +208,11 @@ function copyStatement(cursor: TreeCursor, tables: LanguageTables, tree: SyntaxT
       stack.push({ node, children: [], fields: [] });
       continue;
     }
-    // A zero-width leaf is a token tree-sitter inserted as MISSING.
-    if (node.startIndex === node.endIndex) node.hasError = true;
     while (!cursor.gotoNextSibling()) {
       const done = stack.pop() as (typeof stack)[number];
       done.node.children = done.children;
       done.node.fieldNames = done.fields;
       done.node.last = pre - 1;
-      if (done.children.some((c) => c.hasError)) done.node.hasError = true;
       cursor.gotoParent();
       if (stack.length === 0) return root;
     }
@@ -322,14 +323,17 @@ export class SyntaxTree {
           const end = cursor.endIndex;
           const typeId = cursor.nodeTypeId;
           const list = reusable.get(text.slice(start, end));
-          const old = list?.find((s) => s.type === tables.types[typeId]);
+          // Whether this statement holds a syntax error: one question per top-level statement.
+          const hasError = cursor.currentNode.hasError;
+          // Same text is not always the same tree: a MISSING token (zero-width) may appear in it.
+          const old = hasError ? undefined : list?.find((s) => s.type === tables.types[typeId]);
           let node: SyntaxNode;
           if (old && list) {
             list.splice(list.indexOf(old), 1);
             old.moveTo(start, self);
             node = old;
           } else {
-            node = copyStatement(cursor, tables, self, start);
+            node = copyStatement(cursor, tables, self, start, hasError);
           }
           statements.push(node);
           fields.push(tables.fields[cursor.currentFieldId] ?? null);

@@ -117,7 +117,7 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
           }
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   });
 });
