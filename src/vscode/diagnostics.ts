@@ -55,17 +55,28 @@ export class DiagnosticsController implements vscode.Disposable {
   /** Cell URIs NormScope published for, per notebook URI (to clear cells removed or closed). */
   private readonly notebookCells = new Map<string, vscode.Uri[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
-  private readonly watcher = vscode.workspace.createFileSystemWatcher('**/*.py', true, true, false);
+  private readonly watcher = vscode.workspace.createFileSystemWatcher('**/*.py', true, false, false);
   private readonly client: LintClient;
   /** Documents whose text the lint server has (the others are sent whole at their next lint). */
   private readonly serverHas = new Set<string>();
+  /** Per open document, the other files (paths) whose model facts its last lint used. */
+  private readonly dependencies = new Map<string, ReadonlySet<string>>();
+  /** Per file, the document version whose dependents were last re-linted (so import cycles do not loop). */
+  private readonly dependentsLintedAt = new Map<string, number>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly configs: LintConfigService,
   ) {
     this.client = new LintClient(vscode.Uri.joinPath(extensionUri, 'dist').fsPath);
+    const sendFolders = () => this.client.setWorkspace((vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath));
+    sendFolders();
     this.subscriptions.push(
+      vscode.workspace.onDidChangeWorkspaceFolders(sendFolders),
+      // A model file changed on disk (not through an open editor): re-lint the open files that use it.
+      this.watcher.onDidChange((uri) => {
+        if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) this.lintDependents(uri, undefined);
+      }),
       vscode.workspace.onDidOpenTextDocument((d) => void this.lintNow(d)),
       vscode.workspace.onDidChangeTextDocument((e) => {
         this.forwardChanges(e);
@@ -74,6 +85,8 @@ export class DiagnosticsController implements vscode.Disposable {
       vscode.workspace.onDidCloseTextDocument((d) => {
         if (d.uri.scheme !== CELL_SCHEME) this.clear(d.uri);
         this.closeOnServer(d.uri);
+        // Its facts now come from the disk again: the files using it see the saved version.
+        this.lintDependents(d.uri, undefined);
       }),
       vscode.workspace.onDidOpenNotebookDocument((nb) => this.lintNotebookNow(nb)),
       vscode.workspace.onDidChangeNotebookDocument((e) => {
@@ -183,13 +196,15 @@ export class DiagnosticsController implements vscode.Disposable {
       // The first lint of a document sends its text; later ones only the edits (forwardChanges).
       const first = !this.serverHas.has(key);
       if (first) {
-        this.client.open(key, version, text);
+        this.client.open(key, version, text, uri.scheme === 'file' ? uri.fsPath : undefined);
         this.serverHas.add(key);
       }
       const answer = await this.client.lint(key, version, text.length, () => document.getText(), this.configs.configFor(uri));
       // A newer version is on its way (its lint is scheduled): these findings would be misplaced.
       if (document.isClosed || document.version !== version) return;
       this.show(uri, answer.result, version, answer.elapsedMs, performance.now() - started);
+      this.dependencies.set(key, new Set(answer.dependencies));
+      this.lintDependents(uri, version);
     } catch (error) {
       this.failed(uri, error);
     }
@@ -199,10 +214,28 @@ export class DiagnosticsController implements vscode.Disposable {
   async publish(uri: vscode.Uri, text: string, version: number | undefined): Promise<void> {
     const started = performance.now();
     try {
-      const answer = await this.client.lintText(text, this.configs.configFor(uri));
+      const answer = await this.client.lintText(text, this.configs.configFor(uri), uri.scheme === 'file' ? uri.fsPath : undefined);
       this.show(uri, answer.result, version, answer.elapsedMs, performance.now() - started);
     } catch (error) {
       this.failed(uri, error);
+    }
+  }
+
+  /**
+   * Re-lints (debounced) the open documents whose last lint used model facts of `uri`'s file:
+   * editing `models.py` updates the findings of the `train.py` that imports its model. `version`
+   * is the edited document's version (undefined for changes on disk).
+   */
+  private lintDependents(uri: vscode.Uri, version: number | undefined): void {
+    if (uri.scheme !== 'file') return;
+    const file = uri.fsPath;
+    if (version !== undefined) {
+      if (this.dependentsLintedAt.get(file) === version) return;
+      this.dependentsLintedAt.set(file, version);
+    }
+    for (const document of vscode.workspace.textDocuments) {
+      if (document.isClosed || document.uri.toString() === uri.toString()) continue;
+      if (this.dependencies.get(document.uri.toString())?.has(file)) this.schedule(document);
     }
   }
 
@@ -298,6 +331,8 @@ export class DiagnosticsController implements vscode.Disposable {
 
   clear(uri: vscode.Uri): void {
     const key = uri.toString();
+    this.dependencies.delete(key);
+    if (uri.scheme === 'file') this.dependentsLintedAt.delete(uri.fsPath);
     const pending = this.timers.get(key);
     if (pending) clearTimeout(pending);
     this.timers.delete(key);

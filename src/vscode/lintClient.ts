@@ -13,6 +13,8 @@ import { logger } from './logger';
 export interface LintAnswer {
   readonly result: LintResult;
   readonly elapsedMs: number;
+  /** Other workspace files (paths) whose model facts the lint used. */
+  readonly dependencies: readonly string[];
 }
 
 /** How long a lint may take before the worker is considered stuck and restarted. */
@@ -36,15 +38,25 @@ export class LintClient {
   private nextId = 1;
   private disposed = false;
 
+  /** The workspace folders, sent again to every new worker. */
+  private roots: readonly string[] = [];
+
   constructor(private readonly distDir: string) {}
+
+  /** Sets the folders imports between workspace files resolve against. */
+  setWorkspace(roots: readonly string[]): void {
+    this.roots = roots;
+    // A worker started later gets the folders when it starts.
+    if (this.worker || this.inProcess) this.send({ kind: 'workspace', roots });
+  }
 
   /** Where lints run: in the worker thread, on the extension host's thread (fallback), or nowhere yet. */
   get mode(): 'worker' | 'in-process' | 'not started' {
     return this.inProcess ? 'in-process' : this.worker ? 'worker' : 'not started';
   }
 
-  open(uri: string, version: number, text: string): void {
-    this.send({ kind: 'open', uri, version, text });
+  open(uri: string, version: number, text: string, file: string | undefined): void {
+    this.send({ kind: 'open', uri, version, text, ...(file ? { file } : {}) });
   }
 
   change(uri: string, version: number, changes: readonly TextChange[]): void {
@@ -63,8 +75,8 @@ export class LintClient {
   }
 
   /** Lints a text that is not an open document (nothing is kept in the server). */
-  async lintText(text: string, config: LintConfig): Promise<LintAnswer> {
-    return this.answer(await this.request((id) => ({ kind: 'lintText', id, text, config })));
+  async lintText(text: string, config: LintConfig, file: string | undefined): Promise<LintAnswer> {
+    return this.answer(await this.request((id) => ({ kind: 'lintText', id, text, config, ...(file ? { file } : {}) })));
   }
 
   async lintNotebook(cells: readonly NotebookCell[], config: LintConfig): Promise<LintAnswer> {
@@ -83,7 +95,7 @@ export class LintClient {
   }
 
   private answer(response: LintResponse): LintAnswer {
-    if (response.kind === 'result') return { result: response.result, elapsedMs: response.elapsedMs };
+    if (response.kind === 'result') return { result: response.result, elapsedMs: response.elapsedMs, dependencies: response.dependencies ?? [] };
     throw new Error(response.kind === 'error' ? response.message : 'the lint server could not place the document');
   }
 
@@ -140,10 +152,12 @@ export class LintClient {
       worker.unref();
       this.worker = worker;
       logger().info('Lint worker started');
+      if (this.roots.length > 0) worker.postMessage({ kind: 'workspace', roots: this.roots } satisfies LintRequest);
       return worker;
     } catch (error) {
       logger().error(`Could not start the lint worker (${error instanceof Error ? error.message : String(error)}): linting on the extension host's thread instead`);
       this.inProcess = new LintServer();
+      if (this.roots.length > 0) this.inProcess.handle({ kind: 'workspace', roots: this.roots });
       return undefined;
     }
   }

@@ -12,16 +12,20 @@ import type { LintResult } from '../lint';
  * worker) it answers `resync` and the editor sends the whole text.
  */
 export type LintRequest =
-  | { readonly kind: 'open'; readonly uri: string; readonly version: number; readonly text: string }
+  /** The workspace folders: imports between the workspace's files resolve against them. */
+  | { readonly kind: 'workspace'; readonly roots: readonly string[] }
+  /** `file`: the document's path on disk, when it has one (cross-file facts need it). */
+  | { readonly kind: 'open'; readonly uri: string; readonly version: number; readonly text: string; readonly file?: string }
   | { readonly kind: 'change'; readonly uri: string; readonly version: number; readonly changes: readonly TextChange[] }
   | { readonly kind: 'close'; readonly uri: string }
   /** `length`: the text's length at `version`, a cheap check that the server's copy did not drift. */
   | { readonly kind: 'lint'; readonly id: number; readonly uri: string; readonly version: number; readonly length: number; readonly config: LintConfig; readonly text?: string }
   /** Lints a text that is not open (Lint Workspace on files on disk); nothing is kept. */
-  | { readonly kind: 'lintText'; readonly id: number; readonly text: string; readonly config: LintConfig }
+  | { readonly kind: 'lintText'; readonly id: number; readonly text: string; readonly config: LintConfig; readonly file?: string }
   | { readonly kind: 'lintNotebook'; readonly id: number; readonly cells: readonly NotebookCell[]; readonly config: LintConfig };
 
 export type LintResponse =
-  | { readonly kind: 'result'; readonly id: number; readonly result: LintResult; readonly elapsedMs: number }
+  /** `dependencies`: the other workspace files whose model facts the lint used. */
+  | { readonly kind: 'result'; readonly id: number; readonly result: LintResult; readonly elapsedMs: number; readonly dependencies?: readonly string[] }
   | { readonly kind: 'resync'; readonly id: number }
   | { readonly kind: 'error'; readonly id: number; readonly message: string };

@@ -1,10 +1,14 @@
 import { PythonDocument, type TextChange } from '../../parsing/python/document';
+import { WorkspaceIndex } from '../../parsing/workspace/index';
+import { RULES } from '../../rules/catalogue';
 import { lintPython, lintSyntaxTree } from '../lint';
 import { lintNotebook } from '../notebook';
 import type { LintRequest, LintResponse } from './protocol';
 
 interface OpenDocument {
   readonly document: PythonDocument;
+  /** Path on disk (undefined for untitled documents). */
+  readonly file: string | undefined;
   /** The editor version the document is at once `pending` is applied. */
   version: number;
   /** Edits received since the last lint, applied together (one incremental re-parse) when it comes. */
@@ -18,12 +22,18 @@ interface OpenDocument {
  */
 export class LintServer {
   private readonly documents = new Map<string, OpenDocument>();
+  /** Cross-file model facts (`from models import Net`), once the editor has named its folders. */
+  private workspace: WorkspaceIndex | undefined;
 
   /** Handles one request; answers requests that carry an id, never throws. */
   handle(request: LintRequest): LintResponse | undefined {
     switch (request.kind) {
+      case 'workspace':
+        this.workspace = new WorkspaceIndex(request.roots);
+        for (const open of this.documents.values()) if (open.file) this.workspace.update(open.file, open.document.text, 'open');
+        return undefined;
       case 'open':
-        this.open(request.uri, request.version, request.text);
+        this.open(request.uri, request.version, request.text, request.file);
         return undefined;
       case 'change': {
         const open = this.documents.get(request.uri);
@@ -34,13 +44,17 @@ export class LintServer {
         }
         return undefined;
       }
-      case 'close':
-        this.documents.get(request.uri)?.document.dispose();
+      case 'close': {
+        const open = this.documents.get(request.uri);
+        open?.document.dispose();
         this.documents.delete(request.uri);
+        // The file's facts come from the disk again.
+        if (open?.file) this.workspace?.invalidate(open.file);
         return undefined;
+      }
       case 'lint':
         return this.guard(request.id, () => {
-          if (request.text !== undefined) this.open(request.uri, request.version, request.text);
+          if (request.text !== undefined) this.open(request.uri, request.version, request.text, this.documents.get(request.uri)?.file);
           const open = this.documents.get(request.uri);
           if (!open || open.version !== request.version) return { kind: 'resync', id: request.id };
           const started = performance.now();
@@ -55,14 +69,19 @@ export class LintServer {
             return { kind: 'resync', id: request.id };
           }
           const tree = open.document.syntaxTree;
-          const result = tree ? lintSyntaxTree(tree, request.config) : { findings: [], failures: [] };
-          return { kind: 'result', id: request.id, result, elapsedMs: performance.now() - started };
+          const visited = new Set<string>();
+          if (open.file) this.workspace?.update(open.file, open.document.text, `${request.version}`);
+          const options = open.file && this.workspace ? { external: this.workspace.lookupFor(open.file, visited) } : {};
+          const result = tree ? lintSyntaxTree(tree, request.config, RULES, options) : { findings: [], failures: [] };
+          return { kind: 'result', id: request.id, result, elapsedMs: performance.now() - started, dependencies: [...visited] };
         });
       case 'lintText':
         return this.guard(request.id, () => {
           const started = performance.now();
-          const result = lintPython(request.text, request.config);
-          return { kind: 'result', id: request.id, result, elapsedMs: performance.now() - started };
+          const visited = new Set<string>();
+          const options = request.file && this.workspace ? { external: this.workspace.lookupFor(request.file, visited) } : {};
+          const result = lintPython(request.text, request.config, RULES, options);
+          return { kind: 'result', id: request.id, result, elapsedMs: performance.now() - started, dependencies: [...visited] };
         });
       case 'lintNotebook':
         return this.guard(request.id, () => {
@@ -78,15 +97,16 @@ export class LintServer {
     return this.documents.size;
   }
 
-  private open(uri: string, version: number, text: string): void {
+  private open(uri: string, version: number, text: string, file: string | undefined): void {
     const existing = this.documents.get(uri);
-    if (existing) {
+    if (existing && existing.file === file) {
       existing.document.reset(text);
       existing.version = version;
       existing.pending = [];
       return;
     }
-    this.documents.set(uri, { document: new PythonDocument(text), version, pending: [] });
+    existing?.document.dispose();
+    this.documents.set(uri, { document: new PythonDocument(text), file, version, pending: [] });
   }
 
   private guard(id: number, run: () => LintResponse): LintResponse {

@@ -182,17 +182,18 @@ export class WorkspaceIndex {
   }
 
   /** Facts of the class `dotted` (`Net`, `models.Net`, `pkg.models.Net`) as seen from `fromFile`. */
-  classFacts(fromFile: string, dotted: string): ModelFacts | undefined {
-    return this.find(fromFile, dotted.split('.'), 0, new Set());
+  classFacts(fromFile: string, dotted: string, visited?: Set<string>): ModelFacts | undefined {
+    return this.find(fromFile, dotted.split('.'), 0, new Set(), visited);
   }
 
-  private find(file: string, parts: readonly string[], hops: number, seen: Set<string>): ModelFacts | undefined {
+  private find(file: string, parts: readonly string[], hops: number, seen: Set<string>, visited: Set<string> | undefined): ModelFacts | undefined {
     if (hops > MAX_HOPS || parts.length === 0) return undefined;
     const id = `${path.resolve(file)}#${parts.join('.')}`;
     if (seen.has(id)) return undefined;
     seen.add(id);
     const summary = this.summary(file);
     if (!summary) return undefined;
+    if (hops > 0) visited?.add(path.resolve(file));
     const [head, ...rest] = parts as [string, ...string[]];
     if (rest.length === 0 && hops > 0 && summary.classes.has(head)) {
       return modelFactsOfClass(head, summary.classes, 'workspace', [], this.relative(file));
@@ -204,25 +205,25 @@ export class WorkspaceIndex {
         const all = [...entry.module.split('.'), ...rest];
         for (let cut = all.length - 1; cut >= 1; cut--) {
           const target = this.resolveModule(file, { level: 0, module: all.slice(0, cut).join('.') });
-          if (target) return this.find(target, all.slice(cut), hops + 1, seen);
+          if (target) return this.find(target, all.slice(cut), hops + 1, seen, visited);
         }
         return undefined;
       }
       // `from models import Net` (Net may itself be re-exported), or `from . import models` + `models.Net`.
       const target = this.resolveModule(file, entry);
       if (target) {
-        const found = this.find(target, [entry.name, ...rest], hops + 1, seen);
+        const found = this.find(target, [entry.name, ...rest], hops + 1, seen, visited);
         if (found) return found;
       }
       const asModule = this.resolveModule(file, { level: entry.level, module: entry.module ? `${entry.module}.${entry.name}` : entry.name });
-      if (asModule && rest.length > 0) return this.find(asModule, rest, hops + 1, seen);
+      if (asModule && rest.length > 0) return this.find(asModule, rest, hops + 1, seen, visited);
       return undefined;
     }
     if (rest.length === 0) {
       for (const star of summary.stars) {
         const target = this.resolveModule(file, star);
         if (!target) continue;
-        const found = this.find(target, [head], hops + 1, seen);
+        const found = this.find(target, [head], hops + 1, seen, visited);
         if (found) return found;
       }
     }
@@ -235,14 +236,17 @@ export class WorkspaceIndex {
     return (rel.startsWith('..') ? path.basename(file) : rel).split(path.sep).join('/');
   }
 
-  /** The lookup the training analysis of `file` uses for names it does not define. */
-  lookupFor(file: string): ExternalClassLookup {
+  /**
+   * The lookup the training analysis of `file` uses for names it does not define. The files it
+   * reads facts from are added to `visited` (the editor re-lints `file` when one of them changes).
+   */
+  lookupFor(file: string, visited?: Set<string>): ExternalClassLookup {
     const memo = new Map<string, ModelFacts | undefined>();
     return (dotted: string) => {
       if (memo.has(dotted)) return memo.get(dotted);
       let facts: ModelFacts | undefined;
       try {
-        facts = this.classFacts(file, dotted);
+        facts = this.classFacts(file, dotted, visited);
       } catch {
         facts = undefined;
       }

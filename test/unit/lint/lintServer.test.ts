@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { lintPython } from '../../../src/lint/lint';
@@ -62,6 +63,38 @@ describe('lint server (the worker thread behind the editor diagnostics)', () => 
     assert.ok(response?.kind === 'result');
     assert.deepStrictEqual(response.result.findings.map((f) => [f.code, f.cell]), [['NRM401', 2]]);
     assert.strictEqual(server.size, 0);
+  });
+
+  it('uses the model facts of other workspace files, editor buffers first, and reports them as dependencies', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'normscope-server-'));
+    const models = path.join(dir, 'models.py');
+    const train = path.join(dir, 'train.py');
+    const MODELS = 'import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(8, 8)\n        self.bn = nn.BatchNorm1d(8)\n';
+    const TRAIN = 'import torch\nfrom torch.utils.data import DataLoader\nfrom models import Net\n\nmodel = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nloader = DataLoader(train_set, batch_size=2, shuffle=True, drop_last=True)\nfor x, y in loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n';
+    fs.writeFileSync(models, MODELS);
+    fs.writeFileSync(train, TRAIN);
+    try {
+      const server = new LintServer();
+      const lintTrain = (id: number) => server.handle({ kind: 'lint', id, uri: 'train', version: 1, length: TRAIN.length, config: EMPTY_CONFIG });
+      server.handle({ kind: 'open', uri: 'train', version: 1, text: TRAIN, file: train });
+      // Without the workspace folders, nothing is known of Net.
+      assert.ok(!codes(lintTrain(1)).some((c) => c.startsWith('NRM102')));
+      server.handle({ kind: 'workspace', roots: [dir] });
+      const withFacts = lintTrain(2);
+      assert.ok(codes(withFacts).some((c) => c.startsWith('NRM102')), JSON.stringify(codes(withFacts)));
+      assert.ok(withFacts?.kind === 'result');
+      assert.deepStrictEqual(withFacts.dependencies, [models]);
+      // models.py open in the editor with BatchNorm swapped for GroupNorm (unsaved): its buffer counts.
+      const edited = MODELS.replace('nn.BatchNorm1d(8)', 'nn.GroupNorm(2, 8)');
+      server.handle({ kind: 'open', uri: 'models', version: 1, text: edited, file: models });
+      assert.deepStrictEqual(codes(server.handle({ kind: 'lint', id: 3, uri: 'models', version: 1, length: edited.length, config: EMPTY_CONFIG })), []);
+      assert.ok(!codes(lintTrain(4)).some((c) => c.startsWith('NRM102')));
+      // Closed without saving: the disk's BatchNorm again.
+      server.handle({ kind: 'close', uri: 'models' });
+      assert.ok(codes(lintTrain(5)).some((c) => c.startsWith('NRM102')));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('answers every request of the bundled worker thread (dist/lintWorker.js), edits included', async function () {

@@ -1,0 +1,78 @@
+// Cross-file facts in a real VS Code extension host: a training script that imports its model
+// from another workspace file is linted with that model's layers, and re-linted when the model
+// file changes (in an editor, unsaved, or on disk). Runs after the other suites (name order);
+// writes its own files under crossfile/ in the scratch copy of the fixture workspace.
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { closeAllEditors, openInEditor, summarize, waitForDiagnostics, workspaceUri } from './helpers';
+
+const enc = (text: string) => Buffer.from(text, 'utf8');
+
+const MODELS = `import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(c)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.Sequential(Block(16), Block(16))
+`;
+
+const TRAIN = `import torch
+from torch.utils.data import DataLoader
+from models import Net
+
+model = Net()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+loader = DataLoader(train_set, batch_size=2, shuffle=True, drop_last=True)
+for x, y in loader:
+    optimizer.zero_grad()
+    model(x).sum().backward()
+    optimizer.step()
+`;
+
+const codes = (diagnostics: readonly vscode.Diagnostic[]) => summarize(diagnostics).map((s) => s.split('@')[0]);
+
+describe('cross-file model facts in a real VS Code extension host', () => {
+  const models = workspaceUri('crossfile', 'models.py');
+  const train = workspaceUri('crossfile', 'train.py');
+
+  before(async () => {
+    await vscode.workspace.fs.writeFile(models, enc(MODELS));
+    await vscode.workspace.fs.writeFile(train, enc(TRAIN));
+  });
+
+  after(async () => {
+    await closeAllEditors();
+    await vscode.workspace.fs.delete(workspaceUri('crossfile'), { recursive: true });
+  });
+
+  it('lints train.py with the BatchNorm of the model it imports, and follows unsaved edits and disk changes of models.py', async () => {
+    await openInEditor(train);
+    // batch 2 into a model whose BatchNorm is only known from models.py.
+    await waitForDiagnostics(train, 'the tiny-batch finding from the imported model', (d) => codes(d).includes('NRM102'));
+
+    // An unsaved edit of models.py that swaps BatchNorm for GroupNorm clears it.
+    const editor = await openInEditor(models);
+    const line = editor.document.getText().split('\n').findIndex((l) => l.includes('nn.BatchNorm2d(c)'));
+    assert.ok(line > 0);
+    const column = editor.document.lineAt(line).text.indexOf('nn.BatchNorm2d(c)');
+    assert.ok(await editor.edit((b) => b.replace(new vscode.Range(line, column, line, column + 'nn.BatchNorm2d(c)'.length), 'nn.GroupNorm(4, c)')));
+    await waitForDiagnostics(train, 'no tiny-batch finding once models.py uses GroupNorm', (d) => !codes(d).includes('NRM102'));
+
+    // Closing models.py without saving: its facts come from the disk again (BatchNorm).
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await waitForDiagnostics(train, 'the tiny-batch finding back with the saved models.py', (d) => codes(d).includes('NRM102'));
+
+    // A change on disk (another tool, a git checkout) is followed too.
+    await vscode.workspace.fs.writeFile(models, enc(MODELS.replace('nn.BatchNorm2d(c)', 'nn.GroupNorm(4, c)')));
+    await waitForDiagnostics(train, 'no tiny-batch finding after models.py changed on disk', (d) => !codes(d).includes('NRM102'));
+  });
+});
