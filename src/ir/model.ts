@@ -136,6 +136,17 @@ export interface ForwardStep {
   readonly span: Span;
 }
 
+/** A method of a model class walked where the forward pass calls it (see `ModelClass.helperPasses`). */
+export interface HelperPass {
+  /** The method's name (`_block`). */
+  readonly name: string;
+  /** The method's definition. */
+  readonly span: Span;
+  /** The call `self._block(x)` in `forward` (or in another helper). */
+  readonly callSite: Span;
+  readonly steps: readonly ForwardStep[];
+}
+
 /** A layer use: the layer (when known), its path and where it is used. */
 export interface LayerUse {
   readonly path: string;
@@ -169,6 +180,12 @@ export interface ModelClass {
   readonly normParameters: readonly NormParameter[];
   /** `forward` / `call` / `__call__`, when present. */
   readonly forward?: { readonly name: string; readonly span: Span; readonly steps: readonly ForwardStep[] };
+  /**
+   * Methods of the class that the forward pass calls (`self._block(x)`, `self.forward_features(x)`),
+   * directly or through another such method: one entry per call site, its steps walked there (they
+   * inherit the call site's loop and branches; step indexes are local to the entry, -1 is its input).
+   */
+  readonly helperPasses?: readonly HelperPass[];
   readonly flows: readonly Flow[];
   /** `self.<layer>.<attr>` reads in the class (`weight`, `bias`, `running_mean`), for rules about missing parameters. */
   readonly attributeReads: readonly { readonly path: string; readonly attribute: string; readonly span: Span }[];

@@ -46,6 +46,8 @@ const MAX_UNROLL = 64;
 const MAX_HELPER_DEPTH = 3;
 
 type Elem = MutableLayer | 'barrier';
+/** A helper method walked at its call site (see `ModelClass.helperPasses`). */
+type HelperPass = NonNullable<ModelClass['helperPasses']>[number];
 /** A norm-carrying argument of a model-class instance (see `Layer.normArguments`). */
 type NormArgument = NonNullable<Layer['normArguments']>[number];
 
@@ -293,6 +295,7 @@ export class ModelBuilder {
       walker.walkFunction(fwd.fn);
       forward = { name: fwd.fn.childForFieldName('name')?.text ?? fwdName, span: spanOf(fwd.fn), steps: walker.steps };
     }
+    const helperPasses = fwd && forward ? this.helperPasses(methods, fwd.fn, forward.steps, byPath) : [];
     const allTop = [...frozenLayers, ...inline];
     const flows = this.flows(allTop, forward?.steps ?? [], byPath, sequentialLists);
     // Where each norm parameter builds layers (the constructor calls made through it).
@@ -314,9 +317,34 @@ export class ModelBuilder {
       layers: allTop,
       normParameters,
       ...(forward ? { forward } : {}),
+      ...(helperPasses.length > 0 ? { helperPasses } : {}),
       flows,
       attributeReads: this.attributeReads(node),
     };
+  }
+
+  /**
+   * The methods of a class that its forward pass calls (`self._block(x)`), transitively, each
+   * walked at its call site with the call site's loop and branches (see `ModelClass.helperPasses`).
+   */
+  private helperPasses(methods: ReadonlyMap<string, { fn: Node }>, fwd: Node, steps: readonly ForwardStep[], byPath: Map<string, Layer>): HelperPass[] {
+    const out: HelperPass[] = [];
+    const seen = new Set<number>();
+    const visit = (from: readonly ForwardStep[], depth: number) => {
+      if (depth > MAX_HELPER_DEPTH) return;
+      for (const s of from) {
+        if (s.op !== 'layer' || byPath.has(s.target.replace(/\[.*$/, ''))) continue;
+        const m = methods.get(s.target);
+        if (!m || m.fn === fwd || seen.has(s.span.startOffset)) continue;
+        seen.add(s.span.startOffset);
+        const walker = new ForwardWalker(this, byPath, new Set(), [], { ...(s.loop ? { loop: s.loop } : {}), branches: s.branches });
+        walker.walkFunction(m.fn);
+        out.push({ name: s.target, span: spanOf(m.fn), callSite: s.span, steps: walker.steps });
+        visit(walker.steps, depth + 1);
+      }
+    };
+    visit(steps, 1);
+    return out;
   }
 
   /**
@@ -1117,7 +1145,14 @@ class ForwardWalker {
     private readonly byPath: Map<string, Layer>,
     private readonly sequentialLists: Set<string>,
     private readonly inline: Layer[],
-  ) {}
+    /** For a helper method walked at its call site: the call site's loop and branches. */
+    at?: { readonly loop?: Span; readonly branches: readonly string[] },
+  ) {
+    if (at) {
+      this.loop = at.loop;
+      this.branches = [...at.branches];
+    }
+  }
 
   walkFunction(fn: Node): void {
     const params = fn.childForFieldName('parameters');

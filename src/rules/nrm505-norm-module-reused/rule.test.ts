@@ -1,4 +1,5 @@
-import { ruleTests } from '../../../test/unit/helpers/ruleTester';
+import * as assert from 'assert';
+import { lintWith, ruleTests } from '../../../test/unit/helpers/ruleTester';
 import { normModuleReused } from './rule';
 
 const header = 'import torch.nn as nn\n';
@@ -11,6 +12,22 @@ ruleTests(normModuleReused, {
     { name: 'calls in exclusive branches', code: cls(layers, '    def forward(self, x, a):\n        if a:\n            return self.bn(self.conv1(x))\n        else:\n            return self.bn(self.conv2(x))\n') },
     { name: 'one call inside a loop', code: cls(layers, '    def forward(self, x):\n        for _ in range(3):\n            x = self.bn(self.conv1(x))\n        return x\n') },
     { name: 'ReLU reused is fine', code: cls(`${layers}        self.relu = nn.ReLU()\n`, '    def forward(self, x):\n        x = self.relu(self.conv1(x))\n        return self.relu(self.conv2(x))\n') },
+    {
+      name: 'a helper method called twice (shared weights on two inputs, siamese style)',
+      code: cls(layers, '    def _embed(self, x):\n        return self.bn(self.conv1(x))\n\n    def forward(self, a, b):\n        return self._embed(a) - self._embed(b)\n'),
+    },
+    {
+      name: 'forward_features with one norm call, forward with none',
+      code: cls(layers, '    def forward_features(self, x):\n        return self.bn(self.conv2(self.conv1(x)))\n\n    def forward(self, x):\n        return self.forward_features(x).mean((2, 3))\n'),
+    },
+    {
+      name: 'the helper and the direct call in exclusive branches',
+      code: cls(layers, '    def _block(self, x):\n        return self.bn(self.conv1(x))\n\n    def forward(self, x, fast: bool):\n        if fast:\n            return self._block(x)\n        else:\n            return self.bn(self.conv2(x))\n'),
+    },
+    {
+      name: 'a method never called from forward',
+      code: cls(layers, '    def extra(self, x):\n        return self.bn(self.conv2(x))\n\n    def forward(self, x):\n        return self.bn(self.conv1(x))\n'),
+    },
   ],
   invalid: [
     {
@@ -23,5 +40,39 @@ ruleTests(normModuleReused, {
       code: cls('        self.norm = nn.LayerNorm(64)\n', '    def forward(self, q, k):\n        return self.norm(q) @ self.norm(k).transpose(-1, -2)\n'),
       findings: [{ messageId: 'reused', line: 7, column: 31, endLine: 7, endColumn: 43, severity: 'info' }],
     },
+    {
+      name: 'the norm used in forward and again in a helper method forward calls',
+      code: cls(layers, '    def _block(self, x):\n        return self.bn(self.conv2(x))\n\n    def forward(self, x):\n        x = self.bn(self.conv1(x))\n        return self._block(x)\n'),
+      findings: [{ messageId: 'reused', line: 12, column: 13, endLine: 12, endColumn: 35, messageIncludes: ['self.bn (BatchNorm2d) is called here and on line 9 (in self._block, called on line 13) in the same forward pass'] }],
+    },
+    {
+      name: 'two calls inside forward_features (timm style)',
+      code: cls(layers, '    def forward_features(self, x):\n        x = self.bn(self.conv1(x))\n        return self.bn(self.conv2(x))\n\n    def forward(self, x):\n        return self.forward_features(x).mean((2, 3))\n'),
+      findings: [{ messageId: 'reused', line: 10, column: 16, endLine: 10, endColumn: 38, messageIncludes: ['called here (in self.forward_features, called on line 13) and on line 9 in'] }],
+    },
+    {
+      name: 'Keras call() through a helper method',
+      code: `import tensorflow as tf\nfrom tensorflow import keras\n\nclass M(keras.Model):\n    def __init__(self):\n        super().__init__()\n        self.conv1 = keras.layers.Conv2D(8, 3)\n        self.conv2 = keras.layers.Conv2D(8, 3)\n        self.bn = keras.layers.BatchNormalization()\n\n    def _block(self, x, training):\n        return self.bn(self.conv2(x), training=training)\n\n    def call(self, x, training=False):\n        x = self.bn(self.conv1(x), training=training)\n        return self._block(x, training)\n`,
+      findings: [{ messageId: 'reused', line: 15, column: 13, endLine: 15, endColumn: 54, messageIncludes: ['self.bn (BatchNormalization)', 'line 12 (in self._block, called on line 16)'] }],
+    },
+    {
+      name: 'Flax __call__ through a helper method',
+      code: `import flax.linen as nn\n\nclass M(nn.Module):\n    def setup(self):\n        self.dense1 = nn.Dense(8)\n        self.dense2 = nn.Dense(8)\n        self.bn = nn.BatchNorm(use_running_average=False)\n\n    def _block(self, x):\n        return self.bn(self.dense2(x))\n\n    def __call__(self, x):\n        return self._block(self.bn(self.dense1(x)))\n`,
+      findings: [{ messageId: 'reused', line: 13, column: 28, endLine: 13, endColumn: 51, messageIncludes: ['self.bn (BatchNorm)', 'line 10 (in self._block, called on line 13)'] }],
+    },
   ],
+});
+
+describe('NRM505 through helper methods', () => {
+  it('relates the finding to the first call and to the helper call site', () => {
+    const code = cls(layers, '    def _block(self, x):\n        return self.bn(self.conv2(x))\n\n    def forward(self, x):\n        x = self.bn(self.conv1(x))\n        return self._block(x)\n');
+    const [f, ...rest] = lintWith(normModuleReused, code);
+    assert.deepStrictEqual(rest, []);
+    assert.ok(f);
+    assert.deepStrictEqual(f.related.map((r) => [r.span.start.line + 1, r.message]), [
+      [9, 'first call of self.bn'],
+      [13, 'self._block is called from the forward pass here'],
+      [7, 'the one BatchNorm2d instance'],
+    ]);
+  });
 });

@@ -1,5 +1,6 @@
 import type { ForwardStep, Layer } from '../../ir/model';
 import { lineOf } from '../shared/edits';
+import { type PassStep, passSteps } from '../shared/forward';
 import type { Rule } from '../types';
 
 /** Two steps in different branches of the same `if` never both run. */
@@ -22,12 +23,15 @@ export const normModuleReused: Rule = {
     summary: 'One normalization module called at two places in a forward pass: its statistics and affine parameters are shared by accident.',
     messages: {
       reused:
-        'self.{{path}} ({{kind}}) is called here and on line {{firstLine}} in the same forward pass: both inputs share one set of {{shared}}. ' +
+        'self.{{path}} ({{kind}}) is called here{{here}} and on line {{firstLine}} in the same forward pass: both inputs share one set of {{shared}}. ' +
         'Create a separate {{kind}} for each place (e.g. self.{{path}}_2).',
     },
     fix: 'none',
     docs: {
-      whatItDoes: 'Finds a normalization layer attribute (`self.bn`, `self.norm`) called at two or more places of `forward` / `call` / `__call__` that can run in the same pass.',
+      whatItDoes:
+        'Finds a normalization layer attribute (`self.bn`, `self.norm`) called at two or more places of `forward` / `call` / `__call__` that can run in the same pass, including the ' +
+        'helper methods of the same class that the forward pass calls (`self._block(x)`, `self.forward_features(x)`). Calling one helper (or submodule) twice is deliberate weight ' +
+        'sharing (a siamese encoder) and is not reported; two different call sites of the same norm are.',
       whyIsThisBad:
         'A normalization layer is not a stateless function: it owns a learned scale and shift, and BatchNorm also keeps running mean and variance. Calling the same instance on two ' +
         'different tensors (after two different convs, on two branches) makes them share the affine parameters and, for BatchNorm, mixes both distributions into one running estimate ' +
@@ -44,15 +48,15 @@ export const normModuleReused: Rule = {
   },
   check(context) {
     for (const cls of context.ir.model.classes) {
-      const steps = cls.forward?.steps ?? [];
       const byPath = new Map<string, Layer>(cls.layers.map((l) => [l.path, l]));
-      const calls = new Map<string, ForwardStep[]>();
-      for (const s of steps) {
+      const calls = new Map<string, PassStep[]>();
+      for (const p of passSteps(cls)) {
+        const s = p.step;
         if (s.op !== 'layer' || s.call) continue;
         const layer = byPath.get(s.target);
         if (!layer || layer.family !== 'norm' || !layer.call || layer.repeated) continue;
         const list = calls.get(s.target) ?? [];
-        if (!list.some((x) => x.span.startOffset === s.span.startOffset)) list.push(s);
+        if (!list.some((x) => x.step.span.startOffset === s.span.startOffset)) list.push(p);
         calls.set(s.target, list);
       }
       for (const [path, list] of calls) {
@@ -60,17 +64,20 @@ export const normModuleReused: Rule = {
         const layer = byPath.get(path);
         const call = layer?.call;
         if (!layer || !call) continue;
+        list.sort((a, b) => a.step.span.startOffset - b.step.span.startOffset);
         const first = list[0];
-        const second = list.slice(1).find((s) => first && !exclusive(first, s));
+        const second = list.slice(1).find((s) => first && !exclusive(first.step, s.step));
         if (!first || !second) continue;
         const stats = call.norm === 'batch' || call.norm === 'instance';
+        const through = (p: PassStep) => (p.via ? ` (in self.${p.via.name}, called on line ${lineOf(p.via.callSite)})` : '');
         context.report({
           messageId: 'reused',
-          data: { path, kind: call.kind, firstLine: lineOf(first.span), shared: stats ? 'running statistics and affine parameters' : 'affine parameters' },
-          span: second.span,
+          data: { path, kind: call.kind, firstLine: `${lineOf(first.step.span)}${first.via === second.via ? '' : through(first)}`, here: through(second), shared: stats ? 'running statistics and affine parameters' : 'affine parameters' },
+          span: second.step.span,
           ...(stats ? {} : { severity: 'info' as const }),
           related: [
-            { span: first.span, message: `first call of self.${path}` },
+            { span: first.step.span, message: `first call of self.${path}` },
+            ...[...new Set([first.via, second.via])].flatMap((via) => (via ? [{ span: via.callSite, message: `self.${via.name} is called from the forward pass here` }] : [])),
             { span: call.span, message: `the one ${call.kind} instance` },
           ],
         });

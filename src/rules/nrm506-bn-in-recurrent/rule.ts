@@ -1,5 +1,6 @@
-import type { Layer } from '../../ir/model';
+import type { HelperPass, Layer } from '../../ir/model';
 import { lineOf } from '../shared/edits';
+import { passSteps } from '../shared/forward';
 import type { Rule } from '../types';
 
 export const bnInRecurrent: Rule = {
@@ -15,7 +16,10 @@ export const bnInRecurrent: Rule = {
     },
     fix: 'none',
     docs: {
-      whatItDoes: 'Finds a BatchNorm layer (or `F.batch_norm`) called in a `for`/`while` loop of the forward pass that also calls a recurrent cell (`RNNCell`, `LSTMCell`, `GRUCell`, or an `RNN`/`LSTM`/`GRU` layer).',
+      whatItDoes:
+        'Finds a BatchNorm layer (or `F.batch_norm`) called in a `for`/`while` loop of the forward pass (`forward` / `call` / `__call__`) that also calls a recurrent cell ' +
+        '(`RNNCell`, `LSTMCell`, `GRUCell`, or an `RNN`/`LSTM`/`GRU` layer). Helper methods of the same class called from the forward pass count: a step method ' +
+        '(`self._step(x, h)`) called in the loop, or a helper that runs the whole loop.',
       whyIsThisBad:
         'Normalizing a recurrent network\'s hidden state with BatchNorm needs separate statistics per time step (Cooijmans et al., "Recurrent Batch Normalization"), and sequences longer ' +
         'than those seen in training have none; one shared BatchNorm mixes all time steps into one running mean and variance that fits none of them, and small batches make each step\'s ' +
@@ -31,19 +35,22 @@ export const bnInRecurrent: Rule = {
   },
   check(context) {
     for (const cls of context.ir.model.classes) {
-      const steps = cls.forward?.steps ?? [];
+      const all = passSteps(cls);
       const byPath = new Map<string, Layer>(cls.layers.map((l) => [l.path, l]));
       const reported = new Set<string>();
-      for (const s of steps) {
+      for (const { step: s, via } of all) {
         if (s.norm !== 'batch' || !s.loop) continue;
         const loop = s.loop;
-        const cell = steps.find((o) => o.loop?.startOffset === loop.startOffset && (o.family === 'recurrent' || byPath.get(o.target)?.family === 'recurrent'));
-        if (!cell) continue;
+        const found = all.find((o) => o.step.loop?.startOffset === loop.startOffset && (o.step.family === 'recurrent' || byPath.get(o.step.target)?.family === 'recurrent'));
+        const cell = found?.step;
+        if (!found || !cell) continue;
         const layer = s.op === 'layer' ? byPath.get(s.target) : undefined;
         const key = `${s.target}`;
         if (reported.has(key)) continue;
         reported.add(key);
         const cellLayer = byPath.get(cell.target);
+        // A helper called inside the loop (rather than one that holds the whole loop): its call site is evidence too.
+        const outside = (h: HelperPass) => loop.startOffset < h.span.startOffset || loop.endOffset > h.span.endOffset;
         context.report({
           messageId: 'perStep',
           data: {
@@ -53,8 +60,10 @@ export const bnInRecurrent: Rule = {
           },
           span: layer?.call?.span ?? s.span,
           related: [
-            { span: s.span, message: 'called once per time step here' },
-            { span: cell.span, message: 'the recurrent cell in the same loop' },
+            { span: s.span, message: via ? `called once per time step here, in self.${via.name}` : 'called once per time step here' },
+            ...(via && outside(via) ? [{ span: via.callSite, message: `self.${via.name} is called inside the loop here` }] : []),
+            { span: cell.span, message: found.via ? `the recurrent cell in the same loop, in self.${found.via.name}` : 'the recurrent cell in the same loop' },
+            ...(found.via && found.via !== via && outside(found.via) ? [{ span: found.via.callSite, message: `self.${found.via.name} is called inside the loop here` }] : []),
           ],
         });
       }
