@@ -185,10 +185,17 @@ export function runSweep(spec: NetworkSpec, options: SimulationOptions, sizes: r
   return { batchSweep: points, ...(sweepLayer !== undefined ? { sweepLayer } : {}) };
 }
 
-/** The same network with each norm swapped, and with each other initialisation. */
-export function runWhatIf(spec: NetworkSpec, options: SimulationOptions): WhatIfVariant[] {
+/** One what-if run: a norm swap and an initialisation. */
+export interface WhatIfSetting {
+  readonly label: string;
+  readonly normSwap: NormSwap;
+  readonly init: InitScheme;
+}
+
+/** The what-if runs for a network: each norm swap (that differs from the model as written), then each other initialisation. */
+export function whatIfVariants(spec: NetworkSpec, options: SimulationOptions): WhatIfSetting[] {
   const norms = spec.layers.flatMap((l) => (l.layer.op === 'norm' ? [l.layer.norm] : []));
-  const variants: { label: string; normSwap: NormSwap; init: InitScheme }[] = [];
+  const variants: WhatIfSetting[] = [];
   const swaps = norms.length > 0 ? NORM_SWAPS : (['asIs'] as const);
   for (const s of swaps) {
     // Swapping every norm for the kind it already is would repeat the "as written" run.
@@ -201,6 +208,11 @@ export function runWhatIf(spec: NetworkSpec, options: SimulationOptions): WhatIf
     if (init === options.init || (init === 'zero_gamma' && !hasBranchEnds)) continue;
     variants.push({ label: `init: ${INIT_LABELS[init].split(' (')[0]}`, normSwap: options.normSwap, init });
   }
+  return variants;
+}
+
+/** The same network with each norm swapped, and with each other initialisation. */
+export function runWhatIf(spec: NetworkSpec, options: SimulationOptions, variants: readonly WhatIfSetting[] = whatIfVariants(spec, options)): WhatIfVariant[] {
   return variants.map((v) => {
     try {
       const p = runPasses(spec, options, options.batchSize, v.normSwap, v.init, stream(options.seed, STREAM.data));
@@ -223,7 +235,7 @@ export function runWhatIf(spec: NetworkSpec, options: SimulationOptions): WhatIf
 }
 
 /** Everything: main pass, sweep and what-if (the CLI and the report). */
-export function simulate(spec: NetworkSpec, options: SimulationOptions): SimulationResult {
+export function simulate(spec: NetworkSpec, options: SimulationOptions, sizes: readonly number[] = SWEEP_BATCH_SIZES): SimulationResult {
   const main = runMainPass(spec, options);
-  return { ...main, ...runSweep(spec, options), whatIf: runWhatIf(spec, options) };
+  return { ...main, ...runSweep(spec, options, sizes), whatIf: runWhatIf(spec, options) };
 }

@@ -6,6 +6,7 @@
  */
 
 import { DISTRIBUTIONS, INIT_SCHEMES, NORM_SWAPS, type SimulationOptions } from '../simulation/options';
+import type { Phase } from '../simulation/progressive';
 import type { SimulationResult } from '../simulation/result';
 import { ACTIVATIONS, NORM_TYPES, type LayerOp, type LayerSpec, type NetworkSpec } from '../simulation/spec';
 
@@ -75,10 +76,9 @@ export type PageMessage = ReadyMessage | RenderedMessage | SelectModelMessage | 
 // ---------------------------------------------------------------------------------------------
 // Page <-> worker
 
-/** `preview`: the main pass with at most PREVIEW_STEPS training steps, drawn first; then the full run's phases. */
-export type Phase = 'preview' | 'main' | 'sweep' | 'whatIf';
+/** `preview`: the main pass on a small batch for one step, drawn first; then the full run's phases (see simulation/progressive.ts). */
+export type { Phase } from '../simulation/progressive';
 export const PHASES: readonly Phase[] = ['preview', 'main', 'sweep', 'whatIf'];
-export const PREVIEW_STEPS = 2;
 
 export interface RunRequest {
   readonly type: 'run';
@@ -91,6 +91,10 @@ export interface PhaseResult {
   readonly type: 'phase';
   readonly runId: number;
   readonly phase: Phase;
+  /** More results of this phase follow (one sweep point or what-if variant at a time). */
+  readonly partial: boolean;
+  /** What this result holds, for the status line (`sweep 3/7`). */
+  readonly progress: string;
   readonly result: SimulationResult;
   readonly ms: number;
 }
@@ -273,8 +277,8 @@ export function parseRunRequest(v: unknown): RunRequest | undefined {
 export function parseWorkerReply(v: unknown): WorkerReply | undefined {
   if (!isObj(v) || !int(v.runId, 0, Number.MAX_SAFE_INTEGER)) return undefined;
   if (v.type === 'failed' && str(v.message)) return { type: 'failed', runId: v.runId, message: v.message };
-  if (v.type === 'phase' && oneOf(v.phase, PHASES) && num(v.ms) && isObj(v.result) && Array.isArray(v.result.layers)) {
-    return { type: 'phase', runId: v.runId, phase: v.phase, ms: v.ms, result: v.result as unknown as SimulationResult };
+  if (v.type === 'phase' && oneOf(v.phase, PHASES) && num(v.ms) && typeof v.partial === 'boolean' && str(v.progress, 200) && isObj(v.result) && Array.isArray(v.result.layers)) {
+    return { type: 'phase', runId: v.runId, phase: v.phase, partial: v.partial, progress: v.progress, ms: v.ms, result: v.result as unknown as SimulationResult };
   }
   return undefined;
 }

@@ -99,6 +99,21 @@ describe('simulator page in headless Chromium', function () {
     await page.close();
   });
 
+  it('a new model while the worker is busy restarts it: the new run does not wait for the old one', async () => {
+    const page = await open();
+    const before = (await posted(page)).length;
+    // 128 channels of 96×96: even its preview is most of a minute of work, far past the deadline below.
+    // Unless the page restarts the busy worker, the new model's results wait behind it.
+    await send(page, showModel(convSpec(128, 96)));
+    await send(page, showModel(mlpSpec({ depth: 3, width: 16 })));
+    await waitForPosted(page, (m) => m.type === 'rendered' && m.phase === 'whatIf', before, 20000);
+    const after = (await posted(page)).slice(before).filter((m) => m.type === 'rendered');
+    assert.deepStrictEqual(after.map((m) => `${String(m.model)}:${String(m.phase)}`), ['MLP3x16:preview', 'MLP3x16:main', 'MLP3x16:sweep', 'MLP3x16:whatIf']);
+    const status = await page.$eval('.status', (e) => e.textContent ?? '');
+    assert.match(status, /MLP3x16 \(models\/mlp\.py\): done in \d+ ms/);
+    await page.close();
+  });
+
   it('restores a saved state (serializer) and redraws without the host', async () => {
     const spec = convSpec(8, 8);
     const page = await open({ options: { batchSize: 4, steps: 3, seed: 7, inputMean: 0, inputScale: 1, distribution: 'uniform', normSwap: 'asIs', init: 'default', bins: 20 }, spec, fileName: 'conv.py', models: [spec.model], histogramLayer: 2 });

@@ -12,7 +12,6 @@ import {
   parseNetworkSpec,
   parseOptions,
   parseWorkerReply,
-  PREVIEW_STEPS,
   type HostMessage,
   type Phase,
   type PageMessage,
@@ -53,20 +52,20 @@ function restoreState(raw: unknown): PageState {
   };
 }
 
-async function startWorker(url: string): Promise<Worker> {
-  // Webview resources live on another origin than the page: load the script and start the
-  // worker from a blob URL (allowed by the CSP's `worker-src blob:`).
+async function workerScriptUrl(url: string): Promise<string> {
+  // Webview resources live on another origin than the page: load the script once and start
+  // workers from a blob URL (allowed by the CSP's `worker-src blob:`).
   const response = await fetch(url);
   if (!response.ok) throw new Error(`cannot load the simulation worker (${response.status})`);
   const blob = new Blob([await response.text()], { type: 'text/javascript' });
-  return new Worker(URL.createObjectURL(blob));
+  return URL.createObjectURL(blob);
 }
 
-const STATUS: Record<Phase, string> = {
-  preview: `preview after ${PREVIEW_STEPS} training steps, running all steps…`,
-  main: 'first results, running the sweep…',
-  sweep: 'running the what-if variants…',
-  whatIf: 'done',
+const NEXT: Record<Phase, string> = {
+  preview: 'running the full pass…',
+  main: 'running the batch-size sweep…',
+  sweep: 'running the sweep…',
+  whatIf: 'running the what-if variants…',
 };
 
 class Page {
@@ -74,6 +73,9 @@ class Page {
   private readonly layout: Layout;
   private readonly charts: ChartSet;
   private worker: Worker | undefined;
+  private workerUrl: string | undefined;
+  /** The worker is still working on run `runId` (it has not sent its last result). */
+  private busy = false;
   private runId = 0;
   private runStarted = 0;
   private debounce: ReturnType<typeof setTimeout> | undefined;
@@ -88,9 +90,8 @@ class Page {
 
   async start(workerUrl: string): Promise<void> {
     try {
-      this.worker = await startWorker(workerUrl);
-      this.worker.addEventListener('message', (e: MessageEvent<unknown>) => this.onWorker(e.data));
-      this.worker.addEventListener('error', (e) => this.fail(`simulation worker error: ${e.message}`));
+      this.workerUrl = await workerScriptUrl(workerUrl);
+      this.spawnWorker();
     } catch (error) {
       this.fail(error instanceof Error ? error.message : String(error));
     }
@@ -99,6 +100,15 @@ class Page {
       this.run();
     }
     this.vscode.postMessage({ type: 'ready' });
+  }
+
+  private spawnWorker(): void {
+    if (!this.workerUrl) return;
+    const worker = new Worker(this.workerUrl);
+    worker.addEventListener('message', (e: MessageEvent<unknown>) => this.onWorker(e.data));
+    worker.addEventListener('error', (e) => this.fail(`simulation worker error: ${e.message}`));
+    this.worker = worker;
+    this.busy = false;
   }
 
   private wire(): void {
@@ -187,10 +197,17 @@ class Page {
   private run(): void {
     const spec = this.state.spec;
     if (!spec || !this.worker) return;
+    // A worker busy with a superseded run (a long sweep or what-if unit) would delay this run's
+    // first result until that unit ends: start a fresh one instead.
+    if (this.busy) {
+      this.worker.terminate();
+      this.spawnWorker();
+    }
     this.runId += 1;
     this.runStarted = performance.now();
     const request: RunRequest = { type: 'run', runId: this.runId, spec, options: this.state.options };
     this.setStatus(`Simulating ${spec.model}…`, false);
+    this.busy = true;
     this.worker.postMessage(request);
   }
 
@@ -198,17 +215,18 @@ class Page {
     const reply = parseWorkerReply(data);
     if (!reply || reply.runId !== this.runId) return; // a superseded run
     if (reply.type === 'failed') {
+      this.busy = false;
       this.fail(reply.message);
       return;
     }
     renderResult(this.layout, this.charts, reply.result, this.state.histogramLayer);
     const ms = performance.now() - this.runStarted;
-    const done = reply.phase === 'whatIf';
-    this.setStatus(
-      `${reply.result.model}${this.state.fileName ? ` (${this.state.fileName})` : ''}: ${done ? 'done' : STATUS[reply.phase]} ${Math.round(ms)} ms`,
-      false,
-    );
-    this.vscode.postMessage({ type: 'rendered', model: reply.result.model, phase: reply.phase, layers: reply.result.layers.length, ms });
+    const done = reply.phase === 'whatIf' && !reply.partial;
+    if (done) this.busy = false;
+    const where = `${reply.result.model}${this.state.fileName ? ` (${this.state.fileName})` : ''}`;
+    const next = reply.partial ? '…' : `, ${NEXT[reply.phase]}`;
+    this.setStatus(done ? `${where}: done in ${Math.round(ms)} ms` : `${where}: ${reply.progress} at ${Math.round(ms)} ms${next}`, false);
+    if (!reply.partial) this.vscode.postMessage({ type: 'rendered', model: reply.result.model, phase: reply.phase, layers: reply.result.layers.length, ms });
   }
 
   private setStatus(text: string, isError: boolean): void {

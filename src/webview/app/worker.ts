@@ -1,12 +1,13 @@
 /**
- * The simulation's Web Worker: runs the main pass, then the batch-size sweep, then the what-if
- * variants, posting the growing result after each phase. A newer request supersedes an older
- * one between phases, so dragging a control never queues stale work.
+ * The simulation's Web Worker: runs the progressive simulation (a small preview, the main pass,
+ * then the batch-size sweep and the what-if variants one unit at a time), posting the growing
+ * result after each unit. Between units it yields to its message queue, so a newer request
+ * supersedes an older one; the page also restarts a worker still busy with a superseded run, so
+ * a long unit never delays the first result of the next run.
  */
 
-import { runMainPass, runSweep, runWhatIf } from '../../simulation/simulate';
-import type { SimulationResult } from '../../simulation/result';
-import { parseRunRequest, PREVIEW_STEPS, type Phase, type RunRequest, type WorkerReply } from '../protocol';
+import { progressiveSimulation } from '../../simulation/progressive';
+import { parseRunRequest, type RunRequest, type WorkerReply } from '../protocol';
 
 interface WorkerScope {
   postMessage(message: WorkerReply): void;
@@ -21,25 +22,12 @@ const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 
 async function run(request: RunRequest): Promise<void> {
   const { runId, spec, options } = request;
   const started = performance.now();
-  const post = (phase: Phase, result: SimulationResult): void =>
-    scope.postMessage({ type: 'phase', runId, phase, result, ms: performance.now() - started });
   try {
-    // A quick first picture (few training steps), then the full run refines it.
-    if (options.steps > PREVIEW_STEPS) {
-      post('preview', runMainPass(spec, { ...options, steps: PREVIEW_STEPS }));
+    for (const update of progressiveSimulation(spec, options)) {
+      scope.postMessage({ type: 'phase', runId, phase: update.phase, partial: update.partial, progress: update.progress, result: update.result, ms: performance.now() - started });
       await pause();
       if (runId !== latest) return;
     }
-    let result = runMainPass(spec, options);
-    post('main', result);
-    await pause();
-    if (runId !== latest) return;
-    result = { ...result, ...runSweep(spec, options) };
-    post('sweep', result);
-    await pause();
-    if (runId !== latest) return;
-    result = { ...result, whatIf: runWhatIf(spec, options) };
-    post('whatIf', result);
   } catch (error) {
     scope.postMessage({ type: 'failed', runId, message: error instanceof Error ? error.message : String(error) });
   }
