@@ -57,23 +57,21 @@ function seg(p: usize, s: i32, len: i32): usize {
   return p + ((<usize>s * <usize>len) << 2);
 }
 
-/** Σ x over n float32 elements from p (pairs added in float32, accumulated in float64). */
+/**
+ * Σ x over n float32 elements from p (four neighbours added in float32, accumulated in
+ * float64): only the shift of the variance pass, whose accuracy does not matter there.
+ */
 function sumRange(p: usize, n: i32): f64 {
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
-  let s2 = f64x2.splat(0);
-  let s3 = f64x2.splat(0);
   let i = 0;
   for (; i + 16 <= n; i += 16) {
     const q = p + (<usize>i << 2);
-    const v = f32x4.add(v128.load(q), v128.load(q, 16));
-    const u = f32x4.add(v128.load(q, 32), v128.load(q, 48));
+    const v = f32x4.add(f32x4.add(v128.load(q), v128.load(q, 16)), f32x4.add(v128.load(q, 32), v128.load(q, 48)));
     s0 = f64x2.add(s0, lo(v));
     s1 = f64x2.add(s1, hi(v));
-    s2 = f64x2.add(s2, lo(u));
-    s3 = f64x2.add(s3, hi(u));
   }
-  let s = hsum(f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3)));
+  let s = hsum(f64x2.add(s0, s1));
   for (; i < n; i++) s += <f64>f32at(p, i);
   return s;
 }
@@ -188,14 +186,18 @@ export function segDot(g: usize, x: usize, nseg: i32, len: i32, shift: usize, sg
     let c0 = f64x2.splat(0);
     let c1 = f64x2.splat(0);
     let i = 0;
-    for (; i + 8 <= len; i += 8) {
+    for (; i + 16 <= len; i += 16) {
       const q = <usize>i << 2;
       const g0 = v128.load(gp + q);
       const g1 = v128.load(gp + q, 16);
-      const t = f32x4.add(g0, g1);
+      const g2 = v128.load(gp + q, 32);
+      const g3 = v128.load(gp + q, 48);
+      const t = f32x4.add(f32x4.add(g0, g1), f32x4.add(g2, g3));
       a0 = f64x2.add(a0, lo(t));
       a1 = f64x2.add(a1, hi(t));
-      const p = f32x4.add(f32x4.mul(g0, f32x4.sub(v128.load(xp + q), mv)), f32x4.mul(g1, f32x4.sub(v128.load(xp + q, 16), mv)));
+      const p01 = f32x4.add(f32x4.mul(g0, f32x4.sub(v128.load(xp + q), mv)), f32x4.mul(g1, f32x4.sub(v128.load(xp + q, 16), mv)));
+      const p23 = f32x4.add(f32x4.mul(g2, f32x4.sub(v128.load(xp + q, 32), mv)), f32x4.mul(g3, f32x4.sub(v128.load(xp + q, 48), mv)));
+      const p = f32x4.add(p01, p23);
       c0 = f64x2.add(c0, lo(p));
       c1 = f64x2.add(c1, hi(p));
     }
@@ -351,26 +353,24 @@ function columnGrads1(dy: usize, x: usize, r: i32, d: i32, m: usize, delta: usiz
   }
 }
 
-/** dx = p[r] · dy · w[j] + q[r] · (x − m[r]) + c[r] (float32) on rows of d elements. */
-export function rowsBackwardDx(dy: usize, x: usize, dx: usize, rows: i32, d: i32, w: usize, m: usize, p: usize, q: usize, c: usize): void {
+/** dx = p[r] · dy · w[j] + q[r] · cr + c[r] (float32) on rows of d elements (cr from rowsBackwardSums). */
+export function rowsBackwardDx(dy: usize, cr: usize, dx: usize, rows: i32, d: i32, w: usize, p: usize, q: usize, c: usize): void {
   for (let r = 0; r < rows; r++) {
-    const xs = seg(x, r, d);
+    const cs = seg(cr, r, d);
     const gs = seg(dy, r, d);
     const ds = seg(dx, r, d);
-    const mr = <f32>f64at(m, r);
     const pr = <f32>f64at(p, r);
     const qr = <f32>f64at(q, r);
-    const cr = <f32>f64at(c, r);
-    const mv = f32x4.splat(mr);
+    const ccr = <f32>f64at(c, r);
     const pv = f32x4.splat(pr);
     const qv = f32x4.splat(qr);
-    const cv = f32x4.splat(cr);
+    const cv = f32x4.splat(ccr);
     let j = 0;
     for (; j + 4 <= d; j += 4) {
       const o = <usize>j << 2;
       const t = f32x4.mul(f32x4.mul(v128.load(gs + o), v128.load(w + o)), pv);
-      v128.store(ds + o, f32x4.add(f32x4.add(t, f32x4.mul(f32x4.sub(v128.load(xs + o), mv), qv)), cv));
+      v128.store(ds + o, f32x4.add(f32x4.add(t, f32x4.mul(v128.load(cs + o), qv)), cv));
     }
-    for (; j < d; j++) store<f32>(ds + (<usize>j << 2), f32at(gs, j) * f32at(w, j) * pr + (f32at(xs, j) - mr) * qr + cr);
+    for (; j < d; j++) store<f32>(ds + (<usize>j << 2), f32at(gs, j) * f32at(w, j) * pr + f32at(cs, j) * qr + ccr);
   }
 }

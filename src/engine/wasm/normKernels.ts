@@ -46,7 +46,7 @@ interface NormExports {
   segDot(g: number, x: number, nseg: number, len: number, shift: number, sg: number, sgx: number): void;
   segBackward(dy: number, x: number, dx: number, nseg: number, len: number, m: number, p: number, q: number, c: number): void;
   rowsBackwardSums(dy: number, x: number, rows: number, d: number, m: number, delta: number, rstd: number, w: number, gw: number, gb: number, sg: number, sgx: number, cr: number): void;
-  rowsBackwardDx(dy: number, x: number, dx: number, rows: number, d: number, w: number, m: number, p: number, q: number, c: number): void;
+  rowsBackwardDx(dy: number, cr: number, dx: number, rows: number, d: number, w: number, p: number, q: number, c: number): void;
 }
 
 let exportsCache: NormExports | null | undefined;
@@ -367,11 +367,12 @@ export function wasmBackward(x: Float32Array, dy: Float32Array, dx: Float32Array
         const r = rstd[u0 + j];
         const a = centered ? sg[j] / count : 0;
         const b = (sgx[j] * r * r) / count;
+        // dx = r · (dy · w − a − (x − mean) · b) with cr = (x − mean) · r from the sums pass.
         pp[j] = r;
-        qq[j] = -r * b;
-        cc[j] = -r * (a + b * dl[j]);
+        qq[j] = -b;
+        cc[j] = -r * a;
       }
-      w.rowsBackwardDx(ptr[G], ptr[A], ptr[D], ku, lay.unitLen, ptr[RW], ptr[SH], ptr[P], ptr[Q], ptr[C]);
+      w.rowsBackwardDx(ptr[G], ptr[CR], ptr[D], ku, lay.unitLen, ptr[RW], ptr[P], ptr[Q], ptr[C]);
     } else {
       w.segDot(ptr[G], ptr[A], np, planeLen, ptr[SH], ptr[SG], ptr[SGX]);
       for (let j = 0; j < ku; j++) {
