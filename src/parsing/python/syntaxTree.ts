@@ -65,12 +65,17 @@ function tablesOf(language: Language): LanguageTables {
 }
 
 
+/** The children (and field names) of every leaf: one shared, frozen array, not one per leaf. */
+const NO_CHILDREN = Object.freeze([]) as unknown as SyntaxNode[];
+const NO_FIELDS = Object.freeze([]) as unknown as (string | null)[];
+
 export class SyntaxNode {
   readonly id: number = nextId++;
   parent: SyntaxNode | null = null;
-  children: SyntaxNode[] = [];
+  /** The children (do not modify the array: leaves share one). */
+  children: SyntaxNode[] = NO_CHILDREN;
   /** Field name of each child (null when the child has none). */
-  fieldNames: (string | null)[] = [];
+  fieldNames: (string | null)[] = NO_FIELDS;
   /** Whether this node is, or contains, a syntax error or a missing token. */
   hasError = false;
   /** Preorder number of this node in its top-level statement, and the last one of its subtree. */
@@ -107,7 +112,7 @@ export class SyntaxNode {
   }
   /** The named children (a shared array: do not modify it). */
   get namedChildren(): SyntaxNode[] {
-    if (!this.named) this.named = this.children.filter((c) => c.isNamed);
+    if (!this.named) this.named = this.children === NO_CHILDREN ? NO_CHILDREN : this.children.filter((c) => c.isNamed);
     return this.named;
   }
   get namedChildCount(): number {
