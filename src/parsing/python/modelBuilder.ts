@@ -116,6 +116,8 @@ export class ModelBuilder {
   private readonly modelClassNames = new Map<string, Framework>();
   private readonly classNodes = new Map<string, Node>();
   private readonly functionNodes = new Map<string, Node>();
+  /** The children a `nn.Sequential` subclass passes to its own constructor, by class node id. */
+  private readonly sequentialChildren = new Map<number, Elem[]>();
 
   constructor(readonly resolver: Resolver) {}
 
@@ -297,7 +299,12 @@ export class ModelBuilder {
     }
     const helperPasses = fwd && forward ? this.helperPasses(methods, fwd.fn, forward.steps, byPath) : [];
     const allTop = [...frozenLayers, ...inline];
-    const flows = this.flows(allTop, forward?.steps ?? [], byPath, sequentialLists);
+    // A Sequential subclass without its own forward runs its children in order.
+    const ownChildren = fwd ? undefined : this.sequentialChildren.get(node.id);
+    const asSequence: Layer[] = ownChildren
+      ? [{ path: '', kind: 'Sequential', family: 'container', span: spanOf(node), elements: ownChildren.filter((c): c is MutableLayer => c !== 'barrier').map((c) => byPath.get(c.path) ?? frozen(c)) }]
+      : [];
+    const flows = this.flows([...allTop, ...asSequence], forward?.steps ?? [], byPath, sequentialLists);
     // Where each norm parameter builds layers (the constructor calls made through it).
     const everyLayer = allTop.flatMap((l) => [l, ...flatten(l)]);
     for (const np of normParameters) {
@@ -488,7 +495,7 @@ export class ModelBuilder {
             const target = out.find((l) => l.path === selfPath(left));
             if (target?.elements) target.elements.push(...this.elementsOf(right, ctx, target.path, target.elements.length));
           }
-        } else if (e.type === 'call') this.callStatement(e, ctx, out);
+        } else if (e.type === 'call' && !this.sequentialInit(e, ctx, out, cls)) this.callStatement(e, ctx, out);
         return;
       }
       case 'for_statement':
@@ -548,6 +555,41 @@ export class ModelBuilder {
         ctx.locals.set(second.text, { node: right, bindings: new Map(ctx.bindings) });
       }
     }
+  }
+
+  /**
+   * `super().__init__(conv, norm, act)` in a subclass of `nn.Sequential` (torchvision's
+   * `Conv2dNormActivation` style; also `nn.Sequential.__init__(self, ...)`): the arguments are
+   * the class's own children, named `0`, `1`, ... as PyTorch names them, and run in that order.
+   */
+  private sequentialInit(e: Node, ctx: Ctx, out: MutableLayer[], cls: Node): boolean {
+    const fn = e.childForFieldName('function');
+    if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== '__init__') return false;
+    const object = fn.childForFieldName('object');
+    const viaSuper = object?.type === 'call' && object.childForFieldName('function')?.text === 'super';
+    const explicit = object !== null && !viaSuper && this.resolver.qualify(object) === 'torch.nn.Sequential';
+    if (!viaSuper && !explicit) return false;
+    const bases = cls.childForFieldName('superclasses')?.namedChildren ?? [];
+    if (!bases.some((b) => (b.type === 'identifier' || b.type === 'attribute') && this.resolver.qualify(b) === 'torch.nn.Sequential')) return false;
+    const args = (e.childForFieldName('arguments')?.namedChildren ?? []).filter((c) => c.type !== 'comment' && c.type !== 'keyword_argument').slice(explicit ? 1 : 0);
+    const children: Elem[] = [];
+    for (const a of args) {
+      if (a.type === 'list_splat') {
+        const inner = a.namedChildren[0];
+        if (inner) children.push(...this.elementsOf(inner, ctx, '', children.length));
+        continue;
+      }
+      const path = String(children.length);
+      children.push(this.layerFromExpr(a, path, ctx) ?? unknownLayer(a, path, ctx));
+    }
+    let index = 0;
+    for (const c of children) {
+      if (c === 'barrier') continue;
+      c.path = String(index++);
+      out.push(c);
+    }
+    this.sequentialChildren.set(cls.id, children);
+    return true;
   }
 
   private callStatement(e: Node, ctx: Ctx, out: MutableLayer[]): void {

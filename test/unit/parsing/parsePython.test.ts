@@ -67,3 +67,37 @@ describe('Python front end: layer constructor calls', () => {
     for (const call of ir.layerCalls) assert.ok(call.args.every((a) => a.value.kind !== 'unknown' || a.value.text.length > 0));
   });
 });
+
+describe('Python front end: nn.Sequential subclasses', () => {
+  it('takes the arguments of super().__init__(...) as the children 0, 1, ... run in order (torchvision Conv2dNormActivation style)', () => {
+    const ir = parsePythonModel(
+      [
+        'import torch.nn as nn',
+        'from torch import nn as tnn',
+        'class ConvNormAct(nn.Sequential):',
+        '    def __init__(self, cin, cout, groups=8):',
+        '        super().__init__(',
+        '            nn.Conv2d(cin, cout, 3, padding=1, bias=False),',
+        '            nn.GroupNorm(groups, cout),',
+        '            nn.ReLU(inplace=True),',
+        '        )',
+        'class Head(tnn.Sequential):',
+        '    def __init__(self):',
+        '        tnn.Sequential.__init__(self, nn.Linear(4, 8), nn.BatchNorm1d(8))',
+        'class NotSequential(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.fc = nn.Linear(4, 4)',
+      ].join('\n'),
+    );
+    const byName = new Map(ir.classes.map((c) => [c.name, c]));
+    const show = (name: string) => {
+      const c = byName.get(name);
+      assert.ok(c, name);
+      return { layers: c.layers.map((l) => `${l.path}:${l.kind}`), flows: c.flows.map((f) => `${f.from.path}>${f.to.path}`) };
+    };
+    assert.deepStrictEqual(show('ConvNormAct'), { layers: ['0:Conv2d', '1:GroupNorm', '2:ReLU'], flows: ['0>1', '1>2'] });
+    assert.deepStrictEqual(show('Head'), { layers: ['0:Linear', '1:BatchNorm1d'], flows: ['0>1'] });
+    assert.deepStrictEqual(show('NotSequential').layers, ['fc:Linear']);
+  });
+});
