@@ -205,14 +205,28 @@ export interface FreezeIR {
   readonly function: string;
 }
 
+/** Where a mode argument is passed: the enclosing function (`''` at module level) and the callee as written. */
+export interface ModeArgumentContext {
+  readonly function?: string;
+  /** e.g. `model`, `self`, `state.apply_fn`, `model.apply`. */
+  readonly callee?: string;
+  /** The whole call. */
+  readonly callSpan?: Span;
+}
+
 export interface KerasModeIR {
-  readonly trainingArguments: readonly { readonly span: Span; readonly value: KnownValue }[];
+  /** `training=` keyword arguments of calls (`model(x, training=True)`). */
+  readonly trainingArguments: readonly ({ readonly span: Span; readonly value: KnownValue } & ModeArgumentContext)[];
   readonly trainableFalse: readonly { readonly span: Span; readonly target: string }[];
 }
 
 export interface FlaxModeIR {
-  readonly useRunningAverage: readonly { readonly span: Span; readonly value: KnownValue }[];
+  readonly useRunningAverage: readonly ({ readonly span: Span; readonly value: KnownValue } & ModeArgumentContext)[];
   readonly mutableBatchStats: readonly Span[];
+  /** The calls behind `mutableBatchStats` (same order): `mutable=['batch_stats']` with where it is passed. */
+  readonly mutableBatchStatsCalls?: readonly ({ readonly span: Span } & ModeArgumentContext)[];
+  /** `train=` / `training=` / `deterministic=` keyword arguments of `.apply(...)` / `apply_fn(...)` calls. */
+  readonly applyModeArguments?: readonly ({ readonly span: Span; readonly name: string; readonly value: KnownValue } & ModeArgumentContext)[];
 }
 
 export interface TrainingIR {

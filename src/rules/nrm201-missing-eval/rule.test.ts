@@ -2,6 +2,63 @@ import { IMPORTS, CNN, LN_ONLY } from '../../../test/unit/helpers/trainingCode';
 import { ruleTests } from '../../../test/unit/helpers/ruleTester';
 import { missingEval } from './rule';
 
+const KERAS = `import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+def build_model(dropout_only=False):
+    inputs = keras.Input((32, 32, 3))
+    x = layers.Conv2D(32, 3, use_bias=False)(inputs)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, layers.Dense(10)(x))
+
+
+model = build_model()
+optimizer = keras.optimizers.Adam()
+
+
+@tf.function
+def train_step(x, y):
+    with tf.GradientTape() as tape:
+        loss = keras.losses.sparse_categorical_crossentropy(y, model(x, training=True), from_logits=True)
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+`;
+
+const KERAS_DROPOUT_ONLY = `import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+inputs = keras.Input((64,))
+x = layers.Dense(128, activation='relu')(inputs)
+x = layers.Dropout(0.5)(x)
+model = keras.Model(inputs, layers.Dense(1)(x))
+`;
+
+const FLAX = `import jax
+import jax.numpy as jnp
+import flax.linen as nn
+
+
+class CNN(nn.Module):
+    @nn.compact
+    def __call__(self, x, train: bool):
+        x = nn.Conv(32, (3, 3), use_bias=False)(x)
+        x = nn.BatchNorm(use_running_average=not train, momentum=0.9)(x)
+        x = nn.relu(x)
+        return nn.Dense(10)(x.mean(axis=(1, 2)))
+
+
+@jax.jit
+def train_step(state, batch):
+    def loss_fn(params):
+        logits, updates = state.apply_fn({'params': params, 'batch_stats': state.batch_stats}, batch['image'], train=True, mutable=['batch_stats'])
+        return jnp.mean(logits), updates
+    return jax.grad(loss_fn, has_aux=True)(state.params)
+`;
+
 const TRAIN_FN = `
 def train_one_epoch(model, loader, optimizer):
     model.train()
@@ -38,6 +95,42 @@ ruleTests(missingEval, {
       name: 'train/eval chosen per phase',
       code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nfor phase in ["train", "val"]:\n    if phase == "train":\n        model.train()\n    else:\n        model.eval()\n    for x, y in loaders[phase]:\n        out = model(x)\n        if phase == "train":\n            out.sum().backward()\n            optimizer.step()\n',
     },
+    {
+      name: 'Keras: training=False in test_step, training=True in train_step',
+      code: KERAS + '\n\n@tf.function\ndef test_step(x, y):\n    return model(x, training=False)\n',
+    },
+    {
+      name: 'Keras: training passed through as a variable',
+      code: KERAS + '\n\ndef evaluate(x, training):\n    return model(x, training=training)\n',
+    },
+    {
+      name: 'Keras: Monte Carlo dropout on a model known to have no BatchNorm',
+      code: KERAS_DROPOUT_ONLY + '\n\ndef predict_with_uncertainty(x, n=20):\n    return tf.stack([model(x, training=True) for _ in range(n)])\n',
+    },
+    {
+      name: 'Keras: batch statistics kept on purpose when generating images (pix2pix)',
+      code: KERAS + '\n\ndef generate_images(model, test_input):\n    return model(test_input, training=True)\n',
+    },
+    {
+      name: 'Flax: eval_step applies the model with train=False and no mutable batch_stats',
+      code: FLAX + "\n\n@jax.jit\ndef eval_step(state, batch):\n    return state.apply_fn({'params': state.params, 'batch_stats': state.batch_stats}, batch['image'], train=False)\n",
+    },
+    {
+      name: 'a training=True keyword of a plain function in a pytest test (timm drop_path)',
+      code: "import torch\nfrom timm.layers import drop_path\n\ndef test_drop_path_scaling():\n    x = torch.ones(8, 4)\n    assert drop_path(x, 0.5, training=True).shape == x.shape\n",
+    },
+    {
+      name: 'Keras: training=True in a test_step-free pytest test of a layer',
+      code: KERAS + '\n\ndef test_model_output_shape():\n    assert model(tf.zeros((2, 32, 32, 3)), training=True).shape == (2, 10)\n',
+    },
+    {
+      name: 'Keras: a model loaded from disk, nothing of Keras in view',
+      code: "from tensorflow import keras\n\nmodel = keras.models.load_model('model.keras')\n\ndef evaluate(x):\n    return model(x, training=True)\n",
+    },
+    {
+      name: 'a pytest unit test calling a fresh model is not an evaluation pass',
+      code: IMPORTS + CNN + '\ndef test_forward_shape():\n    model = Net()\n    out = model(torch.randn(2, 3, 32, 32))\n    assert out.shape[0] == 2\n',
+    },
   ],
   invalid: [
     {
@@ -55,6 +148,34 @@ ruleTests(missingEval, {
       name: 'eval() on one path only',
       code: IMPORTS + CNN + 'model = Net()\nif args.pretrained:\n    model.load_state_dict(torch.load("w.pt"))\n    model.eval()\n\ndef predict(model, x):\n    return model(x).argmax(1)\n\nlabels = predict(model, x_test)\n',
       findings: [{ messageId: 'mayBeTrainMode', line: 25, column: 10, endLine: 25, endColumn: 32 }],
+    },
+    {
+      name: 'Keras: model(x, training=True) in test_step',
+      code: KERAS + '\n\n@tf.function\ndef test_step(x, y):\n    return model(x, training=True)\n',
+      findings: [{ messageId: 'kerasTrainingTrue', line: 28, column: 21, endLine: 28, endColumn: 34, messageIncludes: ['model(..., training=True) in test_step()', 'BatchNormalization, line 9', 'Pass training=False'] }],
+      output: KERAS + '\n\n@tf.function\ndef test_step(x, y):\n    return model(x, training=False)\n',
+    },
+    {
+      name: 'Keras: a custom Model.test_step calls self(x, training=True)',
+      code: "from tensorflow import keras\nfrom tensorflow.keras import layers\n\nclass Net(keras.Model):\n    def __init__(self):\n        super().__init__()\n        self.conv = layers.Conv2D(8, 3)\n        self.bn = layers.BatchNormalization()\n\n    def call(self, x, training=False):\n        return self.bn(self.conv(x), training=training)\n\n    def test_step(self, data):\n        x, y = data\n        y_pred = self(x, training=True)\n        return {'loss': self.compiled_loss(y, y_pred)}\n",
+      findings: [{ messageId: 'kerasTrainingTrue', line: 15, column: 26, endLine: 15, endColumn: 39, messageIncludes: ['self(..., training=True) in test_step()'] }],
+      output: "from tensorflow import keras\nfrom tensorflow.keras import layers\n\nclass Net(keras.Model):\n    def __init__(self):\n        super().__init__()\n        self.conv = layers.Conv2D(8, 3)\n        self.bn = layers.BatchNormalization()\n\n    def call(self, x, training=False):\n        return self.bn(self.conv(x), training=training)\n\n    def test_step(self, data):\n        x, y = data\n        y_pred = self(x, training=True)\n        return {'loss': self.compiled_loss(y, y_pred)}\n".replace('self(x, training=True)', 'self(x, training=False)'),
+    },
+    {
+      name: "Flax: mutable=['batch_stats'] in evaluate with the model defined elsewhere: information, evidence partial",
+      code: "from models import ResNet\n\ndef evaluate(model, variables, images):\n    logits, _ = model.apply(variables, images, mutable=['batch_stats'])\n    return logits\n",
+      findings: [{ messageId: 'flaxMutableBatchStats', line: 4, column: 48, endLine: 4, endColumn: 71, severity: 'info', messageIncludes: ['evidence is partial'] }],
+    },
+    {
+      name: "Flax: eval_step with train=True and mutable=['batch_stats'] (one finding per call)",
+      code: FLAX + "\n\n@jax.jit\ndef eval_step(state, batch):\n    logits, _ = state.apply_fn({'params': state.params, 'batch_stats': state.batch_stats}, batch['image'], train=True, mutable=['batch_stats'])\n    return logits\n",
+      findings: [{ messageId: 'flaxMutableBatchStats', line: 25, column: 120, endLine: 25, endColumn: 143, messageIncludes: ["state.apply_fn(..., mutable=['batch_stats']) in eval_step()"] }],
+    },
+    {
+      name: 'Flax: evaluate applies with train=True',
+      code: FLAX + "\n\ndef evaluate(model, variables, images):\n    return model.apply(variables, images, train=True)\n",
+      findings: [{ messageId: 'flaxApplyTrain', line: 24, column: 43, endLine: 24, endColumn: 53, messageIncludes: ['model.apply(..., train=True) in evaluate()', 'BatchNorm layers (BatchNorm, line 10)', 'Pass train=False'] }],
+      output: FLAX + "\n\ndef evaluate(model, variables, images):\n    return model.apply(variables, images, train=False)\n",
     },
   ],
 });

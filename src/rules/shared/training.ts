@@ -128,7 +128,7 @@ export function isModeDependentFacts(facts: ModelFacts): boolean {
 /** What in the model makes its mode matter, for messages. */
 export function modeLayers(facts: ModelFacts): string {
   const kinds = [...new Set([...facts.batchNorms, ...facts.otherModeDependent].map((l) => l.kind))];
-  if (kinds.length === 0) return 'its BatchNorm/Dropout layers (if any)';
+  if (kinds.length === 0) return 'BatchNorm/Dropout layers (if any)';
   return kinds.slice(0, 3).join(', ');
 }
 

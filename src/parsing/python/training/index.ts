@@ -913,7 +913,7 @@ class TrainingBuilder implements FlowHost {
     const trainableFalse: TrainingIR['keras']['trainableFalse'][number][] = [];
     for (const call of this.allCalls) {
       const t = callArgs(call).keywords.get('training');
-      if (t) trainingArguments.push({ span: spanOf(t.parent ?? t), value: this.resolver.resolve(t) });
+      if (t) trainingArguments.push({ span: spanOf(t.parent ?? t), value: this.resolver.resolve(t), ...this.modeArgumentContext(call) });
     }
     for (const a of this.tree.rootNode.descendantsOfType('assignment')) {
       const left = a.childForFieldName('left');
@@ -927,14 +927,32 @@ class TrainingBuilder implements FlowHost {
   private flax(): TrainingIR['flax'] {
     const useRunningAverage: TrainingIR['flax']['useRunningAverage'][number][] = [];
     const mutableBatchStats: ReturnType<typeof spanOf>[] = [];
+    const mutableBatchStatsCalls: NonNullable<TrainingIR['flax']['mutableBatchStatsCalls']>[number][] = [];
+    const applyModeArguments: NonNullable<TrainingIR['flax']['applyModeArguments']>[number][] = [];
     for (const call of this.allCalls) {
       const args = callArgs(call);
       const ura = args.keywords.get('use_running_average');
-      if (ura) useRunningAverage.push({ span: spanOf(ura.parent ?? ura), value: this.resolver.resolve(ura) });
+      if (ura) useRunningAverage.push({ span: spanOf(ura.parent ?? ura), value: this.resolver.resolve(ura), ...this.modeArgumentContext(call) });
       const mutable = args.keywords.get('mutable');
-      if (mutable && /['"]batch_stats['"]/.test(mutable.text)) mutableBatchStats.push(spanOf(mutable.parent ?? mutable));
+      if (mutable && /['"]batch_stats['"]/.test(mutable.text)) {
+        mutableBatchStats.push(spanOf(mutable.parent ?? mutable));
+        mutableBatchStatsCalls.push({ span: spanOf(mutable.parent ?? mutable), ...this.modeArgumentContext(call) });
+      }
+      const callee = call.childForFieldName('function');
+      const applyName = callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text : callee?.text;
+      if (applyName === 'apply' || applyName === 'apply_fn') {
+        for (const name of ['train', 'training', 'deterministic']) {
+          const v = args.keywords.get(name);
+          if (v) applyModeArguments.push({ span: spanOf(v.parent ?? v), name, value: this.resolver.resolve(v), ...this.modeArgumentContext(call) });
+        }
+      }
     }
-    return { useRunningAverage, mutableBatchStats };
+    return { useRunningAverage, mutableBatchStats, mutableBatchStatsCalls, applyModeArguments };
+  }
+
+  /** Where a mode argument is passed: the enclosing function, the callee as written and the call. */
+  private modeArgumentContext(call: Node): { function: string; callee: string; callSpan: ReturnType<typeof spanOf> } {
+    return { function: this.fnOf(call).name, callee: call.childForFieldName('function')?.text ?? '', callSpan: spanOf(call) };
   }
 }
 
