@@ -4,7 +4,7 @@ import { asFloat64, gemmNT, Scratch, transposeInto } from './gemm';
 import { defaultBias, initWeight, type WeightInit } from './init';
 import { needCache, parameter, type Layer, type Parameter } from './layer';
 import { Rng } from './rng';
-import { wasmAvailable, wasmGemmNT } from './wasm/dense';
+import { wasmAvailable, wasmDenseBackward, wasmGemmNT } from './wasm/dense';
 import { add, allocate, allocateLike, checkGradShape, checkTensor, EngineError, shapeString, sizeOf, type DType, type FloatArray, type Tensor } from './tensor';
 
 function positiveInt(kind: string, what: string, v: number): number {
@@ -103,12 +103,11 @@ export class Linear implements Layer {
     const wd = this.weight.value.data;
     const dx = allocateLike(x.data, rows * nIn);
     const gw = allocateLike(wd, nOut * nIn);
-    // dX [rows, in] = dY · W = dY · (Wᵀ)ᵀ; dW [out, in] = dYᵀ · X = dYᵀ · (Xᵀ)ᵀ.
-    const dyT = this.scratch.get(6, nOut * rows);
-    transposeInto(dy, 0, rows, nOut, dyT);
-    if (dy instanceof Float32Array && x.data instanceof Float32Array && wd instanceof Float32Array && dx instanceof Float32Array && gw instanceof Float32Array && this.wasmBackward(dy, x.data, wd, dx, gw, rows)) {
-      // done in WebAssembly
-    } else {
+    // dX [rows, in] = dY · W; dW [out, in] = dYᵀ · X. WebAssembly reads the operands as they
+    // are stored; the TypeScript kernel (C = A · Bᵀ) needs Wᵀ, dYᵀ and Xᵀ.
+    if (!(dy instanceof Float32Array && x.data instanceof Float32Array && wd instanceof Float32Array && dx instanceof Float32Array && gw instanceof Float32Array && wasmDenseBackward(dy, x.data, wd, dx, gw, rows, nIn, nOut))) {
+      const dyT = this.scratch.get(6, nOut * rows);
+      transposeInto(dy, 0, rows, nOut, dyT);
       const wt = this.scratch.get(3, nIn * nOut);
       transposeInto(wd, 0, nOut, nIn, wt);
       const dy64 = asFloat64(dy, this.scratch, 4);
@@ -123,29 +122,15 @@ export class Linear implements Layer {
     }
     this.weight.grad = { shape: [nOut, nIn], data: gw };
     if (this.bias) {
+      // Σ over rows of dY, in float64.
+      const sums = this.scratch.get(6, nOut);
+      sums.fill(0);
+      for (let r = 0, o = 0; r < rows; r++) for (let j = 0; j < nOut; j++, o++) sums[j] += dy[o];
       const gb = allocateLike(this.bias.value.data, nOut);
-      for (let j = 0; j < nOut; j++) {
-        let s = 0;
-        for (let p = j * rows, end = p + rows; p < end; p++) s += dyT[p];
-        gb[j] = s;
-      }
+      gb.set(sums);
       this.bias.grad = { shape: [nOut], data: gb };
     }
     return { shape: [...x.shape], data: dx };
-  }
-
-  /** The float32 backward's two products in WebAssembly; false when it is unavailable. */
-  private wasmBackward(dy: Float32Array, x: Float32Array, w: Float32Array, dx: Float32Array, gw: Float32Array, rows: number): boolean {
-    const nIn = this.inFeatures;
-    const nOut = this.outFeatures;
-    const wt = this.scratch.get32(0, nIn * nOut);
-    for (let o = 0; o < nOut; o++) for (let i = 0; i < nIn; i++) wt[i * nOut + o] = w[o * nIn + i];
-    if (!wasmGemmNT(dy, wt, dx, rows, nIn, nOut)) return false;
-    const dyT = this.scratch.get32(1, nOut * rows);
-    for (let r = 0; r < rows; r++) for (let o = 0; o < nOut; o++) dyT[o * rows + r] = dy[r * nOut + o];
-    const xT = this.scratch.get32(2, nIn * rows);
-    for (let r = 0; r < rows; r++) for (let i = 0; i < nIn; i++) xT[i * rows + r] = x[r * nIn + i];
-    return wasmGemmNT(dyT, xT, gw, nOut, nIn, rows);
   }
 }
 

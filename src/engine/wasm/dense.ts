@@ -7,6 +7,7 @@ import { SOURCE_SHA256, WASM_BASE64 } from './gemmWasm';
 interface GemmExports {
   memory: WebAssembly.Memory;
   gemmNT(a: number, b: number, c: number, m: number, n: number, k: number): void;
+  gemmB(a: number, sai: number, sap: number, b: number, c: number, m: number, n: number, k: number): void;
 }
 
 /** Byte offset where operands start (the first page is left to the module's own data). */
@@ -64,5 +65,32 @@ export function wasmGemmNT(a: Float32Array, b: Float32Array, c: Float32Array, m:
   heap.set(b.subarray(0, n * k), bAt / 4);
   w.gemmNT(aAt, bAt, cAt, m, n, k);
   c.set(heap.subarray(cAt / 4, cAt / 4 + m * n));
+  return true;
+}
+
+/**
+ * The two products of a dense backward in float32 WebAssembly SIMD, without transposes:
+ * dx [rows, nIn] = dy [rows, nOut] · w [nOut, nIn] and gw [nOut, nIn] = dyᵀ · x [rows, nIn].
+ * Returns false, touching nothing, when the kernel is unavailable.
+ */
+export function wasmDenseBackward(dy: Float32Array, x: Float32Array, w: Float32Array, dx: Float32Array, gw: Float32Array, rows: number, nIn: number, nOut: number): boolean {
+  const e = enabled ? load() : null;
+  if (!e || typeof e.gemmB !== 'function') return false;
+  const dyAt = BASE;
+  const xAt = dyAt + ((rows * nOut * 4 + 15) & ~15);
+  const wAt = xAt + ((rows * nIn * 4 + 15) & ~15);
+  const dxAt = wAt + ((nOut * nIn * 4 + 15) & ~15);
+  const gwAt = dxAt + ((rows * nIn * 4 + 15) & ~15);
+  const need = gwAt + nOut * nIn * 4;
+  const have = e.memory.buffer.byteLength;
+  if (need > have) e.memory.grow(Math.ceil((need - have) / PAGE));
+  const heap = new Float32Array(e.memory.buffer);
+  heap.set(dy.subarray(0, rows * nOut), dyAt / 4);
+  heap.set(x.subarray(0, rows * nIn), xAt / 4);
+  heap.set(w.subarray(0, nOut * nIn), wAt / 4);
+  e.gemmB(dyAt, nOut, 1, wAt, dxAt, rows, nIn, nOut);
+  e.gemmB(dyAt, 1, nOut, xAt, gwAt, nOut, nIn, rows);
+  dx.set(heap.subarray(dxAt / 4, dxAt / 4 + rows * nIn));
+  gw.set(heap.subarray(gwAt / 4, gwAt / 4 + nOut * nIn));
   return true;
 }

@@ -85,3 +85,78 @@ export function gemmNT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32): vo
     for (let j = 0; j < n; j++) store<f32>(c + ((<usize>i * <usize>n + <usize>j) << 2), dot(ai, b + <usize>j * row, k));
   }
 }
+
+/**
+ * C[i·n + j] = Σ_p A(i, p) · B[p·n + j] with A(i, p) at a + 4·(i·sai + p·sap): C = A·B
+ * (sai = k, sap = 1) or C = Aᵀ·B with A stored [k, m] (sai = 1, sap = m), B [k, n] row-major.
+ * The backward products of Linear without transposing anything: each row of B is read along
+ * j, four lanes at a time, into 4 × 8 blocks of C held in 8 vector accumulators.
+ */
+export function gemmB(a: usize, sai: i32, sap: i32, b: usize, c: usize, m: i32, n: i32, k: i32): void {
+  const brow = <usize>n << 2;
+  const ai = <usize>sai << 2;
+  const ap = <usize>sap << 2;
+  let i = 0;
+  for (; i + 3 < m; i += 4) {
+    const a0 = a + <usize>i * ai;
+    const a1 = a0 + ai;
+    const a2 = a1 + ai;
+    const a3 = a2 + ai;
+    const c0 = c + <usize>i * brow;
+    let j = 0;
+    for (; j + 7 < n; j += 8) {
+      const bj = b + (<usize>j << 2);
+      let s00 = f32x4.splat(0);
+      let s01 = f32x4.splat(0);
+      let s10 = f32x4.splat(0);
+      let s11 = f32x4.splat(0);
+      let s20 = f32x4.splat(0);
+      let s21 = f32x4.splat(0);
+      let s30 = f32x4.splat(0);
+      let s31 = f32x4.splat(0);
+      for (let p = 0; p < k; p++) {
+        const bp = bj + <usize>p * brow;
+        const y0 = v128.load(bp);
+        const y1 = v128.load(bp, 16);
+        const o = <usize>p * ap;
+        const x0 = v128.load32_splat(a0 + o);
+        s00 = f32x4.add(s00, f32x4.mul(x0, y0));
+        s01 = f32x4.add(s01, f32x4.mul(x0, y1));
+        const x1 = v128.load32_splat(a1 + o);
+        s10 = f32x4.add(s10, f32x4.mul(x1, y0));
+        s11 = f32x4.add(s11, f32x4.mul(x1, y1));
+        const x2 = v128.load32_splat(a2 + o);
+        s20 = f32x4.add(s20, f32x4.mul(x2, y0));
+        s21 = f32x4.add(s21, f32x4.mul(x2, y1));
+        const x3 = v128.load32_splat(a3 + o);
+        s30 = f32x4.add(s30, f32x4.mul(x3, y0));
+        s31 = f32x4.add(s31, f32x4.mul(x3, y1));
+      }
+      const o0 = c0 + (<usize>j << 2);
+      v128.store(o0, s00);
+      v128.store(o0, s01, 16);
+      v128.store(o0 + brow, s10);
+      v128.store(o0 + brow, s11, 16);
+      v128.store(o0 + 2 * brow, s20);
+      v128.store(o0 + 2 * brow, s21, 16);
+      v128.store(o0 + 3 * brow, s30);
+      v128.store(o0 + 3 * brow, s31, 16);
+    }
+    for (; j < n; j++) {
+      for (let r = 0; r < 4; r++) {
+        const ar = a0 + <usize>r * ai;
+        let s: f32 = 0;
+        for (let p = 0; p < k; p++) s += load<f32>(ar + <usize>p * ap) * load<f32>(b + <usize>p * brow + (<usize>j << 2));
+        store<f32>(c + ((<usize>(i + r) * <usize>n + <usize>j) << 2), s);
+      }
+    }
+  }
+  for (; i < m; i++) {
+    const ar = a + <usize>i * ai;
+    for (let j = 0; j < n; j++) {
+      let s: f32 = 0;
+      for (let p = 0; p < k; p++) s += load<f32>(ar + <usize>p * ap) * load<f32>(b + <usize>p * brow + (<usize>j << 2));
+      store<f32>(c + ((<usize>i * <usize>n + <usize>j) << 2), s);
+    }
+  }
+}
