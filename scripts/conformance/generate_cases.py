@@ -141,6 +141,17 @@ def rms(name, shape, batches, training, seed, eps=1e-6, affine=True):
     return module_case(name, "rms_norm", {"normalized_shape": shape, "eps": eps, "elementwise_affine": affine}, m, batches, training)
 
 
+def conv(name, cin, cout, k, batches, seed, **kw):
+    attrs = {"in_channels": cin, "out_channels": cout, "kernel_size": k, "stride": kw.get("stride", 1), "padding": kw.get("padding", 0),
+             "dilation": kw.get("dilation", 1), "groups": kw.get("groups", 1), "bias": kw.get("bias", True), "padding_mode": kw.get("padding_mode", "zeros")}
+    m = torch.nn.Conv2d(**attrs)
+    with torch.no_grad():
+        m.weight.copy_(randn(list(m.weight.shape), seed, 0.0, 0.5))
+        if m.bias is not None:
+            m.bias.copy_(randn(list(m.bias.shape), seed + 1, 0.0, 0.5))
+    return module_case(name, "conv2d", attrs, m, batches, True)
+
+
 def cases():
     nn = torch.nn
     yield bn("gen_bn1d_ncl_eval_state_backward", nn.BatchNorm1d, 4, [randn([3, 4, 5], 1)], False, 10, state=True, nbt=7)
@@ -167,6 +178,11 @@ def cases():
     yield rms("gen_rms_eps_none", [5], [randn([3, 5], 27)], True, 32, eps=None)
     yield rms("gen_rms_large_values", [8], [randn([2, 8], 28, 1e4, 1e3)], True, 33)
     yield rms("gen_rms_shape_mismatch_error", [4], [randn([2, 5], 29)], True, 34)
+    yield conv("gen_conv2d_zeros", 2, 3, 3, [randn([2, 2, 5, 4], 40)], 41, padding=1)
+    yield conv("gen_conv2d_reflect", 2, 3, 3, [randn([2, 2, 5, 4], 42)], 43, padding=2, padding_mode="reflect")
+    yield conv("gen_conv2d_replicate_stride_dilation", 2, 4, [3, 2], [randn([2, 2, 6, 5], 44)], 45, padding=[2, 1], stride=2, dilation=[2, 1], padding_mode="replicate")
+    yield conv("gen_conv2d_circular_groups", 4, 2, 3, [randn([1, 4, 4, 5], 46)], 47, padding=[1, 3], groups=2, bias=False, padding_mode="circular")
+    yield conv("gen_conv2d_reflect_too_wide_error", 1, 1, 3, [randn([1, 1, 2, 6], 48)], 49, padding=2, padding_mode="reflect")
 
 
 def main():

@@ -2,6 +2,7 @@
 // builds the layer the case describes, forwards its batches through it, back-propagates grad_y
 // and compares every expected value. Pure: the caller reads the files (scripts/conformance.ts).
 import type { Layer } from './layer';
+import { Conv2d, type PaddingMode } from './layers';
 import { BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm } from './norms';
 import { EngineError, fromArray, sameShape, shapeString, type DType, type Tensor } from './tensor';
 
@@ -137,6 +138,36 @@ function build(op: string, attrs: Record<string, unknown>, inputs: Record<string
       const eps = attrs.eps === null || attrs.eps === undefined ? null : num(attrs, 'eps');
       const layer = new RMSNorm({ normalizedShape: shapeAttr(attrs, 'normalized_shape'), eps, elementwiseAffine: bool(attrs, 'elementwise_affine', true), dtype });
       layer.setState({ weight: weight?.data });
+      return { layer, runningMean: () => null, runningVar: () => null, numBatchesTracked: () => null };
+    }
+    case 'conv2d': {
+      const pairAttr = (key: string, fallback: number): [number, number] => {
+        const v = attrs[key] ?? fallback;
+        const p = typeof v === 'number' ? [v, v] : v;
+        if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => typeof d === 'number')) throw new CaseFormatError(`attrs.${key} must be a number or two numbers`);
+        return p as [number, number];
+      };
+      const mode = attrs.padding_mode ?? 'zeros';
+      if (typeof mode !== 'string') throw new CaseFormatError('attrs.padding_mode must be a string');
+      const layer = new Conv2d({
+        inChannels: num(attrs, 'in_channels'),
+        outChannels: num(attrs, 'out_channels'),
+        kernelSize: pairAttr('kernel_size', 1),
+        stride: pairAttr('stride', 1),
+        padding: pairAttr('padding', 0),
+        dilation: pairAttr('dilation', 1),
+        groups: num(attrs, 'groups', 1),
+        bias: bool(attrs, 'bias', true),
+        paddingMode: mode as PaddingMode,
+        dtype,
+      });
+      const load = (target: { data: ArrayLike<number> & { [i: number]: number }; length?: number } | undefined, values: JsonTensor | null, what: string): void => {
+        if (!values) return;
+        if (!target || target.data.length !== values.data.length) throw new CaseFormatError(`inputs.${what} does not fit the layer`);
+        for (let i = 0; i < values.data.length; i++) target.data[i] = values.data[i];
+      };
+      load(layer.weight.value, weight, 'weight');
+      load(layer.bias?.value, bias, 'bias');
       return { layer, runningMean: () => null, runningVar: () => null, numBatchesTracked: () => null };
     }
     default:

@@ -146,12 +146,35 @@ export interface Conv2dOptions {
   dilation?: number | readonly [number, number];
   groups?: number;
   bias?: boolean;
+  /** PyTorch's padding_mode (default 'zeros'). */
+  paddingMode?: PaddingMode;
   rng?: Rng;
   init?: WeightInit;
   dtype?: DType;
 }
 
-/** torch.nn.Conv2d (zero padding) on [N, C, H, W]; weight [out, in/groups, kh, kw]. im2col + gemmNT. */
+export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+
+/**
+ * The input index a padded coordinate v (−pad ≤ v < size + pad) reads under `mode`, or −1 for a
+ * zero: reflect mirrors without repeating the edge (−1 → 1), replicate repeats the edge,
+ * circular wraps around (PyTorch's F.pad modes).
+ */
+export function paddedIndex(v: number, size: number, mode: PaddingMode): number {
+  if (v >= 0 && v < size) return v;
+  switch (mode) {
+    case 'zeros':
+      return -1;
+    case 'reflect':
+      return v < 0 ? -v : 2 * (size - 1) - v;
+    case 'replicate':
+      return v < 0 ? 0 : size - 1;
+    case 'circular':
+      return ((v % size) + size) % size;
+  }
+}
+
+/** torch.nn.Conv2d on [N, C, H, W] (any padding_mode); weight [out, in/groups, kh, kw]. im2col + gemmNT. */
 export class Conv2d implements Layer {
   readonly kind = 'Conv2d';
   readonly inChannels: number;
@@ -161,6 +184,7 @@ export class Conv2d implements Layer {
   readonly padding: [number, number];
   readonly dilation: [number, number];
   readonly groups: number;
+  readonly paddingMode: PaddingMode;
   readonly weight: Parameter;
   readonly bias: Parameter | null;
   private readonly scratch = new Scratch();
@@ -177,6 +201,9 @@ export class Conv2d implements Layer {
     this.groups = positiveInt(k, 'groups', options.groups ?? 1);
     if (this.inChannels % this.groups !== 0) throw new EngineError('Conv2d: in_channels must be divisible by groups');
     if (this.outChannels % this.groups !== 0) throw new EngineError('Conv2d: out_channels must be divisible by groups');
+    const mode = options.paddingMode ?? 'zeros';
+    if (!['zeros', 'reflect', 'replicate', 'circular'].includes(mode)) throw new EngineError(`Conv2d: padding_mode must be 'zeros', 'reflect', 'replicate' or 'circular' (got ${String(mode)})`);
+    this.paddingMode = mode;
     const dtype = options.dtype ?? 'float32';
     const rng = options.rng ?? new Rng(0);
     const shape = [this.outChannels, this.inChannels / this.groups, ...this.kernelSize];
@@ -204,6 +231,22 @@ export class Conv2d implements Layer {
     if (x.shape.length !== 4 || x.shape[1] !== this.inChannels) {
       throw new EngineError(`Conv2d: expected input [N, ${this.inChannels}, H, W], got ${shapeString(x.shape)}`);
     }
+    // PyTorch's F.pad limits: reflect needs padding < the dimension, circular padding <= it.
+    const [h, w] = [x.shape[2], x.shape[3]];
+    for (const [pad, size, dim] of [[this.padding[0], h, 'height'], [this.padding[1], w, 'width']] as const) {
+      if (this.paddingMode === 'reflect' && pad >= size) throw new EngineError(`Conv2d: reflect padding ${pad} must be smaller than the input ${dim} ${size}`);
+      if (this.paddingMode === 'circular' && pad > size) throw new EngineError(`Conv2d: circular padding ${pad} must not exceed the input ${dim} ${size}`);
+    }
+  }
+
+  /** For each padded row (and column) coordinate of the input, the source index or −1 (zero). */
+  private indexMaps(h: number, w: number): { ys: Int32Array; xs: Int32Array } {
+    const [ph, pw] = this.padding;
+    const ys = new Int32Array(h + 2 * ph);
+    const xs = new Int32Array(w + 2 * pw);
+    for (let v = 0; v < ys.length; v++) ys[v] = paddedIndex(v - ph, h, this.paddingMode);
+    for (let v = 0; v < xs.length; v++) xs[v] = paddedIndex(v - pw, w, this.paddingMode);
+    return { ys, xs };
   }
 
   /** col[p · kc + q] for output pixel p and patch element q = (c, i, j) of group g of sample n. */
@@ -211,8 +254,8 @@ export class Conv2d implements Layer {
     const cg = this.inChannels / this.groups;
     const [kh, kw] = this.kernelSize;
     const [sh, sw] = this.stride;
-    const [ph, pw] = this.padding;
     const [dh, dw] = this.dilation;
+    const { ys, xs } = this.indexMaps(h, w);
     const kc = cg * kh * kw;
     const base = (n * this.inChannels + g * cg) * h * w;
     for (let oy = 0; oy < ho; oy++) {
@@ -221,10 +264,10 @@ export class Conv2d implements Layer {
         for (let c = 0; c < cg; c++) {
           const plane = base + c * h * w;
           for (let i = 0; i < kh; i++) {
-            const iy = oy * sh - ph + i * dh;
+            const iy = ys[oy * sh + i * dh];
             for (let j = 0; j < kw; j++, o++) {
-              const ix = ox * sw - pw + j * dw;
-              col[o] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[plane + iy * w + ix] : 0;
+              const ix = xs[ox * sw + j * dw];
+              col[o] = iy >= 0 && ix >= 0 ? x[plane + iy * w + ix] : 0;
             }
           }
         }
@@ -310,8 +353,8 @@ export class Conv2d implements Layer {
     for (let gi = 0; gi < g; gi++) transposeInto(wdata, gi * cog * kc, cog, kc, wT.subarray(gi * kc * cog, (gi + 1) * kc * cog));
     const dx = allocateLike(x.data, x.data.length);
     const [sh, sw] = this.stride;
-    const [ph, pw] = this.padding;
     const [dh, dwl] = this.dilation;
+    const { ys, xs } = this.indexMaps(h, w);
     for (let s = 0; s < n; s++) {
       for (let gi = 0; gi < g; gi++) {
         this.im2col(x.data, s, gi, h, w, ho, wo, col);
@@ -331,10 +374,10 @@ export class Conv2d implements Layer {
             for (let c = 0; c < cg; c++) {
               const plane = base + c * h * w;
               for (let i = 0; i < kh; i++) {
-                const iy = oy * sh - ph + i * dh;
+                const iy = ys[oy * sh + i * dh];
                 for (let j = 0; j < kw; j++, o++) {
-                  const ix = ox * sw - pw + j * dwl;
-                  if (iy >= 0 && iy < h && ix >= 0 && ix < w) dx[plane + iy * w + ix] += dCol[o];
+                  const ix = xs[ox * sw + j * dwl];
+                  if (iy >= 0 && ix >= 0) dx[plane + iy * w + ix] += dCol[o];
                 }
               }
             }

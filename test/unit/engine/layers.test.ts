@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import fc from 'fast-check';
 import { gemmNT } from '../../../src/engine/gemm';
 import { calculateGain, fans, initWeight, kaimingNormal, orthogonal, xavierUniform, zeroGamma } from '../../../src/engine/init';
-import { Activation, Conv2d, Dropout, erf, Flatten, GlobalAvgPool, Linear, Pool2d, Residual, Sequential } from '../../../src/engine/layers';
+import { Activation, Conv2d, Dropout, erf, Flatten, GlobalAvgPool, Linear, paddedIndex, Pool2d, Residual, Sequential } from '../../../src/engine/layers';
 import { BatchNorm } from '../../../src/engine/norms';
 import { Rng } from '../../../src/engine/rng';
 import { EngineError, fromArray, zeros, type Tensor } from '../../../src/engine/tensor';
@@ -100,7 +100,25 @@ describe('engine layers', () => {
         gradCheck(new Conv2d({ ...cfg, dtype: 'float64', rng: new Rng(i) }), randn([2, cfg.inChannels, 5, 6], i + 20), true, { points: 12 });
       }
     });
+    it('pads by PyTorch\'s modes: reflect without the edge, replicate, circular', () => {
+      const map = (mode: Parameters<typeof paddedIndex>[2]): number[] => [-2, -1, 0, 4, 5, 6].map((v) => paddedIndex(v, 5, mode));
+      assert.deepStrictEqual(map('zeros'), [-1, -1, 0, 4, -1, -1]);
+      assert.deepStrictEqual(map('reflect'), [2, 1, 0, 4, 3, 2]);
+      assert.deepStrictEqual(map('replicate'), [0, 0, 0, 4, 4, 4]);
+      assert.deepStrictEqual(map('circular'), [3, 4, 0, 4, 0, 1]);
+    });
+    it('has gradients that match finite differences with reflect, replicate and circular padding', () => {
+      const modes = ['reflect', 'replicate', 'circular'] as const;
+      for (const [i, mode] of modes.entries()) {
+        const cfg = { inChannels: 2, outChannels: 3, kernelSize: 3, padding: [2, 1] as [number, number], stride: i === 1 ? 2 : 1, paddingMode: mode };
+        gradCheck(new Conv2d({ ...cfg, dtype: 'float64', rng: new Rng(i) }), randn([2, 2, 5, 4], i + 30), true, { points: 12 });
+      }
+    });
     it('refuses bad geometry', () => {
+      assert.throws(() => new Conv2d({ inChannels: 1, outChannels: 1, kernelSize: 1, paddingMode: 'mirror' as never }), /padding_mode/);
+      assert.throws(() => new Conv2d({ inChannels: 1, outChannels: 1, kernelSize: 3, padding: 3, paddingMode: 'reflect' }).forward(zeros([1, 1, 3, 8]), true), /reflect padding 3/);
+      assert.throws(() => new Conv2d({ inChannels: 1, outChannels: 1, kernelSize: 3, padding: 4, paddingMode: 'circular' }).forward(zeros([1, 1, 3, 8]), true), /circular padding 4/);
+      new Conv2d({ inChannels: 1, outChannels: 1, kernelSize: 3, padding: 3, paddingMode: 'circular' }).forward(zeros([1, 1, 3, 8]), true);
       assert.throws(() => new Conv2d({ inChannels: 3, outChannels: 4, kernelSize: 3, groups: 2 }), /divisible/);
       assert.throws(() => new Conv2d({ inChannels: 1, outChannels: 1, kernelSize: 5 }).forward(zeros([1, 1, 3, 3]), true), /smaller than the kernel/);
       assert.throws(() => new Conv2d({ inChannels: 2, outChannels: 1, kernelSize: 1 }).forward(zeros([1, 3, 3, 3]), true), /expected input/);

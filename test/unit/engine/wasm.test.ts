@@ -59,6 +59,8 @@ describe('Conv2d through the WebAssembly dense kernel', () => {
     const configs = [
       { inChannels: 3, outChannels: 5, kernelSize: 3, padding: 1 },
       { inChannels: 4, outChannels: 6, kernelSize: [3, 2] as [number, number], stride: 2, dilation: 2, padding: 2, groups: 2 },
+      { inChannels: 2, outChannels: 3, kernelSize: 3, padding: 2, paddingMode: 'reflect' as const },
+      { inChannels: 2, outChannels: 4, kernelSize: 3, padding: [1, 3] as [number, number], paddingMode: 'circular' as const },
     ];
     for (const [i, cfg] of configs.entries()) {
       const run = (wasm: boolean): Float32Array[] => {
