@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { lintDelay } from '../lint/debounce';
 import type { LintResult } from '../lint/lint';
 import type { NotebookCell } from '../parsing/notebook/ipynb';
+import type { CellLocator } from '../parsing/notebook/ipynbPositions';
 import type { Finding } from '../rules/types';
 import { toDiagnostic } from './convert';
 import { LintClient } from './lintClient';
@@ -222,6 +223,28 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   /**
+   * Lints a notebook that is not open (Lint Workspace) and publishes its findings on the .ipynb
+   * file itself, each at its cell's source inside the JSON text (`locate`), its message naming the
+   * cell. Without fixes: they edit cells, and apply once the notebook is open (its cells then get
+   * their own diagnostics and these are cleared).
+   */
+  async publishNotebookFile(uri: vscode.Uri, cells: readonly NotebookCell[], locate: CellLocator): Promise<void> {
+    const started = performance.now();
+    try {
+      const answer = await this.client.lintNotebook(cells, this.configs.configFor(uri));
+      // Opened meanwhile: the notebook's own lint owns its findings.
+      if (vscode.workspace.notebookDocuments.some((nb) => nb.uri.toString() === uri.toString())) return;
+      const findings = answer.result.findings.flatMap((f) => {
+        const mapped = inNotebookFile(f, locate);
+        return mapped ? [mapped] : [];
+      });
+      this.show(uri, { ...answer.result, findings }, undefined, answer.elapsedMs, performance.now() - started);
+    } catch (error) {
+      this.failed(uri, error);
+    }
+  }
+
+  /**
    * Re-lints (debounced) the open documents whose last lint used model facts of `uri`'s file:
    * editing `models.py` updates the findings of the `train.py` that imports its model. `version`
    * is the edited document's version (undefined for changes on disk).
@@ -261,6 +284,8 @@ export class DiagnosticsController implements vscode.Disposable {
 
   /** Lints a notebook's code cells as one program and publishes each cell's findings on that cell. */
   async lintNotebookNow(notebook: vscode.NotebookDocument): Promise<void> {
+    // Findings Lint Workspace put on the .ipynb file while it was closed: its cells take over.
+    if (this.published.has(notebook.uri.toString())) this.clear(notebook.uri);
     const cells = notebook.getCells();
     const settings = readSettings(notebook.uri);
     if (!settings.enable || !cells.some((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python')) {
@@ -348,4 +373,23 @@ export class DiagnosticsController implements vscode.Disposable {
     for (const s of this.subscriptions) s.dispose();
     this.collection.dispose();
   }
+}
+
+/** A notebook finding (cell-relative spans) placed in the .ipynb JSON text; undefined when a position does not map. */
+function inNotebookFile(finding: Finding, locate: CellLocator): Finding | undefined {
+  const place = (cell: number | undefined, span: Finding['span']): Finding['span'] | undefined => {
+    const start = locate(cell ?? 0, span.start.line, span.start.column);
+    const end = locate(cell ?? 0, span.end.line, span.end.column);
+    // Offsets are not used for diagnostics; positions are.
+    return start && end ? { ...span, start, end } : undefined;
+  };
+  const span = place(finding.cell, finding.span);
+  if (!span) return undefined;
+  const related = finding.related.flatMap((r) => {
+    const at = place(r.cell ?? finding.cell, r.span);
+    return at ? [{ span: at, message: r.cell !== undefined && r.cell !== finding.cell ? `${r.message} (cell ${r.cell + 1})` : r.message }] : [];
+  });
+  // No fix (it edits a cell: it applies once the notebook is open), no cell (the span is in the file's text).
+  const { code, rule, severity, messageId } = finding;
+  return { code, rule, severity, messageId, message: `Cell ${(finding.cell ?? 0) + 1}: ${finding.message}`, span, related };
 }
