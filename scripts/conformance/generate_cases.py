@@ -152,6 +152,16 @@ def conv(name, cin, cout, k, batches, seed, **kw):
     return module_case(name, "conv2d", attrs, m, batches, True)
 
 
+def pool(name, kind, batches, **kw):
+    attrs = {"kernel_size": kw["kernel_size"], "stride": kw.get("stride"), "padding": kw.get("padding", 0), "ceil_mode": kw.get("ceil_mode", False)}
+    if kind == "max":
+        m = torch.nn.MaxPool2d(**attrs)
+    else:
+        attrs["count_include_pad"] = kw.get("count_include_pad", True)
+        m = torch.nn.AvgPool2d(**attrs)
+    return module_case(name, kind + "_pool2d", attrs, m, batches, True)
+
+
 def cases():
     nn = torch.nn
     yield bn("gen_bn1d_ncl_eval_state_backward", nn.BatchNorm1d, 4, [randn([3, 4, 5], 1)], False, 10, state=True, nbt=7)
@@ -182,6 +192,11 @@ def cases():
     yield conv("gen_conv2d_reflect", 2, 3, 3, [randn([2, 2, 5, 4], 42)], 43, padding=2, padding_mode="reflect")
     yield conv("gen_conv2d_replicate_stride_dilation", 2, 4, [3, 2], [randn([2, 2, 6, 5], 44)], 45, padding=[2, 1], stride=2, dilation=[2, 1], padding_mode="replicate")
     yield conv("gen_conv2d_circular_groups", 4, 2, 3, [randn([1, 4, 4, 5], 46)], 47, padding=[1, 3], groups=2, bias=False, padding_mode="circular")
+    yield pool("gen_maxpool2d_ceil", "max", [randn([2, 2, 7, 6], 50)], kernel_size=3, stride=2, ceil_mode=True)
+    yield pool("gen_maxpool2d_ceil_padding", "max", [randn([1, 2, 5, 8], 51)], kernel_size=[2, 3], stride=[2, 2], padding=1, ceil_mode=True)
+    yield pool("gen_avgpool2d_ceil_include_pad", "avg", [randn([2, 2, 7, 6], 52)], kernel_size=3, stride=2, padding=1, ceil_mode=True)
+    yield pool("gen_avgpool2d_ceil_exclude_pad", "avg", [randn([1, 3, 6, 5], 53)], kernel_size=[3, 2], stride=[2, 3], padding=[1, 1], ceil_mode=True, count_include_pad=False)
+    yield pool("gen_avgpool2d_floor", "avg", [randn([1, 2, 7, 6], 54)], kernel_size=3, stride=2)
     yield conv("gen_conv2d_reflect_too_wide_error", 1, 1, 3, [randn([1, 1, 2, 6], 48)], 49, padding=2, padding_mode="reflect")
 
 

@@ -2,7 +2,7 @@
 // builds the layer the case describes, forwards its batches through it, back-propagates grad_y
 // and compares every expected value. Pure: the caller reads the files (scripts/conformance.ts).
 import type { Layer } from './layer';
-import { Conv2d, type PaddingMode } from './layers';
+import { Conv2d, Pool2d, type PaddingMode } from './layers';
 import { BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm } from './norms';
 import { EngineError, fromArray, sameShape, shapeString, type DType, type Tensor } from './tensor';
 
@@ -69,6 +69,14 @@ function shapeAttr(attrs: Record<string, unknown>, key: string): number[] {
   if (typeof v === 'number') return [v];
   if (!Array.isArray(v) || !v.every((d) => typeof d === 'number')) throw new CaseFormatError(`attrs.${key} must be a list of sizes`);
   return v;
+}
+
+/** A number or two numbers (PyTorch's int-or-tuple arguments) as a pair. */
+function pairAttr(attrs: Record<string, unknown>, key: string, fallback: number): [number, number] {
+  const v = attrs[key] ?? fallback;
+  const p = typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => typeof d === 'number')) throw new CaseFormatError(`attrs.${key} must be a number or two numbers`);
+  return p as [number, number];
 }
 
 interface Built {
@@ -140,22 +148,29 @@ function build(op: string, attrs: Record<string, unknown>, inputs: Record<string
       layer.setState({ weight: weight?.data });
       return { layer, runningMean: () => null, runningVar: () => null, numBatchesTracked: () => null };
     }
+    case 'max_pool2d':
+    case 'avg_pool2d': {
+      const kernelSize = pairAttr(attrs, 'kernel_size', 1);
+      const layer = new Pool2d(op === 'max_pool2d' ? 'max' : 'avg', {
+        kernelSize,
+        stride: attrs.stride === null || attrs.stride === undefined ? kernelSize : pairAttr(attrs, 'stride', 1),
+        padding: pairAttr(attrs, 'padding', 0),
+        ceilMode: bool(attrs, 'ceil_mode', false),
+        countIncludePad: bool(attrs, 'count_include_pad', true),
+      });
+      return { layer, runningMean: () => null, runningVar: () => null, numBatchesTracked: () => null };
+    }
     case 'conv2d': {
-      const pairAttr = (key: string, fallback: number): [number, number] => {
-        const v = attrs[key] ?? fallback;
-        const p = typeof v === 'number' ? [v, v] : v;
-        if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => typeof d === 'number')) throw new CaseFormatError(`attrs.${key} must be a number or two numbers`);
-        return p as [number, number];
-      };
+      const pairAttr2 = (key: string, fallback: number): [number, number] => pairAttr(attrs, key, fallback);
       const mode = attrs.padding_mode ?? 'zeros';
       if (typeof mode !== 'string') throw new CaseFormatError('attrs.padding_mode must be a string');
       const layer = new Conv2d({
         inChannels: num(attrs, 'in_channels'),
         outChannels: num(attrs, 'out_channels'),
-        kernelSize: pairAttr('kernel_size', 1),
-        stride: pairAttr('stride', 1),
-        padding: pairAttr('padding', 0),
-        dilation: pairAttr('dilation', 1),
+        kernelSize: pairAttr2('kernel_size', 1),
+        stride: pairAttr2('stride', 1),
+        padding: pairAttr2('padding', 0),
+        dilation: pairAttr2('dilation', 1),
         groups: num(attrs, 'groups', 1),
         bias: bool(attrs, 'bias', true),
         paddingMode: mode as PaddingMode,

@@ -588,6 +588,8 @@ export interface Pool2dOptions {
   padding?: number | readonly [number, number];
   /** AvgPool2d only: count the zero padding in the average (PyTorch's default true). */
   countIncludePad?: boolean;
+  /** Round the output size up (a last, partial window), as PyTorch's ceil_mode (default false). */
+  ceilMode?: boolean;
 }
 
 /** torch.nn.MaxPool2d / AvgPool2d (floor mode, no dilation) on [N, C, H, W]. */
@@ -598,6 +600,7 @@ export class Pool2d implements Layer {
   readonly stride: [number, number];
   readonly padding: [number, number];
   readonly countIncludePad: boolean;
+  readonly ceilMode: boolean;
   private cache: { x: Tensor; ho: number; wo: number; argmax: Int32Array | null } | null = null;
 
   constructor(mode: 'max' | 'avg', options: Pool2dOptions) {
@@ -610,6 +613,17 @@ export class Pool2d implements Layer {
       throw new EngineError(`${this.kind}: pad should be at most half of effective kernel size`);
     }
     this.countIncludePad = options.countIncludePad ?? true;
+    this.ceilMode = options.ceilMode ?? false;
+  }
+
+  /**
+   * PyTorch's pooling_output_shape: floor (or with ceil_mode ceil) of (size + 2·pad − kernel) /
+   * stride, plus one; with ceil_mode a last window must start inside the input or its left padding.
+   */
+  private outSize(size: number, k: number, s: number, p: number): number {
+    let out = Math.floor((size + 2 * p - k + (this.ceilMode ? s - 1 : 0)) / s) + 1;
+    if (this.ceilMode && (out - 1) * s >= size + p) out--;
+    return out;
   }
 
   parameters(): Parameter[] {
@@ -620,8 +634,8 @@ export class Pool2d implements Layer {
     checkTensor(x, this.kind);
     if (x.shape.length !== 4) throw new EngineError(`${this.kind}: expected input [N, C, H, W], got ${shapeString(x.shape)}`);
     const [n, c, h, w] = x.shape;
-    const ho = Math.floor((h + 2 * this.padding[0] - this.kernelSize[0]) / this.stride[0]) + 1;
-    const wo = Math.floor((w + 2 * this.padding[1] - this.kernelSize[1]) / this.stride[1]) + 1;
+    const ho = this.outSize(h, this.kernelSize[0], this.stride[0], this.padding[0]);
+    const wo = this.outSize(w, this.kernelSize[1], this.stride[1], this.padding[1]);
     if (ho < 1 || wo < 1) throw new EngineError(`${this.kind}: input ${h}×${w} is smaller than the kernel ${this.kernelSize.join('×')}`);
     return { n, c, h, w, ho, wo };
   }

@@ -184,6 +184,13 @@ describe('engine layers', () => {
       assertClose(new Pool2d('avg', { kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }).forward(x, true).data, [14 / 4, 30 / 6, 57 / 6, 99 / 9], 1e-15);
       assert.deepStrictEqual(Array.from(new GlobalAvgPool().forward(x, true).data), [8.5]);
     });
+    it('ceil_mode rounds the output size up, but never starts a window in the right padding', () => {
+      const shape = (o: { kernelSize: number; stride: number; padding?: number; ceilMode?: boolean }, h: number): number => new Pool2d('max', o).forward(zeros([1, 1, h, h]), true).shape[2];
+      assert.strictEqual(shape({ kernelSize: 3, stride: 2 }, 6), 2);
+      assert.strictEqual(shape({ kernelSize: 3, stride: 2, ceilMode: true }, 6), 3);
+      assert.strictEqual(shape({ kernelSize: 2, stride: 2, padding: 1, ceilMode: true }, 5), 3); // not 4: that window would start in the padding
+      assert.strictEqual(shape({ kernelSize: 2, stride: 2, padding: 1 }, 5), 3);
+    });
     it('have gradients that match finite differences', () => {
       gradCheck(new Pool2d('max', { kernelSize: 3, stride: 2, padding: 1 }), randn([2, 2, 5, 5], 3), true);
       gradCheck(new Pool2d('avg', { kernelSize: 3, stride: 2, padding: 1 }), randn([2, 2, 5, 5], 4), true);
