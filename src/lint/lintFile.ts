@@ -14,8 +14,13 @@ export type FileLint = (LintResult & { readonly ok: true }) | { readonly ok: fal
  * program, findings carrying their cell) or Python source.
  */
 export function lintFileText(file: string, text: string, config: LintConfig = EMPTY_CONFIG, rules: readonly Rule[] = RULES, analysis: AnalysisOptions = {}): FileLint {
-  if (!isNotebookFile(file)) return { ok: true, ...lintPython(text, config, rules, analysis) };
-  const read = parseIpynb(text);
-  if (!read.ok) return read;
-  return { ok: true, ...lintNotebook(read.notebook.cells, config, { rules, analysis, ...(read.notebook.language ? { language: read.notebook.language } : {}) }) };
+  try {
+    if (!isNotebookFile(file)) return { ok: true, ...lintPython(text, config, rules, analysis) };
+    const read = parseIpynb(text);
+    if (!read.ok) return read;
+    return { ok: true, ...lintNotebook(read.notebook.cells, config, { rules, analysis, ...(read.notebook.language ? { language: read.notebook.language } : {}) }) };
+  } catch (error) {
+    // A bug of ours on unusual code: this file is reported as not linted, the others still are.
+    return { ok: false, message: `internal error, file not linted (please report it): ${error instanceof Error ? error.message : String(error)}` };
+  }
 }

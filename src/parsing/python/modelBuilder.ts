@@ -74,7 +74,8 @@ interface Ctx {
   readonly repeated?: { count: number | undefined; text: string };
   readonly depth: number;
   /** Local names bound to layer-building expressions or accumulated lists. */
-  readonly locals: Map<string, { node?: Node; elems?: Elem[]; bindings: Map<string, Value> }>;
+  /** Local names; a name bound to an expression keeps the locals of its assignment (`locals`), so `blocks = nn.Sequential(*blocks)` reads the earlier `blocks`. */
+  readonly locals: Map<string, { node?: Node; elems?: Elem[]; bindings: Map<string, Value>; locals?: Ctx['locals'] }>;
   /** Helper returns collected while walking a helper function. */
   returns?: MutableLayer[];
 }
@@ -543,7 +544,7 @@ export class ModelBuilder {
         const elems = right.type === 'list' || right.type === 'list_comprehension' ? this.elementsOf(right, ctx, left.text, 0) : this.containerElements(right, ctx, left.text);
         ctx.locals.set(left.text, { elems, bindings: new Map(ctx.bindings) });
       } else {
-        ctx.locals.set(left.text, { node: right, bindings: new Map(ctx.bindings) });
+        ctx.locals.set(left.text, { node: right, bindings: new Map(ctx.bindings), locals: new Map(ctx.locals) });
       }
       return;
     }
@@ -552,7 +553,7 @@ export class ModelBuilder {
       const names = left.namedChildren.filter((c): c is Node => c !== null);
       const second = names[1];
       if (names.length === 2 && second?.type === 'identifier' && NORM_BUILDERS.has(lastName(right.childForFieldName('function')))) {
-        ctx.locals.set(second.text, { node: right, bindings: new Map(ctx.bindings) });
+        ctx.locals.set(second.text, { node: right, bindings: new Map(ctx.bindings), locals: new Map(ctx.locals) });
       }
     }
   }
@@ -775,7 +776,7 @@ export class ModelBuilder {
     if (node.type === 'identifier') {
       const local = ctx.locals.get(node.text);
       if (local?.elems) return [...local.elems];
-      if (local?.node) return this.elementsOf(local.node, { ...ctx, bindings: local.bindings }, base, offset);
+      if (local?.node && ctx.depth < 8) return this.elementsOf(local.node, { ...ctx, bindings: local.bindings, locals: local.locals ?? ctx.locals, depth: ctx.depth + 1 }, base, offset);
     }
     if (node.type === 'call') {
       const l = this.layerFromExpr(node, `${base}[${offset}]`, ctx);
@@ -842,7 +843,7 @@ export class ModelBuilder {
     }
     if (node.type === 'identifier') {
       const local = ctx.locals.get(node.text);
-      if (local?.node && local.node.id !== node.id && ctx.depth < 8) return this.layerFromExpr(local.node, path, { ...ctx, bindings: new Map([...local.bindings, ...ctx.bindings]), depth: ctx.depth + 1 });
+      if (local?.node && local.node.id !== node.id && ctx.depth < 8) return this.layerFromExpr(local.node, path, { ...ctx, bindings: new Map([...local.bindings, ...ctx.bindings]), locals: local.locals ?? ctx.locals, depth: ctx.depth + 1 });
       if (local?.elems) return { ...base, kind: 'list', family: 'container', elements: [...local.elems] };
       return undefined;
     }

@@ -101,3 +101,29 @@ describe('Python front end: nn.Sequential subclasses', () => {
     assert.deepStrictEqual(show('NotSequential').layers, ['fc:Linear']);
   });
 });
+
+describe('Python front end: names rebound to themselves', () => {
+  it('reads `blocks = nn.Sequential(*blocks)` with the earlier `blocks` (timm stage builders), without recursing', () => {
+    const ir = parsePythonModel(
+      [
+        'import torch.nn as nn',
+        'class M(nn.Module):',
+        '    def __init__(self, depth):',
+        '        super().__init__()',
+        '        blocks = [nn.Linear(4, 4)]',
+        '        blocks = nn.Sequential(*blocks, nn.BatchNorm1d(4))',
+        '        blocks = blocks',
+        '        self.body = blocks',
+        'def stage(depth):',
+        '    blocks = []',
+        '    for i in range(depth):',
+        '        blocks.append(nn.Linear(4, 4))',
+        '    blocks = nn.Sequential(*blocks)',
+        '    return blocks',
+      ].join('\n'),
+    );
+    const m = ir.classes.find((c) => c.name === 'M');
+    assert.ok(m);
+    assert.deepStrictEqual(m.layers.map((l) => [l.path, l.kind, (l.elements ?? []).map((e) => `${e.path}:${e.kind}`)]), [['body', 'Sequential', ['body.0:Linear', 'body.1:BatchNorm1d']]]);
+  });
+});

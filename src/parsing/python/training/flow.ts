@@ -87,6 +87,8 @@ export interface FlowHost {
   isOptimizer(fn: Fn, key: string): boolean;
   /** Names of roots that are model-like in a function. */
   isModelish(fn: Fn, key: string): boolean;
+  /** A unit test (`def test_...` in a pytest/unittest file): its name says nothing about inference. */
+  isUnitTest(fn: Fn): boolean;
 }
 
 const MAX_EVENTS = 400;
@@ -104,6 +106,24 @@ const MODE_NEUTRAL_CALLS = new Set([
   'FSDP', 'FullyShardedDataParallel', 'trace', 'script', 'export', 'fuse_modules', 'onnx', 'float', 'half', 'bfloat16', 'requires_grad_',
 ]);
 const FORWARD_METHODS = new Set(['forward', 'generate', 'sample', 'infer', 'predict_step']);
+/**
+ * `nn.Module` methods (and the usual library helpers) that read or change a model without
+ * running it: `model.parameters()` in an evaluation function is no inference.
+ */
+const NOT_A_RUN = new Set([
+  'parameters', 'named_parameters', 'buffers', 'named_buffers', 'children', 'named_children', 'modules', 'named_modules',
+  'state_dict', 'load_state_dict', 'to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'type', 'apply', 'zero_grad',
+  'requires_grad_', 'share_memory', 'extra_repr', 'to_empty', 'no_weight_decay', 'no_weight_decay_keywords', 'group_matcher',
+  'init_weights', 'reset_parameters', 'fuse', 'fuse_model', 'save_pretrained', 'push_to_hub', 'tie_weights', 'resize_token_embeddings',
+]);
+const NOT_A_RUN_PREFIXES = ['get_', 'set_', 'reset_', 'register_', 'load_', 'save_', 'init_', 'num_', 'count_'];
+
+/** Whether calling `callee` (`model.parameters`) only reads or configures the model. */
+function notARun(callee: Node): boolean {
+  if (callee.type !== 'attribute') return false;
+  const name = callee.childForFieldName('attribute')?.text ?? '';
+  return NOT_A_RUN.has(name) || NOT_A_RUN_PREFIXES.some((p) => name.startsWith(p));
+}
 const WRAPPERS = new Set(['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'eval', 'train', 'requires_grad_', 'to_empty', 'channels_last', 'wrap']);
 
 interface Flow {
@@ -568,7 +588,7 @@ export class ModeAnalysis {
     if (callee) return this.apply(callee, call, state, ctx, undefined);
     const key = keyOf(f);
     if (key && key !== 'self' && this.host.isModelish(ctx.fn, key) && !this.host.isOptimizer(ctx.fn, key)) {
-      this.event('forward', `${key}(...)`, call, key, state, ctx);
+      if (!notARun(f)) this.event('forward', `${key}(...)`, call, key, state, ctx);
       return state;
     }
     // An opaque call given a model may change its mode: what it leaves is unknown.
@@ -697,7 +717,7 @@ export class ModeAnalysis {
       const key = e.key === '' ? '' : (translate(e.key) ?? `${callee.name}>${e.key}`);
       const composed = this.compose(state, e.state, translate, callSpan);
       const facts = e.facts ?? (key ? this.host.factsFor(ctx.fn, key) : undefined);
-      const reason = e.reason ?? (soundsLikeInference(ctx.fn.name) && !ctx.fn.isModule ? `called from ${ctx.fn.name}()` : ctx.inferenceLoop ? `called in a loop over ${ctx.inferenceLoop}` : undefined);
+      const reason = e.reason ?? (this.inferenceByName(ctx.fn) ? `called from ${ctx.fn.name}()` : ctx.inferenceLoop ? `called in a loop over ${ctx.inferenceLoop}` : undefined);
       ctx.sink.push({
         ...e,
         key,
@@ -719,12 +739,17 @@ export class ModeAnalysis {
 
   // ---------------------------------------------------------------- events
 
+  /** A function whose name says it evaluates, predicts or samples (`validate`, `run_test`). */
+  private inferenceByName(fn: Fn): boolean {
+    return !fn.isModule && soundsLikeInference(fn.name) && !this.host.isUnitTest(fn);
+  }
+
   private event(kind: FlowEvent['kind'], detail: string, call: Node, key: string, state: State, ctx: Ctx): void {
     if (ctx.sink.length >= MAX_EVENTS) return;
     const stmt = statementOf(call);
     let reason: string | undefined;
     if (kind === 'forward') {
-      if (soundsLikeInference(ctx.fn.name) && !ctx.fn.isModule) reason = `in ${ctx.fn.name}()`;
+      if (this.inferenceByName(ctx.fn)) reason = `in ${ctx.fn.name}()`;
       else if (ctx.inferenceLoop) reason = `in a loop over ${ctx.inferenceLoop}`;
       else if (ctx.noGrad && !soundsLikeTraining(ctx.fn.name) && !functionHasTrainingStep(ctx.fn) && !insideTrainingLoop(call)) reason = 'outside any training loop';
       const assigned = stmt.namedChildren[0]?.type === 'assignment' ? keyOf(stmt.namedChildren[0].childForFieldName('left')) : undefined;

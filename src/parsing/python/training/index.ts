@@ -342,6 +342,12 @@ class TrainingBuilder implements FlowHost {
     return undefined;
   }
 
+  isUnitTest(fn: Fn): boolean {
+    if (!/^test/.test(fn.name)) return false;
+    const testFramework = (m: string) => m === 'pytest' || m === 'unittest' || m.startsWith('pytest.') || m.startsWith('unittest.');
+    return [...this.imports.aliases.values()].some(testFramework) || this.imports.starModules.some(testFramework);
+  }
+
   isModelish(fn: Fn, key: string): boolean {
     if (key === 'self' || key.includes('>')) return false;
     if (this.isOptimizer(fn, key)) return false;
