@@ -16,11 +16,16 @@ export const OPEN_SIMULATOR = 'normscope.openSimulator';
 export interface SimulatorApi {
   /** Fires when the page reports it drew a phase of a simulation. */
   readonly onDidRender: vscode.Event<RenderedMessage>;
+  /** The page's recent render reports, oldest first (also those before a listener subscribed). */
+  recentRenders(): readonly RenderedMessage[];
+  /** How many panels VS Code restored through the serializer (after a reload or a restart). */
+  readonly revivedPanels: number;
   /** Opens the simulator on `uri` (default: the active editor), optionally on a given model. */
   open(uri?: vscode.Uri, model?: string): Promise<void>;
 }
 
 const MAX_CHARS = 2 * 1024 * 1024;
+const MAX_RENDERS = 100;
 
 function isPython(doc: vscode.TextDocument): boolean {
   return doc.languageId === 'python' && doc.uri.scheme !== 'output';
@@ -57,6 +62,8 @@ export class SimulatorController implements vscode.Disposable, vscode.CodeLensPr
   private followed: vscode.Uri | undefined;
   private selected: string | undefined;
   private debounce: ReturnType<typeof setTimeout> | undefined;
+  private readonly renders: RenderedMessage[] = [];
+  private revived = 0;
   readonly onDidRender = this.rendered.event;
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
 
@@ -70,6 +77,8 @@ export class SimulatorController implements vscode.Disposable, vscode.CodeLensPr
       vscode.languages.registerCodeLensProvider({ language: 'python' }, this),
       vscode.window.registerWebviewPanelSerializer(SimulatorPanel.viewType, {
         deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
+          this.revived += 1;
+          logger().info('simulator: panel restored by VS Code (serializer)');
           this.attach(SimulatorPanel.revive(panel, this.extensionUri, logger()));
           const editor = vscode.window.activeTextEditor;
           if (editor && isPython(editor.document)) this.follow(editor.document.uri);
@@ -98,6 +107,14 @@ export class SimulatorController implements vscode.Disposable, vscode.CodeLensPr
     await this.send();
   }
 
+  recentRenders(): readonly RenderedMessage[] {
+    return [...this.renders];
+  }
+
+  get revivedPanels(): number {
+    return this.revived;
+  }
+
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     if (!isPython(doc)) return [];
     return this.models
@@ -118,7 +135,11 @@ export class SimulatorController implements vscode.Disposable, vscode.CodeLensPr
     if (this.panelDisposables.length > 0) return;
     this.panelDisposables.push(
       panel.onDidReceiveMessage((m) => {
-        if (m.type === 'rendered') this.rendered.fire(m);
+        if (m.type === 'rendered') {
+          this.renders.push(m);
+          if (this.renders.length > MAX_RENDERS) this.renders.shift();
+          this.rendered.fire(m);
+        }
         if (m.type === 'selectModel') {
           this.selected = m.model;
           void this.send();

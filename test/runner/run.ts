@@ -14,6 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as util from 'util';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { restarted, secondHalfExitCode } from '../integration/restart';
 import { ensureTools, InstallError, type Tools } from './install';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -265,6 +266,8 @@ export async function runIntegration(options: RunOptions): Promise<number> {
   const screenshotAcks = path.join(dirs.root, 'screenshots');
   fs.mkdirSync(screenshotAcks);
   dirs.env.NORMSCOPE_SCREENSHOT_ACK_DIR = screenshotAcks;
+  // The suite may restart the workbench between two halves: this runner waits through it.
+  dirs.env.NORMSCOPE_RUNNER_RESTARTS = '1';
 
   let server: ChildProcess | undefined;
   let browser: Browser | undefined;
@@ -315,9 +318,11 @@ export async function runIntegration(options: RunOptions): Promise<number> {
     page.on('pageerror', (e) => pageLog.write(`[pageerror] ${e.message}\n`));
 
     let resolveExit: (code: number) => void = () => undefined;
-    const exited = new Promise<number>((resolve) => {
-      resolveExit = resolve;
-    });
+    const nextExit = (): Promise<number> =>
+      new Promise<number>((resolve) => {
+        resolveExit = resolve;
+      });
+    let exited = nextExit();
     const shots: Promise<unknown>[] = [];
     const workbenchLog = fs.createWriteStream(path.join(RESULTS_DIR, 'workbench.log'));
     await page.exposeFunction('codeAutomationLog', (level: unknown, args: unknown) => {
@@ -356,15 +361,40 @@ export async function runIntegration(options: RunOptions): Promise<number> {
         resolve(1);
       });
     });
-    const remaining = options.timeoutMs - (Date.now() - testsStarted);
-    let code: number;
-    try {
-      code = await withDeadline(Promise.race([exited, serverGone]), Math.max(remaining, 10_000), 'extension tests');
-    } catch (error) {
-      log(`${error instanceof Error ? error.message : String(error)} (NORMSCOPE_TEST_TIMEOUT_S=${options.timeoutMs / 1000})`);
-      await screenshot(page, 'vscode-integration-timeout.png');
-      return 1;
+    let stopPolling = (): void => undefined;
+    const waitForExit = async (also?: Promise<number>): Promise<number | undefined> => {
+      const remaining = options.timeoutMs - (Date.now() - testsStarted);
+      try {
+        return await withDeadline(Promise.race([exited, serverGone, ...(also ? [also] : [])]), Math.max(remaining, 10_000), 'extension tests');
+      } catch (error) {
+        log(`${error instanceof Error ? error.message : String(error)} (NORMSCOPE_TEST_TIMEOUT_S=${options.timeoutMs / 1000})`);
+        await screenshot(page, 'vscode-integration-timeout.png');
+        return undefined;
+      }
+    };
+    // A suite may restart the workbench between two halves (test/integration/restart.ts): an exit
+    // can then come from the first extension host going away. The run ends when the second half
+    // has recorded its result (its own exit may come before or after that record).
+    const tmp = dirs.env.TMPDIR ?? os.tmpdir();
+    const secondHalfDone = new Promise<number>((resolve) => {
+      const timer = setInterval(() => {
+        const result = secondHalfExitCode(tmp);
+        if (result === undefined) return;
+        clearInterval(timer);
+        resolve(result);
+      }, 250);
+      stopPolling = () => clearInterval(timer);
+    });
+    let code = await waitForExit();
+    while (code !== undefined && restarted(tmp) && secondHalfExitCode(tmp) === undefined) {
+      log(`the workbench restarted (exit ${code} from the first half): waiting for the second half`);
+      exited = nextExit();
+      code = await waitForExit(secondHalfDone);
     }
+    stopPolling();
+    if (code === undefined) return 1;
+    // After a restart the second half's record (both halves' counts) is the result.
+    if (restarted(tmp)) code = secondHalfExitCode(tmp) ?? code;
     await Promise.all(shots);
     await screenshot(page, 'vscode-integration-end.png');
     log(`extension tests exited with ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s in all`);

@@ -43,13 +43,21 @@ export class SimulatorPanel implements vscode.Disposable {
 
   static createOrShow(extensionUri: vscode.Uri, log: PanelLogger): SimulatorPanel {
     const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
-    if (SimulatorPanel.current) {
+    if (SimulatorPanel.current && SimulatorPanel.hasTab()) {
       SimulatorPanel.current.panel.reveal(column, true);
       return SimulatorPanel.current;
     }
+    // A panel whose tab is gone but whose dispose event has not reached this extension host yet
+    // (closed and reopened quickly): messages to it would go nowhere.
+    SimulatorPanel.current?.dispose();
     const panel = vscode.window.createWebviewPanel(SimulatorPanel.viewType, 'NormScope Simulator', { viewColumn: column, preserveFocus: true }, SimulatorPanel.webviewOptions(extensionUri));
     SimulatorPanel.current = new SimulatorPanel(panel, extensionUri, log);
     return SimulatorPanel.current;
+  }
+
+  /** Whether a simulator tab is open in the workbench. */
+  private static hasTab(): boolean {
+    return vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(SimulatorPanel.viewType)));
   }
 
   /** Called by the serializer with a panel VS Code restored. */
