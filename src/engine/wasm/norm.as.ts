@@ -268,18 +268,24 @@ function rowSums(dy: usize, x: usize, r: i32, d: i32, m: usize, delta: usize, rs
   let c0 = f64x2.splat(0);
   let c1 = f64x2.splat(0);
   let j = 0;
-  for (; j + 8 <= d; j += 8) {
+  for (; j + 16 <= d; j += 16) {
     const q = <usize>j << 2;
     const u0 = f32x4.mul(v128.load(gs + q), v128.load(w + q));
     const u1 = f32x4.mul(v128.load(gs + q, 16), v128.load(w + q, 16));
-    const t = f32x4.add(u0, u1);
+    const u2 = f32x4.mul(v128.load(gs + q, 32), v128.load(w + q, 32));
+    const u3 = f32x4.mul(v128.load(gs + q, 48), v128.load(w + q, 48));
+    const t = f32x4.add(f32x4.add(u0, u1), f32x4.add(u2, u3));
     a0 = f64x2.add(a0, lo(t));
     a1 = f64x2.add(a1, hi(t));
     const e0 = f32x4.add(f32x4.sub(v128.load(xs + q), mv), dv);
     const e1 = f32x4.add(f32x4.sub(v128.load(xs + q, 16), mv), dv);
+    const e2 = f32x4.add(f32x4.sub(v128.load(xs + q, 32), mv), dv);
+    const e3 = f32x4.add(f32x4.sub(v128.load(xs + q, 48), mv), dv);
     v128.store(cs + q, f32x4.mul(e0, rv));
     v128.store(cs + q, f32x4.mul(e1, rv), 16);
-    const v = f32x4.add(f32x4.mul(u0, e0), f32x4.mul(u1, e1));
+    v128.store(cs + q, f32x4.mul(e2, rv), 32);
+    v128.store(cs + q, f32x4.mul(e3, rv), 48);
+    const v = f32x4.add(f32x4.add(f32x4.mul(u0, e0), f32x4.mul(u1, e1)), f32x4.add(f32x4.mul(u2, e2), f32x4.mul(u3, e3)));
     c0 = f64x2.add(c0, lo(v));
     c1 = f64x2.add(c1, hi(v));
   }
