@@ -1,7 +1,7 @@
-import { argument, type LayerCall } from '../../ir/model';
+import { argument, type Flow, type LayerCall, paramValue } from '../../ir/model';
 import { isInferred, provenanceOf, showValue, type Value } from '../../ir/values';
 import { lineOf } from '../shared/edits';
-import type { Rule } from '../types';
+import type { Rule, RuleContext } from '../types';
 
 /** The parameter holding a torch layer's output channel count. */
 function outputParam(call: LayerCall): string | undefined {
@@ -29,6 +29,96 @@ function describe(v: Value): string {
   return p && !p.description.startsWith('literal') ? `${showValue(v)} (${p.description})` : showValue(v);
 }
 
+/** Rank of a Keras conv's output (batch, spatial..., channels). */
+function kerasConvRank(kind: string): number | undefined {
+  const m = /(\d)D/.exec(kind);
+  return m ? Number(m[1]) + 2 : undefined;
+}
+
+const AXIS_NAMES: Readonly<Record<number, readonly string[]>> = {
+  3: ['batch', 'length', 'channels'],
+  4: ['batch', 'height', 'width', 'channels'],
+  5: ['batch', 'depth', 'height', 'width', 'channels'],
+};
+
+/** Name of axis `axis` (non-negative) of a rank-`rank` tensor whose channels are at `channelAxis`. */
+function axisName(axis: number, rank: number | undefined, channelAxis: number | undefined): string {
+  if (axis === 0) return 'the batch axis';
+  if (axis === channelAxis) return 'the channel axis';
+  if (rank === undefined || channelAxis === undefined) return 'a spatial axis';
+  const names = channelAxis === rank - 1 ? AXIS_NAMES[rank] : AXIS_NAMES[rank]?.map((_, i) => (i === 0 ? 'batch' : i === 1 ? 'channels' : (AXIS_NAMES[rank]?.[i - 1] ?? '?')));
+  return `the ${names?.[axis] ?? 'spatial'} axis`;
+}
+
+/**
+ * Keras/Flax BatchNormalization infers its feature count from its input, so the count cannot be
+ * wrong; the axis can. After a conv, the channels sit on the last axis (Keras `channels_last`, the
+ * default; Flax is always NHWC) or on axis 1 (Keras `channels_first`): a norm axis elsewhere
+ * normalizes rows or columns, not channels.
+ */
+function checkAxis(context: RuleContext, flow: Flow, reported: Set<string>): void {
+  const producer = flow.from.call;
+  const norm = flow.to.call;
+  if (!producer || !norm || producer.family !== 'conv' || norm.norm !== 'batch' || producer.framework !== norm.framework) return;
+  if (producer.framework !== 'keras' && producer.framework !== 'flax') return;
+  const axisArg = argument(norm, 'axis');
+  const axisValue = paramValue(norm, 'axis');
+  if (axisValue?.kind !== 'number' || !axisValue.isInteger) return;
+  let rank: number | undefined;
+  let channelAxis: number | undefined;
+  let format = '';
+  let assumed = false;
+  let formatArg;
+  if (producer.framework === 'keras') {
+    rank = kerasConvRank(producer.kind);
+    if (rank === undefined) return;
+    formatArg = argument(producer, 'data_format');
+    const df = formatArg?.value;
+    if (formatArg && df?.kind !== 'string') return;
+    const first = df?.kind === 'string' && df.value === 'channels_first';
+    if (df?.kind === 'string' && !first && df.value !== 'channels_last') return;
+    // Without data_format, Keras takes the global image_data_format (channels_last unless configured).
+    assumed = !formatArg;
+    channelAxis = first ? 1 : rank - 1;
+    format = first ? "data_format='channels_first'" : assumed ? "Keras' default data_format, channels_last" : "data_format='channels_last'";
+    if (assumed && !axisArg) return;
+  } else {
+    // Flax convs are channels-last; the rank follows from a literal kernel_size tuple.
+    const k = paramValue(producer, 'kernel_size');
+    rank = k?.kind === 'sequence' ? k.items.length + 2 : undefined;
+    channelAxis = rank !== undefined ? rank - 1 : undefined;
+    format = 'Flax convolutions are channels-last';
+    if (!axisArg) return;
+  }
+  const axis = axisValue.value < 0 ? (rank !== undefined ? rank + axisValue.value : undefined) : axisValue.value;
+  if (axis === undefined) {
+    // A negative axis with an unknown rank: only -1 is known to be the last (channel) axis.
+    return;
+  }
+  const wrong = channelAxis !== undefined ? axis !== channelAxis : producer.framework === 'flax' && axis === 1;
+  if (!wrong) return;
+  const key = `${norm.span.startOffset}:${producer.span.startOffset}:axis`;
+  if (reported.has(key)) return;
+  reported.add(key);
+  const channelText = channelAxis === undefined ? '-1' : channelAxis === (rank ?? 0) - 1 ? '-1' : String(channelAxis);
+  context.report({
+    messageId: 'axisMismatch',
+    data: {
+      norm: `${norm.kind} (${flow.to.path})`,
+      axis: String(axisValue.value),
+      axisName: axisName(axis, rank, channelAxis),
+      producer: `${producer.kind} (${flow.from.path})`,
+      producerLine: lineOf(producer.span),
+      format,
+      channel: channelText,
+      habit: axis === 1 && channelAxis !== 1 ? ' (axis=1 is the channel axis only in PyTorch-style NCHW tensors)' : '',
+    },
+    span: axisArg?.span ?? norm.span,
+    ...(assumed ? { severity: 'warning' as const } : {}),
+    related: [{ span: formatArg?.span ?? producer.span, message: `${producer.kind}: ${format}` }],
+  });
+}
+
 export const bnFeaturesMismatch: Rule = {
   meta: {
     code: 'NRM402',
@@ -42,13 +132,21 @@ export const bnFeaturesMismatch: Rule = {
       inputChannels:
         '{{norm}} is sized with `{{expr}}`, the INPUT channel count of {{producer}} (line {{producerLine}}), which outputs `{{out}}` channels: ' +
         'this breaks as soon as the two differ. Use the producer\'s output channel count.',
+      axisMismatch:
+        '{{norm}} normalizes axis {{axis}}, {{axisName}} of the output of {{producer}} (line {{producerLine}}), whose channels are on axis {{channel}} ({{format}}): ' +
+        'it keeps one mean and variance per row or column instead of per channel{{habit}}. Use axis={{channel}}.',
     },
     fix: 'none',
     docs: {
       whatItDoes:
         'For each normalization layer fed directly by a convolution, linear or other normalization layer (in a `Sequential` or in the forward pass), compares its channel count ' +
         "(`num_features`, GroupNorm's `num_channels`) with the producer's output channels (`out_channels`, `out_features`, `num_features`). Values are resolved through constants, " +
-        "defaults, config dicts and unrolled loops; a norm sized with the producer's input channel expression (`BatchNorm1d(cfg[1])` after `Conv1d(cfg[1], cfg[2])`) is reported too.",
+        "defaults, config dicts and unrolled loops; a norm sized with the producer's input channel expression (`BatchNorm1d(cfg[1])` after `Conv1d(cfg[1], cfg[2])`) is reported too. " +
+        'Keras `BatchNormalization` and Flax `nn.BatchNorm` take no channel count (they infer it from their input when built), so for them the count cannot be wrong; what can be is the ' +
+        "`axis` they normalize: after a Keras `ConvND` the channels are on axis -1 (`data_format='channels_last'`) or 1 (`'channels_first'`), after a Flax `nn.Conv` always on the last axis. " +
+        'A `BatchNormalization(axis=1)` after a channels-last conv (or the default `axis=-1` after an explicitly channels-first one) is reported: an error when the conv states its ' +
+        "`data_format`, a warning when it relies on Keras' global `image_data_format` (channels_last unless configured). Axes computed at run time " +
+        "(`bn_axis = 3 if backend.image_data_format() == 'channels_last' else 1`) are not judged.",
       whyIsThisBad:
         'BatchNorm and InstanceNorm (with running statistics or affine parameters) and GroupNorm keep one parameter per channel; a count that differs from the incoming tensor fails at the ' +
         "first forward pass with a shape error, typically after data loading and model setup have already cost minutes. Sizing a norm with the conv's input channels is a classic " +
@@ -59,6 +157,8 @@ export const bnFeaturesMismatch: Rule = {
       references: [
         { title: 'PyTorch documentation: torch.nn.BatchNorm2d (num_features: C from an expected input of size (N, C, H, W))', url: 'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html' },
         { title: 'PyTorch documentation: torch.nn.GroupNorm', url: 'https://pytorch.org/docs/stable/generated/torch.nn.GroupNorm.html' },
+        { title: 'Keras documentation: BatchNormalization (axis: the features axis, -1 for channels_last)', url: 'https://keras.io/api/layers/normalization_layers/batch_normalization/' },
+        { title: 'Flax documentation: flax.linen.BatchNorm (axis, default -1; convolutions are NHWC)', url: 'https://flax.readthedocs.io/en/latest/api_reference/flax.linen/layers.html#flax.linen.BatchNorm' },
       ],
     },
   },
@@ -66,6 +166,7 @@ export const bnFeaturesMismatch: Rule = {
     const reported = new Set<string>();
     for (const cls of context.ir.model.classes) {
       for (const flow of cls.flows) {
+        checkAxis(context, flow, reported);
         const producer = flow.from.call;
         const norm = flow.to.call;
         if (!producer || !norm || producer.framework !== 'torch' || norm.framework !== 'torch') continue;

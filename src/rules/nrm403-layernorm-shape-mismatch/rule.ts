@@ -38,7 +38,10 @@ export const layernormShapeMismatch: Rule = {
     docs: {
       whatItDoes:
         'Checks LayerNorm/RMSNorm layers fed directly by a `Linear` or `Embedding` layer whose output width is known against the last entry of `normalized_shape`, and reports ' +
-        'a LayerNorm sized with the channel count of a `Conv1d/2d/3d` whose output it receives unchanged (an NCHW tensor).',
+        'a LayerNorm sized with the channel count of a `Conv1d/2d/3d` whose output it receives unchanged (an NCHW tensor). PyTorch only: Keras `LayerNormalization` and Flax ' +
+        '`nn.LayerNorm` / `nn.RMSNorm` take no `normalized_shape` (they read the feature size from their input when built), so a size mismatch cannot be written; and their default ' +
+        "axis (-1) after a channels-last conv is the channels, a per-position LayerNorm that channels-last ConvNeXt-style models use on purpose. What remains statically knowable there " +
+        "is a BatchNorm `axis` that misses the conv's channel axis, which `bn-features-mismatch` (NRM402) reports.",
       whyIsThisBad:
         '`nn.LayerNorm(normalized_shape)` normalizes over the LAST `len(normalized_shape)` dimensions. After a linear layer these must equal its output features, or the forward pass ' +
         'fails. After a convolution the last dimension is the width, not the channels: `LayerNorm(C)` on an (N, C, H, W) tensor fails unless W happens to equal C, and if it does, ' +
