@@ -21,6 +21,11 @@ export interface PublishedFinding {
 
 const CELL_SCHEME = 'vscode-notebook-cell';
 
+/** A path as compared for file identity (case-insensitive file systems: Windows, macOS by default). */
+function samePath(file: string): string {
+  return process.platform === 'win32' || process.platform === 'darwin' ? file.toLowerCase() : file;
+}
+
 function isLintable(document: vscode.TextDocument): boolean {
   return document.languageId === 'python' && (document.uri.scheme === 'file' || document.uri.scheme === 'untitled');
 }
@@ -204,7 +209,7 @@ export class DiagnosticsController implements vscode.Disposable {
       // A newer version is on its way (its lint is scheduled): these findings would be misplaced.
       if (document.isClosed || document.version !== version) return;
       this.show(uri, answer.result, version, answer.elapsedMs, performance.now() - started);
-      this.dependencies.set(key, new Set(answer.dependencies));
+      this.dependencies.set(key, new Set(answer.dependencies.map(samePath)));
       this.lintDependents(uri, version);
     } catch (error) {
       this.failed(uri, error);
@@ -251,7 +256,7 @@ export class DiagnosticsController implements vscode.Disposable {
    */
   private lintDependents(uri: vscode.Uri, version: number | undefined): void {
     if (uri.scheme !== 'file') return;
-    const file = uri.fsPath;
+    const file = samePath(uri.fsPath);
     if (version !== undefined) {
       if (this.dependentsLintedAt.get(file) === version) return;
       this.dependentsLintedAt.set(file, version);
@@ -357,7 +362,7 @@ export class DiagnosticsController implements vscode.Disposable {
   clear(uri: vscode.Uri): void {
     const key = uri.toString();
     this.dependencies.delete(key);
-    if (uri.scheme === 'file') this.dependentsLintedAt.delete(uri.fsPath);
+    if (uri.scheme === 'file') this.dependentsLintedAt.delete(samePath(uri.fsPath));
     const pending = this.timers.get(key);
     if (pending) clearTimeout(pending);
     this.timers.delete(key);
