@@ -94,10 +94,10 @@ export function buildLayer(op: LayerOp, inShape: readonly number[], rngs: LayerR
     case 'linear':
       return new Linear({ inFeatures: op.inFeatures, outFeatures: op.outFeatures, bias: op.bias, rng: rngs.init });
     case 'conv2d':
-      return new Conv2d({ inChannels: op.inChannels, outChannels: op.outChannels, kernelSize: op.kernel, stride: op.stride, padding: op.padding, groups: op.groups, bias: op.bias, rng: rngs.init });
+      return new Conv2d({ inChannels: op.inChannels, outChannels: op.outChannels, kernelSize: op.kernel, stride: op.stride, padding: op.padding, groups: op.groups, bias: op.bias, rng: rngs.init, ...(op.paddingMode ? { paddingMode: op.paddingMode } : {}) });
     case 'conv1d':
       return new AsOneD(
-        new Conv2d({ inChannels: op.inChannels, outChannels: op.outChannels, kernelSize: [1, op.kernel], stride: [1, op.stride], padding: [0, op.padding], groups: op.groups, bias: op.bias, rng: rngs.init }),
+        new Conv2d({ inChannels: op.inChannels, outChannels: op.outChannels, kernelSize: [1, op.kernel], stride: [1, op.stride], padding: [0, op.padding], groups: op.groups, bias: op.bias, rng: rngs.init, ...(op.paddingMode ? { paddingMode: op.paddingMode } : {}) }),
       );
     case 'activation': {
       const fn = ENGINE_ACTIVATIONS[op.fn];

@@ -13,7 +13,7 @@ import { engineRunsActivation } from './engineLayers';
 import { outputShape, SimulationError } from './shapes';
 import { DEFAULT_ALPHA } from './activations';
 import { ForeignLayers, type ForeignHost } from './foreign';
-import { isRouting, type ActivationFn, type LayerOp, type LayerSpec, type NetworkSpec } from './spec';
+import { isRouting, PADDING_MODES, type ActivationFn, type LayerOp, type LayerSpec, type NetworkSpec } from './spec';
 
 export interface ModelEntry {
   readonly name: string;
@@ -179,7 +179,11 @@ class Builder implements ForeignHost {
         const stride = num(call ? paramValue(call, 'stride') : undefined) ?? 1;
         const padding = this.padding(call, kernel, where);
         const groups = num(call ? paramValue(call, 'groups') : undefined) ?? 1;
-        this.push(name, kind, { op: oneD ? 'conv1d' : 'conv2d', inChannels, outChannels, kernel, stride, padding, groups, bias: bool(call ? paramValue(call, 'bias') : undefined) ?? true });
+        const modeValue = call ? paramValue(call, 'padding_mode') : undefined;
+        const mode = modeValue?.kind === 'string' ? modeValue.value : undefined;
+        const paddingMode = PADDING_MODES.find((m) => m === mode);
+        if (modeValue !== undefined && mode !== 'zeros' && !paddingMode) this.assume(`${where}: padding_mode did not resolve (${why(modeValue)}); zero padding used`);
+        this.push(name, kind, { op: oneD ? 'conv1d' : 'conv2d', inChannels, outChannels, kernel, stride, padding, groups, bias: bool(call ? paramValue(call, 'bias') : undefined) ?? true, ...(paddingMode ? { paddingMode } : {}) });
         return;
       }
       case 'norm':

@@ -33,6 +33,10 @@ export interface LinearOp {
   readonly bias: boolean;
 }
 
+/** PyTorch's `padding_mode` other than the default zeros. */
+export type PaddingMode = 'reflect' | 'replicate' | 'circular';
+export const PADDING_MODES: readonly PaddingMode[] = ['reflect', 'replicate', 'circular'];
+
 export interface Conv2dOp {
   readonly op: 'conv2d';
   readonly inChannels: number;
@@ -42,6 +46,8 @@ export interface Conv2dOp {
   readonly padding: number;
   readonly groups: number;
   readonly bias: boolean;
+  /** Absent: zero padding. */
+  readonly paddingMode?: PaddingMode;
 }
 
 /** 1-D convolution over `[C, L]` (PyTorch's Conv1d; run as a 1×k Conv2d by the engine). */
@@ -54,6 +60,8 @@ export interface Conv1dOp {
   readonly padding: number;
   readonly groups: number;
   readonly bias: boolean;
+  /** Absent: zero padding. */
+  readonly paddingMode?: PaddingMode;
 }
 
 export type ActivationFn = 'relu' | 'relu6' | 'leaky_relu' | 'gelu' | 'silu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'hardswish' | 'hardsigmoid';

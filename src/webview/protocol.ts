@@ -8,7 +8,7 @@
 import { DISTRIBUTIONS, INIT_SCHEMES, NORM_SWAPS, type SimulationOptions } from '../simulation/options';
 import type { Phase } from '../simulation/progressive';
 import type { SimulationResult } from '../simulation/result';
-import { ACTIVATIONS, NORM_TYPES, type LayerOp, type LayerSpec, type NetworkSpec } from '../simulation/spec';
+import { ACTIVATIONS, NORM_TYPES, PADDING_MODES, type LayerOp, type LayerSpec, type NetworkSpec } from '../simulation/spec';
 
 // ---------------------------------------------------------------------------------------------
 // Host -> page
@@ -164,11 +164,13 @@ function parseLayerOp(v: unknown): LayerOp | undefined {
     case 'conv2d':
       if (!int(v.inChannels, 1, MAX_SIZE) || !int(v.outChannels, 1, MAX_SIZE) || !int(v.kernel, 1, 64) || !int(v.stride, 1, 64)) return undefined;
       if (!int(v.padding, 0, 64) || !int(v.groups, 1, MAX_SIZE) || typeof v.bias !== 'boolean') return undefined;
-      return { op: 'conv2d', inChannels: v.inChannels, outChannels: v.outChannels, kernel: v.kernel, stride: v.stride, padding: v.padding, groups: v.groups, bias: v.bias };
+      if (v.paddingMode !== undefined && !oneOf(v.paddingMode, PADDING_MODES)) return undefined;
+      return { op: 'conv2d', inChannels: v.inChannels, outChannels: v.outChannels, kernel: v.kernel, stride: v.stride, padding: v.padding, groups: v.groups, bias: v.bias, ...(v.paddingMode !== undefined ? { paddingMode: v.paddingMode } : {}) };
     case 'conv1d':
       if (!int(v.inChannels, 1, MAX_SIZE) || !int(v.outChannels, 1, MAX_SIZE) || !int(v.kernel, 1, 64) || !int(v.stride, 1, 64)) return undefined;
       if (!int(v.padding, 0, 64) || !int(v.groups, 1, MAX_SIZE) || typeof v.bias !== 'boolean') return undefined;
-      return { op: 'conv1d', inChannels: v.inChannels, outChannels: v.outChannels, kernel: v.kernel, stride: v.stride, padding: v.padding, groups: v.groups, bias: v.bias };
+      if (v.paddingMode !== undefined && !oneOf(v.paddingMode, PADDING_MODES)) return undefined;
+      return { op: 'conv1d', inChannels: v.inChannels, outChannels: v.outChannels, kernel: v.kernel, stride: v.stride, padding: v.padding, groups: v.groups, bias: v.bias, ...(v.paddingMode !== undefined ? { paddingMode: v.paddingMode } : {}) };
     case 'activation':
       if (!oneOf(v.fn, ACTIVATIONS)) return undefined;
       if (v.alpha !== undefined && !(num(v.alpha) && Math.abs(v.alpha) <= 1e3)) return undefined;

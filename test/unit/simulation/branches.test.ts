@@ -119,6 +119,20 @@ describe('simulation: side branches and more layer kinds', () => {
     assert.strictEqual(r.sweepLayer, 'bn1');
   });
 
+  it("follows Conv2d's padding_mode (the engine's reflect/replicate/circular padding) and says when it does not resolve", () => {
+    const src = 'from torch import nn\nclass Pad(nn.Module):\n    def __init__(self, mode=MODE):\n        super().__init__()\n        self.a = nn.Conv2d(3, 8, 3, padding=1, padding_mode="reflect")\n        self.b = nn.Conv2d(8, 8, 3, padding=1, padding_mode=mode)\n    def forward(self, x):\n        return self.b(self.a(x))\n';
+    const spec = networksFromSource(src).models[0].spec!;
+    const a = spec.layers[0].layer;
+    assert.ok(a.op === 'conv2d' && a.paddingMode === 'reflect', JSON.stringify(a));
+    assert.ok(spec.layers[1].layer.op === 'conv2d' && spec.layers[1].layer.paddingMode === undefined);
+    assert.ok(spec.assumptions.some((x) => /^b \(Conv2d\): padding_mode did not resolve/.test(x)), spec.assumptions.join('\n'));
+    // Same weights and inputs (same seed): only the border values change, so the statistics do.
+    const zeros: NetworkSpec = { ...spec, layers: spec.layers.map((l, i) => (i === 0 && l.layer.op === 'conv2d' ? { ...l, layer: { ...l.layer, paddingMode: undefined } } : l)) };
+    const withReflect = runMainPass(spec, opts()).layers[0].train;
+    const withZeros = runMainPass(zeros, opts()).layers[0].train;
+    assert.notStrictEqual(withReflect.std, withZeros.std);
+  });
+
   it('extra activations match PyTorch at known points and their gradients match finite differences', () => {
     const xs = [-4, -3.5, -1, -0.25, 0.5, 2, 3.5, 7];
     const expected: Record<string, number[]> = {

@@ -19,7 +19,7 @@ describe('webview protocol validation', () => {
       assumptions: [],
       layers: [
         { name: 'in', kind: 'identity', layer: { op: 'save', slot: 'a' } },
-        { name: 'conv', kind: 'Conv1d', layer: { op: 'conv1d', inChannels: 4, outChannels: 4, kernel: 3, stride: 1, padding: 1, groups: 1, bias: false } },
+        { name: 'conv', kind: 'Conv1d', layer: { op: 'conv1d', inChannels: 4, outChannels: 4, kernel: 3, stride: 1, padding: 1, groups: 1, bias: false, paddingMode: 'circular' } },
         { name: 'act', kind: 'LeakyReLU', layer: { op: 'activation', fn: 'leaky_relu', alpha: 0.2 } },
         { name: 'out', kind: 'identity', layer: { op: 'save', slot: 'b' } },
         { name: 'branch', kind: 'branch', layer: { op: 'load', slot: 'a' } },
@@ -31,6 +31,7 @@ describe('webview protocol validation', () => {
     assert.deepStrictEqual(parseNetworkSpec(JSON.parse(JSON.stringify(spec))), spec);
     const broken = (layer: unknown): unknown => ({ ...spec, layers: [{ name: 'x', kind: 'x', layer }] });
     assert.strictEqual(parseNetworkSpec(broken({ op: 'cat', slots: [] })), undefined);
+    assert.strictEqual(parseNetworkSpec(broken({ op: 'conv2d', inChannels: 1, outChannels: 1, kernel: 3, stride: 1, padding: 1, groups: 1, bias: true, paddingMode: 'mirror' })), undefined);
     assert.strictEqual(parseNetworkSpec(broken({ op: 'cat', slots: 'a' })), undefined);
     assert.strictEqual(parseNetworkSpec(broken({ op: 'add', slot: 'a', residual: 'left' })), undefined);
     assert.strictEqual(parseNetworkSpec(broken({ op: 'activation', fn: 'elu', alpha: Infinity })), undefined);
