@@ -13,3 +13,11 @@ describe('lintFileText', () => {
     assert.strictEqual(lintFileText('train.py', text).ok, true);
   });
 });
+
+describe('annotations without a value', () => {
+  it('a call in a bare annotation (flax metrics dataclass style) is not a crash', () => {
+    const text = 'import flax\nfrom clu import metrics\n\n@flax.struct.dataclass\nclass EvalMetrics(metrics.Collection):\n    accuracy: metrics.Average.from_fun(predictions_match_labels)\n    loss: metrics.Average.from_output("loss")\n';
+    const result = lintFileText('metrics.py', text);
+    assert.strictEqual(result.ok, true, JSON.stringify(result));
+  });
+});

@@ -567,7 +567,9 @@ class TrainingBuilder implements FlowHost {
       const fn = this.fnOf(call);
       const stmt = statementOf(call);
       const assignment = stmt.namedChildren[0]?.type === 'assignment' ? stmt.namedChildren[0] : undefined;
-      const assigned = assignment && unparen(assignment.childForFieldName('right') as Node).equals(call) ? keyOf(assignment.childForFieldName('left')) : undefined;
+      // (`x: Loader = ...` has a right side; `x: Loader` alone does not.)
+      const right = assignment?.childForFieldName('right');
+      const assigned = assignment && right && unparen(right).equals(call) ? keyOf(assignment.childForFieldName('left')) : undefined;
       const args = callArgs(call);
       const argsSpan = spanOf(call.childForFieldName('arguments') ?? call);
       if (q === 'torch.utils.data.DataLoader' || q === 'torch.utils.data.dataloader.DataLoader' || (q === 'DataLoader' && !this.imports.aliases.has('DataLoader'))) {
