@@ -174,6 +174,8 @@ export class BatchNorm extends ChannelNorm {
     if (useWasm([xd, w, b], xd.length, l)) {
       const lay = { outer: n, outerStride: cl, units: c, unitLen: l, planes: 1 };
       wasmForward(xd as Float32Array, y as Float32Array, { lay, mode: batchStats ? 'batch' : 'given', eps: this.eps, mean, rstd, variance, channel: (u) => u, weight: w, bias: b });
+    } else if (l === 1) {
+      flatForward(xd, y, n, c, batchStats, this.eps, mean, rstd, variance, w, b);
     } else {
       for (let ch = 0; ch < c; ch++) {
         if (batchStats) {
@@ -228,6 +230,8 @@ export class BatchNorm extends ChannelNorm {
     if (useWasm([xd, dy, w], xd.length, l)) {
       const lay = { outer: n, outerStride: cl, units: c, unitLen: l, planes: 1 };
       wasmBackward(xd as Float32Array, dy as Float32Array, dx as Float32Array, { lay, mean, rstd, batchStats, centered: true, channel: (u) => u, weight: w, gw, gb });
+    } else if (l === 1) {
+      flatBackward(xd, dy, dx, n, c, batchStats, mean, rstd, w, gw, gb);
     } else {
       for (let ch = 0; ch < c; ch++) {
         const mu = mean[ch];
@@ -261,6 +265,65 @@ export class BatchNorm extends ChannelNorm {
       this.bias.grad = sumInto(gb, dtypeOf(this.bias.value.data), this.bias.value.shape);
     }
   }
+}
+
+/**
+ * BatchNorm on [N, C] (one value per sample and channel, as after a Linear): row by row with
+ * per-channel float64 accumulators, so that the inner loops run along contiguous rows instead
+ * of one kernel call per value. Two passes for the variance (mean first).
+ */
+function flatForward(x: FloatArray, y: FloatArray, n: number, c: number, batchStats: boolean, eps: number, mean: Float64Array, rstd: Float64Array, variance: Float64Array, w: FloatArray | undefined, b: FloatArray | undefined): void {
+  if (batchStats) {
+    if (n === 0) return;
+    const s = new Float64Array(c);
+    for (let i = 0, o = 0; i < n; i++) for (let ch = 0; ch < c; ch++, o++) s[ch] += x[o];
+    for (let ch = 0; ch < c; ch++) mean[ch] = s[ch] / n;
+    const q = new Float64Array(c);
+    for (let i = 0, o = 0; i < n; i++) {
+      for (let ch = 0; ch < c; ch++, o++) {
+        const d = x[o] - mean[ch];
+        q[ch] += d * d;
+      }
+    }
+    for (let ch = 0; ch < c; ch++) {
+      variance[ch] = q[ch] / n;
+      rstd[ch] = 1 / Math.sqrt(q[ch] / n + eps);
+    }
+  }
+  const scale = new Float64Array(c);
+  const shift = new Float64Array(c);
+  for (let ch = 0; ch < c; ch++) {
+    scale[ch] = w ? w[ch] * rstd[ch] : rstd[ch];
+    shift[ch] = b ? b[ch] : 0;
+  }
+  for (let i = 0, o = 0; i < n; i++) for (let ch = 0; ch < c; ch++, o++) y[o] = (x[o] - mean[ch]) * scale[ch] + shift[ch];
+}
+
+/** The backward of flatForward: per-channel sums row by row, then dx row by row. */
+function flatBackward(x: FloatArray, dy: FloatArray, dx: FloatArray, n: number, c: number, batchStats: boolean, mean: Float64Array, rstd: Float64Array, w: FloatArray | undefined, gw: Float64Array, gb: Float64Array): void {
+  for (let i = 0, o = 0; i < n; i++) {
+    for (let ch = 0; ch < c; ch++, o++) {
+      gb[ch] += dy[o];
+      gw[ch] += dy[o] * (x[o] - mean[ch]);
+    }
+  }
+  const k = new Float64Array(c);
+  const a = new Float64Array(c);
+  const bc = new Float64Array(c);
+  for (let ch = 0; ch < c; ch++) {
+    const r = rstd[ch];
+    k[ch] = (w ? w[ch] : 1) * r;
+    if (batchStats && n > 0) {
+      a[ch] = gb[ch] / n;
+      bc[ch] = (gw[ch] * r * r) / n;
+    }
+  }
+  for (let ch = 0; ch < c; ch++) gw[ch] *= rstd[ch];
+  if (!batchStats) {
+    for (let i = 0, o = 0; i < n; i++) for (let ch = 0; ch < c; ch++, o++) dx[o] = k[ch] * dy[o];
+    return;
+  }
+  for (let i = 0, o = 0; i < n; i++) for (let ch = 0; ch < c; ch++, o++) dx[o] = k[ch] * (dy[o] - a[ch] - (x[o] - mean[ch]) * bc[ch]);
 }
 
 export type InstanceNormOptions = BatchNormOptions;

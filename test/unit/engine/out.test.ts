@@ -82,3 +82,37 @@ describe('normalization layers: preallocated output buffers (out)', () => {
     });
   }
 });
+
+describe('BatchNorm on [N, C] (one value per channel and sample)', () => {
+  it('equals BatchNorm on the transposed [1, C, N] (same statistics over the same values), training and eval', () => {
+    for (const [n, c] of [[64, 256], [5, 3], [2, 4097]]) {
+      const x = tensor([n, c], 7, 'float64');
+      const dy = tensor([n, c], 8, 'float64');
+      const t = (a: FloatArray): Float64Array => {
+        const out = new Float64Array(n * c);
+        for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) out[ch * n + i] = a[i * c + ch];
+        return out;
+      };
+      for (const training of [true, false]) {
+        const a = new BatchNorm({ numFeatures: c, dtype: 'float64' });
+        const b = new BatchNorm({ numFeatures: c, dtype: 'float64' });
+        for (const layer of [a, b]) {
+          const rng = new Rng(3);
+          const r = new Rng(9);
+          for (const p of layer.parameters()) r.fillNormal(p.value.data, 1, 0.3);
+          layer.setState({ runningMean: Array.from({ length: c }, () => rng.uniform()), runningVar: Array.from({ length: c }, (_, i) => 0.5 + (i % 3)) });
+        }
+        const ya = a.forward(x, training);
+        const yb = b.forward({ shape: [1, c, n], data: t(x.data) }, training);
+        const close = (u: ArrayLike<number>, v: ArrayLike<number>, what: string): void => {
+          for (let i = 0; i < u.length; i++) assert.ok(Math.abs(u[i] - v[i]) <= 1e-12 * (1 + Math.abs(v[i])), `${what}[${i}] ${u[i]} vs ${v[i]}`);
+        };
+        close(t(ya.data), yb.data, 'y');
+        close(t(a.backward(dy).data), b.backward({ shape: [1, c, n], data: t(dy.data) }).data, 'dx');
+        a.parameters().forEach((p, i) => close(p.grad!.data, b.parameters()[i].grad!.data, p.name));
+        close(a.runningMean!, b.runningMean!, 'running_mean');
+        close(a.runningVar!, b.runningVar!, 'running_var');
+      }
+    }
+  });
+});
