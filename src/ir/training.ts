@@ -241,6 +241,15 @@ export interface TrainingIR {
   readonly freezes: readonly FreezeIR[];
   readonly keras: KerasModeIR;
   readonly flax: FlaxModeIR;
+  /** Calls that give a model weights (`model.load_state_dict(...)`, `load_weights`, `load_checkpoint`). */
+  readonly weightLoads: readonly WeightLoadIR[];
+}
+
+export interface WeightLoadIR {
+  /** The model variable (`model`, `self.backbone`). */
+  readonly model: string;
+  readonly method: string;
+  readonly span: Span;
 }
 
 export const EMPTY_TRAINING: TrainingIR = {
@@ -255,6 +264,7 @@ export const EMPTY_TRAINING: TrainingIR = {
   freezes: [],
   keras: { trainingArguments: [], trainableFalse: [] },
   flax: { useRunningAverage: [], mutableBatchStats: [] },
+  weightLoads: [],
 };
 
 /** True when the model has layers whose behaviour depends on train/eval mode. */

@@ -86,6 +86,11 @@ for epoch in range(10):
 
 ruleTests(missingEval, {
   valid: [
+    {
+      name: 'a shape smoke test: a model built right there, never given weights or trained in the file (pytorch-cifar `def test()`)',
+      code: IMPORTS + CNN + 'def test():\n    net = Net()\n    y = net(torch.randn(2, 3, 32, 32))\n    print(y.size())\n',
+    },
+    { name: 'a README demo: preds of a freshly built model on random input', code: IMPORTS + CNN + 'v = Net()\nimg = torch.randn(1, 3, 32, 32)\npreds = v(img)\n' },
     { name: 'validate() switches to eval', code: IMPORTS + CNN + TRAIN_FN + VALIDATE_NO_EVAL.replace('    correct = 0', '    model.eval()\n    correct = 0') + MAIN },
     { name: 'the caller switches to eval', code: IMPORTS + CNN + TRAIN_FN + VALIDATE_NO_EVAL + MAIN.replace('    validate(model', '    model.eval()\n    validate(model') },
     { name: 'a model without mode-dependent layers', code: IMPORTS + LN_ONLY + TRAIN_FN + VALIDATE_NO_EVAL + MAIN.replace('Net()', 'Mixer()') },
@@ -133,6 +138,12 @@ ruleTests(missingEval, {
     },
   ],
   invalid: [
+    {
+      name: 'the same demo once the model is given weights: a real inference in training mode',
+      code: IMPORTS + CNN + 'v = Net()\nv.load_state_dict(torch.load("w.pt"))\nimg = torch.randn(1, 3, 32, 32)\npreds = v(img)\n',
+      findings: [{ messageId: 'trainMode', line: 20, column: 9, endLine: 20, endColumn: 15, messageIncludes: ['result named preds'] }],
+      output: IMPORTS + CNN + 'v = Net()\nv.load_state_dict(torch.load("w.pt"))\nimg = torch.randn(1, 3, 32, 32)\nv.eval()\npreds = v(img)\n',
+    },
     {
       name: 'validate() without eval, reached in training mode: anchored on the call',
       code: IMPORTS + CNN + TRAIN_FN + VALIDATE_NO_EVAL + MAIN,

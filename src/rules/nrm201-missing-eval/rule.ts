@@ -1,5 +1,5 @@
 import { lineOf } from '../../ir/training';
-import { evidenceNote, insertBefore, isModeDependentFacts, layerLocations, lowerSeverity, modeLayers, originsOf } from '../shared/training';
+import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeLayers, originsOf } from '../shared/training';
 import type { FileIR } from '../../ir/file';
 import type { LayerCall } from '../../ir/model';
 import type { Span } from '../../ir/span';
@@ -131,7 +131,8 @@ export const missingEval: Rule = {
         'Keras `model(x, training=True)`, Flax `model.apply(..., mutable=[\'batch_stats\'])`, `apply(..., train=True)` / `deterministic=False`, and `use_running_average=False`, when the model has BatchNorm layers ' +
         '(a Keras model known to have only Dropout is not reported: `training=True` is then Monte Carlo dropout). Keras `training=` and Flax `train=` are only reported when the file defines models of that framework ' +
         '(the same keyword is an argument of plain functions, e.g. timm\'s `drop_path`), and pytest-style `test_<something>` functions are not evaluation functions; `mutable=[\'batch_stats\']` and ' +
-        '`use_running_average=False` are Flax-specific and reported as information when no model definition is in view. For every framework, a pytest-style unit test (`test_forward_shape`) is not taken for an evaluation pass.',
+        '`use_running_average=False` are Flax-specific and reported as information when no model definition is in view. For every framework, a pytest-style unit test (`test_forward_shape`) is not taken for an evaluation pass. ' +
+        'Nor is a shape smoke test or README demo: a model built right there and, in this file, never given weights (`load_state_dict`, `load_weights`, ...), never switched and never trained, whose outputs are random in either mode.',
       whyIsThisBad:
         '`nn.Module` starts in training mode, and only `.eval()` / `.train(False)` switch it. In training mode BatchNorm normalizes with the statistics of the current batch (and updates its running estimates from validation data), and Dropout zeroes activations at random: validation metrics then depend on batch composition and are noisy or wrong, and the running statistics used later drift towards the validation set. ' +
         'PyTorch documents this: "This has an effect only on certain modules... e.g. Dropout, BatchNorm".',
@@ -160,6 +161,7 @@ export const missingEval: Rule = {
       // A pytest unit test (`test_model_backward`) exercises the code; it is not an evaluation pass.
       const named = /^(?:in|called from) (test_\w+)\(\)$/.exec(site.reason);
       if (named && !evaluationFunction(named[1])) continue;
+      if (isUntrainedSmokeTest(site, context.ir.training)) continue;
       const direct = site.via.length === 0;
       const anchor = direct ? site.span : (site.via[0] ?? site.span);
       if (seen.has(anchor.startOffset)) continue;

@@ -1,5 +1,5 @@
 import { lineOf } from '../../ir/training';
-import { evidenceNote, insertBefore, isModeDependentFacts, layerLocations, lowerSeverity, modeLayers, originsOf } from '../shared/training';
+import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeLayers, originsOf } from '../shared/training';
 import type { RelatedLocation, Rule } from '../types';
 
 export const noGradWithoutEval: Rule = {
@@ -15,7 +15,8 @@ export const noGradWithoutEval: Rule = {
     fix: 'unsafe',
     docs: {
       whatItDoes:
-        'Flags `with torch.no_grad():` / `with torch.inference_mode():` blocks (and functions decorated with them) used for evaluation or inference — in a validation/test/predict function, over a validation loader, or outside any training code — in which a model with BatchNorm, tracked InstanceNorm or Dropout may still be in training mode.',
+        'Flags `with torch.no_grad():` / `with torch.inference_mode():` blocks (and functions decorated with them) used for evaluation or inference — in a validation/test/predict function, over a validation loader, or outside any training code — in which a model with BatchNorm, tracked InstanceNorm or Dropout may still be in training mode. ' +
+        'A shape smoke test (a model built right there and, in this file, never given weights, switched or trained) is not reported: its outputs are random in either mode.',
       whyIsThisBad:
         '`torch.no_grad()` and `torch.inference_mode()` disable autograd; they leave `module.training` untouched. Under them, BatchNorm in training mode still normalizes with batch statistics and updates `running_mean`/`running_var` from the evaluation data, and Dropout still drops activations. ' +
         'The PyTorch autograd notes spell it out: evaluation mode "is not a mechanism to locally disable gradient computation" and no-grad mode does not change module behaviour — both are needed for evaluation.',
@@ -34,6 +35,7 @@ export const noGradWithoutEval: Rule = {
       if (site.kind !== 'inference' || !site.inNoGrad || !site.noGradSpan) continue;
       if (!site.mode.modes.includes('train')) continue;
       if (!isModeDependentFacts(site.facts)) continue;
+      if (isUntrainedSmokeTest(site, context.ir.training)) continue;
       const sameFunction = site.noGradStatement !== undefined;
       const anchor = sameFunction ? site.noGradSpan : (site.via[0] ?? site.span);
       if (seen.has(anchor.startOffset)) continue;

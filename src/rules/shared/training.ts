@@ -4,12 +4,26 @@
  */
 import type { FileIR } from '../../ir/file';
 import type { Span } from '../../ir/span';
-import { lineOf, type DataLoaderIR, type KnownValue, type LayerFact, type ModeAt, type ModelFacts, type SiteIR } from '../../ir/training';
+import { lineOf, type DataLoaderIR, type KnownValue, type LayerFact, type ModeAt, type ModelFacts, type SiteIR, type TrainingIR } from '../../ir/training';
 import type { RelatedLocation, Severity, TextEdit } from '../types';
 
 const LOWER: Record<Severity, Severity> = { error: 'warning', warning: 'info', info: 'hint', hint: 'hint' };
 
 /** One step lower when the evidence is only inferred (a CLI default, a config default). */
+/**
+ * A shape smoke test (`net = ResNet18(); print(net(torch.randn(1, 3, 32, 32)).shape)`, README
+ * demos): the model was built right there and, in this file, is never given weights, never
+ * switched and never trained. Its outputs are random either way, so its mode is no pitfall.
+ */
+export function isUntrainedSmokeTest(site: SiteIR, training: TrainingIR): boolean {
+  if (site.via.length > 0 || site.mode.unresolved) return false;
+  const origins = site.mode.origins;
+  if (origins.length === 0 || !origins.every((o) => o.kind === 'construction')) return false;
+  if (training.optimizers.length > 0 || training.sites.some((s) => s.kind === 'training-step')) return false;
+  const root = (key: string) => key.split('.')[0] ?? key;
+  return !training.weightLoads.some((w) => root(w.model) === root(site.model));
+}
+
 export function lowered(base: Severity, inferred: boolean): Severity | undefined {
   return inferred ? LOWER[base] : undefined;
 }

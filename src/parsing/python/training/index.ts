@@ -34,6 +34,7 @@ export interface TrainingOptions {
   readonly imports?: ImportTable;
 }
 
+const WEIGHT_LOADS = new Set(['load_state_dict', 'load_weights', 'load_checkpoint', 'load_pretrained', 'init_from_checkpoint', 'load_from_checkpoint']);
 const MODEL_WORDS = new Set(['model', 'models', 'net', 'network', 'encoder', 'decoder', 'backbone', 'generator', 'discriminator', 'classifier', 'student', 'teacher', 'critic', 'actor', 'policy', 'unet', 'vae', 'autoencoder', 'detector', 'segmenter', 'segmentor', 'resnet', 'cnn', 'mlp', 'transformer', 'ema']);
 const NOT_MODEL_WORDS = new Set(['optimizer', 'optim', 'opt', 'scheduler', 'sched', 'loader', 'dataloader', 'dataset', 'criterion', 'loss', 'scaler', 'args', 'config', 'cfg', 'logger', 'writer', 'metric', 'metrics', 'path', 'dir', 'name', 'file', 'state', 'dict', 'params', 'tokenizer', 'processor']);
 
@@ -468,7 +469,22 @@ class TrainingBuilder implements FlowHost {
       freezes,
       keras: this.keras(),
       flax: this.flax(),
+      weightLoads: this.weightLoads(),
     };
+  }
+
+  /** `model.load_state_dict(...)` and the like: the model gets weights (it is not a fresh random one). */
+  private weightLoads(): TrainingIR['weightLoads'] {
+    const out: { model: string; method: string; span: ReturnType<typeof spanOf> }[] = [];
+    for (const call of this.allCalls) {
+      const f = call.childForFieldName('function');
+      if (f?.type !== 'attribute') continue;
+      const method = f.childForFieldName('attribute')?.text ?? '';
+      if (!WEIGHT_LOADS.has(method)) continue;
+      const model = keyOf(f.childForFieldName('object'));
+      if (model) out.push({ model, method, span: spanOf(call) });
+    }
+    return out;
   }
 
   private modeAt(v: Val): ModeAt {
