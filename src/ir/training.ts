@@ -42,6 +42,11 @@ export interface ModeAt {
   readonly origins: readonly ModeOrigin[];
   /** Part of the state comes from a caller that is not in view (or an opaque call). */
   readonly unresolved: boolean;
+  /**
+   * Set when every path to training mode went through `if <flag>:` with a flag named for it
+   * (`training`, `is_training`, `train_mode`): the mode is the caller's deliberate choice.
+   */
+  readonly trainChosenBy?: string;
 }
 
 /** A layer of a model definition that matters to training rules. */

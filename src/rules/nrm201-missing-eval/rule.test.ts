@@ -139,6 +139,12 @@ ruleTests(missingEval, {
   ],
   invalid: [
     {
+      name: 'a flag not named for training does not make train() deliberate',
+      code: IMPORTS + CNN + 'model = Net()\nmodel.load_state_dict(torch.load("w.pt"))\nmodel.eval()\nif verbose:\n    model.train()\nfor x, y in test_loader:\n    preds = model(x)\n',
+      findings: [{ messageId: 'mayBeTrainMode', line: 23, column: 13, endLine: 23, endColumn: 21, messageIncludes: ['model.train() at line 21'] }],
+      output: IMPORTS + CNN + 'model = Net()\nmodel.load_state_dict(torch.load("w.pt"))\nmodel.eval()\nif verbose:\n    model.train()\nmodel.eval()\nfor x, y in test_loader:\n    preds = model(x)\n',
+    },
+    {
       name: 'the same demo once the model is given weights: a real inference in training mode',
       code: IMPORTS + CNN + 'v = Net()\nv.load_state_dict(torch.load("w.pt"))\nimg = torch.randn(1, 3, 32, 32)\npreds = v(img)\n',
       findings: [{ messageId: 'trainMode', line: 20, column: 9, endLine: 20, endColumn: 15, messageIncludes: ['result named preds'] }],

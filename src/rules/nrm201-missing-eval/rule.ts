@@ -132,7 +132,8 @@ export const missingEval: Rule = {
         '(a Keras model known to have only Dropout is not reported: `training=True` is then Monte Carlo dropout). Keras `training=` and Flax `train=` are only reported when the file defines models of that framework ' +
         '(the same keyword is an argument of plain functions, e.g. timm\'s `drop_path`), and pytest-style `test_<something>` functions are not evaluation functions; `mutable=[\'batch_stats\']` and ' +
         '`use_running_average=False` are Flax-specific and reported as information when no model definition is in view. For every framework, a pytest-style unit test (`test_forward_shape`) is not taken for an evaluation pass. ' +
-        'Nor is a shape smoke test or README demo: a model built right there and, in this file, never given weights (`load_state_dict`, `load_weights`, ...), never switched and never trained, whose outputs are random in either mode.',
+        'Nor is a shape smoke test or README demo: a model built right there and, in this file, never given weights (`load_state_dict`, `load_weights`, ...), never switched and never trained, whose outputs are random in either mode. ' +
+        'Training mode chosen on purpose by a flag named for it (`if training: model.train()`, e.g. an export helper with a `training` argument) is not reported either.',
       whyIsThisBad:
         '`nn.Module` starts in training mode, and only `.eval()` / `.train(False)` switch it. In training mode BatchNorm normalizes with the statistics of the current batch (and updates its running estimates from validation data), and Dropout zeroes activations at random: validation metrics then depend on batch composition and are noisy or wrong, and the running statistics used later drift towards the validation set. ' +
         'PyTorch documents this: "This has an effect only on certain modules... e.g. Dropout, BatchNorm".',
@@ -162,6 +163,8 @@ export const missingEval: Rule = {
       const named = /^(?:in|called from) (test_\w+)\(\)$/.exec(site.reason);
       if (named && !evaluationFunction(named[1])) continue;
       if (isUntrainedSmokeTest(site, context.ir.training)) continue;
+      // `if training: model.train()`: the caller asked for training mode.
+      if (site.mode.trainChosenBy) continue;
       const direct = site.via.length === 0;
       const anchor = direct ? site.span : (site.via[0] ?? site.span);
       if (seen.has(anchor.startOffset)) continue;

@@ -6,6 +6,10 @@ const TRAIN = 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr
 
 ruleTests(noGradWithoutEval, {
   valid: [
+    {
+      name: 'training mode chosen on purpose by a `training` flag (timm onnx export helper)',
+      code: IMPORTS + CNN + 'def export(model, x, training=False):\n    if training:\n        model.train()\n    else:\n        model.eval()\n    with torch.inference_mode():\n        reference = model(x)\n    torch.onnx.export(model, x, "m.onnx")\n    return reference\n\n\nmodel = Net()\nmodel.load_state_dict(torch.load("w.pt"))\nexport(model, torch.randn(1, 3, 32, 32))\n',
+    },
     { name: 'eval() before no_grad', code: IMPORTS + CNN + TRAIN + 'model.eval()\nwith torch.no_grad():\n    preds = model(x_test)\n' },
     { name: 'no_grad inside the training loop (an EMA update / logging)', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nfor i, (x, y) in enumerate(train_loader):\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n    if i % 100 == 0:\n        with torch.no_grad():\n            sample = model(x[:4])\n' },
     { name: 'no mode-dependent layers', code: IMPORTS + LN_ONLY + TRAIN.replace('Net()', 'Mixer()') + 'with torch.no_grad():\n    preds = model(x_test)\n' },

@@ -16,7 +16,8 @@ export const noGradWithoutEval: Rule = {
     docs: {
       whatItDoes:
         'Flags `with torch.no_grad():` / `with torch.inference_mode():` blocks (and functions decorated with them) used for evaluation or inference — in a validation/test/predict function, over a validation loader, or outside any training code — in which a model with BatchNorm, tracked InstanceNorm or Dropout may still be in training mode. ' +
-        'A shape smoke test (a model built right there and, in this file, never given weights, switched or trained) is not reported: its outputs are random in either mode.',
+        'A shape smoke test (a model built right there and, in this file, never given weights, switched or trained) is not reported: its outputs are random in either mode. ' +
+        'Training mode chosen on purpose by a flag named for it (`if training: model.train()`, e.g. an export helper with a `training` argument) is not reported either.',
       whyIsThisBad:
         '`torch.no_grad()` and `torch.inference_mode()` disable autograd; they leave `module.training` untouched. Under them, BatchNorm in training mode still normalizes with batch statistics and updates `running_mean`/`running_var` from the evaluation data, and Dropout still drops activations. ' +
         'The PyTorch autograd notes spell it out: evaluation mode "is not a mechanism to locally disable gradient computation" and no-grad mode does not change module behaviour — both are needed for evaluation.',
@@ -36,6 +37,8 @@ export const noGradWithoutEval: Rule = {
       if (!site.mode.modes.includes('train')) continue;
       if (!isModeDependentFacts(site.facts)) continue;
       if (isUntrainedSmokeTest(site, context.ir.training)) continue;
+      // `if training: model.train()`: the caller asked for training mode.
+      if (site.mode.trainChosenBy) continue;
       const sameFunction = site.noGradStatement !== undefined;
       const anchor = sameFunction ? site.noGradSpan : (site.via[0] ?? site.span);
       if (seen.has(anchor.startOffset)) continue;

@@ -491,11 +491,14 @@ class TrainingBuilder implements FlowHost {
     const modes = new Set<'train' | 'eval'>();
     const origins: ModeOrigin[] = [];
     let unresolved = false;
+    // The flag that chose each training-mode fact (`if training: model.train()`), if any.
+    const flags = new Set<string | undefined>();
     for (const f of v.values()) {
       if (f.mode === 'entry') {
         unresolved = true;
         continue;
       }
+      if (f.mode === 'train') flags.add(/^\+((?:is_)?(?:training|train)(?:_mode)?)$/.exec(f.guard?.split('&').pop() ?? '')?.[1]);
       const o = this.analysis.origins[f.origin];
       if (!o) continue;
       if (f.mode === 'unknown') unresolved = true;
@@ -503,7 +506,13 @@ class TrainingBuilder implements FlowHost {
       if (!origins.some((x) => x === o)) origins.push(o);
     }
     const order = (m: 'train' | 'eval') => (m === 'train' ? 0 : 1);
-    return { modes: [...modes].sort((a, b) => order(a) - order(b)), origins: origins.sort((a, b) => a.span.startOffset - b.span.startOffset), unresolved };
+    const [flag] = flags;
+    return {
+      modes: [...modes].sort((a, b) => order(a) - order(b)),
+      origins: origins.sort((a, b) => a.span.startOffset - b.span.startOffset),
+      unresolved,
+      ...(flags.size === 1 && flag !== undefined ? { trainChosenBy: flag } : {}),
+    };
   }
 
   private sites(events: readonly FlowEvent[]): { site: SiteIR; event: FlowEvent }[] {
