@@ -141,7 +141,8 @@ export class SyntaxNode {
     if (!index) return this.anchor.tree.descendantsOfType(types);
     if (typeof types === 'string') return inRange(index.get(types), this.pre, this.last);
     const out: SyntaxNode[] = [];
-    for (const t of new Set(types)) out.push(...inRange(index.get(t), this.pre, this.last));
+    // (Loops, not push(...spread): a huge literal can hold more nodes than a call has arguments.)
+    for (const t of new Set(types)) for (const n of inRange(index.get(t), this.pre, this.last)) out.push(n);
     return out.sort((a, b) => a.pre - b.pre);
   }
   /** Descendants (and this node) for which `test` holds, in document order. */
@@ -249,10 +250,10 @@ export class SyntaxTree {
     if (wanted.has(this.rootNode.type)) out.push(this.rootNode);
     for (const s of this.rootNode.children) {
       const start = out.length;
-      for (const t of wanted) out.push(...s.descendantsOfType(t));
+      for (const t of wanted) for (const n of s.descendantsOfType(t)) out.push(n);
       if (out.length - start > 1) {
         const sorted = out.slice(start).sort((a, b) => a.pre - b.pre);
-        out.splice(start, sorted.length, ...sorted);
+        for (let i = 0; i < sorted.length; i++) out[start + i] = sorted[i];
       }
     }
     return out;
@@ -262,7 +263,7 @@ export class SyntaxTree {
     let list = this.byType.get(type);
     if (!list) {
       list = this.rootNode.type === type ? [this.rootNode] : [];
-      for (const s of this.rootNode.children) list.push(...s.descendantsOfType(type));
+      for (const s of this.rootNode.children) for (const n of s.descendantsOfType(type)) list.push(n);
       this.byType.set(type, list);
     }
     return list;

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import fc from 'fast-check';
 import { Edit, type Node, type Tree } from 'web-tree-sitter';
+import { lintPython } from '../../../src/lint/lint';
 import { SyntaxTree, type SyntaxNode } from '../../../src/parsing/python/syntaxTree';
 import { pythonParser } from '../../../src/parsing/python/treeSitter';
 
@@ -69,6 +70,21 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
         assert.ok(realClass && copyClass);
         assert.deepStrictEqual(ranges(copyClass.descendantsOfType(types)), ranges(realClass.descendantsOfType(types)));
       }
+    } finally {
+      tree.delete();
+    }
+  });
+
+  it('answers for a statement with more nodes than a call can take arguments (a 200k-element literal)', function () {
+    this.timeout(60000);
+    const text = `import torch.nn as nn\nx = [${new Array(200_000).fill('1').join(', ')}]\nnorm = nn.GroupNorm(3, 10)\n`;
+    const tree = parse(text);
+    try {
+      const copy = SyntaxTree.from(tree, text);
+      assert.strictEqual(copy.rootNode.descendantsOfType('integer').length, 200_002);
+      assert.strictEqual(copy.rootNode.descendantsOfType(['integer', 'call']).length, 200_003);
+      assert.strictEqual(copy.rootNode.children[1].descendantsOfType(['integer', 'identifier']).length, 200_001);
+      assert.deepStrictEqual(lintPython(text).findings.map((f) => f.code), ['NRM401']);
     } finally {
       tree.delete();
     }

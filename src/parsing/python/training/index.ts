@@ -107,7 +107,7 @@ class TrainingBuilder implements FlowHost {
   ) {
     this.resolver = options.resolver ?? literalResolver;
     this.classes = collectClassFacts(tree, imports);
-    this.allCalls.push(...tree.rootNode.descendantsOfType('call'));
+    for (const c of tree.rootNode.descendantsOfType('call')) this.allCalls.push(c);
     for (const c of this.allCalls) this.callStarts.push(c.startIndex);
     const root = tree.rootNode;
     this.moduleFn = { name: '<module>', node: root, body: root, params: [], cls: undefined, isModule: true, noGradDecorator: undefined, parent: undefined, locals: assignedNames(root) };
