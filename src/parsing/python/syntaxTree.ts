@@ -1,5 +1,5 @@
 import type { Language, Tree, TreeCursor } from 'web-tree-sitter';
-import { pythonParser } from './treeSitter';
+import { pythonParser, rawCursorBinding, type RawCursorBinding } from './treeSitter';
 
 /**
  * A JavaScript-side copy of a tree-sitter syntax tree.
@@ -180,28 +180,149 @@ function collectWhere(n: SyntaxNode, test: (n: SyntaxNode) => boolean, out: Synt
   for (const c of n.children) collectWhere(c, test, out);
 }
 
+/** The cursor operations the copy needs (see `RawCursorBinding` for why there are two). */
+interface Walk {
+  typeId(): number;
+  start(): number;
+  end(): number;
+  fieldId(): number;
+  /** Whether the current node is, or contains, an error or a missing token. */
+  hasError(): boolean;
+  firstChild(): boolean;
+  nextSibling(): boolean;
+  parent(): boolean;
+  /** Hands the cursor back to web-tree-sitter (call before `cursor.delete()`). */
+  finish(): void;
+}
+
+/** The walk through web-tree-sitter's `TreeCursor` API. */
+class ApiWalk implements Walk {
+  constructor(private readonly cursor: TreeCursor) {}
+  typeId(): number {
+    return this.cursor.nodeTypeId;
+  }
+  start(): number {
+    return this.cursor.startIndex;
+  }
+  end(): number {
+    return this.cursor.endIndex;
+  }
+  fieldId(): number {
+    return this.cursor.currentFieldId;
+  }
+  hasError(): boolean {
+    return this.cursor.currentNode.hasError;
+  }
+  firstChild(): boolean {
+    return this.cursor.gotoFirstChild();
+  }
+  nextSibling(): boolean {
+    return this.cursor.gotoNextSibling();
+  }
+  parent(): boolean {
+    return this.cursor.gotoParent();
+  }
+  finish(): void {}
+}
+
+let rawCursorEnabled = true;
+/** Whether copies call the cursor exports directly (the default) or go through `TreeCursor` (tests compare the two). */
+export function setRawCursorEnabled(enabled: boolean): void {
+  rawCursorEnabled = enabled;
+}
+
+/** The cursor's four handles, as web-tree-sitter keeps them (an internal field). */
+interface CursorHandles {
+  handles?: unknown;
+}
+
+/**
+ * The same walk calling the WASM exports directly: the cursor lives in the transfer buffer
+ * from the first call to `finish`, which copies it back into the `TreeCursor`'s handles.
+ */
+class RawWalk implements Walk {
+  private readonly slot: number;
+  constructor(
+    private readonly b: RawCursorBinding,
+    private readonly treePtr: number,
+    private readonly handles: number[],
+  ) {
+    this.slot = b.transferBuffer >> 2;
+    const heap = b.heap32();
+    for (let i = 0; i < 4; i++) heap[this.slot + i] = handles[i];
+  }
+  /** A raw walk of `cursor` over `tree`, or undefined when the binding is not usable. */
+  static of(tree: Tree, cursor: TreeCursor): RawWalk | undefined {
+    const b = rawCursorBinding();
+    const treePtr = (tree as unknown as Record<number, unknown>)[0];
+    const handles = (cursor as unknown as CursorHandles).handles;
+    if (!b || typeof treePtr !== 'number' || treePtr === 0) return undefined;
+    if (!Array.isArray(handles) || handles.length !== 4 || !handles.every((h) => typeof h === 'number')) return undefined;
+    return new RawWalk(b, treePtr, handles);
+  }
+  typeId(): number {
+    return this.b.typeId(this.treePtr);
+  }
+  start(): number {
+    return this.b.startIndex(this.treePtr);
+  }
+  end(): number {
+    return this.b.endIndex(this.treePtr);
+  }
+  fieldId(): number {
+    return this.b.fieldId(this.treePtr);
+  }
+  hasError(): boolean {
+    // The node is written over the cursor in the transfer buffer: save the cursor and restore it.
+    let heap = this.b.heap32();
+    const s = this.slot;
+    const h0 = heap[s], h1 = heap[s + 1], h2 = heap[s + 2], h3 = heap[s + 3];
+    this.b.currentNode(this.treePtr);
+    const result = this.b.nodeHasError(this.treePtr) === 1;
+    heap = this.b.heap32();
+    heap[s] = h0;
+    heap[s + 1] = h1;
+    heap[s + 2] = h2;
+    heap[s + 3] = h3;
+    return result;
+  }
+  firstChild(): boolean {
+    return this.b.gotoFirstChild(this.treePtr) === 1;
+  }
+  nextSibling(): boolean {
+    return this.b.gotoNextSibling(this.treePtr) === 1;
+  }
+  parent(): boolean {
+    return this.b.gotoParent(this.treePtr) === 1;
+  }
+  finish(): void {
+    const heap = this.b.heap32();
+    for (let i = 0; i < 4; i++) this.handles[i] = heap[this.slot + i];
+  }
+}
+
 /**
  * Copies the top-level statement under the cursor (which is left where it started). Only when
  * the statement holds a syntax error is each node asked whether it does (an error can hide in
  * tokens the cursor does not visit, such as a missing newline).
  */
-function copyStatement(cursor: TreeCursor, tables: LanguageTables, tree: SyntaxTree, offset: number, hasError: boolean): SyntaxNode {
+function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, offset: number, hasError: boolean): SyntaxNode {
   const byType = new Map<string, SyntaxNode[]>();
   const anchor: Anchor = { offset, tree, byType };
   let pre = 0;
   const make = (): SyntaxNode => {
-    const id = cursor.nodeTypeId;
-    const type = tables.types[id] ?? cursor.nodeType;
-    const node = new SyntaxNode(type, tables.named[id] ?? false, cursor.startIndex - offset, cursor.endIndex - offset, anchor);
+    const id = cursor.typeId();
+    const type = tables.types[id] ?? 'ERROR';
+    const node = new SyntaxNode(type, tables.named[id] ?? false, cursor.start() - offset, cursor.end() - offset, anchor);
     node.pre = node.last = pre++;
-    if (hasError) node.hasError = cursor.currentNode.hasError;
+    if (hasError) node.hasError = cursor.hasError();
     const list = byType.get(type);
     if (list) list.push(node);
     else byType.set(type, [node]);
     return node;
   };
   const root = make();
-  if (!cursor.gotoFirstChild()) return root;
+  if (!cursor.firstChild()) return root;
   // Iterative preorder walk: a stack of the nodes whose children are being copied.
   const stack: { node: SyntaxNode; children: SyntaxNode[]; fields: (string | null)[] }[] = [{ node: root, children: [], fields: [] }];
   for (;;) {
@@ -209,17 +330,17 @@ function copyStatement(cursor: TreeCursor, tables: LanguageTables, tree: SyntaxT
     const node = make();
     node.parent = top.node;
     top.children.push(node);
-    top.fields.push(tables.fields[cursor.currentFieldId] ?? null);
-    if (cursor.gotoFirstChild()) {
+    top.fields.push(tables.fields[cursor.fieldId()] ?? null);
+    if (cursor.firstChild()) {
       stack.push({ node, children: [], fields: [] });
       continue;
     }
-    while (!cursor.gotoNextSibling()) {
+    while (!cursor.nextSibling()) {
       const done = stack.pop() as (typeof stack)[number];
       done.node.children = done.children;
       done.node.fieldNames = done.fields;
       done.node.last = pre - 1;
-      cursor.gotoParent();
+      cursor.parent();
       if (stack.length === 0) return root;
     }
   }
@@ -317,20 +438,21 @@ export class SyntaxTree {
     const statements: SyntaxNode[] = [];
     const fields: (string | null)[] = [];
     const cursor = tree.walk();
-    const rootType = cursor.nodeType;
-    const rootStart = cursor.startIndex;
-    const rootEnd = cursor.endIndex;
+    const walk: Walk = (rawCursorEnabled ? RawWalk.of(tree, cursor) : undefined) ?? new ApiWalk(cursor);
+    const rootType = tables.types[walk.typeId()] ?? 'ERROR';
+    const rootStart = walk.start();
+    const rootEnd = walk.end();
     // The tree is created first so anchors can point at it; its root is filled in below.
     const self = new SyntaxTree(text, tree.language, rootType, rootStart, rootEnd);
     try {
-      if (cursor.gotoFirstChild()) {
+      if (walk.firstChild()) {
         do {
-          const start = cursor.startIndex;
-          const end = cursor.endIndex;
-          const typeId = cursor.nodeTypeId;
+          const start = walk.start();
+          const end = walk.end();
+          const typeId = walk.typeId();
           const list = reusable.get(text.slice(start, end));
           // Whether this statement holds a syntax error: one question per top-level statement.
-          const hasError = cursor.currentNode.hasError;
+          const hasError = walk.hasError();
           // Same text is not always the same tree: a MISSING token (zero-width) may appear in it.
           const old = hasError ? undefined : list?.find((s) => s.type === tables.types[typeId]);
           let node: SyntaxNode;
@@ -339,13 +461,14 @@ export class SyntaxTree {
             old.moveTo(start, self);
             node = old;
           } else {
-            node = copyStatement(cursor, tables, self, start, hasError);
+            node = copyStatement(walk, tables, self, start, hasError);
           }
           statements.push(node);
-          fields.push(tables.fields[cursor.currentFieldId] ?? null);
-        } while (cursor.gotoNextSibling());
+          fields.push(tables.fields[walk.fieldId()] ?? null);
+        } while (walk.nextSibling());
       }
     } finally {
+      walk.finish();
       cursor.delete();
     }
     self.rootNode.children = statements;

@@ -15,6 +15,78 @@ export interface PythonParser {
 
 let loading: Promise<PythonParser> | undefined;
 let loaded: PythonParser | undefined;
+let raw: RawCursorBinding | undefined;
+
+/**
+ * The WASM exports behind web-tree-sitter's `TreeCursor`, called directly.
+ *
+ * Each `TreeCursor` method copies the cursor's four handles into the binding's transfer buffer
+ * (through a generic `setValue`), calls one export, and copies them back: that marshalling, not
+ * the walk itself, is most of the cost of visiting every node. The exports read and write the
+ * cursor in the transfer buffer, so a walk that only calls exports keeps it there between
+ * calls and marshals nothing. `copyCursor` in syntaxTree.ts uses this; it falls back to the
+ * `TreeCursor` API when the binding does not have the expected shape (another web-tree-sitter
+ * version), so nothing depends on it for correctness.
+ */
+export interface RawCursorBinding {
+  readonly transferBuffer: number;
+  heap32(): Int32Array;
+  gotoFirstChild(tree: number): number;
+  gotoNextSibling(tree: number): number;
+  gotoParent(tree: number): number;
+  typeId(tree: number): number;
+  startIndex(tree: number): number;
+  endIndex(tree: number): number;
+  fieldId(tree: number): number;
+  /** Writes the cursor's current node into the transfer buffer (overwriting the cursor). */
+  currentNode(tree: number): void;
+  /** Whether the node in the transfer buffer has an error. */
+  nodeHasError(tree: number): number;
+}
+
+type WasmFn = (...args: number[]) => number;
+
+function rawBindingOf(module: Record<string, unknown>): RawCursorBinding | undefined {
+  const fn = (name: string): WasmFn | undefined => {
+    const f = module[name];
+    return typeof f === 'function' ? (f as WasmFn) : undefined;
+  };
+  const names = [
+    '_ts_init',
+    '_ts_tree_cursor_goto_first_child_wasm',
+    '_ts_tree_cursor_goto_next_sibling_wasm',
+    '_ts_tree_cursor_goto_parent_wasm',
+    '_ts_tree_cursor_current_node_type_id_wasm',
+    '_ts_tree_cursor_start_index_wasm',
+    '_ts_tree_cursor_end_index_wasm',
+    '_ts_tree_cursor_current_field_id_wasm',
+    '_ts_tree_cursor_current_node_wasm',
+    '_ts_node_has_error_wasm',
+  ];
+  const fns = names.map(fn);
+  if (fns.some((f) => !f) || !(module.HEAP32 instanceof Int32Array)) return undefined;
+  // The exports lay the cursor out in little-endian i32s, as typed arrays on this host must.
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) return undefined;
+  const [init, first, next, parent, typeId, start, end, field, current, hasError] = fns as WasmFn[];
+  return {
+    transferBuffer: init(),
+    heap32: () => module.HEAP32 as Int32Array,
+    gotoFirstChild: first,
+    gotoNextSibling: next,
+    gotoParent: parent,
+    typeId,
+    startIndex: start,
+    endIndex: end,
+    fieldId: field,
+    currentNode: current,
+    nodeHasError: hasError,
+  };
+}
+
+/** The raw cursor exports, or undefined when they are not usable (see `RawCursorBinding`). */
+export function rawCursorBinding(): RawCursorBinding | undefined {
+  return raw;
+}
 
 /**
  * Finds the folder holding both WASM files: an explicit folder (the extension passes its own
@@ -46,7 +118,10 @@ export function initPythonParser(wasmDir?: string): Promise<PythonParser> {
   if (!loading) {
     loading = (async () => {
       const files = locateWasm(wasmDir);
-      await Parser.init({ locateFile: () => files.runtime });
+      // Emscripten fills the options object with the module's exports: keep it for the raw cursor.
+      const moduleOptions: Record<string, unknown> = { locateFile: () => files.runtime };
+      await Parser.init(moduleOptions);
+      raw = rawBindingOf(moduleOptions);
       const language = await Language.load(fs.readFileSync(files.python));
       const parser = new Parser();
       parser.setLanguage(language);

@@ -4,8 +4,8 @@ import * as path from 'path';
 import fc from 'fast-check';
 import { Edit, type Node, type Tree } from 'web-tree-sitter';
 import { lintPython } from '../../../src/lint/lint';
-import { SyntaxTree, type SyntaxNode } from '../../../src/parsing/python/syntaxTree';
-import { pythonParser } from '../../../src/parsing/python/treeSitter';
+import { setRawCursorEnabled, SyntaxTree, type SyntaxNode } from '../../../src/parsing/python/syntaxTree';
+import { pythonParser, rawCursorBinding } from '../../../src/parsing/python/treeSitter';
 
 const root = path.join(__dirname, '..', '..', '..', '..');
 const fixtures = ['test/fixtures/models', 'test/fixtures/training/buggy', 'examples']
@@ -52,6 +52,29 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
       try {
         assert.deepStrictEqual(differences(SyntaxTree.from(tree, text).rootNode, tree.rootNode).slice(0, 5), [], file);
       } finally {
+        tree.delete();
+      }
+    }
+  });
+
+  it('copies through the raw cursor exports here, and the TreeCursor fallback gives the same copy (also with syntax errors)', () => {
+    assert.ok(rawCursorBinding(), 'the raw cursor binding should be usable with the pinned web-tree-sitter');
+    const broken = 'class A(nn.Module):\n    def __init__(self):\n        self.bn = nn.BatchNorm2d(4\n    def f(self x):\n        return x +\n';
+    for (const text of [...fixtures.slice(0, 4).map((f) => fs.readFileSync(f, 'utf8')), broken]) {
+      const tree = parse(text);
+      try {
+        setRawCursorEnabled(false);
+        const viaApi = SyntaxTree.from(tree, text);
+        setRawCursorEnabled(true);
+        const viaRaw = SyntaxTree.from(tree, text);
+        assert.deepStrictEqual(differences(viaApi.rootNode, tree.rootNode).slice(0, 5), []);
+        assert.deepStrictEqual(differences(viaRaw.rootNode, tree.rootNode).slice(0, 5), []);
+        // The cursor handed back to web-tree-sitter still works: the tree can be walked again.
+        const cursor = tree.walk();
+        assert.ok(cursor.gotoFirstChild());
+        cursor.delete();
+      } finally {
+        setRawCursorEnabled(true);
         tree.delete();
       }
     }
