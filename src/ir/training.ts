@@ -91,8 +91,8 @@ export interface ModelVariable {
 }
 
 export interface DataLoaderIR {
-  readonly framework: 'torch' | 'keras' | 'tf.data' | 'huggingface' | 'lightning';
-  /** The constructing call (`DataLoader(...)`, `model.fit(...)`, `ds.batch(...)`, `TrainingArguments(...)`). */
+  readonly framework: 'torch' | 'keras' | 'tf.data' | 'huggingface' | 'lightning' | 'deepspeed';
+  /** The constructing call (`DataLoader(...)`, `model.fit(...)`, `ds.batch(...)`, `TrainingArguments(...)`, `deepspeed.initialize(training_data=...)`). */
   readonly span: Span;
   readonly argumentsSpan: Span;
   readonly variable: string | undefined;
@@ -121,7 +121,8 @@ export interface DistributedIR {
 }
 
 export interface GradAccumIR {
-  readonly kind: 'modulo-step' | 'loss-division' | 'framework-argument';
+  /** `framework-context`: `with accelerator.accumulate(model):` whose step count is not in the file (set at launch). */
+  readonly kind: 'modulo-step' | 'loss-division' | 'framework-argument' | 'framework-context';
   readonly span: Span;
   readonly steps: KnownValue;
   readonly function: string;

@@ -18,8 +18,22 @@ ruleTests(gradAccumBn, {
     { name: 'micro-batch of 32', code: IMPORTS + CNN + 'model = Net()\nloader = DataLoader(ds, batch_size=32, shuffle=True)\n' + ACCUM_LOOP },
     { name: 'GroupNorm model', code: IMPORTS + GN + 'model = GNNet()\nloader = DataLoader(ds, batch_size=2, shuffle=True)\n' + ACCUM_LOOP },
     { name: 'a modulo condition that only logs', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nloader = DataLoader(ds, batch_size=4, shuffle=True)\nfor i, (x, y) in enumerate(loader):\n    loss = model(x).sum()\n    loss.backward()\n    optimizer.step()\n    if i % 100 == 0:\n        print(loss.item())\n' },
+    {
+      name: 'accelerator.accumulate with gradient_accumulation_steps=1 on the Accelerator',
+      code: IMPORTS + 'from accelerate import Accelerator\n' + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\ntrain_loader = DataLoader(train_set, batch_size=4, shuffle=True)\naccelerator = Accelerator(gradient_accumulation_steps=1)\nmodel, optimizer, train_loader = accelerator.prepare(model, optimizer, train_loader)\nfor x, y in train_loader:\n    with accelerator.accumulate(model):\n        loss = model(x).sum()\n        accelerator.backward(loss)\n        optimizer.step()\n',
+    },
   ],
   invalid: [
+    {
+      name: 'accelerator.accumulate with the step count left to the launch configuration',
+      code: IMPORTS + 'from accelerate import Accelerator\n' + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nloader = DataLoader(train_set, batch_size=4, shuffle=True)\naccelerator = Accelerator(mixed_precision="fp16")\nnet, optimizer, train_dl = accelerator.prepare(model, optimizer, loader)\nfor x, y in train_dl:\n    with accelerator.accumulate(net):\n        loss = net(x).sum()\n        accelerator.backward(loss)\n        optimizer.step()\n',
+      findings: [{ messageId: 'microBatch', line: 24, column: 10, endLine: 24, endColumn: 37, severity: 'info', messageIncludes: ['set at launch', 'micro-batch of 4 (line 20)'] }],
+    },
+    {
+      name: 'DeepSpeed config dict: micro-batch per GPU and accumulation steps',
+      code: IMPORTS + 'import deepspeed\n' + CNN + 'ds_config = {"train_micro_batch_size_per_gpu": 4, "gradient_accumulation_steps": 8}\nnet = Net()\nmodel_engine, optimizer, trainloader, _ = deepspeed.initialize(model=net, model_parameters=net.parameters(), training_data=trainset, config=ds_config)\nfor x, y in trainloader:\n    loss = model_engine(x).sum()\n    model_engine.backward(loss)\n    model_engine.step()\n',
+      findings: [{ messageId: 'microBatch', line: 18, column: 51, endLine: 18, endColumn: 83, messageIncludes: ['4 × 8 = 32', 'micro-batch of 4 (line 18)'] }],
+    },
     {
       name: 'accumulating 8 micro-batches of 4',
       code: IMPORTS + CNN + 'model = Net()\nloader = DataLoader(ds, batch_size=4, shuffle=True)\n' + ACCUM_LOOP,

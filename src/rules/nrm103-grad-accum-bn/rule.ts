@@ -18,7 +18,7 @@ export const gradAccumBn: Rule = {
     },
     docs: {
       whatItDoes:
-        'Recognises gradient accumulation — an `optimizer.step()` guarded by `if (i + 1) % accum_steps == 0`, `loss = loss / accum_steps`, Hugging Face `gradient_accumulation_steps`, Lightning `accumulate_grad_batches` — in a file whose training loader has a micro-batch below `below` and whose trained model has BatchNorm computing batch statistics.',
+        'Recognises gradient accumulation — an `optimizer.step()` guarded by `if (i + 1) % accum_steps == 0`, `loss = loss / accum_steps`, Hugging Face `gradient_accumulation_steps` (`TrainingArguments`, Accelerate\'s `Accelerator` or `GradientAccumulationPlugin(num_steps=...)`, a literal DeepSpeed config dict), Lightning `accumulate_grad_batches`, and `with accelerator.accumulate(model):` when the step count is left to the launch configuration (reported as information) — in a file whose training loader has a micro-batch below `below` and whose trained model has BatchNorm computing batch statistics.',
       whyIsThisBad:
         'Accumulating gradients over k micro-batches reproduces the gradient of a k-times larger batch for most layers, but not for BatchNorm: its mean and variance are computed inside each forward pass, over the micro-batch only. A "batch of 64" made of 16 micro-batches of 4 still has BatchNorm statistics from 4 samples, with the accuracy loss of tiny-batch BatchNorm.',
       example: 'loader = DataLoader(train_set, batch_size=4, shuffle=True)\naccum_steps = 16\nfor i, (x, y) in enumerate(loader):\n    loss = criterion(model(x), y) / accum_steps\n    loss.backward()\n    if (i + 1) % accum_steps == 0:\n        optimizer.step(); optimizer.zero_grad()',
@@ -44,7 +44,9 @@ export const gradAccumBn: Rule = {
       const bns = trainableBatchNorms(m.facts, m.steps);
       if (bns.length === 0) continue;
       const steps = typeof accum.steps.value === 'number' ? String(accum.steps.value) : accum.steps.text;
-      const where = typeof accum.steps.value === 'number' ? whereOf(accum.steps) : `line ${lineOf(accum.span)}`;
+      const where = typeof accum.steps.value === 'number'
+        ? whereOf(accum.steps)
+        : accum.kind === 'framework-context' ? `line ${lineOf(accum.span)}; the count is ${accum.steps.provenance}` : `line ${lineOf(accum.span)}`;
       const effective = typeof accum.steps.value === 'number' ? `${bs.value} × ${accum.steps.value} = ${bs.value * accum.steps.value}` : `${bs.value} × ${accum.steps.text}`;
       const inferred = bs.inferred || accum.steps.inferred;
       context.report({

@@ -43,6 +43,8 @@ describe('training fixtures', () => {
       'train_segmentation.py': ['NRM202 58', 'NRM102 69', 'NRM601 71'],
       'finetune_frozen_backbone.py': ['NRM203 17', 'NRM205 26', 'NRM204 42'],
       'mlp_accumulation.py': ['NRM104 12', 'NRM102 12', 'NRM601 13', 'NRM103 18', 'NRM202 22', 'NRM204 24'],
+      'accelerate_small_batch.py': ['NRM103 19', 'NRM102 21'],
+      'deepspeed_cifar.py': ['NRM102 31', 'NRM103 32', 'NRM201 74'],
     };
     for (const name of fixtures('buggy')) {
       it(name, () => {

@@ -10,6 +10,7 @@ import type { SyntaxNode as Node } from '../syntaxTree';
 import type { ModeOrigin, ModelFacts, SwitchOp } from '../../../ir/training';
 import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';
+import type { LauncherCall } from './launchers';
 import { State, union, val, type Val } from './state';
 import { callArgs, indentOf, isUnder, keyOf, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, unparen, words } from './util';
 
@@ -87,6 +88,8 @@ export interface FlowHost {
   isOptimizer(fn: Fn, key: string): boolean;
   /** Names of roots that are model-like in a function. */
   isModelish(fn: Fn, key: string): boolean;
+  /** A launcher call (`accelerator.prepare`, `deepspeed.initialize`) and what it returns, position by position. */
+  launcher(call: Node): LauncherCall | undefined;
   /** A unit test (`def test_...` in a pytest/unittest file): its name says nothing about inference. */
   isUnitTest(fn: Fn): boolean;
 }
@@ -104,6 +107,9 @@ const MODE_NEUTRAL_CALLS = new Set([
   'profile', 'flop_count', 'FlopCountAnalysis', 'model_info', 'param_groups_weight_decay', 'param_groups_layer_decay', 'create_optimizer_v2',
   'create_optimizer', 'SGD', 'Adam', 'AdamW', 'register_forward_hook', 'initialize_weights', 'init_weights', 'weights_init', 'wrap', 'fully_shard',
   'FSDP', 'FullyShardedDataParallel', 'trace', 'script', 'export', 'fuse_modules', 'onnx', 'float', 'half', 'bfloat16', 'requires_grad_',
+  // Accelerate / Fabric / DeepSpeed calls that take a model without switching its mode.
+  'initialize', 'prepare_model', 'unwrap_model', 'accumulate', 'no_sync', 'autocast', 'clip_grad_norm_', 'clip_grad_value_', 'setup', 'setup_module',
+  'register_for_checkpointing', 'save_model',
 ]);
 const FORWARD_METHODS = new Set(['forward', 'generate', 'sample', 'infer', 'predict_step']);
 /**
@@ -373,6 +379,8 @@ export class ModeAnalysis {
     for (const n of names) {
       const k = keyOf(n);
       if (!k || n.parent?.type === 'attribute') continue;
+      // `for epoch in range(args.epochs)`: a count, not a loader.
+      if (insideRangeCall(n, iter)) continue;
       if (/loader|dataloader|_dl$|^dl|batches|data_iter|dataset|ds$/i.test(k) || ctx.fn.params.includes(rootOf(k))) loader ??= k;
       if (soundsLikeInference(k.split('.').pop() ?? k)) inferenceLoop ??= k;
     }
@@ -452,15 +460,13 @@ export class ModeAnalysis {
     if (!left || !right) return state;
     const r = unparen(right);
     if ((left.type === 'pattern_list' || left.type === 'tuple_pattern') && r.type === 'call') {
-      // `model, optimizer, loader = accelerator.prepare(model, optimizer, loader)`
-      const f = r.childForFieldName('function');
-      const method = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
-      if (method === 'prepare') {
-        const targets = left.namedChildren;
-        const args = callArgs(r).positional;
+      // `model, optimizer, loader = accelerator.prepare(model, optimizer, loader)`,
+      // `model_engine, optimizer, _, _ = deepspeed.initialize(model=model, ...)`: the same objects, wrapped.
+      const launched = this.host.launcher(r);
+      if (launched) {
         let st = state;
-        targets.forEach((t, i) => {
-          const a = args[i];
+        left.namedChildren.forEach((t, i) => {
+          const a = launched.outputs[i];
           const tk = keyOf(t);
           const ak = a ? keyOf(a) : undefined;
           if (tk && ak && tk !== ak) st = copyKey(st, ak, tk);
@@ -472,6 +478,9 @@ export class ModeAnalysis {
     const target = keyOf(left);
     if (!target) return state;
     if (r.type === 'call') {
+      const launched = this.host.launcher(r);
+      const launchedKey = launched?.outputs.length === 1 && launched.outputs[0] ? keyOf(launched.outputs[0]) : undefined;
+      if (launchedKey) return launchedKey === target ? state : copyKey(state, launchedKey, target);
       const built = this.host.constructs(r, ctx.fn);
       if (built) {
         return state.set(target, this.modeVal(built.mode, { mode: built.mode, kind: built.mode === 'eval' ? 'library' : 'construction', span: spanOf(r), description: built.description }));
@@ -840,6 +849,15 @@ function copyKey(state: State, source: string, target: string): State {
     if (k !== source && isUnder(k, source)) st = st.set(target + k.slice(source.length), state.lookup(k));
   }
   return st;
+}
+
+/** `n` is an argument of a `range(...)` call within `iter`. */
+function insideRangeCall(n: Node, iter: Node): boolean {
+  for (let p = n.parent; p && p.startIndex >= iter.startIndex && p.endIndex <= iter.endIndex; p = p.parent) {
+    if (p.type === 'call' && p.childForFieldName('function')?.text === 'range') return true;
+    if (p.equals(iter)) break;
+  }
+  return false;
 }
 
 function findCall(node: Node, pred: (c: Node) => boolean): Node | undefined {

@@ -19,6 +19,7 @@ import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { collectClassFacts, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
 import { ModeAnalysis, type FlowEvent, type FlowHost, type Fn } from './flow';
+import { launcherCall, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { consistent, type Val } from './state';
 import { argFor, callArgs, indentOf, keyOf, rootOf, soundsLikeInference, statementOf, unparen, words, type CallArgs } from './util';
@@ -96,6 +97,10 @@ class TrainingBuilder implements FlowHost {
   private readonly classAttrRefs = new Map<string, Map<string, ModelFacts>>();
   private readonly switchedRoots = new Set<string>();
   private readonly optimizerVars = new Set<string>();
+  /** Variables assigned from `Accelerator(...)` / `Fabric(...)`. */
+  private readonly accelerators = new Set<string>();
+  /** Names a launcher returned for an object passed to it, per function: `train_dl` -> `train_dataloader`. */
+  private readonly launcherAliases = new Map<Fn, Map<string, string>>();
   private readonly analysis: ModeAnalysis;
   private readonly returnFactsCache = new Map<Fn, ModelFacts | undefined>();
 
@@ -381,15 +386,32 @@ class TrainingBuilder implements FlowHost {
         if (k && callArgs(call).positional.length <= 1) this.switchedRoots.add(rootOf(k));
       }
     }
+    const assignments = this.tree.rootNode.descendantsOfType('assignment');
+    for (const a of assignments) {
+      const right = a.childForFieldName('right');
+      const r = right ? unparen(right) : undefined;
+      const f = r?.type === 'call' ? r.childForFieldName('function') : undefined;
+      const q = f ? this.qualified(f) : undefined;
+      const key = keyOf(a.childForFieldName('left'));
+      if (key && q && /^(accelerate(\.accelerator)?\.Accelerator|Accelerator|lightning(\.fabric)?\.Fabric|lightning_fabric\.Fabric)$/.test(q)) this.accelerators.add(key);
+    }
     // Assignments of model constructions and optimizers, in source order.
-    for (const a of this.tree.rootNode.descendantsOfType('assignment')) {
+    for (const a of assignments) {
       const left = a.childForFieldName('left');
       const right = a.childForFieldName('right');
       if (!left || !right) continue;
       const r = unparen(right);
       const fn = this.fnOf(a);
+      if ((left.type === 'pattern_list' || left.type === 'tuple_pattern') && r.type === 'call') {
+        this.launcherTargets(left.namedChildren, r, fn);
+        continue;
+      }
       const key = keyOf(left);
       if (!key) continue;
+      if (r.type === 'call' && left.type === 'identifier' && this.launcher(r)) {
+        this.launcherTargets([left], r, fn);
+        continue;
+      }
       if (r.type === 'call') {
         const f = r.childForFieldName('function');
         const q = f ? this.qualified(f) : undefined;
@@ -422,6 +444,39 @@ class TrainingBuilder implements FlowHost {
         m.set(key, { facts, span: spanOf(r) });
       }
     }
+  }
+
+  launcher(call: Node): LauncherCall | undefined {
+    const f = call.childForFieldName('function');
+    return f ? launcherCall(call, this.qualified(f), this.accelerators) : undefined;
+  }
+
+  /** `model, optimizer, train_dl = accelerator.prepare(net, optimizer, train_loader)`: each returned name stands for its argument. */
+  private launcherTargets(targets: readonly Node[], call: Node, fn: Fn): void {
+    const launched = this.launcher(call);
+    if (!launched) return;
+    targets.forEach((t, i) => {
+      const target = t.type === 'identifier' ? t.text : undefined;
+      const source = launched.outputs[i];
+      if (!target || !source) return;
+      const sourceKey = keyOf(source);
+      if (sourceKey === target) return;
+      if (sourceKey) {
+        let aliases = this.launcherAliases.get(fn);
+        if (!aliases) this.launcherAliases.set(fn, (aliases = new Map<string, string>()));
+        aliases.set(target, this.launcherAliases.get(fn)?.get(sourceKey) ?? sourceKey);
+      }
+      const facts = sourceKey ? this.factsFor(fn, sourceKey) : source.type === 'call' ? this.safeConstructs(source, fn)?.facts : undefined;
+      if (!facts) return;
+      let m = this.refs.get(fn);
+      if (!m) this.refs.set(fn, (m = new Map<string, { facts: ModelFacts; span: ReturnType<typeof spanOf> }>()));
+      m.set(target, { facts, span: spanOf(call) });
+    });
+  }
+
+  /** The loader a launcher-returned name stands for (`train_dl` -> `train_dataloader`), else the name. */
+  private loaderBehind(fn: Fn, key: string | undefined): string | undefined {
+    return key === undefined ? undefined : (this.launcherAliases.get(fn)?.get(key) ?? key);
   }
 
   private safeConstructs(call: Node, fn: Fn): ReturnType<TrainingBuilder['constructs']> {
@@ -541,7 +596,7 @@ class TrainingBuilder implements FlowHost {
           noGradSpan: e.noGrad,
           mode,
           via: e.via,
-          ...(e.loaderKey ? { loader: e.loaderKey } : {}),
+          ...(e.loaderKey ? { loader: this.loaderBehind(e.owner, e.loaderKey) } : {}),
         };
         const id = JSON.stringify([site.kind, site.span.startOffset, key, site.via.map((v) => v.startOffset), mode.modes, mode.origins.map((o) => o.span.startOffset), mode.unresolved]);
         if (seen.has(id)) continue;
@@ -633,6 +688,23 @@ class TrainingBuilder implements FlowHost {
           dataset: args.positional[0] ? { text: args.positional[0].text, length: undefined, lengthSpan: undefined } : undefined,
           role: 'train', roleEvidence: `${receiver}.fit(...)`, feeds: [receiver],
         });
+      } else if (q === 'deepspeed.initialize') {
+        const launched = this.launcher(call);
+        const left = assignment?.childForFieldName('left');
+        if (launched?.builtLoader === undefined || !left || (left.type !== 'pattern_list' && left.type !== 'tuple_pattern')) continue;
+        const loaderVar = left.namedChildren[launched.builtLoader];
+        const engine = keyOf(left.namedChildren[0]);
+        const config = this.literalDict(args.keywords.get('config') ?? args.keywords.get('config_params'), fn, call);
+        const micro = config?.get('train_micro_batch_size_per_gpu');
+        const drop = config?.get('dataloader_drop_last');
+        out.push({
+          framework: 'deepspeed', span: spanOf(call), argumentsSpan: argsSpan, variable: loaderVar?.type === 'identifier' ? loaderVar.text : undefined, function: fn.name,
+          batchSize: this.resolveArg(micro),
+          dropLast: drop ? this.resolveArg(drop) : config ? defaultValue(false, "DeepSpeed's default dataloader_drop_last=false", spanOf(call)) : undefined,
+          sampler: undefined, distributedSampler: true,
+          dataset: { text: args.keywords.get('training_data')?.text ?? args.positional[4]?.text ?? '', length: undefined, lengthSpan: undefined },
+          role: 'train', roleEvidence: 'deepspeed.initialize(training_data=...)', feeds: engine && engine !== '_' ? [engine] : [],
+        });
       } else if (/(^|\.)TrainingArguments$/.test(q) && args.keywords.has('per_device_train_batch_size')) {
         out.push({
           framework: 'huggingface', span: spanOf(call), argumentsSpan: argsSpan, variable: assigned, function: fn.name,
@@ -642,6 +714,44 @@ class TrainingBuilder implements FlowHost {
       }
     }
     return out;
+  }
+
+  /**
+   * The string-keyed entries of a dictionary literal: the node itself, or a name assigned a
+   * literal `{...}` / `dict(...)` earlier in the same function or at module level. Undefined
+   * when it is anything else (a JSON path, `vars(args)`).
+   */
+  private literalDict(node: Node | undefined, fn: Fn, before: Node): Map<string, Node> | undefined {
+    if (!node) return undefined;
+    let d: Node | undefined = unparen(node);
+    if (d.type === 'identifier') {
+      const name = d.text;
+      d = undefined;
+      for (const scope of fn === this.moduleFn ? [fn] : [fn, this.moduleFn]) {
+        for (const a of (scope.body ?? this.tree.rootNode).descendantsOfType('assignment')) {
+          if (a.childForFieldName('left')?.text === name && a.startIndex < before.startIndex && this.fnOf(a) === scope) d = a.childForFieldName('right') ?? undefined;
+        }
+        if (d) break;
+      }
+      if (!d) return undefined;
+      d = unparen(d);
+    }
+    const out = new Map<string, Node>();
+    if (d.type === 'dictionary') {
+      for (const pair of d.namedChildren) {
+        if (pair.type !== 'pair') continue;
+        const k = pair.childForFieldName('key');
+        const v = pair.childForFieldName('value');
+        const lit = k ? literalValue(k) : undefined;
+        if (lit?.kind === 'string' && v) out.set(String(lit.value), v);
+      }
+      return out;
+    }
+    if (d.type === 'call' && d.childForFieldName('function')?.text === 'dict') {
+      for (const [k, v] of callArgs(d).keywords) out.set(k, v);
+      return out;
+    }
+    return undefined;
   }
 
   private samplerDefinition(sampler: Node): string {
@@ -681,7 +791,7 @@ class TrainingBuilder implements FlowHost {
 
   private loaderRole(fn: Fn, variable: string | undefined, dataset: Node | undefined, args: CallArgs, events: readonly FlowEvent[]): { role: DataLoaderIR['role']; evidence: string; feeds: string[] } {
     if (variable) {
-      const steps = events.filter((e) => e.kind === 'step' && e.loaderKey === variable && (e.chain[e.chain.length - 1] === fn.name || e.fn === fn));
+      const steps = events.filter((e) => e.kind === 'step' && this.loaderBehind(e.owner, e.loaderKey) === variable && (e.chain[e.chain.length - 1] === fn.name || e.fn === fn));
       if (steps.length > 0) {
         const feeds = [...new Set(steps.flatMap((e) => e.trainedKeys))];
         return { role: 'train', evidence: `training steps in loops over ${variable} (line ${(steps[0]?.span.start.line ?? 0) + 1})`, feeds };
@@ -886,13 +996,38 @@ class TrainingBuilder implements FlowHost {
       if (!k || !(moduloNames.has(k) || /accum/i.test(k))) continue;
       out.push({ kind: 'loss-division', span: spanOf(a), steps: this.resolver.resolve(unparen(divisor)), function: this.fnOf(a).name });
     }
+    let acceleratorSetsSteps = false;
+    const accumulateContexts: Node[] = [];
     for (const call of this.allCalls) {
       const args = callArgs(call);
-      const v = args.keywords.get('gradient_accumulation_steps') ?? args.keywords.get('accumulate_grad_batches');
+      const f = call.childForFieldName('function');
+      const q = f ? (this.qualified(f) ?? '') : '';
+      // Accelerate's `GradientAccumulationPlugin(num_steps=...)`.
+      const plugin = /(^|\.)GradientAccumulationPlugin$/.test(q) ? args.keywords.get('num_steps') : undefined;
+      if (/(^|\.)Accelerator$/.test(q) && (args.keywords.has('gradient_accumulation_steps') || args.keywords.has('gradient_accumulation_plugin') || args.hasSplat)) acceleratorSetsSteps = true;
+      // `with accelerator.accumulate(model):`
+      if (f?.type === 'attribute' && f.childForFieldName('attribute')?.text === 'accumulate' && this.launcher(call) === undefined) {
+        const receiver = keyOf(f.childForFieldName('object'));
+        if (receiver && (this.accelerators.has(receiver) || words(receiver).includes('accelerator')) && call.parent?.type === 'with_item') accumulateContexts.push(call);
+      }
+      // DeepSpeed: `"gradient_accumulation_steps"` in the config dict given to `deepspeed.initialize`.
+      const dsConfig = q === 'deepspeed.initialize' ? this.literalDict(args.keywords.get('config') ?? args.keywords.get('config_params'), this.fnOf(call), call) : undefined;
+      const v = args.keywords.get('gradient_accumulation_steps') ?? args.keywords.get('accumulate_grad_batches') ?? plugin ?? dsConfig?.get('gradient_accumulation_steps');
       if (!v) continue;
       const steps = this.resolver.resolve(v);
       if (typeof steps.value === 'number' && steps.value <= 1) continue;
       out.push({ kind: 'framework-argument', span: spanOf(v.parent ?? v), steps, function: this.fnOf(call).name });
+    }
+    if (!acceleratorSetsSteps) {
+      // The accumulation steps come from the launch configuration (`accelerate config`, ACCELERATE_GRADIENT_ACCUMULATION_STEPS).
+      for (const call of accumulateContexts) {
+        out.push({
+          kind: 'framework-context',
+          span: spanOf(call),
+          steps: { value: undefined, text: 'gradient_accumulation_steps', span: spanOf(call), provenance: 'set at launch: accelerate config or ACCELERATE_GRADIENT_ACCUMULATION_STEPS', inferred: true },
+          function: this.fnOf(call).name,
+        });
+      }
     }
     return out.sort((a, b) => a.span.startOffset - b.span.startOffset);
   }
