@@ -1,6 +1,7 @@
 import { Edit, type Tree } from 'web-tree-sitter';
 import type { FileIR } from '../../ir/file';
 import { emptyFileIR, fileIRFromTree } from './analyse';
+import { StatementMemo } from './statementMemo';
 import { SyntaxTree } from './syntaxTree';
 import { pythonParser } from './treeSitter';
 
@@ -112,6 +113,12 @@ export class PythonDocument {
       this.syntax = undefined;
       return;
     }
-    this.syntax = this.syntax ? SyntaxTree.update(this.syntax, tree, this.current) : SyntaxTree.from(tree, this.current);
+    if (this.syntax) {
+      this.syntax = SyntaxTree.update(this.syntax, tree, this.current);
+    } else {
+      this.syntax = SyntaxTree.from(tree, this.current);
+      // Results per top-level statement are reused across this document's analyses.
+      this.syntax.memo = new StatementMemo();
+    }
   }
 }

@@ -3,7 +3,7 @@ import type { Argument, Flow, ForwardStep, Framework, Layer, LayerCall, LayerFam
 import type { Span } from '../../ir/span';
 import type { CallableValue, Value } from '../../ir/values';
 import { type Bindings, enclosingScope, Resolver } from './resolver';
-import { dottedParts, spanOf } from './syntax';
+import { dottedParts, positionKey, spanOf } from './syntax';
 import { classifyLayer, FUNCTIONAL_OPS, type DefaultValue, type LayerSignature } from './torchLayers';
 
 /** Bases that make a class a model, by qualified name. */
@@ -386,7 +386,7 @@ export class ModelBuilder {
     const nameNode = fn.childForFieldName('name');
     if (!nameNode) return undefined;
     const bindings = new Map<string, Value>();
-    for (const p of this.resolver.parameters(fn)) bindings.set(p.name, { kind: 'unknown', text: p.name, symbol: `param@${fn.startIndex}:${p.name}` });
+    for (const p of this.resolver.parameters(fn)) bindings.set(p.name, { kind: 'unknown', text: p.name, symbol: `param@${positionKey(fn)}:${p.name}` });
     const ctx: Ctx = { bindings, conditional: false, depth: 1, locals: new Map(), returns: [] };
     this.walkConstructor(fn.childForFieldName('body'), ctx, [], fn);
     const returned = ctx.returns ?? [];
@@ -635,7 +635,7 @@ export class ModelBuilder {
     }
     // Unknown bound: walk once; what it builds is "repeated", isolated by barriers.
     const bindings = new Map(ctx.bindings);
-    bindTarget(left, { kind: 'unknown', text: left.text, symbol: `loop@${stmt.startIndex}:${left.text}` }, bindings);
+    bindTarget(left, { kind: 'unknown', text: left.text, symbol: `loop@${positionKey(stmt)}:${left.text}` }, bindings);
     mark();
     this.walkConstructor(body, { ...ctx, bindings, repeated: { count: undefined, text: right.text } }, out, cls);
     mark();
@@ -769,7 +769,7 @@ export class ModelBuilder {
         });
       }
       const bindings = new Map(ctx.bindings);
-      bindTarget(target, { kind: 'unknown', text: target.text, symbol: `loop@${clause.startIndex}:${target.text}` }, bindings);
+      bindTarget(target, { kind: 'unknown', text: target.text, symbol: `loop@${positionKey(clause)}:${target.text}` }, bindings);
       const l = this.layerFromExpr(body, `${base}[*]`, { ...ctx, bindings, repeated: { count: undefined, text: iter.text } });
       return l ? ['barrier', l, 'barrier'] : [];
     }
@@ -963,9 +963,9 @@ export class ModelBuilder {
       let v: Value;
       if (given) {
         v = this.resolver.resolve(given, ctx.bindings);
-        if (v.kind === 'unknown' && !v.symbol) v = { ...v, symbol: `arg@${given.startIndex}` };
+        if (v.kind === 'unknown' && !v.symbol) v = { ...v, symbol: `arg@${positionKey(given)}` };
       } else if (p.default && !splat) v = p.default;
-      else v = { kind: 'unknown', text: p.name, symbol: `param@${fn.startIndex}:${p.name}` };
+      else v = { kind: 'unknown', text: p.name, symbol: `param@${positionKey(fn)}:${p.name}` };
       bindings.set(p.name, v);
     }
     // The caller's norm-parameter bindings stay visible (`norm_layer` passed down as `self._norm_layer`).
@@ -1149,7 +1149,7 @@ function bindTarget(target: Node, value: Value, bindings: Map<string, Value>): v
     const parts = target.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
     parts.forEach((p, i) => {
       const item = value.kind === 'sequence' ? value.items[i] : undefined;
-      bindTarget(p, item ?? { kind: 'unknown', text: p.text, symbol: `loop@${target.startIndex}:${p.text}` }, bindings);
+      bindTarget(p, item ?? { kind: 'unknown', text: p.text, symbol: `loop@${positionKey(target)}:${p.text}` }, bindings);
     });
   }
 }
@@ -1246,7 +1246,7 @@ class ForwardWalker {
         const hasElse = s.childrenForFieldName('alternative').some((a) => a?.type === 'else_clause');
         branches.forEach((b, i) => {
           this.env = new Map(before);
-          this.branches.push(`${s.startIndex}:${i}`);
+          this.branches.push(`${positionKey(s)}:${i}`);
           this.block(b);
           this.branches.pop();
           for (const [k, v] of this.env) merged.set(k, [...new Set([...(merged.get(k) ?? []), ...v])]);

@@ -1,4 +1,4 @@
-import { parseSyntaxTree, type SyntaxTree as Tree } from './syntaxTree';
+import { parseSyntaxTree, type SyntaxNode as Node, type SyntaxTree as Tree } from './syntaxTree';
 import type { LayerCall, ModelClass, ModelIR } from '../../ir/model';
 import { ModelBuilder } from './modelBuilder';
 import { Resolver } from './resolver';
@@ -8,34 +8,68 @@ const LAYER_NAMES: ReadonlySet<string> = new Set([...TORCH_LAYERS.keys(), ...KER
 
 export const EMPTY_MODEL: ModelIR = { layerCalls: [], classes: [], typeGuardedAccesses: [] };
 
-/** Builds the model IR slice from a parsed tree. */
+/** What one top-level statement contributes to the model IR. */
+interface StatementModel {
+  readonly layerCalls: readonly LayerCall[];
+  readonly classes: readonly ModelClass[];
+  readonly typeGuardedAccesses: ModelIR['typeGuardedAccesses'];
+}
+
+/**
+ * Builds the model IR slice from a parsed tree, one top-level statement at a time. When the tree
+ * carries a memo (an open document), a statement's part is reused while nothing it depends on
+ * changed (see `StatementMemo`).
+ */
 export function modelFromTree(tree: Tree, resolver: Resolver = new Resolver(tree)): ModelIR {
   const builder = new ModelBuilder(resolver);
-  const layerCalls: LayerCall[] = [];
+  const memo = tree.memo;
+  memo?.sync(tree);
   // Layer class names, plus import aliases of layer classes (`from torch.nn import BatchNorm2d as BN`).
   const aliases = new Set([...resolver.imports.aliases].filter(([, target]) => classifyLayer(target)).map(([alias]) => alias));
-  for (const [name, calls] of resolver.callIndex()) {
-    if (!LAYER_NAMES.has(name) && !aliases.has(name)) continue;
-    for (const call of calls) {
+  const modelClasses = new Set(builder.findModelClasses(tree.rootNode));
+  const statementModel = (stmt: Node): StatementModel => {
+    const layerCalls: LayerCall[] = [];
+    for (const call of stmt.descendantsOfType('call')) {
+      const name = calleeName(call);
+      if (name === undefined || (!LAYER_NAMES.has(name) && !aliases.has(name))) continue;
       const layer = builder.layerCall(call);
       if (layer) layerCalls.push(layer);
     }
+    const classes: ModelClass[] = [];
+    for (const node of stmt.descendantsOfType('class_definition')) {
+      if (!modelClasses.has(node)) continue;
+      const cls = builder.modelClass(node);
+      if (cls) classes.push(cls);
+    }
+    // Keras functional / inline-layer model-building functions at the top level.
+    const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    if (def?.type === 'function_definition') {
+      const fn = builder.functionalModel(def) ?? builder.returnedModel(def);
+      if (fn) classes.push(fn);
+    }
+    return { layerCalls, classes, typeGuardedAccesses: builder.typeGuardedAccesses(stmt) };
+  };
+  const layerCalls: LayerCall[] = [];
+  const classes: ModelClass[] = [];
+  const typeGuardedAccesses: ModelIR['typeGuardedAccesses'][number][] = [];
+  for (const stmt of tree.rootNode.children) {
+    if (!stmt.isNamed) continue;
+    const part = memo ? memo.get(stmt, 'model', () => statementModel(stmt)) : statementModel(stmt);
+    for (const l of part.layerCalls) layerCalls.push(l);
+    for (const c of part.classes) classes.push(c);
+    for (const t of part.typeGuardedAccesses) typeGuardedAccesses.push(t);
   }
   layerCalls.sort((a, b) => a.span.startOffset - b.span.startOffset);
-  const classes: ModelClass[] = [];
-  for (const node of builder.findModelClasses(tree.rootNode)) {
-    const cls = builder.modelClass(node);
-    if (cls) classes.push(cls);
-  }
-  // Keras functional / inline-layer model-building functions at the top level.
-  for (const stmt of tree.rootNode.namedChildren) {
-    const def = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-    if (def?.type !== 'function_definition') continue;
-    const fn = builder.functionalModel(def) ?? builder.returnedModel(def);
-    if (fn) classes.push(fn);
-  }
   classes.sort((a, b) => a.span.startOffset - b.span.startOffset);
-  return { layerCalls, classes, typeGuardedAccesses: builder.typeGuardedAccesses(tree.rootNode) };
+  return { layerCalls, classes, typeGuardedAccesses };
+}
+
+/** The name the resolver's call index files a call under (the callee's last name). */
+function calleeName(call: Node): string | undefined {
+  if (call.childForFieldName('arguments')?.type !== 'argument_list') return undefined;
+  const f = call.childForFieldName('function');
+  const name = f?.type === 'identifier' ? f : f?.type === 'attribute' ? f.childForFieldName('attribute') : null;
+  return name?.type === 'identifier' ? name.text : undefined;
 }
 
 /** Parses Python source into the model IR. `initPythonParser()` must have resolved. */

@@ -1,7 +1,7 @@
 import type { SyntaxNode as Node, SyntaxTree as Tree } from './syntaxTree';
 import type { CallableValue, Provenance, Value } from '../../ir/values';
 import { collectImports, type ImportTable } from './imports';
-import { dottedParts, literalValue, spanOf } from './syntax';
+import { dottedParts, literalValue, positionKey, spanOf } from './syntax';
 import { classifyLayer } from './torchLayers';
 
 /**
@@ -491,7 +491,7 @@ export class Resolver {
     const scope = enclosingScope(node);
     // `self.x` means the same thing in every method of a class.
     const owner = node.text.startsWith('self.') && scope ? (enclosingClass(scope) ?? scope) : scope;
-    return `${owner ? owner.startIndex : 'module'}:${node.text.replace(/\s+/g, '')}`;
+    return `${owner ? positionKey(owner) : 'module'}:${node.text.replace(/\s+/g, '')}`;
   }
 
   // ---------------------------------------------------------------- names

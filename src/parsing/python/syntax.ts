@@ -12,6 +12,16 @@ export function spanOf(node: Node): Span {
   };
 }
 
+/**
+ * Where a node starts, as `row.column`: the key IR symbols use for "this scope" or "this
+ * expression". Unlike an offset it survives edits on other lines, so the IR of an unchanged
+ * statement can be reused as is (see `StatementMemo`).
+ */
+export function positionKey(node: Node): string {
+  const p = node.startPosition;
+  return `${p.row}.${p.column}`;
+}
+
 /** `a.b.c` as ['a', 'b', 'c'], or undefined when the expression is not a plain dotted name. */
 export function dottedParts(node: Node): string[] | undefined {
   if (node.type === 'identifier') return [node.text];

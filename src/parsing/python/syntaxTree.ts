@@ -1,4 +1,5 @@
 import type { Language, Tree, TreeCursor } from 'web-tree-sitter';
+import type { StatementMemo } from './statementMemo';
 import { pythonParser, rawCursorBinding, type RawCursorBinding } from './treeSitter';
 
 /**
@@ -350,6 +351,11 @@ function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, o
 export class SyntaxTree {
   readonly rootNode: SyntaxNode;
   private lineStarts: number[] | undefined;
+  /**
+   * The IR memo of the document this tree belongs to (set by its owner, carried to the trees
+   * `update` makes from this one); undefined for one-off trees, which are analysed in full.
+   */
+  memo: StatementMemo | undefined;
 
   private constructor(
     readonly text: string,
@@ -478,6 +484,7 @@ export class SyntaxTree {
       if (s.hasError) self.rootNode.hasError = true;
     }
     if (tree.rootNode.hasError) self.rootNode.hasError = true;
+    self.memo = previous?.memo;
     return self;
   }
 }

@@ -1,0 +1,307 @@
+import type { Span } from '../../ir/span';
+import type { SyntaxNode, SyntaxTree } from './syntaxTree';
+
+/**
+ * Per-top-level-statement memo of IR results, for documents analysed again after each edit.
+ *
+ * `SyntaxTree.update` re-uses the copies of the top-level statements whose text did not change,
+ * so a statement node that survives an edit is the same object. A result computed for such a
+ * statement (the IR of a model class, the layer calls in it) is reused when nothing it may
+ * depend on changed. What may have changed is decided conservatively, by names:
+ *
+ * - The changed statements are those added or removed since the last analysis.
+ * - A result is recomputed when its statement mentions (any identifier) a module-level name a
+ *   changed statement defines (class, function, assigned or imported name), or when its statement
+ *   defines a name a changed statement calls (a call site can override a parameter's default).
+ *   Recomputed statements count as changed for the statements that mention them (transitively).
+ * - Imports, argparse definitions and `global` declarations anywhere in a changed statement, or
+ *   an entry that cannot be placed, recompute everything.
+ * - Positions: IR spans are absolute. A reused result's spans are moved with the statement that
+ *   holds them (offsets only). Results are recomputed when a statement holding one of their spans
+ *   changed its first line or does not start at column 0 (descriptions carry line numbers), so
+ *   pressing Enter recomputes the statements below it.
+ *
+ * The memo lives on the tree lineage of one document (`SyntaxTree.memo`); a tree without one
+ * (the CLI, a one-off analysis) computes everything.
+ */
+export class StatementMemo {
+  /** Results by statement, then by kind. */
+  private entries = new Map<SyntaxNode, Map<string, Entry>>();
+  /** The statements at the last sync, in document order, with where they were then. */
+  private synced: { node: SyntaxNode; start: number; row: number }[] = [];
+  private syncedTree: SyntaxTree | undefined;
+  /** Statements whose results must be recomputed in the current analysis. */
+  private stale = new Set<SyntaxNode>();
+  private everything = false;
+  /** Results computed and reused since the last sync (for tests and logs). */
+  computed = 0;
+  reused = 0;
+
+  /**
+   * Brings the memo to `tree` (once per tree): finds the changed statements, marks what depends
+   * on them stale, and moves the spans of the results that stay.
+   */
+  sync(tree: SyntaxTree): void {
+    if (this.syncedTree === tree) return;
+    this.syncedTree = tree;
+    this.computed = 0;
+    this.reused = 0;
+    const current = tree.rootNode.children;
+    const currentSet = new Set(current);
+    const previous = new Set(this.synced.map((s) => s.node));
+    const changed: SyntaxNode[] = [];
+    for (const s of current) if (!previous.has(s)) changed.push(s);
+    for (const s of this.synced) if (!currentSet.has(s.node)) changed.push(s.node);
+    this.stale = new Set();
+    this.everything = false;
+    if (changed.some((s) => namesOf(s).global)) this.everything = true;
+    if (!this.everything) this.markStale(current, changed);
+    if (!this.everything) this.moveSpans(tree, currentSet);
+    if (this.everything) this.entries = new Map();
+    else for (const s of [...this.entries.keys()]) if (!currentSet.has(s) || this.stale.has(s)) this.entries.delete(s);
+    // (Results computed from here on place their spans in these statements: see `homesOf`.)
+    this.synced = current.map((node) => ({ node, start: node.startIndex, row: node.startPosition.row }));
+  }
+
+  /** The result of `compute` for a top-level statement, reused when still valid. */
+  get<T>(statement: SyntaxNode, kind: string, compute: () => T): T {
+    let byKind = this.entries.get(statement);
+    const hit = byKind?.get(kind);
+    if (hit) {
+      this.reused++;
+      return hit.value as T;
+    }
+    const value = compute();
+    this.computed++;
+    if (!byKind) this.entries.set(statement, (byKind = new Map<string, Entry>()));
+    byKind.set(kind, { value, homes: this.homesOf(value) });
+    return value;
+  }
+
+  private markStale(current: readonly SyntaxNode[], changed: readonly SyntaxNode[]): void {
+    const defined = new Set<string>();
+    const called = new Set<string>();
+    for (const s of changed) {
+      const n = namesOf(s);
+      for (const d of n.defines) defined.add(d);
+      for (const c of n.calls) called.add(c);
+    }
+    // Fixpoint: a statement that uses a changed name may itself mean something else now (a
+    // constant computed from it, a class built on it), so its own names count as changed too.
+    const affected = new Set<SyntaxNode>();
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const s of current) {
+        if (affected.has(s)) continue;
+        const n = namesOf(s);
+        if (intersects(n.mentions, defined) || intersects(n.defines, called)) {
+          affected.add(s);
+          if (this.entries.has(s)) this.stale.add(s);
+          for (const d of n.defines) {
+            if (defined.has(d)) continue;
+            defined.add(d);
+            grew = true;
+          }
+        }
+      }
+    }
+  }
+
+  /** Moves the offsets of the spans of results that stay; marks stale those that cannot stay. */
+  private moveSpans(tree: SyntaxTree, currentSet: ReadonlySet<SyntaxNode>): void {
+    const text = tree.text;
+    const before = new Map(this.synced.map((s) => [s.node, s]));
+    // Per statement holding spans: the offset shift, or undefined when positions inside it changed.
+    const shifts = new Map<SyntaxNode, number | undefined>();
+    const shiftOf = (home: SyntaxNode): number | undefined => {
+      if (shifts.has(home)) return shifts.get(home);
+      const was = before.get(home);
+      let d: number | undefined;
+      if (was && currentSet.has(home)) {
+        const start = home.startIndex;
+        const atLineStart = start === 0 || text.charCodeAt(start - 1) === 10;
+        if (atLineStart && home.startPosition.row === was.row) d = start - was.start;
+      }
+      shifts.set(home, d);
+      return d;
+    };
+    const moved = new Set<Span>();
+    for (const [statement, byKind] of this.entries) {
+      if (this.stale.has(statement) || !currentSet.has(statement)) continue;
+      let ok = true;
+      for (const entry of byKind.values()) {
+        if (!entry.homes) ok = false;
+        else for (const home of entry.homes.keys()) if (shiftOf(home) === undefined) ok = false;
+        if (!ok) break;
+      }
+      if (!ok) {
+        this.stale.add(statement);
+        continue;
+      }
+      for (const entry of byKind.values()) {
+        for (const [home, spans] of entry.homes ?? []) {
+          const d = shiftOf(home) ?? 0;
+          if (d === 0) continue;
+          // IR spans are read-only to their consumers; the memo owns the ones it hands out again.
+          for (const span of spans) {
+            if (moved.has(span)) continue;
+            moved.add(span);
+            const m = span as { startOffset: number; endOffset: number };
+            m.startOffset += d;
+            m.endOffset += d;
+          }
+        }
+      }
+    }
+  }
+
+  /** The spans of a new result grouped by the statement holding them (undefined if one lies outside every statement). */
+  private homesOf(value: unknown): Map<SyntaxNode, Span[]> | undefined {
+    const homes = new Map<SyntaxNode, Span[]>();
+    for (const span of spansIn(value)) {
+      const i = statementAt(this.synced, span.startOffset);
+      const home = i === undefined ? undefined : this.synced[i].node;
+      if (!home || span.endOffset > home.endIndex) return undefined;
+      const list = homes.get(home);
+      if (list) list.push(span);
+      else homes.set(home, [span]);
+    }
+    return homes;
+  }
+}
+
+interface Entry {
+  readonly value: unknown;
+  /** The result's spans by the top-level statement holding them; undefined: never reusable. */
+  readonly homes: ReadonlyMap<SyntaxNode, readonly Span[]> | undefined;
+}
+
+/** Index of the synced statement holding `offset` (statements are in document order). */
+function statementAt(synced: readonly { node: SyntaxNode; start: number }[], offset: number): number | undefined {
+  let lo = 0;
+  let hi = synced.length - 1;
+  if (hi < 0 || offset < synced[0].start) return undefined;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (synced[mid].start <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size > b.size) return intersects(b, a);
+  for (const x of a) if (b.has(x)) return true;
+  return false;
+}
+
+/** Every span object reachable from a result (shared objects visited once). */
+function spansIn(value: unknown): Span[] {
+  const out: Span[] = [];
+  const seen = new Set<object>();
+  const visit = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x);
+      return;
+    }
+    if (v instanceof Map) {
+      for (const [k, x] of v) {
+        visit(k);
+        visit(x);
+      }
+      return;
+    }
+    if (v instanceof Set) {
+      for (const x of v) visit(x);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    if (typeof o.startOffset === 'number' && typeof o.endOffset === 'number' && typeof o.start === 'object' && typeof o.end === 'object') {
+      out.push(v as Span);
+      return;
+    }
+    for (const k in o) visit(o[k]);
+  };
+  visit(value);
+  return out;
+}
+
+/** The names a top-level statement defines at module level, mentions, and calls. */
+interface StatementNames {
+  readonly defines: ReadonlySet<string>;
+  readonly mentions: ReadonlySet<string>;
+  readonly calls: ReadonlySet<string>;
+  /** Imports, argparse definitions or `global`: changing this statement may change anything. */
+  readonly global: boolean;
+}
+
+const NAMES = new WeakMap<SyntaxNode, StatementNames>();
+const GLOBAL_CALLS = new Set(['add_argument', 'add_argument_group', 'parse_args', 'parse_known_args', 'ArgumentParser', 'set_defaults', 'setattr', 'globals', 'exec', 'eval']);
+
+function namesOf(statement: SyntaxNode): StatementNames {
+  let n = NAMES.get(statement);
+  if (n) return n;
+  const mentions = new Set<string>();
+  for (const id of statement.descendantsOfType('identifier')) mentions.add(id.text);
+  const calls = new Set<string>();
+  // A statement that is one ERROR node has no structure to read its definitions from.
+  let global = statement.type === 'ERROR';
+  for (const call of statement.descendantsOfType('call')) {
+    const f = call.childForFieldName('function');
+    const name = f?.type === 'identifier' ? f.text : f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+    if (!name) continue;
+    calls.add(name);
+    if (GLOBAL_CALLS.has(name)) global = true;
+  }
+  if (statement.descendantsOfType(['import_statement', 'import_from_statement', 'future_import_statement', 'global_statement', 'nonlocal_statement']).length > 0) global = true;
+  const defines = new Set<string>();
+  moduleLevelDefinitions(statement, defines);
+  n = { defines, mentions, calls, global };
+  NAMES.set(statement, n);
+  return n;
+}
+
+/** Names bound at module level by a statement (not inside function or class bodies). */
+function moduleLevelDefinitions(node: SyntaxNode, out: Set<string>): void {
+  switch (node.type) {
+    case 'class_definition':
+    case 'function_definition': {
+      const name = node.childForFieldName('name');
+      if (name) out.add(name.text);
+      return;
+    }
+    case 'assignment':
+    case 'augmented_assignment':
+    case 'for_statement':
+    case 'for_in_clause': {
+      const left = node.childForFieldName('left');
+      if (left) for (const id of left.descendantsOfType('identifier')) out.add(id.text);
+      for (const c of node.children) if (c !== left) moduleLevelDefinitions(c, out);
+      return;
+    }
+    case 'named_expression': {
+      const name = node.childForFieldName('name');
+      if (name) out.add(name.text);
+      break;
+    }
+    case 'as_pattern': {
+      const alias = node.childForFieldName('alias');
+      if (alias) for (const id of alias.descendantsOfType('identifier')) out.add(id.text);
+      break;
+    }
+    case 'except_clause':
+      // `except E as name:` binds `name` (the grammar has no field for it).
+      for (const c of node.namedChildren) if (c.type === 'identifier') out.add(c.text);
+      break;
+    case 'lambda':
+    case 'list_comprehension':
+    case 'set_comprehension':
+    case 'dictionary_comprehension':
+    case 'generator_expression':
+      return;
+  }
+  for (const c of node.children) moduleLevelDefinitions(c, out);
+}
