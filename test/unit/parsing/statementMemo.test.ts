@@ -6,11 +6,11 @@ import { analysePythonFile } from '../../../src/parsing/python/analyse';
 import { PythonDocument } from '../../../src/parsing/python/document';
 
 const root = path.join(__dirname, '..', '..', '..', '..');
-const fixtures = ['test/fixtures/models', 'test/fixtures/corpus']
+const fixtures = ['test/fixtures/models', 'test/fixtures/corpus', 'test/fixtures/training/buggy']
   .map((d) => path.join(root, d))
   .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.py')).sort().map((f) => path.join(d, f)));
 
-/** The model IR as plain data (what rules and snapshots see). */
+/** The IR as plain data (what rules and snapshots see). */
 function plain(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value)) as unknown;
 }
@@ -20,7 +20,7 @@ function editAndCompare(doc: PythonDocument, text: string, start: number, end: n
   const next = text.slice(0, start) + insert + text.slice(end);
   const ir = doc.applyChanges([{ startOffset: start, oldEndOffset: end, newText: insert }]);
   assert.strictEqual(doc.text, next);
-  assert.deepStrictEqual(plain(ir.model), plain(analysePythonFile(next).model), label);
+  assert.deepStrictEqual(plain(ir), plain(analysePythonFile(next)), label);
   return next;
 }
 
@@ -73,9 +73,10 @@ describe('StatementMemo (per-statement IR reuse in open documents)', () => {
       editAndCompare(doc, CROSS, at, at + 1, '5', 'kernel size edit');
       const memo = doc.syntaxTree?.memo;
       assert.ok(memo);
-      // Recomputed: Block (edited), Net (uses Block), build() (uses Net) and norm() (Block calls it:
-      // a call site may override a default). Reused: the import, WIDTH, GROUPS and Base.
-      assert.deepStrictEqual({ computed: memo.computed, reused: memo.reused }, { computed: 4, reused: 4 });
+      // Model IR parts recomputed: Block (edited), Net (uses Block), build() (uses Net) and norm()
+      // (Block calls it: a call site may override a default); reused: the import, WIDTH, GROUPS,
+      // Base. Class facts (training IR) recomputed: Block, Net; reused: Base.
+      assert.deepStrictEqual({ computed: memo.computed, reused: memo.reused }, { computed: 4 + 2, reused: 4 + 1 });
     } finally {
       doc.dispose();
     }
@@ -109,7 +110,7 @@ describe('StatementMemo (per-statement IR reuse in open documents)', () => {
     }
   });
 
-  it('after every edit of random edit sequences, the model IR equals a fresh analysis (spans included)', function () {
+  it('after every edit of random edit sequences, the IR (model and training) equals a fresh analysis (spans included)', function () {
     this.timeout(300000);
     const texts = fixtures.map((f) => fs.readFileSync(f, 'utf8'));
     fc.assert(

@@ -108,10 +108,27 @@ function trainOverrideFreezesBn(method: Node): boolean {
   return /BatchNorm|_BatchNorm|freeze_bn|frozen_stages|norm_eval|bn_eval/.test(text) && /\.eval\(\)|\.train\(False\)|\.train\(mode=False\)/.test(text);
 }
 
+/**
+ * The facts of every class in the file, by name (a later class of the same name wins). Per
+ * top-level statement, reused across edits when the tree carries a memo (see `StatementMemo`).
+ */
 export function collectClassFacts(tree: Tree, imports: ImportTable): Map<string, ClassFacts> {
   const out = new Map<string, ClassFacts>();
   const classNodes = tree.rootNode.descendantsOfType('class_definition');
   const classNames = new Set(classNodes.map((c) => c.childForFieldName('name')?.text).filter((n): n is string => !!n));
+  const memo = tree.memo;
+  memo?.sync(tree);
+  for (const stmt of tree.rootNode.children) {
+    const classes = stmt.descendantsOfType('class_definition');
+    if (classes.length === 0) continue;
+    const facts = memo ? memo.get(stmt, 'classFacts', () => classFactsOf(classes, classNames, imports)) : classFactsOf(classes, classNames, imports);
+    for (const f of facts) out.set(f.name, f);
+  }
+  return out;
+}
+
+function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<string>, imports: ImportTable): ClassFacts[] {
+  const out: ClassFacts[] = [];
   for (const cls of classNodes) {
     const name = cls.childForFieldName('name')?.text;
     const body = classBody(cls);
@@ -173,7 +190,7 @@ export function collectClassFacts(tree: Tree, imports: ImportTable): Map<string,
       methods.push(m);
       if (m === 'train' && trainOverrideFreezesBn(def)) trainKeepsBatchNormFrozen = true;
     }
-    out.set(name, { name, span: spanOf(cls), bases, layers, uses: [...uses], methods, trainKeepsBatchNormFrozen, frozenBatchNorm });
+    out.push({ name, span: spanOf(cls), bases, layers, uses: [...uses], methods, trainKeepsBatchNormFrozen, frozenBatchNorm });
   }
   return out;
 }
