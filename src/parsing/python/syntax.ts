@@ -24,6 +24,15 @@ export function positionKey(node: Node): string {
 
 /** `a.b.c` as ['a', 'b', 'c'], or undefined when the expression is not a plain dotted name. */
 export function dottedParts(node: Node): string[] | undefined {
+  let parts = DOTTED.get(node);
+  if (parts === undefined) DOTTED.set(node, (parts = readDottedParts(node) ?? null));
+  return parts ? parts.slice() : undefined;
+}
+
+/** Per node (nodes are immutable and survive edits of other statements): see `dottedParts`. */
+const DOTTED = new WeakMap<Node, readonly string[] | null>();
+
+function readDottedParts(node: Node): string[] | undefined {
   if (node.type === 'identifier') return [node.text];
   if (node.type === 'attribute') {
     const object = node.childForFieldName('object');

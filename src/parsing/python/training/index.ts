@@ -39,6 +39,8 @@ const WEIGHT_LOADS = new Set(['load_state_dict', 'load_weights', 'load_checkpoin
 const MODEL_WORDS = new Set(['model', 'models', 'net', 'network', 'encoder', 'decoder', 'backbone', 'generator', 'discriminator', 'classifier', 'student', 'teacher', 'critic', 'actor', 'policy', 'unet', 'vae', 'autoencoder', 'detector', 'segmenter', 'segmentor', 'resnet', 'cnn', 'mlp', 'transformer', 'ema']);
 const NOT_MODEL_WORDS = new Set(['optimizer', 'optim', 'opt', 'scheduler', 'sched', 'loader', 'dataloader', 'dataset', 'criterion', 'loss', 'scaler', 'args', 'config', 'cfg', 'logger', 'writer', 'metric', 'metrics', 'path', 'dir', 'name', 'file', 'state', 'dict', 'params', 'tokenizer', 'processor']);
 
+const NO_STAR_NAMES: ReadonlySet<string> = new Set();
+
 function isModelName(name: string): boolean {
   const ws = words(name);
   if (ws.some((w) => NOT_MODEL_WORDS.has(w))) return false;
@@ -224,8 +226,12 @@ class TrainingBuilder implements FlowHost {
     return false;
   }
 
+  private readonly qualifiedCache = new Map<Node, string | null>();
+
   qualified(callee: Node): string | undefined {
-    return qualifiedName(callee, this.imports, new Set()) ?? (dottedParts(callee)?.join('.'));
+    let q = this.qualifiedCache.get(callee);
+    if (q === undefined) this.qualifiedCache.set(callee, (q = qualifiedName(callee, this.imports, NO_STAR_NAMES) ?? dottedParts(callee)?.join('.') ?? null));
+    return q ?? undefined;
   }
 
   // ------------------------------------------------------------ models

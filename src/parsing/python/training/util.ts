@@ -8,7 +8,20 @@ export interface CallArgs {
   readonly hasSplat: boolean;
 }
 
+/**
+ * Syntax nodes are immutable and an unchanged statement keeps its nodes across edits (see
+ * `SyntaxTree.update`), so answers that depend only on a node's subtree are kept per node.
+ */
+const CALL_ARGS = new WeakMap<Node, CallArgs>();
+const KEYS = new WeakMap<Node, string | null>();
+
 export function callArgs(call: Node): CallArgs {
+  let args = CALL_ARGS.get(call);
+  if (!args) CALL_ARGS.set(call, (args = readCallArgs(call)));
+  return args;
+}
+
+function readCallArgs(call: Node): CallArgs {
   const positional: Node[] = [];
   const keywords = new Map<string, Node>();
   let hasSplat = false;
@@ -43,6 +56,12 @@ const TRANSPARENT = new Set(['module', '_orig_mod']);
 /** `model.module.backbone` -> `model.backbone`; undefined for anything but a dotted name. */
 export function keyOf(node: Node | null | undefined): string | undefined {
   if (!node) return undefined;
+  let key = KEYS.get(node);
+  if (key === undefined) KEYS.set(node, (key = readKey(node) ?? null));
+  return key ?? undefined;
+}
+
+function readKey(node: Node): string | undefined {
   let n = node;
   while (n.type === 'parenthesized_expression' && n.namedChildCount === 1 && n.firstNamedChild) n = n.firstNamedChild;
   const parts = dottedParts(n);
@@ -61,12 +80,21 @@ export function isUnder(key: string, prefix: string): boolean {
 }
 
 /** Words of an identifier: `val_loader` -> ['val', 'loader'], `testLoader` -> ['test', 'loader']. */
-export function words(name: string): string[] {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((w) => w.length > 0);
+const WORDS = new Map<string, readonly string[]>();
+
+export function words(name: string): readonly string[] {
+  let ws = WORDS.get(name);
+  if (!ws) {
+    ws = name
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w.length > 0);
+    // Names of the files analysed lately; the bound keeps a long session from growing it forever.
+    if (WORDS.size > 20000) WORDS.clear();
+    WORDS.set(name, ws);
+  }
+  return ws;
 }
 
 const INFERENCE_WORDS = new Set(['val', 'valid', 'validate', 'validation', 'eval', 'evaluate', 'evaluation', 'evaluator', 'test', 'testing', 'predict', 'prediction', 'predictions', 'inference', 'infer', 'sample', 'sampling', 'generate', 'generation', 'score', 'scoring', 'dev', 'holdout', 'benchmark']);
