@@ -35,6 +35,7 @@ let editPoint = { row: 0, column: 0 };
 let doc: PythonDocument | undefined;
 let tree: Tree | undefined;
 let flip = false;
+let inserted = false;
 
 /** One-character edit: toggles a digit in a layer's argument, keeping the text valid Python. */
 function edited(): { text: string; start: number } {
@@ -108,6 +109,20 @@ export const benches: Bench[] = [
     fn: () => {
       const e = edited();
       doc?.applyChanges([{ startOffset: e.start, oldEndOffset: e.start + 1, newText: e.text.charAt(e.start) }]);
+    },
+  },
+  {
+    // Typing: a character inserted, then deleted again (offsets after the edit move each time).
+    name: 'frontend/reanalyse-insert-char/10k-lines',
+    baseline: 'frontend/reparse-one-char-edit/10k-lines',
+    setup: () => {
+      doc?.dispose();
+      doc = new PythonDocument(text);
+      inserted = false;
+    },
+    fn: () => {
+      doc?.applyChanges([inserted ? { startOffset: editAt, oldEndOffset: editAt + 1, newText: '' } : { startOffset: editAt, oldEndOffset: editAt, newText: '1' }]);
+      inserted = !inserted;
     },
   },
 ];
