@@ -29,7 +29,7 @@ ruleTests(convBiasBeforeBn, {
     {
       name: 'default bias in a Sequential: fix appends bias=False',
       code: `${header}class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.body = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64), nn.ReLU())\n`,
-      findings: [{ messageId: 'cancelledBias', line: 6, column: 35, endLine: 6, endColumn: 54, messageIncludes: ['Conv2d (body.0)', 'BatchNorm2d (body.1)', 'bias=True is the default'] }],
+      findings: [{ messageId: 'cancelledBias', line: 6, column: 35, endLine: 6, endColumn: 54, messageIncludes: ['Conv2d (body.0)', 'BatchNorm2d (body.1)', 'bias=True is the default'], fixSafe: true }],
       output: `${header}class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.body = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU())\n`,
     },
     {
@@ -43,6 +43,12 @@ ruleTests(convBiasBeforeBn, {
       code: 'from tensorflow.keras import layers\ndef block(x):\n    x = layers.Conv2D(32, 3)(x)\n    return layers.BatchNormalization()(x)\n',
       findings: [{ messageId: 'cancelledBias', line: 3, column: 9, endLine: 3, endColumn: 29, messageIncludes: ['use_bias=False'] }],
       output: 'from tensorflow.keras import layers\ndef block(x):\n    x = layers.Conv2D(32, 3, use_bias=False)(x)\n    return layers.BatchNormalization()(x)\n',
+    },
+    {
+      name: 'the file loads pretrained weights: the same fix, offered as unsafe',
+      code: `${header}class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.body = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64))\n\ndef m(path):\n    model = M()\n    model.load_state_dict(torch.load(path))\n    return model\n`,
+      findings: [{ messageId: 'cancelledBias', line: 6, column: 35, endLine: 6, endColumn: 54, fixSafe: false, fixTitleIncludes: ['loaded at line 10 then need strict=False'] }],
+      output: `${header}class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.body = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64))\n\ndef m(path):\n    model = M()\n    model.load_state_dict(torch.load(path))\n    return model\n`,
     },
     {
       name: 'conv in one branch of an unknown condition: reported without a fix',

@@ -33,7 +33,9 @@ export const convBiasBeforeBn: Rule = {
       useInstead: 'import torch.nn as nn\n\nblock = nn.Sequential(\n    nn.Conv2d(64, 128, 3, padding=1, bias=False),\n    nn.BatchNorm2d(128),\n    nn.ReLU(),\n)',
       fixSafety:
         'Safe: the fix sets `bias=False` (`use_bias=False`), which does not change what the model computes. It is only offered when the layer always feeds the BatchNorm ' +
-        '(not built under an unknown condition) and the bias is not set through a variable. Loading an old checkpoint with the bias then needs `strict=False`.',
+        '(not built under an unknown condition) and the bias is not set through a variable. ' +
+        'When the file itself loads weights into a model (`load_state_dict`, `load_weights`, `load_checkpoint`...), the same fix is offered as unsafe: ' +
+        'checkpoints saved with the bias (pretrained weights, earlier runs) no longer load strictly, so the loading call then needs `strict=False`.',
       references: [
         { title: 'Ioffe & Szegedy, "Batch Normalization", ICML 2015 (section 3.2: the bias can be ignored)', url: 'https://arxiv.org/abs/1502.03167' },
         { title: 'PyTorch performance tuning guide: disable bias for convolutions directly followed by a batch norm', url: 'https://pytorch.org/tutorials/recipes/recipes/tuning_guide.html' },
@@ -42,6 +44,8 @@ export const convBiasBeforeBn: Rule = {
   },
   check(context) {
     const reported = new Set<number>();
+    // Checkpoints loaded in this file were saved with the bias: removing it breaks strict loading.
+    const load = context.ir.training.weightLoads[0];
     for (const cls of context.ir.model.classes) {
       for (const flow of cls.flows) {
         const producer = flow.from.call;
@@ -70,7 +74,13 @@ export const convBiasBeforeBn: Rule = {
             param,
           },
           span: arg ? arg.span : producer.span,
-          ...(edit ? { fix: { title: `Set ${param}=False (the following ${norm.kind} cancels the bias)`, safe: true, edits: [edit] } } : {}),
+          ...(edit
+            ? {
+                fix: load
+                  ? { title: `Set ${param}=False (the following ${norm.kind} cancels the bias; checkpoints loaded at line ${lineOf(load.span)} then need strict=False)`, safe: false, edits: [edit] }
+                  : { title: `Set ${param}=False (the following ${norm.kind} cancels the bias)`, safe: true, edits: [edit] },
+              }
+            : {}),
           related: [{ span: norm.span, message: `${norm.kind} that cancels the bias` }],
         });
       }

@@ -14,6 +14,10 @@ export interface ExpectedFinding {
   readonly severity?: Severity;
   /** Substrings the message must contain. */
   readonly messageIncludes?: readonly string[];
+  /** Whether the finding's fix is marked safe (checked when given). */
+  readonly fixSafe?: boolean;
+  /** Substrings the fix's title must contain. */
+  readonly fixTitleIncludes?: readonly string[];
 }
 
 export interface ValidCase {
@@ -72,6 +76,8 @@ export function ruleTests(rule: Rule, cases: { valid: readonly (string | ValidCa
             assert.strictEqual(f.code, rule.meta.code);
             assert.strictEqual(f.severity, e.severity ?? rule.meta.defaultSeverity);
             for (const part of e.messageIncludes ?? []) assert.ok(f.message.includes(part), `message "${f.message}" lacks "${part}"`);
+            if (e.fixSafe !== undefined) assert.strictEqual(f.fix?.safe, e.fixSafe, 'fix safety');
+            for (const part of e.fixTitleIncludes ?? []) assert.ok(f.fix?.title.includes(part), `fix title "${f.fix?.title}" lacks "${part}"`);
           });
           if (c.output === undefined) {
             assert.ok(findings.every((f) => f.fix === undefined), 'no fix expected');
