@@ -756,21 +756,38 @@ export class ModelBuilder {
       const body = node.childForFieldName('body');
       const clauses = node.namedChildren.filter((c): c is Node => c !== null && c.type === 'for_in_clause');
       const clause = clauses[0];
-      if (!body || !clause || clauses.length !== 1 || node.namedChildren.some((c) => c?.type === 'if_clause')) return [unknownLayer(node, `${base}[*]`, ctx)];
+      // One `for` clause, then any `if` clauses (`[Block(d) for i in range(n) if i % 2 == 0]`).
+      const conditions = node.namedChildren.filter((c): c is Node => c !== null && c.type === 'if_clause').map((c) => c.namedChildren.find((x) => x !== null && x.type !== 'comment') ?? null);
+      const ifsAfterFor = clause !== undefined && node.namedChildren.every((c) => c === null || c.type !== 'if_clause' || c.startIndex > clause.startIndex);
+      if (!body || !clause || clauses.length !== 1 || !ifsAfterFor || conditions.some((c) => c === null)) return [unknownLayer(node, `${base}[*]`, ctx)];
       const target = clause.childForFieldName('left');
       const iter = clause.childForFieldName('right');
       if (!target || !iter) return [];
       const items = this.iterationValues(iter, ctx.bindings);
       if (items && items.length <= MAX_UNROLL) {
-        return items.map((item, i) => {
+        // Each iteration's bindings, kept when every condition holds; undefined when a condition does not resolve.
+        const kept: Map<string, Value>[] = [];
+        let known = true;
+        for (const item of items) {
           const bindings = new Map(ctx.bindings);
           bindTarget(target, item, bindings);
-          return this.layerFromExpr(body, `${base}[${offset + i}]`, { ...ctx, bindings }) ?? unknownLayer(body, `${base}[${offset + i}]`, ctx);
-        });
+          const truths = conditions.map((c) => (c ? this.resolver.truthy(this.resolver.resolve(c, bindings)) : undefined));
+          if (truths.includes(false)) continue;
+          if (truths.includes(undefined)) {
+            known = false;
+            break;
+          }
+          kept.push(bindings);
+        }
+        if (known) {
+          return kept.map((bindings, i) => this.layerFromExpr(body, `${base}[${offset + i}]`, { ...ctx, bindings }) ?? unknownLayer(body, `${base}[${offset + i}]`, ctx));
+        }
       }
+      // Bound or condition not known: one summarised element, "repeated" an unknown number of times.
       const bindings = new Map(ctx.bindings);
       bindTarget(target, { kind: 'unknown', text: target.text, symbol: `loop@${positionKey(clause)}:${target.text}` }, bindings);
-      const l = this.layerFromExpr(body, `${base}[*]`, { ...ctx, bindings, repeated: { count: undefined, text: iter.text } });
+      const text = [iter.text, ...conditions.map((c) => `if ${c?.text ?? '?'}`)].join(' ');
+      const l = this.layerFromExpr(body, `${base}[*]`, { ...ctx, bindings, repeated: { count: undefined, text } });
       return l ? ['barrier', l, 'barrier'] : [];
     }
     if (node.type === 'identifier') {
