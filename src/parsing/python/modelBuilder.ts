@@ -545,6 +545,12 @@ export class ModelBuilder {
         ctx.locals.set(left.text, { elems, bindings: new Map(ctx.bindings) });
       } else {
         ctx.locals.set(left.text, { node: right, bindings: new Map(ctx.bindings), locals: new Map(ctx.locals) });
+        // Under bound names (an unrolled loop's values, a helper's arguments) a local computed from
+        // them takes its value here: `name = 'bn%d' % i`, `width = planes * 2`.
+        if (ctx.bindings.size > 0 && this.resolver.assignedOnce(left)) {
+          const v = this.resolver.resolve(right, ctx.bindings);
+          ctx.bindings.set(left.text, v.kind === 'unknown' && !v.symbol ? { ...v, symbol: `local@${positionKey(e)}:${left.text}` } : v);
+        }
       }
       return;
     }
@@ -593,19 +599,49 @@ export class ModelBuilder {
     return true;
   }
 
+  /** The attribute name a computed name expression gives (`f'layer{i}'`, `'denseblock%d' % (i + 1)`), or `<expression>` when it does not resolve. */
+  private computedName(node: Node, ctx: Ctx): string {
+    const v = this.resolver.resolve(node, ctx.bindings);
+    return v.kind === 'string' ? v.value : `<${node.text}>`;
+  }
+
+  /** Sets (or replaces) the layer at `path` of the class. */
+  private setLayer(out: MutableLayer[], l: MutableLayer): void {
+    const i = out.findIndex((x) => x.path === l.path);
+    if (i >= 0) out[i] = l;
+    else out.push(l);
+  }
+
   private callStatement(e: Node, ctx: Ctx, out: MutableLayer[]): void {
     const fn = e.childForFieldName('function');
     const args = e.childForFieldName('arguments');
-    if (!fn || fn.type !== 'attribute' || !args) return;
+    if (!fn || !args) return;
+    const argList = args.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+    // `setattr(self, f'layer{i}', nn.BatchNorm2d(c))`
+    if (fn.type === 'identifier' && fn.text === 'setattr' && argList.length === 3 && argList[0]?.text === 'self' && argList[1] && argList[2] && argList.every((a) => a.type !== 'list_splat' && a.type !== 'keyword_argument')) {
+      const path = this.computedName(argList[1], ctx);
+      const l = this.layerFromExpr(argList[2], path, ctx);
+      if (l) this.setLayer(out, l);
+      return;
+    }
+    if (fn.type !== 'attribute') return;
     const method = fn.childForFieldName('attribute')?.text;
     const object = fn.childForFieldName('object');
-    const argList = args.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
     if (!object || !method) return;
-    if ((method === 'add_module' || method === 'register_module') && object.text === 'self' && argList.length === 2 && argList[0] && argList[1]) {
-      const nameV = this.resolver.resolve(argList[0], ctx.bindings);
-      const path = nameV.kind === 'string' ? nameV.value : `<${argList[0].text}>`;
-      const l = this.layerFromExpr(argList[1], path, ctx);
-      if (l) out.push(l);
+    if ((method === 'add_module' || method === 'register_module') && argList.length === 2 && argList[0] && argList[1] && argList.every((a) => a.type !== 'list_splat' && a.type !== 'keyword_argument')) {
+      const name = this.computedName(argList[0], ctx);
+      if (object.text === 'self') {
+        const l = this.layerFromExpr(argList[1], name, ctx);
+        if (l) this.setLayer(out, l);
+        return;
+      }
+      // `self.features.add_module('denseblock%d' % (i + 1), block)`: a named child of a container attribute.
+      const container = isSelfAttr(object) ? out.find((l) => l.path === selfPath(object)) : undefined;
+      if (container?.elements) {
+        const path = `${container.path}.${name}`;
+        const l = this.layerFromExpr(argList[1], path, ctx);
+        container.elements.push(l ?? unknownLayer(argList[1], path, ctx));
+      }
       return;
     }
     const list = object.type === 'identifier' ? ctx.locals.get(object.text)?.elems : isSelfAttr(object) ? out.find((l) => l.path === selfPath(object))?.elements : undefined;
@@ -1373,7 +1409,7 @@ class ForwardWalker {
     const fn = e.childForFieldName('function');
     if (!fn) return [];
     // Inline construct-and-call: `nn.Conv(64, (3, 3))(x)` (Flax compact), `layers.Dense(10)(x)` (Keras functional).
-    if (fn.type === 'call') {
+    if (fn.type === 'call' && fn.childForFieldName('function')?.text !== 'getattr') {
       const call = this.builder.layerCall(fn) ?? this.viaCallable(fn);
       const { first, all } = this.argInputs(e);
       if (call) {
@@ -1431,6 +1467,15 @@ class ForwardWalker {
 
   private submodule(fn: Node): string | undefined {
     if (isSelfAttr(fn)) return selfPath(fn);
+    // `getattr(self, 'bn0')(x)`; a name that does not resolve keeps the `<expression>` path `setattr` gave it.
+    if (fn.type === 'call' && fn.childForFieldName('function')?.text === 'getattr') {
+      const args = (fn.childForFieldName('arguments')?.namedChildren ?? []).filter((c): c is Node => c !== null && c.type !== 'comment');
+      const [object, name] = args;
+      if (args.length === 2 && object?.text === 'self' && name && name.type !== 'keyword_argument' && name.type !== 'list_splat') {
+        const v = this.builder.resolver.resolve(name);
+        return v.kind === 'string' ? v.value : `<${name.text}>`;
+      }
+    }
     if (fn.type === 'subscript') {
       const v = fn.childForFieldName('value');
       const i = fn.childForFieldName('subscript');

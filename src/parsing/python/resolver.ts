@@ -177,6 +177,14 @@ function num(value: number, isInteger: boolean): Value {
   return { kind: 'number', value, isInteger: isInteger && Number.isInteger(value) };
 }
 
+/** Python's `str()` of a resolved int, string or bool; undefined for anything else (floats print differently). */
+function pyStr(v: Value): string | undefined {
+  if (v.kind === 'string') return v.value;
+  if (v.kind === 'bool') return v.value ? 'True' : 'False';
+  if (v.kind === 'number' && v.isInteger && Number.isInteger(v.value)) return String(v.value);
+  return undefined;
+}
+
 function pyMod(a: number, b: number): number {
   return ((a % b) + b) % b;
 }
@@ -260,6 +268,7 @@ export class Resolver {
       case 'none':
       case 'string':
       case 'concatenated_string': {
+        if (node.type === 'string' && node.namedChildren.some((c) => c?.type === 'interpolation')) return this.fString(node, bindings);
         const v = node.type === 'concatenated_string' ? this.concatenated(node) : literalValue(node);
         return withProvenance(v, { description: `literal, line ${line(node)}`, span: spanOf(node) });
       }
@@ -371,6 +380,63 @@ export class Resolver {
     return withProvenance(value, { description, span: origins.length === 1 && origins[0] ? origins[0].span : spanOf(node), ...(inferred ? { inferred } : {}) });
   }
 
+  /** An f-string whose replacement fields all resolve to ints, strings or bools (`f'layer{i + 1}'`). */
+  private fString(node: Node, bindings: Bindings | undefined): Value {
+    let out = '';
+    const operands: Value[] = [];
+    for (const part of node.namedChildren) {
+      if (!part || part.type === 'string_start' || part.type === 'string_end') continue;
+      if (part.type === 'string_content') {
+        out += part.text;
+        continue;
+      }
+      if (part.type !== 'interpolation') return unknown(node, 'f-string part not known', this.symbolOf(node, bindings));
+      const inner = part.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+      const [expr, ...rest] = inner;
+      // A conversion (`!r`) or a format spec (`:02d`) changes the text: not followed.
+      if (!expr || rest.length > 0 || part.children.some((c) => c?.type === '=')) return unknown(node, 'f-string formatting not followed');
+      const v = this.resolve(expr, bindings);
+      const text = pyStr(v);
+      if (text === undefined) return unknown(node, `\`${expr.text}\` did not resolve`);
+      operands.push(v);
+      out += text;
+    }
+    return this.derived({ kind: 'string', value: out }, node, operands);
+  }
+
+  /** `'layer%d' % i`, `'%s_%d' % (name, i)`: `%s`, `%d`, `%i` and `%%` only. */
+  private percentFormat(node: Node, format: string, args: Value): Value {
+    const values = args.kind === 'sequence' && args.tuple ? args.items : [args];
+    let k = 0;
+    let failed = false;
+    const out = format.replace(/%([%sdi])/g, (_, c: string) => {
+      if (c === '%') return '%';
+      const v = values[k++];
+      const text = v && (c === 's' ? pyStr(v) : v.kind === 'number' && Number.isInteger(v.value) ? String(v.value) : undefined);
+      if (text === undefined) failed = true;
+      return text ?? '';
+    });
+    if (failed || k !== values.length || /%[^%sdi]/.test(format.replace(/%[%sdi]/g, ''))) return unknown(node, 'string formatting not followed');
+    return this.derived({ kind: 'string', value: out }, node, values);
+  }
+
+  /** `'layer{}'.format(i)`, `'{0}_{name}'.format(i, name=n)`: plain fields only. */
+  private braceFormat(node: Node, format: string, positional: readonly Value[], keywords: ReadonlyMap<string, Value>): Value {
+    let auto = 0;
+    let failed = false;
+    const out = format.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, field: string | undefined) => {
+      if (m === '{{') return '{';
+      if (m === '}}') return '}';
+      const f = field ?? '';
+      const v = f === '' ? positional[auto++] : /^\d+$/.test(f) ? positional[Number(f)] : /^[A-Za-z_]\w*$/.test(f) ? keywords.get(f) : undefined;
+      const text = v ? pyStr(v) : undefined;
+      if (text === undefined) failed = true;
+      return text ?? '';
+    });
+    if (failed || /[{}]/.test(format.replace(/\{\{|\}\}|\{[^{}]*\}/g, ''))) return unknown(node, 'string formatting not followed');
+    return this.derived({ kind: 'string', value: out }, node, [...positional, ...keywords.values()]);
+  }
+
   private concatenated(node: Node): Value {
     let out = '';
     for (const part of node.namedChildren) {
@@ -447,6 +513,7 @@ export class Resolver {
       if (out && out.kind === 'number' && Number.isFinite(out.value)) return this.derived(out, node, [l, r]);
       return unknown(node);
     }
+    if (op === '%' && l.kind === 'string' && r.kind !== 'unknown') return this.percentFormat(node, l.value, r);
     if (op === '+' && l.kind === 'string' && r.kind === 'string') return this.derived({ kind: 'string', value: l.value + r.value }, node, [l, r]);
     if (op === '+' && l.kind === 'sequence' && r.kind === 'sequence') return this.derived({ kind: 'sequence', items: [...l.items, ...r.items], tuple: l.tuple }, node, [l, r]);
     if (op === '*' && (l.kind === 'sequence' || r.kind === 'sequence')) {
@@ -802,6 +869,12 @@ export class Resolver {
         return this.derived(out, node, [one]);
       }
     }
+    // `'layer{}'.format(i)` on a string the file fixes.
+    if (fn.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'format') {
+      const object = fn.childForFieldName('object');
+      const format = object ? this.resolve(object, bindings) : undefined;
+      if (format?.kind === 'string') return this.braceFormat(node, format.value, positional.map((p) => this.resolve(p, bindings)), new Map(keywords.map(([k, v]) => [k, this.resolve(v, bindings)])));
+    }
     // Config objects built in the file.
     if (CONFIG_FACTORIES.has(name) || CONFIG_FACTORIES.has(qualified)) {
       const entries: (readonly [string, Value])[] = [];
@@ -1106,6 +1179,19 @@ export class Resolver {
     return [...table.params.values()]
       .sort((a, b) => a.index - b.index)
       .map((p) => ({ name: p.node.text, index: p.index, default: p.default ? this.resolve(p.default) : undefined, span: spanOf(p.node) }));
+  }
+
+  /**
+   * Whether `target` (an identifier being assigned) is the only binding of its name in its scope:
+   * assigned once, not a parameter, not a loop variable, not modified in place. Such a local
+   * has one value per run of the scope (per iteration of an unrolled loop).
+   */
+  assignedOnce(target: Node): boolean {
+    if (target.type !== 'identifier') return false;
+    const table = this.table(enclosingScope(target));
+    if (table.params.has(target.text) || table.mutated.has(target.text)) return false;
+    const sites = table.names.get(target.text);
+    return sites?.length === 1;
   }
 
   /** The single value node assigned to a name in the scope of `use` (or an outer scope), if any. */

@@ -54,3 +54,57 @@ describe('Python front end: comprehensions with `if`', () => {
     assert.deepStrictEqual(cls(ir, 'Net').flows.map((f) => `${f.from.path}>${f.to.path}`), []);
   });
 });
+
+describe('Python front end: setattr and add_module with computed names', () => {
+  it('names the layers when the loop values resolve, and follows getattr(self, name) in forward', () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'WIDTHS = [16, 32]',
+        'class Net(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        for i, w in enumerate(WIDTHS):',
+        "            setattr(self, f'conv{i}', nn.Conv2d(3 if i == 0 else WIDTHS[i - 1], w, 3, bias=False))",
+        "            name = 'bn%d' % i",
+        '            self.add_module(name, nn.BatchNorm2d(w))',
+        '        self.body = nn.Sequential()',
+        '        for k in range(2):',
+        "            self.body.add_module('fc{}'.format(k), nn.Linear(8, 8))",
+        '    def forward(self, x):',
+        "        x = getattr(self, 'bn0')(getattr(self, 'conv0')(x))",
+        '        return self.body(x)',
+      ),
+    );
+    const net = cls(ir, 'Net');
+    assert.deepStrictEqual(net.layers.map(brief), ['conv0:Conv2d', 'bn0:BatchNorm2d', 'conv1:Conv2d', 'bn1:BatchNorm2d', 'body:Sequential']);
+    assert.deepStrictEqual(net.layers[3]?.call?.args[0]?.value.kind === 'number' && net.layers[3].call.args[0].value.value, 32);
+    assert.deepStrictEqual(net.layers[4]?.elements?.map(brief), ['body.fc0:Linear', 'body.fc1:Linear']);
+    assert.deepStrictEqual(net.forward?.steps.map((s) => `${s.op} ${s.target}`), ['layer conv0', 'layer bn0', 'layer body']);
+    const flows = net.flows.map((f) => `${f.from.path}>${f.to.path} ${f.via}`);
+    assert.ok(flows.includes('conv0>bn0 forward'), flows.join(', '));
+    assert.ok(flows.includes('body.fc0>body.fc1 sequence'), flows.join(', '));
+  });
+
+  it('keeps an explicit unresolved path when the name does not resolve', () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'class Net(nn.Module):',
+        '    def __init__(self, names, depth):',
+        '        super().__init__()',
+        '        for n in names:',
+        '            self.add_module(n, nn.BatchNorm1d(4))',
+        '        for i in range(depth):',
+        "            setattr(self, f'norm{i}', nn.LayerNorm(4))",
+        '    def forward(self, x):',
+        '        for i in range(3):',
+        "            x = getattr(self, f'norm{i}')(x)",
+        '        return x',
+      ),
+    );
+    const net = cls(ir, 'Net');
+    assert.deepStrictEqual(net.layers.map(brief), ['<n>:BatchNorm1dx?', "<f'norm{i}'>:LayerNormx?"]);
+    assert.deepStrictEqual(net.forward?.steps.map((s) => `${s.op} ${s.target} ${s.norm ?? ''}`), ["layer <f'norm{i}'> layer"]);
+  });
+});

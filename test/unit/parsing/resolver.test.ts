@@ -154,3 +154,39 @@ describe('constant resolver', () => {
     assert.deepStrictEqual(probes('a = b = 3\nx, y = 4, 5\nz = 1 if a > 2 else 2\nprobe(b)\nprobe(y)\nprobe(z)\n').map(showValue), ['3', '5', '1']);
   });
 });
+
+describe('constant resolver: formatted strings', () => {
+  it('resolves f-strings, %-formatting and str.format whose parts resolve to ints, strings or bools', () => {
+    const v = probes(
+      [
+        'N = 3',
+        "NAME = 'stage'",
+        "probe(f'layer{N + 1}')",
+        "probe(f'{NAME}_{N}_{True}')",
+        "probe('denseblock%d' % (N + 1))",
+        "probe('%s.%i%%' % (NAME, N))",
+        "probe('proj_{}'.format(N))",
+        "probe('{1}-{0}-{k}'.format(N, NAME, k=N * 2))",
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(v.map(showValue), ["'layer4'", "'stage_3_True'", "'denseblock4'", "'stage.3%'", "'proj_3'", "'stage-3-6'"]);
+    assert.match(described(v[0]), /computed from module constant N, line 1/);
+  });
+
+  it('keeps formatting it does not follow, and unresolved parts, unknown', () => {
+    const v = probes(
+      [
+        'def f(i, x=0.5):',
+        "    probe(f'layer{i}')",
+        "    probe(f'{3:02d}')",
+        "    probe(f'{3!r}')",
+        "    probe(f'{x}')",
+        "    probe('%05d' % 3)",
+        "    probe('%d-%d' % 3)",
+        "    probe('{:>4}'.format(3))",
+        "    probe('{}'.format(i))",
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(v.map((x) => x.kind), Array(8).fill('unknown'));
+  });
+});
