@@ -80,6 +80,18 @@ export interface Layer {
   readonly moduleClass?: string;
   /** For a `moduleClass` instance: the arguments it passes to the class's norm parameters (omitted ones are absent). */
   readonly normArguments?: readonly NormArgument[];
+  /**
+   * For a `moduleClass` instance: its constructor call's arguments bound to the class's
+   * `__init__` parameters, in parameter order, defaults filled (`BasicBlock(16, 32, stride=2)` ->
+   * `inplanes=16, planes=32, stride=2, downsample=None`). `self`, `*args` and `**kwargs` are left out.
+   */
+  readonly constructorArguments?: readonly ConstructorArgument[];
+  /**
+   * For a `moduleClass` instance whose constructor arguments resolve: the class's layers built with
+   * these arguments bound (same paths as the class's own `layers`, sizes of this instance).
+   * Absent when no argument given at the call resolves (then the class's `layers` say as much).
+   */
+  readonly instanceLayers?: readonly Layer[];
   /** Contents of `Sequential` / `ModuleList` / `ModuleDict` / `keras.Sequential`, in order. */
   readonly elements?: readonly Layer[];
   /** Built in a loop: `count` when the bound resolved (then the elements are unrolled), else undefined. */
@@ -88,6 +100,18 @@ export interface Layer {
   readonly conditional?: boolean;
   /** The expression that builds the layer. */
   readonly span: Span;
+}
+
+/** A constructor argument of a model-class instance, bound to a parameter of the class's `__init__`. */
+export interface ConstructorArgument {
+  /** The parameter's name. */
+  readonly name: string;
+  /** The value at the call, or the parameter's default; unknown when neither is known. */
+  readonly value: Value;
+  /** `given`: written at the call; `default`: the parameter's default applies; `unknown`: neither (a required parameter not passed, or a `*args`/`**kwargs` call). */
+  readonly source: 'given' | 'default' | 'unknown';
+  /** The argument as written (for `default`, the default's expression in the class). */
+  readonly span?: Span;
 }
 
 /** An argument of a model-class instance bound to one of the class's norm parameters (`Block(64, norm_layer=nn.GroupNorm)`). */

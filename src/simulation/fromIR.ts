@@ -309,33 +309,34 @@ class Builder implements ForeignHost {
     if (layer.moduleClass) {
       const cls = this.classes.get(layer.moduleClass);
       if (!cls) throw new SimulationError(`${name}: class ${layer.moduleClass} not found`);
-      this.classBody(cls, `${name}.`, depth + 1);
+      // Sizes of this instance: the class's layers built with the call's arguments, when they resolve.
+      this.classBody(cls, `${name}.`, depth + 1, layer.instanceLayers);
       return;
     }
     if (layer.kind === '?' || layer.family === 'unknown' || layer.family === 'module') throw new SimulationError(`${name}: a layer of unknown kind`);
     this.leaf(layer, name);
   }
 
-  /** A class's forward pass (or, without one, its layers in order). */
-  classBody(cls: ModelClass, prefix: string, depth: number): void {
+  /** A class's forward pass (or, without one, its layers in order); `layers`: an instance's own (see `Layer.instanceLayers`). */
+  classBody(cls: ModelClass, prefix: string, depth: number, layers: readonly Layer[] = cls.layers): void {
     if (depth > MAX_DEPTH) throw new SimulationError(`${cls.name}: modules nested more than ${MAX_DEPTH} deep`);
     const outer = this.framework;
     this.framework = cls.framework;
     try {
-      this.classLayers(cls, prefix, depth);
+      this.classLayers(cls, prefix, depth, layers);
     } finally {
       this.framework = outer;
     }
   }
 
-  private classLayers(cls: ModelClass, prefix: string, depth: number): void {
+  private classLayers(cls: ModelClass, prefix: string, depth: number, layers: readonly Layer[]): void {
     const steps = cls.forward?.steps ?? [];
     if (steps.length === 0) {
-      if (cls.layers.length === 0) this.assume(`${prefix ? prefix.slice(0, -1) : cls.name} (${cls.name}): no layers found in its class; left out`);
-      for (const l of cls.layers) this.module(l, prefix + modulePath(l.path), depth);
+      if (layers.length === 0) this.assume(`${prefix ? prefix.slice(0, -1) : cls.name} (${cls.name}): no layers found in its class; left out`);
+      for (const l of layers) this.module(l, prefix + modulePath(l.path), depth);
       return;
     }
-    this.forward(cls, steps, prefix, depth);
+    this.forward(cls, steps, prefix, depth, layers);
   }
 
   /** Remembers `shape` under a new slot by inserting a `save` at position `at` of the layer list. */
@@ -352,9 +353,9 @@ class Builder implements ForeignHost {
    * second operand of `+`, the parts of `torch.cat`) gets that activation remembered (`save`)
    * where it was produced and starts from it (`load`).
    */
-  private forward(cls: ModelClass, steps: readonly ForwardStep[], prefix: string, depth: number): void {
+  private forward(cls: ModelClass, steps: readonly ForwardStep[], prefix: string, depth: number, layers: readonly Layer[]): void {
     const byPath = new Map<string, Layer>();
-    for (const l of allLayers(cls.layers)) byPath.set(modulePath(l.path), l);
+    for (const l of allLayers(layers)) byPath.set(modulePath(l.path), l);
     // Position in this.layers after which each step's output is the current activation (-1: the forward's input).
     const producedAt = new Map<number, number>([[-1, this.layers.length]]);
     const entryShape = this.shape ? [...this.shape] : undefined;

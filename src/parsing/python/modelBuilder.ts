@@ -1,5 +1,5 @@
 import type { SyntaxNode as Node } from './syntaxTree';
-import type { Argument, Flow, ForwardStep, Framework, Layer, LayerCall, LayerFamily, LayerUse, ModelClass, NormParameter, NormType } from '../../ir/model';
+import type { Argument, ConstructorArgument, Flow, ForwardStep, Framework, Layer, LayerCall, LayerFamily, LayerUse, ModelClass, NormParameter, NormType } from '../../ir/model';
 import type { Span } from '../../ir/span';
 import type { CallableValue, Value } from '../../ir/values';
 import { type Bindings, enclosingScope, Resolver } from './resolver';
@@ -44,6 +44,9 @@ const NORM_PARAM = /^(norm|norm_?layer|norm_cfg|norm_fn|norm_type|norm_module|no
 const NORM_BUILDERS = new Set(['build_norm_layer', 'get_norm', 'get_norm_layer', 'create_norm', 'make_norm']);
 const MAX_UNROLL = 64;
 const MAX_HELPER_DEPTH = 3;
+/** Model-class instances built with their arguments bound: nesting depth, and how many per file. */
+const MAX_INSTANCE_DEPTH = 2;
+const MAX_INSTANCES = 400;
 
 type Elem = MutableLayer | 'barrier';
 /** A helper method walked at its call site (see `ModelClass.helperPasses`). */
@@ -62,6 +65,8 @@ interface MutableLayer {
   call?: LayerCall;
   moduleClass?: string;
   normArguments?: NormArgument[];
+  constructorArguments?: ConstructorArgument[];
+  instanceLayers?: Layer[];
   elements?: Elem[];
   repeated?: { count: number | undefined; text: string };
   conditional?: boolean;
@@ -78,6 +83,8 @@ interface Ctx {
   readonly locals: Map<string, { node?: Node; elems?: Elem[]; bindings: Map<string, Value>; locals?: Ctx['locals'] }>;
   /** Helper returns collected while walking a helper function. */
   returns?: MutableLayer[];
+  /** How many model-class instances enclose this walk (see `Layer.instanceLayers`). */
+  readonly instances?: number;
 }
 
 function layerUse(path: string, layer: Layer | undefined, span: Span, call?: LayerCall): LayerUse {
@@ -102,6 +109,8 @@ function frozen(l: MutableLayer): Layer {
     ...(l.call ? { call: l.call } : {}),
     ...(l.moduleClass ? { moduleClass: l.moduleClass } : {}),
     ...(l.normArguments ? { normArguments: l.normArguments } : {}),
+    ...(l.constructorArguments ? { constructorArguments: l.constructorArguments } : {}),
+    ...(l.instanceLayers ? { instanceLayers: l.instanceLayers } : {}),
     ...(elems ? { elements: elems.filter((e): e is Layer => e !== 'barrier') } : {}),
     ...(l.repeated ? { repeated: l.repeated } : {}),
     ...(l.conditional ? { conditional: true } : {}),
@@ -119,6 +128,9 @@ export class ModelBuilder {
   private readonly functionNodes = new Map<string, Node>();
   /** The children a `nn.Sequential` subclass passes to its own constructor, by class node id. */
   private readonly sequentialChildren = new Map<number, Elem[]>();
+  /** Instance layers by class and bound argument values (see `instanceOf`). */
+  private readonly instanceMemo = new Map<string, Layer[]>();
+  private instanceCount = 0;
 
   constructor(readonly resolver: Resolver) {}
 
@@ -547,7 +559,7 @@ export class ModelBuilder {
         ctx.locals.set(left.text, { node: right, bindings: new Map(ctx.bindings), locals: new Map(ctx.locals) });
         // Under bound names (an unrolled loop's values, a helper's arguments) a local computed from
         // them takes its value here: `name = 'bn%d' % i`, `width = planes * 2`.
-        if (ctx.bindings.size > 0 && this.resolver.assignedOnce(left)) {
+        if (ctx.bindings.size > 0 && (this.resolver.assignedOnce(left) || straightLine(e))) {
           const v = this.resolver.resolve(right, ctx.bindings);
           ctx.bindings.set(left.text, v.kind === 'unknown' && !v.symbol ? { ...v, symbol: `local@${positionKey(e)}:${left.text}` } : v);
         }
@@ -661,6 +673,8 @@ export class ModelBuilder {
     const items = this.iterationValues(right, ctx.bindings);
     const accs = [...ctx.locals.values()].map((l) => l.elems).filter((e): e is Elem[] => e !== undefined);
     const mark = () => accs.forEach((a) => a.push('barrier'));
+    // A bound name the body assigns may carry an earlier iteration's value (`in_channels = v`): unknown in the body.
+    forgetAssigned(body, ctx.bindings, `loop@${positionKey(stmt)}`);
     if (items && items.length <= MAX_UNROLL) {
       for (const item of items) {
         const bindings = new Map(ctx.bindings);
@@ -710,9 +724,11 @@ export class ModelBuilder {
     this.walkConstructor(consequence, branchCtx(true), out, cls);
     for (const alt of alternatives) {
       mark();
-      this.walkConstructor(alt.childForFieldName('body') ?? alt.childForFieldName('consequence'), alt.type === 'else_clause' ? branchCtx(false) : { ...ctx, conditional: true }, out, cls);
+      this.walkConstructor(alt.childForFieldName('body') ?? alt.childForFieldName('consequence'), alt.type === 'else_clause' ? branchCtx(false) : { ...ctx, bindings: new Map(ctx.bindings), conditional: true }, out, cls);
     }
     mark();
+    // After a branch of unknown condition, a bound name it assigns has one of several values.
+    forgetAssigned(stmt, ctx.bindings, `if@${positionKey(stmt)}`);
   }
 
   private elif(alternatives: Node[], i: number, ctx: Ctx, out: MutableLayer[], cls: Node): void {
@@ -727,9 +743,10 @@ export class ModelBuilder {
     if (t === true) this.walkConstructor(clause.childForFieldName('consequence'), ctx, out, cls);
     else if (t === false) this.elif(alternatives, i + 1, ctx, out, cls);
     else {
-      const cctx = { ...ctx, conditional: true };
+      const cctx = { ...ctx, bindings: new Map(ctx.bindings), conditional: true };
       this.walkConstructor(clause.childForFieldName('consequence'), cctx, out, cls);
-      for (const rest of alternatives.slice(i + 1)) this.walkConstructor(rest.childForFieldName('body') ?? rest.childForFieldName('consequence'), cctx, out, cls);
+      for (const rest of alternatives.slice(i + 1)) this.walkConstructor(rest.childForFieldName('body') ?? rest.childForFieldName('consequence'), { ...cctx, bindings: new Map(ctx.bindings) }, out, cls);
+      for (const rest of alternatives.slice(i)) forgetAssigned(rest, ctx.bindings, `if@${positionKey(rest)}`);
     }
   }
 
@@ -940,9 +957,9 @@ export class ModelBuilder {
           const call = this.layerCall(node, ctx.bindings, { name: callee.text, callable: bound });
           if (call) return { ...base, kind: call.kind, family: call.family, ...(call.norm ? { norm: call.norm } : {}), call };
         }
-        if (this.isModelClass(bound.target)) return { ...base, kind: bound.target, family: 'module', moduleClass: bound.target, ...this.normArgumentsOf(node, bound.target, ctx) };
+        if (this.isModelClass(bound.target)) return { ...base, kind: bound.target, family: 'module', moduleClass: bound.target, ...this.normArgumentsOf(node, bound.target, ctx), ...this.instanceOf(node, bound.target, ctx) };
       }
-      if (this.isModelClass(callee.text)) return { ...base, kind: callee.text, family: 'module', moduleClass: callee.text, ...this.normArgumentsOf(node, callee.text, ctx) };
+      if (this.isModelClass(callee.text)) return { ...base, kind: callee.text, family: 'module', moduleClass: callee.text, ...this.normArgumentsOf(node, callee.text, ctx), ...this.instanceOf(node, callee.text, ctx) };
       if (NORM_PARAM.test(callee.text) && (bound.kind === 'unknown' || bound.kind === 'none')) return { ...base, kind: '?', family: 'norm' };
       // A helper function of this file that returns a layer (`conv_bn(inp, oup, 2)`).
       const helper = this.functionNodes.get(callee.text);
@@ -991,6 +1008,83 @@ export class ModelBuilder {
     return out.length ? { normArguments: out } : {};
   }
 
+  /**
+   * A model-class instance's constructor arguments bound to the class's `__init__` parameters
+   * (defaults filled) and, when an argument given at the call resolves, the class's layers built
+   * with them bound (`Layer.constructorArguments`, `Layer.instanceLayers`).
+   */
+  private instanceOf(call: Node, className: string, ctx: Ctx): { constructorArguments?: ConstructorArgument[]; instanceLayers?: Layer[] } {
+    const clsNode = this.resolver.topLevelClass(className) ?? this.classNodes.get(className);
+    const init = clsNode ? findMethod(clsNode, '__init__') : undefined;
+    if (!clsNode || !init) return {};
+    const params = this.resolver.parameters(init).filter((p, i) => i > 0 || p.splat);
+    const positional: Node[] = [];
+    const keywords = new Map<string, Node>();
+    let positionsKnown = true;
+    let kwargsSplat = false;
+    for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
+      if (!a || a.type === 'comment') continue;
+      if (a.type === 'keyword_argument') {
+        const k = a.childForFieldName('name')?.text;
+        if (k) keywords.set(k, a);
+      } else if (a.type === 'list_splat') positionsKnown = false;
+      else if (a.type === 'dictionary_splat') kwargsSplat = true;
+      else if (positionsKnown) positional.push(a);
+    }
+    const args: ConstructorArgument[] = [];
+    const bindings = new Map<string, Value>();
+    let resolvedGiven = false;
+    for (const p of params) {
+      if (p.splat) {
+        bindings.set(p.name, { kind: 'unknown', text: p.name, symbol: `param@${positionKey(init)}:${p.name}` });
+        continue;
+      }
+      const arg = keywords.get(p.name) ?? (p.keywordOnly ? undefined : positional[p.index - 1]);
+      const valueNode = arg?.type === 'keyword_argument' ? arg.childForFieldName('value') : arg;
+      let value: Value;
+      let source: ConstructorArgument['source'];
+      let span: Span | undefined;
+      if (arg && valueNode) {
+        value = this.resolver.resolve(valueNode, ctx.bindings);
+        if (value.kind === 'unknown' && !value.symbol) value = { ...value, symbol: `arg@${positionKey(valueNode)}` };
+        else if (value.kind !== 'unknown') resolvedGiven = true;
+        source = 'given';
+        span = spanOf(arg);
+      } else if (p.default && positionsKnown && !kwargsSplat) {
+        const own = p.default.kind === 'unknown' ? undefined : p.default.provenance;
+        value =
+          p.default.kind === 'unknown' || (own && !own.description.startsWith('literal'))
+            ? p.default
+            : { ...p.default, provenance: { description: `default of parameter ${p.name} of ${className}.__init__, line ${(p.defaultSpan ?? p.span).start.line + 1}`, span: p.defaultSpan ?? p.span } };
+        source = 'default';
+        span = p.defaultSpan;
+      } else {
+        value = { kind: 'unknown', text: p.name, symbol: `param@${positionKey(init)}:${p.name}`, reason: positionsKnown && !kwargsSplat ? `parameter ${p.name} is not passed` : 'passed through *args / **kwargs' };
+        source = 'unknown';
+      }
+      args.push({ name: p.name, value, source, ...(span ? { span } : {}) });
+      bindings.set(p.name, value);
+    }
+    if (args.length === 0) return {};
+    const depth = ctx.instances ?? 0;
+    if (!resolvedGiven || depth >= MAX_INSTANCE_DEPTH) return { constructorArguments: args };
+    const key = `${className}(${args.map((a) => `${a.name}=${instanceKey(a.value)}`).join(',')})`;
+    let layers = this.instanceMemo.get(key);
+    if (!layers) {
+      if (this.instanceCount >= MAX_INSTANCES) return { constructorArguments: args };
+      this.instanceCount++;
+      // A norm parameter left at None takes the class's `if norm_layer is None: norm_layer = ...` fallback.
+      const fallbacks = new Map<string, Value>();
+      this.normParameters(init, fallbacks);
+      for (const [name, v] of fallbacks) if (bindings.get(name)?.kind === 'none' || args.find((a) => a.name === name)?.source !== 'given') bindings.set(name, v);
+      const out: MutableLayer[] = [];
+      this.walkConstructor(init.childForFieldName('body'), { bindings, conditional: false, depth: 0, locals: new Map(), instances: depth + 1 }, out, clsNode);
+      layers = out.map((l) => frozen(l));
+      this.instanceMemo.set(key, layers);
+    }
+    return layers.length > 0 ? { constructorArguments: args, instanceLayers: layers } : { constructorArguments: args };
+  }
+
   /** The layer a helper function returns for this call, its parameters bound to the call's arguments. */
   private helperLayer(fn: Node, call: Node, path: string, ctx: Ctx): MutableLayer | undefined {
     if (ctx.depth >= MAX_HELPER_DEPTH) return { path, kind: '?', family: 'unknown', span: spanOf(call) };
@@ -1022,7 +1116,7 @@ export class ModelBuilder {
       bindings.set(p.name, v);
     }
     // The caller's norm-parameter bindings stay visible (`norm_layer` passed down as `self._norm_layer`).
-    const hctx: Ctx = { bindings, conditional: ctx.conditional, ...(ctx.repeated ? { repeated: ctx.repeated } : {}), depth: ctx.depth + 1, locals: new Map(), returns: [] };
+    const hctx: Ctx = { bindings, conditional: ctx.conditional, ...(ctx.repeated ? { repeated: ctx.repeated } : {}), depth: ctx.depth + 1, locals: new Map(), returns: [], ...(ctx.instances ? { instances: ctx.instances } : {}) };
     const out: MutableLayer[] = [];
     this.walkConstructor(fn.childForFieldName('body'), hctx, out, fn);
     const returned = hctx.returns ?? [];
@@ -1169,6 +1263,39 @@ function rebase(l: MutableLayer, path: string): MutableLayer {
     path,
     ...(l.elements ? { elements: l.elements.map((e) => (e === 'barrier' ? e : rebase(e, `${path}.${i++}`))) } : {}),
   };
+}
+
+/** Makes the bound names that `node` assigns (outside nested functions) unknown. */
+function forgetAssigned(node: Node, bindings: Map<string, Value>, where: string): void {
+  if (bindings.size === 0) return;
+  for (const a of node.descendantsOfType(['assignment', 'augmented_assignment'])) {
+    const left = a.childForFieldName('left');
+    for (const name of left ? flatTargets(left) : []) {
+      if (bindings.has(name)) bindings.set(name, { kind: 'unknown', text: name, symbol: `${where}:${name}` });
+    }
+  }
+}
+
+/**
+ * Whether a statement runs once, in order, whenever its function runs: no loop or `if` between it
+ * and the function (`out_features = out_features or in_features` at the top of `__init__`).
+ */
+function straightLine(node: Node): boolean {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === 'function_definition') return true;
+    if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'if_statement' || p.type === 'try_statement' || p.type === 'with_statement' || p.type === 'class_definition' || p.type === 'module') return false;
+  }
+  return false;
+}
+
+/** A key telling bound argument values apart (resolved values by value, unknowns by symbol). */
+function instanceKey(v: Value): string {
+  if (v.kind === 'unknown') return `?${v.symbol ?? v.text}`;
+  if (v.kind === 'sequence') return `${v.tuple ? '(' : '['}${v.items.map(instanceKey).join(',')}${v.tuple ? ')' : ']'}`;
+  if (v.kind === 'dict') return `{${v.entries.map(([k, x]) => `${k}:${instanceKey(x)}`).join(',')}}`;
+  if (v.kind === 'callable') return `${v.target}(${[...v.boundPositional.map(instanceKey), ...v.boundKeywords.map(([k, x]) => `${k}=${instanceKey(x)}`)].join(',')})`;
+  if (v.kind === 'none') return 'None';
+  return `${v.kind}:${String(v.value)}`;
 }
 
 function unknownLayer(node: Node, path: string, ctx: Ctx): MutableLayer {

@@ -32,6 +32,8 @@ interface Param {
   /** `*args` / `**kwargs` */
   readonly splat: boolean;
   readonly index: number;
+  /** After `*` or `*args`: only passed by keyword. */
+  readonly keywordOnly: boolean;
 }
 
 interface ScopeTable {
@@ -1143,8 +1145,10 @@ export class Resolver {
   private collectParams(fn: Node, table: ScopeTable): void {
     const params = fn.childForFieldName('parameters');
     let index = 0;
+    let keywordOnly = false;
     for (const p of params?.namedChildren ?? []) {
       if (!p || p.type === 'comment') continue;
+      if (p.type === 'keyword_separator') keywordOnly = true;
       let nameNode: Node | null = null;
       let def: Node | undefined;
       let splat = false;
@@ -1168,17 +1172,26 @@ export class Resolver {
         default:
           break;
       }
-      if (nameNode && nameNode.type === 'identifier') table.params.set(nameNode.text, { node: nameNode, default: def, splat, index });
+      if (nameNode && nameNode.type === 'identifier') table.params.set(nameNode.text, { node: nameNode, default: def, splat, index, keywordOnly });
+      if (p.type === 'list_splat_pattern') keywordOnly = true;
       if (!splat && p.type !== 'keyword_separator' && p.type !== 'positional_separator') index++;
     }
   }
 
   /** Parameters of a function, in order, with their default values resolved (for IR consumers). */
-  parameters(fn: Node): { name: string; index: number; default: Value | undefined; span: ReturnType<typeof spanOf> }[] {
+  parameters(fn: Node): { name: string; index: number; default: Value | undefined; span: ReturnType<typeof spanOf>; splat: boolean; keywordOnly: boolean; defaultSpan?: ReturnType<typeof spanOf> }[] {
     const table = this.table(fn);
     return [...table.params.values()]
       .sort((a, b) => a.index - b.index)
-      .map((p) => ({ name: p.node.text, index: p.index, default: p.default ? this.resolve(p.default) : undefined, span: spanOf(p.node) }));
+      .map((p) => ({
+        name: p.node.text,
+        index: p.index,
+        default: p.default ? this.resolve(p.default) : undefined,
+        span: spanOf(p.node),
+        splat: p.splat,
+        keywordOnly: p.keywordOnly,
+        ...(p.default ? { defaultSpan: spanOf(p.default) } : {}),
+      }));
   }
 
   /**

@@ -3,6 +3,7 @@ import { showValue, type Value } from '../../../src/ir/values';
 
 /** A readable, stable rendering of the model IR for snapshot files (positions as `line:col`, 1-based). */
 export function summarizeModel(model: ModelIR): unknown {
+  shown = new Map();
   return {
     classes: model.classes.map((c) => ({
       name: c.name,
@@ -41,7 +42,22 @@ function call(c: LayerCall): string {
   return `${c.framework}.${c.kind}(${c.args.map(arg).join(', ')})${c.viaParameter ? ` via ${c.viaParameter}` : ''}`;
 }
 
+/** `BasicBlock(inplanes=16, planes=32, stride=2, downsample=None (default))` */
+function instance(l: Layer): string {
+  const args = (l.constructorArguments ?? []).map((a) => `${a.name}=${value(a.value)}${a.source === 'default' ? ' (default)' : ''}`);
+  return `${l.kind}(${args.join(', ')})`;
+}
+
+/** Instance layer lists already shown (the front end shares one list between instances built with equal arguments). */
+let shown = new Map<readonly Layer[], string>();
+
 function layer(l: Layer): unknown {
-  const head = `${l.path}: ${l.call ? call(l.call) : l.kind}${l.repeated ? ` repeated ${l.repeated.count ?? '?'} (${l.repeated.text})` : ''}${l.conditional ? ' if ?' : ''}`;
+  const head = `${l.path}: ${l.call ? call(l.call) : l.constructorArguments ? instance(l) : l.kind}${l.repeated ? ` repeated ${l.repeated.count ?? '?'} (${l.repeated.text})` : ''}${l.conditional ? ' if ?' : ''}`;
+  if (l.instanceLayers) {
+    const same = shown.get(l.instanceLayers);
+    if (same !== undefined) return { [head]: { instance: `as ${same}` } };
+    shown.set(l.instanceLayers, l.path);
+    return { [head]: { instance: l.instanceLayers.map(layer) } };
+  }
   return l.elements ? { [head]: l.elements.map(layer) } : head;
 }

@@ -108,3 +108,69 @@ describe('Python front end: setattr and add_module with computed names', () => {
     assert.deepStrictEqual(net.forward?.steps.map((s) => `${s.op} ${s.target} ${s.norm ?? ''}`), ["layer <f'norm{i}'> layer"]);
   });
 });
+
+describe('Python front end: constructor arguments of model-class layers', () => {
+  const code = src(
+    'import torch.nn as nn',
+    'class Block(nn.Module):',
+    '    def __init__(self, cin, cout, stride=1, *, norm_layer=None, hidden=None):',
+    '        super().__init__()',
+    '        hidden = hidden or cout * 2',
+    '        if norm_layer is None:',
+    '            norm_layer = nn.BatchNorm2d',
+    '        self.conv = nn.Conv2d(cin, hidden, 3, stride, 1, bias=False)',
+    '        self.bn = norm_layer(hidden)',
+    'class Net(nn.Module):',
+    '    def __init__(self, width):',
+    '        super().__init__()',
+    '        self.a = Block(16, 32, stride=2)',
+    '        self.b = Block(32, cout=48, norm_layer=nn.GroupNorm, hidden=64)',
+    '        self.c = Block(32, width)',
+    '        self.d = Block(*[1, 2])',
+    '        self.e = nn.Sequential(*[Block(8, 8) for _ in range(3)])',
+  );
+  const show = (l: Layer | undefined) => (l?.constructorArguments ?? []).map((a) => `${a.name}=${a.value.kind === 'unknown' ? `?${a.value.text}` : a.value.kind === 'number' ? a.value.value : a.value.kind === 'callable' ? a.value.target : a.value.kind}${a.source === 'given' ? '' : ` (${a.source})`}`);
+  const sizes = (l: Layer | undefined) => (l?.instanceLayers ?? []).map((x) => `${x.path}:${x.kind}(${x.call?.args.map((a) => (a.value.kind === 'number' ? a.value.value : `?${a.value.kind === 'unknown' ? a.value.text : a.value.kind}`)).join(',')})`);
+
+  it('maps positional and keyword arguments to the parameters of __init__, defaults filled', () => {
+    const [a, b, c, d] = cls(parsePythonModel(code), 'Net').layers;
+    assert.deepStrictEqual(show(a), ['cin=16', 'cout=32', 'stride=2', 'norm_layer=none (default)', 'hidden=none (default)']);
+    assert.deepStrictEqual(show(b), ['cin=32', 'cout=48', 'stride=1 (default)', 'norm_layer=torch.nn.GroupNorm', 'hidden=64']);
+    assert.deepStrictEqual(show(c), ['cin=32', 'cout=?width', 'stride=1 (default)', 'norm_layer=none (default)', 'hidden=none (default)']);
+    // `Block(*[1, 2])`: which parameter gets what is not followed.
+    assert.deepStrictEqual(show(d), ['cin=?cin (unknown)', 'cout=?cout (unknown)', 'stride=?stride (unknown)', 'norm_layer=?norm_layer (unknown)', 'hidden=?hidden (unknown)']);
+    assert.strictEqual(a?.constructorArguments?.[2]?.span?.start.line, 12);
+  });
+
+  it("builds the instance's layers with its arguments (locals, `x = x or y` and `if norm_layer is None` followed)", () => {
+    const net = cls(parsePythonModel(code), 'Net');
+    const [a, b, c, d, e] = net.layers;
+    assert.deepStrictEqual(sizes(a), ['conv:Conv2d(16,64,3,2,1,?bool)', 'bn:BatchNorm2d(64)']);
+    assert.deepStrictEqual(sizes(b), ['conv:Conv2d(32,64,3,1,1,?bool)', 'bn:GroupNorm(64)']);
+    // `width` does not resolve: the instance still knows cin, the rest stays unknown.
+    assert.deepStrictEqual(sizes(c), ['conv:Conv2d(32,?cout * 2,3,1,1,?bool)', 'bn:BatchNorm2d(?cout * 2)']);
+    assert.strictEqual(d?.instanceLayers, undefined);
+    // Equal arguments share one list; the class's own layers are untouched.
+    const blocks = e?.elements ?? [];
+    assert.strictEqual(blocks.length, 3);
+    assert.ok(blocks[0]?.instanceLayers && blocks[0].instanceLayers === blocks[2]?.instanceLayers);
+    assert.deepStrictEqual(cls(parsePythonModel(code), 'Block').layers.map((l) => `${l.path}:${l.kind}`), ['conv:Conv2d', 'bn:BatchNorm2d']);
+  });
+
+  it('a loop-carried local is not taken from before the loop (`in_channels = v` at the end of the body)', () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'def make_layers(cfg, batch_norm=False):',
+        '    layers = []',
+        '    in_channels = 3',
+        '    for v in cfg:',
+        '        layers += [nn.Conv2d(in_channels, v, 3, padding=1), nn.ReLU()]',
+        '        in_channels = v',
+        '    return nn.Sequential(*layers)',
+      ),
+    );
+    const conv = cls(ir, 'make_layers').layers[0]?.elements?.[0];
+    assert.strictEqual(conv?.call?.args[0]?.value.kind, 'unknown');
+  });
+});

@@ -24,9 +24,32 @@ describe('model IR -> runnable network', () => {
     assert.deepStrictEqual(inferShapes(spec.inputShape, spec.layers).at(-1), [10]);
     const drop = spec.layers.find((l) => l.name === 'drop')!.layer;
     assert.deepStrictEqual(drop, { op: 'dropout', p: 0.2 });
-    // `Block(WIDTH)`'s `width` parameter does not resolve inside Block: said, not hidden.
-    assert.ok(spec.assumptions.some((a) => /block\.fc \(Linear\): out_features did not resolve/.test(a)), spec.assumptions.join('\n'));
+    // `Block(WIDTH)` fixes Block's `width`: the instance's sizes come from the call, with nothing to assume.
+    assert.deepStrictEqual(spec.layers.find((l) => l.name === 'block.fc')!.layer, { op: 'linear', inFeatures: 64, outFeatures: 64, bias: true });
+    assert.ok(!spec.assumptions.some((a) => a.startsWith('block.')), spec.assumptions.join('\n'));
     assert.ok(model.span && model.span.start.line === 23);
+  });
+
+  it("sizes a block from its constructor call's arguments, and assumes only where they do not resolve", () => {
+    const found = networksFromSource(read('test', 'fixtures', 'simulate', 'block_widths.py'));
+    const spec = found.models.find((m) => m.name === 'SmallResNet')!.spec!;
+    const conv = (name: string) => {
+      const l = spec.layers.find((x) => x.name === name)!.layer;
+      assert.ok(l.op === 'conv2d', name);
+      return `${l.inChannels}->${l.outChannels}/${l.stride}`;
+    };
+    assert.deepStrictEqual(['layer1.conv1', 'layer2.conv1', 'layer2.conv2', 'layer2.shortcut.0'].map(conv), ['16->16/1', '16->32/2', '32->32/1', '16->32/2']);
+    // BasicBlock(16, 16): `stride != 1 or in_planes != planes` is false for this instance, so no projection shortcut.
+    assert.ok(!spec.layers.some((l) => l.name.startsWith('layer1.shortcut.0')));
+    const norms = spec.layers.filter((l) => l.layer.op === 'norm' && l.name.startsWith('layer2.')).map((l) => (l.layer.op === 'norm' ? l.layer.features : 0));
+    assert.deepStrictEqual(norms, [32, 32, 32]);
+    // No note for the blocks whose widths the call fixes; the notes stay for `BasicBlock(32, head_width, ...)`.
+    assert.ok(!spec.assumptions.some((a) => /^layer[12]\./.test(a)), spec.assumptions.join('\n'));
+    assert.ok(spec.assumptions.some((a) => /^layer3\.conv1 \(Conv2d\): out_channels did not resolve \(`head_width`/.test(a)), spec.assumptions.join('\n'));
+    assert.ok(spec.assumptions.some((a) => /^layer3\.bn1 \(BatchNorm2d\): num_features taken from the activation/.test(a)), spec.assumptions.join('\n'));
+    // The block class simulated on its own still says what it assumed.
+    const block = found.models.find((m) => m.name === 'BasicBlock')!.spec!;
+    assert.ok(block.assumptions.some((a) => /^conv1 \(Conv2d\): out_channels did not resolve \(`planes`/.test(a)), block.assumptions.join('\n'));
   });
 
   it('takes unresolved sizes from the activation and says so (torchvision BasicBlock)', () => {
