@@ -1,4 +1,5 @@
 import type { Severity } from '../rules/types';
+import { scanArguments } from './options';
 import { parseSimulateArgs, SIMULATE_HELP, SIMULATE_USAGE, type SimulateArgs } from './simulate';
 
 export type FailOn = Severity | 'never';
@@ -60,47 +61,34 @@ export function parseArgs(argv: readonly string[]): LintArgs | SimulateArgs | He
   let ignore: string[] | undefined;
   let config: string | undefined;
   const paths: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const next = rest[++i];
-      if (next === undefined) throw new UsageError(`${flag} needs a value`);
-      return next;
-    };
+  const onFlag = (flag: string, value: () => string): boolean => {
     switch (flag) {
       case '--format': {
         const v = value();
         if (!(FORMATS as readonly string[]).includes(v)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
         format = v as LintFormat;
-        break;
+        return true;
       }
       case '--fail-on': {
         const v = value();
         if (!(FAIL_ON as readonly string[]).includes(v)) throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(', ')}`);
         failOn = v as FailOn;
-        break;
+        return true;
       }
       case '--select':
         select = [...(select ?? []), ...list(value())];
-        break;
+        return true;
       case '--ignore':
         ignore = [...(ignore ?? []), ...list(value())];
-        break;
+        return true;
       case '--config':
         config = value();
-        break;
-      case '--':
-        paths.push(...rest.slice(i + 1));
-        i = rest.length;
-        break;
+        return true;
       default:
-        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
-        paths.push(arg);
+        return false;
     }
-  }
+  };
+  scanArguments(rest, onFlag, (arg) => paths.push(arg), (message) => new UsageError(message));
   if (paths.length === 0) throw new UsageError('lint needs at least one PATH');
   return {
     command: 'lint',

@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readSourceFile } from '../lint/source';
+import { scanArguments } from './options';
 import { initLinter } from '../lint/lint';
 import { networksFromSource } from '../simulation/fromIR';
 import { normalizeOptions, LIMITS, type SimulationOptions } from '../simulation/options';
@@ -51,47 +52,34 @@ export function parseSimulateArgs(rest: readonly string[]): SimulateArgs {
   let steps: number | undefined;
   let seed: number | undefined;
   const files: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const next = rest[++i];
-      if (next === undefined) throw new SimulateUsageError(`${flag} needs a value`);
-      return next;
-    };
+  const onFlag = (flag: string, value: () => string): boolean => {
     switch (flag) {
       case '--format': {
         const v = value();
         if (v !== 'json' && v !== 'html') throw new SimulateUsageError('--format must be one of json, html');
         format = v;
-        break;
+        return true;
       }
       case '--out':
         out = value();
-        break;
+        return true;
       case '--model':
         model = value();
-        break;
+        return true;
       case '--batch-size':
         batchSize = intFlag(flag, value(), LIMITS.batchSize.min, LIMITS.batchSize.max);
-        break;
+        return true;
       case '--steps':
         steps = intFlag(flag, value(), LIMITS.steps.min, LIMITS.steps.max);
-        break;
+        return true;
       case '--seed':
         seed = intFlag(flag, value(), LIMITS.seed.min, LIMITS.seed.max);
-        break;
-      case '--':
-        files.push(...rest.slice(i + 1));
-        i = rest.length;
-        break;
+        return true;
       default:
-        if (arg.startsWith('-') && arg !== '-') throw new SimulateUsageError(`unknown option '${arg}'`);
-        files.push(arg);
+        return false;
     }
-  }
+  };
+  scanArguments(rest, onFlag, (arg) => files.push(arg), (message) => new SimulateUsageError(message));
   if (files.length !== 1) throw new SimulateUsageError(files.length === 0 ? 'simulate needs a FILE' : 'simulate takes exactly one FILE');
   return {
     command: 'simulate',
