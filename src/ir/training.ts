@@ -200,8 +200,9 @@ export interface OptimizerIR {
   /** The optimizer's default weight decay when not passed (AdamW: 0.01). */
   readonly defaultWeightDecay: number | undefined;
   readonly groups: readonly ParamGroupIR[];
-  /** timm `create_optimizer_v2` / `optim_factory`: excludes norm and bias parameters from decay by default. */
+  /** timm `create_optimizer_v2` / `optim_factory`, the Hugging Face Trainer's own AdamW: exclude norm and bias parameters from decay by default. */
   readonly excludesNormsFromDecay: boolean;
+
 }
 
 export interface FreezeIR {

@@ -7,6 +7,7 @@ const CNN_SETUP = IMPORTS + CNN + 'model = Net()\n' + OPT;
 
 ruleTests(bnTinyBatch, {
   valid: [
+    { name: 'Hugging Face Trainer on a transformer (no BatchNorm) with the default batch', code: IMPORTS + 'from transformers import AutoModelForSequenceClassification, Trainer, TrainingArguments\nmodel = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased")\ntrainer = Trainer(model=model, args=TrainingArguments(output_dir="out"))\ntrainer.train()\n' },
     { name: 'batch 32', code: CNN_SETUP + 'loader = DataLoader(ds, batch_size=32, shuffle=True)\n' + loop() },
     { name: 'GroupNorm model with a tiny batch', code: IMPORTS + GN + 'model = GNNet()\n' + OPT + 'loader = DataLoader(ds, batch_size=2, shuffle=True)\n' + loop() },
     { name: 'converted to SyncBatchNorm', code: CNN_SETUP + 'model = nn.SyncBatchNorm.convert_sync_batchnorm(model)\nloader = DataLoader(ds, batch_size=4, shuffle=True)\n' + loop() },
@@ -18,6 +19,16 @@ ruleTests(bnTinyBatch, {
     { name: 'unresolved batch size', code: CNN_SETUP + 'loader = DataLoader(ds, batch_size=cfg.bs, shuffle=True)\n' + loop() },
   ],
   invalid: [
+    {
+      name: 'Hugging Face Trainer: per_device_train_batch_size of the TrainingArguments it trains with',
+      code: IMPORTS + 'from transformers import Trainer, TrainingArguments\n' + CNN + 'model = Net()\ntraining_args = TrainingArguments(output_dir="out", per_device_train_batch_size=2)\ntrainer = Trainer(model=model, args=training_args)\ntrainer.train()\n',
+      findings: [{ messageId: 'tiny', line: 19, column: 81, endLine: 19, endColumn: 82, messageIncludes: ['per-device batch of 2 (line 19)'] }],
+    },
+    {
+      name: 'Hugging Face Trainer: the default per_device_train_batch_size=8 on a ResNet checkpoint is information, on the call',
+      code: IMPORTS + 'from transformers import AutoModelForImageClassification, Trainer, TrainingArguments\nmodel = AutoModelForImageClassification.from_pretrained("microsoft/resnet-50")\ntrainer = Trainer(model=model, args=TrainingArguments(output_dir="out"), train_dataset=train_ds)\ntrainer.train()\n',
+      findings: [{ messageId: 'tiny', line: 7, column: 37, endLine: 7, endColumn: 72, severity: 'info', messageIncludes: ["8 (TrainingArguments' default per_device_train_batch_size=8", 'known to contain BatchNorm'] }],
+    },
     {
       name: 'literal batch 4 (warning)',
       code: CNN_SETUP + 'train_loader = DataLoader(train_set, batch_size=4, shuffle=True)\n' + loop('model', 'train_loader'),

@@ -1,5 +1,11 @@
 import { describeValue, evidenceNote, layerLocations, layerWhere, loaderModel, lowerSeverity, trainableBatchNorms } from '../shared/training';
+import type { KnownValue } from '../../ir/training';
 import type { Rule, Severity } from '../types';
+
+/** A documented default of the API (`DataLoader`'s batch_size=1, `TrainingArguments`' per_device_train_batch_size=8): reported on the call. */
+function isDefault(v: KnownValue): boolean {
+  return /'s? default /.test(v.provenance);
+}
 
 export const bnTinyBatch: Rule = {
   meta: {
@@ -18,7 +24,7 @@ export const bnTinyBatch: Rule = {
     },
     docs: {
       whatItDoes:
-        'Resolves the batch size of each training data loader (literals, constants, argparse and function defaults, with provenance), the batch size of Keras `fit`, and Hugging Face `per_device_train_batch_size`, and reports those below `warn-below` (warning) or `info-below` (information) when the trained model has BatchNorm layers that compute batch statistics. ' +
+        'Resolves the batch size of each training data loader (literals, constants, argparse and function defaults, with provenance), the batch size of Keras `fit`, Hugging Face `per_device_train_batch_size` (default 8) of the `TrainingArguments` a `Trainer` trains the model with, and DeepSpeed\'s `train_micro_batch_size_per_gpu` (a literal config dict), and reports those below `warn-below` (warning) or `info-below` (information) when the trained model has BatchNorm layers that compute batch statistics. ' +
         'A PyTorch data loader\'s batch size is already per process under DDP. Models whose BatchNorm is frozen (eval mode during training, FrozenBatchNorm2d, a `train()` override) or converted to SyncBatchNorm are not reported.',
       whyIsThisBad:
         'BatchNorm\'s error grows rapidly as the batch shrinks: Wu & He report ResNet-50 ImageNet error rising from 23.6% at 32 images per GPU to 34.7% at 2, while GroupNorm stays flat. Small batches give noisy mean/variance estimates during training that disagree with the running averages used at inference.',
@@ -39,7 +45,7 @@ export const bnTinyBatch: Rule = {
     const synced = training.distributed.syncBatchNormConversions.length > 0 || training.distributed.frameworkStrategies.some((s) => s.syncBatchNorm === true);
     if (synced) return;
     for (const loader of training.loaders) {
-      if (loader.role !== 'train' || loader.framework === 'huggingface') continue;
+      if (loader.role !== 'train') continue;
       const bs = loader.batchSize;
       if (!bs || typeof bs.value !== 'number' || !Number.isInteger(bs.value) || bs.value < 1) continue;
       if (bs.value >= infoBelow && bs.value >= warnBelow) continue;
@@ -53,7 +59,7 @@ export const bnTinyBatch: Rule = {
       context.report({
         messageId: 'tiny',
         data: { model: m.name, layer: layerWhere(spatial[0]), batch: describeValue(bs), note: evidenceNote(m.facts) },
-        span: bs.provenance.startsWith('DataLoader') ? loader.span : bs.span,
+        span: isDefault(bs) ? loader.span : bs.span,
         related: [
           ...(bs.definitionSpan ? [{ span: bs.definitionSpan, message: `batch size defined here (${bs.provenance})` }] : []),
           { span: loader.span, message: 'the training data loader' },

@@ -7,12 +7,19 @@ const MLP_SETUP = IMPORTS + MLP + 'model = MLP()\n' + OPT;
 
 ruleTests(dropLastBn, {
   valid: [
+    { name: 'Hugging Face Trainer with dataloader_drop_last=True', code: IMPORTS + 'from transformers import Trainer, TrainingArguments\n' + MLP + 'model = MLP()\ntrainer = Trainer(model, TrainingArguments(output_dir="out", per_device_train_batch_size=64, dataloader_drop_last=True))\ntrainer.train()\n' },
     { name: 'drop_last=True', code: MLP_SETUP + 'loader = DataLoader(ds, batch_size=32, shuffle=True, drop_last=True)\n' + loop() },
     { name: 'a dataset length that leaves more than one sample', code: MLP_SETUP + 'ds = TensorDataset(torch.randn(1024, 20), torch.randint(0, 2, (1024,)))\nloader = DataLoader(ds, batch_size=32, shuffle=True)\n' + loop() },
     { name: 'convolutional BatchNorm2d: a batch of one still has spatial values', code: IMPORTS + CNN + 'model = Net()\n' + OPT + 'loader = DataLoader(ds, batch_size=32, shuffle=True)\n' + loop() },
     { name: 'drop_last from a variable the analysis cannot resolve', code: MLP_SETUP + 'loader = DataLoader(ds, batch_size=32, shuffle=True, drop_last=cfg.drop_last)\n' + loop() },
   ],
   invalid: [
+    {
+      name: 'Hugging Face Trainer: TrainingArguments without dataloader_drop_last, fix adds it',
+      code: IMPORTS + 'from transformers import Trainer, TrainingArguments\n' + MLP + 'model = MLP()\nargs = TrainingArguments(output_dir="out", per_device_train_batch_size=64)\ntrainer = Trainer(model=model, args=args, train_dataset=train_ds)\ntrainer.train()\n',
+      findings: [{ messageId: 'mayLeaveOne', line: 17, column: 8, endLine: 17, endColumn: 75, severity: 'info', messageIncludes: ['dataloader_drop_last is not True', 'Pass dataloader_drop_last=True'] }],
+      output: IMPORTS + 'from transformers import Trainer, TrainingArguments\n' + MLP + 'model = MLP()\nargs = TrainingArguments(output_dir="out", per_device_train_batch_size=64, dataloader_drop_last=True)\ntrainer = Trainer(model=model, args=args, train_dataset=train_ds)\ntrainer.train()\n',
+    },
     {
       name: 'a known dataset length leaving one sample: error, fix adds drop_last=True',
       code: MLP_SETUP + 'ds = TensorDataset(torch.randn(1025, 20), torch.randint(0, 2, (1025,)))\nloader = DataLoader(ds, batch_size=32, shuffle=True)\n' + loop(),

@@ -9,14 +9,14 @@ export const dropLastBn: Rule = {
     summary: 'A training loader feeding a BatchNorm model without `drop_last=True`, where the last batch can be of size 1 (error when the dataset length is known to leave 1, information otherwise).',
     messages: {
       lastBatchOfOne:
-        '{{count}} samples in batches of {{batch}} leave a last batch of 1, and {{model}}\'s {{layer}} sees one value per channel on it: PyTorch raises "Expected more than 1 value per channel when training" at the end of the first epoch. Pass drop_last=True.{{note}}',
+        '{{count}} samples in batches of {{batch}} leave a last batch of 1, and {{model}}\'s {{layer}} sees one value per channel on it: PyTorch raises "Expected more than 1 value per channel when training" at the end of the first epoch. Pass {{option}}=True.{{note}}',
       mayLeaveOne:
-        'This training loader keeps a smaller last batch (drop_last is not True), and {{model}}\'s {{layer}} sees one value per channel when a batch holds one sample: if the dataset size leaves a remainder of 1 (len(dataset) % {{batch}} == 1), training crashes with "Expected more than 1 value per channel when training". Pass drop_last=True.{{note}}',
+        'This training loader keeps a smaller last batch ({{option}} is not True), and {{model}}\'s {{layer}} sees one value per channel when a batch holds one sample: if the dataset size leaves a remainder of 1 (len(dataset) % {{batch}} == 1), training crashes with "Expected more than 1 value per channel when training". Pass {{option}}=True.{{note}}',
     },
     fix: 'unsafe',
     docs: {
       whatItDoes:
-        'Finds training `DataLoader`s without `drop_last=True` feeding a model whose BatchNorm layer sees one value per channel for a one-sample batch (BatchNorm1d after Linear/Flatten, BN after global pooling). When the dataset length is known (a `TensorDataset` of tensors of literal size) and leaves a remainder of exactly 1, the finding is an error; otherwise it is information.',
+        'Finds training `DataLoader`s without `drop_last=True` (and Hugging Face `TrainingArguments` without `dataloader_drop_last=True` for the model a `Trainer` trains) feeding a model whose BatchNorm layer sees one value per channel for a one-sample batch (BatchNorm1d after Linear/Flatten, BN after global pooling). When the dataset length is known (a `TensorDataset` of tensors of literal size) and leaves a remainder of exactly 1, the finding is an error; otherwise it is information.',
       whyIsThisBad:
         'With `drop_last=False` (the default) the last batch of each epoch holds `len(dataset) % batch_size` samples. When that is 1, BatchNorm over features has one value per channel and PyTorch raises — typically hours into a run, at the end of the first epoch, or only on the machine whose dataset split happens to leave one sample.',
       example: 'model = nn.Sequential(nn.Linear(20, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 2))\nloader = DataLoader(TensorDataset(torch.randn(1025, 20), labels), batch_size=32, shuffle=True)',
@@ -30,7 +30,9 @@ export const dropLastBn: Rule = {
   },
   check(context) {
     for (const loader of context.ir.training.loaders) {
-      if (loader.role !== 'train' || loader.framework !== 'torch') continue;
+      if (loader.role !== 'train' || (loader.framework !== 'torch' && loader.framework !== 'huggingface')) continue;
+      // The Hugging Face Trainer's loaders take `dataloader_drop_last` from the TrainingArguments.
+      const option = loader.framework === 'huggingface' ? 'dataloader_drop_last' : 'drop_last';
       if (loader.dropLast?.value === true || (loader.dropLast && loader.dropLast.value === undefined)) continue;
       const bs = loader.batchSize;
       if (!bs || typeof bs.value !== 'number' || bs.value < 2) continue;
@@ -40,21 +42,21 @@ export const dropLastBn: Rule = {
       if (single.length === 0) continue;
       const length = loader.dataset?.length;
       if (length !== undefined && length % bs.value !== 1) continue;
-      const explicitFalse = loader.dropLast !== undefined && !loader.dropLast.provenance.startsWith('DataLoader');
+      const explicitFalse = loader.dropLast !== undefined && !/'s? default /.test(loader.dropLast.provenance);
       const edit = explicitFalse && loader.dropLast
         ? { span: loader.dropLast.span, newText: 'True' }
-        : addKeyword(context.text, loader.argumentsSpan, 'drop_last=True');
+        : addKeyword(context.text, loader.argumentsSpan, `${option}=True`);
       const known = length !== undefined;
       context.report({
         messageId: known ? 'lastBatchOfOne' : 'mayLeaveOne',
-        data: { count: length ?? 0, batch: known ? describeValue(bs) : bs.value, model: m.name, layer: layerWhere(single[0]), note: evidenceNote(m.facts) },
+        data: { count: length ?? 0, batch: known ? describeValue(bs) : bs.value, model: m.name, layer: layerWhere(single[0]), note: evidenceNote(m.facts), option },
         span: loader.span,
         related: [
           ...(known && loader.dataset?.lengthSpan ? [{ span: loader.dataset.lengthSpan, message: `dataset of ${length} samples` }] : []),
           ...layerLocations(single, (l) => `${l.kind} sees one value per channel on a batch of 1`, 1),
         ],
         ...(known ? {} : { severity: 'info' as const }),
-        fix: { title: 'Set drop_last=True', safe: false, edits: [edit] },
+        fix: { title: `Set ${option}=True`, safe: false, edits: [edit] },
       });
     }
   },

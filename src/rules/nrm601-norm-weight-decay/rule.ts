@@ -23,7 +23,9 @@ export const normWeightDecay: Rule = {
     docs: {
       whatItDoes:
         'Finds optimizers built from all of a model\'s parameters (`model.parameters()`, `filter(lambda p: p.requires_grad, ...)`, or a parameter group holding all of them) with a positive weight decay — explicit, or AdamW\'s default 0.01 — when the model (defined in the file, the workspace, or a known library) has normalization layers with learnable affine parameters. ' +
-        'Parameter groups that separate decay and no-decay parameters, timm\'s `create_optimizer_v2` / `param_groups_weight_decay`, and parameters built by helpers are clean.',
+        'Parameter groups that separate decay and no-decay parameters, timm\'s `create_optimizer_v2` / `param_groups_weight_decay`, and parameters built by helpers are clean. ' +
+        'So is the Hugging Face `Trainer`\'s own AdamW (no `optimizers=` given): it leaves bias and LayerNorm/RMSNorm parameters out of the decay (by type, and in recent versions by names containing `norm`). ' +
+        'Known gap: with `TrainingArguments(weight_decay=...)` above its default 0, that AdamW still decays BatchNorm/GroupNorm weights whose names do not say `norm`; this is not reported.',
       whyIsThisBad:
         'The output of a normalization layer is invariant to the scale of the weights before it, and its own scale γ and shift β are few, low-dimensional parameters: L2 decay on them does not regularize the function, it just pulls γ towards zero and fights the optimizer. "Bag of Tricks" (He et al.) recommends no decay on BN γ/β and biases; torchvision\'s reference scripts expose `--norm-weight-decay 0.0` and timm excludes norms and biases by default.',
       example: 'optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)',

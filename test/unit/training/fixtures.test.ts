@@ -45,6 +45,7 @@ describe('training fixtures', () => {
       'mlp_accumulation.py': ['NRM104 12', 'NRM102 12', 'NRM601 13', 'NRM103 18', 'NRM202 22', 'NRM204 24'],
       'accelerate_small_batch.py': ['NRM103 19', 'NRM102 21'],
       'deepspeed_cifar.py': ['NRM102 31', 'NRM103 32', 'NRM201 74'],
+      'hf_trainer_tabular.py': ['NRM104 31', 'NRM102 33', 'NRM103 35'],
     };
     for (const name of fixtures('buggy')) {
       it(name, () => {

@@ -88,6 +88,8 @@ export interface FlowHost {
   isOptimizer(fn: Fn, key: string): boolean;
   /** Names of roots that are model-like in a function. */
   isModelish(fn: Fn, key: string): boolean;
+  /** A framework trainer variable (`trainer = Trainer(model=model, ...)`): it runs and switches the model itself. */
+  trainerOf(fn: Fn, key: string): { readonly framework: 'huggingface' | 'lightning'; readonly model: string | undefined } | undefined;
   /** A launcher call (`accelerator.prepare`, `deepspeed.initialize`) and what it returns, position by position. */
   launcher(call: Node): LauncherCall | undefined;
   /** A unit test (`def test_...` in a pytest/unittest file): its name says nothing about inference. */
@@ -111,6 +113,8 @@ const MODE_NEUTRAL_CALLS = new Set([
   'initialize', 'prepare_model', 'unwrap_model', 'accumulate', 'no_sync', 'autocast', 'clip_grad_norm_', 'clip_grad_value_', 'setup', 'setup_module',
   'register_for_checkpointing', 'save_model',
 ]);
+/** Methods of a framework trainer that run the model in modes the framework chooses. */
+const TRAINER_RUNS = new Set(['train', 'evaluate', 'predict', 'fit', 'validate', 'test', 'hyperparameter_search']);
 const FORWARD_METHODS = new Set(['forward', 'generate', 'sample', 'infer', 'predict_step']);
 /**
  * `nn.Module` methods (and the usual library helpers) that read or change a model without
@@ -530,6 +534,8 @@ export class ModeAnalysis {
       const receiverNode = f.childForFieldName('object');
       const receiver = keyOf(receiverNode);
       if (receiver) {
+        const trainer = this.host.trainerOf(ctx.fn, receiver);
+        if (trainer) return this.trainerCall(trainer, receiver, method, call, state, ctx);
         const loop = ctx.moduleLoops.get(rootOf(receiver));
         const switchTarget = loop && receiver === rootOf(receiver) ? (loop.batchNorm ? `${loop.target}.[BatchNorm]` : loop.target) : receiver;
         const scope: 'whole' | 'batchnorm' = loop?.batchNorm && receiver === rootOf(receiver) ? 'batchnorm' : 'whole';
@@ -613,6 +619,26 @@ export class ModeAnalysis {
       return st;
     }
     return state;
+  }
+
+  /**
+   * `trainer.train()`, `trainer.evaluate()`, `trainer.predict(...)`, Lightning's
+   * `trainer.fit(model)`: the framework switches train/eval mode around its own loops, so these
+   * are neither mode switches nor inference runs of ours, and the model's mode afterwards is the
+   * framework's business (unknown here).
+   */
+  private trainerCall(trainer: { readonly model: string | undefined }, receiver: string, method: string, call: Node, state: State, ctx: Ctx): State {
+    if (!TRAINER_RUNS.has(method)) return state;
+    const args = callArgs(call);
+    const models = new Set<string>();
+    if (trainer.model) models.add(trainer.model);
+    const given = keyOf(args.keywords.get('model') ?? args.positional[0]);
+    if (given && this.host.isModelish(ctx.fn, given)) models.add(given);
+    let st = state;
+    for (const m of models) {
+      st = st.set(m, this.modeVal('unknown', { mode: 'unknown', kind: 'call', span: spanOf(call), description: `${receiver}.${method}() at line ${call.startPosition.row + 1} (the trainer sets train/eval mode itself)` }));
+    }
+    return st;
   }
 
   private exportKind(q: string, call: Node, args: ReturnType<typeof callArgs>): string | undefined {

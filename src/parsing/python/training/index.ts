@@ -79,6 +79,19 @@ function assignedNames(body: Node | null): Set<string> {
   return out;
 }
 
+interface TrainerInfo {
+  readonly framework: 'huggingface' | 'lightning';
+  readonly call: Node;
+  readonly fn: Fn;
+  readonly variable: string | undefined;
+  /** Hugging Face: the model given to the Trainer. */
+  readonly model: string | undefined;
+  /** Hugging Face: the `args=` node (a `TrainingArguments` variable or call). */
+  readonly args: Node | undefined;
+  /** `optimizers=(...)`, `optimizer_cls_and_kwargs=`, `**kwargs`, or a subclass building its own optimizer. */
+  readonly customOptimizer: boolean;
+}
+
 /** Builds the training IR of one parsed file. Never throws on odd code: unknown stays unknown. */
 export function trainingFromTree(tree: Tree, options: TrainingOptions = {}): TrainingIR {
   const imports = options.imports ?? collectImports(tree);
@@ -101,6 +114,10 @@ class TrainingBuilder implements FlowHost {
   private readonly optimizerVars = new Set<string>();
   /** Variables assigned from `Accelerator(...)` / `Fabric(...)`. */
   private readonly accelerators = new Set<string>();
+  /** Framework trainers (`trainer = Trainer(model=model, args=training_args)`), per function, by variable. */
+  private readonly trainers = new Map<Fn, Map<string, TrainerInfo>>();
+  /** Every framework trainer construction, assigned or not. */
+  private readonly trainerCalls: TrainerInfo[] = [];
   /** Names a launcher returned for an object passed to it, per function: `train_dl` -> `train_dataloader`. */
   private readonly launcherAliases = new Map<Fn, Map<string, string>>();
   private readonly analysis: ModeAnalysis;
@@ -383,15 +400,6 @@ class TrainingBuilder implements FlowHost {
   // ------------------------------------------------------------ pre-pass
 
   private prepass(): void {
-    for (const call of this.allCalls) {
-      const f = call.childForFieldName('function');
-      if (f?.type !== 'attribute') continue;
-      const m = f.childForFieldName('attribute')?.text;
-      if (m === 'eval' || m === 'train') {
-        const k = keyOf(f.childForFieldName('object'));
-        if (k && callArgs(call).positional.length <= 1) this.switchedRoots.add(rootOf(k));
-      }
-    }
     const assignments = this.tree.rootNode.descendantsOfType('assignment');
     for (const a of assignments) {
       const right = a.childForFieldName('right');
@@ -400,6 +408,41 @@ class TrainingBuilder implements FlowHost {
       const q = f ? this.qualified(f) : undefined;
       const key = keyOf(a.childForFieldName('left'));
       if (key && q && /^(accelerate(\.accelerator)?\.Accelerator|Accelerator|lightning(\.fabric)?\.Fabric|lightning_fabric\.Fabric)$/.test(q)) this.accelerators.add(key);
+    }
+    for (const call of this.allCalls) {
+      const f = call.childForFieldName('function');
+      const framework = f ? this.trainerFramework(f) : undefined;
+      if (!framework || call.hasError) continue;
+      const args = callArgs(call);
+      const fn = this.fnOf(call);
+      const stmt = statementOf(call);
+      const assignment = stmt.namedChildren[0]?.type === 'assignment' ? stmt.namedChildren[0] : undefined;
+      const right = assignment?.childForFieldName('right');
+      const variable = assignment && right && unparen(right).equals(call) ? keyOf(assignment.childForFieldName('left')) : undefined;
+      const info: TrainerInfo = {
+        framework,
+        call,
+        fn,
+        variable,
+        model: framework === 'huggingface' ? keyOf(argFor(args, 'model', 0)) : undefined,
+        args: framework === 'huggingface' ? argFor(args, 'args', 1) : undefined,
+        customOptimizer: args.keywords.has('optimizers') || args.keywords.has('optimizer_cls_and_kwargs') || args.hasSplat || this.overridesOptimizer(f as Node),
+      };
+      this.trainerCalls.push(info);
+      if (variable) {
+        let m = this.trainers.get(fn);
+        if (!m) this.trainers.set(fn, (m = new Map<string, TrainerInfo>()));
+        m.set(variable, info);
+      }
+    }
+    for (const call of this.allCalls) {
+      const f = call.childForFieldName('function');
+      if (f?.type !== 'attribute') continue;
+      const m = f.childForFieldName('attribute')?.text;
+      if (m === 'eval' || m === 'train') {
+        const k = keyOf(f.childForFieldName('object'));
+        if (k && callArgs(call).positional.length <= 1 && !this.trainerOf(this.fnOf(call), k)) this.switchedRoots.add(rootOf(k));
+      }
     }
     // Assignments of model constructions and optimizers, in source order.
     for (const a of assignments) {
@@ -450,6 +493,50 @@ class TrainingBuilder implements FlowHost {
         m.set(key, { facts, span: spanOf(r) });
       }
     }
+  }
+
+  /**
+   * `transformers.Trainer` / `Seq2SeqTrainer` (or a subclass in this file, or trl's trainers):
+   * `huggingface`; Lightning's `Trainer`: `lightning`.
+   */
+  private trainerFramework(callee: Node, seen = new Set<string>()): 'huggingface' | 'lightning' | undefined {
+    const q = this.qualified(callee) ?? '';
+    if (/^(transformers|trl)(\.\w+)*\.\w*Trainer$/.test(q)) return 'huggingface';
+    if (/^(lightning|pytorch_lightning|lightning\.pytorch)(\.\w+)*\.Trainer$/.test(q)) return 'lightning';
+    if (callee.type === 'identifier' && !seen.has(callee.text)) {
+      seen.add(callee.text);
+      const cls = this.classes.get(callee.text);
+      const def = cls ? this.classDefinition(callee.text) : undefined;
+      for (const b of def?.childForFieldName('superclasses')?.namedChildren ?? []) {
+        const k = this.trainerFramework(b, seen);
+        if (k) return k;
+      }
+    }
+    return undefined;
+  }
+
+  private classDefinition(name: string): Node | undefined {
+    return this.tree.rootNode.descendantsOfType('class_definition').find((c) => c.childForFieldName('name')?.text === name);
+  }
+
+  /** A Trainer subclass of this file that builds its own optimizer or decay groups. */
+  private overridesOptimizer(callee: Node): boolean {
+    if (callee.type !== 'identifier') return false;
+    const body = this.classDefinition(callee.text)?.childForFieldName('body');
+    return (body?.namedChildren ?? []).some((d) => {
+      const def = d.type === 'decorated_definition' ? d.namedChildren.find((c) => c.type === 'function_definition') : d;
+      return def?.type === 'function_definition' && /^(create_optimizer|create_optimizer_and_scheduler|get_decay_parameter_names)$/.test(def.childForFieldName('name')?.text ?? '');
+    });
+  }
+
+  trainerOf(fn: Fn, key: string): { readonly framework: 'huggingface' | 'lightning'; readonly model: string | undefined } | undefined {
+    if (key.includes('.') && !key.startsWith('self.')) return undefined;
+    for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
+      const t = this.trainers.get(scope)?.get(key);
+      if (t) return t;
+      if (scope.params.includes(key) || (scope !== this.moduleFn && scope.locals.has(key))) return undefined;
+    }
+    return undefined;
   }
 
   launcher(call: Node): LauncherCall | undefined {
@@ -711,15 +798,42 @@ class TrainingBuilder implements FlowHost {
           dataset: { text: args.keywords.get('training_data')?.text ?? args.positional[4]?.text ?? '', length: undefined, lengthSpan: undefined },
           role: 'train', roleEvidence: 'deepspeed.initialize(training_data=...)', feeds: engine && engine !== '_' ? [engine] : [],
         });
-      } else if (/(^|\.)TrainingArguments$/.test(q) && args.keywords.has('per_device_train_batch_size')) {
+      } else if (this.isTrainingArguments(q)) {
+        // Defaults of `TrainingArguments`: per_device_train_batch_size=8, dataloader_drop_last=False.
+        const bs = args.keywords.get('per_device_train_batch_size');
+        const drop = args.keywords.get('dataloader_drop_last');
+        const trainers = this.trainerCalls.filter((t) => t.framework === 'huggingface' && t.args && (unparen(t.args).equals(call) || (assigned !== undefined && keyOf(t.args) === assigned)));
+        const feeds = [...new Set(trainers.map((t) => t.model).filter((m): m is string => m !== undefined))];
         out.push({
           framework: 'huggingface', span: spanOf(call), argumentsSpan: argsSpan, variable: assigned, function: fn.name,
-          batchSize: this.resolveArg(args.keywords.get('per_device_train_batch_size')), dropLast: this.resolveArg(args.keywords.get('dataloader_drop_last')),
-          sampler: undefined, distributedSampler: false, dataset: undefined, role: 'train', roleEvidence: 'per_device_train_batch_size', feeds: [],
+          batchSize: bs ? this.resolveArg(bs) : args.hasSplat ? undefined : defaultValue(8, "TrainingArguments' default per_device_train_batch_size=8", spanOf(call)),
+          dropLast: drop ? this.resolveArg(drop) : args.hasSplat ? undefined : defaultValue(false, "TrainingArguments' default dataloader_drop_last=False", spanOf(call)),
+          sampler: undefined, distributedSampler: false, dataset: undefined, role: 'train',
+          roleEvidence: trainers.length > 0 ? `the Trainer's training arguments (line ${trainers[0] ? trainers[0].call.startPosition.row + 1 : 0})` : 'per_device_train_batch_size',
+          feeds,
         });
       }
     }
     return out;
+  }
+
+  /** The expression a name stands for: its last assignment before `before` in `fn` (or at module level); the node itself when not a name. */
+  private definitionOf(node: Node, fn: Fn, before: Node): Node | undefined {
+    const n = unparen(node);
+    if (n.type !== 'identifier') return n;
+    for (const scope of fn === this.moduleFn ? [fn] : [fn, this.moduleFn]) {
+      let d: Node | undefined;
+      for (const a of (scope.body ?? this.tree.rootNode).descendantsOfType('assignment')) {
+        if (a.childForFieldName('left')?.text === n.text && a.startIndex < before.startIndex && this.fnOf(a) === scope) d = a.childForFieldName('right') ?? undefined;
+      }
+      if (d) return unparen(d);
+    }
+    return undefined;
+  }
+
+  private definitionCall(node: Node, fn: Fn, before: Node): Node | undefined {
+    const d = this.definitionOf(node, fn, before);
+    return d?.type === 'call' ? d : undefined;
   }
 
   /**
@@ -728,20 +842,8 @@ class TrainingBuilder implements FlowHost {
    * when it is anything else (a JSON path, `vars(args)`).
    */
   private literalDict(node: Node | undefined, fn: Fn, before: Node): Map<string, Node> | undefined {
-    if (!node) return undefined;
-    let d: Node | undefined = unparen(node);
-    if (d.type === 'identifier') {
-      const name = d.text;
-      d = undefined;
-      for (const scope of fn === this.moduleFn ? [fn] : [fn, this.moduleFn]) {
-        for (const a of (scope.body ?? this.tree.rootNode).descendantsOfType('assignment')) {
-          if (a.childForFieldName('left')?.text === name && a.startIndex < before.startIndex && this.fnOf(a) === scope) d = a.childForFieldName('right') ?? undefined;
-        }
-        if (d) break;
-      }
-      if (!d) return undefined;
-      d = unparen(d);
-    }
+    const d = node ? this.definitionOf(node, fn, before) : undefined;
+    if (!d) return undefined;
     const out = new Map<string, Node>();
     if (d.type === 'dictionary') {
       for (const pair of d.namedChildren) {
@@ -758,6 +860,10 @@ class TrainingBuilder implements FlowHost {
       return out;
     }
     return undefined;
+  }
+
+  private isTrainingArguments(q: string): boolean {
+    return /^transformers(\.\w+)*\.\w*TrainingArguments$/.test(q) || (/^\w*TrainingArguments$/.test(q) && !this.imports.aliases.has(q));
   }
 
   private samplerDefinition(sampler: Node): string {
@@ -823,6 +929,17 @@ class TrainingBuilder implements FlowHost {
 
   private optimizers(): OptimizerIR[] {
     const out: OptimizerIR[] = [];
+    for (const t of this.trainerCalls) {
+      // The Hugging Face Trainer builds AdamW itself, with bias and LayerNorm/RMSNorm parameters in a no-decay group.
+      if (t.framework !== 'huggingface' || t.customOptimizer || !t.model) continue;
+      const targs = t.args ? this.definitionCall(t.args, t.fn, t.call) : undefined;
+      const tq = targs ? (this.qualified(targs.childForFieldName('function') as Node) ?? '') : '';
+      const wd = targs && this.isTrainingArguments(tq) ? callArgs(targs).keywords.get('weight_decay') : undefined;
+      out.push({
+        kind: 'Trainer (AdamW)', span: spanOf(t.call), variable: t.variable, function: t.fn.name, params: 'all', paramsText: t.model, models: [t.model],
+        weightDecay: this.resolveArg(wd), defaultWeightDecay: 0, groups: [], excludesNormsFromDecay: true,
+      });
+    }
     for (const call of this.allCalls) {
       const f = call.childForFieldName('function');
       if (!f || call.hasError) continue;

@@ -40,6 +40,13 @@ export function libraryModelFacts(qualified: string, firstStringArg: string | un
     return undefined;
   }
   if (last === 'from_pretrained' && parts.length >= 2 && /^(transformers\.)?(Auto\w*|\w+For\w+|\w+Model)$/.test(parts.slice(0, -1).join('.').replace(/^transformers\./, ''))) {
+    // Convolutional checkpoints (`microsoft/resnet-50`, `google/mobilenet_v2_1.0_224`) or classes
+    // (`ResNetForImageClassification`) of the BatchNorm families.
+    const cls = (parts[parts.length - 2] ?? '').replace(/(For\w+|Model)$/, '').toLowerCase();
+    const checkpoint = (firstStringArg?.split('/').pop() ?? '').toLowerCase();
+    if (BN_FAMILIES.test(checkpoint) || (!cls.startsWith('auto') && BN_FAMILIES.test(cls))) {
+      return bnFacts(firstStringArg ? `${qualified}('${firstStringArg}')` : qualified);
+    }
     // Transformer models: LayerNorm and (by default, hidden_dropout_prob=0.1) Dropout.
     return {
       evidence: 'library',
