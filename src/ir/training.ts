@@ -166,6 +166,12 @@ export interface SiteIR {
   readonly function: string;
   /** Why this is an inference site: a function name, a validation loader loop, a no-grad region. */
   readonly reason: string;
+  /**
+   * The site runs in a unit test: its function, one enclosing it, or a caller on the path that
+   * reached it is a `test_<something>` function (not an evaluation step such as `test_step`), a
+   * `TestCase` method, or a `test*` function of a module importing pytest/unittest.
+   */
+  readonly inUnitTest: boolean;
   readonly inNoGrad: boolean;
   readonly noGradSpan: Span | undefined;
   readonly mode: ModeAt;
@@ -219,6 +225,8 @@ export interface ModeArgumentContext {
   readonly callee?: string;
   /** The whole call. */
   readonly callSpan?: Span;
+  /** The enclosing function (or one enclosing it) is a unit test (same definition as `SiteIR.inUnitTest`). */
+  readonly inUnitTest?: boolean;
 }
 
 export interface KerasModeIR {

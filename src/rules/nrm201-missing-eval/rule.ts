@@ -10,14 +10,10 @@ import type { RelatedLocation, Rule, RuleContext } from '../types';
 const EVAL_WORDS = new Set(['val', 'valid', 'validate', 'validation', 'eval', 'evaluate', 'evaluation', 'evaluator', 'test', 'testing', 'predict', 'prediction', 'predictions', 'inference', 'infer', 'score', 'scoring', 'benchmark', 'holdout']);
 const TRAIN_WORDS = new Set(['train', 'training', 'fit', 'trn', 'generate', 'generation', 'sample', 'sampling']);
 
-/** What may follow `test_` in an evaluation step's name; anything else (`test_drop_path_scaling`) is a unit test. */
-const TEST_STEP_WORDS = new Set(['step', 'epoch', 'loop', 'batch', 'one', 'fn', 'model', 'data', 'dataset', 'set', 'loader', 'on']);
-
 function evaluationFunction(name: string | undefined): boolean {
   if (!name || name === '<module>') return false;
   const bare = name.slice(name.lastIndexOf('.') + 1);
   const ws = bare.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 0);
-  if (ws[0] === 'test' && ws.length > 1 && !ws.slice(1).every((w) => TEST_STEP_WORDS.has(w))) return false;
   return ws.some((w) => EVAL_WORDS.has(w)) && !ws.some((w) => TRAIN_WORDS.has(w));
 }
 
@@ -58,7 +54,8 @@ function checkKerasFlax(context: RuleContext): void {
     fix: { title: string; newText: string } | undefined,
     frameworkSpecific = false,
   ) => {
-    if (!evaluationFunction(arg.function)) return;
+    // A unit test (`test_model_output_shape`) exercises the code; it is not an evaluation pass.
+    if (arg.inUnitTest || !evaluationFunction(arg.function)) return;
     const ev = batchNormEvidence(ir, framework, arg.callSpan, frameworkSpecific);
     if (ev === 'skip') return;
     const related: RelatedLocation[] = [];
@@ -159,9 +156,8 @@ export const missingEval: Rule = {
       if (site.kind !== 'inference' || site.inNoGrad) continue;
       if (!site.mode.modes.includes('train')) continue;
       if (!isModeDependentFacts(site.facts)) continue;
-      // A pytest unit test (`test_model_backward`) exercises the code; it is not an evaluation pass.
-      const named = /^(?:in|called from) (test_\w+)\(\)$/.exec(site.reason);
-      if (named && !evaluationFunction(named[1])) continue;
+      // A unit test (`test_model_backward`), or code it calls, exercises the model; it is not an evaluation pass.
+      if (site.inUnitTest) continue;
       if (isUntrainedSmokeTest(site, context.ir.training)) continue;
       // `if training: model.train()`: the caller asked for training mode.
       if (site.mode.trainChosenBy) continue;

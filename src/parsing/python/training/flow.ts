@@ -56,6 +56,8 @@ export interface FlowEvent {
   readonly owner: Fn;
   /** Branch conditions assumed where the event happens (facts contradicting them do not reach it). */
   readonly assume: readonly string[];
+  /** The event's function, or a function on the call path that reached it, is a unit test (`FlowHost.isUnitTest`). */
+  readonly inUnitTest: boolean;
 }
 
 export interface Summary {
@@ -92,7 +94,7 @@ export interface FlowHost {
   trainerOf(fn: Fn, key: string): { readonly framework: 'huggingface' | 'lightning'; readonly model: string | undefined } | undefined;
   /** A launcher call (`accelerator.prepare`, `deepspeed.initialize`) and what it returns, position by position. */
   launcher(call: Node): LauncherCall | undefined;
-  /** A unit test (`def test_...` in a pytest/unittest file): its name says nothing about inference. */
+  /** A unit test (`def test_forward_shape`, a `TestCase` method, any `test*` function in a pytest/unittest file): its name says nothing about inference. */
   isUnitTest(fn: Fn): boolean;
 }
 
@@ -766,6 +768,7 @@ export class ModeAnalysis {
         trainedKeys: e.trainedKeys.map((k) => translate(k) ?? `${callee.name}>${k}`),
         owner: ctx.fn,
         assume: [...ctx.assume, ...e.assume],
+        inUnitTest: e.inUnitTest || this.host.isUnitTest(ctx.fn),
       });
     }
     if (!summary.exit) return state;
@@ -773,6 +776,12 @@ export class ModeAnalysis {
   }
 
   // ---------------------------------------------------------------- events
+
+  /** The function, or one enclosing it, is a unit test. */
+  private unitTestScope(fn: Fn): boolean {
+    for (let f: Fn | undefined = fn; f; f = f.parent) if (this.host.isUnitTest(f)) return true;
+    return false;
+  }
 
   /** A function whose name says it evaluates, predicts or samples (`validate`, `run_test`). */
   private inferenceByName(fn: Fn): boolean {
@@ -815,6 +824,7 @@ export class ModeAnalysis {
       trainedKeys,
       owner: ctx.fn,
       assume: ctx.assume,
+      inUnitTest: this.unitTestScope(ctx.fn),
     });
   }
 }

@@ -35,6 +35,8 @@ export interface TrainingOptions {
   readonly imports?: ImportTable;
 }
 
+/** What may follow `test_` in an evaluation step's name; anything else (`test_drop_path_scaling`) names a unit test. */
+const TEST_STEP_WORDS = new Set(['step', 'epoch', 'loop', 'batch', 'one', 'fn', 'model', 'data', 'dataset', 'set', 'loader', 'on']);
 const WEIGHT_LOADS = new Set(['load_state_dict', 'load_weights', 'load_checkpoint', 'load_pretrained', 'init_from_checkpoint', 'load_from_checkpoint']);
 const MODEL_WORDS = new Set(['model', 'models', 'net', 'network', 'encoder', 'decoder', 'backbone', 'generator', 'discriminator', 'classifier', 'student', 'teacher', 'critic', 'actor', 'policy', 'unet', 'vae', 'autoencoder', 'detector', 'segmenter', 'segmentor', 'resnet', 'cnn', 'mlp', 'transformer', 'ema']);
 const NOT_MODEL_WORDS = new Set(['optimizer', 'optim', 'opt', 'scheduler', 'sched', 'loader', 'dataloader', 'dataset', 'criterion', 'loss', 'scaler', 'args', 'config', 'cfg', 'logger', 'writer', 'metric', 'metrics', 'path', 'dir', 'name', 'file', 'state', 'dict', 'params', 'tokenizer', 'processor']);
@@ -122,6 +124,7 @@ class TrainingBuilder implements FlowHost {
   private readonly launcherAliases = new Map<Fn, Map<string, string>>();
   private readonly analysis: ModeAnalysis;
   private readonly returnFactsCache = new Map<Fn, ModelFacts | undefined>();
+  private readonly unitTests = new Map<Fn, boolean>();
 
   constructor(
     private readonly tree: Tree,
@@ -371,10 +374,41 @@ class TrainingBuilder implements FlowHost {
     return undefined;
   }
 
+  /**
+   * A unit test: a `test*` method of a `TestCase` class, any `test*` function of a module that
+   * imports pytest or unittest, or a pytest-style `test_<something>` function whose name is not
+   * that of an evaluation step (`test_step`, `test_one_epoch`, `test_model` evaluate; `test_forward_shape` tests).
+   * The one definition every rule uses (through `SiteIR.inUnitTest` / `ModeArgumentContext.inUnitTest`).
+   */
   isUnitTest(fn: Fn): boolean {
-    if (!/^test/.test(fn.name)) return false;
+    let v = this.unitTests.get(fn);
+    if (v === undefined) {
+      v = this.computeUnitTest(fn);
+      this.unitTests.set(fn, v);
+    }
+    return v;
+  }
+
+  private computeUnitTest(fn: Fn): boolean {
+    if (fn.isModule) return false;
+    const ws = words(fn.name);
+    if (ws[0] !== 'test') return false;
+    if (fn.cls && this.isTestCaseClass(fn.cls, new Set())) return true;
     const testFramework = (m: string) => m === 'pytest' || m === 'unittest' || m.startsWith('pytest.') || m.startsWith('unittest.');
-    return [...this.imports.aliases.values()].some(testFramework) || this.imports.starModules.some(testFramework);
+    if ([...this.imports.aliases.values()].some(testFramework) || this.imports.starModules.some(testFramework)) return true;
+    return ws.length > 1 && !ws.slice(1).every((w) => TEST_STEP_WORDS.has(w));
+  }
+
+  private isTestCaseClass(cls: string, seen: Set<string>): boolean {
+    if (seen.has(cls)) return false;
+    seen.add(cls);
+    return (this.classes.get(cls)?.bases ?? []).some((b) => /(^|\.)(TestCase|IsolatedAsyncioTestCase)$/.test(b) || this.isTestCaseClass(b, seen));
+  }
+
+  /** The function or one that encloses it (a helper nested in a test) is a unit test. */
+  private inUnitTest(fn: Fn): boolean {
+    for (let f: Fn | undefined = fn; f; f = f.parent) if (this.isUnitTest(f)) return true;
+    return false;
   }
 
   isModelish(fn: Fn, key: string): boolean {
@@ -685,6 +719,7 @@ class TrainingBuilder implements FlowHost {
           facts: (e.kind === 'step' ? undefined : e.facts) ?? (key ? this.factsFor(e.owner, key) : undefined) ?? unknownFacts(key),
           function: e.fn.name,
           reason: e.reason ?? (e.kind === 'export' ? 'export' : e.kind === 'step' ? 'training step' : ''),
+          inUnitTest: e.inUnitTest,
           inNoGrad: e.noGrad !== undefined,
           noGradSpan: e.noGrad,
           mode,
@@ -1242,8 +1277,9 @@ class TrainingBuilder implements FlowHost {
   }
 
   /** Where a mode argument is passed: the enclosing function, the callee as written and the call. */
-  private modeArgumentContext(call: Node): { function: string; callee: string; callSpan: ReturnType<typeof spanOf> } {
-    return { function: this.fnOf(call).name, callee: call.childForFieldName('function')?.text ?? '', callSpan: spanOf(call) };
+  private modeArgumentContext(call: Node): { function: string; callee: string; callSpan: ReturnType<typeof spanOf>; inUnitTest: boolean } {
+    const fn = this.fnOf(call);
+    return { function: fn.name, callee: call.childForFieldName('function')?.text ?? '', callSpan: spanOf(call), inUnitTest: this.inUnitTest(fn) };
   }
 }
 
