@@ -51,7 +51,34 @@ export function collectImports(tree: Tree): ImportTable {
       }
     }
   }
+  injectedKerasModules(tree, aliases);
   return { aliases, starModules };
+}
+
+/** What `get_submodules_from_kwargs(kwargs)` returns, in order (keras-applications' convention). */
+const KERAS_SUBMODULES = ['keras.backend', 'keras.layers', 'keras.models', 'keras.utils'];
+
+/**
+ * Keras modules handed in at run time instead of imported: keras-applications binds
+ * `backend, layers, models, keras_utils = get_submodules_from_kwargs(kwargs)` (module-level
+ * names through `global`), tf.keras' applications `layers = VersionAwareLayers()`. A name an
+ * import already binds keeps its import.
+ */
+function injectedKerasModules(tree: Tree, aliases: Map<string, string>): void {
+  for (const a of tree.rootNode.descendantsOfType('assignment')) {
+    const right = a.childForFieldName('right');
+    const left = a.childForFieldName('left');
+    if (right?.type !== 'call' || !left) continue;
+    const callee = dottedParts(right.childForFieldName('function') ?? right)?.pop();
+    if (callee === 'VersionAwareLayers' && left.type === 'identifier') {
+      if (!aliases.has(left.text)) aliases.set(left.text, 'keras.layers');
+    } else if (callee === 'get_submodules_from_kwargs' && (left.type === 'pattern_list' || left.type === 'tuple_pattern')) {
+      left.namedChildren.forEach((target, i) => {
+        const module = KERAS_SUBMODULES[i];
+        if (target.type === 'identifier' && module && !aliases.has(target.text)) aliases.set(target.text, module);
+      });
+    }
+  }
 }
 
 /** Names conventionally bound to torch without an import in view (snippets, notebook cells). */

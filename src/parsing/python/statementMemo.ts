@@ -239,7 +239,7 @@ interface StatementNames {
 }
 
 const NAMES = new WeakMap<SyntaxNode, StatementNames>();
-const GLOBAL_CALLS = new Set(['add_argument', 'add_argument_group', 'parse_args', 'parse_known_args', 'ArgumentParser', 'set_defaults', 'setattr', 'globals', 'exec', 'eval']);
+const GLOBAL_CALLS = new Set(['get_submodules_from_kwargs', 'VersionAwareLayers', 'add_argument', 'add_argument_group', 'parse_args', 'parse_known_args', 'ArgumentParser', 'set_defaults', 'setattr', 'globals', 'exec', 'eval']);
 
 function namesOf(statement: SyntaxNode): StatementNames {
   let n = NAMES.get(statement);

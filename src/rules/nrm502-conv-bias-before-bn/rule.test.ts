@@ -45,6 +45,12 @@ ruleTests(convBiasBeforeBn, {
       output: 'from tensorflow.keras import layers\ndef block(x):\n    x = layers.Conv2D(32, 3, use_bias=False)(x)\n    return layers.BatchNormalization()(x)\n',
     },
     {
+      name: 'keras-applications style: the layers module handed in by get_submodules_from_kwargs',
+      code: 'from . import get_submodules_from_kwargs\nlayers = None\ndef block(x, filters):\n    x = layers.Conv2D(filters, 1)(x)\n    return layers.BatchNormalization(axis=3)(x)\ndef ResNet(**kwargs):\n    global layers\n    backend, layers, models, keras_utils = get_submodules_from_kwargs(kwargs)\n',
+      findings: [{ messageId: 'cancelledBias', line: 4, column: 9, endLine: 4, endColumn: 34, fixSafe: true }],
+      output: 'from . import get_submodules_from_kwargs\nlayers = None\ndef block(x, filters):\n    x = layers.Conv2D(filters, 1, use_bias=False)(x)\n    return layers.BatchNormalization(axis=3)(x)\ndef ResNet(**kwargs):\n    global layers\n    backend, layers, models, keras_utils = get_submodules_from_kwargs(kwargs)\n',
+    },
+    {
       name: 'the file loads pretrained weights: the same fix, offered as unsafe',
       code: `${header}class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.body = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64))\n\ndef m(path):\n    model = M()\n    model.load_state_dict(torch.load(path))\n    return model\n`,
       findings: [{ messageId: 'cancelledBias', line: 6, column: 35, endLine: 6, endColumn: 54, fixSafe: false, fixTitleIncludes: ['loaded at line 10 then need strict=False'] }],

@@ -190,3 +190,27 @@ describe('constant resolver: formatted strings', () => {
     assert.deepStrictEqual(v.map((x) => x.kind), Array(8).fill('unknown'));
   });
 });
+
+describe('Keras modules handed in at run time (keras-applications)', () => {
+  it('get_submodules_from_kwargs and VersionAwareLayers bind keras modules; an import keeps its name', () => {
+    const code = [
+      'from . import get_submodules_from_kwargs',
+      'backend = None',
+      'layers = None',
+      'def ResNet(**kwargs):',
+      '    global backend, layers, models, keras_utils',
+      '    backend, layers, models, keras_utils = get_submodules_from_kwargs(kwargs)',
+      'L = VersionAwareLayers()',
+      'import numpy as models',
+      '',
+    ].join('\n');
+    const tree = parseSyntaxTree(code);
+    assert.ok(tree);
+    const { aliases } = new Resolver(tree).imports;
+    assert.strictEqual(aliases.get('backend'), 'keras.backend');
+    assert.strictEqual(aliases.get('layers'), 'keras.layers');
+    assert.strictEqual(aliases.get('keras_utils'), 'keras.utils');
+    assert.strictEqual(aliases.get('L'), 'keras.layers');
+    assert.strictEqual(aliases.get('models'), 'numpy');
+  });
+});
