@@ -6,18 +6,22 @@ import type { Rule } from '../rules/types';
 import { lintPython, type LintResult } from './lint';
 import { lintNotebook } from './notebook';
 import { isNotebookFile } from './paths';
+import { DEFAULT_MAX_BYTES } from './source';
 
 export type FileLint = (LintResult & { readonly ok: true }) | { readonly ok: false; readonly message: string };
 
 /**
  * Lints the text of a file by its kind: a `.ipynb` notebook (its JSON; code cells linted as one
- * program, findings carrying their cell) or Python source.
+ * program, findings carrying their cell) or Python source. `maxCodeBytes` caps a notebook's code
+ * cells (its file, outputs included, may be larger: see `fileSizeCap`).
  */
-export function lintFileText(file: string, text: string, config: LintConfig = EMPTY_CONFIG, rules: readonly Rule[] = RULES, analysis: AnalysisOptions = {}): FileLint {
+export function lintFileText(file: string, text: string, config: LintConfig = EMPTY_CONFIG, rules: readonly Rule[] = RULES, analysis: AnalysisOptions = {}, maxCodeBytes = DEFAULT_MAX_BYTES): FileLint {
   try {
     if (!isNotebookFile(file)) return { ok: true, ...lintPython(text, config, rules, analysis) };
     const read = parseIpynb(text);
     if (!read.ok) return read;
+    const code = read.notebook.cells.reduce((n, c) => n + (c.kind === 'code' ? c.source.length : 0), 0);
+    if (code > maxCodeBytes) return { ok: false, message: `the code cells hold ${Math.round(code / 1024)} KiB, over the ${Math.round(maxCodeBytes / 1024)} KiB size cap, skipped` };
     return { ok: true, ...lintNotebook(read.notebook.cells, config, { rules, analysis, ...(read.notebook.language ? { language: read.notebook.language } : {}) }) };
   } catch (error) {
     // A bug of ours on unusual code: this file is reported as not linted, the others still are.

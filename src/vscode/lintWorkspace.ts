@@ -1,7 +1,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { isNotebookFile, isSkippedDirectory } from '../lint/paths';
-import { decodeSource } from '../lint/source';
+import { decodeSource, fileSizeCap } from '../lint/source';
 import { parseIpynb } from '../parsing/notebook/ipynb';
 import { locateCells } from '../parsing/notebook/ipynbPositions';
 import type { DiagnosticsController } from './diagnostics';
@@ -158,7 +158,8 @@ export class WorkspaceLinter implements vscode.Disposable {
     }
     try {
       const stat = await vscode.workspace.fs.stat(uri);
-      if (stat.size > settings.maxFileBytes) {
+      // (A notebook's cap is on its code cells, checked when it is published; its file holds outputs too.)
+      if (stat.size > fileSizeCap(uri.path, settings.maxFileBytes)) {
         this.diagnostics.clear(uri);
         logger().info(`Skipped ${uri.fsPath}: over the normscope.maxFileSizeKB cap`);
         return 'skipped';
@@ -178,6 +179,11 @@ export class WorkspaceLinter implements vscode.Disposable {
           this.diagnostics.clear(uri);
           this.fromDisk.delete(key);
           logger().info(`Skipped ${uri.fsPath}: ${!read.ok ? read.message : !locate ? 'cell positions could not be mapped' : `a ${language} notebook`}`);
+          return 'skipped';
+        }
+        if (read.notebook.cells.reduce((n, c) => n + (c.kind === 'code' ? c.source.length : 0), 0) > settings.maxFileBytes) {
+          this.diagnostics.clear(uri);
+          logger().info(`Skipped ${uri.fsPath}: its code cells are over the normscope.maxFileSizeKB cap`);
           return 'skipped';
         }
         await this.diagnostics.publishNotebookFile(uri, read.notebook.cells, locate);
