@@ -324,23 +324,29 @@ function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, o
   };
   const root = make();
   if (!cursor.firstChild()) return root;
-  // Iterative preorder walk: a stack of the nodes whose children are being copied.
-  const stack: { node: SyntaxNode; children: SyntaxNode[]; fields: (string | null)[] }[] = [{ node: root, children: [], fields: [] }];
+  // Iterative preorder walk over a stack of the nodes whose children are being copied. Children
+  // go straight into the parent's own array; field names get an array only once a child has one
+  // (most nodes' children have none), so a leaf allocates nothing but itself.
+  const stack: SyntaxNode[] = [root];
+  root.children = [];
   for (;;) {
-    const top = stack[stack.length - 1];
+    const parent = stack[stack.length - 1];
     const node = make();
-    node.parent = top.node;
-    top.children.push(node);
-    top.fields.push(tables.fields[cursor.fieldId()] ?? null);
+    node.parent = parent;
+    const field = tables.fields[cursor.fieldId()] ?? null;
+    if (field !== null || parent.fieldNames !== NO_FIELDS) {
+      if (parent.fieldNames === NO_FIELDS) parent.fieldNames = new Array<string | null>(parent.children.length).fill(null);
+      parent.fieldNames.push(field);
+    }
+    parent.children.push(node);
     if (cursor.firstChild()) {
-      stack.push({ node, children: [], fields: [] });
+      node.children = [];
+      stack.push(node);
       continue;
     }
     while (!cursor.nextSibling()) {
-      const done = stack.pop() as (typeof stack)[number];
-      done.node.children = done.children;
-      done.node.fieldNames = done.fields;
-      done.node.last = pre - 1;
+      const done = stack.pop() as SyntaxNode;
+      done.last = pre - 1;
       cursor.parent();
       if (stack.length === 0) return root;
     }
