@@ -1,4 +1,5 @@
 import type { Span } from '../../ir/span';
+import { MUTATING_METHODS } from './resolver';
 import type { SyntaxNode, SyntaxTree } from './syntaxTree';
 
 /**
@@ -290,6 +291,17 @@ function moduleLevelDefinitions(node: SyntaxNode, out: Set<string>): void {
     case 'as_pattern': {
       const alias = node.childForFieldName('alias');
       if (alias) for (const id of alias.descendantsOfType('identifier')) out.add(id.text);
+      break;
+    }
+    case 'call': {
+      // `cfg.update(...)`, `layers.append(...)` change the module-level object in place.
+      const f = node.childForFieldName('function');
+      const method = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+      if (f && method && MUTATING_METHODS.has(method)) {
+        let root: SyntaxNode | null = f;
+        while (root && root.type !== 'identifier') root = root.type === 'attribute' || root.type === 'subscript' || root.type === 'call' ? root.firstNamedChild : null;
+        if (root) out.add(root.text);
+      }
       break;
     }
     case 'except_clause':

@@ -29,6 +29,7 @@ const CROSS = `import torch.nn as nn
 
 WIDTH = 64
 GROUPS = 8
+CFG = dict(head=10)
 
 
 def norm(c):
@@ -62,6 +63,13 @@ class Net(Base):
 
 def build():
     return Net()
+
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(WIDTH, CFG['head'])
+        self.bn = nn.BatchNorm1d(CFG['head'])
 `;
 
 describe('StatementMemo (per-statement IR reuse in open documents)', () => {
@@ -75,8 +83,8 @@ describe('StatementMemo (per-statement IR reuse in open documents)', () => {
       assert.ok(memo);
       // Model IR parts recomputed: Block (edited), Net (uses Block), build() (uses Net) and norm()
       // (Block calls it: a call site may override a default); reused: the import, WIDTH, GROUPS,
-      // Base. Class facts (training IR) recomputed: Block, Net; reused: Base.
-      assert.deepStrictEqual({ computed: memo.computed, reused: memo.reused }, { computed: 4 + 2, reused: 4 + 1 });
+      // CFG, Base, Head. Class facts (training IR) recomputed: Block, Net; reused: Base, Head.
+      assert.deepStrictEqual({ computed: memo.computed, reused: memo.reused }, { computed: 4 + 2, reused: 6 + 2 });
     } finally {
       doc.dispose();
     }
@@ -93,6 +101,7 @@ describe('StatementMemo (per-statement IR reuse in open documents)', () => {
       ['import alias', 'import torch.nn as nn', 'import torch.nn as tnn'],
       ['line inserted above everything', 'WIDTH = 64', '\n\nWIDTH = 64'],
       ['line removed in the middle', '    pass\n', ''],
+      ['config changed in place at module level (same line: nothing below moves)', 'CFG = dict(head=10)\n', 'CFG = dict(head=10); CFG.update(head=12)\n'],
       ['broken statement', 'self.bn = nn.BatchNorm2d(WIDTH)', 'self.bn = nn.BatchNorm2d(WIDTH'],
     ];
     for (const [label, from, to] of edits) {
