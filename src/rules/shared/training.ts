@@ -83,7 +83,8 @@ export function loaderModel(ir: FileIR, loader: DataLoaderIR): { name: string; f
   if (fromSteps) return { name: fromSteps.modelInCaller, facts: fromSteps.facts, steps };
   for (const feed of loader.feeds) {
     const facts = modelFacts(ir, feed, loader.function);
-    if (facts) return { name: feed, facts, steps: ir.training.sites.filter((s) => s.kind === 'training-step' && s.modelInCaller === feed) };
+    // `self`: a LightningModule's own train_dataloader() feeds the module.
+    if (facts) return { name: feed === 'self' ? facts.name : feed, facts, steps: ir.training.sites.filter((s) => s.kind === 'training-step' && s.modelInCaller === feed) };
   }
   return undefined;
 }

@@ -46,6 +46,7 @@ describe('training fixtures', () => {
       'accelerate_small_batch.py': ['NRM103 19', 'NRM102 21'],
       'deepspeed_cifar.py': ['NRM102 31', 'NRM103 32', 'NRM201 74'],
       'hf_trainer_tabular.py': ['NRM104 31', 'NRM102 33', 'NRM103 35'],
+      'lightning_segmentation.py': ['NRM102 48', 'NRM103 56'],
     };
     for (const name of fixtures('buggy')) {
       it(name, () => {

@@ -92,6 +92,8 @@ export interface FlowHost {
   isModelish(fn: Fn, key: string): boolean;
   /** A framework trainer variable (`trainer = Trainer(model=model, ...)`): it runs and switches the model itself. */
   trainerOf(fn: Fn, key: string): { readonly framework: 'huggingface' | 'lightning'; readonly model: string | undefined } | undefined;
+  /** A method of a LightningModule (or nested in one): Lightning chooses the mode it runs in. */
+  lightningHook(fn: Fn): boolean;
   /** A launcher call (`accelerator.prepare`, `deepspeed.initialize`) and what it returns, position by position. */
   launcher(call: Node): LauncherCall | undefined;
   /** A unit test (`def test_forward_shape`, a `TestCase` method, any `test*` function in a pytest/unittest file): its name says nothing about inference. */
@@ -785,14 +787,14 @@ export class ModeAnalysis {
 
   /** A function whose name says it evaluates, predicts or samples (`validate`, `run_test`). */
   private inferenceByName(fn: Fn): boolean {
-    return !fn.isModule && soundsLikeInference(fn.name) && !this.host.isUnitTest(fn);
+    return !fn.isModule && soundsLikeInference(fn.name) && !this.host.isUnitTest(fn) && !this.host.lightningHook(fn);
   }
 
   private event(kind: FlowEvent['kind'], detail: string, call: Node, key: string, state: State, ctx: Ctx): void {
     if (ctx.sink.length >= MAX_EVENTS) return;
     const stmt = statementOf(call);
     let reason: string | undefined;
-    if (kind === 'forward') {
+    if (kind === 'forward' && !this.host.lightningHook(ctx.fn)) {
       if (this.inferenceByName(ctx.fn)) reason = `in ${ctx.fn.name}()`;
       else if (ctx.inferenceLoop) reason = `in a loop over ${ctx.inferenceLoop}`;
       else if (ctx.noGrad && !soundsLikeTraining(ctx.fn.name) && !functionHasTrainingStep(ctx.fn) && !insideTrainingLoop(call)) reason = 'outside any training loop';

@@ -142,6 +142,7 @@ class TrainingBuilder implements FlowHost {
     for (const def of root.descendantsOfType('function_definition')) this.addFn(def);
     this.analysis = new ModeAnalysis(this);
     this.prepass();
+    this.lightningSelfRefs();
   }
 
   // ------------------------------------------------------------ function table
@@ -606,6 +607,18 @@ class TrainingBuilder implements FlowHost {
     return key === undefined ? undefined : (this.launcherAliases.get(fn)?.get(key) ?? key);
   }
 
+  /** In a LightningModule's `train_dataloader()`, `self` is the model the loader feeds. */
+  private lightningSelfRefs(): void {
+    for (const fn of this.fns) {
+      if (fn.name !== 'train_dataloader' || !fn.cls || !this.isLightningClass(fn.cls, 'LightningModule')) continue;
+      const facts = modelFactsOfClass(fn.cls, this.classes, 'file');
+      if (!facts) continue;
+      let m = this.refs.get(fn);
+      if (!m) this.refs.set(fn, (m = new Map<string, { facts: ModelFacts; span: ReturnType<typeof spanOf> }>()));
+      m.set('self', { facts, span: spanOf(fn.node) });
+    }
+  }
+
   private safeConstructs(call: Node, fn: Fn): ReturnType<TrainingBuilder['constructs']> {
     try {
       return this.constructs(call, fn);
@@ -791,7 +804,7 @@ class TrainingBuilder implements FlowHost {
         const dropLast = dropNode ? this.resolveArg(dropNode) : args.hasSplat ? undefined : defaultValue(false, "DataLoader's default drop_last=False", spanOf(call));
         const samplerNode = argFor(args, 'sampler', 3);
         const datasetNode = argFor(args, 'dataset', 0);
-        const role = this.loaderRole(fn, assigned, datasetNode, args, events);
+        const role = this.lightningLoaderRole(call, fn, assigned) ?? this.loaderRole(fn, assigned, datasetNode, args, events);
         out.push({
           framework: 'torch',
           span: spanOf(call),
@@ -899,6 +912,79 @@ class TrainingBuilder implements FlowHost {
 
   private isTrainingArguments(q: string): boolean {
     return /^transformers(\.\w+)*\.\w*TrainingArguments$/.test(q) || (/^\w*TrainingArguments$/.test(q) && !this.imports.aliases.has(q));
+  }
+
+  /** A class of the file that subclasses `kind` (`LightningModule`, `LightningDataModule`) of Lightning, directly or through the file's classes. */
+  isLightningClass(cls: string, kind: 'LightningModule' | 'LightningDataModule', seen = new Set<string>()): boolean {
+    if (seen.has(cls)) return false;
+    seen.add(cls);
+    for (const b of this.classes.get(cls)?.bases ?? []) {
+      const [head, ...rest] = b.split('.');
+      const q = [this.imports.aliases.get(head ?? '') ?? head, ...rest].join('.');
+      if (new RegExp(`^(lightning|pytorch_lightning|lightning\\.pytorch)(\\.\\w+)*\\.${kind}$`).test(q)) return true;
+      if (this.classes.has(b) && this.isLightningClass(b, kind, seen)) return true;
+    }
+    return false;
+  }
+
+  /** Lightning calls every method of a LightningModule in the mode it chose (train for training_step, eval for validation_step...). */
+  lightningHook(fn: Fn): boolean {
+    for (let f: Fn | undefined = fn; f; f = f.parent) if (f.cls && this.isLightningClass(f.cls, 'LightningModule')) return true;
+    return false;
+  }
+
+  /**
+   * Lightning's loaders: returned by `train_dataloader()` / `val_dataloader()`... of a
+   * LightningModule (the module is the model it feeds) or LightningDataModule, or passed to
+   * `trainer.fit(model, train_dataloaders=..., val_dataloaders=...)`.
+   */
+  private lightningLoaderRole(call: Node, fn: Fn, assigned: string | undefined): { role: DataLoaderIR['role']; evidence: string; feeds: string[] } | undefined {
+    const hook = /^(train|val|test|predict)_dataloader$/.exec(fn.name)?.[1];
+    if (hook && fn.cls && (this.isLightningClass(fn.cls, 'LightningModule') || this.isLightningClass(fn.cls, 'LightningDataModule'))) {
+      const returned = assigned === undefined ? statementOf(call).type === 'return_statement' : (fn.body?.descendantsOfType('return_statement') ?? []).some((r) => r.namedChildren[0]?.text === assigned);
+      if (returned) {
+        const module = this.isLightningClass(fn.cls, 'LightningModule');
+        const feeds = hook !== 'train' ? [] : module ? ['self'] : this.lightningFits().flatMap((f) => (f.datamodule ? [f.model] : []));
+        return { role: hook === 'train' ? 'train' : 'eval', evidence: `returned by ${fn.cls}.${fn.name}() (Lightning's ${hook === 'train' ? 'training' : hook === 'val' ? 'validation' : hook} loader)`, feeds };
+      }
+    }
+    for (const fit of this.lightningFits()) {
+      for (const [arg, role] of [[fit.train, 'train'], [fit.val, 'eval']] as const) {
+        if (!arg) continue;
+        if (unparen(arg).equals(call) || (assigned !== undefined && keyOf(arg) === assigned)) {
+          return { role, evidence: `passed to ${fit.text}`, feeds: role === 'train' ? [fit.model] : [] };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private lightningFitsCache: { model: string; train: Node | undefined; val: Node | undefined; datamodule: boolean; text: string }[] | undefined;
+
+  /** `trainer.fit(model, train_dataloaders=..., val_dataloaders=..., datamodule=...)` of a Lightning trainer. */
+  private lightningFits(): { model: string; train: Node | undefined; val: Node | undefined; datamodule: boolean; text: string }[] {
+    if (this.lightningFitsCache) return this.lightningFitsCache;
+    const out: { model: string; train: Node | undefined; val: Node | undefined; datamodule: boolean; text: string }[] = [];
+    for (const call of this.allCalls) {
+      const f = call.childForFieldName('function');
+      if (f?.type !== 'attribute' || f.childForFieldName('attribute')?.text !== 'fit') continue;
+      const receiver = keyOf(f.childForFieldName('object'));
+      const trainer = receiver ? this.trainerOf(this.fnOf(call), receiver) : undefined;
+      if (trainer?.framework !== 'lightning') continue;
+      const args = callArgs(call);
+      const model = keyOf(argFor(args, 'model', 0));
+      if (!model) continue;
+      const second = args.positional[1];
+      out.push({
+        model,
+        train: args.keywords.get('train_dataloaders') ?? args.keywords.get('train_dataloader') ?? second,
+        val: args.keywords.get('val_dataloaders') ?? args.positional[2],
+        datamodule: args.keywords.has('datamodule') || (second !== undefined && /datamodule|\bdm\b|data_module/i.test(second.text)),
+        text: `${receiver ?? 'trainer'}.fit(...) at line ${call.startPosition.row + 1}`,
+      });
+    }
+    this.lightningFitsCache = out;
+    return out;
   }
 
   private samplerDefinition(sampler: Node): string {
@@ -1116,9 +1202,12 @@ class TrainingBuilder implements FlowHost {
       else if (/(^|\.)Trainer$/.test(q) && /lightning|pl\.|pytorch_lightning/.test(q + (this.imports.aliases.get('Trainer') ?? ''))) {
         const strategy = args.keywords.get('strategy') ?? args.keywords.get('accelerator');
         const syncBn = args.keywords.get('sync_batchnorm');
+        const lit = syncBn ? literalValue(syncBn) : undefined;
         if (strategy && /ddp/i.test(strategy.text)) {
-          const lit = syncBn ? literalValue(syncBn) : undefined;
           strategies.push({ span: spanOf(call), text: strategy.text, syncBatchNorm: lit?.kind === 'bool' ? lit.value : syncBn ? undefined : false });
+        } else if (lit?.kind === 'bool' && lit.value) {
+          // `Trainer(devices=8, sync_batchnorm=True)`: the strategy is chosen at launch, BatchNorm is synchronised.
+          strategies.push({ span: spanOf(call), text: strategy?.text ?? 'sync_batchnorm=True', syncBatchNorm: true });
         }
       }
     }
