@@ -32,7 +32,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<NormSc
     vscode.languages.registerCodeActionsProvider({ language: 'python' }, new FixProvider(diagnostics), {
       providedCodeActionKinds: FixProvider.kinds,
     }),
-    vscode.languages.registerHoverProvider({ language: 'python' }, new NormLayerHoverProvider()),
+    vscode.languages.registerHoverProvider({ language: 'python' }, new NormLayerHoverProvider(diagnostics)),
     vscode.commands.registerCommand('normscope.lintWorkspace', () => workspaceLinter.run()),
     vscode.commands.registerCommand(SHOW_DOCUMENTATION_COMMAND, (rule?: unknown) => showRuleDocumentation(context.extensionUri, rule)),
     { dispose: disposeLogger },

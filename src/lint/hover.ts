@@ -55,9 +55,13 @@ export function renderLayerHover(call: LayerCall): string {
 
 /** The innermost normalization-layer construction at (line, column) (0-based) of Python `text`. */
 export function normLayerAt(text: string, line: number, column: number): LayerCall | undefined {
-  const ir = analysePython(text);
+  return normLayerIn(analysePython(text).model.layerCalls, line, column);
+}
+
+/** The innermost normalization-layer construction among `calls` at (line, column) (0-based). */
+export function normLayerIn(calls: readonly LayerCall[], line: number, column: number): LayerCall | undefined {
   let best: LayerCall | undefined;
-  for (const call of ir.model.layerCalls) {
+  for (const call of calls) {
     if (call.family !== 'norm' || !contains(call.span, line, column)) continue;
     if (!best || call.span.endOffset - call.span.startOffset < best.span.endOffset - best.span.startOffset) best = call;
   }

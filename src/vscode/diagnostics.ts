@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { lintDelay } from '../lint/debounce';
 import type { LintResult } from '../lint/lint';
+import type { LayerCall } from '../ir/model';
 import type { NotebookCell } from '../parsing/notebook/ipynb';
 import type { CellLocator } from '../parsing/notebook/ipynbPositions';
 import type { Finding } from '../rules/types';
@@ -131,6 +132,20 @@ export class DiagnosticsController implements vscode.Disposable {
   private closeOnServer(uri: vscode.Uri): void {
     const key = uri.toString();
     if (this.serverHas.delete(key)) this.client.close(key);
+  }
+
+  /**
+   * The norm layer construction at `position`, from the lint server's incrementally analysed
+   * copy of the document (so a hover never analyses a large file on the extension host's thread).
+   */
+  async normLayerAt(document: vscode.TextDocument, position: vscode.Position): Promise<LayerCall | undefined> {
+    const uri = document.uri;
+    const key = uri.toString();
+    if (!this.serverHas.has(key)) {
+      this.client.open(key, document.version, document.getText(), uri.scheme === 'file' ? uri.fsPath : undefined);
+      this.serverHas.add(key);
+    }
+    return this.client.hover(key, document.version, document.getText().length, () => document.getText(), position.line, position.character);
   }
 
   /** Where lints run (see LintClient.mode). */

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
+import type { LayerCall } from '../ir/model';
 import type { LintResult } from '../lint/lint';
 import type { LintRequest, LintResponse } from '../lint/worker/protocol';
 import { LintServer } from '../lint/worker/server';
@@ -72,6 +73,14 @@ export class LintClient {
     let response = await this.request((id) => ({ kind: 'lint', id, uri, version, length, config }));
     if (response.kind === 'resync') response = await this.request((id) => ({ kind: 'lint', id, uri, version, length, config, text: text() }));
     return this.answer(response);
+  }
+
+  /** The norm layer construction at (line, column) (0-based) of the server's copy of a document at `version`. */
+  async hover(uri: string, version: number, length: number, text: () => string, line: number, column: number): Promise<LayerCall | undefined> {
+    let response = await this.request((id) => ({ kind: 'hover', id, uri, version, length, line, column }));
+    if (response.kind === 'resync') response = await this.request((id) => ({ kind: 'hover', id, uri, version, length, line, column, text: text() }));
+    if (response.kind === 'hover') return response.call;
+    throw new Error(response.kind === 'error' ? response.message : 'the lint server could not place the document');
   }
 
   /** Lints a text that is not an open document (nothing is kept in the server). */

@@ -1,4 +1,5 @@
 import type { NotebookCell } from '../../parsing/notebook/ipynb';
+import type { LayerCall } from '../../ir/model';
 import type { TextChange } from '../../parsing/python/document';
 import type { LintConfig } from '../../rules/config';
 import type { LintResult } from '../lint';
@@ -20,6 +21,8 @@ export type LintRequest =
   | { readonly kind: 'close'; readonly uri: string }
   /** `length`: the text's length at `version`, a cheap check that the server's copy did not drift. */
   | { readonly kind: 'lint'; readonly id: number; readonly uri: string; readonly version: number; readonly length: number; readonly config: LintConfig; readonly text?: string }
+  /** The norm layer construction at a position (0-based) of an open document, for the hover. */
+  | { readonly kind: 'hover'; readonly id: number; readonly uri: string; readonly version: number; readonly length: number; readonly line: number; readonly column: number; readonly text?: string }
   /** Lints a text that is not open (Lint Workspace on files on disk); nothing is kept. */
   | { readonly kind: 'lintText'; readonly id: number; readonly text: string; readonly config: LintConfig; readonly file?: string }
   | { readonly kind: 'lintNotebook'; readonly id: number; readonly cells: readonly NotebookCell[]; readonly config: LintConfig };
@@ -27,5 +30,6 @@ export type LintRequest =
 export type LintResponse =
   /** `dependencies`: the other workspace files whose model facts the lint used. */
   | { readonly kind: 'result'; readonly id: number; readonly result: LintResult; readonly elapsedMs: number; readonly dependencies?: readonly string[] }
+  | { readonly kind: 'hover'; readonly id: number; readonly call: LayerCall | undefined; readonly elapsedMs: number }
   | { readonly kind: 'resync'; readonly id: number }
   | { readonly kind: 'error'; readonly id: number; readonly message: string };

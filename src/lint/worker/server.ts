@@ -1,7 +1,9 @@
 import { PythonDocument, type TextChange } from '../../parsing/python/document';
 import { WorkspaceIndex } from '../../parsing/workspace/index';
 import { RULES } from '../../rules/catalogue';
+import { normLayerIn } from '../hover';
 import { lintPython, lintSyntaxTree } from '../lint';
+import { modelFromTree } from '../../parsing/python/parsePython';
 import { lintNotebook } from '../notebook';
 import type { LintRequest, LintResponse } from './protocol';
 
@@ -54,26 +56,25 @@ export class LintServer {
       }
       case 'lint':
         return this.guard(request.id, () => {
-          if (request.text !== undefined) this.open(request.uri, request.version, request.text, this.documents.get(request.uri)?.file);
-          const open = this.documents.get(request.uri);
-          if (!open || open.version !== request.version) return { kind: 'resync', id: request.id };
           const started = performance.now();
-          if (open.pending.length > 0) {
-            open.document.edit(open.pending);
-            open.pending = [];
-          }
-          if (open.document.text.length !== request.length) {
-            // The copy drifted from the editor's text (an edit lost or misapplied): start again from the text.
-            this.documents.delete(request.uri);
-            open.document.dispose();
-            return { kind: 'resync', id: request.id };
-          }
+          const open = this.current(request);
+          if (!open) return { kind: 'resync', id: request.id };
           const tree = open.document.syntaxTree;
           const visited = new Set<string>();
           if (open.file) this.workspace?.update(open.file, open.document.text, `${request.version}`);
           const options = open.file && this.workspace ? { external: this.workspace.lookupFor(open.file, visited) } : {};
           const result = tree ? lintSyntaxTree(tree, request.config, RULES, options) : { findings: [], failures: [] };
           return { kind: 'result', id: request.id, result, elapsedMs: performance.now() - started, dependencies: [...visited] };
+        });
+      case 'hover':
+        return this.guard(request.id, () => {
+          const started = performance.now();
+          const open = this.current(request);
+          if (!open) return { kind: 'resync', id: request.id };
+          const tree = open.document.syntaxTree;
+          // The model IR only, reused per statement from the document's last analysis (see StatementMemo).
+          const call = tree ? normLayerIn(modelFromTree(tree).layerCalls, request.line, request.column) : undefined;
+          return { kind: 'hover', id: request.id, call, elapsedMs: performance.now() - started };
         });
       case 'lintText':
         return this.guard(request.id, () => {
@@ -95,6 +96,28 @@ export class LintServer {
   /** Number of open documents (for tests and logs). */
   get size(): number {
     return this.documents.size;
+  }
+
+  /**
+   * The document a lint or hover request is about, brought to its version (pending edits applied,
+   * or the text the request carries); undefined when the server's copy cannot be placed (the
+   * editor then sends the whole text).
+   */
+  private current(request: { readonly uri: string; readonly version: number; readonly length: number; readonly text?: string }): OpenDocument | undefined {
+    if (request.text !== undefined) this.open(request.uri, request.version, request.text, this.documents.get(request.uri)?.file);
+    const open = this.documents.get(request.uri);
+    if (!open || open.version !== request.version) return undefined;
+    if (open.pending.length > 0) {
+      open.document.edit(open.pending);
+      open.pending = [];
+    }
+    if (open.document.text.length !== request.length) {
+      // The copy drifted from the editor's text (an edit lost or misapplied): start again from the text.
+      this.documents.delete(request.uri);
+      open.document.dispose();
+      return undefined;
+    }
+    return open;
   }
 
   private open(uri: string, version: number, text: string, file: string | undefined): void {

@@ -36,6 +36,25 @@ describe('lint server (the worker thread behind the editor diagnostics)', () => 
     assert.deepStrictEqual(fresh, ['NRM401@6:20']);
   });
 
+  it('answers a hover from its copy of the document: the norm layer at the position, after edits', () => {
+    const server = new LintServer();
+    const hover = (id: number, version: number, text: string, line: number, column: number): string | undefined => {
+      const r = server.handle({ kind: 'hover', id, uri: 'file:///h.py', version, length: text.length, line, column });
+      assert.ok(r && r.kind === 'hover', JSON.stringify(r));
+      return r.call ? `${r.call.kind}(${r.call.args.map((a) => (a.value.kind === 'number' ? a.value.value : '?')).join(', ')})` : undefined;
+    };
+    assert.deepStrictEqual(server.handle({ kind: 'hover', id: 1, uri: 'file:///h.py', version: 1, length: BUGGY.length, line: 5, column: 24 }), { kind: 'resync', id: 1 });
+    server.handle({ kind: 'open', uri: 'file:///h.py', version: 1, text: BUGGY });
+    assert.strictEqual(hover(2, 1, BUGGY, 5, 24), 'GroupNorm(3, 10)');
+    assert.strictEqual(hover(3, 1, BUGGY, 2, 3), undefined, 'no norm layer on the class line');
+    const at = BUGGY.indexOf('GroupNorm(3') + 'GroupNorm('.length;
+    const text = `${BUGGY.slice(0, at)}5${BUGGY.slice(at + 1)}`;
+    server.handle({ kind: 'change', uri: 'file:///h.py', version: 2, changes: [{ startOffset: at, oldEndOffset: at + 1, newText: '5' }] });
+    assert.strictEqual(hover(4, 2, text, 5, 24), 'GroupNorm(5, 10)');
+    // The lint after the hover sees the same copy.
+    assert.deepStrictEqual(codes(server.handle({ kind: 'lint', id: 5, uri: 'file:///h.py', version: 2, length: text.length, config: EMPTY_CONFIG })), []);
+  });
+
   it('asks for the text when its copy is not at the version asked for, or drifted from it', () => {
     const server = new LintServer();
     assert.deepStrictEqual(server.handle({ kind: 'lint', id: 1, uri: 'file:///b.py', version: 1, length: 3, config: EMPTY_CONFIG }), { kind: 'resync', id: 1 });
