@@ -34,6 +34,11 @@ ruleTests(frozenBnFinetune, {
       findings: [{ messageId: 'statsStillUpdate', line: 15, column: 1, endLine: 16, endColumn: 28, messageIncludes: ['model.backbone is frozen'] }],
     },
     {
+      name: 'the eval() of each epoch\'s validation pass is no BN freeze: the frozen backbone\'s statistics still update (Accelerate cv_example style)',
+      code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n') + '    model.eval()\n    with torch.no_grad():\n        for x, y in val_loader:\n            model(x)\n',
+      findings: [{ messageId: 'statsStillUpdate', line: 15, column: 1, endLine: 16, endColumn: 28, messageIncludes: ['model.backbone is frozen'] }],
+    },
+    {
       name: 'a BN freeze before the loop undone by model.train()',
       code: IMPORTS + MODEL + FREEZE + 'for m in model.backbone.modules():\n    if isinstance(m, nn.BatchNorm2d):\n        m.eval()\n' + LOOP('    model.train()\n'),
       findings: [{ messageId: 'freezeUndone', line: 22, column: 5, endLine: 22, endColumn: 18, messageIncludes: ['model.train() at line 22', 'freeze at line 20'] }],

@@ -38,9 +38,12 @@ export const frozenBnFinetune: Rule = {
     const { training } = context.ir;
     const seen = new Set<number>();
     const gradFreezes = training.freezes.filter((f) => f.kind !== 'batchnorm-eval');
+    // An eval() that puts the model in eval mode for an inference site (the validation pass of an epoch) is no freeze.
+    const servesInference = (span: { startOffset: number }) =>
+      training.sites.some((s) => s.kind === 'inference' && s.mode.origins.some((o) => o.kind === 'switch' && o.mode === 'eval' && o.span.startOffset === span.startOffset));
     const bnFreezes: FreezeIR[] = [
       ...training.freezes.filter((f) => f.kind === 'batchnorm-eval'),
-      ...training.modeSwitches.filter((s) => s.op === 'eval' && s.scope === 'whole' && !/val|eval|test|infer|predict|sample/i.test(s.function) && gradFreezes.some((g) => isUnder(s.target, g.target) || isUnder(g.target, s.target))).map((s) => ({ span: s.span, target: s.target, kind: 'batchnorm-eval' as const, function: s.function })),
+      ...training.modeSwitches.filter((s) => s.op === 'eval' && s.scope === 'whole' && !/val|eval|test|infer|predict|sample/i.test(s.function) && !servesInference(s.span) && gradFreezes.some((g) => isUnder(s.target, g.target) || isUnder(g.target, s.target))).map((s) => ({ span: s.span, target: s.target, kind: 'batchnorm-eval' as const, function: s.function })),
     ];
     for (const step of training.sites) {
       if (step.kind !== 'training-step' || !step.targets) continue;
