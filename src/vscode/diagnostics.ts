@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { lintDelay } from '../lint/debounce';
 import type { LintResult } from '../lint/lint';
 import type { LayerCall } from '../ir/model';
+import type { NetworksFound } from '../simulation/fromIR';
 import type { NotebookCell } from '../parsing/notebook/ipynb';
 import type { CellLocator } from '../parsing/notebook/ipynbPositions';
 import type { Finding } from '../rules/types';
@@ -139,13 +140,25 @@ export class DiagnosticsController implements vscode.Disposable {
    * copy of the document (so a hover never analyses a large file on the extension host's thread).
    */
   async normLayerAt(document: vscode.TextDocument, position: vscode.Position): Promise<LayerCall | undefined> {
+    const key = this.onServer(document);
+    return this.client.hover(key, document.version, document.getText().length, () => document.getText(), position.line, position.character);
+  }
+
+  /** The simulator's view of the document's models, from the lint server's copy (off the extension host's thread). */
+  async networksOf(document: vscode.TextDocument): Promise<NetworksFound> {
+    const key = this.onServer(document);
+    return this.client.networks(key, document.version, document.getText().length, () => document.getText());
+  }
+
+  /** Opens the document on the lint server if it is not there yet (its edits are forwarded from then on); returns its key. */
+  private onServer(document: vscode.TextDocument): string {
     const uri = document.uri;
     const key = uri.toString();
     if (!this.serverHas.has(key)) {
       this.client.open(key, document.version, document.getText(), uri.scheme === 'file' ? uri.fsPath : undefined);
       this.serverHas.add(key);
     }
-    return this.client.hover(key, document.version, document.getText().length, () => document.getText(), position.line, position.character);
+    return key;
   }
 
   /** Where lints run (see LintClient.mode). */
@@ -215,11 +228,7 @@ export class DiagnosticsController implements vscode.Disposable {
     const started = performance.now();
     try {
       // The first lint of a document sends its text; later ones only the edits (forwardChanges).
-      const first = !this.serverHas.has(key);
-      if (first) {
-        this.client.open(key, version, text, uri.scheme === 'file' ? uri.fsPath : undefined);
-        this.serverHas.add(key);
-      }
+      this.onServer(document);
       const answer = await this.client.lint(key, version, text.length, () => document.getText(), this.configs.configFor(uri));
       // A newer version is on its way (its lint is scheduled): these findings would be misplaced.
       if (document.isClosed || document.version !== version) return;

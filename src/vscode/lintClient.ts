@@ -8,6 +8,7 @@ import { LintServer } from '../lint/worker/server';
 import type { NotebookCell } from '../parsing/notebook/ipynb';
 import type { TextChange } from '../parsing/python/document';
 import type { LintConfig } from '../rules/config';
+import type { NetworksFound } from '../simulation/fromIR';
 import { logger } from './logger';
 
 /** A lint answer: the result and how long the server took (for the adaptive debounce). */
@@ -80,6 +81,14 @@ export class LintClient {
     let response = await this.request((id) => ({ kind: 'hover', id, uri, version, length, line, column }));
     if (response.kind === 'resync') response = await this.request((id) => ({ kind: 'hover', id, uri, version, length, line, column, text: text() }));
     if (response.kind === 'hover') return response.call;
+    throw new Error(response.kind === 'error' ? response.message : 'the lint server could not place the document');
+  }
+
+  /** The simulator's view of the models of the server's copy of a document at `version`. */
+  async networks(uri: string, version: number, length: number, text: () => string): Promise<NetworksFound> {
+    let response = await this.request((id) => ({ kind: 'networks', id, uri, version, length }));
+    if (response.kind === 'resync') response = await this.request((id) => ({ kind: 'networks', id, uri, version, length, text: text() }));
+    if (response.kind === 'networks') return response.found;
     throw new Error(response.kind === 'error' ? response.message : 'the lint server could not place the document');
   }
 

@@ -5,7 +5,7 @@
  */
 
 import * as vscode from 'vscode';
-import { networksFromSource, type NetworksFound } from '../simulation/fromIR';
+import type { NetworksFound } from '../simulation/fromIR';
 import type { RenderedMessage } from '../webview/protocol';
 import { SimulatorPanel } from '../webview/host/panel';
 import { logger } from './logger';
@@ -31,25 +31,38 @@ function isPython(doc: vscode.TextDocument): boolean {
   return doc.languageId === 'python' && doc.uri.scheme !== 'output';
 }
 
-/** Parses a document once per version (CodeLens, cursor moves and the panel share it). */
-class ModelCache {
-  private cache = new WeakMap<vscode.TextDocument, { version: number; found: NetworksFound }>();
+/** Where the models of a document come from: the lint worker's copy of it (see DiagnosticsController.networksOf). */
+export type NetworksSource = (doc: vscode.TextDocument) => Promise<NetworksFound>;
 
-  get(doc: vscode.TextDocument): NetworksFound {
+/**
+ * The models of a document once per version (CodeLens, cursor moves and the panel share them),
+ * analysed by the lint worker so that the extension host's thread never parses a file.
+ */
+class ModelCache {
+  private cache = new WeakMap<vscode.TextDocument, { version: number; found: Promise<NetworksFound>; settled?: NetworksFound }>();
+
+  constructor(private readonly source: NetworksSource) {}
+
+  get(doc: vscode.TextDocument): Promise<NetworksFound> {
     const hit = this.cache.get(doc);
     if (hit && hit.version === doc.version) return hit.found;
-    let found: NetworksFound;
-    if (doc.getText().length > MAX_CHARS) found = { models: [], reason: 'file too large to simulate' };
-    else {
-      try {
-        found = networksFromSource(doc.getText());
-      } catch (error) {
-        logger().error(`simulator: model analysis failed on ${doc.uri.toString()}: ${String(error)}`);
-        found = { models: [], reason: 'the model could not be analysed' };
-      }
-    }
-    this.cache.set(doc, { version: doc.version, found });
-    return found;
+    const entry: { version: number; found: Promise<NetworksFound>; settled?: NetworksFound } = { version: doc.version, found: Promise.resolve({ models: [] }) };
+    entry.found =
+      doc.getText().length > MAX_CHARS
+        ? Promise.resolve({ models: [], reason: 'file too large to simulate' })
+        : this.source(doc).catch((error: unknown) => {
+            logger().error(`simulator: model analysis failed on ${doc.uri.toString()}: ${String(error)}`);
+            return { models: [], reason: 'the model could not be analysed' };
+          });
+    void entry.found.then((found) => (entry.settled = found));
+    this.cache.set(doc, entry);
+    return entry.found;
+  }
+
+  /** The models of the document's current version if they are already known (cursor moves do not wait). */
+  peek(doc: vscode.TextDocument): NetworksFound | undefined {
+    const hit = this.cache.get(doc);
+    return hit && hit.version === doc.version ? hit.settled : undefined;
   }
 }
 
@@ -58,7 +71,7 @@ export class SimulatorController implements vscode.Disposable, vscode.CodeLensPr
   private readonly panelDisposables: vscode.Disposable[] = [];
   private readonly rendered = new vscode.EventEmitter<RenderedMessage>();
   private readonly lensesChanged = new vscode.EventEmitter<void>();
-  private readonly models = new ModelCache();
+  private readonly models: ModelCache;
   private followed: vscode.Uri | undefined;
   private selected: string | undefined;
   private debounce: ReturnType<typeof setTimeout> | undefined;
@@ -67,7 +80,11 @@ export class SimulatorController implements vscode.Disposable, vscode.CodeLensPr
   readonly onDidRender = this.rendered.event;
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
 
-  constructor(private readonly extensionUri: vscode.Uri) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    source: NetworksSource,
+  ) {
+    this.models = new ModelCache(source);
     this.disposables.push(
       this.rendered,
       this.lensesChanged,
@@ -115,11 +132,9 @@ export class SimulatorController implements vscode.Disposable, vscode.CodeLensPr
     return this.revived;
   }
 
-  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (!isPython(doc)) return [];
-    return this.models
-      .get(doc)
-      .models.filter((m) => m.span !== undefined)
+    return (await this.models.get(doc)).models.filter((m) => m.span !== undefined)
       .map((m) => {
         const start = new vscode.Position(m.span!.start.line, m.span!.start.column);
         return new vscode.CodeLens(new vscode.Range(start, start), {
@@ -163,7 +178,7 @@ export class SimulatorController implements vscode.Disposable, vscode.CodeLensPr
   private onSelection(e: vscode.TextEditorSelectionChangeEvent): void {
     if (!SimulatorPanel.instance || !this.followed || e.textEditor.document.uri.toString() !== this.followed.toString()) return;
     const offset = e.textEditor.document.offsetAt(e.selections[0].active);
-    const under = this.models.get(e.textEditor.document).models.find((m) => m.span && m.span.startOffset <= offset && offset < m.span.endOffset);
+    const under = this.models.peek(e.textEditor.document)?.models.find((m) => m.span && m.span.startOffset <= offset && offset < m.span.endOffset);
     if (under && under.name !== this.selected) {
       this.selected = under.name;
       this.schedule(150);
@@ -187,7 +202,8 @@ export class SimulatorController implements vscode.Disposable, vscode.CodeLensPr
       return;
     }
     const fileName = vscode.workspace.asRelativePath(uri);
-    const found = this.models.get(doc);
+    const found = await this.models.get(doc);
+    if (SimulatorPanel.instance !== panel) return;
     if (found.models.length === 0) {
       panel.post({ type: 'noModel', fileName, reason: found.reason ?? 'no model class in this file' });
       return;

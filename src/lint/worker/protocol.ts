@@ -2,6 +2,7 @@ import type { NotebookCell } from '../../parsing/notebook/ipynb';
 import type { LayerCall } from '../../ir/model';
 import type { TextChange } from '../../parsing/python/document';
 import type { LintConfig } from '../../rules/config';
+import type { NetworksFound } from '../../simulation/fromIR';
 import type { LintResult } from '../lint';
 
 /**
@@ -23,6 +24,8 @@ export type LintRequest =
   | { readonly kind: 'lint'; readonly id: number; readonly uri: string; readonly version: number; readonly length: number; readonly config: LintConfig; readonly text?: string }
   /** The norm layer construction at a position (0-based) of an open document, for the hover. */
   | { readonly kind: 'hover'; readonly id: number; readonly uri: string; readonly version: number; readonly length: number; readonly line: number; readonly column: number; readonly text?: string }
+  /** The models of an open document as the simulator runs them (its CodeLenses and panel). */
+  | { readonly kind: 'networks'; readonly id: number; readonly uri: string; readonly version: number; readonly length: number; readonly text?: string }
   /** Lints a text that is not open (Lint Workspace on files on disk); nothing is kept. */
   | { readonly kind: 'lintText'; readonly id: number; readonly text: string; readonly config: LintConfig; readonly file?: string }
   | { readonly kind: 'lintNotebook'; readonly id: number; readonly cells: readonly NotebookCell[]; readonly config: LintConfig };
@@ -31,5 +34,6 @@ export type LintResponse =
   /** `dependencies`: the other workspace files whose model facts the lint used. */
   | { readonly kind: 'result'; readonly id: number; readonly result: LintResult; readonly elapsedMs: number; readonly dependencies?: readonly string[] }
   | { readonly kind: 'hover'; readonly id: number; readonly call: LayerCall | undefined; readonly elapsedMs: number }
+  | { readonly kind: 'networks'; readonly id: number; readonly found: NetworksFound; readonly elapsedMs: number }
   | { readonly kind: 'resync'; readonly id: number }
   | { readonly kind: 'error'; readonly id: number; readonly message: string };

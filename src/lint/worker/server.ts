@@ -4,6 +4,7 @@ import { RULES } from '../../rules/catalogue';
 import { normLayerIn } from '../hover';
 import { lintPython, lintSyntaxTree } from '../lint';
 import { modelFromTree } from '../../parsing/python/parsePython';
+import { networksFromModelIR } from '../../simulation/fromIR';
 import { lintNotebook } from '../notebook';
 import type { LintRequest, LintResponse } from './protocol';
 
@@ -75,6 +76,15 @@ export class LintServer {
           // The model IR only, reused per statement from the document's last analysis (see StatementMemo).
           const call = tree ? normLayerIn(modelFromTree(tree).layerCalls, request.line, request.column) : undefined;
           return { kind: 'hover', id: request.id, call, elapsedMs: performance.now() - started };
+        });
+      case 'networks':
+        return this.guard(request.id, () => {
+          const started = performance.now();
+          const open = this.current(request);
+          if (!open) return { kind: 'resync', id: request.id };
+          const tree = open.document.syntaxTree;
+          const found = tree ? networksFromModelIR(modelFromTree(tree)) : { models: [], reason: 'the file could not be parsed' };
+          return { kind: 'networks', id: request.id, found, elapsedMs: performance.now() - started };
         });
       case 'lintText':
         return this.guard(request.id, () => {

@@ -55,6 +55,16 @@ describe('lint server (the worker thread behind the editor diagnostics)', () => 
     assert.deepStrictEqual(codes(server.handle({ kind: 'lint', id: 5, uri: 'file:///h.py', version: 2, length: text.length, config: EMPTY_CONFIG })), []);
   });
 
+  it('answers the simulator with the models of its copy of the document', () => {
+    const server = new LintServer();
+    const text = 'import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(8, 4)\n        self.bn = nn.BatchNorm1d(4)\n\n    def forward(self, x):\n        return self.bn(self.fc(x))\n';
+    server.handle({ kind: 'open', uri: 'file:///n.py', version: 1, text });
+    const r = server.handle({ kind: 'networks', id: 1, uri: 'file:///n.py', version: 1, length: text.length });
+    assert.ok(r && r.kind === 'networks', JSON.stringify(r));
+    assert.deepStrictEqual(r.found.models.map((m) => [m.name, m.spec?.layers.map((l) => l.layer.op)]), [['Net', ['linear', 'norm']]]);
+    assert.deepStrictEqual(server.handle({ kind: 'networks', id: 2, uri: 'file:///n.py', version: 2, length: text.length }), { kind: 'resync', id: 2 });
+  });
+
   it('asks for the text when its copy is not at the version asked for, or drifted from it', () => {
     const server = new LintServer();
     assert.deepStrictEqual(server.handle({ kind: 'lint', id: 1, uri: 'file:///b.py', version: 1, length: 3, config: EMPTY_CONFIG }), { kind: 'resync', id: 1 });
