@@ -1,10 +1,10 @@
 import { PythonDocument, type TextChange } from '../../parsing/python/document';
+import { modelFromTree } from '../../parsing/python/parsePython';
 import { WorkspaceIndex } from '../../parsing/workspace/index';
 import { RULES } from '../../rules/catalogue';
+import { networksFromModelIR } from '../../simulation/fromIR';
 import { normLayerIn } from '../hover';
 import { lintPython, lintSyntaxTree } from '../lint';
-import { modelFromTree } from '../../parsing/python/parsePython';
-import { networksFromModelIR } from '../../simulation/fromIR';
 import { lintNotebook } from '../notebook';
 import type { LintRequest, LintResponse } from './protocol';
 
@@ -109,7 +109,7 @@ export class LintServer {
   }
 
   /**
-   * The document a lint or hover request is about, brought to its version (pending edits applied,
+   * The document a lint, hover or networks request is about, brought to its version (pending edits applied,
    * or the text the request carries); undefined when the server's copy cannot be placed (the
    * editor then sends the whole text).
    */
