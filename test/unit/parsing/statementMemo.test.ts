@@ -6,7 +6,7 @@ import { analysePythonFile } from '../../../src/parsing/python/analyse';
 import { PythonDocument } from '../../../src/parsing/python/document';
 
 const root = path.join(__dirname, '..', '..', '..', '..');
-const fixtures = ['test/fixtures/models', 'test/fixtures/corpus', 'test/fixtures/training/buggy']
+const fixtures = ['test/fixtures/models', 'test/fixtures/corpus', 'test/fixtures/training/buggy', 'examples']
   .map((d) => path.join(root, d))
   .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.py')).sort().map((f) => path.join(d, f)));
 

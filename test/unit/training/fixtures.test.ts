@@ -9,12 +9,17 @@ import { EMPTY_CONFIG } from '../../../src/rules/config';
 const ROOT = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'training');
 const TRAINING_RULES = RULES.filter((r) => /^NRM(1\d\d|2\d\d|601)$/.test(r.meta.code));
 
+/** The example training scripts the demo lints (examples/) are buggy fixtures too, read from there. */
+const EXAMPLES = path.join(ROOT, '..', '..', '..', 'examples');
+const EXAMPLE_SCRIPTS = ['finetune_frozen_backbone.py', 'train_segmentation.py'];
+
 function fixtures(kind: 'clean' | 'buggy'): string[] {
-  return fs.readdirSync(path.join(ROOT, kind)).filter((f) => f.endsWith('.py')).sort();
+  const own = fs.readdirSync(path.join(ROOT, kind)).filter((f) => f.endsWith('.py'));
+  return (kind === 'buggy' ? [...own, ...EXAMPLE_SCRIPTS] : own).sort();
 }
 
 function read(kind: string, name: string): string {
-  return fs.readFileSync(path.join(ROOT, kind, name), 'utf8');
+  return fs.readFileSync(kind === 'buggy' && EXAMPLE_SCRIPTS.includes(name) ? path.join(EXAMPLES, name) : path.join(ROOT, kind, name), 'utf8');
 }
 
 /** The training IR as readable JSON: spans as `L12:5-L12:40` (1-based), no offsets. */

@@ -5,8 +5,8 @@ import fc from 'fast-check';
 import { analysePython, lintPython } from '../../../src/lint/lint';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'training');
-const SOURCES = ['clean', 'buggy'].flatMap((k) =>
-  fs.readdirSync(path.join(ROOT, k)).filter((f) => f.endsWith('.py')).map((f) => fs.readFileSync(path.join(ROOT, k, f), 'utf8')),
+const SOURCES = [...['clean', 'buggy'].map((k) => path.join(ROOT, k)), path.join(ROOT, '..', '..', '..', 'examples')].flatMap((dir) =>
+  fs.readdirSync(dir).filter((f) => f.endsWith('.py')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')),
 );
 
 /** Fragments that make edits land on interesting syntax. */
