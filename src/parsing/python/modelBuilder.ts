@@ -393,6 +393,92 @@ export class ModelBuilder {
     };
   }
 
+  /**
+   * Models assigned at module level by one top-level statement (also inside its `if`/`with`/`try`
+   * blocks): `model = keras.Sequential([...])`, `tf.keras.Sequential`, `nn.Sequential(...)`, Flax
+   * `nn.Sequential([...])`, named after the variable; and `model = keras.Model(inputs, outputs)`
+   * over the module-level functional graph before it (read through `Resolver.moduleStatementsBefore`).
+   */
+  moduleLevelModels(stmt: Node): ModelClass[] {
+    const out: ModelClass[] = [];
+    const visit = (s: Node, depth: number): void => {
+      if (depth > 3) return;
+      if (s.type === 'expression_statement') {
+        const e = s.namedChildren[0];
+        if (e?.type !== 'assignment') return;
+        const left = e.childForFieldName('left');
+        const right = e.childForFieldName('right');
+        if (left?.type !== 'identifier' || right?.type !== 'call') return;
+        const m = this.moduleSequential(s, left, right) ?? this.moduleFunctional(s, left, right);
+        if (m) out.push(m);
+        return;
+      }
+      if (s.type === 'if_statement' || s.type === 'with_statement' || s.type === 'try_statement') {
+        const blocks = [s.childForFieldName('body'), s.childForFieldName('consequence'), ...s.namedChildren.filter((c) => c.type === 'else_clause' || c.type === 'elif_clause' || c.type === 'except_clause' || c.type === 'finally_clause').map((c) => c.childForFieldName('body') ?? c.childForFieldName('consequence') ?? c.namedChildren.find((x) => x.type === 'block') ?? null)];
+        for (const b of blocks) for (const c of b?.namedChildren ?? []) visit(c, depth + 1);
+      }
+    };
+    visit(stmt, 0);
+    return out;
+  }
+
+  /** `model = keras.Sequential([...])` (any framework's Sequential) as a model named `model`. */
+  private moduleSequential(stmt: Node, name: Node, call: Node): ModelClass | undefined {
+    const callee = call.childForFieldName('function');
+    const cls = callee ? classifyLayer(this.resolver.qualify(callee)) : undefined;
+    if (cls?.kind !== 'Sequential') return undefined;
+    const l = this.layerFromExpr(call, name.text, { bindings: new Map(), conditional: false, depth: 0, locals: new Map() });
+    if (!l || (l.elements ?? []).filter((e) => e !== 'barrier').length === 0) return undefined;
+    const layer = frozen(l);
+    return {
+      name: name.text,
+      framework: cls.framework,
+      bases: [],
+      span: spanOf(stmt),
+      nameSpan: spanOf(name),
+      layers: [layer],
+      normParameters: [],
+      flows: this.flows([layer], [], new Map(), new Set()),
+      attributeReads: [],
+    };
+  }
+
+  /**
+   * `model = keras.Model(inputs, outputs)` at module level: the layers called inline by the
+   * module-level statements before it (`x = layers.Conv2D(32, 3)(inputs)`), those that lead to
+   * `outputs`, in order.
+   */
+  private moduleFunctional(stmt: Node, name: Node, call: Node): ModelClass | undefined {
+    const callee = call.childForFieldName('function');
+    const q = callee ? this.resolver.qualify(callee) : undefined;
+    const parts = q?.split('.') ?? [];
+    if (!q || !['keras', 'tensorflow', 'tf_keras'].includes(parts[0] ?? '') || parts[parts.length - 1] !== 'Model') return undefined;
+    const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((c) => c.type !== 'comment');
+    const keyword = (k: string) => args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === k)?.childForFieldName('value') ?? undefined;
+    const positional = args.filter((a) => a.type !== 'keyword_argument');
+    const outputs = keyword('outputs') ?? positional[1];
+    if (!outputs) return undefined;
+    const inline: Layer[] = [];
+    const walker = new ForwardWalker(this, new Map(), new Set(), inline);
+    walker.walkStatements(this.resolver.moduleStatementsBefore(stmt));
+    const kept = walker.stepsReaching(outputs);
+    if (kept.steps.length === 0) return undefined;
+    const layers = inline.filter((l) => kept.paths.has(l.path));
+    if (layers.length === 0) return undefined;
+    return {
+      name: name.text,
+      framework: 'keras',
+      bases: [],
+      span: spanOf(stmt),
+      nameSpan: spanOf(name),
+      layers,
+      normParameters: [],
+      forward: { name: name.text, span: spanOf(stmt), steps: kept.steps },
+      flows: this.flows(layers, kept.steps, new Map(), new Set()),
+      attributeReads: [],
+    };
+  }
+
   /** A top-level function that returns a container of layers (`make_layers(cfg, batch_norm)`), as a model. */
   returnedModel(fn: Node): ModelClass | undefined {
     const nameNode = fn.childForFieldName('name');
@@ -800,6 +886,8 @@ export class ModelBuilder {
           if (inner) out.push(...this.elementsOf(inner, ctx, base, offset + out.length));
           continue;
         }
+        // `keras.Input(shape=...)` first in a `keras.Sequential([...])` declares the input, it is not a layer.
+        if (this.isKerasInput(c)) continue;
         const l = this.layerFromExpr(c, `${base}[${offset + out.length}]`, ctx);
         out.push(l ?? unknownLayer(c, `${base}[${offset + out.length}]`, ctx));
       }
@@ -853,6 +941,14 @@ export class ModelBuilder {
       if (l?.family === 'container' && l.elements) return l.elements;
     }
     return ['barrier'];
+  }
+
+  /** `keras.Input(...)` / `tf.keras.layers.Input(...)`. */
+  private isKerasInput(node: Node): boolean {
+    if (node.type !== 'call') return false;
+    const callee = node.childForFieldName('function');
+    const parts = callee ? this.resolver.qualify(callee)?.split('.') : undefined;
+    return parts !== undefined && ['keras', 'tensorflow', 'tf_keras'].includes(parts[0] ?? '') && parts[parts.length - 1] === 'Input';
   }
 
   /** Contents of `nn.Sequential(...)`, `nn.ModuleList([...])`, `nn.ModuleDict({...})`, `keras.Sequential([...])`. */
@@ -1377,6 +1473,33 @@ class ForwardWalker {
     }
   }
 
+  /** Module-level statements in order (a script's functional graph); names never assigned are inputs. */
+  walkStatements(stmts: readonly Node[]): void {
+    for (const s of stmts) this.statement(s);
+  }
+
+  /**
+   * The steps `expr`'s value comes from, transitively, re-indexed in order (inputs outside them
+   * become -1), with the paths of the inline layers they call.
+   */
+  stepsReaching(expr: Node): { steps: ForwardStep[]; paths: Set<string> } {
+    const reach = new Set<number>();
+    const todo = this.expr(expr).filter((i) => i >= 0);
+    while (todo.length > 0) {
+      const i = todo.pop()!;
+      if (reach.has(i)) continue;
+      reach.add(i);
+      for (const j of this.steps[i]?.inputs ?? []) if (j >= 0 && !reach.has(j)) todo.push(j);
+    }
+    const order = [...reach].sort((a, b) => a - b);
+    const index = new Map(order.map((old, k) => [old, k]));
+    const steps = order.map((old, k) => {
+      const s = this.steps[old];
+      return { ...s, index: k, inputs: [...new Set(s.inputs.map((i) => index.get(i) ?? -1))] };
+    });
+    return { steps, paths: new Set(steps.filter((s) => s.call).map((s) => s.target)) };
+  }
+
   walkFunction(fn: Node): void {
     const params = fn.childForFieldName('parameters');
     for (const p of params?.namedChildren ?? []) {
@@ -1564,6 +1687,8 @@ class ForwardWalker {
       const q = this.builder.resolver.qualify(fn);
       const isModule = q !== undefined || (parts !== undefined && parts.length > 1 && ['F', 'torch', 'nn', 'jax', 'jnp', 'tf', 'keras', 'einops'].includes(parts[0] ?? ''));
       const op = FUNCTIONAL_OPS.get(method);
+      // Keras' functional merge `layers.add([x, shortcut])`: a residual addition.
+      if (isModule && (method === 'add' || method === 'Add') && /^(keras|tensorflow|tf_keras)\./.test(q ?? '') && all.length >= 2) return [this.push('add', 'add', 'merge', all, e)];
       if (isModule) {
         if (op) return [this.push('functional', method, op.family, op.family === 'merge' ? all : first.length > 0 ? first : all, e, op.norm ? { norm: op.norm } : {})];
         return [this.push('other', method, 'unknown', all, e)];

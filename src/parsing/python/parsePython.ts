@@ -47,6 +47,8 @@ export function modelFromTree(tree: Tree, resolver: Resolver = new Resolver(tree
       const fn = builder.functionalModel(def) ?? builder.returnedModel(def);
       if (fn) classes.push(fn);
     }
+    // Models assigned at module level: `model = keras.Sequential([...])`, `model = keras.Model(inputs, outputs)`.
+    for (const m of builder.moduleLevelModels(stmt)) classes.push(m);
     return { layerCalls, classes, typeGuardedAccesses: builder.typeGuardedAccesses(stmt) };
   };
   const layerCalls: LayerCall[] = [];

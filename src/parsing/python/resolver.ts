@@ -1196,6 +1196,25 @@ export class Resolver {
   }
 
   /**
+   * The module-level statements before the top-level statement that holds `node`, in order,
+   * without class and function definitions and imports (a script's straight-line code).
+   */
+  moduleStatementsBefore(node: Node): Node[] {
+    let top: Node = node;
+    while (top.parent && top.parent.type !== 'module') top = top.parent;
+    const out: Node[] = [];
+    for (const stmt of this.tree.rootNode.namedChildren) {
+      if (!stmt || stmt.startIndex >= top.startIndex) break;
+      if (stmt.type === 'expression_statement') out.push(stmt);
+    }
+    // Statements before `node` in its own top-level statement's blocks (`with strategy.scope():`).
+    if (top !== node) {
+      for (const s of top.descendantsOfType('expression_statement')) if (s.endIndex <= node.startIndex && s.parent?.type === 'block' && !insideDefinition(s, top)) out.push(s);
+    }
+    return out;
+  }
+
+  /**
    * Whether `target` (an identifier being assigned) is the only binding of its name in its scope:
    * assigned once, not a parameter, not a loop variable, not modified in place. Such a local
    * has one value per run of the scope (per iteration of an unrolled loop).
@@ -1229,6 +1248,12 @@ function inherit(item: Value, container: Value): Value {
   const outer = container.provenance;
   if (!outer || outer.description.startsWith('literal') || (own && !own.description.startsWith('literal'))) return item;
   return withProvenance(item, { ...outer, span: own?.span ?? outer.span });
+}
+
+/** Whether `node` sits in a function or class body inside `top`. */
+function insideDefinition(node: Node, top: Node): boolean {
+  for (let p = node.parent; p && p !== top; p = p.parent) if (p.type === 'function_definition' || p.type === 'class_definition') return true;
+  return false;
 }
 
 function addSite(map: Map<string, Site[]>, key: string, site: Site): void {

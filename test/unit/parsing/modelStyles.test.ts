@@ -1,6 +1,10 @@
 import * as assert from 'assert';
 import type { Layer, ModelIR } from '../../../src/ir/model';
 import { parsePythonModel } from '../../../src/parsing/python/parsePython';
+import { lintPython } from '../../../src/lint/lint';
+import { analysePythonFile } from '../../../src/parsing/python/analyse';
+import { PythonDocument } from '../../../src/parsing/python/document';
+import { networksFromSource } from '../../../src/simulation/fromIR';
 
 /** Real-world model-definition styles the model IR follows (issue #4's "styles the IR still misses"). */
 
@@ -173,4 +177,112 @@ describe('Python front end: constructor arguments of model-class layers', () => 
     const conv = cls(ir, 'make_layers').layers[0]?.elements?.[0];
     assert.strictEqual(conv?.call?.args[0]?.value.kind, 'unknown');
   });
+});
+
+describe('Python front end: models built at module level', () => {
+  it('takes `model = keras.Sequential([...])`, `tf.keras.Sequential` and `nn.Sequential(...)` for models named after the variable', () => {
+    const ir = parsePythonModel(
+      src(
+        'import tensorflow as tf',
+        'from tensorflow import keras',
+        'import torch.nn as nn',
+        'model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(4), keras.layers.BatchNormalization()])',
+        'if __name__ == "__main__":',
+        '    net = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))',
+        'other = tf.keras.Sequential()',
+        'x = compute(model)',
+      ),
+    );
+    assert.deepStrictEqual(ir.classes.map((c) => `${c.name}:${c.framework}:${c.layers[0]?.elements?.map((e) => e.kind).join(',')}`), ['model:keras:Dense,BatchNormalization', 'net:torch:Linear,BatchNorm1d']);
+    assert.deepStrictEqual(cls(ir, 'model').flows.map((f) => `${f.from.path}>${f.to.path}`), ['model.0>model.1']);
+  });
+
+  it('takes `keras.Model(inputs, outputs)` over the module-level graph before it, keeping only what leads to `outputs`', () => {
+    const ir = parsePythonModel(
+      src(
+        'from tensorflow import keras',
+        'from tensorflow.keras import layers',
+        'inputs = keras.Input(shape=(16,))',
+        'h = layers.Dense(8)(inputs)',
+        'aux = layers.Dense(2)(h)',
+        'h = layers.BatchNormalization()(h)',
+        'outputs = layers.Dense(1)(h)',
+        'model = keras.Model(inputs=inputs, outputs=outputs)',
+        'late = layers.Dense(3)(outputs)',
+      ),
+    );
+    const m = cls(ir, 'model');
+    assert.deepStrictEqual(m.layers.map((l) => l.path), ['Dense_0', 'BatchNormalization_0', 'Dense_2']);
+    assert.deepStrictEqual(m.forward?.steps.map((s) => `${s.index}:${s.target}<${s.inputs.join(',')}`), ['0:Input<-1', '1:Dense_0<0', '2:BatchNormalization_0<1', '3:Dense_2<2']);
+    assert.deepStrictEqual(m.flows.map((f) => `${f.from.path}>${f.to.path}`), ['Dense_0>BatchNormalization_0', 'BatchNormalization_0>Dense_2']);
+  });
+
+  it('lets rules and the simulator see them', () => {
+    const text = src(
+      'from tensorflow import keras',
+      'from tensorflow.keras import layers',
+      'import torch.nn as nn',
+      'model = keras.Sequential([layers.Conv2D(32, 3), layers.BatchNormalization(axis=1), layers.ReLU()])',
+      'net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())',
+    );
+    const codes = lintPython(text).findings.map((f) => `${f.code}@${f.span.start.line + 1}`);
+    assert.ok(codes.includes('NRM402@4'), codes.join(' '));
+    assert.ok(codes.includes('NRM502@4'), codes.join(' '));
+    assert.ok(codes.includes('NRM502@5'), codes.join(' '));
+    const found = networksFromSource(text);
+    assert.strictEqual(found.root, 'net');
+    assert.deepStrictEqual(found.models.find((m) => m.name === 'net')?.spec?.layers.map((l) => l.kind), ['Conv2d', 'BatchNorm2d', 'ReLU']);
+  });
+});
+
+describe('Python front end: the new styles in an open document (per-statement reuse)', () => {
+  const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v)) as unknown;
+  const text = src(
+    'import torch.nn as nn',
+    'from tensorflow import keras',
+    'from tensorflow.keras import layers',
+    'class Block(nn.Module):',
+    '    def __init__(self, c, hidden=None):',
+    '        super().__init__()',
+    '        hidden = hidden or c * 2',
+    '        self.conv = nn.Conv2d(c, hidden, 3, bias=False)',
+    '        self.bn = nn.BatchNorm2d(hidden)',
+    'class Net(nn.Module):',
+    '    def __init__(self, n=4):',
+    '        super().__init__()',
+    '        self.blocks = nn.ModuleList([Block(16) for i in range(n) if i % 2 == 0])',
+    '        for i in range(2):',
+    "            setattr(self, f'head{i}', Block(32, hidden=8))",
+    'inputs = keras.Input(shape=(16,))',
+    'h = layers.Dense(8)(inputs)',
+    'h = layers.BatchNormalization()(h)',
+    'outputs = layers.Dense(1)(h)',
+    'model = keras.Model(inputs, outputs)',
+    '',
+  );
+  const edits: [string, string, string][] = [
+    ['block body seen by instances', 'self.bn = nn.BatchNorm2d(hidden)', 'self.bn = nn.GroupNorm(4, hidden)'],
+    ['block default', 'hidden=None', 'hidden=4'],
+    ['comprehension bound', 'n=4', 'n=6'],
+    ['graph statement before the model', 'h = layers.BatchNormalization()(h)', 'h = layers.LayerNormalization()(h)'],
+    ['graph statement inserted', 'outputs = layers.Dense(1)(h)', 'h = layers.Dropout(0.1)(h)\noutputs = layers.Dense(1)(h)'],
+    ['input renamed', 'inputs = keras.Input(shape=(16,))', 'x0 = keras.Input(shape=(16,))'],
+  ];
+  for (const [label, from, to] of edits) {
+    it(label, () => {
+      const doc = new PythonDocument(text);
+      try {
+        doc.analyse();
+        const at = text.indexOf(from);
+        assert.ok(at >= 0);
+        const next = text.slice(0, at) + to + text.slice(at + from.length);
+        const ir = doc.applyChanges([{ startOffset: at, oldEndOffset: at + from.length, newText: to }]);
+        assert.deepStrictEqual(plain(ir), plain(analysePythonFile(next)));
+        const back = doc.applyChanges([{ startOffset: at, oldEndOffset: at + to.length, newText: from }]);
+        assert.deepStrictEqual(plain(back), plain(analysePythonFile(text)));
+      } finally {
+        doc.dispose();
+      }
+    });
+  }
 });
