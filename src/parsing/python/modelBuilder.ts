@@ -269,6 +269,11 @@ export class ModelBuilder {
     return this.modelClassNames.has(name);
   }
 
+  /** The framework of a model class of the file. */
+  frameworkOf(name: string): Framework | undefined {
+    return this.modelClassNames.get(name);
+  }
+
   /** The IR of one model class. */
   modelClass(node: Node): ModelClass | undefined {
     const nameNode = node.childForFieldName('name');
@@ -296,7 +301,8 @@ export class ModelBuilder {
     }
     const build = methods.get('build');
     if (build && framework === 'keras') this.walkConstructor(build.fn.childForFieldName('body'), { bindings: new Map(), conditional: false, depth: 0, locals: new Map() }, layers, node);
-    // Dataclass-style Flax fields that hold submodules are declared, not built: nothing to add.
+    // Dataclass-style Flax fields that carry a norm (`norm: Callable = nn.BatchNorm`, `norm: ModuleDef`) are norm parameters.
+    if (framework === 'flax') for (const np of this.flaxNormFields(body)) if (!normParameters.some((p) => p.name === np.name)) normParameters.push(np);
     const fwdName = framework === 'torch' ? 'forward' : framework === 'keras' ? 'call' : '__call__';
     const fwd = methods.get(fwdName) ?? methods.get('forward') ?? methods.get('__call__') ?? methods.get('call');
     const frozenLayers = layers.map((l) => frozen(l));
@@ -311,6 +317,12 @@ export class ModelBuilder {
       forward = { name: fwd.fn.childForFieldName('name')?.text ?? fwdName, span: spanOf(fwd.fn), steps: walker.steps };
     }
     const helperPasses = fwd && forward ? this.helperPasses(methods, fwd.fn, forward.steps, byPath) : [];
+    // Flax norm fields used inline (`self.norm(use_running_average=not train)(x)`) whose class the file does not fix.
+    for (const l of inline) {
+      if (l.kind !== '?' || l.family !== 'norm') continue;
+      const np = normParameters.find((p) => p.name === l.path.replace(/_\d+$/, ''));
+      if (np) (np.uses as Span[]).push(l.span);
+    }
     const allTop = [...frozenLayers, ...inline];
     // A Sequential subclass without its own forward runs its children in order.
     const ownChildren = fwd ? undefined : this.sequentialChildren.get(node.id);
@@ -506,6 +518,33 @@ export class ModelBuilder {
   }
 
   // ------------------------------------------------------------------ norm parameters
+
+  /** The dataclass fields of a Flax module (`features: int = 64`, `norm: ModuleDef`), in order. */
+  flaxFields(body: Node | null): { name: Node; annotation: Node | null; value: Node | null }[] {
+    const out: { name: Node; annotation: Node | null; value: Node | null }[] = [];
+    for (const stmt of body?.namedChildren ?? []) {
+      const a = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
+      if (a?.type !== 'assignment') continue;
+      const left = a.childForFieldName('left');
+      const annotation = a.childForFieldName('type');
+      if (left?.type !== 'identifier' || !annotation || /ClassVar/.test(annotation.text)) continue;
+      out.push({ name: left, annotation, value: a.childForFieldName('right') });
+    }
+    return out;
+  }
+
+  /** Flax fields that carry a norm layer: named like one (`norm`, `norm_layer`, ...) and not a flag. */
+  private flaxNormFields(body: Node | null): NormParameter[] {
+    const out: NormParameter[] = [];
+    for (const f of this.flaxFields(body)) {
+      if (!NORM_PARAM.test(f.name.text) || f.annotation?.text === 'bool') continue;
+      const def = f.value ? this.resolver.resolve(f.value) : undefined;
+      if (def?.kind === 'bool') continue;
+      const kind = def ? this.normKindOf(def) : undefined;
+      out.push({ name: f.name.text, default: def, ...(kind ? { kind: kind.kind, ...(kind.norm ? { norm: kind.norm } : {}) } : {}), span: spanOf(f.name), uses: [] });
+    }
+    return out;
+  }
 
   private normParameters(fn: Node, bindings: Map<string, Value>): NormParameter[] {
     const out: NormParameter[] = [];
@@ -1112,8 +1151,54 @@ export class ModelBuilder {
   private instanceOf(call: Node, className: string, ctx: Ctx): { constructorArguments?: ConstructorArgument[]; instanceLayers?: Layer[] } {
     const clsNode = this.resolver.topLevelClass(className) ?? this.classNodes.get(className);
     const init = clsNode ? findMethod(clsNode, '__init__') : undefined;
-    if (!clsNode || !init) return {};
+    if (!clsNode) return {};
+    // A Flax module's constructor takes its dataclass fields, in order; its `setup` reads them as
+    // `self.<field>`, which bound names do not reach: arguments only, no instance layers.
+    if (!init && this.frameworkOf(className) === 'flax') {
+      const fields = this.flaxFields(clsNode.childForFieldName('body')).map((f, i) => ({
+        name: f.name.text,
+        index: i + 1,
+        default: f.value ? this.resolver.resolve(f.value) : undefined,
+        span: spanOf(f.name),
+        splat: false,
+        keywordOnly: false,
+        ...(f.value ? { defaultSpan: spanOf(f.value) } : {}),
+      }));
+      const bound = this.boundArguments(call, className, fields, clsNode, ctx);
+      return bound.args.length > 0 ? { constructorArguments: bound.args } : {};
+    }
+    if (!init) return {};
     const params = this.resolver.parameters(init).filter((p, i) => i > 0 || p.splat);
+    const { args, bindings, resolvedGiven } = this.boundArguments(call, className, params, init, ctx);
+    if (args.length === 0) return {};
+    const depth = ctx.instances ?? 0;
+    if (!resolvedGiven || depth >= MAX_INSTANCE_DEPTH) return { constructorArguments: args };
+    const key = `${className}(${args.map((a) => `${a.name}=${instanceKey(a.value)}`).join(',')})`;
+    let layers = this.instanceMemo.get(key);
+    if (!layers) {
+      if (this.instanceCount >= MAX_INSTANCES) return { constructorArguments: args };
+      this.instanceCount++;
+      // A norm parameter left at None takes the class's `if norm_layer is None: norm_layer = ...` fallback.
+      const fallbacks = new Map<string, Value>();
+      this.normParameters(init, fallbacks);
+      for (const [name, v] of fallbacks) if (bindings.get(name)?.kind === 'none' || args.find((a) => a.name === name)?.source !== 'given') bindings.set(name, v);
+      const out: MutableLayer[] = [];
+      this.walkConstructor(init.childForFieldName('body'), { bindings, conditional: false, depth: 0, locals: new Map(), instances: depth + 1 }, out, clsNode);
+      layers = out.map((l) => frozen(l));
+      this.instanceMemo.set(key, layers);
+    }
+    return layers.length > 0 ? { constructorArguments: args, instanceLayers: layers } : { constructorArguments: args };
+  }
+
+  /** A call's arguments bound to `params` (positional by index from 1, keywords by name), defaults filled. */
+  private boundArguments(
+    call: Node,
+    className: string,
+    params: readonly { name: string; index: number; default: Value | undefined; span: Span; splat: boolean; keywordOnly: boolean; defaultSpan?: Span }[],
+    owner: Node,
+    ctx: Ctx,
+  ): { args: ConstructorArgument[]; bindings: Map<string, Value>; resolvedGiven: boolean } {
+    const init = owner;
     const positional: Node[] = [];
     const keywords = new Map<string, Node>();
     let positionsKnown = true;
@@ -1151,7 +1236,7 @@ export class ModelBuilder {
         value =
           p.default.kind === 'unknown' || (own && !own.description.startsWith('literal'))
             ? p.default
-            : { ...p.default, provenance: { description: `default of parameter ${p.name} of ${className}.__init__, line ${(p.defaultSpan ?? p.span).start.line + 1}`, span: p.defaultSpan ?? p.span } };
+            : { ...p.default, provenance: { description: `default of ${init.type === 'class_definition' ? `field ${p.name} of ${className}` : `parameter ${p.name} of ${className}.__init__`}, line ${(p.defaultSpan ?? p.span).start.line + 1}`, span: p.defaultSpan ?? p.span } };
         source = 'default';
         span = p.defaultSpan;
       } else {
@@ -1161,24 +1246,7 @@ export class ModelBuilder {
       args.push({ name: p.name, value, source, ...(span ? { span } : {}) });
       bindings.set(p.name, value);
     }
-    if (args.length === 0) return {};
-    const depth = ctx.instances ?? 0;
-    if (!resolvedGiven || depth >= MAX_INSTANCE_DEPTH) return { constructorArguments: args };
-    const key = `${className}(${args.map((a) => `${a.name}=${instanceKey(a.value)}`).join(',')})`;
-    let layers = this.instanceMemo.get(key);
-    if (!layers) {
-      if (this.instanceCount >= MAX_INSTANCES) return { constructorArguments: args };
-      this.instanceCount++;
-      // A norm parameter left at None takes the class's `if norm_layer is None: norm_layer = ...` fallback.
-      const fallbacks = new Map<string, Value>();
-      this.normParameters(init, fallbacks);
-      for (const [name, v] of fallbacks) if (bindings.get(name)?.kind === 'none' || args.find((a) => a.name === name)?.source !== 'given') bindings.set(name, v);
-      const out: MutableLayer[] = [];
-      this.walkConstructor(init.childForFieldName('body'), { bindings, conditional: false, depth: 0, locals: new Map(), instances: depth + 1 }, out, clsNode);
-      layers = out.map((l) => frozen(l));
-      this.instanceMemo.set(key, layers);
-    }
-    return layers.length > 0 ? { constructorArguments: args, instanceLayers: layers } : { constructorArguments: args };
+    return { args, bindings, resolvedGiven };
   }
 
   /** The layer a helper function returns for this call, its parameters bound to the call's arguments. */
@@ -1458,6 +1526,8 @@ class ForwardWalker {
   private loop: Span | undefined;
   private branches: string[] = [];
   private inlineCounts = new Map<string, number>();
+  /** The function walked (`walkFunction`). */
+  private fn: Node | undefined;
 
   constructor(
     private readonly builder: ModelBuilder,
@@ -1501,6 +1571,7 @@ class ForwardWalker {
   }
 
   walkFunction(fn: Node): void {
+    this.fn = fn;
     const params = fn.childForFieldName('parameters');
     for (const p of params?.namedChildren ?? []) {
       if (!p) continue;
@@ -1669,6 +1740,15 @@ class ForwardWalker {
         this.inline.push({ path, kind: call.kind, family: call.family, ...(call.norm ? { norm: call.norm } : {}), call, span: call.span });
         return [this.push('layer', path, call.family, first.length > 0 ? first : all, e, { ...(call.norm ? { norm: call.norm } : {}), call })];
       }
+      // A Flax norm field whose class the file does not fix (`norm: ModuleDef`, given by the parent): a norm of unknown kind.
+      const field = this.normField(fn);
+      if (field) {
+        const n = this.inlineCounts.get(field) ?? 0;
+        this.inlineCounts.set(field, n + 1);
+        const path = `${field}_${n}`;
+        this.inline.push({ path, kind: '?', family: 'norm', span: spanOf(fn) });
+        return [this.push('layer', path, 'norm', first.length > 0 ? first : all, e)];
+      }
       this.expr(fn);
       return [this.push('other', 'call', 'unknown', all, e)];
     }
@@ -1711,10 +1791,34 @@ class ForwardWalker {
   /** `conv(64, (3, 3))` where `conv = partial(nn.Conv, use_bias=False)` or a norm parameter. */
   private viaCallable(call: Node): LayerCall | undefined {
     const callee = call.childForFieldName('function');
-    if (!callee || callee.type !== 'identifier') return undefined;
+    // `conv(...)` (a local partial) or, in a Flax module, `self.norm(...)` (a field: `norm: Callable = nn.BatchNorm`).
+    const field = callee && isSelfAttr(callee) && this.fields().has(selfPath(callee)) ? selfPath(callee) : undefined;
+    if (!callee || (callee.type !== 'identifier' && !field)) return undefined;
     const bound = this.builder.resolver.resolve(callee);
     if (bound.kind !== 'callable' || !classifyLayer(bound.target)) return undefined;
-    return this.builder.layerCall(call, undefined, { name: callee.text, callable: bound });
+    return this.builder.layerCall(call, undefined, { name: field ?? callee.text, callable: bound });
+  }
+
+  private fieldNames: Set<string> | undefined;
+
+  /** The dataclass fields of the Flax module whose method is walked (none for other classes). */
+  private fields(): Set<string> {
+    if (!this.fieldNames) {
+      const cls = this.fn ? enclosingClassOf(this.fn) : undefined;
+      const flax = cls !== undefined && this.builder.frameworkOf(cls.childForFieldName('name')?.text ?? '') === 'flax';
+      this.fieldNames = new Set(flax ? this.builder.flaxFields(cls.childForFieldName('body')).map((f) => f.name.text) : []);
+    }
+    return this.fieldNames;
+  }
+
+  /** `self.norm(...)` where `norm` is a Flax norm field whose value does not resolve to a layer class. */
+  private normField(call: Node): string | undefined {
+    const callee = call.childForFieldName('function');
+    if (!callee || !isSelfAttr(callee)) return undefined;
+    const name = selfPath(callee);
+    if (!this.fields().has(name) || !NORM_PARAM.test(name)) return undefined;
+    const bound = this.builder.resolver.resolve(callee);
+    return bound.kind === 'unknown' || bound.kind === 'none' ? name : undefined;
   }
 
   private submodule(fn: Node): string | undefined {

@@ -286,3 +286,58 @@ describe('Python front end: the new styles in an open document (per-statement re
     });
   }
 });
+
+describe('Python front end: Flax dataclass fields', () => {
+  const code = src(
+    'from functools import partial',
+    'from typing import Any, Callable',
+    'import flax.linen as nn',
+    'class Block(nn.Module):',
+    '    features: int = 64',
+    '    norm: Callable = nn.BatchNorm',
+    '    use_norm: bool = True',
+    '    @nn.compact',
+    '    def __call__(self, x, train: bool = True):',
+    '        x = nn.Conv(self.features, (3, 3))(x)',
+    '        x = self.norm(use_running_average=not train)(x)',
+    '        return nn.relu(x)',
+    'class Given(nn.Module):',
+    '    norm_layer: Any',
+    '    @nn.compact',
+    '    def __call__(self, x):',
+    '        return self.norm_layer()(nn.Dense(8)(x))',
+    'class Net(nn.Module):',
+    '    def setup(self):',
+    '        self.a = Block(128, norm=partial(nn.GroupNorm, num_groups=8))',
+    '        self.b = Given(nn.LayerNorm)',
+    '    def __call__(self, x):',
+    '        return self.b(self.a(x))',
+  );
+
+  it('takes a norm field with a default for a norm parameter and builds the inline layer through it', () => {
+    const ir = parsePythonModel(code);
+    const block = cls(ir, 'Block');
+    assert.deepStrictEqual(block.normParameters.map((p) => `${p.name}:${p.kind ?? '?'}:${p.uses.length}`), ['norm:BatchNorm:1']);
+    assert.deepStrictEqual(block.layers.map((l) => `${l.path}:${l.kind}:${l.call?.viaParameter ?? ''}`), ['Conv_0:Conv:', 'BatchNorm_0:BatchNorm:norm']);
+    assert.strictEqual(block.layers[0]?.call?.args[0]?.value.kind === 'number' && block.layers[0].call.args[0].value.value, 64);
+    assert.deepStrictEqual(block.flows.map((f) => `${f.from.path}>${f.to.path}`), ['Conv_0>BatchNorm_0']);
+  });
+
+  it('a norm field without a default is a norm of unknown kind where it is called', () => {
+    const given = cls(parsePythonModel(code), 'Given');
+    assert.deepStrictEqual(given.normParameters.map((p) => `${p.name}:${p.kind ?? '?'}:${p.uses.length}`), ['norm_layer:?:1']);
+    assert.deepStrictEqual(given.forward?.steps.map((s) => `${s.op} ${s.target} ${s.family} <- ${s.inputs.join(',')}`), ['layer Dense_0 linear <- -1', 'layer norm_layer_0 norm <- 0']);
+  });
+
+  it('maps a Flax module instance\'s arguments to its fields, in order, defaults filled', () => {
+    const [a, b] = cls(parsePythonModel(code), 'Net').layers;
+    assert.deepStrictEqual(a?.constructorArguments?.map((x) => `${x.name}:${x.source}`), ['features:given', 'norm:given', 'use_norm:default']);
+    assert.strictEqual(a?.constructorArguments?.[2]?.value.kind === 'bool' && a.constructorArguments[2].value.provenance?.description, 'default of field use_norm of Block, line 7');
+    assert.deepStrictEqual(b?.constructorArguments?.map((x) => `${x.name}=${x.value.kind === 'callable' ? x.value.target : x.value.kind}`), ['norm_layer=flax.linen.LayerNorm']);
+  });
+
+  it('lets rules see a convolution with a bias before the BatchNorm a field builds', () => {
+    const codes = lintPython(code).findings.map((f) => `${f.code}@${f.span.start.line + 1}`);
+    assert.ok(codes.includes('NRM502@10'), codes.join(' '));
+  });
+});
