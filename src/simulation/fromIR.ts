@@ -310,7 +310,23 @@ class Builder implements ForeignHost {
       const cls = this.classes.get(layer.moduleClass);
       if (!cls) throw new SimulationError(`${name}: class ${layer.moduleClass} not found`);
       // Sizes of this instance: the class's layers built with the call's arguments, when they resolve.
-      this.classBody(cls, `${name}.`, depth + 1, layer.instanceLayers);
+      if (layer.instanceLayers) {
+        const mark = { layers: this.layers.length, assumptions: this.assumptions.length, shape: this.shape, inputShape: this.inputShape };
+        try {
+          this.classBody(cls, `${name}.`, depth + 1, layer.instanceLayers);
+          return;
+        } catch (error) {
+          if (!(error instanceof SimulationError)) throw error;
+          // What reaches the block does not fit the sizes its call gives (a forward pass the IR
+          // follows only in part): lay it out again with sizes taken from the activation, and say so.
+          this.layers.length = mark.layers;
+          this.assumptions.length = mark.assumptions;
+          this.shape = mark.shape;
+          this.inputShape = mark.inputShape;
+          this.assume(`${name} (${layer.moduleClass}): the sizes its constructor call gives do not fit what reaches it (${error.message}); simulated with sizes taken from the activation`);
+        }
+      }
+      this.classBody(cls, `${name}.`, depth + 1);
       return;
     }
     if (layer.kind === '?' || layer.family === 'unknown' || layer.family === 'module') throw new SimulationError(`${name}: a layer of unknown kind`);

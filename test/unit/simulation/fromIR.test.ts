@@ -52,6 +52,14 @@ describe('model IR -> runnable network', () => {
     assert.ok(block.assumptions.some((a) => /^conv1 \(Conv2d\): out_channels did not resolve \(`planes`/.test(a)), block.assumptions.join('\n'));
   });
 
+  it('falls back to sizes from the activation when what reaches a block does not fit its call, and says so', () => {
+    const spec = networksFromSource(read('test', 'fixtures', 'simulate', 'block_mismatch.py')).models.find((m) => m.name === 'Net')!.spec!;
+    assert.ok(spec.assumptions.some((a) => /^block \(Block\): the sizes its constructor call gives do not fit what reaches it \(block\.add: cannot add/.test(a)), spec.assumptions.join('\n'));
+    // Laid out once (the failed attempt leaves nothing behind), from the 8 channels that reach it.
+    assert.deepStrictEqual(spec.layers.filter((l) => l.name === 'block.conv').map((l) => (l.layer.op === 'conv2d' ? `${l.layer.inChannels}->${l.layer.outChannels}` : '')), ['8->8']);
+    assert.ok(!spec.assumptions.some((a) => /in_channels=16/.test(a)), spec.assumptions.join('\n'));
+  });
+
   it('takes unresolved sizes from the activation and says so (torchvision BasicBlock)', () => {
     const found = networksFromSource(read('examples', 'resnet_basic_block.py'));
     const spec = found.models[0].spec!;
