@@ -439,7 +439,17 @@ export class ModelBuilder {
     const callee = call.childForFieldName('function');
     const cls = callee ? classifyLayer(this.resolver.qualify(callee)) : undefined;
     if (cls?.kind !== 'Sequential') return undefined;
-    const l = this.layerFromExpr(call, name.text, { bindings: new Map(), conditional: false, depth: 0, locals: new Map() });
+    const ctx: Ctx = { bindings: new Map(), conditional: false, depth: 0, locals: new Map() };
+    const l = this.layerFromExpr(call, name.text, ctx);
+    // `model = keras.Sequential()` then `model.add(layers.Dense(64))` statements.
+    if (l?.elements) {
+      for (const add of this.resolver.methodCallsAfter(stmt, name.text, new Set(['add']))) {
+        const arg = add.childForFieldName('arguments')?.namedChildren.find((c) => c.type !== 'comment' && c.type !== 'keyword_argument');
+        if (!arg || this.isKerasInput(arg)) continue;
+        const path = `${name.text}.${l.elements.filter((e) => e !== 'barrier').length}`;
+        l.elements.push(this.layerFromExpr(arg, path, ctx) ?? unknownLayer(arg, path, ctx));
+      }
+    }
     if (!l || (l.elements ?? []).filter((e) => e !== 'barrier').length === 0) return undefined;
     const layer = frozen(l);
     return {

@@ -55,7 +55,7 @@ interface ArgparseOption {
 }
 
 /** Methods that change their object in place (the resolver stops trusting its assigned value). */
-export const MUTATING_METHODS = new Set(['update', 'append', 'extend', 'insert', 'pop', 'setdefault', 'merge_from_file', 'merge_from_list', 'merge_from_other_cfg', 'clear', 'remove']);
+export const MUTATING_METHODS = new Set(['update', 'append', 'extend', 'insert', 'pop', 'setdefault', 'merge_from_file', 'merge_from_list', 'merge_from_other_cfg', 'clear', 'remove', 'add']);
 const CONFIG_FACTORIES = new Set(['dict', 'SimpleNamespace', 'types.SimpleNamespace', 'EasyDict', 'edict', 'easydict.EasyDict', 'Namespace', 'argparse.Namespace', 'ConfigDict', 'ml_collections.ConfigDict', 'AttrDict', 'OmegaConf.create', 'omegaconf.OmegaConf.create', 'DictConfig']);
 
 /** A binding site of a scope: the statement or expression (`whole`), its target and a mutating method. */
@@ -1210,6 +1210,23 @@ export class Resolver {
     // Statements before `node` in its own top-level statement's blocks (`with strategy.scope():`).
     if (top !== node) {
       for (const s of top.descendantsOfType('expression_statement')) if (s.endIndex <= node.startIndex && s.parent?.type === 'block' && !insideDefinition(s, top)) out.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * `name.<method>(...)` calls in the statements that follow `statement` in its block (or at
+   * module level), until `name` is assigned again: `model.add(layers.Dense(64))` after
+   * `model = keras.Sequential()`.
+   */
+  methodCallsAfter(statement: Node, name: string, methods: ReadonlySet<string>): Node[] {
+    const out: Node[] = [];
+    const siblings = statement.parent?.namedChildren ?? [];
+    for (const s of siblings.slice(siblings.indexOf(statement) + 1)) {
+      const e = s.type === 'expression_statement' ? s.namedChildren[0] : undefined;
+      if (e?.type === 'assignment' && e.childForFieldName('left')?.text === name) break;
+      const f = e?.type === 'call' ? e.childForFieldName('function') : undefined;
+      if (e && f?.type === 'attribute' && f.childForFieldName('object')?.text === name && methods.has(f.childForFieldName('attribute')?.text ?? '')) out.push(e);
     }
     return out;
   }

@@ -217,6 +217,28 @@ describe('Python front end: models built at module level', () => {
     assert.deepStrictEqual(m.flows.map((f) => `${f.from.path}>${f.to.path}`), ['Dense_0>BatchNormalization_0', 'BatchNormalization_0>Dense_2']);
   });
 
+  it('takes `model = keras.Sequential()` followed by `model.add(...)` statements, up to the next assignment of the name', () => {
+    const ir = parsePythonModel(
+      src(
+        'from tensorflow import keras',
+        'from tensorflow.keras import layers',
+        'model = keras.Sequential()',
+        'model.add(keras.Input(shape=(16,)))',
+        'model.add(layers.Dense(32, use_bias=False))',
+        'model.add(layers.BatchNormalization())',
+        'model.compile(optimizer="adam")',
+        'model.add(layers.Dense(1))',
+        'model = keras.Sequential([layers.Dense(2)])',
+        'model.add(layers.Dense(3))',
+      ),
+    );
+    assert.deepStrictEqual(
+      ir.classes.map((c) => c.layers[0]?.elements?.map((e) => `${e.path}:${e.kind}`).join(' ')),
+      ['model.0:Dense model.1:BatchNormalization model.2:Dense', 'model.0:Dense model.1:Dense'],
+    );
+    assert.deepStrictEqual(ir.classes[0]?.flows.map((f) => `${f.from.path}>${f.to.path}`), ['model.0>model.1', 'model.1>model.2']);
+  });
+
   it('lets rules and the simulator see them', () => {
     const text = src(
       'from tensorflow import keras',
@@ -258,6 +280,8 @@ describe('Python front end: the new styles in an open document (per-statement re
     'h = layers.BatchNormalization()(h)',
     'outputs = layers.Dense(1)(h)',
     'model = keras.Model(inputs, outputs)',
+    'seq = keras.Sequential()',
+    'seq.add(layers.Dense(4))',
     '',
   );
   const edits: [string, string, string][] = [
@@ -267,6 +291,8 @@ describe('Python front end: the new styles in an open document (per-statement re
     ['graph statement before the model', 'h = layers.BatchNormalization()(h)', 'h = layers.LayerNormalization()(h)'],
     ['graph statement inserted', 'outputs = layers.Dense(1)(h)', 'h = layers.Dropout(0.1)(h)\noutputs = layers.Dense(1)(h)'],
     ['input renamed', 'inputs = keras.Input(shape=(16,))', 'x0 = keras.Input(shape=(16,))'],
+    ['layer added to a Sequential by a later statement', 'seq.add(layers.Dense(4))', 'seq.add(layers.Dense(4))\nseq.add(layers.BatchNormalization())'],
+    ['layer of an added statement changed', 'seq.add(layers.Dense(4))', 'seq.add(layers.Dense(5, use_bias=False))'],
   ];
   for (const [label, from, to] of edits) {
     it(label, () => {
