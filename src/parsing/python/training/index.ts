@@ -64,9 +64,18 @@ function paramNames(params: Node | null): string[] {
   return out;
 }
 
-function assignedNames(body: Node | null): Set<string> {
+/** Per body node (nodes are immutable and survive edits of other statements). */
+const ASSIGNED = new WeakMap<Node, ReadonlySet<string>>();
+
+function assignedNames(body: Node | null): ReadonlySet<string> {
+  if (!body) return new Set();
+  let names = ASSIGNED.get(body);
+  if (!names) ASSIGNED.set(body, (names = readAssignedNames(body)));
+  return names;
+}
+
+function readAssignedNames(body: Node): Set<string> {
   const out = new Set<string>();
-  if (!body) return out;
   for (const a of body.descendantsOfType(['assignment', 'augmented_assignment'])) {
     const left = a.childForFieldName('left');
     if (!left) continue;
