@@ -764,10 +764,17 @@ export class ModelBuilder {
     const args = e.childForFieldName('arguments');
     if (!fn || !args) return;
     const argList = args.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
-    // `setattr(self, f'layer{i}', nn.BatchNorm2d(c))`
-    if (fn.type === 'identifier' && fn.text === 'setattr' && argList.length === 3 && argList[0]?.text === 'self' && argList[1] && argList[2] && argList.every((a) => a.type !== 'list_splat' && a.type !== 'keyword_argument')) {
-      const path = this.computedName(argList[1], ctx);
-      const l = this.layerFromExpr(argList[2], path, ctx);
+    // `setattr(self, f'layer{i}', nn.BatchNorm2d(c))`, `self.__setattr__('level_%d' % i, subtree)`
+    const plain = argList.every((a) => a.type !== 'list_splat' && a.type !== 'keyword_argument' && a.type !== 'dictionary_splat');
+    const setattr =
+      fn.type === 'identifier' && fn.text === 'setattr' && argList.length === 3 && argList[0]?.text === 'self'
+        ? argList.slice(1)
+        : fn.type === 'attribute' && fn.childForFieldName('attribute')?.text === '__setattr__' && fn.childForFieldName('object')?.text === 'self' && argList.length === 2
+          ? argList
+          : undefined;
+    if (setattr && plain && setattr[0] && setattr[1]) {
+      const path = this.computedName(setattr[0], ctx);
+      const l = this.layerFromExpr(setattr[1], path, ctx);
       if (l) this.setLayer(out, l);
       return;
     }
@@ -905,6 +912,7 @@ export class ModelBuilder {
         }
         return out;
       }
+      if (fn === 'reversed' && args.length === 1 && args[0]) return this.iterationValues(args[0], bindings)?.reverse();
       if (fn === 'enumerate' && args[0]) {
         const inner = this.iterationValues(args[0], bindings);
         return inner?.map((v, i) => ({ kind: 'sequence', items: [{ kind: 'number', value: i, isInteger: true }, v], tuple: true }));
@@ -1439,6 +1447,12 @@ function rebase(l: MutableLayer, path: string): MutableLayer {
   };
 }
 
+/** `getattr(self, name)` or `self.__getattr__(name)`. */
+function isGetattr(call: Node): boolean {
+  const f = call.childForFieldName('function');
+  return f?.text === 'getattr' || (f?.type === 'attribute' && f.childForFieldName('attribute')?.text === '__getattr__' && f.childForFieldName('object')?.text === 'self');
+}
+
 /** Makes the bound names that `node` assigns (outside nested functions) unknown. */
 function forgetAssigned(node: Node, bindings: Map<string, Value>, where: string): void {
   if (bindings.size === 0) return;
@@ -1740,7 +1754,7 @@ class ForwardWalker {
     const fn = e.childForFieldName('function');
     if (!fn) return [];
     // Inline construct-and-call: `nn.Conv(64, (3, 3))(x)` (Flax compact), `layers.Dense(10)(x)` (Keras functional).
-    if (fn.type === 'call' && fn.childForFieldName('function')?.text !== 'getattr') {
+    if (fn.type === 'call' && !isGetattr(fn)) {
       const call = this.builder.layerCall(fn) ?? this.viaCallable(fn);
       const { first, all } = this.argInputs(e);
       if (call) {
@@ -1833,9 +1847,10 @@ class ForwardWalker {
 
   private submodule(fn: Node): string | undefined {
     if (isSelfAttr(fn)) return selfPath(fn);
-    // `getattr(self, 'bn0')(x)`; a name that does not resolve keeps the `<expression>` path `setattr` gave it.
-    if (fn.type === 'call' && fn.childForFieldName('function')?.text === 'getattr') {
-      const args = (fn.childForFieldName('arguments')?.namedChildren ?? []).filter((c): c is Node => c !== null && c.type !== 'comment');
+    // `getattr(self, 'bn0')(x)`, `self.__getattr__('bn0')(x)`; a name that does not resolve keeps the `<expression>` path `setattr` gave it.
+    if (fn.type === 'call' && isGetattr(fn)) {
+      const all = (fn.childForFieldName('arguments')?.namedChildren ?? []).filter((c): c is Node => c !== null && c.type !== 'comment');
+      const args = fn.childForFieldName('function')?.type === 'identifier' ? all : [fn.childForFieldName('function')?.childForFieldName('object') ?? all[0], ...all];
       const [object, name] = args;
       if (args.length === 2 && object?.text === 'self' && name && name.type !== 'keyword_argument' && name.type !== 'list_splat') {
         const v = this.builder.resolver.resolve(name);

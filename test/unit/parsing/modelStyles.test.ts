@@ -90,6 +90,25 @@ describe('Python front end: setattr and add_module with computed names', () => {
     assert.ok(flows.includes('body.fc0>body.fc1 sequence'), flows.join(', '));
   });
 
+  it('reads `self.__setattr__(name, m)` and `self.__getattr__(name)(x)` like setattr/getattr (DLA style)', () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'class Tree(nn.Module):',
+        '    def __init__(self, level=3):',
+        '        super().__init__()',
+        '        for i in reversed(range(1, level)):',
+        "            self.__setattr__('level_%d' % i, nn.BatchNorm2d(8 * i))",
+        '    def forward(self, x):',
+        "        return self.__getattr__('level_2')(self.level_1(x))",
+      ),
+    );
+    const tree = cls(ir, 'Tree');
+    assert.deepStrictEqual(tree.layers.map(brief), ['level_2:BatchNorm2d', 'level_1:BatchNorm2d']);
+    assert.deepStrictEqual(tree.forward?.steps.map((s) => `${s.op} ${s.target}`), ['layer level_1', 'layer level_2']);
+    assert.deepStrictEqual(tree.flows.map((f) => `${f.from.path}>${f.to.path}`), ['level_1>level_2']);
+  });
+
   it('keeps an explicit unresolved path when the name does not resolve', () => {
     const ir = parsePythonModel(
       src(
