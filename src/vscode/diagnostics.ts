@@ -140,12 +140,18 @@ export class DiagnosticsController implements vscode.Disposable {
    * copy of the document (so a hover never analyses a large file on the extension host's thread).
    */
   async normLayerAt(document: vscode.TextDocument, position: vscode.Position): Promise<LayerCall | undefined> {
+    const settings = readSettings(document.uri);
+    if (!settings.enable || document.getText().length > settings.maxFileBytes) return undefined;
     const key = this.onServer(document);
     return this.client.hover(key, document.version, document.getText().length, () => document.getText(), position.line, position.character);
   }
 
   /** The simulator's view of the document's models, from the lint server's copy (off the extension host's thread). */
   async networksOf(document: vscode.TextDocument): Promise<NetworksFound> {
+    // A file NormScope is told to leave alone is not sent to the server (lintNow closes it there).
+    const settings = readSettings(document.uri);
+    if (!settings.enable) return { models: [], reason: 'NormScope is disabled for this file (normscope.enable)' };
+    if (document.getText().length > settings.maxFileBytes) return { models: [], reason: 'the file is larger than normscope.maxFileSizeKB' };
     const key = this.onServer(document);
     return this.client.networks(key, document.version, document.getText().length, () => document.getText());
   }

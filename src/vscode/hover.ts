@@ -3,7 +3,6 @@ import { renderLayerHover } from '../lint/hover';
 import { toRange } from './convert';
 import type { DiagnosticsController } from './diagnostics';
 import { logger } from './logger';
-import { readSettings } from './settings';
 
 /**
  * Hover on a normalization layer's construction: what NormScope knows about it (kind, every
@@ -16,9 +15,6 @@ export class NormLayerHoverProvider implements vscode.HoverProvider {
   constructor(private readonly diagnostics: DiagnosticsController) {}
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
-    const settings = readSettings(document.uri);
-    if (!settings.enable) return undefined;
-    if (document.getText().length > settings.maxFileBytes) return undefined;
     try {
       const call = await this.diagnostics.normLayerAt(document, position);
       if (!call || token.isCancellationRequested) return undefined;
