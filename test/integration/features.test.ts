@@ -8,24 +8,21 @@ import { closeAllEditors, normscopeDiagnostics, openInEditor, summarize, waitFor
 const enc = (text: string) => Buffer.from(text, 'utf8');
 
 /**
- * The quick fixes at `range`, asked again (on each diagnostics change, with a deadline) until
- * `ready` holds: the editor's copy of the diagnostics may trail the extension's by a moment.
+ * The quick fixes at `range`, asked again after each diagnostics change until `ready` holds (the
+ * findings may still be on their way). No timer: the change is awaited, and mocha's timeout is the
+ * deadline. The subscription starts before each ask, so a change during the ask is not missed.
  */
 async function codeActions(uri: vscode.Uri, range: vscode.Range, ready: (titles: string[]) => boolean = (t) => t.length > 0): Promise<vscode.CodeAction[]> {
-  const ask = () => vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range, vscode.CodeActionKind.QuickFix.value);
-  const deadline = Date.now() + 20_000;
   for (;;) {
-    const actions = await ask();
-    if (ready(actions.map((a) => a.title)) || Date.now() > deadline) return actions;
-    await new Promise<void>((resolve) => {
-      const sub = vscode.languages.onDidChangeDiagnostics(() => done());
-      const timer = setTimeout(done, 200);
-      function done() {
-        sub.dispose();
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+    let sub: vscode.Disposable | undefined;
+    const changed = new Promise<void>((resolve) => (sub = vscode.languages.onDidChangeDiagnostics(() => resolve())));
+    try {
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range, vscode.CodeActionKind.QuickFix.value);
+      if (ready(actions.map((a) => a.title))) return actions;
+      await changed;
+    } finally {
+      sub?.dispose();
+    }
   }
 }
 
