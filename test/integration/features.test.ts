@@ -3,7 +3,7 @@
 // its own files under features/ in the scratch copy of the fixture workspace and removes them.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { closeAllEditors, normscopeDiagnostics, openInEditor, summarize, waitFor, waitForDiagnostics, waitForExactly, workspaceUri } from './helpers';
+import { closeAllEditors, normscopeDiagnostics, openInEditor, showNotebookOrSkip, summarize, waitFor, waitForDiagnostics, waitForExactly, workspaceUri } from './helpers';
 
 const enc = (text: string) => Buffer.from(text, 'utf8');
 
@@ -167,15 +167,7 @@ describe('NormScope features in a real VS Code extension host', () => {
       ],
     };
     await vscode.workspace.fs.writeFile(uri, enc(JSON.stringify(notebook, null, 1)));
-    let document: vscode.NotebookDocument;
-    try {
-      document = await vscode.workspace.openNotebookDocument(uri);
-    } catch (error) {
-      // Only where the host has no Jupyter notebook serializer (the built-in ipynb extension).
-      console.log(`no notebook support in this host: ${String(error)}`);
-      this.skip();
-    }
-    await vscode.window.showNotebookDocument(document);
+    const document = await showNotebookOrSkip(this, uri);
     const cells = document.getCells();
     assert.strictEqual(cells.length, 3);
     const third = cells[2].document.uri;

@@ -96,6 +96,22 @@ export function workspaceUri(...segments: string[]): vscode.Uri {
  * Opens a file in an editor the way a user does (`vscode.open`, no extra document reference
  * held by the API) and resolves with its document once it is the active editor's.
  */
+/**
+ * Opens and shows a notebook; skips the calling test where the host has no Jupyter notebook
+ * serializer (the built-in ipynb extension).
+ */
+export async function showNotebookOrSkip(test: Mocha.Context, uri: vscode.Uri): Promise<vscode.NotebookDocument> {
+  let document: vscode.NotebookDocument;
+  try {
+    document = await vscode.workspace.openNotebookDocument(uri);
+  } catch (error) {
+    console.log(`no notebook support in this host: ${String(error)}`);
+    test.skip();
+  }
+  await vscode.window.showNotebookDocument(document);
+  return document;
+}
+
 export async function openInEditor(uri: vscode.Uri): Promise<vscode.TextEditor> {
   await vscode.commands.executeCommand('vscode.open', uri);
   return waitFor(

@@ -2,7 +2,7 @@
 // from disk that follow settings changes (editor settings and pyproject.toml) without being opened.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { closeAllEditors, normscopeDiagnostics, summarize, waitForExactly, workspaceUri } from './helpers';
+import { closeAllEditors, normscopeDiagnostics, showNotebookOrSkip, summarize, waitForExactly, workspaceUri } from './helpers';
 
 interface WorkspaceLintSummary {
   readonly files: number;
@@ -69,14 +69,7 @@ describe('Lint Workspace: notebooks and settings changes', () => {
     assert.deepStrictEqual(summarize(normscopeDiagnostics(broken)), []);
 
     // Opened, its cells carry the findings and the file-level ones go.
-    let document: vscode.NotebookDocument;
-    try {
-      document = await vscode.workspace.openNotebookDocument(uri);
-    } catch (error) {
-      console.log(`no notebook support in this host: ${String(error)}`);
-      this.skip();
-    }
-    await vscode.window.showNotebookDocument(document);
+    const document = await showNotebookOrSkip(this, uri);
     const cell = document.getCells()[2];
     assert.ok(cell);
     await waitForExactly(cell.document.uri, ['NRM401@1:7-1:26']);
