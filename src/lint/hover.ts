@@ -1,7 +1,6 @@
 import type { Argument, LayerCall } from '../ir/model';
 import type { Span } from '../ir/span';
 import { provenanceOf, showValue, type Value } from '../ir/values';
-import { analysePython } from './lint';
 
 const NORM_NAMES: Readonly<Record<string, string>> = {
   batch: 'batch normalization: statistics over the batch (and spatial positions), running averages for inference',
@@ -51,11 +50,6 @@ export function renderLayerHover(call: LayerCall): string {
   if (rows.length > 0) out.push('| parameter | value | from |', '|---|---|---|', ...rows, '');
   out.push('_NormScope (static analysis: values that did not resolve are shown as `?`)_');
   return out.join('\n');
-}
-
-/** The innermost normalization-layer construction at (line, column) (0-based) of Python `text`. */
-export function normLayerAt(text: string, line: number, column: number): LayerCall | undefined {
-  return normLayerIn(analysePython(text).model.layerCalls, line, column);
 }
 
 /** The innermost normalization-layer construction among `calls` at (line, column) (0-based). */

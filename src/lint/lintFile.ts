@@ -1,4 +1,4 @@
-import { parseIpynb } from '../parsing/notebook/ipynb';
+import { codeLength, parseIpynb } from '../parsing/notebook/ipynb';
 import type { AnalysisOptions } from '../parsing/python/analyse';
 import { RULES } from '../rules/catalogue';
 import { EMPTY_CONFIG, type LintConfig } from '../rules/config';
@@ -20,7 +20,7 @@ export function lintFileText(file: string, text: string, config: LintConfig = EM
     if (!isNotebookFile(file)) return { ok: true, ...lintPython(text, config, rules, analysis) };
     const read = parseIpynb(text);
     if (!read.ok) return read;
-    const code = read.notebook.cells.reduce((n, c) => n + (c.kind === 'code' ? c.source.length : 0), 0);
+    const code = codeLength(read.notebook.cells);
     if (code > maxCodeBytes) return { ok: false, message: `the code cells hold ${Math.round(code / 1024)} KiB, over the ${Math.round(maxCodeBytes / 1024)} KiB size cap, skipped` };
     return { ok: true, ...lintNotebook(read.notebook.cells, config, { rules, analysis, ...(read.notebook.language ? { language: read.notebook.language } : {}) }) };
   } catch (error) {

@@ -3,7 +3,7 @@ import { lintDelay } from '../lint/debounce';
 import type { LintResult } from '../lint/lint';
 import type { LayerCall } from '../ir/model';
 import type { NetworksFound } from '../simulation/fromIR';
-import type { NotebookCell } from '../parsing/notebook/ipynb';
+import { codeLength, type NotebookCell } from '../parsing/notebook/ipynb';
 import type { CellLocator } from '../parsing/notebook/ipynbPositions';
 import type { Finding } from '../rules/types';
 import { toDiagnostic } from './convert';
@@ -140,20 +140,28 @@ export class DiagnosticsController implements vscode.Disposable {
    * copy of the document (so a hover never analyses a large file on the extension host's thread).
    */
   async normLayerAt(document: vscode.TextDocument, position: vscode.Position): Promise<LayerCall | undefined> {
-    const settings = readSettings(document.uri);
-    if (!settings.enable || document.getText().length > settings.maxFileBytes) return undefined;
+    if (this.leftAlone(document)) return undefined;
     const key = this.onServer(document);
     return this.client.hover(key, document.version, document.getText().length, () => document.getText(), position.line, position.character);
   }
 
   /** The simulator's view of the document's models, from the lint server's copy (off the extension host's thread). */
   async networksOf(document: vscode.TextDocument): Promise<NetworksFound> {
-    // A file NormScope is told to leave alone is not sent to the server (lintNow closes it there).
-    const settings = readSettings(document.uri);
-    if (!settings.enable) return { models: [], reason: 'NormScope is disabled for this file (normscope.enable)' };
-    if (document.getText().length > settings.maxFileBytes) return { models: [], reason: 'the file is larger than normscope.maxFileSizeKB' };
+    const reason = this.leftAlone(document);
+    if (reason) return { models: [], reason };
     const key = this.onServer(document);
     return this.client.networks(key, document.version, document.getText().length, () => document.getText());
+  }
+
+  /**
+   * Why NormScope leaves a document alone (`normscope.enable` off, over `normscope.maxFileSizeKB`),
+   * or undefined. Such a document is not sent to the lint server (lintNow closes it there).
+   */
+  private leftAlone(document: vscode.TextDocument): string | undefined {
+    const settings = readSettings(document.uri);
+    if (!settings.enable) return 'NormScope is disabled for this file (normscope.enable)';
+    if (document.getText().length > settings.maxFileBytes) return 'the file is larger than normscope.maxFileSizeKB';
+    return undefined;
   }
 
   /** Opens the document on the lint server if it is not there yet (its edits are forwarded from then on); returns its key. */
@@ -330,8 +338,8 @@ export class DiagnosticsController implements vscode.Disposable {
     try {
       const started = performance.now();
       const source = cellsOf(notebook);
-      if (source.reduce((n, c) => n + c.source.length, 0) > settings.maxFileBytes) {
-        logger().info(`Skipped ${notebook.uri.fsPath}: larger than normscope.maxFileSizeKB`);
+      if (codeLength(source) > settings.maxFileBytes) {
+        logger().info(`Skipped ${notebook.uri.fsPath}: its code cells are over the normscope.maxFileSizeKB cap`);
         this.clearNotebook(notebook.uri);
         return;
       }

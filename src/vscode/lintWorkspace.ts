@@ -2,7 +2,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { isNotebookFile, isSkippedDirectory } from '../lint/paths';
 import { decodeSource, fileSizeCap } from '../lint/source';
-import { parseIpynb } from '../parsing/notebook/ipynb';
+import { codeLength, parseIpynb } from '../parsing/notebook/ipynb';
 import { locateCells } from '../parsing/notebook/ipynbPositions';
 import type { DiagnosticsController } from './diagnostics';
 import type { LintConfigService } from './lintConfig';
@@ -181,7 +181,7 @@ export class WorkspaceLinter implements vscode.Disposable {
           logger().info(`Skipped ${uri.fsPath}: ${!read.ok ? read.message : !locate ? 'cell positions could not be mapped' : `a ${language} notebook`}`);
           return 'skipped';
         }
-        if (read.notebook.cells.reduce((n, c) => n + (c.kind === 'code' ? c.source.length : 0), 0) > settings.maxFileBytes) {
+        if (codeLength(read.notebook.cells) > settings.maxFileBytes) {
           this.diagnostics.clear(uri);
           logger().info(`Skipped ${uri.fsPath}: its code cells are over the normscope.maxFileSizeKB cap`);
           return 'skipped';

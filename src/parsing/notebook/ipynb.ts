@@ -6,6 +6,11 @@ export interface NotebookCell {
   readonly language?: string;
 }
 
+/** The size of a notebook's code (UTF-16 units of its code cells): what size caps apply to. */
+export function codeLength(cells: readonly NotebookCell[]): number {
+  return cells.reduce((n, c) => n + (c.kind === 'code' ? c.source.length : 0), 0);
+}
+
 export interface Notebook {
   readonly cells: readonly NotebookCell[];
   /** The kernel's language (`metadata.kernelspec.language` or `metadata.language_info.name`), lower-cased. */

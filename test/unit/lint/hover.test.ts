@@ -1,5 +1,12 @@
 import * as assert from 'assert';
-import { normLayerAt, renderLayerHover } from '../../../src/lint/hover';
+import type { LayerCall } from '../../../src/ir/model';
+import { normLayerIn, renderLayerHover } from '../../../src/lint/hover';
+import { analysePython } from '../../../src/lint/lint';
+
+/** What the lint server answers a hover with (src/lint/worker/server.ts), for a whole text. */
+function normLayerAt(text: string, line: number, column: number): LayerCall | undefined {
+  return normLayerIn(analysePython(text).model.layerCalls, line, column);
+}
 
 describe('hover on a norm layer construction', () => {
   const text = [
