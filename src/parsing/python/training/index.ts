@@ -42,6 +42,9 @@ const MODEL_WORDS = new Set(['model', 'models', 'net', 'network', 'encoder', 'de
 const NOT_MODEL_WORDS = new Set(['optimizer', 'optim', 'opt', 'scheduler', 'sched', 'loader', 'dataloader', 'dataset', 'criterion', 'loss', 'scaler', 'args', 'config', 'cfg', 'logger', 'writer', 'metric', 'metrics', 'path', 'dir', 'name', 'file', 'state', 'dict', 'params', 'tokenizer', 'processor']);
 
 const NO_STAR_NAMES: ReadonlySet<string> = new Set();
+/** The callees (last name) `distributed()` and `gradAccum()` look at. */
+const DISTRIBUTED_CALLS = new Set(['DistributedDataParallel', 'DDP', 'DataParallel', 'DistributedSampler', 'convert_sync_batchnorm', 'get_world_size', 'Trainer']);
+const GRAD_ACCUM_CALLS = new Set(['GradientAccumulationPlugin', 'Accelerator', 'initialize']);
 
 function isModelName(name: string): boolean {
   const ws = words(name);
@@ -66,6 +69,73 @@ function paramNames(params: Node | null): string[] {
 
 /** Per body node (nodes are immutable and survive edits of other statements). */
 const ASSIGNED = new WeakMap<Node, ReadonlySet<string>>();
+
+/** A call and what every pass asks of it first (kept per node: see `CallInfo` caches below). */
+interface CallInfo {
+  readonly call: Node;
+  readonly f: Node | null;
+  /** The callee's import-qualified name, or undefined when its head is not imported. */
+  readonly imported: string | undefined;
+  /** `imported`, else the callee's dotted name, else ''. */
+  readonly q: string;
+  /** The last segment of `q`. */
+  readonly last: string;
+  /** The method name when the callee is an attribute (`model.eval` -> `eval`). */
+  readonly attr: string | undefined;
+}
+
+/**
+ * Call infos by import table (its text: `importsKey`), then by call node. A node's callee and
+ * arguments never change, and its qualified name changes only with the imports, so the infos of
+ * unchanged statements are reused across the analyses of an edited document. A few tables are
+ * kept so that files analysed in turn do not evict each other.
+ */
+const CALL_INFOS = new Map<string, WeakMap<Node, CallInfo>>();
+
+function callInfosFor(imports: ImportTable): WeakMap<Node, CallInfo> {
+  const key = importsKey(imports);
+  let infos = CALL_INFOS.get(key);
+  if (infos) {
+    CALL_INFOS.delete(key);
+  } else {
+    infos = new WeakMap();
+    if (CALL_INFOS.size >= 16) CALL_INFOS.delete(CALL_INFOS.keys().next().value as string);
+  }
+  CALL_INFOS.set(key, infos);
+  return infos;
+}
+
+function importsKey(imports: ImportTable): string {
+  let key = imports.starModules.join(',');
+  for (const [alias, target] of imports.aliases) key += `;${alias}=${target}`;
+  return key;
+}
+
+function readCallInfo(call: Node, imports: ImportTable): CallInfo {
+  const f = call.childForFieldName('function');
+  const imported = f ? qualifiedName(f, imports, NO_STAR_NAMES) : undefined;
+  const q = imported ?? (f ? dottedParts(f)?.join('.') : undefined) ?? '';
+  const dot = q.lastIndexOf('.');
+  return { call, f, imported, q, last: dot < 0 ? q : q.slice(dot + 1), attr: f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined };
+}
+
+/** The innermost function definition holding a node, or null when that is the module (or a lambda comes first). */
+const ENCLOSING_DEF = new WeakMap<Node, Node | null>();
+
+function enclosingDef(node: Node): Node | null {
+  let d = ENCLOSING_DEF.get(node);
+  if (d !== undefined) return d;
+  d = null;
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'function_definition') {
+      d = n;
+      break;
+    }
+    if (n.type === 'lambda') break;
+  }
+  ENCLOSING_DEF.set(node, d);
+  return d;
+}
 
 function assignedNames(body: Node | null): ReadonlySet<string> {
   if (!body) return new Set();
@@ -113,11 +183,14 @@ class TrainingBuilder implements FlowHost {
   private readonly resolver: ValueResolver;
   private readonly classes: Map<string, ClassFacts>;
   private readonly allCalls: Node[] = [];
+  /** `allCalls` with what the passes ask of each call first. */
+  private readonly calls: CallInfo[] = [];
+  private readonly callInfos: WeakMap<Node, CallInfo>;
   private readonly callStarts: number[] = [];
   private readonly fns: Fn[] = [];
   /** Functions by name (`f`) and methods by class and name (`Cls.f`), in document order. */
   private readonly fnsByName = new Map<string, Fn[]>();
-  private readonly fnByNode = new Map<number, Fn>();
+  private readonly fnByNode = new Map<Node, Fn>();
   private readonly moduleFn: Fn;
   private readonly refs = new Map<Fn, Map<string, { facts: ModelFacts; span: ReturnType<typeof spanOf> }>>();
   private readonly classAttrRefs = new Map<string, Map<string, ModelFacts>>();
@@ -143,8 +216,12 @@ class TrainingBuilder implements FlowHost {
   ) {
     this.resolver = options.resolver ?? literalResolver;
     this.classes = collectClassFacts(tree, imports);
-    for (const c of tree.rootNode.descendantsOfType('call')) this.allCalls.push(c);
-    for (const c of this.allCalls) this.callStarts.push(c.startIndex);
+    this.callInfos = callInfosFor(imports);
+    for (const c of tree.rootNode.descendantsOfType('call')) {
+      this.allCalls.push(c);
+      this.calls.push(this.callInfo(c));
+      this.callStarts.push(c.startIndex);
+    }
     const root = tree.rootNode;
     this.moduleFn = { name: '<module>', node: root, body: root, params: [], cls: undefined, isModule: true, noGradDecorator: undefined, parent: undefined, locals: assignedNames(root) };
     this.fns.push(this.moduleFn);
@@ -175,7 +252,7 @@ class TrainingBuilder implements FlowHost {
     if (holder.parent?.type === 'block' && container?.type === 'class_definition') cls = container.childForFieldName('name')?.text;
     for (let n = holder.parent; n; n = n.parent) {
       if (n.type === 'function_definition') {
-        parent = this.fnByNode.get(n.startIndex) ?? parent;
+        parent = this.fnByNode.get(n) ?? parent;
         break;
       }
     }
@@ -186,15 +263,18 @@ class TrainingBuilder implements FlowHost {
     const same = this.fnsByName.get(key);
     if (same) same.push(fn);
     else this.fnsByName.set(key, [fn]);
-    this.fnByNode.set(def.startIndex, fn);
+    this.fnByNode.set(def, fn);
   }
 
   private fnOf(node: Node): Fn {
-    for (let n = node.parent; n; n = n.parent) {
-      if (n.type === 'function_definition') return this.fnByNode.get(n.startIndex) ?? this.moduleFn;
-      if (n.type === 'lambda') return this.moduleFn;
-    }
-    return this.moduleFn;
+    const def = enclosingDef(node);
+    return (def && this.fnByNode.get(def)) ?? this.moduleFn;
+  }
+
+  private callInfo(call: Node): CallInfo {
+    let info = this.callInfos.get(call);
+    if (!info) this.callInfos.set(call, (info = readCallInfo(call, this.imports)));
+    return info;
   }
 
   resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined): Fn | undefined {
@@ -256,12 +336,11 @@ class TrainingBuilder implements FlowHost {
     return false;
   }
 
-  private readonly qualifiedCache = new Map<Node, string | null>();
-
   qualified(callee: Node): string | undefined {
-    let q = this.qualifiedCache.get(callee);
-    if (q === undefined) this.qualifiedCache.set(callee, (q = qualifiedName(callee, this.imports, NO_STAR_NAMES) ?? dottedParts(callee)?.join('.') ?? null));
-    return q ?? undefined;
+    const call = callee.parent;
+    // A call's callee: its info has the answer (the usual case); any other node is asked directly.
+    if (call?.type === 'call' && call.childForFieldName('function') === callee) return this.callInfo(call).q || undefined;
+    return qualifiedName(callee, this.imports, NO_STAR_NAMES) ?? dottedParts(callee)?.join('.');
   }
 
   // ------------------------------------------------------------ models
@@ -293,7 +372,7 @@ class TrainingBuilder implements FlowHost {
       const facts = modelFactsOfClass(f.text, this.classes, 'file', extra);
       if (facts) return { facts, mode: 'train', description: `${f.text}(...) built at line ${line} (modules start in training mode)` };
     }
-    const q = qualifiedName(f, this.imports, new Set());
+    const q = this.callInfo(call).imported;
     const text = q ?? f.text;
     const parts = dottedParts(f);
     if (parts && this.options.external) {
@@ -453,8 +532,9 @@ class TrainingBuilder implements FlowHost {
       const key = keyOf(a.childForFieldName('left'));
       if (key && q && /^(accelerate(\.accelerator)?\.Accelerator|Accelerator|lightning(\.fabric)?\.Fabric|lightning_fabric\.Fabric)$/.test(q)) this.accelerators.add(key);
     }
-    for (const call of this.allCalls) {
-      const f = call.childForFieldName('function');
+    for (const { call, f, last } of this.calls) {
+      // (Trainers are `...Trainer` names or subclasses in this file: see `trainerFramework`.)
+      if (!last.endsWith('Trainer') && !(f?.type === 'identifier' && this.classes.has(f.text))) continue;
       const framework = f ? this.trainerFramework(f) : undefined;
       if (!framework || call.hasError) continue;
       const args = callArgs(call);
@@ -479,10 +559,8 @@ class TrainingBuilder implements FlowHost {
         m.set(variable, info);
       }
     }
-    for (const call of this.allCalls) {
-      const f = call.childForFieldName('function');
+    for (const { call, f, attr: m } of this.calls) {
       if (f?.type !== 'attribute') continue;
-      const m = f.childForFieldName('attribute')?.text;
       if (m === 'eval' || m === 'train') {
         const k = keyOf(f.childForFieldName('object'));
         if (k && callArgs(call).positional.length <= 1 && !this.trainerOf(this.fnOf(call), k)) this.switchedRoots.add(rootOf(k));
@@ -680,10 +758,9 @@ class TrainingBuilder implements FlowHost {
   /** `model.load_state_dict(...)` and the like: the model gets weights (it is not a fresh random one). */
   private weightLoads(): TrainingIR['weightLoads'] {
     const out: { model: string; method: string; span: ReturnType<typeof spanOf> }[] = [];
-    for (const call of this.allCalls) {
-      const f = call.childForFieldName('function');
+    for (const { call, f, attr } of this.calls) {
       if (f?.type !== 'attribute') continue;
-      const method = f.childForFieldName('attribute')?.text ?? '';
+      const method = attr ?? '';
       if (!WEIGHT_LOADS.has(method)) continue;
       const model = keyOf(f.childForFieldName('object'));
       if (model) out.push({ model, method, span: spanOf(call) });
@@ -790,10 +867,10 @@ class TrainingBuilder implements FlowHost {
 
   private loaders(events: readonly FlowEvent[]): DataLoaderIR[] {
     const out: DataLoaderIR[] = [];
-    for (const call of this.allCalls) {
-      const f = call.childForFieldName('function');
+    for (const { call, f, q, last, attr } of this.calls) {
       if (!f || call.hasError) continue;
-      const q = this.qualified(f) ?? '';
+      // (What the branches below look at: DataLoader, `.fit(...)`, `deepspeed.initialize`, `*TrainingArguments`.)
+      if (last !== 'DataLoader' && attr !== 'fit' && last !== 'initialize' && !last.endsWith('TrainingArguments')) continue;
       const fn = this.fnOf(call);
       const stmt = statementOf(call);
       const assignment = stmt.namedChildren[0]?.type === 'assignment' ? stmt.namedChildren[0] : undefined;
@@ -974,9 +1051,8 @@ class TrainingBuilder implements FlowHost {
   private lightningFits(): { model: string; train: Node | undefined; val: Node | undefined; datamodule: boolean; text: string }[] {
     if (this.lightningFitsCache) return this.lightningFitsCache;
     const out: { model: string; train: Node | undefined; val: Node | undefined; datamodule: boolean; text: string }[] = [];
-    for (const call of this.allCalls) {
-      const f = call.childForFieldName('function');
-      if (f?.type !== 'attribute' || f.childForFieldName('attribute')?.text !== 'fit') continue;
+    for (const { call, f, attr } of this.calls) {
+      if (f?.type !== 'attribute' || attr !== 'fit') continue;
       const receiver = keyOf(f.childForFieldName('object'));
       const trainer = receiver ? this.trainerOf(this.fnOf(call), receiver) : undefined;
       if (trainer?.framework !== 'lightning') continue;
@@ -1070,11 +1146,9 @@ class TrainingBuilder implements FlowHost {
         weightDecay: this.resolveArg(wd), defaultWeightDecay: 0, groups: [], excludesNormsFromDecay: true,
       });
     }
-    for (const call of this.allCalls) {
-      const f = call.childForFieldName('function');
+    for (const { call, f, q, last } of this.calls) {
       if (!f || call.hasError) continue;
-      const q = this.qualified(f) ?? '';
-      const last = q.split('.').pop() ?? '';
+      if (!OPTIMIZERS.has(last) && !/create_optimizer(_v2)?$/.test(last)) continue;
       const fn = this.fnOf(call);
       const args = callArgs(call);
       const stmt = statementOf(call);
@@ -1194,11 +1268,8 @@ class TrainingBuilder implements FlowHost {
     const sync: ReturnType<typeof spanOf>[] = [];
     const strategies: { span: ReturnType<typeof spanOf>; text: string; syncBatchNorm: boolean | undefined }[] = [];
     let worldSize: KnownValue | undefined;
-    for (const call of this.allCalls) {
-      const f = call.childForFieldName('function');
-      if (!f) continue;
-      const q = this.qualified(f) ?? '';
-      const last = q.split('.').pop() ?? '';
+    for (const { call, f, q, last } of this.calls) {
+      if (!f || (!DISTRIBUTED_CALLS.has(last) && !last.endsWith('init_process_group'))) continue;
       const args = callArgs(call);
       if (q === 'torch.nn.parallel.DistributedDataParallel' || q === 'torch.nn.parallel.distributed.DistributedDataParallel' || ((last === 'DistributedDataParallel' || last === 'DDP') && !q.includes('lightning'))) {
         const stmt = statementOf(call);
@@ -1254,15 +1325,15 @@ class TrainingBuilder implements FlowHost {
     }
     let acceleratorSetsSteps = false;
     const accumulateContexts: Node[] = [];
-    for (const call of this.allCalls) {
+    for (const { call, f, q, last, attr } of this.calls) {
       const args = callArgs(call);
-      const f = call.childForFieldName('function');
-      const q = f ? (this.qualified(f) ?? '') : '';
+      // (What the checks below look at: these callees, `.accumulate(...)`, and two keywords.)
+      if (!GRAD_ACCUM_CALLS.has(last) && attr !== 'accumulate' && !args.keywords.has('gradient_accumulation_steps') && !args.keywords.has('accumulate_grad_batches')) continue;
       // Accelerate's `GradientAccumulationPlugin(num_steps=...)`.
       const plugin = /(^|\.)GradientAccumulationPlugin$/.test(q) ? args.keywords.get('num_steps') : undefined;
       if (/(^|\.)Accelerator$/.test(q) && (args.keywords.has('gradient_accumulation_steps') || args.keywords.has('gradient_accumulation_plugin') || args.hasSplat)) acceleratorSetsSteps = true;
       // `with accelerator.accumulate(model):`
-      if (f?.type === 'attribute' && f.childForFieldName('attribute')?.text === 'accumulate' && this.launcher(call) === undefined) {
+      if (f?.type === 'attribute' && attr === 'accumulate' && this.launcher(call) === undefined) {
         const receiver = keyOf(f.childForFieldName('object'));
         if (receiver && (this.accelerators.has(receiver) || words(receiver).includes('accelerator')) && call.parent?.type === 'with_item') accumulateContexts.push(call);
       }
@@ -1305,9 +1376,8 @@ class TrainingBuilder implements FlowHost {
       const target = keyOf(f?.childForFieldName('object'));
       if (freezes && target) out.push({ span: spanOf(loop), target, kind: 'requires_grad-loop', function: this.fnOf(loop).name });
     }
-    for (const call of this.allCalls) {
-      const f = call.childForFieldName('function');
-      if (f?.type !== 'attribute' || f.childForFieldName('attribute')?.text !== 'requires_grad_') continue;
+    for (const { call, f, attr } of this.calls) {
+      if (f?.type !== 'attribute' || attr !== 'requires_grad_') continue;
       const a = callArgs(call).positional[0] ?? callArgs(call).keywords.get('requires_grad');
       if (!a || literalValue(a).kind !== 'bool' || (literalValue(a) as { value: boolean }).value) continue;
       const target = keyOf(f.childForFieldName('object'));
