@@ -1,5 +1,6 @@
 import type { SyntaxNode as Node, SyntaxTree as Tree } from './syntaxTree';
 import { dottedParts } from './syntax';
+import { StatementIndex, StatementIndexKind } from './statementIndex';
 
 /**
  * What each imported name stands for: `nn` -> `torch.nn` after `from torch import nn`,
@@ -17,10 +18,21 @@ function moduleName(node: Node | null): string | undefined {
   return undefined; // relative imports never name a framework module
 }
 
-export function collectImports(tree: Tree): ImportTable {
-  const aliases = new Map<string, string>();
+/** What one top-level statement contributes to the import table, in its order. */
+interface ImportPart {
+  /** `alias -> module` bindings of its import statements. */
+  readonly aliases: readonly (readonly [string, string])[];
+  readonly starModules: readonly string[];
+  /** Keras modules handed in at run time (see `injectedKerasModules`): bound unless an import binds the name. */
+  readonly injected: readonly (readonly [string, string])[];
+}
+
+const IMPORT_PARTS = new StatementIndexKind<ImportPart>(importPart, (p) => (p.aliases.length > 0 || p.starModules.length > 0 || p.injected.length > 0 ? ['imports'] : []));
+
+function importPart(stmt: Node): ImportPart {
+  const aliases: [string, string][] = [];
   const starModules: string[] = [];
-  for (const node of tree.rootNode.descendantsOfType(['import_statement', 'import_from_statement'])) {
+  for (const node of stmt.descendantsOfType(['import_statement', 'import_from_statement'])) {
     if (node.hasError) continue;
     if (node.type === 'import_statement') {
       for (const name of node.childrenForFieldName('name')) {
@@ -28,10 +40,10 @@ export function collectImports(tree: Tree): ImportTable {
         if (name.type === 'aliased_import') {
           const full = moduleName(name.childForFieldName('name'));
           const alias = name.childForFieldName('alias')?.text;
-          if (full && alias) aliases.set(alias, full);
+          if (full && alias) aliases.push([alias, full]);
         } else {
           const full = moduleName(name);
-          if (full) aliases.set(full.split('.')[0] ?? full, full.split('.')[0] ?? full);
+          if (full) aliases.push([full.split('.')[0] ?? full, full.split('.')[0] ?? full]);
         }
       }
     } else {
@@ -43,16 +55,52 @@ export function collectImports(tree: Tree): ImportTable {
         if (name.type === 'aliased_import') {
           const original = moduleName(name.childForFieldName('name'));
           const alias = name.childForFieldName('alias')?.text;
-          if (original && alias) aliases.set(alias, `${from}.${original}`);
+          if (original && alias) aliases.push([alias, `${from}.${original}`]);
         } else {
           const original = moduleName(name);
-          if (original) aliases.set(original, `${from}.${original}`);
+          if (original) aliases.push([original, `${from}.${original}`]);
         }
       }
     }
   }
-  injectedKerasModules(tree, aliases);
-  return { aliases, starModules };
+  return { aliases, starModules, injected: injectedKerasModules(stmt) };
+}
+
+/** The import table of each tree, and per document the last one made with the statements it came from. */
+const TABLES = new WeakMap<Tree, ImportTable>();
+const LAST = Symbol('last import table');
+interface LastTable {
+  readonly statements: readonly Node[];
+  readonly table: ImportTable;
+}
+
+/**
+ * The file's import table (computed once per tree). Built from what each top-level statement
+ * contributes; in an edited document, the previous table object is returned again while the
+ * statements contributing to it are the same, in the same order.
+ */
+export function collectImports(tree: Tree): ImportTable {
+  const cached = TABLES.get(tree);
+  if (cached) return cached;
+  const index = StatementIndex.of(tree, IMPORT_PARTS);
+  const statements = index.statementsWith('imports');
+  const last = tree.indexes.get(LAST) as LastTable | undefined;
+  let table: ImportTable;
+  if (last && last.statements.length === statements.length && last.statements.every((s, i) => s === statements[i])) table = last.table;
+  else {
+    const aliases = new Map<string, string>();
+    const starModules: string[] = [];
+    const parts = statements.map((s) => index.partOf(s));
+    for (const p of parts) {
+      for (const [alias, target] of p.aliases) aliases.set(alias, target);
+      for (const m of p.starModules) starModules.push(m);
+    }
+    for (const p of parts) for (const [name, module] of p.injected) if (!aliases.has(name)) aliases.set(name, module);
+    table = { aliases, starModules };
+    tree.indexes.set(LAST, { statements, table } satisfies LastTable);
+  }
+  TABLES.set(tree, table);
+  return table;
 }
 
 /** What `get_submodules_from_kwargs(kwargs)` returns, in order (keras-applications' convention). */
@@ -62,23 +110,25 @@ const KERAS_SUBMODULES = ['keras.backend', 'keras.layers', 'keras.models', 'kera
  * Keras modules handed in at run time instead of imported: keras-applications binds
  * `backend, layers, models, keras_utils = get_submodules_from_kwargs(kwargs)` (module-level
  * names through `global`), tf.keras' applications `layers = VersionAwareLayers()`. A name an
- * import already binds keeps its import.
+ * import already binds keeps its import (the caller checks), and so does the first injection.
  */
-function injectedKerasModules(tree: Tree, aliases: Map<string, string>): void {
-  for (const a of tree.rootNode.descendantsOfType('assignment')) {
+function injectedKerasModules(stmt: Node): (readonly [string, string])[] {
+  const out: (readonly [string, string])[] = [];
+  for (const a of stmt.descendantsOfType('assignment')) {
     const right = a.childForFieldName('right');
     const left = a.childForFieldName('left');
     if (right?.type !== 'call' || !left) continue;
     const callee = dottedParts(right.childForFieldName('function') ?? right)?.pop();
     if (callee === 'VersionAwareLayers' && left.type === 'identifier') {
-      if (!aliases.has(left.text)) aliases.set(left.text, 'keras.layers');
+      out.push([left.text, 'keras.layers']);
     } else if (callee === 'get_submodules_from_kwargs' && (left.type === 'pattern_list' || left.type === 'tuple_pattern')) {
       left.namedChildren.forEach((target, i) => {
         const module = KERAS_SUBMODULES[i];
-        if (target.type === 'identifier' && module && !aliases.has(target.text)) aliases.set(target.text, module);
+        if (target.type === 'identifier' && module) out.push([target.text, module]);
       });
     }
   }
+  return out;
 }
 
 /** Names conventionally bound to torch without an import in view (snippets, notebook cells). */

@@ -3,6 +3,7 @@ import type { CallableValue, Provenance, Value } from '../../ir/values';
 import { collectImports, type ImportTable } from './imports';
 import { dottedParts, literalValue, positionKey, spanOf } from './syntax';
 import { classifyLayer } from './torchLayers';
+import { StatementIndex, StatementIndexKind } from './statementIndex';
 
 /**
  * Constant resolution with provenance. A `Resolver` is built once per parsed file; it answers
@@ -36,16 +37,28 @@ interface Param {
   readonly keywordOnly: boolean;
 }
 
+/** Read access to a table's maps (the module's are answered from per-statement parts). */
+interface Lookup<V> {
+  get(key: string): V | undefined;
+  has(key: string): boolean;
+}
+
 interface ScopeTable {
   /** The function_definition, class_definition, or null for the module. */
   readonly node: Node | null;
-  readonly id: string;
-  readonly names: Map<string, Site[]>;
+  readonly names: Lookup<readonly Site[]>;
   /** `a.b.c = v` targets by dotted text (`self.width`, `cfg.MODEL.WIDTH`). */
-  readonly attrs: Map<string, Site[]>;
+  readonly attrs: Lookup<readonly Site[]>;
   /** Names whose contents are mutated (`cfg['w'] = 1`, `cfg.update(...)`, `layers.append(...)`). */
+  readonly mutated: { has(key: string): boolean };
+  readonly params: ReadonlyMap<string, Param>;
+}
+
+/** The bindings of one scope, or of one module-level statement, as they are collected. */
+interface SiteTable {
+  readonly names: Map<string, Site[]>;
+  readonly attrs: Map<string, Site[]>;
   readonly mutated: Set<string>;
-  readonly params: Map<string, Param>;
 }
 
 interface ArgparseOption {
@@ -199,30 +212,39 @@ export class Resolver {
   private moduleTable: ScopeTable | undefined;
   private argparse: Map<string, ArgparseOption[]> | undefined;
   private argsNames: Set<string> | undefined;
-  private calls: Map<string, Node[]> | undefined;
+  private readonly callsByName = new Map<string, readonly Node[]>();
   private readonly memo = new Map<number, Value>();
   private readonly callSiteOverrides = new Map<string, boolean>();
-  private readonly classes = new Map<string, Node>();
-  private readonly functions = new Map<string, Node>();
+  private readonly definitions = new Map<string, Node | undefined>();
   private depth = 0;
 
+  /**
+   * Whole-file facts (imports, module-level bindings, calls by name, top-level definitions) are
+   * read from per-statement indexes (see `StatementIndex`), so building a resolver and asking it
+   * about one statement does not cost the whole file, and an edited document's indexes are
+   * moved forward by the statements that changed.
+   */
   constructor(
     readonly tree: Tree,
     imports?: ImportTable,
   ) {
     this.imports = imports ?? collectImports(tree);
-    for (const stmt of tree.rootNode.namedChildren) {
-      const def = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-      const name = def?.childForFieldName('name')?.text;
-      if (!def || !name) continue;
-      if (def.type === 'class_definition') this.classes.set(name, def);
-      else if (def.type === 'function_definition') this.functions.set(name, def);
-    }
   }
 
-  /** Top-level class definitions by name. */
+  /** Top-level class definitions by name (the last one when a name is defined twice). */
   topLevelClass(name: string): Node | undefined {
-    return this.classes.get(name);
+    return this.definition(`c:${name}`);
+  }
+
+  /** The last top-level definition filed under `key` (`c:Name` or `f:name`). */
+  private definition(key: string): Node | undefined {
+    if (this.definitions.has(key)) return this.definitions.get(key);
+    const index = StatementIndex.of(this.tree, DEFINITIONS);
+    const statements = index.statementsWith(key);
+    const last = statements[statements.length - 1];
+    const def = last ? (index.partOf(last)?.def ?? undefined) : undefined;
+    this.definitions.set(key, def);
+    return def;
   }
 
   /** The fully qualified name of a dotted expression through the file's imports, e.g. `torch.nn.BatchNorm2d`. */
@@ -650,9 +672,9 @@ export class Resolver {
     if (cached !== undefined) return cached;
     const positional = cls ? index - 1 : index; // `self` is not passed
     let overridden = false;
-    for (const call of this.callIndex().get(callee) ?? []) {
+    for (const call of this.callsNamed(callee)) {
       const args = call.childForFieldName('arguments');
-      if (!args) continue;
+      if (args?.type !== 'argument_list') continue;
       let pos = 0;
       for (const a of args.namedChildren) {
         if (!a || a.type === 'comment') continue;
@@ -670,22 +692,19 @@ export class Resolver {
     return overridden;
   }
 
-  /** Every call in the file with an identifier or attribute callee, by the callee's last name (one query, built once). */
-  callIndex(): Map<string, Node[]> {
-    if (this.calls) return this.calls;
-    const calls = new Map<string, Node[]>();
-    for (const call of this.tree.rootNode.descendantsOfType('call')) {
-      if (call.childForFieldName('arguments')?.type !== 'argument_list') continue;
-      const f = call.childForFieldName('function');
-      const name = f?.type === 'identifier' ? f : f?.type === 'attribute' ? f.childForFieldName('attribute') : null;
-      if (name?.type !== 'identifier') continue;
-      const key = name.text;
-      const list = calls.get(key);
-      if (list) list.push(call);
-      else calls.set(key, [call]);
+  /**
+   * The calls in the file whose callee is the identifier `name` or an attribute `<expr>.name`
+   * (whatever their arguments), in document order.
+   */
+  callsNamed(name: string): readonly Node[] {
+    let list = this.callsByName.get(name);
+    if (!list) {
+      const index = StatementIndex.of(this.tree, CALLS);
+      const statements = index.statementsWith(name);
+      list = statements.length === 1 ? (index.partOf(statements[0]).get(name) ?? []) : statements.flatMap((s) => index.partOf(s).get(name) ?? []);
+      this.callsByName.set(name, list);
     }
-    this.calls = calls;
-    return calls;
+    return list;
   }
 
   // ---------------------------------------------------------------- attributes and subscripts
@@ -729,8 +748,8 @@ export class Resolver {
     const base = this.resolve(object, bindings);
     if (base.kind === 'dict') return this.lookup(base, attr, node, symbol);
     // `Config.WIDTH` on a class used as a namespace of constants.
-    if (object.type === 'identifier' && this.classes.has(object.text) && !this.shadowed(object)) {
-      const cls = this.classes.get(object.text);
+    if (object.type === 'identifier' && this.topLevelClass(object.text) && !this.shadowed(object)) {
+      const cls = this.topLevelClass(object.text);
       if (cls) {
         const table = this.table(cls);
         const sites = table.names.get(attr);
@@ -944,7 +963,7 @@ export class Resolver {
     }
     // `args = get_args()` where `get_args` returns `parser.parse_args()`.
     if (fn.type === 'identifier') {
-      const def = this.functions.get(fn.text);
+      const def = this.definition(`f:${fn.text}`);
       if (!def) return false;
       return def
         .descendantsOfType('return_statement')
@@ -958,7 +977,7 @@ export class Resolver {
     if (this.argsNames) return this.argsNames;
     const names = new Set<string>();
     if (this.argparseOptions().size > 0) {
-      for (const call of this.tree.rootNode.descendantsOfType('call')) {
+      for (const call of [...this.callsNamed('parse_args'), ...this.callsNamed('parse_known_args')]) {
         const m = methodName(call);
         if (m !== 'parse_args' && m !== 'parse_known_args') continue;
         let stmt: Node | null = call.parent;
@@ -970,11 +989,12 @@ export class Resolver {
           const fn = enclosingScope(stmt);
           const fnName = fn?.type === 'function_definition' ? fn.childForFieldName('name')?.text : undefined;
           if (fnName) {
-            for (const a of this.tree.rootNode.descendantsOfType('assignment')) {
+            // (The calls of `fnName` that are the right-hand side of an assignment.)
+            for (const c of this.callsNamed(fnName)) {
+              const a = c.parent;
+              if (a?.type !== 'assignment' || a.childForFieldName('right') !== c || c.childForFieldName('function')?.type !== 'identifier') continue;
               const n = a.childForFieldName('left');
-              const right = a.childForFieldName('right');
-              const f = right?.type === 'call' ? right.childForFieldName('function') : null;
-              if (n?.type === 'identifier' && f?.type === 'identifier' && f.text === fnName) names.add(n.text);
+              if (n?.type === 'identifier') names.add(n.text);
             }
           }
         }
@@ -988,7 +1008,7 @@ export class Resolver {
   argparseOptions(): Map<string, ArgparseOption[]> {
     if (this.argparse) return this.argparse;
     const out = new Map<string, ArgparseOption[]>();
-    for (const call of this.tree.rootNode.descendantsOfType('call')) {
+    for (const call of this.callsNamed('add_argument')) {
       if (methodName(call) !== 'add_argument') continue;
       const args = call.childForFieldName('arguments');
       if (args?.type !== 'argument_list' || call.hasError) continue;
@@ -1040,143 +1060,56 @@ export class Resolver {
 
   /** The names, attributes and parameters bound directly in a scope (null = module). */
   private table(scope: Node | null): ScopeTable {
-    if (scope === null && this.moduleTable) return this.moduleTable;
-    if (scope !== null) {
-      const cached = this.tables.get(scope.id);
-      if (cached) return cached;
-    }
-    const table: ScopeTable = { node: scope, id: scope ? String(scope.startIndex) : 'module', names: new Map(), attrs: new Map(), mutated: new Set(), params: new Map() };
-    if (scope?.type === 'function_definition' || scope?.type === 'lambda') this.collectParams(scope, table);
-    const roots: Node[] = [];
-    if (scope === null) {
-      // Only module-level statements (not function or class bodies): cheap even for big files.
-      for (const stmt of this.tree.rootNode.namedChildren) {
-        if (!stmt) continue;
-        const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-        if (def?.type === 'class_definition' || def?.type === 'function_definition') {
-          const name = def.childForFieldName('name');
-          if (name) addSite(table.names, name.text, { value: undefined, at: def });
-          continue;
-        }
-        roots.push(stmt);
-      }
-    } else {
-      const body = scope.childForFieldName('body');
-      if (body) roots.push(body);
-    }
-    for (const root of roots) {
-      for (const site of bindingSites(root)) {
+    if (scope === null) return (this.moduleTable ??= this.moduleScope());
+    const cached = this.tables.get(scope.id);
+    if (cached) return cached;
+    const table = { node: scope, names: new Map<string, Site[]>(), attrs: new Map<string, Site[]>(), mutated: new Set<string>(), params: new Map<string, Param>() };
+    if (scope.type === 'function_definition' || scope.type === 'lambda') collectParams(scope, table.params);
+    const body = scope.childForFieldName('body');
+    if (body) {
+      for (const site of bindingSites(body)) {
         // Sites inside nested defs/classes belong to those scopes.
         if (!ownScope(site.whole, scope)) continue;
-        this.addMatch(table, site.whole, site.left, site.method);
+        addMatch(table, site.whole, site.left, site.method);
       }
-      if (scope !== null) {
-        // Nested functions and classes bind their names too.
-        for (const def of root.descendantsOfType(['function_definition', 'class_definition'])) {
-          const name = def.childForFieldName('name');
-          if (name?.type === 'identifier' && ownScope(def, scope)) addSite(table.names, name.text, { value: undefined, at: def });
-        }
+      // Nested functions and classes bind their names too.
+      for (const def of body.descendantsOfType(['function_definition', 'class_definition'])) {
+        const name = def.childForFieldName('name');
+        if (name?.type === 'identifier' && ownScope(def, scope)) addSite(table.names, name.text, { value: undefined, at: def });
       }
     }
-    if (scope === null) this.moduleTable = table;
-    else this.tables.set(scope.id, table);
+    this.tables.set(scope.id, table);
     return table;
   }
 
-  private addMatch(table: ScopeTable, whole: Node, left: Node | undefined, method: Node | undefined): void {
-    switch (whole.type) {
-      case 'assignment': {
-        if (!left || whole.parent?.type === 'assignment') {
-          // Inner part of a chained assignment `a = b = v`: the outer match records both.
-          if (left && whole.parent?.type === 'assignment') this.bind(table, left, assignedValue(whole), whole);
-          return;
-        }
-        const right = assignedValue(whole);
-        const ts = targets(left);
-        if (ts.length > 1 && right && (right.type === 'tuple' || right.type === 'expression_list' || right.type === 'list')) {
-          const values = right.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
-          if (values.length === ts.length && !values.some((v) => v.type === 'list_splat')) {
-            ts.forEach((t, i) => this.bind(table, t, values[i], whole));
-            return;
-          }
-        }
-        if (ts.length === 1 && ts[0] && left.type !== 'pattern_list' && left.type !== 'tuple_pattern') this.bind(table, ts[0], right, whole);
-        else for (const t of ts) this.bind(table, t, undefined, whole);
-        return;
-      }
-      case 'call': {
-        // `obj.update(...)`, `layers.append(...)`: the object's contents change.
-        if (left && method && MUTATING_METHODS.has(method.text)) {
-          const root = dottedParts(left)?.[0];
-          if (root && root !== 'self') table.mutated.add(root);
-          const dotted = dottedParts(left);
-          if (dotted && dotted[0] === 'self') table.mutated.add(dotted.join('.'));
-        }
-        return;
-      }
-      case 'import_from_statement':
-      case 'import_statement': {
-        for (const n of whole.childrenForFieldName('name')) {
-          if (!n) continue;
-          const bound = n.type === 'aliased_import' ? n.childForFieldName('alias')?.text : n.text.split('.')[0];
-          if (bound) addSite(table.names, bound, { value: undefined, at: whole });
-        }
-        return;
-      }
-      default:
-        if (left) for (const t of targets(left)) this.bind(table, t, undefined, whole);
-    }
-  }
-
-  private bind(table: ScopeTable, target: Node, value: Node | undefined, at: Node): void {
-    if (target.type === 'identifier') addSite(table.names, target.text, { value, at });
-    else if (target.type === 'attribute') {
-      const dotted = dottedParts(target);
-      if (dotted) addSite(table.attrs, dotted.join('.'), { value, at });
-      else {
-        const root = rootName(target);
-        if (root) table.mutated.add(root);
-      }
-    } else if (target.type === 'subscript') {
-      const root = rootName(target);
-      if (root) table.mutated.add(root);
-    }
-  }
-
-  private collectParams(fn: Node, table: ScopeTable): void {
-    const params = fn.childForFieldName('parameters');
-    let index = 0;
-    let keywordOnly = false;
-    for (const p of params?.namedChildren ?? []) {
-      if (!p || p.type === 'comment') continue;
-      if (p.type === 'keyword_separator') keywordOnly = true;
-      let nameNode: Node | null = null;
-      let def: Node | undefined;
-      let splat = false;
-      switch (p.type) {
-        case 'identifier':
-          nameNode = p;
-          break;
-        case 'default_parameter':
-        case 'typed_default_parameter':
-          nameNode = p.childForFieldName('name');
-          def = p.childForFieldName('value') ?? undefined;
-          break;
-        case 'typed_parameter':
-          nameNode = p.namedChildren.find((c) => c?.type === 'identifier') ?? null;
-          break;
-        case 'list_splat_pattern':
-        case 'dictionary_splat_pattern':
-          nameNode = p.namedChildren.find((c) => c?.type === 'identifier') ?? null;
-          splat = true;
-          break;
-        default:
-          break;
-      }
-      if (nameNode && nameNode.type === 'identifier') table.params.set(nameNode.text, { node: nameNode, default: def, splat, index, keywordOnly });
-      if (p.type === 'list_splat_pattern') keywordOnly = true;
-      if (!splat && p.type !== 'keyword_separator' && p.type !== 'positional_separator') index++;
-    }
+  /**
+   * The module's table, answered per name from what each top-level statement binds (see
+   * `MODULE_BINDINGS`): a lookup costs the statements binding that name, not the file.
+   */
+  private moduleScope(): ScopeTable {
+    const lookup = (prefix: string, pick: (t: SiteTable) => Map<string, Site[]>): Lookup<readonly Site[]> => {
+      const cache = new Map<string, readonly Site[] | undefined>();
+      return {
+        get: (key) => {
+          if (cache.has(key)) return cache.get(key);
+          const index = StatementIndex.of(this.tree, MODULE_BINDINGS);
+          const statements = index.statementsWith(prefix + key);
+          let sites: readonly Site[] | undefined;
+          if (statements.length === 1) sites = pick(index.partOf(statements[0])).get(key);
+          else if (statements.length > 1) sites = statements.flatMap((s) => pick(index.partOf(s)).get(key) ?? []);
+          cache.set(key, sites);
+          return sites;
+        },
+        has: (key) => StatementIndex.of(this.tree, MODULE_BINDINGS).has(prefix + key),
+      };
+    };
+    return {
+      node: null,
+      names: lookup('n:', (t) => t.names),
+      attrs: lookup('a:', (t) => t.attrs),
+      mutated: { has: (key) => StatementIndex.of(this.tree, MODULE_BINDINGS).has(`m:${key}`) },
+      params: new Map(),
+    };
   }
 
   /** Parameters of a function, in order, with their default values resolved (for IR consumers). */
@@ -1255,6 +1188,162 @@ export class Resolver {
       if (scope === null) return undefined;
       scope = enclosingScope(scope);
     }
+  }
+}
+
+/**
+ * What a top-level statement binds at module level: a class or function definition its name,
+ * any other statement the binding sites outside its nested definitions.
+ */
+const MODULE_BINDINGS = new StatementIndexKind<SiteTable>(
+  (stmt) => {
+    const table: SiteTable = { names: new Map(), attrs: new Map(), mutated: new Set() };
+    if (!stmt.isNamed) return table;
+    const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    if (def?.type === 'class_definition' || def?.type === 'function_definition') {
+      const name = def.childForFieldName('name');
+      if (name) addSite(table.names, name.text, { value: undefined, at: def });
+      return table;
+    }
+    for (const site of bindingSites(stmt)) {
+      // Sites inside nested defs/classes belong to those scopes.
+      if (!ownScope(site.whole, null)) continue;
+      addMatch(table, site.whole, site.left, site.method);
+    }
+    return table;
+  },
+  function* (t) {
+    for (const k of t.names.keys()) yield `n:${k}`;
+    for (const k of t.attrs.keys()) yield `a:${k}`;
+    for (const k of t.mutated) yield `m:${k}`;
+  },
+);
+
+/** Every call in a top-level statement with an identifier or attribute callee, by the callee's last name. */
+const CALLS = new StatementIndexKind<Map<string, Node[]>>(
+  (stmt) => {
+    const calls = new Map<string, Node[]>();
+    for (const call of stmt.descendantsOfType('call')) {
+      const f = call.childForFieldName('function');
+      const name = f?.type === 'identifier' ? f : f?.type === 'attribute' ? f.childForFieldName('attribute') : null;
+      if (name?.type !== 'identifier') continue;
+      const key = name.text;
+      const list = calls.get(key);
+      if (list) list.push(call);
+      else calls.set(key, [call]);
+    }
+    return calls;
+  },
+  (calls) => calls.keys(),
+);
+
+/** The class or function a top-level statement defines (`c:Name` / `f:name`). */
+const DEFINITIONS = new StatementIndexKind<{ readonly key: string; readonly def: Node } | null>(
+  (stmt) => {
+    if (!stmt.isNamed) return null;
+    const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    const name = def?.childForFieldName('name')?.text;
+    if (!def || !name) return null;
+    if (def.type === 'class_definition') return { key: `c:${name}`, def };
+    if (def.type === 'function_definition') return { key: `f:${name}`, def };
+    return null;
+  },
+  (d) => (d ? [d.key] : []),
+);
+
+function addMatch(table: SiteTable, whole: Node, left: Node | undefined, method: Node | undefined): void {
+  switch (whole.type) {
+    case 'assignment': {
+      if (!left || whole.parent?.type === 'assignment') {
+        // Inner part of a chained assignment `a = b = v`: the outer match records both.
+        if (left && whole.parent?.type === 'assignment') bind(table, left, assignedValue(whole), whole);
+        return;
+      }
+      const right = assignedValue(whole);
+      const ts = targets(left);
+      if (ts.length > 1 && right && (right.type === 'tuple' || right.type === 'expression_list' || right.type === 'list')) {
+        const values = right.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+        if (values.length === ts.length && !values.some((v) => v.type === 'list_splat')) {
+          ts.forEach((t, i) => bind(table, t, values[i], whole));
+          return;
+        }
+      }
+      if (ts.length === 1 && ts[0] && left.type !== 'pattern_list' && left.type !== 'tuple_pattern') bind(table, ts[0], right, whole);
+      else for (const t of ts) bind(table, t, undefined, whole);
+      return;
+    }
+    case 'call': {
+      // `obj.update(...)`, `layers.append(...)`: the object's contents change.
+      if (left && method && MUTATING_METHODS.has(method.text)) {
+        const root = dottedParts(left)?.[0];
+        if (root && root !== 'self') table.mutated.add(root);
+        const dotted = dottedParts(left);
+        if (dotted && dotted[0] === 'self') table.mutated.add(dotted.join('.'));
+      }
+      return;
+    }
+    case 'import_from_statement':
+    case 'import_statement': {
+      for (const n of whole.childrenForFieldName('name')) {
+        if (!n) continue;
+        const bound = n.type === 'aliased_import' ? n.childForFieldName('alias')?.text : n.text.split('.')[0];
+        if (bound) addSite(table.names, bound, { value: undefined, at: whole });
+      }
+      return;
+    }
+    default:
+      if (left) for (const t of targets(left)) bind(table, t, undefined, whole);
+  }
+}
+
+function bind(table: SiteTable, target: Node, value: Node | undefined, at: Node): void {
+  if (target.type === 'identifier') addSite(table.names, target.text, { value, at });
+  else if (target.type === 'attribute') {
+    const dotted = dottedParts(target);
+    if (dotted) addSite(table.attrs, dotted.join('.'), { value, at });
+    else {
+      const root = rootName(target);
+      if (root) table.mutated.add(root);
+    }
+  } else if (target.type === 'subscript') {
+    const root = rootName(target);
+    if (root) table.mutated.add(root);
+  }
+}
+
+function collectParams(fn: Node, params: Map<string, Param>): void {
+  const list = fn.childForFieldName('parameters');
+  let index = 0;
+  let keywordOnly = false;
+  for (const p of list?.namedChildren ?? []) {
+    if (!p || p.type === 'comment') continue;
+    if (p.type === 'keyword_separator') keywordOnly = true;
+    let nameNode: Node | null = null;
+    let def: Node | undefined;
+    let splat = false;
+    switch (p.type) {
+      case 'identifier':
+        nameNode = p;
+        break;
+      case 'default_parameter':
+      case 'typed_default_parameter':
+        nameNode = p.childForFieldName('name');
+        def = p.childForFieldName('value') ?? undefined;
+        break;
+      case 'typed_parameter':
+        nameNode = p.namedChildren.find((c) => c?.type === 'identifier') ?? null;
+        break;
+      case 'list_splat_pattern':
+      case 'dictionary_splat_pattern':
+        nameNode = p.namedChildren.find((c) => c?.type === 'identifier') ?? null;
+        splat = true;
+        break;
+      default:
+        break;
+    }
+    if (nameNode && nameNode.type === 'identifier') params.set(nameNode.text, { node: nameNode, default: def, splat, index, keywordOnly });
+    if (p.type === 'list_splat_pattern') keywordOnly = true;
+    if (!splat && p.type !== 'keyword_separator' && p.type !== 'positional_separator') index++;
   }
 }
 

@@ -362,6 +362,11 @@ export class SyntaxTree {
    * `update` makes from this one); undefined for one-off trees, which are analysed in full.
    */
   memo: StatementMemo | undefined;
+  /**
+   * Whole-file indexes made of per-statement parts (see `StatementIndex`), by kind: shared by the
+   * trees `update` makes from this one, so each index is moved forward by the changed statements.
+   */
+  indexes: Map<unknown, unknown> = new Map();
 
   private constructor(
     readonly text: string,
@@ -491,6 +496,7 @@ export class SyntaxTree {
     }
     if (tree.rootNode.hasError) self.rootNode.hasError = true;
     self.memo = previous?.memo;
+    if (previous) self.indexes = previous.indexes;
     return self;
   }
 }

@@ -1,0 +1,95 @@
+import type { SyntaxNode, SyntaxTree } from './syntaxTree';
+
+/**
+ * A whole-file index made of per-top-level-statement parts, kept up to date across the trees of
+ * one document by the statements that changed, so that a query after an edit costs what the edit
+ * and the answer cost, not what the file costs.
+ *
+ * `SyntaxTree.update` re-uses the copy of every top-level statement whose text did not change, so
+ * a statement node that survives an edit is the same object with the same subtree. A part is a
+ * pure function of its statement's subtree (never of another statement, of positions or of the
+ * tree): it is computed once per statement node and kept in a `WeakMap`. The index maps each key
+ * of the parts to the statements whose part has it; moving it to a new tree removes the
+ * statements that are gone and adds the new ones (one pass over the top-level statements, no
+ * walk inside any of them). Any tree may be asked (the diff is by node identity), but a tree
+ * asked after a newer tree of the same document has been made from it is no longer valid (see
+ * `SyntaxTree.update`).
+ */
+export class StatementIndex<P> {
+  private indexed = new Set<SyntaxNode>();
+  private readonly byKey = new Map<string, Set<SyntaxNode>>();
+  private syncedTree: SyntaxTree | undefined;
+
+  private constructor(private readonly kind: StatementIndexKind<P>) {}
+
+  /** The index of `kind` over `tree` (one per document lineage: see `SyntaxTree.indexes`). */
+  static of<P>(tree: SyntaxTree, kind: StatementIndexKind<P>): StatementIndex<P> {
+    let index = tree.indexes.get(kind) as StatementIndex<P> | undefined;
+    if (!index) tree.indexes.set(kind, (index = new StatementIndex(kind)));
+    index.sync(tree);
+    return index;
+  }
+
+  /** The statements (of the tree last given to `of`) whose part has `key`, in document order. */
+  statementsWith(key: string): SyntaxNode[] {
+    const set = this.byKey.get(key);
+    if (!set) return [];
+    const out = [...set];
+    if (out.length > 1) out.sort((a, b) => a.startIndex - b.startIndex);
+    return out;
+  }
+
+  /** Whether some statement's part has `key`. */
+  has(key: string): boolean {
+    return this.byKey.has(key);
+  }
+
+  /** The part of a top-level statement. */
+  partOf(statement: SyntaxNode): P {
+    return this.kind.partOf(statement);
+  }
+
+  private sync(tree: SyntaxTree): void {
+    if (this.syncedTree === tree) return;
+    this.syncedTree = tree;
+    const current = tree.rootNode.children;
+    const now = new Set(current);
+    for (const s of this.indexed) {
+      if (now.has(s)) continue;
+      for (const k of this.kind.keysOf(this.kind.partOf(s))) {
+        const set = this.byKey.get(k);
+        if (!set) continue;
+        set.delete(s);
+        if (set.size === 0) this.byKey.delete(k);
+      }
+    }
+    for (const s of current) {
+      if (this.indexed.has(s)) continue;
+      for (const k of this.kind.keysOf(this.kind.partOf(s))) {
+        const set = this.byKey.get(k);
+        if (set) set.add(s);
+        else this.byKey.set(k, new Set([s]));
+      }
+    }
+    this.indexed = now;
+  }
+}
+
+/**
+ * What an index holds: the part of a statement (a pure function of its subtree, cached per
+ * statement node) and the keys the index files it under.
+ */
+export class StatementIndexKind<P> {
+  private readonly parts = new WeakMap<SyntaxNode, P>();
+
+  constructor(
+    private readonly build: (statement: SyntaxNode) => P,
+    readonly keysOf: (part: P) => Iterable<string>,
+  ) {}
+
+  partOf(statement: SyntaxNode): P {
+    let part = this.parts.get(statement);
+    if (part === undefined) this.parts.set(statement, (part = this.build(statement)));
+    return part;
+  }
+}
