@@ -79,6 +79,18 @@ export class StatementMemo {
     return value;
   }
 
+  /** The result kept for a statement, when still valid (nothing is computed). */
+  peek<T>(statement: SyntaxNode, kind: string): T | undefined {
+    return this.entries.get(statement)?.get(kind)?.value as T | undefined;
+  }
+
+  /** Keeps (or replaces) a result the caller computed for a statement, like `get` does. */
+  put(statement: SyntaxNode, kind: string, value: unknown): void {
+    let byKind = this.entries.get(statement);
+    if (!byKind) this.entries.set(statement, (byKind = new Map<string, Entry>()));
+    byKind.set(kind, { value, homes: this.homesOf(value) });
+  }
+
   private markStale(current: readonly SyntaxNode[], changed: readonly SyntaxNode[]): void {
     const defined = new Set<string>();
     const called = new Set<string>();

@@ -162,15 +162,61 @@ interface Ctx {
 
 const BN_FILTER_WORDS = /BatchNorm|_BatchNorm|_NormBase|\bBN\b|batchnorm|SyncBatchNorm|norm_layer/;
 
-export class ModeAnalysis {
-  readonly origins: ModeOrigin[] = [];
-  private readonly originIndex = new Map<string, number>();
-  readonly switches = new Map<number, SwitchRecord>();
-  readonly noGradRegions = new Map<number, { span: Span; kind: 'no_grad' | 'inference_mode' | 'set_grad_enabled(False)'; fn: string }>();
-  private readonly summaries = new Map<Fn, Summary>();
-  private readonly inProgress = new Set<Fn>();
+export interface NoGradRecord {
+  readonly span: Span;
+  readonly kind: 'no_grad' | 'inference_mode' | 'set_grad_enabled(False)';
+  readonly fn: string;
+}
 
-  constructor(private readonly host: FlowHost) {}
+/**
+ * The summaries of a group of functions (those of one top-level statement, in an open document)
+ * and everything computing them recorded: the mode origins their facts point to, the mode
+ * switches and no-grad regions in their bodies, and the groups whose summaries they used. A
+ * group whose inputs did not change can be handed to the next analysis whole (see
+ * `TrainingBuilder`), which then interprets only the functions of the other groups.
+ */
+export class FlowGroup {
+  readonly summaries = new Map<Fn, Summary>();
+  /** Indexes (into the analysis' origin table) of the origins these summaries' facts use. */
+  readonly origins = new Set<number>();
+  readonly switches = new Map<number, SwitchRecord>();
+  readonly noGradRegions = new Map<number, NoGradRecord>();
+  /** Other groups whose summaries these summaries applied. */
+  readonly uses = new Set<FlowGroup>();
+  /**
+   * False when a summary here depends on more than its inputs: on the order summaries were
+   * computed in (a cycle of calls between functions), or on another file (`taint`).
+   */
+  reusable = true;
+}
+
+/** Where the summaries of each function live, and the origin table their facts index. */
+export interface FlowStore {
+  readonly origins: ModeOrigin[];
+  groupOf(fn: Fn): FlowGroup;
+}
+
+/** One group for every function, and a fresh origin table: an analysis that keeps nothing. */
+function singleGroup(): FlowStore {
+  const group = new FlowGroup();
+  return { origins: [], groupOf: () => group };
+}
+
+export class ModeAnalysis {
+  readonly origins: ModeOrigin[];
+  private readonly originIndex = new Map<string, number>();
+  private readonly inProgress = new Set<Fn>();
+  /** The functions being summarised (innermost last) and their groups. */
+  private readonly computing: { fn: Fn; group: FlowGroup }[] = [];
+  /** The groups whose summaries this analysis used. */
+  private readonly groups = new Set<FlowGroup>();
+
+  constructor(
+    private readonly host: FlowHost,
+    private readonly store: FlowStore = singleGroup(),
+  ) {
+    this.origins = store.origins;
+  }
 
   origin(o: ModeOrigin): number {
     const id = `${o.kind}:${o.mode}:${o.span.startOffset}:${o.span.endOffset}:${o.description}`;
@@ -180,7 +226,27 @@ export class ModeAnalysis {
       this.origins.push(o);
       this.originIndex.set(id, i);
     }
+    this.current()?.origins.add(i);
     return i;
+  }
+
+  /** The group of the function being summarised. */
+  private current(): FlowGroup | undefined {
+    return this.computing[this.computing.length - 1]?.group;
+  }
+
+  /** What is being summarised now depends on something outside the file: it is never reused. */
+  taint(): void {
+    for (const c of this.computing) c.group.reusable = false;
+  }
+
+  /** The mode switches recorded in every function summarised (or reused) in this analysis. */
+  switches(): SwitchRecord[] {
+    return [...this.groups].flatMap((g) => [...g.switches.values()]);
+  }
+
+  noGradRegions(): NoGradRecord[] {
+    return [...this.groups].flatMap((g) => [...g.noGradRegions.values()]);
   }
 
   private modeVal(mode: 'train' | 'eval' | 'unknown', o: ModeOrigin, assume: readonly string[] = []): Val {
@@ -188,10 +254,19 @@ export class ModeAnalysis {
   }
 
   summary(fn: Fn): Summary | undefined {
-    const done = this.summaries.get(fn);
+    const group = this.store.groupOf(fn);
+    this.groups.add(group);
+    const caller = this.current();
+    if (caller && caller !== group) caller.uses.add(group);
+    const done = group.summaries.get(fn);
     if (done) return done;
-    if (this.inProgress.has(fn)) return undefined;
+    if (this.inProgress.has(fn)) {
+      // A cycle through other functions: what each gets depends on which was asked first.
+      if (this.computing[this.computing.length - 1]?.fn !== fn) for (const c of this.computing) c.group.reusable = false;
+      return undefined;
+    }
     this.inProgress.add(fn);
+    this.computing.push({ fn, group });
     const sink: FlowEvent[] = [];
     const returns: Ctx['returns'] = [];
     const ctx: Ctx = { fn, noGrad: fn.noGradDecorator, moduleLoops: new Map(), loopLoader: undefined, inferenceLoop: undefined, sink, returns, assume: [] };
@@ -200,6 +275,7 @@ export class ModeAnalysis {
       flow = this.block(fn.body ? fn.body.namedChildren : [], State.EMPTY, ctx);
     } finally {
       this.inProgress.delete(fn);
+      this.computing.pop();
     }
     let ret: Summary['returns'];
     if (returns.length > 0) {
@@ -208,7 +284,7 @@ export class ModeAnalysis {
       ret = { val: v, facts: returns.find((r) => r.facts)?.facts };
     }
     const s: Summary = { exit: State.join([flow.normal, ...flow.rets]), events: sink, returns: ret };
-    this.summaries.set(fn, s);
+    group.summaries.set(fn, s);
     return s;
   }
 
@@ -421,7 +497,7 @@ export class ModeAnalysis {
       }
       if (kind) {
         noGrad = spanOf(value);
-        this.noGradRegions.set(value.startIndex, { span: noGrad, kind, fn: ctx.fn.name });
+        this.current()?.noGradRegions.set(value.startIndex, { span: noGrad, kind, fn: ctx.fn.name });
       }
     }
     const body = this.block(this.bodyOf(s.childForFieldName('body')), st, { ...ctx, noGrad });
@@ -678,7 +754,7 @@ export class ModeAnalysis {
     const op: SwitchOp = mode === 'unknown' ? 'train(unknown)' : mode;
     const span = spanOf(call);
     const displayTarget = target.replace('.[BatchNorm]', '');
-    this.switches.set(call.startIndex, { span, target: displayTarget, op, scope, fn: fnName });
+    this.current()?.switches.set(call.startIndex, { span, target: displayTarget, op, scope, fn: fnName });
     const description = `${call.text.length > 60 ? displayTarget + '.' + op + '()' : call.text} at line ${call.startPosition.row + 1}`;
     const v = this.modeVal(mode, { mode, kind: 'switch', span, description }, ctx.assume);
     let st = state.set(target, v);

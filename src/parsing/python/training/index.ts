@@ -19,6 +19,7 @@ import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { collectClassFacts, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
 import { ModeAnalysis, type FlowEvent, type FlowHost, type Fn } from './flow';
+import { FlowKeeper } from './flowMemo';
 import { launcherCall, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { consistent, type Val } from './state';
@@ -192,6 +193,10 @@ class TrainingBuilder implements FlowHost {
   private readonly fnsByName = new Map<string, Fn[]>();
   private readonly fnByNode = new Map<Node, Fn>();
   private readonly moduleFn: Fn;
+  /** The flow summaries an open document keeps between analyses (see flowMemo.ts). */
+  private readonly keeper: FlowKeeper;
+  /** Model facts that came from other files (the workspace index). */
+  private readonly foreignFacts = new WeakSet<object>();
   private readonly refs = new Map<Fn, Map<string, { facts: ModelFacts; span: ReturnType<typeof spanOf> }>>();
   private readonly classAttrRefs = new Map<string, Map<string, ModelFacts>>();
   private readonly switchedRoots = new Set<string>();
@@ -223,19 +228,26 @@ class TrainingBuilder implements FlowHost {
       this.callStarts.push(c.startIndex);
     }
     const root = tree.rootNode;
-    this.moduleFn = { name: '<module>', node: root, body: root, params: [], cls: undefined, isModule: true, noGradDecorator: undefined, parent: undefined, locals: assignedNames(root) };
+    this.keeper = new FlowKeeper(tree.memo, root, importsKey(imports), assignedNames);
+    this.moduleFn = this.keeper.moduleFn;
     this.fns.push(this.moduleFn);
-    for (const def of root.descendantsOfType('function_definition')) this.addFn(def);
-    this.analysis = new ModeAnalysis(this);
+    for (const statement of root.children) {
+      // The functions of an unchanged statement are the same objects as last time (their summaries may be kept).
+      const kept = this.keeper.keptFunctions(statement);
+      const fns = kept ?? statement.descendantsOfType('function_definition').map((def) => this.addFn(def)).filter((fn): fn is Fn => fn !== undefined);
+      for (const fn of kept ?? []) this.register(fn);
+      this.keeper.add(statement, fns);
+    }
+    this.analysis = new ModeAnalysis(this, this.keeper);
     this.prepass();
     this.lightningSelfRefs();
   }
 
   // ------------------------------------------------------------ function table
 
-  private addFn(def: Node): void {
+  private addFn(def: Node): Fn | undefined {
     const name = def.childForFieldName('name')?.text;
-    if (!name) return;
+    if (!name) return undefined;
     let parent: Fn = this.moduleFn;
     let cls: string | undefined;
     let noGrad: ReturnType<typeof spanOf> | undefined;
@@ -258,12 +270,24 @@ class TrainingBuilder implements FlowHost {
     }
     const body = def.childForFieldName('body');
     const fn: Fn = { name, node: def, body, params: paramNames(def.childForFieldName('parameters')), cls, isModule: false, noGradDecorator: noGrad, parent, locals: assignedNames(body) };
+    this.register(fn);
+    return fn;
+  }
+
+  /** Notes an object from another file and everything in it (copies of its facts share these). */
+  private markForeign(v: unknown): void {
+    if (typeof v !== 'object' || v === null || this.foreignFacts.has(v)) return;
+    this.foreignFacts.add(v);
+    for (const x of Array.isArray(v) ? v : Object.values(v)) this.markForeign(x);
+  }
+
+  private register(fn: Fn): void {
     this.fns.push(fn);
-    const key = cls === undefined ? name : `${cls}.${name}`;
+    const key = fn.cls === undefined ? fn.name : `${fn.cls}.${fn.name}`;
     const same = this.fnsByName.get(key);
     if (same) same.push(fn);
     else this.fnsByName.set(key, [fn]);
-    this.fnByNode.set(def, fn);
+    this.fnByNode.set(fn.node, fn);
   }
 
   private fnOf(node: Node): Fn {
@@ -377,6 +401,9 @@ class TrainingBuilder implements FlowHost {
     const parts = dottedParts(f);
     if (parts && this.options.external) {
       const ext = this.options.external(parts.join('.'), q);
+      // What another file says can change while this one does not: summaries that ask are not kept.
+      this.analysis.taint();
+      if (ext) this.markForeign(ext);
       if (ext) return { facts: ext, mode: 'train', description: `${f.text}(...) built at line ${line} (modules start in training mode)` };
     }
     const firstArg = callArgs(call).positional[0];
@@ -730,11 +757,15 @@ class TrainingBuilder implements FlowHost {
   // ------------------------------------------------------------ build
 
   build(): TrainingIR {
+    // File-wide facts the summaries read besides names (see flowMemo.ts).
+    const sorted = (set: ReadonlySet<string>) => [...set].sort().join(',');
+    this.keeper.begin(`${sorted(this.switchedRoots)}|${sorted(this.optimizerVars)}|${sorted(this.accelerators)}`);
     const allEvents: FlowEvent[] = [];
     for (const fn of this.fns) {
       const s = this.analysis.summary(fn);
       if (s) allEvents.push(...s.events);
     }
+    this.keeper.end((v) => this.foreignFacts.has(v));
     const sites = this.sites(allEvents);
     const freezes = this.freezes();
     const withTargets = sites.map((s) => (s.site.kind === 'training-step' ? this.stepTargets(s, freezes) : s));
@@ -744,8 +775,8 @@ class TrainingBuilder implements FlowHost {
       loaders,
       distributed: this.distributed(),
       gradAccum: this.gradAccum(),
-      modeSwitches: [...this.analysis.switches.values()].sort((a, b) => a.span.startOffset - b.span.startOffset).map((s) => ({ span: s.span, target: s.target, op: s.op, scope: s.scope, function: s.fn })),
-      noGradRegions: [...this.analysis.noGradRegions.values()].sort((a, b) => a.span.startOffset - b.span.startOffset).map((r) => ({ span: r.span, kind: r.kind, function: r.fn })),
+      modeSwitches: this.analysis.switches().sort((a, b) => a.span.startOffset - b.span.startOffset).map((s) => ({ span: s.span, target: s.target, op: s.op, scope: s.scope, function: s.fn })),
+      noGradRegions: this.analysis.noGradRegions().sort((a, b) => a.span.startOffset - b.span.startOffset).map((r) => ({ span: r.span, kind: r.kind, function: r.fn })),
       sites: withTargets.map((s) => s.site),
       optimizers: this.optimizers(),
       freezes,
@@ -1385,7 +1416,7 @@ class TrainingBuilder implements FlowHost {
       if (this.insideParameterLoop(call)) continue;
       out.push({ span: spanOf(call), target, kind: 'requires_grad_', function: this.fnOf(call).name });
     }
-    for (const s of this.analysis.switches.values()) {
+    for (const s of this.analysis.switches()) {
       if (s.scope === 'batchnorm' && s.op === 'eval') out.push({ span: s.span, target: s.target, kind: 'batchnorm-eval', function: s.fn });
     }
     return out.sort((a, b) => a.span.startOffset - b.span.startOffset);

@@ -1,0 +1,261 @@
+/**
+ * Flow summaries kept across the analyses of an open document.
+ *
+ * The mode analysis summarises every function of the file (`ModeAnalysis.summary`). In an open
+ * document most functions are unchanged after an edit, and so are their summaries, as long as
+ * nothing they read changed. The summaries of the functions of one top-level statement form a
+ * `FlowGroup`, kept in the document's `StatementMemo` (kind `flow`) with the `Fn`s they are
+ * about. The next analysis uses a kept group again when all of these hold:
+ *
+ * - the memo still has it: the statement is unchanged, mentions no name a changed statement
+ *   defines (transitively), and the statements holding its spans did not change rows (the memo
+ *   moves its spans' offsets);
+ * - the file's imports are the same (qualified names decide launchers, no-grad decorators...);
+ * - the file-wide facts the analysis reads besides names are the same (`inputs`: the roots
+ *   switched with `.train()`/`.eval()`, optimizer variables, accelerators);
+ * - every group whose summaries it applied is itself used again (a callee's summary changed);
+ * - it is `reusable`: no cycle of calls through other functions (whose summaries depend on
+ *   which was asked first), and no facts from another file (the workspace index can change
+ *   without this document changing, and their spans are not this file's).
+ *
+ * The module's own code is summarised again in every analysis (its body is the whole file).
+ * One-off analyses (no memo) keep nothing: one group for every function.
+ */
+import type { ModeOrigin } from '../../../ir/training';
+import type { Span } from '../../../ir/span';
+import type { StatementMemo } from '../statementMemo';
+import { SyntaxNode } from '../syntaxTree';
+import { FlowGroup, type FlowStore, type Fn } from './flow';
+import { State } from './state';
+
+/** The module as a function: its body is the file, so it is re-pointed at each analysis's tree. */
+export class ModuleFn implements Fn {
+  readonly name = '<module>';
+  readonly params: readonly string[] = [];
+  readonly cls = undefined;
+  readonly isModule = true;
+  readonly noGradDecorator = undefined;
+  readonly parent = undefined;
+  body: SyntaxNode;
+
+  constructor(
+    public node: SyntaxNode,
+    private readonly assignedNames: (body: SyntaxNode) => ReadonlySet<string>,
+  ) {
+    this.body = node;
+  }
+
+  /** Names assigned at module level (read only when asked: no rule asks it of the module). */
+  get locals(): ReadonlySet<string> {
+    return this.assignedNames(this.body);
+  }
+}
+
+/** What a document keeps from one analysis to the next. */
+interface Kept {
+  readonly importsKey: string;
+  inputs: string | undefined;
+  readonly moduleFn: ModuleFn;
+  /** The origin table every kept group's facts index into (it only grows; see MAX_ORIGINS). */
+  readonly origins: ModeOrigin[];
+  /** Statements whose group the last analysis used again, and those it summarised anew (for tests and logs). */
+  reused: number;
+  computed: number;
+}
+
+/** A statement's functions and their group, as kept in the memo. */
+interface StatementFlow {
+  readonly kept: Kept;
+  readonly fns: readonly Fn[];
+  readonly group: FlowGroup;
+}
+
+/** The memo entry: the spans of the kept results (the memo moves them), the rest out of its sight. */
+interface Entry {
+  readonly spans: Span[];
+  readonly flow: StatementFlow;
+}
+
+const KEPT = new WeakMap<StatementMemo, Kept>();
+
+/** How many statements' flow summaries the last analysis of a document used again, and how many it computed. */
+export function flowReuse(memo: StatementMemo): { reused: number; computed: number } | undefined {
+  const kept = KEPT.get(memo);
+  return kept ? { reused: kept.reused, computed: kept.computed } : undefined;
+}
+/** Past this many origins (a long editing session), the document starts over with a new table. */
+const MAX_ORIGINS = 50_000;
+
+export class FlowKeeper implements FlowStore {
+  readonly moduleFn: ModuleFn;
+  readonly origins: ModeOrigin[];
+  private readonly kept: Kept | undefined;
+  /** Each statement's functions, and the flow kept for it (if any), in document order. */
+  private readonly statements = new Map<SyntaxNode, { fns: readonly Fn[]; previous: StatementFlow | undefined }>();
+  private readonly statementOf = new Map<Fn, SyntaxNode>();
+  /** The group of each statement in this analysis (kept or new). */
+  private readonly groups = new Map<SyntaxNode, FlowGroup>();
+  private readonly reused = new Set<FlowGroup>();
+  /** The module's group, and every function's when nothing is kept. */
+  private readonly shared = new FlowGroup();
+  private begun = false;
+
+  constructor(
+    private readonly memo: StatementMemo | undefined,
+    root: SyntaxNode,
+    importsKey: string,
+    assignedNames: (body: SyntaxNode) => ReadonlySet<string>,
+  ) {
+    let kept = memo ? KEPT.get(memo) : undefined;
+    if (memo && (!kept || kept.importsKey !== importsKey || kept.origins.length > MAX_ORIGINS)) {
+      kept = { importsKey, inputs: undefined, moduleFn: new ModuleFn(root, assignedNames), origins: [], reused: 0, computed: 0 };
+      KEPT.set(memo, kept);
+    }
+    this.kept = kept;
+    if (kept) {
+      kept.moduleFn.node = root;
+      kept.moduleFn.body = root;
+    }
+    this.moduleFn = kept?.moduleFn ?? new ModuleFn(root, assignedNames);
+    this.origins = kept?.origins ?? [];
+  }
+
+  /** The functions a top-level statement had at the last analysis, when they still stand. */
+  keptFunctions(statement: SyntaxNode): readonly Fn[] | undefined {
+    return this.previous(statement)?.fns;
+  }
+
+  /** Records a top-level statement's functions (kept or new), in document order. */
+  add(statement: SyntaxNode, fns: readonly Fn[]): void {
+    if (fns.length === 0) return;
+    this.statements.set(statement, { fns, previous: this.previous(statement) });
+    for (const fn of fns) this.statementOf.set(fn, statement);
+  }
+
+  /**
+   * Decides which kept groups this analysis uses again, given the file-wide facts the summaries
+   * read besides names (`inputs`). Call once, after the pre-pass and before any summary.
+   */
+  begin(inputs: string): void {
+    this.begun = true;
+    const kept = this.kept;
+    if (!kept) return;
+    const sameInputs = kept.inputs === inputs;
+    kept.inputs = inputs;
+    if (!sameInputs) return;
+    const candidates = new Map<SyntaxNode, FlowGroup>();
+    const home = new Map<FlowGroup, SyntaxNode>();
+    for (const [statement, s] of this.statements) {
+      if (s.previous?.group.reusable) {
+        candidates.set(statement, s.previous.group);
+        home.set(s.previous.group, statement);
+      }
+    }
+    // A group is used again only if every group it applied summaries of is too.
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const [statement, group] of candidates) {
+        for (const used of group.uses) {
+          if (home.has(used)) continue;
+          candidates.delete(statement);
+          home.delete(group);
+          changed = true;
+          break;
+        }
+      }
+    }
+    for (const [statement, group] of candidates) {
+      this.groups.set(statement, group);
+      this.reused.add(group);
+    }
+  }
+
+  groupOf(fn: Fn): FlowGroup {
+    const statement = this.kept && this.begun ? this.statementOf.get(fn) : undefined;
+    if (!statement) return this.shared;
+    let group = this.groups.get(statement);
+    if (!group) this.groups.set(statement, (group = new FlowGroup()));
+    return group;
+  }
+
+  /**
+   * Keeps this analysis's new groups in the memo for the next one. `foreign` tells objects that
+   * come from another file (their spans are not this file's): a group holding one is not kept.
+   */
+  end(foreign: (value: object) => boolean): void {
+    const memo = this.memo;
+    const kept = this.kept;
+    if (!memo || !kept) return;
+    kept.reused = this.reused.size;
+    kept.computed = this.statements.size - this.reused.size;
+    for (const [statement, s] of this.statements) {
+      let group = this.groups.get(statement);
+      if (group && this.reused.has(group)) continue;
+      if (!group) {
+        // (Every function is summarised in `build`; a statement without a group is not kept.)
+        group = new FlowGroup();
+        group.reusable = false;
+      }
+      const flow: StatementFlow = { kept, fns: s.fns, group };
+      const collected = collectSpans(flow, kept.origins, foreign);
+      if (collected.foreign) group.reusable = false;
+      // An unusable group still keeps its functions (their spans only), so the Fns stay the same objects.
+      const spans = group.reusable ? collected.spans : collectSpans({ fns: s.fns }, kept.origins, foreign).spans;
+      const entry: Entry = { spans, flow };
+      // The flow is out of the memo's sight: it only moves the spans listed.
+      Object.defineProperty(entry, 'flow', { enumerable: false });
+      memo.put(statement, 'flow', entry);
+    }
+  }
+
+  private previous(statement: SyntaxNode): StatementFlow | undefined {
+    const flow = this.kept ? this.memo?.peek<Entry>(statement, 'flow')?.flow : undefined;
+    return flow?.kept === this.kept ? flow : undefined;
+  }
+}
+
+/**
+ * The spans a statement's flow holds: in its summaries' events, facts and switches, in its
+ * functions (no-grad decorators) and in the origins its facts index. Syntax nodes, abstract
+ * states (no spans) and other groups (kept with their own statements) are not entered.
+ */
+function collectSpans(flow: { fns: readonly Fn[]; group?: FlowGroup }, origins: readonly ModeOrigin[], foreign: (value: object) => boolean): { spans: Span[]; foreign: boolean } {
+  const spans: Span[] = [];
+  const seen = new Set<object>();
+  let isForeign = false;
+  const visit = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    if (v instanceof SyntaxNode || v instanceof State || v instanceof ModuleFn || (v instanceof FlowGroup && v !== flow.group)) return;
+    if (foreign(v)) isForeign = true;
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x);
+      return;
+    }
+    if (v instanceof Map) {
+      for (const [k, x] of v) {
+        visit(k);
+        visit(x);
+      }
+      return;
+    }
+    if (v instanceof Set) {
+      for (const x of v) visit(x);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    if (typeof o.startOffset === 'number' && typeof o.endOffset === 'number' && typeof o.start === 'object' && typeof o.end === 'object') {
+      spans.push(v as Span);
+      return;
+    }
+    for (const k in o) visit(o[k]);
+  };
+  visit(flow.fns);
+  if (flow.group) {
+    visit(flow.group.summaries);
+    visit(flow.group.switches);
+    visit(flow.group.noGradRegions);
+    for (const i of flow.group.origins) visit(origins[i]);
+  }
+  return { spans, foreign: isForeign };
+}

@@ -1,0 +1,167 @@
+import * as assert from 'assert';
+import type { ModelFacts } from '../../../src/ir/training';
+import { analysePythonFile, fileIRFromTree } from '../../../src/parsing/python/analyse';
+import { PythonDocument } from '../../../src/parsing/python/document';
+import { flowReuse } from '../../../src/parsing/python/training/flowMemo';
+
+// Flow summaries kept between the analyses of an open document (src/parsing/python/training/flowMemo.ts):
+// each case is an edit in one statement that changes what another, untouched statement's
+// functions mean, through a file-wide fact rather than a name that statement mentions.
+
+function plain(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}
+
+/** Edits the document, checks its training IR equals a fresh analysis, and returns both IRs' training parts (before, after). */
+function edit(text: string, from: string, to: string): { before: unknown; after: unknown } {
+  const doc = new PythonDocument(text);
+  try {
+    const before = plain(doc.analyse().training);
+    const at = text.indexOf(from);
+    assert.ok(at >= 0, from);
+    const next = text.slice(0, at) + to + text.slice(at + from.length);
+    const after = plain(doc.applyChanges([{ startOffset: at, oldEndOffset: at + from.length, newText: to }]).training);
+    assert.deepStrictEqual(after, plain(analysePythonFile(next).training), `${from} -> ${to}`);
+    // ...and back.
+    const undone = plain(doc.applyChanges([{ startOffset: at, oldEndOffset: at + to.length, newText: from }]).training);
+    assert.deepStrictEqual(undone, before, `${to} -> ${from}`);
+    return { before, after };
+  } finally {
+    doc.dispose();
+  }
+}
+
+const SCRIPT = `import torch
+from accelerate import Accelerator
+
+
+def evaluate(thing, batch):
+    with torch.no_grad():
+        return thing(batch)
+
+
+def update(o):
+    o.step()
+
+
+def launch(model, x):
+    model.eval()
+    net_wrapped = acc.prepare(model)
+    with torch.no_grad():
+        return net_wrapped(x)
+
+
+def setup(thing):
+    thing.train()
+    opt = None
+    acc = None
+    return opt, acc
+`;
+
+describe('training IR: flow summaries kept across edits', () => {
+  it('an edit inside one function summarises that function again and keeps the others', () => {
+    const doc = new PythonDocument(SCRIPT);
+    try {
+      doc.analyse();
+      const memo = doc.syntaxTree?.memo;
+      assert.ok(memo);
+      assert.deepStrictEqual(flowReuse(memo), { reused: 0, computed: 4 });
+      const at = SCRIPT.indexOf('o.step()');
+      doc.applyChanges([{ startOffset: at, oldEndOffset: at + 1, newText: 'p' }]);
+      assert.deepStrictEqual(flowReuse(memo), { reused: 3, computed: 1 });
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it("a caller is summarised again when a callee's summary is (here: the callee asks another file)", () => {
+    const text = `from models import Net
+
+
+def build():
+    return Net()
+
+
+def main():
+    build()
+
+
+def other():
+    return 1
+`;
+    const doc = new PythonDocument(text);
+    try {
+      const tree = () => doc.syntaxTree as NonNullable<typeof doc.syntaxTree>;
+      const external = (name: string): ModelFacts | undefined =>
+        name === 'Net' ? { evidence: 'file', name: 'Net', batchNorms: [], otherModeDependent: [], affineNorms: [], trainKeepsBatchNormFrozen: false, frozenBatchNorm: false } : undefined;
+      fileIRFromTree(tree(), { external });
+      const at = text.indexOf('return 1') + 'return '.length;
+      doc.edit([{ startOffset: at, oldEndOffset: at + 1, newText: '2' }]);
+      fileIRFromTree(tree(), { external });
+      // other() changed; build() asked another file; main() applied build()'s summary.
+      assert.deepStrictEqual(flowReuse(tree().memo as NonNullable<ReturnType<typeof tree>['memo']>), { reused: 0, computed: 3 });
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it('a .train()/.eval() call elsewhere makes a name model-like in functions that do not mention the edit', () => {
+    const { before, after } = edit(SCRIPT, '    thing.train()\n', '    pass\n');
+    assert.notDeepStrictEqual(before, after, 'the edit changes the IR of evaluate()');
+  });
+
+  it('an optimizer built in one function makes o.step() a training step in another', () => {
+    const { before, after } = edit(SCRIPT, '    opt = None', '    o = torch.optim.SGD([], lr=0.1)');
+    assert.notDeepStrictEqual(before, after, 'the edit changes the IR of update()');
+  });
+
+  it('an Accelerator built in one function makes acc.prepare(...) a launcher in another', () => {
+    const { before, after } = edit(SCRIPT, '    acc = None', '    acc = Accelerator()');
+    assert.notDeepStrictEqual(before, after, 'the edit changes the IR of launch()');
+  });
+
+  it('facts from another file are asked again at every analysis, and so are the summaries that used them', () => {
+    const text = `import torch
+from models import Net
+
+
+def build():
+    return Net()
+
+
+def validate(loader):
+    model = build()
+    for x in loader:
+        model(x)
+`;
+    const facts = (batchNorm: boolean): ModelFacts => ({
+      evidence: 'file',
+      name: 'Net',
+      batchNorms: batchNorm ? [{ kind: 'BatchNorm2d', span: undefined }] : [],
+      otherModeDependent: [],
+      affineNorms: [],
+      trainKeepsBatchNormFrozen: false,
+      frozenBatchNorm: false,
+    });
+    const doc = new PythonDocument(text);
+    try {
+      const tree = doc.syntaxTree;
+      assert.ok(tree);
+      for (const batchNorm of [true, false, true]) {
+        const external = (name: string) => (name === 'Net' ? facts(batchNorm) : undefined);
+        // The same tree analysed again (another file changed): as fresh as a new analysis.
+        const kept = plain(fileIRFromTree(tree, { external }).training);
+        const fresh = new PythonDocument(text);
+        try {
+          assert.deepStrictEqual(kept, plain(fileIRFromTree(fresh.syntaxTree as NonNullable<typeof tree>, { external }).training));
+        } finally {
+          fresh.dispose();
+        }
+        const sites = (kept as { sites: { facts: { evidence: string; batchNorms: unknown[] } }[] }).sites;
+        assert.ok(sites.some((s) => s.facts.evidence === 'file' && s.facts.batchNorms.length === (batchNorm ? 1 : 0)), JSON.stringify(sites.map((s) => s.facts)));
+      }
+    } finally {
+      doc.dispose();
+    }
+  });
+});
