@@ -96,8 +96,21 @@ export interface Layer {
   readonly elements?: readonly Layer[];
   /** Built in a loop: `count` when the bound resolved (then the elements are unrolled), else undefined. */
   readonly repeated?: { readonly count: number | undefined; readonly text: string };
-  /** Built only under a condition whose value is not known (`if use_bn:`). */
+  /**
+   * Built only under a condition whose value is not known (`if use_bn:`), or one of several
+   * `alternatives` for its path.
+   */
   readonly conditional?: boolean;
+  /**
+   * The other layers this path may hold, when exclusive branches of a condition whose value is not
+   * known assign it (`if stride != 1: self.shortcut = nn.Sequential(conv, bn)` / `else: self.shortcut
+   * = nn.Identity()`, `A if cond else B`), or an assignment under such a condition may replace an
+   * earlier one. This layer is the alternative that builds the most layers (the last assigned on a
+   * tie), so a reader that takes one layer per path gets the one with the most to check; the others
+   * are here, in source order, each `conditional` (and without `alternatives` of their own).
+   * Absent when the path has one value.
+   */
+  readonly alternatives?: readonly Layer[];
   /** The expression that builds the layer. */
   readonly span: Span;
 }
@@ -243,10 +256,14 @@ export function paramValue(call: LayerCall, name: string): Value | undefined {
   return argument(call, name)?.value ?? call.defaults[name];
 }
 
-/** Every layer of a class, containers' elements included (depth first, in order). */
+/**
+ * Every layer of a class, containers' elements and a path's `alternatives` included (depth first, in
+ * order; a layer's alternatives come just before it, so a map by path keeps the layer itself).
+ */
 export function allLayers(layers: readonly Layer[]): Layer[] {
   const out: Layer[] = [];
   const visit = (l: Layer) => {
+    for (const a of l.alternatives ?? []) visit(a);
     out.push(l);
     for (const e of l.elements ?? []) visit(e);
   };

@@ -297,7 +297,10 @@ class Builder implements ForeignHost {
 
   /** A layer of the module tree: container, model class of this file, or framework layer. */
   module(layer: Layer, name: string, depth: number, underCondition = false): void {
-    if (layer.conditional && !underCondition) this.assume(`${name}: built only under a condition whose value is not known; simulated as built`);
+    if (layer.alternatives && !underCondition) {
+      const kinds = [...layer.alternatives, layer].map((l) => (l.elements ? `${l.kind}(${l.elements.length})` : l.kind));
+      this.assume(`${name}: one of ${kinds.length} alternatives (${kinds.join(' / ')}) chosen by a condition whose value is not known; simulated as ${kinds[kinds.length - 1]}`);
+    } else if (layer.conditional && !underCondition) this.assume(`${name}: built only under a condition whose value is not known; simulated as built`);
     if (layer.repeated && layer.repeated.count === undefined) this.assume(`${name}: built in a loop whose count did not resolve (${layer.repeated.text}); simulated once`);
     if (layer.elements) {
       // Element paths are relative to the class (`body.0`); keep the prefix of an inlined class.

@@ -56,6 +56,8 @@ type NormArgument = NonNullable<Layer['normArguments']>[number];
 
 /** Container contents with their barriers (unknown-condition branches, loops of unknown count), by frozen layer. */
 const BARRIERS = new WeakMap<Layer, readonly (Layer | 'barrier')[]>();
+/** The branches of unknown conditions a frozen layer was built under (see `Ctx.branches`). */
+const BRANCHES = new WeakMap<Layer, readonly string[]>();
 
 interface MutableLayer {
   path: string;
@@ -70,12 +72,21 @@ interface MutableLayer {
   elements?: Elem[];
   repeated?: { count: number | undefined; text: string };
   conditional?: boolean;
+  alternatives?: MutableLayer[];
+  /** See `Ctx.branches`. */
+  branches?: readonly string[];
   span: Span;
 }
 
 interface Ctx {
   readonly bindings: Map<string, Value>;
   readonly conditional: boolean;
+  /**
+   * The branches of conditions whose value is not known that enclose the walk, outermost first, as
+   * `ifStart:branchIndex` (the format of `ForwardStep.branches`): two layers built under different
+   * branches of one `if` never both exist.
+   */
+  readonly branches?: readonly string[];
   readonly repeated?: { count: number | undefined; text: string };
   readonly depth: number;
   /** Local names bound to layer-building expressions or accumulated lists. */
@@ -101,6 +112,7 @@ function defaultValue(d: DefaultValue, framework: Framework, name: string, span:
 
 function frozen(l: MutableLayer): Layer {
   const elems = l.elements?.map((e) => (e === 'barrier' ? e : frozen(e)));
+  const alternatives = l.alternatives?.map((a) => frozen(a));
   const out: Layer = {
     path: l.path,
     kind: l.kind,
@@ -114,10 +126,54 @@ function frozen(l: MutableLayer): Layer {
     ...(elems ? { elements: elems.filter((e): e is Layer => e !== 'barrier') } : {}),
     ...(l.repeated ? { repeated: l.repeated } : {}),
     ...(l.conditional ? { conditional: true } : {}),
+    ...(alternatives && alternatives.length > 0 ? { alternatives } : {}),
     span: l.span,
   };
   if (elems) BARRIERS.set(out, elems);
+  if (l.branches && l.branches.length > 0) BRANCHES.set(out, l.branches);
   return out;
+}
+
+/** Whether two layers were built in different branches of one `if` (so never both). */
+function exclusiveLayers(a: Layer | undefined, b: Layer | undefined): boolean {
+  const x = a ? BRANCHES.get(a) : undefined;
+  const y = b ? BRANCHES.get(b) : undefined;
+  if (!x || !y) return false;
+  for (const p of x) {
+    const [ifA, branchA] = p.split(':');
+    for (const q of y) {
+      const [ifB, branchB] = q.split(':');
+      if (ifA === ifB && branchA !== branchB) return true;
+    }
+  }
+  return false;
+}
+
+/** How many layers a layer builds (containers: their elements; `Identity` and layers of unknown family: none). */
+function layerWeight(l: MutableLayer): number {
+  if (l.elements) return l.elements.reduce((n, e) => n + (e === 'barrier' ? 0 : layerWeight(e)), 0);
+  return l.kind === 'Identity' || l.family === 'unknown' ? 0 : 1;
+}
+
+/**
+ * One layer standing for several alternatives of a path (in source order): the one that builds the
+ * most layers, the last on a tie, with the others as its `alternatives` (see `Layer.alternatives`).
+ */
+function withAlternatives(all: readonly MutableLayer[]): MutableLayer {
+  let best = 0;
+  all.forEach((l, i) => {
+    if (layerWeight(l) >= layerWeight(all[best] ?? l)) best = i;
+  });
+  const marked = all.map((l) => ({ ...l, conditional: true, alternatives: undefined }));
+  const chosen = marked[best];
+  return { ...chosen, alternatives: marked.filter((_, i) => i !== best) };
+}
+
+/** Whether `prefix` is a prefix of `branches` (a layer built under `prefix` is built whenever one under `branches` is). */
+function enclosesBranches(prefix: readonly string[] | undefined, branches: readonly string[] | undefined): boolean {
+  const p = prefix ?? [];
+  const b = branches ?? [];
+  return p.length <= b.length && p.every((x, i) => b[i] === x);
 }
 
 /** Builds the model IR of a file's classes (and Keras/Flax functional model-building functions). */
@@ -677,13 +733,8 @@ export class ModelBuilder {
     while (right?.type === 'assignment') right = right.childForFieldName('right');
     if (!left || !right) return;
     if (isSelfAttr(left)) {
-      const path = selfPath(left);
-      const l = this.layerFromExpr(right, path, ctx);
-      if (l) {
-        const i = out.findIndex((x) => x.path === path);
-        if (i >= 0) out[i] = l;
-        else out.push(l);
-      }
+      const l = this.layerFromExpr(right, selfPath(left), ctx);
+      if (l) this.setLayer(out, l);
       return;
     }
     if (left.type === 'identifier') {
@@ -752,11 +803,22 @@ export class ModelBuilder {
     return v.kind === 'string' ? v.value : `<${node.text}>`;
   }
 
-  /** Sets (or replaces) the layer at `path` of the class. */
+  /**
+   * Sets the layer at `l.path` of the class. An earlier layer there is replaced when `l` is built
+   * whenever it was (same or enclosing branches); otherwise, built in another branch of an unknown
+   * condition or only under one, the path holds either (see `Layer.alternatives`).
+   */
   private setLayer(out: MutableLayer[], l: MutableLayer): void {
     const i = out.findIndex((x) => x.path === l.path);
-    if (i >= 0) out[i] = l;
-    else out.push(l);
+    const before = out[i];
+    if (i < 0 || !before) {
+      out.push(l);
+      return;
+    }
+    const kept = [...(before.alternatives ?? []), { ...before, alternatives: undefined }]
+      .sort((a, b) => a.span.startOffset - b.span.startOffset)
+      .filter((e) => !enclosesBranches(l.branches, e.branches));
+    out[i] = kept.length === 0 ? l : withAlternatives([...kept, ...(l.alternatives ?? []), { ...l, alternatives: undefined }].sort((a, b) => a.span.startOffset - b.span.startOffset));
   }
 
   private callStatement(e: Node, ctx: Ctx, out: MutableLayer[]): void {
@@ -848,7 +910,7 @@ export class ModelBuilder {
       if (!next) return;
       if (next.type === 'elif_clause') {
         // Treat the elif as a nested if over the remaining clauses.
-        this.elif(alternatives, 0, ctx, out, cls);
+        this.elif(stmt, alternatives, 0, ctx, out, cls);
       } else this.walkConstructor(next.childForFieldName('body'), ctx, out, cls);
       return;
     }
@@ -857,23 +919,25 @@ export class ModelBuilder {
     // Inside `if flag:` the flag is true; inside its `else:` false (the flag is not reassigned there).
     const flag = cond?.type === 'identifier' ? cond.text : cond?.type === 'not_operator' && cond.childForFieldName('argument')?.type === 'identifier' ? cond.childForFieldName('argument')?.text : undefined;
     const negated = cond?.type === 'not_operator';
-    const branchCtx = (truth: boolean): Ctx => {
+    const key = positionKey(stmt);
+    const branches = (i: number) => [...(ctx.branches ?? []), `${key}:${i}`];
+    const branchCtx = (truth: boolean, i: number): Ctx => {
       const bindings = new Map(ctx.bindings);
       if (flag) bindings.set(flag, { kind: 'bool', value: negated ? !truth : truth });
-      return { ...ctx, bindings, conditional: true };
+      return { ...ctx, bindings, conditional: true, branches: branches(i) };
     };
     mark();
-    this.walkConstructor(consequence, branchCtx(true), out, cls);
-    for (const alt of alternatives) {
+    this.walkConstructor(consequence, branchCtx(true, 0), out, cls);
+    alternatives.forEach((alt, i) => {
       mark();
-      this.walkConstructor(alt.childForFieldName('body') ?? alt.childForFieldName('consequence'), alt.type === 'else_clause' ? branchCtx(false) : { ...ctx, bindings: new Map(ctx.bindings), conditional: true }, out, cls);
-    }
+      this.walkConstructor(alt.childForFieldName('body') ?? alt.childForFieldName('consequence'), alt.type === 'else_clause' ? branchCtx(false, i + 1) : { ...ctx, bindings: new Map(ctx.bindings), conditional: true, branches: branches(i + 1) }, out, cls);
+    });
     mark();
     // After a branch of unknown condition, a bound name it assigns has one of several values.
     forgetAssigned(stmt, ctx.bindings, `if@${positionKey(stmt)}`);
   }
 
-  private elif(alternatives: Node[], i: number, ctx: Ctx, out: MutableLayer[], cls: Node): void {
+  private elif(stmt: Node, alternatives: Node[], i: number, ctx: Ctx, out: MutableLayer[], cls: Node): void {
     const clause = alternatives[i];
     if (!clause) return;
     if (clause.type !== 'elif_clause') {
@@ -883,11 +947,12 @@ export class ModelBuilder {
     const cond = clause.childForFieldName('condition');
     const t = cond ? this.resolver.truthy(this.resolver.resolve(cond, ctx.bindings)) : undefined;
     if (t === true) this.walkConstructor(clause.childForFieldName('consequence'), ctx, out, cls);
-    else if (t === false) this.elif(alternatives, i + 1, ctx, out, cls);
+    else if (t === false) this.elif(stmt, alternatives, i + 1, ctx, out, cls);
     else {
-      const cctx = { ...ctx, bindings: new Map(ctx.bindings), conditional: true };
-      this.walkConstructor(clause.childForFieldName('consequence'), cctx, out, cls);
-      for (const rest of alternatives.slice(i + 1)) this.walkConstructor(rest.childForFieldName('body') ?? rest.childForFieldName('consequence'), { ...cctx, bindings: new Map(ctx.bindings) }, out, cls);
+      // Branch indexes as in `ifStatement` (0 is the `if`'s own body, which did not run).
+      const branch = (k: number): Ctx => ({ ...ctx, bindings: new Map(ctx.bindings), conditional: true, branches: [...(ctx.branches ?? []), `${positionKey(stmt)}:${k + 1}`] });
+      this.walkConstructor(clause.childForFieldName('consequence'), branch(i), out, cls);
+      alternatives.slice(i + 1).forEach((rest, k) => this.walkConstructor(rest.childForFieldName('body') ?? rest.childForFieldName('consequence'), branch(i + 1 + k), out, cls));
       for (const rest of alternatives.slice(i)) forgetAssigned(rest, ctx.bindings, `if@${positionKey(rest)}`);
     }
   }
@@ -1054,15 +1119,18 @@ export class ModelBuilder {
 
   /** The layer an expression builds, or undefined when it builds none (a number, a tensor op). */
   layerFromExpr(node: Node, path: string, ctx: Ctx): MutableLayer | undefined {
-    const base = { path, span: spanOf(node), ...(ctx.conditional ? { conditional: true } : {}), ...(ctx.repeated ? { repeated: ctx.repeated } : {}) };
+    const base = { path, span: spanOf(node), ...(ctx.conditional ? { conditional: true } : {}), ...(ctx.branches?.length ? { branches: ctx.branches } : {}), ...(ctx.repeated ? { repeated: ctx.repeated } : {}) };
     if (node.type === 'parenthesized_expression' && node.namedChildren[0]) return this.layerFromExpr(node.namedChildren[0], path, ctx);
     if (node.type === 'conditional_expression') {
       const [a, cond, b] = node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
       if (!a || !cond || !b) return undefined;
       const t = this.resolver.truthy(this.resolver.resolve(cond, ctx.bindings));
       if (t !== undefined) return this.layerFromExpr(t ? a : b, path, ctx);
-      const l = this.layerFromExpr(a, path, { ...ctx, conditional: true });
-      return l ? { ...l, conditional: true } : undefined;
+      // `A if cond else B`: the path holds either (`None` or a non-layer on one side: the other, conditional).
+      const branch = (i: number): Ctx => ({ ...ctx, conditional: true, branches: [...(ctx.branches ?? []), `${positionKey(node)}:${i}`] });
+      const both = [this.layerFromExpr(a, path, branch(0)), this.layerFromExpr(b, path, branch(1))].filter((l): l is MutableLayer => l !== undefined);
+      if (both.length === 0) return undefined;
+      return both.length === 1 ? { ...both[0], conditional: true } : withAlternatives(both.flatMap((l) => [...(l.alternatives ?? []), { ...l, alternatives: undefined }]).sort((x, y) => x.span.startOffset - y.span.startOffset));
     }
     if (node.type === 'identifier') {
       const local = ctx.locals.get(node.text);
@@ -1298,7 +1366,7 @@ export class ModelBuilder {
       bindings.set(p.name, v);
     }
     // The caller's norm-parameter bindings stay visible (`norm_layer` passed down as `self._norm_layer`).
-    const hctx: Ctx = { bindings, conditional: ctx.conditional, ...(ctx.repeated ? { repeated: ctx.repeated } : {}), depth: ctx.depth + 1, locals: new Map(), returns: [], ...(ctx.instances ? { instances: ctx.instances } : {}) };
+    const hctx: Ctx = { bindings, conditional: ctx.conditional, ...(ctx.branches ? { branches: ctx.branches } : {}), ...(ctx.repeated ? { repeated: ctx.repeated } : {}), depth: ctx.depth + 1, locals: new Map(), returns: [], ...(ctx.instances ? { instances: ctx.instances } : {}) };
     const out: MutableLayer[] = [];
     this.walkConstructor(fn.childForFieldName('body'), hctx, out, fn);
     const returned = hctx.returns ?? [];
@@ -1313,12 +1381,13 @@ export class ModelBuilder {
     const seen = new Set<string>();
     const add = (from: LayerUse | undefined, to: LayerUse | undefined, via: Flow['via'], consumers = 1) => {
       if (!from || !to) return;
-      const key = `${from.path}@${from.span.startOffset}>${to.path}@${to.span.startOffset}`;
+      const key = `${from.path}@${from.span.startOffset}/${from.layer?.span.startOffset ?? ''}>${to.path}@${to.span.startOffset}/${to.layer?.span.startOffset ?? ''}`;
       if (seen.has(key)) return;
       seen.add(key);
       flows.push({ from, to, via, consumers, conditional: from.layer?.conditional === true || to.layer?.conditional === true });
     };
     const visit = (l: Layer) => {
+      l.alternatives?.forEach(visit);
       const elems = BARRIERS.get(l) ?? l.elements;
       if (!elems) return;
       const sequential = l.kind === 'Sequential' || sequentialLists.has(l.path);
@@ -1336,11 +1405,14 @@ export class ModelBuilder {
     layers.forEach(visit);
     for (const step of steps) {
       if (step.op !== 'layer') continue;
-      const to = stepUse(step, byPath, 'first');
+      // A path with alternatives: a flow from or to each of them, except between alternatives of
+      // two paths built in different branches of one `if` (they never meet).
+      const tos = stepUses(step, byPath, 'first');
       for (const i of step.inputs) {
         const src = steps[i];
         if (!src || src.op !== 'layer') continue;
-        add(stepUse(src, byPath, 'last'), to, 'forward', steps.filter((st) => st.inputs.includes(src.index)).length);
+        const consumers = steps.filter((st) => st.inputs.includes(src.index)).length;
+        for (const from of stepUses(src, byPath, 'last')) for (const to of tos) if (!exclusiveLayers(from.layer, to.layer)) add(from, to, 'forward', consumers);
       }
     }
     return flows;
@@ -1395,10 +1467,15 @@ export class ModelBuilder {
   }
 }
 
-function stepUse(step: ForwardStep, byPath: Map<string, Layer>, end: 'first' | 'last'): LayerUse | undefined {
-  if (step.call) return layerUse(step.target, undefined, step.span, step.call);
+/** The uses a layer step makes: of the layer at its path, and of each of that layer's `alternatives`. */
+function stepUses(step: ForwardStep, byPath: Map<string, Layer>, end: 'first' | 'last'): LayerUse[] {
+  if (step.call) return [layerUse(step.target, undefined, step.span, step.call)];
   const layer = byPath.get(step.target) ?? byPath.get(step.target.replace(/\[\d+\]$/, '')) ?? undefined;
-  if (!layer) return undefined;
+  if (!layer) return [];
+  return [...(layer.alternatives ?? []), layer].map((l) => layerStepUse(step, l, end)).filter((u): u is LayerUse => u !== undefined);
+}
+
+function layerStepUse(step: ForwardStep, layer: Layer, end: 'first' | 'last'): LayerUse | undefined {
   if (layer.family === 'container') {
     const leaf = end === 'first' ? firstLeaf(layer) : lastLeaf(layer);
     return leaf ? { ...leaf, span: leaf.layer?.span ?? step.span } : undefined;
@@ -1412,8 +1489,9 @@ function stepUse(step: ForwardStep, byPath: Map<string, Layer>, end: 'first' | '
   return layerUse(layer.path, layer, step.span);
 }
 
+/** A layer's elements and alternatives, transitively (not the layer itself). */
 function flatten(l: Layer): Layer[] {
-  return (l.elements ?? []).flatMap((e) => [e, ...flatten(e)]);
+  return [...(l.alternatives ?? []), ...(l.elements ?? [])].flatMap((e) => [e, ...flatten(e)]);
 }
 
 function allLayersOf(l: Layer): Layer[] {
@@ -1444,6 +1522,7 @@ function rebase(l: MutableLayer, path: string): MutableLayer {
     ...l,
     path,
     ...(l.elements ? { elements: l.elements.map((e) => (e === 'barrier' ? e : rebase(e, `${path}.${i++}`))) } : {}),
+    ...(l.alternatives ? { alternatives: l.alternatives.map((a) => rebase(a, path)) } : {}),
   };
 }
 
@@ -1487,7 +1566,7 @@ function instanceKey(v: Value): string {
 }
 
 function unknownLayer(node: Node, path: string, ctx: Ctx): MutableLayer {
-  return { path, kind: '?', family: 'unknown', span: spanOf(node), ...(ctx.conditional ? { conditional: true } : {}), ...(ctx.repeated ? { repeated: ctx.repeated } : {}) };
+  return { path, kind: '?', family: 'unknown', span: spanOf(node), ...(ctx.conditional ? { conditional: true } : {}), ...(ctx.branches?.length ? { branches: ctx.branches } : {}), ...(ctx.repeated ? { repeated: ctx.repeated } : {}) };
 }
 
 function isSelfAttr(node: Node): boolean {

@@ -1,4 +1,4 @@
-import type { Argument, Layer, LayerCall, ModelIR } from '../../../src/ir/model';
+import type { Argument, Layer, LayerCall, LayerUse, ModelIR } from '../../../src/ir/model';
 import { showValue, type Value } from '../../../src/ir/values';
 
 /** A readable, stable rendering of the model IR for snapshot files (positions as `line:col`, 1-based). */
@@ -20,12 +20,18 @@ export function summarizeModel(model: ModelIR): unknown {
       forward: c.forward
         ? c.forward.steps.map((s) => `${s.index}: ${s.op} ${s.target}${s.norm ? ` [${s.norm}]` : ''} <- ${s.inputs.join(',')}${s.loop ? ' (in loop)' : ''}`)
         : null,
-      flows: c.flows.map((f) => `${f.from.path} -> ${f.to.path} (${f.via}${f.consumers !== 1 ? `, ${f.consumers} consumers` : ''}${f.conditional ? ', conditional' : ''})`),
+      flows: c.flows.map((f) => `${end(f.from, f.conditional)} -> ${end(f.to, f.conditional)} (${f.via}${f.consumers !== 1 ? `, ${f.consumers} consumers` : ''}${f.conditional ? ', conditional' : ''})`),
       attributeReads: c.attributeReads.map((r) => `self.${r.path}.${r.attribute}`),
     })),
     typeGuardedAccesses: model.typeGuardedAccesses.map((g) => ({ kinds: g.kinds, attributes: g.attributes, guarded: g.guarded })),
     layerCalls: model.layerCalls.map((c) => `${c.span.start.line + 1}:${c.span.start.column + 1} ${call(c)}`),
   };
+}
+
+/** A flow's end: its path, and for a conditional flow the layer's kind (a path may hold alternatives). */
+function end(u: LayerUse, conditional: boolean): string {
+  const kind = u.call?.kind ?? u.layer?.kind;
+  return conditional && kind ? `${u.path} [${kind}]` : u.path;
 }
 
 function value(v: Value): string {
@@ -52,6 +58,14 @@ function instance(l: Layer): string {
 let shown = new Map<readonly Layer[], string>();
 
 function layer(l: Layer): unknown {
+  const own = layerAlone(l);
+  if (!l.alternatives) return own;
+  // `{"shortcut: Identity() if ?": {"or": [the other alternatives]}}`; the layer's own contents (if any) under "as".
+  const [head, contents] = typeof own === 'string' ? [own, undefined] : (Object.entries(own as Record<string, unknown>)[0] ?? ['', undefined]);
+  return { [head]: { ...(contents !== undefined ? { as: contents } : {}), or: l.alternatives.map(layer) } };
+}
+
+function layerAlone(l: Layer): unknown {
   const head = `${l.path}: ${l.call ? call(l.call) : l.constructorArguments ? instance(l) : l.kind}${l.repeated ? ` repeated ${l.repeated.count ?? '?'} (${l.repeated.text})` : ''}${l.conditional ? ' if ?' : ''}`;
   if (l.instanceLayers) {
     const same = shown.get(l.instanceLayers);
