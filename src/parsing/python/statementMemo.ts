@@ -252,7 +252,13 @@ interface StatementNames {
 }
 
 const NAMES = new WeakMap<SyntaxNode, StatementNames>();
-const GLOBAL_CALLS = new Set(['get_submodules_from_kwargs', 'VersionAwareLayers', 'add_argument', 'add_argument_group', 'parse_args', 'parse_known_args', 'ArgumentParser', 'set_defaults', 'setattr', 'globals', 'exec', 'eval']);
+const GLOBAL_CALLS = new Set(['get_submodules_from_kwargs', 'VersionAwareLayers', 'add_argument', 'add_argument_group', 'parse_args', 'parse_known_args', 'ArgumentParser', 'set_defaults']);
+/**
+ * Builtins that can bind module-level names, when called by their bare name (`model.eval()` is
+ * no `eval`, and `setattr(self, ...)` sets an attribute of an instance of a class whose users
+ * mention the class).
+ */
+const GLOBAL_BUILTINS = new Set(['setattr', 'globals', 'exec', 'eval']);
 
 function namesOf(statement: SyntaxNode): StatementNames {
   let n = NAMES.get(statement);
@@ -268,6 +274,7 @@ function namesOf(statement: SyntaxNode): StatementNames {
     if (!name) continue;
     calls.add(name);
     if (GLOBAL_CALLS.has(name)) global = true;
+    if (f?.type === 'identifier' && GLOBAL_BUILTINS.has(name) && !(name === 'setattr' && call.childForFieldName('arguments')?.namedChildren[0]?.text === 'self')) global = true;
   }
   if (statement.descendantsOfType(['import_statement', 'import_from_statement', 'future_import_statement', 'global_statement', 'nonlocal_statement']).length > 0) global = true;
   const defines = new Set<string>();

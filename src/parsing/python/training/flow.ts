@@ -168,6 +168,16 @@ export interface NoGradRecord {
   readonly fn: string;
 }
 
+/** What a function's assignments bind: model variables, `self.` attributes, launcher-returned names. */
+export interface FunctionBindings {
+  /** Local (or module-level) names bound to a model, with where. */
+  readonly refs: Map<string, { readonly facts: ModelFacts; readonly span: Span }>;
+  /** `self.<attr>` bound to a model in a method, by attribute. */
+  readonly attrs: Map<string, ModelFacts>;
+  /** Names a launcher returned for an object given to it: `train_dl` -> `train_dataloader`. */
+  readonly aliases: Map<string, string>;
+}
+
 /**
  * The summaries of a group of functions (those of one top-level statement, in an open document)
  * and everything computing them recorded: the mode origins their facts point to, the mode
@@ -177,6 +187,7 @@ export interface NoGradRecord {
  */
 export class FlowGroup {
   readonly summaries = new Map<Fn, Summary>();
+  readonly bindings = new Map<Fn, FunctionBindings>();
   /** Indexes (into the analysis' origin table) of the origins these summaries' facts use. */
   readonly origins = new Set<number>();
   readonly switches = new Map<number, SwitchRecord>();
@@ -194,12 +205,14 @@ export class FlowGroup {
 export interface FlowStore {
   readonly origins: ModeOrigin[];
   groupOf(fn: Fn): FlowGroup;
+  /** The group made anew at every analysis (the module's): using it is no dependency. */
+  isShared(group: FlowGroup): boolean;
 }
 
 /** One group for every function, and a fresh origin table: an analysis that keeps nothing. */
 function singleGroup(): FlowStore {
   const group = new FlowGroup();
-  return { origins: [], groupOf: () => group };
+  return { origins: [], groupOf: () => group, isShared: () => true };
 }
 
 export class ModeAnalysis {
@@ -240,6 +253,34 @@ export class ModeAnalysis {
     for (const c of this.computing) c.group.reusable = false;
   }
 
+  /** Whether `fn` is what is being computed now (innermost). */
+  isInnermost(fn: Fn): boolean {
+    return this.computing[this.computing.length - 1]?.fn === fn;
+  }
+
+  /** What is being computed now depends on the order things were asked in (a cycle): it is never reused. */
+  cycle(): void {
+    this.taint();
+  }
+
+  /** The group of `fn`, noted as used by what is being computed now. */
+  use(fn: Fn): FlowGroup {
+    const group = this.store.groupOf(fn);
+    const caller = this.current();
+    if (caller && caller !== group && !this.store.isShared(group)) caller.uses.add(group);
+    return group;
+  }
+
+  /** Runs `work` as part of `fn`'s group: what it uses and what taints it are recorded there. */
+  within<T>(fn: Fn, work: () => T): T {
+    this.computing.push({ fn, group: this.store.groupOf(fn) });
+    try {
+      return work();
+    } finally {
+      this.computing.pop();
+    }
+  }
+
   /** The mode switches recorded in every function summarised (or reused) in this analysis. */
   switches(): SwitchRecord[] {
     return [...this.groups].flatMap((g) => [...g.switches.values()]);
@@ -254,15 +295,13 @@ export class ModeAnalysis {
   }
 
   summary(fn: Fn): Summary | undefined {
-    const group = this.store.groupOf(fn);
+    const group = this.use(fn);
     this.groups.add(group);
-    const caller = this.current();
-    if (caller && caller !== group) caller.uses.add(group);
     const done = group.summaries.get(fn);
     if (done) return done;
     if (this.inProgress.has(fn)) {
       // A cycle through other functions: what each gets depends on which was asked first.
-      if (this.computing[this.computing.length - 1]?.fn !== fn) for (const c of this.computing) c.group.reusable = false;
+      if (this.computing[this.computing.length - 1]?.fn !== fn) this.cycle();
       return undefined;
     }
     this.inProgress.add(fn);

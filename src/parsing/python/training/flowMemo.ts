@@ -170,6 +170,10 @@ export class FlowKeeper implements FlowStore {
     }
   }
 
+  isShared(group: FlowGroup): boolean {
+    return group === this.shared;
+  }
+
   groupOf(fn: Fn): FlowGroup {
     const statement = this.kept && this.begun ? this.statementOf.get(fn) : undefined;
     if (!statement) return this.shared;
@@ -253,6 +257,7 @@ function collectSpans(flow: { fns: readonly Fn[]; group?: FlowGroup }, origins: 
   visit(flow.fns);
   if (flow.group) {
     visit(flow.group.summaries);
+    visit(flow.group.bindings);
     visit(flow.group.switches);
     visit(flow.group.noGradRegions);
     for (const i of flow.group.origins) visit(origins[i]);

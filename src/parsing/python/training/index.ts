@@ -18,7 +18,7 @@ import { EMPTY_TRAINING } from '../../../ir/training';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { collectClassFacts, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
-import { ModeAnalysis, type FlowEvent, type FlowHost, type Fn } from './flow';
+import { ModeAnalysis, type FlowEvent, type FlowHost, type Fn, type FunctionBindings } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { launcherCall, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
@@ -83,6 +83,7 @@ interface CallInfo {
   readonly last: string;
   /** The method name when the callee is an attribute (`model.eval` -> `eval`). */
   readonly attr: string | undefined;
+  readonly args: CallArgs;
 }
 
 /**
@@ -117,7 +118,16 @@ function readCallInfo(call: Node, imports: ImportTable): CallInfo {
   const imported = f ? qualifiedName(f, imports, NO_STAR_NAMES) : undefined;
   const q = imported ?? (f ? dottedParts(f)?.join('.') : undefined) ?? '';
   const dot = q.lastIndexOf('.');
-  return { call, f, imported, q, last: dot < 0 ? q : q.slice(dot + 1), attr: f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined };
+  return { call, f, imported, q, last: dot < 0 ? q : q.slice(dot + 1), attr: f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined, args: callArgs(call) };
+}
+
+/** A top-level statement's module-level assignments (not in a function), in document order. */
+const MODULE_ASSIGNMENTS = new WeakMap<Node, readonly Node[]>();
+
+function moduleAssignments(statement: Node): readonly Node[] {
+  let out = MODULE_ASSIGNMENTS.get(statement);
+  if (!out) MODULE_ASSIGNMENTS.set(statement, (out = statement.descendantsOfType('assignment').filter((a) => enclosingDef(a) === null)));
+  return out;
 }
 
 /** The innermost function definition holding a node, or null when that is the module (or a lambda comes first). */
@@ -197,8 +207,10 @@ class TrainingBuilder implements FlowHost {
   private readonly keeper: FlowKeeper;
   /** Model facts that came from other files (the workspace index). */
   private readonly foreignFacts = new WeakSet<object>();
-  private readonly refs = new Map<Fn, Map<string, { facts: ModelFacts; span: ReturnType<typeof spanOf> }>>();
-  private readonly classAttrRefs = new Map<string, Map<string, ModelFacts>>();
+  /** Methods by class name, in document order (their `self.` attributes make the class's). */
+  private readonly methods = new Map<string, Fn[]>();
+  /** Functions whose bindings are being computed (see `bindingsOf`). */
+  private readonly binding = new Set<Fn>();
   private readonly switchedRoots = new Set<string>();
   private readonly optimizerVars = new Set<string>();
   /** Variables assigned from `Accelerator(...)` / `Fabric(...)`. */
@@ -207,8 +219,6 @@ class TrainingBuilder implements FlowHost {
   private readonly trainers = new Map<Fn, Map<string, TrainerInfo>>();
   /** Every framework trainer construction, assigned or not. */
   private readonly trainerCalls: TrainerInfo[] = [];
-  /** Names a launcher returned for an object passed to it, per function: `train_dl` -> `train_dataloader`. */
-  private readonly launcherAliases = new Map<Fn, Map<string, string>>();
   private readonly analysis: ModeAnalysis;
   private readonly returnFactsCache = new Map<Fn, ModelFacts | undefined>();
   private readonly unitTests = new Map<Fn, boolean>();
@@ -240,7 +250,9 @@ class TrainingBuilder implements FlowHost {
     }
     this.analysis = new ModeAnalysis(this, this.keeper);
     this.prepass();
-    this.lightningSelfRefs();
+    // File-wide facts the summaries and bindings read besides names (see flowMemo.ts).
+    const sorted = (set: ReadonlySet<string>) => [...set].sort().join(',');
+    this.keeper.begin(`${sorted(this.switchedRoots)}|${sorted(this.optimizerVars)}|${sorted(this.accelerators)}`);
   }
 
   // ------------------------------------------------------------ function table
@@ -288,6 +300,11 @@ class TrainingBuilder implements FlowHost {
     if (same) same.push(fn);
     else this.fnsByName.set(key, [fn]);
     this.fnByNode.set(fn.node, fn);
+    if (fn.cls !== undefined) {
+      const same = this.methods.get(fn.cls);
+      if (same) same.push(fn);
+      else this.methods.set(fn.cls, [fn]);
+    }
   }
 
   private fnOf(node: Node): Fn {
@@ -451,6 +468,8 @@ class TrainingBuilder implements FlowHost {
   }
 
   private returnFacts(fn: Fn): ModelFacts | undefined {
+    // A factory asked while its own bindings are made (it calls itself): the answer depends on who asked first.
+    if (this.binding.has(fn)) this.analysis.cycle();
     if (this.returnFactsCache.has(fn)) return this.returnFactsCache.get(fn);
     this.returnFactsCache.set(fn, undefined);
     let facts: ModelFacts | undefined;
@@ -468,7 +487,50 @@ class TrainingBuilder implements FlowHost {
   }
 
   private localRef(fn: Fn, name: string): { facts: ModelFacts } | undefined {
-    return this.refs.get(fn)?.get(name);
+    return this.bindingsOf(fn).refs.get(name);
+  }
+
+  /**
+   * What a function's own assignments bind (models, \`self.\` attributes, launcher aliases),
+   * computed when first asked, in the function's group (kept with it in an open document). A
+   * function asked while its bindings are being computed gets those made so far.
+   */
+  private bindingsOf(fn: Fn): FunctionBindings {
+    const group = this.analysis.use(fn);
+    let b = group.bindings.get(fn);
+    if (b) {
+      // Its own earlier assignments are what a function reads while binding; anyone else reading them then depends on the order.
+      if (this.binding.has(fn) && !this.analysis.isInnermost(fn)) this.analysis.cycle();
+      return b;
+    }
+    b = { refs: new Map(), attrs: new Map(), aliases: new Map() };
+    group.bindings.set(fn, b);
+    this.binding.add(fn);
+    try {
+      const bindings = b;
+      this.analysis.within(fn, () => this.bind(fn, bindings));
+    } finally {
+      this.binding.delete(fn);
+    }
+    return b;
+  }
+
+  /** `self.<attr>` of a class: the last method (in document order) that binds it. */
+  private classAttr(cls: string, attr: string): ModelFacts | undefined {
+    const methods = this.methods.get(cls) ?? [];
+    for (let i = methods.length - 1; i >= 0; i--) {
+      const facts = this.bindingsOf(methods[i]).attrs.get(attr);
+      if (facts) return facts;
+    }
+    return undefined;
+  }
+
+  /** A function's own assignments (not those of functions nested in it), in document order. */
+  private assignmentsOf(fn: Fn): Node[] {
+    if (!fn.isModule) return fn.body ? fn.body.descendantsOfType('assignment').filter((a) => enclosingDef(a) === fn.node) : [];
+    const out: Node[] = [];
+    for (const statement of this.tree.rootNode.children) for (const a of moduleAssignments(statement)) out.push(a);
+    return out;
   }
 
   factsFor(fn: Fn, key: string): ModelFacts | undefined {
@@ -476,14 +538,14 @@ class TrainingBuilder implements FlowHost {
     if (key.startsWith('self.')) {
       const attr = key.split('.')[1] ?? '';
       for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
-        if (scope.cls) return this.classAttrRefs.get(scope.cls)?.get(attr);
+        if (scope.cls) return this.classAttr(scope.cls, attr);
       }
       return undefined;
     }
     const root = rootOf(key);
     if (root === 'self' && fn.cls) return modelFactsOfClass(fn.cls, this.classes, 'file');
     for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
-      const r = this.refs.get(scope)?.get(root);
+      const r = this.bindingsOf(scope).refs.get(root);
       if (r) return r.facts;
       if (scope.params.includes(root) || (scope !== this.moduleFn && scope.locals.has(root))) return undefined;
     }
@@ -593,54 +655,61 @@ class TrainingBuilder implements FlowHost {
         if (k && callArgs(call).positional.length <= 1 && !this.trainerOf(this.fnOf(call), k)) this.switchedRoots.add(rootOf(k));
       }
     }
-    // Assignments of model constructions and optimizers, in source order.
+    // Optimizers (a syntactic fact: \`opt = torch.optim.SGD(...)\`).
     for (const a of assignments) {
+      const left = a.childForFieldName('left');
+      const right = a.childForFieldName('right');
+      const r = right ? unparen(right) : undefined;
+      if (!left || r?.type !== 'call' || left.type === 'pattern_list' || left.type === 'tuple_pattern') continue;
+      const key = keyOf(left);
+      if (!key || (left.type === 'identifier' && this.launcher(r))) continue;
+      const optimizer = this.optimizerVariable(key, r);
+      if (optimizer) this.optimizerVars.add(optimizer);
+    }
+  }
+
+  /** The variable an optimizer construction assigned to \`key\` defines (\`self.opt\` -> \`opt\`), or undefined when \`call\` builds no optimizer. */
+  private optimizerVariable(key: string, call: Node): string | undefined {
+    const { q, last } = this.callInfo(call);
+    if (!q) return undefined;
+    if (OPTIMIZERS.has(last) && (q.startsWith('torch.optim') || q.startsWith('optim.') || q === last || q.startsWith('timm.optim'))) return key.startsWith('self.') ? (key.split('.')[1] ?? key) : rootOf(key);
+    if (/create_optimizer/.test(q)) return rootOf(key);
+    return undefined;
+  }
+
+  /** Computes a function's bindings: model constructions assigned, wrapped and launched, in source order. */
+  private bind(fn: Fn, out: FunctionBindings): void {
+    for (const a of this.assignmentsOf(fn)) {
       const left = a.childForFieldName('left');
       const right = a.childForFieldName('right');
       if (!left || !right) continue;
       const r = unparen(right);
-      const fn = this.fnOf(a);
       if ((left.type === 'pattern_list' || left.type === 'tuple_pattern') && r.type === 'call') {
-        this.launcherTargets(left.namedChildren, r, fn);
+        this.launcherTargets(left.namedChildren, r, fn, out);
         continue;
       }
       const key = keyOf(left);
       if (!key) continue;
       if (r.type === 'call' && left.type === 'identifier' && this.launcher(r)) {
-        this.launcherTargets([left], r, fn);
+        this.launcherTargets([left], r, fn, out);
         continue;
       }
-      if (r.type === 'call') {
-        const f = r.childForFieldName('function');
-        const q = f ? this.qualified(f) : undefined;
-        const last = q?.split('.').pop() ?? '';
-        if (q && OPTIMIZERS.has(last) && (q.startsWith('torch.optim') || q.startsWith('optim.') || q === last || q.startsWith('timm.optim'))) {
-          this.optimizerVars.add(key.startsWith('self.') ? (key.split('.')[1] ?? key) : rootOf(key));
-          continue;
-        }
-        if (q && /create_optimizer/.test(q)) {
-          this.optimizerVars.add(rootOf(key));
-          continue;
-        }
-      }
+      if (r.type === 'call' && this.optimizerVariable(key, r)) continue;
       const built = r.type === 'call' ? this.safeConstructs(r, fn) : undefined;
       let facts = built?.facts;
       if (!facts) {
-        // `model = DDP(model)`, `net = model.to(device)`: the same model.
+        // \`model = DDP(model)\`, \`net = model.to(device)\`: the same model.
         const src = r.type === 'call' ? this.wrappedKey(r) : keyOf(r);
         if (src) facts = this.factsFor(fn, src);
       }
       if (!facts) continue;
-      if (key.startsWith('self.') && fn.cls) {
-        const attr = key.split('.')[1] ?? '';
-        let m = this.classAttrRefs.get(fn.cls);
-        if (!m) this.classAttrRefs.set(fn.cls, (m = new Map<string, ModelFacts>()));
-        m.set(attr, facts);
-      } else if (!key.includes('.')) {
-        let m = this.refs.get(fn);
-        if (!m) this.refs.set(fn, (m = new Map<string, { facts: ModelFacts; span: ReturnType<typeof spanOf> }>()));
-        m.set(key, { facts, span: spanOf(r) });
-      }
+      if (key.startsWith('self.') && fn.cls) out.attrs.set(key.split('.')[1] ?? '', facts);
+      else if (!key.includes('.')) out.refs.set(key, { facts, span: spanOf(r) });
+    }
+    // In a LightningModule's \`train_dataloader()\`, \`self\` is the model the loader feeds.
+    if (fn.name === 'train_dataloader' && fn.cls && this.isLightningClass(fn.cls, 'LightningModule')) {
+      const facts = modelFactsOfClass(fn.cls, this.classes, 'file');
+      if (facts) out.refs.set('self', { facts, span: spanOf(fn.node) });
     }
   }
 
@@ -694,7 +763,7 @@ class TrainingBuilder implements FlowHost {
   }
 
   /** `model, optimizer, train_dl = accelerator.prepare(net, optimizer, train_loader)`: each returned name stands for its argument. */
-  private launcherTargets(targets: readonly Node[], call: Node, fn: Fn): void {
+  private launcherTargets(targets: readonly Node[], call: Node, fn: Fn, out: FunctionBindings): void {
     const launched = this.launcher(call);
     if (!launched) return;
     targets.forEach((t, i) => {
@@ -703,34 +772,15 @@ class TrainingBuilder implements FlowHost {
       if (!target || !source) return;
       const sourceKey = keyOf(source);
       if (sourceKey === target) return;
-      if (sourceKey) {
-        let aliases = this.launcherAliases.get(fn);
-        if (!aliases) this.launcherAliases.set(fn, (aliases = new Map<string, string>()));
-        aliases.set(target, this.launcherAliases.get(fn)?.get(sourceKey) ?? sourceKey);
-      }
+      if (sourceKey) out.aliases.set(target, out.aliases.get(sourceKey) ?? sourceKey);
       const facts = sourceKey ? this.factsFor(fn, sourceKey) : source.type === 'call' ? this.safeConstructs(source, fn)?.facts : undefined;
-      if (!facts) return;
-      let m = this.refs.get(fn);
-      if (!m) this.refs.set(fn, (m = new Map<string, { facts: ModelFacts; span: ReturnType<typeof spanOf> }>()));
-      m.set(target, { facts, span: spanOf(call) });
+      if (facts) out.refs.set(target, { facts, span: spanOf(call) });
     });
   }
 
   /** The loader a launcher-returned name stands for (`train_dl` -> `train_dataloader`), else the name. */
   private loaderBehind(fn: Fn, key: string | undefined): string | undefined {
-    return key === undefined ? undefined : (this.launcherAliases.get(fn)?.get(key) ?? key);
-  }
-
-  /** In a LightningModule's `train_dataloader()`, `self` is the model the loader feeds. */
-  private lightningSelfRefs(): void {
-    for (const fn of this.fns) {
-      if (fn.name !== 'train_dataloader' || !fn.cls || !this.isLightningClass(fn.cls, 'LightningModule')) continue;
-      const facts = modelFactsOfClass(fn.cls, this.classes, 'file');
-      if (!facts) continue;
-      let m = this.refs.get(fn);
-      if (!m) this.refs.set(fn, (m = new Map<string, { facts: ModelFacts; span: ReturnType<typeof spanOf> }>()));
-      m.set('self', { facts, span: spanOf(fn.node) });
-    }
+    return key === undefined ? undefined : (this.bindingsOf(fn).aliases.get(key) ?? key);
   }
 
   private safeConstructs(call: Node, fn: Fn): ReturnType<TrainingBuilder['constructs']> {
@@ -757,21 +807,20 @@ class TrainingBuilder implements FlowHost {
   // ------------------------------------------------------------ build
 
   build(): TrainingIR {
-    // File-wide facts the summaries read besides names (see flowMemo.ts).
-    const sorted = (set: ReadonlySet<string>) => [...set].sort().join(',');
-    this.keeper.begin(`${sorted(this.switchedRoots)}|${sorted(this.optimizerVars)}|${sorted(this.accelerators)}`);
     const allEvents: FlowEvent[] = [];
     for (const fn of this.fns) {
       const s = this.analysis.summary(fn);
       if (s) allEvents.push(...s.events);
     }
+    // (Every function's bindings: the last of what the groups kept for the next analysis hold.)
+    const models = this.modelVariables();
     this.keeper.end((v) => this.foreignFacts.has(v));
     const sites = this.sites(allEvents);
     const freezes = this.freezes();
     const withTargets = sites.map((s) => (s.site.kind === 'training-step' ? this.stepTargets(s, freezes) : s));
     const loaders = this.loaders(allEvents);
     return {
-      models: this.modelVariables(),
+      models,
       loaders,
       distributed: this.distributed(),
       gradAccum: this.gradAccum(),
@@ -885,8 +934,16 @@ class TrainingBuilder implements FlowHost {
 
   private modelVariables(): ModelVariable[] {
     const out: ModelVariable[] = [];
-    for (const [fn, m] of this.refs) for (const [name, r] of m) out.push({ name, function: fn.name, span: r.span, facts: r.facts });
-    for (const [cls, m] of this.classAttrRefs) for (const [attr, facts] of m) out.push({ name: `self.${attr}`, function: cls, span: facts.definitionSpan ?? spanOf(this.tree.rootNode), facts });
+    const attrs = new Map<string, Map<string, ModelFacts>>();
+    for (const fn of this.fns) {
+      const b = this.bindingsOf(fn);
+      for (const [name, r] of b.refs) out.push({ name, function: fn.name, span: r.span, facts: r.facts });
+      if (fn.cls === undefined || b.attrs.size === 0) continue;
+      let m = attrs.get(fn.cls);
+      if (!m) attrs.set(fn.cls, (m = new Map<string, ModelFacts>()));
+      for (const [attr, facts] of b.attrs) m.set(attr, facts);
+    }
+    for (const [cls, m] of attrs) for (const [attr, facts] of m) out.push({ name: `self.${attr}`, function: cls, span: facts.definitionSpan ?? spanOf(this.tree.rootNode), facts });
     return out.sort((a, b) => a.span.startOffset - b.span.startOffset);
   }
 
@@ -1331,9 +1388,9 @@ class TrainingBuilder implements FlowHost {
     for (const ifs of this.tree.rootNode.descendantsOfType('if_statement')) {
       const cond = ifs.childForFieldName('condition');
       const body = ifs.childForFieldName('consequence');
-      if (!cond || !body || !/\.step\(/.test(body.text)) continue;
+      if (!cond || !body) continue;
       const mod = cond.descendantsOfType('binary_operator').find((b) => b.childForFieldName('operator')?.text === '%');
-      if (!mod || !/==\s*0|not\s/.test(cond.text)) continue;
+      if (!mod || !/\.step\(/.test(body.text) || !/==\s*0|not\s/.test(cond.text)) continue;
       const right = mod.childForFieldName('right');
       if (!right) continue;
       const steps = this.resolver.resolve(unparen(right));
@@ -1356,8 +1413,7 @@ class TrainingBuilder implements FlowHost {
     }
     let acceleratorSetsSteps = false;
     const accumulateContexts: Node[] = [];
-    for (const { call, f, q, last, attr } of this.calls) {
-      const args = callArgs(call);
+    for (const { call, f, q, last, attr, args } of this.calls) {
       // (What the checks below look at: these callees, `.accumulate(...)`, and two keywords.)
       if (!GRAD_ACCUM_CALLS.has(last) && attr !== 'accumulate' && !args.keywords.has('gradient_accumulation_steps') && !args.keywords.has('accumulate_grad_batches')) continue;
       // Accelerate's `GradientAccumulationPlugin(num_steps=...)`.
@@ -1436,8 +1492,8 @@ class TrainingBuilder implements FlowHost {
   private keras(): TrainingIR['keras'] {
     const trainingArguments: TrainingIR['keras']['trainingArguments'][number][] = [];
     const trainableFalse: TrainingIR['keras']['trainableFalse'][number][] = [];
-    for (const call of this.allCalls) {
-      const t = callArgs(call).keywords.get('training');
+    for (const { call, args } of this.calls) {
+      const t = args.keywords.get('training');
       if (t) trainingArguments.push({ span: spanOf(t.parent ?? t), value: this.resolver.resolve(t), ...this.modeArgumentContext(call) });
     }
     for (const a of this.tree.rootNode.descendantsOfType('assignment')) {
@@ -1454,8 +1510,8 @@ class TrainingBuilder implements FlowHost {
     const mutableBatchStats: ReturnType<typeof spanOf>[] = [];
     const mutableBatchStatsCalls: NonNullable<TrainingIR['flax']['mutableBatchStatsCalls']>[number][] = [];
     const applyModeArguments: NonNullable<TrainingIR['flax']['applyModeArguments']>[number][] = [];
-    for (const call of this.allCalls) {
-      const args = callArgs(call);
+    for (const { call, f: callee, attr, args } of this.calls) {
+      if (args.keywords.size === 0) continue;
       const ura = args.keywords.get('use_running_average');
       if (ura) useRunningAverage.push({ span: spanOf(ura.parent ?? ura), value: this.resolver.resolve(ura), ...this.modeArgumentContext(call) });
       const mutable = args.keywords.get('mutable');
@@ -1463,8 +1519,7 @@ class TrainingBuilder implements FlowHost {
         mutableBatchStats.push(spanOf(mutable.parent ?? mutable));
         mutableBatchStatsCalls.push({ span: spanOf(mutable.parent ?? mutable), ...this.modeArgumentContext(call) });
       }
-      const callee = call.childForFieldName('function');
-      const applyName = callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text : callee?.text;
+      const applyName = callee?.type === 'attribute' ? attr : callee?.text;
       if (applyName === 'apply' || applyName === 'apply_fn') {
         for (const name of ['train', 'training', 'deterministic']) {
           const v = args.keywords.get(name);
