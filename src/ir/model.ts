@@ -166,8 +166,18 @@ export interface ForwardStep {
   readonly inputs: readonly number[];
   /** The layer for inline-built layers (`nn.Dense(10)(x)` in Flax `@nn.compact`). */
   readonly call?: LayerCall;
-  /** Set when the step sits in a loop of the forward pass (its source span). */
+  /**
+   * Set when the step sits in a loop of the forward pass (its source span). A loop whose count is
+   * known is unrolled (`for blk in self.blocks` over known elements, `range(self.depth)` that
+   * resolves, `range(len(self.blocks))`, `enumerate(self.head)`): one step per iteration and call,
+   * in order, each with its `iteration`, the loop variable standing for each element
+   * (`blocks[0]`, `blocks[1]`, ...) or value (`getattr(self, f'norm{i}')` -> `norm0`, `norm1`).
+   * Otherwise one step stands for every iteration (its target the container, `blocks`, or
+   * `blocks[*]`; inline layers built there are `repeated` an unknown number of times).
+   */
   readonly loop?: Span;
+  /** For a step of an unrolled loop: the iteration (from 0) of the innermost unrolled loop around it. */
+  readonly iteration?: number;
   /** Branches enclosing the step: `ifStart:branchIndex` pairs, for telling exclusive calls apart. */
   readonly branches: readonly string[];
   readonly span: Span;

@@ -1,5 +1,5 @@
 import type { SyntaxNode as Node } from './syntaxTree';
-import type { Argument, ConstructorArgument, Flow, ForwardStep, Framework, Layer, LayerCall, LayerFamily, LayerUse, ModelClass, NormParameter, NormType } from '../../ir/model';
+import { allLayers, type Argument, type ConstructorArgument, type Flow, type ForwardStep, type Framework, type Layer, type LayerCall, type LayerFamily, type LayerUse, type ModelClass, type NormParameter, type NormType } from '../../ir/model';
 import type { Span } from '../../ir/span';
 import type { CallableValue, Value } from '../../ir/values';
 import { type Bindings, enclosingScope, Resolver } from './resolver';
@@ -1379,8 +1379,13 @@ export class ModelBuilder {
   private flows(layers: readonly Layer[], steps: readonly ForwardStep[], byPath: Map<string, Layer>, sequentialLists: Set<string>): Flow[] {
     const flows: Flow[] = [];
     const seen = new Set<string>();
+    /** Layer pairs linked as consecutive elements: a forward pass that runs the container's elements one by one adds nothing. */
+    const sequencePairs = new Set<string>();
     const add = (from: LayerUse | undefined, to: LayerUse | undefined, via: Flow['via'], consumers = 1) => {
       if (!from || !to) return;
+      const pair = from.layer && to.layer ? `${from.layer.span.startOffset}:${from.layer.span.endOffset}>${to.layer.span.startOffset}:${to.layer.span.endOffset}` : undefined;
+      if (pair && via === 'sequence') sequencePairs.add(pair);
+      else if (pair && sequencePairs.has(pair)) return;
       const key = `${from.path}@${from.span.startOffset}/${from.layer?.span.startOffset ?? ''}>${to.path}@${to.span.startOffset}/${to.layer?.span.startOffset ?? ''}`;
       if (seen.has(key)) return;
       seen.add(key);
@@ -1467,10 +1472,29 @@ export class ModelBuilder {
   }
 }
 
+/**
+ * The layer a forward step's target names: a layer of the class (`bn1`), an element of one by index
+ * (`blocks[2]`, also of a `Sequential`) or by its own path (`features.conv0`), or, for `blocks[*]`
+ * and an index past the known elements, the container.
+ */
+function findLayer(byPath: ReadonlyMap<string, Layer>, target: string): Layer | undefined {
+  const own = byPath.get(target);
+  if (own) return own;
+  const m = /^(.*)\[(\d+|\*)\]$/.exec(target);
+  if (m && m[1] !== undefined) {
+    const container = findLayer(byPath, m[1]);
+    const e = m[2] !== '*' && !container?.alternatives ? container?.elements?.[Number(m[2])] : undefined;
+    return e ?? container;
+  }
+  const head = /^[^.[]+/.exec(target)?.[0];
+  const top = head !== undefined ? byPath.get(head) : undefined;
+  return top ? allLayers([top]).find((l) => l.path === target) : undefined;
+}
+
 /** The uses a layer step makes: of the layer at its path, and of each of that layer's `alternatives`. */
 function stepUses(step: ForwardStep, byPath: Map<string, Layer>, end: 'first' | 'last'): LayerUse[] {
   if (step.call) return [layerUse(step.target, undefined, step.span, step.call)];
-  const layer = byPath.get(step.target) ?? byPath.get(step.target.replace(/\[\d+\]$/, '')) ?? undefined;
+  const layer = findLayer(byPath, step.target);
   if (!layer) return [];
   return [...(layer.alternatives ?? []), layer].map((l) => layerStepUse(step, l, end)).filter((u): u is LayerUse => u !== undefined);
 }
@@ -1479,12 +1503,6 @@ function layerStepUse(step: ForwardStep, layer: Layer, end: 'first' | 'last'): L
   if (layer.family === 'container') {
     const leaf = end === 'first' ? firstLeaf(layer) : lastLeaf(layer);
     return leaf ? { ...leaf, span: leaf.layer?.span ?? step.span } : undefined;
-  }
-  // A call site that names one element of a list: `self.layers[0](x)`.
-  const m = /^(.*)\[(\d+)\]$/.exec(step.target);
-  if (m && m[1] !== undefined && layer.path === m[1] && layer.elements) {
-    const e = layer.elements[Number(m[2])];
-    return e ? layerUse(e.path, e, step.span) : undefined;
   }
   return layerUse(layer.path, layer, step.span);
 }
@@ -1625,10 +1643,25 @@ function findMethod(cls: Node, name: string): Node | undefined {
 class ForwardWalker {
   readonly steps: ForwardStep[] = [];
   private env = new Map<string, number[]>();
+  /** Loop variables bound to submodules: `blk` in `for blk in self.blocks` (the element's path when unrolled, else the container's). */
   private loopIterables = new Map<string, string>();
   private loop: Span | undefined;
   private branches: string[] = [];
   private inlineCounts = new Map<string, number>();
+  /** Values of the unrolled loops' variables (`i` in `for i in range(self.depth)`). */
+  private bindings = new Map<string, Value>();
+  /** The unrolled iterations enclosing the walk (`''` outside any): steps of one call site are one step per iteration. */
+  private iteration = '';
+  /** The innermost unrolled loop's iteration index. */
+  private iterationIndex: number | undefined;
+  /** How many times the body being walked runs as unrolled (product of the enclosing unrolled counts). */
+  private unrolled = 1;
+  /** The enclosing loop whose count is not known, for inline layers built in it (`Layer.repeated`). */
+  private repeated: { count: undefined; text: string } | undefined;
+  /** The iteration key of each step (see `iteration`). */
+  private readonly stepIterations = new Map<number, string>();
+  /** Inline layers by call site and iteration: the second walk of a loop body (its back edge) builds no new layer. */
+  private readonly inlineAt = new Map<string, string>();
   /** The function walked (`walkFunction`). */
   private fn: Node | undefined;
 
@@ -1734,20 +1767,46 @@ class ForwardWalker {
       }
       case 'for_statement':
       case 'while_statement': {
-        const outer = this.loop;
+        const outer = { loop: this.loop, iterables: new Map(this.loopIterables), bindings: this.bindings, repeated: this.repeated };
         this.loop = spanOf(s);
         const left = s.childForFieldName('left');
         const right = s.childForFieldName('right');
-        // `for blk in self.blocks: x = blk(x)`: calls of `blk` are calls of the list's elements in order.
-        if (left?.type === 'identifier' && right && isSelfAttr(right)) {
-          this.loopIterables.set(left.text, selfPath(right));
-          this.sequentialLists.add(selfPath(right));
+        const body = s.childForFieldName('body');
+        const items = s.type === 'for_statement' && left && right ? this.loopItems(left, right) : undefined;
+        // Zero iterations (`for w in self.widths` with a default `()`) is not taken for known: a caller may pass some.
+        if (items && items.length > 0 && items.length * this.unrolled <= MAX_UNROLL) {
+          // The count is known: one walk of the body per iteration, in order, the loop variable bound.
+          const saved = { iteration: this.iteration, index: this.iterationIndex, unrolled: this.unrolled };
+          this.unrolled *= items.length;
+          items.forEach((item, i) => {
+            this.iteration = `${saved.iteration}/${positionKey(s)}#${i}`;
+            this.iterationIndex = i;
+            this.bindings = new Map(outer.bindings);
+            this.loopIterables = new Map(outer.iterables);
+            if (left) item(this.bindings, this.loopIterables);
+            this.block(body);
+          });
+          this.iteration = saved.iteration;
+          this.iterationIndex = saved.index;
+          this.unrolled = saved.unrolled;
+        } else {
+          // `for blk in self.blocks: x = blk(x)` (elements not known one by one): calls of `blk` are calls of the container.
+          if (left?.type === 'identifier' && right && isSelfAttr(right)) {
+            this.loopIterables.set(left.text, selfPath(right));
+            this.sequentialLists.add(selfPath(right));
+          }
+          // The loop variable has no single value; the body's inline layers are built an unknown number of times.
+          this.bindings = new Map(outer.bindings);
+          for (const name of left ? flatTargets(left) : []) this.bindings.delete(name);
+          this.repeated = { count: undefined, text: s.type === 'for_statement' ? (right?.text ?? '?') : (s.childForFieldName('condition')?.text ?? '?') };
+          this.block(body);
+          // Twice: the second pass sees the values the first left (the loop's back edge).
+          this.block(body);
         }
-        this.block(s.childForFieldName('body'));
-        // Twice: the second pass sees the values the first left (the loop's back edge).
-        this.block(s.childForFieldName('body'));
-        if (left?.type === 'identifier') this.loopIterables.delete(left.text);
-        this.loop = outer;
+        this.loopIterables = outer.iterables;
+        this.bindings = outer.bindings;
+        this.repeated = outer.repeated;
+        this.loop = outer.loop;
         return;
       }
       case 'with_statement':
@@ -1761,9 +1820,48 @@ class ForwardWalker {
     }
   }
 
+  /**
+   * The iterations of a `for` loop whose count is known, each binding the loop's target: over a
+   * container attribute with known elements (`for blk in self.blocks`, `enumerate(self.head)`:
+   * the variable stands for each element), over `range(len(self.blocks))`, or over values that
+   * resolve (`range(self.depth)`, a literal list). Undefined when the count is not known.
+   */
+  private loopItems(left: Node, right: Node): ((bindings: Map<string, Value>, iterables: Map<string, string>) => void)[] | undefined {
+    const elementsOf = (n: Node | undefined): readonly Layer[] | undefined => {
+      if (!n || !isSelfAttr(n)) return undefined;
+      const l = this.byPath.get(selfPath(n));
+      const all = l ? (BARRIERS.get(l) ?? l.elements) : undefined;
+      if (!l || !all || l.alternatives || all.some((e) => e === 'barrier' || e.repeated?.count === undefined && e.repeated !== undefined)) return undefined;
+      return all.filter((e): e is Layer => e !== 'barrier');
+    };
+    const args = right.type === 'call' ? (right.childForFieldName('arguments')?.namedChildren ?? []).filter((c): c is Node => c !== null && c.type !== 'comment') : [];
+    const fn = right.type === 'call' ? right.childForFieldName('function')?.text : undefined;
+    const elementTarget = (container: Node, e: Layer, i: number) => (e.path === `${selfPath(container)}[${i}]` || e.path === `${selfPath(container)}.${i}` ? `${selfPath(container)}[${i}]` : e.path);
+    // `for blk in self.blocks`
+    const direct = elementsOf(right);
+    if (direct && left.type === 'identifier') return direct.map((e, i) => (_b, iterables) => iterables.set(left.text, elementTarget(right, e, i)));
+    // `for i, blk in enumerate(self.blocks)`
+    const inner = fn === 'enumerate' && args.length === 1 ? args[0] : undefined;
+    const listed = elementsOf(inner);
+    const parts = left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment') : [];
+    if (inner && listed && parts.length === 2 && parts[1]?.type === 'identifier') {
+      const [index, name] = parts as [Node, Node];
+      return listed.map((e, i) => (bindings, iterables) => {
+        bindTarget(index, { kind: 'number', value: i, isInteger: true }, bindings);
+        iterables.set(name.text, elementTarget(inner, e, i));
+      });
+    }
+    // `for i in range(len(self.blocks))`
+    const lenArg = fn === 'range' && args.length === 1 && args[0]?.type === 'call' && args[0].childForFieldName('function')?.text === 'len' ? args[0].childForFieldName('arguments')?.namedChildren.find((c) => c !== null && c.type !== 'comment') : undefined;
+    const counted = elementsOf(lenArg ?? undefined);
+    if (counted) return counted.map((_e, i) => (bindings) => bindTarget(left, { kind: 'number', value: i, isInteger: true }, bindings));
+    const values = this.builder.iterationValues(right, this.bindings);
+    return values?.map((v) => (bindings) => bindTarget(left, v, bindings));
+  }
+
   private push(op: ForwardStep['op'], target: string, family: LayerFamily, inputs: number[], node: Node, extra: { norm?: NormType; call?: LayerCall } = {}): number {
     // The second pass of a loop body re-visits the same calls: reuse their step, widen its inputs.
-    const existing = this.loop ? this.steps.find((st) => st.span.startOffset === node.startIndex && st.span.endOffset === node.endIndex && st.target === target) : undefined;
+    const existing = this.loop ? this.steps.find((st) => st.span.startOffset === node.startIndex && st.span.endOffset === node.endIndex && st.target === target && this.stepIterations.get(st.index) === this.iteration) : undefined;
     if (existing) {
       (existing.inputs as number[]).push(...inputs.filter((i) => !existing.inputs.includes(i) && i !== existing.index));
       return existing.index;
@@ -1778,9 +1876,11 @@ class ForwardWalker {
       ...(extra.call ? { call: extra.call } : {}),
       inputs: inputs.length > 0 ? [...new Set(inputs)] : [-1],
       ...(this.loop ? { loop: this.loop } : {}),
+      ...(this.iterationIndex !== undefined ? { iteration: this.iterationIndex } : {}),
       branches: [...this.branches],
       span: spanOf(node),
     });
+    this.stepIterations.set(index, this.iteration);
     return index;
   }
 
@@ -1834,22 +1934,16 @@ class ForwardWalker {
     if (!fn) return [];
     // Inline construct-and-call: `nn.Conv(64, (3, 3))(x)` (Flax compact), `layers.Dense(10)(x)` (Keras functional).
     if (fn.type === 'call' && !isGetattr(fn)) {
-      const call = this.builder.layerCall(fn) ?? this.viaCallable(fn);
+      const call = this.builder.layerCall(fn, this.bindings.size > 0 ? this.bindings : undefined) ?? this.viaCallable(fn);
       const { first, all } = this.argInputs(e);
       if (call) {
-        const n = this.inlineCounts.get(call.kind) ?? 0;
-        this.inlineCounts.set(call.kind, n + 1);
-        const path = `${call.kind}_${n}`;
-        this.inline.push({ path, kind: call.kind, family: call.family, ...(call.norm ? { norm: call.norm } : {}), call, span: call.span });
+        const path = this.inlineLayer(fn, call.kind, (p) => ({ path: p, kind: call.kind, family: call.family, ...(call.norm ? { norm: call.norm } : {}), call, span: call.span }));
         return [this.push('layer', path, call.family, first.length > 0 ? first : all, e, { ...(call.norm ? { norm: call.norm } : {}), call })];
       }
       // A Flax norm field whose class the file does not fix (`norm: ModuleDef`, given by the parent): a norm of unknown kind.
       const field = this.normField(fn);
       if (field) {
-        const n = this.inlineCounts.get(field) ?? 0;
-        this.inlineCounts.set(field, n + 1);
-        const path = `${field}_${n}`;
-        this.inline.push({ path, kind: '?', family: 'norm', span: spanOf(fn) });
+        const path = this.inlineLayer(fn, field, (p) => ({ path: p, kind: '?', family: 'norm', span: spanOf(fn) }));
         return [this.push('layer', path, 'norm', first.length > 0 ? first : all, e)];
       }
       this.expr(fn);
@@ -1859,14 +1953,18 @@ class ForwardWalker {
     // `self.conv1(x)`, `self.layers[0](x)`, `self.blocks(x)`
     const target = this.submodule(fn);
     if (target !== undefined) {
-      const layer = this.byPath.get(target.replace(/\[\d+\]$/, ''));
-      const family = layer ? (layer.family === 'container' ? 'container' : layer.family) : 'module';
+      const layer = findLayer(this.byPath, target);
+      const family = layer ? layer.family : 'module';
       return [this.push('layer', target, family, first.length > 0 ? first : all, e, layer?.norm ? { norm: layer.norm } : {})];
     }
     const parts = dottedParts(fn);
     if (fn.type === 'attribute') {
       const method = fn.childForFieldName('attribute')?.text ?? '';
       const object = fn.childForFieldName('object');
+      // `blk.norm(x)` where `blk` stands for an element of a container: that element's child.
+      const element = object?.type === 'identifier' ? this.loopIterables.get(object.text) : undefined;
+      const child = element !== undefined ? findLayer(this.byPath, `${element}.${method}`) : undefined;
+      if (child) return [this.push('layer', child.path, child.family, first.length > 0 ? first : all, e, child.norm ? { norm: child.norm } : {})];
       const q = this.builder.resolver.qualify(fn);
       const isModule = q !== undefined || (parts !== undefined && parts.length > 1 && ['F', 'torch', 'nn', 'jax', 'jnp', 'tf', 'keras', 'einops'].includes(parts[0] ?? ''));
       const op = FUNCTIONAL_OPS.get(method);
@@ -1884,11 +1982,32 @@ class ForwardWalker {
     }
     if (fn.type === 'identifier') {
       const iter = this.loopIterables.get(fn.text);
-      if (iter !== undefined) return [this.push('layer', iter, 'container', first.length > 0 ? first : all, e)];
+      if (iter !== undefined) {
+        const layer = findLayer(this.byPath, iter);
+        return [this.push('layer', iter, layer?.family ?? 'container', first.length > 0 ? first : all, e, layer?.norm ? { norm: layer.norm } : {})];
+      }
       const op = FUNCTIONAL_OPS.get(fn.text);
       if (op && this.builder.resolver.qualify(fn)) return [this.push('functional', fn.text, op.family, op.family === 'merge' ? all : first.length > 0 ? first : all, e, op.norm ? { norm: op.norm } : {})];
     }
     return [this.push('other', fn.text.length > 40 ? 'call' : fn.text, 'unknown', all, e)];
+  }
+
+  /**
+   * The path of the inline layer built at `site` in this iteration: a new one named like Flax names
+   * it (`Dense_0`, `Dense_1`, ... in call order), or, on the second walk of a loop body, the one
+   * the first walk built. Inside a loop whose count is not known the layer is `repeated`.
+   */
+  private inlineLayer(site: Node, prefix: string, build: (path: string) => Layer): string {
+    const key = `${site.startIndex}:${site.endIndex}${this.iteration}`;
+    const known = this.inlineAt.get(key);
+    if (known !== undefined) return known;
+    const n = this.inlineCounts.get(prefix) ?? 0;
+    this.inlineCounts.set(prefix, n + 1);
+    const path = `${prefix}_${n}`;
+    this.inlineAt.set(key, path);
+    const l = build(path);
+    this.inline.push(this.repeated ? { ...l, repeated: this.repeated } : l);
+    return path;
   }
 
   /** `conv(64, (3, 3))` where `conv = partial(nn.Conv, use_bias=False)` or a norm parameter. */
@@ -1932,14 +2051,21 @@ class ForwardWalker {
       const args = fn.childForFieldName('function')?.type === 'identifier' ? all : [fn.childForFieldName('function')?.childForFieldName('object') ?? all[0], ...all];
       const [object, name] = args;
       if (args.length === 2 && object?.text === 'self' && name && name.type !== 'keyword_argument' && name.type !== 'list_splat') {
-        const v = this.builder.resolver.resolve(name);
-        return v.kind === 'string' ? v.value : `<${name.text}>`;
+        const v = this.builder.resolver.resolve(name, this.bindings.size > 0 ? this.bindings : undefined);
+        // A name that resolves here but not where `setattr` built the layers names them as `setattr` did.
+        const unresolved = `<${name.text}>`;
+        return v.kind === 'string' && (this.byPath.has(v.value) || !this.byPath.has(unresolved)) ? v.value : unresolved;
       }
     }
     if (fn.type === 'subscript') {
       const v = fn.childForFieldName('value');
       const i = fn.childForFieldName('subscript');
-      if (v && isSelfAttr(v) && i) return i.type === 'integer' ? `${selfPath(v)}[${i.text}]` : `${selfPath(v)}[*]`;
+      if (v && isSelfAttr(v) && i) {
+        if (i.type === 'integer') return `${selfPath(v)}[${i.text}]`;
+        // `self.blocks[i](x)` in an unrolled loop.
+        const n = i.type === 'identifier' ? this.bindings.get(i.text) : undefined;
+        return n?.kind === 'number' && n.isInteger && n.value >= 0 ? `${selfPath(v)}[${n.value}]` : `${selfPath(v)}[*]`;
+      }
     }
     return undefined;
   }
