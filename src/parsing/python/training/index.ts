@@ -92,19 +92,28 @@ interface CallInfo {
  * unchanged statements are reused across the analyses of an edited document. A few tables are
  * kept so that files analysed in turn do not evict each other.
  */
-const CALL_INFOS = new Map<string, WeakMap<Node, CallInfo>>();
+const SYNTAX_CACHES = new Map<string, SyntaxCache>();
 
-function callInfosFor(imports: ImportTable): WeakMap<Node, CallInfo> {
+/**
+ * Answers that depend only on syntax and the import table: call infos by call node, and per
+ * top-level statement what each whole-file pass looks at (`TrainingBuilder.pick`).
+ */
+interface SyntaxCache {
+  readonly calls: WeakMap<Node, CallInfo>;
+  readonly picks: WeakMap<Node, Map<string, readonly unknown[]>>;
+}
+
+function syntaxCacheFor(imports: ImportTable): SyntaxCache {
   const key = importsKey(imports);
-  let infos = CALL_INFOS.get(key);
-  if (infos) {
-    CALL_INFOS.delete(key);
+  let cache = SYNTAX_CACHES.get(key);
+  if (cache) {
+    SYNTAX_CACHES.delete(key);
   } else {
-    infos = new WeakMap();
-    if (CALL_INFOS.size >= 16) CALL_INFOS.delete(CALL_INFOS.keys().next().value as string);
+    cache = { calls: new WeakMap(), picks: new WeakMap() };
+    if (SYNTAX_CACHES.size >= 16) SYNTAX_CACHES.delete(SYNTAX_CACHES.keys().next().value as string);
   }
-  CALL_INFOS.set(key, infos);
-  return infos;
+  SYNTAX_CACHES.set(key, cache);
+  return cache;
 }
 
 function importsKey(imports: ImportTable): string {
@@ -196,7 +205,7 @@ class TrainingBuilder implements FlowHost {
   private readonly allCalls: Node[] = [];
   /** `allCalls` with what the passes ask of each call first. */
   private readonly calls: CallInfo[] = [];
-  private readonly callInfos: WeakMap<Node, CallInfo>;
+  private readonly syntax: SyntaxCache;
   private readonly callStarts: number[] = [];
   private readonly fns: Fn[] = [];
   /** Functions by name (`f`) and methods by class and name (`Cls.f`), in document order. */
@@ -231,11 +240,11 @@ class TrainingBuilder implements FlowHost {
   ) {
     this.resolver = options.resolver ?? literalResolver;
     this.classes = collectClassFacts(tree, imports);
-    this.callInfos = callInfosFor(imports);
-    for (const c of tree.rootNode.descendantsOfType('call')) {
-      this.allCalls.push(c);
-      this.calls.push(this.callInfo(c));
-      this.callStarts.push(c.startIndex);
+    this.syntax = syntaxCacheFor(imports);
+    for (const info of this.pickCalls('all', () => true)) {
+      this.allCalls.push(info.call);
+      this.calls.push(info);
+      this.callStarts.push(info.call.startIndex);
     }
     const root = tree.rootNode;
     this.keeper = new FlowKeeper(tree.memo, root, importsKey(imports), assignedNames);
@@ -313,9 +322,35 @@ class TrainingBuilder implements FlowHost {
   }
 
   private callInfo(call: Node): CallInfo {
-    let info = this.callInfos.get(call);
-    if (!info) this.callInfos.set(call, (info = readCallInfo(call, this.imports)));
+    let info = this.syntax.calls.get(call);
+    if (!info) this.syntax.calls.set(call, (info = readCallInfo(call, this.imports)));
     return info;
+  }
+
+  /**
+   * What a whole-file pass looks at, statement by statement, in document order. `select` must
+   * depend only on the statement's syntax and the imports: its answer is kept per statement node
+   * (unchanged statements keep their nodes across edits), so a pass costs a look at each
+   * top-level statement, not at each node of the file.
+   */
+  private pick<T>(pass: string, select: (statement: Node) => T[]): T[] {
+    const out: T[] = [];
+    for (const statement of this.tree.rootNode.children) for (const item of this.pick1(statement, pass, () => select(statement))) out.push(item);
+    return out;
+  }
+
+  /** The calls of a statement a pass looks at (see `pick`). */
+  private pickCalls(pass: string, keep: (info: CallInfo) => boolean): CallInfo[] {
+    return this.pick(pass, (s) => this.pick1(s, 'calls', () => s.descendantsOfType('call').map((c) => this.callInfo(c))).filter(keep));
+  }
+
+  /** One statement's entry of `pick`. */
+  private pick1<T>(statement: Node, pass: string, select: () => T[]): readonly T[] {
+    let picks = this.syntax.picks.get(statement);
+    if (!picks) this.syntax.picks.set(statement, (picks = new Map<string, readonly unknown[]>()));
+    let items = picks.get(pass) as readonly T[] | undefined;
+    if (!items) picks.set(pass, (items = select()));
+    return items;
   }
 
   resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined): Fn | undefined {
@@ -491,7 +526,7 @@ class TrainingBuilder implements FlowHost {
   }
 
   /**
-   * What a function's own assignments bind (models, \`self.\` attributes, launcher aliases),
+   * What a function's own assignments bind (models, `self.` attributes, launcher aliases),
    * computed when first asked, in the function's group (kept with it in an open document). A
    * function asked while its bindings are being computed gets those made so far.
    */
@@ -612,17 +647,17 @@ class TrainingBuilder implements FlowHost {
   // ------------------------------------------------------------ pre-pass
 
   private prepass(): void {
-    const assignments = this.tree.rootNode.descendantsOfType('assignment');
-    for (const a of assignments) {
-      const right = a.childForFieldName('right');
-      const r = right ? unparen(right) : undefined;
-      const f = r?.type === 'call' ? r.childForFieldName('function') : undefined;
-      const q = f ? this.qualified(f) : undefined;
-      const key = keyOf(a.childForFieldName('left'));
-      if (key && q && /^(accelerate(\.accelerator)?\.Accelerator|Accelerator|lightning(\.fabric)?\.Fabric|lightning_fabric\.Fabric)$/.test(q)) this.accelerators.add(key);
-    }
-    for (const { call, f, last } of this.calls) {
-      // (Trainers are `...Trainer` names or subclasses in this file: see `trainerFramework`.)
+    const accelerators = (statement: Node) =>
+      statement.descendantsOfType('assignment').flatMap((a) => {
+        const right = a.childForFieldName('right');
+        const r = right ? unparen(right) : undefined;
+        const q = r?.type === 'call' ? this.callInfo(r).q : undefined;
+        const key = keyOf(a.childForFieldName('left'));
+        return key && q && /^(accelerate(\.accelerator)?\.Accelerator|Accelerator|lightning(\.fabric)?\.Fabric|lightning_fabric\.Fabric)$/.test(q) ? [key] : [];
+      });
+    for (const key of this.pick('accelerators', accelerators)) this.accelerators.add(key);
+    // (Trainers are `...Trainer` names or subclasses in this file: see `trainerFramework`.)
+    for (const { call, f, last } of this.pickCalls('trainers', (c) => c.last.endsWith('Trainer') || c.f?.type === 'identifier')) {
       if (!last.endsWith('Trainer') && !(f?.type === 'identifier' && this.classes.has(f.text))) continue;
       const framework = f ? this.trainerFramework(f) : undefined;
       if (!framework || call.hasError) continue;
@@ -648,27 +683,30 @@ class TrainingBuilder implements FlowHost {
         m.set(variable, info);
       }
     }
-    for (const { call, f, attr: m } of this.calls) {
-      if (f?.type !== 'attribute') continue;
-      if (m === 'eval' || m === 'train') {
+    for (const { call, f } of this.pickCalls('switches', (c) => c.f?.type === 'attribute' && (c.attr === 'eval' || c.attr === 'train'))) {
+      if (f) {
         const k = keyOf(f.childForFieldName('object'));
         if (k && callArgs(call).positional.length <= 1 && !this.trainerOf(this.fnOf(call), k)) this.switchedRoots.add(rootOf(k));
       }
     }
-    // Optimizers (a syntactic fact: \`opt = torch.optim.SGD(...)\`).
-    for (const a of assignments) {
-      const left = a.childForFieldName('left');
-      const right = a.childForFieldName('right');
-      const r = right ? unparen(right) : undefined;
-      if (!left || r?.type !== 'call' || left.type === 'pattern_list' || left.type === 'tuple_pattern') continue;
-      const key = keyOf(left);
-      if (!key || (left.type === 'identifier' && this.launcher(r))) continue;
-      const optimizer = this.optimizerVariable(key, r);
-      if (optimizer) this.optimizerVars.add(optimizer);
+    // Optimizers (a syntactic fact: `opt = torch.optim.SGD(...)`).
+    const optimizers = (statement: Node) =>
+      statement.descendantsOfType('assignment').flatMap((a) => {
+        const left = a.childForFieldName('left');
+        const right = a.childForFieldName('right');
+        const r = right ? unparen(right) : undefined;
+        if (!left || r?.type !== 'call' || left.type === 'pattern_list' || left.type === 'tuple_pattern') return [];
+        const key = keyOf(left);
+        const variable = key ? this.optimizerVariable(key, r) : undefined;
+        return variable ? [{ left, r, variable }] : [];
+      });
+    for (const { left, r, variable } of this.pick('optimizerVariables', optimizers)) {
+      if (left.type === 'identifier' && this.launcher(r)) continue;
+      this.optimizerVars.add(variable);
     }
   }
 
-  /** The variable an optimizer construction assigned to \`key\` defines (\`self.opt\` -> \`opt\`), or undefined when \`call\` builds no optimizer. */
+  /** The variable an optimizer construction assigned to `key` defines (`self.opt` -> `opt`), or undefined when `call` builds no optimizer. */
   private optimizerVariable(key: string, call: Node): string | undefined {
     const { q, last } = this.callInfo(call);
     if (!q) return undefined;
@@ -698,7 +736,7 @@ class TrainingBuilder implements FlowHost {
       const built = r.type === 'call' ? this.safeConstructs(r, fn) : undefined;
       let facts = built?.facts;
       if (!facts) {
-        // \`model = DDP(model)\`, \`net = model.to(device)\`: the same model.
+        // `model = DDP(model)`, `net = model.to(device)`: the same model.
         const src = r.type === 'call' ? this.wrappedKey(r) : keyOf(r);
         if (src) facts = this.factsFor(fn, src);
       }
@@ -706,7 +744,7 @@ class TrainingBuilder implements FlowHost {
       if (key.startsWith('self.') && fn.cls) out.attrs.set(key.split('.')[1] ?? '', facts);
       else if (!key.includes('.')) out.refs.set(key, { facts, span: spanOf(r) });
     }
-    // In a LightningModule's \`train_dataloader()\`, \`self\` is the model the loader feeds.
+    // In a LightningModule's `train_dataloader()`, `self` is the model the loader feeds.
     if (fn.name === 'train_dataloader' && fn.cls && this.isLightningClass(fn.cls, 'LightningModule')) {
       const facts = modelFactsOfClass(fn.cls, this.classes, 'file');
       if (facts) out.refs.set('self', { facts, span: spanOf(fn.node) });
@@ -838,10 +876,9 @@ class TrainingBuilder implements FlowHost {
   /** `model.load_state_dict(...)` and the like: the model gets weights (it is not a fresh random one). */
   private weightLoads(): TrainingIR['weightLoads'] {
     const out: { model: string; method: string; span: ReturnType<typeof spanOf> }[] = [];
-    for (const { call, f, attr } of this.calls) {
-      if (f?.type !== 'attribute') continue;
+    for (const { call, f, attr } of this.pickCalls('weightLoads', (c) => c.f?.type === 'attribute' && WEIGHT_LOADS.has(c.attr ?? ''))) {
+      if (!f) continue;
       const method = attr ?? '';
-      if (!WEIGHT_LOADS.has(method)) continue;
       const model = keyOf(f.childForFieldName('object'));
       if (model) out.push({ model, method, span: spanOf(call) });
     }
@@ -955,10 +992,9 @@ class TrainingBuilder implements FlowHost {
 
   private loaders(events: readonly FlowEvent[]): DataLoaderIR[] {
     const out: DataLoaderIR[] = [];
-    for (const { call, f, q, last, attr } of this.calls) {
+    // (What the branches below look at: DataLoader, `.fit(...)`, `deepspeed.initialize`, `*TrainingArguments`.)
+    for (const { call, f, q } of this.pickCalls('loaders', (c) => c.last === 'DataLoader' || c.attr === 'fit' || c.last === 'initialize' || c.last.endsWith('TrainingArguments'))) {
       if (!f || call.hasError) continue;
-      // (What the branches below look at: DataLoader, `.fit(...)`, `deepspeed.initialize`, `*TrainingArguments`.)
-      if (last !== 'DataLoader' && attr !== 'fit' && last !== 'initialize' && !last.endsWith('TrainingArguments')) continue;
       const fn = this.fnOf(call);
       const stmt = statementOf(call);
       const assignment = stmt.namedChildren[0]?.type === 'assignment' ? stmt.namedChildren[0] : undefined;
@@ -1139,8 +1175,8 @@ class TrainingBuilder implements FlowHost {
   private lightningFits(): { model: string; train: Node | undefined; val: Node | undefined; datamodule: boolean; text: string }[] {
     if (this.lightningFitsCache) return this.lightningFitsCache;
     const out: { model: string; train: Node | undefined; val: Node | undefined; datamodule: boolean; text: string }[] = [];
-    for (const { call, f, attr } of this.calls) {
-      if (f?.type !== 'attribute' || attr !== 'fit') continue;
+    for (const { call, f } of this.pickCalls('fits', (c) => c.f?.type === 'attribute' && c.attr === 'fit')) {
+      if (!f) continue;
       const receiver = keyOf(f.childForFieldName('object'));
       const trainer = receiver ? this.trainerOf(this.fnOf(call), receiver) : undefined;
       if (trainer?.framework !== 'lightning') continue;
@@ -1234,9 +1270,8 @@ class TrainingBuilder implements FlowHost {
         weightDecay: this.resolveArg(wd), defaultWeightDecay: 0, groups: [], excludesNormsFromDecay: true,
       });
     }
-    for (const { call, f, q, last } of this.calls) {
+    for (const { call, f, q, last } of this.pickCalls('optimizers', (c) => OPTIMIZERS.has(c.last) || /create_optimizer(_v2)?$/.test(c.last))) {
       if (!f || call.hasError) continue;
-      if (!OPTIMIZERS.has(last) && !/create_optimizer(_v2)?$/.test(last)) continue;
       const fn = this.fnOf(call);
       const args = callArgs(call);
       const stmt = statementOf(call);
@@ -1356,8 +1391,8 @@ class TrainingBuilder implements FlowHost {
     const sync: ReturnType<typeof spanOf>[] = [];
     const strategies: { span: ReturnType<typeof spanOf>; text: string; syncBatchNorm: boolean | undefined }[] = [];
     let worldSize: KnownValue | undefined;
-    for (const { call, f, q, last } of this.calls) {
-      if (!f || (!DISTRIBUTED_CALLS.has(last) && !last.endsWith('init_process_group'))) continue;
+    for (const { call, f, q, last } of this.pickCalls('distributed', (c) => DISTRIBUTED_CALLS.has(c.last) || c.last.endsWith('init_process_group'))) {
+      if (!f) continue;
       const args = callArgs(call);
       if (q === 'torch.nn.parallel.DistributedDataParallel' || q === 'torch.nn.parallel.distributed.DistributedDataParallel' || ((last === 'DistributedDataParallel' || last === 'DDP') && !q.includes('lightning'))) {
         const stmt = statementOf(call);
@@ -1385,12 +1420,14 @@ class TrainingBuilder implements FlowHost {
   private gradAccum(): GradAccumIR[] {
     const out: GradAccumIR[] = [];
     const moduloNames = new Set<string>();
-    for (const ifs of this.tree.rootNode.descendantsOfType('if_statement')) {
-      const cond = ifs.childForFieldName('condition');
-      const body = ifs.childForFieldName('consequence');
-      if (!cond || !body) continue;
-      const mod = cond.descendantsOfType('binary_operator').find((b) => b.childForFieldName('operator')?.text === '%');
-      if (!mod || !/\.step\(/.test(body.text) || !/==\s*0|not\s/.test(cond.text)) continue;
+    const moduloSteps = (statement: Node) =>
+      statement.descendantsOfType('if_statement').flatMap((ifs) => {
+        const cond = ifs.childForFieldName('condition');
+        const body = ifs.childForFieldName('consequence');
+        const mod = cond?.descendantsOfType('binary_operator').find((b) => b.childForFieldName('operator')?.text === '%');
+        return cond && body && mod && /\.step\(/.test(body.text) && /==\s*0|not\s/.test(cond.text) ? [{ ifs, cond, mod }] : [];
+      });
+    for (const { ifs, cond, mod } of this.pick('moduloSteps', moduloSteps)) {
       const right = mod.childForFieldName('right');
       if (!right) continue;
       const steps = this.resolver.resolve(unparen(right));
@@ -1399,10 +1436,12 @@ class TrainingBuilder implements FlowHost {
       if (k) moduloNames.add(k);
       out.push({ kind: 'modulo-step', span: spanOf(cond), steps, function: this.fnOf(ifs).name });
     }
-    for (const a of this.tree.rootNode.descendantsOfType(['augmented_assignment', 'assignment'])) {
+    const lossAssignments = (statement: Node) =>
+      statement.descendantsOfType(['augmented_assignment', 'assignment']).filter((a) => /loss/i.test(a.childForFieldName('left')?.text ?? '') && a.childForFieldName('right'));
+    for (const a of this.pick('lossAssignments', lossAssignments)) {
       const left = a.childForFieldName('left');
       const right = a.childForFieldName('right');
-      if (!left || !right || !/loss/i.test(left.text)) continue;
+      if (!left || !right) continue;
       let divisor: Node | undefined;
       if (a.type === 'augmented_assignment' && a.childForFieldName('operator')?.text === '/=') divisor = right;
       else if (a.type === 'assignment' && right.type === 'binary_operator' && right.childForFieldName('operator')?.text === '/' && right.childForFieldName('left')?.text === left.text) divisor = right.childForFieldName('right') ?? undefined;
@@ -1413,9 +1452,9 @@ class TrainingBuilder implements FlowHost {
     }
     let acceleratorSetsSteps = false;
     const accumulateContexts: Node[] = [];
-    for (const { call, f, q, last, attr, args } of this.calls) {
-      // (What the checks below look at: these callees, `.accumulate(...)`, and two keywords.)
-      if (!GRAD_ACCUM_CALLS.has(last) && attr !== 'accumulate' && !args.keywords.has('gradient_accumulation_steps') && !args.keywords.has('accumulate_grad_batches')) continue;
+    // (What the checks below look at: these callees, `.accumulate(...)`, and two keywords.)
+    const accumulation = (c: CallInfo) => GRAD_ACCUM_CALLS.has(c.last) || c.attr === 'accumulate' || c.args.keywords.has('gradient_accumulation_steps') || c.args.keywords.has('accumulate_grad_batches');
+    for (const { call, f, q, attr, args } of this.pickCalls('accumulation', accumulation)) {
       // Accelerate's `GradientAccumulationPlugin(num_steps=...)`.
       const plugin = /(^|\.)GradientAccumulationPlugin$/.test(q) ? args.keywords.get('num_steps') : undefined;
       if (/(^|\.)Accelerator$/.test(q) && (args.keywords.has('gradient_accumulation_steps') || args.keywords.has('gradient_accumulation_plugin') || args.hasSplat)) acceleratorSetsSteps = true;
@@ -1450,7 +1489,7 @@ class TrainingBuilder implements FlowHost {
 
   private freezes(): FreezeIR[] {
     const out: FreezeIR[] = [];
-    for (const loop of this.tree.rootNode.descendantsOfType('for_statement')) {
+    for (const loop of this.pick('parameterLoops', (s) => s.descendantsOfType('for_statement').filter((l) => /\.(named_)?parameters\b/.test(l.childForFieldName('right')?.text ?? '')))) {
       const right = loop.childForFieldName('right');
       const body = loop.childForFieldName('body');
       if (!right || !body) continue;
@@ -1463,8 +1502,8 @@ class TrainingBuilder implements FlowHost {
       const target = keyOf(f?.childForFieldName('object'));
       if (freezes && target) out.push({ span: spanOf(loop), target, kind: 'requires_grad-loop', function: this.fnOf(loop).name });
     }
-    for (const { call, f, attr } of this.calls) {
-      if (f?.type !== 'attribute' || attr !== 'requires_grad_') continue;
+    for (const { call, f } of this.pickCalls('requiresGrad', (c) => c.f?.type === 'attribute' && c.attr === 'requires_grad_')) {
+      if (!f) continue;
       const a = callArgs(call).positional[0] ?? callArgs(call).keywords.get('requires_grad');
       if (!a || literalValue(a).kind !== 'bool' || (literalValue(a) as { value: boolean }).value) continue;
       const target = keyOf(f.childForFieldName('object'));
@@ -1492,11 +1531,11 @@ class TrainingBuilder implements FlowHost {
   private keras(): TrainingIR['keras'] {
     const trainingArguments: TrainingIR['keras']['trainingArguments'][number][] = [];
     const trainableFalse: TrainingIR['keras']['trainableFalse'][number][] = [];
-    for (const { call, args } of this.calls) {
+    for (const { call, args } of this.pickCalls('training=', (c) => c.args.keywords.has('training'))) {
       const t = args.keywords.get('training');
       if (t) trainingArguments.push({ span: spanOf(t.parent ?? t), value: this.resolver.resolve(t), ...this.modeArgumentContext(call) });
     }
-    for (const a of this.tree.rootNode.descendantsOfType('assignment')) {
+    for (const a of this.pick('assignments', (s) => s.descendantsOfType('assignment'))) {
       const left = a.childForFieldName('left');
       if (left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'trainable' && a.childForFieldName('right')?.type === 'false') {
         trainableFalse.push({ span: spanOf(a), target: keyOf(left.childForFieldName('object')) ?? left.text });
@@ -1510,8 +1549,7 @@ class TrainingBuilder implements FlowHost {
     const mutableBatchStats: ReturnType<typeof spanOf>[] = [];
     const mutableBatchStatsCalls: NonNullable<TrainingIR['flax']['mutableBatchStatsCalls']>[number][] = [];
     const applyModeArguments: NonNullable<TrainingIR['flax']['applyModeArguments']>[number][] = [];
-    for (const { call, f: callee, attr, args } of this.calls) {
-      if (args.keywords.size === 0) continue;
+    for (const { call, f: callee, attr, args } of this.pickCalls('flax', (c) => c.args.keywords.size > 0)) {
       const ura = args.keywords.get('use_running_average');
       if (ura) useRunningAverage.push({ span: spanOf(ura.parent ?? ura), value: this.resolver.resolve(ura), ...this.modeArgumentContext(call) });
       const mutable = args.keywords.get('mutable');
