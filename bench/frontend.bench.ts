@@ -102,6 +102,7 @@ export const benches: Bench[] = [
   {
     name: 'frontend/reanalyse-one-char-edit/10k-lines',
     baseline: 'frontend/reparse-one-char-edit/10k-lines',
+    minSamples: 40,
     setup: () => {
       doc?.dispose();
       doc = new PythonDocument(text);
@@ -115,6 +116,7 @@ export const benches: Bench[] = [
     // Typing: a character inserted, then deleted again (offsets after the edit move each time).
     name: 'frontend/reanalyse-insert-char/10k-lines',
     baseline: 'frontend/reparse-one-char-edit/10k-lines',
+    minSamples: 40,
     setup: () => {
       doc?.dispose();
       doc = new PythonDocument(text);

@@ -17,6 +17,8 @@ export interface Bench {
   bytes?: number;
   /** Floating-point operations in one call of `fn`: the table shows GFLOP/s. */
   flops?: number;
+  /** Minimum number of samples for this row, when more than the run's (a tail figure needs them). */
+  minSamples?: number;
 }
 
 /** One measured row; the JSON output line has exactly these fields. */
@@ -47,12 +49,20 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The 95th percentile (nearest rank) of the samples. */
+function percentile95(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(0.95 * sorted.length) - 1)];
+}
+
 /**
  * Times `bench.fn`: setup once, warm up, then samples until both `minTimeMs` and `minSamples`
  * are reached. A call shorter than ~1 ms is repeated inside one sample so that the timer's
- * resolution does not dominate. Returns the number of calls timed and the median time per call.
+ * resolution does not dominate. Returns the number of calls timed, the median time per call and
+ * the 95th percentile of the samples (of single calls when a call takes 1 ms or more).
  */
-export function measure(bench: Bench, options: MeasureOptions = DEFAULT_OPTIONS): { n: number; median_ms: number } {
+export function measure(bench: Bench, options: MeasureOptions = DEFAULT_OPTIONS): { n: number; median_ms: number; p95_ms: number } {
+  const minSamples = Math.max(options.minSamples, bench.minSamples ?? 0);
   bench.setup?.();
   let start = performance.now();
   let calls = 0;
@@ -64,14 +74,14 @@ export function measure(bench: Bench, options: MeasureOptions = DEFAULT_OPTIONS)
   const reps = Math.max(1, Math.min(10000, Math.ceil(1 / Math.max(perCall, 1e-6))));
   const samples: number[] = [];
   let total = 0;
-  while ((samples.length < options.minSamples || total < options.minTimeMs) && samples.length < MAX_SAMPLES) {
+  while ((samples.length < minSamples || total < options.minTimeMs) && samples.length < MAX_SAMPLES) {
     start = performance.now();
     for (let r = 0; r < reps; r++) bench.fn();
     const elapsed = performance.now() - start;
     total += elapsed;
     samples.push(elapsed / reps);
   }
-  return { n: samples.length * reps, median_ms: median(samples) };
+  return { n: samples.length * reps, median_ms: median(samples), p95_ms: percentile95(samples) };
 }
 
 /** Rows whose name contains one of `filters` (all rows without filters), plus their baselines. */
@@ -96,8 +106,12 @@ export function selectBenches(all: readonly Bench[], filters: readonly string[])
   return all.filter((b) => wanted.has(b.name));
 }
 
-/** Runs `benches` in order; `onResult` sees each row as soon as it and its baseline are measured. */
-export function runBenches(benches: readonly Bench[], options: MeasureOptions = DEFAULT_OPTIONS, onResult?: (r: BenchResult) => void): BenchResult[] {
+/**
+ * Runs `benches` in order; `onResult` sees each row as soon as it and its baseline are measured.
+ * `tails`, when given, receives each row's 95th percentile (for the table; the JSON lines keep
+ * their fixed fields).
+ */
+export function runBenches(benches: readonly Bench[], options: MeasureOptions = DEFAULT_OPTIONS, onResult?: (r: BenchResult) => void, tails?: Map<string, number>): BenchResult[] {
   const medians = new Map<string, number>();
   const results: BenchResult[] = [];
   const pending: Bench[] = [];
@@ -122,8 +136,9 @@ export function runBenches(benches: readonly Bench[], options: MeasureOptions = 
   };
   const resultsN = new Map<string, number>();
   for (const b of benches) {
-    const { n, median_ms } = measure(b, options);
+    const { n, median_ms, p95_ms } = measure(b, options);
     medians.set(b.name, median_ms);
+    tails?.set(b.name, round(p95_ms));
     resultsN.set(b.name, n);
     pending.push(b);
     flush();
@@ -146,15 +161,17 @@ export function gigaflopsPerSecond(bench: Bench, medianMs: number): number | nul
 }
 
 /**
- * The human-readable table: one line per row with effective GB/s and GFLOP/s where the row
- * declares its bytes or flops, and `of copy` = its GB/s over the `copy/8MiB` row's GB/s.
+ * The human-readable table: one line per row with its 95th percentile (when `tails` has it),
+ * effective GB/s and GFLOP/s where the row declares its bytes or flops, and `of copy` = its GB/s
+ * over the `copy/8MiB` row's GB/s.
  */
-export function formatTable(benches: readonly Bench[], results: readonly BenchResult[]): string {
+export function formatTable(benches: readonly Bench[], results: readonly BenchResult[], tails?: ReadonlyMap<string, number>): string {
   const byName = new Map(benches.map((b) => [b.name, b]));
   const copyResult = results.find((r) => r.bench === COPY_ROW);
   const copyBench = byName.get(COPY_ROW);
   const copyGbps = copyResult && copyBench ? gigabytesPerSecond(copyBench, copyResult.median_ms) : null;
-  const header = ['bench', 'n', 'median ms', 'baseline', 'ratio', 'GB/s', 'of copy', 'GFLOP/s'];
+  const header = ['bench', 'n', 'median ms', 'p95 ms', 'baseline', 'ratio', 'GB/s', 'of copy', 'GFLOP/s'];
+  const ms = (x: number) => x.toFixed(x < 1 ? 4 : 2);
   const rows = results.map((r) => {
     const b = byName.get(r.bench)!;
     const gbps = gigabytesPerSecond(b, r.median_ms);
@@ -162,7 +179,8 @@ export function formatTable(benches: readonly Bench[], results: readonly BenchRe
     return [
       r.bench,
       String(r.n),
-      r.median_ms.toFixed(r.median_ms < 1 ? 4 : 2),
+      ms(r.median_ms),
+      tails?.has(r.bench) ? ms(tails.get(r.bench) as number) : '',
       r.baseline ?? '',
       r.ratio === null ? '' : r.ratio.toFixed(3),
       gbps === null ? '' : gbps.toFixed(2),
@@ -171,7 +189,7 @@ export function formatTable(benches: readonly Bench[], results: readonly BenchRe
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 

@@ -42,6 +42,19 @@ describe('bench harness', () => {
     assert.match(table, /fast .* slow/);
   });
 
+  it("reports each row's 95th percentile in the table (not in the JSON fields), over at least the row's own minSamples", () => {
+    let call = 0;
+    // One call in ten is slow: the median stays fast, the 95th percentile is the slow one.
+    const spiky: Bench = { name: 'spiky', minSamples: 40, fn: () => busy(call++ % 10 === 9 ? 6 : 1)() };
+    const tails = new Map<string, number>();
+    const results = runBenches([spiky], quick, undefined, tails);
+    assert.ok(results[0].n >= 40, `n ${results[0].n}`);
+    assert.deepStrictEqual(Object.keys(results[0]), ['bench', 'n', 'median_ms', 'baseline', 'ratio']);
+    const p95 = tails.get('spiky') ?? 0;
+    assert.ok(results[0].median_ms < 3 && p95 >= 5, `median ${results[0].median_ms}, p95 ${p95}`);
+    assert.match(formatTable([spiky], results, tails), /^bench\s+n\s+median ms\s+p95 ms/);
+  });
+
   it('keeps the baselines of the selected rows and refuses unknown or duplicate names', () => {
     const benches: Bench[] = [
       { name: 'naive/a', fn: () => undefined },
