@@ -56,6 +56,8 @@ type NormArgument = NonNullable<Layer['normArguments']>[number];
 
 /** Container contents with their barriers (unknown-condition branches, loops of unknown count), by frozen layer. */
 const BARRIERS = new WeakMap<Layer, readonly (Layer | 'barrier')[]>();
+/** The Flax field an inline layer was built through (`self.norm(name='norm_proj')(x)` -> `norm`). */
+const INLINE_FIELD = new WeakMap<Layer, string>();
 /** The branches of unknown conditions a frozen layer was built under (see `Ctx.branches`). */
 const BRANCHES = new WeakMap<Layer, readonly string[]>();
 
@@ -376,10 +378,12 @@ export class ModelBuilder {
     // Flax norm fields used inline (`self.norm(use_running_average=not train)(x)`) whose class the file does not fix.
     for (const l of inline) {
       if (l.kind !== '?' || l.family !== 'norm') continue;
-      const np = normParameters.find((p) => p.name === l.path.replace(/_\d+$/, ''));
+      const np = normParameters.find((p) => p.name === INLINE_FIELD.get(l));
       if (np) (np.uses as Span[]).push(l.span);
     }
     const allTop = [...frozenLayers, ...inline];
+    // Inline layers that are not framework calls (model classes built inline) are found by path, like the constructor's.
+    for (const l of inline) if (!l.call && !byPath.has(l.path)) byPath.set(l.path, l);
     // A Sequential subclass without its own forward runs its children in order.
     const ownChildren = fwd ? undefined : this.sequentialChildren.get(node.id);
     const asSequence: Layer[] = ownChildren
@@ -555,6 +559,24 @@ export class ModelBuilder {
       flows: this.flows(layers, kept.steps, new Map(), new Set()),
       attributeReads: [],
     };
+  }
+
+  /**
+   * The model class of this file that a call constructs inline (`MlpBlock(hidden=64)` in a Flax
+   * `@nn.compact` method, `self.block(...)` with a field holding the class), or undefined.
+   */
+  inlineModuleClass(call: Node, bindings: Bindings | undefined): string | undefined {
+    const callee = call.childForFieldName('function');
+    if (!callee || (callee.type !== 'identifier' && !isSelfAttr(callee))) return undefined;
+    const bound = this.resolver.resolve(callee, bindings);
+    if (bound.kind === 'callable' && this.isModelClass(bound.target)) return bound.target;
+    return callee.type === 'identifier' && this.isModelClass(callee.text) ? callee.text : undefined;
+  }
+
+  /** The layer of a model-class instance constructed inline (see `inlineModuleClass`), its arguments bound. */
+  inlineModule(call: Node, className: string, path: string, bindings: Map<string, Value>): Layer {
+    const ctx: Ctx = { bindings: new Map(bindings), conditional: false, depth: 0, locals: new Map() };
+    return frozen({ path, kind: className, family: 'module', moduleClass: className, ...this.normArgumentsOf(call, className, ctx), ...this.instanceOf(call, className, ctx), span: spanOf(call) });
   }
 
   /** A top-level function that returns a container of layers (`make_layers(cfg, batch_norm)`), as a model. */
@@ -1940,12 +1962,22 @@ class ForwardWalker {
         const path = this.inlineLayer(fn, call.kind, (p) => ({ path: p, kind: call.kind, family: call.family, ...(call.norm ? { norm: call.norm } : {}), call, span: call.span }));
         return [this.push('layer', path, call.family, first.length > 0 ? first : all, e, { ...(call.norm ? { norm: call.norm } : {}), call })];
       }
+      // A model class of this file built inline: `MlpBlock(hidden=64)(x)`, `EncoderBlock(name=f'block_{i}')(x)`.
+      const bindings = this.bindings.size > 0 ? this.bindings : undefined;
+      const moduleClass = this.builder.inlineModuleClass(fn, bindings);
+      if (moduleClass) {
+        const path = this.inlineLayer(fn, moduleClass, (p) => this.builder.inlineModule(fn, moduleClass, p, this.bindings));
+        return [this.push('layer', path, 'module', first.length > 0 ? first : all, e)];
+      }
       // A Flax norm field whose class the file does not fix (`norm: ModuleDef`, given by the parent): a norm of unknown kind.
       const field = this.normField(fn);
       if (field) {
-        const path = this.inlineLayer(fn, field, (p) => ({ path: p, kind: '?', family: 'norm', span: spanOf(fn) }));
+        const path = this.inlineLayer(fn, field, (p) => ({ path: p, kind: '?', family: 'norm', span: spanOf(fn) }), field);
         return [this.push('layer', path, 'norm', first.length > 0 ? first : all, e)];
       }
+      // Another Flax field holding a module class the file does not fix (`conv: ModuleDef`): one call of that submodule.
+      const callee = fn.childForFieldName('function');
+      if (callee && isSelfAttr(callee) && this.fields().has(selfPath(callee))) return [this.push('layer', selfPath(callee), 'module', first.length > 0 ? first : all, e)];
       this.expr(fn);
       return [this.push('other', 'call', 'unknown', all, e)];
     }
@@ -1997,17 +2029,29 @@ class ForwardWalker {
    * it (`Dense_0`, `Dense_1`, ... in call order), or, on the second walk of a loop body, the one
    * the first walk built. Inside a loop whose count is not known the layer is `repeated`.
    */
-  private inlineLayer(site: Node, prefix: string, build: (path: string) => Layer): string {
+  private inlineLayer(site: Node, prefix: string, build: (path: string) => Layer, field?: string): string {
     const key = `${site.startIndex}:${site.endIndex}${this.iteration}`;
     const known = this.inlineAt.get(key);
     if (known !== undefined) return known;
-    const n = this.inlineCounts.get(prefix) ?? 0;
-    this.inlineCounts.set(prefix, n + 1);
-    const path = `${prefix}_${n}`;
+    // `name='conv1'` names the submodule (and takes no automatic number), as in Flax and Keras.
+    const named = this.explicitName(site);
+    const n = named === undefined ? (this.inlineCounts.get(prefix) ?? 0) : 0;
+    if (named === undefined) this.inlineCounts.set(prefix, n + 1);
+    const path = named ?? `${prefix}_${n}`;
     this.inlineAt.set(key, path);
-    const l = build(path);
-    this.inline.push(this.repeated ? { ...l, repeated: this.repeated } : l);
+    const built = build(path);
+    const l = this.repeated ? { ...built, repeated: this.repeated } : built;
+    if (field) INLINE_FIELD.set(l, field);
+    this.inline.push(l);
     return path;
+  }
+
+  /** The `name=` a constructor call gives its layer, when it resolves to a string (`name=f'block_{i}'` in an unrolled loop). */
+  private explicitName(call: Node): string | undefined {
+    const arg = (call.childForFieldName('arguments')?.namedChildren ?? []).find((a) => a?.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'name');
+    const value = arg?.childForFieldName('value');
+    const v = value ? this.builder.resolver.resolve(value, this.bindings.size > 0 ? this.bindings : undefined) : undefined;
+    return v?.kind === 'string' && v.value.length > 0 ? v.value : undefined;
   }
 
   /** `conv(64, (3, 3))` where `conv = partial(nn.Conv, use_bias=False)` or a norm parameter. */
