@@ -65,10 +65,10 @@ describe('training IR: flow summaries kept across edits', () => {
       doc.analyse();
       const memo = doc.syntaxTree?.memo;
       assert.ok(memo);
-      assert.deepStrictEqual(flowReuse(memo), { reused: 0, computed: 4 });
+      assert.deepStrictEqual(flowReuse(memo), { reused: 0, computed: 4, statements: { reused: 0, computed: 0 } });
       const at = SCRIPT.indexOf('o.step()');
       doc.applyChanges([{ startOffset: at, oldEndOffset: at + 1, newText: 'p' }]);
-      assert.deepStrictEqual(flowReuse(memo), { reused: 3, computed: 1 });
+      assert.deepStrictEqual(flowReuse(memo), { reused: 3, computed: 1, statements: { reused: 0, computed: 0 } });
     } finally {
       doc.dispose();
     }
@@ -99,7 +99,7 @@ def other():
       doc.edit([{ startOffset: at, oldEndOffset: at + 1, newText: '2' }]);
       fileIRFromTree(tree(), { external });
       // other() changed; build() asked another file; main() applied build()'s summary.
-      assert.deepStrictEqual(flowReuse(tree().memo as NonNullable<ReturnType<typeof tree>['memo']>), { reused: 0, computed: 3 });
+      assert.deepStrictEqual(flowReuse(tree().memo as NonNullable<ReturnType<typeof tree>['memo']>), { reused: 0, computed: 3, statements: { reused: 0, computed: 0 } });
     } finally {
       doc.dispose();
     }
@@ -118,6 +118,63 @@ def other():
   it('an Accelerator built in one function makes acc.prepare(...) a launcher in another', () => {
     const { before, after } = edit(SCRIPT, '    acc = None', '    acc = Accelerator()');
     assert.notDeepStrictEqual(before, after, 'the edit changes the IR of launch()');
+  });
+
+  it('a module-level statement is interpreted again when the state before it changed (a switch added above it)', () => {
+    const text = `import torch
+import torch.nn as nn
+
+model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
+model.train()
+x = torch.randn(1, 3, 8, 8)
+print(x.shape)
+with torch.no_grad():
+    y = model(x)
+`;
+    const { before, after } = edit(text, 'print(x.shape)', 'model.eval()');
+    assert.notDeepStrictEqual(before, after, 'the inference site below sees eval mode');
+    const doc = new PythonDocument(text);
+    try {
+      doc.analyse();
+      const at = text.indexOf('x.shape') + 2;
+      doc.applyChanges([{ startOffset: at, oldEndOffset: at + 'shape'.length, newText: 'dtype' }]);
+      const memo = doc.syntaxTree?.memo;
+      assert.ok(memo);
+      // Only the edited statement is interpreted again: the one below it starts from the same state.
+      assert.deepStrictEqual(flowReuse(memo)?.statements, { reused: 4, computed: 1 });
+      assert.deepStrictEqual(plain(doc.analyse().training), plain(analysePythonFile(doc.text).training));
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it("a module-level statement is interpreted again when a summary it applied is (here: the function asks another file)", () => {
+    const text = `from models import Net
+
+
+def setup():
+    return Net()
+
+
+setup()
+setup()
+value = 1
+`;
+    const doc = new PythonDocument(text);
+    try {
+      const tree = () => doc.syntaxTree as NonNullable<typeof doc.syntaxTree>;
+      const external = (name: string): ModelFacts | undefined =>
+        name === 'Net' ? { evidence: 'file', name: 'Net', batchNorms: [], otherModeDependent: [], affineNorms: [], trainKeepsBatchNormFrozen: false, frozenBatchNorm: false } : undefined;
+      fileIRFromTree(tree(), { external });
+      const at = text.indexOf('value = 1') + 'value = '.length;
+      doc.edit([{ startOffset: at, oldEndOffset: at + 1, newText: '2' }]);
+      fileIRFromTree(tree(), { external });
+      // The first setup() call asked another file (never kept); the second applied setup()'s
+      // summary made anew; the third statement changed.
+      assert.deepStrictEqual(flowReuse(tree().memo as NonNullable<ReturnType<typeof tree>['memo']>)?.statements, { reused: 0, computed: 3 });
+    } finally {
+      doc.dispose();
+    }
   });
 
   it('facts from another file are asked again at every analysis, and so are the summaries that used them', () => {

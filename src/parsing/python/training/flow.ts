@@ -140,7 +140,7 @@ function notARun(callee: Node): boolean {
 }
 const WRAPPERS = new Set(['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'eval', 'train', 'requires_grad_', 'to_empty', 'channels_last', 'wrap']);
 
-interface Flow {
+export interface Flow {
   normal: State | undefined;
   breaks: State[];
   conts: State[];
@@ -201,13 +201,32 @@ export class FlowGroup {
   reusable = true;
 }
 
+/**
+ * What interpreting one module-level statement did, from one state: the state after it, the
+ * events, returns and control transfers it produced, and its own group (switches, origins, uses).
+ */
+export interface StatementFlow {
+  readonly input: State;
+  readonly flow: Flow;
+  readonly events: readonly FlowEvent[];
+  readonly returns: readonly { val: Val; facts: ModelFacts | undefined }[];
+  readonly group: FlowGroup;
+}
+
 /** Where the summaries of each function live, and the origin table their facts index. */
 export interface FlowStore {
   readonly origins: ModeOrigin[];
   groupOf(fn: Fn): FlowGroup;
   /** The group made anew at every analysis (the module's): using it is no dependency. */
   isShared(group: FlowGroup): boolean;
+  /** A module-level statement's kept flow, when it may be used again from `state`. */
+  keptStatement?(statement: Node, state: State): StatementFlow | undefined;
+  /** Offers a module-level statement's flow to the next analysis. */
+  keepStatement?(statement: Node, flow: StatementFlow): void;
 }
+
+/** Module-level statements that do nothing to the mode state: no need to keep their flow. */
+const INERT_STATEMENTS = new Set(['function_definition', 'class_definition', 'decorated_definition', 'comment', 'pass_statement', 'import_statement', 'import_from_statement', 'future_import_statement']);
 
 /** One group for every function, and a fresh origin table: an analysis that keeps nothing. */
 function singleGroup(): FlowStore {
@@ -311,7 +330,8 @@ export class ModeAnalysis {
     const ctx: Ctx = { fn, noGrad: fn.noGradDecorator, moduleLoops: new Map(), loopLoader: undefined, inferenceLoop: undefined, sink, returns, assume: [] };
     let flow: Flow = { normal: State.EMPTY, breaks: [], conts: [], rets: [] };
     try {
-      flow = this.block(fn.body ? fn.body.namedChildren : [], State.EMPTY, ctx);
+      const statements = fn.body ? fn.body.namedChildren : [];
+      flow = fn.isModule && this.store.keptStatement ? this.moduleBlock(statements, ctx) : this.block(statements, State.EMPTY, ctx);
     } finally {
       this.inProgress.delete(fn);
       this.computing.pop();
@@ -335,6 +355,48 @@ export class ModeAnalysis {
     for (const s of stmts) {
       if (!cur) break;
       const f = this.stmt(s, cur, ctx);
+      out.breaks.push(...f.breaks);
+      out.conts.push(...f.conts);
+      out.rets.push(...f.rets);
+      cur = f.normal;
+    }
+    out.normal = cur;
+    return out;
+  }
+
+  /**
+   * The module's statements, like `block`, but a statement whose flow the store kept from the
+   * same state is not interpreted again (see `FlowStore.keptStatement`).
+   */
+  private moduleBlock(stmts: readonly Node[], ctx: Ctx): Flow {
+    const store = this.store;
+    let cur: State | undefined = State.EMPTY;
+    const out: Flow = { normal: undefined, breaks: [], conts: [], rets: [] };
+    for (const s of stmts) {
+      if (!cur) break;
+      let f: Flow;
+      const kept = INERT_STATEMENTS.has(s.type) ? undefined : store.keptStatement?.(s, cur);
+      // (Events past the cap would be dropped differently: a flow is used again only well below it.)
+      if (kept && ctx.sink.length + kept.events.length < MAX_EVENTS) {
+        this.groups.add(kept.group);
+        for (const e of kept.events) ctx.sink.push(e);
+        for (const r of kept.returns) ctx.returns.push(r);
+        f = kept.flow;
+      } else if (INERT_STATEMENTS.has(s.type)) {
+        f = this.stmt(s, cur, ctx);
+      } else {
+        const group = new FlowGroup();
+        this.groups.add(group);
+        const events = ctx.sink.length;
+        const returns = ctx.returns.length;
+        this.computing.push({ fn: ctx.fn, group });
+        try {
+          f = this.stmt(s, cur, ctx);
+        } finally {
+          this.computing.pop();
+        }
+        if (ctx.sink.length < MAX_EVENTS) store.keepStatement?.(s, { input: cur, flow: f, events: ctx.sink.slice(events), returns: ctx.returns.slice(returns), group });
+      }
       out.breaks.push(...f.breaks);
       out.conts.push(...f.conts);
       out.rets.push(...f.rets);

@@ -18,14 +18,16 @@
  *   which was asked first), and no facts from another file (the workspace index can change
  *   without this document changing, and their spans are not this file's).
  *
- * The module's own code is summarised again in every analysis (its body is the whole file).
- * One-off analyses (no memo) keep nothing: one group for every function.
+ * The module's own code is interpreted statement by statement; a module-level statement's flow
+ * (kind `moduleFlow`: the state after it, its events, its own group) is used again under the same
+ * conditions, when the state before it is also the same as last time. One-off analyses (no memo)
+ * keep nothing: one group for every function.
  */
 import type { ModeOrigin } from '../../../ir/training';
 import type { Span } from '../../../ir/span';
 import type { StatementMemo } from '../statementMemo';
 import { SyntaxNode } from '../syntaxTree';
-import { FlowGroup, type FlowStore, type Fn } from './flow';
+import { FlowGroup, type FlowStore, type Fn, type StatementFlow } from './flow';
 import { State } from './state';
 
 /** The module as a function: its body is the file, so it is re-pointed at each analysis's tree. */
@@ -61,10 +63,13 @@ interface Kept {
   /** Statements whose group the last analysis used again, and those it summarised anew (for tests and logs). */
   reused: number;
   computed: number;
+  /** Module-level statements whose flow the last analysis used again, and those it interpreted. */
+  statementsReused: number;
+  statementsComputed: number;
 }
 
 /** A statement's functions and their group, as kept in the memo. */
-interface StatementFlow {
+interface FunctionsFlow {
   readonly kept: Kept;
   readonly fns: readonly Fn[];
   readonly group: FlowGroup;
@@ -73,15 +78,22 @@ interface StatementFlow {
 /** The memo entry: the spans of the kept results (the memo moves them), the rest out of its sight. */
 interface Entry {
   readonly spans: Span[];
+  readonly flow: FunctionsFlow;
+}
+
+/** A module-level statement's flow, as kept in the memo. */
+interface ModuleEntry {
+  readonly spans: Span[];
+  readonly kept: Kept;
   readonly flow: StatementFlow;
 }
 
 const KEPT = new WeakMap<StatementMemo, Kept>();
 
 /** How many statements' flow summaries the last analysis of a document used again, and how many it computed. */
-export function flowReuse(memo: StatementMemo): { reused: number; computed: number } | undefined {
+export function flowReuse(memo: StatementMemo): { reused: number; computed: number; statements: { reused: number; computed: number } } | undefined {
   const kept = KEPT.get(memo);
-  return kept ? { reused: kept.reused, computed: kept.computed } : undefined;
+  return kept ? { reused: kept.reused, computed: kept.computed, statements: { reused: kept.statementsReused, computed: kept.statementsComputed } } : undefined;
 }
 /** Past this many origins (a long editing session), the document starts over with a new table. */
 const MAX_ORIGINS = 50_000;
@@ -91,7 +103,12 @@ export class FlowKeeper implements FlowStore {
   readonly origins: ModeOrigin[];
   private readonly kept: Kept | undefined;
   /** Each statement's functions, and the flow kept for it (if any), in document order. */
-  private readonly statements = new Map<SyntaxNode, { fns: readonly Fn[]; previous: StatementFlow | undefined }>();
+  private readonly statements = new Map<SyntaxNode, { fns: readonly Fn[]; previous: FunctionsFlow | undefined }>();
+  /** Module-level statements' flows made in this analysis, to keep. */
+  private readonly moduleFlows = new Map<SyntaxNode, StatementFlow>();
+  /** Whether the file-wide facts are those of the last analysis (nothing kept is used otherwise). */
+  private sameInputs = false;
+  private statementsReused = 0;
   private readonly statementOf = new Map<Fn, SyntaxNode>();
   /** The group of each statement in this analysis (kept or new). */
   private readonly groups = new Map<SyntaxNode, FlowGroup>();
@@ -108,7 +125,7 @@ export class FlowKeeper implements FlowStore {
   ) {
     let kept = memo ? KEPT.get(memo) : undefined;
     if (memo && (!kept || kept.importsKey !== importsKey || kept.origins.length > MAX_ORIGINS)) {
-      kept = { importsKey, inputs: undefined, moduleFn: new ModuleFn(root, assignedNames), origins: [], reused: 0, computed: 0 };
+      kept = { importsKey, inputs: undefined, moduleFn: new ModuleFn(root, assignedNames), origins: [], reused: 0, computed: 0, statementsReused: 0, statementsComputed: 0 };
       KEPT.set(memo, kept);
     }
     this.kept = kept;
@@ -142,6 +159,7 @@ export class FlowKeeper implements FlowStore {
     if (!kept) return;
     const sameInputs = kept.inputs === inputs;
     kept.inputs = inputs;
+    this.sameInputs = sameInputs;
     if (!sameInputs) return;
     const candidates = new Map<SyntaxNode, FlowGroup>();
     const home = new Map<FlowGroup, SyntaxNode>();
@@ -170,6 +188,19 @@ export class FlowKeeper implements FlowStore {
     }
   }
 
+  keptStatement(statement: SyntaxNode, state: State): StatementFlow | undefined {
+    if (!this.kept || !this.sameInputs) return undefined;
+    const entry = this.memo?.peek<ModuleEntry>(statement, 'moduleFlow');
+    const flow = entry?.kept === this.kept ? entry.flow : undefined;
+    if (!flow?.group.reusable || ![...flow.group.uses].every((g) => this.reused.has(g)) || !flow.input.equals(state)) return undefined;
+    this.statementsReused++;
+    return flow;
+  }
+
+  keepStatement(statement: SyntaxNode, flow: StatementFlow): void {
+    if (this.kept) this.moduleFlows.set(statement, flow);
+  }
+
   isShared(group: FlowGroup): boolean {
     return group === this.shared;
   }
@@ -192,6 +223,8 @@ export class FlowKeeper implements FlowStore {
     if (!memo || !kept) return;
     kept.reused = this.reused.size;
     kept.computed = this.statements.size - this.reused.size;
+    kept.statementsReused = this.statementsReused;
+    kept.statementsComputed = this.moduleFlows.size;
     for (const [statement, s] of this.statements) {
       let group = this.groups.get(statement);
       if (group && this.reused.has(group)) continue;
@@ -200,7 +233,7 @@ export class FlowKeeper implements FlowStore {
         group = new FlowGroup();
         group.reusable = false;
       }
-      const flow: StatementFlow = { kept, fns: s.fns, group };
+      const flow: FunctionsFlow = { kept, fns: s.fns, group };
       const collected = collectSpans(flow, kept.origins, foreign);
       if (collected.foreign) group.reusable = false;
       // An unusable group still keeps its functions (their spans only), so the Fns stay the same objects.
@@ -210,9 +243,17 @@ export class FlowKeeper implements FlowStore {
       Object.defineProperty(entry, 'flow', { enumerable: false });
       memo.put(statement, 'flow', entry);
     }
+    for (const [statement, flow] of this.moduleFlows) {
+      const collected = collectSpans({ fns: [], group: flow.group, events: flow.events, returns: flow.returns }, kept.origins, foreign);
+      if (collected.foreign || !flow.group.reusable) continue;
+      const entry: ModuleEntry = { spans: collected.spans, kept, flow };
+      Object.defineProperty(entry, 'kept', { enumerable: false });
+      Object.defineProperty(entry, 'flow', { enumerable: false });
+      memo.put(statement, 'moduleFlow', entry);
+    }
   }
 
-  private previous(statement: SyntaxNode): StatementFlow | undefined {
+  private previous(statement: SyntaxNode): FunctionsFlow | undefined {
     const flow = this.kept ? this.memo?.peek<Entry>(statement, 'flow')?.flow : undefined;
     return flow?.kept === this.kept ? flow : undefined;
   }
@@ -223,7 +264,7 @@ export class FlowKeeper implements FlowStore {
  * functions (no-grad decorators) and in the origins its facts index. Syntax nodes, abstract
  * states (no spans) and other groups (kept with their own statements) are not entered.
  */
-function collectSpans(flow: { fns: readonly Fn[]; group?: FlowGroup }, origins: readonly ModeOrigin[], foreign: (value: object) => boolean): { spans: Span[]; foreign: boolean } {
+function collectSpans(flow: { fns: readonly Fn[]; group?: FlowGroup; events?: unknown; returns?: unknown }, origins: readonly ModeOrigin[], foreign: (value: object) => boolean): { spans: Span[]; foreign: boolean } {
   const spans: Span[] = [];
   const seen = new Set<object>();
   let isForeign = false;
@@ -255,6 +296,8 @@ function collectSpans(flow: { fns: readonly Fn[]; group?: FlowGroup }, origins: 
     for (const k in o) visit(o[k]);
   };
   visit(flow.fns);
+  visit(flow.events);
+  visit(flow.returns);
   if (flow.group) {
     visit(flow.group.summaries);
     visit(flow.group.bindings);
