@@ -1849,36 +1849,73 @@ class ForwardWalker {
    * resolve (`range(self.depth)`, a literal list). Undefined when the count is not known.
    */
   private loopItems(left: Node, right: Node): ((bindings: Map<string, Value>, iterables: Map<string, string>) => void)[] | undefined {
-    const elementsOf = (n: Node | undefined): readonly Layer[] | undefined => {
-      if (!n || !isSelfAttr(n)) return undefined;
-      const l = this.byPath.get(selfPath(n));
-      const all = l ? (BARRIERS.get(l) ?? l.elements) : undefined;
-      if (!l || !all || l.alternatives || all.some((e) => e === 'barrier' || e.repeated?.count === undefined && e.repeated !== undefined)) return undefined;
-      return all.filter((e): e is Layer => e !== 'barrier');
-    };
     const args = right.type === 'call' ? (right.childForFieldName('arguments')?.namedChildren ?? []).filter((c): c is Node => c !== null && c.type !== 'comment') : [];
     const fn = right.type === 'call' ? right.childForFieldName('function')?.text : undefined;
-    const elementTarget = (container: Node, e: Layer, i: number) => (e.path === `${selfPath(container)}[${i}]` || e.path === `${selfPath(container)}.${i}` ? `${selfPath(container)}[${i}]` : e.path);
-    // `for blk in self.blocks`
-    const direct = elementsOf(right);
-    if (direct && left.type === 'identifier') return direct.map((e, i) => (_b, iterables) => iterables.set(left.text, elementTarget(right, e, i)));
+    // `for blk in self.blocks`, `for blk in self.blocks[:-1]`
+    const direct = this.knownElements(right);
+    if (direct && left.type === 'identifier') return direct.map(({ target }) => (_b, iterables) => iterables.set(left.text, target));
     // `for i, blk in enumerate(self.blocks)`
     const inner = fn === 'enumerate' && args.length === 1 ? args[0] : undefined;
-    const listed = elementsOf(inner);
+    const listed = inner ? this.knownElements(inner) : undefined;
     const parts = left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment') : [];
-    if (inner && listed && parts.length === 2 && parts[1]?.type === 'identifier') {
+    if (listed && parts.length === 2 && parts[1]?.type === 'identifier') {
       const [index, name] = parts as [Node, Node];
-      return listed.map((e, i) => (bindings, iterables) => {
+      return listed.map(({ target }, i) => (bindings, iterables) => {
         bindTarget(index, { kind: 'number', value: i, isInteger: true }, bindings);
-        iterables.set(name.text, elementTarget(inner, e, i));
+        iterables.set(name.text, target);
       });
     }
     // `for i in range(len(self.blocks))`
     const lenArg = fn === 'range' && args.length === 1 && args[0]?.type === 'call' && args[0].childForFieldName('function')?.text === 'len' ? args[0].childForFieldName('arguments')?.namedChildren.find((c) => c !== null && c.type !== 'comment') : undefined;
-    const counted = elementsOf(lenArg ?? undefined);
+    const counted = lenArg ? this.knownElements(lenArg) : undefined;
     if (counted) return counted.map((_e, i) => (bindings) => bindTarget(left, { kind: 'number', value: i, isInteger: true }, bindings));
     const values = this.builder.iterationValues(right, this.bindings);
     return values?.map((v) => (bindings) => bindTarget(left, v, bindings));
+  }
+
+  /** The elements of a container attribute, when each is known (no loop of unknown count, no alternatives). */
+  private containerElementsOf(container: string): readonly Layer[] | undefined {
+    const l = this.byPath.get(container);
+    const all = l ? (BARRIERS.get(l) ?? l.elements) : undefined;
+    if (!l || !all || l.alternatives || all.some((e) => e === 'barrier' || (e.repeated !== undefined && e.repeated.count === undefined))) return undefined;
+    return all.filter((e): e is Layer => e !== 'barrier');
+  }
+
+  /**
+   * The elements `self.blocks` or a slice of it (`self.blocks[1:]`, `self.layers[:-1]`, constant
+   * bounds, positive step) stands for, each with the target a call of it names (`blocks[2]`, or
+   * the element's own path when it is named, `features.conv0`).
+   */
+  private knownElements(n: Node): { layer: Layer; target: string }[] | undefined {
+    const attr = n.type === 'subscript' ? n.childForFieldName('value') : n;
+    if (!attr || !isSelfAttr(attr)) return undefined;
+    const container = selfPath(attr);
+    const all = this.containerElementsOf(container);
+    if (!all) return undefined;
+    const indexed = all.map((layer, i) => ({ layer, target: layer.path === `${container}[${i}]` || layer.path === `${container}.${i}` ? `${container}[${i}]` : layer.path }));
+    if (n.type !== 'subscript') return indexed;
+    const slice = n.childForFieldName('subscript');
+    if (slice?.type !== 'slice') return undefined;
+    // `start:stop:step`, each part optional.
+    const parts: (Node | undefined)[] = [undefined];
+    for (const c of slice.children) {
+      if (!c) continue;
+      if (c.type === ':') parts.push(undefined);
+      else if (c.isNamed && c.type !== 'comment') parts[parts.length - 1] = c;
+    }
+    const ints = parts.map((p) => {
+      if (!p) return null;
+      const v = this.builder.resolver.resolve(p, this.bindings.size > 0 ? this.bindings : undefined);
+      return v.kind === 'number' && v.isInteger ? v.value : undefined;
+    });
+    if (ints.some((x) => x === undefined) || parts.length > 3) return undefined;
+    const count = indexed.length;
+    const at = (x: number | null | undefined, fallback: number) => (x === null || x === undefined ? fallback : Math.min(count, Math.max(0, x < 0 ? x + count : x)));
+    const step = ints[2] ?? 1;
+    if (step <= 0) return undefined;
+    const out: { layer: Layer; target: string }[] = [];
+    for (let i = at(ints[0], 0); i < at(ints[1], count); i += step) out.push(indexed[i]);
+    return out;
   }
 
   private push(op: ForwardStep['op'], target: string, family: LayerFamily, inputs: number[], node: Node, extra: { norm?: NormType; call?: LayerCall } = {}): number {
@@ -2106,9 +2143,11 @@ class ForwardWalker {
       const i = fn.childForFieldName('subscript');
       if (v && isSelfAttr(v) && i) {
         if (i.type === 'integer') return `${selfPath(v)}[${i.text}]`;
-        // `self.blocks[i](x)` in an unrolled loop.
-        const n = i.type === 'identifier' ? this.bindings.get(i.text) : undefined;
-        return n?.kind === 'number' && n.isInteger && n.value >= 0 ? `${selfPath(v)}[${n.value}]` : `${selfPath(v)}[*]`;
+        // `self.blocks[i](x)` in an unrolled loop, `self.layers[-1](x)` (counted from the end when the elements are known).
+        const n = i.type === 'identifier' ? this.bindings.get(i.text) : i.type === 'unary_operator' ? this.builder.resolver.resolve(i) : undefined;
+        const count = n?.kind === 'number' && n.value < 0 ? this.containerElementsOf(selfPath(v))?.length : undefined;
+        const index = n?.kind === 'number' && n.isInteger ? (n.value >= 0 ? n.value : count !== undefined ? count + n.value : undefined) : undefined;
+        return index !== undefined && index >= 0 ? `${selfPath(v)}[${index}]` : `${selfPath(v)}[*]`;
       }
     }
     return undefined;

@@ -50,6 +50,12 @@ describe('Python front end: loops of the forward pass', () => {
     assert.deepStrictEqual(flows, ['head.0>head.1 sequence', 'stem>blocks[0] forward', 'blocks[0]>blocks[1] forward', 'blocks[1]>blocks[2] forward', 'blocks[2]>norm0 forward', 'head.1>mix[0] forward', 'mix[0]>mix[1] forward']);
   });
 
+  it('unrolls a slice of a container and reads a negative index from the end', () => {
+    assert.deepStrictEqual(layerSteps(ir, 'Head'), ['layers[0]#0', 'norms[0]#0', 'layers[1]#1', 'norms[1]#1', 'layers[2]']);
+    const flows = cls(ir, 'Head').flows.map((f) => `${f.from.path}>${f.to.path}`);
+    assert.deepStrictEqual(flows, ['layers[0]>norms[0]', 'layers[1]>norms[1]']);
+  });
+
   it('summarises loops whose count is not known: one step per call, nothing guessed', () => {
     assert.deepStrictEqual(layerSteps(ir, 'Unknown'), ['layers#?', 'norm#?']);
   });
