@@ -84,7 +84,8 @@ describe('StatementMemo (per-statement IR reuse in open documents)', () => {
       // Model IR parts recomputed: Block (edited), Net (uses Block), build() (uses Net) and norm()
       // (Block calls it: a call site may override a default); reused: the import, WIDTH, GROUPS,
       // CFG, Base, Head. Class facts (training IR) recomputed: Block, Net; reused: Base, Head.
-      assert.deepStrictEqual({ computed: memo.computed, reused: memo.reused }, { computed: 4 + 2, reused: 6 + 2 });
+      // Keras and Flax mode arguments (training IR, per statement): like the model IR, twice.
+      assert.deepStrictEqual({ computed: memo.computed, reused: memo.reused }, { computed: 4 + 2 + 2 * 4, reused: 6 + 2 + 2 * 6 });
     } finally {
       doc.dispose();
     }

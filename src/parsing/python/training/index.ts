@@ -339,9 +339,25 @@ class TrainingBuilder implements FlowHost {
     return out;
   }
 
-  /** The calls of a statement a pass looks at (see `pick`). */
+  /** The calls of the file a pass looks at (see `pick`). */
   private pickCalls(pass: string, keep: (info: CallInfo) => boolean): CallInfo[] {
-    return this.pick(pass, (s) => this.pick1(s, 'calls', () => s.descendantsOfType('call').map((c) => this.callInfo(c))).filter(keep));
+    return this.pick(pass, (s) => this.statementCalls(s, pass, keep) as CallInfo[]);
+  }
+
+  /** The calls of one statement a pass looks at (see `pick`). */
+  private statementCalls(statement: Node, pass: string, keep: (info: CallInfo) => boolean): readonly CallInfo[] {
+    return this.pick1(statement, pass, () => this.pick1(statement, 'calls', () => statement.descendantsOfType('call').map((c) => this.callInfo(c))).filter(keep));
+  }
+
+  /**
+   * A pass's results, statement by statement, in document order. In an open document they are
+   * kept per statement like the model IR's (`StatementMemo`: while the statement and the names it
+   * mentions are unchanged), so `compute` must read nothing but the statement, the values the
+   * resolver gives its names, and the file's imports and classes: no events, no file-wide facts.
+   */
+  private perStatement<T>(kind: string, compute: (statement: Node) => T): T[] {
+    const memo = this.tree.memo;
+    return this.tree.rootNode.children.map((statement) => (memo ? memo.get(statement, kind, () => compute(statement)) : compute(statement)));
   }
 
   /** One statement's entry of `pick`. */
@@ -1531,10 +1547,12 @@ class TrainingBuilder implements FlowHost {
   private keras(): TrainingIR['keras'] {
     const trainingArguments: TrainingIR['keras']['trainingArguments'][number][] = [];
     const trainableFalse: TrainingIR['keras']['trainableFalse'][number][] = [];
-    for (const { call, args } of this.pickCalls('training=', (c) => c.args.keywords.has('training'))) {
-      const t = args.keywords.get('training');
-      if (t) trainingArguments.push({ span: spanOf(t.parent ?? t), value: this.resolver.resolve(t), ...this.modeArgumentContext(call) });
-    }
+    const statementArguments = (statement: Node) =>
+      this.statementCalls(statement, 'training=', (c) => c.args.keywords.has('training')).flatMap(({ call, args }) => {
+        const t = args.keywords.get('training');
+        return t ? [{ span: spanOf(t.parent ?? t), value: this.resolver.resolve(t), ...this.modeArgumentContext(call) }] : [];
+      });
+    for (const part of this.perStatement('kerasTrainingArguments', statementArguments)) for (const a of part) trainingArguments.push(a);
     for (const a of this.pick('assignments', (s) => s.descendantsOfType('assignment'))) {
       const left = a.childForFieldName('left');
       if (left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'trainable' && a.childForFieldName('right')?.type === 'false') {
@@ -1549,21 +1567,31 @@ class TrainingBuilder implements FlowHost {
     const mutableBatchStats: ReturnType<typeof spanOf>[] = [];
     const mutableBatchStatsCalls: NonNullable<TrainingIR['flax']['mutableBatchStatsCalls']>[number][] = [];
     const applyModeArguments: NonNullable<TrainingIR['flax']['applyModeArguments']>[number][] = [];
-    for (const { call, f: callee, attr, args } of this.pickCalls('flax', (c) => c.args.keywords.size > 0)) {
-      const ura = args.keywords.get('use_running_average');
-      if (ura) useRunningAverage.push({ span: spanOf(ura.parent ?? ura), value: this.resolver.resolve(ura), ...this.modeArgumentContext(call) });
-      const mutable = args.keywords.get('mutable');
-      if (mutable && /['"]batch_stats['"]/.test(mutable.text)) {
-        mutableBatchStats.push(spanOf(mutable.parent ?? mutable));
-        mutableBatchStatsCalls.push({ span: spanOf(mutable.parent ?? mutable), ...this.modeArgumentContext(call) });
-      }
-      const applyName = callee?.type === 'attribute' ? attr : callee?.text;
-      if (applyName === 'apply' || applyName === 'apply_fn') {
-        for (const name of ['train', 'training', 'deterministic']) {
-          const v = args.keywords.get(name);
-          if (v) applyModeArguments.push({ span: spanOf(v.parent ?? v), name, value: this.resolver.resolve(v), ...this.modeArgumentContext(call) });
+    const statementFlax = (statement: Node) => {
+      const part = { useRunningAverage: [] as typeof useRunningAverage, mutableBatchStats: [] as typeof mutableBatchStats, mutableBatchStatsCalls: [] as typeof mutableBatchStatsCalls, applyModeArguments: [] as typeof applyModeArguments };
+      for (const { call, f: callee, attr, args } of this.statementCalls(statement, 'flax', (c) => c.args.keywords.size > 0)) {
+        const ura = args.keywords.get('use_running_average');
+        if (ura) part.useRunningAverage.push({ span: spanOf(ura.parent ?? ura), value: this.resolver.resolve(ura), ...this.modeArgumentContext(call) });
+        const mutable = args.keywords.get('mutable');
+        if (mutable && /['"]batch_stats['"]/.test(mutable.text)) {
+          part.mutableBatchStats.push(spanOf(mutable.parent ?? mutable));
+          part.mutableBatchStatsCalls.push({ span: spanOf(mutable.parent ?? mutable), ...this.modeArgumentContext(call) });
+        }
+        const applyName = callee?.type === 'attribute' ? attr : callee?.text;
+        if (applyName === 'apply' || applyName === 'apply_fn') {
+          for (const name of ['train', 'training', 'deterministic']) {
+            const v = args.keywords.get(name);
+            if (v) part.applyModeArguments.push({ span: spanOf(v.parent ?? v), name, value: this.resolver.resolve(v), ...this.modeArgumentContext(call) });
+          }
         }
       }
+      return part;
+    };
+    for (const part of this.perStatement('flax', statementFlax)) {
+      useRunningAverage.push(...part.useRunningAverage);
+      mutableBatchStats.push(...part.mutableBatchStats);
+      mutableBatchStatsCalls.push(...part.mutableBatchStatsCalls);
+      applyModeArguments.push(...part.applyModeArguments);
     }
     return { useRunningAverage, mutableBatchStats, mutableBatchStatsCalls, applyModeArguments };
   }
