@@ -1111,7 +1111,7 @@ export class ModelBuilder {
             if (p?.type !== 'tuple') continue;
             const [k, v] = p.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
             const key = k ? this.resolver.resolve(k, ctx.bindings) : undefined;
-            if (v) out.push(this.layerFromExpr(v, `${path}.${key?.kind === 'string' ? key.value : '?'}`, ctx) ?? unknownLayer(v, path, ctx));
+            if (v) out.push(this.layerFromExpr(v, `${path}.${key?.kind === 'string' ? key.value : '?'}`, ctx) ?? unknownLayer(v, `${path}.${key?.kind === 'string' ? key.value : '?'}`, ctx));
           }
           return out;
         }
@@ -1124,7 +1124,7 @@ export class ModelBuilder {
         const k = p.childForFieldName('key');
         const v = p.childForFieldName('value');
         const key = k ? this.resolver.resolve(k, ctx.bindings) : undefined;
-        if (v) out.push(this.layerFromExpr(v, `${path}.${key?.kind === 'string' ? key.value : '?'}`, ctx) ?? unknownLayer(v, path, ctx));
+        if (v) out.push(this.layerFromExpr(v, `${path}.${key?.kind === 'string' ? key.value : '?'}`, ctx) ?? unknownLayer(v, `${path}.${key?.kind === 'string' ? key.value : '?'}`, ctx));
       }
       return out;
     }

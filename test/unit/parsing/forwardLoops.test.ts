@@ -113,6 +113,27 @@ describe('Python front end: loops of the forward pass', () => {
     assert.deepStrictEqual(flows, ['branches[0].fc>branches[0].norm sequence', 'branches[1].fc>branches[1].norm sequence']);
   });
 
+  it('an OrderedDict / ModuleDict element of unknown kind keeps its key as its name (timm `norm_layer` of a class from another module)', () => {
+    const model = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'from collections import OrderedDict',
+        'from timm.layers import LayerNorm',
+        'class Block(nn.Module):',
+        '    def __init__(self, dim, norm_layer=LayerNorm):',
+        '        super().__init__()',
+        "        self.seq = nn.Sequential(OrderedDict([('norm', norm_layer(dim)), ('fc', nn.Linear(dim, dim))]))",
+        "        self.heads = nn.ModuleDict({'norm': norm_layer(dim), 'fc': nn.Linear(dim, dim)})",
+        '    def forward(self, x):',
+        '        return self.seq(x)',
+      ),
+    );
+    assert.deepStrictEqual(
+      cls(model, 'Block').layers.map((l) => l.elements?.map((e) => `${e.path}:${e.kind}`).join(' ')),
+      ['seq.norm:? seq.fc:Linear', 'heads.norm:? heads.fc:Linear'],
+    );
+  });
+
   it('keeps nested loops within the unroll budget (the inner loop is summarised past it)', () => {
     const model = parsePythonModel(
       src(
