@@ -335,8 +335,27 @@ class TrainingBuilder implements FlowHost {
    */
   private pick<T>(pass: string, select: (statement: Node) => T[]): T[] {
     const out: T[] = [];
-    for (const statement of this.tree.rootNode.children) for (const item of this.pick1(statement, pass, () => select(statement))) out.push(item);
+    const statements = this.tree.rootNode.children;
+    const records = (this.pickRecords ??= statements.map((statement) => this.picksOf(statement)));
+    for (let i = 0; i < statements.length; i++) {
+      const picks = records[i];
+      let items = picks.get(pass) as readonly T[] | undefined;
+      if (!items) {
+        const statement = statements[i];
+        picks.set(pass, (items = select(statement)));
+      }
+      for (const item of items) out.push(item);
+    }
     return out;
+  }
+
+  /** Each top-level statement's picks, in document order (looked up once per analysis). */
+  private pickRecords: Map<string, readonly unknown[]>[] | undefined;
+
+  private picksOf(statement: Node): Map<string, readonly unknown[]> {
+    let picks = this.syntax.picks.get(statement);
+    if (!picks) this.syntax.picks.set(statement, (picks = new Map<string, readonly unknown[]>()));
+    return picks;
   }
 
   /** The calls of the file a pass looks at (see `pick`). */
@@ -362,8 +381,7 @@ class TrainingBuilder implements FlowHost {
 
   /** One statement's entry of `pick`. */
   private pick1<T>(statement: Node, pass: string, select: () => T[]): readonly T[] {
-    let picks = this.syntax.picks.get(statement);
-    if (!picks) this.syntax.picks.set(statement, (picks = new Map<string, readonly unknown[]>()));
+    const picks = this.picksOf(statement);
     let items = picks.get(pass) as readonly T[] | undefined;
     if (!items) picks.set(pass, (items = select()));
     return items;
@@ -1553,11 +1571,14 @@ class TrainingBuilder implements FlowHost {
         return t ? [{ span: spanOf(t.parent ?? t), value: this.resolver.resolve(t), ...this.modeArgumentContext(call) }] : [];
       });
     for (const part of this.perStatement('kerasTrainingArguments', statementArguments)) for (const a of part) trainingArguments.push(a);
-    for (const a of this.pick('assignments', (s) => s.descendantsOfType('assignment'))) {
-      const left = a.childForFieldName('left');
-      if (left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'trainable' && a.childForFieldName('right')?.type === 'false') {
-        trainableFalse.push({ span: spanOf(a), target: keyOf(left.childForFieldName('object')) ?? left.text });
-      }
+    const trainableFalseAssignments = (statement: Node) =>
+      statement.descendantsOfType('assignment').filter((a) => {
+        const left = a.childForFieldName('left');
+        return left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'trainable' && a.childForFieldName('right')?.type === 'false';
+      });
+    for (const a of this.pick('trainableFalse', trainableFalseAssignments)) {
+      const left = a.childForFieldName('left') as Node;
+      trainableFalse.push({ span: spanOf(a), target: keyOf(left.childForFieldName('object')) ?? left.text });
     }
     return { trainingArguments, trainableFalse };
   }
