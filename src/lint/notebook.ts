@@ -164,6 +164,10 @@ function mapFinding(program: NotebookProgram, f: Finding): Finding | undefined {
 export function lintNotebook(cells: readonly NotebookCell[], config: LintConfig = EMPTY_CONFIG, options: { language?: string; rules?: readonly Rule[]; analysis?: AnalysisOptions } = {}): LintResult {
   const program = buildNotebookProgram(cells, options.language);
   if (program.cells.length === 0) return { findings: [], failures: [] };
-  const result = lintPython(program.text, config, options.rules ?? RULES, options.analysis ?? {});
+  return findingsInCells(program, lintPython(program.text, config, options.rules ?? RULES, options.analysis ?? {}));
+}
+
+/** The lint result of a notebook's program (its text linted as one file), its findings placed in their cells. */
+export function findingsInCells(program: NotebookProgram, result: LintResult): LintResult {
   return { findings: result.findings.flatMap((f) => mapFinding(program, f) ?? []), failures: result.failures };
 }

@@ -100,7 +100,11 @@ export class DiagnosticsController implements vscode.Disposable {
       vscode.workspace.onDidChangeNotebookDocument((e) => {
         if (e.contentChanges.length > 0 || e.cellChanges.some((c) => c.document !== undefined)) this.scheduleNotebook(e.notebook);
       }),
-      vscode.workspace.onDidCloseNotebookDocument((nb) => this.clearNotebook(nb.uri)),
+      vscode.workspace.onDidCloseNotebookDocument((nb) => {
+        this.clearNotebook(nb.uri);
+        // The server keeps an open notebook's program between lints.
+        this.client.close(nb.uri.toString());
+      }),
       // Findings of files that are gone (deleted or renamed, in the editor or on disk) must not linger.
       vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((uri) => this.forget(uri))),
       vscode.workspace.onDidRenameFiles((e) => e.files.forEach((f) => this.forget(f.oldUri))),
@@ -344,7 +348,7 @@ export class DiagnosticsController implements vscode.Disposable {
         return;
       }
       const versions = cells.map((c) => c.document.version);
-      const { result } = await this.client.lintNotebook(source, this.configs.configFor(notebook.uri));
+      const { result } = await this.client.lintNotebook(source, this.configs.configFor(notebook.uri), notebook.uri.toString());
       // Cells edited, added or removed meanwhile: their re-lint is scheduled, these findings would be misplaced.
       const now = notebook.getCells();
       if (notebook.isClosed || now.length !== cells.length || now.some((c, i) => c.document !== cells[i]?.document || c.document.version !== versions[i])) return;

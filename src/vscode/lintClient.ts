@@ -97,8 +97,9 @@ export class LintClient {
     return this.answer(await this.request((id) => ({ kind: 'lintText', id, text, config, ...(file ? { file } : {}) })));
   }
 
-  async lintNotebook(cells: readonly NotebookCell[], config: LintConfig): Promise<LintAnswer> {
-    return this.answer(await this.request((id) => ({ kind: 'lintNotebook', id, cells, config })));
+  /** Lints a notebook's code cells; `uri` names an open notebook, whose program the server keeps (incremental) until `close(uri)`. */
+  async lintNotebook(cells: readonly NotebookCell[], config: LintConfig, uri?: string): Promise<LintAnswer> {
+    return this.answer(await this.request((id) => ({ kind: 'lintNotebook', id, cells, config, ...(uri !== undefined ? { uri } : {}) })));
   }
 
   dispose(): void {

@@ -28,7 +28,8 @@ export type LintRequest =
   | { readonly kind: 'networks'; readonly id: number; readonly uri: string; readonly version: number; readonly length: number; readonly text?: string }
   /** Lints a text that is not open (Lint Workspace on files on disk); nothing is kept. */
   | { readonly kind: 'lintText'; readonly id: number; readonly text: string; readonly config: LintConfig; readonly file?: string }
-  | { readonly kind: 'lintNotebook'; readonly id: number; readonly cells: readonly NotebookCell[]; readonly config: LintConfig };
+  /** `uri`: an open notebook, whose program the server keeps between lints (re-parsed and re-analysed incrementally) until `close`. */
+  | { readonly kind: 'lintNotebook'; readonly id: number; readonly cells: readonly NotebookCell[]; readonly config: LintConfig; readonly uri?: string };
 
 export type LintResponse =
   /** `dependencies`: the other workspace files whose model facts the lint used. */

@@ -5,7 +5,7 @@ import { RULES } from '../../rules/catalogue';
 import { networksFromModelIR } from '../../simulation/fromIR';
 import { normLayerIn } from '../hover';
 import { lintPython, lintSyntaxTree } from '../lint';
-import { lintNotebook } from '../notebook';
+import { buildNotebookProgram, findingsInCells, lintNotebook } from '../notebook';
 import type { LintRequest, LintResponse } from './protocol';
 
 interface OpenDocument {
@@ -23,8 +23,13 @@ interface OpenDocument {
  * editor API): the worker entry (main.ts) feeds it messages, tests call `handle` directly.
  * `initLinter()` must have resolved before the first request.
  */
+/** Open notebooks whose programs the server keeps (the least recently linted go first). */
+const MAX_NOTEBOOKS = 8;
+
 export class LintServer {
   private readonly documents = new Map<string, OpenDocument>();
+  /** Open notebooks' programs (their code cells as one file), by notebook URI, least recently linted first. */
+  private readonly notebooks = new Map<string, PythonDocument>();
   /** Cross-file model facts (`from models import Net`), once the editor has named its folders. */
   private workspace: WorkspaceIndex | undefined;
 
@@ -48,6 +53,8 @@ export class LintServer {
         return undefined;
       }
       case 'close': {
+        this.notebooks.get(request.uri)?.dispose();
+        this.notebooks.delete(request.uri);
         const open = this.documents.get(request.uri);
         open?.document.dispose();
         this.documents.delete(request.uri);
@@ -97,10 +104,46 @@ export class LintServer {
       case 'lintNotebook':
         return this.guard(request.id, () => {
           const started = performance.now();
-          const result = lintNotebook(request.cells, request.config);
+          const result = request.uri === undefined ? lintNotebook(request.cells, request.config) : this.lintOpenNotebook(request.uri, request.cells, request.config);
           return { kind: 'result', id: request.id, result, elapsedMs: performance.now() - started };
         });
     }
+  }
+
+  /**
+   * Lints an open notebook through the program kept for it: the new program text is applied as
+   * one edit (the span between the common prefix and suffix of the old and new texts), so the
+   * re-parse and the IR are incremental like an open file's.
+   */
+  private lintOpenNotebook(uri: string, cells: Parameters<typeof buildNotebookProgram>[0], config: Parameters<typeof lintNotebook>[1]): ReturnType<typeof lintNotebook> {
+    const program = buildNotebookProgram(cells);
+    if (program.cells.length === 0) return { findings: [], failures: [] };
+    let document = this.notebooks.get(uri);
+    this.notebooks.delete(uri);
+    if (document) {
+      const old = document.text;
+      const next = program.text;
+      let start = 0;
+      while (start < old.length && start < next.length && old.charCodeAt(start) === next.charCodeAt(start)) start++;
+      let end = 0;
+      while (end < old.length - start && end < next.length - start && old.charCodeAt(old.length - 1 - end) === next.charCodeAt(next.length - 1 - end)) end++;
+      if (start < old.length || start < next.length) document.edit([{ startOffset: start, oldEndOffset: old.length - end, newText: next.slice(start, next.length - end) }]);
+    } else {
+      document = new PythonDocument(program.text);
+    }
+    this.notebooks.set(uri, document);
+    for (const [stale, doc] of this.notebooks) {
+      if (this.notebooks.size <= MAX_NOTEBOOKS) break;
+      doc.dispose();
+      this.notebooks.delete(stale);
+    }
+    const tree = document.syntaxTree;
+    return tree ? findingsInCells(program, lintSyntaxTree(tree, config, RULES)) : { findings: [], failures: [] };
+  }
+
+  /** Number of open notebooks kept (for tests and logs). */
+  get notebookCount(): number {
+    return this.notebooks.size;
   }
 
   /** Number of open documents (for tests and logs). */

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { lintPython } from '../../../src/lint/lint';
+import { lintNotebook } from '../../../src/lint/notebook';
 import type { LintRequest, LintResponse } from '../../../src/lint/worker/protocol';
 import { LintServer } from '../../../src/lint/worker/server';
 import { EMPTY_CONFIG } from '../../../src/rules/config';
@@ -92,6 +93,32 @@ describe('lint server (the worker thread behind the editor diagnostics)', () => 
     assert.ok(response?.kind === 'result');
     assert.deepStrictEqual(response.result.findings.map((f) => [f.code, f.cell]), [['NRM401', 2]]);
     assert.strictEqual(server.size, 0);
+  });
+
+  it('keeps an open notebook between lints (incremental) and gives what a fresh lint of its cells gives, until it closes', () => {
+    const server = new LintServer();
+    const code = (source: string) => ({ kind: 'code' as const, source, language: 'python' });
+    const versions: NonNullable<Parameters<typeof lintNotebook>[0]>[] = [
+      [code('import torch.nn as nn'), code('norm = nn.GroupNorm(3, 10)')],
+      [code('import torch.nn as nn'), code('norm = nn.GroupNorm(5, 10)')],
+      [code('import torch.nn as nn'), code('x = 1'), code('norm = nn.GroupNorm(4, 10)')],
+      [code('import torch.nn as nn'), { kind: 'markdown' as const, source: '# a', language: 'markdown' }, code('norm = nn.GroupNorm(4, 10)\nbn = nn.GroupNorm(3, 9)')],
+      [code('norm = nn.GroupNorm(4, 10)'), code('import torch.nn as nn')],
+      [code('')],
+      [code('import torch.nn as nn'), code('norm = nn.GroupNorm(3, 10)')],
+    ];
+    const placed = (r: ReturnType<typeof lintNotebook>) => r.findings.map((f) => `${f.code}@${f.cell ?? -1}:${f.span.start.line}:${f.span.start.column}`);
+    versions.forEach((cells, i) => {
+      const response = server.handle({ kind: 'lintNotebook', id: i, cells, config: EMPTY_CONFIG, uri: 'file:///nb.ipynb' });
+      assert.ok(response?.kind === 'result');
+      assert.deepStrictEqual(placed(response.result), placed(lintNotebook(cells, EMPTY_CONFIG)), `version ${i}`);
+    });
+    assert.strictEqual(server.notebookCount, 1);
+    server.handle({ kind: 'close', uri: 'file:///nb.ipynb' });
+    assert.strictEqual(server.notebookCount, 0);
+    // At most a few notebooks are kept: the least recently linted go first.
+    for (let i = 0; i < 12; i++) server.handle({ kind: 'lintNotebook', id: 100 + i, cells: versions[0], config: EMPTY_CONFIG, uri: `file:///nb${i}.ipynb` });
+    assert.strictEqual(server.notebookCount, 8);
   });
 
   it('uses the model facts of other workspace files, editor buffers first, and reports them as dependencies', () => {
