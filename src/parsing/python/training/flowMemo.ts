@@ -1,9 +1,10 @@
 /**
  * Flow summaries kept across the analyses of an open document.
  *
- * The mode analysis summarises every function of the file (`ModeAnalysis.summary`). In an open
- * document most functions are unchanged after an edit, and so are their summaries, as long as
- * nothing they read changed. The summaries of the functions of one top-level statement form a
+ * The mode analysis summarises every function of the file (`ModeAnalysis.summary`), and the
+ * training IR reads what each function's assignments bind (`FunctionBindings`). In an open
+ * document most functions are unchanged after an edit, and so are these, as long as nothing they
+ * read changed. The summaries and bindings of the functions of one top-level statement form a
  * `FlowGroup`, kept in the document's `StatementMemo` (kind `flow`) with the `Fn`s they are
  * about. The next analysis uses a kept group again when all of these hold:
  *
@@ -95,6 +96,7 @@ export function flowReuse(memo: StatementMemo): { reused: number; computed: numb
   const kept = KEPT.get(memo);
   return kept ? { reused: kept.reused, computed: kept.computed, statements: { reused: kept.statementsReused, computed: kept.statementsComputed } } : undefined;
 }
+
 /** Past this many origins (a long editing session), the document starts over with a new table. */
 const MAX_ORIGINS = 50_000;
 
