@@ -114,17 +114,26 @@ function trainOverrideFreezesBn(method: Node): boolean {
  */
 export function collectClassFacts(tree: Tree, imports: ImportTable): Map<string, ClassFacts> {
   const out = new Map<string, ClassFacts>();
-  const classNodes = tree.rootNode.descendantsOfType('class_definition');
-  const classNames = new Set(classNodes.map((c) => c.childForFieldName('name')?.text).filter((n): n is string => !!n));
+  const classNames = new Set<string>();
+  for (const stmt of tree.rootNode.children) for (const name of classNamesIn(stmt)) classNames.add(name);
   const memo = tree.memo;
   memo?.sync(tree);
   for (const stmt of tree.rootNode.children) {
+    if (classNamesIn(stmt).length === 0) continue;
     const classes = stmt.descendantsOfType('class_definition');
-    if (classes.length === 0) continue;
     const facts = memo ? memo.get(stmt, 'classFacts', () => classFactsOf(classes, classNames, imports)) : classFactsOf(classes, classNames, imports);
     for (const f of facts) out.set(f.name, f);
   }
   return out;
+}
+
+/** The names of the classes a top-level statement defines (kept per statement node: nodes do not change). */
+const CLASS_NAMES = new WeakMap<Node, readonly string[]>();
+
+function classNamesIn(statement: Node): readonly string[] {
+  let names = CLASS_NAMES.get(statement);
+  if (!names) CLASS_NAMES.set(statement, (names = statement.descendantsOfType('class_definition').flatMap((c) => c.childForFieldName('name')?.text ?? [])));
+  return names;
 }
 
 function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<string>, imports: ImportTable): ClassFacts[] {

@@ -202,11 +202,7 @@ export function trainingFromTree(tree: Tree, options: TrainingOptions = {}): Tra
 class TrainingBuilder implements FlowHost {
   private readonly resolver: ValueResolver;
   private readonly classes: Map<string, ClassFacts>;
-  private readonly allCalls: Node[] = [];
-  /** `allCalls` with what the passes ask of each call first. */
-  private readonly calls: CallInfo[] = [];
   private readonly syntax: SyntaxCache;
-  private readonly callStarts: number[] = [];
   private readonly fns: Fn[] = [];
   /** Functions by name (`f`) and methods by class and name (`Cls.f`), in document order. */
   private readonly fnsByName = new Map<string, Fn[]>();
@@ -241,11 +237,6 @@ class TrainingBuilder implements FlowHost {
     this.resolver = options.resolver ?? literalResolver;
     this.classes = collectClassFacts(tree, imports);
     this.syntax = syntaxCacheFor(imports);
-    for (const info of this.pickCalls('all', () => true)) {
-      this.allCalls.push(info.call);
-      this.calls.push(info);
-      this.callStarts.push(info.call.startIndex);
-    }
     const root = tree.rootNode;
     this.keeper = new FlowKeeper(tree.memo, root, importsKey(imports), assignedNames);
     this.moduleFn = this.keeper.moduleFn;
@@ -365,7 +356,12 @@ class TrainingBuilder implements FlowHost {
 
   /** The calls of one statement a pass looks at (see `pick`). */
   private statementCalls(statement: Node, pass: string, keep: (info: CallInfo) => boolean): readonly CallInfo[] {
-    return this.pick1(statement, pass, () => this.pick1(statement, 'calls', () => statement.descendantsOfType('call').map((c) => this.callInfo(c))).filter(keep));
+    return this.pick1(statement, pass, () => this.callsOf(statement).filter(keep));
+  }
+
+  /** A statement's calls, in document order. */
+  private callsOf(statement: Node): readonly CallInfo[] {
+    return this.pick1(statement, 'calls', () => statement.descendantsOfType('call').map((c) => this.callInfo(c)));
   }
 
   /**
@@ -421,20 +417,32 @@ class TrainingBuilder implements FlowHost {
   }
 
   callsIn(start: number, end: number): readonly Node[] {
+    const out: Node[] = [];
+    const statements = this.tree.rootNode.children;
+    // The top-level statements the range meets (usually one), then their calls in the range.
     let lo = 0;
-    let hi = this.callStarts.length;
+    let hi = statements.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((this.callStarts[mid]) < start) lo = mid + 1;
+      if ((statements[mid]).endIndex <= start) lo = mid + 1;
       else hi = mid;
     }
-    const out: Node[] = [];
-    for (let i = lo; i < this.allCalls.length; i++) {
-      const c = this.allCalls[i];
-      if (c.startIndex >= end) break;
-      if (c.endIndex > end) continue;
-      if (this.nestedScope(c, start)) continue;
-      out.push(c);
+    for (let k = lo; k < statements.length && (statements[k]).startIndex < end; k++) {
+      const calls = this.callsOf(statements[k]);
+      let i = 0;
+      let j = calls.length;
+      while (i < j) {
+        const mid = (i + j) >> 1;
+        if ((calls[mid]).call.startIndex < start) i = mid + 1;
+        else j = mid;
+      }
+      for (; i < calls.length; i++) {
+        const c = (calls[i]).call;
+        if (c.startIndex >= end) break;
+        if (c.endIndex > end) continue;
+        if (this.nestedScope(c, start)) continue;
+        out.push(c);
+      }
     }
     return out.sort((a, b) => a.endIndex - b.endIndex || b.startIndex - a.startIndex);
   }
