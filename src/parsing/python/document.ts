@@ -2,7 +2,7 @@ import { Edit, type Tree } from 'web-tree-sitter';
 import type { FileIR } from '../../ir/file';
 import { emptyFileIR, fileIRFromTree } from './analyse';
 import { StatementMemo } from './statementMemo';
-import { SyntaxTree } from './syntaxTree';
+import { SyntaxTree, type ChangedRange, type Point } from './syntaxTree';
 import { pythonParser } from './treeSitter';
 
 /** One change of a document, in UTF-16 offsets of the text before the change (VS Code's `rangeOffset`/`rangeLength`/`text`). */
@@ -12,7 +12,8 @@ export interface TextChange {
   readonly newText: string;
 }
 
-function pointAt(text: string, offset: number): { row: number; column: number } {
+/** Row and column of an offset, counted from the start of the text. */
+function pointAt(text: string, offset: number): Point {
   let row = 0;
   let lineStart = 0;
   for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
@@ -58,25 +59,32 @@ export class PythonDocument {
   /** Applies the changes to the text and the tree (incremental re-parse) without analysing. */
   edit(changes: readonly TextChange[]): void {
     let text = this.current;
+    // What changed, from the text before the first change to the text after the last one.
+    let range: ChangedRange | undefined;
     for (const c of changes) {
       const start = Math.max(0, Math.min(c.startOffset, text.length));
       const oldEnd = Math.max(start, Math.min(c.oldEndOffset, text.length));
       const next = text.slice(0, start) + c.newText + text.slice(oldEnd);
       if (this.tree) {
+        // Positions in the text before this change: the copy's line table knows the document's
+        // text as it was before the first change; later changes of a batch count lines.
+        const lines = this.syntax?.text === text ? this.syntax : undefined;
+        const startPosition = lines ? lines.pointAt(start) : pointAt(text, start);
         const edit = new Edit({
           startIndex: start,
           oldEndIndex: oldEnd,
           newEndIndex: start + c.newText.length,
-          startPosition: pointAt(text, start),
-          oldEndPosition: pointAt(text, oldEnd),
-          newEndPosition: pointAt(next, start + c.newText.length),
+          startPosition,
+          oldEndPosition: lines ? lines.pointAt(oldEnd) : pointAt(text, oldEnd),
+          newEndPosition: advance(startPosition, c.newText),
         });
         this.tree.edit(edit);
       }
+      range = compose(range, start, oldEnd, c.newText.length);
       text = next;
     }
     this.current = text;
-    this.reparse(this.tree);
+    this.reparse(this.tree, range);
   }
 
   /** Replaces the whole text (a full re-parse) and returns the new IR. */
@@ -105,7 +113,7 @@ export class PythonDocument {
     this.syntax = undefined;
   }
 
-  private reparse(old: Tree | undefined): void {
+  private reparse(old: Tree | undefined, changed?: ChangedRange): void {
     const tree = pythonParser().parser.parse(this.current, old) ?? undefined;
     old?.delete();
     this.tree = tree;
@@ -114,11 +122,32 @@ export class PythonDocument {
       return;
     }
     if (this.syntax) {
-      this.syntax = SyntaxTree.update(this.syntax, tree, this.current);
+      this.syntax = SyntaxTree.update(this.syntax, tree, this.current, changed);
     } else {
       this.syntax = SyntaxTree.from(tree, this.current);
       // Results per top-level statement are reused across this document's analyses.
       this.syntax.memo = new StatementMemo();
     }
   }
+}
+
+/** The position after `inserted` when it is inserted at `start`. */
+function advance(start: Point, inserted: string): Point {
+  const last = inserted.lastIndexOf('\n');
+  if (last < 0) return { row: start.row, column: start.column + inserted.length };
+  let rows = 0;
+  for (let i = inserted.indexOf('\n'); i !== -1; i = inserted.indexOf('\n', i + 1)) rows++;
+  return { row: start.row + rows, column: inserted.length - last - 1 };
+}
+
+/**
+ * One changed range for a batch of changes: `range` spans the changes so far (old text before
+ * the first change to the current text), then `[start, oldEnd)` of the current text is replaced
+ * by `length` characters.
+ */
+function compose(range: ChangedRange | undefined, start: number, oldEnd: number, length: number): ChangedRange {
+  if (!range) return { start, oldEnd, newEnd: start + length };
+  // The current text from `end` on is the old text from `range.oldEnd + (end - range.newEnd)` on.
+  const end = Math.max(range.newEnd, oldEnd);
+  return { start: Math.min(range.start, start), oldEnd: range.oldEnd + (end - range.newEnd), newEnd: end + length - (oldEnd - start) };
 }

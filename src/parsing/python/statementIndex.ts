@@ -10,15 +10,16 @@ import type { SyntaxNode, SyntaxTree } from './syntaxTree';
  * pure function of its statement's subtree (never of another statement, of positions or of the
  * tree): it is computed once per statement node and kept in a `WeakMap`. The index maps each key
  * of the parts to the statements whose part has it; moving it to a new tree removes the
- * statements that are gone and adds the new ones (one pass over the top-level statements, no
- * walk inside any of them). Any tree may be asked (the diff is by node identity), but a tree
- * asked after a newer tree of the same document has been made from it is no longer valid (see
- * `SyntaxTree.update`).
+ * statements that are gone and adds the new ones: those `SyntaxTree.update` reports when the tree
+ * was made from the one the index describes, else the difference of the two statement lists.
+ * Any tree may be asked, but a tree asked after a newer tree of the same document has been made
+ * from it is no longer valid (see `SyntaxTree.update`).
  */
 export class StatementIndex<P> {
   private indexed = new Set<SyntaxNode>();
   private readonly byKey = new Map<string, Set<SyntaxNode>>();
-  private syncedTree: SyntaxTree | undefined;
+  /** The `version` of the tree the index describes. */
+  private synced = 0;
 
   private constructor(private readonly kind: StatementIndexKind<P>) {}
 
@@ -50,28 +51,36 @@ export class StatementIndex<P> {
   }
 
   private sync(tree: SyntaxTree): void {
-    if (this.syncedTree === tree) return;
-    this.syncedTree = tree;
-    const current = tree.rootNode.children;
-    const now = new Set(current);
-    for (const s of this.indexed) {
-      if (now.has(s)) continue;
-      for (const k of this.kind.keysOf(this.kind.partOf(s))) {
-        const set = this.byKey.get(k);
-        if (!set) continue;
-        set.delete(s);
-        if (set.size === 0) this.byKey.delete(k);
-      }
+    if (this.synced === tree.version) return;
+    const changes = tree.changes;
+    if (changes && changes.from === this.synced) {
+      for (const s of changes.removed) this.remove(s);
+      for (const s of changes.added) this.add(s);
+    } else {
+      const now = new Set(tree.rootNode.children);
+      for (const s of this.indexed) if (!now.has(s)) this.remove(s);
+      for (const s of now) if (!this.indexed.has(s)) this.add(s);
     }
-    for (const s of current) {
-      if (this.indexed.has(s)) continue;
-      for (const k of this.kind.keysOf(this.kind.partOf(s))) {
-        const set = this.byKey.get(k);
-        if (set) set.add(s);
-        else this.byKey.set(k, new Set([s]));
-      }
+    this.synced = tree.version;
+  }
+
+  private add(s: SyntaxNode): void {
+    this.indexed.add(s);
+    for (const k of this.kind.keysOf(this.kind.partOf(s))) {
+      const set = this.byKey.get(k);
+      if (set) set.add(s);
+      else this.byKey.set(k, new Set([s]));
     }
-    this.indexed = now;
+  }
+
+  private remove(s: SyntaxNode): void {
+    if (!this.indexed.delete(s)) return;
+    for (const k of this.kind.keysOf(this.kind.partOf(s))) {
+      const set = this.byKey.get(k);
+      if (!set) continue;
+      set.delete(s);
+      if (set.size === 0) this.byKey.delete(k);
+    }
   }
 }
 

@@ -353,9 +353,36 @@ function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, o
   }
 }
 
+/** An edit of the text: `[start, oldEnd)` of the old text became `[start, newEnd)` of the new text. */
+export interface ChangedRange {
+  readonly start: number;
+  readonly oldEnd: number;
+  readonly newEnd: number;
+}
+
+/** The top-level statements of a tree made by `update`, against the tree it was made from. */
+export interface StatementChanges {
+  /** The `version` of the tree this one was made from. */
+  readonly from: number;
+  /** The statements copied anew, in document order (all the others are carried over). */
+  readonly added: readonly SyntaxNode[];
+  /** The statements of the previous tree that were not carried over. */
+  readonly removed: readonly SyntaxNode[];
+}
+
+let nextVersion = 1;
+
 /** A copied tree: the root, its top-level statements, the text and a line table for positions. */
 export class SyntaxTree {
   readonly rootNode: SyntaxNode;
+  /** Unique per tree (see `changes`). */
+  readonly version = nextVersion++;
+  /**
+   * For a tree made by `update`: which top-level statements it carried over from the previous
+   * tree and which it copied anew, so that what is kept per statement can be moved forward by
+   * the edit alone. Cleared when a newer tree is made from this one.
+   */
+  changes: StatementChanges | undefined;
   private lineStarts: number[] | undefined;
   /**
    * The IR memo of the document this tree belongs to (set by its owner, carried to the trees
@@ -434,24 +461,18 @@ export class SyntaxTree {
   /**
    * Copies `tree` (parsed from `text`), re-using the copies of `previous`'s top-level statements
    * whose text is unchanged (they are shifted, not re-walked). `previous` must not be used after.
+   * `changed`, when given, must span every difference between `previous.text` and `text`: a
+   * statement outside it is then matched by its position, without comparing texts; without it,
+   * statements are matched by their text.
    */
-  static update(previous: SyntaxTree, tree: Tree, text: string): SyntaxTree {
-    return SyntaxTree.build(tree, text, previous);
+  static update(previous: SyntaxTree, tree: Tree, text: string, changed?: ChangedRange): SyntaxTree {
+    return SyntaxTree.build(tree, text, previous, changed);
   }
 
-  private static build(tree: Tree, text: string, previous: SyntaxTree | undefined): SyntaxTree {
+  private static build(tree: Tree, text: string, previous: SyntaxTree | undefined, changed?: ChangedRange): SyntaxTree {
     const tables = tablesOf(tree.language);
-    // Reusable statements of the previous copy, by their text.
-    const reusable = new Map<string, SyntaxNode[]>();
-    if (previous) {
-      for (const s of previous.rootNode.children) {
-        if (s.hasError) continue;
-        const key = previous.text.slice(s.startIndex, s.endIndex);
-        const list = reusable.get(key);
-        if (list) list.push(s);
-        else reusable.set(key, [s]);
-      }
-    }
+    const old = previous ? new PreviousStatements(previous, changed) : undefined;
+    const added: SyntaxNode[] = [];
     const statements: SyntaxNode[] = [];
     const fields: (string | null)[] = [];
     const cursor = tree.walk();
@@ -467,18 +488,17 @@ export class SyntaxTree {
           const start = walk.start();
           const end = walk.end();
           const typeId = walk.typeId();
-          const list = reusable.get(text.slice(start, end));
           // Whether this statement holds a syntax error: one question per top-level statement.
           const hasError = walk.hasError();
           // Same text is not always the same tree: a MISSING token (zero-width) may appear in it.
-          const old = hasError ? undefined : list?.find((s) => s.type === tables.types[typeId]);
+          const reused = hasError ? undefined : old?.take(start, end, tables.types[typeId] ?? 'ERROR', text);
           let node: SyntaxNode;
-          if (old && list) {
-            list.splice(list.indexOf(old), 1);
-            old.moveTo(start, self);
-            node = old;
+          if (reused) {
+            reused.moveTo(start, self);
+            node = reused;
           } else {
             node = copyStatement(walk, tables, self, start, hasError);
+            added.push(node);
           }
           statements.push(node);
           fields.push(tables.fields[walk.fieldId()] ?? null);
@@ -496,8 +516,97 @@ export class SyntaxTree {
     }
     if (tree.rootNode.hasError) self.rootNode.hasError = true;
     self.memo = previous?.memo;
-    if (previous) self.indexes = previous.indexes;
+    if (previous && old) {
+      self.indexes = previous.indexes;
+      self.changes = { from: previous.version, added, removed: old.notTaken() };
+      // (The previous tree is done with: dropping its changes keeps old trees from being chained.)
+      previous.changes = undefined;
+    }
     return self;
+  }
+}
+
+/** The top-level statements of a previous copy, taken one by one by the statements of the new tree that have the same text. */
+class PreviousStatements {
+  private readonly nodes: readonly SyntaxNode[];
+  private readonly starts: number[];
+  private readonly ends: number[];
+  private readonly taken: Uint8Array;
+  private byText: Map<string, number[]> | undefined;
+
+  constructor(
+    private readonly previous: SyntaxTree,
+    private readonly changed: ChangedRange | undefined,
+  ) {
+    this.nodes = previous.rootNode.children;
+    // (Positions before any statement is moved into the new tree.)
+    this.starts = this.nodes.map((s) => s.startIndex);
+    this.ends = this.nodes.map((s) => s.endIndex);
+    this.taken = new Uint8Array(this.nodes.length);
+  }
+
+  /** A statement of the previous tree with the same type and text as `[start, end)` of `text`, not taken yet, without errors. */
+  take(start: number, end: number, type: string, text: string): SyntaxNode | undefined {
+    const c = this.changed;
+    if (c) {
+      // Outside the changed range, the text is the old text at the mapped position: a statement
+      // there with the same length has the same text (no comparison needed).
+      const oldStart = end <= c.start ? start : start >= c.newEnd ? start - (c.newEnd - c.oldEnd) : -1;
+      const i = oldStart < 0 ? -1 : this.indexAt(oldStart);
+      if (i >= 0 && this.usable(i, type) && this.ends[i] - this.starts[i] === end - start) return this.mark(i);
+    }
+    if (!this.byText) {
+      this.byText = new Map();
+      for (let i = 0; i < this.nodes.length; i++) {
+        // With a changed range, only the statements it touches can have moved into it.
+        if (this.nodes[i].hasError || (c && !this.touches(i))) continue;
+        const key = this.textOf(i);
+        const list = this.byText.get(key);
+        if (list) list.push(i);
+        else this.byText.set(key, [i]);
+      }
+    }
+    const list = this.byText.get(text.slice(start, end));
+    const i = list?.find((j) => this.usable(j, type));
+    return i === undefined ? undefined : this.mark(i);
+  }
+
+  /** The statements nobody took. */
+  notTaken(): SyntaxNode[] {
+    return this.nodes.filter((_, i) => this.taken[i] === 0);
+  }
+
+  private usable(i: number, type: string): boolean {
+    return this.taken[i] === 0 && !this.nodes[i].hasError && this.nodes[i].type === type;
+  }
+
+  private mark(i: number): SyntaxNode {
+    this.taken[i] = 1;
+    return this.nodes[i];
+  }
+
+  /** Whether statement `i` overlaps (or touches) the changed range. */
+  private touches(i: number): boolean {
+    const c = this.changed;
+    return c !== undefined && this.starts[i] <= c.oldEnd && this.ends[i] >= c.start;
+  }
+
+  private textOf(i: number): string {
+    return this.previous.text.slice(this.starts[i], this.ends[i]);
+  }
+
+  /** Index of the statement starting exactly at `offset`, or -1. */
+  private indexAt(offset: number): number {
+    const s = this.starts;
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid] === offset) return mid;
+      if (s[mid] < offset) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 }
 

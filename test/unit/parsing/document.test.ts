@@ -4,10 +4,20 @@ import * as path from 'path';
 import fc from 'fast-check';
 import { analysePythonFile } from '../../../src/parsing/python/analyse';
 import { PythonDocument } from '../../../src/parsing/python/document';
+import type { SyntaxNode } from '../../../src/parsing/python/syntaxTree';
 import { summarizeModel } from '../helpers/irSummary';
 
 const dir = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'models');
 const source = fs.readFileSync(path.join(dir, 'torchvision_resnet.py'), 'utf8');
+
+/** Every node of a copied tree: type, field, range, start row, error flag (for comparing copies). */
+function shape(node: SyntaxNode | undefined, field: string | null = null, out: string[] = []): string {
+  if (!node) return '';
+  out.push(`${node.type}:${field ?? ''}:${node.startIndex}-${node.endIndex}:${node.startPosition.row}:${node.hasError ? 'E' : ''}(`);
+  node.children.forEach((c, i) => shape(c, node.fieldNames[i] ?? null, out));
+  out.push(')');
+  return out.join('');
+}
 
 describe('PythonDocument (incremental parsing)', () => {
   it('gives the same IR as a fresh analysis after a sequence of edits', function () {
@@ -34,6 +44,67 @@ describe('PythonDocument (incremental parsing)', () => {
       ),
       { numRuns: 15, seed: 42 },
     );
+  });
+
+  it('gives the same IR and syntax copy as a fresh analysis after batches of several changes (multi-cursor edits)', function () {
+    this.timeout(120000);
+    const at = fc.double({ min: 0, max: 1, noNaN: true });
+    const change = fc.oneof(
+      fc.record({ at, del: fc.nat({ max: 8 }), ins: fc.constantFrom('', 'x', '7', '(', '\n', '    ', 'é', 'nn.BatchNorm2d(8)\n', '\nWIDTH = 3\n') }),
+      // A character replaced by another: nothing after it moves (a changed range that misses it would go unnoticed by positions).
+      fc.record({ at, del: fc.constant(1), ins: fc.constantFrom('7', 'x', '(', ' ') }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.array(change, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 4 }), (batches) => {
+        const doc = new PythonDocument(source);
+        try {
+          let text = source;
+          for (const batch of batches) {
+            const changes = batch.map((c) => {
+              // Each change is in the coordinates of the text after the changes before it.
+              const start = Math.floor(c.at * text.length);
+              const end = Math.min(text.length, start + c.del);
+              text = text.slice(0, start) + c.ins + text.slice(end);
+              return { startOffset: start, oldEndOffset: end, newText: c.ins };
+            });
+            const ir = doc.applyChanges(changes);
+            assert.strictEqual(doc.text, text);
+            assert.deepStrictEqual(JSON.parse(JSON.stringify(ir)), JSON.parse(JSON.stringify(analysePythonFile(text))));
+            const fresh = new PythonDocument(text);
+            try {
+              assert.strictEqual(shape(doc.syntaxTree?.rootNode), shape(fresh.syntaxTree?.rootNode));
+            } finally {
+              fresh.dispose();
+            }
+          }
+        } finally {
+          doc.dispose();
+        }
+      }),
+      { numRuns: 12, seed: 7 },
+    );
+  });
+
+  it('a batch whose changes are far apart re-reads every statement one of them touched (same-length replacements included)', () => {
+    const text = 'import torch.nn as nn\nbn = nn.BatchNorm2d(8)\nx = 1\n\n\ny = 2\n';
+    const digit = text.indexOf('8');
+    const batches = [
+      [{ startOffset: digit, oldEndOffset: digit + 1, newText: '7' }, { startOffset: text.length, oldEndOffset: text.length, newText: '\n' }],
+      [{ startOffset: text.length, oldEndOffset: text.length, newText: 'z = 3\n' }, { startOffset: digit, oldEndOffset: digit + 1, newText: '7' }],
+      [{ startOffset: digit, oldEndOffset: digit + 1, newText: '7' }, { startOffset: text.indexOf('y = 2'), oldEndOffset: text.indexOf('y = 2') + 1, newText: 'w' }],
+    ];
+    for (const batch of batches) {
+      const doc = new PythonDocument(text);
+      try {
+        doc.analyse();
+        const ir = doc.applyChanges(batch);
+        assert.deepStrictEqual(JSON.parse(JSON.stringify(ir)), JSON.parse(JSON.stringify(analysePythonFile(doc.text))), JSON.stringify(batch));
+        const [call] = ir.model.layerCalls;
+        assert.strictEqual(call?.args[0]?.value.kind === 'number' ? call.args[0].value.value : undefined, 7);
+      } finally {
+        doc.dispose();
+      }
+    }
   });
 
   it('several changes in one update are applied in order', () => {

@@ -124,7 +124,7 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
     }
   });
 
-  it('after random edits, an updated copy (re-using unchanged statements) equals a fresh copy and the real tree', function () {
+  it('after random edits, an updated copy (re-using unchanged statements, matched by text or by the changed range) equals a fresh copy and the real tree', function () {
     this.timeout(120000);
     const source = fs.readFileSync(fixtures[1], 'utf8');
     fc.assert(
@@ -134,6 +134,8 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
           let text = source;
           let tree = parse(text);
           let copy = SyntaxTree.from(tree, text);
+          // Updated with the changed range (statements outside it matched by position).
+          let hinted = SyntaxTree.from(tree, text);
           try {
             for (const e of edits) {
               const start = Math.floor(e.at * text.length);
@@ -150,6 +152,14 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
               text = next;
               copy = SyntaxTree.update(copy, tree, text);
               assert.deepStrictEqual(differences(copy.rootNode, tree.rootNode).slice(0, 5), []);
+              const before = new Set(hinted.rootNode.children);
+              hinted = SyntaxTree.update(hinted, tree, text, { start, oldEnd: end, newEnd: start + e.ins.length });
+              assert.deepStrictEqual(differences(hinted.rootNode, tree.rootNode).slice(0, 5), []);
+              // The changes it reports: the statements copied anew, and the previous ones not carried over.
+              const after = hinted.rootNode.children;
+              const ids = (nodes: readonly SyntaxNode[] | undefined): number[] => (nodes ?? []).map((n) => n.id).sort((a, b) => a - b);
+              assert.deepStrictEqual(ids(hinted.changes?.added), ids(after.filter((s) => !before.has(s))));
+              assert.deepStrictEqual(ids(hinted.changes?.removed), ids([...before].filter((s) => !after.includes(s))));
             }
           } finally {
             tree.delete();
