@@ -1,5 +1,6 @@
 import type { Span } from '../../ir/span';
 import { MUTATING_METHODS } from './resolver';
+import { StatementIndex, StatementIndexKind } from './statementIndex';
 import type { SyntaxNode, SyntaxTree } from './syntaxTree';
 
 /**
@@ -24,13 +25,23 @@ import type { SyntaxNode, SyntaxTree } from './syntaxTree';
  *
  * The memo lives on the tree lineage of one document (`SyntaxTree.memo`); a tree without one
  * (the CLI, a one-off analysis) computes everything.
+ *
+ * Cost of a sync: the changed statements come from `SyntaxTree.changes` (the statement lists
+ * are compared only when a tree was skipped), the statements mentioning or defining a name from
+ * a per-statement index, and the positions are checked once per result (no allocation unless
+ * spans move).
  */
 export class StatementMemo {
   /** Results by statement, then by kind. */
   private entries = new Map<SyntaxNode, Map<string, Entry>>();
-  /** The statements at the last sync, in document order, with where they were then. */
-  private synced: { node: SyntaxNode; start: number; row: number }[] = [];
+  /**
+   * Every statement of the last synced tree, with where it was when the spans homed in it were
+   * last placed (checked and moved in `moveSpans`, set again when a new result is homed in it).
+   */
+  private readonly placed = new Map<SyntaxNode, Placed>();
   private syncedTree: SyntaxTree | undefined;
+  /** Counts syncs (a `Placed` checked in this sync keeps its shift). */
+  private syncs = 0;
   /** Statements whose results must be recomputed in the current analysis. */
   private stale = new Set<SyntaxNode>();
   private everything = false;
@@ -44,24 +55,33 @@ export class StatementMemo {
    */
   sync(tree: SyntaxTree): void {
     if (this.syncedTree === tree) return;
+    const last = this.syncedTree;
     this.syncedTree = tree;
+    this.syncs++;
     this.computed = 0;
     this.reused = 0;
-    const current = tree.rootNode.children;
-    const currentSet = new Set(current);
-    const previous = new Set(this.synced.map((s) => s.node));
-    const changed: SyntaxNode[] = [];
-    for (const s of current) if (!previous.has(s)) changed.push(s);
-    for (const s of this.synced) if (!currentSet.has(s.node)) changed.push(s.node);
+    let added: readonly SyntaxNode[];
+    let removed: readonly SyntaxNode[];
+    if (last && tree.changes && tree.changes.from === last.version) ({ added, removed } = tree.changes);
+    else {
+      const current = new Set(tree.rootNode.children);
+      added = tree.rootNode.children.filter((s) => !this.placed.has(s));
+      removed = [...this.placed.keys()].filter((s) => !current.has(s));
+    }
+    for (const s of removed) {
+      this.placed.delete(s);
+      this.entries.delete(s);
+    }
+    for (const s of added) this.placed.set(s, { start: s.startIndex, row: s.startPosition.row, sync: 0, shift: undefined });
     this.stale = new Set();
-    this.everything = false;
-    if (changed.some((s) => namesOf(s).global)) this.everything = true;
-    if (!this.everything) this.markStale(current, changed);
-    if (!this.everything) this.moveSpans(tree, currentSet);
-    if (this.everything) this.entries = new Map();
-    else for (const s of [...this.entries.keys()]) if (!currentSet.has(s) || this.stale.has(s)) this.entries.delete(s);
-    // (Results computed from here on place their spans in these statements: see `homesOf`.)
-    this.synced = current.map((node) => ({ node, start: node.startIndex, row: node.startPosition.row }));
+    this.everything = added.some((s) => namesOf(s).global) || removed.some((s) => namesOf(s).global);
+    if (this.everything) {
+      this.entries = new Map();
+      return;
+    }
+    this.markStale(tree, [...added, ...removed]);
+    this.moveSpans(tree);
+    for (const s of this.stale) this.entries.delete(s);
   }
 
   /** The result of `compute` for a top-level statement, reused when still valid. */
@@ -91,7 +111,7 @@ export class StatementMemo {
     byKind.set(kind, { value, homes: this.homesOf(value) });
   }
 
-  private markStale(current: readonly SyntaxNode[], changed: readonly SyntaxNode[]): void {
+  private markStale(tree: SyntaxTree, changed: readonly SyntaxNode[]): void {
     const defined = new Set<string>();
     const called = new Set<string>();
     for (const s of changed) {
@@ -99,49 +119,47 @@ export class StatementMemo {
       for (const d of n.defines) defined.add(d);
       for (const c of n.calls) called.add(c);
     }
-    // Fixpoint: a statement that uses a changed name may itself mean something else now (a
+    // Closure: a statement that uses a changed name may itself mean something else now (a
     // constant computed from it, a class built on it), so its own names count as changed too.
+    // The statements of the tree that mention (`m:`) or define (`d:`) a name come from an index.
+    const index = StatementIndex.of(tree, NAME_KEYS);
     const affected = new Set<SyntaxNode>();
-    let grew = true;
-    while (grew) {
-      grew = false;
-      for (const s of current) {
-        if (affected.has(s)) continue;
-        const n = namesOf(s);
-        if (intersects(n.mentions, defined) || intersects(n.defines, called)) {
-          affected.add(s);
-          if (this.entries.has(s)) this.stale.add(s);
-          for (const d of n.defines) {
-            if (defined.has(d)) continue;
-            defined.add(d);
-            grew = true;
-          }
-        }
+    const names = [...defined];
+    const affect = (s: SyntaxNode): void => {
+      if (affected.has(s)) return;
+      affected.add(s);
+      if (this.entries.has(s)) this.stale.add(s);
+      for (const d of namesOf(s).defines) {
+        if (defined.has(d)) continue;
+        defined.add(d);
+        names.push(d);
       }
-    }
+    };
+    for (const c of called) for (const s of index.statementsWith(`d:${c}`)) affect(s);
+    for (let name = names.pop(); name !== undefined; name = names.pop()) for (const s of index.statementsWith(`m:${name}`)) affect(s);
   }
 
   /** Moves the offsets of the spans of results that stay; marks stale those that cannot stay. */
-  private moveSpans(tree: SyntaxTree, currentSet: ReadonlySet<SyntaxNode>): void {
+  private moveSpans(tree: SyntaxTree): void {
     const text = tree.text;
-    const before = new Map(this.synced.map((s) => [s.node, s]));
+    const sync = this.syncs;
     // Per statement holding spans: the offset shift, or undefined when positions inside it changed.
-    const shifts = new Map<SyntaxNode, number | undefined>();
     const shiftOf = (home: SyntaxNode): number | undefined => {
-      if (shifts.has(home)) return shifts.get(home);
-      const was = before.get(home);
-      let d: number | undefined;
-      if (was && currentSet.has(home)) {
-        const start = home.startIndex;
-        const atLineStart = start === 0 || text.charCodeAt(start - 1) === 10;
-        if (atLineStart && home.startPosition.row === was.row) d = start - was.start;
-      }
-      shifts.set(home, d);
-      return d;
+      const was = home.tree === tree ? this.placed.get(home) : undefined;
+      if (!was) return undefined;
+      if (was.sync === sync) return was.shift;
+      const start = home.startIndex;
+      const atLineStart = start === 0 || text.charCodeAt(start - 1) === 10;
+      const row = home.startPosition.row;
+      was.shift = atLineStart && row === was.row ? start - was.start : undefined;
+      was.start = start;
+      was.row = row;
+      was.sync = sync;
+      return was.shift;
     };
-    const moved = new Set<Span>();
+    let moved: Set<Span> | undefined;
     for (const [statement, byKind] of this.entries) {
-      if (this.stale.has(statement) || !currentSet.has(statement)) continue;
+      if (this.stale.has(statement)) continue;
       let ok = true;
       for (const entry of byKind.values()) {
         if (!entry.homes) ok = false;
@@ -157,6 +175,7 @@ export class StatementMemo {
           const d = shiftOf(home) ?? 0;
           if (d === 0) continue;
           // IR spans are read-only to their consumers; the memo owns the ones it hands out again.
+          moved ??= new Set<Span>();
           for (const span of spans) {
             if (moved.has(span)) continue;
             moved.add(span);
@@ -171,17 +190,38 @@ export class StatementMemo {
 
   /** The spans of a new result grouped by the statement holding them (undefined if one lies outside every statement). */
   private homesOf(value: unknown): Map<SyntaxNode, Span[]> | undefined {
+    const statements = this.syncedTree?.rootNode.children;
+    if (!statements) return undefined;
     const homes = new Map<SyntaxNode, Span[]>();
     for (const span of spansIn(value)) {
-      const i = statementAt(this.synced, span.startOffset);
-      const home = i === undefined ? undefined : this.synced[i].node;
+      const i = statementAt(statements, span.startOffset);
+      const home = i === undefined ? undefined : statements[i];
       if (!home || span.endOffset > home.endIndex) return undefined;
       const list = homes.get(home);
       if (list) list.push(span);
       else homes.set(home, [span]);
     }
+    // The spans are where their statements are now: that is where the next sync measures from.
+    for (const home of homes.keys()) {
+      const p = this.placed.get(home);
+      if (p && p.sync !== this.syncs) {
+        p.start = home.startIndex;
+        p.row = home.startPosition.row;
+        p.sync = this.syncs;
+        p.shift = 0;
+      }
+    }
     return homes;
   }
+}
+
+/** Where a statement was (see `StatementMemo.placed`). */
+interface Placed {
+  start: number;
+  row: number;
+  /** The sync that last checked it, and the shift it found then (undefined: positions inside changed). */
+  sync: number;
+  shift: number | undefined;
 }
 
 interface Entry {
@@ -190,23 +230,17 @@ interface Entry {
   readonly homes: ReadonlyMap<SyntaxNode, readonly Span[]> | undefined;
 }
 
-/** Index of the synced statement holding `offset` (statements are in document order). */
-function statementAt(synced: readonly { node: SyntaxNode; start: number }[], offset: number): number | undefined {
+/** Index of the statement holding `offset` (statements are in document order). */
+function statementAt(statements: readonly SyntaxNode[], offset: number): number | undefined {
   let lo = 0;
-  let hi = synced.length - 1;
-  if (hi < 0 || offset < synced[0].start) return undefined;
+  let hi = statements.length - 1;
+  if (hi < 0 || offset < statements[0].startIndex) return undefined;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (synced[mid].start <= offset) lo = mid;
+    if (statements[mid].startIndex <= offset) lo = mid;
     else hi = mid - 1;
   }
   return lo;
-}
-
-function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  if (a.size > b.size) return intersects(b, a);
-  for (const x of a) if (b.has(x)) return true;
-  return false;
 }
 
 /** Every span object reachable from a result (shared objects visited once). */
@@ -259,6 +293,12 @@ const GLOBAL_CALLS = new Set(['get_submodules_from_kwargs', 'VersionAwareLayers'
  * mention the class).
  */
 const GLOBAL_BUILTINS = new Set(['setattr', 'globals', 'exec', 'eval']);
+
+/** The statements mentioning (`m:name`) and defining (`d:name`) each name. */
+const NAME_KEYS = new StatementIndexKind<StatementNames>(namesOf, function* (n) {
+  for (const m of n.mentions) yield `m:${m}`;
+  for (const d of n.defines) yield `d:${d}`;
+});
 
 function namesOf(statement: SyntaxNode): StatementNames {
   let n = NAMES.get(statement);

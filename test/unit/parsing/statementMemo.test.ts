@@ -91,6 +91,25 @@ describe('StatementMemo (per-statement IR reuse in open documents)', () => {
     }
   });
 
+  it('a statement that held no spans for a while, then gets some, has them moved from where it is now', () => {
+    // DEPTH is used by nobody at first, so no result holds a span in its statement; a space typed
+    // on the blank line above moves it (same row); then Head starts using it (Head's provenance
+    // spans now sit in DEPTH's statement); then the space goes again: those spans move back.
+    const start = CROSS.replace('WIDTH = 64\n', 'WIDTH = 64\nDEPTH = 3\n');
+    const doc = new PythonDocument(start);
+    try {
+      doc.analyse();
+      const blank = start.indexOf('\n\nWIDTH') + 1;
+      let text = editAndCompare(doc, start, blank, blank, ' ', 'space on the blank line');
+      const at = text.indexOf("nn.BatchNorm1d(CFG['head'])") + 'nn.BatchNorm1d('.length;
+      text = editAndCompare(doc, text, at, at + "CFG['head']".length, 'DEPTH', 'Head uses DEPTH');
+      text = editAndCompare(doc, text, blank, blank + 1, '', 'space removed');
+      editAndCompare(doc, text, blank, blank, '  ', 'two spaces');
+    } finally {
+      doc.dispose();
+    }
+  });
+
   it('follows cross-statement facts: constants, helpers, bases, model-class layers, call sites', () => {
     const edits: [string, string, string][] = [
       ['module constant used by a class', 'WIDTH = 64', 'WIDTH = 32'],
