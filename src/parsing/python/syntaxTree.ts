@@ -517,6 +517,7 @@ export class SyntaxTree {
     if (tree.rootNode.hasError) self.rootNode.hasError = true;
     self.memo = previous?.memo;
     if (previous && old) {
+      if (previous.lineStarts && changed) self.lineStarts = movedLineStarts(previous.lineStarts, text, changed);
       self.indexes = previous.indexes;
       self.changes = { from: previous.version, added, removed: old.notTaken() };
       // (The previous tree is done with: dropping its changes keeps old trees from being chained.)
@@ -524,6 +525,29 @@ export class SyntaxTree {
     }
     return self;
   }
+}
+
+/**
+ * The line starts of `text` from those of the text before `changed`: the lines starting before
+ * the change stay, those after it move, and the changed text is scanned for its own.
+ */
+function movedLineStarts(before: readonly number[], text: string, changed: ChangedRange): number[] {
+  // First index whose line start is greater than `offset`.
+  const after = (offset: number): number => {
+    let lo = 0;
+    let hi = before.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before[mid] <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const starts = before.slice(0, after(changed.start));
+  for (let i = text.indexOf('\n', changed.start); i !== -1 && i < changed.newEnd; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  const delta = changed.newEnd - changed.oldEnd;
+  for (let i = after(changed.oldEnd); i < before.length; i++) starts.push(before[i] + delta);
+  return starts;
 }
 
 /** The top-level statements of a previous copy, taken one by one by the statements of the new tree that have the same text. */
