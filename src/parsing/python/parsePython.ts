@@ -1,5 +1,6 @@
 import { parseSyntaxTree, type SyntaxNode as Node, type SyntaxTree as Tree } from './syntaxTree';
 import type { LayerCall, ModelClass, ModelIR } from '../../ir/model';
+import type { ImportTable } from './imports';
 import { ModelBuilder } from './modelBuilder';
 import { Resolver } from './resolver';
 import { classifyLayer, FLAX_LAYERS, KERAS_LAYERS, TORCH_LAYERS } from './torchLayers';
@@ -24,8 +25,7 @@ export function modelFromTree(tree: Tree, resolver: Resolver = new Resolver(tree
   const builder = new ModelBuilder(resolver);
   const memo = tree.memo;
   memo?.sync(tree);
-  // Layer class names, plus import aliases of layer classes (`from torch.nn import BatchNorm2d as BN`).
-  const aliases = new Set([...resolver.imports.aliases].filter(([, target]) => classifyLayer(target)).map(([alias]) => alias));
+  const aliases = layerAliases(resolver.imports);
   const modelClasses = new Set(builder.findModelClasses(tree.rootNode));
   const statementModel = (stmt: Node): StatementModel => {
     const layerCalls: LayerCall[] = [];
@@ -64,6 +64,19 @@ export function modelFromTree(tree: Tree, resolver: Resolver = new Resolver(tree
   layerCalls.sort((a, b) => a.span.startOffset - b.span.startOffset);
   classes.sort((a, b) => a.span.startOffset - b.span.startOffset);
   return { layerCalls, classes, typeGuardedAccesses };
+}
+
+/** Per import table (kept across an open document's edits while its imports do not change). */
+const LAYER_ALIASES = new WeakMap<ImportTable, ReadonlySet<string>>();
+
+/** Import aliases of layer classes (`from torch.nn import BatchNorm2d as BN`). */
+function layerAliases(imports: ImportTable): ReadonlySet<string> {
+  let aliases = LAYER_ALIASES.get(imports);
+  if (!aliases) {
+    aliases = new Set([...imports.aliases].filter(([, target]) => classifyLayer(target)).map(([alias]) => alias));
+    LAYER_ALIASES.set(imports, aliases);
+  }
+  return aliases;
 }
 
 /** The name the resolver's call index files a call under (the callee's last name). */

@@ -146,6 +146,33 @@ export class SyntaxNode {
     for (const t of new Set(types)) for (const n of inRange(index.get(t), this.pre, this.last)) out.push(n);
     return out.sort((a, b) => a.pre - b.pre);
   }
+  /**
+   * This node and its descendants of one type, in document order, without a copy: for a
+   * top-level statement, its own index list (do not modify it).
+   */
+  private ownOfType(type: string): readonly SyntaxNode[] {
+    const index = this.anchor.byType;
+    return index && this.pre === 0 ? (index.get(type) ?? NO_CHILDREN) : this.descendantsOfType(type);
+  }
+  /** The nodes of one type in each of `statements` (top-level statements), in document order. */
+  static ofTypeIn(statements: readonly SyntaxNode[], type: string, out: SyntaxNode[]): void {
+    for (const s of statements) for (const n of s.ownOfType(type)) out.push(n);
+  }
+  /** The nodes of several types in one top-level statement, in document order. */
+  static ofTypesIn(statement: SyntaxNode, types: ReadonlySet<string>, out: SyntaxNode[]): void {
+    const start = out.length;
+    let lists = 0;
+    for (const t of types) {
+      const own = statement.ownOfType(t);
+      if (own.length === 0) continue;
+      lists++;
+      for (const n of own) out.push(n);
+    }
+    if (lists > 1) {
+      const sorted = out.slice(start).sort((a, b) => a.pre - b.pre);
+      for (let i = 0; i < sorted.length; i++) out[start + i] = sorted[i];
+    }
+  }
   /** Descendants (and this node) for which `test` holds, in document order. */
   descendantsWhere(test: (n: SyntaxNode) => boolean): SyntaxNode[] {
     const out: SyntaxNode[] = [];
@@ -413,14 +440,7 @@ export class SyntaxTree {
     const out: SyntaxNode[] = [];
     const wanted = new Set(types);
     if (wanted.has(this.rootNode.type)) out.push(this.rootNode);
-    for (const s of this.rootNode.children) {
-      const start = out.length;
-      for (const t of wanted) for (const n of s.descendantsOfType(t)) out.push(n);
-      if (out.length - start > 1) {
-        const sorted = out.slice(start).sort((a, b) => a.pre - b.pre);
-        for (let i = 0; i < sorted.length; i++) out[start + i] = sorted[i];
-      }
-    }
+    for (const s of this.rootNode.children) SyntaxNode.ofTypesIn(s, wanted, out);
     return out;
   }
 
@@ -428,7 +448,7 @@ export class SyntaxTree {
     let list = this.byType.get(type);
     if (!list) {
       list = this.rootNode.type === type ? [this.rootNode] : [];
-      for (const s of this.rootNode.children) for (const n of s.descendantsOfType(type)) list.push(n);
+      SyntaxNode.ofTypeIn(this.rootNode.children, type, list);
       this.byType.set(type, list);
     }
     return list;
