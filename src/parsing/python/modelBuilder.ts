@@ -277,15 +277,12 @@ export class ModelBuilder {
 
   /** Finds model classes (direct and indirect subclasses within the file). */
   findModelClasses(root: Node): Node[] {
-    const classes: { node: Node; name: string; bases: Node[] }[] = [];
+    const classes: { node: Node; name: string; bases: readonly Node[] }[] = [];
     for (const node of root.descendantsOfType('class_definition')) {
-      const nameNode = node.childForFieldName('name');
-      if (nameNode?.type !== 'identifier') continue;
-      const name = nameNode.text;
-      const sup = node.childForFieldName('superclasses');
-      const bases = (sup?.namedChildren ?? []).filter((b) => b.type === 'identifier' || b.type === 'attribute');
-      classes.push({ node, name, bases });
-      this.classNodes.set(name, node);
+      const header = classHeader(node);
+      if (!header) continue;
+      classes.push({ node, ...header });
+      this.classNodes.set(header.name, node);
     }
     let changed = true;
     while (changed) {
@@ -2158,4 +2155,18 @@ function flatTargets(n: Node): string[] {
   if (n.type === 'identifier') return [n.text];
   if (n.type === 'pattern_list' || n.type === 'tuple_pattern' || n.type === 'list_pattern' || n.type === 'tuple') return n.namedChildren.flatMap((c) => (c ? flatTargets(c) : []));
   return [];
+}
+
+/** A class's name and its base expressions (names or dotted names), kept per node: nodes do not change. */
+const CLASS_HEADERS = new WeakMap<Node, { readonly name: string; readonly bases: readonly Node[] } | null>();
+
+function classHeader(node: Node): { readonly name: string; readonly bases: readonly Node[] } | undefined {
+  let header = CLASS_HEADERS.get(node);
+  if (header === undefined) {
+    const nameNode = node.childForFieldName('name');
+    const bases = (node.childForFieldName('superclasses')?.namedChildren ?? []).filter((b) => b.type === 'identifier' || b.type === 'attribute');
+    header = nameNode?.type === 'identifier' ? { name: nameNode.text, bases } : null;
+    CLASS_HEADERS.set(node, header);
+  }
+  return header ?? undefined;
 }
