@@ -243,13 +243,17 @@ function statementAt(statements: readonly SyntaxNode[], offset: number): number 
   return lo;
 }
 
-/** Every span object reachable from a result (shared objects visited once). */
-function spansIn(value: unknown): Span[] {
+/**
+ * Every span object reachable from a result (shared objects visited once). `skip` leaves an
+ * object, and what is only reachable through it, out.
+ */
+export function spansIn(value: unknown, skip?: (v: object) => boolean): Span[] {
   const out: Span[] = [];
   const seen = new Set<object>();
   const visit = (v: unknown): void => {
     if (typeof v !== 'object' || v === null || seen.has(v)) return;
     seen.add(v);
+    if (skip?.(v)) return;
     if (Array.isArray(v)) {
       for (const x of v) visit(x);
       return;

@@ -31,6 +31,19 @@ function edit(text: string, from: string, to: string): { before: unknown; after:
   }
 }
 
+/** What the workspace index would say of a class `Net` in another file. */
+function netFacts(batchNorm: boolean): ModelFacts {
+  return {
+    evidence: 'file',
+    name: 'Net',
+    batchNorms: batchNorm ? [{ kind: 'BatchNorm2d', span: undefined }] : [],
+    otherModeDependent: [],
+    affineNorms: [],
+    trainKeepsBatchNormFrozen: false,
+    frozenBatchNorm: false,
+  };
+}
+
 const SCRIPT = `import torch
 from accelerate import Accelerator
 
@@ -92,8 +105,7 @@ def other():
     const doc = new PythonDocument(text);
     try {
       const tree = () => doc.syntaxTree as NonNullable<typeof doc.syntaxTree>;
-      const external = (name: string): ModelFacts | undefined =>
-        name === 'Net' ? { evidence: 'file', name: 'Net', batchNorms: [], otherModeDependent: [], affineNorms: [], trainKeepsBatchNormFrozen: false, frozenBatchNorm: false } : undefined;
+      const external = (name: string): ModelFacts | undefined => (name === 'Net' ? netFacts(false) : undefined);
       fileIRFromTree(tree(), { external });
       const at = text.indexOf('return 1') + 'return '.length;
       doc.edit([{ startOffset: at, oldEndOffset: at + 1, newText: '2' }]);
@@ -163,8 +175,7 @@ value = 1
     const doc = new PythonDocument(text);
     try {
       const tree = () => doc.syntaxTree as NonNullable<typeof doc.syntaxTree>;
-      const external = (name: string): ModelFacts | undefined =>
-        name === 'Net' ? { evidence: 'file', name: 'Net', batchNorms: [], otherModeDependent: [], affineNorms: [], trainKeepsBatchNormFrozen: false, frozenBatchNorm: false } : undefined;
+      const external = (name: string): ModelFacts | undefined => (name === 'Net' ? netFacts(false) : undefined);
       fileIRFromTree(tree(), { external });
       const at = text.indexOf('value = 1') + 'value = '.length;
       doc.edit([{ startOffset: at, oldEndOffset: at + 1, newText: '2' }]);
@@ -191,21 +202,12 @@ def validate(loader):
     for x in loader:
         model(x)
 `;
-    const facts = (batchNorm: boolean): ModelFacts => ({
-      evidence: 'file',
-      name: 'Net',
-      batchNorms: batchNorm ? [{ kind: 'BatchNorm2d', span: undefined }] : [],
-      otherModeDependent: [],
-      affineNorms: [],
-      trainKeepsBatchNormFrozen: false,
-      frozenBatchNorm: false,
-    });
     const doc = new PythonDocument(text);
     try {
       const tree = doc.syntaxTree;
       assert.ok(tree);
       for (const batchNorm of [true, false, true]) {
-        const external = (name: string) => (name === 'Net' ? facts(batchNorm) : undefined);
+        const external = (name: string) => (name === 'Net' ? netFacts(batchNorm) : undefined);
         // The same tree analysed again (another file changed): as fresh as a new analysis.
         const kept = plain(fileIRFromTree(tree, { external }).training);
         const fresh = new PythonDocument(text);

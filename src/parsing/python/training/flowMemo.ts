@@ -26,7 +26,7 @@
  */
 import type { ModeOrigin } from '../../../ir/training';
 import type { Span } from '../../../ir/span';
-import type { StatementMemo } from '../statementMemo';
+import { spansIn, type StatementMemo } from '../statementMemo';
 import { SyntaxNode } from '../syntaxTree';
 import { FlowGroup, type FlowStore, type Fn, type StatementFlow } from './flow';
 import { State } from './state';
@@ -267,45 +267,15 @@ export class FlowKeeper implements FlowStore {
  * states (no spans) and other groups (kept with their own statements) are not entered.
  */
 function collectSpans(flow: { fns: readonly Fn[]; group?: FlowGroup; events?: unknown; returns?: unknown }, origins: readonly ModeOrigin[], foreign: (value: object) => boolean): { spans: Span[]; foreign: boolean } {
-  const spans: Span[] = [];
-  const seen = new Set<object>();
   let isForeign = false;
-  const visit = (v: unknown): void => {
-    if (typeof v !== 'object' || v === null || seen.has(v)) return;
-    seen.add(v);
-    if (v instanceof SyntaxNode || v instanceof State || v instanceof ModuleFn || (v instanceof FlowGroup && v !== flow.group)) return;
+  const skip = (v: object): boolean => {
+    if (v instanceof SyntaxNode || v instanceof State || v instanceof ModuleFn || v instanceof FlowGroup) return true;
     if (foreign(v)) isForeign = true;
-    if (Array.isArray(v)) {
-      for (const x of v) visit(x);
-      return;
-    }
-    if (v instanceof Map) {
-      for (const [k, x] of v) {
-        visit(k);
-        visit(x);
-      }
-      return;
-    }
-    if (v instanceof Set) {
-      for (const x of v) visit(x);
-      return;
-    }
-    const o = v as Record<string, unknown>;
-    if (typeof o.startOffset === 'number' && typeof o.endOffset === 'number' && typeof o.start === 'object' && typeof o.end === 'object') {
-      spans.push(v as Span);
-      return;
-    }
-    for (const k in o) visit(o[k]);
+    return false;
   };
-  visit(flow.fns);
-  visit(flow.events);
-  visit(flow.returns);
-  if (flow.group) {
-    visit(flow.group.summaries);
-    visit(flow.group.bindings);
-    visit(flow.group.switches);
-    visit(flow.group.noGradRegions);
-    for (const i of flow.group.origins) visit(origins[i]);
-  }
+  const group = flow.group;
+  const roots: unknown[] = [flow.fns, flow.events, flow.returns];
+  if (group) roots.push(group.summaries, group.bindings, group.switches, group.noGradRegions, [...group.origins].map((i) => origins[i]));
+  const spans = spansIn(roots, skip);
   return { spans, foreign: isForeign };
 }
