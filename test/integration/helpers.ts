@@ -1,48 +1,73 @@
-// Helpers for the integration suite: waiting on VS Code events with a deadline (never a fixed
-// sleep), reading NormScope's diagnostics, opening and closing editors like a user does.
+// Helpers for the integration suite: waiting on VS Code events (never a fixed sleep; mocha's
+// timeout is the only deadline), reading NormScope's diagnostics, opening and closing editors like a user does.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 
 export const EXTENSION_ID = 'normscope.normscope';
-export const DEFAULT_DEADLINE_MS = 20_000;
+/** What `waitFor` is waiting for, with how to describe the state it waits on (for a failing test's report). */
+interface PendingWait {
+  readonly what: string;
+  readonly describe: (() => string) | undefined;
+  readonly stop: () => void;
+}
+
+const pending = new Set<PendingWait>();
 
 /**
  * Resolves with `check()`'s first truthy result, evaluating it now and after each firing of
- * `events`; rejects when `deadlineMs` passes first, saying what was awaited and what `describe`
- * shows of the state at that moment.
+ * `events`. There is no timer: a wait that never ends fails its test at mocha's timeout, and
+ * `abandonPendingWaits` (a root hook, see index.ts) then reports what was awaited and what
+ * `describe` shows of the state, and drops the wait's event subscriptions.
  */
 export function waitFor<T>(
   what: string,
   check: () => T | undefined | null | false,
   events: readonly vscode.Event<unknown>[],
-  options: { deadlineMs?: number; describe?: () => string } = {},
+  options: { describe?: () => string } = {},
 ): Promise<T> {
-  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
   return new Promise<T>((resolve, reject) => {
     const subscriptions: vscode.Disposable[] = [];
     let done = false;
-    const finish = (action: () => void) => {
-      if (done) return;
+    const stop = () => {
       done = true;
-      clearTimeout(timer);
+      pending.delete(wait);
       for (const s of subscriptions) s.dispose();
-      action();
     };
+    const wait: PendingWait = { what, describe: options.describe, stop };
     const evaluate = () => {
+      if (done) return;
       try {
         const value = check();
-        if (value) finish(() => resolve(value));
+        if (!value) return;
+        stop();
+        resolve(value);
       } catch (error) {
-        finish(() => reject(error instanceof Error ? error : new Error(String(error))));
+        stop();
+        reject(error instanceof Error ? error : new Error(String(error)));
       }
     };
-    const timer = setTimeout(() => {
-      finish(() => reject(new Error(`Timed out after ${deadlineMs} ms waiting for ${what}${options.describe ? `; state: ${options.describe()}` : ''}`)));
-    }, deadlineMs);
+    pending.add(wait);
     for (const event of events) subscriptions.push(event(evaluate));
     evaluate();
   });
+}
+
+/**
+ * After each test: the waits still pending (their test timed out or failed while waiting) are
+ * reported, with the state they waited on, and stop listening.
+ */
+export function abandonPendingWaits(): void {
+  for (const wait of [...pending]) {
+    let state = '';
+    try {
+      state = wait.describe ? `; state: ${wait.describe()}` : '';
+    } catch {
+      state = '';
+    }
+    console.error(`[integration] still waiting for ${wait.what}${state}`);
+    wait.stop();
+  }
 }
 
 /** NormScope's diagnostics for a file, in document order. */
@@ -67,7 +92,6 @@ export function waitForDiagnostics(
   uri: vscode.Uri,
   what: string,
   predicate: (diagnostics: vscode.Diagnostic[]) => boolean,
-  deadlineMs?: number,
 ): Promise<vscode.Diagnostic[]> {
   return waitFor(
     `${what} (${vscode.workspace.asRelativePath(uri)})`,
@@ -76,14 +100,14 @@ export function waitForDiagnostics(
       return predicate(diagnostics) ? diagnostics : undefined;
     },
     [vscode.languages.onDidChangeDiagnostics],
-    { deadlineMs, describe: () => JSON.stringify(summarize(normscopeDiagnostics(uri))) },
+    { describe: () => JSON.stringify(summarize(normscopeDiagnostics(uri))) },
   );
 }
 
 /** Waits until NormScope's diagnostics for `uri` are exactly `expected` (see `summarize`). */
-export function waitForExactly(uri: vscode.Uri, expected: readonly string[], deadlineMs?: number): Promise<vscode.Diagnostic[]> {
+export function waitForExactly(uri: vscode.Uri, expected: readonly string[]): Promise<vscode.Diagnostic[]> {
   const want = JSON.stringify(expected);
-  return waitForDiagnostics(uri, `diagnostics ${want}`, (d) => JSON.stringify(summarize(d)) === want, deadlineMs);
+  return waitForDiagnostics(uri, `diagnostics ${want}`, (d) => JSON.stringify(summarize(d)) === want);
 }
 
 export function workspaceUri(...segments: string[]): vscode.Uri {
@@ -147,20 +171,22 @@ export async function setText(editor: vscode.TextEditor, text: string): Promise<
  * Asks the runner for a screenshot of the workbench as it is now and waits until it is saved.
  * Only under the code-server runner (which sets NORMSCOPE_SCREENSHOT_ACK_DIR); elsewhere a no-op.
  */
-export async function requestScreenshot(name: string, deadlineMs = 30_000): Promise<boolean> {
+export async function requestScreenshot(name: string): Promise<boolean> {
   const ackDir = process.env.NORMSCOPE_SCREENSHOT_ACK_DIR;
   if (!ackDir || !fs.existsSync(ackDir)) return false;
   const ack = path.join(ackDir, `${name}.done`);
-  await new Promise<void>((resolve, reject) => {
+  await new Promise<void>((resolve) => {
     const watcher = fs.watch(ackDir, () => {
-      if (fs.existsSync(ack)) finish(resolve);
+      if (!fs.existsSync(ack)) return;
+      stop();
+      resolve();
     });
-    const timer = setTimeout(() => finish(() => reject(new Error(`no screenshot "${name}" within ${deadlineMs} ms`))), deadlineMs);
-    function finish(action: () => void) {
-      clearTimeout(timer);
+    const wait: PendingWait = { what: `the screenshot "${name}"`, describe: undefined, stop: () => stop() };
+    function stop() {
+      pending.delete(wait);
       watcher.close();
-      action();
     }
+    pending.add(wait);
     // The runner reads this line from the relayed console output (test/runner/run.ts).
     console.log(`normscope:screenshot ${name}`);
   });

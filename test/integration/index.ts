@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import Mocha from 'mocha';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { abandonPendingWaits } from './helpers';
 import { readRestartState, RESTART_TEST_FILE, writeRestartState } from './restart';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -27,7 +28,9 @@ export async function run(): Promise<void> {
   const mocha = new Mocha({
     ui: 'bdd',
     color: false,
+    // The only deadline: waits have no timers of their own (see helpers.ts `waitFor`).
     timeout: 60_000,
+    rootHooks: { afterEach: abandonPendingWaits },
     reporter: path.join(REPO_ROOT, 'scripts', 'count-reporter.js'),
   });
   const grep = process.env.NORMSCOPE_INTEGRATION_GREP;

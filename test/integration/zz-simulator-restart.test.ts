@@ -46,7 +46,6 @@ describe('activation simulator across a VS Code restart', () => {
       const since = simulator.recentRenders().length;
       await vscode.commands.executeCommand('normscope.openSimulator');
       const main = await waitFor('the first render of RestartNet', () => simulator.recentRenders().slice(since).find((r) => r.model === 'RestartNet' && r.phase === 'main'), [simulator.onDidRender], {
-        deadlineMs: 90_000,
         describe: () => JSON.stringify(simulator.recentRenders()),
       });
       // Only the panel may survive: the untitled model is reverted and closed (no "save?" dialog on reload).
@@ -60,9 +59,8 @@ describe('activation simulator across a VS Code restart', () => {
       const requested = readRestartState()?.requested;
       assert.ok(requested, 'the first half left no restart request');
       const { simulator } = await api();
-      await waitFor('the restored simulator tab', () => simulatorTab(), [vscode.window.tabGroups.onDidChangeTabs], { deadlineMs: 60_000 });
+      await waitFor('the restored simulator tab', () => simulatorTab(), [vscode.window.tabGroups.onDidChangeTabs]);
       const render = await waitFor('a render of the restored model', () => simulator.recentRenders().find((r) => r.model === requested.model && r.phase === 'main'), [simulator.onDidRender], {
-        deadlineMs: 90_000,
         describe: () => JSON.stringify(simulator.recentRenders()),
       });
       assert.strictEqual(render.layers, requested.layers);
