@@ -331,7 +331,7 @@ export class ModeAnalysis {
     let flow: Flow = { normal: State.EMPTY, breaks: [], conts: [], rets: [] };
     try {
       const statements = fn.body ? fn.body.namedChildren : [];
-      flow = fn.isModule && this.store.keptStatement ? this.moduleBlock(statements, ctx) : this.block(statements, State.EMPTY, ctx);
+      flow = fn.isModule && this.store.keptStatement ? this.block(statements, State.EMPTY, ctx, (s, st) => this.keptOrStmt(s, st, ctx)) : this.block(statements, State.EMPTY, ctx);
     } finally {
       this.inProgress.delete(fn);
       this.computing.pop();
@@ -349,12 +349,13 @@ export class ModeAnalysis {
 
   // ---------------------------------------------------------------- statements
 
-  private block(stmts: readonly Node[], state: State, ctx: Ctx): Flow {
+  /** The statements in order; `interpret` is how one statement runs (`stmt`, or the module's `keptOrStmt`). */
+  private block(stmts: readonly Node[], state: State, ctx: Ctx, interpret?: (s: Node, st: State) => Flow): Flow {
     let cur: State | undefined = state;
     const out: Flow = { normal: undefined, breaks: [], conts: [], rets: [] };
     for (const s of stmts) {
       if (!cur) break;
-      const f = this.stmt(s, cur, ctx);
+      const f: Flow = interpret ? interpret(s, cur) : this.stmt(s, cur, ctx);
       out.breaks.push(...f.breaks);
       out.conts.push(...f.conts);
       out.rets.push(...f.rets);
@@ -365,45 +366,34 @@ export class ModeAnalysis {
   }
 
   /**
-   * The module's statements, like `block`, but a statement whose flow the store kept from the
-   * same state is not interpreted again (see `FlowStore.keptStatement`).
+   * One module-level statement, like `stmt`, but a statement whose flow the store kept from the
+   * same state is not interpreted again (see `FlowStore.keptStatement`); one interpreted anew is
+   * offered to the store.
    */
-  private moduleBlock(stmts: readonly Node[], ctx: Ctx): Flow {
+  private keptOrStmt(s: Node, state: State, ctx: Ctx): Flow {
     const store = this.store;
-    let cur: State | undefined = State.EMPTY;
-    const out: Flow = { normal: undefined, breaks: [], conts: [], rets: [] };
-    for (const s of stmts) {
-      if (!cur) break;
-      let f: Flow;
-      const kept = INERT_STATEMENTS.has(s.type) ? undefined : store.keptStatement?.(s, cur);
-      // (Events past the cap would be dropped differently: a flow is used again only well below it.)
-      if (kept && ctx.sink.length + kept.events.length < MAX_EVENTS) {
-        this.groups.add(kept.group);
-        for (const e of kept.events) ctx.sink.push(e);
-        for (const r of kept.returns) ctx.returns.push(r);
-        f = kept.flow;
-      } else if (INERT_STATEMENTS.has(s.type)) {
-        f = this.stmt(s, cur, ctx);
-      } else {
-        const group = new FlowGroup();
-        this.groups.add(group);
-        const events = ctx.sink.length;
-        const returns = ctx.returns.length;
-        this.computing.push({ fn: ctx.fn, group });
-        try {
-          f = this.stmt(s, cur, ctx);
-        } finally {
-          this.computing.pop();
-        }
-        if (ctx.sink.length < MAX_EVENTS) store.keepStatement?.(s, { input: cur, flow: f, events: ctx.sink.slice(events), returns: ctx.returns.slice(returns), group });
-      }
-      out.breaks.push(...f.breaks);
-      out.conts.push(...f.conts);
-      out.rets.push(...f.rets);
-      cur = f.normal;
+    if (INERT_STATEMENTS.has(s.type)) return this.stmt(s, state, ctx);
+    const kept = store.keptStatement?.(s, state);
+    // (Events past the cap would be dropped differently: a flow is used again only well below it.)
+    if (kept && ctx.sink.length + kept.events.length < MAX_EVENTS) {
+      this.groups.add(kept.group);
+      for (const e of kept.events) ctx.sink.push(e);
+      for (const r of kept.returns) ctx.returns.push(r);
+      return kept.flow;
     }
-    out.normal = cur;
-    return out;
+    const group = new FlowGroup();
+    this.groups.add(group);
+    const events = ctx.sink.length;
+    const returns = ctx.returns.length;
+    this.computing.push({ fn: ctx.fn, group });
+    let f: Flow;
+    try {
+      f = this.stmt(s, state, ctx);
+    } finally {
+      this.computing.pop();
+    }
+    if (ctx.sink.length < MAX_EVENTS) store.keepStatement?.(s, { input: state, flow: f, events: ctx.sink.slice(events), returns: ctx.returns.slice(returns), group });
+    return f;
   }
 
   private bodyOf(node: Node | null | undefined): Node[] {
