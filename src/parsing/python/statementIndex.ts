@@ -1,4 +1,4 @@
-import type { SyntaxNode, SyntaxTree } from './syntaxTree';
+import { NodeCache, type SyntaxNode, type SyntaxTree } from './syntaxTree';
 
 /**
  * A whole-file index made of per-top-level-statement parts, kept up to date across the trees of
@@ -89,7 +89,7 @@ export class StatementIndex<P> {
  * statement node) and the keys the index files it under.
  */
 export class StatementIndexKind<P> {
-  private readonly parts = new WeakMap<SyntaxNode, P>();
+  private readonly parts = new NodeCache<P>();
 
   constructor(
     private readonly build: (statement: SyntaxNode) => P,

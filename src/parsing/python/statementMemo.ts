@@ -1,7 +1,7 @@
 import type { Span } from '../../ir/span';
 import { MUTATING_METHODS } from './resolver';
 import { StatementIndex, StatementIndexKind } from './statementIndex';
-import type { SyntaxNode, SyntaxTree } from './syntaxTree';
+import { NodeCache, type SyntaxNode, type SyntaxTree } from './syntaxTree';
 
 /**
  * Per-top-level-statement memo of IR results, for documents analysed again after each edit.
@@ -157,7 +157,6 @@ export class StatementMemo {
       was.sync = sync;
       return was.shift;
     };
-    let moved: Set<Span> | undefined;
     for (const [statement, byKind] of this.entries) {
       if (this.stale.has(statement)) continue;
       let ok = true;
@@ -171,17 +170,17 @@ export class StatementMemo {
         continue;
       }
       for (const entry of byKind.values()) {
-        for (const [home, spans] of entry.homes ?? []) {
-          const d = shiftOf(home) ?? 0;
-          if (d === 0) continue;
+        for (const [home, held] of entry.homes ?? []) {
+          if (shiftOf(home) === 0) continue;
           // IR spans are read-only to their consumers; the memo owns the ones it hands out again.
-          moved ??= new Set<Span>();
-          for (const span of spans) {
-            if (moved.has(span)) continue;
-            moved.add(span);
-            const m = span as { startOffset: number; endOffset: number };
-            m.startOffset += d;
-            m.endOffset += d;
+          // Offsets are set from the home's start, not shifted: a span held by two results (or
+          // twice by one) is set twice to the same value, so no set of moved spans is needed.
+          const start = home.startIndex;
+          const { spans, offsets } = held;
+          for (let i = 0; i < spans.length; i++) {
+            const m = spans[i] as { startOffset: number; endOffset: number };
+            m.startOffset = start + offsets[2 * i];
+            m.endOffset = start + offsets[2 * i + 1];
           }
         }
       }
@@ -189,17 +188,19 @@ export class StatementMemo {
   }
 
   /** The spans of a new result grouped by the statement holding them (undefined if one lies outside every statement). */
-  private homesOf(value: unknown): Map<SyntaxNode, Span[]> | undefined {
+  private homesOf(value: unknown): Map<SyntaxNode, HeldSpans> | undefined {
     const statements = this.syncedTree?.rootNode.children;
     if (!statements) return undefined;
-    const homes = new Map<SyntaxNode, Span[]>();
+    const homes = new Map<SyntaxNode, HeldSpans>();
     for (const span of spansIn(value)) {
       const i = statementAt(statements, span.startOffset);
       const home = i === undefined ? undefined : statements[i];
       if (!home || span.endOffset > home.endIndex) return undefined;
-      const list = homes.get(home);
-      if (list) list.push(span);
-      else homes.set(home, [span]);
+      let held = homes.get(home);
+      if (!held) homes.set(home, (held = { spans: [], offsets: [] }));
+      const start = home.startIndex;
+      held.spans.push(span);
+      held.offsets.push(span.startOffset - start, span.endOffset - start);
     }
     // The spans are where their statements are now: that is where the next sync measures from.
     for (const home of homes.keys()) {
@@ -227,7 +228,14 @@ interface Placed {
 interface Entry {
   readonly value: unknown;
   /** The result's spans by the top-level statement holding them; undefined: never reusable. */
-  readonly homes: ReadonlyMap<SyntaxNode, readonly Span[]> | undefined;
+  readonly homes: ReadonlyMap<SyntaxNode, HeldSpans> | undefined;
+}
+
+/** Spans inside one top-level statement, with their offsets relative to the statement's start. */
+interface HeldSpans {
+  readonly spans: Span[];
+  /** Start and end offset of each span, minus the statement's start offset (two per span). */
+  readonly offsets: number[];
 }
 
 /** Index of the statement holding `offset` (statements are in document order). */
@@ -289,7 +297,7 @@ interface StatementNames {
   readonly global: boolean;
 }
 
-const NAMES = new WeakMap<SyntaxNode, StatementNames>();
+const NAMES = new NodeCache<StatementNames>();
 const GLOBAL_CALLS = new Set(['get_submodules_from_kwargs', 'VersionAwareLayers', 'add_argument', 'add_argument_group', 'parse_args', 'parse_known_args', 'ArgumentParser', 'set_defaults']);
 /**
  * Builtins that can bind module-level names, when called by their bare name (`model.eval()` is

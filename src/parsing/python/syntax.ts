@@ -1,4 +1,4 @@
-import type { SyntaxNode as Node } from './syntaxTree';
+import { NodeCache, type SyntaxNode as Node } from './syntaxTree';
 import type { Span } from '../../ir/span';
 import type { Value } from '../../ir/values';
 
@@ -30,7 +30,7 @@ export function dottedParts(node: Node): string[] | undefined {
 }
 
 /** Per node (nodes are immutable and survive edits of other statements): see `dottedParts`. */
-const DOTTED = new WeakMap<Node, readonly string[] | null>();
+const DOTTED = new NodeCache<readonly string[] | null>();
 
 function readDottedParts(node: Node): string[] | undefined {
   if (node.type === 'identifier') return [node.text];

@@ -83,6 +83,8 @@ export class SyntaxNode {
   pre = 0;
   last = 0;
   private named: SyntaxNode[] | undefined;
+  /** Values of the `NodeCache`s that have one for this node, by cache number. */
+  cached: unknown[] | undefined;
 
   constructor(
     readonly type: string,
@@ -186,6 +188,29 @@ export class SyntaxNode {
   }
   equals(other: SyntaxNode | null | undefined): boolean {
     return other?.id === this.id;
+  }
+}
+
+let nextCacheSlot = 0;
+
+/**
+ * A value computed once per syntax node and kept on the node itself, for facts that depend only
+ * on the node's own subtree (its text, types and children), not on its position: nodes are
+ * immutable and the copy of an unchanged statement survives edits of others, so the value
+ * does too. It is the cheap form of a `WeakMap<SyntaxNode, T>`: a slot in a small array on the
+ * node instead of an ephemeron entry, which the garbage collector pays for on every cycle
+ * (hundreds of thousands of entries after a full analysis of a large file). Create caches once,
+ * at module level: each takes a slot number for good.
+ */
+export class NodeCache<T> {
+  private readonly slot = nextCacheSlot++;
+  /** The kept value, or undefined when none was set. */
+  get(node: SyntaxNode): T | undefined {
+    return node.cached?.[this.slot] as T | undefined;
+  }
+  set(node: SyntaxNode, value: T): void {
+    if (node.cached === undefined) node.cached = new Array<unknown>(nextCacheSlot);
+    node.cached[this.slot] = value;
   }
 }
 
