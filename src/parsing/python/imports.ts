@@ -1,5 +1,6 @@
 import type { SyntaxNode as Node, SyntaxTree as Tree } from './syntaxTree';
 import { dottedParts } from './syntax';
+import { dottedLast } from './dottedNames';
 import { StatementIndex, StatementIndexKind } from './statementIndex';
 
 /**
@@ -118,7 +119,7 @@ function injectedKerasModules(stmt: Node): (readonly [string, string])[] {
     const right = a.childForFieldName('right');
     const left = a.childForFieldName('left');
     if (right?.type !== 'call' || !left) continue;
-    const callee = dottedParts(right.childForFieldName('function') ?? right)?.pop();
+    const callee = dottedLast(right.childForFieldName('function') ?? right);
     if (callee === 'VersionAwareLayers' && left.type === 'identifier') {
       out.push([left.text, 'keras.layers']);
     } else if (callee === 'get_submodules_from_kwargs' && (left.type === 'pattern_list' || left.type === 'tuple_pattern')) {

@@ -3,7 +3,8 @@ import { allLayers, type Argument, type ConstructorArgument, type Flow, type For
 import type { Span } from '../../ir/span';
 import type { CallableValue, Value } from '../../ir/values';
 import { type Bindings, enclosingScope, Resolver } from './resolver';
-import { dottedParts, positionKey, spanOf } from './syntax';
+import { positionKey, spanOf } from './syntax';
+import { dottedHead, dottedLast } from './dottedNames';
 import { classifyLayer, FUNCTIONAL_OPS, type DefaultValue, type LayerSignature } from './torchLayers';
 
 /** Bases that make a class a model, by qualified name. */
@@ -43,6 +44,8 @@ const NORM_PARAM = /^(norm|norm_?layer|norm_cfg|norm_fn|norm_type|norm_module|no
 
 const NORM_BUILDERS = new Set(['build_norm_layer', 'get_norm', 'get_norm_layer', 'create_norm', 'make_norm']);
 const MAX_UNROLL = 64;
+/** Names of modules whose dotted calls (`F.relu(x)`, `jnp.mean(x)`) are operations, not tensor methods. */
+const MODULE_HEADS: ReadonlySet<string> = new Set(['F', 'torch', 'nn', 'jax', 'jnp', 'tf', 'keras', 'einops']);
 const MAX_HELPER_DEPTH = 3;
 /** Model-class instances built with their arguments bound: nesting depth, and how many per file. */
 const MAX_INSTANCE_DEPTH = 2;
@@ -214,8 +217,11 @@ export class ModelBuilder {
     const cls = classifyLayer(via ? via.callable.target : this.resolver.qualify(callee));
     if (!cls || cls.signature.family === 'container') return undefined;
     const args = this.mapArguments(argsNode, cls.signature, bindings, via?.callable);
+    const calleeSpan = spanOf(callee);
     const defaults: Record<string, Value> = {};
-    for (const [name, d] of Object.entries(cls.signature.defaults ?? {})) defaults[name] = defaultValue(d, cls.framework, name, spanOf(callee));
+    const signatureDefaults = cls.signature.defaults;
+    // (One span object for the callee and every default: IR spans are read-only, and the memo moves a shared span once.)
+    if (signatureDefaults) for (const name in signatureDefaults) defaults[name] = defaultValue(signatureDefaults[name], cls.framework, name, calleeSpan);
     return {
       kind: cls.kind,
       framework: cls.framework,
@@ -225,7 +231,7 @@ export class ModelBuilder {
       defaults,
       callee: callee.text,
       span: spanOf(call),
-      calleeSpan: spanOf(callee),
+      calleeSpan,
       argumentsSpan: spanOf(argsNode),
       args,
     };
@@ -1615,9 +1621,7 @@ function selfPath(node: Node): string {
 }
 
 function lastName(node: Node | null | undefined): string {
-  if (!node) return '';
-  const parts = dottedParts(node);
-  return parts ? (parts[parts.length - 1] ?? '') : '';
+  return node ? (dottedLast(node) ?? '') : '';
 }
 
 function isCallTo(node: Node, names: readonly string[]): boolean {
@@ -2023,7 +2027,6 @@ class ForwardWalker {
       const family = layer ? layer.family : 'module';
       return [this.push('layer', target, family, first.length > 0 ? first : all, e, layer?.norm ? { norm: layer.norm } : {})];
     }
-    const parts = dottedParts(fn);
     if (fn.type === 'attribute') {
       const method = fn.childForFieldName('attribute')?.text ?? '';
       const object = fn.childForFieldName('object');
@@ -2032,7 +2035,8 @@ class ForwardWalker {
       const child = element !== undefined ? findLayer(this.byPath, `${element}.${method}`) : undefined;
       if (child) return [this.push('layer', child.path, child.family, first.length > 0 ? first : all, e, child.norm ? { norm: child.norm } : {})];
       const q = this.builder.resolver.qualify(fn);
-      const isModule = q !== undefined || (parts !== undefined && parts.length > 1 && ['F', 'torch', 'nn', 'jax', 'jnp', 'tf', 'keras', 'einops'].includes(parts[0] ?? ''));
+      const head = q === undefined ? dottedHead(fn) : undefined;
+      const isModule = q !== undefined || (head !== undefined && MODULE_HEADS.has(head));
       const op = FUNCTIONAL_OPS.get(method);
       // Keras' functional merge `layers.add([x, shortcut])`: a residual addition.
       if (isModule && (method === 'add' || method === 'Add') && /^(keras|tensorflow|tf_keras)\./.test(q ?? '') && all.length >= 2) return [this.push('add', 'add', 'merge', all, e)];

@@ -1,7 +1,8 @@
 import type { SyntaxNode as Node, SyntaxTree as Tree } from './syntaxTree';
 import type { CallableValue, Provenance, Value } from '../../ir/values';
 import { collectImports, type ImportTable } from './imports';
-import { dottedParts, literalValue, positionKey, spanOf } from './syntax';
+import { literalValue, positionKey, spanOf } from './syntax';
+import { dottedHead, dottedTail, dottedText } from './dottedNames';
 import { classifyLayer } from './torchLayers';
 import { StatementIndex, StatementIndexKind } from './statementIndex';
 
@@ -79,14 +80,24 @@ interface BindingSite {
 }
 
 /**
- * The binding sites under `root`, in document order: assignments, augmented assignments, `for`
- * targets (statements and comprehensions), walrus names, `as` targets, calls of a method on an
- * object (possible mutations), imports, and `global`/`nonlocal` names.
+ * The binding sites of the scope whose body (or, for the module, top-level statement) is `root`,
+ * in document order: assignments, augmented assignments, `for` targets (statements and
+ * comprehensions), walrus names, `as` targets, calls of a method on an object (possible
+ * mutations), imports, and `global`/`nonlocal` names. Nested functions, classes and lambdas are
+ * scopes of their own: the walk does not enter them (everything in them, their parameters'
+ * defaults included, belongs to them) but lists the nested functions and classes in `defs`,
+ * whose names the scope binds.
  */
-function bindingSites(root: Node): BindingSite[] {
+function bindingSites(root: Node, defs?: Node[]): BindingSite[] {
   const out: BindingSite[] = [];
   const visit = (n: Node): void => {
     switch (n.type) {
+      case 'function_definition':
+      case 'class_definition':
+        defs?.push(n);
+        return;
+      case 'lambda':
+        return;
       case 'assignment':
       case 'augmented_assignment':
       case 'for_statement':
@@ -119,7 +130,8 @@ function bindingSites(root: Node): BindingSite[] {
         for (const c of n.namedChildren) if (c.type === 'identifier') out.push({ whole: n, left: c, method: undefined });
         break;
     }
-    for (const c of n.children) visit(c);
+    const children = n.children;
+    for (let i = 0; i < children.length; i++) visit(children[i]);
   };
   visit(root);
   return out;
@@ -214,6 +226,8 @@ export class Resolver {
   private argsNames: Set<string> | undefined;
   private readonly callsByName = new Map<string, readonly Node[]>();
   private readonly memo = new Map<number, Value>();
+  /** `qualify` by node id. */
+  private readonly qualified = new Map<number, string | null>();
   private readonly callSiteOverrides = new Map<string, boolean>();
   private readonly definitions = new Map<string, Node | undefined>();
   private depth = 0;
@@ -249,17 +263,26 @@ export class Resolver {
 
   /** The fully qualified name of a dotted expression through the file's imports, e.g. `torch.nn.BatchNorm2d`. */
   qualify(node: Node): string | undefined {
-    const parts = dottedParts(node);
-    if (!parts || parts.length === 0) return undefined;
-    const [head, ...rest] = parts as [string, ...string[]];
+    // (Asked about the same callees by the layer calls, the classes and the forward walks.)
+    let q = this.qualified.get(node.id);
+    if (q === undefined) this.qualified.set(node.id, (q = this.qualifyUncached(node) ?? null));
+    return q ?? undefined;
+  }
+
+  private qualifyUncached(node: Node): string | undefined {
+    const head = dottedHead(node);
+    const rest = head === undefined ? undefined : dottedTail(node);
+    if (head === undefined || rest === undefined) return undefined;
+    // (`rest` is '' for a bare name; an attribute has names after the head even when one is missing.)
+    const hasRest = node.type === 'attribute';
     const bound = this.imports.aliases.get(head);
-    if (bound) return [bound, ...rest].join('.');
-    if (rest.length > 0 && (head === 'torch' || head === 'nn' || head === 'F')) {
+    if (bound) return hasRest ? `${bound}.${rest}` : bound;
+    if (hasRest && (head === 'torch' || head === 'nn' || head === 'F')) {
       const base = head === 'torch' ? 'torch' : head === 'nn' ? 'torch.nn' : 'torch.nn.functional';
-      return [base, ...rest].join('.');
+      return `${base}.${rest}`;
     }
     // `from torch.nn import *` then `GroupNorm(...)`: only names the framework really exports.
-    if (rest.length === 0) {
+    if (!hasRest) {
       for (const m of this.imports.starModules) if (classifyLayer(`${m}.${head}`)) return `${m}.${head}`;
     }
     return undefined;
@@ -714,9 +737,11 @@ export class Resolver {
     const attr = node.childForFieldName('attribute')?.text;
     if (!object || !attr) return unknown(node);
     const symbol = this.symbolOf(node, bindings);
-    const dotted = dottedParts(node);
+    // The whole expression as a plain dotted name (`cfg.MODEL.WIDTH`), when it is one.
+    const dotted = dottedText(node);
+    const head = dotted === undefined ? undefined : dottedHead(node);
     // `self.x`: assignments in the class's methods, then class attributes.
-    if (dotted && dotted.length === 2 && dotted[0] === 'self') {
+    if (dotted !== undefined && object.type === 'identifier' && head === 'self') {
       const cls = this.classOf(node);
       if (cls) return this.selfAttribute(cls, attr, node, symbol);
     }
@@ -734,14 +759,14 @@ export class Resolver {
       return unknown(node, `no argparse option ${attr} in this file`, symbol);
     }
     // `cfg.MODEL.WIDTH = 64` written at module level.
-    if (dotted && dotted[0] !== 'self') {
+    if (dotted !== undefined && head !== undefined && head !== 'self') {
       const module = this.table(null);
-      const sites = module.attrs.get(dotted.join('.'));
+      const sites = module.attrs.get(dotted);
       if (sites && sites.length > 0) {
-        if (module.mutated.has(dotted[0] ?? '')) return unknown(node, `${dotted[0]} is modified in place`, symbol);
-        if (sites.length !== 1 || !sites[0]?.value) return unknown(node, `${dotted.join('.')} is assigned ${sites.length} times`, symbol);
+        if (module.mutated.has(head)) return unknown(node, `${head} is modified in place`, symbol);
+        if (sites.length !== 1 || !sites[0]?.value) return unknown(node, `${dotted} is assigned ${sites.length} times`, symbol);
         const v = this.resolve(sites[0].value);
-        return v.kind === 'unknown' ? { ...v, symbol } : withProvenance(v, this.nameProvenance(dotted.join('.'), sites[0], module, v));
+        return v.kind === 'unknown' ? { ...v, symbol } : withProvenance(v, this.nameProvenance(dotted, sites[0], module, v));
       }
     }
     // A config object or dict resolved in the file: `cfg.width` on `cfg = dict(width=64)`.
@@ -757,7 +782,7 @@ export class Resolver {
       }
     }
     // `nn.BatchNorm2d` used as a value.
-    const root = dotted?.[0];
+    const root = head;
     if (root && this.imports.aliases.has(root) && !this.shadowed(object)) return this.callableOf(node) ?? unknown(node, undefined, symbol);
     return unknown(node, undefined, symbol);
   }
@@ -1067,15 +1092,12 @@ export class Resolver {
     if (scope.type === 'function_definition' || scope.type === 'lambda') collectParams(scope, table.params);
     const body = scope.childForFieldName('body');
     if (body) {
-      for (const site of bindingSites(body)) {
-        // Sites inside nested defs/classes belong to those scopes.
-        if (!ownScope(site.whole, scope)) continue;
-        addMatch(table, site.whole, site.left, site.method);
-      }
+      const defs: Node[] = [];
+      for (const site of bindingSites(body, defs)) addMatch(table, site.whole, site.left, site.method);
       // Nested functions and classes bind their names too.
-      for (const def of body.descendantsOfType(['function_definition', 'class_definition'])) {
+      for (const def of defs) {
         const name = def.childForFieldName('name');
-        if (name?.type === 'identifier' && ownScope(def, scope)) addSite(table.names, name.text, { value: undefined, at: def });
+        if (name?.type === 'identifier') addSite(table.names, name.text, { value: undefined, at: def });
       }
     }
     this.tables.set(scope.id, table);
@@ -1205,11 +1227,7 @@ const MODULE_BINDINGS = new StatementIndexKind<SiteTable>(
       if (name) addSite(table.names, name.text, { value: undefined, at: def });
       return table;
     }
-    for (const site of bindingSites(stmt)) {
-      // Sites inside nested defs/classes belong to those scopes.
-      if (!ownScope(site.whole, null)) continue;
-      addMatch(table, site.whole, site.left, site.method);
-    }
+    for (const site of bindingSites(stmt)) addMatch(table, site.whole, site.left, site.method);
     return table;
   },
   function* (t) {
@@ -1275,10 +1293,12 @@ function addMatch(table: SiteTable, whole: Node, left: Node | undefined, method:
     case 'call': {
       // `obj.update(...)`, `layers.append(...)`: the object's contents change.
       if (left && method && MUTATING_METHODS.has(method.text)) {
-        const root = dottedParts(left)?.[0];
+        const root = dottedHead(left);
         if (root && root !== 'self') table.mutated.add(root);
-        const dotted = dottedParts(left);
-        if (dotted && dotted[0] === 'self') table.mutated.add(dotted.join('.'));
+        if (root === 'self') {
+          const dotted = dottedText(left);
+          if (dotted !== undefined) table.mutated.add(dotted);
+        }
       }
       return;
     }
@@ -1299,8 +1319,8 @@ function addMatch(table: SiteTable, whole: Node, left: Node | undefined, method:
 function bind(table: SiteTable, target: Node, value: Node | undefined, at: Node): void {
   if (target.type === 'identifier') addSite(table.names, target.text, { value, at });
   else if (target.type === 'attribute') {
-    const dotted = dottedParts(target);
-    if (dotted) addSite(table.attrs, dotted.join('.'), { value, at });
+    const dotted = dottedText(target);
+    if (dotted !== undefined) addSite(table.attrs, dotted, { value, at });
     else {
       const root = rootName(target);
       if (root) table.mutated.add(root);

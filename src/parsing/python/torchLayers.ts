@@ -126,8 +126,28 @@ export function layerTable(framework: Framework): ReadonlyMap<string, LayerSigna
  * The framework and class of a qualified callee: `torch.nn.BatchNorm2d` -> torch/BatchNorm2d,
  * `tensorflow.keras.layers.BatchNormalization` -> keras, `flax.linen.BatchNorm` -> flax.
  */
-export function classifyLayer(qualified: string | undefined): { framework: Framework; kind: string; signature: LayerSignature } | undefined {
+export function classifyLayer(qualified: string | undefined): LayerClass | undefined {
   if (!qualified) return undefined;
+  let known = CLASSIFIED.get(qualified);
+  if (known === undefined) {
+    // The names a workspace uses are few; the bound only keeps a long-lived process from growing.
+    if (CLASSIFIED.size >= 10000) CLASSIFIED.clear();
+    CLASSIFIED.set(qualified, (known = classify(qualified) ?? null));
+  }
+  return known ?? undefined;
+}
+
+/** A layer class a qualified name stands for (shared, read-only: `classifyLayer` hands out the same object for a name). */
+export interface LayerClass {
+  readonly framework: Framework;
+  readonly kind: string;
+  readonly signature: LayerSignature;
+}
+
+/** `classifyLayer` by qualified name (the IR builders ask about the same few names over and over). */
+const CLASSIFIED = new Map<string, LayerClass | null>();
+
+function classify(qualified: string): LayerClass | undefined {
   const parts = qualified.split('.');
   const kind = parts[parts.length - 1];
   if (!kind) return undefined;
