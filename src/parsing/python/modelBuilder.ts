@@ -52,6 +52,8 @@ const MAX_INSTANCE_DEPTH = 2;
 const MAX_INSTANCES = 400;
 
 type Elem = MutableLayer | 'barrier';
+/** An IR type with its properties settable (objects built property by property, then handed out read-only). */
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 /** A helper method walked at its call site (see `ModelClass.helperPasses`). */
 type HelperPass = NonNullable<ModelClass['helperPasses']>[number];
 /** A norm-carrying argument of a model-class instance (see `Layer.normArguments`). */
@@ -116,24 +118,35 @@ function defaultValue(d: DefaultValue, framework: Framework, name: string, span:
 }
 
 function frozen(l: MutableLayer): Layer {
-  const elems = l.elements?.map((e) => (e === 'barrier' ? e : frozen(e)));
+  let elems: (Layer | 'barrier')[] | undefined;
+  let elements: Layer[] | undefined;
+  if (l.elements) {
+    elems = [];
+    elements = [];
+    for (const e of l.elements) {
+      if (e === 'barrier') elems.push(e);
+      else {
+        const f = frozen(e);
+        elems.push(f);
+        elements.push(f);
+      }
+    }
+  }
   const alternatives = l.alternatives?.map((a) => frozen(a));
-  const out: Layer = {
-    path: l.path,
-    kind: l.kind,
-    family: l.family,
-    ...(l.norm ? { norm: l.norm } : {}),
-    ...(l.call ? { call: l.call } : {}),
-    ...(l.moduleClass ? { moduleClass: l.moduleClass } : {}),
-    ...(l.normArguments ? { normArguments: l.normArguments } : {}),
-    ...(l.constructorArguments ? { constructorArguments: l.constructorArguments } : {}),
-    ...(l.instanceLayers ? { instanceLayers: l.instanceLayers } : {}),
-    ...(elems ? { elements: elems.filter((e): e is Layer => e !== 'barrier') } : {}),
-    ...(l.repeated ? { repeated: l.repeated } : {}),
-    ...(l.conditional ? { conditional: true } : {}),
-    ...(alternatives && alternatives.length > 0 ? { alternatives } : {}),
-    span: l.span,
-  };
+  // Properties set one by one, in the IR's order (a spread of `cond ? {...} : {}` per optional
+  // property costs a temporary object and a generic copy each).
+  const out: Writable<Layer> = { path: l.path, kind: l.kind, family: l.family } as Writable<Layer>;
+  if (l.norm) out.norm = l.norm;
+  if (l.call) out.call = l.call;
+  if (l.moduleClass) out.moduleClass = l.moduleClass;
+  if (l.normArguments) out.normArguments = l.normArguments;
+  if (l.constructorArguments) out.constructorArguments = l.constructorArguments;
+  if (l.instanceLayers) out.instanceLayers = l.instanceLayers;
+  if (elements) out.elements = elements;
+  if (l.repeated) out.repeated = l.repeated;
+  if (l.conditional) out.conditional = true;
+  if (alternatives && alternatives.length > 0) out.alternatives = alternatives;
+  out.span = l.span;
   if (elems) BARRIERS.set(out, elems);
   if (l.branches && l.branches.length > 0) BRANCHES.set(out, l.branches);
   return out;
@@ -1144,7 +1157,7 @@ export class ModelBuilder {
 
   /** The layer an expression builds, or undefined when it builds none (a number, a tensor op). */
   layerFromExpr(node: Node, path: string, ctx: Ctx): MutableLayer | undefined {
-    const base = { path, span: spanOf(node), ...(ctx.conditional ? { conditional: true } : {}), ...(ctx.branches?.length ? { branches: ctx.branches } : {}), ...(ctx.repeated ? { repeated: ctx.repeated } : {}) };
+    const at = (kind: string, family: LayerFamily): MutableLayer => layerAt(path, node, ctx, kind, family);
     if (node.type === 'parenthesized_expression' && node.namedChildren[0]) return this.layerFromExpr(node.namedChildren[0], path, ctx);
     if (node.type === 'conditional_expression') {
       const [a, cond, b] = node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
@@ -1160,7 +1173,7 @@ export class ModelBuilder {
     if (node.type === 'identifier') {
       const local = ctx.locals.get(node.text);
       if (local?.node && local.node.id !== node.id && ctx.depth < 8) return this.layerFromExpr(local.node, path, { ...ctx, bindings: new Map([...local.bindings, ...ctx.bindings]), locals: local.locals ?? ctx.locals, depth: ctx.depth + 1 });
-      if (local?.elems) return { ...base, kind: 'list', family: 'container', elements: [...local.elems] };
+      if (local?.elems) return withElements(at('list', 'container'), [...local.elems]);
       return undefined;
     }
     if (node.type === 'subscript') {
@@ -1169,7 +1182,7 @@ export class ModelBuilder {
       if (v?.type === 'call' && NORM_BUILDERS.has(lastName(v.childForFieldName('function')))) return this.layerFromExpr(v, path, ctx);
       return undefined;
     }
-    if (node.type === 'list' || node.type === 'list_comprehension') return { ...base, kind: 'list', family: 'container', elements: this.elementsOf(node, ctx, path, 0) };
+    if (node.type === 'list' || node.type === 'list_comprehension') return withElements(at('list', 'container'), this.elementsOf(node, ctx, path, 0));
     if (node.type !== 'call') return undefined;
     const callee = node.childForFieldName('function');
     if (!callee) return undefined;
@@ -1179,12 +1192,12 @@ export class ModelBuilder {
       let i = 0;
       const list = cls.kind === 'ModuleList';
       const elements = this.containerElements(node, ctx, path).map((e) => (e === 'barrier' ? e : rebase(e, list ? `${path}[${i++}]` : cls.kind === 'ModuleDict' || e.path.startsWith(`${path}.`) && !/^\d+$/.test(e.path.slice(path.length + 1)) ? e.path : `${path}.${i++}`)));
-      return { ...base, kind: cls.kind, family: 'container', elements };
+      return withElements(at(cls.kind, 'container'), elements);
     }
     if (cls) {
       const call = this.layerCall(node, ctx.bindings);
       if (!call) return undefined;
-      return { ...base, kind: call.kind, family: call.family, ...(call.norm ? { norm: call.norm } : {}), call };
+      return withCall(at(call.kind, call.family), call);
     }
     const name = lastName(callee);
     // Norm builders from configs: mmcv build_norm_layer(cfg, C), detectron2 get_norm(norm, C).
@@ -1192,7 +1205,9 @@ export class ModelBuilder {
       const first = node.childForFieldName('arguments')?.namedChildren.find((c) => c && c.type !== 'comment' && c.type !== 'keyword_argument');
       const v = first ? this.resolver.resolve(first, ctx.bindings) : undefined;
       const k = v ? this.normKindOf(v) : undefined;
-      return { ...base, kind: k?.kind ?? '?', family: 'norm', ...(k?.norm ? { norm: k.norm } : {}) };
+      const l = at(k?.kind ?? '?', 'norm');
+      if (k?.norm) l.norm = k.norm;
+      return l;
     }
     // A parameter or variable holding a layer class: `norm_layer(64)`, `block(inplanes, planes)`.
     if (callee.type === 'identifier') {
@@ -1201,12 +1216,12 @@ export class ModelBuilder {
         const c = classifyLayer(bound.target);
         if (c && c.signature.family !== 'container') {
           const call = this.layerCall(node, ctx.bindings, { name: callee.text, callable: bound });
-          if (call) return { ...base, kind: call.kind, family: call.family, ...(call.norm ? { norm: call.norm } : {}), call };
+          if (call) return withCall(at(call.kind, call.family), call);
         }
-        if (this.isModelClass(bound.target)) return { ...base, kind: bound.target, family: 'module', moduleClass: bound.target, ...this.normArgumentsOf(node, bound.target, ctx), ...this.instanceOf(node, bound.target, ctx) };
+        if (this.isModelClass(bound.target)) return this.moduleInstance(at(bound.target, 'module'), node, bound.target, ctx);
       }
-      if (this.isModelClass(callee.text)) return { ...base, kind: callee.text, family: 'module', moduleClass: callee.text, ...this.normArgumentsOf(node, callee.text, ctx), ...this.instanceOf(node, callee.text, ctx) };
-      if (NORM_PARAM.test(callee.text) && (bound.kind === 'unknown' || bound.kind === 'none')) return { ...base, kind: '?', family: 'norm' };
+      if (this.isModelClass(callee.text)) return this.moduleInstance(at(callee.text, 'module'), node, callee.text, ctx);
+      if (NORM_PARAM.test(callee.text) && (bound.kind === 'unknown' || bound.kind === 'none')) return at('?', 'norm');
       // A helper function of this file that returns a layer (`conv_bn(inp, oup, 2)`).
       const helper = this.functionNodes.get(callee.text);
       if (helper) return this.helperLayer(helper, node, path, ctx);
@@ -1220,6 +1235,12 @@ export class ModelBuilder {
       if (fn) return this.helperLayer(fn, node, path, ctx);
     }
     return undefined;
+  }
+
+  /** `layer` (built by `call`) as an instance of the model class `className`: its norm arguments, bound arguments and layers. */
+  private moduleInstance(layer: MutableLayer, call: Node, className: string, ctx: Ctx): MutableLayer {
+    layer.moduleClass = className;
+    return Object.assign(layer, this.normArgumentsOf(call, className, ctx), this.instanceOf(call, className, ctx));
   }
 
   /**
@@ -1608,8 +1629,28 @@ function instanceKey(v: Value): string {
   return `${v.kind}:${String(v.value)}`;
 }
 
+/** The layer `node` builds at `path` under `ctx` (conditional, in its branches, repeated as the walk is). */
+function layerAt(path: string, node: Node, ctx: Ctx, kind: string, family: LayerFamily): MutableLayer {
+  const l: MutableLayer = { path, kind, family, span: spanOf(node) };
+  if (ctx.conditional) l.conditional = true;
+  if (ctx.branches?.length) l.branches = ctx.branches;
+  if (ctx.repeated) l.repeated = ctx.repeated;
+  return l;
+}
+
+function withElements(l: MutableLayer, elements: Elem[]): MutableLayer {
+  l.elements = elements;
+  return l;
+}
+
+function withCall(l: MutableLayer, call: LayerCall): MutableLayer {
+  if (call.norm) l.norm = call.norm;
+  l.call = call;
+  return l;
+}
+
 function unknownLayer(node: Node, path: string, ctx: Ctx): MutableLayer {
-  return { path, kind: '?', family: 'unknown', span: spanOf(node), ...(ctx.conditional ? { conditional: true } : {}), ...(ctx.branches?.length ? { branches: ctx.branches } : {}), ...(ctx.repeated ? { repeated: ctx.repeated } : {}) };
+  return layerAt(path, node, ctx, '?', 'unknown');
 }
 
 function isSelfAttr(node: Node): boolean {
@@ -1927,19 +1968,16 @@ class ForwardWalker {
       return existing.index;
     }
     const index = this.steps.length;
-    this.steps.push({
-      index,
-      op,
-      target,
-      family,
-      ...(extra.norm ? { norm: extra.norm } : {}),
-      ...(extra.call ? { call: extra.call } : {}),
-      inputs: inputs.length > 0 ? [...new Set(inputs)] : [-1],
-      ...(this.loop ? { loop: this.loop } : {}),
-      ...(this.iterationIndex !== undefined ? { iteration: this.iterationIndex } : {}),
-      branches: [...this.branches],
-      span: spanOf(node),
-    });
+    // (Properties in the IR's order, optional ones only when set.)
+    const step = { index, op, target, family } as Writable<ForwardStep>;
+    if (extra.norm) step.norm = extra.norm;
+    if (extra.call) step.call = extra.call;
+    step.inputs = inputs.length > 0 ? distinct(inputs) : [-1];
+    if (this.loop) step.loop = this.loop;
+    if (this.iterationIndex !== undefined) step.iteration = this.iterationIndex;
+    step.branches = this.branches.slice();
+    step.span = spanOf(node);
+    this.steps.push(step);
     this.stepIterations.set(index, this.iteration);
     return index;
   }
@@ -2153,6 +2191,14 @@ class ForwardWalker {
     }
     return undefined;
   }
+}
+
+/** The numbers of a short list without repeats, in first-seen order (as `[...new Set(xs)]`). */
+function distinct(xs: readonly number[]): number[] {
+  if (xs.length > 16) return [...new Set(xs)];
+  const out: number[] = [];
+  for (const x of xs) if (!out.includes(x)) out.push(x);
+  return out;
 }
 
 function flatTargets(n: Node): string[] {

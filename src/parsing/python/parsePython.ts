@@ -2,7 +2,7 @@ import { parseSyntaxTree, type SyntaxNode as Node, type SyntaxTree as Tree } fro
 import type { LayerCall, ModelClass, ModelIR } from '../../ir/model';
 import type { ImportTable } from './imports';
 import { ModelBuilder } from './modelBuilder';
-import { Resolver } from './resolver';
+import { callsByCalleeName, Resolver } from './resolver';
 import { classifyLayer, FLAX_LAYERS, KERAS_LAYERS, TORCH_LAYERS } from './torchLayers';
 
 const LAYER_NAMES: ReadonlySet<string> = new Set([...TORCH_LAYERS.keys(), ...KERAS_LAYERS.keys(), ...FLAX_LAYERS.keys()]);
@@ -29,9 +29,7 @@ export function modelFromTree(tree: Tree, resolver: Resolver = new Resolver(tree
   const modelClasses = new Set(builder.findModelClasses(tree.rootNode));
   const statementModel = (stmt: Node): StatementModel => {
     const layerCalls: LayerCall[] = [];
-    for (const call of stmt.descendantsOfType('call')) {
-      const name = calleeName(call);
-      if (name === undefined || (!LAYER_NAMES.has(name) && !aliases.has(name))) continue;
+    for (const call of layerNamedCalls(stmt, aliases)) {
       const layer = builder.layerCall(call);
       if (layer) layerCalls.push(layer);
     }
@@ -79,12 +77,22 @@ function layerAliases(imports: ImportTable): ReadonlySet<string> {
   return aliases;
 }
 
-/** The name the resolver's call index files a call under (the callee's last name). */
-function calleeName(call: Node): string | undefined {
-  if (call.childForFieldName('arguments')?.type !== 'argument_list') return undefined;
-  const f = call.childForFieldName('function');
-  const name = f?.type === 'identifier' ? f : f?.type === 'attribute' ? f.childForFieldName('attribute') : null;
-  return name?.type === 'identifier' ? name.text : undefined;
+/**
+ * The calls in a top-level statement whose callee's last name is a layer class or an import alias
+ * of one, with an argument list, in document order. Read from the resolver's per-statement call
+ * index (filed by that same name), so a statement's calls are not walked again.
+ */
+function layerNamedCalls(stmt: Node, aliases: ReadonlySet<string>): Node[] {
+  const out: Node[] = [];
+  let lists = 0;
+  for (const [name, calls] of callsByCalleeName(stmt)) {
+    if (!LAYER_NAMES.has(name) && !aliases.has(name)) continue;
+    lists++;
+    for (const call of calls) if (call.childForFieldName('arguments')?.type === 'argument_list') out.push(call);
+  }
+  // Each list is in document order; several are merged by preorder number (document order in the statement).
+  if (lists > 1) out.sort((a, b) => a.pre - b.pre);
+  return out;
 }
 
 /** Parses Python source into the model IR. `initPythonParser()` must have resolved. */

@@ -1255,6 +1255,15 @@ const CALLS = new StatementIndexKind<Map<string, Node[]>>(
   (calls) => calls.keys(),
 );
 
+/**
+ * The calls in a top-level statement with an identifier or attribute callee, by the callee's last
+ * name (each list in document order; kept per statement node, shared with `Resolver.callsNamed`'s
+ * index: do not modify).
+ */
+export function callsByCalleeName(statement: Node): ReadonlyMap<string, readonly Node[]> {
+  return CALLS.partOf(statement);
+}
+
 /** The class or function a top-level statement defines (`c:Name` / `f:name`). */
 const DEFINITIONS = new StatementIndexKind<{ readonly key: string; readonly def: Node } | null>(
   (stmt) => {
