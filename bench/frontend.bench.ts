@@ -52,12 +52,20 @@ function edited(): { text: string; start: number } {
 export async function init(): Promise<void> {
   await initPythonParser();
   text = tenThousandLines();
-  const mid = text.indexOf('nn.Linear(', Math.floor(text.length / 2));
-  editAt = mid + 'nn.Linear('.length;
-  while (editAt < text.length && !/[0-9a-z]/.test(text[editAt] ?? '')) editAt++;
+  // The first digit of a `nn.Linear(<integer>` past the middle: toggling it keeps the text valid.
+  const linear = /nn\.Linear\([0-9]/g;
+  linear.lastIndex = Math.floor(text.length / 2);
+  const found = linear.exec(text);
+  if (!found) throw new Error('frontend bench: no nn.Linear(<integer> in the second half of the 10k-line text');
+  editAt = found.index + 'nn.Linear('.length;
   text = text.slice(0, editAt) + '6' + text.slice(editAt + 1);
   const before = text.slice(0, editAt);
   editPoint = { row: before.split('\n').length - 1, column: editAt - (before.lastIndexOf('\n') + 1) };
+  // The rows measure edits of valid code: a syntax error would send every edit down other paths.
+  const tree = pythonParser().parser.parse(text);
+  const hasError = tree?.rootNode.hasError ?? true;
+  tree?.delete();
+  if (hasError) throw new Error('frontend bench: the 10k-line text has a syntax error');
 }
 
 export const benches: Bench[] = [
