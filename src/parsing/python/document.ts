@@ -115,6 +115,8 @@ export class PythonDocument {
 
   private reparse(old: Tree | undefined, changed?: ChangedRange): void {
     const tree = pythonParser().parser.parse(this.current, old) ?? undefined;
+    // Where the edit changed the tree's structure (lets `update` skip the statements outside).
+    const restructured = old && tree && changed ? old.getChangedRanges(tree) : undefined;
     old?.delete();
     this.tree = tree;
     if (!tree) {
@@ -122,7 +124,7 @@ export class PythonDocument {
       return;
     }
     if (this.syntax) {
-      this.syntax = SyntaxTree.update(this.syntax, tree, this.current, changed);
+      this.syntax = SyntaxTree.update(this.syntax, tree, this.current, changed, restructured);
     } else {
       this.syntax = SyntaxTree.from(tree, this.current);
       // Results per top-level statement are reused across this document's analyses.

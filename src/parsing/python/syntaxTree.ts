@@ -405,6 +405,12 @@ function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, o
   }
 }
 
+/** A range of offsets (as tree-sitter's `Range` has them). */
+export interface IndexRange {
+  readonly startIndex: number;
+  readonly endIndex: number;
+}
+
 /** An edit of the text: `[start, oldEnd)` of the old text became `[start, newEnd)` of the new text. */
 export interface ChangedRange {
   readonly start: number;
@@ -423,6 +429,13 @@ export interface StatementChanges {
 }
 
 let nextVersion = 1;
+
+/**
+ * How `update` went (for tests and the soak script): with tree-sitter's changed ranges
+ * (`windowed`), or visiting every statement because the new tree's statements did not line up
+ * with those ranges (`misaligned`; expected never to happen on trees without errors).
+ */
+export const updateCounts = { windowed: 0, misaligned: 0 };
 
 /** A copied tree: the root, its top-level statements, the text and a line table for positions. */
 export class SyntaxTree {
@@ -510,13 +523,110 @@ export class SyntaxTree {
    * statement outside it is then matched by its position, without comparing texts; without it,
    * statements are matched by their text.
    */
-  static update(previous: SyntaxTree, tree: Tree, text: string, changed?: ChangedRange): SyntaxTree {
-    return SyntaxTree.build(tree, text, previous, changed);
+  static update(previous: SyntaxTree, tree: Tree, text: string, changed?: ChangedRange, restructured?: readonly IndexRange[]): SyntaxTree {
+    const old = new PreviousStatements(previous, changed);
+    // Around syntax errors tree-sitter's changed ranges can miss a restructured statement (a
+    // zero-width ERROR or MISSING node appearing or going elsewhere), so they are trusted only
+    // when neither tree has an error.
+    if (changed && restructured && !previous.rootNode.hasError && !tree.rootNode.hasError) {
+      const windowed = SyntaxTree.buildInWindow(tree, text, previous, old, changed, restructured);
+      if (windowed) {
+        updateCounts.windowed++;
+        return windowed;
+      }
+      updateCounts.misaligned++;
+    }
+    // (Positions of the previous statements as they were before the window moved any.)
+    return SyntaxTree.build(tree, text, previous, changed, old.untaken());
   }
 
-  private static build(tree: Tree, text: string, previous: SyntaxTree | undefined, changed?: ChangedRange): SyntaxTree {
+  /**
+   * `update` when tree-sitter also told which ranges of the new tree changed structure
+   * (`Tree.getChangedRanges`): outside those ranges and the edited text, the trees have the
+   * same nodes, so the top-level statements wholly before that window are carried over as they
+   * are and those wholly after it are shifted, without asking tree-sitter about them. Only the
+   * statements the window touches are visited (and copied anew unless matched as in `build`).
+   * Undefined when the new tree's statements do not line up with that (then `build` visits all).
+   */
+  private static buildInWindow(tree: Tree, text: string, previous: SyntaxTree, old: PreviousStatements, changed: ChangedRange, restructured: readonly IndexRange[]): SyntaxTree | undefined {
+    const delta = changed.newEnd - changed.oldEnd;
+    // The window, in offsets of the new text: the edited text and every restructured range.
+    let from = changed.start;
+    let to = changed.newEnd;
+    for (const r of restructured) {
+      from = Math.min(from, r.startIndex);
+      to = Math.max(to, r.endIndex);
+    }
+    const kept = previous.rootNode.children;
+    const keptFields = previous.rootNode.fieldNames;
+    // Statements ending before the window (touching counts as inside) and starting after it.
+    let before = 0;
+    while (before < kept.length && old.endOf(before) < from) before++;
+    let after = before;
+    while (after < kept.length && old.startOf(after) <= to - delta) after++;
+    const expected = before + (kept.length - after);
     const tables = tablesOf(tree.language);
-    const old = previous ? new PreviousStatements(previous, changed) : undefined;
+    const self = new SyntaxTree(text, tree.language, tables.types[tree.rootNode.typeId] ?? 'ERROR', tree.rootNode.startIndex, tree.rootNode.endIndex);
+    const statements: SyntaxNode[] = [];
+    const fields: (string | null)[] = [];
+    const added: SyntaxNode[] = [];
+    // (Taken first, so no statement of the window is matched to one of them.)
+    for (let i = 0; i < before; i++) {
+      statements.push(old.keep(i));
+      fields.push(keptFields[i] ?? null);
+    }
+    for (let i = after; i < kept.length; i++) old.keep(i);
+    const cursor = tree.walk();
+    // The first statement ending at or after the window's start (the cursor's goal is "ends after").
+    const inWindow = cursor.gotoFirstChildForIndex(Math.max(0, from - 1));
+    const walk: Walk = (rawCursorEnabled ? RawWalk.of(tree, cursor) : undefined) ?? new ApiWalk(cursor);
+    try {
+      if (inWindow) {
+        do {
+          const start = walk.start();
+          if (start > to) break;
+          if (walk.end() < from) continue;
+          statements.push(SyntaxTree.statementAt(walk, tables, self, old, text, added));
+          fields.push(tables.fields[walk.fieldId()] ?? null);
+        } while (walk.nextSibling());
+      }
+    } finally {
+      walk.finish();
+      cursor.delete();
+    }
+    if (statements.length - before + expected !== tree.rootNode.childCount) return undefined;
+    const lastInWindow = statements[statements.length - 1];
+    for (let i = after; i < kept.length; i++) {
+      // (A statement after the window must start after the last one visited, or they do not line up.)
+      if (i === after && lastInWindow && old.startOf(i) + delta < lastInWindow.endIndex) return undefined;
+      statements.push(kept[i]);
+      fields.push(keptFields[i] ?? null);
+    }
+    for (let i = after; i < kept.length; i++) kept[i].moveTo(old.startOf(i) + delta, self);
+    for (let i = 0; i < before; i++) kept[i].moveTo(old.startOf(i), self);
+    return SyntaxTree.finish(self, tree, statements, fields, previous, old, changed, added);
+  }
+
+  /** The copy of the top-level statement under the walk: a matching previous one, or a new copy. */
+  private static statementAt(walk: Walk, tables: LanguageTables, self: SyntaxTree, old: PreviousStatements | undefined, text: string, added: SyntaxNode[]): SyntaxNode {
+    const start = walk.start();
+    const end = walk.end();
+    const typeId = walk.typeId();
+    // Whether this statement holds a syntax error: one question per top-level statement.
+    const hasError = walk.hasError();
+    // Same text is not always the same tree: a MISSING token (zero-width) may appear in it.
+    const reused = hasError ? undefined : old?.take(start, end, tables.types[typeId] ?? 'ERROR', text);
+    if (reused) {
+      reused.moveTo(start, self);
+      return reused;
+    }
+    const node = copyStatement(walk, tables, self, start, hasError);
+    added.push(node);
+    return node;
+  }
+
+  private static build(tree: Tree, text: string, previous: SyntaxTree | undefined, changed?: ChangedRange, old?: PreviousStatements): SyntaxTree {
+    const tables = tablesOf(tree.language);
     const added: SyntaxNode[] = [];
     const statements: SyntaxNode[] = [];
     const fields: (string | null)[] = [];
@@ -530,22 +640,7 @@ export class SyntaxTree {
     try {
       if (walk.firstChild()) {
         do {
-          const start = walk.start();
-          const end = walk.end();
-          const typeId = walk.typeId();
-          // Whether this statement holds a syntax error: one question per top-level statement.
-          const hasError = walk.hasError();
-          // Same text is not always the same tree: a MISSING token (zero-width) may appear in it.
-          const reused = hasError ? undefined : old?.take(start, end, tables.types[typeId] ?? 'ERROR', text);
-          let node: SyntaxNode;
-          if (reused) {
-            reused.moveTo(start, self);
-            node = reused;
-          } else {
-            node = copyStatement(walk, tables, self, start, hasError);
-            added.push(node);
-          }
-          statements.push(node);
+          statements.push(SyntaxTree.statementAt(walk, tables, self, old, text, added));
           fields.push(tables.fields[walk.fieldId()] ?? null);
         } while (walk.nextSibling());
       }
@@ -553,6 +648,21 @@ export class SyntaxTree {
       walk.finish();
       cursor.delete();
     }
+    return SyntaxTree.finish(self, tree, statements, fields, previous, old, changed, added);
+  }
+
+  /** Sets the root's statements and hands the memo, indexes and line table on from `previous`. */
+  private static finish(
+    self: SyntaxTree,
+    tree: Tree,
+    statements: SyntaxNode[],
+    fields: (string | null)[],
+    previous: SyntaxTree | undefined,
+    old: PreviousStatements | undefined,
+    changed: ChangedRange | undefined,
+    added: SyntaxNode[],
+  ): SyntaxTree {
+    const text = self.text;
     self.rootNode.children = statements;
     self.rootNode.fieldNames = fields;
     for (const s of statements) {
@@ -606,12 +716,18 @@ class PreviousStatements {
   constructor(
     private readonly previous: SyntaxTree,
     private readonly changed: ChangedRange | undefined,
+    from?: PreviousStatements,
   ) {
     this.nodes = previous.rootNode.children;
     // (Positions before any statement is moved into the new tree.)
-    this.starts = this.nodes.map((s) => s.startIndex);
-    this.ends = this.nodes.map((s) => s.endIndex);
+    this.starts = from ? from.starts : this.nodes.map((s) => s.startIndex);
+    this.ends = from ? from.ends : this.nodes.map((s) => s.endIndex);
     this.taken = new Uint8Array(this.nodes.length);
+  }
+
+  /** The same statements, none taken (positions as they were before any was moved). */
+  untaken(): PreviousStatements {
+    return new PreviousStatements(this.previous, this.changed, this);
   }
 
   /** A statement of the previous tree with the same type and text as `[start, end)` of `text`, not taken yet, without errors. */
@@ -638,6 +754,19 @@ class PreviousStatements {
     const list = this.byText.get(text.slice(start, end));
     const i = list?.find((j) => this.usable(j, type));
     return i === undefined ? undefined : this.mark(i);
+  }
+
+  /** Takes statement `i` as it is (see `SyntaxTree.buildInWindow`). */
+  keep(i: number): SyntaxNode {
+    return this.mark(i);
+  }
+
+  /** Where statement `i` started and ended in the previous text. */
+  startOf(i: number): number {
+    return this.starts[i];
+  }
+  endOf(i: number): number {
+    return this.ends[i];
   }
 
   /** The statements nobody took. */

@@ -4,7 +4,7 @@ import * as path from 'path';
 import fc from 'fast-check';
 import { Edit, type Node, type Tree } from 'web-tree-sitter';
 import { lintPython } from '../../../src/lint/lint';
-import { setRawCursorEnabled, SyntaxTree, type SyntaxNode } from '../../../src/parsing/python/syntaxTree';
+import { setRawCursorEnabled, SyntaxTree, updateCounts, type SyntaxNode } from '../../../src/parsing/python/syntaxTree';
 import { pythonParser, rawCursorBinding } from '../../../src/parsing/python/treeSitter';
 
 const root = path.join(__dirname, '..', '..', '..', '..');
@@ -124,9 +124,51 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
     }
   });
 
+  it('after edits that leave no syntax error, visits only the statements within tree-sitter\'s changed ranges and carries over the same statements as a full visit', () => {
+    const source = fs.readFileSync(fixtures[1], 'utf8');
+    const firstDigit = source.search(/[0-9]/);
+    const secondClass = source.indexOf('\nclass ', source.indexOf('\nclass ') + 1) + 1;
+    // (from, length, inserted): a digit changed, a blank line, a statement inserted between two, a class removed.
+    const edits: [number, number, string][] = [
+      [firstDigit, 1, '7'],
+      [secondClass, 0, '\n'],
+      [secondClass, 0, 'EXTRA = 3\n'],
+      [secondClass, source.indexOf('\nclass ', secondClass) + 1 - secondClass, ''],
+    ];
+    for (const [start, length, inserted] of edits) {
+      const next = source.slice(0, start) + inserted + source.slice(start + length);
+      const tree = parse(source);
+      const full = SyntaxTree.from(tree, source);
+      const windowed = SyntaxTree.from(tree, source);
+      const carried = new Set(windowed.rootNode.children);
+      const point = (t: string, offset: number) => {
+        const before = t.slice(0, offset);
+        return { row: before.split('\n').length - 1, column: offset - (before.lastIndexOf('\n') + 1) };
+      };
+      tree.edit(new Edit({ startIndex: start, oldEndIndex: start + length, newEndIndex: start + inserted.length, startPosition: point(source, start), oldEndPosition: point(source, start + length), newEndPosition: point(next, start + inserted.length) }));
+      const newTree = parse(next, tree);
+      try {
+        assert.ok(!newTree.rootNode.hasError, JSON.stringify(inserted));
+        const changed = { start, oldEnd: start + length, newEnd: start + inserted.length };
+        const counted = updateCounts.windowed;
+        const updated = SyntaxTree.update(windowed, newTree, next, changed, tree.getChangedRanges(newTree));
+        assert.strictEqual(updateCounts.windowed, counted + 1);
+        assert.deepStrictEqual(differences(updated.rootNode, newTree.rootNode).slice(0, 5), []);
+        const fullCarried = new Set(full.rootNode.children);
+        const visited = SyntaxTree.update(full, newTree, next, changed);
+        assert.deepStrictEqual(updated.rootNode.children.map((s) => carried.has(s)), visited.rootNode.children.map((s) => fullCarried.has(s)));
+        assert.ok(updated.changes && updated.changes.added.length <= 1 && updated.changes.removed.length <= 1, JSON.stringify(inserted));
+      } finally {
+        tree.delete();
+        newTree.delete();
+      }
+    }
+  });
+
   it('after random edits, an updated copy (re-using unchanged statements, matched by text or by the changed range) equals a fresh copy and the real tree', function () {
     this.timeout(120000);
     const source = fs.readFileSync(fixtures[1], 'utf8');
+    const windowedBefore = updateCounts.windowed;
     fc.assert(
       fc.property(
         fc.array(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), del: fc.nat({ max: 6 }), ins: fc.constantFrom('', 'x', '1', '(', ')', '\n', '    ', 'é', '\n\nclass B(nn.Module):\n    pass\n') }), { minLength: 1, maxLength: 6 }),
@@ -136,6 +178,8 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
           let copy = SyntaxTree.from(tree, text);
           // Updated with the changed range (statements outside it matched by position).
           let hinted = SyntaxTree.from(tree, text);
+          // Updated with the changed range and tree-sitter's changed ranges (statements outside both not visited).
+          let windowed = SyntaxTree.from(tree, text);
           try {
             for (const e of edits) {
               const start = Math.floor(e.at * text.length);
@@ -147,6 +191,7 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
               };
               tree.edit(new Edit({ startIndex: start, oldEndIndex: end, newEndIndex: start + e.ins.length, startPosition: point(text, start), oldEndPosition: point(text, end), newEndPosition: point(next, start + e.ins.length) }));
               const newTree = parse(next, tree);
+              const restructured = tree.getChangedRanges(newTree);
               tree.delete();
               tree = newTree;
               text = next;
@@ -160,6 +205,14 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
               const ids = (nodes: readonly SyntaxNode[] | undefined): number[] => (nodes ?? []).map((n) => n.id).sort((a, b) => a - b);
               assert.deepStrictEqual(ids(hinted.changes?.added), ids(after.filter((s) => !before.has(s))));
               assert.deepStrictEqual(ids(hinted.changes?.removed), ids([...before].filter((s) => !after.includes(s))));
+              const carriedBefore = new Set(windowed.rootNode.children);
+              windowed = SyntaxTree.update(windowed, tree, text, { start, oldEnd: end, newEnd: start + e.ins.length }, restructured);
+              assert.deepStrictEqual(differences(windowed.rootNode, tree.rootNode).slice(0, 5), []);
+              // The statements carried over when every statement is visited are carried over here
+              // too; so may be statements with a syntax error (matching by text never takes those).
+              const carried = windowed.rootNode.children.map((s) => carriedBefore.has(s));
+              assert.deepStrictEqual(carried.map((c, i) => c && !windowed.rootNode.children[i].hasError), hinted.rootNode.children.map((s) => before.has(s) && !s.hasError));
+              assert.deepStrictEqual(ids(windowed.changes?.added), ids(windowed.rootNode.children.filter((s) => !carriedBefore.has(s))));
             }
           } finally {
             tree.delete();
@@ -168,5 +221,7 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
       ),
       { numRuns: 60 },
     );
+    // (Edits that leave no syntax error went through tree-sitter's changed ranges.)
+    assert.ok(updateCounts.windowed > windowedBefore);
   });
 });
