@@ -14,8 +14,10 @@ import { NodeCache, type SyntaxNode, type SyntaxTree } from './syntaxTree';
  * - The changed statements are those added or removed since the last analysis.
  * - A result is recomputed when its statement mentions (any identifier) a module-level name a
  *   changed statement defines (class, function, assigned or imported name), or when its statement
- *   defines a name a changed statement calls (a call site can override a parameter's default).
- *   Recomputed statements count as changed for the statements that mention them (transitively).
+ *   defines a name that the changed statements call differently than before (a call added or
+ *   removed, or passing other parameters: a call site can override a parameter's default; see
+ *   `calledDifferently`). Recomputed statements count as changed for the statements that
+ *   mention them (transitively).
  * - Imports, argparse definitions and `global` declarations anywhere in a changed statement, or
  *   an entry that cannot be placed, recompute everything.
  * - Positions: IR spans are absolute. A reused result's spans are moved with the statement that
@@ -79,7 +81,7 @@ export class StatementMemo {
       this.entries = new Map();
       return;
     }
-    this.markStale(tree, [...added, ...removed]);
+    this.markStale(tree, added, removed);
     this.moveSpans(tree);
     for (const s of this.stale) this.entries.delete(s);
   }
@@ -111,14 +113,11 @@ export class StatementMemo {
     byKind.set(kind, { value, homes: this.homesOf(value) });
   }
 
-  private markStale(tree: SyntaxTree, changed: readonly SyntaxNode[]): void {
+  private markStale(tree: SyntaxTree, added: readonly SyntaxNode[], removed: readonly SyntaxNode[]): void {
+    const changed = [...added, ...removed];
     const defined = new Set<string>();
-    const called = new Set<string>();
-    for (const s of changed) {
-      const n = namesOf(s);
-      for (const d of n.defines) defined.add(d);
-      for (const c of n.calls) called.add(c);
-    }
+    for (const s of changed) for (const d of namesOf(s).defines) defined.add(d);
+    const called = calledDifferently(added, removed);
     // Closure: a statement that uses a changed name may itself mean something else now (a
     // constant computed from it, a class built on it), so its own names count as changed too.
     // The statements of the tree that mention (`m:`) or define (`d:`) a name come from an index.
@@ -288,11 +287,58 @@ export function spansIn(value: unknown, skip?: (v: object) => boolean): Span[] {
   return out;
 }
 
+/**
+ * The names whose calls differ between the statements before and after an edit: a call added or
+ * removed, or one passing its arguments differently (how many positional, which keywords,
+ * splats) or assigned to another name. Only these can change what a callee's definition means
+ * (whether a caller overrides a parameter's default, which names hold a `get_args()` result):
+ * editing a number inside a call does not.
+ */
+function calledDifferently(added: readonly SyntaxNode[], removed: readonly SyntaxNode[]): Set<string> {
+  const shapes = (statements: readonly SyntaxNode[]): Map<string, string[]> => {
+    const out = new Map<string, string[]>();
+    for (const s of statements) {
+      for (const [name, list] of namesOf(s).calls) {
+        const all = out.get(name);
+        if (all) for (const shape of list) all.push(shape);
+        else out.set(name, list.slice());
+      }
+    }
+    return out;
+  };
+  const before = shapes(removed);
+  const after = shapes(added);
+  const called = new Set<string>();
+  for (const [name, list] of after) {
+    const was = before.get(name);
+    if (!was || was.length !== list.length || was.sort().join('\n') !== list.sort().join('\n')) called.add(name);
+  }
+  for (const name of before.keys()) if (!after.has(name)) called.add(name);
+  return called;
+}
+
+/** What a caller's call says about the callee's parameters (see `calledDifferently`). */
+function callShape(call: SyntaxNode): string {
+  let positional = 0;
+  const keywords: string[] = [];
+  let splat = false;
+  for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
+    if (a.type === 'comment') continue;
+    if (a.type === 'keyword_argument') keywords.push(a.childForFieldName('name')?.text ?? '');
+    else if (a.type === 'list_splat' || a.type === 'dictionary_splat') splat = true;
+    else positional++;
+  }
+  const parent = call.parent;
+  const assignedTo = parent?.type === 'assignment' && parent.childForFieldName('right') === call ? (parent.childForFieldName('left')?.text ?? '') : '';
+  return `${positional} ${keywords.sort().join(',')} ${splat ? '*' : ''} ${assignedTo}`;
+}
+
 /** The names a top-level statement defines at module level, mentions, and calls. */
 interface StatementNames {
   readonly defines: ReadonlySet<string>;
   readonly mentions: ReadonlySet<string>;
-  readonly calls: ReadonlySet<string>;
+  /** The shape of each call (`callShape`), by the called name (`f(...)`, `<expr>.f(...)`). */
+  readonly calls: ReadonlyMap<string, readonly string[]>;
   /** Imports, argparse definitions or `global`: changing this statement may change anything. */
   readonly global: boolean;
 }
@@ -317,14 +363,17 @@ function namesOf(statement: SyntaxNode): StatementNames {
   if (n) return n;
   const mentions = new Set<string>();
   for (const id of statement.descendantsOfType('identifier')) mentions.add(id.text);
-  const calls = new Set<string>();
+  const calls = new Map<string, string[]>();
   // A statement that is one ERROR node has no structure to read its definitions from.
   let global = statement.type === 'ERROR';
   for (const call of statement.descendantsOfType('call')) {
     const f = call.childForFieldName('function');
     const name = f?.type === 'identifier' ? f.text : f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
     if (!name) continue;
-    calls.add(name);
+    const shape = callShape(call);
+    const list = calls.get(name);
+    if (list) list.push(shape);
+    else calls.set(name, [shape]);
     if (GLOBAL_CALLS.has(name)) global = true;
     if (f?.type === 'identifier' && GLOBAL_BUILTINS.has(name) && !(name === 'setattr' && call.childForFieldName('arguments')?.namedChildren[0]?.text === 'self')) global = true;
   }

@@ -81,11 +81,45 @@ describe('StatementMemo (per-statement IR reuse in open documents)', () => {
       editAndCompare(doc, CROSS, at, at + 1, '5', 'kernel size edit');
       const memo = doc.syntaxTree?.memo;
       assert.ok(memo);
-      // Model IR parts recomputed: Block (edited), Net (uses Block), build() (uses Net) and norm()
-      // (Block calls it: a call site may override a default); reused: the import, WIDTH, GROUPS,
-      // CFG, Base, Head. Class facts (training IR) recomputed: Block, Net; reused: Base, Head.
-      // Keras and Flax mode arguments (training IR, per statement): like the model IR, twice.
-      assert.deepStrictEqual({ computed: memo.computed, reused: memo.reused }, { computed: 4 + 2 + 2 * 4, reused: 6 + 2 + 2 * 6 });
+      // Model IR parts recomputed: Block (edited), Net (uses Block), build() (uses Net); reused:
+      // the import, WIDTH, GROUPS, CFG, norm() (Block still calls it the same way), Base, Head.
+      // Class facts (training IR) recomputed: Block, Net; reused: Base, Head. Keras and Flax mode
+      // arguments (training IR, per statement): like the model IR, twice.
+      assert.deepStrictEqual({ computed: memo.computed, reused: memo.reused }, { computed: 3 + 2 + 2 * 3, reused: 7 + 2 + 2 * 7 });
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it('recomputes a function when a caller starts or stops passing one of its parameters, not when it passes another value', () => {
+    const text = `import torch.nn as nn
+
+
+def head(width=64):
+    return nn.BatchNorm1d(width)
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.h = head()
+`;
+    const doc = new PythonDocument(text);
+    try {
+      doc.analyse();
+      const memo = doc.syntaxTree?.memo;
+      assert.ok(memo);
+      const at = text.indexOf('head()') + 'head('.length;
+      // The default no longer says what \`width\` is: head() is recomputed (the IRs are compared).
+      let next = editAndCompare(doc, text, at, at, '32', 'a caller passes width');
+      assert.ok(memo.computed > 0);
+      // Another value for the same parameter: only the edited class is recomputed (model IR, class facts, Keras and Flax arguments).
+      next = editAndCompare(doc, next, at, at + 2, '16', 'another value');
+      assert.deepStrictEqual({ computed: memo.computed, reused: memo.reused }, { computed: 4, reused: 2 * 3 });
+      // By keyword: the same parameter, but the call changed shape, so head() is recomputed too.
+      next = editAndCompare(doc, next, at, at + 2, 'width=16', 'passed by keyword');
+      assert.deepStrictEqual(memo.computed, 4 + 3);
+      editAndCompare(doc, next, at, at + 'width=16'.length, '', 'no longer passed');
     } finally {
       doc.dispose();
     }
