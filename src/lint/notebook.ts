@@ -2,7 +2,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { AnalysisOptions } from '../parsing/python/analyse';
 import type { Span } from '../ir/span';
 import type { NotebookCell } from '../parsing/notebook/ipynb';
-import { pythonParser } from '../parsing/python/treeSitter';
+import { parsePython } from '../parsing/python/treeSitter';
 import { RULES } from '../rules/catalogue';
 import { EMPTY_CONFIG, type LintConfig } from '../rules/config';
 import type { Finding, Rule } from '../rules/types';
@@ -56,8 +56,7 @@ function pythonLines(text: string): string[] {
   }
   const candidates = lines.map((l, i) => (isIPythonLine(l.trim()) ? i : -1)).filter((i) => i >= 0);
   if (candidates.length === 0) return lines;
-  const ts = pythonParser();
-  const tree = ts.parser.parse(text);
+  const tree = parsePython(text);
   try {
     for (const i of candidates) {
       const line = lines[i] ?? '';

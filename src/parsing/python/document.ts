@@ -3,7 +3,7 @@ import type { FileIR } from '../../ir/file';
 import { emptyFileIR, fileIRFromTree } from './analyse';
 import { StatementMemo } from './statementMemo';
 import { SyntaxTree, type ChangedRange, type Point } from './syntaxTree';
-import { pythonParser } from './treeSitter';
+import { parsePython } from './treeSitter';
 
 /** One change of a document, in UTF-16 offsets of the text before the change (VS Code's `rangeOffset`/`rangeLength`/`text`). */
 export interface TextChange {
@@ -114,7 +114,7 @@ export class PythonDocument {
   }
 
   private reparse(old: Tree | undefined, changed?: ChangedRange): void {
-    const tree = pythonParser().parser.parse(this.current, old) ?? undefined;
+    const tree = parsePython(this.current, old);
     // Where the edit changed the tree's structure (lets `update` skip the statements outside).
     const restructured = old && tree && changed ? old.getChangedRanges(tree) : undefined;
     old?.delete();

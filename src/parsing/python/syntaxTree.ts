@@ -1,6 +1,6 @@
 import type { Language, Tree, TreeCursor } from 'web-tree-sitter';
 import type { StatementMemo } from './statementMemo';
-import { pythonParser, rawCursorBinding, type RawCursorBinding } from './treeSitter';
+import { parsePython, rawCursorBinding, type RawCursorBinding } from './treeSitter';
 
 /**
  * A JavaScript-side copy of a tree-sitter syntax tree.
@@ -813,7 +813,7 @@ class PreviousStatements {
  * only when tree-sitter gives no tree at all. `initPythonParser()` must have resolved.
  */
 export function parseSyntaxTree(text: string): SyntaxTree | undefined {
-  const tree = pythonParser().parser.parse(text);
+  const tree = parsePython(text);
   if (!tree) return undefined;
   try {
     return SyntaxTree.from(tree, text);

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { Edit, type Node, type Tree } from 'web-tree-sitter';
 import { lintPython } from '../../../src/lint/lint';
 import { setRawCursorEnabled, SyntaxTree, updateCounts, type SyntaxNode } from '../../../src/parsing/python/syntaxTree';
-import { pythonParser, rawCursorBinding } from '../../../src/parsing/python/treeSitter';
+import { parsePython, pythonParser, rawCursorBinding } from '../../../src/parsing/python/treeSitter';
 
 const root = path.join(__dirname, '..', '..', '..', '..');
 const fixtures = ['test/fixtures/models', 'test/fixtures/training/buggy', 'examples']
@@ -53,6 +53,28 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
         assert.deepStrictEqual(differences(SyntaxTree.from(tree, text).rootNode, tree.rootNode).slice(0, 5), [], file);
       } finally {
         tree.delete();
+      }
+    }
+  });
+
+  it('parsePython (reads of a few thousand characters) gives the tree a whole-string parse gives, also with characters split across reads', () => {
+    // An astral character (two UTF-16 units) split by the first read boundary (4096), then one
+    // starting right at it, in a string and in a comment; then many more past later boundaries.
+    const head = 'import torch.nn as nn\nx = "';
+    const many = Array.from({ length: 400 }, (_, i) => `s${i} = "\u{1F600}é\u{1F4A9}"  # \u{1F9EA}\ny${i} = nn.BatchNorm2d(${i})\n`).join('');
+    for (const at of [4095, 4096]) {
+      const text = head + 'a'.repeat(at - head.length) + '\u{1F600}é"  # \u{1F9EA}\nnorm = nn.BatchNorm2d(3)\n' + many;
+      assert.strictEqual(text.codePointAt(at), 0x1f600);
+      const chunked = parsePython(text);
+      const whole = parse(text);
+      try {
+        assert.ok(chunked && !chunked.rootNode.hasError);
+        assert.strictEqual(chunked.rootNode.toString(), whole.rootNode.toString());
+        assert.strictEqual(chunked.rootNode.endIndex, text.length);
+        assert.deepStrictEqual(differences(SyntaxTree.from(chunked, text).rootNode, whole.rootNode).slice(0, 5), []);
+      } finally {
+        chunked?.delete();
+        whole.delete();
       }
     }
   });
