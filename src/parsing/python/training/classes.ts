@@ -1,4 +1,4 @@
-import type { SyntaxNode as Node, SyntaxTree as Tree } from '../syntaxTree';
+import { NodeCache, type SyntaxNode as Node, type SyntaxTree as Tree } from '../syntaxTree';
 import type { LayerFact, ModelFacts } from '../../../ir/training';
 import type { ImportTable } from '../imports';
 import { dottedParts, spanOf } from '../syntax';
@@ -32,20 +32,8 @@ const FROZEN_BN = new Set(['FrozenBatchNorm2d', 'FrozenBatchNorm']);
 const GLOBAL_POOLS = new Set(['AdaptiveAvgPool2d', 'AdaptiveMaxPool2d', 'AdaptiveAvgPool1d', 'AdaptiveAvgPool3d', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'GlobalAveragePooling1D']);
 const FLATTENING = new Set(['Linear', 'Flatten', 'Dense', 'LazyLinear']);
 
-/** Calls of a dotted name, attributes and identifiers of a subtree, in document order (outer first). */
-function references(body: Node): { name: 'call' | 'attr' | 'ident'; node: Node }[] {
-  const out: { name: 'call' | 'attr' | 'ident'; node: Node }[] = [];
-  const visit = (n: Node): void => {
-    if (n.type === 'call') {
-      const f = n.childForFieldName('function');
-      if (f && (f.type === 'identifier' || f.type === 'attribute')) out.push({ name: 'call', node: n });
-    } else if (n.type === 'attribute') out.push({ name: 'attr', node: n });
-    else if (n.type === 'identifier') out.push({ name: 'ident', node: n });
-    for (const c of n.children) visit(c);
-  };
-  visit(body);
-  return out;
-}
+/** The last-segment names `layerKind` recognises: a reference ending in anything else is no layer. */
+const LAYER_NAMES = new Set([...BN_KINDS, ...DROPOUT_KINDS, ...INSTANCE_KINDS, ...AFFINE_NORM_KINDS, ...FROZEN_BN, ...GLOBAL_POOLS, ...FLATTENING]);
 
 /** Layer libraries whose class names we recognise in a class body. */
 function layerKind(parts: readonly string[], imports: ImportTable): string | undefined {
@@ -54,9 +42,7 @@ function layerKind(parts: readonly string[], imports: ImportTable): string | und
   const bound = imports.aliases.get(head);
   const qualified = bound ? [bound, ...parts.slice(1)].join('.') : parts.length > 1 && (head === 'nn' || head === 'torch') ? parts.join('.') : undefined;
   const last = parts[parts.length - 1];
-  if (!last) return undefined;
-  const known = BN_KINDS.has(last) || DROPOUT_KINDS.has(last) || INSTANCE_KINDS.has(last) || AFFINE_NORM_KINDS.has(last) || FROZEN_BN.has(last) || GLOBAL_POOLS.has(last) || FLATTENING.has(last);
-  if (!known) return undefined;
+  if (!last || !LAYER_NAMES.has(last)) return undefined;
   if (qualified && /^(torch|keras|tensorflow|tf|flax|torchvision|timm|detectron2|mmcv)\b/.test(qualified)) return last;
   // Star-imported or bare names (`from torch.nn import *`, `BatchNorm2d(...)` in a snippet).
   if (parts.length === 1 && (imports.starModules.some((m) => /^(torch|keras|tensorflow|flax)/.test(m)) || FROZEN_BN.has(last))) return last;
@@ -128,7 +114,7 @@ export function collectClassFacts(tree: Tree, imports: ImportTable): Map<string,
 }
 
 /** The names of the classes a top-level statement defines (kept per statement node: nodes do not change). */
-const CLASS_NAMES = new WeakMap<Node, readonly string[]>();
+const CLASS_NAMES = new NodeCache<readonly string[]>();
 
 function classNamesIn(statement: Node): readonly string[] {
   let names = CLASS_NAMES.get(statement);
@@ -148,27 +134,12 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
     let previous: string | undefined;
     let previousGlobal = false;
     let frozenBatchNorm = false;
-    for (const capture of references(body)) {
-      const node = capture.node;
-      let call: Node | undefined;
-      let ref: Node = node;
-      if (capture.name === 'call') {
-        const f = node.childForFieldName('function');
-        if (!f) continue;
-        call = node;
-        ref = f;
-      } else {
-        const parent = node.parent;
-        // Only whole dotted names that are not themselves called count as references.
-        if (parent?.type === 'attribute') continue;
-        if (parent?.type === 'call' && parent.childForFieldName('function')?.equals(node)) continue;
-        if (capture.name === 'ident' && classNames.has(node.text) && node.text !== name) uses.add(node.text);
-      }
-      if (call && ref.type === 'identifier' && classNames.has(ref.text) && ref.text !== name) uses.add(ref.text);
+    /** A reference whose last name is a layer's (`call` when it is called): its facts, in document order. */
+    const reference = (call: Node | undefined, ref: Node): void => {
       const parts = dottedParts(ref);
-      if (!parts) continue;
+      if (!parts) return;
       const kind = layerKind(parts, imports);
-      if (!kind) continue;
+      if (!kind) return;
       if (FROZEN_BN.has(kind)) frozenBatchNorm = true;
       const span = spanOf(call ?? ref);
       if (BN_KINDS.has(kind)) {
@@ -188,6 +159,27 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
         if (GLOBAL_POOLS.has(kind) && FLATTENING.has(previous ?? '')) previousGlobal = false;
         previous = kind;
       }
+    };
+    // The references of the body, in document order: calls of a dotted name, and whole dotted
+    // names that are not themselves called. Only those whose last name is a layer's, or that
+    // name one of the file's other classes, count, so the body's identifiers are scanned for
+    // such names and each found one is taken up to the reference it ends (the order of the
+    // identifiers is that of the references: a dotted name ends in one, before any argument).
+    for (const identifier of body.descendantsOfType('identifier')) {
+      const text = identifier.text;
+      const layer = LAYER_NAMES.has(text);
+      const usesClass = text !== name && classNames.has(text);
+      if (!layer && !usesClass) continue;
+      const parent = identifier.parent;
+      if (parent?.type === 'attribute') {
+        // `nn.BatchNorm2d`: the attribute is the reference when it is whole (not `a.b` of `a.b.c`).
+        if (!layer || parent.childForFieldName('attribute') !== identifier || parent.parent?.type === 'attribute') continue;
+        const call = parent.parent?.type === 'call' && parent.parent.childForFieldName('function') === parent ? parent.parent : undefined;
+        reference(call, parent);
+        continue;
+      }
+      if (usesClass) uses.add(text);
+      if (layer) reference(parent?.type === 'call' && parent.childForFieldName('function') === identifier ? parent : undefined, identifier);
     }
     const methods: string[] = [];
     let trainKeepsBatchNormFrozen = false;

@@ -12,7 +12,7 @@ import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';
 import type { LauncherCall } from './launchers';
 import { State, union, val, type Val } from './state';
-import { callArgs, indentOf, isUnder, keyOf, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, unparen, words } from './util';
+import { callArgs, indentOf, isUnder, keyOf, lastSegment, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, unparen, words } from './util';
 
 export interface Fn {
   readonly name: string;
@@ -664,7 +664,7 @@ export class ModeAnalysis {
       const name = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : f?.text;
       const args = callArgs(r);
       // `model = DDP(model)`, `model = model.to(device)`, `model = torch.compile(model)`
-      if (name && (WRAPPERS.has(name) || WRAPPERS.has(name.split('.').pop() ?? ''))) {
+      if (name && (WRAPPERS.has(name) || WRAPPERS.has(lastSegment(name)))) {
         const source = f?.type === 'attribute' && !['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'wrap'].includes(name)
           ? keyOf(f.childForFieldName('object'))
           : keyOf(args.positional[0] ?? args.keywords.get('module') ?? args.keywords.get('model'));
@@ -778,15 +778,16 @@ export class ModeAnalysis {
       return state;
     }
     // An opaque call given a model may change its mode: what it leaves is unknown.
-    const shortName = (q ?? f.text).split('.').pop() ?? '';
-    if (!MODE_NEUTRAL_CALLS.has(shortName)) {
+    if (!MODE_NEUTRAL_CALLS.has(lastSegment(q ?? f.text))) {
       let st = state;
-      for (const a of [...args.positional, ...args.keywords.values()]) {
+      const unknownAfter = (a: Node): void => {
         const k = keyOf(a);
         if (k && k !== 'self' && this.host.isModelish(ctx.fn, k) && !this.host.isOptimizer(ctx.fn, k)) {
           st = st.set(k, this.modeVal('unknown', { mode: 'unknown', kind: 'call', span: spanOf(call), description: `${f.text}(...) at line ${call.startPosition.row + 1}` }));
         }
-      }
+      };
+      for (const a of args.positional) unknownAfter(a);
+      for (const a of args.keywords.values()) unknownAfter(a);
       return st;
     }
     return state;
@@ -813,8 +814,7 @@ export class ModeAnalysis {
   }
 
   private exportKind(q: string, call: Node, args: ReturnType<typeof callArgs>): string | undefined {
-    const last = q.split('.').slice(-2).join('.');
-    if (q === 'torch.onnx.export' || last === 'onnx.export') {
+    if (q === 'torch.onnx.export' || q === 'onnx.export' || q.endsWith('.onnx.export')) {
       // The default `training=TrainingMode.EVAL` switches the model to eval for the export.
       const t = args.keywords.get('training') ?? args.positional[5];
       return t && /PRESERVE/.test(t.text) ? 'torch.onnx.export(training=PRESERVE)' : undefined;

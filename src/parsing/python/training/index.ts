@@ -1,4 +1,4 @@
-import type { SyntaxNode as Node, SyntaxTree as Tree } from '../syntaxTree';
+import { NodeCache, type SyntaxNode as Node, type SyntaxTree as Tree } from '../syntaxTree';
 import type {
   DataLoaderIR,
   DistributedIR,
@@ -23,7 +23,7 @@ import { FlowKeeper } from './flowMemo';
 import { launcherCall, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { consistent, type Val } from './state';
-import { argFor, callArgs, indentOf, keyOf, rootOf, soundsLikeInference, statementOf, unparen, words, type CallArgs } from './util';
+import { argFor, callArgs, dottedLastName, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, unparen, words, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
 /** Facts of a model class imported from another workspace file (the workspace index answers). */
@@ -43,6 +43,10 @@ const MODEL_WORDS = new Set(['model', 'models', 'net', 'network', 'encoder', 'de
 const NOT_MODEL_WORDS = new Set(['optimizer', 'optim', 'opt', 'scheduler', 'sched', 'loader', 'dataloader', 'dataset', 'criterion', 'loss', 'scaler', 'args', 'config', 'cfg', 'logger', 'writer', 'metric', 'metrics', 'path', 'dir', 'name', 'file', 'state', 'dict', 'params', 'tokenizer', 'processor']);
 
 const NO_STAR_NAMES: ReadonlySet<string> = new Set();
+/** Methods that return the model they are called on (`Net().cuda()` builds a `Net`). */
+const MOVES = new Set(['to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'train', 'to_empty']);
+/** Wrappers whose first argument is the model (`DDP(Net())` builds a `Net`). */
+const PARALLEL_WRAPPERS = new Set(['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'convert_sync_batchnorm']);
 /** The callees (last name) `distributed()` and `gradAccum()` look at. */
 const DISTRIBUTED_CALLS = new Set(['DistributedDataParallel', 'DDP', 'DataParallel', 'DistributedSampler', 'convert_sync_batchnorm', 'get_world_size', 'Trainer']);
 const GRAD_ACCUM_CALLS = new Set(['GradientAccumulationPlugin', 'Accelerator', 'initialize']);
@@ -69,10 +73,45 @@ function paramNames(params: Node | null): string[] {
 }
 
 /** Per body node (nodes are immutable and survive edits of other statements). */
-const ASSIGNED = new WeakMap<Node, ReadonlySet<string>>();
+const ASSIGNED = new NodeCache<ReadonlySet<string>>();
 
-/** A call and what every pass asks of it first (kept per node: see `CallInfo` caches below). */
+/**
+ * One object per import table text (`importsKey`): what is kept on a node and depends on the
+ * imports too (a callee's qualified name) says which table it was read under, and is read again
+ * under another. A few tables are remembered so that files analysed in turn keep their own.
+ */
+interface ImportsToken {
+  readonly key: string;
+}
+const IMPORTS_TOKENS = new Map<string, ImportsToken>();
+
+function importsToken(imports: ImportTable): ImportsToken {
+  const key = importsKey(imports);
+  let token = IMPORTS_TOKENS.get(key);
+  if (token) {
+    IMPORTS_TOKENS.delete(key);
+  } else {
+    token = { key };
+    if (IMPORTS_TOKENS.size >= 16) IMPORTS_TOKENS.delete(IMPORTS_TOKENS.keys().next().value as string);
+  }
+  IMPORTS_TOKENS.set(key, token);
+  return token;
+}
+
+function importsKey(imports: ImportTable): string {
+  let key = imports.starModules.join(',');
+  for (const [alias, target] of imports.aliases) key += `;${alias}=${target}`;
+  return key;
+}
+
+/**
+ * A call and what every pass asks of it first, kept on the call node: its callee and arguments
+ * never change, and its qualified name changes only with the imports, so the infos of unchanged
+ * statements are reused across the analyses of an edited document.
+ */
 interface CallInfo {
+  /** The import table the names were qualified with. */
+  readonly imports: ImportsToken;
   readonly call: Node;
   readonly f: Node | null;
   /** The callee's import-qualified name, or undefined when its head is not imported. */
@@ -85,53 +124,39 @@ interface CallInfo {
   readonly attr: string | undefined;
   readonly args: CallArgs;
 }
+const CALL_INFO = new NodeCache<CallInfo>();
 
 /**
- * Call infos by import table (its text: `importsKey`), then by call node. A node's callee and
- * arguments never change, and its qualified name changes only with the imports, so the infos of
- * unchanged statements are reused across the analyses of an edited document. A few tables are
- * kept so that files analysed in turn do not evict each other.
+ * Per top-level statement, what each whole-file pass looks at (`TrainingBuilder.pick`), by pass;
+ * like `CallInfo`, it depends on the statement's syntax and the import table only.
  */
-const SYNTAX_CACHES = new Map<string, SyntaxCache>();
-
-/**
- * Answers that depend only on syntax and the import table: call infos by call node, and per
- * top-level statement what each whole-file pass looks at (`TrainingBuilder.pick`).
- */
-interface SyntaxCache {
-  readonly calls: WeakMap<Node, CallInfo>;
-  readonly picks: WeakMap<Node, Map<string, readonly unknown[]>>;
+interface StatementPicks {
+  readonly imports: ImportsToken;
+  /** By pass number (`PASSES`); undefined until the pass ran on the statement. */
+  readonly byPass: (readonly unknown[] | undefined)[];
 }
 
-function syntaxCacheFor(imports: ImportTable): SyntaxCache {
-  const key = importsKey(imports);
-  let cache = SYNTAX_CACHES.get(key);
-  if (cache) {
-    SYNTAX_CACHES.delete(key);
-  } else {
-    cache = { calls: new WeakMap(), picks: new WeakMap() };
-    if (SYNTAX_CACHES.size >= 16) SYNTAX_CACHES.delete(SYNTAX_CACHES.keys().next().value as string);
-  }
-  SYNTAX_CACHES.set(key, cache);
-  return cache;
-}
+/** The passes whose picks are kept per statement, by name, with their slot in `StatementPicks.byPass`. */
+const PASSES = {
+  calls: 0, accelerators: 1, trainers: 2, switches: 3, optimizerVariables: 4, weightLoads: 5, loaders: 6, fits: 7, optimizers: 8, distributed: 9,
+  moduloSteps: 10, lossAssignments: 11, accumulation: 12, parameterLoops: 13, requiresGrad: 14, 'training=': 15, trainableFalse: 16, flax: 17,
+} as const;
+type Pass = keyof typeof PASSES;
+const PASS_COUNT = Object.keys(PASSES).length;
+/** What most passes pick in most statements (one shared array, never modified). */
+const NOTHING: readonly never[] = Object.freeze([]);
+const PICKS = new NodeCache<StatementPicks>();
 
-function importsKey(imports: ImportTable): string {
-  let key = imports.starModules.join(',');
-  for (const [alias, target] of imports.aliases) key += `;${alias}=${target}`;
-  return key;
-}
-
-function readCallInfo(call: Node, imports: ImportTable): CallInfo {
+function readCallInfo(call: Node, imports: ImportTable, token: ImportsToken): CallInfo {
   const f = call.childForFieldName('function');
   const imported = f ? qualifiedName(f, imports, NO_STAR_NAMES) : undefined;
   const q = imported ?? (f ? dottedParts(f)?.join('.') : undefined) ?? '';
   const dot = q.lastIndexOf('.');
-  return { call, f, imported, q, last: dot < 0 ? q : q.slice(dot + 1), attr: f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined, args: callArgs(call) };
+  return { imports: token, call, f, imported, q, last: dot < 0 ? q : q.slice(dot + 1), attr: f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined, args: callArgs(call) };
 }
 
 /** A top-level statement's module-level assignments (not in a function), in document order. */
-const MODULE_ASSIGNMENTS = new WeakMap<Node, readonly Node[]>();
+const MODULE_ASSIGNMENTS = new NodeCache<readonly Node[]>();
 
 function moduleAssignments(statement: Node): readonly Node[] {
   let out = MODULE_ASSIGNMENTS.get(statement);
@@ -139,22 +164,16 @@ function moduleAssignments(statement: Node): readonly Node[] {
   return out;
 }
 
-/** The innermost function definition holding a node, or null when that is the module (or a lambda comes first). */
-const ENCLOSING_DEF = new WeakMap<Node, Node | null>();
-
+/**
+ * The innermost function definition holding a node, or null when that is the module (or a
+ * lambda comes first). A walk up a few parents: cheaper than keeping the answer per node.
+ */
 function enclosingDef(node: Node): Node | null {
-  let d = ENCLOSING_DEF.get(node);
-  if (d !== undefined) return d;
-  d = null;
   for (let n = node.parent; n; n = n.parent) {
-    if (n.type === 'function_definition') {
-      d = n;
-      break;
-    }
-    if (n.type === 'lambda') break;
+    if (n.type === 'function_definition') return n;
+    if (n.type === 'lambda') return null;
   }
-  ENCLOSING_DEF.set(node, d);
-  return d;
+  return null;
 }
 
 function assignedNames(body: Node | null): ReadonlySet<string> {
@@ -202,7 +221,8 @@ export function trainingFromTree(tree: Tree, options: TrainingOptions = {}): Tra
 class TrainingBuilder implements FlowHost {
   private readonly resolver: ValueResolver;
   private readonly classes: Map<string, ClassFacts>;
-  private readonly syntax: SyntaxCache;
+  /** The import table's token (see `CallInfo`, `StatementPicks`). */
+  private readonly importsToken: ImportsToken;
   private readonly fns: Fn[] = [];
   /** Functions by name (`f`) and methods by class and name (`Cls.f`), in document order. */
   private readonly fnsByName = new Map<string, Fn[]>();
@@ -236,7 +256,7 @@ class TrainingBuilder implements FlowHost {
   ) {
     this.resolver = options.resolver ?? literalResolver;
     this.classes = collectClassFacts(tree, imports);
-    this.syntax = syntaxCacheFor(imports);
+    this.importsToken = importsToken(imports);
     const root = tree.rootNode;
     this.keeper = new FlowKeeper(tree.memo, root, importsKey(imports), assignedNames);
     this.moduleFn = this.keeper.moduleFn;
@@ -313,8 +333,8 @@ class TrainingBuilder implements FlowHost {
   }
 
   private callInfo(call: Node): CallInfo {
-    let info = this.syntax.calls.get(call);
-    if (!info) this.syntax.calls.set(call, (info = readCallInfo(call, this.imports)));
+    let info = CALL_INFO.get(call);
+    if (info?.imports !== this.importsToken) CALL_INFO.set(call, (info = readCallInfo(call, this.imports, this.importsToken)));
     return info;
   }
 
@@ -324,44 +344,54 @@ class TrainingBuilder implements FlowHost {
    * (unchanged statements keep their nodes across edits), so a pass costs a look at each
    * top-level statement, not at each node of the file.
    */
-  private pick<T>(pass: string, select: (statement: Node) => T[]): T[] {
+  private pick<T>(pass: Pass, select: (statement: Node, picks: StatementPicks['byPass']) => readonly T[]): T[] {
     const out: T[] = [];
+    const slot = PASSES[pass];
     const statements = this.tree.rootNode.children;
-    const records = (this.pickRecords ??= statements.map((statement) => this.picksOf(statement)));
+    const records = this.statementPicks();
     for (let i = 0; i < statements.length; i++) {
       const picks = records[i];
-      let items = picks.get(pass) as readonly T[] | undefined;
-      if (!items) {
-        const statement = statements[i];
-        picks.set(pass, (items = select(statement)));
-      }
-      for (const item of items) out.push(item);
+      let items = picks[slot] as readonly T[] | undefined;
+      if (!items) picks[slot] = items = nothingIfEmpty(select(statements[i], picks));
+      for (let j = 0; j < items.length; j++) out.push(items[j]);
     }
     return out;
   }
 
-  /** Each top-level statement's picks, in document order (looked up once per analysis). */
-  private pickRecords: Map<string, readonly unknown[]>[] | undefined;
+  /** Each top-level statement's picks, in document order. */
+  private statementPicks(): StatementPicks['byPass'][] {
+    return (this.pickRecords ??= this.tree.rootNode.children.map((statement) => this.picksOf(statement)));
+  }
 
-  private picksOf(statement: Node): Map<string, readonly unknown[]> {
-    let picks = this.syntax.picks.get(statement);
-    if (!picks) this.syntax.picks.set(statement, (picks = new Map<string, readonly unknown[]>()));
-    return picks;
+  /** Each top-level statement's picks, in document order (looked up once per analysis). */
+  private pickRecords: StatementPicks['byPass'][] | undefined;
+
+  private picksOf(statement: Node): StatementPicks['byPass'] {
+    let picks = PICKS.get(statement);
+    if (picks?.imports !== this.importsToken) PICKS.set(statement, (picks = { imports: this.importsToken, byPass: new Array<readonly unknown[] | undefined>(PASS_COUNT) }));
+    return picks.byPass;
   }
 
   /** The calls of the file a pass looks at (see `pick`). */
-  private pickCalls(pass: string, keep: (info: CallInfo) => boolean): CallInfo[] {
-    return this.pick(pass, (s) => this.statementCalls(s, pass, keep) as CallInfo[]);
+  private pickCalls(pass: Pass, keep: (info: CallInfo) => boolean): CallInfo[] {
+    return this.pick(pass, (s, picks) => this.callsOf(s, picks).filter(keep));
   }
 
   /** The calls of one statement a pass looks at (see `pick`). */
-  private statementCalls(statement: Node, pass: string, keep: (info: CallInfo) => boolean): readonly CallInfo[] {
-    return this.pick1(statement, pass, () => this.callsOf(statement).filter(keep));
+  private statementCalls(statement: Node, pass: Pass, keep: (info: CallInfo) => boolean): readonly CallInfo[] {
+    const picks = this.picksOf(statement);
+    const slot = PASSES[pass];
+    let items = picks[slot] as readonly CallInfo[] | undefined;
+    if (!items) picks[slot] = items = nothingIfEmpty(this.callsOf(statement, picks).filter(keep));
+    return items;
   }
 
-  /** A statement's calls, in document order. */
-  private callsOf(statement: Node): readonly CallInfo[] {
-    return this.pick1(statement, 'calls', () => statement.descendantsOfType('call').map((c) => this.callInfo(c)));
+  /** A statement's calls, in document order (`picks`: the statement's, when the caller has them). */
+  private callsOf(statement: Node, picks = this.picksOf(statement)): readonly CallInfo[] {
+    const slot = PASSES.calls;
+    let calls = picks[slot] as readonly CallInfo[] | undefined;
+    if (!calls) picks[slot] = calls = nothingIfEmpty(statement.descendantsOfType('call').map((c) => this.callInfo(c)));
+    return calls;
   }
 
   /**
@@ -375,20 +405,13 @@ class TrainingBuilder implements FlowHost {
     return this.tree.rootNode.children.map((statement) => (memo ? memo.get(statement, kind, () => compute(statement)) : compute(statement)));
   }
 
-  /** One statement's entry of `pick`. */
-  private pick1<T>(statement: Node, pass: string, select: () => T[]): readonly T[] {
-    const picks = this.picksOf(statement);
-    let items = picks.get(pass) as readonly T[] | undefined;
-    if (!items) picks.set(pass, (items = select()));
-    return items;
-  }
-
   resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined): Fn | undefined {
     if (callee.type === 'identifier') {
-      const name = callee.text;
+      const same = this.fnsByName.get(callee.text);
+      if (!same) return undefined;
+      // The innermost scope defining the name; there, its last definition.
       for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
-        const found = (this.fnsByName.get(name) ?? []).filter((f) => f.parent === scope && !f.cls);
-        if (found.length > 0) return found[found.length - 1];
+        for (let i = same.length - 1; i >= 0; i--) if (same[i].parent === scope && !same[i].cls) return same[i];
       }
       return undefined;
     }
@@ -399,9 +422,22 @@ class TrainingBuilder implements FlowHost {
       let cls: string | undefined;
       if (obj.type === 'identifier' && obj.text === 'self') cls = fn.cls;
       else if (receiverFacts?.evidence === 'file' && this.classes.has(receiverFacts.name)) cls = receiverFacts.name;
-      return cls ? this.methodOf(cls, method) : undefined;
+      return cls ? this.methodOfClass(cls, method) : undefined;
     }
     return undefined;
+  }
+
+  /** Methods by class, then by name (the function table is complete once the constructor ran). */
+  private readonly methodsByClass = new Map<string, Map<string, Fn | undefined>>();
+
+  /** `methodOf`, kept per class and method for this analysis. */
+  private methodOfClass(cls: string, method: string): Fn | undefined {
+    let byName = this.methodsByClass.get(cls);
+    if (!byName) this.methodsByClass.set(cls, (byName = new Map<string, Fn | undefined>()));
+    if (byName.has(method)) return byName.get(method);
+    const found = this.methodOf(cls, method);
+    byName.set(method, found);
+    return found;
   }
 
   private methodOf(cls: string, method: string, seen = new Set<string>()): Fn | undefined {
@@ -427,8 +463,9 @@ class TrainingBuilder implements FlowHost {
       if ((statements[mid]).endIndex <= start) lo = mid + 1;
       else hi = mid;
     }
+    const records = this.statementPicks();
     for (let k = lo; k < statements.length && (statements[k]).startIndex < end; k++) {
-      const calls = this.callsOf(statements[k]);
+      const calls = this.callsOf(statements[k], records[k]);
       let i = 0;
       let j = calls.length;
       while (i < j) {
@@ -466,14 +503,14 @@ class TrainingBuilder implements FlowHost {
   constructs(call: Node, fn: Fn): { facts: ModelFacts; mode: 'train' | 'eval'; description: string } | undefined {
     const f = call.childForFieldName('function');
     if (!f) return undefined;
-    const line = call.startPosition.row + 1;
+    // (The line is read only for a description: most calls build nothing.)
+    const line = (): number => call.startPosition.row + 1;
     // `Net().cuda(rank)`, `Net().to(device)`, `DDP(Net(), ...)`, `torch.compile(Net())`: the model built inside.
-    if (f.type === 'attribute' && ['to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'train', 'to_empty'].includes(f.childForFieldName('attribute')?.text ?? '')) {
+    if (f.type === 'attribute' && MOVES.has(f.childForFieldName('attribute')?.text ?? '')) {
       const inner = f.childForFieldName('object');
       if (inner?.type === 'call') return this.constructs(inner, fn);
     }
-    const wrapper = (dottedParts(f) ?? []).pop() ?? '';
-    if (['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'convert_sync_batchnorm'].includes(wrapper)) {
+    if (PARALLEL_WRAPPERS.has(dottedLastName(f))) {
       const first = callArgs(call).positional[0];
       if (first?.type === 'call') return this.constructs(first, fn);
       return undefined;
@@ -481,45 +518,48 @@ class TrainingBuilder implements FlowHost {
     if (f.type === 'attribute' && f.childForFieldName('attribute')?.text === 'eval') {
       const inner = f.childForFieldName('object');
       const built = inner?.type === 'call' ? this.constructs(inner, fn) : undefined;
-      if (built) return { ...built, mode: 'eval', description: `${f.text}() at line ${line}` };
+      if (built) return { ...built, mode: 'eval', description: `${f.text}() at line ${line()}` };
     }
     if (f.type === 'identifier' && this.classes.has(f.text)) {
       const c = this.classes.get(f.text) as ClassFacts;
       if (!isModuleClass(f.text, this.classes) && c.layers.length === 0) return undefined;
       const extra = call.descendantsOfType('identifier').map((n) => n.text).filter((n) => this.classes.has(n) && n !== f.text);
       const facts = modelFactsOfClass(f.text, this.classes, 'file', extra);
-      if (facts) return { facts, mode: 'train', description: `${f.text}(...) built at line ${line} (modules start in training mode)` };
+      if (facts) return { facts, mode: 'train', description: `${f.text}(...) built at line ${line()} (modules start in training mode)` };
     }
     const q = this.callInfo(call).imported;
     const text = q ?? f.text;
-    const parts = dottedParts(f);
+    const parts = this.options.external ? dottedParts(f) : undefined;
     if (parts && this.options.external) {
       const ext = this.options.external(parts.join('.'), q);
       // What another file says can change while this one does not: summaries that ask are not kept.
       this.analysis.taint();
       if (ext) this.markForeign(ext);
-      if (ext) return { facts: ext, mode: 'train', description: `${f.text}(...) built at line ${line} (modules start in training mode)` };
+      if (ext) return { facts: ext, mode: 'train', description: `${f.text}(...) built at line ${line()} (modules start in training mode)` };
     }
-    const firstArg = callArgs(call).positional[0];
-    const firstString = firstArg && literalValue(firstArg).kind === 'string' ? String((literalValue(firstArg) as { value: string }).value) : undefined;
+    const firstString = (): string | undefined => {
+      const firstArg = callArgs(call).positional[0];
+      const lit = firstArg ? literalValue(firstArg) : undefined;
+      return lit?.kind === 'string' ? String(lit.value) : undefined;
+    };
     const lib = libraryModelFacts(text, firstString);
     if (lib) {
       const evalMode = loadsInEvalMode(text);
       return {
         facts: lib,
         mode: evalMode ? 'eval' : 'train',
-        description: evalMode ? `${f.text}() at line ${line} (from_pretrained returns the model in eval mode)` : `${f.text}(...) built at line ${line} (modules start in training mode)`,
+        description: evalMode ? `${f.text}() at line ${line()} (from_pretrained returns the model in eval mode)` : `${f.text}(...) built at line ${line()} (modules start in training mode)`,
       };
     }
     if (/(^|\.)(nn\.)?Sequential$/.test(text) && (text.startsWith('torch.nn') || text === 'nn.Sequential')) {
       const facts = this.sequentialFacts(call);
-      if (facts) return { facts, mode: 'train', description: `nn.Sequential(...) built at line ${line} (modules start in training mode)` };
+      if (facts) return { facts, mode: 'train', description: `nn.Sequential(...) built at line ${line()} (modules start in training mode)` };
     }
     // A same-file factory: `model = build_model(args)`.
     const callee = this.resolveFunction(f, fn, undefined);
     if (callee) {
       const facts = this.returnFacts(callee);
-      if (facts) return { facts, mode: 'train', description: `${f.text}(...) at line ${line} builds the model (modules start in training mode)` };
+      if (facts) return { facts, mode: 'train', description: `${f.text}(...) at line ${line()} builds the model (modules start in training mode)` };
     }
     return undefined;
   }
@@ -613,7 +653,7 @@ class TrainingBuilder implements FlowHost {
   factsFor(fn: Fn, key: string): ModelFacts | undefined {
     if (key.includes('>')) return undefined;
     if (key.startsWith('self.')) {
-      const attr = key.split('.')[1] ?? '';
+      const attr = secondSegment(key) ?? '';
       for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
         if (scope.cls) return this.classAttr(scope.cls, attr);
       }
@@ -670,7 +710,7 @@ class TrainingBuilder implements FlowHost {
     if (key === 'self' || key.includes('>')) return false;
     if (this.isOptimizer(fn, key)) return false;
     if (key.startsWith('self.')) {
-      const attr = key.split('.')[1] ?? '';
+      const attr = secondSegment(key) ?? '';
       return this.factsFor(fn, key) !== undefined || isModelName(attr);
     }
     if (this.factsFor(fn, key)) return true;
@@ -680,7 +720,7 @@ class TrainingBuilder implements FlowHost {
   }
 
   isOptimizer(_fn: Fn, key: string): boolean {
-    const root = key.startsWith('self.') ? (key.split('.')[1] ?? '') : rootOf(key);
+    const root = key.startsWith('self.') ? (secondSegment(key) ?? '') : rootOf(key);
     if (this.optimizerVars.has(root)) return true;
     const ws = words(root);
     return ws.some((w) => w === 'optimizer' || w === 'optim' || w === 'opt' || w === 'optimiser') && !ws.some((w) => w === 'sched' || w === 'scheduler');
@@ -694,8 +734,9 @@ class TrainingBuilder implements FlowHost {
         const right = a.childForFieldName('right');
         const r = right ? unparen(right) : undefined;
         const q = r?.type === 'call' ? this.callInfo(r).q : undefined;
+        if (!q || !/^(accelerate(\.accelerator)?\.Accelerator|Accelerator|lightning(\.fabric)?\.Fabric|lightning_fabric\.Fabric)$/.test(q)) return [];
         const key = keyOf(a.childForFieldName('left'));
-        return key && q && /^(accelerate(\.accelerator)?\.Accelerator|Accelerator|lightning(\.fabric)?\.Fabric|lightning_fabric\.Fabric)$/.test(q) ? [key] : [];
+        return key ? [key] : [];
       });
     for (const key of this.pick('accelerators', accelerators)) this.accelerators.add(key);
     // (Trainers are `...Trainer` names or subclasses in this file: see `trainerFramework`.)
@@ -752,7 +793,7 @@ class TrainingBuilder implements FlowHost {
   private optimizerVariable(key: string, call: Node): string | undefined {
     const { q, last } = this.callInfo(call);
     if (!q) return undefined;
-    if (OPTIMIZERS.has(last) && (q.startsWith('torch.optim') || q.startsWith('optim.') || q === last || q.startsWith('timm.optim'))) return key.startsWith('self.') ? (key.split('.')[1] ?? key) : rootOf(key);
+    if (OPTIMIZERS.has(last) && (q.startsWith('torch.optim') || q.startsWith('optim.') || q === last || q.startsWith('timm.optim'))) return key.startsWith('self.') ? (secondSegment(key) ?? key) : rootOf(key);
     if (/create_optimizer/.test(q)) return rootOf(key);
     return undefined;
   }
@@ -783,7 +824,7 @@ class TrainingBuilder implements FlowHost {
         if (src) facts = this.factsFor(fn, src);
       }
       if (!facts) continue;
-      if (key.startsWith('self.') && fn.cls) out.attrs.set(key.split('.')[1] ?? '', facts);
+      if (key.startsWith('self.') && fn.cls) out.attrs.set(secondSegment(key) ?? '', facts);
       else if (!key.includes('.')) out.refs.set(key, { facts, span: spanOf(r) });
     }
     // In a LightningModule's `train_dataloader()`, `self` is the model the loader feeds.
@@ -875,7 +916,7 @@ class TrainingBuilder implements FlowHost {
     const f = call.childForFieldName('function');
     if (!f) return undefined;
     const name = (f.type === 'attribute' ? f.childForFieldName('attribute')?.text : f.text) ?? '';
-    const short = name.split('.').pop() ?? '';
+    const short = lastSegment(name);
     if (f.type === 'attribute' && ['to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'eval', 'train'].includes(short)) return keyOf(f.childForFieldName('object'));
     if (['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'convert_sync_batchnorm', 'wrap'].includes(short)) {
       const args = callArgs(call);
@@ -1630,6 +1671,11 @@ class TrainingBuilder implements FlowHost {
     const fn = this.fnOf(call);
     return { function: fn.name, callee: call.childForFieldName('function')?.text ?? '', callSpan: spanOf(call), inUnitTest: this.inUnitTest(fn) };
   }
+}
+
+/** `items`, or the shared empty array when there are none (most statements have none for most passes). */
+function nothingIfEmpty<T>(items: readonly T[]): readonly T[] {
+  return items.length === 0 ? NOTHING : items;
 }
 
 function unknownFacts(name: string): ModelFacts {

@@ -22,26 +22,34 @@ function bnFacts(name: string): ModelFacts {
   };
 }
 
-/** Facts for `torchvision.models.resnet50(...)`, `timm.create_model('resnet50')`, or undefined. */
-export function libraryModelFacts(qualified: string, firstStringArg: string | undefined): ModelFacts | undefined {
-  const parts = qualified.split('.');
-  const last = parts[parts.length - 1] ?? '';
+/**
+ * Facts for `torchvision.models.resnet50(...)`, `timm.create_model('resnet50')`, or undefined.
+ * `firstString` gives the call's first argument when it is a string literal (read only for the
+ * callees that take a name).
+ */
+export function libraryModelFacts(qualified: string, firstString: () => string | undefined): ModelFacts | undefined {
+  const dot = qualified.lastIndexOf('.');
+  const last = qualified.slice(dot + 1);
   if (qualified.startsWith('torchvision.models.')) {
     if (BN_FAMILIES.test(last)) return bnFacts(qualified);
     if (DROPOUT_ONLY.test(last)) return { ...bnFacts(qualified), batchNorms: [], affineNorms: [], otherModeDependent: [{ kind: 'Dropout', span: undefined }] };
     if (LAYERNORM_FAMILIES.test(last)) return { ...bnFacts(qualified), batchNorms: [], otherModeDependent: [], affineNorms: [{ kind: 'LayerNorm', span: undefined }] };
     return undefined;
   }
-  if ((qualified === 'timm.create_model' || qualified === 'timm.models.create_model') && firstStringArg) {
+  if (qualified === 'timm.create_model' || qualified === 'timm.models.create_model') {
+    const firstStringArg = firstString();
+    if (!firstStringArg) return undefined;
     const arch = firstStringArg.replace(/^(timm|hf[-_]hub):.*\//, '').split('.')[0] ?? '';
     const facts = bnFacts(`timm.create_model('${firstStringArg}')`);
     if (BN_FAMILIES.test(arch)) return facts;
     if (LAYERNORM_FAMILIES.test(arch)) return { ...facts, batchNorms: [], affineNorms: [{ kind: 'LayerNorm', span: undefined }] };
     return undefined;
   }
-  if (last === 'from_pretrained' && parts.length >= 2 && /^(transformers\.)?(Auto\w*|\w+For\w+|\w+Model)$/.test(parts.slice(0, -1).join('.').replace(/^transformers\./, ''))) {
+  if (last === 'from_pretrained' && dot >= 0 && /^(transformers\.)?(Auto\w*|\w+For\w+|\w+Model)$/.test(qualified.slice(0, dot).replace(/^transformers\./, ''))) {
     // Convolutional checkpoints (`microsoft/resnet-50`, `google/mobilenet_v2_1.0_224`) or classes
     // (`ResNetForImageClassification`) of the BatchNorm families.
+    const parts = qualified.split('.');
+    const firstStringArg = firstString();
     const cls = (parts[parts.length - 2] ?? '').replace(/(For\w+|Model)$/, '').toLowerCase();
     const checkpoint = (firstStringArg?.split('/').pop() ?? '').toLowerCase();
     if (BN_FAMILIES.test(checkpoint) || (!cls.startsWith('auto') && BN_FAMILIES.test(cls))) {

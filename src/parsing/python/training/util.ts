@@ -1,5 +1,4 @@
-import type { SyntaxNode as Node } from '../syntaxTree';
-import { dottedParts } from '../syntax';
+import { NodeCache, type SyntaxNode as Node } from '../syntaxTree';
 
 export interface CallArgs {
   readonly positional: readonly Node[];
@@ -12,8 +11,7 @@ export interface CallArgs {
  * Syntax nodes are immutable and an unchanged statement keeps its nodes across edits (see
  * `SyntaxTree.update`), so answers that depend only on a node's subtree are kept per node.
  */
-const CALL_ARGS = new WeakMap<Node, CallArgs>();
-const KEYS = new WeakMap<Node, string | null>();
+const CALL_ARGS = new NodeCache<CallArgs>();
 
 export function callArgs(call: Node): CallArgs {
   let args = CALL_ARGS.get(call);
@@ -53,20 +51,56 @@ export function argFor(args: CallArgs, name: string, position: number | undefine
 /** Attribute segments that name the same module as their object (DDP `.module`, `torch.compile`'s `._orig_mod`). */
 const TRANSPARENT = new Set(['module', '_orig_mod']);
 
-/** `model.module.backbone` -> `model.backbone`; undefined for anything but a dotted name. */
+/**
+ * `model.module.backbone` -> `model.backbone`; undefined for anything but a dotted name. Not
+ * kept per node: reading it again costs less than a per-node cache (most keys asked are of
+ * plain names, and a WeakMap entry per node asked is work for the garbage collector).
+ */
 export function keyOf(node: Node | null | undefined): string | undefined {
   if (!node) return undefined;
-  let key = KEYS.get(node);
-  if (key === undefined) KEYS.set(node, (key = readKey(node) ?? null));
-  return key ?? undefined;
-}
-
-function readKey(node: Node): string | undefined {
   let n = node;
   while (n.type === 'parenthesized_expression' && n.namedChildCount === 1 && n.firstNamedChild) n = n.firstNamedChild;
-  const parts = dottedParts(n);
-  if (!parts || parts.length === 0) return undefined;
-  return [parts[0], ...parts.slice(1).filter((p) => !TRANSPARENT.has(p))].join('.');
+  if (n.type === 'identifier') return n.text;
+  return n.type === 'attribute' ? attributeKey(n) : undefined;
+}
+
+/** The key of an `a.b.c` attribute chain (its head kept, transparent segments dropped), or undefined when not a dotted name. */
+function attributeKey(node: Node): string | undefined {
+  const object = node.childForFieldName('object');
+  const attr = node.childForFieldName('attribute');
+  if (!object || !attr) return undefined;
+  const head = object.type === 'identifier' ? object.text : object.type === 'attribute' ? attributeKey(object) : undefined;
+  if (head === undefined) return undefined;
+  const name = attr.text;
+  return TRANSPARENT.has(name) ? head : `${head}.${name}`;
+}
+
+/** The last name of a plain dotted name (`torch.compile` -> `compile`), or '' for any other expression. */
+export function dottedLastName(node: Node): string {
+  if (node.type === 'identifier') return node.text;
+  if (node.type !== 'attribute') return '';
+  const attr = node.childForFieldName('attribute');
+  // (Every object on the way down must be a dotted name too.)
+  for (let n: Node = node; n.type === 'attribute'; ) {
+    const object = n.childForFieldName('object');
+    if (!object || !n.childForFieldName('attribute')) return '';
+    if (object.type === 'identifier') return attr ? attr.text : '';
+    n = object;
+  }
+  return '';
+}
+
+/** The last segment of a dotted name (`torch.nn.Conv2d` -> `Conv2d`). */
+export function lastSegment(name: string): string {
+  return name.slice(name.lastIndexOf('.') + 1);
+}
+
+/** The second segment of a dotted name (`self.net.fc` -> `net`), or undefined when it has one segment. */
+export function secondSegment(name: string): string | undefined {
+  const first = name.indexOf('.');
+  if (first < 0) return undefined;
+  const second = name.indexOf('.', first + 1);
+  return second < 0 ? name.slice(first + 1) : name.slice(first + 1, second);
 }
 
 export function rootOf(key: string): string {
