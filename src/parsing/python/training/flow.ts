@@ -79,6 +79,8 @@ export interface FlowHost {
   readonly text: string;
   /** Qualified name of a callee (`torch.onnx.export`), or undefined. */
   qualified(callee: Node): string | undefined;
+  /** The last segment of the qualified name of a call's callee (`export`), '' when it has none. */
+  calleeLastName(call: Node): string;
   /** Facts of the model a call constructs, or undefined when the call builds no known model. */
   constructs(call: Node, fn: Fn): { facts: ModelFacts; mode: 'train' | 'eval'; description: string } | undefined;
   /** Facts for a model key in a function (local, class attribute, or module variable). */
@@ -141,10 +143,18 @@ function notARun(callee: Node): boolean {
 const WRAPPERS = new Set(['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'eval', 'train', 'requires_grad_', 'to_empty', 'channels_last', 'wrap']);
 
 export interface Flow {
-  normal: State | undefined;
-  breaks: State[];
-  conts: State[];
-  rets: State[];
+  readonly normal: State | undefined;
+  readonly breaks: readonly State[];
+  readonly conts: readonly State[];
+  readonly rets: readonly State[];
+}
+
+/** No states (shared by the flows of the statements that only fall through: most). */
+const NO_STATES: readonly State[] = Object.freeze([]);
+
+/** The flow of a statement that falls through with `normal` (no break, continue or return). */
+function fallThrough(normal: State | undefined): Flow {
+  return { normal, breaks: NO_STATES, conts: NO_STATES, rets: NO_STATES };
 }
 
 interface Ctx {
@@ -352,17 +362,18 @@ export class ModeAnalysis {
   /** The statements in order; `interpret` is how one statement runs (`stmt`, or the module's `keptOrStmt`). */
   private block(stmts: readonly Node[], state: State, ctx: Ctx, interpret?: (s: Node, st: State) => Flow): Flow {
     let cur: State | undefined = state;
-    const out: Flow = { normal: undefined, breaks: [], conts: [], rets: [] };
+    const breaks: State[] = [];
+    const conts: State[] = [];
+    const rets: State[] = [];
     for (const s of stmts) {
       if (!cur) break;
       const f: Flow = interpret ? interpret(s, cur) : this.stmt(s, cur, ctx);
-      out.breaks.push(...f.breaks);
-      out.conts.push(...f.conts);
-      out.rets.push(...f.rets);
+      for (const b of f.breaks) breaks.push(b);
+      for (const c of f.conts) conts.push(c);
+      for (const r of f.rets) rets.push(r);
       cur = f.normal;
     }
-    out.normal = cur;
-    return out;
+    return { normal: cur, breaks, conts, rets };
   }
 
   /**
@@ -402,7 +413,7 @@ export class ModeAnalysis {
   }
 
   private stmt(s: Node, state: State, ctx: Ctx): Flow {
-    const plain = (st: State | undefined): Flow => ({ normal: st, breaks: [], conts: [], rets: [] });
+    const plain = fallThrough;
     switch (s.type) {
       case 'function_definition':
       case 'class_definition':
@@ -749,8 +760,10 @@ export class ModeAnalysis {
           }
           return state;
         }
-        // A method of the file's own model class (`model.freeze_bn()`), or `self.helper(...)`.
-        const facts = this.host.factsFor(ctx.fn, receiver);
+        // A method of the file's own model class (`model.freeze_bn()`), or `self.helper(...)`
+        // (a method's own class: the facts of `self` are not needed to find it).
+        const ownMethod = receiverNode?.type === 'identifier' && receiver === 'self' && ctx.fn.cls !== undefined;
+        const facts = ownMethod ? undefined : this.host.factsFor(ctx.fn, receiver);
         const method_ = this.host.resolveFunction(f, ctx.fn, facts);
         if (method_) return this.apply(method_, call, state, ctx, receiver);
         if (this.host.isModelish(ctx.fn, receiver) && !FORWARD_METHODS.has(method)) {
@@ -770,7 +783,8 @@ export class ModeAnalysis {
       if (key) this.event('export', exportDetail, call, key, state, ctx);
       return state;
     }
-    const callee = this.host.resolveFunction(f, ctx.fn, undefined);
+    // (An attribute callee without receiver facts names no function of the file: `self.f` was asked above.)
+    const callee = f.type === 'attribute' ? undefined : this.host.resolveFunction(f, ctx.fn, undefined);
     if (callee) return this.apply(callee, call, state, ctx, undefined);
     const key = keyOf(f);
     if (key && key !== 'self' && this.host.isModelish(ctx.fn, key) && !this.host.isOptimizer(ctx.fn, key)) {
@@ -778,7 +792,7 @@ export class ModeAnalysis {
       return state;
     }
     // An opaque call given a model may change its mode: what it leaves is unknown.
-    if (!MODE_NEUTRAL_CALLS.has(lastSegment(q ?? f.text))) {
+    if (!MODE_NEUTRAL_CALLS.has(q ? this.host.calleeLastName(call) : lastSegment(f.text))) {
       let st = state;
       const unknownAfter = (a: Node): void => {
         const k = keyOf(a);
@@ -787,7 +801,7 @@ export class ModeAnalysis {
         }
       };
       for (const a of args.positional) unknownAfter(a);
-      for (const a of args.keywords.values()) unknownAfter(a);
+      if (args.keywords.size > 0) for (const a of args.keywords.values()) unknownAfter(a);
       return st;
     }
     return state;

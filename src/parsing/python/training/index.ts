@@ -176,6 +176,8 @@ function enclosingDef(node: Node): Node | null {
   return null;
 }
 
+const ASSIGNMENT_KINDS = ['assignment', 'augmented_assignment'] as const;
+
 function assignedNames(body: Node | null): ReadonlySet<string> {
   if (!body) return new Set();
   let names = ASSIGNED.get(body);
@@ -183,13 +185,16 @@ function assignedNames(body: Node | null): ReadonlySet<string> {
   return names;
 }
 
+/** The names assigned in a body (asked with `has` only: their order does not matter, so each kind of assignment is read on its own). */
 function readAssignedNames(body: Node): Set<string> {
   const out = new Set<string>();
-  for (const a of body.descendantsOfType(['assignment', 'augmented_assignment'])) {
-    const left = a.childForFieldName('left');
-    if (!left) continue;
-    if (left.type === 'identifier') out.add(left.text);
-    else if (left.type === 'pattern_list' || left.type === 'tuple_pattern') for (const c of left.namedChildren) if (c.type === 'identifier') out.add(c.text);
+  for (const kind of ASSIGNMENT_KINDS) {
+    for (const a of body.descendantsOfType(kind)) {
+      const left = a.childForFieldName('left');
+      if (!left) continue;
+      if (left.type === 'identifier') out.add(left.text);
+      else if (left.type === 'pattern_list' || left.type === 'tuple_pattern') for (const c of left.namedChildren) if (c.type === 'identifier') out.add(c.text);
+    }
   }
   for (const f of body.descendantsOfType('for_statement')) {
     const left = f.childForFieldName('left');
@@ -403,6 +408,10 @@ class TrainingBuilder implements FlowHost {
   private perStatement<T>(kind: string, compute: (statement: Node) => T): T[] {
     const memo = this.tree.memo;
     return this.tree.rootNode.children.map((statement) => (memo ? memo.get(statement, kind, () => compute(statement)) : compute(statement)));
+  }
+
+  calleeLastName(call: Node): string {
+    return this.callInfo(call).last;
   }
 
   resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined): Fn | undefined {
@@ -729,15 +738,18 @@ class TrainingBuilder implements FlowHost {
   // ------------------------------------------------------------ pre-pass
 
   private prepass(): void {
-    const accelerators = (statement: Node) =>
-      statement.descendantsOfType('assignment').flatMap((a) => {
+    const accelerators = (statement: Node): string[] => {
+      const out: string[] = [];
+      for (const a of statement.descendantsOfType('assignment')) {
         const right = a.childForFieldName('right');
         const r = right ? unparen(right) : undefined;
         const q = r?.type === 'call' ? this.callInfo(r).q : undefined;
-        if (!q || !/^(accelerate(\.accelerator)?\.Accelerator|Accelerator|lightning(\.fabric)?\.Fabric|lightning_fabric\.Fabric)$/.test(q)) return [];
+        if (!q || !/^(accelerate(\.accelerator)?\.Accelerator|Accelerator|lightning(\.fabric)?\.Fabric|lightning_fabric\.Fabric)$/.test(q)) continue;
         const key = keyOf(a.childForFieldName('left'));
-        return key ? [key] : [];
-      });
+        if (key) out.push(key);
+      }
+      return out;
+    };
     for (const key of this.pick('accelerators', accelerators)) this.accelerators.add(key);
     // (Trainers are `...Trainer` names or subclasses in this file: see `trainerFramework`.)
     for (const { call, f, last } of this.pickCalls('trainers', (c) => c.last.endsWith('Trainer') || c.f?.type === 'identifier')) {
@@ -773,16 +785,19 @@ class TrainingBuilder implements FlowHost {
       }
     }
     // Optimizers (a syntactic fact: `opt = torch.optim.SGD(...)`).
-    const optimizers = (statement: Node) =>
-      statement.descendantsOfType('assignment').flatMap((a) => {
+    const optimizers = (statement: Node): { left: Node; r: Node; variable: string }[] => {
+      const out: { left: Node; r: Node; variable: string }[] = [];
+      for (const a of statement.descendantsOfType('assignment')) {
         const left = a.childForFieldName('left');
         const right = a.childForFieldName('right');
         const r = right ? unparen(right) : undefined;
-        if (!left || r?.type !== 'call' || left.type === 'pattern_list' || left.type === 'tuple_pattern') return [];
+        if (!left || r?.type !== 'call' || left.type === 'pattern_list' || left.type === 'tuple_pattern' || !this.optimizerBuild(r)) continue;
         const key = keyOf(left);
         const variable = key ? this.optimizerVariable(key, r) : undefined;
-        return variable ? [{ left, r, variable }] : [];
-      });
+        if (variable) out.push({ left, r, variable });
+      }
+      return out;
+    };
     for (const { left, r, variable } of this.pick('optimizerVariables', optimizers)) {
       if (left.type === 'identifier' && this.launcher(r)) continue;
       this.optimizerVars.add(variable);
@@ -791,11 +806,17 @@ class TrainingBuilder implements FlowHost {
 
   /** The variable an optimizer construction assigned to `key` defines (`self.opt` -> `opt`), or undefined when `call` builds no optimizer. */
   private optimizerVariable(key: string, call: Node): string | undefined {
+    const built = this.optimizerBuild(call);
+    if (built === 'optimizer') return key.startsWith('self.') ? (secondSegment(key) ?? key) : rootOf(key);
+    return built === 'factory' ? rootOf(key) : undefined;
+  }
+
+  /** Whether `call` builds an optimizer (`torch.optim.SGD(...)`) or calls an optimizer factory (`create_optimizer(...)`). */
+  private optimizerBuild(call: Node): 'optimizer' | 'factory' | undefined {
     const { q, last } = this.callInfo(call);
     if (!q) return undefined;
-    if (OPTIMIZERS.has(last) && (q.startsWith('torch.optim') || q.startsWith('optim.') || q === last || q.startsWith('timm.optim'))) return key.startsWith('self.') ? (secondSegment(key) ?? key) : rootOf(key);
-    if (/create_optimizer/.test(q)) return rootOf(key);
-    return undefined;
+    if (OPTIMIZERS.has(last) && (q.startsWith('torch.optim') || q.startsWith('optim.') || q === last || q.startsWith('timm.optim'))) return 'optimizer';
+    return q.includes('create_optimizer') ? 'factory' : undefined;
   }
 
   /** Computes a function's bindings: model constructions assigned, wrapped and launched, in source order. */

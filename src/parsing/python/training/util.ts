@@ -19,9 +19,13 @@ export function callArgs(call: Node): CallArgs {
   return args;
 }
 
+/** The arguments of calls without positional or keyword ones (shared: never modified). */
+const NO_POSITIONAL: readonly Node[] = Object.freeze([]);
+const NO_KEYWORDS: ReadonlyMap<string, Node> = new Map();
+
 function readCallArgs(call: Node): CallArgs {
-  const positional: Node[] = [];
-  const keywords = new Map<string, Node>();
+  let positional: Node[] | undefined;
+  let keywords: Map<string, Node> | undefined;
   let hasSplat = false;
   const list = call.childForFieldName('arguments');
   if (list && list.type === 'argument_list') {
@@ -30,17 +34,17 @@ function readCallArgs(call: Node): CallArgs {
       if (child.type === 'keyword_argument') {
         const name = child.childForFieldName('name');
         const value = child.childForFieldName('value');
-        if (name && value) keywords.set(name.text, value);
+        if (name && value) (keywords ??= new Map()).set(name.text, value);
       } else if (child.type === 'list_splat' || child.type === 'dictionary_splat') {
         hasSplat = true;
       } else {
-        positional.push(child);
+        (positional ??= []).push(child);
       }
     }
   } else if (list) {
-    positional.push(list); // a generator expression argument
+    positional = [list]; // a generator expression argument
   }
-  return { positional, keywords, hasSplat };
+  return { positional: positional ?? NO_POSITIONAL, keywords: keywords ?? NO_KEYWORDS, hasSplat };
 }
 
 /** The argument bound to a parameter, by keyword or position. */
