@@ -19,7 +19,8 @@ import { NodeCache, type SyntaxNode, type SyntaxTree } from './syntaxTree';
  *   `calledDifferently`). Recomputed statements count as changed for the statements that
  *   mention them (transitively).
  * - Imports, argparse definitions and `global` declarations anywhere in a changed statement, or
- *   an entry that cannot be placed, recompute everything.
+ *   an entry that cannot be placed, recompute everything. A top-level ERROR statement is read
+ *   like any other: its definitions are the typed nodes inside it, as the IR builders see them.
  * - Positions: IR spans are absolute. A reused result's spans are moved with the statement that
  *   holds them (offsets only). Results are recomputed when a statement holding one of their spans
  *   changed its first line or does not start at column 0 (descriptions carry line numbers), so
@@ -364,8 +365,7 @@ function namesOf(statement: SyntaxNode): StatementNames {
   const mentions = new Set<string>();
   for (const id of statement.descendantsOfType('identifier')) mentions.add(id.text);
   const calls = new Map<string, string[]>();
-  // A statement that is one ERROR node has no structure to read its definitions from.
-  let global = statement.type === 'ERROR';
+  let global = false;
   for (const call of statement.descendantsOfType('call')) {
     const f = call.childForFieldName('function');
     const name = f?.type === 'identifier' ? f.text : f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
@@ -378,6 +378,8 @@ function namesOf(statement: SyntaxNode): StatementNames {
     if (f?.type === 'identifier' && GLOBAL_BUILTINS.has(name) && !(name === 'setattr' && call.childForFieldName('arguments')?.namedChildren[0]?.text === 'self')) global = true;
   }
   if (statement.descendantsOfType(['import_statement', 'import_from_statement', 'future_import_statement', 'global_statement', 'nonlocal_statement']).length > 0) global = true;
+  // (A statement that is one ERROR node, as a half-typed line can turn the rest of a class or of
+  // the file into, is read the same way: the IR builders see only the typed nodes inside it.)
   const defines = new Set<string>();
   moduleLevelDefinitions(statement, defines);
   n = { defines, mentions, calls, global };

@@ -125,6 +125,30 @@ class M(nn.Module):
     }
   });
 
+  it('a half-typed line that turns the rest of the file into one ERROR statement recomputes what it swallowed, not the statements before it', () => {
+    const doc = new PythonDocument(CROSS);
+    try {
+      doc.analyse();
+      const memo = doc.syntaxTree?.memo;
+      assert.ok(memo);
+      const at = CROSS.indexOf('CFG = dict(head=10)') + 'CFG = dict(head=10)'.length;
+      const broken = editAndCompare(doc, CROSS, at, at, '(', 'unclosed parenthesis');
+      assert.deepStrictEqual(doc.syntaxTree?.rootNode.children.map((c) => c.type), ['import_statement', 'expression_statement', 'expression_statement', 'ERROR']);
+      // The import, WIDTH and GROUPS keep their results (model IR, Keras and Flax arguments).
+      assert.strictEqual(memo.reused, 3 * 3);
+      editAndCompare(doc, broken, at, at + 1, '', 'closed again');
+      assert.strictEqual(memo.reused, 3 * 3);
+      // A stray parenthesis between two classes: the classes around it keep theirs.
+      const between = CROSS.indexOf('class Base(nn.Module)');
+      const stray = editAndCompare(doc, CROSS, between - 1, between - 1, '(', 'parenthesis between classes');
+      assert.ok(doc.syntaxTree?.rootNode.children.some((c) => c.type === 'ERROR'));
+      assert.ok(memo.reused > 3 * 3, `${memo.reused}`);
+      editAndCompare(doc, stray, between - 1, between, '', 'parenthesis removed');
+    } finally {
+      doc.dispose();
+    }
+  });
+
   it('a statement that held no spans for a while, then gets some, has them moved from where it is now', () => {
     // DEPTH is used by nobody at first, so no result holds a span in its statement; a space typed
     // on the blank line above moves it (same row); then Head starts using it (Head's provenance
