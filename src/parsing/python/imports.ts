@@ -1,6 +1,7 @@
 import type { SyntaxNode as Node, SyntaxTree as Tree } from './syntaxTree';
 import { dottedParts } from './syntax';
 import { dottedLast } from './dottedNames';
+import { callsByCalleeName } from './calls';
 import { StatementIndex, StatementIndexKind } from './statementIndex';
 
 /**
@@ -115,6 +116,9 @@ const KERAS_SUBMODULES = ['keras.backend', 'keras.layers', 'keras.models', 'kera
  */
 function injectedKerasModules(stmt: Node): (readonly [string, string])[] {
   const out: (readonly [string, string])[] = [];
+  // Only a statement that calls one of the two (by the callee's last name) can bind one: most do not.
+  const calls = callsByCalleeName(stmt);
+  if (!calls.has('VersionAwareLayers') && !calls.has('get_submodules_from_kwargs')) return out;
   for (const a of stmt.descendantsOfType('assignment')) {
     const right = a.childForFieldName('right');
     const left = a.childForFieldName('left');

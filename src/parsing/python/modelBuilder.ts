@@ -1,4 +1,4 @@
-import type { SyntaxNode as Node } from './syntaxTree';
+import { NodeCache, type SyntaxNode as Node } from './syntaxTree';
 import { allLayers, type Argument, type ConstructorArgument, type Flow, type ForwardStep, type Framework, type Layer, type LayerCall, type LayerFamily, type LayerUse, type ModelClass, type NormParameter, type NormType } from '../../ir/model';
 import type { Span } from '../../ir/span';
 import type { CallableValue, Value } from '../../ir/values';
@@ -205,6 +205,8 @@ export class ModelBuilder {
   /** Instance layers by class and bound argument values (see `instanceOf`). */
   private readonly instanceMemo = new Map<string, Layer[]>();
   private instanceCount = 0;
+  /** The walk of the module-level statements so far, and the index of the next top-level statement (see `moduleWalkBefore`). */
+  private moduleWalk: { readonly walker: ForwardWalker; readonly inline: Layer[]; next: number } | undefined;
 
   constructor(readonly resolver: Resolver) {}
 
@@ -278,12 +280,14 @@ export class ModelBuilder {
         if (child.type === 'list_splat') positionsKnown = false;
       } else {
         const v = this.resolver.resolve(child, bindings);
+        // (The argument is its value: one span object for both.)
+        const span = spanOf(child);
         args.push({
           name: positionsKnown ? params[position] : undefined,
           position: positionsKnown ? position : undefined,
           value: v,
-          span: spanOf(child),
-          valueSpan: spanOf(child),
+          span,
+          valueSpan: span,
           ...(v.kind !== 'unknown' && v.provenance ? { provenance: v.provenance } : {}),
         });
         position++;
@@ -407,7 +411,8 @@ export class ModelBuilder {
       : [];
     const flows = this.flows([...allTop, ...asSequence], forward?.steps ?? [], byPath, sequentialLists);
     // Where each norm parameter builds layers (the constructor calls made through it).
-    const everyLayer = allTop.flatMap((l) => [l, ...flatten(l)]);
+    const everyLayer: Layer[] = [];
+    if (normParameters.length > 0) for (const l of allTop) everyLayer.push(l), flattenInto(l, everyLayer);
     for (const np of normParameters) {
       const seen = new Set<number>();
       for (const l of everyLayer) {
@@ -556,9 +561,7 @@ export class ModelBuilder {
     const positional = args.filter((a) => a.type !== 'keyword_argument');
     const outputs = keyword('outputs') ?? positional[1];
     if (!outputs) return undefined;
-    const inline: Layer[] = [];
-    const walker = new ForwardWalker(this, new Map(), new Set(), inline);
-    walker.walkStatements(this.resolver.moduleStatementsBefore(stmt));
+    const { walker, inline } = this.moduleWalkBefore(stmt, outputs);
     const kept = walker.stepsReaching(outputs);
     if (kept.steps.length === 0) return undefined;
     const layers = inline.filter((l) => kept.paths.has(l.path));
@@ -575,6 +578,37 @@ export class ModelBuilder {
       flows: this.flows(layers, kept.steps, new Map(), new Set()),
       attributeReads: [],
     };
+  }
+
+  /**
+   * A forward walk of the module-level statements before `stmt` (`Resolver.moduleStatementsBefore`),
+   * ready for `stepsReaching(outputs)`. Several `keras.Model(...)` statements of one file would
+   * each walk the module's statements from its start; when `stmt` is itself a top-level statement
+   * after the last one asked about, and reading `outputs` builds nothing (names, or a tuple or
+   * list of names), the walk of the earlier one is advanced instead: a walk is a function of the
+   * statements walked, in order, so it is the walk a fresh walker would make.
+   */
+  private moduleWalkBefore(stmt: Node, outputs: Node): { walker: ForwardWalker; inline: Layer[] } {
+    const statements = stmt.parent?.type === 'module' ? stmt.parent.namedChildren : undefined;
+    const shared = this.moduleWalk;
+    const inOrder = !shared || shared.next === 0 || (statements?.[shared.next - 1]?.startIndex ?? Infinity) < stmt.startIndex;
+    if (!statements || !inOrder || !readsNamesOnly(outputs)) {
+      const inline: Layer[] = [];
+      const walker = new ForwardWalker(this, new Map(), new Set(), inline);
+      walker.walkStatements(this.resolver.moduleStatementsBefore(stmt));
+      return { walker, inline };
+    }
+    let walk = shared;
+    if (!walk) {
+      const inline: Layer[] = [];
+      walk = this.moduleWalk = { walker: new ForwardWalker(this, new Map(), new Set(), inline), inline, next: 0 };
+    }
+    for (; walk.next < statements.length; walk.next++) {
+      const s = statements[walk.next];
+      if (s.startIndex >= stmt.startIndex) break;
+      if (s.type === 'expression_statement') walk.walker.walkStatements([s]);
+    }
+    return walk;
   }
 
   /**
@@ -1454,6 +1488,17 @@ export class ModelBuilder {
       }
     };
     layers.forEach(visit);
+    // How many steps take each step's output as an input (counted once per consuming step).
+    let consumersOf: Map<number, number> | undefined;
+    const consumerCount = (index: number): number => {
+      if (!consumersOf) {
+        consumersOf = new Map();
+        for (const st of steps) st.inputs.forEach((x, j) => {
+          if (st.inputs.indexOf(x) === j) consumersOf?.set(x, (consumersOf.get(x) ?? 0) + 1);
+        });
+      }
+      return consumersOf.get(index) ?? 0;
+    };
     for (const step of steps) {
       if (step.op !== 'layer') continue;
       // A path with alternatives: a flow from or to each of them, except between alternatives of
@@ -1462,7 +1507,7 @@ export class ModelBuilder {
       for (const i of step.inputs) {
         const src = steps[i];
         if (!src || src.op !== 'layer') continue;
-        const consumers = steps.filter((st) => st.inputs.includes(src.index)).length;
+        const consumers = consumerCount(src.index);
         for (const from of stepUses(src, byPath, 'last')) for (const to of tos) if (!exclusiveLayers(from.layer, to.layer)) add(from, to, 'forward', consumers);
       }
     }
@@ -1553,9 +1598,10 @@ function layerStepUse(step: ForwardStep, layer: Layer, end: 'first' | 'last'): L
   return layerUse(layer.path, layer, step.span);
 }
 
-/** A layer's elements and alternatives, transitively (not the layer itself). */
-function flatten(l: Layer): Layer[] {
-  return [...(l.alternatives ?? []), ...(l.elements ?? [])].flatMap((e) => [e, ...flatten(e)]);
+/** Appends a layer's alternatives and elements, each followed by its own, transitively (not the layer itself). */
+function flattenInto(l: Layer, out: Layer[]): void {
+  if (l.alternatives) for (const e of l.alternatives) out.push(e), flattenInto(e, out);
+  if (l.elements) for (const e of l.elements) out.push(e), flattenInto(e, out);
 }
 
 function allLayersOf(l: Layer): Layer[] {
@@ -2193,6 +2239,13 @@ class ForwardWalker {
   }
 }
 
+/** Whether an expression is a name, or a tuple or list of names (a forward walk reads it without building steps). */
+function readsNamesOnly(node: Node): boolean {
+  if (node.type === 'identifier') return true;
+  if (node.type !== 'tuple' && node.type !== 'list') return false;
+  return node.namedChildren.every((c) => c.type === 'identifier' || c.type === 'comment');
+}
+
 /** The numbers of a short list without repeats, in first-seen order (as `[...new Set(xs)]`). */
 function distinct(xs: readonly number[]): number[] {
   if (xs.length > 16) return [...new Set(xs)];
@@ -2208,7 +2261,7 @@ function flatTargets(n: Node): string[] {
 }
 
 /** A class's name and its base expressions (names or dotted names), kept per node: nodes do not change. */
-const CLASS_HEADERS = new WeakMap<Node, { readonly name: string; readonly bases: readonly Node[] } | null>();
+const CLASS_HEADERS = new NodeCache<{ readonly name: string; readonly bases: readonly Node[] } | null>();
 
 function classHeader(node: Node): { readonly name: string; readonly bases: readonly Node[] } | undefined {
   let header = CLASS_HEADERS.get(node);

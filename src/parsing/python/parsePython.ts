@@ -2,7 +2,8 @@ import { parseSyntaxTree, type SyntaxNode as Node, type SyntaxTree as Tree } fro
 import type { LayerCall, ModelClass, ModelIR } from '../../ir/model';
 import type { ImportTable } from './imports';
 import { ModelBuilder } from './modelBuilder';
-import { callsByCalleeName, Resolver } from './resolver';
+import { Resolver } from './resolver';
+import { callsByCalleeName } from './calls';
 import { classifyLayer, FLAX_LAYERS, KERAS_LAYERS, TORCH_LAYERS } from './torchLayers';
 
 const LAYER_NAMES: ReadonlySet<string> = new Set([...TORCH_LAYERS.keys(), ...KERAS_LAYERS.keys(), ...FLAX_LAYERS.keys()]);

@@ -1,10 +1,12 @@
 import type { SyntaxNode as Node, SyntaxTree as Tree } from './syntaxTree';
 import type { CallableValue, Provenance, Value } from '../../ir/values';
+import type { Span } from '../../ir/span';
 import { collectImports, type ImportTable } from './imports';
 import { literalValue, positionKey, spanOf } from './syntax';
 import { dottedHead, dottedTail, dottedText } from './dottedNames';
 import { classifyLayer } from './torchLayers';
 import { StatementIndex, StatementIndexKind } from './statementIndex';
+import { CALLS } from './calls';
 
 /**
  * Constant resolution with provenance. A `Resolver` is built once per parsed file; it answers
@@ -17,6 +19,17 @@ import { StatementIndex, StatementIndexKind } from './statementIndex';
  * Scope tables are built lazily with tree-sitter queries restricted to the scope's node, so
  * resolving a value never walks the whole file.
  */
+
+/** A parameter of a function as `Resolver.parameters` gives it (shared, read-only). */
+export interface ParameterInfo {
+  readonly name: string;
+  readonly index: number;
+  readonly default: Value | undefined;
+  readonly span: Span;
+  readonly splat: boolean;
+  readonly keywordOnly: boolean;
+  readonly defaultSpan?: Span;
+}
 
 /** Extra name bindings that override the scope's own (loop variables while unrolling a loop). */
 export type Bindings = ReadonlyMap<string, Value>;
@@ -149,7 +162,12 @@ function line(node: Node): number {
 }
 
 function unknown(node: Node, reason?: string, symbol?: string): Value {
-  return { kind: 'unknown', text: node.text.length > 80 ? `${node.text.slice(0, 77)}...` : node.text, ...(symbol ? { symbol } : {}), ...(reason ? { reason } : {}) };
+  const text = node.text;
+  // (Properties set in the IR's order, the optional ones only when given.)
+  const v: { kind: 'unknown'; text: string; symbol?: string; reason?: string } = { kind: 'unknown', text: text.length > 80 ? `${text.slice(0, 77)}...` : text };
+  if (symbol) v.symbol = symbol;
+  if (reason) v.reason = reason;
+  return v;
 }
 
 function withProvenance(value: Value, provenance: Provenance): Value {
@@ -226,6 +244,8 @@ export class Resolver {
   private argsNames: Set<string> | undefined;
   private readonly callsByName = new Map<string, readonly Node[]>();
   private readonly memo = new Map<number, Value>();
+  /** `parameters` by function node id. */
+  private readonly parameterLists = new Map<number, readonly ParameterInfo[]>();
   /** `qualify` by node id. */
   private readonly qualified = new Map<number, string | null>();
   private readonly callSiteOverrides = new Map<string, boolean>();
@@ -604,9 +624,11 @@ export class Resolver {
     }
     if (!isPurePath(node)) return undefined;
     const scope = enclosingScope(node);
+    const text = node.text;
     // `self.x` means the same thing in every method of a class.
-    const owner = node.text.startsWith('self.') && scope ? (enclosingClass(scope) ?? scope) : scope;
-    return `${owner ? positionKey(owner) : 'module'}:${node.text.replace(/\s+/g, '')}`;
+    const owner = text.startsWith('self.') && scope ? (enclosingClass(scope) ?? scope) : scope;
+    // (A name has no spaces to drop.)
+    return `${owner ? positionKey(owner) : 'module'}:${node.type === 'identifier' ? text : text.replace(/\s+/g, '')}`;
   }
 
   // ---------------------------------------------------------------- names
@@ -636,20 +658,21 @@ export class Resolver {
   }
 
   private fromSites(name: string, sites: readonly Site[], table: ScopeTable, use: Node): Value {
-    const symbol = this.symbolOf(use);
-    if (table.mutated.has(name)) return unknown(use, `${name} is modified in place`, symbol);
-    if (sites.length !== 1) return unknown(use, `${name} is assigned ${sites.length} times`, symbol);
+    // (The use's symbol only when the value is unknown: `symbolOf` depends on nothing resolved.)
+    const symbol = () => this.symbolOf(use);
+    if (table.mutated.has(name)) return unknown(use, `${name} is modified in place`, symbol());
+    if (sites.length !== 1) return unknown(use, `${name} is assigned ${sites.length} times`, symbol());
     const [site] = sites;
     if (site && (site.at.type === 'import_statement' || site.at.type === 'import_from_statement')) {
-      return this.callableOf(use) ?? unknown(use, `${name} is imported`, symbol);
+      return this.callableOf(use) ?? unknown(use, `${name} is imported`, symbol());
     }
     if (site && (site.at.type === 'class_definition' || site.at.type === 'function_definition')) {
       // A class or function of this file used as a value (`block=BasicBlock`).
       return { kind: 'callable', target: name, boundPositional: [], boundKeywords: [], provenance: { description: `${name}, line ${line(site.at)}`, span: spanOf(site.at.childForFieldName('name') ?? site.at) } };
     }
-    if (!site?.value) return unknown(use, `${name} is not bound by a plain assignment`, symbol);
+    if (!site?.value) return unknown(use, `${name} is not bound by a plain assignment`, symbol());
     const v = this.resolve(site.value);
-    if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol };
+    if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol() };
     if (v.kind === 'sequence' || v.kind === 'dict') return withProvenance(v, this.nameProvenance(name, site, table, v));
     return withProvenance(v, this.nameProvenance(name, site, table, v));
   }
@@ -664,13 +687,14 @@ export class Resolver {
 
   private parameter(param: Param, scope: Node | null, use: Node, bindings: Bindings | undefined): Value {
     const name = param.node.text;
-    const symbol = this.symbolOf(use, bindings);
-    if (param.splat || !param.default || !scope) return unknown(use, `parameter ${name} has no default`, symbol);
+    // (The use's symbol only when the value is unknown: `symbolOf` depends on nothing resolved.)
+    const symbol = () => this.symbolOf(use, bindings);
+    if (param.splat || !param.default || !scope) return unknown(use, `parameter ${name} has no default`, symbol());
     const fn = scope.type === 'function_definition' ? scope : undefined;
     const fnName = fn?.childForFieldName('name')?.text ?? 'lambda';
-    if (fn && this.overriddenAtCallSite(fn, name, param.index)) return unknown(use, `parameter ${name} is passed explicitly by a caller in this file`, symbol);
+    if (fn && this.overriddenAtCallSite(fn, name, param.index)) return unknown(use, `parameter ${name} is passed explicitly by a caller in this file`, symbol());
     const v = this.resolve(param.default);
-    if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol };
+    if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol() };
     const cls = fn ? enclosingClass(fn) : undefined;
     const owner = cls && fnName === '__init__' ? `${cls.childForFieldName('name')?.text ?? '?'}.__init__` : fnName;
     return withProvenance(v, {
@@ -1135,7 +1159,14 @@ export class Resolver {
   }
 
   /** Parameters of a function, in order, with their default values resolved (for IR consumers). */
-  parameters(fn: Node): { name: string; index: number; default: Value | undefined; span: ReturnType<typeof spanOf>; splat: boolean; keywordOnly: boolean; defaultSpan?: ReturnType<typeof spanOf> }[] {
+  parameters(fn: Node): readonly ParameterInfo[] {
+    // (Asked for a class's `__init__` by every instance of it and by its own IR: kept per function.)
+    let list = this.parameterLists.get(fn.id);
+    if (!list) this.parameterLists.set(fn.id, (list = this.readParameters(fn)));
+    return list;
+  }
+
+  private readParameters(fn: Node): readonly ParameterInfo[] {
     const table = this.table(fn);
     return [...table.params.values()]
       .sort((a, b) => a.index - b.index)
@@ -1236,33 +1267,6 @@ const MODULE_BINDINGS = new StatementIndexKind<SiteTable>(
     for (const k of t.mutated) yield `m:${k}`;
   },
 );
-
-/** Every call in a top-level statement with an identifier or attribute callee, by the callee's last name. */
-const CALLS = new StatementIndexKind<Map<string, Node[]>>(
-  (stmt) => {
-    const calls = new Map<string, Node[]>();
-    for (const call of stmt.descendantsOfType('call')) {
-      const f = call.childForFieldName('function');
-      const name = f?.type === 'identifier' ? f : f?.type === 'attribute' ? f.childForFieldName('attribute') : null;
-      if (name?.type !== 'identifier') continue;
-      const key = name.text;
-      const list = calls.get(key);
-      if (list) list.push(call);
-      else calls.set(key, [call]);
-    }
-    return calls;
-  },
-  (calls) => calls.keys(),
-);
-
-/**
- * The calls in a top-level statement with an identifier or attribute callee, by the callee's last
- * name (each list in document order; kept per statement node, shared with `Resolver.callsNamed`'s
- * index: do not modify).
- */
-export function callsByCalleeName(statement: Node): ReadonlyMap<string, readonly Node[]> {
-  return CALLS.partOf(statement);
-}
 
 /** The class or function a top-level statement defines (`c:Name` / `f:name`). */
 const DEFINITIONS = new StatementIndexKind<{ readonly key: string; readonly def: Node } | null>(
