@@ -810,7 +810,7 @@ export class ModelBuilder {
       return;
     }
     if (left.type === 'identifier') {
-      if (right.type === 'list' || isCallTo(right, ['ModuleList']) || right.type === 'list_comprehension') {
+      if (right.type === 'list' || right.type === 'list_comprehension' || isCallTo(right, 'ModuleList')) {
         const elems = right.type === 'list' || right.type === 'list_comprehension' ? this.elementsOf(right, ctx, left.text, 0) : this.containerElements(right, ctx, left.text);
         ctx.locals.set(left.text, { elems, bindings: new Map(ctx.bindings) });
       } else {
@@ -1711,8 +1711,8 @@ function lastName(node: Node | null | undefined): string {
   return node ? (dottedLast(node) ?? '') : '';
 }
 
-function isCallTo(node: Node, names: readonly string[]): boolean {
-  return node.type === 'call' && names.includes(lastName(node.childForFieldName('function')));
+function isCallTo(node: Node, name: string): boolean {
+  return node.type === 'call' && lastName(node.childForFieldName('function')) === name;
 }
 
 function bindTarget(target: Node, value: Value, bindings: Map<string, Value>): void {
