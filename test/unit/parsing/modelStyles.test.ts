@@ -237,6 +237,37 @@ describe('Python front end: models built at module level', () => {
     assert.deepStrictEqual(m.flows.map((f) => `${f.from.path}>${f.to.path}`), ['Dense_0>BatchNormalization_0', 'BatchNormalization_0>Dense_2']);
   });
 
+  it('takes several `keras.Model(...)` statements, each over the whole module-level graph before it (also those after an inline output or inside a block)', () => {
+    const ir = parsePythonModel(
+      src(
+        'from tensorflow import keras',
+        'from tensorflow.keras import layers',
+        'inputs = keras.Input(shape=(16,))',
+        'h = layers.Dense(8)(inputs)',
+        'first = keras.Model(inputs, h)',
+        'g = layers.BatchNormalization()(h)',
+        'second = keras.Model(inputs=inputs, outputs=[h, g])',
+        // An output built inline is a layer of its own, and the statement a step of those after it.
+        'third = keras.Model(inputs, layers.Dense(2)(g))',
+        'if True:',
+        '    inner = keras.Model(inputs, g)',
+        'k = layers.Dense(3)(g)',
+        'fourth = keras.Model(inputs, k)',
+      ),
+    );
+    const summary = (name: string): string => {
+      const m = cls(ir, name);
+      return `${m.layers.map((l) => l.path).join(',')} | ${m.forward?.steps.map((s) => `${s.index}:${s.target}<${s.inputs.join(',')}`).join(' ')}`;
+    };
+    assert.deepStrictEqual(ir.classes.map((c) => c.name), ['first', 'second', 'third', 'inner', 'fourth']);
+    assert.strictEqual(summary('first'), 'Dense_0 | 0:Input<-1 1:Dense_0<0');
+    assert.strictEqual(summary('second'), 'Dense_0,BatchNormalization_0 | 0:Input<-1 1:Dense_0<0 2:BatchNormalization_0<1');
+    assert.strictEqual(summary('third'), 'Dense_0,BatchNormalization_0,Dense_1 | 0:Input<-1 1:Dense_0<0 2:BatchNormalization_0<1 3:Dense_1<2');
+    assert.strictEqual(summary('inner'), 'Dense_0,BatchNormalization_0 | 0:Input<-1 1:Dense_0<0 2:BatchNormalization_0<1');
+    // `third`'s inline `Dense(2)` took `Dense_1`: `k`'s layer is `Dense_2`.
+    assert.strictEqual(summary('fourth'), 'Dense_0,BatchNormalization_0,Dense_2 | 0:Input<-1 1:Dense_0<0 2:BatchNormalization_0<1 3:Dense_2<2');
+  });
+
   it('takes `model = keras.Sequential()` followed by `model.add(...)` statements, up to the next assignment of the name', () => {
     const ir = parsePythonModel(
       src(
