@@ -412,7 +412,12 @@ export class ModelBuilder {
     const flows = this.flows([...allTop, ...asSequence], forward?.steps ?? [], byPath, sequentialLists);
     // Where each norm parameter builds layers (the constructor calls made through it).
     const everyLayer: Layer[] = [];
-    if (normParameters.length > 0) for (const l of allTop) everyLayer.push(l), flattenInto(l, everyLayer);
+    if (normParameters.length > 0) {
+      for (const l of allTop) {
+        everyLayer.push(l);
+        flattenInto(l, everyLayer);
+      }
+    }
     for (const np of normParameters) {
       const seen = new Set<number>();
       for (const l of everyLayer) {
@@ -1600,8 +1605,14 @@ function layerStepUse(step: ForwardStep, layer: Layer, end: 'first' | 'last'): L
 
 /** Appends a layer's alternatives and elements, each followed by its own, transitively (not the layer itself). */
 function flattenInto(l: Layer, out: Layer[]): void {
-  if (l.alternatives) for (const e of l.alternatives) out.push(e), flattenInto(e, out);
-  if (l.elements) for (const e of l.elements) out.push(e), flattenInto(e, out);
+  for (const e of l.alternatives ?? []) {
+    out.push(e);
+    flattenInto(e, out);
+  }
+  for (const e of l.elements ?? []) {
+    out.push(e);
+    flattenInto(e, out);
+  }
 }
 
 function allLayersOf(l: Layer): Layer[] {
