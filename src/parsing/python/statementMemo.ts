@@ -42,6 +42,14 @@ export class StatementMemo {
    * last placed (checked and moved in `moveSpans`, set again when a new result is homed in it).
    */
   private readonly placed = new Map<SyntaxNode, Placed>();
+  /**
+   * For each statement holding spans of kept results, the statements whose results hold them:
+   * a sync visits only the results with spans in statements that moved or went. (Entries are
+   * checked when visited: a holder may have been recomputed or dropped since.)
+   */
+  private holders = new Map<SyntaxNode, Set<SyntaxNode>>();
+  /** Statements with a result whose spans could not all be placed: recomputed at every sync. */
+  private unplaced = new Set<SyntaxNode>();
   private syncedTree: SyntaxTree | undefined;
   /** Counts syncs (a `Placed` checked in this sync keeps its shift). */
   private syncs = 0;
@@ -80,10 +88,14 @@ export class StatementMemo {
     this.everything = added.some((s) => namesOf(s).global) || removed.some((s) => namesOf(s).global);
     if (this.everything) {
       this.entries = new Map();
+      this.holders = new Map();
+      this.unplaced = new Set();
       return;
     }
     this.markStale(tree, added, removed);
-    this.moveSpans(tree);
+    for (const s of this.unplaced) if (this.entries.has(s)) this.stale.add(s);
+    this.unplaced = new Set();
+    this.moveSpans(tree, removed);
     for (const s of this.stale) this.entries.delete(s);
   }
 
@@ -98,7 +110,7 @@ export class StatementMemo {
     const value = compute();
     this.computed++;
     if (!byKind) this.entries.set(statement, (byKind = new Map<string, Entry>()));
-    byKind.set(kind, { value, homes: this.homesOf(value) });
+    byKind.set(kind, { value, homes: this.homesOf(statement, value) });
     return value;
   }
 
@@ -111,7 +123,7 @@ export class StatementMemo {
   put(statement: SyntaxNode, kind: string, value: unknown): void {
     let byKind = this.entries.get(statement);
     if (!byKind) this.entries.set(statement, (byKind = new Map<string, Entry>()));
-    byKind.set(kind, { value, homes: this.homesOf(value) });
+    byKind.set(kind, { value, homes: this.homesOf(statement, value) });
   }
 
   private markStale(tree: SyntaxTree, added: readonly SyntaxNode[], removed: readonly SyntaxNode[]): void {
@@ -139,43 +151,36 @@ export class StatementMemo {
     for (let name = names.pop(); name !== undefined; name = names.pop()) for (const s of index.statementsWith(`m:${name}`)) affect(s);
   }
 
-  /** Moves the offsets of the spans of results that stay; marks stale those that cannot stay. */
-  private moveSpans(tree: SyntaxTree): void {
+  /**
+   * Moves the offsets of the spans of results that stay; marks stale those that cannot stay
+   * (spans in a statement that went, or whose rows or columns changed). Costs the statements
+   * plus the results holding spans in statements that moved: a replacement on one line moves
+   * none.
+   */
+  private moveSpans(tree: SyntaxTree, removed: readonly SyntaxNode[]): void {
     const text = tree.text;
     const sync = this.syncs;
-    // Per statement holding spans: the offset shift, or undefined when positions inside it changed.
-    const shiftOf = (home: SyntaxNode): number | undefined => {
-      const was = home.tree === tree ? this.placed.get(home) : undefined;
-      if (!was) return undefined;
-      if (was.sync === sync) return was.shift;
+    const visit = (home: SyntaxNode, shift: number | undefined): void => {
+      const holders = this.holders.get(home);
+      if (!holders) return;
       const start = home.startIndex;
-      const atLineStart = start === 0 || text.charCodeAt(start - 1) === 10;
-      const row = home.startPosition.row;
-      was.shift = atLineStart && row === was.row ? start - was.start : undefined;
-      was.start = start;
-      was.row = row;
-      was.sync = sync;
-      return was.shift;
-    };
-    for (const [statement, byKind] of this.entries) {
-      if (this.stale.has(statement)) continue;
-      let ok = true;
-      for (const entry of byKind.values()) {
-        if (!entry.homes) ok = false;
-        else for (const home of entry.homes.keys()) if (shiftOf(home) === undefined) ok = false;
-        if (!ok) break;
-      }
-      if (!ok) {
-        this.stale.add(statement);
-        continue;
-      }
-      for (const entry of byKind.values()) {
-        for (const [home, held] of entry.homes ?? []) {
-          if (shiftOf(home) === 0) continue;
+      for (const statement of holders) {
+        const byKind = this.entries.get(statement);
+        if (!byKind) {
+          holders.delete(statement);
+          continue;
+        }
+        if (this.stale.has(statement)) continue;
+        if (shift === undefined) {
+          this.stale.add(statement);
+          continue;
+        }
+        for (const entry of byKind.values()) {
+          const held = entry.homes?.get(home);
+          if (!held) continue;
           // IR spans are read-only to their consumers; the memo owns the ones it hands out again.
           // Offsets are set from the home's start, not shifted: a span held by two results (or
           // twice by one) is set twice to the same value, so no set of moved spans is needed.
-          const start = home.startIndex;
           const { spans, offsets } = held;
           for (let i = 0; i < spans.length; i++) {
             const m = spans[i] as { startOffset: number; endOffset: number };
@@ -184,18 +189,39 @@ export class StatementMemo {
           }
         }
       }
+    };
+    for (const [home, was] of this.placed) {
+      if (was.sync === sync) continue;
+      const start = home.startIndex;
+      const atLineStart = start === 0 || text.charCodeAt(start - 1) === 10;
+      const row = home.startPosition.row;
+      was.shift = atLineStart && row === was.row ? start - was.start : undefined;
+      was.start = start;
+      was.row = row;
+      was.sync = sync;
+      if (was.shift !== 0) visit(home, was.shift);
+    }
+    for (const home of removed) {
+      visit(home, undefined);
+      this.holders.delete(home);
     }
   }
 
   /** The spans of a new result grouped by the statement holding them (undefined if one lies outside every statement). */
-  private homesOf(value: unknown): Map<SyntaxNode, HeldSpans> | undefined {
+  private homesOf(holder: SyntaxNode, value: unknown): Map<SyntaxNode, HeldSpans> | undefined {
     const statements = this.syncedTree?.rootNode.children;
-    if (!statements) return undefined;
+    if (!statements) {
+      this.unplaced.add(holder);
+      return undefined;
+    }
     const homes = new Map<SyntaxNode, HeldSpans>();
     for (const span of spansIn(value)) {
       const i = statementAt(statements, span.startOffset);
       const home = i === undefined ? undefined : statements[i];
-      if (!home || span.endOffset > home.endIndex) return undefined;
+      if (!home || span.endOffset > home.endIndex) {
+        this.unplaced.add(holder);
+        return undefined;
+      }
       let held = homes.get(home);
       if (!held) homes.set(home, (held = { spans: [], offsets: [] }));
       const start = home.startIndex;
@@ -204,6 +230,9 @@ export class StatementMemo {
     }
     // The spans are where their statements are now: that is where the next sync measures from.
     for (const home of homes.keys()) {
+      const holders = this.holders.get(home);
+      if (holders) holders.add(holder);
+      else this.holders.set(home, new Set([holder]));
       const p = this.placed.get(home);
       if (p && p.sync !== this.syncs) {
         p.start = home.startIndex;
