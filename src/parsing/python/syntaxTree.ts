@@ -580,20 +580,7 @@ export class SyntaxTree {
     // The first statement ending at or after the window's start (the cursor's goal is "ends after").
     const inWindow = cursor.gotoFirstChildForIndex(Math.max(0, from - 1));
     const walk: Walk = (rawCursorEnabled ? RawWalk.of(tree, cursor) : undefined) ?? new ApiWalk(cursor);
-    try {
-      if (inWindow) {
-        do {
-          const start = walk.start();
-          if (start > to) break;
-          if (walk.end() < from) continue;
-          statements.push(SyntaxTree.statementAt(walk, tables, self, old, text, added));
-          fields.push(tables.fields[walk.fieldId()] ?? null);
-        } while (walk.nextSibling());
-      }
-    } finally {
-      walk.finish();
-      cursor.delete();
-    }
+    SyntaxTree.visitStatements(walk, cursor, () => inWindow, tables, self, old, added, statements, fields, { from, to });
     if (statements.length - before + expected !== tree.rootNode.childCount) return undefined;
     const lastInWindow = statements[statements.length - 1];
     for (let i = after; i < kept.length; i++) {
@@ -605,6 +592,40 @@ export class SyntaxTree {
     for (let i = after; i < kept.length; i++) kept[i].moveTo(old.startOf(i) + delta, self);
     for (let i = 0; i < before; i++) kept[i].moveTo(old.startOf(i), self);
     return SyntaxTree.finish(self, tree, statements, fields, previous, old, changed, added);
+  }
+
+  /**
+   * Visits top-level statements from the first one `first` moves the walk to (false: none), each
+   * taken from `old` when it matches or copied anew; with `within`, only those touching that
+   * range. Hands the cursor back and deletes it.
+   */
+  private static visitStatements(
+    walk: Walk,
+    cursor: TreeCursor,
+    first: () => boolean,
+    tables: LanguageTables,
+    self: SyntaxTree,
+    old: PreviousStatements | undefined,
+    added: SyntaxNode[],
+    statements: SyntaxNode[],
+    fields: (string | null)[],
+    within?: { readonly from: number; readonly to: number },
+  ): void {
+    try {
+      if (first()) {
+        do {
+          if (within) {
+            if (walk.start() > within.to) break;
+            if (walk.end() < within.from) continue;
+          }
+          statements.push(SyntaxTree.statementAt(walk, tables, self, old, self.text, added));
+          fields.push(tables.fields[walk.fieldId()] ?? null);
+        } while (walk.nextSibling());
+      }
+    } finally {
+      walk.finish();
+      cursor.delete();
+    }
   }
 
   /** The copy of the top-level statement under the walk: a matching previous one, or a new copy. */
@@ -637,17 +658,7 @@ export class SyntaxTree {
     const rootEnd = walk.end();
     // The tree is created first so anchors can point at it; its root is filled in below.
     const self = new SyntaxTree(text, tree.language, rootType, rootStart, rootEnd);
-    try {
-      if (walk.firstChild()) {
-        do {
-          statements.push(SyntaxTree.statementAt(walk, tables, self, old, text, added));
-          fields.push(tables.fields[walk.fieldId()] ?? null);
-        } while (walk.nextSibling());
-      }
-    } finally {
-      walk.finish();
-      cursor.delete();
-    }
+    SyntaxTree.visitStatements(walk, cursor, () => walk.firstChild(), tables, self, old, added, statements, fields);
     return SyntaxTree.finish(self, tree, statements, fields, previous, old, changed, added);
   }
 
