@@ -86,11 +86,11 @@ function layerAliases(imports: ImportTable): ReadonlySet<string> {
 function layerNamedCalls(stmt: Node, aliases: ReadonlySet<string>): Node[] {
   const out: Node[] = [];
   let lists = 0;
-  for (const [name, calls] of callsByCalleeName(stmt)) {
-    if (!LAYER_NAMES.has(name) && !aliases.has(name)) continue;
+  callsByCalleeName(stmt).forEach((calls, name) => {
+    if (!LAYER_NAMES.has(name) && !aliases.has(name)) return;
     lists++;
     for (const call of calls) if (call.childForFieldName('arguments')?.type === 'argument_list') out.push(call);
-  }
+  });
   // Each list is in document order; several are merged by preorder number (document order in the statement).
   if (lists > 1) out.sort((a, b) => a.pre - b.pre);
   return out;

@@ -104,13 +104,20 @@ interface BindingSite {
 function bindingSites(root: Node, defs?: Node[]): BindingSite[] {
   const out: BindingSite[] = [];
   const visit = (n: Node): void => {
+    // (Most nodes are tokens, or of no type `site` looks at: a set lookup for the named ones.)
+    if (n.isNamed && SITE_TYPES.has(n.type) && !site(n)) return;
+    const children = n.children;
+    for (let i = 0; i < children.length; i++) visit(children[i]);
+  };
+  /** Records the site `n` is; false for a nested scope, whose subtree is not walked. */
+  const site = (n: Node): boolean => {
     switch (n.type) {
       case 'function_definition':
       case 'class_definition':
         defs?.push(n);
-        return;
+        return false;
       case 'lambda':
-        return;
+        return false;
       case 'assignment':
       case 'augmented_assignment':
       case 'for_statement':
@@ -143,12 +150,29 @@ function bindingSites(root: Node, defs?: Node[]): BindingSite[] {
         for (const c of n.namedChildren) if (c.type === 'identifier') out.push({ whole: n, left: c, method: undefined });
         break;
     }
-    const children = n.children;
-    for (let i = 0; i < children.length; i++) visit(children[i]);
+    return true;
   };
   visit(root);
   return out;
 }
+
+/** The node types `bindingSites` stops at: binding sites and nested scopes. */
+const SITE_TYPES: ReadonlySet<string> = new Set([
+  'function_definition',
+  'class_definition',
+  'lambda',
+  'assignment',
+  'augmented_assignment',
+  'for_statement',
+  'for_in_clause',
+  'named_expression',
+  'as_pattern_target',
+  'call',
+  'import_statement',
+  'import_from_statement',
+  'global_statement',
+  'nonlocal_statement',
+]);
 
 /** The callee's method name when `call` is `<expr>.<name>(...)`. */
 function methodName(call: Node): string | undefined {
