@@ -288,14 +288,30 @@ export function allLayers(layers: readonly Layer[]): Layer[] {
  * layers built through norm parameters, inline Flax/Keras layers). One entry per call site and
  * argument values, in source order.
  */
-export function everyLayerCall(model: ModelIR): LayerCall[] {
+export function everyLayerCall(model: ModelIR): readonly LayerCall[] {
+  let calls = EVERY_LAYER_CALL.get(model);
+  if (!calls) EVERY_LAYER_CALL.set(model, (calls = readEveryLayerCall(model)));
+  return calls;
+}
+
+/** Per model IR (an IR is not changed once built; several rules ask). */
+const EVERY_LAYER_CALL = new WeakMap<ModelIR, readonly LayerCall[]>();
+
+function readEveryLayerCall(model: ModelIR): LayerCall[] {
   const out: LayerCall[] = [];
-  const seen = new Set<string>();
+  const seen = new Set<LayerCall>();
+  // Calls of the same span, by span: only those are compared by their arguments.
+  const bySpan = new Map<string, LayerCall[]>();
   const add = (c: LayerCall | undefined) => {
-    if (!c) return;
-    const key = `${c.span.startOffset}:${c.span.endOffset}:${c.args.map((a) => `${a.name ?? a.position}=${JSON.stringify(valueKey(a.value))}`).join(',')}`;
-    if (seen.has(key)) return;
-    seen.add(key);
+    if (!c || seen.has(c)) return;
+    seen.add(c);
+    const at = `${c.span.startOffset}:${c.span.endOffset}`;
+    const same = bySpan.get(at);
+    if (same) {
+      const key = argumentsKey(c);
+      if (same.some((o) => argumentsKey(o) === key)) return;
+      same.push(c);
+    } else bySpan.set(at, [c]);
     out.push(c);
   };
   model.layerCalls.forEach(add);
@@ -304,6 +320,10 @@ export function everyLayerCall(model: ModelIR): LayerCall[] {
     for (const s of cls.forward?.steps ?? []) add(s.call);
   }
   return out.sort((a, b) => a.span.startOffset - b.span.startOffset);
+}
+
+function argumentsKey(c: LayerCall): string {
+  return c.args.map((a) => `${a.name ?? a.position}=${JSON.stringify(valueKey(a.value))}`).join(',');
 }
 
 function valueKey(v: Value): unknown {
