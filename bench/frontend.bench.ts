@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Edit, type Tree } from 'web-tree-sitter';
-import { lintPython } from '../src/lint/lint';
+import { lintPython, lintSyntaxTree } from '../src/lint/lint';
 import { analysePythonFile } from '../src/parsing/python/analyse';
 import { PythonDocument } from '../src/parsing/python/document';
 import { initPythonParser, pythonParser } from '../src/parsing/python/treeSitter';
@@ -124,6 +124,22 @@ export const benches: Bench[] = [
     fn: () => {
       const e = edited();
       doc?.applyChanges([{ startOffset: e.start, oldEndOffset: e.start + 1, newText: e.text.charAt(e.start) }]);
+    },
+  },
+  {
+    // What the editor does per keystroke: the re-analysis plus every rule over the whole IR.
+    name: 'frontend/relint-one-char-edit/10k-lines',
+    baseline: 'frontend/reparse-one-char-edit/10k-lines',
+    minSamples: 40,
+    setup: () => {
+      doc?.dispose();
+      doc = new PythonDocument(text);
+    },
+    fn: () => {
+      const e = edited();
+      doc?.edit([{ startOffset: e.start, oldEndOffset: e.start + 1, newText: e.text.charAt(e.start) }]);
+      const tree = doc?.syntaxTree;
+      if (tree) lintSyntaxTree(tree);
     },
   },
   {
