@@ -81,7 +81,7 @@ export class StatementMemo {
     }
     for (const s of removed) {
       this.placed.delete(s);
-      this.entries.delete(s);
+      this.drop(s);
     }
     for (const s of added) this.placed.set(s, { start: s.startIndex, row: s.startPosition.row, sync: 0, shift: undefined });
     this.stale = new Set();
@@ -96,7 +96,22 @@ export class StatementMemo {
     for (const s of this.unplaced) if (this.entries.has(s)) this.stale.add(s);
     this.unplaced = new Set();
     this.moveSpans(tree, removed);
-    for (const s of this.stale) this.entries.delete(s);
+    for (const s of this.stale) this.drop(s);
+  }
+
+  /** Forgets a statement's results, and it as a holder of their spans (it may be a statement that went). */
+  private drop(statement: SyntaxNode): void {
+    const byKind = this.entries.get(statement);
+    if (!byKind) return;
+    this.entries.delete(statement);
+    for (const entry of byKind.values()) for (const home of entry.homes?.keys() ?? []) this.holders.get(home)?.delete(statement);
+  }
+
+  /** How many (statement holding spans, statement whose results hold them) pairs are indexed (for tests). */
+  get holderLinks(): number {
+    let n = 0;
+    for (const holders of this.holders.values()) n += holders.size;
+    return n;
   }
 
   /** The result of `compute` for a top-level statement, reused when still valid. */

@@ -149,6 +149,24 @@ class M(nn.Module):
     }
   });
 
+  it('forgets a recomputed statement as a holder of spans in the statements it reads from (no growth over edits)', () => {
+    const doc = new PythonDocument(CROSS);
+    try {
+      doc.analyse();
+      const memo = doc.syntaxTree?.memo;
+      assert.ok(memo);
+      const links = memo.holderLinks;
+      // Net's layers take WIDTH's provenance: their spans lie in WIDTH's statement.
+      const at = CROSS.indexOf('nn.Conv2d(3, WIDTH, 3)') + 'nn.Conv2d('.length;
+      let text = CROSS;
+      for (let i = 0; i < 12; i++) text = editAndCompare(doc, text, at, at + 1, i % 2 ? '3' : '4', `edit ${i}`);
+      assert.ok(links > 0);
+      assert.strictEqual(memo.holderLinks, links);
+    } finally {
+      doc.dispose();
+    }
+  });
+
   it('a statement that held no spans for a while, then gets some, has them moved from where it is now', () => {
     // DEPTH is used by nobody at first, so no result holds a span in its statement; a space typed
     // on the blank line above moves it (same row); then Head starts using it (Head's provenance
