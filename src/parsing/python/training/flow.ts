@@ -134,6 +134,14 @@ const NOT_A_RUN = new Set([
 ]);
 const NOT_A_RUN_PREFIXES = ['get_', 'set_', 'reset_', 'register_', 'load_', 'save_', 'init_', 'num_', 'count_'];
 
+/** The last names of the callees `exportKind` knows (`torch.onnx.export`, `torch.jit.trace`...). */
+const EXPORT_NAMES = new Set(['export', 'trace', 'trace_module', 'script', 'fuse_modules', 'save']);
+
+/** Whether a callee with this last name may be an export or conversion (see `exportKind`). */
+function mayExport(last: string): boolean {
+  return EXPORT_NAMES.has(last) || last.endsWith('fuse_conv_bn_eval');
+}
+
 /** Whether calling `callee` (`model.parameters`) only reads or configures the model. */
 function notARun(callee: Node): boolean {
   if (callee.type !== 'attribute') return false;
@@ -415,6 +423,9 @@ export class ModeAnalysis {
   private stmt(s: Node, state: State, ctx: Ctx): Flow {
     const plain = fallThrough;
     switch (s.type) {
+      // (The most common kind first: the cases are tried in order.)
+      case 'expression_statement':
+        return plain(this.expressionStatement(s, state, ctx));
       case 'function_definition':
       case 'class_definition':
       case 'decorated_definition':
@@ -426,8 +437,6 @@ export class ModeAnalysis {
       case 'global_statement':
       case 'nonlocal_statement':
         return plain(state);
-      case 'expression_statement':
-        return plain(this.expressionStatement(s, state, ctx));
       case 'return_statement': {
         const st = this.calls(s, state, ctx);
         const value = s.namedChildren[0];
@@ -774,8 +783,9 @@ export class ModeAnalysis {
         }
       }
     }
-    // Exports and conversions.
-    const q = this.host.qualified(f);
+    // Exports and conversions (the callee's last name tells the few that may be one).
+    const last = this.host.calleeLastName(call);
+    const q = mayExport(last) ? this.host.qualified(f) : undefined;
     const exportDetail = q ? this.exportKind(q, call, args) : undefined;
     if (exportDetail) {
       const first = args.positional[0] ?? args.keywords.get('model') ?? args.keywords.get('module') ?? args.keywords.get('obj') ?? args.keywords.get('f');
@@ -792,7 +802,7 @@ export class ModeAnalysis {
       return state;
     }
     // An opaque call given a model may change its mode: what it leaves is unknown.
-    if (!MODE_NEUTRAL_CALLS.has(q ? this.host.calleeLastName(call) : lastSegment(f.text))) {
+    if (!MODE_NEUTRAL_CALLS.has(last !== '' ? last : lastSegment(f.text))) {
       let st = state;
       const unknownAfter = (a: Node): void => {
         const k = keyOf(a);

@@ -23,7 +23,7 @@ import { FlowKeeper } from './flowMemo';
 import { launcherCall, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { consistent, type Val } from './state';
-import { argFor, callArgs, dottedLastName, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, unparen, words, type CallArgs } from './util';
+import { argFor, callArgs, calleeLastName, dottedLastName, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, unparen, words, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
 /** Facts of a model class imported from another workspace file (the workspace index answers). */
@@ -107,22 +107,47 @@ function importsKey(imports: ImportTable): string {
 /**
  * A call and what every pass asks of it first, kept on the call node: its callee and arguments
  * never change, and its qualified name changes only with the imports, so the infos of unchanged
- * statements are reused across the analyses of an edited document.
+ * statements are reused across the analyses of an edited document. The qualified name is read
+ * when first asked: the passes pick calls by their last name, and few are picked.
  */
-interface CallInfo {
-  /** The import table the names were qualified with. */
-  readonly imports: ImportsToken;
-  readonly call: Node;
-  readonly f: Node | null;
-  /** The callee's import-qualified name, or undefined when its head is not imported. */
-  readonly imported: string | undefined;
-  /** `imported`, else the callee's dotted name, else ''. */
-  readonly q: string;
-  /** The last segment of `q`. */
-  readonly last: string;
+class CallInfo {
   /** The method name when the callee is an attribute (`model.eval` -> `eval`). */
   readonly attr: string | undefined;
+  /** The last segment of `q` (see `calleeLastName`). */
+  readonly last: string;
   readonly args: CallArgs;
+  private names: { readonly imported: string | undefined; readonly q: string } | undefined;
+
+  constructor(
+    /** The import table the names are qualified with, and its token. */
+    readonly imports: ImportsToken,
+    private readonly table: ImportTable,
+    readonly call: Node,
+    readonly f: Node | null,
+  ) {
+    this.attr = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+    this.last = f ? calleeLastName(f, table) : '';
+    this.args = callArgs(call);
+  }
+
+  /** The callee's import-qualified name, or undefined when its head is not imported. */
+  get imported(): string | undefined {
+    return this.qualifiedNames().imported;
+  }
+
+  /** `imported`, else the callee's dotted name, else ''. */
+  get q(): string {
+    return this.qualifiedNames().q;
+  }
+
+  private qualifiedNames(): { readonly imported: string | undefined; readonly q: string } {
+    if (!this.names) {
+      const f = this.f;
+      const imported = f ? qualifiedName(f, this.table, NO_STAR_NAMES) : undefined;
+      this.names = { imported, q: imported ?? (f ? dottedParts(f)?.join('.') : undefined) ?? '' };
+    }
+    return this.names;
+  }
 }
 const CALL_INFO = new NodeCache<CallInfo>();
 
@@ -148,11 +173,7 @@ const NOTHING: readonly never[] = Object.freeze([]);
 const PICKS = new NodeCache<StatementPicks>();
 
 function readCallInfo(call: Node, imports: ImportTable, token: ImportsToken): CallInfo {
-  const f = call.childForFieldName('function');
-  const imported = f ? qualifiedName(f, imports, NO_STAR_NAMES) : undefined;
-  const q = imported ?? (f ? dottedParts(f)?.join('.') : undefined) ?? '';
-  const dot = q.lastIndexOf('.');
-  return { imports: token, call, f, imported, q, last: dot < 0 ? q : q.slice(dot + 1), attr: f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined, args: callArgs(call) };
+  return new CallInfo(token, imports, call, call.childForFieldName('function'));
 }
 
 /** A top-level statement's module-level assignments (not in a function), in document order. */
@@ -202,6 +223,12 @@ function readAssignedNames(body: Node): Set<string> {
     else for (const c of left?.descendantsOfType('identifier') ?? []) out.add(c.text);
   }
   return out;
+}
+
+/** An answer kept for the rest of an analysis, with the functions whose bindings it read. */
+interface KeptAnswer<T> {
+  readonly value: T;
+  readonly read: readonly Fn[];
 }
 
 interface TrainerInfo {
@@ -645,7 +672,7 @@ class TrainingBuilder implements FlowHost {
   private classAttr(cls: string, attr: string): ModelFacts | undefined {
     const methods = this.methods.get(cls) ?? [];
     for (let i = methods.length - 1; i >= 0; i--) {
-      const facts = this.bindingsOf(methods[i]).attrs.get(attr);
+      const facts = this.readBindings(methods[i]).attrs.get(attr);
       if (facts) return facts;
     }
     return undefined;
@@ -659,7 +686,55 @@ class TrainingBuilder implements FlowHost {
     return out;
   }
 
+  /**
+   * The answers of `factsFor` and `isModelish` in this analysis, by function and key, with the
+   * functions whose bindings each answer read. Bindings do not change once complete, so an
+   * answer that read only complete ones holds for the rest of the analysis; asking again notes
+   * those functions' groups as used, as reading their bindings does (`ModeAnalysis.use`).
+   */
+  private readonly factsAnswers = new Map<Fn, Map<string, KeptAnswer<ModelFacts | undefined>>>();
+  private readonly modelishAnswers = new Map<Fn, Map<string, KeptAnswer<boolean>>>();
+  /** The functions whose bindings the `factsFor` being computed read (see `readBindings`). */
+  private factsReads: Fn[] | undefined;
+
+  /** `bindingsOf`, noted as read by the `factsFor` being computed. */
+  private readBindings(fn: Fn): FunctionBindings {
+    this.factsReads?.push(fn);
+    return this.bindingsOf(fn);
+  }
+
+  /** A kept answer (see `factsAnswers`), with its reads noted again; undefined when none is kept. */
+  private keptAnswer<T>(answers: Map<Fn, Map<string, KeptAnswer<T>>>, fn: Fn, key: string): KeptAnswer<T> | undefined {
+    const kept = answers.get(fn)?.get(key);
+    if (kept) for (const f of kept.read) this.analysis.use(f);
+    return kept;
+  }
+
+  /** Keeps an answer when every function whose bindings it read has them complete. */
+  private keepAnswer<T>(answers: Map<Fn, Map<string, KeptAnswer<T>>>, fn: Fn, key: string, answer: KeptAnswer<T>): void {
+    for (const f of answer.read) if (this.binding.has(f)) return;
+    let byKey = answers.get(fn);
+    if (!byKey) answers.set(fn, (byKey = new Map<string, KeptAnswer<T>>()));
+    byKey.set(key, answer);
+  }
+
   factsFor(fn: Fn, key: string): ModelFacts | undefined {
+    const kept = this.keptAnswer(this.factsAnswers, fn, key);
+    if (kept) return kept.value;
+    const outer = this.factsReads;
+    const read: Fn[] = [];
+    this.factsReads = read;
+    let value: ModelFacts | undefined;
+    try {
+      value = this.readFactsFor(fn, key);
+    } finally {
+      this.factsReads = outer;
+    }
+    this.keepAnswer(this.factsAnswers, fn, key, { value, read });
+    return value;
+  }
+
+  private readFactsFor(fn: Fn, key: string): ModelFacts | undefined {
     if (key.includes('>')) return undefined;
     if (key.startsWith('self.')) {
       const attr = secondSegment(key) ?? '';
@@ -671,7 +746,7 @@ class TrainingBuilder implements FlowHost {
     const root = rootOf(key);
     if (root === 'self' && fn.cls) return modelFactsOfClass(fn.cls, this.classes, 'file');
     for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
-      const r = this.bindingsOf(scope).refs.get(root);
+      const r = this.readBindings(scope).refs.get(root);
       if (r) return r.facts;
       if (scope.params.includes(root) || (scope !== this.moduleFn && scope.locals.has(root))) return undefined;
     }
@@ -716,6 +791,16 @@ class TrainingBuilder implements FlowHost {
   }
 
   isModelish(fn: Fn, key: string): boolean {
+    const kept = this.keptAnswer(this.modelishAnswers, fn, key);
+    if (kept) return kept.value;
+    const value = this.readModelish(fn, key);
+    // (It read bindings through `factsFor` only: that answer's reads are its reads, when it was kept.)
+    const facts = key === 'self' || key.includes('>') || this.isOptimizer(fn, key) ? { read: [] } : this.factsAnswers.get(fn)?.get(key);
+    if (facts) this.keepAnswer(this.modelishAnswers, fn, key, { value, read: facts.read });
+    return value;
+  }
+
+  private readModelish(fn: Fn, key: string): boolean {
     if (key === 'self' || key.includes('>')) return false;
     if (this.isOptimizer(fn, key)) return false;
     if (key.startsWith('self.')) {
@@ -743,7 +828,9 @@ class TrainingBuilder implements FlowHost {
       for (const a of statement.descendantsOfType('assignment')) {
         const right = a.childForFieldName('right');
         const r = right ? unparen(right) : undefined;
-        const q = r?.type === 'call' ? this.callInfo(r).q : undefined;
+        const info = r?.type === 'call' ? this.callInfo(r) : undefined;
+        // (Each name below ends in `Accelerator` or `Fabric`.)
+        const q = info && (info.last === 'Accelerator' || info.last === 'Fabric') ? info.q : undefined;
         if (!q || !/^(accelerate(\.accelerator)?\.Accelerator|Accelerator|lightning(\.fabric)?\.Fabric|lightning_fabric\.Fabric)$/.test(q)) continue;
         const key = keyOf(a.childForFieldName('left'));
         if (key) out.push(key);
@@ -901,7 +988,8 @@ class TrainingBuilder implements FlowHost {
 
   launcher(call: Node): LauncherCall | undefined {
     const f = call.childForFieldName('function');
-    return f ? launcherCall(call, this.qualified(f), this.accelerators) : undefined;
+    // (The qualified name only tells `deepspeed.initialize`: the other launchers are methods.)
+    return f ? launcherCall(call, this.callInfo(call).last === 'initialize' ? this.qualified(f) : undefined, this.accelerators) : undefined;
   }
 
   /** `model, optimizer, train_dl = accelerator.prepare(net, optimizer, train_loader)`: each returned name stands for its argument. */

@@ -1,3 +1,4 @@
+import type { ImportTable } from '../imports';
 import { NodeCache, type SyntaxNode as Node } from '../syntaxTree';
 
 export interface CallArgs {
@@ -92,6 +93,18 @@ export function dottedLastName(node: Node): string {
     n = object;
   }
   return '';
+}
+
+/**
+ * The last segment of a callee's qualified name (`qualifiedName`, else its dotted name): an
+ * attribute's own name, or what an imported plain name stands for (`from torch.nn import
+ * BatchNorm2d as BN`: `BN` -> `BatchNorm2d`), without building the qualified name; '' when the
+ * callee is not a dotted name.
+ */
+export function calleeLastName(callee: Node, imports: ImportTable): string {
+  if (callee.type !== 'identifier') return dottedLastName(callee);
+  const bound = imports.aliases.get(callee.text);
+  return bound ? lastSegment(bound) : callee.text;
 }
 
 /** The last segment of a dotted name (`torch.nn.Conv2d` -> `Conv2d`). */
