@@ -165,6 +165,7 @@ interface StatementPicks {
 const PASSES = {
   calls: 0, accelerators: 1, trainers: 2, switches: 3, optimizerVariables: 4, weightLoads: 5, loaders: 6, fits: 7, optimizers: 8, distributed: 9,
   moduloSteps: 10, lossAssignments: 11, accumulation: 12, parameterLoops: 13, requiresGrad: 14, 'training=': 15, trainableFalse: 16, flax: 17,
+  assignments: 18, moduleAssignments: 19,
 } as const;
 type Pass = keyof typeof PASSES;
 const PASS_COUNT = Object.keys(PASSES).length;
@@ -176,14 +177,6 @@ function readCallInfo(call: Node, imports: ImportTable, token: ImportsToken): Ca
   return new CallInfo(token, imports, call, call.childForFieldName('function'));
 }
 
-/** A top-level statement's module-level assignments (not in a function), in document order. */
-const MODULE_ASSIGNMENTS = new NodeCache<readonly Node[]>();
-
-function moduleAssignments(statement: Node): readonly Node[] {
-  let out = MODULE_ASSIGNMENTS.get(statement);
-  if (!out) MODULE_ASSIGNMENTS.set(statement, (out = statement.descendantsOfType('assignment').filter((a) => enclosingDef(a) === null)));
-  return out;
-}
 
 /**
  * The innermost function definition holding a node, or null when that is the module (or a
@@ -416,6 +409,14 @@ class TrainingBuilder implements FlowHost {
     let items = picks[slot] as readonly CallInfo[] | undefined;
     if (!items) picks[slot] = items = nothingIfEmpty(this.callsOf(statement, picks).filter(keep));
     return items;
+  }
+
+  /** A statement's assignments, in document order (read once: several passes look at them). */
+  private assignmentsIn(statement: Node, picks: StatementPicks['byPass']): readonly Node[] {
+    const slot = PASSES.assignments;
+    let assignments = picks[slot] as readonly Node[] | undefined;
+    if (!assignments) picks[slot] = assignments = nothingIfEmpty(statement.descendantsOfType('assignment'));
+    return assignments;
   }
 
   /** A statement's calls, in document order (`picks`: the statement's, when the caller has them). */
@@ -681,9 +682,8 @@ class TrainingBuilder implements FlowHost {
   /** A function's own assignments (not those of functions nested in it), in document order. */
   private assignmentsOf(fn: Fn): Node[] {
     if (!fn.isModule) return fn.body ? fn.body.descendantsOfType('assignment').filter((a) => enclosingDef(a) === fn.node) : [];
-    const out: Node[] = [];
-    for (const statement of this.tree.rootNode.children) for (const a of moduleAssignments(statement)) out.push(a);
-    return out;
+    // A top-level statement's module-level assignments: those not in a function.
+    return this.pick('moduleAssignments', (statement, picks) => this.assignmentsIn(statement, picks).filter((a) => enclosingDef(a) === null));
   }
 
   /**
@@ -823,9 +823,9 @@ class TrainingBuilder implements FlowHost {
   // ------------------------------------------------------------ pre-pass
 
   private prepass(): void {
-    const accelerators = (statement: Node): string[] => {
+    const accelerators = (statement: Node, picks: StatementPicks['byPass']): string[] => {
       const out: string[] = [];
-      for (const a of statement.descendantsOfType('assignment')) {
+      for (const a of this.assignmentsIn(statement, picks)) {
         const right = a.childForFieldName('right');
         const r = right ? unparen(right) : undefined;
         const info = r?.type === 'call' ? this.callInfo(r) : undefined;
@@ -872,9 +872,9 @@ class TrainingBuilder implements FlowHost {
       }
     }
     // Optimizers (a syntactic fact: `opt = torch.optim.SGD(...)`).
-    const optimizers = (statement: Node): { left: Node; r: Node; variable: string }[] => {
+    const optimizers = (statement: Node, picks: StatementPicks['byPass']): { left: Node; r: Node; variable: string }[] => {
       const out: { left: Node; r: Node; variable: string }[] = [];
-      for (const a of statement.descendantsOfType('assignment')) {
+      for (const a of this.assignmentsIn(statement, picks)) {
         const left = a.childForFieldName('left');
         const right = a.childForFieldName('right');
         const r = right ? unparen(right) : undefined;
@@ -1729,8 +1729,8 @@ class TrainingBuilder implements FlowHost {
         return t ? [{ span: spanOf(t.parent ?? t), value: this.resolver.resolve(t), ...this.modeArgumentContext(call) }] : [];
       });
     for (const part of this.perStatement('kerasTrainingArguments', statementArguments)) for (const a of part) trainingArguments.push(a);
-    const trainableFalseAssignments = (statement: Node) =>
-      statement.descendantsOfType('assignment').filter((a) => {
+    const trainableFalseAssignments = (statement: Node, picks: StatementPicks['byPass']) =>
+      this.assignmentsIn(statement, picks).filter((a) => {
         const left = a.childForFieldName('left');
         return left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'trainable' && a.childForFieldName('right')?.type === 'false';
       });
