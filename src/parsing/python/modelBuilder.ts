@@ -1880,9 +1880,9 @@ class ForwardWalker {
           this.branches.push(`${positionKey(s)}:${i}`);
           this.block(b);
           this.branches.pop();
-          for (const [k, v] of this.env) merged.set(k, [...new Set([...(merged.get(k) ?? []), ...v])]);
+          for (const [k, v] of this.env) merged.set(k, union(merged.get(k), v));
         });
-        if (!hasElse) for (const [k, v] of before) merged.set(k, [...new Set([...(merged.get(k) ?? []), ...v])]);
+        if (!hasElse) for (const [k, v] of before) merged.set(k, union(merged.get(k), v));
         this.env = merged;
         return;
       }
@@ -2263,6 +2263,11 @@ function distinct(xs: readonly number[]): number[] {
   const out: number[] = [];
   for (const x of xs) if (!out.includes(x)) out.push(x);
   return out;
+}
+
+/** The steps of `a` then of `b`, without repeats, in first-seen order (a new list: env lists are shared). */
+function union(a: readonly number[] | undefined, b: readonly number[]): number[] {
+  return distinct(a ? a.concat(b) : b);
 }
 
 function flatTargets(n: Node): string[] {
