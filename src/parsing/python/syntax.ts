@@ -4,9 +4,12 @@ import type { Value } from '../../ir/values';
 
 /** The span of a syntax node (tree-sitter columns over a JS string are UTF-16 code units). */
 export function spanOf(node: Node): Span {
+  // (Each position is one search of the line table: read each once.)
+  const start = node.startPosition;
+  const end = node.endPosition;
   return {
-    start: { line: node.startPosition.row, column: node.startPosition.column },
-    end: { line: node.endPosition.row, column: node.endPosition.column },
+    start: { line: start.row, column: start.column },
+    end: { line: end.row, column: end.column },
     startOffset: node.startIndex,
     endOffset: node.endIndex,
   };
