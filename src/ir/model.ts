@@ -300,18 +300,23 @@ const EVERY_LAYER_CALL = new WeakMap<ModelIR, readonly LayerCall[]>();
 function readEveryLayerCall(model: ModelIR): LayerCall[] {
   const out: LayerCall[] = [];
   const seen = new Set<LayerCall>();
-  // Calls of the same span, by span: only those are compared by their arguments.
-  const bySpan = new Map<string, LayerCall[]>();
+  const keys = new Map<LayerCall, string>();
+  const keyOf = (c: LayerCall): string => {
+    let key = keys.get(c);
+    if (key === undefined) keys.set(c, (key = argumentsKey(c)));
+    return key;
+  };
+  // Calls by where they start: only calls of the same span are compared by their arguments.
+  const byStart = new Map<number, LayerCall[]>();
   const add = (c: LayerCall | undefined) => {
     if (!c || seen.has(c)) return;
     seen.add(c);
-    const at = `${c.span.startOffset}:${c.span.endOffset}`;
-    const same = bySpan.get(at);
+    const same = byStart.get(c.span.startOffset);
     if (same) {
-      const key = argumentsKey(c);
-      if (same.some((o) => argumentsKey(o) === key)) return;
+      const key = keyOf(c);
+      if (same.some((o) => o.span.endOffset === c.span.endOffset && keyOf(o) === key)) return;
       same.push(c);
-    } else bySpan.set(at, [c]);
+    } else byStart.set(c.span.startOffset, [c]);
     out.push(c);
   };
   model.layerCalls.forEach(add);
