@@ -343,7 +343,7 @@ function calledDifferently(added: readonly SyntaxNode[], removed: readonly Synta
   const shapes = (statements: readonly SyntaxNode[]): Map<string, string[]> => {
     const out = new Map<string, string[]>();
     for (const s of statements) {
-      for (const [name, list] of namesOf(s).calls) {
+      for (const [name, list] of callShapesOf(s)) {
         const all = out.get(name);
         if (all) for (const shape of list) all.push(shape);
         else out.set(name, list.slice());
@@ -378,12 +378,35 @@ function callShape(call: SyntaxNode): string {
   return `${positional} ${keywords.sort().join(',')} ${splat ? '*' : ''} ${assignedTo}`;
 }
 
-/** The names a top-level statement defines at module level, mentions, and calls. */
+/** The shape of each call of a statement (`callShape`), by the called name (`f(...)`, `<expr>.f(...)`). */
+const CALL_SHAPES = new NodeCache<ReadonlyMap<string, readonly string[]>>();
+
+/** Read only for the statements an edit changed (see `calledDifferently`), not for every statement. */
+function callShapesOf(statement: SyntaxNode): ReadonlyMap<string, readonly string[]> {
+  let shapes = CALL_SHAPES.get(statement);
+  if (shapes) return shapes;
+  const out = new Map<string, string[]>();
+  for (const call of statement.descendantsOfType('call')) {
+    const name = calleeName(call);
+    if (!name) continue;
+    const list = out.get(name);
+    if (list) list.push(callShape(call));
+    else out.set(name, [callShape(call)]);
+  }
+  CALL_SHAPES.set(statement, (shapes = out));
+  return shapes;
+}
+
+/** `f` of `f(...)` and of `<expr>.f(...)`. */
+function calleeName(call: SyntaxNode): string | undefined {
+  const f = call.childForFieldName('function');
+  return f?.type === 'identifier' ? f.text : f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+}
+
+/** The names a top-level statement defines at module level and mentions. */
 interface StatementNames {
   readonly defines: ReadonlySet<string>;
   readonly mentions: ReadonlySet<string>;
-  /** The shape of each call (`callShape`), by the called name (`f(...)`, `<expr>.f(...)`). */
-  readonly calls: ReadonlyMap<string, readonly string[]>;
   /** Imports, argparse definitions or `global`: changing this statement may change anything. */
   readonly global: boolean;
 }
@@ -408,16 +431,11 @@ function namesOf(statement: SyntaxNode): StatementNames {
   if (n) return n;
   const mentions = new Set<string>();
   for (const id of statement.descendantsOfType('identifier')) mentions.add(id.text);
-  const calls = new Map<string, string[]>();
   let global = false;
   for (const call of statement.descendantsOfType('call')) {
-    const f = call.childForFieldName('function');
-    const name = f?.type === 'identifier' ? f.text : f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+    const name = calleeName(call);
     if (!name) continue;
-    const shape = callShape(call);
-    const list = calls.get(name);
-    if (list) list.push(shape);
-    else calls.set(name, [shape]);
+    const f = call.childForFieldName('function');
     if (GLOBAL_CALLS.has(name)) global = true;
     if (f?.type === 'identifier' && GLOBAL_BUILTINS.has(name) && !(name === 'setattr' && call.childForFieldName('arguments')?.namedChildren[0]?.text === 'self')) global = true;
   }
@@ -426,7 +444,7 @@ function namesOf(statement: SyntaxNode): StatementNames {
   // the file into, is read the same way: the IR builders see only the typed nodes inside it.)
   const defines = new Set<string>();
   moduleLevelDefinitions(statement, defines);
-  n = { defines, mentions, calls, global };
+  n = { defines, mentions, global };
   NAMES.set(statement, n);
   return n;
 }
