@@ -2,9 +2,9 @@ import type { SyntaxNode as Node } from './syntaxTree';
 
 /**
  * Questions about plain dotted names (`a.b.c`: an identifier, or attributes over one) answered
- * without building the parts list. `dottedParts` (syntax.ts) keeps a copy of the parts per node in
- * a WeakMap; the model IR asks these questions once per callee or target, where the cache entry
- * costs more than reading the few nodes again.
+ * without building the parts list. `dottedParts` (syntax.ts) keeps the parts per node and copies
+ * them per question; the IR builders ask these questions once per callee or target, where reading
+ * the few nodes again costs less.
  */
 
 /** Whether `node` is a plain dotted name (the expressions `dottedParts` answers for). */

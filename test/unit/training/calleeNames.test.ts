@@ -4,7 +4,8 @@ import * as path from 'path';
 import { collectImports, qualifiedName } from '../../../src/parsing/python/imports';
 import { dottedParts } from '../../../src/parsing/python/syntax';
 import { parseSyntaxTree } from '../../../src/parsing/python/syntaxTree';
-import { calleeLastName, dottedLastName, lastSegment } from '../../../src/parsing/python/training/util';
+import { dottedLast } from '../../../src/parsing/python/dottedNames';
+import { calleeLastName, lastSegment } from '../../../src/parsing/python/training/util';
 
 /** The last name the training passes pick calls by, as the qualified name would give it. */
 function lastOfQualified(callee: Parameters<typeof calleeLastName>[0], imports: ReturnType<typeof collectImports>): string {
@@ -80,7 +81,7 @@ describe('training IR: callee names read without the qualified name', () => {
     assert.strictEqual(last('self.layers[0](x)'), '');
     const eval_ = byText.get('(model).eval()');
     assert.ok(eval_);
-    assert.strictEqual(dottedLastName(eval_), '');
+    assert.strictEqual(dottedLast(eval_), undefined);
     assert.strictEqual(last('model.module.fc(x)'), 'fc');
   });
 });

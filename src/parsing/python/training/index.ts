@@ -15,6 +15,7 @@ import type {
   TrainingIR,
 } from '../../../ir/training';
 import { EMPTY_TRAINING } from '../../../ir/training';
+import { dottedLast } from '../dottedNames';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { collectClassFacts, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
@@ -23,7 +24,7 @@ import { FlowKeeper } from './flowMemo';
 import { launcherCall, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { consistent, type Val } from './state';
-import { argFor, callArgs, calleeLastName, dottedLastName, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, unparen, words, type CallArgs } from './util';
+import { argFor, callArgs, calleeLastName, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, unparen, words, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
 /** Facts of a model class imported from another workspace file (the workspace index answers). */
@@ -547,7 +548,7 @@ class TrainingBuilder implements FlowHost {
       const inner = f.childForFieldName('object');
       if (inner?.type === 'call') return this.constructs(inner, fn);
     }
-    if (PARALLEL_WRAPPERS.has(dottedLastName(f))) {
+    if (PARALLEL_WRAPPERS.has(dottedLast(f) ?? '')) {
       const first = callArgs(call).positional[0];
       if (first?.type === 'call') return this.constructs(first, fn);
       return undefined;

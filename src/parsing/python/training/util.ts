@@ -1,3 +1,4 @@
+import { dottedLast } from '../dottedNames';
 import type { ImportTable } from '../imports';
 import { NodeCache, type SyntaxNode as Node } from '../syntaxTree';
 
@@ -80,21 +81,6 @@ function attributeKey(node: Node): string | undefined {
   return TRANSPARENT.has(name) ? head : `${head}.${name}`;
 }
 
-/** The last name of a plain dotted name (`torch.compile` -> `compile`), or '' for any other expression. */
-export function dottedLastName(node: Node): string {
-  if (node.type === 'identifier') return node.text;
-  if (node.type !== 'attribute') return '';
-  const attr = node.childForFieldName('attribute');
-  // (Every object on the way down must be a dotted name too.)
-  for (let n: Node = node; n.type === 'attribute'; ) {
-    const object = n.childForFieldName('object');
-    if (!object || !n.childForFieldName('attribute')) return '';
-    if (object.type === 'identifier') return attr ? attr.text : '';
-    n = object;
-  }
-  return '';
-}
-
 /**
  * The last segment of a callee's qualified name (`qualifiedName`, else its dotted name): an
  * attribute's own name, or what an imported plain name stands for (`from torch.nn import
@@ -102,7 +88,7 @@ export function dottedLastName(node: Node): string {
  * callee is not a dotted name.
  */
 export function calleeLastName(callee: Node, imports: ImportTable): string {
-  if (callee.type !== 'identifier') return dottedLastName(callee);
+  if (callee.type !== 'identifier') return dottedLast(callee) ?? '';
   const bound = imports.aliases.get(callee.text);
   return bound ? lastSegment(bound) : callee.text;
 }
