@@ -1,4 +1,5 @@
 import type { Span } from './span';
+import { citesLocation, describeProvenance, type Provenance, type Where } from './values';
 
 /**
  * What a file says about how its models are trained and used: data loaders and batch sizes,
@@ -15,8 +16,10 @@ export interface KnownValue {
   readonly text: string;
   /** The expression, or (for an omitted argument) the call that omits it. */
   readonly span: Span;
-  /** e.g. "argparse default, line 12", "DataLoader default". */
+  /** Without a location: "literal", "argparse default of --bs", "DataLoader's default batch_size=1". */
   readonly provenance: string;
+  /** The resolver's provenance when the value is not a plain literal (messages show its locations, see `describeValue`). */
+  readonly origin?: Provenance;
   /** Where the value was defined, when not at `span` (the `add_argument` call, the constant). */
   readonly definitionSpan?: Span;
   /** True when the value is a default that a run may override (CLI flag, config file). */
@@ -33,7 +36,38 @@ export interface ModeOrigin {
    * call whose effect is not visible. */
   readonly kind: 'switch' | 'construction' | 'library' | 'call';
   readonly span: Span;
+  /** Without a location: `model.eval()`, `nn.Sequential(...) built`; shown with `describeOrigin`. */
   readonly description: string;
+  /** The call the description cites (`at line 12`), when it cites one. */
+  readonly at?: Span;
+  /** What follows the location: `(modules start in training mode)`. */
+  readonly detail?: string;
+}
+
+/** A mode origin as messages show it: `model.eval() at line 40`, `Net(...) built at line 12 (modules start in training mode)`. */
+export function describeOrigin(o: ModeOrigin, where: Where): string {
+  if (!o.at) return o.description;
+  return `${o.description} at ${where(o.at)}${o.detail ? ` ${o.detail}` : ''}`;
+}
+
+/**
+ * A known value as messages show it: "4 (argparse default of --bs, line 12)", "4 (line 40)",
+ * "1 (DataLoader's default batch_size=1, line 7)".
+ */
+export function describeKnownValue(v: KnownValue, where: Where): string {
+  return `${String(v.value)} (${knownValueOrigin(v, where)})`;
+}
+
+/** Where a known value comes from, as messages show it: "argparse default of --bs, line 12", "DataLoader's default batch_size=1". */
+export function knownValueText(v: KnownValue, where: Where): string {
+  return v.origin ? describeProvenance(v.origin, where) : v.provenance;
+}
+
+/** The parenthetical of `describeKnownValue`: "line 40", "argparse default of --bs, line 6". */
+export function knownValueOrigin(v: KnownValue, where: Where): string {
+  if (v.provenance === 'literal') return where(v.span);
+  if (v.origin && citesLocation(v.origin)) return describeProvenance(v.origin, where);
+  return `${v.provenance}, ${where(v.definitionSpan ?? v.span)}`;
 }
 
 /** The modes an object may be in at one point, over every path that reaches it. */
@@ -290,9 +324,4 @@ export function isModeDependent(facts: ModelFacts): boolean {
 /** A model may be in training mode at the point (on some path). */
 export function mayBeTraining(mode: ModeAt): boolean {
   return mode.modes.includes('train');
-}
-
-/** 1-based line for messages. */
-export function lineOf(span: Span): number {
-  return span.start.line + 1;
 }

@@ -1,14 +1,33 @@
 import type { Span } from './span';
 
 /**
+ * Renders where a span lies, for messages: `line 12` in a Python file. The lint pipeline picks
+ * it (`RuleContext.where`): in a notebook it names the cell (`line 2 of cell 3`), because the
+ * spans the rules see are positions in the program the code cells form together.
+ */
+export type Where = (span: Span) => string;
+
+/** `line N` (1-based): how a location reads in a plain Python file. */
+export const lineWhere: Where = (span) => `line ${span.start.line + 1}`;
+
+/**
  * Where a resolved value came from, for messages like "batch size 4 (argparse default of
- * --batch-size, line 12)".
+ * --batch-size, line 12)". IR strings carry no line number (an edit above would change them):
+ * `describeProvenance` adds the location when a message shows it.
  */
 export interface Provenance {
-  /** Human-readable origin, with a 1-based line: `argparse default of --batch-size, line 12`. */
+  /** Human-readable origin, without a location: `argparse default of --batch-size`, `literal`, `computed from`. */
   readonly description: string;
   /** Where the value is written (the literal, the default, the assignment's right-hand side). */
   readonly span: Span;
+  /**
+   * The place the description cites (shown as `, line 12`): usually `span` itself; the
+   * assignment of a constant, the container an element is taken from. Absent for an origin not
+   * written in the file (a framework default).
+   */
+  readonly at?: Span;
+  /** A value computed from other values (`description` is `computed from`): their origins, each shown. */
+  readonly from?: readonly Provenance[];
   /**
    * True when the value is only a default that a caller may override: an argparse default, a
    * function or constructor parameter's default. Findings built on it say so.
@@ -59,6 +78,30 @@ export function stringValue(value: Value | undefined): string | undefined {
 
 export function provenanceOf(value: Value | undefined): Provenance | undefined {
   return value && value.kind !== 'unknown' ? value.provenance : undefined;
+}
+
+/** A provenance citing the place it is written (one span object for `span` and `at`). */
+export function writtenAt(description: string, span: Span): Provenance {
+  return { description, span, at: span };
+}
+
+/**
+ * A provenance as messages show it: `argparse default of --batch-size, line 12`, `computed from
+ * module constant C, line 3; argparse default of --width, line 9`, `PyTorch default eps=1e-05`.
+ * Without `where`, the same text without locations.
+ */
+export function describeProvenance(p: Provenance, where?: Where): string {
+  if (p.from) return `computed from ${p.from.map((o) => describeProvenance(o, where)).join('; ')}`;
+  return p.at && where ? `${p.description}, ${where(p.at)}` : p.description;
+}
+
+/** True when a provenance shown by `describeProvenance` ends with a location. */
+export function citesLocation(p: Provenance): boolean {
+  if (p.from) {
+    const last = p.from[p.from.length - 1];
+    return last !== undefined && citesLocation(last);
+  }
+  return p.at !== undefined;
 }
 
 /** True when the value is resolved and rests on a default a caller may override. */

@@ -1,6 +1,6 @@
 import type { Argument, LayerCall } from '../ir/model';
 import type { Span } from '../ir/span';
-import { provenanceOf, showValue, type Value } from '../ir/values';
+import { describeProvenance, lineWhere, provenanceOf, showValue, type Value } from '../ir/values';
 
 const NORM_NAMES: Readonly<Record<string, string>> = {
   batch: 'batch normalization: statistics over the batch (and spatial positions), running averages for inference',
@@ -27,7 +27,9 @@ function origin(arg: Argument | undefined, value: Value): string {
   const p = arg.provenance ?? provenanceOf(value);
   if (value.kind === 'unknown') return value.reason ? `not resolved (${value.reason})` : 'not resolved';
   if (!p) return 'as written';
-  return p.inferred ? `${p.description} (a default a caller may override)` : p.description;
+  // (A hover reads one file, a notebook cell's own text included: plain lines.)
+  const text = describeProvenance(p, lineWhere);
+  return p.inferred ? `${text} (a default a caller may override)` : text;
 }
 
 /** Markdown describing a norm layer construction: kind, framework, every argument with where its value comes from. */

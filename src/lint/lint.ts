@@ -1,5 +1,6 @@
 import { parseSyntaxTree, type SyntaxTree as Tree } from '../parsing/python/syntaxTree';
 import type { FileIR } from '../ir/file';
+import { lineWhere, type Where } from '../ir/values';
 import { emptyFileIR, fileIRFromTree, type AnalysisOptions } from '../parsing/python/analyse';
 import { initPythonParser } from '../parsing/python/treeSitter';
 import { RULES } from '../rules/catalogue';
@@ -45,14 +46,15 @@ export function analysePython(text: string, options: AnalysisOptions = {}): File
 /**
  * Lints Python source text: runs the rules, then filters their findings by the file's
  * suppression comments and reports unused ones. Synchronous once `initLinter()` has resolved.
+ * `where` renders the places messages cite (`line 12`; a notebook's program names cells).
  */
-export function lintPython(text: string, config: LintConfig = EMPTY_CONFIG, rules: readonly Rule[] = RULES, options: AnalysisOptions = {}): LintResult {
+export function lintPython(text: string, config: LintConfig = EMPTY_CONFIG, rules: readonly Rule[] = RULES, options: AnalysisOptions = {}, where: Where = lineWhere): LintResult {
   const { ir, comments } = analysePythonSource(text, options);
-  return runRules(rules, ir, text, config, parseSuppressions(comments, text, rules));
+  return runRules(rules, ir, text, config, parseSuppressions(comments, text, rules), where);
 }
 
 /** `lintPython` on an already parsed and copied tree (an open document's, see `PythonDocument`). */
-export function lintSyntaxTree(tree: Tree, config: LintConfig = EMPTY_CONFIG, rules: readonly Rule[] = RULES, options: AnalysisOptions = {}): LintResult {
+export function lintSyntaxTree(tree: Tree, config: LintConfig = EMPTY_CONFIG, rules: readonly Rule[] = RULES, options: AnalysisOptions = {}, where: Where = lineWhere): LintResult {
   const { ir, comments } = analyseSyntaxTree(tree, options);
-  return runRules(rules, ir, tree.text, config, parseSuppressions(comments, tree.text, rules));
+  return runRules(rules, ir, tree.text, config, parseSuppressions(comments, tree.text, rules), where);
 }

@@ -1,6 +1,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { AnalysisOptions } from '../parsing/python/analyse';
 import type { Span } from '../ir/span';
+import type { Where } from '../ir/values';
 import type { NotebookCell } from '../parsing/notebook/ipynb';
 import { parsePython } from '../parsing/python/treeSitter';
 import { RULES } from '../rules/catalogue';
@@ -134,6 +135,18 @@ export function toCellSpan(program: NotebookProgram, span: Span): { cell: number
   };
 }
 
+/**
+ * How messages cite a place of the program: `line 2 of cell 3`, the cell numbered among all the
+ * notebook's cells from 1 and the line inside it, as the CLI prints notebook findings
+ * (`file:cell 3:2:5`). A place outside every cell (never cited in practice) keeps its program line.
+ */
+export function notebookWhere(program: NotebookProgram): Where {
+  return (span) => {
+    const at = toCellSpan(program, { ...span, end: span.start });
+    return at ? `line ${at.span.start.line + 1} of cell ${at.cell + 1}` : `line ${span.start.line + 1}`;
+  };
+}
+
 /** A finding with every span moved into its cell; undefined when its anchor is not in a cell. */
 function mapFinding(program: NotebookProgram, f: Finding): Finding | undefined {
   const at = toCellSpan(program, f.span);
@@ -163,7 +176,7 @@ function mapFinding(program: NotebookProgram, f: Finding): Finding | undefined {
 export function lintNotebook(cells: readonly NotebookCell[], config: LintConfig = EMPTY_CONFIG, options: { language?: string; rules?: readonly Rule[]; analysis?: AnalysisOptions } = {}): LintResult {
   const program = buildNotebookProgram(cells, options.language);
   if (program.cells.length === 0) return { findings: [], failures: [] };
-  return findingsInCells(program, lintPython(program.text, config, options.rules ?? RULES, options.analysis ?? {}));
+  return findingsInCells(program, lintPython(program.text, config, options.rules ?? RULES, options.analysis ?? {}, notebookWhere(program)));
 }
 
 /** The lint result of a notebook's program (its text linted as one file), its findings placed in their cells. */

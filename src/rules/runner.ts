@@ -1,4 +1,5 @@
 import type { FileIR } from '../ir/file';
+import { lineWhere, type Where } from '../ir/values';
 import { compareSpans } from '../ir/span';
 import { effectiveOptions, isEnabled, ruleSettings, type LintConfig } from './config';
 import { applySuppressions, entryStates } from './suppressions';
@@ -29,15 +30,16 @@ function lower(a: Severity, b: Severity): Severity {
 /**
  * Runs the enabled rules over a file's IR, isolating each rule's crash. When the file's
  * suppression directives are given, they filter the findings afterwards (ESLint style) and the
- * `after-suppressions` rules (unused-suppression) run on what they matched.
+ * `after-suppressions` rules (unused-suppression) run on what they matched. `where` renders
+ * the places messages cite (see `RuleContext.where`).
  */
-export function runRules(rules: readonly Rule[], ir: FileIR, text: string, config: LintConfig, suppressions?: readonly Suppression[]): RuleRun {
+export function runRules(rules: readonly Rule[], ir: FileIR, text: string, config: LintConfig, suppressions?: readonly Suppression[], where: Where = lineWhere): RuleRun {
   const findings: Finding[] = [];
   const failures: RuleFailure[] = [];
   const ran = new Set<string>();
   for (const rule of rules) {
     if (rule.phase === 'after-suppressions' || !isEnabled(rule.meta, config)) continue;
-    if (runOne(rule, ir, text, config, [], findings, failures)) ran.add(rule.meta.name);
+    if (runOne(rule, ir, text, config, where, [], findings, failures)) ran.add(rule.meta.name);
   }
   let kept = findings;
   if (suppressions) {
@@ -47,7 +49,7 @@ export function runRules(rules: readonly Rule[], ir: FileIR, text: string, confi
     const late: Finding[] = [];
     for (const rule of rules) {
       if (rule.phase !== 'after-suppressions' || !isEnabled(rule.meta, config)) continue;
-      runOne(rule, ir, text, config, statuses, late, failures);
+      runOne(rule, ir, text, config, where, statuses, late, failures);
     }
     // A directive may name unused-suppression itself (`# noqa: NRM901`) to keep a directive on purpose.
     kept.push(...applySuppressions(late, suppressions).kept);
@@ -62,6 +64,7 @@ function runOne(
   ir: FileIR,
   text: string,
   config: LintConfig,
+  where: Where,
   suppressions: readonly SuppressionStatus[],
   findings: Finding[],
   failures: RuleFailure[],
@@ -75,6 +78,7 @@ function runOne(
       ir,
       text,
       options: effectiveOptions(meta, config),
+      where,
       suppressions,
       report(report: Report) {
         const template = meta.messages[report.messageId];

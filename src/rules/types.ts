@@ -1,5 +1,6 @@
 import type { FileIR } from '../ir/file';
 import type { Span } from '../ir/span';
+import type { Where } from '../ir/values';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info', 'hint'];
@@ -72,6 +73,12 @@ export interface RuleContext {
   readonly text: string;
   /** The rule's options, defaults merged with configuration. */
   readonly options: Readonly<Record<string, number | boolean | string>>;
+  /**
+   * How a message (its text, related locations, fix titles) cites a place: `line 12` in a
+   * Python file, `line 2 of cell 3` in a notebook (whose spans are positions in the program its
+   * code cells form together). Rules never print `span.start.line` themselves.
+   */
+  readonly where: Where;
   /**
    * Only for rules with `phase: 'after-suppressions'` (unused-suppression): every suppression
    * directive of the file and what each of its entries matched. Empty for the other rules.

@@ -5,7 +5,7 @@ import { RULES } from '../../rules/catalogue';
 import { networksFromModelIR } from '../../simulation/fromIR';
 import { normLayerIn } from '../hover';
 import { lintPython, lintSyntaxTree } from '../lint';
-import { buildNotebookProgram, findingsInCells, lintNotebook } from '../notebook';
+import { buildNotebookProgram, findingsInCells, lintNotebook, notebookWhere } from '../notebook';
 import type { LintRequest, LintResponse } from './protocol';
 
 interface OpenDocument {
@@ -138,7 +138,7 @@ export class LintServer {
       this.notebooks.delete(stale);
     }
     const tree = document.syntaxTree;
-    return tree ? findingsInCells(program, lintSyntaxTree(tree, config, RULES)) : { findings: [], failures: [] };
+    return tree ? findingsInCells(program, lintSyntaxTree(tree, config, RULES, {}, notebookWhere(program))) : { findings: [], failures: [] };
   }
 
   /** Number of open notebooks kept (for tests and logs). */

@@ -1,7 +1,7 @@
 import { NodeCache, type SyntaxNode as Node } from './syntaxTree';
 import { allLayers, type Argument, type ConstructorArgument, type Flow, type ForwardStep, type Framework, type Layer, type LayerCall, type LayerFamily, type LayerUse, type ModelClass, type NormParameter, type NormType } from '../../ir/model';
 import type { Span } from '../../ir/span';
-import type { CallableValue, Value } from '../../ir/values';
+import { writtenAt, type CallableValue, type Value } from '../../ir/values';
 import { type Bindings, enclosingScope, Resolver } from './resolver';
 import { positionKey, spanOf } from './syntax';
 import { dottedHead, dottedLast } from './dottedNames';
@@ -1049,7 +1049,7 @@ export class ModelBuilder {
         if (step === 0) return undefined;
         const out: Value[] = [];
         for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
-          out.push({ kind: 'number', value: i, isInteger: true, provenance: { description: `loop index, line ${node.startPosition.row + 1}`, span: spanOf(node) } });
+          out.push({ kind: 'number', value: i, isInteger: true, provenance: writtenAt('loop index', spanOf(node)) });
           if (out.length > MAX_UNROLL) return undefined;
         }
         return out;
@@ -1407,7 +1407,7 @@ export class ModelBuilder {
         value =
           p.default.kind === 'unknown' || (own && !own.description.startsWith('literal'))
             ? p.default
-            : { ...p.default, provenance: { description: `default of ${init.type === 'class_definition' ? `field ${p.name} of ${className}` : `parameter ${p.name} of ${className}.__init__`}, line ${(p.defaultSpan ?? p.span).start.line + 1}`, span: p.defaultSpan ?? p.span } };
+            : { ...p.default, provenance: writtenAt(`default of ${init.type === 'class_definition' ? `field ${p.name} of ${className}` : `parameter ${p.name} of ${className}.__init__`}`, p.defaultSpan ?? p.span) };
         source = 'default';
         span = p.defaultSpan;
       } else {

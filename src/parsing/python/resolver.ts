@@ -1,5 +1,5 @@
 import type { SyntaxNode as Node, SyntaxTree as Tree } from './syntaxTree';
-import type { CallableValue, Provenance, Value } from '../../ir/values';
+import { writtenAt, type CallableValue, type Provenance, type Value } from '../../ir/values';
 import type { Span } from '../../ir/span';
 import { collectImports, type ImportTable } from './imports';
 import { literalValue, positionKey, spanOf } from './syntax';
@@ -181,9 +181,7 @@ function methodName(call: Node): string | undefined {
   return a?.type === 'identifier' ? a.text : undefined;
 }
 
-function line(node: Node): number {
-  return node.startPosition.row + 1;
-}
+
 
 function unknown(node: Node, reason?: string, symbol?: string): Value {
   const text = node.text;
@@ -362,7 +360,7 @@ export class Resolver {
       case 'concatenated_string': {
         if (node.type === 'string' && node.namedChildren.some((c) => c?.type === 'interpolation')) return this.fString(node, bindings);
         const v = node.type === 'concatenated_string' ? this.concatenated(node) : literalValue(node);
-        return withProvenance(v, { description: `literal, line ${line(node)}`, span: spanOf(node) });
+        return withProvenance(v, writtenAt('literal', spanOf(node)));
       }
       case 'parenthesized_expression': {
         const inner = node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
@@ -420,7 +418,7 @@ export class Resolver {
             items.push(...v.items);
           } else items.push(this.resolve(child, bindings));
         }
-        return { kind: 'sequence', items, tuple: node.type === 'tuple', provenance: { description: `literal, line ${line(node)}`, span: spanOf(node) } };
+        return { kind: 'sequence', items, tuple: node.type === 'tuple', provenance: writtenAt('literal', spanOf(node)) };
       }
       case 'dictionary': {
         const entries: (readonly [string, Value])[] = [];
@@ -440,7 +438,7 @@ export class Resolver {
             entries.push(...v.entries);
           } else return unknown(node);
         }
-        return { kind: 'dict', entries: dedupe(entries), provenance: { description: `literal, line ${line(node)}`, span: spanOf(node) } };
+        return { kind: 'dict', entries: dedupe(entries), provenance: writtenAt('literal', spanOf(node)) };
       }
       case 'identifier':
         return this.name(node, bindings);
@@ -461,15 +459,14 @@ export class Resolver {
       .map((o) => (o.kind === 'unknown' ? undefined : o.provenance))
       .filter((p): p is Provenance => p !== undefined && !p.description.startsWith('literal'));
     const inferred = origins.some((o) => o.inferred);
-    const description =
+    const [first] = origins;
+    const p: Provenance =
       origins.length === 0
-        ? `literal, line ${line(node)}`
-        : origins.length === 1 && origins[0]
-          ? origins[0].description.startsWith('computed from ')
-            ? origins[0].description
-            : `computed from ${origins[0].description}`
-          : `computed from ${origins.map((o) => o.description).join('; ')}`;
-    return withProvenance(value, { description, span: origins.length === 1 && origins[0] ? origins[0].span : spanOf(node), ...(inferred ? { inferred } : {}) });
+        ? writtenAt('literal', spanOf(node))
+        : origins.length === 1 && first
+          ? { description: 'computed from', span: first.span, from: first.from ?? [first] }
+          : { description: 'computed from', span: spanOf(node), from: origins };
+    return withProvenance(value, { ...p, ...(inferred ? { inferred } : {}) });
   }
 
   /** An f-string whose replacement fields all resolve to ints, strings or bools (`f'layer{i + 1}'`). */
@@ -692,7 +689,7 @@ export class Resolver {
     }
     if (site && (site.at.type === 'class_definition' || site.at.type === 'function_definition')) {
       // A class or function of this file used as a value (`block=BasicBlock`).
-      return { kind: 'callable', target: name, boundPositional: [], boundKeywords: [], provenance: { description: `${name}, line ${line(site.at)}`, span: spanOf(site.at.childForFieldName('name') ?? site.at) } };
+      return { kind: 'callable', target: name, boundPositional: [], boundKeywords: [], provenance: { description: name, span: spanOf(site.at.childForFieldName('name') ?? site.at), at: spanOf(site.at) } };
     }
     if (!site?.value) return unknown(use, `${name} is not bound by a plain assignment`, symbol());
     const v = this.resolve(site.value);
@@ -706,7 +703,7 @@ export class Resolver {
     // Keep a deeper origin (an argparse default reached through `bs = args.batch_size`).
     if (own && !own.description.startsWith('literal')) return own;
     const where = table.node === null ? 'module constant' : table.node.type === 'class_definition' ? 'class attribute' : 'variable';
-    return { description: `${where} ${name}, line ${line(site.at)}`, span: site.value ? spanOf(site.value) : spanOf(site.at) };
+    return { description: `${where} ${name}`, span: site.value ? spanOf(site.value) : spanOf(site.at), at: spanOf(site.at) };
   }
 
   private parameter(param: Param, scope: Node | null, use: Node, bindings: Bindings | undefined): Value {
@@ -722,8 +719,7 @@ export class Resolver {
     const cls = fn ? enclosingClass(fn) : undefined;
     const owner = cls && fnName === '__init__' ? `${cls.childForFieldName('name')?.text ?? '?'}.__init__` : fnName;
     return withProvenance(v, {
-      description: `default of parameter ${name} of ${owner}, line ${line(param.default)}`,
-      span: spanOf(param.default),
+      ...writtenAt(`default of parameter ${name} of ${owner}`, spanOf(param.default)),
       inferred: true,
     });
   }
@@ -802,7 +798,7 @@ export class Resolver {
         if (values.size !== 1 || !opt) return unknown(node, `--${attr} has different defaults`, symbol);
         const v = opt.value;
         if (v.kind === 'unknown') return { ...v, symbol };
-        return withProvenance(v, { description: `argparse default of ${opt.flag}, line ${line(opt.call)}`, span: spanOf(opt.call), inferred: true });
+        return withProvenance(v, { ...writtenAt(`argparse default of ${opt.flag}`, spanOf(opt.call)), inferred: true });
       }
       return unknown(node, `no argparse option ${attr} in this file`, symbol);
     }
@@ -980,7 +976,7 @@ export class Resolver {
         entries.push(...base.entries);
       }
       for (const [k, v] of keywords) entries.push([k, this.resolve(v, bindings)]);
-      return { kind: 'dict', entries: dedupe(entries), provenance: { description: `${last}(...), line ${line(node)}`, span: spanOf(node) } };
+      return { kind: 'dict', entries: dedupe(entries), provenance: writtenAt(`${last}(...)`, spanOf(node)) };
     }
     // `functools.partial(nn.GroupNorm, 32)`: a callable with bound arguments.
     if (last === 'partial' && (qualified === 'functools.partial' || name === 'partial') && positional[0]) {
@@ -992,7 +988,7 @@ export class Resolver {
         target: target.target,
         boundPositional: [...target.boundPositional, ...positional.slice(1).map((p) => this.resolve(p, bindings))],
         boundKeywords: [...target.boundKeywords, ...keywords.map(([k, v]) => [k, this.resolve(v, bindings)] as const)],
-        provenance: { description: `partial(...), line ${line(node)}`, span: spanOf(node) },
+        provenance: writtenAt('partial(...)', spanOf(node)),
       };
     }
     return unknown(node);
@@ -1002,7 +998,7 @@ export class Resolver {
   callableOf(node: Node): CallableValue | undefined {
     const q = this.qualify(node);
     if (!q) return undefined;
-    return { kind: 'callable', target: q, boundPositional: [], boundKeywords: [], provenance: { description: `${node.text}, line ${line(node)}`, span: spanOf(node) } };
+    return { kind: 'callable', target: q, boundPositional: [], boundKeywords: [], provenance: writtenAt(node.text, spanOf(node)) };
   }
 
   // ---------------------------------------------------------------- argparse

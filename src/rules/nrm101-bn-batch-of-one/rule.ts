@@ -1,3 +1,4 @@
+import { knownValueText } from '../../ir/training';
 import { describeValue, evidenceNote, layerLocations, layerWhere, loaderModel, lowered, trainableBatchNorms } from '../shared/training';
 import type { Rule } from '../types';
 
@@ -37,10 +38,10 @@ export const bnBatchOfOne: Rule = {
       const bs = loader.batchSize;
       context.report({
         messageId: 'batchOfOne',
-        data: { batch: describeValue(bs), model: m.name, layer: layerWhere(single[0]), note: evidenceNote(m.facts) },
+        data: { batch: describeValue(bs, context.where), model: m.name, layer: layerWhere(single[0], context.where), note: evidenceNote(m.facts) },
         span: bs.provenance.startsWith('DataLoader') ? loader.span : bs.span,
         related: [
-          ...(bs.definitionSpan ? [{ span: bs.definitionSpan, message: `batch size defined here (${bs.provenance})` }] : []),
+          ...(bs.definitionSpan ? [{ span: bs.definitionSpan, message: `batch size defined here (${knownValueText(bs, context.where)})` }] : []),
           ...layerLocations(single, (l) => `${l.kind} sees one value per channel at batch size 1`),
         ],
         ...(lowered('error', bs.inferred) ? { severity: lowered('error', bs.inferred) } : {}),

@@ -1,3 +1,4 @@
+import { knownValueText } from '../../ir/training';
 import { describeValue, evidenceNote, layerLocations, layerWhere, loaderModel, lowerSeverity, trainableBatchNorms } from '../shared/training';
 import type { KnownValue } from '../../ir/training';
 import type { Rule, Severity } from '../types';
@@ -58,10 +59,10 @@ export const bnTinyBatch: Rule = {
       if (bs.inferred) severity = lowerSeverity(severity);
       context.report({
         messageId: 'tiny',
-        data: { model: m.name, layer: layerWhere(spatial[0]), batch: describeValue(bs), note: evidenceNote(m.facts) },
+        data: { model: m.name, layer: layerWhere(spatial[0], context.where), batch: describeValue(bs, context.where), note: evidenceNote(m.facts) },
         span: isDefault(bs) ? loader.span : bs.span,
         related: [
-          ...(bs.definitionSpan ? [{ span: bs.definitionSpan, message: `batch size defined here (${bs.provenance})` }] : []),
+          ...(bs.definitionSpan ? [{ span: bs.definitionSpan, message: `batch size defined here (${knownValueText(bs, context.where)})` }] : []),
           { span: loader.span, message: 'the training data loader' },
           ...layerLocations(spatial, (l) => `${l.kind} computes batch statistics`, 1),
         ],

@@ -1,4 +1,4 @@
-import { lineOf } from '../../ir/training';
+import { knownValueText } from '../../ir/training';
 import { describeValue, whereOf, evidenceNote, layerLocations, layerWhere, loaderModel, lowered, trainableBatchNorms } from '../shared/training';
 import type { Rule } from '../types';
 
@@ -45,13 +45,13 @@ export const gradAccumBn: Rule = {
       if (bns.length === 0) continue;
       const steps = typeof accum.steps.value === 'number' ? String(accum.steps.value) : accum.steps.text;
       const where = typeof accum.steps.value === 'number'
-        ? whereOf(accum.steps)
-        : accum.kind === 'framework-context' ? `line ${lineOf(accum.span)}; the count is ${accum.steps.provenance}` : `line ${lineOf(accum.span)}`;
+        ? whereOf(accum.steps, context.where)
+        : accum.kind === 'framework-context' ? `${context.where(accum.span)}; the count is ${knownValueText(accum.steps, context.where)}` : context.where(accum.span);
       const effective = typeof accum.steps.value === 'number' ? `${bs.value} × ${accum.steps.value} = ${bs.value * accum.steps.value}` : `${bs.value} × ${accum.steps.text}`;
       const inferred = bs.inferred || accum.steps.inferred;
       context.report({
         messageId: 'microBatch',
-        data: { steps, where, effective, model: m.name, layer: layerWhere(bns[0]), batch: describeValue(bs), micro: bs.value, note: evidenceNote(m.facts) },
+        data: { steps, where, effective, model: m.name, layer: layerWhere(bns[0], context.where), batch: describeValue(bs, context.where), micro: bs.value, note: evidenceNote(m.facts) },
         span: accum.span,
         related: [
           { span: bs.provenance.startsWith('DataLoader') ? loader.span : bs.span, message: `micro-batch size ${bs.value}` },

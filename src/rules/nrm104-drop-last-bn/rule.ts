@@ -49,7 +49,7 @@ export const dropLastBn: Rule = {
       const known = length !== undefined;
       context.report({
         messageId: known ? 'lastBatchOfOne' : 'mayLeaveOne',
-        data: { count: length ?? 0, batch: known ? describeValue(bs) : bs.value, model: m.name, layer: layerWhere(single[0]), note: evidenceNote(m.facts), option },
+        data: { count: length ?? 0, batch: known ? describeValue(bs, context.where) : bs.value, model: m.name, layer: layerWhere(single[0], context.where), note: evidenceNote(m.facts), option },
         span: loader.span,
         related: [
           ...(known && loader.dataset?.lengthSpan ? [{ span: loader.dataset.lengthSpan, message: `dataset of ${length} samples` }] : []),

@@ -49,7 +49,7 @@ export const missingSyncBn: Rule = {
       const canFix = anchorWrap !== undefined && /^[A-Za-z_][\w.]*$/.test(model);
       context.report({
         messageId: 'noSync',
-        data: { model, layer: layerWhere(bns[0]), batch: describeValue(bs), micro: bs.value, note: evidenceNote(m.facts) },
+        data: { model, layer: layerWhere(bns[0], context.where), batch: describeValue(bs, context.where), micro: bs.value, note: evidenceNote(m.facts) },
         span: anchor,
         related: [
           { span: bs.provenance.startsWith('DataLoader') ? loader.span : bs.span, message: `per-process batch size ${bs.value}` },

@@ -1,4 +1,4 @@
-import { lineOf } from '../../ir/training';
+import { describeOrigin } from '../../ir/training';
 import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeLayers, originsOf } from '../shared/training';
 import type { FileIR } from '../../ir/file';
 import type { LayerCall } from '../../ir/model';
@@ -67,7 +67,7 @@ function checkKerasFlax(context: RuleContext): void {
         ...data,
         fn: arg.function ?? '',
         callee: arg.callee ?? 'the model',
-        bn: ev.bn ? `its BatchNorm layers (${ev.bn.kind}, line ${lineOf(ev.bn.span)})` : ev.facts ? `its BatchNorm layers (${ev.facts.batchNorms[0]?.kind ?? 'BatchNorm'})` : 'its BatchNorm layers, if any,',
+        bn: ev.bn ? `its BatchNorm layers (${ev.bn.kind}, ${context.where(ev.bn.span)})` : ev.facts ? `its BatchNorm layers (${ev.facts.batchNorms[0]?.kind ?? 'BatchNorm'})` : 'its BatchNorm layers, if any,',
         note: ev.partial ? ' The model\'s definition is not in view, so this evidence is partial.' : '',
       },
       span: arg.span,
@@ -168,7 +168,7 @@ export const missingEval: Rule = {
       const definite = !site.mode.modes.includes('eval') && !site.mode.unresolved;
       const related: RelatedLocation[] = [];
       if (!direct) related.push({ span: site.span, message: `the inference call in ${site.function}()` });
-      for (const o of site.mode.origins.filter((x) => x.mode === 'train')) related.push({ span: o.span, message: `training mode from ${o.description}` });
+      for (const o of site.mode.origins.filter((x) => x.mode === 'train')) related.push({ span: o.span, message: `training mode from ${describeOrigin(o, context.where)}` });
       related.push(...layerLocations([...site.facts.batchNorms, ...site.facts.otherModeDependent], (l) => `mode-dependent layer ${l.kind}`, 1));
       const model = site.modelInCaller.includes('>') ? site.model : direct ? site.model : site.modelInCaller;
       context.report({
@@ -176,7 +176,7 @@ export const missingEval: Rule = {
         data: {
           model,
           reason: site.reason,
-          origin: originsOf(site.mode, 'train'),
+          origin: originsOf(site.mode, 'train', context.where),
           layers: modeLayers(site.facts),
           note: site.facts.evidence === 'none' ? evidenceNote(site.facts) : '',
         },
@@ -184,7 +184,7 @@ export const missingEval: Rule = {
         related,
         ...(site.facts.evidence === 'none' ? { severity: lowerSeverity('warning') } : {}),
         ...(direct
-          ? { fix: { title: `Call ${site.model}.eval() before line ${lineOf(site.outerStatementSpan)}`, safe: false, edits: [insertBefore(site.outerStatementSpan, site.outerIndent, `${site.model}.eval()`)] } }
+          ? { fix: { title: `Call ${site.model}.eval() before ${context.where(site.outerStatementSpan)}`, safe: false, edits: [insertBefore(site.outerStatementSpan, site.outerIndent, `${site.model}.eval()`)] } }
           : {}),
       });
     }

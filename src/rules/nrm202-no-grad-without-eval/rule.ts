@@ -1,4 +1,4 @@
-import { lineOf } from '../../ir/training';
+import { describeOrigin } from '../../ir/training';
 import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeLayers, originsOf } from '../shared/training';
 import type { RelatedLocation, Rule } from '../types';
 
@@ -44,8 +44,8 @@ export const noGradWithoutEval: Rule = {
       if (seen.has(anchor.startOffset)) continue;
       seen.add(anchor.startOffset);
       const definite = !site.mode.modes.includes('eval') && !site.mode.unresolved;
-      const related: RelatedLocation[] = [{ span: site.span, message: `${site.model} runs here (line ${lineOf(site.span)})` }];
-      for (const o of site.mode.origins.filter((x) => x.mode === 'train')) related.push({ span: o.span, message: `training mode from ${o.description}` });
+      const related: RelatedLocation[] = [{ span: site.span, message: `${site.model} runs here (${context.where(site.span)})` }];
+      for (const o of site.mode.origins.filter((x) => x.mode === 'train')) related.push({ span: o.span, message: `training mode from ${describeOrigin(o, context.where)}` });
       related.push(...layerLocations([...site.facts.batchNorms, ...site.facts.otherModeDependent], (l) => `mode-dependent layer ${l.kind}`, 1));
       const model = site.via.length === 0 || site.modelInCaller.includes('>') ? site.model : site.modelInCaller;
       const region = site.noGradSpan ? context.text.slice(site.noGradSpan.startOffset, site.noGradSpan.endOffset) : 'torch.no_grad()';
@@ -57,7 +57,7 @@ export const noGradWithoutEval: Rule = {
           region: region.startsWith('@') ? region.slice(1) : region,
           reason: site.reason,
           may: definite ? '' : 'possibly ',
-          origin: originsOf(site.mode, 'train'),
+          origin: originsOf(site.mode, 'train', context.where),
           layers: modeLayers(site.facts),
           note: site.facts.evidence === 'none' ? evidenceNote(site.facts) : '',
         },

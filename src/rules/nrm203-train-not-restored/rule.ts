@@ -1,4 +1,4 @@
-import { lineOf } from '../../ir/training';
+import { describeOrigin } from '../../ir/training';
 import { evidenceNote, isModeDependentFacts, modeLayers } from '../shared/training';
 import type { Rule } from '../types';
 
@@ -10,7 +10,7 @@ export const trainNotRestored: Rule = {
     summary: '`eval()` called inside the training loop (e.g. for validation) and not undone before the next training step.',
     messages: {
       notRestored:
-        '{{switch}} puts {{model}} in eval mode, and nothing switches it back before the next training step ({{step}}, line {{stepLine}}): from the second iteration on, {{model}} trains with {{layers}} in inference behaviour (BatchNorm stops using batch statistics and updating its running estimates; Dropout is off). Call {{model}}.train() at the start of each training epoch or step.{{note}}',
+        '{{switch}} puts {{model}} in eval mode, and nothing switches it back before the next training step ({{step}}, {{stepLine}}): from the second iteration on, {{model}} trains with {{layers}} in inference behaviour (BatchNorm stops using batch statistics and updating its running estimates; Dropout is off). Call {{model}}.train() at the start of each training epoch or step.{{note}}',
     },
     fix: 'none',
     docs: {
@@ -47,17 +47,17 @@ export const trainNotRestored: Rule = {
         context.report({
           messageId: 'notRestored',
           data: {
-            switch: o.description,
+            switch: describeOrigin(o, context.where),
             model,
             step: site.detail,
-            stepLine: lineOf(site.span),
+            stepLine: context.where(site.span),
             layers: modeLayers(site.facts),
             note: evidenceNote(site.facts),
           },
           span: o.span,
           related: [
             { span: site.span, message: `training step that may run in eval mode (${site.detail})` },
-            ...mode.origins.filter((x) => x.mode === 'train').slice(0, 1).map((x) => ({ span: x.span, message: `training mode only from ${x.description}` })),
+            ...mode.origins.filter((x) => x.mode === 'train').slice(0, 1).map((x) => ({ span: x.span, message: `training mode only from ${describeOrigin(x, context.where)}` })),
             ...site.via.slice(0, 1).map((v) => ({ span: v, message: 'the training step is reached through this call' })),
           ],
         });

@@ -1,3 +1,4 @@
+import { describeOrigin } from '../../ir/training';
 import { evidenceNote, insertBefore, isModeDependentFacts, lowerSeverity, modeLayers, originsOf } from '../shared/training';
 import type { Rule } from '../types';
 
@@ -46,14 +47,14 @@ export const exportInTrainMode: Rule = {
           detail: site.detail,
           model: root,
           may: definite ? '' : 'possibly ',
-          origin: originsOf(site.mode, 'train'),
+          origin: originsOf(site.mode, 'train', context.where),
           layers: modeLayers(site.facts),
           note: site.facts.evidence === 'none' ? evidenceNote(site.facts) : '',
         },
         span: anchor,
         related: [
           ...(direct ? [] : [{ span: site.span, message: `${site.detail} in ${site.function}()` }]),
-          ...site.mode.origins.filter((o) => o.mode === 'train').map((o) => ({ span: o.span, message: `training mode from ${o.description}` })),
+          ...site.mode.origins.filter((o) => o.mode === 'train').map((o) => ({ span: o.span, message: `training mode from ${describeOrigin(o, context.where)}` })),
         ],
         ...(site.facts.evidence === 'none' ? { severity: lowerSeverity('error') } : {}),
         ...(direct ? { fix: { title: `Call ${root}.eval() before the export`, safe: false, edits: [insertBefore(site.statementSpan, site.indent, `${root}.eval()`)] } } : {}),

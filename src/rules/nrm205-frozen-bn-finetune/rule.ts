@@ -1,4 +1,4 @@
-import { lineOf, type FreezeIR } from '../../ir/training';
+import { describeOrigin, type FreezeIR } from '../../ir/training';
 import { isUnder, layerLocations, layerWhere } from '../shared/training';
 import type { Rule } from '../types';
 
@@ -10,9 +10,9 @@ export const frozenBnFinetune: Rule = {
     summary: 'A backbone frozen with `requires_grad=False` whose BatchNorm still updates running statistics in train mode, or a BN freeze undone by a later `model.train()`.',
     messages: {
       statsStillUpdate:
-        '{{target}} is frozen here (requires_grad=False), but its BatchNorm layers are in training mode at the training step (line {{stepLine}}, {{origin}}): requires_grad does not stop BatchNorm from normalizing with batch statistics and overwriting running_mean/running_var with fine-tuning batches. Also put them in eval mode after every {{model}}.train() (or override train()), or use FrozenBatchNorm2d.',
+        '{{target}} is frozen here (requires_grad=False), but its BatchNorm layers are in training mode at the training step ({{stepLine}}, {{origin}}): requires_grad does not stop BatchNorm from normalizing with batch statistics and overwriting running_mean/running_var with fine-tuning batches. Also put them in eval mode after every {{model}}.train() (or override train()), or use FrozenBatchNorm2d.',
       freezeUndone:
-        '{{switch}} switches every submodule of {{model}} back to training mode, undoing the BatchNorm freeze at line {{freezeLine}} before the training step (line {{stepLine}}): the frozen BatchNorm layers update their statistics again. Re-apply the freeze after each train() call, or override train() to keep them in eval mode.',
+        '{{switch}} switches every submodule of {{model}} back to training mode, undoing the BatchNorm freeze at {{freezeLine}} before the training step ({{stepLine}}): the frozen BatchNorm layers update their statistics again. Re-apply the freeze after each train() call, or override train() to keep them in eval mode.',
     },
     fix: 'none',
     docs: {
@@ -61,7 +61,7 @@ export const frozenBnFinetune: Rule = {
         seen.add(trainSwitch.span.startOffset);
         context.report({
           messageId: 'freezeUndone',
-          data: { switch: trainSwitch.description, model: step.modelInCaller, freezeLine: lineOf(f.span), stepLine: lineOf(step.span) },
+          data: { switch: describeOrigin(trainSwitch, context.where), model: step.modelInCaller, freezeLine: context.where(f.span), stepLine: context.where(step.span) },
           span: trainSwitch.span,
           related: [
             { span: f.span, message: 'the BatchNorm freeze this undoes' },
@@ -79,12 +79,12 @@ export const frozenBnFinetune: Rule = {
         const origin = t.batchNormMode.origins.find((o) => o.mode === 'train');
         context.report({
           messageId: 'statsStillUpdate',
-          data: { target: g.target, stepLine: lineOf(step.span), origin: origin?.description ?? 'training mode', model: step.modelInCaller },
+          data: { target: g.target, stepLine: context.where(step.span), origin: origin ? describeOrigin(origin, context.where) : 'training mode', model: step.modelInCaller },
           span: g.span,
           related: [
             { span: step.span, message: `training step (${step.detail})` },
-            ...(origin ? [{ span: origin.span, message: `BatchNorm in training mode from ${origin.description}` }] : []),
-            ...layerLocations(facts.batchNorms, (l) => `BatchNorm layer ${layerWhere(l)}`, 1),
+            ...(origin ? [{ span: origin.span, message: `BatchNorm in training mode from ${describeOrigin(origin, context.where)}` }] : []),
+            ...layerLocations(facts.batchNorms, (l) => `BatchNorm layer ${layerWhere(l, context.where)}`, 1),
           ],
         });
       }

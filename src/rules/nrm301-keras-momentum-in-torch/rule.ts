@@ -1,4 +1,5 @@
 import { argument, numberValue } from '../../ir/model';
+import { describeProvenance } from '../../ir/values';
 import { TORCH_MOMENTUM_LAYERS } from '../../parsing/python/torchLayers';
 import type { Rule } from '../types';
 
@@ -54,7 +55,7 @@ export const kerasMomentumInTorch: Rule = {
       const complement = complementText(momentum, written);
       context.report({
         messageId: 'kerasConvention',
-        data: { layer: call.kind, momentum: atSite || !arg.provenance ? written : `${written} (${arg.provenance.description})`, complement },
+        data: { layer: call.kind, momentum: atSite || !arg.provenance ? written : `${written} (${describeProvenance(arg.provenance, context.where)})`, complement },
         span: arg.span,
         ...(atSite
           ? {

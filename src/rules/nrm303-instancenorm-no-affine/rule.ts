@@ -1,5 +1,5 @@
 import { allLayers, everyLayerCall, type LayerCall, paramValue } from '../../ir/model';
-import { appendKeyword, lineOf } from '../shared/edits';
+import { appendKeyword } from '../shared/edits';
 import type { Rule, TextEdit } from '../types';
 
 function off(call: LayerCall, param: string): boolean {
@@ -23,10 +23,10 @@ export const instancenormNoAffine: Rule = {
     summary: "InstanceNorm left at PyTorch's defaults (affine=False, no running statistics) where the code uses its weight, bias or running statistics.",
     messages: {
       readsMissing:
-        'self.{{path}}.{{attribute}} is None: {{kind}} (line {{line}}) is built with {{param}}=False (PyTorch\'s InstanceNorm default, unlike BatchNorm), so it has no {{what}}. ' +
+        'self.{{path}}.{{attribute}} is None: {{kind}} ({{line}}) is built with {{param}}=False (PyTorch\'s InstanceNorm default, unlike BatchNorm), so it has no {{what}}. ' +
         'Pass {{param}}=True where it is built if the layer should have them.',
       initTouchesMissing:
-        '{{kind}} is built with {{param}}=False (PyTorch\'s InstanceNorm default), but the isinstance block on line {{initLine}} treats it like BatchNorm and uses m.{{attribute}}, which is None ' +
+        '{{kind}} is built with {{param}}=False (PyTorch\'s InstanceNorm default), but the isinstance block on {{initLine}} treats it like BatchNorm and uses m.{{attribute}}, which is None ' +
         "for this layer (nn.init on None fails). Pass {{param}}=True here, or check `m.{{attribute}} is not None` there.",
     },
     fix: 'unsafe',
@@ -61,7 +61,7 @@ export const instancenormNoAffine: Rule = {
         const edit = enable(call, context.text, param);
         context.report({
           messageId: 'readsMissing',
-          data: { path: read.path, attribute: read.attribute, kind: call.kind, line: lineOf(call.span), param, what: param === 'affine' ? 'weight or bias' : 'running statistics' },
+          data: { path: read.path, attribute: read.attribute, kind: call.kind, line: context.where(call.span), param, what: param === 'affine' ? 'weight or bias' : 'running statistics' },
           span: read.span,
           ...(edit ? { fix: { title: `Build ${call.kind} with ${param}=True`, safe: false, edits: [edit] } } : {}),
           related: [{ span: call.span, message: `${call.kind} built with ${param}=False` }],
@@ -81,7 +81,7 @@ export const instancenormNoAffine: Rule = {
       const edit = enable(call, context.text, param);
       context.report({
         messageId: 'initTouchesMissing',
-        data: { kind: call.kind, param, initLine: lineOf(guard.span), attribute },
+        data: { kind: call.kind, param, initLine: context.where(guard.span), attribute },
         span: call.span,
         ...(edit ? { fix: { title: `Build ${call.kind} with ${param}=True`, safe: false, edits: [edit] } } : {}),
         related: [{ span: guard.span, message: `uses m.${attribute} for ${call.kind}` }],

@@ -1,5 +1,5 @@
 import { argument, everyLayerCall, numberValue } from '../../ir/model';
-import { isInferred, provenanceOf } from '../../ir/values';
+import { describeProvenance, isInferred, provenanceOf } from '../../ir/values';
 import type { Rule } from '../types';
 
 /** Divisors of `n` closest to `groups`, for the suggestion in the message. */
@@ -59,7 +59,7 @@ export const groupnormGroupsIndivisible: Rule = {
         data: { channels, groups, suggestion: nearestDivisors(channels, groups).join(' or ') },
         span: call.span,
         ...(inferred ? { severity: 'warning' as const } : {}),
-        ...(origins.length > 0 ? { related: origins.map((p) => ({ span: p!.span, message: `value from ${p!.description}` })) } : {}),
+        ...(origins.length > 0 ? { related: origins.map((p) => ({ span: p!.span, message: `value from ${describeProvenance(p!, context.where)}` })) } : {}),
       });
     }
   },

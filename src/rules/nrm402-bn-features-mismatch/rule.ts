@@ -1,6 +1,5 @@
 import { argument, type Flow, type LayerCall, paramValue } from '../../ir/model';
-import { isInferred, provenanceOf, showValue, type Value } from '../../ir/values';
-import { lineOf } from '../shared/edits';
+import { describeProvenance, isInferred, provenanceOf, showValue, type Value, type Where } from '../../ir/values';
 import type { Rule, RuleContext } from '../types';
 
 /** The parameter holding a torch layer's output channel count. */
@@ -24,9 +23,9 @@ function featureParam(call: LayerCall): string | undefined {
   return undefined;
 }
 
-function describe(v: Value): string {
+function describe(v: Value, where: Where): string {
   const p = provenanceOf(v);
-  return p && !p.description.startsWith('literal') ? `${showValue(v)} (${p.description})` : showValue(v);
+  return p && !p.description.startsWith('literal') ? `${showValue(v)} (${describeProvenance(p, where)})` : showValue(v);
 }
 
 /** Rank of a Keras conv's output (batch, spatial..., channels). */
@@ -108,7 +107,7 @@ function checkAxis(context: RuleContext, flow: Flow, reported: Set<string>): voi
       axis: String(axisValue.value),
       axisName: axisName(axis, rank, channelAxis),
       producer: `${producer.kind} (${flow.from.path})`,
-      producerLine: lineOf(producer.span),
+      producerLine: context.where(producer.span),
       format,
       channel: channelText,
       habit: axis === 1 && channelAxis !== 1 ? ' (axis=1 is the channel axis only in PyTorch-style NCHW tensors)' : '',
@@ -127,13 +126,13 @@ export const bnFeaturesMismatch: Rule = {
     summary: "A BatchNorm/InstanceNorm/GroupNorm channel count that differs from the channels the layer before it produces.",
     messages: {
       mismatch:
-        '{{norm}} expects {{expected}} channels, but {{producer}} (line {{producerLine}}) produces {{actual}}: PyTorch raises "running_mean should contain {{actual}} elements not {{expected}}" ' +
+        '{{norm}} expects {{expected}} channels, but {{producer}} ({{producerLine}}) produces {{actual}}: PyTorch raises "running_mean should contain {{actual}} elements not {{expected}}" ' +
         '(or a shape error) on the first forward pass{{inferred}}. Use {{actual}} here.',
       inputChannels:
-        '{{norm}} is sized with `{{expr}}`, the INPUT channel count of {{producer}} (line {{producerLine}}), which outputs `{{out}}` channels: ' +
+        '{{norm}} is sized with `{{expr}}`, the INPUT channel count of {{producer}} ({{producerLine}}), which outputs `{{out}}` channels: ' +
         'this breaks as soon as the two differ. Use the producer\'s output channel count.',
       axisMismatch:
-        '{{norm}} normalizes axis {{axis}}, {{axisName}} of the output of {{producer}} (line {{producerLine}}), whose channels are on axis {{channel}} ({{format}}): ' +
+        '{{norm}} normalizes axis {{axis}}, {{axisName}} of the output of {{producer}} ({{producerLine}}), whose channels are on axis {{channel}} ({{format}}): ' +
         'it keeps one mean and variance per row or column instead of per channel{{habit}}. Use axis={{channel}}.',
     },
     fix: 'none',
@@ -187,10 +186,10 @@ export const bnFeaturesMismatch: Rule = {
             messageId: 'mismatch',
             data: {
               norm: `${norm.kind} (${flow.to.path})`,
-              expected: describe(feat),
+              expected: describe(feat, context.where),
               producer: `${producer.kind} (${flow.from.path})`,
-              producerLine: lineOf(producer.span),
-              actual: describe(out),
+              producerLine: context.where(producer.span),
+              actual: describe(out, context.where),
               inferred: inferred ? ' with the default values shown; a caller may pass others' : '',
             },
             span: featArg.span,
@@ -214,7 +213,7 @@ export const bnFeaturesMismatch: Rule = {
             norm: `${norm.kind} (${flow.to.path})`,
             expr: context.text.slice(featArg.valueSpan.startOffset, featArg.valueSpan.endOffset),
             producer: `${producer.kind} (${flow.from.path})`,
-            producerLine: lineOf(producer.span),
+            producerLine: context.where(producer.span),
             out: context.text.slice(outArg.valueSpan.startOffset, outArg.valueSpan.endOffset),
           },
           span: featArg.span,

@@ -1,6 +1,5 @@
 import { argument } from '../../ir/model';
 import { showValue, type Value } from '../../ir/values';
-import { lineOf } from '../shared/edits';
 import type { Rule } from '../types';
 
 /** The last dimension a LayerNorm/RMSNorm normalizes over, when `normalized_shape` resolves. */
@@ -28,10 +27,10 @@ export const layernormShapeMismatch: Rule = {
     summary: "LayerNorm's normalized_shape not matching the features it receives, or LayerNorm over the last axis (width) of an NCHW conv output where the channels were meant.",
     messages: {
       featureMismatch:
-        '{{norm}} normalizes over a last dimension of {{expected}}, but {{producer}} (line {{producerLine}}) outputs {{actual}} features: PyTorch raises ' +
+        '{{norm}} normalizes over a last dimension of {{expected}}, but {{producer}} ({{producerLine}}) outputs {{actual}} features: PyTorch raises ' +
         '"Given normalized_shape=[{{expected}}], expected input with shape [*, {{expected}}]". Use {{actual}}.',
       channelsFirst:
-        '{{norm}} gets the (N, C, {{spatial}}) output of {{producer}} (line {{producerLine}}) directly, but LayerNorm normalizes the LAST dimension ({{lastAxis}}), not the {{channels}} channels. ' +
+        '{{norm}} gets the (N, C, {{spatial}}) output of {{producer}} ({{producerLine}}) directly, but LayerNorm normalizes the LAST dimension ({{lastAxis}}), not the {{channels}} channels. ' +
         'Permute to channels-last first (x.permute(0, 2, 3, 1) as in ConvNeXt), use a channels-first LayerNorm, or GroupNorm(1, {{channels}}) to normalize over C, H and W.',
     },
     fix: 'none',
@@ -75,7 +74,7 @@ export const layernormShapeMismatch: Rule = {
           reported.add(norm.span.startOffset);
           context.report({
             messageId: 'featureMismatch',
-            data: { norm: `${norm.kind} (${flow.to.path})`, expected: last, producer: `${producer.kind} (${flow.from.path})`, producerLine: lineOf(producer.span), actual: showValue(out) },
+            data: { norm: `${norm.kind} (${flow.to.path})`, expected: last, producer: `${producer.kind} (${flow.from.path})`, producerLine: context.where(producer.span), actual: showValue(out) },
             span: shapeArg.span,
             related: [{ span: outArg.span, message: `${producer.kind} output features` }],
           });
@@ -95,7 +94,7 @@ export const layernormShapeMismatch: Rule = {
             spatial: dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W',
             lastAxis: dims === 1 ? 'L' : 'W',
             producer: `${producer.kind} (${flow.from.path})`,
-            producerLine: lineOf(producer.span),
+            producerLine: context.where(producer.span),
             channels: last,
           },
           span: norm.span,

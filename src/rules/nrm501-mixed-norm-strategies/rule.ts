@@ -1,7 +1,6 @@
 import { allLayers, argument, type Layer, type LayerCall, type ModelClass, type NormType, paramValue } from '../../ir/model';
 import type { Span } from '../../ir/span';
 import { showValue } from '../../ir/values';
-import { lineOf } from '../shared/edits';
 import type { RuleContext, Rule } from '../types';
 
 function within(cls: ModelClass, call: LayerCall): boolean {
@@ -135,7 +134,7 @@ function checkSiblings(context: RuleContext, cls: ModelClass): void {
               const sibling = members.find((_, i) => args[i]);
               report(m.span, {
                 messageId: 'siblingOmitsParameter',
-                data: { cls: first.moduleClass, path: m.path, param: param.name, kind: param.kind, count: passing.length, where, value: sample.text, line: lineOf(sample.span) },
+                data: { cls: first.moduleClass, path: m.path, param: param.name, kind: param.kind, count: passing.length, where, value: sample.text, line: context.where(sample.span) },
                 span: m.span,
                 related: [
                   { span: sample.span, message: `a sibling passes ${param.name}=${sample.text}` },
@@ -202,7 +201,7 @@ export const mixedNormStrategies: Rule = {
     summary: 'Inconsistent normalization in one model: a norm_layer/norm_cfg parameter that some layers ignore, sibling blocks of one structure with different norm types, or BatchNorm layers with conflicting eps/momentum.',
     messages: {
       ignoresParameter:
-        '{{kind}} (self.{{path}}) is hard-coded, while the other normalization layers of {{cls}} come from the `{{param}}` parameter (line {{paramLine}}): ' +
+        '{{kind}} (self.{{path}}) is hard-coded, while the other normalization layers of {{cls}} come from the `{{param}}` parameter ({{paramLine}}): ' +
         'passing {{param}}=nn.GroupNorm (or SyncBatchNorm, FrozenBatchNorm) would change every norm except this one. Build it with {{param}}(...) too.',
       conflictingSetting:
         '{{kind}} (self.{{path}}) uses {{param}}={{value}}, while the other {{count}} BatchNorm layers of {{cls}} use {{param}}={{common}}: ' +
@@ -211,7 +210,7 @@ export const mixedNormStrategies: Rule = {
         '{{norm}} in {{path}}, while {{commonCount}} of the {{count}} blocks of the same structure in {{where}} (before and after it) use {{common}}: ' +
         'one block normalizing differently from its siblings is usually a copy-paste slip. Use {{common}} here too, or make the choice explicit (a norm_layer argument).',
       siblingOmitsParameter:
-        '{{cls}} ({{path}}) is built without `{{param}}` and so gets the default {{kind}}, while its sibling {{cls}} blocks in {{where}} pass {{param}}={{value}} (line {{line}}): ' +
+        '{{cls}} ({{path}}) is built without `{{param}}` and so gets the default {{kind}}, while its sibling {{cls}} blocks in {{where}} pass {{param}}={{value}} ({{line}}): ' +
         'a caller choosing another norm changes every block but this one. Pass {{param}}={{value}} here too.',
     },
     fix: 'none',
@@ -259,7 +258,7 @@ export const mixedNormStrategies: Rule = {
           reported.add(c.span.startOffset);
           context.report({
             messageId: 'ignoresParameter',
-            data: { kind: c.kind, path: l.path, cls: cls.name, param: param.name, paramLine: lineOf(param.span) },
+            data: { kind: c.kind, path: l.path, cls: cls.name, param: param.name, paramLine: context.where(param.span) },
             span: c.span,
             related: [{ span: param.span, message: `the ${param.name} parameter the other norms use` }],
           });

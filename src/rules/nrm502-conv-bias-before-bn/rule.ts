@@ -1,5 +1,5 @@
 import { argument, type LayerCall, paramValue } from '../../ir/model';
-import { appendKeyword, literalAtCall, lineOf } from '../shared/edits';
+import { appendKeyword, literalAtCall } from '../shared/edits';
 import type { Rule, TextEdit } from '../types';
 
 /** The bias parameter of a conv/linear layer in its framework. */
@@ -15,7 +15,7 @@ export const convBiasBeforeBn: Rule = {
     summary: 'A convolution or linear layer with a bias feeding straight into BatchNorm: the bias is cancelled by the mean subtraction.',
     messages: {
       cancelledBias:
-        '{{layer}} has a bias ({{why}}), but its output goes straight into {{norm}} (line {{normLine}}), which subtracts the per-channel batch mean: ' +
+        '{{layer}} has a bias ({{why}}), but its output goes straight into {{norm}} ({{normLine}}), which subtracts the per-channel batch mean: ' +
         'the bias is cancelled and only wastes parameters and memory. Pass {{param}}=False.',
     },
     fix: 'safe',
@@ -70,14 +70,14 @@ export const convBiasBeforeBn: Rule = {
             layer: `${producer.kind} (${flow.from.path})`,
             why: arg ? `${param}=${context.text.slice(arg.valueSpan.startOffset, arg.valueSpan.endOffset)}` : `${param}=True is the default`,
             norm: `${norm.kind} (${flow.to.path})`,
-            normLine: lineOf(norm.span),
+            normLine: context.where(norm.span),
             param,
           },
           span: arg ? arg.span : producer.span,
           ...(edit
             ? {
                 fix: load
-                  ? { title: `Set ${param}=False (the following ${norm.kind} cancels the bias; checkpoints loaded at line ${lineOf(load.span)} then need strict=False)`, safe: false, edits: [edit] }
+                  ? { title: `Set ${param}=False (the following ${norm.kind} cancels the bias; checkpoints loaded at ${context.where(load.span)} then need strict=False)`, safe: false, edits: [edit] }
                   : { title: `Set ${param}=False (the following ${norm.kind} cancels the bias)`, safe: true, edits: [edit] },
               }
             : {}),

@@ -1,4 +1,3 @@
-import { lineOf } from '../shared/edits';
 import type { Rule } from '../types';
 
 export const dropoutBeforeBn: Rule = {
@@ -9,7 +8,7 @@ export const dropoutBeforeBn: Rule = {
     summary: 'Dropout feeding BatchNorm: the variance BatchNorm learns in training does not match inference (variance shift).',
     messages: {
       varianceShift:
-        '{{dropout}} feeds {{norm}} (line {{normLine}}) directly. In training, dropout inflates the variance that BatchNorm measures and stores in its running statistics; ' +
+        '{{dropout}} feeds {{norm}} ({{normLine}}) directly. In training, dropout inflates the variance that BatchNorm measures and stores in its running statistics; ' +
         'in eval() dropout is off, so BatchNorm normalizes with the wrong variance (the "variance shift"). Move the dropout after the BatchNorm (e.g. before the final classifier), or drop it.',
     },
     fix: 'none',
@@ -38,7 +37,7 @@ export const dropoutBeforeBn: Rule = {
         reported.add(dropout.span.startOffset);
         context.report({
           messageId: 'varianceShift',
-          data: { dropout: `${dropout.kind} (${flow.from.path})`, norm: `${norm.kind} (${flow.to.path})`, normLine: lineOf(norm.span) },
+          data: { dropout: `${dropout.kind} (${flow.from.path})`, norm: `${norm.kind} (${flow.to.path})`, normLine: context.where(norm.span) },
           span: dropout.span,
           related: [{ span: norm.span, message: `${norm.kind} that receives the dropout's output` }],
         });

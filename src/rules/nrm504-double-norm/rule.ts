@@ -1,4 +1,3 @@
-import { lineOf } from '../shared/edits';
 import type { Rule } from '../types';
 
 export const doubleNorm: Rule = {
@@ -9,7 +8,7 @@ export const doubleNorm: Rule = {
     summary: 'Two normalization layers back to back: the second re-normalizes an already normalized signal.',
     messages: {
       backToBack:
-        '{{second}} directly follows {{first}} (line {{firstLine}}) with nothing in between: the second normalization undoes most of the first (its affine scale and shift included) ' +
+        '{{second}} directly follows {{first}} ({{firstLine}}) with nothing in between: the second normalization undoes most of the first (its affine scale and shift included) ' +
         'and adds parameters and, for BatchNorm, running statistics. Keep one of them, or put the layer that was meant to sit between them back.',
     },
     fix: 'none',
@@ -41,7 +40,7 @@ export const doubleNorm: Rule = {
         reported.add(second.span.startOffset);
         context.report({
           messageId: 'backToBack',
-          data: { first: `${first.kind} (${flow.from.path})`, second: `${second.kind} (${flow.to.path})`, firstLine: lineOf(first.span) },
+          data: { first: `${first.kind} (${flow.from.path})`, second: `${second.kind} (${flow.to.path})`, firstLine: context.where(first.span) },
           span: second.span,
           related: [{ span: first.span, message: `the first normalization (${first.kind})` }],
         });

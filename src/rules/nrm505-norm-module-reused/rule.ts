@@ -1,5 +1,4 @@
 import type { ForwardStep, Layer } from '../../ir/model';
-import { lineOf } from '../shared/edits';
 import { type PassStep, passSteps } from '../shared/forward';
 import type { Rule } from '../types';
 
@@ -23,7 +22,7 @@ export const normModuleReused: Rule = {
     summary: 'One normalization module called at two places in a forward pass: its statistics and affine parameters are shared by accident.',
     messages: {
       reused:
-        'self.{{path}} ({{kind}}) is called here{{here}} and on line {{firstLine}} in the same forward pass: both inputs share one set of {{shared}}. ' +
+        'self.{{path}} ({{kind}}) is called here{{here}} and on {{firstLine}} in the same forward pass: both inputs share one set of {{shared}}. ' +
         'Create a separate {{kind}} for each place (e.g. self.{{path}}_2).',
     },
     fix: 'none',
@@ -69,10 +68,10 @@ export const normModuleReused: Rule = {
         const second = list.slice(1).find((s) => first && !exclusive(first.step, s.step));
         if (!first || !second) continue;
         const stats = call.norm === 'batch' || call.norm === 'instance';
-        const through = (p: PassStep) => (p.via ? ` (in self.${p.via.name}, called on line ${lineOf(p.via.callSite)})` : '');
+        const through = (p: PassStep) => (p.via ? ` (in self.${p.via.name}, called on ${context.where(p.via.callSite)})` : '');
         context.report({
           messageId: 'reused',
-          data: { path, kind: call.kind, firstLine: `${lineOf(first.step.span)}${first.via === second.via ? '' : through(first)}`, here: through(second), shared: stats ? 'running statistics and affine parameters' : 'affine parameters' },
+          data: { path, kind: call.kind, firstLine: `${context.where(first.step.span)}${first.via === second.via ? '' : through(first)}`, here: through(second), shared: stats ? 'running statistics and affine parameters' : 'affine parameters' },
           span: second.step.span,
           ...(stats ? {} : { severity: 'info' as const }),
           related: [

@@ -1,5 +1,4 @@
 import type { HelperPass, Layer } from '../../ir/model';
-import { lineOf } from '../shared/edits';
 import { passSteps } from '../shared/forward';
 import type { Rule } from '../types';
 
@@ -11,7 +10,7 @@ export const bnInRecurrent: Rule = {
     summary: 'BatchNorm applied step by step inside a recurrent loop; LayerNorm is the usual choice.',
     messages: {
       perStep:
-        '{{norm}} is applied inside the loop over time steps (line {{loopLine}}) that also runs {{cell}}: one set of running statistics is shared by every time step, ' +
+        '{{norm}} is applied inside the loop over time steps ({{loopLine}}) that also runs {{cell}}: one set of running statistics is shared by every time step, ' +
         "whose activation statistics differ, and each step's batch statistics are noisy. Use nn.LayerNorm over the hidden features (Layer Normalization was designed for recurrent networks).",
     },
     fix: 'none',
@@ -55,7 +54,7 @@ export const bnInRecurrent: Rule = {
           messageId: 'perStep',
           data: {
             norm: layer?.call ? `${layer.call.kind} (self.${s.target})` : s.target,
-            loopLine: lineOf(loop),
+            loopLine: context.where(loop),
             cell: cellLayer?.call ? `${cellLayer.call.kind} (self.${cell.target})` : cell.target,
           },
           span: layer?.call?.span ?? s.span,

@@ -1,10 +1,11 @@
 import type { KnownValue, OptimizerIR } from '../../ir/training';
 import { describeValue, layerLocations, layerWhere, lowerSeverity, modelFacts } from '../shared/training';
 import type { Rule } from '../types';
+import type { Where } from '../../ir/values';
 
-function decayOf(opt: OptimizerIR, group: KnownValue | undefined): { value: number; text: string; isDefault: boolean; inferred: boolean } | undefined {
+function decayOf(opt: OptimizerIR, group: KnownValue | undefined, where: Where): { value: number; text: string; isDefault: boolean; inferred: boolean } | undefined {
   const v = group ?? opt.weightDecay;
-  if (v) return typeof v.value === 'number' && v.value > 0 ? { value: v.value, text: describeValue(v), isDefault: false, inferred: v.inferred } : undefined;
+  if (v) return typeof v.value === 'number' && v.value > 0 ? { value: v.value, text: describeValue(v, where), isDefault: false, inferred: v.inferred } : undefined;
   if (opt.defaultWeightDecay && opt.defaultWeightDecay > 0) return { value: opt.defaultWeightDecay, text: `${opt.defaultWeightDecay} (${opt.kind}'s default)`, isDefault: true, inferred: false };
   return undefined;
 }
@@ -43,10 +44,10 @@ export const normWeightDecay: Rule = {
     for (const opt of context.ir.training.optimizers) {
       if (opt.excludesNormsFromDecay) continue;
       let decay: ReturnType<typeof decayOf>;
-      if (opt.params === 'all') decay = decayOf(opt, undefined);
+      if (opt.params === 'all') decay = decayOf(opt, undefined, context.where);
       else if (opt.params === 'groups') {
         for (const g of opt.groups) {
-          if (g.params === 'all') decay ??= decayOf(opt, g.weightDecay);
+          if (g.params === 'all') decay ??= decayOf(opt, g.weightDecay, context.where);
         }
       } else continue;
       if (!decay) continue;
@@ -58,7 +59,7 @@ export const normWeightDecay: Rule = {
       const severity = decay.isDefault || decay.inferred ? lowerSeverity('info') : undefined;
       context.report({
         messageId: 'decaysNorms',
-        data: { optimizer: opt.kind, decay: decay.text, model: name, norms: facts.evidence === 'library' ? `${norms} (${facts.name})` : `${norms}, e.g. ${layerWhere(facts.affineNorms[0])}` },
+        data: { optimizer: opt.kind, decay: decay.text, model: name, norms: facts.evidence === 'library' ? `${norms} (${facts.name})` : `${norms}, e.g. ${layerWhere(facts.affineNorms[0], context.where)}` },
         span: opt.span,
         related: layerLocations(facts.affineNorms, (l) => `${l.kind} weight and bias receive weight decay`, 2),
         ...(severity ? { severity } : {}),

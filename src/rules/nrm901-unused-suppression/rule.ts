@@ -12,6 +12,21 @@ function onLine(s: Suppression, from: number, to: number): Span {
   };
 }
 
+/** The start of the line a directive covers (the comment's own line when it covers none), for messages. */
+function coveredLineSpan(s: Suppression, text: string): Span {
+  const target = s.coveredLine ?? s.comment.start.line;
+  let line = s.comment.start.line;
+  let offset = s.comment.startOffset - s.comment.start.column;
+  while (line < target) {
+    const next = text.indexOf('\n', offset);
+    if (next < 0) break;
+    offset = next + 1;
+    line++;
+  }
+  const at = { line: target, column: 0 };
+  return { start: at, end: at, startOffset: offset, endOffset: offset };
+}
+
 /** Removes a comment that is alone on its line, with its line break. */
 function removeLine(s: Suppression, text: string): TextEdit {
   const c = s.comment;
@@ -86,10 +101,10 @@ export const unusedSuppression: Rule = {
     defaultSeverity: 'warning',
     summary: 'A suppression comment (`# normscope: ignore[...]`, `# noqa: NRM...`) that no longer matches a finding, or names no rule.',
     messages: {
-      unused: 'Unused suppression: {{rules}} reported nothing on line {{line}}. Remove {{them}} from the comment.',
+      unused: 'Unused suppression: {{rules}} reported nothing on {{line}}. Remove {{them}} from the comment.',
       noCodeLine: 'Unused suppression: this comment is followed by a blank line or the end of the file, so it covers no code line.',
       unknown: 'Suppression names {{selectors}}, but no NormScope rule has that name or code (names look like `bn-tiny-batch`, codes like `NRM102`).',
-      unusedAndUnknown: 'Suppression names {{selectors}}, which no NormScope rule is called, and {{rules}}, which reported nothing on line {{line}}.',
+      unusedAndUnknown: 'Suppression names {{selectors}}, which no NormScope rule is called, and {{rules}}, which reported nothing on {{line}}.',
       noRules: '`# normscope: ignore` without a list of rules suppresses nothing: name them, e.g. `# normscope: ignore[bn-tiny-batch]`.',
     },
     fix: 'safe',
@@ -131,7 +146,7 @@ export const unusedSuppression: Rule = {
       const edit = keepsSomething ? rewriteDirective(s, context.text, drop) : removeDirective(s, context.text);
       const dropped = [...unknown, ...unused];
       const fix = { title: keepsSomething ? `Remove ${dropped.join(', ')} from the suppression` : 'Remove the unused suppression', safe: true, edits: [edit] };
-      const line = (s.coveredLine ?? s.comment.start.line) + 1;
+      const line = context.where(coveredLineSpan(s, context.text));
       if (s.coveredLine === undefined && unknown.length === 0) {
         context.report({ messageId: 'noCodeLine', span: s.directive, fix });
       } else if (unknown.length > 0 && unused.length > 0) {

@@ -30,8 +30,3 @@ function positionAt(text: string, offset: number): { line: number; column: numbe
   }
   return { line, column: offset - lineStart };
 }
-
-/** `line N` (1-based) of a span, for messages. */
-export function lineOf(span: Span): number {
-  return span.start.line + 1;
-}

@@ -4,7 +4,8 @@
  */
 import type { FileIR } from '../../ir/file';
 import type { Span } from '../../ir/span';
-import { lineOf, type DataLoaderIR, type KnownValue, type LayerFact, type ModeAt, type ModelFacts, type SiteIR, type TrainingIR } from '../../ir/training';
+import type { Where } from '../../ir/values';
+import { describeKnownValue, describeOrigin, knownValueOrigin, type DataLoaderIR, type KnownValue, type LayerFact, type ModeAt, type ModelFacts, type SiteIR, type TrainingIR } from '../../ir/training';
 import type { RelatedLocation, Severity, TextEdit } from '../types';
 
 const LOWER: Record<Severity, Severity> = { error: 'warning', warning: 'info', info: 'hint', hint: 'hint' };
@@ -32,18 +33,14 @@ export function lowerSeverity(s: Severity): Severity {
   return LOWER[s];
 }
 
-/** "4 (argparse default, line 12)" / "4 (line 40)" / "1 (DataLoader's default batch_size=1)". */
-export function describeValue(v: KnownValue): string {
-  if (v.provenance === 'literal' || v.provenance.startsWith('literal,')) return `${String(v.value)} (line ${lineOf(v.span)})`;
-  if (/, line \d+$/.test(v.provenance)) return `${String(v.value)} (${v.provenance})`;
-  return `${String(v.value)} (${v.provenance}, line ${lineOf(v.definitionSpan ?? v.span)})`;
+/** "4 (argparse default of --bs, line 12)" / "4 (line 40)" / "1 (DataLoader's default batch_size=1, line 7)". */
+export function describeValue(v: KnownValue, where: Where): string {
+  return describeKnownValue(v, where);
 }
 
 /** The parenthetical of `describeValue`: "line 40", "argparse default of --bs, line 6". */
-export function whereOf(v: KnownValue): string {
-  const d = describeValue(v);
-  const open = d.indexOf('(');
-  return open < 0 ? '' : d.slice(open + 1, -1);
+export function whereOf(v: KnownValue, where: Where): string {
+  return knownValueOrigin(v, where);
 }
 
 /** A note for messages when the model's definition is not in view. */
@@ -62,10 +59,11 @@ export function layerLocations(layers: readonly LayerFact[], message: (l: LayerF
     .map((l) => ({ span: l.span, message: message(l) }));
 }
 
-export function layerWhere(l: LayerFact | undefined): string {
+/** `BatchNorm2d (line 12)`; a layer of another file: `BatchNorm2d (models.py:12)`. */
+export function layerWhere(l: LayerFact | undefined, where: Where): string {
   if (!l) return 'its BatchNorm layers';
-  if (l.file && l.span) return `${l.kind} (${l.file}:${lineOf(l.span)})`;
-  if (l.span) return `${l.kind} (line ${lineOf(l.span)})`;
+  if (l.file && l.span) return `${l.kind} (${l.file}:${l.span.start.line + 1})`;
+  if (l.span) return `${l.kind} (${where(l.span)})`;
   return l.kind;
 }
 
@@ -131,9 +129,9 @@ export function positionAt(text: string, offset: number): { line: number; column
 }
 
 /** "model.eval() at line 40" style list of the origins of one mode. */
-export function originsOf(mode: ModeAt, m: 'train' | 'eval'): string {
+export function originsOf(mode: ModeAt, m: 'train' | 'eval', where: Where): string {
   const os = mode.origins.filter((o) => o.mode === m);
-  return os.map((o) => o.description).join('; ');
+  return os.map((o) => describeOrigin(o, where)).join('; ');
 }
 
 export function isModeDependentFacts(facts: ModelFacts): boolean {

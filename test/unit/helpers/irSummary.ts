@@ -1,5 +1,5 @@
 import type { Argument, Layer, LayerCall, LayerUse, ModelIR } from '../../../src/ir/model';
-import { showValue, type Value } from '../../../src/ir/values';
+import { describeProvenance, lineWhere, showValue, type Value } from '../../../src/ir/values';
 
 /** A readable, stable rendering of the model IR for snapshot files (positions as `line:col`, 1-based). */
 export function summarizeModel(model: ModelIR): unknown {
@@ -36,7 +36,7 @@ function end(u: LayerUse, conditional: boolean): string {
 
 function value(v: Value): string {
   const p = v.kind === 'unknown' ? undefined : v.provenance;
-  const origin = p && !p.description.startsWith('literal') ? ` <${p.description}>` : '';
+  const origin = p && !p.description.startsWith('literal') ? ` <${describeProvenance(p, lineWhere)}>` : '';
   return `${showValue(v)}${origin}`;
 }
 

@@ -8,6 +8,8 @@ import { lintFileText } from '../../../src/lint/lintFile';
 import { parseIpynb, type NotebookCell } from '../../../src/parsing/notebook/ipynb';
 import { locateCells } from '../../../src/parsing/notebook/ipynbPositions';
 import { applyFixes } from '../helpers/ruleTester';
+import { LintServer } from '../../../src/lint/worker/server';
+import { EMPTY_CONFIG } from '../../../src/rules/config';
 
 const code = (source: string): NotebookCell => ({ kind: 'code', source });
 const md = (source: string): NotebookCell => ({ kind: 'markdown', source });
@@ -54,6 +56,55 @@ describe('Jupyter notebooks', () => {
     assert.deepStrictEqual(where(r.findings), ['NRM401@cell3:2:8']);
     const f = r.findings[0];
     assert.strictEqual(cells[3].source.slice(f.span.startOffset, f.span.endOffset), 'nn.GroupNorm(3, 10)');
+  });
+
+  describe('messages cite cell-relative lines (the program lines they are computed on mean nothing to the user)', () => {
+    const cells = [
+      code('import torch\nimport torch.nn as nn\n'),
+      md('# Model'),
+      code('GROUPS = 3\nWIDTH = 10\n'),
+      code('class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 16, 3)\n        self.bn = nn.BatchNorm2d(16)\n        self.gn = nn.GroupNorm(GROUPS, WIDTH)\n\n    def forward(self, x):\n        return self.bn(self.conv(x))\n'),
+      md('## Train'),
+      code('model = Net()\nx = torch.randn(2, 3, 8, 8)  # noqa: NRM101\n'),
+      code('optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nfor x, y in train_loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n'),
+      code('predictions = []\nfor x, y in test_loader:\n    predictions.append(model(x))\n'),
+      code('with torch.no_grad():\n    out = model(x)\n'),
+    ];
+    /** Every text a finding shows: its message, its related messages, its fix title. */
+    const texts = (r: ReturnType<typeof lintNotebook>) => r.findings.flatMap((f) => [`${f.code}: ${f.message}`, ...f.related.map((x) => `${f.code} related: ${x.message}`), ...(f.fix ? [`${f.code} fix: ${f.fix.title}`] : [])]);
+
+    it('in messages, related information and fix titles, for model, value-origin, mode-origin and suppression lines', () => {
+      const shown = texts(lintNotebook(cells));
+      const has = (code: string, part: string) => assert.ok(shown.some((t) => t.startsWith(code) && t.includes(part)), `${code}: ${part}\n${shown.join('\n')}`);
+      // A layer of cell 4 (index 3), on its line 5; the program line is 9.
+      has('NRM502:', 'into BatchNorm2d (bn) (line 5 of cell 4)');
+      // Value origins (provenance) in another cell.
+      has('NRM401 related:', 'value from module constant GROUPS, line 1 of cell 3');
+      has('NRM401 related:', 'value from module constant WIDTH, line 2 of cell 3');
+      // Mode origins in the message and in related information; the fix title.
+      has('NRM201:', '(Net(...) built at line 1 of cell 6 (modules start in training mode))');
+      has('NRM201 related:', 'training mode from Net(...) built at line 1 of cell 6');
+      has('NRM201 fix:', 'Call model.eval() before line 2 of cell 8');
+      has('NRM202 related:', 'model runs here (line 2 of cell 9)');
+      // The line an unused suppression covers.
+      has('NRM901:', 'reported nothing on line 2 of cell 6');
+      // No text cites a line without its cell.
+      for (const t of shown) for (const m of t.matchAll(/\bline \d+(?! of cell)/g)) assert.fail(`${m[0]} without a cell in: ${t}`);
+    });
+
+    it('the same through the lint worker\'s open-notebook path (kept and re-analysed incrementally)', () => {
+      const server = new LintServer();
+      const first = server.handle({ kind: 'lintNotebook', id: 1, cells, config: EMPTY_CONFIG, uri: 'file:///cited.ipynb' });
+      assert.ok(first?.kind === 'result');
+      assert.deepStrictEqual(texts(first.result), texts(lintNotebook(cells)));
+      // Enter at the top of cell 3 moves everything below by one line, in the program and in cell 3.
+      const edited = cells.map((c, i) => (i === 2 ? code(`\n${c.source}`) : c));
+      const second = server.handle({ kind: 'lintNotebook', id: 2, cells: edited, config: EMPTY_CONFIG, uri: 'file:///cited.ipynb' });
+      assert.ok(second?.kind === 'result');
+      assert.deepStrictEqual(texts(second.result), texts(lintNotebook(edited)));
+      assert.ok(texts(second.result).some((t) => t.includes('value from module constant GROUPS, line 2 of cell 3')));
+      server.handle({ kind: 'close', uri: 'file:///cited.ipynb' });
+    });
   });
 
   it('skips IPython magics, shell lines and help lines without hiding later findings', () => {

@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import type { Layer, ModelIR } from '../../../src/ir/model';
+import { describeProvenance, lineWhere } from '../../../src/ir/values';
 import { parsePythonModel } from '../../../src/parsing/python/parsePython';
 import { lintPython } from '../../../src/lint/lint';
 import { analysePythonFile } from '../../../src/parsing/python/analyse';
@@ -409,7 +410,7 @@ describe('Python front end: Flax dataclass fields', () => {
   it('maps a Flax module instance\'s arguments to its fields, in order, defaults filled', () => {
     const [a, b] = cls(parsePythonModel(code), 'Net').layers;
     assert.deepStrictEqual(a?.constructorArguments?.map((x) => `${x.name}:${x.source}`), ['features:given', 'norm:given', 'use_norm:default']);
-    assert.strictEqual(a?.constructorArguments?.[2]?.value.kind === 'bool' && a.constructorArguments[2].value.provenance?.description, 'default of field use_norm of Block, line 7');
+    assert.strictEqual(a?.constructorArguments?.[2]?.value.kind === 'bool' && a.constructorArguments[2].value.provenance && describeProvenance(a.constructorArguments[2].value.provenance, lineWhere), 'default of field use_norm of Block, line 7');
     assert.deepStrictEqual(b?.constructorArguments?.map((x) => `${x.name}=${x.value.kind === 'callable' ? x.value.target : x.value.kind}`), ['norm_layer=flax.linen.LayerNorm']);
   });
 

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { showValue, type Value } from '../../../src/ir/values';
+import { describeProvenance, lineWhere, showValue, type Value } from '../../../src/ir/values';
 import { Resolver } from '../../../src/parsing/python/resolver';
 import { parseSyntaxTree } from '../../../src/parsing/python/syntaxTree';
 
@@ -24,7 +24,7 @@ function probe(code: string): Value {
 }
 
 function described(v: Value): string {
-  return v.kind === 'unknown' ? showValue(v) : `${showValue(v)} (${v.provenance?.description ?? 'no provenance'}${v.provenance?.inferred ? ', inferred' : ''})`;
+  return v.kind === 'unknown' ? showValue(v) : `${showValue(v)} (${v.provenance ? describeProvenance(v.provenance, lineWhere) : 'no provenance'}${v.provenance?.inferred ? ', inferred' : ''})`;
 }
 
 describe('constant resolver', () => {

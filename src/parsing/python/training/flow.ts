@@ -75,6 +75,16 @@ export interface SwitchRecord {
 }
 
 /** What the interpreter needs from the rest of the front end. */
+/** What `FlowHost.constructs` finds: the built model's facts, its mode, and the text of that mode's origin (see `ModeOrigin`). */
+export interface ConstructionOrigin {
+  readonly facts: ModelFacts;
+  readonly mode: 'train' | 'eval';
+  readonly description: string;
+  /** The constructing call (inside a `.cuda()`, `DDP(...)` wrapper: the inner one). */
+  readonly at: Span;
+  readonly detail?: string;
+}
+
 export interface FlowHost {
   readonly text: string;
   /** Qualified name of a callee (`torch.onnx.export`), or undefined. */
@@ -82,7 +92,7 @@ export interface FlowHost {
   /** The last segment of the qualified name of a call's callee (`export`), '' when it has none. */
   calleeLastName(call: Node): string;
   /** Facts of the model a call constructs, or undefined when the call builds no known model. */
-  constructs(call: Node, fn: Fn): { facts: ModelFacts; mode: 'train' | 'eval'; description: string } | undefined;
+  constructs(call: Node, fn: Fn): ConstructionOrigin | undefined;
   /** Facts for a model key in a function (local, class attribute, or module variable). */
   factsFor(fn: Fn, key: string): ModelFacts | undefined;
   /** The file's function a call refers to (nested, top-level, or `self.method`). */
@@ -444,7 +454,7 @@ export class ModeAnalysis {
         if (key && this.host.isModelish(ctx.fn, key)) ctx.returns.push({ val: st.lookup(key), facts: this.host.factsFor(ctx.fn, key) });
         else if (value?.type === 'call') {
           const c = this.host.constructs(value, ctx.fn);
-          if (c) ctx.returns.push({ val: this.modeVal(c.mode, { mode: c.mode, kind: c.mode === 'eval' ? 'library' : 'construction', span: spanOf(value), description: c.description }), facts: c.facts });
+          if (c) ctx.returns.push({ val: this.modeVal(c.mode, { mode: c.mode, kind: c.mode === 'eval' ? 'library' : 'construction', span: spanOf(value), description: c.description, at: c.at, ...(c.detail ? { detail: c.detail } : {}) }), facts: c.facts });
         }
         return { normal: undefined, breaks: [], conts: [], rets: [st] };
       }
@@ -678,7 +688,7 @@ export class ModeAnalysis {
       if (launchedKey) return launchedKey === target ? state : copyKey(state, launchedKey, target);
       const built = this.host.constructs(r, ctx.fn);
       if (built) {
-        return state.set(target, this.modeVal(built.mode, { mode: built.mode, kind: built.mode === 'eval' ? 'library' : 'construction', span: spanOf(r), description: built.description }));
+        return state.set(target, this.modeVal(built.mode, { mode: built.mode, kind: built.mode === 'eval' ? 'library' : 'construction', span: spanOf(r), description: built.description, at: built.at, ...(built.detail ? { detail: built.detail } : {}) }));
       }
       const f = r.childForFieldName('function');
       const name = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : f?.text;
@@ -778,7 +788,7 @@ export class ModeAnalysis {
         if (this.host.isModelish(ctx.fn, receiver) && !FORWARD_METHODS.has(method)) {
           // Unknown method on a model: its mode is unchanged unless the method says train/eval.
           if (/^(set_)?(train|eval|inference|test)(_mode)?$|freeze|unfreeze/.test(method)) {
-            return state.set(receiver, this.modeVal('unknown', { mode: 'unknown', kind: 'call', span: spanOf(call), description: `${f.text}() at line ${call.startPosition.row + 1}` }));
+            return state.set(receiver, this.modeVal('unknown', { mode: 'unknown', kind: 'call', ...citing(`${f.text}()`, spanOf(call)) }));
           }
         }
       }
@@ -807,7 +817,7 @@ export class ModeAnalysis {
       const unknownAfter = (a: Node): void => {
         const k = keyOf(a);
         if (k && k !== 'self' && this.host.isModelish(ctx.fn, k) && !this.host.isOptimizer(ctx.fn, k)) {
-          st = st.set(k, this.modeVal('unknown', { mode: 'unknown', kind: 'call', span: spanOf(call), description: `${f.text}(...) at line ${call.startPosition.row + 1}` }));
+          st = st.set(k, this.modeVal('unknown', { mode: 'unknown', kind: 'call', ...citing(`${f.text}(...)`, spanOf(call)) }));
         }
       };
       for (const a of args.positional) unknownAfter(a);
@@ -832,7 +842,7 @@ export class ModeAnalysis {
     if (given && this.host.isModelish(ctx.fn, given)) models.add(given);
     let st = state;
     for (const m of models) {
-      st = st.set(m, this.modeVal('unknown', { mode: 'unknown', kind: 'call', span: spanOf(call), description: `${receiver}.${method}() at line ${call.startPosition.row + 1} (the trainer sets train/eval mode itself)` }));
+      st = st.set(m, this.modeVal('unknown', { mode: 'unknown', kind: 'call', ...citing(`${receiver}.${method}()`, spanOf(call)), detail: '(the trainer sets train/eval mode itself)' }));
     }
     return st;
   }
@@ -870,8 +880,8 @@ export class ModeAnalysis {
     const span = spanOf(call);
     const displayTarget = target.replace('.[BatchNorm]', '');
     this.current()?.switches.set(call.startIndex, { span, target: displayTarget, op, scope, fn: fnName });
-    const description = `${call.text.length > 60 ? displayTarget + '.' + op + '()' : call.text} at line ${call.startPosition.row + 1}`;
-    const v = this.modeVal(mode, { mode, kind: 'switch', span, description }, ctx.assume);
+    const description = call.text.length > 60 ? displayTarget + '.' + op + '()' : call.text;
+    const v = this.modeVal(mode, { mode, kind: 'switch', span, description, at: span }, ctx.assume);
     let st = state.set(target, v);
     if (mode !== 'eval' && scope === 'whole') {
       const facts = this.host.factsFor(ctx.fn, target);
@@ -1186,4 +1196,9 @@ function insideNoGrad(node: Node, host: FlowHost): boolean {
     }
   }
   return false;
+}
+
+/** A mode origin's span and text, citing the place itself (`at line 12`: one span object for both). */
+function citing(description: string, span: Span): { span: Span; description: string; at: Span } {
+  return { span, description, at: span };
 }

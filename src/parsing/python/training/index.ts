@@ -19,7 +19,7 @@ import { dottedLast } from '../dottedNames';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { collectClassFacts, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
-import { ModeAnalysis, type FlowEvent, type FlowHost, type Fn, type FunctionBindings } from './flow';
+import { ModeAnalysis, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { launcherCall, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
@@ -45,6 +45,9 @@ const NOT_MODEL_WORDS = new Set(['optimizer', 'optim', 'opt', 'scheduler', 'sche
 
 const NO_STAR_NAMES: ReadonlySet<string> = new Set();
 /** Methods that return the model they are called on (`Net().cuda()` builds a `Net`). */
+/** The detail of a construction's mode origin. */
+const TRAINING_MODE = '(modules start in training mode)';
+
 const MOVES = new Set(['to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'train', 'to_empty']);
 /** Wrappers whose first argument is the model (`DDP(Net())` builds a `Net`). */
 const PARALLEL_WRAPPERS = new Set(['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'convert_sync_batchnorm']);
@@ -538,11 +541,11 @@ class TrainingBuilder implements FlowHost {
 
   // ------------------------------------------------------------ models
 
-  constructs(call: Node, fn: Fn): { facts: ModelFacts; mode: 'train' | 'eval'; description: string } | undefined {
+  constructs(call: Node, fn: Fn): ConstructionOrigin | undefined {
     const f = call.childForFieldName('function');
     if (!f) return undefined;
-    // (The line is read only for a description: most calls build nothing.)
-    const line = (): number => call.startPosition.row + 1;
+    // (The span is made only for a description: most calls build nothing.)
+    const at = (description: string, detail?: string): Pick<ConstructionOrigin, 'description' | 'at' | 'detail'> => ({ description, at: spanOf(call), ...(detail ? { detail } : {}) });
     // `Net().cuda(rank)`, `Net().to(device)`, `DDP(Net(), ...)`, `torch.compile(Net())`: the model built inside.
     if (f.type === 'attribute' && MOVES.has(f.childForFieldName('attribute')?.text ?? '')) {
       const inner = f.childForFieldName('object');
@@ -556,14 +559,14 @@ class TrainingBuilder implements FlowHost {
     if (f.type === 'attribute' && f.childForFieldName('attribute')?.text === 'eval') {
       const inner = f.childForFieldName('object');
       const built = inner?.type === 'call' ? this.constructs(inner, fn) : undefined;
-      if (built) return { ...built, mode: 'eval', description: `${f.text}() at line ${line()}` };
+      if (built) return { facts: built.facts, mode: 'eval', ...at(`${f.text}()`) };
     }
     if (f.type === 'identifier' && this.classes.has(f.text)) {
       const c = this.classes.get(f.text) as ClassFacts;
       if (!isModuleClass(f.text, this.classes) && c.layers.length === 0) return undefined;
       const extra = call.descendantsOfType('identifier').map((n) => n.text).filter((n) => this.classes.has(n) && n !== f.text);
       const facts = modelFactsOfClass(f.text, this.classes, 'file', extra);
-      if (facts) return { facts, mode: 'train', description: `${f.text}(...) built at line ${line()} (modules start in training mode)` };
+      if (facts) return { facts, mode: 'train', ...at(`${f.text}(...) built`, TRAINING_MODE) };
     }
     const q = this.callInfo(call).imported;
     const text = q ?? f.text;
@@ -573,7 +576,7 @@ class TrainingBuilder implements FlowHost {
       // What another file says can change while this one does not: summaries that ask are not kept.
       this.analysis.taint();
       if (ext) this.markForeign(ext);
-      if (ext) return { facts: ext, mode: 'train', description: `${f.text}(...) built at line ${line()} (modules start in training mode)` };
+      if (ext) return { facts: ext, mode: 'train', ...at(`${f.text}(...) built`, TRAINING_MODE) };
     }
     const firstString = (): string | undefined => {
       const firstArg = callArgs(call).positional[0];
@@ -586,18 +589,18 @@ class TrainingBuilder implements FlowHost {
       return {
         facts: lib,
         mode: evalMode ? 'eval' : 'train',
-        description: evalMode ? `${f.text}() at line ${line()} (from_pretrained returns the model in eval mode)` : `${f.text}(...) built at line ${line()} (modules start in training mode)`,
+        ...(evalMode ? at(`${f.text}()`, '(from_pretrained returns the model in eval mode)') : at(`${f.text}(...) built`, TRAINING_MODE)),
       };
     }
     if (/(^|\.)(nn\.)?Sequential$/.test(text) && (text.startsWith('torch.nn') || text === 'nn.Sequential')) {
       const facts = this.sequentialFacts(call);
-      if (facts) return { facts, mode: 'train', description: `nn.Sequential(...) built at line ${line()} (modules start in training mode)` };
+      if (facts) return { facts, mode: 'train', ...at('nn.Sequential(...) built', TRAINING_MODE) };
     }
     // A same-file factory: `model = build_model(args)`.
     const callee = this.resolveFunction(f, fn, undefined);
     if (callee) {
       const facts = this.returnFacts(callee);
-      if (facts) return { facts, mode: 'train', description: `${f.text}(...) at line ${line()} builds the model (modules start in training mode)` };
+      if (facts) return { facts, mode: 'train', ...at(`${f.text}(...)`, `builds the model ${TRAINING_MODE}`) };
     }
     return undefined;
   }
@@ -1260,7 +1263,7 @@ class TrainingBuilder implements FlowHost {
           batchSize: bs ? this.resolveArg(bs) : args.hasSplat ? undefined : defaultValue(8, "TrainingArguments' default per_device_train_batch_size=8", spanOf(call)),
           dropLast: drop ? this.resolveArg(drop) : args.hasSplat ? undefined : defaultValue(false, "TrainingArguments' default dataloader_drop_last=False", spanOf(call)),
           sampler: undefined, distributedSampler: false, dataset: undefined, role: 'train',
-          roleEvidence: trainers.length > 0 ? `the Trainer's training arguments (line ${trainers[0] ? trainers[0].call.startPosition.row + 1 : 0})` : 'per_device_train_batch_size',
+          roleEvidence: trainers.length > 0 ? "the Trainer's training arguments" : 'per_device_train_batch_size',
           feeds,
         });
       }
@@ -1382,7 +1385,7 @@ class TrainingBuilder implements FlowHost {
         train: args.keywords.get('train_dataloaders') ?? args.keywords.get('train_dataloader') ?? second,
         val: args.keywords.get('val_dataloaders') ?? args.positional[2],
         datamodule: args.keywords.has('datamodule') || (second !== undefined && /datamodule|\bdm\b|data_module/i.test(second.text)),
-        text: `${receiver ?? 'trainer'}.fit(...) at line ${call.startPosition.row + 1}`,
+        text: `${receiver ?? 'trainer'}.fit(...)`,
       });
     }
     this.lightningFitsCache = out;
@@ -1429,7 +1432,7 @@ class TrainingBuilder implements FlowHost {
       const steps = events.filter((e) => e.kind === 'step' && this.loaderBehind(e.owner, e.loaderKey) === variable && (e.chain[e.chain.length - 1] === fn.name || e.fn === fn));
       if (steps.length > 0) {
         const feeds = [...new Set(steps.flatMap((e) => e.trainedKeys))];
-        return { role: 'train', evidence: `training steps in loops over ${variable} (line ${(steps[0]?.span.start.line ?? 0) + 1})`, feeds };
+        return { role: 'train', evidence: `training steps in loops over ${variable}`, feeds };
       }
     }
     const names = [variable ?? '', dataset?.text ?? ''].filter((n) => n.length > 0);

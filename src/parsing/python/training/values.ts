@@ -3,6 +3,7 @@ import type { KnownValue } from '../../../ir/training';
 import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';
 import type { Resolver } from '../resolver';
+import { describeProvenance } from '../../../ir/values';
 
 /**
  * Resolves expressions to values with provenance for the training IR. Every resolution goes
@@ -48,7 +49,8 @@ export function resolverValues(resolver: Resolver): ValueResolver {
           value: v.value,
           text: node.text,
           span,
-          provenance: p?.description ?? 'literal',
+          provenance: p ? describeProvenance(p) : 'literal',
+          ...(p ? { origin: p } : {}),
           ...(p && differs ? { definitionSpan: p.span } : {}),
           inferred: p?.inferred === true,
         };
