@@ -377,33 +377,56 @@ function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, o
   const root = make();
   if (!cursor.firstChild()) return root;
   // Iterative preorder walk over a stack of the nodes whose children are being copied. Children
-  // go straight into the parent's own array; field names get an array only once a child has one
-  // (most nodes' children have none), so a leaf allocates nothing but itself.
+  // and their field names gather on two scratch stacks and get arrays of their exact size when
+  // their parent is done (pushing into a fresh array would reserve 17 slots for its first
+  // element; most nodes have one to three children). Field names get an array only when a child
+  // has one, so a leaf allocates nothing but itself.
+  const kids = KIDS;
+  const kidFields = KID_FIELDS;
+  const base = kids.length;
   const stack: SyntaxNode[] = [root];
-  root.children = [];
-  for (;;) {
-    const parent = stack[stack.length - 1];
-    const node = make();
-    node.parent = parent;
-    const field = tables.fields[cursor.fieldId()] ?? null;
-    if (field !== null || parent.fieldNames !== NO_FIELDS) {
-      if (parent.fieldNames === NO_FIELDS) parent.fieldNames = new Array<string | null>(parent.children.length).fill(null);
-      parent.fieldNames.push(field);
+  const firstKid: number[] = [base];
+  let anyField = false;
+  const close = (parent: SyntaxNode, from: number): void => {
+    parent.children = kids.slice(from);
+    if (anyField) {
+      let named = false;
+      for (let i = from; i < kidFields.length; i++) if (kidFields[i] !== null) named = true;
+      if (named) parent.fieldNames = kidFields.slice(from);
     }
-    parent.children.push(node);
-    if (cursor.firstChild()) {
-      node.children = [];
-      stack.push(node);
-      continue;
+    kids.length = from;
+    kidFields.length = from;
+    parent.last = pre - 1;
+  };
+  try {
+    for (;;) {
+      const parent = stack[stack.length - 1];
+      const node = make();
+      node.parent = parent;
+      const field = tables.fields[cursor.fieldId()] ?? null;
+      if (field !== null) anyField = true;
+      kids.push(node);
+      kidFields.push(field);
+      if (cursor.firstChild()) {
+        stack.push(node);
+        firstKid.push(kids.length);
+        continue;
+      }
+      while (!cursor.nextSibling()) {
+        close(stack.pop() as SyntaxNode, firstKid.pop() as number);
+        cursor.parent();
+        if (stack.length === 0) return root;
+      }
     }
-    while (!cursor.nextSibling()) {
-      const done = stack.pop() as SyntaxNode;
-      done.last = pre - 1;
-      cursor.parent();
-      if (stack.length === 0) return root;
-    }
+  } finally {
+    kids.length = base;
+    kidFields.length = base;
   }
 }
+
+/** Scratch stacks of `copyStatement` (shared: a copy never runs inside another). */
+const KIDS: SyntaxNode[] = [];
+const KID_FIELDS: (string | null)[] = [];
 
 /** A range of offsets (as tree-sitter's `Range` has them). */
 export interface IndexRange {
