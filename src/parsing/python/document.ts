@@ -116,7 +116,10 @@ export class PythonDocument {
   private reparse(old: Tree | undefined, changed?: ChangedRange): void {
     const tree = parsePython(this.current, old);
     // Where the edit changed the tree's structure (lets `update` skip the statements outside).
-    const restructured = old && tree && changed ? old.getChangedRanges(tree) : undefined;
+    // `update` trusts these ranges only between trees without syntax errors, so they are not
+    // asked for otherwise (in an error state they cost about a sixth of the re-parse).
+    const withoutErrors = old && tree && changed && this.syntax && !this.syntax.rootNode.hasError && !tree.rootNode.hasError;
+    const restructured = withoutErrors ? old.getChangedRanges(tree) : undefined;
     old?.delete();
     this.tree = tree;
     if (!tree) {
