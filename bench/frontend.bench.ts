@@ -43,6 +43,8 @@ let doc: PythonDocument | undefined;
 let tree: Tree | undefined;
 let flip = false;
 let inserted = false;
+/** The text with an unfinished call typed at the end of a line past the middle, and where typing goes on. */
+let broken = { text: '', typingAt: 0 };
 
 /** One-character edit: toggles a digit in a layer's argument, keeping the text valid Python. */
 function edited(): { text: string; start: number } {
@@ -79,6 +81,27 @@ export async function init(): Promise<void> {
   const hasError = tree?.rootNode.hasError ?? true;
   tree?.delete();
   if (hasError) throw new Error('frontend bench: the 10k-line text has a syntax error');
+  broken = unfinishedCall(text);
+}
+
+/**
+ * The text with ` + f(` typed at the end of the first statement line of a method body past the
+ * middle of the file (`        x = self.conv(x)` becomes `        x = self.conv(x) + f(`): what the
+ * file looks like while a call is being typed, a syntax error until its `)` is.
+ */
+function unfinishedCall(valid: string): { text: string; typingAt: number } {
+  const line = /\n {8}[a-z_][\w.]* = [^\n]*\)(?=\n)/g;
+  line.lastIndex = Math.floor(valid.length / 2);
+  const found = line.exec(valid);
+  if (!found) throw new Error('frontend bench: no `        x = ...)` line in the second half of the 10k-line text');
+  const end = found.index + found[0].length;
+  const typed = ' + f(';
+  const result = { text: valid.slice(0, end) + typed + valid.slice(end), typingAt: end + typed.length };
+  const tree = parsePython(result.text);
+  const hasError = tree?.rootNode.hasError ?? false;
+  tree?.delete();
+  if (!hasError) throw new Error('frontend bench: the unfinished call did not make a syntax error');
+  return result;
 }
 
 export const benches: Bench[] = [
@@ -159,6 +182,23 @@ export const benches: Bench[] = [
     },
     fn: () => {
       doc?.applyChanges([inserted ? { startOffset: editAt, oldEndOffset: editAt + 1, newText: '' } : { startOffset: editAt, oldEndOffset: editAt, newText: '1' }]);
+      inserted = !inserted;
+    },
+  },
+  {
+    // Typing inside an unfinished call (the file has a syntax error until it is closed): a
+    // character inserted after `f(`, then deleted again.
+    name: 'frontend/reanalyse-in-syntax-error/10k-lines',
+    baseline: 'frontend/reparse-one-char-edit/10k-lines',
+    minSamples: 40,
+    setup: () => {
+      doc?.dispose();
+      doc = new PythonDocument(broken.text);
+      inserted = false;
+    },
+    fn: () => {
+      const at = broken.typingAt;
+      doc?.applyChanges([inserted ? { startOffset: at, oldEndOffset: at + 1, newText: '' } : { startOffset: at, oldEndOffset: at, newText: 'x' }]);
       inserted = !inserted;
     },
   },
