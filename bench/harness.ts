@@ -55,13 +55,22 @@ function percentile95(values: number[]): number {
   return sorted[Math.max(0, Math.ceil(0.95 * sorted.length) - 1)];
 }
 
+/** CPU time of this process so far (user + system, every thread: the garbage collector's helpers too), in ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 /**
  * Times `bench.fn`: setup once, warm up, then samples until both `minTimeMs` and `minSamples`
  * are reached. A call shorter than ~1 ms is repeated inside one sample so that the timer's
- * resolution does not dominate. Returns the number of calls timed, the median time per call and
- * the 95th percentile of the samples (of single calls when a call takes 1 ms or more).
+ * resolution does not dominate. Returns the number of calls timed, the median time per call, the
+ * 95th percentile of the samples (of single calls when a call takes 1 ms or more) and the median
+ * CPU time per call. On a shared machine the wall time also counts the time other processes held
+ * the cores; the CPU time counts only this process's work (including garbage collection on
+ * helper threads), so it moves less with the machine's load.
  */
-export function measure(bench: Bench, options: MeasureOptions = DEFAULT_OPTIONS): { n: number; median_ms: number; p95_ms: number } {
+export function measure(bench: Bench, options: MeasureOptions = DEFAULT_OPTIONS): { n: number; median_ms: number; p95_ms: number; cpu_median_ms: number } {
   const minSamples = Math.max(options.minSamples, bench.minSamples ?? 0);
   bench.setup?.();
   let start = performance.now();
@@ -73,15 +82,18 @@ export function measure(bench: Bench, options: MeasureOptions = DEFAULT_OPTIONS)
   const perCall = (performance.now() - start) / calls;
   const reps = Math.max(1, Math.min(10000, Math.ceil(1 / Math.max(perCall, 1e-6))));
   const samples: number[] = [];
+  const cpuSamples: number[] = [];
   let total = 0;
   while ((samples.length < minSamples || total < options.minTimeMs) && samples.length < MAX_SAMPLES) {
+    const cpuStart = cpuMs();
     start = performance.now();
     for (let r = 0; r < reps; r++) bench.fn();
     const elapsed = performance.now() - start;
+    cpuSamples.push((cpuMs() - cpuStart) / reps);
     total += elapsed;
     samples.push(elapsed / reps);
   }
-  return { n: samples.length * reps, median_ms: median(samples), p95_ms: percentile95(samples) };
+  return { n: samples.length * reps, median_ms: median(samples), p95_ms: percentile95(samples), cpu_median_ms: median(cpuSamples) };
 }
 
 /** Rows whose name contains one of `filters` (all rows without filters), plus their baselines. */
@@ -108,10 +120,16 @@ export function selectBenches(all: readonly Bench[], filters: readonly string[])
 
 /**
  * Runs `benches` in order; `onResult` sees each row as soon as it and its baseline are measured.
- * `tails`, when given, receives each row's 95th percentile (for the table; the JSON lines keep
- * their fixed fields).
+ * `tails` and `cpu`, when given, receive each row's 95th percentile and median CPU time (for the
+ * table; the JSON lines keep their fixed fields).
  */
-export function runBenches(benches: readonly Bench[], options: MeasureOptions = DEFAULT_OPTIONS, onResult?: (r: BenchResult) => void, tails?: Map<string, number>): BenchResult[] {
+export function runBenches(
+  benches: readonly Bench[],
+  options: MeasureOptions = DEFAULT_OPTIONS,
+  onResult?: (r: BenchResult) => void,
+  tails?: Map<string, number>,
+  cpu?: Map<string, number>,
+): BenchResult[] {
   const medians = new Map<string, number>();
   const results: BenchResult[] = [];
   const pending: Bench[] = [];
@@ -136,9 +154,10 @@ export function runBenches(benches: readonly Bench[], options: MeasureOptions = 
   };
   const resultsN = new Map<string, number>();
   for (const b of benches) {
-    const { n, median_ms, p95_ms } = measure(b, options);
+    const { n, median_ms, p95_ms, cpu_median_ms } = measure(b, options);
     medians.set(b.name, median_ms);
     tails?.set(b.name, round(p95_ms));
+    cpu?.set(b.name, round(cpu_median_ms));
     resultsN.set(b.name, n);
     pending.push(b);
     flush();
@@ -161,16 +180,16 @@ export function gigaflopsPerSecond(bench: Bench, medianMs: number): number | nul
 }
 
 /**
- * The human-readable table: one line per row with its 95th percentile (when `tails` has it),
- * effective GB/s and GFLOP/s where the row declares its bytes or flops, and `of copy` = its GB/s
- * over the `copy/8MiB` row's GB/s.
+ * The human-readable table: one line per row with its 95th percentile and median CPU time (when
+ * `tails` and `cpu` have them), effective GB/s and GFLOP/s where the row declares its bytes or
+ * flops, and `of copy` = its GB/s over the `copy/8MiB` row's GB/s.
  */
-export function formatTable(benches: readonly Bench[], results: readonly BenchResult[], tails?: ReadonlyMap<string, number>): string {
+export function formatTable(benches: readonly Bench[], results: readonly BenchResult[], tails?: ReadonlyMap<string, number>, cpu?: ReadonlyMap<string, number>): string {
   const byName = new Map(benches.map((b) => [b.name, b]));
   const copyResult = results.find((r) => r.bench === COPY_ROW);
   const copyBench = byName.get(COPY_ROW);
   const copyGbps = copyResult && copyBench ? gigabytesPerSecond(copyBench, copyResult.median_ms) : null;
-  const header = ['bench', 'n', 'median ms', 'p95 ms', 'baseline', 'ratio', 'GB/s', 'of copy', 'GFLOP/s'];
+  const header = ['bench', 'n', 'median ms', 'p95 ms', 'cpu ms', 'baseline', 'ratio', 'GB/s', 'of copy', 'GFLOP/s'];
   const ms = (x: number) => x.toFixed(x < 1 ? 4 : 2);
   const rows = results.map((r) => {
     const b = byName.get(r.bench)!;
@@ -181,6 +200,7 @@ export function formatTable(benches: readonly Bench[], results: readonly BenchRe
       String(r.n),
       ms(r.median_ms),
       tails?.has(r.bench) ? ms(tails.get(r.bench) as number) : '',
+      cpu?.has(r.bench) ? ms(cpu.get(r.bench) as number) : '',
       r.baseline ?? '',
       r.ratio === null ? '' : r.ratio.toFixed(3),
       gbps === null ? '' : gbps.toFixed(2),
@@ -189,7 +209,7 @@ export function formatTable(benches: readonly Bench[], results: readonly BenchRe
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 

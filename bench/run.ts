@@ -45,6 +45,7 @@ function main(): void {
   }
   const { json, options } = args;
   const tails = new Map<string, number>();
+  const cpu = new Map<string, number>();
   const results = runBenches(
     benches,
     options,
@@ -53,8 +54,9 @@ function main(): void {
       else process.stderr.write(`  ${r.bench}: ${r.median_ms} ms\n`);
     },
     tails,
+    cpu,
   );
-  if (!json) console.log(formatTable(benches, results, tails));
+  if (!json) console.log(formatTable(benches, results, tails, cpu));
 }
 
 // The front-end rows need the tree-sitter WASM loaded first.

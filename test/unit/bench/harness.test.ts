@@ -1,4 +1,6 @@
 import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as path from 'path';
 import { formatTable, measure, runBenches, selectBenches, type Bench } from '../../../bench/harness';
 
 const quick = { minTimeMs: 5, minSamples: 3, warmupMs: 1 };
@@ -53,6 +55,31 @@ describe('bench harness', () => {
     const p95 = tails.get('spiky') ?? 0;
     assert.ok(results[0].median_ms < 3 && p95 >= 5, `median ${results[0].median_ms}, p95 ${p95}`);
     assert.match(formatTable([spiky], results, tails), /^bench\s+n\s+median ms\s+p95 ms/);
+  });
+
+  it('reports the median CPU time per call in the table: the work of this process, not the time others held the cores', () => {
+    // In a process of its own: process CPU time counts every thread, and other suites leave
+    // worker threads running in this one. A row that sleeps 3 ms (no CPU) and one that does a
+    // fixed amount of work (CPU only).
+    const script = `
+      const { runBenches, formatTable } = require(${JSON.stringify(path.resolve(__dirname, '../../../bench/harness.js'))});
+      let sink = 0;
+      const rows = [
+        { name: 'sleeps', fn: () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3) },
+        { name: 'works', fn: () => { for (let i = 0; i < 2e6; i++) sink = (sink + Math.sqrt(i)) % 1e9; } },
+      ];
+      const tails = new Map(), cpu = new Map();
+      const results = runBenches(rows, { minTimeMs: 5, minSamples: 3, warmupMs: 1 }, undefined, tails, cpu);
+      console.log(JSON.stringify({ results, cpu: [...cpu], table: formatTable(rows, results, tails, cpu), sink }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { results: { median_ms: number }[]; cpu: [string, number][]; table: string };
+    const cpu = new Map(out.cpu);
+    assert.ok(out.results[0].median_ms >= 2.5, `sleeper wall ${out.results[0].median_ms}`);
+    const sleeping = cpu.get('sleeps') ?? 99;
+    const working = cpu.get('works') ?? 0;
+    assert.ok(sleeping < 1, `sleeper cpu ${sleeping}`);
+    assert.ok(working > 0.2 && working > 5 * sleeping, `worker cpu ${working}, sleeper cpu ${sleeping}`);
+    assert.match(out.table, /^bench\s+n\s+median ms\s+p95 ms\s+cpu ms/);
+    assert.deepStrictEqual(Object.keys(out.results[0]), ['bench', 'n', 'median_ms', 'baseline', 'ratio']);
   });
 
   it('keeps the baselines of the selected rows and refuses unknown or duplicate names', () => {
