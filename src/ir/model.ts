@@ -269,8 +269,19 @@ export function paramValue(call: LayerCall, name: string): Value | undefined {
 /**
  * Every layer of a class, containers' elements and a path's `alternatives` included (depth first, in
  * order; a layer's alternatives come just before it, so a map by path keeps the layer itself).
+ * Kept per `layers` array: an IR is not changed once built, and an open document's re-analysis
+ * hands the classes of unchanged statements on as they were, so the rules that ask after each
+ * edit walk only the classes that changed. Do not modify the returned array.
  */
-export function allLayers(layers: readonly Layer[]): Layer[] {
+export function allLayers(layers: readonly Layer[]): readonly Layer[] {
+  let out = ALL_LAYERS.get(layers);
+  if (!out) ALL_LAYERS.set(layers, (out = readAllLayers(layers)));
+  return out;
+}
+
+const ALL_LAYERS = new WeakMap<readonly Layer[], readonly Layer[]>();
+
+function readAllLayers(layers: readonly Layer[]): Layer[] {
   const out: Layer[] = [];
   const visit = (l: Layer) => {
     for (const a of l.alternatives ?? []) visit(a);
@@ -280,7 +291,6 @@ export function allLayers(layers: readonly Layer[]): Layer[] {
   layers.forEach(visit);
   return out;
 }
-
 
 /**
  * Every layer constructor call the IR knows: the file's direct calls plus the calls of each
@@ -300,36 +310,49 @@ const EVERY_LAYER_CALL = new WeakMap<ModelIR, readonly LayerCall[]>();
 function readEveryLayerCall(model: ModelIR): LayerCall[] {
   const out: LayerCall[] = [];
   const seen = new Set<LayerCall>();
-  const keys = new Map<LayerCall, string>();
-  const keyOf = (c: LayerCall): string => {
-    let key = keys.get(c);
-    if (key === undefined) keys.set(c, (key = argumentsKey(c)));
-    return key;
-  };
   // Calls by where they start: only calls of the same span are compared by their arguments.
   const byStart = new Map<number, LayerCall[]>();
-  const add = (c: LayerCall | undefined) => {
-    if (!c || seen.has(c)) return;
+  const add = (c: LayerCall) => {
+    if (seen.has(c)) return;
     seen.add(c);
     const same = byStart.get(c.span.startOffset);
     if (same) {
-      const key = keyOf(c);
-      if (same.some((o) => o.span.endOffset === c.span.endOffset && keyOf(o) === key)) return;
+      const key = argumentsKey(c);
+      if (same.some((o) => o.span.endOffset === c.span.endOffset && argumentsKey(o) === key)) return;
       same.push(c);
     } else byStart.set(c.span.startOffset, [c]);
     out.push(c);
   };
   model.layerCalls.forEach(add);
-  for (const cls of model.classes) {
-    for (const l of allLayers(cls.layers)) add(l.call);
-    for (const s of cls.forward?.steps ?? []) add(s.call);
-  }
+  for (const cls of model.classes) classLayerCalls(cls).forEach(add);
   return out.sort((a, b) => a.span.startOffset - b.span.startOffset);
 }
 
-function argumentsKey(c: LayerCall): string {
-  return c.args.map((a) => `${a.name ?? a.position}=${JSON.stringify(valueKey(a.value))}`).join(',');
+/** The calls of a class's layers and forward steps, in that order (kept per class, as `allLayers`). */
+function classLayerCalls(cls: ModelClass): readonly LayerCall[] {
+  let calls = CLASS_LAYER_CALLS.get(cls);
+  if (!calls) {
+    const list: LayerCall[] = [];
+    for (const l of allLayers(cls.layers)) if (l.call) list.push(l.call);
+    for (const s of cls.forward?.steps ?? []) if (s.call) list.push(s.call);
+    CLASS_LAYER_CALLS.set(cls, (calls = list));
+  }
+  return calls;
 }
+
+const CLASS_LAYER_CALLS = new WeakMap<ModelClass, readonly LayerCall[]>();
+
+/** A key of a call's argument values (kept per call: calls of unchanged statements outlive an analysis). */
+function argumentsKey(c: LayerCall): string {
+  let key = ARGUMENTS_KEY.get(c);
+  if (key === undefined) {
+    key = c.args.map((a) => `${a.name ?? a.position}=${JSON.stringify(valueKey(a.value))}`).join(',');
+    ARGUMENTS_KEY.set(c, key);
+  }
+  return key;
+}
+
+const ARGUMENTS_KEY = new WeakMap<LayerCall, string>();
 
 function valueKey(v: Value): unknown {
   return v.kind === 'number' || v.kind === 'bool' || v.kind === 'string' ? v.value : v.kind === 'unknown' ? `?${v.symbol ?? v.text}` : v.kind;

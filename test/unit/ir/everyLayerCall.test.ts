@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import { analysePythonFile } from '../../../src/parsing/python/analyse';
-import { argument, everyLayerCall, numberValue } from '../../../src/ir/model';
+import { allLayers, argument, everyLayerCall, numberValue } from '../../../src/ir/model';
+import { PythonDocument } from '../../../src/parsing/python/document';
 
 describe('everyLayerCall (the layer calls the rules read)', () => {
   const text = `import torch.nn as nn
@@ -37,5 +38,42 @@ class Net(nn.Module):
     // Another model object (another analysis) gets its own list.
     assert.notStrictEqual(everyLayerCall({ ...model }), calls);
     assert.deepStrictEqual(everyLayerCall({ ...model }), calls);
+  });
+
+  it("after edits of an open document, equals a fresh analysis's (the per-class parts of unchanged classes are reused)", () => {
+    const more = `${text}
+
+class Other(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(8, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+
+    def forward(self, x):
+        return self.body(x)
+`;
+    const doc = new PythonDocument(more);
+    const before = doc.analyse().model;
+    const otherBefore = before.classes.find((c) => c.name === 'Other');
+    assert.ok(otherBefore);
+    let current = more;
+    // Two edits inside Net (its size 8 becomes 9, then 10), then one that moves Net and Other down two lines.
+    const edits = [['self.c = norm(8)', 'self.c = norm(9)'], ['self.c = norm(9)', 'self.c = norm(10)'], ['class Net', '\n\nclass Net']] as const;
+    edits.forEach(([from, to], i) => {
+      const at = current.indexOf(from);
+      doc.edit([{ startOffset: at, oldEndOffset: at + from.length, newText: to }]);
+      current = current.slice(0, at) + to + current.slice(at + from.length);
+      const model = doc.analyse().model;
+      const fresh = analysePythonFile(current).model;
+      assert.deepStrictEqual(everyLayerCall(model), everyLayerCall(fresh));
+      for (let c = 0; c < fresh.classes.length; c++) assert.deepStrictEqual(allLayers(model.classes[c].layers), allLayers(fresh.classes[c].layers));
+      if (i === 1) {
+        // Other was not re-analysed by the edits inside Net: its layers, and their walk, are the objects of the first analysis.
+        const other = model.classes.find((c) => c.name === 'Other');
+        assert.ok(other);
+        assert.strictEqual(other, otherBefore);
+        assert.strictEqual(allLayers(other.layers), allLayers(otherBefore.layers));
+      }
+    });
+    doc.dispose();
   });
 });
