@@ -45,6 +45,8 @@ let flip = false;
 let inserted = false;
 /** The text with an unfinished call typed at the end of a line past the middle, and where typing goes on. */
 let broken = { text: '', typingAt: 0 };
+/** The end of the line of `editAt` (inside a class body): where Enter adds a blank line. */
+let lineEnd = 0;
 
 /** One-character edit: toggles a digit in a layer's argument, keeping the text valid Python. */
 function edited(): { text: string; start: number } {
@@ -76,11 +78,14 @@ export async function init(): Promise<void> {
   text = text.slice(0, editAt) + '6' + text.slice(editAt + 1);
   const before = text.slice(0, editAt);
   editPoint = { row: before.split('\n').length - 1, column: editAt - (before.lastIndexOf('\n') + 1) };
+  lineEnd = text.indexOf('\n', editAt);
   // The rows measure edits of valid code: a syntax error would send every edit down other paths.
-  const tree = parsePython(text);
-  const hasError = tree?.rootNode.hasError ?? true;
-  tree?.delete();
-  if (hasError) throw new Error('frontend bench: the 10k-line text has a syntax error');
+  for (const t of [text, text.slice(0, lineEnd) + '\n' + text.slice(lineEnd)]) {
+    const tree = parsePython(t);
+    const hasError = tree?.rootNode.hasError ?? true;
+    tree?.delete();
+    if (hasError) throw new Error('frontend bench: the 10k-line text (or it with a blank line added mid-file) has a syntax error');
+  }
   broken = unfinishedCall(text);
 }
 
@@ -199,6 +204,22 @@ export const benches: Bench[] = [
     fn: () => {
       const at = broken.typingAt;
       doc?.applyChanges([inserted ? { startOffset: at, oldEndOffset: at + 1, newText: '' } : { startOffset: at, oldEndOffset: at, newText: 'x' }]);
+      inserted = !inserted;
+    },
+  },
+  {
+    // Enter at the end of a line mid-file (a blank line in a class body), then Backspace: every
+    // statement below moves one row down and back.
+    name: 'frontend/reanalyse-newline/10k-lines',
+    baseline: 'frontend/reparse-one-char-edit/10k-lines',
+    minSamples: 40,
+    setup: () => {
+      doc?.dispose();
+      doc = new PythonDocument(text);
+      inserted = false;
+    },
+    fn: () => {
+      doc?.applyChanges([inserted ? { startOffset: lineEnd, oldEndOffset: lineEnd + 1, newText: '' } : { startOffset: lineEnd, oldEndOffset: lineEnd, newText: '\n' }]);
       inserted = !inserted;
     },
   },

@@ -1,6 +1,7 @@
 import type { Span } from '../../ir/span';
 import { MUTATING_METHODS } from './resolver';
 import { StatementIndex, StatementIndexKind } from './statementIndex';
+import { statementTextHash } from './syntax';
 import { NodeCache, type SyntaxNode, type SyntaxTree } from './syntaxTree';
 
 /**
@@ -21,10 +22,14 @@ import { NodeCache, type SyntaxNode, type SyntaxTree } from './syntaxTree';
  * - Imports, argparse definitions and `global` declarations anywhere in a changed statement, or
  *   an entry that cannot be placed, recompute everything. A top-level ERROR statement is read
  *   like any other: its definitions are the typed nodes inside it, as the IR builders see them.
+ * - A statement with the same text as a changed one counts as changed: the keys of IR symbols
+ *   (`positionKey`) number statements with one text.
  * - Positions: IR spans are absolute. A reused result's spans are moved with the statement that
- *   holds them (offsets only). Results are recomputed when a statement holding one of their spans
- *   changed its first line or does not start at column 0 (descriptions carry line numbers), so
- *   pressing Enter recomputes the statements below it.
+ *   holds them: offsets and rows (the statement's text is unchanged, so are the rows inside it).
+ *   No IR string carries a line or an offset (descriptions cite their spans, symbols are keyed
+ *   inside their statement), so pressing Enter recomputes only the statements it touches.
+ *   Results are recomputed when a statement holding one of their spans starts at another column
+ *   (text before it on its first line changed: the columns of that line's spans moved).
  *
  * The memo lives on the tree lineage of one document (`SyntaxTree.memo`); a tree without one
  * (the CLI, a one-off analysis) computes everything.
@@ -83,7 +88,7 @@ export class StatementMemo {
       this.placed.delete(s);
       this.drop(s);
     }
-    for (const s of added) this.placed.set(s, { start: s.startIndex, row: s.startPosition.row, sync: 0, shift: undefined });
+    for (const s of added) this.placed.set(s, { start: s.startIndex, row: s.startPosition.row, column: columnOf(tree.text, s.startIndex), sync: 0, shift: undefined });
     this.stale = new Set();
     this.everything = added.some((s) => namesOf(s).global) || removed.some((s) => namesOf(s).global);
     if (this.everything) {
@@ -163,14 +168,18 @@ export class StatementMemo {
       }
     };
     for (const c of called) for (const s of index.statementsWith(`d:${c}`)) affect(s);
+    // A statement sharing its text with one added or removed: its place among them (its key) may have changed.
+    const texts = new Set<string>();
+    for (const s of changed) texts.add(statementTextHash(s));
+    for (const t of texts) for (const s of index.statementsWith(`t:${t}`)) affect(s);
     for (let name = names.pop(); name !== undefined; name = names.pop()) for (const s of index.statementsWith(`m:${name}`)) affect(s);
   }
 
   /**
-   * Moves the offsets of the spans of results that stay; marks stale those that cannot stay
-   * (spans in a statement that went, or whose rows or columns changed). Costs the statements
-   * plus the results holding spans in statements that moved: a replacement on one line moves
-   * none.
+   * Moves the offsets and rows of the spans of results that stay; marks stale those that cannot
+   * stay (spans in a statement that went, or whose first line's columns changed). Costs the
+   * statements plus the results holding spans in statements that moved: a replacement on one
+   * line moves none.
    */
   private moveSpans(tree: SyntaxTree, removed: readonly SyntaxNode[]): void {
     const text = tree.text;
@@ -179,6 +188,7 @@ export class StatementMemo {
       const holders = this.holders.get(home);
       if (!holders) return;
       const start = home.startIndex;
+      const row = home.startPosition.row;
       for (const statement of holders) {
         const byKind = this.entries.get(statement);
         if (!byKind) {
@@ -194,13 +204,16 @@ export class StatementMemo {
           const held = entry.homes?.get(home);
           if (!held) continue;
           // IR spans are read-only to their consumers; the memo owns the ones it hands out again.
-          // Offsets are set from the home's start, not shifted: a span held by two results (or
-          // twice by one) is set twice to the same value, so no set of moved spans is needed.
-          const { spans, offsets } = held;
+          // Offsets and rows are set from the home's start, not shifted: a span (or position)
+          // held by two results, or twice by one, is set twice to the same value, so no set of
+          // moved spans is needed.
+          const { spans, offsets, rows } = held;
           for (let i = 0; i < spans.length; i++) {
-            const m = spans[i] as { startOffset: number; endOffset: number };
+            const m = spans[i] as { startOffset: number; endOffset: number; start: { line: number }; end: { line: number } };
             m.startOffset = start + offsets[2 * i];
             m.endOffset = start + offsets[2 * i + 1];
+            m.start.line = row + rows[2 * i];
+            m.end.line = row + rows[2 * i + 1];
           }
         }
       }
@@ -208,13 +221,15 @@ export class StatementMemo {
     for (const [home, was] of this.placed) {
       if (was.sync === sync) continue;
       const start = home.startIndex;
-      const atLineStart = start === 0 || text.charCodeAt(start - 1) === 10;
       const row = home.startPosition.row;
-      was.shift = atLineStart && row === was.row ? start - was.start : undefined;
+      const column = columnOf(text, start);
+      const moved = start !== was.start || row !== was.row;
+      was.shift = column === was.column ? start - was.start : undefined;
       was.start = start;
       was.row = row;
+      was.column = column;
       was.sync = sync;
-      if (was.shift !== 0) visit(home, was.shift);
+      if (moved || was.shift === undefined) visit(home, was.shift);
     }
     for (const home of removed) {
       visit(home, undefined);
@@ -238,10 +253,12 @@ export class StatementMemo {
         return undefined;
       }
       let held = homes.get(home);
-      if (!held) homes.set(home, (held = { spans: [], offsets: [] }));
+      if (!held) homes.set(home, (held = { spans: [], offsets: [], rows: [] }));
       const start = home.startIndex;
+      const row = home.startPosition.row;
       held.spans.push(span);
       held.offsets.push(span.startOffset - start, span.endOffset - start);
+      held.rows.push(span.start.line - row, span.end.line - row);
     }
     // The spans are where their statements are now: that is where the next sync measures from.
     for (const home of homes.keys()) {
@@ -252,6 +269,7 @@ export class StatementMemo {
       if (p && p.sync !== this.syncs) {
         p.start = home.startIndex;
         p.row = home.startPosition.row;
+        p.column = columnOf(this.syncedTree?.text ?? '', p.start);
         p.sync = this.syncs;
         p.shift = 0;
       }
@@ -264,6 +282,8 @@ export class StatementMemo {
 interface Placed {
   start: number;
   row: number;
+  /** Its column (UTF-16 units): 0 unless text before it shares its first line. */
+  column: number;
   /** The sync that last checked it, and the shift it found then (undefined: positions inside changed). */
   sync: number;
   shift: number | undefined;
@@ -280,6 +300,14 @@ interface HeldSpans {
   readonly spans: Span[];
   /** Start and end offset of each span, minus the statement's start offset (two per span). */
   readonly offsets: number[];
+  /** Start and end row of each span, minus the statement's start row (two per span). */
+  readonly rows: number[];
+}
+
+/** The column of an offset (0 at a line start, the common case, without a search). */
+function columnOf(text: string, offset: number): number {
+  if (offset === 0 || text.charCodeAt(offset - 1) === 10) return 0;
+  return offset - text.lastIndexOf('\n', offset - 1) - 1;
 }
 
 /** Index of the statement holding `offset` (statements are in document order). */
@@ -409,6 +437,8 @@ interface StatementNames {
   readonly mentions: ReadonlySet<string>;
   /** Imports, argparse definitions or `global`: changing this statement may change anything. */
   readonly global: boolean;
+  /** `statementTextHash` (indexed as `t:`: statements with one text). */
+  readonly textHash: string;
 }
 
 const NAMES = new NodeCache<StatementNames>();
@@ -424,6 +454,7 @@ const GLOBAL_BUILTINS = new Set(['setattr', 'globals', 'exec', 'eval']);
 const NAME_KEYS = new StatementIndexKind<StatementNames>(namesOf, function* (n) {
   for (const m of n.mentions) yield `m:${m}`;
   for (const d of n.defines) yield `d:${d}`;
+  yield `t:${n.textHash}`;
 });
 
 function namesOf(statement: SyntaxNode): StatementNames {
@@ -444,7 +475,7 @@ function namesOf(statement: SyntaxNode): StatementNames {
   // the file into, is read the same way: the IR builders see only the typed nodes inside it.)
   const defines = new Set<string>();
   moduleLevelDefinitions(statement, defines);
-  n = { defines, mentions, global };
+  n = { defines, mentions, global, textHash: statementTextHash(statement) };
   NAMES.set(statement, n);
   return n;
 }

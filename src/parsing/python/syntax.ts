@@ -16,13 +16,63 @@ export function spanOf(node: Node): Span {
 }
 
 /**
- * Where a node starts, as `row.column`: the key IR symbols use for "this scope" or "this
- * expression". Unlike an offset it survives edits on other lines, so the IR of an unchanged
- * statement can be reused as is (see `StatementMemo`).
+ * Where a node starts, as the key IR symbols use for "this scope" or "this expression": its
+ * top-level statement (`statementKey`) and its offset inside that statement. It holds no row
+ * and no offset in the file, so it survives edits of other statements, Enter above it included,
+ * and the IR of an unchanged statement can be reused as is (see `StatementMemo`).
  */
 export function positionKey(node: Node): string {
-  const p = node.startPosition;
-  return `${p.row}.${p.column}`;
+  let statement = node;
+  while (statement.parent?.parent) statement = statement.parent;
+  if (!statement.parent) return 'module';
+  return `${statementKey(statement)}+${node.startIndex - statement.startIndex}`;
+}
+
+const TEXT_HASHES = new NodeCache<string>();
+
+/** A hash of a top-level statement's text (53 bits, base 36): statements with one text share it. */
+export function statementTextHash(statement: Node): string {
+  let h = TEXT_HASHES.get(statement);
+  if (h !== undefined) return h;
+  // cyrb53 (public domain): two 32-bit lanes mixed into 53 bits.
+  const text = statement.text;
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  h = (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+  TEXT_HASHES.set(statement, h);
+  return h;
+}
+
+/** Each top-level statement's key, by the tree's root (see `statementKey`). */
+const STATEMENT_KEYS = new NodeCache<Map<Node, string>>();
+
+/**
+ * A top-level statement's identity in keys: the hash of its text, and for a statement whose text
+ * an earlier statement has too, how many such come before it (`<hash>~2`). Only an edit adding
+ * or removing a statement with the same text changes it (`StatementMemo` recomputes those).
+ */
+function statementKey(statement: Node): string {
+  const root = statement.parent as Node;
+  let keys = STATEMENT_KEYS.get(root);
+  if (!keys) {
+    keys = new Map();
+    const seen = new Map<string, number>();
+    for (const s of root.children) {
+      const h = statementTextHash(s);
+      const n = seen.get(h) ?? 0;
+      seen.set(h, n + 1);
+      keys.set(s, n === 0 ? h : `${h}~${n}`);
+    }
+    STATEMENT_KEYS.set(root, keys);
+  }
+  return keys.get(statement) ?? statementTextHash(statement);
 }
 
 /** `a.b.c` as ['a', 'b', 'c'], or undefined when the expression is not a plain dotted name. */

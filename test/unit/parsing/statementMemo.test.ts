@@ -91,6 +91,65 @@ describe('StatementMemo (per-statement IR reuse in open documents)', () => {
     }
   });
 
+  it('Enter moves the statements below without recomputing them (their spans move rows and offsets)', () => {
+    const doc = new PythonDocument(CROSS);
+    try {
+      doc.analyse();
+      const memo = doc.syntaxTree?.memo;
+      assert.ok(memo);
+      // A blank line between two statements: no statement changed, every result is reused.
+      const between = CROSS.indexOf('class Base(nn.Module)');
+      let text = editAndCompare(doc, CROSS, between, between, '\n', 'Enter between statements');
+      assert.deepStrictEqual({ computed: memo.computed, reused: memo.reused }, { computed: 0, reused: 10 + 4 + 2 * 10 });
+      text = editAndCompare(doc, text, between, between + 1, '', 'and removed again');
+      assert.deepStrictEqual({ computed: memo.computed, reused: memo.reused }, { computed: 0, reused: 10 + 4 + 2 * 10 });
+      // Enter at the end of a line inside Block: what a one-character edit there recomputes
+      // (Block, Net which uses it, build() which uses Net), nothing of the six statements below.
+      const inBlock = text.indexOf('nn.Conv2d(c, c, 3, padding=1)') + 'nn.Conv2d(c, c, 3, padding=1)'.length;
+      text = editAndCompare(doc, text, inBlock, inBlock, '\n', 'Enter inside Block');
+      assert.deepStrictEqual({ computed: memo.computed, reused: memo.reused }, { computed: 3 + 2 + 2 * 3, reused: 7 + 2 + 2 * 7 });
+      // Enter in the middle of a line (the statement's text changes, it stays free of syntax errors).
+      const mid = text.indexOf('nn.Linear(WIDTH, ') + 'nn.Linear(WIDTH,'.length;
+      text = editAndCompare(doc, text, mid, mid, '\n', 'Enter inside an argument list');
+      editAndCompare(doc, text, mid, mid + 1, '', 'joined again');
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it('statements after Enter that do not start a line: reused while their column stays, recomputed when it moves', () => {
+    const text = CROSS.replace('GROUPS = 8\n', 'GROUPS = 8; DEPTH = WIDTH\n');
+    const doc = new PythonDocument(text);
+    try {
+      doc.analyse();
+      const memo = doc.syntaxTree?.memo;
+      assert.ok(memo);
+      let next = editAndCompare(doc, text, 0, 0, '\n', 'Enter above everything');
+      assert.strictEqual(memo.computed, 0);
+      const at = next.indexOf('GROUPS = 8;') + 'GROUPS = '.length;
+      next = editAndCompare(doc, next, at, at + 1, '16', 'the statement before DEPTH on its line grows');
+      editAndCompare(doc, next, 0, 1, '', 'Enter undone');
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it('statements with the same text: keys count them, so adding or removing one recomputes its twins', () => {
+    const twin = 'def make(c):\n    return nn.BatchNorm2d(c)\n\n\n';
+    const text = CROSS.replace('class Base(nn.Module):', `${twin}${twin}class Base(nn.Module):`);
+    const doc = new PythonDocument(text);
+    try {
+      doc.analyse();
+      const first = text.indexOf(twin);
+      let next = editAndCompare(doc, text, first, first, twin, 'a third twin above the two');
+      next = editAndCompare(doc, next, first, first + twin.length, '', 'removed again');
+      next = editAndCompare(doc, next, first, first + twin.length, '', 'the first twin removed');
+      editAndCompare(doc, next, 0, 0, '\n', 'Enter above');
+    } finally {
+      doc.dispose();
+    }
+  });
+
   it('recomputes a function when a caller starts or stops passing one of its parameters, not when it passes another value', () => {
     const text = `import torch.nn as nn
 
