@@ -295,8 +295,9 @@ function readAllLayers(layers: readonly Layer[]): Layer[] {
 /**
  * Every layer constructor call the IR knows: the file's direct calls plus the calls of each
  * model's layers (unrolled loop iterations, helper-function calls with their arguments bound,
- * layers built through norm parameters, inline Flax/Keras layers). One entry per call site and
- * argument values, in source order.
+ * layers built through norm parameters, inline Flax/Keras layers, and the layers of an instance
+ * of a model class built with arguments that resolve: `Block(48)`'s `nn.GroupNorm(32, planes)`
+ * with `planes` = 48). One entry per call site and argument values, in source order.
  */
 export function everyLayerCall(model: ModelIR): readonly LayerCall[] {
   let calls = EVERY_LAYER_CALL.get(model);
@@ -333,7 +334,14 @@ function classLayerCalls(cls: ModelClass): readonly LayerCall[] {
   let calls = CLASS_LAYER_CALLS.get(cls);
   if (!calls) {
     const list: LayerCall[] = [];
-    for (const l of allLayers(cls.layers)) if (l.call) list.push(l.call);
+    const add = (layers: readonly Layer[]): void => {
+      for (const l of allLayers(layers)) {
+        if (l.call) list.push(l.call);
+        // An instance of a model class of the file, built with arguments that resolve: its layers with those bound.
+        if (l.instanceLayers) add(l.instanceLayers);
+      }
+    };
+    add(cls.layers);
     for (const s of cls.forward?.steps ?? []) if (s.call) list.push(s.call);
     CLASS_LAYER_CALLS.set(cls, (calls = list));
   }

@@ -40,6 +40,16 @@ ruleTests(kerasMomentumInTorch, {
       code: 'import torch.nn as nn\nBN_MOMENTUM = 0.9\nbn = nn.BatchNorm2d(64, momentum=BN_MOMENTUM)\n',
       findings: [{ messageId: 'kerasConvention', line: 3, column: 25, endLine: 3, endColumn: 45, messageIncludes: ['0.9 (module constant BN_MOMENTUM, line 2)', 'momentum=0.1'] }],
     },
+    {
+      name: 'momentum passed by instances of a block class: one finding per value, at the parameter use, no fix there',
+      code:
+        'import torch.nn as nn\n\nclass Block(nn.Module):\n    def __init__(self, c, momentum=0.1):\n        super().__init__()\n        self.bn = nn.BatchNorm2d(c, momentum=momentum)\n\n' +
+        'class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.a = Block(8)\n        self.b = Block(8, momentum=0.99)\n        self.c = Block(8, momentum=0.99)\n        self.d = Block(8, momentum=0.9)\n',
+      findings: [
+        { messageId: 'kerasConvention', line: 6, column: 37, endLine: 6, endColumn: 54, messageIncludes: ['momentum=0.99 (literal, line 12)', 'use momentum=0.01'] },
+        { messageId: 'kerasConvention', line: 6, column: 37, endLine: 6, endColumn: 54, messageIncludes: ['momentum=0.9 (literal, line 14)', 'use momentum=0.1'] },
+      ],
+    },
   ],
 });
 

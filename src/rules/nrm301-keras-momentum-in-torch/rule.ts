@@ -1,4 +1,4 @@
-import { argument, numberValue } from '../../ir/model';
+import { argument, everyLayerCall, numberValue } from '../../ir/model';
 import { describeProvenance } from '../../ir/values';
 import { TORCH_MOMENTUM_LAYERS } from '../../parsing/python/torchLayers';
 import type { Rule } from '../types';
@@ -19,7 +19,7 @@ export const kerasMomentumInTorch: Rule = {
     summary: "PyTorch BatchNorm/InstanceNorm momentum between 0.5 and 1: the Keras/TensorFlow keep-fraction convention, where PyTorch's momentum is the weight of the new batch.",
     messages: {
       kerasConvention:
-        '{{layer}} momentum={{momentum}} looks like the Keras/TensorFlow convention (fraction of the running average kept). ' +
+        '{{layer}} momentum={{momentum}}{{origin}} looks like the Keras/TensorFlow convention (fraction of the running average kept). ' +
         'In PyTorch, momentum is the weight of the NEW batch statistic (default 0.1): {{momentum}} makes the running mean and variance follow ' +
         'the last few batches almost entirely. If you meant Keras momentum {{momentum}}, use momentum={{complement}}.',
     },
@@ -44,18 +44,24 @@ export const kerasMomentumInTorch: Rule = {
     },
   },
   check(context) {
-    for (const call of context.ir.model.layerCalls) {
+    // Every call the IR knows: direct calls, and those built with arguments bound (helper
+    // functions, instances of a model class: `Block(64, momentum=0.99)`), one finding per value.
+    const reported = new Set<string>();
+    for (const call of everyLayerCall(context.ir.model)) {
       if (call.framework !== 'torch' || !TORCH_MOMENTUM_LAYERS.has(call.kind)) continue;
       const arg = argument(call, 'momentum');
       const momentum = numberValue(arg?.value);
       if (!arg || momentum === undefined || !(momentum > 0.5 && momentum < 1)) continue;
+      const key = `${arg.span.startOffset}:${momentum}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
       // The value may come from a constant or a default elsewhere: the fix edits only a literal written here.
       const atSite = arg.provenance?.span.startOffset === arg.valueSpan.startOffset && arg.provenance.span.endOffset === arg.valueSpan.endOffset;
       const written = atSite ? context.text.slice(arg.valueSpan.startOffset, arg.valueSpan.endOffset) : String(momentum);
       const complement = complementText(momentum, written);
       context.report({
         messageId: 'kerasConvention',
-        data: { layer: call.kind, momentum: atSite || !arg.provenance ? written : `${written} (${describeProvenance(arg.provenance, context.where)})`, complement },
+        data: { layer: call.kind, momentum: written, origin: atSite || !arg.provenance ? '' : ` (${describeProvenance(arg.provenance, context.where)})`, complement },
         span: arg.span,
         ...(atSite
           ? {

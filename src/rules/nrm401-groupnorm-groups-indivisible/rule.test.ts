@@ -34,6 +34,13 @@ ruleTests(groupnormGroupsIndivisible, {
       findings: [{ messageId: 'indivisible', line: 2, column: 25, endLine: 2, endColumn: 41 }],
     },
     {
+      name: 'channels passed by an instance of a block class (the class alone does not know them)',
+      code:
+        'import torch.nn as nn\n\nclass Block(nn.Module):\n    def __init__(self, planes):\n        super().__init__()\n        self.norm = nn.GroupNorm(32, planes)\n\n' +
+        'class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.b1 = Block(64)\n        self.b2 = Block(48)\n',
+      findings: [{ messageId: 'indivisible', line: 6, column: 21, endLine: 6, endColumn: 45, messageIncludes: ['48 channels into 32 groups'] }],
+    },
+    {
       name: 'counts through constructor defaults and module constants',
       code: 'import torch.nn as nn\nGROUPS = 32\nclass Head(nn.Module):\n    def __init__(self, width=100):\n        super().__init__()\n        self.norm = nn.GroupNorm(GROUPS, width)\n',
       findings: [{ messageId: 'indivisible', line: 6, column: 21, endLine: 6, endColumn: 48, severity: 'warning', messageIncludes: ['100 channels into 32 groups'] }],

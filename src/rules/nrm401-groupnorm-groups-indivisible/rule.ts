@@ -1,5 +1,5 @@
 import { argument, everyLayerCall, numberValue } from '../../ir/model';
-import { describeProvenance, isInferred, provenanceOf } from '../../ir/values';
+import { describeProvenance, isInferred, provenanceOf, type Provenance } from '../../ir/values';
 import type { Rule } from '../types';
 
 /** Divisors of `n` closest to `groups`, for the suggestion in the message. */
@@ -51,15 +51,18 @@ export const groupnormGroupsIndivisible: Rule = {
       if (channels % groups === 0 || reported.has(call.span.startOffset)) continue;
       reported.add(call.span.startOffset);
       const inferred = isInferred(groupsArg?.value) || isInferred(channelsArg?.value);
+      // Where a count comes from, unless it is written in the call itself: a constant, a default,
+      // or the argument an instance of the enclosing class passes (`Block(48)`).
+      const inCall = (p: Provenance) => p.span.startOffset >= call.span.startOffset && p.span.endOffset <= call.span.endOffset;
       const origins = [groupsArg, channelsArg]
         .map((a) => provenanceOf(a?.value))
-        .filter((p) => p !== undefined && !p.description.startsWith('literal'));
+        .filter((p): p is Provenance => p !== undefined && !(p.description.startsWith('literal') && inCall(p)));
       context.report({
         messageId: 'indivisible',
         data: { channels, groups, suggestion: nearestDivisors(channels, groups).join(' or ') },
         span: call.span,
         ...(inferred ? { severity: 'warning' as const } : {}),
-        ...(origins.length > 0 ? { related: origins.map((p) => ({ span: p!.span, message: `value from ${describeProvenance(p!, context.where)}` })) } : {}),
+        ...(origins.length > 0 ? { related: origins.map((p) => ({ span: p.span, message: `value from ${describeProvenance(p, context.where)}` })) } : {}),
       });
     }
   },
