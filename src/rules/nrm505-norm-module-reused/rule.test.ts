@@ -28,12 +28,34 @@ ruleTests(normModuleReused, {
       name: 'a method never called from forward',
       code: cls(layers, '    def extra(self, x):\n        return self.bn(self.conv2(x))\n\n    def forward(self, x):\n        return self.bn(self.conv1(x))\n'),
     },
+    {
+      name: 'one BatchNorm on several inputs after the same layer in a loop (shared weights, siamese style)',
+      code: cls(layers, '    def forward(self, views):\n        out = []\n        for v in views:\n            out.append(self.bn(self.conv1(v)))\n        return out\n'),
+    },
+    {
+      name: 'a GroupNorm shared by the iterations of a loop over layers (no running statistics: a shared head)',
+      code: cls('        self.convs = nn.ModuleList([nn.Conv2d(8, 8, 3) for _ in range(4)])\n        self.norm = nn.GroupNorm(4, 8)\n', '    def forward(self, x):\n        for conv in self.convs:\n            x = self.norm(conv(x))\n        return x\n'),
+    },
+    {
+      name: 'one BatchNorm per iteration (a ModuleList of norms beside the convs)',
+      code: cls('        self.convs = nn.ModuleList([nn.Conv2d(8, 8, 3) for _ in range(4)])\n        self.bns = nn.ModuleList([nn.BatchNorm2d(8) for _ in range(4)])\n', '    def forward(self, x):\n        for conv, bn in zip(self.convs, self.bns):\n            x = bn(conv(x))\n        return x\n'),
+    },
   ],
   invalid: [
     {
       name: 'BatchNorm after two convs',
       code: cls(layers, '    def forward(self, x):\n        x = self.bn(self.conv1(x))\n        return self.bn(self.conv2(x))\n'),
       findings: [{ messageId: 'reused', line: 10, column: 16, endLine: 10, endColumn: 38, messageIncludes: ['self.bn (BatchNorm2d)', 'line 9', 'running statistics'] }],
+    },
+    {
+      name: 'one BatchNorm after each conv of a ModuleList of unknown length',
+      code: `${header}class M(nn.Module):\n    def __init__(self, depth):\n        super().__init__()\n        self.convs = nn.ModuleList([nn.Conv2d(8, 8, 3, padding=1) for _ in range(depth)])\n        self.bn = nn.BatchNorm2d(8)\n\n    def forward(self, x):\n        for conv in self.convs:\n            x = self.bn(conv(x)).relu()\n        return x\n`,
+      findings: [{ messageId: 'reusedInLoop', line: 10, column: 17, endLine: 10, endColumn: 33, messageIncludes: ['self.bn (BatchNorm2d) is called on every iteration of the loop on line 9', 'the elements of self.convs', 'alongside self.convs'] }],
+    },
+    {
+      name: 'one BatchNorm after each conv of a ModuleList of known length (the loop is unrolled)',
+      code: `${header}class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.convs = nn.ModuleList([nn.Conv2d(8, 8, 3, padding=1, bias=False) for _ in range(3)])\n        self.bn = nn.BatchNorm2d(8)\n\n    def forward(self, x):\n        for i in range(3):\n            x = self.bn(self.convs[i](x))\n        return x\n`,
+      findings: [{ messageId: 'reusedInLoop', line: 10, column: 17, endLine: 10, endColumn: 42, messageIncludes: ['(convs[0], convs[1], convs[2])'] }],
     },
     {
       name: 'LayerNorm on two inputs: information',

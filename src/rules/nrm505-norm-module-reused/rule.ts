@@ -1,4 +1,5 @@
-import type { ForwardStep, Layer } from '../../ir/model';
+import type { ForwardStep, Layer, LayerCall } from '../../ir/model';
+import type { Span } from '../../ir/span';
 import { type PassStep, passSteps } from '../shared/forward';
 import type { Rule } from '../types';
 
@@ -19,18 +20,23 @@ export const normModuleReused: Rule = {
     code: 'NRM505',
     name: 'norm-module-reused',
     defaultSeverity: 'warning',
-    summary: 'One normalization module called at two places in a forward pass: its statistics and affine parameters are shared by accident.',
+    summary: 'One normalization module called at two places in a forward pass, or on every iteration of a loop over different layers: its statistics and affine parameters are shared by accident.',
     messages: {
       reused:
         'self.{{path}} ({{kind}}) is called here{{here}} and on {{firstLine}} in the same forward pass: both inputs share one set of {{shared}}. ' +
         'Create a separate {{kind}} for each place (e.g. self.{{path}}_2).',
+      reusedInLoop:
+        'self.{{path}} ({{kind}}) is called on every iteration of the loop on {{loopLine}}, each time on the output of another layer ({{producers}}): ' +
+        'all iterations share one set of running statistics and affine parameters, so the running estimate mixes the outputs of every layer and fits none of them at inference. ' +
+        'Create one {{kind}} per iteration (e.g. an nn.ModuleList built alongside {{alongside}}).',
     },
     fix: 'none',
     docs: {
       whatItDoes:
         'Finds a normalization layer attribute (`self.bn`, `self.norm`) called at two or more places of `forward` / `call` / `__call__` that can run in the same pass, including the ' +
         'helper methods of the same class that the forward pass calls (`self._block(x)`, `self.forward_features(x)`). Calling one helper (or submodule) twice is deliberate weight ' +
-        'sharing (a siamese encoder) and is not reported; two different call sites of the same norm are.',
+        'sharing (a siamese encoder) and is not reported; two different call sites of the same norm are. So is one BatchNorm called in a loop on the output of a layer that changes with the ' +
+        'iteration (`for conv in self.convs: x = self.bn(conv(x))`); a loop that runs the same layers each time (one encoder on several inputs, a weight-tied recurrence) is left alone.',
       whyIsThisBad:
         'A normalization layer is not a stateless function: it owns a learned scale and shift, and BatchNorm also keeps running mean and variance. Calling the same instance on two ' +
         'different tensors (after two different convs, on two branches) makes them share the affine parameters and, for BatchNorm, mixes both distributions into one running estimate ' +
@@ -47,6 +53,7 @@ export const normModuleReused: Rule = {
   },
   check(context) {
     for (const cls of context.ir.model.classes) {
+      const reported = new Set<string>();
       const byPath = new Map<string, Layer>(cls.layers.map((l) => [l.path, l]));
       const calls = new Map<string, PassStep[]>();
       for (const p of passSteps(cls)) {
@@ -69,6 +76,7 @@ export const normModuleReused: Rule = {
         if (!first || !second) continue;
         const stats = call.norm === 'batch' || call.norm === 'instance';
         const through = (p: PassStep) => (p.via ? ` (in self.${p.via.name}, called on ${context.where(p.via.callSite)})` : '');
+        reported.add(path);
         context.report({
           messageId: 'reused',
           data: { path, kind: call.kind, firstLine: `${context.where(first.step.span)}${first.via === second.via ? '' : through(first)}`, here: through(second), shared: stats ? 'running statistics and affine parameters' : 'affine parameters' },
@@ -81,6 +89,74 @@ export const normModuleReused: Rule = {
           ],
         });
       }
+      // One BatchNorm called in a loop after a layer that changes with the iteration
+      // (`for conv in self.convs: x = self.bn(conv(x))`): the same sharing, once per iteration.
+      for (const steps of [cls.forward?.steps ?? [], ...(cls.helperPasses ?? []).map((h) => h.steps)]) {
+        for (const found of sharedInLoop(steps, byPath)) {
+          if (reported.has(found.path)) continue;
+          reported.add(found.path);
+          const { step, layer, producers } = found;
+          const call = layer.call as LayerCall;
+          const loop = step.loop as Span;
+          const containers = [...new Set(producers.map((t) => t.replace(/\[[^\]]*\]$/, '')))];
+          const listed = [...new Set(producers)];
+          context.report({
+            messageId: 'reusedInLoop',
+            data: {
+              path: found.path,
+              kind: call.kind,
+              loopLine: context.where(loop),
+              producers: step.iteration === undefined ? `the elements of ${containers.map((c) => `self.${c}`).join(', ')}` : listed.length > 3 ? `${listed.slice(0, 3).join(', ')}, ...` : listed.join(', '),
+              alongside: containers.map((c) => `self.${c}`).join(', '),
+            },
+            span: step.span,
+            related: [
+              { span: loop, message: 'the loop' },
+              { span: call.span, message: `the one ${call.kind} instance` },
+            ],
+          });
+        }
+      }
     }
   },
 };
+
+/**
+ * BatchNorm steps of one pass (forward or a helper: step indexes are local to it) that sit in a
+ * loop and normalize, at each iteration, the output of a layer that differs between iterations:
+ * an element of a container (`convs[0]`, `convs[1]`, ... when the loop is unrolled; the container
+ * itself, standing for each of its elements, when its length is not known). A loop that calls the
+ * same layers each time (a weight-tied recurrence, one encoder on several inputs) is deliberate
+ * sharing and is left alone.
+ */
+function sharedInLoop(steps: readonly ForwardStep[], byPath: ReadonlyMap<string, Layer>): { path: string; step: ForwardStep; layer: Layer; producers: string[] }[] {
+  const bySite = new Map<number, ForwardStep[]>();
+  for (const s of steps) {
+    if (s.op !== 'layer' || s.call || !s.loop) continue;
+    const layer = byPath.get(s.target);
+    if (!layer || layer.norm !== 'batch' || !layer.call || layer.repeated) continue;
+    const list = bySite.get(s.span.startOffset);
+    if (list) list.push(s);
+    else bySite.set(s.span.startOffset, [s]);
+  }
+  const out: { path: string; step: ForwardStep; layer: Layer; producers: string[] }[] = [];
+  for (const site of bySite.values()) {
+    const first = site[0];
+    const loop = first?.loop;
+    const layer = first ? byPath.get(first.target) : undefined;
+    if (!first || !loop || !layer) continue;
+    // The layers whose output the norm takes, inside the same loop.
+    const producers: string[] = [];
+    for (const s of site) {
+      for (const i of s.inputs) {
+        const p = i >= 0 ? steps[i] : undefined;
+        if (p && p.op === 'layer' && !p.call && p.loop?.startOffset === loop.startOffset) producers.push(p.target);
+      }
+    }
+    const varies = first.iteration === undefined
+      ? producers.some((t) => t.endsWith('[*]') || byPath.get(t)?.family === 'container')
+      : new Set(producers).size >= 2 && new Set(site.map((s) => s.iteration)).size >= 2;
+    if (varies) out.push({ path: first.target, step: first, layer, producers });
+  }
+  return out;
+}
