@@ -175,52 +175,31 @@ export const benches: Bench[] = [
       if (tree) lintSyntaxTree(tree);
     },
   },
-  {
-    // Typing: a character inserted, then deleted again (offsets after the edit move each time).
-    name: 'frontend/reanalyse-insert-char/10k-lines',
-    baseline: 'frontend/reparse-one-char-edit/10k-lines',
-    minSamples: 40,
-    setup: () => {
-      doc?.dispose();
-      doc = new PythonDocument(text);
-      inserted = false;
-    },
-    fn: () => {
-      doc?.applyChanges([inserted ? { startOffset: editAt, oldEndOffset: editAt + 1, newText: '' } : { startOffset: editAt, oldEndOffset: editAt, newText: '1' }]);
-      inserted = !inserted;
-    },
-  },
-  {
-    // Typing inside an unfinished call (the file has a syntax error until it is closed): a
-    // character inserted after `f(`, then deleted again.
-    name: 'frontend/reanalyse-in-syntax-error/10k-lines',
-    baseline: 'frontend/reparse-one-char-edit/10k-lines',
-    minSamples: 40,
-    setup: () => {
-      doc?.dispose();
-      doc = new PythonDocument(broken.text);
-      inserted = false;
-    },
-    fn: () => {
-      const at = broken.typingAt;
-      doc?.applyChanges([inserted ? { startOffset: at, oldEndOffset: at + 1, newText: '' } : { startOffset: at, oldEndOffset: at, newText: 'x' }]);
-      inserted = !inserted;
-    },
-  },
-  {
-    // Enter at the end of a line mid-file (a blank line in a class body), then Backspace: every
-    // statement below moves one row down and back.
-    name: 'frontend/reanalyse-newline/10k-lines',
-    baseline: 'frontend/reparse-one-char-edit/10k-lines',
-    minSamples: 40,
-    setup: () => {
-      doc?.dispose();
-      doc = new PythonDocument(text);
-      inserted = false;
-    },
-    fn: () => {
-      doc?.applyChanges([inserted ? { startOffset: lineEnd, oldEndOffset: lineEnd + 1, newText: '' } : { startOffset: lineEnd, oldEndOffset: lineEnd, newText: '\n' }]);
-      inserted = !inserted;
-    },
-  },
+  // Typing: a character inserted, then deleted again (offsets after the edit move each time).
+  insertedThenDeleted('frontend/reanalyse-insert-char/10k-lines', () => text, () => editAt, '1'),
+  // Typing inside an unfinished call (the file has a syntax error until it is closed): a
+  // character inserted after `f(`, then deleted again.
+  insertedThenDeleted('frontend/reanalyse-in-syntax-error/10k-lines', () => broken.text, () => broken.typingAt, 'x'),
+  // Enter at the end of a line mid-file (a blank line in a class body), then Backspace: every
+  // statement below moves one row down and back.
+  insertedThenDeleted('frontend/reanalyse-newline/10k-lines', () => text, () => lineEnd, '\n'),
 ];
+
+/** A row that opens a document of `docText()` and, in turn, inserts `char` at `at()` and deletes it again. */
+function insertedThenDeleted(name: string, docText: () => string, at: () => number, char: string): Bench {
+  return {
+    name,
+    baseline: 'frontend/reparse-one-char-edit/10k-lines',
+    minSamples: 40,
+    setup: () => {
+      doc?.dispose();
+      doc = new PythonDocument(docText());
+      inserted = false;
+    },
+    fn: () => {
+      const offset = at();
+      doc?.applyChanges([inserted ? { startOffset: offset, oldEndOffset: offset + 1, newText: '' } : { startOffset: offset, oldEndOffset: offset, newText: char }]);
+      inserted = !inserted;
+    },
+  };
+}
