@@ -3,6 +3,7 @@ import { allLayers, type Argument, type ConstructorArgument, type Flow, type For
 import type { Span } from '../../ir/span';
 import { writtenAt, type CallableValue, type Value } from '../../ir/values';
 import { type Bindings, enclosingScope, Resolver } from './resolver';
+import type { ImportTable } from './imports';
 import { positionKey, spanOf } from './syntax';
 import { dottedHead, dottedLast } from './dottedNames';
 import { classifyLayer, FUNCTIONAL_OPS, type DefaultValue, type LayerSignature } from './torchLayers';
@@ -298,14 +299,30 @@ export class ModelBuilder {
 
   // ------------------------------------------------------------------ classes
 
-  /** Finds model classes (direct and indirect subclasses within the file). */
+  /**
+   * Finds model classes (direct and indirect subclasses within the file). For the module, the
+   * classes and top-level functions come from each statement's part (`definitionsIn`), and each
+   * base's framework through the imports from a per-node cache (`importedBaseFramework`): an
+   * analysis after an edit reads only the statements it copied anew.
+   */
   findModelClasses(root: Node): Node[] {
-    const classes: { node: Node; name: string; bases: readonly Node[] }[] = [];
-    for (const node of root.descendantsOfType('class_definition')) {
-      const header = classHeader(node);
-      if (!header) continue;
-      classes.push({ node, ...header });
-      this.classNodes.set(header.name, node);
+    const classes: ClassHeader[] = [];
+    const statements = root.parent === null && root.type === 'module' ? root.children : undefined;
+    if (statements) {
+      for (const stmt of statements) {
+        const defs = definitionsIn(stmt);
+        for (const c of defs.classes) {
+          classes.push(c);
+          this.classNodes.set(c.name, c.node);
+        }
+      }
+    } else {
+      for (const node of root.descendantsOfType('class_definition')) {
+        const header = classHeader(node);
+        if (!header) continue;
+        classes.push(header);
+        this.classNodes.set(header.name, node);
+      }
     }
     let changed = true;
     while (changed) {
@@ -322,25 +339,27 @@ export class ModelBuilder {
         }
       }
     }
-    for (const stmt of root.namedChildren) {
-      const def = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-      const name = def?.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
-      if (def && name) this.functionNodes.set(name, def);
+    if (statements) {
+      for (const stmt of statements) {
+        const fn = definitionsIn(stmt).fn;
+        if (fn) this.functionNodes.set(fn.name, fn.node);
+      }
+    } else {
+      for (const stmt of root.namedChildren) {
+        const def = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+        const name = def?.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
+        if (def && name) this.functionNodes.set(name, def);
+      }
     }
-    return classes.filter((c) => this.modelClassNames.has(c.name)).map((c) => c.node);
+    const out: Node[] = [];
+    for (const c of classes) if (this.modelClassNames.has(c.name)) out.push(c.node);
+    return out;
   }
 
   private baseFramework(base: Node): Framework | undefined {
     const inFile = base.type === 'identifier' ? this.modelClassNames.get(base.text) : undefined;
     if (inFile) return inFile;
-    const q = this.resolver.qualify(base);
-    if (!q) return undefined;
-    if (TORCH_BASES.has(q) || q === 'torch.nn.Module') return 'torch';
-    const parts = q.split('.');
-    const last = parts[parts.length - 1];
-    if ((parts[0] === 'keras' || parts[0] === 'tensorflow' || parts[0] === 'tf_keras') && (last === 'Model' || last === 'Layer' || last === 'Sequential')) return 'keras';
-    if (parts[0] === 'flax' && last === 'Module') return 'flax';
-    return undefined;
+    return importedBaseFramework(base, this.resolver);
   }
 
   isModelClass(name: string): boolean {
@@ -2276,16 +2295,81 @@ function flatTargets(n: Node): string[] {
   return [];
 }
 
-/** A class's name and its base expressions (names or dotted names), kept per node: nodes do not change. */
-const CLASS_HEADERS = new NodeCache<{ readonly name: string; readonly bases: readonly Node[] } | null>();
+/** A class definition's node, name and base expressions (names or dotted names). */
+interface ClassHeader {
+  readonly node: Node;
+  readonly name: string;
+  readonly bases: readonly Node[];
+}
 
-function classHeader(node: Node): { readonly name: string; readonly bases: readonly Node[] } | undefined {
+/** A class's header, kept per node: nodes do not change. */
+const CLASS_HEADERS = new NodeCache<ClassHeader | null>();
+
+function classHeader(node: Node): ClassHeader | undefined {
   let header = CLASS_HEADERS.get(node);
   if (header === undefined) {
     const nameNode = node.childForFieldName('name');
     const bases = (node.childForFieldName('superclasses')?.namedChildren ?? []).filter((b) => b.type === 'identifier' || b.type === 'attribute');
-    header = nameNode?.type === 'identifier' ? { name: nameNode.text, bases } : null;
+    header = nameNode?.type === 'identifier' ? { node, name: nameNode.text, bases } : null;
     CLASS_HEADERS.set(node, header);
   }
   return header ?? undefined;
+}
+
+/** What a top-level statement defines: every class in it (at any depth, in document order) and the function it is. */
+interface StatementDefinitions {
+  /** Every `class_definition` in the statement, in document order. */
+  readonly classNodes: readonly Node[];
+  /** Those with a name, with their headers. */
+  readonly classes: readonly ClassHeader[];
+  /** The function the statement defines (also decorated), by name. */
+  readonly fn: { readonly name: string; readonly node: Node } | undefined;
+}
+
+const NO_DEFINITIONS: StatementDefinitions = { classNodes: [], classes: [], fn: undefined };
+
+/** Per top-level statement node (a function of its subtree): see `definitionsIn`. */
+const STATEMENT_DEFINITIONS = new NodeCache<StatementDefinitions>();
+
+/** The classes and the function a top-level statement defines (kept per statement node: do not modify). */
+export function definitionsIn(stmt: Node): StatementDefinitions {
+  let defs = STATEMENT_DEFINITIONS.get(stmt);
+  if (defs === undefined) {
+    const classNodes = stmt.descendantsOfType('class_definition');
+    const classes: ClassHeader[] = [];
+    for (const node of classNodes) {
+      const header = classHeader(node);
+      if (header) classes.push(header);
+    }
+    const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    const name = stmt.isNamed && def?.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
+    defs = classNodes.length === 0 && !name ? NO_DEFINITIONS : { classNodes, classes, fn: def && name ? { name, node: def } : undefined };
+    STATEMENT_DEFINITIONS.set(stmt, defs);
+  }
+  return defs;
+}
+
+/**
+ * The framework a class base names through the file's imports (`nn.Module`, `keras.Model`,
+ * `flax.linen.Module`), kept per base node with the import table it was read with (an edited
+ * document keeps its table while its imports do not change).
+ */
+const IMPORTED_BASES = new NodeCache<{ readonly imports: ImportTable; readonly framework: Framework | undefined }>();
+
+function importedBaseFramework(base: Node, resolver: Resolver): Framework | undefined {
+  const cached = IMPORTED_BASES.get(base);
+  if (cached && cached.imports === resolver.imports) return cached.framework;
+  const framework = frameworkOfBase(resolver.qualify(base));
+  IMPORTED_BASES.set(base, { imports: resolver.imports, framework });
+  return framework;
+}
+
+function frameworkOfBase(q: string | undefined): Framework | undefined {
+  if (!q) return undefined;
+  if (TORCH_BASES.has(q) || q === 'torch.nn.Module') return 'torch';
+  const parts = q.split('.');
+  const last = parts[parts.length - 1];
+  if ((parts[0] === 'keras' || parts[0] === 'tensorflow' || parts[0] === 'tf_keras') && (last === 'Model' || last === 'Layer' || last === 'Sequential')) return 'keras';
+  if (parts[0] === 'flax' && last === 'Module') return 'flax';
+  return undefined;
 }

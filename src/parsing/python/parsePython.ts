@@ -1,7 +1,7 @@
 import { parseSyntaxTree, type SyntaxNode as Node, type SyntaxTree as Tree } from './syntaxTree';
 import type { LayerCall, ModelClass, ModelIR } from '../../ir/model';
 import type { ImportTable } from './imports';
-import { ModelBuilder } from './modelBuilder';
+import { definitionsIn, ModelBuilder } from './modelBuilder';
 import { Resolver } from './resolver';
 import { callsByCalleeName } from './calls';
 import { classifyLayer, FLAX_LAYERS, KERAS_LAYERS, TORCH_LAYERS } from './torchLayers';
@@ -35,7 +35,7 @@ export function modelFromTree(tree: Tree, resolver: Resolver = new Resolver(tree
       if (layer) layerCalls.push(layer);
     }
     const classes: ModelClass[] = [];
-    for (const node of stmt.descendantsOfType('class_definition')) {
+    for (const node of definitionsIn(stmt).classNodes) {
       if (!modelClasses.has(node)) continue;
       const cls = builder.modelClass(node);
       if (cls) classes.push(cls);

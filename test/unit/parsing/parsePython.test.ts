@@ -1,6 +1,8 @@
 import * as assert from 'assert';
 import { argument, numberValue } from '../../../src/ir/model';
 import { parsePythonModel } from '../../../src/parsing/python/parsePython';
+import { definitionsIn } from '../../../src/parsing/python/modelBuilder';
+import { PythonDocument } from '../../../src/parsing/python/document';
 import { boolValue, showValue } from '../../../src/ir/values';
 
 describe('Python front end: layer constructor calls', () => {
@@ -125,5 +127,73 @@ describe('Python front end: names rebound to themselves', () => {
     const m = ir.classes.find((c) => c.name === 'M');
     assert.ok(m);
     assert.deepStrictEqual(m.layers.map((l) => [l.path, l.kind, (l.elements ?? []).map((e) => `${e.path}:${e.kind}`)]), [['body', 'Sequential', ['body.0:Linear', 'body.1:BatchNorm1d']]]);
+  });
+});
+
+describe('Python front end: model classes found per statement', () => {
+  const text = [
+    'from torch import nn',
+    '',
+    'class Base(nn.Module):',
+    '    pass',
+    '',
+    'class Net(Base):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    '        self.bn = nn.BatchNorm2d(8)',
+    '',
+    'def make():',
+    '    class Inner(Net):',
+    '        pass',
+    '    return Inner',
+    '',
+    'class Plain(object):',
+    '    pass',
+  ].join('\n');
+  const frameworks = (ir: { classes: readonly { name: string; framework: string }[] }) => ir.classes.map((c) => `${c.name}:${c.framework}`);
+
+  it('finds subclasses through other statements, nested classes included, and leaves other classes out', () => {
+    assert.deepStrictEqual(frameworks(parsePythonModel(text)), ['Base:torch', 'Net:torch', 'Inner:torch']);
+  });
+
+  it('in an open document, follows an edit of the imports, of a base and of a class name (as a fresh analysis does)', () => {
+    const doc = new PythonDocument(text);
+    let current = text;
+    const replace = (from: string, to: string): string[] => {
+      const at = current.indexOf(from);
+      assert.ok(at >= 0, from);
+      const ir = doc.applyChanges([{ startOffset: at, oldEndOffset: at + from.length, newText: to }]);
+      current = current.slice(0, at) + to + current.slice(at + from.length);
+      assert.deepStrictEqual(frameworks(ir.model), frameworks(parsePythonModel(current)));
+      return frameworks(ir.model);
+    };
+    assert.deepStrictEqual(frameworks(doc.analyse().model), ['Base:torch', 'Net:torch', 'Inner:torch']);
+    // The import now names Flax: `nn.Module` is `flax.linen.Module` (read again with the new import table).
+    assert.deepStrictEqual(replace('from torch import nn', 'from flax import linen as nn'), ['Base:flax', 'Net:flax', 'Inner:flax']);
+    assert.deepStrictEqual(replace('from flax import linen as nn', 'from torch import nn'), ['Base:torch', 'Net:torch', 'Inner:torch']);
+    // A base edited in another statement: the subclasses follow.
+    assert.deepStrictEqual(replace('class Base(nn.Module)', 'class Base(object)'), []);
+    assert.deepStrictEqual(replace('class Plain(object)', 'class Plain(nn.Module)'), ['Plain:torch']);
+    assert.deepStrictEqual(replace('class Base(object)', 'class Base(Plain)'), ['Base:torch', 'Net:torch', 'Inner:torch', 'Plain:torch']);
+    doc.dispose();
+  });
+
+  it('keeps what a statement defines with the statement: an unchanged statement is not read again after an edit of another', () => {
+    const doc = new PythonDocument(text);
+    const before = doc.syntaxTree?.rootNode.children ?? [];
+    const parts = before.map((s) => definitionsIn(s));
+    const at = text.indexOf('BatchNorm2d(8)') + 'BatchNorm2d('.length;
+    doc.applyChanges([{ startOffset: at, oldEndOffset: at + 1, newText: '9' }]);
+    const after = doc.syntaxTree?.rootNode.children ?? [];
+    assert.strictEqual(after.length, before.length);
+    after.forEach((s, i) => {
+      // The edited class is a new copy; the others are the same nodes, with the same part.
+      if (s === before[i]) assert.strictEqual(definitionsIn(s), parts[i]);
+      else assert.ok(s.text.startsWith('class Net'));
+    });
+    assert.deepStrictEqual(definitionsIn(after[2]).classes.map((c) => c.name), ['Net']);
+    assert.deepStrictEqual(definitionsIn(after[3]).classes.map((c) => c.name), ['Inner']);
+    assert.strictEqual(definitionsIn(after[3]).fn?.name, 'make');
+    doc.dispose();
   });
 });
