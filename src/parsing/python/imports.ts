@@ -1,6 +1,5 @@
 import type { SyntaxNode as Node, SyntaxTree as Tree } from './syntaxTree';
-import { dottedParts } from './syntax';
-import { dottedLast } from './dottedNames';
+import { dottedHead, dottedLast, dottedTail } from './dottedNames';
 import { callsByCalleeName } from './calls';
 import { StatementIndex, StatementIndexKind } from './statementIndex';
 
@@ -16,7 +15,10 @@ export interface ImportTable {
 
 function moduleName(node: Node | null): string | undefined {
   if (!node) return undefined;
-  if (node.type === 'dotted_name') return node.text.split('.').map((s) => s.trim()).join('.');
+  if (node.type === 'dotted_name') {
+    const text = node.text;
+    return /\s/.test(text) ? text.split('.').map((s) => s.trim()).join('.') : text;
+  }
   return undefined; // relative imports never name a framework module
 }
 
@@ -147,12 +149,15 @@ const CONVENTIONAL: ReadonlyMap<string, string> = new Map([
  * not an imported (or conventional) name.
  */
 export function qualifiedName(callee: Node, imports: ImportTable, starNames: ReadonlySet<string>): string | undefined {
-  const parts = dottedParts(callee);
-  if (!parts || parts.length === 0) return undefined;
-  const [head, ...rest] = parts as [string, ...string[]];
-  const bound = imports.aliases.get(head) ?? (rest.length > 0 ? CONVENTIONAL.get(head) : undefined);
-  if (bound) return [bound, ...rest].join('.');
-  if (rest.length === 0 && starNames.has(head)) {
+  // (By the dotted-name questions, not a copy of the parts: asked once per callee.)
+  const head = dottedHead(callee);
+  const tail = head === undefined ? undefined : dottedTail(callee);
+  if (head === undefined || tail === undefined) return undefined;
+  // An attribute has names after the head even when one is missing (`''`).
+  const hasRest = callee.type === 'attribute';
+  const bound = imports.aliases.get(head) ?? (hasRest ? CONVENTIONAL.get(head) : undefined);
+  if (bound) return hasRest ? `${bound}.${tail}` : bound;
+  if (!hasRest && starNames.has(head)) {
     const module = imports.starModules.find((m) => m === 'torch.nn' || m.startsWith('torch.nn.'));
     if (module) return `${module}.${head}`;
   }

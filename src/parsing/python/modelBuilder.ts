@@ -6,7 +6,7 @@ import { type Bindings, enclosingScope, Resolver } from './resolver';
 import type { ImportTable } from './imports';
 import { positionKey, spanOf } from './syntax';
 import { dottedHead, dottedLast } from './dottedNames';
-import { classifyLayer, FUNCTIONAL_OPS, type DefaultValue, type LayerSignature } from './torchLayers';
+import { classifyLayer, FUNCTIONAL_OPS, type DefaultValue, type LayerClass, type LayerSignature } from './torchLayers';
 
 /** Bases that make a class a model, by qualified name. */
 const TORCH_BASES = new Set([
@@ -110,10 +110,43 @@ function layerUse(path: string, layer: Layer | undefined, span: Span, call?: Lay
   return { path, ...(layer ? { layer } : {}), ...((call ?? layer?.call) ? { call: call ?? layer?.call } : {}), span };
 }
 
-function defaultValue(d: DefaultValue, framework: Framework, name: string, span: Span): Value {
-  const provenance = { description: `${framework === 'torch' ? 'PyTorch' : framework === 'keras' ? 'Keras' : 'Flax'} default ${name}=${d === null ? 'None' : String(d)}`, span };
+/** Parameters whose numeric defaults are floats even when written as whole numbers (`momentum=0`). */
+const FLOAT_PARAMS: ReadonlySet<string> = new Set(['eps', 'epsilon', 'momentum', 'p', 'rate', 'alpha', 'beta', 'negative_slope']);
+
+/** A framework default of a layer class, as every call of it reports it (but for the span). */
+interface DefaultTemplate {
+  readonly name: string;
+  readonly value: DefaultValue;
+  readonly description: string;
+  readonly isInteger: boolean;
+}
+
+/** The default templates of a layer class (`classifyLayer` hands out one object per class). */
+const DEFAULT_TEMPLATES = new WeakMap<LayerClass, readonly DefaultTemplate[]>();
+
+function defaultTemplates(cls: LayerClass): readonly DefaultTemplate[] {
+  let templates = DEFAULT_TEMPLATES.get(cls);
+  if (!templates) {
+    const list: DefaultTemplate[] = [];
+    const defaults = cls.signature.defaults;
+    const framework = cls.framework === 'torch' ? 'PyTorch' : cls.framework === 'keras' ? 'Keras' : 'Flax';
+    if (defaults) {
+      for (const name in defaults) {
+        const d = defaults[name];
+        list.push({ name, value: d, description: `${framework} default ${name}=${d === null ? 'None' : String(d)}`, isInteger: typeof d === 'number' && Number.isInteger(d) && !FLOAT_PARAMS.has(name) });
+      }
+    }
+    DEFAULT_TEMPLATES.set(cls, (templates = list));
+  }
+  return templates;
+}
+
+/** A framework default as a value, its provenance at `span` (properties in the IR's order). */
+function defaultValue(t: DefaultTemplate, span: Span): Value {
+  const provenance = { description: t.description, span };
+  const d = t.value;
   if (d === null) return { kind: 'none', provenance };
-  if (typeof d === 'number') return { kind: 'number', value: d, isInteger: Number.isInteger(d) && !['eps', 'epsilon', 'momentum', 'p', 'rate', 'alpha', 'beta', 'negative_slope'].includes(name), provenance };
+  if (typeof d === 'number') return { kind: 'number', value: d, isInteger: t.isInteger, provenance };
   if (typeof d === 'boolean') return { kind: 'bool', value: d, provenance };
   return { kind: 'string', value: d, provenance };
 }
@@ -235,9 +268,8 @@ export class ModelBuilder {
     const args = this.mapArguments(argsNode, cls.signature, bindings, via?.callable);
     const calleeSpan = spanOf(callee);
     const defaults: Record<string, Value> = {};
-    const signatureDefaults = cls.signature.defaults;
     // (One span object for the callee and every default: IR spans are read-only, and the memo moves a shared span once.)
-    if (signatureDefaults) for (const name in signatureDefaults) defaults[name] = defaultValue(signatureDefaults[name], cls.framework, name, calleeSpan);
+    for (const t of defaultTemplates(cls)) defaults[t.name] = defaultValue(t, calleeSpan);
     return {
       kind: cls.kind,
       framework: cls.framework,
@@ -1286,7 +1318,7 @@ export class ModelBuilder {
       return undefined;
     }
     // `self._make_layer(block, 64, layers[0])`: a method of the same class returning a layer.
-    if (callee.type === 'attribute' && callee.childForFieldName('object')?.text === 'self') {
+    if (isSelfAttr(callee)) {
       const method = callee.childForFieldName('attribute')?.text;
       const cls2 = enclosingClassOf(node);
       const fn = method && cls2 ? findMethod(cls2, method) : undefined;
@@ -1730,7 +1762,15 @@ function unknownLayer(node: Node, path: string, ctx: Ctx): MutableLayer {
 }
 
 function isSelfAttr(node: Node): boolean {
-  return node.type === 'attribute' && node.childForFieldName('object')?.text === 'self';
+  if (node.type !== 'attribute') return false;
+  const object = node.childForFieldName('object');
+  return object !== null && isSelf(object);
+}
+
+/** Whether a node's text is `self` (without slicing the text). */
+function isSelf(node: Node): boolean {
+  const start = node.startIndex;
+  return node.endIndex - start === 4 && node.tree.text.startsWith('self', start);
 }
 
 function selfPath(node: Node): string {
@@ -1800,6 +1840,8 @@ class ForwardWalker {
   private repeated: { count: undefined; text: string } | undefined;
   /** The iteration key of each step (see `iteration`). */
   private readonly stepIterations = new Map<number, string>();
+  /** The steps by the start offset of their node, in order (`push` looks for a step to reuse among them). */
+  private readonly stepsAt = new Map<number, ForwardStep[]>();
   /** Inline layers by call site and iteration: the second walk of a loop body (its back edge) builds no new layer. */
   private readonly inlineAt = new Map<string, string>();
   /** The function walked (`walkFunction`). */
@@ -2038,7 +2080,17 @@ class ForwardWalker {
 
   private push(op: ForwardStep['op'], target: string, family: LayerFamily, inputs: number[], node: Node, extra: { norm?: NormType; call?: LayerCall } = {}): number {
     // The second pass of a loop body re-visits the same calls: reuse their step, widen its inputs.
-    const existing = this.loop ? this.steps.find((st) => st.span.startOffset === node.startIndex && st.span.endOffset === node.endIndex && st.target === target && this.stepIterations.get(st.index) === this.iteration) : undefined;
+    const start = node.startIndex;
+    let existing: ForwardStep | undefined;
+    if (this.loop) {
+      const end = node.endIndex;
+      for (const st of this.stepsAt.get(start) ?? []) {
+        if (st.span.endOffset === end && st.target === target && this.stepIterations.get(st.index) === this.iteration) {
+          existing = st;
+          break;
+        }
+      }
+    }
     if (existing) {
       (existing.inputs as number[]).push(...inputs.filter((i) => !existing.inputs.includes(i) && i !== existing.index));
       return existing.index;
@@ -2055,6 +2107,9 @@ class ForwardWalker {
     step.span = spanOf(node);
     this.steps.push(step);
     this.stepIterations.set(index, this.iteration);
+    const at = this.stepsAt.get(start);
+    if (at) at.push(step);
+    else this.stepsAt.set(start, [step]);
     return index;
   }
 
@@ -2088,7 +2143,7 @@ class ForwardWalker {
         return this.call(e);
       case 'attribute': {
         const o = e.childForFieldName('object');
-        return o && o.text !== 'self' ? this.expr(o) : [];
+        return o && !isSelf(o) ? this.expr(o) : [];
       }
       default:
         return [];

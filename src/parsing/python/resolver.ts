@@ -1,4 +1,4 @@
-import type { SyntaxNode as Node, SyntaxTree as Tree } from './syntaxTree';
+import { NodeCache, SyntaxNode, type SyntaxNode as Node, type SyntaxTree as Tree } from './syntaxTree';
 import { writtenAt, type CallableValue, type Provenance, type Value } from '../../ir/values';
 import type { Span } from '../../ir/span';
 import { collectImports, type ImportTable } from './imports';
@@ -103,12 +103,6 @@ interface BindingSite {
  */
 function bindingSites(root: Node, defs?: Node[]): BindingSite[] {
   const out: BindingSite[] = [];
-  const visit = (n: Node): void => {
-    // (Most nodes are tokens, or of no type `site` looks at: a set lookup for the named ones.)
-    if (n.isNamed && SITE_TYPES.has(n.type) && !site(n)) return;
-    const children = n.children;
-    for (let i = 0; i < children.length; i++) visit(children[i]);
-  };
   /** Records the site `n` is; false for a nested scope, whose subtree is not walked. */
   const site = (n: Node): boolean => {
     switch (n.type) {
@@ -152,8 +146,52 @@ function bindingSites(root: Node, defs?: Node[]): BindingSite[] {
     }
     return true;
   };
-  visit(root);
+  if (root.parent === null) {
+    // (The module node: its statements' preorder numbers are their own. Not asked today.)
+    const visit = (n: Node): void => {
+      if (n.isNamed && SITE_TYPES.has(n.type) && !site(n)) return;
+      for (const c of n.children) visit(c);
+    };
+    visit(root);
+    return out;
+  }
+  // The nodes of the types `site` looks at, in document order, from the list its top-level
+  // statement keeps (`siteNodes`) rather than a walk of every node and token: those numbered
+  // within `root`'s subtree. A nested scope's nodes follow it, up to its subtree's last number:
+  // skipped.
+  let top = root;
+  while (top.parent?.parent) top = top.parent;
+  const nodes = siteNodes(top);
+  let i = 0;
+  let hi = nodes.length;
+  while (i < hi) {
+    const mid = (i + hi) >> 1;
+    if (nodes[mid].pre < root.pre) i = mid + 1;
+    else hi = mid;
+  }
+  let skipThrough = -1;
+  for (; i < nodes.length; i++) {
+    const n = nodes[i];
+    if (n.pre > root.last) break;
+    if (n.pre > skipThrough && !site(n)) skipThrough = n.last;
+  }
   return out;
+}
+
+/** Per top-level statement node: see `siteNodes`. */
+const SITE_NODES = new NodeCache<readonly Node[]>();
+
+/** The named nodes of a top-level statement whose type `bindingSites` looks at, in document order (do not modify). */
+function siteNodes(statement: Node): readonly Node[] {
+  let nodes = SITE_NODES.get(statement);
+  if (!nodes) {
+    const all: Node[] = [];
+    SyntaxNode.ofTypesIn(statement, SITE_TYPES, all);
+    // (The `lambda` keyword is an unnamed node of the type of the named `lambda` expression.)
+    nodes = all.filter((n) => n.isNamed);
+    SITE_NODES.set(statement, nodes);
+  }
+  return nodes;
 }
 
 /** The node types `bindingSites` stops at: binding sites and nested scopes. */
@@ -257,6 +295,13 @@ function pyMod(a: number, b: number): number {
   return ((a % b) + b) % b;
 }
 
+/**
+ * `Resolver.qualify` per node (a function of the node's subtree and the import table), with the
+ * import table it was read with.
+ */
+const QUALIFIED = new NodeCache<string | null>();
+const QUALIFIED_WITH = new NodeCache<ImportTable>();
+
 /** Resolves expressions of one parsed file to values with provenance. */
 export class Resolver {
   readonly imports: ImportTable;
@@ -268,8 +313,6 @@ export class Resolver {
   private readonly memo = new Map<number, Value>();
   /** `parameters` by function node id. */
   private readonly parameterLists = new Map<number, readonly ParameterInfo[]>();
-  /** `qualify` by node id. */
-  private readonly qualified = new Map<number, string | null>();
   private readonly callSiteOverrides = new Map<string, boolean>();
   private readonly definitions = new Map<string, Node | undefined>();
   private depth = 0;
@@ -305,10 +348,13 @@ export class Resolver {
 
   /** The fully qualified name of a dotted expression through the file's imports, e.g. `torch.nn.BatchNorm2d`. */
   qualify(node: Node): string | undefined {
-    // (Asked about the same callees by the layer calls, the classes and the forward walks.)
-    let q = this.qualified.get(node.id);
-    if (q === undefined) this.qualified.set(node.id, (q = this.qualifyUncached(node) ?? null));
-    return q ?? undefined;
+    // (Asked about the same callees by the layer calls, the classes and the forward walks; and
+    // again after an edit of another statement: kept with the node while the imports stay.)
+    if (QUALIFIED_WITH.get(node) === this.imports) return QUALIFIED.get(node) ?? undefined;
+    const q = this.qualifyUncached(node);
+    QUALIFIED_WITH.set(node, this.imports);
+    QUALIFIED.set(node, q ?? null);
+    return q;
   }
 
   private qualifyUncached(node: Node): string | undefined {

@@ -98,8 +98,10 @@ function readDottedParts(node: Node): string[] | undefined {
 }
 
 function parsePythonNumber(text: string): number | undefined {
-  const cleaned = text.split('_').join('').toLowerCase();
-  if (cleaned.endsWith('j')) return undefined; // complex literal
+  // (`Number` reads the prefixes and exponents of either case: only the suffix is looked at.)
+  const cleaned = text.indexOf('_') === -1 ? text : text.replace(/_/g, '');
+  const last = cleaned.charCodeAt(cleaned.length - 1);
+  if (last === 0x6a || last === 0x4a) return undefined; // `j` / `J`: a complex literal
   const n = Number(cleaned);
   return Number.isNaN(n) ? undefined : n;
 }
@@ -134,12 +136,17 @@ export function literalValue(node: Node): Value {
       break;
     }
     case 'string': {
-      const parts = node.namedChildren;
-      const interpolated = parts.some((c) => c?.type === 'interpolation');
-      const content = parts.filter((c) => c?.type === 'string_content');
-      if (!interpolated && parts.every((c) => c && ['string_start', 'string_content', 'string_end'].includes(c.type))) {
-        return { kind: 'string', value: content.map((c) => c?.text ?? '').join('') };
+      // Only start, content and end parts (no interpolation, escape sequence or other part).
+      let value = '';
+      let plain = true;
+      for (const c of node.namedChildren) {
+        if (c.type === 'string_content') value += c.text;
+        else if (c.type !== 'string_start' && c.type !== 'string_end') {
+          plain = false;
+          break;
+        }
       }
+      if (plain) return { kind: 'string', value };
       break;
     }
   }

@@ -178,6 +178,17 @@ describe('Python front end: model classes found per statement', () => {
     doc.dispose();
   });
 
+  it('in an open document, qualifies an unchanged call again when the imports change', () => {
+    const doc = new PythonDocument('from torch import nn\n\nnorm = nn.LayerNorm(8)\n');
+    const kinds = () => doc.analyse().model.layerCalls.map((c) => `${c.framework}:${c.kind}`);
+    assert.deepStrictEqual(kinds(), ['torch:LayerNorm']);
+    doc.applyChanges([{ startOffset: 0, oldEndOffset: 'from torch import nn'.length, newText: 'from flax import linen as nn' }]);
+    assert.deepStrictEqual(kinds(), ['flax:LayerNorm']);
+    doc.applyChanges([{ startOffset: 0, oldEndOffset: 'from flax import linen as nn'.length, newText: 'import keras as nn' }]);
+    assert.deepStrictEqual(kinds(), []);
+    doc.dispose();
+  });
+
   it('keeps what a statement defines with the statement: an unchanged statement is not read again after an edit of another', () => {
     const doc = new PythonDocument(text);
     const before = doc.syntaxTree?.rootNode.children ?? [];

@@ -155,6 +155,41 @@ describe('constant resolver', () => {
   });
 });
 
+describe('constant resolver: scopes and literals', () => {
+  it('binds in a scope what its own body assigns, not what nested functions, classes, lambdas or comprehensions do', () => {
+    const code = [
+      'def f(k=3):',
+      '    a = 1',
+      '    def g():',
+      '        b = 2',
+      '        return b',
+      '    class C:',
+      '        c = 3',
+      '    h = lambda d=4: d',
+      '    squares = [e * e for e in range(3)]',
+      '    if k:',
+      '        for i in range(2):',
+      '            w = (z := 5) + 1',
+      '    probe(a)',
+      '    probe(b)',
+      '    probe(c)',
+      '    probe(d)',
+      '    probe(w)',
+      '    probe(z)',
+      '    probe(g)',
+      '    probe(C)',
+      'b = 20',
+    ].join('\n');
+    // (`w`'s value is a walrus expression, which the resolver does not compute; `z` is bound by it.)
+    assert.deepStrictEqual(probes(code).map(showValue), ['1', '20', '?c', '?d', '?(z := 5) + 1', '?z', 'g', 'C']);
+  });
+
+  it('reads integer and float literals in every notation, and leaves complex and Python 2 long literals unknown', () => {
+    const values = probes(['probe(1_000)', 'probe(0X1F)', 'probe(0b1_01)', 'probe(0O17)', 'probe(1E3)', 'probe(2.5e-1)', 'probe(.5)', 'probe(2j)', 'probe(3J)', "probe('a' 'b')", 'probe(10L)'].join('\n'));
+    assert.deepStrictEqual(values.map(showValue), ['1000', '31', '5', '15', '1000.0', '0.25', '0.5', '?2j', '?3J', "'ab'", '?10L']);
+  });
+});
+
 describe('constant resolver: formatted strings', () => {
   it('resolves f-strings, %-formatting and str.format whose parts resolve to ints, strings or bools', () => {
     const v = probes(
