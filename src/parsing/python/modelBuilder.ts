@@ -2,7 +2,7 @@ import { NodeCache, type SyntaxNode as Node } from './syntaxTree';
 import { allLayers, type Argument, type ConstructorArgument, type Flow, type ForwardStep, type Framework, type Layer, type LayerCall, type LayerFamily, type LayerUse, type ModelClass, type NormParameter, type NormType } from '../../ir/model';
 import type { Span } from '../../ir/span';
 import { writtenAt, type CallableValue, type Value } from '../../ir/values';
-import { type Bindings, enclosingScope, Resolver } from './resolver';
+import { type Bindings, enclosingScope, mentionsBound, Resolver } from './resolver';
 import type { ImportTable } from './imports';
 import { positionKey, spanOf } from './syntax';
 import { dottedHead, dottedLast } from './dottedNames';
@@ -248,12 +248,15 @@ export class ModelBuilder {
 
   /** A framework layer constructor call (`nn.BatchNorm2d(64)`), with arguments resolved under `bindings`. */
   layerCall(call: Node, bindings?: Bindings, viaParameter?: { name: string; callable: CallableValue }): LayerCall | undefined {
-    const cacheable = !bindings || bindings.size === 0;
+    // A call whose arguments mention no bound name is built as without bindings (they are read
+    // only there, through `Resolver.resolve`: see `mentionsBound`), once.
+    const args = bindings && bindings.size > 0 ? call.childForFieldName('arguments') : null;
+    const cacheable = !bindings || bindings.size === 0 || (args !== null && !mentionsBound(args, bindings));
     if (cacheable && !viaParameter) {
       const cached = this.callCache.get(call.startIndex);
       if (cached !== undefined) return cached ?? undefined;
     }
-    const result = this.buildLayerCall(call, bindings, viaParameter);
+    const result = this.buildLayerCall(call, cacheable ? undefined : bindings, viaParameter);
     if (cacheable && !viaParameter) this.callCache.set(call.startIndex, result ?? null);
     return result;
   }

@@ -81,6 +81,19 @@ interface ArgparseOption {
   readonly call: Node;
 }
 
+/**
+ * Whether an identifier in `node`'s subtree has a name `bindings` binds. The resolver reads
+ * bindings by the text of the identifiers it resolves (`name`, `symbolOf`, `isArgsName`), all
+ * within the expression resolved: without such an identifier, `resolve(node, bindings)` is
+ * `resolve(node)`. (Conservative: an attribute or keyword name counts too.)
+ */
+export function mentionsBound(node: Node, bindings: Bindings): boolean {
+  if (node.type === 'identifier') return bindings.has(node.text);
+  const children = node.children;
+  for (let i = 0; i < children.length; i++) if (mentionsBound(children[i], bindings)) return true;
+  return false;
+}
+
 /** Methods that change their object in place (the resolver stops trusting its assigned value). */
 export const MUTATING_METHODS = new Set(['update', 'append', 'extend', 'insert', 'pop', 'setdefault', 'merge_from_file', 'merge_from_list', 'merge_from_other_cfg', 'clear', 'remove', 'add']);
 const CONFIG_FACTORIES = new Set(['dict', 'SimpleNamespace', 'types.SimpleNamespace', 'EasyDict', 'edict', 'easydict.EasyDict', 'Namespace', 'argparse.Namespace', 'ConfigDict', 'ml_collections.ConfigDict', 'AttrDict', 'OmegaConf.create', 'omegaconf.OmegaConf.create', 'DictConfig']);
@@ -379,15 +392,17 @@ export class Resolver {
   /** Resolves an expression node to a value. `bindings` override names (loop variables). */
   resolve(node: Node, bindings?: Bindings): Value {
     if (this.depth > 40) return unknown(node, 'too deep');
-    const memo = !bindings || bindings.size === 0;
-    if (memo) {
+    // Bindings are read for identifiers only (see `mentionsBound`): an expression that mentions
+    // none of their names has the value it has without them, resolved once.
+    const bound = bindings !== undefined && bindings.size > 0 && mentionsBound(node, bindings) ? bindings : undefined;
+    if (!bound) {
       const cached = this.memo.get(node.id);
       if (cached) return cached;
     }
     this.depth++;
     try {
-      const v = this.resolveInner(node, bindings);
-      if (memo) this.memo.set(node.id, v);
+      const v = this.resolveInner(node, bound);
+      if (!bound) this.memo.set(node.id, v);
       return v;
     } finally {
       this.depth--;

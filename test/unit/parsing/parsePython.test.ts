@@ -208,3 +208,32 @@ describe('Python front end: model classes found per statement', () => {
     doc.dispose();
   });
 });
+
+describe('Python front end: layer calls under bound names', () => {
+  it('builds a call whose arguments mention no bound name once (the same call in every unrolled iteration), and the others per iteration', () => {
+    const ir = parsePythonModel(
+      [
+        'import torch.nn as nn',
+        'class Net(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        for i in range(3):',
+        "            self.add_module(f'bn{i}', nn.BatchNorm2d(64))",
+        "            self.add_module(f'gn{i}', nn.GroupNorm(4, 64 * (i + 1)))",
+      ].join('\n'),
+    );
+    const net = ir.classes.find((c) => c.name === 'Net');
+    assert.ok(net);
+    const bn = net.layers.filter((l) => l.kind === 'BatchNorm2d');
+    const gn = net.layers.filter((l) => l.kind === 'GroupNorm');
+    assert.deepStrictEqual(bn.map((l) => l.path), ['bn0', 'bn1', 'bn2']);
+    const top = ir.layerCalls.find((c) => c.kind === 'BatchNorm2d');
+    for (const l of bn) assert.strictEqual(l.call, top);
+    assert.deepStrictEqual(gn.map((l) => numberValue(argument(l.call!, 'num_channels')?.value)), [64, 128, 192]);
+    assert.notStrictEqual(gn[0]?.call, gn[1]?.call);
+    // The top-level list has the call once, its channels unresolved (`i` is a loop variable there).
+    const topGn = ir.layerCalls.filter((c) => c.kind === 'GroupNorm');
+    assert.strictEqual(topGn.length, 1);
+    assert.strictEqual(numberValue(argument(topGn[0], 'num_channels')?.value), undefined);
+  });
+});

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { describeProvenance, lineWhere, showValue, type Value } from '../../../src/ir/values';
-import { Resolver } from '../../../src/parsing/python/resolver';
+import { mentionsBound, Resolver } from '../../../src/parsing/python/resolver';
 import { parseSyntaxTree } from '../../../src/parsing/python/syntaxTree';
 
 /** Resolves the argument of every `probe(...)` call in `code`, in order. */
@@ -247,5 +247,24 @@ describe('Keras modules handed in at run time (keras-applications)', () => {
     assert.strictEqual(aliases.get('keras_utils'), 'keras.utils');
     assert.strictEqual(aliases.get('L'), 'keras.layers');
     assert.strictEqual(aliases.get('models'), 'numpy');
+  });
+});
+
+describe('constant resolver: bindings', () => {
+  it('resolves an expression that mentions no bound name as without bindings (the same value), and one that does under them', () => {
+    const tree = parseSyntaxTree('W = 8\nprobe(W * 2)\nprobe(i + W)\nprobe(f(x=i))\n');
+    assert.ok(tree);
+    const resolver = new Resolver(tree);
+    const args = tree.rootNode.descendantsOfType('argument_list').map((a) => a.namedChildren[0]);
+    const bindings = new Map<string, Value>([['i', { kind: 'number', value: 3, isInteger: true }]]);
+    assert.ok(!mentionsBound(args[0], bindings));
+    assert.ok(mentionsBound(args[1], bindings));
+    // (A keyword's name counts as a mention: conservative.)
+    assert.ok(mentionsBound(args[2], new Map([['x', { kind: 'none' }]])));
+    const plain = resolver.resolve(args[0]);
+    assert.strictEqual(resolver.resolve(args[0], bindings), plain);
+    assert.strictEqual(showValue(plain), '16');
+    assert.strictEqual(showValue(resolver.resolve(args[1], bindings)), '11');
+    assert.strictEqual(resolver.resolve(args[1]).kind, 'unknown');
   });
 });
