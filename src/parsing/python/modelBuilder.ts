@@ -232,8 +232,9 @@ function enclosesBranches(prefix: readonly string[] | undefined, branches: reado
 export class ModelBuilder {
   private readonly callCache = new Map<number, LayerCall | null>();
   private readonly modelClassNames = new Map<string, Framework>();
-  private readonly classNodes = new Map<string, Node>();
-  private readonly functionNodes = new Map<string, Node>();
+  /** The classes of the file (`findModelClasses`), and by name once asked for (`classNamed`). */
+  private classes: readonly ClassHeader[] = [];
+  private classNodes: Map<string, Node> | undefined;
   /** The children a `nn.Sequential` subclass passes to its own constructor, by class node id. */
   private readonly sequentialChildren = new Map<number, Elem[]>();
   /** Instance layers by class and bound argument values (see `instanceOf`). */
@@ -336,36 +337,32 @@ export class ModelBuilder {
 
   /**
    * Finds model classes (direct and indirect subclasses within the file). For the module, the
-   * classes and top-level functions come from each statement's part (`definitionsIn`), and each
-   * base's framework through the imports from a per-node cache (`importedBaseFramework`): an
-   * analysis after an edit reads only the statements it copied anew.
+   * classes come from each statement's part (`definitionsIn`), and each base's framework through
+   * the imports from a per-node cache (`importedBaseFramework`): an analysis after an edit reads
+   * only the statements it copied anew. (The classes by name are gathered when first asked for:
+   * `classNamed`; the top-level functions come from the resolver's index: `Resolver.topLevelFunction`.)
    */
   findModelClasses(root: Node): Node[] {
     const classes: ClassHeader[] = [];
-    const statements = root.parent === null && root.type === 'module' ? root.children : undefined;
-    if (statements) {
-      for (const stmt of statements) {
-        const defs = definitionsIn(stmt);
-        for (const c of defs.classes) {
-          classes.push(c);
-          this.classNodes.set(c.name, c.node);
-        }
-      }
+    if (root.parent === null && root.type === 'module') {
+      for (const stmt of root.children) for (const c of definitionsIn(stmt).classes) classes.push(c);
     } else {
       for (const node of root.descendantsOfType('class_definition')) {
         const header = classHeader(node);
-        if (!header) continue;
-        classes.push(header);
-        this.classNodes.set(header.name, node);
+        if (header) classes.push(header);
       }
     }
+    this.classes = classes;
+    this.classNodes = undefined;
     let changed = true;
     while (changed) {
       changed = false;
       for (const c of classes) {
         if (this.modelClassNames.has(c.name)) continue;
-        for (const b of c.bases) {
-          const fw = this.baseFramework(b);
+        for (let i = 0; i < c.bases.length; i++) {
+          // (A base named by an identifier may be a model class of the file: see `baseFramework`.)
+          const inFile = c.baseNames[i] !== undefined ? this.modelClassNames.get(c.baseNames[i] as string) : undefined;
+          const fw = inFile ?? importedBaseFramework(c.bases[i], this.resolver);
           if (fw) {
             this.modelClassNames.set(c.name, fw);
             changed = true;
@@ -374,27 +371,18 @@ export class ModelBuilder {
         }
       }
     }
-    if (statements) {
-      for (const stmt of statements) {
-        const fn = definitionsIn(stmt).fn;
-        if (fn) this.functionNodes.set(fn.name, fn.node);
-      }
-    } else {
-      for (const stmt of root.namedChildren) {
-        const def = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-        const name = def?.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
-        if (def && name) this.functionNodes.set(name, def);
-      }
-    }
     const out: Node[] = [];
     for (const c of classes) if (this.modelClassNames.has(c.name)) out.push(c.node);
     return out;
   }
 
-  private baseFramework(base: Node): Framework | undefined {
-    const inFile = base.type === 'identifier' ? this.modelClassNames.get(base.text) : undefined;
-    if (inFile) return inFile;
-    return importedBaseFramework(base, this.resolver);
+  /** The class of the file named `name` (the last one, at any depth), among those `findModelClasses` saw. */
+  private classNamed(name: string): Node | undefined {
+    if (!this.classNodes) {
+      this.classNodes = new Map();
+      for (const c of this.classes) this.classNodes.set(c.name, c.node);
+    }
+    return this.classNodes.get(name);
   }
 
   isModelClass(name: string): boolean {
@@ -1316,7 +1304,7 @@ export class ModelBuilder {
       if (this.isModelClass(callee.text)) return this.moduleInstance(at(callee.text, 'module'), node, callee.text, ctx);
       if (NORM_PARAM.test(callee.text) && (bound.kind === 'unknown' || bound.kind === 'none')) return at('?', 'norm');
       // A helper function of this file that returns a layer (`conv_bn(inp, oup, 2)`).
-      const helper = this.functionNodes.get(callee.text);
+      const helper = this.resolver.topLevelFunction(callee.text);
       if (helper) return this.helperLayer(helper, node, path, ctx);
       return undefined;
     }
@@ -1341,7 +1329,7 @@ export class ModelBuilder {
    * arguments bound to a norm parameter (`norm_layer`, `norm_cfg`, ...) of the class's `__init__`.
    */
   private normArgumentsOf(call: Node, className: string, ctx: Ctx): { normArguments?: NormArgument[] } {
-    const clsNode = this.classNodes.get(className);
+    const clsNode = this.classNamed(className);
     const init = clsNode ? findMethod(clsNode, '__init__') : undefined;
     if (!init) return {};
     const params = this.resolver.parameters(init).filter((p) => NORM_PARAM.test(p.name));
@@ -1374,7 +1362,7 @@ export class ModelBuilder {
    * with them bound (`Layer.constructorArguments`, `Layer.instanceLayers`).
    */
   private instanceOf(call: Node, className: string, ctx: Ctx): { constructorArguments?: ConstructorArgument[]; instanceLayers?: Layer[] } {
-    const clsNode = this.resolver.topLevelClass(className) ?? this.classNodes.get(className);
+    const clsNode = this.resolver.topLevelClass(className) ?? this.classNamed(className);
     const init = clsNode ? findMethod(clsNode, '__init__') : undefined;
     if (!clsNode) return {};
     // A Flax module's constructor takes its dataclass fields, in order; its `setup` reads them as
@@ -2358,6 +2346,8 @@ interface ClassHeader {
   readonly node: Node;
   readonly name: string;
   readonly bases: readonly Node[];
+  /** Each base's name when it is an identifier (else undefined). */
+  readonly baseNames: readonly (string | undefined)[];
 }
 
 /** A class's header, kept per node: nodes do not change. */
@@ -2368,28 +2358,26 @@ function classHeader(node: Node): ClassHeader | undefined {
   if (header === undefined) {
     const nameNode = node.childForFieldName('name');
     const bases = (node.childForFieldName('superclasses')?.namedChildren ?? []).filter((b) => b.type === 'identifier' || b.type === 'attribute');
-    header = nameNode?.type === 'identifier' ? { node, name: nameNode.text, bases } : null;
+    header = nameNode?.type === 'identifier' ? { node, name: nameNode.text, bases, baseNames: bases.map((b) => (b.type === 'identifier' ? b.text : undefined)) } : null;
     CLASS_HEADERS.set(node, header);
   }
   return header ?? undefined;
 }
 
-/** What a top-level statement defines: every class in it (at any depth, in document order) and the function it is. */
+/** The classes a top-level statement defines, at any depth, in document order. */
 interface StatementDefinitions {
-  /** Every `class_definition` in the statement, in document order. */
+  /** Every `class_definition` in the statement. */
   readonly classNodes: readonly Node[];
   /** Those with a name, with their headers. */
   readonly classes: readonly ClassHeader[];
-  /** The function the statement defines (also decorated), by name. */
-  readonly fn: { readonly name: string; readonly node: Node } | undefined;
 }
 
-const NO_DEFINITIONS: StatementDefinitions = { classNodes: [], classes: [], fn: undefined };
+const NO_DEFINITIONS: StatementDefinitions = { classNodes: [], classes: [] };
 
 /** Per top-level statement node (a function of its subtree): see `definitionsIn`. */
 const STATEMENT_DEFINITIONS = new NodeCache<StatementDefinitions>();
 
-/** The classes and the function a top-level statement defines (kept per statement node: do not modify). */
+/** The classes a top-level statement defines (kept per statement node: do not modify). */
 export function definitionsIn(stmt: Node): StatementDefinitions {
   let defs = STATEMENT_DEFINITIONS.get(stmt);
   if (defs === undefined) {
@@ -2399,9 +2387,7 @@ export function definitionsIn(stmt: Node): StatementDefinitions {
       const header = classHeader(node);
       if (header) classes.push(header);
     }
-    const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-    const name = stmt.isNamed && def?.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
-    defs = classNodes.length === 0 && !name ? NO_DEFINITIONS : { classNodes, classes, fn: def && name ? { name, node: def } : undefined };
+    defs = classNodes.length === 0 ? NO_DEFINITIONS : { classNodes, classes };
     STATEMENT_DEFINITIONS.set(stmt, defs);
   }
   return defs;

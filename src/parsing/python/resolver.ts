@@ -348,6 +348,11 @@ export class Resolver {
     return this.definition(`c:${name}`);
   }
 
+  /** Top-level function definitions by name (the last one when a name is defined twice). */
+  topLevelFunction(name: string): Node | undefined {
+    return this.definition(`f:${name}`);
+  }
+
   /** The last top-level definition filed under `key` (`c:Name` or `f:name`). */
   private definition(key: string): Node | undefined {
     if (this.definitions.has(key)) return this.definitions.get(key);

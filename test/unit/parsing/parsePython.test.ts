@@ -204,7 +204,6 @@ describe('Python front end: model classes found per statement', () => {
     });
     assert.deepStrictEqual(definitionsIn(after[2]).classes.map((c) => c.name), ['Net']);
     assert.deepStrictEqual(definitionsIn(after[3]).classes.map((c) => c.name), ['Inner']);
-    assert.strictEqual(definitionsIn(after[3]).fn?.name, 'make');
     doc.dispose();
   });
 });
