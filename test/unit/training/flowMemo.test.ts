@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import type { ModelFacts } from '../../../src/ir/training';
 import { analysePythonFile, fileIRFromTree } from '../../../src/parsing/python/analyse';
 import { PythonDocument } from '../../../src/parsing/python/document';
-import { flowReuse } from '../../../src/parsing/python/training/flowMemo';
+import { bindingsReuse, flowReuse } from '../../../src/parsing/python/training/flowMemo';
 
 // Flow summaries kept between the analyses of an open document (src/parsing/python/training/flowMemo.ts):
 // each case is an edit in one statement that changes what another, untouched statement's
@@ -219,6 +219,67 @@ def validate(loader):
         const sites = (kept as { sites: { facts: { evidence: string; batchNorms: unknown[] } }[] }).sites;
         assert.ok(sites.some((s) => s.facts.evidence === 'file' && s.facts.batchNorms.length === (batchNorm ? 1 : 0)), JSON.stringify(sites.map((s) => s.facts)));
       }
+    } finally {
+      doc.dispose();
+    }
+  });
+  it('module-level assignments are bound again only in the statements an edit touches (or that mention what it changed)', () => {
+    const text = `import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(8)
+
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 2)
+
+
+net = Net()
+head = Head()
+wrapped = net.cuda()
+model = torch.compile(head)
+`;
+    const { before, after } = edit(text, 'nn.Linear(8, 2)', 'nn.BatchNorm1d(8)');
+    assert.notDeepStrictEqual(before, after, 'head and model now have a BatchNorm');
+    const doc = new PythonDocument(text);
+    try {
+      doc.analyse();
+      const memo = doc.syntaxTree?.memo;
+      assert.ok(memo);
+      const at = text.indexOf('nn.Linear(8, 2)');
+      doc.applyChanges([{ startOffset: at, oldEndOffset: at + 'nn.Linear(8, 2)'.length, newText: 'nn.BatchNorm1d(8)' }]);
+      // \`head = Head()\` mentions the edited class, \`model = torch.compile(head)\` the name it binds; the others keep their writes.
+      assert.deepStrictEqual(bindingsReuse(memo), { reused: 2, computed: 2 });
+      const models = doc.analyse().training.models.map((m) => [m.name, m.facts.batchNorms.length]);
+      assert.deepStrictEqual(models.filter(([n]) => n === 'head' || n === 'model' || n === 'wrapped'), [['head', 1], ['wrapped', 1], ['model', 1]]);
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it('a module-level assignment that asked another file is bound again at every analysis', () => {
+    const text = `from models import Net
+
+net = Net()
+value = 1
+`;
+    const doc = new PythonDocument(text);
+    try {
+      const tree = () => doc.syntaxTree as NonNullable<typeof doc.syntaxTree>;
+      const external = (name: string): ModelFacts | undefined => (name === 'Net' ? netFacts(true) : undefined);
+      fileIRFromTree(tree(), { external });
+      const at = text.indexOf('value = 1') + 'value = '.length;
+      doc.edit([{ startOffset: at, oldEndOffset: at + 1, newText: '2' }]);
+      const ir = fileIRFromTree(tree(), { external: (name) => (name === 'Net' ? netFacts(false) : undefined) });
+      assert.deepStrictEqual(bindingsReuse(tree().memo as NonNullable<ReturnType<typeof tree>['memo']>), { reused: 0, computed: 2 });
+      const net = ir.training.models.find((m) => m.name === 'net');
+      assert.strictEqual(net?.facts.batchNorms.length, 0, 'the other file now says Net has no BatchNorm');
     } finally {
       doc.dispose();
     }

@@ -100,14 +100,22 @@ function trainOverrideFreezesBn(method: Node): boolean {
  */
 export function collectClassFacts(tree: Tree, imports: ImportTable): Map<string, ClassFacts> {
   const out = new Map<string, ClassFacts>();
-  const classNames = new Set<string>();
-  for (const stmt of tree.rootNode.children) for (const name of classNamesIn(stmt)) classNames.add(name);
+  const statements = tree.rootNode.children;
+  // The names of the file's classes, read only when a statement's facts are computed (kept facts need none).
+  let classNames: Set<string> | undefined;
+  const names = (): ReadonlySet<string> => {
+    if (!classNames) {
+      classNames = new Set<string>();
+      for (const stmt of statements) for (const name of classNamesIn(stmt)) classNames.add(name);
+    }
+    return classNames;
+  };
+  const compute = (stmt: Node) => classFactsOf(stmt.descendantsOfType('class_definition'), names(), imports);
   const memo = tree.memo;
   memo?.sync(tree);
-  for (const stmt of tree.rootNode.children) {
+  for (const stmt of statements) {
     if (classNamesIn(stmt).length === 0) continue;
-    const classes = stmt.descendantsOfType('class_definition');
-    const facts = memo ? memo.get(stmt, 'classFacts', () => classFactsOf(classes, classNames, imports)) : classFactsOf(classes, classNames, imports);
+    const facts = memo ? memo.get(stmt, 'classFacts', () => compute(stmt)) : compute(stmt);
     for (const f of facts) out.set(f.name, f);
   }
   return out;

@@ -7,7 +7,7 @@
  * called. Events (training steps, inference calls, exports) are recorded with the state there.
  */
 import type { SyntaxNode as Node } from '../syntaxTree';
-import type { ModeOrigin, ModelFacts, SwitchOp } from '../../../ir/training';
+import type { ModelVariable, ModeOrigin, ModelFacts, SwitchOp } from '../../../ir/training';
 import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';
 import type { LauncherCall } from './launchers';
@@ -206,6 +206,22 @@ export interface FunctionBindings {
   readonly aliases: Map<string, string>;
 }
 
+/** The model variables a group's functions bind, and the `self.` attributes they bind by class, in order. */
+export interface GroupVariables {
+  readonly refs: readonly ModelVariable[];
+  readonly attrs: readonly (readonly [cls: string, attr: string, facts: ModelFacts])[];
+}
+
+/**
+ * One write to a function's bindings (`FunctionBindings[to].set(key, value)`): what binding a
+ * module-level statement's assignments did, kept to be done again (see `FlowKeeper.keptBindings`).
+ */
+export interface BindingWrite {
+  readonly to: 'refs' | 'attrs' | 'aliases';
+  readonly key: string;
+  readonly value: unknown;
+}
+
 /**
  * The summaries of a group of functions (those of one top-level statement, in an open document)
  * and everything computing them recorded: the mode origins their facts point to, the mode
@@ -222,6 +238,8 @@ export class FlowGroup {
   readonly noGradRegions = new Map<number, NoGradRecord>();
   /** Other groups whose summaries these summaries applied. */
   readonly uses = new Set<FlowGroup>();
+  /** The model variables the group's functions bind, once read (see `TrainingBuilder.modelVariables`). */
+  variables: GroupVariables | undefined;
   /**
    * False when a summary here depends on more than its inputs: on the order summaries were
    * computed in (a cycle of calls between functions), or on another file (`taint`).
@@ -318,9 +336,9 @@ export class ModeAnalysis {
     return group;
   }
 
-  /** Runs `work` as part of `fn`'s group: what it uses and what taints it are recorded there. */
-  within<T>(fn: Fn, work: () => T): T {
-    this.computing.push({ fn, group: this.store.groupOf(fn) });
+  /** Runs `work` as part of `fn`'s group (or `group`): what it uses and what taints it are recorded there. */
+  within<T>(fn: Fn, work: () => T, group: FlowGroup = this.store.groupOf(fn)): T {
+    this.computing.push({ fn, group });
     try {
       return work();
     } finally {

@@ -28,7 +28,7 @@ import type { ModeOrigin } from '../../../ir/training';
 import type { Span } from '../../../ir/span';
 import { spansIn, type StatementMemo } from '../statementMemo';
 import { SyntaxNode } from '../syntaxTree';
-import { FlowGroup, type FlowStore, type Fn, type StatementFlow } from './flow';
+import { FlowGroup, type BindingWrite, type FlowStore, type Fn, type StatementFlow } from './flow';
 import { State } from './state';
 
 /** The module as a function: its body is the file, so it is re-pointed at each analysis's tree. */
@@ -67,6 +67,9 @@ interface Kept {
   /** Module-level statements whose flow the last analysis used again, and those it interpreted. */
   statementsReused: number;
   statementsComputed: number;
+  /** Module-level statements whose binding writes the last analysis did again, and those it bound anew. */
+  bindingsReused: number;
+  bindingsComputed: number;
 }
 
 /** A statement's functions and their group, as kept in the memo. */
@@ -82,6 +85,16 @@ interface Entry {
   readonly flow: FunctionsFlow;
 }
 
+/** What a module-level statement's assignments bound, as kept in the memo (kind `moduleBindings`). */
+interface BindingsEntry {
+  readonly spans: Span[];
+  readonly kept: Kept;
+  readonly inputs: string | undefined;
+  readonly writes: readonly BindingWrite[];
+  /** Its computation's own group: what it used, whether anything tainted it. */
+  readonly group: FlowGroup;
+}
+
 /** A module-level statement's flow, as kept in the memo. */
 interface ModuleEntry {
   readonly spans: Span[];
@@ -92,6 +105,12 @@ interface ModuleEntry {
 const KEPT = new WeakMap<StatementMemo, Kept>();
 
 /** How many statements' flow summaries the last analysis of a document used again, and how many it computed. */
+/** How many module-level statements' bindings the last analysis of a document did again from what it kept, and how many it bound anew. */
+export function bindingsReuse(memo: StatementMemo): { reused: number; computed: number } | undefined {
+  const kept = KEPT.get(memo);
+  return kept ? { reused: kept.bindingsReused, computed: kept.bindingsComputed } : undefined;
+}
+
 export function flowReuse(memo: StatementMemo): { reused: number; computed: number; statements: { reused: number; computed: number } } | undefined {
   const kept = KEPT.get(memo);
   return kept ? { reused: kept.reused, computed: kept.computed, statements: { reused: kept.statementsReused, computed: kept.statementsComputed } } : undefined;
@@ -111,6 +130,8 @@ export class FlowKeeper implements FlowStore {
   /** Whether the file-wide facts are those of the last analysis (nothing kept is used otherwise). */
   private sameInputs = false;
   private statementsReused = 0;
+  private bindingsReused = 0;
+  private bindingsComputed = 0;
   private readonly statementOf = new Map<Fn, SyntaxNode>();
   /** The group of each statement in this analysis (kept or new). */
   private readonly groups = new Map<SyntaxNode, FlowGroup>();
@@ -127,7 +148,7 @@ export class FlowKeeper implements FlowStore {
   ) {
     let kept = memo ? KEPT.get(memo) : undefined;
     if (memo && (!kept || kept.importsKey !== importsKey || kept.origins.length > MAX_ORIGINS)) {
-      kept = { importsKey, inputs: undefined, moduleFn: new ModuleFn(root, assignedNames), origins: [], reused: 0, computed: 0, statementsReused: 0, statementsComputed: 0 };
+      kept = { importsKey, inputs: undefined, moduleFn: new ModuleFn(root, assignedNames), origins: [], reused: 0, computed: 0, statementsReused: 0, statementsComputed: 0, bindingsReused: 0, bindingsComputed: 0 };
       KEPT.set(memo, kept);
     }
     this.kept = kept;
@@ -137,6 +158,11 @@ export class FlowKeeper implements FlowStore {
     }
     this.moduleFn = kept?.moduleFn ?? new ModuleFn(root, assignedNames);
     this.origins = kept?.origins ?? [];
+  }
+
+  /** Whether this analysis keeps anything for the next (an open document's). */
+  get keeps(): boolean {
+    return this.kept !== undefined;
   }
 
   /** The functions a top-level statement had at the last analysis, when they still stand. */
@@ -203,6 +229,34 @@ export class FlowKeeper implements FlowStore {
     if (this.kept) this.moduleFlows.set(statement, flow);
   }
 
+  /**
+   * What a module-level statement's assignments bound at the last analysis, when it may be bound
+   * again the same way: the statement and the names it mentions are unchanged (the memo), so are
+   * the imports and the file-wide facts, and every group its binding used is used again. (What
+   * it read of the module's bindings made by earlier statements is under names it mentions.)
+   */
+  keptBindings(statement: SyntaxNode): readonly BindingWrite[] | undefined {
+    if (!this.kept || !this.sameInputs) return undefined;
+    const entry = this.memo?.peek<BindingsEntry>(statement, 'moduleBindings');
+    if (!entry || entry.kept !== this.kept || entry.inputs !== this.kept.inputs) return undefined;
+    for (const g of entry.group.uses) if (!this.reused.has(g)) return undefined;
+    this.bindingsReused++;
+    return entry.writes;
+  }
+
+  /** Offers a module-level statement's binding writes, computed in `group`, to the next analysis. */
+  keepBindings(statement: SyntaxNode, writes: readonly BindingWrite[], group: FlowGroup, foreign: (value: object) => boolean): void {
+    const memo = this.memo;
+    const kept = this.kept;
+    this.bindingsComputed++;
+    if (!memo || !kept || !group.reusable) return;
+    const collected = collectSpans({ fns: [], events: writes }, kept.origins, foreign);
+    if (collected.foreign) return;
+    const entry: BindingsEntry = { spans: collected.spans, kept, inputs: kept.inputs, writes, group };
+    for (const k of ['kept', 'inputs', 'writes', 'group']) Object.defineProperty(entry, k, { enumerable: false });
+    memo.put(statement, 'moduleBindings', entry);
+  }
+
   isShared(group: FlowGroup): boolean {
     return group === this.shared;
   }
@@ -227,6 +281,8 @@ export class FlowKeeper implements FlowStore {
     kept.computed = this.statements.size - this.reused.size;
     kept.statementsReused = this.statementsReused;
     kept.statementsComputed = this.moduleFlows.size;
+    kept.bindingsReused = this.bindingsReused;
+    kept.bindingsComputed = this.bindingsComputed;
     for (const [statement, s] of this.statements) {
       let group = this.groups.get(statement);
       if (group && this.reused.has(group)) continue;

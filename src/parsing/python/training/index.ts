@@ -19,7 +19,7 @@ import { dottedLast } from '../dottedNames';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { collectClassFacts, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
-import { ModeAnalysis, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings } from './flow';
+import { FlowGroup, ModeAnalysis, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { launcherCall, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
@@ -117,6 +117,8 @@ function importsKey(imports: ImportTable): string {
 class CallInfo {
   /** The method name when the callee is an attribute (`model.eval` -> `eval`). */
   readonly attr: string | undefined;
+  /** The callee's name when it is a bare name (`Net(...)` -> `Net`). */
+  readonly name: string | undefined;
   /** The last segment of `q` (see `calleeLastName`). */
   readonly last: string;
   readonly args: CallArgs;
@@ -130,6 +132,7 @@ class CallInfo {
     readonly f: Node | null,
   ) {
     this.attr = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+    this.name = f?.type === 'identifier' ? f.text : undefined;
     this.last = f ? calleeLastName(f, table) : '';
     this.args = callArgs(call);
   }
@@ -195,6 +198,15 @@ function enclosingDef(node: Node): Node | null {
 }
 
 const ASSIGNMENT_KINDS = ['assignment', 'augmented_assignment'] as const;
+
+/** A top-level statement's function definitions (kept per statement node: most statements have none). */
+const DEFINITIONS = new NodeCache<readonly Node[]>();
+
+function definitionsIn(statement: Node): readonly Node[] {
+  let defs = DEFINITIONS.get(statement);
+  if (!defs) DEFINITIONS.set(statement, (defs = nothingIfEmpty(statement.descendantsOfType('function_definition'))));
+  return defs;
+}
 
 function assignedNames(body: Node | null): ReadonlySet<string> {
   if (!body) return new Set();
@@ -287,13 +299,13 @@ class TrainingBuilder implements FlowHost {
     this.classes = collectClassFacts(tree, imports);
     this.importsToken = importsToken(imports);
     const root = tree.rootNode;
-    this.keeper = new FlowKeeper(tree.memo, root, importsKey(imports), assignedNames);
+    this.keeper = new FlowKeeper(tree.memo, root, this.importsToken.key, assignedNames);
     this.moduleFn = this.keeper.moduleFn;
     this.fns.push(this.moduleFn);
     for (const statement of root.children) {
       // The functions of an unchanged statement are the same objects as last time (their summaries may be kept).
       const kept = this.keeper.keptFunctions(statement);
-      const fns = kept ?? statement.descendantsOfType('function_definition').map((def) => this.addFn(def)).filter((fn): fn is Fn => fn !== undefined);
+      const fns = kept ?? definitionsIn(statement).map((def) => this.addFn(def)).filter((fn): fn is Fn => fn !== undefined);
       for (const fn of kept ?? []) this.register(fn);
       this.keeper.add(statement, fns);
     }
@@ -406,15 +418,6 @@ class TrainingBuilder implements FlowHost {
     return this.pick(pass, (s, picks) => this.callsOf(s, picks).filter(keep));
   }
 
-  /** The calls of one statement a pass looks at (see `pick`). */
-  private statementCalls(statement: Node, pass: Pass, keep: (info: CallInfo) => boolean): readonly CallInfo[] {
-    const picks = this.picksOf(statement);
-    const slot = PASSES[pass];
-    let items = picks[slot] as readonly CallInfo[] | undefined;
-    if (!items) picks[slot] = items = nothingIfEmpty(this.callsOf(statement, picks).filter(keep));
-    return items;
-  }
-
   /** A statement's assignments, in document order (read once: several passes look at them). */
   private assignmentsIn(statement: Node, picks: StatementPicks['byPass']): readonly Node[] {
     const slot = PASSES.assignments;
@@ -437,9 +440,23 @@ class TrainingBuilder implements FlowHost {
    * mentions are unchanged), so `compute` must read nothing but the statement, the values the
    * resolver gives its names, and the file's imports and classes: no events, no file-wide facts.
    */
-  private perStatement<T>(kind: string, compute: (statement: Node) => T): T[] {
+  private perStatement<T>(kind: string, pass: Pass, keep: (info: CallInfo) => boolean, compute: (statement: Node, calls: readonly CallInfo[]) => T): T[] {
     const memo = this.tree.memo;
-    return this.tree.rootNode.children.map((statement) => (memo ? memo.get(statement, kind, () => compute(statement)) : compute(statement)));
+    const out: T[] = [];
+    const slot = PASSES[pass];
+    const statements = this.tree.rootNode.children;
+    const records = this.statementPicks();
+    // Only the statements with calls the pass looks at (`keep`, picked like `pickCalls`) have a result.
+    for (let i = 0; i < statements.length; i++) {
+      const picks = records[i];
+      let calls = picks[slot] as readonly CallInfo[] | undefined;
+      if (!calls) picks[slot] = calls = nothingIfEmpty(this.callsOf(statements[i], picks).filter(keep));
+      if (calls.length === 0) continue;
+      const statement = statements[i];
+      const picked = calls;
+      out.push(memo ? memo.get(statement, kind, () => compute(statement, picked)) : compute(statement, picked));
+    }
+    return out;
   }
 
   calleeLastName(call: Node): string {
@@ -686,8 +703,15 @@ class TrainingBuilder implements FlowHost {
   /** A function's own assignments (not those of functions nested in it), in document order. */
   private assignmentsOf(fn: Fn): Node[] {
     if (!fn.isModule) return fn.body ? fn.body.descendantsOfType('assignment').filter((a) => enclosingDef(a) === fn.node) : [];
-    // A top-level statement's module-level assignments: those not in a function.
-    return this.pick('moduleAssignments', (statement, picks) => this.assignmentsIn(statement, picks).filter((a) => enclosingDef(a) === null));
+    return this.pick('moduleAssignments', (statement, picks) => this.moduleAssignmentsIn(statement, picks));
+  }
+
+  /** A top-level statement's module-level assignments: those not in a function (see `pick`). */
+  private moduleAssignmentsIn(statement: Node, picks: StatementPicks['byPass']): readonly Node[] {
+    const slot = PASSES.moduleAssignments;
+    let items = picks[slot] as readonly Node[] | undefined;
+    if (!items) picks[slot] = items = nothingIfEmpty(this.assignmentsIn(statement, picks).filter((a) => enclosingDef(a) === null));
+    return items;
   }
 
   /**
@@ -843,9 +867,9 @@ class TrainingBuilder implements FlowHost {
     };
     for (const key of this.pick('accelerators', accelerators)) this.accelerators.add(key);
     // (Trainers are `...Trainer` names or subclasses in this file: see `trainerFramework`.)
-    for (const { call, f, last } of this.pickCalls('trainers', (c) => c.last.endsWith('Trainer') || c.f?.type === 'identifier')) {
-      if (!last.endsWith('Trainer') && !(f?.type === 'identifier' && this.classes.has(f.text))) continue;
-      const framework = f ? this.trainerFramework(f) : undefined;
+    for (const { call, f, last, name } of this.pickCalls('trainers', (c) => c.last.endsWith('Trainer') || c.name !== undefined)) {
+      if (!last.endsWith('Trainer') && !(name !== undefined && this.classes.has(name))) continue;
+      const framework = f ? this.trainerFrameworkOf(f, name) : undefined;
       if (!framework || call.hasError) continue;
       const args = callArgs(call);
       const fn = this.fnOf(call);
@@ -912,33 +936,8 @@ class TrainingBuilder implements FlowHost {
 
   /** Computes a function's bindings: model constructions assigned, wrapped and launched, in source order. */
   private bind(fn: Fn, out: FunctionBindings): void {
-    for (const a of this.assignmentsOf(fn)) {
-      const left = a.childForFieldName('left');
-      const right = a.childForFieldName('right');
-      if (!left || !right) continue;
-      const r = unparen(right);
-      if ((left.type === 'pattern_list' || left.type === 'tuple_pattern') && r.type === 'call') {
-        this.launcherTargets(left.namedChildren, r, fn, out);
-        continue;
-      }
-      const key = keyOf(left);
-      if (!key) continue;
-      if (r.type === 'call' && left.type === 'identifier' && this.launcher(r)) {
-        this.launcherTargets([left], r, fn, out);
-        continue;
-      }
-      if (r.type === 'call' && this.optimizerVariable(key, r)) continue;
-      const built = r.type === 'call' ? this.safeConstructs(r, fn) : undefined;
-      let facts = built?.facts;
-      if (!facts) {
-        // `model = DDP(model)`, `net = model.to(device)`: the same model.
-        const src = r.type === 'call' ? this.wrappedKey(r) : keyOf(r);
-        if (src) facts = this.factsFor(fn, src);
-      }
-      if (!facts) continue;
-      if (key.startsWith('self.') && fn.cls) out.attrs.set(secondSegment(key) ?? '', facts);
-      else if (!key.includes('.')) out.refs.set(key, { facts, span: spanOf(r) });
-    }
+    if (fn.isModule && this.keeper.keeps) this.bindModule(fn, out);
+    else for (const a of this.assignmentsOf(fn)) this.bindAssignment(fn, a, out, undefined);
     // In a LightningModule's `train_dataloader()`, `self` is the model the loader feeds.
     if (fn.name === 'train_dataloader' && fn.cls && this.isLightningClass(fn.cls, 'LightningModule')) {
       const facts = modelFactsOfClass(fn.cls, this.classes, 'file');
@@ -947,9 +946,76 @@ class TrainingBuilder implements FlowHost {
   }
 
   /**
+   * The module's bindings in an open document, statement by statement: a statement whose writes
+   * the document kept (`FlowKeeper.keptBindings`) does them again without reading its
+   * assignments; the others are bound in a group of their own (what they use and whether
+   * anything tainted them is recorded there) and their writes offered to the next analysis.
+   */
+  private bindModule(fn: Fn, out: FunctionBindings): void {
+    const statements = this.tree.rootNode.children;
+    const records = this.statementPicks();
+    for (let i = 0; i < statements.length; i++) {
+      const assignments = this.moduleAssignmentsIn(statements[i], records[i]);
+      if (assignments.length === 0) continue;
+      const kept = this.keeper.keptBindings(statements[i]);
+      if (kept) {
+        for (const w of kept) (out[w.to] as Map<string, unknown>).set(w.key, w.value);
+        continue;
+      }
+      const writes: BindingWrite[] = [];
+      const group = new FlowGroup();
+      this.analysis.within(fn, () => {
+        for (const a of assignments) this.bindAssignment(fn, a, out, writes);
+      }, group);
+      this.keeper.keepBindings(statements[i], writes, group, (v) => this.foreignFacts.has(v));
+    }
+  }
+
+  /** What one assignment binds, into `out` (and `writes`, when the writes are kept: see `bindModule`). */
+  private bindAssignment(fn: Fn, a: Node, out: FunctionBindings, writes: BindingWrite[] | undefined): void {
+    const left = a.childForFieldName('left');
+    const right = a.childForFieldName('right');
+    if (!left || !right) return;
+    const r = unparen(right);
+    if ((left.type === 'pattern_list' || left.type === 'tuple_pattern') && r.type === 'call') {
+      this.launcherTargets(left.namedChildren, r, fn, out, writes);
+      return;
+    }
+    const key = keyOf(left);
+    if (!key) return;
+    if (r.type === 'call' && left.type === 'identifier' && this.launcher(r)) {
+      this.launcherTargets([left], r, fn, out, writes);
+      return;
+    }
+    if (r.type === 'call' && this.optimizerVariable(key, r)) return;
+    const built = r.type === 'call' ? this.safeConstructs(r, fn) : undefined;
+    let facts = built?.facts;
+    if (!facts) {
+      // `model = DDP(model)`, `net = model.to(device)`: the same model.
+      const src = r.type === 'call' ? this.wrappedKey(r) : keyOf(r);
+      if (src) facts = this.factsFor(fn, src);
+    }
+    if (!facts) return;
+    if (key.startsWith('self.') && fn.cls) write(out, writes, 'attrs', secondSegment(key) ?? '', facts);
+    else if (!key.includes('.')) write(out, writes, 'refs', key, { facts, span: spanOf(r) });
+  }
+
+  /**
    * `transformers.Trainer` / `Seq2SeqTrainer` (or a subclass in this file, or trl's trainers):
    * `huggingface`; Lightning's `Trainer`: `lightning`.
    */
+  /** `trainerFramework` of a callee, kept for the analysis by the name it is when a bare name (the answer depends on the name only). */
+  private trainerFrameworkOf(callee: Node, name: string | undefined): 'huggingface' | 'lightning' | undefined {
+    if (name === undefined) return this.trainerFramework(callee);
+    const known = this.trainerFrameworks.get(name);
+    if (known !== undefined || this.trainerFrameworks.has(name)) return known;
+    const framework = this.trainerFramework(callee);
+    this.trainerFrameworks.set(name, framework);
+    return framework;
+  }
+
+  private readonly trainerFrameworks = new Map<string, 'huggingface' | 'lightning' | undefined>();
+
   private trainerFramework(callee: Node, seen = new Set<string>()): 'huggingface' | 'lightning' | undefined {
     const q = this.qualified(callee) ?? '';
     if (/^(transformers|trl)(\.\w+)*\.\w*Trainer$/.test(q)) return 'huggingface';
@@ -966,9 +1032,19 @@ class TrainingBuilder implements FlowHost {
     return undefined;
   }
 
+  /** The file's first class definition of that name (nested ones included). */
   private classDefinition(name: string): Node | undefined {
-    return this.tree.rootNode.descendantsOfType('class_definition').find((c) => c.childForFieldName('name')?.text === name);
+    if (!this.classDefinitions) {
+      this.classDefinitions = new Map<string, Node>();
+      for (const c of this.tree.rootNode.descendantsOfType('class_definition')) {
+        const n = c.childForFieldName('name')?.text;
+        if (n !== undefined && !this.classDefinitions.has(n)) this.classDefinitions.set(n, c);
+      }
+    }
+    return this.classDefinitions.get(name);
   }
+
+  private classDefinitions: Map<string, Node> | undefined;
 
   /** A Trainer subclass of this file that builds its own optimizer or decay groups. */
   private overridesOptimizer(callee: Node): boolean {
@@ -997,7 +1073,7 @@ class TrainingBuilder implements FlowHost {
   }
 
   /** `model, optimizer, train_dl = accelerator.prepare(net, optimizer, train_loader)`: each returned name stands for its argument. */
-  private launcherTargets(targets: readonly Node[], call: Node, fn: Fn, out: FunctionBindings): void {
+  private launcherTargets(targets: readonly Node[], call: Node, fn: Fn, out: FunctionBindings, writes: BindingWrite[] | undefined): void {
     const launched = this.launcher(call);
     if (!launched) return;
     targets.forEach((t, i) => {
@@ -1006,9 +1082,9 @@ class TrainingBuilder implements FlowHost {
       if (!target || !source) return;
       const sourceKey = keyOf(source);
       if (sourceKey === target) return;
-      if (sourceKey) out.aliases.set(target, out.aliases.get(sourceKey) ?? sourceKey);
+      if (sourceKey) write(out, writes, 'aliases', target, out.aliases.get(sourceKey) ?? sourceKey);
       const facts = sourceKey ? this.factsFor(fn, sourceKey) : source.type === 'call' ? this.safeConstructs(source, fn)?.facts : undefined;
-      if (facts) out.refs.set(target, { facts, span: spanOf(call) });
+      if (facts) write(out, writes, 'refs', target, { facts, span: spanOf(call) });
     });
   }
 
@@ -1168,16 +1244,39 @@ class TrainingBuilder implements FlowHost {
   private modelVariables(): ModelVariable[] {
     const out: ModelVariable[] = [];
     const attrs = new Map<string, Map<string, ModelFacts>>();
-    for (const fn of this.fns) {
-      const b = this.bindingsOf(fn);
-      for (const [name, r] of b.refs) out.push({ name, function: fn.name, span: r.span, facts: r.facts });
-      if (fn.cls === undefined || b.attrs.size === 0) continue;
-      let m = attrs.get(fn.cls);
-      if (!m) attrs.set(fn.cls, (m = new Map<string, ModelFacts>()));
-      for (const [attr, facts] of b.attrs) m.set(attr, facts);
+    const fns = this.fns;
+    for (let i = 0; i < fns.length; ) {
+      // The functions of one group are consecutive (a top-level statement's, in document order).
+      const group = this.keeper.groupOf(fns[i]);
+      let end = i + 1;
+      while (end < fns.length && this.keeper.groupOf(fns[end]) === group) end++;
+      // A group's part is read once: its bindings do not change once made, and a kept group keeps it.
+      const part = (!this.keeper.isShared(group) && group.variables) || this.groupVariables(fns, i, end);
+      if (!this.keeper.isShared(group)) group.variables = part;
+      for (const v of part.refs) out.push(v);
+      for (const [cls, attr, facts] of part.attrs) {
+        let m = attrs.get(cls);
+        if (!m) attrs.set(cls, (m = new Map<string, ModelFacts>()));
+        m.set(attr, facts);
+      }
+      i = end;
     }
     for (const [cls, m] of attrs) for (const [attr, facts] of m) out.push({ name: `self.${attr}`, function: cls, span: facts.definitionSpan ?? spanOf(this.tree.rootNode), facts });
     return out.sort((a, b) => a.span.startOffset - b.span.startOffset);
+  }
+
+  /** The model variables bound by `fns[start..end)`, and their `self.` attributes by class, in order. */
+  private groupVariables(fns: readonly Fn[], start: number, end: number): GroupVariables {
+    const refs: ModelVariable[] = [];
+    const attrs: [string, string, ModelFacts][] = [];
+    for (let i = start; i < end; i++) {
+      const fn = fns[i];
+      const b = this.bindingsOf(fn);
+      for (const [name, r] of b.refs) refs.push({ name, function: fn.name, span: r.span, facts: r.facts });
+      if (fn.cls === undefined) continue;
+      for (const [attr, facts] of b.attrs) attrs.push([fn.cls, attr, facts]);
+    }
+    return { refs, attrs };
   }
 
   // ------------------------------------------------------------ loaders
@@ -1727,12 +1826,12 @@ class TrainingBuilder implements FlowHost {
   private keras(): TrainingIR['keras'] {
     const trainingArguments: TrainingIR['keras']['trainingArguments'][number][] = [];
     const trainableFalse: TrainingIR['keras']['trainableFalse'][number][] = [];
-    const statementArguments = (statement: Node) =>
-      this.statementCalls(statement, 'training=', (c) => c.args.keywords.has('training')).flatMap(({ call, args }) => {
+    const statementArguments = (_statement: Node, calls: readonly CallInfo[]) =>
+      calls.flatMap(({ call, args }) => {
         const t = args.keywords.get('training');
         return t ? [{ span: spanOf(t.parent ?? t), value: this.resolver.resolve(t), ...this.modeArgumentContext(call) }] : [];
       });
-    for (const part of this.perStatement('kerasTrainingArguments', statementArguments)) for (const a of part) trainingArguments.push(a);
+    for (const part of this.perStatement('kerasTrainingArguments', 'training=', passesTraining, statementArguments)) for (const a of part) trainingArguments.push(a);
     const trainableFalseAssignments = (statement: Node, picks: StatementPicks['byPass']) =>
       this.assignmentsIn(statement, picks).filter((a) => {
         const left = a.childForFieldName('left');
@@ -1750,9 +1849,9 @@ class TrainingBuilder implements FlowHost {
     const mutableBatchStats: ReturnType<typeof spanOf>[] = [];
     const mutableBatchStatsCalls: NonNullable<TrainingIR['flax']['mutableBatchStatsCalls']>[number][] = [];
     const applyModeArguments: NonNullable<TrainingIR['flax']['applyModeArguments']>[number][] = [];
-    const statementFlax = (statement: Node) => {
+    const statementFlax = (_statement: Node, calls: readonly CallInfo[]) => {
       const part = { useRunningAverage: [] as typeof useRunningAverage, mutableBatchStats: [] as typeof mutableBatchStats, mutableBatchStatsCalls: [] as typeof mutableBatchStatsCalls, applyModeArguments: [] as typeof applyModeArguments };
-      for (const { call, f: callee, attr, args } of this.statementCalls(statement, 'flax', (c) => c.args.keywords.size > 0)) {
+      for (const { call, f: callee, attr, args } of calls) {
         const ura = args.keywords.get('use_running_average');
         if (ura) part.useRunningAverage.push({ span: spanOf(ura.parent ?? ura), value: this.resolver.resolve(ura), ...this.modeArgumentContext(call) });
         const mutable = args.keywords.get('mutable');
@@ -1770,11 +1869,11 @@ class TrainingBuilder implements FlowHost {
       }
       return part;
     };
-    for (const part of this.perStatement('flax', statementFlax)) {
-      useRunningAverage.push(...part.useRunningAverage);
-      mutableBatchStats.push(...part.mutableBatchStats);
-      mutableBatchStatsCalls.push(...part.mutableBatchStatsCalls);
-      applyModeArguments.push(...part.applyModeArguments);
+    for (const part of this.perStatement('flax', 'flax', flaxModeCall, statementFlax)) {
+      for (const x of part.useRunningAverage) useRunningAverage.push(x);
+      for (const x of part.mutableBatchStats) mutableBatchStats.push(x);
+      for (const x of part.mutableBatchStatsCalls) mutableBatchStatsCalls.push(x);
+      for (const x of part.applyModeArguments) applyModeArguments.push(x);
     }
     return { useRunningAverage, mutableBatchStats, mutableBatchStatsCalls, applyModeArguments };
   }
@@ -1784,6 +1883,28 @@ class TrainingBuilder implements FlowHost {
     const fn = this.fnOf(call);
     return { function: fn.name, callee: call.childForFieldName('function')?.text ?? '', callSpan: spanOf(call), inUnitTest: this.inUnitTest(fn) };
   }
+}
+
+/** The calls Keras's `training=` pass looks at. */
+function passesTraining(c: CallInfo): boolean {
+  return c.args.keywords.has('training');
+}
+
+/** The calls the Flax pass looks at: `use_running_average=`, `mutable=[..."batch_stats"...]`, `apply(..., train=...)`. */
+function flaxModeCall(c: CallInfo): boolean {
+  const keywords = c.args.keywords;
+  if (keywords.size === 0) return false;
+  if (keywords.has('use_running_average')) return true;
+  const mutable = keywords.get('mutable');
+  if (mutable && /['"]batch_stats['"]/.test(mutable.text)) return true;
+  const applyName = c.f?.type === 'attribute' ? c.attr : c.f?.text;
+  return (applyName === 'apply' || applyName === 'apply_fn') && (keywords.has('train') || keywords.has('training') || keywords.has('deterministic'));
+}
+
+/** `out[to].set(key, value)`, noted in `writes` when given. */
+function write(out: FunctionBindings, writes: BindingWrite[] | undefined, to: BindingWrite['to'], key: string, value: unknown): void {
+  (out[to] as Map<string, unknown>).set(key, value);
+  writes?.push({ to, key, value });
 }
 
 /** `items`, or the shared empty array when there are none (most statements have none for most passes). */
