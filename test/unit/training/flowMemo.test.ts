@@ -284,4 +284,19 @@ value = 1
       doc.dispose();
     }
   });
+  it('what was bound without asking other files is bound again once they are asked (the workspace index arrived)', () => {
+    const text = `from models import Net
+
+net = Net()
+`;
+    const doc = new PythonDocument(text);
+    try {
+      const tree = doc.syntaxTree as NonNullable<typeof doc.syntaxTree>;
+      assert.strictEqual(fileIRFromTree(tree).training.models.find((m) => m.name === 'net'), undefined);
+      const ir = fileIRFromTree(tree, { external: (name) => (name === 'Net' ? netFacts(true) : undefined) });
+      assert.strictEqual(ir.training.models.find((m) => m.name === 'net')?.facts.batchNorms.length, 1);
+    } finally {
+      doc.dispose();
+    }
+  });
 });

@@ -16,6 +16,10 @@ import { callArgs, indentOf, isUnder, keyOf, lastSegment, rootOf, soundsLikeInfe
 
 export interface Fn {
   readonly name: string;
+  /** `name`, or `<cls>.<name>` for a method (the function table's key). */
+  readonly key: string;
+  /** The top-level statement holding the definition (undefined for the module). */
+  readonly statement: Node | undefined;
   readonly node: Node;
   readonly body: Node | null;
   readonly params: readonly string[];
@@ -348,11 +352,15 @@ export class ModeAnalysis {
 
   /** The mode switches recorded in every function summarised (or reused) in this analysis. */
   switches(): SwitchRecord[] {
-    return [...this.groups].flatMap((g) => [...g.switches.values()]);
+    const out: SwitchRecord[] = [];
+    for (const g of this.groups) for (const s of g.switches.values()) out.push(s);
+    return out;
   }
 
   noGradRegions(): NoGradRecord[] {
-    return [...this.groups].flatMap((g) => [...g.noGradRegions.values()]);
+    const out: NoGradRecord[] = [];
+    for (const g of this.groups) for (const r of g.noGradRegions.values()) out.push(r);
+    return out;
   }
 
   private modeVal(mode: 'train' | 'eval' | 'unknown', o: ModeOrigin, assume: readonly string[] = []): Val {

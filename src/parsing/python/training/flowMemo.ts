@@ -13,7 +13,8 @@
  *   moves its spans' offsets);
  * - the file's imports are the same (qualified names decide launchers, no-grad decorators...);
  * - the file-wide facts the analysis reads besides names are the same (`inputs`: the roots
- *   switched with `.train()`/`.eval()`, optimizer variables, accelerators);
+ *   switched with `.train()`/`.eval()`, optimizer variables, accelerators, whether other files
+ *   are asked at all);
  * - every group whose summaries it applied is itself used again (a callee's summary changed);
  * - it is `reusable`: no cycle of calls through other functions (whose summaries depend on
  *   which was asked first), and no facts from another file (the workspace index can change
@@ -21,8 +22,10 @@
  *
  * The module's own code is interpreted statement by statement; a module-level statement's flow
  * (kind `moduleFlow`: the state after it, its events, its own group) is used again under the same
- * conditions, when the state before it is also the same as last time. One-off analyses (no memo)
- * keep nothing: one group for every function.
+ * conditions, when the state before it is also the same as last time. What a module-level
+ * statement's assignments bind (kind `moduleBindings`: the writes to the module's bindings) is
+ * done again under the same conditions too, when nothing tainted its binding. One-off analyses
+ * (no memo) keep nothing: one group for every function.
  */
 import type { ModeOrigin } from '../../../ir/training';
 import type { Span } from '../../../ir/span';
@@ -34,6 +37,8 @@ import { State } from './state';
 /** The module as a function: its body is the file, so it is re-pointed at each analysis's tree. */
 export class ModuleFn implements Fn {
   readonly name = '<module>';
+  readonly key = '<module>';
+  readonly statement = undefined;
   readonly params: readonly string[] = [];
   readonly cls = undefined;
   readonly isModule = true;
@@ -132,7 +137,6 @@ export class FlowKeeper implements FlowStore {
   private statementsReused = 0;
   private bindingsReused = 0;
   private bindingsComputed = 0;
-  private readonly statementOf = new Map<Fn, SyntaxNode>();
   /** The group of each statement in this analysis (kept or new). */
   private readonly groups = new Map<SyntaxNode, FlowGroup>();
   private readonly reused = new Set<FlowGroup>();
@@ -165,16 +169,16 @@ export class FlowKeeper implements FlowStore {
     return this.kept !== undefined;
   }
 
-  /** The functions a top-level statement had at the last analysis, when they still stand. */
-  keptFunctions(statement: SyntaxNode): readonly Fn[] | undefined {
-    return this.previous(statement)?.fns;
-  }
-
-  /** Records a top-level statement's functions (kept or new), in document order. */
-  add(statement: SyntaxNode, fns: readonly Fn[]): void {
-    if (fns.length === 0) return;
-    this.statements.set(statement, { fns, previous: this.previous(statement) });
-    for (const fn of fns) this.statementOf.set(fn, statement);
+  /**
+   * A top-level statement's functions: those it had at the last analysis when they still stand
+   * (the same objects: their summaries may be kept), else those `make` makes. Recorded in
+   * document order (call it for each statement with function definitions, in order).
+   */
+  functions(statement: SyntaxNode, make: () => readonly Fn[]): readonly Fn[] {
+    const previous = this.previous(statement);
+    const fns = previous?.fns ?? make();
+    if (fns.length > 0) this.statements.set(statement, { fns, previous });
+    return fns;
   }
 
   /**
@@ -220,7 +224,9 @@ export class FlowKeeper implements FlowStore {
     if (!this.kept || !this.sameInputs) return undefined;
     const entry = this.memo?.peek<ModuleEntry>(statement, 'moduleFlow');
     const flow = entry?.kept === this.kept ? entry.flow : undefined;
-    if (!flow?.group.reusable || ![...flow.group.uses].every((g) => this.reused.has(g)) || !flow.input.equals(state)) return undefined;
+    if (!flow?.group.reusable) return undefined;
+    for (const g of flow.group.uses) if (!this.reused.has(g)) return undefined;
+    if (!flow.input.equals(state)) return undefined;
     this.statementsReused++;
     return flow;
   }
@@ -262,7 +268,7 @@ export class FlowKeeper implements FlowStore {
   }
 
   groupOf(fn: Fn): FlowGroup {
-    const statement = this.kept && this.begun ? this.statementOf.get(fn) : undefined;
+    const statement = this.kept && this.begun ? fn.statement : undefined;
     if (!statement) return this.shared;
     let group = this.groups.get(statement);
     if (!group) this.groups.set(statement, (group = new FlowGroup()));

@@ -303,22 +303,27 @@ class TrainingBuilder implements FlowHost {
     this.moduleFn = this.keeper.moduleFn;
     this.fns.push(this.moduleFn);
     for (const statement of root.children) {
+      const defs = definitionsIn(statement);
+      if (defs.length === 0) continue;
       // The functions of an unchanged statement are the same objects as last time (their summaries may be kept).
-      const kept = this.keeper.keptFunctions(statement);
-      const fns = kept ?? definitionsIn(statement).map((def) => this.addFn(def)).filter((fn): fn is Fn => fn !== undefined);
-      for (const fn of kept ?? []) this.register(fn);
-      this.keeper.add(statement, fns);
+      let made = false;
+      const fns = this.keeper.functions(statement, () => {
+        made = true;
+        return defs.map((def) => this.addFn(def, statement)).filter((fn): fn is Fn => fn !== undefined);
+      });
+      if (!made) for (const fn of fns) this.register(fn);
     }
     this.analysis = new ModeAnalysis(this, this.keeper);
     this.prepass();
-    // File-wide facts the summaries and bindings read besides names (see flowMemo.ts).
+    // File-wide facts the summaries and bindings read besides names (see flowMemo.ts), and whether
+    // other files are asked (what was computed without asking them holds nothing from them).
     const sorted = (set: ReadonlySet<string>) => [...set].sort().join(',');
-    this.keeper.begin(`${sorted(this.switchedRoots)}|${sorted(this.optimizerVars)}|${sorted(this.accelerators)}`);
+    this.keeper.begin(`${sorted(this.switchedRoots)}|${sorted(this.optimizerVars)}|${sorted(this.accelerators)}|${options.external ? 'external' : ''}`);
   }
 
   // ------------------------------------------------------------ function table
 
-  private addFn(def: Node): Fn | undefined {
+  private addFn(def: Node, statement: Node): Fn | undefined {
     const name = def.childForFieldName('name')?.text;
     if (!name) return undefined;
     let parent: Fn = this.moduleFn;
@@ -342,7 +347,8 @@ class TrainingBuilder implements FlowHost {
       }
     }
     const body = def.childForFieldName('body');
-    const fn: Fn = { name, node: def, body, params: paramNames(def.childForFieldName('parameters')), cls, isModule: false, noGradDecorator: noGrad, parent, locals: assignedNames(body) };
+    const key = cls === undefined ? name : `${cls}.${name}`;
+    const fn: Fn = { name, key, statement, node: def, body, params: paramNames(def.childForFieldName('parameters')), cls, isModule: false, noGradDecorator: noGrad, parent, locals: assignedNames(body) };
     this.register(fn);
     return fn;
   }
@@ -356,7 +362,7 @@ class TrainingBuilder implements FlowHost {
 
   private register(fn: Fn): void {
     this.fns.push(fn);
-    const key = fn.cls === undefined ? fn.name : `${fn.cls}.${fn.name}`;
+    const key = fn.key;
     const same = this.fnsByName.get(key);
     if (same) same.push(fn);
     else this.fnsByName.set(key, [fn]);
