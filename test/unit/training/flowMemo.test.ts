@@ -299,4 +299,30 @@ net = Net()
       doc.dispose();
     }
   });
+  it("a class's facts follow the file's classes as statements come and go (the class names are kept per edit)", () => {
+    const text = `import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(8)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+        self.fc = nn.Linear(8, 8)
+
+
+net = Net()
+`;
+    const batchNorms = (ir: unknown) => (ir as { models: { name: string; facts: { batchNorms: unknown[] } }[] }).models.find((m) => m.name === 'net')?.facts.batchNorms.length;
+    const renamed = edit(text, 'class Block(', 'class Blocks(');
+    assert.deepStrictEqual([batchNorms(renamed.before), batchNorms(renamed.after)], [1, 0]);
+    // Net recomputed while Block stands: it still sees Block among the file's classes.
+    const widened = edit(text, 'nn.Linear(8, 8)', 'nn.Linear(8, 9)');
+    assert.deepStrictEqual([batchNorms(widened.before), batchNorms(widened.after)], [1, 1]);
+  });
 });

@@ -1,3 +1,4 @@
+import type { StatementMemo } from '../statementMemo';
 import { NodeCache, type SyntaxNode as Node, type SyntaxTree as Tree } from '../syntaxTree';
 import type { LayerFact, ModelFacts } from '../../../ir/training';
 import type { ImportTable } from '../imports';
@@ -102,15 +103,8 @@ export function collectClassFacts(tree: Tree, imports: ImportTable): Map<string,
   const out = new Map<string, ClassFacts>();
   const statements = tree.rootNode.children;
   // The names of the file's classes, read only when a statement's facts are computed (kept facts need none).
-  let classNames: Set<string> | undefined;
-  const names = (): ReadonlySet<string> => {
-    if (!classNames) {
-      classNames = new Set<string>();
-      for (const stmt of statements) for (const name of classNamesIn(stmt)) classNames.add(name);
-    }
-    return classNames;
-  };
-  const compute = (stmt: Node) => classFactsOf(stmt.descendantsOfType('class_definition'), names(), imports);
+  let classNames: ReadonlySet<string> | undefined;
+  const compute = (stmt: Node) => classFactsOf(stmt.descendantsOfType('class_definition'), (classNames ??= fileClassNames(tree)), imports);
   const memo = tree.memo;
   memo?.sync(tree);
   for (const stmt of statements) {
@@ -119,6 +113,55 @@ export function collectClassFacts(tree: Tree, imports: ImportTable): Map<string,
     for (const f of facts) out.set(f.name, f);
   }
   return out;
+}
+
+/**
+ * The names of the classes of an open document's last tree, counted per name: the next tree's
+ * are those plus the names of the statements it added, minus those of the statements it removed.
+ */
+interface ClassNameCount {
+  version: number;
+  readonly counts: Map<string, number>;
+  readonly names: Set<string>;
+}
+const CLASS_NAME_COUNTS = new WeakMap<StatementMemo, ClassNameCount>();
+
+/** The names of the file's classes (nested ones included). */
+function fileClassNames(tree: Tree): ReadonlySet<string> {
+  const memo = tree.memo;
+  const kept = memo ? CLASS_NAME_COUNTS.get(memo) : undefined;
+  if (kept?.version === tree.version) return kept.names;
+  const changes = tree.changes;
+  if (kept && changes && changes.from === kept.version) {
+    for (const s of changes.removed) {
+      for (const name of classNamesIn(s)) {
+        const n = (kept.counts.get(name) ?? 0) - 1;
+        if (n > 0) kept.counts.set(name, n);
+        else {
+          kept.counts.delete(name);
+          kept.names.delete(name);
+        }
+      }
+    }
+    for (const s of changes.added) {
+      for (const name of classNamesIn(s)) {
+        kept.counts.set(name, (kept.counts.get(name) ?? 0) + 1);
+        kept.names.add(name);
+      }
+    }
+    kept.version = tree.version;
+    return kept.names;
+  }
+  const counts = new Map<string, number>();
+  const names = new Set<string>();
+  for (const stmt of tree.rootNode.children) {
+    for (const name of classNamesIn(stmt)) {
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      names.add(name);
+    }
+  }
+  if (memo) CLASS_NAME_COUNTS.set(memo, { version: tree.version, counts, names });
+  return names;
 }
 
 /** The names of the classes a top-level statement defines (kept per statement node: nodes do not change). */

@@ -411,6 +411,8 @@ export class ModeAnalysis {
     const rets: State[] = [];
     for (const s of stmts) {
       if (!cur) break;
+      // (The module's definitions, imports and comments only fall through: most of a file's statements.)
+      if (interpret && INERT_STATEMENTS.has(s.type)) continue;
       const f: Flow = interpret ? interpret(s, cur) : this.stmt(s, cur, ctx);
       for (const b of f.breaks) breaks.push(b);
       for (const c of f.conts) conts.push(c);
@@ -427,7 +429,6 @@ export class ModeAnalysis {
    */
   private keptOrStmt(s: Node, state: State, ctx: Ctx): Flow {
     const store = this.store;
-    if (INERT_STATEMENTS.has(s.type)) return this.stmt(s, state, ctx);
     const kept = store.keptStatement?.(s, state);
     // (Events past the cap would be dropped differently: a flow is used again only well below it.)
     if (kept && ctx.sink.length + kept.events.length < MAX_EVENTS) {

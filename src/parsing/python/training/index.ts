@@ -199,6 +199,14 @@ function enclosingDef(node: Node): Node | null {
 
 const ASSIGNMENT_KINDS = ['assignment', 'augmented_assignment'] as const;
 
+/**
+ * The function of a definition node in the current analysis of its tree: every analysis sets it
+ * for each function it registers before reading any (a definition without a name has none), so
+ * no other analysis's value is read; an open document's unchanged statements keep their `Fn`s
+ * anyway. A slot on the node, where a map per analysis cost a rehash and an entry per function.
+ */
+const FN_OF_DEFINITION = new NodeCache<Fn>();
+
 /** A top-level statement's function definitions (kept per statement node: most statements have none). */
 const DEFINITIONS = new NodeCache<readonly Node[]>();
 
@@ -267,7 +275,6 @@ class TrainingBuilder implements FlowHost {
   private readonly fns: Fn[] = [];
   /** Functions by name (`f`) and methods by class and name (`Cls.f`), in document order. */
   private readonly fnsByName = new Map<string, Fn[]>();
-  private readonly fnByNode = new Map<Node, Fn>();
   private readonly moduleFn: Fn;
   /** The flow summaries an open document keeps between analyses (see flowMemo.ts). */
   private readonly keeper: FlowKeeper;
@@ -342,7 +349,7 @@ class TrainingBuilder implements FlowHost {
     if (holder.parent?.type === 'block' && container?.type === 'class_definition') cls = container.childForFieldName('name')?.text;
     for (let n = holder.parent; n; n = n.parent) {
       if (n.type === 'function_definition') {
-        parent = this.fnByNode.get(n) ?? parent;
+        parent = FN_OF_DEFINITION.get(n) ?? parent;
         break;
       }
     }
@@ -366,7 +373,7 @@ class TrainingBuilder implements FlowHost {
     const same = this.fnsByName.get(key);
     if (same) same.push(fn);
     else this.fnsByName.set(key, [fn]);
-    this.fnByNode.set(fn.node, fn);
+    FN_OF_DEFINITION.set(fn.node, fn);
     if (fn.cls !== undefined) {
       const same = this.methods.get(fn.cls);
       if (same) same.push(fn);
@@ -376,7 +383,7 @@ class TrainingBuilder implements FlowHost {
 
   private fnOf(node: Node): Fn {
     const def = enclosingDef(node);
-    return (def && this.fnByNode.get(def)) ?? this.moduleFn;
+    return (def && FN_OF_DEFINITION.get(def)) ?? this.moduleFn;
   }
 
   private callInfo(call: Node): CallInfo {
