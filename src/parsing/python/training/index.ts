@@ -400,13 +400,10 @@ class TrainingBuilder implements FlowHost {
    */
   private pick<T>(pass: Pass, select: (statement: Node, picks: StatementPicks['byPass']) => readonly T[]): T[] {
     const out: T[] = [];
-    const slot = PASSES[pass];
     const statements = this.tree.rootNode.children;
     const records = this.statementPicks();
     for (let i = 0; i < statements.length; i++) {
-      const picks = records[i];
-      let items = picks[slot] as readonly T[] | undefined;
-      if (!items) picks[slot] = items = nothingIfEmpty(select(statements[i], picks));
+      const items = picked(records[i], PASSES[pass], statements[i], select);
       for (let j = 0; j < items.length; j++) out.push(items[j]);
     }
     return out;
@@ -433,18 +430,12 @@ class TrainingBuilder implements FlowHost {
 
   /** A statement's assignments, in document order (read once: several passes look at them). */
   private assignmentsIn(statement: Node, picks: StatementPicks['byPass']): readonly Node[] {
-    const slot = PASSES.assignments;
-    let assignments = picks[slot] as readonly Node[] | undefined;
-    if (!assignments) picks[slot] = assignments = nothingIfEmpty(statement.descendantsOfType('assignment'));
-    return assignments;
+    return picked(picks, PASSES.assignments, statement, (s) => s.descendantsOfType('assignment'));
   }
 
   /** A statement's calls, in document order (`picks`: the statement's, when the caller has them). */
   private callsOf(statement: Node, picks = this.picksOf(statement)): readonly CallInfo[] {
-    const slot = PASSES.calls;
-    let calls = picks[slot] as readonly CallInfo[] | undefined;
-    if (!calls) picks[slot] = calls = nothingIfEmpty(statement.descendantsOfType('call').map((c) => this.callInfo(c)));
-    return calls;
+    return picked(picks, PASSES.calls, statement, (s) => s.descendantsOfType('call').map((c) => this.callInfo(c)));
   }
 
   /**
@@ -456,18 +447,15 @@ class TrainingBuilder implements FlowHost {
   private perStatement<T>(kind: string, pass: Pass, keep: (info: CallInfo) => boolean, compute: (statement: Node, calls: readonly CallInfo[]) => T): T[] {
     const memo = this.tree.memo;
     const out: T[] = [];
-    const slot = PASSES[pass];
     const statements = this.tree.rootNode.children;
     const records = this.statementPicks();
+    const select = (statement: Node, picks: StatementPicks['byPass']) => this.callsOf(statement, picks).filter(keep);
     // Only the statements with calls the pass looks at (`keep`, picked like `pickCalls`) have a result.
     for (let i = 0; i < statements.length; i++) {
-      const picks = records[i];
-      let calls = picks[slot] as readonly CallInfo[] | undefined;
-      if (!calls) picks[slot] = calls = nothingIfEmpty(this.callsOf(statements[i], picks).filter(keep));
-      if (calls.length === 0) continue;
       const statement = statements[i];
-      const picked = calls;
-      out.push(memo ? memo.get(statement, kind, () => compute(statement, picked)) : compute(statement, picked));
+      const calls = picked(records[i], PASSES[pass], statement, select);
+      if (calls.length === 0) continue;
+      out.push(memo ? memo.get(statement, kind, () => compute(statement, calls)) : compute(statement, calls));
     }
     return out;
   }
@@ -1923,6 +1911,13 @@ function write(out: FunctionBindings, writes: BindingWrite[] | undefined, to: Bi
 /** `items`, or the shared empty array when there are none (most statements have none for most passes). */
 function nothingIfEmpty<T>(items: readonly T[]): readonly T[] {
   return items.length === 0 ? NOTHING : items;
+}
+
+/** A statement's items for a pass (the slot `slot` of its picks), selected once and kept there. */
+function picked<T>(picks: StatementPicks['byPass'], slot: number, statement: Node, select: (statement: Node, picks: StatementPicks['byPass']) => readonly T[]): readonly T[] {
+  let items = picks[slot] as readonly T[] | undefined;
+  if (!items) picks[slot] = items = nothingIfEmpty(select(statement, picks));
+  return items;
 }
 
 function unknownFacts(name: string): ModelFacts {
