@@ -95,9 +95,7 @@ export const normModuleReused: Rule = {
         for (const found of sharedInLoop(steps, byPath)) {
           if (reported.has(found.path)) continue;
           reported.add(found.path);
-          const { step, layer, producers } = found;
-          const call = layer.call as LayerCall;
-          const loop = step.loop as Span;
+          const { step, call, loop, producers } = found;
           const containers = [...new Set(producers.map((t) => t.replace(/\[[^\]]*\]$/, '')))];
           const listed = [...new Set(producers)];
           context.report({
@@ -121,6 +119,18 @@ export const normModuleReused: Rule = {
   },
 };
 
+/** A BatchNorm called in a loop after a layer that changes with the iteration (see `sharedInLoop`). */
+interface SharedInLoop {
+  readonly path: string;
+  /** Its first step (the call site). */
+  readonly step: ForwardStep;
+  /** The BatchNorm's construction. */
+  readonly call: LayerCall;
+  readonly loop: Span;
+  /** The paths of the layers feeding it, one per iteration (the container when the loop is not unrolled). */
+  readonly producers: readonly string[];
+}
+
 /**
  * BatchNorm steps of one pass (forward or a helper: step indexes are local to it) that sit in a
  * loop and normalize, at each iteration, the output of a layer that differs between iterations:
@@ -129,7 +139,7 @@ export const normModuleReused: Rule = {
  * same layers each time (a weight-tied recurrence, one encoder on several inputs) is deliberate
  * sharing and is left alone.
  */
-function sharedInLoop(steps: readonly ForwardStep[], byPath: ReadonlyMap<string, Layer>): { path: string; step: ForwardStep; layer: Layer; producers: string[] }[] {
+function sharedInLoop(steps: readonly ForwardStep[], byPath: ReadonlyMap<string, Layer>): SharedInLoop[] {
   const bySite = new Map<number, ForwardStep[]>();
   for (const s of steps) {
     if (s.op !== 'layer' || s.call || !s.loop) continue;
@@ -139,12 +149,12 @@ function sharedInLoop(steps: readonly ForwardStep[], byPath: ReadonlyMap<string,
     if (list) list.push(s);
     else bySite.set(s.span.startOffset, [s]);
   }
-  const out: { path: string; step: ForwardStep; layer: Layer; producers: string[] }[] = [];
+  const out: SharedInLoop[] = [];
   for (const site of bySite.values()) {
     const first = site[0];
     const loop = first?.loop;
-    const layer = first ? byPath.get(first.target) : undefined;
-    if (!first || !loop || !layer) continue;
+    const call = first ? byPath.get(first.target)?.call : undefined;
+    if (!first || !loop || !call) continue;
     // The layers whose output the norm takes, inside the same loop.
     const producers: string[] = [];
     for (const s of site) {
@@ -156,7 +166,7 @@ function sharedInLoop(steps: readonly ForwardStep[], byPath: ReadonlyMap<string,
     const varies = first.iteration === undefined
       ? producers.some((t) => t.endsWith('[*]') || byPath.get(t)?.family === 'container')
       : new Set(producers).size >= 2 && new Set(site.map((s) => s.iteration)).size >= 2;
-    if (varies) out.push({ path: first.target, step: first, layer, producers });
+    if (varies) out.push({ path: first.target, step: first, call, loop, producers });
   }
   return out;
 }
