@@ -386,13 +386,12 @@ function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, o
   const base = kids.length;
   const stack: SyntaxNode[] = [root];
   const firstKid: number[] = [base];
-  let anyField = false;
   const close = (parent: SyntaxNode, from: number): void => {
     parent.children = kids.slice(from);
-    if (anyField) {
-      let named = false;
-      for (let i = from; i < kidFields.length; i++) if (kidFields[i] !== null) named = true;
-      if (named) parent.fieldNames = kidFields.slice(from);
+    for (let i = from; i < kidFields.length; i++) {
+      if (kidFields[i] === null) continue;
+      parent.fieldNames = kidFields.slice(from);
+      break;
     }
     kids.length = from;
     kidFields.length = from;
@@ -403,10 +402,8 @@ function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, o
       const parent = stack[stack.length - 1];
       const node = make();
       node.parent = parent;
-      const field = tables.fields[cursor.fieldId()] ?? null;
-      if (field !== null) anyField = true;
       kids.push(node);
-      kidFields.push(field);
+      kidFields.push(tables.fields[cursor.fieldId()] ?? null);
       if (cursor.firstChild()) {
         stack.push(node);
         firstKid.push(kids.length);
