@@ -19,6 +19,21 @@ export interface Bench {
   flops?: number;
   /** Minimum number of samples for this row, when more than the run's (a tail figure needs them). */
   minSamples?: number;
+  /**
+   * Minimum number of untimed calls before the samples, when the run's warm-up time is not
+   * enough: a row that stands for a steady state (keystrokes in a file the editor has been
+   * re-analysing) must not time the JIT compiling its code paths for the first time.
+   */
+  warmupCalls?: number;
+}
+
+/**
+ * CPU time per call of a row (this process's threads: the garbage collector's helpers too): its
+ * median and 95th percentile, which move less with the machine's load than the wall times do.
+ */
+export interface CpuFigures {
+  median_ms: number;
+  p95_ms: number;
 }
 
 /** One measured row; the JSON output line has exactly these fields. */
@@ -62,15 +77,15 @@ function cpuMs(): number {
 }
 
 /**
- * Times `bench.fn`: setup once, warm up, then samples until both `minTimeMs` and `minSamples`
- * are reached. A call shorter than ~1 ms is repeated inside one sample so that the timer's
+ * Times `bench.fn`: setup once, warm up (for `warmupMs` and at least `warmupCalls` calls), then
+ * samples until both `minTimeMs` and `minSamples` are reached. A call shorter than ~1 ms is repeated inside one sample so that the timer's
  * resolution does not dominate. Returns the number of calls timed, the median time per call, the
  * 95th percentile of the samples (of single calls when a call takes 1 ms or more) and the median
  * CPU time per call. On a shared machine the wall time also counts the time other processes held
  * the cores; the CPU time counts only this process's work (including garbage collection on
  * helper threads), so it moves less with the machine's load.
  */
-export function measure(bench: Bench, options: MeasureOptions = DEFAULT_OPTIONS): { n: number; median_ms: number; p95_ms: number; cpu_median_ms: number } {
+export function measure(bench: Bench, options: MeasureOptions = DEFAULT_OPTIONS): { n: number; median_ms: number; p95_ms: number; cpu: CpuFigures } {
   const minSamples = Math.max(options.minSamples, bench.minSamples ?? 0);
   bench.setup?.();
   let start = performance.now();
@@ -78,7 +93,7 @@ export function measure(bench: Bench, options: MeasureOptions = DEFAULT_OPTIONS)
   do {
     bench.fn();
     calls++;
-  } while (calls < 3 || performance.now() - start < options.warmupMs);
+  } while (calls < Math.max(3, bench.warmupCalls ?? 0) || performance.now() - start < options.warmupMs);
   const perCall = (performance.now() - start) / calls;
   const reps = Math.max(1, Math.min(10000, Math.ceil(1 / Math.max(perCall, 1e-6))));
   const samples: number[] = [];
@@ -93,7 +108,7 @@ export function measure(bench: Bench, options: MeasureOptions = DEFAULT_OPTIONS)
     total += elapsed;
     samples.push(elapsed / reps);
   }
-  return { n: samples.length * reps, median_ms: median(samples), p95_ms: percentile95(samples), cpu_median_ms: median(cpuSamples) };
+  return { n: samples.length * reps, median_ms: median(samples), p95_ms: percentile95(samples), cpu: { median_ms: median(cpuSamples), p95_ms: percentile95(cpuSamples) } };
 }
 
 /** Rows whose name contains one of `filters` (all rows without filters), plus their baselines. */
@@ -120,7 +135,7 @@ export function selectBenches(all: readonly Bench[], filters: readonly string[])
 
 /**
  * Runs `benches` in order; `onResult` sees each row as soon as it and its baseline are measured.
- * `tails` and `cpu`, when given, receive each row's 95th percentile and median CPU time (for the
+ * `tails` and `cpu`, when given, receive each row's 95th percentile and its CPU figures (for the
  * table; the JSON lines keep their fixed fields).
  */
 export function runBenches(
@@ -128,7 +143,7 @@ export function runBenches(
   options: MeasureOptions = DEFAULT_OPTIONS,
   onResult?: (r: BenchResult) => void,
   tails?: Map<string, number>,
-  cpu?: Map<string, number>,
+  cpu?: Map<string, CpuFigures>,
 ): BenchResult[] {
   const medians = new Map<string, number>();
   const results: BenchResult[] = [];
@@ -154,10 +169,10 @@ export function runBenches(
   };
   const resultsN = new Map<string, number>();
   for (const b of benches) {
-    const { n, median_ms, p95_ms, cpu_median_ms } = measure(b, options);
+    const { n, median_ms, p95_ms, cpu: cpuFigures } = measure(b, options);
     medians.set(b.name, median_ms);
     tails?.set(b.name, round(p95_ms));
-    cpu?.set(b.name, round(cpu_median_ms));
+    cpu?.set(b.name, { median_ms: round(cpuFigures.median_ms), p95_ms: round(cpuFigures.p95_ms) });
     resultsN.set(b.name, n);
     pending.push(b);
     flush();
@@ -180,16 +195,16 @@ export function gigaflopsPerSecond(bench: Bench, medianMs: number): number | nul
 }
 
 /**
- * The human-readable table: one line per row with its 95th percentile and median CPU time (when
- * `tails` and `cpu` have them), effective GB/s and GFLOP/s where the row declares its bytes or
+ * The human-readable table: one line per row with its 95th percentile and its CPU time's median
+ * and 95th percentile (when `tails` and `cpu` have them), effective GB/s and GFLOP/s where the row declares its bytes or
  * flops, and `of copy` = its GB/s over the `copy/8MiB` row's GB/s.
  */
-export function formatTable(benches: readonly Bench[], results: readonly BenchResult[], tails?: ReadonlyMap<string, number>, cpu?: ReadonlyMap<string, number>): string {
+export function formatTable(benches: readonly Bench[], results: readonly BenchResult[], tails?: ReadonlyMap<string, number>, cpu?: ReadonlyMap<string, CpuFigures>): string {
   const byName = new Map(benches.map((b) => [b.name, b]));
   const copyResult = results.find((r) => r.bench === COPY_ROW);
   const copyBench = byName.get(COPY_ROW);
   const copyGbps = copyResult && copyBench ? gigabytesPerSecond(copyBench, copyResult.median_ms) : null;
-  const header = ['bench', 'n', 'median ms', 'p95 ms', 'cpu ms', 'baseline', 'ratio', 'GB/s', 'of copy', 'GFLOP/s'];
+  const header = ['bench', 'n', 'median ms', 'p95 ms', 'cpu ms', 'cpu p95', 'baseline', 'ratio', 'GB/s', 'of copy', 'GFLOP/s'];
   const ms = (x: number) => x.toFixed(x < 1 ? 4 : 2);
   const rows = results.map((r) => {
     const b = byName.get(r.bench)!;
@@ -200,7 +215,8 @@ export function formatTable(benches: readonly Bench[], results: readonly BenchRe
       String(r.n),
       ms(r.median_ms),
       tails?.has(r.bench) ? ms(tails.get(r.bench) as number) : '',
-      cpu?.has(r.bench) ? ms(cpu.get(r.bench) as number) : '',
+      cpu?.has(r.bench) ? ms((cpu.get(r.bench) as CpuFigures).median_ms) : '',
+      cpu?.has(r.bench) ? ms((cpu.get(r.bench) as CpuFigures).p95_ms) : '',
       r.baseline ?? '',
       r.ratio === null ? '' : r.ratio.toFixed(3),
       gbps === null ? '' : gbps.toFixed(2),
@@ -209,7 +225,7 @@ export function formatTable(benches: readonly Bench[], results: readonly BenchRe
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 

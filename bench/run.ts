@@ -2,7 +2,7 @@
 // and prints a table (default) or one JSON object per line (DESIGN.md contract 5).
 // To add an area: write bench/<area>.bench.ts exporting `benches: Bench[]`, import it below and
 // add it to AREAS.
-import { DEFAULT_OPTIONS, formatTable, runBenches, selectBenches, type Bench, type MeasureOptions } from './harness';
+import { DEFAULT_OPTIONS, formatTable, runBenches, selectBenches, type Bench, type CpuFigures, type MeasureOptions } from './harness';
 import { benches as engine } from './engine.bench';
 import { benches as frontend, init as initFrontend } from './frontend.bench';
 import { benches as simulate } from './simulate.bench';
@@ -45,7 +45,7 @@ function main(): void {
   }
   const { json, options } = args;
   const tails = new Map<string, number>();
-  const cpu = new Map<string, number>();
+  const cpu = new Map<string, CpuFigures>();
   const results = runBenches(
     benches,
     options,

@@ -24,6 +24,13 @@ describe('bench harness', () => {
     assert.ok(r.median_ms >= 0);
   });
 
+  it("makes at least the row's warmupCalls untimed calls before the samples", () => {
+    let calls = 0;
+    // 0.2 ms a call: the run's 1 ms warm-up alone would make about five.
+    const r = measure({ name: 'x', warmupCalls: 50, fn: () => { calls++; busy(0.2)(); } }, quick);
+    assert.ok(calls >= 50 + r.n, `calls ${calls}, timed ${r.n}`);
+  });
+
   it('computes ratios against the baseline row of the same run', () => {
     const benches: Bench[] = [
       { name: 'slow', fn: busy(2) },
@@ -71,14 +78,15 @@ describe('bench harness', () => {
       const tails = new Map(), cpu = new Map();
       const results = runBenches(rows, { minTimeMs: 5, minSamples: 3, warmupMs: 1 }, undefined, tails, cpu);
       console.log(JSON.stringify({ results, cpu: [...cpu], table: formatTable(rows, results, tails, cpu), sink }));`;
-    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { results: { median_ms: number }[]; cpu: [string, number][]; table: string };
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { results: { median_ms: number }[]; cpu: [string, { median_ms: number; p95_ms: number }][]; table: string };
     const cpu = new Map(out.cpu);
     assert.ok(out.results[0].median_ms >= 2.5, `sleeper wall ${out.results[0].median_ms}`);
-    const sleeping = cpu.get('sleeps') ?? 99;
-    const working = cpu.get('works') ?? 0;
-    assert.ok(sleeping < 1, `sleeper cpu ${sleeping}`);
-    assert.ok(working > 0.2 && working > 5 * sleeping, `worker cpu ${working}, sleeper cpu ${sleeping}`);
-    assert.match(out.table, /^bench\s+n\s+median ms\s+p95 ms\s+cpu ms/);
+    const sleeping = cpu.get('sleeps') ?? { median_ms: 99, p95_ms: 99 };
+    const working = cpu.get('works') ?? { median_ms: 0, p95_ms: 0 };
+    assert.ok(sleeping.median_ms < 1 && sleeping.p95_ms < 1, `sleeper cpu ${JSON.stringify(sleeping)}`);
+    assert.ok(working.median_ms > 0.2 && working.median_ms > 5 * sleeping.median_ms, `worker cpu ${working.median_ms}, sleeper cpu ${sleeping.median_ms}`);
+    assert.ok(working.p95_ms >= working.median_ms, `worker cpu p95 ${working.p95_ms} < median ${working.median_ms}`);
+    assert.match(out.table, /^bench\s+n\s+median ms\s+p95 ms\s+cpu ms\s+cpu p95/);
     assert.deepStrictEqual(Object.keys(out.results[0]), ['bench', 'n', 'median_ms', 'baseline', 'ratio']);
   });
 
