@@ -370,3 +370,91 @@ function valueKey(v: Value): unknown {
 export function hasArgument(call: LayerCall, name: string): boolean {
   return call.args.some((a) => a.name === name);
 }
+
+/**
+ * A model-class instance built with constructor arguments that resolve (`self.stem = Stem(width=32)`),
+ * with its class's flows carried over to the instance's layers (`Layer.instanceLayers`): the same
+ * layer pairs, their calls sized as this instance sizes them.
+ */
+export interface InstanceFlows {
+  /** The class holding the outermost instance (`Net`). */
+  readonly owner: ModelClass;
+  /** The outermost instance layer, in `owner`'s layers: the call whose arguments size the rest. */
+  readonly root: Layer;
+  /** The instance whose class's flows these are (`root` itself, or an instance among its instance layers). */
+  readonly instance: Layer;
+  /** The instance's path from `owner` (`stem`, `stages[1].block`). */
+  readonly path: string;
+  /** The class `instance` builds (`Stem`). */
+  readonly cls: ModelClass;
+  /** Flows of `cls` whose two ends are layers of the instance with calls; those calls are the instance's. */
+  readonly flows: readonly Flow[];
+}
+
+/**
+ * Every model-class instance with instance layers in the file's classes (nested ones too, each
+ * visited once), with its class's flows carried over: a layer pair of the class is matched to the
+ * instance's layers of the same path and call site. A pair the instance builds differently (a loop
+ * of another length, a branch taken) is left out. Kept per model IR (an IR is not changed once
+ * built), the flows of an instance per instance layer (unchanged classes hand theirs on).
+ */
+export function instanceFlows(model: ModelIR): readonly InstanceFlows[] {
+  let out = INSTANCE_FLOWS.get(model);
+  if (!out) INSTANCE_FLOWS.set(model, (out = readInstanceFlows(model)));
+  return out;
+}
+
+const INSTANCE_FLOWS = new WeakMap<ModelIR, readonly InstanceFlows[]>();
+
+function readInstanceFlows(model: ModelIR): InstanceFlows[] {
+  const out: InstanceFlows[] = [];
+  const visited = new Set<Layer>();
+  const byName = new Map<string, ModelClass[]>();
+  for (const c of model.classes) {
+    const same = byName.get(c.name);
+    if (same) same.push(c);
+    else byName.set(c.name, [c]);
+  }
+  const visit = (owner: ModelClass, root: Layer | undefined, prefix: string, layers: readonly Layer[]): void => {
+    for (const l of allLayers(layers)) {
+      if (!l.moduleClass || !l.instanceLayers || visited.has(l)) continue;
+      visited.add(l);
+      const path = prefix + l.path;
+      const first = l.instanceLayers[0];
+      // The class whose `__init__` built the instance layers (a name defined twice: the one holding them).
+      const cls = byName.get(l.moduleClass)?.find((c) => !first || (c.span.startOffset <= first.span.startOffset && first.span.endOffset <= c.span.endOffset));
+      if (cls) {
+        const flows = flowsOfInstance(cls, l);
+        if (flows.length > 0) out.push({ owner, root: root ?? l, instance: l, path, cls, flows });
+      }
+      visit(owner, root ?? l, `${path}.`, l.instanceLayers);
+    }
+  };
+  for (const c of model.classes) visit(c, undefined, '', c.layers);
+  return out;
+}
+
+/**
+ * `cls`'s flows carried over to the layers of `instance`, kept per instance layer and class (an
+ * edit of the class's forward pass alone may leave the instance as it was).
+ */
+function flowsOfInstance(cls: ModelClass, instance: Layer): readonly Flow[] {
+  const kept = INSTANCE_LAYER_FLOWS.get(instance);
+  if (kept?.cls === cls) return kept.flows;
+  const list: Flow[] = [];
+  const byKey = new Map<string, Layer>();
+  for (const l of allLayers(instance.instanceLayers ?? [])) if (l.call) byKey.set(`${l.path}@${l.span.startOffset}`, l);
+  const carried = (use: LayerUse): LayerUse | undefined => {
+    const l = use.layer && use.call ? byKey.get(`${use.layer.path}@${use.layer.span.startOffset}`) : undefined;
+    return l?.call ? { path: use.path, layer: l, call: l.call, span: use.span } : undefined;
+  };
+  for (const f of cls.flows) {
+    const from = carried(f.from);
+    const to = from && carried(f.to);
+    if (from && to) list.push({ from, to, via: f.via, consumers: f.consumers, conditional: f.conditional || from.layer?.conditional === true || to.layer?.conditional === true });
+  }
+  INSTANCE_LAYER_FLOWS.set(instance, { cls, flows: list });
+  return list;
+}
+
+const INSTANCE_LAYER_FLOWS = new WeakMap<Layer, { readonly cls: ModelClass; readonly flows: readonly Flow[] }>();

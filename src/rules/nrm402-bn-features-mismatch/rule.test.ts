@@ -6,6 +6,18 @@ const KERAS = 'from tensorflow import keras\nfrom tensorflow.keras import layers
 const keras = (lines: string) => `${KERAS}${lines}    return keras.Model(inputs, x)\n`;
 const FLAX = 'import flax.linen as nn\n\n\nclass CNN(nn.Module):\n    @nn.compact\n    def __call__(self, x, train: bool):\n';
 const flax = (lines: string) => `${FLAX}${lines}        return x\n`;
+// A stem parameterised by its width whose BatchNorm keeps the width it was written for.
+const STEM =
+  'import torch.nn as nn\n\n\nclass Stem(nn.Module):\n    def __init__(self, width=64):\n        super().__init__()\n' +
+  '        self.conv = nn.Conv2d(3, width, 7, stride=2, padding=3, bias=False)\n        self.bn = nn.BatchNorm2d(64)\n        self.act = nn.ReLU(inplace=True)\n\n' +
+  '    def forward(self, x):\n        return self.act(self.bn(self.conv(x)))\n';
+const net = (name: string, body: string) => `\n\nclass ${name}(nn.Module):\n    def __init__(self):\n        super().__init__()\n${body}`;
+// A bottleneck whose last BatchNorm hard-codes the usual expansion of 4 while its conv follows the parameter.
+const BOTTLENECK =
+  'import torch.nn as nn\n\n\nclass Bottleneck(nn.Module):\n    def __init__(self, inplanes, planes, stride=1, expansion=4):\n        super().__init__()\n' +
+  '        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)\n        self.bn1 = nn.BatchNorm2d(planes)\n' +
+  '        self.conv3 = nn.Conv2d(planes, planes * expansion, 1, bias=False)\n        self.bn3 = nn.BatchNorm2d(planes * 4)\n\n' +
+  '    def forward(self, x):\n        return self.bn3(self.conv3(self.bn1(self.conv1(x))))\n';
 const cls = (body: string, forward = '') => `${header}class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n${body}${forward}`;
 
 ruleTests(bnFeaturesMismatch, {
@@ -23,6 +35,22 @@ ruleTests(bnFeaturesMismatch, {
     { name: 'Keras: an axis computed at run time (keras.applications style)', code: keras("    bn_axis = 3 if keras.backend.image_data_format() == 'channels_last' else 1\n    x = layers.Conv2D(32, 3, use_bias=False)(inputs)\n    x = layers.BatchNormalization(axis=bn_axis)(x)\n") },
     { name: 'Keras: axis=1 after Dense (features are axis 1 of a 2-D output)', code: keras('    x = layers.Dense(64)(layers.Flatten()(inputs))\n    x = layers.BatchNormalization(axis=1)(x)\n') },
     { name: 'Flax: default axis after nn.Conv', code: flax('        x = nn.Conv(32, (3, 3))(x)\n        x = nn.BatchNorm(use_running_average=not train)(x)\n') },
+    {
+      name: 'instances: a width-parameterised stem built with the width its BatchNorm was written for (or the default)',
+      code: STEM + net('Small', '        self.stem = Stem()\n') + net('Wide', '        self.stem = Stem(width=64)\n'),
+    },
+    {
+      name: 'instances: a branch the instance decides picks the norm sized by the parameter (the other alternative is not its layer)',
+      code:
+        'import torch.nn as nn\n\n\nclass Stem(nn.Module):\n    def __init__(self, width=64):\n        super().__init__()\n' +
+        '        self.conv = nn.Conv2d(3, width, 7, stride=2, padding=3, bias=False)\n        if width != 64:\n            self.bn = nn.BatchNorm2d(width)\n        else:\n            self.bn = nn.BatchNorm2d(64)\n\n' +
+        '    def forward(self, x):\n        return self.bn(self.conv(x))\n' +
+        net('Net', '        self.stem = Stem(32)\n'),
+    },
+    {
+      name: 'instances: bottlenecks built with the expansion their BatchNorm assumes',
+      code: BOTTLENECK + net('Net', '        self.layer1 = nn.Sequential(Bottleneck(64, 64), Bottleneck(256, 64, expansion=4))\n'),
+    },
     { name: 'Flax: axis=3 after a 2-D nn.Conv', code: flax('        x = nn.Conv(32, (3, 3))(x)\n        x = nn.BatchNorm(use_running_average=not train, axis=3)(x)\n') },
   ],
   invalid: [
@@ -62,6 +90,46 @@ ruleTests(bnFeaturesMismatch, {
       name: 'Flax: nn.BatchNorm(axis=1) after a 2-D nn.Conv',
       code: flax('        x = nn.Conv(32, (3, 3))(x)\n        x = nn.BatchNorm(use_running_average=not train, axis=1)(x)\n'),
       findings: [{ messageId: 'axisMismatch', line: 8, column: 57, endLine: 8, endColumn: 63, messageIncludes: ['normalizes axis 1, the height axis', 'Flax convolutions are channels-last', 'Use axis=-1'] }],
+    },
+  {
+      name: 'instances: a stem built narrower than the width its BatchNorm keeps (the call spans lines; the value cites where it is passed)',
+      code: STEM + net('Small', '        self.stem = Stem()\n') + net('Narrow', '        self.stem = Stem(\n            width=32,\n        )\n'),
+      findings: [
+        {
+          messageId: 'instanceMismatch',
+          line: 8,
+          column: 34,
+          endLine: 8,
+          endColumn: 36,
+          messageIncludes: ['BatchNorm2d (bn) expects 64 channels', 'produces 32 (line 25) in the instance `Narrow.stem` (`Stem(width=32)`, line 24)', 'should contain 32 elements not 64'],
+        },
+      ],
+    },
+    {
+      name: 'instances: a bottleneck built with another expansion, inside a stage (the outermost instance is named)',
+      code:
+        BOTTLENECK +
+        '\n\nclass Stage(nn.Module):\n    def __init__(self, width):\n        super().__init__()\n        self.block = Bottleneck(width, width // 4, expansion=2)\n\n    def forward(self, x):\n        return self.block(x)\n' +
+        net('Net', '        self.layer1 = Bottleneck(64, 64)\n        self.layer2 = Stage(256)\n'),
+      findings: [
+        {
+          messageId: 'instanceMismatch',
+          line: 10,
+          column: 35,
+          endLine: 10,
+          endColumn: 45,
+          messageIncludes: ['BatchNorm2d (bn3) expects 256 channels', 'Conv2d (conv3) (line 9) produces 128 in the instance `Net.layer2.block` (built in `Stage(256)`, line 29)'],
+        },
+      ],
+    },
+    {
+      name: "instances: a norm sized with the conv's input channels is reported once, by the class (not again per instance)",
+      code:
+        'import torch.nn as nn\n\n\nclass Down(nn.Module):\n    def __init__(self, in_ch, out_ch):\n        super().__init__()\n' +
+        '        self.conv = nn.Conv2d(in_ch, out_ch, 3, stride=2, padding=1, bias=False)\n        self.bn = nn.BatchNorm2d(in_ch)\n\n' +
+        '    def forward(self, x):\n        return self.bn(self.conv(x))\n' +
+        net('Net', '        self.down1 = Down(64, 128)\n        self.down2 = Down(128, 256)\n'),
+      findings: [{ messageId: 'inputChannels', line: 8, column: 34, endLine: 8, endColumn: 39, severity: 'warning', messageIncludes: ['`in_ch`'] }],
     },
   ],
 });

@@ -1,5 +1,6 @@
-import { argument, type Flow, type LayerCall, paramValue } from '../../ir/model';
-import { describeProvenance, isInferred, provenanceOf, showValue, type Value, type Where } from '../../ir/values';
+import { argument, type Flow, instanceFlows, type InstanceFlows, type LayerCall, paramValue } from '../../ir/model';
+import { isInferred, showValue } from '../../ir/values';
+import { describeInstance, describeValue } from '../shared/instances';
 import type { Rule, RuleContext } from '../types';
 
 /** The parameter holding a torch layer's output channel count. */
@@ -21,11 +22,6 @@ function featureParam(call: LayerCall): string | undefined {
   if (call.norm === 'batch' || call.norm === 'instance') return call.kind.startsWith('Lazy') ? undefined : 'num_features';
   if (call.norm === 'group') return 'num_channels';
   return undefined;
-}
-
-function describe(v: Value, where: Where): string {
-  const p = provenanceOf(v);
-  return p && !p.description.startsWith('literal') ? `${showValue(v)} (${describeProvenance(p, where)})` : showValue(v);
 }
 
 /** Rank of a Keras conv's output (batch, spatial..., channels). */
@@ -125,6 +121,9 @@ export const bnFeaturesMismatch: Rule = {
     defaultSeverity: 'error',
     summary: "A BatchNorm/InstanceNorm/GroupNorm channel count that differs from the channels the layer before it produces.",
     messages: {
+      instanceMismatch:
+        '{{norm}} expects {{expected}} channels, but {{producer}} ({{producerLine}}) produces {{actual}} in the instance {{instance}}: PyTorch raises ' +
+        '"running_mean should contain {{actualValue}} elements not {{expectedValue}}" (or a shape error) on its first forward pass{{inferred}}. Size the norm with the expression that sizes the producer\'s output.',
       mismatch:
         '{{norm}} expects {{expected}} channels, but {{producer}} ({{producerLine}}) produces {{actual}}: PyTorch raises "running_mean should contain {{actual}} elements not {{expected}}" ' +
         '(or a shape error) on the first forward pass{{inferred}}. Use {{actual}} here.',
@@ -141,6 +140,8 @@ export const bnFeaturesMismatch: Rule = {
         'For each normalization layer fed directly by a convolution, linear or other normalization layer (in a `Sequential` or in the forward pass), compares its channel count ' +
         "(`num_features`, GroupNorm's `num_channels`) with the producer's output channels (`out_channels`, `out_features`, `num_features`). Values are resolved through constants, " +
         "defaults, config dicts and unrolled loops; a norm sized with the producer's input channel expression (`BatchNorm1d(cfg[1])` after `Conv1d(cfg[1], cfg[2])`) is reported too. " +
+        'A block class parameterised by its width is also checked as each instance of it in the file builds it (`self.stem = Stem(width=32)` where `Stem` keeps a ' +
+        '`BatchNorm2d(64)` after its `Conv2d(3, width, ...)`, nested blocks included): the finding sits on the norm in the class and names the instance and where its width is passed. ' +
         'Keras `BatchNormalization` and Flax `nn.BatchNorm` take no channel count (they infer it from their input when built), so for them the count cannot be wrong; what can be is the ' +
         "`axis` they normalize: after a Keras `ConvND` the channels are on axis -1 (`data_format='channels_last'`) or 1 (`'channels_first'`), after a Flax `nn.Conv` always on the last axis. " +
         'A `BatchNormalization(axis=1)` after a channels-last conv (or the default `axis=-1` after an explicitly channels-first one) is reported: an error when the conv states its ' +
@@ -166,61 +167,75 @@ export const bnFeaturesMismatch: Rule = {
     for (const cls of context.ir.model.classes) {
       for (const flow of cls.flows) {
         checkAxis(context, flow, reported);
-        const producer = flow.from.call;
-        const norm = flow.to.call;
-        if (!producer || !norm || producer.framework !== 'torch' || norm.framework !== 'torch') continue;
-        const fp = featureParam(norm);
-        const op = outputParam(producer);
-        if (!fp || !op) continue;
-        const featArg = argument(norm, fp);
-        const outArg = argument(producer, op);
-        if (!featArg || !outArg) continue;
-        const key = `${norm.span.startOffset}:${producer.span.startOffset}`;
-        const feat = featArg.value;
-        const out = outArg.value;
-        if (feat.kind === 'number' && out.kind === 'number') {
-          if (feat.value === out.value || reported.has(key)) continue;
-          reported.add(key);
-          const inferred = isInferred(feat) || isInferred(out);
-          context.report({
-            messageId: 'mismatch',
-            data: {
-              norm: `${norm.kind} (${flow.to.path})`,
-              expected: describe(feat, context.where),
-              producer: `${producer.kind} (${flow.from.path})`,
-              producerLine: context.where(producer.span),
-              actual: describe(out, context.where),
-              inferred: inferred ? ' with the default values shown; a caller may pass others' : '',
-            },
-            span: featArg.span,
-            ...(inferred ? { severity: 'warning' as const } : {}),
-            related: [{ span: outArg.span, message: `${producer.kind} output channels: ${showValue(out)}` }],
-          });
-          continue;
-        }
-        // Symbolic: the norm is sized with the producer's input-channel expression.
-        const ip = inputParam(producer);
-        const inArg = ip ? argument(producer, ip) : undefined;
-        if (!inArg || feat.kind !== 'unknown' || !feat.symbol) continue;
-        const input = inArg.value;
-        if (input.kind !== 'unknown' || input.symbol !== feat.symbol) continue;
-        if (out.kind === 'unknown' && out.symbol === feat.symbol) continue;
-        if (reported.has(key)) continue;
-        reported.add(key);
-        context.report({
-          messageId: 'inputChannels',
-          data: {
-            norm: `${norm.kind} (${flow.to.path})`,
-            expr: context.text.slice(featArg.valueSpan.startOffset, featArg.valueSpan.endOffset),
-            producer: `${producer.kind} (${flow.from.path})`,
-            producerLine: context.where(producer.span),
-            out: context.text.slice(outArg.valueSpan.startOffset, outArg.valueSpan.endOffset),
-          },
-          span: featArg.span,
-          severity: 'warning',
-          related: [{ span: outArg.span, message: `${producer.kind} output channels` }],
-        });
+        checkWidths(context, flow, reported);
       }
     }
+    // The layers of a model-class instance sized by its constructor arguments (`Stem(width=32)`),
+    // for a pair the class alone does not decide: the class's own finding, if any, comes first.
+    for (const inst of instanceFlows(context.ir.model)) for (const flow of inst.flows) checkWidths(context, flow, reported, inst);
   },
 };
+
+/** A torch norm's channel count against its producer's output channels (in `inst`: as the instance sizes them). */
+function checkWidths(context: RuleContext, flow: Flow, reported: Set<string>, inst?: InstanceFlows): void {
+  const producer = flow.from.call;
+  const norm = flow.to.call;
+  if (!producer || !norm || producer.framework !== 'torch' || norm.framework !== 'torch') return;
+  const fp = featureParam(norm);
+  const op = outputParam(producer);
+  if (!fp || !op) return;
+  const featArg = argument(norm, fp);
+  const outArg = argument(producer, op);
+  if (!featArg || !outArg) return;
+  const key = `${norm.span.startOffset}:${producer.span.startOffset}`;
+  const feat = featArg.value;
+  const out = outArg.value;
+  if (feat.kind === 'number' && out.kind === 'number') {
+    if (feat.value === out.value || reported.has(key)) return;
+    reported.add(key);
+    const inferred = isInferred(feat) || isInferred(out);
+    const instance = inst ? describeInstance(inst, context.text, context.where) : undefined;
+    context.report({
+      messageId: instance ? 'instanceMismatch' : 'mismatch',
+      data: {
+        norm: `${norm.kind} (${flow.to.path})`,
+        expected: describeValue(feat, context.where, inst && norm),
+        producer: `${producer.kind} (${flow.from.path})`,
+        producerLine: context.where(producer.span),
+        actual: describeValue(out, context.where, inst && producer),
+        inferred: inferred ? ' with the default values shown; a caller may pass others' : '',
+        ...(instance ? { instance, actualValue: showValue(out), expectedValue: showValue(feat) } : {}),
+      },
+      span: featArg.span,
+      ...(inferred ? { severity: 'warning' as const } : {}),
+      related: [
+        { span: outArg.span, message: `${producer.kind} output channels: ${showValue(out)}` },
+        ...(inst ? [{ span: inst.root.span, message: `the instance ${inst.owner.name}.${inst.path}, ${norm.kind} sized ${showValue(feat)}` }] : []),
+      ],
+    });
+    return;
+  }
+  // Symbolic: the norm is sized with the producer's input-channel expression (the class alone).
+  if (inst) return;
+  const ip = inputParam(producer);
+  const inArg = ip ? argument(producer, ip) : undefined;
+  if (!inArg || feat.kind !== 'unknown' || !feat.symbol) return;
+  const input = inArg.value;
+  if (input.kind !== 'unknown' || input.symbol !== feat.symbol) return;
+  if (out.kind === 'unknown' && out.symbol === feat.symbol) return;
+  if (reported.has(key)) return;
+  reported.add(key);
+  context.report({
+    messageId: 'inputChannels',
+    data: {
+      norm: `${norm.kind} (${flow.to.path})`,
+      expr: context.text.slice(featArg.valueSpan.startOffset, featArg.valueSpan.endOffset),
+      producer: `${producer.kind} (${flow.from.path})`,
+      producerLine: context.where(producer.span),
+      out: context.text.slice(outArg.valueSpan.startOffset, outArg.valueSpan.endOffset),
+    },
+    span: featArg.span,
+    severity: 'warning',
+    related: [{ span: outArg.span, message: `${producer.kind} output channels` }],
+  });
+}

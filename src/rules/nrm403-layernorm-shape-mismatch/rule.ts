@@ -1,6 +1,7 @@
-import { argument } from '../../ir/model';
+import { argument, type Flow, instanceFlows, type InstanceFlows } from '../../ir/model';
 import { showValue, type Value } from '../../ir/values';
-import type { Rule } from '../types';
+import { describeInstance, describeValue } from '../shared/instances';
+import type { Rule, RuleContext } from '../types';
 
 /** The last dimension a LayerNorm/RMSNorm normalizes over, when `normalized_shape` resolves. */
 function lastDim(v: Value | undefined): number | undefined {
@@ -29,6 +30,12 @@ export const layernormShapeMismatch: Rule = {
       featureMismatch:
         '{{norm}} normalizes over a last dimension of {{expected}}, but {{producer}} ({{producerLine}}) outputs {{actual}} features: PyTorch raises ' +
         '"Given normalized_shape=[{{expected}}], expected input with shape [*, {{expected}}]". Use {{actual}}.',
+      instanceChannelsFirst:
+        '{{norm}} gets the (N, C, {{spatial}}) output of {{producer}} ({{producerLine}}) directly, and in the instance {{instance}} it is sized with the {{channels}} channels, ' +
+        'but LayerNorm normalizes the LAST dimension ({{lastAxis}}), not C. Permute to channels-last first (x.permute(0, 2, 3, 1) as in ConvNeXt), use a channels-first LayerNorm, or GroupNorm(1, C) to normalize over C, H and W.',
+      instanceFeatureMismatch:
+        '{{norm}} normalizes over a last dimension of {{expected}}, but {{producer}} ({{producerLine}}) outputs {{actual}} features in the instance {{instance}}: PyTorch raises ' +
+        '"Given normalized_shape=[{{expectedValue}}], expected input with shape [*, {{expectedValue}}]" on its first forward pass{{inferred}}. Size the norm with the expression that sizes the producer\'s output.',
       channelsFirst:
         '{{norm}} gets the (N, C, {{spatial}}) output of {{producer}} ({{producerLine}}) directly, but LayerNorm normalizes the LAST dimension ({{lastAxis}}), not the {{channels}} channels. ' +
         'Permute to channels-last first (x.permute(0, 2, 3, 1) as in ConvNeXt), use a channels-first LayerNorm, or GroupNorm(1, {{channels}}) to normalize over C, H and W.',
@@ -37,7 +44,9 @@ export const layernormShapeMismatch: Rule = {
     docs: {
       whatItDoes:
         'Checks LayerNorm/RMSNorm layers fed directly by a `Linear` or `Embedding` layer whose output width is known against the last entry of `normalized_shape`, and reports ' +
-        'a LayerNorm sized with the channel count of a `Conv1d/2d/3d` whose output it receives unchanged (an NCHW tensor). PyTorch only: Keras `LayerNormalization` and Flax ' +
+        'a LayerNorm sized with the channel count of a `Conv1d/2d/3d` whose output it receives unchanged (an NCHW tensor). A block class parameterised by its widths is ' +
+        'also checked as each instance of it in the file builds it (`Mlp(256)` whose `LayerNorm(dim)` follows `Linear(dim, hidden)` with `hidden=1024`; `Block(96)` whose ' +
+        '`LayerNorm(dim)` follows `Conv2d(dim, dim, 7)`): the finding sits on the norm in the class and names the instance. PyTorch only: Keras `LayerNormalization` and Flax ' +
         '`nn.LayerNorm` / `nn.RMSNorm` take no `normalized_shape` (they read the feature size from their input when built), so a size mismatch cannot be written; and their default ' +
         "axis (-1) after a channels-last conv is the channels, a per-position LayerNorm that channels-last ConvNeXt-style models use on purpose. What remains statically knowable there " +
         "is a BatchNorm `axis` that misses the conv's channel axis, which `bn-features-mismatch` (NRM402) reports.",
@@ -56,52 +65,68 @@ export const layernormShapeMismatch: Rule = {
   },
   check(context) {
     const reported = new Set<number>();
-    for (const cls of context.ir.model.classes) {
-      for (const flow of cls.flows) {
-        const producer = flow.from.call;
-        const norm = flow.to.call;
-        if (!producer || !norm || producer.framework !== 'torch' || norm.framework !== 'torch') continue;
-        if (norm.norm !== 'layer' && norm.norm !== 'rms') continue;
-        if (reported.has(norm.span.startOffset)) continue;
-        const shapeArg = argument(norm, 'normalized_shape');
-        const shape = shapeArg?.value;
-        const last = lastDim(shape);
-        if (!shapeArg || last === undefined) continue;
-        if (producer.kind === 'Linear' || producer.kind === 'Embedding') {
-          const outArg = argument(producer, producer.kind === 'Linear' ? 'out_features' : 'embedding_dim');
-          const out = outArg?.value;
-          if (!outArg || out?.kind !== 'number' || out.value === last) continue;
-          reported.add(norm.span.startOffset);
-          context.report({
-            messageId: 'featureMismatch',
-            data: { norm: `${norm.kind} (${flow.to.path})`, expected: last, producer: `${producer.kind} (${flow.from.path})`, producerLine: context.where(producer.span), actual: showValue(out) },
-            span: shapeArg.span,
-            related: [{ span: outArg.span, message: `${producer.kind} output features` }],
-          });
-          continue;
-        }
-        const m = /^Conv(Transpose)?([123])d$/.exec(producer.kind);
-        if (!m || rank(shape) !== 1) continue;
-        const outArg = argument(producer, 'out_channels');
-        const out = outArg?.value;
-        if (!outArg || out?.kind !== 'number' || out.value !== last) continue;
-        reported.add(norm.span.startOffset);
-        const dims = Number(m[2]);
-        context.report({
-          messageId: 'channelsFirst',
-          data: {
-            norm: `${norm.kind}(${last}) (${flow.to.path})`,
-            spatial: dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W',
-            lastAxis: dims === 1 ? 'L' : 'W',
-            producer: `${producer.kind} (${flow.from.path})`,
-            producerLine: context.where(producer.span),
-            channels: last,
-          },
-          span: norm.span,
-          severity: 'warning',
-          related: [{ span: producer.span, message: `${producer.kind} producing (N, C, ...) with C = ${last}` }],
-        });
-      }
-    }
+    for (const cls of context.ir.model.classes) for (const flow of cls.flows) checkFlow(context, flow, reported);
+    // The layers of a model-class instance sized by its constructor arguments (`Block(256, 1024)`),
+    // for a pair the class alone does not decide: the class's own finding, if any, comes first.
+    for (const inst of instanceFlows(context.ir.model)) for (const flow of inst.flows) checkFlow(context, flow, reported, inst);
   },
 };
+
+function checkFlow(context: RuleContext, flow: Flow, reported: Set<number>, inst?: InstanceFlows): void {
+  const producer = flow.from.call;
+  const norm = flow.to.call;
+  if (!producer || !norm || producer.framework !== 'torch' || norm.framework !== 'torch') return;
+  if (norm.norm !== 'layer' && norm.norm !== 'rms') return;
+  if (reported.has(norm.span.startOffset)) return;
+  const shapeArg = argument(norm, 'normalized_shape');
+  const shape = shapeArg?.value;
+  const last = lastDim(shape);
+  if (!shapeArg || last === undefined) return;
+  const instance = inst ? describeInstance(inst, context.text, context.where) : undefined;
+  const instanceRelated = (what: string) => (inst ? [{ span: inst.root.span, message: `the instance ${inst.owner.name}.${inst.path}, ${what}` }] : []);
+  if (producer.kind === 'Linear' || producer.kind === 'Embedding') {
+    const outArg = argument(producer, producer.kind === 'Linear' ? 'out_features' : 'embedding_dim');
+    const out = outArg?.value;
+    if (!outArg || out?.kind !== 'number' || out.value === last) return;
+    reported.add(norm.span.startOffset);
+    const lastValue = shape?.kind === 'sequence' ? shape.items[shape.items.length - 1] : shape;
+    const inferred = [lastValue, out].some((v) => v?.kind === 'number' && v.provenance?.inferred === true);
+    context.report({
+      messageId: instance ? 'instanceFeatureMismatch' : 'featureMismatch',
+      data: {
+        norm: `${norm.kind} (${flow.to.path})`,
+        expected: instance && lastValue ? describeValue(lastValue, context.where, norm) : last,
+        producer: `${producer.kind} (${flow.from.path})`,
+        producerLine: context.where(producer.span),
+        actual: instance ? describeValue(out, context.where, producer) : showValue(out),
+        ...(instance ? { instance, expectedValue: last, inferred: inferred ? ' with the default values shown; a caller may pass others' : '' } : {}),
+      },
+      span: shapeArg.span,
+      ...(instance && inferred ? { severity: 'warning' as const } : {}),
+      related: [{ span: outArg.span, message: `${producer.kind} output features` }, ...instanceRelated(`${norm.kind} sized ${last}, ${producer.kind} output ${showValue(out)}`)],
+    });
+    return;
+  }
+  const m = /^Conv(Transpose)?([123])d$/.exec(producer.kind);
+  if (!m || rank(shape) !== 1) return;
+  const outArg = argument(producer, 'out_channels');
+  const out = outArg?.value;
+  if (!outArg || out?.kind !== 'number' || out.value !== last) return;
+  reported.add(norm.span.startOffset);
+  const dims = Number(m[2]);
+  context.report({
+    messageId: instance ? 'instanceChannelsFirst' : 'channelsFirst',
+    data: {
+      norm: instance ? `${norm.kind} (${flow.to.path})` : `${norm.kind}(${last}) (${flow.to.path})`,
+      spatial: dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W',
+      lastAxis: dims === 1 ? 'L' : 'W',
+      producer: `${producer.kind} (${flow.from.path})`,
+      producerLine: context.where(producer.span),
+      channels: last,
+      ...(instance ? { instance } : {}),
+    },
+    span: norm.span,
+    severity: 'warning',
+    related: [{ span: producer.span, message: `${producer.kind} producing (N, C, ...) with C = ${last}` }, ...instanceRelated(`C = ${last}`)],
+  });
+}
