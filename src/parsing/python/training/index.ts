@@ -21,6 +21,8 @@ import { dottedParts, literalValue, spanOf } from '../syntax';
 import { collectClassFacts, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
 import { FlowGroup, ModeAnalysis, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
 import { FlowKeeper } from './flowMemo';
+import { FunctionTable } from './functionTable';
+import { PickedStatements } from './pickedStatements';
 import { launcherCall, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { consistent, type Val } from './state';
@@ -200,15 +202,21 @@ function enclosingDef(node: Node): Node | null {
 const ASSIGNMENT_KINDS = ['assignment', 'augmented_assignment'] as const;
 
 /**
- * The function of a definition node in the current analysis of its tree: every analysis sets it
- * for each function it registers before reading any (a definition without a name has none), so
- * no other analysis's value is read; an open document's unchanged statements keep their `Fn`s
- * anyway. A slot on the node, where a map per analysis cost a rehash and an entry per function.
+ * The function of a definition node (a definition without a name has none): set when the `Fn` is
+ * made (`addFns`). An analysis makes the `Fn`s of every statement except those whose `Fn`s an
+ * open document keeps from its last analysis (`FlowKeeper.functions`), and those were set when
+ * made, on the same nodes; so every definition holds the `Fn` of the current analysis of its
+ * tree. A slot on the node, where a map per analysis cost a rehash and an entry per function.
  */
 const FN_OF_DEFINITION = new NodeCache<Fn>();
 
 /** A top-level statement's function definitions (kept per statement node: most statements have none). */
 const DEFINITIONS = new NodeCache<readonly Node[]>();
+
+/** Whether a top-level statement holds a function definition (what the function table looks at). */
+function hasDefinitions(statement: Node): boolean {
+  return definitionsIn(statement).length > 0;
+}
 
 function definitionsIn(statement: Node): readonly Node[] {
   let defs = DEFINITIONS.get(statement);
@@ -272,16 +280,17 @@ class TrainingBuilder implements FlowHost {
   private readonly classes: Map<string, ClassFacts>;
   /** The import table's token (see `CallInfo`, `StatementPicks`). */
   private readonly importsToken: ImportsToken;
+  /** The module, then every function of the file, in document order. */
   private readonly fns: Fn[] = [];
-  /** Functions by name (`f`) and methods by class and name (`Cls.f`), in document order. */
-  private readonly fnsByName = new Map<string, Fn[]>();
+  /** Functions by name (`f`) and methods by class and name (`Cls.f`), in document order (the table's). */
+  private readonly fnsByName: ReadonlyMap<string, readonly Fn[]>;
   private readonly moduleFn: Fn;
   /** The flow summaries an open document keeps between analyses (see flowMemo.ts). */
   private readonly keeper: FlowKeeper;
   /** Model facts that came from other files (the workspace index). */
   private readonly foreignFacts = new WeakSet<object>();
-  /** Methods by class name, in document order (their `self.` attributes make the class's). */
-  private readonly methods = new Map<string, Fn[]>();
+  /** Methods by class name, in document order (their `self.` attributes make the class's; the table's). */
+  private readonly methods: ReadonlyMap<string, readonly Fn[]>;
   /** Functions whose bindings are being computed (see `bindingsOf`). */
   private readonly binding = new Set<Fn>();
   private readonly switchedRoots = new Set<string>();
@@ -305,20 +314,19 @@ class TrainingBuilder implements FlowHost {
     this.resolver = options.resolver ?? literalResolver;
     this.classes = collectClassFacts(tree, imports);
     this.importsToken = importsToken(imports);
+    this.picked = new PickedStatements(tree, this.importsToken);
     const root = tree.rootNode;
     this.keeper = new FlowKeeper(tree.memo, root, this.importsToken.key, assignedNames);
     this.moduleFn = this.keeper.moduleFn;
     this.fns.push(this.moduleFn);
-    for (const statement of root.children) {
-      const defs = definitionsIn(statement);
-      if (defs.length === 0) continue;
+    const table = FunctionTable.for(tree, this.moduleFn);
+    this.fnsByName = table.byName;
+    this.methods = table.methods;
+    for (const statement of this.picked.statements('definitions', hasDefinitions)) {
       // The functions of an unchanged statement are the same objects as last time (their summaries may be kept).
-      let made = false;
-      const fns = this.keeper.functions(statement, () => {
-        made = true;
-        return defs.map((def) => this.addFn(def, statement)).filter((fn): fn is Fn => fn !== undefined);
-      });
-      if (!made) for (const fn of fns) this.register(fn);
+      const fns = this.keeper.functions(statement, () => this.addFns(statement));
+      for (const fn of fns) this.fns.push(fn);
+      table.place(statement, fns);
     }
     this.analysis = new ModeAnalysis(this, this.keeper);
     this.prepass();
@@ -329,6 +337,19 @@ class TrainingBuilder implements FlowHost {
   }
 
   // ------------------------------------------------------------ function table
+
+  /** A top-level statement's functions, made anew (their definitions get them: see `FN_OF_DEFINITION`). */
+  private addFns(statement: Node): Fn[] {
+    const fns: Fn[] = [];
+    // (In document order: a nested definition's enclosing one has its function first.)
+    for (const def of definitionsIn(statement)) {
+      const fn = this.addFn(def, statement);
+      if (!fn) continue;
+      FN_OF_DEFINITION.set(def, fn);
+      fns.push(fn);
+    }
+    return fns;
+  }
 
   private addFn(def: Node, statement: Node): Fn | undefined {
     const name = def.childForFieldName('name')?.text;
@@ -355,9 +376,7 @@ class TrainingBuilder implements FlowHost {
     }
     const body = def.childForFieldName('body');
     const key = cls === undefined ? name : `${cls}.${name}`;
-    const fn: Fn = { name, key, statement, node: def, body, params: paramNames(def.childForFieldName('parameters')), cls, isModule: false, noGradDecorator: noGrad, parent, locals: assignedNames(body) };
-    this.register(fn);
-    return fn;
+    return { name, key, statement, node: def, body, params: paramNames(def.childForFieldName('parameters')), cls, isModule: false, noGradDecorator: noGrad, parent, locals: assignedNames(body) };
   }
 
   /** Notes an object from another file and everything in it (copies of its facts share these). */
@@ -365,20 +384,6 @@ class TrainingBuilder implements FlowHost {
     if (typeof v !== 'object' || v === null || this.foreignFacts.has(v)) return;
     this.foreignFacts.add(v);
     for (const x of Array.isArray(v) ? v : Object.values(v)) this.markForeign(x);
-  }
-
-  private register(fn: Fn): void {
-    this.fns.push(fn);
-    const key = fn.key;
-    const same = this.fnsByName.get(key);
-    if (same) same.push(fn);
-    else this.fnsByName.set(key, [fn]);
-    FN_OF_DEFINITION.set(fn.node, fn);
-    if (fn.cls !== undefined) {
-      const same = this.methods.get(fn.cls);
-      if (same) same.push(fn);
-      else this.methods.set(fn.cls, [fn]);
-    }
   }
 
   private fnOf(node: Node): Fn {
@@ -395,27 +400,27 @@ class TrainingBuilder implements FlowHost {
   /**
    * What a whole-file pass looks at, statement by statement, in document order. `select` must
    * depend only on the statement's syntax and the imports: its answer is kept per statement node
-   * (unchanged statements keep their nodes across edits), so a pass costs a look at each
-   * top-level statement, not at each node of the file.
+   * (unchanged statements keep their nodes across edits), and which statements have any is kept
+   * per pass (`PickedStatements`), so in an open document a pass costs a look at the statements
+   * it picks something in and at those an edit added, not at each statement of the file.
    */
   private pick<T>(pass: Pass, select: (statement: Node, picks: StatementPicks['byPass']) => readonly T[]): T[] {
     const out: T[] = [];
-    const statements = this.tree.rootNode.children;
-    const records = this.statementPicks();
-    for (let i = 0; i < statements.length; i++) {
-      const items = picked(records[i], PASSES[pass], statements[i], select);
+    for (const statement of this.pickingStatements(pass, select)) {
+      const items = picked(this.picksOf(statement), PASSES[pass], statement, select);
       for (let j = 0; j < items.length; j++) out.push(items[j]);
     }
     return out;
   }
 
-  /** Each top-level statement's picks, in document order. */
-  private statementPicks(): StatementPicks['byPass'][] {
-    return (this.pickRecords ??= this.tree.rootNode.children.map((statement) => this.picksOf(statement)));
+  /** The top-level statements in which `select` picks something for `pass`, in document order. */
+  private pickingStatements<T>(pass: Pass, select: (statement: Node, picks: StatementPicks['byPass']) => readonly T[]): readonly Node[] {
+    const slot = PASSES[pass];
+    return this.picked.statements(pass, (statement) => picked(this.picksOf(statement), slot, statement, select).length > 0);
   }
 
-  /** Each top-level statement's picks, in document order (looked up once per analysis). */
-  private pickRecords: StatementPicks['byPass'][] | undefined;
+  /** Which statements each pass picks something in (see `pick`). */
+  private readonly picked: PickedStatements;
 
   private picksOf(statement: Node): StatementPicks['byPass'] {
     let picks = PICKS.get(statement);
@@ -447,14 +452,10 @@ class TrainingBuilder implements FlowHost {
   private perStatement<T>(kind: string, pass: Pass, keep: (info: CallInfo) => boolean, compute: (statement: Node, calls: readonly CallInfo[]) => T): T[] {
     const memo = this.tree.memo;
     const out: T[] = [];
-    const statements = this.tree.rootNode.children;
-    const records = this.statementPicks();
     const select = (statement: Node, picks: StatementPicks['byPass']) => this.callsOf(statement, picks).filter(keep);
     // Only the statements with calls the pass looks at (`keep`, picked like `pickCalls`) have a result.
-    for (let i = 0; i < statements.length; i++) {
-      const statement = statements[i];
-      const calls = picked(records[i], PASSES[pass], statement, select);
-      if (calls.length === 0) continue;
+    for (const statement of this.pickingStatements(pass, select)) {
+      const calls = picked(this.picksOf(statement), PASSES[pass], statement, select);
       out.push(memo ? memo.get(statement, kind, () => compute(statement, calls)) : compute(statement, calls));
     }
     return out;
@@ -522,9 +523,8 @@ class TrainingBuilder implements FlowHost {
       if ((statements[mid]).endIndex <= start) lo = mid + 1;
       else hi = mid;
     }
-    const records = this.statementPicks();
     for (let k = lo; k < statements.length && (statements[k]).startIndex < end; k++) {
-      const calls = this.callsOf(statements[k], records[k]);
+      const calls = this.callsOf(statements[k]);
       let i = 0;
       let j = calls.length;
       while (i < j) {
@@ -953,12 +953,10 @@ class TrainingBuilder implements FlowHost {
    * anything tainted them is recorded there) and their writes offered to the next analysis.
    */
   private bindModule(fn: Fn, out: FunctionBindings): void {
-    const statements = this.tree.rootNode.children;
-    const records = this.statementPicks();
-    for (let i = 0; i < statements.length; i++) {
-      const assignments = this.moduleAssignmentsIn(statements[i], records[i]);
-      if (assignments.length === 0) continue;
-      const kept = this.keeper.keptBindings(statements[i]);
+    const select = (statement: Node, picks: StatementPicks['byPass']) => this.moduleAssignmentsIn(statement, picks);
+    for (const statement of this.pickingStatements('moduleAssignments', select)) {
+      const assignments = this.moduleAssignmentsIn(statement, this.picksOf(statement));
+      const kept = this.keeper.keptBindings(statement);
       if (kept) {
         for (const w of kept) (out[w.to] as Map<string, unknown>).set(w.key, w.value);
         continue;
@@ -968,7 +966,7 @@ class TrainingBuilder implements FlowHost {
       this.analysis.within(fn, () => {
         for (const a of assignments) this.bindAssignment(fn, a, out, writes);
       }, group);
-      this.keeper.keepBindings(statements[i], writes, group, (v) => this.foreignFacts.has(v));
+      this.keeper.keepBindings(statement, writes, group, (v) => this.foreignFacts.has(v));
     }
   }
 

@@ -1,0 +1,84 @@
+/**
+ * Which top-level statements each whole-file pass of the training IR finds something in (see
+ * `TrainingBuilder.pick`), so that a pass visits those statements only, not every statement of
+ * the file.
+ *
+ * What a pass picks in a statement depends only on the statement's syntax and the file's import
+ * table, and a statement that an edit carries over keeps its node (`SyntaxTree.update`). So in
+ * an open document (a tree with a `StatementMemo`) the lists are kept from one analysis to the
+ * next and patched from the statements the edit added and removed (`SyntaxTree.changes`): the
+ * removed ones are dropped, the added ones the pass finds something in are merged in by
+ * position. A list is used again only for the tree made from the one it was made for (its
+ * `version`), under the same import table; anything else (a first analysis, a tree made anew,
+ * an analysis that skipped the pass, other imports) lists the statements anew.
+ */
+import type { StatementMemo } from '../statementMemo';
+import type { SyntaxNode, SyntaxTree } from '../syntaxTree';
+
+/** A pass's statements, as listed for the tree of that version. */
+interface PassStatements {
+  readonly version: number;
+  readonly statements: readonly SyntaxNode[];
+}
+
+/** What an open document keeps: the lists by pass name, valid under one import table. */
+interface Kept {
+  readonly imports: object;
+  readonly byPass: Map<string, PassStatements>;
+}
+
+const KEPT = new WeakMap<StatementMemo, Kept>();
+
+export class PickedStatements {
+  private readonly byPass: Map<string, PassStatements>;
+  /** The statements the edit removed (made when a list is first patched). */
+  private removed: ReadonlySet<SyntaxNode> | undefined;
+
+  /** `imports`: an object standing for the file's import table (the same object for the same table). */
+  constructor(
+    private readonly tree: SyntaxTree,
+    imports: object,
+  ) {
+    const memo = tree.memo;
+    let kept = memo ? KEPT.get(memo) : undefined;
+    if (!kept || kept.imports !== imports) {
+      kept = { imports, byPass: new Map() };
+      if (memo) KEPT.set(memo, kept);
+    }
+    this.byPass = kept.byPass;
+  }
+
+  /**
+   * The top-level statements for which `has` holds, in document order. `has` must depend only on
+   * the statement's syntax and the import table, and be the same test each time `pass` is asked.
+   */
+  statements(pass: string, has: (statement: SyntaxNode) => boolean): readonly SyntaxNode[] {
+    const tree = this.tree;
+    const last = this.byPass.get(pass);
+    if (last?.version === tree.version) return last.statements;
+    const changes = tree.changes;
+    let statements: readonly SyntaxNode[];
+    if (last && changes && last.version === changes.from) {
+      this.removed ??= new Set(changes.removed);
+      statements = merged(last.statements, this.removed, changes.added.filter(has));
+    } else {
+      statements = tree.rootNode.children.filter(has);
+    }
+    this.byPass.set(pass, { version: tree.version, statements });
+    return statements;
+  }
+}
+
+/** `statements` without `removed`, with `added` (in document order) merged in by position. */
+function merged(statements: readonly SyntaxNode[], removed: ReadonlySet<SyntaxNode>, added: readonly SyntaxNode[]): readonly SyntaxNode[] {
+  if (added.length === 0 && !statements.some((s) => removed.has(s))) return statements;
+  const out: SyntaxNode[] = [];
+  let j = 0;
+  for (const s of statements) {
+    if (removed.has(s)) continue;
+    while (j < added.length && added[j].startIndex < s.startIndex) out.push(added[j++]);
+    out.push(s);
+  }
+  while (j < added.length) out.push(added[j++]);
+  return out;
+}
