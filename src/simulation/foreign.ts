@@ -14,7 +14,11 @@ import type { ActivationFn, LayerOp } from './spec';
 /** What the builder provides to the mapping (the activation shape, assumptions, pushing ops). */
 export interface ForeignHost {
   readonly shape: readonly number[] | undefined;
-  start(shape: number[], what: string): void;
+  /** Side of a square image input, and length of a sequence, when the code does not say them. */
+  readonly imageSize: number;
+  readonly length: number;
+  /** Starts the activation; `declared`: the code states the input's size. */
+  start(shape: number[], what: string, declared?: boolean): void;
   assume(text: string): void;
   push(name: string, kind: string, op: LayerOp): void;
   intArg(call: LayerCall | undefined, param: string, fallback: number, where: string): number;
@@ -40,8 +44,6 @@ export const FOREIGN_ACTIVATIONS: Readonly<Record<string, ActivationFn>> = {
 /** Activations that do not change normalization statistics in a way the charts show. */
 const IDENTITY_ACTIVATIONS = new Set(['linear', 'softmax', 'log_softmax']);
 
-const DEFAULT_IMAGE = 8;
-const DEFAULT_LENGTH = 32;
 const DEFAULT_FEATURES = 64;
 const DEFAULT_CHANNELS = 32;
 
@@ -93,7 +95,7 @@ export class ForeignLayers {
   private startIfNeeded(call: LayerCall | undefined, fallback: number[], where: string): void {
     if (this.host.shape) return;
     const declared = declaredInput(call);
-    this.host.start(declared ?? fallback, where);
+    this.host.start(declared ?? fallback, where, declared !== undefined);
   }
 
   /** `activation="relu"` on a Dense/Conv layer: an activation op after it. */
@@ -156,7 +158,7 @@ export class ForeignLayers {
         }
         // The framework infers input channels from the data: RGB images unless `input_shape` says otherwise.
         const first = !this.host.shape;
-        this.startIfNeeded(call, oneD ? [DEFAULT_CHANNELS, DEFAULT_LENGTH] : [3, DEFAULT_IMAGE, DEFAULT_IMAGE], where);
+        this.startIfNeeded(call, oneD ? [DEFAULT_CHANNELS, this.host.length] : [3, this.host.imageSize, this.host.imageSize], where);
         const shape = this.host.shape!;
         const inChannels = shape[0];
         // Unresolved output channels: as many as come in (a block's width), or a stated default on the input layer.

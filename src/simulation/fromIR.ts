@@ -10,7 +10,7 @@ import { allLayers, paramValue, type ForwardStep, type Framework, type Layer, ty
 import type { Span } from '../ir/span';
 import { analysePythonFile } from '../parsing/python/analyse';
 import { engineRunsActivation } from './engineLayers';
-import { outputShape, SimulationError } from './shapes';
+import { InputTooSmallError, outputShape, SimulationError } from './shapes';
 import { DEFAULT_ALPHA } from './activations';
 import { ForeignLayers, type ForeignHost } from './foreign';
 import { isRouting, PADDING_MODES, type ActivationFn, type LayerOp, type LayerSpec, type NetworkSpec } from './spec';
@@ -108,19 +108,36 @@ class Builder implements ForeignHost {
   /** Per-sample shape of each remembered activation (`save` slot). */
   private readonly slotShapes = new Map<string, number[]>();
 
-  constructor(private readonly classes: ReadonlyMap<string, ModelClass>) {}
+  /** Whether the input's spatial size (or length) is this builder's default, not the code's. */
+  sizeAssumed = false;
+
+  constructor(
+    private readonly classes: ReadonlyMap<string, ModelClass>,
+    /** Side of a square image input whose size the code does not say. */
+    readonly imageSize: number = DEFAULT_IMAGE_SIZE,
+    /** Length of a (C, L) sequence input whose length the code does not say. */
+    readonly length: number = DEFAULT_LENGTH,
+    /** Why the previous, smaller input size failed (said in the input's assumption). */
+    private readonly smallerFailed?: string,
+  ) {}
 
   assume(text: string): void {
     if (!this.assumptions.includes(text)) this.assumptions.push(text);
   }
 
-  /** Starts the activation when the first shaped layer says what comes in. */
-  start(shape: number[], what: string): void {
+  /**
+   * Starts the activation when the first shaped layer says what comes in. `declared`: the code
+   * states the input's size (a Keras `input_shape`); otherwise an image's side or a sequence's
+   * length is this builder's `imageSize` or `length`.
+   */
+  start(shape: number[], what: string, declared = false): void {
     if (this.shape) return;
     this.inputShape = shape;
     this.shape = shape;
+    this.sizeAssumed = !declared && shape.length > 1;
+    const why = (noun: string): string => (declared ? '' : ` (the ${noun} is not in the code${this.smallerFailed ? `; a smaller input did not fit: ${this.smallerFailed}` : ''})`);
     const described =
-      shape.length === 3 ? `images of ${shape[0]} channels, ${shape[1]}×${shape[2]} (the size is not in the code)` : shape.length === 2 ? `sequences of ${shape[0]} channels, length ${shape[1]} (the length is not in the code)` : `${shape[0]} features`;
+      shape.length === 3 ? `images of ${shape[0]} channels, ${shape[1]}×${shape[2]}${why('size')}` : shape.length === 2 ? `sequences of ${shape[0]} channels, length ${shape[1]}${why('length')}` : `${shape[0]} features`;
     this.assume(`input: ${described} — from ${what}`);
   }
 
@@ -169,7 +186,7 @@ class Builder implements ForeignHost {
         const oneD = kind === 'Conv1d';
         if (!this.shape) {
           const c = this.intArg(call, 'in_channels', DEFAULT_CHANNELS, where);
-          this.start(oneD ? [c, DEFAULT_LENGTH] : [c, DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE], where);
+          this.start(oneD ? [c, this.length] : [c, this.imageSize, this.imageSize], where);
         }
         const inChannels = this.shape![0];
         const given = num(call ? paramValue(call, 'in_channels') : undefined);
@@ -255,7 +272,7 @@ class Builder implements ForeignHost {
     const eps = num(call ? paramValue(call, 'eps') : undefined) ?? (type === 'rms' ? 1e-6 : 1e-5);
     if (!this.shape) {
       const features = this.intArg(call, type === 'group' ? 'num_channels' : type === 'layer' || type === 'rms' ? 'normalized_shape' : 'num_features', DEFAULT_FEATURES, where);
-      this.start(/2d$/.test(layer.kind) ? [features, DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE] : [features], where);
+      this.start(/2d$/.test(layer.kind) ? [features, this.imageSize, this.imageSize] : [features], where);
       if (/1d$/.test(layer.kind) && type !== 'batch') this.assume(`${where}: input taken as flat features (N, ${features}); a (N, C, L) input would need a convolution before it`);
     }
     const shape = this.shape!;
@@ -535,11 +552,28 @@ function usedClasses(classes: readonly ModelClass[]): Set<string> {
   return used;
 }
 
+/**
+ * Image sides and sequence lengths tried in turn, smallest first, when the code does not say the
+ * input's size and a kernel or window of the network needs more (a ViT's 16×16 patch embedding
+ * does not fit the default 8×8 image). Small inputs keep the simulation fast.
+ */
+const IMAGE_SIZES = [DEFAULT_IMAGE_SIZE, 16, 32, 64, 128, 256];
+const LENGTHS = [DEFAULT_LENGTH, 64, 128, 256, 512, 1024];
+
 export function networkFromClass(cls: ModelClass, classes: ReadonlyMap<string, ModelClass>): NetworkSpec {
-  const b = new Builder(classes);
-  b.classBody(cls, '', 0);
-  if (b.layers.length === 0 || !b.inputShape) throw new SimulationError(`${cls.name} has no layer the simulator can run`);
-  return { model: cls.name, inputShape: b.inputShape, layers: b.layers, assumptions: b.assumptions };
+  let smallerFailed: string | undefined;
+  for (let attempt = 0; ; attempt++) {
+    const b = new Builder(classes, IMAGE_SIZES[attempt], LENGTHS[attempt], smallerFailed);
+    try {
+      b.classBody(cls, '', 0);
+    } catch (error) {
+      if (!(error instanceof InputTooSmallError && b.sizeAssumed && attempt + 1 < IMAGE_SIZES.length)) throw error;
+      smallerFailed = error.message;
+      continue;
+    }
+    if (b.layers.length === 0 || !b.inputShape) throw new SimulationError(`${cls.name} has no layer the simulator can run`);
+    return { model: cls.name, inputShape: b.inputShape, layers: b.layers, assumptions: b.assumptions };
+  }
 }
 
 export function networksFromModelIR(model: ModelIR): NetworksFound {

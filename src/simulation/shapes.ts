@@ -9,6 +9,9 @@ export class SimulationError extends Error {
   }
 }
 
+/** The input's spatial size (or length) is too small for a kernel or window of the network. */
+export class InputTooSmallError extends SimulationError {}
+
 function describe(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
@@ -53,7 +56,7 @@ export function outputShape(layer: LayerSpec, shape: readonly number[], slots?: 
       if (op.inChannels % op.groups !== 0 || op.outChannels % op.groups !== 0) throw new SimulationError(`${where}: channels are not divisible by groups=${op.groups}`);
       const oh = Math.floor((h + 2 * op.padding - op.kernel) / op.stride) + 1;
       const ow = Math.floor((w + 2 * op.padding - op.kernel) / op.stride) + 1;
-      if (oh < 1 || ow < 1) throw new SimulationError(`${where}: a ${h}×${w} input is smaller than the ${op.kernel}×${op.kernel} kernel`);
+      if (oh < 1 || ow < 1) throw new InputTooSmallError(`${where}: a ${h}×${w} input is smaller than the ${op.kernel}×${op.kernel} kernel`);
       return [op.outChannels, oh, ow];
     }
     case 'conv1d': {
@@ -62,7 +65,7 @@ export function outputShape(layer: LayerSpec, shape: readonly number[], slots?: 
       if (c !== op.inChannels) throw new SimulationError(`${where} expects ${op.inChannels} input channels but receives ${c}`);
       if (op.inChannels % op.groups !== 0 || op.outChannels % op.groups !== 0) throw new SimulationError(`${where}: channels are not divisible by groups=${op.groups}`);
       const ol = windowOut(l, op.kernel, op.stride, op.padding);
-      if (ol < 1) throw new SimulationError(`${where}: an input of length ${l} is shorter than the kernel (${op.kernel})`);
+      if (ol < 1) throw new InputTooSmallError(`${where}: an input of length ${l} is shorter than the kernel (${op.kernel})`);
       return [op.outChannels, ol];
     }
     case 'norm': {
@@ -85,7 +88,7 @@ export function outputShape(layer: LayerSpec, shape: readonly number[], slots?: 
         // 1-D pooling over (C, L).
         if (op.pool === 'adaptive_avg') return [shape[0], 1];
         const ol = windowOut(shape[1], op.kernel, op.stride, op.padding);
-        if (ol < 1) throw new SimulationError(`${where}: an input of length ${shape[1]} is shorter than the window (${op.kernel})`);
+        if (ol < 1) throw new InputTooSmallError(`${where}: an input of length ${shape[1]} is shorter than the window (${op.kernel})`);
         return [shape[0], ol];
       }
       if (shape.length !== 3) throw new SimulationError(`${where} needs a (C, H, W) or (C, L) input but receives ${describe(shape)}`);
@@ -93,7 +96,7 @@ export function outputShape(layer: LayerSpec, shape: readonly number[], slots?: 
       const [c, h, w] = shape;
       const oh = Math.floor((h + 2 * op.padding - op.kernel) / op.stride) + 1;
       const ow = Math.floor((w + 2 * op.padding - op.kernel) / op.stride) + 1;
-      if (oh < 1 || ow < 1) throw new SimulationError(`${where}: a ${h}×${w} input is smaller than the ${op.kernel}×${op.kernel} window`);
+      if (oh < 1 || ow < 1) throw new InputTooSmallError(`${where}: a ${h}×${w} input is smaller than the ${op.kernel}×${op.kernel} window`);
       return [c, oh, ow];
     }
     case 'flatten':

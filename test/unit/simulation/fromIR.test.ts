@@ -69,6 +69,39 @@ describe('model IR -> runnable network', () => {
     assert.ok(spec.assumptions.some((a) => /in_channels did not resolve \(`inplanes`/.test(a)));
   });
 
+  it('takes the smallest input size the network fits when the code does not say it (a patch embedding, a raw-audio Conv1d), and says why', () => {
+    const patches = networksFromSource(
+      'import torch.nn as nn\nclass PatchNet(nn.Module):\n    def __init__(self):\n        super().__init__()\n' +
+        '        self.embed = nn.Conv2d(3, 64, kernel_size=16, stride=16)\n        self.bn = nn.BatchNorm2d(64)\n' +
+        '    def forward(self, x):\n        return self.bn(self.embed(x))\n',
+    ).models[0].spec!;
+    assert.deepStrictEqual(patches.inputShape, [3, 16, 16]);
+    assert.deepStrictEqual(inferShapes(patches.inputShape, patches.layers).at(-1), [64, 1, 1]);
+    const said = patches.assumptions.join('\n');
+    assert.ok(said.includes('input: images of 3 channels, 16×16 (the size is not in the code; a smaller input did not fit: embed (Conv2d): a 8×8 input is smaller than the 16×16 kernel) — from embed (Conv2d)'), said);
+    // Once: the failed attempt's notes are not kept.
+    assert.strictEqual(patches.assumptions.filter((a) => a.startsWith('input:')).length, 1, said);
+    const audio = networksFromSource(
+      'import torch.nn as nn\nclass M5(nn.Module):\n    def __init__(self):\n        super().__init__()\n' +
+        '        self.conv = nn.Conv1d(1, 32, kernel_size=80, stride=16)\n        self.bn = nn.BatchNorm1d(32)\n' +
+        '    def forward(self, x):\n        return self.bn(self.conv(x))\n',
+    ).models[0].spec!;
+    assert.deepStrictEqual(audio.inputShape, [1, 128]);
+    assert.ok(audio.assumptions.some((a) => a.includes('length 128 (the length is not in the code; a smaller input did not fit: conv (Conv1d): an input of length 64 is shorter than the kernel (80))')), audio.assumptions.join('\n'));
+    // A size the code states is kept, and a kernel larger than it is refused.
+    const keras = networksFromSource(
+      'import keras\nclass Net(keras.Model):\n    def __init__(self):\n        super().__init__()\n' +
+        '        self.conv = keras.layers.Conv2D(8, 16, input_shape=(8, 8, 3))\n    def call(self, x):\n        return self.conv(x)\n',
+    ).models[0];
+    assert.strictEqual(keras.spec, undefined);
+    assert.match(keras.reason ?? '', /a 8×8 input is smaller than the 16×16 kernel/);
+    const stated = networksFromSource(
+      'import keras\nclass Net(keras.Model):\n    def __init__(self):\n        super().__init__()\n' +
+        '        self.conv = keras.layers.Conv2D(8, 3, input_shape=(8, 8, 3))\n    def call(self, x):\n        return self.conv(x)\n',
+    ).models[0].spec!;
+    assert.ok(stated.assumptions.includes('input: images of 3 channels, 8×8 — from conv (Conv2D)'), stated.assumptions.join('\n'));
+  });
+
   it('refuses what PyTorch would refuse, with the layer named', () => {
     const found = networksFromSource(read('examples', 'segmentation_head.py'));
     const head = found.models.find((m) => m.name === 'SegmentationHead')!;
