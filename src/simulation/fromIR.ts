@@ -73,6 +73,8 @@ const IDENTITY_KINDS = new Set(['Identity', 'Softmax', 'LogSoftmax']);
 
 /** Functional concatenations (`torch.cat`, `jnp.concatenate`). */
 const CONCAT = new Set(['cat', 'concat', 'concatenate']);
+/** Calls that reorder a tensor's axes: what follows them normalizes or multiplies other axes. */
+const AXIS_ORDER = new Set(['permute', 'transpose', 'movedim', 'moveaxis', 'swapaxes', 'swapdims']);
 
 /** PyTorch-style path: `layers[0]` -> `layers.0`. */
 function modulePath(path: string): string {
@@ -389,7 +391,7 @@ class Builder implements ForeignHost {
    * second operand of `+`, the parts of `torch.cat`) gets that activation remembered (`save`)
    * where it was produced and starts from it (`load`).
    */
-  private forward(cls: ModelClass, steps: readonly ForwardStep[], prefix: string, depth: number, layers: readonly Layer[]): void {
+  private forward(cls: ModelClass, steps: readonly ForwardStep[], prefix: string, depth: number, layers: readonly Layer[], method = 'forward'): void {
     const byPath = new Map<string, Layer>();
     for (const l of allLayers(layers)) byPath.set(modulePath(l.path), l);
     // Position in this.layers after which each step's output is the current activation (-1: the forward's input).
@@ -408,7 +410,7 @@ class Builder implements ForeignHost {
       return j;
     };
     const leaveOut = (step: ForwardStep, why: string): void => {
-      this.assume(`${cls.name}.forward: ${why}`);
+      this.assume(`${cls.name}.${method}: ${why}`);
       if (step.inputs.length >= 1) alias.set(step.index, resolve(step.inputs[0]));
     };
     const available = (i: number): boolean => producedAt.has(i);
@@ -458,7 +460,7 @@ class Builder implements ForeignHost {
         }
         const first = operands.includes(chain) ? chain : Math.max(...operands);
         const second = Math.max(...operands.filter((o) => o !== first));
-        if (operands.length > 2) this.assume(`${cls.name}.forward, line ${step.span.start.line + 1}: an operand of \`+\` is assigned on several paths; simulated with its last assignment`);
+        if (operands.length > 2) this.assume(`${cls.name}.${method}, line ${step.span.start.line + 1}: an operand of \`+\` is assigned on several paths; simulated with its last assignment`);
         enter(first, name);
         const slot = remember(second, `${name}.shortcut`);
         const residual = (depthOf.get(second) ?? 0) > (depthOf.get(first) ?? 0) ? 'saved' : 'current';
@@ -474,7 +476,7 @@ class Builder implements ForeignHost {
           continue;
         }
         const slots = parts.map((p, k) => remember(p, `${name}.in${k}`));
-        this.assume(`${cls.name}.forward: ${step.target}(…) joins its inputs along the channels (dim=1): the call's arguments are not in the model IR`);
+        this.assume(`${cls.name}.${method}: ${step.target}(…) joins its inputs along the channels (dim=1): the call's arguments are not in the model IR`);
         this.push(name, step.target, { op: 'cat', slots });
         done(step, Math.max(...parts), before);
         depthOf.set(step.index, Math.max(...parts.map((p) => depthOf.get(p) ?? 0)));
@@ -482,6 +484,20 @@ class Builder implements ForeignHost {
       }
       if (step.op === 'layer') {
         const layer = byPath.get(target) ?? byPath.get(target.replace(/\.\*$/, ''));
+        // A method of the class (`x = self.forward_features(x)`): its steps, walked at this call.
+        const helper = layer ? undefined : cls.helperPasses?.find((h) => h.name === step.target && h.callSite.startOffset === step.span.startOffset);
+        if (helper) {
+          const from = dataInput(inputs);
+          if (from === undefined) {
+            leaveOut(step, `self.${step.target}(…) reads a value the simulator does not follow and was left out`);
+            continue;
+          }
+          if (from !== chain) enter(from, name);
+          const start = this.layers.length;
+          this.forward(cls, helper.steps, prefix, depth, layers, helper.name);
+          done(step, from, start);
+          continue;
+        }
         if (!layer) {
           leaveOut(step, `self.${step.target} is not a layer built in __init__ (e.g. None by default) and was left out`);
           continue;
@@ -517,6 +533,11 @@ class Builder implements ForeignHost {
             done(step, from, start);
             continue;
           }
+        }
+        // Left out, a ConvNeXt block's `x.permute(0, 2, 3, 1)` would let its LayerNorm and Linear
+        // layers act on the wrong axes without a word: refuse instead.
+        if (AXIS_ORDER.has(step.target) && this.shape && this.shape.length > 1) {
+          throw new SimulationError(`${name}: ${step.target}(…) reorders the axes of the ${this.shape.length + 1}-D activation (the call's arguments are not in the model IR), and the simulator does not follow axis orders`);
         }
         const fn = ACTIVATIONS[step.target];
         if (fn && !engineRunsActivation(fn)) throw new SimulationError(`${name} (F.${step.target}): this activation is not in the simulator's engine yet`);

@@ -102,6 +102,42 @@ describe('model IR -> runnable network', () => {
     assert.ok(stated.assumptions.includes('input: images of 3 channels, 8×8 — from conv (Conv2D)'), stated.assumptions.join('\n'));
   });
 
+  it("follows the forward pass into the class's own methods (timm's forward_features / forward_head, torchvision's _forward_impl)", () => {
+    const spec = networksFromSource(
+      [
+        'import torch.nn as nn',
+        'class Net(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.stem = nn.Conv2d(3, 16, 3, padding=1)',
+        '        self.bn = nn.BatchNorm2d(16)',
+        '        self.pool = nn.AdaptiveAvgPool2d(1)',
+        '        self.fc = nn.Linear(16, 10)',
+        '    def forward_features(self, x):',
+        '        x = self.bn(self.stem(x))',
+        '        return x.relu()',
+        '    def forward_head(self, x):',
+        '        x = self.pool(x).flatten(1)',
+        '        return self.fc(x)',
+        '    def _forward_impl(self, x):',
+        '        x = self.forward_features(x)',
+        '        return self.forward_head(x)',
+        '    def forward(self, x):',
+        '        return self._forward_impl(x)',
+        '',
+      ].join('\n'),
+    ).models[0].spec!;
+    assert.deepStrictEqual(spec.layers.map((l) => `${l.name}:${l.kind}`), ['stem:Conv2d', 'bn:BatchNorm2d', 'relu:F.relu', 'pool:AdaptiveAvgPool2d', 'flatten:flatten', 'fc:Linear']);
+    assert.deepStrictEqual(inferShapes(spec.inputShape, spec.layers).at(-1), [10]);
+  });
+
+  it('refuses an axis reordering on an image or sequence activation instead of running what follows on the wrong axes (a ConvNeXt block)', () => {
+    const found = networksFromSource(read('test', 'fixtures', 'models', 'convnext.py'));
+    const model = found.models.find((m) => m.name === 'ConvNeXt')!;
+    assert.strictEqual(model.spec, undefined);
+    assert.match(model.reason ?? '', /^stages\.0\.0\.permute: permute\(…\) reorders the axes of the 4-D activation/);
+  });
+
   it('refuses what PyTorch would refuse, with the layer named', () => {
     const found = networksFromSource(read('examples', 'segmentation_head.py'));
     const head = found.models.find((m) => m.name === 'SegmentationHead')!;
