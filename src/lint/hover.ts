@@ -1,6 +1,6 @@
 import type { Argument, LayerCall } from '../ir/model';
 import type { Span } from '../ir/span';
-import { describeProvenance, lineWhere, provenanceOf, showValue, type Value } from '../ir/values';
+import { describeProvenance, lineWhere, provenanceOf, showValue, type Value, type Where } from '../ir/values';
 
 const NORM_NAMES: Readonly<Record<string, string>> = {
   batch: 'batch normalization: statistics over the batch (and spatial positions), running averages for inference',
@@ -22,18 +22,26 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-function origin(arg: Argument | undefined, value: Value): string {
+function origin(arg: Argument | undefined, value: Value, where: Where): string {
   if (!arg) return 'framework default';
   const p = arg.provenance ?? provenanceOf(value);
   if (value.kind === 'unknown') return value.reason ? `not resolved (${value.reason})` : 'not resolved';
   if (!p) return 'as written';
-  // (A hover reads one file, a notebook cell's own text included: plain lines.)
-  const text = describeProvenance(p, lineWhere);
+  const text = describeProvenance(p, where);
   return p.inferred ? `${text} (a default a caller may override)` : text;
 }
 
-/** Markdown describing a norm layer construction: kind, framework, every argument with where its value comes from. */
-export function renderLayerHover(call: LayerCall): string {
+/** A hover's text (Markdown) and the span it is for (the layer's callee). */
+export interface LayerHover {
+  readonly markdown: string;
+  readonly span: Span;
+}
+
+/**
+ * Markdown describing a norm layer construction: kind, framework, every argument with where its
+ * value comes from; `where` cites places (a notebook's program: `line 2 of cell 3`).
+ */
+export function renderLayerHover(call: LayerCall, where: Where = lineWhere): string {
   const out: string[] = [];
   const what = call.norm ? NORM_NAMES[call.norm] : undefined;
   out.push(`**${call.kind}** (${call.framework})${what ? ` — ${what}` : ''}`, '');
@@ -43,11 +51,11 @@ export function renderLayerHover(call: LayerCall): string {
   for (const arg of call.args) {
     const name = arg.name ?? (arg.position !== undefined ? `#${arg.position + 1}` : '?');
     if (arg.name) given.add(arg.name);
-    rows.push(`| \`${cell(name)}\` | \`${cell(showValue(arg.value))}\` | ${cell(origin(arg, arg.value))} |`);
+    rows.push(`| \`${cell(name)}\` | \`${cell(showValue(arg.value))}\` | ${cell(origin(arg, arg.value, where))} |`);
   }
   for (const [name, value] of Object.entries(call.defaults)) {
     if (given.has(name)) continue;
-    rows.push(`| \`${cell(name)}\` | \`${cell(showValue(value))}\` | ${origin(undefined, value)} |`);
+    rows.push(`| \`${cell(name)}\` | \`${cell(showValue(value))}\` | ${origin(undefined, value, where)} |`);
   }
   if (rows.length > 0) out.push('| parameter | value | from |', '|---|---|---|', ...rows, '');
   out.push('_NormScope (static analysis: values that did not resolve are shown as `?`)_');

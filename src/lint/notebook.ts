@@ -7,6 +7,8 @@ import { parsePython } from '../parsing/python/treeSitter';
 import { RULES } from '../rules/catalogue';
 import { EMPTY_CONFIG, type LintConfig } from '../rules/config';
 import type { Finding, Rule } from '../rules/types';
+import type { LayerCall } from '../ir/model';
+import { normLayerIn, renderLayerHover, type LayerHover } from './hover';
 import { lintPython, type LintResult } from './lint';
 
 /** A code cell's place in the program the notebook's code cells form together. */
@@ -145,6 +147,21 @@ export function notebookWhere(program: NotebookProgram): Where {
     const at = toCellSpan(program, { ...span, end: span.start });
     return at ? `line ${at.span.start.line + 1} of cell ${at.cell + 1}` : `line ${span.start.line + 1}`;
   };
+}
+
+/**
+ * The hover for the norm layer construction at (line, column) (0-based) of the notebook's cell
+ * number `cell`, among `calls`, the layer calls of the whole program's model IR: a value set in
+ * another cell resolves, and places are cited as `line 2 of cell 3`. Undefined when there is
+ * none there.
+ */
+export function notebookLayerHover(program: NotebookProgram, calls: readonly LayerCall[], cell: number, line: number, column: number): LayerHover | undefined {
+  const c = program.cells.find((x) => x.index === cell);
+  if (!c || line < 0 || line >= c.lineCount) return undefined;
+  const call = normLayerIn(calls, c.firstLine + line, column);
+  const at = call ? toCellSpan(program, call.calleeSpan) : undefined;
+  if (!call || !at || at.cell !== cell) return undefined;
+  return { markdown: renderLayerHover(call, notebookWhere(program)), span: at.span };
 }
 
 /** A finding with every span moved into its cell; undefined when its anchor is not in a cell. */

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { lintDelay } from '../lint/debounce';
 import type { LintResult } from '../lint/lint';
-import type { LayerCall } from '../ir/model';
+import type { LayerHover } from '../lint/hover';
 import type { NetworksFound } from '../simulation/fromIR';
 import { codeLength, type NotebookCell } from '../parsing/notebook/ipynb';
 import type { CellLocator } from '../parsing/notebook/ipynbPositions';
@@ -140,10 +140,20 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   /**
-   * The norm layer construction at `position`, from the lint server's incrementally analysed
-   * copy of the document (so a hover never analyses a large file on the extension host's thread).
+   * The hover on the norm layer construction at `position`, from the lint server's incrementally
+   * analysed copy of the document (so a hover never analyses a large file on the extension
+   * host's thread). In a notebook cell, from the program of the notebook's code cells, which the
+   * server keeps as it does for the notebook's lints: a value set in another cell resolves.
    */
-  async normLayerAt(document: vscode.TextDocument, position: vscode.Position): Promise<LayerCall | undefined> {
+  async layerHoverAt(document: vscode.TextDocument, position: vscode.Position): Promise<LayerHover | undefined> {
+    const notebook = document.uri.scheme === 'vscode-notebook-cell' ? vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === document)) : undefined;
+    if (notebook) {
+      const settings = readSettings(notebook.uri);
+      const cells = cellsOf(notebook);
+      if (!settings.enable || codeLength(cells) > settings.maxFileBytes) return undefined;
+      const cell = notebook.getCells().findIndex((c) => c.document === document);
+      return this.client.hoverNotebook(notebook.uri.toString(), cells, cell, position.line, position.character);
+    }
     if (this.leftAlone(document)) return undefined;
     const key = this.onServer(document);
     return this.client.hover(key, document.version, document.getText().length, () => document.getText(), position.line, position.character);

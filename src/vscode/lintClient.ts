@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import type { LayerCall } from '../ir/model';
+import type { LayerHover } from '../lint/hover';
 import type { LintResult } from '../lint/lint';
 import type { LintRequest, LintResponse } from '../lint/worker/protocol';
 import { LintServer } from '../lint/worker/server';
@@ -76,12 +76,19 @@ export class LintClient {
     return this.answer(response);
   }
 
-  /** The norm layer construction at (line, column) (0-based) of the server's copy of a document at `version`. */
-  async hover(uri: string, version: number, length: number, text: () => string, line: number, column: number): Promise<LayerCall | undefined> {
+  /** The hover on the norm layer construction at (line, column) (0-based) of the server's copy of a document at `version`. */
+  async hover(uri: string, version: number, length: number, text: () => string, line: number, column: number): Promise<LayerHover | undefined> {
     let response = await this.request((id) => ({ kind: 'hover', id, uri, version, length, line, column }));
     if (response.kind === 'resync') response = await this.request((id) => ({ kind: 'hover', id, uri, version, length, line, column, text: text() }));
-    if (response.kind === 'hover') return response.call;
+    if (response.kind === 'hover') return response.hover;
     throw new Error(response.kind === 'error' ? response.message : 'the lint server could not place the document');
+  }
+
+  /** The hover at (line, column) (0-based) of cell number `cell` of an open notebook, read from the program of all its code cells. */
+  async hoverNotebook(uri: string, cells: readonly NotebookCell[], cell: number, line: number, column: number): Promise<LayerHover | undefined> {
+    const response = await this.request((id) => ({ kind: 'hoverNotebook', id, uri, cells, cell, line, column }));
+    if (response.kind === 'hover') return response.hover;
+    throw new Error(response.kind === 'error' ? response.message : 'the lint server could not read the notebook');
   }
 
   /** The simulator's view of the models of the server's copy of a document at `version`. */

@@ -162,14 +162,15 @@ describe('NormScope features in a real VS Code extension host', () => {
       metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } },
       cells: [
         { cell_type: 'markdown', metadata: {}, source: ['# Training\n'] },
-        { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: ['%matplotlib inline\n', 'import torch.nn as nn\n'] },
+        { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: ['%matplotlib inline\n', 'import torch.nn as nn\n', 'GROUPS = 2\n'] },
         { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: ['!nvidia-smi\n', 'norm = nn.GroupNorm(3, 10)\n', 'ok = nn.GroupNorm(2, 10)  # noqa: NRM401'] },
+        { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: ['head = nn.GroupNorm(GROUPS, 10)\n'] },
       ],
     };
     await vscode.workspace.fs.writeFile(uri, enc(JSON.stringify(notebook, null, 1)));
     const document = await showNotebookOrSkip(this, uri);
     const cells = document.getCells();
-    assert.strictEqual(cells.length, 3);
+    assert.strictEqual(cells.length, 4);
     const third = cells[2].document.uri;
     const diagnostics = await waitForExactly(third, ['NRM401@1:7-1:26', 'NRM901@2:26-2:40']);
     assert.strictEqual(cells[2].document.getText(diagnostics[0].range), 'nn.GroupNorm(3, 10)');
@@ -183,5 +184,11 @@ describe('NormScope features in a real VS Code extension host', () => {
     assert.strictEqual(cells[2].document.lineAt(2).text, 'ok = nn.GroupNorm(2, 10)');
     await waitForExactly(third, ['NRM401@1:7-1:26']);
 
+    // A hover in a cell reads the program of all the code cells: GROUPS, set in the second cell, resolves.
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', cells[3].document.uri, new vscode.Position(0, 12));
+    const md = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(md, /\| `num_groups` \| `2` \| module constant GROUPS, line 3 of cell 2 \|/);
+    const range = hovers.find((h) => h.range)?.range;
+    assert.ok(range && cells[3].document.getText(range) === 'nn.GroupNorm', JSON.stringify(range));
   });
 });

@@ -1,8 +1,8 @@
 import type { NotebookCell } from '../../parsing/notebook/ipynb';
-import type { LayerCall } from '../../ir/model';
 import type { TextChange } from '../../parsing/python/document';
 import type { LintConfig } from '../../rules/config';
 import type { NetworksFound } from '../../simulation/fromIR';
+import type { LayerHover } from '../hover';
 import type { LintResult } from '../lint';
 
 /**
@@ -22,8 +22,14 @@ export type LintRequest =
   | { readonly kind: 'close'; readonly uri: string }
   /** `length`: the text's length at `version`, a cheap check that the server's copy did not drift. */
   | { readonly kind: 'lint'; readonly id: number; readonly uri: string; readonly version: number; readonly length: number; readonly config: LintConfig; readonly text?: string }
-  /** The norm layer construction at a position (0-based) of an open document, for the hover. */
+  /** The hover on the norm layer construction at a position (0-based) of an open document. */
   | { readonly kind: 'hover'; readonly id: number; readonly uri: string; readonly version: number; readonly length: number; readonly line: number; readonly column: number; readonly text?: string }
+  /**
+   * The hover at a position (0-based) of the notebook cell number `cell`, read from the program
+   * all the code cells form (values set in other cells resolve); `uri` names the open notebook,
+   * whose program the server keeps as for `lintNotebook`.
+   */
+  | { readonly kind: 'hoverNotebook'; readonly id: number; readonly uri: string; readonly cells: readonly NotebookCell[]; readonly cell: number; readonly line: number; readonly column: number }
   /** The models of an open document as the simulator runs them (its CodeLenses and panel). */
   | { readonly kind: 'networks'; readonly id: number; readonly uri: string; readonly version: number; readonly length: number; readonly text?: string }
   /** Lints a text that is not open (Lint Workspace on files on disk); nothing is kept. */
@@ -34,7 +40,8 @@ export type LintRequest =
 export type LintResponse =
   /** `dependencies`: the other workspace files whose model facts the lint used. */
   | { readonly kind: 'result'; readonly id: number; readonly result: LintResult; readonly elapsedMs: number; readonly dependencies?: readonly string[] }
-  | { readonly kind: 'hover'; readonly id: number; readonly call: LayerCall | undefined; readonly elapsedMs: number }
+  /** `hover.span`: in the document, or in the cell for `hoverNotebook`. */
+  | { readonly kind: 'hover'; readonly id: number; readonly hover: LayerHover | undefined; readonly elapsedMs: number }
   | { readonly kind: 'networks'; readonly id: number; readonly found: NetworksFound; readonly elapsedMs: number }
   | { readonly kind: 'resync'; readonly id: number }
   | { readonly kind: 'error'; readonly id: number; readonly message: string };

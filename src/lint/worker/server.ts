@@ -3,9 +3,10 @@ import { modelFromTree } from '../../parsing/python/parsePython';
 import { WorkspaceIndex } from '../../parsing/workspace/index';
 import { RULES } from '../../rules/catalogue';
 import { networksFromModelIR } from '../../simulation/fromIR';
-import { normLayerIn } from '../hover';
+import { normLayerIn, renderLayerHover } from '../hover';
 import { lintPython, lintSyntaxTree } from '../lint';
-import { buildNotebookProgram, findingsInCells, lintNotebook, notebookWhere } from '../notebook';
+import { buildNotebookProgram, findingsInCells, lintNotebook, notebookLayerHover, notebookWhere, type NotebookProgram } from '../notebook';
+import type { NotebookCell } from '../../parsing/notebook/ipynb';
 import type { LintRequest, LintResponse } from './protocol';
 
 interface OpenDocument {
@@ -23,12 +24,12 @@ interface OpenDocument {
  * editor API): the worker entry (main.ts) feeds it messages, tests call `handle` directly.
  * `initLinter()` must have resolved before the first request.
  */
-/** Open notebooks whose programs the server keeps (the least recently linted go first). */
+/** Open notebooks whose programs the server keeps (the least recently linted or hovered go first). */
 const MAX_NOTEBOOKS = 8;
 
 export class LintServer {
   private readonly documents = new Map<string, OpenDocument>();
-  /** Open notebooks' programs (their code cells as one file), by notebook URI, least recently linted first. */
+  /** Open notebooks' programs (their code cells as one file), by notebook URI, least recently linted or hovered first. */
   private readonly notebooks = new Map<string, PythonDocument>();
   /** Cross-file model facts (`from models import Net`), once the editor has named its folders. */
   private workspace: WorkspaceIndex | undefined;
@@ -82,7 +83,16 @@ export class LintServer {
           const tree = open.document.syntaxTree;
           // The model IR only, reused per statement from the document's last analysis (see StatementMemo).
           const call = tree ? normLayerIn(modelFromTree(tree).layerCalls, request.line, request.column) : undefined;
-          return { kind: 'hover', id: request.id, call, elapsedMs: performance.now() - started };
+          const hover = call ? { markdown: renderLayerHover(call), span: call.calleeSpan } : undefined;
+          return { kind: 'hover', id: request.id, hover, elapsedMs: performance.now() - started };
+        });
+      case 'hoverNotebook':
+        return this.guard(request.id, () => {
+          const started = performance.now();
+          const open = this.openNotebook(request.uri, request.cells);
+          const tree = open?.document.syntaxTree;
+          const hover = open && tree ? notebookLayerHover(open.program, modelFromTree(tree).layerCalls, request.cell, request.line, request.column) : undefined;
+          return { kind: 'hover', id: request.id, hover, elapsedMs: performance.now() - started };
         });
       case 'networks':
         return this.guard(request.id, () => {
@@ -110,14 +120,22 @@ export class LintServer {
     }
   }
 
+  /** Lints an open notebook through the program kept for it (see `openNotebook`). */
+  private lintOpenNotebook(uri: string, cells: readonly NotebookCell[], config: Parameters<typeof lintNotebook>[1]): ReturnType<typeof lintNotebook> {
+    const open = this.openNotebook(uri, cells);
+    const tree = open?.document.syntaxTree;
+    return open && tree ? findingsInCells(open.program, lintSyntaxTree(tree, config, RULES, {}, notebookWhere(open.program))) : { findings: [], failures: [] };
+  }
+
   /**
-   * Lints an open notebook through the program kept for it: the new program text is applied as
-   * one edit (the span between the common prefix and suffix of the old and new texts), so the
-   * re-parse and the IR are incremental like an open file's.
+   * The program of an open notebook's code cells, and the document kept for it brought to that
+   * program: the new text is applied as one edit (the span between the common prefix and suffix
+   * of the old and new texts), so the re-parse and the IR are incremental like an open file's.
+   * Undefined when the notebook has no code cell.
    */
-  private lintOpenNotebook(uri: string, cells: Parameters<typeof buildNotebookProgram>[0], config: Parameters<typeof lintNotebook>[1]): ReturnType<typeof lintNotebook> {
+  private openNotebook(uri: string, cells: readonly NotebookCell[]): { program: NotebookProgram; document: PythonDocument } | undefined {
     const program = buildNotebookProgram(cells);
-    if (program.cells.length === 0) return { findings: [], failures: [] };
+    if (program.cells.length === 0) return undefined;
     let document = this.notebooks.get(uri);
     this.notebooks.delete(uri);
     if (document) {
@@ -137,8 +155,7 @@ export class LintServer {
       doc.dispose();
       this.notebooks.delete(stale);
     }
-    const tree = document.syntaxTree;
-    return tree ? findingsInCells(program, lintSyntaxTree(tree, config, RULES, {}, notebookWhere(program))) : { findings: [], failures: [] };
+    return { program, document };
   }
 
   /** Number of open notebooks kept (for tests and logs). */

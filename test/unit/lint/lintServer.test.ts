@@ -12,6 +12,13 @@ import { EMPTY_CONFIG } from '../../../src/rules/config';
 const root = path.join(__dirname, '..', '..', '..', '..');
 const BUGGY = 'import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.norm = nn.GroupNorm(3, 10)\n';
 
+/** `GroupNorm(3, 10)`: a hover's layer kind and the values of the arguments the call gives (not the framework's defaults). */
+function summary(markdown: string): string {
+  const kind = /^\*\*(\w+)\*\*/.exec(markdown)?.[1] ?? '?';
+  const values = [...markdown.matchAll(/^\| `[^`]*` \| `([^`]*)` \| (.*) \|$/gm)].filter((m) => m[2] !== 'framework default').map((m) => m[1]);
+  return `${kind}(${values.join(', ')})`;
+}
+
 function codes(response: LintResponse | undefined): string[] {
   assert.ok(response && response.kind === 'result', JSON.stringify(response));
   return response.result.findings.map((f) => `${f.code}@${f.span.start.line}:${f.span.start.column}`);
@@ -42,7 +49,9 @@ describe('lint server (the worker thread behind the editor diagnostics)', () => 
     const hover = (id: number, version: number, text: string, line: number, column: number): string | undefined => {
       const r = server.handle({ kind: 'hover', id, uri: 'file:///h.py', version, length: text.length, line, column });
       assert.ok(r && r.kind === 'hover', JSON.stringify(r));
-      return r.call ? `${r.call.kind}(${r.call.args.map((a) => (a.value.kind === 'number' ? a.value.value : '?')).join(', ')})` : undefined;
+      if (!r.hover) return undefined;
+      assert.strictEqual(r.hover.span.start.line, line, 'the hover covers the callee on the hovered line');
+      return summary(r.hover.markdown);
     };
     assert.deepStrictEqual(server.handle({ kind: 'hover', id: 1, uri: 'file:///h.py', version: 1, length: BUGGY.length, line: 5, column: 24 }), { kind: 'resync', id: 1 });
     server.handle({ kind: 'open', uri: 'file:///h.py', version: 1, text: BUGGY });
@@ -119,6 +128,37 @@ describe('lint server (the worker thread behind the editor diagnostics)', () => 
     // At most a few notebooks are kept: the least recently linted go first.
     for (let i = 0; i < 12; i++) server.handle({ kind: 'lintNotebook', id: 100 + i, cells: versions[0], config: EMPTY_CONFIG, uri: `file:///nb${i}.ipynb` });
     assert.strictEqual(server.notebookCount, 8);
+  });
+
+  it('answers a hover in a notebook cell from the program of all the code cells, citing places by cell', () => {
+    const server = new LintServer();
+    const code = (source: string) => ({ kind: 'code' as const, source, language: 'python' });
+    const cells = [
+      code('import torch.nn as nn\nGROUPS = 3'),
+      { kind: 'markdown' as const, source: '# model', language: 'markdown' },
+      code('x = 1\nnorm = nn.GroupNorm(GROUPS, 10)'),
+    ];
+    const hover = (id: number, cell: number, line: number, column: number) => {
+      const r = server.handle({ kind: 'hoverNotebook', id, uri: 'file:///h.ipynb', cells, cell, line, column });
+      assert.ok(r && r.kind === 'hover', JSON.stringify(r));
+      return r.hover;
+    };
+    const h = hover(1, 2, 1, 12);
+    assert.ok(h, 'a hover on the GroupNorm of cell 3');
+    // GROUPS is set in the first cell: it resolves, and its place is cited in that cell.
+    assert.strictEqual(summary(h.markdown), 'GroupNorm(3, 10)');
+    assert.match(h.markdown, /line 2 of cell 1/);
+    // The span is the callee's, in the cell's own lines.
+    assert.deepStrictEqual([h.span.start.line, h.span.start.column, h.span.end.column], [1, 7, 19]);
+    assert.strictEqual(hover(2, 2, 0, 2), undefined, 'no norm layer on `x = 1`');
+    assert.strictEqual(hover(3, 0, 1, 2), undefined, 'no norm layer in the first cell');
+    assert.strictEqual(hover(4, 1, 0, 0), undefined, 'a markdown cell');
+    assert.strictEqual(hover(5, 7, 0, 0), undefined, 'no such cell');
+    // The program is kept like a lint's: a lint after the hover is incremental from it.
+    assert.strictEqual(server.notebookCount, 1);
+    const lint = server.handle({ kind: 'lintNotebook', id: 6, cells, config: EMPTY_CONFIG, uri: 'file:///h.ipynb' });
+    assert.ok(lint?.kind === 'result');
+    assert.deepStrictEqual(lint.result.findings.map((f) => `${f.code}@${f.cell}`), ['NRM401@2']);
   });
 
   it('uses the model facts of other workspace files, editor buffers first, and reports them as dependencies', () => {
