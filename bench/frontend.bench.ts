@@ -48,16 +48,20 @@ let broken = { text: '', typingAt: 0 };
 /** The end of the line of `editAt` (inside a class body): where Enter adds a blank line. */
 let lineEnd = 0;
 
-/** One-character edit: toggles a digit in a layer's argument, keeping the text valid Python. */
-function edited(): { text: string; start: number } {
+/** The digit the next one-character edit writes: toggles a digit in a layer's argument, keeping the text valid Python. */
+function nextDigit(): string {
   flip = !flip;
-  return { text: text.slice(0, editAt) + (flip ? '7' : '6') + text.slice(editAt + 1), start: editAt };
+  return flip ? '7' : '6';
 }
 
-/** The one-character edit as a document change. */
+/** The one-character edit as the whole new text (for the bare re-parse row). */
+function edited(): { text: string; start: number } {
+  return { text: text.slice(0, editAt) + nextDigit() + text.slice(editAt + 1), start: editAt };
+}
+
+/** The one-character edit as a document change (the document builds its new text itself, as the editor's change events make it). */
 function oneCharEdit(): TextChange {
-  const e = edited();
-  return { startOffset: e.start, oldEndOffset: e.start + 1, newText: e.text.charAt(e.start) };
+  return { startOffset: editAt, oldEndOffset: editAt + 1, newText: nextDigit() };
 }
 
 /** A fresh open document of the text (the rows that edit it). */
