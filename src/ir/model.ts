@@ -393,10 +393,11 @@ export interface InstanceFlows {
 
 /**
  * Every model-class instance with instance layers in the file's classes (nested ones too, each
- * visited once), with its class's flows carried over: a layer pair of the class is matched to the
+ * visited once per class holding it), with its class's flows carried over: a layer pair of the class is matched to the
  * instance's layers of the same path and call site. A pair the instance builds differently (a loop
  * of another length, a branch taken) is left out. Kept per model IR (an IR is not changed once
- * built), the flows of an instance per instance layer (unchanged classes hand theirs on).
+ * built), and per holding class (unchanged classes hand theirs on; re-read when a class they
+ * instantiate changed).
  */
 export function instanceFlows(model: ModelIR): readonly InstanceFlows[] {
   let out = INSTANCE_FLOWS.get(model);
@@ -407,32 +408,58 @@ export function instanceFlows(model: ModelIR): readonly InstanceFlows[] {
 const INSTANCE_FLOWS = new WeakMap<ModelIR, readonly InstanceFlows[]>();
 
 function readInstanceFlows(model: ModelIR): InstanceFlows[] {
-  const out: InstanceFlows[] = [];
-  const visited = new Set<Layer>();
   const byName = new Map<string, ModelClass[]>();
   for (const c of model.classes) {
     const same = byName.get(c.name);
     if (same) same.push(c);
     else byName.set(c.name, [c]);
   }
-  const visit = (owner: ModelClass, root: Layer | undefined, prefix: string, layers: readonly Layer[]): void => {
+  // The class whose `__init__` built an instance's layers (a name defined twice: the one holding them).
+  const classOf = (l: Layer): ModelClass | undefined => {
+    const first = l.instanceLayers?.[0];
+    return l.moduleClass ? byName.get(l.moduleClass)?.find((c) => !first || (c.span.startOffset <= first.span.startOffset && first.span.endOffset <= c.span.endOffset)) : undefined;
+  };
+  const out: InstanceFlows[] = [];
+  for (const owner of model.classes) {
+    let kept = OWNER_INSTANCE_FLOWS.get(owner);
+    if (!kept || kept.deps.some(([l, c]) => classOf(l) !== c)) OWNER_INSTANCE_FLOWS.set(owner, (kept = ownerInstanceFlows(owner, classOf)));
+    out.push(...kept.entries);
+  }
+  return out;
+}
+
+/**
+ * The instances among one class's layers (kept per class, with the classes each instance was
+ * matched to: an edit of another class makes them read again).
+ */
+function ownerInstanceFlows(owner: ModelClass, classOf: (l: Layer) => ModelClass | undefined): OwnerInstanceFlows {
+  const entries: InstanceFlows[] = [];
+  const deps: [Layer, ModelClass | undefined][] = [];
+  const visited = new Set<Layer>();
+  const visit = (root: Layer | undefined, prefix: string, layers: readonly Layer[]): void => {
     for (const l of allLayers(layers)) {
       if (!l.moduleClass || !l.instanceLayers || visited.has(l)) continue;
       visited.add(l);
       const path = prefix + l.path;
-      const first = l.instanceLayers[0];
-      // The class whose `__init__` built the instance layers (a name defined twice: the one holding them).
-      const cls = byName.get(l.moduleClass)?.find((c) => !first || (c.span.startOffset <= first.span.startOffset && first.span.endOffset <= c.span.endOffset));
+      const cls = classOf(l);
+      deps.push([l, cls]);
       if (cls) {
         const flows = flowsOfInstance(cls, l);
-        if (flows.length > 0) out.push({ owner, root: root ?? l, instance: l, path, cls, flows });
+        if (flows.length > 0) entries.push({ owner, root: root ?? l, instance: l, path, cls, flows });
       }
-      visit(owner, root ?? l, `${path}.`, l.instanceLayers);
+      visit(root ?? l, `${path}.`, l.instanceLayers);
     }
   };
-  for (const c of model.classes) visit(c, undefined, '', c.layers);
-  return out;
+  visit(undefined, '', owner.layers);
+  return { entries, deps };
 }
+
+interface OwnerInstanceFlows {
+  readonly entries: readonly InstanceFlows[];
+  readonly deps: readonly (readonly [Layer, ModelClass | undefined])[];
+}
+
+const OWNER_INSTANCE_FLOWS = new WeakMap<ModelClass, OwnerInstanceFlows>();
 
 /**
  * `cls`'s flows carried over to the layers of `instance`, kept per instance layer and class (an

@@ -25,22 +25,30 @@ function sub(comment: SourceComment, from: number, to: number): Span {
   };
 }
 
-/** The line each comment covers: its own line, or for an own-line comment the next code line. */
-function coveredLines(comments: readonly SourceComment[], text: string): Map<SourceComment, number | undefined> {
+/**
+ * The line each of `candidates` covers: its own line, or for an own-line comment the next code
+ * line (other own-line comments of `comments` are skipped; a blank line ends the search). Reads
+ * only the lines after each own-line candidate, not the whole text.
+ */
+function coveredLines(candidates: readonly SourceComment[], comments: readonly SourceComment[], text: string): Map<SourceComment, number | undefined> {
   const result = new Map<SourceComment, number | undefined>();
-  const commentOnlyLines = new Set(comments.filter((c) => c.ownLine).map((c) => c.span.start.line));
-  let lines: string[] | undefined;
-  for (const comment of comments) {
+  let commentOnlyLines: Set<number> | undefined;
+  for (const comment of candidates) {
     if (!comment.ownLine) {
       result.set(comment, comment.span.start.line);
       continue;
     }
-    lines ??= text.split('\n');
+    commentOnlyLines ??= new Set(comments.filter((c) => c.ownLine).map((c) => c.span.start.line));
     let covered: number | undefined;
     // Stacked comments (another directive, an explanation) are skipped; a blank line ends the search.
-    for (let line = comment.span.start.line + 1; line < lines.length; line++) {
+    let line = comment.span.start.line;
+    let end = text.indexOf('\n', comment.span.startOffset);
+    while (end >= 0) {
+      const start = end + 1;
+      line++;
+      end = text.indexOf('\n', start);
       if (commentOnlyLines.has(line)) continue;
-      if ((lines[line] ?? '').trim() === '') break;
+      if (text.slice(start, end < 0 ? text.length : end).trim() === '') break;
       covered = line;
       break;
     }
@@ -62,7 +70,7 @@ export function parseSuppressions(comments: readonly SourceComment[], text: stri
   const resolve = (selector: string): string | undefined => byName.get(selector) ?? byName.get(selector.toUpperCase());
   const candidates = comments.filter((c) => /normscope|noqa/i.test(c.text));
   if (candidates.length === 0) return [];
-  const covered = coveredLines(comments, text);
+  const covered = coveredLines(candidates, comments, text);
   const out: Suppression[] = [];
   for (const comment of candidates) {
     const base = { comment: comment.span, ownLine: comment.ownLine, coveredLine: covered.get(comment) };

@@ -1,6 +1,7 @@
 import { allLayers, argument, type Layer, type LayerCall, type ModelClass, type NormType, paramValue } from '../../ir/model';
 import type { Span } from '../../ir/span';
 import { showValue } from '../../ir/values';
+import { type ClassLookup, type ClassReport, PerClassReports } from '../shared/perClass';
 import type { RuleContext, Rule } from '../types';
 
 function within(cls: ModelClass, call: LayerCall): boolean {
@@ -103,12 +104,12 @@ function oddInterior(members: readonly Layer[], values: readonly string[]): { od
   return odd.length ? { odd, common, commonAt: values.indexOf(common) } : undefined;
 }
 
-function checkSiblings(context: RuleContext, cls: ModelClass): void {
+function checkSiblings(cls: ModelClass, lookup: ClassLookup, reports: ClassReport[]): void {
   const reported = new Set<number>();
-  const report = (span: Span, r: Parameters<RuleContext['report']>[0]) => {
+  const report = (span: Span, r: (context: RuleContext) => Parameters<RuleContext['report']>[0]) => {
     if (reported.has(span.startOffset)) return;
     reported.add(span.startOffset);
-    context.report(r);
+    reports.push((context) => context.report(r(context)));
   };
   for (const group of siblingGroups(cls)) {
     const { members, where } = group;
@@ -116,7 +117,8 @@ function checkSiblings(context: RuleContext, cls: ModelClass): void {
     if (!first) continue;
     if (first.moduleClass) {
       // Instances of one model class: compare what each passes to the class's norm parameters.
-      const target = context.ir.model.classes.find((c) => c.name === first.moduleClass);
+      const blockClass = first.moduleClass;
+      const target = lookup(blockClass);
       for (const param of target?.normParameters ?? []) {
         const args = members.map((m) => m.normArguments?.find((a) => a.name === param.name));
         const passing = args.filter((a) => a !== undefined);
@@ -129,19 +131,20 @@ function checkSiblings(context: RuleContext, cls: ModelClass): void {
           // A value that is the enclosing class's own norm parameter varies with its caller, whatever its default.
           const forwarded = (text: string) => cls.normParameters.some((p) => p.name === text || `self.${p.name}` === text || `self._${p.name}` === text);
           const sameAsDefault = passing.every((a) => a.kind !== undefined && !forwarded(a.text) && normKey(a.kind, a.norm) === normKey(param.kind, param.norm));
+          const defaultKind = param.kind;
           if (sample && !sameAsDefault) {
             for (const m of omitting) {
               const sibling = members.find((_, i) => args[i]);
-              report(m.span, {
+              report(m.span, (context) => ({
                 messageId: 'siblingOmitsParameter',
-                data: { cls: first.moduleClass, path: m.path, param: param.name, kind: param.kind, count: passing.length, where, value: sample.text, line: context.where(sample.span) },
+                data: { cls: blockClass, path: m.path, param: param.name, kind: defaultKind, count: passing.length, where, value: sample.text, line: context.where(sample.span) },
                 span: m.span,
                 related: [
                   { span: sample.span, message: `a sibling passes ${param.name}=${sample.text}` },
                   ...(sibling ? [{ span: sibling.span, message: `sibling ${sibling.path}` }] : []),
-                  { span: param.span, message: `the ${param.name} parameter of ${first.moduleClass} (default ${param.kind})` },
+                  { span: param.span, message: `the ${param.name} parameter of ${blockClass} (default ${defaultKind})` },
                 ],
-              });
+              }));
             }
             continue;
           }
@@ -157,12 +160,12 @@ function checkSiblings(context: RuleContext, cls: ModelClass): void {
           const m = members[i];
           const model = args[odd.commonAt];
           if (!a || !m || !model) continue;
-          report(a.span, {
+          report(a.span, () => ({
             messageId: 'siblingDiffers',
             data: { path: m.path, norm: a.kind ?? '?', where, count: members.length, common: NORM_NAMES[odd.common] ?? odd.common, commonCount: values.filter((v) => v === odd.common).length },
             span: a.span,
             related: [{ span: model.span, message: `a sibling block passes ${model.text}` }],
-          });
+          }));
         }
       }
       continue;
@@ -182,12 +185,12 @@ function checkSiblings(context: RuleContext, cls: ModelClass): void {
         const model = at[odd.commonAt];
         if (!leaf || !m || !model) continue;
         const span = leaf.call?.span ?? leaf.span;
-        report(span, {
+        report(span, () => ({
           messageId: 'siblingDiffers',
           data: { path: m.path, norm: leaf.kind, where, count: members.length, common: NORM_NAMES[odd.common] ?? odd.common, commonCount: values.filter((v) => v === odd.common).length },
           span,
           related: [{ span: model.call?.span ?? model.span, message: `the ${model.kind} of sibling ${model.path}` }],
-        });
+        }));
       }
     }
   }
@@ -243,58 +246,69 @@ export const mixedNormStrategies: Rule = {
     },
   },
   check(context) {
-    for (const cls of context.ir.model.classes) {
-      checkSiblings(context, cls);
-      const layers = allLayers(cls.layers);
-      // (1) a norm parameter that some layers ignore.
-      for (const param of cls.normParameters) {
-        if (!param.kind) continue;
-        const used = layers.some((l) => l.call?.viaParameter === param.name);
-        if (!used) continue;
-        const reported = new Set<number>();
-        for (const l of layers) {
-          const c = l.call;
-          if (!c || c.family !== 'norm' || c.viaParameter || c.kind !== param.kind || !within(cls, c) || reported.has(c.span.startOffset)) continue;
-          reported.add(c.span.startOffset);
-          context.report({
-            messageId: 'ignoresParameter',
-            data: { kind: c.kind, path: l.path, cls: cls.name, param: param.name, paramLine: context.where(param.span) },
-            span: c.span,
-            related: [{ span: param.span, message: `the ${param.name} parameter the other norms use` }],
-          });
-        }
-      }
-      // (2) BatchNorm siblings with one odd eps/momentum.
-      const bns = batchNorms(cls);
-      if (bns.length < 3) continue;
-      for (const param of ['eps', 'epsilon', 'momentum']) {
-        const values = bns.map((c) => paramValue(c, param));
-        if (values.some((v) => v?.kind !== 'number')) continue;
-        if (!bns.some((c) => argument(c, param))) continue;
-        const counts = new Map<number, number>();
-        for (const v of values) if (v?.kind === 'number') counts.set(v.value, (counts.get(v.value) ?? 0) + 1);
-        if (counts.size !== 2) continue;
-        const [[a, na], [b, nb]] = [...counts.entries()] as [[number, number], [number, number]];
-        if (Math.min(na, nb) !== 1) continue;
-        const odd = na === 1 ? a : b;
-        const common = na === 1 ? b : a;
-        // A momentum in the other framework's convention is NRM301/NRM302's finding; do not point the wrong way.
-        const framework = bns[0]?.framework;
-        const foreign = (m: number) => (framework === 'torch' ? m > 0.5 && m < 1 : m > 0 && m < 0.5);
-        if (param === 'momentum' && (foreign(odd) || foreign(common))) continue;
-        const i = values.findIndex((v) => v?.kind === 'number' && v.value === odd);
-        const call = bns[i];
-        const value = values[i];
-        if (!call || !value) continue;
-        const path = layers.find((l) => l.call === call)?.path ?? call.kind;
-        const arg = argument(call, param);
-        context.report({
-          messageId: 'conflictingSetting',
-          data: { kind: call.kind, path, param, value: showValue(value), count: bns.length - 1, cls: cls.name, common: String(common) },
-          span: arg?.span ?? call.span,
-          related: bns.filter((c) => c !== call).slice(0, 3).map((c) => ({ span: c.span, message: `${c.kind} with ${param}=${common}` })),
-        });
-      }
-    }
+    REPORTS.run(context);
   },
 };
+
+/** The findings of one class (kept per class: they read the class and the block classes it instantiates). */
+function classReports(cls: ModelClass, lookup: ClassLookup): ClassReport[] {
+  const reports: ClassReport[] = [];
+  checkSiblings(cls, lookup, reports);
+  const layers = allLayers(cls.layers);
+  // (1) a norm parameter that some layers ignore.
+  for (const param of cls.normParameters) {
+    if (!param.kind) continue;
+    const used = layers.some((l) => l.call?.viaParameter === param.name);
+    if (!used) continue;
+    const reported = new Set<number>();
+    for (const l of layers) {
+      const c = l.call;
+      if (!c || c.family !== 'norm' || c.viaParameter || c.kind !== param.kind || !within(cls, c) || reported.has(c.span.startOffset)) continue;
+      reported.add(c.span.startOffset);
+      reports.push((context) =>
+        context.report({
+          messageId: 'ignoresParameter',
+          data: { kind: c.kind, path: l.path, cls: cls.name, param: param.name, paramLine: context.where(param.span) },
+          span: c.span,
+          related: [{ span: param.span, message: `the ${param.name} parameter the other norms use` }],
+        }),
+      );
+    }
+  }
+  // (2) BatchNorm siblings with one odd eps/momentum.
+  const bns = batchNorms(cls);
+  if (bns.length < 3) return reports;
+  for (const param of ['eps', 'epsilon', 'momentum']) {
+    const values = bns.map((c) => paramValue(c, param));
+    if (values.some((v) => v?.kind !== 'number')) continue;
+    if (!bns.some((c) => argument(c, param))) continue;
+    const counts = new Map<number, number>();
+    for (const v of values) if (v?.kind === 'number') counts.set(v.value, (counts.get(v.value) ?? 0) + 1);
+    if (counts.size !== 2) continue;
+    const [[a, na], [b, nb]] = [...counts.entries()] as [[number, number], [number, number]];
+    if (Math.min(na, nb) !== 1) continue;
+    const odd = na === 1 ? a : b;
+    const common = na === 1 ? b : a;
+    // A momentum in the other framework's convention is NRM301/NRM302's finding; do not point the wrong way.
+    const framework = bns[0]?.framework;
+    const foreign = (m: number) => (framework === 'torch' ? m > 0.5 && m < 1 : m > 0 && m < 0.5);
+    if (param === 'momentum' && (foreign(odd) || foreign(common))) continue;
+    const i = values.findIndex((v) => v?.kind === 'number' && v.value === odd);
+    const call = bns[i];
+    const value = values[i];
+    if (!call || !value) continue;
+    const path = layers.find((l) => l.call === call)?.path ?? call.kind;
+    const arg = argument(call, param);
+    reports.push((context) =>
+      context.report({
+        messageId: 'conflictingSetting',
+        data: { kind: call.kind, path, param, value: showValue(value), count: bns.length - 1, cls: cls.name, common: String(common) },
+        span: arg?.span ?? call.span,
+        related: bns.filter((c) => c !== call).slice(0, 3).map((c) => ({ span: c.span, message: `${c.kind} with ${param}=${common}` })),
+      }),
+    );
+  }
+  return reports;
+}
+
+const REPORTS = new PerClassReports(classReports);

@@ -1,6 +1,7 @@
-import type { ForwardStep, Layer, LayerCall } from '../../ir/model';
+import type { ForwardStep, Layer, LayerCall, ModelClass } from '../../ir/model';
 import type { Span } from '../../ir/span';
 import { type PassStep, passSteps } from '../shared/forward';
+import { type ClassReport, PerClassReports } from '../shared/perClass';
 import type { Rule } from '../types';
 
 /** Two steps in different branches of the same `if` never both run. */
@@ -52,72 +53,83 @@ export const normModuleReused: Rule = {
     },
   },
   check(context) {
-    for (const cls of context.ir.model.classes) {
-      const reported = new Set<string>();
-      const byPath = new Map<string, Layer>(cls.layers.map((l) => [l.path, l]));
-      const calls = new Map<string, PassStep[]>();
-      for (const p of passSteps(cls)) {
-        const s = p.step;
-        if (s.op !== 'layer' || s.call) continue;
-        const layer = byPath.get(s.target);
-        if (!layer || layer.family !== 'norm' || !layer.call || layer.repeated) continue;
-        const list = calls.get(s.target) ?? [];
-        if (!list.some((x) => x.step.span.startOffset === s.span.startOffset)) list.push(p);
-        calls.set(s.target, list);
-      }
-      for (const [path, list] of calls) {
-        if (list.length < 2) continue;
-        const layer = byPath.get(path);
-        const call = layer?.call;
-        if (!layer || !call) continue;
-        list.sort((a, b) => a.step.span.startOffset - b.step.span.startOffset);
-        const first = list[0];
-        const second = list.slice(1).find((s) => first && !exclusive(first.step, s.step));
-        if (!first || !second) continue;
-        const stats = call.norm === 'batch' || call.norm === 'instance';
-        const through = (p: PassStep) => (p.via ? ` (in self.${p.via.name}, called on ${context.where(p.via.callSite)})` : '');
-        reported.add(path);
-        context.report({
-          messageId: 'reused',
-          data: { path, kind: call.kind, firstLine: `${context.where(first.step.span)}${first.via === second.via ? '' : through(first)}`, here: through(second), shared: stats ? 'running statistics and affine parameters' : 'affine parameters' },
-          span: second.step.span,
-          ...(stats ? {} : { severity: 'info' as const }),
-          related: [
-            { span: first.step.span, message: `first call of self.${path}` },
-            ...[...new Set([first.via, second.via])].flatMap((via) => (via ? [{ span: via.callSite, message: `self.${via.name} is called from the forward pass here` }] : [])),
-            { span: call.span, message: `the one ${call.kind} instance` },
-          ],
-        });
-      }
-      // One BatchNorm called in a loop after a layer that changes with the iteration
-      // (`for conv in self.convs: x = self.bn(conv(x))`): the same sharing, once per iteration.
-      for (const steps of [cls.forward?.steps ?? [], ...(cls.helperPasses ?? []).map((h) => h.steps)]) {
-        for (const found of sharedInLoop(steps, byPath)) {
-          if (reported.has(found.path)) continue;
-          reported.add(found.path);
-          const { step, call, loop, producers } = found;
-          const containers = [...new Set(producers.map((t) => t.replace(/\[[^\]]*\]$/, '')))];
-          const listed = [...new Set(producers)];
-          context.report({
-            messageId: 'reusedInLoop',
-            data: {
-              path: found.path,
-              kind: call.kind,
-              loopLine: context.where(loop),
-              producers: step.iteration === undefined ? `the elements of ${containers.map((c) => `self.${c}`).join(', ')}` : listed.length > 3 ? `${listed.slice(0, 3).join(', ')}, ...` : listed.join(', '),
-              alongside: containers.map((c) => `self.${c}`).join(', '),
-            },
-            span: step.span,
-            related: [
-              { span: loop, message: 'the loop' },
-              { span: call.span, message: `the one ${call.kind} instance` },
-            ],
-          });
-        }
-      }
-    }
+    REPORTS.run(context);
   },
 };
+
+/** The findings of one class (kept per class: they read only the class). */
+function classReports(cls: ModelClass): ClassReport[] {
+  const reports: ClassReport[] = [];
+  const reported = new Set<string>();
+  const byPath = new Map<string, Layer>(cls.layers.map((l) => [l.path, l]));
+  const calls = new Map<string, PassStep[]>();
+  for (const p of passSteps(cls)) {
+    const s = p.step;
+    if (s.op !== 'layer' || s.call) continue;
+    const layer = byPath.get(s.target);
+    if (!layer || layer.family !== 'norm' || !layer.call || layer.repeated) continue;
+    const list = calls.get(s.target) ?? [];
+    if (!list.some((x) => x.step.span.startOffset === s.span.startOffset)) list.push(p);
+    calls.set(s.target, list);
+  }
+  for (const [path, list] of calls) {
+    if (list.length < 2) continue;
+    const layer = byPath.get(path);
+    const call = layer?.call;
+    if (!layer || !call) continue;
+    list.sort((a, b) => a.step.span.startOffset - b.step.span.startOffset);
+    const first = list[0];
+    const second = list.slice(1).find((s) => first && !exclusive(first.step, s.step));
+    if (!first || !second) continue;
+    const stats = call.norm === 'batch' || call.norm === 'instance';
+    reported.add(path);
+    reports.push((context) => {
+      const through = (p: PassStep) => (p.via ? ` (in self.${p.via.name}, called on ${context.where(p.via.callSite)})` : '');
+      context.report({
+        messageId: 'reused',
+        data: { path, kind: call.kind, firstLine: `${context.where(first.step.span)}${first.via === second.via ? '' : through(first)}`, here: through(second), shared: stats ? 'running statistics and affine parameters' : 'affine parameters' },
+        span: second.step.span,
+        ...(stats ? {} : { severity: 'info' as const }),
+        related: [
+          { span: first.step.span, message: `first call of self.${path}` },
+          ...[...new Set([first.via, second.via])].flatMap((via) => (via ? [{ span: via.callSite, message: `self.${via.name} is called from the forward pass here` }] : [])),
+          { span: call.span, message: `the one ${call.kind} instance` },
+        ],
+      });
+    });
+  }
+  // One BatchNorm called in a loop after a layer that changes with the iteration
+  // (`for conv in self.convs: x = self.bn(conv(x))`): the same sharing, once per iteration.
+  for (const steps of [cls.forward?.steps ?? [], ...(cls.helperPasses ?? []).map((h) => h.steps)]) {
+    for (const found of sharedInLoop(steps, byPath)) {
+      if (reported.has(found.path)) continue;
+      reported.add(found.path);
+      const { step, call, loop, producers } = found;
+      const containers = [...new Set(producers.map((t) => t.replace(/\[[^\]]*\]$/, '')))];
+      const listed = [...new Set(producers)];
+      reports.push((context) =>
+        context.report({
+          messageId: 'reusedInLoop',
+          data: {
+            path: found.path,
+            kind: call.kind,
+            loopLine: context.where(loop),
+            producers: step.iteration === undefined ? `the elements of ${containers.map((c) => `self.${c}`).join(', ')}` : listed.length > 3 ? `${listed.slice(0, 3).join(', ')}, ...` : listed.join(', '),
+            alongside: containers.map((c) => `self.${c}`).join(', '),
+          },
+          span: step.span,
+          related: [
+            { span: loop, message: 'the loop' },
+            { span: call.span, message: `the one ${call.kind} instance` },
+          ],
+        }),
+      );
+    }
+  }
+  return reports;
+}
+
+const REPORTS = new PerClassReports(classReports);
 
 /** A BatchNorm called in a loop after a layer that changes with the iteration (see `sharedInLoop`). */
 interface SharedInLoop {

@@ -1,0 +1,61 @@
+import type { ModelClass, ModelIR } from '../../ir/model';
+import type { RuleContext } from '../types';
+
+/** A finding of one class, reported when called: its message cites places through the run's `context.where`. */
+export type ClassReport = (context: RuleContext) => void;
+
+/** Looks a model class of the file up by name (the first one so named, as `classes.find` would). */
+export type ClassLookup = (name: string) => ModelClass | undefined;
+
+interface Kept {
+  /** The classes the reports were computed from, by the names looked up. */
+  readonly deps: readonly (readonly [string, ModelClass | undefined])[];
+  readonly reports: readonly ClassReport[];
+}
+
+/**
+ * A rule's findings for each class, computed once per class object: a class's IR is not changed
+ * once built, and an open document's re-analysis hands the classes of unchanged statements on as
+ * the same objects, their spans moved in place. So a rule whose findings for a class read only
+ * that class (and the classes it looks up by name through `lookup`, checked again on reuse) keeps
+ * them as thunks that format their messages when run, with the lines of the current text. Each
+ * rule holds its own `PerClassReports`.
+ */
+export class PerClassReports {
+  private readonly kept = new WeakMap<ModelClass, Kept>();
+
+  constructor(private readonly compute: (cls: ModelClass, lookup: ClassLookup) => ClassReport[]) {}
+
+  /** Reports every class's findings, in class order. */
+  run(context: RuleContext): void {
+    const model = context.ir.model;
+    const lookup = classLookup(model);
+    for (const cls of model.classes) {
+      let kept = this.kept.get(cls);
+      if (!kept || kept.deps.some(([name, c]) => lookup(name) !== c)) {
+        const deps: (readonly [string, ModelClass | undefined])[] = [];
+        const reports = this.compute(cls, (name) => {
+          const c = lookup(name);
+          deps.push([name, c]);
+          return c;
+        });
+        this.kept.set(cls, (kept = { deps, reports }));
+      }
+      for (const report of kept.reports) report(context);
+    }
+  }
+}
+
+/** The classes of a model by name, first one wins (kept per model IR). */
+function classLookup(model: ModelIR): ClassLookup {
+  let byName = BY_NAME.get(model);
+  if (!byName) {
+    byName = new Map();
+    for (const c of model.classes) if (!byName.has(c.name)) byName.set(c.name, c);
+    BY_NAME.set(model, byName);
+  }
+  const map = byName;
+  return (name) => map.get(name);
+}
+
+const BY_NAME = new WeakMap<ModelIR, Map<string, ModelClass>>();
