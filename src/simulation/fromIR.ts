@@ -73,6 +73,12 @@ const IDENTITY_KINDS = new Set(['Identity', 'Softmax', 'LogSoftmax']);
 
 /** Functional concatenations (`torch.cat`, `jnp.concatenate`). */
 const CONCAT = new Set(['cat', 'concat', 'concatenate']);
+/** Why a forward step's `self.<name>` is not simulated, in each framework's terms. */
+const NOT_A_LAYER: Readonly<Record<Framework, string>> = {
+  torch: 'is not a layer built in __init__ (e.g. None by default)',
+  keras: 'is not a layer built in __init__ or build (e.g. None by default)',
+  flax: 'is not a submodule the class fixes (a field without a default, or None)',
+};
 /** Calls that reorder a tensor's axes: what follows them normalizes or multiplies other axes. */
 const AXIS_ORDER = new Set(['permute', 'transpose', 'movedim', 'moveaxis', 'swapaxes', 'swapdims']);
 
@@ -374,7 +380,7 @@ class Builder implements ForeignHost {
       for (const l of layers) this.module(l, prefix + modulePath(l.path), depth);
       return;
     }
-    this.forward(cls, steps, prefix, depth, layers);
+    this.forward(cls, steps, prefix, depth, layers, cls.forward?.name ?? 'forward');
   }
 
   /** Remembers `shape` under a new slot by inserting a `save` at position `at` of the layer list. */
@@ -391,7 +397,8 @@ class Builder implements ForeignHost {
    * second operand of `+`, the parts of `torch.cat`) gets that activation remembered (`save`)
    * where it was produced and starts from it (`load`).
    */
-  private forward(cls: ModelClass, steps: readonly ForwardStep[], prefix: string, depth: number, layers: readonly Layer[], method = 'forward'): void {
+  /** `method`: the walked method's name, for notes (`forward`, Keras' `call`, Flax's `__call__`, a helper such as `forward_features`). */
+  private forward(cls: ModelClass, steps: readonly ForwardStep[], prefix: string, depth: number, layers: readonly Layer[], method: string): void {
     const byPath = new Map<string, Layer>();
     for (const l of allLayers(layers)) byPath.set(modulePath(l.path), l);
     // Position in this.layers after which each step's output is the current activation (-1: the forward's input).
@@ -499,7 +506,7 @@ class Builder implements ForeignHost {
           continue;
         }
         if (!layer) {
-          leaveOut(step, `self.${step.target} is not a layer built in __init__ (e.g. None by default) and was left out`);
+          leaveOut(step, `self.${step.target} ${NOT_A_LAYER[cls.framework]} and was left out`);
           continue;
         }
         const from = dataInput(inputs);
