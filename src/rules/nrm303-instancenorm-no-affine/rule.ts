@@ -51,6 +51,7 @@ export const instancenormNoAffine: Rule = {
     const { model } = context.ir;
     const reported = new Set<number>();
     for (const cls of model.classes) {
+      if (cls.attributeReads.length === 0) continue;
       const byPath = new Map(allLayers(cls.layers).map((l) => [l.path, l]));
       for (const read of cls.attributeReads) {
         const call = byPath.get(read.path)?.call;

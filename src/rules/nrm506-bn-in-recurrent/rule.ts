@@ -1,5 +1,6 @@
-import type { HelperPass, Layer } from '../../ir/model';
+import type { HelperPass, Layer, ModelClass } from '../../ir/model';
 import { passSteps } from '../shared/forward';
+import { type ClassReport, PerClassReports } from '../shared/perClass';
 import type { Rule } from '../types';
 
 export const bnInRecurrent: Rule = {
@@ -33,39 +34,49 @@ export const bnInRecurrent: Rule = {
     },
   },
   check(context) {
-    for (const cls of context.ir.model.classes) {
-      const all = passSteps(cls);
-      const byPath = new Map<string, Layer>(cls.layers.map((l) => [l.path, l]));
-      const reported = new Set<string>();
-      for (const { step: s, via } of all) {
-        if (s.norm !== 'batch' || !s.loop) continue;
-        const loop = s.loop;
-        const found = all.find((o) => o.step.loop?.startOffset === loop.startOffset && (o.step.family === 'recurrent' || byPath.get(o.step.target)?.family === 'recurrent'));
-        const cell = found?.step;
-        if (!found || !cell) continue;
-        const layer = s.op === 'layer' ? byPath.get(s.target) : undefined;
-        const key = `${s.target}`;
-        if (reported.has(key)) continue;
-        reported.add(key);
-        const cellLayer = byPath.get(cell.target);
-        // A helper called inside the loop (rather than one that holds the whole loop): its call site is evidence too.
-        const outside = (h: HelperPass) => loop.startOffset < h.span.startOffset || loop.endOffset > h.span.endOffset;
-        context.report({
-          messageId: 'perStep',
-          data: {
-            norm: layer?.call ? `${layer.call.kind} (self.${s.target})` : s.target,
-            loopLine: context.where(loop),
-            cell: cellLayer?.call ? `${cellLayer.call.kind} (self.${cell.target})` : cell.target,
-          },
-          span: layer?.call?.span ?? s.span,
-          related: [
-            { span: s.span, message: via ? `called once per time step here, in self.${via.name}` : 'called once per time step here' },
-            ...(via && outside(via) ? [{ span: via.callSite, message: `self.${via.name} is called inside the loop here` }] : []),
-            { span: cell.span, message: found.via ? `the recurrent cell in the same loop, in self.${found.via.name}` : 'the recurrent cell in the same loop' },
-            ...(found.via && found.via !== via && outside(found.via) ? [{ span: found.via.callSite, message: `self.${found.via.name} is called inside the loop here` }] : []),
-          ],
-        });
-      }
-    }
+    REPORTS.run(context);
   },
 };
+
+/** The findings of one class (kept per class: they read only the class). */
+function classReports(cls: ModelClass): ClassReport[] {
+  const reports: ClassReport[] = [];
+  const all = passSteps(cls);
+  if (!all.some(({ step }) => step.norm === 'batch' && step.loop)) return reports;
+  const byPath = new Map<string, Layer>(cls.layers.map((l) => [l.path, l]));
+  const reported = new Set<string>();
+  for (const { step: s, via } of all) {
+    if (s.norm !== 'batch' || !s.loop) continue;
+    const loop = s.loop;
+    const found = all.find((o) => o.step.loop?.startOffset === loop.startOffset && (o.step.family === 'recurrent' || byPath.get(o.step.target)?.family === 'recurrent'));
+    const cell = found?.step;
+    if (!found || !cell) continue;
+    const layer = s.op === 'layer' ? byPath.get(s.target) : undefined;
+    const key = `${s.target}`;
+    if (reported.has(key)) continue;
+    reported.add(key);
+    const cellLayer = byPath.get(cell.target);
+    // A helper called inside the loop (rather than one that holds the whole loop): its call site is evidence too.
+    const outside = (h: HelperPass) => loop.startOffset < h.span.startOffset || loop.endOffset > h.span.endOffset;
+    reports.push((context) =>
+      context.report({
+        messageId: 'perStep',
+        data: {
+          norm: layer?.call ? `${layer.call.kind} (self.${s.target})` : s.target,
+          loopLine: context.where(loop),
+          cell: cellLayer?.call ? `${cellLayer.call.kind} (self.${cell.target})` : cell.target,
+        },
+        span: layer?.call?.span ?? s.span,
+        related: [
+          { span: s.span, message: via ? `called once per time step here, in self.${via.name}` : 'called once per time step here' },
+          ...(via && outside(via) ? [{ span: via.callSite, message: `self.${via.name} is called inside the loop here` }] : []),
+          { span: cell.span, message: found.via ? `the recurrent cell in the same loop, in self.${found.via.name}` : 'the recurrent cell in the same loop' },
+          ...(found.via && found.via !== via && outside(found.via) ? [{ span: found.via.callSite, message: `self.${found.via.name} is called inside the loop here` }] : []),
+        ],
+      }),
+    );
+  }
+  return reports;
+}
+
+const REPORTS = new PerClassReports(classReports);
