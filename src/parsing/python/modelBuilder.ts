@@ -1,4 +1,4 @@
-import { NodeCache, type SyntaxNode as Node } from './syntaxTree';
+import { NodeCache, type SyntaxNode as Node, type SyntaxTree as Tree } from './syntaxTree';
 import { allLayers, type Argument, type ConstructorArgument, type Flow, type ForwardStep, type Framework, type Layer, type LayerCall, type LayerFamily, type LayerUse, type ModelClass, type NormParameter, type NormType } from '../../ir/model';
 import type { Span } from '../../ir/span';
 import { writtenAt, type CallableValue, type Value } from '../../ir/values';
@@ -231,9 +231,10 @@ function enclosesBranches(prefix: readonly string[] | undefined, branches: reado
 /** Builds the model IR of a file's classes (and Keras/Flax functional model-building functions). */
 export class ModelBuilder {
   private readonly callCache = new Map<number, LayerCall | null>();
-  private readonly modelClassNames = new Map<string, Framework>();
+  /** The model classes of the file by name, with their framework (`findModelClasses`; do not modify: it may be shared). */
+  private modelClassNames: ReadonlyMap<string, Framework> = new Map();
   /** The classes of the file (`findModelClasses`), and by name once asked for (`classNamed`). */
-  private classes: readonly ClassHeader[] = [];
+  private classes: () => readonly ClassHeader[] = () => [];
   private classNodes: Map<string, Node> | undefined;
   /** The children a `nn.Sequential` subclass passes to its own constructor, by class node id. */
   private readonly sequentialChildren = new Map<number, Elem[]>();
@@ -338,49 +339,44 @@ export class ModelBuilder {
   /**
    * Finds model classes (direct and indirect subclasses within the file). For the module, the
    * classes come from each statement's part (`definitionsIn`), and each base's framework through
-   * the imports from a per-node cache (`importedBaseFramework`): an analysis after an edit reads
-   * only the statements it copied anew. (The classes by name are gathered when first asked for:
-   * `classNamed`; the top-level functions come from the resolver's index: `Resolver.topLevelFunction`.)
+   * the imports from a per-node cache (`importedBaseFramework`); the names found are kept per
+   * document with the class headers they were found from (`ModelClassIndex`): an analysis after
+   * an edit that changed no class header (name or bases) reads neither the file's statements nor
+   * its classes. (The classes by name are gathered when first asked for: `classNamed`; the
+   * top-level functions come from the resolver's index: `Resolver.topLevelFunction`.) Then
+   * `isModelClassNode` answers for a class node.
    */
-  findModelClasses(root: Node): Node[] {
-    const classes: ClassHeader[] = [];
-    if (root.parent === null && root.type === 'module') {
-      for (const stmt of root.children) for (const c of definitionsIn(stmt).classes) classes.push(c);
+  findModelClasses(root: Node): void {
+    if (root.parent === null && root.type === 'module' && this.modelClassNames.size === 0) {
+      const index = ModelClassIndex.of(root.tree);
+      this.modelClassNames = index.modelClassNames(this.resolver);
+      this.classes = () => index.headers();
     } else {
+      const classes: ClassHeader[] = [];
       for (const node of root.descendantsOfType('class_definition')) {
         const header = classHeader(node);
         if (header) classes.push(header);
       }
+      this.classes = () => classes;
+      // (A copy: the map may be one a `ModelClassIndex` keeps.)
+      const names = new Map(this.modelClassNames);
+      findModelClassNames(classes, this.resolver, names);
+      this.modelClassNames = names;
     }
-    this.classes = classes;
     this.classNodes = undefined;
-    let changed = true;
-    while (changed) {
-      changed = false;
-      for (const c of classes) {
-        if (this.modelClassNames.has(c.name)) continue;
-        for (let i = 0; i < c.bases.length; i++) {
-          // (A base named by an identifier may be a model class of the file: see `baseFramework`.)
-          const inFile = c.baseNames[i] !== undefined ? this.modelClassNames.get(c.baseNames[i] as string) : undefined;
-          const fw = inFile ?? importedBaseFramework(c.bases[i], this.resolver);
-          if (fw) {
-            this.modelClassNames.set(c.name, fw);
-            changed = true;
-            break;
-          }
-        }
-      }
-    }
-    const out: Node[] = [];
-    for (const c of classes) if (this.modelClassNames.has(c.name)) out.push(c.node);
-    return out;
+  }
+
+  /** Whether a class node is one of the model classes `findModelClasses` found. */
+  isModelClassNode(node: Node): boolean {
+    const header = classHeader(node);
+    return header !== undefined && this.modelClassNames.has(header.name);
   }
 
   /** The class of the file named `name` (the last one, at any depth), among those `findModelClasses` saw. */
   private classNamed(name: string): Node | undefined {
     if (!this.classNodes) {
       this.classNodes = new Map();
-      for (const c of this.classes) this.classNodes.set(c.name, c.node);
+      for (const c of this.classes()) this.classNodes.set(c.name, c.node);
     }
     return this.classNodes.get(name);
   }
@@ -2391,6 +2387,137 @@ export function definitionsIn(stmt: Node): StatementDefinitions {
     STATEMENT_DEFINITIONS.set(stmt, defs);
   }
   return defs;
+}
+
+/**
+ * Adds to `names` the classes of `classes` (in document order) that are model classes: a class
+ * with a base that is a model class of the file or names a framework's module class through the
+ * imports, until no more are found. A class takes the framework of its first such base, as the
+ * names stand when it is reached.
+ */
+function findModelClassNames(classes: readonly ClassHeader[], resolver: Resolver, names: Map<string, Framework>): void {
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const c of classes) {
+      if (names.has(c.name)) continue;
+      for (let i = 0; i < c.bases.length; i++) {
+        // (A base named by an identifier may be a model class of the file: see `baseFramework`.)
+        const inFile = c.baseNames[i] !== undefined ? names.get(c.baseNames[i] as string) : undefined;
+        const fw = inFile ?? importedBaseFramework(c.bases[i], resolver);
+        if (fw) {
+          names.set(c.name, fw);
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+}
+
+/** Per top-level statement node: see `classHeadersText`. */
+const CLASS_HEADERS_TEXT = new NodeCache<string>();
+
+/**
+ * What `findModelClassNames` reads of a statement's classes, as text: each class's name and its
+ * bases (type and text), in document order. Two statements with the same text here give the same
+ * model class names under one import table.
+ */
+function classHeadersText(stmt: Node): string {
+  let text = CLASS_HEADERS_TEXT.get(stmt);
+  if (text === undefined) {
+    text = definitionsIn(stmt)
+      .classes.map((c) => `${c.name}(${c.bases.map((b) => `${b.type}:${b.text}`).join(',')})`)
+      .join(';');
+    CLASS_HEADERS_TEXT.set(stmt, text);
+  }
+  return text;
+}
+
+/** Where a document's `ModelClassIndex` is kept in `SyntaxTree.indexes`. */
+const MODEL_CLASS_INDEX = Symbol('ModelClassIndex');
+
+/**
+ * A document's model class names (`findModelClassNames` over every class of the file), kept across
+ * its trees (in `SyntaxTree.indexes`, one per document lineage like a `StatementIndex`).
+ *
+ * It keeps the top-level statements that define classes, in document order, moved forward by the
+ * statements a tree's `changes` report (else listed again from the tree), and the names found
+ * from their classes with the import table they were read through. The names are dropped when
+ * the classes' headers, in order, differ from those they were found from (`classHeadersText` of
+ * each statement, compared where the statement changed) or when the import table differs: an
+ * edit inside a class or function body keeps them.
+ */
+class ModelClassIndex {
+  /** The `version` of the tree described. */
+  private synced = -1;
+  /** The top-level statements of that tree that define (named) classes, in document order. */
+  private statements: Node[] = [];
+  /** Their classes' headers, in document order (made when asked for). */
+  private headerList: ClassHeader[] | undefined;
+  /** The model class names found from those headers, and the import table they were found with. */
+  private found: { readonly names: ReadonlyMap<string, Framework>; readonly imports: ImportTable } | undefined;
+
+  static of(tree: Tree): ModelClassIndex {
+    let index = tree.indexes.get(MODEL_CLASS_INDEX) as ModelClassIndex | undefined;
+    if (!index) tree.indexes.set(MODEL_CLASS_INDEX, (index = new ModelClassIndex()));
+    index.sync(tree);
+    return index;
+  }
+
+  /** The model class names of the tree last given to `of`, found through `resolver`'s imports (do not modify). */
+  modelClassNames(resolver: Resolver): ReadonlyMap<string, Framework> {
+    if (this.found?.imports !== resolver.imports) {
+      const names = new Map<string, Framework>();
+      findModelClassNames(this.headers(), resolver, names);
+      this.found = { names, imports: resolver.imports };
+    }
+    return this.found.names;
+  }
+
+  /** The headers of every named class of the tree last given to `of`, in document order (do not modify). */
+  headers(): readonly ClassHeader[] {
+    if (!this.headerList) {
+      this.headerList = [];
+      for (const stmt of this.statements) for (const c of definitionsIn(stmt).classes) this.headerList.push(c);
+    }
+    return this.headerList;
+  }
+
+  private sync(tree: Tree): void {
+    if (this.synced === tree.version) return;
+    const before = this.statements;
+    const changes = tree.changes;
+    if (changes && changes.from === this.synced) {
+      const removed = new Set(changes.removed);
+      const after = removed.size > 0 ? before.filter((s) => !removed.has(s)) : before.slice();
+      // The added statements are in document order: each goes in after those before it.
+      let at = 0;
+      for (const s of changes.added) {
+        if (definitionsIn(s).classes.length === 0) continue;
+        const start = s.startIndex;
+        while (at < after.length && after[at].startIndex < start) at++;
+        after.splice(at++, 0, s);
+      }
+      this.statements = after;
+    } else {
+      this.statements = tree.rootNode.children.filter((s) => definitionsIn(s).classes.length > 0);
+    }
+    if (!sameClassHeaders(before, this.statements)) this.found = undefined;
+    if (this.statements.length !== before.length || this.statements.some((s, i) => s !== before[i])) this.headerList = undefined;
+    this.synced = tree.version;
+  }
+}
+
+/** Whether two lists of class-defining statements have the same class headers, in order. */
+function sameClassHeaders(a: readonly Node[], b: readonly Node[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x !== y && classHeadersText(x) !== classHeadersText(y)) return false;
+  }
+  return true;
 }
 
 /**

@@ -27,7 +27,7 @@ export function modelFromTree(tree: Tree, resolver: Resolver = new Resolver(tree
   const memo = tree.memo;
   memo?.sync(tree);
   const aliases = layerAliases(resolver.imports);
-  const modelClasses = new Set(builder.findModelClasses(tree.rootNode));
+  builder.findModelClasses(tree.rootNode);
   const statementModel = (stmt: Node): StatementModel => {
     const layerCalls: LayerCall[] = [];
     for (const call of layerNamedCalls(stmt, aliases)) {
@@ -36,7 +36,7 @@ export function modelFromTree(tree: Tree, resolver: Resolver = new Resolver(tree
     }
     const classes: ModelClass[] = [];
     for (const node of definitionsIn(stmt).classNodes) {
-      if (!modelClasses.has(node)) continue;
+      if (!builder.isModelClassNode(node)) continue;
       const cls = builder.modelClass(node);
       if (cls) classes.push(cls);
     }
@@ -48,6 +48,11 @@ export function modelFromTree(tree: Tree, resolver: Resolver = new Resolver(tree
     }
     // Models assigned at module level: `model = keras.Sequential([...])`, `model = keras.Model(inputs, outputs)`.
     for (const m of builder.moduleLevelModels(stmt)) classes.push(m);
+    // In document order within the statement; statements are disjoint and come in document order,
+    // so the file's lists are the statements' lists one after the other (no sort of the whole file:
+    // after an edit it read every span of the file). Stable sorts: ties keep the order above.
+    layerCalls.sort(byStart);
+    classes.sort(byStart);
     return { layerCalls, classes, typeGuardedAccesses: builder.typeGuardedAccesses(stmt) };
   };
   const layerCalls: LayerCall[] = [];
@@ -60,9 +65,11 @@ export function modelFromTree(tree: Tree, resolver: Resolver = new Resolver(tree
     for (const c of part.classes) classes.push(c);
     for (const t of part.typeGuardedAccesses) typeGuardedAccesses.push(t);
   }
-  layerCalls.sort((a, b) => a.span.startOffset - b.span.startOffset);
-  classes.sort((a, b) => a.span.startOffset - b.span.startOffset);
   return { layerCalls, classes, typeGuardedAccesses };
+}
+
+function byStart(a: { readonly span: { readonly startOffset: number } }, b: { readonly span: { readonly startOffset: number } }): number {
+  return a.span.startOffset - b.span.startOffset;
 }
 
 /** Per import table (kept across an open document's edits while its imports do not change). */

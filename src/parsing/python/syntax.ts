@@ -1,4 +1,5 @@
-import { NodeCache, type SyntaxNode as Node } from './syntaxTree';
+import { NodeCache, type SyntaxNode as Node, type SyntaxTree } from './syntaxTree';
+import { StatementIndex, StatementIndexKind } from './statementIndex';
 import type { Span } from '../../ir/span';
 import type { Value } from '../../ir/values';
 
@@ -50,29 +51,30 @@ export function statementTextHash(statement: Node): string {
   return h;
 }
 
-/** Each top-level statement's key, by the tree's root (see `statementKey`). */
-const STATEMENT_KEYS = new NodeCache<Map<Node, string>>();
+/** The top-level statements of a document by the hash of their text (see `statementKey`). */
+const BY_TEXT = new StatementIndexKind<string>(statementTextHash, (hash) => [hash]);
+
+/** A top-level statement's key, with the tree it was read in (a tree's statements keep theirs). */
+const STATEMENT_KEYS = new NodeCache<{ readonly tree: SyntaxTree; readonly key: string }>();
 
 /**
  * A top-level statement's identity in keys: the hash of its text, and for a statement whose text
  * an earlier statement has too, how many such come before it (`<hash>~2`). Only an edit adding
  * or removing a statement with the same text changes it (`StatementMemo` recomputes those).
+ * Read from an index of the statements by text that an edited document moves forward by the
+ * statements that changed (`StatementIndex`), not from a list of every statement per tree, and
+ * kept per statement for the tree it was read in.
  */
 function statementKey(statement: Node): string {
-  const root = statement.parent as Node;
-  let keys = STATEMENT_KEYS.get(root);
-  if (!keys) {
-    keys = new Map();
-    const seen = new Map<string, number>();
-    for (const s of root.children) {
-      const h = statementTextHash(s);
-      const n = seen.get(h) ?? 0;
-      seen.set(h, n + 1);
-      keys.set(s, n === 0 ? h : `${h}~${n}`);
-    }
-    STATEMENT_KEYS.set(root, keys);
-  }
-  return keys.get(statement) ?? statementTextHash(statement);
+  const tree = statement.tree;
+  const kept = STATEMENT_KEYS.get(statement);
+  if (kept?.tree === tree) return kept.key;
+  const hash = statementTextHash(statement);
+  const same = StatementIndex.of(tree, BY_TEXT).statementsWith(hash);
+  const n = same.length === 1 ? 0 : same.indexOf(statement);
+  const key = n <= 0 ? hash : `${hash}~${n}`;
+  STATEMENT_KEYS.set(statement, { tree, key });
+  return key;
 }
 
 /** `a.b.c` as ['a', 'b', 'c'], or undefined when the expression is not a plain dotted name. */
