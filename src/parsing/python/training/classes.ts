@@ -98,10 +98,11 @@ function trainOverrideFreezesBn(method: Node): boolean {
 /**
  * The facts of every class in the file, by name (a later class of the same name wins). Per
  * top-level statement, reused across edits when the tree carries a memo (see `StatementMemo`).
+ * `statements`: the top-level statements holding class definitions (`holdsClasses`), in
+ * document order, when the caller has them listed; by default every statement is looked at.
  */
-export function collectClassFacts(tree: Tree, imports: ImportTable): Map<string, ClassFacts> {
+export function collectClassFacts(tree: Tree, imports: ImportTable, statements: readonly Node[] = tree.rootNode.children): Map<string, ClassFacts> {
   const out = new Map<string, ClassFacts>();
-  const statements = tree.rootNode.children;
   // The names of the file's classes, read only when a statement's facts are computed (kept facts need none).
   let classNames: ReadonlySet<string> | undefined;
   const compute = (stmt: Node) => classFactsOf(stmt.descendantsOfType('class_definition'), (classNames ??= fileClassNames(tree)), imports);
@@ -166,6 +167,11 @@ function fileClassNames(tree: Tree): ReadonlySet<string> {
 
 /** The names of the classes a top-level statement defines (kept per statement node: nodes do not change). */
 const CLASS_NAMES = new NodeCache<readonly string[]>();
+
+/** Whether a top-level statement holds a (named) class definition. */
+export function holdsClasses(statement: Node): boolean {
+  return classNamesIn(statement).length > 0;
+}
 
 function classNamesIn(statement: Node): readonly string[] {
   let names = CLASS_NAMES.get(statement);

@@ -314,7 +314,17 @@ export class ModeAnalysis {
 
   /** The group of the function being summarised. */
   private current(): FlowGroup | undefined {
-    return this.computing[this.computing.length - 1]?.group;
+    return this.innermost()?.group;
+  }
+
+  /**
+   * What is being computed now (innermost), if anything. (Not `computing[length - 1]` when empty:
+   * reading index -1 of an array is a slow property lookup, and most `use`s happen outside any
+   * summary, from `build`.)
+   */
+  private innermost(): { readonly fn: Fn; readonly group: FlowGroup } | undefined {
+    const n = this.computing.length;
+    return n > 0 ? this.computing[n - 1] : undefined;
   }
 
   /** What is being summarised now depends on something outside the file: it is never reused. */
@@ -324,7 +334,7 @@ export class ModeAnalysis {
 
   /** Whether `fn` is what is being computed now (innermost). */
   isInnermost(fn: Fn): boolean {
-    return this.computing[this.computing.length - 1]?.fn === fn;
+    return this.innermost()?.fn === fn;
   }
 
   /** What is being computed now depends on the order things were asked in (a cycle): it is never reused. */
@@ -374,7 +384,7 @@ export class ModeAnalysis {
     if (done) return done;
     if (this.inProgress.has(fn)) {
       // A cycle through other functions: what each gets depends on which was asked first.
-      if (this.computing[this.computing.length - 1]?.fn !== fn) this.cycle();
+      if (this.innermost()?.fn !== fn) this.cycle();
       return undefined;
     }
     this.inProgress.add(fn);

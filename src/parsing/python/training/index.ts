@@ -18,7 +18,7 @@ import { EMPTY_TRAINING } from '../../../ir/training';
 import { dottedLast } from '../dottedNames';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
-import { collectClassFacts, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
+import { collectClassFacts, holdsClasses, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
 import { FlowGroup, ModeAnalysis, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { FunctionTable } from './functionTable';
@@ -312,9 +312,9 @@ class TrainingBuilder implements FlowHost {
     private readonly options: TrainingOptions,
   ) {
     this.resolver = options.resolver ?? literalResolver;
-    this.classes = collectClassFacts(tree, imports);
     this.importsToken = importsToken(imports);
     this.picked = new PickedStatements(tree, this.importsToken);
+    this.classes = collectClassFacts(tree, imports, this.picked.statements('classes', holdsClasses));
     const root = tree.rootNode;
     this.keeper = new FlowKeeper(tree.memo, root, this.importsToken.key, assignedNames);
     this.moduleFn = this.keeper.moduleFn;
