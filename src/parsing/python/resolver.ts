@@ -315,6 +315,16 @@ function pyMod(a: number, b: number): number {
 const QUALIFIED = new NodeCache<string | null>();
 const QUALIFIED_WITH = new NodeCache<ImportTable>();
 
+/**
+ * A module-level name's (or attribute's) binding sites gathered from several statements, and the
+ * calls of one name gathered likewise, by the index's answer they were gathered from
+ * (`StatementIndex.statementsWith`, specific to the key): an index keeps its answer, the same
+ * array, until a statement with that key is added or removed, so an open document's resolvers
+ * (one per edit) gather them once.
+ */
+const GATHERED_SITES = new WeakMap<readonly Node[], readonly Site[]>();
+const GATHERED_CALLS = new WeakMap<readonly Node[], readonly Node[]>();
+
 /** Resolves expressions of one parsed file to values with provenance. */
 export class Resolver {
   readonly imports: ImportTable;
@@ -834,7 +844,11 @@ export class Resolver {
     if (!list) {
       const index = StatementIndex.of(this.tree, CALLS);
       const statements = index.statementsWith(name);
-      list = statements.length === 1 ? (index.partOf(statements[0]).get(name) ?? []) : statements.flatMap((s) => index.partOf(s).get(name) ?? []);
+      if (statements.length === 1) list = index.partOf(statements[0]).get(name) ?? [];
+      else {
+        list = GATHERED_CALLS.get(statements);
+        if (!list) GATHERED_CALLS.set(statements, (list = statements.flatMap((s) => index.partOf(s).get(name) ?? [])));
+      }
       this.callsByName.set(name, list);
     }
     return list;
@@ -1228,7 +1242,10 @@ export class Resolver {
           const statements = index.statementsWith(prefix + key);
           let sites: readonly Site[] | undefined;
           if (statements.length === 1) sites = pick(index.partOf(statements[0])).get(key);
-          else if (statements.length > 1) sites = statements.flatMap((s) => pick(index.partOf(s)).get(key) ?? []);
+          else if (statements.length > 1) {
+            sites = GATHERED_SITES.get(statements);
+            if (!sites) GATHERED_SITES.set(statements, (sites = statements.flatMap((s) => pick(index.partOf(s)).get(key) ?? [])));
+          }
           cache.set(key, sites);
           return sites;
         },

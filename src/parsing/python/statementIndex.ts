@@ -1,5 +1,7 @@
 import { NodeCache, type SyntaxNode, type SyntaxTree } from './syntaxTree';
 
+const NONE: readonly SyntaxNode[] = Object.freeze([]);
+
 /**
  * A whole-file index made of per-top-level-statement parts, kept up to date across the trees of
  * one document by the statements that changed, so that a query after an edit costs what the edit
@@ -18,6 +20,12 @@ import { NodeCache, type SyntaxNode, type SyntaxTree } from './syntaxTree';
 export class StatementIndex<P> {
   private indexed = new Set<SyntaxNode>();
   private readonly byKey = new Map<string, Set<SyntaxNode>>();
+  /**
+   * `statementsWith`'s answers by key, kept until a statement whose part has the key is added or
+   * removed (statements keep their order otherwise: an edit that moves one removes and adds it).
+   * (A small map apart from `byKey`: the statements an edit adds and removes touch only their own sets.)
+   */
+  private readonly sorted = new Map<string, readonly SyntaxNode[]>();
   /** The `version` of the tree the index describes. */
   private synced = 0;
 
@@ -31,12 +39,15 @@ export class StatementIndex<P> {
     return index;
   }
 
-  /** The statements (of the tree last given to `of`) whose part has `key`, in document order. */
-  statementsWith(key: string): SyntaxNode[] {
+  /** The statements (of the tree last given to `of`) whose part has `key`, in document order (a shared array: do not modify it). */
+  statementsWith(key: string): readonly SyntaxNode[] {
+    let out = this.sorted.get(key);
+    if (out) return out;
     const set = this.byKey.get(key);
-    if (!set) return [];
-    const out = [...set];
-    if (out.length > 1) out.sort((a, b) => a.startIndex - b.startIndex);
+    if (!set) return NONE;
+    const list = [...set];
+    if (list.length > 1) list.sort((a, b) => a.startIndex - b.startIndex);
+    this.sorted.set(key, (out = list));
     return out;
   }
 
@@ -66,7 +77,9 @@ export class StatementIndex<P> {
 
   private add(s: SyntaxNode): void {
     this.indexed.add(s);
+    const sorted = this.sorted.size > 0 ? this.sorted : undefined;
     for (const k of this.kind.keysOf(this.kind.partOf(s))) {
+      sorted?.delete(k);
       const set = this.byKey.get(k);
       if (set) set.add(s);
       else this.byKey.set(k, new Set([s]));
@@ -75,7 +88,9 @@ export class StatementIndex<P> {
 
   private remove(s: SyntaxNode): void {
     if (!this.indexed.delete(s)) return;
+    const sorted = this.sorted.size > 0 ? this.sorted : undefined;
     for (const k of this.kind.keysOf(this.kind.partOf(s))) {
+      sorted?.delete(k);
       const set = this.byKey.get(k);
       if (!set) continue;
       set.delete(s);
