@@ -25,3 +25,23 @@ export function assertEditsMatchFresh(text: string, edits: readonly (readonly [s
     }
   }
 }
+
+/**
+ * One open document of `text`, analysed, then edited by each (from, to) replacement in turn (each
+ * on the text the previous ones left): after every edit its IR is a fresh analysis's of the
+ * edited text. What it keeps between analyses has to follow a whole sequence of edits.
+ */
+export function assertEditSequenceMatchesFresh(text: string, steps: readonly (readonly [string, string])[]): void {
+  const doc = new PythonDocument(text);
+  try {
+    doc.analyse();
+    for (const [from, to] of steps) {
+      const at = doc.text.indexOf(from);
+      assert.ok(at >= 0, from);
+      const ir = doc.applyChanges([{ startOffset: at, oldEndOffset: at + from.length, newText: to }]);
+      assert.deepStrictEqual(plainIR(ir), plainIR(analysePythonFile(doc.text)), `${from} -> ${to}`);
+    }
+  } finally {
+    doc.dispose();
+  }
+}

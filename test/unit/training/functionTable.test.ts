@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { analysePythonFile } from '../../../src/parsing/python/analyse';
+import { assertEditSequenceMatchesFresh } from '../helpers/incremental';
 import { PythonDocument } from '../../../src/parsing/python/document';
 import type { SyntaxNode, SyntaxTree } from '../../../src/parsing/python/syntaxTree';
 import type { Fn } from '../../../src/parsing/python/training/flow';
@@ -140,23 +140,12 @@ evaluate(model)
 with torch.no_grad():
     out = model(1)
 `;
-    const doc = new PythonDocument(text);
-    try {
-      doc.analyse();
-      const steps: [string, string][] = [
-        ['model = Net()', 'def evaluate(net):\n    net.train()\n\n\nmodel = Net()'],
-        ['import torch\n', 'import torch\n\n\ndef evaluate(net):\n    pass\n'],
-        ['def evaluate(net):\n    net.train()\n', 'def evaluate2(net):\n    net.train()\n'],
-        ['    def helper(self):\n        self.train()\n', '    def helper(self):\n        self.train()\n\n    def helper(self):\n        self.eval()\n'],
-      ];
-      for (const [from, to] of steps) {
-        const at = doc.text.indexOf(from);
-        assert.ok(at >= 0, from);
-        const ir = doc.applyChanges([{ startOffset: at, oldEndOffset: at + from.length, newText: to }]);
-        assert.deepStrictEqual(JSON.parse(JSON.stringify(ir.training)), JSON.parse(JSON.stringify(analysePythonFile(doc.text).training)), `${from} -> ${to}`);
-      }
-    } finally {
-      doc.dispose();
-    }
+    const steps: [string, string][] = [
+      ['model = Net()', 'def evaluate(net):\n    net.train()\n\n\nmodel = Net()'],
+      ['import torch\n', 'import torch\n\n\ndef evaluate(net):\n    pass\n'],
+      ['def evaluate(net):\n    net.train()\n', 'def evaluate2(net):\n    net.train()\n'],
+      ['    def helper(self):\n        self.train()\n', '    def helper(self):\n        self.train()\n\n    def helper(self):\n        self.eval()\n'],
+    ];
+    assertEditSequenceMatchesFresh(text, steps);
   });
 });
