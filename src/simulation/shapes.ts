@@ -114,6 +114,8 @@ export function outputShape(layer: LayerSpec, shape: readonly number[], slots?: 
     }
     case 'add': {
       const other = slot(op.slot);
+      // A remembered activation without a shape: a forward's input read before any layer said what comes in.
+      if (other.length === 0) throw new SimulationError(`${layer.name}: one operand of + is an activation whose shape the simulator does not know (a forward's input, read before any layer says its shape)`);
       if (other.join(',') !== shape.join(',')) throw new SimulationError(`${layer.name}: cannot add ${describe(other)} to ${describe(shape)} (the shortcut would need a projection)`);
       return [...shape];
     }

@@ -138,6 +138,26 @@ describe('model IR -> runnable network', () => {
     assert.match(model.reason ?? '', /^stages\.0\.0\.permute: permute\(…\) reorders the axes of the 4-D activation/);
   });
 
+  it("says so when a residual adds a forward's input whose shape it never learned (timm's CaiT class-attention block), instead of a shape mismatch of []", () => {
+    const model = networksFromSource(
+      [
+        'import torch',
+        'import torch.nn as nn',
+        'class ClassAttnBlock(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.norm = nn.LayerNorm(64)',
+        '        self.fc = nn.Linear(64, 64)',
+        '    def forward(self, x, x_cls):',
+        '        u = torch.cat((x_cls, x), dim=1)',
+        '        return x_cls + self.fc(self.norm(u))',
+        '',
+      ].join('\n'),
+    ).models[0];
+    assert.strictEqual(model.spec, undefined);
+    assert.strictEqual(model.reason, "add: one operand of + is an activation whose shape the simulator does not know (a forward's input, read before any layer says its shape)");
+  });
+
   it('refuses what PyTorch would refuse, with the layer named', () => {
     const found = networksFromSource(read('examples', 'segmentation_head.py'));
     const head = found.models.find((m) => m.name === 'SegmentationHead')!;
