@@ -6,7 +6,7 @@
  * and recorded in `assumptions`, never guessed silently.
  */
 
-import { allLayers, paramValue, type ForwardStep, type Framework, type Layer, type LayerCall, type ModelClass, type ModelIR, type Value } from '../ir/model';
+import { allLayers, paramValue, type ForwardStep, type Framework, type HelperPass, type Layer, type LayerCall, type ModelClass, type ModelIR, type Value } from '../ir/model';
 import type { Span } from '../ir/span';
 import { analysePythonFile } from '../parsing/python/analyse';
 import { engineRunsActivation } from './engineLayers';
@@ -115,6 +115,8 @@ class Builder implements ForeignHost {
   private slots = 0;
   /** Per-sample shape of each remembered activation (`save` slot). */
   private readonly slotShapes = new Map<string, number[]>();
+  /** The helper passes (a class's own methods) being walked: a method that calls itself is walked once. */
+  private readonly walking = new Set<HelperPass>();
 
   /** Whether the input's spatial size (or length) is this builder's default, not the code's. */
   sizeAssumed = false;
@@ -395,9 +397,9 @@ class Builder implements ForeignHost {
    * A forward pass as a data-flow graph over the IR's steps, laid out in source order: the main
    * chain runs straight; a step that reads an earlier activation (a `downsample(x)` shortcut, the
    * second operand of `+`, the parts of `torch.cat`) gets that activation remembered (`save`)
-   * where it was produced and starts from it (`load`).
+   * where it was produced and starts from it (`load`). `method`: the walked method's name, for
+   * notes (`forward`, Keras' `call`, Flax's `__call__`, a helper such as `forward_features`).
    */
-  /** `method`: the walked method's name, for notes (`forward`, Keras' `call`, Flax's `__call__`, a helper such as `forward_features`). */
   private forward(cls: ModelClass, steps: readonly ForwardStep[], prefix: string, depth: number, layers: readonly Layer[], method: string): void {
     const byPath = new Map<string, Layer>();
     for (const l of allLayers(layers)) byPath.set(modulePath(l.path), l);
@@ -495,13 +497,18 @@ class Builder implements ForeignHost {
         const helper = layer ? undefined : cls.helperPasses?.find((h) => h.name === step.target && h.callSite.startOffset === step.span.startOffset);
         if (helper) {
           const from = dataInput(inputs);
-          if (from === undefined) {
-            leaveOut(step, `self.${step.target}(…) reads a value the simulator does not follow and was left out`);
+          if (from === undefined || this.walking.has(helper)) {
+            leaveOut(step, from === undefined ? `self.${step.target}(…) reads a value the simulator does not follow and was left out` : `self.${step.target}(…) calls itself again; the recursive call was left out`);
             continue;
           }
           if (from !== chain) enter(from, name);
           const start = this.layers.length;
-          this.forward(cls, helper.steps, prefix, depth, layers, helper.name);
+          this.walking.add(helper);
+          try {
+            this.forward(cls, helper.steps, prefix, depth, layers, helper.name);
+          } finally {
+            this.walking.delete(helper);
+          }
           done(step, from, start);
           continue;
         }

@@ -131,6 +131,29 @@ describe('model IR -> runnable network', () => {
     assert.deepStrictEqual(inferShapes(spec.inputShape, spec.layers).at(-1), [10]);
   });
 
+  it('walks a method that calls itself without recursing for ever, and says it left the recursive call out', () => {
+    const spec = networksFromSource(
+      [
+        'import torch.nn as nn',
+        'class Net(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.fc = nn.Linear(8, 8)',
+        '        self.bn = nn.BatchNorm1d(8)',
+        '    def step(self, x, n):',
+        '        x = self.bn(self.fc(x))',
+        '        if n > 0:',
+        '            x = self.step(x, n - 1)',
+        '        return x',
+        '    def forward(self, x):',
+        '        return self.step(x, 3)',
+        '',
+      ].join('\n'),
+    ).models[0].spec!;
+    assert.ok(spec.assumptions.includes('Net.step: self.step(…) calls itself again; the recursive call was left out'), spec.assumptions.join('\n'));
+    assert.deepStrictEqual(inferShapes(spec.inputShape, spec.layers).at(-1), [8]);
+  });
+
   it('refuses an axis reordering on an image or sequence activation instead of running what follows on the wrong axes (a ConvNeXt block)', () => {
     const found = networksFromSource(read('test', 'fixtures', 'models', 'convnext.py'));
     const model = found.models.find((m) => m.name === 'ConvNeXt')!;
