@@ -63,13 +63,13 @@ ruleTests(bnFeaturesMismatch, {
       name: 'through a loop over a config list',
       code: `${header}CFG = [16, 32, 64]\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        layers = []\n        c = 3\n        for i, v in enumerate(CFG):\n            layers += [nn.Conv2d(c, v, 3, bias=False), nn.BatchNorm2d(CFG[0])]\n            c = v\n        self.features = nn.Sequential(*layers)\n`,
       findings: [
-        { messageId: 'mismatch', line: 9, column: 71, endLine: 9, endColumn: 77, messageIncludes: ['expects 16 (module constant CFG, line 2) channels', 'produces 32'] },
+        { messageId: 'mismatch', line: 9, column: 71, endLine: 9, endColumn: 77, messageIncludes: ['expects 16 (module constant CFG, line 2) channels', 'produces 32', '"running_mean should contain 32 elements not 16"', 'Use 32 here.'] },
       ],
     },
     {
       name: 'constructor defaults: lower severity, says so',
       code: `${header}class Head(nn.Module):\n    def __init__(self, width=256):\n        super().__init__()\n        self.fc = nn.Linear(512, width)\n        self.bn = nn.BatchNorm1d(512)\n    def forward(self, x):\n        return self.bn(self.fc(x))\n`,
-      findings: [{ messageId: 'mismatch', line: 6, column: 34, endLine: 6, endColumn: 37, severity: 'warning', messageIncludes: ['256 (default of parameter width of Head.__init__, line 3)', 'a caller may pass others'] }],
+      findings: [{ messageId: 'mismatch', line: 6, column: 34, endLine: 6, endColumn: 37, severity: 'warning', messageIncludes: ['256 (default of parameter width of Head.__init__, line 3)', '"running_mean should contain 256 elements not 512"', 'a caller may pass others', 'Use 256 here.'] }],
     },
     {
       name: "symbolic: sized with the conv's input channels",

@@ -125,8 +125,8 @@ export const bnFeaturesMismatch: Rule = {
         '{{norm}} expects {{expected}} channels, but {{producer}} ({{producerLine}}) produces {{actual}} in the instance {{instance}}: PyTorch raises ' +
         '"running_mean should contain {{actualValue}} elements not {{expectedValue}}" (or a shape error) on its first forward pass{{inferred}}. Size the norm with the expression that sizes the producer\'s output.',
       mismatch:
-        '{{norm}} expects {{expected}} channels, but {{producer}} ({{producerLine}}) produces {{actual}}: PyTorch raises "running_mean should contain {{actual}} elements not {{expected}}" ' +
-        '(or a shape error) on the first forward pass{{inferred}}. Use {{actual}} here.',
+        '{{norm}} expects {{expected}} channels, but {{producer}} ({{producerLine}}) produces {{actual}}: PyTorch raises "running_mean should contain {{actualValue}} elements not {{expectedValue}}" ' +
+        '(or a shape error) on the first forward pass{{inferred}}. Use {{actualValue}} here.',
       inputChannels:
         '{{norm}} is sized with `{{expr}}`, the INPUT channel count of {{producer}} ({{producerLine}}), which outputs `{{out}}` channels: ' +
         'this breaks as soon as the two differ. Use the producer\'s output channel count.',
@@ -204,7 +204,9 @@ function checkWidths(context: RuleContext, flow: Flow, reported: Set<string>, in
         producerLine: context.where(producer.span),
         actual: describeValue(out, context.where, inst && producer),
         inferred: inferred ? ' with the default values shown; a caller may pass others' : '',
-        ...(instance ? { instance, actualValue: showValue(out), expectedValue: showValue(feat) } : {}),
+        actualValue: showValue(out),
+        expectedValue: showValue(feat),
+        ...(instance ? { instance } : {}),
       },
       span: featArg.span,
       ...(inferred ? { severity: 'warning' as const } : {}),
