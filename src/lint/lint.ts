@@ -6,7 +6,7 @@ import { initPythonParser } from '../parsing/python/treeSitter';
 import { RULES } from '../rules/catalogue';
 import { EMPTY_CONFIG, type LintConfig } from '../rules/config';
 import { runRules, type RuleFailure } from '../rules/runner';
-import { parseSuppressions, type SourceComment } from '../rules/suppressions';
+import { DIRECTIVE_START, parseSuppressions, type SourceComment } from '../rules/suppressions';
 import type { Finding, Rule } from '../rules/types';
 import { collectComments } from './comments';
 
@@ -20,8 +20,6 @@ export async function initLinter(options: { wasmDir?: string } = {}): Promise<vo
   await initPythonParser(options.wasmDir);
 }
 
-/** Every suppression directive contains one of these words. */
-const SUPPRESSION_WORD = /normscope|noqa/i;
 
 const EMPTY_IR: FileIR = emptyFileIR();
 
@@ -34,8 +32,8 @@ export function analysePythonSource(text: string, options: AnalysisOptions = {})
 
 /** What `analysePythonSource` gives, for an already copied tree (see `PythonDocument`). */
 export function analyseSyntaxTree(tree: Tree, options: AnalysisOptions = {}): { ir: FileIR; comments: SourceComment[] } {
-  // Without either word there is no directive to read: skip collecting comments.
-  const comments = SUPPRESSION_WORD.test(tree.text) ? collectComments(tree, tree.text) : [];
+  // Without a directive's start there is no directive to read: skip collecting comments.
+  const comments = DIRECTIVE_START.test(tree.text) ? collectComments(tree, tree.text) : [];
   return { ir: fileIRFromTree(tree, options), comments };
 }
 

@@ -15,6 +15,11 @@ const NORMSCOPE = /#\s*normscope\s*:\s*ignore\b(?:\s*\[([^\]\n]*)\])?/gi;
 /** `# noqa: A1, B2` (codes: letters then digits, separated by commas or spaces); bare `# noqa` names nothing. */
 const NOQA = /#\s*noqa(?::\s*([A-Za-z]+[0-9]+(?:[,\s]+[A-Za-z]+[0-9]+)*))?/gi;
 const CODE_TOKEN = /[A-Za-z]+[0-9]+/g;
+/**
+ * Where a directive may start (either kind, bare ones included): a text without a match has no
+ * directive, so its comments need not be collected (the word alone, as in `# NormScope's tests`, is not one).
+ */
+export const DIRECTIVE_START = /#\s*(?:normscope\s*:\s*ignore\b|noqa)/i;
 
 function sub(comment: SourceComment, from: number, to: number): Span {
   return {
@@ -68,7 +73,7 @@ export function parseSuppressions(comments: readonly SourceComment[], text: stri
     byName.set(meta.code.toUpperCase(), meta.name);
   }
   const resolve = (selector: string): string | undefined => byName.get(selector) ?? byName.get(selector.toUpperCase());
-  const candidates = comments.filter((c) => /normscope|noqa/i.test(c.text));
+  const candidates = comments.filter((c) => DIRECTIVE_START.test(c.text));
   if (candidates.length === 0) return [];
   const covered = coveredLines(candidates, comments, text);
   const out: Suppression[] = [];

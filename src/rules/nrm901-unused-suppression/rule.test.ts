@@ -36,6 +36,9 @@ describe('suppression comments', () => {
     assert.deepStrictEqual(codes(HEAD + `# normscope: ignore[NRM401]\ng = ${GN_BAD}\n`), []);
     assert.deepStrictEqual(codes(HEAD + `    # normscope: ignore[NRM401]\n# the paper uses 3 groups\ng = ${GN_BAD}\n`), []);
     assert.deepStrictEqual(codes(HEAD + `# normscope: ignore[NRM401]\n\ng = ${GN_BAD}\n`), ['NRM901@2', 'NRM401@4']);
+    // A comment that only mentions the tool (no directive) is stacked like any other, and is no directive itself.
+    assert.deepStrictEqual(codes(HEAD + `# normscope: ignore[NRM401]\n# NormScope flags this; noqa-style lists work too\ng = ${GN_BAD}\n`), []);
+    assert.deepStrictEqual(codes(HEAD + `# Checked by NormScope (see normscope.toml)\ng = ${GN_BAD}\n`), ['NRM401@3']);
     // Inside a multi-line call.
     assert.deepStrictEqual(codes(HEAD + `m = nn.Sequential(\n    # normscope: ignore[NRM401]\n    ${GN_BAD},\n)\n`), []);
   });
