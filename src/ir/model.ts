@@ -309,24 +309,32 @@ export function everyLayerCall(model: ModelIR): readonly LayerCall[] {
 const EVERY_LAYER_CALL = new WeakMap<ModelIR, readonly LayerCall[]>();
 
 function readEveryLayerCall(model: ModelIR): LayerCall[] {
+  // All calls, then a stable sort by where they start (the direct calls and each class's are in
+  // source order already, so the sort mostly merges runs); then, per run of one start, a call is
+  // dropped when one kept before it is the same object, or has the same end and argument values.
+  const all: LayerCall[] = model.layerCalls.slice();
+  for (const cls of model.classes) for (const c of classLayerCalls(cls)) all.push(c);
+  all.sort((a, b) => a.span.startOffset - b.span.startOffset);
   const out: LayerCall[] = [];
-  const seen = new Set<LayerCall>();
-  // Calls by where they start: only calls of the same span are compared by their arguments.
-  const byStart = new Map<number, LayerCall[]>();
-  const add = (c: LayerCall) => {
-    if (seen.has(c)) return;
-    seen.add(c);
-    const same = byStart.get(c.span.startOffset);
-    if (same) {
-      const key = argumentsKey(c);
-      if (same.some((o) => o.span.endOffset === c.span.endOffset && argumentsKey(o) === key)) return;
-      same.push(c);
-    } else byStart.set(c.span.startOffset, [c]);
+  let runStart = 0;
+  for (const c of all) {
+    const start = c.span.startOffset;
+    if (out.length === 0 || out[out.length - 1].span.startOffset !== start) runStart = out.length;
+    else if (isKeptAlready(out, runStart, c)) continue;
     out.push(c);
-  };
-  model.layerCalls.forEach(add);
-  for (const cls of model.classes) classLayerCalls(cls).forEach(add);
-  return out.sort((a, b) => a.span.startOffset - b.span.startOffset);
+  }
+  return out;
+}
+
+/** Whether `out[from..]` (calls of `c`'s start) holds `c`, or a call of its end with its argument values. */
+function isKeptAlready(out: readonly LayerCall[], from: number, c: LayerCall): boolean {
+  let key: string | undefined;
+  for (let i = from; i < out.length; i++) {
+    const o = out[i];
+    if (o === c) return true;
+    if (o.span.endOffset === c.span.endOffset && argumentsKey(o) === (key ??= argumentsKey(c))) return true;
+  }
+  return false;
 }
 
 /** The calls of a class's layers and forward steps, in that order (kept per class, as `allLayers`). */
