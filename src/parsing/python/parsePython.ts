@@ -55,17 +55,47 @@ export function modelFromTree(tree: Tree, resolver: Resolver = new Resolver(tree
     classes.sort(byStart);
     return { layerCalls, classes, typeGuardedAccesses: builder.typeGuardedAccesses(stmt) };
   };
-  const layerCalls: LayerCall[] = [];
-  const classes: ModelClass[] = [];
-  const typeGuardedAccesses: ModelIR['typeGuardedAccesses'][number][] = [];
-  for (const stmt of tree.rootNode.children) {
-    if (!stmt.isNamed) continue;
-    const part = memo ? memo.get(stmt, 'model', () => statementModel(stmt)) : statementModel(stmt);
-    for (const l of part.layerCalls) layerCalls.push(l);
-    for (const c of part.classes) classes.push(c);
-    for (const t of part.typeGuardedAccesses) typeGuardedAccesses.push(t);
+  // The statements' parts, then the file's lists in arrays of their exact size (pushing one by
+  // one would grow each array several times: per edit, for a large file, that was most of what
+  // this function allocates).
+  const statements = tree.rootNode.children;
+  // (A fresh list if a model is built while another is: the scratch list is in use then.)
+  const parts = PARTS.length === 0 ? PARTS : [];
+  let layerCount = 0;
+  let classCount = 0;
+  let accessCount = 0;
+  try {
+    for (const stmt of statements) {
+      if (!stmt.isNamed) continue;
+      const part = memo ? memo.get(stmt, 'model', statementModel) : statementModel(stmt);
+      parts.push(part);
+      layerCount += part.layerCalls.length;
+      classCount += part.classes.length;
+      accessCount += part.typeGuardedAccesses.length;
+    }
+    const layerCalls = sized<LayerCall>(layerCount);
+    const classes = sized<ModelClass>(classCount);
+    const typeGuardedAccesses = sized<ModelIR['typeGuardedAccesses'][number]>(accessCount);
+    let l = 0;
+    let c = 0;
+    let t = 0;
+    for (const part of parts) {
+      for (const x of part.layerCalls) layerCalls[l++] = x;
+      for (const x of part.classes) classes[c++] = x;
+      for (const x of part.typeGuardedAccesses) typeGuardedAccesses[t++] = x;
+    }
+    return { layerCalls, classes, typeGuardedAccesses };
+  } finally {
+    if (parts === PARTS) parts.length = 0;
   }
-  return { layerCalls, classes, typeGuardedAccesses };
+}
+
+/** Scratch list of `modelFromTree`. */
+const PARTS: StatementModel[] = [];
+
+/** An array for `n` elements, filled by the caller (empty arrays are the usual literal). */
+function sized<T>(n: number): T[] {
+  return n === 0 ? [] : new Array<T>(n);
 }
 
 function byStart(a: { readonly span: { readonly startOffset: number } }, b: { readonly span: { readonly startOffset: number } }): number {

@@ -88,7 +88,7 @@ export class StatementMemo {
       this.placed.delete(s);
       this.drop(s);
     }
-    for (const s of added) this.placed.set(s, { start: s.startIndex, row: s.startPosition.row, column: columnOf(tree.text, s.startIndex), sync: 0, shift: undefined });
+    for (const s of added) this.placed.set(s, { start: s.startIndex, row: rowOf(s), column: columnOf(tree.text, s.startIndex), sync: 0, shift: undefined });
     this.stale = new Set();
     this.everything = added.some((s) => namesOf(s).global) || removed.some((s) => namesOf(s).global);
     if (this.everything) {
@@ -119,15 +119,18 @@ export class StatementMemo {
     return n;
   }
 
-  /** The result of `compute` for a top-level statement, reused when still valid. */
-  get<T>(statement: SyntaxNode, kind: string, compute: () => T): T {
+  /**
+   * The result of `compute` for a top-level statement (it is given the statement: one function
+   * serves every statement, no closure per statement), reused when still valid.
+   */
+  get<T>(statement: SyntaxNode, kind: string, compute: (statement: SyntaxNode) => T): T {
     let byKind = this.entries.get(statement);
     const hit = byKind?.get(kind);
     if (hit) {
       this.reused++;
       return hit.value as T;
     }
-    const value = compute();
+    const value = compute(statement);
     this.computed++;
     if (!byKind) this.entries.set(statement, (byKind = new Map<string, Entry>()));
     byKind.set(kind, { value, homes: this.homesOf(statement, value) });
@@ -188,7 +191,7 @@ export class StatementMemo {
       const holders = this.holders.get(home);
       if (!holders) return;
       const start = home.startIndex;
-      const row = home.startPosition.row;
+      const row = rowOf(home);
       for (const statement of holders) {
         const byKind = this.entries.get(statement);
         if (!byKind) {
@@ -218,10 +221,11 @@ export class StatementMemo {
         }
       }
     };
-    for (const [home, was] of this.placed) {
-      if (was.sync === sync) continue;
+    // (forEach: a for-of over a map makes an entry array per statement.)
+    this.placed.forEach((was, home) => {
+      if (was.sync === sync) return;
       const start = home.startIndex;
-      const row = home.startPosition.row;
+      const row = rowOf(home);
       const column = columnOf(text, start);
       const moved = start !== was.start || row !== was.row;
       was.shift = column === was.column ? start - was.start : undefined;
@@ -230,7 +234,7 @@ export class StatementMemo {
       was.column = column;
       was.sync = sync;
       if (moved || was.shift === undefined) visit(home, was.shift);
-    }
+    });
     for (const home of removed) {
       visit(home, undefined);
       this.holders.delete(home);
@@ -255,7 +259,7 @@ export class StatementMemo {
       let held = homes.get(home);
       if (!held) homes.set(home, (held = { spans: [], offsets: [], rows: [] }));
       const start = home.startIndex;
-      const row = home.startPosition.row;
+      const row = rowOf(home);
       held.spans.push(span);
       held.offsets.push(span.startOffset - start, span.endOffset - start);
       held.rows.push(span.start.line - row, span.end.line - row);
@@ -268,7 +272,7 @@ export class StatementMemo {
       const p = this.placed.get(home);
       if (p && p.sync !== this.syncs) {
         p.start = home.startIndex;
-        p.row = home.startPosition.row;
+        p.row = rowOf(home);
         p.column = columnOf(this.syncedTree?.text ?? '', p.start);
         p.sync = this.syncs;
         p.shift = 0;
@@ -302,6 +306,11 @@ interface HeldSpans {
   readonly offsets: number[];
   /** Start and end row of each span, minus the statement's start row (two per span). */
   readonly rows: number[];
+}
+
+/** The row a statement starts on. */
+function rowOf(statement: SyntaxNode): number {
+  return statement.tree.rowAt(statement.startIndex);
 }
 
 /** The column of an offset (0 at a line start, the common case, without a search). */

@@ -468,7 +468,12 @@ export class SyntaxTree {
    * the edit alone. Cleared when a newer tree is made from this one.
    */
   changes: StatementChanges | undefined;
-  private lineStarts: number[] | undefined;
+  /**
+   * Offset of each line's first character (an `Int32Array`: its storage lies outside the
+   * JavaScript heap, so the table made per edit costs the young generation nothing; shared with
+   * the previous tree when an edit moved no line).
+   */
+  private lineStarts: Int32Array | undefined;
   /**
    * The IR memo of the document this tree belongs to (set by its owner, carried to the trees
    * `update` makes from this one); undefined for one-off trees, which are analysed in full.
@@ -514,21 +519,19 @@ export class SyntaxTree {
 
   /** Row and column (UTF-16 code units) of an offset. */
   pointAt(offset: number): Point {
-    if (!this.lineStarts) {
-      const starts = [0];
-      const t = this.text;
-      for (let i = t.indexOf('\n'); i !== -1; i = t.indexOf('\n', i + 1)) starts.push(i + 1);
-      this.lineStarts = starts;
-    }
-    const starts = this.lineStarts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((starts[mid]) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { row: lo, column: offset - (starts[lo]) };
+    const starts = this.lineStartTable();
+    const row = lineOf(starts, offset);
+    return { row, column: offset - starts[row] };
+  }
+
+  /** The row of an offset (`pointAt(offset).row`, without making a point). */
+  rowAt(offset: number): number {
+    return lineOf(this.lineStartTable(), offset);
+  }
+
+  private lineStartTable(): Int32Array {
+    if (!this.lineStarts) this.lineStarts = lineStartsOf(this.text);
+    return this.lineStarts;
   }
 
   /** Copies a whole tree-sitter tree parsed from `text`. */
@@ -587,30 +590,27 @@ export class SyntaxTree {
     const expected = before + (kept.length - after);
     const tables = tablesOf(tree.language);
     const self = new SyntaxTree(text, tree.language, tables.types[tree.rootNode.typeId] ?? 'ERROR', tree.rootNode.startIndex, tree.rootNode.endIndex);
-    const statements: SyntaxNode[] = [];
-    const fields: (string | null)[] = [];
+    // The statements of the window, and their field names.
+    const window: SyntaxNode[] = [];
+    const windowFields: (string | null)[] = [];
     const added: SyntaxNode[] = [];
     // (Taken first, so no statement of the window is matched to one of them.)
-    for (let i = 0; i < before; i++) {
-      statements.push(old.keep(i));
-      fields.push(keptFields[i] ?? null);
-    }
+    for (let i = 0; i < before; i++) old.keep(i);
     for (let i = after; i < kept.length; i++) old.keep(i);
     const cursor = tree.walk();
     // The first statement ending at or after the window's start (the cursor's goal is "ends after").
     const inWindow = cursor.gotoFirstChildForIndex(Math.max(0, from - 1));
     const walk: Walk = (rawCursorEnabled ? RawWalk.of(tree, cursor) : undefined) ?? new ApiWalk(cursor);
-    SyntaxTree.visitStatements(walk, cursor, () => inWindow, tables, self, old, added, statements, fields, { from, to });
-    if (statements.length - before + expected !== tree.rootNode.childCount) return undefined;
-    const lastInWindow = statements[statements.length - 1];
-    for (let i = after; i < kept.length; i++) {
-      // (A statement after the window must start after the last one visited, or they do not line up.)
-      if (i === after && lastInWindow && old.startOf(i) + delta < lastInWindow.endIndex) return undefined;
-      statements.push(kept[i]);
-      fields.push(keptFields[i] ?? null);
-    }
+    SyntaxTree.visitStatements(walk, cursor, () => inWindow, tables, self, old, added, window, windowFields, { from, to });
+    if (window.length + expected !== tree.rootNode.childCount) return undefined;
+    const lastInWindow = window.length > 0 ? window[window.length - 1] : before > 0 ? kept[before - 1] : undefined;
+    // (A statement after the window must start after the last one visited, or they do not line up.)
+    if (after < kept.length && lastInWindow && old.startOf(after) + delta < lastInWindow.endIndex) return undefined;
     for (let i = after; i < kept.length; i++) kept[i].moveTo(old.startOf(i) + delta, self);
     for (let i = 0; i < before; i++) kept[i].moveTo(old.startOf(i), self);
+    const statements = spliced(kept, before, after, window);
+    // Top-level statements have no field names (module children): then no array is made.
+    const fields = keptFields === NO_FIELDS && windowFields.every((f) => f === null) ? NO_FIELDS : spliced(kept.map((_, i) => keptFields[i] ?? null), before, after, windowFields);
     return SyntaxTree.finish(self, tree, statements, fields, previous, old, changed, added);
   }
 
@@ -695,7 +695,7 @@ export class SyntaxTree {
   ): SyntaxTree {
     const text = self.text;
     self.rootNode.children = statements;
-    self.rootNode.fieldNames = fields;
+    self.rootNode.fieldNames = fields.every((f) => f === null) ? NO_FIELDS : fields;
     for (const s of statements) {
       s.parent = self.rootNode;
       if (s.hasError) self.rootNode.hasError = true;
@@ -714,10 +714,49 @@ export class SyntaxTree {
 }
 
 /**
- * The line starts of `text` from those of the text before `changed`: the lines starting before
- * the change stay, those after it move, and the changed text is scanned for its own.
+ * `list` with `[from, to)` replaced by `middle`, in one array of the exact size (an edit usually
+ * replaces one statement by one: a copy of the list, no growth).
  */
-function movedLineStarts(before: readonly number[], text: string, changed: ChangedRange): number[] {
+function spliced<T>(list: readonly T[], from: number, to: number, middle: readonly T[]): T[] {
+  const out = list.slice();
+  if (middle.length === to - from) {
+    for (let i = 0; i < middle.length; i++) out[from + i] = middle[i];
+    return out;
+  }
+  out.length = from;
+  for (const x of middle) out.push(x);
+  for (let i = to; i < list.length; i++) out.push(list[i]);
+  return out;
+}
+
+/** The line starts of `text`. */
+function lineStartsOf(text: string): Int32Array {
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  const starts = new Int32Array(lines);
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts[n++] = i + 1;
+  return starts;
+}
+
+/** The line (index into `starts`) holding `offset`: the last line starting at or before it. */
+function lineOf(starts: Int32Array, offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * The line starts of `text` from those of the text before `changed`: the lines starting before
+ * the change stay, those after it move, and the changed text is scanned for its own. `before`
+ * itself when no line start moved (an edit inside a line that keeps its length).
+ */
+function movedLineStarts(before: Int32Array, text: string, changed: ChangedRange): Int32Array {
   // First index whose line start is greater than `offset`.
   const after = (offset: number): number => {
     let lo = 0;
@@ -729,18 +768,30 @@ function movedLineStarts(before: readonly number[], text: string, changed: Chang
     }
     return lo;
   };
-  const starts = before.slice(0, after(changed.start));
-  for (let i = text.indexOf('\n', changed.start); i !== -1 && i < changed.newEnd; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  const head = after(changed.start);
+  const tail = after(changed.oldEnd);
   const delta = changed.newEnd - changed.oldEnd;
-  for (let i = after(changed.oldEnd); i < before.length; i++) starts.push(before[i] + delta);
+  // The line starts inside the changed text: the same as before (same count, same offsets) and no shift after it: nothing moved.
+  let added = 0;
+  let same = delta === 0;
+  for (let i = text.indexOf('\n', changed.start); i !== -1 && i < changed.newEnd; i = text.indexOf('\n', i + 1)) {
+    if (same && (head + added >= tail || before[head + added] !== i + 1)) same = false;
+    added++;
+  }
+  if (same && head + added === tail) return before;
+  const starts = new Int32Array(head + added + (before.length - tail));
+  starts.set(before.subarray(0, head));
+  let n = head;
+  for (let i = text.indexOf('\n', changed.start); i !== -1 && i < changed.newEnd; i = text.indexOf('\n', i + 1)) starts[n++] = i + 1;
+  for (let i = tail; i < before.length; i++) starts[n++] = before[i] + delta;
   return starts;
 }
 
 /** The top-level statements of a previous copy, taken one by one by the statements of the new tree that have the same text. */
 class PreviousStatements {
   private readonly nodes: readonly SyntaxNode[];
-  private readonly starts: number[];
-  private readonly ends: number[];
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
   private readonly taken: Uint8Array;
   private byText: Map<string, number[]> | undefined;
 
@@ -751,8 +802,18 @@ class PreviousStatements {
   ) {
     this.nodes = previous.rootNode.children;
     // (Positions before any statement is moved into the new tree.)
-    this.starts = from ? from.starts : this.nodes.map((s) => s.startIndex);
-    this.ends = from ? from.ends : this.nodes.map((s) => s.endIndex);
+    if (from) {
+      this.starts = from.starts;
+      this.ends = from.ends;
+    } else {
+      // (Typed arrays: their storage lies outside the JavaScript heap.)
+      this.starts = new Int32Array(this.nodes.length);
+      this.ends = new Int32Array(this.nodes.length);
+      for (let i = 0; i < this.nodes.length; i++) {
+        this.starts[i] = this.nodes[i].startIndex;
+        this.ends[i] = this.nodes[i].endIndex;
+      }
+    }
     this.taken = new Uint8Array(this.nodes.length);
   }
 

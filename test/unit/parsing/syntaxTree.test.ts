@@ -246,4 +246,38 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
     // (Edits that leave no syntax error went through tree-sitter's changed ranges.)
     assert.ok(updateCounts.windowed > windowedBefore);
   });
+
+  it('after an edit, the moved line table gives the positions a fresh copy gives at every offset (also when the edit moves no line, sharing the table)', () => {
+    const source = 'import torch\nclass A:\n    x = 1\n    y = (2,\n         3)\n\nz = A()\n';
+    const at = source.indexOf('1');
+    const nl = source.indexOf('\n', source.indexOf('(2,'));
+    // (start, old length, inserted): same-length digit, a newline written over a character and back, an insert, a deletion of lines, a newline added.
+    const edits: [number, number, string][] = [
+      [at, 1, '7'],
+      [nl, 1, ' '],
+      [nl - 1, 1, '\n'],
+      [at, 0, '12'],
+      [source.indexOf('    y'), source.indexOf('\n\n') - source.indexOf('    y'), ''],
+      [0, 0, '\n'],
+      [source.length, 0, '\n#'],
+    ];
+    for (const [start, length, inserted] of edits) {
+      const next = source.slice(0, start) + inserted + source.slice(start + length);
+      const tree = parse(source);
+      const copy = SyntaxTree.from(tree, source);
+      copy.pointAt(0);
+      const newTree = parse(next);
+      try {
+        const updated = SyntaxTree.update(copy, newTree, next, { start, oldEnd: start + length, newEnd: start + inserted.length });
+        const fresh = SyntaxTree.from(newTree, next);
+        for (let i = 0; i <= next.length; i++) {
+          assert.deepStrictEqual(updated.pointAt(i), fresh.pointAt(i), `${JSON.stringify(inserted)} at ${start}: offset ${i}`);
+          assert.strictEqual(updated.rowAt(i), fresh.pointAt(i).row);
+        }
+      } finally {
+        tree.delete();
+        newTree.delete();
+      }
+    }
+  });
 });
