@@ -242,6 +242,12 @@ export class FlowGroup {
   readonly noGradRegions = new Map<number, NoGradRecord>();
   /** Other groups whose summaries these summaries applied. */
   readonly uses = new Set<FlowGroup>();
+  /** `uses`, in the order first used (read with an index: iterating a set allocates an iterator). */
+  readonly usedList: FlowGroup[] = [];
+  /** The analysis (`nextAnalysisNumber`) that uses this group again (see `FlowKeeper.begin`). */
+  reusedIn = 0;
+  /** The analysis whose list of groups used holds this one (see `ModeAnalysis.groups`). */
+  listedIn = 0;
   /** The model variables the group's functions bind, once read (see `TrainingBuilder.modelVariables`). */
   variables: GroupVariables | undefined;
   /**
@@ -278,6 +284,16 @@ export interface FlowStore {
 /** Module-level statements that do nothing to the mode state: no need to keep their flow. */
 const INERT_STATEMENTS = new Set(['function_definition', 'class_definition', 'decorated_definition', 'comment', 'pass_statement', 'import_statement', 'import_from_statement', 'future_import_statement']);
 
+let analyses = 0;
+
+/**
+ * A number for an analysis, never given before: what it marks on the groups it meets (which it
+ * uses again, which it listed) tells its marks from those of earlier analyses, without a set.
+ */
+export function nextAnalysisNumber(): number {
+  return ++analyses;
+}
+
 /** One group for every function, and a fresh origin table: an analysis that keeps nothing. */
 function singleGroup(): FlowStore {
   const group = new FlowGroup();
@@ -290,8 +306,9 @@ export class ModeAnalysis {
   private readonly inProgress = new Set<Fn>();
   /** The functions being summarised (innermost last) and their groups. */
   private readonly computing: { fn: Fn; group: FlowGroup }[] = [];
-  /** The groups whose summaries this analysis used. */
-  private readonly groups = new Set<FlowGroup>();
+  /** The groups whose summaries this analysis used, in the order first used (marked `listedIn` with `number`). */
+  private readonly groups: FlowGroup[] = [];
+  private readonly number = nextAnalysisNumber();
 
   constructor(
     private readonly host: FlowHost,
@@ -346,8 +363,18 @@ export class ModeAnalysis {
   use(fn: Fn): FlowGroup {
     const group = this.store.groupOf(fn);
     const caller = this.current();
-    if (caller && caller !== group && !this.store.isShared(group)) caller.uses.add(group);
+    if (caller && caller !== group && !this.store.isShared(group) && !caller.uses.has(group)) {
+      caller.uses.add(group);
+      caller.usedList.push(group);
+    }
     return group;
+  }
+
+  /** Notes `group` as used by this analysis (its switches and no-grad regions are the file's). */
+  private list(group: FlowGroup): void {
+    if (group.listedIn === this.number) return;
+    group.listedIn = this.number;
+    this.groups.push(group);
   }
 
   /** Runs `work` as part of `fn`'s group (or `group`): what it uses and what taints it are recorded there. */
@@ -379,7 +406,7 @@ export class ModeAnalysis {
 
   summary(fn: Fn): Summary | undefined {
     const group = this.use(fn);
-    this.groups.add(group);
+    this.list(group);
     const done = group.summaries.get(fn);
     if (done) return done;
     if (this.inProgress.has(fn)) {
@@ -442,13 +469,13 @@ export class ModeAnalysis {
     const kept = store.keptStatement?.(s, state);
     // (Events past the cap would be dropped differently: a flow is used again only well below it.)
     if (kept && ctx.sink.length + kept.events.length < MAX_EVENTS) {
-      this.groups.add(kept.group);
+      this.list(kept.group);
       for (const e of kept.events) ctx.sink.push(e);
       for (const r of kept.returns) ctx.returns.push(r);
       return kept.flow;
     }
     const group = new FlowGroup();
-    this.groups.add(group);
+    this.list(group);
     const events = ctx.sink.length;
     const returns = ctx.returns.length;
     this.computing.push({ fn: ctx.fn, group });

@@ -30,8 +30,8 @@
 import type { ModeOrigin } from '../../../ir/training';
 import type { Span } from '../../../ir/span';
 import { spansIn, type StatementMemo } from '../statementMemo';
-import { SyntaxNode } from '../syntaxTree';
-import { FlowGroup, type BindingWrite, type FlowStore, type Fn, type StatementFlow } from './flow';
+import { NodeCache, SyntaxNode } from '../syntaxTree';
+import { FlowGroup, nextAnalysisNumber, type BindingWrite, type FlowStore, type Fn, type StatementFlow } from './flow';
 import { State } from './state';
 
 /** The module as a function: its body is the file, so it is re-pointed at each analysis's tree. */
@@ -124,12 +124,23 @@ export function flowReuse(memo: StatementMemo): { reused: number; computed: numb
 /** Past this many origins (a long editing session), the document starts over with a new table. */
 const MAX_ORIGINS = 50_000;
 
+/**
+ * The group a top-level statement has in an analysis, kept on the statement node with the keeper
+ * of that analysis (a slot on the node: no map per analysis). A slot of another keeper is stale.
+ */
+const GROUP_KEEPER = new NodeCache<FlowKeeper>();
+const GROUP = new NodeCache<FlowGroup>();
+
 export class FlowKeeper implements FlowStore {
   readonly moduleFn: ModuleFn;
   readonly origins: ModeOrigin[];
   private readonly kept: Kept | undefined;
-  /** Each statement's functions, and the flow kept for it (if any), in document order. */
-  private readonly statements = new Map<SyntaxNode, { fns: readonly Fn[]; previous: FunctionsFlow | undefined }>();
+  /** This analysis's number: the groups it uses again are marked with it (`FlowGroup.reusedIn`). */
+  private readonly number = nextAnalysisNumber();
+  /** The statements with functions, in document order, their functions, and the flow kept for each (if any). */
+  private readonly statementNodes: SyntaxNode[] = [];
+  private readonly statementFns: (readonly Fn[])[] = [];
+  private readonly previousFlows: (FunctionsFlow | undefined)[] = [];
   /** Module-level statements' flows made in this analysis, to keep. */
   private readonly moduleFlows = new Map<SyntaxNode, StatementFlow>();
   /** Whether the file-wide facts are those of the last analysis (nothing kept is used otherwise). */
@@ -137,9 +148,8 @@ export class FlowKeeper implements FlowStore {
   private statementsReused = 0;
   private bindingsReused = 0;
   private bindingsComputed = 0;
-  /** The group of each statement in this analysis (kept or new). */
-  private readonly groups = new Map<SyntaxNode, FlowGroup>();
-  private readonly reused = new Set<FlowGroup>();
+  /** How many statements' groups this analysis uses again. */
+  private reusedGroups = 0;
   /** The module's group, and every function's when nothing is kept. */
   private readonly shared = new FlowGroup();
   private begun = false;
@@ -170,15 +180,28 @@ export class FlowKeeper implements FlowStore {
   }
 
   /**
-   * A top-level statement's functions: those it had at the last analysis when they still stand
-   * (the same objects: their summaries may be kept), else those `make` makes. Recorded in
-   * document order (call it for each statement with function definitions, in order).
+   * A top-level statement's functions as the last analysis made them, when they still stand (the
+   * same objects: their summaries may be kept); then they are recorded. Undefined otherwise: the
+   * caller makes them and records them with `made`. Call it for each statement with function
+   * definitions, in document order.
    */
-  functions(statement: SyntaxNode, make: () => readonly Fn[]): readonly Fn[] {
+  functions(statement: SyntaxNode): readonly Fn[] | undefined {
     const previous = this.previous(statement);
-    const fns = previous?.fns ?? make();
-    if (fns.length > 0) this.statements.set(statement, { fns, previous });
-    return fns;
+    if (!previous) return undefined;
+    this.record(statement, previous.fns, previous);
+    return previous.fns;
+  }
+
+  /** Records a statement's functions made anew (`functions` had none). */
+  made(statement: SyntaxNode, fns: readonly Fn[]): void {
+    this.record(statement, fns, undefined);
+  }
+
+  private record(statement: SyntaxNode, fns: readonly Fn[], previous: FunctionsFlow | undefined): void {
+    if (fns.length === 0) return;
+    this.statementNodes.push(statement);
+    this.statementFns.push(fns);
+    this.previousFlows.push(previous);
   }
 
   /**
@@ -193,39 +216,62 @@ export class FlowKeeper implements FlowStore {
     kept.inputs = inputs;
     this.sameInputs = sameInputs;
     if (!sameInputs) return;
-    const candidates = new Map<SyntaxNode, FlowGroup>();
-    const home = new Map<FlowGroup, SyntaxNode>();
-    for (const [statement, s] of this.statements) {
-      if (s.previous?.group.reusable) {
-        candidates.set(statement, s.previous.group);
-        home.set(s.previous.group, statement);
-      }
+    // The candidates (marked with this analysis's number): the reusable kept groups.
+    const number = this.number;
+    const previous = this.previousFlows;
+    for (let i = 0; i < previous.length; i++) {
+      const group = previous[i]?.group;
+      if (group?.reusable) group.reusedIn = number;
     }
     // A group is used again only if every group it applied summaries of is too.
     for (let changed = true; changed; ) {
       changed = false;
-      for (const [statement, group] of candidates) {
-        for (const used of group.uses) {
-          if (home.has(used)) continue;
-          candidates.delete(statement);
-          home.delete(group);
+      for (let i = 0; i < previous.length; i++) {
+        const group = previous[i]?.group;
+        if (group?.reusedIn !== number) continue;
+        const used = group.usedList;
+        for (let j = 0; j < used.length; j++) {
+          if (used[j].reusedIn === number) continue;
+          group.reusedIn = 0;
           changed = true;
           break;
         }
       }
     }
-    for (const [statement, group] of candidates) {
-      this.groups.set(statement, group);
-      this.reused.add(group);
+    for (let i = 0; i < previous.length; i++) {
+      const group = previous[i]?.group;
+      if (group?.reusedIn !== number) continue;
+      this.setGroup(this.statementNodes[i], group);
+      this.reusedGroups++;
     }
+  }
+
+  /** Whether this analysis uses `group` again (a kept group whose inputs did not change). */
+  private reuses(group: FlowGroup): boolean {
+    return group.reusedIn === this.number;
+  }
+
+  /** Whether every group in `used` is used again. */
+  private reusesAll(used: readonly FlowGroup[]): boolean {
+    for (let i = 0; i < used.length; i++) if (!this.reuses(used[i])) return false;
+    return true;
+  }
+
+  private setGroup(statement: SyntaxNode, group: FlowGroup): void {
+    GROUP_KEEPER.set(statement, this);
+    GROUP.set(statement, group);
+  }
+
+  /** The group of a statement in this analysis, if it has one yet. */
+  private groupAt(statement: SyntaxNode): FlowGroup | undefined {
+    return GROUP_KEEPER.get(statement) === this ? GROUP.get(statement) : undefined;
   }
 
   keptStatement(statement: SyntaxNode, state: State): StatementFlow | undefined {
     if (!this.kept || !this.sameInputs) return undefined;
     const entry = this.memo?.peek<ModuleEntry>(statement, 'moduleFlow');
     const flow = entry?.kept === this.kept ? entry.flow : undefined;
-    if (!flow?.group.reusable) return undefined;
-    for (const g of flow.group.uses) if (!this.reused.has(g)) return undefined;
+    if (!flow?.group.reusable || !this.reusesAll(flow.group.usedList)) return undefined;
     if (!flow.input.equals(state)) return undefined;
     this.statementsReused++;
     return flow;
@@ -245,7 +291,7 @@ export class FlowKeeper implements FlowStore {
     if (!this.kept || !this.sameInputs) return undefined;
     const entry = this.memo?.peek<BindingsEntry>(statement, 'moduleBindings');
     if (!entry || entry.kept !== this.kept || entry.inputs !== this.kept.inputs) return undefined;
-    for (const g of entry.group.uses) if (!this.reused.has(g)) return undefined;
+    if (!this.reusesAll(entry.group.usedList)) return undefined;
     this.bindingsReused++;
     return entry.writes;
   }
@@ -270,8 +316,8 @@ export class FlowKeeper implements FlowStore {
   groupOf(fn: Fn): FlowGroup {
     const statement = this.kept && this.begun ? fn.statement : undefined;
     if (!statement) return this.shared;
-    let group = this.groups.get(statement);
-    if (!group) this.groups.set(statement, (group = new FlowGroup()));
+    let group = this.groupAt(statement);
+    if (!group) this.setGroup(statement, (group = new FlowGroup()));
     return group;
   }
 
@@ -283,25 +329,27 @@ export class FlowKeeper implements FlowStore {
     const memo = this.memo;
     const kept = this.kept;
     if (!memo || !kept) return;
-    kept.reused = this.reused.size;
-    kept.computed = this.statements.size - this.reused.size;
+    kept.reused = this.reusedGroups;
+    kept.computed = this.statementNodes.length - this.reusedGroups;
     kept.statementsReused = this.statementsReused;
     kept.statementsComputed = this.moduleFlows.size;
     kept.bindingsReused = this.bindingsReused;
     kept.bindingsComputed = this.bindingsComputed;
-    for (const [statement, s] of this.statements) {
-      let group = this.groups.get(statement);
-      if (group && this.reused.has(group)) continue;
+    for (let i = 0; i < this.statementNodes.length; i++) {
+      const statement = this.statementNodes[i];
+      const fns = this.statementFns[i];
+      let group = this.groupAt(statement);
+      if (group && this.reuses(group)) continue;
       if (!group) {
         // (Every function is summarised in `build`; a statement without a group is not kept.)
         group = new FlowGroup();
         group.reusable = false;
       }
-      const flow: FunctionsFlow = { kept, fns: s.fns, group };
+      const flow: FunctionsFlow = { kept, fns, group };
       const collected = collectSpans(flow, kept.origins, foreign);
       if (collected.foreign) group.reusable = false;
       // An unusable group still keeps its functions (their spans only), so the Fns stay the same objects.
-      const spans = group.reusable ? collected.spans : collectSpans({ fns: s.fns }, kept.origins, foreign).spans;
+      const spans = group.reusable ? collected.spans : collectSpans({ fns }, kept.origins, foreign).spans;
       const entry: Entry = { spans, flow };
       // The flow is out of the memo's sight: it only moves the spans listed.
       Object.defineProperty(entry, 'flow', { enumerable: false });

@@ -324,7 +324,8 @@ class TrainingBuilder implements FlowHost {
     this.methods = table.methods;
     for (const statement of this.picked.statements('definitions', hasDefinitions)) {
       // The functions of an unchanged statement are the same objects as last time (their summaries may be kept).
-      const fns = this.keeper.functions(statement, () => this.addFns(statement));
+      let fns = this.keeper.functions(statement);
+      if (!fns) this.keeper.made(statement, (fns = this.addFns(statement)));
       for (const fn of fns) this.fns.push(fn);
       table.place(statement, fns);
     }
