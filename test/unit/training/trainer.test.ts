@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import { analysePython, lintPython } from '../../../src/lint/lint';
 import { describeOrigin, type TrainingIR } from '../../../src/ir/training';
 import { lineWhere } from '../../../src/ir/values';
+import { assertEditSequenceMatchesFresh } from '../helpers/incremental';
 
 const HEAD = `import torch
 import torch.nn as nn
@@ -104,6 +105,31 @@ a.train()
 `);
     assert.deepStrictEqual(ir.optimizers.map((o) => o.variable), ['a']);
     assert.deepStrictEqual(ir.loaders.map((l) => [l.framework, l.feeds]), [['huggingface', ['model']], ['huggingface', ['model']]]);
+  });
+
+  it('a class of the file is a trainer through a base named ...Trainer; in an open document, as that base comes and goes', () => {
+    const text = `${HEAD}
+class Base(object):
+    pass
+
+
+class Custom(Base):
+    pass
+
+
+model = Net()
+trainer = Custom(model=model, args=TrainingArguments(output_dir="a", per_device_train_batch_size=4))
+trainer.train()
+`;
+    assert.deepStrictEqual(training(text).optimizers, []);
+    assert.deepStrictEqual(training(text.replace('Base(object)', 'Base(Trainer)')).optimizers.map((o) => o.variable), ['trainer']);
+    assertEditSequenceMatchesFresh(text, [
+      ['Base(object)', 'Base(Trainer)'],
+      ['per_device_train_batch_size=4', 'per_device_train_batch_size=8'],
+      ['Base(Trainer)', 'Base(object)'],
+      ['per_device_train_batch_size=8', 'per_device_train_batch_size=2'],
+      ['Base(object)', 'Base(Trainer)'],
+    ]);
   });
 
   it('a checkpoint of a BatchNorm family loaded with from_pretrained has BatchNorm', () => {

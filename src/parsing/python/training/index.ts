@@ -174,7 +174,7 @@ interface StatementPicks {
 const PASSES = {
   calls: 0, accelerators: 1, trainers: 2, switches: 3, optimizerVariables: 4, weightLoads: 5, loaders: 6, fits: 7, optimizers: 8, distributed: 9,
   moduloSteps: 10, lossAssignments: 11, accumulation: 12, parameterLoops: 13, requiresGrad: 14, 'training=': 15, trainableFalse: 16, flax: 17,
-  assignments: 18, moduleAssignments: 19,
+  assignments: 18, moduleAssignments: 19, trainerBases: 20, trainersOrClasses: 21,
 } as const;
 type Pass = keyof typeof PASSES;
 const PASS_COUNT = Object.keys(PASSES).length;
@@ -868,8 +868,12 @@ class TrainingBuilder implements FlowHost {
       return out;
     };
     for (const key of this.pick('accelerators', accelerators)) this.accelerators.add(key);
-    // (Trainers are `...Trainer` names or subclasses in this file: see `trainerFramework`.)
-    for (const { call, f, last, name } of this.pickCalls('trainers', (c) => c.last.endsWith('Trainer') || c.name !== undefined)) {
+    // (Trainers are `...Trainer` names or subclasses in this file: see `trainerFramework`. A
+    // class of the file leads to a trainer only through a base whose name ends in `Trainer`;
+    // without one, the bare names of the file's classes need no look.)
+    const subclasses = this.pickingStatements('trainerBases', (statement) => (this.hasTrainerBase(statement) ? [statement] : NOTHING)).length > 0;
+    const trainerCalls = subclasses ? this.pickCalls('trainersOrClasses', (c) => c.last.endsWith('Trainer') || c.name !== undefined) : this.pickCalls('trainers', (c) => c.last.endsWith('Trainer'));
+    for (const { call, f, last, name } of trainerCalls) {
       if (!last.endsWith('Trainer') && !(name !== undefined && this.classes.has(name))) continue;
       const framework = f ? this.trainerFrameworkOf(f, name) : undefined;
       if (!framework || call.hasError) continue;
@@ -919,6 +923,18 @@ class TrainingBuilder implements FlowHost {
       if (left.type === 'identifier' && this.launcher(r)) continue;
       this.optimizerVars.add(variable);
     }
+  }
+
+  /**
+   * Whether a top-level statement holds a class with a base whose qualified name ends in
+   * `Trainer` (`trainerFramework` asks the bases of the file's classes, and its answers all end so).
+   */
+  private hasTrainerBase(statement: Node): boolean {
+    if (!holdsClasses(statement)) return false;
+    for (const c of statement.descendantsOfType('class_definition')) {
+      for (const b of c.childForFieldName('superclasses')?.namedChildren ?? []) if ((this.qualified(b) ?? '').endsWith('Trainer')) return true;
+    }
+    return false;
   }
 
   /** The variable an optimizer construction assigned to `key` defines (`self.opt` -> `opt`), or undefined when `call` builds no optimizer. */
