@@ -282,7 +282,7 @@ export interface FlowStore {
 }
 
 /** Module-level statements that do nothing to the mode state: no need to keep their flow. */
-const INERT_STATEMENTS = new Set(['function_definition', 'class_definition', 'decorated_definition', 'comment', 'pass_statement', 'import_statement', 'import_from_statement', 'future_import_statement']);
+export const INERT_STATEMENTS: ReadonlySet<string> = new Set(['function_definition', 'class_definition', 'decorated_definition', 'comment', 'pass_statement', 'import_statement', 'import_from_statement', 'future_import_statement']);
 
 let analyses = 0;
 
@@ -313,6 +313,11 @@ export class ModeAnalysis {
   constructor(
     private readonly host: FlowHost,
     private readonly store: FlowStore = singleGroup(),
+    /**
+     * The module's statements that may change the mode state (named, not in `INERT_STATEMENTS`), in
+     * document order, when the caller has them listed: the module's flow passes over the others.
+     */
+    private readonly moduleStatements?: () => readonly Node[],
   ) {
     this.origins = store.origins;
   }
@@ -421,7 +426,7 @@ export class ModeAnalysis {
     const ctx: Ctx = { fn, noGrad: fn.noGradDecorator, moduleLoops: new Map(), loopLoader: undefined, inferenceLoop: undefined, sink, returns, assume: [] };
     let flow: Flow = { normal: State.EMPTY, breaks: [], conts: [], rets: [] };
     try {
-      const statements = fn.body ? fn.body.namedChildren : [];
+      const statements = fn.isModule && this.moduleStatements ? this.moduleStatements() : fn.body ? fn.body.namedChildren : [];
       flow = fn.isModule && this.store.keptStatement ? this.block(statements, State.EMPTY, ctx, (s, st) => this.keptOrStmt(s, st, ctx)) : this.block(statements, State.EMPTY, ctx);
     } finally {
       this.inProgress.delete(fn);
@@ -446,14 +451,17 @@ export class ModeAnalysis {
     const breaks: State[] = [];
     const conts: State[] = [];
     const rets: State[] = [];
-    for (const s of stmts) {
+    // (Indexed loops: the arrays are of two kinds, shared frozen empty ones and others, and a
+    // for-of over both allocates an iterator and a result per step.)
+    for (let i = 0; i < stmts.length; i++) {
       if (!cur) break;
+      const s = stmts[i];
       // (The module's definitions, imports and comments only fall through: most of a file's statements.)
       if (interpret && INERT_STATEMENTS.has(s.type)) continue;
       const f: Flow = interpret ? interpret(s, cur) : this.stmt(s, cur, ctx);
-      for (const b of f.breaks) breaks.push(b);
-      for (const c of f.conts) conts.push(c);
-      for (const r of f.rets) rets.push(r);
+      for (let j = 0; j < f.breaks.length; j++) breaks.push(f.breaks[j]);
+      for (let j = 0; j < f.conts.length; j++) conts.push(f.conts[j]);
+      for (let j = 0; j < f.rets.length; j++) rets.push(f.rets[j]);
       cur = f.normal;
     }
     return { normal: cur, breaks, conts, rets };

@@ -75,6 +75,21 @@ interface Kept {
   /** Module-level statements whose binding writes the last analysis did again, and those it bound anew. */
   bindingsReused: number;
   bindingsComputed: number;
+  /** The keeper's lists of statements (see `FlowKeeper.statementNodes`), handed from one analysis to the next: no new arrays per edit. */
+  readonly lists: StatementLists;
+  /** Whether an analysis is using `lists` (from its keeper's construction to its `end`): another one then makes its own. */
+  listsInUse: boolean;
+}
+
+/** The statements with functions, in document order, their functions, and the flow kept for each (if any): the first `count` entries. */
+interface StatementLists {
+  readonly nodes: SyntaxNode[];
+  readonly fns: (readonly Fn[])[];
+  readonly previous: (FunctionsFlow | undefined)[];
+}
+
+function statementLists(): StatementLists {
+  return { nodes: [], fns: [], previous: [] };
 }
 
 /** A statement's functions and their group, as kept in the memo. */
@@ -137,10 +152,11 @@ export class FlowKeeper implements FlowStore {
   private readonly kept: Kept | undefined;
   /** This analysis's number: the groups it uses again are marked with it (`FlowGroup.reusedIn`). */
   private readonly number = nextAnalysisNumber();
-  /** The statements with functions, in document order, their functions, and the flow kept for each (if any). */
-  private readonly statementNodes: SyntaxNode[] = [];
-  private readonly statementFns: (readonly Fn[])[] = [];
-  private readonly previousFlows: (FunctionsFlow | undefined)[] = [];
+  /** The statements with functions, in document order, their functions, and the flow kept for each (if any): the first `count` entries. */
+  private readonly statementNodes: SyntaxNode[];
+  private readonly statementFns: (readonly Fn[])[];
+  private readonly previousFlows: (FunctionsFlow | undefined)[];
+  private count = 0;
   /** Module-level statements' flows made in this analysis, to keep. */
   private readonly moduleFlows = new Map<SyntaxNode, StatementFlow>();
   /** Whether the file-wide facts are those of the last analysis (nothing kept is used otherwise). */
@@ -162,7 +178,7 @@ export class FlowKeeper implements FlowStore {
   ) {
     let kept = memo ? KEPT.get(memo) : undefined;
     if (memo && (!kept || kept.importsKey !== importsKey || kept.origins.length > MAX_ORIGINS)) {
-      kept = { importsKey, inputs: undefined, moduleFn: new ModuleFn(root, assignedNames), origins: [], reused: 0, computed: 0, statementsReused: 0, statementsComputed: 0, bindingsReused: 0, bindingsComputed: 0 };
+      kept = { importsKey, inputs: undefined, moduleFn: new ModuleFn(root, assignedNames), origins: [], reused: 0, computed: 0, statementsReused: 0, statementsComputed: 0, bindingsReused: 0, bindingsComputed: 0, lists: statementLists(), listsInUse: false };
       KEPT.set(memo, kept);
     }
     this.kept = kept;
@@ -172,6 +188,11 @@ export class FlowKeeper implements FlowStore {
     }
     this.moduleFn = kept?.moduleFn ?? new ModuleFn(root, assignedNames);
     this.origins = kept?.origins ?? [];
+    const lists = kept && !kept.listsInUse ? kept.lists : statementLists();
+    if (kept) kept.listsInUse = true;
+    this.statementNodes = lists.nodes;
+    this.statementFns = lists.fns;
+    this.previousFlows = lists.previous;
   }
 
   /** Whether this analysis keeps anything for the next (an open document's). */
@@ -199,9 +220,16 @@ export class FlowKeeper implements FlowStore {
 
   private record(statement: SyntaxNode, fns: readonly Fn[], previous: FunctionsFlow | undefined): void {
     if (fns.length === 0) return;
-    this.statementNodes.push(statement);
-    this.statementFns.push(fns);
-    this.previousFlows.push(previous);
+    const i = this.count++;
+    if (i < this.statementNodes.length) {
+      this.statementNodes[i] = statement;
+      this.statementFns[i] = fns;
+      this.previousFlows[i] = previous;
+    } else {
+      this.statementNodes.push(statement);
+      this.statementFns.push(fns);
+      this.previousFlows.push(previous);
+    }
   }
 
   /**
@@ -219,14 +247,14 @@ export class FlowKeeper implements FlowStore {
     // The candidates (marked with this analysis's number): the reusable kept groups.
     const number = this.number;
     const previous = this.previousFlows;
-    for (let i = 0; i < previous.length; i++) {
+    for (let i = 0; i < this.count; i++) {
       const group = previous[i]?.group;
       if (group?.reusable) group.reusedIn = number;
     }
     // A group is used again only if every group it applied summaries of is too.
     for (let changed = true; changed; ) {
       changed = false;
-      for (let i = 0; i < previous.length; i++) {
+      for (let i = 0; i < this.count; i++) {
         const group = previous[i]?.group;
         if (group?.reusedIn !== number) continue;
         const used = group.usedList;
@@ -238,7 +266,7 @@ export class FlowKeeper implements FlowStore {
         }
       }
     }
-    for (let i = 0; i < previous.length; i++) {
+    for (let i = 0; i < this.count; i++) {
       const group = previous[i]?.group;
       if (group?.reusedIn !== number) continue;
       this.setGroup(this.statementNodes[i], group);
@@ -329,13 +357,14 @@ export class FlowKeeper implements FlowStore {
     const memo = this.memo;
     const kept = this.kept;
     if (!memo || !kept) return;
+    if (this.statementNodes === kept.lists.nodes) kept.listsInUse = false;
     kept.reused = this.reusedGroups;
-    kept.computed = this.statementNodes.length - this.reusedGroups;
+    kept.computed = this.count - this.reusedGroups;
     kept.statementsReused = this.statementsReused;
     kept.statementsComputed = this.moduleFlows.size;
     kept.bindingsReused = this.bindingsReused;
     kept.bindingsComputed = this.bindingsComputed;
-    for (let i = 0; i < this.statementNodes.length; i++) {
+    for (let i = 0; i < this.count; i++) {
       const statement = this.statementNodes[i];
       const fns = this.statementFns[i];
       let group = this.groupAt(statement);

@@ -19,7 +19,7 @@ import { dottedLast } from '../dottedNames';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { collectClassFacts, holdsClasses, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
-import { FlowGroup, ModeAnalysis, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
+import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { FunctionTable } from './functionTable';
 import { PickedStatements } from './pickedStatements';
@@ -280,8 +280,8 @@ class TrainingBuilder implements FlowHost {
   private readonly classes: Map<string, ClassFacts>;
   /** The import table's token (see `CallInfo`, `StatementPicks`). */
   private readonly importsToken: ImportsToken;
-  /** The module, then every function of the file, in document order. */
-  private readonly fns: Fn[] = [];
+  /** The module's function, then each top-level statement's functions (one list per statement with any), in document order. */
+  private readonly fnLists: (readonly Fn[])[] = [];
   /** Functions by name (`f`) and methods by class and name (`Cls.f`), in document order (the table's). */
   private readonly fnsByName: ReadonlyMap<string, readonly Fn[]>;
   private readonly moduleFn: Fn;
@@ -318,7 +318,7 @@ class TrainingBuilder implements FlowHost {
     const root = tree.rootNode;
     this.keeper = new FlowKeeper(tree.memo, root, this.importsToken.key, assignedNames);
     this.moduleFn = this.keeper.moduleFn;
-    this.fns.push(this.moduleFn);
+    this.fnLists.push([this.moduleFn]);
     const table = FunctionTable.for(tree, this.moduleFn);
     this.fnsByName = table.byName;
     this.methods = table.methods;
@@ -326,10 +326,10 @@ class TrainingBuilder implements FlowHost {
       // The functions of an unchanged statement are the same objects as last time (their summaries may be kept).
       let fns = this.keeper.functions(statement);
       if (!fns) this.keeper.made(statement, (fns = this.addFns(statement)));
-      for (const fn of fns) this.fns.push(fn);
+      if (fns.length > 0) this.fnLists.push(fns);
       table.place(statement, fns);
     }
-    this.analysis = new ModeAnalysis(this, this.keeper);
+    this.analysis = new ModeAnalysis(this, this.keeper, () => this.picked.statements('moduleFlow', movesModeState));
     this.prepass();
     // File-wide facts the summaries and bindings read besides names (see flowMemo.ts), and whether
     // other files are asked (what was computed without asking them holds nothing from them).
@@ -1134,9 +1134,11 @@ class TrainingBuilder implements FlowHost {
 
   build(): TrainingIR {
     const allEvents: FlowEvent[] = [];
-    for (const fn of this.fns) {
-      const s = this.analysis.summary(fn);
-      if (s) allEvents.push(...s.events);
+    for (const fns of this.fnLists) {
+      for (const fn of fns) {
+        const s = this.analysis.summary(fn);
+        if (s) for (const e of s.events) allEvents.push(e);
+      }
     }
     // (Every function's bindings: the last of what the groups kept for the next analysis hold.)
     const models = this.modelVariables();
@@ -1260,14 +1262,12 @@ class TrainingBuilder implements FlowHost {
   private modelVariables(): ModelVariable[] {
     const out: ModelVariable[] = [];
     const attrs = new Map<string, Map<string, ModelFacts>>();
-    const fns = this.fns;
-    for (let i = 0; i < fns.length; ) {
-      // The functions of one group are consecutive (a top-level statement's, in document order).
-      const group = this.keeper.groupOf(fns[i]);
-      let end = i + 1;
-      while (end < fns.length && this.keeper.groupOf(fns[end]) === group) end++;
+    for (const fns of this.fnLists) {
+      // (The functions of a top-level statement have one group; the module's function has the shared
+      // group, as every function has when nothing is kept: read part by part, in order, all the same.)
+      const group = this.keeper.groupOf(fns[0]);
       // A group's part is read once: its bindings do not change once made, and a kept group keeps it.
-      const part = (!this.keeper.isShared(group) && group.variables) || this.groupVariables(fns, i, end);
+      const part = (!this.keeper.isShared(group) && group.variables) || this.groupVariables(fns, 0, fns.length);
       if (!this.keeper.isShared(group)) group.variables = part;
       for (const v of part.refs) out.push(v);
       for (const [cls, attr, facts] of part.attrs) {
@@ -1275,7 +1275,6 @@ class TrainingBuilder implements FlowHost {
         if (!m) attrs.set(cls, (m = new Map<string, ModelFacts>()));
         m.set(attr, facts);
       }
-      i = end;
     }
     for (const [cls, m] of attrs) for (const [attr, facts] of m) out.push({ name: `self.${attr}`, function: cls, span: facts.definitionSpan ?? spanOf(this.tree.rootNode), facts });
     return out.sort((a, b) => a.span.startOffset - b.span.startOffset);
@@ -1899,6 +1898,14 @@ class TrainingBuilder implements FlowHost {
     const fn = this.fnOf(call);
     return { function: fn.name, callee: call.childForFieldName('function')?.text ?? '', callSpan: spanOf(call), inUnitTest: this.inUnitTest(fn) };
   }
+}
+
+/**
+ * Whether a module-level statement may change the mode state (what the module's flow interprets):
+ * not a definition, import or comment (`ModeAnalysis` passes over those), nor a token.
+ */
+function movesModeState(statement: Node): boolean {
+  return statement.isNamed && !INERT_STATEMENTS.has(statement.type);
 }
 
 /** The calls Keras's `training=` pass looks at. */
