@@ -48,14 +48,16 @@ export class StatementMemo {
    */
   private readonly placed = new Map<SyntaxNode, Placed>();
   /**
-   * For each statement holding spans of kept results, the statements whose results hold them:
-   * a sync visits only the results with spans in statements that moved or went. (Entries are
-   * checked when visited: a holder may have been recomputed or dropped since.)
+   * For each statement holding spans of kept results, those spans (one record per result): a
+   * sync visits only the spans in statements that moved or went. A result's records are removed
+   * when it is dropped or replaced.
    */
-  private holders = new Map<SyntaxNode, Set<SyntaxNode>>();
+  private spansAt = new Map<SyntaxNode, HeldSpans[]>();
   /** Statements with a result whose spans could not all be placed: recomputed at every sync. */
   private unplaced = new Set<SyntaxNode>();
   private syncedTree: SyntaxTree | undefined;
+  /** The line table of the tree last synced (see `moveSpans`). */
+  private lines: Int32Array | undefined;
   /** Counts syncs (a `Placed` checked in this sync keeps its shift). */
   private syncs = 0;
   /** Statements whose results must be recomputed in the current analysis. */
@@ -93,7 +95,7 @@ export class StatementMemo {
     this.everything = added.some((s) => namesOf(s).global) || removed.some((s) => namesOf(s).global);
     if (this.everything) {
       this.entries = new Map();
-      this.holders = new Map();
+      this.spansAt = new Map();
       this.unplaced = new Set();
       return;
     }
@@ -109,13 +111,28 @@ export class StatementMemo {
     const byKind = this.entries.get(statement);
     if (!byKind) return;
     this.entries.delete(statement);
-    for (const entry of byKind.values()) for (const home of entry.homes?.keys() ?? []) this.holders.get(home)?.delete(statement);
+    for (const entry of byKind.values()) this.unlink(entry);
+  }
+
+  /** Removes a result's span records from the statements holding them. */
+  private unlink(entry: Entry): void {
+    if (!entry.homes) return;
+    for (const held of entry.homes) {
+      const list = this.spansAt.get(held.home);
+      if (!list) continue;
+      const i = list.indexOf(held);
+      if (i < 0) continue;
+      // (Order does not matter: swap with the last one.)
+      list[i] = list[list.length - 1];
+      list.pop();
+      if (list.length === 0) this.spansAt.delete(held.home);
+    }
   }
 
   /** How many (statement holding spans, statement whose results hold them) pairs are indexed (for tests). */
   get holderLinks(): number {
     let n = 0;
-    for (const holders of this.holders.values()) n += holders.size;
+    for (const list of this.spansAt.values()) n += new Set(list.map((h) => h.holder)).size;
     return n;
   }
 
@@ -146,6 +163,8 @@ export class StatementMemo {
   put(statement: SyntaxNode, kind: string, value: unknown): void {
     let byKind = this.entries.get(statement);
     if (!byKind) this.entries.set(statement, (byKind = new Map<string, Entry>()));
+    const was = byKind.get(kind);
+    if (was) this.unlink(was);
     byKind.set(kind, { value, homes: this.homesOf(statement, value) });
   }
 
@@ -187,62 +206,73 @@ export class StatementMemo {
   private moveSpans(tree: SyntaxTree, removed: readonly SyntaxNode[]): void {
     const text = tree.text;
     const sync = this.syncs;
-    const visit = (home: SyntaxNode, shift: number | undefined): void => {
-      const holders = this.holders.get(home);
-      if (!holders) return;
+    // (`offsetsMoved`/`rowsMoved`: whether the home's start offset / row changed; unchanged
+    // values need no writes: the spans still hold them.)
+    const visit = (home: SyntaxNode, shift: number | undefined, offsetsMoved = true, rowsMoved = true): void => {
+      const list = this.spansAt.get(home);
+      if (!list) return;
       const start = home.startIndex;
       const row = rowOf(home);
-      for (const statement of holders) {
-        const byKind = this.entries.get(statement);
-        if (!byKind) {
-          holders.delete(statement);
-          continue;
-        }
-        if (this.stale.has(statement)) continue;
+      for (const held of list) {
+        if (this.stale.has(held.holder)) continue;
         if (shift === undefined) {
-          this.stale.add(statement);
+          this.stale.add(held.holder);
           continue;
         }
-        for (const entry of byKind.values()) {
-          const held = entry.homes?.get(home);
-          if (!held) continue;
-          // IR spans are read-only to their consumers; the memo owns the ones it hands out again.
-          // Offsets and rows are set from the home's start, not shifted: a span (or position)
-          // held by two results, or twice by one, is set twice to the same value, so no set of
-          // moved spans is needed.
-          const { spans, offsets, rows } = held;
+        // IR spans are read-only to their consumers; the memo owns the ones it hands out again.
+        // Offsets and rows are set from the home's start, not shifted: a span (or position)
+        // held by two results, or twice by one, is set twice to the same value, so no set of
+        // moved spans is needed.
+        const { spans, offsets, rows } = held;
+        if (offsetsMoved) {
           for (let i = 0; i < spans.length; i++) {
-            const m = spans[i] as { startOffset: number; endOffset: number; start: { line: number }; end: { line: number } };
+            const m = spans[i] as { startOffset: number; endOffset: number };
             m.startOffset = start + offsets[2 * i];
             m.endOffset = start + offsets[2 * i + 1];
+          }
+        }
+        if (rowsMoved) {
+          for (let i = 0; i < spans.length; i++) {
+            const m = spans[i] as { start: { line: number }; end: { line: number } };
             m.start.line = row + rows[2 * i];
             m.end.line = row + rows[2 * i + 1];
           }
         }
       }
     };
+    // With the line table of the last sync (an edit that moved no line start), a statement
+    // starting at the same offset starts at the same row and column: nothing to measure.
+    const lines = tree.lineTable;
+    const sameLines = lines === this.lines;
+    this.lines = lines;
     // (forEach: a for-of over a map makes an entry array per statement.)
     this.placed.forEach((was, home) => {
       if (was.sync === sync) return;
       const start = home.startIndex;
+      if (sameLines && start === was.start) {
+        was.shift = 0;
+        was.sync = sync;
+        return;
+      }
       const row = rowOf(home);
       const column = columnOf(text, start);
-      const moved = start !== was.start || row !== was.row;
+      const offsetsMoved = start !== was.start;
+      const rowsMoved = row !== was.row;
       was.shift = column === was.column ? start - was.start : undefined;
       was.start = start;
       was.row = row;
       was.column = column;
       was.sync = sync;
-      if (moved || was.shift === undefined) visit(home, was.shift);
+      if (offsetsMoved || rowsMoved || was.shift === undefined) visit(home, was.shift, offsetsMoved, rowsMoved);
     });
     for (const home of removed) {
       visit(home, undefined);
-      this.holders.delete(home);
+      this.spansAt.delete(home);
     }
   }
 
   /** The spans of a new result grouped by the statement holding them (undefined if one lies outside every statement). */
-  private homesOf(holder: SyntaxNode, value: unknown): Map<SyntaxNode, HeldSpans> | undefined {
+  private homesOf(holder: SyntaxNode, value: unknown): HeldSpans[] | undefined {
     const statements = this.syncedTree?.rootNode.children;
     if (!statements) {
       this.unplaced.add(holder);
@@ -257,7 +287,7 @@ export class StatementMemo {
         return undefined;
       }
       let held = homes.get(home);
-      if (!held) homes.set(home, (held = { spans: [], offsets: [], rows: [] }));
+      if (!held) homes.set(home, (held = { home, holder, spans: [], offsets: [], rows: [] }));
       const start = home.startIndex;
       const row = rowOf(home);
       held.spans.push(span);
@@ -265,10 +295,12 @@ export class StatementMemo {
       held.rows.push(span.start.line - row, span.end.line - row);
     }
     // The spans are where their statements are now: that is where the next sync measures from.
-    for (const home of homes.keys()) {
-      const holders = this.holders.get(home);
-      if (holders) holders.add(holder);
-      else this.holders.set(home, new Set([holder]));
+    const records: HeldSpans[] = [];
+    for (const [home, held] of homes) {
+      records.push(held);
+      const list = this.spansAt.get(home);
+      if (list) list.push(held);
+      else this.spansAt.set(home, [held]);
       const p = this.placed.get(home);
       if (p && p.sync !== this.syncs) {
         p.start = home.startIndex;
@@ -278,7 +310,7 @@ export class StatementMemo {
         p.shift = 0;
       }
     }
-    return homes;
+    return records;
   }
 }
 
@@ -295,12 +327,15 @@ interface Placed {
 
 interface Entry {
   readonly value: unknown;
-  /** The result's spans by the top-level statement holding them; undefined: never reusable. */
-  readonly homes: ReadonlyMap<SyntaxNode, HeldSpans> | undefined;
+  /** The result's spans, one record per top-level statement holding some; undefined: never reusable. */
+  readonly homes: readonly HeldSpans[] | undefined;
 }
 
 /** Spans inside one top-level statement, with their offsets relative to the statement's start. */
 interface HeldSpans {
+  /** The statement holding the spans, and the statement whose result holds them. */
+  readonly home: SyntaxNode;
+  readonly holder: SyntaxNode;
   readonly spans: Span[];
   /** Start and end offset of each span, minus the statement's start offset (two per span). */
   readonly offsets: number[];

@@ -36,10 +36,12 @@ export function statementTextHash(statement: Node): string {
   let h = TEXT_HASHES.get(statement);
   if (h !== undefined) return h;
   // cyrb53 (public domain): two 32-bit lanes mixed into 53 bits.
-  const text = statement.text;
+  // (Read in place: a slice of every statement would copy the whole file's text.)
+  const text = statement.tree.text;
+  const end = statement.endIndex;
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = statement.startIndex; i < end; i++) {
     const c = text.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 2654435761);
     h2 = Math.imul(h2 ^ c, 1597334677);

@@ -529,6 +529,14 @@ export class SyntaxTree {
     return lineOf(this.lineStartTable(), offset);
   }
 
+  /**
+   * The line starts (do not modify). A tree made by `update` shares its previous tree's table
+   * when the edit moved no line start: then an offset has the same row and column in both.
+   */
+  get lineTable(): Int32Array {
+    return this.lineStartTable();
+  }
+
   private lineStartTable(): Int32Array {
     if (!this.lineStarts) this.lineStarts = lineStartsOf(this.text);
     return this.lineStarts;
