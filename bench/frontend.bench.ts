@@ -3,9 +3,12 @@
 // (full, and incremental after the same edit, read as the front end reads it: `parsePython`),
 // so the ratios say what the IR costs on top.
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Edit, type Tree } from 'web-tree-sitter';
 import { lintPython, lintSyntaxTree } from '../src/lint/lint';
+import { LintServer } from '../src/lint/worker/server';
+import { EMPTY_CONFIG } from '../src/rules/config';
 import { analysePythonFile } from '../src/parsing/python/analyse';
 import { PythonDocument, type TextChange } from '../src/parsing/python/document';
 import { initPythonParser, parsePython } from '../src/parsing/python/treeSitter';
@@ -60,9 +63,12 @@ function edited(): { text: string; start: number } {
 }
 
 /** The one-character edit as a document change (the document builds its new text itself, as the editor's change events make it). */
-function oneCharEdit(): TextChange {
-  return { startOffset: editAt, oldEndOffset: editAt + 1, newText: nextDigit() };
+function oneCharEdit(shift = 0): TextChange {
+  return { startOffset: editAt + shift, oldEndOffset: editAt + shift + 1, newText: nextDigit() };
 }
+
+/** How far the workspace row's text moves the edit (the import line it prepends). */
+let workspaceShift = 0;
 
 /** A fresh open document of the text (the rows that edit it). */
 function openDocument(): void {
@@ -187,6 +193,23 @@ export const benches: Bench[] = [
       if (tree) lintSyntaxTree(tree);
     },
   },
+  {
+    // The editor's real path for a training script in a workspace: the lint server with the
+    // workspace index, the file importing a model class from another workspace file
+    // (`from models import Net`), the same one-character edit, then the lint request.
+    name: 'frontend/relint-one-char-edit-in-workspace/10k-lines',
+    baseline: 'frontend/reparse-one-char-edit/10k-lines',
+    warmupCalls: 10,
+    minSamples: 40,
+    setup: openInWorkspace,
+    fn: () => {
+      const change = oneCharEdit(workspaceShift);
+      workspace.version++;
+      workspace.server.handle({ kind: 'change', uri: WORKSPACE_URI, version: workspace.version, changes: [change] });
+      const answer = workspace.server.handle({ kind: 'lint', id: workspace.version, uri: WORKSPACE_URI, version: workspace.version, length: workspace.length, config: EMPTY_CONFIG });
+      if (answer?.kind !== 'result') throw new Error(`frontend bench: the lint server answered ${answer?.kind ?? 'nothing'}`);
+    },
+  },
   // Typing: a character inserted, then deleted again (offsets after the edit move each time).
   insertedThenDeleted('frontend/reanalyse-insert-char/10k-lines', () => text, () => editAt, '1'),
   // Typing inside an unfinished call (the file has a syntax error until it is closed): a
@@ -196,6 +219,33 @@ export const benches: Bench[] = [
   // statement below moves one row down and back.
   insertedThenDeleted('frontend/reanalyse-newline/10k-lines', () => text, () => lineEnd, '\n'),
 ];
+
+const WORKSPACE_URI = 'file:///bench/train.py';
+/** A model file of the workspace the training script imports its model from. */
+const WORKSPACE_MODELS = 'import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(8, 8)\n        self.bn = nn.BatchNorm1d(8)\n';
+let workspace = { server: new LintServer(), version: 1, length: 0 };
+
+/**
+ * The lint server with a workspace folder holding models.py, and the 10k-line text open as
+ * train.py in it, with `from models import Net` prepended and `model = Net()` appended (the edit
+ * offset moves by the prepended line: `oneCharEdit` is the same edit of the same statement).
+ */
+function openInWorkspace(): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'normscope-bench-ws-'));
+  fs.writeFileSync(path.join(dir, 'models.py'), WORKSPACE_MODELS);
+  const head = 'from models import Net\n';
+  const body = `${head}${text}\n\nmodel = Net()\nmodel.train()\n`;
+  fs.writeFileSync(path.join(dir, 'train.py'), body);
+  const server = new LintServer();
+  server.handle({ kind: 'workspace', roots: [dir] });
+  server.handle({ kind: 'open', uri: WORKSPACE_URI, version: 1, text: body, file: path.join(dir, 'train.py') });
+  workspace = { server, version: 1, length: body.length };
+  workspaceShift = head.length;
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  // The row measures the path that reads the other file: check that it does.
+  const first = server.handle({ kind: 'lint', id: 1, uri: WORKSPACE_URI, version: 1, length: body.length, config: EMPTY_CONFIG });
+  if (first?.kind !== 'result' || !first.dependencies?.includes(path.join(dir, 'models.py'))) throw new Error('frontend bench: the workspace row did not read models.py');
+}
 
 /** A row that opens a document of `docText()` and, in turn, inserts `char` at `at()` and deletes it again. */
 function insertedThenDeleted(name: string, docText: () => string, at: () => number, char: string): Bench {

@@ -70,7 +70,7 @@ export class LintServer {
           if (!open) return { kind: 'resync', id: request.id };
           const tree = open.document.syntaxTree;
           const visited = new Set<string>();
-          if (open.file) this.workspace?.update(open.file, open.document.text, `${request.version}`);
+          if (open.file) this.workspace?.update(open.file, open.document.text, `${request.version}`, tree);
           const options = open.file && this.workspace ? { external: this.workspace.lookupFor(open.file, visited) } : {};
           const result = tree ? lintSyntaxTree(tree, request.config, RULES, options) : { findings: [], failures: [] };
           return { kind: 'result', id: request.id, result, elapsedMs: performance.now() - started, dependencies: [...visited] };

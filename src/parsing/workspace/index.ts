@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseSyntaxTree, type SyntaxNode as Node } from '../python/syntaxTree';
+import { parseSyntaxTree, type SyntaxNode as Node, type SyntaxTree } from '../python/syntaxTree';
 import type { ModelFacts } from '../../ir/training';
 import { collectImports } from '../python/imports';
 import { collectClassFacts, modelFactsOfClass, type ClassFacts } from '../python/training/classes';
@@ -54,16 +54,25 @@ interface ImportEntry {
   readonly name: string | undefined;
 }
 
-export interface FileSummary {
-  readonly classes: ReadonlyMap<string, ClassFacts>;
+/** What a file imports. */
+export interface FileImports {
   /** Local name -> where it comes from. */
   readonly imports: ReadonlyMap<string, ImportEntry>;
   readonly stars: readonly ImportEntry[];
 }
 
+export interface FileSummary extends FileImports {
+  readonly classes: ReadonlyMap<string, ClassFacts>;
+}
+
 function summarise(text: string): FileSummary {
   const tree = parseSyntaxTree(text);
   if (!tree) return { classes: new Map(), imports: new Map(), stars: [] };
+  return { ...importsOfTree(tree), classes: collectClassFacts(tree, collectImports(tree)) };
+}
+
+/** The imports of a parsed file (its top-level statements' and nested ones'). */
+function importsOfTree(tree: SyntaxTree): FileImports {
   const imports = new Map<string, ImportEntry>();
   const stars: ImportEntry[] = [];
   for (const node of tree.rootNode.descendantsOfType(['import_statement', 'import_from_statement'])) {
@@ -91,8 +100,7 @@ function summarise(text: string): FileSummary {
       if (original && local) imports.set(local, { level, module, name: original });
     }
   }
-  const classes = collectClassFacts(tree, collectImports(tree));
-  return { classes, imports, stars };
+  return { imports, stars };
 }
 
 function moduleOf(node: Node | null): { level: number; module: string | undefined } {
@@ -110,7 +118,10 @@ const MAX_HOPS = 4;
 
 export class WorkspaceIndex {
   private readonly cache = new Map<string, { stamp: string; summary: FileSummary }>();
-  private readonly overrides = new Map<string, { version: string; text: string }>();
+  /** Class facts made from each summary, by class name (see `factsOf`). */
+  private readonly facts = new WeakMap<FileSummary, Map<string, ModelFacts | undefined>>();
+  /** Editor buffers: their text, and their imports when the editor's tree of the text gave them. */
+  private readonly overrides = new Map<string, { version: string; text: string; imports?: FileImports }>();
 
   /**
    * @param roots folders imports are resolved against (the project root, source folders);
@@ -121,13 +132,20 @@ export class WorkspaceIndex {
     private readonly host: WorkspaceHost = diskHost(),
   ) {}
 
-  /** Uses `text` for `file` instead of the disk (an editor buffer); `version` changes with the text. */
-  update(file: string, text: string, version: string): void {
+  /**
+   * Uses `text` for `file` instead of the disk (an editor buffer); `version` changes with the text.
+   * `tree`, the syntax tree of `text` when the caller has one (an open document's), gives the
+   * file's imports at once: the lookups of the file's own lint then read them without parsing the
+   * file a second time. Its class facts, needed only when another file imports it, still come
+   * from a parse of `text`, on the first such lookup.
+   */
+  update(file: string, text: string, version: string, tree?: SyntaxTree): void {
     const key = path.resolve(file);
     const old = this.overrides.get(key);
-    if (old && old.version === version && old.text === text) return;
-    this.overrides.set(key, { version, text });
-    this.cache.delete(key);
+    const same = old !== undefined && old.version === version && old.text === text;
+    if (same && (old.imports !== undefined || !tree)) return;
+    this.overrides.set(key, { version, text, ...(tree ? { imports: importsOfTree(tree) } : {}) });
+    if (!same) this.cache.delete(key);
   }
 
   /** Forgets a file's cached summary (and its editor text); the next lookup re-reads it. */
@@ -161,8 +179,25 @@ export class WorkspaceIndex {
     return summary;
   }
 
-  /** The file a module name refers to from `fromFile`, or undefined (not a workspace module). */
-  resolveModule(fromFile: string, entry: { level: number; module: string }): string | undefined {
+  /** A file's imports: an editor buffer's as its tree gave them (see `update`), else its summary's. */
+  private importsOf(file: string): FileImports | undefined {
+    return this.overrides.get(path.resolve(file))?.imports ?? this.summary(file);
+  }
+
+  /**
+   * The file a module name refers to from `fromFile`, or undefined (not a workspace module).
+   * `known`: answers already found during one lookup's lint (the disk is read once per module then).
+   */
+  resolveModule(fromFile: string, entry: { level: number; module: string }, known?: Map<string, string | undefined>): string | undefined {
+    if (!known) return this.findModule(fromFile, entry);
+    const key = `${path.dirname(path.resolve(fromFile))}\0${entry.level}\0${entry.module}`;
+    if (known.has(key)) return known.get(key);
+    const found = this.findModule(fromFile, entry);
+    known.set(key, found);
+    return found;
+  }
+
+  private findModule(fromFile: string, entry: { level: number; module: string }): string | undefined {
     const parts = entry.module ? entry.module.split('.') : [];
     const bases: string[] = [];
     if (entry.level > 0) {
@@ -182,52 +217,65 @@ export class WorkspaceIndex {
   }
 
   /** Facts of the class `dotted` (`Net`, `models.Net`, `pkg.models.Net`) as seen from `fromFile`. */
-  classFacts(fromFile: string, dotted: string, visited?: Set<string>): ModelFacts | undefined {
-    return this.find(fromFile, dotted.split('.'), 0, new Set(), visited);
+  classFacts(fromFile: string, dotted: string, visited?: Set<string>, known?: Map<string, string | undefined>): ModelFacts | undefined {
+    return this.find(fromFile, dotted.split('.'), 0, new Set(), visited, known);
   }
 
-  private find(file: string, parts: readonly string[], hops: number, seen: Set<string>, visited: Set<string> | undefined): ModelFacts | undefined {
+  private find(file: string, parts: readonly string[], hops: number, seen: Set<string>, visited: Set<string> | undefined, known: Map<string, string | undefined> | undefined): ModelFacts | undefined {
     if (hops > MAX_HOPS || parts.length === 0) return undefined;
     const id = `${path.resolve(file)}#${parts.join('.')}`;
     if (seen.has(id)) return undefined;
     seen.add(id);
-    const summary = this.summary(file);
-    if (!summary) return undefined;
+    const own = this.importsOf(file);
+    if (!own) return undefined;
     if (hops > 0) visited?.add(path.resolve(file));
     const [head, ...rest] = parts as [string, ...string[]];
-    if (rest.length === 0 && hops > 0 && summary.classes.has(head)) {
-      return modelFactsOfClass(head, summary.classes, 'workspace', [], this.relative(file));
+    if (rest.length === 0 && hops > 0) {
+      const found = this.summary(file);
+      if (found?.classes.has(head)) return this.factsOf(file, found, head);
     }
-    const entry = summary.imports.get(head);
+    const entry = own.imports.get(head);
     if (entry) {
       if (entry.name === undefined) {
         // `import models` / `import pkg.models as m`: the rest names a class in that module (or deeper).
         const all = [...entry.module.split('.'), ...rest];
         for (let cut = all.length - 1; cut >= 1; cut--) {
-          const target = this.resolveModule(file, { level: 0, module: all.slice(0, cut).join('.') });
-          if (target) return this.find(target, all.slice(cut), hops + 1, seen, visited);
+          const target = this.resolveModule(file, { level: 0, module: all.slice(0, cut).join('.') }, known);
+          if (target) return this.find(target, all.slice(cut), hops + 1, seen, visited, known);
         }
         return undefined;
       }
       // `from models import Net` (Net may itself be re-exported), or `from . import models` + `models.Net`.
-      const target = this.resolveModule(file, entry);
+      const target = this.resolveModule(file, entry, known);
       if (target) {
-        const found = this.find(target, [entry.name, ...rest], hops + 1, seen, visited);
+        const found = this.find(target, [entry.name, ...rest], hops + 1, seen, visited, known);
         if (found) return found;
       }
-      const asModule = this.resolveModule(file, { level: entry.level, module: entry.module ? `${entry.module}.${entry.name}` : entry.name });
-      if (asModule && rest.length > 0) return this.find(asModule, rest, hops + 1, seen, visited);
+      const asModule = this.resolveModule(file, { level: entry.level, module: entry.module ? `${entry.module}.${entry.name}` : entry.name }, known);
+      if (asModule && rest.length > 0) return this.find(asModule, rest, hops + 1, seen, visited, known);
       return undefined;
     }
     if (rest.length === 0) {
-      for (const star of summary.stars) {
-        const target = this.resolveModule(file, star);
+      for (const star of own.stars) {
+        const target = this.resolveModule(file, star, known);
         if (!target) continue;
-        const found = this.find(target, [head], hops + 1, seen, visited);
+        const found = this.find(target, [head], hops + 1, seen, visited, known);
         if (found) return found;
       }
     }
     return undefined;
+  }
+
+  /**
+   * The facts of class `name` of `file`'s summary, made once per summary: while the file is
+   * unchanged, every lookup answers with the same object (an open document's training analysis
+   * keeps what it computed from an answer while the answer is the same object).
+   */
+  private factsOf(file: string, summary: FileSummary, name: string): ModelFacts | undefined {
+    let byName = this.facts.get(summary);
+    if (!byName) this.facts.set(summary, (byName = new Map<string, ModelFacts | undefined>()));
+    if (!byName.has(name)) byName.set(name, modelFactsOfClass(name, summary.classes, 'workspace', [], this.relative(file)));
+    return byName.get(name);
   }
 
   private relative(file: string): string {
@@ -242,11 +290,13 @@ export class WorkspaceIndex {
    */
   lookupFor(file: string, visited?: Set<string>): ExternalClassLookup {
     const memo = new Map<string, ModelFacts | undefined>();
+    // The modules found on disk during this lookup's lint (each read once).
+    const known = new Map<string, string | undefined>();
     return (dotted: string) => {
       if (memo.has(dotted)) return memo.get(dotted);
       let facts: ModelFacts | undefined;
       try {
-        facts = this.classFacts(file, dotted, visited);
+        facts = this.classFacts(file, dotted, visited, known);
       } catch {
         facts = undefined;
       }

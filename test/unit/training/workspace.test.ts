@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../../src/cli/main';
-import { lintPython } from '../../../src/lint/lint';
+import { lintPython, lintSyntaxTree } from '../../../src/lint/lint';
+import { parseSyntaxTree } from '../../../src/parsing/python/syntaxTree';
 import { WorkspaceIndex } from '../../../src/parsing/workspace/index';
 import { RULES } from '../../../src/rules/catalogue';
 import { EMPTY_CONFIG } from '../../../src/rules/config';
@@ -104,6 +105,38 @@ describe('workspace index: models imported from the workspace', () => {
     fs.writeFileSync(path.join(dir, 'models.py'), MODELS.replace('nn.BatchNorm2d(c)', 'nn.LayerNorm([c, 8, 8])'));
     assert.deepStrictEqual(codes(dir, 'train.py', index), []);
     assert.ok(index.classFacts(train, 'Net'));
+  });
+
+  it("an editor buffer's own imports come from the editor's tree: its lint does not parse it a second time", () => {
+    const dir = tempProject({ 'models.py': MODELS, 'train.py': '' });
+    const train = path.join(dir, 'train.py');
+    const text = TRAIN('from models import Net', 'Net()');
+    const index = new WorkspaceIndex([dir]);
+    const tree = parseSyntaxTree(text);
+    assert.ok(tree);
+    index.update(train, text, '1', tree);
+    const lint = () => lintSyntaxTree(tree, EMPTY_CONFIG, RULES, { external: index.lookupFor(train) }).findings.map((f) => f.code);
+    assert.deepStrictEqual(lint(), ['NRM102']);
+    // Only models.py was summarised (parsed): train.py's imports were read from its tree.
+    assert.strictEqual(index.size, 1);
+    // Without a tree (a buffer the caller did not parse), the file is parsed for its imports as before.
+    index.update(train, `${text}\n`, '2');
+    assert.deepStrictEqual(lintPython(`${text}\n`, EMPTY_CONFIG, RULES, { external: index.lookupFor(train) }).findings.map((f) => f.code), ['NRM102']);
+    assert.strictEqual(index.size, 2);
+  });
+
+  it('answers with the same facts object while the file they come from is unchanged, a new one once it changes', () => {
+    const dir = tempProject({ 'models.py': MODELS, 'train.py': TRAIN('from models import Net', 'Net()') });
+    const train = path.join(dir, 'train.py');
+    const index = new WorkspaceIndex([dir]);
+    const first = index.classFacts(train, 'Net');
+    assert.ok(first);
+    assert.strictEqual(index.lookupFor(train)('Net', undefined), first);
+    assert.strictEqual(index.classFacts(train, 'Net'), first);
+    index.update(path.join(dir, 'models.py'), MODELS.replace('nn.BatchNorm2d(c)', 'nn.GroupNorm(4, c)'), '2');
+    const second = index.classFacts(train, 'Net');
+    assert.notStrictEqual(second, first);
+    assert.deepStrictEqual(second?.batchNorms, []);
   });
 
   it('survives import cycles, syntax errors and binary files', () => {
