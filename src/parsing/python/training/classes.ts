@@ -105,7 +105,11 @@ export function collectClassFacts(tree: Tree, imports: ImportTable, statements: 
   const out = new Map<string, ClassFacts>();
   // The names of the file's classes, read only when a statement's facts are computed (kept facts need none).
   let classNames: ReadonlySet<string> | undefined;
-  const compute = (stmt: Node) => classFactsOf(stmt.descendantsOfType('class_definition'), (classNames ??= fileClassNames(tree)), imports);
+  let lengths: Uint8Array | undefined;
+  const compute = (stmt: Node) => {
+    classNames ??= fileClassNames(tree);
+    return classFactsOf(stmt.descendantsOfType('class_definition'), classNames, (lengths ??= nameLengths(classNames)), imports);
+  };
   const memo = tree.memo;
   memo?.sync(tree);
   for (const stmt of statements) {
@@ -179,7 +183,23 @@ function classNamesIn(statement: Node): readonly string[] {
   return names;
 }
 
-function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<string>, imports: ImportTable): ClassFacts[] {
+/**
+ * The lengths of the names a class body's identifiers are looked up in (the layer names and
+ * `classNames`), flagged by length: an identifier of another length is neither, and is passed
+ * over without reading its text.
+ */
+function nameLengths(classNames: ReadonlySet<string>): Uint8Array {
+  let max = 0;
+  for (const n of LAYER_NAMES) max = Math.max(max, n.length);
+  for (const n of classNames) max = Math.max(max, n.length);
+  const out = new Uint8Array(max + 1);
+  for (const n of LAYER_NAMES) out[n.length] = 1;
+  for (const n of classNames) out[n.length] = 1;
+  return out;
+}
+
+/** `lengths`: the name lengths of the layer names and `classNames` (`nameLengths`). */
+function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<string>, lengths: Uint8Array, imports: ImportTable): ClassFacts[] {
   const out: ClassFacts[] = [];
   for (const cls of classNodes) {
     const name = cls.childForFieldName('name')?.text;
@@ -223,6 +243,8 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
     // such names and each found one is taken up to the reference it ends (the order of the
     // identifiers is that of the references: a dotted name ends in one, before any argument).
     for (const identifier of body.descendantsOfType('identifier')) {
+      const length = identifier.endIndex - identifier.startIndex;
+      if (length >= lengths.length || lengths[length] === 0) continue;
       const text = identifier.text;
       const layer = LAYER_NAMES.has(text);
       const usesClass = text !== name && classNames.has(text);
