@@ -114,7 +114,7 @@ export function collectClassFacts(tree: Tree, imports: ImportTable, statements: 
   memo?.sync(tree);
   for (const stmt of statements) {
     if (classNamesIn(stmt).length === 0) continue;
-    const facts = memo ? memo.get(stmt, 'classFacts', () => compute(stmt)) : compute(stmt);
+    const facts = memo ? memo.get(stmt, 'classFacts', compute) : compute(stmt);
     for (const f of facts) out.set(f.name, f);
   }
   return out;

@@ -89,20 +89,32 @@ export interface ConstructionOrigin {
   readonly detail?: string;
 }
 
+/** A call's callee read by its syntax: the same at each visit of the call, so read once. */
+export interface CalleeKeys {
+  /** The method name when the callee is an attribute (`model.eval` -> `eval`). */
+  readonly attr: string | undefined;
+  /** `keyOf` the callee's object when the callee is an attribute (`model.module.eval` -> `model`). */
+  readonly receiver: string | undefined;
+  /** `keyOf` the callee (`model.eval` -> `model.eval`). */
+  readonly key: string | undefined;
+}
+
 export interface FlowHost {
   readonly text: string;
   /** Qualified name of a callee (`torch.onnx.export`), or undefined. */
   qualified(callee: Node): string | undefined;
   /** The last segment of the qualified name of a call's callee (`export`), '' when it has none. */
   calleeLastName(call: Node): string;
+  /** What a call's callee says by its syntax alone (kept per call node). */
+  callee(call: Node): CalleeKeys;
   /** Facts of the model a call constructs, or undefined when the call builds no known model. */
   constructs(call: Node, fn: Fn): ConstructionOrigin | undefined;
   /** Facts for a model key in a function (local, class attribute, or module variable). */
   factsFor(fn: Fn, key: string): ModelFacts | undefined;
   /** The file's function a call refers to (nested, top-level, or `self.method`). */
   resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined): Fn | undefined;
-  /** Calls in `[start, end)` in evaluation order, skipping nested lambdas and definitions. */
-  callsIn(start: number, end: number): readonly Node[];
+  /** The calls in a node (its subtree) in evaluation order, skipping nested lambdas and definitions (a shared array: do not modify it). */
+  callsIn(node: Node): readonly Node[];
   isOptimizer(fn: Fn, key: string): boolean;
   /** Names of roots that are model-like in a function. */
   isModelish(fn: Fn, key: string): boolean;
@@ -617,7 +629,7 @@ export class ModeAnalysis {
     const body = s.childForFieldName('body');
     if (!body) return state;
     let st = state;
-    for (const call of this.host.callsIn(body.startIndex, body.endIndex)) {
+    for (const call of this.host.callsIn(body)) {
       const f = call.childForFieldName('function');
       if (f?.type === 'attribute' && keyOf(f.childForFieldName('object')) === loopVar) {
         const m = f.childForFieldName('attribute')?.text;
@@ -793,7 +805,7 @@ export class ModeAnalysis {
   private calls(node: Node | null | undefined, state: State, ctx: Ctx): State {
     if (!node) return state;
     let st = state;
-    for (const call of this.host.callsIn(node.startIndex, node.endIndex)) st = this.call(call, st, ctx);
+    for (const call of this.host.callsIn(node)) st = this.call(call, st, ctx);
     return st;
   }
 
@@ -802,14 +814,14 @@ export class ModeAnalysis {
     if (!f) return state;
     const args = callArgs(call);
     const fnName = ctx.fn.name;
+    const callee = this.host.callee(call);
     if (f.type === 'attribute') {
-      const method = f.childForFieldName('attribute')?.text ?? '';
-      const receiverNode = f.childForFieldName('object');
-      const receiver = keyOf(receiverNode);
+      const method = callee.attr ?? '';
+      const receiver = callee.receiver;
       if (receiver) {
         const trainer = this.host.trainerOf(ctx.fn, receiver);
         if (trainer) return this.trainerCall(trainer, receiver, method, call, state, ctx);
-        const loop = ctx.moduleLoops.get(rootOf(receiver));
+        const loop = ctx.moduleLoops.size > 0 ? ctx.moduleLoops.get(rootOf(receiver)) : undefined;
         const switchTarget = loop && receiver === rootOf(receiver) ? (loop.batchNorm ? `${loop.target}.[BatchNorm]` : loop.target) : receiver;
         const scope: 'whole' | 'batchnorm' = loop?.batchNorm && receiver === rootOf(receiver) ? 'batchnorm' : 'whole';
         if (method === 'eval' && args.positional.length === 0 && args.keywords.size === 0) {
@@ -853,7 +865,7 @@ export class ModeAnalysis {
         }
         // A method of the file's own model class (`model.freeze_bn()`), or `self.helper(...)`
         // (a method's own class: the facts of `self` are not needed to find it).
-        const ownMethod = receiverNode?.type === 'identifier' && receiver === 'self' && ctx.fn.cls !== undefined;
+        const ownMethod = f.childForFieldName('object')?.type === 'identifier' && receiver === 'self' && ctx.fn.cls !== undefined;
         const facts = ownMethod ? undefined : this.host.factsFor(ctx.fn, receiver);
         const method_ = this.host.resolveFunction(f, ctx.fn, facts);
         if (method_) return this.apply(method_, call, state, ctx, receiver);
@@ -876,9 +888,9 @@ export class ModeAnalysis {
       return state;
     }
     // (An attribute callee without receiver facts names no function of the file: `self.f` was asked above.)
-    const callee = f.type === 'attribute' ? undefined : this.host.resolveFunction(f, ctx.fn, undefined);
-    if (callee) return this.apply(callee, call, state, ctx, undefined);
-    const key = keyOf(f);
+    const own = f.type === 'attribute' ? undefined : this.host.resolveFunction(f, ctx.fn, undefined);
+    if (own) return this.apply(own, call, state, ctx, undefined);
+    const key = callee.key;
     if (key && key !== 'self' && this.host.isModelish(ctx.fn, key) && !this.host.isOptimizer(ctx.fn, key)) {
       if (!notARun(f)) this.event('forward', `${key}(...)`, call, key, state, ctx);
       return state;
@@ -1235,10 +1247,9 @@ function trainedModels(fn: Fn, host: FlowHost): string[] {
   const out = new Set<string>();
   const body = fn.body;
   if (!body) return [];
-  for (const call of host.callsIn(body.startIndex, body.endIndex)) {
+  for (const call of host.callsIn(body)) {
     if (insideNoGrad(call, host)) continue;
-    const f = call.childForFieldName('function');
-    const k = f ? keyOf(f) : undefined;
+    const k = host.callee(call).key;
     if (k && host.isModelish(fn, k) && k !== 'self') out.add(rootKey(k));
     for (const a of callArgs(call).positional) {
       const ak = keyOf(a);

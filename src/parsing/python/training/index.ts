@@ -19,7 +19,7 @@ import { dottedLast } from '../dottedNames';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { collectClassFacts, holdsClasses, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
-import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
+import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { FunctionTable } from './functionTable';
 import { PickedStatements } from './pickedStatements';
@@ -82,6 +82,12 @@ function paramNames(params: Node | null): string[] {
 const ASSIGNED = new NodeCache<ReadonlySet<string>>();
 
 /**
+ * A node's calls in evaluation order (`callsIn`): the calls of its subtree outside nested scopes,
+ * so kept on the node (the mode analysis asks again at each pass through a loop, and after edits).
+ */
+const CALLS_IN = new NodeCache<readonly Node[]>();
+
+/**
  * One object per import table text (`importsKey`): what is kept on a node and depends on the
  * imports too (a callee's qualified name) says which table it was read under, and is read again
  * under another. A few tables are remembered so that files analysed in turn keep their own.
@@ -116,7 +122,7 @@ function importsKey(imports: ImportTable): string {
  * statements are reused across the analyses of an edited document. The qualified name is read
  * when first asked: the passes pick calls by their last name, and few are picked.
  */
-class CallInfo {
+class CallInfo implements CalleeKeys {
   /** The method name when the callee is an attribute (`model.eval` -> `eval`). */
   readonly attr: string | undefined;
   /** The callee's name when it is a bare name (`Net(...)` -> `Net`). */
@@ -124,7 +130,12 @@ class CallInfo {
   /** The last segment of `q` (see `calleeLastName`). */
   readonly last: string;
   readonly args: CallArgs;
-  private names: { readonly imported: string | undefined; readonly q: string } | undefined;
+  /** `imported` and `q` once read (`imported` may be undefined: `null` when not read yet). */
+  private importedName: string | undefined | null = null;
+  private qualifiedText: string | undefined;
+  /** `receiver` and `key` once read (a key may be undefined: `null` when not read yet). */
+  private receiverKey: string | undefined | null = null;
+  private calleeKey: string | undefined | null = null;
 
   constructor(
     /** The import table the names are qualified with, and its token. */
@@ -139,23 +150,31 @@ class CallInfo {
     this.args = callArgs(call);
   }
 
+  /** `keyOf` the callee's object when the callee is an attribute. */
+  get receiver(): string | undefined {
+    if (this.receiverKey === null) this.receiverKey = this.f?.type === 'attribute' ? keyOf(this.f.childForFieldName('object')) : undefined;
+    return this.receiverKey;
+  }
+
+  /** `keyOf` the callee. */
+  get key(): string | undefined {
+    if (this.calleeKey === null) this.calleeKey = keyOf(this.f);
+    return this.calleeKey;
+  }
+
   /** The callee's import-qualified name, or undefined when its head is not imported. */
   get imported(): string | undefined {
-    return this.qualifiedNames().imported;
+    if (this.importedName === null) this.importedName = this.f ? qualifiedName(this.f, this.table, NO_STAR_NAMES) : undefined;
+    return this.importedName;
   }
 
-  /** `imported`, else the callee's dotted name, else ''. */
+  /** `imported`, else the callee's dotted name, else ''. (The dotted name is made only when asked: `constructs` asks `imported` alone.) */
   get q(): string {
-    return this.qualifiedNames().q;
-  }
-
-  private qualifiedNames(): { readonly imported: string | undefined; readonly q: string } {
-    if (!this.names) {
+    if (this.qualifiedText === undefined) {
       const f = this.f;
-      const imported = f ? qualifiedName(f, this.table, NO_STAR_NAMES) : undefined;
-      this.names = { imported, q: imported ?? (f ? dottedParts(f)?.join('.') : undefined) ?? '' };
+      this.qualifiedText = this.imported ?? (f ? dottedParts(f)?.join('.') : undefined) ?? '';
     }
-    return this.names;
+    return this.qualifiedText;
   }
 }
 const CALL_INFO = new NodeCache<CallInfo>();
@@ -466,6 +485,10 @@ class TrainingBuilder implements FlowHost {
     return this.callInfo(call).last;
   }
 
+  callee(call: Node): CalleeKeys {
+    return this.callInfo(call);
+  }
+
   resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined): Fn | undefined {
     if (callee.type === 'identifier') {
       const same = this.fnsByName.get(callee.text);
@@ -513,7 +536,14 @@ class TrainingBuilder implements FlowHost {
     return undefined;
   }
 
-  callsIn(start: number, end: number): readonly Node[] {
+  callsIn(node: Node): readonly Node[] {
+    let calls = CALLS_IN.get(node);
+    if (!calls) CALLS_IN.set(node, (calls = this.readCallsIn(node.startIndex, node.endIndex)));
+    return calls;
+  }
+
+  /** The calls in `[start, end)` in evaluation order, skipping nested lambdas and definitions. */
+  private readCallsIn(start: number, end: number): readonly Node[] {
     const out: Node[] = [];
     const statements = this.tree.rootNode.children;
     // The top-level statements the range meets (usually one), then their calls in the range.
@@ -563,8 +593,6 @@ class TrainingBuilder implements FlowHost {
   constructs(call: Node, fn: Fn): ConstructionOrigin | undefined {
     const f = call.childForFieldName('function');
     if (!f) return undefined;
-    // (The span is made only for a description: most calls build nothing.)
-    const at = (description: string, detail?: string): Pick<ConstructionOrigin, 'description' | 'at' | 'detail'> => ({ description, at: spanOf(call), ...(detail ? { detail } : {}) });
     // `Net().cuda(rank)`, `Net().to(device)`, `DDP(Net(), ...)`, `torch.compile(Net())`: the model built inside.
     if (f.type === 'attribute' && MOVES.has(f.childForFieldName('attribute')?.text ?? '')) {
       const inner = f.childForFieldName('object');
@@ -578,14 +606,14 @@ class TrainingBuilder implements FlowHost {
     if (f.type === 'attribute' && f.childForFieldName('attribute')?.text === 'eval') {
       const inner = f.childForFieldName('object');
       const built = inner?.type === 'call' ? this.constructs(inner, fn) : undefined;
-      if (built) return { facts: built.facts, mode: 'eval', ...at(`${f.text}()`) };
+      if (built) return { facts: built.facts, mode: 'eval', ...constructedAt(call, `${f.text}()`) };
     }
     if (f.type === 'identifier' && this.classes.has(f.text)) {
       const c = this.classes.get(f.text) as ClassFacts;
       if (!isModuleClass(f.text, this.classes) && c.layers.length === 0) return undefined;
       const extra = call.descendantsOfType('identifier').map((n) => n.text).filter((n) => this.classes.has(n) && n !== f.text);
       const facts = modelFactsOfClass(f.text, this.classes, 'file', extra);
-      if (facts) return { facts, mode: 'train', ...at(`${f.text}(...) built`, TRAINING_MODE) };
+      if (facts) return { facts, mode: 'train', ...constructedAt(call, `${f.text}(...) built`, TRAINING_MODE) };
     }
     const q = this.callInfo(call).imported;
     const text = q ?? f.text;
@@ -595,31 +623,26 @@ class TrainingBuilder implements FlowHost {
       // What another file says can change while this one does not: summaries that ask are not kept.
       this.analysis.taint();
       if (ext) this.markForeign(ext);
-      if (ext) return { facts: ext, mode: 'train', ...at(`${f.text}(...) built`, TRAINING_MODE) };
+      if (ext) return { facts: ext, mode: 'train', ...constructedAt(call, `${f.text}(...) built`, TRAINING_MODE) };
     }
-    const firstString = (): string | undefined => {
-      const firstArg = callArgs(call).positional[0];
-      const lit = firstArg ? literalValue(firstArg) : undefined;
-      return lit?.kind === 'string' ? String(lit.value) : undefined;
-    };
-    const lib = libraryModelFacts(text, firstString);
+    const lib = libraryModelFacts(text, () => firstStringArgument(call));
     if (lib) {
       const evalMode = loadsInEvalMode(text);
       return {
         facts: lib,
         mode: evalMode ? 'eval' : 'train',
-        ...(evalMode ? at(`${f.text}()`, '(from_pretrained returns the model in eval mode)') : at(`${f.text}(...) built`, TRAINING_MODE)),
+        ...(evalMode ? constructedAt(call, `${f.text}()`, '(from_pretrained returns the model in eval mode)') : constructedAt(call, `${f.text}(...) built`, TRAINING_MODE)),
       };
     }
     if (/(^|\.)(nn\.)?Sequential$/.test(text) && (text.startsWith('torch.nn') || text === 'nn.Sequential')) {
       const facts = this.sequentialFacts(call);
-      if (facts) return { facts, mode: 'train', ...at('nn.Sequential(...) built', TRAINING_MODE) };
+      if (facts) return { facts, mode: 'train', ...constructedAt(call, 'nn.Sequential(...) built', TRAINING_MODE) };
     }
     // A same-file factory: `model = build_model(args)`.
     const callee = this.resolveFunction(f, fn, undefined);
     if (callee) {
       const facts = this.returnFacts(callee);
-      if (facts) return { facts, mode: 'train', ...at(`${f.text}(...)`, `builds the model ${TRAINING_MODE}`) };
+      if (facts) return { facts, mode: 'train', ...constructedAt(call, `${f.text}(...)`, `builds the model ${TRAINING_MODE}`) };
     }
     return undefined;
   }
@@ -946,7 +969,10 @@ class TrainingBuilder implements FlowHost {
 
   /** Whether `call` builds an optimizer (`torch.optim.SGD(...)`) or calls an optimizer factory (`create_optimizer(...)`). */
   private optimizerBuild(call: Node): 'optimizer' | 'factory' | undefined {
-    const { q, last } = this.callInfo(call);
+    const info = this.callInfo(call);
+    // (Without an import, `q` is the callee's dotted name: an optimizer's name ends it, or the callee's text holds `create_optimizer`.)
+    if (info.imported === undefined && !OPTIMIZERS.has(info.last) && !(info.f?.text.includes('create_optimizer') ?? false)) return undefined;
+    const { q, last } = info;
     if (!q) return undefined;
     if (OPTIMIZERS.has(last) && (q.startsWith('torch.optim') || q.startsWith('optim.') || q === last || q.startsWith('timm.optim'))) return 'optimizer';
     return q.includes('create_optimizer') ? 'factory' : undefined;
@@ -1073,7 +1099,8 @@ class TrainingBuilder implements FlowHost {
   }
 
   trainerOf(fn: Fn, key: string): { readonly framework: 'huggingface' | 'lightning'; readonly model: string | undefined } | undefined {
-    if (key.includes('.') && !key.startsWith('self.')) return undefined;
+    // (Most files have no trainer variable: nothing to look up, scope by scope.)
+    if (this.trainers.size === 0 || (key.includes('.') && !key.startsWith('self.'))) return undefined;
     for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
       const t = this.trainers.get(scope)?.get(key);
       if (t) return t;
@@ -1906,6 +1933,18 @@ class TrainingBuilder implements FlowHost {
  */
 function movesModeState(statement: Node): boolean {
   return statement.isNamed && !INERT_STATEMENTS.has(statement.type);
+}
+
+/** The description and place of a construction's mode origin (made only for a call that builds a model: most build nothing). */
+function constructedAt(call: Node, description: string, detail?: string): Pick<ConstructionOrigin, 'description' | 'at' | 'detail'> {
+  return { description, at: spanOf(call), ...(detail ? { detail } : {}) };
+}
+
+/** A call's first positional argument when it is a string literal. */
+function firstStringArgument(call: Node): string | undefined {
+  const firstArg = callArgs(call).positional[0];
+  const lit = firstArg ? literalValue(firstArg) : undefined;
+  return lit?.kind === 'string' ? String(lit.value) : undefined;
 }
 
 /** The calls Keras's `training=` pass looks at. */
