@@ -1125,7 +1125,7 @@ export class Resolver {
   private parseArgsNames(): Set<string> {
     if (this.argsNames) return this.argsNames;
     const names = new Set<string>();
-    if (this.argparseOptions().size > 0) {
+    if (this.hasArgparseOptions()) {
       for (const call of [...this.callsNamed('parse_args'), ...this.callsNamed('parse_known_args')]) {
         const m = methodName(call);
         if (m !== 'parse_args' && m !== 'parse_known_args') continue;
@@ -1153,6 +1153,21 @@ export class Resolver {
     return names;
   }
 
+  /**
+   * Whether `argparseOptions()` has any option, without resolving their defaults (it is asked
+   * per analysis, for every `parse_args` name; the defaults only when an option is read).
+   */
+  private hasArgparseOptions(): boolean {
+    if (this.argparse) return this.argparse.size > 0;
+    for (const call of this.callsNamed('add_argument')) {
+      if (methodName(call) !== 'add_argument') continue;
+      const args = call.childForFieldName('arguments');
+      if (args?.type !== 'argument_list' || call.hasError) continue;
+      if (argparseFlag(args) !== undefined) return true;
+    }
+    return false;
+  }
+
   /** argparse options of the file by destination (`--batch-size` -> `batch_size`). */
   argparseOptions(): Map<string, ArgparseOption[]> {
     if (this.argparse) return this.argparse;
@@ -1161,31 +1176,25 @@ export class Resolver {
       if (methodName(call) !== 'add_argument') continue;
       const args = call.childForFieldName('arguments');
       if (args?.type !== 'argument_list' || call.hasError) continue;
-      const flags: string[] = [];
       let dest: string | undefined;
       let def: Node | undefined;
       let action: string | undefined;
       let type: string | undefined;
       let hasDefault = false;
       for (const a of args.namedChildren) {
-        if (!a || a.type === 'comment') continue;
-        if (a.type === 'keyword_argument') {
-          const k = a.childForFieldName('name')?.text;
-          const v = a.childForFieldName('value');
-          if (!v) continue;
-          if (k === 'dest') dest = literalValue(v).kind === 'string' ? (literalValue(v) as { value: string }).value : undefined;
-          else if (k === 'default') {
-            def = v;
-            hasDefault = true;
-          } else if (k === 'action') action = literalValue(v).kind === 'string' ? (literalValue(v) as { value: string }).value : undefined;
-          else if (k === 'type') type = v.text;
-        } else {
-          const lit = literalValue(a);
-          if (lit.kind === 'string') flags.push(lit.value);
-        }
+        if (!a || a.type !== 'keyword_argument') continue;
+        const k = a.childForFieldName('name')?.text;
+        const v = a.childForFieldName('value');
+        if (!v) continue;
+        if (k === 'dest') dest = literalValue(v).kind === 'string' ? (literalValue(v) as { value: string }).value : undefined;
+        else if (k === 'default') {
+          def = v;
+          hasDefault = true;
+        } else if (k === 'action') action = literalValue(v).kind === 'string' ? (literalValue(v) as { value: string }).value : undefined;
+        else if (k === 'type') type = v.text;
       }
-      const long = flags.find((f) => f.startsWith('--')) ?? flags.find((f) => !f.startsWith('-')) ?? flags[0];
-      if (!long) continue;
+      const long = argparseFlag(args);
+      if (long === undefined) continue;
       const name = dest ?? long.replace(/^-+/, '').replace(/-/g, '_');
       let value: Value;
       if (hasDefault && def) {
@@ -1551,4 +1560,19 @@ function dedupe(entries: readonly (readonly [string, Value])[]): (readonly [stri
   const map = new Map<string, Value>();
   for (const [k, v] of entries) map.set(k, v);
   return [...map.entries()];
+}
+
+/**
+ * The flag an `add_argument(...)` call's option is named by (the first `--long` one, else the
+ * first positional name, else the first flag); undefined when it has none (no option).
+ */
+function argparseFlag(args: Node): string | undefined {
+  const flags: string[] = [];
+  for (const a of args.namedChildren) {
+    if (!a || a.type === 'comment' || a.type === 'keyword_argument') continue;
+    const lit = literalValue(a);
+    if (lit.kind === 'string') flags.push(lit.value);
+  }
+  const long = flags.find((f) => f.startsWith('--')) ?? flags.find((f) => !f.startsWith('-')) ?? flags[0];
+  return long ? long : undefined;
 }
