@@ -42,9 +42,17 @@ const ERROR_SYMBOL = 65535;
 
 /** Per-language tables (type names, which types are named, field names). */
 interface LanguageTables {
+  /**
+   * Type name and namedness by slot (see `slotOf`): dense arrays (the error symbol's id, 65535,
+   * written into an array of a few hundred symbols would make it a slow dictionary).
+   */
   readonly types: readonly string[];
   readonly named: readonly boolean[];
   readonly fields: readonly (string | null)[];
+  /** The language's symbol count: the error symbol's slot, and the next one for any other id. */
+  readonly count: number;
+  /** The first slot with the same type name, by slot (several symbols can share a name). */
+  readonly canon: Int32Array;
 }
 const TABLES = new WeakMap<Language, LanguageTables>();
 function tablesOf(language: Language): LanguageTables {
@@ -52,17 +60,35 @@ function tablesOf(language: Language): LanguageTables {
   if (!t) {
     const types: string[] = [];
     const named: boolean[] = [];
-    for (let id = 0; id < language.nodeTypeCount; id++) {
+    const count = language.nodeTypeCount;
+    for (let id = 0; id < count; id++) {
       types.push(language.nodeTypeForId(id) ?? '');
       named.push(language.nodeTypeIsNamed(id));
     }
-    // The error symbol (65535) lies outside the language's own symbol range.
-    types[ERROR_SYMBOL] = 'ERROR';
-    named[ERROR_SYMBOL] = true;
-    t = { types, named, fields: language.fields };
+    // The error symbol (65535) lies outside the language's own symbol range; an id outside both reads as an unnamed ERROR.
+    types.push('ERROR', 'ERROR');
+    named.push(true, false);
+    const canon = new Int32Array(types.length);
+    const first = new Map<string, number>();
+    types.forEach((type, i) => {
+      const f = first.get(type);
+      if (f === undefined) first.set(type, i);
+      canon[i] = f ?? i;
+    });
+    t = { types, named, fields: language.fields, count, canon };
     TABLES.set(language, t);
   }
   return t;
+}
+
+/** The slot of a symbol id in the tables. */
+function slotOf(tables: LanguageTables, id: number): number {
+  return id < tables.count && id >= 0 ? id : id === ERROR_SYMBOL ? tables.count : tables.count + 1;
+}
+
+/** The type name of a symbol id. */
+function typeName(tables: LanguageTables, id: number): string {
+  return tables.types[slotOf(tables, id)];
 }
 
 
@@ -363,65 +389,137 @@ function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, o
   const byType = new Map<string, SyntaxNode[]>();
   const anchor: Anchor = { offset, tree, byType };
   let pre = 0;
+  // The nodes in preorder, and their type's canonical slot: the index by type is made from them
+  // when the copy is done, in lists of their exact size.
+  const order = ORDER;
+  const slots = ORDER_SLOTS;
   const make = (): SyntaxNode => {
-    const id = cursor.typeId();
-    const type = tables.types[id] ?? 'ERROR';
-    const node = new SyntaxNode(type, tables.named[id] ?? false, cursor.start() - offset, cursor.end() - offset, anchor);
-    node.pre = node.last = pre++;
+    const slot = slotOf(tables, cursor.typeId());
+    const node = new SyntaxNode(tables.types[slot], tables.named[slot], cursor.start() - offset, cursor.end() - offset, anchor);
     if (hasError) node.hasError = cursor.hasError();
-    const list = byType.get(type);
-    if (list) list.push(node);
-    else byType.set(type, [node]);
+    order[pre] = node;
+    slots[pre] = tables.canon[slot];
+    node.pre = node.last = pre++;
     return node;
   };
   const root = make();
-  if (!cursor.firstChild()) return root;
+  if (!cursor.firstChild()) {
+    indexByType(byType, tables, pre);
+    return root;
+  }
   // Iterative preorder walk over a stack of the nodes whose children are being copied. Children
   // and their field names gather on two scratch stacks and get arrays of their exact size when
   // their parent is done (pushing into a fresh array would reserve 17 slots for its first
   // element; most nodes have one to three children). Field names get an array only when a child
   // has one, so a leaf allocates nothing but itself.
+  // The stacks' tops are kept apart from their lengths: shrinking an array's length is a slow
+  // call, once per parent (about 7 ms of a full analysis of the 10k-line bench file); entries
+  // above the top are written over, and cleared when the statement is done.
   const kids = KIDS;
   const kidFields = KID_FIELDS;
-  const base = kids.length;
+  const base = 0;
+  let top = base;
   const stack: SyntaxNode[] = [root];
   const firstKid: number[] = [base];
   const close = (parent: SyntaxNode, from: number): void => {
-    parent.children = kids.slice(from);
-    for (let i = from; i < kidFields.length; i++) {
+    parent.children = kids.slice(from, top);
+    for (let i = from; i < top; i++) {
       if (kidFields[i] === null) continue;
-      parent.fieldNames = kidFields.slice(from);
+      parent.fieldNames = kidFields.slice(from, top);
       break;
     }
-    kids.length = from;
-    kidFields.length = from;
+    top = from;
     parent.last = pre - 1;
   };
-  try {
-    for (;;) {
-      const parent = stack[stack.length - 1];
-      const node = make();
-      node.parent = parent;
-      kids.push(node);
-      kidFields.push(tables.fields[cursor.fieldId()] ?? null);
-      if (cursor.firstChild()) {
-        stack.push(node);
-        firstKid.push(kids.length);
-        continue;
-      }
-      while (!cursor.nextSibling()) {
-        close(stack.pop() as SyntaxNode, firstKid.pop() as number);
-        cursor.parent();
-        if (stack.length === 0) return root;
+  for (;;) {
+    const parent = stack[stack.length - 1];
+    const node = make();
+    node.parent = parent;
+    kids[top] = node;
+    kidFields[top] = tables.fields[cursor.fieldId()] ?? null;
+    top++;
+    if (cursor.firstChild()) {
+      stack.push(node);
+      firstKid.push(top);
+      continue;
+    }
+    while (!cursor.nextSibling()) {
+      close(stack.pop() as SyntaxNode, firstKid.pop() as number);
+      cursor.parent();
+      if (stack.length === 0) {
+        indexByType(byType, tables, pre);
+        return root;
       }
     }
-  } finally {
-    kids.length = base;
-    kidFields.length = base;
   }
 }
 
-/** Scratch stacks of `copyStatement` (shared: a copy never runs inside another). */
+/**
+ * Lets go of the nodes in the scratch lists of `copyStatement` when a tree is done. The lists keep
+ * their size (so they are not grown again for each statement and each tree) unless a huge
+ * statement made them large.
+ */
+function releaseScratch(): void {
+  for (const list of [KIDS, ORDER, SORTED] as unknown[][]) {
+    if (list.length > SCRATCH_KEPT) list.length = 0;
+    else list.fill(undefined);
+  }
+  if (KID_FIELDS.length > SCRATCH_KEPT) KID_FIELDS.length = 0;
+  if (ORDER_SLOTS.length > SCRATCH_KEPT) ORDER_SLOTS.length = 0;
+}
+
+/** The largest scratch list kept from one tree to the next. */
+const SCRATCH_KEPT = 1 << 16;
+
+/**
+ * Fills a statement's index by type from its `n` nodes in `ORDER` (preorder) and their slots:
+ * a counting sort by type into `SORTED`, then one exact-size list per type (pushing each node
+ * into a growing list reserved up to 17 slots for a type seen once or twice in a statement).
+ */
+function indexByType(byType: Map<string, SyntaxNode[]>, tables: LanguageTables, n: number): void {
+  const counts = slotCounts(tables);
+  const seen = SEEN_SLOTS;
+  for (let i = 0; i < n; i++) {
+    const slot = ORDER_SLOTS[i];
+    if (counts[slot]++ === 0) seen.push(slot);
+  }
+  // Where each type's nodes start in SORTED (counts become the next free position).
+  let at = 0;
+  const starts = SEEN_STARTS;
+  for (let j = 0; j < seen.length; j++) {
+    const slot = seen[j];
+    const c = counts[slot];
+    starts[j] = at;
+    counts[slot] = at;
+    at += c;
+  }
+  const sorted = SORTED;
+  for (let i = 0; i < n; i++) sorted[counts[ORDER_SLOTS[i]]++] = ORDER[i];
+  for (let j = 0; j < seen.length; j++) {
+    const slot = seen[j];
+    byType.set(tables.types[slot], sorted.slice(starts[j], counts[slot]));
+    counts[slot] = 0;
+  }
+  seen.length = 0;
+  starts.length = 0;
+}
+
+/** Per-slot counters of `indexByType` (all zero between calls), per language. */
+const SLOT_COUNTS = new WeakMap<LanguageTables, Int32Array>();
+function slotCounts(tables: LanguageTables): Int32Array {
+  let c = SLOT_COUNTS.get(tables);
+  if (!c) SLOT_COUNTS.set(tables, (c = new Int32Array(tables.types.length)));
+  return c;
+}
+
+/** Scratch lists of `copyStatement` and `indexByType`. */
+const ORDER: SyntaxNode[] = [];
+const ORDER_SLOTS: number[] = [];
+const SORTED: SyntaxNode[] = [];
+const SEEN_SLOTS: number[] = [];
+const SEEN_STARTS: number[] = [];
+
+/** Scratch stacks of `copyStatement` (shared: a copy never runs inside another; see `releaseScratch`). */
 const KIDS: SyntaxNode[] = [];
 const KID_FIELDS: (string | null)[] = [];
 
@@ -597,7 +695,7 @@ export class SyntaxTree {
     while (after < kept.length && old.startOf(after) <= to - delta) after++;
     const expected = before + (kept.length - after);
     const tables = tablesOf(tree.language);
-    const self = new SyntaxTree(text, tree.language, tables.types[tree.rootNode.typeId] ?? 'ERROR', tree.rootNode.startIndex, tree.rootNode.endIndex);
+    const self = new SyntaxTree(text, tree.language, typeName(tables, tree.rootNode.typeId), tree.rootNode.startIndex, tree.rootNode.endIndex);
     // The statements of the window, and their field names.
     const window: SyntaxNode[] = [];
     const windowFields: (string | null)[] = [];
@@ -651,6 +749,7 @@ export class SyntaxTree {
         } while (walk.nextSibling());
       }
     } finally {
+      releaseScratch();
       walk.finish();
       cursor.delete();
     }
@@ -664,7 +763,7 @@ export class SyntaxTree {
     // Whether this statement holds a syntax error: one question per top-level statement.
     const hasError = walk.hasError();
     // Same text is not always the same tree: a MISSING token (zero-width) may appear in it.
-    const reused = hasError ? undefined : old?.take(start, end, tables.types[typeId] ?? 'ERROR', text);
+    const reused = hasError ? undefined : old?.take(start, end, typeName(tables, typeId), text);
     if (reused) {
       reused.moveTo(start, self);
       return reused;
@@ -681,7 +780,7 @@ export class SyntaxTree {
     const fields: (string | null)[] = [];
     const cursor = tree.walk();
     const walk: Walk = (rawCursorEnabled ? RawWalk.of(tree, cursor) : undefined) ?? new ApiWalk(cursor);
-    const rootType = tables.types[walk.typeId()] ?? 'ERROR';
+    const rootType = typeName(tables, walk.typeId());
     const rootStart = walk.start();
     const rootEnd = walk.end();
     // The tree is created first so anchors can point at it; its root is filled in below.
