@@ -998,12 +998,12 @@ class TrainingBuilder implements FlowHost {
   private bindModule(fn: Fn, out: FunctionBindings): void {
     const select = (statement: Node, picks: StatementPicks['byPass']) => this.moduleAssignmentsIn(statement, picks);
     for (const statement of this.pickingStatements('moduleAssignments', select)) {
-      const assignments = this.moduleAssignmentsIn(statement, this.picksOf(statement));
       const kept = this.keeper.keptBindings(statement);
       if (kept) {
         for (const w of kept) (out[w.to] as Map<string, unknown>).set(w.key, w.value);
         continue;
       }
+      const assignments = this.moduleAssignmentsIn(statement, this.picksOf(statement));
       const writes: BindingWrite[] = [];
       const group = new FlowGroup();
       this.analysis.within(fn, () => {
