@@ -59,8 +59,11 @@ export class PickedStatements {
     const changes = tree.changes;
     let statements: readonly SyntaxNode[];
     if (last && changes && last.version === changes.from) {
-      this.removed ??= new Set(changes.removed);
-      statements = merged(last.statements, this.removed, changes.added.filter(has));
+      const added = changes.added.filter(has);
+      // A removed statement was in the list if and only if `has` holds for it (the same test, on the
+      // same syntax): asking it of the few removed costs less than looking for them in the list.
+      if (added.length === 0 && !changes.removed.some(has)) statements = last.statements;
+      else statements = merged(last.statements, (this.removed ??= new Set(changes.removed)), added);
     } else {
       statements = tree.rootNode.children.filter(has);
     }
