@@ -74,6 +74,18 @@ export class PickedStatements {
 
 /** `statements` without `removed`, with `added` (in document order) merged in by position. */
 function merged(statements: readonly SyntaxNode[], removed: ReadonlySet<SyntaxNode>, added: readonly SyntaxNode[]): readonly SyntaxNode[] {
+  if (removed.size === 1 && added.length === 1) {
+    // One statement edited in place (the usual keystroke): the new one takes the old one's place
+    // when it lies between the old one's neighbours.
+    const [old] = removed;
+    const i = statements.indexOf(old);
+    const start = added[0].startIndex;
+    if (i >= 0 && (i === 0 || statements[i - 1].startIndex < start) && (i + 1 === statements.length || start < statements[i + 1].startIndex)) {
+      const out = statements.slice();
+      out[i] = added[0];
+      return out;
+    }
+  }
   if (added.length === 0 && !statements.some((s) => removed.has(s))) return statements;
   const out: SyntaxNode[] = [];
   let j = 0;
