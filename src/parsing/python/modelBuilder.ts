@@ -236,8 +236,8 @@ export class ModelBuilder {
   /** The classes of the file (`findModelClasses`), and by name once asked for (`classNamed`). */
   private classes: () => readonly ClassHeader[] = () => [];
   private classNodes: Map<string, Node> | undefined;
-  /** The children a `nn.Sequential` subclass passes to its own constructor, by class node id. */
-  private readonly sequentialChildren = new Map<number, Elem[]>();
+  /** The children a `nn.Sequential` subclass passes to its own constructor, by class node. */
+  private readonly sequentialChildren = new Map<Node, Elem[]>();
   /** Instance layers by class and bound argument values (see `instanceOf`). */
   private readonly instanceMemo = new Map<string, Layer[]>();
   private instanceCount = 0;
@@ -443,7 +443,7 @@ export class ModelBuilder {
     // Inline layers that are not framework calls (model classes built inline) are found by path, like the constructor's.
     for (const l of inline) if (!l.call && !byPath.has(l.path)) byPath.set(l.path, l);
     // A Sequential subclass without its own forward runs its children in order.
-    const ownChildren = fwd ? undefined : this.sequentialChildren.get(node.id);
+    const ownChildren = fwd ? undefined : this.sequentialChildren.get(node);
     const asSequence: Layer[] = ownChildren
       ? [{ path: '', kind: 'Sequential', family: 'container', span: spanOf(node), elements: ownChildren.filter((c): c is MutableLayer => c !== 'barrier').map((c) => byPath.get(c.path) ?? frozen(c)) }]
       : [];
@@ -908,7 +908,7 @@ export class ModelBuilder {
       c.path = String(index++);
       out.push(c);
     }
-    this.sequentialChildren.set(cls.id, children);
+    this.sequentialChildren.set(cls, children);
     return true;
   }
 
@@ -1249,7 +1249,7 @@ export class ModelBuilder {
     }
     if (node.type === 'identifier') {
       const local = ctx.locals.get(node.text);
-      if (local?.node && local.node.id !== node.id && ctx.depth < 8) return this.layerFromExpr(local.node, path, { ...ctx, bindings: new Map([...local.bindings, ...ctx.bindings]), locals: local.locals ?? ctx.locals, depth: ctx.depth + 1 });
+      if (local?.node && local.node !== node && ctx.depth < 8) return this.layerFromExpr(local.node, path, { ...ctx, bindings: new Map([...local.bindings, ...ctx.bindings]), locals: local.locals ?? ctx.locals, depth: ctx.depth + 1 });
       if (local?.elems) return withElements(at('list', 'container'), [...local.elems]);
       return undefined;
     }

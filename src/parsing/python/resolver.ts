@@ -260,7 +260,7 @@ export function enclosingScope(node: Node): Node | null {
 function ownScope(node: Node, scope: Node | null): boolean {
   const s = enclosingScope(node);
   if (scope === null) return s === null;
-  return s !== null && s.id === scope.id;
+  return s !== null && s === scope;
 }
 
 /** Flattens assignment targets: `a, (b, c)` -> [a, b, c]. */
@@ -328,14 +328,14 @@ const GATHERED_CALLS = new WeakMap<readonly Node[], readonly Node[]>();
 /** Resolves expressions of one parsed file to values with provenance. */
 export class Resolver {
   readonly imports: ImportTable;
-  private readonly tables = new Map<number, ScopeTable>();
+  private readonly tables = new Map<Node, ScopeTable>();
   private moduleTable: ScopeTable | undefined;
   private argparse: Map<string, ArgparseOption[]> | undefined;
   private argsNames: Set<string> | undefined;
   private readonly callsByName = new Map<string, readonly Node[]>();
-  private readonly memo = new Map<number, Value>();
+  private readonly memo = new Map<Node, Value>();
   /** `parameters` by function node id. */
-  private readonly parameterLists = new Map<number, readonly ParameterInfo[]>();
+  private readonly parameterLists = new Map<Node, readonly ParameterInfo[]>();
   private readonly callSiteOverrides = new Map<string, boolean>();
   private readonly definitions = new Map<string, Node | undefined>();
   private depth = 0;
@@ -411,13 +411,13 @@ export class Resolver {
     // none of their names has the value it has without them, resolved once.
     const bound = bindings !== undefined && bindings.size > 0 && mentionsBound(node, bindings) ? bindings : undefined;
     if (!bound) {
-      const cached = this.memo.get(node.id);
+      const cached = this.memo.get(node);
       if (cached) return cached;
     }
     this.depth++;
     try {
       const v = this.resolveInner(node, bound);
-      if (!bound) this.memo.set(node.id, v);
+      if (!bound) this.memo.set(node, v);
       return v;
     } finally {
       this.depth--;
@@ -1219,7 +1219,7 @@ export class Resolver {
   /** The names, attributes and parameters bound directly in a scope (null = module). */
   private table(scope: Node | null): ScopeTable {
     if (scope === null) return (this.moduleTable ??= this.moduleScope());
-    const cached = this.tables.get(scope.id);
+    const cached = this.tables.get(scope);
     if (cached) return cached;
     const table = { node: scope, names: new Map<string, Site[]>(), attrs: new Map<string, Site[]>(), mutated: new Set<string>(), params: new Map<string, Param>() };
     if (scope.type === 'function_definition' || scope.type === 'lambda') collectParams(scope, table.params);
@@ -1233,7 +1233,7 @@ export class Resolver {
         if (name?.type === 'identifier') addSite(table.names, name.text, { value: undefined, at: def });
       }
     }
-    this.tables.set(scope.id, table);
+    this.tables.set(scope, table);
     return table;
   }
 
@@ -1273,8 +1273,8 @@ export class Resolver {
   /** Parameters of a function, in order, with their default values resolved (for IR consumers). */
   parameters(fn: Node): readonly ParameterInfo[] {
     // (Asked for a class's `__init__` by every instance of it and by its own IR: kept per function.)
-    let list = this.parameterLists.get(fn.id);
-    if (!list) this.parameterLists.set(fn.id, (list = this.readParameters(fn)));
+    let list = this.parameterLists.get(fn);
+    if (!list) this.parameterLists.set(fn, (list = this.readParameters(fn)));
     return list;
   }
 

@@ -35,7 +35,8 @@ interface Anchor {
   readonly byType: Map<string, SyntaxNode[]> | undefined;
 }
 
-let nextId = 1;
+const NAMED_BIT = 1;
+const ERROR_BIT = 2;
 
 /** tree-sitter's `ts_builtin_sym_error` as the cursor reports it. */
 const ERROR_SYMBOL = 65535;
@@ -97,14 +98,13 @@ const NO_CHILDREN = Object.freeze([]) as unknown as SyntaxNode[];
 const NO_FIELDS = Object.freeze([]) as unknown as (string | null)[];
 
 export class SyntaxNode {
-  readonly id: number = nextId++;
   parent: SyntaxNode | null = null;
   /** The children (do not modify the array: leaves share one). */
   children: SyntaxNode[] = NO_CHILDREN;
   /** Field name of each child (null when the child has none). */
   fieldNames: (string | null)[] = NO_FIELDS;
-  /** Whether this node is, or contains, a syntax error or a missing token. */
-  hasError = false;
+  /** `isNamed` and `hasError`, as bits (one field, not two: a tree has hundreds of thousands of nodes). */
+  private bits: number;
   /** Preorder number of this node in its top-level statement, and the last one of its subtree. */
   pre = 0;
   last = 0;
@@ -114,12 +114,26 @@ export class SyntaxNode {
 
   constructor(
     readonly type: string,
-    readonly isNamed: boolean,
+    isNamed: boolean,
     /** Offsets relative to the anchor (the enclosing top-level statement, or 0 for the root). */
     private readonly relStart: number,
     private readonly relEnd: number,
     private readonly anchor: Anchor,
-  ) {}
+  ) {
+    this.bits = isNamed ? NAMED_BIT : 0;
+  }
+
+  /** Whether the node is named (not a bare token such as `(` or `if`). */
+  get isNamed(): boolean {
+    return (this.bits & NAMED_BIT) !== 0;
+  }
+  /** Whether this node is, or contains, a syntax error or a missing token. */
+  get hasError(): boolean {
+    return (this.bits & ERROR_BIT) !== 0;
+  }
+  set hasError(value: boolean) {
+    this.bits = value ? this.bits | ERROR_BIT : this.bits & ~ERROR_BIT;
+  }
 
   get tree(): SyntaxTree {
     return this.anchor.tree;
@@ -213,7 +227,7 @@ export class SyntaxNode {
     this.anchor.tree = tree;
   }
   equals(other: SyntaxNode | null | undefined): boolean {
-    return other?.id === this.id;
+    return other === this;
   }
 }
 

@@ -37,6 +37,15 @@ function differences(copy: SyntaxNode, real: Node, out: string[] = []): string[]
   return out;
 }
 
+/** A number per node object (nodes have no id field). */
+const NODE_IDS = new WeakMap<SyntaxNode, number>();
+function idOf(n: SyntaxNode): number {
+  let id = NODE_IDS.get(n);
+  if (id === undefined) NODE_IDS.set(n, (id = NODE_IDS_NEXT++));
+  return id;
+}
+let NODE_IDS_NEXT = 1;
+
 function parse(text: string, old?: Tree): Tree {
   const tree = pythonParser().parser.parse(text, old);
   assert.ok(tree);
@@ -224,7 +233,7 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
               assert.deepStrictEqual(differences(hinted.rootNode, tree.rootNode).slice(0, 5), []);
               // The changes it reports: the statements copied anew, and the previous ones not carried over.
               const after = hinted.rootNode.children;
-              const ids = (nodes: readonly SyntaxNode[] | undefined): number[] => (nodes ?? []).map((n) => n.id).sort((a, b) => a - b);
+              const ids = (nodes: readonly SyntaxNode[] | undefined): number[] => (nodes ?? []).map(idOf).sort((a, b) => a - b);
               assert.deepStrictEqual(ids(hinted.changes?.added), ids(after.filter((s) => !before.has(s))));
               assert.deepStrictEqual(ids(hinted.changes?.removed), ids([...before].filter((s) => !after.includes(s))));
               const carriedBefore = new Set(windowed.rootNode.children);
