@@ -426,6 +426,15 @@ export class ModeAnalysis {
     this.list(group);
     const done = group.summaries.get(fn);
     if (done) return done;
+    return this.summarise(fn, group);
+  }
+
+  /**
+   * Computes a function's summary (`summary` without one yet). Apart from `summary`: its closures
+   * make every call of the function that holds them allocate their context, and most calls of
+   * `summary` find the summary made.
+   */
+  private summarise(fn: Fn, group: FlowGroup): Summary | undefined {
     if (this.inProgress.has(fn)) {
       // A cycle through other functions: what each gets depends on which was asked first.
       if (this.innermost()?.fn !== fn) this.cycle();
@@ -557,15 +566,19 @@ export class ModeAnalysis {
         return this.withStatement(s, state, ctx);
       case 'try_statement':
         return this.tryStatement(s, state, ctx);
-      case 'match_statement': {
-        const st = this.calls(s.childForFieldName('subject') ?? s, state, ctx);
-        const cases = (s.childForFieldName('body')?.namedChildren ?? []).filter((c) => c.type === 'case_clause');
-        const flows = cases.map((c) => this.block(this.bodyOf(c.childForFieldName('consequence')), st, ctx));
-        return merge([...flows, plain(st)]);
-      }
+      case 'match_statement':
+        return this.matchStatement(s, state, ctx);
       default:
         return plain(this.calls(s, state, ctx));
     }
+  }
+
+  /** (Apart from `stmt`: its closures would make every call of `stmt` allocate their context.) */
+  private matchStatement(s: Node, state: State, ctx: Ctx): Flow {
+    const st = this.calls(s.childForFieldName('subject') ?? s, state, ctx);
+    const cases = (s.childForFieldName('body')?.namedChildren ?? []).filter((c) => c.type === 'case_clause');
+    const flows = cases.map((c) => this.block(this.bodyOf(c.childForFieldName('consequence')), st, ctx));
+    return merge([...flows, fallThrough(st)]);
   }
 
   private ifStatement(s: Node, state: State, ctx: Ctx): Flow {
@@ -598,8 +611,8 @@ export class ModeAnalysis {
       const right = s.childForFieldName('right');
       pre = this.calls(right, state, ctx);
       inner = this.forContext(s, right, ctx);
-      const moduleLoop = [...inner.moduleLoops.entries()].find(([v]) => !ctx.moduleLoops.has(v) || ctx.moduleLoops.get(v) !== inner.moduleLoops.get(v));
-      if (moduleLoop) return { normal: this.moduleLoop(s, moduleLoop[0], pre, inner), breaks: [], conts: [], rets: [] };
+      const moduleLoop = newModuleLoop(ctx, inner);
+      if (moduleLoop !== undefined) return { normal: this.moduleLoop(s, moduleLoop, pre, inner), breaks: [], conts: [], rets: [] };
     }
     const body = this.bodyOf(s.childForFieldName('body'));
     let head = pre;
@@ -753,13 +766,15 @@ export class ModeAnalysis {
       // `model_engine, optimizer, _, _ = deepspeed.initialize(model=model, ...)`: the same objects, wrapped.
       const launched = this.host.launcher(r);
       if (launched) {
+        // (A loop, not forEach: a closure would make every call of `assign` allocate its context.)
         let st = state;
-        left.namedChildren.forEach((t, i) => {
+        const targets = left.namedChildren;
+        for (let i = 0; i < targets.length; i++) {
           const a = launched.outputs[i];
-          const tk = keyOf(t);
+          const tk = keyOf(targets[i]);
           const ak = a ? keyOf(a) : undefined;
           if (tk && ak && tk !== ak) st = copyKey(st, ak, tk);
-        });
+        }
         return st;
       }
       return state;
@@ -805,7 +820,8 @@ export class ModeAnalysis {
   private calls(node: Node | null | undefined, state: State, ctx: Ctx): State {
     if (!node) return state;
     let st = state;
-    for (const call of this.host.callsIn(node)) st = this.call(call, st, ctx);
+    const calls = this.host.callsIn(node);
+    for (let i = 0; i < calls.length; i++) st = this.call(calls[i], st, ctx);
     return st;
   }
 
@@ -897,18 +913,22 @@ export class ModeAnalysis {
     }
     // An opaque call given a model may change its mode: what it leaves is unknown.
     if (!MODE_NEUTRAL_CALLS.has(last !== '' ? last : lastSegment(f.text))) {
+      // (No closure here: it would make every call of `call` allocate its context.)
       let st = state;
-      const unknownAfter = (a: Node): void => {
-        const k = keyOf(a);
-        if (k && k !== 'self' && this.host.isModelish(ctx.fn, k) && !this.host.isOptimizer(ctx.fn, k)) {
-          st = st.set(k, this.modeVal('unknown', { mode: 'unknown', kind: 'call', ...citing(`${f.text}(...)`, spanOf(call)) }));
-        }
-      };
-      for (const a of args.positional) unknownAfter(a);
-      if (args.keywords.size > 0) for (const a of args.keywords.values()) unknownAfter(a);
+      for (const a of args.positional) st = this.unknownAfter(a, st, f, call, ctx);
+      if (args.keywords.size > 0) for (const a of args.keywords.values()) st = this.unknownAfter(a, st, f, call, ctx);
       return st;
     }
     return state;
+  }
+
+  /** A model given to an opaque call `call` (callee `f`) as argument `a`: its mode is unknown after the call. */
+  private unknownAfter(a: Node, st: State, f: Node, call: Node, ctx: Ctx): State {
+    const k = keyOf(a);
+    if (k && k !== 'self' && this.host.isModelish(ctx.fn, k) && !this.host.isOptimizer(ctx.fn, k)) {
+      return st.set(k, this.modeVal('unknown', { mode: 'unknown', kind: 'call', ...citing(`${f.text}(...)`, spanOf(call)) }));
+    }
+    return st;
   }
 
   /**
@@ -1134,6 +1154,12 @@ function noGradWith(node: Node, span: Span): Node | undefined {
     if (n.type === 'function_definition') return undefined;
     if (n.type === 'with_statement' && n.startIndex <= span.startOffset && span.endOffset <= n.endIndex) return n;
   }
+  return undefined;
+}
+
+/** The first loop variable `inner` binds to modules that `ctx` does not (or binds otherwise). (A function: a closure in `loop` would make each of its calls allocate a context.) */
+function newModuleLoop(ctx: Ctx, inner: Ctx): string | undefined {
+  for (const [v, loop] of inner.moduleLoops) if (!ctx.moduleLoops.has(v) || ctx.moduleLoops.get(v) !== loop) return v;
   return undefined;
 }
 

@@ -57,6 +57,14 @@ const PARALLEL_WRAPPERS = new Set(['DDP', 'DistributedDataParallel', 'DataParall
 const DISTRIBUTED_CALLS = new Set(['DistributedDataParallel', 'DDP', 'DataParallel', 'DistributedSampler', 'convert_sync_batchnorm', 'get_world_size', 'Trainer']);
 const GRAD_ACCUM_CALLS = new Set(['GradientAccumulationPlugin', 'Accelerator', 'initialize']);
 
+function isOptimizerWord(w: string): boolean {
+  return w === 'optimizer' || w === 'optim' || w === 'opt' || w === 'optimiser';
+}
+
+function isSchedulerWord(w: string): boolean {
+  return w === 'sched' || w === 'scheduler';
+}
+
 function isModelName(name: string): boolean {
   const ws = words(name);
   if (ws.some((w) => NOT_MODEL_WORDS.has(w))) return false;
@@ -611,7 +619,7 @@ class TrainingBuilder implements FlowHost {
     if (f.type === 'identifier' && this.classes.has(f.text)) {
       const c = this.classes.get(f.text) as ClassFacts;
       if (!isModuleClass(f.text, this.classes) && c.layers.length === 0) return undefined;
-      const extra = call.descendantsOfType('identifier').map((n) => n.text).filter((n) => this.classes.has(n) && n !== f.text);
+      const extra = this.otherClassesIn(call, f.text);
       const facts = modelFactsOfClass(f.text, this.classes, 'file', extra);
       if (facts) return { facts, mode: 'train', ...constructedAt(call, `${f.text}(...) built`, TRAINING_MODE) };
     }
@@ -625,7 +633,7 @@ class TrainingBuilder implements FlowHost {
       if (ext) this.markForeign(ext);
       if (ext) return { facts: ext, mode: 'train', ...constructedAt(call, `${f.text}(...) built`, TRAINING_MODE) };
     }
-    const lib = libraryModelFacts(text, () => firstStringArgument(call));
+    const lib = libraryModelFacts(text, firstStringArgument, call);
     if (lib) {
       const evalMode = loadsInEvalMode(text);
       return {
@@ -645,6 +653,11 @@ class TrainingBuilder implements FlowHost {
       if (facts) return { facts, mode: 'train', ...constructedAt(call, `${f.text}(...)`, `builds the model ${TRAINING_MODE}`) };
     }
     return undefined;
+  }
+
+  /** The names of the file's classes other than `name` that a call's identifiers name, in order. (A method: a closure in `constructs` would make each of its calls allocate a context.) */
+  private otherClassesIn(call: Node, name: string): string[] {
+    return call.descendantsOfType('identifier').map((n) => n.text).filter((n) => this.classes.has(n) && n !== name);
   }
 
   private sequentialFacts(call: Node): ModelFacts | undefined {
@@ -697,18 +710,26 @@ class TrainingBuilder implements FlowHost {
    */
   private bindingsOf(fn: Fn): FunctionBindings {
     const group = this.analysis.use(fn);
-    let b = group.bindings.get(fn);
+    const b = group.bindings.get(fn);
     if (b) {
       // Its own earlier assignments are what a function reads while binding; anyone else reading them then depends on the order.
       if (this.binding.has(fn) && !this.analysis.isInnermost(fn)) this.analysis.cycle();
       return b;
     }
-    b = { refs: new Map(), attrs: new Map(), aliases: new Map() };
+    return this.makeBindings(fn, group);
+  }
+
+  /**
+   * Computes a function's bindings into its group (`bindingsOf` without them yet). Apart from
+   * `bindingsOf`: its closure makes every call of the function holding it allocate its context,
+   * and most calls of `bindingsOf` find the bindings made.
+   */
+  private makeBindings(fn: Fn, group: FlowGroup): FunctionBindings {
+    const b: FunctionBindings = { refs: new Map(), attrs: new Map(), aliases: new Map() };
     group.bindings.set(fn, b);
     this.binding.add(fn);
     try {
-      const bindings = b;
-      this.analysis.within(fn, () => this.bind(fn, bindings));
+      this.analysis.within(fn, () => this.bind(fn, b));
     } finally {
       this.binding.delete(fn);
     }
@@ -870,7 +891,7 @@ class TrainingBuilder implements FlowHost {
     const root = key.startsWith('self.') ? (secondSegment(key) ?? '') : rootOf(key);
     if (this.optimizerVars.has(root)) return true;
     const ws = words(root);
-    return ws.some((w) => w === 'optimizer' || w === 'optim' || w === 'opt' || w === 'optimiser') && !ws.some((w) => w === 'sched' || w === 'scheduler');
+    return ws.some(isOptimizerWord) && !ws.some(isSchedulerWord);
   }
 
   // ------------------------------------------------------------ pre-pass

@@ -24,10 +24,10 @@ function bnFacts(name: string): ModelFacts {
 
 /**
  * Facts for `torchvision.models.resnet50(...)`, `timm.create_model('resnet50')`, or undefined.
- * `firstString` gives the call's first argument when it is a string literal (read only for the
- * callees that take a name).
+ * `firstString(arg)` gives the call's first argument when it is a string literal (read only for
+ * the callees that take a name; a function and its argument, not a closure: most calls are none of these).
  */
-export function libraryModelFacts(qualified: string, firstString: () => string | undefined): ModelFacts | undefined {
+export function libraryModelFacts<A>(qualified: string, firstString: (arg: A) => string | undefined, arg: A): ModelFacts | undefined {
   const dot = qualified.lastIndexOf('.');
   const last = qualified.slice(dot + 1);
   if (qualified.startsWith('torchvision.models.')) {
@@ -37,7 +37,7 @@ export function libraryModelFacts(qualified: string, firstString: () => string |
     return undefined;
   }
   if (qualified === 'timm.create_model' || qualified === 'timm.models.create_model') {
-    const firstStringArg = firstString();
+    const firstStringArg = firstString(arg);
     if (!firstStringArg) return undefined;
     const arch = firstStringArg.replace(/^(timm|hf[-_]hub):.*\//, '').split('.')[0] ?? '';
     const facts = bnFacts(`timm.create_model('${firstStringArg}')`);
@@ -49,7 +49,7 @@ export function libraryModelFacts(qualified: string, firstString: () => string |
     // Convolutional checkpoints (`microsoft/resnet-50`, `google/mobilenet_v2_1.0_224`) or classes
     // (`ResNetForImageClassification`) of the BatchNorm families.
     const parts = qualified.split('.');
-    const firstStringArg = firstString();
+    const firstStringArg = firstString(arg);
     const cls = (parts[parts.length - 2] ?? '').replace(/(For\w+|Model)$/, '').toLowerCase();
     const checkpoint = (firstStringArg?.split('/').pop() ?? '').toLowerCase();
     if (BN_FAMILIES.test(checkpoint) || (!cls.startsWith('auto') && BN_FAMILIES.test(cls))) {
