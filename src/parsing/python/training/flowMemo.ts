@@ -306,7 +306,10 @@ export class FlowKeeper implements FlowStore {
   }
 
   keepStatement(statement: SyntaxNode, flow: StatementFlow): void {
-    if (this.kept) this.moduleFlows.set(statement, flow);
+    // A training step at module level trains the models called anywhere in the module's code
+    // (`trainedModels` of the module reads every module-level statement), not only in this
+    // statement: its flow is interpreted again at every analysis.
+    if (this.kept && !flow.events.some((e) => e.kind === 'step')) this.moduleFlows.set(statement, flow);
   }
 
   /**

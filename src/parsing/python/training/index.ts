@@ -26,7 +26,7 @@ import { PickedStatements } from './pickedStatements';
 import { launcherCall, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { consistent, type Val } from './state';
-import { argFor, callArgs, calleeLastName, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, unparen, words, type CallArgs } from './util';
+import { argFor, callArgs, calleeLastName, indentAt, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, unparen, words, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
 /** Facts of a model class imported from another workspace file (the workspace index answers). */
@@ -1264,10 +1264,12 @@ class TrainingBuilder implements FlowHost {
           detail: e.detail,
           span: e.span,
           statementSpan: e.statementSpan,
-          indent: e.indent,
+          // Read from the current text: a summary kept from an earlier analysis has its spans
+          // moved, but the line a statement sits on may have changed in front of it.
+          indent: indentAt(this.text, e.statementSpan.startOffset),
           outerStatementSpan: e.outerStatementSpan,
-          outerIndent: e.outerIndent,
-          noGradStatement: e.noGradStatement,
+          outerIndent: indentAt(this.text, e.outerStatementSpan.startOffset),
+          noGradStatement: e.noGradStatement && { span: e.noGradStatement.span, indent: indentAt(this.text, e.noGradStatement.span.startOffset) },
           model: e.siteKey || key,
           modelInCaller: key,
           facts: (e.kind === 'step' ? undefined : e.facts) ?? (key ? this.factsFor(e.owner, key) : undefined) ?? unknownFacts(key),

@@ -160,7 +160,12 @@ export function statementOf(node: Node): Node {
 
 /** Leading whitespace of the line holding `node`. */
 export function indentOf(text: string, node: Node): string {
-  const lineStart = text.lastIndexOf('\n', node.startIndex - 1) + 1;
+  return indentAt(text, node.startIndex);
+}
+
+/** The whitespace that starts the line holding `offset`. */
+export function indentAt(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   let end = lineStart;
   while (end < text.length && (text[end] === ' ' || text[end] === '\t')) end++;
   return text.slice(lineStart, end);
