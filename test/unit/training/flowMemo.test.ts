@@ -117,6 +117,58 @@ def other():
     }
   });
 
+  it('a function that asked another file is kept while that file answers the same, and summarised again once it does not', () => {
+    const text = `import torch.nn as nn
+from models import Net
+
+
+def helper():
+    layer = nn.Conv2d(3, 3, 3)
+    return layer
+
+
+def other():
+    return 1
+`;
+    const doc = new PythonDocument(text);
+    try {
+      const tree = () => doc.syntaxTree as NonNullable<typeof doc.syntaxTree>;
+      const memo = () => tree().memo as NonNullable<ReturnType<typeof tree>['memo']>;
+      const asked: string[] = [];
+      // The workspace index answers with the same object while the other file is unchanged.
+      const conv = netFacts(true);
+      const answering = (convIsLocal: boolean) => (name: string): ModelFacts | undefined => {
+        asked.push(name);
+        return convIsLocal && name === 'nn.Conv2d' ? conv : undefined;
+      };
+      fileIRFromTree(tree(), { external: answering(false) });
+      assert.ok(asked.includes('nn.Conv2d'), JSON.stringify(asked));
+      const edit = (from: string, to: string) => {
+        const at = doc.text.indexOf(from);
+        doc.edit([{ startOffset: at, oldEndOffset: at + from.length, newText: to }]);
+      };
+      edit('return 1', 'return 2');
+      asked.length = 0;
+      const kept = plain(fileIRFromTree(tree(), { external: answering(false) }).training);
+      // helper() is used again (asked again first: the same answer); other() changed.
+      assert.deepStrictEqual(flowReuse(memo())?.reused, 1);
+      assert.ok(asked.includes('nn.Conv2d'), 'the kept summary asks the other file again');
+      assert.deepStrictEqual(kept, plain(analysePythonFile(doc.text).training));
+      // Another file now answers for nn.Conv2d (a workspace module `nn`): helper() is summarised again.
+      edit('return 2', 'return 3');
+      const redone = plain(fileIRFromTree(tree(), { external: answering(true) }).training);
+      assert.deepStrictEqual(flowReuse(memo())?.reused, 0);
+      const fresh = new PythonDocument(doc.text);
+      try {
+        assert.deepStrictEqual(redone, plain(fileIRFromTree(fresh.syntaxTree as ReturnType<typeof tree>, { external: answering(true) }).training));
+      } finally {
+        fresh.dispose();
+      }
+    } finally {
+      doc.dispose();
+    }
+  });
+
   it('a .train()/.eval() call elsewhere makes a name model-like in functions that do not mention the edit', () => {
     const { before, after } = edit(SCRIPT, '    thing.train()\n', '    pass\n');
     assert.notDeepStrictEqual(before, after, 'the edit changes the IR of evaluate()');

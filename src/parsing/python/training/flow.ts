@@ -263,10 +263,23 @@ export class FlowGroup {
   /** The model variables the group's functions bind, once read (see `TrainingBuilder.modelVariables`). */
   variables: GroupVariables | undefined;
   /**
+   * What other files answered while these summaries were computed (`ModeAnalysis.askedOtherFile`):
+   * they hold for a later analysis only while those files answer the same.
+   */
+  readonly external: ExternalAnswer[] = [];
+  /**
    * False when a summary here depends on more than its inputs: on the order summaries were
-   * computed in (a cycle of calls between functions), or on another file (`taint`).
+   * computed in (a cycle of calls between functions).
    */
   reusable = true;
+}
+
+/** One answer of the workspace index (another file's model facts), as a summary read it. */
+export interface ExternalAnswer {
+  readonly localName: string;
+  readonly qualified: string | undefined;
+  /** What the index answered (the same object while the file it comes from is unchanged). */
+  readonly answer: object | undefined;
 }
 
 /**
@@ -361,9 +374,17 @@ export class ModeAnalysis {
     return n > 0 ? this.computing[n - 1] : undefined;
   }
 
-  /** What is being summarised now depends on something outside the file: it is never reused. */
+  /** What is being summarised now depends on something other than its inputs: it is never reused. */
   taint(): void {
     for (const c of this.computing) c.group.reusable = false;
+  }
+
+  /**
+   * What is being computed now read another file's answer: it holds only while that file answers
+   * the same (the next analysis asks again before using it; see `FlowKeeper`).
+   */
+  askedOtherFile(answer: ExternalAnswer): void {
+    for (const c of this.computing) c.group.external.push(answer);
   }
 
   /** Whether `fn` is what is being computed now (innermost). */

@@ -17,8 +17,9 @@
  *   are asked at all);
  * - every group whose summaries it applied is itself used again (a callee's summary changed);
  * - it is `reusable`: no cycle of calls through other functions (whose summaries depend on
- *   which was asked first), and no facts from another file (the workspace index can change
- *   without this document changing, and their spans are not this file's).
+ *   which was asked first), and no facts from another file (their spans are not this file's);
+ * - every answer of another file it read (`FlowGroup.external`: the workspace index can change
+ *   without this document changing) is the same when asked again.
  *
  * The module's own code is interpreted statement by statement; a module-level statement's flow
  * (kind `moduleFlow`: the state after it, its events, its own group) is used again under the same
@@ -32,6 +33,7 @@ import type { Span } from '../../../ir/span';
 import { spansIn, type StatementMemo } from '../statementMemo';
 import { NodeCache, SyntaxNode } from '../syntaxTree';
 import { FlowGroup, nextAnalysisNumber, type BindingWrite, type FlowStore, type Fn, type StatementFlow } from './flow';
+import type { ExternalClassLookup } from './index';
 import { State } from './state';
 
 /** The module as a function: its body is the file, so it is re-pointed at each analysis's tree. */
@@ -161,6 +163,8 @@ export class FlowKeeper implements FlowStore {
   private readonly moduleFlows = new Map<SyntaxNode, StatementFlow>();
   /** Whether the file-wide facts are those of the last analysis (nothing kept is used otherwise). */
   private sameInputs = false;
+  /** Asks other files again (see `holds`). */
+  private external: ExternalClassLookup | undefined;
   private statementsReused = 0;
   private bindingsReused = 0;
   private bindingsComputed = 0;
@@ -236,20 +240,22 @@ export class FlowKeeper implements FlowStore {
    * Decides which kept groups this analysis uses again, given the file-wide facts the summaries
    * read besides names (`inputs`). Call once, after the pre-pass and before any summary.
    */
-  begin(inputs: string): void {
+  begin(inputs: string, external?: ExternalClassLookup): void {
     this.begun = true;
+    this.external = external;
     const kept = this.kept;
     if (!kept) return;
     const sameInputs = kept.inputs === inputs;
     kept.inputs = inputs;
     this.sameInputs = sameInputs;
     if (!sameInputs) return;
-    // The candidates (marked with this analysis's number): the reusable kept groups.
+    // The candidates (marked with this analysis's number): the reusable kept groups whose other
+    // files answer as they did.
     const number = this.number;
     const previous = this.previousFlows;
     for (let i = 0; i < this.count; i++) {
       const group = previous[i]?.group;
-      if (group?.reusable) group.reusedIn = number;
+      if (group?.reusable && this.holds(group)) group.reusedIn = number;
     }
     // A group is used again only if every group it applied summaries of is too.
     for (let changed = true; changed; ) {
@@ -299,7 +305,7 @@ export class FlowKeeper implements FlowStore {
     if (!this.kept || !this.sameInputs) return undefined;
     const entry = this.memo?.peek<ModuleEntry>(statement, 'moduleFlow');
     const flow = entry?.kept === this.kept ? entry.flow : undefined;
-    if (!flow?.group.reusable || !this.reusesAll(flow.group.usedList)) return undefined;
+    if (!flow?.group.reusable || !this.holds(flow.group) || !this.reusesAll(flow.group.usedList)) return undefined;
     if (!flow.input.equals(state)) return undefined;
     this.statementsReused++;
     return flow;
@@ -321,7 +327,7 @@ export class FlowKeeper implements FlowStore {
   keptBindings(statement: SyntaxNode): readonly BindingWrite[] | undefined {
     if (!this.kept || !this.sameInputs) return undefined;
     const entry = this.memo?.peek<BindingsEntry>(statement, 'moduleBindings');
-    if (!entry || entry.kept !== this.kept || entry.inputs !== this.kept.inputs) return undefined;
+    if (!entry || entry.kept !== this.kept || entry.inputs !== this.kept.inputs || !this.holds(entry.group)) return undefined;
     if (!this.reusesAll(entry.group.usedList)) return undefined;
     this.bindingsReused++;
     return entry.writes;
@@ -338,6 +344,13 @@ export class FlowKeeper implements FlowStore {
     const entry: BindingsEntry = { spans: collected.spans, kept, inputs: kept.inputs, writes, group };
     for (const k of ['kept', 'inputs', 'writes', 'group']) Object.defineProperty(entry, k, { enumerable: false });
     memo.put(statement, 'moduleBindings', entry);
+  }
+
+  /** Whether every other file `group` read answers the same now (the same object: see the workspace index). */
+  private holds(group: FlowGroup): boolean {
+    if (group.external.length === 0) return true;
+    const external = this.external;
+    return external !== undefined && group.external.every((a) => external(a.localName, a.qualified) === a.answer);
   }
 
   isShared(group: FlowGroup): boolean {

@@ -361,7 +361,7 @@ class TrainingBuilder implements FlowHost {
     // File-wide facts the summaries and bindings read besides names (see flowMemo.ts), and whether
     // other files are asked (what was computed without asking them holds nothing from them).
     const sorted = (set: ReadonlySet<string>) => [...set].sort().join(',');
-    this.keeper.begin(`${sorted(this.switchedRoots)}|${sorted(this.optimizerVars)}|${sorted(this.accelerators)}|${options.external ? 'external' : ''}`);
+    this.keeper.begin(`${sorted(this.switchedRoots)}|${sorted(this.optimizerVars)}|${sorted(this.accelerators)}|${options.external ? 'external' : ''}`, options.external);
   }
 
   // ------------------------------------------------------------ function table
@@ -627,9 +627,10 @@ class TrainingBuilder implements FlowHost {
     const text = q ?? f.text;
     const parts = this.options.external ? dottedParts(f) : undefined;
     if (parts && this.options.external) {
-      const ext = this.options.external(parts.join('.'), q);
-      // What another file says can change while this one does not: summaries that ask are not kept.
-      this.analysis.taint();
+      const localName = parts.join('.');
+      const ext = this.options.external(localName, q);
+      // What another file says can change while this one does not: summaries that ask hold while it answers the same.
+      this.analysis.askedOtherFile({ localName, qualified: q, answer: ext });
       if (ext) this.markForeign(ext);
       if (ext) return { facts: ext, mode: 'train', ...constructedAt(call, `${f.text}(...) built`, TRAINING_MODE) };
     }
