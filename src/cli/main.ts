@@ -73,7 +73,8 @@ async function lintCommand(args: LintArgs, io: Io): Promise<number> {
       errors.push({ file, message: source.message });
       continue;
     }
-    const result = lintFileText(file, source.text, configFor(file), RULES, { external: workspace.lookupFor(file) });
+    // The file's own imports (what its lookups start from) are read from the tree its lint parses, not parsed again.
+    const result = lintFileText(file, source.text, configFor(file), RULES, { external: workspace.lookupFor(file) }, undefined, (tree) => workspace.noteParsed(file, tree));
     if (!result.ok) {
       errors.push({ file, message: result.message });
       continue;

@@ -3,7 +3,8 @@ import type { AnalysisOptions } from '../parsing/python/analyse';
 import { RULES } from '../rules/catalogue';
 import { EMPTY_CONFIG, type LintConfig } from '../rules/config';
 import type { Rule } from '../rules/types';
-import { lintPython, type LintResult } from './lint';
+import { parseSyntaxTree, type SyntaxTree } from '../parsing/python/syntaxTree';
+import { lintPython, lintSyntaxTree, type LintResult } from './lint';
 import { lintNotebook } from './notebook';
 import { isNotebookFile } from './paths';
 import { DEFAULT_MAX_BYTES } from './source';
@@ -15,9 +16,23 @@ export type FileLint = (LintResult & { readonly ok: true }) | { readonly ok: fal
  * program, findings carrying their cell) or Python source. `maxCodeBytes` caps a notebook's code
  * cells (its file, outputs included, may be larger: see `fileSizeCap`).
  */
-export function lintFileText(file: string, text: string, config: LintConfig = EMPTY_CONFIG, rules: readonly Rule[] = RULES, analysis: AnalysisOptions = {}, maxCodeBytes = DEFAULT_MAX_BYTES): FileLint {
+export function lintFileText(
+  file: string,
+  text: string,
+  config: LintConfig = EMPTY_CONFIG,
+  rules: readonly Rule[] = RULES,
+  analysis: AnalysisOptions = {},
+  maxCodeBytes = DEFAULT_MAX_BYTES,
+  /** Told the syntax tree of a Python file before it is analysed (the CLI's workspace index reads its imports from it). */
+  parsed?: (tree: SyntaxTree) => void,
+): FileLint {
   try {
-    if (!isNotebookFile(file)) return { ok: true, ...lintPython(text, config, rules, analysis) };
+    if (!isNotebookFile(file)) {
+      const tree = parseSyntaxTree(text);
+      if (!tree) return { ok: true, ...lintPython(text, config, rules, analysis) };
+      parsed?.(tree);
+      return { ok: true, ...lintSyntaxTree(tree, config, rules, analysis) };
+    }
     const read = parseIpynb(text);
     if (!read.ok) return read;
     const code = codeLength(read.notebook.cells);

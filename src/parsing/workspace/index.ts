@@ -120,6 +120,8 @@ export class WorkspaceIndex {
   private readonly cache = new Map<string, { stamp: string; summary: FileSummary }>();
   /** Class facts made from each summary, by class name (see `factsOf`). */
   private readonly facts = new WeakMap<FileSummary, Map<string, ModelFacts | undefined>>();
+  /** Imports of files on disk read from a parse the caller made (see `noteParsed`), with the file's stamp then. */
+  private readonly parsed = new Map<string, { stamp: string; imports: FileImports }>();
   /** Editor buffers: their text, and their imports when the editor's tree of the text gave them. */
   private readonly overrides = new Map<string, { version: string; text: string; imports?: FileImports }>();
 
@@ -152,6 +154,7 @@ export class WorkspaceIndex {
   invalidate(file: string): void {
     const key = path.resolve(file);
     this.overrides.delete(key);
+    this.parsed.delete(key);
     this.cache.delete(key);
   }
 
@@ -179,9 +182,25 @@ export class WorkspaceIndex {
     return summary;
   }
 
-  /** A file's imports: an editor buffer's as its tree gave them (see `update`), else its summary's. */
+  /**
+   * Reads the imports of `file` as it is on disk from `tree`, a parse of it the caller made anyway
+   * (the CLI's lint of the file): the file's own lookups then start from them without parsing it
+   * again, while its size and time on disk are unchanged.
+   */
+  noteParsed(file: string, tree: SyntaxTree): void {
+    const key = path.resolve(file);
+    const stamp = this.host.stamp(key);
+    if (stamp !== undefined && !this.overrides.has(key)) this.parsed.set(key, { stamp, imports: importsOfTree(tree) });
+  }
+
+  /** A file's imports: an editor buffer's as its tree gave them (see `update`), or a noted parse's (`noteParsed`), else its summary's. */
   private importsOf(file: string): FileImports | undefined {
-    return this.overrides.get(path.resolve(file))?.imports ?? this.summary(file);
+    const key = path.resolve(file);
+    const override = this.overrides.get(key);
+    if (override) return override.imports ?? this.summary(file);
+    const parsed = this.parsed.get(key);
+    if (parsed && !this.cache.has(key) && parsed.stamp === this.host.stamp(key)) return parsed.imports;
+    return this.summary(file);
   }
 
   /**

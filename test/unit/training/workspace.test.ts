@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../../src/cli/main';
 import { lintPython, lintSyntaxTree } from '../../../src/lint/lint';
+import { lintFileText } from '../../../src/lint/lintFile';
 import { parseSyntaxTree } from '../../../src/parsing/python/syntaxTree';
 import { WorkspaceIndex } from '../../../src/parsing/workspace/index';
 import { RULES } from '../../../src/rules/catalogue';
@@ -123,6 +124,23 @@ describe('workspace index: models imported from the workspace', () => {
     index.update(train, `${text}\n`, '2');
     assert.deepStrictEqual(lintPython(`${text}\n`, EMPTY_CONFIG, RULES, { external: index.lookupFor(train) }).findings.map((f) => f.code), ['NRM102']);
     assert.strictEqual(index.size, 2);
+  });
+
+  it("a file the CLI parsed for its lint gives its own imports from that parse, while it is unchanged on disk", () => {
+    const dir = tempProject({ 'models.py': MODELS, 'train.py': TRAIN('from models import Net', 'Net()') });
+    const train = path.join(dir, 'train.py');
+    const index = new WorkspaceIndex([dir]);
+    const lint = () => {
+      const result = lintFileText(train, fs.readFileSync(train, 'utf8'), EMPTY_CONFIG, RULES, { external: index.lookupFor(train) }, undefined, (tree) => index.noteParsed(train, tree));
+      assert.ok(result.ok);
+      return result.findings.map((f) => f.code);
+    };
+    assert.deepStrictEqual(lint(), ['NRM102']);
+    // Only models.py was summarised (parsed): train.py's imports came from its lint's tree.
+    assert.strictEqual(index.size, 1);
+    // Changed on disk (`Net` is now another class): the noted imports no longer count.
+    fs.writeFileSync(train, TRAIN('from models import Plain as Net', 'Net()'));
+    assert.deepStrictEqual(codes(dir, 'train.py', index), []);
   });
 
   it('answers with the same facts object while the file they come from is unchanged, a new one once it changes', () => {
