@@ -1,7 +1,9 @@
 // Soak test of incremental analysis on real code: `node out/scripts/soak-incremental.js DIR...
-// [--files N] [--edits K] [--seed S]`. Picks N Python files under the folders, applies K random
+// [--files N] [--edits K] [--seed S] [--lint]`. Picks N Python files under the folders, applies K random
 // edits to each through a PythonDocument (incremental re-parse, per-statement IR reuse) and
-// checks after every edit that the IR equals a fresh analysis of the same text. Prints the first
+// checks after every edit that the IR equals a fresh analysis of the same text; with `--lint`, also
+// that linting the open document (the rules' findings kept per unchanged class and call) gives
+// the findings of a fresh lint of the text. Prints the first
 // difference of each mismatching file and exits 1 if there was one. For code we do not commit
 // (fetched repositories): the unit tests run the same check on our own fixtures.
 import * as fs from 'fs';
@@ -10,6 +12,7 @@ import { analysePythonFile } from '../src/parsing/python/analyse';
 import { PythonDocument } from '../src/parsing/python/document';
 import { parseSyntaxTree, updateCounts, type SyntaxNode } from '../src/parsing/python/syntaxTree';
 import { initPythonParser } from '../src/parsing/python/treeSitter';
+import { lintPython, lintSyntaxTree } from '../src/lint/lint';
 
 const INSERTS = ['', 'x', '7', '(', ')', ':', '\n', '    ', 'nn.BatchNorm2d(8)\n', 'import torch\n', 'self.bn = nn.BatchNorm2d(4)\n', 'model.eval()\n', '\n\n', 'def f():\n    pass\n'];
 
@@ -37,6 +40,9 @@ async function main(): Promise<number> {
   };
   const nFiles = option('--files', 40);
   const nEdits = option('--edits', 6);
+  const lintIndex = args.indexOf('--lint');
+  const lint = lintIndex >= 0;
+  if (lint) args.splice(lintIndex, 1);
   let seed = option('--seed', 1);
   const random = (): number => {
     seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -52,6 +58,7 @@ async function main(): Promise<number> {
   files.sort();
   let edits = 0;
   let mismatches = 0;
+  let lintMismatches = 0;
   let parserDivergences = 0;
   let reused = 0;
   let computed = 0;
@@ -85,13 +92,24 @@ async function main(): Promise<number> {
           console.log(`MISMATCH ${file} after edit ${k} (${JSON.stringify(insert)} at ${start}):\n  incremental …${incremental.slice(Math.max(0, i - 120), i + 80)}\n  fresh       …${fresh.slice(Math.max(0, i - 120), i + 80)}`);
           break;
         }
+        if (lint && doc.syntaxTree) {
+          const kept = JSON.stringify(lintSyntaxTree(doc.syntaxTree));
+          const again = JSON.stringify(lintPython(text));
+          if (kept !== again) {
+            lintMismatches++;
+            let i = 0;
+            while (kept[i] === again[i]) i++;
+            console.log(`LINT MISMATCH ${file} after edit ${k} (${JSON.stringify(insert)} at ${start}):\n  open document …${kept.slice(Math.max(0, i - 120), i + 80)}\n  fresh         …${again.slice(Math.max(0, i - 120), i + 80)}`);
+            break;
+          }
+        }
       }
     } finally {
       doc.dispose();
     }
   }
-  console.log(`${edits} edits on ${Math.min(nFiles, files.length)} files: ${mismatches} mismatches (and ${parserDivergences} files left after tree-sitter's incremental tree differed from a fresh parse); statement results reused ${reused}, recomputed ${computed}; tree updates within tree-sitter's changed ranges ${updateCounts.windowed}, misaligned ${updateCounts.misaligned}`);
-  return mismatches > 0 ? 1 : 0;
+  console.log(`${edits} edits on ${Math.min(nFiles, files.length)} files: ${mismatches} mismatches${lint ? `, ${lintMismatches} lint mismatches` : ''} (and ${parserDivergences} files left after tree-sitter's incremental tree differed from a fresh parse); statement results reused ${reused}, recomputed ${computed}; tree updates within tree-sitter's changed ranges ${updateCounts.windowed}, misaligned ${updateCounts.misaligned}`);
+  return mismatches + lintMismatches > 0 ? 1 : 0;
 }
 
 main().then(

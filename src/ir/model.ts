@@ -309,21 +309,49 @@ export function everyLayerCall(model: ModelIR): readonly LayerCall[] {
 const EVERY_LAYER_CALL = new WeakMap<ModelIR, readonly LayerCall[]>();
 
 function readEveryLayerCall(model: ModelIR): LayerCall[] {
-  // All calls, then a stable sort by where they start (the direct calls and each class's are in
-  // source order already, so the sort mostly merges runs); then, per run of one start, a call is
-  // dropped when one kept before it is the same object, or has the same end and argument values.
-  const all: LayerCall[] = model.layerCalls.slice();
-  for (const cls of model.classes) for (const c of classLayerCalls(cls)) all.push(c);
-  all.sort((a, b) => a.span.startOffset - b.span.startOffset);
+  // The direct calls, then each class's calls not among them (an instance's calls sized by its
+  // arguments, helper-function calls with their arguments bound...): most of a class's calls are
+  // direct calls of the file, the same objects, so only the few others need sorting by where they
+  // start, and are then merged into the direct calls (already in source order as the builder
+  // lists them; sorted if not). A stable merge, direct calls first at one start, gives the order
+  // of a stable sort of all of them. Then, per run of one start, a call is dropped when one kept
+  // before it has the same end and argument values (a call met twice is the same object as the
+  // first one met: dropping the repeat first changes nothing).
+  const direct = inSourceOrder(model.layerCalls);
+  const met = new Set<LayerCall>(direct);
+  const others: LayerCall[] = [];
+  for (const cls of model.classes) {
+    for (const c of classLayerCalls(cls)) {
+      if (met.has(c)) continue;
+      met.add(c);
+      others.push(c);
+    }
+  }
+  const rest = inSourceOrder(others);
   const out: LayerCall[] = [];
   let runStart = 0;
-  for (const c of all) {
+  const keep = (c: LayerCall): void => {
     const start = c.span.startOffset;
     if (out.length === 0 || out[out.length - 1].span.startOffset !== start) runStart = out.length;
-    else if (isKeptAlready(out, runStart, c)) continue;
+    else if (isKeptAlready(out, runStart, c)) return;
     out.push(c);
+  };
+  let j = 0;
+  for (const c of direct) {
+    const start = c.span.startOffset;
+    while (j < rest.length && rest[j].span.startOffset < start) keep(rest[j++]);
+    keep(c);
   }
+  while (j < rest.length) keep(rest[j++]);
   return out;
+}
+
+/** `calls` stably sorted by where they start (the list itself when it already is). */
+function inSourceOrder(calls: readonly LayerCall[]): readonly LayerCall[] {
+  for (let i = 1; i < calls.length; i++) {
+    if (calls[i].span.startOffset < calls[i - 1].span.startOffset) return calls.slice().sort((a, b) => a.span.startOffset - b.span.startOffset);
+  }
+  return calls;
 }
 
 /** Whether `out[from..]` (calls of `c`'s start) holds `c`, or a call of its end with its argument values. */

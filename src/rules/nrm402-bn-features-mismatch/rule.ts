@@ -1,7 +1,8 @@
-import { argument, type Flow, instanceFlows, type InstanceFlows, type LayerCall, paramValue } from '../../ir/model';
+import { type Argument, argument, type Flow, instanceFlows, type InstanceFlows, type LayerCall, paramValue } from '../../ir/model';
 import { isInferred, showValue } from '../../ir/values';
 import { describeInstance, describeValue } from '../shared/instances';
-import type { Rule, RuleContext } from '../types';
+import { type ClassReport, PerClassReports } from '../shared/perClass';
+import type { Rule } from '../types';
 
 /** The parameter holding a torch layer's output channel count. */
 function outputParam(call: LayerCall): string | undefined {
@@ -51,67 +52,68 @@ function axisName(axis: number, rank: number | undefined, channelAxis: number | 
  * default; Flax is always NHWC) or on axis 1 (Keras `channels_first`): a norm axis elsewhere
  * normalizes rows or columns, not channels.
  */
-function checkAxis(context: RuleContext, flow: Flow, reported: Set<string>): void {
+function axisReport(flow: Flow): ClassReport | undefined {
   const producer = flow.from.call;
   const norm = flow.to.call;
-  if (!producer || !norm || producer.family !== 'conv' || norm.norm !== 'batch' || producer.framework !== norm.framework) return;
-  if (producer.framework !== 'keras' && producer.framework !== 'flax') return;
+  if (!producer || !norm || producer.family !== 'conv' || norm.norm !== 'batch' || producer.framework !== norm.framework) return undefined;
+  if (producer.framework !== 'keras' && producer.framework !== 'flax') return undefined;
   const axisArg = argument(norm, 'axis');
   const axisValue = paramValue(norm, 'axis');
-  if (axisValue?.kind !== 'number' || !axisValue.isInteger) return;
+  if (axisValue?.kind !== 'number' || !axisValue.isInteger) return undefined;
   let rank: number | undefined;
   let channelAxis: number | undefined;
   let format = '';
   let assumed = false;
-  let formatArg;
+  let formatArg: Argument | undefined;
   if (producer.framework === 'keras') {
     rank = kerasConvRank(producer.kind);
-    if (rank === undefined) return;
+    if (rank === undefined) return undefined;
     formatArg = argument(producer, 'data_format');
     const df = formatArg?.value;
-    if (formatArg && df?.kind !== 'string') return;
+    if (formatArg && df?.kind !== 'string') return undefined;
     const first = df?.kind === 'string' && df.value === 'channels_first';
-    if (df?.kind === 'string' && !first && df.value !== 'channels_last') return;
+    if (df?.kind === 'string' && !first && df.value !== 'channels_last') return undefined;
     // Without data_format, Keras takes the global image_data_format (channels_last unless configured).
     assumed = !formatArg;
     channelAxis = first ? 1 : rank - 1;
     format = first ? "data_format='channels_first'" : assumed ? "Keras' default data_format, channels_last" : "data_format='channels_last'";
-    if (assumed && !axisArg) return;
+    if (assumed && !axisArg) return undefined;
   } else {
     // Flax convs are channels-last; the rank follows from a literal kernel_size tuple.
     const k = paramValue(producer, 'kernel_size');
     rank = k?.kind === 'sequence' ? k.items.length + 2 : undefined;
     channelAxis = rank !== undefined ? rank - 1 : undefined;
     format = 'Flax convolutions are channels-last';
-    if (!axisArg) return;
+    if (!axisArg) return undefined;
   }
   const axis = axisValue.value < 0 ? (rank !== undefined ? rank + axisValue.value : undefined) : axisValue.value;
   if (axis === undefined) {
     // A negative axis with an unknown rank: only -1 is known to be the last (channel) axis.
-    return;
+    return undefined;
   }
   const wrong = channelAxis !== undefined ? axis !== channelAxis : producer.framework === 'flax' && axis === 1;
-  if (!wrong) return;
-  const key = `${norm.span.startOffset}:${producer.span.startOffset}:axis`;
-  if (reported.has(key)) return;
-  reported.add(key);
+  if (!wrong) return undefined;
   const channelText = channelAxis === undefined ? '-1' : channelAxis === (rank ?? 0) - 1 ? '-1' : String(channelAxis);
-  context.report({
-    messageId: 'axisMismatch',
-    data: {
-      norm: `${norm.kind} (${flow.to.path})`,
-      axis: String(axisValue.value),
-      axisName: axisName(axis, rank, channelAxis),
-      producer: `${producer.kind} (${flow.from.path})`,
-      producerLine: context.where(producer.span),
-      format,
-      channel: channelText,
-      habit: axis === 1 && channelAxis !== 1 ? ' (axis=1 is the channel axis only in PyTorch-style NCHW tensors)' : '',
-    },
-    span: axisArg?.span ?? norm.span,
-    ...(assumed ? { severity: 'warning' as const } : {}),
-    related: [{ span: formatArg?.span ?? producer.span, message: `${producer.kind}: ${format}` }],
-  });
+  // The key is read when reporting: the offsets move with edits while the class is kept.
+  return (context, reported) => {
+    if (!firstOf(reported, `${norm.span.startOffset}:${producer.span.startOffset}:axis`)) return;
+    context.report({
+      messageId: 'axisMismatch',
+      data: {
+        norm: `${norm.kind} (${flow.to.path})`,
+        axis: String(axisValue.value),
+        axisName: axisName(axis, rank, channelAxis),
+        producer: `${producer.kind} (${flow.from.path})`,
+        producerLine: context.where(producer.span),
+        format,
+        channel: channelText,
+        habit: axis === 1 && channelAxis !== 1 ? ' (axis=1 is the channel axis only in PyTorch-style NCHW tensors)' : '',
+      },
+      span: axisArg?.span ?? norm.span,
+      ...(assumed ? { severity: 'warning' as const } : {}),
+      related: [{ span: formatArg?.span ?? producer.span, message: `${producer.kind}: ${format}` }],
+    });
+  };
 }
 
 export const bnFeaturesMismatch: Rule = {
@@ -164,80 +166,104 @@ export const bnFeaturesMismatch: Rule = {
   },
   check(context) {
     const reported = new Set<string>();
-    for (const cls of context.ir.model.classes) {
-      for (const flow of cls.flows) {
-        checkAxis(context, flow, reported);
-        checkWidths(context, flow, reported);
-      }
-    }
+    REPORTS.run(context, reported);
     // The layers of a model-class instance sized by its constructor arguments (`Stem(width=32)`),
     // for a pair the class alone does not decide: the class's own finding, if any, comes first.
-    for (const inst of instanceFlows(context.ir.model)) for (const flow of inst.flows) checkWidths(context, flow, reported, inst);
+    for (const inst of instanceFlows(context.ir.model)) {
+      let reports = INSTANCE_REPORTS.get(inst);
+      if (!reports) INSTANCE_REPORTS.set(inst, (reports = inst.flows.map((flow) => widthsReport(flow, inst)).filter((r) => r !== undefined)));
+      for (const report of reports) report(context, reported);
+    }
   },
 };
 
+/** The findings of one class's flows (kept per class object: see `PerClassReports`). */
+const REPORTS = new PerClassReports((cls) => {
+  const reports: ClassReport[] = [];
+  for (const flow of cls.flows) {
+    const axis = axisReport(flow);
+    if (axis) reports.push(axis);
+    const widths = widthsReport(flow);
+    if (widths) reports.push(widths);
+  }
+  return reports;
+});
+
+/** The findings of an instance's flows (kept per instance: `instanceFlows` hands unchanged ones on). */
+const INSTANCE_REPORTS = new WeakMap<InstanceFlows, ClassReport[]>();
+
+/** Whether `key` is new to `reported` (then added). */
+function firstOf(reported: Set<string>, key: string): boolean {
+  if (reported.has(key)) return false;
+  reported.add(key);
+  return true;
+}
+
 /** A torch norm's channel count against its producer's output channels (in `inst`: as the instance sizes them). */
-function checkWidths(context: RuleContext, flow: Flow, reported: Set<string>, inst?: InstanceFlows): void {
+function widthsReport(flow: Flow, inst?: InstanceFlows): ClassReport | undefined {
   const producer = flow.from.call;
   const norm = flow.to.call;
-  if (!producer || !norm || producer.framework !== 'torch' || norm.framework !== 'torch') return;
+  if (!producer || !norm || producer.framework !== 'torch' || norm.framework !== 'torch') return undefined;
   const fp = featureParam(norm);
   const op = outputParam(producer);
-  if (!fp || !op) return;
+  if (!fp || !op) return undefined;
   const featArg = argument(norm, fp);
   const outArg = argument(producer, op);
-  if (!featArg || !outArg) return;
-  const key = `${norm.span.startOffset}:${producer.span.startOffset}`;
+  if (!featArg || !outArg) return undefined;
+  // The key is read when reporting: the offsets move with edits while the class is kept.
+  const key = (): string => `${norm.span.startOffset}:${producer.span.startOffset}`;
   const feat = featArg.value;
   const out = outArg.value;
   if (feat.kind === 'number' && out.kind === 'number') {
-    if (feat.value === out.value || reported.has(key)) return;
-    reported.add(key);
+    if (feat.value === out.value) return undefined;
     const inferred = isInferred(feat) || isInferred(out);
-    const instance = inst ? describeInstance(inst, context.text, context.where) : undefined;
-    context.report({
-      messageId: instance ? 'instanceMismatch' : 'mismatch',
-      data: {
-        norm: `${norm.kind} (${flow.to.path})`,
-        expected: describeValue(feat, context.where, inst && norm),
-        producer: `${producer.kind} (${flow.from.path})`,
-        producerLine: context.where(producer.span),
-        actual: describeValue(out, context.where, inst && producer),
-        inferred: inferred ? ' with the default values shown; a caller may pass others' : '',
-        actualValue: showValue(out),
-        expectedValue: showValue(feat),
-        ...(instance ? { instance } : {}),
-      },
-      span: featArg.span,
-      ...(inferred ? { severity: 'warning' as const } : {}),
-      related: [
-        { span: outArg.span, message: `${producer.kind} output channels: ${showValue(out)}` },
-        ...(inst ? [{ span: inst.root.span, message: `the instance ${inst.owner.name}.${inst.path}, ${norm.kind} sized ${showValue(feat)}` }] : []),
-      ],
-    });
-    return;
+    return (context, reported) => {
+      if (!firstOf(reported, key())) return;
+      const instance = inst ? describeInstance(inst, context.text, context.where) : undefined;
+      context.report({
+        messageId: instance ? 'instanceMismatch' : 'mismatch',
+        data: {
+          norm: `${norm.kind} (${flow.to.path})`,
+          expected: describeValue(feat, context.where, inst && norm),
+          producer: `${producer.kind} (${flow.from.path})`,
+          producerLine: context.where(producer.span),
+          actual: describeValue(out, context.where, inst && producer),
+          inferred: inferred ? ' with the default values shown; a caller may pass others' : '',
+          actualValue: showValue(out),
+          expectedValue: showValue(feat),
+          ...(instance ? { instance } : {}),
+        },
+        span: featArg.span,
+        ...(inferred ? { severity: 'warning' as const } : {}),
+        related: [
+          { span: outArg.span, message: `${producer.kind} output channels: ${showValue(out)}` },
+          ...(inst ? [{ span: inst.root.span, message: `the instance ${inst.owner.name}.${inst.path}, ${norm.kind} sized ${showValue(feat)}` }] : []),
+        ],
+      });
+    };
   }
   // Symbolic: the norm is sized with the producer's input-channel expression (the class alone).
-  if (inst) return;
+  if (inst) return undefined;
   const ip = inputParam(producer);
   const inArg = ip ? argument(producer, ip) : undefined;
-  if (!inArg || feat.kind !== 'unknown' || !feat.symbol) return;
+  if (!inArg || feat.kind !== 'unknown' || !feat.symbol) return undefined;
   const input = inArg.value;
-  if (input.kind !== 'unknown' || input.symbol !== feat.symbol) return;
-  if (out.kind === 'unknown' && out.symbol === feat.symbol) return;
-  if (reported.has(key)) return;
-  reported.add(key);
-  context.report({
-    messageId: 'inputChannels',
-    data: {
-      norm: `${norm.kind} (${flow.to.path})`,
-      expr: context.text.slice(featArg.valueSpan.startOffset, featArg.valueSpan.endOffset),
-      producer: `${producer.kind} (${flow.from.path})`,
-      producerLine: context.where(producer.span),
-      out: context.text.slice(outArg.valueSpan.startOffset, outArg.valueSpan.endOffset),
-    },
-    span: featArg.span,
-    severity: 'warning',
-    related: [{ span: outArg.span, message: `${producer.kind} output channels` }],
-  });
+  if (input.kind !== 'unknown' || input.symbol !== feat.symbol) return undefined;
+  if (out.kind === 'unknown' && out.symbol === feat.symbol) return undefined;
+  return (context, reported) => {
+    if (!firstOf(reported, key())) return;
+    context.report({
+      messageId: 'inputChannels',
+      data: {
+        norm: `${norm.kind} (${flow.to.path})`,
+        expr: context.text.slice(featArg.valueSpan.startOffset, featArg.valueSpan.endOffset),
+        producer: `${producer.kind} (${flow.from.path})`,
+        producerLine: context.where(producer.span),
+        out: context.text.slice(outArg.valueSpan.startOffset, outArg.valueSpan.endOffset),
+      },
+      span: featArg.span,
+      severity: 'warning',
+      related: [{ span: outArg.span, message: `${producer.kind} output channels` }],
+    });
+  };
 }

@@ -1,8 +1,13 @@
 import type { ModelClass, ModelIR } from '../../ir/model';
 import type { RuleContext } from '../types';
 
-/** A finding of one class, reported when called: its message cites places through the run's `context.where`. */
-export type ClassReport = (context: RuleContext) => void;
+/**
+ * A finding of one class, reported when called: its message cites places through the run's
+ * `context.where`. `reported` is shared by the run's reports (of every class, and whatever the rule
+ * reports after them): a report that may repeat another class's (a helper function's layers, bound
+ * in two classes) reports only if its key, read from the current offsets, is not in it yet.
+ */
+export type ClassReport = (context: RuleContext, reported: Set<string>) => void;
 
 /** Looks a model class of the file up by name (the first one so named, as `classes.find` would). */
 export type ClassLookup = (name: string) => ModelClass | undefined;
@@ -26,8 +31,8 @@ export class PerClassReports {
 
   constructor(private readonly compute: (cls: ModelClass, lookup: ClassLookup) => ClassReport[]) {}
 
-  /** Reports every class's findings, in class order. */
-  run(context: RuleContext): void {
+  /** Reports every class's findings, in class order (`reported`: see `ClassReport`). */
+  run(context: RuleContext, reported: Set<string> = new Set()): void {
     const model = context.ir.model;
     const lookup = classLookup(model);
     for (const cls of model.classes) {
@@ -41,7 +46,7 @@ export class PerClassReports {
         });
         this.kept.set(cls, (kept = { deps, reports }));
       }
-      for (const report of kept.reports) report(context);
+      for (const report of kept.reports) report(context, reported);
     }
   }
 }
