@@ -1,7 +1,8 @@
 import { argument, type Flow, instanceFlows, type InstanceFlows } from '../../ir/model';
 import { showValue, type Value } from '../../ir/values';
 import { describeInstance, describeValue } from '../shared/instances';
-import type { Rule, RuleContext } from '../types';
+import { type ClassReport, PerClassReports } from '../shared/perClass';
+import type { Rule } from '../types';
 
 /** The last dimension a LayerNorm/RMSNorm normalizes over, when `normalized_shape` resolves. */
 function lastDim(v: Value | undefined): number | undefined {
@@ -64,69 +65,93 @@ export const layernormShapeMismatch: Rule = {
     },
   },
   check(context) {
-    const reported = new Set<number>();
-    for (const cls of context.ir.model.classes) for (const flow of cls.flows) checkFlow(context, flow, reported);
+    const reported = new Set<string>();
+    REPORTS.run(context, reported);
     // The layers of a model-class instance sized by its constructor arguments (`Block(256, 1024)`),
     // for a pair the class alone does not decide: the class's own finding, if any, comes first.
-    for (const inst of instanceFlows(context.ir.model)) for (const flow of inst.flows) checkFlow(context, flow, reported, inst);
+    for (const inst of instanceFlows(context.ir.model)) {
+      let reports = INSTANCE_REPORTS.get(inst);
+      if (!reports) INSTANCE_REPORTS.set(inst, (reports = inst.flows.map((flow) => flowReport(flow, inst)).filter((r) => r !== undefined)));
+      for (const report of reports) report(context, reported);
+    }
   },
 };
 
-function checkFlow(context: RuleContext, flow: Flow, reported: Set<number>, inst?: InstanceFlows): void {
+/** The findings of one class's flows (kept per class object: see `PerClassReports`). */
+const REPORTS = new PerClassReports((cls) => cls.flows.map((flow) => flowReport(flow)).filter((r) => r !== undefined));
+
+/** The findings of an instance's flows (kept per instance: `instanceFlows` hands unchanged ones on). */
+const INSTANCE_REPORTS = new WeakMap<InstanceFlows, ClassReport[]>();
+
+/**
+ * A LayerNorm/RMSNorm's width against what its producer outputs (in `inst`: as the instance sizes
+ * them), reported once per norm: the key, the norm's offset, is read when reporting (offsets move
+ * with edits while the class is kept).
+ */
+function flowReport(flow: Flow, inst?: InstanceFlows): ClassReport | undefined {
   const producer = flow.from.call;
   const norm = flow.to.call;
-  if (!producer || !norm || producer.framework !== 'torch' || norm.framework !== 'torch') return;
-  if (norm.norm !== 'layer' && norm.norm !== 'rms') return;
-  if (reported.has(norm.span.startOffset)) return;
+  if (!producer || !norm || producer.framework !== 'torch' || norm.framework !== 'torch') return undefined;
+  if (norm.norm !== 'layer' && norm.norm !== 'rms') return undefined;
   const shapeArg = argument(norm, 'normalized_shape');
   const shape = shapeArg?.value;
   const last = lastDim(shape);
-  if (!shapeArg || last === undefined) return;
-  const instance = inst ? describeInstance(inst, context.text, context.where) : undefined;
+  if (!shapeArg || last === undefined) return undefined;
+  const first = (reported: Set<string>): boolean => {
+    const key = String(norm.span.startOffset);
+    if (reported.has(key)) return false;
+    reported.add(key);
+    return true;
+  };
   const instanceRelated = (what: string) => (inst ? [{ span: inst.root.span, message: `the instance ${inst.owner.name}.${inst.path}, ${what}` }] : []);
   if (producer.kind === 'Linear' || producer.kind === 'Embedding') {
     const outArg = argument(producer, producer.kind === 'Linear' ? 'out_features' : 'embedding_dim');
     const out = outArg?.value;
-    if (!outArg || out?.kind !== 'number' || out.value === last) return;
-    reported.add(norm.span.startOffset);
+    if (!outArg || out?.kind !== 'number' || out.value === last) return undefined;
     const lastValue = shape?.kind === 'sequence' ? shape.items[shape.items.length - 1] : shape;
     const inferred = [lastValue, out].some((v) => v?.kind === 'number' && v.provenance?.inferred === true);
-    context.report({
-      messageId: instance ? 'instanceFeatureMismatch' : 'featureMismatch',
-      data: {
-        norm: `${norm.kind} (${flow.to.path})`,
-        expected: instance && lastValue ? describeValue(lastValue, context.where, norm) : last,
-        producer: `${producer.kind} (${flow.from.path})`,
-        producerLine: context.where(producer.span),
-        actual: instance ? describeValue(out, context.where, producer) : showValue(out),
-        ...(instance ? { instance, expectedValue: last, inferred: inferred ? ' with the default values shown; a caller may pass others' : '' } : {}),
-      },
-      span: shapeArg.span,
-      ...(instance && inferred ? { severity: 'warning' as const } : {}),
-      related: [{ span: outArg.span, message: `${producer.kind} output features` }, ...instanceRelated(`${norm.kind} sized ${last}, ${producer.kind} output ${showValue(out)}`)],
-    });
-    return;
+    return (context, reported) => {
+      if (!first(reported)) return;
+      const instance = inst ? describeInstance(inst, context.text, context.where) : undefined;
+      context.report({
+        messageId: instance ? 'instanceFeatureMismatch' : 'featureMismatch',
+        data: {
+          norm: `${norm.kind} (${flow.to.path})`,
+          expected: instance && lastValue ? describeValue(lastValue, context.where, norm) : last,
+          producer: `${producer.kind} (${flow.from.path})`,
+          producerLine: context.where(producer.span),
+          actual: instance ? describeValue(out, context.where, producer) : showValue(out),
+          ...(instance ? { instance, expectedValue: last, inferred: inferred ? ' with the default values shown; a caller may pass others' : '' } : {}),
+        },
+        span: shapeArg.span,
+        ...(instance && inferred ? { severity: 'warning' as const } : {}),
+        related: [{ span: outArg.span, message: `${producer.kind} output features` }, ...instanceRelated(`${norm.kind} sized ${last}, ${producer.kind} output ${showValue(out)}`)],
+      });
+    };
   }
   const m = /^Conv(Transpose)?([123])d$/.exec(producer.kind);
-  if (!m || rank(shape) !== 1) return;
+  if (!m || rank(shape) !== 1) return undefined;
   const outArg = argument(producer, 'out_channels');
   const out = outArg?.value;
-  if (!outArg || out?.kind !== 'number' || out.value !== last) return;
-  reported.add(norm.span.startOffset);
+  if (!outArg || out?.kind !== 'number' || out.value !== last) return undefined;
   const dims = Number(m[2]);
-  context.report({
-    messageId: instance ? 'instanceChannelsFirst' : 'channelsFirst',
-    data: {
-      norm: instance ? `${norm.kind} (${flow.to.path})` : `${norm.kind}(${last}) (${flow.to.path})`,
-      spatial: dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W',
-      lastAxis: dims === 1 ? 'L' : 'W',
-      producer: `${producer.kind} (${flow.from.path})`,
-      producerLine: context.where(producer.span),
-      channels: last,
-      ...(instance ? { instance } : {}),
-    },
-    span: norm.span,
-    severity: 'warning',
-    related: [{ span: producer.span, message: `${producer.kind} producing (N, C, ...) with C = ${last}` }, ...instanceRelated(`C = ${last}`)],
-  });
+  return (context, reported) => {
+    if (!first(reported)) return;
+    const instance = inst ? describeInstance(inst, context.text, context.where) : undefined;
+    context.report({
+      messageId: instance ? 'instanceChannelsFirst' : 'channelsFirst',
+      data: {
+        norm: instance ? `${norm.kind} (${flow.to.path})` : `${norm.kind}(${last}) (${flow.to.path})`,
+        spatial: dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W',
+        lastAxis: dims === 1 ? 'L' : 'W',
+        producer: `${producer.kind} (${flow.from.path})`,
+        producerLine: context.where(producer.span),
+        channels: last,
+        ...(instance ? { instance } : {}),
+      },
+      span: norm.span,
+      severity: 'warning',
+      related: [{ span: producer.span, message: `${producer.kind} producing (N, C, ...) with C = ${last}` }, ...instanceRelated(`C = ${last}`)],
+    });
+  };
 }

@@ -1,5 +1,6 @@
 import { argument, type LayerCall, paramValue } from '../../ir/model';
 import { appendKeyword, literalAtCall } from '../shared/edits';
+import { type ClassReport, PerClassReports } from '../shared/perClass';
 import type { Rule, TextEdit } from '../types';
 
 /** The bias parameter of a conv/linear layer in its framework. */
@@ -43,47 +44,57 @@ export const convBiasBeforeBn: Rule = {
     },
   },
   check(context) {
-    const reported = new Set<number>();
-    // Checkpoints loaded in this file were saved with the bias: removing it breaks strict loading.
-    const load = context.ir.training.weightLoads[0];
-    for (const cls of context.ir.model.classes) {
-      for (const flow of cls.flows) {
-        const producer = flow.from.call;
-        const norm = flow.to.call;
-        if (!producer || !norm || norm.norm !== 'batch') continue;
-        if (producer.family !== 'conv' && producer.family !== 'linear') continue;
-        if (producer.kind === 'Bilinear' || flow.consumers !== 1) continue;
-        const param = biasParam(producer);
-        const bias = paramValue(producer, param);
-        if (bias?.kind !== 'bool' || !bias.value) continue;
-        if (reported.has(producer.span.startOffset)) continue;
-        reported.add(producer.span.startOffset);
-        const arg = argument(producer, param);
-        let edit: TextEdit | undefined;
-        if (!flow.conditional && !producer.viaParameter) {
-          if (arg && literalAtCall(arg)) edit = { span: arg.valueSpan, newText: 'False' };
-          else if (!arg) edit = appendKeyword(producer, context.text, `${param}=False`);
-        }
-        context.report({
-          messageId: 'cancelledBias',
-          data: {
-            layer: `${producer.kind} (${flow.from.path})`,
-            why: arg ? `${param}=${context.text.slice(arg.valueSpan.startOffset, arg.valueSpan.endOffset)}` : `${param}=True is the default`,
-            norm: `${norm.kind} (${flow.to.path})`,
-            normLine: context.where(norm.span),
-            param,
-          },
-          span: arg ? arg.span : producer.span,
-          ...(edit
-            ? {
-                fix: load
-                  ? { title: `Set ${param}=False (the following ${norm.kind} cancels the bias; checkpoints loaded at ${context.where(load.span)} then need strict=False)`, safe: false, edits: [edit] }
-                  : { title: `Set ${param}=False (the following ${norm.kind} cancels the bias)`, safe: true, edits: [edit] },
-              }
-            : {}),
-          related: [{ span: norm.span, message: `${norm.kind} that cancels the bias` }],
-        });
-      }
-    }
+    REPORTS.run(context);
   },
 };
+
+/**
+ * The findings of one class's flows (kept per class object: see `PerClassReports`), one per
+ * producer: its offset, read when reporting, is the key (a helper's layers bound in two classes).
+ */
+const REPORTS = new PerClassReports((cls) => {
+  const reports: ClassReport[] = [];
+  for (const flow of cls.flows) {
+    const producer = flow.from.call;
+    const norm = flow.to.call;
+    if (!producer || !norm || norm.norm !== 'batch') continue;
+    if (producer.family !== 'conv' && producer.family !== 'linear') continue;
+    if (producer.kind === 'Bilinear' || flow.consumers !== 1) continue;
+    const param = biasParam(producer);
+    const bias = paramValue(producer, param);
+    if (bias?.kind !== 'bool' || !bias.value) continue;
+    reports.push((context, reported) => {
+      const key = String(producer.span.startOffset);
+      if (reported.has(key)) return;
+      reported.add(key);
+      // Checkpoints loaded in this file were saved with the bias: removing it breaks strict loading.
+      const load = context.ir.training.weightLoads[0];
+      const arg = argument(producer, param);
+      let edit: TextEdit | undefined;
+      if (!flow.conditional && !producer.viaParameter) {
+        if (arg && literalAtCall(arg)) edit = { span: arg.valueSpan, newText: 'False' };
+        else if (!arg) edit = appendKeyword(producer, context.text, `${param}=False`);
+      }
+      context.report({
+        messageId: 'cancelledBias',
+        data: {
+          layer: `${producer.kind} (${flow.from.path})`,
+          why: arg ? `${param}=${context.text.slice(arg.valueSpan.startOffset, arg.valueSpan.endOffset)}` : `${param}=True is the default`,
+          norm: `${norm.kind} (${flow.to.path})`,
+          normLine: context.where(norm.span),
+          param,
+        },
+        span: arg ? arg.span : producer.span,
+        ...(edit
+          ? {
+              fix: load
+                ? { title: `Set ${param}=False (the following ${norm.kind} cancels the bias; checkpoints loaded at ${context.where(load.span)} then need strict=False)`, safe: false, edits: [edit] }
+                : { title: `Set ${param}=False (the following ${norm.kind} cancels the bias)`, safe: true, edits: [edit] },
+            }
+          : {}),
+        related: [{ span: norm.span, message: `${norm.kind} that cancels the bias` }],
+      });
+    });
+  }
+  return reports;
+});
