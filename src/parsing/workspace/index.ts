@@ -73,9 +73,40 @@ function summarise(text: string): FileSummary {
 
 /** The imports of a parsed file (its top-level statements' and nested ones'). */
 function importsOfTree(tree: SyntaxTree): FileImports {
+  return importsOfNodes(importNodesOf(tree));
+}
+
+const IMPORT_TYPES = ['import_statement', 'import_from_statement'];
+
+/**
+ * A file's import statements (nested ones too), in document order. Found per top-level statement
+ * and kept per statement node: an open document's tree hands unchanged statements on as the same
+ * nodes, so after an edit only the edited statement is searched.
+ */
+function importNodesOf(tree: SyntaxTree): Node[] {
+  const out: Node[] = [];
+  for (const statement of tree.rootNode.children) {
+    let found = IMPORTS_IN.get(statement);
+    if (!found) IMPORTS_IN.set(statement, (found = statement.descendantsOfType(IMPORT_TYPES)));
+    for (const n of found) out.push(n);
+  }
+  return out;
+}
+
+const IMPORTS_IN = new WeakMap<Node, readonly Node[]>();
+
+/** Whether two lists hold the same nodes (an open document's tree hands unchanged statements' nodes on as the same objects). */
+function sameNodes(a: readonly Node[], b: readonly Node[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The imports made by import statements. */
+function importsOfNodes(nodes: readonly Node[]): FileImports {
   const imports = new Map<string, ImportEntry>();
   const stars: ImportEntry[] = [];
-  for (const node of tree.rootNode.descendantsOfType(['import_statement', 'import_from_statement'])) {
+  for (const node of nodes) {
     if (node.hasError) continue;
     if (node.type === 'import_statement') {
       for (const n of node.childrenForFieldName('name')) {
@@ -123,7 +154,7 @@ export class WorkspaceIndex {
   /** Imports of files on disk read from a parse the caller made (see `noteParsed`), with the file's stamp then. */
   private readonly parsed = new Map<string, { stamp: string; imports: FileImports }>();
   /** Editor buffers: their text, and their imports when the editor's tree of the text gave them. */
-  private readonly overrides = new Map<string, { version: string; text: string; imports?: FileImports }>();
+  private readonly overrides = new Map<string, { version: string; text: string; imports?: FileImports; importNodes?: readonly Node[] }>();
 
   /**
    * @param roots folders imports are resolved against (the project root, source folders);
@@ -138,7 +169,8 @@ export class WorkspaceIndex {
    * Uses `text` for `file` instead of the disk (an editor buffer); `version` changes with the text.
    * `tree`, the syntax tree of `text` when the caller has one (an open document's), gives the
    * file's imports at once: the lookups of the file's own lint then read them without parsing the
-   * file a second time. Its class facts, needed only when another file imports it, still come
+   * file a second time (nor reading them again while its import statements are the same nodes:
+   * an edit elsewhere). Its class facts, needed only when another file imports it, still come
    * from a parse of `text`, on the first such lookup.
    */
   update(file: string, text: string, version: string, tree?: SyntaxTree): void {
@@ -146,7 +178,13 @@ export class WorkspaceIndex {
     const old = this.overrides.get(key);
     const same = old !== undefined && old.version === version && old.text === text;
     if (same && (old.imports !== undefined || !tree)) return;
-    this.overrides.set(key, { version, text, ...(tree ? { imports: importsOfTree(tree) } : {}) });
+    if (tree) {
+      const importNodes = importNodesOf(tree);
+      const imports = old?.imports && old.importNodes && sameNodes(old.importNodes, importNodes) ? old.imports : importsOfNodes(importNodes);
+      this.overrides.set(key, { version, text, imports, importNodes });
+    } else {
+      this.overrides.set(key, { version, text });
+    }
     if (!same) this.cache.delete(key);
   }
 
