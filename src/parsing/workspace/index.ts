@@ -155,6 +155,8 @@ export class WorkspaceIndex {
   private readonly parsed = new Map<string, { stamp: string; imports: FileImports }>();
   /** Editor buffers: their text, and their imports when the editor's tree of the text gave them. */
   private readonly overrides = new Map<string, { version: string; text: string; imports?: FileImports; importNodes?: readonly Node[] }>();
+  /** While a lookup of `lookupFor` runs: the stamps it read (a file is stat-ed once per lint, not once per name asked). */
+  private lintStamps: Map<string, string | undefined> | undefined;
 
   /**
    * @param roots folders imports are resolved against (the project root, source folders);
@@ -196,6 +198,16 @@ export class WorkspaceIndex {
     this.cache.delete(key);
   }
 
+  /** The host's stamp of a file, read once per lint while a lookup of `lookupFor` runs. */
+  private stamp(file: string): string | undefined {
+    const stamps = this.lintStamps;
+    if (!stamps) return this.host.stamp(file);
+    if (stamps.has(file)) return stamps.get(file);
+    const stamp = this.host.stamp(file);
+    stamps.set(file, stamp);
+    return stamp;
+  }
+
   /** Number of cached summaries (for tests and logging). */
   get size(): number {
     return this.cache.size;
@@ -204,7 +216,7 @@ export class WorkspaceIndex {
   summary(file: string): FileSummary | undefined {
     const key = path.resolve(file);
     const override = this.overrides.get(key);
-    const stamp = override ? `buffer:${override.version}` : this.host.stamp(key);
+    const stamp = override ? `buffer:${override.version}` : this.stamp(key);
     if (stamp === undefined) return undefined;
     const cached = this.cache.get(key);
     if (cached && cached.stamp === stamp) return cached.summary;
@@ -237,7 +249,7 @@ export class WorkspaceIndex {
     const override = this.overrides.get(key);
     if (override) return override.imports ?? this.summary(file);
     const parsed = this.parsed.get(key);
-    if (parsed && !this.cache.has(key) && parsed.stamp === this.host.stamp(key)) return parsed.imports;
+    if (parsed && !this.cache.has(key) && parsed.stamp === this.stamp(key)) return parsed.imports;
     return this.summary(file);
   }
 
@@ -262,12 +274,13 @@ export class WorkspaceIndex {
       for (let i = 1; i < entry.level; i++) dir = path.dirname(dir);
       bases.push(dir);
     } else {
-      bases.push(path.dirname(path.resolve(fromFile)), ...this.roots.map((r) => path.resolve(r)));
+      // The file's folder, then the roots (a folder once: a script usually sits in a root).
+      for (const base of [path.dirname(path.resolve(fromFile)), ...this.roots.map((r) => path.resolve(r))]) if (!bases.includes(base)) bases.push(base);
     }
     for (const base of bases) {
       const joined = path.join(base, ...parts);
       for (const candidate of parts.length === 0 ? [path.join(base, '__init__.py')] : [`${joined}.py`, path.join(joined, '__init__.py')]) {
-        if (this.host.stamp(candidate) !== undefined || this.overrides.has(path.resolve(candidate))) return candidate;
+        if (this.stamp(candidate) !== undefined || this.overrides.has(path.resolve(candidate))) return candidate;
       }
     }
     return undefined;
@@ -347,15 +360,20 @@ export class WorkspaceIndex {
    */
   lookupFor(file: string, visited?: Set<string>): ExternalClassLookup {
     const memo = new Map<string, ModelFacts | undefined>();
-    // The modules found on disk during this lookup's lint (each read once).
+    // The modules found on disk during this lookup's lint (each read once), and the files' stamps.
     const known = new Map<string, string | undefined>();
+    const stamps = new Map<string, string | undefined>();
     return (dotted: string) => {
       if (memo.has(dotted)) return memo.get(dotted);
       let facts: ModelFacts | undefined;
+      const outer = this.lintStamps;
+      this.lintStamps = stamps;
       try {
         facts = this.classFacts(file, dotted, visited, known);
       } catch {
         facts = undefined;
+      } finally {
+        this.lintStamps = outer;
       }
       memo.set(dotted, facts);
       return facts;

@@ -6,7 +6,7 @@ import { main } from '../../../src/cli/main';
 import { lintPython, lintSyntaxTree } from '../../../src/lint/lint';
 import { lintFileText } from '../../../src/lint/lintFile';
 import { parseSyntaxTree } from '../../../src/parsing/python/syntaxTree';
-import { WorkspaceIndex } from '../../../src/parsing/workspace/index';
+import { diskHost, WorkspaceIndex } from '../../../src/parsing/workspace/index';
 import { RULES } from '../../../src/rules/catalogue';
 import { EMPTY_CONFIG } from '../../../src/rules/config';
 
@@ -155,6 +155,35 @@ describe('workspace index: models imported from the workspace', () => {
     const second = index.classFacts(train, 'Net');
     assert.notStrictEqual(second, first);
     assert.deepStrictEqual(second?.batchNorms, []);
+  });
+
+  it("reads a file's stamp once per lint, not once per name asked; the next lint reads the disk again", () => {
+    const dir = tempProject({ 'models.py': MODELS, 'train.py': '' });
+    const train = path.join(dir, 'train.py');
+    const stats = new Map<string, number>();
+    const disk = diskHost();
+    const index = new WorkspaceIndex([dir], {
+      read: (file) => disk.read(file),
+      stamp: (file) => {
+        stats.set(file, (stats.get(file) ?? 0) + 1);
+        return disk.stamp(file);
+      },
+    });
+    const text = `${TRAIN('from models import Net, Block, Plain\nfrom blocks import Extra', 'Net()')}b = Block(8)\np = Plain()\ne = Extra()\n`;
+    const tree = parseSyntaxTree(text);
+    assert.ok(tree);
+    index.update(train, text, '1', tree);
+    const lint = () => lintSyntaxTree(tree, EMPTY_CONFIG, RULES, { external: index.lookupFor(train) });
+    lint();
+    // models.py answers three names, and blocks.py (absent) is looked for in one folder: the file's, which is the root.
+    assert.strictEqual(stats.get(path.join(dir, 'models.py')), 1);
+    assert.strictEqual(stats.get(path.join(dir, 'blocks.py')), 1);
+    // A module created between two lints is found by the second.
+    fs.writeFileSync(path.join(dir, 'blocks.py'), 'import torch.nn as nn\n\n\nclass Extra(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.bn = nn.BatchNorm1d(4)\n');
+    const visited = new Set<string>();
+    lintSyntaxTree(tree, EMPTY_CONFIG, RULES, { external: index.lookupFor(train, visited) });
+    assert.ok(visited.has(path.join(dir, 'blocks.py')));
+    assert.strictEqual(stats.get(path.join(dir, 'models.py')), 2);
   });
 
   it('survives import cycles, syntax errors and binary files', () => {
