@@ -356,11 +356,10 @@ function inSourceOrder(calls: readonly LayerCall[]): readonly LayerCall[] {
 
 /** Whether `out[from..]` (calls of `c`'s start) holds `c`, or a call of its end with its argument values. */
 function isKeptAlready(out: readonly LayerCall[], from: number, c: LayerCall): boolean {
-  let key: string | undefined;
   for (let i = from; i < out.length; i++) {
     const o = out[i];
     if (o === c) return true;
-    if (o.span.endOffset === c.span.endOffset && argumentsKey(o) === (key ??= argumentsKey(c))) return true;
+    if (o.span.endOffset === c.span.endOffset && sameArgumentValues(o, c)) return true;
   }
   return false;
 }
@@ -386,17 +385,20 @@ function classLayerCalls(cls: ModelClass): readonly LayerCall[] {
 
 const CLASS_LAYER_CALLS = new WeakMap<ModelClass, readonly LayerCall[]>();
 
-/** A key of a call's argument values (kept per call: calls of unchanged statements outlive an analysis). */
-function argumentsKey(c: LayerCall): string {
-  let key = ARGUMENTS_KEY.get(c);
-  if (key === undefined) {
-    key = c.args.map((a) => `${a.name ?? a.position}=${JSON.stringify(valueKey(a.value))}`).join(',');
-    ARGUMENTS_KEY.set(c, key);
+/** Whether two calls pass the same arguments (by name or position) with the same values, as `valueKey` sees them. */
+function sameArgumentValues(a: LayerCall, b: LayerCall): boolean {
+  if (a.args.length !== b.args.length) return false;
+  for (let i = 0; i < a.args.length; i++) {
+    const x = a.args[i];
+    const y = b.args[i];
+    if (String(x.name ?? x.position) !== String(y.name ?? y.position)) return false;
+    const p = valueKey(x.value);
+    const q = valueKey(y.value);
+    // NaN and the infinities count as one value (none sizes a layer).
+    if (p !== q && !(typeof p === 'number' && typeof q === 'number' && !Number.isFinite(p) && !Number.isFinite(q))) return false;
   }
-  return key;
+  return true;
 }
-
-const ARGUMENTS_KEY = new WeakMap<LayerCall, string>();
 
 function valueKey(v: Value): unknown {
   return v.kind === 'number' || v.kind === 'bool' || v.kind === 'string' ? v.value : v.kind === 'unknown' ? `?${v.symbol ?? v.text}` : v.kind;
