@@ -1,4 +1,4 @@
-import type { Language, Tree, TreeCursor } from 'web-tree-sitter';
+import { Parser, type Language, type Tree, type TreeCursor } from 'web-tree-sitter';
 import type { StatementMemo } from './statementMemo';
 import { parsePython, rawCursorBinding, type RawCursorBinding } from './treeSitter';
 
@@ -335,6 +335,8 @@ interface CursorHandles {
  */
 class RawWalk implements Walk {
   private readonly slot: number;
+  /** The heap layout when statements are read from tree-sitter's memory (see `copyFromHeap`). */
+  heap: HeapLayout | undefined;
   constructor(
     private readonly b: RawCursorBinding,
     private readonly treePtr: number,
@@ -392,6 +394,34 @@ class RawWalk implements Walk {
     const heap = this.b.heap32();
     for (let i = 0; i < 4; i++) this.handles[i] = heap[this.slot + i];
   }
+  /** The WASM memory. */
+  heapBuffer(): ArrayBufferLike {
+    return this.b.heap32().buffer;
+  }
+  /**
+   * The cursor's stack of `TreeCursorEntry`s: its address and size (a `TSTreeCursor` holds the
+   * tree, then the `TreeCursor`'s stack array as `id` and `context[0]`: the first two handles).
+   */
+  stackContents(): number {
+    return this.b.heap32()[this.slot];
+  }
+  stackSize(): number {
+    return this.b.heap32()[this.slot + 1];
+  }
+}
+
+/** The layout a copy uses instead of the language's (`SyntaxTree.copyWith`; null: none). */
+let layoutOverride: HeapLayout | null | undefined;
+
+/** The walk of a copy of `tree` with `cursor`: raw (reading statements from the heap when it can) or through the API. */
+function walkOf(tree: Tree, cursor: TreeCursor): Walk {
+  if (!rawCursorEnabled) return new ApiWalk(cursor);
+  // (Before the raw walk takes the transfer buffer: the first call parses a probe text.)
+  const heap = layoutOverride !== undefined ? (layoutOverride ?? undefined) : heapWalkEnabled ? heapLayoutOf(tree.language) : undefined;
+  const raw = RawWalk.of(tree, cursor);
+  if (!raw) return new ApiWalk(cursor);
+  raw.heap = heap;
+  return raw;
 }
 
 /**
@@ -466,6 +496,482 @@ function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, o
       }
     }
   }
+}
+
+/**
+ * Reading the tree straight from tree-sitter's memory.
+ *
+ * Even through the raw exports (`RawWalk`), a copy costs about six calls into WASM per node, and
+ * each call rebuilds the cursor's current node (alias, position) from its stack: for the
+ * 10k-line bench file that was most of the copy. Below a top-level statement, `copyFromHeap`
+ * reads tree-sitter's own subtrees from the WASM memory instead and visits them in JavaScript
+ * the way `ts_tree_cursor_goto_first_child`/`goto_next_sibling` do (lib/src/tree_cursor.c of the
+ * tree-sitter runtime web-tree-sitter 0.27.2 is built from, whose sources its source map holds):
+ * - a `Subtree` is 8 bytes, either inline (a small leaf: bit 0 of its first byte set, flags in
+ *   that byte, symbol, padding and size in the others) or a pointer to a `SubtreeHeapData`
+ *   whose children (8 bytes each) lie right before it;
+ * - a child is a node when it is visible or its parent's production aliases its structural
+ *   index (extras have none); a hidden child with visible children is walked through;
+ * - a node's type is its alias or symbol mapped by the language's public symbol map (the error
+ *   symbol 65535 as is); its position is its parent's plus the sizes and paddings before it
+ *   (bytes of UTF-16 text: offsets are half of them);
+ * - a node's field is the first non-inherited field-map entry of its parent's production for
+ *   its structural index, looked up through its hidden ancestors up to the nearest node, and
+ *   none for an extra;
+ * - `hasError`: the error symbol, a missing token, or a heap subtree with an error cost.
+ * The offsets of those structures are fixed for the pinned versions; `heapLayoutOf` reads the
+ * language's tables from its `TSLanguage` (ABI 15) after checking them against the public API,
+ * and then copies a probe text both ways: any difference and the copy keeps using the cursor.
+ * Tests compare both walks over the fixtures and over texts with syntax errors.
+ */
+interface HeapLayout {
+  /** `alias_sequences` as an index into 16-bit words, and their row length. */
+  readonly aliasSequences: number;
+  readonly aliasLength: number;
+  /** `public_symbol_map` as an index into 16-bit words. */
+  readonly publicSymbols: number;
+  /** The field (0: none) of structural child `s` of production `p` at `p * fieldWidth + s`. */
+  readonly fieldAt: Uint16Array;
+  readonly fieldWidth: number;
+  readonly productions: number;
+  /** `field_map_slices` and `field_map_entries` (byte addresses; 0 when the language has no fields). */
+  readonly fieldSlices: number;
+  readonly fieldEntries: number;
+}
+
+/** Offsets in tree-sitter's structures (wasm32; see `HeapLayout`). */
+const SUBTREE_SIZE = 8;
+const HEAP_PADDING_BYTES = 4;
+const HEAP_SIZE_BYTES = 16;
+const HEAP_ERROR_COST = 32;
+const HEAP_CHILD_COUNT = 36;
+const HEAP_SYMBOL = 40;
+const HEAP_FLAGS = 44;
+const HEAP_VISIBLE_CHILD_COUNT = 48;
+const HEAP_PRODUCTION_ID = 66;
+/** A `TreeCursorEntry` (subtree pointer, position, three indexes). */
+const CURSOR_ENTRY_SIZE = 28;
+
+let heapWalkEnabled = true;
+/** Whether raw-cursor copies read statements from tree-sitter's memory (the default; tests compare with the cursor walk). */
+export function setHeapWalkEnabled(enabled: boolean): void {
+  heapWalkEnabled = enabled;
+}
+
+/** The heap layout by language: a layout, or null when it was not recognised. */
+const HEAP_LAYOUTS = new WeakMap<Language, HeapLayout | null>();
+let probing = false;
+
+/** Whether the heap walk is in use for a language (tests). */
+export function heapWalkUsable(language: Language): boolean {
+  return heapLayoutOf(language) !== undefined;
+}
+
+function heapLayoutOf(language: Language): HeapLayout | undefined {
+  if (probing) return undefined;
+  let layout = HEAP_LAYOUTS.get(language);
+  if (layout === undefined) {
+    layout = null;
+    probing = true;
+    try {
+      const read = readLayout(language);
+      if (read && probeAgrees(language, read)) layout = read;
+    } catch {
+      layout = null;
+    } finally {
+      probing = false;
+    }
+    HEAP_LAYOUTS.set(language, layout);
+  }
+  return layout ?? undefined;
+}
+
+/** The language's tables, from its `TSLanguage` (ABI 15), when they agree with what the public API says. */
+function readLayout(language: Language): HeapLayout | undefined {
+  const b = rawCursorBinding();
+  const address = (language as unknown as Record<number, unknown>)[0];
+  if (!b || typeof address !== 'number' || address <= 0 || address % 4 !== 0) return undefined;
+  const buffer = b.heap32().buffer;
+  const i32 = new Int32Array(buffer);
+  const u16 = new Uint16Array(buffer);
+  const u8 = new Uint8Array(buffer);
+  const at = address >> 2;
+  const abi = i32[at];
+  const symbolCount = i32[at + 1];
+  const aliasCount = i32[at + 2];
+  const productions = i32[at + 7];
+  const fieldCount = i32[at + 8];
+  const aliasLength = u16[(address + 36) >> 1];
+  const fieldSlices = i32[at + 16];
+  const fieldEntries = i32[at + 17];
+  const metadata = i32[at + 18];
+  const publicSymbols = i32[at + 19];
+  const aliasSequences = i32[at + 21];
+  if (abi !== 15 || abi !== language.abiVersion) return undefined;
+  if (symbolCount + aliasCount !== language.nodeTypeCount || fieldCount !== language.fieldCount) return undefined;
+  if (productions <= 0 || productions > 0xffff || aliasLength <= 0 || aliasLength > 0xffff) return undefined;
+  const inHeap = (p: number, bytes: number): boolean => p > 0 && p + bytes <= buffer.byteLength;
+  if (!inHeap(metadata, 3 * (symbolCount + aliasCount)) || !inHeap(publicSymbols, 2 * symbolCount) || publicSymbols % 2 !== 0) return undefined;
+  if (!inHeap(aliasSequences, 2 * productions * aliasLength) || aliasSequences % 2 !== 0) return undefined;
+  if (fieldCount > 0 && (!inHeap(fieldSlices, 4 * productions) || fieldSlices % 2 !== 0 || fieldEntries <= 0)) return undefined;
+  // `TSSymbolMetadata` is three bools (visible, named, supertype): they must say what the API
+  // says (which calls a type named when it is named and visible).
+  for (let id = 0; id < symbolCount + aliasCount; id++) {
+    const visible = u8[metadata + 3 * id];
+    const named = u8[metadata + 3 * id + 1];
+    if (visible > 1 || named > 1 || (visible === 1) !== language.nodeTypeIsVisible(id)) return undefined;
+    if ((visible === 1 && named === 1) !== language.nodeTypeIsNamed(id)) return undefined;
+  }
+  for (let id = 0; id < symbolCount; id++) if (u16[(publicSymbols >> 1) + id] >= symbolCount + aliasCount) return undefined;
+  // The field table: the first non-inherited entry for each (production, structural index).
+  let width = 1;
+  const entries = (p: number): [number, number] => (fieldCount > 0 ? [u16[(fieldSlices >> 1) + 2 * p], u16[(fieldSlices >> 1) + 2 * p + 1]] : [0, 0]);
+  for (let p = 0; p < productions; p++) {
+    const [index, length] = entries(p);
+    for (let k = 0; k < length; k++) {
+      const e = fieldEntries + 4 * (index + k);
+      if (!inHeap(e, 4) || u16[e >> 1] > fieldCount) return undefined;
+      width = Math.max(width, u8[e + 2] + 1);
+    }
+  }
+  const fieldAt = new Uint16Array(productions * width);
+  for (let p = 0; p < productions; p++) {
+    const [index, length] = entries(p);
+    for (let k = length - 1; k >= 0; k--) {
+      const e = fieldEntries + 4 * (index + k);
+      if (u8[e + 3] === 0) fieldAt[p * width + u8[e + 2]] = u16[e >> 1];
+    }
+  }
+  return {
+    aliasSequences: aliasSequences >> 1,
+    aliasLength,
+    publicSymbols: publicSymbols >> 1,
+    fieldAt,
+    fieldWidth: width,
+    productions,
+    fieldSlices: fieldCount > 0 ? fieldSlices : 0,
+    fieldEntries: fieldCount > 0 ? fieldEntries : 0,
+  };
+}
+
+/**
+ * A text that exercises what the heap walk must get right (aliases, fields through hidden
+ * nodes, extras, external tokens, characters outside the BMP, errors and missing tokens): the
+ * heap walk is used only when its copy of it is the cursor's.
+ */
+const PROBE = [
+  '# -*- coding: utf-8 -*-',
+  'import torch.nn as nn, os.path as p  # comment',
+  'from .a import (b as c, d)',
+  '@decorator(1, *args, **kw)',
+  'class Net(nn.Module, metaclass=M):',
+  '    """doc 😀 string"""',
+  '    def __init__(self, c: int = 3, *a, k=1, **kw) -> None:',
+  '        super().__init__()  # 🚀',
+  '        self.bn = nn.BatchNorm2d(c, eps=1e-5) \\',
+  '            if c else None',
+  '        with open(f) as g, open(h) as (i, j):',
+  '            print(f"{x!r:>{w}} {y=} {{z}} 😀", g)',
+  '        match = [*a, *b]',
+  '        match match:',
+  '            case [1, *rest] if rest: pass',
+  '            case {"k": v, **others}: pass',
+  '            case Point(x=0) | None: pass',
+  '        lambda x, *y: (x, y)',
+  '        for i, (j, k) in enumerate(z): continue',
+  '        else: pass',
+  '        try: x[1:2, ::3] = yield from g',
+  '        except* (A, B) as e: raise E from e',
+  '        finally: del x',
+  '        return [a for a in b if a async for c in d], {k: v for k, v in e}, not a or b and c',
+  'async def f(a, /, b): await g; global h; nonlocal i; assert j, k',
+  'type Alias[T] = list[T]',
+  'print >> sys.stderr, "x"',
+  'exec "code"',
+  'def broken(:',
+  '    x = (1,',
+  'y = [1, 2',
+  'if a:',
+  'z = 1 +',
+  'class',
+  '',
+].join('\n');
+
+/** Whether copying the probe text from the heap gives the cursor walk's copy. */
+function probeAgrees(language: Language, layout: HeapLayout): boolean {
+  const parser = new Parser();
+  try {
+    parser.setLanguage(language);
+    const tree = parser.parse(PROBE);
+    if (!tree) return false;
+    try {
+      const before = heapCopies;
+      const viaHeap = SyntaxTree.copyWith(tree, PROBE, layout);
+      // (Every statement of the probe was read from the heap, none fell back to the cursor.)
+      const all = heapCopies - before === viaHeap.rootNode.children.length;
+      const viaCursor = SyntaxTree.copyWith(tree, PROBE, undefined);
+      return all && viaHeap.rootNode.children.length > 5 && viaHeap.rootNode.hasError && sameCopies(viaHeap.rootNode, viaCursor.rootNode);
+    } finally {
+      tree.delete();
+    }
+  } finally {
+    parser.delete();
+  }
+}
+
+/** Whether two copies have the same nodes (types, ranges, flags, fields, shape). */
+export function sameCopies(a: SyntaxNode, b: SyntaxNode): boolean {
+  // (A stack, not recursion: a copy can be nested deeper than the call stack allows.)
+  const stack: SyntaxNode[] = [a, b];
+  while (stack.length > 0) {
+    const y = stack.pop() as SyntaxNode;
+    const x = stack.pop() as SyntaxNode;
+    if (x.type !== y.type || x.isNamed !== y.isNamed || x.hasError !== y.hasError) return false;
+    if (x.startIndex !== y.startIndex || x.endIndex !== y.endIndex || x.pre !== y.pre || x.last !== y.last) return false;
+    if (x.children.length !== y.children.length || x.fieldNames.length !== y.fieldNames.length) return false;
+    if ((x.children === NO_CHILDREN) !== (y.children === NO_CHILDREN) || (x.fieldNames === NO_FIELDS) !== (y.fieldNames === NO_FIELDS)) return false;
+    for (let i = 0; i < x.fieldNames.length; i++) if (x.fieldNames[i] !== y.fieldNames[i]) return false;
+    for (let i = 0; i < x.children.length; i++) {
+      if (x.children[i].parent !== x || y.children[i].parent !== y) return false;
+      stack.push(x.children[i], y.children[i]);
+    }
+  }
+  return true;
+}
+
+/** Views of the WASM memory (made again when it grows). */
+let heapBuffer: ArrayBufferLike | undefined;
+let U8: Uint8Array = new Uint8Array(0);
+let U16: Uint16Array = new Uint16Array(0);
+let I32: Int32Array = new Int32Array(0);
+
+/** Statements copied from the heap so far (the probe checks it used the heap for all of them). */
+let heapCopies = 0;
+
+/** The frames of `copyFromHeap`'s walk: one per subtree whose children are being visited. */
+let F_CHILDREN: Int32Array = new Int32Array(64);
+let F_COUNT: Int32Array = new Int32Array(64);
+let F_INDEX: Int32Array = new Int32Array(64);
+let F_STRUCT: Int32Array = new Int32Array(64);
+let F_POS: Int32Array = new Int32Array(64);
+let F_PROD: Int32Array = new Int32Array(64);
+/** For a hidden subtree, the field it passes to its children without one (-1 for a node). */
+let F_UP: Int32Array = new Int32Array(64);
+let F_KIDS: Int32Array = new Int32Array(64);
+const F_NODE: SyntaxNode[] = [];
+
+function growFrames(): void {
+  const grow = (a: Int32Array): Int32Array<ArrayBuffer> => {
+    const b = new Int32Array(a.length * 2);
+    b.set(a);
+    return b;
+  };
+  F_CHILDREN = grow(F_CHILDREN);
+  F_COUNT = grow(F_COUNT);
+  F_INDEX = grow(F_INDEX);
+  F_STRUCT = grow(F_STRUCT);
+  F_POS = grow(F_POS);
+  F_PROD = grow(F_PROD);
+  F_UP = grow(F_UP);
+  F_KIDS = grow(F_KIDS);
+}
+
+/**
+ * `copyStatement` for the statement under a raw walk, read from tree-sitter's memory (see
+ * `HeapLayout`); the cursor is not moved. Undefined when the cursor's stack does not hold the
+ * statement where expected (then the caller copies with the cursor).
+ */
+function copyFromHeap(walk: RawWalk, layout: HeapLayout, tables: LanguageTables, tree: SyntaxTree, offset: number, end: number, typeId: number, hasError: boolean): SyntaxNode | undefined {
+  const buffer = walk.heapBuffer();
+  if (buffer !== heapBuffer) {
+    heapBuffer = buffer;
+    U8 = new Uint8Array(buffer);
+    U16 = new Uint16Array(buffer);
+    I32 = new Int32Array(buffer);
+  }
+  const u8 = U8;
+  const u16 = U16;
+  const i32 = I32;
+  // The cursor's stack (`TreeCursor`: contents, size) and its top entry: the statement.
+  const contents = walk.stackContents();
+  const size = walk.stackSize();
+  if (size < 1 || contents <= 0) return undefined;
+  const entry = contents + CURSOR_ENTRY_SIZE * (size - 1);
+  const slot = i32[entry >> 2];
+  const position = i32[(entry + 4) >> 2];
+  if (position >>> 1 !== offset || slot <= 0) return undefined;
+  let ptr = 0;
+  let childCount = 0;
+  if ((u8[slot] & 1) === 0) {
+    ptr = i32[slot >> 2];
+    if ((position + i32[(ptr + HEAP_SIZE_BYTES) >> 2]) >>> 1 !== end) return undefined;
+    childCount = i32[(ptr + HEAP_CHILD_COUNT) >> 2];
+  } else if ((position + u8[slot + 7]) >>> 1 !== end) return undefined;
+  const byType = new Map<string, SyntaxNode[]>();
+  const anchor: Anchor = { offset, tree, byType };
+  const order = ORDER;
+  const slots = ORDER_SLOTS;
+  const rootSlot = slotOf(tables, typeId);
+  const root = new SyntaxNode(tables.types[rootSlot], tables.named[rootSlot], 0, end - offset, anchor);
+  if (hasError) root.hasError = true;
+  order[0] = root;
+  slots[0] = tables.canon[rootSlot];
+  let pre = 1;
+  if (childCount === 0) {
+    indexByType(byType, tables, pre);
+    heapCopies++;
+    return root;
+  }
+  const kids = KIDS;
+  const kidFields = KID_FIELDS;
+  const fieldAt = layout.fieldAt;
+  const width = layout.fieldWidth;
+  const aliases = layout.aliasSequences;
+  const aliasLength = layout.aliasLength;
+  const publicSymbols = layout.publicSymbols;
+  const types = tables.types;
+  const named = tables.named;
+  const canon = tables.canon;
+  const fields = tables.fields;
+  let top = 0;
+  let depth = 1;
+  F_CHILDREN[0] = ptr - SUBTREE_SIZE * childCount;
+  F_COUNT[0] = childCount;
+  F_INDEX[0] = 0;
+  F_STRUCT[0] = 0;
+  F_POS[0] = position;
+  F_PROD[0] = u16[(ptr + HEAP_PRODUCTION_ID) >> 1];
+  F_UP[0] = -1;
+  F_KIDS[0] = 0;
+  F_NODE[0] = root;
+  while (depth > 0) {
+    const f = depth - 1;
+    const index = F_INDEX[f];
+    const count = F_COUNT[f];
+    if (index === count) {
+      // Done with this subtree: a node gets its children.
+      if (F_UP[f] < 0) {
+        const parent = F_NODE[f];
+        const from = F_KIDS[f];
+        if (top > from) {
+          parent.children = kids.slice(from, top);
+          for (let i = from; i < top; i++) {
+            if (kidFields[i] === null) continue;
+            parent.fieldNames = kidFields.slice(from, top);
+            break;
+          }
+        }
+        top = from;
+        parent.last = pre - 1;
+      }
+      depth--;
+      continue;
+    }
+    const child = F_CHILDREN[f] + SUBTREE_SIZE * index;
+    const childPosition = F_POS[f];
+    let childPtr = 0;
+    let symbol: number;
+    let visible: boolean;
+    let extra: boolean;
+    let missing: boolean;
+    let sizeBytes: number;
+    let grandchildren = 0;
+    const b0 = u8[child];
+    if ((b0 & 1) !== 0) {
+      symbol = u8[child + 1];
+      visible = (b0 & 2) !== 0;
+      extra = (b0 & 8) !== 0;
+      missing = (b0 & 32) !== 0;
+      sizeBytes = u8[child + 7];
+    } else {
+      childPtr = i32[child >> 2];
+      symbol = u16[(childPtr + HEAP_SYMBOL) >> 1];
+      const flags = u8[childPtr + HEAP_FLAGS] | (u8[childPtr + HEAP_FLAGS + 1] << 8);
+      visible = (flags & 1) !== 0;
+      extra = (flags & 4) !== 0;
+      missing = (flags & 512) !== 0;
+      sizeBytes = i32[(childPtr + HEAP_SIZE_BYTES) >> 2];
+      grandchildren = i32[(childPtr + HEAP_CHILD_COUNT) >> 2];
+    }
+    // The next child's position: after this one and the next one's padding.
+    F_INDEX[f] = index + 1;
+    let next = childPosition + sizeBytes;
+    if (index + 1 < count) {
+      const n = child + SUBTREE_SIZE;
+      next += (u8[n] & 1) !== 0 ? u8[n + 6] : i32[(i32[n >> 2] + HEAP_PADDING_BYTES) >> 2];
+    }
+    F_POS[f] = next;
+    const production = F_PROD[f];
+    const structural = F_STRUCT[f];
+    let alias = 0;
+    let field = 0;
+    if (!extra) {
+      if (production !== 0) {
+        alias = u16[aliases + production * aliasLength + structural];
+        if (alias !== 0) visible = true;
+      }
+      field = production < layout.productions ? (structural < width ? fieldAt[production * width + structural] : 0) : fieldFromHeap(layout, production, structural);
+      if (field === 0 && F_UP[f] > 0) field = F_UP[f];
+      F_STRUCT[f] = structural + 1;
+    }
+    if (visible) {
+      const id = alias !== 0 ? alias : symbol;
+      const typeIdOf = id === ERROR_SYMBOL ? ERROR_SYMBOL : u16[publicSymbols + id];
+      const s = typeIdOf < tables.count ? typeIdOf : typeIdOf === ERROR_SYMBOL ? tables.count : tables.count + 1;
+      const node = new SyntaxNode(types[s], named[s], (childPosition >>> 1) - offset, ((childPosition + sizeBytes) >>> 1) - offset, anchor);
+      if (hasError && (typeIdOf === ERROR_SYMBOL || missing || (childPtr !== 0 && i32[(childPtr + HEAP_ERROR_COST) >> 2] !== 0))) node.hasError = true;
+      order[pre] = node;
+      slots[pre] = canon[s];
+      node.pre = node.last = pre++;
+      node.parent = F_NODE[f];
+      kids[top] = node;
+      kidFields[top] = field === 0 ? null : (fields[field] ?? null);
+      top++;
+      if (grandchildren > 0) {
+        if (depth === F_COUNT.length) growFrames();
+        F_CHILDREN[depth] = childPtr - SUBTREE_SIZE * grandchildren;
+        F_COUNT[depth] = grandchildren;
+        F_INDEX[depth] = 0;
+        F_STRUCT[depth] = 0;
+        F_POS[depth] = childPosition;
+        F_PROD[depth] = u16[(childPtr + HEAP_PRODUCTION_ID) >> 1];
+        F_UP[depth] = -1;
+        F_KIDS[depth] = top;
+        F_NODE[depth] = node;
+        depth++;
+      }
+    } else if (grandchildren > 0 && i32[(childPtr + HEAP_VISIBLE_CHILD_COUNT) >> 2] > 0) {
+      // A hidden subtree: its visible descendants are children of this frame's node.
+      if (depth === F_COUNT.length) growFrames();
+      F_CHILDREN[depth] = childPtr - SUBTREE_SIZE * grandchildren;
+      F_COUNT[depth] = grandchildren;
+      F_INDEX[depth] = 0;
+      F_STRUCT[depth] = 0;
+      F_POS[depth] = childPosition;
+      F_PROD[depth] = u16[(childPtr + HEAP_PRODUCTION_ID) >> 1];
+      // (An extra passes no field down: the cursor's field lookup stops at it.)
+      F_UP[depth] = extra ? 0 : field;
+      F_KIDS[depth] = 0;
+      F_NODE[depth] = F_NODE[f];
+      depth++;
+    }
+  }
+  F_NODE.length = 0;
+  indexByType(byType, tables, pre);
+  heapCopies++;
+  return root;
+}
+
+/** The field of structural child `s` of production `p` read from the language's field map (as `ts_language_field_map`). */
+function fieldFromHeap(layout: HeapLayout, p: number, s: number): number {
+  if (layout.fieldSlices === 0) return 0;
+  const index = U16[(layout.fieldSlices >> 1) + 2 * p];
+  const length = U16[(layout.fieldSlices >> 1) + 2 * p + 1];
+  for (let k = 0; k < length; k++) {
+    const e = layout.fieldEntries + 4 * (index + k);
+    if (U8[e + 3] === 0 && U8[e + 2] === s) return U16[e >> 1];
+  }
+  return 0;
 }
 
 /**
@@ -654,6 +1160,16 @@ export class SyntaxTree {
     return this.lineStarts;
   }
 
+  /** `from` reading statements from the heap with `layout`, or with the cursor only (undefined). */
+  static copyWith(tree: Tree, text: string, layout: HeapLayout | undefined): SyntaxTree {
+    layoutOverride = layout ?? null;
+    try {
+      return SyntaxTree.build(tree, text, undefined);
+    } finally {
+      layoutOverride = undefined;
+    }
+  }
+
   /** Copies a whole tree-sitter tree parsed from `text`. */
   static from(tree: Tree, text: string): SyntaxTree {
     return SyntaxTree.build(tree, text, undefined);
@@ -720,7 +1236,7 @@ export class SyntaxTree {
     const cursor = tree.walk();
     // The first statement ending at or after the window's start (the cursor's goal is "ends after").
     const inWindow = cursor.gotoFirstChildForIndex(Math.max(0, from - 1));
-    const walk: Walk = (rawCursorEnabled ? RawWalk.of(tree, cursor) : undefined) ?? new ApiWalk(cursor);
+    const walk = walkOf(tree, cursor);
     SyntaxTree.visitStatements(walk, cursor, () => inWindow, tables, self, old, added, window, windowFields, { from, to });
     if (window.length + expected !== tree.rootNode.childCount) return undefined;
     const lastInWindow = window.length > 0 ? window[window.length - 1] : before > 0 ? kept[before - 1] : undefined;
@@ -782,7 +1298,7 @@ export class SyntaxTree {
       reused.moveTo(start, self);
       return reused;
     }
-    const node = copyStatement(walk, tables, self, start, hasError);
+    const node = (walk instanceof RawWalk && walk.heap ? copyFromHeap(walk, walk.heap, tables, self, start, end, typeId, hasError) : undefined) ?? copyStatement(walk, tables, self, start, hasError);
     added.push(node);
     return node;
   }
@@ -793,7 +1309,7 @@ export class SyntaxTree {
     const statements: SyntaxNode[] = [];
     const fields: (string | null)[] = [];
     const cursor = tree.walk();
-    const walk: Walk = (rawCursorEnabled ? RawWalk.of(tree, cursor) : undefined) ?? new ApiWalk(cursor);
+    const walk = walkOf(tree, cursor);
     const rootType = typeName(tables, walk.typeId());
     const rootStart = walk.start();
     const rootEnd = walk.end();

@@ -4,7 +4,7 @@ import * as path from 'path';
 import fc from 'fast-check';
 import { Edit, type Node, type Tree } from 'web-tree-sitter';
 import { lintPython } from '../../../src/lint/lint';
-import { setRawCursorEnabled, SyntaxTree, updateCounts, type SyntaxNode } from '../../../src/parsing/python/syntaxTree';
+import { heapWalkUsable, sameCopies, setHeapWalkEnabled, setRawCursorEnabled, SyntaxTree, updateCounts, type SyntaxNode } from '../../../src/parsing/python/syntaxTree';
 import { parsePython, pythonParser, rawCursorBinding } from '../../../src/parsing/python/treeSitter';
 
 const root = path.join(__dirname, '..', '..', '..', '..');
@@ -106,6 +106,49 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
         cursor.delete();
       } finally {
         setRawCursorEnabled(true);
+        tree.delete();
+      }
+    }
+  });
+
+  it('reads statements from tree-sitter\'s memory here, giving the cursor walk\'s copy on every fixture, with syntax errors and very deep nesting', function () {
+    this.timeout(120000);
+    assert.ok(heapWalkUsable(pythonParser().language), 'the heap layout should be recognised with the pinned web-tree-sitter and grammar');
+    const all = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? all(path.join(dir, e.name)) : e.name.endsWith('.py') ? [path.join(dir, e.name)] : []));
+    const files = [...all(path.join(root, 'test/fixtures')), ...all(path.join(root, 'examples'))];
+    assert.ok(files.length > 40);
+    const texts: string[] = [];
+    for (const file of files) {
+      const text = fs.readFileSync(file, 'utf8');
+      texts.push(text);
+      // Syntax errors and missing tokens: characters cut out or put in at a few places.
+      for (const at of [0.13, 0.41, 0.77]) {
+        const i = Math.floor(text.length * at);
+        texts.push(text.slice(0, i) + text.slice(i + 3), text.slice(0, i) + '(' + text.slice(i), text.slice(0, i) + ':\n  \u{1F600} "' + text.slice(i));
+      }
+    }
+    // Nesting deeper than any recursion could go (the walk keeps its own stack), and a long flat statement.
+    texts.push(`x = ${'a + '.repeat(30000)}b\n`, `y = ${'('.repeat(3000)}1${')'.repeat(3000)}\n`, `z = [${'1, '.repeat(20000)}]\n`);
+    for (const text of texts) {
+      const tree = parse(text);
+      try {
+        setHeapWalkEnabled(false);
+        const viaCursor = SyntaxTree.from(tree, text);
+        setHeapWalkEnabled(true);
+        const viaHeap = SyntaxTree.from(tree, text);
+        assert.ok(sameCopies(viaHeap.rootNode, viaCursor.rootNode), text.slice(0, 80));
+      } finally {
+        setHeapWalkEnabled(true);
+        tree.delete();
+      }
+    }
+    // And node for node against web-tree-sitter's own nodes, errors included.
+    for (const text of texts.slice(0, 40)) {
+      const tree = parse(text);
+      try {
+        assert.deepStrictEqual(differences(SyntaxTree.from(tree, text).rootNode, tree.rootNode).slice(0, 5), []);
+      } finally {
         tree.delete();
       }
     }
