@@ -11,21 +11,24 @@ import { DEFAULT_MAX_BYTES } from './source';
 
 export type FileLint = (LintResult & { readonly ok: true }) | { readonly ok: false; readonly message: string };
 
+/** How `lintFileText` lints (every field optional). */
+export interface FileLintOptions {
+  readonly config?: LintConfig;
+  readonly rules?: readonly Rule[];
+  /** What the analysis may know from outside the file (the workspace's model classes). */
+  readonly analysis?: AnalysisOptions;
+  /** A cap on a notebook's code cells (its file, outputs included, may be larger: see `fileSizeCap`). */
+  readonly maxCodeBytes?: number;
+  /** Told the syntax tree of a Python file before it is analysed (the CLI's workspace index reads its imports from it). */
+  readonly parsed?: (tree: SyntaxTree) => void;
+}
+
 /**
  * Lints the text of a file by its kind: a `.ipynb` notebook (its JSON; code cells linted as one
- * program, findings carrying their cell) or Python source. `maxCodeBytes` caps a notebook's code
- * cells (its file, outputs included, may be larger: see `fileSizeCap`).
+ * program, findings carrying their cell) or Python source.
  */
-export function lintFileText(
-  file: string,
-  text: string,
-  config: LintConfig = EMPTY_CONFIG,
-  rules: readonly Rule[] = RULES,
-  analysis: AnalysisOptions = {},
-  maxCodeBytes = DEFAULT_MAX_BYTES,
-  /** Told the syntax tree of a Python file before it is analysed (the CLI's workspace index reads its imports from it). */
-  parsed?: (tree: SyntaxTree) => void,
-): FileLint {
+export function lintFileText(file: string, text: string, options: FileLintOptions = {}): FileLint {
+  const { config = EMPTY_CONFIG, rules = RULES, analysis = {}, maxCodeBytes = DEFAULT_MAX_BYTES, parsed } = options;
   try {
     if (!isNotebookFile(file)) {
       const tree = parseSyntaxTree(text);

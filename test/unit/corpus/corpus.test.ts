@@ -28,14 +28,14 @@ describe('precision corpus: all rules, realistic clean code, zero findings', () 
   for (const file of files) {
     it(file, () => {
       const text = fs.readFileSync(path.join(CORPUS, file), 'utf8');
-      const result = lintFileText(file, text, { rules: {} }, RULES);
+      const result = lintFileText(file, text, { config: { rules: {} }, rules: RULES });
       assert.ok(result.ok, result.ok ? '' : result.message);
       assert.deepStrictEqual(result.failures, [], 'no rule may crash');
       assert.deepStrictEqual(
         result.findings.map((f) => `${f.cell !== undefined ? `cell ${f.cell + 1}:` : ''}${f.span.start.line + 1}:${f.span.start.column + 1} ${f.code} ${f.message}`),
         [],
       );
-      const probed = lintFileText(file, withProbe(file, text), { rules: {} }, RULES);
+      const probed = lintFileText(file, withProbe(file, text), { config: { rules: {} }, rules: RULES });
       assert.ok(probed.ok && probed.findings.some((f) => f.code === 'NRM401'), 'the probe line is reported (the file really is linted)');
     });
   }

@@ -8,9 +8,12 @@ import { DEFAULT_MAX_BYTES, readSourceFile } from '../../../src/lint/source';
 describe('lintFileText', () => {
   it('reports an internal error of the analysis as this file not linted, instead of throwing', () => {
     const text = 'import torch\nfrom models import Net\nmodel = Net()\nwith torch.no_grad():\n    model(x)\n';
-    const failing = lintFileText('train.py', text, { rules: {} }, undefined, {
-      external: () => {
-        throw new RangeError('Maximum call stack size exceeded');
+    const failing = lintFileText('train.py', text, {
+      config: { rules: {} },
+      analysis: {
+        external: () => {
+          throw new RangeError('Maximum call stack size exceeded');
+        },
       },
     });
     assert.deepStrictEqual(failing, { ok: false, message: 'internal error, file not linted (please report it): Maximum call stack size exceeded' });
@@ -58,7 +61,7 @@ describe('size caps of notebooks', () => {
   });
 
   it('a notebook whose code cells exceed the cap is skipped with a message', () => {
-    const result = lintFileText('huge.ipynb', notebook(`x = 1\n${'#'.repeat(5000)}\n`, 0), undefined, undefined, {}, 4096);
+    const result = lintFileText('huge.ipynb', notebook(`x = 1\n${'#'.repeat(5000)}\n`, 0), { maxCodeBytes: 4096 });
     assert.deepStrictEqual(result, { ok: false, message: 'the code cells hold 5 KiB, over the 4 KiB size cap, skipped' });
   });
 });

@@ -131,7 +131,7 @@ describe('workspace index: models imported from the workspace', () => {
     const train = path.join(dir, 'train.py');
     const index = new WorkspaceIndex([dir]);
     const lint = () => {
-      const result = lintFileText(train, fs.readFileSync(train, 'utf8'), EMPTY_CONFIG, RULES, { external: index.lookupFor(train) }, undefined, (tree) => index.noteParsed(train, tree));
+      const result = lintFileText(train, fs.readFileSync(train, 'utf8'), { analysis: { external: index.lookupFor(train) }, parsed: (tree) => index.noteParsed(train, tree) });
       assert.ok(result.ok);
       return result.findings.map((f) => f.code);
     };
