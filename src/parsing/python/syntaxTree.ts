@@ -32,7 +32,7 @@ interface Anchor {
   /** Offset of the statement's first character in the current text. */
   offset: number;
   tree: SyntaxTree;
-  readonly byType: Map<string, SyntaxNode[]> | undefined;
+  index: TypeIndex | undefined;
 }
 
 const NAMED_BIT = 1;
@@ -54,6 +54,11 @@ interface LanguageTables {
   readonly count: number;
   /** The first slot with the same type name, by slot (several symbols can share a name). */
   readonly canon: Int32Array;
+  /** The canonical slot of each type name. */
+  readonly slotByName: Map<string, number>;
+  /** Shared field-name lists by a hash of their field ids (see `fieldListOf`). */
+  readonly fieldLists: Map<number, { readonly ids: readonly number[]; readonly names: (string | null)[] }[]>;
+  fieldListCount: number;
 }
 const TABLES = new WeakMap<Language, LanguageTables>();
 function tablesOf(language: Language): LanguageTables {
@@ -76,7 +81,7 @@ function tablesOf(language: Language): LanguageTables {
       if (f === undefined) first.set(type, i);
       canon[i] = f ?? i;
     });
-    t = { types, named, fields: language.fields, count, canon };
+    t = { types, named, fields: language.fields, count, canon, slotByName: first, fieldLists: new Map(), fieldListCount: 0 };
     TABLES.set(language, t);
   }
   return t;
@@ -180,36 +185,45 @@ export class SyntaxNode {
   }
   /** This node and its descendants of the given type(s), in document order (as web-tree-sitter's). */
   descendantsOfType(types: string | readonly string[]): SyntaxNode[] {
-    const index = this.anchor.byType;
+    const index = this.anchor.index;
     if (!index) return this.anchor.tree.descendantsOfType(types);
-    if (typeof types === 'string') return inRange(index.get(types), this.pre, this.last);
+    if (typeof types === 'string') {
+      // (A slice: an array of the exact size, where pushing reserves room to grow.)
+      return boundsInRange(index, types, this.pre, this.last) ? index.nodes.slice(FOUND_START, FOUND_END) : [];
+    }
     const out: SyntaxNode[] = [];
     // (Loops, not push(...spread): a huge literal can hold more nodes than a call has arguments.)
-    for (const t of new Set(types)) for (const n of inRange(index.get(t), this.pre, this.last)) out.push(n);
-    return out.sort((a, b) => a.pre - b.pre);
+    let lists = 0;
+    for (const t of new Set(types)) if (pushInRange(index, t, this.pre, this.last, out) > 0) lists++;
+    return lists > 1 ? out.sort((a, b) => a.pre - b.pre) : out;
   }
   /**
-   * This node and its descendants of one type, in document order, without a copy: for a
-   * top-level statement, its own index list (do not modify it).
+   * Pushes this node and its descendants of one type onto `out`, in document order; returns
+   * how many. For a top-level statement, its whole group in the index.
    */
-  private ownOfType(type: string): readonly SyntaxNode[] {
-    const index = this.anchor.byType;
-    return index && this.pre === 0 ? (index.get(type) ?? NO_CHILDREN) : this.descendantsOfType(type);
+  private pushOwnOfType(type: string, out: SyntaxNode[]): number {
+    const index = this.anchor.index;
+    if (index && this.pre === 0) {
+      const at = rangeOf(index, type);
+      if (at < 0) return 0;
+      const nodes = index.nodes;
+      const end = index.ranges[at + 2];
+      for (let i = index.ranges[at + 1]; i < end; i++) out.push(nodes[i]);
+      return end - index.ranges[at + 1];
+    }
+    const own = this.descendantsOfType(type);
+    for (const n of own) out.push(n);
+    return own.length;
   }
   /** The nodes of one type in each of `statements` (top-level statements), in document order. */
   static ofTypeIn(statements: readonly SyntaxNode[], type: string, out: SyntaxNode[]): void {
-    for (const s of statements) for (const n of s.ownOfType(type)) out.push(n);
+    for (const s of statements) s.pushOwnOfType(type, out);
   }
   /** The nodes of several types in one top-level statement, in document order. */
   static ofTypesIn(statement: SyntaxNode, types: ReadonlySet<string>, out: SyntaxNode[]): void {
     const start = out.length;
     let lists = 0;
-    for (const t of types) {
-      const own = statement.ownOfType(t);
-      if (own.length === 0) continue;
-      lists++;
-      for (const n of own) out.push(n);
-    }
+    for (const t of types) if (statement.pushOwnOfType(t, out) > 0) lists++;
     if (lists > 1) {
       const sorted = out.slice(start).sort((a, b) => a.pre - b.pre);
       for (let i = 0; i < sorted.length; i++) out[start + i] = sorted[i];
@@ -254,20 +268,62 @@ export class NodeCache<T> {
   }
 }
 
-/** The nodes of a preorder-sorted list whose preorder number lies in [from, to]. */
-function inRange(list: readonly SyntaxNode[] | undefined, from: number, to: number): SyntaxNode[] {
-  if (!list) return [];
-  let lo = 0;
-  let hi = list.length;
+/**
+ * A top-level statement's nodes by type: its nodes grouped by type (each group in document
+ * order) in one array, and for each type present its slot and group as `[slot, start, end]`
+ * triples. (Two arrays per statement: a `Map` of one list per type cost about three times the
+ * memory, most of it in the maps' hash tables.)
+ */
+interface TypeIndex {
+  readonly nodes: readonly SyntaxNode[];
+  readonly ranges: readonly number[];
+  readonly tables: LanguageTables;
+}
+
+/** Where the triple of `type` starts in `index.ranges`, or -1 when the statement has none. */
+function rangeOf(index: TypeIndex, type: string): number {
+  const slot = index.tables.slotByName.get(type);
+  if (slot === undefined) return -1;
+  const ranges = index.ranges;
+  for (let i = 0; i < ranges.length; i += 3) if (ranges[i] === slot) return i;
+  return -1;
+}
+
+/** The bounds `boundsInRange` found in `index.nodes`. */
+let FOUND_START = 0;
+let FOUND_END = 0;
+
+/**
+ * Whether the statement has nodes of `type` whose preorder number lies in [from, to]: then
+ * they are `index.nodes[FOUND_START, FOUND_END)`.
+ */
+function boundsInRange(index: TypeIndex, type: string, from: number, to: number): boolean {
+  const at = rangeOf(index, type);
+  if (at < 0) return false;
+  const list = index.nodes;
+  let lo = index.ranges[at + 1];
+  let hi = index.ranges[at + 2];
+  const end = hi;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (list[mid].pre < from) lo = mid + 1;
     else hi = mid;
   }
-  let end = lo;
-  while (end < list.length && list[end].pre <= to) end++;
-  return list.slice(lo, end);
+  let last = lo;
+  while (last < end && list[last].pre <= to) last++;
+  FOUND_START = lo;
+  FOUND_END = last;
+  return last > lo;
 }
+
+/** Pushes the nodes of `type` whose preorder number lies in [from, to] onto `out`; returns how many. */
+function pushInRange(index: TypeIndex, type: string, from: number, to: number, out: SyntaxNode[]): number {
+  if (!boundsInRange(index, type, from, to)) return 0;
+  const list = index.nodes;
+  for (let i = FOUND_START; i < FOUND_END; i++) out.push(list[i]);
+  return FOUND_END - FOUND_START;
+}
+
 function collectWhere(n: SyntaxNode, test: (n: SyntaxNode) => boolean, out: SyntaxNode[]): void {
   if (test(n)) out.push(n);
   for (const c of n.children) collectWhere(c, test, out);
@@ -430,8 +486,7 @@ function walkOf(tree: Tree, cursor: TreeCursor): Walk {
  * tokens the cursor does not visit, such as a missing newline).
  */
 function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, offset: number, hasError: boolean): SyntaxNode {
-  const byType = new Map<string, SyntaxNode[]>();
-  const anchor: Anchor = { offset, tree, byType };
+  const anchor: Anchor = { offset, tree, index: undefined };
   let pre = 0;
   // The nodes in preorder, and their type's canonical slot: the index by type is made from them
   // when the copy is done, in lists of their exact size.
@@ -448,7 +503,7 @@ function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, o
   };
   const root = make();
   if (!cursor.firstChild()) {
-    indexByType(byType, tables, pre);
+    anchor.index = indexByType(tables, pre);
     return root;
   }
   // Iterative preorder walk over a stack of the nodes whose children are being copied. Children
@@ -491,7 +546,7 @@ function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, o
       close(stack.pop() as SyntaxNode, firstKid.pop() as number);
       cursor.parent();
       if (stack.length === 0) {
-        indexByType(byType, tables, pre);
+        anchor.index = indexByType(tables, pre);
         return root;
       }
     }
@@ -807,8 +862,7 @@ function copyFromHeap(walk: RawWalk, layout: HeapLayout, tables: LanguageTables,
     if ((position + i32[(ptr + HEAP_SIZE_BYTES) >> 2]) >>> 1 !== end) return undefined;
     childCount = i32[(ptr + HEAP_CHILD_COUNT) >> 2];
   } else if ((position + u8[slot + 7]) >>> 1 !== end) return undefined;
-  const byType = new Map<string, SyntaxNode[]>();
-  const anchor: Anchor = { offset, tree, byType };
+  const anchor: Anchor = { offset, tree, index: undefined };
   const order = ORDER;
   const slots = ORDER_SLOTS;
   const rootSlot = slotOf(tables, typeId);
@@ -818,12 +872,12 @@ function copyFromHeap(walk: RawWalk, layout: HeapLayout, tables: LanguageTables,
   slots[0] = tables.canon[rootSlot];
   let pre = 1;
   if (childCount === 0) {
-    indexByType(byType, tables, pre);
+    anchor.index = indexByType(tables, pre);
     heapCopies++;
     return root;
   }
   const kids = KIDS;
-  const kidFields = KID_FIELDS;
+  const kidFieldIds = KID_FIELD_IDS;
   const fieldAt = layout.fieldAt;
   const width = layout.fieldWidth;
   const aliases = layout.aliasSequences;
@@ -832,7 +886,6 @@ function copyFromHeap(walk: RawWalk, layout: HeapLayout, tables: LanguageTables,
   const types = tables.types;
   const named = tables.named;
   const canon = tables.canon;
-  const fields = tables.fields;
   let top = 0;
   let depth = 1;
   F_CHILDREN[0] = ptr - SUBTREE_SIZE * childCount;
@@ -854,12 +907,15 @@ function copyFromHeap(walk: RawWalk, layout: HeapLayout, tables: LanguageTables,
         const parent = F_NODE[f];
         const from = F_KIDS[f];
         if (top > from) {
-          parent.children = kids.slice(from, top);
+          parent.children = sliceOf(kids, from, top);
+          let hash = 0;
+          let any = 0;
           for (let i = from; i < top; i++) {
-            if (kidFields[i] === null) continue;
-            parent.fieldNames = kidFields.slice(from, top);
-            break;
+            const id = kidFieldIds[i];
+            any |= id;
+            hash = (Math.imul(hash, 31) + id) | 0;
           }
+          if (any !== 0) parent.fieldNames = fieldListOf(tables, kidFieldIds, from, top, hash);
         }
         top = from;
         parent.last = pre - 1;
@@ -925,7 +981,7 @@ function copyFromHeap(walk: RawWalk, layout: HeapLayout, tables: LanguageTables,
       node.pre = node.last = pre++;
       node.parent = F_NODE[f];
       kids[top] = node;
-      kidFields[top] = field === 0 ? null : (fields[field] ?? null);
+      kidFieldIds[top] = field;
       top++;
       if (grandchildren > 0) {
         if (depth === F_COUNT.length) growFrames();
@@ -957,7 +1013,7 @@ function copyFromHeap(walk: RawWalk, layout: HeapLayout, tables: LanguageTables,
     }
   }
   F_NODE.length = 0;
-  indexByType(byType, tables, pre);
+  anchor.index = indexByType(tables, pre);
   heapCopies++;
   return root;
 }
@@ -985,6 +1041,7 @@ function releaseScratch(): void {
     else list.fill(undefined);
   }
   if (KID_FIELDS.length > SCRATCH_KEPT) KID_FIELDS.length = 0;
+  if (KID_FIELD_IDS.length > SCRATCH_KEPT) KID_FIELD_IDS.length = 0;
   if (ORDER_SLOTS.length > SCRATCH_KEPT) ORDER_SLOTS.length = 0;
 }
 
@@ -992,36 +1049,34 @@ function releaseScratch(): void {
 const SCRATCH_KEPT = 1 << 16;
 
 /**
- * Fills a statement's index by type from its `n` nodes in `ORDER` (preorder) and their slots:
- * a counting sort by type into `SORTED`, then one exact-size list per type (pushing each node
- * into a growing list reserved up to 17 slots for a type seen once or twice in a statement).
+ * A statement's index by type (see `TypeIndex`) from its `n` nodes in `ORDER` (preorder) and
+ * their slots: a counting sort by type.
  */
-function indexByType(byType: Map<string, SyntaxNode[]>, tables: LanguageTables, n: number): void {
+function indexByType(tables: LanguageTables, n: number): TypeIndex {
   const counts = slotCounts(tables);
   const seen = SEEN_SLOTS;
   for (let i = 0; i < n; i++) {
     const slot = ORDER_SLOTS[i];
     if (counts[slot]++ === 0) seen.push(slot);
   }
-  // Where each type's nodes start in SORTED (counts become the next free position).
+  // Where each type's nodes start (counts become the next free position).
   let at = 0;
-  const starts = SEEN_STARTS;
+  const ranges = RANGES;
   for (let j = 0; j < seen.length; j++) {
     const slot = seen[j];
     const c = counts[slot];
-    starts[j] = at;
+    ranges[3 * j] = slot;
+    ranges[3 * j + 1] = at;
     counts[slot] = at;
     at += c;
+    ranges[3 * j + 2] = at;
   }
   const sorted = SORTED;
   for (let i = 0; i < n; i++) sorted[counts[ORDER_SLOTS[i]]++] = ORDER[i];
-  for (let j = 0; j < seen.length; j++) {
-    const slot = seen[j];
-    byType.set(tables.types[slot], sorted.slice(starts[j], counts[slot]));
-    counts[slot] = 0;
-  }
+  for (let j = 0; j < seen.length; j++) counts[seen[j]] = 0;
+  const index: TypeIndex = { nodes: sorted.slice(0, n), ranges: ranges.slice(0, 3 * seen.length), tables };
   seen.length = 0;
-  starts.length = 0;
+  return index;
 }
 
 /** Per-slot counters of `indexByType` (all zero between calls), per language. */
@@ -1037,11 +1092,61 @@ const ORDER: SyntaxNode[] = [];
 const ORDER_SLOTS: number[] = [];
 const SORTED: SyntaxNode[] = [];
 const SEEN_SLOTS: number[] = [];
-const SEEN_STARTS: number[] = [];
+const RANGES: number[] = [];
 
 /** Scratch stacks of `copyStatement` (shared: a copy never runs inside another; see `releaseScratch`). */
 const KIDS: SyntaxNode[] = [];
 const KID_FIELDS: (string | null)[] = [];
+/** The field ids of `KIDS` (0: none), in `copyFromHeap`. */
+const KID_FIELD_IDS: number[] = [];
+
+/**
+ * `list[from, to)` as a new array of that size: up to four elements as an array literal, like
+ * nodes (see `makeNode`), so V8 can allocate the long-lived ones in the old generation directly.
+ */
+function sliceOf<T>(list: readonly T[], from: number, to: number): T[] {
+  switch (to - from) {
+    case 1:
+      return [list[from]];
+    case 2:
+      return [list[from], list[from + 1]];
+    case 3:
+      return [list[from], list[from + 1], list[from + 2]];
+    case 4:
+      return [list[from], list[from + 1], list[from + 2], list[from + 3]];
+    default:
+      return list.slice(from, to);
+  }
+}
+
+/** The most field lists kept per language (the grammar makes a few dozen; comments between children make more). */
+const FIELD_LISTS_KEPT = 4096;
+
+/**
+ * The field names of children with field ids `ids[from, to)` (`hash` made from them): one shared
+ * array per sequence (a copy of the 10k-line bench file has 26,000 nodes with fields and 40
+ * different sequences), so the nodes with fields allocate nothing for them.
+ */
+function fieldListOf(tables: LanguageTables, ids: readonly number[], from: number, to: number, hash: number): (string | null)[] {
+  const bucket = tables.fieldLists.get(hash);
+  if (bucket) {
+    for (const entry of bucket) {
+      if (entry.ids.length !== to - from) continue;
+      let same = true;
+      for (let i = from; i < to && same; i++) same = entry.ids[i - from] === ids[i];
+      if (same) return entry.names;
+    }
+  }
+  const names: (string | null)[] = [];
+  for (let i = from; i < to; i++) names.push(ids[i] === 0 ? null : (tables.fields[ids[i]] ?? null));
+  if (tables.fieldListCount < FIELD_LISTS_KEPT) {
+    tables.fieldListCount++;
+    const entry = { ids: ids.slice(from, to), names };
+    if (bucket) bucket.push(entry);
+    else tables.fieldLists.set(hash, [entry]);
+  }
+  return names;
+}
 
 /** A range of offsets (as tree-sitter's `Range` has them). */
 export interface IndexRange {
@@ -1110,7 +1215,7 @@ export class SyntaxTree {
     rootStart: number,
     rootEnd: number,
   ) {
-    this.rootNode = new SyntaxNode(rootType, true, rootStart, rootEnd, { offset: 0, tree: this, byType: undefined });
+    this.rootNode = new SyntaxNode(rootType, true, rootStart, rootEnd, { offset: 0, tree: this, index: undefined });
   }
 
   private readonly byType = new Map<string, SyntaxNode[]>();

@@ -172,6 +172,32 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
     }
   });
 
+  it('shares one field-name list among nodes with the same fields, and answers descendantsOfType with a new array each time', () => {
+    const text = 'import torch.nn as nn\nclass A(nn.Module):\n    def f(self, x):\n        y = g(x)\n        return h(y) + k(x)\nz = m(1)\n';
+    const tree = parse(text);
+    try {
+      const copy = SyntaxTree.from(tree, text);
+      const calls = copy.rootNode.descendantsOfType('call');
+      assert.strictEqual(calls.length, 4);
+      assert.deepStrictEqual(calls[0].fieldNames, ['function', 'arguments']);
+      for (const c of calls) assert.strictEqual(c.fieldNames, calls[0].fieldNames);
+      assert.deepStrictEqual(differences(copy.rootNode, tree.rootNode).slice(0, 5), []);
+      // Callers may keep or change what they get: the next answer is not affected.
+      const cls = copy.rootNode.children[1];
+      for (const from of [copy.rootNode, cls, cls.childForFieldName('body') as SyntaxNode]) {
+        for (const types of ['call', ['call', 'identifier']] as const) {
+          const first = from.descendantsOfType(types);
+          const again = from.descendantsOfType(types);
+          assert.notStrictEqual(first, again);
+          first.length = 0;
+          assert.deepStrictEqual(from.descendantsOfType(types), again);
+        }
+      }
+    } finally {
+      tree.delete();
+    }
+  });
+
   it('answers for a statement with more nodes than a call can take arguments (a 200k-element literal)', function () {
     this.timeout(60000);
     const text = `import torch.nn as nn\nx = [${new Array(200_000).fill('1').join(', ')}]\nnorm = nn.GroupNorm(3, 10)\n`;
