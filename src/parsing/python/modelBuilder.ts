@@ -107,7 +107,13 @@ interface Ctx {
 }
 
 function layerUse(path: string, layer: Layer | undefined, span: Span, call?: LayerCall): LayerUse {
-  return { path, ...(layer ? { layer } : {}), ...((call ?? layer?.call) ? { call: call ?? layer?.call } : {}), span };
+  // (Properties set one by one, in the IR's order: no temporary objects per optional property.)
+  const out = { path } as Writable<LayerUse>;
+  if (layer) out.layer = layer;
+  const c = call ?? layer?.call;
+  if (c) out.call = c;
+  out.span = span;
+  return out;
 }
 
 /** Parameters whose numeric defaults are floats even when written as whole numbers (`momentum=0`). */
@@ -149,6 +155,13 @@ function defaultValue(t: DefaultTemplate, span: Span): Value {
   if (typeof d === 'number') return { kind: 'number', value: d, isInteger: t.isInteger, provenance };
   if (typeof d === 'boolean') return { kind: 'bool', value: d, provenance };
   return { kind: 'string', value: d, provenance };
+}
+
+/** A layer call's argument, its properties in the IR's order (`provenance` only when the value has one). */
+function argument(name: string | undefined, position: number | undefined, value: Value, span: Span, valueSpan: Span): Argument {
+  const out = { name, position, value, span, valueSpan } as Writable<Argument>;
+  if (value.kind !== 'unknown' && value.provenance) out.provenance = value.provenance;
+  return out;
 }
 
 function frozen(l: MutableLayer): Layer {
@@ -275,19 +288,18 @@ export class ModelBuilder {
     const defaults: Record<string, Value> = {};
     // (One span object for the callee and every default: IR spans are read-only, and the memo moves a shared span once.)
     for (const t of defaultTemplates(cls)) defaults[t.name] = defaultValue(t, calleeSpan);
-    return {
-      kind: cls.kind,
-      framework: cls.framework,
-      family: cls.signature.family,
-      ...(cls.signature.norm ? { norm: cls.signature.norm } : {}),
-      ...(via ? { viaParameter: via.name } : {}),
-      defaults,
-      callee: callee.text,
-      span: spanOf(call),
-      calleeSpan,
-      argumentsSpan: spanOf(argsNode),
-      args,
-    };
+    // (Properties set one by one in the IR's order: a spread of `cond ? {...} : {}` per optional
+    // property costs a temporary object and a generic copy each, for every layer call of a file.)
+    const out = { kind: cls.kind, framework: cls.framework, family: cls.signature.family } as Writable<LayerCall>;
+    if (cls.signature.norm) out.norm = cls.signature.norm;
+    if (via) out.viaParameter = via.name;
+    out.defaults = defaults;
+    out.callee = callee.text;
+    out.span = spanOf(call);
+    out.calleeSpan = calleeSpan;
+    out.argumentsSpan = spanOf(argsNode);
+    out.args = args;
+    return out;
   }
 
   private mapArguments(argsNode: Node, signature: LayerSignature, bindings: Bindings | undefined, partial: CallableValue | undefined): Argument[] {
@@ -299,35 +311,30 @@ export class ModelBuilder {
       // Arguments bound by functools.partial come first; they are written at the partial(...) call.
       const where = partial.provenance?.span ?? spanOf(argsNode);
       for (const v of partial.boundPositional) {
-        args.push({ name: params[position], position, value: v, span: where, valueSpan: v.kind !== 'unknown' && v.provenance ? v.provenance.span : where, ...(v.kind !== 'unknown' && v.provenance ? { provenance: v.provenance } : {}) });
+        args.push(argument(params[position], position, v, where, v.kind !== 'unknown' && v.provenance ? v.provenance.span : where));
         position++;
       }
       for (const [k, v] of partial.boundKeywords) {
-        args.push({ name: k, position: undefined, value: v, span: where, valueSpan: v.kind !== 'unknown' && v.provenance ? v.provenance.span : where, ...(v.kind !== 'unknown' && v.provenance ? { provenance: v.provenance } : {}) });
+        args.push(argument(k, undefined, v, where, v.kind !== 'unknown' && v.provenance ? v.provenance.span : where));
       }
     }
-    for (const child of argsNode.namedChildren) {
+    const children = argsNode.namedChildren;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
       if (!child || child.type === 'comment') continue;
       if (child.type === 'keyword_argument') {
         const name = child.childForFieldName('name');
         const value = child.childForFieldName('value');
         if (!name || !value) continue;
         const v = this.resolver.resolve(value, bindings);
-        args.push({ name: name.text, position: undefined, value: v, span: spanOf(child), valueSpan: spanOf(value), ...(v.kind !== 'unknown' && v.provenance ? { provenance: v.provenance } : {}) });
+        args.push(argument(name.text, undefined, v, spanOf(child), spanOf(value)));
       } else if (child.type === 'list_splat' || child.type === 'dictionary_splat') {
         if (child.type === 'list_splat') positionsKnown = false;
       } else {
         const v = this.resolver.resolve(child, bindings);
         // (The argument is its value: one span object for both.)
         const span = spanOf(child);
-        args.push({
-          name: positionsKnown ? params[position] : undefined,
-          position: positionsKnown ? position : undefined,
-          value: v,
-          span,
-          valueSpan: span,
-          ...(v.kind !== 'unknown' && v.provenance ? { provenance: v.provenance } : {}),
-        });
+        args.push(argument(positionsKnown ? params[position] : undefined, positionsKnown ? position : undefined, v, span, span));
         position++;
       }
     }
@@ -489,7 +496,9 @@ export class ModelBuilder {
     const visit = (from: readonly ForwardStep[], depth: number) => {
       if (depth > MAX_HELPER_DEPTH) return;
       for (const s of from) {
-        if (s.op !== 'layer' || byPath.has(s.target.replace(/\[.*$/, ''))) continue;
+        if (s.op !== 'layer') continue;
+        // (Most targets have no index: no regular expression for them.)
+        if (byPath.has(s.target.indexOf('[') < 0 ? s.target : s.target.replace(/\[.*$/, ''))) continue;
         const m = methods.get(s.target);
         if (!m || m.fn === fwd || seen.has(s.span.startOffset)) continue;
         seen.add(s.span.startOffset);
@@ -1567,7 +1576,7 @@ export class ModelBuilder {
       const self = inner.childForFieldName('object');
       const layer = inner.childForFieldName('attribute');
       if (self?.type !== 'identifier' || layer?.type !== 'identifier' || self.text !== 'self') continue;
-      if (!['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'].includes(attr.text)) continue;
+      if (!PARAMETER_ATTRIBUTES.has(attr.text)) continue;
       out.push({ path: layer.text, attribute: attr.text, span: spanOf(whole) });
     }
     return out;
@@ -1630,13 +1639,24 @@ function stepUses(step: ForwardStep, byPath: Map<string, Layer>, end: 'first' | 
   if (step.call) return [layerUse(step.target, undefined, step.span, step.call)];
   const layer = findLayer(byPath, step.target);
   if (!layer) return [];
-  return [...(layer.alternatives ?? []), layer].map((l) => layerStepUse(step, l, end)).filter((u): u is LayerUse => u !== undefined);
+  const out: LayerUse[] = [];
+  if (layer.alternatives) {
+    for (const a of layer.alternatives) {
+      const u = layerStepUse(step, a, end);
+      if (u) out.push(u);
+    }
+  }
+  const u = layerStepUse(step, layer, end);
+  if (u) out.push(u);
+  return out;
 }
 
 function layerStepUse(step: ForwardStep, layer: Layer, end: 'first' | 'last'): LayerUse | undefined {
   if (layer.family === 'container') {
     const leaf = end === 'first' ? firstLeaf(layer) : lastLeaf(layer);
-    return leaf ? { ...leaf, span: leaf.layer?.span ?? step.span } : undefined;
+    // (`leaf` is a new use: its span is set in place, where a copy would keep it.)
+    if (leaf) (leaf as Writable<LayerUse>).span = leaf.layer?.span ?? step.span;
+    return leaf;
   }
   return layerUse(layer.path, layer, step.span);
 }
@@ -1814,7 +1834,7 @@ class ForwardWalker {
   private loopIterables = new Map<string, string>();
   private loop: Span | undefined;
   private branches: string[] = [];
-  private inlineCounts = new Map<string, number>();
+  private inlineCounts: Map<string, number> | undefined;
   /** Values of the unrolled loops' variables (`i` in `for i in range(self.depth)`). */
   private bindings = new Map<string, Value>();
   /** The unrolled iterations enclosing the walk (`''` outside any): steps of one call site are one step per iteration. */
@@ -1825,12 +1845,15 @@ class ForwardWalker {
   private unrolled = 1;
   /** The enclosing loop whose count is not known, for inline layers built in it (`Layer.repeated`). */
   private repeated: { count: undefined; text: string } | undefined;
-  /** The iteration key of each step (see `iteration`). */
-  private readonly stepIterations = new Map<number, string>();
-  /** The steps by the start offset of their node, in order (`push` looks for a step to reuse among them). */
-  private readonly stepsAt = new Map<number, ForwardStep[]>();
+  /** The iteration key of each step, by step index (see `iteration`). */
+  private readonly stepIterations: string[] = [];
+  /**
+   * The steps made inside loops by the start offset of their node, in order (`push` looks for a
+   * step to reuse among them, inside a loop only: a node outside every loop is walked outside).
+   */
+  private stepsAt: Map<number, ForwardStep[]> | undefined;
   /** Inline layers by call site and iteration: the second walk of a loop body (its back edge) builds no new layer. */
-  private readonly inlineAt = new Map<string, string>();
+  private inlineAt: Map<string, string> | undefined;
   /** The function walked (`walkFunction`). */
   private fn: Node | undefined;
 
@@ -2069,10 +2092,11 @@ class ForwardWalker {
     // The second pass of a loop body re-visits the same calls: reuse their step, widen its inputs.
     const start = node.startIndex;
     let existing: ForwardStep | undefined;
-    if (this.loop) {
+    const at = this.loop ? (this.stepsAt ??= new Map()).get(start) : undefined;
+    if (at) {
       const end = node.endIndex;
-      for (const st of this.stepsAt.get(start) ?? []) {
-        if (st.span.endOffset === end && st.target === target && this.stepIterations.get(st.index) === this.iteration) {
+      for (const st of at) {
+        if (st.span.endOffset === end && st.target === target && this.stepIterations[st.index] === this.iteration) {
           existing = st;
           break;
         }
@@ -2090,13 +2114,15 @@ class ForwardWalker {
     step.inputs = inputs.length > 0 ? distinct(inputs) : [-1];
     if (this.loop) step.loop = this.loop;
     if (this.iterationIndex !== undefined) step.iteration = this.iterationIndex;
-    step.branches = this.branches.slice();
+    // (Steps outside every branch share one empty list: IR lists are read-only.)
+    step.branches = this.branches.length === 0 ? NO_BRANCHES : this.branches.slice();
     step.span = spanOf(node);
     this.steps.push(step);
-    this.stepIterations.set(index, this.iteration);
-    const at = this.stepsAt.get(start);
-    if (at) at.push(step);
-    else this.stepsAt.set(start, [step]);
+    this.stepIterations[index] = this.iteration;
+    if (this.loop) {
+      if (at) at.push(step);
+      else this.stepsAt?.set(start, [step]);
+    }
     return index;
   }
 
@@ -2138,11 +2164,28 @@ class ForwardWalker {
   }
 
   private argInputs(call: Node): { first: number[]; all: number[] } {
-    const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((c): c is Node => c !== null && c.type !== 'comment');
-    const positional = args.filter((a) => a.type !== 'keyword_argument');
-    const first = positional[0] ? this.expr(positional[0]) : [];
-    const rest = args.slice(1).flatMap((a) => (a.type === 'keyword_argument' ? [] : this.expr(a)));
-    return { first, all: [...first, ...rest] };
+    // The steps of the first positional argument, then of the positional arguments after the
+    // first argument (of any kind), in this order (each walk can add steps). `all` is `first`
+    // itself when no other argument adds one (the lists are read, never changed, by `call`).
+    const args = call.childForFieldName('arguments')?.namedChildren;
+    if (!args || args.length === 0) return { first: NO_INPUTS, all: NO_INPUTS };
+    let firstPositional: Node | undefined;
+    for (const a of args) {
+      if (a.type === 'comment' || a.type === 'keyword_argument') continue;
+      firstPositional = a;
+      break;
+    }
+    const first = firstPositional ? this.expr(firstPositional) : NO_INPUTS;
+    let all = first;
+    let seen = 0;
+    for (const a of args) {
+      if (a.type === 'comment' || seen++ === 0 || a.type === 'keyword_argument') continue;
+      const xs = this.expr(a);
+      if (xs.length === 0) continue;
+      if (all === first) all = first.slice();
+      for (const x of xs) all.push(x);
+    }
+    return { first, all };
   }
 
   private call(e: Node): number[] {
@@ -2225,12 +2268,13 @@ class ForwardWalker {
    */
   private inlineLayer(site: Node, prefix: string, build: (path: string) => Layer, field?: string): string {
     const key = `${site.startIndex}:${site.endIndex}${this.iteration}`;
-    const known = this.inlineAt.get(key);
+    const known = (this.inlineAt ??= new Map()).get(key);
     if (known !== undefined) return known;
     // `name='conv1'` names the submodule (and takes no automatic number), as in Flax and Keras.
     const named = this.explicitName(site);
-    const n = named === undefined ? (this.inlineCounts.get(prefix) ?? 0) : 0;
-    if (named === undefined) this.inlineCounts.set(prefix, n + 1);
+    const counts = (this.inlineCounts ??= new Map());
+    const n = named === undefined ? (counts.get(prefix) ?? 0) : 0;
+    if (named === undefined) counts.set(prefix, n + 1);
     const path = named ?? `${prefix}_${n}`;
     this.inlineAt.set(key, path);
     const built = build(path);
@@ -2310,6 +2354,14 @@ class ForwardWalker {
     return undefined;
   }
 }
+
+/** The attributes of a layer whose reads `attributeReads` reports. */
+const PARAMETER_ATTRIBUTES: ReadonlySet<string> = new Set(['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']);
+
+/** The `branches` of a step outside every branch (shared: IR lists are read-only). */
+const NO_BRANCHES: readonly string[] = Object.freeze([]);
+/** No input steps (shared, read-only: see `ForwardWalker.argInputs`). */
+const NO_INPUTS = Object.freeze([]) as unknown as number[];
 
 /** Whether an expression is a name, or a tuple or list of names (a forward walk reads it without building steps). */
 function readsNamesOnly(node: Node): boolean {

@@ -336,7 +336,14 @@ export class Resolver {
   private readonly memo = new Map<Node, Value>();
   /** `parameters` by function node id. */
   private readonly parameterLists = new Map<Node, readonly ParameterInfo[]>();
-  private readonly callSiteOverrides = new Map<string, boolean>();
+  private readonly callSiteOverrides = new Map<Param, boolean>();
+  /**
+   * A parameter's value from its default when no caller in the file overrides it, by parameter
+   * (it depends on neither the use nor bindings: see `parameter`), shared by its uses.
+   */
+  private readonly parameterDefaults = new Map<Param, Value>();
+  /** `positionKey` of the scopes `symbolOf` names (a function of the node in this resolver's tree). */
+  private readonly scopeKeys = new Map<Node, string>();
   private readonly definitions = new Map<string, Node | undefined>();
   private depth = 0;
 
@@ -436,7 +443,9 @@ export class Resolver {
       case 'concatenated_string': {
         if (node.type === 'string' && node.namedChildren.some((c) => c?.type === 'interpolation')) return this.fString(node, bindings);
         const v = node.type === 'concatenated_string' ? this.concatenated(node) : literalValue(node);
-        return withProvenance(v, writtenAt('literal', spanOf(node)));
+        // (`v` is a new object: its provenance is set in place, not by a copy.)
+        if (v.kind !== 'unknown') (v as { provenance?: Provenance }).provenance = writtenAt('literal', spanOf(node));
+        return v;
       }
       case 'parenthesized_expression': {
         const inner = node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
@@ -531,18 +540,25 @@ export class Resolver {
   /** A value computed from operands: resolved, with provenance naming the non-literal origins. */
   private derived(value: Value, node: Node, operands: readonly Value[]): Value {
     if (value.kind === 'unknown') return value;
-    const origins = operands
-      .map((o) => (o.kind === 'unknown' ? undefined : o.provenance))
-      .filter((p): p is Provenance => p !== undefined && !p.description.startsWith('literal'));
-    const inferred = origins.some((o) => o.inferred);
-    const [first] = origins;
-    const p: Provenance =
-      origins.length === 0
-        ? writtenAt('literal', spanOf(node))
-        : origins.length === 1 && first
-          ? { description: 'computed from', span: first.span, from: first.from ?? [first] }
-          : { description: 'computed from', span: spanOf(node), from: origins };
-    return withProvenance(value, { ...p, ...(inferred ? { inferred } : {}) });
+    let origins: Provenance[] | undefined;
+    let inferred = false;
+    for (const o of operands) {
+      const op = o.kind === 'unknown' ? undefined : o.provenance;
+      if (op === undefined || op.description.startsWith('literal')) continue;
+      (origins ??= []).push(op);
+      if (op.inferred) inferred = true;
+    }
+    const first = origins?.[0];
+    const p: { -readonly [K in keyof Provenance]: Provenance[K] } = !origins
+      ? writtenAt('literal', spanOf(node))
+      : origins.length === 1 && first
+        ? { description: 'computed from', span: first.span, from: first.from ?? [first] }
+        : { description: 'computed from', span: spanOf(node), from: origins };
+    if (inferred) p.inferred = true;
+    // (Every caller passes a new value: its provenance is set in place, in the position a copy
+    // `{ ...value, provenance }` would give it, the last.)
+    (value as { provenance?: Provenance }).provenance = p;
+    return value;
   }
 
   /** An f-string whose replacement fields all resolve to ints, strings or bools (`f'layer{i + 1}'`). */
@@ -725,7 +741,13 @@ export class Resolver {
     // `self.x` means the same thing in every method of a class.
     const owner = text.startsWith('self.') && scope ? (enclosingClass(scope) ?? scope) : scope;
     // (A name has no spaces to drop.)
-    return `${owner ? positionKey(owner) : 'module'}:${node.type === 'identifier' ? text : text.replace(/\s+/g, '')}`;
+    let key = 'module';
+    if (owner) {
+      const known = this.scopeKeys.get(owner);
+      if (known === undefined) this.scopeKeys.set(owner, (key = positionKey(owner)));
+      else key = known;
+    }
+    return `${key}:${node.type === 'identifier' ? text : text.replace(/\s+/g, '')}`;
   }
 
   // ---------------------------------------------------------------- names
@@ -787,33 +809,37 @@ export class Resolver {
     // (The use's symbol only when the value is unknown: `symbolOf` depends on nothing resolved.)
     const symbol = () => this.symbolOf(use, bindings);
     if (param.splat || !param.default || !scope) return unknown(use, `parameter ${name} has no default`, symbol());
+    const kept = this.parameterDefaults.get(param);
+    if (kept) return kept;
     const fn = scope.type === 'function_definition' ? scope : undefined;
     const fnName = fn?.childForFieldName('name')?.text ?? 'lambda';
-    if (fn && this.overriddenAtCallSite(fn, name, param.index)) return unknown(use, `parameter ${name} is passed explicitly by a caller in this file`, symbol());
+    if (fn && this.overriddenAtCallSite(fn, param)) return unknown(use, `parameter ${name} is passed explicitly by a caller in this file`, symbol());
     const v = this.resolve(param.default);
     if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol() };
     const cls = fn ? enclosingClass(fn) : undefined;
     const owner = cls && fnName === '__init__' ? `${cls.childForFieldName('name')?.text ?? '?'}.__init__` : fnName;
-    return withProvenance(v, {
-      ...writtenAt(`default of parameter ${name} of ${owner}`, spanOf(param.default)),
-      inferred: true,
-    });
+    const provenance: { -readonly [K in keyof Provenance]: Provenance[K] } = writtenAt(`default of parameter ${name} of ${owner}`, spanOf(param.default));
+    provenance.inferred = true;
+    const out = withProvenance(v, provenance);
+    this.parameterDefaults.set(param, out);
+    return out;
   }
 
   /**
    * Whether a call in this file passes `param` explicitly to `fn` (by keyword, by position, or
    * through `*args`/`**kwargs`): then its default says nothing about the value actually used.
    */
-  private overriddenAtCallSite(fn: Node, param: string, index: number): boolean {
+  private overriddenAtCallSite(fn: Node, p: Param): boolean {
+    const cached = this.callSiteOverrides.get(p);
+    if (cached !== undefined) return cached;
     const fnName = fn.childForFieldName('name')?.text;
     if (!fnName) return false;
     const cls = enclosingClass(fn);
     const callee = cls && fnName === '__init__' ? cls.childForFieldName('name')?.text : cls ? undefined : fnName;
     if (!callee) return false;
-    const key = `${fn.startIndex}:${param}`;
-    const cached = this.callSiteOverrides.get(key);
-    if (cached !== undefined) return cached;
-    const positional = cls ? index - 1 : index; // `self` is not passed
+    const param = p.node.text;
+    const key = p;
+    const positional = cls ? p.index - 1 : p.index; // `self` is not passed
     let overridden = false;
     for (const call of this.callsNamed(callee)) {
       const args = call.childForFieldName('arguments');

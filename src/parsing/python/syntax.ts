@@ -5,14 +5,27 @@ import type { Value } from '../../ir/values';
 
 /** The span of a syntax node (tree-sitter columns over a JS string are UTF-16 code units). */
 export function spanOf(node: Node): Span {
-  // (Each position is one search of the line table: read each once.)
-  const start = node.startPosition;
-  const end = node.endPosition;
+  // One search of the line table for the start; the end's line is found by stepping forward
+  // from it (most spans end on their first line or a few lines below), and no `Point` is made.
+  // Rows are those of `startPosition`/`endPosition`: the last line starting at or before the offset.
+  const startOffset = node.startIndex;
+  const endOffset = node.endIndex;
+  const starts = node.tree.lineTable;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= startOffset) lo = mid;
+    else hi = mid - 1;
+  }
+  let endRow = lo;
+  const last = starts.length - 1;
+  while (endRow < last && starts[endRow + 1] <= endOffset) endRow++;
   return {
-    start: { line: start.row, column: start.column },
-    end: { line: end.row, column: end.column },
-    startOffset: node.startIndex,
-    endOffset: node.endIndex,
+    start: { line: lo, column: startOffset - starts[lo] },
+    end: { line: endRow, column: endOffset - starts[endRow] },
+    startOffset,
+    endOffset,
   };
 }
 
