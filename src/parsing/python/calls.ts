@@ -23,6 +23,7 @@ export const CALLS = new StatementIndexKind<ReadonlyMap<string, readonly Node[]>
     return calls;
   },
   (calls) => calls.keys(),
+  (calls, key) => calls.forEach((_, k) => key(k)),
 );
 
 /** The calls of a top-level statement by the callee's last name (see `CALLS`; do not modify). */

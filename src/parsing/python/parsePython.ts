@@ -51,8 +51,9 @@ export function modelFromTree(tree: Tree, resolver: Resolver = new Resolver(tree
     // In document order within the statement; statements are disjoint and come in document order,
     // so the file's lists are the statements' lists one after the other (no sort of the whole file:
     // after an edit it read every span of the file). Stable sorts: ties keep the order above.
-    layerCalls.sort(byStart);
-    classes.sort(byStart);
+    // (Most lists are in order already: a sort copies its list, a check does not.)
+    if (!inOrder(layerCalls)) layerCalls.sort(byStart);
+    if (!inOrder(classes)) classes.sort(byStart);
     return { layerCalls, classes, typeGuardedAccesses: builder.typeGuardedAccesses(stmt) };
   };
   // The statements' parts, then the file's lists in arrays of their exact size (pushing one by
@@ -65,7 +66,9 @@ export function modelFromTree(tree: Tree, resolver: Resolver = new Resolver(tree
   let classCount = 0;
   let accessCount = 0;
   try {
-    for (const stmt of statements) {
+    // (Index loops: this runs over every statement at every edit.)
+    for (let i = 0; i < statements.length; i++) {
+      const stmt = statements[i];
       if (!stmt.isNamed) continue;
       const part = memo ? memo.get(stmt, 'model', statementModel) : statementModel(stmt);
       parts.push(part);
@@ -79,10 +82,14 @@ export function modelFromTree(tree: Tree, resolver: Resolver = new Resolver(tree
     let l = 0;
     let c = 0;
     let t = 0;
-    for (const part of parts) {
-      for (const x of part.layerCalls) layerCalls[l++] = x;
-      for (const x of part.classes) classes[c++] = x;
-      for (const x of part.typeGuardedAccesses) typeGuardedAccesses[t++] = x;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      const pl = part.layerCalls;
+      for (let j = 0; j < pl.length; j++) layerCalls[l++] = pl[j];
+      const pc = part.classes;
+      for (let j = 0; j < pc.length; j++) classes[c++] = pc[j];
+      const pt = part.typeGuardedAccesses;
+      for (let j = 0; j < pt.length; j++) typeGuardedAccesses[t++] = pt[j];
     }
     return { layerCalls, classes, typeGuardedAccesses };
   } finally {
@@ -100,6 +107,12 @@ function sized<T>(n: number): T[] {
 
 function byStart(a: { readonly span: { readonly startOffset: number } }, b: { readonly span: { readonly startOffset: number } }): number {
   return a.span.startOffset - b.span.startOffset;
+}
+
+/** Whether a list is in document order already (a stable sort by start would keep it as it is). */
+function inOrder(list: readonly { readonly span: { readonly startOffset: number } }[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1].span.startOffset > list[i].span.startOffset) return false;
+  return true;
 }
 
 /** Per import table (kept across an open document's edits while its imports do not change). */

@@ -1404,6 +1404,11 @@ const MODULE_BINDINGS = new StatementIndexKind<SiteTable>(
     for (const k of t.attrs.keys()) yield `a:${k}`;
     for (const k of t.mutated) yield `m:${k}`;
   },
+  (t, key) => {
+    t.names.forEach((_, k) => key(`n:${k}`));
+    t.attrs.forEach((_, k) => key(`a:${k}`));
+    t.mutated.forEach((k) => key(`m:${k}`));
+  },
 );
 
 /** The class or function a top-level statement defines (`c:Name` / `f:name`). */

@@ -19,7 +19,13 @@ const NONE: readonly SyntaxNode[] = Object.freeze([]);
  */
 export class StatementIndex<P> {
   private indexed = new Set<SyntaxNode>();
-  private readonly byKey = new Map<string, Set<SyntaxNode>>();
+  /**
+   * The statements whose part has each key: the statement itself when it is the only one (most
+   * keys: a set per key was most of what building the indexes of a file allocated), else a set.
+   */
+  private readonly byKey = new Map<string, SyntaxNode | Set<SyntaxNode>>();
+  /** The statement being added or removed (read by `addKey` and `removeKey`). */
+  private current: SyntaxNode | undefined;
   /**
    * `statementsWith`'s answers by key, kept until a statement whose part has the key is added or
    * removed (statements keep their order otherwise: an edit that moves one removes and adds it).
@@ -43,10 +49,13 @@ export class StatementIndex<P> {
   statementsWith(key: string): readonly SyntaxNode[] {
     let out = this.sorted.get(key);
     if (out) return out;
-    const set = this.byKey.get(key);
-    if (!set) return NONE;
-    const list = [...set];
-    if (list.length > 1) list.sort((a, b) => a.startIndex - b.startIndex);
+    const held = this.byKey.get(key);
+    if (!held) return NONE;
+    let list: SyntaxNode[];
+    if (held instanceof Set) {
+      list = [...held];
+      if (list.length > 1) list.sort((a, b) => a.startIndex - b.startIndex);
+    } else list = [held];
     this.sorted.set(key, (out = list));
     return out;
   }
@@ -77,26 +86,43 @@ export class StatementIndex<P> {
 
   private add(s: SyntaxNode): void {
     this.indexed.add(s);
-    const sorted = this.sorted.size > 0 ? this.sorted : undefined;
-    for (const k of this.kind.keysOf(this.kind.partOf(s))) {
-      sorted?.delete(k);
-      const set = this.byKey.get(k);
-      if (set) set.add(s);
-      else this.byKey.set(k, new Set([s]));
-    }
+    const part = this.kind.partOf(s);
+    const outer = this.current;
+    this.current = s;
+    this.kind.eachKey(part, this.addKey);
+    this.current = outer;
   }
+
+  private readonly addKey = (k: string): void => {
+    const s = this.current as SyntaxNode;
+    if (this.sorted.size > 0) this.sorted.delete(k);
+    const held = this.byKey.get(k);
+    if (held === undefined) this.byKey.set(k, s);
+    else if (held instanceof Set) held.add(s);
+    else if (held !== s) this.byKey.set(k, new Set([held, s]));
+  };
 
   private remove(s: SyntaxNode): void {
     if (!this.indexed.delete(s)) return;
-    const sorted = this.sorted.size > 0 ? this.sorted : undefined;
-    for (const k of this.kind.keysOf(this.kind.partOf(s))) {
-      sorted?.delete(k);
-      const set = this.byKey.get(k);
-      if (!set) continue;
-      set.delete(s);
-      if (set.size === 0) this.byKey.delete(k);
-    }
+    const part = this.kind.partOf(s);
+    const outer = this.current;
+    this.current = s;
+    this.kind.eachKey(part, this.removeKey);
+    this.current = outer;
   }
+
+  private readonly removeKey = (k: string): void => {
+    const s = this.current as SyntaxNode;
+    if (this.sorted.size > 0) this.sorted.delete(k);
+    const held = this.byKey.get(k);
+    if (held === s) this.byKey.delete(k);
+    else if (held instanceof Set) {
+      held.delete(s);
+      // (Back to the one statement left, as `addKey` would have filed it.)
+      if (held.size === 1) for (const only of held) this.byKey.set(k, only);
+      else if (held.size === 0) this.byKey.delete(k);
+    }
+  };
 }
 
 /**
@@ -109,7 +135,23 @@ export class StatementIndexKind<P> {
   constructor(
     private readonly build: (statement: SyntaxNode) => P,
     readonly keysOf: (part: P) => Iterable<string>,
+    /**
+     * Calls `key` with each key of a part, as `keysOf` lists them: given by kinds whose keys are
+     * read from maps or sets (no iterator or generator per statement); else `keysOf` is read.
+     */
+    private readonly forEachKey?: (part: P, key: (k: string) => void) => void,
   ) {}
+
+  /** Calls `key` with each key of `part` (see `forEachKey`). */
+  eachKey(part: P, key: (k: string) => void): void {
+    if (this.forEachKey) {
+      this.forEachKey(part, key);
+      return;
+    }
+    const keys = this.keysOf(part);
+    if (Array.isArray(keys)) for (let i = 0; i < keys.length; i++) key(keys[i] as string);
+    else for (const k of keys) key(k);
+  }
 
   partOf(statement: SyntaxNode): P {
     let part = this.parts.get(statement);

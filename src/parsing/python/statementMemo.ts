@@ -495,11 +495,19 @@ const GLOBAL_CALLS = new Set(['get_submodules_from_kwargs', 'VersionAwareLayers'
 const GLOBAL_BUILTINS = new Set(['setattr', 'globals', 'exec', 'eval']);
 
 /** The statements mentioning (`m:name`) and defining (`d:name`) each name. */
-const NAME_KEYS = new StatementIndexKind<StatementNames>(namesOf, function* (n) {
-  for (const m of n.mentions) yield `m:${m}`;
-  for (const d of n.defines) yield `d:${d}`;
-  yield `t:${n.textHash}`;
-});
+const NAME_KEYS = new StatementIndexKind<StatementNames>(
+  namesOf,
+  function* (n) {
+    for (const m of n.mentions) yield `m:${m}`;
+    for (const d of n.defines) yield `d:${d}`;
+    yield `t:${n.textHash}`;
+  },
+  (n, key) => {
+    n.mentions.forEach((m) => key(`m:${m}`));
+    n.defines.forEach((d) => key(`d:${d}`));
+    key(`t:${n.textHash}`);
+  },
+);
 
 function namesOf(statement: SyntaxNode): StatementNames {
   let n = NAMES.get(statement);
