@@ -33,10 +33,17 @@ interface ImportPart {
 
 const IMPORT_PARTS = new StatementIndexKind<ImportPart>(importPart, (p) => (p.aliases.length > 0 || p.starModules.length > 0 || p.injected.length > 0 ? ['imports'] : []));
 
+/** The part of a statement that imports and injects nothing (most statements; parts are read-only). */
+const NO_IMPORTS: ImportPart = { aliases: [], starModules: [], injected: [] };
+
 function importPart(stmt: Node): ImportPart {
   const aliases: [string, string][] = [];
   const starModules: string[] = [];
-  for (const node of stmt.descendantsOfType(['import_statement', 'import_from_statement'])) {
+  // (The two types asked one by one, merged in document order only when both occur.)
+  const imports = stmt.descendantsOfType('import_statement');
+  const fromImports = stmt.descendantsOfType('import_from_statement');
+  const nodes = fromImports.length === 0 ? imports : imports.length === 0 ? fromImports : imports.concat(fromImports).sort((a, b) => a.pre - b.pre);
+  for (const node of nodes) {
     if (node.hasError) continue;
     if (node.type === 'import_statement') {
       for (const name of node.childrenForFieldName('name')) {
@@ -67,7 +74,9 @@ function importPart(stmt: Node): ImportPart {
       }
     }
   }
-  return { aliases, starModules, injected: injectedKerasModules(stmt) };
+  const injected = injectedKerasModules(stmt);
+  if (aliases.length === 0 && starModules.length === 0 && injected.length === 0) return NO_IMPORTS;
+  return { aliases, starModules, injected };
 }
 
 /** The import table of each tree, and per document the last one made with the statements it came from. */

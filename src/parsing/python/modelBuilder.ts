@@ -1515,7 +1515,8 @@ export class ModelBuilder {
     const sequencePairs = new Set<string>();
     const add = (from: LayerUse | undefined, to: LayerUse | undefined, via: Flow['via'], consumers = 1) => {
       if (!from || !to) return;
-      const pair = from.layer && to.layer ? `${from.layer.span.startOffset}:${from.layer.span.endOffset}>${to.layer.span.startOffset}:${to.layer.span.endOffset}` : undefined;
+      // (The pair's text only when it is recorded or may have been.)
+      const pair = from.layer && to.layer && (via === 'sequence' || sequencePairs.size > 0) ? `${from.layer.span.startOffset}:${from.layer.span.endOffset}>${to.layer.span.startOffset}:${to.layer.span.endOffset}` : undefined;
       if (pair && via === 'sequence') sequencePairs.add(pair);
       else if (pair && sequencePairs.has(pair)) return;
       const key = `${from.path}@${from.span.startOffset}/${from.layer?.span.startOffset ?? ''}>${to.path}@${to.span.startOffset}/${to.layer?.span.startOffset ?? ''}`;
@@ -1946,14 +1947,19 @@ class ForwardWalker {
         const merged = new Map<string, number[]>();
         const branches = [s.childForFieldName('consequence'), ...s.childrenForFieldName('alternative').map((a) => a?.childForFieldName('body') ?? a?.childForFieldName('consequence') ?? null)];
         const hasElse = s.childrenForFieldName('alternative').some((a) => a?.type === 'else_clause');
+        const key = positionKey(s);
+        // (forEach over the maps: a for-of makes an entry array per name.)
+        const merge = (v: number[], k: string): void => {
+          merged.set(k, union(merged.get(k), v));
+        };
         branches.forEach((b, i) => {
           this.env = new Map(before);
-          this.branches.push(`${positionKey(s)}:${i}`);
+          this.branches.push(`${key}:${i}`);
           this.block(b);
           this.branches.pop();
-          for (const [k, v] of this.env) merged.set(k, union(merged.get(k), v));
+          this.env.forEach(merge);
         });
-        if (!hasElse) for (const [k, v] of before) merged.set(k, union(merged.get(k), v));
+        if (!hasElse) before.forEach(merge);
         this.env = merged;
         return;
       }
@@ -2092,7 +2098,7 @@ class ForwardWalker {
     // The second pass of a loop body re-visits the same calls: reuse their step, widen its inputs.
     const start = node.startIndex;
     let existing: ForwardStep | undefined;
-    const at = this.loop ? (this.stepsAt ??= new Map()).get(start) : undefined;
+    const at = this.loop ? (this.stepsAt ??= new Map<number, ForwardStep[]>()).get(start) : undefined;
     if (at) {
       const end = node.endIndex;
       for (const st of at) {
@@ -2107,16 +2113,23 @@ class ForwardWalker {
       return existing.index;
     }
     const index = this.steps.length;
-    // (Properties in the IR's order, optional ones only when set.)
-    const step = { index, op, target, family } as Writable<ForwardStep>;
-    if (extra.norm) step.norm = extra.norm;
-    if (extra.call) step.call = extra.call;
-    step.inputs = inputs.length > 0 ? distinct(inputs) : [-1];
-    if (this.loop) step.loop = this.loop;
-    if (this.iterationIndex !== undefined) step.iteration = this.iterationIndex;
+    // (Properties in the IR's order, optional ones only when set; the usual step, with none of
+    // them, is one literal: adding properties one by one past a literal's grows its storage.)
+    const stepInputs = inputs.length > 0 ? distinct(inputs) : [-1];
     // (Steps outside every branch share one empty list: IR lists are read-only.)
-    step.branches = this.branches.length === 0 ? NO_BRANCHES : this.branches.slice();
-    step.span = spanOf(node);
+    const branches = this.branches.length === 0 ? NO_BRANCHES : this.branches.slice();
+    let step: Writable<ForwardStep>;
+    if (!extra.norm && !extra.call && !this.loop && this.iterationIndex === undefined) step = { index, op, target, family, inputs: stepInputs, branches, span: spanOf(node) };
+    else {
+      step = { index, op, target, family } as Writable<ForwardStep>;
+      if (extra.norm) step.norm = extra.norm;
+      if (extra.call) step.call = extra.call;
+      step.inputs = stepInputs;
+      if (this.loop) step.loop = this.loop;
+      if (this.iterationIndex !== undefined) step.iteration = this.iterationIndex;
+      step.branches = branches;
+      step.span = spanOf(node);
+    }
     this.steps.push(step);
     this.stepIterations[index] = this.iteration;
     if (this.loop) {
@@ -2146,8 +2159,15 @@ class ForwardWalker {
       }
       case 'tuple':
       case 'list':
-      case 'expression_list':
-        return e.namedChildren.flatMap((c) => (c && c.type !== 'comment' ? this.expr(c) : []));
+      case 'expression_list': {
+        const out: number[] = [];
+        for (const c of e.namedChildren) {
+          if (c.type === 'comment') continue;
+          const xs = this.expr(c);
+          for (let i = 0; i < xs.length; i++) out.push(xs[i]);
+        }
+        return out;
+      }
       case 'subscript': {
         const v = e.childForFieldName('value');
         return v ? this.expr(v) : [];
@@ -2268,11 +2288,11 @@ class ForwardWalker {
    */
   private inlineLayer(site: Node, prefix: string, build: (path: string) => Layer, field?: string): string {
     const key = `${site.startIndex}:${site.endIndex}${this.iteration}`;
-    const known = (this.inlineAt ??= new Map()).get(key);
+    const known = (this.inlineAt ??= new Map<string, string>()).get(key);
     if (known !== undefined) return known;
     // `name='conv1'` names the submodule (and takes no automatic number), as in Flax and Keras.
     const named = this.explicitName(site);
-    const counts = (this.inlineCounts ??= new Map());
+    const counts = (this.inlineCounts ??= new Map<string, number>());
     const n = named === undefined ? (counts.get(prefix) ?? 0) : 0;
     if (named === undefined) counts.set(prefix, n + 1);
     const path = named ?? `${prefix}_${n}`;

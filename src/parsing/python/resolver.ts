@@ -248,11 +248,13 @@ function withProvenance(value: Value, provenance: Provenance): Value {
   return { ...value, provenance };
 }
 
-const SCOPE_TYPES = new Set(['function_definition', 'class_definition', 'lambda']);
-
 /** The innermost enclosing function/class/lambda of a node, or null at module level. */
 export function enclosingScope(node: Node): Node | null {
-  for (let n = node.parent; n; n = n.parent) if (SCOPE_TYPES.has(n.type)) return n;
+  // (Compared with the three types: asked for most resolved names, up their ancestors.)
+  for (let n = node.parent; n; n = n.parent) {
+    const t = n.type;
+    if (t === 'function_definition' || t === 'class_definition' || t === 'lambda') return n;
+  }
   return null;
 }
 
@@ -1388,14 +1390,16 @@ export class Resolver {
  */
 const MODULE_BINDINGS = new StatementIndexKind<SiteTable>(
   (stmt) => {
-    const table: SiteTable = { names: new Map(), attrs: new Map(), mutated: new Set() };
-    if (!stmt.isNamed) return table;
-    const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-    if (def?.type === 'class_definition' || def?.type === 'function_definition') {
-      const name = def.childForFieldName('name');
-      if (name) addSite(table.names, name.text, { value: undefined, at: def });
-      return table;
+    const def = stmt.isNamed ? (stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt) : null;
+    if (!stmt.isNamed || def?.type === 'class_definition' || def?.type === 'function_definition') {
+      // (A definition binds its name only: no attribute or mutation maps of its own. Parts are
+      // read-only once built.)
+      const names = new Map<string, Site[]>();
+      const name = def?.childForFieldName('name');
+      if (def && name) addSite(names, name.text, { value: undefined, at: def });
+      return { names, attrs: NO_SITES, mutated: NO_NAMES };
     }
+    const table: SiteTable = { names: new Map(), attrs: new Map(), mutated: new Set() };
     for (const site of bindingSites(stmt)) addMatch(table, site.whole, site.left, site.method);
     return table;
   },
@@ -1410,6 +1414,10 @@ const MODULE_BINDINGS = new StatementIndexKind<SiteTable>(
     t.mutated.forEach((k) => key(`m:${k}`));
   },
 );
+
+/** The attribute sites and mutated names of a definition's part (empty; never written). */
+const NO_SITES = new Map<string, Site[]>();
+const NO_NAMES = new Set<string>();
 
 /** The class or function a top-level statement defines (`c:Name` / `f:name`). */
 const DEFINITIONS = new StatementIndexKind<{ readonly key: string; readonly def: Node } | null>(
