@@ -265,6 +265,18 @@ function ownScope(node: Node, scope: Node | null): boolean {
   return s !== null && s === scope;
 }
 
+/**
+ * `text.replace(/\s+/g, '')`, without the regular expression for text of printable ASCII
+ * characters other than the space (most callees and paths): it has none to remove.
+ */
+function withoutSpaces(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 32 || c >= 127) return text.replace(/\s+/g, '');
+  }
+  return text;
+}
+
 /** Flattens assignment targets: `a, (b, c)` -> [a, b, c]. */
 function targets(node: Node): Node[] {
   if (node.type === 'pattern_list' || node.type === 'tuple_pattern' || node.type === 'list_pattern' || node.type === 'tuple' || node.type === 'list' || node.type === 'parenthesized_expression') {
@@ -344,6 +356,8 @@ export class Resolver {
    * (it depends on neither the use nor bindings: see `parameter`), shared by its uses.
    */
   private readonly parameterDefaults = new Map<Param, Value>();
+  /** The assignments of `self.<attr>` in a class's methods, by class and attribute (see `selfAttribute`). */
+  private readonly selfSites = new Map<Node, Map<string, readonly { site: Site; table: ScopeTable }[]>>();
   /** `positionKey` of the scopes `symbolOf` names (a function of the node in this resolver's tree). */
   private readonly scopeKeys = new Map<Node, string>();
   private readonly definitions = new Map<string, Node | undefined>();
@@ -731,6 +745,19 @@ export class Resolver {
     return result === undefined ? unknown(node) : this.derived({ kind: 'bool', value: result }, node, [a, b]);
   }
 
+  /** `symbolOf(node, bindings)`, computed when first called (unknown values only read it). */
+  private lazySymbol(node: Node, bindings: Bindings | undefined): () => string | undefined {
+    let made = false;
+    let symbol: string | undefined;
+    return () => {
+      if (!made) {
+        symbol = this.symbolOf(node, bindings);
+        made = true;
+      }
+      return symbol;
+    };
+  }
+
   /** A stable symbol for a pure path expression (`c`, `cfg[1]`, `self.width * 2`) within its scope. */
   symbolOf(node: Node, bindings?: Bindings): string | undefined {
     if (bindings && bindings.size > 0 && node.type === 'identifier' && bindings.has(node.text)) {
@@ -749,7 +776,7 @@ export class Resolver {
       if (known === undefined) this.scopeKeys.set(owner, (key = positionKey(owner)));
       else key = known;
     }
-    return `${key}:${node.type === 'identifier' ? text : text.replace(/\s+/g, '')}`;
+    return `${key}:${node.type === 'identifier' ? text : withoutSpaces(text)}`;
   }
 
   // ---------------------------------------------------------------- names
@@ -888,7 +915,8 @@ export class Resolver {
     const object = node.childForFieldName('object');
     const attr = node.childForFieldName('attribute')?.text;
     if (!object || !attr) return unknown(node);
-    const symbol = this.symbolOf(node, bindings);
+    // (The symbol is read only for an unknown value: made when first asked for.)
+    const symbol = this.lazySymbol(node, bindings);
     // The whole expression as a plain dotted name (`cfg.MODEL.WIDTH`), when it is one.
     const dotted = dottedText(node);
     const head = dotted === undefined ? undefined : dottedHead(node);
@@ -903,22 +931,22 @@ export class Resolver {
       if (opts && opts.length > 0) {
         const values = new Set(opts.map((o) => JSON.stringify(o.value.kind === 'unknown' ? o.value.text : (o.value as { value?: unknown }).value)));
         const opt = opts[0];
-        if (values.size !== 1 || !opt) return unknown(node, `--${attr} has different defaults`, symbol);
+        if (values.size !== 1 || !opt) return unknown(node, `--${attr} has different defaults`, symbol());
         const v = opt.value;
-        if (v.kind === 'unknown') return { ...v, symbol };
+        if (v.kind === 'unknown') return { ...v, symbol: symbol() };
         return withProvenance(v, { ...writtenAt(`argparse default of ${opt.flag}`, spanOf(opt.call)), inferred: true });
       }
-      return unknown(node, `no argparse option ${attr} in this file`, symbol);
+      return unknown(node, `no argparse option ${attr} in this file`, symbol());
     }
     // `cfg.MODEL.WIDTH = 64` written at module level.
     if (dotted !== undefined && head !== undefined && head !== 'self') {
       const module = this.table(null);
       const sites = module.attrs.get(dotted);
       if (sites && sites.length > 0) {
-        if (module.mutated.has(head)) return unknown(node, `${head} is modified in place`, symbol);
-        if (sites.length !== 1 || !sites[0]?.value) return unknown(node, `${dotted} is assigned ${sites.length} times`, symbol);
+        if (module.mutated.has(head)) return unknown(node, `${head} is modified in place`, symbol());
+        if (sites.length !== 1 || !sites[0]?.value) return unknown(node, `${dotted} is assigned ${sites.length} times`, symbol());
         const v = this.resolve(sites[0].value);
-        return v.kind === 'unknown' ? { ...v, symbol } : withProvenance(v, this.nameProvenance(dotted, sites[0], module, v));
+        return v.kind === 'unknown' ? { ...v, symbol: symbol() } : withProvenance(v, this.nameProvenance(dotted, sites[0], module, v));
       }
     }
     // A config object or dict resolved in the file: `cfg.width` on `cfg = dict(width=64)`.
@@ -935,8 +963,8 @@ export class Resolver {
     }
     // `nn.BatchNorm2d` used as a value.
     const root = head;
-    if (root && this.imports.aliases.has(root) && !this.shadowed(object)) return this.callableOf(node) ?? unknown(node, undefined, symbol);
-    return unknown(node, undefined, symbol);
+    if (root && this.imports.aliases.has(root) && !this.shadowed(object)) return this.callableOf(node) ?? unknown(node, undefined, symbol());
+    return unknown(node, undefined, symbol());
   }
 
   private shadowed(identifier: Node): boolean {
@@ -946,32 +974,32 @@ export class Resolver {
     return table.params.has(identifier.text) || table.names.has(identifier.text);
   }
 
-  private lookup(base: Value & { kind: 'dict' }, key: string, node: Node, symbol: string | undefined): Value {
+  private lookup(base: Value & { kind: 'dict' }, key: string, node: Node, symbol: () => string | undefined): Value {
     const entry = base.entries.find(([k]) => k === key);
-    if (!entry) return unknown(node, `no key ${key}`, symbol);
+    if (!entry) return unknown(node, `no key ${key}`, symbol());
     const v = entry[1];
-    if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol };
+    if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol() };
     return inherit(v, base);
   }
 
   private subscript(node: Node, bindings: Bindings | undefined): Value {
     const value = node.childForFieldName('value');
     const index = node.childForFieldName('subscript');
-    const symbol = this.symbolOf(node, bindings);
-    if (!value || !index || node.childrenForFieldName('subscript').length !== 1) return unknown(node, undefined, symbol);
+    const symbol = this.lazySymbol(node, bindings);
+    if (!value || !index || node.childrenForFieldName('subscript').length !== 1) return unknown(node, undefined, symbol());
     const base = this.resolve(value, bindings);
     if (index.type === 'slice') {
-      if (base.kind !== 'sequence') return unknown(node, undefined, symbol);
+      if (base.kind !== 'sequence') return unknown(node, undefined, symbol());
       const parts = index.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
       const colonCount = index.children.filter((c) => c?.type === ':').length;
       // Only `a[i:j]` forms with resolvable bounds; steps are left out.
-      if (colonCount !== 1) return unknown(node, undefined, symbol);
+      if (colonCount !== 1) return unknown(node, undefined, symbol());
       const first = index.firstChild;
       const startNode = first && first.type !== ':' ? parts[0] : undefined;
       const endNode = parts.length === 2 ? parts[1] : !startNode ? parts[0] : undefined;
       const s = startNode ? numberOf(this.resolve(startNode, bindings)) : 0;
       const e = endNode ? numberOf(this.resolve(endNode, bindings)) : base.items.length;
-      if (s === undefined || e === undefined) return unknown(node, undefined, symbol);
+      if (s === undefined || e === undefined) return unknown(node, undefined, symbol());
       const norm = (i: number) => (i < 0 ? Math.max(0, base.items.length + i) : Math.min(i, base.items.length));
       return this.derived({ kind: 'sequence', items: base.items.slice(norm(s), norm(e)), tuple: base.tuple }, node, [base]);
     }
@@ -980,11 +1008,11 @@ export class Resolver {
     if (base.kind === 'sequence' && key.kind === 'number' && key.isInteger) {
       const i = key.value < 0 ? base.items.length + key.value : key.value;
       const item = base.items[i];
-      if (!item) return unknown(node, 'index out of range', symbol);
-      if (item.kind === 'unknown') return { ...item, symbol: item.symbol ?? symbol };
+      if (!item) return unknown(node, 'index out of range', symbol());
+      if (item.kind === 'unknown') return { ...item, symbol: item.symbol ?? symbol() };
       return inherit(item, base);
     }
-    return unknown(node, undefined, symbol);
+    return unknown(node, undefined, symbol());
   }
 
   private classOf(node: Node): Node | undefined {
@@ -993,27 +1021,34 @@ export class Resolver {
   }
 
   /** `self.<attr>` inside class `cls`: the single assignment in its methods, else a class attribute. */
-  private selfAttribute(cls: Node, attr: string, use: Node, symbol: string | undefined): Value {
-    const sites: { site: Site; table: ScopeTable }[] = [];
-    const body = cls.childForFieldName('body');
-    for (const stmt of body?.namedChildren ?? []) {
-      const fn = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-      if (fn?.type !== 'function_definition') continue;
-      const table = this.table(fn);
-      for (const site of table.attrs.get(`self.${attr}`) ?? []) sites.push({ site, table });
+  private selfAttribute(cls: Node, attr: string, use: Node, symbol: () => string | undefined): Value {
+    // (Gathered once per class and attribute: every use of `self.<attr>` in the class asks.)
+    let byAttr = this.selfSites.get(cls);
+    if (!byAttr) this.selfSites.set(cls, (byAttr = new Map<string, readonly { site: Site; table: ScopeTable }[]>()));
+    let sites = byAttr.get(attr);
+    if (!sites) {
+      const found: { site: Site; table: ScopeTable }[] = [];
+      const body = cls.childForFieldName('body');
+      for (const stmt of body?.namedChildren ?? []) {
+        const fn = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+        if (fn?.type !== 'function_definition') continue;
+        const table = this.table(fn);
+        for (const site of table.attrs.get(`self.${attr}`) ?? []) found.push({ site, table });
+      }
+      byAttr.set(attr, (sites = found));
     }
-    if (sites.length > 1) return unknown(use, `self.${attr} is assigned ${sites.length} times`, symbol);
+    if (sites.length > 1) return unknown(use, `self.${attr} is assigned ${sites.length} times`, symbol());
     const only = sites[0];
     if (only) {
-      if (!only.site.value) return unknown(use, `self.${attr} is not a plain assignment`, symbol);
+      if (!only.site.value) return unknown(use, `self.${attr} is not a plain assignment`, symbol());
       const v = this.resolve(only.site.value);
-      if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol };
+      if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol() };
       return v;
     }
     const classTable = this.table(cls);
     const classSites = classTable.names.get(attr);
     if (classSites && classSites.length > 0) return this.fromSites(attr, classSites, classTable, use);
-    return unknown(use, `self.${attr} is not assigned in the class`, symbol);
+    return unknown(use, `self.${attr} is not assigned in the class`, symbol());
   }
 
   // ---------------------------------------------------------------- calls
@@ -1022,7 +1057,7 @@ export class Resolver {
     const fn = node.childForFieldName('function');
     const args = node.childForFieldName('arguments');
     if (!fn || !args || args.type !== 'argument_list') return unknown(node);
-    const name = fn.text.replace(/\s+/g, '');
+    const name = withoutSpaces(fn.text);
     const positional: Node[] = [];
     const keywords: [string, Node][] = [];
     for (const a of args.namedChildren) {
@@ -1035,7 +1070,7 @@ export class Resolver {
       else positional.push(a);
     }
     const qualified = this.qualify(fn) ?? name;
-    const last = qualified.split('.').pop() ?? qualified;
+    const last = qualified.slice(qualified.lastIndexOf('.') + 1);
     const one = positional.length === 1 && keywords.length === 0 && positional[0] ? this.resolve(positional[0], bindings) : undefined;
     // Builtins on resolved values.
     if (one && (name === 'int' || name === 'float' || name === 'round' || name === 'abs')) {
@@ -1308,17 +1343,26 @@ export class Resolver {
 
   private readParameters(fn: Node): readonly ParameterInfo[] {
     const table = this.table(fn);
-    return [...table.params.values()]
-      .sort((a, b) => a.index - b.index)
-      .map((p) => ({
+    const params = [...table.params.values()];
+    // (The table lists them by index already unless a name repeats: a stable sort would keep them.)
+    let sorted = true;
+    for (let i = 1; i < params.length; i++) if (params[i - 1].index > params[i].index) sorted = false;
+    if (!sorted) params.sort((a, b) => a.index - b.index);
+    const out: ParameterInfo[] = [];
+    for (const p of params) {
+      // (Properties in their usual order, `defaultSpan` only with a default: no spread.)
+      const info: { -readonly [K in keyof ParameterInfo]: ParameterInfo[K] } = {
         name: p.node.text,
         index: p.index,
         default: p.default ? this.resolve(p.default) : undefined,
         span: spanOf(p.node),
         splat: p.splat,
         keywordOnly: p.keywordOnly,
-        ...(p.default ? { defaultSpan: spanOf(p.default) } : {}),
-      }));
+      };
+      if (p.default) info.defaultSpan = spanOf(p.default);
+      out.push(info);
+    }
+    return out;
   }
 
   /**
