@@ -1002,7 +1002,8 @@ export class ModelBuilder {
     const accs = [...ctx.locals.values()].map((l) => l.elems).filter((e): e is Elem[] => e !== undefined);
     const mark = () => accs.forEach((a) => a.push('barrier'));
     // A bound name the body assigns may carry an earlier iteration's value (`in_channels = v`): unknown in the body.
-    forgetAssigned(body, ctx.bindings, `loop@${positionKey(stmt)}`);
+    // (Its key is made only when there is a bound name to forget.)
+    if (ctx.bindings.size > 0) forgetAssigned(body, ctx.bindings, `loop@${positionKey(stmt)}`);
     if (items && items.length <= MAX_UNROLL) {
       for (const item of items) {
         const bindings = new Map(ctx.bindings);
@@ -1058,7 +1059,7 @@ export class ModelBuilder {
     });
     mark();
     // After a branch of unknown condition, a bound name it assigns has one of several values.
-    forgetAssigned(stmt, ctx.bindings, `if@${positionKey(stmt)}`);
+    if (ctx.bindings.size > 0) forgetAssigned(stmt, ctx.bindings, `if@${key}`);
   }
 
   private elif(stmt: Node, alternatives: Node[], i: number, ctx: Ctx, out: MutableLayer[], cls: Node): void {
@@ -1077,7 +1078,7 @@ export class ModelBuilder {
       const branch = (k: number): Ctx => ({ ...ctx, bindings: new Map(ctx.bindings), conditional: true, branches: [...(ctx.branches ?? []), `${positionKey(stmt)}:${k + 1}`] });
       this.walkConstructor(clause.childForFieldName('consequence'), branch(i), out, cls);
       alternatives.slice(i + 1).forEach((rest, k) => this.walkConstructor(rest.childForFieldName('body') ?? rest.childForFieldName('consequence'), branch(i + 1 + k), out, cls));
-      for (const rest of alternatives.slice(i)) forgetAssigned(rest, ctx.bindings, `if@${positionKey(rest)}`);
+      for (const rest of alternatives.slice(i)) if (ctx.bindings.size > 0) forgetAssigned(rest, ctx.bindings, `if@${positionKey(rest)}`);
     }
   }
 
@@ -1975,9 +1976,10 @@ class ForwardWalker {
         if (items && items.length > 0 && items.length * this.unrolled <= MAX_UNROLL) {
           // The count is known: one walk of the body per iteration, in order, the loop variable bound.
           const saved = { iteration: this.iteration, index: this.iterationIndex, unrolled: this.unrolled };
+          const loopKey = positionKey(s);
           this.unrolled *= items.length;
           items.forEach((item, i) => {
-            this.iteration = `${saved.iteration}/${positionKey(s)}#${i}`;
+            this.iteration = `${saved.iteration}/${loopKey}#${i}`;
             this.iterationIndex = i;
             this.bindings = new Map(outer.bindings);
             this.loopIterables = new Map(outer.iterables);
