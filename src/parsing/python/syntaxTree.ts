@@ -160,7 +160,13 @@ export class SyntaxNode {
   }
   /** The named children (a shared array: do not modify it). */
   get namedChildren(): SyntaxNode[] {
-    if (!this.named) this.named = this.children === NO_CHILDREN ? NO_CHILDREN : this.children.filter((c) => c.isNamed);
+    if (!this.named) {
+      // (When every child is named, the children themselves: no second array.)
+      const children = this.children;
+      let all = true;
+      for (let i = 0; i < children.length && all; i++) all = children[i].isNamed;
+      this.named = all ? children : children.filter((c) => c.isNamed);
+    }
     return this.named;
   }
   get namedChildCount(): number {
