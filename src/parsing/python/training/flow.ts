@@ -204,6 +204,9 @@ interface Ctx {
   readonly assume: readonly string[];
 }
 
+/** No loop variables bound to modules (shared: a context binding some has a map of its own). */
+const NO_MODULE_LOOPS: ReadonlyMap<string, { target: string; batchNorm: boolean }> = new Map();
+
 const BN_FILTER_WORDS = /BatchNorm|_BatchNorm|_NormBase|\bBN\b|batchnorm|SyncBatchNorm|norm_layer/;
 
 export interface NoGradRecord {
@@ -215,11 +218,27 @@ export interface NoGradRecord {
 /** What a function's assignments bind: model variables, `self.` attributes, launcher-returned names. */
 export interface FunctionBindings {
   /** Local (or module-level) names bound to a model, with where. */
-  readonly refs: Map<string, { readonly facts: ModelFacts; readonly span: Span }>;
+  readonly refs: ReadonlyMap<string, { readonly facts: ModelFacts; readonly span: Span }>;
   /** `self.<attr>` bound to a model in a method, by attribute. */
-  readonly attrs: Map<string, ModelFacts>;
+  readonly attrs: ReadonlyMap<string, ModelFacts>;
   /** Names a launcher returned for an object given to it: `train_dl` -> `train_dataloader`. */
-  readonly aliases: Map<string, string>;
+  readonly aliases: ReadonlyMap<string, string>;
+}
+
+/** The bindings of a function before any: one shared empty map (`setBinding` makes a map of its own at the first write). */
+const NO_BINDINGS: ReadonlyMap<string, never> = new Map<string, never>();
+
+/** Bindings with nothing bound yet (most functions bind nothing: no maps are made for them). */
+export function noBindings(): FunctionBindings {
+  return { refs: NO_BINDINGS, attrs: NO_BINDINGS, aliases: NO_BINDINGS };
+}
+
+/** `out[to].set(key, value)`: the one way bindings are written (the empty map is shared). */
+export function setBinding(out: FunctionBindings, to: 'refs' | 'attrs' | 'aliases', key: string, value: unknown): void {
+  const writable = out as unknown as Record<typeof to, Map<string, unknown>>;
+  let map = writable[to];
+  if ((map as ReadonlyMap<string, unknown>) === NO_BINDINGS) writable[to] = map = new Map<string, unknown>();
+  map.set(key, value);
 }
 
 /** The model variables a group's functions bind, and the `self.` attributes they bind by class, in order. */
@@ -465,7 +484,7 @@ export class ModeAnalysis {
     this.computing.push({ fn, group });
     const sink: FlowEvent[] = [];
     const returns: Ctx['returns'] = [];
-    const ctx: Ctx = { fn, noGrad: fn.noGradDecorator, moduleLoops: new Map(), loopLoader: undefined, inferenceLoop: undefined, sink, returns, assume: [] };
+    const ctx: Ctx = { fn, noGrad: fn.noGradDecorator, moduleLoops: NO_MODULE_LOOPS, loopLoader: undefined, inferenceLoop: undefined, sink, returns, assume: [] };
     let flow: Flow = { normal: State.EMPTY, breaks: [], conts: [], rets: [] };
     try {
       const statements = fn.isModule && this.moduleStatements ? this.moduleStatements() : fn.body ? fn.body.namedChildren : [];
@@ -936,8 +955,10 @@ export class ModeAnalysis {
     if (!MODE_NEUTRAL_CALLS.has(last !== '' ? last : lastSegment(f.text))) {
       // (No closure here: it would make every call of `call` allocate its context.)
       let st = state;
-      for (const a of args.positional) st = this.unknownAfter(a, st, f, call, ctx);
-      if (args.keywords.size > 0) for (const a of args.keywords.values()) st = this.unknownAfter(a, st, f, call, ctx);
+      const positional = args.positional;
+      for (let i = 0; i < positional.length; i++) st = this.unknownAfter(positional[i], st, f, call, ctx);
+      const keywordValues = args.keywordValues;
+      for (let i = 0; i < keywordValues.length; i++) st = this.unknownAfter(keywordValues[i], st, f, call, ctx);
       return st;
     }
     return state;

@@ -19,7 +19,7 @@ import { dottedLast } from '../dottedNames';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { collectClassFacts, holdsClasses, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
-import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
+import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { FunctionTable } from './functionTable';
 import { PickedStatements } from './pickedStatements';
@@ -283,6 +283,9 @@ interface KeptAnswer<T> {
   readonly read: readonly Fn[];
 }
 
+/** The reads of an answer that read no bindings. */
+const READ_NOTHING: Pick<KeptAnswer<unknown>, 'read'> = { read: NOTHING };
+
 interface TrainerInfo {
   readonly framework: 'huggingface' | 'lightning';
   readonly call: Node;
@@ -458,7 +461,7 @@ class TrainingBuilder implements FlowHost {
 
   /** The calls of the file a pass looks at (see `pick`). */
   private pickCalls(pass: Pass, keep: (info: CallInfo) => boolean): CallInfo[] {
-    return this.pick(pass, (s, picks) => this.callsOf(s, picks).filter(keep));
+    return this.pick(pass, (s, picks) => selectedFrom(this.callsOf(s, picks), keep));
   }
 
   /** A statement's assignments, in document order (read once: several passes look at them). */
@@ -480,7 +483,7 @@ class TrainingBuilder implements FlowHost {
   private perStatement<T>(kind: string, pass: Pass, keep: (info: CallInfo) => boolean, compute: (statement: Node, calls: readonly CallInfo[]) => T): T[] {
     const memo = this.tree.memo;
     const out: T[] = [];
-    const select = (statement: Node, picks: StatementPicks['byPass']) => this.callsOf(statement, picks).filter(keep);
+    const select = (statement: Node, picks: StatementPicks['byPass']) => selectedFrom(this.callsOf(statement, picks), keep);
     // Only the statements with calls the pass looks at (`keep`, picked like `pickCalls`) have a result.
     for (const statement of this.pickingStatements(pass, select)) {
       const calls = picked(this.picksOf(statement), PASSES[pass], statement, select);
@@ -532,12 +535,16 @@ class TrainingBuilder implements FlowHost {
     return found;
   }
 
-  private methodOf(cls: string, method: string, seen = new Set<string>()): Fn | undefined {
-    if (seen.has(cls)) return undefined;
-    seen.add(cls);
+  private methodOf(cls: string, method: string, seen?: Set<string>): Fn | undefined {
+    if (seen?.has(cls)) return undefined;
     const own = this.fnsByName.get(`${cls}.${method}`)?.[0];
     if (own) return own;
-    for (const b of this.classes.get(cls)?.bases ?? []) {
+    const bases = this.classes.get(cls)?.bases ?? [];
+    if (bases.length === 0) return undefined;
+    // (The classes looked in, made only when there are bases to look in.)
+    seen ??= new Set<string>();
+    seen.add(cls);
+    for (const b of bases) {
       const m = this.methodOf(b, method, seen);
       if (m) return m;
     }
@@ -552,7 +559,9 @@ class TrainingBuilder implements FlowHost {
 
   /** The calls in `[start, end)` in evaluation order, skipping nested lambdas and definitions. */
   private readCallsIn(start: number, end: number): readonly Node[] {
-    const out: Node[] = [];
+    // (Gathered on a scratch list, then copied to a list of the exact size: the answer is kept.)
+    const out = CALLS_SCRATCH;
+    let n = 0;
     const statements = this.tree.rootNode.children;
     // The top-level statements the range meets (usually one), then their calls in the range.
     let lo = 0;
@@ -576,10 +585,13 @@ class TrainingBuilder implements FlowHost {
         if (c.startIndex >= end) break;
         if (c.endIndex > end) continue;
         if (this.nestedScope(c, start)) continue;
-        out.push(c);
+        out[n++] = c;
       }
     }
-    return out.sort((a, b) => a.endIndex - b.endIndex || b.startIndex - a.startIndex);
+    if (n === 0) return NOTHING;
+    const calls = out.slice(0, n);
+    out.fill(undefined as unknown as Node, 0, n);
+    return inEvaluationOrder(calls);
   }
 
   private nestedScope(call: Node, start: number): boolean {
@@ -726,7 +738,7 @@ class TrainingBuilder implements FlowHost {
    * and most calls of `bindingsOf` find the bindings made.
    */
   private makeBindings(fn: Fn, group: FlowGroup): FunctionBindings {
-    const b: FunctionBindings = { refs: new Map(), attrs: new Map(), aliases: new Map() };
+    const b = noBindings();
     group.bindings.set(fn, b);
     this.binding.add(fn);
     try {
@@ -769,25 +781,33 @@ class TrainingBuilder implements FlowHost {
    */
   private readonly factsAnswers = new Map<Fn, Map<string, KeptAnswer<ModelFacts | undefined>>>();
   private readonly modelishAnswers = new Map<Fn, Map<string, KeptAnswer<boolean>>>();
-  /** The functions whose bindings the `factsFor` being computed read (see `readBindings`). */
-  private factsReads: Fn[] | undefined;
+  /**
+   * The functions whose bindings the `factsFor`s being computed read (see `readBindings`): a
+   * stack, each one's from `factsReadsFrom` up to `factsReadsTop` (a nested one's above its
+   * caller's, taken off when done), copied into a list of the exact size when kept.
+   */
+  private readonly factsReads: Fn[] = [];
+  private factsReadsFrom = -1;
+  private factsReadsTop = 0;
 
   /** `bindingsOf`, noted as read by the `factsFor` being computed. */
   private readBindings(fn: Fn): FunctionBindings {
-    this.factsReads?.push(fn);
+    if (this.factsReadsFrom >= 0) this.factsReads[this.factsReadsTop++] = fn;
     return this.bindingsOf(fn);
   }
 
   /** A kept answer (see `factsAnswers`), with its reads noted again; undefined when none is kept. */
   private keptAnswer<T>(answers: Map<Fn, Map<string, KeptAnswer<T>>>, fn: Fn, key: string): KeptAnswer<T> | undefined {
     const kept = answers.get(fn)?.get(key);
-    if (kept) for (const f of kept.read) this.analysis.use(f);
+    // (Indexed loops here and in `keepAnswer`: the lists are of two kinds, the shared frozen empty
+    // one and others, and a for-of over both allocates an iterator and a result per step.)
+    if (kept) for (let i = 0; i < kept.read.length; i++) this.analysis.use(kept.read[i]);
     return kept;
   }
 
   /** Keeps an answer when every function whose bindings it read has them complete. */
   private keepAnswer<T>(answers: Map<Fn, Map<string, KeptAnswer<T>>>, fn: Fn, key: string, answer: KeptAnswer<T>): void {
-    for (const f of answer.read) if (this.binding.has(f)) return;
+    for (let i = 0; i < answer.read.length; i++) if (this.binding.has(answer.read[i])) return;
     let byKey = answers.get(fn);
     if (!byKey) answers.set(fn, (byKey = new Map<string, KeptAnswer<T>>()));
     byKey.set(key, answer);
@@ -796,14 +816,17 @@ class TrainingBuilder implements FlowHost {
   factsFor(fn: Fn, key: string): ModelFacts | undefined {
     const kept = this.keptAnswer(this.factsAnswers, fn, key);
     if (kept) return kept.value;
-    const outer = this.factsReads;
-    const read: Fn[] = [];
-    this.factsReads = read;
+    const outer = this.factsReadsFrom;
+    const from = this.factsReadsTop;
+    this.factsReadsFrom = from;
     let value: ModelFacts | undefined;
+    let read: readonly Fn[] = NOTHING;
     try {
       value = this.readFactsFor(fn, key);
     } finally {
-      this.factsReads = outer;
+      if (this.factsReadsTop > from) read = this.factsReads.slice(from, this.factsReadsTop);
+      this.factsReadsTop = from;
+      this.factsReadsFrom = outer;
     }
     this.keepAnswer(this.factsAnswers, fn, key, { value, read });
     return value;
@@ -870,7 +893,7 @@ class TrainingBuilder implements FlowHost {
     if (kept) return kept.value;
     const value = this.readModelish(fn, key);
     // (It read bindings through `factsFor` only: that answer's reads are its reads, when it was kept.)
-    const facts = key === 'self' || key.includes('>') || this.isOptimizer(fn, key) ? { read: [] } : this.factsAnswers.get(fn)?.get(key);
+    const facts = key === 'self' || key.includes('>') || this.isOptimizer(fn, key) ? READ_NOTHING : this.factsAnswers.get(fn)?.get(key);
     if (facts) this.keepAnswer(this.modelishAnswers, fn, key, { value, read: facts.read });
     return value;
   }
@@ -900,7 +923,10 @@ class TrainingBuilder implements FlowHost {
   private prepass(): void {
     const accelerators = (statement: Node, picks: StatementPicks['byPass']): string[] => {
       const out: string[] = [];
-      for (const a of this.assignmentsIn(statement, picks)) {
+      const assignments = this.assignmentsIn(statement, picks);
+      // (Indexed loops: the lists are of two kinds, the shared frozen empty one and others.)
+      for (let i = 0; i < assignments.length; i++) {
+        const a = assignments[i];
         const right = a.childForFieldName('right');
         const r = right ? unparen(right) : undefined;
         const info = r?.type === 'call' ? this.callInfo(r) : undefined;
@@ -953,7 +979,9 @@ class TrainingBuilder implements FlowHost {
     // Optimizers (a syntactic fact: `opt = torch.optim.SGD(...)`).
     const optimizers = (statement: Node, picks: StatementPicks['byPass']): { left: Node; r: Node; variable: string }[] => {
       const out: { left: Node; r: Node; variable: string }[] = [];
-      for (const a of this.assignmentsIn(statement, picks)) {
+      const assignments = this.assignmentsIn(statement, picks);
+      for (let i = 0; i < assignments.length; i++) {
+        const a = assignments[i];
         const left = a.childForFieldName('left');
         const right = a.childForFieldName('right');
         const r = right ? unparen(right) : undefined;
@@ -1007,7 +1035,7 @@ class TrainingBuilder implements FlowHost {
     // In a LightningModule's `train_dataloader()`, `self` is the model the loader feeds.
     if (fn.name === 'train_dataloader' && fn.cls && this.isLightningClass(fn.cls, 'LightningModule')) {
       const facts = modelFactsOfClass(fn.cls, this.classes, 'file');
-      if (facts) out.refs.set('self', { facts, span: spanOf(fn.node) });
+      if (facts) setBinding(out, 'refs', 'self', { facts, span: spanOf(fn.node) });
     }
   }
 
@@ -1022,7 +1050,7 @@ class TrainingBuilder implements FlowHost {
     for (const statement of this.pickingStatements('moduleAssignments', select)) {
       const kept = this.keeper.keptBindings(statement);
       if (kept) {
-        for (const w of kept) (out[w.to] as Map<string, unknown>).set(w.key, w.value);
+        for (const w of kept) setBinding(out, w.to, w.key, w.value);
         continue;
       }
       const assignments = this.moduleAssignmentsIn(statement, this.picksOf(statement));
@@ -1781,8 +1809,9 @@ class TrainingBuilder implements FlowHost {
   private gradAccum(): GradAccumIR[] {
     const out: GradAccumIR[] = [];
     const moduloNames = new Set<string>();
+    // (A statement whose text has no `.step(` and no `%` has no such `if`: its nodes are not asked.)
     const moduloSteps = (statement: Node) =>
-      statement.descendantsOfType('if_statement').flatMap((ifs) => {
+      !mayHold(statement, '.step(') || !mayHold(statement, '%') ? NOTHING : statement.descendantsOfType('if_statement').flatMap((ifs) => {
         const cond = ifs.childForFieldName('condition');
         const body = ifs.childForFieldName('consequence');
         const mod = cond?.descendantsOfType('binary_operator').find((b) => b.childForFieldName('operator')?.text === '%');
@@ -1797,8 +1826,9 @@ class TrainingBuilder implements FlowHost {
       if (k) moduloNames.add(k);
       out.push({ kind: 'modulo-step', span: spanOf(cond), steps, function: this.fnOf(ifs).name });
     }
+    // (A statement whose text has no `loss` has no such assignment: its nodes are not asked.)
     const lossAssignments = (statement: Node) =>
-      statement.descendantsOfType(['augmented_assignment', 'assignment']).filter((a) => /loss/i.test(a.childForFieldName('left')?.text ?? '') && a.childForFieldName('right'));
+      !/loss/i.test(statement.text) ? NOTHING : statement.descendantsOfType(['augmented_assignment', 'assignment']).filter((a) => /loss/i.test(a.childForFieldName('left')?.text ?? '') && a.childForFieldName('right'));
     for (const a of this.pick('lossAssignments', lossAssignments)) {
       const left = a.childForFieldName('left');
       const right = a.childForFieldName('right');
@@ -1850,7 +1880,10 @@ class TrainingBuilder implements FlowHost {
 
   private freezes(): FreezeIR[] {
     const out: FreezeIR[] = [];
-    for (const loop of this.pick('parameterLoops', (s) => s.descendantsOfType('for_statement').filter((l) => /\.(named_)?parameters\b/.test(l.childForFieldName('right')?.text ?? '')))) {
+    // (A statement whose text has no `.parameters` or `.named_parameters` has no such loop: its nodes are not asked.)
+    const parameterLoops = (s: Node) =>
+      !mayHold(s, 'parameters') ? NOTHING : s.descendantsOfType('for_statement').filter((l) => /\.(named_)?parameters\b/.test(l.childForFieldName('right')?.text ?? ''));
+    for (const loop of this.pick('parameterLoops', parameterLoops)) {
       const right = loop.childForFieldName('right');
       const body = loop.childForFieldName('body');
       if (!right || !body) continue;
@@ -1899,7 +1932,7 @@ class TrainingBuilder implements FlowHost {
       });
     for (const part of this.perStatement('kerasTrainingArguments', 'training=', passesTraining, statementArguments)) for (const a of part) trainingArguments.push(a);
     const trainableFalseAssignments = (statement: Node, picks: StatementPicks['byPass']) =>
-      this.assignmentsIn(statement, picks).filter((a) => {
+      selectedFrom(this.assignmentsIn(statement, picks), (a) => {
         const left = a.childForFieldName('left');
         return left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'trainable' && a.childForFieldName('right')?.type === 'false';
       });
@@ -1989,8 +2022,49 @@ function flaxModeCall(c: CallInfo): boolean {
 
 /** `out[to].set(key, value)`, noted in `writes` when given. */
 function write(out: FunctionBindings, writes: BindingWrite[] | undefined, to: BindingWrite['to'], key: string, value: unknown): void {
-  (out[to] as Map<string, unknown>).set(key, value);
+  setBinding(out, to, key, value);
   writes?.push({ to, key, value });
+}
+
+/**
+ * Whether a statement's text holds `part`: when it does not, no node of the statement holds it
+ * either (a cheap test before asking the statement's nodes).
+ */
+function mayHold(statement: Node, part: string): boolean {
+  return statement.text.includes(part);
+}
+
+/** The scratch list of `readCallsIn` (never read past what one call wrote; cleared after). */
+const CALLS_SCRATCH: Node[] = [];
+
+/**
+ * Sorts calls (in document order) into evaluation order: by end, an inner call before the one
+ * holding it. An insertion sort in place for the usual few (`sort` makes a work copy of the list;
+ * both are stable, so the order is the same), `sort` for long lists.
+ */
+function inEvaluationOrder(calls: Node[]): Node[] {
+  const before = (a: Node, b: Node) => a.endIndex - b.endIndex || b.startIndex - a.startIndex;
+  if (calls.length > 32) return calls.sort(before);
+  for (let i = 1; i < calls.length; i++) {
+    const c = calls[i];
+    let j = i;
+    while (j > 0 && before(calls[j - 1], c) > 0) {
+      calls[j] = calls[j - 1];
+      j--;
+    }
+    calls[j] = c;
+  }
+  return calls;
+}
+
+/**
+ * The items `keep` holds for, in order, or the shared empty array when there are none (most
+ * statements have none for most passes: no array is made for them, as `filter` would).
+ */
+function selectedFrom<T>(items: readonly T[], keep: (item: T) => boolean): readonly T[] {
+  let out: T[] | undefined;
+  for (let i = 0; i < items.length; i++) if (keep(items[i])) (out ??= []).push(items[i]);
+  return out ?? NOTHING;
 }
 
 /** `items`, or the shared empty array when there are none (most statements have none for most passes). */

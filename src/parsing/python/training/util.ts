@@ -5,6 +5,8 @@ import { NodeCache, type SyntaxNode as Node } from '../syntaxTree';
 export interface CallArgs {
   readonly positional: readonly Node[];
   readonly keywords: ReadonlyMap<string, Node>;
+  /** The values of `keywords`, in its order (read with an index: iterating a map allocates an iterator and a result per step). */
+  readonly keywordValues: readonly Node[];
   /** `*args` or `**kwargs` present: omitted arguments may still be given. */
   readonly hasSplat: boolean;
 }
@@ -28,6 +30,8 @@ const NO_KEYWORDS: ReadonlyMap<string, Node> = new Map();
 function readCallArgs(call: Node): CallArgs {
   let positional: Node[] | undefined;
   let keywords: Map<string, Node> | undefined;
+  let keywordNames: string[] | undefined;
+  let keywordValues: Node[] | undefined;
   let hasSplat = false;
   const list = call.childForFieldName('arguments');
   if (list && list.type === 'argument_list') {
@@ -36,7 +40,20 @@ function readCallArgs(call: Node): CallArgs {
       if (child.type === 'keyword_argument') {
         const name = child.childForFieldName('name');
         const value = child.childForFieldName('value');
-        if (name && value) (keywords ??= new Map()).set(name.text, value);
+        if (name && value) {
+          const text = name.text;
+          keywords ??= new Map();
+          keywordNames ??= [];
+          keywordValues ??= [];
+          // (A name given twice keeps its first place in the map, with the last value.)
+          const at = keywords.has(text) ? keywordNames.indexOf(text) : -1;
+          if (at >= 0) keywordValues[at] = value;
+          else {
+            keywordNames.push(text);
+            keywordValues.push(value);
+          }
+          keywords.set(text, value);
+        }
       } else if (child.type === 'list_splat' || child.type === 'dictionary_splat') {
         hasSplat = true;
       } else {
@@ -46,7 +63,7 @@ function readCallArgs(call: Node): CallArgs {
   } else if (list) {
     positional = [list]; // a generator expression argument
   }
-  return { positional: positional ?? NO_POSITIONAL, keywords: keywords ?? NO_KEYWORDS, hasSplat };
+  return { positional: positional ?? NO_POSITIONAL, keywords: keywords ?? NO_KEYWORDS, keywordValues: keywordValues ?? NO_POSITIONAL, hasSplat };
 }
 
 /** The argument bound to a parameter, by keyword or position. */
