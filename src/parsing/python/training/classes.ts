@@ -106,9 +106,11 @@ export function collectClassFacts(tree: Tree, imports: ImportTable, statements: 
   // The names of the file's classes, read only when a statement's facts are computed (kept facts need none).
   let classNames: ReadonlySet<string> | undefined;
   let lengths: Uint8Array | undefined;
+  let shapes: Uint8Array | undefined;
   const compute = (stmt: Node) => {
     classNames ??= fileClassNames(tree);
-    return classFactsOf(stmt.descendantsOfType('class_definition'), classNames, (lengths ??= nameLengths(classNames)), imports);
+    lengths ??= nameLengths(classNames);
+    return classFactsOf(stmt.descendantsOfType('class_definition'), classNames, lengths, (shapes ??= nameShapes(classNames, lengths)), imports);
   };
   const memo = tree.memo;
   memo?.sync(tree);
@@ -198,8 +200,28 @@ function nameLengths(classNames: ReadonlySet<string>): Uint8Array {
   return out;
 }
 
-/** `lengths`: the name lengths of the layer names and `classNames` (`nameLengths`). */
-function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<string>, lengths: Uint8Array, imports: ImportTable): ClassFacts[] {
+/**
+ * The slot of a name's shape (its length and first character) in `nameShapes`: an ASCII first
+ * character has its own, any other shares slot 0 of its length (no identifier starts with NUL).
+ */
+function shapeOf(length: number, firstChar: number): number {
+  return length * 128 + (firstChar < 128 ? firstChar : 0);
+}
+
+/**
+ * The shapes (`shapeOf`) of the names a class body's identifiers are looked up in, flagged: an
+ * identifier of another shape (`self`, `x`, `planes`: most are lower case, the layer names are
+ * not) is neither, and is passed over without reading its text. By length first (`lengths`).
+ */
+function nameShapes(classNames: ReadonlySet<string>, lengths: Uint8Array): Uint8Array {
+  const out = new Uint8Array(lengths.length * 128);
+  for (const n of LAYER_NAMES) out[shapeOf(n.length, n.charCodeAt(0))] = 1;
+  for (const n of classNames) out[shapeOf(n.length, n.charCodeAt(0))] = 1;
+  return out;
+}
+
+/** `lengths`: the name lengths of the layer names and `classNames` (`nameLengths`); `shapes`: their shapes (`nameShapes`). */
+function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<string>, lengths: Uint8Array, shapes: Uint8Array, imports: ImportTable): ClassFacts[] {
   const out: ClassFacts[] = [];
   for (const cls of classNodes) {
     const name = cls.childForFieldName('name')?.text;
@@ -242,9 +264,12 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
     // name one of the file's other classes, count, so the body's identifiers are scanned for
     // such names and each found one is taken up to the reference it ends (the order of the
     // identifiers is that of the references: a dotted name ends in one, before any argument).
+    const source = body.tree.text;
     for (const identifier of body.descendantsOfType('identifier')) {
-      const length = identifier.endIndex - identifier.startIndex;
+      const start = identifier.startIndex;
+      const length = identifier.endIndex - start;
       if (length >= lengths.length || lengths[length] === 0) continue;
+      if (shapes[shapeOf(length, source.charCodeAt(start))] === 0) continue;
       const text = identifier.text;
       const layer = LAYER_NAMES.has(text);
       const usesClass = text !== name && classNames.has(text);

@@ -553,7 +553,13 @@ class TrainingBuilder implements FlowHost {
 
   callsIn(node: Node): readonly Node[] {
     let calls = CALLS_IN.get(node);
-    if (!calls) CALLS_IN.set(node, (calls = this.readCallsIn(node.startIndex, node.endIndex)));
+    if (!calls) {
+      calls = this.readCallsIn(node.startIndex, node.endIndex);
+      // Kept when long, or when the node has a cache slot array already: most nodes asked are asked
+      // once per analysis (a loop's body is asked again at each pass), their calls are few and read
+      // again cheaply, and a node's first kept value costs it an array of every cache's slot.
+      if (calls.length >= 8 || node.cached !== undefined) CALLS_IN.set(node, calls);
+    }
     return calls;
   }
 
@@ -610,7 +616,28 @@ class TrainingBuilder implements FlowHost {
 
   // ------------------------------------------------------------ models
 
+  /**
+   * `constructs` answers of this analysis, by call, for the function they were asked in: a call
+   * assigned to a name is asked when the function's bindings are made and again when its flow is
+   * interpreted. Only answers that asked nothing noted per asker are kept (see `constructsNoted`).
+   */
+  private readonly constructed = new Map<Node, { readonly fn: Fn; readonly value: ConstructionOrigin | undefined }>();
+  /**
+   * Counts the `constructs` answers that asked what is noted for whatever is being computed (the
+   * workspace index; a same-file factory's return, through its bindings): those are asked anew.
+   */
+  private constructsNoted = 0;
+
   constructs(call: Node, fn: Fn): ConstructionOrigin | undefined {
+    const known = this.constructed.get(call);
+    if (known?.fn === fn) return known.value;
+    const noted = this.constructsNoted;
+    const value = this.readConstructs(call, fn);
+    if (this.constructsNoted === noted) this.constructed.set(call, { fn, value });
+    return value;
+  }
+
+  private readConstructs(call: Node, fn: Fn): ConstructionOrigin | undefined {
     const f = call.childForFieldName('function');
     if (!f) return undefined;
     // `Net().cuda(rank)`, `Net().to(device)`, `DDP(Net(), ...)`, `torch.compile(Net())`: the model built inside.
@@ -639,6 +666,7 @@ class TrainingBuilder implements FlowHost {
     const text = q ?? f.text;
     const parts = this.options.external ? dottedParts(f) : undefined;
     if (parts && this.options.external) {
+      this.constructsNoted++;
       const localName = parts.join('.');
       const ext = this.options.external(localName, q);
       // What another file says can change while this one does not: summaries that ask hold while it answers the same.
@@ -662,6 +690,7 @@ class TrainingBuilder implements FlowHost {
     // A same-file factory: `model = build_model(args)`.
     const callee = this.resolveFunction(f, fn, undefined);
     if (callee) {
+      this.constructsNoted++;
       const facts = this.returnFacts(callee);
       if (facts) return { facts, mode: 'train', ...constructedAt(call, `${f.text}(...)`, `builds the model ${TRAINING_MODE}`) };
     }
@@ -912,6 +941,8 @@ class TrainingBuilder implements FlowHost {
   }
 
   isOptimizer(_fn: Fn, key: string): boolean {
+    // (Each optimizer word holds `opt`, so a key without it names none: most keys asked.)
+    if (this.optimizerVars.size === 0 && !/opt/i.test(key)) return false;
     const root = key.startsWith('self.') ? (secondSegment(key) ?? '') : rootOf(key);
     if (this.optimizerVars.has(root)) return true;
     const ws = words(root);
