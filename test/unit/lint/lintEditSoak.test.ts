@@ -117,7 +117,10 @@ function soak(seed: number, edits: number): void {
   }
 }
 
-describe('lint of an open document under edits', () => {
+describe('lint of an open document under edits', function () {
+  // Two lints per edit (the document's and a fresh one): seconds per seed, more on a loaded machine.
+  this.timeout(120000);
+
   it('the soak text has findings of most rules, so that the soak is not blind', () => {
     const codes = new Set(lintPython(TEXT).findings.map((f) => f.code));
     for (const code of ['NRM301', 'NRM401', 'NRM402', 'NRM403', 'NRM501', 'NRM502', 'NRM503', 'NRM504', 'NRM505', 'NRM506']) assert.ok(codes.has(code), `no ${code} finding in the soak text`);
