@@ -1,7 +1,7 @@
-import { type Argument, argument, type Flow, instanceFlows, type InstanceFlows, type LayerCall, paramValue } from '../../ir/model';
+import { type Argument, argument, type Flow, type InstanceFlows, type LayerCall, paramValue } from '../../ir/model';
 import { isInferred, showValue } from '../../ir/values';
 import { describeInstance, describeValue } from '../shared/instances';
-import { type ClassReport, PerClassReports } from '../shared/perClass';
+import { type ClassReport, PerClassReports, PerInstanceReports } from '../shared/perClass';
 import type { Rule } from '../types';
 
 /** The parameter holding a torch layer's output channel count. */
@@ -169,11 +169,7 @@ export const bnFeaturesMismatch: Rule = {
     REPORTS.run(context, reported);
     // The layers of a model-class instance sized by its constructor arguments (`Stem(width=32)`),
     // for a pair the class alone does not decide: the class's own finding, if any, comes first.
-    for (const inst of instanceFlows(context.ir.model)) {
-      let reports = INSTANCE_REPORTS.get(inst);
-      if (!reports) INSTANCE_REPORTS.set(inst, (reports = inst.flows.map((flow) => widthsReport(flow, inst)).filter((r) => r !== undefined)));
-      for (const report of reports) report(context, reported);
-    }
+    INSTANCE_REPORTS.run(context, reported);
   },
 };
 
@@ -189,8 +185,8 @@ const REPORTS = new PerClassReports((cls) => {
   return reports;
 });
 
-/** The findings of an instance's flows (kept per instance: `instanceFlows` hands unchanged ones on). */
-const INSTANCE_REPORTS = new WeakMap<InstanceFlows, ClassReport[]>();
+/** The findings of an instance's flows (kept per instance). */
+const INSTANCE_REPORTS = new PerInstanceReports((inst) => inst.flows.map((flow) => widthsReport(flow, inst)).filter((r) => r !== undefined));
 
 /** Whether `key` is new to `reported` (then added). */
 function firstOf(reported: Set<string>, key: string): boolean {

@@ -1,7 +1,7 @@
-import { argument, type Flow, instanceFlows, type InstanceFlows } from '../../ir/model';
+import { argument, type Flow, type InstanceFlows } from '../../ir/model';
 import { showValue, type Value } from '../../ir/values';
 import { describeInstance, describeValue } from '../shared/instances';
-import { type ClassReport, PerClassReports } from '../shared/perClass';
+import { type ClassReport, PerClassReports, PerInstanceReports } from '../shared/perClass';
 import type { Rule } from '../types';
 
 /** The last dimension a LayerNorm/RMSNorm normalizes over, when `normalized_shape` resolves. */
@@ -69,19 +69,15 @@ export const layernormShapeMismatch: Rule = {
     REPORTS.run(context, reported);
     // The layers of a model-class instance sized by its constructor arguments (`Block(256, 1024)`),
     // for a pair the class alone does not decide: the class's own finding, if any, comes first.
-    for (const inst of instanceFlows(context.ir.model)) {
-      let reports = INSTANCE_REPORTS.get(inst);
-      if (!reports) INSTANCE_REPORTS.set(inst, (reports = inst.flows.map((flow) => flowReport(flow, inst)).filter((r) => r !== undefined)));
-      for (const report of reports) report(context, reported);
-    }
+    INSTANCE_REPORTS.run(context, reported);
   },
 };
 
 /** The findings of one class's flows (kept per class object: see `PerClassReports`). */
 const REPORTS = new PerClassReports((cls) => cls.flows.map((flow) => flowReport(flow)).filter((r) => r !== undefined));
 
-/** The findings of an instance's flows (kept per instance: `instanceFlows` hands unchanged ones on). */
-const INSTANCE_REPORTS = new WeakMap<InstanceFlows, ClassReport[]>();
+/** The findings of an instance's flows (kept per instance). */
+const INSTANCE_REPORTS = new PerInstanceReports((inst) => inst.flows.map((flow) => flowReport(flow, inst)).filter((r) => r !== undefined));
 
 /**
  * A LayerNorm/RMSNorm's width against what its producer outputs (in `inst`: as the instance sizes

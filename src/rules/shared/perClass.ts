@@ -1,4 +1,4 @@
-import type { ModelClass, ModelIR } from '../../ir/model';
+import { instanceFlows, type InstanceFlows, type ModelClass, type ModelIR } from '../../ir/model';
 import type { RuleContext } from '../types';
 
 /**
@@ -47,6 +47,26 @@ export class PerClassReports {
         this.kept.set(cls, (kept = { deps, reports }));
       }
       for (const report of kept.reports) report(context, reported);
+    }
+  }
+}
+
+/**
+ * A rule's findings for each model-class instance sized by its constructor arguments
+ * (`Stem(width=32)`; see `instanceFlows`), computed once per instance: unchanged classes hand
+ * their instances on as the same objects.
+ */
+export class PerInstanceReports {
+  private readonly kept = new WeakMap<InstanceFlows, ClassReport[]>();
+
+  constructor(private readonly compute: (inst: InstanceFlows) => ClassReport[]) {}
+
+  /** Reports every instance's findings, in class order (`reported`: see `ClassReport`). */
+  run(context: RuleContext, reported: Set<string>): void {
+    for (const inst of instanceFlows(context.ir.model)) {
+      let reports = this.kept.get(inst);
+      if (!reports) this.kept.set(inst, (reports = this.compute(inst)));
+      for (const report of reports) report(context, reported);
     }
   }
 }
