@@ -1,7 +1,7 @@
 import { type Argument, argument, type Flow, type InstanceFlows, type LayerCall, paramValue } from '../../ir/model';
 import { isInferred, showValue } from '../../ir/values';
 import { describeInstance, describeValue } from '../shared/instances';
-import { type ClassReport, PerClassReports, PerInstanceReports } from '../shared/perClass';
+import { type ClassReport, firstReport, PerClassReports, PerInstanceReports } from '../shared/perClass';
 import type { Rule } from '../types';
 
 /** The parameter holding a torch layer's output channel count. */
@@ -96,7 +96,7 @@ function axisReport(flow: Flow): ClassReport | undefined {
   const channelText = channelAxis === undefined ? '-1' : channelAxis === (rank ?? 0) - 1 ? '-1' : String(channelAxis);
   // The key is read when reporting: the offsets move with edits while the class is kept.
   return (context, reported) => {
-    if (!firstOf(reported, `${norm.span.startOffset}:${producer.span.startOffset}:axis`)) return;
+    if (!firstReport(reported, `${norm.span.startOffset}:${producer.span.startOffset}:axis`)) return;
     context.report({
       messageId: 'axisMismatch',
       data: {
@@ -188,13 +188,6 @@ const REPORTS = new PerClassReports((cls) => {
 /** The findings of an instance's flows (kept per instance). */
 const INSTANCE_REPORTS = new PerInstanceReports((inst) => inst.flows.map((flow) => widthsReport(flow, inst)).filter((r) => r !== undefined));
 
-/** Whether `key` is new to `reported` (then added). */
-function firstOf(reported: Set<string>, key: string): boolean {
-  if (reported.has(key)) return false;
-  reported.add(key);
-  return true;
-}
-
 /** A torch norm's channel count against its producer's output channels (in `inst`: as the instance sizes them). */
 function widthsReport(flow: Flow, inst?: InstanceFlows): ClassReport | undefined {
   const producer = flow.from.call;
@@ -214,7 +207,7 @@ function widthsReport(flow: Flow, inst?: InstanceFlows): ClassReport | undefined
     if (feat.value === out.value) return undefined;
     const inferred = isInferred(feat) || isInferred(out);
     return (context, reported) => {
-      if (!firstOf(reported, key())) return;
+      if (!firstReport(reported, key())) return;
       const instance = inst ? describeInstance(inst, context.text, context.where) : undefined;
       context.report({
         messageId: instance ? 'instanceMismatch' : 'mismatch',
@@ -247,7 +240,7 @@ function widthsReport(flow: Flow, inst?: InstanceFlows): ClassReport | undefined
   if (input.kind !== 'unknown' || input.symbol !== feat.symbol) return undefined;
   if (out.kind === 'unknown' && out.symbol === feat.symbol) return undefined;
   return (context, reported) => {
-    if (!firstOf(reported, key())) return;
+    if (!firstReport(reported, key())) return;
     context.report({
       messageId: 'inputChannels',
       data: {

@@ -1,7 +1,7 @@
 import { argument, type Flow, type InstanceFlows } from '../../ir/model';
 import { showValue, type Value } from '../../ir/values';
 import { describeInstance, describeValue } from '../shared/instances';
-import { type ClassReport, PerClassReports, PerInstanceReports } from '../shared/perClass';
+import { type ClassReport, firstReport, PerClassReports, PerInstanceReports } from '../shared/perClass';
 import type { Rule } from '../types';
 
 /** The last dimension a LayerNorm/RMSNorm normalizes over, when `normalized_shape` resolves. */
@@ -93,12 +93,6 @@ function flowReport(flow: Flow, inst?: InstanceFlows): ClassReport | undefined {
   const shape = shapeArg?.value;
   const last = lastDim(shape);
   if (!shapeArg || last === undefined) return undefined;
-  const first = (reported: Set<string>): boolean => {
-    const key = String(norm.span.startOffset);
-    if (reported.has(key)) return false;
-    reported.add(key);
-    return true;
-  };
   const instanceRelated = (what: string) => (inst ? [{ span: inst.root.span, message: `the instance ${inst.owner.name}.${inst.path}, ${what}` }] : []);
   if (producer.kind === 'Linear' || producer.kind === 'Embedding') {
     const outArg = argument(producer, producer.kind === 'Linear' ? 'out_features' : 'embedding_dim');
@@ -107,7 +101,7 @@ function flowReport(flow: Flow, inst?: InstanceFlows): ClassReport | undefined {
     const lastValue = shape?.kind === 'sequence' ? shape.items[shape.items.length - 1] : shape;
     const inferred = [lastValue, out].some((v) => v?.kind === 'number' && v.provenance?.inferred === true);
     return (context, reported) => {
-      if (!first(reported)) return;
+      if (!firstReport(reported, String(norm.span.startOffset))) return;
       const instance = inst ? describeInstance(inst, context.text, context.where) : undefined;
       context.report({
         messageId: instance ? 'instanceFeatureMismatch' : 'featureMismatch',
@@ -132,7 +126,7 @@ function flowReport(flow: Flow, inst?: InstanceFlows): ClassReport | undefined {
   if (!outArg || out?.kind !== 'number' || out.value !== last) return undefined;
   const dims = Number(m[2]);
   return (context, reported) => {
-    if (!first(reported)) return;
+    if (!firstReport(reported, String(norm.span.startOffset))) return;
     const instance = inst ? describeInstance(inst, context.text, context.where) : undefined;
     context.report({
       messageId: instance ? 'instanceChannelsFirst' : 'channelsFirst',

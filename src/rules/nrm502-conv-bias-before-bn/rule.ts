@@ -1,6 +1,6 @@
 import { argument, type LayerCall, paramValue } from '../../ir/model';
 import { appendKeyword, literalAtCall } from '../shared/edits';
-import { type ClassReport, PerClassReports } from '../shared/perClass';
+import { type ClassReport, firstReport, PerClassReports } from '../shared/perClass';
 import type { Rule, TextEdit } from '../types';
 
 /** The bias parameter of a conv/linear layer in its framework. */
@@ -64,9 +64,7 @@ const REPORTS = new PerClassReports((cls) => {
     const bias = paramValue(producer, param);
     if (bias?.kind !== 'bool' || !bias.value) continue;
     reports.push((context, reported) => {
-      const key = String(producer.span.startOffset);
-      if (reported.has(key)) return;
-      reported.add(key);
+      if (!firstReport(reported, String(producer.span.startOffset))) return;
       // Checkpoints loaded in this file were saved with the bias: removing it breaks strict loading.
       const load = context.ir.training.weightLoads[0];
       const arg = argument(producer, param);

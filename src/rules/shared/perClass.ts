@@ -9,6 +9,13 @@ import type { RuleContext } from '../types';
  */
 export type ClassReport = (context: RuleContext, reported: Set<string>) => void;
 
+/** Whether `key` is new to a run's `reported` set (then added): a `ClassReport` reports only then. */
+export function firstReport(reported: Set<string>, key: string): boolean {
+  if (reported.has(key)) return false;
+  reported.add(key);
+  return true;
+}
+
 /** Looks a model class of the file up by name (the first one so named, as `classes.find` would). */
 export type ClassLookup = (name: string) => ModelClass | undefined;
 
