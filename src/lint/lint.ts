@@ -6,7 +6,7 @@ import { initPythonParser } from '../parsing/python/treeSitter';
 import { RULES } from '../rules/catalogue';
 import { EMPTY_CONFIG, type LintConfig } from '../rules/config';
 import { runRules, type RuleFailure } from '../rules/runner';
-import { DIRECTIVE_START, parseSuppressions, type SourceComment } from '../rules/suppressions';
+import { hasDirective, parseSuppressions, type SourceComment } from '../rules/suppressions';
 import type { Finding, Rule } from '../rules/types';
 import { collectComments } from './comments';
 
@@ -33,7 +33,7 @@ export function analysePythonSource(text: string, options: AnalysisOptions = {})
 /** What `analysePythonSource` gives, for an already copied tree (see `PythonDocument`). */
 export function analyseSyntaxTree(tree: Tree, options: AnalysisOptions = {}): { ir: FileIR; comments: SourceComment[] } {
   // Without a directive's start there is no directive to read: skip collecting comments.
-  const comments = DIRECTIVE_START.test(tree.text) ? collectComments(tree, tree.text) : [];
+  const comments = hasDirective(tree.text) ? collectComments(tree, tree.text) : [];
   return { ir: fileIRFromTree(tree, options), comments };
 }
 

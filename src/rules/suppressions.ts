@@ -21,6 +21,22 @@ const CODE_TOKEN = /[A-Za-z]+[0-9]+/g;
  */
 export const DIRECTIVE_START = /#\s*(?:normscope\s*:\s*ignore\b|noqa)/i;
 
+/** `DIRECTIVE_START` anchored where `lastIndex` says (see `hasDirective`). */
+const DIRECTIVE_AT = new RegExp(DIRECTIVE_START.source, 'iy');
+
+/**
+ * Whether `DIRECTIVE_START` matches somewhere in `text`. Every match starts with a `#`, so the
+ * pattern is tried at each `#` only: one scan of the text for a character, instead of the
+ * pattern tried at every offset (a lint runs this at every keystroke, over the whole file).
+ */
+export function hasDirective(text: string): boolean {
+  for (let at = text.indexOf('#'); at !== -1; at = text.indexOf('#', at + 1)) {
+    DIRECTIVE_AT.lastIndex = at;
+    if (DIRECTIVE_AT.test(text)) return true;
+  }
+  return false;
+}
+
 function sub(comment: SourceComment, from: number, to: number): Span {
   return {
     start: { line: comment.span.start.line, column: comment.span.start.column + from },
