@@ -1991,9 +1991,10 @@ class ForwardWalker {
           this.unrolled = saved.unrolled;
         } else {
           // `for blk in self.blocks: x = blk(x)` (elements not known one by one): calls of `blk` are calls of the container.
-          if (left?.type === 'identifier' && right && isSelfAttr(right)) {
-            this.loopIterables.set(left.text, selfPath(right));
-            this.sequentialLists.add(selfPath(right));
+          const over = left && right ? loopContainer(left, right) : undefined;
+          if (over) {
+            this.loopIterables.set(over.name, over.container);
+            this.sequentialLists.add(over.container);
           }
           // The loop variable has no single value; the body's inline layers are built an unknown number of times.
           this.bindings = new Map(outer.bindings);
@@ -2029,6 +2030,24 @@ class ForwardWalker {
   private loopItems(left: Node, right: Node): ((bindings: Map<string, Value>, iterables: Map<string, string>) => void)[] | undefined {
     const args = right.type === 'call' ? (right.childForFieldName('arguments')?.namedChildren ?? []).filter((c): c is Node => c !== null && c.type !== 'comment') : [];
     const fn = right.type === 'call' ? right.childForFieldName('function')?.text : undefined;
+    // `for name in self.blocks` over a `ModuleDict` (iterating one gives its keys, as a `dict` does),
+    // `for name, blk in self.blocks.items()`, `for blk in self.blocks.values()`.
+    const callee = right.type === 'call' && args.length === 0 ? right.childForFieldName('function') : null;
+    const method = callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text : undefined;
+    const dict = this.moduleDictEntries(method === 'items' || method === 'values' || method === 'keys' ? callee?.childForFieldName('object') : right);
+    if (dict) {
+      const pair = left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment') : [];
+      if ((method === undefined || method === 'keys') && left.type === 'identifier') return dict.map(({ key }) => (bindings) => bindTarget(left, { kind: 'string', value: key }, bindings));
+      if (method === 'values' && left.type === 'identifier') return dict.map(({ target }) => (_b, iterables) => iterables.set(left.text, target));
+      if (method === 'items' && pair.length === 2 && pair[1].type === 'identifier') {
+        const [key, value] = pair as [Node, Node];
+        return dict.map((entry) => (bindings, iterables) => {
+          bindTarget(key, { kind: 'string', value: entry.key }, bindings);
+          iterables.set(value.text, entry.target);
+        });
+      }
+      return undefined;
+    }
     // `for blk in self.blocks`, `for blk in self.blocks[:-1]`
     const direct = this.knownElements(right);
     if (direct && left.type === 'identifier') return direct.map(({ target }) => (_b, iterables) => iterables.set(left.text, target));
@@ -2057,6 +2076,20 @@ class ForwardWalker {
     const all = l ? (BARRIERS.get(l) ?? l.elements) : undefined;
     if (!l || !all || l.alternatives || all.some((e) => e === 'barrier' || (e.repeated !== undefined && e.repeated.count === undefined))) return undefined;
     return all.filter((e): e is Layer => e !== 'barrier');
+  }
+
+  /**
+   * The entries of a `self.` attribute that is an `nn.ModuleDict` with known elements, in order:
+   * each key and the path of its element (`blocks.a`). Undefined for anything else.
+   */
+  private moduleDictEntries(n: Node | null | undefined): { key: string; target: string }[] | undefined {
+    if (!n || !isSelfAttr(n)) return undefined;
+    const container = selfPath(n);
+    if (this.byPath.get(container)?.kind !== 'ModuleDict') return undefined;
+    const all = this.containerElementsOf(container);
+    const prefix = `${container}.`;
+    if (!all || all.some((e) => !e.path.startsWith(prefix))) return undefined;
+    return all.map((e) => ({ key: e.path.slice(prefix.length), target: e.path }));
   }
 
   /**
@@ -2180,16 +2213,89 @@ class ForwardWalker {
         const o = e.childForFieldName('object');
         return o && !isSelf(o) ? this.expr(o) : [];
       }
+      case 'list_comprehension':
+      case 'set_comprehension':
+      case 'dictionary_comprehension':
+      case 'generator_expression':
+        return this.comprehension(e);
       default:
         return [];
     }
+  }
+
+  /**
+   * `[branch(x) for branch in self.branches]`, `(h(x) for h in self.heads.values())`, a dict
+   * comprehension's values: the body
+   * walked once per iteration when the comprehension has one `for` clause, no `if`, and a count
+   * that is known (as a `for` loop is unrolled), else once standing for every iteration. Each
+   * iteration reads the same inputs (nothing flows from one to the next, unlike a loop that
+   * reassigns `x`), and the value is every step the iterations made (what `torch.cat` merges).
+   */
+  private comprehension(e: Node): number[] {
+    // (`{name: head(x) for name, head in self.heads.items()}`: the pair's value is what is computed.)
+    const written = e.childForFieldName('body');
+    const body = written?.type === 'pair' ? written.childForFieldName('value') : written;
+    if (!body) return [];
+    const fors: Node[] = [];
+    let filtered = false;
+    for (const c of e.namedChildren) {
+      if (c.type === 'for_in_clause') fors.push(c);
+      else if (c.type === 'if_clause') filtered = true;
+    }
+    const outer = { loop: this.loop, iterables: new Map(this.loopIterables), bindings: this.bindings, repeated: this.repeated };
+    this.loop = spanOf(e);
+    const left = fors.length === 1 ? fors[0].childForFieldName('left') : null;
+    const right = fors.length === 1 ? fors[0].childForFieldName('right') : null;
+    const items = left && right && !filtered ? this.loopItems(left, right) : undefined;
+    const out: number[] = [];
+    if (items && items.length > 0 && items.length * this.unrolled <= MAX_UNROLL) {
+      const saved = { iteration: this.iteration, index: this.iterationIndex, unrolled: this.unrolled };
+      const loopKey = positionKey(e);
+      this.unrolled *= items.length;
+      items.forEach((item, i) => {
+        this.iteration = `${saved.iteration}/${loopKey}#${i}`;
+        this.iterationIndex = i;
+        this.bindings = new Map(outer.bindings);
+        this.loopIterables = new Map(outer.iterables);
+        item(this.bindings, this.loopIterables);
+        for (const x of this.expr(body)) out.push(x);
+      });
+      this.iteration = saved.iteration;
+      this.iterationIndex = saved.index;
+      this.unrolled = saved.unrolled;
+    } else {
+      // Calls of the loop variable over `self.branches` are calls of the container (not a chain of its elements).
+      const over = left && right ? loopContainer(left, right) : undefined;
+      this.bindings = new Map(outer.bindings);
+      for (const f of fors) {
+        const target = f.childForFieldName('left');
+        for (const name of target ? flatTargets(target) : []) {
+          this.bindings.delete(name);
+          this.loopIterables.delete(name);
+        }
+      }
+      if (over) this.loopIterables.set(over.name, over.container);
+      this.repeated = { count: undefined, text: right?.text ?? '?' };
+      for (const x of this.expr(body)) out.push(x);
+    }
+    this.loopIterables = outer.iterables;
+    this.bindings = outer.bindings;
+    this.repeated = outer.repeated;
+    this.loop = outer.loop;
+    return distinct(out);
   }
 
   private argInputs(call: Node): { first: number[]; all: number[] } {
     // The steps of the first positional argument, then of the positional arguments after the
     // first argument (of any kind), in this order (each walk can add steps). `all` is `first`
     // itself when no other argument adds one (the lists are read, never changed, by `call`).
-    const args = call.childForFieldName('arguments')?.namedChildren;
+    const list = call.childForFieldName('arguments');
+    // `sum(h(x) for h in self.heads)`: a generator is the call's one argument.
+    if (list?.type === 'generator_expression') {
+      const xs = this.expr(list);
+      return { first: xs, all: xs };
+    }
+    const args = list?.namedChildren;
     if (!args || args.length === 0) return { first: NO_INPUTS, all: NO_INPUTS };
     let firstPositional: Node | undefined;
     for (const a of args) {
@@ -2367,7 +2473,9 @@ class ForwardWalker {
       if (v && isSelfAttr(v) && i) {
         if (i.type === 'integer') return `${selfPath(v)}[${i.text}]`;
         // `self.blocks[i](x)` in an unrolled loop, `self.layers[-1](x)` (counted from the end when the elements are known).
-        const n = i.type === 'identifier' ? this.bindings.get(i.text) : i.type === 'unary_operator' ? this.builder.resolver.resolve(i) : undefined;
+        const n = i.type === 'identifier' ? this.bindings.get(i.text) : i.type === 'unary_operator' || i.type === 'string' ? this.builder.resolver.resolve(i) : undefined;
+        // `self.heads['cls'](x)`, `self.blocks[name](x)` over a `ModuleDict`'s keys: its element `heads.cls`.
+        if (n?.kind === 'string') return findLayer(this.byPath, `${selfPath(v)}.${n.value}`) ? `${selfPath(v)}.${n.value}` : `${selfPath(v)}[*]`;
         const count = n?.kind === 'number' && n.value < 0 ? this.containerElementsOf(selfPath(v))?.length : undefined;
         const index = n?.kind === 'number' && n.isInteger ? (n.value >= 0 ? n.value : count !== undefined ? count + n.value : undefined) : undefined;
         return index !== undefined && index >= 0 ? `${selfPath(v)}[${index}]` : `${selfPath(v)}[*]`;
@@ -2403,6 +2511,27 @@ function distinct(xs: readonly number[]): number[] {
 /** The steps of `a` then of `b`, without repeats, in first-seen order (a new list: env lists are shared). */
 function union(a: readonly number[] | undefined, b: readonly number[]): number[] {
   return distinct(a ? a.concat(b) : b);
+}
+
+/**
+ * The loop variable standing for the elements of a `self.` container, and the container's path:
+ * `blk in self.blocks`, `(i, blk) in enumerate(self.blocks)`, `(name, blk) in self.blocks.items()`,
+ * `blk in self.blocks.values()`. Undefined for any other loop.
+ */
+function loopContainer(left: Node, right: Node): { name: string; container: string } | undefined {
+  const pair = left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.namedChildren.filter((c) => c.type !== 'comment') : [];
+  const second = pair.length === 2 && pair[1].type === 'identifier' ? pair[1].text : undefined;
+  if (left.type === 'identifier' && isSelfAttr(right)) return { name: left.text, container: selfPath(right) };
+  if (right.type !== 'call') return undefined;
+  const fn = right.childForFieldName('function');
+  const args = (right.childForFieldName('arguments')?.namedChildren ?? []).filter((c) => c.type !== 'comment');
+  if (fn?.type === 'identifier' && fn.text === 'enumerate' && args.length === 1 && isSelfAttr(args[0]) && second) return { name: second, container: selfPath(args[0]) };
+  const object = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+  const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+  if (!object || !isSelfAttr(object) || args.length > 0) return undefined;
+  if (method === 'items' && second) return { name: second, container: selfPath(object) };
+  if (method === 'values' && left.type === 'identifier') return { name: left.text, container: selfPath(object) };
+  return undefined;
 }
 
 function flatTargets(n: Node): string[] {

@@ -170,6 +170,100 @@ describe('Python front end: loops of the forward pass', () => {
     assert.deepStrictEqual(lintPython(text).findings.map((f) => `${f.code}@${f.span.start.line + 1}`), ['NRM502@5']);
   });
 
+  it("iterates a ModuleDict as PyTorch does: its keys, `.items()` and `.values()`, and reads `self.heads['cls']`", () => {
+    const model = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'class Dict(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        "        self.stages = nn.ModuleDict({'conv': nn.Conv2d(3, 8, 3), 'bn': nn.BatchNorm2d(8)})",
+        "        self.more = nn.ModuleDict({'conv': nn.Conv2d(8, 8, 3), 'bn': nn.BatchNorm2d(8)})",
+        "        self.last = nn.ModuleDict({'drop': nn.Dropout(0.1), 'bn': nn.BatchNorm2d(8)})",
+        "        self.heads = nn.ModuleDict({'cls': nn.Linear(8, 10), 'box': nn.Linear(8, 4)})",
+        '    def forward(self, x):',
+        '        for name, stage in self.stages.items():',
+        '            x = stage(x)',
+        '        for key in self.more:',
+        '            x = self.more[key](x)',
+        '        for layer in self.last.values():',
+        '            x = layer(x)',
+        "        return self.heads['cls'](x)",
+      ),
+    );
+    assert.deepStrictEqual(layerSteps(model, 'Dict'), ['stages.conv#0', 'stages.bn#1', 'more.conv#0', 'more.bn#1', 'last.drop#0', 'last.bn#1', 'heads.cls']);
+    const flows = cls(model, 'Dict').flows.map((f) => `${f.from.path}>${f.to.path}`);
+    assert.deepStrictEqual(flows, ['stages.conv>stages.bn', 'stages.bn>more.conv', 'more.conv>more.bn', 'more.bn>last.drop', 'last.drop>last.bn', 'last.bn>heads.cls']);
+  });
+
+  it('walks comprehensions in the forward pass: parallel branches unrolled, merged by `torch.cat`', () => {
+    const model = parsePythonModel(
+      src(
+        'import torch',
+        'import torch.nn as nn',
+        'class Aspp(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.stem = nn.Conv2d(3, 8, 3)',
+        '        self.branches = nn.ModuleList([nn.Conv2d(8, 8, 1), nn.Conv2d(8, 8, 3, padding=1)])',
+        "        self.heads = nn.ModuleDict({'a': nn.Linear(16, 4), 'b': nn.Linear(16, 4)})",
+        '        self.bn = nn.BatchNorm2d(16)',
+        '    def forward(self, x):',
+        '        x = self.stem(x)',
+        '        x = torch.cat([b(x) for b in self.branches], dim=1)',
+        '        x = self.bn(x)',
+        '        return {k: h(x) for k, h in self.heads.items()}',
+      ),
+    );
+    assert.deepStrictEqual(layerSteps(model, 'Aspp'), ['stem', 'branches[0]#0', 'branches[1]#1', 'bn', 'heads.a#0', 'heads.b#1']);
+    const steps = cls(model, 'Aspp').forward?.steps ?? [];
+    const at = (target: string) => steps.find((s) => s.target === target);
+    // Each branch reads the stem's output (not the previous branch's); `cat` merges both.
+    assert.deepStrictEqual([at('branches[0]')?.inputs, at('branches[1]')?.inputs], [[0], [0]]);
+    assert.deepStrictEqual(at('cat')?.inputs, [at('branches[0]')?.index, at('branches[1]')?.index]);
+    assert.deepStrictEqual([at('heads.a')?.inputs, at('heads.b')?.inputs], [[at('bn')?.index], [at('bn')?.index]]);
+    const flows = cls(model, 'Aspp').flows.map((f) => `${f.from.path}>${f.to.path}`);
+    assert.deepStrictEqual(flows, ['stem>branches[0]', 'stem>branches[1]', 'bn>heads.a', 'bn>heads.b']);
+  });
+
+  it('summarises a comprehension it cannot unroll (a filter, an unknown container): one step, nothing guessed', () => {
+    const model = parsePythonModel(
+      src(
+        'import torch',
+        'import torch.nn as nn',
+        'class Filtered(nn.Module):',
+        '    def __init__(self, branches):',
+        '        super().__init__()',
+        '        self.fixed = nn.ModuleList([nn.Conv2d(8, 8, 1), nn.Conv2d(8, 8, 1)])',
+        '        self.given = nn.ModuleList(branches)',
+        '        self.bn = nn.BatchNorm2d(16)',
+        '    def forward(self, x, skip=None):',
+        '        x = torch.cat([b(x) for b in self.fixed if b is not skip], 1)',
+        '        y = sum(g(x) for g in self.given)',
+        '        z = torch.stack([t(y) for i, t in enumerate(self.given)]).mean(0)',
+        '        return self.bn(x + z)',
+      ),
+    );
+    assert.deepStrictEqual(layerSteps(model, 'Filtered'), ['fixed#?', 'given#?', 'given#?', 'bn']);
+    // The container's elements are not chained (the comprehension runs them side by side).
+    assert.deepStrictEqual(cls(model, 'Filtered').flows.map((f) => `${f.from.path}>${f.to.path}`), []);
+  });
+
+  it('lets rules see a dropout that feeds BatchNorm through a ModuleDict loop', () => {
+    const text = src(
+      'import torch.nn as nn',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      "        self.block = nn.ModuleDict({'drop': nn.Dropout(0.5), 'bn': nn.BatchNorm1d(8)})",
+      '    def forward(self, x):',
+      '        for _, layer in self.block.items():',
+      '            x = layer(x)',
+      '        return x',
+    );
+    assert.deepStrictEqual(lintPython(text).findings.map((f) => `${f.code}@${f.span.start.line + 1}`), ['NRM503@5']);
+  });
+
   it('the simulator runs the unrolled layers in order (numbered attributes included)', () => {
     const stack = networksFromSource(fixture).models.find((m) => m.name === 'Stack')?.spec;
     assert.ok(stack);
