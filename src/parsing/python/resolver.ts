@@ -560,7 +560,9 @@ export class Resolver {
     let inferred = false;
     for (const o of operands) {
       const op = o.kind === 'unknown' ? undefined : o.provenance;
-      if (op === undefined || op.description.startsWith('literal')) continue;
+      // A literal written in this expression is part of it; one written elsewhere (a constructor
+      // argument bound to a parameter: `c * 2` for `Block(24)`) is where the value comes from.
+      if (op === undefined || (op.description.startsWith('literal') && op.span.startOffset >= node.startIndex && op.span.endOffset <= node.endIndex)) continue;
       (origins ??= []).push(op);
       if (op.inferred) inferred = true;
     }
@@ -569,7 +571,7 @@ export class Resolver {
       ? writtenAt('literal', spanOf(node))
       : origins.length === 1 && first
         ? { description: 'computed from', span: first.span, from: first.from ?? [first] }
-        : { description: 'computed from', span: spanOf(node), from: origins };
+        : { description: 'computed from', span: spanOf(node), from: origins.flatMap((o) => o.from ?? [o]) };
     if (inferred) p.inferred = true;
     // (Every caller passes a new value: its provenance is set in place, in the position a copy
     // `{ ...value, provenance }` would give it, the last.)

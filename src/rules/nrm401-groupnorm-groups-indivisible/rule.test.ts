@@ -1,3 +1,5 @@
+import * as assert from 'assert';
+import { lintPython } from '../../lint/lint';
 import { ruleTests } from '../../../test/unit/helpers/ruleTester';
 import { groupnormGroupsIndivisible } from './rule';
 
@@ -46,4 +48,25 @@ ruleTests(groupnormGroupsIndivisible, {
       findings: [{ messageId: 'indivisible', line: 6, column: 21, endLine: 6, endColumn: 48, severity: 'warning', messageIncludes: ['100 channels into 32 groups'] }],
     },
   ],
+});
+
+describe('groupnorm-groups-indivisible: where the counts come from', () => {
+  it('a channel count computed from an instance argument points at that argument', () => {
+    const code = [
+      'import torch.nn as nn',
+      'class Block(nn.Module):',
+      '    def __init__(self, c):',
+      '        super().__init__()',
+      '        self.norm = nn.GroupNorm(32, c * 2)',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.b = Block(24)',
+    ].join('\n');
+    const found = lintPython(code).findings.filter((f) => f.code === 'NRM401');
+    assert.deepStrictEqual(
+      found.map((f) => [f.span.start.line + 1, ...(f.related ?? []).map((r) => `${r.span.start.line + 1}:${r.span.start.column + 1} ${r.message}`)]),
+      [[5, '9:24 value computed from literal, line 9']],
+    );
+  });
 });

@@ -62,7 +62,7 @@ export const groupnormGroupsIndivisible: Rule = {
         data: { channels, groups, suggestion: nearestDivisors(channels, groups).join(' or ') },
         span: call.span,
         ...(inferred ? { severity: 'warning' as const } : {}),
-        ...(origins.length > 0 ? { related: origins.map((p) => ({ span: p.span, message: `value from ${describeProvenance(p, context.where)}` })) } : {}),
+        ...(origins.length > 0 ? { related: origins.map((p) => ({ span: p.span, message: `value ${p.from ? '' : 'from '}${describeProvenance(p, context.where)}` })) } : {}),
       });
     }
   },

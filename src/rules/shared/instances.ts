@@ -3,12 +3,16 @@ import { describeProvenance, provenanceOf, showValue, type Value, type Where } f
 
 /**
  * A value with where it comes from (`256 (module constant C, line 3)`), unless it is a literal
- * written in `call` itself; a literal written elsewhere (the argument an instance passes,
- * `Stem(width=32)`) cites its line. Without `call`, literals are shown bare.
+ * written in `call` itself or computed from literals only; a literal written elsewhere (the
+ * argument an instance passes, `Stem(width=32)`) cites its line. Without `call`, literals are
+ * shown bare.
  */
 export function describeValue(v: Value, where: Where, call?: LayerCall): string {
   const p = provenanceOf(v);
   if (!p) return showValue(v);
+  // A value computed from literals only (`width // 4` for `Stage(256)`): the message names the
+  // instance and its line already; the literals add nothing.
+  if (p.from && p.from.every((o) => o.description.startsWith('literal'))) return showValue(v);
   if (!p.description.startsWith('literal')) return `${showValue(v)} (${describeProvenance(p, where)})`;
   const inCall = call === undefined || (p.span.startOffset >= call.span.startOffset && p.span.endOffset <= call.span.endOffset);
   return inCall ? showValue(v) : `${showValue(v)} (${where(p.span)})`;

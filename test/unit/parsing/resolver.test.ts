@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import { describeProvenance, lineWhere, showValue, type Value } from '../../../src/ir/values';
 import { mentionsBound, Resolver } from '../../../src/parsing/python/resolver';
+import { parsePythonModel } from '../../../src/parsing/python/parsePython';
 import { parseSyntaxTree } from '../../../src/parsing/python/syntaxTree';
 
 /** Resolves the argument of every `probe(...)` call in `code`, in order. */
@@ -91,6 +92,31 @@ describe('constant resolver', () => {
       '256 (computed from default of parameter width of Block.__init__, line 4; class attribute expansion, line 3, inferred)',
       '?groups',
     ]);
+  });
+
+  it('a value computed from an argument an instance passes cites that argument, not the expression as a literal', () => {
+    const code = [
+      'import torch.nn as nn',
+      'class Block(nn.Module):',
+      '    def __init__(self, c):',
+      '        super().__init__()',
+      '        self.conv = nn.Conv2d(c, c * 2, 3)',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.b = Block(24)',
+    ].join('\n');
+    const net = parsePythonModel(code).classes.find((c) => c.name === 'Net');
+    const conv = net?.layers.find((l) => l.path === 'b')?.instanceLayers?.find((l) => l.path === 'conv');
+    assert.ok(conv?.call);
+    const shown = conv.call.args.map((a) => `${a.name}=${described(a.value)}`);
+    assert.deepStrictEqual(shown, [
+      'in_channels=24 (literal, line 9)',
+      'out_channels=48 (computed from literal, line 9)',
+      'kernel_size=3 (literal, line 5)',
+    ]);
+    // Literals of the expression itself stay literals.
+    assert.strictEqual(described(probe('probe(2 * 3 + 1)\n')), '7 (literal, line 1)');
   });
 
   it('does not use a default that a caller in the file overrides', () => {
