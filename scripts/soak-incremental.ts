@@ -108,7 +108,7 @@ async function main(): Promise<number> {
       doc.dispose();
     }
   }
-  console.log(`${edits} edits on ${Math.min(nFiles, files.length)} files: ${mismatches} mismatches${lint ? `, ${lintMismatches} lint mismatches` : ''} (and ${parserDivergences} files left after tree-sitter's incremental tree differed from a fresh parse); statement results reused ${reused}, recomputed ${computed}; tree updates within tree-sitter's changed ranges ${updateCounts.windowed}, misaligned ${updateCounts.misaligned}`);
+  console.log(`${edits} edits on ${Math.min(nFiles, files.length)} files: ${mismatches} mismatches${lint ? `, ${lintMismatches} lint mismatches` : ''} (and ${parserDivergences} files left after tree-sitter's incremental tree differed from a fresh parse); statement results reused ${reused}, recomputed ${computed}; tree updates read from the heap ${updateCounts.heap}, within tree-sitter's changed ranges ${updateCounts.windowed}, misaligned ${updateCounts.misaligned}`);
   return mismatches + lintMismatches > 0 ? 1 : 0;
 }
 

@@ -115,23 +115,20 @@ export class PythonDocument {
 
   private reparse(old: Tree | undefined, changed?: ChangedRange): void {
     const tree = parsePython(this.current, old);
-    // Where the edit changed the tree's structure (lets `update` skip the statements outside).
-    // `update` trusts these ranges only between trees without syntax errors, so they are not
-    // asked for otherwise (in an error state they cost about a sixth of the re-parse).
-    const withoutErrors = old && tree && changed && this.syntax && !this.syntax.rootNode.hasError && !tree.rootNode.hasError;
-    const restructured = withoutErrors ? old.getChangedRanges(tree) : undefined;
-    old?.delete();
     this.tree = tree;
-    if (!tree) {
-      this.syntax = undefined;
-      return;
-    }
-    if (this.syntax) {
-      this.syntax = SyntaxTree.update(this.syntax, tree, this.current, changed, restructured);
-    } else {
-      this.syntax = SyntaxTree.from(tree, this.current);
-      // Results per top-level statement are reused across this document's analyses.
-      this.syntax.memo = new StatementMemo();
+    try {
+      if (!tree) {
+        this.syntax = undefined;
+      } else if (this.syntax) {
+        // (The edited old tree: `update` asks it for the changed ranges when it cannot read the heap.)
+        this.syntax = SyntaxTree.update(this.syntax, tree, this.current, changed, old);
+      } else {
+        this.syntax = SyntaxTree.from(tree, this.current);
+        // Results per top-level statement are reused across this document's analyses.
+        this.syntax.memo = new StatementMemo();
+      }
+    } finally {
+      old?.delete();
     }
   }
 }

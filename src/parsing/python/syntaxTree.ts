@@ -614,6 +614,11 @@ const HEAP_PRODUCTION_ID = 66;
 const CURSOR_ENTRY_SIZE = 28;
 
 let heapWalkEnabled = true;
+let heapUpdateEnabled = true;
+/** Whether `update` reads the top-level statements from tree-sitter's memory (the default; tests turn it off to reach the changed ranges). */
+export function setHeapUpdateEnabled(enabled: boolean): void {
+  heapUpdateEnabled = enabled;
+}
 /** Whether raw-cursor copies read statements from tree-sitter's memory (the default; tests compare with the cursor walk). */
 export function setHeapWalkEnabled(enabled: boolean): void {
   heapWalkEnabled = enabled;
@@ -837,29 +842,40 @@ function growFrames(): void {
   F_KIDS = grow(F_KIDS);
 }
 
-/**
- * `copyStatement` for the statement under a raw walk, read from tree-sitter's memory (see
- * `HeapLayout`); the cursor is not moved. Undefined when the cursor's stack does not hold the
- * statement where expected (then the caller copies with the cursor).
- */
-function copyFromHeap(walk: RawWalk, layout: HeapLayout, tables: LanguageTables, tree: SyntaxTree, offset: number, end: number, typeId: number, hasError: boolean): SyntaxNode | undefined {
-  const buffer = walk.heapBuffer();
+/** Makes the views of the WASM memory again when it grew (a new buffer). */
+function heapViews(buffer: ArrayBufferLike): void {
   if (buffer !== heapBuffer) {
     heapBuffer = buffer;
     U8 = new Uint8Array(buffer);
     U16 = new Uint16Array(buffer);
     I32 = new Int32Array(buffer);
   }
-  const u8 = U8;
-  const u16 = U16;
-  const i32 = I32;
+}
+
+/**
+ * `copyStatement` for the statement under a raw walk, read from tree-sitter's memory (see
+ * `HeapLayout`); the cursor is not moved. Undefined when the cursor's stack does not hold the
+ * statement where expected (then the caller copies with the cursor).
+ */
+function copyFromHeap(walk: RawWalk, layout: HeapLayout, tables: LanguageTables, tree: SyntaxTree, offset: number, end: number, typeId: number, hasError: boolean): SyntaxNode | undefined {
+  heapViews(walk.heapBuffer());
   // The cursor's stack (`TreeCursor`: contents, size) and its top entry: the statement.
   const contents = walk.stackContents();
   const size = walk.stackSize();
   if (size < 1 || contents <= 0) return undefined;
   const entry = contents + CURSOR_ENTRY_SIZE * (size - 1);
-  const slot = i32[entry >> 2];
-  const position = i32[(entry + 4) >> 2];
+  return copySubtree(layout, tables, tree, I32[entry >> 2], I32[(entry + 4) >> 2], offset, end, typeId, hasError);
+}
+
+/**
+ * The copy of the node whose `Subtree` lies at address `slot` and starts at byte `position`
+ * (the statement `[offset, end)` of type `typeId`), read from tree-sitter's memory. Undefined
+ * when the subtree there does not span that statement.
+ */
+function copySubtree(layout: HeapLayout, tables: LanguageTables, tree: SyntaxTree, slot: number, position: number, offset: number, end: number, typeId: number, hasError: boolean): SyntaxNode | undefined {
+  const u8 = U8;
+  const u16 = U16;
+  const i32 = I32;
   if (position >>> 1 !== offset || slot <= 0) return undefined;
   let ptr = 0;
   let childCount = 0;
@@ -1037,6 +1053,169 @@ function fieldFromHeap(layout: HeapLayout, p: number, s: number): number {
 }
 
 /**
+ * The visible children of a tree's root (its top-level statements, comments included) as
+ * `topLevelFromHeap` reads them from tree-sitter's memory, in typed arrays reused from one
+ * update to the next (`count` entries are valid).
+ */
+class TopLevel {
+  count = 0;
+  /** Address of its `Subtree` and its start in bytes (what `copySubtree` reads from). */
+  slot = new Int32Array(256);
+  position = new Int32Array(256);
+  /** Its range in UTF-16 code units. */
+  start = new Int32Array(256);
+  end = new Int32Array(256);
+  /** Its type (as the cursor's `nodeTypeId`) and field (0: none). */
+  typeId = new Int32Array(256);
+  field = new Int32Array(256);
+  /** 1 when it is, or holds, a syntax error or a missing token. */
+  error = new Uint8Array(256);
+
+  push(slot: number, position: number, start: number, end: number, typeId: number, field: number, error: boolean): void {
+    const n = this.count;
+    if (n === this.slot.length) this.grow();
+    this.slot[n] = slot;
+    this.position[n] = position;
+    this.start[n] = start;
+    this.end[n] = end;
+    this.typeId[n] = typeId;
+    this.field[n] = field;
+    this.error[n] = error ? 1 : 0;
+    this.count = n + 1;
+  }
+
+  private grow(): void {
+    const twice = <T extends Int32Array | Uint8Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.slot = twice(this.slot);
+    this.position = twice(this.position);
+    this.start = twice(this.start);
+    this.end = twice(this.end);
+    this.typeId = twice(this.typeId);
+    this.field = twice(this.field);
+    this.error = twice(this.error);
+  }
+}
+
+const TOP_LEVEL = new TopLevel();
+
+/**
+ * Lists the visible children of `tree`'s root into `out`, read from tree-sitter's memory the
+ * way `copySubtree` reads a statement's nodes (through hidden subtrees such as the module's
+ * repetitions; types, fields and errors the same way). False when the tree's root is not where
+ * or what it should be (then nothing is known).
+ */
+function topLevelFromHeap(layout: HeapLayout, tree: Tree, root: { readonly startIndex: number; readonly endIndex: number }, out: TopLevel): boolean {
+  out.count = 0;
+  const b = rawCursorBinding();
+  // A `TSTree` starts with its root `Subtree`.
+  const treePtr = (tree as unknown as Record<number, unknown>)[0];
+  if (!b || typeof treePtr !== 'number' || treePtr <= 0 || treePtr % 4 !== 0) return false;
+  heapViews(b.heap32().buffer);
+  const u8 = U8;
+  const u16 = U16;
+  const i32 = I32;
+  if (treePtr + SUBTREE_SIZE > u8.length || (u8[treePtr] & 1) !== 0) return false;
+  const rootPtr = i32[treePtr >> 2];
+  if (rootPtr <= 0 || rootPtr % 4 !== 0 || rootPtr + HEAP_PRODUCTION_ID + 2 > u8.length) return false;
+  // The root node starts after its padding.
+  const position = i32[(rootPtr + HEAP_PADDING_BYTES) >> 2];
+  const childCount = i32[(rootPtr + HEAP_CHILD_COUNT) >> 2];
+  if (position >>> 1 !== root.startIndex || (position + i32[(rootPtr + HEAP_SIZE_BYTES) >> 2]) >>> 1 !== root.endIndex) return false;
+  if (childCount < 0 || rootPtr - SUBTREE_SIZE * childCount < 0) return false;
+  if (childCount === 0) return true;
+  const fieldAt = layout.fieldAt;
+  const width = layout.fieldWidth;
+  const aliases = layout.aliasSequences;
+  const aliasLength = layout.aliasLength;
+  const publicSymbols = layout.publicSymbols;
+  let depth = 1;
+  F_CHILDREN[0] = rootPtr - SUBTREE_SIZE * childCount;
+  F_COUNT[0] = childCount;
+  F_INDEX[0] = 0;
+  F_STRUCT[0] = 0;
+  F_POS[0] = position;
+  F_PROD[0] = u16[(rootPtr + HEAP_PRODUCTION_ID) >> 1];
+  F_UP[0] = -1;
+  while (depth > 0) {
+    const f = depth - 1;
+    const index = F_INDEX[f];
+    const count = F_COUNT[f];
+    if (index === count) {
+      depth--;
+      continue;
+    }
+    // (As in `copySubtree`.)
+    const child = F_CHILDREN[f] + SUBTREE_SIZE * index;
+    const childPosition = F_POS[f];
+    let childPtr = 0;
+    let symbol: number;
+    let visible: boolean;
+    let extra: boolean;
+    let missing: boolean;
+    let sizeBytes: number;
+    let grandchildren = 0;
+    const b0 = u8[child];
+    if ((b0 & 1) !== 0) {
+      symbol = u8[child + 1];
+      visible = (b0 & 2) !== 0;
+      extra = (b0 & 8) !== 0;
+      missing = (b0 & 32) !== 0;
+      sizeBytes = u8[child + 7];
+    } else {
+      childPtr = i32[child >> 2];
+      symbol = u16[(childPtr + HEAP_SYMBOL) >> 1];
+      const flags = u8[childPtr + HEAP_FLAGS] | (u8[childPtr + HEAP_FLAGS + 1] << 8);
+      visible = (flags & 1) !== 0;
+      extra = (flags & 4) !== 0;
+      missing = (flags & 512) !== 0;
+      sizeBytes = i32[(childPtr + HEAP_SIZE_BYTES) >> 2];
+      grandchildren = i32[(childPtr + HEAP_CHILD_COUNT) >> 2];
+    }
+    F_INDEX[f] = index + 1;
+    let next = childPosition + sizeBytes;
+    if (index + 1 < count) {
+      const n = child + SUBTREE_SIZE;
+      next += (u8[n] & 1) !== 0 ? u8[n + 6] : i32[(i32[n >> 2] + HEAP_PADDING_BYTES) >> 2];
+    }
+    F_POS[f] = next;
+    const production = F_PROD[f];
+    const structural = F_STRUCT[f];
+    let alias = 0;
+    let field = 0;
+    if (!extra) {
+      if (production !== 0) {
+        alias = u16[aliases + production * aliasLength + structural];
+        if (alias !== 0) visible = true;
+      }
+      field = production < layout.productions ? (structural < width ? fieldAt[production * width + structural] : 0) : fieldFromHeap(layout, production, structural);
+      if (field === 0 && F_UP[f] > 0) field = F_UP[f];
+      F_STRUCT[f] = structural + 1;
+    }
+    if (visible) {
+      const id = alias !== 0 ? alias : symbol;
+      const typeId = id === ERROR_SYMBOL ? ERROR_SYMBOL : u16[publicSymbols + id];
+      const error = typeId === ERROR_SYMBOL || missing || (childPtr !== 0 && i32[(childPtr + HEAP_ERROR_COST) >> 2] !== 0);
+      out.push(child, childPosition, childPosition >>> 1, (childPosition + sizeBytes) >>> 1, typeId, field, error);
+    } else if (grandchildren > 0 && i32[(childPtr + HEAP_VISIBLE_CHILD_COUNT) >> 2] > 0) {
+      if (depth === F_COUNT.length) growFrames();
+      F_CHILDREN[depth] = childPtr - SUBTREE_SIZE * grandchildren;
+      F_COUNT[depth] = grandchildren;
+      F_INDEX[depth] = 0;
+      F_STRUCT[depth] = 0;
+      F_POS[depth] = childPosition;
+      F_PROD[depth] = u16[(childPtr + HEAP_PRODUCTION_ID) >> 1];
+      F_UP[depth] = extra ? 0 : field;
+      depth++;
+    }
+  }
+  return true;
+}
+
+/**
  * Lets go of the nodes in the scratch lists of `copyStatement` when a tree is done. The lists keep
  * their size (so they are not grown again for each statement and each tree) unless a huge
  * statement made them large.
@@ -1180,11 +1359,13 @@ export interface StatementChanges {
 let nextVersion = 1;
 
 /**
- * How `update` went (for tests and the soak script): with tree-sitter's changed ranges
- * (`windowed`), or visiting every statement because the new tree's statements did not line up
- * with those ranges (`misaligned`; expected never to happen on trees without errors).
+ * How `update` went (for tests and the soak script): every statement read from tree-sitter's
+ * memory (`heap`), or, when that is not usable, with tree-sitter's changed ranges
+ * (`windowed`), or visiting every statement with the cursor because the new tree's statements
+ * did not line up with those ranges (`misaligned`; expected never to happen on trees without
+ * errors).
  */
-export const updateCounts = { windowed: 0, misaligned: 0 };
+export const updateCounts = { heap: 0, windowed: 0, misaligned: 0 };
 
 /** A copied tree: the root, its top-level statements, the text and a line table for positions. */
 export class SyntaxTree {
@@ -1291,15 +1472,25 @@ export class SyntaxTree {
    * whose text is unchanged (they are shifted, not re-walked). `previous` must not be used after.
    * `changed`, when given, must span every difference between `previous.text` and `text`: a
    * statement outside it is then matched by its position, without comparing texts; without it,
-   * statements are matched by their text.
+   * statements are matched by their text. `previousTree`, when given, is the tree `previous` was
+   * copied from, edited (`Tree.edit`) and re-parsed into `tree` (only asked for its changed
+   * ranges when the heap walk is not usable).
    */
-  static update(previous: SyntaxTree, tree: Tree, text: string, changed?: ChangedRange, restructured?: readonly IndexRange[]): SyntaxTree {
-    const old = new PreviousStatements(previous, changed);
+  static update(previous: SyntaxTree, tree: Tree, text: string, changed?: ChangedRange, previousTree?: Tree): SyntaxTree {
+    let old = new PreviousStatements(previous, changed);
+    const root = tree.rootNode;
+    const fromHeap = SyntaxTree.buildFromHeap(tree, root, text, previous, old, changed);
+    if (fromHeap) {
+      updateCounts.heap++;
+      return fromHeap;
+    }
+    // (None taken: the heap walk may have taken some before it gave up.)
+    old = old.untaken();
     // Around syntax errors tree-sitter's changed ranges can miss a restructured statement (a
     // zero-width ERROR or MISSING node appearing or going elsewhere), so they are trusted only
     // when neither tree has an error.
-    if (changed && restructured && !previous.rootNode.hasError && !tree.rootNode.hasError) {
-      const windowed = SyntaxTree.buildInWindow(tree, text, previous, old, changed, restructured);
+    if (changed && previousTree && !previous.rootNode.hasError && !root.hasError) {
+      const windowed = SyntaxTree.buildInWindow(tree, text, previous, old, changed, previousTree.getChangedRanges(tree));
       if (windowed) {
         updateCounts.windowed++;
         return windowed;
@@ -1308,6 +1499,58 @@ export class SyntaxTree {
     }
     // (Positions of the previous statements as they were before the window moved any.)
     return SyntaxTree.build(tree, text, previous, changed, old.untaken());
+  }
+
+  /**
+   * `build` reading the top-level statements from tree-sitter's memory (`topLevelFromHeap`)
+   * instead of visiting them with the cursor: every statement is matched or copied as in
+   * `statementAt`, so the result is `build`'s, which is also what the window of tree-sitter's
+   * changed ranges gives (a statement outside that window has its previous text at the mapped
+   * position, so `build` matches it by position; tests check both agree). Visiting them all with
+   * the cursor cost about six calls into WASM per statement, which is why the window was asked
+   * for (`Tree.getChangedRanges`, itself a walk of both trees in WASM: about a fifth of the
+   * re-parse of the 10k-line bench file, more than this loop over the statements). Undefined
+   * when the heap layout is not usable or the statements read do not line up with what
+   * tree-sitter says (then the caller goes the cursor's way).
+   */
+  private static buildFromHeap(tree: Tree, root: { readonly typeId: number; readonly startIndex: number; readonly endIndex: number; readonly childCount: number }, text: string, previous: SyntaxTree, old: PreviousStatements, changed: ChangedRange | undefined): SyntaxTree | undefined {
+    const layout = rawCursorEnabled && heapWalkEnabled && heapUpdateEnabled ? heapLayoutOf(tree.language) : undefined;
+    const top = TOP_LEVEL;
+    if (!layout || !topLevelFromHeap(layout, tree, root, top) || top.count !== root.childCount) return undefined;
+    const tables = tablesOf(tree.language);
+    const n = top.count;
+    const self = new SyntaxTree(text, tree.language, typeName(tables, root.typeId), root.startIndex, root.endIndex);
+    // (An array of the exact size when the count is unchanged, as after most edits: a copy of the
+    // previous list, written over; pushing would grow it in steps.)
+    const sameCount = previous.rootNode.children.length === n;
+    const statements: SyntaxNode[] = sameCount ? previous.rootNode.children.slice() : [];
+    let fields: (string | null)[] = NO_FIELDS;
+    const added: SyntaxNode[] = [];
+    try {
+      for (let j = 0; j < n; j++) {
+        const start = top.start[j];
+        const end = top.end[j];
+        const typeId = top.typeId[j];
+        const hasError = top.error[j] === 1;
+        // (As `statementAt`: a statement with an error is always copied anew.)
+        let node = hasError ? undefined : old.take(start, end, typeName(tables, typeId), text);
+        if (node) node.moveTo(start, self);
+        else {
+          node = copySubtree(layout, tables, self, top.slot[j], top.position[j], start, end, typeId, hasError);
+          if (!node) return undefined;
+          added.push(node);
+        }
+        if (sameCount) statements[j] = node;
+        else statements.push(node);
+        if (top.field[j] !== 0) {
+          if (fields === NO_FIELDS) fields = new Array<string | null>(n).fill(null);
+          fields[j] = tables.fields[top.field[j]] ?? null;
+        }
+      }
+    } finally {
+      releaseScratch();
+    }
+    return SyntaxTree.finish(self, tree, statements, fields, previous, old, changed, added);
   }
 
   /**

@@ -4,7 +4,7 @@ import * as path from 'path';
 import fc from 'fast-check';
 import { Edit, type Node, type Tree } from 'web-tree-sitter';
 import { lintPython } from '../../../src/lint/lint';
-import { heapWalkUsable, sameCopies, setHeapWalkEnabled, setRawCursorEnabled, SyntaxTree, updateCounts, type SyntaxNode } from '../../../src/parsing/python/syntaxTree';
+import { heapWalkUsable, sameCopies, setHeapWalkEnabled, setHeapUpdateEnabled, setRawCursorEnabled, SyntaxTree, updateCounts, type SyntaxNode } from '../../../src/parsing/python/syntaxTree';
 import { parsePython, pythonParser, rawCursorBinding } from '../../../src/parsing/python/treeSitter';
 
 const root = path.join(__dirname, '..', '..', '..', '..');
@@ -66,12 +66,13 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
     }
   });
 
-  it('parsePython (reads of a few thousand characters) gives the tree a whole-string parse gives, also with characters split across reads', () => {
-    // An astral character (two UTF-16 units) split by the first read boundary (4096), then one
-    // starting right at it, in a string and in a comment; then many more past later boundaries.
+  it('parsePython (reads of 64 to 4,096 characters) gives the tree a whole-string parse gives, also with characters split across reads, and after an edit', () => {
+    // An astral character (two UTF-16 units) split by a read boundary of a parse from the start
+    // (64, 192, 448, ... as reads double), then one starting right at it, in a string and in a
+    // comment; then many more past later boundaries.
     const head = 'import torch.nn as nn\nx = "';
     const many = Array.from({ length: 400 }, (_, i) => `s${i} = "\u{1F600}é\u{1F4A9}"  # \u{1F9EA}\ny${i} = nn.BatchNorm2d(${i})\n`).join('');
-    for (const at of [4095, 4096]) {
+    for (const at of [63, 64, 191, 192, 447, 448, 4031, 4032, 4095, 4096]) {
       const text = head + 'a'.repeat(at - head.length) + '\u{1F600}é"  # \u{1F9EA}\nnorm = nn.BatchNorm2d(3)\n' + many;
       assert.strictEqual(text.codePointAt(at), 0x1f600);
       const chunked = parsePython(text);
@@ -81,6 +82,22 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
         assert.strictEqual(chunked.rootNode.toString(), whole.rootNode.toString());
         assert.strictEqual(chunked.rootNode.endIndex, text.length);
         assert.deepStrictEqual(differences(SyntaxTree.from(chunked, text).rootNode, whole.rootNode).slice(0, 5), []);
+        // An incremental re-parse reads short chunks where it steps over re-used statements.
+        const edit = text.indexOf('y200 = nn.BatchNorm2d(200)') + 'y200 = nn.BatchNorm2d('.length;
+        const edited = text.slice(0, edit) + '7' + text.slice(edit + 1);
+        const before = text.slice(0, edit);
+        const point = { row: before.split('\n').length - 1, column: edit - (before.lastIndexOf('\n') + 1) };
+        chunked.edit(new Edit({ startIndex: edit, oldEndIndex: edit + 1, newEndIndex: edit + 1, startPosition: point, oldEndPosition: { row: point.row, column: point.column + 1 }, newEndPosition: { row: point.row, column: point.column + 1 } }));
+        const again = parsePython(edited, chunked);
+        const fresh = parse(edited);
+        try {
+          assert.ok(again);
+          assert.strictEqual(again.rootNode.toString(), fresh.rootNode.toString());
+          assert.deepStrictEqual(differences(SyntaxTree.from(again, edited).rootNode, fresh.rootNode).slice(0, 5), []);
+        } finally {
+          again?.delete();
+          fresh.delete();
+        }
       } finally {
         chunked?.delete();
         whole.delete();
@@ -224,7 +241,7 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
     }
   });
 
-  it('after edits that leave no syntax error, visits only the statements within tree-sitter\'s changed ranges and carries over the same statements as a full visit', () => {
+  it('after edits that leave no syntax error, carries over (reading every statement from tree-sitter\'s memory, or visiting only those within its changed ranges) the same statements as a full visit with the cursor', () => {
     const source = fs.readFileSync(fixtures[1], 'utf8');
     const firstDigit = source.search(/[0-9]/);
     const secondClass = source.indexOf('\nclass ', source.indexOf('\nclass ') + 1) + 1;
@@ -235,12 +252,81 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
       [secondClass, 0, 'EXTRA = 3\n'],
       [secondClass, source.indexOf('\nclass ', secondClass) + 1 - secondClass, ''],
     ];
+    for (const heap of [true, false]) {
+      for (const [start, length, inserted] of edits) {
+        const next = source.slice(0, start) + inserted + source.slice(start + length);
+        const tree = parse(source);
+        const full = SyntaxTree.from(tree, source);
+        const windowed = SyntaxTree.from(tree, source);
+        const carried = new Set(windowed.rootNode.children);
+        const point = (t: string, offset: number) => {
+          const before = t.slice(0, offset);
+          return { row: before.split('\n').length - 1, column: offset - (before.lastIndexOf('\n') + 1) };
+        };
+        tree.edit(new Edit({ startIndex: start, oldEndIndex: start + length, newEndIndex: start + inserted.length, startPosition: point(source, start), oldEndPosition: point(source, start + length), newEndPosition: point(next, start + inserted.length) }));
+        const newTree = parse(next, tree);
+        setHeapUpdateEnabled(heap);
+        try {
+          assert.ok(!newTree.rootNode.hasError, JSON.stringify(inserted));
+          const changed = { start, oldEnd: start + length, newEnd: start + inserted.length };
+          const counts = { ...updateCounts };
+          const updated = SyntaxTree.update(windowed, newTree, next, changed, tree);
+          assert.deepStrictEqual(updateCounts, heap ? { ...counts, heap: counts.heap + 1 } : { ...counts, windowed: counts.windowed + 1 });
+          assert.deepStrictEqual(differences(updated.rootNode, newTree.rootNode).slice(0, 5), []);
+          const fullCarried = new Set(full.rootNode.children);
+          // (Every statement visited with the cursor: no previous tree, nothing read from the heap.)
+          setHeapUpdateEnabled(false);
+          const visited = SyntaxTree.update(full, newTree, next, changed);
+          assert.deepStrictEqual(updated.rootNode.children.map((s) => carried.has(s)), visited.rootNode.children.map((s) => fullCarried.has(s)));
+          assert.ok(updated.changes && updated.changes.added.length <= 1 && updated.changes.removed.length <= 1, JSON.stringify(inserted));
+        } finally {
+          setHeapUpdateEnabled(true);
+          tree.delete();
+          newTree.delete();
+        }
+      }
+    }
+  });
+
+  it('reading the statements from tree-sitter\'s memory, never carries over a statement whose tree changed, also when its text, or its start, type and length, did not', () => {
+    // Each edit leaves the text of the statements after it as it was, at the same place or
+    // shifted, but tree-sitter parses them differently: opening a string or a bracket (the rest
+    // of the file becomes part of it, a syntax error), indenting a statement into the body of
+    // the one before, removing a `def` line so its body joins the class above, a decorator put
+    // before a function; or the edited statement keeps its start, type and length. Every
+    // statement of the updated copy must be what a fresh copy of the new tree is (a statement
+    // kept from before would keep its old structure).
+    const source = [
+      'import torch.nn as nn',
+      '',
+      'class A(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.bn = nn.BatchNorm2d(8)',
+      '',
+      'def helper(x):',
+      '    return x',
+      '',
+      'y = helper(1)',
+      'z = [1, 2]',
+      '',
+    ].join('\n');
+    const at = (needle: string): number => source.indexOf(needle);
+    const edits: [number, number, string][] = [
+      [at('def helper'), 0, '"""'],
+      [at('z = '), 0, '('],
+      [at('y = '), 0, 'if y:\n    '],
+      [at('def helper'), 'def helper(x):\n'.length, ''],
+      [at('def helper'), 0, '@decorate\n'],
+      [at('z = '), 0, 'class Z:\n    w = 1\n'],
+      [at('(1)'), 3, '[1]'],
+      [at('BatchNorm2d(8)') + 'BatchNorm2d('.length, 1, '9'],
+    ];
+    let heapUpdates = 0;
     for (const [start, length, inserted] of edits) {
       const next = source.slice(0, start) + inserted + source.slice(start + length);
       const tree = parse(source);
-      const full = SyntaxTree.from(tree, source);
-      const windowed = SyntaxTree.from(tree, source);
-      const carried = new Set(windowed.rootNode.children);
+      const copy = SyntaxTree.from(tree, source);
       const point = (t: string, offset: number) => {
         const before = t.slice(0, offset);
         return { row: before.split('\n').length - 1, column: offset - (before.lastIndexOf('\n') + 1) };
@@ -248,27 +334,24 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
       tree.edit(new Edit({ startIndex: start, oldEndIndex: start + length, newEndIndex: start + inserted.length, startPosition: point(source, start), oldEndPosition: point(source, start + length), newEndPosition: point(next, start + inserted.length) }));
       const newTree = parse(next, tree);
       try {
-        assert.ok(!newTree.rootNode.hasError, JSON.stringify(inserted));
-        const changed = { start, oldEnd: start + length, newEnd: start + inserted.length };
-        const counted = updateCounts.windowed;
-        const updated = SyntaxTree.update(windowed, newTree, next, changed, tree.getChangedRanges(newTree));
-        assert.strictEqual(updateCounts.windowed, counted + 1);
-        assert.deepStrictEqual(differences(updated.rootNode, newTree.rootNode).slice(0, 5), []);
-        const fullCarried = new Set(full.rootNode.children);
-        const visited = SyntaxTree.update(full, newTree, next, changed);
-        assert.deepStrictEqual(updated.rootNode.children.map((s) => carried.has(s)), visited.rootNode.children.map((s) => fullCarried.has(s)));
-        assert.ok(updated.changes && updated.changes.added.length <= 1 && updated.changes.removed.length <= 1, JSON.stringify(inserted));
+        const counted = updateCounts.heap;
+        const updated = SyntaxTree.update(copy, newTree, next, { start, oldEnd: start + length, newEnd: start + inserted.length }, tree);
+        heapUpdates += updateCounts.heap - counted;
+        const fresh = SyntaxTree.from(newTree, next);
+        assert.ok(sameCopies(updated.rootNode, fresh.rootNode), JSON.stringify(inserted));
+        assert.deepStrictEqual(differences(updated.rootNode, newTree.rootNode).slice(0, 5), [], JSON.stringify(inserted));
       } finally {
         tree.delete();
         newTree.delete();
       }
     }
+    assert.strictEqual(heapUpdates, edits.length);
   });
 
   it('after random edits, an updated copy (re-using unchanged statements, matched by text or by the changed range) equals a fresh copy and the real tree', function () {
     this.timeout(120000);
     const source = fs.readFileSync(fixtures[1], 'utf8');
-    const windowedBefore = updateCounts.windowed;
+    const counts = { ...updateCounts };
     fc.assert(
       fc.property(
         fc.array(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), del: fc.nat({ max: 6 }), ins: fc.constantFrom('', 'x', '1', '(', ')', '\n', '    ', 'é', '\n\nclass B(nn.Module):\n    pass\n') }), { minLength: 1, maxLength: 6 }),
@@ -278,8 +361,10 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
           let copy = SyntaxTree.from(tree, text);
           // Updated with the changed range (statements outside it matched by position).
           let hinted = SyntaxTree.from(tree, text);
-          // Updated with the changed range and tree-sitter's changed ranges (statements outside both not visited).
+          // Updated with the changed range and the previous tree (statements read from the heap).
           let windowed = SyntaxTree.from(tree, text);
+          // The same through tree-sitter's changed ranges (statements outside them not visited).
+          let ranged = SyntaxTree.from(tree, text);
           try {
             for (const e of edits) {
               const start = Math.floor(e.at * text.length);
@@ -291,8 +376,7 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
               };
               tree.edit(new Edit({ startIndex: start, oldEndIndex: end, newEndIndex: start + e.ins.length, startPosition: point(text, start), oldEndPosition: point(text, end), newEndPosition: point(next, start + e.ins.length) }));
               const newTree = parse(next, tree);
-              const restructured = tree.getChangedRanges(newTree);
-              tree.delete();
+              const previousTree = tree;
               tree = newTree;
               text = next;
               copy = SyntaxTree.update(copy, tree, text);
@@ -305,8 +389,19 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
               const ids = (nodes: readonly SyntaxNode[] | undefined): number[] => (nodes ?? []).map(idOf).sort((a, b) => a - b);
               assert.deepStrictEqual(ids(hinted.changes?.added), ids(after.filter((s) => !before.has(s))));
               assert.deepStrictEqual(ids(hinted.changes?.removed), ids([...before].filter((s) => !after.includes(s))));
+              // Updated with the previous tree: from the heap, and (that turned off) by tree-sitter's changed ranges.
               const carriedBefore = new Set(windowed.rootNode.children);
-              windowed = SyntaxTree.update(windowed, tree, text, { start, oldEnd: end, newEnd: start + e.ins.length }, restructured);
+              const rangedBefore = new Set(ranged.rootNode.children);
+              try {
+                windowed = SyntaxTree.update(windowed, tree, text, { start, oldEnd: end, newEnd: start + e.ins.length }, previousTree);
+                setHeapUpdateEnabled(false);
+                ranged = SyntaxTree.update(ranged, tree, text, { start, oldEnd: end, newEnd: start + e.ins.length }, previousTree);
+              } finally {
+                setHeapUpdateEnabled(true);
+                previousTree.delete();
+              }
+              assert.deepStrictEqual(differences(ranged.rootNode, tree.rootNode).slice(0, 5), []);
+              assert.deepStrictEqual(ids(ranged.changes?.added), ids(ranged.rootNode.children.filter((s) => !rangedBefore.has(s))));
               assert.deepStrictEqual(differences(windowed.rootNode, tree.rootNode).slice(0, 5), []);
               // The statements carried over when every statement is visited are carried over here
               // too; so may be statements with a syntax error (matching by text never takes those).
@@ -321,8 +416,9 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
       ),
       { numRuns: 60 },
     );
-    // (Edits that leave no syntax error went through tree-sitter's changed ranges.)
-    assert.ok(updateCounts.windowed > windowedBefore);
+    // (Updates went through the heap, or, turned off, edits that leave no syntax error through tree-sitter's changed ranges.)
+    assert.ok(updateCounts.heap > counts.heap && updateCounts.windowed > counts.windowed);
+    assert.strictEqual(updateCounts.misaligned, counts.misaligned);
   });
 
   it('after an edit, the moved line table gives the positions a fresh copy gives at every offset (also when the edit moves no line, sharing the table)', () => {
