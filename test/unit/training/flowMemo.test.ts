@@ -3,6 +3,7 @@ import type { ModelFacts } from '../../../src/ir/training';
 import { analysePythonFile, fileIRFromTree } from '../../../src/parsing/python/analyse';
 import { PythonDocument } from '../../../src/parsing/python/document';
 import { bindingsReuse, flowReuse } from '../../../src/parsing/python/training/flowMemo';
+import { assertEditSequenceMatchesFresh } from '../helpers/incremental';
 
 // Flow summaries kept between the analyses of an open document (src/parsing/python/training/flowMemo.ts):
 // each case is an edit in one statement that changes what another, untouched statement's
@@ -313,6 +314,83 @@ model = torch.compile(head)
     } finally {
       doc.dispose();
     }
+  });
+
+  it("the module's bindings are shared while no module-level assignment's writes change, and made again when one's do", () => {
+    const text = `import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(8)
+
+
+net = Net()
+head = net.cuda()
+alias = head
+
+
+def validate(x):
+    net.eval()
+    with torch.no_grad():
+        return alias(x)
+
+
+def other(y):
+    return y + 1
+`;
+    // Edits outside module-level assignments (the bindings are shared), then of the class the
+    // assignments build (their writes are made again: a shared map would keep the BatchNorm), then
+    // of a module-level assignment itself, each checked against a fresh analysis.
+    assertEditSequenceMatchesFresh(text, [
+      ['return y + 1', 'return y + 2'],
+      ['self.bn = nn.BatchNorm2d(8)', 'self.bn = nn.Linear(8, 8)'],
+      ['return y + 2', 'return y + 3'],
+      ['alias = head', 'alias = net'],
+      ['return y + 3', 'return y + 4'],
+      ['self.bn = nn.Linear(8, 8)', 'self.bn = nn.BatchNorm2d(8)'],
+      ['return y + 4', 'return y + 5'],
+    ]);
+  });
+
+  it('the events of functions whose summaries are kept are those of a fresh analysis (kept per statement with its summaries)', () => {
+    const text = `import torch
+
+
+def validate(model, loader):
+    model.eval()
+    with torch.no_grad():
+        for x in loader:
+            model(x)
+
+
+def train(model, loader, opt):
+    model.train()
+    for x in loader:
+        opt.zero_grad()
+        model(x).sum().backward()
+        opt.step()
+
+
+def helper(v):
+    return v * 2
+
+
+net = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.BatchNorm1d(4))
+optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+train(net, [], optimizer)
+validate(net, [])
+`;
+    assertEditSequenceMatchesFresh(text, [
+      ['return v * 2', 'return v * 3'],
+      ['return v * 3', 'return v * 4'],
+      ['    model.train()\n', '    model.train()\n    helper(1)\n'],
+      ['return v * 4', 'return v * 5'],
+      ['validate(net, [])', 'validate(net, [1])'],
+      ['return v * 5', 'return v * 6'],
+    ]);
   });
 
   it('a module-level assignment that asked another file is bound again at every analysis', () => {

@@ -70,6 +70,7 @@ describe('training IR: function table kept across edits', () => {
       if (!fns) kept.set(statement, (fns = defs.map((d) => fnOf(d, statement, moduleFn))));
       table.place(statement, fns);
     }
+    table.done();
     return table;
   }
 
@@ -99,6 +100,34 @@ describe('training IR: function table kept across edits', () => {
       }
       // The last edit placed a function before others of its name.
       assert.deepStrictEqual(listed(table).byName.find((l) => l.startsWith('f:')), 'f: f@0 f@23 f@24');
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it('is made anew after a bringing that was not completed (`done` not called), and says whether it is patched', () => {
+    const doc = new PythonDocument(TEXT);
+    try {
+      const first = doc.syntaxTree;
+      assert.ok(first);
+      const kept = new Map<SyntaxNode, Fn[]>();
+      const table = bring(first, kept);
+      assert.strictEqual(table.patched, false, 'a new table is not patched');
+      const at = doc.text.indexOf('x = 1');
+      doc.edit([{ startOffset: at, oldEndOffset: at + 1, newText: 'z' }]);
+      const second = doc.syntaxTree;
+      assert.ok(second);
+      // Brought to the second tree, but not completed: the analysis stopped half way.
+      const half = FunctionTable.for(second, moduleFn);
+      assert.strictEqual(half, table);
+      assert.strictEqual(half.patched, true);
+      doc.edit([{ startOffset: at, oldEndOffset: at + 1, newText: 'x' }]);
+      const third = doc.syntaxTree;
+      assert.ok(third);
+      const fresh = bring(third, kept);
+      assert.notStrictEqual(fresh, table, 'a table not completed is not patched again');
+      assert.strictEqual(fresh.patched, false);
+      assert.deepStrictEqual(listed(fresh), expected(third));
     } finally {
       doc.dispose();
     }

@@ -103,15 +103,7 @@ function trainOverrideFreezesBn(method: Node): boolean {
  */
 export function collectClassFacts(tree: Tree, imports: ImportTable, statements: readonly Node[] = tree.rootNode.children): Map<string, ClassFacts> {
   const out = new Map<string, ClassFacts>();
-  // The names of the file's classes, read only when a statement's facts are computed (kept facts need none).
-  let classNames: ReadonlySet<string> | undefined;
-  let lengths: Uint8Array | undefined;
-  let shapes: Uint8Array | undefined;
-  const compute = (stmt: Node) => {
-    classNames ??= fileClassNames(tree);
-    lengths ??= nameLengths(classNames);
-    return classFactsOf(stmt.descendantsOfType('class_definition'), classNames, lengths, (shapes ??= nameShapes(classNames, lengths)), imports);
-  };
+  const compute = classFactsComputer(tree, imports);
   const memo = tree.memo;
   memo?.sync(tree);
   for (const stmt of statements) {
@@ -122,6 +114,77 @@ export function collectClassFacts(tree: Tree, imports: ImportTable, statements: 
   return out;
 }
 
+/** The facts of a top-level statement's classes, computed (what the memo keeps as `classFacts`). */
+function classFactsComputer(tree: Tree, imports: ImportTable): (stmt: Node) => ClassFacts[] {
+  // The names of the file's classes, read only when a statement's facts are computed (kept facts need none).
+  let tables: NameTables | undefined;
+  return (stmt: Node) => {
+    tables ??= nameTables(tree);
+    return classFactsOf(stmt.descendantsOfType('class_definition'), tables.names, tables.lengths, tables.shapes, imports);
+  };
+}
+
+/**
+ * What `collectClassFacts` made for an open document's last analysis (see `documentClassFacts`):
+ * the statements looked at, each one's facts (the memo's objects), and the map made of them.
+ */
+interface KeptClassFacts {
+  statements: readonly Node[];
+  readonly facts: (readonly ClassFacts[])[];
+  readonly map: Map<string, ClassFacts>;
+  /** Whether an analysis holds `map` now (another one then makes its own). */
+  inUse: boolean;
+}
+const KEPT_CLASS_FACTS = new WeakMap<StatementMemo, KeptClassFacts>();
+
+/**
+ * `collectClassFacts` for the training IR of an open document: the map is kept from one analysis
+ * to the next and patched where a statement's facts are other objects than last time (the statement
+ * changed, or the memo computed them again) but name the same classes in the same order. Each
+ * statement's facts are still asked of the memo (they are its objects: it moves their spans). The
+ * map is only read, and only until `release`; an analysis made meanwhile makes its own.
+ */
+export function documentClassFacts(tree: Tree, imports: ImportTable, statements: readonly Node[]): { readonly classes: ReadonlyMap<string, ClassFacts>; readonly release: () => void } {
+  const memo = tree.memo;
+  const kept = memo ? KEPT_CLASS_FACTS.get(memo) : undefined;
+  if (!memo || kept?.inUse) return { classes: collectClassFacts(tree, imports, statements), release: () => undefined };
+  const compute = classFactsComputer(tree, imports);
+  memo.sync(tree);
+  const facts = kept && kept.statements.length === statements.length ? kept.facts : new Array<readonly ClassFacts[]>(statements.length);
+  let patchable = kept !== undefined && facts === kept.facts;
+  for (let i = 0; i < statements.length; i++) {
+    const now = memo.get(statements[i], 'classFacts', compute);
+    const was = facts[i];
+    if (now === was) continue;
+    facts[i] = now;
+    if (!patchable || !kept) continue;
+    if (!sameNames(now, was)) {
+      patchable = false;
+      continue;
+    }
+    // A later class of a name wins: an entry is replaced only where it held this statement's class.
+    for (let j = 0; j < now.length; j++) if (kept.map.get(now[j].name) === was[j]) kept.map.set(now[j].name, now[j]);
+  }
+  let record = kept;
+  if (!patchable || !record) {
+    const map = new Map<string, ClassFacts>();
+    for (const list of facts) for (const f of list) map.set(f.name, f);
+    record = { statements, facts, map, inUse: false };
+    KEPT_CLASS_FACTS.set(memo, record);
+  }
+  record.statements = statements;
+  record.inUse = true;
+  const held = record;
+  return { classes: held.map, release: () => (held.inUse = false) };
+}
+
+/** Whether two statements' facts name the same classes in the same order. */
+function sameNames(a: readonly ClassFacts[], b: readonly ClassFacts[] | undefined): b is readonly ClassFacts[] {
+  if (!b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].name !== b[i].name) return false;
+  return true;
+}
+
 /**
  * The names of the classes of an open document's last tree, counted per name: the next tree's
  * are those plus the names of the statements it added, minus those of the statements it removed.
@@ -130,6 +193,28 @@ interface ClassNameCount {
   version: number;
   readonly counts: Map<string, number>;
   readonly names: Set<string>;
+  /** Counts the changes of `names`; `tables` were made from the names of that count. */
+  generation: number;
+  tables: (NameTables & { readonly generation: number }) | undefined;
+}
+
+/** The file's class names, and the lengths and shapes of those and the layer names (see `nameLengths`, `nameShapes`). */
+interface NameTables {
+  readonly names: ReadonlySet<string>;
+  readonly lengths: Uint8Array;
+  readonly shapes: Uint8Array;
+}
+
+/** The name tables of a tree's classes, kept for an open document while its class names stay the same. */
+function nameTables(tree: Tree): NameTables {
+  const names = fileClassNames(tree);
+  const memo = tree.memo;
+  const kept = memo ? CLASS_NAME_COUNTS.get(memo) : undefined;
+  if (kept?.names === names && kept.tables?.generation === kept.generation) return kept.tables;
+  const lengths = nameLengths(names);
+  const tables = { names, lengths, shapes: nameShapes(names, lengths) };
+  if (kept?.names === names) kept.tables = { ...tables, generation: kept.generation };
+  return tables;
 }
 const CLASS_NAME_COUNTS = new WeakMap<StatementMemo, ClassNameCount>();
 
@@ -140,6 +225,18 @@ function fileClassNames(tree: Tree): ReadonlySet<string> {
   if (kept?.version === tree.version) return kept.names;
   const changes = tree.changes;
   if (kept && changes && changes.from === kept.version) {
+    // (The added statements first: a statement edited in place removes and adds the same names,
+    // which then never leave the set, so its name tables stay.)
+    for (const s of changes.added) {
+      for (const name of classNamesIn(s)) {
+        const n = kept.counts.get(name) ?? 0;
+        kept.counts.set(name, n + 1);
+        if (n === 0) {
+          kept.names.add(name);
+          kept.generation++;
+        }
+      }
+    }
     for (const s of changes.removed) {
       for (const name of classNamesIn(s)) {
         const n = (kept.counts.get(name) ?? 0) - 1;
@@ -147,13 +244,8 @@ function fileClassNames(tree: Tree): ReadonlySet<string> {
         else {
           kept.counts.delete(name);
           kept.names.delete(name);
+          kept.generation++;
         }
-      }
-    }
-    for (const s of changes.added) {
-      for (const name of classNamesIn(s)) {
-        kept.counts.set(name, (kept.counts.get(name) ?? 0) + 1);
-        kept.names.add(name);
       }
     }
     kept.version = tree.version;
@@ -167,7 +259,7 @@ function fileClassNames(tree: Tree): ReadonlySet<string> {
       names.add(name);
     }
   }
-  if (memo) CLASS_NAME_COUNTS.set(memo, { version: tree.version, counts, names });
+  if (memo) CLASS_NAME_COUNTS.set(memo, { version: tree.version, counts, names, generation: 0, tables: undefined });
   return names;
 }
 

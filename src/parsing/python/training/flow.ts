@@ -282,6 +282,11 @@ export class FlowGroup {
   /** The model variables the group's functions bind, once read (see `TrainingBuilder.modelVariables`). */
   variables: GroupVariables | undefined;
   /**
+   * The events of the group's summaries, function by function in document order, once read (see
+   * `TrainingBuilder.build`): a group used again has the same summaries, so the same events.
+   */
+  events: readonly FlowEvent[] | undefined;
+  /**
    * What other files answered while these summaries were computed (`ModeAnalysis.askedOtherFile`):
    * they hold for a later analysis only while those files answer the same.
    */
@@ -428,7 +433,7 @@ export class ModeAnalysis {
   }
 
   /** Notes `group` as used by this analysis (its switches and no-grad regions are the file's). */
-  private list(group: FlowGroup): void {
+  list(group: FlowGroup): void {
     if (group.listedIn === this.number) return;
     group.listedIn = this.number;
     this.groups.push(group);
@@ -447,13 +452,16 @@ export class ModeAnalysis {
   /** The mode switches recorded in every function summarised (or reused) in this analysis. */
   switches(): SwitchRecord[] {
     const out: SwitchRecord[] = [];
-    for (const g of this.groups) for (const s of g.switches.values()) out.push(s);
+    // (Most groups have none: their maps are not iterated, which would allocate an iterator each.)
+    const groups = this.groups;
+    for (let i = 0; i < groups.length; i++) if (groups[i].switches.size > 0) for (const s of groups[i].switches.values()) out.push(s);
     return out;
   }
 
   noGradRegions(): NoGradRecord[] {
     const out: NoGradRecord[] = [];
-    for (const g of this.groups) for (const r of g.noGradRegions.values()) out.push(r);
+    const groups = this.groups;
+    for (let i = 0; i < groups.length; i++) if (groups[i].noGradRegions.size > 0) for (const r of groups[i].noGradRegions.values()) out.push(r);
     return out;
   }
 

@@ -32,7 +32,7 @@ import type { ModeOrigin } from '../../../ir/training';
 import type { Span } from '../../../ir/span';
 import { spansIn, type StatementMemo } from '../statementMemo';
 import { NodeCache, SyntaxNode } from '../syntaxTree';
-import { FlowGroup, nextAnalysisNumber, type BindingWrite, type FlowStore, type Fn, type StatementFlow } from './flow';
+import { FlowGroup, nextAnalysisNumber, type BindingWrite, type FlowStore, type Fn, type FunctionBindings, type StatementFlow } from './flow';
 import type { ExternalClassLookup } from './index';
 import { State } from './state';
 
@@ -81,6 +81,20 @@ interface Kept {
   readonly lists: StatementLists;
   /** Whether an analysis is using `lists` (from its keeper's construction to its `end`): another one then makes its own. */
   listsInUse: boolean;
+  /** The module's bindings as the last analysis made them (see `FlowKeeper.lastModuleBindings`). */
+  moduleBindings: ModuleBindings | undefined;
+}
+
+/**
+ * The module's bindings an analysis made in an open document, with what they were made from:
+ * the module-level statements with assignments (the pass's list, the same object while none of
+ * them changed) and each one's writes (those kept in the memo are the same objects when kept).
+ * The maps are never written again: an analysis whose statements do the same writes shares them.
+ */
+export interface ModuleBindings {
+  readonly statements: readonly SyntaxNode[];
+  readonly writes: readonly (readonly BindingWrite[] | undefined)[];
+  readonly bindings: FunctionBindings;
 }
 
 /** The statements with functions, in document order, their functions, and the flow kept for each (if any): the first `count` entries. */
@@ -182,7 +196,7 @@ export class FlowKeeper implements FlowStore {
   ) {
     let kept = memo ? KEPT.get(memo) : undefined;
     if (memo && (!kept || kept.importsKey !== importsKey || kept.origins.length > MAX_ORIGINS)) {
-      kept = { importsKey, inputs: undefined, moduleFn: new ModuleFn(root, assignedNames), origins: [], reused: 0, computed: 0, statementsReused: 0, statementsComputed: 0, bindingsReused: 0, bindingsComputed: 0, lists: statementLists(), listsInUse: false };
+      kept = { importsKey, inputs: undefined, moduleFn: new ModuleFn(root, assignedNames), origins: [], reused: 0, computed: 0, statementsReused: 0, statementsComputed: 0, bindingsReused: 0, bindingsComputed: 0, lists: statementLists(), listsInUse: false, moduleBindings: undefined };
       KEPT.set(memo, kept);
     }
     this.kept = kept;
@@ -253,16 +267,20 @@ export class FlowKeeper implements FlowStore {
     // files answer as they did.
     const number = this.number;
     const previous = this.previousFlows;
+    /** The candidates that used other groups (most use none: only these can cease to be candidates). */
+    const using: FlowGroup[] = [];
     for (let i = 0; i < this.count; i++) {
       const group = previous[i]?.group;
-      if (group?.reusable && this.holds(group)) group.reusedIn = number;
+      if (!group?.reusable || !this.holds(group)) continue;
+      group.reusedIn = number;
+      if (group.usedList.length > 0) using.push(group);
     }
     // A group is used again only if every group it applied summaries of is too.
     for (let changed = true; changed; ) {
       changed = false;
-      for (let i = 0; i < this.count; i++) {
-        const group = previous[i]?.group;
-        if (group?.reusedIn !== number) continue;
+      for (let i = 0; i < using.length; i++) {
+        const group = using[i];
+        if (group.reusedIn !== number) continue;
         const used = group.usedList;
         for (let j = 0; j < used.length; j++) {
           if (used[j].reusedIn === number) continue;
@@ -333,6 +351,20 @@ export class FlowKeeper implements FlowStore {
     return entry.writes;
   }
 
+  /**
+   * The module's bindings the last analysis made (undefined when none were kept, or the imports
+   * changed since). They hold for this analysis when it binds the same statements with the same
+   * kept writes (`keptBindings`), in order.
+   */
+  get lastModuleBindings(): ModuleBindings | undefined {
+    return this.kept?.moduleBindings;
+  }
+
+  /** Keeps the module's bindings this analysis made for the next one (see `lastModuleBindings`). */
+  keepModuleBindings(made: ModuleBindings): void {
+    if (this.kept) this.kept.moduleBindings = made;
+  }
+
   /** Offers a module-level statement's binding writes, computed in `group`, to the next analysis. */
   keepBindings(statement: SyntaxNode, writes: readonly BindingWrite[], group: FlowGroup, foreign: (value: object) => boolean): void {
     const memo = this.memo;
@@ -355,6 +387,16 @@ export class FlowKeeper implements FlowStore {
 
   isShared(group: FlowGroup): boolean {
     return group === this.shared;
+  }
+
+  /**
+   * The group of the `i`th top-level statement with functions (in the order `functions` and `made`
+   * were called) when this analysis uses it again whole (its summaries are those of the last
+   * analysis), else undefined. (By position: cheaper than by statement, asked of every statement.)
+   */
+  reusedGroupAt(i: number): FlowGroup | undefined {
+    const group = i < this.count ? this.previousFlows[i]?.group : undefined;
+    return group && this.reuses(group) ? group : undefined;
   }
 
   groupOf(fn: Fn): FlowGroup {
@@ -381,6 +423,9 @@ export class FlowKeeper implements FlowStore {
     kept.bindingsReused = this.bindingsReused;
     kept.bindingsComputed = this.bindingsComputed;
     for (let i = 0; i < this.count; i++) {
+      // (A group used again is the one kept at its place: nothing to look up on the statement.)
+      const previous = this.previousFlows[i]?.group;
+      if (previous && this.reuses(previous)) continue;
       const statement = this.statementNodes[i];
       const fns = this.statementFns[i];
       let group = this.groupAt(statement);

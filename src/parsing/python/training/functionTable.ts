@@ -26,6 +26,14 @@ export class FunctionTable {
   private readonly byStatement = new Map<SyntaxNode, readonly Fn[]>();
   /** The tree the table was last brought to. */
   private version = 0;
+  /** Whether every statement was placed for `version` (`done` was called): only then is the table patched. */
+  private complete = false;
+  /**
+   * Whether the table is the one of the document's last analysis, patched: it holds the functions
+   * that analysis placed for each statement that stays, so a statement whose functions are those
+   * same objects need not be placed again.
+   */
+  patched = false;
 
   private constructor(private readonly moduleFn: Fn) {}
 
@@ -38,15 +46,22 @@ export class FunctionTable {
     const memo = tree.memo;
     const kept = memo ? KEPT.get(memo) : undefined;
     const changes = tree.changes;
-    if (kept && kept.moduleFn === moduleFn && (kept.version === tree.version || (changes && kept.version === changes.from))) {
+    if (kept && kept.complete && kept.moduleFn === moduleFn && (kept.version === tree.version || (changes && kept.version === changes.from))) {
       if (kept.version !== tree.version && changes) for (const statement of changes.removed) kept.place(statement, []);
       kept.version = tree.version;
+      kept.complete = false;
+      kept.patched = true;
       return kept;
     }
     const table = new FunctionTable(moduleFn);
     table.version = tree.version;
     if (memo) KEPT.set(memo, table);
     return table;
+  }
+
+  /** Notes that every statement with functions was placed (see `complete`). */
+  done(): void {
+    this.complete = true;
   }
 
   /** Records a statement's functions (in document order), replacing those it had if they are other objects. */

@@ -18,7 +18,7 @@ import { EMPTY_TRAINING } from '../../../ir/training';
 import { dottedLast } from '../dottedNames';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
-import { collectClassFacts, holdsClasses, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
+import { documentClassFacts, holdsClasses, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
 import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { FunctionTable } from './functionTable';
@@ -208,6 +208,8 @@ const PASS_COUNT = Object.keys(PASSES).length;
 /** What most passes pick in most statements (one shared array, never modified). */
 const NOTHING: readonly never[] = Object.freeze([]);
 const PICKS = new NodeCache<StatementPicks>();
+/** The model variables of a group that binds none (most): one shared object, never modified. */
+const NO_VARIABLES: GroupVariables = Object.freeze({ refs: NOTHING, attrs: NOTHING });
 
 function readCallInfo(call: Node, imports: ImportTable, token: ImportsToken): CallInfo {
   return new CallInfo(token, imports, call, call.childForFieldName('function'));
@@ -302,12 +304,19 @@ interface TrainerInfo {
 /** Builds the training IR of one parsed file. Never throws on odd code: unknown stays unknown. */
 export function trainingFromTree(tree: Tree, options: TrainingOptions = {}): TrainingIR {
   const imports = options.imports ?? collectImports(tree);
-  return new TrainingBuilder(tree, tree.text, imports, options).build();
+  const builder = new TrainingBuilder(tree, tree.text, imports, options);
+  try {
+    return builder.build();
+  } finally {
+    builder.release();
+  }
 }
 
 class TrainingBuilder implements FlowHost {
   private readonly resolver: ValueResolver;
-  private readonly classes: Map<string, ClassFacts>;
+  private readonly classes: ReadonlyMap<string, ClassFacts>;
+  /** Ends this analysis's hold on `classes` (see `documentClassFacts`). */
+  private readonly releaseClasses: () => void;
   /** The import table's token (see `CallInfo`, `StatementPicks`). */
   private readonly importsToken: ImportsToken;
   /** The module's function, then each top-level statement's functions (one list per statement with any), in document order. */
@@ -344,7 +353,9 @@ class TrainingBuilder implements FlowHost {
     this.resolver = options.resolver ?? literalResolver;
     this.importsToken = importsToken(imports);
     this.picked = new PickedStatements(tree, this.importsToken);
-    this.classes = collectClassFacts(tree, imports, this.picked.statements('classes', holdsClasses));
+    const classes = documentClassFacts(tree, imports, this.picked.statements('classes', holdsClasses));
+    this.classes = classes.classes;
+    this.releaseClasses = classes.release;
     const root = tree.rootNode;
     this.keeper = new FlowKeeper(tree.memo, root, this.importsToken.key, assignedNames);
     this.moduleFn = this.keeper.moduleFn;
@@ -355,16 +366,27 @@ class TrainingBuilder implements FlowHost {
     for (const statement of this.picked.statements('definitions', hasDefinitions)) {
       // The functions of an unchanged statement are the same objects as last time (their summaries may be kept).
       let fns = this.keeper.functions(statement);
-      if (!fns) this.keeper.made(statement, (fns = this.addFns(statement)));
+      if (!fns) {
+        this.keeper.made(statement, (fns = this.addFns(statement)));
+        table.place(statement, fns);
+      } else if (!table.patched) {
+        // (A patched table holds the kept functions already: the last analysis placed these objects.)
+        table.place(statement, fns);
+      }
       if (fns.length > 0) this.fnLists.push(fns);
-      table.place(statement, fns);
     }
+    table.done();
     this.analysis = new ModeAnalysis(this, this.keeper, () => this.picked.statements('moduleFlow', movesModeState));
     this.prepass();
     // File-wide facts the summaries and bindings read besides names (see flowMemo.ts), and whether
     // other files are asked (what was computed without asking them holds nothing from them).
     const sorted = (set: ReadonlySet<string>) => [...set].sort().join(',');
     this.keeper.begin(`${sorted(this.switchedRoots)}|${sorted(this.optimizerVars)}|${sorted(this.accelerators)}|${options.external ? 'external' : ''}`, options.external);
+  }
+
+  /** Ends what the analysis holds of its document's kept state (call once, after `build`). */
+  release(): void {
+    this.releaseClasses();
   }
 
   // ------------------------------------------------------------ function table
@@ -1078,20 +1100,55 @@ class TrainingBuilder implements FlowHost {
    */
   private bindModule(fn: Fn, out: FunctionBindings): void {
     const select = (statement: Node, picks: StatementPicks['byPass']) => this.moduleAssignmentsIn(statement, picks);
-    for (const statement of this.pickingStatements('moduleAssignments', select)) {
+    const statements = this.pickingStatements('moduleAssignments', select);
+    // When every statement does the writes the last analysis's did (the same kept objects, in the
+    // same order), the maps they made are the same: they are shared, not filled again.
+    const last = this.keeper.lastModuleBindings;
+    let same = last !== undefined && last.statements === statements;
+    const writesOf = new Array<readonly BindingWrite[] | undefined>(statements.length);
+    for (let i = 0; i < statements.length; i++) {
+      const statement = statements[i];
       const kept = this.keeper.keptBindings(statement);
-      if (kept) {
-        for (const w of kept) setBinding(out, w.to, w.key, w.value);
+      if (same && kept !== undefined && kept === last?.writes[i]) {
+        writesOf[i] = kept;
         continue;
       }
-      const assignments = this.moduleAssignmentsIn(statement, this.picksOf(statement));
-      const writes: BindingWrite[] = [];
-      const group = new FlowGroup();
-      this.analysis.within(fn, () => {
-        for (const a of assignments) this.bindAssignment(fn, a, out, writes);
-      }, group);
-      this.keeper.keepBindings(statement, writes, group, (v) => this.foreignFacts.has(v));
+      if (same) {
+        // The statements before this one did the same writes as last time: done now, in order.
+        same = false;
+        for (let j = 0; j < i; j++) for (const w of writesOf[j] ?? NOTHING) setBinding(out, w.to, w.key, w.value);
+      }
+      if (kept) {
+        for (const w of kept) setBinding(out, w.to, w.key, w.value);
+        writesOf[i] = kept;
+        continue;
+      }
+      writesOf[i] = this.bindStatement(fn, statement, out);
     }
+    if (same && last) {
+      const shared = out as { -readonly [K in keyof FunctionBindings]: FunctionBindings[K] };
+      shared.refs = last.bindings.refs;
+      shared.attrs = last.bindings.attrs;
+      shared.aliases = last.bindings.aliases;
+      return;
+    }
+    this.keeper.keepModuleBindings({ statements, writes: writesOf, bindings: out });
+  }
+
+  /**
+   * Binds a module-level statement's assignments into `out`, in a group of its own, and offers its
+   * writes to the next analysis. (Apart from `bindModule`: the closure here would make each pass
+   * of its loop allocate a context, kept statements included.)
+   */
+  private bindStatement(fn: Fn, statement: Node, out: FunctionBindings): BindingWrite[] {
+    const assignments = this.moduleAssignmentsIn(statement, this.picksOf(statement));
+    const writes: BindingWrite[] = [];
+    const group = new FlowGroup();
+    this.analysis.within(fn, () => {
+      for (const a of assignments) this.bindAssignment(fn, a, out, writes);
+    }, group);
+    this.keeper.keepBindings(statement, writes, group, (v) => this.foreignFacts.has(v));
+    return writes;
   }
 
   /** What one assignment binds, into `out` (and `writes`, when the writes are kept: see `bindModule`). */
@@ -1242,14 +1299,36 @@ class TrainingBuilder implements FlowHost {
 
   build(): TrainingIR {
     const allEvents: FlowEvent[] = [];
-    for (const fns of this.fnLists) {
-      for (const fn of fns) {
-        const s = this.analysis.summary(fn);
-        if (s) for (const e of s.events) allEvents.push(e);
+    // Statement by statement: a group used again whole has the events and model variables it had
+    // (read once, then kept on it), so its functions are not asked one by one (in an open
+    // document, most of the file's).
+    const fnLists = this.fnLists;
+    /** The group of each of `fnLists` (the shared one for the module, and for all when nothing is kept). */
+    const groups = new Array<FlowGroup>(fnLists.length);
+    /** The model variables of each of `fnLists`, where kept (see `modelVariables`). */
+    const parts = new Array<GroupVariables | undefined>(fnLists.length);
+    for (let i = 0; i < fnLists.length; i++) {
+      const fns = fnLists[i];
+      // (`fnLists` is the module's list, then the keeper's statements in its order.)
+      const reused = i > 0 ? this.keeper.reusedGroupAt(i - 1) : undefined;
+      if (reused?.events) {
+        this.analysis.list(reused);
+        groups[i] = reused;
+        parts[i] = reused.variables;
+        const events = reused.events;
+        for (let j = 0; j < events.length; j++) allEvents.push(events[j]);
+        continue;
       }
+      const from = allEvents.length;
+      for (let j = 0; j < fns.length; j++) {
+        const s = this.analysis.summary(fns[j]);
+        if (s) for (let k = 0; k < s.events.length; k++) allEvents.push(s.events[k]);
+      }
+      const group = (groups[i] = this.keeper.groupOf(fns[0]));
+      if (!this.keeper.isShared(group)) group.events = allEvents.length > from ? allEvents.slice(from) : NOTHING;
     }
     // (Every function's bindings: the last of what the groups kept for the next analysis hold.)
-    const models = this.modelVariables();
+    const models = this.modelVariables(groups, parts);
     this.keeper.end((v) => this.foreignFacts.has(v));
     const sites = this.sites(allEvents);
     const freezes = this.freezes();
@@ -1369,21 +1448,33 @@ class TrainingBuilder implements FlowHost {
     return { site: { ...s.site, targets }, event: s.event };
   }
 
-  private modelVariables(): ModelVariable[] {
+  /** The model variables of the file, given the group of each of `fnLists` and the variables kept of some (see `build`). */
+  private modelVariables(groups: readonly FlowGroup[], parts: readonly (GroupVariables | undefined)[]): ModelVariable[] {
     const out: ModelVariable[] = [];
     const attrs = new Map<string, Map<string, ModelFacts>>();
-    for (const fns of this.fnLists) {
-      // (The functions of a top-level statement have one group; the module's function has the shared
-      // group, as every function has when nothing is kept: read part by part, in order, all the same.)
-      const group = this.keeper.groupOf(fns[0]);
-      // A group's part is read once: its bindings do not change once made, and a kept group keeps it.
-      const part = (!this.keeper.isShared(group) && group.variables) || this.groupVariables(fns, 0, fns.length);
-      if (!this.keeper.isShared(group)) group.variables = part;
-      for (const v of part.refs) out.push(v);
-      for (const [cls, attr, facts] of part.attrs) {
-        let m = attrs.get(cls);
-        if (!m) attrs.set(cls, (m = new Map<string, ModelFacts>()));
-        m.set(attr, facts);
+    const fnLists = this.fnLists;
+    // (Indexed loops: a for-of over the lists, or a destructuring of each triple, would allocate an iterator each.)
+    for (let i = 0; i < fnLists.length; i++) {
+      let part = parts[i];
+      if (!part) {
+        // (The functions of a top-level statement have one group; the module's function has the shared
+        // group, as every function has when nothing is kept: read part by part, in order, all the same.)
+        const group = groups[i];
+        const shared = this.keeper.isShared(group);
+        // A group's part is read once: its bindings do not change once made, and a kept group keeps it.
+        part = (!shared && group.variables) || this.groupVariables(fnLists[i], 0, fnLists[i].length);
+        if (!shared) group.variables = part;
+      }
+      // (Most parts are the shared empty one.)
+      if (part === NO_VARIABLES) continue;
+      const refs = part.refs;
+      for (let j = 0; j < refs.length; j++) out.push(refs[j]);
+      const bound = part.attrs;
+      for (let j = 0; j < bound.length; j++) {
+        const triple = bound[j];
+        let m = attrs.get(triple[0]);
+        if (!m) attrs.set(triple[0], (m = new Map<string, ModelFacts>()));
+        m.set(triple[1], triple[2]);
       }
     }
     for (const [cls, m] of attrs) for (const [attr, facts] of m) out.push({ name: `self.${attr}`, function: cls, span: facts.definitionSpan ?? spanOf(this.tree.rootNode), facts });
@@ -1401,7 +1492,7 @@ class TrainingBuilder implements FlowHost {
       if (fn.cls === undefined) continue;
       for (const [attr, facts] of b.attrs) attrs.push([fn.cls, attr, facts]);
     }
-    return { refs, attrs };
+    return refs.length === 0 && attrs.length === 0 ? NO_VARIABLES : { refs, attrs };
   }
 
   // ------------------------------------------------------------ loaders
