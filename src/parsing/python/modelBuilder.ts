@@ -2225,11 +2225,11 @@ class ForwardWalker {
 
   /**
    * `[branch(x) for branch in self.branches]`, `(h(x) for h in self.heads.values())`, a dict
-   * comprehension's values: the body
-   * walked once per iteration when the comprehension has one `for` clause, no `if`, and a count
-   * that is known (as a `for` loop is unrolled), else once standing for every iteration. Each
-   * iteration reads the same inputs (nothing flows from one to the next, unlike a loop that
-   * reassigns `x`), and the value is every step the iterations made (what `torch.cat` merges).
+   * comprehension's values: the body is walked once per iteration when the comprehension has one
+   * `for` clause, no `if`, and a count that is known (as a `for` loop is unrolled), else once
+   * standing for every iteration. Each iteration reads the same inputs (nothing flows from one to
+   * the next, unlike a loop that reassigns `x`), and the value is every step the iterations made
+   * (what `torch.cat` merges).
    */
   private comprehension(e: Node): number[] {
     // (`{name: head(x) for name, head in self.heads.items()}`: the pair's value is what is computed.)

@@ -258,6 +258,36 @@ export function enclosingScope(node: Node): Node | null {
   return null;
 }
 
+/**
+ * The `if name is None:` statement (no `elif`/`else`, directly in `fn`'s body) whose block holds
+ * the assignment `at` as one of its own statements; undefined otherwise.
+ */
+function noneGuardOf(at: Node, name: string, fn: Node | null): Node | undefined {
+  const stmt = at.parent?.type === 'expression_statement' ? at.parent : undefined;
+  const block = stmt?.parent;
+  const guard = block?.type === 'block' ? block.parent : undefined;
+  if (!fn || guard?.type !== 'if_statement' || guard.childForFieldName('consequence') !== block) return undefined;
+  if (guard.childrenForFieldName('alternative').length > 0 || guard.parent !== fn.childForFieldName('body')) return undefined;
+  const condition = guard.childForFieldName('condition');
+  if (condition?.type !== 'comparison_operator') return undefined;
+  const parts = condition.children;
+  const ok = parts.length === 3 && parts[0].type === 'identifier' && parts[0].text === name && parts[1].type === 'is' && parts[2].type === 'none';
+  return ok ? guard : undefined;
+}
+
+/**
+ * `hidden = hidden or dim` directly in `fn`'s body: the right operand of the `or` (what a `None`
+ * left operand gives); undefined otherwise.
+ */
+function orDefault(site: Site, name: string, fn: Node): Node | undefined {
+  const value = site.value;
+  const stmt = site.at.parent;
+  if (value?.type !== 'boolean_operator' || stmt?.type !== 'expression_statement' || stmt.parent !== fn.childForFieldName('body')) return undefined;
+  const left = value.childForFieldName('left');
+  if (value.childForFieldName('operator')?.text !== 'or' || left?.type !== 'identifier' || left.text !== name) return undefined;
+  return value.childForFieldName('right') ?? undefined;
+}
+
 /** Whether `node` lies inside the body of `scope` rather than in its parameters or decorators. */
 function ownScope(node: Node, scope: Node | null): boolean {
   const s = enclosingScope(node);
@@ -797,7 +827,10 @@ export class Resolver {
       }
       const table = this.table(scope);
       const param = table.params.get(name);
-      if (param) return this.parameter(param, scope, node, bindings);
+      if (param) {
+        const reassigned = table.names.get(name);
+        return (reassigned && reassigned.length > 0 ? this.replacedDefault(param, reassigned, scope, node, bindings) : undefined) ?? this.parameter(param, scope, node, bindings);
+      }
       const sites = table.names.get(name);
       if (sites && sites.length > 0) return this.fromSites(name, sites, table, node);
       if (scope === null) break;
@@ -854,6 +887,39 @@ export class Resolver {
     const out = withProvenance(v, provenance);
     this.parameterDefaults.set(param, out);
     return out;
+  }
+
+  /**
+   * A `None` default the function replaces before use: `if norm_layer is None: norm_layer =
+   * nn.BatchNorm2d` at the top level of the body, or `hidden = hidden or dim`. After that, when no
+   * caller in the file passes the parameter, the value is the replacement (inferred: a caller
+   * elsewhere may pass one). Undefined otherwise: the parameter is then read as any other (a
+   * parameter assigned in other ways still reads as its default: a known imprecision).
+   */
+  private replacedDefault(param: Param, sites: readonly Site[], scope: Node | null, use: Node, bindings: Bindings | undefined): Value | undefined {
+    const name = param.node.text;
+    const site = sites.length === 1 ? sites[0] : undefined;
+    const fn = scope?.type === 'function_definition' ? scope : undefined;
+    if (!site?.value || !fn || !param.default || param.splat) return undefined;
+    const guard = noneGuardOf(site.at, name, fn);
+    const replacement = guard ? site.value : orDefault(site, name, fn);
+    if (!replacement || this.resolve(param.default).kind !== 'none') return undefined;
+    const symbol = () => this.symbolOf(use, bindings);
+    // Before the replacement (the guard's condition, the `or` itself) the parameter is what the
+    // caller passed; a caller in the file passing one makes the default say nothing: both are
+    // read as any parameter is.
+    const from = guard ? guard.endIndex : site.at.endIndex;
+    if (use.startIndex < from || this.overriddenAtCallSite(fn, param)) return undefined;
+    const v = this.resolve(replacement);
+    if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol() };
+    // A replacement with an origin of its own (`hidden or dim * 4`: computed from `dim`'s default) keeps it.
+    if (v.provenance && !v.provenance.description.startsWith('literal')) return withProvenance(v, { ...v.provenance, inferred: true });
+    const cls = enclosingClass(fn);
+    const fnName = fn.childForFieldName('name')?.text ?? '?';
+    const owner = cls && fnName === '__init__' ? `${cls.childForFieldName('name')?.text ?? '?'}.__init__` : fnName;
+    const provenance: { -readonly [K in keyof Provenance]: Provenance[K] } = writtenAt(`default of parameter ${name} of ${owner} (None, replaced)`, spanOf(replacement));
+    provenance.inferred = true;
+    return withProvenance(v, provenance);
   }
 
   /**

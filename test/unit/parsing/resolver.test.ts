@@ -119,6 +119,34 @@ describe('constant resolver', () => {
     assert.strictEqual(described(probe('probe(2 * 3 + 1)\n')), '7 (literal, line 1)');
   });
 
+  it('reads a None default replaced at the top of the body (`if p is None: p = X`, `p = p or X`) as the replacement', () => {
+    const code = [
+      'import torch.nn as nn',
+      'def f(width=64, norm_layer=None, hidden=None, act=None):',
+      '    probe(norm_layer)',
+      '    if norm_layer is None:',
+      '        norm_layer = nn.BatchNorm2d',
+      '    hidden = hidden or width * 4',
+      '    if act is None:',
+      '        act = nn.ReLU',
+      '    else:',
+      '        act = act',
+      '    probe(norm_layer)',
+      '    probe(hidden)',
+      '    probe(act)',
+    ].join('\n');
+    assert.deepStrictEqual(probes(code).map(described), [
+      // Before the replacement: the default, as any parameter.
+      'None (default of parameter norm_layer of f, line 2, inferred)',
+      'torch.nn.BatchNorm2d (nn.BatchNorm2d, line 5, inferred)',
+      '256 (computed from default of parameter width of f, line 2, inferred)',
+      // An `if` with an `else` is not the idiom: the default, as before.
+      'None (default of parameter act of f, line 2, inferred)',
+    ]);
+    // A caller in the file passing the parameter: not known.
+    assert.strictEqual(probes(`${code.split('\n').slice(0, 6).join('\n')}\n    probe(hidden)\nf(hidden=8)\n`)[1]?.kind, 'unknown');
+  });
+
   it('does not use a default that a caller in the file overrides', () => {
     const code = ['class Net:', '    def __init__(self, width=64):', '        probe(width)', 'net = Net(width=128)'].join('\n');
     const v = probe(code);
