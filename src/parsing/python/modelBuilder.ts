@@ -1975,20 +1975,7 @@ class ForwardWalker {
         // Zero iterations (`for w in self.widths` with a default `()`) is not taken for known: a caller may pass some.
         if (items && items.length > 0 && items.length * this.unrolled <= MAX_UNROLL) {
           // The count is known: one walk of the body per iteration, in order, the loop variable bound.
-          const saved = { iteration: this.iteration, index: this.iterationIndex, unrolled: this.unrolled };
-          const loopKey = positionKey(s);
-          this.unrolled *= items.length;
-          items.forEach((item, i) => {
-            this.iteration = `${saved.iteration}/${loopKey}#${i}`;
-            this.iterationIndex = i;
-            this.bindings = new Map(outer.bindings);
-            this.loopIterables = new Map(outer.iterables);
-            if (left) item(this.bindings, this.loopIterables);
-            this.block(body);
-          });
-          this.iteration = saved.iteration;
-          this.iterationIndex = saved.index;
-          this.unrolled = saved.unrolled;
+          this.unroll(s, items, outer, () => this.block(body));
         } else {
           // `for blk in self.blocks: x = blk(x)` (elements not known one by one): calls of `blk` are calls of the container.
           const over = left && right ? loopContainer(left, right) : undefined;
@@ -2224,6 +2211,28 @@ class ForwardWalker {
   }
 
   /**
+   * Walks a loop (or comprehension) `at` whose iterations are known: `walk` once per item, in
+   * order, with the item's bindings on top of `outer`'s and the iteration numbered (steps of one
+   * call site are one step per iteration).
+   */
+  private unroll(at: Node, items: readonly ((bindings: Map<string, Value>, iterables: Map<string, string>) => void)[], outer: { readonly iterables: Map<string, string>; readonly bindings: Map<string, Value> }, walk: () => void): void {
+    const saved = { iteration: this.iteration, index: this.iterationIndex, unrolled: this.unrolled };
+    const loopKey = positionKey(at);
+    this.unrolled *= items.length;
+    items.forEach((item, i) => {
+      this.iteration = `${saved.iteration}/${loopKey}#${i}`;
+      this.iterationIndex = i;
+      this.bindings = new Map(outer.bindings);
+      this.loopIterables = new Map(outer.iterables);
+      item(this.bindings, this.loopIterables);
+      walk();
+    });
+    this.iteration = saved.iteration;
+    this.iterationIndex = saved.index;
+    this.unrolled = saved.unrolled;
+  }
+
+  /**
    * `[branch(x) for branch in self.branches]`, `(h(x) for h in self.heads.values())`, a dict
    * comprehension's values: the body is walked once per iteration when the comprehension has one
    * `for` clause, no `if`, and a count that is known (as a `for` loop is unrolled), else once
@@ -2249,20 +2258,9 @@ class ForwardWalker {
     const items = left && right && !filtered ? this.loopItems(left, right) : undefined;
     const out: number[] = [];
     if (items && items.length > 0 && items.length * this.unrolled <= MAX_UNROLL) {
-      const saved = { iteration: this.iteration, index: this.iterationIndex, unrolled: this.unrolled };
-      const loopKey = positionKey(e);
-      this.unrolled *= items.length;
-      items.forEach((item, i) => {
-        this.iteration = `${saved.iteration}/${loopKey}#${i}`;
-        this.iterationIndex = i;
-        this.bindings = new Map(outer.bindings);
-        this.loopIterables = new Map(outer.iterables);
-        item(this.bindings, this.loopIterables);
+      this.unroll(e, items, outer, () => {
         for (const x of this.expr(body)) out.push(x);
       });
-      this.iteration = saved.iteration;
-      this.iterationIndex = saved.index;
-      this.unrolled = saved.unrolled;
     } else {
       // Calls of the loop variable over `self.branches` are calls of the container (not a chain of its elements).
       const over = left && right ? loopContainer(left, right) : undefined;
