@@ -355,7 +355,7 @@ def other(y):
     ]);
   });
 
-  it('the events of functions whose summaries are kept are those of a fresh analysis (kept per statement with its summaries)', () => {
+  it('the events, mode switches and no-grad regions of functions and module-level statements whose flow is kept are those of a fresh analysis', () => {
     const text = `import torch
 
 
@@ -380,6 +380,9 @@ def helper(v):
 
 net = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.BatchNorm1d(4))
 optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+net.train()
+with torch.no_grad():
+    net.eval()
 train(net, [], optimizer)
 validate(net, [])
 `;

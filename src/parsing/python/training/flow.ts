@@ -287,6 +287,11 @@ export class FlowGroup {
    */
   events: readonly FlowEvent[] | undefined;
   /**
+   * Set with `events`: whether the group recorded no mode switch and no no-grad region (most).
+   * A group used again is not listed then (`ModeAnalysis.list`): it would add nothing to them.
+   */
+  quiet = false;
+  /**
    * What other files answered while these summaries were computed (`ModeAnalysis.askedOtherFile`):
    * they hold for a later analysis only while those files answer the same.
    */
@@ -546,7 +551,8 @@ export class ModeAnalysis {
     const kept = store.keptStatement?.(s, state);
     // (Events past the cap would be dropped differently: a flow is used again only well below it.)
     if (kept && ctx.sink.length + kept.events.length < MAX_EVENTS) {
-      this.list(kept.group);
+      // (A kept statement's group is complete: one without switches or no-grad regions adds nothing to them.)
+      if (kept.group.switches.size > 0 || kept.group.noGradRegions.size > 0) this.list(kept.group);
       for (const e of kept.events) ctx.sink.push(e);
       for (const r of kept.returns) ctx.returns.push(r);
       return kept.flow;

@@ -102,10 +102,12 @@ interface StatementLists {
   readonly nodes: SyntaxNode[];
   readonly fns: (readonly Fn[])[];
   readonly previous: (FunctionsFlow | undefined)[];
+  /** A scratch list for the analysis using the lists (see `FlowKeeper.scratch`). */
+  readonly scratch: unknown[];
 }
 
 function statementLists(): StatementLists {
-  return { nodes: [], fns: [], previous: [] };
+  return { nodes: [], fns: [], previous: [], scratch: [] };
 }
 
 /** A statement's functions and their group, as kept in the memo. */
@@ -172,6 +174,11 @@ export class FlowKeeper implements FlowStore {
   private readonly statementNodes: SyntaxNode[];
   private readonly statementFns: (readonly Fn[])[];
   private readonly previousFlows: (FunctionsFlow | undefined)[];
+  /**
+   * A list the analysis may use for its own per-statement values while it runs (handed from one
+   * analysis to the next like the statement lists: no new array per edit). Cleared at `end` (its length stays).
+   */
+  readonly scratch: unknown[];
   private count = 0;
   /** Module-level statements' flows made in this analysis, to keep. */
   private readonly moduleFlows = new Map<SyntaxNode, StatementFlow>();
@@ -211,6 +218,17 @@ export class FlowKeeper implements FlowStore {
     this.statementNodes = lists.nodes;
     this.statementFns = lists.fns;
     this.previousFlows = lists.previous;
+    this.scratch = lists.scratch;
+  }
+
+  /** How many top-level statements have functions (`functions` and `made` were called for). */
+  get statementCount(): number {
+    return this.count;
+  }
+
+  /** The functions of the `i`th of them. */
+  functionsAt(i: number): readonly Fn[] {
+    return this.statementFns[i];
   }
 
   /** Whether this analysis keeps anything for the next (an open document's). */
@@ -415,6 +433,7 @@ export class FlowKeeper implements FlowStore {
     const memo = this.memo;
     const kept = this.kept;
     if (!memo || !kept) return;
+    this.scratch.fill(undefined);
     if (this.statementNodes === kept.lists.nodes) kept.listsInUse = false;
     kept.reused = this.reusedGroups;
     kept.computed = this.count - this.reusedGroups;

@@ -319,8 +319,6 @@ class TrainingBuilder implements FlowHost {
   private readonly releaseClasses: () => void;
   /** The import table's token (see `CallInfo`, `StatementPicks`). */
   private readonly importsToken: ImportsToken;
-  /** The module's function, then each top-level statement's functions (one list per statement with any), in document order. */
-  private readonly fnLists: (readonly Fn[])[] = [];
   /** Functions by name (`f`) and methods by class and name (`Cls.f`), in document order (the table's). */
   private readonly fnsByName: ReadonlyMap<string, readonly Fn[]>;
   private readonly moduleFn: Fn;
@@ -359,7 +357,6 @@ class TrainingBuilder implements FlowHost {
     const root = tree.rootNode;
     this.keeper = new FlowKeeper(tree.memo, root, this.importsToken.key, assignedNames);
     this.moduleFn = this.keeper.moduleFn;
-    this.fnLists.push([this.moduleFn]);
     const table = FunctionTable.for(tree, this.moduleFn);
     this.fnsByName = table.byName;
     this.methods = table.methods;
@@ -373,7 +370,6 @@ class TrainingBuilder implements FlowHost {
         // (A patched table holds the kept functions already: the last analysis placed these objects.)
         table.place(statement, fns);
       }
-      if (fns.length > 0) this.fnLists.push(fns);
     }
     table.done();
     this.analysis = new ModeAnalysis(this, this.keeper, () => this.picked.statements('moduleFlow', movesModeState));
@@ -1302,33 +1298,36 @@ class TrainingBuilder implements FlowHost {
     // Statement by statement: a group used again whole has the events and model variables it had
     // (read once, then kept on it), so its functions are not asked one by one (in an open
     // document, most of the file's).
-    const fnLists = this.fnLists;
-    /** The group of each of `fnLists` (the shared one for the module, and for all when nothing is kept). */
-    const groups = new Array<FlowGroup>(fnLists.length);
-    /** The model variables of each of `fnLists`, where kept (see `modelVariables`). */
-    const parts = new Array<GroupVariables | undefined>(fnLists.length);
-    for (let i = 0; i < fnLists.length; i++) {
-      const fns = fnLists[i];
-      // (`fnLists` is the module's list, then the keeper's statements in its order.)
+    // The module's function first, then the keeper's statements with functions, in document order.
+    const count = this.keeper.statementCount + 1;
+    const moduleFns = [this.moduleFn];
+    /** The model variables kept of each of them (see `modelVariables`): the keeper's scratch list. */
+    const parts = this.keeper.scratch as (GroupVariables | undefined)[];
+    for (let i = 0; i < count; i++) {
+      const fns = i === 0 ? moduleFns : this.keeper.functionsAt(i - 1);
       const reused = i > 0 ? this.keeper.reusedGroupAt(i - 1) : undefined;
       if (reused?.events) {
-        this.analysis.list(reused);
-        groups[i] = reused;
+        if (!reused.quiet) this.analysis.list(reused);
         parts[i] = reused.variables;
         const events = reused.events;
         for (let j = 0; j < events.length; j++) allEvents.push(events[j]);
         continue;
       }
+      parts[i] = undefined;
       const from = allEvents.length;
       for (let j = 0; j < fns.length; j++) {
         const s = this.analysis.summary(fns[j]);
         if (s) for (let k = 0; k < s.events.length; k++) allEvents.push(s.events[k]);
       }
-      const group = (groups[i] = this.keeper.groupOf(fns[0]));
-      if (!this.keeper.isShared(group)) group.events = allEvents.length > from ? allEvents.slice(from) : NOTHING;
+      const group = this.keeper.groupOf(fns[0]);
+      if (!this.keeper.isShared(group)) {
+        // (Its summaries are all made now: what they recorded is complete.)
+        group.events = allEvents.length > from ? allEvents.slice(from) : NOTHING;
+        group.quiet = group.switches.size === 0 && group.noGradRegions.size === 0;
+      }
     }
     // (Every function's bindings: the last of what the groups kept for the next analysis hold.)
-    const models = this.modelVariables(groups, parts);
+    const models = this.modelVariables(moduleFns, parts);
     this.keeper.end((v) => this.foreignFacts.has(v));
     const sites = this.sites(allEvents);
     const freezes = this.freezes();
@@ -1448,21 +1447,25 @@ class TrainingBuilder implements FlowHost {
     return { site: { ...s.site, targets }, event: s.event };
   }
 
-  /** The model variables of the file, given the group of each of `fnLists` and the variables kept of some (see `build`). */
-  private modelVariables(groups: readonly FlowGroup[], parts: readonly (GroupVariables | undefined)[]): ModelVariable[] {
+  /**
+   * The model variables of the file: of the module's functions (`moduleFns`), then of each of the
+   * keeper's statements, with the variables kept of some of them (`parts`, by the same index; see `build`).
+   */
+  private modelVariables(moduleFns: readonly Fn[], parts: readonly (GroupVariables | undefined)[]): ModelVariable[] {
     const out: ModelVariable[] = [];
     const attrs = new Map<string, Map<string, ModelFacts>>();
-    const fnLists = this.fnLists;
+    const count = this.keeper.statementCount + 1;
     // (Indexed loops: a for-of over the lists, or a destructuring of each triple, would allocate an iterator each.)
-    for (let i = 0; i < fnLists.length; i++) {
+    for (let i = 0; i < count; i++) {
       let part = parts[i];
       if (!part) {
+        const fns = i === 0 ? moduleFns : this.keeper.functionsAt(i - 1);
         // (The functions of a top-level statement have one group; the module's function has the shared
         // group, as every function has when nothing is kept: read part by part, in order, all the same.)
-        const group = groups[i];
+        const group = this.keeper.groupOf(fns[0]);
         const shared = this.keeper.isShared(group);
         // A group's part is read once: its bindings do not change once made, and a kept group keeps it.
-        part = (!shared && group.variables) || this.groupVariables(fnLists[i], 0, fnLists[i].length);
+        part = (!shared && group.variables) || this.groupVariables(fns, 0, fns.length);
         if (!shared) group.variables = part;
       }
       // (Most parts are the shared empty one.)
