@@ -5,24 +5,19 @@ import type { Value } from '../../ir/values';
 
 /** The span of a syntax node (tree-sitter columns over a JS string are UTF-16 code units). */
 export function spanOf(node: Node): Span {
-  // One search of the line table for the start; the end's line is found by stepping forward
-  // from it (most spans end on their first line or a few lines below), and no `Point` is made.
-  // Rows are those of `startPosition`/`endPosition`: the last line starting at or before the offset.
+  // One search of the line table for the start (the tree's `rowAt`); the end's line is found by
+  // stepping forward from it (most spans end on their first line or a few lines below), and no
+  // `Point` is made.
   const startOffset = node.startIndex;
   const endOffset = node.endIndex;
-  const starts = node.tree.lineTable;
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= startOffset) lo = mid;
-    else hi = mid - 1;
-  }
-  let endRow = lo;
+  const tree = node.tree;
+  const starts = tree.lineTable;
+  const startRow = tree.rowAt(startOffset);
+  let endRow = startRow;
   const last = starts.length - 1;
   while (endRow < last && starts[endRow + 1] <= endOffset) endRow++;
   return {
-    start: { line: lo, column: startOffset - starts[lo] },
+    start: { line: startRow, column: startOffset - starts[startRow] },
     end: { line: endRow, column: endOffset - starts[endRow] },
     startOffset,
     endOffset,
