@@ -186,9 +186,13 @@ export interface Flow {
 /** No states (shared by the flows of the statements that only fall through: most). */
 const NO_STATES: readonly State[] = Object.freeze([]);
 
+/** The last flow `fallThrough` made (flows are never modified: statements in a row that leave the state as it was share one). */
+let lastFallThrough: Flow = { normal: undefined, breaks: NO_STATES, conts: NO_STATES, rets: NO_STATES };
+
 /** The flow of a statement that falls through with `normal` (no break, continue or return). */
 function fallThrough(normal: State | undefined): Flow {
-  return { normal, breaks: NO_STATES, conts: NO_STATES, rets: NO_STATES };
+  if (lastFallThrough.normal !== normal) lastFallThrough = { normal, breaks: NO_STATES, conts: NO_STATES, rets: NO_STATES };
+  return lastFallThrough;
 }
 
 interface Ctx {
@@ -203,6 +207,12 @@ interface Ctx {
   /** Branch conditions assumed on the current path (`+cond` in the `if` body, `-cond` after it). */
   readonly assume: readonly string[];
 }
+
+/** No branch condition assumed (a function's start: shared, never modified). */
+const NO_ASSUME: readonly string[] = Object.freeze([]);
+
+/** The flow of a function before its body ran (shared, never modified). */
+const EMPTY_FLOW: Flow = { normal: State.EMPTY, breaks: NO_STATES, conts: NO_STATES, rets: NO_STATES };
 
 /** No loop variables bound to modules (shared: a context binding some has a map of its own). */
 const NO_MODULE_LOOPS: ReadonlyMap<string, { target: string; batchNorm: boolean }> = new Map();
@@ -497,8 +507,8 @@ export class ModeAnalysis {
     this.computing.push({ fn, group });
     const sink: FlowEvent[] = [];
     const returns: Ctx['returns'] = [];
-    const ctx: Ctx = { fn, noGrad: fn.noGradDecorator, moduleLoops: NO_MODULE_LOOPS, loopLoader: undefined, inferenceLoop: undefined, sink, returns, assume: [] };
-    let flow: Flow = { normal: State.EMPTY, breaks: [], conts: [], rets: [] };
+    const ctx: Ctx = { fn, noGrad: fn.noGradDecorator, moduleLoops: NO_MODULE_LOOPS, loopLoader: undefined, inferenceLoop: undefined, sink, returns, assume: NO_ASSUME };
+    let flow: Flow = EMPTY_FLOW;
     try {
       const statements = fn.isModule && this.moduleStatements ? this.moduleStatements() : fn.body ? fn.body.namedChildren : [];
       flow = fn.isModule && this.store.keptStatement ? this.block(statements, State.EMPTY, ctx, (s, st) => this.keptOrStmt(s, st, ctx)) : this.block(statements, State.EMPTY, ctx);
@@ -512,7 +522,7 @@ export class ModeAnalysis {
       for (const r of returns) v = union(v, r.val);
       ret = { val: v, facts: returns.find((r) => r.facts)?.facts };
     }
-    const s: Summary = { exit: State.join([flow.normal, ...flow.rets]), events: sink, returns: ret };
+    const s: Summary = { exit: flow.rets.length === 0 ? flow.normal : State.join([flow.normal, ...flow.rets]), events: sink, returns: ret };
     group.summaries.set(fn, s);
     return s;
   }
@@ -522,9 +532,10 @@ export class ModeAnalysis {
   /** The statements in order; `interpret` is how one statement runs (`stmt`, or the module's `keptOrStmt`). */
   private block(stmts: readonly Node[], state: State, ctx: Ctx, interpret?: (s: Node, st: State) => Flow): Flow {
     let cur: State | undefined = state;
-    const breaks: State[] = [];
-    const conts: State[] = [];
-    const rets: State[] = [];
+    // (Made at the first state each gets: most blocks have no break, continue or return.)
+    let breaks: State[] | undefined;
+    let conts: State[] | undefined;
+    let rets: State[] | undefined;
     // (Indexed loops: the arrays are of two kinds, shared frozen empty ones and others, and a
     // for-of over both allocates an iterator and a result per step.)
     for (let i = 0; i < stmts.length; i++) {
@@ -533,12 +544,13 @@ export class ModeAnalysis {
       // (The module's definitions, imports and comments only fall through: most of a file's statements.)
       if (interpret && INERT_STATEMENTS.has(s.type)) continue;
       const f: Flow = interpret ? interpret(s, cur) : this.stmt(s, cur, ctx);
-      for (let j = 0; j < f.breaks.length; j++) breaks.push(f.breaks[j]);
-      for (let j = 0; j < f.conts.length; j++) conts.push(f.conts[j]);
-      for (let j = 0; j < f.rets.length; j++) rets.push(f.rets[j]);
+      for (let j = 0; j < f.breaks.length; j++) (breaks ??= []).push(f.breaks[j]);
+      for (let j = 0; j < f.conts.length; j++) (conts ??= []).push(f.conts[j]);
+      for (let j = 0; j < f.rets.length; j++) (rets ??= []).push(f.rets[j]);
       cur = f.normal;
     }
-    return { normal: cur, breaks, conts, rets };
+    if (!breaks && !conts && !rets) return fallThrough(cur);
+    return { normal: cur, breaks: breaks ?? NO_STATES, conts: conts ?? NO_STATES, rets: rets ?? NO_STATES };
   }
 
   /**

@@ -131,7 +131,10 @@ function importsKey(imports: ImportTable): string {
  * when first asked: the passes pick calls by their last name, and few are picked.
  */
 class CallInfo implements CalleeKeys {
-  /** The method name when the callee is an attribute (`model.eval` -> `eval`). */
+  /**
+   * The method name when the callee is an attribute (`model.eval` -> `eval`), else undefined: the
+   * passes pick calls by it alone (`c.attr === 'fit'`), without reading the callee's node.
+   */
   readonly attr: string | undefined;
   /** The callee's name when it is a bare name (`Net(...)` -> `Net`). */
   readonly name: string | undefined;
@@ -285,8 +288,29 @@ interface KeptAnswer<T> {
   readonly read: readonly Fn[];
 }
 
-/** The reads of an answer that read no bindings. */
-const READ_NOTHING: Pick<KeptAnswer<unknown>, 'read'> = { read: NOTHING };
+/**
+ * Where a function's kept `factsFor` answers hold its last kept answer without facts that read
+ * the bindings of n functions (n < 16): its next answers without facts that read the same share
+ * it. No key: keys are dotted names.
+ */
+const NO_FACTS: readonly string[] = Array.from({ length: 16 }, (_, n) => `\0${n}`);
+
+/** Whether `read` lists the functions of `reads[from, to)`, in order. */
+function sameReads(read: readonly Fn[], reads: readonly Fn[], from: number, to: number): boolean {
+  if (read.length !== to - from) return false;
+  for (let i = 0; i < read.length; i++) if (read[i] !== reads[from + i]) return false;
+  return true;
+}
+
+/** What a key says by itself about naming a model (see `TrainingBuilder.isModelish`). */
+const enum KeyKind {
+  /** Never a model (`self`, a callee's local, an optimizer). */
+  Never,
+  /** A model when it has model facts. */
+  ByFacts,
+  /** A model: its name says so (`model`, `self.net`, a root switched somewhere). */
+  Named,
+}
 
 interface TrainerInfo {
   readonly framework: 'huggingface' | 'lightning';
@@ -374,6 +398,7 @@ class TrainingBuilder implements FlowHost {
     table.done();
     this.analysis = new ModeAnalysis(this, this.keeper, () => this.picked.statements('moduleFlow', movesModeState));
     this.prepass();
+    this.prepared = true;
     // File-wide facts the summaries and bindings read besides names (see flowMemo.ts), and whether
     // other files are asked (what was computed without asking them holds nothing from them).
     const sorted = (set: ReadonlySet<string>) => [...set].sort().join(',');
@@ -484,12 +509,27 @@ class TrainingBuilder implements FlowHost {
 
   /** A statement's assignments, in document order (read once: several passes look at them). */
   private assignmentsIn(statement: Node, picks: StatementPicks['byPass']): readonly Node[] {
-    return picked(picks, PASSES.assignments, statement, (s) => s.descendantsOfType('assignment'));
+    // (No closure: most calls find the list made, and a closure made at each call is garbage.)
+    let items = picks[PASSES.assignments] as readonly Node[] | undefined;
+    if (!items) picks[PASSES.assignments] = items = nothingIfEmpty(statement.descendantsOfType('assignment'));
+    return items;
   }
 
   /** A statement's calls, in document order (`picks`: the statement's, when the caller has them). */
   private callsOf(statement: Node, picks = this.picksOf(statement)): readonly CallInfo[] {
-    return picked(picks, PASSES.calls, statement, (s) => s.descendantsOfType('call').map((c) => this.callInfo(c)));
+    // (As `assignmentsIn`: no closure, most calls find the list made.)
+    let items = picks[PASSES.calls] as readonly CallInfo[] | undefined;
+    if (!items) picks[PASSES.calls] = items = this.readCalls(statement);
+    return items;
+  }
+
+  /** The infos of a statement's calls, in document order (written over the list of call nodes: no second list). */
+  private readCalls(statement: Node): readonly CallInfo[] {
+    const calls = statement.descendantsOfType('call');
+    if (calls.length === 0) return NOTHING;
+    const infos = calls as unknown as CallInfo[];
+    for (let i = 0; i < calls.length; i++) infos[i] = this.callInfo(calls[i]);
+    return infos;
   }
 
   /**
@@ -821,13 +861,12 @@ class TrainingBuilder implements FlowHost {
   }
 
   /**
-   * The answers of `factsFor` and `isModelish` in this analysis, by function and key, with the
+   * The answers of `factsFor` in this analysis, by function and key, with the
    * functions whose bindings each answer read. Bindings do not change once complete, so an
    * answer that read only complete ones holds for the rest of the analysis; asking again notes
    * those functions' groups as used, as reading their bindings does (`ModeAnalysis.use`).
    */
   private readonly factsAnswers = new Map<Fn, Map<string, KeptAnswer<ModelFacts | undefined>>>();
-  private readonly modelishAnswers = new Map<Fn, Map<string, KeptAnswer<boolean>>>();
   /**
    * The functions whose bindings the `factsFor`s being computed read (see `readBindings`): a
    * stack, each one's from `factsReadsFrom` up to `factsReadsTop` (a nested one's above its
@@ -853,11 +892,12 @@ class TrainingBuilder implements FlowHost {
   }
 
   /** Keeps an answer when every function whose bindings it read has them complete. */
-  private keepAnswer<T>(answers: Map<Fn, Map<string, KeptAnswer<T>>>, fn: Fn, key: string, answer: KeptAnswer<T>): void {
-    for (let i = 0; i < answer.read.length; i++) if (this.binding.has(answer.read[i])) return;
+  private keepAnswer<T>(answers: Map<Fn, Map<string, KeptAnswer<T>>>, fn: Fn, key: string, answer: KeptAnswer<T>): boolean {
+    for (let i = 0; i < answer.read.length; i++) if (this.binding.has(answer.read[i])) return false;
     let byKey = answers.get(fn);
     if (!byKey) answers.set(fn, (byKey = new Map<string, KeptAnswer<T>>()));
     byKey.set(key, answer);
+    return true;
   }
 
   factsFor(fn: Fn, key: string): ModelFacts | undefined {
@@ -867,15 +907,26 @@ class TrainingBuilder implements FlowHost {
     const from = this.factsReadsTop;
     this.factsReadsFrom = from;
     let value: ModelFacts | undefined;
-    let read: readonly Fn[] = NOTHING;
+    let answer: KeptAnswer<ModelFacts | undefined> | undefined;
     try {
       value = this.readFactsFor(fn, key);
     } finally {
-      if (this.factsReadsTop > from) read = this.factsReads.slice(from, this.factsReadsTop);
+      const top = this.factsReadsTop;
+      // Most answers find no facts, and a function's keys mostly read the same bindings (its own,
+      // its enclosing functions', the module's): such an answer is the function's last one like it.
+      const shared = value === undefined ? NO_FACTS[top - from] : undefined;
+      if (shared !== undefined) {
+        const last = this.factsAnswers.get(fn)?.get(shared);
+        if (last && sameReads(last.read, this.factsReads, from, top)) answer = last;
+      }
+      answer ??= { value, read: top > from ? this.factsReads.slice(from, top) : NOTHING };
       this.factsReadsTop = from;
       this.factsReadsFrom = outer;
     }
-    this.keepAnswer(this.factsAnswers, fn, key, { value, read });
+    if (this.keepAnswer(this.factsAnswers, fn, key, answer) && value === undefined) {
+      const shared = NO_FACTS[answer.read.length];
+      if (shared !== undefined) this.factsAnswers.get(fn)?.set(shared, answer);
+    }
     return value;
   }
 
@@ -935,30 +986,36 @@ class TrainingBuilder implements FlowHost {
     return false;
   }
 
+  /**
+   * Whether a key names a model in a function: its facts there, else what the key says by itself
+   * (`keyKind`). Not kept per function and key: the facts are (`factsFor`), the rest per key.
+   */
   isModelish(fn: Fn, key: string): boolean {
-    const kept = this.keptAnswer(this.modelishAnswers, fn, key);
-    if (kept) return kept.value;
-    const value = this.readModelish(fn, key);
-    // (It read bindings through `factsFor` only: that answer's reads are its reads, when it was kept.)
-    const facts = key === 'self' || key.includes('>') || this.isOptimizer(fn, key) ? READ_NOTHING : this.factsAnswers.get(fn)?.get(key);
-    if (facts) this.keepAnswer(this.modelishAnswers, fn, key, { value, read: facts.read });
-    return value;
-  }
-
-  private readModelish(fn: Fn, key: string): boolean {
-    if (key === 'self' || key.includes('>')) return false;
-    if (this.isOptimizer(fn, key)) return false;
-    if (key.startsWith('self.')) {
-      const attr = secondSegment(key) ?? '';
-      return this.factsFor(fn, key) !== undefined || isModelName(attr);
+    let kind = this.keyKinds.get(key);
+    if (kind === undefined) {
+      kind = this.keyKind(key);
+      // (Kept once the pre-pass made the file-wide facts it reads: the switched roots, the optimizer variables.)
+      if (this.prepared) this.keyKinds.set(key, kind);
     }
-    if (this.factsFor(fn, key)) return true;
-    const root = rootOf(key);
-    if (this.classes.has(root)) return false;
-    return isModelName(root) || this.switchedRoots.has(root);
+    if (kind === KeyKind.Never) return false;
+    return this.factsFor(fn, key) !== undefined || kind === KeyKind.Named;
   }
 
-  isOptimizer(_fn: Fn, key: string): boolean {
+  /** `keyKind` answers, by key (see `isModelish`). */
+  private readonly keyKinds = new Map<string, KeyKind>();
+  /** Whether the pre-pass is done (the facts `keyKind` reads besides the key are complete). */
+  private prepared = false;
+
+  /** What a key says by itself, in every function: never a model, a model when it has facts, or a model by its name anyway. */
+  private keyKind(key: string): KeyKind {
+    if (key === 'self' || key.includes('>') || this.isOptimizer(undefined, key)) return KeyKind.Never;
+    if (key.startsWith('self.')) return isModelName(secondSegment(key) ?? '') ? KeyKind.Named : KeyKind.ByFacts;
+    const root = rootOf(key);
+    if (this.classes.has(root)) return KeyKind.ByFacts;
+    return isModelName(root) || this.switchedRoots.has(root) ? KeyKind.Named : KeyKind.ByFacts;
+  }
+
+  isOptimizer(_fn: Fn | undefined, key: string): boolean {
     // (Each optimizer word holds `opt`, so a key without it names none: most keys asked.)
     if (this.optimizerVars.size === 0 && !/opt/i.test(key)) return false;
     const root = key.startsWith('self.') ? (secondSegment(key) ?? '') : rootOf(key);
@@ -1019,7 +1076,7 @@ class TrainingBuilder implements FlowHost {
         m.set(variable, info);
       }
     }
-    for (const { call, f } of this.pickCalls('switches', (c) => c.f?.type === 'attribute' && (c.attr === 'eval' || c.attr === 'train'))) {
+    for (const { call, f } of this.pickCalls('switches', (c) => c.attr === 'eval' || c.attr === 'train')) {
       if (f) {
         const k = keyOf(f.childForFieldName('object'));
         if (k && callArgs(call).positional.length <= 1 && !this.trainerOf(this.fnOf(call), k)) this.switchedRoots.add(rootOf(k));
@@ -1069,6 +1126,8 @@ class TrainingBuilder implements FlowHost {
   /** Whether `call` builds an optimizer (`torch.optim.SGD(...)`) or calls an optimizer factory (`create_optimizer(...)`). */
   private optimizerBuild(call: Node): 'optimizer' | 'factory' | undefined {
     const info = this.callInfo(call);
+    // (A factory's name holds `create_optimizer`, and a name holds it only where the file's text does: most files have none.)
+    if (!OPTIMIZERS.has(info.last) && !this.mayCreateOptimizers()) return undefined;
     // (Without an import, `q` is the callee's dotted name: an optimizer's name ends it, or the callee's text holds `create_optimizer`.)
     if (info.imported === undefined && !OPTIMIZERS.has(info.last) && !(info.f?.text.includes('create_optimizer') ?? false)) return undefined;
     const { q, last } = info;
@@ -1076,6 +1135,13 @@ class TrainingBuilder implements FlowHost {
     if (OPTIMIZERS.has(last) && (q.startsWith('torch.optim') || q.startsWith('optim.') || q === last || q.startsWith('timm.optim'))) return 'optimizer';
     return q.includes('create_optimizer') ? 'factory' : undefined;
   }
+
+  /** Whether the file's text holds `create_optimizer` (read when first asked). */
+  private mayCreateOptimizers(): boolean {
+    return (this.createsOptimizers ??= this.text.includes('create_optimizer'));
+  }
+
+  private createsOptimizers: boolean | undefined;
 
   /** Computes a function's bindings: model constructions assigned, wrapped and launched, in source order. */
   private bind(fn: Fn, out: FunctionBindings): void {
@@ -1352,7 +1418,7 @@ class TrainingBuilder implements FlowHost {
   /** `model.load_state_dict(...)` and the like: the model gets weights (it is not a fresh random one). */
   private weightLoads(): TrainingIR['weightLoads'] {
     const out: { model: string; method: string; span: ReturnType<typeof spanOf> }[] = [];
-    for (const { call, f, attr } of this.pickCalls('weightLoads', (c) => c.f?.type === 'attribute' && WEIGHT_LOADS.has(c.attr ?? ''))) {
+    for (const { call, f, attr } of this.pickCalls('weightLoads', (c) => c.attr !== undefined && WEIGHT_LOADS.has(c.attr))) {
       if (!f) continue;
       const method = attr ?? '';
       const model = keyOf(f.childForFieldName('object'));
@@ -1689,7 +1755,7 @@ class TrainingBuilder implements FlowHost {
   private lightningFits(): { model: string; train: Node | undefined; val: Node | undefined; datamodule: boolean; text: string }[] {
     if (this.lightningFitsCache) return this.lightningFitsCache;
     const out: { model: string; train: Node | undefined; val: Node | undefined; datamodule: boolean; text: string }[] = [];
-    for (const { call, f } of this.pickCalls('fits', (c) => c.f?.type === 'attribute' && c.attr === 'fit')) {
+    for (const { call, f } of this.pickCalls('fits', (c) => c.attr === 'fit')) {
       if (!f) continue;
       const receiver = keyOf(f.childForFieldName('object'));
       const trainer = receiver ? this.trainerOf(this.fnOf(call), receiver) : undefined;
@@ -1784,7 +1850,7 @@ class TrainingBuilder implements FlowHost {
         weightDecay: this.resolveArg(wd), defaultWeightDecay: 0, groups: [], excludesNormsFromDecay: true,
       });
     }
-    for (const { call, f, q, last } of this.pickCalls('optimizers', (c) => OPTIMIZERS.has(c.last) || /create_optimizer(_v2)?$/.test(c.last))) {
+    for (const { call, f, q, last } of this.pickCalls('optimizers', (c) => OPTIMIZERS.has(c.last) || c.last.endsWith('create_optimizer') || c.last.endsWith('create_optimizer_v2'))) {
       if (!f || call.hasError) continue;
       const fn = this.fnOf(call);
       const args = callArgs(call);
@@ -2021,7 +2087,7 @@ class TrainingBuilder implements FlowHost {
       const target = keyOf(f?.childForFieldName('object'));
       if (freezes && target) out.push({ span: spanOf(loop), target, kind: 'requires_grad-loop', function: this.fnOf(loop).name });
     }
-    for (const { call, f } of this.pickCalls('requiresGrad', (c) => c.f?.type === 'attribute' && c.attr === 'requires_grad_')) {
+    for (const { call, f } of this.pickCalls('requiresGrad', (c) => c.attr === 'requires_grad_')) {
       if (!f) continue;
       const a = callArgs(call).positional[0] ?? callArgs(call).keywords.get('requires_grad');
       if (!a || literalValue(a).kind !== 'bool' || (literalValue(a) as { value: boolean }).value) continue;
@@ -2057,10 +2123,7 @@ class TrainingBuilder implements FlowHost {
       });
     for (const part of this.perStatement('kerasTrainingArguments', 'training=', passesTraining, statementArguments)) for (const a of part) trainingArguments.push(a);
     const trainableFalseAssignments = (statement: Node, picks: StatementPicks['byPass']) =>
-      selectedFrom(this.assignmentsIn(statement, picks), (a) => {
-        const left = a.childForFieldName('left');
-        return left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'trainable' && a.childForFieldName('right')?.type === 'false';
-      });
+      selectedFrom(this.assignmentsIn(statement, picks), isTrainableFalse);
     for (const a of this.pick('trainableFalse', trainableFalseAssignments)) {
       const left = a.childForFieldName('left') as Node;
       trainableFalse.push({ span: spanOf(a), target: keyOf(left.childForFieldName('object')) ?? left.text });
@@ -2132,6 +2195,13 @@ function firstStringArgument(call: Node): string | undefined {
 /** The calls Keras's `training=` pass looks at. */
 function passesTraining(c: CallInfo): boolean {
   return c.args.keywords.has('training');
+}
+
+/** `x.trainable = False` (the right side first: it rules out most assignments without reading a name's text). */
+function isTrainableFalse(a: Node): boolean {
+  if (a.childForFieldName('right')?.type !== 'false') return false;
+  const left = a.childForFieldName('left');
+  return left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'trainable';
 }
 
 /** The calls the Flax pass looks at: `use_running_average=`, `mutable=[..."batch_stats"...]`, `apply(..., train=...)`. */

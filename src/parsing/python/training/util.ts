@@ -25,45 +25,104 @@ export function callArgs(call: Node): CallArgs {
 
 /** The arguments of calls without positional or keyword ones (shared: never modified). */
 const NO_POSITIONAL: readonly Node[] = Object.freeze([]);
-const NO_KEYWORDS: ReadonlyMap<string, Node> = new Map();
+
+/**
+ * A call's keyword arguments by name, in the order first given (`ReadonlyMap`'s answers). Two
+ * lists of the exact size, searched in turn, where a `Map` cost a hash table per call: a call
+ * has a few keywords, and every call of the file gets its arguments read.
+ */
+class Keywords implements ReadonlyMap<string, Node> {
+  constructor(
+    private readonly names: readonly string[],
+    /** The values, in the names' order (`CallArgs.keywordValues`). */
+    readonly list: readonly Node[],
+  ) {}
+  get size(): number {
+    return this.names.length;
+  }
+  get(key: string): Node | undefined {
+    const i = this.names.indexOf(key);
+    return i < 0 ? undefined : this.list[i];
+  }
+  has(key: string): boolean {
+    return this.names.indexOf(key) >= 0;
+  }
+  forEach(f: (value: Node, key: string, map: ReadonlyMap<string, Node>) => void, thisArg?: unknown): void {
+    for (let i = 0; i < this.names.length; i++) f.call(thisArg, this.list[i], this.names[i], this);
+  }
+  *entries(): MapIterator<[string, Node]> {
+    for (let i = 0; i < this.names.length; i++) yield [this.names[i], this.list[i]];
+  }
+  *keys(): MapIterator<string> {
+    for (let i = 0; i < this.names.length; i++) yield this.names[i];
+  }
+  *values(): MapIterator<Node> {
+    for (let i = 0; i < this.list.length; i++) yield this.list[i];
+  }
+  [Symbol.iterator](): MapIterator<[string, Node]> {
+    return this.entries();
+  }
+}
+
+const NO_KEYWORDS = new Keywords([], NO_POSITIONAL);
+
+/** The arguments of a call with none (shared: never modified). */
+const NO_ARGS: CallArgs = Object.freeze({ positional: NO_POSITIONAL, keywords: NO_KEYWORDS, keywordValues: NO_POSITIONAL, hasSplat: false });
 
 function readCallArgs(call: Node): CallArgs {
-  let positional: Node[] | undefined;
-  let keywords: Map<string, Node> | undefined;
-  let keywordNames: string[] | undefined;
-  let keywordValues: Node[] | undefined;
-  let hasSplat = false;
   const list = call.childForFieldName('arguments');
-  if (list && list.type === 'argument_list') {
-    for (const child of list.namedChildren) {
-      if (child.type === 'comment') continue;
-      if (child.type === 'keyword_argument') {
-        const name = child.childForFieldName('name');
-        const value = child.childForFieldName('value');
-        if (name && value) {
-          const text = name.text;
-          keywords ??= new Map();
-          keywordNames ??= [];
-          keywordValues ??= [];
-          // (A name given twice keeps its first place in the map, with the last value.)
-          const at = keywords.has(text) ? keywordNames.indexOf(text) : -1;
-          if (at >= 0) keywordValues[at] = value;
-          else {
-            keywordNames.push(text);
-            keywordValues.push(value);
-          }
-          keywords.set(text, value);
-        }
-      } else if (child.type === 'list_splat' || child.type === 'dictionary_splat') {
-        hasSplat = true;
-      } else {
-        (positional ??= []).push(child);
-      }
-    }
-  } else if (list) {
-    positional = [list]; // a generator expression argument
+  if (!list) return NO_ARGS;
+  if (list.type !== 'argument_list') return { positional: [list], keywords: NO_KEYWORDS, keywordValues: NO_POSITIONAL, hasSplat: false }; // a generator expression argument
+  // Counted first, so that each list is made at its exact size (they are kept with the call).
+  const children = list.namedChildren;
+  let positionalCount = 0;
+  let keywordCount = 0;
+  let hasSplat = false;
+  for (let i = 0; i < children.length; i++) {
+    const type = children[i].type;
+    if (type === 'comment') continue;
+    if (type === 'keyword_argument') keywordCount++;
+    else if (type === 'list_splat' || type === 'dictionary_splat') hasSplat = true;
+    else positionalCount++;
   }
-  return { positional: positional ?? NO_POSITIONAL, keywords: keywords ?? NO_KEYWORDS, keywordValues: keywordValues ?? NO_POSITIONAL, hasSplat };
+  if (positionalCount === 0 && keywordCount === 0) return hasSplat ? { positional: NO_POSITIONAL, keywords: NO_KEYWORDS, keywordValues: NO_POSITIONAL, hasSplat } : NO_ARGS;
+  const positional: Node[] = positionalCount === 0 ? (NO_POSITIONAL as Node[]) : new Array<Node>(positionalCount);
+  const names: string[] | undefined = keywordCount === 0 ? undefined : new Array<string>(keywordCount);
+  const values: Node[] | undefined = keywordCount === 0 ? undefined : new Array<Node>(keywordCount);
+  let p = 0;
+  let k = 0;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
+    const type = child.type;
+    if (type === 'keyword_argument') {
+      const name = child.childForFieldName('name');
+      const value = child.childForFieldName('value');
+      if (!name || !value || !names || !values) continue;
+      const text = name.text;
+      // (A name given twice keeps its first place, with the last value.)
+      let at = -1;
+      for (let j = 0; j < k; j++) {
+        if (names[j] === text) {
+          at = j;
+          break;
+        }
+      }
+      if (at >= 0) values[at] = value;
+      else {
+        names[k] = text;
+        values[k++] = value;
+      }
+    } else if (type !== 'comment' && type !== 'list_splat' && type !== 'dictionary_splat') {
+      positional[p++] = child;
+    }
+  }
+  if (!names || !values || k === 0) return { positional, keywords: NO_KEYWORDS, keywordValues: NO_POSITIONAL, hasSplat };
+  // (Fewer than counted when a name came twice or a keyword argument lacked its name or value: rare.)
+  if (k < keywordCount) {
+    names.length = k;
+    values.length = k;
+  }
+  return { positional, keywords: new Keywords(names, values), keywordValues: values, hasSplat };
 }
 
 /** The argument bound to a parameter, by keyword or position. */
