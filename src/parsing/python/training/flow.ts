@@ -12,7 +12,7 @@ import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';
 import type { LauncherCall } from './launchers';
 import { State, union, val, type Val } from './state';
-import { callArgs, indentOf, isUnder, keyOf, lastSegment, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, unparen, words } from './util';
+import { callArgs, indentOf, type CallArgs, isUnder, keyOf, lastSegment, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, unparen, words } from './util';
 
 export interface Fn {
   readonly name: string;
@@ -91,6 +91,12 @@ export interface ConstructionOrigin {
 
 /** A call's callee read by its syntax: the same at each visit of the call, so read once. */
 export interface CalleeKeys {
+  /** The callee (`call.childForFieldName('function')`). */
+  readonly f: Node | null;
+  /** The call's arguments (`callArgs(call)`). */
+  readonly args: CallArgs;
+  /** The last segment of the callee's qualified name (`FlowHost.calleeLastName`). */
+  readonly last: string;
   /** The method name when the callee is an attribute (`model.eval` -> `eval`). */
   readonly attr: string | undefined;
   /** `keyOf` the callee's object when the callee is an attribute (`model.module.eval` -> `model`). */
@@ -207,6 +213,9 @@ interface Ctx {
   /** Branch conditions assumed on the current path (`+cond` in the `if` body, `-cond` after it). */
   readonly assume: readonly string[];
 }
+
+/** No state reaches the end (shared, never modified). */
+const NO_FLOW: Flow = { normal: undefined, breaks: NO_STATES, conts: NO_STATES, rets: NO_STATES };
 
 /** No branch condition assumed (a function's start: shared, never modified). */
 const NO_ASSUME: readonly string[] = Object.freeze([]);
@@ -665,7 +674,7 @@ export class ModeAnalysis {
         flows.push(this.block(this.bodyOf(alt.childForFieldName('body')), st, { ...ctx, assume: [...ctx.assume, ...negations] }));
       }
     }
-    if (!hasElse) flows.push({ normal: st, breaks: [], conts: [], rets: [] });
+    if (!hasElse) flows.push(fallThrough(st));
     return merge(flows);
   }
 
@@ -682,7 +691,7 @@ export class ModeAnalysis {
     }
     const body = this.bodyOf(s.childForFieldName('body'));
     let head = pre;
-    let flow: Flow = { normal: undefined, breaks: [], conts: [], rets: [] };
+    let flow: Flow = NO_FLOW;
     let events: FlowEvent[] = [];
     for (let i = 0; i < MAX_ITERATIONS; i++) {
       events = [];
@@ -695,7 +704,7 @@ export class ModeAnalysis {
     }
     pushEvents(ctx.sink, events);
     const alternative = s.childForFieldName('alternative');
-    let after: Flow = { normal: head, breaks: [], conts: [], rets: [] };
+    let after: Flow = fallThrough(head);
     if (alternative) after = this.block(this.bodyOf(alternative.childForFieldName('body')), head, ctx);
     return { normal: State.join([after.normal, ...flow.breaks]), breaks: after.breaks, conts: after.conts, rets: [...flow.rets, ...after.rets] };
   }
@@ -892,11 +901,12 @@ export class ModeAnalysis {
   }
 
   private call(call: Node, state: State, ctx: Ctx): State {
-    const f = call.childForFieldName('function');
-    if (!f) return state;
-    const args = callArgs(call);
-    const fnName = ctx.fn.name;
+    // (The callee's info has the call's parts: its nodes are not read again.)
     const callee = this.host.callee(call);
+    const f = callee.f;
+    if (!f) return state;
+    const args = callee.args;
+    const fnName = ctx.fn.name;
     if (f.type === 'attribute') {
       const method = callee.attr ?? '';
       const receiver = callee.receiver;
@@ -960,7 +970,7 @@ export class ModeAnalysis {
       }
     }
     // Exports and conversions (the callee's last name tells the few that may be one).
-    const last = this.host.calleeLastName(call);
+    const last = callee.last;
     const q = mayExport(last) ? this.host.qualified(f) : undefined;
     const exportDetail = q ? this.exportKind(q, call, args) : undefined;
     if (exportDetail) {
@@ -1232,8 +1242,13 @@ function newModuleLoop(ctx: Ctx, inner: Ctx): string | undefined {
 }
 
 function merge(flows: readonly Flow[]): Flow {
+  const normal = State.join(flows.map((f) => f.normal));
+  // (Most branches only fall through: then so does the whole, with no lists made.)
+  let transfers = false;
+  for (let i = 0; i < flows.length && !transfers; i++) transfers = flows[i].breaks.length > 0 || flows[i].conts.length > 0 || flows[i].rets.length > 0;
+  if (!transfers) return fallThrough(normal);
   return {
-    normal: State.join(flows.map((f) => f.normal)),
+    normal,
     breaks: flows.flatMap((f) => f.breaks),
     conts: flows.flatMap((f) => f.conts),
     rets: flows.flatMap((f) => f.rets),

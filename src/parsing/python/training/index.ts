@@ -23,7 +23,7 @@ import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type
 import { FlowKeeper } from './flowMemo';
 import { FunctionTable } from './functionTable';
 import { PickedStatements } from './pickedStatements';
-import { launcherCall, type LauncherCall } from './launchers';
+import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { consistent, type Val } from './state';
 import { argFor, callArgs, calleeLastName, indentAt, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, unparen, words, type CallArgs } from './util';
@@ -433,7 +433,10 @@ class TrainingBuilder implements FlowHost {
     let noGrad: ReturnType<typeof spanOf> | undefined;
     const holder = def.parent?.type === 'decorated_definition' ? def.parent : def;
     if (holder.type === 'decorated_definition') {
-      for (const d of holder.namedChildren.filter((c) => c.type === 'decorator')) {
+      const decorators = holder.namedChildren;
+      for (let i = 0; i < decorators.length; i++) {
+        const d = decorators[i];
+        if (d.type !== 'decorator') continue;
         const expr = d.namedChildren[0];
         const callee = expr?.type === 'call' ? expr.childForFieldName('function') : expr;
         const q = callee ? this.qualified(callee) : undefined;
@@ -1310,9 +1313,14 @@ class TrainingBuilder implements FlowHost {
   }
 
   launcher(call: Node): LauncherCall | undefined {
-    const f = call.childForFieldName('function');
-    // (The qualified name only tells `deepspeed.initialize`: the other launchers are methods.)
-    return f ? launcherCall(call, this.callInfo(call).last === 'initialize' ? this.qualified(f) : undefined, this.accelerators) : undefined;
+    const info = this.callInfo(call);
+    const f = info.f;
+    if (!f) return undefined;
+    // (The qualified name only tells `deepspeed.initialize`: the other launchers are methods, by
+    // name: most calls asked, assigned ones, are neither, and their receivers are not read.)
+    const initialize = info.last === 'initialize';
+    if (!initialize && !mayLaunch(info.attr)) return undefined;
+    return launcherCall(call, initialize ? this.qualified(f) : undefined, this.accelerators);
   }
 
   /** `model, optimizer, train_dl = accelerator.prepare(net, optimizer, train_loader)`: each returned name stands for its argument. */

@@ -20,6 +20,11 @@ export interface LauncherCall {
 const ACCELERATE_METHODS = new Set(['prepare', 'prepare_model', 'prepare_data_loader', 'unwrap_model']);
 const FABRIC_METHODS = new Set(['setup', 'setup_module', 'setup_dataloaders']);
 
+/** Whether a method of this name may be a launcher's (the methods `launcherCall` knows besides `deepspeed.initialize`). */
+export function mayLaunch(method: string | undefined): boolean {
+  return method !== undefined && (ACCELERATE_METHODS.has(method) || FABRIC_METHODS.has(method));
+}
+
 /**
  * What `call` returns position by position, when it is a launcher call. `qualified` is the
  * callee's qualified name (`deepspeed.initialize`); `accelerators` names the variables assigned
@@ -37,6 +42,7 @@ export function launcherCall(call: Node, qualified: string | undefined, accelera
   }
   if (f.type !== 'attribute') return undefined;
   const method = f.childForFieldName('attribute')?.text ?? '';
+  if (!mayLaunch(method)) return undefined;
   const receiver = keyOf(f.childForFieldName('object'));
   if (!receiver || args.hasSplat) return undefined;
   const named = (w: string) => accelerators.has(receiver) || words(receiver.split('.').pop() ?? receiver).includes(w);

@@ -112,9 +112,17 @@ export class State {
   }
 
   static join(states: readonly (State | undefined)[]): State | undefined {
+    // The same state from every path (branches and loop bodies that changed nothing: most) joins to itself.
+    let only: State | undefined;
+    let same = true;
+    for (let i = 0; i < states.length && same; i++) {
+      const s = states[i];
+      if (s === undefined) continue;
+      if (only === undefined) only = s;
+      else same = s === only;
+    }
+    if (same) return only;
     const live = states.filter((s): s is State => s !== undefined);
-    if (live.length === 0) return undefined;
-    if (live.length === 1) return live[0];
     const keys = new Set<string>();
     for (const s of live) for (const k of s.vals.keys()) keys.add(k);
     const out = new Map<string, Val>();
