@@ -118,7 +118,8 @@ export interface FlowHost {
   /** Facts for a model key in a function (local, class attribute, or module variable). */
   factsFor(fn: Fn, key: string): ModelFacts | undefined;
   /** The file's function a call refers to (nested, top-level, or `self.method`). */
-  resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined): Fn | undefined;
+  /** `keys`: the callee's keys when `callee` is that call's callee (`callee(call)`): its texts are not read again. */
+  resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined, keys?: CalleeKeys): Fn | undefined;
   /** The calls in a node (its subtree) in evaluation order, skipping nested lambdas and definitions (a shared array: do not modify it). */
   callsIn(node: Node): readonly Node[];
   isOptimizer(fn: Fn, key: string): boolean;
@@ -959,7 +960,7 @@ export class ModeAnalysis {
         // (a method's own class: the facts of `self` are not needed to find it).
         const ownMethod = f.childForFieldName('object')?.type === 'identifier' && receiver === 'self' && ctx.fn.cls !== undefined;
         const facts = ownMethod ? undefined : this.host.factsFor(ctx.fn, receiver);
-        const method_ = this.host.resolveFunction(f, ctx.fn, facts);
+        const method_ = this.host.resolveFunction(f, ctx.fn, facts, callee);
         if (method_) return this.apply(method_, call, state, ctx, receiver);
         if (this.host.isModelish(ctx.fn, receiver) && !FORWARD_METHODS.has(method)) {
           // Unknown method on a model: its mode is unchanged unless the method says train/eval.

@@ -15,7 +15,6 @@ import type {
   TrainingIR,
 } from '../../../ir/training';
 import { EMPTY_TRAINING } from '../../../ir/training';
-import { dottedLast } from '../dottedNames';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { documentClassFacts, holdsClasses, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
@@ -302,6 +301,9 @@ function sameReads(read: readonly Fn[], reads: readonly Fn[], from: number, to: 
   return true;
 }
 
+/** Which statements a pass picks from (`TrainingBuilder.pickingStatements`): those with calls, with assignments, or all. */
+type Among = 'calls' | 'assignments' | undefined;
+
 /** What a key says by itself about naming a model (see `TrainingBuilder.isModelish`). */
 const enum KeyKind {
   /** Never a model (`self`, a callee's local, an optimizer). */
@@ -481,9 +483,9 @@ class TrainingBuilder implements FlowHost {
    * per pass (`PickedStatements`), so in an open document a pass costs a look at the statements
    * it picks something in and at those an edit added, not at each statement of the file.
    */
-  private pick<T>(pass: Pass, select: (statement: Node, picks: StatementPicks['byPass']) => readonly T[]): T[] {
+  private pick<T>(pass: Pass, select: (statement: Node, picks: StatementPicks['byPass']) => readonly T[], among?: Among): T[] {
     const out: T[] = [];
-    for (const statement of this.pickingStatements(pass, select)) {
+    for (const statement of this.pickingStatements(pass, select, among)) {
       const items = picked(this.picksOf(statement), PASSES[pass], statement, select);
       for (let j = 0; j < items.length; j++) out.push(items[j]);
     }
@@ -491,10 +493,19 @@ class TrainingBuilder implements FlowHost {
   }
 
   /** The top-level statements in which `select` picks something for `pass`, in document order. */
-  private pickingStatements<T>(pass: Pass, select: (statement: Node, picks: StatementPicks['byPass']) => readonly T[]): readonly Node[] {
+  private pickingStatements<T>(pass: Pass, select: (statement: Node, picks: StatementPicks['byPass']) => readonly T[], among?: Among): readonly Node[] {
     const slot = PASSES[pass];
-    return this.picked.statements(pass, (statement) => picked(this.picksOf(statement), slot, statement, select).length > 0);
+    const candidates = among === 'calls' ? this.withCalls : among === 'assignments' ? this.withAssignments : undefined;
+    return this.picked.statements(pass, (statement) => picked(this.picksOf(statement), slot, statement, select).length > 0, candidates);
   }
+
+  /**
+   * The top-level statements with calls (with assignments): a pass that picks from a statement's
+   * calls (assignments) only looks at these (`Among`; about half of a file's statements are
+   * imports, comments and others with neither).
+   */
+  private readonly withCalls = (): readonly Node[] => this.picked.statements('withCalls', (statement) => this.callsOf(statement).length > 0);
+  private readonly withAssignments = (): readonly Node[] => this.picked.statements('withAssignments', (statement) => this.assignmentsIn(statement, this.picksOf(statement)).length > 0);
 
   /** Which statements each pass picks something in (see `pick`). */
   private readonly picked: PickedStatements;
@@ -507,7 +518,7 @@ class TrainingBuilder implements FlowHost {
 
   /** The calls of the file a pass looks at (see `pick`). */
   private pickCalls(pass: Pass, keep: (info: CallInfo) => boolean): CallInfo[] {
-    return this.pick(pass, (s, picks) => selectedFrom(this.callsOf(s, picks), keep));
+    return this.pick(pass, (s, picks) => selectedFrom(this.callsOf(s, picks), keep), 'calls');
   }
 
   /** A statement's assignments, in document order (read once: several passes look at them). */
@@ -546,7 +557,7 @@ class TrainingBuilder implements FlowHost {
     const out: T[] = [];
     const select = (statement: Node, picks: StatementPicks['byPass']) => selectedFrom(this.callsOf(statement, picks), keep);
     // Only the statements with calls the pass looks at (`keep`, picked like `pickCalls`) have a result.
-    for (const statement of this.pickingStatements(pass, select)) {
+    for (const statement of this.pickingStatements(pass, select, 'calls')) {
       const calls = picked(this.picksOf(statement), PASSES[pass], statement, select);
       out.push(memo ? memo.get(statement, kind, () => compute(statement, calls)) : compute(statement, calls));
     }
@@ -561,7 +572,7 @@ class TrainingBuilder implements FlowHost {
     return this.callInfo(call);
   }
 
-  resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined): Fn | undefined {
+  resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined, keys?: CalleeKeys): Fn | undefined {
     if (callee.type === 'identifier') {
       const same = this.fnsByName.get(callee.text);
       if (!same) return undefined;
@@ -573,10 +584,11 @@ class TrainingBuilder implements FlowHost {
     }
     if (callee.type === 'attribute') {
       const obj = callee.childForFieldName('object');
-      const method = callee.childForFieldName('attribute')?.text;
+      // (`keys`, the call's: its method name and receiver key, read once, where the texts are read anew.)
+      const method = keys ? keys.attr : callee.childForFieldName('attribute')?.text;
       if (!obj || !method) return undefined;
       let cls: string | undefined;
-      if (obj.type === 'identifier' && obj.text === 'self') cls = fn.cls;
+      if (obj.type === 'identifier' && (keys ? keys.receiver : obj.text) === 'self') cls = fn.cls;
       else if (receiverFacts?.evidence === 'file' && this.classes.has(receiverFacts.name)) cls = receiverFacts.name;
       return cls ? this.methodOfClass(cls, method) : undefined;
     }
@@ -699,31 +711,37 @@ class TrainingBuilder implements FlowHost {
   }
 
   private readConstructs(call: Node, fn: Fn): ConstructionOrigin | undefined {
-    const f = call.childForFieldName('function');
+    // (The callee's names from its info: an attribute callee's `attr` is its method's name, a bare
+    // name's `name` the name, and the last name of a dotted one is `last`.)
+    const info = this.callInfo(call);
+    const f = info.f;
     if (!f) return undefined;
+    const attr = info.attr;
     // `Net().cuda(rank)`, `Net().to(device)`, `DDP(Net(), ...)`, `torch.compile(Net())`: the model built inside.
-    if (f.type === 'attribute' && MOVES.has(f.childForFieldName('attribute')?.text ?? '')) {
+    if (attr !== undefined && MOVES.has(attr)) {
       const inner = f.childForFieldName('object');
       if (inner?.type === 'call') return this.constructs(inner, fn);
     }
-    if (PARALLEL_WRAPPERS.has(dottedLast(f) ?? '')) {
-      const first = callArgs(call).positional[0];
+    // (`dottedLast(f)`: a bare name's own name, else `last`, which is a dotted attribute's last name or ''.)
+    if (PARALLEL_WRAPPERS.has(info.name ?? info.last)) {
+      const first = info.args.positional[0];
       if (first?.type === 'call') return this.constructs(first, fn);
       return undefined;
     }
-    if (f.type === 'attribute' && f.childForFieldName('attribute')?.text === 'eval') {
+    if (attr === 'eval') {
       const inner = f.childForFieldName('object');
       const built = inner?.type === 'call' ? this.constructs(inner, fn) : undefined;
       if (built) return { facts: built.facts, mode: 'eval', ...constructedAt(call, `${f.text}()`) };
     }
-    if (f.type === 'identifier' && this.classes.has(f.text)) {
-      const c = this.classes.get(f.text) as ClassFacts;
-      if (!isModuleClass(f.text, this.classes) && c.layers.length === 0) return undefined;
-      const extra = this.otherClassesIn(call, f.text);
-      const facts = modelFactsOfClass(f.text, this.classes, 'file', extra);
-      if (facts) return { facts, mode: 'train', ...constructedAt(call, `${f.text}(...) built`, TRAINING_MODE) };
+    const name = info.name;
+    if (name !== undefined && this.classes.has(name)) {
+      const c = this.classes.get(name) as ClassFacts;
+      if (!isModuleClass(name, this.classes) && c.layers.length === 0) return undefined;
+      const extra = this.otherClassesIn(call, name);
+      const facts = modelFactsOfClass(name, this.classes, 'file', extra);
+      if (facts) return { facts, mode: 'train', ...constructedAt(call, `${name}(...) built`, TRAINING_MODE) };
     }
-    const q = this.callInfo(call).imported;
+    const q = info.imported;
     const text = q ?? f.text;
     const parts = this.options.external ? dottedParts(f) : undefined;
     if (parts && this.options.external) {
@@ -852,7 +870,7 @@ class TrainingBuilder implements FlowHost {
   /** A function's own assignments (not those of functions nested in it), in document order. */
   private assignmentsOf(fn: Fn): Node[] {
     if (!fn.isModule) return fn.body ? fn.body.descendantsOfType('assignment').filter((a) => enclosingDef(a) === fn.node) : [];
-    return this.pick('moduleAssignments', (statement, picks) => this.moduleAssignmentsIn(statement, picks));
+    return this.pick('moduleAssignments', (statement, picks) => this.moduleAssignmentsIn(statement, picks), 'assignments');
   }
 
   /** A top-level statement's module-level assignments: those not in a function (see `pick`). */
@@ -1047,7 +1065,7 @@ class TrainingBuilder implements FlowHost {
       }
       return out;
     };
-    for (const key of this.pick('accelerators', accelerators)) this.accelerators.add(key);
+    for (const key of this.pick('accelerators', accelerators, 'assignments')) this.accelerators.add(key);
     // (Trainers are `...Trainer` names or subclasses in this file: see `trainerFramework`. A
     // class of the file leads to a trainer only through a base whose name ends in `Trainer`;
     // without one, the bare names of the file's classes need no look.)
@@ -1101,7 +1119,7 @@ class TrainingBuilder implements FlowHost {
       }
       return out;
     };
-    for (const { left, r, variable } of this.pick('optimizerVariables', optimizers)) {
+    for (const { left, r, variable } of this.pick('optimizerVariables', optimizers, 'assignments')) {
       if (left.type === 'identifier' && this.launcher(r)) continue;
       this.optimizerVars.add(variable);
     }
@@ -1165,7 +1183,7 @@ class TrainingBuilder implements FlowHost {
    */
   private bindModule(fn: Fn, out: FunctionBindings): void {
     const select = (statement: Node, picks: StatementPicks['byPass']) => this.moduleAssignmentsIn(statement, picks);
-    const statements = this.pickingStatements('moduleAssignments', select);
+    const statements = this.pickingStatements('moduleAssignments', select, 'assignments');
     // When every statement does the writes the last analysis's did (the same kept objects, in the
     // same order), the maps they made are the same: they are shared, not filled again.
     const last = this.keeper.lastModuleBindings;
@@ -2132,7 +2150,7 @@ class TrainingBuilder implements FlowHost {
     for (const part of this.perStatement('kerasTrainingArguments', 'training=', passesTraining, statementArguments)) for (const a of part) trainingArguments.push(a);
     const trainableFalseAssignments = (statement: Node, picks: StatementPicks['byPass']) =>
       selectedFrom(this.assignmentsIn(statement, picks), isTrainableFalse);
-    for (const a of this.pick('trainableFalse', trainableFalseAssignments)) {
+    for (const a of this.pick('trainableFalse', trainableFalseAssignments, 'assignments')) {
       const left = a.childForFieldName('left') as Node;
       trainableFalse.push({ span: spanOf(a), target: keyOf(left.childForFieldName('object')) ?? left.text });
     }

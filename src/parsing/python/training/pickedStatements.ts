@@ -51,8 +51,10 @@ export class PickedStatements {
   /**
    * The top-level statements for which `has` holds, in document order. `has` must depend only on
    * the statement's syntax and the import table, and be the same test each time `pass` is asked.
+   * `among`, when given, lists (in document order) statements that include every one `has` holds
+   * for: a list made anew is made from those, not from every statement of the file.
    */
-  statements(pass: string, has: (statement: SyntaxNode) => boolean): readonly SyntaxNode[] {
+  statements(pass: string, has: (statement: SyntaxNode) => boolean, among?: () => readonly SyntaxNode[]): readonly SyntaxNode[] {
     const tree = this.tree;
     const last = this.byPass.get(pass);
     if (last?.version === tree.version) return last.statements;
@@ -65,7 +67,7 @@ export class PickedStatements {
       if (added.length === 0 && !changes.removed.some(has)) statements = last.statements;
       else statements = merged(last.statements, (this.removed ??= new Set(changes.removed)), added);
     } else {
-      statements = tree.rootNode.children.filter(has);
+      statements = (among ? among() : tree.rootNode.children).filter(has);
     }
     this.byPass.set(pass, { version: tree.version, statements });
     return statements;
