@@ -68,7 +68,7 @@ function tablesOf(language: Language): LanguageTables {
     const named: boolean[] = [];
     const count = language.nodeTypeCount;
     for (let id = 0; id < count; id++) {
-      types.push(language.nodeTypeForId(id) ?? '');
+      types.push(internalized(language.nodeTypeForId(id) ?? ''));
       named.push(language.nodeTypeIsNamed(id));
     }
     // The error symbol (65535) lies outside the language's own symbol range; an id outside both reads as an unnamed ERROR.
@@ -81,10 +81,21 @@ function tablesOf(language: Language): LanguageTables {
       if (f === undefined) first.set(type, i);
       canon[i] = f ?? i;
     });
-    t = { types, named, fields: language.fields, count, canon, slotByName: first, fieldLists: new Map(), fieldListCount: 0 };
+    t = { types, named, fields: language.fields.map((f) => (f === null ? null : internalized(f))), count, canon, slotByName: first, fieldLists: new Map(), fieldListCount: 0 };
     TABLES.set(language, t);
   }
   return t;
+}
+
+/**
+ * The same string, internalized (V8's table of unique strings, where string literals are). The
+ * grammar's type and field names are made from WASM memory, so they are not: every
+ * `node.type === 'call'` and every field name compared in `childForFieldName` then compared
+ * characters (a call of V8's string-equality builtin) instead of two pointers. A string used as a
+ * property key is internalized, and `Object.keys` gives that copy back.
+ */
+function internalized(s: string): string {
+  return Object.keys({ [s]: 0 })[0] ?? s;
 }
 
 /** The slot of a symbol id in the tables. */
@@ -114,7 +125,7 @@ export class SyntaxNode {
   pre = 0;
   last = 0;
   private named: SyntaxNode[] | undefined;
-  /** Values of the `NodeCache`s that have one for this node, by cache number. */
+  /** Values of the `NodeCache`s that have one for this node: cache number and value, in pairs. */
   cached: unknown[] | undefined;
 
   constructor(
@@ -162,10 +173,16 @@ export class SyntaxNode {
   get namedChildren(): SyntaxNode[] {
     if (!this.named) {
       // (When every child is named, the children themselves: no second array.)
+      // (Else an array of the exact size: `filter` reserves room to grow.)
       const children = this.children;
-      let all = true;
-      for (let i = 0; i < children.length && all; i++) all = children[i].isNamed;
-      this.named = all ? children : children.filter((c) => c.isNamed);
+      let count = 0;
+      for (let i = 0; i < children.length; i++) if (children[i].isNamed) count++;
+      if (count === children.length) this.named = children;
+      else {
+        const named = new Array<SyntaxNode>(count);
+        for (let i = 0, j = 0; i < children.length; i++) if (children[i].isNamed) named[j++] = children[i];
+        this.named = named;
+      }
     }
     return this.named;
   }
@@ -257,8 +274,8 @@ let nextCacheSlot = 0;
  * A value computed once per syntax node and kept on the node itself, for facts that depend only
  * on the node's own subtree (its text, types and children), not on its position: nodes are
  * immutable and the copy of an unchanged statement survives edits of others, so the value
- * does too. It is the cheap form of a `WeakMap<SyntaxNode, T>`: a slot in a small array on the
- * node instead of an ephemeron entry, which the garbage collector pays for on every cycle
+ * does too. It is the cheap form of a `WeakMap<SyntaxNode, T>`: a (number, value) pair in a small array on
+ * the node instead of an ephemeron entry, which the garbage collector pays for on every cycle
  * (hundreds of thousands of entries after a full analysis of a large file). Create caches once,
  * at module level: each takes a slot number for good.
  */
@@ -266,11 +283,30 @@ export class NodeCache<T> {
   private readonly slot = nextCacheSlot++;
   /** The kept value, or undefined when none was set. */
   get(node: SyntaxNode): T | undefined {
-    return node.cached?.[this.slot] as T | undefined;
+    const c = node.cached;
+    if (c === undefined) return undefined;
+    for (let i = 0; i < c.length; i += 2) if (c[i] === this.slot) return c[i + 1] as T;
+    return undefined;
   }
   set(node: SyntaxNode, value: T): void {
-    if (node.cached === undefined) node.cached = new Array<unknown>(nextCacheSlot);
-    node.cached[this.slot] = value;
+    const c = node.cached;
+    if (c === undefined) {
+      node.cached = [this.slot, value];
+      return;
+    }
+    for (let i = 0; i < c.length; i += 2) {
+      if (c[i] === this.slot) {
+        c[i + 1] = value;
+        return;
+      }
+    }
+    // (A new array of the exact size: most nodes hold one to three values, and a pushed-to
+    // array reserves room for sixteen.)
+    const grown = new Array<unknown>(c.length + 2);
+    for (let i = 0; i < c.length; i++) grown[i] = c[i];
+    grown[c.length] = this.slot;
+    grown[c.length + 1] = value;
+    node.cached = grown;
   }
 }
 

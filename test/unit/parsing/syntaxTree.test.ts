@@ -4,7 +4,7 @@ import * as path from 'path';
 import fc from 'fast-check';
 import { Edit, type Node, type Tree } from 'web-tree-sitter';
 import { lintPython } from '../../../src/lint/lint';
-import { heapWalkUsable, sameCopies, setHeapWalkEnabled, setHeapUpdateEnabled, setRawCursorEnabled, SyntaxTree, updateCounts, type SyntaxNode } from '../../../src/parsing/python/syntaxTree';
+import { heapWalkUsable, NodeCache, sameCopies, setHeapWalkEnabled, setHeapUpdateEnabled, setRawCursorEnabled, SyntaxTree, updateCounts, type SyntaxNode } from '../../../src/parsing/python/syntaxTree';
 import { parsePython, pythonParser, rawCursorBinding } from '../../../src/parsing/python/treeSitter';
 
 const root = path.join(__dirname, '..', '..', '..', '..');
@@ -210,6 +210,42 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
           assert.deepStrictEqual(from.descendantsOfType(types), again);
         }
       }
+    } finally {
+      tree.delete();
+    }
+  });
+
+  it('keeps NodeCache values per node and per cache (several caches on one node, overwrites, nodes without a value)', () => {
+    const text = 'x = f(a, b)\ny = 2\n';
+    const tree = parse(text);
+    try {
+      const copy = SyntaxTree.from(tree, text);
+      const caches = Array.from({ length: 6 }, () => new NodeCache<string>());
+      const [first, second] = copy.rootNode.children;
+      assert.strictEqual(caches[0].get(first), undefined);
+      // Set in an order other than the caches' numbers, on two nodes, one value overwritten.
+      for (const i of [3, 0, 5, 1]) caches[i].set(first, `first ${i}`);
+      caches[2].set(second, 'second 2');
+      caches[0].set(first, 'first 0 again');
+      assert.deepStrictEqual(caches.map((c) => c.get(first)), ['first 0 again', 'first 1', undefined, 'first 3', undefined, 'first 5']);
+      assert.deepStrictEqual(caches.map((c) => c.get(second)), [undefined, undefined, 'second 2', undefined, undefined, undefined]);
+      // Four values on a node take an array of eight (number, value) slots, not one per cache.
+      assert.strictEqual(first.cached?.length, 8);
+    } finally {
+      tree.delete();
+    }
+  });
+
+  it('names types and fields with the strings the code compares them to (the same characters)', () => {
+    const text = 'y = g(x=1)\n';
+    const tree = parse(text);
+    try {
+      const copy = SyntaxTree.from(tree, text);
+      const call = copy.rootNode.descendantsOfType('call')[0];
+      assert.strictEqual(call.type, 'call');
+      assert.strictEqual(call.childForFieldName('function')?.text, 'g');
+      assert.strictEqual(call.childForFieldName('arguments')?.namedChildren[0]?.childForFieldName('name')?.text, 'x');
+      assert.deepStrictEqual(differences(copy.rootNode, tree.rootNode), []);
     } finally {
       tree.delete();
     }
