@@ -485,7 +485,7 @@ function ownerInstanceFlows(owner: ModelClass, classOf: (l: Layer) => ModelClass
         const flows = flowsOfInstance(cls, l);
         if (flows.length > 0) entries.push({ owner, root: root ?? l, instance: l, path, cls, flows });
       }
-      visit(root ?? l, `${path}.`, l.instanceLayers);
+      visit(root ?? l, path ? `${path}.` : '', l.instanceLayers);
     }
   };
   visit(undefined, '', owner.layers);

@@ -343,7 +343,7 @@ class Builder implements ForeignHost {
       if (layer.instanceLayers) {
         const mark = { layers: this.layers.length, assumptions: this.assumptions.length, shape: this.shape, inputShape: this.inputShape };
         try {
-          this.classBody(cls, `${name}.`, depth + 1, layer.instanceLayers);
+          this.classBody(cls, name ? `${name}.` : '', depth + 1, layer.instanceLayers);
           return;
         } catch (error) {
           if (!(error instanceof SimulationError)) throw error;
@@ -356,7 +356,8 @@ class Builder implements ForeignHost {
           this.assume(`${name} (${layer.moduleClass}): the sizes its constructor call gives do not fit what reaches it (${error.message}); simulated with sizes taken from the activation`);
         }
       }
-      this.classBody(cls, `${name}.`, depth + 1);
+      // (A factory model's instance is the root module: its layers keep their own names.)
+      this.classBody(cls, name ? `${name}.` : '', depth + 1);
       return;
     }
     if (layer.kind === '?' || layer.family === 'unknown' || layer.family === 'module') throw new SimulationError(`${name}: a layer of unknown kind`);

@@ -2,10 +2,10 @@ import { NodeCache, type SyntaxNode as Node, type SyntaxTree as Tree } from './s
 import { allLayers, type Argument, type ConstructorArgument, type Flow, type ForwardStep, type Framework, type Layer, type LayerCall, type LayerFamily, type LayerUse, type ModelClass, type NormParameter, type NormType } from '../../ir/model';
 import type { Span } from '../../ir/span';
 import { writtenAt, type CallableValue, type Value } from '../../ir/values';
-import { type Bindings, enclosingScope, mentionsBound, Resolver } from './resolver';
+import { type Bindings, enclosingScope, mentionsBound, Resolver, SELF_VALUES } from './resolver';
 import type { ImportTable } from './imports';
 import { positionKey, spanOf } from './syntax';
-import { dottedHead, dottedLast } from './dottedNames';
+import { dottedHead, dottedLast, dottedText } from './dottedNames';
 import { classifyLayer, FUNCTIONAL_OPS, type DefaultValue, type LayerClass, type LayerSignature } from './torchLayers';
 
 /** Bases that make a class a model, by qualified name. */
@@ -99,12 +99,29 @@ interface Ctx {
   readonly depth: number;
   /** Local names bound to layer-building expressions or accumulated lists. */
   /** Local names; a name bound to an expression keeps the locals of its assignment (`locals`), so `blocks = nn.Sequential(*blocks)` reads the earlier `blocks`. */
-  readonly locals: Map<string, { node?: Node; elems?: Elem[]; bindings: Map<string, Value>; locals?: Ctx['locals'] }>;
+  readonly locals: Map<string, { node?: Node; elems?: Elem[]; bindings: Map<string, Value>; locals?: Ctx['locals']; conditional?: boolean }>;
   /** Helper returns collected while walking a helper function. */
   returns?: MutableLayer[];
   /** How many model-class instances enclose this walk (see `Layer.instanceLayers`). */
   readonly instances?: number;
 }
+
+/** Whether the parameter `name` of `fn` is `*name` (a list) or `**name` (a dict). */
+function splatKind(fn: Node, name: string): 'list' | 'dict' | undefined {
+  for (const c of fn.childForFieldName('parameters')?.namedChildren ?? []) {
+    if ((c.type === 'list_splat_pattern' || c.type === 'dictionary_splat_pattern') && c.namedChildren[0]?.text === name) return c.type === 'list_splat_pattern' ? 'list' : 'dict';
+  }
+  return undefined;
+}
+
+/** `*name` / `**name` of `fn` collecting nothing: an empty tuple or dict. */
+function emptySplatValue(kind: 'list' | 'dict', fn: Node, name: string): Value {
+  const provenance = writtenAt(`${kind === 'dict' ? '**' : '*'}${name} of ${fn.childForFieldName('name')?.text ?? 'the function'}, given nothing`, spanOf(fn.childForFieldName('parameters') ?? fn));
+  return kind === 'dict' ? { kind: 'dict', entries: [], provenance } : { kind: 'sequence', items: [], tuple: true, provenance };
+}
+
+/** The value of `SELF_VALUES` in a walk's bindings (never read). */
+const NONE_VALUE: Value = { kind: 'none' };
 
 function layerUse(path: string, layer: Layer | undefined, span: Span, call?: LayerCall): LayerUse {
   // (Properties set one by one, in the IR's order: no temporary objects per optional property.)
@@ -691,6 +708,7 @@ export class ModelBuilder {
     this.walkConstructor(fn.childForFieldName('body'), ctx, [], fn);
     const returned = ctx.returns ?? [];
     const r = returned[0];
+    if (returned.length === 1 && r?.moduleClass) return this.factoryModel(fn, nameNode);
     if (returned.length !== 1 || !r || r.family !== 'container' || (r.elements ?? []).filter((e) => e !== 'barrier').length < 2) return undefined;
     const layer = frozen(rebase(r, nameNode.text));
     const framework = allLayersOf(layer).find((l) => l.call)?.call?.framework ?? 'torch';
@@ -703,6 +721,45 @@ export class ModelBuilder {
       layers: [layer],
       normParameters: [],
       flows: this.flows([layer], [], new Map(), new Set()),
+      attributeReads: [],
+    };
+  }
+
+  /**
+   * A top-level function that returns an instance of a model class of the file, as the model it
+   * returns when called without arguments: torchvision's `def resnet18(**kwargs): return
+   * ResNet(BasicBlock, [2, 2, 2, 2], **kwargs)`, also through a helper (`_resnet(...)`) and a
+   * local (`model = ResNet(...); return model`). Its parameters take their defaults, `*args` and
+   * `**kwargs` pass nothing (a function with a parameter without a default, or changing its
+   * `*args`/`**kwargs`, is not one). Its one layer is the instance, at the root (path ''), built
+   * with those arguments (`Layer.instanceLayers`); undefined when they do not build its layers.
+   */
+  private factoryModel(fn: Node, nameNode: Node): ModelClass | undefined {
+    const bindings = new Map<string, Value>();
+    for (const p of this.resolver.parameters(fn)) {
+      const splat = splatKind(fn, p.name);
+      // `kwargs['groups'] = 32` (torchvision's `resnext50_32x4d`): what it passes is not followed.
+      if (splat && this.resolver.changesInBody(fn, p.name)) return undefined;
+      if (splat) bindings.set(p.name, emptySplatValue(splat, fn, p.name));
+      else if (p.default) bindings.set(p.name, p.default);
+      // (A parameter without a default: the function cannot be called without arguments.)
+      else return undefined;
+    }
+    const ctx: Ctx = { bindings, conditional: false, depth: 1, locals: new Map(), returns: [] };
+    this.walkConstructor(fn.childForFieldName('body'), ctx, [], fn);
+    const returned = ctx.returns ?? [];
+    const r = returned[0];
+    if (returned.length !== 1 || !r?.moduleClass || r.conditional || r.alternatives || !r.instanceLayers || r.instanceLayers.length === 0) return undefined;
+    const layer = frozen({ ...r, path: '' });
+    return {
+      name: nameNode.text,
+      framework: this.modelClassNames.get(r.moduleClass) ?? 'torch',
+      bases: [],
+      span: spanOf(fn),
+      nameSpan: spanOf(nameNode),
+      layers: [layer],
+      normParameters: [],
+      flows: [],
       attributeReads: [],
     };
   }
@@ -842,6 +899,8 @@ export class ModelBuilder {
         const v = stmt.namedChildren[0];
         if (v && ctx.returns) {
           const l = this.layerFromExpr(v, 'return', ctx);
+          // (A local that a condition whose value is not known may have replaced is one of several layers.)
+          if (l && v.type === 'identifier' && ctx.locals.get(v.text)?.conditional) l.conditional = true;
           if (l) ctx.returns.push(l);
         }
         return;
@@ -859,6 +918,7 @@ export class ModelBuilder {
     if (isSelfAttr(left)) {
       const l = this.layerFromExpr(right, selfPath(left), ctx);
       if (l) this.setLayer(out, l);
+      else if (ctx.instances !== undefined && left.type === 'attribute') this.bindSelfValue(left, right, ctx);
       return;
     }
     if (left.type === 'identifier') {
@@ -866,7 +926,7 @@ export class ModelBuilder {
         const elems = right.type === 'list' || right.type === 'list_comprehension' ? this.elementsOf(right, ctx, left.text, 0) : this.containerElements(right, ctx, left.text);
         ctx.locals.set(left.text, { elems, bindings: new Map(ctx.bindings) });
       } else {
-        ctx.locals.set(left.text, { node: right, bindings: new Map(ctx.bindings), locals: new Map(ctx.locals) });
+        ctx.locals.set(left.text, { node: right, bindings: new Map(ctx.bindings), locals: new Map(ctx.locals), ...(ctx.conditional ? { conditional: true } : {}) });
         // Under bound names (an unrolled loop's values, a helper's arguments) a local computed from
         // them takes its value here: `name = 'bn%d' % i`, `width = planes * 2`.
         if (ctx.bindings.size > 0 && (this.resolver.assignedOnce(left) || straightLine(e))) {
@@ -884,6 +944,22 @@ export class ModelBuilder {
         ctx.locals.set(second.text, { node: right, bindings: new Map(ctx.bindings), locals: new Map(ctx.locals) });
       }
     }
+  }
+
+  /**
+   * In the walk of an instance's constructor (and the helpers it calls), `self.x = value` binds
+   * `self.x` to the value from here on, as Python runs it: torchvision's ResNet sets
+   * `self.inplanes = 64`, and each `_make_layer` call reads it and sets it again for the next one.
+   * Under a condition whose value is not known, or in a loop whose count is not, the value after
+   * it is not known. (Outside instance walks `self.x` keeps the resolver's flow-insensitive reading.)
+   */
+  private bindSelfValue(left: Node, right: Node, ctx: Ctx): void {
+    const key = dottedText(left);
+    if (key === undefined) return;
+    let v = ctx.conditional || (ctx.repeated !== undefined && ctx.repeated.count === undefined) ? undefined : this.resolver.resolve(right, ctx.bindings);
+    if (!v || (v.kind === 'unknown' && !v.symbol)) v = { kind: 'unknown', text: key, symbol: `self@${positionKey(left)}`, ...(v?.kind === 'unknown' && v.reason ? { reason: v.reason } : {}) };
+    ctx.bindings.set(SELF_VALUES, NONE_VALUE);
+    ctx.bindings.set(key, v);
   }
 
   /**
@@ -1392,21 +1468,65 @@ export class ModelBuilder {
     if (args.length === 0) return {};
     const depth = ctx.instances ?? 0;
     if (!resolvedGiven || depth >= MAX_INSTANCE_DEPTH) return { constructorArguments: args };
-    const key = `${className}(${args.map((a) => `${a.name}=${instanceKey(a.value)}`).join(',')})`;
+    const locals = this.passedLocals(call, params, ctx);
+    let key = `${className}(${args.map((a) => `${a.name}=${instanceKey(a.value)}`).join(',')})`;
+    for (const [name, local] of locals) key += `|${name}@${local.node?.startIndex ?? -1}`;
     let layers = this.instanceMemo.get(key);
     if (!layers) {
       if (this.instanceCount >= MAX_INSTANCES) return { constructorArguments: args };
       this.instanceCount++;
-      // A norm parameter left at None takes the class's `if norm_layer is None: norm_layer = ...` fallback.
+      // A norm parameter left at None takes the class's `if norm_layer is None: norm_layer = ...`
+      // fallback; one passed through `**kwargs` may be anything (not the fallback: a guess).
       const fallbacks = new Map<string, Value>();
       this.normParameters(init, fallbacks);
-      for (const [name, v] of fallbacks) if (bindings.get(name)?.kind === 'none' || args.find((a) => a.name === name)?.source !== 'given') bindings.set(name, v);
+      for (const [name, v] of fallbacks) if (bindings.get(name)?.kind === 'none' || args.find((a) => a.name === name)?.source === 'default') bindings.set(name, v);
       const out: MutableLayer[] = [];
-      this.walkConstructor(init.childForFieldName('body'), { bindings, conditional: false, depth: 0, locals: new Map(), instances: depth + 1 }, out, clsNode);
+      this.walkConstructor(init.childForFieldName('body'), { bindings, conditional: false, depth: 0, locals, instances: depth + 1 }, out, clsNode);
       layers = out.map((l) => frozen(l));
       this.instanceMemo.set(key, layers);
     }
     return layers.length > 0 ? { constructorArguments: args, instanceLayers: layers } : { constructorArguments: args };
+  }
+
+  /**
+   * Within an instance's walk, the caller's local layers passed as arguments, under the
+   * parameters' names: `block(self.inplanes, planes, stride, downsample)` in torchvision's
+   * `_make_layer`, where `downsample` holds the `nn.Sequential` the walk built when its condition
+   * held (or None). The instance's `self.downsample = downsample` then builds that layer. Outside
+   * instance walks a local may hold one of several layers: nothing is passed.
+   */
+  private passedLocals(call: Node, params: readonly { name: string; index: number; splat: boolean; keywordOnly: boolean }[], ctx: Ctx): Ctx['locals'] {
+    const out: Ctx['locals'] = new Map();
+    if (ctx.instances === undefined || ctx.locals.size === 0) return out;
+    const positional: Node[] = [];
+    const keywords = new Map<string, Node>();
+    for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
+      if (a.type === 'comment') continue;
+      if (a.type === 'keyword_argument') {
+        const k = a.childForFieldName('name')?.text;
+        const v = a.childForFieldName('value');
+        if (k && v) keywords.set(k, v);
+      } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') break;
+      else positional.push(a);
+    }
+    for (const p of params) {
+      if (p.splat) continue;
+      const given = keywords.get(p.name) ?? (p.keywordOnly ? undefined : positional[p.index - 1]);
+      const local = given?.type === 'identifier' ? ctx.locals.get(given.text) : undefined;
+      if (local?.node && !local.conditional) out.set(p.name, local);
+    }
+    return out;
+  }
+
+  /** Whether `*x` / `**x` is known to pass nothing: its value is an empty sequence or dict. */
+  private emptySplat(splat: Node, bindings: Bindings | undefined): boolean {
+    const inner = splat.namedChildren[0];
+    if (!inner) return false;
+    // (A name the function fills in, `kwargs['groups'] = 32`, is not what the binding says.)
+    const scope = inner.type === 'identifier' ? enclosingScope(inner) : null;
+    if (scope?.type === 'function_definition' && this.resolver.changesInBody(scope, inner.text)) return false;
+    const v = this.resolver.resolve(inner, bindings);
+    return splat.type === 'list_splat' ? v.kind === 'sequence' && v.items.length === 0 : v.kind === 'dict' && v.entries.length === 0;
   }
 
   /** A call's arguments bound to `params` (positional by index from 1, keywords by name), defaults filled. */
@@ -1427,9 +1547,13 @@ export class ModelBuilder {
       if (a.type === 'keyword_argument') {
         const k = a.childForFieldName('name')?.text;
         if (k) keywords.set(k, a);
-      } else if (a.type === 'list_splat') positionsKnown = false;
-      else if (a.type === 'dictionary_splat') kwargsSplat = true;
-      else if (positionsKnown) positional.push(a);
+      } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') {
+        // A splat known to be empty passes nothing (`**kwargs` of a factory called without any).
+        if (!this.emptySplat(a, ctx.bindings)) {
+          if (a.type === 'list_splat') positionsKnown = false;
+          else kwargsSplat = true;
+        }
+      } else if (positionsKnown) positional.push(a);
     }
     const args: ConstructorArgument[] = [];
     const bindings = new Map<string, Value>();
@@ -1483,12 +1607,21 @@ export class ModelBuilder {
         const k = a.childForFieldName('name')?.text;
         const v = a.childForFieldName('value');
         if (k && v) keywords.set(k, v);
-      } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') splat = true;
-      else positional.push(a);
+      } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') {
+        if (!this.emptySplat(a, ctx.bindings)) splat = true;
+      } else positional.push(a);
     }
     for (const p of params) {
       const idx = isMethod ? p.index - 1 : p.index;
       if (idx < 0) continue;
+      if (p.splat) {
+        // `*args` / `**kwargs` of the helper: empty when the call passes nothing they collect.
+        const kind = splatKind(fn, p.name);
+        const named = params.filter((q) => !q.splat);
+        const collects = kind === 'dict' ? [...keywords.keys()].some((k) => !named.some((q) => q.name === k)) : positional.length > named.filter((q) => !q.keywordOnly).length - (isMethod ? 1 : 0);
+        bindings.set(p.name, !splat && kind !== undefined && !collects ? emptySplatValue(kind, fn, p.name) : { kind: 'unknown', text: p.name, symbol: `param@${positionKey(fn)}:${p.name}` });
+        continue;
+      }
       const given = keywords.get(p.name) ?? positional[idx];
       let v: Value;
       if (given) {
@@ -1500,8 +1633,13 @@ export class ModelBuilder {
     }
     // The caller's norm-parameter bindings stay visible (`norm_layer` passed down as `self._norm_layer`).
     const hctx: Ctx = { bindings, conditional: ctx.conditional, ...(ctx.branches ? { branches: ctx.branches } : {}), ...(ctx.repeated ? { repeated: ctx.repeated } : {}), depth: ctx.depth + 1, locals: new Map(), returns: [], ...(ctx.instances ? { instances: ctx.instances } : {}) };
+    // An instance's attributes as its constructor set them so far: a method reads them, and what
+    // it sets is what the constructor reads after the call (see `bindSelfValue`).
+    const selfValues = isMethod && ctx.bindings.has(SELF_VALUES);
+    if (selfValues) for (const [k, v] of ctx.bindings) if (k.startsWith(SELF_VALUES)) bindings.set(k, v);
     const out: MutableLayer[] = [];
     this.walkConstructor(fn.childForFieldName('body'), hctx, out, fn);
+    if (selfValues) for (const [k, v] of bindings) if (k.startsWith(SELF_VALUES)) ctx.bindings.set(k, v);
     const returned = hctx.returns ?? [];
     if (returned.length !== 1 || !returned[0]) return { path, kind: '?', family: 'unknown', span: spanOf(call) };
     return { ...rebase(returned[0], path), span: spanOf(call) };

@@ -89,10 +89,21 @@ interface ArgparseOption {
  */
 export function mentionsBound(node: Node, bindings: Bindings): boolean {
   if (node.type === 'identifier') return bindings.has(node.text);
+  if (node.type === 'attribute' && bindings.has(SELF_VALUES)) {
+    const dotted = dottedText(node);
+    if (dotted !== undefined && bindings.has(dotted)) return true;
+  }
   const children = node.children;
   for (let i = 0; i < children.length; i++) if (mentionsBound(children[i], bindings)) return true;
   return false;
 }
+
+/**
+ * The key a walk's bindings hold while they also bind attributes of the instance being built
+ * (`self.inplanes` -> 64, set in the order a constructor and the helpers it calls assign them:
+ * see `ModelBuilder`); its value is never read. Not a name Python code can write.
+ */
+export const SELF_VALUES = 'self.';
 
 /** Methods that change their object in place (the resolver stops trusting its assigned value). */
 export const MUTATING_METHODS = new Set(['update', 'append', 'extend', 'insert', 'pop', 'setdefault', 'merge_from_file', 'merge_from_list', 'merge_from_other_cfg', 'clear', 'remove', 'add']);
@@ -988,6 +999,11 @@ export class Resolver {
     // The whole expression as a plain dotted name (`cfg.MODEL.WIDTH`), when it is one.
     const dotted = dottedText(node);
     const head = dotted === undefined ? undefined : dottedHead(node);
+    // `self.x`: as the walk of an instance's constructor last assigned it, when it binds it.
+    if (dotted !== undefined && head === 'self' && bindings !== undefined && bindings.has(SELF_VALUES)) {
+      const bound = bindings.get(dotted);
+      if (bound) return bound;
+    }
     // `self.x`: assignments in the class's methods, then class attributes.
     if (dotted !== undefined && object.type === 'identifier' && head === 'self') {
       const cls = this.classOf(node);
@@ -1020,6 +1036,13 @@ export class Resolver {
     // A config object or dict resolved in the file: `cfg.width` on `cfg = dict(width=64)`.
     const base = this.resolve(object, bindings);
     if (base.kind === 'dict') return this.lookup(base, attr, node, symbol);
+    // `block.expansion` where `block` stands for a class of this file (`BasicBlock` passed as an
+    // argument): the class attribute, as for `BasicBlock.expansion`.
+    if (base.kind === 'callable' && base.boundPositional.length === 0 && base.boundKeywords.length === 0) {
+      const cls = this.topLevelClass(base.target);
+      const sites = cls ? this.table(cls).names.get(attr) : undefined;
+      if (cls && sites && sites.length > 0) return this.fromSites(attr, sites, this.table(cls), node);
+    }
     // `Config.WIDTH` on a class used as a namespace of constants.
     if (object.type === 'identifier' && this.topLevelClass(object.text) && !this.shadowed(object)) {
       const cls = this.topLevelClass(object.text);
@@ -1480,6 +1503,12 @@ export class Resolver {
     if (table.params.has(target.text) || table.mutated.has(target.text)) return false;
     const sites = table.names.get(target.text);
     return sites?.length === 1;
+  }
+
+  /** Whether the function `fn` assigns `name` (a parameter, say) or changes it in place (`kwargs['groups'] = 32`). */
+  changesInBody(fn: Node, name: string): boolean {
+    const table = this.table(fn);
+    return table.mutated.has(name) || (table.names.get(name)?.length ?? 0) > 0;
   }
 
   /** The single value node assigned to a name in the scope of `use` (or an outer scope), if any. */
