@@ -917,8 +917,12 @@ export class ModelBuilder {
     if (!left || !right) return;
     if (isSelfAttr(left)) {
       const l = this.layerFromExpr(right, selfPath(left), ctx);
-      if (l) this.setLayer(out, l);
-      else if (ctx.instances !== undefined && left.type === 'attribute') this.bindSelfValue(left, right, ctx);
+      if (l) {
+        this.setLayer(out, l);
+        // (Now a layer: a value bound before, `self.norm = None`, no longer holds.)
+        const key = ctx.instances !== undefined ? dottedText(left) : undefined;
+        if (key !== undefined) ctx.bindings.delete(key);
+      } else if (ctx.instances !== undefined && left.type === 'attribute') this.bindSelfValue(left, right, ctx);
       return;
     }
     if (left.type === 'identifier') {
@@ -1635,7 +1639,7 @@ export class ModelBuilder {
     const hctx: Ctx = { bindings, conditional: ctx.conditional, ...(ctx.branches ? { branches: ctx.branches } : {}), ...(ctx.repeated ? { repeated: ctx.repeated } : {}), depth: ctx.depth + 1, locals: new Map(), returns: [], ...(ctx.instances ? { instances: ctx.instances } : {}) };
     // An instance's attributes as its constructor set them so far: a method reads them, and what
     // it sets is what the constructor reads after the call (see `bindSelfValue`).
-    const selfValues = isMethod && ctx.bindings.has(SELF_VALUES);
+    const selfValues = isMethod && ctx.instances !== undefined;
     if (selfValues) for (const [k, v] of ctx.bindings) if (k.startsWith(SELF_VALUES)) bindings.set(k, v);
     const out: MutableLayer[] = [];
     this.walkConstructor(fn.childForFieldName('body'), hctx, out, fn);

@@ -73,6 +73,11 @@ describe('Python front end: instances walked with their arguments', () => {
         '        self.conv = nn.Conv2d(c, c, 3)',
         '        self.units = c * 2',
         '        self.bn = nn.BatchNorm2d(self.units)',
+        '        self.extra = None',
+        '        if self.use_act:',
+        '            self.extra = nn.ReLU()',
+        '        if self.extra is not None:',
+        '            self.post = nn.Identity()',
         '        if self.use_act:',
         '            self.act = nn.ReLU()',
         '        else:',
@@ -94,6 +99,9 @@ describe('Python front end: instances walked with their arguments', () => {
     assert.strictEqual(instanceLayer(net.layers, 'a/act')?.alternatives, undefined);
     assert.strictEqual(instanceLayer(net.layers, 'b/act')?.kind, 'ReLU');
     assert.strictEqual(intArg(instanceLayer(net.layers, 'a/bn'), 'num_features'), 16);
+    // `self.extra = None`, then a layer under the flag: the None no longer holds after it.
+    assert.strictEqual(instanceLayer(net.layers, 'a/post'), undefined);
+    assert.ok(instanceLayer(net.layers, 'b/post'), 'b: self.extra is a layer, not the None set before it');
     // The class itself, walked without arguments, still holds both alternatives.
     assert.strictEqual(cls(ir, 'ConvBNAct').layers.find((l) => l.path === 'act')?.alternatives?.length, 1);
   });
