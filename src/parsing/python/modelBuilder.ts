@@ -1635,7 +1635,8 @@ export class ModelBuilder {
       else v = { kind: 'unknown', text: p.name, symbol: `param@${positionKey(fn)}:${p.name}` };
       bindings.set(p.name, v);
     }
-    // The caller's norm-parameter bindings stay visible (`norm_layer` passed down as `self._norm_layer`).
+    // The helper sees its own parameters only (and, below, an instance's self attributes): the
+    // caller's other bindings are not its names.
     const hctx: Ctx = { bindings, conditional: ctx.conditional, ...(ctx.branches ? { branches: ctx.branches } : {}), ...(ctx.repeated ? { repeated: ctx.repeated } : {}), depth: ctx.depth + 1, locals: new Map(), returns: [], ...(ctx.instances ? { instances: ctx.instances } : {}) };
     // An instance's attributes as its constructor set them so far: a method reads them, and what
     // it sets is what the constructor reads after the call (see `bindSelfValue`).
