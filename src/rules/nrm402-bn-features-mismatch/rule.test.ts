@@ -106,6 +106,20 @@ ruleTests(bnFeaturesMismatch, {
       ],
     },
     {
+      name: 'instances: the model a factory function returns, built narrower than its BatchNorm (named by the factory)',
+      code: STEM + '\n\ndef narrow_stem(**kwargs):\n    return Stem(width=32, **kwargs)\n',
+      findings: [
+        {
+          messageId: 'instanceMismatch',
+          line: 8,
+          column: 34,
+          endLine: 8,
+          endColumn: 36,
+          messageIncludes: ['BatchNorm2d (bn) expects 64 channels', 'in the instance `narrow_stem` (`Stem(width=32, **kwargs)`, line 16)'],
+        },
+      ],
+    },
+    {
       name: 'instances: a bottleneck built with another expansion, inside a stage (the outermost instance is named)',
       code:
         BOTTLENECK +

@@ -1,6 +1,6 @@
 import { type Argument, argument, type Flow, type InstanceFlows, type LayerCall, paramValue } from '../../ir/model';
 import { isInferred, showValue } from '../../ir/values';
-import { describeInstance, describeValue } from '../shared/instances';
+import { describeInstance, describeValue, instanceName } from '../shared/instances';
 import { type ClassReport, firstReport, PerClassReports, PerInstanceReports } from '../shared/perClass';
 import type { Rule } from '../types';
 
@@ -226,7 +226,7 @@ function widthsReport(flow: Flow, inst?: InstanceFlows): ClassReport | undefined
         ...(inferred ? { severity: 'warning' as const } : {}),
         related: [
           { span: outArg.span, message: `${producer.kind} output channels: ${showValue(out)}` },
-          ...(inst ? [{ span: inst.root.span, message: `the instance ${inst.owner.name}.${inst.path}, ${norm.kind} sized ${showValue(feat)}` }] : []),
+          ...(inst ? [{ span: inst.root.span, message: `the instance ${instanceName(inst)}, ${norm.kind} sized ${showValue(feat)}` }] : []),
         ],
       });
     };

@@ -1,6 +1,6 @@
 import { argument, type Flow, type InstanceFlows } from '../../ir/model';
 import { showValue, type Value } from '../../ir/values';
-import { describeInstance, describeValue } from '../shared/instances';
+import { describeInstance, describeValue, instanceName } from '../shared/instances';
 import { type ClassReport, firstReport, PerClassReports, PerInstanceReports } from '../shared/perClass';
 import type { Rule } from '../types';
 
@@ -93,7 +93,7 @@ function flowReport(flow: Flow, inst?: InstanceFlows): ClassReport | undefined {
   const shape = shapeArg?.value;
   const last = lastDim(shape);
   if (!shapeArg || last === undefined) return undefined;
-  const instanceRelated = (what: string) => (inst ? [{ span: inst.root.span, message: `the instance ${inst.owner.name}.${inst.path}, ${what}` }] : []);
+  const instanceRelated = (what: string) => (inst ? [{ span: inst.root.span, message: `the instance ${instanceName(inst)}, ${what}` }] : []);
   if (producer.kind === 'Linear' || producer.kind === 'Embedding') {
     const outArg = argument(producer, producer.kind === 'Linear' ? 'out_features' : 'embedding_dim');
     const out = outArg?.value;

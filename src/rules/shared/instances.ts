@@ -19,6 +19,14 @@ export function describeValue(v: Value, where: Where, call?: LayerCall): string 
 }
 
 /**
+ * An instance's name in messages: the class holding it and its path (`Net.stem`), or the model
+ * alone for the instance a factory function returns (`resnet18`: it is the model, path '').
+ */
+export function instanceName(inst: InstanceFlows): string {
+  return inst.path ? `${inst.owner.name}.${inst.path}` : inst.owner.name;
+}
+
+/**
  * How a message names a model-class instance: `` `Net.stem` (`Stem(width=32)`, line 17) ``, or
  * for an instance inside another one, `` `Net.layer2.block` (built in `Stage(256)`, line 29) ``:
  * the outermost instance's call, whose arguments size the rest (a long call: `Stage(...)`).
@@ -30,5 +38,5 @@ export function describeInstance(inst: InstanceFlows, text: string, where: Where
     .replace(/\( /g, '(')
     .replace(/,? \)/g, ')');
   const call = written.length <= 60 ? written : `${inst.root.kind}(...)`;
-  return `\`${inst.owner.name}.${inst.path}\` (${inst.instance === inst.root ? '' : 'built in '}\`${call}\`, ${where(inst.root.span)})`;
+  return `\`${instanceName(inst)}\` (${inst.instance === inst.root ? '' : 'built in '}\`${call}\`, ${where(inst.root.span)})`;
 }
