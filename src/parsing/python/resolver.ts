@@ -634,7 +634,8 @@ export class Resolver {
       const inner = part.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
       const [expr, ...rest] = inner;
       // A conversion (`!r`) or a format spec (`:02d`) changes the text: not followed.
-      if (!expr || rest.length > 0 || part.children.some((c) => c?.type === '=')) return unknown(node, 'f-string formatting not followed');
+      // (So does a self-documenting `{x=}`: its `=` token is not in the copy, but the text after `x` is not just the closing brace.)
+      if (!expr || rest.length > 0 || part.tree.text.slice(expr.endIndex, part.endIndex).trim() !== '}') return unknown(node, 'f-string formatting not followed');
       const v = this.resolve(expr, bindings);
       const text = pyStr(v);
       if (text === undefined) return unknown(node, `\`${expr.text}\` did not resolve`);

@@ -56,11 +56,24 @@ interface LanguageTables {
   readonly canon: Int32Array;
   /** The canonical slot of each type name. */
   readonly slotByName: Map<string, number>;
+  /** By slot: 1 for the types of the tokens the copy leaves out when they have no field (see `droppedToken`). */
+  readonly dropped: Uint8Array;
   /** Shared field-name lists by a hash of their field ids (see `fieldListOf`). */
   readonly fieldLists: Map<number, { readonly ids: readonly number[]; readonly names: (string | null)[] }[]>;
   fieldListCount: number;
 }
 const TABLES = new WeakMap<Language, LanguageTables>();
+
+/**
+ * Which tokens the copy leaves out: an unnamed leaf (a token such as `(`, `,`, `.`, `=` or `def`)
+ * without a field name. Those say nothing their parent's type and named children do not, and
+ * nothing reads them; they were a third of a tree's nodes, each one an object the garbage
+ * collector moved twice during an analysis. Kept: tokens with a field (operators: `+`, `+=`,
+ * `is not`, `and`), and `:` (a slice's colons say which of its bounds is which).
+ */
+function droppedToken(type: string, named: boolean): boolean {
+  return !named && type !== ':' && type !== 'ERROR';
+}
 function tablesOf(language: Language): LanguageTables {
   let t = TABLES.get(language);
   if (!t) {
@@ -81,7 +94,11 @@ function tablesOf(language: Language): LanguageTables {
       if (f === undefined) first.set(type, i);
       canon[i] = f ?? i;
     });
-    t = { types, named, fields: language.fields.map((f) => (f === null ? null : internalized(f))), count, canon, slotByName: first, fieldLists: new Map(), fieldListCount: 0 };
+    const dropped = new Uint8Array(types.length);
+    types.forEach((type, i) => {
+      if (droppedToken(type, named[i])) dropped[i] = 1;
+    });
+    t = { types, named, fields: language.fields.map((f) => (f === null ? null : internalized(f))), count, canon, slotByName: first, dropped, fieldLists: new Map(), fieldListCount: 0 };
     TABLES.set(language, t);
   }
   return t;
@@ -563,7 +580,8 @@ function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, o
   const stack: SyntaxNode[] = [root];
   const firstKid: number[] = [base];
   const close = (parent: SyntaxNode, from: number): void => {
-    parent.children = kids.slice(from, top);
+    // (A node whose tokens were all punctuation keeps the shared empty list, as in `copySubtree`.)
+    if (top > from) parent.children = kids.slice(from, top);
     for (let i = from; i < top; i++) {
       if (kidFields[i] === null) continue;
       parent.fieldNames = kidFields.slice(from, top);
@@ -573,16 +591,20 @@ function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, o
     parent.last = pre - 1;
   };
   for (;;) {
-    const parent = stack[stack.length - 1];
-    const node = make();
-    node.parent = parent;
-    kids[top] = node;
-    kidFields[top] = tables.fields[cursor.fieldId()] ?? null;
-    top++;
-    if (cursor.firstChild()) {
-      stack.push(node);
-      firstKid.push(top);
-      continue;
+    // (Tokens without a field are left out, as `copySubtree` leaves them: see `droppedToken`.)
+    const field = cursor.fieldId();
+    if (field !== 0 || tables.dropped[slotOf(tables, cursor.typeId())] !== 1 || (cursor.firstChild() && cursor.parent())) {
+      const parent = stack[stack.length - 1];
+      const node = make();
+      node.parent = parent;
+      kids[top] = node;
+      kidFields[top] = tables.fields[field] ?? null;
+      top++;
+      if (cursor.firstChild()) {
+        stack.push(node);
+        firstKid.push(top);
+        continue;
+      }
     }
     while (!cursor.nextSibling()) {
       close(stack.pop() as SyntaxNode, firstKid.pop() as number);
@@ -944,6 +966,7 @@ function copySubtree(layout: HeapLayout, tables: LanguageTables, tree: SyntaxTre
   const types = tables.types;
   const named = tables.named;
   const canon = tables.canon;
+  const dropped = tables.dropped;
   let top = 0;
   let depth = 1;
   F_CHILDREN[0] = ptr - SUBTREE_SIZE * childCount;
@@ -1032,6 +1055,7 @@ function copySubtree(layout: HeapLayout, tables: LanguageTables, tree: SyntaxTre
       const id = alias !== 0 ? alias : symbol;
       const typeIdOf = id === ERROR_SYMBOL ? ERROR_SYMBOL : u16[publicSymbols + id];
       const s = typeIdOf < tables.count ? typeIdOf : typeIdOf === ERROR_SYMBOL ? tables.count : tables.count + 1;
+      if (grandchildren === 0 && field === 0 && dropped[s] === 1) continue;
       const node = new SyntaxNode(types[s], named[s], (childPosition >>> 1) - offset, ((childPosition + sizeBytes) >>> 1) - offset, anchor);
       if (hasError && (typeIdOf === ERROR_SYMBOL || missing || (childPtr !== 0 && i32[(childPtr + HEAP_ERROR_COST) >> 2] !== 0))) node.hasError = true;
       order[pre] = node;

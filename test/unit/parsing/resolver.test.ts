@@ -256,9 +256,10 @@ describe('constant resolver: formatted strings', () => {
         "probe('%s.%i%%' % (NAME, N))",
         "probe('proj_{}'.format(N))",
         "probe('{1}-{0}-{k}'.format(N, NAME, k=N * 2))",
+        "probe(f'{ N }')",
       ].join('\n'),
     );
-    assert.deepStrictEqual(v.map(showValue), ["'layer4'", "'stage_3_True'", "'denseblock4'", "'stage.3%'", "'proj_3'", "'stage-3-6'"]);
+    assert.deepStrictEqual(v.map(showValue), ["'layer4'", "'stage_3_True'", "'denseblock4'", "'stage.3%'", "'proj_3'", "'stage-3-6'", "'3'"]);
     assert.match(described(v[0]), /computed from module constant N, line 1/);
   });
 
@@ -274,9 +275,12 @@ describe('constant resolver: formatted strings', () => {
         "    probe('%d-%d' % 3)",
         "    probe('{:>4}'.format(3))",
         "    probe('{}'.format(i))",
+        // (A self-documenting expression renders as `3=3`.)
+        "    probe(f'{3=}')",
+        "    probe(f'{3 = }')",
       ].join('\n'),
     );
-    assert.deepStrictEqual(v.map((x) => x.kind), Array(8).fill('unknown'));
+    assert.deepStrictEqual(v.map((x) => x.kind), Array(10).fill('unknown'));
   });
 });
 

@@ -12,7 +12,16 @@ const fixtures = ['test/fixtures/models', 'test/fixtures/training/buggy', 'examp
   .map((d) => path.join(root, d))
   .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.py')).map((f) => path.join(d, f)));
 
-/** Every difference between the copy and web-tree-sitter's own nodes, as readable lines. */
+/**
+ * Whether the copy leaves a child of web-tree-sitter's tree out: a token (an unnamed leaf) without
+ * a field, other than `:` (brackets, commas, dots, `=`, keywords), below the top level (each of the
+ * root's children is a statement of the copy, even a stray token). Operators have a field.
+ */
+function leftOut(parent: Node, child: Node, field: string | null): boolean {
+  return parent.parent !== null && !child.isNamed && child.childCount === 0 && field === null && child.type !== ':';
+}
+
+/** Every difference between the copy and web-tree-sitter's own nodes (less the tokens it leaves out), as readable lines. */
 function differences(copy: SyntaxNode, real: Node, out: string[] = []): string[] {
   const where = `${real.type}@${real.startIndex}`;
   if (copy.type !== real.type) out.push(`${where}: type ${copy.type}`);
@@ -22,17 +31,19 @@ function differences(copy: SyntaxNode, real: Node, out: string[] = []): string[]
   if (copy.isNamed !== real.isNamed) out.push(`${where}: isNamed`);
   if (copy.hasError !== real.hasError) out.push(`${where}: hasError ${copy.hasError} vs ${real.hasError}`);
   if (copy.text !== real.text) out.push(`${where}: text`);
-  const children = real.children;
+  const children: { node: Node; field: string | null }[] = [];
+  real.children.forEach((c, i) => {
+    const field = real.fieldNameForChild(i) ?? null;
+    if (c && !leftOut(real, c, field)) children.push({ node: c, field });
+  });
   if (copy.children.length !== children.length) {
     out.push(`${where}: ${copy.children.length} children vs ${children.length}`);
     return out;
   }
-  children.forEach((c, i) => {
-    if (!c) return;
-    const field = real.fieldNameForChild(i);
-    if ((copy.fieldNames[i] ?? null) !== (field ?? null)) out.push(`${where}: field of child ${i} ${copy.fieldNames[i]} vs ${field}`);
+  children.forEach(({ node, field }, i) => {
+    if ((copy.fieldNames[i] ?? null) !== field) out.push(`${where}: field of child ${i} ${copy.fieldNames[i]} vs ${field}`);
     if (copy.children[i].parent !== copy) out.push(`${where}: parent of child ${i}`);
-    differences(copy.children[i], c, out);
+    differences(copy.children[i], node, out);
   });
   return out;
 }
@@ -210,6 +221,38 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
           assert.deepStrictEqual(from.descendantsOfType(types), again);
         }
       }
+    } finally {
+      tree.delete();
+    }
+  });
+
+  it('leaves out tokens without a field (brackets, commas, dots, `=`, keywords), keeps operators and colons, and keeps the shared empty child list where only such tokens were', () => {
+    const text = 'def f(a, b=1):\n    return g(a.b, [c], {})[1:2] + (not d) - x if y is not z else ()\n';
+    const tree = parse(text);
+    try {
+      const copy = SyntaxTree.from(tree, text);
+      const types = (n: SyntaxNode) => n.children.map((c) => c.type);
+      const fn = copy.rootNode.children[0];
+      assert.deepStrictEqual(types(fn), ['identifier', 'parameters', ':', 'block']);
+      assert.deepStrictEqual(types(fn.descendantsOfType('parameters')[0]), ['identifier', 'default_parameter']);
+      assert.deepStrictEqual(types(fn.descendantsOfType('default_parameter')[0]), ['identifier', 'integer']);
+      assert.deepStrictEqual(types(fn.descendantsOfType('return_statement')[0]), ['conditional_expression']);
+      assert.deepStrictEqual(types(fn.descendantsOfType('argument_list')[0]), ['attribute', 'list', 'dictionary']);
+      assert.deepStrictEqual(types(fn.descendantsOfType('slice')[0]), ['integer', ':', 'integer']);
+      // (`(a + b) - x`: the outer operator first, in document order.)
+      const [minus, plus] = fn.descendantsOfType('binary_operator');
+      assert.ok(plus && minus);
+      assert.deepStrictEqual(types(minus), ['binary_operator', '-', 'identifier']);
+      assert.deepStrictEqual(types(plus), ['subscript', '+', 'parenthesized_expression']);
+      assert.strictEqual(minus.childForFieldName('operator')?.text, '-');
+      assert.deepStrictEqual(types(fn.descendantsOfType('parenthesized_expression')[0]), ['not_operator']);
+      assert.deepStrictEqual(types(fn.descendantsOfType('comparison_operator')[0]), ['identifier', 'is not', 'identifier']);
+      // (`{}` and `()`: no child at all, the shared empty list, as for any leaf.)
+      assert.strictEqual(fn.descendantsOfType('dictionary')[0]?.children, fn.descendantsOfType('identifier')[0]?.children);
+      assert.strictEqual(fn.descendantsOfType('tuple')[0]?.children.length, 0);
+      // Every node's namedChildren is then its child list itself where no operator or colon is left.
+      const args = fn.descendantsOfType('argument_list')[0];
+      assert.strictEqual(args?.namedChildren, args?.children);
     } finally {
       tree.delete();
     }
