@@ -37,6 +37,9 @@ interface Anchor {
 
 const NAMED_BIT = 1;
 const ERROR_BIT = 2;
+/** Whether `namedChildren` looked at the children yet, and found them all named. */
+const CHILDREN_SEEN_BIT = 4;
+const CHILDREN_NAMED_BIT = 8;
 
 /** tree-sitter's `ts_builtin_sym_error` as the cursor reports it. */
 const ERROR_SYMBOL = 65535;
@@ -56,7 +59,7 @@ interface LanguageTables {
   readonly canon: Int32Array;
   /** The canonical slot of each type name. */
   readonly slotByName: Map<string, number>;
-  /** By slot: 1 for the types of the tokens the copy leaves out when they have no field (see `droppedToken`). */
+  /** By slot: which tokens the copy leaves out when they have no field (see `droppedToken`). */
   readonly dropped: Uint8Array;
   /** Shared field-name lists by a hash of their field ids (see `fieldListOf`). */
   readonly fieldLists: Map<number, { readonly ids: readonly number[]; readonly names: (string | null)[] }[]>;
@@ -65,15 +68,18 @@ interface LanguageTables {
 const TABLES = new WeakMap<Language, LanguageTables>();
 
 /**
- * Which tokens the copy leaves out: an unnamed leaf (a token such as `(`, `,`, `.`, `=` or `def`)
- * without a field name. Those say nothing their parent's type and named children do not, and
- * nothing reads them; they were a third of a tree's nodes, each one an object the garbage
+ * Which tokens the copy leaves out: an unnamed leaf (a token such as `(`, `,`, `.`, `=`, `:` or
+ * `def`) without a field name. Those say nothing their parent's type and named children do not,
+ * and nothing reads them; they were a third of a tree's nodes, each one an object the garbage
  * collector moved twice during an analysis. Kept: tokens with a field (operators: `+`, `+=`,
- * `is not`, `and`), and `:` (a slice's colons say which of its bounds is which).
+ * `is not`, `and`), and a slice's colons (they say which of its bounds is which). 1 for a type
+ * always left out, 2 for `:` (kept in a slice).
  */
-function droppedToken(type: string, named: boolean): boolean {
-  return !named && type !== ':' && type !== 'ERROR';
+function droppedToken(type: string, named: boolean): number {
+  if (named || type === 'ERROR') return 0;
+  return type === ':' ? 2 : 1;
 }
+
 function tablesOf(language: Language): LanguageTables {
   let t = TABLES.get(language);
   if (!t) {
@@ -96,7 +102,7 @@ function tablesOf(language: Language): LanguageTables {
     });
     const dropped = new Uint8Array(types.length);
     types.forEach((type, i) => {
-      if (droppedToken(type, named[i])) dropped[i] = 1;
+      dropped[i] = droppedToken(type, named[i]);
     });
     t = { types, named, fields: language.fields.map((f) => (f === null ? null : internalized(f))), count, canon, slotByName: first, dropped, fieldLists: new Map(), fieldListCount: 0 };
     TABLES.set(language, t);
@@ -141,7 +147,6 @@ export class SyntaxNode {
   /** Preorder number of this node in its top-level statement, and the last one of its subtree. */
   pre = 0;
   last = 0;
-  private named: SyntaxNode[] | undefined;
   /** Values of the `NodeCache`s that have one for this node: cache number and value, in pairs. */
   cached: unknown[] | undefined;
 
@@ -188,20 +193,28 @@ export class SyntaxNode {
   }
   /** The named children (a shared array: do not modify it). */
   get namedChildren(): SyntaxNode[] {
-    if (!this.named) {
-      // (When every child is named, the children themselves: no second array.)
-      // (Else an array of the exact size: `filter` reserves room to grow.)
+    const bits = this.bits;
+    // (When every child is named, as for most nodes once tokens without a field are left out of
+    // the copy, the children themselves: no second array, and no field for one on every node.)
+    if ((bits & CHILDREN_NAMED_BIT) !== 0) return this.children;
+    if ((bits & CHILDREN_SEEN_BIT) === 0) {
+      const children = this.children;
+      let all = true;
+      for (let i = 0; i < children.length && all; i++) all = children[i].isNamed;
+      this.bits = bits | CHILDREN_SEEN_BIT | (all ? CHILDREN_NAMED_BIT : 0);
+      if (all) return children;
+    }
+    let named = NAMED_CHILDREN.get(this);
+    if (!named) {
+      // (An array of the exact size: `filter` reserves room to grow.)
       const children = this.children;
       let count = 0;
       for (let i = 0; i < children.length; i++) if (children[i].isNamed) count++;
-      if (count === children.length) this.named = children;
-      else {
-        const named = new Array<SyntaxNode>(count);
-        for (let i = 0, j = 0; i < children.length; i++) if (children[i].isNamed) named[j++] = children[i];
-        this.named = named;
-      }
+      named = new Array<SyntaxNode>(count);
+      for (let i = 0, j = 0; i < children.length; i++) if (children[i].isNamed) named[j++] = children[i];
+      NAMED_CHILDREN.set(this, named);
     }
-    return this.named;
+    return named;
   }
   get namedChildCount(): number {
     return this.namedChildren.length;
@@ -326,6 +339,9 @@ export class NodeCache<T> {
     node.cached = grown;
   }
 }
+
+/** The named children of the nodes that have some unnamed ones (operators, a slice's colons). */
+const NAMED_CHILDREN = new NodeCache<SyntaxNode[]>();
 
 /**
  * A top-level statement's nodes by type: its nodes grouped by type (each group in document
@@ -593,8 +609,9 @@ function copyStatement(cursor: Walk, tables: LanguageTables, tree: SyntaxTree, o
   for (;;) {
     // (Tokens without a field are left out, as `copySubtree` leaves them: see `droppedToken`.)
     const field = cursor.fieldId();
-    if (field !== 0 || tables.dropped[slotOf(tables, cursor.typeId())] !== 1 || (cursor.firstChild() && cursor.parent())) {
-      const parent = stack[stack.length - 1];
+    const parent = stack[stack.length - 1];
+    const dropped = field === 0 ? tables.dropped[slotOf(tables, cursor.typeId())] : 0;
+    if (dropped === 0 || (dropped === 2 && parent.type === 'slice') || (cursor.firstChild() && cursor.parent())) {
       const node = make();
       node.parent = parent;
       kids[top] = node;
@@ -1055,7 +1072,7 @@ function copySubtree(layout: HeapLayout, tables: LanguageTables, tree: SyntaxTre
       const id = alias !== 0 ? alias : symbol;
       const typeIdOf = id === ERROR_SYMBOL ? ERROR_SYMBOL : u16[publicSymbols + id];
       const s = typeIdOf < tables.count ? typeIdOf : typeIdOf === ERROR_SYMBOL ? tables.count : tables.count + 1;
-      if (grandchildren === 0 && field === 0 && dropped[s] === 1) continue;
+      if (grandchildren === 0 && field === 0 && dropped[s] !== 0 && (dropped[s] === 1 || F_NODE[f].type !== 'slice')) continue;
       const node = new SyntaxNode(types[s], named[s], (childPosition >>> 1) - offset, ((childPosition + sizeBytes) >>> 1) - offset, anchor);
       if (hasError && (typeIdOf === ERROR_SYMBOL || missing || (childPtr !== 0 && i32[(childPtr + HEAP_ERROR_COST) >> 2] !== 0))) node.hasError = true;
       order[pre] = node;

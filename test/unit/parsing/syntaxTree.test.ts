@@ -14,11 +14,12 @@ const fixtures = ['test/fixtures/models', 'test/fixtures/training/buggy', 'examp
 
 /**
  * Whether the copy leaves a child of web-tree-sitter's tree out: a token (an unnamed leaf) without
- * a field, other than `:` (brackets, commas, dots, `=`, keywords), below the top level (each of the
- * root's children is a statement of the copy, even a stray token). Operators have a field.
+ * a field (brackets, commas, dots, `=`, `:`, keywords) other than a slice's colon, below the top
+ * level (each of the root's children is a statement of the copy, even a stray token). Operators
+ * have a field.
  */
 function leftOut(parent: Node, child: Node, field: string | null): boolean {
-  return parent.parent !== null && !child.isNamed && child.childCount === 0 && field === null && child.type !== ':';
+  return parent.parent !== null && !child.isNamed && child.childCount === 0 && field === null && !(child.type === ':' && parent.type === 'slice');
 }
 
 /** Every difference between the copy and web-tree-sitter's own nodes (less the tokens it leaves out), as readable lines. */
@@ -226,14 +227,15 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
     }
   });
 
-  it('leaves out tokens without a field (brackets, commas, dots, `=`, keywords), keeps operators and colons, and keeps the shared empty child list where only such tokens were', () => {
+  it('leaves out tokens without a field (brackets, commas, dots, `=`, `:`, keywords), keeps operators and a slice\'s colons, and keeps the shared empty child list where only such tokens were', () => {
     const text = 'def f(a, b=1):\n    return g(a.b, [c], {})[1:2] + (not d) - x if y is not z else ()\n';
     const tree = parse(text);
     try {
       const copy = SyntaxTree.from(tree, text);
       const types = (n: SyntaxNode) => n.children.map((c) => c.type);
       const fn = copy.rootNode.children[0];
-      assert.deepStrictEqual(types(fn), ['identifier', 'parameters', ':', 'block']);
+      assert.deepStrictEqual(types(fn), ['identifier', 'parameters', 'block']);
+      assert.strictEqual(fn.namedChildren, fn.children);
       assert.deepStrictEqual(types(fn.descendantsOfType('parameters')[0]), ['identifier', 'default_parameter']);
       assert.deepStrictEqual(types(fn.descendantsOfType('default_parameter')[0]), ['identifier', 'integer']);
       assert.deepStrictEqual(types(fn.descendantsOfType('return_statement')[0]), ['conditional_expression']);
@@ -250,9 +252,13 @@ describe('SyntaxTree (the JavaScript copy of the tree-sitter tree)', () => {
       // (`{}` and `()`: no child at all, the shared empty list, as for any leaf.)
       assert.strictEqual(fn.descendantsOfType('dictionary')[0]?.children, fn.descendantsOfType('identifier')[0]?.children);
       assert.strictEqual(fn.descendantsOfType('tuple')[0]?.children.length, 0);
-      // Every node's namedChildren is then its child list itself where no operator or colon is left.
+      // Every node's namedChildren is then its child list itself where no operator or colon is
+      // left; where one is, a list of the named ones, made once.
       const args = fn.descendantsOfType('argument_list')[0];
       assert.strictEqual(args?.namedChildren, args?.children);
+      assert.deepStrictEqual(minus.namedChildren.map((c) => c.type), ['binary_operator', 'identifier']);
+      assert.strictEqual(minus.namedChildren, minus.namedChildren);
+      assert.deepStrictEqual(fn.descendantsOfType('slice')[0]?.namedChildren.map((c) => c.text), ['1', '2']);
     } finally {
       tree.delete();
     }
