@@ -142,7 +142,7 @@ export class SyntaxNode {
   children: SyntaxNode[] = NO_CHILDREN;
   /** Field name of each child (null when the child has none). */
   fieldNames: (string | null)[] = NO_FIELDS;
-  /** `isNamed` and `hasError`, as bits (one field, not two: a tree has hundreds of thousands of nodes). */
+  /** `isNamed`, `hasError` and what `namedChildren` found, as bits (one field, not several: a tree has hundreds of thousands of nodes). */
   private bits: number;
   /** Preorder number of this node in its top-level statement, and the last one of its subtree. */
   pre = 0;
@@ -1363,8 +1363,11 @@ const KID_FIELDS: (string | null)[] = [];
 const KID_FIELD_IDS: number[] = [];
 
 /**
- * `list[from, to)` as a new array of that size: up to four elements as an array literal, like
- * nodes (see `makeNode`), so V8 can allocate the long-lived ones in the old generation directly.
+ * `list[from, to)` as a new array of that size: up to four elements as an array literal, so V8
+ * can allocate the long-lived ones in the old generation directly (it tracks where literals are
+ * made and how long what it made there lives). Nodes cannot be literals: a literal with the
+ * class's prototype (`{ __proto__: ..., }`) sets it with a runtime call per object, which cost
+ * here what the garbage collector saved.
  */
 function sliceOf<T>(list: readonly T[], from: number, to: number): T[] {
   switch (to - from) {
