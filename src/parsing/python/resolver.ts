@@ -269,6 +269,14 @@ export function enclosingScope(node: Node): Node | null {
   return null;
 }
 
+/** Whether a loop inside `fn` holds both `a` and `b` (so each can run after the other). */
+function inSameLoop(a: Node, b: Node, fn: Node): boolean {
+  for (let n = b.parent; n && n !== fn; n = n.parent) {
+    if ((n.type === 'for_statement' || n.type === 'while_statement') && a.startIndex >= n.startIndex && a.endIndex <= n.endIndex) return true;
+  }
+  return false;
+}
+
 /**
  * The `if name is None:` statement (no `elif`/`else`, directly in `fn`'s body) whose block holds
  * the assignment `at` as one of its own statements; undefined otherwise.
@@ -841,7 +849,8 @@ export class Resolver {
       const param = table.params.get(name);
       if (param) {
         const reassigned = table.names.get(name);
-        return (reassigned && reassigned.length > 0 ? this.replacedDefault(param, reassigned, scope, node, bindings) : undefined) ?? this.parameter(param, scope, node, bindings);
+        if (!reassigned || reassigned.length === 0) return this.parameter(param, scope, node, bindings);
+        return this.replacedDefault(param, reassigned, scope, node, bindings) ?? this.reassignedParameter(param, reassigned, table, scope, node, bindings);
       }
       const sites = table.names.get(name);
       if (sites && sites.length > 0) return this.fromSites(name, sites, table, node);
@@ -932,6 +941,36 @@ export class Resolver {
     const provenance: { -readonly [K in keyof Provenance]: Provenance[K] } = writtenAt(`default of parameter ${name} of ${owner} (None, replaced)`, spanOf(replacement));
     provenance.inferred = true;
     return withProvenance(v, provenance);
+  }
+
+  /**
+   * A parameter the function assigns again (`width = int(width * 1.5)`, `x = 5`, `x += 1`, a loop
+   * target), other than the `None` replacements `replacedDefault` reads. Before every assignment
+   * (and outside any loop that holds one), it is the parameter as passed. After the one plain
+   * assignment of a straight-line body, it is the value assigned when that resolves (`x = x + 1`
+   * reads the `x` before it). A `None` default read anywhere else is unknown: the function
+   * replaced it. Any other default is still read as the parameter's value there (before, it was
+   * read so after every assignment): often what the code keeps (timm's `act_layer =
+   * get_act_layer(act_layer)`), but a known imprecision, said in the note on issue 4. A
+   * comprehension's variable of the same name is its own scope's.
+   */
+  private reassignedParameter(param: Param, all: readonly Site[], table: ScopeTable, scope: Node | null, use: Node, bindings: Bindings | undefined): Value {
+    const sites = all.filter((s) => s.at.type !== 'for_in_clause');
+    const fn = scope?.type === 'function_definition' || scope?.type === 'lambda' ? scope : undefined;
+    const asPassed = this.parameter(param, scope, use, bindings);
+    if (sites.length === 0 || !fn) return asPassed;
+    // (A use in an assignment's own value runs before it binds.)
+    const before = (s: Site) => s.at.startIndex >= use.endIndex || (s.value !== undefined && use.startIndex >= s.value.startIndex && use.endIndex <= s.value.endIndex);
+    if (sites.every((s) => before(s) && !inSameLoop(s.at, use, fn))) return asPassed;
+    const name = param.node.text;
+    const [site] = sites;
+    if (sites.length === 1 && site && site.value && site.at.type === 'assignment' && use.startIndex >= site.at.endIndex && site.at.parent?.type === 'expression_statement' && site.at.parent.parent === fn.childForFieldName('body')) {
+      const v = this.fromSites(name, sites, table, use);
+      if (v.kind !== 'unknown') return v;
+    }
+    if (asPassed.kind !== 'none') return asPassed;
+    const line = site ? site.at.startPosition.row + 1 : 0;
+    return unknown(use, `parameter ${name} is None by default and assigned again in the function (line ${line})`, this.symbolOf(use, bindings));
   }
 
   /**

@@ -119,6 +119,31 @@ describe('constant resolver', () => {
     assert.strictEqual(described(probe('probe(2 * 3 + 1)\n')), '7 (literal, line 1)');
   });
 
+  it('reads a parameter assigned again as passed before the assignment, as assigned after a straight-line one, and a None default as unknown after any', () => {
+    const v = probes(
+      [
+        'def f(x=1, width=64, n=3, norm=None, act=None, depth=2):',
+        '    probe(x)',
+        '    x = 5',
+        '    probe(x)',
+        '    width = int(width * 1.5)',
+        '    probe(width)',
+        '    n = n + 1',
+        '    probe(n)',
+        '    norm = get_norm_layer(norm)',
+        '    probe(norm)',
+        '    if act is None or depth > 1:',
+        '        act = make_act()',
+        '    probe(act)',
+        '    probe([depth for depth in range(4)][0])',
+        '    probe(depth)',
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(v.map(showValue), ['1', '5', '96', '4', '?norm', '?act', '?[depth for depth in range(4)][0]', '2']);
+    assert.match(described(v[1]), /^5 \(variable x, line 3/);
+    assert.match((v[4] as { reason?: string }).reason ?? '', /parameter norm is None by default and assigned again in the function \(line 9\)/);
+  });
+
   it('reads a None default replaced at the top of the body (`if p is None: p = X`, `p = p or X`) as the replacement', () => {
     const code = [
       'import torch.nn as nn',
@@ -140,8 +165,8 @@ describe('constant resolver', () => {
       'None (default of parameter norm_layer of f, line 2, inferred)',
       'torch.nn.BatchNorm2d (nn.BatchNorm2d, line 5, inferred)',
       '256 (computed from default of parameter width of f, line 2, inferred)',
-      // An `if` with an `else` is not the idiom: the default, as before.
-      'None (default of parameter act of f, line 2, inferred)',
+      // An `if` with an `else` is not the idiom: assigned again, a `None` default says nothing.
+      '?act',
     ]);
     // A caller in the file passing the parameter: not known.
     assert.strictEqual(probes(`${code.split('\n').slice(0, 6).join('\n')}\n    probe(hidden)\nf(hidden=8)\n`)[1]?.kind, 'unknown');
