@@ -104,6 +104,19 @@ interface Ctx {
   returns?: MutableLayer[];
   /** How many model-class instances enclose this walk (see `Layer.instanceLayers`). */
   readonly instances?: number;
+  /**
+   * The `if` statements whose condition's known value chose the branch being walked: a statement
+   * under one runs once whenever the function does, as if the `if` were not there (see
+   * `straightLine`). `Stage(64)` with `if downsample: dim = dim * 2` reads `dim` as 128 after it.
+   */
+  readonly decided?: ReadonlySet<Node>;
+}
+
+/** `ctx` walking the branch of `stmt` that its known condition chose. */
+function decidedBranch(ctx: Ctx, stmt: Node): Ctx {
+  const decided = new Set(ctx.decided);
+  decided.add(stmt);
+  return { ...ctx, decided };
 }
 
 /** Whether the parameter `name` of `fn` is `*name` (a list) or `**name` (a dict). */
@@ -933,7 +946,7 @@ export class ModelBuilder {
         ctx.locals.set(left.text, { node: right, bindings: new Map(ctx.bindings), locals: new Map(ctx.locals), ...(ctx.conditional ? { conditional: true } : {}) });
         // Under bound names (an unrolled loop's values, a helper's arguments) a local computed from
         // them takes its value here: `name = 'bn%d' % i`, `width = planes * 2`.
-        if (ctx.bindings.size > 0 && (this.resolver.assignedOnce(left) || straightLine(e))) {
+        if (ctx.bindings.size > 0 && (this.resolver.assignedOnce(left) || straightLine(e, ctx.decided))) {
           const v = this.resolver.resolve(right, ctx.bindings);
           ctx.bindings.set(left.text, v.kind === 'unknown' && !v.symbol ? { ...v, symbol: `local@${positionKey(e)}:${left.text}` } : v);
         }
@@ -1107,7 +1120,7 @@ export class ModelBuilder {
     const v = cond ? this.resolver.resolve(cond, ctx.bindings) : undefined;
     const t = v ? this.resolver.truthy(v) : undefined;
     if (t === true) {
-      this.walkConstructor(consequence, ctx, out, cls);
+      this.walkConstructor(consequence, decidedBranch(ctx, stmt), out, cls);
       return;
     }
     if (t === false) {
@@ -1116,7 +1129,7 @@ export class ModelBuilder {
       if (next.type === 'elif_clause') {
         // Treat the elif as a nested if over the remaining clauses.
         this.elif(stmt, alternatives, 0, ctx, out, cls);
-      } else this.walkConstructor(next.childForFieldName('body'), ctx, out, cls);
+      } else this.walkConstructor(next.childForFieldName('body'), decidedBranch(ctx, stmt), out, cls);
       return;
     }
     const accs = [...ctx.locals.values()].map((l) => l.elems).filter((e): e is Elem[] => e !== undefined);
@@ -1146,12 +1159,12 @@ export class ModelBuilder {
     const clause = alternatives[i];
     if (!clause) return;
     if (clause.type !== 'elif_clause') {
-      this.walkConstructor(clause.childForFieldName('body'), ctx, out, cls);
+      this.walkConstructor(clause.childForFieldName('body'), decidedBranch(ctx, stmt), out, cls);
       return;
     }
     const cond = clause.childForFieldName('condition');
     const t = cond ? this.resolver.truthy(this.resolver.resolve(cond, ctx.bindings)) : undefined;
-    if (t === true) this.walkConstructor(clause.childForFieldName('consequence'), ctx, out, cls);
+    if (t === true) this.walkConstructor(clause.childForFieldName('consequence'), decidedBranch(ctx, stmt), out, cls);
     else if (t === false) this.elif(stmt, alternatives, i + 1, ctx, out, cls);
     else {
       // Branch indexes as in `ifStatement` (0 is the `if`'s own body, which did not run).
@@ -1869,11 +1882,13 @@ function forgetAssigned(node: Node, bindings: Map<string, Value>, where: string)
 
 /**
  * Whether a statement runs once, in order, whenever its function runs: no loop or `if` between it
- * and the function (`out_features = out_features or in_features` at the top of `__init__`).
+ * and the function (`out_features = out_features or in_features` at the top of `__init__`), other
+ * than `decided` ones (an `if` whose known condition chose the branch the statement is in).
  */
-function straightLine(node: Node): boolean {
+function straightLine(node: Node, decided?: ReadonlySet<Node>): boolean {
   for (let p = node.parent; p; p = p.parent) {
     if (p.type === 'function_definition') return true;
+    if (p.type === 'if_statement' && decided?.has(p)) continue;
     if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'if_statement' || p.type === 'try_statement' || p.type === 'with_statement' || p.type === 'class_definition' || p.type === 'module') return false;
   }
   return false;

@@ -62,6 +62,42 @@ describe('Python front end: instances walked with their arguments', () => {
     assert.strictEqual(intArg(instanceLayer(r50, 'layer1.0/downsample')?.elements?.[0], 'out_channels'), 256);
   });
 
+  it('reads a parameter assigned again under a condition its arguments decide (gcvit: `if downsample: dim = dim * 2`)', () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'class Stage(nn.Module):',
+        '    def __init__(self, dim, downsample=True, flag=None, mode="a"):',
+        '        super().__init__()',
+        '        if downsample:',
+        '            dim = dim * 2',
+        '        if mode == "b":',
+        '            dim = dim + 1',
+        '        elif mode == "c":',
+        '            dim = dim + 2',
+        '        else:',
+        '            dim = dim + 3',
+        '        self.norm = nn.BatchNorm2d(dim)',
+        '        if flag:',
+        '            dim = dim + 1',
+        '        self.post = nn.BatchNorm2d(dim)',
+        'class Net(nn.Module):',
+        '    def __init__(self, flag):',
+        '        super().__init__()',
+        '        self.a = Stage(64)',
+        '        self.b = Stage(64, downsample=False, mode="c")',
+        '        self.c = Stage(64, flag=flag, mode="b")',
+        '',
+      ),
+    );
+    const net = cls(ir, 'Net');
+    const features = (path: string) => {
+      const v = instanceLayer(net.layers, path)?.call?.args.find((a) => a.name === 'num_features')?.value;
+      return v?.kind === 'number' ? v.value : v?.kind;
+    };
+    assert.deepStrictEqual(['a/norm', 'b/norm', 'c/norm', 'a/post', 'c/post'].map(features), [131, 66, 129, 131, 'unknown']);
+  });
+
   it('reads flags a constructor stores on self (use_act=False builds the Identity branch)', () => {
     const ir = parsePythonModel(
       src(
