@@ -269,6 +269,11 @@ export function enclosingScope(node: Node): Node | null {
   return null;
 }
 
+/** Python's `round(x)`: halves go to the even neighbour (`round(2.5)` is 2, `round(3.5)` is 4), not up as `Math.round`. */
+function roundHalfEven(n: number): number {
+  return Math.abs(n % 1) === 0.5 ? 2 * Math.round(n / 2) : Math.round(n);
+}
+
 /** Whether a loop inside `fn` holds both `a` and `b` (so each can run after the other). */
 function inSameLoop(a: Node, b: Node, fn: Node): boolean {
   for (let n = b.parent; n && n !== fn; n = n.parent) {
@@ -1207,7 +1212,7 @@ export class Resolver {
     if (one && (name === 'int' || name === 'float' || name === 'round' || name === 'abs')) {
       const n = numberOf(one);
       if (n !== undefined) {
-        const out = name === 'int' ? num(Math.trunc(n), true) : name === 'float' ? num(n, false) : name === 'round' ? num(Math.round(n), true) : num(Math.abs(n), isInt(one));
+        const out = name === 'int' ? num(Math.trunc(n), true) : name === 'float' ? num(n, false) : name === 'round' ? num(roundHalfEven(n), true) : num(Math.abs(n), isInt(one));
         return this.derived(out, node, [one]);
       }
       if (name === 'int' && one.kind === 'string' && /^\s*[-+]?\d+\s*$/.test(one.value)) return this.derived(num(parseInt(one.value, 10), true), node, [one]);

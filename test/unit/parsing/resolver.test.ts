@@ -119,6 +119,10 @@ describe('constant resolver', () => {
     assert.strictEqual(described(probe('probe(2 * 3 + 1)\n')), '7 (literal, line 1)');
   });
 
+  it('rounds halves to even as Python does (`round(2.5)` is 2)', () => {
+    assert.deepStrictEqual(probes('probe(round(2.5))\nprobe(round(3.5))\nprobe(round(-2.5))\nprobe(round(2.6))\nprobe(round(-0.4))\n').map(showValue), ['2', '4', '-2', '3', '0']);
+  });
+
   it('reads a parameter assigned again as passed before the assignment, as assigned after a straight-line one, and a None default as unknown after any', () => {
     const v = probes(
       [
