@@ -105,8 +105,9 @@ interface Ctx {
   /** How many model-class instances enclose this walk (see `Layer.instanceLayers`). */
   readonly instances?: number;
   /**
-   * The `if` statements whose condition's known value chose the branch being walked: a statement
-   * under one runs once whenever the function does, as if the `if` were not there (see
+   * The `if` statements whose condition's known value chose the branch being walked, and the
+   * loops being unrolled iteration by iteration with their values carried: a statement under one
+   * runs, each time the walk reaches it, as if the `if` or loop were not there (see
    * `straightLine`). `Stage(64)` with `if downsample: dim = dim * 2` reads `dim` as 128 after it.
    */
   readonly decided?: ReadonlySet<Node>;
@@ -1094,6 +1095,17 @@ export class ModelBuilder {
     const items = this.iterationValues(right, ctx.bindings);
     const accs = [...ctx.locals.values()].map((l) => l.elems).filter((e): e is Elem[] => e !== undefined);
     const mark = () => accs.forEach((a) => a.push('barrier'));
+    if (items && items.length <= MAX_UNROLL && ctx.bindings.size > 0 && !stmt.childForFieldName('alternative') && !jumpsOut(body)) {
+      // Unrolled under bound names (an instance's arguments): the iterations run in order, each
+      // reading what the one before it left (`in_chs = out_chs` at the end of the body: the
+      // first block gets the argument, the next ones `out_chs`), as straight-line code does.
+      const decided = decidedBranch(ctx, stmt);
+      for (const item of items) {
+        bindTarget(left, item, ctx.bindings);
+        this.walkConstructor(body, decided, out, cls);
+      }
+      return;
+    }
     // A bound name the body assigns may carry an earlier iteration's value (`in_channels = v`): unknown in the body.
     // (Its key is made only when there is a bound name to forget.)
     if (ctx.bindings.size > 0) forgetAssigned(body, ctx.bindings, `loop@${positionKey(stmt)}`);
@@ -1880,6 +1892,16 @@ function forgetAssigned(node: Node, bindings: Map<string, Value>, where: string)
   }
 }
 
+/** Whether a loop body can leave its iteration early (`break`, `continue`, `return`, `raise`, outside loops nested in it). */
+function jumpsOut(body: Node): boolean {
+  for (const n of body.descendantsOfType(['break_statement', 'continue_statement', 'return_statement', 'raise_statement'])) {
+    let nested = false;
+    for (let p = n.parent; p && p !== body; p = p.parent) if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'function_definition' || p.type === 'lambda') nested = true;
+    if (!nested || n.type === 'return_statement' || n.type === 'raise_statement') return true;
+  }
+  return false;
+}
+
 /**
  * Whether a statement runs once, in order, whenever its function runs: no loop or `if` between it
  * and the function (`out_features = out_features or in_features` at the top of `__init__`), other
@@ -1888,7 +1910,7 @@ function forgetAssigned(node: Node, bindings: Map<string, Value>, where: string)
 function straightLine(node: Node, decided?: ReadonlySet<Node>): boolean {
   for (let p = node.parent; p; p = p.parent) {
     if (p.type === 'function_definition') return true;
-    if (p.type === 'if_statement' && decided?.has(p)) continue;
+    if ((p.type === 'if_statement' || p.type === 'for_statement') && decided?.has(p)) continue;
     if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'if_statement' || p.type === 'try_statement' || p.type === 'with_statement' || p.type === 'class_definition' || p.type === 'module') return false;
   }
   return false;

@@ -120,6 +120,24 @@ ruleTests(bnFeaturesMismatch, {
       ],
     },
     {
+      name: 'instances: a stage whose loop carries its width (`in_chs = out_chs`): the second block\'s BatchNorm no longer fits',
+      code:
+        'import torch.nn as nn\n\n\nclass Stage(nn.Module):\n    def __init__(self, in_chs, out_chs, depth=2):\n        super().__init__()\n        blocks = []\n' +
+        '        for i in range(depth):\n            blocks.append(nn.Conv2d(in_chs, out_chs, 3, padding=1, bias=False))\n            blocks.append(nn.BatchNorm2d(in_chs * 2))\n            in_chs = out_chs\n' +
+        '        self.blocks = nn.Sequential(*blocks)\n' +
+        net('Net', '        self.s = Stage(32, 64)\n'),
+      findings: [
+        {
+          messageId: 'instanceMismatch',
+          line: 10,
+          column: 42,
+          endLine: 10,
+          endColumn: 52,
+          messageIncludes: ['BatchNorm2d (blocks.3) expects 128 channels', 'Conv2d (blocks.2) (line 9) produces 64', 'in the instance `Net.s`'],
+        },
+      ],
+    },
+    {
       name: 'instances: a bottleneck built with another expansion, inside a stage (the outermost instance is named)',
       code:
         BOTTLENECK +

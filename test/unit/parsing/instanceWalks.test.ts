@@ -98,6 +98,45 @@ describe('Python front end: instances walked with their arguments', () => {
     assert.deepStrictEqual(['a/norm', 'b/norm', 'c/norm', 'a/post', 'c/post'].map(features), [131, 66, 129, 131, 'unknown']);
   });
 
+  it('unrolls a loop under bound arguments iteration by iteration, each reading what the one before left (`in_chs = out_chs`, a flag flipped per block)', () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'class Stage(nn.Module):',
+        '    def __init__(self, in_chs, out_chs, depth=3, stop=False):',
+        '        super().__init__()',
+        '        blocks = []',
+        '        use_se = True',
+        '        for i in range(depth):',
+        '            blocks.append(nn.Conv2d(in_chs, out_chs, 3))',
+        '            blocks.append(nn.Identity() if use_se else nn.ReLU())',
+        '            in_chs = out_chs',
+        '            use_se = not use_se',
+        '        self.blocks = nn.Sequential(*blocks)',
+        '        self.post = nn.BatchNorm2d(in_chs)',
+        '        later = []',
+        '        for i in range(depth):',
+        '            later.append(nn.Conv2d(in_chs, out_chs, 1))',
+        '            if stop:',
+        '                break',
+        '            in_chs = in_chs + 1',
+        '        self.later = nn.Sequential(*later)',
+        'class Net(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.s = Stage(16, 32)',
+        '',
+      ),
+    );
+    const s = allLayers(cls(ir, 'Net').layers).find((l) => l.path === 's');
+    const inner = allLayers(s?.instanceLayers ?? []);
+    const show = (l: Layer) => `${l.path}:${l.kind}(${(l.call?.args ?? []).slice(0, 1).map((a) => (a.value.kind === 'number' ? a.value.value : '?')).join(',')})${l.alternatives ? '|alt' : ''}`;
+    assert.deepStrictEqual(inner.filter((l) => l.path.startsWith('blocks.')).map(show), ['blocks.0:Conv2d(16)', 'blocks.1:Identity()', 'blocks.2:Conv2d(32)', 'blocks.3:ReLU()', 'blocks.4:Conv2d(32)', 'blocks.5:Identity()']);
+    assert.strictEqual(intArg(inner.find((l) => l.path === 'post'), 'num_features'), 32);
+    // A loop that can break early is not unrolled with its values carried: what it assigns is unknown in it.
+    assert.deepStrictEqual(inner.filter((l) => l.path.startsWith('later.')).map(show), ['later.0:Conv2d(?)', 'later.1:Conv2d(?)', 'later.2:Conv2d(?)']);
+  });
+
   it('reads flags a constructor stores on self (use_act=False builds the Identity branch)', () => {
     const ir = parsePythonModel(
       src(
