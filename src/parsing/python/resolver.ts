@@ -269,6 +269,11 @@ export function enclosingScope(node: Node): Node | null {
   return null;
 }
 
+/** Which values `==` can tell apart by kind alone: numbers (and bools, which are ints), strings, `None`. */
+function scalarClass(v: Value): 'number' | 'string' | 'none' | undefined {
+  return v.kind === 'number' || v.kind === 'bool' ? 'number' : v.kind === 'string' ? 'string' : v.kind === 'none' ? 'none' : undefined;
+}
+
 /** Python's `round(x)`: halves go to the even neighbour (`round(2.5)` is 2, `round(3.5)` is 4), not up as `Math.round`. */
 function roundHalfEven(n: number): number {
   return Math.abs(n % 1) === 0.5 ? 2 * Math.round(n / 2) : Math.round(n);
@@ -798,6 +803,9 @@ export class Resolver {
     } else if ((op === 'is' || op === 'is not') && (a.kind === 'none' || b.kind === 'none') && a.kind !== 'unknown' && b.kind !== 'unknown') {
       const same = a.kind === b.kind;
       result = op === 'is' ? same : !same;
+    } else if ((op === '==' || op === '!=') && scalarClass(a) !== undefined && scalarClass(b) !== undefined && scalarClass(a) !== scalarClass(b)) {
+      // A number and a string (VGG's `v == 'M'` over `[64, 'M', ...]`), or `None` and either: never equal.
+      result = op === '!=';
     }
     return result === undefined ? unknown(node) : this.derived({ kind: 'bool', value: result }, node, [a, b]);
   }

@@ -137,6 +137,37 @@ describe('Python front end: instances walked with their arguments', () => {
     assert.deepStrictEqual(inner.filter((l) => l.path.startsWith('later.')).map(show), ['later.0:Conv2d(?)', 'later.1:Conv2d(?)', 'later.2:Conv2d(?)']);
   });
 
+  it('builds a VGG-style feature list from its config, each conv reading the width the previous one left', () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        "cfg = [64, 'M', 128, 'M']",
+        'def make_layers(cfg, batch_norm=False):',
+        '    layers = []',
+        '    in_channels = 3',
+        '    for v in cfg:',
+        "        if v == 'M':",
+        '            layers += [nn.MaxPool2d(kernel_size=2, stride=2)]',
+        '        else:',
+        '            conv2d = nn.Conv2d(in_channels, v, kernel_size=3, padding=1)',
+        '            if batch_norm:',
+        '                layers += [conv2d, nn.BatchNorm2d(v), nn.ReLU(inplace=True)]',
+        '            else:',
+        '                layers += [conv2d, nn.ReLU(inplace=True)]',
+        '            in_channels = v',
+        '    return nn.Sequential(*layers)',
+        'class VGG(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.features = make_layers(cfg, batch_norm=True)',
+        '',
+      ),
+    );
+    const features = cls(ir, 'VGG').layers.find((l) => l.path === 'features');
+    const show = (l: Layer) => `${l.kind}(${(l.call?.args ?? []).slice(0, 2).map((a) => (a.value.kind === 'number' ? a.value.value : '?')).join(',')})`;
+    assert.deepStrictEqual((features?.elements ?? []).map(show), ['Conv2d(3,64)', 'BatchNorm2d(64)', 'ReLU(?)', 'MaxPool2d(2,2)', 'Conv2d(64,128)', 'BatchNorm2d(128)', 'ReLU(?)', 'MaxPool2d(2,2)']);
+  });
+
   it('reads flags a constructor stores on self (use_act=False builds the Identity branch)', () => {
     const ir = parsePythonModel(
       src(

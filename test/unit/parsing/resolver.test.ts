@@ -119,6 +119,10 @@ describe('constant resolver', () => {
     assert.strictEqual(described(probe('probe(2 * 3 + 1)\n')), '7 (literal, line 1)');
   });
 
+  it('compares values of different kinds with == and != as Python does (a number is never a string or None)', () => {
+    assert.deepStrictEqual(probes("probe(64 == 'M')\nprobe('M' != 64)\nprobe(None == 0)\nprobe(None != '')\nprobe(True == 1)\nprobe(2 == 2.0)\n").map(showValue), ['False', 'True', 'False', 'True', 'True', 'True']);
+  });
+
   it('rounds halves to even as Python does (`round(2.5)` is 2)', () => {
     assert.deepStrictEqual(probes('probe(round(2.5))\nprobe(round(3.5))\nprobe(round(-2.5))\nprobe(round(2.6))\nprobe(round(-0.4))\n').map(showValue), ['2', '4', '-2', '3', '0']);
   });
