@@ -274,6 +274,31 @@ function scalarClass(v: Value): 'number' | 'string' | 'none' | undefined {
   return v.kind === 'number' || v.kind === 'bool' ? 'number' : v.kind === 'string' ? 'string' : v.kind === 'none' ? 'none' : undefined;
 }
 
+/** `x == y` for scalars (numbers, bools, strings, `None`); undefined when either is something else. */
+function scalarEquals(x: Value, y: Value): boolean | undefined {
+  const cx = scalarClass(x);
+  const cy = scalarClass(y);
+  if (cx === undefined || cy === undefined) return undefined;
+  if (cx !== cy) return false;
+  if (cx === 'none') return true;
+  if (cx === 'string') return x.kind === 'string' && y.kind === 'string' && x.value === y.value;
+  return numberOf(x) === numberOf(y);
+}
+
+/** `item in container` for a sequence of scalars, a string (substring) or a dict (keys); undefined when not known. */
+function contains(container: Value, item: Value): boolean | undefined {
+  if (container.kind === 'string') return item.kind === 'string' ? container.value.includes(item.value) : undefined;
+  if (container.kind === 'dict') return item.kind === 'string' ? container.entries.some(([k]) => k === item.value) : undefined;
+  if (container.kind !== 'sequence') return undefined;
+  let unsure = false;
+  for (const x of container.items) {
+    const same = scalarEquals(item, x);
+    if (same === true) return true;
+    if (same === undefined) unsure = true;
+  }
+  return unsure ? undefined : false;
+}
+
 /** Python's `round(x)`: halves go to the even neighbour (`round(2.5)` is 2, `round(3.5)` is 4), not up as `Math.round`. */
 function roundHalfEven(n: number): number {
   return Math.abs(n % 1) === 0.5 ? 2 * Math.round(n / 2) : Math.round(n);
@@ -796,7 +821,11 @@ export class Resolver {
     const bn = numberOf(b);
     let result: boolean | undefined;
     const op = ops[0];
-    if (an !== undefined && bn !== undefined) {
+    if (op === 'in' || op === 'not in') {
+      // `norm in ('bn', 'sync_bn')`, `'bn' in name`, `key in cfg`.
+      const found = contains(b, a);
+      result = found === undefined ? undefined : op === 'in' ? found : !found;
+    } else if (an !== undefined && bn !== undefined) {
       result = op === '<' ? an < bn : op === '<=' ? an <= bn : op === '>' ? an > bn : op === '>=' ? an >= bn : op === '==' ? an === bn : op === '!=' ? an !== bn : undefined;
     } else if (a.kind === 'string' && b.kind === 'string') {
       result = op === '==' ? a.value === b.value : op === '!=' ? a.value !== b.value : undefined;

@@ -123,6 +123,13 @@ describe('constant resolver', () => {
     assert.deepStrictEqual(probes("probe(64 == 'M')\nprobe('M' != 64)\nprobe(None == 0)\nprobe(None != '')\nprobe(True == 1)\nprobe(2 == 2.0)\n").map(showValue), ['False', 'True', 'False', 'True', 'True', 'True']);
   });
 
+  it('decides `in` and `not in` over known tuples, lists, strings and dicts (unknown while an unknown item could match)', () => {
+    const v = probes(
+      "STEM = 'deep_tiered'\nprobe('bn' in ('bn', 'gn'))\nprobe(3 in [1, 2])\nprobe('deep' in STEM)\nprobe('a' not in 'abc')\nprobe('k' in dict(k=1))\nprobe(1 in [x, 1])\nprobe(2 in [x, 1])\n",
+    );
+    assert.deepStrictEqual(v.map(showValue), ['True', 'False', 'True', 'False', 'True', 'True', '?2 in [x, 1]']);
+  });
+
   it('rounds halves to even as Python does (`round(2.5)` is 2)', () => {
     assert.deepStrictEqual(probes('probe(round(2.5))\nprobe(round(3.5))\nprobe(round(-2.5))\nprobe(round(2.6))\nprobe(round(-0.4))\n').map(showValue), ['2', '4', '-2', '3', '0']);
   });
