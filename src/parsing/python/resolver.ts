@@ -299,17 +299,63 @@ function contains(container: Value, item: Value): boolean | undefined {
   return unsure ? undefined : false;
 }
 
+/**
+ * `isinstance(value, types)` for a known value and builtin type names (`int`, `float`, `bool`,
+ * `str`, `tuple`, `list`, or a tuple of them); undefined for any other type (a class, a tensor
+ * type, `dict`) or an unknown value.
+ */
+function isInstance(value: Value, types: Node): boolean | undefined {
+  const names = types.type === 'tuple' ? types.namedChildren.filter((c) => c.type !== 'comment') : [types];
+  let any = false;
+  for (const t of names) {
+    if (t.type !== 'identifier') return undefined;
+    const is = builtinInstance(value, t.text);
+    if (is === undefined) return undefined;
+    any ||= is;
+  }
+  return any;
+}
+
+function builtinInstance(v: Value, type: string): boolean | undefined {
+  if (v.kind === 'unknown' || v.kind === 'callable') return undefined;
+  switch (type) {
+    case 'int':
+      // (`bool` is a subclass of `int`.)
+      return v.kind === 'bool' || (v.kind === 'number' && v.isInteger);
+    case 'float':
+      return v.kind === 'number' && !v.isInteger;
+    case 'bool':
+      return v.kind === 'bool';
+    case 'str':
+      return v.kind === 'string';
+    case 'tuple':
+      return v.kind === 'sequence' && v.tuple === true;
+    case 'list':
+      return v.kind === 'sequence' && v.tuple !== true;
+    default:
+      // (`dict` too: a config object built in the file, `SimpleNamespace(...)`, reads as a dict value.)
+      return undefined;
+  }
+}
+
 /** Python's `round(x)`: halves go to the even neighbour (`round(2.5)` is 2, `round(3.5)` is 4), not up as `Math.round`. */
 function roundHalfEven(n: number): number {
   return Math.abs(n % 1) === 0.5 ? 2 * Math.round(n / 2) : Math.round(n);
 }
 
-/** Whether a loop inside `fn` holds both `a` and `b` (so each can run after the other). */
+/**
+ * Whether a loop inside `fn` holds `a` and has `b` in its body (so each can run after the other;
+ * a loop's own header, such as the iterable of a `for`, runs once before its first iteration).
+ */
 function inSameLoop(a: Node, b: Node, fn: Node): boolean {
   for (let n = b.parent; n && n !== fn; n = n.parent) {
-    if ((n.type === 'for_statement' || n.type === 'while_statement') && a.startIndex >= n.startIndex && a.endIndex <= n.endIndex) return true;
+    if ((n.type === 'for_statement' || n.type === 'while_statement') && a.startIndex >= n.startIndex && a.endIndex <= n.endIndex && within(b, n.childForFieldName('body'))) return true;
   }
   return false;
+}
+
+function within(node: Node, outer: Node | null): boolean {
+  return outer !== null && node.startIndex >= outer.startIndex && node.endIndex <= outer.endIndex;
 }
 
 /**
@@ -990,11 +1036,11 @@ export class Resolver {
    * target), other than the `None` replacements `replacedDefault` reads. Before every assignment
    * (and outside any loop that holds one), it is the parameter as passed. After the one plain
    * assignment of a straight-line body, it is the value assigned when that resolves (`x = x + 1`
-   * reads the `x` before it). A `None` default read anywhere else is unknown: the function
-   * replaced it. Any other default is still read as the parameter's value there (before, it was
-   * read so after every assignment): often what the code keeps (timm's `act_layer =
-   * get_act_layer(act_layer)`), but a known imprecision, said in the note on issue 4. A
-   * comprehension's variable of the same name is its own scope's.
+   * reads the `x` before it). In a loop that assigns it, and for a `None` default anywhere else,
+   * unknown: the function replaced it. Any other default is still read as the parameter's value
+   * there (before, it was read so after every assignment): often what the code keeps (timm's
+   * `act_layer = get_act_layer(act_layer)`), but a known imprecision, said in the note on issue 4.
+   * A comprehension's variable of the same name is its own scope's.
    */
   private reassignedParameter(param: Param, all: readonly Site[], table: ScopeTable, scope: Node | null, use: Node, bindings: Bindings | undefined): Value {
     const sites = all.filter((s) => s.at.type !== 'for_in_clause');
@@ -1002,7 +1048,8 @@ export class Resolver {
     const asPassed = this.parameter(param, scope, use, bindings);
     if (sites.length === 0 || !fn) return asPassed;
     // (A use in an assignment's own value runs before it binds.)
-    const before = (s: Site) => s.at.startIndex >= use.endIndex || (s.value !== undefined && use.startIndex >= s.value.startIndex && use.endIndex <= s.value.endIndex);
+    // (So does the iterable of a `for` whose target it is: `for d, num_heads in zip(depths, num_heads)`.)
+    const before = (s: Site) => s.at.startIndex >= use.endIndex || within(use, s.value ?? null) || (s.at.type === 'for_statement' && within(use, s.at.childForFieldName('right')));
     if (sites.every((s) => before(s) && !inSameLoop(s.at, use, fn))) return asPassed;
     const name = param.node.text;
     const [site] = sites;
@@ -1010,8 +1057,15 @@ export class Resolver {
       const v = this.fromSites(name, sites, table, use);
       if (v.kind !== 'unknown') return v;
     }
-    if (asPassed.kind !== 'none') return asPassed;
     const line = site ? site.at.startPosition.row + 1 : 0;
+    // (In a loop that assigns it, the default held at most until the first assignment: TinyVit's
+    // `drop_path_rate = dpr[...]` before each stage reads it.)
+    const looped = sites.find((s) => inSameLoop(s.at, use, fn));
+    if (looped) return unknown(use, `parameter ${name} is assigned again in the loop (line ${looped.at.startPosition.row + 1})`, this.symbolOf(use, bindings));
+    // (A loop target, `+=`, `with ... as`: not a wrapper of the value passed, as `p = f(p)` may be.)
+    const rebound = sites.find((s) => !before(s) && (s.at.type !== 'assignment' || s.value === undefined));
+    if (rebound) return unknown(use, `parameter ${name} is bound again in the function (line ${rebound.at.startPosition.row + 1})`, this.symbolOf(use, bindings));
+    if (asPassed.kind !== 'none') return asPassed;
     return unknown(use, `parameter ${name} is None by default and assigned again in the function (line ${line})`, this.symbolOf(use, bindings));
   }
 
@@ -1260,6 +1314,11 @@ export class Resolver {
       return this.derived(num(n, true), node, [one]);
     }
     if ((name === 'tuple' || name === 'list') && one?.kind === 'sequence') return this.derived({ kind: 'sequence', items: one.items, tuple: name === 'tuple' }, node, [one]);
+    if (name === 'isinstance' && keywords.length === 0 && positional.length === 2 && positional[0] && positional[1]) {
+      // `if isinstance(kernel_size, int): kernel_size = (kernel_size, kernel_size)`: builtin types of known values.
+      const answer = isInstance(this.resolve(positional[0], bindings), positional[1]);
+      if (answer !== undefined) return this.derived({ kind: 'bool', value: answer }, node, []);
+    }
     if ((name === 'max' || name === 'min' || name === 'sum') && keywords.length === 0 && positional.length >= 1) {
       const vals = positional.length === 1 && one?.kind === 'sequence' ? one.items : positional.map((p) => this.resolve(p, bindings));
       const ns = vals.map(numberOf);

@@ -130,6 +130,29 @@ describe('constant resolver', () => {
     assert.deepStrictEqual(v.map(showValue), ['True', 'False', 'True', 'False', 'True', 'True', '?2 in [x, 1]']);
   });
 
+  it('decides isinstance of a known value against builtin types, not against classes or dict', () => {
+    assert.deepStrictEqual(
+      probes('probe(isinstance(3, int))\nprobe(isinstance(3.0, int))\nprobe(isinstance((3, 3), tuple))\nprobe(isinstance([3], (tuple, list)))\nprobe(isinstance(True, int))\nprobe(isinstance(None, int))\nprobe(isinstance(3, nn.Module))\nprobe(isinstance(dict(a=1), dict))\n').map(showValue),
+      ['True', 'False', 'True', 'True', 'True', 'False', '?isinstance(3, nn.Module)', '?isinstance(dict(a=1), dict)'],
+    );
+  });
+
+  it('reads a parameter a loop assigns as unknown in that loop, but as passed in the loop\'s own iterable', () => {
+    const v = probes(
+      [
+        'def f(dim=96, num_heads=(1, 2), depths=(2, 2)):',
+        '    for d, num_heads in zip(depths, num_heads):',
+        '        probe(dim)',
+        '        dim = dim * 2',
+        '    probe(num_heads)',
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(v.map((x) => x.kind), ['unknown', 'unknown']);
+    assert.match((v[0] as { reason?: string }).reason ?? '', /parameter dim is assigned again in the loop \(line 4\)/);
+    // The iterable itself read `num_heads` as passed: the loop unrolls over it elsewhere (see the model tests).
+    assert.strictEqual(showValue(probes('def f(num_heads=(1, 2)):\n    for h in probe(num_heads):\n        num_heads = h\n')[0]), '(1, 2)');
+  });
+
   it('rounds halves to even as Python does (`round(2.5)` is 2)', () => {
     assert.deepStrictEqual(probes('probe(round(2.5))\nprobe(round(3.5))\nprobe(round(-2.5))\nprobe(round(2.6))\nprobe(round(-0.4))\n').map(showValue), ['2', '4', '-2', '3', '0']);
   });
