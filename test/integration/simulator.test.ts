@@ -29,12 +29,30 @@ class TinyMLP(nn.Module):
         return self.head(self.body(x))
 `;
 
+// A model class and a factory function returning an instance of it (as torchvision's `resnet18`).
+const FACTORY = `from torch import nn
+
+
+class Block(nn.Module):
+    def __init__(self, width=8):
+        super().__init__()
+        self.fc = nn.Linear(4, width)
+        self.bn = nn.BatchNorm1d(width)
+
+    def forward(self, x):
+        return self.bn(self.fc(x))
+
+
+def wide_block(**kwargs):
+    return Block(width=16, **kwargs)
+`;
+
 describe('activation simulator in a real VS Code extension host', () => {
-  let document: vscode.TextDocument | undefined;
+  const documents: vscode.TextDocument[] = [];
 
   after(async () => {
-    // Revert the untitled model first, so closing it asks no "save changes?" question.
-    if (document) {
+    // Revert the untitled models first, so closing them asks no "save changes?" question.
+    for (const document of documents) {
       await vscode.window.showTextDocument(document);
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     }
@@ -42,7 +60,8 @@ describe('activation simulator in a real VS Code extension host', () => {
   });
 
   it('the command opens the panel on the model and the page reports its first render', async () => {
-    document = await vscode.workspace.openTextDocument({ language: 'python', content: MODEL });
+    const document = await vscode.workspace.openTextDocument({ language: 'python', content: MODEL });
+    documents.push(document);
     await vscode.window.showTextDocument(document);
     const ext = vscode.extensions.getExtension<NormScopeApi>(EXTENSION_ID);
     assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
@@ -61,6 +80,34 @@ describe('activation simulator in a real VS Code extension host', () => {
       const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label === 'NormScope Simulator');
       assert.ok(tab, 'no NormScope Simulator tab');
       await requestScreenshot('simulator-panel');
+    } finally {
+      subscription.dispose();
+    }
+  });
+
+  it('puts a "Simulate activations" CodeLens above the model class and the factory function, and the factory\'s lens simulates the model it builds', async () => {
+    const document = await vscode.workspace.openTextDocument({ language: 'python', content: FACTORY });
+    documents.push(document);
+    await vscode.window.showTextDocument(document);
+    const ext = vscode.extensions.getExtension<NormScopeApi>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
+    const api = await ext.activate();
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri)) ?? [];
+    const simulate = lenses.filter((l) => l.command?.title === 'Simulate activations').sort((a, b) => a.range.start.line - b.range.start.line);
+    // `class Block` on line 4 and `def wide_block` on line 14 (1-based).
+    const modelOf = (l: vscode.CodeLens): unknown => (l.command?.arguments as unknown[] | undefined)?.[1];
+    assert.deepStrictEqual(simulate.map((l) => [l.range.start.line + 1, modelOf(l)]), [[4, 'Block'], [14, 'wide_block']], JSON.stringify(lenses.map((l) => l.command?.title)));
+    const renders: RenderedMessage[] = [];
+    const subscription = api.simulator.onDidRender((m) => renders.push(m));
+    try {
+      const lens = simulate[1]?.command;
+      assert.ok(lens);
+      await vscode.commands.executeCommand(lens.command, ...((lens.arguments as unknown[] | undefined) ?? []));
+      const render = await waitFor('the simulator page to render the factory\'s model', () => renders.find((r) => r.phase === 'main' && r.model === 'wide_block'), [api.simulator.onDidRender], {
+        describe: () => JSON.stringify(renders),
+      });
+      // The instance's layers (fc, bn), sized by the factory's argument.
+      assert.strictEqual(render.layers, 2);
     } finally {
       subscription.dispose();
     }
