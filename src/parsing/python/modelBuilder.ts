@@ -113,7 +113,7 @@ interface Ctx {
   readonly decided?: ReadonlySet<Node>;
 }
 
-/** `ctx` walking the branch of `stmt` that its known condition chose. */
+/** `ctx` walking the branch of `stmt` that its known condition chose, or an iteration of the loop `stmt` unrolled with its values carried. */
 function decidedBranch(ctx: Ctx, stmt: Node): Ctx {
   const decided = new Set(ctx.decided);
   decided.add(stmt);
@@ -1892,12 +1892,20 @@ function forgetAssigned(node: Node, bindings: Map<string, Value>, where: string)
   }
 }
 
-/** Whether a loop body can leave its iteration early (`break`, `continue`, `return`, `raise`, outside loops nested in it). */
+/**
+ * Whether a loop body can leave its iteration early: a `return` or `raise`, or a `break` or
+ * `continue` outside the loops nested in it (a nested function's statements do not count).
+ */
 function jumpsOut(body: Node): boolean {
   for (const n of body.descendantsOfType(['break_statement', 'continue_statement', 'return_statement', 'raise_statement'])) {
-    let nested = false;
-    for (let p = n.parent; p && p !== body; p = p.parent) if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'function_definition' || p.type === 'lambda') nested = true;
-    if (!nested || n.type === 'return_statement' || n.type === 'raise_statement') return true;
+    let inLoop = false;
+    let inFunction = false;
+    for (let p = n.parent; p && p !== body; p = p.parent) {
+      if (p.type === 'for_statement' || p.type === 'while_statement') inLoop = true;
+      if (p.type === 'function_definition' || p.type === 'lambda') inFunction = true;
+    }
+    if (inFunction) continue;
+    if (n.type === 'return_statement' || n.type === 'raise_statement' || !inLoop) return true;
   }
   return false;
 }
@@ -1905,7 +1913,8 @@ function jumpsOut(body: Node): boolean {
 /**
  * Whether a statement runs once, in order, whenever its function runs: no loop or `if` between it
  * and the function (`out_features = out_features or in_features` at the top of `__init__`), other
- * than `decided` ones (an `if` whose known condition chose the branch the statement is in).
+ * than `decided` ones (an `if` whose known condition chose the branch the statement is in, a loop
+ * walked iteration by iteration with its values carried).
  */
 function straightLine(node: Node, decided?: ReadonlySet<Node>): boolean {
   for (let p = node.parent; p; p = p.parent) {

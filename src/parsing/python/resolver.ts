@@ -1036,11 +1036,12 @@ export class Resolver {
    * target), other than the `None` replacements `replacedDefault` reads. Before every assignment
    * (and outside any loop that holds one), it is the parameter as passed. After the one plain
    * assignment of a straight-line body, it is the value assigned when that resolves (`x = x + 1`
-   * reads the `x` before it). In a loop that assigns it, and for a `None` default anywhere else,
-   * unknown: the function replaced it. Any other default is still read as the parameter's value
-   * there (before, it was read so after every assignment): often what the code keeps (timm's
-   * `act_layer = get_act_layer(act_layer)`), but a known imprecision, said in the note on issue 4.
-   * A comprehension's variable of the same name is its own scope's.
+   * reads the `x` before it). Unknown in a loop that assigns it, after a loop target, `+=`,
+   * nested `def` or `with ... as` binds it, and for a `None` default after any assignment: the
+   * function replaced it. A default other than `None` assigned again by `p = f(p)` is still read
+   * as the parameter's value after it (before, it was read so after every assignment): often what
+   * the code keeps (timm's `act_layer = get_act_layer(act_layer)`), but a known imprecision, said
+   * in the note on issue 4. A comprehension's variable of the same name is its own scope's.
    */
   private reassignedParameter(param: Param, all: readonly Site[], table: ScopeTable, scope: Node | null, use: Node, bindings: Bindings | undefined): Value {
     const sites = all.filter((s) => s.at.type !== 'for_in_clause');
