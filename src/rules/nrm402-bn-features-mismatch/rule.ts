@@ -144,6 +144,9 @@ export const bnFeaturesMismatch: Rule = {
         "defaults, config dicts and unrolled loops; a norm sized with the producer's input channel expression (`BatchNorm1d(cfg[1])` after `Conv1d(cfg[1], cfg[2])`) is reported too. " +
         'A block class parameterised by its width is also checked as each instance of it in the file builds it (`self.stem = Stem(width=32)` where `Stem` keeps a ' +
         '`BatchNorm2d(64)` after its `Conv2d(3, width, ...)`, nested blocks included): the finding sits on the norm in the class and names the instance and where its width is passed. ' +
+        "The instance's constructor is followed as Python runs it with those arguments: an `if` their values decide takes its branch (`if downsample: dim = dim * 2`), and a loop " +
+        'over known values runs block by block with what each iteration leaves (`in_chs = out_chs` at the end of a stage\'s loop: a `BatchNorm2d(in_chs * 2)` that fits the first ' +
+        'block of `Stage(32, 64)` but not the second is reported on the second). ' +
         'Keras `BatchNormalization` and Flax `nn.BatchNorm` take no channel count (they infer it from their input when built), so for them the count cannot be wrong; what can be is the ' +
         "`axis` they normalize: after a Keras `ConvND` the channels are on axis -1 (`data_format='channels_last'`) or 1 (`'channels_first'`), after a Flax `nn.Conv` always on the last axis. " +
         'A `BatchNormalization(axis=1)` after a channels-last conv (or the default `axis=-1` after an explicitly channels-first one) is reported: an error when the conv states its ' +
