@@ -1228,6 +1228,16 @@ export class ModelBuilder {
   // ------------------------------------------------------------------ expressions -> layers
 
   /** The elements a list-like expression contributes (`[a, b]`, `[Block() for _ in range(n)]`, `*layers`). */
+  /**
+   * Whether an element that builds no layer is a plain value (it resolves to a number, string,
+   * bool, `None` or a sequence: `math.ceil(ps / stride)` in `[... for ps in patch_size]`), so no
+   * layer at all rather than one of unknown kind.
+   */
+  private plainValue(node: Node, bindings: Map<string, Value>): boolean {
+    const v = this.resolver.resolve(node, bindings.size > 0 ? bindings : undefined);
+    return v.kind === 'number' || v.kind === 'string' || v.kind === 'bool' || v.kind === 'none' || v.kind === 'sequence';
+  }
+
   private elementsOf(node: Node, ctx: Ctx, base: string, offset: number): Elem[] {
     if (node.type === 'list' || node.type === 'tuple') {
       const out: Elem[] = [];
@@ -1241,6 +1251,7 @@ export class ModelBuilder {
         // `keras.Input(shape=...)` first in a `keras.Sequential([...])` declares the input, it is not a layer.
         if (this.isKerasInput(c)) continue;
         const l = this.layerFromExpr(c, `${base}[${offset + out.length}]`, ctx);
+        if (!l && this.plainValue(c, ctx.bindings)) continue;
         out.push(l ?? unknownLayer(c, `${base}[${offset + out.length}]`, ctx));
       }
       return out;
@@ -1273,7 +1284,14 @@ export class ModelBuilder {
           kept.push(bindings);
         }
         if (known) {
-          return kept.map((bindings, i) => this.layerFromExpr(body, `${base}[${offset + i}]`, { ...ctx, bindings }) ?? unknownLayer(body, `${base}[${offset + i}]`, ctx));
+          const out: Elem[] = [];
+          for (const bindings of kept) {
+            const path = `${base}[${offset + out.length}]`;
+            const l = this.layerFromExpr(body, path, { ...ctx, bindings });
+            if (!l && this.plainValue(body, bindings)) continue;
+            out.push(l ?? unknownLayer(body, path, ctx));
+          }
+          return out;
         }
       }
       // Bound or condition not known: one summarised element, "repeated" an unknown number of times.

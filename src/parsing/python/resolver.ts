@@ -1031,6 +1031,12 @@ export class Resolver {
     return withProvenance(v, provenance);
   }
 
+  /** Whether `name` is bound at the top level by imports only (`from .helpers import to_2tuple`: relative imports are not in the import table). */
+  private importedAtTopLevel(name: string): boolean {
+    const sites = this.table(null).names.get(name);
+    return sites !== undefined && sites.length > 0 && sites.every((s) => s.at.type === 'import_from_statement' || s.at.type === 'import_statement');
+  }
+
   /**
    * A parameter the function assigns again (`width = int(width * 1.5)`, `x = 5`, `x += 1`, a loop
    * target), other than the `None` replacements `replacedDefault` reads. Before every assignment
@@ -1309,6 +1315,11 @@ export class Resolver {
       }
       if (name === 'int' && one.kind === 'string' && /^\s*[-+]?\d+\s*$/.test(one.value)) return this.derived(num(parseInt(one.value, 10), true), node, [one]);
       if (name === 'float' && one.kind === 'string' && one.value.trim() !== '' && !Number.isNaN(Number(one.value))) return this.derived(num(Number(one.value), false), node, [one]);
+    }
+    // `to_2tuple(x)` (timm) and `_pair(x)` (torch.nn.modules.utils), imported: `(x, x)` for a
+    // single value, the items of a sequence as a tuple.
+    if (one && (last === 'to_2tuple' || last === '_pair') && (qualified !== name || this.importedAtTopLevel(name)) && one.kind !== 'unknown' && one.kind !== 'callable' && one.kind !== 'dict') {
+      return this.derived({ kind: 'sequence', items: one.kind === 'sequence' ? one.items : [one, one], tuple: true }, node, [one]);
     }
     if (one && name === 'len' && (one.kind === 'sequence' || one.kind === 'string' || one.kind === 'dict')) {
       const n = one.kind === 'sequence' ? one.items.length : one.kind === 'dict' ? one.entries.length : one.value.length;

@@ -168,6 +168,29 @@ describe('Python front end: instances walked with their arguments', () => {
     assert.deepStrictEqual((features?.elements ?? []).map(show), ['Conv2d(3,64)', 'BatchNorm2d(64)', 'ReLU(?)', 'MaxPool2d(2,2)', 'Conv2d(64,128)', 'BatchNorm2d(128)', 'ReLU(?)', 'MaxPool2d(2,2)']);
   });
 
+  it('takes no layer from list elements that are plain values (`[math.ceil(ps / stride) for ps in patch_size]`, a list of names)', () => {
+    const ir = parsePythonModel(
+      src(
+        'import math',
+        'import torch.nn as nn',
+        'from timm.layers import to_2tuple',
+        'class PixelEmbed(nn.Module):',
+        '    def __init__(self, patch_size=16, stride=4):',
+        '        super().__init__()',
+        '        patch_size = to_2tuple(patch_size)',
+        '        new_patch_size = [math.ceil(ps / stride) for ps in patch_size]',
+        '        self.new_patch_size = new_patch_size',
+        "        self.names = ['a', 'b']",
+        '        self.blocks = nn.ModuleList([nn.Linear(4, 4), make_block()])',
+        '',
+      ),
+    );
+    const layers = allLayers(cls(ir, 'PixelEmbed').layers).map((l) => `${l.path}:${l.kind}`);
+    assert.ok(!layers.some((l) => l.startsWith('new_patch_size[') || l.startsWith('names[')), layers.join(', '));
+    // An element whose value is not known may still be a layer: kept, of unknown kind.
+    assert.ok(layers.includes('blocks[1]:?'), layers.join(', '));
+  });
+
   it('reads flags a constructor stores on self (use_act=False builds the Identity branch)', () => {
     const ir = parsePythonModel(
       src(

@@ -153,6 +153,16 @@ describe('constant resolver', () => {
     assert.strictEqual(showValue(probes('def f(num_heads=(1, 2)):\n    for h in probe(num_heads):\n        num_heads = h\n')[0]), '(1, 2)');
   });
 
+  it('reads imported to_2tuple / _pair as Python does: (x, x) for a single value, a tuple of a sequence; a function of the file with that name is not taken for them', () => {
+    assert.deepStrictEqual(
+      probes('from timm.layers import to_2tuple\nfrom torch.nn.modules.utils import _pair\nprobe(to_2tuple(224))\nprobe(_pair([3, 5]))\nprobe(to_2tuple(x))\n').map(showValue),
+      ['(224, 224)', '(3, 5)', '?to_2tuple(x)'],
+    );
+    // (timm's own files import it relatively, which the import table does not hold.)
+    assert.strictEqual(showValue(probe('from .helpers import to_2tuple\nprobe(to_2tuple(16))\n')), '(16, 16)');
+    assert.strictEqual(probe('def to_2tuple(x):\n    return x\nprobe(to_2tuple(3))\n').kind, 'unknown');
+  });
+
   it('rounds halves to even as Python does (`round(2.5)` is 2)', () => {
     assert.deepStrictEqual(probes('probe(round(2.5))\nprobe(round(3.5))\nprobe(round(-2.5))\nprobe(round(2.6))\nprobe(round(-0.4))\n').map(showValue), ['2', '4', '-2', '3', '0']);
   });
