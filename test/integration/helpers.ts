@@ -1,10 +1,19 @@
 // Helpers for the integration suite: waiting on VS Code events (never a fixed sleep; mocha's
 // timeout is the only deadline), reading NormScope's diagnostics, opening and closing editors like a user does.
+import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { NormScopeApi } from '../../src/extension';
 
 export const EXTENSION_ID = 'normscope.normscope';
+
+/** NormScope's API, the extension activated (it must be loaded). */
+export async function normscopeApi(): Promise<NormScopeApi> {
+  const ext = vscode.extensions.getExtension<NormScopeApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
+  return ext.activate();
+}
 /** What `waitFor` is waiting for, with how to describe the state it waits on (for a failing test's report). */
 interface PendingWait {
   readonly what: string;

@@ -4,9 +4,8 @@
 // file counts) stay as they are.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { NormScopeApi } from '../../src/extension';
 import type { RenderedMessage } from '../../src/webview/protocol';
-import { closeAllEditors, EXTENSION_ID, requestScreenshot, waitFor } from './helpers';
+import { closeAllEditors, normscopeApi, requestScreenshot, waitFor } from './helpers';
 
 const MODEL = `import torch
 from torch import nn
@@ -63,9 +62,7 @@ describe('activation simulator in a real VS Code extension host', () => {
     const document = await vscode.workspace.openTextDocument({ language: 'python', content: MODEL });
     documents.push(document);
     await vscode.window.showTextDocument(document);
-    const ext = vscode.extensions.getExtension<NormScopeApi>(EXTENSION_ID);
-    assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
-    const api = await ext.activate();
+    const api = await normscopeApi();
     const renders: RenderedMessage[] = [];
     const subscription = api.simulator.onDidRender((m) => renders.push(m));
     try {
@@ -89,9 +86,7 @@ describe('activation simulator in a real VS Code extension host', () => {
     const document = await vscode.workspace.openTextDocument({ language: 'python', content: FACTORY });
     documents.push(document);
     await vscode.window.showTextDocument(document);
-    const ext = vscode.extensions.getExtension<NormScopeApi>(EXTENSION_ID);
-    assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
-    const api = await ext.activate();
+    const api = await normscopeApi();
     const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri)) ?? [];
     const simulate = lenses.filter((l) => l.command?.title === 'Simulate activations').sort((a, b) => a.range.start.line - b.range.start.line);
     // `class Block` on line 4 and `def wide_block` on line 14 (1-based).

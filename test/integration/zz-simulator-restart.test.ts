@@ -6,8 +6,7 @@
 // without any command or document.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { NormScopeApi } from '../../src/extension';
-import { closeAllEditors, EXTENSION_ID, requestScreenshot, waitFor } from './helpers';
+import { closeAllEditors, normscopeApi as api, requestScreenshot, waitFor } from './helpers';
 import { afterRestart, readRestartState, writeRestartState } from './restart';
 
 const MODEL = `import torch
@@ -25,11 +24,6 @@ class RestartNet(nn.Module):
         return self.head(torch.flatten(self.pool(self.features(x)), 1))
 `;
 
-async function api(): Promise<NormScopeApi> {
-  const ext = vscode.extensions.getExtension<NormScopeApi>(EXTENSION_ID);
-  assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
-  return ext.activate();
-}
 
 function simulatorTab(): vscode.Tab | undefined {
   return vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label === 'NormScope Simulator');
