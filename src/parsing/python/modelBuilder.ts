@@ -1435,6 +1435,8 @@ export class ModelBuilder {
       // A helper function of this file that returns a layer (`conv_bn(inp, oup, 2)`).
       const helper = this.resolver.topLevelFunction(callee.text);
       if (helper) return this.helperLayer(helper, node, path, ctx);
+      // A norm parameter holding a class the front end does not know (timm's `LayerNorm2d`) is a norm of unknown kind too.
+      if (NORM_PARAM.test(callee.text) && bound.kind === 'callable') return at('?', 'norm');
       return undefined;
     }
     // `self._make_layer(block, 64, layers[0])`: a method of the same class returning a layer.

@@ -299,6 +299,51 @@ function contains(container: Value, item: Value): boolean | undefined {
   return unsure ? undefined : false;
 }
 
+/** How deep `oneLineHelper` evaluations may nest (`default(pair(x), ...)`). */
+const MAX_HELPER_DEPTH = 4;
+
+/**
+ * The classes timm's `get_act_layer` and `get_norm_layer` return for a layer name
+ * (`_ACT_LAYER_ME` then `_ACT_LAYER_DEFAULT` in timm/layers/create_act.py, as when not exporting,
+ * with a torch that has SiLU, Mish, Hardswish and Hardsigmoid; `_NORM_MAP` in
+ * timm/layers/create_norm.py). timm's own classes are named by their `timm.layers` export.
+ */
+const TIMM_ACT_LAYERS: ReadonlyMap<string, string> = new Map([
+  ...(['silu', 'swish'].map((n) => [n, 'torch.nn.SiLU'] as const)),
+  ['mish', 'torch.nn.Mish'], ['relu', 'torch.nn.ReLU'], ['relu6', 'torch.nn.ReLU6'], ['leaky_relu', 'torch.nn.LeakyReLU'], ['elu', 'torch.nn.ELU'],
+  ['celu', 'torch.nn.CELU'], ['selu', 'torch.nn.SELU'], ['identity', 'torch.nn.Identity'],
+  ...(['hard_sigmoid', 'hardsigmoid'].map((n) => [n, 'torch.nn.Hardsigmoid'] as const)),
+  ...(['hard_swish', 'hardswish'].map((n) => [n, 'torch.nn.Hardswish'] as const)),
+  ['prelu', 'timm.layers.PReLU'], ['gelu', 'timm.layers.GELU'], ['gelu_tanh', 'timm.layers.GELUTanh'], ['quick_gelu', 'timm.layers.QuickGELU'],
+  ['sigmoid', 'timm.layers.Sigmoid'], ['tanh', 'timm.layers.Tanh'], ['hard_mish', 'timm.layers.HardMishMe'],
+]);
+const TIMM_NORM_LAYERS: ReadonlyMap<string, string> = new Map([
+  ['batchnorm', 'torch.nn.BatchNorm2d'], ['batchnorm2d', 'torch.nn.BatchNorm2d'], ['batchnorm1d', 'torch.nn.BatchNorm1d'],
+  ['frozenbatchnorm2d', 'torchvision.ops.misc.FrozenBatchNorm2d'],
+  ...(['GroupNorm', 'GroupNorm1', 'LayerNorm', 'LayerNorm2d', 'LayerNormFp32', 'LayerNorm2dFp32', 'RmsNorm', 'RmsNorm2d', 'RmsNormFp32', 'RmsNorm2dFp32',
+    'SimpleNorm', 'SimpleNorm2d', 'SimpleNormFp32', 'SimpleNorm2dFp32'].map((c) => [c.toLowerCase(), `timm.layers.${c}`] as const)),
+]);
+
+/**
+ * What timm's `get_act_layer(x)` / `get_norm_layer(x)` (`call`) return for a resolved `x`: `None`
+ * for `None`, a layer class or `functools.partial` as it is (`get_norm_layer` keeps only a
+ * partial's keyword arguments), a name looked up as timm does (`get_act_layer` lower-cases it;
+ * `get_norm_layer` also drops underscores; an empty name gives `None`). Undefined when that is not known.
+ */
+function timmLayerFactory(fn: 'get_act_layer' | 'get_norm_layer', x: Value, call: Node): Value | undefined {
+  if (x.kind === 'none') return x;
+  if (x.kind === 'callable') return fn === 'get_norm_layer' && x.boundPositional.length > 0 ? { ...x, boundPositional: [] } : x;
+  if (x.kind !== 'string') return undefined;
+  if (x.value === '') return { kind: 'none', provenance: writtenAt(`${fn}('')`, spanOf(call)) };
+  const key = fn === 'get_act_layer' ? x.value.toLowerCase() : x.value.replace(/_/g, '').toLowerCase();
+  const target = (fn === 'get_act_layer' ? TIMM_ACT_LAYERS : TIMM_NORM_LAYERS).get(key);
+  if (!target) return undefined;
+  const provenance: { -readonly [K in keyof Provenance]: Provenance[K] } = writtenAt(`${fn}('${x.value}')`, spanOf(call));
+  // (The name may be a parameter's default that a caller overrides.)
+  if (x.provenance?.inferred) provenance.inferred = true;
+  return { kind: 'callable', target, boundPositional: [], boundKeywords: [], provenance };
+}
+
 /**
  * `isinstance(value, types)` for a known value and builtin type names (`int`, `float`, `bool`,
  * `str`, `tuple`, `list`, or a tuple of them); undefined for any other type (a class, a tensor
@@ -556,6 +601,9 @@ export class Resolver {
     }
     return undefined;
   }
+
+  /** How many `oneLineHelper` evaluations enclose the one being resolved. */
+  private helperDepth = 0;
 
   /** Resolves an expression node to a value. `bindings` override names (loop variables). */
   resolve(node: Node, bindings?: Bindings): Value {
@@ -1040,14 +1088,13 @@ export class Resolver {
   /**
    * A parameter the function assigns again (`width = int(width * 1.5)`, `x = 5`, `x += 1`, a loop
    * target), other than the `None` replacements `replacedDefault` reads. Before every assignment
-   * (and outside any loop that holds one), it is the parameter as passed. After the one plain
-   * assignment of a straight-line body, it is the value assigned when that resolves (`x = x + 1`
-   * reads the `x` before it). Unknown in a loop that assigns it, after a loop target, `+=`,
-   * nested `def` or `with ... as` binds it, and for a `None` default after any assignment: the
-   * function replaced it. A default other than `None` assigned again by `p = f(p)` is still read
-   * as the parameter's value after it (before, it was read so after every assignment): often what
-   * the code keeps (timm's `act_layer = get_act_layer(act_layer)`), but a known imprecision, said
-   * in the note on issue 4. A comprehension's variable of the same name is its own scope's.
+   * (and outside any loop that holds one), and where every assignment before the use sits under
+   * an `if` that never runs (`neverRuns`), it is the parameter as passed. After the one plain
+   * assignment before the use, in the straight-line body, it is the value assigned when that
+   * resolves (`x = x + 1` reads the `x` before it; `act = get_act_layer(act)` the class timm
+   * returns). Otherwise unknown after an assignment: one that does not resolve, in a loop that
+   * assigns it, after a loop target, `+=`, nested `def` or `with ... as` binds it. A
+   * comprehension's variable of the same name is its own scope's.
    */
   private reassignedParameter(param: Param, all: readonly Site[], table: ScopeTable, scope: Node | null, use: Node, bindings: Bindings | undefined): Value {
     const sites = all.filter((s) => s.at.type !== 'for_in_clause');
@@ -1057,23 +1104,44 @@ export class Resolver {
     // (A use in an assignment's own value runs before it binds.)
     // (So does the iterable of a `for` whose target it is: `for d, num_heads in zip(depths, num_heads)`.)
     const before = (s: Site) => s.at.startIndex >= use.endIndex || within(use, s.value ?? null) || (s.at.type === 'for_statement' && within(use, s.at.childForFieldName('right')));
-    if (sites.every((s) => before(s) && !inSameLoop(s.at, use, fn))) return asPassed;
+    // The sites that may have bound it when the use runs: written before it, or in a loop with
+    // it. Less those under an `if` whose condition is false for the values read, which never run
+    // (`if not isinstance(depths, (list, tuple)): depths = [depths]` with a tuple default; only one
+    // written before the use: the condition's own uses are then earlier still).
+    const binding = sites.filter((s) => (!before(s) || inSameLoop(s.at, use, fn)) && !(s.at.endIndex <= use.startIndex && this.neverRuns(s.at, fn, bindings)));
+    if (binding.length === 0) return asPassed;
     const name = param.node.text;
-    const [site] = sites;
-    if (sites.length === 1 && site && site.value && site.at.type === 'assignment' && use.startIndex >= site.at.endIndex && site.at.parent?.type === 'expression_statement' && site.at.parent.parent === fn.childForFieldName('body')) {
-      const v = this.fromSites(name, sites, table, use);
+    const [site] = binding;
+    if (binding.length === 1 && site && site.value && site.at.type === 'assignment' && use.startIndex >= site.at.endIndex && site.at.parent?.type === 'expression_statement' && site.at.parent.parent === fn.childForFieldName('body')) {
+      const v = this.fromSites(name, binding, table, use);
       if (v.kind !== 'unknown') return v;
     }
     const line = site ? site.at.startPosition.row + 1 : 0;
     // (In a loop that assigns it, the default held at most until the first assignment: TinyVit's
     // `drop_path_rate = dpr[...]` before each stage reads it.)
-    const looped = sites.find((s) => inSameLoop(s.at, use, fn));
+    const looped = binding.find((s) => inSameLoop(s.at, use, fn));
     if (looped) return unknown(use, `parameter ${name} is assigned again in the loop (line ${looped.at.startPosition.row + 1})`, this.symbolOf(use, bindings));
     // (A loop target, `+=`, `with ... as`: not a wrapper of the value passed, as `p = f(p)` may be.)
-    const rebound = sites.find((s) => !before(s) && (s.at.type !== 'assignment' || s.value === undefined));
+    const rebound = binding.find((s) => s.at.type !== 'assignment' || s.value === undefined);
     if (rebound) return unknown(use, `parameter ${name} is bound again in the function (line ${rebound.at.startPosition.row + 1})`, this.symbolOf(use, bindings));
-    if (asPassed.kind !== 'none') return asPassed;
-    return unknown(use, `parameter ${name} is None by default and assigned again in the function (line ${line})`, this.symbolOf(use, bindings));
+    if (asPassed.kind === 'none') return unknown(use, `parameter ${name} is None by default and assigned again in the function (line ${line})`, this.symbolOf(use, bindings));
+    // (Unknown as passed: unknown after it too, for the reason it had.)
+    if (asPassed.kind === 'unknown') return asPassed;
+    return unknown(use, `parameter ${name} is assigned again in the function (line ${line}) to a value not known`, this.symbolOf(use, bindings));
+  }
+
+  /**
+   * Whether the statement `at` in the function `fn` sits in the body of an `if` (not an `elif` or
+   * `else`) whose condition resolves, under `bindings`, to a false value: it never runs.
+   */
+  private neverRuns(at: Node, fn: Node, bindings: Bindings | undefined): boolean {
+    for (let n: Node | null = at; n && n !== fn; n = n.parent) {
+      const parent: Node | null = n.parent;
+      if (parent?.type !== 'if_statement' || parent.childForFieldName('consequence') !== n) continue;
+      const condition = parent.childForFieldName('condition');
+      if (condition && this.truthy(this.resolve(condition, bindings)) === false) return true;
+    }
+    return false;
   }
 
   /**
@@ -1294,17 +1362,21 @@ export class Resolver {
     const name = withoutSpaces(fn.text);
     const positional: Node[] = [];
     const keywords: [string, Node][] = [];
+    let splats: Node[] | undefined;
     for (const a of args.namedChildren) {
       if (!a || a.type === 'comment') continue;
       if (a.type === 'keyword_argument') {
         const k = a.childForFieldName('name')?.text;
         const v = a.childForFieldName('value');
         if (k && v) keywords.push([k, v]);
-      } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') return unknown(node, undefined, undefined);
+      } else if (a.type === 'list_splat') return unknown(node, undefined, undefined);
+      else if (a.type === 'dictionary_splat') (splats ??= []).push(a);
       else positional.push(a);
     }
     const qualified = this.qualify(fn) ?? name;
     const last = qualified.slice(qualified.lastIndexOf('.') + 1);
+    // `**d` is read for `partial` only (`partial(nn.GELU, **dd)`), as the keywords of a dict that resolves.
+    if (splats) return last === 'partial' ? this.partialWithSplats(node, qualified, name, positional, keywords, splats, bindings) : unknown(node, undefined, undefined);
     const one = positional.length === 1 && keywords.length === 0 && positional[0] ? this.resolve(positional[0], bindings) : undefined;
     // Builtins on resolved values.
     if (one && (name === 'int' || name === 'float' || name === 'round' || name === 'abs')) {
@@ -1320,6 +1392,11 @@ export class Resolver {
     // single value, the items of a sequence as a tuple.
     if (one && (last === 'to_2tuple' || last === '_pair') && (qualified !== name || this.importedAtTopLevel(name)) && one.kind !== 'unknown' && one.kind !== 'callable' && one.kind !== 'dict') {
       return this.derived({ kind: 'sequence', items: one.kind === 'sequence' ? one.items : [one, one], tuple: true }, node, [one]);
+    }
+    // timm's `get_act_layer(x)` / `get_norm_layer(x)`, imported: see `timmLayerFactory`.
+    if (one && (last === 'get_act_layer' || last === 'get_norm_layer') && (qualified !== name || this.importedAtTopLevel(name))) {
+      const out = timmLayerFactory(last, one, node);
+      if (out) return out;
     }
     if (one && name === 'len' && (one.kind === 'sequence' || one.kind === 'string' || one.kind === 'dict')) {
       const n = one.kind === 'sequence' ? one.items.length : one.kind === 'dict' ? one.entries.length : one.value.length;
@@ -1367,18 +1444,85 @@ export class Resolver {
     }
     // `functools.partial(nn.GroupNorm, 32)`: a callable with bound arguments.
     if (last === 'partial' && (qualified === 'functools.partial' || name === 'partial') && positional[0]) {
-      const resolved = this.resolve(positional[0], bindings);
-      const target = resolved.kind === 'callable' ? resolved : this.callableOf(positional[0]);
-      if (!target) return unknown(node);
-      return {
-        kind: 'callable',
-        target: target.target,
-        boundPositional: [...target.boundPositional, ...positional.slice(1).map((p) => this.resolve(p, bindings))],
-        boundKeywords: [...target.boundKeywords, ...keywords.map(([k, v]) => [k, this.resolve(v, bindings)] as const)],
-        provenance: writtenAt('partial(...)', spanOf(node)),
-      };
+      return this.partial(node, positional, keywords.map(([k, v]) => [k, this.resolve(v, bindings)] as const), bindings);
+    }
+    if (fn.type === 'identifier') {
+      const v = this.oneLineHelper(node, fn, positional, keywords, bindings);
+      if (v) return v;
     }
     return unknown(node);
+  }
+
+  /** `functools.partial(f, *positional, **keywords)` (`call`), the keywords resolved. */
+  private partial(call: Node, positional: readonly Node[], keywords: readonly (readonly [string, Value])[], bindings: Bindings | undefined): Value {
+    const first = positional[0];
+    const resolved = first ? this.resolve(first, bindings) : undefined;
+    const target = resolved?.kind === 'callable' ? resolved : first ? this.callableOf(first) : undefined;
+    if (!target) return unknown(call);
+    return {
+      kind: 'callable',
+      target: target.target,
+      boundPositional: [...target.boundPositional, ...positional.slice(1).map((p) => this.resolve(p, bindings))],
+      boundKeywords: [...target.boundKeywords, ...keywords],
+      provenance: writtenAt('partial(...)', spanOf(call)),
+    };
+  }
+
+  /** `partial(f, ..., **d)` (`call`): `d` read as its keywords when it resolves to a dict; unknown otherwise. */
+  private partialWithSplats(call: Node, qualified: string, name: string, positional: readonly Node[], keywords: readonly (readonly [string, Node])[], splats: readonly Node[], bindings: Bindings | undefined): Value {
+    if ((qualified !== 'functools.partial' && name !== 'partial') || !positional[0]) return unknown(call, undefined, undefined);
+    // (Keywords, then the splats' entries: a keyword given twice is a TypeError in Python, so
+    // the order does not change what a well-formed call binds.)
+    const all: (readonly [string, Value])[] = keywords.map(([k, v]) => [k, this.resolve(v, bindings)] as const);
+    for (const splat of splats) {
+      const inner = splat.namedChildren[0];
+      const d = inner ? this.resolve(inner, bindings) : undefined;
+      if (d?.kind !== 'dict') return unknown(call, undefined, undefined);
+      for (const [k, v] of d.entries) all.push([k, v]);
+    }
+    return this.partial(call, positional, all, bindings);
+  }
+
+  /**
+   * A call of a top-level function of this file whose body is one `return <expression>` (a
+   * docstring aside), with arguments that resolve: the expression resolved with the parameters
+   * bound (`pair(224)` for `def pair(t): return t if isinstance(t, tuple) else (t, t)`).
+   * Undefined when the call is not one, or the expression does not resolve.
+   */
+  private oneLineHelper(call: Node, callee: Node, positional: readonly Node[], keywords: readonly (readonly [string, Node])[], bindings: Bindings | undefined): Value | undefined {
+    const def = this.topLevelFunction(callee.text);
+    if (!def || def.parent?.type === 'decorated_definition' || this.helperDepth >= MAX_HELPER_DEPTH) return undefined;
+    // The name at the call must be that function (not a local or parameter of the same name).
+    const named = this.resolve(callee, bindings);
+    if (named.kind !== 'callable' || named.target !== callee.text || named.provenance?.at?.startOffset !== def.startIndex) return undefined;
+    const body = def.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+    const docstring = body.length === 2 && body[0]?.type === 'expression_statement' && body[0].namedChildren[0]?.type === 'string';
+    const ret = body.length === 1 || docstring ? body[body.length - 1] : undefined;
+    const expression = ret?.type === 'return_statement' ? ret.namedChildren[0] : undefined;
+    if (!expression) return undefined;
+    const params = this.parameters(def);
+    const bound = new Map<string, Value>();
+    const given: Value[] = [];
+    for (const p of params) {
+      if (p.splat) return undefined;
+      const k = keywords.find(([name]) => name === p.name);
+      const at = k ? k[1] : !p.keywordOnly ? positional[p.index] : undefined;
+      const v = at ? this.resolve(at, bindings) : p.default;
+      if (!v || v.kind === 'unknown') return undefined;
+      if (at) given.push(v);
+      bound.set(p.name, v);
+    }
+    if (positional.length > params.filter((p) => !p.keywordOnly).length || keywords.some(([name]) => !bound.has(name))) return undefined;
+    this.helperDepth++;
+    let v: Value;
+    try {
+      v = this.resolve(expression, bound);
+    } finally {
+      this.helperDepth--;
+    }
+    // (A copy: the value may be one the memo keeps. Its origin: the arguments given, if any.)
+    if (v.kind === 'unknown') return undefined;
+    return given.length > 0 ? this.derived({ ...v }, call, given) : { ...v };
   }
 
   /** A framework class or function named by a dotted expression (`nn.BatchNorm2d`). */

@@ -419,3 +419,30 @@ describe('Python front end: Flax dataclass fields', () => {
     assert.ok(codes.includes('NRM502@10'), codes.join(' '));
   });
 });
+
+describe("Python front end: timm's layer factories and norm classes", () => {
+  it('builds the norm a `get_norm_layer` name maps to, and a norm of unknown kind for a norm class the front end does not know', () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'from timm.layers import LayerNorm2d, get_act_layer, get_norm_layer',
+        'class Stem(nn.Module):',
+        "    def __init__(self, dim=64, norm_layer='batchnorm2d', act_layer='relu'):",
+        '        super().__init__()',
+        '        norm_layer = get_norm_layer(norm_layer)',
+        '        act_layer = get_act_layer(act_layer)',
+        '        self.conv = nn.Conv2d(3, dim, 3)',
+        '        self.norm = norm_layer(dim)',
+        '        self.act = act_layer()',
+        'class Head(nn.Module):',
+        '    def __init__(self, dim=64, norm_layer=LayerNorm2d):',
+        '        super().__init__()',
+        '        self.norm = norm_layer(dim)',
+        '        self.fc = nn.Linear(dim, 10)',
+      ),
+    );
+    assert.deepStrictEqual(cls(ir, 'Stem').layers.map(brief), ['conv:Conv2d', 'norm:BatchNorm2d', 'act:ReLU']);
+    const head = cls(ir, 'Head').layers;
+    assert.deepStrictEqual(head.map((l) => `${brief(l)}:${l.family}`), ['norm:?:norm', 'fc:Linear:linear']);
+  });
+});

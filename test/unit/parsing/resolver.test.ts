@@ -160,7 +160,139 @@ describe('constant resolver', () => {
     );
     // (timm's own files import it relatively, which the import table does not hold.)
     assert.strictEqual(showValue(probe('from .helpers import to_2tuple\nprobe(to_2tuple(16))\n')), '(16, 16)');
-    assert.strictEqual(probe('def to_2tuple(x):\n    return x\nprobe(to_2tuple(3))\n').kind, 'unknown');
+    // (A function of the file of that name is evaluated as what it is: see the one-line helper test.)
+    assert.strictEqual(showValue(probe('def to_2tuple(x):\n    return x\nprobe(to_2tuple(3))\n')), '3');
+  });
+
+  it("reads timm's imported get_act_layer / get_norm_layer as timm does: a class or partial as is, None as None, a name as the class it maps to", () => {
+    const v = probes(
+      [
+        'import torch.nn as nn',
+        'from functools import partial',
+        'from timm.layers import get_act_layer, get_norm_layer',
+        'probe(get_act_layer(nn.GELU))',
+        "probe(get_act_layer('hard_swish'))",
+        "probe(get_act_layer('GELU'))",
+        'probe(get_act_layer(None))',
+        "probe(get_norm_layer('batch_norm_2d'))",
+        "probe(get_norm_layer('layernorm2d'))",
+        // timm rebinds a partial's keywords only.
+        'probe(get_norm_layer(partial(nn.GroupNorm, 32, eps=0.5)))',
+        "probe(get_act_layer('no_such_act'))",
+        'probe(get_act_layer(x))',
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(v.map(showValue), [
+      'torch.nn.GELU',
+      'torch.nn.Hardswish',
+      'timm.layers.GELU',
+      'None',
+      'torch.nn.BatchNorm2d',
+      'timm.layers.LayerNorm2d',
+      'partial(torch.nn.GroupNorm, eps=0.5)',
+      "?get_act_layer('no_such_act')",
+      '?get_act_layer(x)',
+    ]);
+    assert.strictEqual(described(v[1]), "torch.nn.Hardswish (get_act_layer('hard_swish'), line 5)");
+    // timm's own files import it relatively; a function of the file of that name is not timm's.
+    assert.strictEqual(showValue(probe("from .create_act import get_act_layer\nprobe(get_act_layer('relu'))\n")), 'torch.nn.ReLU');
+    assert.strictEqual(probe("def get_act_layer(name):\n    return make(name)\nprobe(get_act_layer('relu'))\n").kind, 'unknown');
+  });
+
+  it('reads a parameter with a default other than None, assigned a value not known, as unknown after the assignment (not as its default)', () => {
+    const v = probes(
+      [
+        "def f(act='gelu', width=64, dims=(96, 192), depths=3):",
+        '    act = make_act(act)',
+        '    probe(act)',
+        '    width = scale(width)',
+        '    probe(width)',
+        // Under an `if` whose condition is false for the default: the assignment never runs.
+        '    if not isinstance(dims, (list, tuple)):',
+        '        dims = [dims]',
+        '    probe(dims)',
+        '    if not isinstance(depths, (list, tuple)):',
+        '        depths = [depths]',
+        '    probe(depths)',
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(v.map(showValue), ['?act', '?width', '(96, 192)', '?depths']);
+    assert.match((v[0] as { reason?: string }).reason ?? '', /parameter act is assigned again in the function \(line 2\) to a value not known/);
+    assert.match(described(v[2]), /default of parameter dims of f/);
+  });
+
+  it('evaluates a call of a one-line helper of the file (`def pair(t): return t if isinstance(t, tuple) else (t, t)`) with its arguments bound', () => {
+    const helpers = [
+      'def exists(val):',
+      '    return val is not None',
+      'def default(val, d):',
+      '    """The value, or d when it is None."""',
+      '    return val if exists(val) else d',
+      'def pair(t):',
+      '    return t if isinstance(t, tuple) else (t, t)',
+      'def cast_tuple(val, length=1):',
+      '    return val if isinstance(val, tuple) else ((val,) * length)',
+      'def two_lines(x):',
+      '    y = x',
+      '    return y',
+      '@decorated',
+      'def deco(x):',
+      '    return x',
+      'def splat(*xs):',
+      '    return xs',
+    ];
+    const v = probes(
+      [
+        ...helpers,
+        'probe(pair(224))',
+        'probe(pair((16, 8)))',
+        'probe(cast_tuple(3, 4))',
+        'probe(cast_tuple(3))',
+        'probe(default(None, 7))',
+        'probe(default(stride=2, d=1, val=5))',
+        'probe(pair(unknown_size))',
+        'probe(two_lines(1))',
+        'probe(deco(1))',
+        'probe(splat(1))',
+        'def g(pair=None, dims=(64, 128, 256, 512)):',
+        '    probe(pair(3))',
+        '    dims = cast_tuple(dims, 4)',
+        '    probe(dims)',
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(v.map(showValue), [
+      '(224, 224)',
+      '(16, 8)',
+      '(3, 3, 3, 3)',
+      '(3,)',
+      '7',
+      // (`stride` is no parameter of `default`: a TypeError in Python.)
+      '?default(stride=2, d=1, val=5)',
+      '?pair(unknown_size)',
+      '?two_lines(1)',
+      '?deco(1)',
+      '?splat(1)',
+      // A parameter of the same name is not the helper.
+      '?pair(3)',
+      '(64, 128, 256, 512)',
+    ]);
+    assert.strictEqual(described(v[0]), '(224, 224) (literal, line 18)');
+    assert.match(described(v[11]), /^\(64, 128, 256, 512\) \(computed from default of parameter dims of g/);
+  });
+
+  it('reads `partial(f, **d)` with `d` a dict that resolves as its keywords, and as unknown otherwise', () => {
+    const v = probes(
+      [
+        'import torch.nn as nn',
+        'from functools import partial',
+        "def f(device=None, approximate='tanh', **kwargs):",
+        "    dd = {'device': device}",
+        '    probe(partial(nn.GELU, approximate=approximate, **dd))',
+        '    probe(partial(nn.GELU, **kwargs))',
+        '    probe(max(**dd))',
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(v.map(showValue), ["partial(torch.nn.GELU, approximate='tanh', device=None)", '?partial(nn.GELU, **kwargs)', '?max(**dd)']);
   });
 
   it('rounds halves to even as Python does (`round(2.5)` is 2)', () => {
