@@ -119,6 +119,8 @@ export interface ModelVariable {
   /** The variable as written, e.g. `model`, `self.net`. */
   readonly name: string;
   readonly function: string;
+  /** For a method (or a function nested in one): its class, which tells apart methods of one name in several classes (each LightningModule's `train_dataloader`). */
+  readonly className?: string;
   /** The assignment's right-hand side. */
   readonly span: Span;
   readonly facts: ModelFacts;
@@ -131,6 +133,8 @@ export interface DataLoaderIR {
   readonly argumentsSpan: Span;
   readonly variable: string | undefined;
   readonly function: string;
+  /** For a method (or a function nested in one): its class, which tells apart methods of one name in several classes (each LightningModule's `train_dataloader`). */
+  readonly className?: string;
   /** Per-process batch size (DataLoader) or per-call batch size (Keras fit). */
   readonly batchSize: KnownValue | undefined;
   readonly dropLast: KnownValue | undefined;
@@ -229,6 +233,8 @@ export interface OptimizerIR {
   readonly span: Span;
   readonly variable: string | undefined;
   readonly function: string;
+  /** For a method (or a function nested in one): its class, which tells apart methods of one name in several classes (each LightningModule's `train_dataloader`). */
+  readonly className?: string;
   /** How the parameters were given. `all`: every parameter of a model (`model.parameters()`);
    * `groups`: a literal list of groups; `built`: by a helper or variable the analysis does not
    * follow (timm `param_groups_weight_decay`, a `no_decay` list); `unknown`. */

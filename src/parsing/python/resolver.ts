@@ -1215,6 +1215,12 @@ export class Resolver {
       const bound = bindings.get(dotted);
       if (bound) return bound;
     }
+    // `self.hparams.x` in a Lightning module whose `__init__` saves its arguments (`savedHyperparameter`).
+    if (dotted !== undefined && head === 'self' && object.type === 'attribute' && object.childForFieldName('attribute')?.text === 'hparams' && object.childForFieldName('object')?.type === 'identifier') {
+      const cls = this.classOf(node);
+      const v = cls ? this.savedHyperparameter(cls, attr, node) : undefined;
+      if (v) return v;
+    }
     // `self.x`: assignments in the class's methods, then class attributes.
     if (dotted !== undefined && object.type === 'identifier' && head === 'self') {
       const cls = this.classOf(node);
@@ -1323,7 +1329,8 @@ export class Resolver {
   }
 
   /** `self.<attr>` inside class `cls`: the single assignment in its methods, else a class attribute. */
-  private selfAttribute(cls: Node, attr: string, use: Node, symbol: () => string | undefined): Value {
+  /** The assignments of `self.<attr>` in the methods of `cls`. */
+  private selfSitesOf(cls: Node, attr: string): readonly { site: Site; table: ScopeTable }[] {
     // (Gathered once per class and attribute: every use of `self.<attr>` in the class asks.)
     let byAttr = this.selfSites.get(cls);
     if (!byAttr) this.selfSites.set(cls, (byAttr = new Map<string, readonly { site: Site; table: ScopeTable }[]>()));
@@ -1339,6 +1346,11 @@ export class Resolver {
       }
       byAttr.set(attr, (sites = found));
     }
+    return sites;
+  }
+
+  private selfAttribute(cls: Node, attr: string, use: Node, symbol: () => string | undefined): Value {
+    const sites = this.selfSitesOf(cls, attr);
     if (sites.length > 1) return unknown(use, `self.${attr} is assigned ${sites.length} times`, symbol());
     const only = sites[0];
     if (only) {
@@ -1351,6 +1363,50 @@ export class Resolver {
     const classSites = classTable.names.get(attr);
     if (classSites && classSites.length > 0) return this.fromSites(attr, classSites, classTable, use);
     return unknown(use, `self.${attr} is not assigned in the class`, symbol());
+  }
+
+  /**
+   * `self.hparams.<name>` (`use`) in a class whose `__init__` calls Lightning's
+   * `self.save_hyperparameters()` (all of its arguments, or those named: `'lr', 'batch_size'`, less
+   * `ignore=`): the `__init__` parameter `name`, read as any parameter (its default, inferred).
+   * Undefined when the class does not save it that way, assigns `self.hparams` itself, or
+   * `__init__` assigns the parameter again (Lightning saves the value at the call).
+   */
+  private savedHyperparameter(cls: Node, name: string, use: Node): Value | undefined {
+    let init: Node | undefined;
+    for (const stmt of cls.childForFieldName('body')?.namedChildren ?? []) {
+      const fn = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+      if (fn?.type === 'function_definition' && fn.childForFieldName('name')?.text === '__init__') init = fn;
+    }
+    if (!init || this.selfSitesOf(cls, 'hparams').length > 0) return undefined;
+    const table = this.table(init);
+    const param = table.params.get(name);
+    if (!param || param.splat || (table.names.get(name)?.length ?? 0) > 0) return undefined;
+    let saved = false;
+    for (const call of init.descendantsOfType('call')) {
+      const f = call.childForFieldName('function');
+      if (f?.type !== 'attribute' || f.childForFieldName('attribute')?.text !== 'save_hyperparameters' || f.childForFieldName('object')?.text !== 'self') continue;
+      const names: string[] = [];
+      let ignored: Value | undefined;
+      for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
+        if (a.type === 'comment') continue;
+        if (a.type === 'keyword_argument') {
+          const k = a.childForFieldName('name')?.text;
+          const value = a.childForFieldName('value');
+          if (k === 'ignore' && value) ignored = this.resolve(value);
+          else if (k !== 'logger' && k !== 'frame') return undefined;
+          continue;
+        }
+        const v = this.resolve(a);
+        // (A dict, a Namespace or `*args`: hyperparameters other than the arguments.)
+        if (v.kind !== 'string') return undefined;
+        names.push(v.value);
+      }
+      const ignoredNames = ignored === undefined ? [] : ignored.kind === 'string' ? [ignored.value] : ignored.kind === 'sequence' && ignored.items.every((i) => i.kind === 'string') ? ignored.items.map((i) => (i as { value: string }).value) : undefined;
+      if (!ignoredNames) return undefined;
+      if ((names.length === 0 || names.includes(name)) && !ignoredNames.includes(name)) saved = true;
+    }
+    return saved ? this.parameter(param, init, use, undefined) : undefined;
   }
 
   // ---------------------------------------------------------------- calls

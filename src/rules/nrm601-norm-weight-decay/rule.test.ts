@@ -23,6 +23,27 @@ ruleTests(normWeightDecay, {
     { name: 'a model without normalization layers', code: IMPORTS + NO_NORMS + 'model = Plain()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=5e-4)\n' },
     { name: 'groups of submodules: which hold norms is not known here', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD([{"params": model.conv.parameters(), "lr": 0.01}, {"params": model.fc.parameters()}], lr=0.1, weight_decay=1e-4)\n' },
     { name: 'a model whose definition is not in view', code: IMPORTS + 'from models import build\nmodel = build()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=5e-4)\n' },
+    {
+      name: "Lightning: a module without norms, after one with them: each configure_optimizers is its own module's",
+      code: [
+        'import torch',
+        'import torch.nn as nn',
+        'import pytorch_lightning as pl',
+        'class Normed(pl.LightningModule):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.net = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8))',
+        '    def configure_optimizers(self):',
+        '        return torch.optim.AdamW(self.net.parameters(), weight_decay=0.0)',
+        'class Plain(pl.LightningModule):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.net = nn.Linear(8, 8)',
+        '    def configure_optimizers(self):',
+        '        return torch.optim.SGD(self.net.parameters(), lr=0.1, weight_decay=5e-4)',
+        '',
+      ].join('\n'),
+    },
   ],
   invalid: [
     {

@@ -67,11 +67,16 @@ export function layerWhere(l: LayerFact | undefined, where: Where): string {
   return l.kind;
 }
 
-/** Facts of the model named `name` as seen from `fn` (models list), else undefined. */
-export function modelFacts(ir: FileIR, name: string, fn: string): ModelFacts | undefined {
+/**
+ * Facts of the model named `name` as seen from `fn` (models list), else undefined. In a method
+ * (`className`), `self` and `self.<attr>` are that class's: never those of another class with a
+ * method of the same name (each LightningModule has its own `train_dataloader`).
+ */
+export function modelFacts(ir: FileIR, name: string, fn: string, className?: string): ModelFacts | undefined {
   const root = name.startsWith('self.') ? name.split('.').slice(0, 2).join('.') : name.split('.')[0] ?? name;
   const ms = ir.training.models;
-  return (ms.find((m) => m.name === root && m.function === fn) ?? ms.find((m) => m.name === root))?.facts;
+  if (className !== undefined && (root === 'self' || root.startsWith('self.'))) return ms.find((m) => m.name === root && m.className === className)?.facts;
+  return (ms.find((m) => m.name === root && m.function === fn && m.className === className) ?? ms.find((m) => m.name === root && m.function === fn) ?? ms.find((m) => m.name === root))?.facts;
 }
 
 /** The trained model a training loader feeds, with its facts and the training steps over it. */
@@ -80,7 +85,7 @@ export function loaderModel(ir: FileIR, loader: DataLoaderIR): { name: string; f
   const fromSteps = steps[0];
   if (fromSteps) return { name: fromSteps.modelInCaller, facts: fromSteps.facts, steps };
   for (const feed of loader.feeds) {
-    const facts = modelFacts(ir, feed, loader.function);
+    const facts = modelFacts(ir, feed, loader.function, loader.className);
     // `self`: a LightningModule's own train_dataloader() feeds the module.
     if (facts) return { name: feed === 'self' ? facts.name : feed, facts, steps: ir.training.sites.filter((s) => s.kind === 'training-step' && s.modelInCaller === feed) };
   }

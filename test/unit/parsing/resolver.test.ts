@@ -295,6 +295,21 @@ describe('constant resolver', () => {
     assert.deepStrictEqual(v.map(showValue), ["partial(torch.nn.GELU, approximate='tanh', device=None)", '?partial(nn.GELU, **kwargs)', '?max(**dd)']);
   });
 
+  it("reads `self.hparams.x` in a class whose `__init__` calls Lightning's `self.save_hyperparameters()` as the `__init__` parameter x", () => {
+    const module = (init: string, saves: string) =>
+      ['class M(pl.LightningModule):', `    def __init__(self, batch_size=16, lr=0.1, *args):`, '        super().__init__()', ...init.split('\n').filter(Boolean), `        ${saves}`, '    def loader(self):', '        probe(self.hparams.batch_size)', ''].join('\n');
+    const v = (init: string, saves: string) => described(probe(module(init, saves)));
+    assert.strictEqual(v('', 'self.save_hyperparameters()'), '16 (default of parameter batch_size of M.__init__, line 2, inferred)');
+    assert.strictEqual(v('', "self.save_hyperparameters('batch_size', 'lr', logger=False)"), '16 (default of parameter batch_size of M.__init__, line 2, inferred)');
+    // Not saved: named others, ignored, not called, a dict given, `self.hparams` assigned, the parameter assigned again first.
+    assert.strictEqual(probe(module('', "self.save_hyperparameters('lr')")).kind, 'unknown');
+    assert.strictEqual(probe(module('', "self.save_hyperparameters(ignore=['batch_size'])")).kind, 'unknown');
+    assert.strictEqual(probe(module('', 'self.other()')).kind, 'unknown');
+    assert.strictEqual(probe(module('', "self.save_hyperparameters({'batch_size': 2})")).kind, 'unknown');
+    assert.strictEqual(probe(module('        self.hparams = hparams', 'self.save_hyperparameters()')).kind, 'unknown');
+    assert.strictEqual(probe(module('        batch_size = batch_size * 2', 'self.save_hyperparameters()')).kind, 'unknown');
+  });
+
   it('rounds halves to even as Python does (`round(2.5)` is 2)', () => {
     assert.deepStrictEqual(probes('probe(round(2.5))\nprobe(round(3.5))\nprobe(round(-2.5))\nprobe(round(2.6))\nprobe(round(-0.4))\n').map(showValue), ['2', '4', '-2', '3', '0']);
   });

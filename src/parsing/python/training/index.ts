@@ -1572,7 +1572,7 @@ class TrainingBuilder implements FlowHost {
         m.set(triple[1], triple[2]);
       }
     }
-    for (const [cls, m] of attrs) for (const [attr, facts] of m) out.push({ name: `self.${attr}`, function: cls, span: facts.definitionSpan ?? spanOf(this.tree.rootNode), facts });
+    for (const [cls, m] of attrs) for (const [attr, facts] of m) out.push({ name: `self.${attr}`, function: cls, className: cls, span: facts.definitionSpan ?? spanOf(this.tree.rootNode), facts });
     return out.sort((a, b) => a.span.startOffset - b.span.startOffset);
   }
 
@@ -1583,7 +1583,8 @@ class TrainingBuilder implements FlowHost {
     for (let i = start; i < end; i++) {
       const fn = fns[i];
       const b = this.bindingsOf(fn);
-      for (const [name, r] of b.refs) refs.push({ name, function: fn.name, span: r.span, facts: r.facts });
+      const className = classOf(fn);
+      for (const [name, r] of b.refs) refs.push(className === undefined ? { name, function: fn.name, span: r.span, facts: r.facts } : { name, function: fn.name, className, span: r.span, facts: r.facts });
       if (fn.cls === undefined) continue;
       for (const [attr, facts] of b.attrs) attrs.push([fn.cls, attr, facts]);
     }
@@ -1626,7 +1627,7 @@ class TrainingBuilder implements FlowHost {
           span: spanOf(call),
           argumentsSpan: argsSpan,
           variable: assigned,
-          function: fn.name,
+          function: fn.name, ...inClass(fn),
           batchSize,
           dropLast,
           sampler: samplerNode?.text,
@@ -1640,7 +1641,7 @@ class TrainingBuilder implements FlowHost {
         const receiver = keyOf(f.childForFieldName('object'));
         if (!receiver || !this.isModelish(fn, receiver)) continue;
         out.push({
-          framework: 'keras', span: spanOf(call), argumentsSpan: argsSpan, variable: undefined, function: fn.name,
+          framework: 'keras', span: spanOf(call), argumentsSpan: argsSpan, variable: undefined, function: fn.name, ...inClass(fn),
           batchSize: this.resolveArg(args.keywords.get('batch_size')), dropLast: undefined, sampler: undefined, distributedSampler: false,
           dataset: args.positional[0] ? { text: args.positional[0].text, length: undefined, lengthSpan: undefined } : undefined,
           role: 'train', roleEvidence: `${receiver}.fit(...)`, feeds: [receiver],
@@ -1655,7 +1656,7 @@ class TrainingBuilder implements FlowHost {
         const micro = config?.get('train_micro_batch_size_per_gpu');
         const drop = config?.get('dataloader_drop_last');
         out.push({
-          framework: 'deepspeed', span: spanOf(call), argumentsSpan: argsSpan, variable: loaderVar?.type === 'identifier' ? loaderVar.text : undefined, function: fn.name,
+          framework: 'deepspeed', span: spanOf(call), argumentsSpan: argsSpan, variable: loaderVar?.type === 'identifier' ? loaderVar.text : undefined, function: fn.name, ...inClass(fn),
           batchSize: this.resolveArg(micro),
           dropLast: drop ? this.resolveArg(drop) : config ? defaultValue(false, "DeepSpeed's default dataloader_drop_last=false", spanOf(call)) : undefined,
           sampler: undefined, distributedSampler: true,
@@ -1669,7 +1670,7 @@ class TrainingBuilder implements FlowHost {
         const trainers = this.trainerCalls.filter((t) => t.framework === 'huggingface' && t.args && (unparen(t.args).equals(call) || (assigned !== undefined && keyOf(t.args) === assigned)));
         const feeds = [...new Set(trainers.map((t) => t.model).filter((m): m is string => m !== undefined))];
         out.push({
-          framework: 'huggingface', span: spanOf(call), argumentsSpan: argsSpan, variable: assigned, function: fn.name,
+          framework: 'huggingface', span: spanOf(call), argumentsSpan: argsSpan, variable: assigned, function: fn.name, ...inClass(fn),
           batchSize: bs ? this.resolveArg(bs) : args.hasSplat ? undefined : defaultValue(8, "TrainingArguments' default per_device_train_batch_size=8", spanOf(call)),
           dropLast: drop ? this.resolveArg(drop) : args.hasSplat ? undefined : defaultValue(false, "TrainingArguments' default dataloader_drop_last=False", spanOf(call)),
           sampler: undefined, distributedSampler: false, dataset: undefined, role: 'train',
@@ -1872,7 +1873,7 @@ class TrainingBuilder implements FlowHost {
       const tq = targs ? (this.qualified(targs.childForFieldName('function') as Node) ?? '') : '';
       const wd = targs && this.isTrainingArguments(tq) ? callArgs(targs).keywords.get('weight_decay') : undefined;
       out.push({
-        kind: 'Trainer (AdamW)', span: spanOf(t.call), variable: t.variable, function: t.fn.name, params: 'all', paramsText: t.model, models: [t.model],
+        kind: 'Trainer (AdamW)', span: spanOf(t.call), variable: t.variable, function: t.fn.name, ...inClass(t.fn), params: 'all', paramsText: t.model, models: [t.model],
         weightDecay: this.resolveArg(wd), defaultWeightDecay: 0, groups: [], excludesNormsFromDecay: true,
       });
     }
@@ -1887,7 +1888,7 @@ class TrainingBuilder implements FlowHost {
         const filt = args.keywords.get('filter_bias_and_bn');
         const excludes = !(filt && literalValue(filt).kind === 'bool' && !(literalValue(filt) as { value: boolean }).value);
         out.push({
-          kind: last, span: spanOf(call), variable, function: fn.name, params: 'built', paramsText: args.positional[0]?.text ?? '',
+          kind: last, span: spanOf(call), variable, function: fn.name, ...inClass(fn), params: 'built', paramsText: args.positional[0]?.text ?? '',
           models: args.positional[0] && keyOf(args.positional[0]) ? [rootOf(keyOf(args.positional[0]) as string)] : [],
           weightDecay: this.resolveArg(args.keywords.get('weight_decay')), defaultWeightDecay: undefined, groups: [], excludesNormsFromDecay: excludes,
         });
@@ -1903,7 +1904,7 @@ class TrainingBuilder implements FlowHost {
         kind: last,
         span: spanOf(call),
         variable,
-        function: fn.name,
+        function: fn.name, ...inClass(fn),
         params: classified.params,
         paramsText: paramsNode?.text ?? '',
         models: classified.models,
@@ -2305,3 +2306,15 @@ function unknownFacts(name: string): ModelFacts {
 }
 
 export { EMPTY_TRAINING };
+
+/** The class of a method, or of the method a function is nested in (undefined outside classes). */
+function classOf(fn: Fn): string | undefined {
+  for (let f: Fn | undefined = fn; f; f = f.parent) if (f.cls !== undefined) return f.cls;
+  return undefined;
+}
+
+/** `{ className }` for a function in a class (see `ModelVariable.className`), nothing otherwise. */
+function inClass(fn: Fn): { className?: string } {
+  const className = classOf(fn);
+  return className === undefined ? {} : { className };
+}
