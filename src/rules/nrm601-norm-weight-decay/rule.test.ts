@@ -47,6 +47,22 @@ ruleTests(normWeightDecay, {
   ],
   invalid: [
     {
+      name: "Lightning: configure_optimizers over self.parameters() of a module with LayerNorm (named by its class)",
+      code: [
+        'import torch',
+        'import torch.nn as nn',
+        'import pytorch_lightning as pl',
+        'class Normed(pl.LightningModule):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.net = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8))',
+        '    def configure_optimizers(self):',
+        '        return torch.optim.AdamW(self.parameters(), lr=1e-3, weight_decay=0.05)',
+        '',
+      ].join('\n'),
+      findings: [{ messageId: 'decaysNorms', line: 9, column: 16, endLine: 9, endColumn: 80, messageIncludes: ['AdamW applies weight decay 0.05 (line 9) to every parameter of Normed', 'LayerNorm (line 7)'] }],
+    },
+    {
       name: 'SGD over model.parameters() with weight decay',
       code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)\n',
       findings: [{ messageId: 'decaysNorms', line: 18, column: 13, endLine: 18, endColumn: 89, messageIncludes: ['weight decay 0.0001 (line 18)', 'BatchNorm2d (line 10)'] }],

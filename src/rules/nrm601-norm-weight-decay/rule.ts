@@ -59,7 +59,7 @@ export const normWeightDecay: Rule = {
       const severity = decay.isDefault || decay.inferred ? lowerSeverity('info') : undefined;
       context.report({
         messageId: 'decaysNorms',
-        data: { optimizer: opt.kind, decay: decay.text, model: name, norms: facts.evidence === 'library' ? `${norms} (${facts.name})` : `${norms}, e.g. ${layerWhere(facts.affineNorms[0], context.where)}` },
+        data: { optimizer: opt.kind, decay: decay.text, model: name === 'self' ? facts.name : name, norms: facts.evidence === 'library' ? `${norms} (${facts.name})` : `${norms}, e.g. ${layerWhere(facts.affineNorms[0], context.where)}` },
         span: opt.span,
         related: layerLocations(facts.affineNorms, (l) => `${l.kind} weight and bias receive weight decay`, 2),
         ...(severity ? { severity } : {}),

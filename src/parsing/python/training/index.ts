@@ -1168,8 +1168,9 @@ class TrainingBuilder implements FlowHost {
   private bind(fn: Fn, out: FunctionBindings): void {
     if (fn.isModule && this.keeper.keeps) this.bindModule(fn, out);
     else for (const a of this.assignmentsOf(fn)) this.bindAssignment(fn, a, out, undefined);
-    // In a LightningModule's `train_dataloader()`, `self` is the model the loader feeds.
-    if (fn.name === 'train_dataloader' && fn.cls && this.isLightningClass(fn.cls, 'LightningModule')) {
+    // In a LightningModule's `train_dataloader()`, `self` is the model the loader feeds; in its
+    // `configure_optimizers()`, the model whose parameters the optimizer gets (`self.parameters()`).
+    if ((fn.name === 'train_dataloader' || fn.name === 'configure_optimizers') && fn.cls && this.isLightningClass(fn.cls, 'LightningModule')) {
       const facts = modelFactsOfClass(fn.cls, this.classes, 'file');
       if (facts) setBinding(out, 'refs', 'self', { facts, span: spanOf(fn.node) });
     }
