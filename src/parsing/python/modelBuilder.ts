@@ -585,7 +585,7 @@ export class ModelBuilder {
         const left = e.childForFieldName('left');
         const right = e.childForFieldName('right');
         if (left?.type !== 'identifier' || right?.type !== 'call') return;
-        const m = this.moduleSequential(s, left, right) ?? this.moduleFunctional(s, left, right);
+        const m = this.moduleSequential(s, left, right) ?? this.moduleFunctional(s, left, right) ?? this.moduleInstanceModel(s, left, right);
         if (m) out.push(m);
         return;
       }
@@ -596,6 +596,31 @@ export class ModelBuilder {
     };
     visit(stmt, 0);
     return out;
+  }
+
+  /**
+   * `model = Net(32)`: an instance of a model class of the file built with arguments that resolve,
+   * as a model named `model` whose one layer is the instance, at the root (path ''), as
+   * `factoryModel` makes one. Not for an instance built with its defaults only (`Net()` is the
+   * class's own model), nor one whose arguments do not build its layers.
+   */
+  private moduleInstanceModel(stmt: Node, name: Node, call: Node): ModelClass | undefined {
+    const callee = call.childForFieldName('function');
+    if (callee?.type !== 'identifier' || !this.isModelClass(callee.text)) return undefined;
+    const ctx: Ctx = { bindings: new Map(), conditional: false, depth: 0, locals: new Map() };
+    const l = this.layerFromExpr(call, '', ctx);
+    if (!l?.moduleClass || l.conditional || l.alternatives || !l.instanceLayers || l.instanceLayers.length === 0) return undefined;
+    return {
+      name: name.text,
+      framework: this.modelClassNames.get(l.moduleClass) ?? 'torch',
+      bases: [],
+      span: spanOf(stmt),
+      nameSpan: spanOf(name),
+      layers: [frozen({ ...l, path: '' })],
+      normParameters: [],
+      flows: [],
+      attributeReads: [],
+    };
   }
 
   /** `model = keras.Sequential([...])` (any framework's Sequential) as a model named `model`. */

@@ -22,6 +22,7 @@ const cls = (body: string, forward = '') => `${header}class M(nn.Module):\n    d
 
 ruleTests(bnFeaturesMismatch, {
   valid: [
+    { name: 'instances: a model built at module level with the width its BatchNorm keeps, or with its defaults', code: STEM + '\n\nmodel = Stem(width=64)\nother = Stem()\n' },
     { name: 'matching widths', code: cls('        self.b = nn.Sequential(nn.Conv2d(64, 128, 3, bias=False), nn.BatchNorm2d(128), nn.ReLU())\n') },
     { name: 'GroupNorm with matching channels', code: cls('        self.b = nn.Sequential(nn.Conv2d(64, 128, 3, bias=False), nn.GroupNorm(32, 128))\n') },
     { name: 'unresolved widths are not guessed', code: `${header}class M(nn.Module):\n    def __init__(self, a, b):\n        super().__init__()\n        self.b = nn.Sequential(nn.Conv2d(a, b, 3, bias=False), nn.BatchNorm2d(b))\n` },
@@ -116,6 +117,20 @@ ruleTests(bnFeaturesMismatch, {
           endLine: 8,
           endColumn: 36,
           messageIncludes: ['BatchNorm2d (bn) expects 64 channels', 'in the instance `narrow_stem` (`Stem(width=32, **kwargs)`, line 16)'],
+        },
+      ],
+    },
+    {
+      name: 'instances: a model built at module level narrower than its BatchNorm (`model = Stem(width=32)` in a script; named by the variable)',
+      code: STEM + '\n\nmodel = Stem(width=32)\n',
+      findings: [
+        {
+          messageId: 'instanceMismatch',
+          line: 8,
+          column: 34,
+          endLine: 8,
+          endColumn: 36,
+          messageIncludes: ['BatchNorm2d (bn) expects 64 channels', 'in the instance `model` (`Stem(width=32)`, line 15)'],
         },
       ],
     },

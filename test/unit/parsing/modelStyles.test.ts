@@ -446,3 +446,28 @@ describe("Python front end: timm's layer factories and norm classes", () => {
     assert.deepStrictEqual(head.map((l) => `${brief(l)}:${l.family}`), ['norm:?:norm', 'fc:Linear:linear']);
   });
 });
+
+describe('Python front end: model instances built at module level', () => {
+  it('makes `model = Net(32)` a model named `model`: the instance built with its arguments; not `Net()` nor an argument that does not resolve', () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'class Net(nn.Module):',
+        '    def __init__(self, c=16):',
+        '        super().__init__()',
+        '        self.conv = nn.Conv2d(3, c, 3)',
+        '        self.bn = nn.BatchNorm2d(c)',
+        'model = Net(32)',
+        'default = Net()',
+        'unknown = Net(width_from_elsewhere)',
+        "if __name__ == '__main__':",
+        '    demo = Net(c=8)',
+      ),
+    );
+    assert.deepStrictEqual(ir.classes.map((c) => c.name), ['Net', 'model', 'demo']);
+    const model = cls(ir, 'model');
+    assert.deepStrictEqual(model.layers.map((l) => `${l.path}:${l.kind}:${l.moduleClass}`), [':Net:Net']);
+    assert.deepStrictEqual(model.layers[0]?.instanceLayers?.map((l) => `${brief(l)}(${l.call?.args.map((a) => (a.value.kind === 'number' ? a.value.value : '?')).join(',')})`), ['conv:Conv2d(3,32,3)', 'bn:BatchNorm2d(32)']);
+    assert.strictEqual(model.nameSpan.start.line, 6);
+  });
+});
