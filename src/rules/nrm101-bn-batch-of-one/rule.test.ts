@@ -6,6 +6,10 @@ const OPT = 'optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n';
 
 ruleTests(bnBatchOfOne, {
   valid: [
+    {
+      name: 'Keras: BatchNormalization after Dense, fit with batch_size=1 (Keras gives it zero variance, no error)',
+      code: "import keras\nfrom keras import layers\nmodel = keras.Sequential([layers.Dense(32), layers.BatchNormalization(), layers.Dense(10)])\nmodel.fit(x, y, batch_size=1)\n",
+    },
     { name: 'batch size 2', code: IMPORTS + MLP + 'model = MLP()\n' + OPT + 'loader = DataLoader(ds, batch_size=2, shuffle=True)\n' + loop() },
     { name: 'batch 1 into a convolutional BatchNorm2d (spatial extent: bn-tiny-batch instead)', code: IMPORTS + CNN + 'model = Net()\n' + OPT + 'loader = DataLoader(ds, batch_size=1, shuffle=True)\n' + loop() },
     { name: 'a validation loader of batch 1', code: IMPORTS + MLP + 'model = MLP()\nval_loader = DataLoader(val_set, batch_size=1)\nmodel.eval()\nwith torch.no_grad():\n    for x, y in val_loader:\n        out = model(x)\n' },

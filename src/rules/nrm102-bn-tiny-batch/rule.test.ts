@@ -20,6 +20,23 @@ ruleTests(bnTinyBatch, {
   ],
   invalid: [
     {
+      name: 'Keras: a keras.Sequential with BatchNormalization fit with batch_size=2 (one finding, no batch-of-one claim: Keras does not fail there)',
+      code: [
+        'import keras',
+        'from keras import layers',
+        'model = keras.Sequential([',
+        '    layers.Input((16,)),',
+        '    layers.Dense(32),',
+        '    layers.BatchNormalization(),',
+        '    layers.Dense(10),',
+        '])',
+        'model.compile(optimizer="adam", loss="mse")',
+        'model.fit(x_train, y_train, batch_size=2, epochs=3)',
+        '',
+      ].join('\n'),
+      findings: [{ messageId: 'tiny', line: 10, column: 40, endLine: 10, endColumn: 41, messageIncludes: ['per-device batch of 2 (line 10)', 'BatchNormalization (line 6)'] }],
+    },
+    {
       name: 'Hugging Face Trainer: per_device_train_batch_size of the TrainingArguments it trains with',
       code: IMPORTS + 'from transformers import Trainer, TrainingArguments\n' + CNN + 'model = Net()\ntraining_args = TrainingArguments(output_dir="out", per_device_train_batch_size=2)\ntrainer = Trainer(model=model, args=training_args)\ntrainer.train()\n',
       findings: [{ messageId: 'tiny', line: 19, column: 81, endLine: 19, endColumn: 82, messageIncludes: ['per-device batch of 2 (line 19)'] }],

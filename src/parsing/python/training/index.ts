@@ -766,6 +766,10 @@ class TrainingBuilder implements FlowHost {
       const facts = this.sequentialFacts(call);
       if (facts) return { facts, mode: 'train', ...constructedAt(call, 'nn.Sequential(...) built', TRAINING_MODE) };
     }
+    if (KERAS_SEQUENTIAL.test(text)) {
+      const facts = kerasSequentialFacts(call);
+      if (facts) return { facts, mode: 'train', ...constructedAt(call, `${f.text}(...) built`, TRAINING_MODE) };
+    }
     // A same-file factory: `model = build_model(args)`.
     const callee = this.resolveFunction(f, fn, undefined);
     if (callee) {
@@ -2318,4 +2322,35 @@ function classOf(fn: Fn): string | undefined {
 function inClass(fn: Fn): { className?: string } {
   const className = classOf(fn);
   return className === undefined ? {} : { className };
+}
+
+/** `keras.Sequential` by its qualified name (`tf.keras.Sequential`, `keras.models.Sequential`, ...). */
+const KERAS_SEQUENTIAL = /^(keras|tensorflow\.keras|tensorflow\.python\.keras|tf_keras)(\.models)?\.Sequential$/;
+
+/**
+ * The facts of `keras.Sequential([...])` from the layers listed in its first argument (or
+ * `layers=`): BatchNormalization, dropout, and the affine norms. A Keras BatchNormalization given
+ * one value per channel does not fail as PyTorch's does (its variance is 0): none is marked
+ * `singleValuePerChannel`. Undefined when the list names none of them.
+ */
+function kerasSequentialFacts(call: Node): ModelFacts | undefined {
+  const args = callArgs(call);
+  const list = args.positional[0] ?? args.keywords.get('layers');
+  if (list?.type !== 'list') return undefined;
+  const batchNorms: ModelFacts['batchNorms'][number][] = [];
+  const other: ModelFacts['otherModeDependent'][number][] = [];
+  const affine: ModelFacts['affineNorms'][number][] = [];
+  for (const a of list.namedChildren) {
+    if (a.type !== 'call') continue;
+    const callee = a.childForFieldName('function');
+    const kind = (callee ? dottedParts(callee)?.pop() : undefined) ?? '';
+    const span = spanOf(a);
+    if (kind === 'BatchNormalization') {
+      batchNorms.push({ kind, span, singleValuePerChannel: false });
+      affine.push({ kind, span });
+    } else if (kind === 'Dropout' || kind === 'SpatialDropout1D' || kind === 'SpatialDropout2D' || kind === 'SpatialDropout3D' || kind === 'GaussianDropout' || kind === 'AlphaDropout') other.push({ kind, span });
+    else if (kind === 'LayerNormalization' || kind === 'GroupNormalization') affine.push({ kind, span });
+  }
+  if (batchNorms.length + other.length + affine.length === 0) return undefined;
+  return { evidence: 'file', name: 'keras.Sequential', definitionSpan: spanOf(call), batchNorms, otherModeDependent: other, affineNorms: affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
 }
