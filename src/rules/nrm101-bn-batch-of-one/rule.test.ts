@@ -29,6 +29,22 @@ ruleTests(bnBatchOfOne, {
       findings: [{ messageId: 'batchOfOne', line: 10, column: 36, endLine: 10, endColumn: 51, severity: 'warning', messageIncludes: ['argparse default of --batch-size, line 6'] }],
     },
     {
+      name: 'Hugging Face Trainer given a model built in the call (`Trainer(model=Net(), ...)`), per_device_train_batch_size=1',
+      code: [
+        'import torch.nn as nn',
+        'from transformers import Trainer, TrainingArguments',
+        'class Net(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.body = nn.Sequential(nn.Linear(16, 16), nn.BatchNorm1d(16), nn.Linear(16, 2))',
+        'args = TrainingArguments(output_dir="out", per_device_train_batch_size=1)',
+        'trainer = Trainer(model=Net(), args=args, train_dataset=ds)',
+        'trainer.train()',
+        '',
+      ].join('\n'),
+      findings: [{ messageId: 'batchOfOne', line: 7, column: 72, endLine: 7, endColumn: 73, messageIncludes: ['feeds Net(), whose BatchNorm1d (line 6)'] }],
+    },
+    {
       name: "Lightning: each module's train_dataloader feeds that module (two modules, one method name); self.hparams from save_hyperparameters()",
       code: [
         'import torch.nn as nn',

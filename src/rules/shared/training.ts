@@ -73,7 +73,8 @@ export function layerWhere(l: LayerFact | undefined, where: Where): string {
  * method of the same name (each LightningModule has its own `train_dataloader`).
  */
 export function modelFacts(ir: FileIR, name: string, fn: string, className?: string): ModelFacts | undefined {
-  const root = name.startsWith('self.') ? name.split('.').slice(0, 2).join('.') : name.split('.')[0] ?? name;
+  // (A model built in a call, `Net()`, is named by the call's text: no root of its own.)
+  const root = name.includes('(') ? name : name.startsWith('self.') ? name.split('.').slice(0, 2).join('.') : name.split('.')[0] ?? name;
   const ms = ir.training.models;
   if (className !== undefined && (root === 'self' || root.startsWith('self.'))) return ms.find((m) => m.name === root && m.className === className)?.facts;
   return (ms.find((m) => m.name === root && m.function === fn && m.className === className) ?? ms.find((m) => m.name === root && m.function === fn) ?? ms.find((m) => m.name === root))?.facts;

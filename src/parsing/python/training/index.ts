@@ -1090,7 +1090,7 @@ class TrainingBuilder implements FlowHost {
         call,
         fn,
         variable,
-        model: framework === 'huggingface' ? keyOf(argFor(args, 'model', 0)) : undefined,
+        model: framework === 'huggingface' ? modelKey(argFor(args, 'model', 0)) : undefined,
         args: framework === 'huggingface' ? argFor(args, 'args', 1) : undefined,
         customOptimizer: args.keywords.has('optimizers') || args.keywords.has('optimizer_cls_and_kwargs') || args.hasSplat || this.overridesOptimizer(f as Node),
       };
@@ -1172,6 +1172,13 @@ class TrainingBuilder implements FlowHost {
   private bind(fn: Fn, out: FunctionBindings): void {
     if (fn.isModule && this.keeper.keeps) this.bindModule(fn, out);
     else for (const a of this.assignmentsOf(fn)) this.bindAssignment(fn, a, out, undefined);
+    // `Trainer(model=Net(), ...)`: the model built in the call, under its text (see `modelKey`).
+    for (const t of this.trainerCalls) {
+      if (t.fn !== fn || t.framework !== 'huggingface' || t.model === undefined) continue;
+      const given = argFor(callArgs(t.call), 'model', 0);
+      const built = given && unparen(given).type === 'call' ? this.constructs(unparen(given), fn) : undefined;
+      if (built) setBinding(out, 'refs', t.model, { facts: built.facts, span: spanOf(given as Node) });
+    }
     // In a LightningModule's `train_dataloader()`, `self` is the model the loader feeds; in its
     // `configure_optimizers()`, the model whose parameters the optimizer gets (`self.parameters()`).
     if ((fn.name === 'train_dataloader' || fn.name === 'configure_optimizers') && fn.cls && this.isLightningClass(fn.cls, 'LightningModule')) {
@@ -2353,4 +2360,15 @@ function kerasSequentialFacts(call: Node): ModelFacts | undefined {
   }
   if (batchNorms.length + other.length + affine.length === 0) return undefined;
   return { evidence: 'file', name: 'keras.Sequential', definitionSpan: spanOf(call), batchNorms, otherModeDependent: other, affineNorms: affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
+}
+
+/**
+ * The key of a model given as an argument: a name (`keyOf`), or for a model built in the call
+ * itself (`Trainer(model=Net(), ...)`) the call's text, spaces collapsed (`Net()`), under which
+ * the function's bindings hold what it builds.
+ */
+function modelKey(node: Node | undefined): string | undefined {
+  if (!node) return undefined;
+  const inner = unparen(node);
+  return inner.type === 'call' ? inner.text.replace(/\s+/g, ' ') : keyOf(node);
 }
