@@ -989,12 +989,37 @@ export class Resolver {
         return this.replacedDefault(param, reassigned, scope, node, bindings) ?? this.reassignedParameter(param, reassigned, table, scope, node, bindings);
       }
       const sites = table.names.get(name);
-      if (sites && sites.length > 0) return this.fromSites(name, sites, table, node);
+      if (sites && sites.length > 0) {
+        // A local assigned more than once, read in its own function: the assignment it reads.
+        const v = first && sites.length > 1 && scope?.type === 'function_definition' ? this.lastStraightLine(name, sites, table, scope, node) : undefined;
+        return v ?? this.fromSites(name, sites, table, node);
+      }
       if (scope === null) break;
       scope = enclosingScope(scope);
       first = false;
     }
     return unknown(node, 'not defined in this file', this.symbolOf(node, bindings));
+  }
+
+  /**
+   * A local of `fn` that `fn` assigns several times, read in `fn` itself (`use`): when the last
+   * assignment before the use is a plain one in the function's straight-line body, and no
+   * assignment shares a loop with the use, the value it assigns (`c = 64; ...; c = c * 2; f(c)`
+   * reads 128). Undefined otherwise (the caller reads it as one assigned several times).
+   */
+  private lastStraightLine(name: string, sites: readonly Site[], table: ScopeTable, fn: Node, use: Node): Value | undefined {
+    if (table.mutated.has(name)) return undefined;
+    // (As in `reassignedParameter`: a use in an assignment's own value, or in the iterable of a
+    // `for` whose target it is, runs before that binds.)
+    const before = (s: Site) => s.at.startIndex >= use.endIndex || within(use, s.value ?? null) || (s.at.type === 'for_statement' && within(use, s.at.childForFieldName('right')));
+    let last: Site | undefined;
+    for (const s of sites) {
+      if (inSameLoop(s.at, use, fn)) return undefined;
+      if (!before(s) && (!last || s.at.startIndex > last.at.startIndex)) last = s;
+    }
+    if (!last?.value || last.at.type !== 'assignment' || last.at.parent?.type !== 'expression_statement' || last.at.parent.parent !== fn.childForFieldName('body') || use.startIndex < last.at.endIndex) return undefined;
+    const v = this.fromSites(name, [last], table, use);
+    return v.kind === 'unknown' ? undefined : v;
   }
 
   private fromSites(name: string, sites: readonly Site[], table: ScopeTable, use: Node): Value {

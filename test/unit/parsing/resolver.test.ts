@@ -310,6 +310,35 @@ describe('constant resolver', () => {
     assert.strictEqual(probe(module('        batch_size = batch_size * 2', 'self.save_hyperparameters()')).kind, 'unknown');
   });
 
+  it('reads a local assigned several times, in its own function, as the straight-line assignment before the use', () => {
+    const v = probes(
+      [
+        'def f(c=8):',
+        '    x = 64',
+        '    probe(x)',
+        '    x = x * 2',
+        '    probe(x)',
+        '    for i in range(3):',
+        '        probe(x)',
+        '    if c:',
+        '        x = 1',
+        '    probe(x)',
+        '    y = 1',
+        '    for i in range(2):',
+        '        probe(y)',
+        '        y = 2',
+        '    z = 1',
+        '    z.append(2)',
+        '    z = 3',
+        '    probe(z)',
+        '    def g():',
+        '        probe(x)',
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(v.map(showValue), ['64', '128', '128', '?x', '?y', '?z', '?x']);
+    assert.match(described(v[1]), /^128 \(computed from variable x, line 2/);
+  });
+
   it('rounds halves to even as Python does (`round(2.5)` is 2)', () => {
     assert.deepStrictEqual(probes('probe(round(2.5))\nprobe(round(3.5))\nprobe(round(-2.5))\nprobe(round(2.6))\nprobe(round(-0.4))\n').map(showValue), ['2', '4', '-2', '3', '0']);
   });
