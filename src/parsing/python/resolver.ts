@@ -299,8 +299,13 @@ function contains(container: Value, item: Value): boolean | undefined {
   return unsure ? undefined : false;
 }
 
-/** How deep `oneLineHelper` evaluations may nest (`default(pair(x), ...)`). */
+/**
+ * How deep `oneLineHelper` evaluations may nest (`default(pair(x), ...)`), and how many one
+ * resolver makes (what each evaluates is not kept, so helpers calling helpers several times each
+ * would multiply: a file written to blow up stops here, not the analysis).
+ */
 const MAX_HELPER_DEPTH = 4;
+const MAX_HELPER_CALLS = 5000;
 
 /**
  * The classes timm's `get_act_layer` and `get_norm_layer` return for a layer name
@@ -602,8 +607,9 @@ export class Resolver {
     return undefined;
   }
 
-  /** How many `oneLineHelper` evaluations enclose the one being resolved. */
+  /** How many `oneLineHelper` evaluations enclose the one being resolved, and how many this resolver made. */
   private helperDepth = 0;
+  private helperCalls = 0;
 
   /** Resolves an expression node to a value. `bindings` override names (loop variables). */
   resolve(node: Node, bindings?: Bindings): Value {
@@ -1572,7 +1578,7 @@ export class Resolver {
    */
   private oneLineHelper(call: Node, callee: Node, positional: readonly Node[], keywords: readonly (readonly [string, Node])[], bindings: Bindings | undefined): Value | undefined {
     const def = this.topLevelFunction(callee.text);
-    if (!def || def.parent?.type === 'decorated_definition' || this.helperDepth >= MAX_HELPER_DEPTH) return undefined;
+    if (!def || def.parent?.type === 'decorated_definition' || this.helperDepth >= MAX_HELPER_DEPTH || this.helperCalls >= MAX_HELPER_CALLS) return undefined;
     // The name at the call must be that function (not a local or parameter of the same name).
     const named = this.resolve(callee, bindings);
     if (named.kind !== 'callable' || named.target !== callee.text || named.provenance?.at?.startOffset !== def.startIndex) return undefined;
@@ -1595,6 +1601,7 @@ export class Resolver {
     }
     if (positional.length > params.filter((p) => !p.keywordOnly).length || keywords.some(([name]) => !bound.has(name))) return undefined;
     this.helperDepth++;
+    this.helperCalls++;
     let v: Value;
     try {
       v = this.resolve(expression, bound);

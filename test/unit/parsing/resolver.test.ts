@@ -280,6 +280,14 @@ describe('constant resolver', () => {
     assert.match(described(v[11]), /^\(64, 128, 256, 512\) \(computed from default of parameter dims of g/);
   });
 
+  it('bounds the one-line helper evaluations of one file: helpers that call helpers many times each stop resolving, not the analysis', () => {
+    const helpers = (width: number) =>
+      [0, 1, 2].flatMap((i) => [`def f${i}(x):`, `    return ${Array.from({ length: width }, () => `f${i + 1}(x)`).join(' + ')}`]).concat(['def f3(x):', '    return x']);
+    // 3 ** 3 evaluations resolve; 30 ** 3 are past the bound.
+    assert.strictEqual(showValue(probe([...helpers(3), 'probe(f0(1))'].join('\n'))), '27');
+    assert.strictEqual(probe([...helpers(30), 'probe(f0(1))'].join('\n')).kind, 'unknown');
+  });
+
   it('reads `partial(f, **d)` with `d` a dict that resolves as its keywords, and as unknown otherwise', () => {
     const v = probes(
       [
