@@ -600,27 +600,15 @@ export class ModelBuilder {
 
   /**
    * `model = Net(32)`: an instance of a model class of the file built with arguments that resolve,
-   * as a model named `model` whose one layer is the instance, at the root (path ''), as
-   * `factoryModel` makes one. Not for an instance built with its defaults only (`Net()` is the
+   * as a model named `model` whose one layer is the instance (`instanceModel`), as a factory
+   * function's is. Not for an instance built with its defaults only (`Net()` is the
    * class's own model), nor one whose arguments do not build its layers.
    */
   private moduleInstanceModel(stmt: Node, name: Node, call: Node): ModelClass | undefined {
     const callee = call.childForFieldName('function');
     if (callee?.type !== 'identifier' || !this.isModelClass(callee.text)) return undefined;
     const ctx: Ctx = { bindings: new Map(), conditional: false, depth: 0, locals: new Map() };
-    const l = this.layerFromExpr(call, '', ctx);
-    if (!l?.moduleClass || l.conditional || l.alternatives || !l.instanceLayers || l.instanceLayers.length === 0) return undefined;
-    return {
-      name: name.text,
-      framework: this.modelClassNames.get(l.moduleClass) ?? 'torch',
-      bases: [],
-      span: spanOf(stmt),
-      nameSpan: spanOf(name),
-      layers: [frozen({ ...l, path: '' })],
-      normParameters: [],
-      flows: [],
-      attributeReads: [],
-    };
+    return this.instanceModel(this.layerFromExpr(call, '', ctx), name, stmt);
   }
 
   /** `model = keras.Sequential([...])` (any framework's Sequential) as a model named `model`. */
@@ -787,16 +775,23 @@ export class ModelBuilder {
     const ctx: Ctx = { bindings, conditional: false, depth: 1, locals: new Map(), returns: [] };
     this.walkConstructor(fn.childForFieldName('body'), ctx, [], fn);
     const returned = ctx.returns ?? [];
-    const r = returned[0];
-    if (returned.length !== 1 || !r?.moduleClass || r.conditional || r.alternatives || !r.instanceLayers || r.instanceLayers.length === 0) return undefined;
-    const layer = frozen({ ...r, path: '' });
+    return returned.length === 1 ? this.instanceModel(returned[0], nameNode, fn) : undefined;
+  }
+
+  /**
+   * A model whose one layer is `instance` (a model-class instance built with its arguments), at
+   * the root (path ''), named `name`, defined by `node`: a factory function's or a module-level
+   * variable's. Undefined unless it is built for sure (not conditional) and its layers were built.
+   */
+  private instanceModel(instance: MutableLayer | undefined, name: Node, node: Node): ModelClass | undefined {
+    if (!instance?.moduleClass || instance.conditional || instance.alternatives || !instance.instanceLayers || instance.instanceLayers.length === 0) return undefined;
     return {
-      name: nameNode.text,
-      framework: this.modelClassNames.get(r.moduleClass) ?? 'torch',
+      name: name.text,
+      framework: this.modelClassNames.get(instance.moduleClass) ?? 'torch',
       bases: [],
-      span: spanOf(fn),
-      nameSpan: spanOf(nameNode),
-      layers: [layer],
+      span: spanOf(node),
+      nameSpan: spanOf(name),
+      layers: [frozen({ ...instance, path: '' })],
       normParameters: [],
       flows: [],
       attributeReads: [],

@@ -2,6 +2,19 @@ import { IMPORTS, CNN, GN } from '../../../test/unit/helpers/trainingCode';
 import { ruleTests } from '../../../test/unit/helpers/ruleTester';
 import { normWeightDecay } from './rule';
 
+/** A LightningModule with a LayerNorm whose `configure_optimizers` returns `torch.optim.<optimizer>`, as lines. */
+const LIGHTNING_NORMED = (optimizer: string): string[] => [
+  'import torch',
+  'import torch.nn as nn',
+  'import pytorch_lightning as pl',
+  'class Normed(pl.LightningModule):',
+  '    def __init__(self):',
+  '        super().__init__()',
+  '        self.net = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8))',
+  '    def configure_optimizers(self):',
+  `        return torch.optim.${optimizer}`,
+];
+
 const NO_NORMS = `
 class Plain(nn.Module):
     def __init__(self):
@@ -26,15 +39,7 @@ ruleTests(normWeightDecay, {
     {
       name: "Lightning: a module without norms, after one with them: each configure_optimizers is its own module's",
       code: [
-        'import torch',
-        'import torch.nn as nn',
-        'import pytorch_lightning as pl',
-        'class Normed(pl.LightningModule):',
-        '    def __init__(self):',
-        '        super().__init__()',
-        '        self.net = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8))',
-        '    def configure_optimizers(self):',
-        '        return torch.optim.AdamW(self.net.parameters(), weight_decay=0.0)',
+        ...LIGHTNING_NORMED('AdamW(self.net.parameters(), weight_decay=0.0)'),
         'class Plain(pl.LightningModule):',
         '    def __init__(self):',
         '        super().__init__()',
@@ -48,18 +53,7 @@ ruleTests(normWeightDecay, {
   invalid: [
     {
       name: "Lightning: configure_optimizers over self.parameters() of a module with LayerNorm (named by its class)",
-      code: [
-        'import torch',
-        'import torch.nn as nn',
-        'import pytorch_lightning as pl',
-        'class Normed(pl.LightningModule):',
-        '    def __init__(self):',
-        '        super().__init__()',
-        '        self.net = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8))',
-        '    def configure_optimizers(self):',
-        '        return torch.optim.AdamW(self.parameters(), lr=1e-3, weight_decay=0.05)',
-        '',
-      ].join('\n'),
+      code: [...LIGHTNING_NORMED('AdamW(self.parameters(), lr=1e-3, weight_decay=0.05)'), ''].join('\n'),
       findings: [{ messageId: 'decaysNorms', line: 9, column: 16, endLine: 9, endColumn: 80, messageIncludes: ['AdamW applies weight decay 0.05 (line 9) to every parameter of Normed', 'LayerNorm (line 7)'] }],
     },
     {
