@@ -34,7 +34,7 @@ ruleTests(bnTinyBatch, {
         'model.fit(x_train, y_train, batch_size=2, epochs=3)',
         '',
       ].join('\n'),
-      findings: [{ messageId: 'tiny', line: 10, column: 40, endLine: 10, endColumn: 41, messageIncludes: ['per-device batch of 2 (line 10)', 'BatchNormalization (line 6)'] }],
+      findings: [{ messageId: 'tiny', line: 10, column: 40, endLine: 10, endColumn: 41, messageIncludes: ['per-device batch of 2 (line 10)', 'BatchNormalization (line 6)', 'Consider GroupNormalization (or LayerNormalization)', '`trainable = False`'] }],
     },
     {
       name: 'Hugging Face Trainer: per_device_train_batch_size of the TrainingArguments it trains with',

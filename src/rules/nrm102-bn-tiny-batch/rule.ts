@@ -8,6 +8,10 @@ function isDefault(v: KnownValue): boolean {
   return /'s? default /.test(v.provenance);
 }
 
+/** What to use instead, in the framework's own terms. */
+const TORCH_ADVICE = 'Consider GroupNorm (or LayerNorm), SyncBatchNorm across devices, or frozen BatchNorm (eval mode / FrozenBatchNorm2d).';
+const KERAS_ADVICE = 'Consider GroupNormalization (or LayerNormalization), BatchNormalization(synchronized=True) across replicas (TensorFlow backend), or freezing it (`trainable = False`, which in Keras also makes it use its moving statistics).';
+
 export const bnTinyBatch: Rule = {
   meta: {
     code: 'NRM102',
@@ -16,7 +20,7 @@ export const bnTinyBatch: Rule = {
     summary: 'BatchNorm trained with a per-device batch below a threshold (warning below 8, information below 16): noisy statistics.',
     messages: {
       tiny:
-        '{{model}} trains BatchNorm ({{layer}}) with a per-device batch of {{batch}}: statistics of so few samples are noisy and differ from the running estimates used at inference, which hurts accuracy. Consider GroupNorm (or LayerNorm), SyncBatchNorm across devices, or frozen BatchNorm (eval mode / FrozenBatchNorm2d).{{note}}',
+        '{{model}} trains BatchNorm ({{layer}}) with a per-device batch of {{batch}}: statistics of so few samples are noisy and differ from the running estimates used at inference, which hurts accuracy. {{advice}}{{note}}',
     },
     fix: 'none',
     options: {
@@ -59,7 +63,7 @@ export const bnTinyBatch: Rule = {
       if (bs.inferred) severity = lowerSeverity(severity);
       context.report({
         messageId: 'tiny',
-        data: { model: m.name, layer: layerWhere(spatial[0], context.where), batch: describeValue(bs, context.where), note: evidenceNote(m.facts) },
+        data: { model: m.name, layer: layerWhere(spatial[0], context.where), batch: describeValue(bs, context.where), advice: loader.framework === 'keras' ? KERAS_ADVICE : TORCH_ADVICE, note: evidenceNote(m.facts) },
         span: isDefault(bs) ? loader.span : bs.span,
         related: [
           ...(bs.definitionSpan ? [{ span: bs.definitionSpan, message: `batch size defined here (${knownValueText(bs, context.where)})` }] : []),
