@@ -24,6 +24,11 @@ export interface KnownValue {
   readonly definitionSpan?: Span;
   /** True when the value is a default that a run may override (CLI flag, config file). */
   readonly inferred: boolean;
+  /**
+   * Set when `value` is the most the quantity can be, with why: a loader's batch size that
+   * Accelerate's `split_batches=True` divides between the processes (their number is set at launch).
+   */
+  readonly upperBound?: string;
 }
 
 export type Mode = 'train' | 'eval';
@@ -55,7 +60,7 @@ export function describeOrigin(o: ModeOrigin, where: Where): string {
  * "1 (DataLoader's default batch_size=1, line 7)".
  */
 export function describeKnownValue(v: KnownValue, where: Where): string {
-  return `${String(v.value)} (${knownValueOrigin(v, where)})`;
+  return v.upperBound === undefined ? `${String(v.value)} (${knownValueOrigin(v, where)})` : `at most ${String(v.value)} (${knownValueOrigin(v, where)}; ${v.upperBound})`;
 }
 
 /** Where a known value comes from, as messages show it: "argparse default of --bs, line 12", "DataLoader's default batch_size=1". */

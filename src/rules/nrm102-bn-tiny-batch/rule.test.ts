@@ -20,6 +20,15 @@ ruleTests(bnTinyBatch, {
   ],
   invalid: [
     {
+      name: "Accelerate's split_batches=True (through a DataLoaderConfiguration): the per-process batch is at most the loader's",
+      code:
+        CNN_SETUP +
+        'from accelerate import Accelerator, DataLoaderConfiguration\nconfig = DataLoaderConfiguration(split_batches=True)\naccelerator = Accelerator(dataloader_config=config)\n' +
+        'loader = DataLoader(ds, batch_size=4, shuffle=True)\nmodel, optimizer, loader = accelerator.prepare(model, optimizer, loader)\n' +
+        loop(),
+      findings: [{ messageId: 'tiny', line: 22, column: 36, endLine: 22, endColumn: 37, messageIncludes: ['per-device batch of at most 4 (line 22; Accelerator(split_batches=True) splits it between the processes)'] }],
+    },
+    {
       name: 'Keras: a keras.Sequential with BatchNormalization fit with batch_size=2 (one finding, no batch-of-one claim: Keras does not fail there)',
       code: [
         'import keras',

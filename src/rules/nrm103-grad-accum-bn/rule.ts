@@ -1,5 +1,5 @@
 import { knownValueText } from '../../ir/training';
-import { describeValue, whereOf, evidenceNote, layerLocations, layerWhere, loaderModel, lowered, trainableBatchNorms } from '../shared/training';
+import { describeValue, whereOf, evidenceNote, layerLocations, layerWhere, loaderModel, lowered, trainableBatchNorms, sizeText } from '../shared/training';
 import type { Rule } from '../types';
 
 export const gradAccumBn: Rule = {
@@ -51,10 +51,10 @@ export const gradAccumBn: Rule = {
       const inferred = bs.inferred || accum.steps.inferred;
       context.report({
         messageId: 'microBatch',
-        data: { steps, where, effective, model: m.name, layer: layerWhere(bns[0], context.where), batch: describeValue(bs, context.where), micro: bs.value, note: evidenceNote(m.facts) },
+        data: { steps, where, effective, model: m.name, layer: layerWhere(bns[0], context.where), batch: describeValue(bs, context.where), micro: sizeText(bs), note: evidenceNote(m.facts) },
         span: accum.span,
         related: [
-          { span: bs.provenance.startsWith('DataLoader') ? loader.span : bs.span, message: `micro-batch size ${bs.value}` },
+          { span: bs.provenance.startsWith('DataLoader') ? loader.span : bs.span, message: `micro-batch size ${sizeText(bs)}` },
           ...layerLocations(bns, (l) => `${l.kind} sees only the micro-batch`, 1),
         ],
         ...(lowered('warning', inferred) ? { severity: lowered('warning', inferred) } : {}),

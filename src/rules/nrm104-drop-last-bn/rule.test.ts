@@ -9,6 +9,10 @@ ruleTests(dropLastBn, {
   valid: [
     { name: 'Hugging Face Trainer with dataloader_drop_last=True', code: IMPORTS + 'from transformers import Trainer, TrainingArguments\n' + MLP + 'model = MLP()\ntrainer = Trainer(model, TrainingArguments(output_dir="out", per_device_train_batch_size=64, dataloader_drop_last=True))\ntrainer.train()\n' },
     { name: 'drop_last=True', code: MLP_SETUP + 'loader = DataLoader(ds, batch_size=32, shuffle=True, drop_last=True)\n' + loop() },
+    {
+      name: "Accelerate's split_batches=True: which size the last per-process batch has is not known",
+      code: MLP_SETUP + 'from accelerate import Accelerator\naccelerator = Accelerator(split_batches=True)\nloader = DataLoader(ds, batch_size=32, shuffle=True)\nmodel, optimizer, loader = accelerator.prepare(model, optimizer, loader)\n' + loop(),
+    },
     { name: 'a dataset length that leaves more than one sample', code: MLP_SETUP + 'ds = TensorDataset(torch.randn(1024, 20), torch.randint(0, 2, (1024,)))\nloader = DataLoader(ds, batch_size=32, shuffle=True)\n' + loop() },
     { name: 'convolutional BatchNorm2d: a batch of one still has spatial values', code: IMPORTS + CNN + 'model = Net()\n' + OPT + 'loader = DataLoader(ds, batch_size=32, shuffle=True)\n' + loop() },
     { name: 'drop_last from a variable the analysis cannot resolve', code: MLP_SETUP + 'loader = DataLoader(ds, batch_size=32, shuffle=True, drop_last=cfg.drop_last)\n' + loop() },

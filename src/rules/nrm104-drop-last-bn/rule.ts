@@ -16,7 +16,7 @@ export const dropLastBn: Rule = {
     fix: 'unsafe',
     docs: {
       whatItDoes:
-        'Finds training `DataLoader`s without `drop_last=True` (and Hugging Face `TrainingArguments` without `dataloader_drop_last=True` for the model a `Trainer` trains) feeding a model whose BatchNorm layer sees one value per channel for a one-sample batch (BatchNorm1d after Linear/Flatten, BN after global pooling). When the dataset length is known (a `TensorDataset` of tensors of literal size) and leaves a remainder of exactly 1, the finding is an error; otherwise it is information.',
+        'Finds training `DataLoader`s without `drop_last=True` (and Hugging Face `TrainingArguments` without `dataloader_drop_last=True` for the model a `Trainer` trains) feeding a model whose BatchNorm layer sees one value per channel for a one-sample batch (BatchNorm1d after Linear/Flatten, BN after global pooling). When the dataset length is known (a `TensorDataset` of tensors of literal size) and leaves a remainder of exactly 1, the finding is an error; otherwise it is information. A loader whose batches Accelerate\'s `split_batches=True` divides between the processes is not reported: which size the last per-process batch has depends on the number of processes.',
       whyIsThisBad:
         'With `drop_last=False` (the default) the last batch of each epoch holds `len(dataset) % batch_size` samples. When that is 1, BatchNorm over features has one value per channel and PyTorch raises — typically hours into a run, at the end of the first epoch, or only on the machine whose dataset split happens to leave one sample.',
       example: 'model = nn.Sequential(nn.Linear(20, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 2))\nloader = DataLoader(TensorDataset(torch.randn(1025, 20), labels), batch_size=32, shuffle=True)',
@@ -35,7 +35,8 @@ export const dropLastBn: Rule = {
       const option = loader.framework === 'huggingface' ? 'dataloader_drop_last' : 'drop_last';
       if (loader.dropLast?.value === true || (loader.dropLast && loader.dropLast.value === undefined)) continue;
       const bs = loader.batchSize;
-      if (!bs || typeof bs.value !== 'number' || bs.value < 2) continue;
+      // (A batch split between processes, `upperBound`: which size the last one has is not known.)
+      if (!bs || typeof bs.value !== 'number' || bs.value < 2 || bs.upperBound !== undefined) continue;
       const m = loaderModel(context.ir, loader);
       if (!m) continue;
       const single = trainableBatchNorms(m.facts, m.steps).filter((l) => l.singleValuePerChannel);

@@ -1,4 +1,4 @@
-import { describeValue, evidenceNote, insertBefore, layerLocations, layerWhere, loaderModel, lowered, trainableBatchNorms } from '../shared/training';
+import { describeValue, evidenceNote, insertBefore, layerLocations, layerWhere, loaderModel, lowered, trainableBatchNorms, sizeText } from '../shared/training';
 import type { Rule } from '../types';
 
 export const missingSyncBn: Rule = {
@@ -49,10 +49,10 @@ export const missingSyncBn: Rule = {
       const canFix = anchorWrap !== undefined && /^[A-Za-z_][\w.]*$/.test(model);
       context.report({
         messageId: 'noSync',
-        data: { model, layer: layerWhere(bns[0], context.where), batch: describeValue(bs, context.where), micro: bs.value, note: evidenceNote(m.facts) },
+        data: { model, layer: layerWhere(bns[0], context.where), batch: describeValue(bs, context.where), micro: sizeText(bs), note: evidenceNote(m.facts) },
         span: anchor,
         related: [
-          { span: bs.provenance.startsWith('DataLoader') ? loader.span : bs.span, message: `per-process batch size ${bs.value}` },
+          { span: bs.provenance.startsWith('DataLoader') ? loader.span : bs.span, message: `per-process batch size ${sizeText(bs)}` },
           ...layerLocations(bns, (l) => `plain ${l.kind}`, 1),
         ],
         ...(lowered('warning', bs.inferred) ? { severity: lowered('warning', bs.inferred) } : {}),

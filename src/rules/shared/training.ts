@@ -38,6 +38,11 @@ export function describeValue(v: KnownValue, where: Where): string {
   return describeKnownValue(v, where);
 }
 
+/** A known size as a message says it: `4`, or `at most 4` for an upper bound (`KnownValue.upperBound`). */
+export function sizeText(v: KnownValue): string {
+  return v.upperBound === undefined ? String(v.value) : `at most ${String(v.value)}`;
+}
+
 /** The parenthetical of `describeValue`: "line 40", "argparse default of --bs, line 6". */
 export function whereOf(v: KnownValue, where: Where): string {
   return knownValueOrigin(v, where);

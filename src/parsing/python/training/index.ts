@@ -203,7 +203,7 @@ interface StatementPicks {
 const PASSES = {
   calls: 0, accelerators: 1, trainers: 2, switches: 3, optimizerVariables: 4, weightLoads: 5, loaders: 6, fits: 7, optimizers: 8, distributed: 9,
   moduloSteps: 10, lossAssignments: 11, accumulation: 12, parameterLoops: 13, requiresGrad: 14, 'training=': 15, trainableFalse: 16, flax: 17,
-  assignments: 18, moduleAssignments: 19, trainerBases: 20, trainersOrClasses: 21,
+  assignments: 18, moduleAssignments: 19, trainerBases: 20, trainersOrClasses: 21, prepares: 22,
 } as const;
 type Pass = keyof typeof PASSES;
 const PASS_COUNT = Object.keys(PASSES).length;
@@ -1611,6 +1611,7 @@ class TrainingBuilder implements FlowHost {
 
   private loaders(events: readonly FlowEvent[]): DataLoaderIR[] {
     const out: DataLoaderIR[] = [];
+    const split = this.splitBatchLoaders();
     // (What the branches below look at: DataLoader, `.fit(...)`, `deepspeed.initialize`, `*TrainingArguments`.)
     for (const { call, f, q } of this.pickCalls('loaders', (c) => c.last === 'DataLoader' || c.attr === 'fit' || c.last === 'initialize' || c.last.endsWith('TrainingArguments'))) {
       if (!f || call.hasError) continue;
@@ -1629,6 +1630,8 @@ class TrainingBuilder implements FlowHost {
         if (!bsNode && !args.hasSplat) batchSize = defaultValue(1, "DataLoader's default batch_size=1", spanOf(call));
         if (batchSize && batchSize.value === null) continue;
         if (bsNode && literalValue(bsNode).kind === 'none') continue;
+        // Accelerate's `split_batches=True` divides each batch between the processes: each gets at most the loader's.
+        if (batchSize && assigned !== undefined && split.has(assigned)) batchSize = { ...batchSize, upperBound: 'Accelerator(split_batches=True) splits it between the processes' };
         const dropNode = argFor(args, 'drop_last', 8);
         const dropLast = dropNode ? this.resolveArg(dropNode) : args.hasSplat ? undefined : defaultValue(false, "DataLoader's default drop_last=False", spanOf(call));
         const samplerNode = argFor(args, 'sampler', 3);
@@ -1689,6 +1692,28 @@ class TrainingBuilder implements FlowHost {
           roleEvidence: trainers.length > 0 ? "the Trainer's training arguments" : 'per_device_train_batch_size',
           feeds,
         });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The loader variables given to `<accelerator>.prepare(...)` of an Accelerator made with
+   * `split_batches=True` (or `dataloader_config=DataLoaderConfiguration(split_batches=True)`):
+   * Accelerate splits each of their batches between the processes.
+   */
+  private splitBatchLoaders(): ReadonlySet<string> {
+    const out = new Set<string>();
+    if (this.accelerators.size === 0) return out;
+    for (const { call, f, receiver } of this.pickCalls('prepares', (c) => c.attr === 'prepare')) {
+      if (!f || receiver === undefined || !this.accelerators.has(receiver)) continue;
+      const fn = this.fnOf(call);
+      const object = f.childForFieldName('object');
+      const made = object ? this.definitionCall(object, fn, call) : undefined;
+      if (!made || !splitsBatches(made, (n) => this.definitionCall(n, fn, call))) continue;
+      for (const a of callArgs(call).positional) {
+        const k = keyOf(a);
+        if (k) out.add(k);
       }
     }
     return out;
@@ -2371,4 +2396,17 @@ function modelKey(node: Node | undefined): string | undefined {
   if (!node) return undefined;
   const inner = unparen(node);
   return inner.type === 'call' ? inner.text.replace(/\s+/g, ' ') : keyOf(node);
+}
+
+/** Whether an `Accelerator(...)` call splits batches: `split_batches=True`, or a `dataloader_config` (`definition` reads a name) made with it. */
+function splitsBatches(accelerator: Node, definition: (name: Node) => Node | undefined): boolean {
+  const isTrue = (n: Node | undefined): boolean => {
+    const v = n ? literalValue(n) : undefined;
+    return v?.kind === 'bool' && v.value;
+  };
+  const args = callArgs(accelerator);
+  if (isTrue(args.keywords.get('split_batches'))) return true;
+  const config = args.keywords.get('dataloader_config');
+  const made = config ? (unparen(config).type === 'call' ? unparen(config) : definition(config)) : undefined;
+  return made !== undefined && isTrue(callArgs(made).keywords.get('split_batches'));
 }
