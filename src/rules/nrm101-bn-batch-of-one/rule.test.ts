@@ -10,6 +10,12 @@ ruleTests(bnBatchOfOne, {
       name: 'Keras: BatchNormalization after Dense, fit with batch_size=1 (Keras gives it zero variance, no error)',
       code: "import keras\nfrom keras import layers\nmodel = keras.Sequential([layers.Dense(32), layers.BatchNormalization(), layers.Dense(10)])\nmodel.fit(x, y, batch_size=1)\n",
     },
+    {
+      name: 'Keras: a model class whose BatchNormalization follows global pooling, fit with batch_size=1 (no error in Keras either)',
+      code:
+        'import keras\nfrom keras import layers\n\nclass Net(keras.Model):\n    def __init__(self):\n        super().__init__()\n        self.pool = layers.GlobalAveragePooling2D()\n' +
+        '        self.bn = layers.BatchNormalization()\n\n    def call(self, x, training=False):\n        return self.bn(self.pool(x), training=training)\n\nmodel = Net()\nmodel.fit(x, y, batch_size=1)\n',
+    },
     { name: 'batch size 2', code: IMPORTS + MLP + 'model = MLP()\n' + OPT + 'loader = DataLoader(ds, batch_size=2, shuffle=True)\n' + loop() },
     { name: 'batch 1 into a convolutional BatchNorm2d (spatial extent: bn-tiny-batch instead)', code: IMPORTS + CNN + 'model = Net()\n' + OPT + 'loader = DataLoader(ds, batch_size=1, shuffle=True)\n' + loop() },
     { name: 'a validation loader of batch 1', code: IMPORTS + MLP + 'model = MLP()\nval_loader = DataLoader(val_set, batch_size=1)\nmodel.eval()\nwith torch.no_grad():\n    for x, y in val_loader:\n        out = model(x)\n' },

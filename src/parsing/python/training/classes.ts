@@ -334,7 +334,10 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
       if (FROZEN_BN.has(kind)) frozenBatchNorm = true;
       const span = spanOf(call ?? ref);
       if (BN_KINDS.has(kind)) {
-        const single = kind === 'BatchNorm1d' || kind === 'LazyBatchNorm1d' ? (previous !== undefined && FLATTENING.has(previous)) || previousGlobal : previousGlobal;
+        // (PyTorch's BatchNorm fails on one value per channel; Keras' BatchNormalization and Flax's
+        // BatchNorm give it zero variance instead: no error to claim for them.)
+        const torchKind = kind !== 'BatchNormalization' && kind !== 'BatchNorm';
+        const single = !torchKind ? false : kind === 'BatchNorm1d' || kind === 'LazyBatchNorm1d' ? (previous !== undefined && FLATTENING.has(previous)) || previousGlobal : previousGlobal;
         layers.push({ kind, span, role: 'bn', singleValuePerChannel: call ? single : undefined });
         if (!(call && hasFalse(call, 'affine', 3))) layers.push({ kind, span, role: 'affine-norm' });
       } else if (DROPOUT_KINDS.has(kind)) {
