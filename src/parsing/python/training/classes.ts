@@ -25,10 +25,10 @@ export interface ClassFacts {
   readonly frozenBatchNorm: boolean;
 }
 
-const BN_KINDS = new Set(['BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'LazyBatchNorm1d', 'LazyBatchNorm2d', 'LazyBatchNorm3d', 'SyncBatchNorm', 'BatchNormalization', 'BatchNorm']);
-const DROPOUT_KINDS = new Set(['Dropout', 'Dropout1d', 'Dropout2d', 'Dropout3d', 'AlphaDropout', 'FeatureAlphaDropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianDropout', 'StochasticDepth', 'DropPath']);
+export const BN_KINDS: ReadonlySet<string> = new Set(['BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'LazyBatchNorm1d', 'LazyBatchNorm2d', 'LazyBatchNorm3d', 'SyncBatchNorm', 'BatchNormalization', 'BatchNorm']);
+export const DROPOUT_KINDS: ReadonlySet<string> = new Set(['Dropout', 'Dropout1d', 'Dropout2d', 'Dropout3d', 'AlphaDropout', 'FeatureAlphaDropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianDropout', 'StochasticDepth', 'DropPath']);
 const INSTANCE_KINDS = new Set(['InstanceNorm1d', 'InstanceNorm2d', 'InstanceNorm3d']);
-const AFFINE_NORM_KINDS = new Set([...BN_KINDS, 'LayerNorm', 'GroupNorm', 'RMSNorm', 'LayerNormalization', 'GroupNormalization']);
+export const AFFINE_NORM_KINDS: ReadonlySet<string> = new Set([...BN_KINDS, 'LayerNorm', 'GroupNorm', 'RMSNorm', 'LayerNormalization', 'GroupNormalization']);
 const FROZEN_BN = new Set(['FrozenBatchNorm2d', 'FrozenBatchNorm']);
 const GLOBAL_POOLS = new Set(['AdaptiveAvgPool2d', 'AdaptiveMaxPool2d', 'AdaptiveAvgPool1d', 'AdaptiveAvgPool3d', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'GlobalAveragePooling1D']);
 const FLATTENING = new Set(['Linear', 'Flatten', 'Dense', 'LazyLinear']);
@@ -337,7 +337,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
         // (PyTorch's BatchNorm fails on one value per channel; Keras' BatchNormalization and Flax's
         // BatchNorm give it zero variance instead: no error to claim for them.)
         const torchKind = kind !== 'BatchNormalization' && kind !== 'BatchNorm';
-        const single = !torchKind ? false : kind === 'BatchNorm1d' || kind === 'LazyBatchNorm1d' ? (previous !== undefined && FLATTENING.has(previous)) || previousGlobal : previousGlobal;
+        const single = torchKind && (kind === 'BatchNorm1d' || kind === 'LazyBatchNorm1d' ? (previous !== undefined && FLATTENING.has(previous)) || previousGlobal : previousGlobal);
         layers.push({ kind, span, role: 'bn', singleValuePerChannel: call ? single : undefined });
         if (!(call && hasFalse(call, 'affine', 3))) layers.push({ kind, span, role: 'affine-norm' });
       } else if (DROPOUT_KINDS.has(kind)) {

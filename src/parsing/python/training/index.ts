@@ -17,7 +17,7 @@ import type {
 import { EMPTY_TRAINING } from '../../../ir/training';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
-import { documentClassFacts, holdsClasses, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
+import { AFFINE_NORM_KINDS, BN_KINDS, DROPOUT_KINDS, documentClassFacts, holdsClasses, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
 import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { FunctionTable } from './functionTable';
@@ -2377,11 +2377,12 @@ function kerasSequentialFacts(call: Node): ModelFacts | undefined {
     const callee = a.childForFieldName('function');
     const kind = (callee ? dottedParts(callee)?.pop() : undefined) ?? '';
     const span = spanOf(a);
-    if (kind === 'BatchNormalization') {
+    // (The kinds the file's classes are read by, `classes.ts`.)
+    if (BN_KINDS.has(kind)) {
       batchNorms.push({ kind, span, singleValuePerChannel: false });
       affine.push({ kind, span });
-    } else if (kind === 'Dropout' || kind === 'SpatialDropout1D' || kind === 'SpatialDropout2D' || kind === 'SpatialDropout3D' || kind === 'GaussianDropout' || kind === 'AlphaDropout') other.push({ kind, span });
-    else if (kind === 'LayerNormalization' || kind === 'GroupNormalization') affine.push({ kind, span });
+    } else if (DROPOUT_KINDS.has(kind)) other.push({ kind, span });
+    else if (AFFINE_NORM_KINDS.has(kind)) affine.push({ kind, span });
   }
   if (batchNorms.length + other.length + affine.length === 0) return undefined;
   return { evidence: 'file', name: 'keras.Sequential', definitionSpan: spanOf(call), batchNorms, otherModeDependent: other, affineNorms: affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
