@@ -6,6 +6,7 @@ import { type Bindings, enclosingScope, mentionsBound, Resolver, SELF_VALUES } f
 import type { ImportTable } from './imports';
 import { positionKey, spanOf } from './syntax';
 import { dottedHead, dottedLast, dottedText } from './dottedNames';
+import { configConvClass, configKeywords, configNormClass } from './configBuilders';
 import { classifyLayer, FUNCTIONAL_OPS, type DefaultValue, type LayerClass, type LayerSignature } from './torchLayers';
 
 /** Bases that make a class a model, by qualified name. */
@@ -21,23 +22,6 @@ const TORCH_BASES = new Set([
   'mmengine.model.BaseModule',
   'transformers.PreTrainedModel',
   'transformers.modeling_utils.PreTrainedModel',
-]);
-
-/** mmcv / detectron2 norm config names -> torch class. */
-const CFG_NORMS: ReadonlyMap<string, string> = new Map([
-  ['BN', 'BatchNorm2d'],
-  ['BN1d', 'BatchNorm1d'],
-  ['BN2d', 'BatchNorm2d'],
-  ['BN3d', 'BatchNorm3d'],
-  ['SyncBN', 'SyncBatchNorm'],
-  ['nnSyncBN', 'SyncBatchNorm'],
-  ['naiveSyncBN', 'SyncBatchNorm'],
-  ['GN', 'GroupNorm'],
-  ['LN', 'LayerNorm'],
-  ['IN', 'InstanceNorm2d'],
-  ['IN1d', 'InstanceNorm1d'],
-  ['IN2d', 'InstanceNorm2d'],
-  ['IN3d', 'InstanceNorm3d'],
 ]);
 
 /** Constructor parameters that carry a norm layer or its config. */
@@ -313,7 +297,8 @@ export class ModelBuilder {
     const argsNode = call.childForFieldName('arguments');
     if (!callee || !argsNode || argsNode.type !== 'argument_list') return undefined;
     const cls = classifyLayer(via ? via.callable.target : this.resolver.qualify(callee));
-    if (!cls || cls.signature.family === 'container') return undefined;
+    if (!cls) return via ? undefined : this.builderLayerCall(call, callee, argsNode, bindings);
+    if (cls.signature.family === 'container') return undefined;
     const args = this.mapArguments(argsNode, cls.signature, bindings, via?.callable);
     const calleeSpan = spanOf(callee);
     const defaults: Record<string, Value> = {};
@@ -324,6 +309,83 @@ export class ModelBuilder {
     const out = { kind: cls.kind, framework: cls.framework, family: cls.signature.family } as Writable<LayerCall>;
     if (cls.signature.norm) out.norm = cls.signature.norm;
     if (via) out.viaParameter = via.name;
+    out.defaults = defaults;
+    out.callee = callee.text;
+    out.span = spanOf(call);
+    out.calleeSpan = calleeSpan;
+    out.argumentsSpan = spanOf(argsNode);
+    out.args = args;
+    return out;
+  }
+
+  /**
+   * A layer built from a config by a library builder (see `configBuilders.ts`), as the call of the
+   * class the config names that the builder makes: mmcv's `build_norm_layer(cfg, C, postfix)` is
+   * `cls(C, **cfg)` (`cls(num_channels=C, **cfg)` for GroupNorm), `build_conv_layer(cfg, *args,
+   * **kwargs)` is `cls(*args, **kwargs, **cfg)`, detectron2's `get_norm(norm, C)` is `cls(C)`
+   * (`GroupNorm(32, C)` for `'GN'`; `norm(C)` for a class or partial). The config's entries are
+   * keyword arguments written where the config is. Undefined when the config's class is not known,
+   * for another builder, or for one the file defines itself.
+   */
+  private builderLayerCall(call: Node, callee: Node, argsNode: Node, bindings: Bindings | undefined): LayerCall | undefined {
+    const builder = lastName(callee);
+    if (builder !== 'build_norm_layer' && builder !== 'build_conv_layer' && builder !== 'get_norm') return undefined;
+    if (callee.type === 'identifier' && this.resolver.topLevelFunction(builder)) return undefined;
+    const positional: Node[] = [];
+    const keywords = new Map<string, Node>();
+    for (const a of argsNode.namedChildren) {
+      if (a.type === 'comment') continue;
+      if (a.type === 'list_splat' || a.type === 'dictionary_splat') return undefined;
+      if (a.type !== 'keyword_argument') positional.push(a);
+      else {
+        const name = a.childForFieldName('name');
+        const value = a.childForFieldName('value');
+        if (name && value) keywords.set(name.text, value);
+      }
+    }
+    const cfgNode = positional[0] ?? keywords.get(builder === 'get_norm' ? 'norm' : 'cfg');
+    if (!cfgNode) return undefined;
+    const cfg = this.resolver.resolve(cfgNode, bindings);
+    const conv = builder === 'build_conv_layer';
+    // (mmcv takes a dict config only; detectron2 a name, or a class or partial it calls.)
+    const callable = builder === 'get_norm' && cfg.kind === 'callable' ? cfg : undefined;
+    const cls = conv ? configConvClass(cfg) : callable ? classifyLayer(callable.target) : (builder === 'get_norm' ? cfg.kind === 'string' : cfg.kind === 'dict') ? configNormClass(cfg) : undefined;
+    if (!cls || cls.signature.family !== (conv ? 'conv' : 'norm')) return undefined;
+    // detectron2's 'LN' is its own channels-first LayerNorm, not `nn.LayerNorm(C)`.
+    if (builder === 'get_norm' && cfg.kind === 'string' && cls.kind === 'LayerNorm') return undefined;
+    const params = cls.signature.params;
+    const args: Argument[] = [];
+    const where = cfg.kind !== 'unknown' && cfg.provenance ? cfg.provenance.span : spanOf(cfgNode);
+    const written = (v: Value): Span => (v.kind !== 'unknown' && v.provenance ? v.provenance.span : where);
+    const given = (name: string | undefined, position: number | undefined, node: Node) => {
+      const span = spanOf(node);
+      args.push(argument(name, position, this.resolver.resolve(node, bindings), span, span));
+    };
+    if (conv) {
+      positional.slice(1).forEach((p, i) => given(params[i], i, p));
+      keywords.forEach((v, k) => k !== 'cfg' && given(k, undefined, v));
+    } else {
+      const channels = positional[1] ?? keywords.get(builder === 'get_norm' ? 'out_channels' : 'num_features');
+      if (!channels) return undefined;
+      let position = 0;
+      if (callable) {
+        for (const v of callable.boundPositional) args.push(argument(params[position], position++, v, where, written(v)));
+      } else if (builder === 'get_norm' && cls.kind === 'GroupNorm') {
+        // `"GN": lambda channels: nn.GroupNorm(32, channels)` in detectron2/layers/batch_norm.py.
+        const groups: Value = { kind: 'number', value: 32, isInteger: true, provenance: { description: "detectron2 get_norm('GN') default num_groups=32", span: spanOf(call) } };
+        args.push(argument(params[position], position++, groups, where, where));
+      }
+      if (builder === 'build_norm_layer' && cls.kind === 'GroupNorm') given('num_channels', undefined, channels);
+      else given(params[position], position, channels);
+    }
+    for (const [k, v] of (callable ? callable.boundKeywords : configKeywords(cfg, !conv)) ?? []) args.push(argument(k, undefined, v, where, written(v)));
+    const calleeSpan = spanOf(callee);
+    const defaults: Record<string, Value> = {};
+    for (const t of defaultTemplates(cls)) defaults[t.name] = defaultValue(t, calleeSpan);
+    const out = { kind: cls.kind, framework: cls.framework, family: cls.signature.family } as Writable<LayerCall>;
+    if (cls.signature.norm) out.norm = cls.signature.norm;
+    const through = cfgNode.type === 'identifier' ? cfgNode.text : isSelfAttr(cfgNode) ? selfPath(cfgNode) : undefined;
+    if (through) out.viaParameter = through;
     out.defaults = defaults;
     out.callee = callee.text;
     out.span = spanOf(call);
@@ -880,11 +942,7 @@ export class ModelBuilder {
       const c = classifyLayer(v.target);
       return c && c.signature.family === 'norm' ? { kind: c.kind, ...(c.signature.norm ? { norm: c.signature.norm } : {}), framework: c.framework } : undefined;
     }
-    const name = v.kind === 'string' ? v.value : v.kind === 'dict' ? (v.entries.find(([k]) => k === 'type')?.[1]) : undefined;
-    const typeName = typeof name === 'string' ? name : name?.kind === 'string' ? name.value : undefined;
-    const cls = typeName ? CFG_NORMS.get(typeName) : undefined;
-    if (!cls) return undefined;
-    const c = classifyLayer(`torch.nn.${cls}`);
+    const c = v.kind === 'string' || v.kind === 'dict' ? configNormClass(v) : undefined;
     return c ? { kind: c.kind, ...(c.signature.norm ? { norm: c.signature.norm } : {}), framework: 'torch' } : undefined;
   }
 
@@ -978,8 +1036,16 @@ export class ModelBuilder {
     if (left.type === 'pattern_list' && right.type === 'call') {
       const names = left.namedChildren.filter((c): c is Node => c !== null);
       const second = names[1];
+      // `_, self.norm = build_norm_layer(cfg, C)`: the attribute is the layer.
+      if (names.length === 2 && second && isSelfAttr(second) && NORM_BUILDERS.has(lastName(right.childForFieldName('function')))) {
+        const l = this.layerFromExpr(right, selfPath(second), ctx);
+        if (l) this.setLayer(out, l);
+      }
       if (names.length === 2 && second?.type === 'identifier' && NORM_BUILDERS.has(lastName(right.childForFieldName('function')))) {
         ctx.locals.set(second.text, { node: right, bindings: new Map(ctx.bindings), locals: new Map(ctx.locals) });
+        // In an instance's walk the name is the one its arguments give (`'gn1'` for a GroupNorm config).
+        const first = names[0];
+        if (ctx.instances !== undefined && first && isSelfAttr(first)) this.bindSelfValue(first, right, ctx, 0);
       }
     }
   }
@@ -991,10 +1057,12 @@ export class ModelBuilder {
    * Under a condition whose value is not known, or in a loop whose count is not, the value after
    * it is not known. (Outside instance walks `self.x` keeps the resolver's flow-insensitive reading.)
    */
-  private bindSelfValue(left: Node, right: Node, ctx: Ctx): void {
+  private bindSelfValue(left: Node, right: Node, ctx: Ctx, item?: number): void {
     const key = dottedText(left);
     if (key === undefined) return;
     let v = ctx.conditional || (ctx.repeated !== undefined && ctx.repeated.count === undefined) ? undefined : this.resolver.resolve(right, ctx.bindings);
+    // (A target of an unpacking assignment: the value's item at its position.)
+    if (v && item !== undefined) v = v.kind === 'sequence' ? v.items[item] : undefined;
     if (!v || (v.kind === 'unknown' && !v.symbol)) v = { kind: 'unknown', text: key, symbol: `self@${positionKey(left)}`, ...(v?.kind === 'unknown' && v.reason ? { reason: v.reason } : {}) };
     ctx.bindings.set(SELF_VALUES, NONE_VALUE);
     ctx.bindings.set(key, v);
@@ -1430,7 +1498,12 @@ export class ModelBuilder {
       return withCall(at(call.kind, call.family), call);
     }
     const name = lastName(callee);
-    // Norm builders from configs: mmcv build_norm_layer(cfg, C), detectron2 get_norm(norm, C).
+    // Layers built from configs by mmcv and detectron2 (`builderLayerCall`).
+    if (name === 'build_norm_layer' || name === 'build_conv_layer' || name === 'get_norm') {
+      const call = this.layerCall(node, ctx.bindings);
+      if (call) return withCall(at(call.kind, call.family), call);
+    }
+    // Norm builders from configs whose class is not known: mmcv build_norm_layer(cfg, C), detectron2 get_norm(norm, C).
     if (NORM_BUILDERS.has(name)) {
       const first = node.childForFieldName('arguments')?.namedChildren.find((c) => c && c.type !== 'comment' && c.type !== 'keyword_argument');
       const v = first ? this.resolver.resolve(first, ctx.bindings) : undefined;
@@ -2670,6 +2743,17 @@ class ForwardWalker {
     return this.fieldNames;
   }
 
+  /** The expression a `@property` method `name` of the walked function's class returns, when its body is that one `return`. */
+  private propertyReturn(name: string): Node | undefined {
+    const cls = this.fn ? enclosingClassOf(this.fn) : undefined;
+    const method = cls ? findMethod(cls, name) : undefined;
+    const decorated = method?.parent?.type === 'decorated_definition' ? method.parent : undefined;
+    if (!method || !decorated || !decorated.namedChildren.some((d) => d.type === 'decorator' && d.namedChildren[0]?.text === 'property')) return undefined;
+    const body = method.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment' && !(c.type === 'expression_statement' && c.namedChildren[0]?.type === 'string'));
+    const only = body?.length === 1 ? body[0] : undefined;
+    return only?.type === 'return_statement' ? (only.namedChildren[0] ?? undefined) : undefined;
+  }
+
   /** `self.norm(...)` where `norm` is a Flax norm field whose value does not resolve to a layer class. */
   private normField(call: Node): string | undefined {
     const callee = call.childForFieldName('function');
@@ -2680,8 +2764,18 @@ class ForwardWalker {
     return bound.kind === 'unknown' || bound.kind === 'none' ? name : undefined;
   }
 
-  private submodule(fn: Node): string | undefined {
-    if (isSelfAttr(fn)) return selfPath(fn);
+  private submodule(fn: Node, viaProperty = false): string | undefined {
+    if (isSelfAttr(fn)) {
+      const path = selfPath(fn);
+      // mmcv style: `self.norm1(x)` where the class's property `norm1` returns
+      // `getattr(self, self.norm1_name)`: the submodule the property returns.
+      if (!viaProperty && !findLayer(this.byPath, path)) {
+        const returned = this.propertyReturn(path);
+        const target = returned ? this.submodule(returned, true) : undefined;
+        if (target !== undefined) return target;
+      }
+      return path;
+    }
     // `getattr(self, 'bn0')(x)`, `self.__getattr__('bn0')(x)`; a name that does not resolve keeps the `<expression>` path `setattr` gave it.
     if (fn.type === 'call' && isGetattr(fn)) {
       const all = (fn.childForFieldName('arguments')?.namedChildren ?? []).filter((c): c is Node => c !== null && c.type !== 'comment');

@@ -5,6 +5,7 @@ import { collectImports, type ImportTable } from './imports';
 import { literalValue, positionKey, spanOf } from './syntax';
 import { dottedHead, dottedTail, dottedText } from './dottedNames';
 import { classifyLayer } from './torchLayers';
+import { configNormClass, mmcvNormName } from './configBuilders';
 import { StatementIndex, StatementIndexKind } from './statementIndex';
 import { CALLS } from './calls';
 
@@ -39,6 +40,11 @@ interface Site {
   readonly value: Node | undefined;
   /** The statement that binds (for positions and "after the use" checks). */
   readonly at: Node;
+  /**
+   * For a target of an unpacking assignment (`a, b = f(x)`; `value` is undefined): the value
+   * unpacked, the target's position and the number of targets (see `Resolver.unpackedItem`).
+   */
+  readonly unpacked?: { readonly from: Node; readonly index: number; readonly count: number };
 }
 
 interface Param {
@@ -347,6 +353,23 @@ function timmLayerFactory(fn: 'get_act_layer' | 'get_norm_layer', x: Value, call
   // (The name may be a parameter's default that a caller overrides.)
   if (x.provenance?.inferred) provenance.inferred = true;
   return { kind: 'callable', target, boundPositional: [], boundKeywords: [], provenance };
+}
+
+/**
+ * What mmcv's `build_norm_layer(cfg, C, postfix)` (`call`) returns for a resolved config: the
+ * tuple of the layer's name (`infer_abbr` of the class and `str(postfix)`: `'bn1'`, `'gn'`) and
+ * the layer (an unknown value: the model IR builds it). Undefined when the config's class or the
+ * postfix is not known.
+ */
+function mmcvNormLayer(call: Node, cfg: Value, postfix: Value | undefined): Value | undefined {
+  const cls = cfg.kind === 'dict' ? configNormClass(cfg) : undefined;
+  const suffix = postfix === undefined ? '' : postfix.kind === 'string' ? postfix.value : postfix.kind === 'number' && postfix.isInteger ? String(postfix.value) : undefined;
+  if (!cls || suffix === undefined) return undefined;
+  const provenance: { -readonly [K in keyof Provenance]: Provenance[K] } = writtenAt('the name build_norm_layer gives', spanOf(call));
+  // (The config or postfix may be a parameter's default that a caller overrides.)
+  if ((cfg.kind !== 'unknown' && cfg.provenance?.inferred) || (postfix?.kind !== 'unknown' && postfix?.provenance?.inferred)) provenance.inferred = true;
+  const name: Value = { kind: 'string', value: mmcvNormName(cls, suffix), provenance };
+  return { kind: 'sequence', items: [name, unknown(call, 'a layer built by build_norm_layer')], tuple: true, provenance };
 }
 
 /**
@@ -1017,7 +1040,7 @@ export class Resolver {
     if (table.mutated.has(name)) return undefined;
     // (As in `reassignedParameter`: a use in an assignment's own value, or in the iterable of a
     // `for` whose target it is, runs before that binds.)
-    const before = (s: Site) => s.at.startIndex >= use.endIndex || within(use, s.value ?? null) || (s.at.type === 'for_statement' && within(use, s.at.childForFieldName('right')));
+    const before = (s: Site) => s.at.startIndex >= use.endIndex || within(use, s.value ?? s.unpacked?.from ?? null) || (s.at.type === 'for_statement' && within(use, s.at.childForFieldName('right')));
     let last: Site | undefined;
     for (const s of sites) {
       if (inSameLoop(s.at, use, fn)) return undefined;
@@ -1041,11 +1064,22 @@ export class Resolver {
       // A class or function of this file used as a value (`block=BasicBlock`).
       return { kind: 'callable', target: name, boundPositional: [], boundKeywords: [], provenance: { description: name, span: spanOf(site.at.childForFieldName('name') ?? site.at), at: spanOf(site.at) } };
     }
+    if (site?.unpacked) {
+      const item = this.unpackedItem(site.unpacked);
+      if (item) return item;
+    }
     if (!site?.value) return unknown(use, `${name} is not bound by a plain assignment`, symbol());
     const v = this.resolve(site.value);
     if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol() };
     if (v.kind === 'sequence' || v.kind === 'dict') return withProvenance(v, this.nameProvenance(name, site, table, v));
     return withProvenance(v, this.nameProvenance(name, site, table, v));
+  }
+
+  /** The item an unpacking target takes (see `Site.unpacked`): undefined unless the value is a sequence of as many items, and the item is known. */
+  private unpackedItem(unpacked: NonNullable<Site['unpacked']>): Value | undefined {
+    const v = this.resolve(unpacked.from);
+    const item = v.kind === 'sequence' && v.items.length === unpacked.count ? v.items[unpacked.index] : undefined;
+    return item && item.kind !== 'unknown' ? item : undefined;
   }
 
   private nameProvenance(name: string, site: Site, table: ScopeTable, v: Value): Provenance {
@@ -1134,7 +1168,7 @@ export class Resolver {
     if (sites.length === 0 || !fn) return asPassed;
     // (A use in an assignment's own value runs before it binds.)
     // (So does the iterable of a `for` whose target it is: `for d, num_heads in zip(depths, num_heads)`.)
-    const before = (s: Site) => s.at.startIndex >= use.endIndex || within(use, s.value ?? null) || (s.at.type === 'for_statement' && within(use, s.at.childForFieldName('right')));
+    const before = (s: Site) => s.at.startIndex >= use.endIndex || within(use, s.value ?? s.unpacked?.from ?? null) || (s.at.type === 'for_statement' && within(use, s.at.childForFieldName('right')));
     // The sites that may have bound it when the use runs: written before it, or in a loop with
     // it. Less those under an `if` whose condition is false for the values read, which never run
     // (`if not isinstance(depths, (list, tuple)): depths = [depths]` with a tuple default; only one
@@ -1385,6 +1419,8 @@ export class Resolver {
     if (sites.length > 1) return unknown(use, `self.${attr} is assigned ${sites.length} times`, symbol());
     const only = sites[0];
     if (only) {
+      const item = only.site.unpacked ? this.unpackedItem(only.site.unpacked) : undefined;
+      if (item) return item;
       if (!only.site.value) return unknown(use, `self.${attr} is not a plain assignment`, symbol());
       const v = this.resolve(only.site.value);
       if (v.kind === 'unknown') return { ...v, symbol: v.symbol ?? symbol() };
@@ -1483,6 +1519,12 @@ export class Resolver {
     // timm's `get_act_layer(x)` / `get_norm_layer(x)`, imported: see `timmLayerFactory`.
     if (one && (last === 'get_act_layer' || last === 'get_norm_layer') && (qualified !== name || this.importedAtTopLevel(name))) {
       const out = timmLayerFactory(last, one, node);
+      if (out) return out;
+    }
+    // mmcv's `build_norm_layer(cfg, C, postfix)`, imported: `(name, layer)` (see `mmcvNormLayer`).
+    if (last === 'build_norm_layer' && positional[0] && (qualified !== name || this.importedAtTopLevel(name))) {
+      const postfix = positional[2] ?? keywords.find(([k]) => k === 'postfix')?.[1];
+      const out = mmcvNormLayer(node, this.resolve(positional[0], bindings), postfix ? this.resolve(postfix, bindings) : undefined);
       if (out) return out;
     }
     if (one && name === 'len' && (one.kind === 'sequence' || one.kind === 'string' || one.kind === 'dict')) {
@@ -1977,7 +2019,11 @@ function addMatch(table: SiteTable, whole: Node, left: Node | undefined, method:
         }
       }
       if (ts.length === 1 && ts[0] && left.type !== 'pattern_list' && left.type !== 'tuple_pattern') bind(table, ts[0], right, whole);
-      else for (const t of ts) bind(table, t, undefined, whole);
+      else {
+        // `name, layer = build_norm_layer(cfg, C)`: a flat list of names takes the items of the value by position.
+        const flat = right !== undefined && ts.length > 1 && left.namedChildren.every((c) => c.type === 'identifier' || c.type === 'attribute' || c.type === 'comment');
+        ts.forEach((t, index) => bind(table, t, undefined, whole, flat ? { from: right, index, count: ts.length } : undefined));
+      }
       return;
     }
     case 'call': {
@@ -2006,11 +2052,11 @@ function addMatch(table: SiteTable, whole: Node, left: Node | undefined, method:
   }
 }
 
-function bind(table: SiteTable, target: Node, value: Node | undefined, at: Node): void {
-  if (target.type === 'identifier') addSite(table.names, target.text, { value, at });
+function bind(table: SiteTable, target: Node, value: Node | undefined, at: Node, unpacked?: Site['unpacked']): void {
+  if (target.type === 'identifier') addSite(table.names, target.text, unpacked ? { value, at, unpacked } : { value, at });
   else if (target.type === 'attribute') {
     const dotted = dottedText(target);
-    if (dotted !== undefined) addSite(table.attrs, dotted, { value, at });
+    if (dotted !== undefined) addSite(table.attrs, dotted, unpacked ? { value, at, unpacked } : { value, at });
     else {
       const root = rootName(target);
       if (root) table.mutated.add(root);

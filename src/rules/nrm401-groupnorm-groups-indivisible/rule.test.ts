@@ -43,6 +43,16 @@ ruleTests(groupnormGroupsIndivisible, {
       findings: [{ messageId: 'indivisible', line: 6, column: 21, endLine: 6, endColumn: 45, messageIncludes: ['48 channels into 32 groups'] }],
     },
     {
+      name: "an mmcv norm config (`build_norm_layer(norm_cfg, C)`) and detectron2's get_norm('GN', C), which uses 32 groups",
+      code:
+        "import torch.nn as nn\nfrom mmcv.cnn import build_norm_layer\nfrom detectron2.layers import get_norm\n\nclass Stem(nn.Module):\n    def __init__(self, c=48, norm_cfg=dict(type='GN', num_groups=32)):\n" +
+        "        super().__init__()\n        self.norm_name, norm = build_norm_layer(norm_cfg, c)\n        self.add_module(self.norm_name, norm)\n        self.head = get_norm('GN', 40)\n",
+      findings: [
+        { messageId: 'indivisible', line: 8, column: 32, endLine: 8, endColumn: 61, severity: 'warning', messageIncludes: ['48 channels into 32 groups'] },
+        { messageId: 'indivisible', line: 10, column: 21, endLine: 10, endColumn: 39, messageIncludes: ['40 channels into 32 groups'] },
+      ],
+    },
+    {
       name: 'counts through constructor defaults and module constants',
       code: 'import torch.nn as nn\nGROUPS = 32\nclass Head(nn.Module):\n    def __init__(self, width=100):\n        super().__init__()\n        self.norm = nn.GroupNorm(GROUPS, width)\n',
       findings: [{ messageId: 'indivisible', line: 6, column: 21, endLine: 6, endColumn: 48, severity: 'warning', messageIncludes: ['100 channels into 32 groups'] }],

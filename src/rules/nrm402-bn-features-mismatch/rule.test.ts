@@ -56,6 +56,13 @@ ruleTests(bnFeaturesMismatch, {
   ],
   invalid: [
     {
+      name: "mmcv builders: a conv from build_conv_layer(None, ...) into a BatchNorm from build_norm_layer(norm_cfg, C)",
+      code:
+        "import torch.nn as nn\nfrom mmcv.cnn import build_conv_layer, build_norm_layer\n\nclass Head(nn.Module):\n    def __init__(self, norm_cfg=dict(type='BN')):\n        super().__init__()\n" +
+        "        self.conv = build_conv_layer(None, 256, 512, 3, padding=1, bias=False)\n        self.bn = build_norm_layer(norm_cfg, 256)[1]\n\n    def forward(self, x):\n        return self.bn(self.conv(x))\n",
+      findings: [{ messageId: 'mismatch', line: 8, column: 46, endLine: 8, endColumn: 49, messageIncludes: ['expects 256 channels', 'produces 512'] }],
+    },
+    {
       name: 'literal mismatch in a Sequential',
       code: cls('        self.b = nn.Sequential(nn.Conv2d(64, 128, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU())\n'),
       findings: [{ messageId: 'mismatch', line: 5, column: 82, endLine: 5, endColumn: 84, messageIncludes: ['expects 64 channels', 'produces 128'] }],

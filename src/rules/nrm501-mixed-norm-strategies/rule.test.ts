@@ -57,7 +57,12 @@ ruleTests(mixedNormStrategies, {
     {
       name: 'one norm ignores norm_layer',
       code: `${header}class B(nn.Module):\n    def __init__(self, c, norm_layer=nn.BatchNorm2d):\n        super().__init__()\n        self.bn1 = norm_layer(c)\n        self.bn2 = nn.BatchNorm2d(c)\n`,
-      findings: [{ messageId: 'ignoresParameter', line: 6, column: 20, endLine: 6, endColumn: 37, messageIncludes: ['self.bn2', '`norm_layer` parameter (line 3)'] }],
+      findings: [{ messageId: 'ignoresParameter', line: 6, column: 20, endLine: 6, endColumn: 37, messageIncludes: ['self.bn2', '`norm_layer` parameter (line 3)', 'passing norm_layer=nn.GroupNorm', 'Build it with norm_layer(...) too'] }],
+    },
+    {
+      name: "one norm ignores an mmcv norm_cfg (the advice in mmcv's terms)",
+      code: `${header}from mmcv.cnn import build_norm_layer\nclass B(nn.Module):\n    def __init__(self, c, norm_cfg=dict(type='BN')):\n        super().__init__()\n        self.bn1 = build_norm_layer(norm_cfg, c)[1]\n        self.bn2 = nn.BatchNorm2d(c)\n`,
+      findings: [{ messageId: 'ignoresParameter', line: 7, column: 20, endLine: 7, endColumn: 37, messageIncludes: ['`norm_cfg` parameter (line 4)', "passing norm_cfg=dict(type='GN', num_groups=32)", 'Build it with build_norm_layer(norm_cfg, C)[1] too'] }],
     },
     {
       name: 'one BatchNorm with a different eps',

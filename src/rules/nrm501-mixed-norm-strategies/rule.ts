@@ -205,7 +205,7 @@ export const mixedNormStrategies: Rule = {
     messages: {
       ignoresParameter:
         '{{kind}} (self.{{path}}) is hard-coded, while the other normalization layers of {{cls}} come from the `{{param}}` parameter ({{paramLine}}): ' +
-        'passing {{param}}=nn.GroupNorm (or SyncBatchNorm, FrozenBatchNorm) would change every norm except this one. Build it with {{param}}(...) too.',
+        'passing {{alternative}} would change every norm except this one. Build it with {{build}} too.',
       conflictingSetting:
         '{{kind}} (self.{{path}}) uses {{param}}={{value}}, while the other {{count}} BatchNorm layers of {{cls}} use {{param}}={{common}}: ' +
         'a setting that differs in one layer is usually a porting slip (e.g. a Keras epsilon 1e-3 in one place). Use {{param}}={{common}} unless the difference is intended.',
@@ -258,8 +258,15 @@ function classReports(cls: ModelClass, lookup: ClassLookup): ClassReport[] {
   // (1) a norm parameter that some layers ignore.
   for (const param of cls.normParameters) {
     if (!param.kind) continue;
-    const used = layers.some((l) => l.call?.viaParameter === param.name);
-    if (!used) continue;
+    const user = layers.find((l) => l.call?.viaParameter === param.name)?.call;
+    if (!user) continue;
+    // A config (mmcv's `build_norm_layer(norm_cfg, C)`, detectron2's `get_norm(norm, C)`) or a class (`norm_layer(C)`).
+    const builder = /(?:^|\.)(build_norm_layer|get_norm)$/.exec(user.callee)?.[1];
+    const advice = builder === 'build_norm_layer'
+      ? { alternative: `${param.name}=dict(type='GN', num_groups=32) (or SyncBN, IN)`, build: `build_norm_layer(${param.name}, C)[1]` }
+      : builder === 'get_norm'
+        ? { alternative: `${param.name}='GN' (or 'SyncBN', 'FrozenBN')`, build: `get_norm(${param.name}, C)` }
+        : { alternative: `${param.name}=nn.GroupNorm (or SyncBatchNorm, FrozenBatchNorm)`, build: `${param.name}(...)` };
     const reported = new Set<number>();
     for (const l of layers) {
       const c = l.call;
@@ -268,7 +275,7 @@ function classReports(cls: ModelClass, lookup: ClassLookup): ClassReport[] {
       reports.push((context) =>
         context.report({
           messageId: 'ignoresParameter',
-          data: { kind: c.kind, path: l.path, cls: cls.name, param: param.name, paramLine: context.where(param.span) },
+          data: { kind: c.kind, path: l.path, cls: cls.name, param: param.name, paramLine: context.where(param.span), ...advice },
           span: c.span,
           related: [{ span: param.span, message: `the ${param.name} parameter the other norms use` }],
         }),

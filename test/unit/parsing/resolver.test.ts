@@ -164,6 +164,37 @@ describe('constant resolver', () => {
     assert.strictEqual(showValue(probe('def to_2tuple(x):\n    return x\nprobe(to_2tuple(3))\n')), '3');
   });
 
+  it("unpacks `a, b = value` by position when the value resolves to as many items; mmcv's build_norm_layer names its layer", () => {
+    const v = probes(
+      [
+        'from mmcv.cnn import build_norm_layer',
+        'from timm.layers import to_2tuple',
+        'def pair(x):',
+        '    return (x, x * 2)',
+        'h, w = to_2tuple(224)',
+        'probe(w)',
+        'a, b = pair(8)',
+        'probe(b)',
+        "name, layer = build_norm_layer(dict(type='SyncBN'), 64, postfix=2)",
+        'probe(name)',
+        'probe(layer)',
+        'class Block:',
+        "    def __init__(self, c, cfg=dict(type='GN', num_groups=8)):",
+        "        self.norm1_name, norm1 = build_norm_layer(cfg, c, 'a')",
+        '        self.n, self.m = f(c)',
+        '    def forward(self, x):',
+        '        probe(self.norm1_name)',
+        '        probe(self.n)',
+        'x, y, z = pair(1)',
+        'probe(x)',
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(v.map(showValue), ['224', '16', "'bn2'", '?layer', "'gna'", '?self.n', '?x']);
+    assert.strictEqual(described(v[4]), "'gna' (the name build_norm_layer gives, line 14, inferred)");
+    // A value that does not unpack keeps the reason it had.
+    assert.deepStrictEqual([v[5], v[6]].map((u) => (u?.kind === 'unknown' ? u.reason : u?.kind)), ['self.n is not a plain assignment', 'x is not bound by a plain assignment']);
+  });
+
   it("reads timm's imported get_act_layer / get_norm_layer as timm does: a class or partial as is, None as None, a name as the class it maps to", () => {
     const v = probes(
       [
