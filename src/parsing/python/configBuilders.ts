@@ -3,7 +3,7 @@ import { classifyLayer, type LayerClass } from './torchLayers';
 
 /**
  * What the layer builders of config-driven codebases build: mmcv's `build_norm_layer(cfg, C,
- * postfix)` and `build_conv_layer(cfg, *args, **kwargs)` (mmdetection, mmsegmentation,
+ * postfix)`, `build_conv_layer(cfg, *args, **kwargs)` and `build_activation_layer(cfg)` (mmdetection, mmsegmentation,
  * mmpretrain backbones) and detectron2's `get_norm(norm, C)`. They take a config (`dict(type='BN',
  * requires_grad=True)`, or a name) and build a PyTorch layer from it.
  */
@@ -37,6 +37,14 @@ const CONFIG_CONVS: ReadonlyMap<string, string> = new Map([
   ['Conv3d', 'Conv3d'],
 ]);
 
+/**
+ * mmcv's activation registry (mmcv/cnn/bricks/activation.py) where it registers PyTorch's own
+ * classes under their names; mmcv's own `Clamp`, `Swish`, `HSigmoid`, `HSwish` are left out.
+ */
+const CONFIG_ACTIVATIONS: ReadonlyMap<string, string> = new Map(
+  ['ReLU', 'LeakyReLU', 'PReLU', 'RReLU', 'ReLU6', 'ELU', 'Sigmoid', 'Tanh', 'SiLU', 'GELU', 'Mish', 'Hardswish', 'Hardsigmoid', 'Softplus', 'Identity'].map((n) => [n, n]),
+);
+
 /** The `type` of a config: a dict's `type` entry, or the value itself when it is a name. */
 function configType(v: Value): Value | undefined {
   if (v.kind === 'dict') return v.entries.find(([k]) => k === 'type')?.[1];
@@ -62,6 +70,13 @@ export function configConvClass(v: Value): LayerClass | undefined {
   if (v.kind !== 'dict') return undefined;
   const cls = classOfType(configType(v), CONFIG_CONVS);
   return cls?.signature.family === 'conv' ? cls : undefined;
+}
+
+/** The activation class mmcv's `build_activation_layer` builds for a config (`dict(type='ReLU', inplace=True)`). */
+export function configActivationClass(v: Value): LayerClass | undefined {
+  if (v.kind !== 'dict') return undefined;
+  const cls = classOfType(configType(v), CONFIG_ACTIVATIONS);
+  return cls?.signature.family === 'activation' ? cls : undefined;
 }
 
 /**

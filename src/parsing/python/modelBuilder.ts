@@ -6,7 +6,7 @@ import { type Bindings, enclosingScope, mentionsBound, Resolver, SELF_VALUES } f
 import type { ImportTable } from './imports';
 import { positionKey, spanOf } from './syntax';
 import { dottedHead, dottedLast, dottedText } from './dottedNames';
-import { configConvClass, configKeywords, configNormClass } from './configBuilders';
+import { configActivationClass, configConvClass, configKeywords, configNormClass } from './configBuilders';
 import { classifyLayer, FUNCTIONAL_OPS, type DefaultValue, type LayerClass, type LayerSignature } from './torchLayers';
 
 /** Bases that make a class a model, by qualified name. */
@@ -27,6 +27,8 @@ const TORCH_BASES = new Set([
 /** Constructor parameters that carry a norm layer or its config. */
 const NORM_PARAM = /^(norm|norm_?layer|norm_cfg|norm_fn|norm_type|norm_module|norm_cls|normalization|bn_layer|batch_norm_layer|norm_op)$/i;
 
+/** The library functions that build a layer from a config (see `configBuilders.ts`). */
+const CONFIG_BUILDERS: ReadonlySet<string> = new Set(['build_norm_layer', 'build_conv_layer', 'build_activation_layer', 'get_norm']);
 const NORM_BUILDERS = new Set(['build_norm_layer', 'get_norm', 'get_norm_layer', 'create_norm', 'make_norm']);
 const MAX_UNROLL = 64;
 /** Names of modules whose dotted calls (`F.relu(x)`, `jnp.mean(x)`) are operations, not tensor methods. */
@@ -322,14 +324,14 @@ export class ModelBuilder {
    * A layer built from a config by a library builder (see `configBuilders.ts`), as the call of the
    * class the config names that the builder makes: mmcv's `build_norm_layer(cfg, C, postfix)` is
    * `cls(C, **cfg)` (`cls(num_channels=C, **cfg)` for GroupNorm), `build_conv_layer(cfg, *args,
-   * **kwargs)` is `cls(*args, **kwargs, **cfg)`, detectron2's `get_norm(norm, C)` is `cls(C)`
+   * **kwargs)` is `cls(*args, **kwargs, **cfg)`, `build_activation_layer(cfg)` is `cls(**cfg)`, detectron2's `get_norm(norm, C)` is `cls(C)`
    * (`GroupNorm(32, C)` for `'GN'`; `norm(C)` for a class or partial). The config's entries are
    * keyword arguments written where the config is. Undefined when the config's class is not known,
    * for another builder, or for one the file defines itself.
    */
   private builderLayerCall(call: Node, callee: Node, argsNode: Node, bindings: Bindings | undefined): LayerCall | undefined {
     const builder = lastName(callee);
-    if (builder !== 'build_norm_layer' && builder !== 'build_conv_layer' && builder !== 'get_norm') return undefined;
+    if (!CONFIG_BUILDERS.has(builder)) return undefined;
     if (callee.type === 'identifier' && this.resolver.topLevelFunction(builder)) return undefined;
     const positional: Node[] = [];
     const keywords = new Map<string, Node>();
@@ -347,10 +349,11 @@ export class ModelBuilder {
     if (!cfgNode) return undefined;
     const cfg = this.resolver.resolve(cfgNode, bindings);
     const conv = builder === 'build_conv_layer';
+    const activation = builder === 'build_activation_layer';
     // (mmcv takes a dict config only; detectron2 a name, or a class or partial it calls.)
     const callable = builder === 'get_norm' && cfg.kind === 'callable' ? cfg : undefined;
-    const cls = conv ? configConvClass(cfg) : callable ? classifyLayer(callable.target) : (builder === 'get_norm' ? cfg.kind === 'string' : cfg.kind === 'dict') ? configNormClass(cfg) : undefined;
-    if (!cls || cls.signature.family !== (conv ? 'conv' : 'norm')) return undefined;
+    const cls = conv ? configConvClass(cfg) : activation ? configActivationClass(cfg) : callable ? classifyLayer(callable.target) : (builder === 'get_norm' ? cfg.kind === 'string' : cfg.kind === 'dict') ? configNormClass(cfg) : undefined;
+    if (!cls || cls.signature.family !== (conv ? 'conv' : activation ? 'activation' : 'norm')) return undefined;
     // detectron2's 'LN' is its own channels-first LayerNorm, not `nn.LayerNorm(C)`.
     if (builder === 'get_norm' && cfg.kind === 'string' && cls.kind === 'LayerNorm') return undefined;
     const params = cls.signature.params;
@@ -364,7 +367,7 @@ export class ModelBuilder {
     if (conv) {
       positional.slice(1).forEach((p, i) => given(params[i], i, p));
       keywords.forEach((v, k) => k !== 'cfg' && given(k, undefined, v));
-    } else {
+    } else if (!activation) {
       const channels = positional[1] ?? keywords.get(builder === 'get_norm' ? 'out_channels' : 'num_features');
       if (!channels) return undefined;
       let position = 0;
@@ -378,7 +381,7 @@ export class ModelBuilder {
       if (builder === 'build_norm_layer' && cls.kind === 'GroupNorm') given('num_channels', undefined, channels);
       else given(params[position], position, channels);
     }
-    for (const [k, v] of (callable ? callable.boundKeywords : configKeywords(cfg, !conv)) ?? []) args.push(argument(k, undefined, v, where, written(v)));
+    for (const [k, v] of (callable ? callable.boundKeywords : configKeywords(cfg, !conv && !activation)) ?? []) args.push(argument(k, undefined, v, where, written(v)));
     const calleeSpan = spanOf(callee);
     const defaults: Record<string, Value> = {};
     for (const t of defaultTemplates(cls)) defaults[t.name] = defaultValue(t, calleeSpan);
@@ -1499,7 +1502,7 @@ export class ModelBuilder {
     }
     const name = lastName(callee);
     // Layers built from configs by mmcv and detectron2 (`builderLayerCall`).
-    if (name === 'build_norm_layer' || name === 'build_conv_layer' || name === 'get_norm') {
+    if (CONFIG_BUILDERS.has(name)) {
       const call = this.layerCall(node, ctx.bindings);
       if (call) return withCall(at(call.kind, call.family), call);
     }
@@ -2160,6 +2163,14 @@ class ForwardWalker {
   private inlineAt: Map<string, string> | undefined;
   /** The function walked (`walkFunction`). */
   private fn: Node | undefined;
+  /** Functions defined in the body walked so far, by name (mmcv's `def _inner_forward(x): ...` in `forward`). */
+  private localFunctions: Map<string, Node> | undefined;
+  /** The local functions being walked at their call sites (a recursive one is not walked again). */
+  private readonly inlined = new Set<Node>();
+  /** While a local function is walked at its call site: the steps its `return` statements give. */
+  private returned: number[] | undefined;
+  /** What each walk of a local function gave, by the steps its parameters stood for (see `localCall`). */
+  private localResults: Map<Node, Map<string, number[]>> | undefined;
 
   constructor(
     private readonly builder: ModelBuilder,
@@ -2242,7 +2253,15 @@ class ForwardWalker {
       }
       case 'return_statement': {
         const v = s.namedChildren[0];
-        if (v) this.expr(v);
+        const produced = v ? this.expr(v) : NO_INPUTS;
+        if (this.returned) this.returned.push(...produced);
+        return;
+      }
+      case 'function_definition':
+      case 'decorated_definition': {
+        const def = s.type === 'decorated_definition' ? s.childForFieldName('definition') : s;
+        const name = def?.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
+        if (def && name) (this.localFunctions ??= new Map<string, Node>()).set(name, def);
         return;
       }
       case 'if_statement': {
@@ -2646,6 +2665,10 @@ class ForwardWalker {
       this.expr(fn);
       return [this.push('other', 'call', 'unknown', all, e)];
     }
+    // A function defined in the forward pass (mmcv's `_inner_forward`), called directly or through
+    // `torch.utils.checkpoint.checkpoint(fn, *args)`: its body, walked here with its arguments.
+    const local = this.localCall(e, fn);
+    if (local) return local;
     const { first, all } = this.argInputs(e);
     // `self.conv1(x)`, `self.layers[0](x)`, `self.blocks(x)`
     const target = this.submodule(fn);
@@ -2687,6 +2710,71 @@ class ForwardWalker {
       if (op && this.builder.resolver.qualify(fn)) return [this.push('functional', fn.text, op.family, op.family === 'merge' ? all : first.length > 0 ? first : all, e, op.norm ? { norm: op.norm } : {})];
     }
     return [this.push('other', fn.text.length > 40 ? 'call' : fn.text, 'unknown', all, e)];
+  }
+
+  /**
+   * The steps a call of a local function gives (`_inner_forward(x)`, `cp.checkpoint(_inner_forward,
+   * x)`): its body walked with its parameters standing for the arguments' steps, and what its
+   * `return` statements give. Names it assigns stay its own, as Python scopes them; names of the
+   * enclosing function it reads are read as they are at the call. A call on the same inputs as an
+   * earlier one gives that one's steps (its steps keep the branches of the first call site).
+   * Undefined for another call, a splat among the arguments, or a function already being walked
+   * (recursion).
+   */
+  private localCall(e: Node, fn: Node): number[] | undefined {
+    if (!this.localFunctions) return undefined;
+    const list = e.childForFieldName('arguments');
+    const args = (list?.type === 'argument_list' ? list.namedChildren : []).filter((a) => a.type !== 'comment');
+    let def: Node | undefined;
+    let passed = args;
+    if (fn.type === 'identifier') def = this.localFunctions.get(fn.text);
+    if (!def && dottedLast(fn) === 'checkpoint' && this.builder.resolver.qualify(fn)?.startsWith('torch.utils.checkpoint.') && args[0]?.type === 'identifier') {
+      def = this.localFunctions.get(args[0].text);
+      passed = args.slice(1).filter((a) => a.type !== 'keyword_argument');
+    }
+    if (!def || this.inlined.has(def) || passed.some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat')) return undefined;
+    const params = (def.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type !== 'comment');
+    if (params.some((p) => p.type === 'list_splat_pattern' || p.type === 'dictionary_splat_pattern')) return undefined;
+    const names = params.map((p) => (p.type === 'identifier' ? p.text : p.childForFieldName('name')?.text));
+    // (The arguments are evaluated in the caller's scope, before the body runs.)
+    const bound = new Map<string, number[]>();
+    let position = 0;
+    for (const a of passed) {
+      if (a.type === 'keyword_argument') {
+        const name = a.childForFieldName('name')?.text;
+        const value = a.childForFieldName('value');
+        if (name && value) bound.set(name, this.expr(value));
+      } else {
+        const name = names[position++];
+        const steps = this.expr(a);
+        if (name) bound.set(name, steps);
+      }
+    }
+    // Called again on the same inputs (mmcv's `cp.checkpoint(_inner_forward, x)` under `if
+    // self.with_cp`, `_inner_forward(x)` under `else`): the same computation, walked once.
+    const key = names.map((n) => (n ? (bound.get(n) ?? NO_INPUTS).join(',') : '')).join(';');
+    const results = (this.localResults ??= new Map<Node, Map<string, number[]>>()).get(def) ?? new Map<string, number[]>();
+    this.localResults.set(def, results);
+    const known = results.get(key);
+    if (known) return known;
+    const outer = { env: this.env, returned: this.returned, functions: this.localFunctions };
+    this.env = new Map(outer.env);
+    // (Functions it defines are its own too.)
+    this.localFunctions = new Map(outer.functions);
+    for (const name of names) if (name) this.env.set(name, bound.get(name) ?? NO_INPUTS);
+    this.returned = [];
+    this.inlined.add(def);
+    try {
+      this.block(def.childForFieldName('body'));
+      const out = [...new Set(this.returned)];
+      results.set(key, out);
+      return out;
+    } finally {
+      this.inlined.delete(def);
+      this.env = outer.env;
+      this.returned = outer.returned;
+      this.localFunctions = outer.functions;
+    }
   }
 
   /**

@@ -98,6 +98,22 @@ describe("Python front end: mmcv's build_norm_layer and build_conv_layer", () =>
     assert.deepStrictEqual(instance.map(brief), ['conv:Conv2d(in_channels=3, out_channels=32, kernel_size=3, bias=False)', 'gn1:GroupNorm(num_channels=32, num_groups=8)']);
   });
 
+  it("builds the activation build_activation_layer's config names", () => {
+    const ir = parsePythonModel(
+      src(
+        ...MM_HEADER,
+        'from mmcv.cnn import build_activation_layer',
+        'class Block(BaseModule):',
+        "    def __init__(self, act_cfg=dict(type='ReLU', inplace=True)):",
+        '        super().__init__()',
+        '        self.act = build_activation_layer(act_cfg)',
+        "        self.gelu = build_activation_layer(dict(type='GELU'))",
+        "        self.swish = build_activation_layer(dict(type='Swish'))",
+      ),
+    );
+    assert.deepStrictEqual(cls(ir, 'Block').layers.map(brief), ['act:ReLU(inplace=True)', 'gelu:GELU()']);
+  });
+
   it('builds nothing it does not know: a config whose type is not known, a builder the file defines, a splat', () => {
     const ir = parsePythonModel(
       src(
@@ -141,5 +157,61 @@ describe("Python front end: detectron2's get_norm", () => {
     ]);
     const groups = cls(ir, 'Head').layers[0]?.call?.args[0];
     assert.strictEqual(groups?.provenance?.description, "detectron2 get_norm('GN') default num_groups=32");
+  });
+});
+
+describe('Python front end: functions defined in a forward pass', () => {
+  it("walks mmcv's `_inner_forward` at its call sites, directly or through torch.utils.checkpoint, once for the same inputs", () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'import torch.utils.checkpoint as cp',
+        'class Block(nn.Module):',
+        '    def __init__(self, c=64, with_cp=False):',
+        '        super().__init__()',
+        '        self.with_cp = with_cp',
+        '        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)',
+        '        self.bn1 = nn.BatchNorm2d(c)',
+        '        self.relu = nn.ReLU(inplace=True)',
+        '    def forward(self, x):',
+        '        def _inner_forward(x):',
+        '            identity = x',
+        '            out = self.bn1(self.conv1(x))',
+        '            return out + identity',
+        '        if self.with_cp and x.requires_grad:',
+        '            out = cp.checkpoint(_inner_forward, x)',
+        '        else:',
+        '            out = _inner_forward(x)',
+        '        return self.relu(out)',
+      ),
+    );
+    const block = cls(ir, 'Block');
+    assert.deepStrictEqual(block.forward?.steps.map((s) => `${s.target}<${s.inputs.join(',')}`), ['conv1<-1', 'bn1<0', 'add<1,-1', 'relu<2']);
+    assert.deepStrictEqual(block.flows.map((f) => `${f.from.path}>${f.to.path}`), ['conv1>bn1']);
+  });
+
+  it("keeps a local function's names its own, binds its parameters by position and keyword, and does not walk a recursive one again", () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'class Net(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.conv = nn.Conv2d(3, 8, 3)',
+        '        self.bn = nn.BatchNorm2d(8)',
+        '        self.head = nn.Linear(8, 2)',
+        '    def forward(self, x):',
+        '        y = self.conv(x)',
+        '        def norm(t, scale=1):',
+        '            y = self.bn(t)',
+        '            if scale > 1:',
+        '                return norm(y)',
+        '            return y',
+        '        z = norm(scale=2, t=y)',
+        '        return self.head(y + z)',
+      ),
+    );
+    // `y` after the call is still the conv's output: the function's `y` is its own.
+    assert.deepStrictEqual(cls(ir, 'Net').forward?.steps.map((s) => `${s.target}<${s.inputs.join(',')}`), ['conv<-1', 'bn<0', 'norm<1', 'add<0,2,1', 'head<3']);
   });
 });
