@@ -2526,6 +2526,20 @@ class ForwardWalker {
       case 'dictionary_comprehension':
       case 'generator_expression':
         return this.comprehension(e);
+      case 'conditional_expression': {
+        // `self.norm(x) if self.norm is not None else x`: either value, each in its branch (as an
+        // `if` statement's branches; the condition is not read, as an `if` statement's is not).
+        const [a, , b] = e.namedChildren.filter((c) => c.type !== 'comment');
+        if (!a || !b) return [];
+        const key = positionKey(e);
+        this.branches.push(`${key}:0`);
+        const x = this.expr(a);
+        this.branches.pop();
+        this.branches.push(`${key}:1`);
+        const y = this.expr(b);
+        this.branches.pop();
+        return union(x, y);
+      }
       default:
         return [];
     }

@@ -471,3 +471,27 @@ describe('Python front end: model instances built at module level', () => {
     assert.strictEqual(model.nameSpan.start.line, 6);
   });
 });
+
+describe('Python front end: conditional expressions in a forward pass', () => {
+  it('walks both values of `a if cond else b`, each in its branch, and the value is either', () => {
+    const code = src(
+      'import torch.nn as nn',
+      'class Net(nn.Module):',
+      '    def __init__(self, use_norm=True):',
+      '        super().__init__()',
+      '        self.conv = nn.Conv2d(3, 8, 3)',
+      '        self.norm = nn.BatchNorm2d(8) if use_norm else None',
+      '        self.head = nn.Linear(8, 2)',
+      '    def forward(self, x, y):',
+      '        x = self.conv(x)',
+      '        x = self.norm(x) if self.norm is not None else x',
+      '        return self.head(x)',
+    );
+    const net = cls(parsePythonModel(code), 'Net');
+    assert.deepStrictEqual(net.forward?.steps.map((s) => `${s.target}<${s.inputs.join(',')}:${s.branches.length}`), ['conv<-1:0', 'norm<0:1', 'head<1,0:0']);
+    assert.deepStrictEqual(net.flows.map((f) => `${f.from.path}>${f.to.path}`), ['conv>norm', 'norm>head', 'conv>head']);
+    // Two calls in the two values of one conditional never both run: not one norm reused in a pass.
+    const twice = code.replace('        x = self.norm(x) if self.norm is not None else x', '        x = self.norm(y) if y is not None else self.norm(x)');
+    assert.deepStrictEqual(lintPython(twice).findings.filter((f) => f.code === 'NRM505').length, 0);
+  });
+});
