@@ -306,12 +306,14 @@ function contains(container: Value, item: Value): boolean | undefined {
 }
 
 /**
- * How deep `oneLineHelper` evaluations may nest (`default(pair(x), ...)`), and how many one
+ * How deep `helperCall` evaluations may nest (`default(pair(x), ...)`), and how many one
  * resolver makes (what each evaluates is not kept, so helpers calling helpers several times each
  * would multiply: a file written to blow up stops here, not the analysis).
  */
 const MAX_HELPER_DEPTH = 4;
 const MAX_HELPER_CALLS = 5000;
+/** Statements one helper call may run (`runHelper`). */
+const MAX_HELPER_STATEMENTS = 64;
 
 /**
  * The classes timm's `get_act_layer` and `get_norm_layer` return for a layer name
@@ -630,7 +632,7 @@ export class Resolver {
     return undefined;
   }
 
-  /** How many `oneLineHelper` evaluations enclose the one being resolved, and how many this resolver made. */
+  /** How many `helperCall` evaluations enclose the one being resolved, and how many this resolver made. */
   private helperDepth = 0;
   private helperCalls = 0;
 
@@ -881,8 +883,11 @@ export class Resolver {
     const right = node.childForFieldName('right');
     const op = node.childForFieldName('operator')?.text;
     if (!left || !right || !op) return unknown(node);
-    const l = this.resolve(left, bindings);
-    const r = this.resolve(right, bindings);
+    return this.operation(node, op, this.resolve(left, bindings), this.resolve(right, bindings), bindings);
+  }
+
+  /** `l op r` for the expression `node` (a binary operator, or an augmented assignment's `op=`). */
+  private operation(node: Node, op: string, l: Value, r: Value, bindings: Bindings | undefined): Value {
     const ln = numberOf(l);
     const rn = numberOf(r);
     if (ln !== undefined && rn !== undefined) {
@@ -1521,6 +1526,12 @@ export class Resolver {
       const out = timmLayerFactory(last, one, node);
       if (out) return out;
     }
+    // timm's `make_divisible(v, divisor=8, min_value=None, round_limit=.9)` and torchvision's
+    // `_make_divisible(v, divisor, min_value=None)`, imported (a copy in the file is run as written: `helperCall`).
+    if ((last === 'make_divisible' || last === '_make_divisible') && (qualified.startsWith('timm.') || qualified.startsWith('torchvision.')) && positional[0]) {
+      const out = this.makeDivisible(node, qualified.startsWith('timm.'), positional, keywords, bindings);
+      if (out) return out;
+    }
     // mmcv's `build_norm_layer(cfg, C, postfix)`, imported: `(name, layer)` (see `mmcvNormLayer`).
     if (last === 'build_norm_layer' && positional[0] && (qualified !== name || this.importedAtTopLevel(name))) {
       const postfix = positional[2] ?? keywords.find(([k]) => k === 'postfix')?.[1];
@@ -1576,10 +1587,37 @@ export class Resolver {
       return this.partial(node, positional, keywords.map(([k, v]) => [k, this.resolve(v, bindings)] as const), bindings);
     }
     if (fn.type === 'identifier') {
-      const v = this.oneLineHelper(node, fn, positional, keywords, bindings);
+      const v = this.helperCall(node, fn, positional, keywords, bindings);
       if (v) return v;
     }
     return unknown(node);
+  }
+
+  /**
+   * `make_divisible(v, divisor, min_value, round_limit)` as timm and torchvision write it: `v`
+   * rounded to the nearest multiple of `divisor`, at least `min_value` (default `divisor`), one
+   * multiple more when rounding took off more than `1 - round_limit` (torchvision: 0.9, and no
+   * `divisor` default). Undefined when an argument does not resolve to a number.
+   */
+  private makeDivisible(call: Node, timm: boolean, positional: readonly Node[], keywords: readonly (readonly [string, Node])[], bindings: Bindings | undefined): Value | undefined {
+    const names = timm ? ['v', 'divisor', 'min_value', 'round_limit'] : ['v', 'divisor', 'min_value'];
+    if (positional.length > names.length || keywords.some(([k]) => !names.includes(k))) return undefined;
+    const arg = (i: number): Value | undefined => {
+      const at = positional[i] ?? keywords.find(([k]) => k === names[i])?.[1];
+      return at ? this.resolve(at, bindings) : undefined;
+    };
+    const given = names.map((_, i) => arg(i));
+    const [v, divisor, minValue, roundLimit] = given;
+    const n = v ? numberOf(v) : undefined;
+    const d = divisor ? numberOf(divisor) : timm ? 8 : undefined;
+    // (timm: `min_value = min_value or divisor`; torchvision: `if min_value is None`.)
+    const given0 = minValue === undefined || minValue.kind === 'none' ? d : numberOf(minValue);
+    const m = timm && given0 === 0 ? d : given0;
+    const r = roundLimit === undefined ? 0.9 : numberOf(roundLimit);
+    if (n === undefined || d === undefined || m === undefined || r === undefined || !Number.isInteger(d) || d <= 0) return undefined;
+    let out = Math.max(m, Math.floor(Math.trunc(n + d / 2) / d) * d);
+    if (out < r * n) out += d;
+    return this.derived(num(out, true), call, given.filter((x): x is Value => x !== undefined));
   }
 
   /** `functools.partial(f, *positional, **keywords)` (`call`), the keywords resolved. */
@@ -1613,22 +1651,21 @@ export class Resolver {
   }
 
   /**
-   * A call of a top-level function of this file whose body is one `return <expression>` (a
-   * docstring aside), with arguments that resolve: the expression resolved with the parameters
-   * bound (`pair(224)` for `def pair(t): return t if isinstance(t, tuple) else (t, t)`).
-   * Undefined when the call is not one, or the expression does not resolve.
+   * A call of a small top-level function of this file, with arguments that resolve: its body run
+   * with the parameters bound (`runHelper`): one `return <expression>` (`pair(224)` for `def
+   * pair(t): return t if isinstance(t, tuple) else (t, t)`), or a few assignments and `if`s
+   * before it (MobileNet's `_make_divisible(v, divisor, min_value=None)`). Undefined when the call
+   * is not one, or the body does not run to a value that resolves.
    */
-  private oneLineHelper(call: Node, callee: Node, positional: readonly Node[], keywords: readonly (readonly [string, Node])[], bindings: Bindings | undefined): Value | undefined {
+  private helperCall(call: Node, callee: Node, positional: readonly Node[], keywords: readonly (readonly [string, Node])[], bindings: Bindings | undefined): Value | undefined {
     const def = this.topLevelFunction(callee.text);
     if (!def || def.parent?.type === 'decorated_definition' || this.helperDepth >= MAX_HELPER_DEPTH || this.helperCalls >= MAX_HELPER_CALLS) return undefined;
     // The name at the call must be that function (not a local or parameter of the same name).
     const named = this.resolve(callee, bindings);
     if (named.kind !== 'callable' || named.target !== callee.text || named.provenance?.at?.startOffset !== def.startIndex) return undefined;
     const body = def.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
-    const docstring = body.length === 2 && body[0]?.type === 'expression_statement' && body[0].namedChildren[0]?.type === 'string';
-    const ret = body.length === 1 || docstring ? body[body.length - 1] : undefined;
-    const expression = ret?.type === 'return_statement' ? ret.namedChildren[0] : undefined;
-    if (!expression) return undefined;
+    // (A one-statement body must be a `return`: a function that only assigns gives None, which is not what its callers want to read.)
+    if (body.length === 0 || (body.length === 1 && body[0]?.type !== 'return_statement')) return undefined;
     const params = this.parameters(def);
     const bound = new Map<string, Value>();
     const given: Value[] = [];
@@ -1644,15 +1681,68 @@ export class Resolver {
     if (positional.length > params.filter((p) => !p.keywordOnly).length || keywords.some(([name]) => !bound.has(name))) return undefined;
     this.helperDepth++;
     this.helperCalls++;
-    let v: Value;
+    let v: Value | null | undefined;
     try {
-      v = this.resolve(expression, bound);
+      v = this.runHelper(body, bound, { statements: 0 });
     } finally {
       this.helperDepth--;
     }
     // (A copy: the value may be one the memo keeps. Its origin: the arguments given, if any.)
-    if (v.kind === 'unknown') return undefined;
+    if (!v || v.kind === 'unknown') return undefined;
     return given.length > 0 ? this.derived({ ...v }, call, given) : { ...v };
+  }
+
+  /**
+   * Runs a helper's statements (`helperCall`) with `env` binding its names, as Python would:
+   * assignments and augmented assignments to plain names, `if` / `elif` / `else` whose condition
+   * resolves, `return`, docstrings, `pass` and `assert` (taken to hold). The value returned, `null` when the statements end
+   * without a `return`, undefined when one is of another kind (a loop, a call for its effect) or a
+   * condition does not resolve. At most `MAX_HELPER_STATEMENTS` statements per call.
+   */
+  private runHelper(stmts: readonly Node[], env: Map<string, Value>, run: { statements: number }): Value | null | undefined {
+    for (const s of stmts) {
+      if (s.type === 'comment' || s.type === 'pass_statement' || s.type === 'assert_statement') continue;
+      if (++run.statements > MAX_HELPER_STATEMENTS) return undefined;
+      if (s.type === 'return_statement') {
+        const v = s.namedChildren.find((c) => c.type !== 'comment');
+        return v ? this.resolve(v, env) : { kind: 'none' };
+      }
+      if (s.type === 'if_statement') {
+        const block = this.branchTaken(s, env);
+        if (block === undefined) return undefined;
+        if (block === null) continue;
+        const v = this.runHelper(block.namedChildren, env, run);
+        if (v !== null) return v;
+        continue;
+      }
+      const e = s.type === 'expression_statement' ? s.namedChildren[0] : undefined;
+      if (e?.type === 'string') continue;
+      const left = e?.childForFieldName('left');
+      const right = e?.childForFieldName('right');
+      if (!e || left?.type !== 'identifier' || !right) return undefined;
+      if (e.type === 'assignment' && right.type !== 'assignment') env.set(left.text, this.resolve(right, env));
+      else if (e.type === 'augmented_assignment') {
+        const op = e.childForFieldName('operator')?.text;
+        const before = env.get(left.text) ?? this.resolve(left, env);
+        env.set(left.text, op ? this.operation(e, op.slice(0, -1), before, this.resolve(right, env), env) : unknown(e));
+      } else return undefined;
+    }
+    return null;
+  }
+
+  /** The block an `if` statement runs for the values of `env`: null for none, undefined when a condition does not resolve. */
+  private branchTaken(stmt: Node, env: Map<string, Value>): Node | null | undefined {
+    const clauses: { condition: Node | null; body: Node | null }[] = [{ condition: stmt.childForFieldName('condition'), body: stmt.childForFieldName('consequence') }];
+    for (const a of stmt.childrenForFieldName('alternative')) {
+      clauses.push(a.type === 'elif_clause' ? { condition: a.childForFieldName('condition'), body: a.childForFieldName('consequence') } : { condition: null, body: a.childForFieldName('body') });
+    }
+    for (const c of clauses) {
+      if (!c.condition) return c.body;
+      const t = this.truthy(this.resolve(c.condition, env));
+      if (t === undefined) return undefined;
+      if (t) return c.body;
+    }
+    return null;
   }
 
   /** A framework class or function named by a dotted expression (`nn.BatchNorm2d`). */

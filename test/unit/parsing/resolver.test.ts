@@ -195,6 +195,53 @@ describe('constant resolver', () => {
     assert.deepStrictEqual([v[5], v[6]].map((u) => (u?.kind === 'unknown' ? u.reason : u?.kind)), ['self.n is not a plain assignment', 'x is not bound by a plain assignment']);
   });
 
+  it("runs a small helper of the file (assignments, augmented assignments, if/elif/else, return); not one with a loop; timm's and torchvision's make_divisible", () => {
+    const v = probes(
+      [
+        'from timm.layers import make_divisible',
+        'from torchvision.models._utils import _make_divisible as tv_divisible',
+        'def _make_divisible(v, divisor, min_value=None):',
+        '    """Round to a multiple of divisor."""',
+        '    assert divisor > 0',
+        '    if min_value is None:',
+        '        min_value = divisor',
+        '    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)',
+        '    if new_v < 0.9 * v:',
+        '        new_v += divisor',
+        '    return new_v',
+        'def scale(c, mode):',
+        "    if mode == 'half':",
+        '        c //= 2',
+        "    elif mode == 'double':",
+        '        c *= 2',
+        '    else:',
+        '        pass',
+        '    return c',
+        'def total(n):',
+        '    t = 0',
+        '    for i in range(n):',
+        '        t += i',
+        '    return t',
+        'def no_return(c):',
+        '    c = c + 1',
+        'probe(_make_divisible(32 * 0.75, 8))',
+        'probe(_make_divisible(30, 8))',
+        'probe(_make_divisible(10, 8))',
+        "probe(scale(64, 'half'))",
+        "probe(scale(64, 'double'))",
+        "probe(scale(64, 'same'))",
+        "probe(scale(64, mode))",
+        'probe(total(4))',
+        'probe(no_return(4))',
+        'probe(make_divisible(30))',
+        'probe(make_divisible(10, 8, round_limit=0.0))',
+        'probe(tv_divisible(22, 8))',
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(v.map(showValue), ['24', '32', '16', '32', '128', '64', "?scale(64, mode)", '?total(4)', '?no_return(4)', '32', '8', '24']);
+    assert.strictEqual(described(v[0]), '24 (literal, line 27)');
+  });
+
   it("reads timm's imported get_act_layer / get_norm_layer as timm does: a class or partial as is, None as None, a name as the class it maps to", () => {
     const v = probes(
       [
@@ -300,7 +347,8 @@ describe('constant resolver', () => {
       // (`stride` is no parameter of `default`: a TypeError in Python.)
       '?default(stride=2, d=1, val=5)',
       '?pair(unknown_size)',
-      '?two_lines(1)',
+      // (Two statements run too: see the small-helper test.)
+      '1',
       '?deco(1)',
       '?splat(1)',
       // A parameter of the same name is not the helper.
