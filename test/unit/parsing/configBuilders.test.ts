@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import { allLayers, argument, type Layer, type LayerCall, type ModelIR } from '../../../src/ir/model';
 import { describeProvenance, lineWhere, showValue } from '../../../src/ir/values';
 import { parsePythonModel } from '../../../src/parsing/python/parsePython';
+import { assertEditsMatchFresh } from '../helpers/incremental';
 
 /** Layers built from configs by mmcv's and detectron2's builders (src/parsing/python/configBuilders.ts). */
 
@@ -213,5 +214,42 @@ describe('Python front end: functions defined in a forward pass', () => {
     );
     // `y` after the call is still the conv's output: the function's `y` is its own.
     assert.deepStrictEqual(cls(ir, 'Net').forward?.steps.map((s) => `${s.target}<${s.inputs.join(',')}`), ['conv<-1', 'bn<0', 'norm<1', 'add<0,2,1', 'head<3']);
+  });
+});
+
+describe('Python front end: what these readings depend on, after edits', () => {
+  it('an open document follows edits of a small helper, of a property, of an inner forward function and of a config', () => {
+    const text = src(
+      ...MM_HEADER,
+      'def _make_divisible(v, divisor, min_value=None):',
+      '    if min_value is None:',
+      '        min_value = divisor',
+      '    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)',
+      '    if new_v < 0.9 * v:',
+      '        new_v += divisor',
+      '    return new_v',
+      'class Block(BaseModule):',
+      "    def __init__(self, c=30, norm_cfg=dict(type='BN')):",
+      '        super().__init__()',
+      '        self.conv = nn.Conv2d(3, _make_divisible(c, 8), 3)',
+      '        self.norm1_name, norm1 = build_norm_layer(norm_cfg, _make_divisible(c, 8), postfix=1)',
+      '        self.add_module(self.norm1_name, norm1)',
+      '    @property',
+      '    def norm1(self):',
+      '        return getattr(self, self.norm1_name)',
+      '    def forward(self, x):',
+      '        def _inner(x):',
+      '            return self.norm1(self.conv(x))',
+      '        return _inner(x)',
+    );
+    assertEditsMatchFresh(text, [
+      ['        new_v += divisor', '        new_v += 2 * divisor'],
+      ['    if new_v < 0.9 * v:', '    if new_v < 1.2 * v:'],
+      ["norm_cfg=dict(type='BN')", "norm_cfg=dict(type='GN', num_groups=4)"],
+      ['postfix=1', "postfix='_a'"],
+      ['        return getattr(self, self.norm1_name)', '        return self.conv'],
+      ['            return self.norm1(self.conv(x))', '            return self.conv(x)'],
+      ['        return _inner(x)', '        return x'],
+    ]);
   });
 });
