@@ -70,6 +70,15 @@ const ACTIVATIONS: Readonly<Record<string, ActivationFn>> = {
 };
 
 const IDENTITY_KINDS = new Set(['Identity', 'Softmax', 'LogSoftmax']);
+/**
+ * timm norms that the engine's layers do not compute as they are (the front end knows them:
+ * src/parsing/python/torchLayers.ts), and why. timm's `GroupNorm`, `GroupNorm1`, `LayerNorm` and
+ * `RmsNorm` are PyTorch's over the same dimensions, and simulated.
+ */
+const NOT_LIKE_TORCH: ReadonlyMap<string, string> = new Map([
+  ...['LayerNorm2d', 'LayerNorm2dFp32', 'RmsNorm2d'].map((k) => [k, 'normalizes the channels of an NCHW tensor (the engine normalizes the last dimension)'] as const),
+  ...['BatchNormAct2d', 'SyncBatchNormAct', 'GroupNormAct', 'GroupNorm1Act', 'LayerNormAct', 'LayerNormAct2d'].map((k) => [k, 'applies an activation after the norm'] as const),
+]);
 
 /** Functional concatenations (`torch.cat`, `jnp.concatenate`). */
 const CONCAT = new Set(['cat', 'concat', 'concatenate']);
@@ -279,6 +288,8 @@ class Builder implements ForeignHost {
     const call = layer.call;
     const type = layer.norm;
     if (type === 'lrn' || type === 'unit' || type === undefined) throw new SimulationError(`${where}: this normalization is not simulated`);
+    const unlike = NOT_LIKE_TORCH.get(layer.kind);
+    if (unlike) throw new SimulationError(`${where}: timm's ${layer.kind} ${unlike}; not simulated`);
     const eps = num(call ? paramValue(call, 'eps') : undefined) ?? (type === 'rms' ? 1e-6 : 1e-5);
     if (!this.shape) {
       const features = this.intArg(call, type === 'group' ? 'num_channels' : type === 'layer' || type === 'rms' ? 'normalized_shape' : 'num_features', DEFAULT_FEATURES, where);

@@ -152,7 +152,7 @@ function defaultTemplates(cls: LayerClass): readonly DefaultTemplate[] {
   if (!templates) {
     const list: DefaultTemplate[] = [];
     const defaults = cls.signature.defaults;
-    const framework = cls.framework === 'torch' ? 'PyTorch' : cls.framework === 'keras' ? 'Keras' : 'Flax';
+    const framework = cls.signature.library ?? (cls.framework === 'torch' ? 'PyTorch' : cls.framework === 'keras' ? 'Keras' : 'Flax');
     if (defaults) {
       for (const name in defaults) {
         const d = defaults[name];
@@ -2225,7 +2225,17 @@ class ForwardWalker {
   }
 
   private block(b: Node | null): void {
-    for (const s of b?.namedChildren ?? []) if (s) this.statement(s);
+    const outer = this.branches.length;
+    for (const s of b?.namedChildren ?? []) {
+      if (!s) continue;
+      this.statement(s);
+      // After an `if` some of whose branches return (`if self.parallel_blocks is None: ...;
+      // return x`), the rest of the block runs only when one of the others ran: when that is one
+      // branch, the rest is in it (so it never runs with the branches that returned).
+      const rest = s.type === 'if_statement' ? fallThroughBranch(s) : undefined;
+      if (rest !== undefined) this.branches.push(rest);
+    }
+    this.branches.length = outer;
   }
 
   private statement(s: Node): void {
@@ -2267,8 +2277,7 @@ class ForwardWalker {
       case 'if_statement': {
         const before = new Map(this.env);
         const merged = new Map<string, number[]>();
-        const branches = [s.childForFieldName('consequence'), ...s.childrenForFieldName('alternative').map((a) => a?.childForFieldName('body') ?? a?.childForFieldName('consequence') ?? null)];
-        const hasElse = s.childrenForFieldName('alternative').some((a) => a?.type === 'else_clause');
+        const { blocks: branches, hasElse } = ifBranches(s);
         const key = positionKey(s);
         // (forEach over the maps: a for-of makes an entry array per name.)
         const merge = (v: number[], k: string): void => {
@@ -2279,7 +2288,8 @@ class ForwardWalker {
           this.branches.push(`${key}:${i}`);
           this.block(b);
           this.branches.pop();
-          this.env.forEach(merge);
+          // (A branch that returns leaves nothing to the statements after the `if`.)
+          if (!alwaysExits(b)) this.env.forEach(merge);
         });
         if (!hasElse) before.forEach(merge);
         this.env = merged;
@@ -2934,6 +2944,38 @@ function distinct(xs: readonly number[]): number[] {
 /** The steps of `a` then of `b`, without repeats, in first-seen order (a new list: env lists are shared). */
 function union(a: readonly number[] | undefined, b: readonly number[]): number[] {
   return distinct(a ? a.concat(b) : b);
+}
+
+/** The blocks of an `if` statement's branches, in order (`if`, `elif`s, `else`), and whether it has an `else`. */
+function ifBranches(stmt: Node): { blocks: (Node | null)[]; hasElse: boolean } {
+  const alternatives = stmt.childrenForFieldName('alternative');
+  return {
+    blocks: [stmt.childForFieldName('consequence'), ...alternatives.map((a) => a?.childForFieldName('body') ?? a?.childForFieldName('consequence') ?? null)],
+    hasElse: alternatives.some((a) => a?.type === 'else_clause'),
+  };
+}
+
+/** Whether a block always leaves its function (its last statement returns or raises, or is an `if` / `else` all of whose branches do). */
+function alwaysExits(block: Node | null): boolean {
+  const stmts = block?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+  const last = stmts[stmts.length - 1];
+  if (!last) return false;
+  if (last.type === 'return_statement' || last.type === 'raise_statement') return true;
+  if (last.type !== 'if_statement') return false;
+  const { blocks, hasElse } = ifBranches(last);
+  return hasElse && blocks.every(alwaysExits);
+}
+
+/**
+ * The branch (`ifStart:index`, as `ForwardStep.branches` has them; the index after the last for
+ * an `if` without `else`) the statements after an `if` run in, when all its branches but one
+ * leave the function. Undefined when none leaves, or several do not.
+ */
+function fallThroughBranch(stmt: Node): string | undefined {
+  const { blocks, hasElse } = ifBranches(stmt);
+  const staying = blocks.map((b, i) => (alwaysExits(b) ? -1 : i)).filter((i) => i >= 0);
+  if (!hasElse) staying.push(blocks.length);
+  return staying.length === 1 && staying.length < blocks.length + (hasElse ? 0 : 1) ? `${positionKey(stmt)}:${staying[0]}` : undefined;
 }
 
 /**

@@ -4,9 +4,9 @@ import type { ImportTable } from './imports';
 import { definitionsIn, ModelBuilder } from './modelBuilder';
 import { Resolver } from './resolver';
 import { callsByCalleeName } from './calls';
-import { classifyLayer, FLAX_LAYERS, KERAS_LAYERS, TORCH_LAYERS } from './torchLayers';
+import { classifyLayer, FLAX_LAYERS, KERAS_LAYERS, TIMM_LAYERS, TORCH_LAYERS } from './torchLayers';
 
-const LAYER_NAMES: ReadonlySet<string> = new Set([...TORCH_LAYERS.keys(), ...KERAS_LAYERS.keys(), ...FLAX_LAYERS.keys()]);
+const LAYER_NAMES: ReadonlySet<string> = new Set([...TORCH_LAYERS.keys(), ...KERAS_LAYERS.keys(), ...FLAX_LAYERS.keys(), ...TIMM_LAYERS.keys()]);
 
 export const EMPTY_MODEL: ModelIR = { layerCalls: [], classes: [], typeGuardedAccesses: [] };
 

@@ -12,6 +12,8 @@ export interface LayerSignature {
   readonly defaults?: Readonly<Record<string, DefaultValue>>;
   readonly family: LayerFamily;
   readonly norm?: NormType;
+  /** The library whose class this is, when not the framework itself (its defaults are that library's). */
+  readonly library?: 'timm';
 }
 
 const bnDefaults = { eps: 1e-5, momentum: 0.1, affine: true, track_running_stats: true };
@@ -56,6 +58,25 @@ export const TORCH_LAYERS: ReadonlyMap<string, LayerSignature> = new Map<string,
   ['MultiheadAttention', { params: ['embed_dim', 'num_heads', 'dropout', 'bias'], family: 'attention' }],
   ...entries(['Flatten', 'Unflatten', 'Upsample', 'PixelShuffle', 'ZeroPad2d', 'ReflectionPad2d'], { params: [], family: 'shape' }),
   ...entries(['Sequential', 'ModuleList', 'ModuleDict'], { params: [], family: 'container' }),
+]);
+
+/**
+ * timm's normalization layers (timm/layers/norm.py and norm_act.py), PyTorch modules with their
+ * own signatures: `GroupNorm(num_channels, num_groups=32)` takes the channels first, `LayerNorm2d`
+ * normalizes the channels of an NCHW tensor, the `...Act` classes apply an activation after the
+ * norm (`apply_act=True`). Their kinds are timm's class names.
+ */
+const timmAct = ['apply_act', 'act_layer', 'act_kwargs', 'inplace', 'drop_layer', 'device', 'dtype'];
+export const TIMM_LAYERS: ReadonlyMap<string, LayerSignature> = new Map<string, LayerSignature>([
+  ['GroupNorm', { params: ['num_channels', 'num_groups', 'eps', 'affine'], defaults: { num_groups: 32, eps: 1e-5, affine: true }, family: 'norm', norm: 'group', library: 'timm' }],
+  ['GroupNorm1', { params: ['num_channels'], defaults: { num_groups: 1, eps: 1e-5, affine: true }, family: 'norm', norm: 'group', library: 'timm' }],
+  ...entries(['LayerNorm', 'LayerNorm2d', 'LayerNormFp32', 'LayerNorm2dFp32'], { params: ['num_channels', 'eps', 'affine'], defaults: { eps: 1e-6, affine: true }, family: 'norm', norm: 'layer', library: 'timm' }),
+  ...entries(['RmsNorm', 'RmsNorm2d'], { params: ['channels', 'eps', 'affine'], defaults: { eps: 1e-6, affine: true }, family: 'norm', norm: 'rms', library: 'timm' }),
+  ...entries(['BatchNormAct2d', 'SyncBatchNormAct'], { params: ['num_features', 'eps', 'momentum', 'affine', 'track_running_stats', ...timmAct], defaults: { ...bnDefaults, apply_act: true }, family: 'norm', norm: 'batch', library: 'timm' }),
+  ['GroupNormAct', { params: ['num_channels', 'num_groups', 'eps', 'affine', 'group_size', ...timmAct], defaults: { num_groups: 32, eps: 1e-5, affine: true, apply_act: true }, family: 'norm', norm: 'group', library: 'timm' }],
+  ['GroupNorm1Act', { params: ['num_channels', 'eps', 'affine', ...timmAct], defaults: { num_groups: 1, eps: 1e-5, affine: true, apply_act: true }, family: 'norm', norm: 'group', library: 'timm' }],
+  ['LayerNormAct', { params: ['normalization_shape', 'eps', 'affine', ...timmAct], defaults: { eps: 1e-5, affine: true, apply_act: true }, family: 'norm', norm: 'layer', library: 'timm' }],
+  ['LayerNormAct2d', { params: ['num_channels', 'eps', 'affine', ...timmAct], defaults: { eps: 1e-5, affine: true, apply_act: true }, family: 'norm', norm: 'layer', library: 'timm' }],
 ]);
 
 /** Layers whose `momentum` follows PyTorch's convention (weight of the new batch statistic). */
@@ -154,6 +175,11 @@ function classify(qualified: string): LayerClass | undefined {
   const head = parts[0];
   if (head === 'torch' && parts[1] === 'nn' && !parts.includes('functional') && !parts.includes('init') && !parts.includes('utils')) {
     const sig = TORCH_LAYERS.get(kind);
+    return sig ? { framework: 'torch', kind, signature: sig } : undefined;
+  }
+  // `timm.layers.LayerNorm2d`, `timm.layers.norm_act.BatchNormAct2d`, the older `timm.models.layers.*`.
+  if (head === 'timm' && (parts[1] === 'layers' || (parts[1] === 'models' && parts[2] === 'layers'))) {
+    const sig = TIMM_LAYERS.get(kind);
     return sig ? { framework: 'torch', kind, signature: sig } : undefined;
   }
   if ((head === 'keras' || head === 'tensorflow' || head === 'tf_keras') && (parts.includes('layers') || kind === 'Sequential')) {

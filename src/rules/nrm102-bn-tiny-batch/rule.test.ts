@@ -61,6 +61,17 @@ ruleTests(bnTinyBatch, {
       findings: [{ messageId: 'tiny', line: 19, column: 49, endLine: 19, endColumn: 50, messageIncludes: ['per-device batch of 4 (line 19)', 'BatchNorm2d (line 10)'] }],
     },
     {
+      name: "a model whose BatchNorm is timm's BatchNormAct2d",
+      code:
+        IMPORTS.replace('import torch\n', 'import torch\nfrom timm.layers import BatchNormAct2d\n') +
+        CNN.replace('nn.BatchNorm2d(16)', 'BatchNormAct2d(16)') +
+        'model = Net()\n' +
+        OPT +
+        'train_loader = DataLoader(train_set, batch_size=4, shuffle=True)\n' +
+        loop('model', 'train_loader'),
+      findings: [{ messageId: 'tiny', line: 20, column: 49, endLine: 20, endColumn: 50, messageIncludes: ['per-device batch of 4 (line 20)', 'BatchNormAct2d (line 11)'] }],
+    },
+    {
       name: 'batch 12 is information',
       code: CNN_SETUP + 'loader = DataLoader(ds, batch_size=12, shuffle=True)\n' + loop(),
       findings: [{ messageId: 'tiny', line: 19, column: 36, endLine: 19, endColumn: 38, severity: 'info' }],

@@ -15,9 +15,18 @@ ruleTests(doubleNorm, {
       ),
     },
     { name: 'norm then LocalResponseNorm is not a double standardization', code: cls('        self.s = nn.Sequential(nn.BatchNorm2d(8), nn.LocalResponseNorm(2))\n') },
+    {
+      name: "timm's BatchNormAct2d applies its activation before the next norm",
+      code: `from timm.layers import BatchNormAct2d, LayerNorm2d\n${cls('        self.s = nn.Sequential(BatchNormAct2d(8), LayerNorm2d(8))\n')}`,
+    },
     { name: 'alternatives in if/else branches', code: cls('        if flag:\n            self.norm = nn.BatchNorm2d(8)\n        else:\n            self.norm = nn.GroupNorm(2, 8)\n') },
   ],
   invalid: [
+    {
+      name: "timm's BatchNormAct2d with apply_act=False, then a norm",
+      code: `from timm.layers import BatchNormAct2d, LayerNorm2d\n${cls('        self.s = nn.Sequential(BatchNormAct2d(8, apply_act=False), LayerNorm2d(8))\n')}`,
+      findings: [{ messageId: 'backToBack', line: 6, column: 68, endLine: 6, endColumn: 82, messageIncludes: ['LayerNorm2d (s.1) directly follows BatchNormAct2d (s.0)'] }],
+    },
     {
       name: 'Sequential',
       code: cls('        self.stem = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64), nn.BatchNorm2d(64), nn.ReLU())\n'),

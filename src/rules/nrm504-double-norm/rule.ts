@@ -1,3 +1,4 @@
+import { paramValue, type LayerCall } from '../../ir/model';
 import type { Rule } from '../types';
 
 export const doubleNorm: Rule = {
@@ -36,6 +37,8 @@ export const doubleNorm: Rule = {
         if (!first || !second || first.family !== 'norm' || second.family !== 'norm') continue;
         // LocalResponseNorm and unit normalization are not standardizing layers with parameters.
         if (first.norm === 'lrn' || second.norm === 'lrn' || first.norm === 'unit' || second.norm === 'unit') continue;
+        // A norm that applies an activation after itself (timm's `BatchNormAct2d`) has one in between.
+        if (appliesActivation(first)) continue;
         if (reported.has(second.span.startOffset)) continue;
         reported.add(second.span.startOffset);
         context.report({
@@ -48,3 +51,10 @@ export const doubleNorm: Rule = {
     }
   },
 };
+
+/** Whether a norm layer applies an activation after normalizing (timm's `...Act` classes, unless `apply_act=False`). */
+function appliesActivation(call: LayerCall): boolean {
+  if (call.defaults.apply_act === undefined) return false;
+  const v = paramValue(call, 'apply_act');
+  return !(v?.kind === 'bool' && !v.value);
+}

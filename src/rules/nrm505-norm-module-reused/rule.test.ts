@@ -10,6 +10,10 @@ ruleTests(normModuleReused, {
   valid: [
     { name: 'one call', code: cls(layers, '    def forward(self, x):\n        return self.bn(self.conv2(self.conv1(x)))\n') },
     { name: 'calls in exclusive branches', code: cls(layers, '    def forward(self, x, a):\n        if a:\n            return self.bn(self.conv1(x))\n        else:\n            return self.bn(self.conv2(x))\n') },
+    {
+      name: 'a call in a branch that returns, and one after the `if` (timm CoaT style: the rest runs only when the branch did not)',
+      code: cls(layers, '    def forward(self, x, a):\n        if a is None:\n            if self.training:\n                x = self.conv1(x)\n            else:\n                x = self.conv2(x)\n            return self.bn(x)\n        x = self.conv2(self.conv1(x))\n        return self.bn(x)\n'),
+    },
     { name: 'one call inside a loop', code: cls(layers, '    def forward(self, x):\n        for _ in range(3):\n            x = self.bn(self.conv1(x))\n        return x\n') },
     { name: 'ReLU reused is fine', code: cls(`${layers}        self.relu = nn.ReLU()\n`, '    def forward(self, x):\n        x = self.relu(self.conv1(x))\n        return self.relu(self.conv2(x))\n') },
     {
@@ -42,6 +46,11 @@ ruleTests(normModuleReused, {
     },
   ],
   invalid: [
+    {
+      name: 'a call in a branch that does not return, and one after the `if`',
+      code: cls(layers, '    def forward(self, x, a):\n        if a is None:\n            x = self.bn(self.conv1(x))\n        else:\n            return x\n        return self.bn(self.conv2(x))\n'),
+      findings: [{ messageId: 'reused', line: 13, column: 16, endLine: 13, endColumn: 38, messageIncludes: ['self.bn (BatchNorm2d)', 'line 10'] }],
+    },
     {
       name: 'BatchNorm after two convs',
       code: cls(layers, '    def forward(self, x):\n        x = self.bn(self.conv1(x))\n        return self.bn(self.conv2(x))\n'),

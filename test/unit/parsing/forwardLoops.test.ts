@@ -112,12 +112,12 @@ describe('Python front end: loops of the forward pass', () => {
     assert.deepStrictEqual(flows, ['branches[0].fc>branches[0].norm sequence', 'branches[1].fc>branches[1].norm sequence']);
   });
 
-  it('an OrderedDict / ModuleDict element of unknown kind keeps its key as its name (timm `norm_layer` of a class from another module)', () => {
+  it('an OrderedDict / ModuleDict element of unknown kind keeps its key as its name (a `norm_layer` of a class from another module)', () => {
     const model = parsePythonModel(
       src(
         'import torch.nn as nn',
         'from collections import OrderedDict',
-        'from timm.layers import LayerNorm',
+        'from mylib.layers import LayerNorm',
         'class Block(nn.Module):',
         '    def __init__(self, dim, norm_layer=LayerNorm):',
         '        super().__init__()',

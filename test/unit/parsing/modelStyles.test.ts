@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import type { Layer, ModelIR } from '../../../src/ir/model';
+import { argument, numberValue, paramValue, type Layer, type ModelIR } from '../../../src/ir/model';
 import { describeProvenance, lineWhere } from '../../../src/ir/values';
 import { parsePythonModel } from '../../../src/parsing/python/parsePython';
 import { lintPython } from '../../../src/lint/lint';
@@ -425,7 +425,7 @@ describe("Python front end: timm's layer factories and norm classes", () => {
     const ir = parsePythonModel(
       src(
         'import torch.nn as nn',
-        'from timm.layers import LayerNorm2d, get_act_layer, get_norm_layer',
+        'from timm.layers import LayerNorm2d, SimpleNorm2d, BatchNormAct2d, GroupNorm, get_act_layer, get_norm_layer',
         'class Stem(nn.Module):',
         "    def __init__(self, dim=64, norm_layer='batchnorm2d', act_layer='relu'):",
         '        super().__init__()',
@@ -435,15 +435,23 @@ describe("Python front end: timm's layer factories and norm classes", () => {
         '        self.norm = norm_layer(dim)',
         '        self.act = act_layer()',
         'class Head(nn.Module):',
-        '    def __init__(self, dim=64, norm_layer=LayerNorm2d):',
+        '    def __init__(self, dim=64, norm_layer=SimpleNorm2d, norm2_layer=LayerNorm2d):',
         '        super().__init__()',
         '        self.norm = norm_layer(dim)',
+        '        self.norm2 = norm2_layer(dim)',
+        '        self.bn = BatchNormAct2d(dim, apply_act=False)',
+        '        self.gn = GroupNorm(dim)',
         '        self.fc = nn.Linear(dim, 10)',
       ),
     );
     assert.deepStrictEqual(cls(ir, 'Stem').layers.map(brief), ['conv:Conv2d', 'norm:BatchNorm2d', 'act:ReLU']);
     const head = cls(ir, 'Head').layers;
-    assert.deepStrictEqual(head.map((l) => `${brief(l)}:${l.family}`), ['norm:?:norm', 'fc:Linear:linear']);
+    // timm's own norms, with timm's signatures (GroupNorm takes the channels first, 32 groups by default).
+    assert.deepStrictEqual(head.map((l) => `${brief(l)}:${l.family}:${l.norm ?? ''}`), ['norm:?:norm:', 'norm2:LayerNorm2d:norm:layer', 'bn:BatchNormAct2d:norm:batch', 'gn:GroupNorm:norm:group', 'fc:Linear:linear:']);
+    const gn = head[3]?.call;
+    const groups = gn ? paramValue(gn, 'num_groups') : undefined;
+    assert.strictEqual(gn ? numberValue(argument(gn, 'num_channels')?.value) : undefined, 64);
+    assert.strictEqual(groups?.kind === 'number' ? `${groups.value} (${groups.provenance?.description ?? ''})` : undefined, '32 (timm default num_groups=32)');
   });
 });
 

@@ -188,6 +188,20 @@ describe('model IR -> runnable network', () => {
     assert.match(head.reason!, /block2\.1 \(GroupNorm\): num_channels=100 is not divisible by num_groups=32/);
   });
 
+  it("simulates timm's norms that compute as PyTorch's do, and refuses those the engine does not compute (channels-first, norm with activation)", () => {
+    const model = (norm: string) =>
+      networksFromSource(
+        'import torch.nn as nn\nfrom timm.layers import GroupNorm, LayerNorm2d, BatchNormAct2d\n' +
+          `class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 16, 3)\n        self.norm = ${norm}\n` +
+          '    def forward(self, x):\n        return self.norm(self.conv(x))\n',
+      ).models[0];
+    const gn = model('GroupNorm(16, 4)');
+    assert.ok(gn?.spec, gn?.reason);
+    assert.deepStrictEqual(gn.spec.layers.map((l) => (l.layer.op === 'norm' ? [l.name, l.layer.norm, l.layer.groups, l.layer.features] : l.name)), ['conv', ['norm', 'group', 4, 16]]);
+    assert.strictEqual(model('LayerNorm2d(16)')?.reason, "norm (LayerNorm2d): timm's LayerNorm2d normalizes the channels of an NCHW tensor (the engine normalizes the last dimension); not simulated");
+    assert.strictEqual(model('BatchNormAct2d(16)')?.reason, "norm (BatchNormAct2d): timm's BatchNormAct2d applies an activation after the norm; not simulated");
+  });
+
   it('says why a file has nothing to simulate, and never throws on broken code', () => {
     assert.match(networksFromSource('x = 1\n').reason!, /no model class/);
     const broken = networksFromSource('class Net(nn.Module):\n    def __init__(self):\n        self.fc = nn.Linear(4,\n');

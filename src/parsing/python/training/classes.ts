@@ -25,10 +25,12 @@ export interface ClassFacts {
   readonly frozenBatchNorm: boolean;
 }
 
-export const BN_KINDS: ReadonlySet<string> = new Set(['BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'LazyBatchNorm1d', 'LazyBatchNorm2d', 'LazyBatchNorm3d', 'SyncBatchNorm', 'BatchNormalization', 'BatchNorm']);
+/** timm norms (timm/layers/norm.py, norm_act.py) whose `affine` is their third parameter (`GroupNormAct`'s is the fourth, as BatchNorm's). */
+const TIMM_AFFINE_AT_2: readonly string[] = ['LayerNorm2d', 'LayerNormFp32', 'LayerNorm2dFp32', 'RmsNorm', 'RmsNorm2d', 'LayerNormAct', 'LayerNormAct2d', 'GroupNorm1', 'GroupNorm1Act'];
+export const BN_KINDS: ReadonlySet<string> = new Set(['BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'LazyBatchNorm1d', 'LazyBatchNorm2d', 'LazyBatchNorm3d', 'SyncBatchNorm', 'BatchNormalization', 'BatchNorm', 'BatchNormAct2d', 'SyncBatchNormAct']);
 export const DROPOUT_KINDS: ReadonlySet<string> = new Set(['Dropout', 'Dropout1d', 'Dropout2d', 'Dropout3d', 'AlphaDropout', 'FeatureAlphaDropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianDropout', 'StochasticDepth', 'DropPath']);
 const INSTANCE_KINDS = new Set(['InstanceNorm1d', 'InstanceNorm2d', 'InstanceNorm3d']);
-export const AFFINE_NORM_KINDS: ReadonlySet<string> = new Set([...BN_KINDS, 'LayerNorm', 'GroupNorm', 'RMSNorm', 'LayerNormalization', 'GroupNormalization']);
+export const AFFINE_NORM_KINDS: ReadonlySet<string> = new Set([...BN_KINDS, 'LayerNorm', 'GroupNorm', 'RMSNorm', 'LayerNormalization', 'GroupNormalization', ...TIMM_AFFINE_AT_2, 'GroupNormAct']);
 const FROZEN_BN = new Set(['FrozenBatchNorm2d', 'FrozenBatchNorm']);
 const GLOBAL_POOLS = new Set(['AdaptiveAvgPool2d', 'AdaptiveMaxPool2d', 'AdaptiveAvgPool1d', 'AdaptiveAvgPool3d', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'GlobalAveragePooling1D']);
 const FLATTENING = new Set(['Linear', 'Flatten', 'Dense', 'LazyLinear']);
@@ -345,7 +347,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
       } else if (INSTANCE_KINDS.has(kind)) {
         if (isTracked(call)) layers.push({ kind, span, role: 'mode' });
       } else if (AFFINE_NORM_KINDS.has(kind)) {
-        const off = kind === 'LayerNorm' || kind === 'RMSNorm' ? hasFalse(call, 'elementwise_affine', 2) : hasFalse(call, 'affine', 3);
+        const off = kind === 'LayerNorm' || kind === 'RMSNorm' ? hasFalse(call, 'elementwise_affine', 2) : TIMM_AFFINE_AT_2.includes(kind) ? hasFalse(call, 'affine', 2) : hasFalse(call, 'affine', 3);
         if (!off) layers.push({ kind, span, role: 'affine-norm' });
       }
       if (call) {
