@@ -357,6 +357,34 @@ function timmLayerFactory(fn: 'get_act_layer' | 'get_norm_layer', x: Value, call
   return { kind: 'callable', target, boundPositional: [], boundKeywords: [], provenance };
 }
 
+/** timm's `_NORM_ACT_MAP` and `_NORM_TO_NORM_ACT_MAP` (timm/layers/create_norm_act.py), for the norm + activation classes the front end knows. */
+const TIMM_NORM_ACT_LAYERS: ReadonlyMap<string, string> = new Map([
+  ['batchnorm', 'BatchNormAct2d'], ['batchnorm2d', 'BatchNormAct2d'], ['groupnorm', 'GroupNormAct'], ['groupnorm1', 'GroupNorm1Act'],
+  ['layernorm', 'LayerNormAct'], ['layernorm2d', 'LayerNormAct2d'],
+].map(([k, v]) => [k, `timm.layers.${v}`] as const));
+
+/**
+ * What timm's `get_norm_act_layer(norm_layer, act_layer)` (`call`) returns: the norm + activation
+ * class for a norm name (`'batchnorm2d'`, timm's `_NORM_ACT_MAP`) or norm class (its lower-cased
+ * name in `_NORM_TO_NORM_ACT_MAP`: `nn.BatchNorm2d` -> `BatchNormAct2d`), a norm + activation
+ * class as it is, a partial's keywords kept, and `act_layer` bound unless the partial binds it
+ * (timm passes it, `None` included: no activation). `None` for `None` or `''`. Undefined when not known.
+ */
+function timmNormActLayer(norm: Value, act: Value, call: Node): Value | undefined {
+  if (norm.kind === 'none' || (norm.kind === 'string' && norm.value === '')) return { kind: 'none', provenance: writtenAt('get_norm_act_layer(...)', spanOf(call)) };
+  let target: string | undefined;
+  if (norm.kind === 'string') target = TIMM_NORM_ACT_LAYERS.get(norm.value.replace(/_/g, '').toLowerCase().split('-')[0] ?? '');
+  else if (norm.kind === 'callable') {
+    const known = classifyLayer(norm.target);
+    target = known && /Act(2d)?$/.test(known.kind) ? norm.target : TIMM_NORM_ACT_LAYERS.get(norm.target.slice(norm.target.lastIndexOf('.') + 1).toLowerCase());
+  }
+  if (!target || act.kind === 'unknown' || (norm.kind === 'callable' && norm.boundPositional.length > 0)) return undefined;
+  const keywords = norm.kind === 'callable' ? norm.boundKeywords : [];
+  const provenance: { -readonly [K in keyof Provenance]: Provenance[K] } = writtenAt('get_norm_act_layer(...)', spanOf(call));
+  if (norm.kind !== 'unknown' && norm.provenance?.inferred) provenance.inferred = true;
+  return { kind: 'callable', target, boundPositional: [], boundKeywords: keywords.some(([k]) => k === 'act_layer') ? keywords : [...keywords, ['act_layer', act]], provenance };
+}
+
 /**
  * What mmcv's `build_norm_layer(cfg, C, postfix)` (`call`) returns for a resolved config: the
  * tuple of the layer's name (`infer_abbr` of the class and `str(postfix)`: `'bn1'`, `'gn'`) and
@@ -1520,6 +1548,13 @@ export class Resolver {
     // single value, the items of a sequence as a tuple.
     if (one && (last === 'to_2tuple' || last === '_pair') && (qualified !== name || this.importedAtTopLevel(name)) && one.kind !== 'unknown' && one.kind !== 'callable' && one.kind !== 'dict') {
       return this.derived({ kind: 'sequence', items: one.kind === 'sequence' ? one.items : [one, one], tuple: true }, node, [one]);
+    }
+    // timm's `get_norm_act_layer(norm_layer, act_layer=None)`, imported: see `timmNormActLayer`.
+    if (last === 'get_norm_act_layer' && (qualified !== name || this.importedAtTopLevel(name)) && positional.length + keywords.length <= 2) {
+      const norm = positional[0] ?? keywords.find(([k]) => k === 'norm_layer')?.[1];
+      const act = positional[1] ?? keywords.find(([k]) => k === 'act_layer')?.[1];
+      const out = norm ? timmNormActLayer(this.resolve(norm, bindings), act ? this.resolve(act, bindings) : { kind: 'none' }, node) : undefined;
+      if (out) return out;
     }
     // timm's `get_act_layer(x)` / `get_norm_layer(x)`, imported: see `timmLayerFactory`.
     if (one && (last === 'get_act_layer' || last === 'get_norm_layer') && (qualified !== name || this.importedAtTopLevel(name))) {

@@ -19,9 +19,18 @@ ruleTests(doubleNorm, {
       name: "timm's BatchNormAct2d applies its activation before the next norm",
       code: `from timm.layers import BatchNormAct2d, LayerNorm2d\n${cls('        self.s = nn.Sequential(BatchNormAct2d(8), LayerNorm2d(8))\n')}`,
     },
+    {
+      name: "timm's get_norm_act_layer: the norm's activation (nn.SiLU) before the next norm",
+      code: `from timm.layers import get_norm_act_layer\n${header}class M(nn.Module):\n    def __init__(self, norm_layer=nn.BatchNorm2d, act_layer=nn.SiLU):\n        super().__init__()\n        norm_act_layer = get_norm_act_layer(norm_layer, act_layer)\n        self.s = nn.Sequential(norm_act_layer(8), nn.LayerNorm(8))\n`,
+    },
     { name: 'alternatives in if/else branches', code: cls('        if flag:\n            self.norm = nn.BatchNorm2d(8)\n        else:\n            self.norm = nn.GroupNorm(2, 8)\n') },
   ],
   invalid: [
+    {
+      name: "timm's get_norm_act_layer with act_layer=None: no activation in between",
+      code: `from timm.layers import get_norm_act_layer\n${header}class M(nn.Module):\n    def __init__(self, norm_layer=nn.BatchNorm2d):\n        super().__init__()\n        norm_act_layer = get_norm_act_layer(norm_layer, None)\n        self.s = nn.Sequential(norm_act_layer(8), nn.LayerNorm(8))\n`,
+      findings: [{ messageId: 'backToBack', line: 7, column: 51, endLine: 7, endColumn: 66, messageIncludes: ['LayerNorm (s.1) directly follows BatchNormAct2d (s.0)'] }],
+    },
     {
       name: "timm's BatchNormAct2d with apply_act=False, then a norm",
       code: `from timm.layers import BatchNormAct2d, LayerNorm2d\n${cls('        self.s = nn.Sequential(BatchNormAct2d(8, apply_act=False), LayerNorm2d(8))\n')}`,

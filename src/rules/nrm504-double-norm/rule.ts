@@ -52,9 +52,10 @@ export const doubleNorm: Rule = {
   },
 };
 
-/** Whether a norm layer applies an activation after normalizing (timm's `...Act` classes, unless `apply_act=False`). */
+/** Whether a norm layer applies an activation after normalizing (timm's `...Act` classes, unless `apply_act=False` or `act_layer=None`). */
 function appliesActivation(call: LayerCall): boolean {
   if (call.defaults.apply_act === undefined) return false;
   const v = paramValue(call, 'apply_act');
-  return !(v?.kind === 'bool' && !v.value);
+  // (`act_layer=None` is no activation too, as `get_norm_act_layer(norm, None)` makes it.)
+  return !(v?.kind === 'bool' && !v.value) && paramValue(call, 'act_layer')?.kind !== 'none';
 }

@@ -242,6 +242,32 @@ describe('constant resolver', () => {
     assert.strictEqual(described(v[0]), '24 (literal, line 27)');
   });
 
+  it("reads timm's imported get_norm_act_layer as timm does: the norm + activation class, act_layer bound unless a partial binds it", () => {
+    const v = probes(
+      [
+        'import torch.nn as nn',
+        'from functools import partial',
+        'from timm.layers import get_norm_act_layer, LayerNorm2d, GroupNormAct',
+        "probe(get_norm_act_layer('batchnorm2d', nn.SiLU))",
+        'probe(get_norm_act_layer(nn.BatchNorm2d))',
+        'probe(get_norm_act_layer(LayerNorm2d, nn.GELU))',
+        'probe(get_norm_act_layer(partial(nn.GroupNorm, eps=1e-3, act_layer=nn.ReLU), nn.SiLU))',
+        'probe(get_norm_act_layer(GroupNormAct, nn.SiLU))',
+        "probe(get_norm_act_layer(''))",
+        "probe(get_norm_act_layer('evonormb0'))",
+      ].join('\n'),
+    );
+    assert.deepStrictEqual(v.map(showValue), [
+      'partial(timm.layers.BatchNormAct2d, act_layer=torch.nn.SiLU)',
+      'partial(timm.layers.BatchNormAct2d, act_layer=None)',
+      'partial(timm.layers.LayerNormAct2d, act_layer=torch.nn.GELU)',
+      'partial(timm.layers.GroupNormAct, eps=0.001, act_layer=torch.nn.ReLU)',
+      'partial(timm.layers.GroupNormAct, act_layer=torch.nn.SiLU)',
+      'None',
+      "?get_norm_act_layer('evonormb0')",
+    ]);
+  });
+
   it("reads timm's imported get_act_layer / get_norm_layer as timm does: a class or partial as is, None as None, a name as the class it maps to", () => {
     const v = probes(
       [
