@@ -6,7 +6,7 @@ import { type Bindings, enclosingScope, mentionsBound, Resolver, SELF_VALUES } f
 import type { ImportTable } from './imports';
 import { positionKey, spanOf } from './syntax';
 import { dottedHead, dottedLast, dottedText } from './dottedNames';
-import { configActivationClass, configConvClass, configKeywords, configNormClass } from './configBuilders';
+import { configActivationClass, configConvClass, configKeywords, configNormClass, mmcvNormName } from './configBuilders';
 import { classifyLayer, FUNCTIONAL_OPS, type DefaultValue, type LayerClass, type LayerSignature } from './torchLayers';
 
 /** Bases that make a class a model, by qualified name. */
@@ -27,6 +27,10 @@ const TORCH_BASES = new Set([
 /** Constructor parameters that carry a norm layer or its config. */
 const NORM_PARAM = /^(norm|norm_?layer|norm_cfg|norm_fn|norm_type|norm_module|norm_cls|normalization|bn_layer|batch_norm_layer|norm_op)$/i;
 
+/** mmcv `ConvModule`'s parameters, in order. */
+const CONV_MODULE_PARAMS: readonly string[] = ['in_channels', 'out_channels', 'kernel_size', 'stride', 'padding', 'dilation', 'groups', 'bias', 'conv_cfg', 'norm_cfg', 'act_cfg', 'inplace', 'with_spectral_norm', 'padding_mode', 'order'];
+/** Activations `ConvModule` does not pass `inplace` to (the others it does). */
+const NO_INPLACE_ACTIVATIONS: ReadonlySet<string> = new Set(['Tanh', 'PReLU', 'Sigmoid', 'GELU', 'Hardsigmoid']);
 /** The library functions that build a layer from a config (see `configBuilders.ts`). */
 const CONFIG_BUILDERS: ReadonlySet<string> = new Set(['build_norm_layer', 'build_conv_layer', 'build_activation_layer', 'get_norm']);
 const NORM_BUILDERS = new Set(['build_norm_layer', 'get_norm', 'get_norm_layer', 'create_norm', 'make_norm']);
@@ -333,18 +337,9 @@ export class ModelBuilder {
     const builder = lastName(callee);
     if (!CONFIG_BUILDERS.has(builder)) return undefined;
     if (callee.type === 'identifier' && this.resolver.topLevelFunction(builder)) return undefined;
-    const positional: Node[] = [];
-    const keywords = new Map<string, Node>();
-    for (const a of argsNode.namedChildren) {
-      if (a.type === 'comment') continue;
-      if (a.type === 'list_splat' || a.type === 'dictionary_splat') return undefined;
-      if (a.type !== 'keyword_argument') positional.push(a);
-      else {
-        const name = a.childForFieldName('name');
-        const value = a.childForFieldName('value');
-        if (name && value) keywords.set(name.text, value);
-      }
-    }
+    const split = splitArguments(argsNode);
+    if (!split) return undefined;
+    const { positional, keywords } = split;
     const cfgNode = positional[0] ?? keywords.get(builder === 'get_norm' ? 'norm' : 'cfg');
     if (!cfgNode) return undefined;
     const cfg = this.resolver.resolve(cfgNode, bindings);
@@ -382,20 +377,84 @@ export class ModelBuilder {
       else given(params[position], position, channels);
     }
     for (const [k, v] of (callable ? callable.boundKeywords : configKeywords(cfg, !conv && !activation)) ?? []) args.push(argument(k, undefined, v, where, written(v)));
+    return libraryLayerCall(cls, call, callee, argsNode, args, configName(cfgNode));
+  }
+
+  /**
+   * mmcv's `ConvModule(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+   * groups=1, bias='auto', conv_cfg=None, norm_cfg=None, act_cfg=dict(type='ReLU'), inplace=True,
+   * ..., order=('conv', 'norm', 'act'))` (mmcv/cnn/bricks/conv_module.py): a container of its conv
+   * (`conv`), its norm when `norm_cfg` is given (named as `build_norm_layer` names it: `bn`, `gn`;
+   * over `out_channels`, or `in_channels` when it comes first) and its activation when `act_cfg`
+   * is not None (`activate`), in `order`. `bias='auto'` is a bias only without a norm. A norm or
+   * activation whose config does not resolve is one of unknown kind that may not be there.
+   * Undefined when the arguments or the conv's config are not understood.
+   */
+  private convModule(node: Node, path: string, ctx: Ctx): MutableLayer | undefined {
+    const callee = node.childForFieldName('function');
+    const argsNode = node.childForFieldName('arguments');
+    const split = argsNode?.type === 'argument_list' ? splitArguments(argsNode) : undefined;
+    if (!callee || !argsNode || !split || split.positional.length > CONV_MODULE_PARAMS.length) return undefined;
+    if ([...split.keywords.keys()].some((k) => !CONV_MODULE_PARAMS.includes(k) && k !== 'efficient_conv_bn_eval')) return undefined;
+    const nodeOf = (name: string): Node | undefined => split.positional[CONV_MODULE_PARAMS.indexOf(name)] ?? split.keywords.get(name);
+    const valueOf = (name: string, fallback: () => Value): Value => {
+      const n = nodeOf(name);
+      return n ? this.resolver.resolve(n, ctx.bindings) : fallback();
+    };
     const calleeSpan = spanOf(callee);
-    const defaults: Record<string, Value> = {};
-    for (const t of defaultTemplates(cls)) defaults[t.name] = defaultValue(t, calleeSpan);
-    const out = { kind: cls.kind, framework: cls.framework, family: cls.signature.family } as Writable<LayerCall>;
-    if (cls.signature.norm) out.norm = cls.signature.norm;
-    const through = cfgNode.type === 'identifier' ? cfgNode.text : isSelfAttr(cfgNode) ? selfPath(cfgNode) : undefined;
-    if (through) out.viaParameter = through;
-    out.defaults = defaults;
-    out.callee = callee.text;
-    out.span = spanOf(call);
-    out.calleeSpan = calleeSpan;
-    out.argumentsSpan = spanOf(argsNode);
-    out.args = args;
-    return out;
+    const libraryDefault = (text: string, v: Value): Value => ({ ...v, provenance: { description: `mmcv ConvModule default ${text}`, span: calleeSpan } }) as Value;
+    const convCfg = valueOf('conv_cfg', () => libraryDefault('conv_cfg=None', { kind: 'none' }));
+    const normCfg = valueOf('norm_cfg', () => libraryDefault('norm_cfg=None', { kind: 'none' }));
+    const actCfg = valueOf('act_cfg', () => libraryDefault("act_cfg=dict(type='ReLU')", { kind: 'dict', entries: [['type', { kind: 'string', value: 'ReLU' }]] }));
+    const order = valueOf('order', () => ({ kind: 'sequence', items: ['conv', 'norm', 'act'].map((value) => ({ kind: 'string', value })), tuple: true }));
+    const steps = order.kind === 'sequence' && order.items.every((i) => i.kind === 'string') ? order.items.map((i) => (i as { value: string }).value) : undefined;
+    const convCls = configConvClass(convCfg);
+    if (!convCls || !steps || steps.length !== 3 || !['conv', 'norm', 'act'].every((x) => steps.includes(x))) return undefined;
+    const given = (name: string, position: number | undefined, at: Node): Argument => {
+      const span = spanOf(at);
+      return argument(name, position, this.resolver.resolve(at, ctx.bindings), span, span);
+    };
+    // The conv: its arguments as ConvModule passes them, `bias='auto'` decided by the norm.
+    const convArgs: Argument[] = [];
+    CONV_MODULE_PARAMS.slice(0, 7).forEach((name, i) => {
+      const at = nodeOf(name);
+      if (at) convArgs.push(given(name, split.positional[i] === at ? i : undefined, at));
+    });
+    const biasNode = nodeOf('bias');
+    const bias = biasNode ? this.resolver.resolve(biasNode, ctx.bindings) : undefined;
+    if (bias && !(bias.kind === 'string' && bias.value === 'auto')) convArgs.push(given('bias', undefined, biasNode as Node));
+    else {
+      const where = biasNode ? spanOf(biasNode) : calleeSpan;
+      const auto: Value =
+        normCfg.kind === 'none' ? { kind: 'bool', value: true, provenance: { description: "ConvModule bias='auto' without a norm", span: where } }
+          : normCfg.kind === 'unknown' ? { kind: 'unknown', text: "bias='auto'", reason: 'norm_cfg not known' }
+            : { kind: 'bool', value: false, provenance: { description: "ConvModule bias='auto' before a norm", span: where } };
+      convArgs.push(argument('bias', undefined, auto, where, where));
+    }
+    const convNode = nodeOf('conv_cfg');
+    const elements = new Map<string, MutableLayer>();
+    elements.set('conv', withCall(layerAt(`${path}.conv`, node, ctx, convCls.kind, 'conv'), libraryLayerCall(convCls, node, callee, argsNode, convArgs, convNode ? configName(convNode) : undefined)));
+    // The norm, over the channels that reach it.
+    const normNode = nodeOf('norm_cfg');
+    const normCls = normCfg.kind === 'dict' ? configNormClass(normCfg) : undefined;
+    const channels = nodeOf(steps.indexOf('norm') > steps.indexOf('conv') ? 'out_channels' : 'in_channels');
+    if (normCls && channels) {
+      const where = normCfg.kind !== 'unknown' && normCfg.provenance ? normCfg.provenance.span : calleeSpan;
+      const normArgs = [normCls.kind === 'GroupNorm' ? given('num_channels', undefined, channels) : given(normCls.signature.params[0] ?? 'num_features', 0, channels)];
+      for (const [k, v] of configKeywords(normCfg, true) ?? []) normArgs.push(argument(k, undefined, v, where, v.kind !== 'unknown' && v.provenance ? v.provenance.span : where));
+      elements.set('norm', withCall(layerAt(`${path}.${mmcvNormName(normCls, '')}`, node, ctx, normCls.kind, 'norm'), libraryLayerCall(normCls, node, callee, argsNode, normArgs, normNode ? configName(normNode) : undefined)));
+    } else if (normCfg.kind !== 'none') elements.set('norm', { ...layerAt(`${path}.norm`, node, ctx, '?', 'norm'), conditional: true });
+    // The activation (`inplace` passed to those that take it, as ConvModule does).
+    const actCls = actCfg.kind === 'dict' ? configActivationClass(actCfg) : undefined;
+    if (actCls) {
+      const where = actCfg.kind !== 'unknown' && actCfg.provenance ? actCfg.provenance.span : calleeSpan;
+      const actArgs = (configKeywords(actCfg, false) ?? []).map(([k, v]) => argument(k, undefined, v, where, v.kind !== 'unknown' && v.provenance ? v.provenance.span : where));
+      const inplace = nodeOf('inplace');
+      if (!NO_INPLACE_ACTIVATIONS.has(actCls.kind) && !actArgs.some((a) => a.name === 'inplace')) actArgs.push(inplace ? given('inplace', undefined, inplace) : argument('inplace', undefined, { kind: 'bool', value: true, provenance: { description: 'mmcv ConvModule default inplace=True', span: calleeSpan } }, calleeSpan, calleeSpan));
+      const actNode = nodeOf('act_cfg');
+      elements.set('act', withCall(layerAt(`${path}.activate`, node, ctx, actCls.kind, 'activation'), libraryLayerCall(actCls, node, callee, argsNode, actArgs, actNode ? configName(actNode) : undefined)));
+    } else if (actCfg.kind !== 'none') elements.set('act', { ...layerAt(`${path}.activate`, node, ctx, '?', 'activation'), conditional: true });
+    return withElements(layerAt(path, node, ctx, 'ConvModule', 'container'), steps.map((x) => elements.get(x)).filter((e): e is MutableLayer => e !== undefined));
   }
 
   private mapArguments(argsNode: Node, signature: LayerSignature, bindings: Bindings | undefined, partial: CallableValue | undefined): Argument[] {
@@ -1501,6 +1560,11 @@ export class ModelBuilder {
       return withCall(at(call.kind, call.family), call);
     }
     const name = lastName(callee);
+    // mmcv's ConvModule: conv, norm and activation from their configs.
+    if (name === 'ConvModule' && /^(mmcv|mmdet|mmseg|mmpretrain|mmengine)\./.test(q ?? '')) {
+      const module = this.convModule(node, path, ctx);
+      if (module) return module;
+    }
     // Layers built from configs by mmcv and detectron2 (`builderLayerCall`).
     if (CONFIG_BUILDERS.has(name)) {
       const call = this.layerCall(node, ctx.bindings);
@@ -1813,7 +1877,7 @@ export class ModelBuilder {
       l.alternatives?.forEach(visit);
       const elems = BARRIERS.get(l) ?? l.elements;
       if (!elems) return;
-      const sequential = l.kind === 'Sequential' || sequentialLists.has(l.path);
+      const sequential = runsInOrder(l) || sequentialLists.has(l.path);
       let prev: Layer | undefined;
       for (const e of elems) {
         if (e === 'barrier') {
@@ -1963,9 +2027,14 @@ function allLayersOf(l: Layer): Layer[] {
   return [l, ...(l.elements ?? []).flatMap(allLayersOf)];
 }
 
+/** Whether a container runs its elements one after the other (`nn.Sequential`, mmcv's `ConvModule`). */
+function runsInOrder(l: Layer): boolean {
+  return l.kind === 'Sequential' || l.kind === 'ConvModule';
+}
+
 function firstLeaf(l: Layer): LayerUse | undefined {
   if (l.family === 'container') {
-    if (l.kind !== 'Sequential' || !l.elements || l.elements.length === 0) return undefined;
+    if (!runsInOrder(l) || !l.elements || l.elements.length === 0) return undefined;
     const first = l.elements[0];
     return first ? firstLeaf(first) : undefined;
   }
@@ -1974,7 +2043,7 @@ function firstLeaf(l: Layer): LayerUse | undefined {
 
 function lastLeaf(l: Layer): LayerUse | undefined {
   if (l.family === 'container') {
-    if (l.kind !== 'Sequential' || !l.elements || l.elements.length === 0) return undefined;
+    if (!runsInOrder(l) || !l.elements || l.elements.length === 0) return undefined;
     const last = l.elements[l.elements.length - 1];
     return last ? lastLeaf(last) : undefined;
   }
@@ -1983,10 +2052,12 @@ function lastLeaf(l: Layer): LayerUse | undefined {
 
 function rebase(l: MutableLayer, path: string): MutableLayer {
   let i = 0;
+  // (A `ConvModule`'s children keep their names, `conv`, `bn`, `activate`; a list's are numbered.)
+  const child = (e: MutableLayer): string => (l.kind === 'ConvModule' && e.path.startsWith(`${l.path}.`) ? `${path}.${e.path.slice(l.path.length + 1)}` : `${path}.${i++}`);
   return {
     ...l,
     path,
-    ...(l.elements ? { elements: l.elements.map((e) => (e === 'barrier' ? e : rebase(e, `${path}.${i++}`))) } : {}),
+    ...(l.elements ? { elements: l.elements.map((e) => (e === 'barrier' ? e : rebase(e, child(e)))) } : {}),
     ...(l.alternatives ? { alternatives: l.alternatives.map((a) => rebase(a, path)) } : {}),
   };
 }
@@ -2052,6 +2123,45 @@ function instanceKey(v: Value): string {
 }
 
 /** The layer `node` builds at `path` under `ctx` (conditional, in its branches, repeated as the walk is). */
+/** The positional and keyword arguments of a call; undefined when it has a `*` or `**` splat. */
+function splitArguments(argsNode: Node): { positional: Node[]; keywords: Map<string, Node> } | undefined {
+  const positional: Node[] = [];
+  const keywords = new Map<string, Node>();
+  for (const a of argsNode.namedChildren) {
+    if (a.type === 'comment') continue;
+    if (a.type === 'list_splat' || a.type === 'dictionary_splat') return undefined;
+    if (a.type !== 'keyword_argument') positional.push(a);
+    else {
+      const name = a.childForFieldName('name');
+      const value = a.childForFieldName('value');
+      if (name && value) keywords.set(name.text, value);
+    }
+  }
+  return { positional, keywords };
+}
+
+/** The name a config is passed through (`norm_cfg`, `self.norm_cfg`), for `LayerCall.viaParameter`. */
+function configName(cfg: Node): string | undefined {
+  return cfg.type === 'identifier' ? cfg.text : isSelfAttr(cfg) ? selfPath(cfg) : undefined;
+}
+
+/** The call of `cls` a library function makes at `call` (a builder, `ConvModule`), with the arguments it passes. */
+function libraryLayerCall(cls: LayerClass, call: Node, callee: Node, argsNode: Node, args: Argument[], viaParameter: string | undefined): LayerCall {
+  const calleeSpan = spanOf(callee);
+  const defaults: Record<string, Value> = {};
+  for (const t of defaultTemplates(cls)) defaults[t.name] = defaultValue(t, calleeSpan);
+  const out = { kind: cls.kind, framework: cls.framework, family: cls.signature.family } as Writable<LayerCall>;
+  if (cls.signature.norm) out.norm = cls.signature.norm;
+  if (viaParameter) out.viaParameter = viaParameter;
+  out.defaults = defaults;
+  out.callee = callee.text;
+  out.span = spanOf(call);
+  out.calleeSpan = calleeSpan;
+  out.argumentsSpan = spanOf(argsNode);
+  out.args = args;
+  return out;
+}
+
 function layerAt(path: string, node: Node, ctx: Ctx, kind: string, family: LayerFamily): MutableLayer {
   const l: MutableLayer = { path, kind, family, span: spanOf(node) };
   if (ctx.conditional) l.conditional = true;

@@ -53,6 +53,11 @@ ruleTests(groupnormGroupsIndivisible, {
       ],
     },
     {
+      name: "mmcv's ConvModule with a GroupNorm config: the norm is over the module's out_channels",
+      code: "import torch.nn as nn\nfrom mmcv.cnn import ConvModule\n\nhead = nn.Sequential(ConvModule(256, 48, 3, norm_cfg=dict(type='GN', num_groups=32)))\n",
+      findings: [{ messageId: 'indivisible', line: 4, column: 22, endLine: 4, endColumn: 85, messageIncludes: ['48 channels into 32 groups'] }],
+    },
+    {
       name: 'counts through constructor defaults and module constants',
       code: 'import torch.nn as nn\nGROUPS = 32\nclass Head(nn.Module):\n    def __init__(self, width=100):\n        super().__init__()\n        self.norm = nn.GroupNorm(GROUPS, width)\n',
       findings: [{ messageId: 'indivisible', line: 6, column: 21, endLine: 6, endColumn: 48, severity: 'warning', messageIncludes: ['100 channels into 32 groups'] }],

@@ -60,6 +60,11 @@ ruleTests(mixedNormStrategies, {
       findings: [{ messageId: 'ignoresParameter', line: 6, column: 20, endLine: 6, endColumn: 37, messageIncludes: ['self.bn2', '`norm_layer` parameter (line 3)', 'passing norm_layer=nn.GroupNorm', 'Build it with norm_layer(...) too'] }],
     },
     {
+      name: "an mmcv ConvModule's norm ignores the class's norm_cfg",
+      code: `${header}from mmcv.cnn import ConvModule, build_norm_layer\nclass B(nn.Module):\n    def __init__(self, c, norm_cfg=dict(type='BN')):\n        super().__init__()\n        self.bn1 = build_norm_layer(norm_cfg, c)[1]\n        self.conv = ConvModule(c, c, 3, norm_cfg=dict(type='BN'))\n`,
+      findings: [{ messageId: 'ignoresParameter', line: 7, column: 21, endLine: 7, endColumn: 66, messageIncludes: ['BatchNorm2d (self.conv.bn)', 'Build it with ConvModule(..., norm_cfg=norm_cfg) too'] }],
+    },
+    {
       name: "one norm ignores an mmcv norm_cfg (the advice in mmcv's terms)",
       code: `${header}from mmcv.cnn import build_norm_layer\nclass B(nn.Module):\n    def __init__(self, c, norm_cfg=dict(type='BN')):\n        super().__init__()\n        self.bn1 = build_norm_layer(norm_cfg, c)[1]\n        self.bn2 = nn.BatchNorm2d(c)\n`,
       findings: [{ messageId: 'ignoresParameter', line: 7, column: 20, endLine: 7, endColumn: 37, messageIncludes: ['`norm_cfg` parameter (line 4)', "passing norm_cfg=dict(type='GN', num_groups=32)", 'Build it with build_norm_layer(norm_cfg, C)[1] too'] }],

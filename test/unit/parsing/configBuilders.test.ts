@@ -134,6 +134,47 @@ describe("Python front end: mmcv's build_norm_layer and build_conv_layer", () =>
   });
 });
 
+describe("Python front end: mmcv's ConvModule", () => {
+  it('is a container of its conv, its norm and its activation, named and ordered as mmcv builds them', () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'from mmcv.cnn import ConvModule',
+        'class Head(nn.Module):',
+        "    def __init__(self, cfg, c=64, norm_cfg=dict(type='GN', num_groups=32), act_cfg=None):",
+        '        super().__init__()',
+        '        self.convs = nn.Sequential(ConvModule(256, c, 3, padding=1, norm_cfg=norm_cfg), ConvModule(c, c, 1))',
+        "        self.pre = ConvModule(c, c, 1, norm_cfg=dict(type='BN'), act_cfg=dict(type='GELU'), order=('norm', 'conv', 'act'))",
+        '        self.last = ConvModule(c, c, 1, bias=True, norm_cfg=cfg, act_cfg=act_cfg)',
+        '    def forward(self, x):',
+        '        return self.last(self.pre(self.convs(x)))',
+      ),
+    );
+    const head = cls(ir, 'Head');
+    const leaves = allLayers(head.layers).filter((l) => !l.elements).map(brief);
+    assert.deepStrictEqual(leaves, [
+      'convs.0.conv:Conv2d(in_channels=256, out_channels=64, kernel_size=3, padding=1, bias=False)',
+      'convs.0.gn:GroupNorm(num_channels=64, num_groups=32)',
+      'convs.0.activate:ReLU(inplace=True)',
+      'convs.1.conv:Conv2d(in_channels=64, out_channels=64, kernel_size=1, bias=True)',
+      'convs.1.activate:ReLU(inplace=True)',
+      'pre.bn:BatchNorm2d(num_features=64)',
+      'pre.conv:Conv2d(in_channels=64, out_channels=64, kernel_size=1, bias=False)',
+      'pre.activate:GELU()',
+      'last.conv:Conv2d(in_channels=64, out_channels=64, kernel_size=1, bias=True)',
+      'last.norm:?',
+    ]);
+    // A norm whose config is not known may not be there; `bias='auto'` names why it is what it is.
+    assert.strictEqual(allLayers(head.layers).find((l) => l.path === 'last.norm')?.conditional, true);
+    const bias = allLayers(head.layers).find((l) => l.path === 'convs.0.conv')?.call;
+    assert.strictEqual(bias ? argument(bias, 'bias')?.provenance?.description : undefined, "ConvModule bias='auto' before a norm");
+    assert.deepStrictEqual(
+      head.flows.map((f) => `${f.from.path}>${f.to.path}`).filter((f) => f.startsWith('convs.0')),
+      ['convs.0.conv>convs.0.gn', 'convs.0.gn>convs.0.activate', 'convs.0.activate>convs.1.conv'],
+    );
+  });
+});
+
 describe("Python front end: detectron2's get_norm", () => {
   it("builds GroupNorm(32, C) for 'GN', the class for 'BN' and 'SyncBN', a partial's class with its arguments; not its own 'LN'", () => {
     const ir = parsePythonModel(
