@@ -305,23 +305,7 @@ export class ModelBuilder {
     const cls = classifyLayer(via ? via.callable.target : this.resolver.qualify(callee));
     if (!cls) return via ? undefined : this.builderLayerCall(call, callee, argsNode, bindings);
     if (cls.signature.family === 'container') return undefined;
-    const args = this.mapArguments(argsNode, cls.signature, bindings, via?.callable);
-    const calleeSpan = spanOf(callee);
-    const defaults: Record<string, Value> = {};
-    // (One span object for the callee and every default: IR spans are read-only, and the memo moves a shared span once.)
-    for (const t of defaultTemplates(cls)) defaults[t.name] = defaultValue(t, calleeSpan);
-    // (Properties set one by one in the IR's order: a spread of `cond ? {...} : {}` per optional
-    // property costs a temporary object and a generic copy each, for every layer call of a file.)
-    const out = { kind: cls.kind, framework: cls.framework, family: cls.signature.family } as Writable<LayerCall>;
-    if (cls.signature.norm) out.norm = cls.signature.norm;
-    if (via) out.viaParameter = via.name;
-    out.defaults = defaults;
-    out.callee = callee.text;
-    out.span = spanOf(call);
-    out.calleeSpan = calleeSpan;
-    out.argumentsSpan = spanOf(argsNode);
-    out.args = args;
-    return out;
+    return layerCallOf(cls, call, callee, argsNode, this.mapArguments(argsNode, cls.signature, bindings, via?.callable), via?.name);
   }
 
   /**
@@ -377,7 +361,7 @@ export class ModelBuilder {
       else given(params[position], position, channels);
     }
     for (const [k, v] of (callable ? callable.boundKeywords : configKeywords(cfg, !conv && !activation)) ?? []) args.push(argument(k, undefined, v, where, written(v)));
-    return libraryLayerCall(cls, call, callee, argsNode, args, configName(cfgNode));
+    return layerCallOf(cls, call, callee, argsNode, args, configName(cfgNode));
   }
 
   /**
@@ -433,7 +417,7 @@ export class ModelBuilder {
     }
     const convNode = nodeOf('conv_cfg');
     const elements = new Map<string, MutableLayer>();
-    elements.set('conv', withCall(layerAt(`${path}.conv`, node, ctx, convCls.kind, 'conv'), libraryLayerCall(convCls, node, callee, argsNode, convArgs, convNode ? configName(convNode) : undefined)));
+    elements.set('conv', withCall(layerAt(`${path}.conv`, node, ctx, convCls.kind, 'conv'), layerCallOf(convCls, node, callee, argsNode, convArgs, convNode ? configName(convNode) : undefined)));
     // The norm, over the channels that reach it.
     const normNode = nodeOf('norm_cfg');
     const normCls = normCfg.kind === 'dict' ? configNormClass(normCfg) : undefined;
@@ -442,7 +426,7 @@ export class ModelBuilder {
       const where = normCfg.kind !== 'unknown' && normCfg.provenance ? normCfg.provenance.span : calleeSpan;
       const normArgs = [normCls.kind === 'GroupNorm' ? given('num_channels', undefined, channels) : given(normCls.signature.params[0] ?? 'num_features', 0, channels)];
       for (const [k, v] of configKeywords(normCfg, true) ?? []) normArgs.push(argument(k, undefined, v, where, v.kind !== 'unknown' && v.provenance ? v.provenance.span : where));
-      elements.set('norm', withCall(layerAt(`${path}.${mmcvNormName(normCls, '')}`, node, ctx, normCls.kind, 'norm'), libraryLayerCall(normCls, node, callee, argsNode, normArgs, normNode ? configName(normNode) : undefined)));
+      elements.set('norm', withCall(layerAt(`${path}.${mmcvNormName(normCls, '')}`, node, ctx, normCls.kind, 'norm'), layerCallOf(normCls, node, callee, argsNode, normArgs, normNode ? configName(normNode) : undefined)));
     } else if (normCfg.kind !== 'none') elements.set('norm', { ...layerAt(`${path}.norm`, node, ctx, '?', 'norm'), conditional: true });
     // The activation (`inplace` passed to those that take it, as ConvModule does).
     const actCls = actCfg.kind === 'dict' ? configActivationClass(actCfg) : undefined;
@@ -452,7 +436,7 @@ export class ModelBuilder {
       const inplace = nodeOf('inplace');
       if (!NO_INPLACE_ACTIVATIONS.has(actCls.kind) && !actArgs.some((a) => a.name === 'inplace')) actArgs.push(inplace ? given('inplace', undefined, inplace) : argument('inplace', undefined, { kind: 'bool', value: true, provenance: { description: 'mmcv ConvModule default inplace=True', span: calleeSpan } }, calleeSpan, calleeSpan));
       const actNode = nodeOf('act_cfg');
-      elements.set('act', withCall(layerAt(`${path}.activate`, node, ctx, actCls.kind, 'activation'), libraryLayerCall(actCls, node, callee, argsNode, actArgs, actNode ? configName(actNode) : undefined)));
+      elements.set('act', withCall(layerAt(`${path}.activate`, node, ctx, actCls.kind, 'activation'), layerCallOf(actCls, node, callee, argsNode, actArgs, actNode ? configName(actNode) : undefined)));
     } else if (actCfg.kind !== 'none') elements.set('act', { ...layerAt(`${path}.activate`, node, ctx, '?', 'activation'), conditional: true });
     return withElements(layerAt(path, node, ctx, 'ConvModule', 'container'), steps.map((x) => elements.get(x)).filter((e): e is MutableLayer => e !== undefined));
   }
@@ -2145,11 +2129,17 @@ function configName(cfg: Node): string | undefined {
   return cfg.type === 'identifier' ? cfg.text : isSelfAttr(cfg) ? selfPath(cfg) : undefined;
 }
 
-/** The call of `cls` a library function makes at `call` (a builder, `ConvModule`), with the arguments it passes. */
-function libraryLayerCall(cls: LayerClass, call: Node, callee: Node, argsNode: Node, args: Argument[], viaParameter: string | undefined): LayerCall {
+/**
+ * The IR of a call of `cls` at `call` with `args`: written in the file, or made by a library
+ * function there (a config builder, `ConvModule`), with the arguments it passes.
+ */
+function layerCallOf(cls: LayerClass, call: Node, callee: Node, argsNode: Node, args: Argument[], viaParameter: string | undefined): LayerCall {
   const calleeSpan = spanOf(callee);
   const defaults: Record<string, Value> = {};
+  // (One span object for the callee and every default: IR spans are read-only, and the memo moves a shared span once.)
   for (const t of defaultTemplates(cls)) defaults[t.name] = defaultValue(t, calleeSpan);
+  // (Properties set one by one in the IR's order: a spread of `cond ? {...} : {}` per optional
+  // property costs a temporary object and a generic copy each, for every layer call of a file.)
   const out = { kind: cls.kind, framework: cls.framework, family: cls.signature.family } as Writable<LayerCall>;
   if (cls.signature.norm) out.norm = cls.signature.norm;
   if (viaParameter) out.viaParameter = viaParameter;

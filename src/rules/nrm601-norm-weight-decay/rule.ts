@@ -1,5 +1,5 @@
 import type { KnownValue, OptimizerIR } from '../../ir/training';
-import { describeValue, layerLocations, layerWhere, lowerSeverity, modelFacts } from '../shared/training';
+import { describeValue, layerLocations, layerWhere, lowerSeverity, modelFacts, shownModelName } from '../shared/training';
 import type { Rule } from '../types';
 import type { Where } from '../../ir/values';
 
@@ -59,7 +59,7 @@ export const normWeightDecay: Rule = {
       const severity = decay.isDefault || decay.inferred ? lowerSeverity('info') : undefined;
       context.report({
         messageId: 'decaysNorms',
-        data: { optimizer: opt.kind, decay: decay.text, model: name === 'self' ? facts.name : name, norms: facts.evidence === 'library' ? `${norms} (${facts.name})` : `${norms}, e.g. ${layerWhere(facts.affineNorms[0], context.where)}` },
+        data: { optimizer: opt.kind, decay: decay.text, model: shownModelName(name, facts), norms: facts.evidence === 'library' ? `${norms} (${facts.name})` : `${norms}, e.g. ${layerWhere(facts.affineNorms[0], context.where)}` },
         span: opt.span,
         related: layerLocations(facts.affineNorms, (l) => `${l.kind} weight and bias receive weight decay`, 2),
         ...(severity ? { severity } : {}),

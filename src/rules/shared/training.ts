@@ -77,6 +77,11 @@ export function layerWhere(l: LayerFact | undefined, where: Where): string {
  * (`className`), `self` and `self.<attr>` are that class's: never those of another class with a
  * method of the same name (each LightningModule has its own `train_dataloader`).
  */
+/** The name a model goes by in messages: its class's for `self` (a method of the model), else the name used. */
+export function shownModelName(name: string, facts: ModelFacts): string {
+  return name === 'self' ? facts.name : name;
+}
+
 export function modelFacts(ir: FileIR, name: string, fn: string, className?: string): ModelFacts | undefined {
   // (A model built in a call, `Net()`, is named by the call's text: no root of its own.)
   const root = name.includes('(') ? name : name.startsWith('self.') ? name.split('.').slice(0, 2).join('.') : name.split('.')[0] ?? name;
@@ -93,7 +98,7 @@ export function loaderModel(ir: FileIR, loader: DataLoaderIR): { name: string; f
   for (const feed of loader.feeds) {
     const facts = modelFacts(ir, feed, loader.function, loader.className);
     // `self`: a LightningModule's own train_dataloader() feeds the module.
-    if (facts) return { name: feed === 'self' ? facts.name : feed, facts, steps: ir.training.sites.filter((s) => s.kind === 'training-step' && s.modelInCaller === feed) };
+    if (facts) return { name: shownModelName(feed, facts), facts, steps: ir.training.sites.filter((s) => s.kind === 'training-step' && s.modelInCaller === feed) };
   }
   return undefined;
 }
