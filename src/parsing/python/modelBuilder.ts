@@ -2106,7 +2106,6 @@ function instanceKey(v: Value): string {
   return `${v.kind}:${String(v.value)}`;
 }
 
-/** The layer `node` builds at `path` under `ctx` (conditional, in its branches, repeated as the walk is). */
 /** The positional and keyword arguments of a call; undefined when it has a `*` or `**` splat. */
 function splitArguments(argsNode: Node): { positional: Node[]; keywords: Map<string, Node> } | undefined {
   const positional: Node[] = [];
@@ -2152,6 +2151,7 @@ function layerCallOf(cls: LayerClass, call: Node, callee: Node, argsNode: Node, 
   return out;
 }
 
+/** The layer `node` builds at `path` under `ctx` (conditional, in its branches, repeated as the walk is). */
 function layerAt(path: string, node: Node, ctx: Ctx, kind: string, family: LayerFamily): MutableLayer {
   const l: MutableLayer = { path, kind, family, span: spanOf(node) };
   if (ctx.conditional) l.conditional = true;
