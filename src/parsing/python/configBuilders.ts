@@ -3,9 +3,10 @@ import { classifyLayer, type LayerClass } from './torchLayers';
 
 /**
  * What the layer builders of config-driven codebases build: mmcv's `build_norm_layer(cfg, C,
- * postfix)`, `build_conv_layer(cfg, *args, **kwargs)` and `build_activation_layer(cfg)` (mmdetection, mmsegmentation,
- * mmpretrain backbones) and detectron2's `get_norm(norm, C)`. They take a config (`dict(type='BN',
- * requires_grad=True)`, or a name) and build a PyTorch layer from it.
+ * postfix)`, `build_conv_layer(cfg, *args, **kwargs)` and `build_activation_layer(cfg)`
+ * (mmdetection, mmsegmentation, mmpretrain backbones; also inside mmcv's `ConvModule`, which the
+ * model builder reads) and detectron2's `get_norm(norm, C)`. They take a config
+ * (`dict(type='BN', requires_grad=True)`, or a name) and build a PyTorch layer from it.
  */
 
 /**

@@ -312,9 +312,9 @@ export class ModelBuilder {
    * A layer built from a config by a library builder (see `configBuilders.ts`), as the call of the
    * class the config names that the builder makes: mmcv's `build_norm_layer(cfg, C, postfix)` is
    * `cls(C, **cfg)` (`cls(num_channels=C, **cfg)` for GroupNorm), `build_conv_layer(cfg, *args,
-   * **kwargs)` is `cls(*args, **kwargs, **cfg)`, `build_activation_layer(cfg)` is `cls(**cfg)`, detectron2's `get_norm(norm, C)` is `cls(C)`
-   * (`GroupNorm(32, C)` for `'GN'`; `norm(C)` for a class or partial). The config's entries are
-   * keyword arguments written where the config is. Undefined when the config's class is not known,
+   * **kwargs)` is `cls(*args, **kwargs, **cfg)`, `build_activation_layer(cfg)` is `cls(**cfg)`,
+   * detectron2's `get_norm(norm, C)` is `cls(C)` (`GroupNorm(32, C)` for `'GN'`; `norm(C)` for a
+   * class or partial). The config's entries are keyword arguments written where the config is. Undefined when the config's class is not known,
    * for another builder, or for one the file defines itself.
    */
   private builderLayerCall(call: Node, callee: Node, argsNode: Node, bindings: Bindings | undefined): LayerCall | undefined {
