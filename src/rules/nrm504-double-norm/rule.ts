@@ -14,7 +14,9 @@ export const doubleNorm: Rule = {
     },
     fix: 'none',
     docs: {
-      whatItDoes: 'Finds a normalization layer (BatchNorm, InstanceNorm, LayerNorm, GroupNorm, RMSNorm, Keras/Flax equivalents) whose input comes straight from another normalization layer.',
+      whatItDoes:
+        'Finds a normalization layer (BatchNorm, InstanceNorm, LayerNorm, GroupNorm, RMSNorm, Keras/Flax equivalents) whose input comes straight from another normalization layer. ' +
+        "A norm that applies an activation after itself (timm's `BatchNormAct2d` and the other `...Act` classes, unless `apply_act=False` or `act_layer=None`) has that activation in between, and is not reported.",
       whyIsThisBad:
         'A normalization layer standardizes its input and then applies a learned scale and shift. A second normalization right after it standardizes again, which cancels ' +
         "the first layer's scale and shift (over the axes both normalize) and leaves a redundant layer whose parameters fight each other. It usually means a layer in between was " +
