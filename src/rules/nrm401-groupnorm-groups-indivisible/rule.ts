@@ -23,7 +23,9 @@ export const groupnormGroupsIndivisible: Rule = {
     },
     fix: 'none',
     docs: {
-      whatItDoes: 'Checks `nn.GroupNorm(num_groups, num_channels)` calls whose two counts are known and flags those where `num_channels % num_groups != 0`.',
+      whatItDoes:
+        'Checks `nn.GroupNorm(num_groups, num_channels)` calls whose two counts are known and flags those where `num_channels % num_groups != 0`. ' +
+        "GroupNorms built from configs count too: mmcv's `build_norm_layer(dict(type='GN', num_groups=32), C)` and `ConvModule(..., norm_cfg=dict(type='GN', ...))`, detectron2's `get_norm('GN', C)` (32 groups), timm's `GroupNorm(C)` (32 groups by default).",
       whyIsThisBad:
         'GroupNorm divides the channels into `num_groups` equal groups and normalizes each group over its channels and spatial positions. ' +
         'Unequal groups are not defined: `torch.nn.GroupNorm.__init__` raises `ValueError: num_channels must be divisible by num_groups`, so the model cannot even be built. ' +
