@@ -4,7 +4,7 @@ import type { Span } from '../../ir/span';
 import { writtenAt, type CallableValue, type Value } from '../../ir/values';
 import { type Bindings, enclosingScope, mentionsBound, Resolver, SELF_VALUES } from './resolver';
 import type { ImportTable } from './imports';
-import { positionKey, spanOf } from './syntax';
+import { ifClauses, positionKey, spanOf } from './syntax';
 import { dottedHead, dottedLast, dottedText } from './dottedNames';
 import { configActivationClass, configConvClass, configKeywords, configNormClass, mmcvNormName } from './configBuilders';
 import { classifyLayer, FUNCTIONAL_OPS, type DefaultValue, type LayerClass, type LayerSignature } from './torchLayers';
@@ -1081,13 +1081,13 @@ export class ModelBuilder {
     // `self.norm1_name, norm1 = build_norm_layer(cfg, C)` (mmcv): the layer is the second item.
     if (left.type === 'pattern_list' && right.type === 'call') {
       const names = left.namedChildren.filter((c): c is Node => c !== null);
-      const second = names[1];
+      const second = names.length === 2 && NORM_BUILDERS.has(lastName(right.childForFieldName('function'))) ? names[1] : undefined;
       // `_, self.norm = build_norm_layer(cfg, C)`: the attribute is the layer.
-      if (names.length === 2 && second && isSelfAttr(second) && NORM_BUILDERS.has(lastName(right.childForFieldName('function')))) {
+      if (second && isSelfAttr(second)) {
         const l = this.layerFromExpr(right, selfPath(second), ctx);
         if (l) this.setLayer(out, l);
       }
-      if (names.length === 2 && second?.type === 'identifier' && NORM_BUILDERS.has(lastName(right.childForFieldName('function')))) {
+      if (second?.type === 'identifier') {
         ctx.locals.set(second.text, { node: right, bindings: new Map(ctx.bindings), locals: new Map(ctx.locals) });
         // In an instance's walk the name is the one its arguments give (`'gn1'` for a GroupNorm config).
         const first = names[0];
@@ -3048,11 +3048,8 @@ function union(a: readonly number[] | undefined, b: readonly number[]): number[]
 
 /** The blocks of an `if` statement's branches, in order (`if`, `elif`s, `else`), and whether it has an `else`. */
 function ifBranches(stmt: Node): { blocks: (Node | null)[]; hasElse: boolean } {
-  const alternatives = stmt.childrenForFieldName('alternative');
-  return {
-    blocks: [stmt.childForFieldName('consequence'), ...alternatives.map((a) => a?.childForFieldName('body') ?? a?.childForFieldName('consequence') ?? null)],
-    hasElse: alternatives.some((a) => a?.type === 'else_clause'),
-  };
+  const clauses = ifClauses(stmt);
+  return { blocks: clauses.map((c) => c.body), hasElse: clauses[clauses.length - 1]?.condition === null };
 }
 
 /** Whether a block always leaves its function (its last statement returns or raises, or is an `if` / `else` all of whose branches do). */

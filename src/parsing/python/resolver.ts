@@ -2,7 +2,7 @@ import { NodeCache, SyntaxNode, type SyntaxNode as Node, type SyntaxTree as Tree
 import { writtenAt, type CallableValue, type Provenance, type Value } from '../../ir/values';
 import type { Span } from '../../ir/span';
 import { collectImports, type ImportTable } from './imports';
-import { literalValue, positionKey, spanOf } from './syntax';
+import { ifClauses, literalValue, positionKey, spanOf } from './syntax';
 import { dottedHead, dottedTail, dottedText } from './dottedNames';
 import { classifyLayer } from './torchLayers';
 import { configNormClass, mmcvNormName } from './configBuilders';
@@ -1767,11 +1767,7 @@ export class Resolver {
 
   /** The block an `if` statement runs for the values of `env`: null for none, undefined when a condition does not resolve. */
   private branchTaken(stmt: Node, env: Map<string, Value>): Node | null | undefined {
-    const clauses: { condition: Node | null; body: Node | null }[] = [{ condition: stmt.childForFieldName('condition'), body: stmt.childForFieldName('consequence') }];
-    for (const a of stmt.childrenForFieldName('alternative')) {
-      clauses.push(a.type === 'elif_clause' ? { condition: a.childForFieldName('condition'), body: a.childForFieldName('consequence') } : { condition: null, body: a.childForFieldName('body') });
-    }
-    for (const c of clauses) {
+    for (const c of ifClauses(stmt)) {
       if (!c.condition) return c.body;
       const t = this.truthy(this.resolve(c.condition, env));
       if (t === undefined) return undefined;

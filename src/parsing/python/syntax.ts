@@ -87,6 +87,18 @@ function statementKey(statement: Node): string {
   return key;
 }
 
+/**
+ * The clauses of an `if` statement in order: the `if`, its `elif`s, then its `else` (whose
+ * condition is null), each with the block it runs.
+ */
+export function ifClauses(stmt: Node): { condition: Node | null; body: Node | null }[] {
+  const clauses: { condition: Node | null; body: Node | null }[] = [{ condition: stmt.childForFieldName('condition'), body: stmt.childForFieldName('consequence') }];
+  for (const a of stmt.childrenForFieldName('alternative')) {
+    clauses.push(a.type === 'elif_clause' ? { condition: a.childForFieldName('condition'), body: a.childForFieldName('consequence') } : { condition: null, body: a.childForFieldName('body') });
+  }
+  return clauses;
+}
+
 /** `a.b.c` as ['a', 'b', 'c'], or undefined when the expression is not a plain dotted name. */
 export function dottedParts(node: Node): string[] | undefined {
   let parts = DOTTED.get(node);

@@ -275,8 +275,16 @@ function classReports(cls: ModelClass, lookup: ClassLookup): ClassReport[] {
       reports.push((context) =>
         context.report({
           messageId: 'ignoresParameter',
-          // (A norm of mmcv's ConvModule takes the config through the module.)
-          data: { kind: c.kind, path: l.path, cls: cls.name, param: param.name, paramLine: context.where(param.span), ...advice, ...(/(^|\.)ConvModule$/.test(c.callee) ? { build: `ConvModule(..., ${param.name}=${param.name})` } : {}) },
+          data: {
+            kind: c.kind,
+            path: l.path,
+            cls: cls.name,
+            param: param.name,
+            paramLine: context.where(param.span),
+            alternative: advice.alternative,
+            // (A norm of mmcv's ConvModule takes the config through the module.)
+            build: /(^|\.)ConvModule$/.test(c.callee) ? `ConvModule(..., ${param.name}=${param.name})` : advice.build,
+          },
           span: c.span,
           related: [{ span: param.span, message: `the ${param.name} parameter the other norms use` }],
         }),
