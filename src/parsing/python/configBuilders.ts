@@ -30,6 +30,15 @@ const CONFIG_NORMS: ReadonlyMap<string, string> = new Map([
   ['IN3d', 'InstanceNorm3d'],
 ]);
 
+/**
+ * The name of the layer class a config type name builds (`'SyncBN'` is `SyncBatchNorm`), for
+ * readers that go by class names (the training IR's class facts). detectron2's `'FrozenBN'` is
+ * its `FrozenBatchNorm2d` (not a `torch.nn` class, so not in `CONFIG_NORMS`).
+ */
+export function configNormClassName(type: string): string | undefined {
+  return CONFIG_NORMS.get(type) ?? (type === 'FrozenBN' ? 'FrozenBatchNorm2d' : undefined);
+}
+
 /** mmcv's conv registry (mmcv/cnn/bricks/conv.py): `Conv` is `nn.Conv2d`. */
 const CONFIG_CONVS: ReadonlyMap<string, string> = new Map([
   ['Conv', 'Conv2d'],

@@ -5,12 +5,15 @@ import type { ImportTable } from '../imports';
 import { dottedParts, spanOf } from '../syntax';
 import { callArgs } from './util';
 import { literalValue } from '../syntax';
+import { configNormClassName } from '../configBuilders';
+import { dottedLast } from '../dottedNames';
 
 /**
  * Per-class facts the training rules need (does the model have BatchNorm, Dropout, affine
  * norms; does it override `train()` to keep BN frozen), derived from the layer construction
- * calls and layer-class references inside each class body, closed over the file's own classes
- * it uses. Exported so the workspace index can publish them for other files.
+ * calls, layer-class references and norm configs (`dict(type='BN')`, see `configNormReferences`)
+ * inside each class body, closed over the file's own classes it uses. Exported so the workspace
+ * index can publish them for other files.
  */
 export interface ClassFacts {
   readonly name: string;
@@ -314,6 +317,72 @@ function nameShapes(classNames: ReadonlySet<string>, lengths: Uint8Array): Uint8
   return out;
 }
 
+/**
+ * The norms a class body names by config, in document order: the type of an mmcv config
+ * (`dict(type='BN', requires_grad=True)`, `{'type': 'SyncBN'}`) and detectron2's norm names
+ * (`get_norm('FrozenBN', C)`, or a parameter's default `norm='BN'` where the body passes that
+ * parameter to `get_norm`). `at`: where the name is; `node`: what the layer's span is (the config).
+ */
+function configNormReferences(body: Node): { readonly at: number; readonly kind: string; readonly node: Node }[] {
+  const out: { at: number; kind: string; node: Node }[] = [];
+  let getNormParameters: Set<string> | undefined;
+  for (const str of body.descendantsOfType('string')) {
+    // (The names are 2 to 11 characters long; with quotes and a prefix, 4 to 14. Docstrings are longer.)
+    const length = str.endIndex - str.startIndex;
+    if (length < 4 || length > 14) continue;
+    const value = literalValue(str);
+    const kind = value.kind === 'string' ? configNormClassName(value.value) : undefined;
+    if (!kind) continue;
+    const node = configOf(str, () => (getNormParameters ??= parametersGivenToGetNorm(body)));
+    if (node) out.push({ at: str.startIndex, kind, node });
+  }
+  return out;
+}
+
+/** The config a norm's type name `str` is the type of (see `configNormReferences`), if it is one. */
+function configOf(str: Node, getNormParameters: () => ReadonlySet<string>): Node | undefined {
+  const parent = str.parent;
+  switch (parent?.type) {
+    case 'keyword_argument': {
+      const call = parent.parent?.parent;
+      return parent.childForFieldName('name')?.text === 'type' && parent.childForFieldName('value') === str && call?.type === 'call' && call.childForFieldName('function')?.text === 'dict' ? call : undefined;
+    }
+    case 'pair': {
+      const key = parent.childForFieldName('key');
+      const keyValue = key ? literalValue(key) : undefined;
+      return keyValue?.kind === 'string' && keyValue.value === 'type' && parent.childForFieldName('value') === str && parent.parent?.type === 'dictionary' ? parent.parent : undefined;
+    }
+    case 'argument_list': {
+      const call = parent.parent;
+      return call?.type === 'call' && parent.namedChildren[0] === str && calleeLastName(call) === 'get_norm' ? str : undefined;
+    }
+    case 'default_parameter':
+    case 'typed_default_parameter': {
+      const name = parent.childForFieldName('name')?.text;
+      return parent.childForFieldName('value') === str && name !== undefined && getNormParameters().has(name) ? str : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The names a class body passes as `get_norm`'s first argument (detectron2: `get_norm(norm, out_channels)`). */
+function parametersGivenToGetNorm(body: Node): Set<string> {
+  const out = new Set<string>();
+  for (const call of body.descendantsOfType('call')) {
+    if (calleeLastName(call) !== 'get_norm') continue;
+    const first = call.childForFieldName('arguments')?.namedChildren[0];
+    if (first?.type === 'identifier') out.add(first.text);
+  }
+  return out;
+}
+
+/** The last name of a call's callee (`get_norm` of `layers.get_norm(...)`). */
+function calleeLastName(call: Node): string | undefined {
+  const callee = call.childForFieldName('function');
+  return callee ? dottedLast(callee) : undefined;
+}
+
 /** `lengths`: the name lengths of the layer names and `classNames` (`nameLengths`); `shapes`: their shapes (`nameShapes`). */
 function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<string>, lengths: Uint8Array, shapes: Uint8Array, imports: ImportTable): ClassFacts[] {
   const out: ClassFacts[] = [];
@@ -332,9 +401,11 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
       const parts = dottedParts(ref);
       if (!parts) return;
       const kind = layerKind(parts, imports);
-      if (!kind) return;
+      if (kind) layer(call, kind, spanOf(call ?? ref));
+    };
+    /** A layer of a kind, referred to at `span` (`call` when it is constructed there). */
+    const layer = (call: Node | undefined, kind: string, span: ReturnType<typeof spanOf>): void => {
       if (FROZEN_BN.has(kind)) frozenBatchNorm = true;
-      const span = spanOf(call ?? ref);
       if (BN_KINDS.has(kind)) {
         // (PyTorch's BatchNorm fails on one value per channel; Keras' BatchNormalization and Flax's
         // BatchNorm give it zero variance instead: no error to claim for them.)
@@ -362,26 +433,31 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
     // such names and each found one is taken up to the reference it ends (the order of the
     // identifiers is that of the references: a dotted name ends in one, before any argument).
     const source = body.tree.text;
+    // Norms named by config (`norm_cfg=dict(type='BN')`), taken in turn with the references.
+    const configs = configNormReferences(body);
+    let nextConfig = 0;
     for (const identifier of body.descendantsOfType('identifier')) {
       const start = identifier.startIndex;
+      for (; nextConfig < configs.length && configs[nextConfig].at < start; nextConfig++) layer(undefined, configs[nextConfig].kind, spanOf(configs[nextConfig].node));
       const length = identifier.endIndex - start;
       if (length >= lengths.length || lengths[length] === 0) continue;
       if (shapes[shapeOf(length, source.charCodeAt(start))] === 0) continue;
       const text = identifier.text;
-      const layer = LAYER_NAMES.has(text);
+      const isLayer = LAYER_NAMES.has(text);
       const usesClass = text !== name && classNames.has(text);
-      if (!layer && !usesClass) continue;
+      if (!isLayer && !usesClass) continue;
       const parent = identifier.parent;
       if (parent?.type === 'attribute') {
         // `nn.BatchNorm2d`: the attribute is the reference when it is whole (not `a.b` of `a.b.c`).
-        if (!layer || parent.childForFieldName('attribute') !== identifier || parent.parent?.type === 'attribute') continue;
+        if (!isLayer || parent.childForFieldName('attribute') !== identifier || parent.parent?.type === 'attribute') continue;
         const call = parent.parent?.type === 'call' && parent.parent.childForFieldName('function') === parent ? parent.parent : undefined;
         reference(call, parent);
         continue;
       }
       if (usesClass) uses.add(text);
-      if (layer) reference(parent?.type === 'call' && parent.childForFieldName('function') === identifier ? parent : undefined, identifier);
+      if (isLayer) reference(parent?.type === 'call' && parent.childForFieldName('function') === identifier ? parent : undefined, identifier);
     }
+    for (; nextConfig < configs.length; nextConfig++) layer(undefined, configs[nextConfig].kind, spanOf(configs[nextConfig].node));
     const methods: string[] = [];
     let trainKeepsBatchNormFrozen = false;
     for (const stmt of body.namedChildren) {
