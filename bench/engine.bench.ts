@@ -1,11 +1,12 @@
 // Engine rows: the memory-bandwidth reference `copy/8MiB`, each normalization's forward and
 // backward (float32 data, training mode) against a naive two-pass baseline, and the dense
-// (linear) kernel the simulator's MLPs spend their time in.
+// (linear) kernel the simulator's MLPs spend their time in, and the orthogonal initialisation.
 // Effective bandwidth counts read + write: 2 × 4 bytes per element for a forward, 3 × 4 for a
 // backward (x, dy read; dx written), 2 × 8 MiB for the copy.
 import { naiveBackward, naiveForward, type NaiveLayout } from './naive';
 import { COPY_ROW, type Bench } from './harness';
 import type { Layer } from '../src/engine/layer';
+import { kaimingNormal, orthogonal } from '../src/engine/init';
 import { Linear } from '../src/engine/layers';
 import { BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm } from '../src/engine/norms';
 import { Rng } from '../src/engine/rng';
@@ -177,4 +178,17 @@ function linearBenches(): Bench[] {
   ];
 }
 
-export const benches: Bench[] = [copyBench(), ...normSpecs().flatMap(normBenches), ...linearBenches()];
+/**
+ * `init/orthogonal/512x4608`: torch.nn.init.orthogonal_ of a float32 weight [512, 512, 3, 3]
+ * (resnet18's widest conv; a QR of a 4608 × 512 matrix), against drawing the same weight's
+ * Kaiming-normal values (`init/kaiming_normal/512x4608`): the ratio is the QR's cost in draws.
+ */
+function initBenches(): Bench[] {
+  const weight: Tensor = { shape: [512, 512, 3, 3], data: new Float32Array(512 * 4608) };
+  return [
+    { name: 'init/kaiming_normal/512x4608', fn: () => kaimingNormal(weight, new Rng(6)) },
+    { name: 'init/orthogonal/512x4608', baseline: 'init/kaiming_normal/512x4608', fn: () => orthogonal(weight, new Rng(6)) },
+  ];
+}
+
+export const benches: Bench[] = [copyBench(), ...normSpecs().flatMap(normBenches), ...linearBenches(), ...initBenches()];

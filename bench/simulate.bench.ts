@@ -8,8 +8,10 @@
 //   first unit (the preview: batch ≤ 8, one training step, the backward and the inference pass)
 //   at the default options (batch 32, 10 steps). Baseline: `simulate/main/<model>`, the full main
 //   pass the preview stands in for until it is ready. Issue target: first results within 300 ms.
-//   Models: torchvision's BasicBlock (examples/) and a small ResNet (stem, two BasicBlocks with
-//   downsample shortcuts, pooling, classifier; test/fixtures/simulate/branches.py).
+//   Models: torchvision's BasicBlock (examples/), a small ResNet (stem, two BasicBlocks with
+//   downsample shortcuts, pooling, classifier; test/fixtures/simulate/branches.py) and
+//   torchvision's resnet18 (test/fixtures/models/torchvision_resnet.py; 11.7M parameters at the
+//   default 8×8 input, where the weights, not the activations, are most of the work).
 import * as fs from 'fs';
 import * as path from 'path';
 import { mlpSpec } from '../src/simulation/builders';
@@ -83,4 +85,5 @@ export const benches: Bench[] = [
   mlpBench(),
   ...firstResultBenches('basic-block', 'examples/resnet_basic_block.py', 'BasicBlock'),
   ...firstResultBenches('resnet-small', 'test/fixtures/simulate/branches.py', 'Net'),
+  ...firstResultBenches('resnet18', 'test/fixtures/models/torchvision_resnet.py', 'resnet18'),
 ];

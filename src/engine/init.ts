@@ -2,7 +2,8 @@
 // Fans follow torch.nn.init._calculate_fan_in_and_fan_out: for a weight [out, in, *kernel],
 // fan_in = in · Π kernel and fan_out = out · Π kernel.
 import type { Rng } from './rng';
-import { EngineError, shapeString, type Tensor } from './tensor';
+import { EngineError, shapeString, type FloatArray, type Tensor } from './tensor';
+import { wasmGemmNT } from './wasm/dense';
 
 export type Nonlinearity = 'linear' | 'conv2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
 
@@ -81,11 +82,89 @@ export function orthogonal(t: Tensor, rng: Rng, gain = 1): void {
   const rows = t.shape[0];
   const cols = t.data.length / rows;
   if (rows === 0 || cols === 0) return;
-  // Work on the tall orientation [tall, short] with tall >= short; QR by modified Gram–Schmidt.
+  // Work on the tall orientation [tall, short] with tall >= short, column-major: column j at
+  // q[j·tall ...] (so row j of Aᵀ). The same draws whichever way the QR is computed.
   const tall = Math.max(rows, cols);
   const short = Math.min(rows, cols);
-  const q = new Float64Array(tall * short); // column-major: column j at q[j·tall ...]
+  const f32 = t.data instanceof Float32Array && tall >= CHOLQR_MIN_ASPECT * short ? new Float32Array(tall * short) : undefined;
+  const q: FloatArray = f32 ?? new Float64Array(tall * short);
   for (let i = 0; i < q.length; i++) q[i] = rng.normal();
+  const qt = f32 ? choleskyQR2(f32, tall, short) : undefined;
+  if (qt) {
+    writeOrthogonal(t, qt, rows, cols, tall, gain);
+    return;
+  }
+  gramSchmidt(q instanceof Float64Array ? q : Float64Array.from(q), tall, short, t, rows, cols, gain);
+}
+
+/**
+ * Float32 weights whose matrix is at least this much taller than wide (either way) get their Q
+ * factor by CholeskyQR2 in float32 WebAssembly products (see `choleskyQR2`): a Gaussian matrix
+ * that shape has a condition number near (√r + 1)/(√r − 1) for aspect r (about 18 at 1.25), far
+ * within what CholeskyQR2 in float32 needs (below ~10³). Squarer ones, and float64 weights, use
+ * modified Gram–Schmidt in float64.
+ */
+const CHOLQR_MIN_ASPECT = 1.25;
+
+/** Writes weight = gain · Qᵀ (rows <= cols: rows orthonormal) or gain · Q, from Qᵀ in `q` ([short, tall] row-major). */
+function writeOrthogonal(t: Tensor, q: FloatArray, rows: number, cols: number, tall: number, gain: number): void {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) t.data[r * cols + c] = gain * (rows < cols ? q[r * tall + c] : q[c * tall + r]);
+  }
+}
+
+/**
+ * The Q factor (as Qᵀ, [short, tall]) of A given as Aᵀ in `at`, with R's diagonal positive, by
+ * CholeskyQR2: twice, G = AᵀA, G = LLᵀ (Cholesky, float64), Aᵀ ← L⁻¹Aᵀ. Products in float32
+ * WebAssembly SIMD (as torch.linalg.qr works in the tensor's float32). The Q of a QR with a
+ * positive diagonal is unique, so this is the same Q as Gram–Schmidt's. Undefined when the
+ * WebAssembly kernel is unavailable or a Cholesky factorisation breaks down (the caller then
+ * uses Gram–Schmidt).
+ */
+function choleskyQR2(at: Float32Array, tall: number, short: number): Float32Array | undefined {
+  let q = at;
+  for (let pass = 0; pass < 2; pass++) {
+    const g = new Float32Array(short * short);
+    if (!wasmGemmNT(q, q, g, short, short, tall)) return undefined;
+    const inverse = inverseCholesky(g, short);
+    if (!inverse) return undefined;
+    // Qᵀ [short, tall] = L⁻¹ [short, short] · Aᵀ, as C = A'·B'ᵀ with B' = A ([tall, short]).
+    const a = new Float32Array(tall * short);
+    for (let j = 0; j < short; j++) for (let i = 0; i < tall; i++) a[i * short + j] = q[j * tall + i];
+    const next = new Float32Array(short * tall);
+    if (!wasmGemmNT(inverse, a, next, short, tall, short)) return undefined;
+    q = next;
+  }
+  return q;
+}
+
+/** L⁻¹ (row-major, float32) for the Cholesky factor L of the symmetric `g` [n, n]; undefined if g is not (numerically) positive definite. */
+function inverseCholesky(g: Float32Array, n: number): Float32Array | undefined {
+  const l = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = g[i * n + j];
+      for (let k = 0; k < j; k++) sum -= l[i * n + k] * l[j * n + k];
+      if (i === j) {
+        if (!(sum > 0)) return undefined;
+        l[i * n + i] = Math.sqrt(sum);
+      } else l[i * n + j] = sum / l[j * n + j];
+    }
+  }
+  // Forward substitution, column by column of the identity: L · X = I.
+  const inv = new Float64Array(n * n);
+  for (let c = 0; c < n; c++) {
+    for (let i = c; i < n; i++) {
+      let sum = i === c ? 1 : 0;
+      for (let k = c; k < i; k++) sum -= l[i * n + k] * inv[k * n + c];
+      inv[i * n + c] = sum / l[i * n + i];
+    }
+  }
+  return Float32Array.from(inv);
+}
+
+/** Modified Gram–Schmidt in float64 on `q` (Aᵀ, see `orthogonal`), written into `t`. */
+function gramSchmidt(q: Float64Array, tall: number, short: number, t: Tensor, rows: number, cols: number, gain: number): void {
   for (let j = 0; j < short; j++) {
     const cj = j * tall;
     for (let p = 0; p < j; p++) {
@@ -100,12 +179,7 @@ export function orthogonal(t: Tensor, rng: Rng, gain = 1): void {
     // R's diagonal is +norm here, so the sign correction of torch's QR is already applied.
     for (let i = 0; i < tall; i++) q[cj + i] /= norm;
   }
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      // rows <= cols: weight = Qᵀ (rows orthonormal); rows > cols: weight = Q.
-      t.data[r * cols + c] = gain * (rows < cols ? q[r * tall + c] : q[c * tall + r]);
-    }
-  }
+  writeOrthogonal(t, q, rows, cols, tall, gain);
 }
 
 /** PyTorch's default bias init for Linear / Conv: U(−1/√fan_in, 1/√fan_in). */

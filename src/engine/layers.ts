@@ -174,6 +174,9 @@ export function paddedIndex(v: number, size: number, mode: PaddingMode): number 
   }
 }
 
+/** At most this many patch elements (samples × pixels × kc) are unfolded at once by Conv2d's forward. */
+const COL_BUDGET = 1 << 21;
+
 /** torch.nn.Conv2d on [N, C, H, W] (any padding_mode); weight [out, in/groups, kh, kw]. im2col + gemmNT. */
 export class Conv2d implements Layer {
   readonly kind = 'Conv2d';
@@ -275,6 +278,31 @@ export class Conv2d implements Layer {
     }
   }
 
+  /** Adds the patches of sample n, group g (`dCol` from `at`, laid out as `im2col` makes them) back into `dx`. */
+  private col2im(dCol: FloatArray, at: number, dx: FloatArray, n: number, g: number, h: number, w: number, ho: number, wo: number, ys: Int32Array, xs: Int32Array): void {
+    const cg = this.inChannels / this.groups;
+    const [kh, kw] = this.kernelSize;
+    const [sh, sw] = this.stride;
+    const [dh, dw] = this.dilation;
+    const kc = cg * kh * kw;
+    const base = (n * this.inChannels + g * cg) * h * w;
+    for (let oy = 0; oy < ho; oy++) {
+      for (let ox = 0; ox < wo; ox++) {
+        let o = at + (oy * wo + ox) * kc;
+        for (let c = 0; c < cg; c++) {
+          const plane = base + c * h * w;
+          for (let i = 0; i < kh; i++) {
+            const iy = ys[oy * sh + i * dh];
+            for (let j = 0; j < kw; j++, o++) {
+              const ix = xs[ox * sw + j * dw];
+              if (iy >= 0 && ix >= 0) dx[plane + iy * w + ix] += dCol[o];
+            }
+          }
+        }
+      }
+    }
+  }
+
   /**
    * The products' implementation for input `x`: float32 WebAssembly SIMD when x and the weight
    * are float32 (work arrays float32), else the float64 TypeScript kernel. Slot 0 is the weight.
@@ -309,19 +337,30 @@ export class Conv2d implements Layer {
     const p = ho * wo;
     const ops = this.ops(x.data);
     const wt = ops.w;
-    const col = ops.buf(1, p * kc);
-    const out = ops.buf(2, cog * p);
+    // Samples in chunks: one product per chunk and group, [cog, kc] · [chunk·p, kc]ᵀ, so the
+    // weight is read (and, for the WebAssembly kernel, copied into its memory) once per chunk,
+    // not once per sample (with small feature maps, p = 1 to 16, the copy was most of the time).
+    // A chunk's patches are bounded by COL_BUDGET elements; each output element is the same dot
+    // product over kc as per sample, so the result does not depend on the chunk size.
+    const chunk = Math.max(1, Math.min(n, Math.floor(COL_BUDGET / (p * kc))));
+    const col = ops.buf(1, chunk * p * kc);
+    const out = ops.buf(2, cog * chunk * p);
     const y = allocateLike(x.data, n * this.outChannels * p);
     const b = this.bias?.value.data;
-    for (let s = 0; s < n; s++) {
+    for (let s0 = 0; s0 < n; s0 += chunk) {
+      const count = Math.min(chunk, n - s0);
+      const cols = count * p;
       for (let gi = 0; gi < g; gi++) {
-        this.im2col(x.data, s, gi, h, w, ho, wo, col);
-        ops.mm(wt.subarray(gi * cog * kc, (gi + 1) * cog * kc), col, out, cog, p, kc, false);
+        for (let s = 0; s < count; s++) this.im2col(x.data, s0 + s, gi, h, w, ho, wo, col.subarray(s * p * kc, (s + 1) * p * kc));
+        ops.mm(wt.subarray(gi * cog * kc, (gi + 1) * cog * kc), col.subarray(0, cols * kc), out.subarray(0, cog * cols), cog, cols, kc, false);
         for (let co = 0; co < cog; co++) {
           const ch = gi * cog + co;
           const bias = b ? b[ch] : 0;
-          const yo = (s * this.outChannels + ch) * p;
-          for (let q = 0; q < p; q++) y[yo + q] = out[co * p + q] + bias;
+          for (let s = 0; s < count; s++) {
+            const yo = ((s0 + s) * this.outChannels + ch) * p;
+            const oo = co * cols + s * p;
+            for (let q = 0; q < p; q++) y[yo + q] = out[oo + q] + bias;
+          }
         }
       }
     }
@@ -342,47 +381,36 @@ export class Conv2d implements Layer {
     const dy = gradY.data;
     const wdata = this.weight.value.data;
     const ops = this.ops(x.data);
-    const col = ops.buf(1, p * kc);
-    const colT = ops.buf(3, kc * p);
-    const dyG = ops.buf(4, cog * p);
-    const dyT = ops.buf(5, p * cog);
+    // Samples in chunks, as in `forward`: two products per chunk and group.
+    const chunk = Math.max(1, Math.min(n, Math.floor(COL_BUDGET / (p * kc))));
+    const col = ops.buf(1, chunk * p * kc);
+    const colT = ops.buf(3, kc * chunk * p);
+    const dyG = ops.buf(4, cog * chunk * p);
+    const dyT = ops.buf(5, chunk * p * cog);
     const wT = ops.buf(6, g * kc * cog);
-    const dCol = ops.buf(7, p * kc);
+    const dCol = ops.buf(7, chunk * p * kc);
     const dw = ops.buf(8, this.outChannels * kc);
     dw.fill(0);
     for (let gi = 0; gi < g; gi++) transposeInto(wdata, gi * cog * kc, cog, kc, wT.subarray(gi * kc * cog, (gi + 1) * kc * cog));
     const dx = allocateLike(x.data, x.data.length);
-    const [sh, sw] = this.stride;
-    const [dh, dwl] = this.dilation;
     const { ys, xs } = this.indexMaps(h, w);
-    for (let s = 0; s < n; s++) {
+    for (let s0 = 0; s0 < n; s0 += chunk) {
+      const count = Math.min(chunk, n - s0);
+      const cols = count * p;
       for (let gi = 0; gi < g; gi++) {
-        this.im2col(x.data, s, gi, h, w, ho, wo, col);
-        transposeInto(col, 0, p, kc, colT);
-        const yo = (s * this.outChannels + gi * cog) * p;
-        for (let q = 0; q < cog * p; q++) dyG[q] = dy[yo + q];
-        // dW_g [cog, kc] += dY_g [cog, p] · col [p, kc] = dY_g · (colᵀ)ᵀ.
-        ops.mm(dyG, colT, dw.subarray(gi * cog * kc, (gi + 1) * cog * kc), cog, kc, p, true);
-        // dCol [p, kc] = dY_gᵀ [p, cog] · W_g [cog, kc] = dY_gᵀ · ((W_g)ᵀ)ᵀ.
-        transposeInto(dyG, 0, cog, p, dyT);
-        ops.mm(dyT, wT.subarray(gi * kc * cog, (gi + 1) * kc * cog), dCol, p, kc, cog, false);
-        // col2im: scatter-add the patches back.
-        const base = (s * this.inChannels + gi * cg) * h * w;
-        for (let oy = 0; oy < ho; oy++) {
-          for (let ox = 0; ox < wo; ox++) {
-            let o = (oy * wo + ox) * kc;
-            for (let c = 0; c < cg; c++) {
-              const plane = base + c * h * w;
-              for (let i = 0; i < kh; i++) {
-                const iy = ys[oy * sh + i * dh];
-                for (let j = 0; j < kw; j++, o++) {
-                  const ix = xs[ox * sw + j * dwl];
-                  if (iy >= 0 && ix >= 0) dx[plane + iy * w + ix] += dCol[o];
-                }
-              }
-            }
-          }
+        for (let s = 0; s < count; s++) {
+          this.im2col(x.data, s0 + s, gi, h, w, ho, wo, col.subarray(s * p * kc, (s + 1) * p * kc));
+          const yo = ((s0 + s) * this.outChannels + gi * cog) * p;
+          for (let co = 0; co < cog; co++) for (let q = 0; q < p; q++) dyG[co * cols + s * p + q] = dy[yo + co * p + q];
         }
+        transposeInto(col, 0, cols, kc, colT);
+        // dW_g [cog, kc] += dY_g [cog, cols] · col [cols, kc] = dY_g · (colᵀ)ᵀ.
+        ops.mm(dyG.subarray(0, cog * cols), colT.subarray(0, kc * cols), dw.subarray(gi * cog * kc, (gi + 1) * cog * kc), cog, kc, cols, true);
+        // dCol [cols, kc] = dY_gᵀ [cols, cog] · W_g [cog, kc] = dY_gᵀ · ((W_g)ᵀ)ᵀ.
+        transposeInto(dyG, 0, cog, cols, dyT);
+        ops.mm(dyT.subarray(0, cols * cog), wT.subarray(gi * kc * cog, (gi + 1) * kc * cog), dCol.subarray(0, cols * kc), cols, kc, cog, false);
+        // col2im: scatter-add each sample's patches back.
+        for (let s = 0; s < count; s++) this.col2im(dCol, s * p * kc, dx, s0 + s, gi, h, w, ho, wo, ys, xs);
       }
     }
     const gw = allocateLike(wdata, wdata.length);

@@ -95,6 +95,42 @@ describe('engine layers', () => {
         assertClose(conv.forward(x, true).data, naiveConv(x, conv), 1e-12, `config ${i}`);
       }
     });
+    it('gives each sample of a batch what it gives that sample alone, also when the batch is unfolded in several chunks', () => {
+      // 40 samples of 32×32 with kc = 8·3·3: 73,728 patch elements each, more than one chunk holds.
+      for (const dtype of ['float32', 'float64'] as const) {
+        for (const [i, cfg] of [{ inChannels: 8, outChannels: 6, kernelSize: 3, padding: 1 }, { inChannels: 8, outChannels: 6, kernelSize: 3, padding: 1, groups: 2 }].entries()) {
+          const conv = new Conv2d({ ...cfg, dtype, rng: new Rng(i) });
+          const x64 = randn([40, 8, 32, 32], i + 40);
+          const x: Tensor = { shape: x64.shape, data: dtype === 'float32' ? Float32Array.from(x64.data) : x64.data };
+          const y = conv.forward(x, true);
+          const per = 6 * 32 * 32;
+          for (const s of [0, 27, 28, 39]) {
+            const alone = conv.forward({ shape: [1, 8, 32, 32], data: x.data.subarray(s * 8 * 1024, (s + 1) * 8 * 1024) }, true);
+            assert.deepStrictEqual(y.data.subarray(s * per, (s + 1) * per), alone.data, `${dtype}, config ${i}, sample ${s}`);
+          }
+        }
+      }
+    });
+    it('backpropagates a batch unfolded in several chunks as the sum of its samples alone', () => {
+      const conv = new Conv2d({ inChannels: 8, outChannels: 6, kernelSize: 3, padding: 1, groups: 2, dtype: 'float64', rng: new Rng(3) });
+      const x = randn([40, 8, 32, 32], 50);
+      const dy = randn([40, 6, 32, 32], 51);
+      conv.forward(x, true);
+      const dx = conv.backward(dy).data;
+      const dw = Float64Array.from(conv.weight.grad!.data);
+      const db = Float64Array.from(conv.bias!.grad!.data);
+      const sumW = new Float64Array(dw.length);
+      const sumB = new Float64Array(db.length);
+      for (let s = 0; s < 40; s++) {
+        conv.forward({ shape: [1, 8, 32, 32], data: x.data.subarray(s * 8192, (s + 1) * 8192) }, true);
+        const alone = conv.backward({ shape: [1, 6, 32, 32], data: dy.data.subarray(s * 6144, (s + 1) * 6144) }).data;
+        if (s === 0 || s === 28 || s === 39) assertClose(dx.subarray(s * 8192, (s + 1) * 8192), alone, 1e-12, `dx of sample ${s}`);
+        conv.weight.grad!.data.forEach((v, i) => (sumW[i] += v));
+        conv.bias!.grad!.data.forEach((v, i) => (sumB[i] += v));
+      }
+      assertClose(dw, sumW, 1e-9, 'weight gradient');
+      assertClose(db, sumB, 1e-9, 'bias gradient');
+    });
     it('has gradients that match finite differences', () => {
       for (const [i, cfg] of configs.entries()) {
         gradCheck(new Conv2d({ ...cfg, dtype: 'float64', rng: new Rng(i) }), randn([2, cfg.inChannels, 5, 6], i + 20), true, { points: 12 });
@@ -250,6 +286,17 @@ describe('engine layers', () => {
             assert.ok(Math.abs(d - (a === b ? 4 : 0)) < 1e-12, `${shape.join('x')} ${a},${b}: ${d}`);
           }
         }
+      }
+    });
+    it('makes the same orthogonal float32 weight (CholeskyQR2 in float32) as in float64 (Gram-Schmidt), wide or tall, from the same draws', () => {
+      for (const shape of [[64, 3, 7, 7], [300, 100], [40, 32], [48, 48]]) {
+        const w32 = zeros(shape, 'float32');
+        const w64 = zeros(shape, 'float64');
+        orthogonal(w32, new Rng(9), 1.5);
+        orthogonal(w64, new Rng(9), 1.5);
+        let worst = 0;
+        for (let i = 0; i < w64.data.length; i++) worst = Math.max(worst, Math.abs(w32.data[i] - w64.data[i]));
+        assert.ok(worst < 2e-5, `${shape.join('x')}: largest difference ${worst}`);
       }
     });
     it('is reproducible per seed and zero-gamma zeroes a norm weight', () => {
