@@ -151,14 +151,17 @@ function inverseCholesky(g: Float32Array, n: number): Float32Array | undefined {
       } else l[i * n + j] = sum / l[j * n + j];
     }
   }
-  // Forward substitution, column by column of the identity: L · X = I.
+  // L · X = I row by row: X[i, :] = (e_i − Σ_{k<i} L[i, k] · X[k, :]) / L[i, i] (rows read along).
   const inv = new Float64Array(n * n);
-  for (let c = 0; c < n; c++) {
-    for (let i = c; i < n; i++) {
-      let sum = i === c ? 1 : 0;
-      for (let k = c; k < i; k++) sum -= l[i * n + k] * inv[k * n + c];
-      inv[i * n + c] = sum / l[i * n + i];
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    inv[row + i] = 1;
+    for (let k = 0; k < i; k++) {
+      const lik = l[row + k];
+      for (let c = 0, from = k * n; c <= k; c++) inv[row + c] -= lik * inv[from + c];
     }
+    const d = 1 / l[row + i];
+    for (let c = 0; c <= i; c++) inv[row + c] *= d;
   }
   return Float32Array.from(inv);
 }

@@ -174,7 +174,19 @@ export function paddedIndex(v: number, size: number, mode: PaddingMode): number 
   }
 }
 
-/** At most this many patch elements (samples × pixels × kc) are unfolded at once by Conv2d's forward. */
+/**
+ * The kernel taps a convolution reads the input with (see `Conv2d.liveTaps`): their offsets in
+ * the padded input (i · dilation, j · dilation), their indexes i · kw + j, and whether they are
+ * all of the kernel's.
+ */
+interface Taps {
+  readonly rowOffsets: Int32Array;
+  readonly colOffsets: Int32Array;
+  readonly index: Int32Array;
+  readonly all: boolean;
+}
+
+/** At most this many patch elements (samples × pixels × kc) are unfolded at once by Conv2d's forward and backward. */
 const COL_BUDGET = 1 << 21;
 
 /** torch.nn.Conv2d on [N, C, H, W] (any padding_mode); weight [out, in/groups, kh, kw]. im2col + gemmNT. */
@@ -252,26 +264,52 @@ export class Conv2d implements Layer {
     return { ys, xs };
   }
 
-  /** col[p · kc + q] for output pixel p and patch element q = (c, i, j) of group g of sample n. */
-  private im2col(x: FloatArray, n: number, g: number, h: number, w: number, ho: number, wo: number, col: FloatArray): void {
-    const cg = this.inChannels / this.groups;
+  /**
+   * The kernel taps (i · kw + j) that read the input at some output pixel. With zero padding a
+   * tap can read only padding at every output pixel (a 3 × 3 kernel over a 1 × 1 map reads with
+   * its centre alone); it adds nothing to the output, so it is left out of the products (its
+   * weight gradient is zero). Other padding modes read the input everywhere: every tap.
+   */
+  private liveTaps(ys: Int32Array, xs: Int32Array, ho: number, wo: number): Taps {
     const [kh, kw] = this.kernelSize;
     const [sh, sw] = this.stride;
     const [dh, dw] = this.dilation;
-    const { ys, xs } = this.indexMaps(h, w);
-    const kc = cg * kh * kw;
+    const reads = (map: Int32Array, outSize: number, step: number, offset: number): boolean => {
+      for (let o = 0; o < outSize; o++) if (map[o * step + offset] >= 0) return true;
+      return false;
+    };
+    const rows: number[] = [];
+    const cols: number[] = [];
+    const index: number[] = [];
+    for (let i = 0; i < kh; i++) {
+      if (!reads(ys, ho, sh, i * dh)) continue;
+      for (let j = 0; j < kw; j++) {
+        if (!reads(xs, wo, sw, j * dw)) continue;
+        rows.push(i * dh);
+        cols.push(j * dw);
+        index.push(i * kw + j);
+      }
+    }
+    return { rowOffsets: Int32Array.from(rows), colOffsets: Int32Array.from(cols), index: Int32Array.from(index), all: index.length === kh * kw };
+  }
+
+  /** col[p · kc + q] for output pixel p and patch element q = (c, tap) of group g of sample n (kc = in/groups · taps). */
+  private im2col(x: FloatArray, n: number, g: number, h: number, w: number, ho: number, wo: number, col: FloatArray, maps: { ys: Int32Array; xs: Int32Array }, taps: Taps): void {
+    const cg = this.inChannels / this.groups;
+    const [sh, sw] = this.stride;
+    const { ys, xs } = maps;
+    const { rowOffsets, colOffsets } = taps;
+    const t = rowOffsets.length;
     const base = (n * this.inChannels + g * cg) * h * w;
+    let o = 0;
     for (let oy = 0; oy < ho; oy++) {
       for (let ox = 0; ox < wo; ox++) {
-        let o = (oy * wo + ox) * kc;
         for (let c = 0; c < cg; c++) {
           const plane = base + c * h * w;
-          for (let i = 0; i < kh; i++) {
-            const iy = ys[oy * sh + i * dh];
-            for (let j = 0; j < kw; j++, o++) {
-              const ix = xs[ox * sw + j * dw];
-              col[o] = iy >= 0 && ix >= 0 ? x[plane + iy * w + ix] : 0;
-            }
+          for (let k = 0; k < t; k++, o++) {
+            const iy = ys[oy * sh + rowOffsets[k]];
+            const ix = xs[ox * sw + colOffsets[k]];
+            col[o] = iy >= 0 && ix >= 0 ? x[plane + iy * w + ix] : 0;
           }
         }
       }
@@ -279,28 +317,37 @@ export class Conv2d implements Layer {
   }
 
   /** Adds the patches of sample n, group g (`dCol` from `at`, laid out as `im2col` makes them) back into `dx`. */
-  private col2im(dCol: FloatArray, at: number, dx: FloatArray, n: number, g: number, h: number, w: number, ho: number, wo: number, ys: Int32Array, xs: Int32Array): void {
+  private col2im(dCol: FloatArray, at: number, dx: FloatArray, n: number, g: number, h: number, w: number, ho: number, wo: number, maps: { ys: Int32Array; xs: Int32Array }, taps: Taps): void {
     const cg = this.inChannels / this.groups;
-    const [kh, kw] = this.kernelSize;
     const [sh, sw] = this.stride;
-    const [dh, dw] = this.dilation;
-    const kc = cg * kh * kw;
+    const { ys, xs } = maps;
+    const { rowOffsets, colOffsets } = taps;
+    const t = rowOffsets.length;
     const base = (n * this.inChannels + g * cg) * h * w;
+    let o = at;
     for (let oy = 0; oy < ho; oy++) {
       for (let ox = 0; ox < wo; ox++) {
-        let o = at + (oy * wo + ox) * kc;
         for (let c = 0; c < cg; c++) {
           const plane = base + c * h * w;
-          for (let i = 0; i < kh; i++) {
-            const iy = ys[oy * sh + i * dh];
-            for (let j = 0; j < kw; j++, o++) {
-              const ix = xs[ox * sw + j * dw];
-              if (iy >= 0 && ix >= 0) dx[plane + iy * w + ix] += dCol[o];
-            }
+          for (let k = 0; k < t; k++, o++) {
+            const iy = ys[oy * sh + rowOffsets[k]];
+            const ix = xs[ox * sw + colOffsets[k]];
+            if (iy >= 0 && ix >= 0) dx[plane + iy * w + ix] += dCol[o];
           }
         }
       }
     }
+  }
+
+  /** The weight [out, in/groups, taps] of the live taps only (`w` itself when every tap is live); `into` holds the result. */
+  private tapWeights(w: FloatArray, taps: Taps, into: (n: number) => FloatArray): FloatArray {
+    if (taps.all) return w;
+    const kk = this.kernelSize[0] * this.kernelSize[1];
+    const t = taps.index.length;
+    const rows = this.outChannels * (this.inChannels / this.groups);
+    const out = into(rows * t);
+    for (let r = 0; r < rows; r++) for (let k = 0; k < t; k++) out[r * t + k] = w[r * kk + taps.index[k]];
+    return out;
   }
 
   /**
@@ -333,10 +380,12 @@ export class Conv2d implements Layer {
     const [ho, wo] = this.outputSize(h, w);
     const g = this.groups;
     const cog = this.outChannels / g;
-    const kc = (this.inChannels / g) * this.kernelSize[0] * this.kernelSize[1];
+    const maps = this.indexMaps(h, w);
+    const taps = this.liveTaps(maps.ys, maps.xs, ho, wo);
+    const kc = (this.inChannels / g) * taps.index.length;
     const p = ho * wo;
     const ops = this.ops(x.data);
-    const wt = ops.w;
+    const wt = this.tapWeights(ops.w, taps, (size) => ops.buf(9, size));
     // Samples in chunks: one product per chunk and group, [cog, kc] · [chunk·p, kc]ᵀ, so the
     // weight is read (and, for the WebAssembly kernel, copied into its memory) once per chunk,
     // not once per sample (with small feature maps, p = 1 to 16, the copy was most of the time).
@@ -351,7 +400,7 @@ export class Conv2d implements Layer {
       const count = Math.min(chunk, n - s0);
       const cols = count * p;
       for (let gi = 0; gi < g; gi++) {
-        for (let s = 0; s < count; s++) this.im2col(x.data, s0 + s, gi, h, w, ho, wo, col.subarray(s * p * kc, (s + 1) * p * kc));
+        for (let s = 0; s < count; s++) this.im2col(x.data, s0 + s, gi, h, w, ho, wo, col.subarray(s * p * kc, (s + 1) * p * kc), maps, taps);
         ops.mm(wt.subarray(gi * cog * kc, (gi + 1) * cog * kc), col.subarray(0, cols * kc), out.subarray(0, cog * cols), cog, cols, kc, false);
         for (let co = 0; co < cog; co++) {
           const ch = gi * cog + co;
@@ -375,12 +424,15 @@ export class Conv2d implements Layer {
     const g = this.groups;
     const cg = this.inChannels / g;
     const cog = this.outChannels / g;
-    const [kh, kw] = this.kernelSize;
-    const kc = cg * kh * kw;
+    const maps = this.indexMaps(h, w);
+    const taps = this.liveTaps(maps.ys, maps.xs, ho, wo);
+    const t = taps.index.length;
+    const kc = cg * t;
     const p = ho * wo;
     const dy = gradY.data;
     const wdata = this.weight.value.data;
     const ops = this.ops(x.data);
+    const wt = this.tapWeights(ops.w, taps, (size) => ops.buf(9, size));
     // Samples in chunks, as in `forward`: two products per chunk and group.
     const chunk = Math.max(1, Math.min(n, Math.floor(COL_BUDGET / (p * kc))));
     const col = ops.buf(1, chunk * p * kc);
@@ -391,15 +443,14 @@ export class Conv2d implements Layer {
     const dCol = ops.buf(7, chunk * p * kc);
     const dw = ops.buf(8, this.outChannels * kc);
     dw.fill(0);
-    for (let gi = 0; gi < g; gi++) transposeInto(wdata, gi * cog * kc, cog, kc, wT.subarray(gi * kc * cog, (gi + 1) * kc * cog));
+    for (let gi = 0; gi < g; gi++) transposeInto(wt, gi * cog * kc, cog, kc, wT.subarray(gi * kc * cog, (gi + 1) * kc * cog));
     const dx = allocateLike(x.data, x.data.length);
-    const { ys, xs } = this.indexMaps(h, w);
     for (let s0 = 0; s0 < n; s0 += chunk) {
       const count = Math.min(chunk, n - s0);
       const cols = count * p;
       for (let gi = 0; gi < g; gi++) {
         for (let s = 0; s < count; s++) {
-          this.im2col(x.data, s0 + s, gi, h, w, ho, wo, col.subarray(s * p * kc, (s + 1) * p * kc));
+          this.im2col(x.data, s0 + s, gi, h, w, ho, wo, col.subarray(s * p * kc, (s + 1) * p * kc), maps, taps);
           const yo = ((s0 + s) * this.outChannels + gi * cog) * p;
           for (let co = 0; co < cog; co++) for (let q = 0; q < p; q++) dyG[co * cols + s * p + q] = dy[yo + co * p + q];
         }
@@ -410,11 +461,13 @@ export class Conv2d implements Layer {
         transposeInto(dyG, 0, cog, cols, dyT);
         ops.mm(dyT.subarray(0, cols * cog), wT.subarray(gi * kc * cog, (gi + 1) * kc * cog), dCol.subarray(0, cols * kc), cols, kc, cog, false);
         // col2im: scatter-add each sample's patches back.
-        for (let s = 0; s < count; s++) this.col2im(dCol, s * p * kc, dx, s0 + s, gi, h, w, ho, wo, ys, xs);
+        for (let s = 0; s < count; s++) this.col2im(dCol, s * p * kc, dx, s0 + s, gi, h, w, ho, wo, maps, taps);
       }
     }
+    // The weight gradient of the live taps, in place; the others' is zero.
     const gw = allocateLike(wdata, wdata.length);
-    gw.set(dw);
+    const kk = this.kernelSize[0] * this.kernelSize[1];
+    for (let r = 0; r < this.outChannels * cg; r++) for (let k = 0; k < t; k++) gw[r * kk + taps.index[k]] = dw[r * t + k];
     this.weight.grad = { shape: [...this.weight.value.shape], data: gw };
     if (this.bias) {
       const gb = allocateLike(this.bias.value.data, this.outChannels);

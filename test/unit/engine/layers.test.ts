@@ -95,6 +95,30 @@ describe('engine layers', () => {
         assertClose(conv.forward(x, true).data, naiveConv(x, conv), 1e-12, `config ${i}`);
       }
     });
+    it('over maps small enough that some taps read only padding: matches the direct convolution, and those taps get zero weight gradient', () => {
+      const small = [
+        { cfg: { inChannels: 4, outChannels: 3, kernelSize: 3, padding: 1 }, size: [1, 1] }, // centre tap only
+        { cfg: { inChannels: 4, outChannels: 3, kernelSize: 3, padding: 1, stride: 2 }, size: [2, 2] }, // rows and columns 1, 2
+        { cfg: { inChannels: 4, outChannels: 4, kernelSize: 3, padding: 2, dilation: 2, groups: 2 }, size: [1, 3] },
+        { cfg: { inChannels: 2, outChannels: 2, kernelSize: 3, padding: 1, paddingMode: 'replicate' as const }, size: [1, 1] }, // every tap reads
+      ];
+      for (const [i, { cfg, size }] of small.entries()) {
+        const conv = new Conv2d({ ...cfg, dtype: 'float64', rng: new Rng(i + 60) });
+        const x = randn([3, cfg.inChannels, size[0], size[1]], i + 70);
+        if (cfg.paddingMode === undefined) assertClose(conv.forward(x, true).data, naiveConv(x, conv), 1e-12, `small ${i}`);
+        gradCheck(conv, x, true, { points: 12 });
+      }
+      const conv = new Conv2d({ inChannels: 2, outChannels: 2, kernelSize: 3, padding: 1, dtype: 'float64', rng: new Rng(5) });
+      const y = conv.forward(randn([2, 2, 1, 1], 80), true);
+      conv.backward(randn([...y.shape], 81));
+      const dw = conv.weight.grad!.data;
+      for (let k = 0; k < dw.length; k++) assert.strictEqual(dw[k] === 0, k % 9 !== 4, `weight gradient ${k}`);
+      // float32 (the WebAssembly kernel): the same as float64 to float32 precision.
+      const c32 = new Conv2d({ inChannels: 16, outChannels: 8, kernelSize: 3, padding: 1, rng: new Rng(6) });
+      const c64 = new Conv2d({ inChannels: 16, outChannels: 8, kernelSize: 3, padding: 1, dtype: 'float64', rng: new Rng(6) });
+      const x64 = randn([4, 16, 1, 1], 82);
+      assertClose(c32.forward({ shape: x64.shape, data: Float32Array.from(x64.data) }, true).data, c64.forward(x64, true).data, 1e-5, 'float32');
+    });
     it('gives each sample of a batch what it gives that sample alone, also when the batch is unfolded in several chunks', () => {
       // 40 samples of 32×32 with kc = 8·3·3: 73,728 patch elements each, more than one chunk holds.
       for (const dtype of ['float32', 'float64'] as const) {
