@@ -65,6 +65,16 @@ ruleTests(mixedNormStrategies, {
       findings: [{ messageId: 'ignoresParameter', line: 7, column: 21, endLine: 7, endColumn: 66, messageIncludes: ['BatchNorm2d (self.conv.bn)', 'Build it with ConvModule(..., norm_cfg=norm_cfg) too'] }],
     },
     {
+      name: 'one LayerNorm ignores a LayerNorm norm_layer (timm ViT style: the advice is another eps)',
+      code: `${header}class B(nn.Module):\n    def __init__(self, d, norm_layer=nn.LayerNorm):\n        super().__init__()\n        self.norm1 = norm_layer(d)\n        self.norm2 = norm_layer(d)\n        self.head_norm = nn.LayerNorm(d)\n`,
+      findings: [{ messageId: 'ignoresParameter', line: 7, column: 26, endLine: 7, endColumn: 41, messageIncludes: ['self.head_norm', 'passing norm_layer=partial(nn.LayerNorm, eps=1e-6)', 'Build it with norm_layer(...) too'] }],
+    },
+    {
+      name: "one LayerNorm ignores an mmcv LN norm_cfg (mmcv's terms, another eps than the default's)",
+      code: `${header}from mmcv.cnn import build_norm_layer\nclass B(nn.Module):\n    def __init__(self, c, norm_cfg=dict(type='LN', eps=1e-6)):\n        super().__init__()\n        self.ln1 = build_norm_layer(norm_cfg, c)[1]\n        self.ln2 = nn.LayerNorm(c)\n`,
+      findings: [{ messageId: 'ignoresParameter', line: 7, column: 20, endLine: 7, endColumn: 35, messageIncludes: ["passing norm_cfg=dict(type='LN', eps=1e-5)", 'Build it with build_norm_layer(norm_cfg, C)[1] too'] }],
+    },
+    {
       name: "one norm ignores an mmcv norm_cfg (the advice in mmcv's terms)",
       code: `${header}from mmcv.cnn import build_norm_layer\nclass B(nn.Module):\n    def __init__(self, c, norm_cfg=dict(type='BN')):\n        super().__init__()\n        self.bn1 = build_norm_layer(norm_cfg, c)[1]\n        self.bn2 = nn.BatchNorm2d(c)\n`,
       findings: [{ messageId: 'ignoresParameter', line: 7, column: 20, endLine: 7, endColumn: 37, messageIncludes: ['`norm_cfg` parameter (line 4)', "passing norm_cfg=dict(type='GN', num_groups=32)", 'Build it with build_norm_layer(norm_cfg, C)[1] too'] }],

@@ -1,6 +1,6 @@
-import { allLayers, argument, type Layer, type LayerCall, type ModelClass, type NormType, paramValue } from '../../ir/model';
+import { allLayers, argument, type Layer, type LayerCall, type ModelClass, type NormParameter, type NormType, paramValue } from '../../ir/model';
 import type { Span } from '../../ir/span';
-import { showValue } from '../../ir/values';
+import { showValue, type Value } from '../../ir/values';
 import { type ClassLookup, type ClassReport, PerClassReports } from '../shared/perClass';
 import type { RuleContext, Rule } from '../types';
 
@@ -250,6 +250,29 @@ export const mixedNormStrategies: Rule = {
   },
 };
 
+/**
+ * What a user might pass for a norm parameter, as the example of a change this layer would miss:
+ * for a BatchNorm default, another strategy (GroupNorm, SyncBatchNorm, frozen BatchNorm); for a
+ * LayerNorm or RMSNorm default (transformers), another epsilon, as timm's and mmcv's ViTs are
+ * given; else BatchNorm. In the parameter's own terms: an mmcv config, a detectron2 name, a class.
+ */
+function alternativeFor(param: NormParameter, kind: string, builder: string | undefined): string {
+  const name = param.name;
+  const layerLike = /(LayerNorm|RMSNorm|RmsNorm)/.test(kind);
+  const batch = /BatchNorm/.test(kind);
+  // Another epsilon than the default's (timm's and mmcv's ViTs pass 1e-6).
+  const eps = defaultEps(param.default) === 1e-6 ? '1e-5' : '1e-6';
+  if (builder === 'build_norm_layer') return layerLike ? `${name}=dict(type='LN', eps=${eps})` : batch ? `${name}=dict(type='GN', num_groups=32) (or SyncBN, IN)` : `${name}=dict(type='SyncBN')`;
+  if (builder === 'get_norm') return batch ? `${name}='GN' (or 'SyncBN', 'FrozenBN')` : `${name}='SyncBN'`;
+  return layerLike ? `${name}=partial(nn.LayerNorm, eps=${eps})` : batch ? `${name}=nn.GroupNorm (or SyncBatchNorm, FrozenBatchNorm)` : `${name}=nn.BatchNorm2d`;
+}
+
+/** The `eps` a norm parameter's default sets (a config's entry, a partial's keyword), if a number. */
+function defaultEps(value: Value | undefined): number | undefined {
+  const eps = value?.kind === 'dict' ? value.entries.find(([k]) => k === 'eps')?.[1] : value?.kind === 'callable' ? value.boundKeywords.find(([k]) => k === 'eps')?.[1] : undefined;
+  return eps?.kind === 'number' ? eps.value : undefined;
+}
+
 /** The findings of one class (kept per class: they read the class and the block classes it instantiates). */
 function classReports(cls: ModelClass, lookup: ClassLookup): ClassReport[] {
   const reports: ClassReport[] = [];
@@ -262,11 +285,7 @@ function classReports(cls: ModelClass, lookup: ClassLookup): ClassReport[] {
     if (!user) continue;
     // A config (mmcv's `build_norm_layer(norm_cfg, C)`, detectron2's `get_norm(norm, C)`) or a class (`norm_layer(C)`).
     const builder = /(?:^|\.)(build_norm_layer|get_norm)$/.exec(user.callee)?.[1];
-    const advice = builder === 'build_norm_layer'
-      ? { alternative: `${param.name}=dict(type='GN', num_groups=32) (or SyncBN, IN)`, build: `build_norm_layer(${param.name}, C)[1]` }
-      : builder === 'get_norm'
-        ? { alternative: `${param.name}='GN' (or 'SyncBN', 'FrozenBN')`, build: `get_norm(${param.name}, C)` }
-        : { alternative: `${param.name}=nn.GroupNorm (or SyncBatchNorm, FrozenBatchNorm)`, build: `${param.name}(...)` };
+    const advice = { alternative: alternativeFor(param, param.kind, builder), build: builder === 'build_norm_layer' ? `build_norm_layer(${param.name}, C)[1]` : builder === 'get_norm' ? `get_norm(${param.name}, C)` : `${param.name}(...)` };
     const reported = new Set<number>();
     for (const l of layers) {
       const c = l.call;
