@@ -356,6 +356,18 @@ describe('engine layers', () => {
       }
       assert.ok(Math.abs(s / n) < 0.02 && Math.abs(q / n - 1) < 0.02);
     });
+    it('fills arrays with the values uniformIn gives one by one, and goes on with the same stream', () => {
+      for (const make of [(n: number) => new Float32Array(n), (n: number) => new Float64Array(n)]) {
+        const filled = new Rng(11);
+        const single = new Rng(11);
+        const out = make(1001);
+        filled.fillUniform(out, -0.25, 0.75);
+        const expected = make(1001);
+        for (let i = 0; i < expected.length; i++) expected[i] = single.uniformIn(-0.25, 0.75);
+        assert.deepStrictEqual(out, expected);
+        assert.strictEqual(filled.nextUint32(), single.nextUint32());
+      }
+    });
     it('keeps its stream stable (a change of algorithm must be deliberate)', () => {
       const r = new Rng(0);
       assert.deepStrictEqual(Array.from({ length: 3 }, () => r.nextUint32()), SNAPSHOT);
