@@ -1,6 +1,6 @@
 /**
  * `normscope simulate [--format json|html] [--out FILE] [--model NAME] [--batch-size N]
- * [--steps K] [--seed S] FILE` (DESIGN.md contract 1): the simulator's numbers as JSON, or a
+ * [--steps K] [--seed S] [--input-size N] FILE` (DESIGN.md contract 1): the simulator's numbers as JSON, or a
  * standalone HTML report with the same charts as the webview (chart.js bundled, no network).
  */
 
@@ -25,15 +25,19 @@ export interface SimulateArgs {
   readonly batchSize?: number;
   readonly steps?: number;
   readonly seed?: number;
+  /** Image side or sequence length when the code does not say the input's size. */
+  readonly inputSize?: number;
   readonly file: string;
 }
 
 export const SIMULATE_USAGE = `  normscope simulate [--format json|html] [--out FILE] [--model NAME]
-                     [--batch-size N] [--steps K] [--seed S] FILE`;
+                     [--batch-size N] [--steps K] [--seed S] [--input-size N] FILE`;
 
 export const SIMULATE_HELP = `simulate runs the model in FILE (its root model, or --model NAME) on synthetic inputs:
 K training-mode steps, a backward pass and an inference pass, a batch-size sweep (2..128)
-and what-if variants; json prints the numbers, html writes a standalone report.`;
+and what-if variants; json prints the numbers, html writes a standalone report.
+--input-size N: the image side (or sequence length) to simulate when the code does not say
+it (default: the smallest of 8, 16, 32, ... that the network fits).`;
 
 /** Thrown for bad command lines; main.ts turns it into exit code 2 with the usage text. */
 export class SimulateUsageError extends Error {}
@@ -51,6 +55,7 @@ export function parseSimulateArgs(rest: readonly string[]): SimulateArgs {
   let batchSize: number | undefined;
   let steps: number | undefined;
   let seed: number | undefined;
+  let inputSize: number | undefined;
   const files: string[] = [];
   const onFlag = (flag: string, value: () => string): boolean => {
     switch (flag) {
@@ -75,6 +80,9 @@ export function parseSimulateArgs(rest: readonly string[]): SimulateArgs {
       case '--seed':
         seed = intFlag(flag, value(), LIMITS.seed.min, LIMITS.seed.max);
         return true;
+      case '--input-size':
+        inputSize = intFlag(flag, value(), LIMITS.inputSize.min, LIMITS.inputSize.max);
+        return true;
       default:
         return false;
     }
@@ -90,6 +98,7 @@ export function parseSimulateArgs(rest: readonly string[]): SimulateArgs {
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(steps !== undefined ? { steps } : {}),
     ...(seed !== undefined ? { seed } : {}),
+    ...(inputSize !== undefined ? { inputSize } : {}),
   };
 }
 
@@ -146,7 +155,7 @@ export async function simulateCommand(args: SimulateArgs, io: SimulateIo): Promi
     return 2;
   }
   await initLinter();
-  const found = networksFromSource(source.text);
+  const found = networksFromSource(source.text, args.inputSize);
   if (found.models.length === 0) {
     io.err(`normscope: ${args.file}: ${found.reason ?? 'no model class found'}\n`);
     return 2;

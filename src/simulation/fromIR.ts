@@ -138,6 +138,8 @@ class Builder implements ForeignHost {
     readonly length: number = DEFAULT_LENGTH,
     /** Why the previous, smaller input size failed (said in the input's assumption). */
     private readonly smallerFailed?: string,
+    /** Whether `imageSize` and `length` were asked for (`networkFromClass`'s `inputSize`), not defaults. */
+    private readonly asked = false,
   ) {}
 
   assume(text: string): void {
@@ -154,7 +156,8 @@ class Builder implements ForeignHost {
     this.inputShape = shape;
     this.shape = shape;
     this.sizeAssumed = !declared && shape.length > 1;
-    const why = (noun: string): string => (declared ? '' : ` (the ${noun} is not in the code${this.smallerFailed ? `; a smaller input did not fit: ${this.smallerFailed}` : ''})`);
+    const why = (noun: string): string =>
+      declared ? '' : ` (the ${noun} is not in the code${this.asked ? '; the size asked for' : this.smallerFailed ? `; a smaller input did not fit: ${this.smallerFailed}` : ''})`;
     const described =
       shape.length === 3 ? `images of ${shape[0]} channels, ${shape[1]}×${shape[2]}${why('size')}` : shape.length === 2 ? `sequences of ${shape[0]} channels, length ${shape[1]}${why('length')}` : `${shape[0]} features`;
     this.assume(`input: ${described} — from ${what}`);
@@ -607,14 +610,20 @@ function usedClasses(classes: readonly ModelClass[]): Set<string> {
 const IMAGE_SIZES = [DEFAULT_IMAGE_SIZE, 16, 32, 64, 128, 256];
 const LENGTHS = [DEFAULT_LENGTH, 64, 128, 256, 512, 1024];
 
-export function networkFromClass(cls: ModelClass, classes: ReadonlyMap<string, ModelClass>): NetworkSpec {
+/**
+ * The network of a model class. `inputSize`: the image side (or sequence length) to simulate when
+ * the code does not say the input's size, instead of the smallest of `IMAGE_SIZES` (`LENGTHS`)
+ * the network fits; a size the code states (a Keras `input_shape`) is kept.
+ */
+export function networkFromClass(cls: ModelClass, classes: ReadonlyMap<string, ModelClass>, inputSize?: number): NetworkSpec {
   let smallerFailed: string | undefined;
   for (let attempt = 0; ; attempt++) {
-    const b = new Builder(classes, IMAGE_SIZES[attempt], LENGTHS[attempt], smallerFailed);
+    const b = inputSize !== undefined ? new Builder(classes, inputSize, inputSize, undefined, true) : new Builder(classes, IMAGE_SIZES[attempt], LENGTHS[attempt], smallerFailed);
     try {
       b.classBody(cls, '', 0);
     } catch (error) {
-      if (!(error instanceof InputTooSmallError && b.sizeAssumed && attempt + 1 < IMAGE_SIZES.length)) throw error;
+      if (inputSize !== undefined && error instanceof InputTooSmallError && b.sizeAssumed) throw new SimulationError(`${error.message} (with the input size ${inputSize} asked for)`);
+      if (!(error instanceof InputTooSmallError && b.sizeAssumed && attempt + 1 < IMAGE_SIZES.length) || inputSize !== undefined) throw error;
       smallerFailed = error.message;
       continue;
     }
@@ -623,14 +632,15 @@ export function networkFromClass(cls: ModelClass, classes: ReadonlyMap<string, M
   }
 }
 
-export function networksFromModelIR(model: ModelIR): NetworksFound {
+/** The simulatable models of a file's model IR (`inputSize`: see `networkFromClass`). */
+export function networksFromModelIR(model: ModelIR, inputSize?: number): NetworksFound {
   const classes = model.classes ?? [];
   if (classes.length === 0) return { models: [], reason: 'no model class (nn.Module, keras.Model or flax.linen.Module subclass) in this file' };
   const byName = new Map(classes.map((c) => [c.name, c]));
   const used = usedClasses(classes);
   const models: ModelEntry[] = classes.map((cls) => {
     try {
-      return { name: cls.name, span: cls.span, spec: networkFromClass(cls, byName) };
+      return { name: cls.name, span: cls.span, spec: networkFromClass(cls, byName, inputSize) };
     } catch (error) {
       return { name: cls.name, span: cls.span, reason: error instanceof Error ? error.message : String(error) };
     }
@@ -640,7 +650,7 @@ export function networksFromModelIR(model: ModelIR): NetworksFound {
   return { models, root };
 }
 
-/** Parses Python source (the parser must be initialised) and returns its simulatable models. */
-export function networksFromSource(text: string): NetworksFound {
-  return networksFromModelIR(analysePythonFile(text).model);
+/** Parses Python source (the parser must be initialised) and returns its simulatable models (`inputSize`: see `networkFromClass`). */
+export function networksFromSource(text: string, inputSize?: number): NetworksFound {
+  return networksFromModelIR(analysePythonFile(text).model, inputSize);
 }

@@ -50,6 +50,8 @@ export const LIMITS = {
   inputScale: { min: 1e-6, max: 1e6 },
   inputMean: { min: -1e6, max: 1e6 },
   bins: { min: 2, max: 200 },
+  /** Image side or sequence length asked for when the code does not say the input's size. */
+  inputSize: { min: 1, max: 1024 },
 } as const;
 
 export const NORM_SWAP_LABELS: Readonly<Record<NormSwap, string>> = {

@@ -8,7 +8,7 @@ import { simulate } from '../../../src/simulation/simulate';
 
 describe('normscope simulate (arguments and JSON)', () => {
   it('parses the contract flags', () => {
-    assert.deepStrictEqual(parseSimulateArgs(['--format', 'html', '--out', 'r.html', '--model', 'Net', '--batch-size', '8', '--steps=4', '--seed', '3', 'm.py']), {
+    assert.deepStrictEqual(parseSimulateArgs(['--format', 'html', '--out', 'r.html', '--model', 'Net', '--batch-size', '8', '--steps=4', '--seed', '3', '--input-size', '32', 'm.py']), {
       command: 'simulate',
       format: 'html',
       out: 'r.html',
@@ -16,13 +16,14 @@ describe('normscope simulate (arguments and JSON)', () => {
       batchSize: 8,
       steps: 4,
       seed: 3,
+      inputSize: 32,
       file: 'm.py',
     });
     assert.deepStrictEqual(parseSimulateArgs(['m.py']), { command: 'simulate', format: 'json', file: 'm.py' });
   });
 
   it('refuses bad command lines with a usage error', () => {
-    for (const argv of [[], ['a.py', 'b.py'], ['--format', 'sarif', 'a.py'], ['--batch-size', '0', 'a.py'], ['--batch-size', '2.5', 'a.py'], ['--steps', 'x', 'a.py'], ['--seed'], ['--fast', 'a.py']]) {
+    for (const argv of [[], ['a.py', 'b.py'], ['--format', 'sarif', 'a.py'], ['--batch-size', '0', 'a.py'], ['--batch-size', '2.5', 'a.py'], ['--steps', 'x', 'a.py'], ['--seed'], ['--fast', 'a.py'], ['--input-size', '0', 'a.py'], ['--input-size', '2048', 'a.py'], ['--input-size', 'big', 'a.py']]) {
       assert.throws(() => parseSimulateArgs(argv), SimulateUsageError, argv.join(' '));
     }
   });
@@ -63,6 +64,19 @@ describe('normscope simulate (end to end)', () => {
     assert.strictEqual(doc.batchSweep.length, 7);
     const b = await run(['simulate', '--batch-size', '8', '--steps', '3', '--seed', '1', fixture]);
     assert.strictEqual(a.out, b.out);
+  });
+
+  it('simulates the input size asked for when the code does not say it; explains one the network does not fit (exit 2)', async () => {
+    const branches = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'simulate', 'branches.py');
+    const asked = await run(['simulate', '--steps', '1', '--input-size', '16', branches]);
+    assert.strictEqual(asked.code, 0, asked.err);
+    const doc = JSON.parse(asked.out) as { inputShape: number[]; assumptions: string[] };
+    assert.deepStrictEqual(doc.inputShape.slice(1), [16, 16]);
+    assert.ok(doc.assumptions.some((a) => a.includes('16×16 (the size is not in the code; the size asked for)')), doc.assumptions.join('\n'));
+    const vit = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'models', 'vit.py');
+    const tooSmall = await run(['simulate', '--input-size', '8', vit]);
+    assert.strictEqual(tooSmall.code, 2);
+    assert.match(tooSmall.err, /cannot simulate VisionTransformer: patch_embed \(Conv2d\): a 8×8 input is smaller than the 16×16 kernel \(with the input size 8 asked for\)/);
   });
 
   it('picks a model with --model and explains unknown names and missing files (exit 2)', async () => {

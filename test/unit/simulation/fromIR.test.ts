@@ -69,6 +69,27 @@ describe('model IR -> runnable network', () => {
     assert.ok(spec.assumptions.some((a) => /in_channels did not resolve \(`inplanes`/.test(a)));
   });
 
+  it('takes the input size asked for when the code does not say it (an image side, a sequence length); keeps a size the code states; refuses one the network does not fit', () => {
+    const cnn = 'import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n' +
+      '        self.conv = nn.Conv2d(3, 8, 3, padding=1)\n        self.bn = nn.BatchNorm2d(8)\n    def forward(self, x):\n        return self.bn(self.conv(x))\n';
+    const spec = networksFromSource(cnn, 32).models[0].spec!;
+    assert.deepStrictEqual(spec.inputShape, [3, 32, 32]);
+    assert.ok(spec.assumptions.includes('input: images of 3 channels, 32×32 (the size is not in the code; the size asked for) — from conv (Conv2d)'), spec.assumptions.join('\n'));
+    assert.deepStrictEqual(networksFromSource(cnn).models[0].spec!.inputShape, [3, 8, 8]);
+    const audio = 'import torch.nn as nn\nclass M5(nn.Module):\n    def __init__(self):\n        super().__init__()\n' +
+      '        self.conv = nn.Conv1d(1, 32, kernel_size=80, stride=16)\n    def forward(self, x):\n        return self.conv(x)\n';
+    assert.deepStrictEqual(networksFromSource(audio, 400).models[0].spec!.inputShape, [1, 400]);
+    const tooSmall = networksFromSource(audio, 64).models[0];
+    assert.strictEqual(tooSmall.spec, undefined);
+    assert.strictEqual(tooSmall.reason, 'conv (Conv1d): an input of length 64 is shorter than the kernel (80) (with the input size 64 asked for)');
+    const keras = networksFromSource(
+      'import keras\nclass Net(keras.Model):\n    def __init__(self):\n        super().__init__()\n' +
+        '        self.conv = keras.layers.Conv2D(8, 3, input_shape=(12, 12, 3))\n    def call(self, x):\n        return self.conv(x)\n',
+      64,
+    ).models[0].spec!;
+    assert.deepStrictEqual(keras.inputShape, [3, 12, 12]);
+  });
+
   it('takes the smallest input size the network fits when the code does not say it (a patch embedding, a raw-audio Conv1d), and says why', () => {
     const patches = networksFromSource(
       'import torch.nn as nn\nclass PatchNet(nn.Module):\n    def __init__(self):\n        super().__init__()\n' +
