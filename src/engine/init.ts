@@ -115,17 +115,21 @@ function writeOrthogonal(t: Tensor, q: FloatArray, rows: number, cols: number, t
 
 /**
  * The Q factor (as Qᵀ, [short, tall]) of A given as Aᵀ in `at`, with R's diagonal positive, by
- * CholeskyQR2: twice, G = AᵀA, G = LLᵀ (Cholesky, float64), Aᵀ ← L⁻¹Aᵀ. Products in float32
+ * CholeskyQR2: twice (the second time only when the first left QᵀQ off I by more than
+ * `tolerance`), G = AᵀA, G = LLᵀ (Cholesky, float64), Aᵀ ← L⁻¹Aᵀ. Products in float32
  * WebAssembly SIMD (as torch.linalg.qr works in the tensor's float32). The Q of a QR with a
  * positive diagonal is unique, so this is the same Q as Gram–Schmidt's. Undefined when the
  * WebAssembly kernel is unavailable or a Cholesky factorisation breaks down (the caller then
  * uses Gram–Schmidt).
  */
-function choleskyQR2(at: Float32Array, tall: number, short: number): Float32Array | undefined {
+export function choleskyQR2(at: Float32Array, tall: number, short: number, tolerance = ORTHOGONAL_TOLERANCE): Float32Array | undefined {
   let q = at;
   for (let pass = 0; pass < 2; pass++) {
     const g = new Float32Array(short * short);
     if (!wasmGemmNT(q, q, g, short, short, tall)) return undefined;
+    // The first pass is usually orthogonal to float32 precision already (QᵀQ within ~1e-6 of I
+    // for these aspects): the second then changes nothing that float32 keeps.
+    if (pass === 1 && nearIdentity(g, short, tolerance)) break;
     const inverse = inverseCholesky(g, short);
     if (!inverse) return undefined;
     // Qᵀ [short, tall] = L⁻¹ [short, short] · Aᵀ, as C = A'·B'ᵀ with B' = A ([tall, short]).
@@ -136,6 +140,15 @@ function choleskyQR2(at: Float32Array, tall: number, short: number): Float32Arra
     q = next;
   }
   return q;
+}
+
+/** How far from I (largest entry) QᵀQ may be for a Q to count as orthogonal (float32 products reach ~1e-6). */
+const ORTHOGONAL_TOLERANCE = 1e-5;
+
+/** Whether every entry of the [n, n] matrix `g` is within `tolerance` of the identity's. */
+function nearIdentity(g: Float32Array, n: number, tolerance: number): boolean {
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (!(Math.abs(g[i * n + j] - (i === j ? 1 : 0)) <= tolerance)) return false;
+  return true;
 }
 
 /** L⁻¹ (row-major, float32) for the Cholesky factor L of the symmetric `g` [n, n]; undefined if g is not (numerically) positive definite. */

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import fc from 'fast-check';
 import { gemmNT } from '../../../src/engine/gemm';
-import { calculateGain, fans, initWeight, kaimingNormal, orthogonal, xavierUniform, zeroGamma } from '../../../src/engine/init';
+import { calculateGain, choleskyQR2, fans, initWeight, kaimingNormal, orthogonal, xavierUniform, zeroGamma } from '../../../src/engine/init';
 import { Activation, Conv2d, Dropout, erf, Flatten, GlobalAvgPool, Linear, paddedIndex, Pool2d, Residual, Sequential } from '../../../src/engine/layers';
 import { BatchNorm } from '../../../src/engine/norms';
 import { Rng } from '../../../src/engine/rng';
@@ -322,6 +322,28 @@ describe('engine layers', () => {
         for (let i = 0; i < w64.data.length; i++) worst = Math.max(worst, Math.abs(w32.data[i] - w64.data[i]));
         assert.ok(worst < 2e-5, `${shape.join('x')}: largest difference ${worst}`);
       }
+    });
+    it('CholeskyQR2: one pass when it leaves QᵀQ within the tolerance of I, a second one otherwise; both orthonormal', () => {
+      const [tall, short] = [300, 64];
+      const at = new Float32Array(tall * short);
+      new Rng(12).fillNormal(at);
+      const gram = (qt: Float32Array): number => {
+        let worst = 0;
+        for (let i = 0; i < short; i++) {
+          for (let j = 0; j < short; j++) {
+            let d = 0;
+            for (let k = 0; k < tall; k++) d += qt[i * tall + k] * qt[j * tall + k];
+            worst = Math.max(worst, Math.abs(d - (i === j ? 1 : 0)));
+          }
+        }
+        return worst;
+      };
+      const once = choleskyQR2(at, tall, short);
+      const twice = choleskyQR2(at, tall, short, 0);
+      assert.ok(once && twice);
+      assert.ok(gram(once) < 1e-5 && gram(twice) < 1e-5, `${gram(once)} ${gram(twice)}`);
+      assert.notDeepStrictEqual(once, twice, 'tolerance 0 takes the second pass');
+      for (let i = 0; i < once.length; i++) assert.ok(Math.abs(once[i] - twice[i]) < 1e-5, `entry ${i}`);
     });
     it('is reproducible per seed and zero-gamma zeroes a norm weight', () => {
       const a = zeros([4, 4]);
