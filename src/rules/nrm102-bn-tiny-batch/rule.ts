@@ -1,5 +1,5 @@
 import { knownValueText } from '../../ir/training';
-import { describeValue, evidenceNote, layerLocations, layerWhere, loaderModel, lowerSeverity, trainableBatchNorms } from '../shared/training';
+import { describeValue, evidenceNote, layerLocations, layerWhere, loaderModel, lowerSeverity, smallBatchAdvice, trainableBatchNorms } from '../shared/training';
 import type { KnownValue } from '../../ir/training';
 import type { Rule, Severity } from '../types';
 
@@ -7,10 +7,6 @@ import type { Rule, Severity } from '../types';
 function isDefault(v: KnownValue): boolean {
   return /'s? default /.test(v.provenance);
 }
-
-/** What to use instead, in the framework's own terms. */
-const TORCH_ADVICE = 'Consider GroupNorm (or LayerNorm), SyncBatchNorm across devices, or frozen BatchNorm (eval mode / FrozenBatchNorm2d).';
-const KERAS_ADVICE = 'Consider GroupNormalization (or LayerNormalization), BatchNormalization(synchronized=True) across replicas (TensorFlow backend), or freezing it (`trainable = False`, which in Keras also makes it use its moving statistics).';
 
 export const bnTinyBatch: Rule = {
   meta: {
@@ -63,7 +59,7 @@ export const bnTinyBatch: Rule = {
       if (bs.inferred) severity = lowerSeverity(severity);
       context.report({
         messageId: 'tiny',
-        data: { model: m.name, layer: layerWhere(spatial[0], context.where), batch: describeValue(bs, context.where), advice: loader.framework === 'keras' ? KERAS_ADVICE : TORCH_ADVICE, note: evidenceNote(m.facts) },
+        data: { model: m.name, layer: layerWhere(spatial[0], context.where), batch: describeValue(bs, context.where), advice: smallBatchAdvice(loader.framework), note: evidenceNote(m.facts) },
         span: isDefault(bs) ? loader.span : bs.span,
         related: [
           ...(bs.definitionSpan ? [{ span: bs.definitionSpan, message: `batch size defined here (${knownValueText(bs, context.where)})` }] : []),

@@ -37,7 +37,12 @@ ruleTests(gradAccumBn, {
     {
       name: 'accumulating 8 micro-batches of 4',
       code: IMPORTS + CNN + 'model = Net()\nloader = DataLoader(ds, batch_size=4, shuffle=True)\n' + ACCUM_LOOP,
-      findings: [{ messageId: 'microBatch', line: 25, column: 12, endLine: 25, endColumn: 38, messageIncludes: ['4 × 8 = 32', 'micro-batch of 4 (line 18)', 'over 8 micro-batches (module constant accum_steps, line 20)'] }],
+      findings: [{ messageId: 'microBatch', line: 25, column: 12, endLine: 25, endColumn: 38, messageIncludes: ['4 × 8 = 32', 'micro-batch of 4 (line 18)', 'over 8 micro-batches (module constant accum_steps, line 20)', 'Consider GroupNorm (or LayerNorm), SyncBatchNorm across devices'] }],
+    },
+    {
+      name: "Keras: an optimizer's gradient_accumulation_steps with fit's batch_size (the advice in Keras' terms)",
+      code: 'import keras\nfrom keras import layers\nmodel = keras.Sequential([layers.Dense(64), layers.BatchNormalization(), layers.Dense(10)])\nmodel.compile(optimizer=keras.optimizers.Adam(gradient_accumulation_steps=8), loss="mse")\nmodel.fit(x, y, batch_size=4)\n',
+      findings: [{ messageId: 'microBatch', line: 4, column: 47, endLine: 4, endColumn: 76, messageIncludes: ['4 × 8 = 32', 'Consider GroupNormalization (or LayerNormalization), BatchNormalization(synchronized=True)'] }],
     },
     {
       name: 'Hugging Face TrainingArguments-style accumulation with argparse micro-batch',

@@ -1,5 +1,5 @@
 import { knownValueText } from '../../ir/training';
-import { describeValue, whereOf, evidenceNote, layerLocations, layerWhere, loaderModel, lowered, trainableBatchNorms, sizeText } from '../shared/training';
+import { describeValue, whereOf, evidenceNote, layerLocations, layerWhere, loaderModel, lowered, smallBatchAdvice, trainableBatchNorms, sizeText } from '../shared/training';
 import type { Rule } from '../types';
 
 export const gradAccumBn: Rule = {
@@ -10,7 +10,7 @@ export const gradAccumBn: Rule = {
     summary: 'Gradient accumulation used to reach a large batch while BatchNorm still sees only the micro-batch.',
     messages: {
       microBatch:
-        'Gradient accumulation over {{steps}} micro-batches ({{where}}) makes each optimizer update average {{effective}} samples, but BatchNorm in {{model}} ({{layer}}) still normalizes each micro-batch of {{batch}}: its statistics stay as noisy as a batch of {{micro}}. Accumulation does not enlarge the batch BatchNorm sees; use GroupNorm/LayerNorm, SyncBatchNorm, or frozen BatchNorm.{{note}}',
+        'Gradient accumulation over {{steps}} micro-batches ({{where}}) makes each optimizer update average {{effective}} samples, but BatchNorm in {{model}} ({{layer}}) still normalizes each micro-batch of {{batch}}: its statistics stay as noisy as a batch of {{micro}}. Accumulation does not enlarge the batch BatchNorm sees. {{advice}}{{note}}',
     },
     fix: 'none',
     options: {
@@ -51,7 +51,7 @@ export const gradAccumBn: Rule = {
       const inferred = bs.inferred || accum.steps.inferred;
       context.report({
         messageId: 'microBatch',
-        data: { steps, where, effective, model: m.name, layer: layerWhere(bns[0], context.where), batch: describeValue(bs, context.where), micro: sizeText(bs), note: evidenceNote(m.facts) },
+        data: { steps, where, effective, model: m.name, layer: layerWhere(bns[0], context.where), batch: describeValue(bs, context.where), micro: sizeText(bs), advice: smallBatchAdvice(loader.framework), note: evidenceNote(m.facts) },
         span: accum.span,
         related: [
           { span: bs.provenance.startsWith('DataLoader') ? loader.span : bs.span, message: `micro-batch size ${sizeText(bs)}` },

@@ -165,3 +165,13 @@ export function modeLayers(facts: ModelFacts): string {
 export function isUnder(key: string, prefix: string): boolean {
   return key === prefix || key.startsWith(prefix + '.');
 }
+
+/**
+ * What to use instead of BatchNorm on small batches, in the framework's own terms (the training
+ * loader's framework: Keras `fit` gets Keras' layer names and its freezing rule).
+ */
+export function smallBatchAdvice(framework: string): string {
+  return framework === 'keras' || framework === 'tf.data'
+    ? 'Consider GroupNormalization (or LayerNormalization), BatchNormalization(synchronized=True) across replicas (TensorFlow backend), or freezing it (`trainable = False`, which in Keras also makes it use its moving statistics).'
+    : 'Consider GroupNorm (or LayerNorm), SyncBatchNorm across devices, or frozen BatchNorm (eval mode / FrozenBatchNorm2d).';
+}
