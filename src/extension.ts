@@ -22,7 +22,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<NormSc
   await initLinter({ wasmDir: vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath });
   const configs = new LintConfigService();
   const diagnostics = new DiagnosticsController(context.extensionUri, configs);
-  const simulator = new SimulatorController(context.extensionUri, (doc) => diagnostics.networksOf(doc));
+  const simulator = new SimulatorController(context.extensionUri, (doc, inputSize) => diagnostics.networksOf(doc, inputSize));
   const workspaceLinter = new WorkspaceLinter(diagnostics, configs);
   context.subscriptions.push(
     configs,

@@ -1,7 +1,8 @@
 /**
  * `normscope simulate [--format json|html] [--out FILE] [--model NAME] [--batch-size N]
- * [--steps K] [--seed S] [--input-size N] FILE` (DESIGN.md contract 1): the simulator's numbers as JSON, or a
- * standalone HTML report with the same charts as the webview (chart.js bundled, no network).
+ * [--steps K] [--seed S] [--input-size N] FILE` (DESIGN.md contract 1, plus `--input-size`):
+ * the simulator's numbers as JSON, or a standalone HTML report with the same charts as the
+ * webview (chart.js bundled, no network).
  */
 
 import * as fs from 'fs';

@@ -159,12 +159,15 @@ export class DiagnosticsController implements vscode.Disposable {
     return this.client.hover(key, document.version, document.getText().length, () => document.getText(), position.line, position.character);
   }
 
-  /** The simulator's view of the document's models, from the lint server's copy (off the extension host's thread). */
-  async networksOf(document: vscode.TextDocument): Promise<NetworksFound> {
+  /**
+   * The simulator's view of the document's models, from the lint server's copy (off the extension
+   * host's thread); `inputSize`: the input size asked for where the code does not say it.
+   */
+  async networksOf(document: vscode.TextDocument, inputSize?: number): Promise<NetworksFound> {
     const reason = this.leftAlone(document);
     if (reason) return { models: [], reason };
     const key = this.onServer(document);
-    return this.client.networks(key, document.version, document.getText().length, () => document.getText());
+    return this.client.networks(key, document.version, document.getText().length, () => document.getText(), inputSize);
   }
 
   /**

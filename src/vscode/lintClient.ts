@@ -91,10 +91,11 @@ export class LintClient {
     throw new Error(response.kind === 'error' ? response.message : 'the lint server could not read the notebook');
   }
 
-  /** The simulator's view of the models of the server's copy of a document at `version`. */
-  async networks(uri: string, version: number, length: number, text: () => string): Promise<NetworksFound> {
-    let response = await this.request((id) => ({ kind: 'networks', id, uri, version, length }));
-    if (response.kind === 'resync') response = await this.request((id) => ({ kind: 'networks', id, uri, version, length, text: text() }));
+  /** The simulator's view of the models of the server's copy of a document at `version` (`inputSize`: see `networkFromClass`). */
+  async networks(uri: string, version: number, length: number, text: () => string, inputSize?: number): Promise<NetworksFound> {
+    const size = inputSize !== undefined ? { inputSize } : {};
+    let response = await this.request((id) => ({ kind: 'networks', id, uri, version, length, ...size }));
+    if (response.kind === 'resync') response = await this.request((id) => ({ kind: 'networks', id, uri, version, length, text: text(), ...size }));
     if (response.kind === 'networks') return response.found;
     throw new Error(response.kind === 'error' ? response.message : 'the lint server could not place the document');
   }

@@ -9,6 +9,7 @@ import type { NetworksFound } from '../simulation/fromIR';
 import type { RenderedMessage } from '../webview/protocol';
 import { SimulatorPanel } from '../webview/host/panel';
 import { logger } from './logger';
+import { LIMITS } from '../simulation/options';
 
 export const OPEN_SIMULATOR = 'normscope.openSimulator';
 
@@ -22,6 +23,11 @@ export interface SimulatorApi {
   readonly revivedPanels: number;
   /** Opens the simulator on `uri` (default: the active editor), optionally on a given model. */
   open(uri?: vscode.Uri, model?: string): Promise<void>;
+  /**
+   * The input size (image side or sequence length, where the code does not say it) the panel
+   * simulates, as its "Input size" control sets it; undefined for the simulator's choice.
+   */
+  setInputSize(size: number | undefined): void;
 }
 
 const MAX_CHARS = 2 * 1024 * 1024;
@@ -31,38 +37,52 @@ function isPython(doc: vscode.TextDocument): boolean {
   return doc.languageId === 'python' && doc.uri.scheme !== 'output';
 }
 
-/** Where the models of a document come from: the lint worker's copy of it (see DiagnosticsController.networksOf). */
-export type NetworksSource = (doc: vscode.TextDocument) => Promise<NetworksFound>;
+/**
+ * Where the models of a document come from: the lint worker's copy of it (see
+ * DiagnosticsController.networksOf). `inputSize`: the input size the panel asks for.
+ */
+export type NetworksSource = (doc: vscode.TextDocument, inputSize: number | undefined) => Promise<NetworksFound>;
+
+interface CacheEntry {
+  readonly found: Promise<NetworksFound>;
+  settled?: NetworksFound;
+}
 
 /**
- * The models of a document once per version (CodeLens, cursor moves and the panel share them),
- * analysed by the lint worker so that the extension host's thread never parses a file.
+ * The models of a document once per version and input size (CodeLens, cursor moves and the panel
+ * share them), analysed by the lint worker so that the extension host's thread never parses a file.
  */
 class ModelCache {
-  private cache = new WeakMap<vscode.TextDocument, { version: number; found: Promise<NetworksFound>; settled?: NetworksFound }>();
+  private cache = new WeakMap<vscode.TextDocument, { version: number; bySize: Map<number | undefined, CacheEntry> }>();
 
   constructor(private readonly source: NetworksSource) {}
 
-  get(doc: vscode.TextDocument): Promise<NetworksFound> {
-    const hit = this.cache.get(doc);
-    if (hit && hit.version === doc.version) return hit.found;
-    const entry: { version: number; found: Promise<NetworksFound>; settled?: NetworksFound } = { version: doc.version, found: Promise.resolve({ models: [] }) };
-    entry.found =
+  /** `inputSize`: the input size asked for where the code does not say it (undefined: the simulator's choice). */
+  get(doc: vscode.TextDocument, inputSize?: number): Promise<NetworksFound> {
+    let sizes = this.cache.get(doc);
+    if (!sizes || sizes.version !== doc.version) {
+      sizes = { version: doc.version, bySize: new Map() };
+      this.cache.set(doc, sizes);
+    }
+    const hit = sizes.bySize.get(inputSize);
+    if (hit) return hit.found;
+    const found =
       doc.getText().length > MAX_CHARS
-        ? Promise.resolve({ models: [], reason: 'file too large to simulate' })
-        : this.source(doc).catch((error: unknown) => {
+        ? Promise.resolve<NetworksFound>({ models: [], reason: 'file too large to simulate' })
+        : this.source(doc, inputSize).catch((error: unknown): NetworksFound => {
             logger().error(`simulator: model analysis failed on ${doc.uri.toString()}: ${String(error)}`);
             return { models: [], reason: 'the model could not be analysed' };
           });
-    void entry.found.then((found) => (entry.settled = found));
-    this.cache.set(doc, entry);
-    return entry.found;
+    const entry: CacheEntry = { found };
+    void found.then((f) => (entry.settled = f));
+    sizes.bySize.set(inputSize, entry);
+    return found;
   }
 
   /** The models of the document's current version if they are already known (cursor moves do not wait). */
-  peek(doc: vscode.TextDocument): NetworksFound | undefined {
-    const hit = this.cache.get(doc);
-    return hit && hit.version === doc.version ? hit.settled : undefined;
+  peek(doc: vscode.TextDocument, inputSize?: number): NetworksFound | undefined {
+    const sizes = this.cache.get(doc);
+    return sizes && sizes.version === doc.version ? sizes.bySize.get(inputSize)?.settled : undefined;
   }
 }
 
@@ -74,6 +94,8 @@ export class SimulatorController implements vscode.Disposable, vscode.CodeLensPr
   private readonly models: ModelCache;
   private followed: vscode.Uri | undefined;
   private selected: string | undefined;
+  /** The input size the panel asks for (its control), or undefined for the simulator's choice. */
+  private inputSize: number | undefined;
   private debounce: ReturnType<typeof setTimeout> | undefined;
   private readonly renders: RenderedMessage[] = [];
   private revived = 0;
@@ -124,6 +146,13 @@ export class SimulatorController implements vscode.Disposable, vscode.CodeLensPr
     await this.send();
   }
 
+  setInputSize(size: number | undefined): void {
+    if (size !== undefined && !(Number.isInteger(size) && size >= LIMITS.inputSize.min && size <= LIMITS.inputSize.max)) throw new RangeError(`input size must be an integer from ${LIMITS.inputSize.min} to ${LIMITS.inputSize.max}`);
+    if (size === this.inputSize) return;
+    this.inputSize = size;
+    if (this.followed) this.schedule(0);
+  }
+
   recentRenders(): readonly RenderedMessage[] {
     return [...this.renders];
   }
@@ -159,10 +188,15 @@ export class SimulatorController implements vscode.Disposable, vscode.CodeLensPr
           this.selected = m.model;
           void this.send();
         }
+        // The page's input size: kept in its state, said again when it is ready (after a reload).
+        if (m.type === 'inputSize') this.setInputSize(m.size ?? undefined);
+        // A page restored from its state says the size it had (a new page has none: the host's stays).
+        if (m.type === 'ready' && m.inputSize !== undefined) this.setInputSize(m.inputSize);
       }),
       panel.onDidDispose(() => {
         for (const d of this.panelDisposables.splice(0)) d.dispose();
         this.followed = undefined;
+        this.inputSize = undefined;
         clearTimeout(this.debounce);
       }),
     );
@@ -178,7 +212,7 @@ export class SimulatorController implements vscode.Disposable, vscode.CodeLensPr
   private onSelection(e: vscode.TextEditorSelectionChangeEvent): void {
     if (!SimulatorPanel.instance || !this.followed || e.textEditor.document.uri.toString() !== this.followed.toString()) return;
     const offset = e.textEditor.document.offsetAt(e.selections[0].active);
-    const under = this.models.peek(e.textEditor.document)?.models.find((m) => m.span && m.span.startOffset <= offset && offset < m.span.endOffset);
+    const under = this.models.peek(e.textEditor.document, this.inputSize)?.models.find((m) => m.span && m.span.startOffset <= offset && offset < m.span.endOffset);
     if (under && under.name !== this.selected) {
       this.selected = under.name;
       this.schedule(150);
@@ -202,7 +236,7 @@ export class SimulatorController implements vscode.Disposable, vscode.CodeLensPr
       return;
     }
     const fileName = vscode.workspace.asRelativePath(uri);
-    const found = await this.models.get(doc);
+    const found = await this.models.get(doc, this.inputSize);
     if (SimulatorPanel.instance !== panel) return;
     if (found.models.length === 0) {
       panel.post({ type: 'noModel', fileName, reason: found.reason ?? 'no model class in this file' });
@@ -214,7 +248,7 @@ export class SimulatorController implements vscode.Disposable, vscode.CodeLensPr
       panel.post({ type: 'noModel', fileName, reason: `cannot simulate ${entry.name}: ${entry.reason ?? 'unsupported model'}` });
       return;
     }
-    panel.post({ type: 'showModel', fileName, models: found.models.map((m) => m.name), spec: entry.spec });
+    panel.post({ type: 'showModel', fileName, models: found.models.map((m) => m.name), spec: entry.spec, ...(this.inputSize !== undefined ? { inputSize: this.inputSize } : {}) });
   }
 
   dispose(): void {

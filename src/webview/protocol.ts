@@ -5,7 +5,7 @@
  * No `vscode` here: the page bundles this file too.
  */
 
-import { DISTRIBUTIONS, INIT_SCHEMES, NORM_SWAPS, type SimulationOptions } from '../simulation/options';
+import { DISTRIBUTIONS, INIT_SCHEMES, LIMITS, NORM_SWAPS, type SimulationOptions } from '../simulation/options';
 import type { Phase } from '../simulation/progressive';
 import type { SimulationResult } from '../simulation/result';
 import { ACTIVATIONS, NORM_TYPES, PADDING_MODES, type LayerOp, type LayerSpec, type NetworkSpec } from '../simulation/spec';
@@ -20,6 +20,8 @@ export interface ShowModelMessage {
   /** Every model class of the file, for the model picker. */
   readonly models: readonly string[];
   readonly spec: NetworkSpec;
+  /** The input size the spec was built with where the code does not say it (absent: the simulator's choice). */
+  readonly inputSize?: number;
 }
 
 /** The file has no model the simulator can run (and why). */
@@ -42,6 +44,17 @@ export type HostMessage = ShowModelMessage | NoModelMessage | NoticeMessage;
 
 export interface ReadyMessage {
   readonly type: 'ready';
+  /** The input size the page's state asks for (restored after a reload); absent for the simulator's choice. */
+  readonly inputSize?: number;
+}
+
+/**
+ * The input size picked in the page: the image side (or sequence length) the host builds the
+ * model's network with where the code does not say it; null for the simulator's choice.
+ */
+export interface InputSizeMessage {
+  readonly type: 'inputSize';
+  readonly size: number | null;
 }
 
 /** The page drew a phase of a simulation (used by the integration test and the log). */
@@ -51,6 +64,8 @@ export interface RenderedMessage {
   readonly phase: Phase;
   readonly layers: number;
   readonly ms: number;
+  /** The per-sample input shape simulated (`[C, H, W]`, `[C, L]` or `[features]`). */
+  readonly inputShape: readonly number[];
 }
 
 export interface SelectModelMessage {
@@ -71,7 +86,10 @@ export interface PageErrorMessage {
   readonly message: string;
 }
 
-export type PageMessage = ReadyMessage | RenderedMessage | SelectModelMessage | ExportMessage | PageErrorMessage;
+export type PageMessage = ReadyMessage | InputSizeMessage | RenderedMessage | SelectModelMessage | ExportMessage | PageErrorMessage;
+
+/** The input sizes the page offers (image sides; sequence lengths for 1-D models), besides the simulator's choice. */
+export const INPUT_SIZES: readonly number[] = [8, 16, 32, 64, 128, 224];
 
 // ---------------------------------------------------------------------------------------------
 // Page <-> worker
@@ -234,7 +252,8 @@ export function parseHostMessage(v: unknown): HostMessage | undefined {
     case 'showModel': {
       if (!str(v.fileName) || !Array.isArray(v.models) || v.models.length > MAX_LAYERS || !v.models.every((m) => str(m, 256))) return undefined;
       const spec = parseNetworkSpec(v.spec);
-      return spec ? { type: 'showModel', fileName: v.fileName, models: v.models, spec } : undefined;
+      if (!spec || (v.inputSize !== undefined && !int(v.inputSize, LIMITS.inputSize.min, LIMITS.inputSize.max))) return undefined;
+      return { type: 'showModel', fileName: v.fileName, models: v.models, spec, ...(v.inputSize !== undefined ? { inputSize: v.inputSize } : {}) };
     }
     case 'noModel':
       return str(v.fileName) && str(v.reason) ? { type: 'noModel', fileName: v.fileName, reason: v.reason } : undefined;
@@ -249,10 +268,14 @@ export function parsePageMessage(v: unknown): PageMessage | undefined {
   if (!isObj(v)) return undefined;
   switch (v.type) {
     case 'ready':
-      return { type: 'ready' };
+      if (v.inputSize === undefined) return { type: 'ready' };
+      return int(v.inputSize, LIMITS.inputSize.min, LIMITS.inputSize.max) ? { type: 'ready', inputSize: v.inputSize } : undefined;
+    case 'inputSize':
+      return v.size === null || int(v.size, LIMITS.inputSize.min, LIMITS.inputSize.max) ? { type: 'inputSize', size: v.size } : undefined;
     case 'rendered':
       if (!str(v.model, 256) || !oneOf(v.phase, PHASES) || !int(v.layers, 0, MAX_LAYERS) || !num(v.ms)) return undefined;
-      return { type: 'rendered', model: v.model, phase: v.phase, layers: v.layers, ms: v.ms };
+      if (!Array.isArray(v.inputShape) || v.inputShape.length < 1 || v.inputShape.length > 3 || !v.inputShape.every((d) => int(d, 1, MAX_SIZE))) return undefined;
+      return { type: 'rendered', model: v.model, phase: v.phase, layers: v.layers, ms: v.ms, inputShape: v.inputShape };
     case 'selectModel':
       return str(v.model, 256) ? { type: 'selectModel', model: v.model } : undefined;
     case 'export': {

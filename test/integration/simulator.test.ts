@@ -46,6 +46,20 @@ def wide_block(**kwargs):
     return Block(width=16, **kwargs)
 `;
 
+// A convolutional model whose input size is not in the code (the simulator's choice, or the size asked for).
+const CONV = `from torch import nn
+
+
+class TinyConv(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+`;
+
 describe('activation simulator in a real VS Code extension host', () => {
   const documents: vscode.TextDocument[] = [];
 
@@ -103,6 +117,31 @@ describe('activation simulator in a real VS Code extension host', () => {
       });
       // The instance's layers (fc, bn), sized by the factory's argument.
       assert.strictEqual(render.layers, 2);
+    } finally {
+      subscription.dispose();
+    }
+  });
+
+  it('rebuilds the model with the input size asked for (the panel\'s control), through the lint worker, and back to the simulator\'s choice', async () => {
+    const document = await vscode.workspace.openTextDocument({ language: 'python', content: CONV });
+    documents.push(document);
+    await vscode.window.showTextDocument(document);
+    const api = await normscopeApi();
+    const renders: RenderedMessage[] = [];
+    const subscription = api.simulator.onDidRender((m) => renders.push(m));
+    const drawn = (shape: string): Promise<RenderedMessage> =>
+      waitFor(`a render of TinyConv with input ${shape}`, () => renders.find((r) => r.phase === 'main' && r.model === 'TinyConv' && r.inputShape.join('x') === shape), [api.simulator.onDidRender], {
+        describe: () => JSON.stringify(renders),
+      });
+    try {
+      await api.simulator.open(document.uri, 'TinyConv');
+      await drawn('3x8x8');
+      api.simulator.setInputSize(32);
+      await drawn('3x32x32');
+      renders.length = 0;
+      api.simulator.setInputSize(undefined);
+      await drawn('3x8x8');
+      assert.throws(() => api.simulator.setInputSize(0), RangeError);
     } finally {
       subscription.dispose();
     }

@@ -99,6 +99,42 @@ describe('simulator page in headless Chromium', function () {
     await page.close();
   });
 
+  it('asks the host for another input size (the host rebuilds the model), keeps it in its state and says it again when ready', async () => {
+    const page = await open();
+    await send(page, showModel());
+    await waitForPosted(page, (m) => m.type === 'rendered' && m.phase === 'main');
+    const before = (await posted(page)).length;
+    assert.strictEqual(await page.$eval('#inputSize', (e) => (e as HTMLSelectElement).value), '');
+    await page.selectOption('#inputSize', '32');
+    const asked = await waitForPosted(page, (m) => m.type === 'inputSize', before);
+    assert.deepStrictEqual(asked, { type: 'inputSize', size: 32 });
+    // Not a simulation option: the page does not re-run the old network for it (the host's new model will).
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.deepStrictEqual((await posted(page)).slice(before).filter((m) => m.type === 'rendered' && m.phase === 'preview'), []);
+    assert.match(await page.$eval('.status', (e) => e.textContent ?? ''), /Rebuilding the model with 32 as its input size/);
+    const state = (await page.evaluate(() => (window as unknown as { __getState: () => unknown }).__getState())) as { inputSize?: number };
+    assert.strictEqual(state.inputSize, 32);
+    // The host answers with the model built at that size; its renders report the input shape.
+    const conv = convSpec(4, 32);
+    const answered = (await posted(page)).length;
+    await send(page, { ...showModel(conv), inputSize: 32 });
+    const drawn = await waitForPosted(page, (m) => m.type === 'rendered' && m.phase === 'main', answered);
+    assert.deepStrictEqual(drawn.inputShape, conv.inputShape);
+    assert.strictEqual(await page.$eval('#inputSize', (e) => (e as HTMLSelectElement).value), '32');
+    // A model the host built with its own choice (the size set back elsewhere) resets the control.
+    await send(page, showModel());
+    await page.waitForFunction(() => (document.querySelector('#inputSize') as HTMLSelectElement).value === '');
+    await page.close();
+    // A page restored from that state says the size when it is ready, and shows it.
+    const restored = await open(state);
+    assert.deepStrictEqual((await posted(restored)).find((m) => m.type === 'ready'), { type: 'ready', inputSize: 32 });
+    assert.strictEqual(await restored.$eval('#inputSize', (e) => (e as HTMLSelectElement).value), '32');
+    const again = (await posted(restored)).length;
+    await restored.selectOption('#inputSize', '');
+    assert.deepStrictEqual(await waitForPosted(restored, (m) => m.type === 'inputSize', again), { type: 'inputSize', size: null });
+    await restored.close();
+  });
+
   it('a new model while the worker is busy restarts it: the new run does not wait for the old one', async () => {
     const page = await open();
     const before = (await posted(page)).length;

@@ -30,8 +30,11 @@ export type LintRequest =
    * whose program the server keeps as for `lintNotebook`.
    */
   | { readonly kind: 'hoverNotebook'; readonly id: number; readonly uri: string; readonly cells: readonly NotebookCell[]; readonly cell: number; readonly line: number; readonly column: number }
-  /** The models of an open document as the simulator runs them (its CodeLenses and panel). */
-  | { readonly kind: 'networks'; readonly id: number; readonly uri: string; readonly version: number; readonly length: number; readonly text?: string }
+  /**
+   * The models of an open document as the simulator runs them (its CodeLenses and panel);
+   * `inputSize`: the image side or sequence length asked for where the code does not say it.
+   */
+  | { readonly kind: 'networks'; readonly id: number; readonly uri: string; readonly version: number; readonly length: number; readonly text?: string; readonly inputSize?: number }
   /** Lints a text that is not open (Lint Workspace on files on disk); nothing is kept. */
   | { readonly kind: 'lintText'; readonly id: number; readonly text: string; readonly config: LintConfig; readonly file?: string }
   /** `uri`: an open notebook, whose program the server keeps between lints (re-parsed and re-analysed incrementally) until `close`. */

@@ -3,6 +3,7 @@ import { modelFromTree } from '../../parsing/python/parsePython';
 import { WorkspaceIndex } from '../../parsing/workspace/index';
 import { RULES } from '../../rules/catalogue';
 import { networksFromModelIR } from '../../simulation/fromIR';
+import { LIMITS } from '../../simulation/options';
 import { normLayerIn, renderLayerHover } from '../hover';
 import { lintPython, lintSyntaxTree } from '../lint';
 import { buildNotebookProgram, findingsInCells, lintNotebook, notebookLayerHover, notebookWhere, type NotebookProgram } from '../notebook';
@@ -100,7 +101,7 @@ export class LintServer {
           const open = this.current(request);
           if (!open) return { kind: 'resync', id: request.id };
           const tree = open.document.syntaxTree;
-          const found = tree ? networksFromModelIR(modelFromTree(tree)) : { models: [], reason: 'the file could not be parsed' };
+          const found = tree ? networksFromModelIR(modelFromTree(tree), inputSizeOf(request.inputSize)) : { models: [], reason: 'the file could not be parsed' };
           return { kind: 'networks', id: request.id, found, elapsedMs: performance.now() - started };
         });
       case 'lintText':
@@ -209,4 +210,9 @@ export class LintServer {
       return { kind: 'error', id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
     }
   }
+}
+
+/** An input size the simulator may be asked for (see `LIMITS.inputSize`); anything else is the default. */
+function inputSizeOf(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) && v >= LIMITS.inputSize.min && v <= LIMITS.inputSize.max ? v : undefined;
 }

@@ -5,6 +5,7 @@
 
 import { DISTRIBUTIONS, INIT_LABELS, INIT_SCHEMES, LIMITS, NORM_SWAP_LABELS, NORM_SWAPS, type SimulationOptions } from '../../simulation/options';
 import type { ChartId } from './csv';
+import { INPUT_SIZES } from '../protocol';
 
 export interface Layout {
   readonly root: HTMLElement;
@@ -29,6 +30,8 @@ export interface Controls {
   readonly distribution: HTMLSelectElement;
   readonly normSwap: HTMLSelectElement;
   readonly init: HTMLSelectElement;
+  /** Not a simulation option: the host builds the network with it (see `InputSizeMessage`). */
+  readonly inputSize: HTMLSelectElement;
 }
 
 export const CHART_TITLES: Readonly<Record<ChartId, string>> = {
@@ -79,6 +82,7 @@ function buildControls(): Controls {
     distribution: select('distribution', DISTRIBUTIONS, (v) => v),
     normSwap: select('normSwap', NORM_SWAPS, (v) => NORM_SWAP_LABELS[v as keyof typeof NORM_SWAP_LABELS]),
     init: select('init', INIT_SCHEMES, (v) => INIT_LABELS[v as keyof typeof INIT_LABELS]),
+    inputSize: select('inputSize', ['', ...INPUT_SIZES.map(String)], (v) => (v === '' ? 'automatic' : v)),
   };
   form.append(
     field('Batch size', c.batchSize, 'batchSize'),
@@ -89,6 +93,7 @@ function buildControls(): Controls {
     field('Input distribution', c.distribution, 'distribution'),
     field('Normalization', c.normSwap, 'normSwap'),
     field('Initialisation', c.init, 'init'),
+    field('Input size', c.inputSize, 'inputSize', 'image side or sequence length, where the code does not say it'),
   );
   return c;
 }

@@ -8,6 +8,7 @@ import { DEFAULT_OPTIONS, normalizeOptions, type SimulationOptions } from '../..
 import type { NetworkSpec } from '../../simulation/spec';
 import {
   describeMessage,
+  INPUT_SIZES,
   parseHostMessage,
   parseNetworkSpec,
   parseOptions,
@@ -37,6 +38,8 @@ interface PageState {
   readonly fileName?: string;
   readonly models?: readonly string[];
   readonly histogramLayer: number;
+  /** The input size picked (one of `INPUT_SIZES`), or absent for the simulator's choice. */
+  readonly inputSize?: number;
 }
 
 function restoreState(raw: unknown): PageState {
@@ -49,6 +52,7 @@ function restoreState(raw: unknown): PageState {
     ...(typeof o.fileName === 'string' ? { fileName: o.fileName } : {}),
     ...(models ? { models } : {}),
     histogramLayer: typeof o.histogramLayer === 'number' && Number.isInteger(o.histogramLayer) && o.histogramLayer >= 0 ? o.histogramLayer : -1,
+    ...(typeof o.inputSize === 'number' && INPUT_SIZES.includes(o.inputSize) ? { inputSize: o.inputSize } : {}),
   };
 }
 
@@ -85,6 +89,7 @@ class Page {
     this.layout = buildLayout(root, true);
     this.charts = new ChartSet(this.layout.canvases);
     writeControls(this.layout.controls!, this.state.options);
+    this.layout.controls!.inputSize.value = this.state.inputSize !== undefined ? String(this.state.inputSize) : '';
     this.wire();
   }
 
@@ -99,7 +104,7 @@ class Page {
       this.showModels(this.state.models ?? [this.state.spec.model], this.state.spec.model);
       this.run();
     }
-    this.vscode.postMessage({ type: 'ready' });
+    this.vscode.postMessage({ type: 'ready', ...(this.state.inputSize !== undefined ? { inputSize: this.state.inputSize } : {}) });
   }
 
   private spawnWorker(): void {
@@ -126,6 +131,16 @@ class Page {
     controls.form.addEventListener('submit', (e) => {
       e.preventDefault();
       this.optionsChanged(0);
+    });
+    // The input size is the host's to apply (it builds the network): it answers with the model
+    // again. Not a simulation option: its events stop here, before the form's listeners.
+    controls.inputSize.addEventListener('input', (e) => e.stopPropagation());
+    controls.inputSize.addEventListener('change', (e) => {
+      e.stopPropagation();
+      const size = controls.inputSize.value === '' ? undefined : Number(controls.inputSize.value);
+      this.save({ ...this.state, inputSize: size });
+      this.setStatus(size !== undefined ? `Rebuilding the model with ${size} as its input size…` : 'Rebuilding the model with the automatic input size…', false);
+      this.vscode.postMessage({ type: 'inputSize', size: size ?? null });
     });
     controls.form.addEventListener('change', () => this.optionsChanged(150));
     controls.form.addEventListener('input', () => this.optionsChanged(400));
@@ -155,7 +170,9 @@ class Page {
     switch (message.type) {
       case 'showModel':
         if (message.spec.model !== this.state.spec?.model) this.state = { ...this.state, histogramLayer: -1 };
-        this.save({ ...this.state, spec: message.spec, fileName: message.fileName, models: message.models });
+        // The host says which input size it built the model with (it may have been set from elsewhere).
+        this.layout.controls!.inputSize.value = message.inputSize !== undefined && INPUT_SIZES.includes(message.inputSize) ? String(message.inputSize) : '';
+        this.save({ ...this.state, spec: message.spec, fileName: message.fileName, models: message.models, inputSize: message.inputSize });
         this.showModels(message.models, message.spec.model);
         this.run();
         break;
@@ -226,7 +243,7 @@ class Page {
     const where = `${reply.result.model}${this.state.fileName ? ` (${this.state.fileName})` : ''}`;
     const next = reply.partial ? '…' : `, ${NEXT[reply.phase]}`;
     this.setStatus(done ? `${where}: done in ${Math.round(ms)} ms` : `${where}: ${reply.progress} at ${Math.round(ms)} ms${next}`, false);
-    if (!reply.partial) this.vscode.postMessage({ type: 'rendered', model: reply.result.model, phase: reply.phase, layers: reply.result.layers.length, ms });
+    if (!reply.partial) this.vscode.postMessage({ type: 'rendered', model: reply.result.model, phase: reply.phase, layers: reply.result.layers.length, ms, inputShape: reply.result.inputShape });
   }
 
   private setStatus(text: string, isError: boolean): void {

@@ -75,6 +75,20 @@ describe('lint server (the worker thread behind the editor diagnostics)', () => 
     assert.deepStrictEqual(server.handle({ kind: 'networks', id: 2, uri: 'file:///n.py', version: 2, length: text.length }), { kind: 'resync', id: 2 });
   });
 
+  it('builds the networks with the input size the simulator asks for (an out-of-range one is the default)', () => {
+    const server = new LintServer();
+    const text = 'import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 8, 3, padding=1)\n\n    def forward(self, x):\n        return self.conv(x)\n';
+    server.handle({ kind: 'open', uri: 'file:///c.py', version: 1, text });
+    const shapeFor = (inputSize?: number): unknown => {
+      const r = server.handle({ kind: 'networks', id: 1, uri: 'file:///c.py', version: 1, length: text.length, ...(inputSize !== undefined ? { inputSize } : {}) });
+      assert.ok(r && r.kind === 'networks', JSON.stringify(r));
+      return r.found.models[0].spec?.inputShape;
+    };
+    assert.deepStrictEqual(shapeFor(), [3, 8, 8]);
+    assert.deepStrictEqual(shapeFor(32), [3, 32, 32]);
+    assert.deepStrictEqual(shapeFor(1e9), [3, 8, 8]);
+  });
+
   it('asks for the text when its copy is not at the version asked for, or drifted from it', () => {
     const server = new LintServer();
     assert.deepStrictEqual(server.handle({ kind: 'lint', id: 1, uri: 'file:///b.py', version: 1, length: 3, config: EMPTY_CONFIG }), { kind: 'resync', id: 1 });

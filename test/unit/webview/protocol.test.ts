@@ -73,13 +73,20 @@ describe('webview protocol validation', () => {
 
   it('validates page messages, including export names and PNG data', () => {
     assert.deepStrictEqual(parsePageMessage({ type: 'ready' }), { type: 'ready' });
-    assert.deepStrictEqual(parsePageMessage({ type: 'rendered', model: 'M', phase: 'main', layers: 3, ms: 12.5 }), { type: 'rendered', model: 'M', phase: 'main', layers: 3, ms: 12.5 });
-    assert.strictEqual(parsePageMessage({ type: 'rendered', model: 'M', phase: 'later', layers: 3, ms: 1 }), undefined);
-    assert.ok(parsePageMessage({ type: 'rendered', model: 'M', phase: 'preview', layers: 3, ms: 1 }));
+    assert.deepStrictEqual(parsePageMessage({ type: 'rendered', model: 'M', phase: 'main', layers: 3, ms: 12.5, inputShape: [3, 8, 8] }), { type: 'rendered', model: 'M', phase: 'main', layers: 3, ms: 12.5, inputShape: [3, 8, 8] });
+    assert.strictEqual(parsePageMessage({ type: 'rendered', model: 'M', phase: 'later', layers: 3, ms: 1, inputShape: [4] }), undefined);
+    assert.ok(parsePageMessage({ type: 'rendered', model: 'M', phase: 'preview', layers: 3, ms: 1, inputShape: [4] }));
+    for (const inputShape of [undefined, [], [1, 2, 3, 4], [0], ['3']]) assert.strictEqual(parsePageMessage({ type: 'rendered', model: 'M', phase: 'main', layers: 3, ms: 1, inputShape }), undefined, JSON.stringify(inputShape));
     assert.ok(parsePageMessage({ type: 'export', format: 'csv', name: 'M-depth.csv', data: 'a,b\n' }));
     assert.strictEqual(parsePageMessage({ type: 'export', format: 'csv', name: '../../etc/passwd', data: '' }), undefined);
     assert.strictEqual(parsePageMessage({ type: 'export', format: 'png', name: 'a.png', data: 'data:text/html,<script>' }), undefined);
     assert.strictEqual(parsePageMessage({ type: 'selectModel' }), undefined);
+    // The input size: an integer in range, or null for the simulator's choice; also restored with 'ready'.
+    assert.deepStrictEqual(parsePageMessage({ type: 'inputSize', size: 32 }), { type: 'inputSize', size: 32 });
+    assert.deepStrictEqual(parsePageMessage({ type: 'inputSize', size: null }), { type: 'inputSize', size: null });
+    for (const size of [0, 2.5, 4096, '32', undefined, {}]) assert.strictEqual(parsePageMessage({ type: 'inputSize', size }), undefined, JSON.stringify(size));
+    assert.deepStrictEqual(parsePageMessage({ type: 'ready', inputSize: 64 }), { type: 'ready', inputSize: 64 });
+    assert.strictEqual(parsePageMessage({ type: 'ready', inputSize: -1 }), undefined);
   });
 
   it('validates host messages', () => {
@@ -87,6 +94,8 @@ describe('webview protocol validation', () => {
     assert.deepStrictEqual(parseHostMessage({ type: 'showModel', fileName: 'a.py', models: ['A'], spec }), { type: 'showModel', fileName: 'a.py', models: ['A'], spec });
     assert.strictEqual(parseHostMessage({ type: 'showModel', fileName: 'a.py', models: [3], spec }), undefined);
     assert.deepStrictEqual(parseHostMessage({ type: 'noModel', fileName: 'a.py', reason: 'none' }), { type: 'noModel', fileName: 'a.py', reason: 'none' });
+    assert.deepStrictEqual(parseHostMessage({ type: 'showModel', fileName: 'a.py', models: ['A'], spec, inputSize: 32 }), { type: 'showModel', fileName: 'a.py', models: ['A'], spec, inputSize: 32 });
+    assert.strictEqual(parseHostMessage({ type: 'showModel', fileName: 'a.py', models: ['A'], spec, inputSize: 0 }), undefined);
   });
 
   it('clamps untrusted options and keeps valid ones', () => {
