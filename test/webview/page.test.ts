@@ -121,6 +121,9 @@ describe('simulator page in headless Chromium', function () {
     const drawn = await waitForPosted(page, (m) => m.type === 'rendered' && m.phase === 'main', answered);
     assert.deepStrictEqual(drawn.inputShape, conv.inputShape);
     assert.strictEqual(await page.$eval('#inputSize', (e) => (e as HTMLSelectElement).value), '32');
+    // A size given to the host elsewhere (its API) that the menu lacks is shown too.
+    await send(page, { ...showModel(conv), inputSize: 48 });
+    await page.waitForFunction(() => (document.querySelector('#inputSize') as HTMLSelectElement).value === '48');
     // A model the host built with its own choice (the size set back elsewhere) resets the control.
     await send(page, showModel());
     await page.waitForFunction(() => (document.querySelector('#inputSize') as HTMLSelectElement).value === '');

@@ -4,11 +4,10 @@
  * with `setState` so a reload or a VS Code restart restores it, and reports each render back.
  */
 
-import { DEFAULT_OPTIONS, normalizeOptions, type SimulationOptions } from '../../simulation/options';
+import { DEFAULT_OPTIONS, LIMITS, normalizeOptions, type SimulationOptions } from '../../simulation/options';
 import type { NetworkSpec } from '../../simulation/spec';
 import {
   describeMessage,
-  INPUT_SIZES,
   parseHostMessage,
   parseNetworkSpec,
   parseOptions,
@@ -38,7 +37,7 @@ interface PageState {
   readonly fileName?: string;
   readonly models?: readonly string[];
   readonly histogramLayer: number;
-  /** The input size picked (one of `INPUT_SIZES`), or absent for the simulator's choice. */
+  /** The input size picked (or given by the host), or absent for the simulator's choice. */
   readonly inputSize?: number;
 }
 
@@ -52,7 +51,7 @@ function restoreState(raw: unknown): PageState {
     ...(typeof o.fileName === 'string' ? { fileName: o.fileName } : {}),
     ...(models ? { models } : {}),
     histogramLayer: typeof o.histogramLayer === 'number' && Number.isInteger(o.histogramLayer) && o.histogramLayer >= 0 ? o.histogramLayer : -1,
-    ...(typeof o.inputSize === 'number' && INPUT_SIZES.includes(o.inputSize) ? { inputSize: o.inputSize } : {}),
+    ...(typeof o.inputSize === 'number' && Number.isInteger(o.inputSize) && o.inputSize >= LIMITS.inputSize.min && o.inputSize <= LIMITS.inputSize.max ? { inputSize: o.inputSize } : {}),
   };
 }
 
@@ -89,7 +88,7 @@ class Page {
     this.layout = buildLayout(root, true);
     this.charts = new ChartSet(this.layout.canvases);
     writeControls(this.layout.controls!, this.state.options);
-    this.layout.controls!.inputSize.value = this.state.inputSize !== undefined ? String(this.state.inputSize) : '';
+    this.showInputSize(this.state.inputSize);
     this.wire();
   }
 
@@ -171,7 +170,7 @@ class Page {
       case 'showModel':
         if (message.spec.model !== this.state.spec?.model) this.state = { ...this.state, histogramLayer: -1 };
         // The host says which input size it built the model with (it may have been set from elsewhere).
-        this.layout.controls!.inputSize.value = message.inputSize !== undefined && INPUT_SIZES.includes(message.inputSize) ? String(message.inputSize) : '';
+        this.showInputSize(message.inputSize);
         this.save({ ...this.state, spec: message.spec, fileName: message.fileName, models: message.models, inputSize: message.inputSize });
         this.showModels(message.models, message.spec.model);
         this.run();
@@ -183,6 +182,14 @@ class Page {
         this.setStatus(message.message, false);
         break;
     }
+  }
+
+  /** Shows an input size in its control (a size the host was given that the menu lacks gets an entry). */
+  private showInputSize(size: number | undefined): void {
+    const select = this.layout.controls!.inputSize;
+    const value = size !== undefined ? String(size) : '';
+    if (![...select.options].some((o) => o.value === value)) select.append(new Option(value, value));
+    select.value = value;
   }
 
   private showModels(models: readonly string[], selected: string): void {
