@@ -160,6 +160,11 @@ export interface DistributedIR {
   readonly syncBatchNormConversions: readonly Span[];
   /** Lightning `Trainer(strategy='ddp', sync_batchnorm=...)`, HF/accelerate launchers. */
   readonly frameworkStrategies: readonly { readonly span: Span; readonly text: string; readonly syncBatchNorm: boolean | undefined }[];
+  /**
+   * TensorFlow replica strategies (`tf.distribute.MirroredStrategy()`, `MultiWorkerMirroredStrategy`,
+   * `TPUStrategy`): Keras `fit`'s `batch_size` is then the global batch, split between the replicas.
+   */
+  readonly replicaStrategies: readonly { readonly span: Span; readonly name: string }[];
   readonly worldSize: KnownValue | undefined;
 }
 
@@ -315,7 +320,7 @@ export interface WeightLoadIR {
 export const EMPTY_TRAINING: TrainingIR = {
   models: [],
   loaders: [],
-  distributed: { ddpWraps: [], dataParallel: [], initProcessGroup: [], distributedSamplers: [], syncBatchNormConversions: [], frameworkStrategies: [], worldSize: undefined },
+  distributed: { ddpWraps: [], dataParallel: [], initProcessGroup: [], distributedSamplers: [], syncBatchNormConversions: [], frameworkStrategies: [], replicaStrategies: [], worldSize: undefined },
   gradAccum: [],
   modeSwitches: [],
   noGradRegions: [],

@@ -46,6 +46,25 @@ ruleTests(bnTinyBatch, {
       findings: [{ messageId: 'tiny', line: 10, column: 40, endLine: 10, endColumn: 41, messageIncludes: ['per-device batch of 2 (line 10)', 'BatchNormalization (line 6)', 'Consider GroupNormalization (or LayerNormalization)', '`trainable = False`'] }],
     },
     {
+      name: 'Keras under a tf.distribute MirroredStrategy: fit\'s batch_size is the global batch, split between the replicas',
+      code: [
+        'import tensorflow as tf',
+        'from tensorflow import keras',
+        'strategy = tf.distribute.MirroredStrategy()',
+        'with strategy.scope():',
+        '    model = keras.Sequential([keras.layers.Conv2D(8, 3), keras.layers.BatchNormalization(), keras.layers.Flatten(), keras.layers.Dense(10)])',
+        '    model.compile(optimizer="sgd", loss="mse")',
+        'model.fit(x_train, y_train, batch_size=8, epochs=3)',
+        '',
+      ].join('\n'),
+      findings: [{ messageId: 'tinyGlobal', line: 7, column: 40, endLine: 7, endColumn: 41, severity: 'info', messageIncludes: ['batch of 8 (line 7); where it trains under MirroredStrategy (line 3), that is the global batch, split between the replicas', 'Consider GroupNormalization'] }],
+    },
+    {
+      name: 'Keras: a fit before any tf.distribute strategy is made is not said to be split',
+      code: 'import tensorflow as tf\nfrom tensorflow import keras\nmodel = keras.Sequential([keras.layers.Conv2D(8, 3), keras.layers.BatchNormalization()])\nmodel.fit(x, y, batch_size=4)\nstrategy = tf.distribute.MirroredStrategy()\n',
+      findings: [{ messageId: 'tiny', line: 4, column: 28, endLine: 4, endColumn: 29, messageIncludes: ['per-device batch of 4'] }],
+    },
+    {
       name: 'Hugging Face Trainer: per_device_train_batch_size of the TrainingArguments it trains with',
       code: IMPORTS + 'from transformers import Trainer, TrainingArguments\n' + CNN + 'model = Net()\ntraining_args = TrainingArguments(output_dir="out", per_device_train_batch_size=2)\ntrainer = Trainer(model=model, args=training_args)\ntrainer.train()\n',
       findings: [{ messageId: 'tiny', line: 19, column: 81, endLine: 19, endColumn: 82, messageIncludes: ['per-device batch of 2 (line 19)'] }],

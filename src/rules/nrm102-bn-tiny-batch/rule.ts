@@ -17,6 +17,8 @@ export const bnTinyBatch: Rule = {
     messages: {
       tiny:
         '{{model}} trains BatchNorm ({{layer}}) with a per-device batch of {{batch}}: statistics of so few samples are noisy and differ from the running estimates used at inference, which hurts accuracy. {{advice}}{{note}}',
+      tinyGlobal:
+        '{{model}} trains BatchNorm ({{layer}}) with a batch of {{batch}}; where it trains under {{strategy}}, that is the global batch, split between the replicas, so each replica\'s BatchNorm normalizes fewer samples still. Statistics of so few samples are noisy and differ from the running estimates used at inference, which hurts accuracy. {{advice}}{{note}}',
     },
     fix: 'none',
     options: {
@@ -26,7 +28,7 @@ export const bnTinyBatch: Rule = {
     docs: {
       whatItDoes:
         'Resolves the batch size of each training data loader (literals, constants, argparse and function defaults, with provenance), the batch size of Keras `fit`, Hugging Face `per_device_train_batch_size` (default 8) of the `TrainingArguments` a `Trainer` trains the model with, DeepSpeed\'s `train_micro_batch_size_per_gpu` (a literal config dict), and PyTorch Lightning\'s training loader (returned by `train_dataloader()` of a LightningModule or LightningDataModule, or given to `trainer.fit`), and reports those below `warn-below` (warning) or `info-below` (information) when the trained model has BatchNorm layers that compute batch statistics. ' +
-        'A PyTorch data loader\'s batch size is already per process under DDP; one that Accelerate\'s `split_batches=True` divides between the processes is reported as at most its size. Models whose BatchNorm is frozen (eval mode during training, FrozenBatchNorm2d, a `train()` override) or converted to SyncBatchNorm (including Lightning\'s `Trainer(sync_batchnorm=True)`) are not reported.',
+        'A PyTorch data loader\'s batch size is already per process under DDP; one that Accelerate\'s `split_batches=True` divides between the processes is reported as at most its size, and so is a Keras `fit` batch under a `tf.distribute` strategy (MirroredStrategy, MultiWorkerMirroredStrategy, TPUStrategy), which is the global batch. Models whose BatchNorm is frozen (eval mode during training, FrozenBatchNorm2d, a `train()` override) or converted to SyncBatchNorm (including Lightning\'s `Trainer(sync_batchnorm=True)`) are not reported.',
       whyIsThisBad:
         'BatchNorm\'s error grows rapidly as the batch shrinks: Wu & He report ResNet-50 ImageNet error rising from 23.6% at 32 images per GPU to 34.7% at 2, while GroupNorm stays flat. Small batches give noisy mean/variance estimates during training that disagree with the running averages used at inference.',
       example: 'parser.add_argument("--batch-size", type=int, default=4)\n...\nloader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)  # ResNet with BatchNorm2d',
@@ -57,9 +59,19 @@ export const bnTinyBatch: Rule = {
       if (spatial.length === 0) continue;
       let severity: Severity = bs.value < warnBelow ? 'warning' : 'info';
       if (bs.inferred) severity = lowerSeverity(severity);
+      // Keras `fit` under a tf.distribute strategy (one made before it: which models a strategy's
+      // scope holds is not in the IR): `batch_size` is the global batch.
+      const strategy = loader.framework === 'keras' || loader.framework === 'tf.data' ? training.distributed.replicaStrategies.find((s) => s.span.startOffset < loader.span.startOffset) : undefined;
       context.report({
-        messageId: 'tiny',
-        data: { model: m.name, layer: layerWhere(spatial[0], context.where), batch: describeValue(bs, context.where), advice: smallBatchAdvice(loader.framework), note: evidenceNote(m.facts) },
+        messageId: strategy ? 'tinyGlobal' : 'tiny',
+        data: {
+          model: m.name,
+          layer: layerWhere(spatial[0], context.where),
+          batch: describeValue(bs, context.where),
+          advice: smallBatchAdvice(loader.framework),
+          note: evidenceNote(m.facts),
+          ...(strategy ? { strategy: `${strategy.name} (${context.where(strategy.span)})` } : {}),
+        },
         span: isDefault(bs) ? loader.span : bs.span,
         related: [
           ...(bs.definitionSpan ? [{ span: bs.definitionSpan, message: `batch size defined here (${knownValueText(bs, context.where)})` }] : []),

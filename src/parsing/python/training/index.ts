@@ -53,7 +53,9 @@ const MOVES = new Set(['to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16
 /** Wrappers whose first argument is the model (`DDP(Net())` builds a `Net`). */
 const PARALLEL_WRAPPERS = new Set(['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'convert_sync_batchnorm']);
 /** The callees (last name) `distributed()` and `gradAccum()` look at. */
-const DISTRIBUTED_CALLS = new Set(['DistributedDataParallel', 'DDP', 'DataParallel', 'DistributedSampler', 'convert_sync_batchnorm', 'get_world_size', 'Trainer']);
+/** TensorFlow's strategies that split a Keras `fit` batch between replicas (tf.distribute). */
+const REPLICA_STRATEGIES_LIST = ['MirroredStrategy', 'MultiWorkerMirroredStrategy', 'TPUStrategy'];
+const DISTRIBUTED_CALLS = new Set(['DistributedDataParallel', 'DDP', 'DataParallel', 'DistributedSampler', 'convert_sync_batchnorm', 'get_world_size', 'Trainer', ...REPLICA_STRATEGIES_LIST]);
 const GRAD_ACCUM_CALLS = new Set(['GradientAccumulationPlugin', 'Accelerator', 'initialize']);
 
 function isOptimizerWord(w: string): boolean {
@@ -2034,6 +2036,7 @@ class TrainingBuilder implements FlowHost {
     const samplers: ReturnType<typeof spanOf>[] = [];
     const sync: ReturnType<typeof spanOf>[] = [];
     const strategies: { span: ReturnType<typeof spanOf>; text: string; syncBatchNorm: boolean | undefined }[] = [];
+    const replicas: { span: ReturnType<typeof spanOf>; name: string }[] = [];
     let worldSize: KnownValue | undefined;
     for (const { call, f, q, last } of this.pickCalls('distributed', (c) => DISTRIBUTED_CALLS.has(c.last) || c.last.endsWith('init_process_group'))) {
       if (!f) continue;
@@ -2045,6 +2048,7 @@ class TrainingBuilder implements FlowHost {
       else if (q.endsWith('init_process_group')) init.push(spanOf(call));
       else if (last === 'DistributedSampler') samplers.push(spanOf(call));
       else if (last === 'convert_sync_batchnorm') sync.push(spanOf(call));
+      else if (REPLICA_STRATEGIES_LIST.includes(last) && /^(tensorflow|tf)\.distribute\b/.test(q)) replicas.push({ span: spanOf(call), name: last });
       else if (last === 'get_world_size' && !worldSize) worldSize = { value: undefined, text: call.text, span: spanOf(call), provenance: 'set at launch', inferred: true };
       else if (/(^|\.)Trainer$/.test(q) && /lightning|pl\.|pytorch_lightning/.test(q + (this.imports.aliases.get('Trainer') ?? ''))) {
         const strategy = args.keywords.get('strategy') ?? args.keywords.get('accelerator');
@@ -2058,7 +2062,7 @@ class TrainingBuilder implements FlowHost {
         }
       }
     }
-    return { ddpWraps: ddp, dataParallel: dp, initProcessGroup: init, distributedSamplers: samplers, syncBatchNormConversions: sync, frameworkStrategies: strategies, worldSize };
+    return { ddpWraps: ddp, dataParallel: dp, initProcessGroup: init, distributedSamplers: samplers, syncBatchNormConversions: sync, frameworkStrategies: strategies, replicaStrategies: replicas, worldSize };
   }
 
   private gradAccum(): GradAccumIR[] {
