@@ -18,7 +18,7 @@ export const bnTinyBatch: Rule = {
       tiny:
         '{{model}} trains BatchNorm ({{layer}}) with a per-device batch of {{batch}}: statistics of so few samples are noisy and differ from the running estimates used at inference, which hurts accuracy. {{advice}}{{note}}',
       tinyGlobal:
-        '{{model}} trains BatchNorm ({{layer}}) with a batch of {{batch}}; where it trains under {{strategy}}, that is the global batch, split between the replicas, so each replica\'s BatchNorm normalizes fewer samples still. Statistics of so few samples are noisy and differ from the running estimates used at inference, which hurts accuracy. {{advice}}{{note}}',
+        '{{model}} trains BatchNorm ({{layer}}) with a batch of {{batch}}; where it trains under {{strategy}}, that is the global batch, split between the replicas, so each replica\'s BatchNorm normalizes only its share (unless it is `synchronized=True`). Statistics of so few samples are noisy and differ from the running estimates used at inference, which hurts accuracy. {{advice}}{{note}}',
     },
     fix: 'none',
     options: {
