@@ -203,7 +203,8 @@ export class Conv2d implements Layer {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
   private readonly scratch = new Scratch();
-  private cache: { x: Tensor; ho: number; wo: number } | null = null;
+  /** The forward's input and what it worked out for it (output size, padding maps, live taps), for the backward. */
+  private cache: { x: Tensor; ho: number; wo: number; maps: { ys: Int32Array; xs: Int32Array }; taps: Taps } | null = null;
 
   constructor(options: Conv2dOptions) {
     const k = this.kind;
@@ -413,19 +414,17 @@ export class Conv2d implements Layer {
         }
       }
     }
-    this.cache = { x, ho, wo };
+    this.cache = { x, ho, wo, maps, taps };
     return { shape: [n, this.outChannels, ho, wo], data: y };
   }
 
   backward(gradY: Tensor): Tensor {
-    const { x, ho, wo } = needCache(this.cache, this.kind);
+    const { x, ho, wo, maps, taps } = needCache(this.cache, this.kind);
     const [n, , h, w] = x.shape;
     checkGradShape(gradY, [n, this.outChannels, ho, wo], this.kind);
     const g = this.groups;
     const cg = this.inChannels / g;
     const cog = this.outChannels / g;
-    const maps = this.indexMaps(h, w);
-    const taps = this.liveTaps(maps.ys, maps.xs, ho, wo);
     const t = taps.index.length;
     const kc = cg * t;
     const p = ho * wo;

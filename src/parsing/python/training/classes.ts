@@ -354,7 +354,7 @@ function configOf(str: Node, getNormParameters: () => ReadonlySet<string>): Node
     }
     case 'argument_list': {
       const call = parent.parent;
-      return call?.type === 'call' && parent.namedChildren[0] === str && calleeLastName(call) === 'get_norm' ? str : undefined;
+      return call?.type === 'call' && parent.namedChildren[0] === str && callsGetNorm(call) ? str : undefined;
     }
     case 'default_parameter':
     case 'typed_default_parameter': {
@@ -370,17 +370,17 @@ function configOf(str: Node, getNormParameters: () => ReadonlySet<string>): Node
 function parametersGivenToGetNorm(body: Node): Set<string> {
   const out = new Set<string>();
   for (const call of body.descendantsOfType('call')) {
-    if (calleeLastName(call) !== 'get_norm') continue;
+    if (!callsGetNorm(call)) continue;
     const first = call.childForFieldName('arguments')?.namedChildren[0];
     if (first?.type === 'identifier') out.add(first.text);
   }
   return out;
 }
 
-/** The last name of a call's callee (`get_norm` of `layers.get_norm(...)`). */
-function calleeLastName(call: Node): string | undefined {
+/** Whether a call's callee is detectron2's `get_norm` (`get_norm(...)`, `layers.get_norm(...)`). */
+function callsGetNorm(call: Node): boolean {
   const callee = call.childForFieldName('function');
-  return callee ? dottedLast(callee) : undefined;
+  return callee !== null && dottedLast(callee) === 'get_norm';
 }
 
 /** `lengths`: the name lengths of the layer names and `classNames` (`nameLengths`); `shapes`: their shapes (`nameShapes`). */
