@@ -132,8 +132,8 @@ export interface ModelVariable {
 }
 
 export interface DataLoaderIR {
-  readonly framework: 'torch' | 'keras' | 'tf.data' | 'huggingface' | 'lightning' | 'deepspeed';
-  /** The constructing call (`DataLoader(...)`, `model.fit(...)`, `ds.batch(...)`, `TrainingArguments(...)`, `deepspeed.initialize(training_data=...)`). */
+  readonly framework: 'torch' | 'keras' | 'tf.data' | 'huggingface' | 'lightning' | 'deepspeed' | 'mmengine';
+  /** The constructing call (`DataLoader(...)`, `model.fit(...)`, `ds.batch(...)`, `TrainingArguments(...)`, `deepspeed.initialize(training_data=...)`), or an OpenMMLab config's loader dict (`train_dataloader = dict(...)`). */
   readonly span: Span;
   readonly argumentsSpan: Span;
   readonly variable: string | undefined;

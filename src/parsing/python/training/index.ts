@@ -22,6 +22,7 @@ import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type
 import { FlowKeeper } from './flowMemo';
 import { FunctionTable } from './functionTable';
 import { PickedStatements } from './pickedStatements';
+import { mmConfigFacts } from './mmConfig';
 import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { consistent, type Val } from './state';
@@ -1439,11 +1440,15 @@ class TrainingBuilder implements FlowHost {
     const freezes = this.freezes();
     const withTargets = sites.map((s) => (s.site.kind === 'training-step' ? this.stepTargets(s, freezes) : s));
     const loaders = this.loaders(allEvents);
+    const distributed = this.distributed();
+    const gradAccum = this.gradAccum();
+    // An OpenMMLab config file: its model, loader and runner settings are module-level dicts.
+    const mm = mmConfigFacts(this.tree.rootNode, this.resolver);
     return {
-      models,
-      loaders,
-      distributed: this.distributed(),
-      gradAccum: this.gradAccum(),
+      models: mm ? [...models, ...mm.models].sort((a, b) => a.span.startOffset - b.span.startOffset) : models,
+      loaders: mm ? [...loaders, ...mm.loaders] : loaders,
+      distributed: mm ? { ...distributed, frameworkStrategies: [...distributed.frameworkStrategies, ...mm.syncBatchNorm.map((s) => ({ ...s, syncBatchNorm: true }))] } : distributed,
+      gradAccum: mm ? [...gradAccum, ...mm.gradAccum].sort((a, b) => a.span.startOffset - b.span.startOffset) : gradAccum,
       modeSwitches: this.analysis.switches().sort((a, b) => a.span.startOffset - b.span.startOffset).map((s) => ({ span: s.span, target: s.target, op: s.op, scope: s.scope, function: s.fn })),
       noGradRegions: this.analysis.noGradRegions().sort((a, b) => a.span.startOffset - b.span.startOffset).map((r) => ({ span: r.span, kind: r.kind, function: r.fn })),
       sites: withTargets.map((s) => s.site),

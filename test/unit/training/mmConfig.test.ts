@@ -1,0 +1,126 @@
+import * as assert from 'assert';
+import { analysePythonFile } from '../../../src/parsing/python/analyse';
+import { lintPython } from '../../../src/lint/lint';
+import { EMPTY_CONFIG } from '../../../src/rules/config';
+import { RULES } from '../../../src/rules/catalogue';
+
+// OpenMMLab config files (src/parsing/python/training/mmConfig.ts): the model dict's norm configs,
+// the per-GPU batch, gradient accumulation and the runner's SyncBN conversion, as training IR.
+
+const TRAINING_RULES = RULES.filter((r) => /^NRM1\d\d$/.test(r.meta.code));
+
+function training(text: string) {
+  return analysePythonFile(text).training;
+}
+
+/** The config's model variable's trainable BatchNorm kinds with their lines, or undefined without one. */
+function trainableBatchNorms(text: string): string[] | undefined {
+  const m = training(text).models.find((v) => v.name === 'model' && v.function === '<module>');
+  return m?.facts.batchNorms.map((l) => `${l.kind} ${l.span ? l.span.start.line + 1 : '?'}`);
+}
+
+function findings(text: string): string[] {
+  return lintPython(text, EMPTY_CONFIG, TRAINING_RULES).findings.map((f) => `${f.code} ${f.span.start.line + 1}`);
+}
+
+/** A config whose backbone and head take `backbone` / `head` as their norm settings. */
+function config(backbone: string, head: string, loader = 'train_dataloader = dict(batch_size=2, num_workers=2)', extra = ''): string {
+  return `norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    type='EncoderDecoder',
+    backbone=dict(type='ResNetV1c', depth=50${backbone}),
+    decode_head=dict(type='FCNHead', in_channels=2048, channels=512${head}))
+${loader}
+${extra}`;
+}
+
+describe('OpenMMLab config files', () => {
+  it('a head with BatchNorm trains its statistics; a backbone with norm_eval=False does too', () => {
+    assert.deepStrictEqual(trainableBatchNorms(config(', norm_cfg=norm_cfg, norm_eval=False', ', norm_cfg=norm_cfg')), ['BatchNorm2d 1', 'BatchNorm2d 1']);
+    assert.deepStrictEqual(findings(config('', ', norm_cfg=norm_cfg')), ['NRM102 6']);
+  });
+
+  it('norm_eval=True freezes the backbone\'s BatchNorm; a backbone that does not say keeps its class\'s default (not known)', () => {
+    assert.deepStrictEqual(trainableBatchNorms(config(', norm_cfg=norm_cfg, norm_eval=True', '')), []);
+    assert.deepStrictEqual(trainableBatchNorms(config(', norm_cfg=norm_cfg', '')), []);
+    assert.deepStrictEqual(findings(config(', norm_cfg=norm_cfg, norm_eval=True', '')), []);
+    // A norm_eval that does not resolve is not taken as either.
+    assert.deepStrictEqual(trainableBatchNorms(config(', norm_cfg=norm_cfg, norm_eval=FREEZE', '')), []);
+    // Named through a module-level constant.
+    assert.deepStrictEqual(trainableBatchNorms('FREEZE = False\n' + config(', norm_cfg=norm_cfg, norm_eval=FREEZE', '')), ['BatchNorm2d 2']);
+  });
+
+  it('norm_eval of an enclosing dict holds for the dicts inside it', () => {
+    const text = `model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='ResNet', norm_eval=True, stem=dict(norm_cfg=dict(type='BN'))),
+    head=dict(type='LinearClsHead'))
+train_dataloader = dict(batch_size=4)
+`;
+    assert.deepStrictEqual(trainableBatchNorms(text), []);
+    assert.deepStrictEqual(trainableBatchNorms(text.replace('norm_eval=True', 'norm_eval=False')), ['BatchNorm2d 3']);
+  });
+
+  it('SyncBN, GN and LN are not BatchNorm that sees one GPU\'s batch; sync_bn=\'torch\' converts the rest', () => {
+    assert.deepStrictEqual(findings(config('', ", norm_cfg=dict(type='SyncBN', requires_grad=True)")), []);
+    assert.deepStrictEqual(findings(config('', ", norm_cfg=dict(type='GN', num_groups=32)")), []);
+    assert.deepStrictEqual(findings(config('', ', norm_cfg=norm_cfg', undefined, "sync_bn = 'torch'")), []);
+    assert.deepStrictEqual(training(config('', ', norm_cfg=norm_cfg', undefined, "sync_bn = 'torch'")).distributed.frameworkStrategies.map((s) => [s.text, s.syncBatchNorm]), [["sync_bn='torch'", true]]);
+    // A class given as the type: `dict(type=nn.BatchNorm2d)`.
+    assert.deepStrictEqual(trainableBatchNorms(config('', ', norm_cfg=dict(type=nn.BatchNorm2d)')), ['BatchNorm2d 5']);
+  });
+
+  it('lists of heads and dict literals are read; norm_cfg=None is no norm', () => {
+    const text = `model = {
+    'type': 'CascadeRCNN',
+    'roi_head': dict(type='CascadeRoIHead', bbox_head=[dict(type='Head', norm_cfg={'type': 'BN'}), dict(type='Head', norm_cfg=None)]),
+}
+data = dict(samples_per_gpu=1, workers_per_gpu=2)
+`;
+    assert.deepStrictEqual(trainableBatchNorms(text), ['BatchNorm2d 3']);
+    const [loader] = training(text).loaders;
+    assert.ok(loader);
+    assert.strictEqual(loader.framework, 'mmengine');
+    assert.strictEqual(loader.variable, 'data');
+    assert.strictEqual(loader.batchSize?.value, 1);
+    assert.deepStrictEqual(loader.feeds, ['model']);
+    // (BatchNorm2d at batch 1 still averages over pixels: NRM102, not NRM101's single value per channel.)
+    assert.deepStrictEqual(findings(text), ['NRM102 5']);
+  });
+
+  it('the batch size resolves through constants; accumulation of both styles is read', () => {
+    const engine = config('', ', norm_cfg=norm_cfg', 'BS = 4\ntrain_dataloader = dict(batch_size=BS)', 'optim_wrapper = dict(type="OptimWrapper", accumulative_counts=8)');
+    const ir = training(engine);
+    assert.strictEqual(ir.loaders[0]?.batchSize?.value, 4);
+    assert.deepStrictEqual(ir.gradAccum.map((g) => [g.kind, g.steps.value, g.function]), [['framework-argument', 8, '<module>']]);
+    assert.deepStrictEqual(findings(engine), ['NRM102 7', 'NRM103 8']);
+    const legacy = config('', ', norm_cfg=norm_cfg', 'data = dict(samples_per_gpu=2)', "optimizer_config = dict(type='GradientCumulativeOptimizerHook', cumulative_iters=2)");
+    assert.deepStrictEqual(training(legacy).gradAccum.map((g) => g.steps.value), [2]);
+    // One accumulation step is no accumulation.
+    assert.deepStrictEqual(training(engine.replace('accumulative_counts=8', 'accumulative_counts=1')).gradAccum, []);
+  });
+
+  it('a module is a config only with a typed model dict and a training loader dict', () => {
+    // A `_base_`-only leaf, a model without a type, a model that is a call, a script's variables.
+    for (const text of [
+      "_base_ = ['../_base_/models/pspnet_r50-d8.py']\ntrain_dataloader = dict(batch_size=2)\n",
+      "model = dict(backbone=dict(norm_cfg=dict(type='BN')))\ntrain_dataloader = dict(batch_size=2)\n",
+      "model = build_model(dict(type='X', head=dict(norm_cfg=dict(type='BN'))))\ntrain_dataloader = dict(batch_size=2)\n",
+      config('', ', norm_cfg=norm_cfg', 'val_dataloader = dict(batch_size=1)'),
+      config('', ', norm_cfg=norm_cfg', 'train_dataloader = dict(num_workers=2)'),
+    ]) {
+      const ir = training(text);
+      assert.deepStrictEqual(ir.loaders.filter((l) => l.framework === 'mmengine'), [], text);
+      assert.strictEqual(trainableBatchNorms(text), undefined, text);
+    }
+  });
+
+  it('half-typed configs do not throw and give nothing false', () => {
+    const text = config('', ', norm_cfg=norm_cfg');
+    for (let cut = 0; cut <= text.length; cut += 7) {
+      const part = text.slice(0, cut);
+      const ir = training(part);
+      for (const l of ir.loaders) if (l.framework === 'mmengine') assert.ok(l.batchSize === undefined || l.batchSize.value === undefined || l.batchSize.value === 2);
+    }
+  });
+});
