@@ -74,7 +74,7 @@ async function lintCommand(args: LintArgs, io: Io): Promise<number> {
       continue;
     }
     // The file's own imports (what its lookups start from) are read from the tree its lint parses, not parsed again.
-    const result = lintFileText(file, source.text, { config: configFor(file), analysis: { external: workspace.lookupFor(file) }, parsed: (tree) => workspace.noteParsed(file, tree) });
+    const result = lintFileText(file, source.text, { config: configFor(file), analysis: workspace.analysisFor(file), parsed: (tree) => workspace.noteParsed(file, tree) });
     if (!result.ok) {
       errors.push({ file, message: result.message });
       continue;

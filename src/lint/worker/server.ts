@@ -72,7 +72,7 @@ export class LintServer {
           const tree = open.document.syntaxTree;
           const visited = new Set<string>();
           if (open.file) this.workspace?.update(open.file, open.document.text, `${request.version}`, tree);
-          const options = open.file && this.workspace ? { external: this.workspace.lookupFor(open.file, visited) } : {};
+          const options = open.file && this.workspace ? this.workspace.analysisFor(open.file, visited) : {};
           const result = tree ? lintSyntaxTree(tree, request.config, RULES, options) : { findings: [], failures: [] };
           return { kind: 'result', id: request.id, result, elapsedMs: performance.now() - started, dependencies: [...visited] };
         });
@@ -108,7 +108,7 @@ export class LintServer {
         return this.guard(request.id, () => {
           const started = performance.now();
           const visited = new Set<string>();
-          const options = request.file && this.workspace ? { external: this.workspace.lookupFor(request.file, visited) } : {};
+          const options = request.file && this.workspace ? this.workspace.analysisFor(request.file, visited) : {};
           const result = lintPython(request.text, request.config, RULES, options);
           return { kind: 'result', id: request.id, result, elapsedMs: performance.now() - started, dependencies: [...visited] };
         });

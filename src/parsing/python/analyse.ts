@@ -5,6 +5,7 @@ import { EMPTY_TRAINING } from '../../ir/training';
 import { Resolver } from './resolver';
 import { trainingFromTree, type ExternalClassLookup } from './training';
 import { resolverValues } from './training/values';
+import type { ConfigBaseLookup } from './training/mmConfig';
 
 /**
  * Builds the FileIR of a parsed (copied) tree: one resolver shared by every slice of the IR.
@@ -14,7 +15,7 @@ export function fileIRFromTree(tree: Tree, options: AnalysisOptions = {}): FileI
   const resolver = new Resolver(tree);
   return {
     model: modelFromTree(tree, resolver),
-    training: trainingFromTree(tree, { resolver: resolverValues(resolver), imports: resolver.imports, ...(options.external ? { external: options.external } : {}) }),
+    training: trainingFromTree(tree, { resolver: resolverValues(resolver), imports: resolver.imports, ...(options.external ? { external: options.external } : {}), ...(options.configBases ? { configBases: options.configBases } : {}) }),
   };
 }
 
@@ -22,6 +23,8 @@ export function fileIRFromTree(tree: Tree, options: AnalysisOptions = {}): FileI
 export interface AnalysisOptions {
   /** Facts of model classes imported from other workspace files (see src/parsing/workspace). */
   readonly external?: ExternalClassLookup;
+  /** The `_base_` files of an OpenMMLab config file (see src/parsing/workspace). */
+  readonly configBases?: ConfigBaseLookup;
 }
 
 /** The IR of a file that could not be parsed at all. */

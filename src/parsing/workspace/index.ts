@@ -14,6 +14,10 @@ import type { ModelFacts } from '../../ir/training';
 import { collectImports } from '../python/imports';
 import { collectClassFacts, modelFactsOfClass, type ClassFacts } from '../python/training/classes';
 import type { ExternalClassLookup } from '../python/training/index';
+import { inFile, readConfigModule, withBases, type ConfigBaseLookup, type ConfigModule } from '../python/training/mmConfig';
+import { Resolver } from '../python/resolver';
+import { resolverValues } from '../python/training/values';
+import type { AnalysisOptions } from '../python/analyse';
 
 export interface WorkspaceHost {
   /** The file's text, or undefined when it cannot be read. */
@@ -147,6 +151,16 @@ function moduleOf(node: Node | null): { level: number; module: string | undefine
 
 const MAX_HOPS = 4;
 
+/** How many `_base_` files deep a config's inheritance is followed. */
+const MAX_BASE_DEPTH = 8;
+
+/** A config file's own config (without its bases), read from a parse of its text. */
+function configOfText(text: string): ConfigModule {
+  const tree = parseSyntaxTree(text);
+  if (!tree) return { names: new Map(), bases: [] };
+  return readConfigModule(tree.rootNode, resolverValues(new Resolver(tree)));
+}
+
 export class WorkspaceIndex {
   private readonly cache = new Map<string, { stamp: string; summary: FileSummary }>();
   /** Class facts made from each summary, by class name (see `factsOf`). */
@@ -155,6 +169,8 @@ export class WorkspaceIndex {
   private readonly parsed = new Map<string, { stamp: string; imports: FileImports }>();
   /** Editor buffers: their text, and their imports when the editor's tree of the text gave them. */
   private readonly overrides = new Map<string, { version: string; text: string; imports?: FileImports; importNodes?: readonly Node[] }>();
+  /** OpenMMLab config files' own configs (see `configBasesFor`), by file, with the stamp they were read at. */
+  private readonly configs = new Map<string, { stamp: string; config: ConfigModule }>();
   /** While a lookup of `lookupFor` runs: the stamps it read (a file is stat-ed once per lint, not once per name asked). */
   private lintStamps: Map<string, string | undefined> | undefined;
 
@@ -196,6 +212,7 @@ export class WorkspaceIndex {
     this.overrides.delete(key);
     this.parsed.delete(key);
     this.cache.delete(key);
+    this.configs.delete(key);
   }
 
   /** The host's stamp of a file, read once per lint while a lookup of `lookupFor` runs. */
@@ -378,6 +395,54 @@ export class WorkspaceIndex {
       memo.set(dotted, facts);
       return facts;
     };
+  }
+
+  /**
+   * The lookup an OpenMMLab config `file` reads its `_base_` files through: a path as written in
+   * `_base_` (relative to the file's folder) gives that file's config merged with its own bases,
+   * its values marked with its project-relative path. The files read are added to `visited`.
+   */
+  configBasesFor(file: string, visited?: Set<string>): ConfigBaseLookup {
+    const stamps = new Map<string, string | undefined>();
+    const lookup = (from: string, depth: number, seen: ReadonlySet<string>): ConfigBaseLookup => (written) => {
+      // (`mmdet::_base_/...` names a file of an installed package: not in view.)
+      if (depth > MAX_BASE_DEPTH || written.includes('::') || !written.endsWith('.py')) return undefined;
+      const target = path.resolve(path.dirname(path.resolve(from)), written);
+      if (seen.has(target)) return undefined;
+      const outer = this.lintStamps;
+      this.lintStamps = stamps;
+      try {
+        const own = this.configOf(target);
+        if (!own) return undefined;
+        visited?.add(target);
+        const next = new Set(seen).add(target);
+        return inFile(withBases(own, lookup(target, depth + 1, next)), this.relative(target));
+      } catch {
+        return undefined;
+      } finally {
+        this.lintStamps = outer;
+      }
+    };
+    return lookup(file, 0, new Set([path.resolve(file)]));
+  }
+
+  /** The analysis options of `file`'s lint: imported classes' facts and `_base_` configs from the workspace. */
+  analysisFor(file: string, visited?: Set<string>): AnalysisOptions {
+    return { external: this.lookupFor(file, visited), configBases: this.configBasesFor(file, visited) };
+  }
+
+  /** A file's own config (see `configOfText`), read again when its text or stamp changes. */
+  private configOf(file: string): ConfigModule | undefined {
+    const override = this.overrides.get(file);
+    const stamp = override ? `buffer:${override.version}` : this.stamp(file);
+    if (stamp === undefined) return undefined;
+    const cached = this.configs.get(file);
+    if (cached && cached.stamp === stamp) return cached.config;
+    const text = override ? override.text : this.host.read(file);
+    if (text === undefined) return undefined;
+    const config = configOfText(text);
+    this.configs.set(file, { stamp, config });
+    return config;
   }
 }
 

@@ -1,6 +1,11 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from '../../../src/cli/main';
 import { analysePythonFile } from '../../../src/parsing/python/analyse';
 import { lintPython } from '../../../src/lint/lint';
+import { WorkspaceIndex } from '../../../src/parsing/workspace/index';
 import { EMPTY_CONFIG } from '../../../src/rules/config';
 import { RULES } from '../../../src/rules/catalogue';
 
@@ -122,5 +127,106 @@ data = dict(samples_per_gpu=1, workers_per_gpu=2)
       const ir = training(part);
       for (const l of ir.loaders) if (l.framework === 'mmengine') assert.ok(l.batchSize === undefined || l.batchSize.value === undefined || l.batchSize.value === 2);
     }
+  });
+
+  describe('_base_ inheritance (through the workspace index)', () => {
+    const MODEL_BASE = `norm_cfg = dict(type='SyncBN', requires_grad=True)
+model = dict(
+    type='EncoderDecoder',
+    backbone=dict(type='ResNetV1c', depth=50, norm_cfg=norm_cfg, norm_eval=False),
+    decode_head=dict(type='PSPHead', in_channels=2048, channels=512, norm_cfg=norm_cfg, num_classes=19))
+`;
+    const DATA_BASE = `dataset_type = 'CityscapesDataset'
+train_dataloader = dict(
+    batch_size=2,
+    num_workers=2,
+    dataset=dict(type=dataset_type, data_root='data/cityscapes/'))
+`;
+    const SCHEDULE_BASE = "optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01))\n";
+    /** A project with the bases under configs/_base_ and `leaf` at configs/pspnet/leaf.py. */
+    function project(leaf: string, extra: Record<string, string> = {}): { dir: string; file: string; index: WorkspaceIndex } {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'normscope-mm-'));
+      const files: Record<string, string> = {
+        'configs/_base_/models/pspnet_r50-d8.py': MODEL_BASE,
+        'configs/_base_/datasets/cityscapes.py': DATA_BASE,
+        'configs/_base_/schedules/schedule_40k.py': SCHEDULE_BASE,
+        'configs/pspnet/leaf.py': leaf,
+        ...extra,
+      };
+      for (const [rel, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), text);
+      }
+      return { dir, file: path.join(dir, 'configs/pspnet/leaf.py'), index: new WorkspaceIndex([dir]) };
+    }
+    const BASES = "_base_ = ['../_base_/models/pspnet_r50-d8.py', '../_base_/datasets/cityscapes.py', '../_base_/schedules/schedule_40k.py']\n";
+
+    function lint(p: { file: string; index: WorkspaceIndex }, visited?: Set<string>) {
+      return lintPython(fs.readFileSync(p.file, 'utf8'), EMPTY_CONFIG, TRAINING_RULES, p.index.analysisFor(p.file, visited)).findings;
+    }
+
+    it('a leaf that overrides SyncBN with BN inherits the batch of 2: NRM102 on the _base_ entry that brings the batch', () => {
+      const leaf = BASES + "norm_cfg = dict(type='BN', requires_grad=True)\nmodel = dict(backbone=dict(norm_cfg=norm_cfg), decode_head=dict(norm_cfg=norm_cfg))\n";
+      const p = project(leaf);
+      const visited = new Set<string>();
+      const found = lint(p, visited);
+      assert.deepStrictEqual(found.map((f) => `${f.code} ${f.span.start.line + 1}:${f.span.start.column + 1}`), ['NRM102 1:48']);
+      assert.match(found[0]?.message ?? '', /^model trains BatchNorm \(BatchNorm2d \(line 2\)\) with a per-device batch of 2 \(inherited from configs\/_base_\/datasets\/cityscapes\.py:3 through `_base_`, line 1\)/);
+      // The bases are dependencies of the leaf's lint (the editor lints it again when one changes).
+      assert.deepStrictEqual([...visited].map((f) => path.relative(p.dir, f)).sort(), ['configs/_base_/datasets/cityscapes.py', 'configs/_base_/models/pspnet_r50-d8.py', 'configs/_base_/schedules/schedule_40k.py']);
+    });
+
+    it("the bases' own values stand: the base model's SyncBN, a base's norm_cfg name a leaf redefines without passing it on", () => {
+      assert.deepStrictEqual(lint(project(BASES)), []);
+      // Redefining norm_cfg alone does not change the model the base built (MMEngine substitutes names per file).
+      assert.deepStrictEqual(lint(project(BASES + "norm_cfg = dict(type='BN', requires_grad=True)\n")), []);
+    });
+
+    it('dicts merge key by key; _delete_=True replaces; a leaf value replaces a base value', () => {
+      const bn = "dict(type='BN', requires_grad=True)";
+      // Key-by-key: the head keeps its type and channels and takes the BN config.
+      const merged = project(BASES + `model = dict(decode_head=dict(norm_cfg=${bn}))\n`);
+      assert.deepStrictEqual(lint(merged).map((f) => f.code), ['NRM102']);
+      // The leaf's own batch replaces the base's: 16 per GPU is not tiny.
+      assert.deepStrictEqual(lint(project(BASES + `model = dict(decode_head=dict(norm_cfg=${bn}))\ntrain_dataloader = dict(batch_size=16)\n`)).map((f) => f.code), []);
+      // The leaf's batch of 4 lands on the leaf's own line.
+      assert.deepStrictEqual(lint(project(BASES + `model = dict(decode_head=dict(norm_cfg=${bn}))\ntrain_dataloader = dict(batch_size=4)\n`)).map((f) => `${f.code} ${f.span.start.line + 1}`), ['NRM102 3']);
+      // _delete_=True: the backbone dict is replaced, its norm_eval=False is gone, and the backbone's default decides (not known).
+      const replaced = project(BASES + `model = dict(backbone=dict(_delete_=True, type='ResNet', depth=50, norm_cfg=${bn}))\n`);
+      assert.deepStrictEqual(lint(replaced).map((f) => f.code), []);
+      const kept = project(BASES + `model = dict(backbone=dict(type='ResNet', depth=50, norm_cfg=${bn}))\n`);
+      assert.deepStrictEqual(lint(kept).map((f) => f.code), ['NRM102']);
+    });
+
+    it('bases of bases are followed; missing, package-scoped and cyclic bases are skipped', () => {
+      const middle = "_base_ = ['../_base_/models/pspnet_r50-d8.py', '../_base_/datasets/cityscapes.py']\nnorm_cfg = dict(type='BN')\nmodel = dict(decode_head=dict(norm_cfg=norm_cfg))\n";
+      const p = project("_base_ = './middle.py'\n", { 'configs/pspnet/middle.py': middle });
+      const found = lint(p);
+      assert.deepStrictEqual(found.map((f) => `${f.code} ${f.span.start.line + 1}`), ['NRM102 1']);
+      assert.match(found[0]?.message ?? '', /BatchNorm2d \(configs\/pspnet\/middle\.py:2\)/);
+      for (const leaf of ["_base_ = 'mmseg::_base_/models/pspnet_r50-d8.py'\n", "_base_ = './nowhere.py'\n", "_base_ = './leaf.py'\n"]) assert.deepStrictEqual(lint(project(leaf)), [], leaf);
+      const cyclic = project("_base_ = './a.py'\n", { 'configs/pspnet/a.py': "_base_ = './b.py'\n", 'configs/pspnet/b.py': "_base_ = ['./a.py', '../_base_/datasets/cityscapes.py']\nmodel = dict(type='M', head=dict(norm_cfg=dict(type='BN')))\n" });
+      assert.deepStrictEqual(lint(cyclic).map((f) => f.code), ['NRM102']);
+    });
+
+    it('an editor buffer of a base is read instead of the disk', () => {
+      const leaf = BASES + "norm_cfg = dict(type='BN', requires_grad=True)\nmodel = dict(decode_head=dict(norm_cfg=norm_cfg))\n";
+      const p = project(leaf);
+      assert.deepStrictEqual(lint(p).map((f) => f.code), ['NRM102']);
+      p.index.update(path.join(p.dir, 'configs/_base_/datasets/cityscapes.py'), DATA_BASE.replace('batch_size=2', 'batch_size=32'), '2');
+      assert.deepStrictEqual(lint(p).map((f) => f.code), []);
+      p.index.invalidate(path.join(p.dir, 'configs/_base_/datasets/cityscapes.py'));
+      assert.deepStrictEqual(lint(p).map((f) => f.code), ['NRM102']);
+    });
+
+    it('the CLI reads the bases of a config it lints', async () => {
+      const p = project(BASES + "norm_cfg = dict(type='BN', requires_grad=True)\nmodel = dict(decode_head=dict(norm_cfg=norm_cfg))\n");
+      fs.writeFileSync(path.join(p.dir, 'pyproject.toml'), '[project]\nname = "seg"\n');
+      let out = '';
+      const code = await main(['lint', '--format', 'json', '--fail-on', 'never', p.file], { out: (t) => (out += t), err: () => undefined });
+      assert.strictEqual(code, 0);
+      const json = JSON.parse(out) as { findings: { code: string; line: number }[] };
+      assert.deepStrictEqual(json.findings.map((f) => `${f.code} ${f.line}`), ['NRM102 1']);
+    });
   });
 });

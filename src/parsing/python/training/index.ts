@@ -22,7 +22,7 @@ import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type
 import { FlowKeeper } from './flowMemo';
 import { FunctionTable } from './functionTable';
 import { PickedStatements } from './pickedStatements';
-import { mmConfigFacts } from './mmConfig';
+import { mmConfigFacts, type ConfigBaseLookup } from './mmConfig';
 import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { consistent, type Val } from './state';
@@ -35,6 +35,8 @@ export type ExternalClassLookup = (localName: string, qualified: string | undefi
 export interface TrainingOptions {
   readonly resolver?: ValueResolver;
   readonly external?: ExternalClassLookup;
+  /** The `_base_` files of an OpenMMLab config (the workspace index answers). */
+  readonly configBases?: ConfigBaseLookup;
   /** The file's import table when the caller already has it (the resolver's). */
   readonly imports?: ImportTable;
 }
@@ -1443,7 +1445,7 @@ class TrainingBuilder implements FlowHost {
     const distributed = this.distributed();
     const gradAccum = this.gradAccum();
     // An OpenMMLab config file: its model, loader and runner settings are module-level dicts.
-    const mm = mmConfigFacts(this.tree.rootNode, this.resolver);
+    const mm = mmConfigFacts(this.tree.rootNode, this.resolver, this.options.configBases);
     return {
       models: mm ? [...models, ...mm.models].sort((a, b) => a.span.startOffset - b.span.startOffset) : models,
       loaders: mm ? [...loaders, ...mm.loaders] : loaders,

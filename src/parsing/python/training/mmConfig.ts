@@ -5,7 +5,8 @@
  * type='BN')`) and whether each trains its statistics (`norm_eval`), the per-GPU batch
  * (`train_dataloader=dict(batch_size=...)`, mmcv 1.x `data=dict(samples_per_gpu=...)`), gradient
  * accumulation (`optim_wrapper=dict(accumulative_counts=...)`), and the runner's SyncBN
- * conversion (`sync_bn='torch'`). Values inherited through `_base_` are not in view.
+ * conversion (`sync_bn='torch'`). A config inherits the values of its `_base_` files (read
+ * through a lookup the workspace index gives), merged as MMEngine's `Config` merges them.
  */
 import type { DataLoaderIR, GradAccumIR, KnownValue, LayerFact, ModelFacts, ModelVariable } from '../../../ir/training';
 import type { Span } from '../../../ir/span';
@@ -16,6 +17,36 @@ import { BN_KINDS } from './classes';
 import { callArgs, unparen } from './util';
 import type { ValueResolver } from './values';
 
+/** Where a config value is written: its span, in `file` (project-relative) when another file's. */
+interface Written {
+  readonly span: Span;
+  /** The `_base_` file the value comes from (undefined: the analysed file). */
+  readonly file?: string;
+  /** For another file's value: the analysed file's `_base_` entry that brought it in. */
+  readonly via?: Span;
+  /** For a dict's entry: the whole `key=value` (or `'key': value`). */
+  readonly entrySpan?: Span;
+}
+
+/** A config value as plain data: a dict, a list or tuple, or a value as far as it resolves. */
+export type ConfigValue =
+  | (Written & { readonly kind: 'dict'; readonly entries: readonly (readonly [string, ConfigValue])[] })
+  | (Written & { readonly kind: 'list'; readonly items: readonly ConfigValue[] })
+  | (Written & { readonly kind: 'value'; readonly known: KnownValue });
+
+/** What a config module says of training (its `CONFIG_NAMES`), and the `_base_` files it inherits from. */
+export interface ConfigModule {
+  readonly names: ReadonlyMap<string, ConfigValue>;
+  readonly bases: readonly { readonly path: string; readonly span: Span }[];
+}
+
+/**
+ * A `_base_` file's config (as written in `_base_`: a path relative to the analysed file's
+ * folder), merged with its own bases, its values marked with its file; undefined when it is not
+ * in view.
+ */
+export type ConfigBaseLookup = (written: string) => ConfigModule | undefined;
+
 export interface MMConfigFacts {
   readonly models: readonly ModelVariable[];
   readonly loaders: readonly DataLoaderIR[];
@@ -24,52 +55,119 @@ export interface MMConfigFacts {
   readonly syncBatchNorm: readonly { readonly span: Span; readonly text: string }[];
 }
 
+/**
+ * The top-level names whose values the facts are read from. Only these are merged across files:
+ * a base's other names (its `norm_cfg = dict(...)`) were already substituted where the base uses
+ * them when it ran (a config that overrides `norm_cfg` must pass it to the model dict again).
+ */
+const CONFIG_NAMES: ReadonlySet<string> = new Set(['model', 'train_dataloader', 'data', 'optim_wrapper', 'optimizer_config', 'sync_bn']);
+
 /** How deep a chain of names (`cfg = norm_cfg`) or nested dicts is followed. */
 const MAX_DEPTH = 24;
-
-/** A dict of a config: `dict(a=1)` or `{'a': 1}`, with its string-keyed entries in order. */
-interface ConfigDict {
-  readonly node: Node;
-  readonly entries: ReadonlyMap<string, Node>;
-}
-
-/** A norm config of the model dict and whether its BatchNorm statistics train. */
-interface NormConfig {
-  readonly kind: string;
-  /** The dict that names the type (followed through names: `norm_cfg=norm_cfg`). */
-  readonly node: Node;
-  /** BatchNorm statistics update during training: `true`, frozen by `norm_eval=True`: `false`, not known: undefined. */
-  readonly trains: boolean | undefined;
-  readonly requiresGrad: boolean;
-}
 
 /** The module's top-level assignments of a name (its right-hand sides, in order). */
 type Definitions = ReadonlyMap<string, readonly Node[]>;
 
 /**
- * The facts of an OpenMMLab config file, or undefined when the module is not one: it must assign
- * `model` a dict with a `type` and a training loader dict (or `data` dict), the pair every
- * trainable config has once its `_base_` files are merged.
+ * The facts of an OpenMMLab config file, or undefined when the module is not one: once merged
+ * with its `_base_` files, it must set `model` to a dict with a `type` and have a training loader
+ * dict (or mmcv 1.x `data` dict), the pair every trainable config has.
  */
-export function mmConfigFacts(root: Node, resolver: ValueResolver): MMConfigFacts | undefined {
+export function mmConfigFacts(root: Node, resolver: ValueResolver, bases?: ConfigBaseLookup): MMConfigFacts | undefined {
   const defs = topLevelDefinitions(root);
-  if (!defs.has('model') || !(defs.has('train_dataloader') || defs.has('data'))) return undefined;
-  const model = lastDict(defs, 'model', root.endIndex);
-  if (!model || !model.entries.has('type')) return undefined;
-  const loaders = configLoaders(defs, root, resolver);
-  if (loaders.length === 0) return undefined;
-  const norms: NormConfig[] = [];
-  collectNorms([{ key: 'model', dict: model }], defs, norms);
-  const facts = modelFacts(model, norms);
-  return {
-    models: [{ name: 'model', function: '<module>', span: spanOf(model.node), facts }],
-    loaders,
-    gradAccum: gradAccum(defs, root, resolver),
-    syncBatchNorm: syncBatchNorm(defs, root, resolver),
-  };
+  if (!defs.has('_base_') && !(defs.has('model') && (defs.has('train_dataloader') || defs.has('data')))) return undefined;
+  const own = configModuleOf(defs, root, resolver);
+  const names = own.bases.length > 0 && bases ? inherit(own, bases) : own.names;
+  return factsOf(names);
 }
 
-/** The right-hand sides of the module's top-level `name = ...` assignments of the names a config is read from. */
+/** The config a module's top-level assignments make (the `CONFIG_NAMES` and `_base_`), without its bases. */
+export function readConfigModule(root: Node, resolver: ValueResolver): ConfigModule {
+  return configModuleOf(topLevelDefinitions(root), root, resolver);
+}
+
+function configModuleOf(defs: Definitions, root: Node, resolver: ValueResolver): ConfigModule {
+  const names = new Map<string, ConfigValue>();
+  for (const name of CONFIG_NAMES) {
+    const d = lastDefinition(defs, name, root.endIndex);
+    if (d) names.set(name, evaluate(d, defs, resolver, 0));
+  }
+  const bases: { path: string; span: Span }[] = [];
+  const b = lastDefinition(defs, '_base_', root.endIndex);
+  if (b) {
+    const n = follow(b, defs);
+    for (const item of n.type === 'list' || n.type === 'tuple' ? n.namedChildren : [n]) {
+      const lit = literalValue(item);
+      if (lit.kind === 'string') bases.push({ path: lit.value, span: spanOf(item) });
+    }
+  }
+  return { names, bases };
+}
+
+/**
+ * The names of `own` merged over those of its bases, as MMEngine merges: the bases in order, then
+ * the module's own values; a dict merges into the dict it overrides key by key (unless it has
+ * `_delete_=True`), anything else replaces. Values from a base are marked with the `_base_`
+ * entry that brought them in.
+ */
+function inherit(own: ConfigModule, lookup: ConfigBaseLookup): ReadonlyMap<string, ConfigValue> {
+  const merged = new Map<string, ConfigValue>();
+  for (const base of own.bases) {
+    const m = lookup(base.path);
+    if (!m) continue;
+    for (const [name, v] of m.names) merged.set(name, reached(v, base.span));
+  }
+  for (const [name, v] of own.names) {
+    const old = merged.get(name);
+    merged.set(name, old ? mergeInto(v, old) : v);
+  }
+  return merged;
+}
+
+/** `v` (of another file) marked as brought in by the `_base_` entry at `via`. */
+function reached(v: ConfigValue, via: Span): ConfigValue {
+  if (v.kind === 'dict') return { ...v, via, entries: v.entries.map(([k, e]) => [k, reached(e, via)] as const) };
+  if (v.kind === 'list') return { ...v, via, items: v.items.map((e) => reached(e, via)) };
+  return { ...v, via };
+}
+
+/** A config value merged over the one it overrides (MMEngine's `Config._merge_a_into_b`). */
+export function mergeInto(over: ConfigValue, under: ConfigValue, depth = 0): ConfigValue {
+  if (over.kind !== 'dict' || under.kind !== 'dict' || depth > MAX_DEPTH) return withoutDelete(over);
+  const del = over.entries.find(([k]) => k === '_delete_');
+  if (del && del[1].kind === 'value' && del[1].known.value === true) return withoutDelete(over);
+  const entries = new Map<string, ConfigValue>(under.entries);
+  for (const [k, v] of over.entries) {
+    if (k === '_delete_') continue;
+    const old = entries.get(k);
+    entries.set(k, old ? mergeInto(v, old, depth + 1) : withoutDelete(v));
+  }
+  return { ...over, entries: [...entries] };
+}
+
+function withoutDelete(v: ConfigValue): ConfigValue {
+  return v.kind === 'dict' && v.entries.some(([k]) => k === '_delete_') ? { ...v, entries: v.entries.filter(([k]) => k !== '_delete_') } : v;
+}
+
+/** Every value of a config module marked as written in `file` (the index, for a `_base_` file's values). */
+export function inFile(module: ConfigModule, file: string): ConfigModule {
+  const mark = (v: ConfigValue): ConfigValue => {
+    const file_ = v.file ?? file;
+    if (v.kind === 'dict') return { ...v, file: file_, entries: v.entries.map(([k, e]) => [k, mark(e)] as const) };
+    if (v.kind === 'list') return { ...v, file: file_, items: v.items.map(mark) };
+    return { ...v, file: file_ };
+  };
+  return { names: new Map([...module.names].map(([k, v]) => [k, mark(v)])), bases: module.bases };
+}
+
+/** A module's own config merged with its bases' (the index, for a `_base_` file that has bases of its own). */
+export function withBases(own: ConfigModule, lookup: ConfigBaseLookup): ConfigModule {
+  return own.bases.length === 0 ? own : { names: inherit(own, lookup), bases: own.bases };
+}
+
+// ------------------------------------------------------------------ syntax to values
+
+/** The right-hand sides of the module's top-level `name = ...` assignments. */
 function topLevelDefinitions(root: Node): Definitions {
   const out = new Map<string, Node[]>();
   for (const stmt of root.namedChildren) {
@@ -88,16 +186,15 @@ function topLevelDefinitions(root: Node): Definitions {
 
 /** The last top-level definition of `name` that starts before `before`. */
 function lastDefinition(defs: Definitions, name: string, before: number): Node | undefined {
-  const list = defs.get(name);
   let found: Node | undefined;
-  for (const n of list ?? []) if (n.startIndex < before) found = n;
+  for (const n of defs.get(name) ?? []) if (n.startIndex < before) found = n;
   return found;
 }
 
 /** An expression followed through module-level names (`norm_cfg=norm_cfg`) to what they were assigned. */
-function follow(node: Node, defs: Definitions, depth = 0): Node {
+function follow(node: Node, defs: Definitions): Node {
   let n = unparen(node);
-  for (let i = depth; n.type === 'identifier' && i < MAX_DEPTH; i++) {
+  for (let i = 0; n.type === 'identifier' && i < MAX_DEPTH; i++) {
     const d = lastDefinition(defs, n.text, n.startIndex);
     if (!d) break;
     n = unparen(d);
@@ -105,54 +202,83 @@ function follow(node: Node, defs: Definitions, depth = 0): Node {
   return n;
 }
 
-/** The dict an expression is (through names), or undefined. */
-function configDict(node: Node, defs: Definitions): ConfigDict | undefined {
+/** The string-keyed entries of `dict(a=1)` or `{'a': 1}`, or undefined when `n` is neither. */
+function dictEntries(n: Node): [string, Node][] | undefined {
+  if (n.hasError) return undefined;
+  if (n.type === 'call' && n.childForFieldName('function')?.text === 'dict') return [...callArgs(n).keywords];
+  if (n.type !== 'dictionary') return undefined;
+  const out: [string, Node][] = [];
+  for (const pair of n.namedChildren) {
+    if (pair.type !== 'pair') continue;
+    const k = pair.childForFieldName('key');
+    const v = pair.childForFieldName('value');
+    const lit = k ? literalValue(k) : undefined;
+    if (lit?.kind === 'string' && v) out.push([lit.value, v]);
+  }
+  return out;
+}
+
+/** A config expression as a value: dicts and lists through names; anything else as the resolver reads it (where written). */
+function evaluate(node: Node, defs: Definitions, resolver: ValueResolver, depth: number): ConfigValue {
   const n = follow(node, defs);
-  if (n.type === 'call' && n.childForFieldName('function')?.text === 'dict' && !n.hasError) return { node: n, entries: callArgs(n).keywords };
-  if (n.type === 'dictionary' && !n.hasError) {
-    const entries = new Map<string, Node>();
-    for (const pair of n.namedChildren) {
-      if (pair.type !== 'pair') continue;
-      const k = pair.childForFieldName('key');
-      const v = pair.childForFieldName('value');
-      const lit = k ? literalValue(k) : undefined;
-      if (lit?.kind === 'string' && v) entries.set(lit.value, v);
-    }
-    return { node: n, entries };
-  }
-  return undefined;
+  const entries = depth < MAX_DEPTH ? dictEntries(n) : undefined;
+  if (entries) return { kind: 'dict', span: spanOf(n), entries: entries.map(([k, v]) => [k, { ...evaluate(v, defs, resolver, depth + 1), ...(v.parent ? { entrySpan: spanOf(v.parent) } : {}) }] as const) };
+  if ((n.type === 'list' || n.type === 'tuple') && depth < MAX_DEPTH) return { kind: 'list', span: spanOf(n), items: n.namedChildren.map((c) => evaluate(c, defs, resolver, depth + 1)) };
+  return { kind: 'value', span: spanOf(node), known: resolver.resolve(node) };
 }
 
-function lastDict(defs: Definitions, name: string, before: number): ConfigDict | undefined {
-  const d = lastDefinition(defs, name, before);
-  return d ? configDict(d, defs) : undefined;
+// ------------------------------------------------------------------ values to facts
+
+function entry(v: ConfigValue | undefined, key: string): ConfigValue | undefined {
+  return v?.kind === 'dict' ? v.entries.find(([k]) => k === key)?.[1] : undefined;
 }
 
-/** A literal (through names) as a boolean, or undefined. */
-function boolOf(node: Node | undefined, defs: Definitions): boolean | undefined {
-  if (!node) return undefined;
-  const v = literalValue(follow(node, defs));
-  return v.kind === 'bool' ? v.value : undefined;
-}
-
-/** The layer class a norm config's `type` names: `'BN'` -> `BatchNorm2d`, `nn.SyncBatchNorm` -> `SyncBatchNorm`. */
-function normKind(cfg: ConfigDict, defs: Definitions): string | undefined {
-  const typeNode = cfg.entries.get('type');
-  if (!typeNode) return undefined;
-  const t = follow(typeNode, defs);
-  const lit = literalValue(t);
-  if (lit.kind === 'string') return configNormClassName(lit.value);
-  if (t.type === 'attribute' || t.type === 'identifier') {
-    const last = t.text.split('.').pop() ?? '';
-    return BN_KINDS.has(last) || last === 'GroupNorm' || last === 'LayerNorm' ? last : undefined;
-  }
-  return undefined;
+function scalar(v: ConfigValue | undefined): KnownValue['value'] {
+  return v?.kind === 'value' ? v.known.value : undefined;
 }
 
 /** A dict of the model config and the key it is under (`backbone`, `decode_head`; `model` for the root). */
 interface Level {
   readonly key: string;
-  readonly dict: ConfigDict;
+  readonly dict: ConfigValue & { readonly kind: 'dict' };
+}
+
+/** A norm config of the model dict and whether its BatchNorm statistics train. */
+interface NormConfig {
+  readonly kind: string;
+  readonly at: ConfigValue;
+  /** BatchNorm statistics update during training: `true`, frozen by `norm_eval=True`: `false`, not known: undefined. */
+  readonly trains: boolean | undefined;
+  readonly requiresGrad: boolean;
+}
+
+function factsOf(names: ReadonlyMap<string, ConfigValue>): MMConfigFacts | undefined {
+  const model = names.get('model');
+  if (model?.kind !== 'dict' || !entry(model, 'type')) return undefined;
+  const loader = configLoader(names);
+  if (!loader) return undefined;
+  const norms: NormConfig[] = [];
+  collectNorms([{ key: 'model', dict: model }], norms);
+  return {
+    models: [{ name: 'model', function: '<module>', span: here(model), facts: modelFacts(model, norms) }],
+    loaders: [loader],
+    gradAccum: gradAccum(names),
+    syncBatchNorm: syncBatchNorm(names),
+  };
+}
+
+/** Where a value shows in the analysed file: where it is written, or the `_base_` entry that brought it in. */
+function here(v: ConfigValue): Span {
+  return v.via ?? v.span;
+}
+
+/**
+ * A value's `KnownValue` in the analysed file: its own, or for another file's, one placed on the
+ * `_base_` entry that brought it in and saying where it is written.
+ */
+function knownHere(v: ConfigValue & { readonly kind: 'value' }): KnownValue {
+  if (!v.via) return v.known;
+  return { value: v.known.value, text: v.known.text, span: v.via, provenance: `inherited from ${v.file ?? 'a _base_ file'}:${v.span.start.line + 1} through \`_base_\``, inferred: false };
 }
 
 /**
@@ -163,50 +289,49 @@ interface Level {
  * ResNet, False in mmpretrain's), so it is not known. Necks and heads have no `norm_eval`: their
  * BatchNorm trains.
  */
-function collectNorms(path: readonly Level[], defs: Definitions, out: NormConfig[]): void {
+function collectNorms(path: readonly Level[], out: NormConfig[]): void {
   if (path.length > MAX_DEPTH) return;
   const dict = (path[path.length - 1]).dict;
   for (const [key, value] of dict.entries) {
     if (/(^|_)norm_cfg$/.test(key)) {
-      const cfg = configDict(value, defs);
-      const kind = cfg ? normKind(cfg, defs) : undefined;
-      if (cfg && kind) out.push({ kind, node: cfg.node, trains: trainsStatistics(path, defs), requiresGrad: boolOf(cfg.entries.get('requires_grad'), defs) !== false });
+      const kind = value.kind === 'dict' ? normKind(value) : undefined;
+      if (kind) out.push({ kind, at: value, trains: trainsStatistics(path), requiresGrad: scalar(entry(value, 'requires_grad')) !== false });
       continue;
     }
-    for (const item of dictsIn(value, defs)) collectNorms([...path, { key, dict: item }], defs, out);
+    const items = value.kind === 'dict' ? [value] : value.kind === 'list' ? value.items : [];
+    for (const item of items) if (item.kind === 'dict') collectNorms([...path, { key, dict: item }], out);
   }
 }
 
+/** The layer class a norm config's `type` names: `'BN'` -> `BatchNorm2d`, `nn.SyncBatchNorm` -> `SyncBatchNorm`. */
+function normKind(cfg: ConfigValue): string | undefined {
+  const type = entry(cfg, 'type');
+  if (type?.kind !== 'value') return undefined;
+  if (typeof type.known.value === 'string') return configNormClassName(type.known.value);
+  if (type.known.value !== undefined) return undefined;
+  const last = type.known.text.split('.').pop() ?? '';
+  return /^[A-Za-z_][\w.]*$/.test(type.known.text) && (BN_KINDS.has(last) || last === 'GroupNorm' || last === 'LayerNorm') ? last : undefined;
+}
+
 /** Whether BatchNorm under the innermost of `path` trains its statistics (see `collectNorms`). */
-function trainsStatistics(path: readonly Level[], defs: Definitions): boolean | undefined {
+function trainsStatistics(path: readonly Level[]): boolean | undefined {
   for (let i = path.length - 1; i >= 0; i--) {
-    const at = path[i];
-    const normEval = at.dict.entries.get('norm_eval');
+    const normEval = entry((path[i]).dict, 'norm_eval');
     if (normEval) {
-      const v = boolOf(normEval, defs);
-      return v === undefined ? undefined : !v;
+      const v = scalar(normEval);
+      return typeof v === 'boolean' ? !v : undefined;
     }
   }
   return path.some((p) => /(^|_)backbone$/.test(p.key)) ? undefined : true;
 }
 
-/** The dicts a config value holds: itself, or the dicts of a list or tuple of them. */
-function dictsIn(value: Node, defs: Definitions): ConfigDict[] {
-  const n = follow(value, defs);
-  const d = configDict(n, defs);
-  if (d) return [d];
-  if (n.type === 'list' || n.type === 'tuple') return n.namedChildren.flatMap((c) => { const e = configDict(c, defs); return e ? [e] : []; });
-  return [];
-}
-
-function modelFacts(model: ConfigDict, norms: readonly NormConfig[]): ModelFacts {
-  const typeNode = model.entries.get('type');
-  const type = typeNode ? literalValue(typeNode) : undefined;
-  const fact = (n: NormConfig): LayerFact => ({ kind: n.kind, span: spanOf(n.node) });
+function modelFacts(model: ConfigValue, norms: readonly NormConfig[]): ModelFacts {
+  const type = scalar(entry(model, 'type'));
+  const fact = (n: NormConfig): LayerFact => (n.at.file !== undefined ? { kind: n.kind, span: n.at.span, file: n.at.file } : { kind: n.kind, span: n.at.span });
   return {
     evidence: 'file',
-    name: type?.kind === 'string' ? type.value : 'model',
-    definitionSpan: spanOf(model.node),
+    name: typeof type === 'string' ? type : 'model',
+    definitionSpan: here(model),
     batchNorms: norms.filter((n) => BN_KINDS.has(n.kind) && n.kind !== 'SyncBatchNorm' && n.trains === true).map(fact),
     otherModeDependent: [],
     affineNorms: norms.filter((n) => n.requiresGrad).map(fact),
@@ -216,54 +341,45 @@ function modelFacts(model: ConfigDict, norms: readonly NormConfig[]): ModelFacts
 }
 
 /** MMEngine's `train_dataloader=dict(batch_size=...)`, mmcv 1.x `data=dict(samples_per_gpu=...)`: the batch each GPU trains with. */
-function configLoaders(defs: Definitions, root: Node, resolver: ValueResolver): DataLoaderIR[] {
-  const out: DataLoaderIR[] = [];
-  const engine = lastDict(defs, 'train_dataloader', root.endIndex);
-  const legacy = engine ? undefined : lastDict(defs, 'data', root.endIndex);
-  const loader = engine ?? legacy;
-  if (!loader) return out;
-  const key = engine ? 'batch_size' : 'samples_per_gpu';
-  const bsNode = loader.entries.get(key);
-  if (!bsNode) return out;
-  const batchSize: KnownValue = resolver.resolve(bsNode);
-  const drop = loader.entries.get('drop_last');
-  const sampler = loader.entries.get('sampler');
-  const samplerType = sampler ? configDict(sampler, defs)?.entries.get('type') : undefined;
-  const dataset = loader.entries.get(engine ? 'dataset' : 'train');
-  const args = loader.node.type === 'call' ? loader.node.childForFieldName('arguments') ?? loader.node : loader.node;
-  out.push({
+function configLoader(names: ReadonlyMap<string, ConfigValue>): DataLoaderIR | undefined {
+  const engine = names.get('train_dataloader');
+  const loader = engine?.kind === 'dict' ? engine : names.get('data');
+  if (loader?.kind !== 'dict') return undefined;
+  const isEngine = loader === engine;
+  const bs = entry(loader, isEngine ? 'batch_size' : 'samples_per_gpu');
+  if (bs?.kind !== 'value') return undefined;
+  const drop = entry(loader, 'drop_last');
+  const samplerType = entry(entry(loader, 'sampler'), 'type');
+  const span = here(loader);
+  return {
     framework: 'mmengine',
-    span: spanOf(loader.node),
-    argumentsSpan: spanOf(args),
-    variable: engine ? 'train_dataloader' : 'data',
+    span,
+    argumentsSpan: span,
+    variable: isEngine ? 'train_dataloader' : 'data',
     function: '<module>',
-    batchSize,
-    dropLast: drop ? resolver.resolve(drop) : undefined,
-    sampler: samplerType?.text,
+    batchSize: knownHere(bs),
+    dropLast: drop?.kind === 'value' ? knownHere(drop) : undefined,
+    sampler: samplerType?.kind === 'value' ? samplerType.known.text : undefined,
     distributedSampler: false,
-    dataset: dataset ? { text: dataset.text, length: undefined, lengthSpan: undefined } : undefined,
+    dataset: undefined,
     role: 'train',
-    roleEvidence: engine ? 'train_dataloader of the config' : 'samples_per_gpu of the config',
+    roleEvidence: isEngine ? 'train_dataloader of the config' : 'samples_per_gpu of the config',
     feeds: ['model'],
-  });
-  return out;
+  };
 }
 
 /** MMEngine `optim_wrapper=dict(accumulative_counts=N)`; mmcv 1.x `optimizer_config=dict(type='GradientCumulativeOptimizerHook', cumulative_iters=N)`. */
-function gradAccum(defs: Definitions, root: Node, resolver: ValueResolver): GradAccumIR[] {
-  const wrapper = lastDict(defs, 'optim_wrapper', root.endIndex);
-  const hook = lastDict(defs, 'optimizer_config', root.endIndex);
-  const node = wrapper?.entries.get('accumulative_counts') ?? hook?.entries.get('cumulative_iters');
-  if (!node) return [];
-  const steps = resolver.resolve(node);
+function gradAccum(names: ReadonlyMap<string, ConfigValue>): GradAccumIR[] {
+  const v = entry(names.get('optim_wrapper'), 'accumulative_counts') ?? entry(names.get('optimizer_config'), 'cumulative_iters');
+  if (v?.kind !== 'value') return [];
+  const steps = knownHere(v);
   if (typeof steps.value === 'number' && steps.value <= 1) return [];
-  return [{ kind: 'framework-argument', span: spanOf(node.parent ?? node), steps, function: '<module>' }];
+  return [{ kind: 'framework-argument', span: v.via ?? v.entrySpan ?? v.span, steps, function: '<module>' }];
 }
 
 /** `sync_bn = 'torch'` / `'mmcv'`: MMEngine's runner converts the model's BatchNorm to SyncBatchNorm. */
-function syncBatchNorm(defs: Definitions, root: Node, resolver: ValueResolver): { span: Span; text: string }[] {
-  const node = lastDefinition(defs, 'sync_bn', root.endIndex);
-  if (!node) return [];
-  const v = resolver.resolve(node);
-  return typeof v.value === 'string' && v.value !== '' ? [{ span: spanOf(node.parent ?? node), text: `sync_bn=${node.text}` }] : [];
+function syncBatchNorm(names: ReadonlyMap<string, ConfigValue>): { span: Span; text: string }[] {
+  const v = names.get('sync_bn');
+  if (v?.kind !== 'value' || typeof v.known.value !== 'string' || v.known.value === '') return [];
+  return [{ span: here(v), text: `sync_bn=${v.known.text}` }];
 }
