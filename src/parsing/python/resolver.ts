@@ -1214,18 +1214,19 @@ export class Resolver {
       const v = this.fromSites(name, binding, table, use);
       if (v.kind !== 'unknown') return v;
     }
-    const line = site ? site.at.startPosition.row + 1 : 0;
+    // (Named by its text, not its line: the IR of an unchanged statement is reused after edits above it.)
+    const line = site ? quoted(site.at) : '';
     // (In a loop that assigns it, the default held at most until the first assignment: TinyVit's
     // `drop_path_rate = dpr[...]` before each stage reads it.)
     const looped = binding.find((s) => inSameLoop(s.at, use, fn));
-    if (looped) return unknown(use, `parameter ${name} is assigned again in the loop (line ${looped.at.startPosition.row + 1})`, this.symbolOf(use, bindings));
+    if (looped) return unknown(use, `parameter ${name} is assigned again in the loop (${quoted(looped.at)})`, this.symbolOf(use, bindings));
     // (A loop target, `+=`, `with ... as`: not a wrapper of the value passed, as `p = f(p)` may be.)
     const rebound = binding.find((s) => s.at.type !== 'assignment' || s.value === undefined);
-    if (rebound) return unknown(use, `parameter ${name} is bound again in the function (line ${rebound.at.startPosition.row + 1})`, this.symbolOf(use, bindings));
-    if (asPassed.kind === 'none') return unknown(use, `parameter ${name} is None by default and assigned again in the function (line ${line})`, this.symbolOf(use, bindings));
+    if (rebound) return unknown(use, `parameter ${name} is bound again in the function (${quoted(rebound.at)})`, this.symbolOf(use, bindings));
+    if (asPassed.kind === 'none') return unknown(use, `parameter ${name} is None by default and assigned again in the function (${line})`, this.symbolOf(use, bindings));
     // (Unknown as passed: unknown after it too, for the reason it had.)
     if (asPassed.kind === 'unknown') return asPassed;
-    return unknown(use, `parameter ${name} is assigned again in the function (line ${line}) to a value not known`, this.symbolOf(use, bindings));
+    return unknown(use, `parameter ${name} is assigned again in the function (${line}) to a value not known`, this.symbolOf(use, bindings));
   }
 
   /**
@@ -2307,4 +2308,11 @@ function argparseFlag(args: Node): string | undefined {
   }
   const long = flags.find((f) => f.startsWith('--')) ?? flags.find((f) => !f.startsWith('-')) ?? flags[0];
   return long ? long : undefined;
+}
+
+/** A binding site as reasons quote it: its first line, shortened (`embed_dim = embed_dim or in_features`). */
+function quoted(site: Node): string {
+  const first = site.text.split('\n', 1)[0] ?? '';
+  const short = first.length > 60 ? `${first.slice(0, 57)}...` : first;
+  return `\`${short}\``;
 }

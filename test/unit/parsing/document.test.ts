@@ -46,6 +46,34 @@ describe('PythonDocument (incremental parsing)', () => {
     );
   });
 
+  it("an unchanged statement's reused IR holds no line of the file (a reason for an unknown value quotes code, not a line)", () => {
+    const text = [
+      'import torch.nn as nn',
+      '',
+      '',
+      'class Pool(nn.Module):',
+      '    def __init__(self, in_features, embed_dim=None, width=64):',
+      '        super().__init__()',
+      '        embed_dim = embed_dim or in_features',
+      '        for _ in range(2):',
+      '            width = width * 2',
+      '            self.proj = nn.Linear(width, embed_dim)',
+      '        self.norm = nn.LayerNorm(embed_dim)',
+      '',
+    ].join('\n');
+    const doc = new PythonDocument(text);
+    try {
+      doc.analyse();
+      // Enter at the top: every line of the class moves down; the class statement is reused.
+      doc.applyChanges([{ startOffset: 0, oldEndOffset: 0, newText: '\n' }]);
+      const fresh = analysePythonFile('\n' + text);
+      assert.deepStrictEqual(JSON.parse(JSON.stringify(doc.analyse())), JSON.parse(JSON.stringify(fresh)));
+      assert.match(JSON.stringify(fresh.model), /parameter width is assigned again in the loop \(`width = width \* 2`\)/);
+    } finally {
+      doc.dispose();
+    }
+  });
+
   it('gives the same IR and syntax copy as a fresh analysis after batches of several changes (multi-cursor edits)', function () {
     this.timeout(120000);
     const at = fc.double({ min: 0, max: 1, noNaN: true });
