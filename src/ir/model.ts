@@ -167,6 +167,13 @@ export interface ForwardStep {
   /** The layer for inline-built layers (`nn.Dense(10)(x)` in Flax `@nn.compact`). */
   readonly call?: LayerCall;
   /**
+   * For a `functional` step: its arguments other than the data it transforms, resolved (the
+   * order of `x.permute(0, 2, 3, 1)`, the dims of `x.mean([-2, -1])`, `p` of `F.dropout(x, p=0.1)`,
+   * the slope of `F.leaky_relu(x, 0.2)`); positions count the call's positional arguments as
+   * written (`F.leaky_relu`'s input is position 0). Absent when there are none.
+   */
+  readonly args?: readonly Argument[];
+  /**
    * Set when the step sits in a loop of the forward pass (its source span). A loop whose count is
    * known is unrolled (`for blk in self.blocks` over known elements, `range(self.depth)` that
    * resolves, `range(len(self.blocks))`, `enumerate(self.head)`): one step per iteration and call,

@@ -179,6 +179,9 @@ function defaultValue(t: DefaultTemplate, span: Span): Value {
 }
 
 /** A layer call's argument, its properties in the IR's order (`provenance` only when the value has one). */
+/** The extras of a functional step with neither a norm type nor arguments (shared: never changed). */
+const NO_EXTRA: { norm?: NormType; args?: readonly Argument[] } = Object.freeze({});
+
 function argument(name: string | undefined, position: number | undefined, value: Value, span: Span, valueSpan: Span): Argument {
   const out = { name, position, value, span, valueSpan } as Writable<Argument>;
   if (value.kind !== 'unknown' && value.provenance) out.provenance = value.provenance;
@@ -2547,7 +2550,7 @@ class ForwardWalker {
     return out;
   }
 
-  private push(op: ForwardStep['op'], target: string, family: LayerFamily, inputs: number[], node: Node, extra: { norm?: NormType; call?: LayerCall } = {}): number {
+  private push(op: ForwardStep['op'], target: string, family: LayerFamily, inputs: number[], node: Node, extra: { norm?: NormType; call?: LayerCall; args?: readonly Argument[] } = {}): number {
     // The second pass of a loop body re-visits the same calls: reuse their step, widen its inputs.
     const start = node.startIndex;
     let existing: ForwardStep | undefined;
@@ -2572,11 +2575,12 @@ class ForwardWalker {
     // (Steps outside every branch share one empty list: IR lists are read-only.)
     const branches = this.branches.length === 0 ? NO_BRANCHES : this.branches.slice();
     let step: Writable<ForwardStep>;
-    if (!extra.norm && !extra.call && !this.loop && this.iterationIndex === undefined) step = { index, op, target, family, inputs: stepInputs, branches, span: spanOf(node) };
+    if (!extra.norm && !extra.call && !extra.args && !this.loop && this.iterationIndex === undefined) step = { index, op, target, family, inputs: stepInputs, branches, span: spanOf(node) };
     else {
       step = { index, op, target, family } as Writable<ForwardStep>;
       if (extra.norm) step.norm = extra.norm;
       if (extra.call) step.call = extra.call;
+      if (extra.args) step.args = extra.args;
       step.inputs = stepInputs;
       if (this.loop) step.loop = this.loop;
       if (this.iterationIndex !== undefined) step.iteration = this.iterationIndex;
@@ -2728,6 +2732,34 @@ class ForwardWalker {
     return distinct(out);
   }
 
+  /**
+   * What a functional step records besides its inputs: its norm type, and its arguments from
+   * position `from` on (`F.dropout(x, p=0.1)`: from 1, the input is position 0; a tensor method
+   * `x.permute(0, 2, 3, 1)`: from 0), resolved. None after a `*args` / `**kwargs`.
+   */
+  private functionalExtra(call: Node, op: { readonly norm?: NormType }, from: number): { norm?: NormType; args?: readonly Argument[] } {
+    const list = call.childForFieldName('arguments');
+    let args: Argument[] | undefined;
+    if (list && list.type === 'argument_list') {
+      const bindings = this.bindings.size > 0 ? this.bindings : undefined;
+      let position = 0;
+      for (const a of list.namedChildren) {
+        if (a.type === 'comment') continue;
+        if (a.type === 'list_splat' || a.type === 'dictionary_splat') break;
+        if (a.type === 'keyword_argument') {
+          const name = a.childForFieldName('name');
+          const value = a.childForFieldName('value');
+          if (name && value && name.text !== 'input') (args ??= []).push(argument(name.text, undefined, this.builder.resolver.resolve(value, bindings), spanOf(a), spanOf(value)));
+          continue;
+        }
+        if (position >= from) (args ??= []).push(argument(undefined, position, this.builder.resolver.resolve(a, bindings), spanOf(a), spanOf(a)));
+        position++;
+      }
+    }
+    if (!op.norm && !args) return NO_EXTRA;
+    return { ...(op.norm ? { norm: op.norm } : {}), ...(args ? { args } : {}) };
+  }
+
   private argInputs(call: Node): { first: number[]; all: number[] } {
     // The steps of the first positional argument, then of the positional arguments after the
     // first argument (of any kind), in this order (each walk can add steps). `all` is `first`
@@ -2815,12 +2847,12 @@ class ForwardWalker {
       // Keras' functional merge `layers.add([x, shortcut])`: a residual addition.
       if (isModule && (method === 'add' || method === 'Add') && /^(keras|tensorflow|tf_keras)\./.test(q ?? '') && all.length >= 2) return [this.push('add', 'add', 'merge', all, e)];
       if (isModule) {
-        if (op) return [this.push('functional', method, op.family, op.family === 'merge' ? all : first.length > 0 ? first : all, e, op.norm ? { norm: op.norm } : {})];
+        if (op) return [this.push('functional', method, op.family, op.family === 'merge' ? all : first.length > 0 ? first : all, e, this.functionalExtra(e, op, 1))];
         return [this.push('other', method, 'unknown', all, e)];
       }
       // A tensor method: `x.view(...)`, `x.relu()`, `x.flatten(1)`
       const inputs = object ? this.expr(object) : [];
-      if (op) return [this.push('functional', method, op.family, [...inputs, ...all], e, op.norm ? { norm: op.norm } : {})];
+      if (op) return [this.push('functional', method, op.family, [...inputs, ...all], e, this.functionalExtra(e, op, 0))];
       if (method === 'contiguous' || method === 'clone' || method === 'to' || method === 'float' || method === 'type_as') return inputs;
       return [this.push('other', method, 'unknown', [...inputs, ...all], e)];
     }
@@ -2831,7 +2863,7 @@ class ForwardWalker {
         return [this.push('layer', iter, layer?.family ?? 'container', first.length > 0 ? first : all, e, layer?.norm ? { norm: layer.norm } : {})];
       }
       const op = FUNCTIONAL_OPS.get(fn.text);
-      if (op && this.builder.resolver.qualify(fn)) return [this.push('functional', fn.text, op.family, op.family === 'merge' ? all : first.length > 0 ? first : all, e, op.norm ? { norm: op.norm } : {})];
+      if (op && this.builder.resolver.qualify(fn)) return [this.push('functional', fn.text, op.family, op.family === 'merge' ? all : first.length > 0 ? first : all, e, this.functionalExtra(e, op, 1))];
     }
     return [this.push('other', fn.text.length > 40 ? 'call' : fn.text, 'unknown', all, e)];
   }

@@ -18,7 +18,7 @@ export function summarizeModel(model: ModelIR): unknown {
         uses: p.uses.map((u) => `${u.start.line + 1}:${u.start.column + 1}`),
       })),
       forward: c.forward
-        ? c.forward.steps.map((s) => `${s.index}: ${s.op} ${s.target}${s.norm ? ` [${s.norm}]` : ''} <- ${s.inputs.join(',')}${s.loop ? (s.iteration !== undefined ? ` (in loop #${s.iteration})` : ' (in loop)') : ''}`)
+        ? c.forward.steps.map((s) => `${s.index}: ${s.op} ${s.target}${s.norm ? ` [${s.norm}]` : ''}${s.args ? `(${s.args.map((a) => `${a.name !== undefined ? `${a.name}=` : ''}${showValue(a.value)}`).join(', ')})` : ''} <- ${s.inputs.join(',')}${s.loop ? (s.iteration !== undefined ? ` (in loop #${s.iteration})` : ' (in loop)') : ''}`)
         : null,
       flows: c.flows.map((f) => `${end(f.from, f.conditional)} -> ${end(f.to, f.conditional)} (${f.via}${f.consumers !== 1 ? `, ${f.consumers} consumers` : ''}${f.conditional ? ', conditional' : ''})`),
       attributeReads: c.attributeReads.map((r) => `self.${r.path}.${r.attribute}`),

@@ -503,3 +503,49 @@ describe('Python front end: conditional expressions in a forward pass', () => {
     assert.deepStrictEqual(lintPython(twice).findings.filter((f) => f.code === 'NRM505').length, 0);
   });
 });
+
+describe('Python front end: arguments of functional steps', () => {
+  it("records a functional step's arguments other than its input, resolved, with their positions as written", () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch',
+        'import torch.nn as nn',
+        'import torch.nn.functional as F',
+        'SLOPE = 0.2',
+        'class Net(nn.Module):',
+        '    def __init__(self, p=0.1):',
+        '        super().__init__()',
+        '        self.p = p',
+        '        self.fc = nn.Linear(8, 8)',
+        '    def forward(self, x, *rest):',
+        '        x = x.permute(0, 2, 3, 1)',
+        '        x = F.leaky_relu(x, SLOPE)',
+        '        x = F.dropout(x, p=self.p, training=self.training)',
+        '        x = torch.cat([x, x], dim=1)',
+        '        x = x.mean([-2, -1])',
+        '        x = F.relu(x)',
+        '        x = x.view(*rest)',
+        '        return self.fc(x)',
+      ),
+    );
+    const steps = cls(ir, 'Net').forward?.steps ?? [];
+    const shown = steps.map((s) => `${s.target}(${(s.args ?? []).map((a) => `${a.name ?? a.position}:${a.value.kind === 'unknown' ? `?${a.value.text}` : JSON.stringify('value' in a.value ? a.value.value : a.value.kind === 'sequence' ? a.value.items.map((i) => ('value' in i ? i.value : '?')) : a.value.kind)}`).join(' ')})`);
+    assert.deepStrictEqual(shown, [
+      'permute(0:0 1:2 2:3 3:1)',
+      'leaky_relu(1:0.2)',
+      'dropout(p:0.1 training:?self.training)',
+      'cat(dim:1)',
+      'mean(0:[-2,-1])',
+      'relu()',
+      // After a splat the positions are not known: nothing is recorded.
+      'view()',
+      'fc()',
+    ]);
+    // The slope's provenance is the module constant.
+    const slope = steps[1]?.args?.[0];
+    assert.ok(slope && slope.value.kind === 'number');
+    assert.match(describeProvenance(slope.value.provenance ?? { description: '', span: slope.span }, lineWhere), /SLOPE/);
+    // A step without arguments has no `args` at all.
+    assert.strictEqual(steps[5]?.args, undefined);
+  });
+});
