@@ -101,6 +101,47 @@ export function reshape(t: Tensor, shape: readonly number[]): Tensor {
   return { shape: [...shape], data: t.data };
 }
 
+/**
+ * `t.permute(*order)`: a copy with the axes reordered (axis `i` of the result is axis `order[i]`
+ * of `t`), as contiguous data of the same precision.
+ */
+export function permute(t: Tensor, order: readonly number[]): Tensor {
+  const rank = t.shape.length;
+  if (order.length !== rank || [...order].sort((a, b) => a - b).some((d, i) => d !== i)) throw new EngineError(`permute: ${shapeString([...order])} is not an order of the ${rank} axes of ${shapeString(t.shape)}`);
+  const shape = order.map((d) => t.shape[d]);
+  const out = t.data instanceof Float64Array ? new Float64Array(t.data.length) : new Float32Array(t.data.length);
+  // Strides of `t`, taken in the result's axis order.
+  const inStrides = new Array<number>(rank).fill(1);
+  for (let i = rank - 2; i >= 0; i--) inStrides[i] = (inStrides[i + 1]) * (t.shape[i + 1]);
+  const strides = order.map((d) => inStrides[d]);
+  const index = new Array<number>(rank).fill(0);
+  const src = t.data;
+  const last = rank - 1;
+  const lastSize = shape[last] ?? 1;
+  const lastStride = strides[last] ?? 1;
+  let offset = 0;
+  for (let o = 0; o < out.length; o += lastSize) {
+    for (let j = 0, k = offset; j < lastSize; j++, k += lastStride) out[o + j] = src[k];
+    // Next index over the axes before the last (odometer), keeping the source offset.
+    for (let a = last - 1; a >= 0; a--) {
+      offset += strides[a];
+      if (++(index[a]) < (shape[a])) break;
+      offset -= (strides[a]) * (shape[a]);
+      index[a] = 0;
+    }
+  }
+  return { shape, data: out };
+}
+
+/** The order that undoes `order` (`permute(permute(t, order), inverseOrder(order))` is `t`). */
+export function inverseOrder(order: readonly number[]): number[] {
+  const out = new Array<number>(order.length);
+  order.forEach((d, i) => {
+    out[d] = i;
+  });
+  return out;
+}
+
 /** Throws unless `t` is a well-formed tensor (typed float array whose length matches its shape). */
 export function checkTensor(t: Tensor, what: string): void {
   if (t === null || typeof t !== 'object' || !Array.isArray(t.shape)) throw new EngineError(`${what}: not a tensor`);

@@ -9,7 +9,7 @@ import type { Layer } from '../engine/layer';
 import { Activation, Conv2d, Dropout, GlobalAvgPool, Linear, Pool2d, type ActivationKind } from '../engine/layers';
 import { BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm } from '../engine/norms';
 import type { Rng } from '../engine/rng';
-import { reshape, type FloatArray, type Tensor } from '../engine/tensor';
+import { inverseOrder, permute, reshape, type FloatArray, type Tensor } from '../engine/tensor';
 import { ExtraActivationLayer, isExtraActivation } from './activations';
 import type { InitScheme } from './options';
 import { SimulationError } from './shapes';
@@ -51,6 +51,35 @@ class AsOneD implements Layer {
   backward(gradY: Tensor): Tensor {
     const dx = this.inner.backward(reshape(gradY, [gradY.shape[0], gradY.shape[1], 1, gradY.shape[2]]));
     return reshape(dx, [dx.shape[0], dx.shape[1], dx.shape[3]]);
+  }
+}
+
+/**
+ * A layer run in another axis order: the input is permuted by `into` (over per-sample axes),
+ * `inner` runs, and its output is permuted back. A norm swapped in (a what-if) where the
+ * activation's channels are not its first axis (between a ConvNeXt block's permutes) normalizes
+ * the channels, as it would in the standard layout.
+ */
+export class Permuted implements Layer {
+  readonly kind: string;
+  private readonly into: number[];
+  private readonly back: number[];
+  constructor(
+    private readonly inner: Layer,
+    into: readonly number[],
+  ) {
+    this.kind = inner.kind;
+    this.into = [0, ...into.map((d) => d + 1)];
+    this.back = inverseOrder(this.into);
+  }
+  parameters(): ReturnType<Layer['parameters']> {
+    return this.inner.parameters();
+  }
+  forward(x: Tensor, training: boolean): Tensor {
+    return permute(this.inner.forward(permute(x, this.into), training), this.back);
+  }
+  backward(gradY: Tensor): Tensor {
+    return permute(this.inner.backward(permute(gradY, this.into)), this.back);
   }
 }
 
@@ -113,6 +142,7 @@ export function buildLayer(op: LayerOp, inShape: readonly number[], rngs: LayerR
       return oneD ? new AsOneD(layer) : layer;
     }
     case 'flatten':
+    case 'permute':
     case 'save':
     case 'load':
     case 'cat':

@@ -11,6 +11,7 @@ import type { Span } from '../ir/span';
 import { analysePythonFile } from '../parsing/python/analyse';
 import { engineRunsActivation } from './engineLayers';
 import { InputTooSmallError, outputShape, SimulationError } from './shapes';
+import { inverseOrder } from '../engine/tensor';
 import { DEFAULT_ALPHA } from './activations';
 import { ForeignLayers, type ForeignHost } from './foreign';
 import { isRouting, PADDING_MODES, type ActivationFn, type LayerOp, type LayerSpec, type NetworkSpec } from './spec';
@@ -76,9 +77,15 @@ const IDENTITY_KINDS = new Set(['Identity', 'Softmax', 'LogSoftmax']);
  * `RmsNorm` are PyTorch's over the same dimensions, and simulated.
  */
 const NOT_LIKE_TORCH: ReadonlyMap<string, string> = new Map([
-  ...['LayerNorm2d', 'LayerNorm2dFp32', 'RmsNorm2d'].map((k) => [k, 'normalizes the channels of an NCHW tensor (the engine normalizes the last dimension)'] as const),
   ...['BatchNormAct2d', 'SyncBatchNormAct', 'GroupNormAct', 'GroupNorm1Act', 'LayerNormAct', 'LayerNormAct2d'].map((k) => [k, 'applies an activation after the norm'] as const),
 ]);
+
+/**
+ * timm norms over the channels of an NCHW activation (`LayerNorm2d` permutes to channels-last,
+ * runs `F.layer_norm` and permutes back): simulated just so, around the engine's norm of the
+ * last dimension.
+ */
+const CHANNEL_NORMS: ReadonlySet<string> = new Set(['LayerNorm2d', 'LayerNorm2dFp32', 'RmsNorm2d']);
 
 /** Functional concatenations (`torch.cat`, `jnp.concatenate`). */
 const CONCAT = new Set(['cat', 'concat', 'concatenate']);
@@ -90,6 +97,99 @@ const NOT_A_LAYER: Readonly<Record<Framework, string>> = {
 };
 /** Calls that reorder a tensor's axes: what follows them normalizes or multiplies other axes. */
 const AXIS_ORDER = new Set(['permute', 'transpose', 'movedim', 'moveaxis', 'swapaxes', 'swapdims']);
+
+/** A functional step's argument given by keyword `name` or at `position` (see `ForwardStep.args`). */
+function stepArg(step: ForwardStep, name: string, position: number): Value | undefined {
+  const args = step.args;
+  if (!args) return undefined;
+  return (args.find((a) => a.name === name) ?? args.find((a) => a.name === undefined && a.position === position))?.value;
+}
+
+/** Why a functional step's argument is not known, for an assumption. */
+function argWhy(step: ForwardStep, name: string, position: number): string {
+  const v = stepArg(step, name, position);
+  return v ? `the call's ${name} did not resolve: ${why(v)}` : `not given`;
+}
+
+/** Integers of a value: `2` -> [2], `(2, 3)` / `[-2, -1]` -> [2, 3] / [-2, -1]; undefined otherwise. */
+function ints(v: Value | undefined): number[] | undefined {
+  if (v?.kind === 'number') return Number.isInteger(v.value) ? [v.value] : undefined;
+  if (v?.kind !== 'sequence') return undefined;
+  const out: number[] = [];
+  for (const item of v.items) {
+    if (item.kind !== 'number' || !Number.isInteger(item.value)) return undefined;
+    out.push(item.value);
+  }
+  return out;
+}
+
+/** An axis of a `rank + 1`-D activation (batch first) from a possibly negative index, or undefined. */
+function axisOf(d: number, full: number): number | undefined {
+  return Number.isInteger(d) && d >= -full && d < full ? (d + full) % full : undefined;
+}
+
+/**
+ * The order over per-sample axes that a `permute` / `transpose` step states for an activation of
+ * per-sample rank `rank` (see `PermuteOp`), or undefined when it does not resolve or moves the batch axis.
+ */
+function axisOrderOf(step: ForwardStep, rank: number): number[] | undefined {
+  const full = rank + 1;
+  if (step.target === 'permute') {
+    const positional = (step.args ?? []).filter((a) => a.name === undefined);
+    const written = positional.length === 1 ? ints(positional[0]?.value) : positional.length > 1 ? ints({ kind: 'sequence', items: positional.map((a) => a.value), tuple: true }) : ints(stepArg(step, 'dims', 0));
+    if (!written || written.length !== full) return undefined;
+    const axes = written.map((d) => axisOf(d, full));
+    if (axes.some((a) => a === undefined) || new Set(axes).size !== full || axes[0] !== 0) return undefined;
+    return (axes as number[]).slice(1).map((d) => d - 1);
+  }
+  if (step.target === 'transpose' || step.target === 'swapaxes' || step.target === 'swapdims') {
+    const first = step.target === 'swapaxes' ? 'axis0' : 'dim0';
+    const second = step.target === 'swapaxes' ? 'axis1' : 'dim1';
+    const a = ints(stepArg(step, first, 0));
+    const b = ints(stepArg(step, second, 1));
+    const x = a?.length === 1 ? axisOf(a[0], full) : undefined;
+    const y = b?.length === 1 ? axisOf(b[0], full) : undefined;
+    if (x === undefined || y === undefined || x === 0 || y === 0) return undefined;
+    const order = Array.from({ length: rank }, (_, i) => i);
+    order[x - 1] = y - 1;
+    order[y - 1] = x - 1;
+    return order;
+  }
+  return undefined;
+}
+
+/**
+ * For `x.mean(dims)` over exactly the spatial axes of a `[C, H, W]` (or the length of a `[C, L]`)
+ * activation: whether it keeps the reduced axes (`keepdim=True`); undefined for any other mean.
+ */
+function spatialMean(step: ForwardStep, rank: number): boolean | undefined {
+  if (rank !== 3 && rank !== 2) return undefined;
+  const dims = ints(stepArg(step, 'dim', 0));
+  if (!dims) return undefined;
+  const axes = new Set(dims.map((d) => axisOf(d, rank + 1)));
+  const spatial = rank === 3 ? [2, 3] : [2];
+  if (axes.size !== spatial.length || !spatial.every((a) => axes.has(a))) return undefined;
+  const keep = stepArg(step, 'keepdim', 1);
+  return keep?.kind === 'bool' ? keep.value : keep === undefined ? false : undefined;
+}
+
+/**
+ * ConvNeXt's LayerNorm, copied into many repositories: a class of the file whose constructor
+ * takes `data_format` ('channels_last' or 'channels_first') and whose forward calls
+ * `F.layer_norm` for channels-last input and normalizes over dim 1 by hand (`x.mean(1,
+ * keepdim=True)`) for channels-first. What an instance's arguments say, or undefined for any
+ * other class (or a data_format that does not resolve to one of the two).
+ */
+function formatSwitchedLayerNorm(cls: ModelClass, layer: Layer): { format: 'channels_first' | 'channels_last'; features: number | undefined; eps: number | undefined } | undefined {
+  const steps = cls.forward?.steps ?? [];
+  if (!steps.some((s) => s.op === 'functional' && s.target === 'layer_norm')) return undefined;
+  if (!steps.some((s) => s.op === 'functional' && s.target === 'mean' && ints(stepArg(s, 'dim', 0))?.[0] === 1)) return undefined;
+  const args = layer.constructorArguments ?? [];
+  const format = args.find((a) => a.name === 'data_format')?.value;
+  if (format?.kind !== 'string' || (format.value !== 'channels_first' && format.value !== 'channels_last')) return undefined;
+  const features = num(args.find((a) => a.name === 'normalized_shape')?.value);
+  return { format: format.value, features: features !== undefined && Number.isInteger(features) && features > 0 ? features : undefined, eps: num(args.find((a) => a.name === 'eps')?.value) };
+}
 
 /** PyTorch-style path: `layers[0]` -> `layers.0`. */
 function modulePath(path: string): string {
@@ -287,6 +387,23 @@ class Builder implements ForeignHost {
     return 0;
   }
 
+  /**
+   * A LayerNorm/RMSNorm over the channels of a `[C, H, W]` (or `[C, L]`) activation at each
+   * position: permuted to channels-last, normalized over the last dimension, permuted back (as
+   * timm's `LayerNorm2d` and ConvNeXt's `channels_first` LayerNorm compute it).
+   */
+  private channelNorm(name: string, kind: string, norm: 'layer' | 'rms', given: number | undefined, eps: number, affine: boolean, where: string): void {
+    const shape = this.shape!;
+    if (shape.length < 2) throw new SimulationError(`${where} normalizes the channels of a (C, H, W) activation but receives [${shape.join(', ')}]`);
+    const channels = shape[0];
+    if (given !== undefined && given !== channels) throw new SimulationError(`${where} expects ${given} channels but receives [${shape.join(', ')}]`);
+    if (given === undefined) this.assume(`${where}: channels taken from the activation (${channels})`);
+    const into = [...Array.from({ length: shape.length - 1 }, (_, i) => i + 1), 0];
+    this.push(`${name}.channels_last`, 'permute', { op: 'permute', order: into });
+    this.push(name, kind, { op: 'norm', norm, features: channels, eps, affine });
+    this.push(`${name}.channels_first`, 'permute', { op: 'permute', order: inverseOrder(into) });
+  }
+
   private norm(layer: Layer, name: string, where: string): void {
     const call = layer.call;
     const type = layer.norm;
@@ -294,6 +411,12 @@ class Builder implements ForeignHost {
     const unlike = NOT_LIKE_TORCH.get(layer.kind);
     if (unlike) throw new SimulationError(`${where}: timm's ${layer.kind} ${unlike}; not simulated`);
     const eps = num(call ? paramValue(call, 'eps') : undefined) ?? (type === 'rms' ? 1e-6 : 1e-5);
+    if (CHANNEL_NORMS.has(layer.kind) && (type === 'layer' || type === 'rms')) {
+      if (!this.shape) this.start([this.intArg(call, 'num_channels', DEFAULT_FEATURES, where), this.imageSize, this.imageSize], where);
+      const given = num(call ? paramValue(call, 'num_channels') : undefined);
+      this.channelNorm(name, layer.kind, type, given, eps, bool(call ? paramValue(call, 'affine') : undefined) ?? true, where);
+      return;
+    }
     if (!this.shape) {
       const features = this.intArg(call, type === 'group' ? 'num_channels' : type === 'layer' || type === 'rms' ? 'normalized_shape' : 'num_features', DEFAULT_FEATURES, where);
       this.start(/2d$/.test(layer.kind) ? [features, this.imageSize, this.imageSize] : [features], where);
@@ -353,6 +476,16 @@ class Builder implements ForeignHost {
     if (layer.moduleClass) {
       const cls = this.classes.get(layer.moduleClass);
       if (!cls) throw new SimulationError(`${name}: class ${layer.moduleClass} not found`);
+      const switched = formatSwitchedLayerNorm(cls, layer);
+      if (switched) {
+        const where = `${name} (${layer.moduleClass})`;
+        if (!this.shape) this.start(switched.format === 'channels_first' ? [switched.features ?? DEFAULT_FEATURES, this.imageSize, this.imageSize] : [switched.features ?? DEFAULT_FEATURES], where);
+        const eps = switched.eps ?? 1e-5;
+        this.assume(`${layer.moduleClass}, a LayerNorm class of this file, with data_format='${switched.format}' (its forward calls F.layer_norm, or normalizes over dim 1 by hand); simulated as PyTorch's LayerNorm over the ${switched.format === 'channels_first' ? 'channels at each position' : 'last dimension'}`);
+        if (switched.format === 'channels_first') this.channelNorm(name, layer.moduleClass, 'layer', switched.features, eps, true, where);
+        else this.push(name, layer.moduleClass, { op: 'norm', norm: 'layer', features: switched.features ?? this.shape![this.shape!.length - 1], eps, affine: true });
+        return;
+      }
       // Sizes of this instance: the class's layers built with the call's arguments, when they resolve.
       if (layer.instanceLayers) {
         const mark = { layers: this.layers.length, assumptions: this.assumptions.length, shape: this.shape, inputShape: this.inputShape };
@@ -563,19 +696,43 @@ class Builder implements ForeignHost {
             continue;
           }
         }
-        // Left out, a ConvNeXt block's `x.permute(0, 2, 3, 1)` would let its LayerNorm and Linear
-        // layers act on the wrong axes without a word: refuse instead.
+        // An axis order the call states (`x.permute(0, 2, 3, 1)`: a ConvNeXt block's LayerNorm and
+        // Linear layers then act on the channels, last); one it does not would let the layers after
+        // it act on the wrong axes without a word: refuse instead.
         if (AXIS_ORDER.has(step.target) && this.shape && this.shape.length > 1) {
-          throw new SimulationError(`${name}: ${step.target}(…) reorders the axes of the ${this.shape.length + 1}-D activation (the call's arguments are not in the model IR), and the simulator does not follow axis orders`);
+          const order = axisOrderOf(step, this.shape.length);
+          if (!order) throw new SimulationError(`${name}: ${step.target}(…) reorders the axes of the ${this.shape.length + 1}-D activation in an order that did not resolve (or moves the batch axis), and the simulator does not guess it`);
+          if (from !== chain) enter(from, name);
+          const start = this.layers.length;
+          this.push(name, step.target, { op: 'permute', order });
+          done(step, from, start);
+          continue;
+        }
+        // `x.mean([-2, -1])` / `x.mean((2, 3), keepdim=True)`: global average pooling over the spatial axes.
+        if (step.target === 'mean' && this.shape && spatialMean(step, this.shape.length) !== undefined) {
+          const keep = spatialMean(step, this.shape.length);
+          if (from !== chain) enter(from, name);
+          const start = this.layers.length;
+          this.push(name, 'mean', { op: 'pool', pool: 'adaptive_avg', kernel: 1, stride: 1, padding: 0 });
+          if (!keep) this.push(`${name}.flatten`, 'Flatten', { op: 'flatten' });
+          done(step, from, start);
+          continue;
         }
         const fn = ACTIVATIONS[step.target];
         if (fn && !engineRunsActivation(fn)) throw new SimulationError(`${name} (F.${step.target}): this activation is not in the simulator's engine yet`);
+        // The slope of `F.leaky_relu(x, 0.2)`, the alpha of `F.elu(x, alpha=...)`, the p of `F.dropout(x, p=0.1)`: as the call gives them.
+        const alphaName = fn === 'elu' ? 'alpha' : 'negative_slope';
+        const alpha = fn && DEFAULT_ALPHA[fn] !== undefined ? num(stepArg(step, alphaName, 1)) : undefined;
+        if (fn && DEFAULT_ALPHA[fn] !== undefined && alpha === undefined) this.assume(`${name} (F.${step.target}): ${alphaName} taken as PyTorch's default ${DEFAULT_ALPHA[fn]} (${argWhy(step, alphaName, 1)})`);
+        const p = step.target === 'dropout' ? num(stepArg(step, 'p', 1)) : undefined;
+        const pKnown = p !== undefined && p >= 0 && p <= 1 ? p : undefined;
+        if (step.target === 'dropout' && pKnown === undefined) this.assume(`${name} (F.dropout): p taken as PyTorch's default 0.5 (${argWhy(step, 'p', 1)})`);
         const op: LayerOp | undefined = fn
-          ? { op: 'activation', fn }
+          ? { op: 'activation', fn, ...(alpha !== undefined ? { alpha } : {}) }
           : step.target === 'flatten' || step.target === 'view' || step.target === 'reshape'
             ? { op: 'flatten' }
             : step.target === 'dropout'
-              ? { op: 'dropout', p: 0.5 }
+              ? { op: 'dropout', p: pKnown ?? 0.5 }
               : step.target === 'adaptive_avg_pool2d' || step.target === 'adaptive_avg_pool1d'
                 ? { op: 'pool', pool: 'adaptive_avg', kernel: 1, stride: 1, padding: 0 }
                 : undefined;
@@ -583,8 +740,6 @@ class Builder implements ForeignHost {
           leaveOut(step, `${step.target}(…) was left out`);
           continue;
         }
-        if (fn && DEFAULT_ALPHA[fn] !== undefined) this.assume(`${name} (F.${step.target}): ${fn === 'elu' ? 'alpha' : 'negative_slope'} taken as PyTorch's default ${DEFAULT_ALPHA[fn]} (a functional call's arguments are not in the model IR)`);
-        if (step.target === 'dropout') this.assume(`${name} (F.dropout): p taken as PyTorch's default 0.5 (a functional call's arguments are not in the model IR)`);
         if (from !== chain) enter(from, name);
         const start = this.layers.length;
         this.push(name, fn ? `F.${step.target}` : step.target === 'dropout' || step.target.startsWith('adaptive') ? `F.${step.target}` : step.target, op);

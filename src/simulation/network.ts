@@ -6,9 +6,14 @@
  */
 
 import type { Layer } from '../engine/layer';
-import { add, overlaps, reshape, zeros, type FloatArray, type Tensor } from '../engine/tensor';
+import { add, inverseOrder, overlaps, permute, reshape, zeros, type FloatArray, type Tensor } from '../engine/tensor';
+
+/** `[0, 1, ..., n - 1]`. */
+function identityOrder(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
 import type { Rng } from '../engine/rng';
-import { applyInit, buildLayer, zeroGamma } from './engineLayers';
+import { applyInit, buildLayer, Permuted, zeroGamma } from './engineLayers';
 import type { InitScheme, NormSwap } from './options';
 import { needsFlatten, outputShape, SimulationError } from './shapes';
 import { isRouting, type LayerSpec, type NetworkSpec, type NormOp } from './spec';
@@ -17,7 +22,7 @@ export interface Step {
   readonly spec: LayerSpec;
   readonly inShape: readonly number[];
   readonly outShape: readonly number[];
-  /** null: identity (`save`, a removed norm) or handled by the network (`add`, `flatten`). */
+  /** null: identity (`save`, a removed norm) or handled by the network (`add`, `flatten`, `permute`). */
   readonly layer: Layer | null;
   /** Linear after a (C, H, W) activation: flatten first (the forward's `flatten`/`view`). */
   readonly flattenFirst: boolean;
@@ -152,10 +157,21 @@ export class Network {
     let shape: readonly number[] = spec.inputShape;
     const zeroGammaAt = options.init === 'zero_gamma' ? branchEndNorms(spec.layers) : new Set<number>();
     const slots = new Map<string, readonly number[]>();
+    // The activation's axis order against the standard one (axis i holds standard axis layout[i]):
+    // after a ConvNeXt block's `permute(0, 2, 3, 1)`, [1, 2, 0] (its channels last).
+    let layout: readonly number[] = identityOrder(shape.length);
+    const slotLayouts = new Map<string, readonly number[]>();
     spec.layers.forEach((layerSpec, index) => {
       try {
-        if (layerSpec.layer.op === 'save') slots.set(layerSpec.layer.slot, shape);
-        shape = this.addStep(layerSpec, index, shape, options, zeroGammaAt, slots);
+        const op = layerSpec.layer;
+        if (op.op === 'save') {
+          slots.set(op.slot, shape);
+          slotLayouts.set(op.slot, layout);
+        }
+        shape = this.addStep(layerSpec, index, shape, options, zeroGammaAt, slots, layout);
+        if (op.op === 'permute') layout = op.order.map((d) => layout[d]);
+        else if (op.op === 'load') layout = slotLayouts.get(op.slot) ?? identityOrder(shape.length);
+        if (layout.length !== shape.length) layout = identityOrder(shape.length);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         // Engine errors do not know the layer's name: add it (shape errors already carry it).
@@ -164,7 +180,7 @@ export class Network {
     });
   }
 
-  private addStep(layerSpec: LayerSpec, index: number, shape: readonly number[], options: BuildOptions, zeroGammaAt: ReadonlySet<number>, slots: ReadonlyMap<string, readonly number[]>): readonly number[] {
+  private addStep(layerSpec: LayerSpec, index: number, shape: readonly number[], options: BuildOptions, zeroGammaAt: ReadonlySet<number>, slots: ReadonlyMap<string, readonly number[]>, layout: readonly number[]): readonly number[] {
     {
       const op = layerSpec.layer;
       const flattenFirst = needsFlatten(op, shape);
@@ -173,14 +189,23 @@ export class Network {
       let norm: NormOp | undefined;
       let effective = layerSpec;
       if (op.op === 'norm') {
-        const swapped = swapNorm(op, options.normSwap, inShape);
+        // A norm swapped in where the axes are reordered runs in the standard order (its channels first).
+        const reordered = !flattenFirst && options.normSwap !== 'asIs' && options.normSwap !== 'none' && layout.some((d, i) => d !== i);
+        const toStandard = reordered ? inverseOrder(layout) : undefined;
+        const normShape = toStandard ? toStandard.map((d) => inShape[d]) : inShape;
+        const swapped = swapNorm(op, options.normSwap, normShape);
         if (swapped) {
           norm = swapped;
           effective = { ...layerSpec, layer: swapped };
-          layer = buildLayer(swapped, inShape, { init: options.initRng, dropout: options.dropoutRng });
+          layer = buildLayer(swapped, normShape, { init: options.initRng, dropout: options.dropoutRng });
           if (zeroGammaAt.has(index)) zeroGamma(layer);
+          if (toStandard) {
+            outputShape(effective, normShape, slots);
+            layer = new Permuted(layer, toStandard);
+            effective = layerSpec;
+          }
         }
-      } else if (!isRouting(op) && op.op !== 'flatten') {
+      } else if (!isRouting(op) && op.op !== 'flatten' && op.op !== 'permute') {
         layer = buildLayer(op, inShape, { init: options.initRng, dropout: options.dropoutRng });
         applyInit(layer, op, options.init, options.initRng);
       }
@@ -211,6 +236,7 @@ export class Network {
       else if (op.op === 'cat') cur = concatChannels(op.slots.map((s) => saved.get(s)!));
       else if (op.op === 'add') cur = add(cur, saved.get(op.slot)!);
       else if (op.op === 'flatten') cur = reshape(cur, [batch, ...step.outShape]);
+      else if (op.op === 'permute') cur = permute(cur, [0, ...op.order.map((d) => d + 1)]);
       else if (step.layer) {
         const prev = reuse ? this.outputs[i] : undefined;
         const out = prev && prev.length === cur.data.length && prev.constructor === cur.data.constructor && !overlaps(prev, cur.data) ? prev : undefined;
@@ -260,6 +286,8 @@ export class Network {
         grad = zeros([batch, ...step.inShape]);
       } else if (op.op === 'flatten') {
         grad = reshape(grad, [batch, ...step.inShape]);
+      } else if (op.op === 'permute') {
+        grad = permute(grad, [0, ...inverseOrder(op.order).map((d) => d + 1)]);
       } else if (step.layer) {
         const prev = grad;
         const out = free ? takeFree(free, prev.data) : undefined;

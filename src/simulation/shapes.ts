@@ -101,6 +101,13 @@ export function outputShape(layer: LayerSpec, shape: readonly number[], slots?: 
     }
     case 'flatten':
       return [product(shape)];
+    case 'permute': {
+      const order = op.order;
+      if (order.length !== shape.length || [...order].sort((a, b) => a - b).some((d, i) => d !== i)) {
+        throw new SimulationError(`${where}: cannot reorder the axes of ${describe(shape)} as [${order.join(', ')}]`);
+      }
+      return order.map((d) => shape[d]);
+    }
     case 'load':
       return [...slot(op.slot)];
     case 'cat': {

@@ -131,7 +131,8 @@ export function runMainPass(spec: NetworkSpec, options: SimulationOptions): Simu
   const gaps = normGaps(passes);
   const layers: LayerResult[] = [];
   passes.net.steps.forEach((step, i) => {
-    if (step.spec.layer.op === 'save' || step.spec.layer.op === 'load') return; // markers, not layers
+    // Markers, not layers; a permute reorders the values of the step before it.
+    if (step.spec.layer.op === 'save' || step.spec.layer.op === 'load' || step.spec.layer.op === 'permute') return;
     const t = passes.train[i];
     const e = passes.eval[i];
     const train: Summary = summarize(t.data);
@@ -221,7 +222,7 @@ export function runWhatIf(spec: NetworkSpec, options: SimulationOptions, variant
         normSwap: v.normSwap,
         init: v.init,
         layers: p.net.steps.flatMap((s, i) => {
-          if (s.spec.layer.op === 'save' || s.spec.layer.op === 'load') return [];
+          if (s.spec.layer.op === 'save' || s.spec.layer.op === 'load' || s.spec.layer.op === 'permute') return [];
           const t = summarize(p.train[i].data);
           const e = summarize(p.eval[i].data);
           return [{ name: s.spec.name, train: { mean: t.mean, std: t.std }, eval: { mean: e.mean, std: e.std } }];

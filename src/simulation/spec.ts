@@ -91,6 +91,15 @@ export interface FlattenOp {
   readonly op: 'flatten';
 }
 
+/**
+ * `x.permute(...)` / `x.transpose(...)` of the activation, batch axis left in place: `order` is
+ * over the per-sample axes (`x.permute(0, 2, 3, 1)` is `[1, 2, 0]`: `[C, H, W]` to `[H, W, C]`).
+ */
+export interface PermuteOp {
+  readonly op: 'permute';
+  readonly order: readonly number[];
+}
+
 /** Remembers the current activation under `slot` (the identity branch of a residual block). */
 export interface SaveOp {
   readonly op: 'save';
@@ -124,7 +133,7 @@ export interface CatOp {
   readonly slots: readonly string[];
 }
 
-export type LayerOp = NormOp | LinearOp | Conv2dOp | Conv1dOp | ActivationOp | DropoutOp | PoolOp | FlattenOp | SaveOp | AddOp | LoadOp | CatOp;
+export type LayerOp = NormOp | LinearOp | Conv2dOp | Conv1dOp | ActivationOp | DropoutOp | PoolOp | FlattenOp | PermuteOp | SaveOp | AddOp | LoadOp | CatOp;
 
 export interface LayerSpec {
   /** The module path `named_modules()` would give (`body.3`); for functional ops a readable label. */

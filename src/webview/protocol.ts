@@ -200,6 +200,12 @@ function parseLayerOp(v: unknown): LayerOp | undefined {
       return { op: 'pool', pool: v.pool, kernel: v.kernel, stride: v.stride, padding: v.padding };
     case 'flatten':
       return { op: 'flatten' };
+    case 'permute': {
+      // An order of the per-sample axes: each of 0..n-1 once (n at most 4).
+      const order = v.order;
+      if (!Array.isArray(order) || order.length < 1 || order.length > 4 || !order.every((d) => int(d, 0, order.length - 1)) || new Set(order).size !== order.length) return undefined;
+      return { op: 'permute', order: order };
+    }
     case 'save':
     case 'load':
       return str(v.slot, 256) ? { op: v.op, slot: v.slot } : undefined;

@@ -175,11 +175,51 @@ describe('model IR -> runnable network', () => {
     assert.deepStrictEqual(inferShapes(spec.inputShape, spec.layers).at(-1), [8]);
   });
 
-  it('refuses an axis reordering on an image or sequence activation instead of running what follows on the wrong axes (a ConvNeXt block)', () => {
+  it("simulates a ConvNeXt block: its permutes to channels-last and back, LayerNorm and Linear over the channels, and the file's channels_first LayerNorm", () => {
     const found = networksFromSource(read('test', 'fixtures', 'models', 'convnext.py'));
     const model = found.models.find((m) => m.name === 'ConvNeXt')!;
-    assert.strictEqual(model.spec, undefined);
-    assert.match(model.reason ?? '', /^stages\.0\.0\.permute: permute\(…\) reorders the axes of the 4-D activation/);
+    assert.ok(model.spec, model.reason);
+    const spec = model.spec;
+    const show = (l: (typeof spec.layers)[number]): string => (l.layer.op === 'permute' ? `${l.name} permute[${l.layer.order.join(',')}]` : l.layer.op === 'norm' ? `${l.name} ${l.layer.norm}(${l.layer.features})` : `${l.name} ${l.layer.op}`);
+    assert.deepStrictEqual(spec.layers.slice(0, 14).map(show), [
+      'downsample_layers.0.0 conv2d',
+      // The file's LayerNorm class with data_format='channels_first': over the channels at each position.
+      'downsample_layers.0.1.channels_last permute[1,2,0]',
+      'downsample_layers.0.1 layer(96)',
+      'downsample_layers.0.1.channels_first permute[2,0,1]',
+      'stages.0.0.add.shortcut save',
+      'stages.0.0.dwconv conv2d',
+      'stages.0.0.permute permute[1,2,0]',
+      'stages.0.0.norm layer(96)',
+      'stages.0.0.pwconv1 linear',
+      'stages.0.0.act activation',
+      'stages.0.0.pwconv2 linear',
+      'stages.0.0.permute permute[2,0,1]',
+      'stages.0.0.add add',
+      'stages.0.1.add.shortcut save',
+    ]);
+    const shapes = inferShapes(spec.inputShape, spec.layers);
+    // [C, H, W] -> [H, W, C] around the block's LayerNorm and Linear layers; the head pools the spatial axes (`x.mean([-2, -1])`).
+    assert.deepStrictEqual(shapes[7], [8, 8, 96]);
+    assert.deepStrictEqual(shapes.at(-1), [1000]);
+    assert.ok(spec.assumptions.some((a) => /LayerNorm, a LayerNorm class of this file, with data_format='channels_first'/.test(a)), spec.assumptions.join('\n'));
+    assert.ok(!spec.assumptions.some((a) => /(mean|layer_norm)\(…\) was left out/.test(a)), spec.assumptions.join('\n'));
+  });
+
+  it('refuses an axis reordering whose order does not resolve, or that moves the batch axis', () => {
+    const model = (call: string) =>
+      networksFromSource(
+        'import torch.nn as nn\n' +
+          'class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 16, 3)\n        self.norm = nn.LayerNorm(16)\n' +
+          `    def forward(self, x, order=None):\n        return self.norm(${call})\n`,
+      ).models[0];
+    assert.match(model('self.conv(x).permute(*order)')?.reason ?? '', /permute\(…\) reorders the axes of the 4-D activation in an order that did not resolve \(or moves the batch axis\)/);
+    assert.match(model('self.conv(x).permute(1, 0, 2, 3)')?.reason ?? '', /moves the batch axis/);
+    const ok = model('self.conv(x).permute(0, 2, 3, 1)');
+    assert.ok(ok?.spec, ok?.reason);
+    const swapped = model('self.conv(x).transpose(1, -1)');
+    assert.ok(swapped?.spec, swapped?.reason);
+    assert.deepStrictEqual(swapped.spec.layers.map((l) => (l.layer.op === 'permute' ? l.layer.order : l.layer.op)), ['conv2d', [2, 1, 0], 'norm']);
   });
 
   it("says so when a residual adds a forward's input whose shape it never learned (timm's CaiT class-attention block), instead of a shape mismatch of []", () => {
@@ -209,7 +249,7 @@ describe('model IR -> runnable network', () => {
     assert.match(head.reason!, /block2\.1 \(GroupNorm\): num_channels=100 is not divisible by num_groups=32/);
   });
 
-  it("simulates timm's norms that compute as PyTorch's do, and refuses those the engine does not compute (channels-first, norm with activation)", () => {
+  it("simulates timm's norms that compute as PyTorch's do, and refuses those the engine does not compute (norm with activation)", () => {
     const model = (norm: string) =>
       networksFromSource(
         'import torch.nn as nn\nfrom timm.layers import GroupNorm, LayerNorm2d, BatchNormAct2d\n' +
@@ -219,7 +259,11 @@ describe('model IR -> runnable network', () => {
     const gn = model('GroupNorm(16, 4)');
     assert.ok(gn?.spec, gn?.reason);
     assert.deepStrictEqual(gn.spec.layers.map((l) => (l.layer.op === 'norm' ? [l.name, l.layer.norm, l.layer.groups, l.layer.features] : l.name)), ['conv', ['norm', 'group', 4, 16]]);
-    assert.strictEqual(model('LayerNorm2d(16)')?.reason, "norm (LayerNorm2d): timm's LayerNorm2d normalizes the channels of an NCHW tensor (the engine normalizes the last dimension); not simulated");
+    // LayerNorm2d: over the channels at each position (permuted to channels-last and back, as timm computes it).
+    const ln2d = model('LayerNorm2d(16)');
+    assert.ok(ln2d?.spec, ln2d?.reason);
+    assert.deepStrictEqual(ln2d.spec.layers.map((l) => (l.layer.op === 'permute' ? `${l.name}[${l.layer.order.join(',')}]` : l.layer.op === 'norm' ? `${l.name}:${l.layer.norm}(${l.layer.features})` : l.name)), ['conv', 'norm.channels_last[1,2,0]', 'norm:layer(16)', 'norm.channels_first[2,0,1]']);
+    assert.match(model('LayerNorm2d(8)')?.reason ?? '', /norm \(LayerNorm2d\) expects 8 channels but receives \[16, 6, 6\]/);
     assert.strictEqual(model('BatchNormAct2d(16)')?.reason, "norm (BatchNormAct2d): timm's BatchNormAct2d applies an activation after the norm; not simulated");
   });
 
