@@ -7,7 +7,7 @@ import { naiveBackward, naiveForward, type NaiveLayout } from './naive';
 import { COPY_ROW, type Bench } from './harness';
 import type { Layer } from '../src/engine/layer';
 import { kaimingNormal, orthogonal } from '../src/engine/init';
-import { Linear } from '../src/engine/layers';
+import { Conv2d, Linear } from '../src/engine/layers';
 import { BatchNorm, GroupNorm, InstanceNorm, LayerNorm, RMSNorm } from '../src/engine/norms';
 import { Rng } from '../src/engine/rng';
 import type { Tensor } from '../src/engine/tensor';
@@ -178,6 +178,61 @@ function linearBenches(): Bench[] {
   ];
 }
 
+/** The direct depthwise convolution (zero padding, stride 1, float32 accumulation): the baseline of the engine's. */
+function naiveDepthwiseForward(x: Float32Array, w: Float32Array, y: Float32Array, n: number, c: number, h: number, wd: number, k: number, pad: number): void {
+  for (let s = 0; s < n; s++) {
+    for (let ch = 0; ch < c; ch++) {
+      const plane = (s * c + ch) * h * wd;
+      for (let oy = 0; oy < h; oy++) {
+        for (let ox = 0; ox < wd; ox++) {
+          let acc = 0;
+          for (let i = 0; i < k; i++) {
+            const iy = oy + i - pad;
+            if (iy < 0 || iy >= h) continue;
+            for (let j = 0; j < k; j++) {
+              const ix = ox + j - pad;
+              if (ix >= 0 && ix < wd) acc += w[(ch * k + i) * k + j] * x[plane + iy * wd + ix];
+            }
+          }
+          y[plane + oy * wd + ox] = acc;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * A ConvNeXt block's 7×7 depthwise convolution (groups = channels) at its first stage in the
+ * simulator: batch 32, 96 channels, 8×8. Forward against the direct loops above; backward
+ * against the engine's own forward.
+ */
+function depthwiseBenches(): Bench[] {
+  const [n, c, h, k] = [32, 96, 8, 7];
+  const name = `${n}x${c}x${h}x${h}-k${k}`;
+  const flops = 2 * n * c * h * h * k * k;
+  let layer: Conv2d | null = null;
+  let x: Tensor = { shape: [], data: new Float32Array(0) };
+  const y = new Float32Array(n * c * h * h);
+  const prepare = (): void => {
+    layer = new Conv2d({ inChannels: c, outChannels: c, kernelSize: k, padding: 3, groups: c, bias: false, rng: new Rng(7) });
+    x = randomTensor([n, c, h, h], 8);
+  };
+  return [
+    { name: `naive/forward/conv2d-depthwise/${name}`, flops, setup: prepare, fn: () => naiveDepthwiseForward(x.data as Float32Array, layer!.weight.value.data as Float32Array, y, n, c, h, h, k, 3) },
+    { name: `forward/conv2d-depthwise/${name}`, baseline: `naive/forward/conv2d-depthwise/${name}`, flops, setup: prepare, fn: () => layer!.forward(x, true) },
+    {
+      name: `backward/conv2d-depthwise/${name}`,
+      baseline: `forward/conv2d-depthwise/${name}`,
+      flops: 2 * flops,
+      setup: () => {
+        prepare();
+        layer!.forward(x, true);
+      },
+      fn: () => layer!.backward(x),
+    },
+  ];
+}
+
 /**
  * `init/orthogonal/512x4608`: torch.nn.init.orthogonal_ of a float32 weight [512, 512, 3, 3]
  * (resnet18's widest conv; a QR of a 4608 × 512 matrix), against drawing the same weight's
@@ -191,4 +246,4 @@ function initBenches(): Bench[] {
   ];
 }
 
-export const benches: Bench[] = [copyBench(), ...normSpecs().flatMap(normBenches), ...linearBenches(), ...initBenches()];
+export const benches: Bench[] = [copyBench(), ...normSpecs().flatMap(normBenches), ...linearBenches(), ...depthwiseBenches(), ...initBenches()];

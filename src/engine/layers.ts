@@ -295,6 +295,110 @@ export class Conv2d implements Layer {
   }
 
   /** col[p · kc + q] for output pixel p and patch element q = (c, tap) of group g of sample n (kc = in/groups · taps). */
+  /**
+   * A depthwise convolution (groups = in_channels: each output channel reads one input channel),
+   * directly: out[s, co] = bias + Σ over live taps of w[co, tap] · x[s, co / m] at the tap (m =
+   * out/in channels), summed in float64. Per group, the unfold-and-multiply path made a product
+   * of one output row by kc = taps columns: its bookkeeping, not the arithmetic, was the time
+   * (a ConvNeXt block's 7×7 depthwise convolution).
+   */
+  private depthwiseForward(x: FloatArray, n: number, h: number, w: number, ho: number, wo: number, maps: { ys: Int32Array; xs: Int32Array }, taps: Taps): FloatArray {
+    const cin = this.inChannels;
+    const cout = this.outChannels;
+    const m = cout / cin;
+    const [sh, sw] = this.stride;
+    const { ys, xs } = maps;
+    const { rowOffsets, colOffsets, index } = taps;
+    const t = index.length;
+    const kk = this.kernelSize[0] * this.kernelSize[1];
+    const wd = this.weight.value.data;
+    const b = this.bias?.value.data;
+    const p = ho * wo;
+    const y = allocateLike(x, n * cout * p);
+    // Tap by tap over whole rows of the output (the inner loop runs along a row of the input).
+    const acc = new Float64Array(p);
+    for (let co = 0; co < cout; co++) {
+      const bias = b ? b[co] : 0;
+      const c = Math.floor(co / m);
+      for (let s = 0; s < n; s++) {
+        const plane = (s * cin + c) * h * w;
+        acc.fill(bias);
+        for (let k = 0; k < t; k++) {
+          const wv = wd[co * kk + index[k]];
+          const ro = rowOffsets[k];
+          const cOff = colOffsets[k];
+          for (let oy = 0; oy < ho; oy++) {
+            const iy = ys[oy * sh + ro];
+            if (iy < 0) continue;
+            const row = plane + iy * w;
+            const at = oy * wo;
+            for (let ox = 0; ox < wo; ox++) {
+              const ix = xs[ox * sw + cOff];
+              if (ix >= 0) acc[at + ox] += wv * x[row + ix];
+            }
+          }
+        }
+        y.set(acc, (s * cout + co) * p);
+      }
+    }
+    return y;
+  }
+
+  /** The backward of `depthwiseForward`: dX scattered from the taps, dW and db summed in float64. */
+  private depthwiseBackward(x: Tensor, dy: FloatArray, ho: number, wo: number, maps: { ys: Int32Array; xs: Int32Array }, taps: Taps): Tensor {
+    const [n, , h, w] = x.shape;
+    const xd = x.data;
+    const cin = this.inChannels;
+    const cout = this.outChannels;
+    const m = cout / cin;
+    const [sh, sw] = this.stride;
+    const { ys, xs } = maps;
+    const { rowOffsets, colOffsets, index } = taps;
+    const t = index.length;
+    const kk = this.kernelSize[0] * this.kernelSize[1];
+    const wdata = this.weight.value.data;
+    const p = ho * wo;
+    const dx64 = new Float64Array(xd.length);
+    const gw = allocateLike(wdata, wdata.length);
+    const gb = this.bias ? allocateLike(this.bias.value.data, cout) : undefined;
+    // Tap by tap over whole rows, as in the forward.
+    for (let co = 0; co < cout; co++) {
+      const c = Math.floor(co / m);
+      let db = 0;
+      for (let s = 0; s < n; s++) for (let q = (s * cout + co) * p, end = q + p; q < end; q++) db += dy[q];
+      if (gb) gb[co] = db;
+      for (let k = 0; k < t; k++) {
+        const wv = wdata[co * kk + index[k]];
+        const ro = rowOffsets[k];
+        const cOff = colOffsets[k];
+        let dwk = 0;
+        for (let s = 0; s < n; s++) {
+          const plane = (s * cin + c) * h * w;
+          const o0 = (s * cout + co) * p;
+          for (let oy = 0; oy < ho; oy++) {
+            const iy = ys[oy * sh + ro];
+            if (iy < 0) continue;
+            const row = plane + iy * w;
+            const at = o0 + oy * wo;
+            for (let ox = 0; ox < wo; ox++) {
+              const ix = xs[ox * sw + cOff];
+              if (ix < 0) continue;
+              const g = dy[at + ox];
+              dwk += g * xd[row + ix];
+              dx64[row + ix] += g * wv;
+            }
+          }
+        }
+        gw[co * kk + index[k]] = dwk;
+      }
+    }
+    this.weight.grad = { shape: [...this.weight.value.shape], data: gw };
+    if (this.bias && gb) this.bias.grad = { shape: [cout], data: gb };
+    const dx = allocateLike(xd, xd.length);
+    dx.set(dx64);
+    return { shape: [...x.shape], data: dx };
+  }
+
   private im2col(x: FloatArray, n: number, g: number, h: number, w: number, ho: number, wo: number, col: FloatArray, maps: { ys: Int32Array; xs: Int32Array }, taps: Taps): void {
     const cg = this.inChannels / this.groups;
     const [sh, sw] = this.stride;
@@ -383,6 +487,11 @@ export class Conv2d implements Layer {
     const cog = this.outChannels / g;
     const maps = this.indexMaps(h, w);
     const taps = this.liveTaps(maps.ys, maps.xs, ho, wo);
+    if (g === this.inChannels) {
+      const y = this.depthwiseForward(x.data, n, h, w, ho, wo, maps, taps);
+      this.cache = { x, ho, wo, maps, taps };
+      return { shape: [n, this.outChannels, ho, wo], data: y };
+    }
     const kc = (this.inChannels / g) * taps.index.length;
     const p = ho * wo;
     const ops = this.ops(x.data);
@@ -430,6 +539,7 @@ export class Conv2d implements Layer {
     const p = ho * wo;
     const dy = gradY.data;
     const wdata = this.weight.value.data;
+    if (g === this.inChannels) return this.depthwiseBackward(x, gradY.data, ho, wo, maps, taps);
     const ops = this.ops(x.data);
     const wt = this.tapWeights(ops.w, taps, (size) => ops.buf(9, size));
     // Samples in chunks, as in `forward`: two products per chunk and group.

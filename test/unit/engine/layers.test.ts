@@ -95,6 +95,27 @@ describe('engine layers', () => {
         assertClose(conv.forward(x, true).data, naiveConv(x, conv), 1e-12, `config ${i}`);
       }
     });
+    it('depthwise (groups = in_channels, a channel multiplier, any padding mode, dilation): matches the direct convolution and its gradients check', () => {
+      const cases = [
+        { inChannels: 4, outChannels: 4, kernelSize: 7, padding: 3, groups: 4 }, // a ConvNeXt block's
+        { inChannels: 3, outChannels: 6, kernelSize: 3, padding: 2, dilation: 2, groups: 3, stride: 2 },
+        { inChannels: 2, outChannels: 2, kernelSize: 3, padding: 1, groups: 2, paddingMode: 'reflect' as const, bias: false },
+        { inChannels: 2, outChannels: 4, kernelSize: [3, 2] as [number, number], padding: 1, groups: 2, paddingMode: 'circular' as const },
+      ];
+      for (const [i, cfg] of cases.entries()) {
+        const conv = new Conv2d({ ...cfg, dtype: 'float64', rng: new Rng(i + 40) });
+        const x = randn([2, cfg.inChannels, 5, 6], i + 50);
+        if (cfg.paddingMode === undefined) assertClose(conv.forward(x, true).data, naiveConv(x, conv), 1e-12, `depthwise ${i}`);
+        gradCheck(conv, x, true, { points: 16 });
+      }
+      // float32: the same as float64 to float32 precision.
+      const c32 = new Conv2d({ inChannels: 8, outChannels: 8, kernelSize: 7, padding: 3, groups: 8, rng: new Rng(9) });
+      const c64 = new Conv2d({ inChannels: 8, outChannels: 8, kernelSize: 7, padding: 3, groups: 8, dtype: 'float64', rng: new Rng(9) });
+      const x64 = randn([3, 8, 4, 4], 91);
+      const y32 = c32.forward({ shape: x64.shape, data: Float32Array.from(x64.data) }, true);
+      assert.ok(y32.data instanceof Float32Array);
+      assertClose(y32.data, c64.forward(x64, true).data, 1e-5, 'float32 depthwise');
+    });
     it('over maps small enough that some taps read only padding: matches the direct convolution, and those taps get zero weight gradient', () => {
       const small = [
         { cfg: { inChannels: 4, outChannels: 3, kernelSize: 3, padding: 1 }, size: [1, 1] }, // centre tap only
