@@ -567,7 +567,8 @@ class Builder implements ForeignHost {
       return j;
     };
     const leaveOut = (step: ForwardStep, why: string): void => {
-      this.assume(`${cls.name}.${method}: ${why}`);
+      // (With the line: "Block.forward: * was left out" alone does not say which product.)
+      this.assume(`${cls.name}.${method}, line ${step.span.start.line + 1}: ${why}`);
       if (step.inputs.length >= 1) alias.set(step.index, resolve(step.inputs[0]));
     };
     const available = (i: number): boolean => producedAt.has(i);
