@@ -162,7 +162,7 @@ function configOfText(text: string): ConfigModule {
 }
 
 export class WorkspaceIndex {
-  private readonly cache = new Map<string, { stamp: string; summary: FileSummary }>();
+  private readonly cache = new Map<string, { stamp: string; value: FileSummary }>();
   /** Class facts made from each summary, by class name (see `factsOf`). */
   private readonly facts = new WeakMap<FileSummary, Map<string, ModelFacts | undefined>>();
   /** Imports of files on disk read from a parse the caller made (see `noteParsed`), with the file's stamp then. */
@@ -170,7 +170,7 @@ export class WorkspaceIndex {
   /** Editor buffers: their text, and their imports when the editor's tree of the text gave them. */
   private readonly overrides = new Map<string, { version: string; text: string; imports?: FileImports; importNodes?: readonly Node[] }>();
   /** OpenMMLab config files' own configs (see `configBasesFor`), by file, with the stamp they were read at. */
-  private readonly configs = new Map<string, { stamp: string; config: ConfigModule }>();
+  private readonly configs = new Map<string, { stamp: string; value: ConfigModule }>();
   /** While a lookup of `lookupFor` runs: the stamps it read (a file is stat-ed once per lint, not once per name asked). */
   private lintStamps: Map<string, string | undefined> | undefined;
 
@@ -231,22 +231,30 @@ export class WorkspaceIndex {
   }
 
   summary(file: string): FileSummary | undefined {
-    const key = path.resolve(file);
+    return this.readThrough(path.resolve(file), this.cache, (text) => {
+      try {
+        return summarise(text);
+      } catch {
+        return { classes: new Map(), imports: new Map(), stars: [] };
+      }
+    });
+  }
+
+  /**
+   * What `compute` makes of a file's text (an editor buffer's, else the disk's), kept in `cache`
+   * with the stamp it was read at and made again when the stamp changes.
+   */
+  private readThrough<T>(key: string, cache: Map<string, { stamp: string; value: T }>, compute: (text: string) => T): T | undefined {
     const override = this.overrides.get(key);
     const stamp = override ? `buffer:${override.version}` : this.stamp(key);
     if (stamp === undefined) return undefined;
-    const cached = this.cache.get(key);
-    if (cached && cached.stamp === stamp) return cached.summary;
+    const cached = cache.get(key);
+    if (cached && cached.stamp === stamp) return cached.value;
     const text = override ? override.text : this.host.read(key);
     if (text === undefined) return undefined;
-    let summary: FileSummary;
-    try {
-      summary = summarise(text);
-    } catch {
-      summary = { classes: new Map(), imports: new Map(), stars: [] };
-    }
-    this.cache.set(key, { stamp, summary });
-    return summary;
+    const value = compute(text);
+    cache.set(key, { stamp, value });
+    return value;
   }
 
   /**
@@ -433,16 +441,7 @@ export class WorkspaceIndex {
 
   /** A file's own config (see `configOfText`), read again when its text or stamp changes. */
   private configOf(file: string): ConfigModule | undefined {
-    const override = this.overrides.get(file);
-    const stamp = override ? `buffer:${override.version}` : this.stamp(file);
-    if (stamp === undefined) return undefined;
-    const cached = this.configs.get(file);
-    if (cached && cached.stamp === stamp) return cached.config;
-    const text = override ? override.text : this.host.read(file);
-    if (text === undefined) return undefined;
-    const config = configOfText(text);
-    this.configs.set(file, { stamp, config });
-    return config;
+    return this.readThrough(file, this.configs, configOfText);
   }
 }
 
