@@ -97,6 +97,8 @@ export interface LayerFact {
   readonly file?: string;
   /** BatchNorm whose channels see one value per sample (BatchNorm1d after Linear/Flatten, BN after global pooling). */
   readonly singleValuePerChannel?: boolean;
+  /** Keras `BatchNormalization(synchronized=True)`: under a `tf.distribute` strategy its statistics are over the global batch. */
+  readonly synchronized?: boolean;
 }
 
 /** What the analysis knows about the definition of a model a script trains or runs. */

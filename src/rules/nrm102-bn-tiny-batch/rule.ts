@@ -17,6 +17,8 @@ export const bnTinyBatch: Rule = {
     messages: {
       tiny:
         '{{model}} trains BatchNorm ({{layer}}) with a per-device batch of {{batch}}: statistics of so few samples are noisy and differ from the running estimates used at inference, which hurts accuracy. {{advice}}{{note}}',
+      tinySynced:
+        '{{model}} trains synchronized BatchNorm ({{layer}}) with a batch of {{batch}}; under {{strategy}} that is the global batch, and synchronized BatchNorm computes its statistics over all of it: still only {{count}} samples, noisy and unlike the running estimates used at inference, which hurts accuracy. {{advice}}{{note}}',
       tinyGlobal:
         '{{model}} trains BatchNorm ({{layer}}) with a batch of {{batch}}; where it trains under {{strategy}}, that is the global batch, split between the replicas, so each replica\'s BatchNorm normalizes only its share (unless it is `synchronized=True`). Statistics of so few samples are noisy and differ from the running estimates used at inference, which hurts accuracy. {{advice}}{{note}}',
     },
@@ -28,7 +30,7 @@ export const bnTinyBatch: Rule = {
     docs: {
       whatItDoes:
         'Resolves the batch size of each training data loader (literals, constants, argparse and function defaults, with provenance), the batch size of Keras `fit`, Hugging Face `per_device_train_batch_size` (default 8) of the `TrainingArguments` a `Trainer` trains the model with, DeepSpeed\'s `train_micro_batch_size_per_gpu` (a literal config dict), PyTorch Lightning\'s training loader (returned by `train_dataloader()` of a LightningModule or LightningDataModule, or given to `trainer.fit`), and an OpenMMLab config\'s per-GPU batch (`train_dataloader = dict(batch_size=...)`, mmcv 1.x `data = dict(samples_per_gpu=...)`) for the config\'s `model` dict (merged with the config\'s `_base_` files in the workspace), and reports those below `warn-below` (warning) or `info-below` (information) when the trained model has BatchNorm layers that compute batch statistics. ' +
-        'A PyTorch data loader\'s batch size is already per process under DDP; one that Accelerate\'s `split_batches=True` divides between the processes is reported as at most its size, and so is a Keras `fit` batch under a `tf.distribute` strategy (MirroredStrategy, MultiWorkerMirroredStrategy, TPUStrategy), which is the global batch. Models whose BatchNorm is frozen (eval mode during training, FrozenBatchNorm2d, a `train()` override) or converted to SyncBatchNorm (including Lightning\'s `Trainer(sync_batchnorm=True)`) are not reported. In an OpenMMLab config, the BatchNorm configs of the model dict count (`norm_cfg=dict(type=\'BN\')`, `SyncBN` does not, nor `sync_bn = \'torch\'`): a head\'s trains, a backbone\'s trains when it sets `norm_eval=False` (with `norm_eval=True` its statistics are frozen; when it does not say, its class\'s default decides and the config is not reported).',
+        'A PyTorch data loader\'s batch size is already per process under DDP; one that Accelerate\'s `split_batches=True` divides between the processes is reported as at most its size, and so is a Keras `fit` batch under a `tf.distribute` strategy (MirroredStrategy, MultiWorkerMirroredStrategy, TPUStrategy), which is the global batch (a Keras `BatchNormalization(synchronized=True)` computes its statistics over all of it, and is reported on that batch). Models whose BatchNorm is frozen (eval mode during training, FrozenBatchNorm2d, a `train()` override) or converted to SyncBatchNorm (including Lightning\'s `Trainer(sync_batchnorm=True)`) are not reported. In an OpenMMLab config, the BatchNorm configs of the model dict count (`norm_cfg=dict(type=\'BN\')`, `SyncBN` does not, nor `sync_bn = \'torch\'`): a head\'s trains, a backbone\'s trains when it sets `norm_eval=False` (with `norm_eval=True` its statistics are frozen; when it does not say, its class\'s default decides and the config is not reported).',
       whyIsThisBad:
         'BatchNorm\'s error grows rapidly as the batch shrinks: Wu & He report ResNet-50 ImageNet error rising from 23.6% at 32 images per GPU to 34.7% at 2, while GroupNorm stays flat. Small batches give noisy mean/variance estimates during training that disagree with the running averages used at inference.',
       example: 'parser.add_argument("--batch-size", type=int, default=4)\n...\nloader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)  # ResNet with BatchNorm2d',
@@ -62,13 +64,17 @@ export const bnTinyBatch: Rule = {
       // Keras `fit` under a tf.distribute strategy (one made before it: which models a strategy's
       // scope holds is not in the IR): `batch_size` is the global batch.
       const strategy = loader.framework === 'keras' || loader.framework === 'tf.data' ? training.distributed.replicaStrategies.find((s) => s.span.startOffset < loader.span.startOffset) : undefined;
+      // Keras `BatchNormalization(synchronized=True)` under the strategy sees the whole global batch.
+      const unsynced = strategy ? spatial.filter((l) => !l.synchronized) : spatial;
+      const synced = strategy !== undefined && unsynced.length === 0;
       context.report({
-        messageId: strategy ? 'tinyGlobal' : 'tiny',
+        messageId: synced ? 'tinySynced' : strategy ? 'tinyGlobal' : 'tiny',
         data: {
           model: m.name,
-          layer: layerWhere(spatial[0], context.where),
+          layer: layerWhere(synced ? spatial[0] : unsynced[0], context.where),
+          ...(synced ? { count: bs.value } : {}),
           batch: describeValue(bs, context.where),
-          advice: smallBatchAdvice(loader.framework),
+          advice: smallBatchAdvice(loader.framework, synced),
           note: evidenceNote(m.facts),
           ...(strategy ? { strategy: `${strategy.name} (${context.where(strategy.span)})` } : {}),
         },

@@ -170,7 +170,8 @@ export function isUnder(key: string, prefix: string): boolean {
  * What to use instead of BatchNorm on small batches, in the framework's own terms (the training
  * loader's framework: Keras `fit` gets Keras' layer names and its freezing rule).
  */
-export function smallBatchAdvice(framework: string): string {
+export function smallBatchAdvice(framework: string, synchronized = false): string {
+  if ((framework === 'keras' || framework === 'tf.data') && synchronized) return 'Consider a larger global batch, GroupNormalization (or LayerNormalization), or freezing it (`trainable = False`, which in Keras also makes it use its moving statistics).';
   if (framework === 'keras' || framework === 'tf.data') return 'Consider GroupNormalization (or LayerNormalization), BatchNormalization(synchronized=True) across replicas (TensorFlow backend), or freezing it (`trainable = False`, which in Keras also makes it use its moving statistics).';
   if (framework === 'mmengine') return "Consider `norm_cfg=dict(type='SyncBN', requires_grad=True)` across GPUs (or `sync_bn = 'torch'`), GroupNorm (`dict(type='GN', num_groups=32, requires_grad=True)`), or frozen statistics (`norm_eval=True` in the backbone).";
   return 'Consider GroupNorm (or LayerNorm), SyncBatchNorm across devices, or frozen BatchNorm (eval mode / FrozenBatchNorm2d).';

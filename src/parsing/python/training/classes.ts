@@ -71,6 +71,13 @@ function hasFalse(call: Node | undefined, name: string, position: number): boole
   return lit?.kind === 'bool' && !lit.value;
 }
 
+/** Keras' `BatchNormalization(synchronized=True)` (a literal; Keras 3 and tf.keras 2.12+). */
+export function isSynchronized(call: Node | undefined): boolean {
+  const v = call ? callArgs(call).keywords.get('synchronized') : undefined;
+  const lit = v ? literalValue(v) : undefined;
+  return lit?.kind === 'bool' && lit.value;
+}
+
 function dropoutIsZero(call: Node | undefined): boolean {
   if (!call) return false;
   const args = callArgs(call);
@@ -411,7 +418,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
         // BatchNorm give it zero variance instead: no error to claim for them.)
         const torchKind = kind !== 'BatchNormalization' && kind !== 'BatchNorm';
         const single = torchKind && (kind === 'BatchNorm1d' || kind === 'LazyBatchNorm1d' ? (previous !== undefined && FLATTENING.has(previous)) || previousGlobal : previousGlobal);
-        layers.push({ kind, span, role: 'bn', singleValuePerChannel: call ? single : undefined });
+        layers.push({ kind, span, role: 'bn', singleValuePerChannel: call ? single : undefined, ...(kind === 'BatchNormalization' && isSynchronized(call) ? { synchronized: true } : {}) });
         if (!(call && hasFalse(call, 'affine', 3))) layers.push({ kind, span, role: 'affine-norm' });
       } else if (DROPOUT_KINDS.has(kind)) {
         if (!dropoutIsZero(call)) layers.push({ kind, span, role: 'mode' });
@@ -500,7 +507,7 @@ export function modelFactsOfClass(
     queue.push(...c.uses);
     for (const b of c.bases) if (classes.has(b)) queue.push(b);
   }
-  const withFile = <T extends LayerFact>(l: T): LayerFact => ({ kind: l.kind, span: l.span, ...(file ? { file } : {}), ...(l.singleValuePerChannel !== undefined ? { singleValuePerChannel: l.singleValuePerChannel } : {}) });
+  const withFile = <T extends LayerFact>(l: T): LayerFact => ({ kind: l.kind, span: l.span, ...(file ? { file } : {}), ...(l.singleValuePerChannel !== undefined ? { singleValuePerChannel: l.singleValuePerChannel } : {}), ...(l.synchronized ? { synchronized: true } : {}) });
   return {
     evidence,
     name,

@@ -17,7 +17,7 @@ import type {
 import { EMPTY_TRAINING } from '../../../ir/training';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
-import { AFFINE_NORM_KINDS, BN_KINDS, DROPOUT_KINDS, documentClassFacts, holdsClasses, isModuleClass, modelFactsOfClass, type ClassFacts } from './classes';
+import { AFFINE_NORM_KINDS, BN_KINDS, DROPOUT_KINDS, documentClassFacts, holdsClasses, isModuleClass, isSynchronized, modelFactsOfClass, type ClassFacts } from './classes';
 import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { FunctionTable } from './functionTable';
@@ -2390,7 +2390,7 @@ function kerasSequentialFacts(call: Node): ModelFacts | undefined {
     const span = spanOf(a);
     // (The kinds the file's classes are read by, `classes.ts`.)
     if (BN_KINDS.has(kind)) {
-      batchNorms.push({ kind, span, singleValuePerChannel: false });
+      batchNorms.push({ kind, span, singleValuePerChannel: false, ...(isSynchronized(a) ? { synchronized: true } : {}) });
       affine.push({ kind, span });
     } else if (DROPOUT_KINDS.has(kind)) other.push({ kind, span });
     else if (AFFINE_NORM_KINDS.has(kind)) affine.push({ kind, span });
