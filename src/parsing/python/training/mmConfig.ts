@@ -132,7 +132,7 @@ function reached(v: ConfigValue, via: Span): ConfigValue {
 }
 
 /** A config value merged over the one it overrides (MMEngine's `Config._merge_a_into_b`). */
-export function mergeInto(over: ConfigValue, under: ConfigValue, depth = 0): ConfigValue {
+function mergeInto(over: ConfigValue, under: ConfigValue, depth = 0): ConfigValue {
   if (over.kind !== 'dict' || under.kind !== 'dict' || depth > MAX_DEPTH) return withoutDelete(over);
   const del = over.entries.find(([k]) => k === '_delete_');
   if (del && del[1].kind === 'value' && del[1].known.value === true) return withoutDelete(over);
