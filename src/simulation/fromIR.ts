@@ -129,7 +129,7 @@ function axisOf(d: number, full: number): number | undefined {
 }
 
 /**
- * The order over per-sample axes that a `permute` / `transpose` step states for an activation of
+ * The order over per-sample axes that a `permute` / `transpose` / `movedim` step states for an activation of
  * per-sample rank `rank` (see `PermuteOp`), or undefined when it does not resolve or moves the batch axis.
  */
 function axisOrderOf(step: ForwardStep, rank: number): number[] | undefined {
@@ -154,6 +154,17 @@ function axisOrderOf(step: ForwardStep, rank: number): number[] | undefined {
     order[x - 1] = y - 1;
     order[y - 1] = x - 1;
     return order;
+  }
+  if (step.target === 'movedim' || step.target === 'moveaxis') {
+    // `x.movedim(1, -1)`: one axis moved to a place, the others keep their order (lists of axes not followed).
+    const a = ints(stepArg(step, 'source', 0));
+    const b = ints(stepArg(step, 'destination', 1));
+    const from = a?.length === 1 ? axisOf(a[0], full) : undefined;
+    const to = b?.length === 1 ? axisOf(b[0], full) : undefined;
+    if (from === undefined || to === undefined || from === 0 || to === 0) return undefined;
+    const rest = Array.from({ length: rank }, (_, i) => i).filter((d) => d !== from - 1);
+    rest.splice(to - 1, 0, from - 1);
+    return rest;
   }
   return undefined;
 }

@@ -135,7 +135,7 @@ export const FUNCTIONAL_OPS: ReadonlyMap<string, { readonly family: LayerFamily;
   ...['conv1d', 'conv2d', 'conv3d'].map((n) => [n, { family: 'conv' as const }] as [string, { family: LayerFamily }]),
   ['linear', { family: 'linear' }],
   ...['cat', 'concat', 'concatenate', 'stack'].map((n) => [n, { family: 'merge' as const }] as [string, { family: LayerFamily }]),
-  ...['flatten', 'view', 'reshape', 'permute', 'transpose', 'squeeze', 'unsqueeze', 'interpolate', 'pad', 'chunk', 'split', 'mean', 'sum', 'rearrange'].map((n) => [n, { family: 'shape' as const }] as [string, { family: LayerFamily }]),
+  ...['flatten', 'view', 'reshape', 'permute', 'transpose', 'movedim', 'moveaxis', 'swapaxes', 'swapdims', 'squeeze', 'unsqueeze', 'interpolate', 'pad', 'chunk', 'split', 'mean', 'sum', 'rearrange'].map((n) => [n, { family: 'shape' as const }] as [string, { family: LayerFamily }]),
 ]);
 
 /** The signature table of a framework. */

@@ -220,6 +220,14 @@ describe('model IR -> runnable network', () => {
     const swapped = model('self.conv(x).transpose(1, -1)');
     assert.ok(swapped?.spec, swapped?.reason);
     assert.deepStrictEqual(swapped.spec.layers.map((l) => (l.layer.op === 'permute' ? l.layer.order : l.layer.op)), ['conv2d', [2, 1, 0], 'norm']);
+    // `movedim(1, -1)`: the channels moved last, the spatial axes keep their order (as permute(0, 2, 3, 1)).
+    const moved = model('self.conv(x).movedim(1, -1)');
+    assert.ok(moved?.spec, moved?.reason);
+    assert.deepStrictEqual(moved.spec.layers.map((l) => (l.layer.op === 'permute' ? l.layer.order : l.layer.op)), ['conv2d', [1, 2, 0], 'norm']);
+    assert.match(model('self.conv(x).movedim(0, -1)')?.reason ?? '', /moves the batch axis/);
+    const swappedAxes = model('self.conv(x).swapaxes(1, 3)');
+    assert.ok(swappedAxes?.spec, swappedAxes?.reason);
+    assert.deepStrictEqual(swappedAxes.spec.layers.map((l) => (l.layer.op === 'permute' ? l.layer.order : l.layer.op)), ['conv2d', [2, 1, 0], 'norm']);
   });
 
   it("says so when a residual adds a forward's input whose shape it never learned (timm's CaiT class-attention block), instead of a shape mismatch of []", () => {
