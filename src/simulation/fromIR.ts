@@ -721,8 +721,8 @@ class Builder implements ForeignHost {
           continue;
         }
         // `x.mean([-2, -1])` / `x.mean((2, 3), keepdim=True)`: global average pooling over the spatial axes.
-        if (step.target === 'mean' && this.shape && spatialMean(step, this.shape.length) !== undefined) {
-          const keep = spatialMean(step, this.shape.length);
+        const keep = step.target === 'mean' && this.shape ? spatialMean(step, this.shape.length) : undefined;
+        if (keep !== undefined) {
           if (from !== chain) enter(from, name);
           const start = this.layers.length;
           this.push(name, 'mean', { op: 'pool', pool: 'adaptive_avg', kernel: 1, stride: 1, padding: 0 });

@@ -26,7 +26,7 @@ import { mmConfigFacts, type ConfigBaseLookup } from './mmConfig';
 import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { consistent, type Val } from './state';
-import { argFor, callArgs, calleeLastName, indentAt, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, unparen, words, type CallArgs } from './util';
+import { argFor, callArgs, calleeLastName, dictEntries, indentAt, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, unparen, words, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
 /** Facts of a model class imported from another workspace file (the workspace index answers). */
@@ -1754,23 +1754,8 @@ class TrainingBuilder implements FlowHost {
    */
   private literalDict(node: Node | undefined, fn: Fn, before: Node): Map<string, Node> | undefined {
     const d = node ? this.definitionOf(node, fn, before) : undefined;
-    if (!d) return undefined;
-    const out = new Map<string, Node>();
-    if (d.type === 'dictionary') {
-      for (const pair of d.namedChildren) {
-        if (pair.type !== 'pair') continue;
-        const k = pair.childForFieldName('key');
-        const v = pair.childForFieldName('value');
-        const lit = k ? literalValue(k) : undefined;
-        if (lit?.kind === 'string' && v) out.set(String(lit.value), v);
-      }
-      return out;
-    }
-    if (d.type === 'call' && d.childForFieldName('function')?.text === 'dict') {
-      for (const [k, v] of callArgs(d).keywords) out.set(k, v);
-      return out;
-    }
-    return undefined;
+    const entries = d ? dictEntries(d) : undefined;
+    return entries ? new Map(entries) : undefined;
   }
 
   private isTrainingArguments(q: string): boolean {

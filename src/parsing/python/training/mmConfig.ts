@@ -14,7 +14,7 @@ import { configNormClassName } from '../configBuilders';
 import { literalValue, spanOf } from '../syntax';
 import type { SyntaxNode as Node } from '../syntaxTree';
 import { BN_KINDS } from './classes';
-import { callArgs, unparen } from './util';
+import { dictEntries, unparen } from './util';
 import type { ValueResolver } from './values';
 
 /** Where a config value is written: its span, in `file` (project-relative) when another file's. */
@@ -202,26 +202,15 @@ function follow(node: Node, defs: Definitions): Node {
   return n;
 }
 
-/** The string-keyed entries of `dict(a=1)` or `{'a': 1}`, or undefined when `n` is neither. */
-function dictEntries(n: Node): [string, Node][] | undefined {
-  if (n.hasError) return undefined;
-  if (n.type === 'call' && n.childForFieldName('function')?.text === 'dict') return [...callArgs(n).keywords];
-  if (n.type !== 'dictionary') return undefined;
-  const out: [string, Node][] = [];
-  for (const pair of n.namedChildren) {
-    if (pair.type !== 'pair') continue;
-    const k = pair.childForFieldName('key');
-    const v = pair.childForFieldName('value');
-    const lit = k ? literalValue(k) : undefined;
-    if (lit?.kind === 'string' && v) out.push([lit.value, v]);
-  }
-  return out;
+/** The entries of a dict written in place (see `dictEntries`); none read from one with a syntax error. */
+function configEntries(n: Node): [string, Node][] | undefined {
+  return n.hasError ? undefined : dictEntries(n);
 }
 
 /** A config expression as a value: dicts and lists through names; anything else as the resolver reads it (where written). */
 function evaluate(node: Node, defs: Definitions, resolver: ValueResolver, depth: number): ConfigValue {
   const n = follow(node, defs);
-  const entries = depth < MAX_DEPTH ? dictEntries(n) : undefined;
+  const entries = depth < MAX_DEPTH ? configEntries(n) : undefined;
   if (entries) return { kind: 'dict', span: spanOf(n), entries: entries.map(([k, v]) => [k, { ...evaluate(v, defs, resolver, depth + 1), ...(v.parent ? { entrySpan: spanOf(v.parent) } : {}) }] as const) };
   if ((n.type === 'list' || n.type === 'tuple') && depth < MAX_DEPTH) return { kind: 'list', span: spanOf(n), items: n.namedChildren.map((c) => evaluate(c, defs, resolver, depth + 1)) };
   return { kind: 'value', span: spanOf(node), known: resolver.resolve(node) };

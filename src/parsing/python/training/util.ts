@@ -1,3 +1,4 @@
+import { literalValue } from '../syntax';
 import { dottedLast } from '../dottedNames';
 import type { ImportTable } from '../imports';
 import { NodeCache, type SyntaxNode as Node } from '../syntaxTree';
@@ -252,4 +253,22 @@ export function unparen(node: Node): Node {
   let n = node;
   while (n.type === 'parenthesized_expression' && n.firstNamedChild) n = n.firstNamedChild;
   return n;
+}
+
+/**
+ * The string-keyed entries of a dict written in place, `dict(a=1)` or `{'a': 1}`, in order;
+ * undefined for any other expression.
+ */
+export function dictEntries(n: Node): [string, Node][] | undefined {
+  if (n.type === 'call' && n.childForFieldName('function')?.text === 'dict') return [...callArgs(n).keywords];
+  if (n.type !== 'dictionary') return undefined;
+  const out: [string, Node][] = [];
+  for (const pair of n.namedChildren) {
+    if (pair.type !== 'pair') continue;
+    const k = pair.childForFieldName('key');
+    const v = pair.childForFieldName('value');
+    const lit = k ? literalValue(k) : undefined;
+    if (lit?.kind === 'string' && v) out.push([lit.value, v]);
+  }
+  return out;
 }
