@@ -21,8 +21,12 @@ export type LayerFamily =
   | 'module'
   | 'unknown';
 
-/** The statistic a normalization layer computes. */
-export type NormType = 'batch' | 'instance' | 'layer' | 'group' | 'rms' | 'lrn' | 'unit';
+/**
+ * The statistic a normalization layer computes. `frozen`: none, a BatchNorm whose statistics and
+ * affine are fixed buffers (torchvision's, detectron2's and timm's `FrozenBatchNorm2d`): a
+ * per-channel affine in training and evaluation alike.
+ */
+export type NormType = 'batch' | 'instance' | 'layer' | 'group' | 'rms' | 'lrn' | 'unit' | 'frozen';
 
 export type { Provenance, Value } from './values';
 export { numberValue } from './values';

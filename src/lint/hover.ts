@@ -1,8 +1,8 @@
-import type { Argument, LayerCall } from '../ir/model';
+import type { Argument, LayerCall, NormType } from '../ir/model';
 import type { Span } from '../ir/span';
 import { describeProvenance, lineWhere, provenanceOf, showValue, type Value, type Where } from '../ir/values';
 
-const NORM_NAMES: Readonly<Record<string, string>> = {
+const NORM_NAMES: Readonly<Record<NormType, string>> = {
   batch: 'batch normalization: statistics over the batch (and spatial positions), running averages for inference',
   instance: 'instance normalization: statistics per sample and channel, over spatial positions',
   layer: 'layer normalization: statistics per sample over the normalized shape',
@@ -10,6 +10,7 @@ const NORM_NAMES: Readonly<Record<string, string>> = {
   rms: 'RMS normalization: root mean square per sample over the normalized shape, no mean subtraction',
   lrn: 'local response normalization across neighbouring channels',
   unit: 'unit normalization: each sample scaled to unit L2 norm',
+  frozen: 'frozen batch normalization: fixed statistics and affine (buffers), the same in training and evaluation; nothing to train or update',
 };
 
 function contains(span: Span, line: number, column: number): boolean {

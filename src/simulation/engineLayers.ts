@@ -83,12 +83,35 @@ export class Permuted implements Layer {
   }
 }
 
+/**
+ * A `FrozenBatchNorm2d`: its BatchNorm runs in evaluation mode in training passes too (its running
+ * statistics stay as they are), and it has no parameters: torchvision's and detectron2's keep
+ * weight and bias as buffers, which no optimizer updates.
+ */
+class Frozen implements Layer {
+  readonly kind: string;
+  constructor(private readonly inner: Layer) {
+    this.kind = inner.kind;
+  }
+  parameters(): ReturnType<Layer['parameters']> {
+    return [];
+  }
+  forward(x: Tensor, _training: boolean, out?: FloatArray): Tensor {
+    return this.inner.forward(x, false, out);
+  }
+  backward(gradY: Tensor, out?: FloatArray): Tensor {
+    return this.inner.backward(gradY, out);
+  }
+}
+
 function buildNorm(op: NormOp, inShape: readonly number[]): Layer {
   const spatial = inShape.length - 1;
   const dims = (spatial >= 1 && spatial <= 3 ? spatial : 1) as 1 | 2 | 3;
   switch (op.norm) {
-    case 'batch':
+    case 'batch': {
+      if (op.frozen) return new Frozen(new BatchNorm({ numFeatures: op.features, eps: op.eps, momentum: 0.1, affine: false, trackRunningStats: true, dims: spatial === 0 ? 1 : dims }));
       return new BatchNorm({ numFeatures: op.features, eps: op.eps, momentum: op.momentum === undefined ? 0.1 : op.momentum, affine: op.affine, trackRunningStats: op.trackRunningStats ?? true, dims: spatial === 0 ? 1 : dims });
+    }
     case 'instance': {
       const layer = new InstanceNorm({ numFeatures: op.features, eps: op.eps, momentum: op.momentum === undefined ? 0.1 : op.momentum, affine: op.affine, trackRunningStats: op.trackRunningStats ?? false, dims: spatial === 0 ? 1 : dims });
       return spatial === 0 ? new TrailingUnitDim(layer) : layer;

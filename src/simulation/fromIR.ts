@@ -77,7 +77,7 @@ const IDENTITY_KINDS = new Set(['Identity', 'Softmax', 'LogSoftmax']);
  * `RmsNorm` are PyTorch's over the same dimensions, and simulated.
  */
 const NOT_LIKE_TORCH: ReadonlyMap<string, string> = new Map([
-  ...['BatchNormAct2d', 'SyncBatchNormAct', 'GroupNormAct', 'GroupNorm1Act', 'LayerNormAct', 'LayerNormAct2d'].map((k) => [k, 'applies an activation after the norm'] as const),
+  ...['BatchNormAct2d', 'SyncBatchNormAct', 'GroupNormAct', 'GroupNorm1Act', 'LayerNormAct', 'LayerNormAct2d', 'FrozenBatchNormAct2d'].map((k) => [k, 'applies an activation after the norm'] as const),
 ]);
 
 /**
@@ -437,6 +437,13 @@ class Builder implements ForeignHost {
     const channels = shape[0];
     const last = shape[shape.length - 1];
     switch (type) {
+      case 'frozen': {
+        const given = num(call ? paramValue(call, 'num_features') : undefined);
+        if (given === undefined) this.assume(`${where}: num_features taken from the activation (${channels})`);
+        this.assume(`${where}: ${layer.kind} keeps its initial buffers (running mean 0, variance 1, weight 1, bias 0; detectron2's variance is 1 - eps): a scale of 1/sqrt(1 + eps) in every pass, nothing trained`);
+        this.push(name, layer.kind, { op: 'norm', norm: 'batch', features: given ?? channels, eps, affine: false, trackRunningStats: true, frozen: true });
+        return;
+      }
       case 'batch':
       case 'instance': {
         const given = num(call ? paramValue(call, 'num_features') : undefined);

@@ -58,7 +58,7 @@ function runPasses(
   afterTraining?: (net: Network, output: Tensor) => void,
 ): Passes {
   const net = build(spec, options, normSwap, init);
-  const bnIndex = net.steps.findIndex((s) => s.norm?.norm === 'batch');
+  const bnIndex = net.steps.findIndex((s) => s.norm?.norm === 'batch' && !s.norm.frozen);
   const train: Tensor[] = [];
   const evalOut: Tensor[] = [];
   const bnMeans: Float64Array[] = [];

@@ -24,6 +24,12 @@ export interface NormOp {
   readonly affine: boolean;
   /** BatchNorm/InstanceNorm: `track_running_stats`. */
   readonly trackRunningStats?: boolean;
+  /**
+   * BatchNorm only: a `FrozenBatchNorm2d` (torchvision, detectron2): evaluation mode in every
+   * pass, with its initial buffers (running mean 0, variance 1, weight 1, bias 0; `affine` false)
+   * and nothing to train or update.
+   */
+  readonly frozen?: boolean;
 }
 
 export interface LinearOp {

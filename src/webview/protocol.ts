@@ -164,6 +164,7 @@ function parseLayerOp(v: unknown): LayerOp | undefined {
       if (v.groups !== undefined && !int(v.groups, 1, MAX_SIZE)) return undefined;
       if (v.momentum !== undefined && v.momentum !== null && !(num(v.momentum) && v.momentum >= 0 && v.momentum <= 1)) return undefined;
       if (v.trackRunningStats !== undefined && typeof v.trackRunningStats !== 'boolean') return undefined;
+      if (v.frozen !== undefined && !(v.frozen === true && v.norm === 'batch')) return undefined;
       if (v.normalizedShape !== undefined && !(Array.isArray(v.normalizedShape) && v.normalizedShape.length >= 1 && v.normalizedShape.length <= 3 && v.normalizedShape.every((d) => int(d, 1, MAX_SIZE)))) return undefined;
       return {
         op: 'norm',
@@ -175,6 +176,7 @@ function parseLayerOp(v: unknown): LayerOp | undefined {
         ...(v.momentum !== undefined ? { momentum: v.momentum } : {}),
         ...(v.trackRunningStats !== undefined ? { trackRunningStats: v.trackRunningStats } : {}),
         ...(v.normalizedShape !== undefined ? { normalizedShape: v.normalizedShape } : {}),
+        ...(v.frozen === true ? { frozen: true } : {}),
       };
     case 'linear':
       if (!int(v.inFeatures, 1, MAX_SIZE) || !int(v.outFeatures, 1, MAX_SIZE) || typeof v.bias !== 'boolean') return undefined;

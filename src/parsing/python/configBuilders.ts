@@ -64,11 +64,12 @@ function configType(v: Value): Value | undefined {
 /** The class a config's type stands for: a registry name, or a class given as the type (`dict(type=nn.BatchNorm2d)`). */
 function classOfType(type: Value | undefined, registry: ReadonlyMap<string, string>): LayerClass | undefined {
   if (type?.kind === 'callable') return type.boundPositional.length === 0 && type.boundKeywords.length === 0 ? classifyLayer(type.target) : undefined;
+  if (type?.kind === 'string' && type.value === 'FrozenBN' && registry === CONFIG_NORMS) return classifyLayer('detectron2.layers.FrozenBatchNorm2d');
   const name = type?.kind === 'string' ? registry.get(type.value) : undefined;
   return name ? classifyLayer(`torch.nn.${name}`) : undefined;
 }
 
-/** The norm class a config builds: `'BN'`, `dict(type='GN', num_groups=32)`, `dict(type=nn.SyncBatchNorm)`. */
+/** The norm class a config builds: `'BN'`, `dict(type='GN', num_groups=32)`, `dict(type=nn.SyncBatchNorm)`, detectron2's `'FrozenBN'`. */
 export function configNormClass(v: Value): LayerClass | undefined {
   const cls = classOfType(configType(v), CONFIG_NORMS);
   return cls?.signature.family === 'norm' ? cls : undefined;
@@ -94,7 +95,7 @@ export function configActivationClass(v: Value): LayerClass | undefined {
  * batch norms, `gn`, `ln`, `in`) followed by `str(postfix)`.
  */
 export function mmcvNormName(cls: LayerClass, postfix: string): string {
-  const abbr = cls.signature.norm === 'batch' ? 'bn' : cls.signature.norm === 'group' ? 'gn' : cls.signature.norm === 'layer' ? 'ln' : cls.signature.norm === 'instance' ? 'in' : 'norm_layer';
+  const abbr = cls.signature.norm === 'batch' || cls.signature.norm === 'frozen' ? 'bn' : cls.signature.norm === 'group' ? 'gn' : cls.signature.norm === 'layer' ? 'ln' : cls.signature.norm === 'instance' ? 'in' : 'norm_layer';
   return abbr + postfix;
 }
 

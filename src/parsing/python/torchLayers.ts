@@ -13,7 +13,7 @@ export interface LayerSignature {
   readonly family: LayerFamily;
   readonly norm?: NormType;
   /** The library whose class this is, when not the framework itself (its defaults are that library's). */
-  readonly library?: 'timm';
+  readonly library?: 'timm' | 'torchvision' | 'detectron2';
 }
 
 const bnDefaults = { eps: 1e-5, momentum: 0.1, affine: true, track_running_stats: true };
@@ -77,7 +77,17 @@ export const TIMM_LAYERS: ReadonlyMap<string, LayerSignature> = new Map<string, 
   ['GroupNorm1Act', { params: ['num_channels', 'eps', 'affine', ...timmAct], defaults: { num_groups: 1, eps: 1e-5, affine: true, apply_act: true }, family: 'norm', norm: 'group', library: 'timm' }],
   ['LayerNormAct', { params: ['normalization_shape', 'eps', 'affine', ...timmAct], defaults: { eps: 1e-5, affine: true, apply_act: true }, family: 'norm', norm: 'layer', library: 'timm' }],
   ['LayerNormAct2d', { params: ['num_channels', 'eps', 'affine', ...timmAct], defaults: { eps: 1e-5, affine: true, apply_act: true }, family: 'norm', norm: 'layer', library: 'timm' }],
+  ['FrozenBatchNormAct2d', { params: ['num_features', 'eps', ...timmAct], defaults: { eps: 1e-5, apply_act: true }, family: 'norm', norm: 'frozen', library: 'timm' }],
 ]);
+
+/**
+ * `FrozenBatchNorm2d(num_features, eps=1e-5)`: a BatchNorm2d whose statistics and affine are
+ * buffers, never updated (torchvision.ops.misc, which timm's `get_norm_layer('frozenbatchnorm2d')`
+ * also returns; detectron2.layers, which `get_norm('FrozenBN', C)` builds).
+ */
+const frozenBn = (library: 'torchvision' | 'detectron2'): LayerSignature => ({ params: ['num_features', 'eps'], defaults: { eps: 1e-5 }, family: 'norm', norm: 'frozen', library });
+const TORCHVISION_FROZEN_BN = frozenBn('torchvision');
+const DETECTRON2_FROZEN_BN = frozenBn('detectron2');
 
 /** Layers whose `momentum` follows PyTorch's convention (weight of the new batch statistic). */
 export const TORCH_MOMENTUM_LAYERS: ReadonlySet<string> = new Set(
@@ -181,6 +191,11 @@ function classify(qualified: string): LayerClass | undefined {
   if (head === 'timm' && (parts[1] === 'layers' || (parts[1] === 'models' && parts[2] === 'layers'))) {
     const sig = TIMM_LAYERS.get(kind);
     return sig ? { framework: 'torch', kind, signature: sig } : undefined;
+  }
+  if (kind === 'FrozenBatchNorm2d') {
+    // `torchvision.ops.FrozenBatchNorm2d`, `torchvision.ops.misc.FrozenBatchNorm2d`; `detectron2.layers(.batch_norm).FrozenBatchNorm2d`.
+    if (head === 'torchvision' && parts[1] === 'ops') return { framework: 'torch', kind, signature: TORCHVISION_FROZEN_BN };
+    if (head === 'detectron2' && parts[1] === 'layers') return { framework: 'torch', kind, signature: DETECTRON2_FROZEN_BN };
   }
   if ((head === 'keras' || head === 'tensorflow' || head === 'tf_keras') && (parts.includes('layers') || kind === 'Sequential')) {
     const sig = KERAS_LAYERS.get(kind);

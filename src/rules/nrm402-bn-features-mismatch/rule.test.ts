@@ -28,6 +28,7 @@ ruleTests(bnFeaturesMismatch, {
     { name: 'unresolved widths are not guessed', code: `${header}class M(nn.Module):\n    def __init__(self, a, b):\n        super().__init__()\n        self.b = nn.Sequential(nn.Conv2d(a, b, 3, bias=False), nn.BatchNorm2d(b))\n` },
     { name: 'flatten between conv and BatchNorm1d', code: cls('        self.conv = nn.Conv2d(3, 8, 3)\n        self.bn = nn.BatchNorm1d(800)\n', '    def forward(self, x):\n        return self.bn(self.conv(x).flatten(1))\n') },
     { name: 'conv with equal in/out expression', code: `${header}class M(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n        self.b = nn.Sequential(nn.Conv2d(c, c, 3, bias=False), nn.BatchNorm2d(c))\n` },
+    { name: "detectron2's FrozenBatchNorm2d with matching channels", code: cls("        self.conv = nn.Conv2d(64, 128, 3, bias=False)\n        self.bn = FrozenBatchNorm2d(128)\n", '    def forward(self, x):\n        return self.bn(self.conv(x))\n').replace(header, `${header}from detectron2.layers import FrozenBatchNorm2d\n`) },
     { name: 'LazyBatchNorm infers its width', code: cls('        self.b = nn.Sequential(nn.Conv2d(3, 16, 3, bias=False), nn.LazyBatchNorm2d())\n') },
 
     { name: 'Keras: default axis after a default (channels_last) Conv2D', code: keras('    x = layers.Conv2D(32, 3, use_bias=False)(inputs)\n    x = layers.BatchNormalization()(x)\n') },
@@ -55,6 +56,12 @@ ruleTests(bnFeaturesMismatch, {
     { name: 'Flax: axis=3 after a 2-D nn.Conv', code: flax('        x = nn.Conv(32, (3, 3))(x)\n        x = nn.BatchNorm(use_running_average=not train, axis=3)(x)\n') },
   ],
   invalid: [
+    {
+      name: "torchvision's FrozenBatchNorm2d sized for the conv's input channels (its buffers are per channel: a shape error at the first forward)",
+      code: "import torch.nn as nn\nfrom torchvision.ops.misc import FrozenBatchNorm2d\n\nclass Stem(nn.Module):\n    def __init__(self):\n        super().__init__()\n" +
+        '        self.conv = nn.Conv2d(64, 128, 3, padding=1, bias=False)\n        self.bn = FrozenBatchNorm2d(64)\n\n    def forward(self, x):\n        return self.bn(self.conv(x))\n',
+      findings: [{ messageId: 'mismatch', line: 8, column: 37, endLine: 8, endColumn: 39, messageIncludes: ['expects 64 channels', 'produces 128'] }],
+    },
     {
       name: "mmcv builders: a conv from build_conv_layer(None, ...) into a BatchNorm from build_norm_layer(norm_cfg, C)",
       code:

@@ -8,7 +8,7 @@ import type { Rule } from '../types';
 function outputParam(call: LayerCall): string | undefined {
   if (call.family === 'conv') return 'out_channels';
   if (call.family === 'linear') return call.kind === 'Bilinear' ? undefined : 'out_features';
-  if (call.norm === 'batch' || call.norm === 'instance') return call.kind.startsWith('Lazy') ? undefined : 'num_features';
+  if (call.norm === 'batch' || call.norm === 'instance' || call.norm === 'frozen') return call.kind.startsWith('Lazy') ? undefined : 'num_features';
   if (call.norm === 'group') return 'num_channels';
   return undefined;
 }
@@ -20,7 +20,7 @@ function inputParam(call: LayerCall): string | undefined {
 }
 
 function featureParam(call: LayerCall): string | undefined {
-  if (call.norm === 'batch' || call.norm === 'instance') return call.kind.startsWith('Lazy') ? undefined : 'num_features';
+  if (call.norm === 'batch' || call.norm === 'instance' || call.norm === 'frozen') return call.kind.startsWith('Lazy') ? undefined : 'num_features';
   if (call.norm === 'group') return 'num_channels';
   return undefined;
 }
@@ -121,7 +121,7 @@ export const bnFeaturesMismatch: Rule = {
     code: 'NRM402',
     name: 'bn-features-mismatch',
     defaultSeverity: 'error',
-    summary: "A BatchNorm/InstanceNorm/GroupNorm channel count that differs from the channels the layer before it produces.",
+    summary: "A BatchNorm/InstanceNorm/GroupNorm (or FrozenBatchNorm2d) channel count that differs from the channels the layer before it produces.",
     messages: {
       instanceMismatch:
         '{{norm}} expects {{expected}} channels, but {{producer}} ({{producerLine}}) produces {{actual}} in the instance {{instance}}: PyTorch raises ' +
@@ -140,7 +140,7 @@ export const bnFeaturesMismatch: Rule = {
     docs: {
       whatItDoes:
         'For each normalization layer fed directly by a convolution, linear or other normalization layer (in a `Sequential` or in the forward pass), compares its channel count ' +
-        "(`num_features`, GroupNorm's `num_channels`) with the producer's output channels (`out_channels`, `out_features`, `num_features`). Values are resolved through constants, " +
+        "(`num_features`, also of torchvision's and detectron2's `FrozenBatchNorm2d`; GroupNorm's `num_channels`) with the producer's output channels (`out_channels`, `out_features`, `num_features`). Values are resolved through constants, " +
         "defaults, config dicts and unrolled loops; a norm sized with the producer's input channel expression (`BatchNorm1d(cfg[1])` after `Conv1d(cfg[1], cfg[2])`) is reported too. " +
         'A block class parameterised by its width is also checked as each instance of it in the file builds it (`self.stem = Stem(width=32)` where `Stem` keeps a ' +
         '`BatchNorm2d(64)` after its `Conv2d(3, width, ...)`, nested blocks included): the finding sits on the norm in the class and names the instance and where its width is passed. ' +

@@ -39,7 +39,7 @@ function normKey(kind: string | undefined, norm: NormType | undefined): string |
 }
 
 const NORM_NAMES: Readonly<Record<string, string>> = {
-  batch: 'BatchNorm', 'sync-batch': 'SyncBatchNorm', instance: 'InstanceNorm', layer: 'LayerNorm', group: 'GroupNorm', rms: 'RMSNorm', lrn: 'LocalResponseNorm', unit: 'UnitNormalization',
+  batch: 'BatchNorm', 'sync-batch': 'SyncBatchNorm', instance: 'InstanceNorm', layer: 'LayerNorm', group: 'GroupNorm', rms: 'RMSNorm', lrn: 'LocalResponseNorm', unit: 'UnitNormalization', frozen: 'FrozenBatchNorm',
 };
 
 interface SiblingGroup {

@@ -6,6 +6,10 @@ const cls = (body: string, forward = '') => `${header}class M(nn.Module):\n    d
 
 ruleTests(doubleNorm, {
   valid: [
+    {
+      name: 'a FrozenBatchNorm2d next to a norm: a fixed per-channel affine, nothing standardized twice',
+      code: `from torchvision.ops import FrozenBatchNorm2d\n${cls('        self.s = nn.Sequential(nn.Conv2d(3, 8, 3), FrozenBatchNorm2d(8), nn.BatchNorm2d(8))\n        self.t = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), FrozenBatchNorm2d(8))\n')}`,
+    },
     { name: 'conv, BN, ReLU', code: cls('        self.stem = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU())\n') },
     {
       name: 'pre-norm transformer block: norms on different branches',

@@ -16,7 +16,7 @@ export const doubleNorm: Rule = {
     docs: {
       whatItDoes:
         'Finds a normalization layer (BatchNorm, InstanceNorm, LayerNorm, GroupNorm, RMSNorm, Keras/Flax equivalents) whose input comes straight from another normalization layer. ' +
-        "A norm that applies an activation after itself (timm's `BatchNormAct2d` and the other `...Act` classes, unless `apply_act=False` or `act_layer=None`) has that activation in between, and is not reported.",
+        "A norm that applies an activation after itself (timm's `BatchNormAct2d` and the other `...Act` classes, unless `apply_act=False` or `act_layer=None`) has that activation in between, and is not reported; neither is a `FrozenBatchNorm2d` (a fixed per-channel affine that standardizes nothing).",
       whyIsThisBad:
         'A normalization layer standardizes its input and then applies a learned scale and shift. A second normalization right after it standardizes again, which cancels ' +
         "the first layer's scale and shift (over the axes both normalize) and leaves a redundant layer whose parameters fight each other. It usually means a layer in between was " +
@@ -37,8 +37,9 @@ export const doubleNorm: Rule = {
         const first = flow.from.call;
         const second = flow.to.call;
         if (!first || !second || first.family !== 'norm' || second.family !== 'norm') continue;
-        // LocalResponseNorm and unit normalization are not standardizing layers with parameters.
-        if (first.norm === 'lrn' || second.norm === 'lrn' || first.norm === 'unit' || second.norm === 'unit') continue;
+        // LocalResponseNorm and unit normalization are not standardizing layers with parameters; a
+        // FrozenBatchNorm2d standardizes nothing (a fixed per-channel affine).
+        if (first.norm === 'lrn' || second.norm === 'lrn' || first.norm === 'unit' || second.norm === 'unit' || first.norm === 'frozen' || second.norm === 'frozen') continue;
         // A norm that applies an activation after itself (timm's `BatchNormAct2d`) has one in between.
         if (appliesActivation(first)) continue;
         if (reported.has(second.span.startOffset)) continue;

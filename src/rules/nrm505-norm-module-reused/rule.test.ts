@@ -15,6 +15,10 @@ ruleTests(normModuleReused, {
       code: cls(layers, '    def forward(self, x, a):\n        if a is None:\n            if self.training:\n                x = self.conv1(x)\n            else:\n                x = self.conv2(x)\n            return self.bn(x)\n        x = self.conv2(self.conv1(x))\n        return self.bn(x)\n'),
     },
     { name: 'one call inside a loop', code: cls(layers, '    def forward(self, x):\n        for _ in range(3):\n            x = self.bn(self.conv1(x))\n        return x\n') },
+    {
+      name: 'a FrozenBatchNorm2d called twice: nothing in it changes in training',
+      code: cls(layers.replace('nn.BatchNorm2d(8)', 'FrozenBatchNorm2d(8)'), '    def forward(self, x):\n        x = self.bn(self.conv1(x))\n        return self.bn(self.conv2(x))\n').replace(header, `${header}from torchvision.ops.misc import FrozenBatchNorm2d\n`),
+    },
     { name: 'ReLU reused is fine', code: cls(`${layers}        self.relu = nn.ReLU()\n`, '    def forward(self, x):\n        x = self.relu(self.conv1(x))\n        return self.relu(self.conv2(x))\n') },
     {
       name: 'a helper method called twice (shared weights on two inputs, siamese style)',

@@ -37,7 +37,7 @@ export const normModuleReused: Rule = {
         'Finds a normalization layer attribute (`self.bn`, `self.norm`) called at two or more places of `forward` / `call` / `__call__` that can run in the same pass, including the ' +
         'helper methods of the same class that the forward pass calls (`self._block(x)`, `self.forward_features(x)`). Calling one helper (or submodule) twice is deliberate weight ' +
         'sharing (a siamese encoder) and is not reported; two different call sites of the same norm are. So is one BatchNorm called in a loop on the output of a layer that changes with the ' +
-        'iteration (`for conv in self.convs: x = self.bn(conv(x))`); a loop that runs the same layers each time (one encoder on several inputs, a weight-tied recurrence) is left alone.',
+        'iteration (`for conv in self.convs: x = self.bn(conv(x))`); a loop that runs the same layers each time (one encoder on several inputs, a weight-tied recurrence) is left alone, and so is a `FrozenBatchNorm2d` (nothing in it changes in training).',
       whyIsThisBad:
         'A normalization layer is not a stateless function: it owns a learned scale and shift, and BatchNorm also keeps running mean and variance. Calling the same instance on two ' +
         'different tensors (after two different convs, on two branches) makes them share the affine parameters and, for BatchNorm, mixes both distributions into one running estimate ' +
@@ -67,7 +67,8 @@ function classReports(cls: ModelClass): ClassReport[] {
     const s = p.step;
     if (s.op !== 'layer' || s.call) continue;
     const layer = byPath.get(s.target);
-    if (!layer || layer.family !== 'norm' || !layer.call || layer.repeated) continue;
+    // (A FrozenBatchNorm2d holds no statistics or parameters that training changes: sharing one is harmless.)
+    if (!layer || layer.family !== 'norm' || layer.norm === 'frozen' || !layer.call || layer.repeated) continue;
     const list = calls.get(s.target) ?? [];
     if (!list.some((x) => x.step.span.startOffset === s.span.startOffset)) list.push(p);
     calls.set(s.target, list);

@@ -200,6 +200,87 @@ describe("Python front end: detectron2's get_norm", () => {
     const groups = cls(ir, 'Head').layers[0]?.call?.args[0];
     assert.strictEqual(groups?.provenance?.description, "detectron2 get_norm('GN') default num_groups=32");
   });
+
+  it("builds detectron2's FrozenBatchNorm2d for 'FrozenBN', a norm with fixed statistics", () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'from detectron2.layers import get_norm',
+        'class Stem(nn.Module):',
+        "    def __init__(self, c=64, norm='FrozenBN'):",
+        '        super().__init__()',
+        '        self.conv = nn.Conv2d(3, c, 7, 2, 3, bias=False)',
+        '        self.bn = get_norm(norm, c)',
+        '    def forward(self, x):',
+        '        return self.bn(self.conv(x))',
+      ),
+    );
+    const stem = cls(ir, 'Stem');
+    assert.deepStrictEqual(stem.layers.map(brief), ['conv:Conv2d(in_channels=3, out_channels=64, kernel_size=7, stride=2, padding=3, bias=False)', 'bn:FrozenBatchNorm2d(num_features=64)']);
+    const bn = stem.layers[1];
+    assert.strictEqual(bn?.family, 'norm');
+    assert.strictEqual(bn?.norm, 'frozen');
+    assert.deepStrictEqual(stem.normParameters.map((p) => [p.name, p.kind]), [['norm', 'FrozenBatchNorm2d']]);
+    assert.deepStrictEqual(stem.flows.map((f) => `${f.from.path} -> ${f.to.path}`), ['conv -> bn']);
+  });
+});
+
+describe('Python front end: FrozenBatchNorm2d', () => {
+  it("knows torchvision's, detectron2's and timm's frozen BatchNorm classes, under their import paths, as norm layers with fixed statistics", () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'import torchvision',
+        'from torchvision.ops import misc as misc_nn_ops',
+        'from torchvision.ops import FrozenBatchNorm2d',
+        'from detectron2.layers.batch_norm import FrozenBatchNorm2d as D2Frozen',
+        'from timm.layers import FrozenBatchNormAct2d',
+        'class Net(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.a = FrozenBatchNorm2d(16)',
+        '        self.b = misc_nn_ops.FrozenBatchNorm2d(16, eps=1e-3)',
+        '        self.c = torchvision.ops.misc.FrozenBatchNorm2d(num_features=16)',
+        '        self.d = D2Frozen(16)',
+        '        self.e = FrozenBatchNormAct2d(16, act_layer=None)',
+      ),
+    );
+    const layers = cls(ir, 'Net').layers;
+    assert.deepStrictEqual(layers.map(brief), [
+      'a:FrozenBatchNorm2d(num_features=16)',
+      'b:FrozenBatchNorm2d(num_features=16, eps=0.001)',
+      'c:FrozenBatchNorm2d(num_features=16)',
+      'd:FrozenBatchNorm2d(num_features=16)',
+      'e:FrozenBatchNormAct2d(num_features=16, act_layer=None)',
+    ]);
+    assert.deepStrictEqual(layers.map((l) => [l.family, l.norm]), Array(5).fill(['norm', 'frozen']));
+    // The defaults are the library's (eps 1e-5; timm's class applies its activation).
+    assert.strictEqual(showValue(layers[0]?.call?.defaults['eps'] ?? { kind: 'none' }), '0.00001');
+    assert.strictEqual(showValue(layers[4]?.call?.defaults['apply_act'] ?? { kind: 'none' }), 'True');
+  });
+
+  it('follows a norm_layer parameter given FrozenBatchNorm2d, as torchvision detection backbones are built', () => {
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'from torchvision.ops import misc as misc_nn_ops',
+        'class Block(nn.Module):',
+        '    def __init__(self, c=32, norm_layer=misc_nn_ops.FrozenBatchNorm2d):',
+        '        super().__init__()',
+        '        self.conv = nn.Conv2d(c, c, 3, padding=1, bias=False)',
+        '        self.bn = norm_layer(c)',
+      ),
+    );
+    const block = cls(ir, 'Block');
+    assert.deepStrictEqual(block.layers.map(brief), ['conv:Conv2d(in_channels=32, out_channels=32, kernel_size=3, padding=1, bias=False)', 'bn:FrozenBatchNorm2d(num_features=32)']);
+    assert.strictEqual(block.layers[1]?.norm, 'frozen');
+    assert.deepStrictEqual(block.normParameters.map((p) => [p.name, p.kind]), [['norm_layer', 'FrozenBatchNorm2d']]);
+  });
+
+  it('leaves a FrozenBatchNorm2d that is not a known library class (a class of another package) out of the layers', () => {
+    const ir = parsePythonModel(src('import torch.nn as nn', 'from mylib.layers import FrozenBatchNorm2d', 'class Net(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.a = FrozenBatchNorm2d(16)'));
+    assert.deepStrictEqual(cls(ir, 'Net').layers.map(brief), []);
+  });
 });
 
 describe('Python front end: functions defined in a forward pass', () => {
