@@ -1,7 +1,7 @@
 import { NodeCache, type SyntaxNode as Node, type SyntaxTree as Tree } from './syntaxTree';
 import { allLayers, type Argument, type ConstructorArgument, type Flow, type ForwardStep, type Framework, type Layer, type LayerCall, type LayerFamily, type LayerUse, type ModelClass, type NormParameter, type NormType } from '../../ir/model';
 import type { Span } from '../../ir/span';
-import { writtenAt, type CallableValue, type Value } from '../../ir/values';
+import { writtenAt, type CallableValue, type Provenance, type Value } from '../../ir/values';
 import { type Bindings, enclosingScope, mentionsBound, Resolver, SELF_VALUES } from './resolver';
 import type { ImportTable } from './imports';
 import { ifClauses, positionKey, spanOf } from './syntax';
@@ -1667,6 +1667,8 @@ export class ModelBuilder {
     const locals = this.passedLocals(call, params, ctx);
     let key = `${className}(${args.map((a) => `${a.name}=${instanceKey(a.value)}`).join(',')})`;
     for (const [name, local] of locals) key += `|${name}@${local.node?.startIndex ?? -1}`;
+    // (A walk made inside another instance stops at a shallower nesting limit than one made from a class.)
+    key += `|${depth}`;
     let layers = this.instanceMemo.get(key);
     if (!layers) {
       if (this.instanceCount >= MAX_INSTANCES) return { constructorArguments: args };
@@ -2099,14 +2101,31 @@ function straightLine(node: Node, decided?: ReadonlySet<Node>): boolean {
   return false;
 }
 
-/** A key telling bound argument values apart (resolved values by value, unknowns by symbol). */
+/**
+ * A key telling bound argument values apart: resolved values by value, unknowns by symbol, and
+ * each by where it comes from. The instance's layers cite their arguments' origins (`units=1`,
+ * literal at the call), so two calls with equal values written in different places build layers
+ * that differ in their provenance: sharing one walk between them made a layer cite the other
+ * call, whichever the analysis reached first (and an open document, which re-walks only edited
+ * statements, reached them in another order than a fresh analysis). Calls in a loop, and calls
+ * passing the same constant, still share their walk.
+ */
 function instanceKey(v: Value): string {
   if (v.kind === 'unknown') return `?${v.symbol ?? v.text}`;
-  if (v.kind === 'sequence') return `${v.tuple ? '(' : '['}${v.items.map(instanceKey).join(',')}${v.tuple ? ')' : ']'}`;
-  if (v.kind === 'dict') return `{${v.entries.map(([k, x]) => `${k}:${instanceKey(x)}`).join(',')}}`;
-  if (v.kind === 'callable') return `${v.target}(${[...v.boundPositional.map(instanceKey), ...v.boundKeywords.map(([k, x]) => `${k}=${instanceKey(x)}`)].join(',')})`;
-  if (v.kind === 'none') return 'None';
-  return `${v.kind}:${String(v.value)}`;
+  const at = originKey(v.provenance);
+  if (v.kind === 'sequence') return `${v.tuple ? '(' : '['}${v.items.map(instanceKey).join(',')}${v.tuple ? ')' : ']'}${at}`;
+  if (v.kind === 'dict') return `{${v.entries.map(([k, x]) => `${k}:${instanceKey(x)}`).join(',')}}${at}`;
+  if (v.kind === 'callable') return `${v.target}(${[...v.boundPositional.map(instanceKey), ...v.boundKeywords.map(([k, x]) => `${k}=${instanceKey(x)}`)].join(',')})${at}`;
+  if (v.kind === 'none') return `None${at}`;
+  return `${v.kind}:${String(v.value)}${at}`;
+}
+
+/** Where a value comes from, as part of an `instanceKey`: the places its provenance cites, and what it is computed from. */
+function originKey(p: Provenance | undefined): string {
+  if (!p) return '';
+  let key = `@${p.span.startOffset}:${p.at ? p.at.startOffset : ''}${p.inferred ? '~' : ''}${p.description}`;
+  if (p.from) key += `(${p.from.map(originKey).join(',')})`;
+  return key;
 }
 
 /** The positional and keyword arguments of a call; undefined when it has a `*` or `**` splat. */

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { analysePythonFile } from '../../../src/parsing/python/analyse';
 import { PythonDocument } from '../../../src/parsing/python/document';
 import type { SyntaxNode } from '../../../src/parsing/python/syntaxTree';
+import { assertEditsMatchFresh } from '../helpers/incremental';
 import { summarizeModel } from '../helpers/irSummary';
 
 const dir = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'models');
@@ -72,6 +73,42 @@ describe('PythonDocument (incremental parsing)', () => {
     } finally {
       doc.dispose();
     }
+  });
+
+  it('two instances of a block built with equal values in different places each cite their own arguments, in a fresh analysis and after an edit of either', () => {
+    const text = [
+      'import torch.nn as nn',
+      '',
+      '',
+      'class Block(nn.Module):',
+      '    def __init__(self, width):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear(width, width)',
+      '',
+      '',
+      'class A(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.b = Block(8)',
+      '',
+      '',
+      'class B(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.b = Block(8)',
+      '',
+    ].join('\n');
+    // The Linear of B's block cites B's `8` (line 19), not A's (line 13).
+    const cited = (ir: ReturnType<typeof analysePythonFile>, cls: string) =>
+      ir.model.classes.find((c) => c.name === cls)?.layers[0]?.instanceLayers?.[0]?.call?.args.map((a) => (a.value.kind === 'number' ? a.value.provenance?.span.start.line : undefined));
+    const fresh = analysePythonFile(text);
+    assert.deepStrictEqual(cited(fresh, 'A'), [12, 12]);
+    assert.deepStrictEqual(cited(fresh, 'B'), [18, 18]);
+    // An open document re-walks only the edited class: the other keeps its own citations.
+    assertEditsMatchFresh(text, [
+      ['self.b = Block(8)\n\n', 'self.b = Block(8)  # edited\n\n'],
+      ['class B(nn.Module):\n    def __init__(self):', 'class B(nn.Module):\n    def __init__(self):  # edited'],
+    ]);
   });
 
   it('gives the same IR and syntax copy as a fresh analysis after batches of several changes (multi-cursor edits)', function () {

@@ -235,6 +235,38 @@ describe('Python front end: instances walked with their arguments', () => {
     assert.strictEqual(cls(ir, 'ConvBNAct').layers.find((l) => l.path === 'act')?.alternatives?.length, 1);
   });
 
+  it('walks a block again for a shallower call than the one it was first walked for (nested instances stop at a depth limit)', () => {
+    // `Model` reaches `Mid(W)` inside `Top`, where `Leaf` is past the limit; the module-level
+    // `mid = Mid(W)` (same arguments, same origin) is one level deep and walks `Leaf` too.
+    const ir = parsePythonModel(
+      src(
+        'import torch.nn as nn',
+        'W = 8',
+        'class Leaf(nn.Module):',
+        '    def __init__(self, w):',
+        '        super().__init__()',
+        '        self.fc = nn.Linear(w, w)',
+        'class Mid(nn.Module):',
+        '    def __init__(self, w):',
+        '        super().__init__()',
+        '        self.leaf = Leaf(w)',
+        'class Top(nn.Module):',
+        '    def __init__(self, w):',
+        '        super().__init__()',
+        '        self.mid = Mid(w)',
+        'class Model(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.top = Top(W)',
+        'mid = Mid(W)',
+      ),
+    );
+    assert.ok(instanceLayer(cls(ir, 'Model').layers, 'top/mid'));
+    assert.strictEqual(instanceLayer(cls(ir, 'Model').layers, 'top/mid/leaf')?.instanceLayers, undefined);
+    const fc = instanceLayer(cls(ir, 'mid').layers[0]?.instanceLayers ?? [], 'leaf/fc');
+    assert.strictEqual(fc?.kind, 'Linear');
+  });
+
   it('makes a factory returning an instance a model (with **kwargs passing nothing), not one returning either of two layers', () => {
     const ir = parsePythonModel(
       src(
