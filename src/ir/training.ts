@@ -260,6 +260,12 @@ export interface OptimizerIR {
   readonly groups: readonly ParamGroupIR[];
   /** timm `create_optimizer_v2` / `optim_factory`, the Hugging Face Trainer's own AdamW: exclude norm and bias parameters from decay by default. */
   readonly excludesNormsFromDecay: boolean;
+  /**
+   * An OpenMMLab config's optimizer: MMEngine's `optim_wrapper=dict(optimizer=dict(...))` or mmcv
+   * 1.x's `optimizer=dict(...)`, whose per-parameter options are a `paramwise_cfg` (of the
+   * `optim_wrapper`; of the `optimizer` in mmcv 1.x).
+   */
+  readonly config?: 'mmengine' | 'mmcv';
 
 }
 

@@ -58,8 +58,9 @@ export function evidenceNote(facts: ModelFacts): string {
 
 /** Related locations for layers defined in the analysed file. */
 export function layerLocations(layers: readonly LayerFact[], message: (l: LayerFact) => string, max = 2): RelatedLocation[] {
+  // (Layers built from one config, `norm_cfg=norm_cfg` in a backbone and a head, share a span: one note each.)
   return layers
-    .filter((l): l is LayerFact & { span: Span } => l.span !== undefined && l.file === undefined)
+    .filter((l, i): l is LayerFact & { span: Span } => l.span !== undefined && l.file === undefined && !layers.slice(0, i).some((k) => k.span?.startOffset === l.span?.startOffset && k.file === undefined))
     .slice(0, max)
     .map((l) => ({ span: l.span, message: message(l) }));
 }

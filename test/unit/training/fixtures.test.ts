@@ -52,7 +52,7 @@ describe('training fixtures', () => {
       'deepspeed_cifar.py': ['NRM102 31', 'NRM103 32', 'NRM201 74'],
       'hf_trainer_tabular.py': ['NRM104 31', 'NRM102 33', 'NRM103 35'],
       'lightning_segmentation.py': ['NRM102 48', 'NRM103 56'],
-      'mmseg_single_gpu_config.py': ['NRM102 66', 'NRM103 77'],
+      'mmseg_single_gpu_config.py': ['NRM102 66', 'NRM601 76', 'NRM103 77'],
     };
     for (const name of fixtures('buggy')) {
       it(name, () => {

@@ -105,6 +105,35 @@ data = dict(samples_per_gpu=1, workers_per_gpu=2)
     assert.deepStrictEqual(training(engine.replace('accumulative_counts=8', 'accumulative_counts=1')).gradAccum, []);
   });
 
+  it("reads the optimizer of both styles for NRM601: every parameter decays unless paramwise_cfg takes the norms out", () => {
+    const decay = (optimizer: string, head = ', norm_cfg=norm_cfg') => {
+      const text = config('', head, 'train_dataloader = dict(batch_size=16)', optimizer);
+      return lintPython(text, EMPTY_CONFIG, RULES.filter((r) => r.meta.code === 'NRM601')).findings.map((f) => `${f.code} ${f.span.start.line + 1} ${f.message.slice(0, f.message.indexOf(' to every'))}`);
+    };
+    const sgd = "dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0005)";
+    assert.deepStrictEqual(decay(`optim_wrapper = dict(type='OptimWrapper', optimizer=${sgd})`), ["NRM601 7 This config's SGD applies weight decay 0.0005 (line 7)"]);
+    // mmcv 1.x: the optimizer dict, its paramwise_cfg inside it; the message says where the option goes.
+    assert.match(lintPython(config('', ', norm_cfg=norm_cfg', 'data = dict(samples_per_gpu=16)', `optimizer = ${sgd}`), EMPTY_CONFIG, RULES).findings.find((f) => f.code === 'NRM601')?.message ?? '', /Add paramwise_cfg=dict\(norm_decay_mult=0\.\) to `optimizer`/);
+    assert.deepStrictEqual(decay(`optimizer = dict(type='SGD', lr=0.01, weight_decay=0.0005, paramwise_cfg=dict(norm_decay_mult=0.))`), []);
+    // AdamW's own default decay (0.01) counts; an optimizer without decay does not.
+    assert.deepStrictEqual(decay("optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-4))"), ["NRM601 7 This config's AdamW applies weight decay 0.01 (AdamW's default)"]);
+    assert.deepStrictEqual(decay("optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01))"), []);
+    // Taken out: norm_decay_mult=0, flat_decay_mult=0, a custom key for norm names, an own constructor, a paramwise_cfg not read.
+    for (const paramwise of ['dict(norm_decay_mult=0.0, bias_decay_mult=0.0)', 'dict(flat_decay_mult=0.0)', "dict(custom_keys={'.bn': dict(decay_mult=0.0)})", "dict(custom_keys={'norm': dict(decay_mult=0)})", 'PARAMWISE']) {
+      assert.deepStrictEqual(decay(`optim_wrapper = dict(optimizer=${sgd}, paramwise_cfg=${paramwise})`), [], paramwise);
+    }
+    assert.deepStrictEqual(decay(`optim_wrapper = dict(optimizer=${sgd}, constructor='LearningRateDecayOptimizerConstructor', paramwise_cfg=dict(decay_rate=0.9))`), []);
+    // Not taken out: biases only, a custom key for other names, a norm multiplier that is not 0.
+    for (const paramwise of ['dict(bias_decay_mult=0.0)', "dict(custom_keys={'head': dict(lr_mult=10.0), 'pos_embed': dict(decay_mult=0.0)})", 'dict(norm_decay_mult=0.5)']) {
+      assert.deepStrictEqual(decay(`optim_wrapper = dict(optimizer=${sgd}, paramwise_cfg=${paramwise})`).length, 1, paramwise);
+    }
+    // Norm configs without trainable parameters (requires_grad=False), or none at all: nothing to decay.
+    assert.deepStrictEqual(decay(`optim_wrapper = dict(optimizer=${sgd})`, ", norm_cfg=dict(type='BN', requires_grad=False)"), []);
+    assert.deepStrictEqual(decay(`optim_wrapper = dict(optimizer=${sgd})`, ''), []);
+    // The optimizer's class in the pure-Python style.
+    assert.deepStrictEqual(decay('optim_wrapper = dict(optimizer=dict(type=torch.optim.SGD, lr=0.01, weight_decay=1e-4))').length, 1);
+  });
+
   it('a module is a config only with a typed model dict and a training loader dict', () => {
     // A `_base_`-only leaf, a model without a type, a model that is a call, a script's variables.
     for (const text of [
@@ -180,6 +209,18 @@ train_dataloader = dict(
       assert.deepStrictEqual(lint(project(BASES)), []);
       // Redefining norm_cfg alone does not change the model the base built (MMEngine substitutes names per file).
       assert.deepStrictEqual(lint(project(BASES + "norm_cfg = dict(type='BN', requires_grad=True)\n")), []);
+    });
+
+    it("NRM601: a base's weight decay reaches the leaf's optimizer (cited on the _base_ entry), and a leaf's paramwise_cfg merges into the base's optim_wrapper", () => {
+      const bn = "dict(type='BN', requires_grad=True)";
+      const schedule = { 'configs/_base_/schedules/schedule_40k.py': "optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0005))\n" };
+      const leaf = BASES + `model = dict(decode_head=dict(norm_cfg=${bn}))\ntrain_dataloader = dict(batch_size=16)\n`;
+      const p = project(leaf, schedule);
+      const found = lintPython(fs.readFileSync(p.file, 'utf8'), EMPTY_CONFIG, RULES.filter((r) => r.meta.code === 'NRM601'), p.index.analysisFor(p.file)).findings;
+      assert.deepStrictEqual(found.map((f) => `${f.code} ${f.span.start.line + 1}:${f.span.start.column + 1}`), ['NRM601 1:84']);
+      assert.match(found[0]?.message ?? '', /weight decay 0\.0005 \(inherited from configs\/_base_\/schedules\/schedule_40k\.py:1 through `_base_`, line 1\)/);
+      const excluded = project(leaf + 'optim_wrapper = dict(paramwise_cfg=dict(norm_decay_mult=0.))\n', schedule);
+      assert.deepStrictEqual(lintPython(fs.readFileSync(excluded.file, 'utf8'), EMPTY_CONFIG, RULES.filter((r) => r.meta.code === 'NRM601'), excluded.index.analysisFor(excluded.file)).findings, []);
     });
 
     it('dicts merge key by key; _delete_=True replaces; a leaf value replaces a base value', () => {

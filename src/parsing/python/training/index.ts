@@ -1454,7 +1454,7 @@ class TrainingBuilder implements FlowHost {
       modeSwitches: this.analysis.switches().sort((a, b) => a.span.startOffset - b.span.startOffset).map((s) => ({ span: s.span, target: s.target, op: s.op, scope: s.scope, function: s.fn })),
       noGradRegions: this.analysis.noGradRegions().sort((a, b) => a.span.startOffset - b.span.startOffset).map((r) => ({ span: r.span, kind: r.kind, function: r.fn })),
       sites: withTargets.map((s) => s.site),
-      optimizers: this.optimizers(),
+      optimizers: mm ? [...this.optimizers(), ...mm.optimizers] : this.optimizers(),
       freezes,
       keras: this.keras(),
       flax: this.flax(),

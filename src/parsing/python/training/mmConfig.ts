@@ -8,12 +8,13 @@
  * conversion (`sync_bn='torch'`). A config inherits the values of its `_base_` files (read
  * through a lookup the workspace index gives), merged as MMEngine's `Config` merges them.
  */
-import type { DataLoaderIR, GradAccumIR, KnownValue, LayerFact, ModelFacts, ModelVariable } from '../../../ir/training';
+import type { DataLoaderIR, GradAccumIR, KnownValue, LayerFact, ModelFacts, ModelVariable, OptimizerIR } from '../../../ir/training';
 import type { Span } from '../../../ir/span';
 import { configNormClassName } from '../configBuilders';
 import { literalValue, spanOf } from '../syntax';
 import type { SyntaxNode as Node } from '../syntaxTree';
 import { BN_KINDS } from './classes';
+import { OPTIMIZERS } from './library';
 import { dictEntries, unparen } from './util';
 import type { ValueResolver } from './values';
 
@@ -53,6 +54,8 @@ export interface MMConfigFacts {
   readonly gradAccum: readonly GradAccumIR[];
   /** `sync_bn='torch'` (MMEngine's runner converts BatchNorm to SyncBatchNorm). */
   readonly syncBatchNorm: readonly { readonly span: Span; readonly text: string }[];
+  /** The optimizer over the model's parameters (`optim_wrapper`, mmcv 1.x `optimizer`). */
+  readonly optimizers: readonly OptimizerIR[];
 }
 
 /**
@@ -60,7 +63,7 @@ export interface MMConfigFacts {
  * a base's other names (its `norm_cfg = dict(...)`) were already substituted where the base uses
  * them when it ran (a config that overrides `norm_cfg` must pass it to the model dict again).
  */
-const CONFIG_NAMES: ReadonlySet<string> = new Set(['model', 'train_dataloader', 'data', 'optim_wrapper', 'optimizer_config', 'sync_bn']);
+const CONFIG_NAMES: ReadonlySet<string> = new Set(['model', 'train_dataloader', 'data', 'optim_wrapper', 'optimizer', 'optimizer_config', 'sync_bn']);
 
 /** How deep a chain of names (`cfg = norm_cfg`) or nested dicts is followed. */
 const MAX_DEPTH = 24;
@@ -253,6 +256,7 @@ function factsOf(names: ReadonlyMap<string, ConfigValue>): MMConfigFacts | undef
     loaders: [loader],
     gradAccum: gradAccum(names),
     syncBatchNorm: syncBatchNorm(names),
+    optimizers: configOptimizers(names),
   };
 }
 
@@ -371,4 +375,61 @@ function syncBatchNorm(names: ReadonlyMap<string, ConfigValue>): { span: Span; t
   const v = names.get('sync_bn');
   if (v?.kind !== 'value' || typeof v.known.value !== 'string' || v.known.value === '') return [];
   return [{ span: here(v), text: `sync_bn=${v.known.text}` }];
+}
+
+/**
+ * The optimizer a config trains with: MMEngine's `optim_wrapper=dict(optimizer=dict(type='SGD',
+ * weight_decay=1e-4), paramwise_cfg=...)`, mmcv 1.x's `optimizer=dict(type='SGD', weight_decay=
+ * 1e-4, paramwise_cfg=...)`. The default optimizer constructor gives it every parameter of the
+ * model with the same decay unless `paramwise_cfg` says otherwise (see `paramwiseExcludesNorms`).
+ */
+function configOptimizers(names: ReadonlyMap<string, ConfigValue>): OptimizerIR[] {
+  const wrapper = names.get('optim_wrapper');
+  const inWrapper = entry(wrapper, 'optimizer');
+  const opt = inWrapper?.kind === 'dict' ? inWrapper : names.get('optimizer');
+  if (opt?.kind !== 'dict') return [];
+  const engine = opt === inWrapper;
+  const type = entry(opt, 'type');
+  if (type?.kind !== 'value') return [];
+  // `type='AdamW'`, or the class itself in the new pure-Python style (`type=torch.optim.AdamW`).
+  const kind = typeof type.known.value === 'string' ? type.known.value : type.known.value === undefined ? type.known.text.split('.').pop() : undefined;
+  if (!kind || !/^[A-Za-z_]\w*$/.test(kind)) return [];
+  const decay = entry(opt, 'weight_decay');
+  const options = engine ? wrapper : opt;
+  const paramwise = entry(options, 'paramwise_cfg');
+  // A constructor of its own (`constructor='LearningRateDecayOptimizerConstructor'`) builds the groups its way.
+  const constructor = entry(options, 'constructor');
+  return [
+    {
+      kind,
+      span: here(opt),
+      variable: engine ? 'optim_wrapper' : 'optimizer',
+      function: '<module>',
+      params: 'all',
+      paramsText: 'model',
+      models: ['model'],
+      weightDecay: decay?.kind === 'value' ? knownHere(decay) : undefined,
+      defaultWeightDecay: OPTIMIZERS.get(kind),
+      groups: [],
+      excludesNormsFromDecay: constructor !== undefined || paramwiseExcludesNorms(paramwise),
+      config: engine ? 'mmengine' : 'mmcv',
+    },
+  ];
+}
+
+/**
+ * Whether a `paramwise_cfg` takes the norms' weights and biases out of the decay (or may: what
+ * does not read as a plain dict counts): `norm_decay_mult=0`, mmpretrain's `flat_decay_mult=0`
+ * (every 1-D parameter), or a `custom_keys` entry for norm parameter names (`'norm'`, `'.bn'`,
+ * `'ln'`) with `decay_mult=0`.
+ */
+function paramwiseExcludesNorms(cfg: ConfigValue | undefined): boolean {
+  if (!cfg) return false;
+  if (cfg.kind !== 'dict') return true;
+  const zero = (v: ConfigValue | undefined): boolean => v !== undefined && scalar(v) !== 1 && (typeof scalar(v) !== 'number' || scalar(v) === 0);
+  if (zero(entry(cfg, 'norm_decay_mult')) || zero(entry(cfg, 'flat_decay_mult'))) return true;
+  const keys = entry(cfg, 'custom_keys');
+  if (keys === undefined) return false;
+  if (keys.kind !== 'dict') return true;
+  return keys.entries.some(([k, v]) => /norm|(^|[._])(bn|ln|gn)([._]|$)/i.test(k) && zero(entry(v, 'decay_mult')));
 }
