@@ -270,4 +270,60 @@ train_dataloader = dict(
       assert.deepStrictEqual(json.findings.map((f) => `${f.code} ${f.line}`), ['NRM102 1']);
     });
   });
+
+  describe('pure-Python configs (MMEngine\'s new format: `with read_base():`)', () => {
+    const MODEL = "from mmpretrain.models import ImageClassifier, ResNet, LinearClsHead\nmodel = dict(type=ImageClassifier, backbone=dict(type=ResNet, depth=18), head=dict(type=LinearClsHead, num_classes=10, norm_cfg=dict(type='BN', requires_grad=True)))\n";
+    const DATA = 'train_dataloader = dict(batch_size=32, num_workers=4)\n';
+    const SCHEDULE = "optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4))\n";
+    const READ_BASE = 'from mmengine.config import read_base\n\nwith read_base():\n    from .._base_.models.resnet18 import *\n    from .._base_.datasets.cifar import *\n    from .._base_.schedules.sgd import *\n\n';
+    function project(leaf: string, extra: Record<string, string> = {}): { file: string; index: WorkspaceIndex } {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'normscope-mmnew-'));
+      const files: Record<string, string> = {
+        'configs/_base_/models/resnet18.py': MODEL,
+        'configs/_base_/datasets/cifar.py': DATA,
+        'configs/_base_/schedules/sgd.py': SCHEDULE,
+        'configs/resnet/leaf.py': leaf,
+        ...extra,
+      };
+      for (const [rel, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), text);
+      }
+      return { file: path.join(dir, 'configs/resnet/leaf.py'), index: new WorkspaceIndex([dir]) };
+    }
+    const lint = (leaf: string, extra?: Record<string, string>) => {
+      const p = project(leaf, extra);
+      return lintPython(fs.readFileSync(p.file, 'utf8'), EMPTY_CONFIG, [...TRAINING_RULES, ...RULES.filter((r) => r.meta.code === 'NRM601')], p.index.analysisFor(p.file)).findings.map((f) => `${f.code} ${f.span.start.line + 1}:${f.span.start.column + 1}`);
+    };
+
+    it("imports its bases' names, then runs its statements in order: merge() and update() merge, attributes and items set entries", () => {
+      // The bases alone: batch 32 (not tiny); the SGD decays the head's BN (NRM601, on the import that brings the optimizer).
+      assert.deepStrictEqual(lint(READ_BASE), ['NRM601 6:10']);
+      // merge() and update() change the batch the base set; the finding sits on the leaf's statement.
+      assert.deepStrictEqual(lint(READ_BASE + 'train_dataloader.merge(dict(batch_size=2))\n').filter((f) => f.startsWith('NRM102')), ['NRM102 8:40']);
+      assert.deepStrictEqual(lint(READ_BASE + 'train_dataloader.update(batch_size=2)\n').filter((f) => f.startsWith('NRM102')), ['NRM102 8:36']);
+      assert.deepStrictEqual(lint(READ_BASE + 'train_dataloader.update(dict(batch_size=2))\n').filter((f) => f.startsWith('NRM102')), ['NRM102 8:41']);
+      assert.deepStrictEqual(lint(READ_BASE + 'train_dataloader.batch_size = 2\n').filter((f) => f.startsWith('NRM102')), ['NRM102 8:31']);
+      assert.deepStrictEqual(lint(READ_BASE + "train_dataloader['batch_size'] = 2\n").filter((f) => f.startsWith('NRM102')), ['NRM102 8:34']);
+      // Entries set below the name: the optimizer's paramwise options.
+      assert.deepStrictEqual(lint(READ_BASE + 'optim_wrapper.paramwise_cfg = dict(norm_decay_mult=0.0)\n'), []);
+      // merge() with _delete_ replaces the head: no norm config left.
+      assert.deepStrictEqual(lint(READ_BASE + "model.merge(dict(head=dict(_delete_=True, type='LinearClsHead', num_classes=10)))\n"), []);
+    });
+
+    it('a plain assignment replaces what a base set (Python runs the file), and later imports replace earlier ones', () => {
+      // `model = dict(...)` without a type is not merged into the base's model: no model config, no facts.
+      assert.deepStrictEqual(lint(READ_BASE + "model = dict(head=dict(norm_cfg=dict(type='GN', num_groups=2)))\ntrain_dataloader = dict(batch_size=2)\n"), []);
+      const later = READ_BASE.replace('    from .._base_.schedules.sgd import *\n', '    from .._base_.schedules.sgd import *\n    from .._base_.datasets.tiny import *\n');
+      assert.deepStrictEqual(lint(later, { 'configs/_base_/datasets/tiny.py': 'train_dataloader = dict(batch_size=2)\n' }).filter((f) => f.startsWith('NRM102')), ['NRM102 7:10']);
+    });
+
+    it('skips bases of installed packages, imports of single names, and half-typed text', () => {
+      const absolute = 'from mmengine.config import read_base\nwith read_base():\n    from mmpretrain.configs._base_.models.resnet18 import *\n    from .._base_.datasets.cifar import train_dataloader\n';
+      assert.deepStrictEqual(lint(absolute), []);
+      for (const text of ['with read_base(:\n    from .._base_.models.resnet18 import *\n', 'with read_base():\n    from .. import *\ntrain_dataloader.merge(\n', 'with read_base():\n    pass\nmodel.backbone. = 3\n']) {
+        assert.doesNotThrow(() => lint(text), text);
+      }
+    });
+  });
 });

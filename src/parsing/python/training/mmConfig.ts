@@ -39,6 +39,27 @@ export type ConfigValue =
 export interface ConfigModule {
   readonly names: ReadonlyMap<string, ConfigValue>;
   readonly bases: readonly { readonly path: string; readonly span: Span }[];
+  /**
+   * A pure-Python config (MMEngine's new format: `with read_base(): from .._base_.x import *`):
+   * its statements act on the bases' values in order, as Python runs them (see `ConfigEdit`);
+   * `names` are their result without the bases.
+   */
+  readonly edits?: readonly ConfigEdit[];
+}
+
+/**
+ * A statement of a pure-Python config that changes one of the `CONFIG_NAMES` (MMEngine runs the
+ * file as Python, the bases' names imported first): `model = dict(...)` replaces it (no merge,
+ * unlike the older format), `model.merge(dict(...))` merges into it (`ConfigDict.merge`, with
+ * `_delete_`), `train_dataloader.update(batch_size=...)` too (`ConfigDict.update`: dict into dict,
+ * key by key), and `optim_wrapper.optimizer.lr = ...` / `model['backbone'] = ...` sets one entry.
+ */
+export interface ConfigEdit {
+  readonly name: string;
+  readonly op: 'set' | 'merge' | 'update';
+  /** The keys from the name down to the entry set (`set` only; empty: the name itself). */
+  readonly keys: readonly string[];
+  readonly value: ConfigValue;
 }
 
 /**
@@ -78,7 +99,7 @@ type Definitions = ReadonlyMap<string, readonly Node[]>;
  */
 export function mmConfigFacts(root: Node, resolver: ValueResolver, bases?: ConfigBaseLookup): MMConfigFacts | undefined {
   const defs = topLevelDefinitions(root);
-  if (!defs.has('_base_') && !(defs.has('model') && (defs.has('train_dataloader') || defs.has('data')))) return undefined;
+  if (!defs.has('_base_') && !hasReadBase(root) && !(defs.has('model') && (defs.has('train_dataloader') || defs.has('data')))) return undefined;
   const own = configModuleOf(defs, root, resolver);
   const names = own.bases.length > 0 && bases ? inherit(own, bases) : own.names;
   return factsOf(names);
@@ -90,6 +111,7 @@ export function readConfigModule(root: Node, resolver: ValueResolver): ConfigMod
 }
 
 function configModuleOf(defs: Definitions, root: Node, resolver: ValueResolver): ConfigModule {
+  if (hasReadBase(root)) return pythonConfigModule(defs, root, resolver);
   const names = new Map<string, ConfigValue>();
   for (const name of CONFIG_NAMES) {
     const d = lastDefinition(defs, name, root.endIndex);
@@ -119,6 +141,11 @@ function inherit(own: ConfigModule, lookup: ConfigBaseLookup): ReadonlyMap<strin
     const m = lookup(base.path);
     if (!m) continue;
     for (const [name, v] of m.names) merged.set(name, reached(v, base.span));
+  }
+  if (own.edits) {
+    // (A pure-Python config: each `import *` of a base replaced the names it defines; its own statements follow.)
+    for (const e of own.edits) applyEdit(merged, e);
+    return merged;
   }
   for (const [name, v] of own.names) {
     const old = merged.get(name);
@@ -168,7 +195,149 @@ export function withBases(own: ConfigModule, lookup: ConfigBaseLookup): ConfigMo
   return own.bases.length === 0 ? own : { names: inherit(own, lookup), bases: own.bases };
 }
 
+/** A pure-Python config's statement applied to the names so far (see `ConfigEdit`). */
+function applyEdit(names: Map<string, ConfigValue>, e: ConfigEdit): void {
+  const old = names.get(e.name);
+  if (e.op === 'merge') {
+    names.set(e.name, old ? mergeInto(e.value, old) : e.value);
+    return;
+  }
+  if (e.op === 'update') {
+    names.set(e.name, old ? updateInto(e.value, old) : e.value);
+    return;
+  }
+  names.set(e.name, e.keys.length === 0 ? e.value : withEntry(old, e.keys, e.value));
+}
+
+/** `ConfigDict.update`: dicts go into the dicts they replace key by key, anything else replaces (no `_delete_`). */
+function updateInto(over: ConfigValue, under: ConfigValue, depth = 0): ConfigValue {
+  if (over.kind !== 'dict' || under.kind !== 'dict' || depth > MAX_DEPTH) return over;
+  const entries = new Map<string, ConfigValue>(under.entries);
+  for (const [k, v] of over.entries) {
+    const old = entries.get(k);
+    entries.set(k, old ? updateInto(v, old, depth + 1) : v);
+  }
+  return { ...under, entries: [...entries] };
+}
+
+/** `v` with the entry at `keys` set to `value` (the dicts on the way made when missing, as `ConfigDict` makes them). */
+function withEntry(v: ConfigValue | undefined, keys: readonly string[], value: ConfigValue): ConfigValue {
+  const [key, ...rest] = keys;
+  if (key === undefined) return value;
+  const dict: ConfigValue & { kind: 'dict' } = v?.kind === 'dict' ? v : { kind: 'dict', span: value.span, entries: [] };
+  const entries = new Map(dict.entries);
+  entries.set(key, withEntry(entries.get(key), rest, value));
+  return { ...dict, entries: [...entries] };
+}
+
 // ------------------------------------------------------------------ syntax to values
+
+/** Whether the module is a pure-Python config: it has a top-level `with read_base():`. */
+function hasReadBase(root: Node): boolean {
+  return root.namedChildren.some((stmt) => readBaseBody(stmt) !== undefined);
+}
+
+/** The body of a top-level `with read_base():` statement. */
+function readBaseBody(stmt: Node): Node | undefined {
+  if (stmt.type !== 'with_statement') return undefined;
+  const items = stmt.namedChildren.find((c) => c.type === 'with_clause')?.namedChildren ?? [];
+  const value = items.length === 1 ? items[0]?.childForFieldName('value') : undefined;
+  if (value?.type !== 'call' || value.childForFieldName('function')?.text !== 'read_base') return undefined;
+  return stmt.childForFieldName('body') ?? undefined;
+}
+
+/**
+ * The bases of a pure-Python config: `from .._base_.models.resnet18 import *` inside `with
+ * read_base():` is `../_base_/models/resnet18.py` from the config's folder. An absolute module
+ * (`from mmpretrain.configs._base_... import *`) names an installed package's file: not in view.
+ */
+function readBaseImports(body: Node): { path: string; span: Span }[] {
+  const out: { path: string; span: Span }[] = [];
+  for (const stmt of body.namedChildren) {
+    if (stmt.type !== 'import_from_statement' || !stmt.namedChildren.some((c) => c.type === 'wildcard_import')) continue;
+    const module = stmt.childForFieldName('module_name');
+    if (module?.type !== 'relative_import') continue;
+    const dots = module.namedChildren.find((c) => c.type === 'import_prefix')?.text.length ?? 0;
+    const dotted = module.namedChildren.find((c) => c.type === 'dotted_name');
+    if (dots === 0 || !dotted) continue;
+    const up = dots === 1 ? './' : '../'.repeat(dots - 1);
+    out.push({ path: `${up}${dotted.namedChildren.map((c) => c.text).join('/')}.py`, span: spanOf(module) });
+  }
+  return out;
+}
+
+/**
+ * A pure-Python config's module: its bases from `with read_base():` and its top-level statements
+ * that change one of the `CONFIG_NAMES`, in order (see `ConfigEdit`).
+ */
+function pythonConfigModule(defs: Definitions, root: Node, resolver: ValueResolver): ConfigModule {
+  const bases: { path: string; span: Span }[] = [];
+  const edits: ConfigEdit[] = [];
+  for (const stmt of root.namedChildren) {
+    const body = readBaseBody(stmt);
+    if (body) {
+      bases.push(...readBaseImports(body));
+      continue;
+    }
+    if (stmt.type !== 'expression_statement') continue;
+    const e = stmt.namedChildren[0];
+    if (!e) continue;
+    const value = (n: Node): ConfigValue => evaluate(n, defs, resolver, 0);
+    if (e.type === 'assignment') {
+      const right = e.childForFieldName('right');
+      const target = e.childForFieldName('left');
+      const path = target ? entryPath(target) : undefined;
+      if (right && path && CONFIG_NAMES.has(path.name)) edits.push({ name: path.name, op: 'set', keys: path.keys, value: value(right) });
+      continue;
+    }
+    // `model.merge(dict(...))`, `train_dataloader.update(dict(batch_size=4))` / `.update(batch_size=4)`.
+    if (e.type !== 'call') continue;
+    const fn = e.childForFieldName('function');
+    const object = fn?.type === 'attribute' ? fn.childForFieldName('object') : undefined;
+    const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+    if (object?.type !== 'identifier' || !CONFIG_NAMES.has(object.text) || (method !== 'merge' && method !== 'update')) continue;
+    const args = (e.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type !== 'comment');
+    const first = args[0];
+    if (args.length === 1 && first && first.type !== 'keyword_argument') edits.push({ name: object.text, op: method, keys: [], value: value(first) });
+    else if (method === 'update' && args.length > 0 && args.every((a) => a.type === 'keyword_argument')) {
+      const entries = args.flatMap((a) => {
+        const k = a.childForFieldName('name');
+        const v = a.childForFieldName('value');
+        return k && v ? [[k.text, { ...value(v), entrySpan: spanOf(a) }] as const] : [];
+      });
+      edits.push({ name: object.text, op: 'update', keys: [], value: { kind: 'dict', span: spanOf(e), entries } });
+    }
+  }
+  const names = new Map<string, ConfigValue>();
+  for (const e of edits) applyEdit(names, e);
+  return { names, bases, edits };
+}
+
+/** `model` -> model; `optim_wrapper.optimizer.lr` / `model['backbone']` -> the name and the keys below it. */
+function entryPath(target: Node): { name: string; keys: string[] } | undefined {
+  const keys: string[] = [];
+  let n: Node | null = target;
+  for (let i = 0; n && i < MAX_DEPTH; i++) {
+    if (n.type === 'identifier') return { name: n.text, keys: keys.reverse() };
+    if (n.type === 'attribute') {
+      const a = n.childForFieldName('attribute');
+      if (!a) return undefined;
+      keys.push(a.text);
+      n = n.childForFieldName('object');
+      continue;
+    }
+    if (n.type === 'subscript') {
+      const sub = n.childForFieldName('subscript');
+      const lit = sub ? literalValue(sub) : undefined;
+      if (lit?.kind !== 'string') return undefined;
+      keys.push(lit.value);
+      n = n.childForFieldName('value');
+      continue;
+    }
+    return undefined;
+  }
+  return undefined;
+}
 
 /** The right-hand sides of the module's top-level `name = ...` assignments. */
 function topLevelDefinitions(root: Node): Definitions {
