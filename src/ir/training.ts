@@ -99,6 +99,8 @@ export interface LayerFact {
   readonly singleValuePerChannel?: boolean;
   /** Keras `BatchNormalization(synchronized=True)`: under a `tf.distribute` strategy its statistics are over the global batch. */
   readonly synchronized?: boolean;
+  /** How the layer comes about when the code does not write it (`ResNet's default norm_cfg`); `span` is then where that is decided. */
+  readonly via?: string;
 }
 
 /** What the analysis knows about the definition of a model a script trains or runs. */

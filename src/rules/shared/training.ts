@@ -68,8 +68,9 @@ export function layerLocations(layers: readonly LayerFact[], message: (l: LayerF
 /** `BatchNorm2d (line 12)`; a layer of another file: `BatchNorm2d (models.py:12)`. */
 export function layerWhere(l: LayerFact | undefined, where: Where): string {
   if (!l) return 'its BatchNorm layers';
-  if (l.file && l.span) return `${l.kind} (${l.file}:${l.span.start.line + 1})`;
-  if (l.span) return `${l.kind} (${where(l.span)})`;
+  const via = l.via ? `${l.via}, ` : '';
+  if (l.file && l.span) return `${l.kind} (${via}${l.file}:${l.span.start.line + 1})`;
+  if (l.span) return `${l.kind} (${via}${where(l.span)})`;
   return l.kind;
 }
 

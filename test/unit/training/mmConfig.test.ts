@@ -55,6 +55,31 @@ describe('OpenMMLab config files', () => {
     assert.deepStrictEqual(trainableBatchNorms('FREEZE = False\n' + config(', norm_cfg=norm_cfg, norm_eval=FREEZE', '')), ['BatchNorm2d 2']);
   });
 
+  it("a backbone that leaves its norm to its class builds the class's default, known per default_scope (mmpretrain's ResNet trains BatchNorm, mmdetection's freezes it)", () => {
+    const cfg = (scope: string, backbone: string, batch = 2) =>
+      `${scope}model = dict(type='ImageClassifier', backbone=dict(type='ResNet', depth=50${backbone}), head=dict(type='LinearClsHead', num_classes=10))\ntrain_dataloader = dict(batch_size=${batch})\n`;
+    const facts = (text: string) => training(text).models.find((v) => v.name === 'model')?.facts;
+    const pretrain = facts(cfg("default_scope = 'mmpretrain'\n", ''));
+    assert.deepStrictEqual(pretrain?.batchNorms.map((l) => `${l.kind} ${l.via} ${l.span?.start.line}:${l.span?.start.column}`), ["BatchNorm2d ResNet's default norm_cfg 1:56"]);
+    assert.deepStrictEqual(findings(cfg("default_scope = 'mmpretrain'\n", '')), ['NRM102 3']);
+    assert.match(lintPython(cfg("default_scope = 'mmpretrain'\n", ''), EMPTY_CONFIG, TRAINING_RULES).findings[0]?.message ?? '', /trains BatchNorm \(BatchNorm2d \(ResNet's default norm_cfg, line 2\)\)/);
+    // mmdetection's ResNet keeps its BatchNorm in eval mode unless norm_eval=False; its weights still train.
+    const det = facts(cfg("default_scope = 'mmdet'\n", ''));
+    assert.deepStrictEqual([det?.batchNorms.length, det?.affineNorms.length], [0, 1]);
+    assert.deepStrictEqual(findings(cfg("default_scope = 'mmdet'\n", ', norm_eval=False')), ['NRM102 3']);
+    // An explicit norm_cfg without norm_eval: the class's norm_eval default decides, now known.
+    assert.deepStrictEqual(findings(cfg("default_scope = 'mmpretrain'\n", ", norm_cfg=dict(type='BN')")), ['NRM102 3']);
+    assert.deepStrictEqual(findings(cfg("default_scope = 'mmdet'\n", ", norm_cfg=dict(type='BN')")), []);
+    // No scope, a scope or a class not in the table, SyncBN given: nothing assumed.
+    assert.deepStrictEqual(facts(cfg('', ''))?.affineNorms, []);
+    assert.deepStrictEqual(facts(cfg("default_scope = 'mmocr'\n", ''))?.affineNorms, []);
+    assert.deepStrictEqual(facts(cfg("default_scope = 'mmpretrain'\n", '').replace("type='ResNet'", "type='MyNet'"))?.affineNorms, []);
+    assert.deepStrictEqual(findings(cfg("default_scope = 'mmpretrain'\n", ", norm_cfg=dict(type='SyncBN')")), []);
+    // A transformer backbone's default LayerNorm is an affine norm (for NRM601), not BatchNorm.
+    const vit = facts(cfg("default_scope = 'mmpretrain'\n", '').replace("type='ResNet', depth=50", "type='VisionTransformer', arch='b'"));
+    assert.deepStrictEqual([vit?.batchNorms.length, vit?.affineNorms.map((l) => l.kind)], [0, ['LayerNorm']]);
+  });
+
   it('norm_eval of an enclosing dict holds for the dicts inside it', () => {
     const text = `model = dict(
     type='ImageClassifier',

@@ -84,7 +84,7 @@ export interface MMConfigFacts {
  * a base's other names (its `norm_cfg = dict(...)`) were already substituted where the base uses
  * them when it ran (a config that overrides `norm_cfg` must pass it to the model dict again).
  */
-const CONFIG_NAMES: ReadonlySet<string> = new Set(['model', 'train_dataloader', 'data', 'optim_wrapper', 'optimizer', 'optimizer_config', 'sync_bn']);
+const CONFIG_NAMES: ReadonlySet<string> = new Set(['model', 'train_dataloader', 'data', 'optim_wrapper', 'optimizer', 'optimizer_config', 'sync_bn', 'default_scope']);
 
 /** How deep a chain of names (`cfg = norm_cfg`) or nested dicts is followed. */
 const MAX_DEPTH = 24;
@@ -405,12 +405,47 @@ interface Level {
 }
 
 /** A norm config of the model dict and whether its BatchNorm statistics train. */
+/**
+ * The norm a backbone builds when its config does not say (`backbone=dict(type='ResNet', depth=50)`):
+ * the class's own `norm_cfg` and `norm_eval` defaults, by the registry the config builds from
+ * (its `default_scope`). mmpretrain's are read from its backbones' signatures (ResNet and the
+ * classes that pass their arguments on to it: BatchNorm, statistics trained); mmdetection's
+ * ResNet keeps them in eval mode (`norm_eval=True`), mmsegmentation's trains them.
+ */
+const BACKBONE_DEFAULT_NORMS: ReadonlyMap<string, ReadonlyMap<string, { readonly kind: string; readonly normEval: boolean }>> = (() => {
+  const table = (entries: readonly (readonly [readonly string[], string, boolean])[]) => new Map(entries.flatMap(([types, kind, normEval]) => types.map((t) => [t, { kind, normEval }] as const)));
+  const resnets = ['ResNet', 'ResNetV1c', 'ResNetV1d', 'ResNeXt'];
+  const pretrain = table([
+    [[...resnets, 'SEResNet', 'SEResNeXt', 'Res2Net', 'ResNeSt', 'RegNet', 'MobileNetV2', 'MobileNetV3', 'EfficientNet', 'EfficientNetV2', 'ShuffleNetV1', 'ShuffleNetV2', 'HRNet', 'MobileOne', 'RepVGG', 'RepLKNet', 'CSPDarkNet', 'CSPResNet', 'Vig', 'PyramidVig'], 'BatchNorm2d', false],
+    [['DenseNet', 'ConvMixer', 'MobileViT'], 'BatchNorm2d', false],
+    [['VisionTransformer', 'DeiT3', 'BEiTViT', 'SwinTransformer', 'SwinTransformerV2', 'DaViT', 'MlpMixer', 'T2T_ViT', 'TNT', 'VAN', 'MViT', 'HiViT', 'XCiT'], 'LayerNorm', false],
+  ]);
+  return new Map([
+    ['mmpretrain', pretrain],
+    ['mmcls', pretrain],
+    ['mmdet', table([[resnets, 'BatchNorm2d', true]])],
+    ['mmseg', table([[resnets, 'BatchNorm2d', false]])],
+  ]);
+})();
+
 interface NormConfig {
   readonly kind: string;
   readonly at: ConfigValue;
   /** BatchNorm statistics update during training: `true`, frozen by `norm_eval=True`: `false`, not known: undefined. */
   readonly trains: boolean | undefined;
   readonly requiresGrad: boolean;
+  /** A backbone's default norm (no `norm_cfg` in its dict): `at` is its `type`, and this says so (`ResNet's default norm_cfg`). */
+  readonly via?: string;
+}
+
+/** The backbone defaults of the registry a config builds from (its `default_scope`), if known. */
+type BackboneDefaults = ReadonlyMap<string, { readonly kind: string; readonly normEval: boolean }> | undefined;
+
+/** The class name a config's `type` names (`'ResNet'`, or `ResNet` imported in the pure-Python format). */
+function typeName(v: ConfigValue | undefined): string | undefined {
+  if (v?.kind !== 'value') return undefined;
+  if (typeof v.known.value === 'string') return v.known.value;
+  return v.known.value === undefined && /^[A-Za-z_][\w.]*$/.test(v.known.text) ? v.known.text.split('.').pop() : undefined;
 }
 
 function factsOf(names: ReadonlyMap<string, ConfigValue>): MMConfigFacts | undefined {
@@ -419,7 +454,8 @@ function factsOf(names: ReadonlyMap<string, ConfigValue>): MMConfigFacts | undef
   const loader = configLoader(names);
   if (!loader) return undefined;
   const norms: NormConfig[] = [];
-  collectNorms([{ key: 'model', dict: model }], norms);
+  const scope = scalar(names.get('default_scope'));
+  collectNorms([{ key: 'model', dict: model }], norms, typeof scope === 'string' ? BACKBONE_DEFAULT_NORMS.get(scope) : undefined);
   return {
     models: [{ name: 'model', function: '<module>', span: here(model), facts: modelFacts(model, norms) }],
     loaders: [loader],
@@ -448,20 +484,27 @@ function knownHere(v: ConfigValue & { readonly kind: 'value' }): KnownValue {
  * BatchNorm's statistics train unless the nearest of those dicts that sets `norm_eval` sets it
  * to True (mmcv/mmdet/mmseg/mmpretrain backbones keep their BatchNorm in eval mode then); inside
  * a backbone that does not set it, the backbone class's default decides (True in mmdetection's
- * ResNet, False in mmpretrain's), so it is not known. Necks and heads have no `norm_eval`: their
- * BatchNorm trains.
+ * ResNet, False in mmpretrain's): known for the classes of `BACKBONE_DEFAULT_NORMS` under the
+ * config's `default_scope`, not known otherwise. Necks and heads have no `norm_eval`: their
+ * BatchNorm trains. A known backbone without a `norm_cfg` builds its class's default norm.
  */
-function collectNorms(path: readonly Level[], out: NormConfig[]): void {
+function collectNorms(path: readonly Level[], out: NormConfig[], defaults: BackboneDefaults): void {
   if (path.length > MAX_DEPTH) return;
-  const dict = (path[path.length - 1]).dict;
+  const level = path[path.length - 1];
+  const dict = level.dict;
+  // A backbone that leaves its norm to its class: the class's default `norm_cfg` (see `BACKBONE_DEFAULT_NORMS`).
+  const type = entry(dict, 'type');
+  const name = typeName(type);
+  const known = name !== undefined && /(^|_)backbone$/.test(level.key) ? defaults?.get(name) : undefined;
+  if (known && type && !dict.entries.some(([k]) => k === 'norm_cfg')) out.push({ kind: known.kind, at: type, trains: trainsStatistics(path, defaults), requiresGrad: true, via: `${name}'s default norm_cfg` });
   for (const [key, value] of dict.entries) {
     if (/(^|_)norm_cfg$/.test(key)) {
       const kind = value.kind === 'dict' ? normKind(value) : undefined;
-      if (kind) out.push({ kind, at: value, trains: trainsStatistics(path), requiresGrad: scalar(entry(value, 'requires_grad')) !== false });
+      if (kind) out.push({ kind, at: value, trains: trainsStatistics(path, defaults), requiresGrad: scalar(entry(value, 'requires_grad')) !== false });
       continue;
     }
     const items = value.kind === 'dict' ? [value] : value.kind === 'list' ? value.items : [];
-    for (const item of items) if (item.kind === 'dict') collectNorms([...path, { key, dict: item }], out);
+    for (const item of items) if (item.kind === 'dict') collectNorms([...path, { key, dict: item }], out, defaults);
   }
 }
 
@@ -475,8 +518,11 @@ function normKind(cfg: ConfigValue): string | undefined {
   return /^[A-Za-z_][\w.]*$/.test(type.known.text) && (BN_KINDS.has(last) || last === 'GroupNorm' || last === 'LayerNorm') ? last : undefined;
 }
 
-/** Whether BatchNorm under the innermost of `path` trains its statistics (see `collectNorms`). */
-function trainsStatistics(path: readonly Level[]): boolean | undefined {
+/**
+ * Whether BatchNorm under the innermost of `path` trains its statistics (see `collectNorms`): the
+ * nearest `norm_eval`, else inside a backbone its class's default when known.
+ */
+function trainsStatistics(path: readonly Level[], defaults: BackboneDefaults): boolean | undefined {
   for (let i = path.length - 1; i >= 0; i--) {
     const normEval = entry((path[i]).dict, 'norm_eval');
     if (normEval) {
@@ -484,12 +530,16 @@ function trainsStatistics(path: readonly Level[]): boolean | undefined {
       return typeof v === 'boolean' ? !v : undefined;
     }
   }
-  return path.some((p) => /(^|_)backbone$/.test(p.key)) ? undefined : true;
+  const backbone = path.find((p) => /(^|_)backbone$/.test(p.key));
+  if (!backbone) return true;
+  const name = typeName(entry(backbone.dict, 'type'));
+  const known = name === undefined ? undefined : defaults?.get(name);
+  return known ? !known.normEval : undefined;
 }
 
 function modelFacts(model: ConfigValue, norms: readonly NormConfig[]): ModelFacts {
   const type = scalar(entry(model, 'type'));
-  const fact = (n: NormConfig): LayerFact => (n.at.file !== undefined ? { kind: n.kind, span: n.at.span, file: n.at.file } : { kind: n.kind, span: n.at.span });
+  const fact = (n: NormConfig): LayerFact => ({ kind: n.kind, span: n.at.span, ...(n.at.file !== undefined ? { file: n.at.file } : {}), ...(n.via ? { via: n.via } : {}) });
   return {
     evidence: 'file',
     name: typeof type === 'string' ? type : 'model',
