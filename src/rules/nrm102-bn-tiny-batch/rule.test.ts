@@ -7,6 +7,10 @@ const CNN_SETUP = IMPORTS + CNN + 'model = Net()\n' + OPT;
 
 ruleTests(bnTinyBatch, {
   valid: [
+    {
+      name: "torchvision models built with norm_layer= FrozenBatchNorm2d (DETR, detection backbones), SyncBatchNorm, GroupNorm, or a class not known",
+      code: 'import torch\nimport torchvision\nfrom functools import partial\nfrom torch import nn\nfrom torch.utils.data import DataLoader\nfrom torchvision.ops.misc import FrozenBatchNorm2d\n\ndef frozen(ds):\n    model = torchvision.models.resnet50(norm_layer=FrozenBatchNorm2d)\n    loader = DataLoader(ds, batch_size=2, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n\ndef sync(ds):\n    model = torchvision.models.resnet50(norm_layer=nn.SyncBatchNorm)\n    loader = DataLoader(ds, batch_size=2, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n\ndef gn(ds):\n    model = torchvision.models.resnet50(norm_layer=partial(nn.GroupNorm, 32))\n    loader = DataLoader(ds, batch_size=2, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n\ndef odd(ds):\n    model = torchvision.models.resnet50(norm_layer=lambda c: nn.GroupNorm(8, c))\n    loader = DataLoader(ds, batch_size=2, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n\n',
+    },
     { name: 'Hugging Face Trainer on a transformer (no BatchNorm) with the default batch', code: IMPORTS + 'from transformers import AutoModelForSequenceClassification, Trainer, TrainingArguments\nmodel = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased")\ntrainer = Trainer(model=model, args=TrainingArguments(output_dir="out"))\ntrainer.train()\n' },
     { name: 'batch 32', code: CNN_SETUP + 'loader = DataLoader(ds, batch_size=32, shuffle=True)\n' + loop() },
     { name: 'GroupNorm model with a tiny batch', code: IMPORTS + GN + 'model = GNNet()\n' + OPT + 'loader = DataLoader(ds, batch_size=2, shuffle=True)\n' + loop() },
@@ -138,6 +142,11 @@ ruleTests(bnTinyBatch, {
       code: CNN_SETUP + 'loader = DataLoader(ds, batch_size=4, shuffle=True)\n' + loop(),
       config: { rules: { 'bn-tiny-batch': { options: { 'warn-below': 4, 'info-below': 8 } } } },
       findings: [{ messageId: 'tiny', line: 19, column: 36, endLine: 19, endColumn: 37, severity: 'info' }],
+    },
+    {
+      name: "two functions, each with its own loader of one name: each loader goes with its own function's model (the one with frozen BatchNorm is not reported)",
+      code: 'import torch\nimport torchvision\nfrom functools import partial\nfrom torch import nn\nfrom torch.utils.data import DataLoader\nfrom torchvision.ops.misc import FrozenBatchNorm2d\n\ndef detection(ds):\n    model = torchvision.models.resnet50(norm_layer=FrozenBatchNorm2d)\n    loader = DataLoader(ds, batch_size=2, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n\ndef plain(ds):\n    model = torchvision.models.resnet50()\n    loader = DataLoader(ds, batch_size=2, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n\ndef big(ds):\n    model = torchvision.models.resnet50()\n    loader = DataLoader(ds, batch_size=64, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n\n',
+      findings: [{ messageId: 'tiny', line: 20, column: 40, endLine: 20, endColumn: 41, messageIncludes: ['torchvision.models.resnet50 is known to contain BatchNorm'] }],
     },
     {
       name: 'a torchvision ResNet through a helper training function',

@@ -25,6 +25,10 @@ class Plain(nn.Module):
 
 ruleTests(normWeightDecay, {
   valid: [
+    {
+      name: "a torchvision ResNet with norm_layer=FrozenBatchNorm2d (DETR's backbone): its norms' weights are buffers, not parameters",
+      code: 'import torch\nimport torchvision\nfrom torchvision.ops import misc as misc_nn_ops\n\nmodel = torchvision.models.resnet50(weights="DEFAULT", norm_layer=misc_nn_ops.FrozenBatchNorm2d)\noptimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=1e-4)\n',
+    },
     { name: 'no weight decay', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)\n' },
     { name: 'weight_decay=0', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=0)\n' },
     {

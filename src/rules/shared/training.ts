@@ -94,7 +94,13 @@ export function modelFacts(ir: FileIR, name: string, fn: string, className?: str
 
 /** The trained model a training loader feeds, with its facts and the training steps over it. */
 export function loaderModel(ir: FileIR, loader: DataLoaderIR): { name: string; facts: ModelFacts; steps: SiteIR[] } | undefined {
-  const steps = ir.training.sites.filter((s) => s.kind === 'training-step' && loader.variable !== undefined && s.loader === loader.variable && s.facts.evidence !== 'none');
+  // The steps looping over a loader of this name: those in the loader's own function; else those
+  // in functions without a loader of that name of their own (a module-level loader a function
+  // loops over). `train()` and `finetune()` each with its own `loader` are told apart.
+  const named = ir.training.sites.filter((s) => s.kind === 'training-step' && loader.variable !== undefined && s.loader === loader.variable && s.facts.evidence !== 'none');
+  const here = (s: SiteIR) => s.function === loader.function;
+  const shadowed = (s: SiteIR) => ir.training.loaders.some((l) => l !== loader && l.variable === loader.variable && l.function === s.function);
+  const steps = named.some(here) ? named.filter(here) : named.filter((s) => !shadowed(s));
   const fromSteps = steps[0];
   if (fromSteps) return { name: fromSteps.modelInCaller, facts: fromSteps.facts, steps };
   for (const feed of loader.feeds) {

@@ -685,6 +685,22 @@ class TrainingBuilder implements FlowHost {
     return false;
   }
 
+  /**
+   * The class a call passes as `norm_layer=`, import-qualified (a `functools.partial`'s class);
+   * `''` when it passes something else, undefined when it passes none.
+   */
+  private normLayerOf(call: Node): string | undefined {
+    const node = callArgs(call).keywords.get('norm_layer');
+    if (!node) return undefined;
+    let cls: Node | undefined = unparen(node);
+    if (cls.type === 'call') {
+      const fn = cls.childForFieldName('function');
+      const q = fn ? this.qualified(fn) : undefined;
+      cls = q === 'functools.partial' || q === 'partial' ? callArgs(cls).positional[0] : undefined;
+    }
+    return cls && (cls.type === 'identifier' || cls.type === 'attribute') ? (this.qualified(cls) ?? '') : '';
+  }
+
   qualified(callee: Node): string | undefined {
     const call = callee.parent;
     // A call's callee: its info has the answer (the usual case); any other node is asked directly.
@@ -758,7 +774,7 @@ class TrainingBuilder implements FlowHost {
       if (ext) this.markForeign(ext);
       if (ext) return { facts: ext, mode: 'train', ...constructedAt(call, `${f.text}(...) built`, TRAINING_MODE) };
     }
-    const lib = libraryModelFacts(text, firstStringArgument, call);
+    const lib = libraryModelFacts(text, firstStringArgument, call, this.normLayerOf(call));
     if (lib) {
       const evalMode = loadsInEvalMode(text);
       return {

@@ -1,4 +1,5 @@
 import type { LayerFact, ModelFacts } from '../../../ir/training';
+import { classifyLayer } from '../torchLayers';
 
 /**
  * Models built by well-known library constructors, for scripts that train a torchvision, timm
@@ -23,11 +24,37 @@ function bnFacts(name: string): ModelFacts {
 }
 
 /**
+ * The facts of a BatchNorm-family model built with `norm_layer=` (`resnet50(norm_layer=
+ * FrozenBatchNorm2d)` in torchvision detection backbones and DETR, `norm_layer=nn.SyncBatchNorm`,
+ * `partial(nn.GroupNorm, 32)`): `normLayer` is the class, import-qualified. A FrozenBatchNorm2d
+ * (torchvision's, detectron2's, or a file's own class of that name, as DETR writes one) has fixed
+ * statistics and no trainable weights; SyncBatchNorm's statistics are over every process's batch
+ * (not counted as per-device BatchNorm, as with a conversion to it); a class the front end does
+ * not know leaves the model's norms unknown (undefined).
+ */
+function withNormLayer(facts: ModelFacts, normLayer: string): ModelFacts | undefined {
+  if (/(^|\.)FrozenBatchNorm2d$/.test(normLayer)) return { ...facts, batchNorms: [], affineNorms: [], frozenBatchNorm: true };
+  const cls = classifyLayer(normLayer);
+  if (cls?.framework !== 'torch' || cls.signature.family !== 'norm') return undefined;
+  const layer: LayerFact = { kind: cls.kind, span: undefined };
+  const affine = cls.signature.defaults?.['affine'] ?? cls.signature.defaults?.['elementwise_affine'];
+  // (SyncBatchNorm computes over every process's batch, as a conversion to it does.)
+  return { ...facts, batchNorms: cls.signature.norm === 'batch' && cls.kind !== 'SyncBatchNorm' ? [layer] : [], affineNorms: affine === false ? [] : [layer] };
+}
+
+/**
  * Facts for `torchvision.models.resnet50(...)`, `timm.create_model('resnet50')`, or undefined.
  * `firstString(arg)` gives the call's first argument when it is a string literal (read only for
  * the callees that take a name; a function and its argument, not a closure: most calls are none of these).
+ * `normLayer`: the class the call passes as `norm_layer=` (see `withNormLayer`), `''` when it
+ * passes one that does not resolve.
  */
-export function libraryModelFacts<A>(qualified: string, firstString: (arg: A) => string | undefined, arg: A): ModelFacts | undefined {
+export function libraryModelFacts<A>(qualified: string, firstString: (arg: A) => string | undefined, arg: A, normLayer?: string): ModelFacts | undefined {
+  const facts = libraryFacts(qualified, firstString, arg);
+  return facts && normLayer !== undefined && facts.batchNorms.length > 0 && facts.evidence === 'library' ? withNormLayer(facts, normLayer) : facts;
+}
+
+function libraryFacts<A>(qualified: string, firstString: (arg: A) => string | undefined, arg: A): ModelFacts | undefined {
   const dot = qualified.lastIndexOf('.');
   const last = qualified.slice(dot + 1);
   if (qualified.startsWith('torchvision.models.')) {
