@@ -15,6 +15,10 @@ for epoch in range(10):
 
 ruleTests(gradAccumBn, {
   valid: [
+    {
+      name: "accumulation in one function's loop (pretraining, batch 64) says nothing of another function's tiny loader without it (fine-tuning, batch 4)",
+      code: "import torch\nimport torchvision\nfrom torch.utils.data import DataLoader\n\n\ndef pretrain(ds):\n    model = torchvision.models.resnet50()\n    loader = DataLoader(ds, batch_size=64, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for i, (x, y) in enumerate(loader):\n        loss = model(x).sum() / 4\n        loss.backward()\n        if (i + 1) % 4 == 0:\n            opt.step()\n            opt.zero_grad()\n\n\ndef finetune(ds):\n    model = torchvision.models.resnet18()\n    loader = DataLoader(ds, batch_size=4, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.01)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n",
+    },
     { name: 'micro-batch of 32', code: IMPORTS + CNN + 'model = Net()\nloader = DataLoader(ds, batch_size=32, shuffle=True)\n' + ACCUM_LOOP },
     { name: 'GroupNorm model', code: IMPORTS + GN + 'model = GNNet()\nloader = DataLoader(ds, batch_size=2, shuffle=True)\n' + ACCUM_LOOP },
     { name: 'a modulo condition that only logs', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nloader = DataLoader(ds, batch_size=4, shuffle=True)\nfor i, (x, y) in enumerate(loader):\n    loss = model(x).sum()\n    loss.backward()\n    optimizer.step()\n    if i % 100 == 0:\n        print(loss.item())\n' },
