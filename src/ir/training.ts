@@ -106,7 +106,7 @@ export interface LayerFact {
 /** What the analysis knows about the definition of a model a script trains or runs. */
 export interface ModelFacts {
   /** `file`: defined in this file; `workspace`: in another workspace file; `library`: a known
-   * library constructor (torchvision, timm, Hugging Face); `none`: definition not in view. */
+   * library constructor (torchvision, timm, Hugging Face, Keras Applications); `none`: definition not in view. */
   readonly evidence: 'file' | 'workspace' | 'library' | 'none';
   /** Class or constructor name, e.g. `Net`, `torchvision.models.resnet50`. */
   readonly name: string;

@@ -8,6 +8,10 @@ const CNN_SETUP = IMPORTS + CNN + 'model = Net()\n' + OPT;
 ruleTests(bnTinyBatch, {
   valid: [
     {
+      name: 'Keras: an application frozen with trainable = False before fit (its BatchNormalization runs in inference mode), and VGG16 (no BatchNorm)',
+      code: "from tensorflow import keras\n\nbase = keras.applications.MobileNetV2(weights=\"imagenet\")\nbase.trainable = False\nbase.compile(optimizer=\"adam\", loss=\"mse\")\nbase.fit(x, y, batch_size=2)\nvgg = keras.applications.VGG16(weights=None)\nvgg.compile(optimizer=\"sgd\", loss=\"mse\")\nvgg.fit(x, y, batch_size=2)\n",
+    },
+    {
       name: "torchvision models built with norm_layer= FrozenBatchNorm2d (DETR, detection backbones), SyncBatchNorm, GroupNorm, or a class not known",
       code: 'import torch\nimport torchvision\nfrom functools import partial\nfrom torch import nn\nfrom torch.utils.data import DataLoader\nfrom torchvision.ops.misc import FrozenBatchNorm2d\n\ndef frozen(ds):\n    model = torchvision.models.resnet50(norm_layer=FrozenBatchNorm2d)\n    loader = DataLoader(ds, batch_size=2, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n\ndef sync(ds):\n    model = torchvision.models.resnet50(norm_layer=nn.SyncBatchNorm)\n    loader = DataLoader(ds, batch_size=2, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n\ndef gn(ds):\n    model = torchvision.models.resnet50(norm_layer=partial(nn.GroupNorm, 32))\n    loader = DataLoader(ds, batch_size=2, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n\ndef odd(ds):\n    model = torchvision.models.resnet50(norm_layer=lambda c: nn.GroupNorm(8, c))\n    loader = DataLoader(ds, batch_size=2, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n\n',
     },
@@ -147,6 +151,14 @@ ruleTests(bnTinyBatch, {
       name: "two functions, each with its own loader of one name: each loader goes with its own function's model (the one with frozen BatchNorm is not reported)",
       code: 'import torch\nimport torchvision\nfrom functools import partial\nfrom torch import nn\nfrom torch.utils.data import DataLoader\nfrom torchvision.ops.misc import FrozenBatchNorm2d\n\ndef detection(ds):\n    model = torchvision.models.resnet50(norm_layer=FrozenBatchNorm2d)\n    loader = DataLoader(ds, batch_size=2, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n\ndef plain(ds):\n    model = torchvision.models.resnet50()\n    loader = DataLoader(ds, batch_size=2, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n\ndef big(ds):\n    model = torchvision.models.resnet50()\n    loader = DataLoader(ds, batch_size=64, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n\n',
       findings: [{ messageId: 'tiny', line: 20, column: 40, endLine: 20, endColumn: 41, messageIncludes: ['torchvision.models.resnet50 is known to contain BatchNorm'] }],
+    },
+    {
+      name: 'Keras Applications: ResNet50 and tf.keras.applications.efficientnet.EfficientNetB0 are known to contain BatchNormalization',
+      code: "import tensorflow as tf\nfrom tensorflow import keras\n\nmodel = keras.applications.ResNet50(weights=None, classes=10)\nmodel.compile(optimizer=\"adam\", loss=\"sparse_categorical_crossentropy\")\nmodel.fit(x, y, batch_size=2, epochs=5)\neff = tf.keras.applications.efficientnet.EfficientNetB0(weights=None, classes=5)\neff.compile(optimizer=\"adam\", loss=\"mse\")\neff.fit(x, y, batch_size=4)\n",
+      findings: [
+        { messageId: 'tiny', line: 6, column: 28, endLine: 6, endColumn: 29, messageIncludes: ['keras.applications.ResNet50 is known to contain BatchNorm'] },
+        { messageId: 'tiny', line: 9, column: 26, endLine: 9, endColumn: 27, messageIncludes: ['efficientnet.EfficientNetB0'] },
+      ],
     },
     {
       name: 'a torchvision ResNet through a helper training function',

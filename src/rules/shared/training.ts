@@ -106,9 +106,20 @@ export function loaderModel(ir: FileIR, loader: DataLoaderIR): { name: string; f
   for (const feed of loader.feeds) {
     const facts = modelFacts(ir, feed, loader.function, loader.className);
     // `self`: a LightningModule's own train_dataloader() feeds the module.
-    if (facts) return { name: shownModelName(feed, facts), facts, steps: ir.training.sites.filter((s) => s.kind === 'training-step' && s.modelInCaller === feed) };
+    if (facts) return { name: shownModelName(feed, facts), facts: kerasFrozenBefore(ir, loader, feed) ? { ...facts, batchNorms: [], frozenBatchNorm: true } : facts, steps: ir.training.sites.filter((s) => s.kind === 'training-step' && s.modelInCaller === feed) };
   }
   return undefined;
+}
+
+/**
+ * Keras: `model.trainable = False` before `model.fit(...)`: since TensorFlow 2, a
+ * BatchNormalization layer that is not trainable runs in inference mode (its moving statistics,
+ * not the batch's), so the fit trains no BatchNorm statistics. (A later `trainable = True` is not
+ * in the IR: the model stays frozen for this reading.)
+ */
+function kerasFrozenBefore(ir: FileIR, loader: DataLoaderIR, model: string): boolean {
+  if (loader.framework !== 'keras') return false;
+  return ir.training.keras.trainableFalse.some((t) => t.target === model && t.span.startOffset < loader.span.startOffset);
 }
 
 /** BatchNorm layers that still compute batch statistics during training (not frozen). */

@@ -2,8 +2,8 @@ import type { LayerFact, ModelFacts } from '../../../ir/training';
 import { classifyLayer } from '../torchLayers';
 
 /**
- * Models built by well-known library constructors, for scripts that train a torchvision, timm
- * or Hugging Face model without defining it. Only families whose layers are documented are
+ * Models built by well-known library constructors, for scripts that train a torchvision, timm,
+ * Hugging Face or Keras Applications model without defining it. Only families whose layers are documented are
  * listed; anything else stays "definition not in view".
  */
 const BN_FAMILIES = /^(resnet|resnext|wide_resnet|densenet|mobilenet|efficientnet|regnet|shufflenet|mnasnet|inception|googlenet|vgg\d+_bn|deeplabv3|fcn_|lraspp|seresnet|seresnext|resnest|rexnet|dpn|dla|hrnet|cspdarknet|cspresnet|darknet|xception|nasnet|pnasnet|ghostnet|hardcorenas|tf_efficientnet|tf_mobilenet|fbnet|res2net|skresnet|selecsls|tresnet|nfnet_bn|lcnet|mixnet|spnasnet|mobileone|repvgg|efficientvit_b|fastvit)/;
@@ -54,9 +54,28 @@ export function libraryModelFacts<A>(qualified: string, firstString: (arg: A) =>
   return facts && normLayer !== undefined && facts.batchNorms.length > 0 && facts.evidence === 'library' ? withNormLayer(facts, normLayer) : facts;
 }
 
+/**
+ * Keras Applications (`keras.applications.ResNet50`, `tf.keras.applications.efficientnet.
+ * EfficientNetB0`): the families built with BatchNormalization, and ConvNeXt with
+ * LayerNormalization. VGG16/19 have neither.
+ */
+const KERAS_APPLICATIONS = /^(tensorflow\.)?(keras|tf_keras)\.(src\.)?applications\./;
+const KERAS_BN_APPLICATIONS = /^(ResNet\d+(V2)?|ResNetRS\d+|MobileNet|MobileNetV2|MobileNetV3(Small|Large)|EfficientNet(B\d|V2B\d|V2[SML])|DenseNet\d+|Xception|InceptionV3|InceptionResNetV2|NASNet(Mobile|Large)|RegNet[XY]\d+)$/;
+const KERAS_LN_APPLICATIONS = /^ConvNeXt(Tiny|Small|Base|Large|XLarge)$/;
+
+function kerasApplicationFacts(qualified: string, last: string): ModelFacts | undefined {
+  if (KERAS_BN_APPLICATIONS.test(last)) {
+    const layer: LayerFact = { kind: 'BatchNormalization', span: undefined };
+    return { ...bnFacts(qualified), batchNorms: [layer], affineNorms: [layer] };
+  }
+  if (KERAS_LN_APPLICATIONS.test(last)) return { ...bnFacts(qualified), batchNorms: [], affineNorms: [{ kind: 'LayerNormalization', span: undefined }] };
+  return undefined;
+}
+
 function libraryFacts<A>(qualified: string, firstString: (arg: A) => string | undefined, arg: A): ModelFacts | undefined {
   const dot = qualified.lastIndexOf('.');
   const last = qualified.slice(dot + 1);
+  if (KERAS_APPLICATIONS.test(qualified)) return kerasApplicationFacts(qualified, last);
   if (qualified.startsWith('torchvision.models.')) {
     if (BN_FAMILIES.test(last)) return bnFacts(qualified);
     if (DROPOUT_ONLY.test(last)) return { ...bnFacts(qualified), batchNorms: [], affineNorms: [], otherModeDependent: [{ kind: 'Dropout', span: undefined }] };
