@@ -268,6 +268,8 @@ export interface OptimizerIR {
    * `optim_wrapper`; of the `optimizer` in mmcv 1.x).
    */
   readonly config?: 'mmengine' | 'mmcv';
+  /** A Keras optimizer given to `model.compile(optimizer=...)`: it decays every trainable variable unless `exclude_from_weight_decay` takes some out. */
+  readonly keras?: boolean;
 
 }
 

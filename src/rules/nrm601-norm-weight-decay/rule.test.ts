@@ -26,6 +26,10 @@ class Plain(nn.Module):
 ruleTests(normWeightDecay, {
   valid: [
     {
+      name: 'Keras: an optimizer whose exclude_from_weight_decay names the norm variables, one without decay, and a model without norms',
+      code: "from tensorflow import keras\n\nmodel = keras.applications.EfficientNetB0(weights=None, classes=5)\nopt = keras.optimizers.AdamW(learning_rate=1e-3)\nopt.exclude_from_weight_decay(var_names=[\"batch_normalization\", \"bias\"])\nmodel.compile(optimizer=opt, loss=\"mse\")\nmodel.fit(x, y, batch_size=64)\n\nplain = keras.applications.MobileNetV2(weights=None)\nplain.compile(optimizer=keras.optimizers.Adam(1e-3), loss=\"mse\")\nvgg = keras.applications.VGG16(weights=None)\nvgg.compile(optimizer=keras.optimizers.AdamW(weight_decay=0.05), loss=\"mse\")\n",
+    },
+    {
       name: "a torchvision ResNet with norm_layer=FrozenBatchNorm2d (DETR's backbone): its norms' weights are buffers, not parameters",
       code: 'import torch\nimport torchvision\nfrom torchvision.ops import misc as misc_nn_ops\n\nmodel = torchvision.models.resnet50(weights="DEFAULT", norm_layer=misc_nn_ops.FrozenBatchNorm2d)\noptimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=1e-4)\n',
     },
@@ -55,6 +59,22 @@ ruleTests(normWeightDecay, {
     },
   ],
   invalid: [
+    {
+      name: 'Keras: AdamW given to compile over a keras.Sequential and over a model class of the file, both with BatchNormalization',
+      code: "from tensorflow import keras\nfrom tensorflow.keras import layers\n\nseq = keras.Sequential([layers.Conv2D(8, 3), layers.BatchNormalization(), layers.ReLU()])\nseq.compile(optimizer=keras.optimizers.AdamW(weight_decay=0.01), loss=\"mse\")\n\n\nclass Net(keras.Model):\n    def __init__(self):\n        super().__init__()\n        self.conv = layers.Conv2D(8, 3)\n        self.bn = layers.BatchNormalization()\n\n    def call(self, x, training=False):\n        return self.bn(self.conv(x), training=training)\n\n\nnet = Net()\nnet.compile(optimizer=keras.optimizers.AdamW(weight_decay=0.01), loss=\"mse\")\n",
+      findings: [
+        { messageId: 'decaysNormsKeras', line: 5, column: 23, endLine: 5, endColumn: 64, messageIncludes: ['every trainable variable of seq'] },
+        { messageId: 'decaysNormsKeras', line: 19, column: 23, endLine: 19, endColumn: 64, messageIncludes: ['every trainable variable of net'] },
+      ],
+    },
+    {
+      name: "Keras: AdamW's default decay (0.004) and an SGD with weight_decay, given to compile, over Keras Applications with BatchNormalization",
+      code: "from tensorflow import keras\n\nmodel = keras.applications.EfficientNetB0(weights=None, classes=5)\nopt = keras.optimizers.AdamW(learning_rate=1e-3)\nmodel.compile(optimizer=opt, loss=\"mse\")\nmodel.fit(x, y, batch_size=64)\n\nother = keras.applications.ResNet50(weights=None)\nother.compile(optimizer=keras.optimizers.SGD(0.1, weight_decay=1e-4), loss=\"mse\")\n\n",
+      findings: [
+        { messageId: 'decaysNormsKeras', line: 4, column: 7, endLine: 4, endColumn: 49, severity: 'hint', messageIncludes: ["AdamW's default", 'opt.exclude_from_weight_decay('] },
+        { messageId: 'decaysNormsKeras', line: 9, column: 25, endLine: 9, endColumn: 69, messageIncludes: ['weight decay 0.0001', 'every trainable variable of other'] },
+      ],
+    },
     {
       name: "Lightning: configure_optimizers over self.parameters() of a module with LayerNorm (named by its class)",
       code: [...LIGHTNING_NORMED('AdamW(self.parameters(), lr=1e-3, weight_decay=0.05)'), ''].join('\n'),

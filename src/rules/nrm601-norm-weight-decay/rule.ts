@@ -19,6 +19,8 @@ export const normWeightDecay: Rule = {
     messages: {
       decaysNorms:
         '{{optimizer}} applies weight decay {{decay}} to every parameter of {{model}}, including the scale and shift of its {{norms}}: decaying them shrinks the normalized activations\' scale for no regularization benefit. Put normalization (and bias) parameters in a parameter group with weight_decay=0.',
+      decaysNormsKeras:
+        '{{optimizer}} applies weight decay {{decay}} to every trainable variable of {{model}}, including the scale and shift of its {{norms}}: decaying them shrinks the normalized activations\' scale for no regularization benefit. Exclude them before training: `{{variable}}.exclude_from_weight_decay(var_names=["batch_normalization", "layer_normalization", "bias"])`.',
       decaysNormsConfig:
         'This config\'s {{optimizer}} applies weight decay {{decay}} to every parameter of {{model}}, including the scale and shift of its {{norms}}: decaying them shrinks the normalized activations\' scale for no regularization benefit. Add paramwise_cfg=dict(norm_decay_mult=0.) to `{{variable}}` (the optimizer constructor then gives norm parameters no decay).',
     },
@@ -29,6 +31,7 @@ export const normWeightDecay: Rule = {
         'Parameter groups that separate decay and no-decay parameters, timm\'s `create_optimizer_v2` / `param_groups_weight_decay`, and parameters built by helpers are clean. ' +
         'So is the Hugging Face `Trainer`\'s own AdamW (no `optimizers=` given): it leaves bias and LayerNorm/RMSNorm parameters out of the decay (by type, and in recent versions by names containing `norm`). ' +
         'Known gap: with `TrainingArguments(weight_decay=...)` above its default 0, that AdamW still decays BatchNorm/GroupNorm weights whose names do not say `norm`; this is not reported. ' +
+        'A Keras optimizer given to `model.compile(optimizer=...)` with a positive `weight_decay` (or AdamW\'s default 0.004) is reported for a model with normalization layers (a Keras Applications model, a `keras.Sequential` or a model class of the file) unless `optimizer.exclude_from_weight_decay(var_names=[...])` names norm variables (`"batch_normalization"`, `"norm"`, `"bn"`) or takes a `var_list`. ' +
         "In an OpenMMLab config, the optimizer of `optim_wrapper` (mmcv 1.x: the `optimizer` dict) is reported when it has a positive `weight_decay` (or AdamW's default) and the model dict has norm configs with trainable parameters (`requires_grad` not False, inherited ones included), unless a `paramwise_cfg` takes them out of the decay (`norm_decay_mult=0.`, mmpretrain's `flat_decay_mult=0.`, or a `custom_keys` entry for norm parameter names such as `'norm'` or `'.bn'` with `decay_mult=0.`) or an optimizer `constructor` of its own builds the groups.",
       whyIsThisBad:
         'The output of a normalization layer is invariant to the scale of the weights before it, and its own scale γ and shift β are few, low-dimensional parameters: L2 decay on them does not regularize the function, it just pulls γ towards zero and fights the optimizer. "Bag of Tricks" (He et al.) recommends no decay on BN γ/β and biases; torchvision\'s reference scripts expose `--norm-weight-decay 0.0` and timm excludes norms and biases by default.',
@@ -61,13 +64,13 @@ export const normWeightDecay: Rule = {
       const norms = [...new Set(facts.affineNorms.map((l) => l.kind))].slice(0, 3).join('/') + ' layers';
       const severity = decay.isDefault || decay.inferred ? lowerSeverity('info') : undefined;
       context.report({
-        messageId: opt.config ? 'decaysNormsConfig' : 'decaysNorms',
+        messageId: opt.config ? 'decaysNormsConfig' : opt.keras ? 'decaysNormsKeras' : 'decaysNorms',
         data: {
           optimizer: opt.kind,
           decay: decay.text,
           model: shownModelName(name, facts),
           norms: facts.evidence === 'library' ? `${norms} (${facts.name})` : `${norms}, e.g. ${layerWhere(facts.affineNorms[0], context.where)}`,
-          ...(opt.config ? { variable: opt.variable ?? 'optim_wrapper' } : {}),
+          ...(opt.config ? { variable: opt.variable ?? 'optim_wrapper' } : opt.keras ? { variable: opt.variable ?? 'optimizer' } : {}),
         },
         span: opt.span,
         related: layerLocations(facts.affineNorms, (l) => `${l.kind} weight and bias receive weight decay`, 2),

@@ -54,6 +54,9 @@ const TRAINING_MODE = '(modules start in training mode)';
 
 const MOVES = new Set(['to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'train', 'to_empty']);
 /** Wrappers whose first argument is the model (`DDP(Net())` builds a `Net`). */
+/** Keras optimizers (`keras.optimizers.AdamW`, `tf.keras.optimizers.SGD`). */
+const KERAS_OPTIMIZER = /^(tensorflow\.)?(keras|tf_keras)\.(src\.)?optimizers\./;
+
 const PARALLEL_WRAPPERS = new Set(['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'convert_sync_batchnorm']);
 /** The callees (last name) `distributed()` and `gradAccum()` look at. */
 /** TensorFlow's strategies that split a Keras `fit` batch between replicas (tf.distribute). */
@@ -1924,13 +1927,26 @@ class TrainingBuilder implements FlowHost {
         weightDecay: this.resolveArg(wd), defaultWeightDecay: 0, groups: [], excludesNormsFromDecay: true,
       });
     }
-    for (const { call, f, q, last } of this.pickCalls('optimizers', (c) => OPTIMIZERS.has(c.last) || c.last.endsWith('create_optimizer') || c.last.endsWith('create_optimizer_v2'))) {
+    const kerasOptimizers: { call: Node; last: string; variable: string | undefined; fn: Fn }[] = [];
+    const compiles: CallInfo[] = [];
+    const exclusions: CallInfo[] = [];
+    const picked = this.pickCalls('optimizers', (c) => OPTIMIZERS.has(c.last) || c.last.endsWith('create_optimizer') || c.last.endsWith('create_optimizer_v2') || c.attr === 'compile' || c.attr === 'exclude_from_weight_decay');
+    for (const info of picked) {
+      const { call, f, q, last } = info;
       if (!f || call.hasError) continue;
+      if (info.attr === 'compile' || info.attr === 'exclude_from_weight_decay') {
+        (info.attr === 'compile' ? compiles : exclusions).push(info);
+        continue;
+      }
       const fn = this.fnOf(call);
       const args = callArgs(call);
       const stmt = statementOf(call);
       const assignment = stmt.namedChildren[0]?.type === 'assignment' ? stmt.namedChildren[0] : undefined;
       const variable = assignment ? keyOf(assignment.childForFieldName('left')) : undefined;
+      if (KERAS_OPTIMIZER.test(q)) {
+        kerasOptimizers.push({ call, last, variable, fn });
+        continue;
+      }
       if (/create_optimizer(_v2)?$/.test(q) && (q.startsWith('timm') || this.imports.aliases.get(last)?.startsWith('timm'))) {
         const filt = args.keywords.get('filter_bias_and_bn');
         const excludes = !(filt && literalValue(filt).kind === 'bool' && !(literalValue(filt) as { value: boolean }).value);
@@ -1961,7 +1977,59 @@ class TrainingBuilder implements FlowHost {
         excludesNormsFromDecay: false,
       });
     }
+    for (const k of kerasOptimizers) {
+      const o = this.kerasOptimizer(k, compiles, exclusions);
+      if (o) out.push(o);
+    }
     return out;
+  }
+
+  /**
+   * A Keras optimizer (`keras.optimizers.AdamW(weight_decay=...)`) and the model whose `compile`
+   * gets it (written in the call, or by its variable in the same function): every trainable
+   * variable decays (AdamW's default 0.004; the others' default None) unless the optimizer's
+   * `exclude_from_weight_decay(var_names=[...])` names norm variables, or takes a `var_list`.
+   */
+  private kerasOptimizer(k: { call: Node; last: string; variable: string | undefined; fn: Fn }, compiles: readonly CallInfo[], exclusions: readonly CallInfo[]): OptimizerIR | undefined {
+    const compile = compiles.find((c) => {
+      if (this.fnOf(c.call) !== k.fn) return false;
+      const a = callArgs(c.call);
+      const given = a.keywords.get('optimizer') ?? a.positional[0];
+      const u = given ? unparen(given) : undefined;
+      return u !== undefined && (u === k.call || (k.variable !== undefined && u.type === 'identifier' && u.text === k.variable));
+    });
+    const object = compile?.f?.type === 'attribute' ? compile.f.childForFieldName('object') : undefined;
+    const model = object ? keyOf(object) : undefined;
+    if (!compile || !model) return undefined;
+    const excludes = k.variable !== undefined && exclusions.some((e) => {
+      const target = e.f?.type === 'attribute' ? e.f.childForFieldName('object') : undefined;
+      if (!target || keyOf(target) !== k.variable) return false;
+      const a = callArgs(e.call);
+      const names = a.keywords.get('var_names');
+      // A var_list, or names not written out: taken as excluding what it should.
+      if (!names || a.keywords.has('var_list') || a.positional.length > 0) return true;
+      const u = unparen(names);
+      if (u.type !== 'list' && u.type !== 'tuple') return true;
+      return u.namedChildren.some((n) => {
+        const lit = literalValue(n);
+        return lit.kind !== 'string' || /norm|bn|batch/i.test(String(lit.value));
+      });
+    });
+    return {
+      kind: k.last,
+      span: spanOf(k.call),
+      variable: k.variable,
+      function: k.fn.name,
+      ...inClass(k.fn),
+      params: 'all',
+      paramsText: model,
+      models: [rootOf(model)],
+      weightDecay: this.resolveArg(callArgs(k.call).keywords.get('weight_decay')),
+      defaultWeightDecay: k.last === 'AdamW' ? 0.004 : undefined,
+      groups: [],
+      excludesNormsFromDecay: excludes,
+      keras: true,
+    };
   }
 
   /** How an optimizer's `params` argument selects parameters. */
