@@ -118,7 +118,7 @@ export function loaderModel(ir: FileIR, loader: DataLoaderIR): { name: string; f
  * in the IR: the model stays frozen for this reading.)
  */
 function kerasFrozenBefore(ir: FileIR, loader: DataLoaderIR, model: string): boolean {
-  if (loader.framework !== 'keras') return false;
+  if (loader.framework !== 'keras' && loader.framework !== 'tf.data') return false;
   return ir.training.keras.trainableFalse.some((t) => t.target === model && t.span.startOffset < loader.span.startOffset);
 }
 

@@ -39,6 +39,22 @@ ${loader}
 ${extra}`;
 }
 
+interface ConfigProject {
+  readonly dir: string;
+  readonly file: string;
+  readonly index: WorkspaceIndex;
+}
+
+/** A temporary project of `files` (paths relative to it) with the config under test, `leaf`, at `leafPath`. */
+function configProject(files: Record<string, string>, leafPath: string, leaf: string): ConfigProject {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'normscope-mm-'));
+  for (const [rel, text] of Object.entries({ ...files, [leafPath]: leaf })) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  return { dir, file: path.join(dir, leafPath), index: new WorkspaceIndex([dir]) };
+}
+
 describe('OpenMMLab config files', () => {
   it('a head with BatchNorm trains its statistics; a backbone with norm_eval=False does too', () => {
     assert.deepStrictEqual(trainableBatchNorms(config(', norm_cfg=norm_cfg, norm_eval=False', ', norm_cfg=norm_cfg')), ['BatchNorm2d 1', 'BatchNorm2d 1']);
@@ -198,20 +214,9 @@ train_dataloader = dict(
 `;
     const SCHEDULE_BASE = "optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01))\n";
     /** A project with the bases under configs/_base_ and `leaf` at configs/pspnet/leaf.py. */
-    function project(leaf: string, extra: Record<string, string> = {}): { dir: string; file: string; index: WorkspaceIndex } {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'normscope-mm-'));
-      const files: Record<string, string> = {
-        'configs/_base_/models/pspnet_r50-d8.py': MODEL_BASE,
-        'configs/_base_/datasets/cityscapes.py': DATA_BASE,
-        'configs/_base_/schedules/schedule_40k.py': SCHEDULE_BASE,
-        'configs/pspnet/leaf.py': leaf,
-        ...extra,
-      };
-      for (const [rel, text] of Object.entries(files)) {
-        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-        fs.writeFileSync(path.join(dir, rel), text);
-      }
-      return { dir, file: path.join(dir, 'configs/pspnet/leaf.py'), index: new WorkspaceIndex([dir]) };
+    function project(leaf: string, extra: Record<string, string> = {}): ConfigProject {
+      const bases = { 'configs/_base_/models/pspnet_r50-d8.py': MODEL_BASE, 'configs/_base_/datasets/cityscapes.py': DATA_BASE, 'configs/_base_/schedules/schedule_40k.py': SCHEDULE_BASE };
+      return configProject({ ...bases, ...extra }, 'configs/pspnet/leaf.py', leaf);
     }
     const BASES = "_base_ = ['../_base_/models/pspnet_r50-d8.py', '../_base_/datasets/cityscapes.py', '../_base_/schedules/schedule_40k.py']\n";
 
@@ -301,20 +306,9 @@ train_dataloader = dict(
     const DATA = 'train_dataloader = dict(batch_size=32, num_workers=4)\n';
     const SCHEDULE = "optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4))\n";
     const READ_BASE = 'from mmengine.config import read_base\n\nwith read_base():\n    from .._base_.models.resnet18 import *\n    from .._base_.datasets.cifar import *\n    from .._base_.schedules.sgd import *\n\n';
-    function project(leaf: string, extra: Record<string, string> = {}): { file: string; index: WorkspaceIndex } {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'normscope-mmnew-'));
-      const files: Record<string, string> = {
-        'configs/_base_/models/resnet18.py': MODEL,
-        'configs/_base_/datasets/cifar.py': DATA,
-        'configs/_base_/schedules/sgd.py': SCHEDULE,
-        'configs/resnet/leaf.py': leaf,
-        ...extra,
-      };
-      for (const [rel, text] of Object.entries(files)) {
-        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-        fs.writeFileSync(path.join(dir, rel), text);
-      }
-      return { file: path.join(dir, 'configs/resnet/leaf.py'), index: new WorkspaceIndex([dir]) };
+    function project(leaf: string, extra: Record<string, string> = {}): ConfigProject {
+      const bases = { 'configs/_base_/models/resnet18.py': MODEL, 'configs/_base_/datasets/cifar.py': DATA, 'configs/_base_/schedules/sgd.py': SCHEDULE };
+      return configProject({ ...bases, ...extra }, 'configs/resnet/leaf.py', leaf);
     }
     const lint = (leaf: string, extra?: Record<string, string>) => {
       const p = project(leaf, extra);

@@ -3,8 +3,8 @@ import { classifyLayer } from '../torchLayers';
 
 /**
  * Models built by well-known library constructors, for scripts that train a torchvision, timm,
- * Hugging Face or Keras Applications model without defining it. Only families whose layers are documented are
- * listed; anything else stays "definition not in view".
+ * Hugging Face or Keras Applications model without defining it. Only families whose layers are
+ * documented are listed; anything else stays "definition not in view".
  */
 const BN_FAMILIES = /^(resnet|resnext|wide_resnet|densenet|mobilenet|efficientnet|regnet|shufflenet|mnasnet|inception|googlenet|vgg\d+_bn|deeplabv3|fcn_|lraspp|seresnet|seresnext|resnest|rexnet|dpn|dla|hrnet|cspdarknet|cspresnet|darknet|xception|nasnet|pnasnet|ghostnet|hardcorenas|tf_efficientnet|tf_mobilenet|fbnet|res2net|skresnet|selecsls|tresnet|nfnet_bn|lcnet|mixnet|spnasnet|mobileone|repvgg|efficientvit_b|fastvit)/;
 const DROPOUT_ONLY = /^(vgg\d+$|alexnet|squeezenet)/;
