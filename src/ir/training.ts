@@ -101,6 +101,8 @@ export interface LayerFact {
   readonly synchronized?: boolean;
   /** How the layer comes about when the code does not write it (`ResNet's default norm_cfg`); `span` is then where that is decided. */
   readonly via?: string;
+  /** A layer of a model that a Keras functional model calls on a tensor (`x = base_model(inputs)`): that model's variable, whose `trainable` state decides. */
+  readonly owner?: string;
 }
 
 /** What the analysis knows about the definition of a model a script trains or runs. */
@@ -295,6 +297,8 @@ export interface KerasModeIR {
   /** `training=` keyword arguments of calls (`model(x, training=True)`). */
   readonly trainingArguments: readonly ({ readonly span: Span; readonly value: KnownValue } & ModeArgumentContext)[];
   readonly trainableFalse: readonly { readonly span: Span; readonly target: string }[];
+  /** `x.trainable = True` assignments (unfreezing to fine-tune); present when there are any. */
+  readonly trainableTrue?: readonly { readonly span: Span; readonly target: string }[];
 }
 
 export interface FlaxModeIR {

@@ -7,6 +7,8 @@ const CNN_SETUP = IMPORTS + CNN + 'model = Net()\n' + OPT;
 
 ruleTests(bnTinyBatch, {
   valid: [
+    { name: 'Keras transfer learning: a functional model over an application frozen with trainable = False, fit with batch 4', code: "import tensorflow as tf\nfrom tensorflow import keras\n\nbase_model = keras.applications.ResNet50(weights=\"imagenet\", include_top=False, input_shape=(224, 224, 3))\nbase_model.trainable = False\n\ninputs = keras.Input(shape=(224, 224, 3))\nx = base_model(inputs)\nx = keras.layers.GlobalAveragePooling2D()(x)\nx = keras.layers.Dropout(0.2)(x)\noutputs = keras.layers.Dense(10)(x)\nmodel = keras.Model(inputs, outputs)\nmodel.compile(optimizer=keras.optimizers.Adam(), loss=\"sparse_categorical_crossentropy\")\nmodel.fit(train_ds, epochs=5, batch_size=4)\n\n" },
+    { name: "Keras fine-tuning as the Keras guide says: the unfrozen application called with training=False keeps its BatchNormalization in inference mode", code: "import tensorflow as tf\nfrom tensorflow import keras\n\nbase_model = keras.applications.ResNet50(weights=\"imagenet\", include_top=False, input_shape=(224, 224, 3))\nbase_model.trainable = False\n\ninputs = keras.Input(shape=(224, 224, 3))\nx = base_model(inputs, training=False)\nx = keras.layers.GlobalAveragePooling2D()(x)\nx = keras.layers.Dropout(0.2)(x)\noutputs = keras.layers.Dense(10)(x)\nmodel = keras.Model(inputs, outputs)\nmodel.compile(optimizer=keras.optimizers.Adam(), loss=\"sparse_categorical_crossentropy\")\nmodel.fit(train_ds, epochs=5)\n\n# fine-tune\nbase_model.trainable = True\nmodel.compile(optimizer=keras.optimizers.Adam(1e-5), loss=\"sparse_categorical_crossentropy\")\nmodel.fit(train_ds, epochs=5, batch_size=4)\n" },
     {
       name: 'Keras: an application frozen with trainable = False before fit (its BatchNormalization runs in inference mode), and VGG16 (no BatchNorm)',
       code: "from tensorflow import keras\n\nbase = keras.applications.MobileNetV2(weights=\"imagenet\")\nbase.trainable = False\nbase.compile(optimizer=\"adam\", loss=\"mse\")\nbase.fit(x, y, batch_size=2)\nvgg = keras.applications.VGG16(weights=None)\nvgg.compile(optimizer=\"sgd\", loss=\"mse\")\nvgg.fit(x, y, batch_size=2)\n",
@@ -159,6 +161,11 @@ ruleTests(bnTinyBatch, {
         { messageId: 'tiny', line: 6, column: 28, endLine: 6, endColumn: 29, messageIncludes: ['keras.applications.ResNet50 is known to contain BatchNorm'] },
         { messageId: 'tiny', line: 9, column: 26, endLine: 9, endColumn: 27, messageIncludes: ['efficientnet.EfficientNetB0'] },
       ],
+    },
+    {
+      name: 'Keras fine-tuning: an application unfrozen (trainable = True) and called in a functional model without training=False trains its BatchNormalization at batch 4',
+      code: "import tensorflow as tf\nfrom tensorflow import keras\n\nbase_model = keras.applications.ResNet50(weights=\"imagenet\", include_top=False, input_shape=(224, 224, 3))\nbase_model.trainable = False\n\ninputs = keras.Input(shape=(224, 224, 3))\nx = base_model(inputs)\nx = keras.layers.GlobalAveragePooling2D()(x)\nx = keras.layers.Dropout(0.2)(x)\noutputs = keras.layers.Dense(10)(x)\nmodel = keras.Model(inputs, outputs)\nmodel.compile(optimizer=keras.optimizers.Adam(), loss=\"sparse_categorical_crossentropy\")\nmodel.fit(train_ds, epochs=5)\n\n# fine-tune\nbase_model.trainable = True\nmodel.compile(optimizer=keras.optimizers.Adam(1e-5), loss=\"sparse_categorical_crossentropy\")\nmodel.fit(train_ds, epochs=5, batch_size=4)\n",
+      findings: [{ messageId: 'tiny', line: 19, column: 42, endLine: 19, endColumn: 43, messageIncludes: ['per-device batch of 4'] }],
     },
     {
       name: 'a torchvision ResNet through a helper training function',

@@ -86,6 +86,7 @@ for epoch in range(10):
 
 ruleTests(missingEval, {
   valid: [
+    { name: "Keras: a functional model's stateless_call in predict() (Keras models have no train()/eval() mode; the call runs in inference mode by default)", code: "import jax\nimport keras\n\n\ndef make_model():\n    inputs = keras.Input((28, 28, 1))\n    y = keras.layers.Conv2D(16, 3, activation=\"relu\")(inputs)\n    y = keras.layers.Flatten()(y)\n    y = keras.layers.Dropout(0.4)(y)\n    return keras.Model(inputs=inputs, outputs=keras.layers.Dense(10)(y))\n\n\nmodel = make_model()\n\n\n@jax.jit\ndef predict(data):\n    predictions, _ = model.stateless_call(model.trainable_variables, model.non_trainable_variables, data)\n    return predictions\n\n\npredictions = predict(x)\n" },
     {
       name: 'a shape smoke test: a model built right there, never given weights or trained in the file (pytorch-cifar `def test()`)',
       code: IMPORTS + CNN + 'def test():\n    net = Net()\n    y = net(torch.randn(2, 3, 32, 32))\n    print(y.size())\n',

@@ -3,7 +3,8 @@ import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest,
 import type { FileIR } from '../../ir/file';
 import type { LayerCall } from '../../ir/model';
 import type { Span } from '../../ir/span';
-import type { KnownValue, ModeArgumentContext, ModelFacts } from '../../ir/training';
+import type { KnownValue, LayerFact, ModeArgumentContext, ModelFacts } from '../../ir/training';
+import type { Where } from '../../ir/values';
 import type { RelatedLocation, Rule, RuleContext } from '../types';
 
 /** Words of an evaluation function's name (`test_step`, `evaluate`, `predict`), not of sampling or generation (pix2pix keeps batch statistics there on purpose). */
@@ -67,7 +68,7 @@ function checkKerasFlax(context: RuleContext): void {
         ...data,
         fn: arg.function ?? '',
         callee: arg.callee ?? 'the model',
-        bn: ev.bn ? `its BatchNorm layers (${ev.bn.kind}, ${context.where(ev.bn.span)})` : ev.facts ? `its BatchNorm layers (${ev.facts.batchNorms[0]?.kind ?? 'BatchNorm'})` : 'its BatchNorm layers, if any,',
+        bn: ev.bn ? `its BatchNorm layers (${ev.bn.kind}, ${context.where(ev.bn.span)})` : ev.facts ? `its BatchNorm layers (${factWhere(ev.facts.batchNorms[0], context.where)})` : 'its BatchNorm layers, if any,',
         note: ev.partial ? ' The model\'s definition is not in view, so this evidence is partial.' : '',
       },
       span: arg.span,
@@ -97,6 +98,17 @@ function checkKerasFlax(context: RuleContext): void {
   }
 }
 
+/** Facts of a Keras model: `keras.Sequential([...])`, a functional `keras.Model(inputs, outputs)`, a Keras Application. */
+function isKerasFacts(facts: ModelFacts): boolean {
+  return facts.name === 'keras.Sequential' || facts.name === 'keras.Model' || /^(tensorflow\.)?(keras|tf_keras)\./.test(facts.name);
+}
+
+/** `BatchNormalization, line 9` for a layer of this file; its kind alone otherwise. */
+function factWhere(l: LayerFact | undefined, where: Where): string {
+  if (!l) return 'BatchNorm';
+  return l.span && !l.file ? `${l.kind}, ${where(l.span)}` : l.kind;
+}
+
 export const missingEval: Rule = {
   meta: {
     code: 'NRM201',
@@ -124,7 +136,7 @@ export const missingEval: Rule = {
       whatItDoes:
         'Follows the train/eval mode of each model along every control-flow path (through `if`/`else`, loop iterations and calls to the file\'s own helpers such as `validate(model)`), and flags inference sites — calls of the model inside validation/test/predict functions, loops over a validation or test loader, or results named as predictions — reached while the model may be in training mode. ' +
         'Forward calls under `torch.no_grad()` are reported by `no-grad-without-eval` instead. Models without mode-dependent layers (BatchNorm, tracked InstanceNorm, Dropout) are not reported. ' +
-        'Keras and Flax have no mode switch; their mode is an argument of each call, so in a function named for evaluation (`test_step`, `evaluate`, `eval_step`, `predict`, `validate`; not `generate`/`sample`) it reports ' +
+        'Keras and Flax have no mode switch (a Keras model is never said to be in training mode by construction, as a PyTorch module is); their mode is an argument of each call, so in a function named for evaluation (`test_step`, `evaluate`, `eval_step`, `predict`, `validate`; not `generate`/`sample`) it reports ' +
         'Keras `model(x, training=True)`, Flax `model.apply(..., mutable=[\'batch_stats\'])`, `apply(..., train=True)` / `deterministic=False`, and `use_running_average=False`, when the model has BatchNorm layers ' +
         '(a Keras model known to have only Dropout is not reported: `training=True` is then Monte Carlo dropout). Keras `training=` and Flax `train=` are only reported when the file defines models of that framework ' +
         '(the same keyword is an argument of plain functions, e.g. timm\'s `drop_path`), and pytest-style `test_<something>` functions are not evaluation functions; `mutable=[\'batch_stats\']` and ' +
@@ -156,6 +168,9 @@ export const missingEval: Rule = {
       if (site.kind !== 'inference' || site.inNoGrad) continue;
       if (!site.mode.modes.includes('train')) continue;
       if (!isModeDependentFacts(site.facts)) continue;
+      // A Keras model has no train()/eval() mode (its calls' `training=` is read above): a
+      // `model.stateless_call(...)` in `predict()` runs in inference mode by default.
+      if (isKerasFacts(site.facts)) continue;
       // A unit test (`test_model_backward`), or code it calls, exercises the model; it is not an evaluation pass.
       if (site.inUnitTest) continue;
       if (isUntrainedSmokeTest(site, context.ir.training)) continue;

@@ -106,20 +106,30 @@ export function loaderModel(ir: FileIR, loader: DataLoaderIR): { name: string; f
   for (const feed of loader.feeds) {
     const facts = modelFacts(ir, feed, loader.function, loader.className);
     // `self`: a LightningModule's own train_dataloader() feeds the module.
-    if (facts) return { name: shownModelName(feed, facts), facts: kerasFrozenBefore(ir, loader, feed) ? { ...facts, batchNorms: [], frozenBatchNorm: true } : facts, steps: ir.training.sites.filter((s) => s.kind === 'training-step' && s.modelInCaller === feed) };
+    if (facts) return { name: shownModelName(feed, facts), facts: kerasTrainableAt(ir, loader, feed, facts), steps: ir.training.sites.filter((s) => s.kind === 'training-step' && s.modelInCaller === feed) };
   }
   return undefined;
 }
 
 /**
- * Keras: `model.trainable = False` before `model.fit(...)`: since TensorFlow 2, a
- * BatchNormalization layer that is not trainable runs in inference mode (its moving statistics,
- * not the batch's), so the fit trains no BatchNorm statistics. (A later `trainable = True` is not
- * in the IR: the model stays frozen for this reading.)
+ * Keras: a model (or a model a functional model calls, `LayerFact.owner`) whose last `trainable`
+ * assignment before the `fit` is False: since TensorFlow 2 a BatchNormalization layer that is not
+ * trainable runs in inference mode (its moving statistics, not the batch's), so the fit trains
+ * none of its statistics. `trainable = True` after it (unfreezing to fine-tune) undoes that.
  */
-function kerasFrozenBefore(ir: FileIR, loader: DataLoaderIR, model: string): boolean {
-  if (loader.framework !== 'keras' && loader.framework !== 'tf.data') return false;
-  return ir.training.keras.trainableFalse.some((t) => t.target === model && t.span.startOffset < loader.span.startOffset);
+function kerasTrainableAt(ir: FileIR, loader: DataLoaderIR, model: string, facts: ModelFacts): ModelFacts {
+  if (loader.framework !== 'keras' && loader.framework !== 'tf.data') return facts;
+  const k = ir.training.keras;
+  const frozen = (target: string): boolean => {
+    let last: { at: number; value: boolean } | undefined;
+    for (const [list, value] of [[k.trainableFalse, false], [k.trainableTrue ?? [], true]] as const) {
+      for (const t of list) if (t.target === target && t.span.startOffset < loader.span.startOffset && (!last || t.span.startOffset > last.at)) last = { at: t.span.startOffset, value };
+    }
+    return last?.value === false;
+  };
+  if (frozen(model)) return { ...facts, batchNorms: [], frozenBatchNorm: true };
+  const batchNorms = facts.batchNorms.filter((l) => l.owner === undefined || !frozen(l.owner));
+  return batchNorms.length === facts.batchNorms.length ? facts : { ...facts, batchNorms };
 }
 
 /** BatchNorm layers that still compute batch statistics during training (not frozen). */

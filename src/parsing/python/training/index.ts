@@ -794,6 +794,10 @@ class TrainingBuilder implements FlowHost {
       const facts = kerasSequentialFacts(call);
       if (facts) return { facts, mode: 'train', ...constructedAt(call, `${f.text}(...) built`, TRAINING_MODE) };
     }
+    if (KERAS_MODEL.test(text)) {
+      const facts = this.kerasFunctionalFacts(call, fn);
+      if (facts) return { facts, mode: 'train', ...constructedAt(call, `${f.text}(...) built`, TRAINING_MODE) };
+    }
     // A same-file factory: `model = build_model(args)`.
     const callee = this.resolveFunction(f, fn, undefined);
     if (callee) {
@@ -802,6 +806,56 @@ class TrainingBuilder implements FlowHost {
       if (facts) return { facts, mode: 'train', ...constructedAt(call, `${f.text}(...)`, `builds the model ${TRAINING_MODE}`) };
     }
     return undefined;
+  }
+
+  /**
+   * A Keras functional model, `keras.Model(inputs, outputs)`: the layers its block builds before
+   * it (`x = layers.BatchNormalization()(x)`, the statements before the call in the same block),
+   * and the models it calls on a tensor (`x = base_model(inputs)`: that model's facts, as
+   * `constructs` knows them where it is assigned). A model called with `training=False` runs its
+   * BatchNormalization in inference mode (the Keras guide's fine-tuning advice): its weights
+   * count, its statistics do not.
+   */
+  private kerasFunctionalFacts(call: Node, fn: Fn): ModelFacts | undefined {
+    const args = callArgs(call);
+    if (!(args.positional.length >= 2 || args.keywords.has('outputs'))) return undefined;
+    const batchNorms: ModelFacts['batchNorms'][number][] = [];
+    const other: ModelFacts['otherModeDependent'][number][] = [];
+    const affine: ModelFacts['affineNorms'][number][] = [];
+    const statement = statementOf(call);
+    const assigned = new Map<string, Node>();
+    for (const stmt of statement.parent?.namedChildren ?? []) {
+      if (stmt === statement) break;
+      const a = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
+      const right = a?.type === 'assignment' ? unparen(a.childForFieldName('right') as Node) : undefined;
+      const left = a?.type === 'assignment' ? a.childForFieldName('left') : undefined;
+      if (!right || right.type !== 'call') continue;
+      const callee = right.childForFieldName('function');
+      if (callee?.type === 'call') {
+        // `layers.BatchNormalization()(x)`: a layer built and called.
+        const kind = dottedParts(callee.childForFieldName('function') as Node)?.pop() ?? '';
+        const span = spanOf(callee);
+        if (BN_KINDS.has(kind)) {
+          batchNorms.push({ kind, span, singleValuePerChannel: false, ...(isSynchronized(callee) ? { synchronized: true } : {}) });
+          affine.push({ kind, span });
+        } else if (DROPOUT_KINDS.has(kind)) other.push({ kind, span });
+        else if (AFFINE_NORM_KINDS.has(kind)) affine.push({ kind, span });
+      } else if (callee?.type === 'identifier' && assigned.has(callee.text)) {
+        // `x = base_model(inputs)`: a model of the block called on a tensor.
+        const built = this.constructs(assigned.get(callee.text) as Node, fn)?.facts;
+        if (built) {
+          const training = callArgs(right).keywords.get('training');
+          const mode = training ? literalValue(training) : undefined;
+          const inference = mode?.kind === 'bool' && !mode.value;
+          if (!inference) for (const l of built.batchNorms) batchNorms.push({ ...l, owner: callee.text });
+          other.push(...built.otherModeDependent);
+          affine.push(...built.affineNorms);
+        }
+      }
+      if (left?.type === 'identifier') assigned.set(left.text, right);
+    }
+    if (batchNorms.length + other.length + affine.length === 0) return undefined;
+    return { evidence: 'file', name: 'keras.Model', definitionSpan: spanOf(call), batchNorms, otherModeDependent: other, affineNorms: affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
   }
 
   /** The names of the file's classes other than `name` that a call's identifiers name, in order. (A method: a closure in `constructs` would make each of its calls allocate a context.) */
@@ -2266,13 +2320,14 @@ class TrainingBuilder implements FlowHost {
         return t ? [{ span: spanOf(t.parent ?? t), value: this.resolver.resolve(t), ...this.modeArgumentContext(call) }] : [];
       });
     for (const part of this.perStatement('kerasTrainingArguments', 'training=', passesTraining, statementArguments)) for (const a of part) trainingArguments.push(a);
-    const trainableFalseAssignments = (statement: Node, picks: StatementPicks['byPass']) =>
-      selectedFrom(this.assignmentsIn(statement, picks), isTrainableFalse);
-    for (const a of this.pick('trainableFalse', trainableFalseAssignments, 'assignments')) {
+    const trainableTrue: typeof trainableFalse = [];
+    const trainableAssignments = (statement: Node, picks: StatementPicks['byPass']) =>
+      selectedFrom(this.assignmentsIn(statement, picks), isTrainableAssignment);
+    for (const a of this.pick('trainableFalse', trainableAssignments, 'assignments')) {
       const left = a.childForFieldName('left') as Node;
-      trainableFalse.push({ span: spanOf(a), target: keyOf(left.childForFieldName('object')) ?? left.text });
+      (a.childForFieldName('right')?.type === 'false' ? trainableFalse : trainableTrue).push({ span: spanOf(a), target: keyOf(left.childForFieldName('object')) ?? left.text });
     }
-    return { trainingArguments, trainableFalse };
+    return { trainingArguments, trainableFalse, ...(trainableTrue.length > 0 ? { trainableTrue } : {}) };
   }
 
   private flax(): TrainingIR['flax'] {
@@ -2342,8 +2397,10 @@ function passesTraining(c: CallInfo): boolean {
 }
 
 /** `x.trainable = False` (the right side first: it rules out most assignments without reading a name's text). */
-function isTrainableFalse(a: Node): boolean {
-  if (a.childForFieldName('right')?.type !== 'false') return false;
+/** `x.trainable = False` / `x.trainable = True`. */
+function isTrainableAssignment(a: Node): boolean {
+  const right = a.childForFieldName('right')?.type;
+  if (right !== 'false' && right !== 'true') return false;
   const left = a.childForFieldName('left');
   return left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'trainable';
 }
@@ -2438,6 +2495,7 @@ function inClass(fn: Fn): { className?: string } {
 
 /** `keras.Sequential` by its qualified name (`tf.keras.Sequential`, `keras.models.Sequential`, ...). */
 const KERAS_SEQUENTIAL = /^(keras|tensorflow\.keras|tensorflow\.python\.keras|tf_keras)(\.models)?\.Sequential$/;
+const KERAS_MODEL = /^(keras|tensorflow\.keras|tensorflow\.python\.keras|tf_keras)(\.models)?\.Model$/;
 
 /**
  * The facts of `keras.Sequential([...])` from the layers listed in its first argument (or
