@@ -819,9 +819,7 @@ class TrainingBuilder implements FlowHost {
   private kerasFunctionalFacts(call: Node, fn: Fn): ModelFacts | undefined {
     const args = callArgs(call);
     if (!(args.positional.length >= 2 || args.keywords.has('outputs'))) return undefined;
-    const batchNorms: ModelFacts['batchNorms'][number][] = [];
-    const other: ModelFacts['otherModeDependent'][number][] = [];
-    const affine: ModelFacts['affineNorms'][number][] = [];
+    const facts: KerasLayerFacts = { batchNorms: [], other: [], affine: [] };
     const statement = statementOf(call);
     const assigned = new Map<string, Node>();
     for (const stmt of statement.parent?.namedChildren ?? []) {
@@ -833,13 +831,7 @@ class TrainingBuilder implements FlowHost {
       const callee = right.childForFieldName('function');
       if (callee?.type === 'call') {
         // `layers.BatchNormalization()(x)`: a layer built and called.
-        const kind = dottedParts(callee.childForFieldName('function') as Node)?.pop() ?? '';
-        const span = spanOf(callee);
-        if (BN_KINDS.has(kind)) {
-          batchNorms.push({ kind, span, singleValuePerChannel: false, ...(isSynchronized(callee) ? { synchronized: true } : {}) });
-          affine.push({ kind, span });
-        } else if (DROPOUT_KINDS.has(kind)) other.push({ kind, span });
-        else if (AFFINE_NORM_KINDS.has(kind)) affine.push({ kind, span });
+        addKerasLayer(callee, facts);
       } else if (callee?.type === 'identifier' && assigned.has(callee.text)) {
         // `x = base_model(inputs)`: a model of the block called on a tensor.
         const built = this.constructs(assigned.get(callee.text) as Node, fn)?.facts;
@@ -847,15 +839,15 @@ class TrainingBuilder implements FlowHost {
           const training = callArgs(right).keywords.get('training');
           const mode = training ? literalValue(training) : undefined;
           const inference = mode?.kind === 'bool' && !mode.value;
-          if (!inference) for (const l of built.batchNorms) batchNorms.push({ ...l, owner: callee.text });
-          other.push(...built.otherModeDependent);
-          affine.push(...built.affineNorms);
+          if (!inference) for (const l of built.batchNorms) facts.batchNorms.push({ ...l, owner: callee.text });
+          facts.other.push(...built.otherModeDependent);
+          facts.affine.push(...built.affineNorms);
         }
       }
       if (left?.type === 'identifier') assigned.set(left.text, right);
     }
-    if (batchNorms.length + other.length + affine.length === 0) return undefined;
-    return { evidence: 'file', name: 'keras.Model', definitionSpan: spanOf(call), batchNorms, otherModeDependent: other, affineNorms: affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
+    if (facts.batchNorms.length + facts.other.length + facts.affine.length === 0) return undefined;
+    return { evidence: 'file', name: 'keras.Model', definitionSpan: spanOf(call), batchNorms: facts.batchNorms, otherModeDependent: facts.other, affineNorms: facts.affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
   }
 
   /** The names of the file's classes other than `name` that a call's identifiers name, in order. (A method: a closure in `constructs` would make each of its calls allocate a context.) */
@@ -2507,23 +2499,33 @@ function kerasSequentialFacts(call: Node): ModelFacts | undefined {
   const args = callArgs(call);
   const list = args.positional[0] ?? args.keywords.get('layers');
   if (list?.type !== 'list') return undefined;
-  const batchNorms: ModelFacts['batchNorms'][number][] = [];
-  const other: ModelFacts['otherModeDependent'][number][] = [];
-  const affine: ModelFacts['affineNorms'][number][] = [];
-  for (const a of list.namedChildren) {
-    if (a.type !== 'call') continue;
-    const callee = a.childForFieldName('function');
-    const kind = (callee ? dottedParts(callee)?.pop() : undefined) ?? '';
-    const span = spanOf(a);
-    // (The kinds the file's classes are read by, `classes.ts`.)
-    if (BN_KINDS.has(kind)) {
-      batchNorms.push({ kind, span, singleValuePerChannel: false, ...(isSynchronized(a) ? { synchronized: true } : {}) });
-      affine.push({ kind, span });
-    } else if (DROPOUT_KINDS.has(kind)) other.push({ kind, span });
-    else if (AFFINE_NORM_KINDS.has(kind)) affine.push({ kind, span });
-  }
-  if (batchNorms.length + other.length + affine.length === 0) return undefined;
-  return { evidence: 'file', name: 'keras.Sequential', definitionSpan: spanOf(call), batchNorms, otherModeDependent: other, affineNorms: affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
+  const facts: KerasLayerFacts = { batchNorms: [], other: [], affine: [] };
+  for (const a of list.namedChildren) if (a.type === 'call') addKerasLayer(a, facts);
+  if (facts.batchNorms.length + facts.other.length + facts.affine.length === 0) return undefined;
+  return { evidence: 'file', name: 'keras.Sequential', definitionSpan: spanOf(call), batchNorms: facts.batchNorms, otherModeDependent: facts.other, affineNorms: facts.affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
+}
+
+/** The mode-dependent and affine layers of a Keras model, as they are gathered. */
+interface KerasLayerFacts {
+  readonly batchNorms: ModelFacts['batchNorms'][number][];
+  readonly other: ModelFacts['otherModeDependent'][number][];
+  readonly affine: ModelFacts['affineNorms'][number][];
+}
+
+/**
+ * A Keras layer constructor call (`layers.BatchNormalization()`) sorted into `facts` by its kind,
+ * the kinds the file's classes are read by (`classes.ts`): BatchNorm (also an affine norm),
+ * Dropout, another affine norm; anything else is left out.
+ */
+function addKerasLayer(layer: Node, facts: KerasLayerFacts): void {
+  const callee = layer.childForFieldName('function');
+  const kind = (callee ? dottedParts(callee)?.pop() : undefined) ?? '';
+  const span = spanOf(layer);
+  if (BN_KINDS.has(kind)) {
+    facts.batchNorms.push({ kind, span, singleValuePerChannel: false, ...(isSynchronized(layer) ? { synchronized: true } : {}) });
+    facts.affine.push({ kind, span });
+  } else if (DROPOUT_KINDS.has(kind)) facts.other.push({ kind, span });
+  else if (AFFINE_NORM_KINDS.has(kind)) facts.affine.push({ kind, span });
 }
 
 /**
