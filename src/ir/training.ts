@@ -103,6 +103,11 @@ export interface LayerFact {
   readonly via?: string;
   /** A layer of a model that a Keras functional model calls on a tensor (`x = base_model(inputs)`): that model's variable, whose `trainable` state decides. */
   readonly owner?: string;
+  /**
+   * With `owner`: the call of that model on a tensor (`x = base_model(inputs)`), when it passes
+   * no `training=` argument (where `training=False` would go).
+   */
+  readonly ownerCall?: { readonly span: Span; readonly argumentsSpan: Span };
 }
 
 /** What the analysis knows about the definition of a model a script trains or runs. */
@@ -139,8 +144,14 @@ export interface ModelVariable {
 
 export interface DataLoaderIR {
   readonly framework: 'torch' | 'keras' | 'tf.data' | 'huggingface' | 'lightning' | 'deepspeed' | 'mmengine';
-  /** The constructing call (`DataLoader(...)`, `model.fit(...)`, `ds.batch(...)`, `TrainingArguments(...)`, `deepspeed.initialize(training_data=...)`), or an OpenMMLab config's loader dict (`train_dataloader = dict(...)`). */
+  /**
+   * The constructing call (`DataLoader(...)`, `model.fit(...)` (Keras, also for a tf.data pipeline's
+   * batches), `TrainingArguments(...)`, `deepspeed.initialize(training_data=...)`), or an
+   * OpenMMLab config's loader dict (`train_dataloader = dict(...)`).
+   */
   readonly span: Span;
+  /** tf.data: the call that batches the data `fit` trains on (`ds.batch(32)`, `image_dataset_from_directory(...)`). */
+  readonly batchedAt?: Span;
   readonly argumentsSpan: Span;
   readonly variable: string | undefined;
   readonly function: string;

@@ -5,8 +5,15 @@ import { bnTinyBatch } from './rule';
 const OPT = 'optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n';
 const CNN_SETUP = IMPORTS + CNN + 'model = Net()\n' + OPT;
 
+/** A keras.Sequential with BatchNormalization, compiled; `fit` follows. */
+const KERAS_BN = 'import tensorflow as tf\nfrom tensorflow import keras\nfrom tensorflow.keras import layers\n\nmodel = keras.Sequential([layers.Conv2D(16, 3), layers.BatchNormalization(), layers.GlobalAveragePooling2D(), layers.Dense(10)])\nmodel.compile(optimizer="adam", loss="mse")\n';
+
 ruleTests(bnTinyBatch, {
   valid: [
+    { name: 'Keras fit on a tf.data pipeline batched by 64', code: KERAS_BN + 'ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(100).batch(64).prefetch(tf.data.AUTOTUNE)\nmodel.fit(ds, epochs=3)\n' },
+    { name: "Keras fit on image_dataset_from_directory's default batch of 32", code: KERAS_BN + 'train_ds = keras.utils.image_dataset_from_directory("data", image_size=(64, 64))\nmodel.fit(train_ds, epochs=3)\n' },
+    { name: 'Keras fit on a pipeline regrouped after its batch (.unbatch()): batch not known', code: KERAS_BN + 'ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(2).unbatch()\nmodel.fit(ds, epochs=3)\n' },
+    { name: 'a same-file pipeline function whose returns disagree: batch not known', code: KERAS_BN + 'def make(x, y, small):\n    ds = tf.data.Dataset.from_tensor_slices((x, y))\n    if small:\n        return ds.batch(2)\n    return ds.batch(64)\n\nmodel.fit(make(x, y, False), epochs=3)\n' },
     { name: 'Keras transfer learning: a functional model over an application frozen with trainable = False, fit with batch 4', code: "import tensorflow as tf\nfrom tensorflow import keras\n\nbase_model = keras.applications.ResNet50(weights=\"imagenet\", include_top=False, input_shape=(224, 224, 3))\nbase_model.trainable = False\n\ninputs = keras.Input(shape=(224, 224, 3))\nx = base_model(inputs)\nx = keras.layers.GlobalAveragePooling2D()(x)\nx = keras.layers.Dropout(0.2)(x)\noutputs = keras.layers.Dense(10)(x)\nmodel = keras.Model(inputs, outputs)\nmodel.compile(optimizer=keras.optimizers.Adam(), loss=\"sparse_categorical_crossentropy\")\nmodel.fit(train_ds, epochs=5, batch_size=4)\n\n" },
     { name: "Keras fine-tuning as the Keras guide says: the unfrozen application called with training=False keeps its BatchNormalization in inference mode", code: "import tensorflow as tf\nfrom tensorflow import keras\n\nbase_model = keras.applications.ResNet50(weights=\"imagenet\", include_top=False, input_shape=(224, 224, 3))\nbase_model.trainable = False\n\ninputs = keras.Input(shape=(224, 224, 3))\nx = base_model(inputs, training=False)\nx = keras.layers.GlobalAveragePooling2D()(x)\nx = keras.layers.Dropout(0.2)(x)\noutputs = keras.layers.Dense(10)(x)\nmodel = keras.Model(inputs, outputs)\nmodel.compile(optimizer=keras.optimizers.Adam(), loss=\"sparse_categorical_crossentropy\")\nmodel.fit(train_ds, epochs=5)\n\n# fine-tune\nbase_model.trainable = True\nmodel.compile(optimizer=keras.optimizers.Adam(1e-5), loss=\"sparse_categorical_crossentropy\")\nmodel.fit(train_ds, epochs=5, batch_size=4)\n" },
     {
@@ -29,6 +36,16 @@ ruleTests(bnTinyBatch, {
     { name: 'unresolved batch size', code: CNN_SETUP + 'loader = DataLoader(ds, batch_size=cfg.bs, shuffle=True)\n' + loop() },
   ],
   invalid: [
+    {
+      name: 'Keras fit on a tf.data pipeline whose .batch(4) comes before .map() and .prefetch(), through reassignments',
+      code: KERAS_BN + 'ds = tf.data.Dataset.from_tensor_slices((x, y))\nds = ds.batch(4, drop_remainder=True)\nds = ds.map(lambda a, b: (a / 255.0, b)).prefetch(2)\nmodel.fit(ds, epochs=3)\n',
+      findings: [{ messageId: 'tiny', line: 8, column: 15, endLine: 8, endColumn: 16, messageIncludes: ['per-device batch of 4 (line 8)'] }],
+    },
+    {
+      name: 'Keras fit on image_dataset_from_directory(batch_size=BATCH) made by a same-file function',
+      code: KERAS_BN + 'BATCH = 2\n\ndef load(path):\n    return keras.utils.image_dataset_from_directory(path, image_size=(64, 64), batch_size=BATCH)\n\ntrain_ds = load("data/train")\nmodel.fit(train_ds, epochs=3)\n',
+      findings: [{ messageId: 'tiny', line: 10, column: 91, endLine: 10, endColumn: 96, messageIncludes: ['per-device batch of 2 (module constant BATCH, line 7)'] }],
+    },
     {
       name: "Accelerate's split_batches=True (through a DataLoaderConfiguration): the per-process batch is at most the loader's",
       code:

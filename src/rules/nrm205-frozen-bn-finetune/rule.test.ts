@@ -16,6 +16,12 @@ class Classifier(nn.Module):
 const FREEZE = 'model = Classifier()\nfor p in model.backbone.parameters():\n    p.requires_grad = False\noptimizer = torch.optim.SGD(model.head.parameters(), lr=0.01)\n';
 const LOOP = (first: string) => `for epoch in range(10):\n${first}    for x, y in loader:\n        optimizer.zero_grad()\n        model(x).sum().backward()\n        optimizer.step()\n`;
 
+/** The Keras transfer-learning guide's script: frozen phase, then fine-tuning after `base_model.trainable = True`. */
+const KERAS_HEAD = 'import tensorflow as tf\nfrom tensorflow import keras\n\ntrain_ds = keras.utils.image_dataset_from_directory("data/train", batch_size=32)\nbase_model = keras.applications.Xception(weights="imagenet", input_shape=(150, 150, 3), include_top=False)\nbase_model.trainable = False\n\ninputs = keras.Input(shape=(150, 150, 3))\n';
+const KERAS_TAIL =
+  'x = keras.layers.GlobalAveragePooling2D()(x)\noutputs = keras.layers.Dense(1)(x)\nmodel = keras.Model(inputs, outputs)\nmodel.compile(optimizer=keras.optimizers.Adam(), loss="mse")\nmodel.fit(train_ds, epochs=20)\n';
+const KERAS_FINETUNE = '\nbase_model.trainable = True\nmodel.compile(optimizer=keras.optimizers.Adam(1e-5), loss="mse")\nmodel.fit(train_ds, epochs=10)\n';
+
 ruleTests(frozenBnFinetune, {
   valid: [
     { name: 'BN put back in eval after every train()', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    for m in model.backbone.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n') },
@@ -26,6 +32,11 @@ ruleTests(frozenBnFinetune, {
     },
     { name: 'frozen model without BatchNorm', code: IMPORTS + LN_ONLY + 'model = Mixer()\nfor p in model.fc1.parameters():\n    p.requires_grad = False\noptimizer = torch.optim.SGD(model.fc2.parameters(), lr=0.01)\n' + LOOP('    model.train()\n') },
     { name: 'a freeze method that also freezes BN statistics', code: IMPORTS + MODEL.replace('    def forward', '    def freeze_backbone(self):\n        for p in self.backbone.parameters():\n            p.requires_grad = False\n        for m in self.backbone.modules():\n            if isinstance(m, nn.BatchNorm2d):\n                m.eval()\n\n    def forward') + 'model = Classifier()\noptimizer = torch.optim.SGD(model.head.parameters(), lr=0.01)\n' + LOOP('    model.train()\n    model.freeze_backbone()\n') },
+    { name: 'Keras: the base model called with training=False, as the Keras guide says', code: KERAS_HEAD + 'x = base_model(inputs, training=False)\n' + KERAS_TAIL + KERAS_FINETUNE },
+    { name: 'Keras: the frozen phase alone (trainable = False: BatchNormalization in inference mode)', code: KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL },
+    { name: 'Keras: refrozen before the second fit', code: KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE.replace('trainable = True', 'trainable = False') },
+    { name: 'Keras: the base model passed training=True deliberately', code: KERAS_HEAD + 'x = base_model(inputs, training=True)\n' + KERAS_TAIL + KERAS_FINETUNE },
+    { name: 'Keras: an unfrozen base without BatchNormalization (VGG16)', code: (KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE).replace('Xception', 'VGG16') },
   ],
   invalid: [
     {
@@ -42,6 +53,18 @@ ruleTests(frozenBnFinetune, {
       name: 'a BN freeze before the loop undone by model.train()',
       code: IMPORTS + MODEL + FREEZE + 'for m in model.backbone.modules():\n    if isinstance(m, nn.BatchNorm2d):\n        m.eval()\n' + LOOP('    model.train()\n'),
       findings: [{ messageId: 'freezeUndone', line: 22, column: 5, endLine: 22, endColumn: 18, messageIncludes: ['model.train() at line 22', 'freeze at line 20'] }],
+    },
+    {
+      name: 'Keras fine-tuning: base_model unfrozen and called without training=False (its BatchNormalization statistics update in the second fit)',
+      code: KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE,
+      findings: [{ messageId: 'kerasStatsUpdate', line: 9, column: 5, endLine: 9, endColumn: 23, messageIncludes: ['base_model is unfrozen for fine-tuning (base_model.trainable = True, line 16)', 'model.fit(...) (line 18)'], fixSafe: false, fixTitleIncludes: ['training=False'] }],
+      output: KERAS_HEAD + 'x = base_model(inputs, training=False)\n' + KERAS_TAIL + KERAS_FINETUNE,
+    },
+    {
+      name: 'Keras fine-tuning in a function, on a tf.data pipeline; a later call with other arguments keeps them',
+      code: 'from tensorflow import keras\nimport tensorflow as tf\n\ndef finetune(images, labels):\n    ds = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(100).batch(64).prefetch(2)\n    base = keras.applications.ResNet50(weights="imagenet", include_top=False)\n    base.trainable = True\n    inputs = keras.Input(shape=(224, 224, 3))\n    x = base(inputs, mask=None)\n    x = keras.layers.GlobalAveragePooling2D()(x)\n    model = keras.Model(inputs, keras.layers.Dense(10)(x))\n    model.compile(optimizer="adam", loss="mse")\n    model.fit(ds, epochs=3)\n',
+      findings: [{ messageId: 'kerasStatsUpdate', line: 9, column: 9, endLine: 9, endColumn: 32, messageIncludes: ['base is unfrozen for fine-tuning (base.trainable = True, line 7)'] }],
+      output: 'from tensorflow import keras\nimport tensorflow as tf\n\ndef finetune(images, labels):\n    ds = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(100).batch(64).prefetch(2)\n    base = keras.applications.ResNet50(weights="imagenet", include_top=False)\n    base.trainable = True\n    inputs = keras.Input(shape=(224, 224, 3))\n    x = base(inputs, mask=None, training=False)\n    x = keras.layers.GlobalAveragePooling2D()(x)\n    model = keras.Model(inputs, keras.layers.Dense(10)(x))\n    model.compile(optimizer="adam", loss="mse")\n    model.fit(ds, epochs=3)\n',
     },
   ],
 });

@@ -1,5 +1,5 @@
 import { describeOrigin, type FreezeIR } from '../../ir/training';
-import { isUnder, layerLocations, layerWhere } from '../shared/training';
+import { addKeyword, isUnder, kerasTrainableBefore, layerLocations, layerWhere, modelFacts } from '../shared/training';
 import type { Rule } from '../types';
 
 export const frozenBnFinetune: Rule = {
@@ -7,30 +7,37 @@ export const frozenBnFinetune: Rule = {
     code: 'NRM205',
     name: 'frozen-bn-finetune',
     defaultSeverity: 'warning',
-    summary: 'A backbone frozen with `requires_grad=False` whose BatchNorm still updates running statistics in train mode, or a BN freeze undone by a later `model.train()`.',
+    summary:
+      'A backbone frozen with `requires_grad=False` whose BatchNorm still updates running statistics in train mode, a BN freeze undone by a later `model.train()`, or a Keras base model unfrozen for fine-tuning and called without `training=False`.',
     messages: {
       statsStillUpdate:
         '{{target}} is frozen here (requires_grad=False), but its BatchNorm layers are in training mode at the training step ({{stepLine}}, {{origin}}): requires_grad does not stop BatchNorm from normalizing with batch statistics and overwriting running_mean/running_var with fine-tuning batches. Also put them in eval mode after every {{model}}.train() (or override train()), or use FrozenBatchNorm2d.',
       freezeUndone:
         '{{switch}} switches every submodule of {{model}} back to training mode, undoing the BatchNorm freeze at {{freezeLine}} before the training step ({{stepLine}}): the frozen BatchNorm layers update their statistics again. Re-apply the freeze after each train() call, or override train() to keep them in eval mode.',
+      kerasStatsUpdate:
+        '{{owner}} is unfrozen for fine-tuning ({{unfreeze}}) and called here without training=False, so its BatchNormalization layers{{layer}} run in training mode in {{fit}}: they normalize with the fine-tuning batches and overwrite the moving statistics learned in pretraining, which can wreck what the model learned. Call {{owner}}(..., training=False) so they stay in inference mode while their weights train.',
     },
-    fix: 'none',
+    fix: 'unsafe',
     docs: {
       whatItDoes:
         'Finds parameters frozen with `p.requires_grad = False` / `requires_grad_(False)` and BatchNorm layers put in eval mode (a `modules()` loop filtered by `isinstance(m, nn.BatchNorm2d)`, `model.apply(set_bn_eval)`, a `freeze_bn()` method), and checks the mode of those BatchNorm layers at each training step, through loop iterations and helper calls. ' +
-        'Models whose `train()` override keeps BN in eval mode, and models built with `FrozenBatchNorm2d` (detectron2, torchvision detection), are clean.',
+        'Models whose `train()` override keeps BN in eval mode, and models built with `FrozenBatchNorm2d` (detectron2, torchvision detection), are clean. ' +
+        'Keras: a functional model (`keras.Model(inputs, outputs)`) that calls a base model on a tensor (`x = base_model(inputs)`) without `training=False`, trained with `fit` after `base_model.trainable = True` (the fine-tuning phase of transfer learning), is reported on that call, with a fix that passes `training=False`.',
       whyIsThisBad:
         'Freezing a pretrained backbone with `requires_grad=False` freezes its weights, not its BatchNorm statistics: in training mode BN keeps normalizing with each (often small) fine-tuning batch and overwrites the pretrained `running_mean`/`running_var`. ' +
-        'And `model.train()` recursively sets `training=True` on every submodule, so a BN freeze done once before the loop is undone at the first `train()` call. Detection and segmentation codebases (detectron2, mmdetection `norm_eval=True`) freeze BN precisely to avoid this.',
+        'And `model.train()` recursively sets `training=True` on every submodule, so a BN freeze done once before the loop is undone at the first `train()` call. Detection and segmentation codebases (detectron2, mmdetection `norm_eval=True`) freeze BN precisely to avoid this. ' +
+        'In Keras, `trainable = False` puts BatchNormalization in inference mode, but unfreezing the base (`trainable = True`) to fine-tune it puts it back in training mode unless the base is called with `training=False`: the moving statistics are then updated with the fine-tuning data, typically a small dataset, and the accuracy reached in the frozen phase is lost.',
       example:
         'for p in model.backbone.parameters():\n    p.requires_grad = False\nfor epoch in range(epochs):\n    model.train()\n    for x, y in loader:\n        ...',
       useInstead:
         'for p in model.backbone.parameters():\n    p.requires_grad = False\nfor epoch in range(epochs):\n    model.train()\n    for m in model.backbone.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n    for x, y in loader:\n        ...',
-      fixSafety: 'No automatic fix: whether BatchNorm should adapt to the new data is a modelling decision.',
+      fixSafety:
+        'PyTorch: no automatic fix: whether BatchNorm should adapt to the new data is a modelling decision. Keras: the fix passes `training=False` to the base model\'s call (the Keras guide\'s advice), which also turns off the base model\'s Dropout; it changes training, so it is offered, not applied by `--fix`.',
       references: [
         { title: 'detectron2: FrozenBatchNorm2d', url: 'https://detectron2.readthedocs.io/en/latest/modules/layers.html#detectron2.layers.FrozenBatchNorm2d' },
         { title: 'PyTorch documentation: torch.nn.Module.train (sets the mode of all descendants)', url: 'https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train' },
         { title: 'Wu & He, "Group Normalization", ECCV 2018 (BN is often frozen when fine-tuning with small batches)', url: 'https://arxiv.org/abs/1803.08494' },
+        { title: 'Keras guide: Transfer learning & fine-tuning (BatchNormalization and training=False)', url: 'https://keras.io/guides/transfer_learning/' },
       ],
     },
   },
@@ -89,5 +96,41 @@ export const frozenBnFinetune: Rule = {
         });
       }
     }
+    kerasUnfrozenBases(context);
   },
 };
+
+/**
+ * Keras fine-tuning: a `fit` of a functional model whose base model (a model it calls on a tensor,
+ * `LayerFact.owner`) was last set `trainable = True` before the fit and is called without
+ * `training=False`: its BatchNormalization layers run in training mode.
+ */
+function kerasUnfrozenBases(context: Parameters<Rule['check']>[0]): void {
+  const { training } = context.ir;
+  const seen = new Set<number>();
+  for (const loader of training.loaders) {
+    if ((loader.framework !== 'keras' && loader.framework !== 'tf.data') || loader.role !== 'train') continue;
+    for (const feed of loader.feeds) {
+      const facts = modelFacts(context.ir, feed, loader.function, loader.className);
+      for (const bn of facts?.batchNorms ?? []) {
+        const call = bn.ownerCall;
+        if (!bn.owner || !call || seen.has(call.span.startOffset)) continue;
+        const unfreeze = kerasTrainableBefore(context.ir, bn.owner, loader.span.startOffset);
+        if (unfreeze?.value !== true) continue;
+        seen.add(call.span.startOffset);
+        const owned = (facts?.batchNorms ?? []).filter((l) => l.owner === bn.owner);
+        context.report({
+          messageId: 'kerasStatsUpdate',
+          data: { owner: bn.owner, unfreeze: `${bn.owner}.trainable = True, ${context.where(unfreeze.span)}`, layer: bn.span ? ` (${layerWhere(bn, context.where)})` : '', fit: `${feed}.fit(...) (${context.where(loader.span)})` },
+          span: call.span,
+          related: [
+            { span: unfreeze.span, message: `${bn.owner} unfrozen here` },
+            { span: loader.span, message: 'the fit that trains it' },
+            ...layerLocations(owned, (l) => `${l.kind} in training mode`, 1),
+          ],
+          fix: { title: `Call ${bn.owner} with training=False`, safe: false, edits: [addKeyword(context.text, call.argumentsSpan, 'training=False')] },
+        });
+      }
+    }
+  }
+}

@@ -119,17 +119,20 @@ export function loaderModel(ir: FileIR, loader: DataLoaderIR): { name: string; f
  */
 function kerasTrainableAt(ir: FileIR, loader: DataLoaderIR, model: string, facts: ModelFacts): ModelFacts {
   if (loader.framework !== 'keras' && loader.framework !== 'tf.data') return facts;
-  const k = ir.training.keras;
-  const frozen = (target: string): boolean => {
-    let last: { at: number; value: boolean } | undefined;
-    for (const [list, value] of [[k.trainableFalse, false], [k.trainableTrue ?? [], true]] as const) {
-      for (const t of list) if (t.target === target && t.span.startOffset < loader.span.startOffset && (!last || t.span.startOffset > last.at)) last = { at: t.span.startOffset, value };
-    }
-    return last?.value === false;
-  };
+  const frozen = (target: string): boolean => kerasTrainableBefore(ir, target, loader.span.startOffset)?.value === false;
   if (frozen(model)) return { ...facts, batchNorms: [], frozenBatchNorm: true };
   const batchNorms = facts.batchNorms.filter((l) => l.owner === undefined || !frozen(l.owner));
   return batchNorms.length === facts.batchNorms.length ? facts : { ...facts, batchNorms };
+}
+
+/** Keras: the last `target.trainable = True/False` assignment before `offset`, if any. */
+export function kerasTrainableBefore(ir: FileIR, target: string, offset: number): { readonly span: Span; readonly value: boolean } | undefined {
+  const k = ir.training.keras;
+  let last: { span: Span; value: boolean } | undefined;
+  for (const [list, value] of [[k.trainableFalse, false], [k.trainableTrue ?? [], true]] as const) {
+    for (const t of list) if (t.target === target && t.span.startOffset < offset && (!last || t.span.startOffset > last.span.startOffset)) last = { span: t.span, value };
+  }
+  return last;
 }
 
 /** BatchNorm layers that still compute batch statistics during training (not frozen). */

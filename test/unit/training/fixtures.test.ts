@@ -53,6 +53,7 @@ describe('training fixtures', () => {
       'hf_trainer_tabular.py': ['NRM104 31', 'NRM102 33', 'NRM103 35'],
       'lightning_segmentation.py': ['NRM102 48', 'NRM103 56'],
       'mmseg_single_gpu_config.py': ['NRM102 66', 'NRM601 76', 'NRM103 77'],
+      'keras_finetune_flowers.py': ['NRM205 33', 'NRM102 45'],
     };
     for (const name of fixtures('buggy')) {
       it(name, () => {

@@ -15,6 +15,7 @@ import type {
   TrainingIR,
 } from '../../../ir/training';
 import { EMPTY_TRAINING } from '../../../ir/training';
+import type { Span } from '../../../ir/span';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { AFFINE_NORM_KINDS, BN_KINDS, DROPOUT_KINDS, documentClassFacts, holdsClasses, isModuleClass, isSynchronized, modelFactsOfClass, type ClassFacts } from './classes';
@@ -48,6 +49,12 @@ const MODEL_WORDS = new Set(['model', 'models', 'net', 'network', 'encoder', 'de
 const NOT_MODEL_WORDS = new Set(['optimizer', 'optim', 'opt', 'scheduler', 'sched', 'loader', 'dataloader', 'dataset', 'criterion', 'loss', 'scaler', 'args', 'config', 'cfg', 'logger', 'writer', 'metric', 'metrics', 'path', 'dir', 'name', 'file', 'state', 'dict', 'params', 'tokenizer', 'processor']);
 
 const NO_STAR_NAMES: ReadonlySet<string> = new Set();
+/** tf.data methods that batch a dataset, with the position of their `drop_remainder` parameter. */
+const TF_DATA_BATCHING = new Map([['batch', { dropRemainderAt: 1 }], ['padded_batch', { dropRemainderAt: 3 }]]);
+/** tf.data methods whose result has the batches of their receiver (element-wise or order-only steps). */
+const TF_DATA_KEEPS_BATCHES = new Set(['prefetch', 'map', 'cache', 'repeat', 'shuffle', 'take', 'skip', 'filter', 'with_options', 'apply', 'ignore_errors', 'enumerate', 'shard', 'assert_cardinality']);
+/** Keras dataset utilities that yield batches, with their default `batch_size`. */
+const TF_DATA_UTILITIES = new Map([['image_dataset_from_directory', 32], ['text_dataset_from_directory', 32], ['audio_dataset_from_directory', 32], ['timeseries_dataset_from_array', 128]]);
 /** Methods that return the model they are called on (`Net().cuda()` builds a `Net`). */
 /** The detail of a construction's mode origin. */
 const TRAINING_MODE = '(modules start in training mode)';
@@ -839,7 +846,8 @@ class TrainingBuilder implements FlowHost {
           const training = callArgs(right).keywords.get('training');
           const mode = training ? literalValue(training) : undefined;
           const inference = mode?.kind === 'bool' && !mode.value;
-          if (!inference) for (const l of built.batchNorms) facts.batchNorms.push({ ...l, owner: callee.text });
+          const ownerCall = training ? undefined : { span: spanOf(right), argumentsSpan: spanOf(right.childForFieldName('arguments') ?? right) };
+          if (!inference) for (const l of built.batchNorms) facts.batchNorms.push({ ...l, owner: callee.text, ...(ownerCall ? { ownerCall } : {}) });
           facts.other.push(...built.otherModeDependent);
           facts.affine.push(...built.affineNorms);
         }
@@ -1726,14 +1734,21 @@ class TrainingBuilder implements FlowHost {
           roleEvidence: role.evidence,
           feeds: role.feeds,
         });
-      } else if (f.type === 'attribute' && f.childForFieldName('attribute')?.text === 'fit' && args.keywords.has('batch_size')) {
+      } else if (f.type === 'attribute' && f.childForFieldName('attribute')?.text === 'fit') {
         const receiver = keyOf(f.childForFieldName('object'));
         if (!receiver || !this.isModelish(fn, receiver)) continue;
+        const x = argFor(args, 'x', 0);
+        // Without `batch_size`, batches come from the data: a tf.data pipeline's `.batch(n)`
+        // (Keras' own default of 32 is for arrays only, and which `x` is an array is not known).
+        const pipeline = args.keywords.has('batch_size') || !x ? undefined : this.tfDataBatches(x, fn, call, 0);
+        if (!args.keywords.has('batch_size') && !pipeline) continue;
         out.push({
-          framework: 'keras', span: spanOf(call), argumentsSpan: argsSpan, variable: undefined, function: fn.name, ...inClass(fn),
-          batchSize: this.resolveArg(args.keywords.get('batch_size')), dropLast: undefined, sampler: undefined, distributedSampler: false,
-          dataset: args.positional[0] ? { text: args.positional[0].text, length: undefined, lengthSpan: undefined } : undefined,
+          framework: pipeline ? 'tf.data' : 'keras', span: spanOf(call), argumentsSpan: argsSpan, variable: undefined, function: fn.name, ...inClass(fn),
+          batchSize: pipeline ? pipeline.batchSize : this.resolveArg(args.keywords.get('batch_size')),
+          dropLast: pipeline?.dropLast, sampler: undefined, distributedSampler: false,
+          dataset: x ? { text: x.text, length: undefined, lengthSpan: undefined } : undefined,
           role: 'train', roleEvidence: `${receiver}.fit(...)`, feeds: [receiver],
+          ...(pipeline ? { batchedAt: pipeline.span } : {}),
         });
       } else if (q === 'deepspeed.initialize') {
         const launched = this.launcher(call);
@@ -1769,6 +1784,76 @@ class TrainingBuilder implements FlowHost {
       }
     }
     return out;
+  }
+
+  /**
+   * The batches of a tf.data pipeline given to Keras `fit`: the pipeline's last `.batch(n)` /
+   * `.padded_batch(n)` (with `drop_remainder`), through the methods that keep batches
+   * (`.prefetch()`, `.map()`, `.cache()`...) and names assigned earlier in the function or at module
+   * level (`ds = ds.batch(32)`), or a Keras dataset utility that batches
+   * (`image_dataset_from_directory(batch_size=...)`, default 32). Undefined when `x` is not
+   * such a pipeline (arrays, generators, a dataset made elsewhere), or when a step regroups the
+   * elements (`.unbatch()`, `.rebatch()`, `batch_size=None`).
+   */
+  private tfDataBatches(node: Node, fn: Fn, before: Node, depth: number): { batchSize: KnownValue | undefined; dropLast: KnownValue | undefined; span: Span } | undefined {
+    if (depth > 12) return undefined;
+    const n = unparen(node);
+    if (n.type === 'identifier') {
+      const d = this.definitionOf(n, fn, before);
+      let assignment: Node | null | undefined = d;
+      while (assignment && assignment.type !== 'assignment') assignment = assignment.parent;
+      return d && assignment ? this.tfDataBatches(d, fn, assignment, depth + 1) : undefined;
+    }
+    if (n.type !== 'call') return undefined;
+    const f = n.childForFieldName('function');
+    if (!f) return undefined;
+    const args = callArgs(n);
+    if (f.type === 'attribute') {
+      const method = f.childForFieldName('attribute')?.text ?? '';
+      const batching = TF_DATA_BATCHING.get(method);
+      if (batching) {
+        const bs = argFor(args, 'batch_size', 0);
+        if (!bs) return undefined;
+        const drop = argFor(args, 'drop_remainder', batching.dropRemainderAt);
+        return {
+          batchSize: this.resolveArg(bs),
+          dropLast: drop ? this.resolveArg(drop) : args.hasSplat ? undefined : defaultValue(false, `tf.data's default drop_remainder=False of .${method}()`, spanOf(n)),
+          span: spanOf(n),
+        };
+      }
+      if (TF_DATA_KEEPS_BATCHES.has(method)) {
+        const object = f.childForFieldName('object');
+        return object ? this.tfDataBatches(object, fn, before, depth + 1) : undefined;
+      }
+    }
+    if (f.type === 'identifier') {
+      // A same-file function that builds the pipeline (`train_ds = make_pipeline(x, y)`): its returns, when they agree.
+      const callee = this.resolveFunction(f, fn, undefined);
+      if (callee) {
+        let found: ReturnType<TrainingBuilder['tfDataBatches']>;
+        for (const r of callee.body?.descendantsOfType('return_statement') ?? []) {
+          if (this.fnOf(r) !== callee) continue;
+          const value = r.namedChildren[0];
+          const batches = value ? this.tfDataBatches(value, callee, r, depth + 1) : undefined;
+          if (!batches || (found && (found.batchSize?.value !== batches.batchSize?.value || found.batchSize?.value === undefined))) return undefined;
+          found ??= batches;
+        }
+        return found;
+      }
+    }
+    const utility = TF_DATA_UTILITIES.get(lastSegment(this.qualified(f) ?? ''));
+    const q = this.qualified(f) ?? '';
+    if (utility === undefined || !/^(tensorflow|tf|keras)\./.test(q)) return undefined;
+    const bs = args.keywords.get('batch_size');
+    if (bs && literalValue(bs).kind === 'none') return undefined;
+    if (!bs && args.hasSplat) return undefined;
+    const name = lastSegment(q);
+    return {
+      batchSize: bs ? this.resolveArg(bs) : defaultValue(utility, `${name}'s default batch_size=${utility}`, spanOf(n)),
+      // (These utilities keep the last, partial batch.)
+      dropLast: undefined,
+      span: spanOf(n),
+    };
   }
 
   /**
