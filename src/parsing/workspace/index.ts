@@ -158,7 +158,8 @@ const MAX_BASE_DEPTH = 8;
 function configOfText(text: string): ConfigModule {
   const tree = parseSyntaxTree(text);
   if (!tree) return { names: new Map(), bases: [] };
-  return readConfigModule(tree.rootNode, resolverValues(new Resolver(tree)));
+  const resolver = new Resolver(tree);
+  return readConfigModule(tree.rootNode, { resolver: resolverValues(resolver), imports: resolver.imports });
 }
 
 export class WorkspaceIndex {

@@ -326,8 +326,27 @@ train_dataloader = dict(
       assert.deepStrictEqual(lint(READ_BASE + "train_dataloader['batch_size'] = 2\n").filter((f) => f.startsWith('NRM102')), ['NRM102 8:34']);
       // Entries set below the name: the optimizer's paramwise options.
       assert.deepStrictEqual(lint(READ_BASE + 'optim_wrapper.paramwise_cfg = dict(norm_decay_mult=0.0)\n'), []);
-      // merge() with _delete_ replaces the head: no norm config left.
-      assert.deepStrictEqual(lint(READ_BASE + "model.merge(dict(head=dict(_delete_=True, type='LinearClsHead', num_classes=10)))\n"), []);
+      // merge() with _delete_ replaces the head: its norm config is gone; the backbone's default BatchNorm (mmpretrain's ResNet) still decays.
+      assert.deepStrictEqual(lint(READ_BASE + "model.merge(dict(head=dict(_delete_=True, type='LinearClsHead', num_classes=10)))\n"), ['NRM601 6:10']);
+      assert.deepStrictEqual(lint(READ_BASE + "model.merge(dict(head=dict(_delete_=True, type='LinearClsHead', num_classes=10), backbone=dict(norm_cfg=dict(type='GN', num_groups=32))))\n"), ['NRM601 6:10']);
+      assert.deepStrictEqual(lint(READ_BASE + "model.merge(dict(head=dict(_delete_=True, type='LinearClsHead', num_classes=10), backbone=dict(type=MyNet)))\n"), []);
+    });
+
+    it("a backbone class imported from a package has that package's defaults (these configs set default_scope = None)", () => {
+      const facts = (imports: string, backbone = 'dict(type=ResNet, depth=50)') =>
+        training(`${imports}\ndefault_scope = None\nmodel = dict(type=ImageClassifier, backbone=${backbone}, head=dict(type=LinearClsHead, num_classes=10))\ntrain_dataloader = dict(batch_size=2)\n`).models.find((v) => v.name === 'model')?.facts;
+      const summary = (f: ReturnType<typeof facts>) => [f?.batchNorms.map((l) => `${l.kind} ${l.via}`), f?.affineNorms.length];
+      // mmpretrain's ResNet trains its default BatchNorm; mmdetection's keeps it in eval mode (its weights still train).
+      assert.deepStrictEqual(summary(facts('from mmpretrain.models import ImageClassifier, LinearClsHead, ResNet')), [["BatchNorm2d ResNet's default norm_cfg"], 1]);
+      assert.deepStrictEqual(summary(facts('from mmpretrain.models import ImageClassifier, LinearClsHead\nfrom mmpretrain.models.backbones import ResNet')), [["BatchNorm2d ResNet's default norm_cfg"], 1]);
+      assert.deepStrictEqual(summary(facts('from mmpretrain.models import ImageClassifier, LinearClsHead\nfrom mmdet.models import ResNet')), [[], 1]);
+      assert.deepStrictEqual(summary(facts('import mmpretrain.models as M\nfrom mmpretrain.models import ImageClassifier, LinearClsHead', 'dict(type=M.ResNet, depth=50)')), [["BatchNorm2d ResNet's default norm_cfg"], 1]);
+      // A class of another package, or a name not imported: nothing assumed.
+      assert.deepStrictEqual(summary(facts('from mmpretrain.models import ImageClassifier, LinearClsHead\nfrom mynets import ResNet')), [[], 0]);
+      assert.deepStrictEqual(summary(facts('from mmpretrain.models import ImageClassifier, LinearClsHead')), [[], 0]);
+      // Imported through a base file: the base's import decides (the lint of the leaf reports the default BatchNorm at batch 2).
+      assert.deepStrictEqual(lint(READ_BASE + 'train_dataloader.batch_size = 2\n').filter((f) => f.startsWith('NRM102')), ['NRM102 8:31']);
+      assert.deepStrictEqual(lint(READ_BASE + 'train_dataloader.batch_size = 2\n', { 'configs/_base_/models/resnet18.py': MODEL.replace("norm_cfg=dict(type='BN', requires_grad=True)", "norm_cfg=dict(type='SyncBN', requires_grad=True)").replace('from mmpretrain.models import', 'from mynets import') }).filter((f) => f.startsWith('NRM102')), []);
     });
 
     it('a plain assignment replaces what a base set (Python runs the file), and later imports replace earlier ones', () => {

@@ -1518,7 +1518,7 @@ class TrainingBuilder implements FlowHost {
     const distributed = this.distributed();
     const gradAccum = this.gradAccum();
     // An OpenMMLab config file: its model, loader and runner settings are module-level dicts.
-    const mm = mmConfigFacts(this.tree.rootNode, this.resolver, this.options.configBases);
+    const mm = mmConfigFacts(this.tree.rootNode, { resolver: this.resolver, imports: this.imports }, this.options.configBases);
     return {
       models: mm ? [...models, ...mm.models].sort((a, b) => a.span.startOffset - b.span.startOffset) : models,
       loaders: mm ? [...loaders, ...mm.loaders] : loaders,

@@ -17,6 +17,7 @@ import { BN_KINDS } from './classes';
 import { OPTIMIZERS } from './library';
 import { dictEntries, unparen } from './util';
 import type { ValueResolver } from './values';
+import { qualifiedName, type ImportTable } from '../imports';
 
 /** Where a config value is written: its span, in `file` (project-relative) when another file's. */
 interface Written {
@@ -33,7 +34,12 @@ interface Written {
 export type ConfigValue =
   | (Written & { readonly kind: 'dict'; readonly entries: readonly (readonly [string, ConfigValue])[] })
   | (Written & { readonly kind: 'list'; readonly items: readonly ConfigValue[] })
-  | (Written & { readonly kind: 'value'; readonly known: KnownValue });
+  | (Written & {
+      readonly kind: 'value';
+      readonly known: KnownValue;
+      /** A name the file imports, qualified (`ResNet` of `from mmpretrain.models import ResNet`: `mmpretrain.models.ResNet`). */
+      readonly imported?: string;
+    });
 
 /** What a config module says of training (its `CONFIG_NAMES`), and the `_base_` files it inherits from. */
 export interface ConfigModule {
@@ -97,25 +103,31 @@ type Definitions = ReadonlyMap<string, readonly Node[]>;
  * with its `_base_` files, it must set `model` to a dict with a `type` and have a training loader
  * dict (or mmcv 1.x `data` dict), the pair every trainable config has.
  */
-export function mmConfigFacts(root: Node, resolver: ValueResolver, bases?: ConfigBaseLookup): MMConfigFacts | undefined {
+export function mmConfigFacts(root: Node, reader: ConfigReader, bases?: ConfigBaseLookup): MMConfigFacts | undefined {
   const defs = topLevelDefinitions(root);
   if (!defs.has('_base_') && !hasReadBase(root) && !(defs.has('model') && (defs.has('train_dataloader') || defs.has('data')))) return undefined;
-  const own = configModuleOf(defs, root, resolver);
+  const own = configModuleOf(defs, root, reader);
   const names = own.bases.length > 0 && bases ? inherit(own, bases) : own.names;
   return factsOf(names);
 }
 
 /** The config a module's top-level assignments make (the `CONFIG_NAMES` and `_base_`), without its bases. */
-export function readConfigModule(root: Node, resolver: ValueResolver): ConfigModule {
-  return configModuleOf(topLevelDefinitions(root), root, resolver);
+export function readConfigModule(root: Node, reader: ConfigReader): ConfigModule {
+  return configModuleOf(topLevelDefinitions(root), root, reader);
 }
 
-function configModuleOf(defs: Definitions, root: Node, resolver: ValueResolver): ConfigModule {
-  if (hasReadBase(root)) return pythonConfigModule(defs, root, resolver);
+/** How a config file's values are read: its constant resolver, and its imports (the classes a pure-Python config names as `type`). */
+export interface ConfigReader {
+  readonly resolver: ValueResolver;
+  readonly imports: ImportTable;
+}
+
+function configModuleOf(defs: Definitions, root: Node, reader: ConfigReader): ConfigModule {
+  if (hasReadBase(root)) return pythonConfigModule(defs, root, reader);
   const names = new Map<string, ConfigValue>();
   for (const name of CONFIG_NAMES) {
     const d = lastDefinition(defs, name, root.endIndex);
-    if (d) names.set(name, evaluate(d, defs, resolver, 0));
+    if (d) names.set(name, evaluate(d, defs, reader, 0));
   }
   const bases: { path: string; span: Span }[] = [];
   const b = lastDefinition(defs, '_base_', root.endIndex);
@@ -270,7 +282,7 @@ function readBaseImports(body: Node): { path: string; span: Span }[] {
  * A pure-Python config's module: its bases from `with read_base():` and its top-level statements
  * that change one of the `CONFIG_NAMES`, in order (see `ConfigEdit`).
  */
-function pythonConfigModule(defs: Definitions, root: Node, resolver: ValueResolver): ConfigModule {
+function pythonConfigModule(defs: Definitions, root: Node, reader: ConfigReader): ConfigModule {
   const bases: { path: string; span: Span }[] = [];
   const edits: ConfigEdit[] = [];
   for (const stmt of root.namedChildren) {
@@ -282,7 +294,7 @@ function pythonConfigModule(defs: Definitions, root: Node, resolver: ValueResolv
     if (stmt.type !== 'expression_statement') continue;
     const e = stmt.namedChildren[0];
     if (!e) continue;
-    const value = (n: Node): ConfigValue => evaluate(n, defs, resolver, 0);
+    const value = (n: Node): ConfigValue => evaluate(n, defs, reader, 0);
     if (e.type === 'assignment') {
       const right = e.childForFieldName('right');
       const target = e.childForFieldName('left');
@@ -380,13 +392,16 @@ function configEntries(n: Node): [string, Node][] | undefined {
 }
 
 /** A config expression as a value: dicts and lists through names; anything else as the resolver reads it (where written). */
-function evaluate(node: Node, defs: Definitions, resolver: ValueResolver, depth: number): ConfigValue {
+function evaluate(node: Node, defs: Definitions, reader: ConfigReader, depth: number): ConfigValue {
   const n = follow(node, defs);
   const entries = depth < MAX_DEPTH ? configEntries(n) : undefined;
-  if (entries) return { kind: 'dict', span: spanOf(n), entries: entries.map(([k, v]) => [k, { ...evaluate(v, defs, resolver, depth + 1), ...(v.parent ? { entrySpan: spanOf(v.parent) } : {}) }] as const) };
-  if ((n.type === 'list' || n.type === 'tuple') && depth < MAX_DEPTH) return { kind: 'list', span: spanOf(n), items: n.namedChildren.map((c) => evaluate(c, defs, resolver, depth + 1)) };
-  return { kind: 'value', span: spanOf(node), known: resolver.resolve(node) };
+  if (entries) return { kind: 'dict', span: spanOf(n), entries: entries.map(([k, v]) => [k, { ...evaluate(v, defs, reader, depth + 1), ...(v.parent ? { entrySpan: spanOf(v.parent) } : {}) }] as const) };
+  if ((n.type === 'list' || n.type === 'tuple') && depth < MAX_DEPTH) return { kind: 'list', span: spanOf(n), items: n.namedChildren.map((c) => evaluate(c, defs, reader, depth + 1)) };
+  const imported = n.type === 'identifier' || n.type === 'attribute' ? qualifiedName(n, reader.imports, NO_STAR_NAMES) : undefined;
+  return { kind: 'value', span: spanOf(node), known: reader.resolver.resolve(node), ...(imported?.includes('.') ? { imported } : {}) };
 }
+
+const NO_STAR_NAMES: ReadonlySet<string> = new Set();
 
 // ------------------------------------------------------------------ values to facts
 
@@ -438,8 +453,21 @@ interface NormConfig {
   readonly via?: string;
 }
 
-/** The backbone defaults of the registry a config builds from (its `default_scope`), if known. */
-type BackboneDefaults = ReadonlyMap<string, { readonly kind: string; readonly normEval: boolean }> | undefined;
+/**
+ * The defaults of the backbone class a config's `type` names, if known: in the registry of the
+ * package the class is imported from (the pure-Python format: `from mmpretrain.models import
+ * ResNet`), else of the registry the config builds from (its `default_scope`).
+ */
+type BackboneDefaults = (type: ConfigValue | undefined) => { readonly kind: string; readonly normEval: boolean } | undefined;
+
+function backboneDefaults(defaultScope: KnownValue['value']): BackboneDefaults {
+  return (type) => {
+    const name = typeName(type);
+    if (name === undefined) return undefined;
+    const scope = type?.kind === 'value' && type.imported ? type.imported.split('.')[0] : defaultScope;
+    return typeof scope === 'string' ? BACKBONE_DEFAULT_NORMS.get(scope)?.get(name) : undefined;
+  };
+}
 
 /** The class name a config's `type` names (`'ResNet'`, or `ResNet` imported in the pure-Python format). */
 function typeName(v: ConfigValue | undefined): string | undefined {
@@ -454,8 +482,7 @@ function factsOf(names: ReadonlyMap<string, ConfigValue>): MMConfigFacts | undef
   const loader = configLoader(names);
   if (!loader) return undefined;
   const norms: NormConfig[] = [];
-  const scope = scalar(names.get('default_scope'));
-  collectNorms([{ key: 'model', dict: model }], norms, typeof scope === 'string' ? BACKBONE_DEFAULT_NORMS.get(scope) : undefined);
+  collectNorms([{ key: 'model', dict: model }], norms, backboneDefaults(scalar(names.get('default_scope'))));
   return {
     models: [{ name: 'model', function: '<module>', span: here(model), facts: modelFacts(model, norms) }],
     loaders: [loader],
@@ -495,7 +522,7 @@ function collectNorms(path: readonly Level[], out: NormConfig[], defaults: Backb
   // A backbone that leaves its norm to its class: the class's default `norm_cfg` (see `BACKBONE_DEFAULT_NORMS`).
   const type = entry(dict, 'type');
   const name = typeName(type);
-  const known = name !== undefined && /(^|_)backbone$/.test(level.key) ? defaults?.get(name) : undefined;
+  const known = name !== undefined && /(^|_)backbone$/.test(level.key) ? defaults(type) : undefined;
   if (known && type && !dict.entries.some(([k]) => k === 'norm_cfg')) out.push({ kind: known.kind, at: type, trains: trainsStatistics(path, defaults), requiresGrad: true, via: `${name}'s default norm_cfg` });
   for (const [key, value] of dict.entries) {
     if (/(^|_)norm_cfg$/.test(key)) {
@@ -532,8 +559,7 @@ function trainsStatistics(path: readonly Level[], defaults: BackboneDefaults): b
   }
   const backbone = path.find((p) => /(^|_)backbone$/.test(p.key));
   if (!backbone) return true;
-  const name = typeName(entry(backbone.dict, 'type'));
-  const known = name === undefined ? undefined : defaults?.get(name);
+  const known = defaults(entry(backbone.dict, 'type'));
   return known ? !known.normEval : undefined;
 }
 
