@@ -12,7 +12,7 @@ import * as path from 'path';
 import { parseSyntaxTree, type SyntaxNode as Node, type SyntaxTree } from '../python/syntaxTree';
 import type { ModelFacts } from '../../ir/training';
 import { collectImports } from '../python/imports';
-import { collectClassFacts, modelFactsOfClass, type ClassFacts } from '../python/training/classes';
+import { collectClassFacts, externalUsesOf, isModuleClass, modelFactsOfClass, type ClassFacts } from '../python/training/classes';
 import type { ExternalClassLookup } from '../python/training/index';
 import { inFile, readConfigModule, withBases, type ConfigBaseLookup, type ConfigModule } from '../python/training/mmConfig';
 import { Resolver } from '../python/resolver';
@@ -149,7 +149,7 @@ function moduleOf(node: Node | null): { level: number; module: string | undefine
   return { level: 0, module: undefined };
 }
 
-const MAX_HOPS = 4;
+const MAX_HOPS = 8;
 
 /** How many `_base_` files deep a config's inheritance is followed. */
 const MAX_BASE_DEPTH = 8;
@@ -328,7 +328,7 @@ export class WorkspaceIndex {
     const [head, ...rest] = parts as [string, ...string[]];
     if (rest.length === 0 && hops > 0) {
       const found = this.summary(file);
-      if (found?.classes.has(head)) return this.factsOf(file, found, head);
+      if (found?.classes.has(head)) return this.factsOf(file, found, head, hops, seen, visited, known);
     }
     const entry = own.imports.get(head);
     if (entry) {
@@ -363,16 +363,72 @@ export class WorkspaceIndex {
   }
 
   /**
-   * The facts of class `name` of `file`'s summary, made once per summary: while the file is
-   * unchanged, every lookup answers with the same object (an open document's training analysis
-   * keeps what it computed from an answer while the answer is the same object).
+   * The facts of class `name` of `file`'s summary, with those of the classes of other workspace
+   * files it uses (`DoubleConv(...)` of `from .parts import *`, a base class imported by name),
+   * looked up from `file` as a name of its own would be. Made once per summary and the answers
+   * it merges: while the files are unchanged, every lookup answers with the same object (an open
+   * document's training analysis keeps what it computed from an answer while the answer is the
+   * same object).
    */
-  private factsOf(file: string, summary: FileSummary, name: string): ModelFacts | undefined {
+  private factsOf(file: string, summary: FileSummary, name: string, hops: number, seen: Set<string>, visited: Set<string> | undefined, known: Map<string, string | undefined> | undefined): ModelFacts | undefined {
     let byName = this.facts.get(summary);
     if (!byName) this.facts.set(summary, (byName = new Map<string, ModelFacts | undefined>()));
     if (!byName.has(name)) byName.set(name, modelFactsOfClass(name, summary.classes, 'workspace', [], this.relative(file)));
-    return byName.get(name);
+    const own = byName.get(name);
+    if (!own || this.notAModel(file, summary, name, known)) return undefined;
+    const used: ModelFacts[] = [];
+    for (const other of externalUsesOf(name, summary.classes)) {
+      const facts = this.find(file, [other], hops + 1, seen, visited, known);
+      if (facts && !used.includes(facts)) used.push(facts);
+    }
+    if (used.length === 0) return own;
+    const kept = this.withUsed.get(own);
+    if (kept && kept.used.length === used.length && kept.used.every((f, i) => f === used[i])) return kept.facts;
+    const facts: ModelFacts = {
+      ...own,
+      batchNorms: [...own.batchNorms, ...used.flatMap((f) => f.batchNorms)],
+      otherModeDependent: [...own.otherModeDependent, ...used.flatMap((f) => f.otherModeDependent)],
+      affineNorms: [...own.affineNorms, ...used.flatMap((f) => f.affineNorms)],
+      frozenBatchNorm: own.frozenBatchNorm || used.some((f) => f.frozenBatchNorm),
+    };
+    this.withUsed.set(own, { used, facts });
+    return facts;
   }
+
+  /**
+   * Whether a class is known not to be a model: neither it nor its bases in the file derive from
+   * a module class (`nn.Module`, `keras.Model`, ... by name), and its other bases are no workspace
+   * file's classes (`torch.utils.data.Dataset`, `object`, or none): a dataset, a config object.
+   * A base that may be a workspace class (imported from one, or a bare name with a star import
+   * in the file) leaves it possibly a model.
+   */
+  private notAModel(file: string, summary: FileSummary, name: string, known: Map<string, string | undefined> | undefined): boolean {
+    if (isModuleClass(name, summary.classes)) return false;
+    const seen = new Set<string>();
+    const queue = [name];
+    while (queue.length > 0) {
+      const n = queue.pop() as string;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      for (const b of summary.classes.get(n)?.bases ?? []) {
+        if (summary.classes.has(b)) {
+          queue.push(b);
+          continue;
+        }
+        const head = b.split('.')[0] ?? b;
+        const entry = summary.imports.get(head);
+        if (entry) {
+          const rest = b.split('.').slice(1);
+          const module = [...(entry.module ? [entry.module] : []), ...(entry.name !== undefined ? [entry.name] : []), ...rest].join('.');
+          if (this.resolveModule(file, entry, known) || this.resolveModule(file, { level: entry.level, module }, known)) return false;
+        } else if (!b.includes('.') && summary.stars.length > 0) return false;
+      }
+    }
+    return true;
+  }
+
+  /** A class's facts merged with those of the other files' classes it uses (see `factsOf`), by its own facts. */
+  private readonly withUsed = new WeakMap<ModelFacts, { readonly used: readonly ModelFacts[]; readonly facts: ModelFacts }>();
 
   private relative(file: string): string {
     const root = this.roots[0];

@@ -5,11 +5,23 @@ import { bnTinyBatch } from './rule';
 const OPT = 'optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n';
 const CNN_SETUP = IMPORTS + CNN + 'model = Net()\n' + OPT;
 
+/** A training function whose loader takes its batch size through `**loader_args` (Pytorch-UNet's train.py), then `calls`. */
+const TRAIN_MODEL = (calls: string) =>
+  IMPORTS +
+  CNN +
+  'def train_model(model, epochs=5, batch_size=32):\n    loader_args = dict(batch_size=batch_size, num_workers=4, pin_memory=True)\n    train_loader = DataLoader(train_set, shuffle=True, **loader_args)\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n' +
+  loop('model', 'train_loader', '    ') +
+  '\nparser = argparse.ArgumentParser()\nparser.add_argument("--batch-size", dest="batch_size", type=int, default=2)\nargs = parser.parse_args()\nmodel = Net()\n' +
+  calls;
+
 /** A keras.Sequential with BatchNormalization, compiled; `fit` follows. */
 const KERAS_BN = 'import tensorflow as tf\nfrom tensorflow import keras\nfrom tensorflow.keras import layers\n\nmodel = keras.Sequential([layers.Conv2D(16, 3), layers.BatchNormalization(), layers.GlobalAveragePooling2D(), layers.Dense(10)])\nmodel.compile(optimizer="adam", loss="mse")\n';
 
 ruleTests(bnTinyBatch, {
   valid: [
+    { name: 'the parameter passed different values by two callers: batch not known', code: TRAIN_MODEL('train_model(model, batch_size=args.batch_size)\ntrain_model(model, batch_size=64)\n') },
+    { name: 'the parameter passed by a caller with **kwargs: batch not known', code: TRAIN_MODEL('train_model(model, **vars(args))\n') },
+    { name: 'a **splat of something other than a dict literal: batch not known', code: TRAIN_MODEL('train_model(model, batch_size=2)\n').replace('**loader_args)', '**get_loader_args())') },
     { name: 'Keras fit on a tf.data pipeline batched by 64', code: KERAS_BN + 'ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(100).batch(64).prefetch(tf.data.AUTOTUNE)\nmodel.fit(ds, epochs=3)\n' },
     { name: "Keras fit on image_dataset_from_directory's default batch of 32", code: KERAS_BN + 'train_ds = keras.utils.image_dataset_from_directory("data", image_size=(64, 64))\nmodel.fit(train_ds, epochs=3)\n' },
     { name: 'Keras fit on a pipeline regrouped after its batch (.unbatch()): batch not known', code: KERAS_BN + 'ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(2).unbatch()\nmodel.fit(ds, epochs=3)\n' },
@@ -36,6 +48,16 @@ ruleTests(bnTinyBatch, {
     { name: 'unresolved batch size', code: CNN_SETUP + 'loader = DataLoader(ds, batch_size=cfg.bs, shuffle=True)\n' + loop() },
   ],
   invalid: [
+    {
+      name: "a loader given its batch size through **loader_args, a dict of the function, from the function's parameter that its one caller passes (Pytorch-UNet style)",
+      code: TRAIN_MODEL('train_model(model, batch_size=args.batch_size)\n'),
+      findings: [{ messageId: 'tiny', line: 18, column: 35, endLine: 18, endColumn: 45, messageIncludes: ['per-device batch of 2 (argparse default of --batch-size, line 29)'], severity: 'info' }],
+    },
+    {
+      name: 'the parameter passed the same value by two callers (one leaving it to its default of the same value)',
+      code: TRAIN_MODEL('train_model(model, batch_size=4)\ntrain_model(model, epochs=2)\n').replace('batch_size=32', 'batch_size=4'),
+      findings: [{ messageId: 'tiny', line: 18, column: 35, endLine: 18, endColumn: 45, messageIncludes: ['per-device batch of 4'], severity: 'info' }],
+    },
     {
       name: 'Keras fit on a tf.data pipeline whose .batch(4) comes before .map() and .prefetch(), through reassignments',
       code: KERAS_BN + 'ds = tf.data.Dataset.from_tensor_slices((x, y))\nds = ds.batch(4, drop_remainder=True)\nds = ds.map(lambda a, b: (a / 255.0, b)).prefetch(2)\nmodel.fit(ds, epochs=3)\n',

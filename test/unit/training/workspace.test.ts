@@ -88,6 +88,27 @@ describe('workspace index: models imported from the workspace', () => {
     assert.deepStrictEqual(facts?.batchNorms.map((b) => `${b.kind}@${b.file}`), ['BatchNorm2d@pkg/blocks.py']);
   });
 
+  it("a model's sub-blocks and bases from other workspace files count (U-Net style `from .parts import *`); a dataset class is no model", () => {
+    const PARTS = 'import torch.nn as nn\n\n\nclass DoubleConv(nn.Module):\n    def __init__(self, cin, cout):\n        super().__init__()\n        self.body = nn.Sequential(nn.Conv2d(cin, cout, 3, bias=False), nn.BatchNorm2d(cout), nn.ReLU())\n\n\nclass Head(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n        self.drop = nn.Dropout(0.1)\n';
+    const UNET = 'from .parts import *\nfrom .base import Base\n\n\nclass UNet(Base):\n    def __init__(self):\n        super().__init__()\n        self.inc = DoubleConv(3, 64)\n        self.down = DoubleConv(64, 128)\n';
+    const BASE = 'import torch.nn as nn\n\n\nclass Base(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.head = Head(8)\n\n\nfrom .parts import Head\n';
+    const DATA = 'from torch.utils.data import Dataset\n\n\nclass Carvana(Dataset):\n    def __init__(self, root):\n        self.root = root\n';
+    const SCRIPT = 'import torch\nfrom torch.utils.data import DataLoader, random_split\nfrom unet import UNet\nfrom data import Carvana\n\nmodel = UNet()\ndataset = Carvana("x")\ntrain_set, val_set = random_split(dataset, [len(dataset) - 10, 10])\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nloader = DataLoader(train_set, batch_size=2, shuffle=True)\nfor x, y in loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n';
+    const dir = tempProject({ 'unet/__init__.py': 'from .model import UNet\n', 'unet/model.py': UNET, 'unet/parts.py': PARTS, 'unet/base.py': BASE, 'data.py': DATA, 'train.py': SCRIPT });
+    const index = new WorkspaceIndex([dir]);
+    const train = path.join(dir, 'train.py');
+    const facts = index.classFacts(train, 'UNet');
+    assert.deepStrictEqual(facts?.batchNorms.map((b) => `${b.kind}@${b.file}`), ['BatchNorm2d@unet/parts.py']);
+    assert.deepStrictEqual(facts?.otherModeDependent.map((b) => `${b.kind}@${b.file}`), ['Dropout@unet/parts.py']);
+    assert.strictEqual(index.classFacts(train, 'UNet'), facts, 'the same answer while the files are unchanged');
+    assert.strictEqual(index.classFacts(train, 'Carvana'), undefined);
+    assert.deepStrictEqual(codes(dir, 'train.py', index), ['NRM102']);
+    // The sub-block's file changes: the merged facts follow.
+    index.update(path.join(dir, 'unet/parts.py'), PARTS.replace('nn.BatchNorm2d(cout)', 'nn.GroupNorm(8, cout)'), '2');
+    assert.deepStrictEqual(index.classFacts(train, 'UNet')?.batchNorms, []);
+    assert.deepStrictEqual(codes(dir, 'train.py', index), []);
+  });
+
   it('caches per-file summaries and re-reads a file when it changes (disk or editor buffer)', () => {
     const dir = tempProject({ 'models.py': MODELS, 'train.py': TRAIN('from models import Net', 'Net()') });
     const index = new WorkspaceIndex([dir]);

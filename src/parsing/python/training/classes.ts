@@ -23,6 +23,12 @@ export interface ClassFacts {
   readonly layers: readonly (LayerFact & { readonly role: 'bn' | 'mode' | 'affine-norm' | 'other' })[];
   /** Names of the file's other classes this class refers to (sub-blocks). */
   readonly uses: readonly string[];
+  /**
+   * Capitalized names the body calls that are neither the file's classes nor known layers
+   * (`DoubleConv(64, 128)` of `from .parts import *`): classes of other files, which the
+   * workspace index looks up (see `WorkspaceIndex`). Absent when there are none.
+   */
+  readonly externalUses?: readonly string[];
   readonly methods: readonly string[];
   readonly trainKeepsBatchNormFrozen: boolean;
   readonly frozenBatchNorm: boolean;
@@ -400,6 +406,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
     const bases = (cls.childForFieldName('superclasses')?.namedChildren ?? []).map((b) => b.text);
     const layers: (LayerFact & { role: 'bn' | 'mode' | 'affine-norm' | 'other' })[] = [];
     const uses = new Set<string>();
+    let external: Set<string> | undefined;
     let previous: string | undefined;
     let previousGlobal = false;
     let frozenBatchNorm = false;
@@ -447,12 +454,18 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
       const start = identifier.startIndex;
       for (; nextConfig < configs.length && configs[nextConfig].at < start; nextConfig++) layer(undefined, configs[nextConfig].kind, spanOf(configs[nextConfig].node));
       const length = identifier.endIndex - start;
-      if (length >= lengths.length || lengths[length] === 0) continue;
-      if (shapes[shapeOf(length, source.charCodeAt(start))] === 0) continue;
+      const first = source.charCodeAt(start);
+      const known = length < lengths.length && lengths[length] !== 0 && shapes[shapeOf(length, first)] !== 0;
+      // (A capital first letter: maybe a class of another file, when the body calls it by that bare name.)
+      if (!known && (first < 65 || first > 90)) continue;
       const text = identifier.text;
-      const isLayer = LAYER_NAMES.has(text);
-      const usesClass = text !== name && classNames.has(text);
-      if (!isLayer && !usesClass) continue;
+      const isLayer = known && LAYER_NAMES.has(text);
+      const usesClass = known && text !== name && classNames.has(text);
+      if (!isLayer && !usesClass) {
+        const call = identifier.parent;
+        if (first >= 65 && first <= 90 && text !== name && call?.type === 'call' && call.childForFieldName('function') === identifier) (external ??= new Set()).add(text);
+        continue;
+      }
       const parent = identifier.parent;
       if (parent?.type === 'attribute') {
         // `nn.BatchNorm2d`: the attribute is the reference when it is whole (not `a.b` of `a.b.c`).
@@ -475,7 +488,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
       methods.push(m);
       if (m === 'train' && trainOverrideFreezesBn(def)) trainKeepsBatchNormFrozen = true;
     }
-    out.push({ name, span: spanOf(cls), bases, layers, uses: [...uses], methods, trainKeepsBatchNormFrozen, frozenBatchNorm });
+    out.push({ name, span: spanOf(cls), bases, layers, uses: [...uses], ...(external ? { externalUses: [...external] } : {}), methods, trainKeepsBatchNormFrozen, frozenBatchNorm });
   }
   return out;
 }
@@ -519,6 +532,31 @@ export function modelFactsOfClass(
     trainKeepsBatchNormFrozen: keep,
     frozenBatchNorm: frozen,
   };
+}
+
+/**
+ * The names a class and the file's classes it uses (sub-blocks, bases) call or derive from that
+ * the file does not define (`ClassFacts.externalUses`, bare-name bases): classes of other files,
+ * for the workspace index to look up. In the order found, each once.
+ */
+export function externalUsesOf(name: string, classes: ReadonlyMap<string, ClassFacts>): string[] {
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  const queue = [name];
+  while (queue.length > 0) {
+    const n = queue.shift() as string;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    const c = classes.get(n);
+    if (!c) continue;
+    for (const e of c.externalUses ?? []) if (!classes.has(e)) out.add(e);
+    for (const b of c.bases) {
+      if (classes.has(b)) queue.push(b);
+      else if (/^[A-Z]\w*$/.test(b)) out.add(b);
+    }
+    queue.push(...c.uses);
+  }
+  return [...out];
 }
 
 /** True when a class (through its in-file bases) derives from a module class of a framework. */

@@ -79,6 +79,21 @@ function isSchedulerWord(w: string): boolean {
   return w === 'sched' || w === 'scheduler';
 }
 
+/**
+ * Whether a block calls `.step(...)` on something other than a learning-rate scheduler
+ * (`optimizer.step()`, `scaler.step(optimizer)`): an `if step % n == 0:` around it accumulates
+ * gradients; one around `scheduler.step(val_score)` only evaluates or logs every n steps.
+ */
+function stepsAnOptimizer(block: Node): boolean {
+  for (const call of block.descendantsOfType('call')) {
+    const f = call.childForFieldName('function');
+    if (f?.type !== 'attribute' || f.childForFieldName('attribute')?.text !== 'step') continue;
+    const receiver = words(f.childForFieldName('object')?.text ?? '');
+    if (!receiver.some((w) => w === 'scheduler' || w === 'sched' || w === 'lr' || w === 'warmup' || w === 'schedule')) return true;
+  }
+  return false;
+}
+
 function isModelName(name: string): boolean {
   const ws = words(name);
   if (ws.some((w) => NOT_MODEL_WORDS.has(w))) return false;
@@ -1691,6 +1706,45 @@ class TrainingBuilder implements FlowHost {
     return node ? this.resolver.resolve(node) : undefined;
   }
 
+  /**
+   * A loader argument as `resolveArg` reads it, and when it is a parameter of the enclosing
+   * function that the file's callers pass (`def train_model(model, batch_size=1)` called as
+   * `train_model(model, batch_size=args.batch_size)`), the value every such call gives it, when
+   * the calls agree (a call that leaves it out gives the default). Read anew at each analysis (the
+   * loaders are not kept per statement): it depends on statements other than the loader's.
+   */
+  private resolveLoaderArg(node: Node | undefined, fn: Fn): KnownValue | undefined {
+    const v = this.resolveArg(node);
+    if (!node || v?.value !== undefined || node.type !== 'identifier' || fn.isModule || fn.cls !== undefined || fn.locals.has(node.text)) return v;
+    const index = fn.params.indexOf(node.text);
+    if (index < 0) return v;
+    const param = (fn.node.childForFieldName('parameters')?.namedChildren ?? []).find((p) => (p.type === 'identifier' ? p : p.childForFieldName('name'))?.text === node.text);
+    if (!param || (param.type !== 'identifier' && param.type !== 'default_parameter' && param.type !== 'typed_parameter' && param.type !== 'typed_default_parameter')) return v;
+    const fallback = param.childForFieldName('value');
+    let agreed: KnownValue | undefined;
+    let calls = 0;
+    for (const statement of this.tree.rootNode.children) {
+      for (const c of this.callsOf(statement)) {
+        if (c.name !== fn.name || !c.f || this.resolveFunction(c.f, this.fnOf(c.call), undefined) !== fn) continue;
+        if (c.args.hasSplat) return v;
+        const given = argFor(c.args, node.text, index);
+        const passed = given ? this.resolveArg(given) : fallback ? this.resolveArg(fallback) : undefined;
+        if (passed?.value === undefined || (agreed && agreed.value !== passed.value)) return v;
+        agreed ??= passed;
+        calls++;
+      }
+    }
+    if (!agreed) return v;
+    return {
+      ...agreed,
+      text: node.text,
+      span: spanOf(node),
+      provenance: `${agreed.provenance}, passed to ${fn.name}() by ${calls > 1 ? `each of its ${calls} calls` : 'its call'}`,
+      definitionSpan: agreed.definitionSpan ?? agreed.span,
+      inferred: true,
+    };
+  }
+
   private loaders(events: readonly FlowEvent[]): DataLoaderIR[] {
     const out: DataLoaderIR[] = [];
     const split = this.splitBatchLoaders();
@@ -1706,16 +1760,17 @@ class TrainingBuilder implements FlowHost {
       const args = callArgs(call);
       const argsSpan = spanOf(call.childForFieldName('arguments') ?? call);
       if (q === 'torch.utils.data.DataLoader' || q === 'torch.utils.data.dataloader.DataLoader' || (q === 'DataLoader' && !this.imports.aliases.has('DataLoader'))) {
+        const args = this.withDictSplats(call, fn, callArgs(call));
         if (args.keywords.has('batch_sampler') || args.positional.length > 4) continue;
         const bsNode = argFor(args, 'batch_size', 1);
-        let batchSize: KnownValue | undefined = this.resolveArg(bsNode);
+        let batchSize: KnownValue | undefined = this.resolveLoaderArg(bsNode, fn);
         if (!bsNode && !args.hasSplat) batchSize = defaultValue(1, "DataLoader's default batch_size=1", spanOf(call));
         if (batchSize && batchSize.value === null) continue;
         if (bsNode && literalValue(bsNode).kind === 'none') continue;
         // Accelerate's `split_batches=True` divides each batch between the processes: each gets at most the loader's.
         if (batchSize && assigned !== undefined && split.has(assigned)) batchSize = { ...batchSize, upperBound: 'Accelerator(split_batches=True) splits it between the processes' };
         const dropNode = argFor(args, 'drop_last', 8);
-        const dropLast = dropNode ? this.resolveArg(dropNode) : args.hasSplat ? undefined : defaultValue(false, "DataLoader's default drop_last=False", spanOf(call));
+        const dropLast = dropNode ? this.resolveLoaderArg(dropNode, fn) : args.hasSplat ? undefined : defaultValue(false, "DataLoader's default drop_last=False", spanOf(call));
         const samplerNode = argFor(args, 'sampler', 3);
         const datasetNode = argFor(args, 'dataset', 0);
         const role = this.lightningLoaderRole(call, fn, assigned) ?? this.loaderRole(fn, assigned, datasetNode, args, events);
@@ -1768,6 +1823,7 @@ class TrainingBuilder implements FlowHost {
           role: 'train', roleEvidence: 'deepspeed.initialize(training_data=...)', feeds: engine && engine !== '_' ? [engine] : [],
         });
       } else if (this.isTrainingArguments(q)) {
+        const args = this.withDictSplats(call, fn, callArgs(call));
         // Defaults of `TrainingArguments`: per_device_train_batch_size=8, dataloader_drop_last=False.
         const bs = args.keywords.get('per_device_train_batch_size');
         const drop = args.keywords.get('dataloader_drop_last');
@@ -1876,6 +1932,28 @@ class TrainingBuilder implements FlowHost {
       }
     }
     return out;
+  }
+
+  /**
+   * A call's arguments with its `**name` splats of a dict literal assigned earlier in the function
+   * or at module level read as keyword arguments (`loader_args = dict(batch_size=bs, num_workers=4)`
+   * then `DataLoader(train_set, shuffle=True, **loader_args)`). A keyword written in the call wins.
+   * `hasSplat` stays set while some splat is not such a dict (`*args`, `**vars(args)`).
+   */
+  private withDictSplats(call: Node, fn: Fn, args: CallArgs): CallArgs {
+    if (!args.hasSplat) return args;
+    const keywords = new Map(args.keywords);
+    let unresolved = false;
+    for (const c of call.childForFieldName('arguments')?.namedChildren ?? []) {
+      if (c.type === 'list_splat') unresolved = true;
+      if (c.type !== 'dictionary_splat') continue;
+      const inner = c.namedChildren[0];
+      const entries = inner ? this.literalDict(inner, fn, call) : undefined;
+      if (!entries) unresolved = true;
+      else for (const [k, v] of entries) if (!keywords.has(k)) keywords.set(k, v);
+    }
+    if (keywords.size === args.keywords.size && unresolved) return args;
+    return { positional: args.positional, keywords, keywordValues: [...keywords.values()], hasSplat: unresolved };
   }
 
   /** The expression a name stands for: its last assignment before `before` in `fn` (or at module level); the node itself when not a name. */
@@ -2281,7 +2359,7 @@ class TrainingBuilder implements FlowHost {
         const cond = ifs.childForFieldName('condition');
         const body = ifs.childForFieldName('consequence');
         const mod = cond?.descendantsOfType('binary_operator').find((b) => b.childForFieldName('operator')?.text === '%');
-        return cond && body && mod && /\.step\(/.test(body.text) && /==\s*0|not\s/.test(cond.text) ? [{ ifs, cond, mod }] : [];
+        return cond && body && mod && stepsAnOptimizer(body) && /==\s*0|not\s/.test(cond.text) ? [{ ifs, cond, mod }] : [];
       });
     for (const { ifs, cond, mod } of this.pick('moduloSteps', moduloSteps)) {
       const right = mod.childForFieldName('right');
