@@ -12,8 +12,26 @@ ruleTests(kerasMomentumInTorch, {
     { name: 'Keras layer with Keras momentum', code: 'from tensorflow import keras\nkeras.layers.BatchNormalization(momentum=0.99)\n' },
     { name: 'LayerNorm has no momentum', code: 'import torch.nn as nn\nnn.LayerNorm(64, 0.9)\n' },
     { name: 'unresolved value', code: 'import torch.nn as nn\nnn.BatchNorm2d(64, momentum=m)\n' },
+    { name: 'an epsilon by position (1e-3), and a large one by name (a deliberate choice)', code: 'import torch.nn as nn\nnn.BatchNorm2d(64, 1e-3)\nnn.BatchNorm2d(64, eps=0.8)\n' },
+    { name: 'a Keras BatchNormalization: its second positional parameter is momentum', code: 'from tensorflow import keras\nkeras.layers.BatchNormalization(-1, 0.8)\n' },
   ],
   invalid: [
+    {
+      name: "a Keras momentum written where eps goes (PyTorch-GAN's nn.BatchNorm2d(out_feat, 0.8))",
+      code: 'import torch.nn as nn\nblock = nn.Sequential(nn.ConvTranspose2d(128, 128, 3), nn.BatchNorm2d(128, 0.8), nn.LeakyReLU(0.2))\n',
+      findings: [{ messageId: 'epsTakesMomentum', line: 2, column: 76, endLine: 2, endColumn: 79, messageIncludes: ['sets eps=0.8', 'momentum=0.2'], fixSafe: false, fixTitleIncludes: ['momentum=0.2'] }],
+      output: 'import torch.nn as nn\nblock = nn.Sequential(nn.ConvTranspose2d(128, 128, 3), nn.BatchNorm2d(128, momentum=0.2), nn.LeakyReLU(0.2))\n',
+    },
+    {
+      name: "PyTorch's own momentum 0.1 written where eps goes; a constant; an explicit momentum as well (no fix then)",
+      code: 'import torch.nn as nn\nBN_M = 0.9\na = nn.BatchNorm1d(256, 0.1)\nb = nn.InstanceNorm2d(3, BN_M)\nc = nn.BatchNorm2d(8, 0.99, momentum=0.1)\n',
+      findings: [
+        { messageId: 'epsTakesMomentum', line: 3, column: 25, endLine: 3, endColumn: 28, messageIncludes: ['pass it by name: momentum=0.1'] },
+        { messageId: 'epsTakesMomentum', line: 4, column: 26, endLine: 4, endColumn: 30, messageIncludes: ['sets eps=0.9 (module constant BN_M, line 2)'] },
+        { messageId: 'epsTakesMomentum', line: 5, column: 23, endLine: 5, endColumn: 27, messageIncludes: ['momentum=0.01'] },
+      ],
+      output: 'import torch.nn as nn\nBN_M = 0.9\na = nn.BatchNorm1d(256, momentum=0.1)\nb = nn.InstanceNorm2d(3, BN_M)\nc = nn.BatchNorm2d(8, 0.99, momentum=0.1)\n',
+    },
     {
       name: 'keyword momentum',
       code: 'import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.99)\n',

@@ -15,6 +15,10 @@ ruleTests(mixedNormStrategies, {
       name: 'a head LayerNorm next to a BatchNorm parameter is a different kind',
       code: `${header}class B(nn.Module):\n    def __init__(self, c, norm_layer=nn.BatchNorm2d):\n        super().__init__()\n        self.bn = norm_layer(c)\n        self.head_norm = nn.LayerNorm(c)\n`,
     },
+    {
+      name: "PyTorch-GAN's generator: two BatchNorm2d(C, 0.8) (a momentum where eps goes: NRM301's finding) and one with the default eps",
+      code: `${header}class Generator(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv_blocks = nn.Sequential(\n            nn.BatchNorm2d(128),\n            nn.Upsample(scale_factor=2),\n            nn.Conv2d(128, 128, 3, stride=1, padding=1),\n            nn.BatchNorm2d(128, 0.8),\n            nn.Conv2d(128, 64, 3, stride=1, padding=1),\n            nn.BatchNorm2d(64, 0.8),\n        )\n`,
+    },
     { name: 'consistent eps', code: `${header}class B(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.a = nn.BatchNorm2d(8, eps=1e-3)\n        self.b = nn.BatchNorm2d(8, eps=1e-3)\n        self.c = nn.BatchNorm2d(8, eps=1e-3)\n` },
     {
       name: 'sibling blocks of one structure, BatchNorm throughout',

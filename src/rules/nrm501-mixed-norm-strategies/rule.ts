@@ -2,6 +2,7 @@ import { allLayers, argument, type Layer, type LayerCall, type ModelClass, type 
 import type { Span } from '../../ir/span';
 import { showValue, type Value } from '../../ir/values';
 import { type ClassLookup, type ClassReport, PerClassReports } from '../shared/perClass';
+import { epsTakesMomentum } from '../nrm301-keras-momentum-in-torch/rule';
 import type { RuleContext, Rule } from '../types';
 
 function within(cls: ModelClass, call: LayerCall): boolean {
@@ -328,6 +329,8 @@ function classReports(cls: ModelClass, lookup: ClassLookup): ClassReport[] {
     const framework = bns[0]?.framework;
     const foreign = (m: number) => (framework === 'torch' ? m > 0.5 && m < 1 : m > 0 && m < 0.5);
     if (param === 'momentum' && (foreign(odd) || foreign(common))) continue;
+    // So is a PyTorch momentum passed where eps goes (`BatchNorm2d(128, 0.8)`, NRM301).
+    if (param === 'eps' && framework === 'torch' && bns.some((c) => epsTakesMomentum(c) !== undefined)) continue;
     const i = values.findIndex((v) => v?.kind === 'number' && v.value === odd);
     const call = bns[i];
     const value = values[i];
