@@ -86,6 +86,13 @@ for epoch in range(10):
 
 ruleTests(missingEval, {
   valid: [
+    {
+      name: "an LR finder's range_test() (a 'test' name) calling _train_batch(), which trains: its forward is no inference; nor is a forward in an 'evaluate'-named function that steps the optimizer itself (test-time adaptation)",
+      code:
+        IMPORTS +
+        CNN +
+        'class LRFinder:\n    def __init__(self, model, optimizer):\n        self.model = model\n        self.optimizer = optimizer\n\n    def range_test(self, loader, num_iter=100):\n        losses = []\n        for _ in range(num_iter):\n            losses.append(self._train_batch(loader))\n        return losses\n\n    def _train_batch(self, loader):\n        self.model.train()\n        self.optimizer.zero_grad()\n        x, y = next(iter(loader))\n        loss = nn.functional.cross_entropy(self.model(x), y)\n        loss.backward()\n        self.optimizer.step()\n        return loss.item()\n\n\ndef evaluate_with_adaptation(model, x, opt):\n    loss = model(x).mean()\n    loss.backward()\n    opt.step()\n\n\nmodel = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nLRFinder(model, optimizer).range_test(loader)\nevaluate_with_adaptation(model, torch.randn(2, 3, 8, 8), optimizer)\n',
+    },
     { name: "Keras: a functional model's stateless_call in predict() (Keras models have no train()/eval() mode; the call runs in inference mode by default)", code: "import jax\nimport keras\n\n\ndef make_model():\n    inputs = keras.Input((28, 28, 1))\n    y = keras.layers.Conv2D(16, 3, activation=\"relu\")(inputs)\n    y = keras.layers.Flatten()(y)\n    y = keras.layers.Dropout(0.4)(y)\n    return keras.Model(inputs=inputs, outputs=keras.layers.Dense(10)(y))\n\n\nmodel = make_model()\n\n\n@jax.jit\ndef predict(data):\n    predictions, _ = model.stateless_call(model.trainable_variables, model.non_trainable_variables, data)\n    return predictions\n\n\npredictions = predict(x)\n" },
     {
       name: 'a shape smoke test: a model built right there, never given weights or trained in the file (pytorch-cifar `def test()`)',

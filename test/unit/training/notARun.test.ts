@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { lintPython } from '../../../src/lint/lint';
+import { analysePython, lintPython } from '../../../src/lint/lint';
 
 const MODEL = `import torch
 import torch.nn as nn
@@ -51,5 +51,33 @@ def test_output_shape():
 `;
     assert.deepStrictEqual(codes(`import pytest\n${MODEL}${body}`), []);
     assert.deepStrictEqual(codes(`import unittest\n${MODEL}${body}`), []);
+  });
+
+  it('a forward in a function that trains is no inference, whatever the function or its caller is called (test-time adaptation, an LR range test)', () => {
+    const text = `${MODEL}
+def evaluate_with_adaptation(model, x, opt):
+    loss = model(x).mean()
+    loss.backward()
+    opt.step()
+
+
+def train_batch(model, x, opt):
+    model(x).sum().backward()
+    opt.step()
+
+
+def range_test(model, opt):
+    for _ in range(10):
+        train_batch(model, torch.randn(4, 8), opt)
+
+
+model = Net()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+evaluate_with_adaptation(model, torch.randn(4, 8), optimizer)
+range_test(model, optimizer)
+`;
+    const sites = analysePython(text).training.sites;
+    assert.deepStrictEqual(sites.filter((s) => s.kind === 'inference').map((s) => `${s.function} ${s.span.start.line + 1}`), []);
+    assert.ok(sites.some((s) => s.kind === 'training-step' && s.function === 'train_batch'));
   });
 });

@@ -1132,6 +1132,9 @@ export class ModeAnalysis {
     const callSpan = spanOf(call);
     if (!summary) return state; // recursion: no effect assumed
     const translate = this.translator(callee, call, ctx, selfKey ?? (ctx.fn.cls && callee.cls ? 'self' : undefined));
+    // A callee that runs a training step itself (an LR finder's `_train_batch()` called from its
+    // `range_test()`) trains: its forwards are not inference because of the caller's name.
+    const byCallerName = this.inferenceByName(ctx.fn) && !summary.events.some((e) => e.kind === 'step');
     for (const e of summary.events) {
       if (ctx.sink.length >= MAX_EVENTS) break;
       // Events about the callee's own local models are complete in its own summary.
@@ -1140,7 +1143,7 @@ export class ModeAnalysis {
       const key = e.key === '' ? '' : (translate(e.key) ?? `${callee.name}>${e.key}`);
       const composed = this.compose(state, e.state, translate, callSpan);
       const facts = e.facts ?? (key ? this.host.factsFor(ctx.fn, key) : undefined);
-      const reason = e.reason ?? (this.inferenceByName(ctx.fn) ? `called from ${ctx.fn.name}()` : ctx.inferenceLoop ? `called in a loop over ${ctx.inferenceLoop}` : undefined);
+      const reason = e.reason ?? (byCallerName ? `called from ${ctx.fn.name}()` : ctx.inferenceLoop ? `called in a loop over ${ctx.inferenceLoop}` : undefined);
       ctx.sink.push({
         ...e,
         key,
@@ -1179,7 +1182,7 @@ export class ModeAnalysis {
     const stmt = statementOf(call);
     let reason: string | undefined;
     if (kind === 'forward' && !this.host.lightningHook(ctx.fn)) {
-      if (this.inferenceByName(ctx.fn)) reason = `in ${ctx.fn.name}()`;
+      if (this.inferenceByName(ctx.fn) && !functionHasTrainingStep(ctx.fn)) reason = `in ${ctx.fn.name}()`;
       else if (ctx.inferenceLoop) reason = `in a loop over ${ctx.inferenceLoop}`;
       else if (ctx.noGrad && !soundsLikeTraining(ctx.fn.name) && !functionHasTrainingStep(ctx.fn) && !insideTrainingLoop(call)) reason = 'outside any training loop';
       const assigned = stmt.namedChildren[0]?.type === 'assignment' ? keyOf(stmt.namedChildren[0].childForFieldName('left')) : undefined;
