@@ -175,6 +175,13 @@ export interface DistributedIR {
   readonly initProcessGroup: readonly Span[];
   readonly distributedSamplers: readonly Span[];
   readonly syncBatchNormConversions: readonly Span[];
+  /**
+   * The conversions of `syncBatchNormConversions` that run only when an `if` holds
+   * (`if args.sync_bn: model = nn.SyncBatchNorm.convert_sync_batchnorm(model)`), with the
+   * condition's value as far as it resolves (an argparse `store_true` flag: False by default).
+   * Present when there are any.
+   */
+  readonly conditionalSyncBatchNorm?: readonly { readonly span: Span; readonly condition: KnownValue }[];
   /** Lightning `Trainer(strategy='ddp', sync_batchnorm=...)`, HF/accelerate launchers. */
   readonly frameworkStrategies: readonly { readonly span: Span; readonly text: string; readonly syncBatchNorm: boolean | undefined }[];
   /**

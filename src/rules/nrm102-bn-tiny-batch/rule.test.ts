@@ -14,11 +14,17 @@ const TRAIN_MODEL = (calls: string) =>
   '\nparser = argparse.ArgumentParser()\nparser.add_argument("--batch-size", dest="batch_size", type=int, default=2)\nargs = parser.parse_args()\nmodel = Net()\n' +
   calls;
 
+/** torchvision's reference style: SyncBatchNorm only when `--sync-bn` (a store_true flag) is given; `flag` replaces its add_argument options. */
+const SYNC_BN_FLAG = (flag = 'action="store_true"', guard = 'args.distributed and args.sync_bn') =>
+  `import argparse\nimport torch\nimport torch.nn as nn\nimport torchvision\nfrom torch.utils.data import DataLoader\n\nparser = argparse.ArgumentParser()\nparser.add_argument("--batch-size", default=4, type=int)\nparser.add_argument("--sync-bn", dest="sync_bn", ${flag})\nargs = parser.parse_args()\n\nmodel = torchvision.models.resnet50()\nif ${guard}:\n    model = nn.SyncBatchNorm.convert_sync_batchnorm(model)\nloader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, drop_last=True)\noptimizer = torch.optim.SGD(model.parameters(), lr=0.01)\nfor x, y in loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n`;
+
 /** A keras.Sequential with BatchNormalization, compiled; `fit` follows. */
 const KERAS_BN = 'import tensorflow as tf\nfrom tensorflow import keras\nfrom tensorflow.keras import layers\n\nmodel = keras.Sequential([layers.Conv2D(16, 3), layers.BatchNormalization(), layers.GlobalAveragePooling2D(), layers.Dense(10)])\nmodel.compile(optimizer="adam", loss="mse")\n';
 
 ruleTests(bnTinyBatch, {
   valid: [
+    { name: 'SyncBatchNorm under a flag that is on by default', code: SYNC_BN_FLAG('action="store_true", default=True') },
+    { name: 'SyncBatchNorm under a condition that does not resolve (set at run time)', code: SYNC_BN_FLAG(undefined, 'args.distributed') },
     { name: 'the parameter passed different values by two callers: batch not known', code: TRAIN_MODEL('train_model(model, batch_size=args.batch_size)\ntrain_model(model, batch_size=64)\n') },
     { name: 'the parameter passed by a caller with **kwargs: batch not known', code: TRAIN_MODEL('train_model(model, **vars(args))\n') },
     { name: 'a **splat of something other than a dict literal: batch not known', code: TRAIN_MODEL('train_model(model, batch_size=2)\n').replace('**loader_args)', '**get_loader_args())') },
@@ -48,6 +54,11 @@ ruleTests(bnTinyBatch, {
     { name: 'unresolved batch size', code: CNN_SETUP + 'loader = DataLoader(ds, batch_size=cfg.bs, shuffle=True)\n' + loop() },
   ],
   invalid: [
+    {
+      name: "SyncBatchNorm only under --sync-bn, a store_true flag (torchvision's references): the default run's BatchNorm is per device",
+      code: SYNC_BN_FLAG(),
+      findings: [{ messageId: 'tiny', line: 15, column: 43, endLine: 15, endColumn: 58, severity: 'info', messageIncludes: ['The SyncBatchNorm conversion runs only when args.sync_bn is set, off by default (argparse default of --sync-bn, line 9)'] }],
+    },
     {
       name: "a loader given its batch size through **loader_args, a dict of the function, from the function's parameter that its one caller passes (Pytorch-UNet style)",
       code: TRAIN_MODEL('train_model(model, batch_size=args.batch_size)\n'),

@@ -1,5 +1,5 @@
 import { knownValueText } from '../../ir/training';
-import { describeValue, evidenceNote, layerLocations, layerWhere, loaderModel, lowerSeverity, smallBatchAdvice, trainableBatchNorms } from '../shared/training';
+import { describeValue, evidenceNote, whereOf, layerLocations, layerWhere, loaderModel, lowerSeverity, smallBatchAdvice, trainableBatchNorms } from '../shared/training';
 import type { KnownValue } from '../../ir/training';
 import type { Rule, Severity } from '../types';
 
@@ -30,7 +30,7 @@ export const bnTinyBatch: Rule = {
     docs: {
       whatItDoes:
         'Resolves the batch size of each training data loader (literals, constants, argparse and function defaults, with provenance), the batch size of Keras `fit` (its `batch_size`, or the batches of the tf.data pipeline it trains on: the pipeline\'s `.batch(n)` / `.padded_batch(n)` through `.map()`, `.prefetch()` and the like, or a Keras dataset utility such as `image_dataset_from_directory(batch_size=...)`, default 32), Hugging Face `per_device_train_batch_size` (default 8) of the `TrainingArguments` a `Trainer` trains the model with, DeepSpeed\'s `train_micro_batch_size_per_gpu` (a literal config dict), PyTorch Lightning\'s training loader (returned by `train_dataloader()` of a LightningModule or LightningDataModule, or given to `trainer.fit`), and an OpenMMLab config\'s per-GPU batch (`train_dataloader = dict(batch_size=...)`, mmcv 1.x `data = dict(samples_per_gpu=...)`) for the config\'s `model` dict (merged with the config\'s `_base_` files in the workspace), and reports those below `warn-below` (warning) or `info-below` (information) when the trained model has BatchNorm layers that compute batch statistics. ' +
-        'A PyTorch data loader\'s batch size is already per process under DDP; one that Accelerate\'s `split_batches=True` divides between the processes is reported as at most its size, and so is a Keras `fit` batch under a `tf.distribute` strategy (MirroredStrategy, MultiWorkerMirroredStrategy, TPUStrategy), which is the global batch (a Keras `BatchNormalization(synchronized=True)` computes its statistics over all of it, and is reported on that batch). Models whose BatchNorm is frozen (eval mode during training, FrozenBatchNorm2d, a `train()` override, a torchvision or timm model built with `norm_layer=FrozenBatchNorm2d`, a Keras model set `trainable = False` before its `fit` and not unfrozen since, whose BatchNormalization then runs in inference mode, or such a model called inside a functional `keras.Model`, or one called there with `training=False`) or converted to SyncBatchNorm (including Lightning\'s `Trainer(sync_batchnorm=True)`) are not reported. In an OpenMMLab config, the BatchNorm configs of the model dict count (`norm_cfg=dict(type=\'BN\')`, `SyncBN` does not, nor `sync_bn = \'torch\'`): a head\'s trains, a backbone\'s trains when it sets `norm_eval=False` (with `norm_eval=True` its statistics are frozen; when it does not say, its class\'s default decides: known for the common backbones of the config\'s `default_scope`, or in the pure-Python format of the package the backbone class is imported from (`from mmpretrain.models import ResNet`), where mmpretrain\'s and mmsegmentation\'s train and mmdetection\'s ResNet freezes, and otherwise not reported). A known backbone without a `norm_cfg` has its class\'s default BatchNorm (`backbone=dict(type=\'ResNet\', depth=50)` under `default_scope = \'mmpretrain\'`). A config\'s values may come from its bases, in either format: `_base_ = [...]` (merged as MMEngine merges) or the pure-Python `with read_base(): from .._base_.x import *` (then its statements act as Python runs them: `model = dict(...)` replaces, `.merge()` / `.update()` merge, `train_dataloader.batch_size = 2` sets).',
+        'A PyTorch data loader\'s batch size is already per process under DDP; one that Accelerate\'s `split_batches=True` divides between the processes is reported as at most its size, and so is a Keras `fit` batch under a `tf.distribute` strategy (MirroredStrategy, MultiWorkerMirroredStrategy, TPUStrategy), which is the global batch (a Keras `BatchNormalization(synchronized=True)` computes its statistics over all of it, and is reported on that batch). Models whose BatchNorm is frozen (eval mode during training, FrozenBatchNorm2d, a `train()` override, a torchvision or timm model built with `norm_layer=FrozenBatchNorm2d`, a Keras model set `trainable = False` before its `fit` and not unfrozen since, whose BatchNormalization then runs in inference mode, or such a model called inside a functional `keras.Model`, or one called there with `training=False`) or converted to SyncBatchNorm (including Lightning\'s `Trainer(sync_batchnorm=True)`) are not reported; a conversion that runs only under a flag that is off by default (`if args.sync_bn:` with a `store_true` flag) leaves the default run reported, with a note. In an OpenMMLab config, the BatchNorm configs of the model dict count (`norm_cfg=dict(type=\'BN\')`, `SyncBN` does not, nor `sync_bn = \'torch\'`): a head\'s trains, a backbone\'s trains when it sets `norm_eval=False` (with `norm_eval=True` its statistics are frozen; when it does not say, its class\'s default decides: known for the common backbones of the config\'s `default_scope`, or in the pure-Python format of the package the backbone class is imported from (`from mmpretrain.models import ResNet`), where mmpretrain\'s and mmsegmentation\'s train and mmdetection\'s ResNet freezes, and otherwise not reported). A known backbone without a `norm_cfg` has its class\'s default BatchNorm (`backbone=dict(type=\'ResNet\', depth=50)` under `default_scope = \'mmpretrain\'`). A config\'s values may come from its bases, in either format: `_base_ = [...]` (merged as MMEngine merges) or the pure-Python `with read_base(): from .._base_.x import *` (then its statements act as Python runs them: `model = dict(...)` replaces, `.merge()` / `.update()` merge, `train_dataloader.batch_size = 2` sets).',
       whyIsThisBad:
         'BatchNorm\'s error grows rapidly as the batch shrinks: Wu & He report ResNet-50 ImageNet error rising from 23.6% at 32 images per GPU to 34.7% at 2, while GroupNorm stays flat. Small batches give noisy mean/variance estimates during training that disagree with the running averages used at inference.',
       example: 'parser.add_argument("--batch-size", type=int, default=4)\n...\nloader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)  # ResNet with BatchNorm2d',
@@ -47,7 +47,12 @@ export const bnTinyBatch: Rule = {
     const warnBelow = Number(context.options['warn-below']);
     const infoBelow = Number(context.options['info-below']);
     const { training } = context.ir;
-    const synced = training.distributed.syncBatchNormConversions.length > 0 || training.distributed.frameworkStrategies.some((s) => s.syncBatchNorm === true);
+    // A conversion under a flag that is off by default (`if args.sync_bn:` with `--sync-bn` a
+    // store_true flag) leaves the default run's BatchNorm per device: reported, with a note.
+    const conversions = training.distributed.syncBatchNormConversions;
+    const offByDefault = (span: { startOffset: number }) => training.distributed.conditionalSyncBatchNorm?.find((c) => c.span.startOffset === span.startOffset && c.condition.value === false);
+    const optIn = conversions.length > 0 && conversions.every((s) => offByDefault(s) !== undefined) ? offByDefault(conversions[0]) : undefined;
+    const synced = (conversions.length > 0 && !optIn) || training.distributed.frameworkStrategies.some((s) => s.syncBatchNorm === true);
     if (synced) return;
     for (const loader of training.loaders) {
       if (loader.role !== 'train') continue;
@@ -75,7 +80,7 @@ export const bnTinyBatch: Rule = {
           ...(synced ? { count: bs.value } : {}),
           batch: describeValue(bs, context.where),
           advice: smallBatchAdvice(loader.framework, synced),
-          note: evidenceNote(m.facts),
+          note: evidenceNote(m.facts) + (optIn ? ` The SyncBatchNorm conversion runs only when ${optIn.condition.text} is set, off by default (${whereOf(optIn.condition, context.where)}).` : ''),
           ...(strategy ? { strategy: `${strategy.name} (${context.where(strategy.span)})` } : {}),
         },
         span: isDefault(bs) ? loader.span : bs.span,
@@ -84,6 +89,7 @@ export const bnTinyBatch: Rule = {
           { span: loader.span, message: loader.framework === 'keras' || loader.framework === 'tf.data' ? 'the fit that trains on these batches' : 'the training data loader' },
           ...(loader.batchedAt && !(loader.batchedAt.startOffset <= bs.span.startOffset && bs.span.endOffset <= loader.batchedAt.endOffset) ? [{ span: loader.batchedAt, message: 'the tf.data pipeline batches here' }] : []),
           ...layerLocations(spatial, (l) => `${l.kind} computes batch statistics`, 1),
+          ...(optIn ? [{ span: optIn.span, message: `converted to SyncBatchNorm only when ${optIn.condition.text} is set` }] : []),
         ],
         ...(severity !== 'warning' ? { severity } : {}),
       });

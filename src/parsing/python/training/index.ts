@@ -2322,6 +2322,7 @@ class TrainingBuilder implements FlowHost {
     const sync: ReturnType<typeof spanOf>[] = [];
     const strategies: { span: ReturnType<typeof spanOf>; text: string; syncBatchNorm: boolean | undefined }[] = [];
     const replicas: { span: ReturnType<typeof spanOf>; name: string }[] = [];
+    let conditional: { span: ReturnType<typeof spanOf>; condition: KnownValue }[] | undefined;
     let worldSize: KnownValue | undefined;
     for (const { call, f, q, last } of this.pickCalls('distributed', (c) => DISTRIBUTED_CALLS.has(c.last) || c.last.endsWith('init_process_group'))) {
       if (!f) continue;
@@ -2332,7 +2333,11 @@ class TrainingBuilder implements FlowHost {
       } else if (last === 'DataParallel' && q.includes('nn')) dp.push(spanOf(call));
       else if (q.endsWith('init_process_group')) init.push(spanOf(call));
       else if (last === 'DistributedSampler') samplers.push(spanOf(call));
-      else if (last === 'convert_sync_batchnorm') sync.push(spanOf(call));
+      else if (last === 'convert_sync_batchnorm') {
+        sync.push(spanOf(call));
+        const condition = this.guardOf(call);
+        if (condition) (conditional ??= []).push({ span: spanOf(call), condition });
+      }
       else if (REPLICA_STRATEGIES_LIST.includes(last) && /^(tensorflow|tf)\.distribute\b/.test(q)) replicas.push({ span: spanOf(call), name: last });
       else if (last === 'get_world_size' && !worldSize) worldSize = { value: undefined, text: call.text, span: spanOf(call), provenance: 'set at launch', inferred: true };
       else if (/(^|\.)Trainer$/.test(q) && /lightning|pl\.|pytorch_lightning/.test(q + (this.imports.aliases.get('Trainer') ?? ''))) {
@@ -2347,7 +2352,29 @@ class TrainingBuilder implements FlowHost {
         }
       }
     }
-    return { ddpWraps: ddp, dataParallel: dp, initProcessGroup: init, distributedSamplers: samplers, syncBatchNormConversions: sync, frameworkStrategies: strategies, replicaStrategies: replicas, worldSize };
+    return { ddpWraps: ddp, dataParallel: dp, initProcessGroup: init, distributedSamplers: samplers, syncBatchNormConversions: sync, ...(conditional ? { conditionalSyncBatchNorm: conditional } : {}), frameworkStrategies: strategies, replicaStrategies: replicas, worldSize };
+  }
+
+  /**
+   * The condition a call runs under, when it sits in the body of an `if` (not its `else`) in its
+   * own function: the value of the test (`args.sync_bn`: an argparse flag's default), or of an
+   * `and` of tests (False when one of them is). Undefined when the call is not under an `if`.
+   */
+  private guardOf(call: Node): KnownValue | undefined {
+    for (let n: Node | null = call; n && n.parent; n = n.parent) {
+      const p: Node = n.parent;
+      if (p.type === 'function_definition' || p.type === 'class_definition' || p.type === 'module') return undefined;
+      if (p.type !== 'if_statement' || p.childForFieldName('consequence') !== n) continue;
+      const test = p.childForFieldName('condition');
+      if (!test) return undefined;
+      const t = unparen(test);
+      if (t.type === 'boolean_operator' && t.childForFieldName('operator')?.text === 'and') {
+        const parts = [t.childForFieldName('left'), t.childForFieldName('right')].filter((x): x is Node => x !== null).map((x) => this.resolveArg(unparen(x)));
+        return parts.find((v) => v?.value === false) ?? this.resolveArg(t);
+      }
+      return this.resolveArg(t);
+    }
+    return undefined;
   }
 
   private gradAccum(): GradAccumIR[] {
