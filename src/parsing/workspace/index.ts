@@ -72,7 +72,7 @@ export interface FileSummary extends FileImports {
 function summarise(text: string): FileSummary {
   const tree = parseSyntaxTree(text);
   if (!tree) return { classes: new Map(), imports: new Map(), stars: [] };
-  return { ...importsOfTree(tree), classes: collectClassFacts(tree, collectImports(tree)) };
+  return { ...importsOfTree(tree), classes: collectClassFacts(tree, collectImports(tree), tree.rootNode.children, true) };
 }
 
 /** The imports of a parsed file (its top-level statements' and nested ones'). */

@@ -119,26 +119,29 @@ function trainOverrideFreezesBn(method: Node): boolean {
  * `statements`: the top-level statements holding class definitions (`holdsClasses`), in
  * document order, when the caller has them listed; by default every statement is looked at.
  */
-export function collectClassFacts(tree: Tree, imports: ImportTable, statements: readonly Node[] = tree.rootNode.children): Map<string, ClassFacts> {
+export function collectClassFacts(tree: Tree, imports: ImportTable, statements: readonly Node[] = tree.rootNode.children, external = false): Map<string, ClassFacts> {
   const out = new Map<string, ClassFacts>();
-  const compute = classFactsComputer(tree, imports);
+  const compute = classFactsComputer(tree, imports, external);
   const memo = tree.memo;
   memo?.sync(tree);
   for (const stmt of statements) {
     if (classNamesIn(stmt).length === 0) continue;
-    const facts = memo ? memo.get(stmt, 'classFacts', compute) : compute(stmt);
+    const facts = memo ? memo.get(stmt, external ? 'classFactsExternal' : 'classFacts', compute) : compute(stmt);
     for (const f of facts) out.set(f.name, f);
   }
   return out;
 }
 
-/** The facts of a top-level statement's classes, computed (what the memo keeps as `classFacts`). */
-function classFactsComputer(tree: Tree, imports: ImportTable): (stmt: Node) => ClassFacts[] {
+/**
+ * The facts of a top-level statement's classes, computed (what the memo keeps as `classFacts`).
+ * `external`: with `externalUses` (what the workspace index looks up; the file's own analysis does not read them).
+ */
+function classFactsComputer(tree: Tree, imports: ImportTable, external = false): (stmt: Node) => ClassFacts[] {
   // The names of the file's classes, read only when a statement's facts are computed (kept facts need none).
   let tables: NameTables | undefined;
   return (stmt: Node) => {
     tables ??= nameTables(tree);
-    return classFactsOf(stmt.descendantsOfType('class_definition'), tables.names, tables.lengths, tables.shapes, imports);
+    return classFactsOf(stmt.descendantsOfType('class_definition'), tables.names, tables.lengths, tables.shapes, imports, external);
   };
 }
 
@@ -396,8 +399,14 @@ function callsGetNorm(call: Node): boolean {
   return callee !== null && dottedLast(callee) === 'get_norm';
 }
 
+/** Whether an identifier is the callee of a call (`DoubleConv(...)`). */
+function calledByName(identifier: Node): boolean {
+  const parent = identifier.parent;
+  return parent?.type === 'call' && parent.childForFieldName('function') === identifier;
+}
+
 /** `lengths`: the name lengths of the layer names and `classNames` (`nameLengths`); `shapes`: their shapes (`nameShapes`). */
-function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<string>, lengths: Uint8Array, shapes: Uint8Array, imports: ImportTable): ClassFacts[] {
+function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<string>, lengths: Uint8Array, shapes: Uint8Array, imports: ImportTable, withExternal: boolean): ClassFacts[] {
   const out: ClassFacts[] = [];
   for (const cls of classNodes) {
     const name = cls.childForFieldName('name')?.text;
@@ -407,6 +416,13 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
     const layers: (LayerFact & { role: 'bn' | 'mode' | 'affine-norm' | 'other' })[] = [];
     const uses = new Set<string>();
     let external: Set<string> | undefined;
+    /** A capitalized name the body calls, not the file's class nor a layer: maybe a class of another file. */
+    const noteExternal = (identifier: Node, start: number): void => {
+      const first = source.charCodeAt(start);
+      if (first < 65 || first > 90 || !calledByName(identifier)) return;
+      const text = identifier.text;
+      if (text !== name && !classNames.has(text) && !LAYER_NAMES.has(text)) (external ??= new Set()).add(text);
+    };
     let previous: string | undefined;
     let previousGlobal = false;
     let frozenBatchNorm = false;
@@ -454,16 +470,20 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
       const start = identifier.startIndex;
       for (; nextConfig < configs.length && configs[nextConfig].at < start; nextConfig++) layer(undefined, configs[nextConfig].kind, spanOf(configs[nextConfig].node));
       const length = identifier.endIndex - start;
+      if (length >= lengths.length || lengths[length] === 0) {
+        if (withExternal) noteExternal(identifier, start);
+        continue;
+      }
       const first = source.charCodeAt(start);
-      const known = length < lengths.length && lengths[length] !== 0 && shapes[shapeOf(length, first)] !== 0;
-      // (A capital first letter: maybe a class of another file, when the body calls it by that bare name.)
-      if (!known && (first < 65 || first > 90)) continue;
+      if (shapes[shapeOf(length, first)] === 0) {
+        if (withExternal) noteExternal(identifier, start);
+        continue;
+      }
       const text = identifier.text;
-      const isLayer = known && LAYER_NAMES.has(text);
-      const usesClass = known && text !== name && classNames.has(text);
+      const isLayer = LAYER_NAMES.has(text);
+      const usesClass = text !== name && classNames.has(text);
       if (!isLayer && !usesClass) {
-        const call = identifier.parent;
-        if (first >= 65 && first <= 90 && text !== name && call?.type === 'call' && call.childForFieldName('function') === identifier) (external ??= new Set()).add(text);
+        if (withExternal) noteExternal(identifier, start);
         continue;
       }
       const parent = identifier.parent;
