@@ -18,11 +18,17 @@ const TRAIN_MODEL = (calls: string) =>
 const SYNC_BN_FLAG = (flag = 'action="store_true"', guard = 'args.distributed and args.sync_bn') =>
   `import argparse\nimport torch\nimport torch.nn as nn\nimport torchvision\nfrom torch.utils.data import DataLoader\n\nparser = argparse.ArgumentParser()\nparser.add_argument("--batch-size", default=4, type=int)\nparser.add_argument("--sync-bn", dest="sync_bn", ${flag})\nargs = parser.parse_args()\n\nmodel = torchvision.models.resnet50()\nif ${guard}:\n    model = nn.SyncBatchNorm.convert_sync_batchnorm(model)\nloader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, drop_last=True)\noptimizer = torch.optim.SGD(model.parameters(), lr=0.01)\nfor x, y in loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n`;
 
+/** An older Keras transfer-learning script: ImageDataGenerator batches, a keras.Sequential over an application; `frozen` freezes the base. */
+const KERAS_GENERATOR = (frozen = '') =>
+  `from tensorflow.keras.preprocessing.image import ImageDataGenerator\nfrom tensorflow.keras.applications import ResNet50\nfrom tensorflow.keras import layers, models\n\ndatagen = ImageDataGenerator(rescale=1.0 / 255)\ntrain_generator = datagen.flow_from_directory("data/train", target_size=(224, 224), batch_size=4)\nbase = ResNet50(weights="imagenet", include_top=False)\n${frozen}model = models.Sequential([base, layers.GlobalAveragePooling2D(), layers.Dense(5, activation="softmax")])\nmodel.compile(optimizer="adam", loss="categorical_crossentropy")\nmodel.fit_generator(train_generator, epochs=10)\n`;
+
 /** A keras.Sequential with BatchNormalization, compiled; `fit` follows. */
 const KERAS_BN = 'import tensorflow as tf\nfrom tensorflow import keras\nfrom tensorflow.keras import layers\n\nmodel = keras.Sequential([layers.Conv2D(16, 3), layers.BatchNormalization(), layers.GlobalAveragePooling2D(), layers.Dense(10)])\nmodel.compile(optimizer="adam", loss="mse")\n';
 
 ruleTests(bnTinyBatch, {
   valid: [
+    { name: 'Keras: the application in a keras.Sequential frozen with trainable = False, fit on ImageDataGenerator batches of 4', code: KERAS_GENERATOR('base.trainable = False\n') },
+    { name: "Keras: ImageDataGenerator's default batch of 32", code: KERAS_GENERATOR().replace(', batch_size=4)', ')') },
     { name: 'SyncBatchNorm under a flag that is on by default', code: SYNC_BN_FLAG('action="store_true", default=True') },
     { name: 'SyncBatchNorm under a condition that does not resolve (set at run time)', code: SYNC_BN_FLAG(undefined, 'args.distributed') },
     { name: 'the parameter passed different values by two callers: batch not known', code: TRAIN_MODEL('train_model(model, batch_size=args.batch_size)\ntrain_model(model, batch_size=64)\n') },
@@ -54,6 +60,16 @@ ruleTests(bnTinyBatch, {
     { name: 'unresolved batch size', code: CNN_SETUP + 'loader = DataLoader(ds, batch_size=cfg.bs, shuffle=True)\n' + loop() },
   ],
   invalid: [
+    {
+      name: 'Keras: a model wrapped in a keras.Sequential under its own name (`model = keras.Sequential([model])`) keeps its BatchNormalization',
+      code: 'import keras\n\nmodel = keras.applications.MobileNetV2(weights=None)\nmodel = keras.Sequential([model])\nmodel.compile(optimizer="adam", loss="mse")\nmodel.fit(x, y, batch_size=2)\n',
+      findings: [{ messageId: 'tiny', line: 6, column: 28, endLine: 6, endColumn: 29 }],
+    },
+    {
+      name: 'Keras: fit_generator on ImageDataGenerator.flow_from_directory(batch_size=4), a keras.Sequential over a ResNet50 application',
+      code: KERAS_GENERATOR(),
+      findings: [{ messageId: 'tiny', line: 6, column: 96, endLine: 6, endColumn: 97, messageIncludes: ['per-device batch of 4 (line 6)'] }],
+    },
     {
       name: "SyncBatchNorm only under --sync-bn, a store_true flag (torchvision's references): the default run's BatchNorm is per device",
       code: SYNC_BN_FLAG(),

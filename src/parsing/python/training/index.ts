@@ -53,6 +53,8 @@ const NO_STAR_NAMES: ReadonlySet<string> = new Set();
 const TF_DATA_BATCHING = new Map([['batch', { dropRemainderAt: 1 }], ['padded_batch', { dropRemainderAt: 3 }]]);
 /** tf.data methods whose result has the batches of their receiver (element-wise or order-only steps). */
 const TF_DATA_KEEPS_BATCHES = new Set(['prefetch', 'map', 'cache', 'repeat', 'shuffle', 'take', 'skip', 'filter', 'with_options', 'apply', 'ignore_errors', 'enumerate', 'shard', 'assert_cardinality']);
+/** Methods of Keras' ImageDataGenerator that yield batches (`batch_size`, default 32). */
+const KERAS_GENERATOR_FLOWS = new Set(['flow', 'flow_from_directory', 'flow_from_dataframe']);
 /** Keras dataset utilities that yield batches, with their default `batch_size`. */
 const TF_DATA_UTILITIES = new Map([['image_dataset_from_directory', 32], ['text_dataset_from_directory', 32], ['audio_dataset_from_directory', 32], ['timeseries_dataset_from_array', 128]]);
 /** Methods that return the model they are called on (`Net().cuda()` builds a `Net`). */
@@ -813,7 +815,7 @@ class TrainingBuilder implements FlowHost {
       if (facts) return { facts, mode: 'train', ...constructedAt(call, 'nn.Sequential(...) built', TRAINING_MODE) };
     }
     if (KERAS_SEQUENTIAL.test(text)) {
-      const facts = kerasSequentialFacts(call);
+      const facts = this.kerasSequentialFacts(call, fn);
       if (facts) return { facts, mode: 'train', ...constructedAt(call, `${f.text}(...) built`, TRAINING_MODE) };
     }
     if (KERAS_MODEL.test(text)) {
@@ -871,6 +873,34 @@ class TrainingBuilder implements FlowHost {
     }
     if (facts.batchNorms.length + facts.other.length + facts.affine.length === 0) return undefined;
     return { evidence: 'file', name: 'keras.Model', definitionSpan: spanOf(call), batchNorms: facts.batchNorms, otherModeDependent: facts.other, affineNorms: facts.affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
+  }
+
+  /**
+   * A `keras.Sequential([...])`: its layers (`layers.BatchNormalization()`), and the models in the
+   * list (`keras.Sequential([base_model, layers.Dense(5)])`, a Keras Application built in place
+   * or assigned before): their facts as `constructs` knows them, a named one's layers with
+   * `owner` (its `trainable` state decides, as in a functional model).
+   */
+  private kerasSequentialFacts(call: Node, fn: Fn): ModelFacts | undefined {
+    const args = callArgs(call);
+    const list = args.positional[0] ?? args.keywords.get('layers');
+    if (list?.type !== 'list') return undefined;
+    const facts: KerasLayerFacts = { batchNorms: [], other: [], affine: [] };
+    for (const a of list.namedChildren) {
+      const before = facts.batchNorms.length + facts.other.length + facts.affine.length;
+      if (a.type === 'call') addKerasLayer(a, facts);
+      if (facts.batchNorms.length + facts.other.length + facts.affine.length > before || (a.type !== 'call' && a.type !== 'identifier')) continue;
+      // (The name's assignment before this statement: `model = keras.Sequential([model])` wraps the earlier model.)
+      const made = a.type === 'call' ? a : this.definitionCall(a, fn, statementOf(call));
+      const built = made ? this.constructs(made, fn)?.facts : undefined;
+      if (!built) continue;
+      const owner = a.type === 'identifier' ? { owner: a.text } : {};
+      for (const l of built.batchNorms) facts.batchNorms.push({ ...l, ...owner });
+      facts.other.push(...built.otherModeDependent);
+      facts.affine.push(...built.affineNorms);
+    }
+    if (facts.batchNorms.length + facts.other.length + facts.affine.length === 0) return undefined;
+    return { evidence: 'file', name: 'keras.Sequential', definitionSpan: spanOf(call), batchNorms: facts.batchNorms, otherModeDependent: facts.other, affineNorms: facts.affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
   }
 
   /** The names of the file's classes other than `name` that a call's identifiers name, in order. (A method: a closure in `constructs` would make each of its calls allocate a context.) */
@@ -1749,7 +1779,7 @@ class TrainingBuilder implements FlowHost {
     const out: DataLoaderIR[] = [];
     const split = this.splitBatchLoaders();
     // (What the branches below look at: DataLoader, `.fit(...)`, `deepspeed.initialize`, `*TrainingArguments`.)
-    for (const { call, f, q } of this.pickCalls('loaders', (c) => c.last === 'DataLoader' || c.attr === 'fit' || c.last === 'initialize' || c.last.endsWith('TrainingArguments'))) {
+    for (const { call, f, q } of this.pickCalls('loaders', (c) => c.last === 'DataLoader' || c.attr === 'fit' || c.attr === 'fit_generator' || c.last === 'initialize' || c.last.endsWith('TrainingArguments'))) {
       if (!f || call.hasError) continue;
       const fn = this.fnOf(call);
       const stmt = statementOf(call);
@@ -1789,7 +1819,7 @@ class TrainingBuilder implements FlowHost {
           roleEvidence: role.evidence,
           feeds: role.feeds,
         });
-      } else if (f.type === 'attribute' && f.childForFieldName('attribute')?.text === 'fit') {
+      } else if (f.type === 'attribute' && (f.childForFieldName('attribute')?.text === 'fit' || f.childForFieldName('attribute')?.text === 'fit_generator')) {
         const receiver = keyOf(f.childForFieldName('object'));
         if (!receiver || !this.isModelish(fn, receiver)) continue;
         const x = argFor(args, 'x', 0);
@@ -1798,7 +1828,7 @@ class TrainingBuilder implements FlowHost {
         const pipeline = args.keywords.has('batch_size') || !x ? undefined : this.tfDataBatches(x, fn, call, 0);
         if (!args.keywords.has('batch_size') && !pipeline) continue;
         out.push({
-          framework: pipeline ? 'tf.data' : 'keras', span: spanOf(call), argumentsSpan: argsSpan, variable: undefined, function: fn.name, ...inClass(fn),
+          framework: pipeline && !pipeline.generator ? 'tf.data' : 'keras', span: spanOf(call), argumentsSpan: argsSpan, variable: undefined, function: fn.name, ...inClass(fn),
           batchSize: pipeline ? pipeline.batchSize : this.resolveArg(args.keywords.get('batch_size')),
           dropLast: pipeline?.dropLast, sampler: undefined, distributedSampler: false,
           dataset: x ? { text: x.text, length: undefined, lengthSpan: undefined } : undefined,
@@ -1851,7 +1881,14 @@ class TrainingBuilder implements FlowHost {
    * such a pipeline (arrays, generators, a dataset made elsewhere), or when a step regroups the
    * elements (`.unbatch()`, `.rebatch()`, `batch_size=None`).
    */
-  private tfDataBatches(node: Node, fn: Fn, before: Node, depth: number): { batchSize: KnownValue | undefined; dropLast: KnownValue | undefined; span: Span } | undefined {
+  /** Whether an expression is (a name assigned) a Keras `ImageDataGenerator(...)`. */
+  private isImageDataGenerator(node: Node, fn: Fn, before: Node): boolean {
+    const d = this.definitionOf(node, fn, before);
+    const callee = d?.type === 'call' ? d.childForFieldName('function') : undefined;
+    return callee !== undefined && callee !== null && /^(tensorflow\.|tf\.)?keras(\.src)?\.preprocessing\.image\.ImageDataGenerator$/.test(this.qualified(callee) ?? '');
+  }
+
+  private tfDataBatches(node: Node, fn: Fn, before: Node, depth: number): { batchSize: KnownValue | undefined; dropLast: KnownValue | undefined; span: Span; generator?: true } | undefined {
     if (depth > 12) return undefined;
     const n = unparen(node);
     if (n.type === 'identifier') {
@@ -1880,6 +1917,13 @@ class TrainingBuilder implements FlowHost {
       if (TF_DATA_KEEPS_BATCHES.has(method)) {
         const object = f.childForFieldName('object');
         return object ? this.tfDataBatches(object, fn, before, depth + 1) : undefined;
+      }
+      // Keras' ImageDataGenerator: `datagen.flow_from_directory(path, batch_size=8)` yields batches (default 32).
+      const object = f.childForFieldName('object');
+      if (KERAS_GENERATOR_FLOWS.has(method) && object && this.isImageDataGenerator(object, fn, before)) {
+        const bs = args.keywords.get('batch_size');
+        if (!bs && args.hasSplat) return undefined;
+        return { batchSize: bs ? this.resolveArg(bs) : defaultValue(32, `ImageDataGenerator.${method}'s default batch_size=32`, spanOf(n)), dropLast: undefined, span: spanOf(n), generator: true };
       }
     }
     if (f.type === 'identifier') {
@@ -2685,15 +2729,6 @@ const KERAS_MODEL = /^(keras|tensorflow\.keras|tensorflow\.python\.keras|tf_kera
  * one value per channel does not fail as PyTorch's does (its variance is 0): none is marked
  * `singleValuePerChannel`. Undefined when the list names none of them.
  */
-function kerasSequentialFacts(call: Node): ModelFacts | undefined {
-  const args = callArgs(call);
-  const list = args.positional[0] ?? args.keywords.get('layers');
-  if (list?.type !== 'list') return undefined;
-  const facts: KerasLayerFacts = { batchNorms: [], other: [], affine: [] };
-  for (const a of list.namedChildren) if (a.type === 'call') addKerasLayer(a, facts);
-  if (facts.batchNorms.length + facts.other.length + facts.affine.length === 0) return undefined;
-  return { evidence: 'file', name: 'keras.Sequential', definitionSpan: spanOf(call), batchNorms: facts.batchNorms, otherModeDependent: facts.other, affineNorms: facts.affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
-}
 
 /** The mode-dependent and affine layers of a Keras model, as they are gathered. */
 interface KerasLayerFacts {
