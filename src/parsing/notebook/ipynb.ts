@@ -39,6 +39,8 @@ function lower(value: unknown): string | undefined {
  * is not a notebook gives a message, never an exception.
  */
 export function parseIpynb(text: string): NotebookRead {
+  // (An empty file: a notebook being created, or one whose content was not fetched, such as a Git LFS object left out.)
+  if (text.trim() === '') return { ok: false, message: 'not a valid notebook: the file is empty' };
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -48,6 +48,10 @@ describe('Jupyter notebooks', () => {
       assert.strictEqual(r.ok, false, text);
       if (!r.ok) assert.match(r.message, /notebook/);
     }
+    for (const empty of ['', '  \n']) {
+      const r = parseIpynb(empty);
+      assert.deepStrictEqual(r.ok ? 'read' : r.message, 'not a valid notebook: the file is empty');
+    }
   });
 
   it('lints the code cells as one program and maps findings to their cell (markdown cells counted)', () => {
