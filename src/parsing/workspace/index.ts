@@ -151,6 +151,9 @@ function moduleOf(node: Node | null): { level: number; module: string | undefine
 
 const MAX_HOPS = 8;
 
+/** Base classes of what is no model: datasets and samplers, plain objects, enums, exceptions, typed records. */
+const NOT_MODEL_BASES = /^(torch\.utils\.data(\.\w+)*\.\w+|(\w+\.)*(object|Dataset|IterableDataset|Sampler|Exception|Enum|IntEnum|NamedTuple|TypedDict|ABC|Protocol|Generic|dict|list))$/;
+
 /** How many `_base_` files deep a config's inheritance is followed. */
 const MAX_BASE_DEPTH = 8;
 
@@ -375,7 +378,7 @@ export class WorkspaceIndex {
     if (!byName) this.facts.set(summary, (byName = new Map<string, ModelFacts | undefined>()));
     if (!byName.has(name)) byName.set(name, modelFactsOfClass(name, summary.classes, 'workspace', [], this.relative(file)));
     const own = byName.get(name);
-    if (!own || this.notAModel(file, summary, name, known)) return undefined;
+    if (!own || this.notAModel(summary, name)) return undefined;
     const used: ModelFacts[] = [];
     for (const other of externalUsesOf(name, summary.classes)) {
       const facts = this.find(file, [other], hops + 1, seen, visited, known);
@@ -397,12 +400,12 @@ export class WorkspaceIndex {
 
   /**
    * Whether a class is known not to be a model: neither it nor its bases in the file derive from
-   * a module class (`nn.Module`, `keras.Model`, ... by name), and its other bases are no workspace
-   * file's classes (`torch.utils.data.Dataset`, `object`, or none): a dataset, a config object.
-   * A base that may be a workspace class (imported from one, or a bare name with a star import
-   * in the file) leaves it possibly a model.
+   * a module class (`nn.Module`, `keras.Model`, ... by name), and the bases it ends in are known
+   * not to be models (`torch.utils.data.Dataset`, `object`, `Enum`, ... or none at all): a dataset,
+   * a config object. Any other base (a workspace class, a library's model class) leaves it
+   * possibly a model.
    */
-  private notAModel(file: string, summary: FileSummary, name: string, known: Map<string, string | undefined> | undefined): boolean {
+  private notAModel(summary: FileSummary, name: string): boolean {
     if (isModuleClass(name, summary.classes)) return false;
     const seen = new Set<string>();
     const queue = [name];
@@ -415,13 +418,11 @@ export class WorkspaceIndex {
           queue.push(b);
           continue;
         }
-        const head = b.split('.')[0] ?? b;
+        // The base as imported (`Dataset` of `from torch.utils.data import Dataset`), else as written.
+        const [head = b, ...rest] = b.split('.');
         const entry = summary.imports.get(head);
-        if (entry) {
-          const rest = b.split('.').slice(1);
-          const module = [...(entry.module ? [entry.module] : []), ...(entry.name !== undefined ? [entry.name] : []), ...rest].join('.');
-          if (this.resolveModule(file, entry, known) || this.resolveModule(file, { level: entry.level, module }, known)) return false;
-        } else if (!b.includes('.') && summary.stars.length > 0) return false;
+        const qualified = entry ? [...(entry.module ? [entry.module] : []), ...(entry.name !== undefined ? [entry.name] : []), ...rest].join('.') : b;
+        if (!NOT_MODEL_BASES.test(qualified)) return false;
       }
     }
     return true;

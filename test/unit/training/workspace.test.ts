@@ -94,7 +94,8 @@ describe('workspace index: models imported from the workspace', () => {
     const BASE = 'import torch.nn as nn\n\n\nclass Base(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.head = Head(8)\n\n\nfrom .parts import Head\n';
     const DATA = 'from torch.utils.data import Dataset\n\n\nclass Carvana(Dataset):\n    def __init__(self, root):\n        self.root = root\n';
     const SCRIPT = 'import torch\nfrom torch.utils.data import DataLoader, random_split\nfrom unet import UNet\nfrom data import Carvana\n\nmodel = UNet()\ndataset = Carvana("x")\ntrain_set, val_set = random_split(dataset, [len(dataset) - 10, 10])\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nloader = DataLoader(train_set, batch_size=2, shuffle=True)\nfor x, y in loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n';
-    const dir = tempProject({ 'unet/__init__.py': 'from .model import UNet\n', 'unet/model.py': UNET, 'unet/parts.py': PARTS, 'unet/base.py': BASE, 'data.py': DATA, 'train.py': SCRIPT });
+    const VIT = 'import torch.nn as nn\nfrom timm.models.vision_transformer import VisionTransformer\n\n\nclass MyViT(VisionTransformer):\n    def __init__(self):\n        super().__init__()\n        self.head_bn = nn.BatchNorm1d(10)\n';
+    const dir = tempProject({ 'unet/__init__.py': 'from .model import UNet\n', 'unet/model.py': UNET, 'unet/parts.py': PARTS, 'unet/base.py': BASE, 'data.py': DATA, 'vit.py': VIT, 'train.py': `from vit import MyViT\n${SCRIPT}` });
     const index = new WorkspaceIndex([dir]);
     const train = path.join(dir, 'train.py');
     const facts = index.classFacts(train, 'UNet');
@@ -102,6 +103,8 @@ describe('workspace index: models imported from the workspace', () => {
     assert.deepStrictEqual(facts?.otherModeDependent.map((b) => `${b.kind}@${b.file}`), ['Dropout@unet/parts.py']);
     assert.strictEqual(index.classFacts(train, 'UNet'), facts, 'the same answer while the files are unchanged');
     assert.strictEqual(index.classFacts(train, 'Carvana'), undefined);
+    // A subclass of a library's model class stays a model.
+    assert.deepStrictEqual(index.classFacts(train, 'MyViT')?.batchNorms.map((b) => b.kind), ['BatchNorm1d']);
     assert.deepStrictEqual(codes(dir, 'train.py', index), ['NRM102']);
     // The sub-block's file changes: the merged facts follow.
     index.update(path.join(dir, 'unet/parts.py'), PARTS.replace('nn.BatchNorm2d(cout)', 'nn.GroupNorm(8, cout)'), '2');

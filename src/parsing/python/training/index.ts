@@ -1872,15 +1872,6 @@ class TrainingBuilder implements FlowHost {
     return out;
   }
 
-  /**
-   * The batches of a tf.data pipeline given to Keras `fit`: the pipeline's last `.batch(n)` /
-   * `.padded_batch(n)` (with `drop_remainder`), through the methods that keep batches
-   * (`.prefetch()`, `.map()`, `.cache()`...) and names assigned earlier in the function or at module
-   * level (`ds = ds.batch(32)`), or a Keras dataset utility that batches
-   * (`image_dataset_from_directory(batch_size=...)`, default 32). Undefined when `x` is not
-   * such a pipeline (arrays, generators, a dataset made elsewhere), or when a step regroups the
-   * elements (`.unbatch()`, `.rebatch()`, `batch_size=None`).
-   */
   /** Whether an expression is (a name assigned) a Keras `ImageDataGenerator(...)`. */
   private isImageDataGenerator(node: Node, fn: Fn, before: Node): boolean {
     const d = this.definitionOf(node, fn, before);
@@ -1888,6 +1879,16 @@ class TrainingBuilder implements FlowHost {
     return callee !== undefined && callee !== null && /^(tensorflow\.|tf\.)?keras(\.src)?\.preprocessing\.image\.ImageDataGenerator$/.test(this.qualified(callee) ?? '');
   }
 
+  /**
+   * The batches of a data pipeline given to Keras `fit`: a tf.data pipeline's last `.batch(n)` /
+   * `.padded_batch(n)` (with `drop_remainder`), through the methods that keep batches
+   * (`.prefetch()`, `.map()`, `.cache()`...), names assigned earlier in the function or at module
+   * level (`ds = ds.batch(32)`) and same-file functions that return the pipeline (when their
+   * returns agree); a Keras dataset utility that batches (`image_dataset_from_directory(batch_size=...)`,
+   * default 32); or an `ImageDataGenerator`'s `flow_from_directory(batch_size=...)` (`generator`).
+   * Undefined when `x` is not such a pipeline (arrays, other generators, a dataset made
+   * elsewhere), or when a step regroups the elements (`.unbatch()`, `.rebatch()`, `batch_size=None`).
+   */
   private tfDataBatches(node: Node, fn: Fn, before: Node, depth: number): { batchSize: KnownValue | undefined; dropLast: KnownValue | undefined; span: Span; generator?: true } | undefined {
     if (depth > 12) return undefined;
     const n = unparen(node);
