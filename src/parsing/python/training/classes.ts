@@ -523,22 +523,13 @@ export function modelFactsOfClass(
 ): ModelFacts | undefined {
   const root = classes.get(name);
   if (!root) return undefined;
-  const seen = new Set<string>();
-  const queue = [name, ...extraUses];
   const layers: ClassFacts['layers'][number][] = [];
   let keep = false;
   let frozen = false;
-  while (queue.length > 0) {
-    const n = queue.shift() as string;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    const c = classes.get(n);
-    if (!c) continue;
+  for (const c of classClosure([name, ...extraUses], classes)) {
     layers.push(...c.layers);
-    keep ||= c.trainKeepsBatchNormFrozen && n === name;
+    keep ||= c.trainKeepsBatchNormFrozen && c.name === name;
     frozen ||= c.frozenBatchNorm;
-    queue.push(...c.uses);
-    for (const b of c.bases) if (classes.has(b)) queue.push(b);
   }
   const withFile = <T extends LayerFact>(l: T): LayerFact => ({ kind: l.kind, span: l.span, ...(file ? { file } : {}), ...(l.singleValuePerChannel !== undefined ? { singleValuePerChannel: l.singleValuePerChannel } : {}), ...(l.synchronized ? { synchronized: true } : {}) });
   return {
@@ -561,22 +552,29 @@ export function modelFactsOfClass(
  */
 export function externalUsesOf(name: string, classes: ReadonlyMap<string, ClassFacts>): string[] {
   const out = new Set<string>();
+  for (const c of classClosure([name], classes)) {
+    for (const e of c.externalUses ?? []) if (!classes.has(e)) out.add(e);
+    for (const b of c.bases) if (!classes.has(b) && /^[A-Z]\w*$/.test(b)) out.add(b);
+  }
+  return [...out];
+}
+
+/** The facts of `names`' classes and of the file's classes they use (sub-blocks, then bases), breadth first, each once. */
+function classClosure(names: readonly string[], classes: ReadonlyMap<string, ClassFacts>): ClassFacts[] {
+  const out: ClassFacts[] = [];
   const seen = new Set<string>();
-  const queue = [name];
+  const queue = [...names];
   while (queue.length > 0) {
     const n = queue.shift() as string;
     if (seen.has(n)) continue;
     seen.add(n);
     const c = classes.get(n);
     if (!c) continue;
-    for (const e of c.externalUses ?? []) if (!classes.has(e)) out.add(e);
-    for (const b of c.bases) {
-      if (classes.has(b)) queue.push(b);
-      else if (/^[A-Z]\w*$/.test(b)) out.add(b);
-    }
+    out.push(c);
     queue.push(...c.uses);
+    for (const b of c.bases) if (classes.has(b)) queue.push(b);
   }
-  return [...out];
+  return out;
 }
 
 /** True when a class (through its in-file bases) derives from a module class of a framework. */
