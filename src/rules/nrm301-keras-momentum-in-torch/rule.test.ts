@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import { ruleTests } from '../../../test/unit/helpers/ruleTester';
-import { complementText, kerasMomentumInTorch } from './rule';
+import { complementText } from '../shared/momentum';
+import { kerasMomentumInTorch } from './rule';
 
 ruleTests(kerasMomentumInTorch, {
   valid: [

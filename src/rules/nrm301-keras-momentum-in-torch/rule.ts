@@ -1,27 +1,9 @@
-import { argument, everyLayerCall, numberValue, type Argument, type LayerCall } from '../../ir/model';
+import { argument, everyLayerCall, numberValue } from '../../ir/model';
 import { describeProvenance } from '../../ir/values';
 import { TORCH_MOMENTUM_LAYERS } from '../../parsing/python/torchLayers';
+import { literalAtCall, writtenText } from '../shared/edits';
+import { complementText, epsTakesMomentum } from '../shared/momentum';
 import type { Rule } from '../types';
-
-/** `1 - value` written with no more decimals than `value` has (0.99 -> 0.01, not 0.010000000000000009). */
-export function complementText(value: number, written: string): string {
-  const decimals = written.includes('.') && !written.toLowerCase().includes('e') ? written.split('.')[1]?.replace(/_/g, '').length ?? 0 : 12;
-  const fixed = (1 - value).toFixed(Math.min(Math.max(decimals, 1), 15));
-  const trimmed = fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
-  return trimmed.includes('.') ? trimmed : `${trimmed}.0`;
-}
-
-/**
- * The eps a PyTorch BatchNorm/InstanceNorm is given by position with a value no epsilon has (0.05
- * or more): a momentum written where eps goes (`nn.BatchNorm2d(128, 0.8)`: the second positional
- * parameter is eps). Undefined otherwise.
- */
-export function epsTakesMomentum(call: LayerCall): { readonly arg: Argument; readonly value: number } | undefined {
-  if (call.framework !== 'torch' || !TORCH_MOMENTUM_LAYERS.has(call.kind)) return undefined;
-  const arg = argument(call, 'eps');
-  const value = numberValue(arg?.value);
-  return arg && arg.position !== undefined && value !== undefined && value >= 0.05 && value < 1 ? { arg, value } : undefined;
-}
 
 export const kerasMomentumInTorch: Rule = {
   meta: {
@@ -75,8 +57,8 @@ export const kerasMomentumInTorch: Rule = {
       if (reported.has(key)) continue;
       reported.add(key);
       // The value may come from a constant or a default elsewhere: the fix edits only a literal written here.
-      const atSite = arg.provenance?.span.startOffset === arg.valueSpan.startOffset && arg.provenance.span.endOffset === arg.valueSpan.endOffset;
-      const written = atSite ? context.text.slice(arg.valueSpan.startOffset, arg.valueSpan.endOffset) : String(momentum);
+      const atSite = literalAtCall(arg);
+      const written = writtenText(arg, momentum, context.text);
       const complement = complementText(momentum, written);
       context.report({
         messageId: 'kerasConvention',
@@ -101,8 +83,8 @@ export const kerasMomentumInTorch: Rule = {
       const key = `eps:${arg.span.startOffset}:${value}`;
       if (reported.has(key)) continue;
       reported.add(key);
-      const atSite = arg.provenance?.span.startOffset === arg.valueSpan.startOffset && arg.provenance.span.endOffset === arg.valueSpan.endOffset;
-      const written = atSite ? context.text.slice(arg.valueSpan.startOffset, arg.valueSpan.endOffset) : String(value);
+      const atSite = literalAtCall(arg);
+      const written = writtenText(arg, value, context.text);
       // A Keras keep-fraction (0.8, 0.9, 0.99) is PyTorch momentum 1 - value; a smaller one reads as PyTorch's own (0.1).
       const keras = value >= 0.5;
       const momentum = keras ? complementText(value, written) : written;

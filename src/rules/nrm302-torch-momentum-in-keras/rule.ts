@@ -1,6 +1,6 @@
 import { argument, everyLayerCall } from '../../ir/model';
-import { complementText } from '../nrm301-keras-momentum-in-torch/rule';
-import { literalAtCall } from '../shared/edits';
+import { literalAtCall, writtenText } from '../shared/edits';
+import { complementText } from '../shared/momentum';
 import type { Rule } from '../types';
 
 export const torchMomentumInKeras: Rule = {
@@ -42,7 +42,7 @@ export const torchMomentumInKeras: Rule = {
       if (reported.has(arg.valueSpan.startOffset)) continue;
       reported.add(arg.valueSpan.startOffset);
       const atSite = literalAtCall(arg);
-      const written = atSite ? context.text.slice(arg.valueSpan.startOffset, arg.valueSpan.endOffset) : String(momentum);
+      const written = writtenText(arg, momentum, context.text);
       const complement = complementText(momentum, written);
       context.report({
         messageId: 'torchConvention',

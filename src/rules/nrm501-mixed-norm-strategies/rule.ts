@@ -2,7 +2,7 @@ import { allLayers, argument, type Layer, type LayerCall, type ModelClass, type 
 import type { Span } from '../../ir/span';
 import { showValue, type Value } from '../../ir/values';
 import { type ClassLookup, type ClassReport, PerClassReports } from '../shared/perClass';
-import { epsTakesMomentum } from '../nrm301-keras-momentum-in-torch/rule';
+import { epsTakesMomentum } from '../shared/momentum';
 import type { RuleContext, Rule } from '../types';
 
 function within(cls: ModelClass, call: LayerCall): boolean {

@@ -8,6 +8,11 @@ export function literalAtCall(arg: Argument): boolean {
   return p !== undefined && p.span.startOffset === arg.valueSpan.startOffset && p.span.endOffset === arg.valueSpan.endOffset;
 }
 
+/** The argument's value as written at the call when it is a literal there (`literalAtCall`), else the value resolved elsewhere. */
+export function writtenText(arg: Argument, value: number, text: string): string {
+  return literalAtCall(arg) ? text.slice(arg.valueSpan.startOffset, arg.valueSpan.endOffset) : String(value);
+}
+
 /** An edit that appends `name=value` to a call's argument list (before the closing parenthesis). */
 export function appendKeyword(call: LayerCall, text: string, keyword: string): TextEdit | undefined {
   const span = call.argumentsSpan;
