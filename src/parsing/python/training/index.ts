@@ -5,6 +5,7 @@ import type {
   FreezeIR,
   GradAccumIR,
   KnownValue,
+  LayerFact,
   ModeAt,
   ModeOrigin,
   ModelFacts,
@@ -864,9 +865,7 @@ class TrainingBuilder implements FlowHost {
           const mode = training ? literalValue(training) : undefined;
           const inference = mode?.kind === 'bool' && !mode.value;
           const ownerCall = training ? undefined : { span: spanOf(right), argumentsSpan: spanOf(right.childForFieldName('arguments') ?? right) };
-          if (!inference) for (const l of built.batchNorms) facts.batchNorms.push({ ...l, owner: callee.text, ...(ownerCall ? { ownerCall } : {}) });
-          facts.other.push(...built.otherModeDependent);
-          facts.affine.push(...built.affineNorms);
+          addModelFacts(built, facts, inference ? undefined : { owner: callee.text, ...(ownerCall ? { ownerCall } : {}) });
         }
       }
       if (left?.type === 'identifier') assigned.set(left.text, right);
@@ -894,10 +893,7 @@ class TrainingBuilder implements FlowHost {
       const made = a.type === 'call' ? a : this.definitionCall(a, fn, statementOf(call));
       const built = made ? this.constructs(made, fn)?.facts : undefined;
       if (!built) continue;
-      const owner = a.type === 'identifier' ? { owner: a.text } : {};
-      for (const l of built.batchNorms) facts.batchNorms.push({ ...l, ...owner });
-      facts.other.push(...built.otherModeDependent);
-      facts.affine.push(...built.affineNorms);
+      addModelFacts(built, facts, a.type === 'identifier' ? { owner: a.text } : {});
     }
     if (facts.batchNorms.length + facts.other.length + facts.affine.length === 0) return undefined;
     return { evidence: 'file', name: 'keras.Sequential', definitionSpan: spanOf(call), batchNorms: facts.batchNorms, otherModeDependent: facts.other, affineNorms: facts.affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
@@ -2736,6 +2732,17 @@ interface KerasLayerFacts {
   readonly batchNorms: ModelFacts['batchNorms'][number][];
   readonly other: ModelFacts['otherModeDependent'][number][];
   readonly affine: ModelFacts['affineNorms'][number][];
+}
+
+/**
+ * A model's facts added to a Keras model's that holds it (called on a tensor in a functional model,
+ * listed in a `keras.Sequential`): its BatchNorm layers with `batchNorm` (their `owner`), or not at
+ * all when `batchNorm` is undefined (called with `training=False`: its statistics do not train).
+ */
+function addModelFacts(built: ModelFacts, facts: KerasLayerFacts, batchNorm: Pick<LayerFact, 'owner' | 'ownerCall'> | undefined): void {
+  if (batchNorm) for (const l of built.batchNorms) facts.batchNorms.push({ ...l, ...batchNorm });
+  facts.other.push(...built.otherModeDependent);
+  facts.affine.push(...built.affineNorms);
 }
 
 /**
