@@ -129,6 +129,12 @@ export interface ModelFacts {
   readonly trainKeepsBatchNormFrozen: boolean;
   /** Uses `FrozenBatchNorm2d` (detectron2/torchvision style): statistics fixed by design. */
   readonly frozenBatchNorm: boolean;
+  /**
+   * A Keras model (a `keras.Model` / `keras.layers.Layer` subclass, `keras.Sequential`, a functional
+   * `keras.Model(inputs, outputs)`, a Keras Application): it has no train()/eval() mode; each
+   * call's `training=` argument (inference when not given, outside `fit`) decides.
+   */
+  readonly keras?: boolean;
 }
 
 export interface ModelVariable {

@@ -98,9 +98,9 @@ function checkKerasFlax(context: RuleContext): void {
   }
 }
 
-/** Facts of a Keras model: `keras.Sequential([...])`, a functional `keras.Model(inputs, outputs)`, a Keras Application. */
+/** Facts of a Keras model: a Keras class, `keras.Sequential([...])`, a functional `keras.Model(inputs, outputs)`, a Keras Application. */
 function isKerasFacts(facts: ModelFacts): boolean {
-  return facts.name === 'keras.Sequential' || facts.name === 'keras.Model' || /^(tensorflow\.)?(keras|tf_keras)\./.test(facts.name);
+  return facts.keras === true || /^(tensorflow\.)?(keras|tf_keras)\./.test(facts.name);
 }
 
 /** `BatchNormalization, line 9` for a layer of this file; its kind alone otherwise. */

@@ -36,6 +36,10 @@ ruleTests(frozenBnFinetune, {
     { name: 'Keras: the frozen phase alone (trainable = False: BatchNormalization in inference mode)', code: KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL },
     { name: 'Keras: refrozen before the second fit', code: KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE.replace('trainable = True', 'trainable = False') },
     { name: 'Keras: the base model passed training=True deliberately', code: KERAS_HEAD + 'x = base_model(inputs, training=True)\n' + KERAS_TAIL + KERAS_FINETUNE },
+    {
+      name: 'Keras: a look at the base model\'s features before the model is built is no part of it (TensorFlow\'s transfer-learning tutorial)',
+      code: KERAS_HEAD.replace('inputs = keras.Input', 'feature_batch = base_model(image_batch)\ninputs = keras.Input') + 'x = base_model(inputs, training=False)\n' + KERAS_TAIL + KERAS_FINETUNE,
+    },
     { name: 'Keras: an unfrozen base without BatchNormalization (VGG16)', code: (KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE).replace('Xception', 'VGG16') },
   ],
   invalid: [
@@ -59,6 +63,12 @@ ruleTests(frozenBnFinetune, {
       code: KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE,
       findings: [{ messageId: 'kerasStatsUpdate', line: 9, column: 5, endLine: 9, endColumn: 23, messageIncludes: ['base_model is unfrozen for fine-tuning (base_model.trainable = True, line 16)', 'model.fit(...) (line 18)'], fixSafe: false, fixTitleIncludes: ['training=False'] }],
       output: KERAS_HEAD + 'x = base_model(inputs, training=False)\n' + KERAS_TAIL + KERAS_FINETUNE,
+    },
+    {
+      name: 'Keras fine-tuning: the call in the model\'s graph is reported, not an earlier look at the features',
+      code: KERAS_HEAD.replace('inputs = keras.Input', 'feature_batch = base_model(image_batch)\ninputs = keras.Input') + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE,
+      findings: [{ messageId: 'kerasStatsUpdate', line: 10, column: 5, endLine: 10, endColumn: 23, messageIncludes: ['base_model is unfrozen for fine-tuning'] }],
+      output: KERAS_HEAD.replace('inputs = keras.Input', 'feature_batch = base_model(image_batch)\ninputs = keras.Input') + 'x = base_model(inputs, training=False)\n' + KERAS_TAIL + KERAS_FINETUNE,
     },
     {
       name: 'Keras fine-tuning in a function, on a tf.data pipeline; a later call with other arguments keeps them',

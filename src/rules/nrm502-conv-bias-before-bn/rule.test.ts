@@ -23,6 +23,10 @@ ruleTests(convBiasBeforeBn, {
       code: `${header}def make_layers(cfg, batch_norm=False):\n    layers = []\n    c = 3\n    for v in cfg:\n        conv = nn.Conv2d(c, v, 3, padding=1, bias=not batch_norm)\n        if batch_norm:\n            layers += [conv, nn.BatchNorm2d(v), nn.ReLU()]\n        else:\n            layers += [conv, nn.ReLU()]\n        c = v\n    return nn.Sequential(*layers)\n`,
     },
     { name: 'unknown bias value is not guessed', code: `${header}class M(nn.Module):\n    def __init__(self, use_bias):\n        super().__init__()\n        self.body = nn.Sequential(nn.Conv2d(3, 64, 3, bias=use_bias), nn.BatchNorm2d(64))\n` },
+    {
+      name: "Keras: a Dense with its own activation before BatchNormalization (the bias shifts the ReLU's input; TensorFlow's effective_tf2 guide)",
+      code: "import tensorflow as tf\nmodel = tf.keras.Sequential([\n    tf.keras.layers.Flatten(),\n    tf.keras.layers.Dense(64, activation='relu'),\n    tf.keras.layers.BatchNormalization(),\n    tf.keras.layers.Conv2D(8, 3, activation=act),\n    tf.keras.layers.BatchNormalization(),\n])\n",
+    },
     { name: 'Keras use_bias=False', code: 'from tensorflow.keras import layers\ndef block(x):\n    x = layers.Conv2D(32, 3, use_bias=False)(x)\n    return layers.BatchNormalization()(x)\n' },
   ],
   invalid: [
@@ -43,6 +47,15 @@ ruleTests(convBiasBeforeBn, {
       code: 'from tensorflow.keras import layers\ndef block(x):\n    x = layers.Conv2D(32, 3)(x)\n    return layers.BatchNormalization()(x)\n',
       findings: [{ messageId: 'cancelledBias', line: 3, column: 9, endLine: 3, endColumn: 29, messageIncludes: ['use_bias=False'] }],
       output: 'from tensorflow.keras import layers\ndef block(x):\n    x = layers.Conv2D(32, 3, use_bias=False)(x)\n    return layers.BatchNormalization()(x)\n',
+    },
+    {
+      name: "Keras: activation=None and activation='linear' add no non-linearity",
+      code: "from tensorflow.keras import layers\ndef block(x):\n    x = layers.Conv2D(32, 3, activation=None)(x)\n    x = layers.BatchNormalization()(x)\n    x = layers.Dense(8, activation='linear')(x)\n    return layers.BatchNormalization()(x)\n",
+      findings: [
+        { messageId: 'cancelledBias', line: 3, column: 9, endLine: 3, endColumn: 46 },
+        { messageId: 'cancelledBias', line: 5, column: 9, endLine: 5, endColumn: 45 },
+      ],
+      output: "from tensorflow.keras import layers\ndef block(x):\n    x = layers.Conv2D(32, 3, activation=None, use_bias=False)(x)\n    x = layers.BatchNormalization()(x)\n    x = layers.Dense(8, activation='linear', use_bias=False)(x)\n    return layers.BatchNormalization()(x)\n",
     },
     {
       name: 'keras-applications style: the layers module handed in by get_submodules_from_kwargs',

@@ -29,7 +29,7 @@ export const convBiasBeforeBn: Rule = {
         'the output is the same with or without it, in training and in inference. The bias still costs parameters, optimizer state and a kernel add, ' +
         "and it shows the author may not expect the normalization's effect. The BatchNorm's own `beta` already provides the shift. " +
         'That is why reference implementations (torchvision ResNet, Keras applications) build these convs with `bias=False` / `use_bias=False`. ' +
-        'Layers whose output also feeds something else (a residual, another branch) are not reported: there the bias matters.',
+        'Layers whose output also feeds something else (a residual, another branch) are not reported: there the bias matters; nor is a Keras layer with an activation of its own (`Dense(64, activation=\'relu\')`), whose bias shifts the input of the non-linearity.',
       example: 'import torch.nn as nn\n\nblock = nn.Sequential(\n    nn.Conv2d(64, 128, 3, padding=1),  # bias=True by default\n    nn.BatchNorm2d(128),\n    nn.ReLU(),\n)',
       useInstead: 'import torch.nn as nn\n\nblock = nn.Sequential(\n    nn.Conv2d(64, 128, 3, padding=1, bias=False),\n    nn.BatchNorm2d(128),\n    nn.ReLU(),\n)',
       fixSafety:
@@ -49,6 +49,18 @@ export const convBiasBeforeBn: Rule = {
 };
 
 /**
+ * Whether a Keras layer applies a non-linearity of its own after the bias (`Dense(64,
+ * activation='relu')`): the BatchNorm then normalizes the activation's output, which the bias
+ * shifts before the non-linearity (it is not cancelled). An activation that is not written out
+ * (a variable) may be one.
+ */
+function activatesInside(producer: LayerCall): boolean {
+  const activation = argument(producer, 'activation')?.value;
+  if (!activation || activation.kind === 'none') return false;
+  return !(activation.kind === 'string' && activation.value === 'linear');
+}
+
+/**
  * The findings of one class's flows (kept per class object: see `PerClassReports`), one per
  * producer: its offset, read when reporting, is the key (a helper's layers bound in two classes).
  */
@@ -63,6 +75,7 @@ const REPORTS = new PerClassReports((cls) => {
     const param = biasParam(producer);
     const bias = paramValue(producer, param);
     if (bias?.kind !== 'bool' || !bias.value) continue;
+    if (activatesInside(producer)) continue;
     reports.push((context, reported) => {
       if (!firstReport(reported, String(producer.span.startOffset))) return;
       // Checkpoints loaded in this file were saved with the bias: removing it breaks strict loading.

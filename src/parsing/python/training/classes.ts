@@ -1,7 +1,7 @@
 import type { StatementMemo } from '../statementMemo';
 import { NodeCache, type SyntaxNode as Node, type SyntaxTree as Tree } from '../syntaxTree';
 import type { LayerFact, ModelFacts } from '../../../ir/training';
-import type { ImportTable } from '../imports';
+import { qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, spanOf } from '../syntax';
 import { callArgs } from './util';
 import { literalValue } from '../syntax';
@@ -32,6 +32,8 @@ export interface ClassFacts {
   readonly methods: readonly string[];
   readonly trainKeepsBatchNormFrozen: boolean;
   readonly frozenBatchNorm: boolean;
+  /** A base is a Keras class (`tf.keras.Model`, `keras.layers.Layer`): the class has no train()/eval() mode. */
+  readonly keras?: boolean;
 }
 
 /** timm norms (timm/layers/norm.py, norm_act.py) whose `affine` is their third parameter (`GroupNormAct`'s is the fourth, as BatchNorm's). */
@@ -43,6 +45,10 @@ export const AFFINE_NORM_KINDS: ReadonlySet<string> = new Set([...BN_KINDS, 'Lay
 const FROZEN_BN = new Set(['FrozenBatchNorm2d', 'FrozenBatchNorm']);
 const GLOBAL_POOLS = new Set(['AdaptiveAvgPool2d', 'AdaptiveMaxPool2d', 'AdaptiveAvgPool1d', 'AdaptiveAvgPool3d', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'GlobalAveragePooling1D']);
 const FLATTENING = new Set(['Linear', 'Flatten', 'Dense', 'LazyLinear']);
+/** A qualified base class of Keras (`tensorflow.keras.Model`, `keras.layers.Layer`, `tf_keras.Model`). */
+const KERAS_CLASS = /^(tensorflow\.(python\.)?keras|tf_keras|keras)\./;
+/** No star-imported names (a bare base name is qualified only by its import). */
+const NO_NAMES: ReadonlySet<string> = new Set();
 
 /** The last-segment names `layerKind` recognises: a reference ending in anything else is no layer. */
 const LAYER_NAMES = new Set([...BN_KINDS, ...DROPOUT_KINDS, ...INSTANCE_KINDS, ...AFFINE_NORM_KINDS, ...FROZEN_BN, ...GLOBAL_POOLS, ...FLATTENING]);
@@ -412,7 +418,9 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
     const name = cls.childForFieldName('name')?.text;
     const body = classBody(cls);
     if (!name || !body) continue;
-    const bases = (cls.childForFieldName('superclasses')?.namedChildren ?? []).map((b) => b.text);
+    const baseNodes = cls.childForFieldName('superclasses')?.namedChildren ?? [];
+    const bases = baseNodes.map((b) => b.text);
+    const keras = baseNodes.some((b) => KERAS_CLASS.test(qualifiedName(b, imports, NO_NAMES) ?? ''));
     const layers: (LayerFact & { role: 'bn' | 'mode' | 'affine-norm' | 'other' })[] = [];
     const uses = new Set<string>();
     let external: Set<string> | undefined;
@@ -508,7 +516,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
       methods.push(m);
       if (m === 'train' && trainOverrideFreezesBn(def)) trainKeepsBatchNormFrozen = true;
     }
-    out.push({ name, span: spanOf(cls), bases, layers, uses: [...uses], ...(external ? { externalUses: [...external] } : {}), methods, trainKeepsBatchNormFrozen, frozenBatchNorm });
+    out.push({ name, span: spanOf(cls), bases, layers, uses: [...uses], ...(external ? { externalUses: [...external] } : {}), methods, trainKeepsBatchNormFrozen, frozenBatchNorm, ...(keras ? { keras } : {}) });
   }
   return out;
 }
@@ -531,6 +539,7 @@ export function modelFactsOfClass(
     keep ||= c.trainKeepsBatchNormFrozen && c.name === name;
     frozen ||= c.frozenBatchNorm;
   }
+  const keras = isKerasClass(name, classes);
   const withFile = <T extends LayerFact>(l: T): LayerFact => ({ kind: l.kind, span: l.span, ...(file ? { file } : {}), ...(l.singleValuePerChannel !== undefined ? { singleValuePerChannel: l.singleValuePerChannel } : {}), ...(l.synchronized ? { synchronized: true } : {}) });
   return {
     evidence,
@@ -542,7 +551,16 @@ export function modelFactsOfClass(
     affineNorms: layers.filter((l) => l.role === 'affine-norm').map(withFile),
     trainKeepsBatchNormFrozen: keep,
     frozenBatchNorm: frozen,
+    ...(keras ? { keras } : {}),
   };
+}
+
+/** Whether a class, or one of its bases in the file, derives from a Keras class. */
+function isKerasClass(name: string, classes: ReadonlyMap<string, ClassFacts>, seen = new Set<string>()): boolean {
+  const c = classes.get(name);
+  if (!c || seen.has(name)) return false;
+  seen.add(name);
+  return c.keras === true || c.bases.some((b) => isKerasClass(b, classes, seen));
 }
 
 /**

@@ -846,13 +846,19 @@ class TrainingBuilder implements FlowHost {
     if (!(args.positional.length >= 2 || args.keywords.has('outputs'))) return undefined;
     const facts: KerasLayerFacts = { batchNorms: [], other: [], affine: [] };
     const statement = statementOf(call);
+    const block = statement.parent?.namedChildren ?? [];
+    const before = block.slice(0, Math.max(0, block.indexOf(statement)));
+    const graph = graphStatements(before, args.positional[1] ?? args.keywords.get('outputs'));
     const assigned = new Map<string, Node>();
-    for (const stmt of statement.parent?.namedChildren ?? []) {
-      if (stmt === statement) break;
+    for (const stmt of before) {
       const a = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
       const right = a?.type === 'assignment' ? unparen(a.childForFieldName('right') as Node) : undefined;
       const left = a?.type === 'assignment' ? a.childForFieldName('left') : undefined;
       if (!right || right.type !== 'call') continue;
+      if (!graph.has(stmt)) {
+        if (left?.type === 'identifier') assigned.set(left.text, right);
+        continue;
+      }
       const callee = right.childForFieldName('function');
       if (callee?.type === 'call') {
         // `layers.BatchNormalization()(x)`: a layer built and called.
@@ -871,7 +877,7 @@ class TrainingBuilder implements FlowHost {
       if (left?.type === 'identifier') assigned.set(left.text, right);
     }
     if (facts.batchNorms.length + facts.other.length + facts.affine.length === 0) return undefined;
-    return { evidence: 'file', name: 'keras.Model', definitionSpan: spanOf(call), batchNorms: facts.batchNorms, otherModeDependent: facts.other, affineNorms: facts.affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
+    return { evidence: 'file', name: 'keras.Model', definitionSpan: spanOf(call), batchNorms: facts.batchNorms, otherModeDependent: facts.other, affineNorms: facts.affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false, keras: true };
   }
 
   /**
@@ -896,7 +902,7 @@ class TrainingBuilder implements FlowHost {
       addModelFacts(built, facts, a.type === 'identifier' ? { owner: a.text } : {});
     }
     if (facts.batchNorms.length + facts.other.length + facts.affine.length === 0) return undefined;
-    return { evidence: 'file', name: 'keras.Sequential', definitionSpan: spanOf(call), batchNorms: facts.batchNorms, otherModeDependent: facts.other, affineNorms: facts.affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
+    return { evidence: 'file', name: 'keras.Sequential', definitionSpan: spanOf(call), batchNorms: facts.batchNorms, otherModeDependent: facts.other, affineNorms: facts.affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false, keras: true };
   }
 
   /** The names of the file's classes other than `name` that a call's identifiers name, in order. (A method: a closure in `constructs` would make each of its calls allocate a context.) */
@@ -2734,6 +2740,37 @@ interface KerasLayerFacts {
   readonly affine: ModelFacts['affineNorms'][number][];
 }
 
+
+/**
+ * The statements of `before` (a block's statements before a functional `keras.Model(inputs,
+ * outputs)`) whose values reach `outputs`, found backwards from the names in it: the layer graph
+ * of the model. A call on a tensor whose result does not reach it (`feature_batch =
+ * base_model(image_batch)`, a look at the features before the model is built) is no part of it.
+ */
+function graphStatements(before: readonly Node[], outputs: Node | undefined): Set<Node> {
+  const out = new Set<Node>();
+  if (!outputs) return out;
+  const live = new Set<string>();
+  const use = (n: Node): void => {
+    if (n.type === 'identifier') live.add(n.text);
+    else for (const id of n.descendantsOfType('identifier')) live.add(id.text);
+  };
+  use(outputs);
+  for (let i = before.length - 1; i >= 0; i--) {
+    const a = before[i].type === 'expression_statement' ? before[i].namedChildren[0] : undefined;
+    if (a?.type !== 'assignment' && a?.type !== 'augmented_assignment') continue;
+    const left = a.childForFieldName('left');
+    const right = a.childForFieldName('right');
+    if (!left || !right) continue;
+    const targets = left.type === 'identifier' ? [left.text] : left.descendantsOfType('identifier').map((n) => n.text);
+    if (!targets.some((t) => live.has(t))) continue;
+    out.add(before[i]);
+    // (`x += y` reads x too: it stays live.)
+    if (a.type === 'assignment') for (const t of targets) live.delete(t);
+    use(right);
+  }
+  return out;
+}
 /**
  * A model's facts added to a Keras model's that holds it (called on a tensor in a functional model,
  * listed in a `keras.Sequential`): its BatchNorm layers with `batchNorm` (their `owner`), or not at

@@ -66,9 +66,9 @@ const KERAS_LN_APPLICATIONS = /^ConvNeXt(Tiny|Small|Base|Large|XLarge)$/;
 function kerasApplicationFacts(qualified: string, last: string): ModelFacts | undefined {
   if (KERAS_BN_APPLICATIONS.test(last)) {
     const layer: LayerFact = { kind: 'BatchNormalization', span: undefined };
-    return { ...bnFacts(qualified), batchNorms: [layer], affineNorms: [layer] };
+    return { ...bnFacts(qualified), batchNorms: [layer], affineNorms: [layer], keras: true };
   }
-  if (KERAS_LN_APPLICATIONS.test(last)) return { ...bnFacts(qualified), batchNorms: [], affineNorms: [{ kind: 'LayerNormalization', span: undefined }] };
+  if (KERAS_LN_APPLICATIONS.test(last)) return { ...bnFacts(qualified), batchNorms: [], affineNorms: [{ kind: 'LayerNormalization', span: undefined }], keras: true };
   return undefined;
 }
 
