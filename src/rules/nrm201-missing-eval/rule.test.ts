@@ -37,6 +37,30 @@ x = layers.Dropout(0.5)(x)
 model = keras.Model(inputs, layers.Dense(1)(x))
 `;
 
+/** Udacity's batch-norm notebook: a train() then a test() whose mode is its `train` flag, set by two separate ifs. */
+const TRAIN_THEN_TEST = (ifs: string, calls: string) =>
+  IMPORTS +
+  CNN +
+  `
+def train(model):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    model.train()
+    for data, target in train_loader:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(data), target).backward()
+        optimizer.step()
+
+
+def test(model, train):
+${ifs}
+    for data, target in test_loader:
+        output = model(data)
+
+
+net = Net()
+train(net)
+${calls}`;
+
 const FLAX = `import jax
 import jax.numpy as jnp
 import flax.linen as nn
@@ -86,6 +110,16 @@ for epoch in range(10):
 
 ruleTests(missingEval, {
   valid: [
+    {
+      name: "a test() whose mode is its flag, by two ifs (`if(train==True): model.train()`, `if(train==False): model.eval()`): no path keeps the training loop's mode; train=True is the caller's choice (Udacity's batch-norm notebook)",
+      code: TRAIN_THEN_TEST('    if(train==True):\n        model.train()\n    if(train==False):\n        model.eval()', 'test(net, train=True)\ntest(net, train=False)\n'),
+    },
+    {
+      name: 'the same with `if train:` and `if not train:`, and with `train is True` / `train is not True`',
+      code:
+        TRAIN_THEN_TEST('    if train:\n        model.train()\n    if not train:\n        model.eval()', 'test(net, train=False)\n') +
+        TRAIN_THEN_TEST('    if train is True:\n        model.train()\n    if train is not True:\n        model.eval()', 'test(net, train=False)\n').replace(IMPORTS + CNN, ''),
+    },
     {
       name: "an LR finder's range_test() (a 'test' name) calling _train_batch(), which trains: its forward is no inference; nor is a forward in an 'evaluate'-named function that steps the optimizer itself (test-time adaptation)",
       code:
@@ -150,6 +184,16 @@ ruleTests(missingEval, {
     },
   ],
   invalid: [
+    {
+      name: 'a test() that switches to training mode on its flag but never to eval: the training loop\'s mode survives test(net, train=False)',
+      code: TRAIN_THEN_TEST('    if(train==True):\n        model.train()', 'test(net, train=False)\n'),
+      findings: [{ messageId: 'trainMode', line: 36, column: 1, endLine: 36, endColumn: 23, messageIncludes: ['net runs for inference (in test())', 'model.train() at line 20'] }],
+    },
+    {
+      name: 'two ifs testing different flags leave the path on which neither ran',
+      code: TRAIN_THEN_TEST('    if train:\n        model.train()\n    if other:\n        model.eval()', 'test(net, train=False)\n'),
+      findings: [{ messageId: 'mayBeTrainMode', line: 38, column: 1, endLine: 38, endColumn: 23, messageIncludes: ['net runs for inference (in test())'] }],
+    },
     {
       name: 'a flag not named for training does not make train() deliberate',
       code: IMPORTS + CNN + 'model = Net()\nmodel.load_state_dict(torch.load("w.pt"))\nmodel.eval()\nif verbose:\n    model.train()\nfor x, y in test_loader:\n    preds = model(x)\n',

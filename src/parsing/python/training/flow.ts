@@ -660,22 +660,24 @@ export class ModeAnalysis {
   private ifStatement(s: Node, state: State, ctx: Ctx): Flow {
     const condition = s.childForFieldName('condition');
     let st = this.calls(condition, state, ctx);
-    const guard = (c: Node | null) => (c ? c.text.replace(/\s+/g, ' ') : '?');
-    const negations: string[] = [`-${guard(condition)}`];
-    const flows: Flow[] = [this.block(this.bodyOf(s.childForFieldName('consequence')), st, { ...ctx, assume: [...ctx.assume, `+${guard(condition)}`] })];
+    const negations: string[] = [conditionAtom(condition, false)];
+    const flows: Flow[] = [this.block(this.bodyOf(s.childForFieldName('consequence')), st, { ...ctx, assume: [...ctx.assume, conditionAtom(condition, true)] })];
     let hasElse = false;
     for (const alt of s.childrenForFieldName('alternative')) {
       if (alt.type === 'elif_clause') {
         const c = alt.childForFieldName('condition');
         st = this.calls(c, st, ctx);
-        flows.push(this.block(this.bodyOf(alt.childForFieldName('consequence')), st, { ...ctx, assume: [...ctx.assume, ...negations, `+${guard(c)}`] }));
-        negations.push(`-${guard(c)}`);
+        flows.push(this.block(this.bodyOf(alt.childForFieldName('consequence')), st, { ...ctx, assume: [...ctx.assume, ...negations, conditionAtom(c, true)] }));
+        negations.push(conditionAtom(c, false));
       } else if (alt.type === 'else_clause') {
         hasElse = true;
         flows.push(this.block(this.bodyOf(alt.childForFieldName('body')), st, { ...ctx, assume: [...ctx.assume, ...negations] }));
       }
     }
-    if (!hasElse) flows.push(fallThrough(st));
+    // The path on which no branch ran: what a branch changed holds there only when no condition
+    // held (`if train == False: model.eval()` after `if train == True: model.train()` leaves no
+    // path on which the mode the function was called with survives).
+    if (!hasElse) flows.push(fallThrough(st.guarded(changedKeys(flows, st), negations)));
     return merge(flows);
   }
 
@@ -1243,6 +1245,62 @@ function noGradWith(node: Node, span: Span): Node | undefined {
 function newModuleLoop(ctx: Ctx, inner: Ctx): string | undefined {
   for (const [v, loop] of inner.moduleLoops) if (!ctx.moduleLoops.has(v) || ctx.moduleLoops.get(v) !== loop) return v;
   return undefined;
+}
+
+/**
+ * A branch condition as a guard atom: `+cond` where it holds (`positive`), `-cond` where it does
+ * not, with `cond` its text (spaces collapsed). A test of a name's truth is written as the name:
+ * `(train == True)`, `train is True` and `not not train` are `+train`; `train == False` and
+ * `not train` are `-train`. So two tests of one flag written differently still contradict.
+ */
+function conditionAtom(condition: Node | null, positive: boolean): string {
+  let c = condition;
+  let holds = positive;
+  for (;;) {
+    if (!c) return `${holds ? '+' : '-'}?`;
+    if (c.type === 'parenthesized_expression' && c.namedChildren.length === 1) {
+      c = c.namedChildren[0];
+      continue;
+    }
+    if (c.type === 'not_operator') {
+      c = c.childForFieldName('argument');
+      holds = !holds;
+      continue;
+    }
+    const truth = c.type === 'comparison_operator' ? truthTest(c) : undefined;
+    if (truth) {
+      c = truth.subject;
+      holds = holds === truth.holds;
+      continue;
+    }
+    return `${holds ? '+' : '-'}${c.text.replace(/\s+/g, ' ')}`;
+  }
+}
+
+/** `x == True`, `x is False`, `x != True`, `True == x`: the tested operand and whether the test holds when x is true. */
+function truthTest(c: Node): { subject: Node; holds: boolean } | undefined {
+  const operands = c.namedChildren;
+  const operators = c.children.filter((n) => !n.isNamed);
+  if (operands.length !== 2 || operators.length !== 1) return undefined;
+  const op = operators[0].type;
+  const equal = op === '==' || op === 'is' ? true : op === '!=' || op === 'is not' ? false : undefined;
+  if (equal === undefined) return undefined;
+  const [a, b] = operands;
+  const bool = (n: Node): boolean | undefined => (n.type === 'true' ? true : n.type === 'false' ? false : undefined);
+  const literal = bool(b) ?? bool(a);
+  if (literal === undefined || (bool(a) !== undefined && bool(b) !== undefined)) return undefined;
+  return { subject: bool(b) !== undefined ? a : b, holds: literal === equal };
+}
+
+/** The keys whose value some branch's normal exit has other than `before`. */
+function changedKeys(flows: readonly Flow[], before: State): string[] {
+  const out = new Set<string>();
+  for (const f of flows) {
+    const after = f.normal;
+    if (!after || after === before) continue;
+    for (const k of after.keys()) if (after.lookup(k) !== before.lookup(k)) out.add(k);
+  }
+  return [...out];
 }
 
 function merge(flows: readonly Flow[]): Flow {

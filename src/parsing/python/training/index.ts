@@ -1605,7 +1605,7 @@ class TrainingBuilder implements FlowHost {
         unresolved = true;
         continue;
       }
-      if (f.mode === 'train') flags.add(/^\+((?:is_)?(?:training|train)(?:_mode)?)$/.exec(f.guard?.split('&').pop() ?? '')?.[1]);
+      if (f.mode === 'train') flags.add(trainingFlag(f.guard));
       const o = this.analysis.origins[f.origin];
       if (!o) continue;
       if (f.mode === 'unknown') unresolved = true;
@@ -2740,6 +2740,19 @@ interface KerasLayerFacts {
   readonly affine: ModelFacts['affineNorms'][number][];
 }
 
+
+/**
+ * The flag named for training (`training`, `is_training`, `train_mode`) a guard says held where a
+ * fact was established (`if training: model.train()`), the innermost such condition.
+ */
+function trainingFlag(guard: string | undefined): string | undefined {
+  const atoms = guard?.split('&') ?? [];
+  for (let i = atoms.length - 1; i >= 0; i--) {
+    const m = /^\+((?:is_)?(?:training|train)(?:_mode)?)$/.exec(atoms[i]);
+    if (m) return m[1];
+  }
+  return undefined;
+}
 
 /**
  * The statements of `before` (a block's statements before a functional `keras.Model(inputs,

@@ -22,7 +22,23 @@ export interface Fact {
 export type Val = ReadonlyMap<string, Fact>;
 
 export function factId(f: Fact): string {
-  return f.mode === 'entry' ? `entry@${f.key}` : `${f.mode}@${f.origin}${f.guard ? '#' + f.guard : ''}`;
+  return `${f.mode === 'entry' ? `entry@${f.key}` : `${f.mode}@${f.origin}`}${f.guard ? '#' + f.guard : ''}`;
+}
+
+/**
+ * A fact that holds only where `atoms` (`+cond` / `-cond`) do too: its guard with them added
+ * (each once); undefined when they contradict it (the fact cannot hold there).
+ */
+function withGuard(f: Fact, atoms: readonly string[]): Fact | undefined {
+  const guard = f.guard ? f.guard.split('&') : [];
+  let added = false;
+  for (const a of atoms) {
+    if (guard.includes(a)) continue;
+    if (guard.includes((a.startsWith('+') ? '-' : '+') + a.slice(1))) return undefined;
+    guard.push(a);
+    added = true;
+  }
+  return added ? { ...f, guard: guard.join('&') } : f;
 }
 
 /** Drops facts established under a branch condition that contradicts the assumptions at a point. */
@@ -87,6 +103,26 @@ export class State {
     const out = new Map<string, Val>();
     for (const [k, x] of this.vals) if (!isUnder(k, key)) out.set(k, x);
     out.set(key, v);
+    return new State(out);
+  }
+
+  /**
+   * The state on a path where the branch conditions `atoms` hold, for `keys` (those a branch not
+   * taken would have changed): their facts carry the conditions, and those the conditions
+   * contradict are dropped (a key keeps its facts when all would be).
+   */
+  guarded(keys: readonly string[], atoms: readonly string[]): State {
+    if (keys.length === 0) return this;
+    const out = new Map(this.vals);
+    for (const key of keys) {
+      const v = this.lookup(key);
+      const g = new Map<string, Fact>();
+      for (const f of v.values()) {
+        const h = withGuard(f, atoms);
+        if (h) g.set(factId(h), h);
+      }
+      if (g.size > 0) out.set(key, g);
+    }
     return new State(out);
   }
 
