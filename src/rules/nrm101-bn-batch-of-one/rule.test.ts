@@ -4,6 +4,24 @@ import { bnBatchOfOne } from './rule';
 
 const OPT = 'optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n';
 
+/** Udacity's batch-norm notebook: BatchNorm1d built only when the constructor is asked for it. */
+const OPTIONAL_BN = (init: string) => `
+class NeuralNet(nn.Module):
+    def __init__(self, ${init}, hidden=256):
+        super().__init__()
+        if use_batch_norm:
+            self.fc1 = nn.Linear(784, hidden, bias=False)
+            self.bn = nn.BatchNorm1d(hidden)
+        else:
+            self.fc1 = nn.Linear(784, hidden)
+        self.norm = nn.BatchNorm1d(hidden) if not plain else nn.Identity()
+        self.fc2 = nn.Linear(hidden, 10)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.norm(self.fc1(x))))
+`;
+const BATCH_OF_ONE = 'loader = DataLoader(ds, batch_size=1, shuffle=True)\n';
+
 ruleTests(bnBatchOfOne, {
   valid: [
     {
@@ -16,6 +34,15 @@ ruleTests(bnBatchOfOne, {
         'import keras\nfrom keras import layers\n\nclass Net(keras.Model):\n    def __init__(self):\n        super().__init__()\n        self.pool = layers.GlobalAveragePooling2D()\n' +
         '        self.bn = layers.BatchNormalization()\n\n    def call(self, x, training=False):\n        return self.bn(self.pool(x), training=training)\n\nmodel = Net()\nmodel.fit(x, y, batch_size=1)\n',
     },
+    {
+      name: 'a model built without the BatchNorm its constructor makes optional (`if use_batch_norm:`, `... if not plain else nn.Identity()`): passed by keyword, by position, or left to the default',
+      code:
+        IMPORTS +
+        OPTIONAL_BN('use_batch_norm=False, plain=True') +
+        'model = NeuralNet(use_batch_norm=False, plain=True)\n' + OPT + BATCH_OF_ONE + loop() +
+        'model = NeuralNet(False, 512, True)\n' + OPT + BATCH_OF_ONE + loop() +
+        'model = NeuralNet()\n' + OPT + BATCH_OF_ONE + loop(),
+    },
     { name: 'batch size 2', code: IMPORTS + MLP + 'model = MLP()\n' + OPT + 'loader = DataLoader(ds, batch_size=2, shuffle=True)\n' + loop() },
     { name: 'batch 1 into a convolutional BatchNorm2d (spatial extent: bn-tiny-batch instead)', code: IMPORTS + CNN + 'model = Net()\n' + OPT + 'loader = DataLoader(ds, batch_size=1, shuffle=True)\n' + loop() },
     { name: 'a validation loader of batch 1', code: IMPORTS + MLP + 'model = MLP()\nval_loader = DataLoader(val_set, batch_size=1)\nmodel.eval()\nwith torch.no_grad():\n    for x, y in val_loader:\n        out = model(x)\n' },
@@ -24,6 +51,14 @@ ruleTests(bnBatchOfOne, {
     { name: 'model defined elsewhere (nothing known about its layers)', code: IMPORTS + 'from mylib import build\nmodel = build()\n' + OPT + 'loader = DataLoader(ds, shuffle=True)\n' + loop() },
   ],
   invalid: [
+    {
+      name: 'the optional BatchNorm asked for, or left to a value not known here: reported',
+      code: IMPORTS + OPTIONAL_BN('use_batch_norm, plain=True') + 'model = NeuralNet(use_batch_norm=True)\n' + OPT + BATCH_OF_ONE + loop() + 'model = NeuralNet(use_batch_norm=args.bn)\n' + OPT + BATCH_OF_ONE + loop(),
+      findings: [
+        { messageId: 'batchOfOne', line: 21, column: 36, endLine: 21, endColumn: 37, messageIncludes: ['BatchNorm1d (line 11)'] },
+        { messageId: 'batchOfOne', line: 30, column: 36, endLine: 30, endColumn: 37, messageIncludes: ['BatchNorm1d (line 11)'] },
+      ],
+    },
     {
       name: "DataLoader's default batch_size=1 into BatchNorm1d after Linear",
       code: IMPORTS + MLP + 'model = MLP()\n' + OPT + 'loader = DataLoader(ds, shuffle=True)\n' + loop(),

@@ -3,7 +3,7 @@ import { NodeCache, type SyntaxNode as Node, type SyntaxTree as Tree } from '../
 import type { LayerFact, ModelFacts } from '../../../ir/training';
 import { qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, spanOf } from '../syntax';
-import { callArgs } from './util';
+import { callArgs, type CallArgs, testedOperand } from './util';
 import { literalValue } from '../syntax';
 import { configNormClassName } from '../configBuilders';
 import { dottedLast } from '../dottedNames';
@@ -15,12 +15,25 @@ import { dottedLast } from '../dottedNames';
  * inside each class body, closed over the file's own classes it uses. Exported so the workspace
  * index can publish them for other files.
  */
+/**
+ * A branch condition a layer is built under in `__init__` that tests one of its parameters
+ * (`if use_batch_norm:`, `nn.BatchNorm2d(c) if bn else nn.Identity()`): the layer exists only
+ * when the parameter's truth is `holds`.
+ */
+export interface ParamCondition {
+  readonly param: string;
+  readonly holds: boolean;
+}
+
+/** A layer of a class body, with its role in the model's facts. */
+export type ClassLayer = LayerFact & { readonly role: 'bn' | 'mode' | 'affine-norm' | 'other'; readonly when?: readonly ParamCondition[] };
+
 export interface ClassFacts {
   readonly name: string;
   readonly span: ReturnType<typeof spanOf>;
   readonly bases: readonly string[];
   /** Layer facts of this class body alone. */
-  readonly layers: readonly (LayerFact & { readonly role: 'bn' | 'mode' | 'affine-norm' | 'other' })[];
+  readonly layers: readonly ClassLayer[];
   /** Names of the file's other classes this class refers to (sub-blocks). */
   readonly uses: readonly string[];
   /**
@@ -34,6 +47,11 @@ export interface ClassFacts {
   readonly frozenBatchNorm: boolean;
   /** A base is a Keras class (`tf.keras.Model`, `keras.layers.Layer`): the class has no train()/eval() mode. */
   readonly keras?: boolean;
+  /**
+   * `__init__`'s parameters after `self`, in order, with their boolean defaults: present when a
+   * layer depends on one (`ClassLayer.when`), for a construction's arguments to decide.
+   */
+  readonly init?: { readonly params: readonly string[]; readonly defaults: readonly (boolean | undefined)[] };
 }
 
 /** timm norms (timm/layers/norm.py, norm_act.py) whose `affine` is their third parameter (`GroupNormAct`'s is the fourth, as BatchNorm's). */
@@ -421,7 +439,9 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
     const baseNodes = cls.childForFieldName('superclasses')?.namedChildren ?? [];
     const bases = baseNodes.map((b) => b.text);
     const keras = baseNodes.some((b) => KERAS_CLASS.test(qualifiedName(b, imports, NO_NAMES) ?? ''));
-    const layers: (LayerFact & { role: 'bn' | 'mode' | 'affine-norm' | 'other' })[] = [];
+    const layers: ClassLayer[] = [];
+    const init = initOf(body);
+    let conditioned = false;
     const uses = new Set<string>();
     let external: Set<string> | undefined;
     /** A capitalized name the body calls, not the file's class nor a layer: maybe a class of another file. */
@@ -439,25 +459,29 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
       const parts = dottedParts(ref);
       if (!parts) return;
       const kind = layerKind(parts, imports);
-      if (kind) layer(call, kind, spanOf(call ?? ref));
+      if (kind) layer(call, kind, call ?? ref);
     };
-    /** A layer of a kind, referred to at `span` (`call` when it is constructed there). */
-    const layer = (call: Node | undefined, kind: string, span: ReturnType<typeof spanOf>): void => {
+    /** A layer of a kind, referred to at `at` (`call` when it is constructed there). */
+    const layer = (call: Node | undefined, kind: string, at: Node): void => {
+      const span = spanOf(at);
+      const conditions = init ? paramConditions(at, init.node, init.params) : undefined;
+      const when = conditions ? { when: conditions } : {};
+      if (conditions) conditioned = true;
       if (FROZEN_BN.has(kind)) frozenBatchNorm = true;
       if (BN_KINDS.has(kind)) {
         // (PyTorch's BatchNorm fails on one value per channel; Keras' BatchNormalization and Flax's
         // BatchNorm give it zero variance instead: no error to claim for them.)
         const torchKind = kind !== 'BatchNormalization' && kind !== 'BatchNorm';
         const single = torchKind && (kind === 'BatchNorm1d' || kind === 'LazyBatchNorm1d' ? (previous !== undefined && FLATTENING.has(previous)) || previousGlobal : previousGlobal);
-        layers.push({ kind, span, role: 'bn', singleValuePerChannel: call ? single : undefined, ...(kind === 'BatchNormalization' && isSynchronized(call) ? { synchronized: true } : {}) });
-        if (!(call && hasFalse(call, 'affine', 3))) layers.push({ kind, span, role: 'affine-norm' });
+        layers.push({ kind, span, role: 'bn', singleValuePerChannel: call ? single : undefined, ...(kind === 'BatchNormalization' && isSynchronized(call) ? { synchronized: true } : {}), ...when });
+        if (!(call && hasFalse(call, 'affine', 3))) layers.push({ kind, span, role: 'affine-norm', ...when });
       } else if (DROPOUT_KINDS.has(kind)) {
-        if (!dropoutIsZero(call)) layers.push({ kind, span, role: 'mode' });
+        if (!dropoutIsZero(call)) layers.push({ kind, span, role: 'mode', ...when });
       } else if (INSTANCE_KINDS.has(kind)) {
-        if (isTracked(call)) layers.push({ kind, span, role: 'mode' });
+        if (isTracked(call)) layers.push({ kind, span, role: 'mode', ...when });
       } else if (AFFINE_NORM_KINDS.has(kind)) {
         const off = kind === 'LayerNorm' || kind === 'RMSNorm' ? hasFalse(call, 'elementwise_affine', 2) : TIMM_AFFINE_AT_2.includes(kind) ? hasFalse(call, 'affine', 2) : hasFalse(call, 'affine', 3);
-        if (!off) layers.push({ kind, span, role: 'affine-norm' });
+        if (!off) layers.push({ kind, span, role: 'affine-norm', ...when });
       }
       if (call) {
         previousGlobal = GLOBAL_POOLS.has(kind) ? isGlobalPool(call, kind) : previousGlobal && !FLATTENING.has(kind) ? previousGlobal : false;
@@ -476,7 +500,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
     let nextConfig = 0;
     for (const identifier of body.descendantsOfType('identifier')) {
       const start = identifier.startIndex;
-      for (; nextConfig < configs.length && configs[nextConfig].at < start; nextConfig++) layer(undefined, configs[nextConfig].kind, spanOf(configs[nextConfig].node));
+      for (; nextConfig < configs.length && configs[nextConfig].at < start; nextConfig++) layer(undefined, configs[nextConfig].kind, configs[nextConfig].node);
       const length = identifier.endIndex - start;
       if (length >= lengths.length || lengths[length] === 0) {
         if (withExternal) noteExternal(identifier, start);
@@ -505,7 +529,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
       if (usesClass) uses.add(text);
       if (isLayer) reference(parent?.type === 'call' && parent.childForFieldName('function') === identifier ? parent : undefined, identifier);
     }
-    for (; nextConfig < configs.length; nextConfig++) layer(undefined, configs[nextConfig].kind, spanOf(configs[nextConfig].node));
+    for (; nextConfig < configs.length; nextConfig++) layer(undefined, configs[nextConfig].kind, configs[nextConfig].node);
     const methods: string[] = [];
     let trainKeepsBatchNormFrozen = false;
     for (const stmt of body.namedChildren) {
@@ -516,7 +540,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
       methods.push(m);
       if (m === 'train' && trainOverrideFreezesBn(def)) trainKeepsBatchNormFrozen = true;
     }
-    out.push({ name, span: spanOf(cls), bases, layers, uses: [...uses], ...(external ? { externalUses: [...external] } : {}), methods, trainKeepsBatchNormFrozen, frozenBatchNorm, ...(keras ? { keras } : {}) });
+    out.push({ name, span: spanOf(cls), bases, layers, uses: [...uses], ...(external ? { externalUses: [...external] } : {}), methods, trainKeepsBatchNormFrozen, frozenBatchNorm, ...(keras ? { keras } : {}), ...(init && conditioned ? { init: { params: init.params, defaults: init.defaults } } : {}) });
   }
   return out;
 }
@@ -528,14 +552,19 @@ export function modelFactsOfClass(
   evidence: 'file' | 'workspace',
   extraUses: readonly string[] = [],
   file?: string,
+  /** The truth of an `__init__` parameter as a construction passes it (or its default), when known. */
+  bound?: (param: string) => boolean | undefined,
 ): ModelFacts | undefined {
   const root = classes.get(name);
   if (!root) return undefined;
-  const layers: ClassFacts['layers'][number][] = [];
+  const layers: ClassLayer[] = [];
   let keep = false;
   let frozen = false;
   for (const c of classClosure([name, ...extraUses], classes)) {
-    layers.push(...c.layers);
+    // (The class built: the layers its arguments leave out are not in it.)
+    if (bound && c === root) {
+      for (const l of c.layers) if (!l.when?.some((w) => { const b = bound(w.param); return b !== undefined && b !== w.holds; })) layers.push(l);
+    } else layers.push(...c.layers);
     keep ||= c.trainKeepsBatchNormFrozen && c.name === name;
     frozen ||= c.frozenBatchNorm;
   }
@@ -553,6 +582,77 @@ export function modelFactsOfClass(
     frozenBatchNorm: frozen,
     ...(keras ? { keras } : {}),
   };
+}
+
+/**
+ * What a construction of a class passes to its `__init__` parameters that layers depend on
+ * (`ClassFacts.init`), as truth values: a boolean literal passed, else the default when nothing
+ * is passed for it; unknown for anything else (a variable, `*args` or `**kwargs`).
+ */
+export function boundArguments(c: ClassFacts, args: CallArgs): ((param: string) => boolean | undefined) | undefined {
+  const init = c.init;
+  if (!init) return undefined;
+  return (param: string) => {
+    const i = init.params.indexOf(param);
+    if (i < 0) return undefined;
+    const a = args.keywords.get(param) ?? args.positional[i];
+    if (a) {
+      const v = literalValue(a);
+      return v.kind === 'bool' ? v.value : undefined;
+    }
+    return args.hasSplat ? undefined : init.defaults[i];
+  };
+}
+
+/** `__init__` directly in a class body: its node, its parameters after `self` and their boolean defaults. */
+function initOf(body: Node): { node: Node; params: string[]; defaults: (boolean | undefined)[] } | undefined {
+  for (const stmt of body.namedChildren) {
+    const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    if (def?.type !== 'function_definition' || def.childForFieldName('name')?.text !== '__init__') continue;
+    const params: string[] = [];
+    const defaults: (boolean | undefined)[] = [];
+    for (const p of def.childForFieldName('parameters')?.namedChildren ?? []) {
+      const id = p.type === 'identifier' ? p : p.type === 'default_parameter' || p.type === 'typed_default_parameter' ? p.childForFieldName('name') : p.type === 'typed_parameter' ? p.namedChildren[0] : undefined;
+      if (id?.type !== 'identifier') continue;
+      const value = p.childForFieldName('value');
+      const v = value ? literalValue(value) : undefined;
+      params.push(id.text);
+      defaults.push(v?.kind === 'bool' ? v.value : undefined);
+    }
+    if (params[0] === 'self') {
+      params.shift();
+      defaults.shift();
+    }
+    return { node: def, params, defaults };
+  }
+  return undefined;
+}
+
+/**
+ * The conditions on `__init__`'s parameters a node sits under in it (`if use_bn:`, its `else`,
+ * `A if bn else B`); undefined when there are none, or the node is not in `__init__` itself (a
+ * nested function's body runs when it is called).
+ */
+function paramConditions(node: Node, init: Node, params: readonly string[]): ParamCondition[] | undefined {
+  let out: ParamCondition[] | undefined;
+  const note = (condition: Node | null, positive: boolean): void => {
+    const t = testedOperand(condition);
+    if (t.subject?.type === 'identifier' && params.includes(t.subject.text)) (out ??= []).push({ param: t.subject.text, holds: t.holds === positive });
+  };
+  let child = node;
+  for (let p = node.parent; p; child = p, p = p.parent) {
+    if (p === init) return out;
+    if (p.type === 'function_definition' || p.type === 'lambda' || p.type === 'class_definition') return undefined;
+    if (p.type === 'if_statement' && p.childForFieldName('consequence') === child) note(p.childForFieldName('condition'), true);
+    else if (p.type === 'elif_clause' && p.childForFieldName('consequence') === child) note(p.childForFieldName('condition'), true);
+    else if (p.type === 'else_clause' && p.parent?.type === 'if_statement' && !p.parent.childrenForFieldName('alternative').some((a) => a.type === 'elif_clause')) note(p.parent.childForFieldName('condition'), false);
+    else if (p.type === 'conditional_expression') {
+      const [yes, condition, no] = p.namedChildren;
+      if (child === yes) note(condition, true);
+      else if (child === no) note(condition, false);
+    }
+  }
+  return undefined;
 }
 
 /** Whether a class, or one of its bases in the file, derives from a Keras class. */

@@ -12,7 +12,7 @@ import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';
 import type { LauncherCall } from './launchers';
 import { State, union, val, type Val } from './state';
-import { callArgs, indentOf, type CallArgs, isUnder, keyOf, lastSegment, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, unparen, words } from './util';
+import { callArgs, indentOf, type CallArgs, isUnder, keyOf, lastSegment, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, testedOperand, unparen, words } from './util';
 
 export interface Fn {
   readonly name: string;
@@ -1249,47 +1249,15 @@ function newModuleLoop(ctx: Ctx, inner: Ctx): string | undefined {
 
 /**
  * A branch condition as a guard atom: `+cond` where it holds (`positive`), `-cond` where it does
- * not, with `cond` its text (spaces collapsed). A test of a name's truth is written as the name:
- * `(train == True)`, `train is True` and `not not train` are `+train`; `train == False` and
- * `not train` are `-train`. So two tests of one flag written differently still contradict.
+ * not, with `cond` its text (spaces collapsed). A test of a name's truth is written as the name
+ * (see `testedOperand`): `(train == True)`, `train is True` and `not not train` are `+train`;
+ * `train == False` and `not train` are `-train`. So two tests of one flag written differently
+ * still contradict.
  */
 function conditionAtom(condition: Node | null, positive: boolean): string {
-  let c = condition;
-  let holds = positive;
-  for (;;) {
-    if (!c) return `${holds ? '+' : '-'}?`;
-    if (c.type === 'parenthesized_expression' && c.namedChildren.length === 1) {
-      c = c.namedChildren[0];
-      continue;
-    }
-    if (c.type === 'not_operator') {
-      c = c.childForFieldName('argument');
-      holds = !holds;
-      continue;
-    }
-    const truth = c.type === 'comparison_operator' ? truthTest(c) : undefined;
-    if (truth) {
-      c = truth.subject;
-      holds = holds === truth.holds;
-      continue;
-    }
-    return `${holds ? '+' : '-'}${c.text.replace(/\s+/g, ' ')}`;
-  }
-}
-
-/** `x == True`, `x is False`, `x != True`, `True == x`: the tested operand and whether the test holds when x is true. */
-function truthTest(c: Node): { subject: Node; holds: boolean } | undefined {
-  const operands = c.namedChildren;
-  const operators = c.children.filter((n) => !n.isNamed);
-  if (operands.length !== 2 || operators.length !== 1) return undefined;
-  const op = operators[0].type;
-  const equal = op === '==' || op === 'is' ? true : op === '!=' || op === 'is not' ? false : undefined;
-  if (equal === undefined) return undefined;
-  const [a, b] = operands;
-  const bool = (n: Node): boolean | undefined => (n.type === 'true' ? true : n.type === 'false' ? false : undefined);
-  const literal = bool(b) ?? bool(a);
-  if (literal === undefined || (bool(a) !== undefined && bool(b) !== undefined)) return undefined;
-  return { subject: bool(b) !== undefined ? a : b, holds: literal === equal };
+  const t = testedOperand(condition);
+  const holds = t.holds === positive;
+  return `${holds ? '+' : '-'}${t.subject ? t.subject.text.replace(/\s+/g, ' ') : '?'}`;
 }
 
 /** The keys whose value some branch's normal exit has other than `before`. */

@@ -19,7 +19,7 @@ import { EMPTY_TRAINING } from '../../../ir/training';
 import type { Span } from '../../../ir/span';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
-import { AFFINE_NORM_KINDS, BN_KINDS, DROPOUT_KINDS, documentClassFacts, holdsClasses, isModuleClass, isSynchronized, modelFactsOfClass, type ClassFacts } from './classes';
+import { AFFINE_NORM_KINDS, BN_KINDS, boundArguments, DROPOUT_KINDS, documentClassFacts, holdsClasses, isModuleClass, isSynchronized, modelFactsOfClass, type ClassFacts } from './classes';
 import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { FunctionTable } from './functionTable';
@@ -787,7 +787,7 @@ class TrainingBuilder implements FlowHost {
       const c = this.classes.get(name) as ClassFacts;
       if (!isModuleClass(name, this.classes) && c.layers.length === 0) return undefined;
       const extra = this.otherClassesIn(call, name);
-      const facts = modelFactsOfClass(name, this.classes, 'file', extra);
+      const facts = modelFactsOfClass(name, this.classes, 'file', extra, undefined, boundArguments(c, info.args));
       if (facts) return { facts, mode: 'train', ...constructedAt(call, `${name}(...) built`, TRAINING_MODE) };
     }
     const q = info.imported;

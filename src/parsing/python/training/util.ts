@@ -256,6 +256,51 @@ export function unparen(node: Node): Node {
 }
 
 /**
+ * What a condition tests the truth of, and whether it holds when that is true: parentheses,
+ * `not` and comparisons with a boolean literal (`x == True`, `x is False`, `x != True`, `True ==
+ * x`) are seen through, so `(train == False)` tests `train` and holds when it is false. Anything
+ * else is its own subject, holding when true.
+ */
+export function testedOperand(condition: Node | null): { subject: Node | null; holds: boolean } {
+  let c = condition;
+  let holds = true;
+  for (;;) {
+    if (!c) return { subject: null, holds };
+    if (c.type === 'parenthesized_expression' && c.namedChildren.length === 1) {
+      c = c.namedChildren[0];
+      continue;
+    }
+    if (c.type === 'not_operator') {
+      c = c.childForFieldName('argument');
+      holds = !holds;
+      continue;
+    }
+    const truth = c.type === 'comparison_operator' ? truthTest(c) : undefined;
+    if (!truth) return { subject: c, holds };
+    c = truth.subject;
+    holds = holds === truth.holds;
+  }
+}
+
+/** `x == True`, `x is False`, `x != True`, `True == x`: the tested operand and whether the test holds when x is true. */
+function truthTest(c: Node): { subject: Node; holds: boolean } | undefined {
+  const operands = c.namedChildren;
+  const operators = c.children.filter((n) => !n.isNamed);
+  if (operands.length !== 2 || operators.length !== 1) return undefined;
+  const op = operators[0].type;
+  const equal = op === '==' || op === 'is' ? true : op === '!=' || op === 'is not' ? false : undefined;
+  if (equal === undefined) return undefined;
+  const [a, b] = operands;
+  const literal = boolLiteral(b) ?? boolLiteral(a);
+  if (literal === undefined || (boolLiteral(a) !== undefined && boolLiteral(b) !== undefined)) return undefined;
+  return { subject: boolLiteral(b) !== undefined ? a : b, holds: literal === equal };
+}
+
+function boolLiteral(n: Node): boolean | undefined {
+  return n.type === 'true' ? true : n.type === 'false' ? false : undefined;
+}
+
+/**
  * The string-keyed entries of a dict written in place, `dict(a=1)` or `{'a': 1}`, in order;
  * undefined for any other expression.
  */
