@@ -86,6 +86,12 @@ export interface ModeAt {
    * (`training`, `is_training`, `train_mode`): the mode is the caller's deliberate choice.
    */
   readonly trainChosenBy?: string;
+  /**
+   * train() and eval() switches reaching this point from exclusive branches of one condition
+   * (`if args.weights == 'finetune': model.train()` / `elif args.weights == 'freeze':
+   * model.eval()`): each is the other's alternative, chosen per run, not one undoing the other.
+   */
+  readonly alternatives?: readonly { readonly train: ModeOrigin; readonly eval: ModeOrigin }[];
 }
 
 /** A layer of a model definition that matters to training rules. */

@@ -2,6 +2,31 @@ import { IMPORTS, CNN, LN_ONLY } from '../../../test/unit/helpers/trainingCode';
 import { ruleTests } from '../../../test/unit/helpers/ruleTester';
 import { trainNotRestored } from './rule';
 
+/** Barlow Twins' evaluate.py: fine-tune or linear probe (the whole model in eval mode), chosen per run; validation at the end of each epoch. */
+const PROBE_OR_FINETUNE = (choice: string) =>
+  IMPORTS +
+  CNN +
+  `
+parser = argparse.ArgumentParser()
+parser.add_argument('--weights', default='freeze', choices=('finetune', 'freeze'))
+args = parser.parse_args()
+model = Net()
+if args.weights == 'freeze':
+    for p in model.parameters():
+        p.requires_grad = False
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(10):
+${choice}
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        for x, y in val_loader:
+            model(x)
+`;
+
 const TRAIN_NO_SWITCH = `
 def train_one_epoch(model, loader, optimizer):
     for x, y in loader:
@@ -27,6 +52,10 @@ for epoch in range(10):
 
 ruleTests(trainNotRestored, {
   valid: [
+    {
+      name: "train() or eval() chosen per run at the top of each epoch (a linear probe keeps the whole model in eval mode; `assert False` ends the other path): the epoch's validation eval() does not reach the next step",
+      code: PROBE_OR_FINETUNE("    if args.weights == 'finetune':\n        model.train()\n    elif args.weights == 'freeze':\n        model.eval()\n    else:\n        assert False"),
+    },
     { name: 'train() at the start of each epoch', code: IMPORTS + CNN + TRAIN_NO_SWITCH.replace('    for x, y in loader:', '    model.train()\n    for x, y in loader:') + VALIDATE + MAIN },
     { name: 'train() in the epoch loop after validation', code: IMPORTS + CNN + TRAIN_NO_SWITCH + VALIDATE + MAIN + '    model.train()\n' },
     { name: 'no mode-dependent layers', code: IMPORTS + LN_ONLY + TRAIN_NO_SWITCH + VALIDATE + MAIN.replace('Net()', 'Mixer()') },
@@ -34,6 +63,16 @@ ruleTests(trainNotRestored, {
     { name: 'the whole run in eval mode on purpose (no train-mode step at all)', code: IMPORTS + CNN + 'model = Net()\nmodel.eval()\noptimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)\nfor x, y in loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n' },
   ],
   invalid: [
+    {
+      name: "train() only when fine-tuning: the validation eval() reaches a linear probe's next epoch (its first trained in training mode)",
+      code: PROBE_OR_FINETUNE("    if args.weights == 'finetune':\n        model.train()"),
+      findings: [{ messageId: 'notRestored', line: 33, column: 5, endLine: 33, endColumn: 17, messageIncludes: ['model.eval() at line 33'] }],
+    },
+    {
+      name: 'an else that may go on (`assert args.weights == "freeze"`) leaves the validation eval() in place',
+      code: PROBE_OR_FINETUNE("    if args.weights == 'finetune':\n        model.train()\n    else:\n        assert args.weights == 'freeze'"),
+      findings: [{ messageId: 'notRestored', line: 35, column: 5, endLine: 35, endColumn: 17, messageIncludes: ['model.eval() at line 35'] }],
+    },
     {
       name: 'validate() switches to eval, training never switches back: anchored on the eval()',
       code: IMPORTS + CNN + TRAIN_NO_SWITCH + VALIDATE + MAIN,

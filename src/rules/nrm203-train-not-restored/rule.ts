@@ -15,7 +15,7 @@ export const trainNotRestored: Rule = {
     fix: 'none',
     docs: {
       whatItDoes:
-        'Iterates each training loop to a fixpoint and looks at the mode of the trained model at every training step (`loss.backward()`, `optimizer.step()`), through calls to the file\'s own helpers. When the first iteration trains in training mode but a later one may train in eval mode because of an `eval()` executed in the loop (typically in a per-epoch validation), the `eval()` is reported.',
+        'Iterates each training loop to a fixpoint and looks at the mode of the trained model at every training step (`loss.backward()`, `optimizer.step()`), through calls to the file\'s own helpers. When the first iteration trains in training mode but a later one may train in eval mode because of an `eval()` executed in the loop (typically in a per-epoch validation), the `eval()` is reported. An `eval()` chosen instead of a `train()` by one condition (`if args.weights == \'finetune\': model.train()` / `else: model.eval()`, a linear probe that keeps the whole frozen model in eval mode) is a per-run choice and is not reported; an `else: assert False` ends its path.',
       whyIsThisBad:
         'The usual epoch loop is "train, then validate". If validation calls `model.eval()` and the training function never calls `model.train()`, only the first epoch trains in training mode. After that BatchNorm normalizes with frozen running statistics (which stop updating) and Dropout is disabled: training silently changes regime, typically with a jump in the loss curve and worse generalization. ' +
         'The PyTorch tutorials call `model.train()` at the start of every training epoch for this reason.',
@@ -39,6 +39,8 @@ export const trainNotRestored: Rule = {
       if (!isModeDependentFacts(site.facts) || site.facts.evidence === 'none') continue;
       for (const o of mode.origins) {
         if (o.mode !== 'eval' || o.kind !== 'switch') continue;
+        // `if finetune: model.train()` / `else: model.eval()` (a linear probe's frozen backbone): the eval() is chosen instead of train(), per run.
+        if (mode.alternatives?.some((a) => a.eval === o)) continue;
         // The eval() must be able to reach the step through the loop: it comes after the step in
         // the loop body, or in a helper called after it.
         if (seen.has(o.span.startOffset)) continue;

@@ -30,6 +30,14 @@ ruleTests(frozenBnFinetune, {
       name: 'a train() override keeps BN frozen',
       code: IMPORTS + MODEL.replace('    def forward', '    def train(self, mode=True):\n        super().train(mode)\n        for m in self.backbone.modules():\n            if isinstance(m, nn.BatchNorm2d):\n                m.eval()\n        return self\n\n    def forward') + FREEZE + LOOP('    model.train()\n'),
     },
+    {
+      name: "fine-tune or linear probe chosen per run: the probe's frozen model kept in eval mode, the fine-tuning one trained (Barlow Twins' evaluate.py)",
+      code:
+        IMPORTS +
+        MODEL +
+        "model = Classifier()\nif args.weights == 'freeze':\n    for p in model.backbone.parameters():\n        p.requires_grad = False\noptimizer = torch.optim.SGD(model.head.parameters(), lr=0.01)\n" +
+        LOOP("    if args.weights == 'finetune':\n        model.train()\n    elif args.weights == 'freeze':\n        model.eval()\n    else:\n        assert False\n"),
+    },
     { name: 'frozen model without BatchNorm', code: IMPORTS + LN_ONLY + 'model = Mixer()\nfor p in model.fc1.parameters():\n    p.requires_grad = False\noptimizer = torch.optim.SGD(model.fc2.parameters(), lr=0.01)\n' + LOOP('    model.train()\n') },
     { name: 'a freeze method that also freezes BN statistics', code: IMPORTS + MODEL.replace('    def forward', '    def freeze_backbone(self):\n        for p in self.backbone.parameters():\n            p.requires_grad = False\n        for m in self.backbone.modules():\n            if isinstance(m, nn.BatchNorm2d):\n                m.eval()\n\n    def forward') + 'model = Classifier()\noptimizer = torch.optim.SGD(model.head.parameters(), lr=0.01)\n' + LOOP('    model.train()\n    model.freeze_backbone()\n') },
     { name: 'Keras: the base model called with training=False, as the Keras guide says', code: KERAS_HEAD + 'x = base_model(inputs, training=False)\n' + KERAS_TAIL + KERAS_FINETUNE },

@@ -1,4 +1,4 @@
-import { describeOrigin, type FreezeIR } from '../../ir/training';
+import { describeOrigin, type FreezeIR, type ModeOrigin } from '../../ir/training';
 import { addKeyword, isUnder, kerasTrainableBefore, layerLocations, layerWhere, modelFacts } from '../shared/training';
 import type { Rule } from '../types';
 
@@ -63,7 +63,9 @@ export const frozenBnFinetune: Rule = {
         if (!underModel(f.target)) continue;
         const t = targetOf(f.target);
         if (!t || !t.batchNormMode.modes.includes('train')) continue;
-        const trainSwitch = t.batchNormMode.origins.find((o) => o.mode === 'train' && o.kind === 'switch');
+        // (A train() in a branch exclusive with the freeze's, `if finetune: model.train()` / `else: model.eval()`, does not undo it.)
+        const alternative = (o: ModeOrigin) => t.batchNormMode.alternatives?.some((a) => a.train === o && a.eval.span.startOffset === f.span.startOffset) === true;
+        const trainSwitch = t.batchNormMode.origins.find((o) => o.mode === 'train' && o.kind === 'switch' && !alternative(o));
         if (!trainSwitch || seen.has(trainSwitch.span.startOffset)) continue;
         seen.add(trainSwitch.span.startOffset);
         context.report({

@@ -491,7 +491,9 @@ export class ModeAnalysis {
   }
 
   private modeVal(mode: 'train' | 'eval' | 'unknown', o: ModeOrigin, assume: readonly string[] = []): Val {
-    return val({ mode, origin: this.origin(o), key: '', ...(assume.length > 0 ? { guard: assume.join('&') } : {}) });
+    if (assume.length === 0) return val({ mode, origin: this.origin(o), key: '' });
+    const guard = assume.join('&');
+    return val({ mode, origin: this.origin(o), key: '', guard, made: guard });
   }
 
   summary(fn: Fn): Summary | undefined {
@@ -629,6 +631,9 @@ export class ModeAnalysis {
       }
       case 'raise_statement':
         return { normal: undefined, breaks: [], conts: [], rets: [] };
+      case 'assert_statement':
+        // `assert False` (`assert 0, "unreachable"`): nothing goes on past it.
+        return alwaysFails(s) ? { normal: undefined, breaks: [], conts: [], rets: [] } : plain(this.calls(s, state, ctx));
       case 'break_statement':
         return { normal: undefined, breaks: [state], conts: [], rets: [] };
       case 'continue_statement':
@@ -1258,6 +1263,14 @@ function conditionAtom(condition: Node | null, positive: boolean): string {
   const t = testedOperand(condition);
   const holds = t.holds === positive;
   return `${holds ? '+' : '-'}${t.subject ? t.subject.text.replace(/\s+/g, ' ') : '?'}`;
+}
+
+/** An `assert` whose condition is a false literal (`assert False`, `assert 0, "..."`): it always raises. */
+function alwaysFails(s: Node): boolean {
+  const condition = s.namedChildren[0];
+  if (!condition) return false;
+  const v = literalValue(unparen(condition));
+  return (v.kind === 'bool' && !v.value) || (v.kind === 'number' && v.value === 0);
 }
 
 /** The keys whose value some branch's normal exit has other than `before`. */

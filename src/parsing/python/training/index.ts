@@ -1594,6 +1594,27 @@ class TrainingBuilder implements FlowHost {
     return out;
   }
 
+  /**
+   * The train() and eval() switches of a value made in exclusive branches of one condition
+   * (their facts' guards contradict: `if args.weights == 'finetune': model.train()` /
+   * `elif args.weights == 'freeze': model.eval()`), in pairs.
+   */
+  private alternativeSwitches(v: Val): { train: ModeOrigin; eval: ModeOrigin }[] {
+    const out: { train: ModeOrigin; eval: ModeOrigin }[] = [];
+    // (The conditions each was made under: a switch that only survived the path where another was not made is no alternative to it.)
+    const switches = [...v.values()].filter((f) => f.made && (f.mode === 'train' || f.mode === 'eval') && this.analysis.origins[f.origin]?.kind === 'switch');
+    for (const t of switches) {
+      if (t.mode !== 'train') continue;
+      const atoms = (t.made as string).split('&');
+      for (const e of switches) {
+        if (e.mode !== 'eval') continue;
+        const contradicts = (e.made as string).split('&').some((a) => atoms.includes((a.startsWith('+') ? '-' : '+') + a.slice(1)));
+        if (contradicts) out.push({ train: this.analysis.origins[t.origin], eval: this.analysis.origins[e.origin] });
+      }
+    }
+    return out;
+  }
+
   private modeAt(v: Val): ModeAt {
     const modes = new Set<'train' | 'eval'>();
     const origins: ModeOrigin[] = [];
@@ -1605,7 +1626,7 @@ class TrainingBuilder implements FlowHost {
         unresolved = true;
         continue;
       }
-      if (f.mode === 'train') flags.add(trainingFlag(f.guard));
+      if (f.mode === 'train') flags.add(trainingFlag(f.made));
       const o = this.analysis.origins[f.origin];
       if (!o) continue;
       if (f.mode === 'unknown') unresolved = true;
@@ -1614,9 +1635,11 @@ class TrainingBuilder implements FlowHost {
     }
     const order = (m: 'train' | 'eval') => (m === 'train' ? 0 : 1);
     const [flag] = flags;
+    const alternatives = modes.size === 2 ? this.alternativeSwitches(v) : [];
     return {
       modes: [...modes].sort((a, b) => order(a) - order(b)),
       origins: origins.sort((a, b) => a.span.startOffset - b.span.startOffset),
+      ...(alternatives.length > 0 ? { alternatives } : {}),
       unresolved,
       ...(flags.size === 1 && flag !== undefined ? { trainChosenBy: flag } : {}),
     };
@@ -2742,8 +2765,8 @@ interface KerasLayerFacts {
 
 
 /**
- * The flag named for training (`training`, `is_training`, `train_mode`) a guard says held where a
- * fact was established (`if training: model.train()`), the innermost such condition.
+ * The flag named for training (`training`, `is_training`, `train_mode`) that held where a fact was
+ * established (`if training: model.train()`; `made`: its conditions), the innermost such condition.
  */
 function trainingFlag(guard: string | undefined): string | undefined {
   const atoms = guard?.split('&') ?? [];

@@ -15,8 +15,13 @@ export interface Fact {
   readonly origin: number;
   /** The key whose entry value this stands for (entry facts). */
   readonly key: string;
-  /** Branch conditions under which the fact was established (`+cond` / `-cond`), joined by `&`. */
+  /**
+   * Branch conditions under which the fact holds (`+cond` / `-cond`), joined by `&`: those it was
+   * established under, then those of the paths it survived on (see `State.guarded`).
+   */
   readonly guard?: string;
+  /** The conditions it was established under (the start of `guard`). */
+  readonly made?: string;
 }
 
 export type Val = ReadonlyMap<string, Fact>;
