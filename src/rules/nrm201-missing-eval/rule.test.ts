@@ -185,6 +185,14 @@ ruleTests(missingEval, {
   ],
   invalid: [
     {
+      name: 'the model a training function returns (`trained = train_model(net, loader)`, which returns its parameter) is the one passed: its layers are known',
+      code:
+        IMPORTS +
+        CNN +
+        '\ndef train_model(model, loader):\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)\n    model.train()\n    for x, y in loader:\n        optimizer.zero_grad()\n        nn.functional.cross_entropy(model(x), y).backward()\n        optimizer.step()\n    return model\n\n\ndef evaluate(model, loader):\n    for x, y in loader:\n        model(x)\n\n\nnet = Net()\ntrained = train_model(net, train_loader)\nevaluate(trained, test_loader)\n',
+      findings: [{ messageId: 'trainMode', line: 35, column: 1, endLine: 35, endColumn: 31, messageIncludes: ['trained runs for inference (in evaluate())', 'BatchNorm2d, Dropout'] }],
+    },
+    {
       name: 'a test() that switches to training mode on its flag but never to eval: the training loop\'s mode survives test(net, train=False)',
       code: TRAIN_THEN_TEST('    if(train==True):\n        model.train()', 'test(net, train=False)\n'),
       findings: [{ messageId: 'trainMode', line: 36, column: 1, endLine: 36, endColumn: 23, messageIncludes: ['net runs for inference (in test())', 'model.train() at line 20'] }],

@@ -1395,6 +1395,8 @@ class TrainingBuilder implements FlowHost {
       const src = r.type === 'call' ? this.wrappedKey(r) : keyOf(r);
       if (src) facts = this.factsFor(fn, src);
     }
+    // `trained = train_model(net, loader)`, a function of the file that returns the model it is given.
+    if (!facts && r.type === 'call') facts = this.passedThroughFacts(r, fn);
     if (!facts) return;
     if (key.startsWith('self.') && fn.cls) write(out, writes, 'attrs', secondSegment(key) ?? '', facts);
     else if (!key.includes('.')) write(out, writes, 'refs', key, { facts, span: spanOf(r) });
@@ -1497,6 +1499,36 @@ class TrainingBuilder implements FlowHost {
   /** The loader a launcher-returned name stands for (`train_dl` -> `train_dataloader`), else the name. */
   private loaderBehind(fn: Fn, key: string | undefined): string | undefined {
     return key === undefined ? undefined : (this.bindingsOf(fn).aliases.get(key) ?? key);
+  }
+
+  /**
+   * The facts of the model a call of a function of the file gives back when every `return` of
+   * that function returns one of its parameters (`def train_model(model, ...): ... return
+   * model`): those of what the call passes for it.
+   */
+  private passedThroughFacts(call: Node, fn: Fn): ModelFacts | undefined {
+    const f = call.childForFieldName('function');
+    const callee = f ? this.resolveFunction(f, fn, undefined) : undefined;
+    if (!callee) return undefined;
+    // (What it returns can change with its body: the caller's bindings depend on its group.)
+    this.analysis.use(callee);
+    let returned: string | undefined;
+    for (const r of callee.body?.descendantsOfType('return_statement') ?? []) {
+      if (this.fnOf(r) !== callee) continue;
+      const v = r.namedChildren[0];
+      const u = v ? unparen(v) : undefined;
+      if (u?.type !== 'identifier' || !callee.params.includes(u.text) || (returned !== undefined && returned !== u.text)) return undefined;
+      returned = u.text;
+    }
+    if (returned === undefined) return undefined;
+    const params = callee.cls && callee.params[0] === 'self' ? callee.params.slice(1) : callee.params;
+    const args = callArgs(call);
+    const a = args.keywords.get(returned) ?? args.positional[params.indexOf(returned)];
+    if (!a) return undefined;
+    const arg = unparen(a);
+    if (arg.type === 'call') return this.safeConstructs(arg, fn)?.facts;
+    const key = keyOf(arg);
+    return key ? this.factsFor(fn, key) : undefined;
   }
 
   private safeConstructs(call: Node, fn: Fn): ReturnType<TrainingBuilder['constructs']> {
