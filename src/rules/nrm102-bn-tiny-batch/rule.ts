@@ -1,5 +1,5 @@
 import { knownValueText } from '../../ir/training';
-import { describeValue, evidenceNote, whereOf, layerLocations, layerWhere, loaderModel, lowerSeverity, smallBatchAdvice, trainableBatchNorms } from '../shared/training';
+import { describeValue, evidenceNote, layerLocations, layerWhere, loaderModel, lowerSeverity, optInNote, smallBatchAdvice, syncBatchNormOptIn, trainableBatchNorms } from '../shared/training';
 import type { KnownValue } from '../../ir/training';
 import type { Rule, Severity } from '../types';
 
@@ -50,8 +50,7 @@ export const bnTinyBatch: Rule = {
     // A conversion under a flag that is off by default (`if args.sync_bn:` with `--sync-bn` a
     // store_true flag) leaves the default run's BatchNorm per device: reported, with a note.
     const conversions = training.distributed.syncBatchNormConversions;
-    const offByDefault = (span: { startOffset: number }) => training.distributed.conditionalSyncBatchNorm?.find((c) => c.span.startOffset === span.startOffset && c.condition.value === false);
-    const optIn = conversions.length > 0 && conversions.every((s) => offByDefault(s) !== undefined) ? offByDefault(conversions[0]) : undefined;
+    const optIn = syncBatchNormOptIn(training);
     const synced = (conversions.length > 0 && !optIn) || training.distributed.frameworkStrategies.some((s) => s.syncBatchNorm === true);
     if (synced) return;
     for (const loader of training.loaders) {
@@ -80,7 +79,7 @@ export const bnTinyBatch: Rule = {
           ...(synced ? { count: bs.value } : {}),
           batch: describeValue(bs, context.where),
           advice: smallBatchAdvice(loader.framework, synced),
-          note: evidenceNote(m.facts) + (optIn ? ` The SyncBatchNorm conversion runs only when ${optIn.condition.text} is set, off by default (${whereOf(optIn.condition, context.where)}).` : ''),
+          note: evidenceNote(m.facts) + (optIn ? optInNote(optIn, context.where) : ''),
           ...(strategy ? { strategy: `${strategy.name} (${context.where(strategy.span)})` } : {}),
         },
         span: isDefault(bs) ? loader.span : bs.span,

@@ -1,4 +1,4 @@
-import { describeValue, evidenceNote, insertBefore, layerLocations, layerWhere, loaderModel, lowered, trainableBatchNorms, sizeText } from '../shared/training';
+import { describeValue, evidenceNote, insertBefore, layerLocations, layerWhere, loaderModel, lowered, optInNote, syncBatchNormOptIn, trainableBatchNorms, sizeText } from '../shared/training';
 import type { Rule } from '../types';
 
 export const missingSyncBn: Rule = {
@@ -17,7 +17,7 @@ export const missingSyncBn: Rule = {
     },
     docs: {
       whatItDoes:
-        'Finds multi-process data-parallel training — `DistributedDataParallel(...)`, `init_process_group`, `DistributedSampler`, Lightning `Trainer(strategy="ddp")` — of a model with plain BatchNorm whose per-process training batch is below `below`, when the file never calls `SyncBatchNorm.convert_sync_batchnorm` (even conditionally, as torchvision\'s `--sync-bn`) or sets Lightning\'s `sync_batchnorm=True`.',
+        'Finds multi-process data-parallel training — `DistributedDataParallel(...)`, `init_process_group`, `DistributedSampler`, Lightning `Trainer(strategy="ddp")` — of a model with plain BatchNorm whose per-process training batch is below `below`, when the file never calls `SyncBatchNorm.convert_sync_batchnorm` (a conversion under a condition that does not resolve counts as one) or sets Lightning\'s `sync_batchnorm=True`. When every conversion runs only under a flag that is off by default (torchvision\'s `if args.sync_bn:` with `--sync-bn` a `store_true` flag), the default run is reported as an info note citing the flag, without a fix.',
       whyIsThisBad:
         'Under DDP each process runs its own forward pass: plain BatchNorm computes statistics over the local batch only. Scaling to 8 GPUs with 4 images each gives a global batch of 32 for the optimizer but BatchNorm statistics from 4 images, with the accuracy loss of tiny-batch BatchNorm. `SyncBatchNorm` computes the statistics over all processes.',
       example: 'model = ResNet50().cuda(rank)\nmodel = DDP(model, device_ids=[rank])\nloader = DataLoader(train_set, batch_size=4, sampler=DistributedSampler(train_set))',
@@ -32,7 +32,10 @@ export const missingSyncBn: Rule = {
   check(context) {
     const { training } = context.ir;
     const d = training.distributed;
-    if (d.syncBatchNormConversions.length > 0 || d.frameworkStrategies.some((s) => s.syncBatchNorm !== false)) return;
+    // A conversion only under a flag that is off by default (`if args.sync_bn:`, a store_true
+    // flag) leaves the default run unsynchronized: reported as a note (the user has a switch).
+    const optIn = syncBatchNormOptIn(training);
+    if ((d.syncBatchNormConversions.length > 0 && !optIn) || d.frameworkStrategies.some((s) => s.syncBatchNorm !== false)) return;
     const anchorWrap = d.ddpWraps[0];
     const anchor = anchorWrap?.span ?? d.frameworkStrategies[0]?.span ?? d.initProcessGroup[0];
     if (!anchor) return;
@@ -49,14 +52,15 @@ export const missingSyncBn: Rule = {
       const canFix = anchorWrap !== undefined && /^[A-Za-z_][\w.]*$/.test(model);
       context.report({
         messageId: 'noSync',
-        data: { model, layer: layerWhere(bns[0], context.where), batch: describeValue(bs, context.where), micro: sizeText(bs), note: evidenceNote(m.facts) },
+        data: { model, layer: layerWhere(bns[0], context.where), batch: describeValue(bs, context.where), micro: sizeText(bs), note: evidenceNote(m.facts) + (optIn ? optInNote(optIn, context.where) : '') },
         span: anchor,
         related: [
           { span: bs.provenance.startsWith('DataLoader') ? loader.span : bs.span, message: `per-process batch size ${sizeText(bs)}` },
           ...layerLocations(bns, (l) => `plain ${l.kind}`, 1),
+          ...(optIn ? [{ span: optIn.span, message: `converted to SyncBatchNorm only when ${optIn.condition.text} is set` }] : []),
         ],
-        ...(lowered('warning', bs.inferred) ? { severity: lowered('warning', bs.inferred) } : {}),
-        ...(canFix && anchorWrap
+        ...(optIn ? { severity: 'info' as const } : lowered('warning', bs.inferred) ? { severity: lowered('warning', bs.inferred) } : {}),
+        ...(!optIn && canFix && anchorWrap
           ? { fix: { title: 'Convert BatchNorm to SyncBatchNorm before DDP', safe: false, edits: [insertBefore(anchorWrap.statementSpan, anchorWrap.indent, `${model} = torch.nn.SyncBatchNorm.convert_sync_batchnorm(${model})`)] } }
           : {}),
       });

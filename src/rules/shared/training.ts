@@ -44,6 +44,23 @@ export function sizeText(v: KnownValue): string {
 }
 
 /** The parenthetical of `describeValue`: "line 40", "argparse default of --bs, line 6". */
+/**
+ * The SyncBatchNorm conversion that the default run skips, when every conversion in the file is
+ * under a condition that is false by default (`if args.sync_bn:` with `--sync-bn` a `store_true`
+ * flag): its span and condition. Undefined when there is none, or one runs by default.
+ */
+export function syncBatchNormOptIn(training: TrainingIR): { readonly span: Span; readonly condition: KnownValue } | undefined {
+  const conversions = training.distributed.syncBatchNormConversions;
+  if (conversions.length === 0) return undefined;
+  const offByDefault = (span: Span) => training.distributed.conditionalSyncBatchNorm?.find((c) => c.span.startOffset === span.startOffset && c.condition.value === false);
+  return conversions.every((s) => offByDefault(s) !== undefined) ? offByDefault(conversions[0]) : undefined;
+}
+
+/** The note a finding on the default run adds about a SyncBatchNorm conversion it skips (see `syncBatchNormOptIn`). */
+export function optInNote(optIn: { readonly condition: KnownValue }, where: Where): string {
+  return ` The SyncBatchNorm conversion runs only when ${optIn.condition.text} is set, off by default (${whereOf(optIn.condition, where)}).`;
+}
+
 export function whereOf(v: KnownValue, where: Where): string {
   return knownValueOrigin(v, where);
 }
