@@ -22,6 +22,29 @@ class NeuralNet(nn.Module):
 `;
 const BATCH_OF_ONE = 'loader = DataLoader(ds, batch_size=1, shuffle=True)\n';
 
+/** A block whose BatchNorm1d is optional, used twice by a model (`uses` gives each use's arguments). */
+const SUB_BLOCKS = (first: string, second: string) => `
+class Block(nn.Module):
+    def __init__(self, cin, cout, bn=True):
+        super().__init__()
+        self.fc = nn.Linear(cin, cout, bias=not bn)
+        self.norm = nn.BatchNorm1d(cout) if bn else nn.Identity()
+
+    def forward(self, x):
+        return torch.relu(self.norm(self.fc(x)))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.b1 = ${first}
+        self.b2 = ${second}
+        self.head = nn.Linear(64, 2)
+
+    def forward(self, x):
+        return self.head(self.b2(self.b1(x)))
+`;
+
 ruleTests(bnBatchOfOne, {
   valid: [
     {
@@ -43,6 +66,10 @@ ruleTests(bnBatchOfOne, {
         'model = NeuralNet(False, 512, True)\n' + OPT + BATCH_OF_ONE + loop() +
         'model = NeuralNet()\n' + OPT + BATCH_OF_ONE + loop(),
     },
+    {
+      name: 'sub-blocks built without their optional BatchNorm (by keyword, by position)',
+      code: IMPORTS + SUB_BLOCKS('Block(20, 64, bn=False)', 'Block(64, 64, False)') + 'model = Net()\n' + OPT + BATCH_OF_ONE + loop(),
+    },
     { name: 'batch size 2', code: IMPORTS + MLP + 'model = MLP()\n' + OPT + 'loader = DataLoader(ds, batch_size=2, shuffle=True)\n' + loop() },
     { name: 'batch 1 into a convolutional BatchNorm2d (spatial extent: bn-tiny-batch instead)', code: IMPORTS + CNN + 'model = Net()\n' + OPT + 'loader = DataLoader(ds, batch_size=1, shuffle=True)\n' + loop() },
     { name: 'a validation loader of batch 1', code: IMPORTS + MLP + 'model = MLP()\nval_loader = DataLoader(val_set, batch_size=1)\nmodel.eval()\nwith torch.no_grad():\n    for x, y in val_loader:\n        out = model(x)\n' },
@@ -51,6 +78,16 @@ ruleTests(bnBatchOfOne, {
     { name: 'model defined elsewhere (nothing known about its layers)', code: IMPORTS + 'from mylib import build\nmodel = build()\n' + OPT + 'loader = DataLoader(ds, shuffle=True)\n' + loop() },
   ],
   invalid: [
+    {
+      name: 'a sub-block left to its default (bn=True) in one of its uses: reported',
+      code: IMPORTS + SUB_BLOCKS('Block(20, 64, bn=False)', 'Block(64, 64)') + 'model = Net()\n' + OPT + BATCH_OF_ONE + loop(),
+      findings: [{ messageId: 'batchOfOne', line: 27, column: 36, endLine: 27, endColumn: 37, messageIncludes: ['BatchNorm1d (line 10)'] }],
+    },
+    {
+      name: 'a sub-block given a value not known here: reported',
+      code: IMPORTS + SUB_BLOCKS('Block(20, 64, bn=False)', 'Block(64, 64, bn=use_bn)') + 'model = Net()\n' + OPT + BATCH_OF_ONE + loop(),
+      findings: [{ messageId: 'batchOfOne', line: 27, column: 36, endLine: 27, endColumn: 37, messageIncludes: ['BatchNorm1d (line 10)'] }],
+    },
     {
       name: 'the optional BatchNorm asked for, or left to a value not known here: reported',
       code: IMPORTS + OPTIONAL_BN('use_batch_norm, plain=True') + 'model = NeuralNet(use_batch_norm=True)\n' + OPT + BATCH_OF_ONE + loop() + 'model = NeuralNet(use_batch_norm=args.bn)\n' + OPT + BATCH_OF_ONE + loop(),

@@ -25,6 +25,13 @@ export interface ParamCondition {
   readonly holds: boolean;
 }
 
+/** The boolean literals a call passes: by position and by keyword (undefined for another value), and whether it splats. */
+export interface BoolArguments {
+  readonly positional: readonly (boolean | undefined)[];
+  readonly keywords: readonly (readonly [string, boolean | undefined])[];
+  readonly splat: boolean;
+}
+
 /** A layer of a class body, with its role in the model's facts. */
 export type ClassLayer = LayerFact & { readonly role: 'bn' | 'mode' | 'affine-norm' | 'other'; readonly when?: readonly ParamCondition[] };
 
@@ -36,6 +43,13 @@ export interface ClassFacts {
   readonly layers: readonly ClassLayer[];
   /** Names of the file's other classes this class refers to (sub-blocks). */
   readonly uses: readonly string[];
+  /**
+   * The calls of `uses` classes in the body (`ConvBlock(64, 128, bn=False)`), each with the
+   * boolean literals it passes (see `BoolArguments`): which of a sub-block's optional layers
+   * its instances here have. A class referred to otherwise (`block=ConvBlock`) has one with no
+   * arguments known. Absent when the body refers to none.
+   */
+  readonly useCalls?: readonly { readonly name: string; readonly args: BoolArguments | undefined }[];
   /**
    * Capitalized names the body calls that are neither the file's classes nor known layers
    * (`DoubleConv(64, 128)` of `from .parts import *`): classes of other files, which the
@@ -443,6 +457,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
     const init = initOf(body);
     let conditioned = false;
     const uses = new Set<string>();
+    const useCalls: { name: string; args: BoolArguments | undefined }[] = [];
     let external: Set<string> | undefined;
     /** A capitalized name the body calls, not the file's class nor a layer: maybe a class of another file. */
     const noteExternal = (identifier: Node, start: number): void => {
@@ -526,7 +541,11 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
         reference(call, parent);
         continue;
       }
-      if (usesClass) uses.add(text);
+      if (usesClass) {
+        uses.add(text);
+        const called = parent?.type === 'call' && parent.childForFieldName('function') === identifier;
+        useCalls.push({ name: text, args: called ? boolArguments(callArgs(parent)) : undefined });
+      }
       if (isLayer) reference(parent?.type === 'call' && parent.childForFieldName('function') === identifier ? parent : undefined, identifier);
     }
     for (; nextConfig < configs.length; nextConfig++) layer(undefined, configs[nextConfig].kind, configs[nextConfig].node);
@@ -540,7 +559,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
       methods.push(m);
       if (m === 'train' && trainOverrideFreezesBn(def)) trainKeepsBatchNormFrozen = true;
     }
-    out.push({ name, span: spanOf(cls), bases, layers, uses: [...uses], ...(external ? { externalUses: [...external] } : {}), methods, trainKeepsBatchNormFrozen, frozenBatchNorm, ...(keras ? { keras } : {}), ...(init && conditioned ? { init: { params: init.params, defaults: init.defaults } } : {}) });
+    out.push({ name, span: spanOf(cls), bases, layers, uses: [...uses], ...(useCalls.length > 0 ? { useCalls } : {}), ...(external ? { externalUses: [...external] } : {}), methods, trainKeepsBatchNormFrozen, frozenBatchNorm, ...(keras ? { keras } : {}), ...(init && conditioned ? { init: { params: init.params, defaults: init.defaults } } : {}) });
   }
   return out;
 }
@@ -560,10 +579,13 @@ export function modelFactsOfClass(
   const layers: ClassLayer[] = [];
   let keep = false;
   let frozen = false;
-  for (const c of classClosure([name, ...extraUses], classes)) {
-    // (The class built: the layers its arguments leave out are not in it.)
-    if (bound && c === root) {
-      for (const l of c.layers) if (!l.when?.some((w) => { const b = bound(w.param); return b !== undefined && b !== w.holds; })) layers.push(l);
+  const closure = classClosure([name, ...extraUses], classes);
+  const instances = instanceArguments(root, closure, classes, bound);
+  for (const c of closure) {
+    // (The layers that the arguments of every instance of the class leave out are not in the model.)
+    const binders = instances.get(c);
+    if (binders) {
+      for (const l of c.layers) if (!l.when || binders.some((b) => !excludes(l.when as readonly ParamCondition[], b))) layers.push(l);
     } else layers.push(...c.layers);
     keep ||= c.trainKeepsBatchNormFrozen && c.name === name;
     frozen ||= c.frozenBatchNorm;
@@ -584,24 +606,79 @@ export function modelFactsOfClass(
   };
 }
 
+/** The truth of an `__init__` parameter in one instance of a class, when known. */
+type Binder = (param: string) => boolean | undefined;
+
+/** Whether an instance (`b`) leaves out a layer built under `when`. */
+function excludes(when: readonly ParamCondition[], b: Binder): boolean {
+  return when.some((w) => {
+    const v = b(w.param);
+    return v !== undefined && v !== w.holds;
+  });
+}
+
+/**
+ * For the classes of a model's closure whose layers depend on their arguments (`ClassFacts.init`):
+ * the arguments of each of their instances in the model (the built class's from `bound`; a
+ * sub-block's from each call of it in the closure's bodies). A class missing from the map keeps
+ * all its layers (an instance's arguments unknown, or it is no sub-block: a base class).
+ */
+function instanceArguments(root: ClassFacts, closure: readonly ClassFacts[], classes: ReadonlyMap<string, ClassFacts>, bound: Binder | undefined): Map<ClassFacts, Binder[]> {
+  const out = new Map<ClassFacts, Binder[]>();
+  const unknown = new Set<ClassFacts>();
+  if (bound && root.init) out.set(root, [bound]);
+  else unknown.add(root);
+  const notSubBlock = (target: ClassFacts | undefined): void => {
+    if (!target) return;
+    unknown.add(target);
+    out.delete(target);
+  };
+  for (const c of closure) {
+    // (A base's layers are built by `super().__init__(...)`, with arguments not read here.)
+    for (const b of c.bases) notSubBlock(classes.get(b));
+    for (const u of c.useCalls ?? []) {
+      const target = classes.get(u.name);
+      if (!target?.init || unknown.has(target)) continue;
+      if (!u.args || target === root) {
+        notSubBlock(target);
+        continue;
+      }
+      const list = out.get(target) ?? [];
+      list.push(binderOf(target.init, u.args));
+      out.set(target, list);
+    }
+  }
+  return out;
+}
+
+/** An instance's binder from the boolean literals its call passes, or the defaults of what it leaves out. */
+function binderOf(init: NonNullable<ClassFacts['init']>, args: BoolArguments): Binder {
+  return (param: string) => {
+    const i = init.params.indexOf(param);
+    if (i < 0) return undefined;
+    const k = args.keywords.find(([name]) => name === param);
+    if (k) return k[1];
+    if (i < args.positional.length) return args.positional[i];
+    return args.splat ? undefined : init.defaults[i];
+  };
+}
+
+/** The boolean literals of a call's arguments (see `BoolArguments`). */
+function boolArguments(args: CallArgs): BoolArguments {
+  const truth = (n: Node): boolean | undefined => {
+    const v = literalValue(n);
+    return v.kind === 'bool' ? v.value : undefined;
+  };
+  return { positional: args.positional.map(truth), keywords: [...args.keywords].map(([k, v]) => [k, truth(v)] as const), splat: args.hasSplat };
+}
+
 /**
  * What a construction of a class passes to its `__init__` parameters that layers depend on
  * (`ClassFacts.init`), as truth values: a boolean literal passed, else the default when nothing
  * is passed for it; unknown for anything else (a variable, `*args` or `**kwargs`).
  */
-export function boundArguments(c: ClassFacts, args: CallArgs): ((param: string) => boolean | undefined) | undefined {
-  const init = c.init;
-  if (!init) return undefined;
-  return (param: string) => {
-    const i = init.params.indexOf(param);
-    if (i < 0) return undefined;
-    const a = args.keywords.get(param) ?? args.positional[i];
-    if (a) {
-      const v = literalValue(a);
-      return v.kind === 'bool' ? v.value : undefined;
-    }
-    return args.hasSplat ? undefined : init.defaults[i];
-  };
+export function boundArguments(c: ClassFacts, args: CallArgs): Binder | undefined {
+  return c.init ? binderOf(c.init, boolArguments(args)) : undefined;
 }
 
 /** `__init__` directly in a class body: its node, its parameters after `self` and their boolean defaults. */
