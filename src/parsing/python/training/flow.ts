@@ -12,7 +12,7 @@ import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';
 import type { LauncherCall } from './launchers';
 import { State, union, val, type Val } from './state';
-import { callArgs, indentOf, type CallArgs, isUnder, keyOf, lastSegment, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, testedOperand, unparen, words } from './util';
+import { callArgs, indentOf, type CallArgs, isUnder, keyOf, lastSegment, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, testedOperand, trainingStepCall, unparen, words } from './util';
 
 export interface Fn {
   readonly name: string;
@@ -1374,8 +1374,7 @@ function insideTrainingLoop(node: Node): boolean {
   for (let n = node.parent; n; n = n.parent) {
     if (n.type === 'function_definition') return false;
     if (n.type === 'for_statement' || n.type === 'while_statement') {
-      const body = n.childForFieldName('body')?.text ?? '';
-      if (/\.backward\(|\bopt\w*\.step\(|scaler\.step\(/.test(body)) return true;
+      if (n.childForFieldName('body')?.descendantsOfType('call').some(trainingStepCall)) return true;
     }
   }
   return false;
@@ -1387,8 +1386,7 @@ const stepCache = new WeakMap<Fn, boolean>();
 export function functionHasTrainingStep(fn: Fn): boolean {
   let v = stepCache.get(fn);
   if (v === undefined) {
-    const text = fn.isModule ? '' : (fn.body?.text ?? '');
-    v = /\.backward\(|\bopt\w*\.step\(|scaler\.step\(/.test(text);
+    v = !fn.isModule && (fn.body?.descendantsOfType('call').some(trainingStepCall) ?? false);
     stepCache.set(fn, v);
   }
   return v;

@@ -28,7 +28,7 @@ import { mmConfigFacts, type ConfigBaseLookup } from './mmConfig';
 import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { consistent, type Val } from './state';
-import { argFor, callArgs, calleeLastName, dictEntries, indentAt, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, unparen, words, type CallArgs } from './util';
+import { argFor, callArgs, calleeLastName, dictEntries, indentAt, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
 /** Facts of a model class imported from another workspace file (the workspace index answers). */
@@ -83,18 +83,12 @@ function isSchedulerWord(w: string): boolean {
 }
 
 /**
- * Whether a block calls `.step(...)` on something other than a learning-rate scheduler
- * (`optimizer.step()`, `scaler.step(optimizer)`): an `if step % n == 0:` around it accumulates
- * gradients; one around `scheduler.step(val_score)` only evaluates or logs every n steps.
+ * Whether a block steps an optimizer (`optimizer.step()`, `scaler.step(optimizer)`): an `if step %
+ * n == 0:` around it accumulates gradients; one around `scheduler.step(val_score)` only evaluates
+ * or logs every n steps.
  */
-function stepsAnOptimizer(block: Node): boolean {
-  for (const call of block.descendantsOfType('call')) {
-    const f = call.childForFieldName('function');
-    if (f?.type !== 'attribute' || f.childForFieldName('attribute')?.text !== 'step') continue;
-    const receiver = words(f.childForFieldName('object')?.text ?? '');
-    if (!receiver.some((w) => w === 'scheduler' || w === 'sched' || w === 'lr' || w === 'warmup' || w === 'schedule')) return true;
-  }
-  return false;
+function blockStepsAnOptimizer(block: Node): boolean {
+  return block.descendantsOfType('call').some(stepsAnOptimizer);
 }
 
 function isModelName(name: string): boolean {
@@ -2488,7 +2482,7 @@ class TrainingBuilder implements FlowHost {
         const cond = ifs.childForFieldName('condition');
         const body = ifs.childForFieldName('consequence');
         const mod = cond?.descendantsOfType('binary_operator').find((b) => b.childForFieldName('operator')?.text === '%');
-        return cond && body && mod && stepsAnOptimizer(body) && /==\s*0|not\s/.test(cond.text) ? [{ ifs, cond, mod }] : [];
+        return cond && body && mod && blockStepsAnOptimizer(body) && /==\s*0|not\s/.test(cond.text) ? [{ ifs, cond, mod }] : [];
       });
     for (const { ifs, cond, mod } of this.pick('moduloSteps', moduloSteps)) {
       const right = mod.childForFieldName('right');

@@ -255,6 +255,28 @@ export function unparen(node: Node): Node {
   return n;
 }
 
+/** Words of a receiver that name an optimizer or what steps one (`scaler.step(optimizer)`, DeepSpeed's `model_engine.step()`). */
+const OPTIMIZER_WORDS: ReadonlySet<string> = new Set(['opt', 'optim', 'optimizer', 'optimiser', 'optimizers', 'scaler', 'engine']);
+
+/**
+ * A call that steps an optimizer: `.step(...)` on a receiver named for one (`optimizer.step()`,
+ * `opt_d.step()`, `self.optimizer_G.step()`, `scaler.step(optimizer)`, `model_engine.step()`), not
+ * a scheduler's `step` nor an environment's (`env.step(action)`).
+ */
+export function stepsAnOptimizer(call: Node): boolean {
+  const f = call.childForFieldName('function');
+  if (f?.type !== 'attribute' || f.childForFieldName('attribute')?.text !== 'step') return false;
+  const object = f.childForFieldName('object');
+  const receiver = object ? words(object.type === 'attribute' ? (object.childForFieldName('attribute')?.text ?? '') : object.text) : [];
+  return receiver.some((w) => OPTIMIZER_WORDS.has(w));
+}
+
+/** A call that runs a training step: `loss.backward()` (any `.backward(...)`) or an optimizer's step. */
+export function trainingStepCall(call: Node): boolean {
+  const f = call.childForFieldName('function');
+  return f?.type === 'attribute' && (f.childForFieldName('attribute')?.text === 'backward' || stepsAnOptimizer(call));
+}
+
 /**
  * What a condition tests the truth of, and whether it holds when that is true: parentheses,
  * `not` and comparisons with a boolean literal (`x == True`, `x is False`, `x != True`, `True ==
