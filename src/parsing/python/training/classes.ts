@@ -9,13 +9,6 @@ import { configNormClassName } from '../configBuilders';
 import { dottedLast } from '../dottedNames';
 
 /**
- * Per-class facts the training rules need (does the model have BatchNorm, Dropout, affine
- * norms; does it override `train()` to keep BN frozen), derived from the layer construction
- * calls, layer-class references and norm configs (`dict(type='BN')`, see `configNormReferences`)
- * inside each class body, closed over the file's own classes it uses. Exported so the workspace
- * index can publish them for other files.
- */
-/**
  * A branch condition a layer is built under in `__init__` that tests one of its parameters
  * (`if use_batch_norm:`, `nn.BatchNorm2d(c) if bn else nn.Identity()`): the layer exists only
  * when the parameter's truth is `holds`.
@@ -35,6 +28,13 @@ export interface BoolArguments {
 /** A layer of a class body, with its role in the model's facts. */
 export type ClassLayer = LayerFact & { readonly role: 'bn' | 'mode' | 'affine-norm' | 'other'; readonly when?: readonly ParamCondition[] };
 
+/**
+ * Per-class facts the training rules need (does the model have BatchNorm, Dropout, affine
+ * norms; does it override `train()` to keep BN frozen), derived from the layer construction
+ * calls, layer-class references and norm configs (`dict(type='BN')`, see `configNormReferences`)
+ * inside each class body, closed over the file's own classes it uses. Exported so the workspace
+ * index can publish them for other files.
+ */
 export interface ClassFacts {
   readonly name: string;
   readonly span: ReturnType<typeof spanOf>;
