@@ -37,6 +37,27 @@ x = layers.Dropout(0.5)(x)
 model = keras.Model(inputs, layers.Dense(1)(x))
 `;
 
+/** rasbt's GAN notebooks: a forward helper whose result is named `pred`, called from the training loop (and, in `extra`, more). */
+const GAN_HELPER = (extra: string) =>
+  IMPORTS +
+  CNN +
+  `
+def discriminator_forward(model, img):
+    pred = model(img)
+    return pred.view(-1)
+
+
+model = Net()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(10):
+    model.train()
+    for x, y in train_loader:
+        loss = nn.functional.binary_cross_entropy(discriminator_forward(model, x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+${extra}`;
+
 /** Udacity's batch-norm notebook: a train() then a test() whose mode is its `train` flag, set by two separate ifs. */
 const TRAIN_THEN_TEST = (ifs: string, calls: string) =>
   IMPORTS +
@@ -111,6 +132,10 @@ for epoch in range(10):
 ruleTests(missingEval, {
   valid: [
     {
+      name: "a forward helper whose result is named pred, called from the training loop, is no inference there (rasbt's GAN notebooks)",
+      code: GAN_HELPER(''),
+    },
+    {
       name: "a test() whose mode is its flag, by two ifs (`if(train==True): model.train()`, `if(train==False): model.eval()`): no path keeps the training loop's mode; train=True is the caller's choice (Udacity's batch-norm notebook)",
       code: TRAIN_THEN_TEST('    if(train==True):\n        model.train()\n    if(train==False):\n        model.eval()', 'test(net, train=True)\ntest(net, train=False)\n'),
     },
@@ -184,6 +209,11 @@ ruleTests(missingEval, {
     },
   ],
   invalid: [
+    {
+      name: 'the same helper called from a validate() in the epoch loop runs for inference there',
+      code: GAN_HELPER('    validate(model)\n\n\ndef validate(model):\n    for x, y in val_loader:\n        discriminator_forward(model, x)\n'),
+      findings: [{ messageId: 'trainMode', line: 32, column: 5, endLine: 32, endColumn: 20, messageIncludes: ['model runs for inference (result named pred)'] }],
+    },
     {
       name: 'the model a training function returns (`trained = train_model(net, loader)`, which returns its parameter) is the one passed: its layers are known',
       code:

@@ -47,6 +47,12 @@ export interface FlowEvent {
   readonly state: State;
   readonly fn: Fn;
   readonly reason: string | undefined;
+  /**
+   * `reason` comes from the call's surroundings only (a result named `pred`, a no-grad block
+   * outside any loop), not from the function's name: a caller that trains there (a training loop
+   * calling `discriminator_forward()`) is no inference.
+   */
+  readonly weakReason?: boolean;
   readonly noGrad: Span | undefined;
   readonly via: readonly Span[];
   readonly chain: readonly string[];
@@ -1150,13 +1156,18 @@ export class ModeAnalysis {
       const key = e.key === '' ? '' : (translate(e.key) ?? `${callee.name}>${e.key}`);
       const composed = this.compose(state, e.state, translate, callSpan);
       const facts = e.facts ?? (key ? this.host.factsFor(ctx.fn, key) : undefined);
-      const reason = e.reason ?? (byCallerName ? `called from ${ctx.fn.name}()` : ctx.inferenceLoop ? `called in a loop over ${ctx.inferenceLoop}` : undefined);
+      // (A reason from the callee's surroundings stands where this caller evaluates too, and then no longer is weak.)
+      const evaluatesHere = byCallerName || ctx.inferenceLoop !== undefined;
+      const trainsHere = e.weakReason === true && !evaluatesHere && (functionHasTrainingStep(ctx.fn) || insideTrainingLoop(call));
+      const reason = (trainsHere ? undefined : e.reason) ?? (byCallerName ? `called from ${ctx.fn.name}()` : ctx.inferenceLoop ? `called in a loop over ${ctx.inferenceLoop}` : undefined);
+      const weakReason = e.weakReason === true && !evaluatesHere && reason === e.reason;
       ctx.sink.push({
         ...e,
         key,
         state: composed,
         facts,
         reason,
+        weakReason,
         noGrad: e.noGrad ?? ctx.noGrad,
         via: [callSpan, ...e.via],
         chain: [...e.chain, ctx.fn.name],
@@ -1188,12 +1199,19 @@ export class ModeAnalysis {
     if (ctx.sink.length >= MAX_EVENTS) return;
     const stmt = statementOf(call);
     let reason: string | undefined;
+    let weakReason = false;
     if (kind === 'forward' && !this.host.lightningHook(ctx.fn)) {
       if (this.inferenceByName(ctx.fn) && !functionHasTrainingStep(ctx.fn)) reason = `in ${ctx.fn.name}()`;
       else if (ctx.inferenceLoop) reason = `in a loop over ${ctx.inferenceLoop}`;
-      else if (ctx.noGrad && !soundsLikeTraining(ctx.fn.name) && !functionHasTrainingStep(ctx.fn) && !insideTrainingLoop(call)) reason = 'outside any training loop';
+      else if (ctx.noGrad && !soundsLikeTraining(ctx.fn.name) && !functionHasTrainingStep(ctx.fn) && !insideTrainingLoop(call)) {
+        reason = 'outside any training loop';
+        weakReason = true;
+      }
       const assigned = stmt.namedChildren[0]?.type === 'assignment' ? keyOf(stmt.namedChildren[0].childForFieldName('left')) : undefined;
-      if (!reason && assigned && /^(pred|preds|prediction|predictions|logits_test|test_out|y_pred|y_hat_test)$/i.test(assigned) && !functionHasTrainingStep(ctx.fn)) reason = `result named ${assigned}`;
+      if (!reason && assigned && /^(pred|preds|prediction|predictions|logits_test|test_out|y_pred|y_hat_test)$/i.test(assigned) && !functionHasTrainingStep(ctx.fn)) {
+        reason = `result named ${assigned}`;
+        weakReason = true;
+      }
     }
     const trainedKeys = kind === 'step' ? trainedModels(ctx.fn, this.host) : [];
     const outer = outerStatement(call);
@@ -1211,6 +1229,7 @@ export class ModeAnalysis {
       state,
       fn: ctx.fn,
       reason,
+      ...(weakReason ? { weakReason } : {}),
       noGrad: ctx.noGrad,
       via: [],
       chain: [ctx.fn.name],
