@@ -132,6 +132,10 @@ for epoch in range(10):
 ruleTests(missingEval, {
   valid: [
     {
+      name: "a module-level training loop's `y_pred = model(X_train)` is no inference (mrdbourke's PyTorch cheatsheet)",
+      code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.01)\nfor epoch in range(100):\n    model.train()\n    y_pred = model(X_train)\n    loss = nn.functional.mse_loss(y_pred, y_train)\n    optimizer.zero_grad()\n    loss.backward()\n    optimizer.step()\n',
+    },
+    {
       name: "a forward helper whose result is named pred, called from the training loop, is no inference there (rasbt's GAN notebooks)",
       code: GAN_HELPER(''),
     },

@@ -1208,7 +1208,7 @@ export class ModeAnalysis {
         weakReason = true;
       }
       const assigned = stmt.namedChildren[0]?.type === 'assignment' ? keyOf(stmt.namedChildren[0].childForFieldName('left')) : undefined;
-      if (!reason && assigned && /^(pred|preds|prediction|predictions|logits_test|test_out|y_pred|y_hat_test)$/i.test(assigned) && !functionHasTrainingStep(ctx.fn)) {
+      if (!reason && assigned && /^(pred|preds|prediction|predictions|logits_test|test_out|y_pred|y_hat_test)$/i.test(assigned) && !functionHasTrainingStep(ctx.fn) && !insideTrainingLoop(call)) {
         reason = `result named ${assigned}`;
         weakReason = true;
       }
