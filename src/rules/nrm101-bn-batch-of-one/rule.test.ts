@@ -67,6 +67,10 @@ ruleTests(bnBatchOfOne, {
         'model = NeuralNet()\n' + OPT + BATCH_OF_ONE + loop(),
     },
     {
+      name: 'a model built without its optional BatchNorm by a module constant',
+      code: IMPORTS + 'USE_BN = False\n' + OPTIONAL_BN('use_batch_norm, plain=True') + 'model = NeuralNet(use_batch_norm=USE_BN)\n' + OPT + BATCH_OF_ONE + loop(),
+    },
+    {
       name: 'sub-blocks built without their optional BatchNorm (by keyword, by position)',
       code: IMPORTS + SUB_BLOCKS('Block(20, 64, bn=False)', 'Block(64, 64, False)') + 'model = Net()\n' + OPT + BATCH_OF_ONE + loop(),
     },
@@ -87,6 +91,11 @@ ruleTests(bnBatchOfOne, {
       name: 'a sub-block given a value not known here: reported',
       code: IMPORTS + SUB_BLOCKS('Block(20, 64, bn=False)', 'Block(64, 64, bn=use_bn)') + 'model = Net()\n' + OPT + BATCH_OF_ONE + loop(),
       findings: [{ messageId: 'batchOfOne', line: 27, column: 36, endLine: 27, endColumn: 37, messageIncludes: ['BatchNorm1d (line 10)'] }],
+    },
+    {
+      name: 'the optional BatchNorm left to a command-line flag (off by default, but a run may set it): reported',
+      code: IMPORTS + 'parser = argparse.ArgumentParser()\nparser.add_argument("--bn", action="store_true")\nargs = parser.parse_args()\n' + OPTIONAL_BN('use_batch_norm, plain=True') + 'model = NeuralNet(use_batch_norm=args.bn)\n' + OPT + BATCH_OF_ONE + loop(),
+      findings: [{ messageId: 'batchOfOne', line: 24, column: 36, endLine: 24, endColumn: 37, messageIncludes: ['BatchNorm1d (line 14)'] }],
     },
     {
       name: 'the optional BatchNorm asked for, or left to a value not known here: reported',

@@ -663,22 +663,24 @@ function binderOf(init: NonNullable<ClassFacts['init']>, args: BoolArguments): B
   };
 }
 
-/** The boolean literals of a call's arguments (see `BoolArguments`). */
-function boolArguments(args: CallArgs): BoolArguments {
-  const truth = (n: Node): boolean | undefined => {
-    const v = literalValue(n);
-    return v.kind === 'bool' ? v.value : undefined;
-  };
+/** A boolean literal's value. */
+function boolLiteralValue(n: Node): boolean | undefined {
+  const v = literalValue(n);
+  return v.kind === 'bool' ? v.value : undefined;
+}
+
+/** The booleans a call's arguments are (see `BoolArguments`), as `truth` reads each (by default: boolean literals). */
+function boolArguments(args: CallArgs, truth: (n: Node) => boolean | undefined = boolLiteralValue): BoolArguments {
   return { positional: args.positional.map(truth), keywords: [...args.keywords].map(([k, v]) => [k, truth(v)] as const), splat: args.hasSplat };
 }
 
 /**
  * What a construction of a class passes to its `__init__` parameters that layers depend on
- * (`ClassFacts.init`), as truth values: a boolean literal passed, else the default when nothing
- * is passed for it; unknown for anything else (a variable, `*args` or `**kwargs`).
+ * (`ClassFacts.init`), as truth values: a boolean passed (as `truth` reads it), else the default
+ * when nothing is passed for it; unknown for anything else (another value, `*args` or `**kwargs`).
  */
-export function boundArguments(c: ClassFacts, args: CallArgs): Binder | undefined {
-  return c.init ? binderOf(c.init, boolArguments(args)) : undefined;
+export function boundArguments(c: ClassFacts, args: CallArgs, truth?: (n: Node) => boolean | undefined): Binder | undefined {
+  return c.init ? binderOf(c.init, boolArguments(args, truth)) : undefined;
 }
 
 /** `__init__` directly in a class body: its node, its parameters after `self` and their boolean defaults. */

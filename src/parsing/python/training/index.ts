@@ -781,7 +781,12 @@ class TrainingBuilder implements FlowHost {
       const c = this.classes.get(name) as ClassFacts;
       if (!isModuleClass(name, this.classes) && c.layers.length === 0) return undefined;
       const extra = this.otherClassesIn(call, name);
-      const facts = modelFactsOfClass(name, this.classes, 'file', extra, undefined, boundArguments(c, info.args));
+      // (A value that resolves for certain counts, as a module constant; a default a run may override, as an argparse flag's, does not.)
+      const truth = (n: Node): boolean | undefined => {
+        const v = this.resolveArg(n);
+        return typeof v?.value === 'boolean' && !v.inferred ? v.value : undefined;
+      };
+      const facts = modelFactsOfClass(name, this.classes, 'file', extra, undefined, boundArguments(c, info.args, truth));
       if (facts) return { facts, mode: 'train', ...constructedAt(call, `${name}(...) built`, TRAINING_MODE) };
     }
     const q = info.imported;
