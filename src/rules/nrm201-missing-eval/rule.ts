@@ -100,7 +100,7 @@ function checkKerasFlax(context: RuleContext): void {
 
 /** Facts of a Keras model: a Keras class, `keras.Sequential([...])`, a functional `keras.Model(inputs, outputs)`, a Keras Application. */
 function isKerasFacts(facts: ModelFacts): boolean {
-  return facts.keras === true || /^(tensorflow\.)?(keras|tf_keras)\./.test(facts.name);
+  return facts.keras === true;
 }
 
 /** `BatchNormalization, line 9` for a layer of this file; its kind alone otherwise. */
