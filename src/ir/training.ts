@@ -114,6 +114,8 @@ export interface LayerFact {
    * no `training=` argument (where `training=False` would go).
    */
   readonly ownerCall?: { readonly span: Span; readonly argumentsSpan: Span };
+  /** With `owner`: the call of that model passes `training=` (a value other than False: `training=True`, a flag), so the mode is chosen there. */
+  readonly ownerTraining?: boolean;
 }
 
 /** What the analysis knows about the definition of a model a script trains or runs. */
@@ -326,9 +328,26 @@ export interface ModeArgumentContext {
 export interface KerasModeIR {
   /** `training=` keyword arguments of calls (`model(x, training=True)`). */
   readonly trainingArguments: readonly ({ readonly span: Span; readonly value: KnownValue } & ModeArgumentContext)[];
-  readonly trainableFalse: readonly { readonly span: Span; readonly target: string }[];
+  readonly trainableFalse: readonly TrainableAssignment[];
   /** `x.trainable = True` assignments (unfreezing to fine-tune); present when there are any. */
-  readonly trainableTrue?: readonly { readonly span: Span; readonly target: string }[];
+  readonly trainableTrue?: readonly TrainableAssignment[];
+}
+
+/** A Keras `trainable` assignment. */
+export interface TrainableAssignment {
+  readonly span: Span;
+  /**
+   * The model (or layer) it sets: `base_model` for `base_model.trainable = False`, and for
+   * `layer.trainable = True` in a loop over its layers (`for layer in base_model.layers[-20:]:`).
+   */
+  readonly target: string;
+  /**
+   * Set in a loop over the target's layers: `slice`, the part looped over when not all of them
+   * (`[-20:]`, `[:fine_tune_at]`); `batchNorm`, what a test around the assignment says of
+   * BatchNormalization layers: `skipped` (`if not isinstance(layer, BatchNormalization):`, or an
+   * `isinstance` test that `continue`s), `only` (set only on them), `unknown` (another test).
+   */
+  readonly layers?: { readonly slice?: string; readonly batchNorm?: 'skipped' | 'only' | 'unknown' };
 }
 
 export interface FlaxModeIR {

@@ -22,6 +22,14 @@ const KERAS_TAIL =
   'x = keras.layers.GlobalAveragePooling2D()(x)\noutputs = keras.layers.Dense(1)(x)\nmodel = keras.Model(inputs, outputs)\nmodel.compile(optimizer=keras.optimizers.Adam(), loss="mse")\nmodel.fit(train_ds, epochs=20)\n';
 const KERAS_FINETUNE = '\nbase_model.trainable = True\nmodel.compile(optimizer=keras.optimizers.Adam(1e-5), loss="mse")\nmodel.fit(train_ds, epochs=10)\n';
 
+/** The Keras Applications docs' InceptionV3 fine-tuning: the base's layers are the model's own (`base_model.output`), the head trained first. */
+const KERAS2_HEAD =
+  'import tensorflow as tf\nfrom tensorflow.keras.applications import InceptionV3\nfrom tensorflow.keras.layers import Dense, GlobalAveragePooling2D\nfrom tensorflow.keras.models import Model\n\n' +
+  'train_ds = tf.keras.utils.image_dataset_from_directory("data/train", batch_size=32)\nbase_model = InceptionV3(weights="imagenet", include_top=False)\nx = base_model.output\nx = GlobalAveragePooling2D()(x)\npredictions = Dense(200, activation="softmax")(x)\nmodel = Model(inputs=base_model.input, outputs=predictions)\n' +
+  'for layer in base_model.layers:\n    layer.trainable = False\nmodel.compile(optimizer="rmsprop", loss="mse")\nmodel.fit(train_ds, epochs=3)\n';
+/** Its second phase: the loop `unfreeze` (the body of `for layer in model.layers[249:]:`), then a fit. */
+const KERAS2_FINETUNE = (unfreeze: string) => `for layer in model.layers[:249]:\n    layer.trainable = False\nfor layer in model.layers[249:]:\n${unfreeze}model.compile(optimizer="sgd", loss="mse")\nmodel.fit(train_ds, epochs=10)\n`;
+
 ruleTests(frozenBnFinetune, {
   valid: [
     { name: 'BN put back in eval after every train()', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    for m in model.backbone.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n') },
@@ -42,6 +50,11 @@ ruleTests(frozenBnFinetune, {
     { name: 'a freeze method that also freezes BN statistics', code: IMPORTS + MODEL.replace('    def forward', '    def freeze_backbone(self):\n        for p in self.backbone.parameters():\n            p.requires_grad = False\n        for m in self.backbone.modules():\n            if isinstance(m, nn.BatchNorm2d):\n                m.eval()\n\n    def forward') + 'model = Classifier()\noptimizer = torch.optim.SGD(model.head.parameters(), lr=0.01)\n' + LOOP('    model.train()\n    model.freeze_backbone()\n') },
     { name: 'Keras: the base model called with training=False, as the Keras guide says', code: KERAS_HEAD + 'x = base_model(inputs, training=False)\n' + KERAS_TAIL + KERAS_FINETUNE },
     { name: 'Keras: the frozen phase alone (trainable = False: BatchNormalization in inference mode)', code: KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL },
+    { name: 'Keras: an unfreezing loop that skips BatchNormalization (the keras.io EfficientNet example)', code: KERAS2_HEAD + KERAS2_FINETUNE('    if not isinstance(layer, tf.keras.layers.BatchNormalization):\n        layer.trainable = True\n') },
+    { name: 'Keras: an unfreezing loop that continues past BatchNormalization layers', code: KERAS2_HEAD + KERAS2_FINETUNE('    if isinstance(layer, (tf.keras.layers.BatchNormalization, tf.keras.layers.LayerNormalization)):\n        continue\n    layer.trainable = True\n') },
+    { name: 'Keras: an unfreezing loop under a test it cannot read decides nothing', code: KERAS2_HEAD + KERAS2_FINETUNE('    if layer.name.startswith("mixed9"):\n        layer.trainable = True\n') },
+    { name: 'Keras: the frozen phase alone, through a layer of the base (`get_layer("mixed7").output`)', code: KERAS2_HEAD.replace('x = base_model.output\n', 'last = base_model.get_layer("mixed7")\nx = last.output\n') },
+    { name: 'Keras: a partial freeze after unfreezing, with training=False (TensorFlow\'s transfer-learning tutorial)', code: KERAS_HEAD + 'x = base_model(inputs, training=False)\n' + KERAS_TAIL + KERAS_FINETUNE.replace('base_model.trainable = True\n', 'base_model.trainable = True\nfor layer in base_model.layers[:100]:\n    layer.trainable = False\n') },
     { name: 'Keras: refrozen before the second fit', code: KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE.replace('trainable = True', 'trainable = False') },
     { name: 'Keras: the base model passed training=True deliberately', code: KERAS_HEAD + 'x = base_model(inputs, training=True)\n' + KERAS_TAIL + KERAS_FINETUNE },
     {
@@ -83,6 +96,49 @@ ruleTests(frozenBnFinetune, {
       code: 'from tensorflow import keras\nimport tensorflow as tf\n\ndef finetune(images, labels):\n    ds = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(100).batch(64).prefetch(2)\n    base = keras.applications.ResNet50(weights="imagenet", include_top=False)\n    base.trainable = True\n    inputs = keras.Input(shape=(224, 224, 3))\n    x = base(inputs, mask=None)\n    x = keras.layers.GlobalAveragePooling2D()(x)\n    model = keras.Model(inputs, keras.layers.Dense(10)(x))\n    model.compile(optimizer="adam", loss="mse")\n    model.fit(ds, epochs=3)\n',
       findings: [{ messageId: 'kerasStatsUpdate', line: 9, column: 9, endLine: 9, endColumn: 32, messageIncludes: ['base is unfrozen for fine-tuning (base.trainable = True, line 7)'] }],
       output: 'from tensorflow import keras\nimport tensorflow as tf\n\ndef finetune(images, labels):\n    ds = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(100).batch(64).prefetch(2)\n    base = keras.applications.ResNet50(weights="imagenet", include_top=False)\n    base.trainable = True\n    inputs = keras.Input(shape=(224, 224, 3))\n    x = base(inputs, mask=None, training=False)\n    x = keras.layers.GlobalAveragePooling2D()(x)\n    model = keras.Model(inputs, keras.layers.Dense(10)(x))\n    model.compile(optimizer="adam", loss="mse")\n    model.fit(ds, epochs=3)\n',
+    },
+    {
+      name: 'Keras: a loop unfreezing part of a called base model (its BatchNormalization layers among them)',
+      code: KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + '\nfor layer in base_model.layers[100:]:\n    layer.trainable = True\nmodel.fit(train_ds, epochs=10)\n',
+      findings: [{ messageId: 'kerasStatsUpdate', line: 9, column: 5, endLine: 9, endColumn: 23, messageIncludes: ['base_model is unfrozen for fine-tuning (the loop over base_model.layers[100:], line 17)', 'model.fit(...) (line 18)'], fixTitleIncludes: ['training=False'] }],
+      output: KERAS_HEAD + 'x = base_model(inputs, training=False)\n' + KERAS_TAIL + '\nfor layer in base_model.layers[100:]:\n    layer.trainable = True\nmodel.fit(train_ds, epochs=10)\n',
+    },
+    {
+      name: 'Keras: a partial freeze after unfreezing leaves the top layers\' BatchNormalization trainable, called without training=False',
+      code: KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE.replace('base_model.trainable = True\n', 'base_model.trainable = True\nfor layer in base_model.layers[:100]:\n    layer.trainable = False\n'),
+      findings: [{ messageId: 'kerasStatsUpdate', line: 9, column: 5, endLine: 9, endColumn: 23, messageIncludes: ['(base_model.trainable = True, line 16)'] }],
+      output: KERAS_HEAD + 'x = base_model(inputs, training=False)\n' + KERAS_TAIL + KERAS_FINETUNE.replace('base_model.trainable = True\n', 'base_model.trainable = True\nfor layer in base_model.layers[:100]:\n    layer.trainable = False\n'),
+    },
+    {
+      name: 'Keras: unfreezing the top blocks through the functional model\'s own layer list (the Keras Applications docs\' InceptionV3 example)',
+      code: KERAS2_HEAD + KERAS2_FINETUNE('    layer.trainable = True\n'),
+      findings: [{ messageId: 'kerasLayersUnfrozen', line: 19, column: 5, endLine: 19, endColumn: 27, messageIncludes: ['BatchNormalization layers of base_model', 'the loop over model.layers[249:], line 19', 'model.fit(...) (line 21)'] }],
+    },
+    {
+      name: 'Keras: the base unfrozen whole, its layers the model\'s own through a layer\'s output',
+      code: KERAS2_HEAD.replace('x = base_model.output\n', 'last = base_model.get_layer("mixed7")\nx = last.output\n') + 'base_model.trainable = True\nmodel.fit(train_ds, epochs=10)\n',
+      findings: [{ messageId: 'kerasLayersUnfrozen', line: 17, column: 1, endLine: 17, endColumn: 28, messageIncludes: ['(base_model.trainable = True, line 17)', 'model.fit(...) (line 18)'] }],
+    },
+    {
+      name: 'Keras: the Keras 2 style on an ImageDataGenerator of the standalone keras_preprocessing package, trained with fit_generator',
+      code: KERAS2_HEAD.replace('train_ds = tf.keras.utils.image_dataset_from_directory("data/train", batch_size=32)', 'from keras_preprocessing.image import ImageDataGenerator\ntrain_ds = ImageDataGenerator(rescale=1.0 / 255).flow_from_directory("data/train", batch_size=32)') + KERAS2_FINETUNE('    layer.trainable = True\n').replace('model.fit(train_ds, epochs=10)', 'model.fit_generator(train_ds, epochs=10)'),
+      findings: [{ messageId: 'kerasLayersUnfrozen', line: 20, column: 5, endLine: 20, endColumn: 27, messageIncludes: ['the loop over model.layers[249:], line 20', '(line 22)'] }],
+    },
+    {
+      name: 'Keras: a loop over a name assigned part of the layers in each branch (the newer keras.io unfreeze_model, without its BatchNormalization skip)',
+      code: KERAS2_HEAD + 'if TWO_BLOCKS:\n    to_unfreeze = model.layers[249:]\nelse:\n    to_unfreeze = model.layers[280:]\nfor layer in to_unfreeze:\n    layer.trainable = True\nmodel.fit(train_ds, epochs=10)\n',
+      findings: [{ messageId: 'kerasLayersUnfrozen', line: 21, column: 5, endLine: 21, endColumn: 27, messageIncludes: ['the loop over model.layers[249:], line 21', '(line 22)'] }],
+    },
+    {
+      name: 'Keras: an annotation without a value in the block before the functional model (it crashed the analysis of the file)',
+      code: KERAS_HEAD + 'x: tf.Tensor\nx = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE,
+      findings: [{ messageId: 'kerasStatsUpdate', line: 10, column: 5, endLine: 10, endColumn: 23, messageIncludes: ['base_model is unfrozen for fine-tuning'] }],
+      output: KERAS_HEAD + 'x: tf.Tensor\nx = base_model(inputs, training=False)\n' + KERAS_TAIL + KERAS_FINETUNE,
+    },
+    {
+      name: 'Keras: a base model listed in a keras.Sequential, unfrozen',
+      code: 'import tensorflow as tf\n\ntrain_ds = tf.keras.utils.image_dataset_from_directory("data/train", batch_size=32)\nbase = tf.keras.applications.MobileNetV2(include_top=False, weights="imagenet")\nbase.trainable = False\nmodel = tf.keras.Sequential([base, tf.keras.layers.GlobalAveragePooling2D(), tf.keras.layers.Dense(5)])\nmodel.compile(optimizer="adam", loss="mse")\nmodel.fit(train_ds, epochs=5)\nfor layer in base.layers[-30:]:\n    layer.trainable = True\nmodel.fit(train_ds, epochs=5)\n',
+      findings: [{ messageId: 'kerasLayersUnfrozen', line: 10, column: 5, endLine: 10, endColumn: 27, messageIncludes: ['of base for fine-tuning (the loop over base.layers[-30:], line 10)', 'model.fit(...) (line 11)'] }],
     },
   ],
 });

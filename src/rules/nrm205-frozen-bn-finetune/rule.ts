@@ -1,5 +1,5 @@
 import { describeOrigin, type FreezeIR, type ModeOrigin } from '../../ir/training';
-import { addKeyword, isUnder, kerasTrainableBefore, layerLocations, layerWhere, modelFacts } from '../shared/training';
+import { addKeyword, isUnder, kerasBatchNormTrainable, layerLocations, layerWhere, modelFacts } from '../shared/training';
 import type { Rule } from '../types';
 
 export const frozenBnFinetune: Rule = {
@@ -8,7 +8,7 @@ export const frozenBnFinetune: Rule = {
     name: 'frozen-bn-finetune',
     defaultSeverity: 'warning',
     summary:
-      'A backbone frozen with `requires_grad=False` whose BatchNorm still updates running statistics in train mode, a BN freeze undone by a later `model.train()`, or a Keras base model unfrozen for fine-tuning and called without `training=False`.',
+      'A backbone frozen with `requires_grad=False` whose BatchNorm still updates running statistics in train mode, a BN freeze undone by a later `model.train()`, or a Keras base model unfrozen for fine-tuning whose BatchNormalization runs in training mode (called without `training=False`, or its layers unfrozen in a model that holds them).',
     messages: {
       statsStillUpdate:
         '{{target}} is frozen here (requires_grad=False), but its BatchNorm layers are in training mode at the training step ({{stepLine}}, {{origin}}): requires_grad does not stop BatchNorm from normalizing with batch statistics and overwriting running_mean/running_var with fine-tuning batches. Also put them in eval mode after every {{model}}.train() (or override train()), or use FrozenBatchNorm2d.',
@@ -16,13 +16,17 @@ export const frozenBnFinetune: Rule = {
         '{{switch}} switches every submodule of {{model}} back to training mode, undoing the BatchNorm freeze at {{freezeLine}} before the training step ({{stepLine}}): the frozen BatchNorm layers update their statistics again. Re-apply the freeze after each train() call, or override train() to keep them in eval mode.',
       kerasStatsUpdate:
         '{{owner}} is unfrozen for fine-tuning ({{unfreeze}}) and called here without training=False, so its BatchNormalization layers{{layer}} run in training mode in {{fit}}: they normalize with the fine-tuning batches and overwrite the moving statistics learned in pretraining, which can wreck what the model learned. Call {{owner}}(..., training=False) so they stay in inference mode while their weights train.',
+      kerasLayersUnfrozen:
+        'This unfreezes the BatchNormalization layers{{layer}} of {{owner}} for fine-tuning ({{unfreeze}}), and nothing keeps them in inference mode in {{fit}} ({{owner}}\'s layers are the fitted model\'s own, not behind a call that could pass training=False): they normalize with the fine-tuning batches and overwrite the moving statistics learned in pretraining, which can wreck what the model learned. Keep them frozen: skip them when unfreezing (if not isinstance(layer, keras.layers.BatchNormalization)), as the Keras fine-tuning guides do.',
     },
     fix: 'unsafe',
     docs: {
       whatItDoes:
         'Finds parameters frozen with `p.requires_grad = False` / `requires_grad_(False)` and BatchNorm layers put in eval mode (a `modules()` loop filtered by `isinstance(m, nn.BatchNorm2d)`, `model.apply(set_bn_eval)`, a `freeze_bn()` method), and checks the mode of those BatchNorm layers at each training step, through loop iterations and helper calls. ' +
         'Models whose `train()` override keeps BN in eval mode, and models built with `FrozenBatchNorm2d` (detectron2, torchvision detection), are clean. ' +
-        'Keras: a functional model (`keras.Model(inputs, outputs)`) that calls a base model on a tensor (`x = base_model(inputs)`) without `training=False`, trained with `fit` after `base_model.trainable = True` (the fine-tuning phase of transfer learning), is reported on that call, with a fix that passes `training=False`.',
+        'Keras: a functional model (`keras.Model(inputs, outputs)`) that calls a base model on a tensor (`x = base_model(inputs)`) without `training=False`, trained with `fit` after `base_model.trainable = True` (the fine-tuning phase of transfer learning), is reported on that call, with a fix that passes `training=False`. ' +
+        'Unfreezing counts `base_model.trainable = True` and loops over the layers (`for layer in base_model.layers[fine_tune_at:]: layer.trainable = True`) that do not skip BatchNormalization (`if not isinstance(layer, layers.BatchNormalization):`); a loop that freezes part of the layers leaves the rest as they were. ' +
+        'A model that holds the base\'s layers themselves (the base\'s `.output` feeds the head, as in `Model(inputs=base_model.input, outputs=...)` or a base built with `input_tensor=`), or a `keras.Sequential` that lists the base, cannot pass `training=False`: there the unfreezing assignment is reported.',
       whyIsThisBad:
         'Freezing a pretrained backbone with `requires_grad=False` freezes its weights, not its BatchNorm statistics: in training mode BN keeps normalizing with each (often small) fine-tuning batch and overwrites the pretrained `running_mean`/`running_var`. ' +
         'And `model.train()` recursively sets `training=True` on every submodule, so a BN freeze done once before the loop is undone at the first `train()` call. Detection and segmentation codebases (detectron2, mmdetection `norm_eval=True`) freeze BN precisely to avoid this. ' +
@@ -103,9 +107,12 @@ export const frozenBnFinetune: Rule = {
 };
 
 /**
- * Keras fine-tuning: a `fit` of a functional model whose base model (a model it calls on a tensor,
- * `LayerFact.owner`) was last set `trainable = True` before the fit and is called without
- * `training=False`: its BatchNormalization layers run in training mode.
+ * Keras fine-tuning: a `fit` of a model holding a base model's layers (`LayerFact.owner`: a
+ * functional model that calls it on a tensor or reads its `.output`, a `keras.Sequential` that lists
+ * it) whose BatchNormalization layers were last made trainable before the fit (`base.trainable =
+ * True`, a loop unfreezing some of its layers without skipping them), with nothing keeping them in
+ * inference mode: reported on the call that could pass `training=False` (with that fix), else on
+ * the assignment that unfroze them.
  */
 function kerasUnfrozenBases(context: Parameters<Rule['check']>[0]): void {
   const { training } = context.ir;
@@ -115,23 +122,37 @@ function kerasUnfrozenBases(context: Parameters<Rule['check']>[0]): void {
     for (const feed of loader.feeds) {
       const facts = modelFacts(context.ir, feed, loader.function, loader.className);
       for (const bn of facts?.batchNorms ?? []) {
-        const call = bn.ownerCall;
-        if (!bn.owner || !call || seen.has(call.span.startOffset)) continue;
-        const unfreeze = kerasTrainableBefore(context.ir, bn.owner, loader.span.startOffset);
+        if (!bn.owner || bn.ownerTraining) continue;
+        const unfreeze = kerasBatchNormTrainable(context.ir, [bn.owner, feed], loader.span.startOffset);
         if (unfreeze?.value !== true) continue;
-        seen.add(call.span.startOffset);
+        const call = bn.ownerCall;
+        const at = call?.span ?? unfreeze.assignment.span;
+        if (seen.has(at.startOffset)) continue;
+        seen.add(at.startOffset);
         const owned = (facts?.batchNorms ?? []).filter((l) => l.owner === bn.owner);
-        context.report({
-          messageId: 'kerasStatsUpdate',
-          data: { owner: bn.owner, unfreeze: `${bn.owner}.trainable = True, ${context.where(unfreeze.span)}`, layer: bn.span ? ` (${layerWhere(bn, context.where)})` : '', fit: `${feed}.fit(...) (${context.where(loader.span)})` },
-          span: call.span,
-          related: [
-            { span: unfreeze.span, message: `${bn.owner} unfrozen here` },
-            { span: loader.span, message: 'the fit that trains it' },
-            ...layerLocations(owned, (l) => `${l.kind} in training mode`, 1),
-          ],
-          fix: { title: `Call ${bn.owner} with training=False`, safe: false, edits: [addKeyword(context.text, call.argumentsSpan, 'training=False')] },
-        });
+        const fit = `${feed}.fit(...) (${context.where(loader.span)})`;
+        const unfrozen = unfreeze.assignment.layers ? `the loop over ${unfreeze.assignment.target}.layers${unfreeze.assignment.layers.slice ?? ''}, ${context.where(unfreeze.assignment.span)}` : `${unfreeze.assignment.target}.trainable = True, ${context.where(unfreeze.assignment.span)}`;
+        const related = [
+          ...(call ? [{ span: unfreeze.assignment.span, message: `${bn.owner} unfrozen here` }] : []),
+          { span: loader.span, message: 'the fit that trains it' },
+          ...layerLocations(owned, (l) => `${l.kind} in training mode`, 1),
+        ];
+        if (call) {
+          context.report({
+            messageId: 'kerasStatsUpdate',
+            data: { owner: bn.owner, unfreeze: unfrozen, layer: bn.span ? ` (${layerWhere(bn, context.where)})` : '', fit },
+            span: call.span,
+            related,
+            fix: { title: `Call ${bn.owner} with training=False`, safe: false, edits: [addKeyword(context.text, call.argumentsSpan, 'training=False')] },
+          });
+        } else {
+          context.report({
+            messageId: 'kerasLayersUnfrozen',
+            data: { owner: bn.owner, unfreeze: unfrozen, layer: bn.span ? ` (${layerWhere(bn, context.where)})` : '', fit },
+            span: unfreeze.assignment.span,
+            related,
+          });
+        }
       }
     }
   }

@@ -5,7 +5,7 @@
 import type { FileIR } from '../../ir/file';
 import type { Span } from '../../ir/span';
 import type { Where } from '../../ir/values';
-import { describeKnownValue, describeOrigin, knownValueOrigin, type DataLoaderIR, type KnownValue, type LayerFact, type ModeAt, type ModelFacts, type SiteIR, type TrainingIR } from '../../ir/training';
+import { describeKnownValue, describeOrigin, knownValueOrigin, type DataLoaderIR, type KnownValue, type LayerFact, type ModeAt, type ModelFacts, type SiteIR, type TrainableAssignment, type TrainingIR } from '../../ir/training';
 import type { RelatedLocation, Severity, TextEdit } from '../types';
 
 const LOWER: Record<Severity, Severity> = { error: 'warning', warning: 'info', info: 'hint', hint: 'hint' };
@@ -130,24 +130,38 @@ export function loaderModel(ir: FileIR, loader: DataLoaderIR): { name: string; f
 
 /**
  * Keras: a model (or a model a functional model calls, `LayerFact.owner`) whose last `trainable`
- * assignment before the `fit` is False: since TensorFlow 2 a BatchNormalization layer that is not
- * trainable runs in inference mode (its moving statistics, not the batch's), so the fit trains
- * none of its statistics. `trainable = True` after it (unfreezing to fine-tune) undoes that.
+ * assignment before the `fit` freezes its BatchNormalization layers: since TensorFlow 2 a
+ * BatchNormalization layer that is not trainable runs in inference mode (its moving statistics,
+ * not the batch's), so the fit trains none of its statistics. `trainable = True` after it
+ * (unfreezing to fine-tune, also a loop over part of the layers) undoes that.
  */
 function kerasTrainableAt(ir: FileIR, loader: DataLoaderIR, model: string, facts: ModelFacts): ModelFacts {
   if (loader.framework !== 'keras' && loader.framework !== 'tf.data') return facts;
-  const frozen = (target: string): boolean => kerasTrainableBefore(ir, target, loader.span.startOffset)?.value === false;
-  if (frozen(model)) return { ...facts, batchNorms: [], frozenBatchNorm: true };
-  const batchNorms = facts.batchNorms.filter((l) => l.owner === undefined || !frozen(l.owner));
-  return batchNorms.length === facts.batchNorms.length ? facts : { ...facts, batchNorms };
+  const frozen = (targets: readonly string[]): boolean => kerasBatchNormTrainable(ir, targets, loader.span.startOffset)?.value === false;
+  const batchNorms = facts.batchNorms.filter((l) => !frozen(l.owner === undefined ? [model] : [l.owner, model]));
+  if (batchNorms.length === facts.batchNorms.length) return facts;
+  return { ...facts, batchNorms, ...(batchNorms.length === 0 && frozen([model]) ? { frozenBatchNorm: true } : {}) };
 }
 
-/** Keras: the last `target.trainable = True/False` assignment before `offset`, if any. */
-export function kerasTrainableBefore(ir: FileIR, target: string, offset: number): { readonly span: Span; readonly value: boolean } | undefined {
+/**
+ * Keras: the last `trainable` assignment before `offset` that decides whether the
+ * BatchNormalization layers of `targets` (a model, and the base model whose layers they are) are
+ * trainable: `model.trainable = X`, or a loop over the layers of one that sets them
+ * (`for layer in base.layers[-20:]: layer.trainable = True`). A loop that skips them decides
+ * nothing; one over part of the layers that freezes them leaves the others as they were; under
+ * another test (`if layer.name.startswith(...)`), freezing counts and unfreezing does not (the
+ * cautious reading of both).
+ */
+export function kerasBatchNormTrainable(ir: FileIR, targets: readonly string[], offset: number): { readonly assignment: TrainableAssignment; readonly value: boolean } | undefined {
   const k = ir.training.keras;
-  let last: { span: Span; value: boolean } | undefined;
+  let last: { assignment: TrainableAssignment; value: boolean } | undefined;
   for (const [list, value] of [[k.trainableFalse, false], [k.trainableTrue ?? [], true]] as const) {
-    for (const t of list) if (t.target === target && t.span.startOffset < offset && (!last || t.span.startOffset > last.span.startOffset)) last = { span: t.span, value };
+    for (const t of list) {
+      if (!targets.includes(t.target) || t.span.startOffset >= offset || (last && t.span.startOffset <= last.assignment.span.startOffset)) continue;
+      const bn = t.layers?.batchNorm;
+      if (bn === 'skipped' || (bn === 'unknown' && value) || (t.layers?.slice !== undefined && !value && bn !== 'only')) continue;
+      last = { assignment: t, value };
+    }
   }
   return last;
 }

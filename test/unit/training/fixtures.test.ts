@@ -54,6 +54,7 @@ describe('training fixtures', () => {
       'lightning_segmentation.py': ['NRM102 48', 'NRM103 56'],
       'mmseg_single_gpu_config.py': ['NRM102 66', 'NRM601 76', 'NRM103 77'],
       'keras_finetune_flowers.py': ['NRM205 33', 'NRM102 45'],
+      'keras_inception_finetune.py': ['NRM205 39'],
     };
     for (const name of fixtures('buggy')) {
       it(name, () => {

@@ -23,6 +23,7 @@ import { AFFINE_NORM_KINDS, BN_KINDS, boundArguments, DROPOUT_KINDS, documentCla
 import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { FunctionTable } from './functionTable';
+import { trainableAssignment } from './kerasTrainable';
 import { PickedStatements } from './pickedStatements';
 import { mmConfigFacts, type ConfigBaseLookup } from './mmConfig';
 import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
@@ -847,13 +848,39 @@ class TrainingBuilder implements FlowHost {
     const statement = statementOf(call);
     const block = statement.parent?.namedChildren ?? [];
     const before = block.slice(0, Math.max(0, block.indexOf(statement)));
-    const graph = graphStatements(before, args.positional[1] ?? args.keywords.get('outputs'));
+    const outputs = args.positional[1] ?? args.keywords.get('outputs');
+    const graph = graphStatements(before, outputs);
     const assigned = new Map<string, Node>();
+    // `x = base_model.output`: the base model's layers are the functional model's own (the Keras 2
+    // fine-tuning style, and a base built with `input_tensor=`); nothing passes them `training=`.
+    const bases = new Set<string>();
+    const addOutputBases = (n: Node, at: Node): void => {
+      for (let base of outputBases(n)) {
+        let made = assigned.get(base.text) ?? this.definitionCall(base, fn, at);
+        // `last_layer = base.get_layer("mixed7")`: a layer of the base model, whose layers up to it the functional model holds.
+        const f = made?.childForFieldName('function');
+        const model = f?.type === 'attribute' && f.childForFieldName('attribute')?.text === 'get_layer' ? f.childForFieldName('object') : null;
+        if (model?.type === 'identifier') {
+          base = model;
+          made = assigned.get(base.text) ?? this.definitionCall(base, fn, at);
+        }
+        if (bases.has(base.text)) continue;
+        bases.add(base.text);
+        const built = made ? this.constructs(made, fn)?.facts : undefined;
+        if (built) addModelFacts(built, facts, { owner: base.text });
+      }
+    };
     for (const stmt of before) {
       const a = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
-      const right = a?.type === 'assignment' ? unparen(a.childForFieldName('right') as Node) : undefined;
+      // (`x: Tensor` and a half-typed `x =` have no right side.)
+      const value = a?.type === 'assignment' ? a.childForFieldName('right') : null;
+      const right = value ? unparen(value) : undefined;
       const left = a?.type === 'assignment' ? a.childForFieldName('left') : undefined;
-      if (!right || right.type !== 'call') continue;
+      if (right && graph.has(stmt)) addOutputBases(right, stmt);
+      if (!right || right.type !== 'call') {
+        if (left?.type === 'identifier' && right) assigned.delete(left.text);
+        continue;
+      }
       if (!graph.has(stmt)) {
         if (left?.type === 'identifier') assigned.set(left.text, right);
         continue;
@@ -870,11 +897,12 @@ class TrainingBuilder implements FlowHost {
           const mode = training ? literalValue(training) : undefined;
           const inference = mode?.kind === 'bool' && !mode.value;
           const ownerCall = training ? undefined : { span: spanOf(right), argumentsSpan: spanOf(right.childForFieldName('arguments') ?? right) };
-          addModelFacts(built, facts, inference ? undefined : { owner: callee.text, ...(ownerCall ? { ownerCall } : {}) });
+          addModelFacts(built, facts, inference ? undefined : { owner: callee.text, ...(ownerCall ? { ownerCall } : { ownerTraining: true }) });
         }
       }
       if (left?.type === 'identifier') assigned.set(left.text, right);
     }
+    if (outputs) addOutputBases(outputs, statement);
     if (facts.batchNorms.length + facts.other.length + facts.affine.length === 0) return undefined;
     return { evidence: 'file', name: 'keras.Model', definitionSpan: spanOf(call), batchNorms: facts.batchNorms, otherModeDependent: facts.other, affineNorms: facts.affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false, keras: true };
   }
@@ -1932,7 +1960,7 @@ class TrainingBuilder implements FlowHost {
   private isImageDataGenerator(node: Node, fn: Fn, before: Node): boolean {
     const d = this.definitionOf(node, fn, before);
     const callee = d?.type === 'call' ? d.childForFieldName('function') : undefined;
-    return callee !== undefined && callee !== null && /^(tensorflow\.|tf\.)?keras(\.src)?\.preprocessing\.image\.ImageDataGenerator$/.test(this.qualified(callee) ?? '');
+    return callee !== undefined && callee !== null && /^((tensorflow\.|tf\.)?keras(\.src)?\.preprocessing|keras_preprocessing)\.image\.ImageDataGenerator$/.test(this.qualified(callee) ?? '');
   }
 
   /**
@@ -2607,8 +2635,7 @@ class TrainingBuilder implements FlowHost {
     const trainableAssignments = (statement: Node, picks: StatementPicks['byPass']) =>
       selectedFrom(this.assignmentsIn(statement, picks), isTrainableAssignment);
     for (const a of this.pick('trainableFalse', trainableAssignments, 'assignments')) {
-      const left = a.childForFieldName('left') as Node;
-      (a.childForFieldName('right')?.type === 'false' ? trainableFalse : trainableTrue).push({ span: spanOf(a), target: keyOf(left.childForFieldName('object')) ?? left.text });
+      (a.childForFieldName('right')?.type === 'false' ? trainableFalse : trainableTrue).push(trainableAssignment(a));
     }
     return { trainingArguments, trainableFalse, ...(trainableTrue.length > 0 ? { trainableTrue } : {}) };
   }
@@ -2838,12 +2865,26 @@ function graphStatements(before: readonly Node[], outputs: Node | undefined): Se
   }
   return out;
 }
+
+/** The names whose `.output` a node reads (`base_model.output`, `base.get_layer("top").output`, `base.layers[-2].output`). */
+function outputBases(n: Node): Node[] {
+  const out: Node[] = [];
+  const attributes = n.type === 'attribute' ? [n, ...n.descendantsOfType('attribute')] : n.descendantsOfType('attribute');
+  for (const a of attributes) {
+    if (a.childForFieldName('attribute')?.text !== 'output') continue;
+    let o = a.childForFieldName('object');
+    while (o && o.type !== 'identifier') o = o.type === 'attribute' ? o.childForFieldName('object') : o.type === 'subscript' ? o.childForFieldName('value') : o.type === 'call' ? o.childForFieldName('function') : null;
+    if (o) out.push(o);
+  }
+  return out;
+}
+
 /**
  * A model's facts added to a Keras model's that holds it (called on a tensor in a functional model,
  * listed in a `keras.Sequential`): its BatchNorm layers with `batchNorm` (their `owner`), or not at
  * all when `batchNorm` is undefined (called with `training=False`: its statistics do not train).
  */
-function addModelFacts(built: ModelFacts, facts: KerasLayerFacts, batchNorm: Pick<LayerFact, 'owner' | 'ownerCall'> | undefined): void {
+function addModelFacts(built: ModelFacts, facts: KerasLayerFacts, batchNorm: Pick<LayerFact, 'owner' | 'ownerCall' | 'ownerTraining'> | undefined): void {
   if (batchNorm) for (const l of built.batchNorms) facts.batchNorms.push({ ...l, ...batchNorm });
   facts.other.push(...built.otherModeDependent);
   facts.affine.push(...built.affineNorms);
