@@ -50,6 +50,39 @@ for epoch in range(10):
     validate(model, val_loader)
 `;
 
+/** A checkpoint's accuracy measured before fine-tuning it: `model.eval()` for the evaluation, then the training loop. */
+const EVAL_THEN_TRAIN = (between: string) =>
+  IMPORTS +
+  CNN +
+  `
+model = Net()
+model.load_state_dict(torch.load("checkpoint.pt"))
+model.eval()
+with torch.no_grad():
+    before = sum((model(x).argmax(1) == y).sum().item() for x, y in val_loader)
+${between}optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+for epoch in range(5):
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+`;
+
+/** Hugging Face's custom training loop on a model `from_pretrained` returns (in eval mode). */
+const HF_LOOP = (checkpoint: string, before: string) => `import torch
+from transformers import AutoModelForImageClassification, AutoTokenizer
+
+tokenizer = AutoTokenizer.from_pretrained("${checkpoint}")
+model = AutoModelForImageClassification.from_pretrained("${checkpoint}", num_labels=10)
+optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5)
+${before}for epoch in range(3):
+    for batch in train_loader:
+        outputs = model(**batch)
+        outputs.loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+`;
+
 ruleTests(trainNotRestored, {
   valid: [
     {
@@ -61,8 +94,25 @@ ruleTests(trainNotRestored, {
     { name: 'no mode-dependent layers', code: IMPORTS + LN_ONLY + TRAIN_NO_SWITCH + VALIDATE + MAIN.replace('Net()', 'Mixer()') },
     { name: 'validation only after training', code: IMPORTS + CNN + TRAIN_NO_SWITCH + VALIDATE + MAIN.replace('    validate(model, val_loader)\n', '') + 'validate(model, val_loader)\n' },
     { name: 'the whole run in eval mode on purpose (no train-mode step at all)', code: IMPORTS + CNN + 'model = Net()\nmodel.eval()\noptimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)\nfor x, y in loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n' },
+    { name: 'from_pretrained, then train() before the training loop (Hugging Face\'s custom loop)', code: HF_LOOP('microsoft/resnet-50', 'model.train()\n') },
+    { name: 'from_pretrained of a transformer without BatchNorm: its Dropout is off, no normalization matter (and a tokenizer is no model)', code: HF_LOOP('google/vit-base-patch16-224', '') },
+    { name: 'an evaluation before training, then train()', code: EVAL_THEN_TRAIN('model.train()\n') },
+    {
+      name: 'a linear probe keeps the frozen model in eval mode on purpose (MoCo / SimSiam main_lincls.py)',
+      code: EVAL_THEN_TRAIN('for name, param in model.named_parameters():\n    if name not in ["fc.weight", "fc.bias"]:\n        param.requires_grad = False\n'),
+    },
   ],
   invalid: [
+    {
+      name: 'from_pretrained returns the model in eval mode, and the custom training loop never calls train()',
+      code: HF_LOOP('microsoft/resnet-50', ''),
+      findings: [{ messageId: 'trainsInEvalMode', line: 5, column: 9, endLine: 5, endColumn: 94, messageIncludes: ['model is in eval mode at every training step (outputs.loss.backward(), line 10)', 'from_pretrained() at line 5 (from_pretrained returns the model in eval mode)', 'BatchNorm2d'] }],
+    },
+    {
+      name: 'an evaluation of the checkpoint before fine-tuning leaves the model in eval mode for the whole training',
+      code: EVAL_THEN_TRAIN(''),
+      findings: [{ messageId: 'trainsInEvalMode', line: 20, column: 1, endLine: 20, endColumn: 13, messageIncludes: ['model is in eval mode at every training step', 'model.eval() at line 20', 'Call model.train() before the training loop'] }],
+    },
     {
       name: "train() only when fine-tuning: the validation eval() reaches a linear probe's next epoch (its first trained in training mode)",
       code: PROBE_OR_FINETUNE("    if args.weights == 'finetune':\n        model.train()"),

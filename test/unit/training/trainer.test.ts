@@ -141,4 +141,16 @@ c = AutoModelForImageClassification.from_pretrained("google/vit-base-patch16-224
     const bn = (name: string) => ir.models.find((m) => m.name === name)?.facts.batchNorms.length;
     assert.deepStrictEqual([bn('a'), bn('b'), bn('c')], [1, 1, 0]);
   });
+
+  it('a tokenizer, config or processor loaded with from_pretrained is no model', () => {
+    const ir = training(`from transformers import AutoConfig, AutoImageProcessor, AutoModel, AutoTokenizer, BertTokenizer, TFAutoModelForSequenceClassification
+tokenizer = AutoTokenizer.from_pretrained("bert-base-uncased")
+slow = BertTokenizer.from_pretrained("bert-base-uncased")
+config = AutoConfig.from_pretrained("bert-base-uncased")
+processor = AutoImageProcessor.from_pretrained("microsoft/resnet-50")
+model = AutoModel.from_pretrained("bert-base-uncased")
+tf_model = TFAutoModelForSequenceClassification.from_pretrained("bert-base-uncased")
+`);
+    assert.deepStrictEqual(ir.models.map((m) => m.name), ['model', 'tf_model']);
+  });
 });

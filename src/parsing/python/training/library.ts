@@ -91,7 +91,8 @@ function libraryFacts<A>(qualified: string, firstString: (arg: A) => string | un
     if (LAYERNORM_FAMILIES.test(arch)) return { ...facts, batchNorms: [], affineNorms: [{ kind: 'LayerNorm', span: undefined }] };
     return undefined;
   }
-  if (last === 'from_pretrained' && dot >= 0 && /^(transformers\.)?(Auto\w*|\w+For\w+|\w+Model)$/.test(qualified.slice(0, dot).replace(/^transformers\./, ''))) {
+  // (Models only: `AutoModel*`, `AutoBackbone`, `*For*`, `*Model`; not `AutoTokenizer`, `AutoConfig`, `AutoImageProcessor`.)
+  if (last === 'from_pretrained' && dot >= 0 && /^((TF|Flax)?AutoModel\w*|AutoBackbone|\w+For\w+|\w+Model)$/.test(qualified.slice(0, dot).replace(/^transformers\./, ''))) {
     // Convolutional checkpoints (`microsoft/resnet-50`, `google/mobilenet_v2_1.0_224`) or classes
     // (`ResNetForImageClassification`) of the BatchNorm families.
     const parts = qualified.split('.');
