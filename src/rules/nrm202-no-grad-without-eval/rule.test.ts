@@ -13,6 +13,15 @@ ruleTests(noGradWithoutEval, {
     { name: 'eval() before no_grad', code: IMPORTS + CNN + TRAIN + 'model.eval()\nwith torch.no_grad():\n    preds = model(x_test)\n' },
     { name: 'no_grad inside the training loop (an EMA update / logging)', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nfor i, (x, y) in enumerate(train_loader):\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n    if i % 100 == 0:\n        with torch.no_grad():\n            sample = model(x[:4])\n' },
     { name: 'no mode-dependent layers', code: IMPORTS + LN_ONLY + TRAIN.replace('Net()', 'Mixer()') + 'with torch.no_grad():\n    preds = model(x_test)\n' },
+    {
+      name: 'Monte Carlo dropout: eval(), then only the Dropout modules back in training mode (a helper, and inline with isinstance)',
+      code:
+        IMPORTS +
+        CNN +
+        'def enable_dropout(model):\n    for m in model.modules():\n        if m.__class__.__name__.startswith("Dropout"):\n            m.train()\n\n\n' +
+        TRAIN +
+        'model.eval()\nenable_dropout(model)\nwith torch.no_grad():\n    samples = [model(x_test) for _ in range(20)]\nfor m in model.modules():\n    if isinstance(m, nn.Dropout):\n        m.train()\nwith torch.no_grad():\n    samples = [model(x_test) for _ in range(20)]\n',
+    },
     { name: 'inference_mode(False) does not disable anything', code: IMPORTS + CNN + TRAIN + 'with torch.inference_mode(False):\n    preds = model(x_test)\n' },
   ],
   invalid: [
@@ -32,6 +41,12 @@ ruleTests(noGradWithoutEval, {
       code: IMPORTS + CNN + 'def test(model, loader):\n    with torch.inference_mode():\n        for x, y in loader:\n            out = model(x)\n\nmodel = Net()\nif args.freeze:\n    model.eval()\ntest(model, test_loader)\n',
       findings: [{ messageId: 'noGradOnly', line: 18, column: 10, endLine: 18, endColumn: 32, messageIncludes: ['possibly in training mode'] }],
       output: IMPORTS + CNN + 'def test(model, loader):\n    model.eval()\n    with torch.inference_mode():\n        for x, y in loader:\n            out = model(x)\n\nmodel = Net()\nif args.freeze:\n    model.eval()\ntest(model, test_loader)\n',
+    },
+    {
+      name: 'every module but Dropout put back in training mode (a negated filter) is training mode for BatchNorm',
+      code: IMPORTS + CNN + TRAIN + 'model.eval()\nfor m in model.modules():\n    if not isinstance(m, nn.Dropout):\n        m.train()\nwith torch.no_grad():\n    preds = model(x_test)\n',
+      findings: [{ messageId: 'noGradOnly', line: 27, column: 6, endLine: 27, endColumn: 21, messageIncludes: ['m.train() at line 26'] }],
+      output: IMPORTS + CNN + TRAIN + 'model.eval()\nfor m in model.modules():\n    if not isinstance(m, nn.Dropout):\n        m.train()\nmodel.eval()\nwith torch.no_grad():\n    preds = model(x_test)\n',
     },
   ],
 });

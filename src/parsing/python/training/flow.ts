@@ -212,7 +212,7 @@ interface Ctx {
   readonly fn: Fn;
   readonly noGrad: Span | undefined;
   /** Loop variables bound to `X.modules()` items: their switches act on X (or X's BatchNorms). */
-  readonly moduleLoops: ReadonlyMap<string, { target: string; batchNorm: boolean }>;
+  readonly moduleLoops: ReadonlyMap<string, ModuleLoop>;
   readonly loopLoader: string | undefined;
   readonly inferenceLoop: string | undefined;
   readonly sink: FlowEvent[];
@@ -231,9 +231,24 @@ const NO_ASSUME: readonly string[] = Object.freeze([]);
 const EMPTY_FLOW: Flow = { normal: State.EMPTY, breaks: NO_STATES, conts: NO_STATES, rets: NO_STATES };
 
 /** No loop variables bound to modules (shared: a context binding some has a map of its own). */
-const NO_MODULE_LOOPS: ReadonlyMap<string, { target: string; batchNorm: boolean }> = new Map();
+/**
+ * A loop over a model's modules (`for m in model.modules():`): the model, and what the tests in
+ * its body pick: BatchNorm modules (`isinstance(m, nn.BatchNorm2d)`), or Dropout modules only
+ * (Monte Carlo dropout: `if m.__class__.__name__.startswith("Dropout"): m.train()`, which leaves
+ * every norm layer's mode as it was).
+ */
+interface ModuleLoop {
+  readonly target: string;
+  readonly batchNorm: boolean;
+  readonly dropoutOnly: boolean;
+}
+
+const NO_MODULE_LOOPS: ReadonlyMap<string, ModuleLoop> = new Map();
 
 const BN_FILTER_WORDS = /BatchNorm|_BatchNorm|_NormBase|\bBN\b|batchnorm|SyncBatchNorm|norm_layer/;
+/** A test that picks Dropout modules (and is not negated: `not isinstance(m, nn.Dropout)` picks the others). */
+const DROPOUT_FILTER_WORDS = /Dropout|dropout/;
+const NEGATED_FILTER = /\bnot\b|!=/;
 
 export interface NoGradRecord {
   readonly span: Span;
@@ -758,9 +773,11 @@ export class ModeAnalysis {
       const modVar = loopVars[loopVars.length - 1];
       if (target && modVar) {
         const body = s.childForFieldName('body');
-        const batchNorm = body ? BN_FILTER_WORDS.test(conditionsText(body)) : false;
+        const conditions = body ? conditionsText(body) : '';
+        const batchNorm = BN_FILTER_WORDS.test(conditions);
+        const dropoutOnly = !batchNorm && DROPOUT_FILTER_WORDS.test(conditions) && !NEGATED_FILTER.test(conditions);
         const moduleLoops = new Map(ctx.moduleLoops);
-        moduleLoops.set(modVar, { target, batchNorm });
+        moduleLoops.set(modVar, { target, batchNorm, dropoutOnly });
         return { ...ctx, moduleLoops };
       }
     }
@@ -928,6 +945,8 @@ export class ModeAnalysis {
         const trainer = this.host.trainerOf(ctx.fn, receiver);
         if (trainer) return this.trainerCall(trainer, receiver, method, call, state, ctx);
         const loop = ctx.moduleLoops.size > 0 ? ctx.moduleLoops.get(rootOf(receiver)) : undefined;
+        // (Dropout modules switched alone change no norm layer's mode.)
+        if (loop?.dropoutOnly && receiver === rootOf(receiver) && (method === 'eval' || method === 'train')) return state;
         const switchTarget = loop && receiver === rootOf(receiver) ? (loop.batchNorm ? `${loop.target}.[BatchNorm]` : loop.target) : receiver;
         const scope: 'whole' | 'batchnorm' = loop?.batchNorm && receiver === rootOf(receiver) ? 'batchnorm' : 'whole';
         if (method === 'eval' && args.positional.length === 0 && args.keywords.size === 0) {
