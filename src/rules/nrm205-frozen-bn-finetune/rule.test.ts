@@ -33,6 +33,7 @@ const KERAS2_FINETUNE = (unfreeze: string) => `for layer in model.layers[:249]:\
 ruleTests(frozenBnFinetune, {
   valid: [
     { name: 'BN put back in eval after every train()', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    for m in model.backbone.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n') },
+    { name: 'BN put back in eval after every train() by model.apply(lambda ...)', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    model.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)\n') },
     { name: 'the whole frozen backbone in eval mode after train()', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    model.backbone.eval()\n') },
     {
       name: 'a train() override keeps BN frozen',

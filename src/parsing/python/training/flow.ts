@@ -976,6 +976,16 @@ export class ModeAnalysis {
         }
         if (method === 'apply' && this.host.isModelish(ctx.fn, receiver)) {
           const fnArg = args.positional[0];
+          // `model.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)`: an eval() of its parameter, filtered or not.
+          if (fnArg?.type === 'lambda') {
+            const param = fnArg.childForFieldName('parameters')?.namedChildren[0];
+            const body = fnArg.childForFieldName('body');
+            const calls = body ? (body.type === 'call' ? [body] : body.descendantsOfType('call')) : [];
+            const evals = param?.type === 'identifier' && calls.some((c) => c.childForFieldName('function')?.text === `${param.text}.eval`);
+            if (!evals || !body) return state;
+            const bn = BN_FILTER_WORDS.test(body.text);
+            return this.switchTo(state, bn ? `${receiver}.[BatchNorm]` : receiver, 'eval', call, bn ? 'batchnorm' : 'whole', fnName, ctx);
+          }
           const target = fnArg ? this.host.resolveFunction(fnArg, ctx.fn, undefined) : undefined;
           if (target && target.params.length > 0) {
             const summary = this.summary(target);
