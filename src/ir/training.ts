@@ -373,6 +373,11 @@ export interface TrainingIR {
   readonly flax: FlaxModeIR;
   /** Calls that give a model weights (`model.load_state_dict(...)`, `load_weights`, `load_checkpoint`). */
   readonly weightLoads: readonly WeightLoadIR[];
+  /**
+   * `model.training = False` (or True) assignments: they set that one module's flag, not its
+   * submodules' (`model.eval()` / `train()` set them all); present when there are any.
+   */
+  readonly trainingFlags?: readonly { readonly span: Span; readonly target: string; readonly value: boolean; readonly function: string }[];
 }
 
 export interface WeightLoadIR {

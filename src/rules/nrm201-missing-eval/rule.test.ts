@@ -214,6 +214,14 @@ ruleTests(missingEval, {
   ],
   invalid: [
     {
+      name: '`model.training = False` before a call of evaluate(): the flag is the model\'s alone, its BatchNorm stays in training mode',
+      code:
+        IMPORTS +
+        CNN +
+        'def evaluate(model, loader):\n    correct = 0\n    for x, y in loader:\n        correct += (model(x).argmax(1) == y).sum().item()\n    return correct\n\n\nmodel = Net()\nmodel.load_state_dict(torch.load("ckpt.pt"))\nmodel.training = False\nprint(evaluate(model, test_loader))\n',
+      findings: [{ messageId: 'trainMode', line: 27, column: 7, endLine: 27, endColumn: 35, messageIncludes: ['model.training = False (line 26) sets the flag of model alone'] }],
+    },
+    {
       name: 'the same helper called from a validate() in the epoch loop runs for inference there',
       code: GAN_HELPER('    validate(model)\n\n\ndef validate(model):\n    for x, y in val_loader:\n        discriminator_forward(model, x)\n'),
       findings: [{ messageId: 'trainMode', line: 32, column: 5, endLine: 32, endColumn: 20, messageIncludes: ['model runs for inference (result named pred)'] }],

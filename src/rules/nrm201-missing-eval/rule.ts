@@ -1,5 +1,5 @@
 import { describeOrigin } from '../../ir/training';
-import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeLayers, originsOf } from '../shared/training';
+import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeLayers, originsOf, trainingFlagNote } from '../shared/training';
 import type { FileIR } from '../../ir/file';
 import type { LayerCall } from '../../ir/model';
 import type { Span } from '../../ir/span';
@@ -186,6 +186,8 @@ export const missingEval: Rule = {
       if (!direct) related.push({ span: site.span, message: `the inference call in ${site.function}()` });
       for (const o of site.mode.origins.filter((x) => x.mode === 'train')) related.push({ span: o.span, message: `training mode from ${describeOrigin(o, context.where)}` });
       related.push(...layerLocations([...site.facts.batchNorms, ...site.facts.otherModeDependent], (l) => `mode-dependent layer ${l.kind}`, 1));
+      const flag = trainingFlagNote(context.ir, site, context.where);
+      if (flag) related.push(flag.related);
       const model = site.modelInCaller.includes('>') ? site.model : direct ? site.model : site.modelInCaller;
       context.report({
         messageId: definite ? 'trainMode' : 'mayBeTrainMode',
@@ -194,7 +196,7 @@ export const missingEval: Rule = {
           reason: site.reason,
           origin: originsOf(site.mode, 'train', context.where),
           layers: modeLayers(site.facts),
-          note: site.facts.evidence === 'none' ? evidenceNote(site.facts) : '',
+          note: (flag?.note ?? '') + (site.facts.evidence === 'none' ? evidenceNote(site.facts) : ''),
         },
         span: anchor,
         related,

@@ -48,5 +48,11 @@ ruleTests(noGradWithoutEval, {
       findings: [{ messageId: 'noGradOnly', line: 27, column: 6, endLine: 27, endColumn: 21, messageIncludes: ['m.train() at line 26'] }],
       output: IMPORTS + CNN + TRAIN + 'model.eval()\nfor m in model.modules():\n    if not isinstance(m, nn.Dropout):\n        m.train()\nmodel.eval()\nwith torch.no_grad():\n    preds = model(x_test)\n',
     },
+    {
+      name: '`model.training = False` sets the flag of the model alone: the message says so',
+      code: IMPORTS + CNN + TRAIN + 'model.training = False\nwith torch.no_grad():\n    preds = model(x_test)\n',
+      findings: [{ messageId: 'noGradOnly', line: 24, column: 6, endLine: 24, endColumn: 21, messageIncludes: ['model.training = False (line 23) sets the flag of model alone', 'model.eval() sets them all'] }],
+      output: IMPORTS + CNN + TRAIN + 'model.training = False\nmodel.eval()\nwith torch.no_grad():\n    preds = model(x_test)\n',
+    },
   ],
 });

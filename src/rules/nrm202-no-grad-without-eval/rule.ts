@@ -1,5 +1,5 @@
 import { describeOrigin } from '../../ir/training';
-import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeLayers, originsOf } from '../shared/training';
+import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeLayers, originsOf, trainingFlagNote } from '../shared/training';
 import type { RelatedLocation, Rule } from '../types';
 
 export const noGradWithoutEval: Rule = {
@@ -47,6 +47,8 @@ export const noGradWithoutEval: Rule = {
       const related: RelatedLocation[] = [{ span: site.span, message: `${site.model} runs here (${context.where(site.span)})` }];
       for (const o of site.mode.origins.filter((x) => x.mode === 'train')) related.push({ span: o.span, message: `training mode from ${describeOrigin(o, context.where)}` });
       related.push(...layerLocations([...site.facts.batchNorms, ...site.facts.otherModeDependent], (l) => `mode-dependent layer ${l.kind}`, 1));
+      const flag = trainingFlagNote(context.ir, site, context.where);
+      if (flag) related.push(flag.related);
       const model = site.via.length === 0 || site.modelInCaller.includes('>') ? site.model : site.modelInCaller;
       const region = site.noGradSpan ? context.text.slice(site.noGradSpan.startOffset, site.noGradSpan.endOffset) : 'torch.no_grad()';
       const stmt = site.noGradStatement;
@@ -59,7 +61,7 @@ export const noGradWithoutEval: Rule = {
           may: definite ? '' : 'possibly ',
           origin: originsOf(site.mode, 'train', context.where),
           layers: modeLayers(site.facts),
-          note: site.facts.evidence === 'none' ? evidenceNote(site.facts) : '',
+          note: (flag?.note ?? '') + (site.facts.evidence === 'none' ? evidenceNote(site.facts) : ''),
         },
         span: anchor,
         related,

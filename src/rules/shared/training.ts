@@ -217,6 +217,21 @@ export function isModeDependentFacts(facts: ModelFacts): boolean {
   return facts.batchNorms.length > 0 || facts.otherModeDependent.length > 0 || facts.evidence === 'none';
 }
 
+/**
+ * A `model.training = False` before an inference site, on the model the site finds in training
+ * mode: the assignment sets the flag of that one module, not its submodules' (their BatchNorm and
+ * Dropout layers keep training mode). The sentence for the message, and a related location.
+ */
+export function trainingFlagNote(ir: FileIR, site: SiteIR, where: Where): { readonly note: string; readonly related: RelatedLocation } | undefined {
+  const before = (site.via[0] ?? site.span).startOffset;
+  const flag = (ir.training.trainingFlags ?? []).filter((f) => !f.value && (f.target === site.model || f.target === site.modelInCaller) && f.span.startOffset < before).pop();
+  if (!flag) return undefined;
+  return {
+    note: ` ${flag.target}.training = False (${where(flag.span)}) sets the flag of ${flag.target} alone: its submodules, the BatchNorm and Dropout layers among them, keep training mode; ${flag.target}.eval() sets them all.`,
+    related: { span: flag.span, message: `${flag.target}.training = False sets this module's own flag only` },
+  };
+}
+
 /** What in the model makes its mode matter, for messages. */
 export function modeLayers(facts: ModelFacts): string {
   const kinds = [...new Set([...facts.batchNorms, ...facts.otherModeDependent].map((l) => l.kind))];

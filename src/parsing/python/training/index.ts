@@ -230,7 +230,7 @@ interface StatementPicks {
 /** The passes whose picks are kept per statement, by name, with their slot in `StatementPicks.byPass`. */
 const PASSES = {
   calls: 0, accelerators: 1, trainers: 2, switches: 3, optimizerVariables: 4, weightLoads: 5, loaders: 6, fits: 7, optimizers: 8, distributed: 9,
-  moduloSteps: 10, lossAssignments: 11, accumulation: 12, parameterLoops: 13, requiresGrad: 14, 'training=': 15, trainableFalse: 16, flax: 17,
+  moduloSteps: 10, lossAssignments: 11, accumulation: 12, parameterLoops: 13, requiresGrad: 14, 'training=': 15, flagAssignments: 16, flax: 17,
   assignments: 18, moduleAssignments: 19, trainerBases: 20, trainersOrClasses: 21, prepares: 22,
 } as const;
 type Pass = keyof typeof PASSES;
@@ -1638,6 +1638,7 @@ class TrainingBuilder implements FlowHost {
       keras: this.keras(),
       flax: this.flax(),
       weightLoads: this.weightLoads(),
+      ...optional('trainingFlags', this.trainingFlags()),
     };
   }
 
@@ -2632,12 +2633,26 @@ class TrainingBuilder implements FlowHost {
       });
     for (const part of this.perStatement('kerasTrainingArguments', 'training=', passesTraining, statementArguments)) for (const a of part) trainingArguments.push(a);
     const trainableTrue: typeof trainableFalse = [];
-    const trainableAssignments = (statement: Node, picks: StatementPicks['byPass']) =>
-      selectedFrom(this.assignmentsIn(statement, picks), isTrainableAssignment);
-    for (const a of this.pick('trainableFalse', trainableAssignments, 'assignments')) {
+    for (const a of this.flagAssignments()) {
+      if (flagOf(a) !== 'trainable') continue;
       (a.childForFieldName('right')?.type === 'false' ? trainableFalse : trainableTrue).push(trainableAssignment(a));
     }
     return { trainingArguments, trainableFalse, ...(trainableTrue.length > 0 ? { trainableTrue } : {}) };
+  }
+
+  /** `x.trainable = True/False` (Keras) and `x.training = True/False` (a module's own flag) assignments. */
+  private flagAssignments(): Node[] {
+    return this.pick('flagAssignments', (statement, picks) => selectedFrom(this.assignmentsIn(statement, picks), (a) => flagOf(a) !== undefined), 'assignments');
+  }
+
+  /** `model.training = False`: see `TrainingIR.trainingFlags`. */
+  private trainingFlags(): NonNullable<TrainingIR['trainingFlags']>[number][] {
+    const out: NonNullable<TrainingIR['trainingFlags']>[number][] = [];
+    for (const a of this.flagAssignments()) {
+      const target = flagOf(a) === 'training' ? keyOf((a.childForFieldName('left') as Node).childForFieldName('object')) : undefined;
+      if (target) out.push({ span: spanOf(a), target, value: a.childForFieldName('right')?.type === 'true', function: this.fnOf(a).name });
+    }
+    return out;
   }
 
   private flax(): TrainingIR['flax'] {
@@ -2708,11 +2723,18 @@ function passesTraining(c: CallInfo): boolean {
 
 /** `x.trainable = False` (the right side first: it rules out most assignments without reading a name's text). */
 /** `x.trainable = False` / `x.trainable = True`. */
-function isTrainableAssignment(a: Node): boolean {
+/** `{ [key]: list }` when the list has items, else nothing (an optional IR list). */
+function optional<K extends string, T>(key: K, list: readonly T[]): { [k in K]?: readonly T[] } {
+  return (list.length > 0 ? { [key]: list } : {}) as { [k in K]?: readonly T[] };
+}
+
+/** Which flag an assignment of a boolean literal sets: `x.trainable = False` (Keras), `x.training = False` (a module's own mode flag). */
+function flagOf(a: Node): 'trainable' | 'training' | undefined {
   const right = a.childForFieldName('right')?.type;
-  if (right !== 'false' && right !== 'true') return false;
+  if (right !== 'false' && right !== 'true') return undefined;
   const left = a.childForFieldName('left');
-  return left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'trainable';
+  const attr = left?.type === 'attribute' ? left.childForFieldName('attribute')?.text : undefined;
+  return attr === 'trainable' || attr === 'training' ? attr : undefined;
 }
 
 /** The calls the Flax pass looks at: `use_running_average=`, `mutable=[..."batch_stats"...]`, `apply(..., train=...)`. */

@@ -5,7 +5,7 @@ import { BN_KINDS } from './classes';
 import { keyOf, unparen } from './util';
 
 /**
- * A Keras `x.trainable = True/False` assignment (see `isTrainableAssignment`): the model it sets,
+ * A Keras `x.trainable = True/False` assignment (see `flagOf` in index.ts): the model it sets,
  * and, for `layer.trainable = ...` in a loop over a model's layers (`for layer in
  * base_model.layers[-20:]:`, `for i, layer in enumerate(model.layers):`), that model with which of
  * its layers (`TrainableAssignment.layers`).
