@@ -129,8 +129,12 @@ for epoch in range(10):
     validate(model, val_loader)
 `;
 
+/** A notebook's MLP: an nn.Sequential (with `LAYER` among its layers), compiled, trained, then a prediction. */
+const SEQ_MLP = 'import torch\nfrom torch import nn\n\nmodel = nn.Sequential(nn.Linear(4, 50), nn.ReLU(), LAYER, nn.Linear(50, 3))\nmodel = torch.compile(model, backend=\"aot_eager\").to(device)\noptimizer = torch.optim.Adam(model.parameters(), lr=0.01)\nfor epoch in range(10):\n    model.train()\n    for x, y in loader:\n        optimizer.zero_grad()\n        nn.functional.cross_entropy(model(x), y).backward()\n        optimizer.step()\npred = model(x_test)\n';
+
 ruleTests(missingEval, {
   valid: [
+    { name: 'an nn.Sequential of Linear and ReLU (wrapped by torch.compile) has no mode-dependent layer', code: SEQ_MLP.replace('LAYER', 'nn.Tanh()') },
     {
       name: "a module-level training loop's `y_pred = model(X_train)` is no inference (mrdbourke's PyTorch cheatsheet)",
       code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.01)\nfor epoch in range(100):\n    model.train()\n    y_pred = model(X_train)\n    loss = nn.functional.mse_loss(y_pred, y_train)\n    optimizer.zero_grad()\n    loss.backward()\n    optimizer.step()\n',
@@ -213,6 +217,12 @@ ruleTests(missingEval, {
     },
   ],
   invalid: [
+    {
+      name: 'an nn.Sequential with a layer of its own (`Block()`): its layers are not all known, the evidence is partial (info)',
+      code: SEQ_MLP.replace('LAYER', 'Block(50)'),
+      findings: [{ messageId: 'mayBeTrainMode', line: 13, column: 8, endLine: 13, endColumn: 21, severity: 'info', messageIncludes: ['(if any)'] }],
+      output: SEQ_MLP.replace('LAYER', 'Block(50)').replace('pred = model(x_test)', 'model.eval()\npred = model(x_test)'),
+    },
     {
       name: '`model.training = False` before a call of evaluate(): the flag is the model\'s alone, its BatchNorm stays in training mode',
       code:

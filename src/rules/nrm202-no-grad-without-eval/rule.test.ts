@@ -54,5 +54,17 @@ ruleTests(noGradWithoutEval, {
       findings: [{ messageId: 'noGradOnly', line: 24, column: 6, endLine: 24, endColumn: 21, messageIncludes: ['model.training = False (line 23) sets the flag of model alone', 'model.eval() sets them all'] }],
       output: IMPORTS + CNN + TRAIN + 'model.training = False\nmodel.eval()\nwith torch.no_grad():\n    preds = model(x_test)\n',
     },
+    {
+      name: 'the model wrapped in a chain (`torch.compile(model).to(device)`) is the same model, in the same mode',
+      code: IMPORTS + CNN + TRAIN.replace('model = Net()\n', 'model = Net()\nmodel = torch.compile(model).to("cuda")\n') + 'with torch.no_grad():\n    preds = model(x_test)\n',
+      findings: [{ messageId: 'noGradOnly', line: 24, column: 6, endLine: 24, endColumn: 21, messageIncludes: ['Net(...) built at line 17'] }],
+      output: IMPORTS + CNN + TRAIN.replace('model = Net()\n', 'model = Net()\nmodel = torch.compile(model).to("cuda")\n') + 'model.eval()\nwith torch.no_grad():\n    preds = model(x_test)\n',
+    },
+    {
+      name: 'convert_sync_batchnorm returns the same model, in the same mode',
+      code: IMPORTS + CNN + TRAIN.replace('model = Net()\n', 'model = Net()\nmodel = nn.SyncBatchNorm.convert_sync_batchnorm(model)\n') + 'with torch.no_grad():\n    preds = model(x_test)\n',
+      findings: [{ messageId: 'noGradOnly', line: 24, column: 6, endLine: 24, endColumn: 21, messageIncludes: ['Net(...) built at line 17'] }],
+      output: IMPORTS + CNN + TRAIN.replace('model = Net()\n', 'model = Net()\nmodel = nn.SyncBatchNorm.convert_sync_batchnorm(model)\n') + 'model.eval()\nwith torch.no_grad():\n    preds = model(x_test)\n',
+    },
   ],
 });

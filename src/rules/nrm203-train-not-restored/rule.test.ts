@@ -98,6 +98,10 @@ ruleTests(trainNotRestored, {
     { name: 'from_pretrained of a transformer without BatchNorm: its Dropout is off, no normalization matter (and a tokenizer is no model)', code: HF_LOOP('google/vit-base-patch16-224', '') },
     { name: 'an evaluation before training, then train()', code: EVAL_THEN_TRAIN('model.train()\n') },
     {
+      name: 'a backward() without an optimizer computes a saliency map, it trains nothing',
+      code: IMPORTS + CNN + 'model = Net()\nmodel.load_state_dict(torch.load("ckpt.pt"))\nmodel.eval()\nwith torch.no_grad():\n    target = model(x).argmax(1)\nx.requires_grad_(True)\nscore = model(x)[0, target]\nmodel.zero_grad()\nscore.backward()\nsaliency = x.grad.abs().amax(dim=1)\n',
+    },
+    {
       name: 'a linear probe keeps the frozen model in eval mode on purpose (MoCo / SimSiam main_lincls.py)',
       code: EVAL_THEN_TRAIN('for name, param in model.named_parameters():\n    if name not in ["fc.weight", "fc.bias"]:\n        param.requires_grad = False\n'),
     },

@@ -17,7 +17,7 @@ export const trainNotRestored: Rule = {
     fix: 'none',
     docs: {
       whatItDoes:
-        'Iterates each training loop to a fixpoint and looks at the mode of the trained model at every training step (`loss.backward()`, `optimizer.step()`), through calls to the file\'s own helpers. When the first iteration trains in training mode but a later one may train in eval mode because of an `eval()` executed in the loop (typically in a per-epoch validation), the `eval()` is reported. A model in eval mode at every training step is reported where that mode comes from: a Hugging Face `from_pretrained` (which returns the model in eval mode) with no `train()` before training, or an `eval()` for an evaluation before training (a baseline accuracy of a loaded checkpoint) not undone; an `eval()` that serves no inference, or a model whose parameters are partly frozen (`requires_grad=False`: a linear probe that keeps the whole model in eval mode on purpose), is left alone. An `eval()` chosen instead of a `train()` by one condition (`if args.weights == \'finetune\': model.train()` / `else: model.eval()`, a linear probe that keeps the whole frozen model in eval mode) is a per-run choice and is not reported; an `else: assert False` ends its path.',
+        'Iterates each training loop to a fixpoint and looks at the mode of the trained model at every training step (`loss.backward()`, `optimizer.step()`), through calls to the file\'s own helpers. When the first iteration trains in training mode but a later one may train in eval mode because of an `eval()` executed in the loop (typically in a per-epoch validation), the `eval()` is reported. A model in eval mode at every training step (an optimizer steps; a `backward()` alone, for a saliency map, trains nothing) is reported where that mode comes from: a Hugging Face `from_pretrained` (which returns the model in eval mode) with no `train()` before training, or an `eval()` for an evaluation before training (a baseline accuracy of a loaded checkpoint) not undone; an `eval()` that serves no inference, or a model whose parameters are partly frozen (`requires_grad=False`: a linear probe that keeps the whole model in eval mode on purpose), is left alone. An `eval()` chosen instead of a `train()` by one condition (`if args.weights == \'finetune\': model.train()` / `else: model.eval()`, a linear probe that keeps the whole frozen model in eval mode) is a per-run choice and is not reported; an `else: assert False` ends its path.',
       whyIsThisBad:
         'The usual epoch loop is "train, then validate". If validation calls `model.eval()` and the training function never calls `model.train()`, only the first epoch trains in training mode. After that BatchNorm normalizes with frozen running statistics (which stop updating) and Dropout is disabled: training silently changes regime, typically with a jump in the loss curve and worse generalization. ' +
         'The PyTorch tutorials call `model.train()` at the start of every training epoch for this reason.',
@@ -83,11 +83,13 @@ function trainingInEvalMode(context: Parameters<Rule['check']>[0], seen: Set<num
   const servesInference = (o: ModeOrigin): boolean =>
     training.sites.some((s) => s.kind === 'inference' && s.mode.origins.some((x) => x.kind === 'switch' && x.mode === 'eval' && x.span.startOffset === o.span.startOffset));
   const frozenPart = (site: SiteIR): boolean => training.freezes.some((f) => f.kind !== 'batchnorm-eval' && (isUnder(f.target, site.modelInCaller) || isUnder(site.modelInCaller, f.target)));
+  // (An optimizer steps where the model's backward runs: a `score.backward()` alone computes input gradients for a saliency map.)
+  const optimized = (site: SiteIR): boolean => training.sites.some((s) => s.kind === 'training-step' && s.function === site.function && s.modelInCaller === site.modelInCaller && /\.step\(\)$/.test(s.detail));
   for (const site of training.sites) {
     const { mode } = site;
     if (site.kind !== 'training-step' || mode.unresolved || mode.modes.length !== 1 || mode.modes[0] !== 'eval') continue;
     // (BatchNorm only: a transformer's Dropout off is no normalization matter, and a checkpoint's dropout rate is not known.)
-    if (site.facts.batchNorms.length === 0 || site.facts.evidence === 'none' || frozenPart(site)) continue;
+    if (site.facts.batchNorms.length === 0 || site.facts.evidence === 'none' || frozenPart(site) || !optimized(site)) continue;
     for (const o of mode.origins) {
       if (o.mode !== 'eval' || !(o.kind === 'library' || (o.kind === 'switch' && servesInference(o))) || seen.has(o.span.startOffset)) continue;
       seen.add(o.span.startOffset);

@@ -12,7 +12,7 @@ import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';
 import type { LauncherCall } from './launchers';
 import { State, union, val, type Val } from './state';
-import { callArgs, indentOf, type CallArgs, isUnder, keyOf, lastSegment, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, testedOperand, trainingStepCall, unparen, words } from './util';
+import { callArgs, indentOf, type CallArgs, isUnder, keyOf, lastSegment, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, testedOperand, trainingStepCall, unparen, words, wrappedModelKey } from './util';
 
 export interface Fn {
   readonly name: string;
@@ -187,7 +187,6 @@ function notARun(callee: Node): boolean {
   const name = callee.childForFieldName('attribute')?.text ?? '';
   return NOT_A_RUN.has(name) || NOT_A_RUN_PREFIXES.some((p) => name.startsWith(p));
 }
-const WRAPPERS = new Set(['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'eval', 'train', 'requires_grad_', 'to_empty', 'channels_last', 'wrap']);
 
 export interface Flow {
   readonly normal: State | undefined;
@@ -896,15 +895,9 @@ export class ModeAnalysis {
         return state.set(target, this.modeVal(built.mode, { mode: built.mode, kind: built.mode === 'eval' ? 'library' : 'construction', span: spanOf(r), description: built.description, at: built.at, ...(built.detail ? { detail: built.detail } : {}) }));
       }
       const f = r.childForFieldName('function');
-      const name = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : f?.text;
-      const args = callArgs(r);
-      // `model = DDP(model)`, `model = model.to(device)`, `model = torch.compile(model)`
-      if (name && (WRAPPERS.has(name) || WRAPPERS.has(lastSegment(name)))) {
-        const source = f?.type === 'attribute' && !['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'wrap'].includes(name)
-          ? keyOf(f.childForFieldName('object'))
-          : keyOf(args.positional[0] ?? args.keywords.get('module') ?? args.keywords.get('model'));
-        if (source) return source === target ? state : copyKey(state, source, target);
-      }
+      // `model = DDP(model)`, `model = model.to(device)`, `model = torch.compile(model).to(device)`
+      const source = wrappedModelKey(r);
+      if (source) return source === target ? state : copyKey(state, source, target);
       const callee = f ? this.host.resolveFunction(f, ctx.fn, undefined) : undefined;
       if (callee) {
         const summary = this.summary(callee);

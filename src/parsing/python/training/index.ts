@@ -29,7 +29,7 @@ import { mmConfigFacts, type ConfigBaseLookup } from './mmConfig';
 import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { consistent, type Val } from './state';
-import { argFor, callArgs, calleeLastName, dictEntries, indentAt, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, type CallArgs } from './util';
+import { argFor, callArgs, calleeLastName, dictEntries, indentAt, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, wrappedModelKey, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
 /** Facts of a model class imported from another workspace file (the workspace index answers). */
@@ -68,6 +68,8 @@ const MOVES = new Set(['to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16
 /** Keras optimizers (`keras.optimizers.AdamW`, `tf.keras.optimizers.SGD`). */
 const KERAS_OPTIMIZER = /^(tensorflow\.)?(keras|tf_keras)\.(src\.)?optimizers\./;
 
+/** torch.nn layers whose behaviour does not depend on train/eval mode (see `sequentialFacts`). */
+const MODE_FREE_LAYERS = /^(Lazy)?(Linear|Conv[123]d|ConvTranspose[123]d|Bilinear)$|^(ReLU|ReLU6|LeakyReLU|PReLU|ELU|SELU|CELU|GELU|SiLU|Mish|Tanh|Sigmoid|Hardtanh|Hardswish|Hardsigmoid|Softplus|Softsign|Tanhshrink|Softmax|LogSoftmax|Softmin|Identity|Flatten|Unflatten|Embedding|Upsample|PixelShuffle|PixelUnshuffle|ZeroPad[123]d|ReflectionPad[123]d|ReplicationPad[123]d|ConstantPad[123]d)$|^(Adaptive)?(Max|Avg)Pool[123]d$/;
 const PARALLEL_WRAPPERS = new Set(['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'convert_sync_batchnorm']);
 /** The callees (last name) `distributed()` and `gradAccum()` look at. */
 /** TensorFlow's strategies that split a Keras `fit` batch between replicas (tf.distribute). */
@@ -942,18 +944,26 @@ class TrainingBuilder implements FlowHost {
     const other: ModelFacts['otherModeDependent'][number][] = [];
     const affine: ModelFacts['affineNorms'][number][] = [];
     let previous = '';
+    // Whether every element is a torch.nn layer whose behaviour does not depend on the mode (then
+    // a Sequential without BatchNorm or Dropout is known to have none: an MLP of Linear and ReLU).
+    let allKnown = true;
     for (const a of callArgs(call).positional) {
-      if (a.type !== 'call') continue;
-      const kind = dottedParts(a.childForFieldName('function') as Node)?.pop() ?? '';
+      if (a.type !== 'call') {
+        allKnown = false;
+        continue;
+      }
+      const parts = dottedParts(a.childForFieldName('function') as Node) ?? [];
+      const kind = parts[parts.length - 1] ?? '';
       const span = spanOf(a);
       if (/^(Lazy)?BatchNorm[123]d$/.test(kind)) {
         batchNorms.push({ kind, span, singleValuePerChannel: kind.endsWith('1d') && /^(Linear|Flatten|LazyLinear)$/.test(previous) });
         affine.push({ kind, span });
       } else if (/^Dropout/.test(kind)) other.push({ kind, span });
       else if (/^(LayerNorm|GroupNorm|RMSNorm)$/.test(kind)) affine.push({ kind, span });
+      else if (!(parts.length >= 2 && parts[parts.length - 2] === 'nn' && MODE_FREE_LAYERS.test(kind))) allKnown = false;
       previous = kind;
     }
-    if (batchNorms.length + other.length + affine.length === 0) return undefined;
+    if (batchNorms.length + other.length + affine.length === 0 && !allKnown) return undefined;
     return { evidence: 'file', name: 'nn.Sequential', definitionSpan: spanOf(call), batchNorms, otherModeDependent: other, affineNorms: affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
   }
 
@@ -1419,7 +1429,7 @@ class TrainingBuilder implements FlowHost {
     let facts = built?.facts;
     if (!facts) {
       // `model = DDP(model)`, `net = model.to(device)`: the same model.
-      const src = r.type === 'call' ? this.wrappedKey(r) : keyOf(r);
+      const src = r.type === 'call' ? wrappedModelKey(r) : keyOf(r);
       if (src) facts = this.factsFor(fn, src);
     }
     // `trained = train_model(net, loader)`, a function of the file that returns the model it is given.
@@ -1566,18 +1576,7 @@ class TrainingBuilder implements FlowHost {
     }
   }
 
-  private wrappedKey(call: Node): string | undefined {
-    const f = call.childForFieldName('function');
-    if (!f) return undefined;
-    const name = (f.type === 'attribute' ? f.childForFieldName('attribute')?.text : f.text) ?? '';
-    const short = lastSegment(name);
-    if (f.type === 'attribute' && ['to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'eval', 'train'].includes(short)) return keyOf(f.childForFieldName('object'));
-    if (['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'convert_sync_batchnorm', 'wrap'].includes(short)) {
-      const args = callArgs(call);
-      return keyOf(args.positional[0] ?? args.keywords.get('module') ?? args.keywords.get('model'));
-    }
-    return undefined;
-  }
+
 
   // ------------------------------------------------------------ build
 

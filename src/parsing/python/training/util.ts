@@ -339,3 +339,33 @@ export function dictEntries(n: Node): [string, Node][] | undefined {
   }
   return out;
 }
+
+/** Functions that return the model they are given, wrapped: `DDP(model)`, `torch.compile(model)`, `nn.SyncBatchNorm.convert_sync_batchnorm(model)`. */
+const WRAPPING_FUNCTIONS: ReadonlySet<string> = new Set(['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'convert_sync_batchnorm', 'wrap']);
+/** Methods that return their receiver, moved or switched: `model.to(device)`, `model.eval()`. */
+const WRAPPING_METHODS: ReadonlySet<string> = new Set(['to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'eval', 'train', 'requires_grad_', 'to_empty', 'channels_last']);
+
+/**
+ * The model a wrapping call returns, as its key: `DDP(model)`, `model.to(device)`, and chains of
+ * them (`torch.compile(model).to(device)`, `DDP(model.cuda(), device_ids=[rank])`). Undefined for
+ * any other call.
+ */
+export function wrappedModelKey(call: Node): string | undefined {
+  let c = call;
+  for (let depth = 0; depth < 8; depth++) {
+    const f = c.childForFieldName('function');
+    if (!f) return undefined;
+    const name = f.type === 'attribute' ? f.childForFieldName('attribute')?.text : f.text;
+    let inner: Node | null | undefined;
+    if (f.type === 'attribute' && name !== undefined && WRAPPING_METHODS.has(name)) inner = f.childForFieldName('object');
+    else if (name !== undefined && WRAPPING_FUNCTIONS.has(name)) {
+      const args = callArgs(c);
+      inner = args.positional[0] ?? args.keywords.get('module') ?? args.keywords.get('model');
+    } else return undefined;
+    if (!inner) return undefined;
+    const u = unparen(inner);
+    if (u.type !== 'call') return keyOf(u);
+    c = u;
+  }
+  return undefined;
+}
