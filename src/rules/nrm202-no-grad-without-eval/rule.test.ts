@@ -22,6 +22,14 @@ ruleTests(noGradWithoutEval, {
         TRAIN +
         'model.eval()\nenable_dropout(model)\nwith torch.no_grad():\n    samples = [model(x_test) for _ in range(20)]\nfor m in model.modules():\n    if isinstance(m, nn.Dropout):\n        m.train()\nwith torch.no_grad():\n    samples = [model(x_test) for _ in range(20)]\n',
     },
+    {
+      name: 'a BatchNorm recalibration pass: train() in the function, forwards under no_grad whose results are dropped (after pruning)',
+      code: IMPORTS + CNN + 'def after_pruning(model, loader):\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.reset_running_stats()\n    model.train()\n    with torch.no_grad():\n        for x, _ in loader:\n            model(x)\n\n\n' + TRAIN + 'model.eval()\nafter_pruning(model, train_loader)\n',
+    },
+    {
+      name: 'a function named for the BatchNorm statistics (`update_bn_stats`) keeps what its forwards return',
+      code: IMPORTS + CNN + 'def update_bn_stats(model, loader):\n    model.train()\n    with torch.no_grad():\n        outs = [model(x) for x, _ in loader]\n    return len(outs)\n\n\n' + TRAIN + 'model.eval()\nupdate_bn_stats(model, train_loader)\n',
+    },
     { name: 'inference_mode(False) does not disable anything', code: IMPORTS + CNN + TRAIN + 'with torch.inference_mode(False):\n    preds = model(x_test)\n' },
   ],
   invalid: [
@@ -65,6 +73,18 @@ ruleTests(noGradWithoutEval, {
       code: IMPORTS + CNN + TRAIN.replace('model = Net()\n', 'model = Net()\nmodel = nn.SyncBatchNorm.convert_sync_batchnorm(model)\n') + 'with torch.no_grad():\n    preds = model(x_test)\n',
       findings: [{ messageId: 'noGradOnly', line: 24, column: 6, endLine: 24, endColumn: 21, messageIncludes: ['Net(...) built at line 17'] }],
       output: IMPORTS + CNN + TRAIN.replace('model = Net()\n', 'model = Net()\nmodel = nn.SyncBatchNorm.convert_sync_batchnorm(model)\n') + 'model.eval()\nwith torch.no_grad():\n    preds = model(x_test)\n',
+    },
+    {
+      name: 'a dropped forward under no_grad whose training mode no train() of its function chose is still reported',
+      code: IMPORTS + CNN + TRAIN + 'with torch.no_grad():\n    model(x_test)\n',
+      findings: [{ messageId: 'noGradOnly', line: 23, column: 6, endLine: 23, endColumn: 21 }],
+      output: IMPORTS + CNN + TRAIN + 'model.eval()\nwith torch.no_grad():\n    model(x_test)\n',
+    },
+    {
+      name: 'train() by mistake in a validation function whose predictions are used is still reported',
+      code: IMPORTS + CNN + 'def validate(model, loader):\n    model.train()\n    with torch.no_grad():\n        return [model(x).argmax(1) for x, _ in loader]\n\n\n' + TRAIN + 'preds = validate(model, val_loader)\n',
+      findings: [{ messageId: 'noGradOnly', line: 19, column: 10, endLine: 19, endColumn: 25, messageIncludes: ['model.train() at line 18'] }],
+      output: IMPORTS + CNN + 'def validate(model, loader):\n    model.train()\n    model.eval()\n    with torch.no_grad():\n        return [model(x).argmax(1) for x, _ in loader]\n\n\n' + TRAIN + 'preds = validate(model, val_loader)\n',
     },
   ],
 });

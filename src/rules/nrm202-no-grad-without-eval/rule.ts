@@ -1,4 +1,4 @@
-import { describeOrigin } from '../../ir/training';
+import { describeOrigin, type SiteIR } from '../../ir/training';
 import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeLayers, originsOf, trainingFlagNote } from '../shared/training';
 import type { RelatedLocation, Rule } from '../types';
 
@@ -17,7 +17,7 @@ export const noGradWithoutEval: Rule = {
       whatItDoes:
         'Flags `with torch.no_grad():` / `with torch.inference_mode():` blocks (and functions decorated with them) used for evaluation or inference — in a validation/test/predict function, over a validation loader, or outside any training code — in which a model with BatchNorm, tracked InstanceNorm or Dropout may still be in training mode. ' +
         'A shape smoke test (a model built right there and, in this file, never given weights, switched or trained) is not reported: its outputs are random in either mode. ' +
-        'Training mode chosen on purpose by a flag named for it (`if training: model.train()`, e.g. an export helper with a `training` argument) is not reported either.',
+        'Training mode chosen on purpose by a flag named for it (`if training: model.train()`, e.g. an export helper with a `training` argument) is not reported either, nor a BatchNorm recalibration pass: `model.train()` in the same function, then forwards under no_grad whose results are dropped, or in a function named for BatchNorm statistics (`recalibrate_bn`, `update_bn`), which recomputes the running statistics without gradients on purpose (after pruning, quantization or weight averaging).',
       whyIsThisBad:
         '`torch.no_grad()` and `torch.inference_mode()` disable autograd; they leave `module.training` untouched. Under them, BatchNorm in training mode still normalizes with batch statistics and updates `running_mean`/`running_var` from the evaluation data, and Dropout still drops activations. ' +
         'The PyTorch autograd notes spell it out: evaluation mode "is not a mechanism to locally disable gradient computation" and no-grad mode does not change module behaviour — both are needed for evaluation.',
@@ -39,6 +39,7 @@ export const noGradWithoutEval: Rule = {
       if (isUntrainedSmokeTest(site, context.ir.training)) continue;
       // `if training: model.train()`: the caller asked for training mode.
       if (site.mode.trainChosenBy) continue;
+      if (recalibratesBatchNorm(context, site)) continue;
       const sameFunction = site.noGradStatement !== undefined;
       const anchor = sameFunction ? site.noGradSpan : (site.via[0] ?? site.span);
       if (seen.has(anchor.startOffset)) continue;
@@ -71,3 +72,18 @@ export const noGradWithoutEval: Rule = {
     }
   },
 };
+
+/**
+ * A BatchNorm recalibration pass (what `torch.optim.swa_utils.update_bn` does): the training mode
+ * comes from `train()` calls in the site's own function, and the forward's result is dropped
+ * (`model(x)` as a statement) or the function is named for BatchNorm statistics (`recalibrate_bn`,
+ * `update_bn`, `calibrate_batchnorm`).
+ */
+function recalibratesBatchNorm(context: Parameters<Rule['check']>[0], site: SiteIR): boolean {
+  const { training } = context.ir;
+  const trainOrigins = site.mode.origins.filter((o) => o.mode === 'train');
+  const ownSwitch = (span: { startOffset: number }) => training.modeSwitches.some((s) => s.op === 'train' && s.function === site.function && s.span.startOffset === span.startOffset);
+  if (trainOrigins.length === 0 || !trainOrigins.every((o) => o.kind === 'switch' && ownSwitch(o.span))) return false;
+  const dropped = site.statementSpan.startOffset === site.span.startOffset && site.statementSpan.endOffset === site.span.endOffset;
+  return dropped || /(^|_)(bn|batch_?norm|recalibrat\w*|calibrat\w*|running_stats?)($|_)/i.test(site.function);
+}
