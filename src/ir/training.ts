@@ -258,6 +258,11 @@ export interface SiteIR {
    * `TestCase` method, or a `test*` function of a module importing pytest/unittest.
    */
   readonly inUnitTest: boolean;
+  /**
+   * An inference site that is the forward of a model the training loop around it does not train,
+   * under `no_grad`, a model given weights (a distillation teacher): its outputs are the targets.
+   */
+  readonly teacher?: boolean;
   readonly inNoGrad: boolean;
   readonly noGradSpan: Span | undefined;
   readonly mode: ModeAt;
@@ -385,6 +390,8 @@ export interface WeightLoadIR {
   readonly model: string;
   readonly method: string;
   readonly span: Span;
+  /** The weights are another model's (`target.load_state_dict(online.state_dict())`): that model. */
+  readonly from?: string;
 }
 
 export const EMPTY_TRAINING: TrainingIR = {

@@ -4,6 +4,30 @@ import { noGradWithoutEval } from './rule';
 
 const TRAIN = 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nfor x, y in train_loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n';
 
+/** Knowledge distillation: a teacher given weights, its soft targets computed under no_grad in the student's training loop (`setup`: what happens to the teacher before the loop). */
+const DISTILL = (setup: string) =>
+  IMPORTS +
+  CNN +
+  `
+teacher = Net()
+teacher.load_state_dict(torch.load("teacher.pt"))
+${setup}student = Net()
+optimizer = torch.optim.SGD(student.parameters(), lr=0.1)
+for epoch in range(10):
+    student.train()
+    for x, y in train_loader:
+        with torch.no_grad():
+            soft = teacher(x).softmax(1)
+        loss = nn.functional.kl_div(student(x).log_softmax(1), soft, reduction="batchmean")
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+`;
+
+/** A training function given a second model whose outputs are the targets, under no_grad (its weights: `load`). */
+const TARGET_NET = (load: string) =>
+  IMPORTS + CNN + 'def train(online, target_net, loader, optimizer):\n    for epoch in range(10):\n        online.train()\n        for x1, x2 in loader:\n            with torch.no_grad():\n                z = target_net(x2)\n            loss = -(online(x1) * z).sum()\n            optimizer.zero_grad()\n            loss.backward()\n            optimizer.step()\n\n\nonline = Net()\ntarget = Net()\ntarget.load_state_dict(LOAD)\ntrain(online, target, train_loader, torch.optim.SGD(online.parameters(), lr=0.1))\n'.replace('LOAD', load);
+
 ruleTests(noGradWithoutEval, {
   valid: [
     {
@@ -30,9 +54,27 @@ ruleTests(noGradWithoutEval, {
       name: 'a function named for the BatchNorm statistics (`update_bn_stats`) keeps what its forwards return',
       code: IMPORTS + CNN + 'def update_bn_stats(model, loader):\n    model.train()\n    with torch.no_grad():\n        outs = [model(x) for x, _ in loader]\n    return len(outs)\n\n\n' + TRAIN + 'model.eval()\nupdate_bn_stats(model, train_loader)\n',
     },
+    { name: 'distillation: the teacher in eval mode', code: DISTILL('teacher.eval()\n') },
+    { name: "Mean Teacher: the EMA model switched to training mode by a train() of its own is the method's choice", code: DISTILL('teacher.train()\n') },
+    {
+      name: 'a BYOL / MoCo style target network (given the trained model\'s weights, none of its own) in training mode',
+      code: TARGET_NET('online.state_dict()'),
+    },
     { name: 'inference_mode(False) does not disable anything', code: IMPORTS + CNN + TRAIN + 'with torch.inference_mode(False):\n    preds = model(x_test)\n' },
   ],
   invalid: [
+    {
+      name: 'a teacher given weights from a file, passed to the training function: reported on the call, in the caller\'s mode',
+      code: TARGET_NET('torch.load("teacher.pt")'),
+      findings: [{ messageId: 'noGradOnly', line: 21, column: 18, endLine: 21, endColumn: 33, messageIncludes: ['target runs under torch.no_grad() (a teacher'] }],
+      output: TARGET_NET('torch.load("teacher.pt")').replace('            with torch.no_grad():', '            target_net.eval()\n            with torch.no_grad():'),
+    },
+    {
+      name: 'distillation: a teacher given weights and never switched out of training mode computes the soft targets under no_grad in the loop',
+      code: DISTILL(''),
+      findings: [{ messageId: 'noGradOnly', line: 25, column: 14, endLine: 25, endColumn: 29, messageIncludes: ['teacher runs under torch.no_grad() (a teacher: given weights, not trained by the loop over train_loader)', 'Net(...) built at line 18'] }],
+      output: DISTILL('').replace('        with torch.no_grad():\n            soft', '        teacher.eval()\n        with torch.no_grad():\n            soft'),
+    },
     {
       name: 'no_grad after training, model still in training mode: fix inserts eval()',
       code: IMPORTS + CNN + TRAIN + 'with torch.no_grad():\n    preds = model(x_test)\n',

@@ -16,6 +16,7 @@ export const noGradWithoutEval: Rule = {
     docs: {
       whatItDoes:
         'Flags `with torch.no_grad():` / `with torch.inference_mode():` blocks (and functions decorated with them) used for evaluation or inference — in a validation/test/predict function, over a validation loader, or outside any training code — in which a model with BatchNorm, tracked InstanceNorm or Dropout may still be in training mode. ' +
+        'Inside a training loop, no_grad is fine for the model being trained (an EMA update, logging); the forward of another model given weights (a distillation teacher, `teacher.load_state_dict(...)`) under no_grad there is an inference, reported while the teacher was never switched out of the training mode it was built in (a `train()` of its own, as Mean Teacher\'s EMA model has, is a choice). ' +
         'A shape smoke test (a model built right there and, in this file, never given weights, switched or trained) is not reported: its outputs are random in either mode. ' +
         'Training mode chosen on purpose by a flag named for it (`if training: model.train()`, e.g. an export helper with a `training` argument) is not reported either, nor a BatchNorm recalibration pass: `model.train()` in the same function, then forwards under no_grad whose results are dropped, or in a function named for BatchNorm statistics (`recalibrate_bn`, `update_bn`), which recomputes the running statistics without gradients on purpose (after pruning, quantization or weight averaging).',
       whyIsThisBad:
@@ -40,6 +41,8 @@ export const noGradWithoutEval: Rule = {
       // `if training: model.train()`: the caller asked for training mode.
       if (site.mode.trainChosenBy) continue;
       if (recalibratesBatchNorm(context, site)) continue;
+      // A teacher switched to training mode by a train() of its own is the method's choice (Mean Teacher's EMA model); one never switched is the bug.
+      if (site.teacher && site.mode.origins.some((o) => o.mode === 'train' && o.kind === 'switch')) continue;
       const sameFunction = site.noGradStatement !== undefined;
       const anchor = sameFunction ? site.noGradSpan : (site.via[0] ?? site.span);
       if (seen.has(anchor.startOffset)) continue;

@@ -14,6 +14,7 @@ import type {
   ParamGroupIR,
   SiteIR,
   TrainingIR,
+  WeightLoadIR,
 } from '../../../ir/training';
 import { EMPTY_TRAINING } from '../../../ir/training';
 import type { Span } from '../../../ir/span';
@@ -1643,12 +1644,16 @@ class TrainingBuilder implements FlowHost {
 
   /** `model.load_state_dict(...)` and the like: the model gets weights (it is not a fresh random one). */
   private weightLoads(): TrainingIR['weightLoads'] {
-    const out: { model: string; method: string; span: ReturnType<typeof spanOf> }[] = [];
-    for (const { call, f, attr } of this.pickCalls('weightLoads', (c) => c.attr !== undefined && WEIGHT_LOADS.has(c.attr))) {
+    const out: WeightLoadIR[] = [];
+    for (const { call, f, attr, args } of this.pickCalls('weightLoads', (c) => c.attr !== undefined && WEIGHT_LOADS.has(c.attr))) {
       if (!f) continue;
       const method = attr ?? '';
       const model = keyOf(f.childForFieldName('object'));
-      if (model) out.push({ model, method, span: spanOf(call) });
+      // `target.load_state_dict(online.state_dict())`: another model's weights.
+      const arg = args.positional[0] ? unparen(args.positional[0]) : undefined;
+      const source = arg?.type === 'call' ? arg.childForFieldName('function') : undefined;
+      const from = source?.type === 'attribute' && source.childForFieldName('attribute')?.text === 'state_dict' ? keyOf(source.childForFieldName('object')) : undefined;
+      if (model) out.push({ model, method, span: spanOf(call), ...(from ? { from } : {}) });
     }
     return out;
   }
@@ -1707,8 +1712,10 @@ class TrainingBuilder implements FlowHost {
   private sites(events: readonly FlowEvent[]): { site: SiteIR; event: FlowEvent }[] {
     const out: { site: SiteIR; event: FlowEvent }[] = [];
     const seen = new Set<string>();
+    const teachers = this.teacherForwards(events);
     for (const e of events) {
-      if (e.kind === 'forward' && !e.reason) continue;
+      const reason = e.reason ?? (e.kind === 'forward' ? teachers.get(e) : undefined);
+      if (e.kind === 'forward' && !reason) continue;
       const keys = e.kind === 'step' ? (e.trainedKeys.length > 0 ? e.trainedKeys : ['']) : [e.key];
       for (const key of keys) {
         const mode = key ? this.modeAt(consistent(e.state.lookup(key), e.assume)) : { modes: [], origins: [], unresolved: true };
@@ -1727,8 +1734,9 @@ class TrainingBuilder implements FlowHost {
           modelInCaller: key,
           facts: (e.kind === 'step' ? undefined : e.facts) ?? (key ? this.factsFor(e.owner, key) : undefined) ?? unknownFacts(key),
           function: e.fn.name,
-          reason: e.reason ?? (e.kind === 'export' ? 'export' : e.kind === 'step' ? 'training step' : ''),
+          reason: reason ?? (e.kind === 'export' ? 'export' : e.kind === 'step' ? 'training step' : ''),
           inUnitTest: e.inUnitTest,
+          ...(e.reason === undefined && reason !== undefined ? { teacher: true } : {}),
           inNoGrad: e.noGrad !== undefined,
           noGradSpan: e.noGrad,
           mode,
@@ -1746,6 +1754,28 @@ class TrainingBuilder implements FlowHost {
     return out
       .filter((s) => s.site.mode.modes.length > 0 || !resolvedAt.has(`${s.site.kind}:${s.site.span.startOffset}`))
       .sort((a, b) => a.site.span.startOffset - b.site.span.startOffset);
+  }
+
+  /**
+   * Forwards of a model the training loop does not train, under `no_grad` in that loop, of a model
+   * given weights (`teacher.load_state_dict(...)`): a distillation teacher, whose outputs are the
+   * targets. In training mode its BatchNorm normalizes with each batch and overwrites the running
+   * statistics it was trained with. (A target network updated from the trained one, BYOL / MoCo
+   * style, is a copy, or given the trained model's weights: not one.)
+   */
+  private teacherForwards(events: readonly FlowEvent[]): Map<FlowEvent, string> {
+    const out = new Map<FlowEvent, string>();
+    let loaded: Set<string> | undefined;
+    for (const e of events) {
+      if (e.kind !== 'forward' || e.reason || !e.noGrad || !e.loaderKey || !e.key) continue;
+      const root = rootOf(e.key);
+      const steps = events.filter((s) => s.kind === 'step' && s.fn === e.fn && s.loaderKey === e.loaderKey && s.trainedKeys.length > 0);
+      if (steps.length === 0 || steps.some((s) => s.trainedKeys.some((k) => rootOf(k) === root))) continue;
+      loaded ??= new Set(this.weightLoads().filter((w) => w.from === undefined).map((w) => rootOf(w.model)));
+      if (!loaded.has(root)) continue;
+      out.set(e, `a teacher: given weights, not trained by the loop over ${e.loaderKey}`);
+    }
+    return out;
   }
 
   private stepTargets(s: { site: SiteIR; event: FlowEvent }, freezes: readonly FreezeIR[]): { site: SiteIR; event: FlowEvent } {
