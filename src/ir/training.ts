@@ -143,6 +143,8 @@ export interface ModelFacts {
    * call's `training=` argument (inference when not given, outside `fit`) decides.
    */
   readonly keras?: boolean;
+  /** A library model built with pretrained weights (`weights="IMAGENET1K_V2"`, `pretrained=True`, `from_pretrained`). */
+  readonly pretrained?: boolean;
 }
 
 export interface ModelVariable {

@@ -64,6 +64,12 @@ ruleTests(noGradWithoutEval, {
   ],
   invalid: [
     {
+      name: 'distillation: a pretrained torchvision teacher (weights=...) never switched out of training mode',
+      code: 'import torch\nimport torchvision\n\nteacher = torchvision.models.resnet50(weights="IMAGENET1K_V2")\nstudent = torchvision.models.resnet18(num_classes=1000)\noptimizer = torch.optim.SGD(student.parameters(), lr=0.1)\nfor epoch in range(90):\n    student.train()\n    for x, y in train_loader:\n        with torch.no_grad():\n            t = teacher(x)\n        loss = (student(x) - t).pow(2).mean()\n        optimizer.zero_grad()\n        loss.backward()\n        optimizer.step()\n',
+      findings: [{ messageId: 'noGradOnly', line: 10, column: 14, endLine: 10, endColumn: 29, messageIncludes: ['teacher runs under torch.no_grad() (a teacher', 'torchvision.models.resnet50(...) built at line 4'] }],
+      output: 'import torch\nimport torchvision\n\nteacher = torchvision.models.resnet50(weights="IMAGENET1K_V2")\nstudent = torchvision.models.resnet18(num_classes=1000)\noptimizer = torch.optim.SGD(student.parameters(), lr=0.1)\nfor epoch in range(90):\n    student.train()\n    for x, y in train_loader:\n        teacher.eval()\n        with torch.no_grad():\n            t = teacher(x)\n        loss = (student(x) - t).pow(2).mean()\n        optimizer.zero_grad()\n        loss.backward()\n        optimizer.step()\n',
+    },
+    {
       name: 'a teacher given weights from a file, passed to the training function: reported on the call, in the caller\'s mode',
       code: TARGET_NET('torch.load("teacher.pt")'),
       findings: [{ messageId: 'noGradOnly', line: 21, column: 18, endLine: 21, endColumn: 33, messageIncludes: ['target runs under torch.no_grad() (a teacher'] }],

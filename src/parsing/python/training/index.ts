@@ -809,7 +809,7 @@ class TrainingBuilder implements FlowHost {
     if (lib) {
       const evalMode = loadsInEvalMode(text);
       return {
-        facts: lib,
+        facts: evalMode || buildsPretrained(call) ? { ...lib, pretrained: true } : lib,
         mode: evalMode ? 'eval' : 'train',
         ...(evalMode ? constructedAt(call, `${f.text}()`, '(from_pretrained returns the model in eval mode)') : constructedAt(call, `${f.text}(...) built`, TRAINING_MODE)),
       };
@@ -1758,7 +1758,7 @@ class TrainingBuilder implements FlowHost {
 
   /**
    * Forwards of a model the training loop does not train, under `no_grad` in that loop, of a model
-   * given weights (`teacher.load_state_dict(...)`): a distillation teacher, whose outputs are the
+   * given weights (`teacher.load_state_dict(...)`, a pretrained library model): a distillation teacher, whose outputs are the
    * targets. In training mode its BatchNorm normalizes with each batch and overwrites the running
    * statistics it was trained with. (A target network updated from the trained one, BYOL / MoCo
    * style, is a copy, or given the trained model's weights: not one.)
@@ -1772,7 +1772,7 @@ class TrainingBuilder implements FlowHost {
       const steps = events.filter((s) => s.kind === 'step' && s.fn === e.fn && s.loaderKey === e.loaderKey && s.trainedKeys.length > 0);
       if (steps.length === 0 || steps.some((s) => s.trainedKeys.some((k) => rootOf(k) === root))) continue;
       loaded ??= new Set(this.weightLoads().filter((w) => w.from === undefined).map((w) => rootOf(w.model)));
-      if (!loaded.has(root)) continue;
+      if (!loaded.has(root) && !e.facts?.pretrained) continue;
       out.set(e, `a teacher: given weights, not trained by the loop over ${e.loaderKey}`);
     }
     return out;
@@ -2752,6 +2752,15 @@ function passesTraining(c: CallInfo): boolean {
 
 /** `x.trainable = False` (the right side first: it rules out most assignments without reading a name's text). */
 /** `x.trainable = False` / `x.trainable = True`. */
+/** A library constructor given pretrained weights: `pretrained=True`, `weights=` other than None. */
+function buildsPretrained(call: Node): boolean {
+  const args = callArgs(call);
+  const pretrained = args.keywords.get('pretrained');
+  if (pretrained?.type === 'true') return true;
+  const weights = args.keywords.get('weights');
+  return weights !== undefined && weights.type !== 'none' && !(weights.type === 'false');
+}
+
 /** `{ [key]: list }` when the list has items, else nothing (an optional IR list). */
 function optional<K extends string, T>(key: K, list: readonly T[]): { [k in K]?: readonly T[] } {
   return (list.length > 0 ? { [key]: list } : {}) as { [k in K]?: readonly T[] };
