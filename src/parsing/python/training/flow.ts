@@ -229,7 +229,6 @@ const NO_ASSUME: readonly string[] = Object.freeze([]);
 /** The flow of a function before its body ran (shared, never modified). */
 const EMPTY_FLOW: Flow = { normal: State.EMPTY, breaks: NO_STATES, conts: NO_STATES, rets: NO_STATES };
 
-/** No loop variables bound to modules (shared: a context binding some has a map of its own). */
 /**
  * A loop over a model's modules (`for m in model.modules():`): the model, and what the tests in
  * its body pick: BatchNorm modules (`isinstance(m, nn.BatchNorm2d)`), or Dropout modules only
@@ -242,6 +241,7 @@ interface ModuleLoop {
   readonly dropoutOnly: boolean;
 }
 
+/** No loop variables bound to modules (shared: a context binding some has a map of its own). */
 const NO_MODULE_LOOPS: ReadonlyMap<string, ModuleLoop> = new Map();
 
 const BN_FILTER_WORDS = /BatchNorm|_BatchNorm|_NormBase|\bBN\b|batchnorm|SyncBatchNorm|norm_layer/;

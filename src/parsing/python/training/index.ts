@@ -1577,8 +1577,6 @@ class TrainingBuilder implements FlowHost {
     }
   }
 
-
-
   // ------------------------------------------------------------ build
 
   build(): TrainingIR {
@@ -1758,10 +1756,10 @@ class TrainingBuilder implements FlowHost {
 
   /**
    * Forwards of a model the training loop does not train, under `no_grad` in that loop, of a model
-   * given weights (`teacher.load_state_dict(...)`, a pretrained library model): a distillation teacher, whose outputs are the
-   * targets. In training mode its BatchNorm normalizes with each batch and overwrites the running
-   * statistics it was trained with. (A target network updated from the trained one, BYOL / MoCo
-   * style, is a copy, or given the trained model's weights: not one.)
+   * given weights (`teacher.load_state_dict(...)`, a pretrained library model): a distillation
+   * teacher, whose outputs are the targets. In training mode its BatchNorm normalizes with each
+   * batch and overwrites the running statistics it was trained with. (A target network updated
+   * from the trained one, BYOL / MoCo style, is a copy, or given the trained model's weights: not one.)
    */
   private teacherForwards(events: readonly FlowEvent[]): Map<FlowEvent, string> {
     const out = new Map<FlowEvent, string>();
@@ -2750,15 +2748,13 @@ function passesTraining(c: CallInfo): boolean {
   return c.args.keywords.has('training');
 }
 
-/** `x.trainable = False` (the right side first: it rules out most assignments without reading a name's text). */
-/** `x.trainable = False` / `x.trainable = True`. */
 /** A library constructor given pretrained weights: `pretrained=True`, `weights=` other than None. */
 function buildsPretrained(call: Node): boolean {
   const args = callArgs(call);
   const pretrained = args.keywords.get('pretrained');
   if (pretrained?.type === 'true') return true;
   const weights = args.keywords.get('weights');
-  return weights !== undefined && weights.type !== 'none' && !(weights.type === 'false');
+  return weights !== undefined && weights.type !== 'none' && weights.type !== 'false';
 }
 
 /** `{ [key]: list }` when the list has items, else nothing (an optional IR list). */
@@ -2766,7 +2762,11 @@ function optional<K extends string, T>(key: K, list: readonly T[]): { [k in K]?:
   return (list.length > 0 ? { [key]: list } : {}) as { [k in K]?: readonly T[] };
 }
 
-/** Which flag an assignment of a boolean literal sets: `x.trainable = False` (Keras), `x.training = False` (a module's own mode flag). */
+/**
+ * Which flag an assignment of a boolean literal sets: `x.trainable = False` (Keras), `x.training =
+ * False` (a module's own mode flag). (The right side first: it rules out most assignments without
+ * reading a name's text.)
+ */
 function flagOf(a: Node): 'trainable' | 'training' | undefined {
   const right = a.childForFieldName('right')?.type;
   if (right !== 'false' && right !== 'true') return undefined;
