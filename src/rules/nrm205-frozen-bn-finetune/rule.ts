@@ -130,7 +130,7 @@ function kerasUnfrozenBases(context: Parameters<Rule['check']>[0]): void {
         if (seen.has(at.startOffset)) continue;
         seen.add(at.startOffset);
         const owned = (facts?.batchNorms ?? []).filter((l) => l.owner === bn.owner);
-        const fit = `${feed}.fit(...) (${context.where(loader.span)})`;
+        const fit = `${loader.roleEvidence} (${context.where(loader.span)})`;
         const unfrozen = unfreeze.assignment.layers ? `the loop over ${unfreeze.assignment.target}.layers${unfreeze.assignment.layers.slice ?? ''}, ${context.where(unfreeze.assignment.span)}` : `${unfreeze.assignment.target}.trainable = True, ${context.where(unfreeze.assignment.span)}`;
         const related = [
           ...(call ? [{ span: unfreeze.assignment.span, message: `${bn.owner} unfrozen here` }] : []),

@@ -1944,7 +1944,7 @@ class TrainingBuilder implements FlowHost {
           batchSize: pipeline ? pipeline.batchSize : this.resolveArg(args.keywords.get('batch_size')),
           dropLast: pipeline?.dropLast, sampler: undefined, distributedSampler: false,
           dataset: x ? { text: x.text, length: undefined, lengthSpan: undefined } : undefined,
-          role: 'train', roleEvidence: `${receiver}.fit(...)`, feeds: [receiver],
+          role: 'train', roleEvidence: `${receiver}.${f.childForFieldName('attribute')?.text ?? 'fit'}(...)`, feeds: [receiver],
           ...(pipeline ? { batchedAt: pipeline.span } : {}),
         });
       } else if (q === 'deepspeed.initialize') {
