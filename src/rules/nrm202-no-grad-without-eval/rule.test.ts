@@ -64,6 +64,12 @@ ruleTests(noGradWithoutEval, {
   ],
   invalid: [
     {
+      name: 'distillation: a teacher not named so (`model_t`), given weights where the loop runs, is told from the student by the optimizer',
+      code: DISTILL('').replace(/teacher/g, 'model_t'),
+      findings: [{ messageId: 'noGradOnly', line: 25, column: 14, endLine: 25, endColumn: 29, messageIncludes: ['model_t runs under torch.no_grad() (a teacher'] }],
+      output: DISTILL('').replace(/teacher/g, 'model_t').replace('        with torch.no_grad():\n            soft', '        model_t.eval()\n        with torch.no_grad():\n            soft'),
+    },
+    {
       name: 'distillation: a pretrained torchvision teacher (weights=...) never switched out of training mode',
       code: 'import torch\nimport torchvision\n\nteacher = torchvision.models.resnet50(weights="IMAGENET1K_V2")\nstudent = torchvision.models.resnet18(num_classes=1000)\noptimizer = torch.optim.SGD(student.parameters(), lr=0.1)\nfor epoch in range(90):\n    student.train()\n    for x, y in train_loader:\n        with torch.no_grad():\n            t = teacher(x)\n        loss = (student(x) - t).pow(2).mean()\n        optimizer.zero_grad()\n        loss.backward()\n        optimizer.step()\n',
       findings: [{ messageId: 'noGradOnly', line: 10, column: 14, endLine: 10, endColumn: 29, messageIncludes: ['teacher runs under torch.no_grad() (a teacher', 'torchvision.models.resnet50(...) built at line 4'] }],

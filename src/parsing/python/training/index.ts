@@ -1764,11 +1764,19 @@ class TrainingBuilder implements FlowHost {
   private teacherForwards(events: readonly FlowEvent[]): Map<FlowEvent, string> {
     const out = new Map<FlowEvent, string>();
     let loaded: Set<string> | undefined;
+    // (The models the optimizers receive, when every optimizer says: the steps' trained models are
+    // every model the function calls outside no_grad, `teacher.load_state_dict(...)` included.)
+    let optimized: Set<string> | null | undefined;
     for (const e of events) {
       if (e.kind !== 'forward' || e.reason || !e.noGrad || !e.loaderKey || !e.key) continue;
       const root = rootOf(e.key);
       const steps = events.filter((s) => s.kind === 'step' && s.fn === e.fn && s.loaderKey === e.loaderKey && s.trainedKeys.length > 0);
-      if (steps.length === 0 || steps.some((s) => s.trainedKeys.some((k) => rootOf(k) === root))) continue;
+      if (steps.length === 0) continue;
+      if (optimized === undefined) {
+        const optimizers = this.optimizers();
+        optimized = optimizers.length > 0 && optimizers.every((o) => o.params === 'all' && o.models.length > 0) ? new Set(optimizers.flatMap((o) => o.models.map(rootOf))) : null;
+      }
+      if (steps.some((s) => s.trainedKeys.some((k) => rootOf(k) === root)) && (optimized === null || optimized.has(root))) continue;
       loaded ??= new Set(this.weightLoads().filter((w) => w.from === undefined).map((w) => rootOf(w.model)));
       if (!loaded.has(root) && !e.facts?.pretrained) continue;
       out.set(e, `a teacher: given weights, not trained by the loop over ${e.loaderKey}`);
