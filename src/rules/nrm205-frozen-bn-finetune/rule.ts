@@ -137,22 +137,14 @@ function kerasUnfrozenBases(context: Parameters<Rule['check']>[0]): void {
           { span: loader.span, message: 'the fit that trains it' },
           ...layerLocations(owned, (l) => `${l.kind} in training mode`, 1),
         ];
-        if (call) {
-          context.report({
-            messageId: 'kerasStatsUpdate',
-            data: { owner: bn.owner, unfreeze: unfrozen, layer: bn.span ? ` (${layerWhere(bn, context.where)})` : '', fit },
-            span: call.span,
-            related,
-            fix: { title: `Call ${bn.owner} with training=False`, safe: false, edits: [addKeyword(context.text, call.argumentsSpan, 'training=False')] },
-          });
-        } else {
-          context.report({
-            messageId: 'kerasLayersUnfrozen',
-            data: { owner: bn.owner, unfreeze: unfrozen, layer: bn.span ? ` (${layerWhere(bn, context.where)})` : '', fit },
-            span: unfreeze.assignment.span,
-            related,
-          });
-        }
+        // On the call that could pass `training=False` (with that fix), else on the assignment that unfroze them.
+        context.report({
+          messageId: call ? 'kerasStatsUpdate' : 'kerasLayersUnfrozen',
+          data: { owner: bn.owner, unfreeze: unfrozen, layer: bn.span ? ` (${layerWhere(bn, context.where)})` : '', fit },
+          span: at,
+          related,
+          ...(call ? { fix: { title: `Call ${bn.owner} with training=False`, safe: false, edits: [addKeyword(context.text, call.argumentsSpan, 'training=False')] } } : {}),
+        });
       }
     }
   }

@@ -30,7 +30,7 @@ import { mmConfigFacts, type ConfigBaseLookup } from './mmConfig';
 import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { consistent, type Val } from './state';
-import { argFor, callArgs, calleeLastName, dictEntries, indentAt, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, wrappedModelKey, type CallArgs } from './util';
+import { argFor, callArgs, calleeLastName, dictEntries, indentAt, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, wrappedModelKey, WRAPPING_FUNCTIONS, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
 /** Facts of a model class imported from another workspace file (the workspace index answers). */
@@ -71,10 +71,9 @@ const KERAS_OPTIMIZER = /^(tensorflow\.)?(keras|tf_keras)\.(src\.)?optimizers\./
 
 /** torch.nn layers whose behaviour does not depend on train/eval mode (see `sequentialFacts`). */
 const MODE_FREE_LAYERS = /^(Lazy)?(Linear|Conv[123]d|ConvTranspose[123]d|Bilinear)$|^(ReLU|ReLU6|LeakyReLU|PReLU|ELU|SELU|CELU|GELU|SiLU|Mish|Tanh|Sigmoid|Hardtanh|Hardswish|Hardsigmoid|Softplus|Softsign|Tanhshrink|Softmax|LogSoftmax|Softmin|Identity|Flatten|Unflatten|Embedding|Upsample|PixelShuffle|PixelUnshuffle|ZeroPad[123]d|ReflectionPad[123]d|ReplicationPad[123]d|ConstantPad[123]d)$|^(Adaptive)?(Max|Avg)Pool[123]d$/;
-const PARALLEL_WRAPPERS = new Set(['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'convert_sync_batchnorm']);
-/** The callees (last name) `distributed()` and `gradAccum()` look at. */
 /** TensorFlow's strategies that split a Keras `fit` batch between replicas (tf.distribute). */
 const REPLICA_STRATEGIES_LIST = ['MirroredStrategy', 'MultiWorkerMirroredStrategy', 'TPUStrategy'];
+/** The callees (last name) `distributed()` and `gradAccum()` look at. */
 const DISTRIBUTED_CALLS = new Set(['DistributedDataParallel', 'DDP', 'DataParallel', 'DistributedSampler', 'convert_sync_batchnorm', 'get_world_size', 'Trainer', ...REPLICA_STRATEGIES_LIST]);
 const GRAD_ACCUM_CALLS = new Set(['GradientAccumulationPlugin', 'Accelerator', 'initialize']);
 
@@ -770,7 +769,7 @@ class TrainingBuilder implements FlowHost {
       if (inner?.type === 'call') return this.constructs(inner, fn);
     }
     // (`dottedLast(f)`: a bare name's own name, else `last`, which is a dotted attribute's last name or ''.)
-    if (PARALLEL_WRAPPERS.has(info.name ?? info.last)) {
+    if (WRAPPING_FUNCTIONS.has(info.name ?? info.last)) {
       const first = info.args.positional[0];
       if (first?.type === 'call') return this.constructs(first, fn);
       return undefined;

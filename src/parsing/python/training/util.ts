@@ -341,7 +341,7 @@ export function dictEntries(n: Node): [string, Node][] | undefined {
 }
 
 /** Functions that return the model they are given, wrapped: `DDP(model)`, `torch.compile(model)`, `nn.SyncBatchNorm.convert_sync_batchnorm(model)`. */
-const WRAPPING_FUNCTIONS: ReadonlySet<string> = new Set(['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'convert_sync_batchnorm', 'wrap']);
+export const WRAPPING_FUNCTIONS: ReadonlySet<string> = new Set(['DDP', 'DistributedDataParallel', 'DataParallel', 'compile', 'FSDP', 'FullyShardedDataParallel', 'convert_sync_batchnorm', 'wrap']);
 /** Methods that return their receiver, moved or switched: `model.to(device)`, `model.eval()`. */
 const WRAPPING_METHODS: ReadonlySet<string> = new Set(['to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'eval', 'train', 'requires_grad_', 'to_empty', 'channels_last']);
 
