@@ -319,6 +319,21 @@ export interface FreezeIR {
   readonly target: string;
   readonly kind: 'requires_grad-loop' | 'requires_grad_' | 'batchnorm-eval';
   readonly function: string;
+  /** A `requires_grad-loop` whose freezing statement is under a test: which parameters it freezes (absent: all). */
+  readonly selection?: ParameterSelection;
+}
+
+/**
+ * The parameters a loop over a model's parameters freezes, by its test: all but those the test
+ * names (`keeps`: `if name not in ["fc.weight", "fc.bias"]:`, a linear probe), those it names
+ * (`picks`: `if "layer1" in name:`), or not known (several tests, tests of other kinds).
+ */
+export interface ParameterSelection {
+  readonly kind: 'keeps' | 'picks' | 'unknown';
+  /** The test(s), as written. */
+  readonly test: string;
+  /** Whether the test names normalization parameters (`bn`, `norm`, `gamma`, `beta`). */
+  readonly namesNorms: boolean;
 }
 
 /** Where a mode argument is passed: the enclosing function (`''` at module level) and the callee as written. */

@@ -33,6 +33,10 @@ ruleTests(normWeightDecay, {
       name: "a torchvision ResNet with norm_layer=FrozenBatchNorm2d (DETR's backbone): its norms' weights are buffers, not parameters",
       code: 'import torch\nimport torchvision\nfrom torchvision.ops import misc as misc_nn_ops\n\nmodel = torchvision.models.resnet50(weights="DEFAULT", norm_layer=misc_nn_ops.FrozenBatchNorm2d)\noptimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=1e-4)\n',
     },
+    {
+      name: 'a linear probe: every parameter but the head frozen (SimCLR\'s evaluation notebook), or the whole model frozen before its head is replaced',
+      code: IMPORTS + "import torchvision\nmodel = torchvision.models.resnet18()\nfor name, param in model.named_parameters():\n    if name not in ['fc.weight', 'fc.bias']:\n        param.requires_grad = False\noptimizer = torch.optim.Adam(model.parameters(), lr=3e-4, weight_decay=0.0008)\n\n\ndef probe():\n    net = torchvision.models.resnet50()\n    net.requires_grad_(False)\n    net.fc = nn.Linear(2048, 10)\n    return torch.optim.SGD(net.parameters(), lr=0.1, weight_decay=1e-4)\n",
+    },
     { name: 'no weight decay', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)\n' },
     { name: 'weight_decay=0', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=0)\n' },
     {
@@ -79,6 +83,15 @@ ruleTests(normWeightDecay, {
       name: "Lightning: configure_optimizers over self.parameters() of a module with LayerNorm (named by its class)",
       code: [...LIGHTNING_NORMED('AdamW(self.parameters(), lr=1e-3, weight_decay=0.05)'), ''].join('\n'),
       findings: [{ messageId: 'decaysNorms', line: 9, column: 16, endLine: 9, endColumn: 80, messageIncludes: ['AdamW applies weight decay 0.05 (line 9) to every parameter of Normed', 'LayerNorm (line 7)'] }],
+    },
+    {
+      name: 'frozen parameters that leave norms trainable: the loop picks early layers, keeps the norms by name, or freezes a part only',
+      code: IMPORTS + "import torchvision\nmodel = torchvision.models.resnet18()\nfor name, p in model.named_parameters():\n    if 'layer1' in name:\n        p.requires_grad = False\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=1e-4)\n\n\ndef tune():\n    net = torchvision.models.resnet50()\n    for n, p in net.named_parameters():\n        if 'bn' not in n:\n            p.requires_grad = False\n    return torch.optim.SGD(net.parameters(), lr=0.1, weight_decay=1e-4)\n\n\ndef partial():\n    net = torchvision.models.resnet50()\n    net.layer1.requires_grad_(False)\n    return torch.optim.SGD(net.parameters(), lr=0.1, weight_decay=1e-4)\n",
+      findings: [
+        { messageId: 'decaysNorms', line: 10, column: 13, endLine: 10, endColumn: 75, messageIncludes: ['every parameter of model'] },
+        { messageId: 'decaysNorms', line: 18, column: 12, endLine: 18, endColumn: 72, messageIncludes: ['every parameter of net'] },
+        { messageId: 'decaysNorms', line: 24, column: 12, endLine: 24, endColumn: 72, messageIncludes: ['every parameter of net'] },
+      ],
     },
     {
       name: 'SGD over model.parameters() with weight decay',

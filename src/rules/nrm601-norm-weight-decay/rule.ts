@@ -1,5 +1,5 @@
-import type { KnownValue, OptimizerIR } from '../../ir/training';
-import { describeValue, layerLocations, layerWhere, lowerSeverity, modelFacts, shownModelName } from '../shared/training';
+import type { FreezeIR, KnownValue, OptimizerIR } from '../../ir/training';
+import { describeValue, isUnder, layerLocations, layerWhere, lowerSeverity, modelFacts, shownModelName } from '../shared/training';
 import type { Rule } from '../types';
 import type { Where } from '../../ir/values';
 
@@ -8,6 +8,15 @@ function decayOf(opt: OptimizerIR, group: KnownValue | undefined, where: Where):
   if (v) return typeof v.value === 'number' && v.value > 0 ? { value: v.value, text: describeValue(v, where), isDefault: false, inferred: v.inferred } : undefined;
   if (opt.defaultWeightDecay && opt.defaultWeightDecay > 0) return { value: opt.defaultWeightDecay, text: `${opt.defaultWeightDecay} (${opt.kind}'s default)`, isDefault: true, inferred: false };
   return undefined;
+}
+
+/**
+ * Whether the model's parameters are frozen in the optimizer's function, all of them or all but
+ * those a loop's test names (a linear probe's head) when that test names no normalization
+ * parameters: frozen parameters get no gradient, and the optimizer decays none of them.
+ */
+function frozenButNamed(freezes: readonly FreezeIR[], model: string, fn: string): boolean {
+  return freezes.some((f) => f.kind !== 'batchnorm-eval' && f.function === fn && isUnder(model, f.target) && (!f.selection || (f.selection.kind === 'keeps' && !f.selection.namesNorms)));
 }
 
 export const normWeightDecay: Rule = {
@@ -29,6 +38,7 @@ export const normWeightDecay: Rule = {
       whatItDoes:
         'Finds optimizers built from all of a model\'s parameters (`model.parameters()`, `filter(lambda p: p.requires_grad, ...)`, or a parameter group holding all of them) with a positive weight decay — explicit, or AdamW\'s default 0.01 — when the model (defined in the file, the workspace, or a known library) has normalization layers with learnable affine parameters. ' +
         'Parameter groups that separate decay and no-decay parameters, timm\'s `create_optimizer_v2` / `param_groups_weight_decay`, and parameters built by helpers are clean. ' +
+        'So is a model whose parameters the same function freezes (`model.requires_grad_(False)`, or a loop over its parameters setting `requires_grad = False`), all of them or all but those the loop\'s test names when it names no normalization parameters (a linear probe: `if name not in ["fc.weight", "fc.bias"]:`): frozen parameters get no gradient, and the optimizer decays none of them. ' +
         'So is the Hugging Face `Trainer`\'s own AdamW (no `optimizers=` given): it leaves bias and LayerNorm/RMSNorm parameters out of the decay (by type, and in recent versions by names containing `norm`). ' +
         'Known gap: with `TrainingArguments(weight_decay=...)` above its default 0, that AdamW still decays BatchNorm/GroupNorm weights whose names do not say `norm`; this is not reported. ' +
         'A Keras optimizer given to `model.compile(optimizer=...)` with a positive `weight_decay` (or AdamW\'s default 0.004) is reported for a model with normalization layers (a Keras Applications model, a `keras.Sequential` or a model class of the file) unless `optimizer.exclude_from_weight_decay(var_names=[...])` names norm variables (`"batch_normalization"`, `"norm"`, `"bn"`) or takes a `var_list`. ' +
@@ -61,6 +71,7 @@ export const normWeightDecay: Rule = {
       if (!name) continue;
       const facts = modelFacts(context.ir, name, opt.function, opt.className);
       if (!facts || facts.affineNorms.length === 0) continue;
+      if (frozenButNamed(context.ir.training.freezes, name, opt.function)) continue;
       const norms = [...new Set(facts.affineNorms.map((l) => l.kind))].slice(0, 3).join('/') + ' layers';
       const severity = decay.isDefault || decay.inferred ? lowerSeverity('info') : undefined;
       context.report({

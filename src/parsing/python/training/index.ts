@@ -25,6 +25,7 @@ import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type
 import { FlowKeeper } from './flowMemo';
 import { FunctionTable } from './functionTable';
 import { trainableAssignment } from './kerasTrainable';
+import { parameterSelection } from './parameterFreeze';
 import { PickedStatements } from './pickedStatements';
 import { mmConfigFacts, type ConfigBaseLookup } from './mmConfig';
 import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
@@ -2626,10 +2627,12 @@ class TrainingBuilder implements FlowHost {
       const f = call.type === 'call' ? call.childForFieldName('function') : undefined;
       const attr = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
       if (attr !== 'parameters' && attr !== 'named_parameters') continue;
-      const freezes = body.descendantsOfType('assignment').some((a) => /\.requires_grad$/.test(a.childForFieldName('left')?.text ?? '') && a.childForFieldName('right')?.type === 'false')
-        || body.descendantsOfType('call').some((c) => /\.requires_grad_\(\s*False\s*\)$/.test(c.text));
+      const freezing = body.descendantsOfType('assignment').find((a) => /\.requires_grad$/.test(a.childForFieldName('left')?.text ?? '') && a.childForFieldName('right')?.type === 'false')
+        ?? body.descendantsOfType('call').find((c) => /\.requires_grad_\(\s*False\s*\)$/.test(c.text));
       const target = keyOf(f?.childForFieldName('object'));
-      if (freezes && target) out.push({ span: spanOf(loop), target, kind: 'requires_grad-loop', function: this.fnOf(loop).name });
+      if (!freezing || !target) continue;
+      const selection = parameterSelection(loop, freezing);
+      out.push({ span: spanOf(loop), target, kind: 'requires_grad-loop', function: this.fnOf(loop).name, ...(selection ? { selection } : {}) });
     }
     for (const { call, f } of this.pickCalls('requiresGrad', (c) => c.attr === 'requires_grad_')) {
       if (!f) continue;
