@@ -1,5 +1,5 @@
 import { knownValueText } from '../../ir/training';
-import { describeValue, evidenceNote, layerLocations, layerWhere, loaderModel, lowered, trainableBatchNorms } from '../shared/training';
+import { describeValue, evidenceNote, layerLocations, layerWhere, loaderBatchNorms, lowered } from '../shared/training';
 import type { Rule } from '../types';
 
 export const bnBatchOfOne: Rule = {
@@ -31,10 +31,9 @@ export const bnBatchOfOne: Rule = {
   check(context) {
     for (const loader of context.ir.training.loaders) {
       if (loader.role !== 'train' || loader.batchSize?.value !== 1) continue;
-      const m = loaderModel(context.ir, loader);
+      const m = loaderBatchNorms(context.ir, loader, (l) => l.singleValuePerChannel === true);
       if (!m) continue;
-      const single = trainableBatchNorms(m.facts, m.steps).filter((l) => l.singleValuePerChannel);
-      if (single.length === 0) continue;
+      const single = m.batchNorms;
       const bs = loader.batchSize;
       context.report({
         messageId: 'batchOfOne',

@@ -1,4 +1,4 @@
-import { IMPORTS, CNN, GN, loop } from '../../../test/unit/helpers/trainingCode';
+import { IMPORTS, CNN, GN, loop, WGAN } from '../../../test/unit/helpers/trainingCode';
 import { ruleTests } from '../../../test/unit/helpers/ruleTester';
 import { bnTinyBatch } from './rule';
 
@@ -60,6 +60,11 @@ ruleTests(bnTinyBatch, {
     { name: 'unresolved batch size', code: CNN_SETUP + 'loader = DataLoader(ds, batch_size=cfg.bs, shuffle=True)\n' + loop() },
   ],
   invalid: [
+    {
+      name: 'a GAN loop over one loader: the generator (no BatchNorm) trained first, the discriminator (BatchNorm2d) after it',
+      code: WGAN,
+      findings: [{ messageId: 'tiny', line: 30, column: 41, endLine: 30, endColumn: 42, messageIncludes: ['discriminator trains BatchNorm (BatchNorm2d (line 19))'] }],
+    },
     {
       name: 'Keras: a model wrapped in a keras.Sequential under its own name (`model = keras.Sequential([model])`) keeps its BatchNormalization',
       code: 'import keras\n\nmodel = keras.applications.MobileNetV2(weights=None)\nmodel = keras.Sequential([model])\nmodel.compile(optimizer="adam", loss="mse")\nmodel.fit(x, y, batch_size=2)\n',

@@ -1,5 +1,5 @@
 import { knownValueText } from '../../ir/training';
-import { describeValue, evidenceNote, layerLocations, layerWhere, loaderModel, lowerSeverity, optInNote, smallBatchAdvice, syncBatchNormOptIn, trainableBatchNorms } from '../shared/training';
+import { describeValue, evidenceNote, layerLocations, layerWhere, loaderBatchNorms, lowerSeverity, optInNote, smallBatchAdvice, syncBatchNormOptIn } from '../shared/training';
 import type { KnownValue } from '../../ir/training';
 import type { Rule, Severity } from '../types';
 
@@ -58,11 +58,10 @@ export const bnTinyBatch: Rule = {
       const bs = loader.batchSize;
       if (!bs || typeof bs.value !== 'number' || !Number.isInteger(bs.value) || bs.value < 1) continue;
       if (bs.value >= infoBelow && bs.value >= warnBelow) continue;
-      const m = loaderModel(context.ir, loader);
+      // (At batch size 1, BatchNorm1d after a Linear is NRM101's error.)
+      const m = loaderBatchNorms(context.ir, loader, bs.value === 1 ? (l) => !l.singleValuePerChannel : undefined);
       if (!m) continue;
-      const bns = trainableBatchNorms(m.facts, m.steps);
-      const spatial = bs.value === 1 ? bns.filter((l) => !l.singleValuePerChannel) : bns;
-      if (spatial.length === 0) continue;
+      const spatial = m.batchNorms;
       let severity: Severity = bs.value < warnBelow ? 'warning' : 'info';
       if (bs.inferred) severity = lowerSeverity(severity);
       // Keras `fit` under a tf.distribute strategy (one made before it: which models a strategy's

@@ -1,4 +1,4 @@
-import { IMPORTS, CNN, GN } from '../../../test/unit/helpers/trainingCode';
+import { IMPORTS, CNN, GN, WGAN } from '../../../test/unit/helpers/trainingCode';
 import { ruleTests } from '../../../test/unit/helpers/ruleTester';
 import { gradAccumBn } from './rule';
 
@@ -15,6 +15,7 @@ for epoch in range(10):
 
 ruleTests(gradAccumBn, {
   valid: [
+    { name: "a WGAN's generator updated every n_critic batches in a block that runs its own backward: no accumulation", code: WGAN },
     {
       name: "accumulation in one function's loop (pretraining, batch 64) says nothing of another function's tiny loader without it (fine-tuning, batch 4)",
       code: "import torch\nimport torchvision\nfrom torch.utils.data import DataLoader\n\n\ndef pretrain(ds):\n    model = torchvision.models.resnet50()\n    loader = DataLoader(ds, batch_size=64, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    model.train()\n    for i, (x, y) in enumerate(loader):\n        loss = model(x).sum() / 4\n        loss.backward()\n        if (i + 1) % 4 == 0:\n            opt.step()\n            opt.zero_grad()\n\n\ndef finetune(ds):\n    model = torchvision.models.resnet18()\n    loader = DataLoader(ds, batch_size=4, shuffle=True)\n    opt = torch.optim.SGD(model.parameters(), lr=0.01)\n    model.train()\n    for x, y in loader:\n        opt.zero_grad()\n        model(x).sum().backward()\n        opt.step()\n",

@@ -1,5 +1,5 @@
 import { knownValueText } from '../../ir/training';
-import { describeValue, whereOf, evidenceNote, layerLocations, layerWhere, loaderModel, lowered, smallBatchAdvice, trainableBatchNorms, sizeText } from '../shared/training';
+import { describeValue, whereOf, evidenceNote, layerLocations, layerWhere, loaderBatchNorms, lowered, smallBatchAdvice, sizeText } from '../shared/training';
 import type { Rule } from '../types';
 
 export const gradAccumBn: Rule = {
@@ -18,7 +18,7 @@ export const gradAccumBn: Rule = {
     },
     docs: {
       whatItDoes:
-        'Recognises gradient accumulation — an `optimizer.step()` guarded by `if (i + 1) % accum_steps == 0`, `loss = loss / accum_steps`, Hugging Face `gradient_accumulation_steps` (`TrainingArguments`, Accelerate\'s `Accelerator` or `GradientAccumulationPlugin(num_steps=...)`, a literal DeepSpeed config dict), Lightning `accumulate_grad_batches`, an OpenMMLab config\'s `optim_wrapper = dict(accumulative_counts=...)` (mmcv 1.x `GradientCumulativeOptimizerHook(cumulative_iters=...)`), and `with accelerator.accumulate(model):` when the step count is left to the launch configuration (reported as information) — over a training loader with a micro-batch below `below` whose trained model has BatchNorm computing batch statistics. The accumulation counts for a loader when it is in the loader\'s function or in the function of its training loop, or set for the whole run (a framework argument or context, a module-level config); a loop in another function accumulating over another loader does not.',
+        'Recognises gradient accumulation — an `optimizer.step()` guarded by `if (i + 1) % accum_steps == 0` (not when that block runs its own `backward()`: a WGAN\'s generator updated every `n_critic` batches), `loss = loss / accum_steps`, Hugging Face `gradient_accumulation_steps` (`TrainingArguments`, Accelerate\'s `Accelerator` or `GradientAccumulationPlugin(num_steps=...)`, a literal DeepSpeed config dict), Lightning `accumulate_grad_batches`, an OpenMMLab config\'s `optim_wrapper = dict(accumulative_counts=...)` (mmcv 1.x `GradientCumulativeOptimizerHook(cumulative_iters=...)`), and `with accelerator.accumulate(model):` when the step count is left to the launch configuration (reported as information) — over a training loader with a micro-batch below `below` whose trained model has BatchNorm computing batch statistics. The accumulation counts for a loader when it is in the loader\'s function or in the function of its training loop, or set for the whole run (a framework argument or context, a module-level config); a loop in another function accumulating over another loader does not.',
       whyIsThisBad:
         'Accumulating gradients over k micro-batches reproduces the gradient of a k-times larger batch for most layers, but not for BatchNorm: its mean and variance are computed inside each forward pass, over the micro-batch only. A "batch of 64" made of 16 micro-batches of 4 still has BatchNorm statistics from 4 samples, with the accuracy loss of tiny-batch BatchNorm.',
       example: 'loader = DataLoader(train_set, batch_size=4, shuffle=True)\naccum_steps = 16\nfor i, (x, y) in enumerate(loader):\n    loss = criterion(model(x), y) / accum_steps\n    loss.backward()\n    if (i + 1) % accum_steps == 0:\n        optimizer.step(); optimizer.zero_grad()',
@@ -38,7 +38,7 @@ export const gradAccumBn: Rule = {
       if (loader.role !== 'train') continue;
       const bs = loader.batchSize;
       if (!bs || typeof bs.value !== 'number' || bs.value >= below || bs.value < 1) continue;
-      const m = loaderModel(context.ir, loader);
+      const m = loaderBatchNorms(context.ir, loader);
       if (!m) continue;
       // The accumulation over this loader: one in its function or in the functions of its training
       // steps (a loop that steps every N batches), else one set for the whole run (a framework's
@@ -46,8 +46,7 @@ export const gradAccumBn: Rule = {
       const functions = new Set([loader.function, ...m.steps.map((s) => s.function)]);
       const accum = training.gradAccum.find((a) => functions.has(a.function)) ?? training.gradAccum.find((a) => a.kind === 'framework-argument' || a.kind === 'framework-context' || a.function === '<module>');
       if (!accum) continue;
-      const bns = trainableBatchNorms(m.facts, m.steps);
-      if (bns.length === 0) continue;
+      const bns = m.batchNorms;
       const steps = typeof accum.steps.value === 'number' ? String(accum.steps.value) : accum.steps.text;
       const where = typeof accum.steps.value === 'number'
         ? whereOf(accum.steps, context.where)

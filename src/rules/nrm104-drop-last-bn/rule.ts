@@ -1,4 +1,4 @@
-import { addKeyword, describeValue, evidenceNote, layerLocations, layerWhere, loaderModel, trainableBatchNorms } from '../shared/training';
+import { addKeyword, describeValue, evidenceNote, layerLocations, layerWhere, loaderBatchNorms } from '../shared/training';
 import type { Rule } from '../types';
 
 export const dropLastBn: Rule = {
@@ -37,10 +37,9 @@ export const dropLastBn: Rule = {
       const bs = loader.batchSize;
       // (A batch split between processes, `upperBound`: which size the last one has is not known.)
       if (!bs || typeof bs.value !== 'number' || bs.value < 2 || bs.upperBound !== undefined) continue;
-      const m = loaderModel(context.ir, loader);
+      const m = loaderBatchNorms(context.ir, loader, (l) => l.singleValuePerChannel === true);
       if (!m) continue;
-      const single = trainableBatchNorms(m.facts, m.steps).filter((l) => l.singleValuePerChannel);
-      if (single.length === 0) continue;
+      const single = m.batchNorms;
       const length = loader.dataset?.length;
       if (length !== undefined && length % bs.value !== 1) continue;
       const explicitFalse = loader.dropLast !== undefined && !/'s? default /.test(loader.dropLast.provenance);

@@ -1,4 +1,4 @@
-import { describeValue, evidenceNote, insertBefore, layerLocations, layerWhere, loaderModel, lowered, optInNote, syncBatchNormOptIn, trainableBatchNorms, sizeText } from '../shared/training';
+import { describeValue, evidenceNote, insertBefore, layerLocations, layerWhere, loaderBatchNorms, lowered, optInNote, syncBatchNormOptIn, sizeText } from '../shared/training';
 import type { Rule } from '../types';
 
 export const missingSyncBn: Rule = {
@@ -44,10 +44,9 @@ export const missingSyncBn: Rule = {
       if (loader.role !== 'train' || loader.framework !== 'torch') continue;
       const bs = loader.batchSize;
       if (!bs || typeof bs.value !== 'number' || bs.value >= below || bs.value < 1) continue;
-      const m = loaderModel(context.ir, loader);
+      const m = loaderBatchNorms(context.ir, loader);
       if (!m) continue;
-      const bns = trainableBatchNorms(m.facts, m.steps);
-      if (bns.length === 0) continue;
+      const bns = m.batchNorms;
       const model = anchorWrap?.model || m.name;
       const canFix = anchorWrap !== undefined && /^[A-Za-z_][\w.]*$/.test(model);
       context.report({

@@ -109,8 +109,19 @@ export function modelFacts(ir: FileIR, name: string, fn: string, className?: str
   return (ms.find((m) => m.name === root && m.function === fn && m.className === className) ?? ms.find((m) => m.name === root && m.function === fn) ?? ms.find((m) => m.name === root))?.facts;
 }
 
-/** The trained model a training loader feeds, with its facts and the training steps over it. */
-export function loaderModel(ir: FileIR, loader: DataLoaderIR): { name: string; facts: ModelFacts; steps: SiteIR[] } | undefined {
+/** A model a training loader feeds: its name where the loader is used, its facts, and its training steps over the loader. */
+export interface LoaderModel {
+  readonly name: string;
+  readonly facts: ModelFacts;
+  readonly steps: readonly SiteIR[];
+}
+
+/**
+ * The trained models a training loader feeds, in the order of their first training step over it
+ * (a GAN's loop trains a generator and a discriminator on the same batches), else the models it
+ * is given to (`model.fit(...)`, a LightningModule's own `train_dataloader()`).
+ */
+export function loaderModels(ir: FileIR, loader: DataLoaderIR): readonly LoaderModel[] {
   // The steps looping over a loader of this name: those in the loader's own function; else those
   // in functions without a loader of that name of their own (a module-level loader a function
   // loops over). `train()` and `finetune()` each with its own `loader` are told apart.
@@ -118,12 +129,32 @@ export function loaderModel(ir: FileIR, loader: DataLoaderIR): { name: string; f
   const here = (s: SiteIR) => s.function === loader.function;
   const shadowed = (s: SiteIR) => ir.training.loaders.some((l) => l !== loader && l.variable === loader.variable && l.function === s.function);
   const steps = named.some(here) ? named.filter(here) : named.filter((s) => !shadowed(s));
-  const fromSteps = steps[0];
-  if (fromSteps) return { name: fromSteps.modelInCaller, facts: fromSteps.facts, steps };
+  if (steps.length > 0) {
+    const models: { name: string; facts: ModelFacts; steps: SiteIR[] }[] = [];
+    for (const s of steps) {
+      const m = models.find((x) => x.name === s.modelInCaller && x.facts === s.facts);
+      if (m) m.steps.push(s);
+      else models.push({ name: s.modelInCaller, facts: s.facts, steps: [s] });
+    }
+    return models;
+  }
   for (const feed of loader.feeds) {
     const facts = modelFacts(ir, feed, loader.function, loader.className);
     // `self`: a LightningModule's own train_dataloader() feeds the module.
-    if (facts) return { name: shownModelName(feed, facts), facts: kerasTrainableAt(ir, loader, feed, facts), steps: ir.training.sites.filter((s) => s.kind === 'training-step' && s.modelInCaller === feed) };
+    if (facts) return [{ name: shownModelName(feed, facts), facts: kerasTrainableAt(ir, loader, feed, facts), steps: ir.training.sites.filter((s) => s.kind === 'training-step' && s.modelInCaller === feed) }];
+  }
+  return [];
+}
+
+/**
+ * The first model a training loader feeds (see `loaderModels`) with BatchNorm layers that compute
+ * batch statistics in its training (`trainableBatchNorms`) and pass `keep`, with those layers.
+ */
+export function loaderBatchNorms(ir: FileIR, loader: DataLoaderIR, keep?: (l: LayerFact) => boolean): (LoaderModel & { readonly batchNorms: readonly LayerFact[] }) | undefined {
+  for (const m of loaderModels(ir, loader)) {
+    const trainable = trainableBatchNorms(m.facts, m.steps);
+    const batchNorms = keep ? trainable.filter(keep) : trainable;
+    if (batchNorms.length > 0) return { ...m, batchNorms };
   }
   return undefined;
 }
@@ -167,7 +198,7 @@ export function kerasBatchNormTrainable(ir: FileIR, targets: readonly string[], 
 }
 
 /** BatchNorm layers that still compute batch statistics during training (not frozen). */
-export function trainableBatchNorms(facts: ModelFacts, steps: readonly SiteIR[]): readonly LayerFact[] {
+function trainableBatchNorms(facts: ModelFacts, steps: readonly SiteIR[]): readonly LayerFact[] {
   if (facts.trainKeepsBatchNormFrozen) return [];
   // Frozen BN: at every training step over this loader, the BN modules are in eval mode.
   const frozenAtSteps = steps.length > 0 && steps.every((s) => {

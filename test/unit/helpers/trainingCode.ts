@@ -67,3 +67,48 @@ export function loop(model = 'model', loader = 'loader', indent = ''): string {
     '',
   ].join('\n');
 }
+
+/**
+ * A WGAN's loop over one loader of batch 4: the generator (no BatchNorm) updated first, every
+ * `n_critic` batches in a block that runs its own backward (no accumulation), then the
+ * discriminator (BatchNorm2d) at every batch. The loader is on line 30.
+ */
+export const WGAN = `${IMPORTS}
+class Generator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 784))
+
+    def forward(self, z):
+        return self.net(z).view(-1, 1, 28, 28)
+
+
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 16, 3, bias=False)
+        self.bn = nn.BatchNorm2d(16)
+        self.fc = nn.Linear(16, 1)
+
+    def forward(self, x):
+        return self.fc(self.bn(self.conv(x)).mean((2, 3)))
+
+
+generator = Generator()
+discriminator = Discriminator()
+optimizer_G = torch.optim.Adam(generator.parameters())
+optimizer_D = torch.optim.Adam(discriminator.parameters())
+loader = DataLoader(dataset, batch_size=4, shuffle=True)
+n_critic = 5
+for i, (imgs, _) in enumerate(loader):
+    z = torch.randn(imgs.size(0), 16)
+    if i % n_critic == 0:
+        optimizer_G.zero_grad()
+        g_loss = -discriminator(generator(z)).mean()
+        g_loss.backward()
+        optimizer_G.step()
+    optimizer_D.zero_grad()
+    d_loss = discriminator(generator(z).detach()).mean() - discriminator(imgs).mean()
+    d_loss.backward()
+    optimizer_D.step()
+`;

@@ -95,6 +95,17 @@ function blockStepsAnOptimizer(block: Node): boolean {
   return block.descendantsOfType('call').some(stepsAnOptimizer);
 }
 
+/**
+ * A block that computes the gradients it steps with (`loss_G.backward()` in it): the update of a
+ * WGAN's generator every `n_critic` batches, no accumulation over the batches in between.
+ */
+function blockRunsBackward(block: Node): boolean {
+  return block.descendantsOfType('call').some((c) => {
+    const f = c.childForFieldName('function');
+    return f?.type === 'attribute' && f.childForFieldName('attribute')?.text === 'backward';
+  });
+}
+
 function isModelName(name: string): boolean {
   const ws = words(name);
   if (ws.some((w) => NOT_MODEL_WORDS.has(w))) return false;
@@ -2551,7 +2562,7 @@ class TrainingBuilder implements FlowHost {
         const cond = ifs.childForFieldName('condition');
         const body = ifs.childForFieldName('consequence');
         const mod = cond?.descendantsOfType('binary_operator').find((b) => b.childForFieldName('operator')?.text === '%');
-        return cond && body && mod && blockStepsAnOptimizer(body) && /==\s*0|not\s/.test(cond.text) ? [{ ifs, cond, mod }] : [];
+        return cond && body && mod && blockStepsAnOptimizer(body) && !blockRunsBackward(body) && /==\s*0|not\s/.test(cond.text) ? [{ ifs, cond, mod }] : [];
       });
     for (const { ifs, cond, mod } of this.pick('moduloSteps', moduloSteps)) {
       const right = mod.childForFieldName('right');
