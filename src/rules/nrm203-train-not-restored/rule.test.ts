@@ -86,6 +86,10 @@ ${before}for epoch in range(3):
 ruleTests(trainNotRestored, {
   valid: [
     {
+      name: 'a pretrained feature extractor put in eval mode for its no_grad forwards beside the trained head: switching its mode does not run it, and it is not trained',
+      code: 'import torch\nimport torch.nn as nn\nimport torchvision\nfrom torch.utils.data import DataLoader\n\n\nclass Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(512, 10)\n        self.bn = nn.BatchNorm1d(10)\n\n    def forward(self, x):\n        return self.bn(self.fc(x))\n\n\ndef train(head, extractor, loader, optimizer):\n    extractor.eval()\n    head.train()\n    for x, y in loader:\n        with torch.no_grad():\n            f = extractor(x)\n        loss = nn.functional.cross_entropy(head(f), y)\n        optimizer.zero_grad()\n        loss.backward()\n        optimizer.step()\n\n\nextractor = torchvision.models.resnet18(weights="DEFAULT")\nextractor.load_state_dict(torch.load("ckpt.pt"))\nhead = Head()\nloader = DataLoader(train_set, batch_size=64, shuffle=True)\ntrain(head, extractor, loader, torch.optim.SGD(head.parameters(), lr=0.1))\n',
+    },
+    {
       name: "train() or eval() chosen per run at the top of each epoch (a linear probe keeps the whole model in eval mode; `assert False` ends the other path): the epoch's validation eval() does not reach the next step",
       code: PROBE_OR_FINETUNE("    if args.weights == 'finetune':\n        model.train()\n    elif args.weights == 'freeze':\n        model.eval()\n    else:\n        assert False"),
     },

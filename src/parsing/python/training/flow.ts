@@ -1440,8 +1440,12 @@ function trainedModels(fn: Fn, host: FlowHost): string[] {
   if (!body) return [];
   for (const call of host.callsIn(body)) {
     if (insideNoGrad(call, host)) continue;
-    const k = host.callee(call).key;
-    if (k && host.isModelish(fn, k) && k !== 'self') out.add(rootKey(k));
+    const callee = host.callee(call);
+    const k = callee.key;
+    // (A method that reads or configures the model, `model.load_state_dict(...)`, or switches its
+    // mode, `model.train()`, does not run it.)
+    const runs = !(callee.f && notARun(callee.f)) && callee.attr !== 'train' && callee.attr !== 'eval';
+    if (k && runs && host.isModelish(fn, k) && k !== 'self') out.add(rootKey(k));
     for (const a of callArgs(call).positional) {
       const ak = keyOf(a);
       if (ak && ak !== 'self' && host.isModelish(fn, ak) && !host.isOptimizer(fn, ak) && !words(ak).includes('teacher') && !words(ak).includes('ema')) out.add(rootKey(ak));
