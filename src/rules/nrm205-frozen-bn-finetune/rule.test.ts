@@ -116,6 +116,11 @@ ruleTests(frozenBnFinetune, {
       findings: [{ messageId: 'kerasLayersUnfrozen', line: 19, column: 5, endLine: 19, endColumn: 27, messageIncludes: ['BatchNormalization layers of base_model', 'the loop over model.layers[249:], line 19', 'model.fit(...) (line 21)'] }],
     },
     {
+      name: 'Keras: a notebook that reuses `model` for a small CNN after the fine-tuning example: the fit reads the model bound before it',
+      code: KERAS2_HEAD + KERAS2_FINETUNE('    layer.trainable = True\n') + 'model = tf.keras.Sequential([tf.keras.layers.Conv2D(8, 3), tf.keras.layers.Flatten(), tf.keras.layers.Dense(10)])\nmodel.compile(optimizer="sgd", loss="mse")\nmodel.fit(train_ds, epochs=10)\n',
+      findings: [{ messageId: 'kerasLayersUnfrozen', line: 19, column: 5, endLine: 19, endColumn: 27, messageIncludes: ['the loop over model.layers[249:], line 19', 'model.fit(...) (line 21)'] }],
+    },
+    {
       name: 'Keras: the base unfrozen whole, its layers the model\'s own through a layer\'s output',
       code: KERAS2_HEAD.replace('x = base_model.output\n', 'last = base_model.get_layer("mixed7")\nx = last.output\n') + 'base_model.trainable = True\nmodel.fit(train_ds, epochs=10)\n',
       findings: [{ messageId: 'kerasLayersUnfrozen', line: 17, column: 1, endLine: 17, endColumn: 28, messageIncludes: ['(base_model.trainable = True, line 17)', 'model.fit(...) (line 18)'] }],

@@ -120,7 +120,7 @@ function kerasUnfrozenBases(context: Parameters<Rule['check']>[0]): void {
   for (const loader of training.loaders) {
     if ((loader.framework !== 'keras' && loader.framework !== 'tf.data') || loader.role !== 'train') continue;
     for (const feed of loader.feeds) {
-      const facts = modelFacts(context.ir, feed, loader.function, loader.className);
+      const facts = modelFacts(context.ir, feed, loader.function, loader.className, loader.span.startOffset);
       for (const bn of facts?.batchNorms ?? []) {
         if (!bn.owner || bn.ownerTraining) continue;
         const unfreeze = kerasBatchNormTrainable(context.ir, [bn.owner, feed], loader.span.startOffset);

@@ -37,6 +37,10 @@ ruleTests(normWeightDecay, {
       name: 'a linear probe: every parameter but the head frozen (SimCLR\'s evaluation notebook), or the whole model frozen before its head is replaced',
       code: IMPORTS + "import torchvision\nmodel = torchvision.models.resnet18()\nfor name, param in model.named_parameters():\n    if name not in ['fc.weight', 'fc.bias']:\n        param.requires_grad = False\noptimizer = torch.optim.Adam(model.parameters(), lr=3e-4, weight_decay=0.0008)\n\n\ndef probe():\n    net = torchvision.models.resnet50()\n    net.requires_grad_(False)\n    net.fc = nn.Linear(2048, 10)\n    return torch.optim.SGD(net.parameters(), lr=0.1, weight_decay=1e-4)\n",
     },
+    {
+      name: 'Keras: an optimizer compiled by no model of its function (given to a helper that compiles its own model), after another optimizer of that name compiled with a BatchNorm model',
+      code: "from tensorflow import keras\nfrom tensorflow.keras import layers\n\nmodel = keras.applications.ResNet50(weights=None)\noptimizer = keras.optimizers.SGD(0.1)\nmodel.compile(optimizer=optimizer, loss=\"mse\")\noptimizer = keras.optimizers.AdamW(weight_decay=1e-5)\n\n\ndef build_and_train(optimizer):\n    m = keras.Sequential([layers.Dense(10)])\n    m.compile(optimizer=optimizer, loss=\"mse\")\n\n\nbuild_and_train(optimizer)\n",
+    },
     { name: 'no weight decay', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)\n' },
     { name: 'weight_decay=0', code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=0)\n' },
     {
@@ -92,6 +96,11 @@ ruleTests(normWeightDecay, {
         { messageId: 'decaysNorms', line: 18, column: 12, endLine: 18, endColumn: 72, messageIncludes: ['every parameter of net'] },
         { messageId: 'decaysNorms', line: 24, column: 12, endLine: 24, endColumn: 72, messageIncludes: ['every parameter of net'] },
       ],
+    },
+    {
+      name: 'Keras: a notebook reusing `model`: the optimizer compiled with the BatchNorm model is reported, the one compiled with the later dense model is not',
+      code: "from tensorflow import keras\nfrom tensorflow.keras import layers\n\nmodel = keras.Sequential([layers.Conv2D(8, 3), layers.BatchNormalization(), layers.ReLU()])\nmodel.compile(optimizer=keras.optimizers.AdamW(weight_decay=0.01), loss=\"mse\")\nmodel = keras.Sequential([layers.Flatten(), layers.Dense(10)])\nmodel.compile(optimizer=keras.optimizers.AdamW(weight_decay=0.01), loss=\"mse\")\n",
+      findings: [{ messageId: 'decaysNormsKeras', line: 5, column: 25, endLine: 5, endColumn: 66, messageIncludes: ['every trainable variable of model'] }],
     },
     {
       name: 'SGD over model.parameters() with weight decay',

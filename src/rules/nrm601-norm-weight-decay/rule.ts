@@ -69,7 +69,7 @@ export const normWeightDecay: Rule = {
       if (!decay) continue;
       const name = opt.models[0] ?? (opt.groups.find((g) => g.params !== 'built')?.paramsText.split('.')[0] ?? '');
       if (!name) continue;
-      const facts = modelFacts(context.ir, name, opt.function, opt.className);
+      const facts = modelFacts(context.ir, name, opt.function, opt.className, opt.span.startOffset);
       if (!facts || facts.affineNorms.length === 0) continue;
       if (frozenButNamed(context.ir.training.freezes, name, opt.function)) continue;
       const norms = [...new Set(facts.affineNorms.map((l) => l.kind))].slice(0, 3).join('/') + ' layers';

@@ -5,7 +5,7 @@
 import type { FileIR } from '../../ir/file';
 import type { Span } from '../../ir/span';
 import type { Where } from '../../ir/values';
-import { describeKnownValue, describeOrigin, knownValueOrigin, type DataLoaderIR, type KnownValue, type LayerFact, type ModeAt, type ModelFacts, type SiteIR, type TrainableAssignment, type TrainingIR } from '../../ir/training';
+import { describeKnownValue, describeOrigin, knownValueOrigin, type DataLoaderIR, type KnownValue, type LayerFact, type ModeAt, type ModelFacts, type ModelVariable, type SiteIR, type TrainableAssignment, type TrainingIR } from '../../ir/training';
 import type { RelatedLocation, Severity, TextEdit } from '../types';
 
 const LOWER: Record<Severity, Severity> = { error: 'warning', warning: 'info', info: 'hint', hint: 'hint' };
@@ -101,12 +101,32 @@ export function shownModelName(name: string, facts: ModelFacts): string {
   return name === 'self' ? facts.name : name;
 }
 
-export function modelFacts(ir: FileIR, name: string, fn: string, className?: string): ModelFacts | undefined {
+/**
+ * The facts of the model a name holds in a function: what its binding there gave it (the last
+ * one before offset `at` when given: a notebook that reuses `model` for each example), else a
+ * binding of another function's (the module's `model` a function uses).
+ */
+export function modelFacts(ir: FileIR, name: string, fn: string, className?: string, at?: number): ModelFacts | undefined {
   // (A model built in a call, `Net()`, is named by the call's text: no root of its own.)
   const root = name.includes('(') ? name : name.startsWith('self.') ? name.split('.').slice(0, 2).join('.') : name.split('.')[0] ?? name;
   const ms = ir.training.models;
   if (className !== undefined && (root === 'self' || root.startsWith('self.'))) return ms.find((m) => m.name === root && m.className === className)?.facts;
-  return (ms.find((m) => m.name === root && m.function === fn && m.className === className) ?? ms.find((m) => m.name === root && m.function === fn) ?? ms.find((m) => m.name === root))?.facts;
+  return (bindingAt(ms, (m) => m.name === root && m.function === fn && m.className === className, at) ?? bindingAt(ms, (m) => m.name === root && m.function === fn, at) ?? ms.find((m) => m.name === root))?.facts;
+}
+
+/**
+ * Of the bindings `test` picks (in source order), the last one before offset `at`, else the
+ * first after it (a function's body read before the module-level line that binds the name); the
+ * last one when no offset is given.
+ */
+function bindingAt(ms: readonly ModelVariable[], test: (m: ModelVariable) => boolean, at: number | undefined): ModelVariable | undefined {
+  let found: ModelVariable | undefined;
+  for (const m of ms) {
+    if (!test(m)) continue;
+    if (at !== undefined && m.span.startOffset >= at) return found ?? m;
+    found = m;
+  }
+  return found;
 }
 
 /** A model a training loader feeds: its name where the loader is used, its facts, and its training steps over the loader. */
@@ -139,7 +159,7 @@ export function loaderModels(ir: FileIR, loader: DataLoaderIR): readonly LoaderM
     return models;
   }
   for (const feed of loader.feeds) {
-    const facts = modelFacts(ir, feed, loader.function, loader.className);
+    const facts = modelFacts(ir, feed, loader.function, loader.className, loader.span.startOffset);
     // `self`: a LightningModule's own train_dataloader() feeds the module.
     if (facts) return [{ name: shownModelName(feed, facts), facts: kerasTrainableAt(ir, loader, feed, facts), steps: ir.training.sites.filter((s) => s.kind === 'training-step' && s.modelInCaller === feed) }];
   }

@@ -258,11 +258,22 @@ export interface NoGradRecord {
 /** What a function's assignments bind: model variables, `self.` attributes, launcher-returned names. */
 export interface FunctionBindings {
   /** Local (or module-level) names bound to a model, with where. */
-  readonly refs: ReadonlyMap<string, { readonly facts: ModelFacts; readonly span: Span }>;
+  readonly refs: ReadonlyMap<string, ModelRef>;
   /** `self.<attr>` bound to a model in a method, by attribute. */
   readonly attrs: ReadonlyMap<string, ModelFacts>;
   /** Names a launcher returned for an object given to it: `train_dl` -> `train_dataloader`. */
   readonly aliases: ReadonlyMap<string, string>;
+  /**
+   * What `refs` held for a name before a later assignment bound it to another model, in order (a
+   * notebook reusing `model` for each of its examples): for the places before that assignment.
+   */
+  readonly earlier: ReadonlyMap<string, readonly ModelRef[]>;
+}
+
+/** A name bound to a model: its facts, and where. */
+export interface ModelRef {
+  readonly facts: ModelFacts;
+  readonly span: Span;
 }
 
 /** The bindings of a function before any: one shared empty map (`setBinding` makes a map of its own at the first write). */
@@ -270,14 +281,25 @@ const NO_BINDINGS: ReadonlyMap<string, never> = new Map<string, never>();
 
 /** Bindings with nothing bound yet (most functions bind nothing: no maps are made for them). */
 export function noBindings(): FunctionBindings {
-  return { refs: NO_BINDINGS, attrs: NO_BINDINGS, aliases: NO_BINDINGS };
+  return { refs: NO_BINDINGS, attrs: NO_BINDINGS, aliases: NO_BINDINGS, earlier: NO_BINDINGS };
 }
 
 /** `out[to].set(key, value)`: the one way bindings are written (the empty map is shared). */
 export function setBinding(out: FunctionBindings, to: 'refs' | 'attrs' | 'aliases', key: string, value: unknown): void {
-  const writable = out as unknown as Record<typeof to, Map<string, unknown>>;
+  const writable = out as unknown as Record<typeof to | 'earlier', Map<string, unknown>>;
   let map = writable[to];
   if ((map as ReadonlyMap<string, unknown>) === NO_BINDINGS) writable[to] = map = new Map<string, unknown>();
+  if (to === 'refs') {
+    // A name bound to another model: what it was bound to stays, for the places before.
+    const before = map.get(key) as ModelRef | undefined;
+    if (before !== undefined && before.facts !== (value as ModelRef).facts && before.span.startOffset < (value as ModelRef).span.startOffset) {
+      let earlier = writable.earlier as Map<string, ModelRef[]>;
+      if ((earlier as ReadonlyMap<string, unknown>) === NO_BINDINGS) writable.earlier = earlier = new Map<string, ModelRef[]>();
+      const list = earlier.get(key);
+      if (list) list.push(before);
+      else earlier.set(key, [before]);
+    }
+  }
   map.set(key, value);
 }
 

@@ -71,6 +71,8 @@ const MOVES = new Set(['to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16
 const KERAS_OPTIMIZER = /^(tensorflow\.)?(keras|tf_keras)\.(src\.)?optimizers\./;
 
 /** torch.nn layers whose behaviour does not depend on train/eval mode (see `sequentialFacts`). */
+/** Keras layers without a training mode of their own (as `MODE_FREE_LAYERS`; recurrent layers, whose `dropout` may be set, are not). */
+const KERAS_MODE_FREE_LAYERS = /^(Dense|Flatten|Reshape|Permute|RepeatVector|Input|InputLayer|Embedding|Activation|ReLU|LeakyReLU|PReLU|ELU|Softmax|Identity|Rescaling|Resizing|CenterCrop|(Separable|Depthwise)?Conv[123]D(Transpose)?|(Max|Average|Avg)Pool(ing)?[123]D|Global(Max|Average|Avg)Pool(ing)?[123]D|ZeroPadding[123]D|Cropping[123]D|UpSampling[123]D)$/;
 const MODE_FREE_LAYERS = /^(Lazy)?(Linear|Conv[123]d|ConvTranspose[123]d|Bilinear)$|^(ReLU|ReLU6|LeakyReLU|PReLU|ELU|SELU|CELU|GELU|SiLU|Mish|Tanh|Sigmoid|Hardtanh|Hardswish|Hardsigmoid|Softplus|Softsign|Tanhshrink|Softmax|LogSoftmax|Softmin|Identity|Flatten|Unflatten|Embedding|Upsample|PixelShuffle|PixelUnshuffle|ZeroPad[123]d|ReflectionPad[123]d|ReplicationPad[123]d|ConstantPad[123]d)$|^(Adaptive)?(Max|Avg)Pool[123]d$/;
 /** TensorFlow's strategies that split a Keras `fit` batch between replicas (tf.distribute). */
 const REPLICA_STRATEGIES_LIST = ['MirroredStrategy', 'MultiWorkerMirroredStrategy', 'TPUStrategy'];
@@ -932,17 +934,28 @@ class TrainingBuilder implements FlowHost {
     const list = args.positional[0] ?? args.keywords.get('layers');
     if (list?.type !== 'list') return undefined;
     const facts: KerasLayerFacts = { batchNorms: [], other: [], affine: [] };
+    // Whether every element is a layer known here: then a model without any mode-dependent layer is known to be one.
+    let allKnown = true;
     for (const a of list.namedChildren) {
       const before = facts.batchNorms.length + facts.other.length + facts.affine.length;
       if (a.type === 'call') addKerasLayer(a, facts);
-      if (facts.batchNorms.length + facts.other.length + facts.affine.length > before || (a.type !== 'call' && a.type !== 'identifier')) continue;
+      if (facts.batchNorms.length + facts.other.length + facts.affine.length > before) continue;
+      if (a.type !== 'call' && a.type !== 'identifier') {
+        allKnown = false;
+        continue;
+      }
+      const callee = a.type === 'call' ? a.childForFieldName('function') : undefined;
+      if (callee && KERAS_MODE_FREE_LAYERS.test(dottedParts(callee)?.pop() ?? '')) continue;
       // (The name's assignment before this statement: `model = keras.Sequential([model])` wraps the earlier model.)
       const made = a.type === 'call' ? a : this.definitionCall(a, fn, statementOf(call));
       const built = made ? this.constructs(made, fn)?.facts : undefined;
-      if (!built) continue;
+      if (!built) {
+        allKnown = false;
+        continue;
+      }
       addModelFacts(built, facts, a.type === 'identifier' ? { owner: a.text } : {});
     }
-    if (facts.batchNorms.length + facts.other.length + facts.affine.length === 0) return undefined;
+    if (facts.batchNorms.length + facts.other.length + facts.affine.length === 0 && !allKnown) return undefined;
     return { evidence: 'file', name: 'keras.Sequential', definitionSpan: spanOf(call), batchNorms: facts.batchNorms, otherModeDependent: facts.other, affineNorms: facts.affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false, keras: true };
   }
 
@@ -1399,6 +1412,7 @@ class TrainingBuilder implements FlowHost {
       shared.refs = last.bindings.refs;
       shared.attrs = last.bindings.attrs;
       shared.aliases = last.bindings.aliases;
+      shared.earlier = last.bindings.earlier;
       return;
     }
     this.keeper.keepModuleBindings({ statements, writes: writesOf, bindings: out });
@@ -1855,6 +1869,8 @@ class TrainingBuilder implements FlowHost {
       const b = this.bindingsOf(fn);
       const className = classOf(fn);
       for (const [name, r] of b.refs) refs.push(className === undefined ? { name, function: fn.name, span: r.span, facts: r.facts } : { name, function: fn.name, className, span: r.span, facts: r.facts });
+      // (The models a name was bound to before its last binding: a notebook's `model` of each example.)
+      for (const [name, list] of b.earlier) for (const r of list) refs.push(className === undefined ? { name, function: fn.name, span: r.span, facts: r.facts } : { name, function: fn.name, className, span: r.span, facts: r.facts });
       if (fn.cls === undefined) continue;
       for (const [attr, facts] of b.attrs) attrs.push([fn.cls, attr, facts]);
     }
@@ -2363,7 +2379,9 @@ class TrainingBuilder implements FlowHost {
       });
     }
     for (const k of kerasOptimizers) {
-      const o = this.kerasOptimizer(k, compiles, exclusions);
+      // The next optimizer its variable holds in its function (a notebook trying one optimizer after another under one name).
+      const next = k.variable === undefined ? undefined : kerasOptimizers.find((o) => o.fn === k.fn && o.variable === k.variable && o.call.startIndex > k.call.startIndex);
+      const o = this.kerasOptimizer(k, compiles, exclusions, next?.call.startIndex ?? Infinity);
       if (o) out.push(o);
     }
     return out;
@@ -2371,17 +2389,19 @@ class TrainingBuilder implements FlowHost {
 
   /**
    * A Keras optimizer (`keras.optimizers.AdamW(weight_decay=...)`) and the model whose `compile`
-   * gets it (written in the call, or by its variable in the same function): every trainable
+   * gets it (written in the call, or by its variable in the same function, after it and before
+   * `until`, where the variable gets another optimizer): every trainable
    * variable decays (AdamW's default 0.004; the others' default None) unless the optimizer's
    * `exclude_from_weight_decay(var_names=[...])` names norm variables, or takes a `var_list`.
    */
-  private kerasOptimizer(k: { call: Node; last: string; variable: string | undefined; fn: Fn }, compiles: readonly CallInfo[], exclusions: readonly CallInfo[]): OptimizerIR | undefined {
+  private kerasOptimizer(k: { call: Node; last: string; variable: string | undefined; fn: Fn }, compiles: readonly CallInfo[], exclusions: readonly CallInfo[], until: number): OptimizerIR | undefined {
     const compile = compiles.find((c) => {
       if (this.fnOf(c.call) !== k.fn) return false;
       const a = callArgs(c.call);
       const given = a.keywords.get('optimizer') ?? a.positional[0];
       const u = given ? unparen(given) : undefined;
-      return u !== undefined && (u === k.call || (k.variable !== undefined && u.type === 'identifier' && u.text === k.variable));
+      if (u === k.call) return true;
+      return u !== undefined && k.variable !== undefined && u.type === 'identifier' && u.text === k.variable && c.call.startIndex > k.call.startIndex && c.call.startIndex < until;
     });
     const object = compile?.f?.type === 'attribute' ? compile.f.childForFieldName('object') : undefined;
     const model = object ? keyOf(object) : undefined;
