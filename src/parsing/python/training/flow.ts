@@ -707,6 +707,9 @@ export class ModeAnalysis {
   private ifStatement(s: Node, state: State, ctx: Ctx): Flow {
     const condition = s.childForFieldName('condition');
     let st = this.calls(condition, state, ctx);
+    // `if isinstance(net, nn.Module): net.eval()` (d2l's evaluate_accuracy): a model is a module,
+    // so the other path is not one a model takes.
+    if (this.isModuleTest(condition, ctx)) return this.block(this.bodyOf(s.childForFieldName('consequence')), st, ctx);
     const negations: string[] = [conditionAtom(condition, false)];
     const flows: Flow[] = [this.block(this.bodyOf(s.childForFieldName('consequence')), st, { ...ctx, assume: [...ctx.assume, conditionAtom(condition, true)] })];
     let hasElse = false;
@@ -726,6 +729,17 @@ export class ModeAnalysis {
     // path on which the mode the function was called with survives).
     if (!hasElse) flows.push(fallThrough(st.guarded(changedKeys(flows, st), negations)));
     return merge(flows);
+  }
+
+  /** `isinstance(net, nn.Module)` (`torch.nn.Module`, `keras.Model`, a tuple holding one) of a model: a test that holds. */
+  private isModuleTest(condition: Node | null, ctx: Ctx): boolean {
+    const test = condition ? unparen(condition) : undefined;
+    if (test?.type !== 'call' || test.childForFieldName('function')?.text !== 'isinstance') return false;
+    const [value, types] = callArgs(test).positional;
+    const key = value ? keyOf(value) : undefined;
+    if (!key || !types || key === 'self' || !this.host.isModelish(ctx.fn, key)) return false;
+    const names = types.type === 'tuple' ? types.namedChildren : [types];
+    return names.some((n) => /^((torch\.)?nn\.)?Module$|^((tf\.)?keras\.)?Model$/.test(n.text));
   }
 
   private loop(s: Node, state: State, ctx: Ctx): Flow {
