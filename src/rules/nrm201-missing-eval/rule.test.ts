@@ -134,6 +134,10 @@ const SEQ_MLP = 'import torch\nfrom torch import nn\n\nmodel = nn.Sequential(nn.
 
 ruleTests(missingEval, {
   valid: [
+    {
+      name: "a forward pass whose `y_pred` goes into the loss it returns, its backward in another function (ignite's segmentation reference): no inference",
+      code: 'import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 8, 3, bias=False)\n        self.bn = nn.BatchNorm2d(8)\n\n    def forward(self, x):\n        return self.bn(self.conv(x))\n\n\ndef create_trainer(model, optimizer, criterion, device):\n    def forward_pass(batch):\n        model.train()\n        x, y = batch\n        y_pred = model(x.to(device))\n        loss = criterion(y_pred, y)\n        return loss\n\n    def backward_pass(loss):\n        loss.backward()\n        optimizer.step()\n        optimizer.zero_grad()\n\n    def training_step(engine, batch):\n        loss = forward_pass(batch)\n        backward_pass(loss)\n        return loss.item()\n\n    return training_step\n\n\nmodel = Net()\ntrainer = create_trainer(model, torch.optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(), "cuda")\n',
+    },
     { name: 'an nn.Sequential of Linear and ReLU (wrapped by torch.compile) has no mode-dependent layer', code: SEQ_MLP.replace('LAYER', 'nn.Tanh()') },
     {
       name: "a module-level training loop's `y_pred = model(X_train)` is no inference (mrdbourke's PyTorch cheatsheet)",

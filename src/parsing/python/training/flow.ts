@@ -1266,7 +1266,7 @@ export class ModeAnalysis {
         weakReason = true;
       }
       const assigned = stmt.namedChildren[0]?.type === 'assignment' ? keyOf(stmt.namedChildren[0].childForFieldName('left')) : undefined;
-      if (!reason && assigned && /^(pred|preds|prediction|predictions|logits_test|test_out|y_pred|y_hat_test)$/i.test(assigned) && !functionHasTrainingStep(ctx.fn) && !insideTrainingLoop(call)) {
+      if (!reason && assigned && /^(pred|preds|prediction|predictions|logits_test|test_out|y_pred|y_hat_test)$/i.test(assigned) && !functionHasTrainingStep(ctx.fn) && !insideTrainingLoop(call) && !feedsLoss(ctx.fn, assigned)) {
         reason = `result named ${assigned}`;
         weakReason = true;
       }
@@ -1488,6 +1488,20 @@ function trainedModels(fn: Fn, host: FlowHost): string[] {
     }
   }
   return [...out].filter((k) => !words(k).includes('teacher') && !words(k).includes('ema'));
+}
+
+/**
+ * Whether a name's value goes into a loss in the function: an assignment to a name that says
+ * `loss` reads it (`loss = criterion(y_pred, y)` in a forward pass whose backward is elsewhere).
+ */
+function feedsLoss(fn: Fn, name: string): boolean {
+  for (const a of fn.body?.descendantsOfType(['assignment', 'augmented_assignment']) ?? []) {
+    const left = a.childForFieldName('left');
+    const right = a.childForFieldName('right');
+    if (!left || !right || !/loss/i.test(left.text)) continue;
+    if (right.type === 'identifier' ? right.text === name : right.descendantsOfType('identifier').some((n) => n.text === name)) return true;
+  }
+  return false;
 }
 
 function rootKey(k: string): string {
