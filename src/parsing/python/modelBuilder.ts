@@ -4,7 +4,7 @@ import type { Span } from '../../ir/span';
 import { writtenAt, type CallableValue, type Provenance, type Value } from '../../ir/values';
 import { type Bindings, enclosingScope, mentionsBound, Resolver, SELF_VALUES } from './resolver';
 import type { ImportTable } from './imports';
-import { ifClauses, positionKey, spanOf } from './syntax';
+import { dottedParts, ifClauses, positionKey, spanOf } from './syntax';
 import { dottedHead, dottedLast, dottedText } from './dottedNames';
 import { configActivationClass, configConvClass, configKeywords, configNormClass, mmcvNormName } from './configBuilders';
 import { classifyLayer, FUNCTIONAL_OPS, type DefaultValue, type LayerClass, type LayerSignature } from './torchLayers';
@@ -2405,11 +2405,13 @@ class ForwardWalker {
         const merge = (v: number[], k: string): void => {
           merged.set(k, union(merged.get(k), v));
         };
+        const flags = flagFactsOfClauses(s);
         branches.forEach((b, i) => {
           this.env = new Map(before);
-          this.branches.push(`${key}:${i}`);
+          const outer = this.branches.length;
+          this.branches.push(`${key}:${i}`, ...(flags[i] ?? NO_BRANCHES));
           this.block(b);
-          this.branches.pop();
+          this.branches.length = outer;
           // (A branch that returns leaves nothing to the statements after the `if`.)
           if (!alwaysExits(b)) this.env.forEach(merge);
         });
@@ -2661,16 +2663,17 @@ class ForwardWalker {
         return this.comprehension(e);
       case 'conditional_expression': {
         // `self.norm(x) if self.norm is not None else x`: either value, each in its branch (as an
-        // `if` statement's branches; the condition is not read, as an `if` statement's is not).
-        const [a, , b] = e.namedChildren.filter((c) => c.type !== 'comment');
-        if (!a || !b) return [];
+        // `if` statement's branches, with what the test says of the module's flags).
+        const [a, test, b] = e.namedChildren.filter((c) => c.type !== 'comment');
+        if (!a || !b || !test) return [];
         const key = positionKey(e);
-        this.branches.push(`${key}:0`);
+        const outer = this.branches.length;
+        this.branches.push(`${key}:0`, ...flagFacts(test, true));
         const x = this.expr(a);
-        this.branches.pop();
-        this.branches.push(`${key}:1`);
+        this.branches.length = outer;
+        this.branches.push(`${key}:1`, ...flagFacts(test, false));
         const y = this.expr(b);
-        this.branches.pop();
+        this.branches.length = outer;
         return union(x, y);
       }
       default:
@@ -3098,6 +3101,43 @@ function union(a: readonly number[] | undefined, b: readonly number[]): number[]
 }
 
 /** The blocks of an `if` statement's branches, in order (`if`, `elif`s, `else`), and whether it has an `else`. */
+/**
+ * What each branch of an `if` says of the module's flags (`self.layer_norm_first`, `self.training`:
+ * the same for the whole forward pass), as `ForwardStep.branches` entries `self.flag:1` / `self.flag:0`:
+ * a branch runs when its condition holds and those before it do not. Two steps whose entries
+ * differ for one flag never run in the same pass, even in two different `if`s (a helper's
+ * `if not self.layer_norm_first:` and the forward's `if self.layer_norm_first:`).
+ */
+function flagFactsOfClauses(stmt: Node): (readonly string[])[] {
+  const failed: string[] = [];
+  return ifClauses(stmt).map((c) => {
+    const facts = c.condition ? [...failed, ...flagFacts(c.condition, true)] : [...failed];
+    if (c.condition) failed.push(...flagFacts(c.condition, false));
+    return facts;
+  });
+}
+
+/** The `self.flag:1` / `self.flag:0` entries a condition's holding (or failing) implies: `self.x`, `not ...`, `and` when it holds, `or` when it fails. */
+function flagFacts(condition: Node, holds: boolean): string[] {
+  const c = condition.type === 'parenthesized_expression' && condition.namedChildren.length === 1 ? condition.namedChildren[0] : condition;
+  if (c.type === 'attribute') {
+    const parts = dottedParts(c);
+    return parts && parts.length >= 2 && parts[0] === 'self' ? [`${parts.join('.')}:${holds ? 1 : 0}`] : [];
+  }
+  if (c.type === 'not_operator') {
+    const argument = c.childForFieldName('argument');
+    return argument ? flagFacts(argument, !holds) : [];
+  }
+  if (c.type === 'boolean_operator') {
+    const op = c.childForFieldName('operator')?.type;
+    if ((op === 'and') !== holds) return [];
+    const left = c.childForFieldName('left');
+    const right = c.childForFieldName('right');
+    return [...(left ? flagFacts(left, holds) : []), ...(right ? flagFacts(right, holds) : [])];
+  }
+  return [];
+}
+
 function ifBranches(stmt: Node): { blocks: (Node | null)[]; hasElse: boolean } {
   const clauses = ifClauses(stmt);
   return { blocks: clauses.map((c) => c.body), hasElse: clauses[clauses.length - 1]?.condition === null };

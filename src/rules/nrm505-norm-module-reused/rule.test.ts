@@ -8,6 +8,10 @@ const layers = '        self.conv1 = nn.Conv2d(8, 8, 3, bias=False)\n        sel
 
 ruleTests(normModuleReused, {
   valid: [
+    {
+      name: "calls under opposite tests of one module flag, in a helper and the forward (speechbrain's BEATs encoder) or in a conditional expression and an if",
+      code: 'import torch.nn as nn\nimport torch.nn.functional as F\n\n\nclass Encoder(nn.Module):\n    def __init__(self, dim, layer_norm_first=False, pre_norm=True):\n        super().__init__()\n        self.layer_norm_first = layer_norm_first\n        self.pre_norm = pre_norm\n        self.pos_conv = nn.Conv1d(dim, dim, 3, padding=1)\n        self.layer_norm = nn.LayerNorm(dim)\n        self.norm = nn.BatchNorm1d(dim)\n        self.fc = nn.Linear(dim, dim)\n\n    def forward(self, x, output_all_hiddens=False):\n        x = self.extract_features(x)\n        if self.layer_norm_first and output_all_hiddens:\n            x = self.layer_norm(x)\n        h = self.norm(x) if self.pre_norm else x\n        h = self.fc(h)\n        if not self.pre_norm:\n            h = self.norm(h)\n        return h\n\n    def extract_features(self, x):\n        x = x + self.pos_conv(x.transpose(1, 2)).transpose(1, 2)\n        if not self.layer_norm_first:\n            x = self.layer_norm(x)\n        return F.dropout(x, p=0.1, training=self.training)\n\n\nclass Post(nn.Module):\n    def __init__(self, dim, post=True):\n        super().__init__()\n        self.post = post\n        self.bn = nn.BatchNorm1d(dim)\n        self.fc = nn.Linear(dim, dim, bias=False)\n\n    def forward(self, x):\n        if not self.post:\n            x = self.bn(x)\n        x = self.fc(x)\n        return x if not self.post else self.bn(x)\n',
+    },
     { name: 'one call', code: cls(layers, '    def forward(self, x):\n        return self.bn(self.conv2(self.conv1(x)))\n') },
     { name: 'calls in exclusive branches', code: cls(layers, '    def forward(self, x, a):\n        if a:\n            return self.bn(self.conv1(x))\n        else:\n            return self.bn(self.conv2(x))\n') },
     {
