@@ -16,6 +16,18 @@ function exclusive(a: ForwardStep, b: ForwardStep): boolean {
   return false;
 }
 
+/**
+ * Two calls in one pass on the value of the same steps (`self.pos_ln(pos_embedding)` computed
+ * twice, for two attention biases): the same tensor normalized again, nothing shared between
+ * two distributions.
+ */
+function sameInput(a: PassStep, b: PassStep): boolean {
+  const x = a.step.inputs;
+  const y = b.step.inputs;
+  // (-1 is the pass's input, any of its parameters: `self.norm(x)` and `self.norm(context)` both read it.)
+  return a.via === b.via && x.length > 0 && x.length === y.length && x.every((v, i) => v >= 0 && v === y[i]);
+}
+
 export const normModuleReused: Rule = {
   meta: {
     code: 'NRM505',
@@ -42,7 +54,7 @@ export const normModuleReused: Rule = {
         'A normalization layer is not a stateless function: it owns a learned scale and shift, and BatchNorm also keeps running mean and variance. Calling the same instance on two ' +
         'different tensors (after two different convs, on two branches) makes them share the affine parameters and, for BatchNorm, mixes both distributions into one running estimate ' +
         'that fits neither at inference. It usually comes from writing `self.bn = nn.BatchNorm2d(c)` once and using it after every conv, as one would a `ReLU`. ' +
-        'Calls in mutually exclusive `if` / `else` branches are not reported, nor calls under opposite tests of one flag of the module, even in two `if`s or in a helper (`if self.do_layer_norm_before:` before attention, `if not self.do_layer_norm_before:` after it: OPT\'s pre-norm or post-norm layer). BatchNorm and InstanceNorm reuse is a warning; LayerNorm, GroupNorm and RMSNorm reuse (affine parameters only) is information.',
+        'Calls in mutually exclusive `if` / `else` branches are not reported, nor a second call on the same value (a norm applied twice to one tensor only recomputes it), nor calls under opposite tests of one flag of the module, even in two `if`s or in a helper (`if self.do_layer_norm_before:` before attention, `if not self.do_layer_norm_before:` after it: OPT\'s pre-norm or post-norm layer). BatchNorm and InstanceNorm reuse is a warning; LayerNorm, GroupNorm and RMSNorm reuse (affine parameters only) is information.',
       example: 'import torch.nn as nn\n\nclass Block(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)\n        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)\n        self.bn = nn.BatchNorm2d(c)\n\n    def forward(self, x):\n        x = self.bn(self.conv1(x)).relu()\n        return self.bn(self.conv2(x)).relu()',
       useInstead: 'import torch.nn as nn\n\nclass Block(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)\n        self.bn1 = nn.BatchNorm2d(c)\n        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)\n        self.bn2 = nn.BatchNorm2d(c)\n\n    def forward(self, x):\n        x = self.bn1(self.conv1(x)).relu()\n        return self.bn2(self.conv2(x)).relu()',
       fixSafety: 'No automatic fix: a new layer changes the parameter set (and checkpoints).',
@@ -80,7 +92,7 @@ function classReports(cls: ModelClass): ClassReport[] {
     if (!layer || !call) continue;
     list.sort((a, b) => a.step.span.startOffset - b.step.span.startOffset);
     const first = list[0];
-    const second = list.slice(1).find((s) => first && !exclusive(first.step, s.step));
+    const second = list.slice(1).find((s) => first && !exclusive(first.step, s.step) && !sameInput(first, s));
     if (!first || !second) continue;
     const stats = call.norm === 'batch' || call.norm === 'instance';
     reported.add(path);
