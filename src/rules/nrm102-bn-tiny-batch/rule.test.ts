@@ -61,6 +61,11 @@ ruleTests(bnTinyBatch, {
   ],
   invalid: [
     {
+      name: 'Lightning: a LightningModule built in the call to trainer.fit(LitNet(), train_loader)',
+      code: 'import torch\nimport torch.nn as nn\nimport lightning as L\nfrom torch.utils.data import DataLoader\n\n\nclass LitNet(L.LightningModule):\n    def __init__(self):\n        super().__init__()\n        self.net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))\n\n    def training_step(self, batch, batch_idx):\n        x, y = batch\n        return nn.functional.cross_entropy(self.net(x), y)\n\n    def configure_optimizers(self):\n        return torch.optim.SGD(self.parameters(), lr=0.1)\n\n\ntrain_loader = DataLoader(train_set, batch_size=2, shuffle=True)\ntrainer = L.Trainer(max_epochs=1)\ntrainer.fit(LitNet(), train_loader)\n',
+      findings: [{ messageId: 'tiny', line: 20, column: 49, endLine: 20, endColumn: 50, messageIncludes: ['LitNet() trains BatchNorm (BatchNorm2d (line 10))'] }],
+    },
+    {
       name: 'a GAN loop over one loader: the generator (no BatchNorm) trained first, the discriminator (BatchNorm2d) after it',
       code: WGAN,
       findings: [{ messageId: 'tiny', line: 30, column: 41, endLine: 30, endColumn: 42, messageIncludes: ['discriminator trains BatchNorm (BatchNorm2d (line 19))'] }],

@@ -1359,12 +1359,17 @@ class TrainingBuilder implements FlowHost {
   private bind(fn: Fn, out: FunctionBindings): void {
     if (fn.isModule && this.keeper.keeps) this.bindModule(fn, out);
     else for (const a of this.assignmentsOf(fn)) this.bindAssignment(fn, a, out, undefined);
-    // `Trainer(model=Net(), ...)`: the model built in the call, under its text (see `modelKey`).
+    // `Trainer(model=Net(), ...)`, Lightning's `trainer.fit(LitNet(), loader)`: the model built
+    // in the call, under its text (see `modelKey`).
     for (const t of this.trainerCalls) {
       if (t.fn !== fn || t.framework !== 'huggingface' || t.model === undefined) continue;
       const given = argFor(callArgs(t.call), 'model', 0);
       const built = given && unparen(given).type === 'call' ? this.constructs(unparen(given), fn) : undefined;
       if (built) setBinding(out, 'refs', t.model, { facts: built.facts, span: spanOf(given as Node) });
+    }
+    for (const fit of this.trainerCalls.length > 0 ? this.lightningFits() : NOTHING) {
+      const built = fit.fn === fn && fit.built ? this.constructs(fit.built, fn) : undefined;
+      if (built && fit.built) setBinding(out, 'refs', fit.model, { facts: built.facts, span: spanOf(fit.built) });
     }
     // In a LightningModule's `train_dataloader()`, `self` is the model the loader feeds; in its
     // `configure_optimizers()`, the model whose parameters the optimizer gets (`self.parameters()`).
@@ -2227,23 +2232,28 @@ class TrainingBuilder implements FlowHost {
     return undefined;
   }
 
-  private lightningFitsCache: { model: string; train: Node | undefined; val: Node | undefined; datamodule: boolean; text: string }[] | undefined;
+  private lightningFitsCache: LightningFit[] | undefined;
 
   /** `trainer.fit(model, train_dataloaders=..., val_dataloaders=..., datamodule=...)` of a Lightning trainer. */
-  private lightningFits(): { model: string; train: Node | undefined; val: Node | undefined; datamodule: boolean; text: string }[] {
+  private lightningFits(): LightningFit[] {
     if (this.lightningFitsCache) return this.lightningFitsCache;
-    const out: { model: string; train: Node | undefined; val: Node | undefined; datamodule: boolean; text: string }[] = [];
+    const out: LightningFit[] = [];
     for (const { call, f } of this.pickCalls('fits', (c) => c.attr === 'fit')) {
       if (!f) continue;
       const receiver = keyOf(f.childForFieldName('object'));
       const trainer = receiver ? this.trainerOf(this.fnOf(call), receiver) : undefined;
       if (trainer?.framework !== 'lightning') continue;
       const args = callArgs(call);
-      const model = keyOf(argFor(args, 'model', 0));
-      if (!model) continue;
+      const given = argFor(args, 'model', 0);
+      // (A module built in the call, `trainer.fit(LitNet(), loader)`: named by the call's text, as `modelKey` does.)
+      const model = modelKey(given);
+      if (!model || !given) continue;
       const second = args.positional[1];
+      const inner = unparen(given);
       out.push({
         model,
+        fn: this.fnOf(call),
+        ...(inner.type === 'call' ? { built: inner } : {}),
         train: args.keywords.get('train_dataloaders') ?? args.keywords.get('train_dataloader') ?? second,
         val: args.keywords.get('val_dataloaders') ?? args.positional[2],
         datamodule: args.keywords.has('datamodule') || (second !== undefined && /datamodule|\bdm\b|data_module/i.test(second.text)),
@@ -3005,6 +3015,18 @@ function addKerasLayer(layer: Node, facts: KerasLayerFacts): void {
     facts.affine.push({ kind, span });
   } else if (DROPOUT_KINDS.has(kind)) facts.other.push({ kind, span });
   else if (AFFINE_NORM_KINDS.has(kind)) facts.affine.push({ kind, span });
+}
+
+/** A Lightning `trainer.fit(...)`: the model (its key, see `modelKey`), its loaders, and where. */
+interface LightningFit {
+  readonly model: string;
+  readonly fn: Fn;
+  /** The model's construction when it is built in the call (`trainer.fit(LitNet(), ...)`). */
+  readonly built?: Node;
+  readonly train: Node | undefined;
+  readonly val: Node | undefined;
+  readonly datamodule: boolean;
+  readonly text: string;
 }
 
 /**
