@@ -18,6 +18,7 @@ export const noGradWithoutEval: Rule = {
         'Flags `with torch.no_grad():` / `with torch.inference_mode():` blocks (and functions decorated with them) used for evaluation or inference — in a validation/test/predict function, over a validation loader, or outside any training code — in which a model with BatchNorm, tracked InstanceNorm or Dropout may still be in training mode. ' +
         'Inside a training loop, no_grad is fine for the model being trained (an EMA update, logging); the forward of another model given weights (a distillation teacher, `teacher.load_state_dict(...)`) under no_grad there is an inference, reported while the teacher was never switched out of the training mode it was built in (a `train()` of its own, as Mean Teacher\'s EMA model has, is a choice). ' +
         'A shape smoke test (a model built right there and, in this file, never given weights, switched or trained) is not reported: its outputs are random in either mode. ' +
+        'Nor is Monte Carlo dropout: a model whose only mode-dependent layers are Dropout, switched by `train()` in the same function with no training step between that and the forward (`net.train()` then a no-grad loop sampling predictions). ' +
         'Training mode chosen on purpose by a flag named for it (`if training: model.train()`, e.g. an export helper with a `training` argument) is not reported either, nor a BatchNorm recalibration pass: `model.train()` in the same function, then forwards under no_grad whose results are dropped, or in a function named for BatchNorm statistics (`recalibrate_bn`, `update_bn`), which recomputes the running statistics without gradients on purpose (after pruning, quantization or weight averaging).',
       whyIsThisBad:
         '`torch.no_grad()` and `torch.inference_mode()` disable autograd; they leave `module.training` untouched. Under them, BatchNorm in training mode still normalizes with batch statistics and updates `running_mean`/`running_var` from the evaluation data, and Dropout still drops activations. ' +
@@ -40,7 +41,7 @@ export const noGradWithoutEval: Rule = {
       if (isUntrainedSmokeTest(site, context.ir.training)) continue;
       // `if training: model.train()`: the caller asked for training mode.
       if (site.mode.trainChosenBy) continue;
-      if (recalibratesBatchNorm(context, site)) continue;
+      if (recalibratesBatchNorm(context, site) || samplesDropout(context, site)) continue;
       // A teacher switched to training mode by a train() of its own is the method's choice (Mean Teacher's EMA model); one never switched is the bug.
       if (site.teacher && site.mode.origins.some((o) => o.mode === 'train' && o.kind === 'switch')) continue;
       const sameFunction = site.noGradStatement !== undefined;
@@ -75,6 +76,21 @@ export const noGradWithoutEval: Rule = {
     }
   },
 };
+
+/**
+ * Monte Carlo dropout: a model whose only mode-dependent layers are Dropout, put in training
+ * mode by `train()` calls of the site's own function with no training step between them and the
+ * forward (`net.train()` then a no-grad loop sampling predictions): the dropout is wanted.
+ */
+function samplesDropout(context: Parameters<Rule['check']>[0], site: SiteIR): boolean {
+  const { training } = context.ir;
+  if (site.facts.batchNorms.length > 0 || site.facts.otherModeDependent.length === 0) return false;
+  const trainOrigins = site.mode.origins.filter((o) => o.mode === 'train');
+  const ownSwitch = (span: { startOffset: number }) => training.modeSwitches.some((s) => s.op === 'train' && s.function === site.function && s.span.startOffset === span.startOffset);
+  if (trainOrigins.length === 0 || !trainOrigins.every((o) => o.kind === 'switch' && ownSwitch(o.span))) return false;
+  const between = (from: number) => training.sites.some((s) => s.kind === 'training-step' && s.function === site.function && s.span.startOffset > from && s.span.startOffset < site.span.startOffset);
+  return trainOrigins.every((o) => o.span.startOffset < site.span.startOffset && !between(o.span.startOffset));
+}
 
 /**
  * A BatchNorm recalibration pass (what `torch.optim.swa_utils.update_bn` does): the training mode
