@@ -168,6 +168,12 @@ export interface DataLoaderIR {
   readonly span: Span;
   /** tf.data: the call that batches the data `fit` trains on (`ds.batch(32)`, `image_dataset_from_directory(...)`). */
   readonly batchedAt?: Span;
+  /**
+   * Each batch merges graphs into one (a `collate_fn` calling `dgl.batch` or PyG's
+   * `Batch.from_data_list`): the batch size counts graphs, and a norm layer sees the nodes of all
+   * of them.
+   */
+  readonly batchesGraphs?: boolean;
   readonly argumentsSpan: Span;
   readonly variable: string | undefined;
   readonly function: string;

@@ -168,9 +168,12 @@ export function loaderModels(ir: FileIR, loader: DataLoaderIR): readonly LoaderM
 
 /**
  * The first model a training loader feeds (see `loaderModels`) with BatchNorm layers that compute
- * batch statistics in its training (`trainableBatchNorms`) and pass `keep`, with those layers.
+ * batch statistics in its training (`trainableBatchNorms`) and pass `keep`, with those layers;
+ * none for a loader whose batches merge graphs (`DataLoaderIR.batchesGraphs`).
  */
 export function loaderBatchNorms(ir: FileIR, loader: DataLoaderIR, keep?: (l: LayerFact) => boolean): (LoaderModel & { readonly batchNorms: readonly LayerFact[] }) | undefined {
+  // (A batch of graphs merged into one: its norm layers see the nodes of every graph, not batch-size samples.)
+  if (loader.batchesGraphs) return undefined;
   for (const m of loaderModels(ir, loader)) {
     const trainable = trainableBatchNorms(m.facts, m.steps);
     const batchNorms = keep ? trainable.filter(keep) : trainable;

@@ -1927,6 +1927,12 @@ class TrainingBuilder implements FlowHost {
     };
   }
 
+  /** A `collate_fn` (a function of the file, or a lambda) that merges graphs into one batch: `dgl.batch(graphs)`, `Batch.from_data_list(...)`. */
+  private batchesGraphs(collate: Node, fn: Fn): boolean {
+    const body = collate.type === 'lambda' ? collate : this.resolveFunction(collate, fn, undefined)?.body;
+    return body !== undefined && body !== null && /\bdgl\.batch(_hetero)?\s*\(|\bfrom_data_list\s*\(/.test(body.text);
+  }
+
   private loaders(events: readonly FlowEvent[]): DataLoaderIR[] {
     const out: DataLoaderIR[] = [];
     const split = this.splitBatchLoaders();
@@ -1956,9 +1962,11 @@ class TrainingBuilder implements FlowHost {
         const samplerNode = argFor(args, 'sampler', 3);
         const datasetNode = argFor(args, 'dataset', 0);
         const role = this.lightningLoaderRole(call, fn, assigned) ?? this.loaderRole(fn, assigned, datasetNode, args, events);
+        const collate = argFor(args, 'collate_fn', 6);
         out.push({
           framework: 'torch',
           span: spanOf(call),
+          ...(collate && this.batchesGraphs(collate, fn) ? { batchesGraphs: true } : {}),
           argumentsSpan: argsSpan,
           variable: assigned,
           function: fn.name, ...inClass(fn),
