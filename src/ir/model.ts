@@ -189,7 +189,10 @@ export interface ForwardStep {
   readonly loop?: Span;
   /** For a step of an unrolled loop: the iteration (from 0) of the innermost unrolled loop around it. */
   readonly iteration?: number;
-  /** Branches enclosing the step: `ifStart:branchIndex` pairs, for telling exclusive calls apart. */
+  /**
+   * Branches enclosing the step: `ifStart:branchIndex` pairs, and what their tests say of the
+   * module's flags (`self.flag:1` / `self.flag:0`), for telling exclusive steps apart (`exclusiveSteps`).
+   */
   readonly branches: readonly string[];
   readonly span: Span;
 }
@@ -268,6 +271,22 @@ export interface ModelIR {
 }
 
 /** Returns the argument bound to `name`, by keyword or by its position in the signature. */
+/**
+ * Whether two forward steps never run in one pass: one is in a branch of an `if` (or a conditional
+ * expression) and the other in another branch of it, or they are under opposite tests of one of
+ * the module's flags (`self.flag:1` / `self.flag:0`, see `ForwardStep.branches`).
+ */
+export function exclusiveSteps(a: ForwardStep, b: ForwardStep): boolean {
+  for (const x of a.branches) {
+    const at = x.lastIndexOf(':');
+    for (const y of b.branches) {
+      const bt = y.lastIndexOf(':');
+      if (at === bt && x.slice(0, at) === y.slice(0, bt) && x.slice(at + 1) !== y.slice(bt + 1)) return true;
+    }
+  }
+  return false;
+}
+
 export function argument(call: LayerCall, name: string): Argument | undefined {
   return call.args.find((a) => a.name === name);
 }

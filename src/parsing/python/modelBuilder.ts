@@ -1,5 +1,5 @@
 import { NodeCache, type SyntaxNode as Node, type SyntaxTree as Tree } from './syntaxTree';
-import { allLayers, type Argument, type ConstructorArgument, type Flow, type ForwardStep, type Framework, type Layer, type LayerCall, type LayerFamily, type LayerUse, type ModelClass, type NormParameter, type NormType } from '../../ir/model';
+import { allLayers, exclusiveSteps, type Argument, type ConstructorArgument, type Flow, type ForwardStep, type Framework, type Layer, type LayerCall, type LayerFamily, type LayerUse, type ModelClass, type NormParameter, type NormType } from '../../ir/model';
 import type { Span } from '../../ir/span';
 import { writtenAt, type CallableValue, type Provenance, type Value } from '../../ir/values';
 import { type Bindings, enclosingScope, mentionsBound, Resolver, SELF_VALUES } from './resolver';
@@ -1897,7 +1897,8 @@ export class ModelBuilder {
       const tos = stepUses(step, byPath, 'first');
       for (const i of step.inputs) {
         const src = steps[i];
-        if (!src || src.op !== 'layer') continue;
+        // (Not from a step that never runs in the same pass: `if not self.normalize_first: x = self.norm1(x)`, then `if self.normalize_first: x = self.norm2(x)`.)
+        if (!src || src.op !== 'layer' || exclusiveSteps(src, step)) continue;
         const consumers = consumerCount(src.index);
         for (const from of stepUses(src, byPath, 'last')) for (const to of tos) if (!exclusiveLayers(from.layer, to.layer)) add(from, to, 'forward', consumers);
       }

@@ -6,6 +6,7 @@ const cls = (body: string, forward = '') => `${header}class M(nn.Module):\n    d
 
 ruleTests(doubleNorm, {
   valid: [
+    { name: "a pre-norm or post-norm block by a module flag (keras-hub's TransformerEncoder `normalize_first`): the post-attention norm and the pre-feedforward norm never both run", code: 'import torch.nn as nn\n\n\nclass Block(nn.Module):\n    def __init__(self, dim, normalize_first=False):\n        super().__init__()\n        self.normalize_first = normalize_first\n        self.attn = nn.MultiheadAttention(dim, 4)\n        self.norm1 = nn.LayerNorm(dim)\n        self.norm2 = nn.LayerNorm(dim)\n        self.fc = nn.Linear(dim, dim)\n\n    def forward(self, x):\n        residual = x\n        if self.normalize_first:\n            x = self.norm1(x)\n        x = self.attn(x, x, x)[0]\n        x = x + residual\n        if not self.normalize_first:\n            x = self.norm1(x)\n        residual = x\n        if self.normalize_first:\n            x = self.norm2(x)\n        x = self.fc(x)\n        x = x + residual\n        if not self.normalize_first:\n            x = self.norm2(x)\n        return x\n' },
     {
       name: 'a FrozenBatchNorm2d next to a norm: a fixed per-channel affine, nothing standardized twice',
       code: `from torchvision.ops import FrozenBatchNorm2d\n${cls('        self.s = nn.Sequential(nn.Conv2d(3, 8, 3), FrozenBatchNorm2d(8), nn.BatchNorm2d(8))\n        self.t = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), FrozenBatchNorm2d(8))\n')}`,

@@ -1,20 +1,8 @@
-import type { ForwardStep, Layer, LayerCall, ModelClass } from '../../ir/model';
+import { exclusiveSteps, type ForwardStep, type Layer, type LayerCall, type ModelClass } from '../../ir/model';
 import type { Span } from '../../ir/span';
 import { type PassStep, passSteps } from '../shared/forward';
 import { type ClassReport, PerClassReports } from '../shared/perClass';
 import type { Rule } from '../types';
-
-/** Two steps in different branches of the same `if` never both run. */
-function exclusive(a: ForwardStep, b: ForwardStep): boolean {
-  for (const x of a.branches) {
-    const [ifA, branchA] = x.split(':');
-    for (const y of b.branches) {
-      const [ifB, branchB] = y.split(':');
-      if (ifA === ifB && branchA !== branchB) return true;
-    }
-  }
-  return false;
-}
 
 /**
  * Two calls in one pass on the value of the same steps (`self.pos_ln(pos_embedding)` computed
@@ -92,7 +80,7 @@ function classReports(cls: ModelClass): ClassReport[] {
     if (!layer || !call) continue;
     list.sort((a, b) => a.step.span.startOffset - b.step.span.startOffset);
     const first = list[0];
-    const second = list.slice(1).find((s) => first && !exclusive(first.step, s.step) && !sameInput(first, s));
+    const second = list.slice(1).find((s) => first && !exclusiveSteps(first.step, s.step) && !sameInput(first, s));
     if (!first || !second) continue;
     const stats = call.norm === 'batch' || call.norm === 'instance';
     reported.add(path);
