@@ -270,7 +270,6 @@ export interface ModelIR {
   }[];
 }
 
-/** Returns the argument bound to `name`, by keyword or by its position in the signature. */
 /**
  * Whether two forward steps never run in one pass: one is in a branch of an `if` (or a conditional
  * expression) and the other in another branch of it, or they are under opposite tests of one of
@@ -287,6 +286,7 @@ export function exclusiveSteps(a: ForwardStep, b: ForwardStep): boolean {
   return false;
 }
 
+/** Returns the argument bound to `name`, by keyword or by its position in the signature. */
 export function argument(call: LayerCall, name: string): Argument | undefined {
   return call.args.find((a) => a.name === name);
 }

@@ -3101,7 +3101,6 @@ function union(a: readonly number[] | undefined, b: readonly number[]): number[]
   return distinct(a ? a.concat(b) : b);
 }
 
-/** The blocks of an `if` statement's branches, in order (`if`, `elif`s, `else`), and whether it has an `else`. */
 /**
  * What each branch of an `if` says of the module's flags (`self.layer_norm_first`, `self.training`:
  * the same for the whole forward pass), as `ForwardStep.branches` entries `self.flag:1` / `self.flag:0`:
@@ -3139,6 +3138,7 @@ function flagFacts(condition: Node, holds: boolean): string[] {
   return [];
 }
 
+/** The blocks of an `if` statement's branches, in order (`if`, `elif`s, `else`), and whether it has an `else`. */
 function ifBranches(stmt: Node): { blocks: (Node | null)[]; hasElse: boolean } {
   const clauses = ifClauses(stmt);
   return { blocks: clauses.map((c) => c.body), hasElse: clauses[clauses.length - 1]?.condition === null };
