@@ -1875,7 +1875,7 @@ class TrainingBuilder implements FlowHost {
       const className = classOf(fn);
       for (const [name, r] of b.refs) refs.push(className === undefined ? { name, function: fn.name, span: r.span, facts: r.facts } : { name, function: fn.name, className, span: r.span, facts: r.facts });
       // (The models a name was bound to before its last binding: a notebook's `model` of each example.)
-      for (const [name, list] of b.earlier) for (const r of list) refs.push(className === undefined ? { name, function: fn.name, span: r.span, facts: r.facts } : { name, function: fn.name, className, span: r.span, facts: r.facts });
+      if (b.earlier.size > 0) for (const [name, list] of b.earlier) for (const r of list) refs.push(className === undefined ? { name, function: fn.name, span: r.span, facts: r.facts } : { name, function: fn.name, className, span: r.span, facts: r.facts });
       if (fn.cls === undefined) continue;
       for (const [attr, facts] of b.attrs) attrs.push([fn.cls, attr, facts]);
     }
