@@ -135,6 +135,10 @@ const SEQ_MLP = 'import torch\nfrom torch import nn\n\nmodel = nn.Sequential(nn.
 ruleTests(missingEval, {
   valid: [
     {
+      name: "a Keras model's predict() in a function reading the module's `model`, which a later cell rebinds to a Hugging Face TF model (also a Keras model: no train/eval mode)",
+      code: 'import tensorflow as tf\nfrom tensorflow import keras\nfrom transformers import TFAutoModelForSequenceClassification\n\n\nclass Small(keras.Model):\n    def __init__(self):\n        super().__init__()\n        self.dense = keras.layers.Dense(8)\n        self.drop = keras.layers.Dropout(0.5)\n\n    def call(self, x, training=None):\n        return self.drop(self.dense(x), training=training)\n\n\nmodel = Small()\nmodel.compile(optimizer="adam", loss="mse")\nmodel.fit(x_train, y_train, epochs=2)\n\n\ndef predict(batch):\n    return model.predict(batch)\n\n\nprint(predict(x_test))\nmodel = TFAutoModelForSequenceClassification.from_pretrained("bert-base-uncased")\n',
+    },
+    {
       name: "a forward pass whose `y_pred` goes into the loss it returns, its backward in another function (ignite's segmentation reference): no inference",
       code: 'import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 8, 3, bias=False)\n        self.bn = nn.BatchNorm2d(8)\n\n    def forward(self, x):\n        return self.bn(self.conv(x))\n\n\ndef create_trainer(model, optimizer, criterion, device):\n    def forward_pass(batch):\n        model.train()\n        x, y = batch\n        y_pred = model(x.to(device))\n        loss = criterion(y_pred, y)\n        return loss\n\n    def backward_pass(loss):\n        loss.backward()\n        optimizer.step()\n        optimizer.zero_grad()\n\n    def training_step(engine, batch):\n        loss = forward_pass(batch)\n        backward_pass(loss)\n        return loss.item()\n\n    return training_step\n\n\nmodel = Net()\ntrainer = create_trainer(model, torch.optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(), "cuda")\n',
     },

@@ -142,6 +142,17 @@ c = AutoModelForImageClassification.from_pretrained("google/vit-base-patch16-224
     assert.deepStrictEqual([bn('a'), bn('b'), bn('c')], [1, 1, 0]);
   });
 
+  it('a TensorFlow class loaded with from_pretrained is a Keras model (no train/eval mode), with Keras layer kinds', () => {
+    const ir = training(`from transformers import TFAutoModelForImageClassification, TFBertModel, BertModel
+a = TFAutoModelForImageClassification.from_pretrained("microsoft/resnet-50")
+b = TFBertModel.from_pretrained("bert-base-uncased")
+c = BertModel.from_pretrained("bert-base-uncased")
+`);
+    const facts = (name: string) => ir.models.find((m) => m.name === name)?.facts;
+    const kinds = (name: string) => `${facts(name)?.keras === true} ${[...(facts(name)?.batchNorms ?? []), ...(facts(name)?.affineNorms ?? [])].map((l) => l.kind).join(',')}`;
+    assert.deepStrictEqual([kinds('a'), kinds('b'), kinds('c')], ['true BatchNormalization,BatchNormalization', 'true LayerNormalization', 'false LayerNorm']);
+  });
+
   it('a tokenizer, config or processor loaded with from_pretrained is no model', () => {
     const ir = training(`from transformers import AutoConfig, AutoImageProcessor, AutoModel, AutoTokenizer, BertTokenizer, TFAutoModelForSequenceClassification
 tokenizer = AutoTokenizer.from_pretrained("bert-base-uncased")

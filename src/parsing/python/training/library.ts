@@ -97,10 +97,16 @@ function libraryFacts<A>(qualified: string, firstString: (arg: A) => string | un
     // (`ResNetForImageClassification`) of the BatchNorm families.
     const parts = qualified.split('.');
     const firstStringArg = firstString(arg);
-    const cls = (parts[parts.length - 2] ?? '').replace(/(For\w+|Model)$/, '').toLowerCase();
+    const className = parts[parts.length - 2] ?? '';
+    // A TensorFlow class (`TFAutoModel...`, `TFBertModel`) is a Keras model: no train()/eval() mode.
+    const keras = /^TF[A-Z]/.test(className);
+    const cls = className.replace(/^TF(?=[A-Z])/, '').replace(/(For\w+|Model)$/, '').toLowerCase();
     const checkpoint = (firstStringArg?.split('/').pop() ?? '').toLowerCase();
     if (BN_FAMILIES.test(checkpoint) || (!cls.startsWith('auto') && BN_FAMILIES.test(cls))) {
-      return bnFacts(firstStringArg ? `${qualified}('${firstStringArg}')` : qualified);
+      const facts = bnFacts(firstStringArg ? `${qualified}('${firstStringArg}')` : qualified);
+      if (!keras) return facts;
+      const layer: LayerFact = { kind: 'BatchNormalization', span: undefined };
+      return { ...facts, batchNorms: [layer], affineNorms: [layer], keras: true };
     }
     // Transformer models: LayerNorm and (by default, hidden_dropout_prob=0.1) Dropout.
     return {
@@ -108,9 +114,10 @@ function libraryFacts<A>(qualified: string, firstString: (arg: A) => string | un
       name: qualified,
       batchNorms: [],
       otherModeDependent: [{ kind: 'Dropout', span: undefined }],
-      affineNorms: [{ kind: 'LayerNorm', span: undefined }],
+      affineNorms: [{ kind: keras ? 'LayerNormalization' : 'LayerNorm', span: undefined }],
       trainKeepsBatchNormFrozen: false,
       frozenBatchNorm: false,
+      ...(keras ? { keras: true } : {}),
     };
   }
   return undefined;
