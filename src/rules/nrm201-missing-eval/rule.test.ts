@@ -226,6 +226,11 @@ ruleTests(missingEval, {
   ],
   invalid: [
     {
+      name: 'a notebook reusing `model`: predict() reads the BatchNorm model bound before it, not the MLP bound after it',
+      code: 'import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 8, 3, bias=False)\n        self.bn = nn.BatchNorm2d(8)\n\n    def forward(self, x):\n        return self.bn(self.conv(x)).mean((2, 3))\n\n\nclass MLP(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(8, 2)\n\n    def forward(self, x):\n        return self.fc(x)\n\n\nmodel = Net()\nmodel.load_state_dict(torch.load("net.pt"))\n\n\ndef predict(x):\n    return model(x)\n\n\nprint(predict(torch.randn(1, 3, 8, 8)))\nmodel = MLP()\nmodel.load_state_dict(torch.load("mlp.pt"))\n',
+      findings: [{ messageId: 'trainMode', line: 32, column: 7, endLine: 32, endColumn: 39, messageIncludes: ['model runs for inference (in predict())', 'BatchNorm2d'] }],
+    },
+    {
       name: 'an nn.Sequential with a layer of its own (`Block()`): its layers are not all known, the evidence is partial (info)',
       code: SEQ_MLP.replace('LAYER', 'Block(50)'),
       findings: [{ messageId: 'mayBeTrainMode', line: 13, column: 8, endLine: 13, endColumn: 21, severity: 'info', messageIncludes: ['(if any)'] }],

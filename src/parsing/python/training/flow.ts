@@ -123,6 +123,8 @@ export interface FlowHost {
   constructs(call: Node, fn: Fn): ConstructionOrigin | undefined;
   /** Facts for a model key in a function (local, class attribute, or module variable). */
   factsFor(fn: Fn, key: string): ModelFacts | undefined;
+  /** `factsFor` at a place: of a name bound to several models, the one bound before `offset` (see `FunctionBindings.earlier`). */
+  factsAt(fn: Fn, key: string, offset: number): ModelFacts | undefined;
   /** The file's function a call refers to (nested, top-level, or `self.method`). */
   /** `keys`: the callee's keys when `callee` is that call's callee (`callee(call)`): its texts are not read again. */
   resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined, keys?: CalleeKeys): Fn | undefined;
@@ -1292,7 +1294,7 @@ export class ModeAnalysis {
       via: [],
       chain: [ctx.fn.name],
       loaderKey: ctx.loopLoader,
-      facts: key ? this.host.factsFor(ctx.fn, key) : undefined,
+      facts: key ? this.host.factsAt(ctx.fn, key, call.startIndex) : undefined,
       siteKey: key,
       trainedKeys,
       owner: ctx.fn,

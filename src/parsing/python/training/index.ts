@@ -1142,6 +1142,26 @@ class TrainingBuilder implements FlowHost {
     return value;
   }
 
+  factsAt(fn: Fn, key: string, offset: number): ModelFacts | undefined {
+    const facts = this.factsFor(fn, key);
+    if (!facts || key.startsWith('self') || key.includes('>')) return facts;
+    const root = rootOf(key);
+    for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
+      const b = this.bindingsOf(scope);
+      const current = b.refs.get(root);
+      if (current) {
+        const earlier = b.earlier.get(root);
+        if (!earlier || current.facts !== facts) return facts;
+        // The binding in force there: the last one made before it, else the first.
+        let chosen = earlier[0];
+        for (const r of earlier) if (r.span.startOffset < offset) chosen = r;
+        return current.span.startOffset < offset ? current.facts : chosen?.facts ?? facts;
+      }
+      if (scope.params.includes(root) || (scope !== this.moduleFn && scope.locals.has(root))) return facts;
+    }
+    return facts;
+  }
+
   private readFactsFor(fn: Fn, key: string): ModelFacts | undefined {
     if (key.includes('>')) return undefined;
     if (key.startsWith('self.')) {
