@@ -2400,13 +2400,15 @@ class ForwardWalker {
       case 'if_statement': {
         const before = new Map(this.env);
         const merged = new Map<string, number[]>();
-        const { blocks: branches, hasElse } = ifBranches(s);
+        const clauses = ifClauses(s);
+        const branches = clauses.map((c) => c.body);
+        const hasElse = clauses[clauses.length - 1]?.condition === null;
         const key = positionKey(s);
         // (forEach over the maps: a for-of makes an entry array per name.)
         const merge = (v: number[], k: string): void => {
           merged.set(k, union(merged.get(k), v));
         };
-        const flags = flagFactsOfClauses(s);
+        const flags = flagFactsOfClauses(clauses);
         branches.forEach((b, i) => {
           this.env = new Map(before);
           const outer = this.branches.length;
@@ -3102,15 +3104,15 @@ function union(a: readonly number[] | undefined, b: readonly number[]): number[]
 }
 
 /**
- * What each branch of an `if` says of the module's flags (`self.layer_norm_first`, `self.training`:
+ * What each clause of an `if` (`ifClauses`) says of the module's flags (`self.layer_norm_first`, `self.training`:
  * the same for the whole forward pass), as `ForwardStep.branches` entries `self.flag:1` / `self.flag:0`:
  * a branch runs when its condition holds and those before it do not. Two steps whose entries
  * differ for one flag never run in the same pass, even in two different `if`s (a helper's
  * `if not self.layer_norm_first:` and the forward's `if self.layer_norm_first:`).
  */
-function flagFactsOfClauses(stmt: Node): (readonly string[])[] {
+function flagFactsOfClauses(clauses: readonly { readonly condition: Node | null }[]): (readonly string[])[] {
   const failed: string[] = [];
-  return ifClauses(stmt).map((c) => {
+  return clauses.map((c) => {
     const facts = c.condition ? [...failed, ...flagFacts(c.condition, true)] : [...failed];
     if (c.condition) failed.push(...flagFacts(c.condition, false));
     return facts;

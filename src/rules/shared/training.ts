@@ -3,7 +3,7 @@
  * feeds, how to describe evidence, severity for inferred values, and line-insertion fixes.
  */
 import type { FileIR } from '../../ir/file';
-import type { Span } from '../../ir/span';
+import { boundAt, type Span } from '../../ir/span';
 import type { Where } from '../../ir/values';
 import { describeKnownValue, describeOrigin, knownValueOrigin, type DataLoaderIR, type KnownValue, type LayerFact, type ModeAt, type ModelFacts, type ModelVariable, type SiteIR, type TrainableAssignment, type TrainingIR } from '../../ir/training';
 import type { RelatedLocation, Severity, TextEdit } from '../types';
@@ -114,19 +114,10 @@ export function modelFacts(ir: FileIR, name: string, fn: string, className?: str
   return (bindingAt(ms, (m) => m.name === root && m.function === fn && m.className === className, at) ?? bindingAt(ms, (m) => m.name === root && m.function === fn, at) ?? ms.find((m) => m.name === root))?.facts;
 }
 
-/**
- * Of the bindings `test` picks (in source order), the last one before offset `at`, else the
- * first after it (a function's body read before the module-level line that binds the name); the
- * last one when no offset is given.
- */
+/** Of the bindings `test` picks (in source order), the one in force at `at` (`boundAt`); the last one when no offset is given. */
 function bindingAt(ms: readonly ModelVariable[], test: (m: ModelVariable) => boolean, at: number | undefined): ModelVariable | undefined {
-  let found: ModelVariable | undefined;
-  for (const m of ms) {
-    if (!test(m)) continue;
-    if (at !== undefined && m.span.startOffset >= at) return found ?? m;
-    found = m;
-  }
-  return found;
+  const picked = ms.filter(test);
+  return at === undefined ? picked[picked.length - 1] : boundAt(picked, at);
 }
 
 /** A model a training loader feeds: its name where the loader is used, its facts, and its training steps over the loader. */

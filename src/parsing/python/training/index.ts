@@ -17,7 +17,7 @@ import type {
   WeightLoadIR,
 } from '../../../ir/training';
 import { EMPTY_TRAINING } from '../../../ir/training';
-import type { Span } from '../../../ir/span';
+import { boundAt, type Span } from '../../../ir/span';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { AFFINE_NORM_KINDS, BN_KINDS, boundArguments, DROPOUT_KINDS, documentClassFacts, holdsClasses, isModuleClass, isSynchronized, modelFactsOfClass, type ClassFacts } from './classes';
@@ -1144,7 +1144,7 @@ class TrainingBuilder implements FlowHost {
 
   factsAt(fn: Fn, key: string, offset: number): ModelFacts | undefined {
     const facts = this.factsFor(fn, key);
-    if (!facts || key.startsWith('self') || key.includes('>')) return facts;
+    if (!facts || key === 'self' || key.startsWith('self.') || key.includes('>')) return facts;
     const root = rootOf(key);
     for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
       const b = this.bindingsOf(scope);
@@ -1152,10 +1152,7 @@ class TrainingBuilder implements FlowHost {
       if (current) {
         const earlier = b.earlier.get(root);
         if (!earlier || current.facts !== facts) return facts;
-        // The binding in force there: the last one made before it, else the first.
-        let chosen = earlier[0];
-        for (const r of earlier) if (r.span.startOffset < offset) chosen = r;
-        return current.span.startOffset < offset ? current.facts : chosen?.facts ?? facts;
+        return boundAt([...earlier, current], offset)?.facts ?? facts;
       }
       if (scope.params.includes(root) || (scope !== this.moduleFn && scope.locals.has(root))) return facts;
     }
