@@ -28,8 +28,21 @@ for epoch in range(10):
 const TARGET_NET = (load: string) =>
   IMPORTS + CNN + 'def train(online, target_net, loader, optimizer):\n    for epoch in range(10):\n        online.train()\n        for x1, x2 in loader:\n            with torch.no_grad():\n                z = target_net(x2)\n            loss = -(online(x1) * z).sum()\n            optimizer.zero_grad()\n            loss.backward()\n            optimizer.step()\n\n\nonline = Net()\ntarget = Net()\ntarget.load_state_dict(LOAD)\ntrain(online, target, train_loader, torch.optim.SGD(online.parameters(), lr=0.1))\n'.replace('LOAD', load);
 
+/** A pytest unit test of a model given weights, its forward under the test's `@torch.no_grad()` (`setup`: what the test does to the model first). */
+const UNIT_TEST = (setup: string) =>
+  'import pytest\n' + IMPORTS + CNN + `
+
+@torch.no_grad()  # To save memory
+def test_forward():
+    model = Net()
+    model.load_state_dict(torch.load("w.pt"))
+${setup}    out = model(torch.randn(1, 3, 32, 32))
+    assert out.shape == (1, 10)
+`;
+
 ruleTests(noGradWithoutEval, {
   valid: [
+    { name: "a unit test that puts the model in training mode itself, then runs it under the test's @torch.no_grad() (mmpretrain's backbone tests)", code: UNIT_TEST('    model.train()\n') },
     { name: 'Monte Carlo dropout: a Dropout-only model switched by train() right before a no-grad sampling loop (a Bayesian-NN notebook)', code: 'import torch\nimport torch.nn as nn\nfrom torch import optim\n\nnet = nn.Sequential(nn.Dropout(p=0.05), nn.Linear(1, 20), nn.ReLU(), nn.Dropout(p=0.05), nn.Linear(20, 1))\ncriterion = nn.MSELoss()\noptimiser = optim.SGD(net.parameters(), lr=0.01)\nfor epoch in range(1000):\n    loss = criterion(net(x.view(-1, 1)), y.view(-1, 1))\n    optimiser.zero_grad()\n    loss.backward()\n    optimiser.step()\n\nnet.eval()\nwith torch.no_grad():\n    mean = net(xx.view(-1, 1))\n\nnet.train()\nsamples = []\nwith torch.no_grad():\n    for t in range(100):\n        samples.append(net(xx.view(-1, 1)).squeeze())\n' },
     {
       name: "d2l's evaluate_accuracy_gpu: eval() under `if isinstance(net, nn.Module)` (a model is one), or after returning when it is not one",
@@ -68,6 +81,11 @@ ruleTests(noGradWithoutEval, {
     { name: 'inference_mode(False) does not disable anything', code: IMPORTS + CNN + TRAIN + 'with torch.inference_mode(False):\n    preds = model(x_test)\n' },
   ],
   invalid: [
+    {
+      name: 'a unit test whose model, given weights, is in the training mode it was built in: reported (the test did not choose it)',
+      code: UNIT_TEST(''),
+      findings: [{ messageId: 'noGradOnly', line: 24, column: 11, endLine: 24, endColumn: 43, messageIncludes: ['model runs under torch.no_grad() (outside any training loop)', 'Net(...) built at line 22'] }],
+    },
     {
       name: 'a Dropout-only model whose train() came before its training loop, then a no-grad prediction: not a sampling pass',
       code: 'import torch\nimport torch.nn as nn\nfrom torch import optim\n\nnet = nn.Sequential(nn.Linear(1, 20), nn.ReLU(), nn.Dropout(p=0.5), nn.Linear(20, 1))\ncriterion = nn.MSELoss()\noptimiser = optim.SGD(net.parameters(), lr=0.01)\nnet.train()\nfor epoch in range(1000):\n    loss = criterion(net(x.view(-1, 1)), y.view(-1, 1))\n    optimiser.zero_grad()\n    loss.backward()\n    optimiser.step()\n\nwith torch.no_grad():\n    preds = net(test_x)\n',

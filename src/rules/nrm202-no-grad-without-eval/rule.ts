@@ -1,4 +1,4 @@
-import { describeOrigin, type SiteIR } from '../../ir/training';
+import { describeOrigin, type ModeOrigin, type SiteIR } from '../../ir/training';
 import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeLayers, originsOf, trainingFlagNote } from '../shared/training';
 import type { RelatedLocation, Rule } from '../types';
 
@@ -19,6 +19,7 @@ export const noGradWithoutEval: Rule = {
         'Inside a training loop, no_grad is fine for the model being trained (an EMA update, logging); the forward of another model given weights (a distillation teacher, `teacher.load_state_dict(...)`) under no_grad there is an inference, reported while the teacher was never switched out of the training mode it was built in (a `train()` of its own, as Mean Teacher\'s EMA model has, is a choice). ' +
         'A shape smoke test (a model built right there and, in this file, never given weights, switched or trained) is not reported: its outputs are random in either mode. ' +
         'Nor is Monte Carlo dropout: a model whose only mode-dependent layers are Dropout, switched by `train()` in the same function with no training step between that and the forward (`net.train()` then a no-grad loop sampling predictions). ' +
+        'Nor is a unit test that puts the model in training mode itself (`model.train()` in the test, then a forward under a `@torch.no_grad()` that saves memory): it tests the training-mode forward on purpose. ' +
         'Training mode chosen on purpose by a flag named for it (`if training: model.train()`, e.g. an export helper with a `training` argument) is not reported either, nor a BatchNorm recalibration pass: `model.train()` in the same function, then forwards under no_grad whose results are dropped, or in a function named for BatchNorm statistics (`recalibrate_bn`, `update_bn`), which recomputes the running statistics without gradients on purpose (after pruning, quantization or weight averaging).',
       whyIsThisBad:
         '`torch.no_grad()` and `torch.inference_mode()` disable autograd; they leave `module.training` untouched. Under them, BatchNorm in training mode still normalizes with batch statistics and updates `running_mean`/`running_var` from the evaluation data, and Dropout still drops activations. ' +
@@ -41,7 +42,7 @@ export const noGradWithoutEval: Rule = {
       if (isUntrainedSmokeTest(site, context.ir.training)) continue;
       // `if training: model.train()`: the caller asked for training mode.
       if (site.mode.trainChosenBy) continue;
-      if (recalibratesBatchNorm(context, site) || samplesDropout(context, site)) continue;
+      if (recalibratesBatchNorm(context, site) || samplesDropout(context, site) || testsTrainingMode(context, site)) continue;
       // A teacher switched to training mode by a train() of its own is the method's choice (Mean Teacher's EMA model); one never switched is the bug.
       if (site.teacher && site.mode.origins.some((o) => o.mode === 'train' && o.kind === 'switch')) continue;
       const sameFunction = site.noGradStatement !== undefined;
@@ -78,6 +79,16 @@ export const noGradWithoutEval: Rule = {
 };
 
 /**
+ * The training-mode origins of a site when each is a `train()` call of the site's own function
+ * (the function chose training mode itself), else undefined.
+ */
+function ownTrainSwitches(context: Parameters<Rule['check']>[0], site: SiteIR): readonly ModeOrigin[] | undefined {
+  const trainOrigins = site.mode.origins.filter((o) => o.mode === 'train');
+  const ownSwitch = (span: { startOffset: number }) => context.ir.training.modeSwitches.some((s) => s.op === 'train' && s.function === site.function && s.span.startOffset === span.startOffset);
+  return trainOrigins.length > 0 && trainOrigins.every((o) => o.kind === 'switch' && ownSwitch(o.span)) ? trainOrigins : undefined;
+}
+
+/**
  * Monte Carlo dropout: a model whose only mode-dependent layers are Dropout, put in training
  * mode by `train()` calls of the site's own function with no training step between them and the
  * forward (`net.train()` then a no-grad loop sampling predictions): the dropout is wanted.
@@ -85,11 +96,20 @@ export const noGradWithoutEval: Rule = {
 function samplesDropout(context: Parameters<Rule['check']>[0], site: SiteIR): boolean {
   const { training } = context.ir;
   if (site.facts.batchNorms.length > 0 || site.facts.otherModeDependent.length === 0) return false;
-  const trainOrigins = site.mode.origins.filter((o) => o.mode === 'train');
-  const ownSwitch = (span: { startOffset: number }) => training.modeSwitches.some((s) => s.op === 'train' && s.function === site.function && s.span.startOffset === span.startOffset);
-  if (trainOrigins.length === 0 || !trainOrigins.every((o) => o.kind === 'switch' && ownSwitch(o.span))) return false;
+  const trainOrigins = ownTrainSwitches(context, site);
+  if (!trainOrigins) return false;
   const between = (from: number) => training.sites.some((s) => s.kind === 'training-step' && s.function === site.function && s.span.startOffset > from && s.span.startOffset < site.span.startOffset);
   return trainOrigins.every((o) => o.span.startOffset < site.span.startOffset && !between(o.span.startOffset));
+}
+
+/**
+ * A unit test (`SiteIR.inUnitTest`) whose model is in training mode by `train()` calls of the
+ * test itself, before the forward (`model.train()`, then `check_norm_state(model.modules(), True)`
+ * and a forward under the test's `@torch.no_grad()`): the training-mode forward is what it tests.
+ */
+function testsTrainingMode(context: Parameters<Rule['check']>[0], site: SiteIR): boolean {
+  if (!site.inUnitTest) return false;
+  return ownTrainSwitches(context, site)?.every((o) => o.span.startOffset < site.span.startOffset) ?? false;
 }
 
 /**
@@ -99,10 +119,7 @@ function samplesDropout(context: Parameters<Rule['check']>[0], site: SiteIR): bo
  * `update_bn`, `calibrate_batchnorm`).
  */
 function recalibratesBatchNorm(context: Parameters<Rule['check']>[0], site: SiteIR): boolean {
-  const { training } = context.ir;
-  const trainOrigins = site.mode.origins.filter((o) => o.mode === 'train');
-  const ownSwitch = (span: { startOffset: number }) => training.modeSwitches.some((s) => s.op === 'train' && s.function === site.function && s.span.startOffset === span.startOffset);
-  if (trainOrigins.length === 0 || !trainOrigins.every((o) => o.kind === 'switch' && ownSwitch(o.span))) return false;
+  if (!ownTrainSwitches(context, site)) return false;
   const dropped = site.statementSpan.startOffset === site.span.startOffset && site.statementSpan.endOffset === site.span.endOffset;
   return dropped || /(^|_)(bn|batch_?norm|recalibrat\w*|calibrat\w*|running_stats?)($|_)/i.test(site.function);
 }

@@ -486,7 +486,8 @@ class TrainingBuilder implements FlowHost {
         const expr = d.namedChildren[0];
         const callee = expr?.type === 'call' ? expr.childForFieldName('function') : expr;
         const q = callee ? this.qualified(callee) : undefined;
-        if (q && /^torch\.(no_grad|inference_mode|autograd\.no_grad)$/.test(q)) noGrad = spanOf(d);
+        // (The decorator up to its expression's end: a comment after it on the line is inside its node.)
+        if (q && /^torch\.(no_grad|inference_mode|autograd\.no_grad)$/.test(q)) noGrad = { ...spanOf(d), end: spanOf(expr).end, endOffset: expr.endIndex };
       }
     }
     const container = holder.parent?.parent;
