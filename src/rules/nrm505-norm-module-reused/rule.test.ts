@@ -78,7 +78,7 @@ ruleTests(normModuleReused, {
     {
       name: 'LayerNorm on two inputs: information',
       code: cls('        self.norm = nn.LayerNorm(64)\n', '    def forward(self, q, k):\n        return self.norm(q) @ self.norm(k).transpose(-1, -2)\n'),
-      findings: [{ messageId: 'reused', line: 7, column: 31, endLine: 7, endColumn: 43, severity: 'info' }],
+      findings: [{ messageId: 'reused', line: 7, column: 31, endLine: 7, endColumn: 43, severity: 'info', messageIncludes: ['self.norm (LayerNorm) is called here and before it on the same line in the same forward pass'] }],
     },
     {
       name: 'the norm used in forward and again in a helper method forward calls',

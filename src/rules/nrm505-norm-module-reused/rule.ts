@@ -24,7 +24,7 @@ export const normModuleReused: Rule = {
     summary: 'One normalization module called at two places in a forward pass, or on every iteration of a loop over different layers: its statistics and affine parameters are shared by accident.',
     messages: {
       reused:
-        'self.{{path}} ({{kind}}) is called here{{here}} and on {{firstLine}} in the same forward pass: both inputs share one set of {{shared}}. ' +
+        'self.{{path}} ({{kind}}) is called here{{here}} and {{first}} in the same forward pass: both inputs share one set of {{shared}}. ' +
         'Create a separate {{kind}} for each place (e.g. self.{{path}}_2).',
       reusedInLoop:
         'self.{{path}} ({{kind}}) is called on every iteration of the loop on {{loopLine}}, each time on the output of another layer ({{producers}}): ' +
@@ -86,9 +86,12 @@ function classReports(cls: ModelClass): ClassReport[] {
     reported.add(path);
     reports.push((context) => {
       const through = (p: PassStep) => (p.via ? ` (in self.${p.via.name}, called on ${context.where(p.via.callSite)})` : '');
+      // (Both on one line, `x, y = self.norm(x), self.norm(y)`: "on line 148" would name the line it is on.)
+      const sameLine = first.via === second.via && first.step.span.start.line === second.step.span.start.line;
+      const firstAt = sameLine ? 'before it on the same line' : `on ${context.where(first.step.span)}${first.via === second.via ? '' : through(first)}`;
       context.report({
         messageId: 'reused',
-        data: { path, kind: call.kind, firstLine: `${context.where(first.step.span)}${first.via === second.via ? '' : through(first)}`, here: through(second), shared: stats ? 'running statistics and affine parameters' : 'affine parameters' },
+        data: { path, kind: call.kind, first: firstAt, here: through(second), shared: stats ? 'running statistics and affine parameters' : 'affine parameters' },
         span: second.step.span,
         ...(stats ? {} : { severity: 'info' as const }),
         related: [
