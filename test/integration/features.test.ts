@@ -3,7 +3,7 @@
 // its own files under features/ in the scratch copy of the fixture workspace and removes them.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { closeAllEditors, normscopeDiagnostics, openInEditor, showNotebookOrSkip, summarize, waitFor, waitForDiagnostics, waitForExactly, workspaceUri } from './helpers';
+import { closeAllEditors, normscopeDiagnostics, openInEditor, showNotebookOrSkip, summarize, unlessCanceled, waitFor, waitForDiagnostics, waitForExactly, workspaceUri } from './helpers';
 
 const enc = (text: string) => Buffer.from(text, 'utf8');
 
@@ -17,7 +17,7 @@ async function codeActions(uri: vscode.Uri, range: vscode.Range, ready: (titles:
     let sub: vscode.Disposable | undefined;
     const changed = new Promise<void>((resolve) => (sub = vscode.languages.onDidChangeDiagnostics(() => resolve())));
     try {
-      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range, vscode.CodeActionKind.QuickFix.value);
+      const actions = await unlessCanceled('the quick fixes', () => vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range, vscode.CodeActionKind.QuickFix.value));
       if (ready(actions.map((a) => a.title))) return actions;
       await changed;
     } finally {
@@ -80,7 +80,8 @@ describe('NormScope features in a real VS Code extension host', () => {
     assert.ok(!actions.some((a) => a.isPreferred), 'no fix for NRM401, nothing preferred');
 
     // The documentation opens (Markdown preview, or the file itself where the preview is unavailable).
-    const opened = await vscode.commands.executeCommand<vscode.Uri | undefined>(docs.command.command, ...((docs.command.arguments ?? []) as unknown[]));
+    const command = docs.command;
+    const opened = await unlessCanceled('the documentation command', () => vscode.commands.executeCommand<vscode.Uri | undefined>(command.command, ...((command.arguments ?? []) as unknown[])));
     assert.ok(opened && opened.path.endsWith('/docs/rules/groupnorm-groups-indivisible.md'), String(opened));
     await waitFor(
       'a tab showing the rule documentation',
@@ -90,7 +91,7 @@ describe('NormScope features in a real VS Code extension host', () => {
           .some((t) => (t.input instanceof vscode.TabInputText && t.input.uri.toString() === opened.toString()) || t.label.includes('groupnorm-groups-indivisible')),
       [vscode.window.tabGroups.onDidChangeTabs],
     );
-    await vscode.window.showTextDocument(editor.document);
+    await unlessCanceled('showing actions.py again', () => vscode.window.showTextDocument(editor.document));
 
     const disable = actions.find((a) => a.title.startsWith('Disable NRM401'));
     assert.ok(disable?.edit);

@@ -157,6 +157,23 @@ export async function openInEditor(uri: vscode.Uri): Promise<vscode.TextEditor> 
   );
 }
 
+/**
+ * `run()`, asked again when the workbench cancels it (an error named or saying `Canceled`: on a
+ * loaded machine an editor opening late supersedes another, and the request in flight is
+ * cancelled). Other errors, and a fifth cancellation, are the test's.
+ */
+export async function unlessCanceled<T>(what: string, run: () => Thenable<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const canceled = error instanceof Error && (error.name === 'Canceled' || error.message === 'Canceled');
+      if (!canceled || attempt >= 5) throw error;
+      console.log(`${what}: cancelled by the workbench (attempt ${attempt}), asking again`);
+    }
+  }
+}
+
 /** Closes every editor (dirty ones are reverted first, so no dialog can block the run). */
 export async function closeAllEditors(): Promise<void> {
   for (const document of vscode.workspace.textDocuments) {
