@@ -406,6 +406,12 @@ export interface TrainingIR {
    * submodules' (`model.eval()` / `train()` set them all); present when there are any.
    */
   readonly trainingFlags?: readonly { readonly span: Span; readonly target: string; readonly value: boolean; readonly function: string }[];
+  /**
+   * Names a loader feeds or an optimizer takes the parameters of that are local variables of that
+   * function bound to no model this analysis knows (`model = BoringModel()` of a library): another
+   * function's model of the same name is not theirs. Present when there are any.
+   */
+  readonly unknownLocals?: readonly { readonly name: string; readonly function: string; readonly className?: string }[];
 }
 
 export interface WeightLoadIR {

@@ -48,6 +48,10 @@ class Net(nn.Module):
 ruleTests(bnBatchOfOne, {
   valid: [
     {
+      name: "a test function's own `model`, bound to a library model whose layers are not known, is not another function's model of that name (Lightning's SWA tests)",
+      code: IMPORTS + MLP + 'import pytorch_lightning as pl\nfrom lightning_demos import BoringModel\n\n\ndef train_mlp(loader):\n    model = MLP()\n    trainer = pl.Trainer(max_epochs=1)\n    trainer.fit(model, loader)\n\n\ndef test_smoke():\n    model = BoringModel()\n    trainer = pl.Trainer(fast_dev_run=True)\n    trainer.fit(model, train_dataloaders=DataLoader(ds))\n',
+    },
+    {
       name: 'Keras: BatchNormalization after Dense, fit with batch_size=1 (Keras gives it zero variance, no error)',
       code: "import keras\nfrom keras import layers\nmodel = keras.Sequential([layers.Dense(32), layers.BatchNormalization(), layers.Dense(10)])\nmodel.fit(x, y, batch_size=1)\n",
     },

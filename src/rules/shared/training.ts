@@ -111,7 +111,11 @@ export function modelFacts(ir: FileIR, name: string, fn: string, className?: str
   const root = name.includes('(') ? name : name.startsWith('self.') ? name.split('.').slice(0, 2).join('.') : name.split('.')[0] ?? name;
   const ms = ir.training.models;
   if (className !== undefined && (root === 'self' || root.startsWith('self.'))) return ms.find((m) => m.name === root && m.className === className)?.facts;
-  return (bindingAt(ms, (m) => m.name === root && m.function === fn && m.className === className, at) ?? bindingAt(ms, (m) => m.name === root && m.function === fn, at) ?? ms.find((m) => m.name === root))?.facts;
+  const own = bindingAt(ms, (m) => m.name === root && m.function === fn && m.className === className, at) ?? bindingAt(ms, (m) => m.name === root && m.function === fn, at);
+  if (own) return own.facts;
+  // A local variable of the function bound to something unknown: another function's model of that name is not it.
+  if (ir.training.unknownLocals?.some((u) => u.name === root && u.function === fn && u.className === className)) return undefined;
+  return ms.find((m) => m.name === root)?.facts;
 }
 
 /** Of the bindings `test` picks (in source order), the one in force at `at` (`boundAt`); the last one when no offset is given. */

@@ -1667,6 +1667,7 @@ class TrainingBuilder implements FlowHost {
     const freezes = this.freezes();
     const withTargets = sites.map((s) => (s.site.kind === 'training-step' ? this.stepTargets(s, freezes) : s));
     const loaders = this.loaders(allEvents);
+    const optimizers = this.optimizers();
     const distributed = this.distributed();
     const gradAccum = this.gradAccum();
     // An OpenMMLab config file: its model, loader and runner settings are module-level dicts.
@@ -1679,13 +1680,33 @@ class TrainingBuilder implements FlowHost {
       modeSwitches: this.analysis.switches().sort((a, b) => a.span.startOffset - b.span.startOffset).map((s) => ({ span: s.span, target: s.target, op: s.op, scope: s.scope, function: s.fn })),
       noGradRegions: this.analysis.noGradRegions().sort((a, b) => a.span.startOffset - b.span.startOffset).map((r) => ({ span: r.span, kind: r.kind, function: r.fn })),
       sites: withTargets.map((s) => s.site),
-      optimizers: mm ? [...this.optimizers(), ...mm.optimizers] : this.optimizers(),
+      optimizers: mm ? [...optimizers, ...mm.optimizers] : optimizers,
       freezes,
       keras: this.keras(),
       flax: this.flax(),
       weightLoads: this.weightLoads(),
       ...optional('trainingFlags', this.trainingFlags()),
+      ...optional('unknownLocals', this.unknownLocals([...loaders.map((l) => ({ at: l, names: l.feeds })), ...optimizers.map((o) => ({ at: o, names: o.models }))])),
     };
+  }
+
+  /**
+   * Of the names loaders feed and optimizers take (`uses`, each with the function it is in), those
+   * that are local variables of their function with no model binding there (see
+   * `TrainingIR.unknownLocals`).
+   */
+  private unknownLocals(uses: readonly { at: { readonly function: string; readonly className?: string }; names: readonly string[] }[]): NonNullable<TrainingIR['unknownLocals']> {
+    const out: { name: string; function: string; className?: string }[] = [];
+    for (const { at, names } of uses) {
+      const fns = this.fnsByName.get(at.className === undefined ? at.function : `${at.className}.${at.function}`) ?? NOTHING;
+      for (const name of names) {
+        const root = rootOf(name);
+        if (root === 'self' || name.includes('(')) continue;
+        const local = fns.length > 0 && fns.every((fn) => !fn.isModule && fn.locals.has(root) && !fn.params.includes(root) && !this.bindingsOf(fn).refs.has(root));
+        if (local && !out.some((u) => u.name === root && u.function === at.function && u.className === at.className)) out.push({ name: root, function: at.function, ...(at.className === undefined ? {} : { className: at.className }) });
+      }
+    }
+    return out;
   }
 
   /** `model.load_state_dict(...)` and the like: the model gets weights (it is not a fresh random one). */
