@@ -6,8 +6,17 @@ const header = 'import torch.nn as nn\n';
 const cls = (body: string, forward: string) => `${header}class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n${body}${forward}`;
 const layers = '        self.conv1 = nn.Conv2d(8, 8, 3, bias=False)\n        self.conv2 = nn.Conv2d(8, 8, 3, bias=False)\n        self.bn = nn.BatchNorm2d(8)\n';
 
+/** Barlow Twins: one backbone and projector on two views, then one BatchNorm (affine=False) on each embedding (`second`: how the second embedding is made). */
+const BARLOW = (second: string) =>
+  cls(
+    '        self.backbone = nn.Sequential(nn.Conv2d(3, 8, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten())\n        self.projector = nn.Linear(8, 16, bias=False)\n        self.other = nn.Linear(8, 16, bias=False)\n        self.bn = nn.BatchNorm1d(16, affine=False)\n',
+    `    def forward(self, y1, y2):\n        z1 = self.projector(self.backbone(y1))\n        z2 = ${second}\n        return (self.bn(z1).T @ self.bn(z2)).sum()\n`,
+  );
+
 ruleTests(normModuleReused, {
   valid: [
+    { name: 'a siamese pair (Barlow Twins): one BatchNorm on the outputs of one projector called on two views, shared like the projector', code: BARLOW('self.projector(self.backbone(y2))') },
+    { name: 'a LayerNorm without affine parameters (elementwise_affine=False) on two inputs: nothing to share', code: cls('        self.norm = nn.LayerNorm(64, elementwise_affine=False)\n', '    def forward(self, q, k):\n        return self.norm(q) @ self.norm(k).transpose(-1, -2)\n') },
     { name: "one value normalized twice by the same norm (OFA's position embeddings, for two attention biases): recomputed, not shared", code: 'import torch\nimport torch.nn as nn\n\n\nclass Decoder(nn.Module):\n    def __init__(self, dim):\n        super().__init__()\n        self.embed_positions = nn.Embedding(1024, dim)\n        self.pos_ln = nn.LayerNorm(dim)\n        self.pos_q = nn.Linear(dim, dim)\n        self.pos_k = nn.Linear(dim, dim)\n\n    def forward(self, positions, encoder_pos):\n        pos_embedding = self.embed_positions(positions)\n        self_bias = self.pos_q(self.pos_ln(pos_embedding))\n        cross_bias = self.pos_k(self.pos_ln(pos_embedding)) @ encoder_pos.transpose(1, 2)\n        return self_bias, cross_bias\n' },
     {
       name: "calls under opposite tests of one module flag, in a helper and the forward (speechbrain's BEATs encoder) or in a conditional expression and an if",
@@ -55,6 +64,11 @@ ruleTests(normModuleReused, {
     },
   ],
   invalid: [
+    {
+      name: 'one BatchNorm (affine=False) on the outputs of two different layers: the running statistics are shared (and said to be the only thing)',
+      code: BARLOW('self.other(self.backbone(y2))'),
+      findings: [{ messageId: 'reused', line: 12, column: 33, endLine: 12, endColumn: 44, messageIncludes: ['self.bn (BatchNorm1d) is called here and before it on the same line in the same forward pass: both inputs share one set of running statistics. '] }],
+    },
     {
       name: 'a call in a branch that does not return, and one after the `if`',
       code: cls(layers, '    def forward(self, x, a):\n        if a is None:\n            x = self.bn(self.conv1(x))\n        else:\n            return x\n        return self.bn(self.conv2(x))\n'),

@@ -1,4 +1,4 @@
-import { exclusiveSteps, type ForwardStep, type Layer, type LayerCall, type ModelClass } from '../../ir/model';
+import { exclusiveSteps, paramValue, type ForwardStep, type Layer, type LayerCall, type ModelClass } from '../../ir/model';
 import type { Span } from '../../ir/span';
 import { type PassStep, passSteps } from '../shared/forward';
 import { type ClassReport, PerClassReports } from '../shared/perClass';
@@ -14,6 +14,35 @@ function sameInput(a: PassStep, b: PassStep): boolean {
   const y = b.step.inputs;
   // (-1 is the pass's input, any of its parameters: `self.norm(x)` and `self.norm(context)` both read it.)
   return a.via === b.via && x.length > 0 && x.length === y.length && x.every((v, i) => v >= 0 && v === y[i]);
+}
+
+/**
+ * Two calls in one pass on the outputs of one layer called twice (`z1 = self.projector(y1)`,
+ * `z2 = self.projector(y2)`, then `self.bn(z1)` and `self.bn(z2)`: Barlow Twins): the norm
+ * belongs to a siamese pair of branches, shared like the layers before it, on purpose.
+ */
+function siameseInputs(a: PassStep, b: PassStep, cls: ModelClass): boolean {
+  const x = a.step.inputs;
+  const y = b.step.inputs;
+  if (a.via !== b.via || x.length === 0 || x.length !== y.length) return false;
+  const steps = a.via ? a.via.steps : (cls.forward?.steps ?? []);
+  return x.every((v, i) => {
+    const p = v >= 0 ? steps[v] : undefined;
+    const q = y[i] >= 0 ? steps[y[i]] : undefined;
+    return p !== undefined && q !== undefined && p !== q && p.op === 'layer' && q.op === 'layer' && !p.call && !q.call && p.target === q.target;
+  });
+}
+
+/** What two inputs of one norm share: its running statistics (BatchNorm, InstanceNorm tracking them) and its affine parameters, where it has them. */
+function sharedState(call: LayerCall): string | undefined {
+  const flag = (name: string) => {
+    const v = paramValue(call, name);
+    return v?.kind === 'bool' ? v.value : undefined;
+  };
+  const stats = (call.norm === 'batch' || call.norm === 'instance') && flag('track_running_stats') !== false && (call.norm === 'batch' || flag('track_running_stats') === true);
+  // (PyTorch: `affine` / `elementwise_affine`; Keras: `scale` and `center`; Flax: `use_scale` and `use_bias`.)
+  const affine = flag('affine') ?? flag('elementwise_affine') ?? ((flag('scale') !== false || flag('center') !== false) && (flag('use_scale') !== false || flag('use_bias') !== false));
+  return stats && affine ? 'running statistics and affine parameters' : stats ? 'running statistics' : affine ? 'affine parameters' : undefined;
 }
 
 export const normModuleReused: Rule = {
@@ -36,13 +65,13 @@ export const normModuleReused: Rule = {
       whatItDoes:
         'Finds a normalization layer attribute (`self.bn`, `self.norm`) called at two or more places of `forward` / `call` / `__call__` that can run in the same pass, including the ' +
         'helper methods of the same class that the forward pass calls (`self._block(x)`, `self.forward_features(x)`). Calling one helper (or submodule) twice is deliberate weight ' +
-        'sharing (a siamese encoder) and is not reported; two different call sites of the same norm are. So is one BatchNorm called in a loop on the output of a layer that changes with the ' +
+        'sharing (a siamese encoder) and is not reported, nor is one norm on the outputs of one layer called on two inputs (Barlow Twins\' BatchNorm on the embeddings its projector makes of two views); two different call sites of the same norm after different layers are. So is one BatchNorm called in a loop on the output of a layer that changes with the ' +
         'iteration (`for conv in self.convs: x = self.bn(conv(x))`); a loop that runs the same layers each time (one encoder on several inputs, a weight-tied recurrence) is left alone, and so is a `FrozenBatchNorm2d` (nothing in it changes in training).',
       whyIsThisBad:
         'A normalization layer is not a stateless function: it owns a learned scale and shift, and BatchNorm also keeps running mean and variance. Calling the same instance on two ' +
         'different tensors (after two different convs, on two branches) makes them share the affine parameters and, for BatchNorm, mixes both distributions into one running estimate ' +
         'that fits neither at inference. It usually comes from writing `self.bn = nn.BatchNorm2d(c)` once and using it after every conv, as one would a `ReLU`. ' +
-        'Calls in mutually exclusive `if` / `else` branches are not reported, nor a second call on the same value (a norm applied twice to one tensor only recomputes it), nor calls under opposite tests of one flag of the module, even in two `if`s or in a helper (`if self.do_layer_norm_before:` before attention, `if not self.do_layer_norm_before:` after it: OPT\'s pre-norm or post-norm layer). BatchNorm and InstanceNorm reuse is a warning; LayerNorm, GroupNorm and RMSNorm reuse (affine parameters only) is information.',
+        'Calls in mutually exclusive `if` / `else` branches are not reported, nor a second call on the same value (a norm applied twice to one tensor only recomputes it), nor calls under opposite tests of one flag of the module, even in two `if`s or in a helper (`if self.do_layer_norm_before:` before attention, `if not self.do_layer_norm_before:` after it: OPT\'s pre-norm or post-norm layer). Reuse of a norm with running statistics (BatchNorm, an InstanceNorm with `track_running_stats=True`) is a warning; of one with affine parameters only (LayerNorm, GroupNorm, RMSNorm, an InstanceNorm with `affine=True`) information; a norm with neither (`nn.LayerNorm(d, elementwise_affine=False)`, an `InstanceNorm2d` by default) shares nothing and is not reported.',
       example: 'import torch.nn as nn\n\nclass Block(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)\n        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)\n        self.bn = nn.BatchNorm2d(c)\n\n    def forward(self, x):\n        x = self.bn(self.conv1(x)).relu()\n        return self.bn(self.conv2(x)).relu()',
       useInstead: 'import torch.nn as nn\n\nclass Block(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)\n        self.bn1 = nn.BatchNorm2d(c)\n        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)\n        self.bn2 = nn.BatchNorm2d(c)\n\n    def forward(self, x):\n        x = self.bn1(self.conv1(x)).relu()\n        return self.bn2(self.conv2(x)).relu()',
       fixSafety: 'No automatic fix: a new layer changes the parameter set (and checkpoints).',
@@ -80,9 +109,12 @@ function classReports(cls: ModelClass): ClassReport[] {
     if (!layer || !call) continue;
     list.sort((a, b) => a.step.span.startOffset - b.step.span.startOffset);
     const first = list[0];
-    const second = list.slice(1).find((s) => first && !exclusiveSteps(first.step, s.step) && !sameInput(first, s));
+    const second = list.slice(1).find((s) => first && !exclusiveSteps(first.step, s.step) && !sameInput(first, s) && !siameseInputs(first, s, cls));
     if (!first || !second) continue;
-    const stats = call.norm === 'batch' || call.norm === 'instance';
+    const shared = sharedState(call);
+    // (A norm without statistics or affine parameters, `nn.LayerNorm(d, elementwise_affine=False)`, is a function: nothing to share.)
+    if (shared === undefined) continue;
+    const stats = shared.startsWith('running');
     reported.add(path);
     reports.push((context) => {
       const through = (p: PassStep) => (p.via ? ` (in self.${p.via.name}, called on ${context.where(p.via.callSite)})` : '');
@@ -91,7 +123,7 @@ function classReports(cls: ModelClass): ClassReport[] {
       const firstAt = sameLine ? 'before it on the same line' : `on ${context.where(first.step.span)}${first.via === second.via ? '' : through(first)}`;
       context.report({
         messageId: 'reused',
-        data: { path, kind: call.kind, first: firstAt, here: through(second), shared: stats ? 'running statistics and affine parameters' : 'affine parameters' },
+        data: { path, kind: call.kind, first: firstAt, here: through(second), shared },
         span: second.step.span,
         ...(stats ? {} : { severity: 'info' as const }),
         related: [
