@@ -30,6 +30,28 @@ const KERAS2_HEAD =
 /** Its second phase: the loop `unfreeze` (the body of `for layer in model.layers[249:]:`), then a fit. */
 const KERAS2_FINETUNE = (unfreeze: string) => `for layer in model.layers[:249]:\n    layer.trainable = False\nfor layer in model.layers[249:]:\n${unfreeze}model.compile(optimizer="sgd", loss="mse")\nmodel.fit(train_ds, epochs=10)\n`;
 
+/** Udacity's transfer-learning notebook: densenet121's features frozen, its classifier trained; a validation pass every few steps over `testloader` (a run-on name), then `model.train()`. */
+const TRANSFER = `import torch
+from torch import nn, optim
+from torchvision import models
+
+model = models.densenet121(pretrained=True)
+for param in model.parameters():
+    param.requires_grad = False
+model.classifier = nn.Linear(1024, 2)
+optimizer = optim.Adam(model.classifier.parameters(), lr=0.003)
+for inputs, labels in trainloader:
+    loss = criterion(model(inputs), labels)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        for inputs, labels in testloader:
+            logps = model.forward(inputs)
+    model.train()
+`;
+
 ruleTests(frozenBnFinetune, {
   valid: [
     { name: 'BN put back in eval after every train()', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    for m in model.backbone.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n') },
@@ -65,6 +87,19 @@ ruleTests(frozenBnFinetune, {
     { name: 'Keras: an unfrozen base without BatchNormalization (VGG16)', code: (KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE).replace('Xception', 'VGG16') },
   ],
   invalid: [
+    {
+      name: "a validation eval() (its loop over `testloader` is an inference loop) is no BatchNorm freeze: the frozen features' BatchNorm trains (Udacity's transfer-learning notebook)",
+      code: TRANSFER,
+      findings: [{ messageId: 'statsStillUpdate', line: 6, column: 1, endLine: 7, endColumn: 32, messageIncludes: ['model is frozen here', 'at the training step (line 13, models.densenet121(...) built at line 5'] }],
+    },
+    {
+      name: 'a notebook freezing a second model for a later loop: the finding on the second freeze names that loop\'s step',
+      code: TRANSFER + TRANSFER.split('\n').slice(4).join('\n'),
+      findings: [
+        { messageId: 'statsStillUpdate', line: 6, column: 1, endLine: 7, endColumn: 32, messageIncludes: ['at the training step (line 13,'] },
+        { messageId: 'statsStillUpdate', line: 21, column: 1, endLine: 22, endColumn: 32, messageIncludes: ['at the training step (line 28,'] },
+      ],
+    },
     {
       name: 'requires_grad=False only: BN statistics still update',
       code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n'),

@@ -1,4 +1,4 @@
-import { describeOrigin, type FreezeIR, type ModeOrigin } from '../../ir/training';
+import { describeOrigin, type FreezeIR, type ModeOrigin, type SiteIR } from '../../ir/training';
 import { addKeyword, isUnder, kerasBatchNormTrainable, layerLocations, layerWhere, modelFacts } from '../shared/training';
 import type { Rule } from '../types';
 
@@ -56,16 +56,17 @@ export const frozenBnFinetune: Rule = {
       ...training.freezes.filter((f) => f.kind === 'batchnorm-eval'),
       ...training.modeSwitches.filter((s) => s.op === 'eval' && s.scope === 'whole' && !/val|eval|test|infer|predict|sample/i.test(s.function) && !servesInference(s.span) && gradFreezes.some((g) => isUnder(s.target, g.target) || isUnder(g.target, s.target))).map((s) => ({ span: s.span, target: s.target, kind: 'batchnorm-eval' as const, function: s.function })),
     ];
-    for (const step of training.sites) {
-      if (step.kind !== 'training-step' || !step.targets) continue;
+    /** The training steps whose model has BatchNorm layers this rule can check (their BN mode at each step is in `targets`). */
+    const steps = training.sites.filter((step) => {
       const facts = step.facts;
-      if (facts.evidence === 'none' || facts.batchNorms.length === 0 || facts.trainKeepsBatchNormFrozen || facts.frozenBatchNorm) continue;
-      const targetOf = (key: string) => step.targets?.find((t) => t.key === key);
-      const underModel = (key: string) => isUnder(key, step.modelInCaller);
+      return step.kind === 'training-step' && step.targets !== undefined && facts.evidence !== 'none' && facts.batchNorms.length > 0 && !facts.trainKeepsBatchNormFrozen && !facts.frozenBatchNorm;
+    });
+    const targetOf = (step: SiteIR, key: string) => step.targets?.find((t) => t.key === key);
+    for (const step of steps) {
       // A BatchNorm freeze undone by a later train() on an ancestor.
       for (const f of bnFreezes) {
-        if (!underModel(f.target)) continue;
-        const t = targetOf(f.target);
+        if (!isUnder(f.target, step.modelInCaller)) continue;
+        const t = targetOf(step, f.target);
         if (!t || !t.batchNormMode.modes.includes('train')) continue;
         // (A train() in a branch exclusive with the freeze's, `if finetune: model.train()` / `else: model.eval()`, does not undo it.)
         const alternative = (o: ModeOrigin) => t.batchNormMode.alternatives?.some((a) => a.train === o && a.eval.span.startOffset === f.span.startOffset) === true;
@@ -82,25 +83,26 @@ export const frozenBnFinetune: Rule = {
           ],
         });
       }
-      // Parameters frozen, BatchNorm statistics not.
-      for (const g of gradFreezes) {
-        if (!underModel(g.target) || seen.has(g.span.startOffset)) continue;
-        if (bnFreezes.some((f) => isUnder(g.target, f.target) || isUnder(f.target, g.target))) continue;
-        const t = targetOf(g.target);
-        if (!t || !t.batchNormMode.modes.includes('train')) continue;
-        seen.add(g.span.startOffset);
-        const origin = t.batchNormMode.origins.find((o) => o.mode === 'train');
-        context.report({
-          messageId: 'statsStillUpdate',
-          data: { target: g.target, stepLine: context.where(step.span), origin: origin ? describeOrigin(origin, context.where) : 'training mode', model: step.modelInCaller },
-          span: g.span,
-          related: [
-            { span: step.span, message: `training step (${step.detail})` },
-            ...(origin ? [{ span: origin.span, message: `BatchNorm in training mode from ${describeOrigin(origin, context.where)}` }] : []),
-            ...layerLocations(facts.batchNorms, (l) => `BatchNorm layer ${layerWhere(l, context.where)}`, 1),
-          ],
-        });
-      }
+    }
+    // Parameters frozen, BatchNorm statistics not: at the first step after the freeze in its
+    // function (a notebook freezing a second model for a later cell's loop), else the first step.
+    for (const g of gradFreezes) {
+      if (bnFreezes.some((f) => isUnder(g.target, f.target) || isUnder(f.target, g.target))) continue;
+      const stepsInTrainingMode = steps.filter((step) => isUnder(g.target, step.modelInCaller) && targetOf(step, g.target)?.batchNormMode.modes.includes('train') === true);
+      const step = stepsInTrainingMode.find((s) => s.function === g.function && s.span.startOffset > g.span.startOffset) ?? stepsInTrainingMode[0];
+      const t = step ? targetOf(step, g.target) : undefined;
+      if (!step || !t) continue;
+      const origin = t.batchNormMode.origins.find((o) => o.mode === 'train');
+      context.report({
+        messageId: 'statsStillUpdate',
+        data: { target: g.target, stepLine: context.where(step.span), origin: origin ? describeOrigin(origin, context.where) : 'training mode', model: step.modelInCaller },
+        span: g.span,
+        related: [
+          { span: step.span, message: `training step (${step.detail})` },
+          ...(origin ? [{ span: origin.span, message: `BatchNorm in training mode from ${describeOrigin(origin, context.where)}` }] : []),
+          ...layerLocations(step.facts.batchNorms, (l) => `BatchNorm layer ${layerWhere(l, context.where)}`, 1),
+        ],
+      });
     }
     kerasUnfrozenBases(context);
   },

@@ -193,8 +193,14 @@ export function isUnder(key: string, prefix: string): boolean {
   return key === prefix || key.startsWith(prefix + '.');
 }
 
-/** Words of an identifier: `val_loader` -> ['val', 'loader'], `testLoader` -> ['test', 'loader']. */
+/**
+ * Words of an identifier: `val_loader` -> ['val', 'loader'], `testLoader` -> ['test', 'loader'],
+ * and a data word written on to a train or inference word without a break, as the PyTorch
+ * tutorials write them: `testloader` -> ['test', 'loader'], `trainset` -> ['train', 'set'].
+ */
 const WORDS = new Map<string, readonly string[]>();
+/** `testloader`, `valset`, `trainloader`...: see `words`. */
+const RUN_ON_DATA_WORD = /^(train|training|val|valid|validation|eval|test|testing|dev|holdout)(loader|loaders|set|sets|data|dataset|datasets|iter|iterator|batches|dl|ds)$/;
 
 export function words(name: string): readonly string[] {
   let ws = WORDS.get(name);
@@ -203,7 +209,11 @@ export function words(name: string): readonly string[] {
       .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
       .toLowerCase()
       .split(/[^a-z0-9]+/)
-      .filter((w) => w.length > 0);
+      .filter((w) => w.length > 0)
+      .flatMap((w) => {
+        const run = RUN_ON_DATA_WORD.exec(w);
+        return run ? [run[1], run[2]] : [w];
+      });
     // Names of the files analysed lately; the bound keeps a long session from growing it forever.
     if (WORDS.size > 20000) WORDS.clear();
     WORDS.set(name, ws);
