@@ -42,6 +42,10 @@ ${setup}    out = model(torch.randn(1, 3, 32, 32))
 
 ruleTests(noGradWithoutEval, {
   valid: [
+    {
+      name: "a notebook redefining its model class in a later cell, with Dropout: the model an earlier cell built is the earlier class's, without it (Udacity's validation notebook)",
+      code: IMPORTS + 'class Classifier(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(784, 10)\n\n    def forward(self, x):\n        return self.fc(x)\n\n\nmodel = Classifier()\n' + TRAIN.replace('model = Net()\n', '') + 'with torch.no_grad():\n    for images, labels in testloader:\n        log_ps = model(images)\n\n\nclass Classifier(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(784, 10)\n        self.dropout = nn.Dropout(p=0.2)\n\n    def forward(self, x):\n        return self.fc(self.dropout(x))\n\n\nmodel = Classifier()\n' + TRAIN.replace('model = Net()\n', '') + 'model.eval()\nwith torch.no_grad():\n    for images, labels in testloader:\n        log_ps = model(images)\n',
+    },
     { name: "a unit test that puts the model in training mode itself, then runs it under the test's @torch.no_grad() (mmpretrain's backbone tests)", code: UNIT_TEST('    model.train()\n') },
     { name: 'Monte Carlo dropout: a Dropout-only model switched by train() right before a no-grad sampling loop (a Bayesian-NN notebook)', code: 'import torch\nimport torch.nn as nn\nfrom torch import optim\n\nnet = nn.Sequential(nn.Dropout(p=0.05), nn.Linear(1, 20), nn.ReLU(), nn.Dropout(p=0.05), nn.Linear(20, 1))\ncriterion = nn.MSELoss()\noptimiser = optim.SGD(net.parameters(), lr=0.01)\nfor epoch in range(1000):\n    loss = criterion(net(x.view(-1, 1)), y.view(-1, 1))\n    optimiser.zero_grad()\n    loss.backward()\n    optimiser.step()\n\nnet.eval()\nwith torch.no_grad():\n    mean = net(xx.view(-1, 1))\n\nnet.train()\nsamples = []\nwith torch.no_grad():\n    for t in range(100):\n        samples.append(net(xx.view(-1, 1)).squeeze())\n' },
     {

@@ -159,15 +159,45 @@ function trainOverrideFreezesBn(method: Node): boolean {
  */
 export function collectClassFacts(tree: Tree, imports: ImportTable, statements: readonly Node[] = tree.rootNode.children, external = false): Map<string, ClassFacts> {
   const out = new Map<string, ClassFacts>();
+  for (const facts of classFactLists(tree, imports, statements, external)) for (const f of facts) out.set(f.name, f);
+  return out;
+}
+
+/** The facts of the classes of each statement holding some (see `collectClassFacts`), statement by statement. */
+function classFactLists(tree: Tree, imports: ImportTable, statements: readonly Node[], external = false): (readonly ClassFacts[])[] {
+  const out: (readonly ClassFacts[])[] = [];
   const compute = classFactsComputer(tree, imports, external);
   const memo = tree.memo;
   memo?.sync(tree);
   for (const stmt of statements) {
     if (classNamesIn(stmt).length === 0) continue;
-    const facts = memo ? memo.get(stmt, external ? 'classFactsExternal' : 'classFacts', compute) : compute(stmt);
-    for (const f of facts) out.set(f.name, f);
+    out.push(memo ? memo.get(stmt, external ? 'classFactsExternal' : 'classFacts', compute) : compute(stmt));
   }
   return out;
+}
+
+/**
+ * The names defined by more than one class of the file, each with its definitions in document
+ * order (a notebook redefining `Classifier` in a later cell, with Dropout): undefined when there
+ * are none, as in most files.
+ */
+function redefinitions(lists: readonly (readonly ClassFacts[] | undefined)[]): ReadonlyMap<string, readonly ClassFacts[]> | undefined {
+  let seen: Map<string, ClassFacts[]> | undefined;
+  let twice = false;
+  for (const list of lists) {
+    if (!list) continue;
+    for (const f of list) {
+      seen ??= new Map<string, ClassFacts[]>();
+      const all = seen.get(f.name);
+      if (all) {
+        all.push(f);
+        twice = true;
+      } else seen.set(f.name, [f]);
+    }
+  }
+  if (!twice || !seen) return undefined;
+  for (const [name, all] of seen) if (all.length < 2) seen.delete(name);
+  return seen;
 }
 
 /**
@@ -203,10 +233,19 @@ const KEPT_CLASS_FACTS = new WeakMap<StatementMemo, KeptClassFacts>();
  * statement's facts are still asked of the memo (they are its objects: it moves their spans). The
  * map is only read, and only until `release`; an analysis made meanwhile makes its own.
  */
-export function documentClassFacts(tree: Tree, imports: ImportTable, statements: readonly Node[]): { readonly classes: ReadonlyMap<string, ClassFacts>; readonly release: () => void } {
+export function documentClassFacts(
+  tree: Tree,
+  imports: ImportTable,
+  statements: readonly Node[],
+): { readonly classes: ReadonlyMap<string, ClassFacts>; readonly redefined: ReadonlyMap<string, readonly ClassFacts[]> | undefined; readonly release: () => void } {
   const memo = tree.memo;
   const kept = memo ? KEPT_CLASS_FACTS.get(memo) : undefined;
-  if (!memo || kept?.inUse) return { classes: collectClassFacts(tree, imports, statements), release: () => undefined };
+  if (!memo || kept?.inUse) {
+    const lists = classFactLists(tree, imports, statements);
+    const classes = new Map<string, ClassFacts>();
+    for (const list of lists) for (const f of list) classes.set(f.name, f);
+    return { classes, redefined: redefinitions(lists), release: () => undefined };
+  }
   const compute = classFactsComputer(tree, imports);
   memo.sync(tree);
   const facts = kept && kept.statements.length === statements.length ? kept.facts : new Array<readonly ClassFacts[]>(statements.length);
@@ -234,7 +273,7 @@ export function documentClassFacts(tree: Tree, imports: ImportTable, statements:
   record.statements = statements;
   record.inUse = true;
   const held = record;
-  return { classes: held.map, release: () => (held.inUse = false) };
+  return { classes: held.map, redefined: redefinitions(held.facts), release: () => (held.inUse = false) };
 }
 
 /** Whether two statements' facts name the same classes in the same order. */

@@ -385,6 +385,8 @@ export function trainingFromTree(tree: Tree, options: TrainingOptions = {}): Tra
 class TrainingBuilder implements FlowHost {
   private readonly resolver: ValueResolver;
   private readonly classes: ReadonlyMap<string, ClassFacts>;
+  /** The names of several classes of the file, with each definition in order (see `classesAt`); undefined in most files. */
+  private readonly redefinedClasses: ReadonlyMap<string, readonly ClassFacts[]> | undefined;
   /** Ends this analysis's hold on `classes` (see `documentClassFacts`). */
   private readonly releaseClasses: () => void;
   /** The import table's token (see `CallInfo`, `StatementPicks`). */
@@ -423,6 +425,7 @@ class TrainingBuilder implements FlowHost {
     this.picked = new PickedStatements(tree, this.importsToken);
     const classes = documentClassFacts(tree, imports, this.picked.statements('classes', holdsClasses));
     this.classes = classes.classes;
+    this.redefinedClasses = classes.redefined;
     this.releaseClasses = classes.release;
     const root = tree.rootNode;
     this.keeper = new FlowKeeper(tree.memo, root, this.importsToken.key, assignedNames);
@@ -796,15 +799,16 @@ class TrainingBuilder implements FlowHost {
     }
     const name = info.name;
     if (name !== undefined && this.classes.has(name)) {
-      const c = this.classes.get(name) as ClassFacts;
-      if (!isModuleClass(name, this.classes) && c.layers.length === 0) return undefined;
+      const classes = this.classesAt(name, call.startIndex);
+      const c = classes.get(name) as ClassFacts;
+      if (!isModuleClass(name, classes) && c.layers.length === 0) return undefined;
       const extra = this.otherClassesIn(call, name);
       // (A value that resolves for certain counts, as a module constant; a default a run may override, as an argparse flag's, does not.)
       const truth = (n: Node): boolean | undefined => {
         const v = this.resolveArg(n);
         return typeof v?.value === 'boolean' && !v.inferred ? v.value : undefined;
       };
-      const facts = modelFactsOfClass(name, this.classes, 'file', extra, undefined, boundArguments(c, info.args, truth));
+      const facts = modelFactsOfClass(name, classes, 'file', extra, undefined, boundArguments(c, info.args, truth));
       if (facts) return { facts, mode: 'train', ...constructedAt(call, `${name}(...) built`, TRAINING_MODE) };
     }
     const q = info.imported;
@@ -1615,6 +1619,20 @@ class TrainingBuilder implements FlowHost {
     if (arg.type === 'call') return this.safeConstructs(arg, fn)?.facts;
     const key = keyOf(arg);
     return key ? this.factsFor(fn, key) : undefined;
+  }
+
+  /**
+   * The file's classes as a construction at `offset` sees `name`: the last definition of that name
+   * before it when the file defines it more than once (a notebook's later cell redefining
+   * `Classifier` with Dropout does not change the model an earlier cell built), else `classes`.
+   */
+  private classesAt(name: string, offset: number): ReadonlyMap<string, ClassFacts> {
+    const all = this.redefinedClasses?.get(name);
+    if (!all) return this.classes;
+    let inForce: ClassFacts | undefined;
+    for (const c of all) if (c.span.startOffset < offset) inForce = c;
+    if (!inForce || inForce === this.classes.get(name)) return this.classes;
+    return new Map(this.classes).set(name, inForce);
   }
 
   private safeConstructs(call: Node, fn: Fn): ReturnType<TrainingBuilder['constructs']> {
