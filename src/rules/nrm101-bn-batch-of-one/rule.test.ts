@@ -48,6 +48,16 @@ class Net(nn.Module):
 ruleTests(bnBatchOfOne, {
   valid: [
     {
+      name: "a helper's own loader (batch 1) and model, returned together: neither another function's model nor a step over another function's loader of that name is its (accelerate's test helpers)",
+      code:
+        IMPORTS +
+        MLP +
+        '\n\ndef train_mlp(loader):\n    net = MLP()\n    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)\n    for x, y in loader:\n        optimizer.zero_grad()\n        net(x).sum().backward()\n        optimizer.step()\n' +
+        '\n\ndef create_components():\n    model = nn.Linear(2, 4)\n    train_dl = DataLoader(TensorDataset(torch.tensor([1, 2, 3])))\n    return model, train_dl\n' +
+        '\n\ndef make_loaders():\n    return DataLoader(ds, batch_size=32), DataLoader(ds, batch_size=32)\n' +
+        '\n\ndef test_training():\n    model = MLP()\n    train_dl, _ = make_loaders()\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n    for x, y in train_dl:\n        optimizer.zero_grad()\n        model(x).sum().backward()\n        optimizer.step()\n',
+    },
+    {
       name: "a test function's own `model`, bound to a library model whose layers are not known, is not another function's model of that name (Lightning's SWA tests)",
       code: IMPORTS + MLP + 'import pytorch_lightning as pl\nfrom lightning_demos import BoringModel\n\n\ndef train_mlp(loader):\n    model = MLP()\n    trainer = pl.Trainer(max_epochs=1)\n    trainer.fit(model, loader)\n\n\ndef test_smoke():\n    model = BoringModel()\n    trainer = pl.Trainer(fast_dev_run=True)\n    trainer.fit(model, train_dataloaders=DataLoader(ds))\n',
     },

@@ -140,7 +140,10 @@ export function loaderModels(ir: FileIR, loader: DataLoaderIR): readonly LoaderM
   // The steps looping over a loader of this name: those in the loader's own function; else those
   // in functions without a loader of that name of their own (a module-level loader a function
   // loops over). `train()` and `finetune()` each with its own `loader` are told apart.
-  const named = ir.training.sites.filter((s) => s.kind === 'training-step' && loader.variable !== undefined && s.loader === loader.variable && s.facts.evidence !== 'none');
+  // (A loader of a function is that function's local: a step of another function looping over a
+  // name of its own, not reached through a call from there, loops over another loader.)
+  const visible = (s: SiteIR) => loader.function === '<module>' || s.function === loader.function || s.via.length > 0;
+  const named = ir.training.sites.filter((s) => s.kind === 'training-step' && loader.variable !== undefined && s.loader === loader.variable && s.facts.evidence !== 'none' && visible(s));
   const here = (s: SiteIR) => s.function === loader.function;
   const shadowed = (s: SiteIR) => ir.training.loaders.some((l) => l !== loader && l.variable === loader.variable && l.function === s.function);
   const steps = named.some(here) ? named.filter(here) : named.filter((s) => !shadowed(s));

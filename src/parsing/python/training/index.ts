@@ -2374,18 +2374,27 @@ class TrainingBuilder implements FlowHost {
     }
     const names = [variable ?? '', dataset?.text ?? ''].filter((n) => n.length > 0);
     if (names.some((n) => soundsLikeInference(n))) return { role: 'eval', evidence: `named ${names.join(' / ')}`, feeds: [] };
-    if (names.some((n) => words(n).some((w) => w === 'train' || w === 'training' || w === 'trainset' || w === 'trainloader'))) {
-      return { role: 'train', evidence: `named ${names.join(' / ')}`, feeds: this.fileTrainedModels(events) };
+    // (`trainloader`, `trainset`: `words` reads them as two words.)
+    if (names.some((n) => words(n).some((w) => w === 'train' || w === 'training'))) {
+      return { role: 'train', evidence: `named ${names.join(' / ')}`, feeds: this.fileTrainedModels(fn, events) };
     }
     const shuffle = argFor(args, 'shuffle', 2);
     if (shuffle && literalValue(shuffle).kind === 'bool' && (literalValue(shuffle) as { value: boolean }).value && events.some((e) => e.kind === 'step')) {
-      return { role: 'train', evidence: 'shuffle=True in a file with training steps', feeds: this.fileTrainedModels(events) };
+      return { role: 'train', evidence: 'shuffle=True in a file with training steps', feeds: this.fileTrainedModels(fn, events) };
     }
     return { role: 'unknown', evidence: 'no training loop over it in view', feeds: [] };
   }
 
-  private fileTrainedModels(events: readonly FlowEvent[]): string[] {
-    return [...new Set(events.filter((e) => e.kind === 'step').flatMap((e) => e.trainedKeys).filter((k) => !k.includes('>')))];
+  /**
+   * The models the file's training steps train, for a loader of `fn` no loop of its function runs
+   * over: of those, the ones whose name is a local variable of `fn` when there are some (a helper
+   * making its own `model` and `train_dl` and returning both feeds that model, not another test's
+   * `model`), else all of them.
+   */
+  private fileTrainedModels(fn: Fn, events: readonly FlowEvent[]): string[] {
+    const trained = [...new Set(events.filter((e) => e.kind === 'step').flatMap((e) => e.trainedKeys).filter((k) => !k.includes('>')))];
+    const own = fn.isModule ? [] : trained.filter((k) => fn.locals.has(rootOf(k)));
+    return own.length > 0 ? own : trained;
   }
 
   // ------------------------------------------------------------ optimizers
