@@ -25,6 +25,7 @@ class Plain(nn.Module):
 
 ruleTests(normWeightDecay, {
   valid: [
+    { name: "a weight decay that is numerically none (Pytorch-UNet's RMSprop weight_decay=1e-8)", code: 'import torch\nimport torchvision\n\nmodel = torchvision.models.resnet18()\noptimizer = torch.optim.RMSprop(model.parameters(), lr=1e-5, weight_decay=1e-8, momentum=0.999)\n' },
     {
       name: 'Keras: an optimizer whose exclude_from_weight_decay names the norm variables, one without decay, and a model without norms',
       code: "from tensorflow import keras\n\nmodel = keras.applications.EfficientNetB0(weights=None, classes=5)\nopt = keras.optimizers.AdamW(learning_rate=1e-3)\nopt.exclude_from_weight_decay(var_names=[\"batch_normalization\", \"bias\"])\nmodel.compile(optimizer=opt, loss=\"mse\")\nmodel.fit(x, y, batch_size=64)\n\nplain = keras.applications.MobileNetV2(weights=None)\nplain.compile(optimizer=keras.optimizers.Adam(1e-3), loss=\"mse\")\nvgg = keras.applications.VGG16(weights=None)\nvgg.compile(optimizer=keras.optimizers.AdamW(weight_decay=0.05), loss=\"mse\")\n",
@@ -67,6 +68,11 @@ ruleTests(normWeightDecay, {
     },
   ],
   invalid: [
+    {
+      name: 'the smallest weight decay reported (1e-6)',
+      code: 'import torch\nimport torchvision\n\nmodel = torchvision.models.resnet18()\noptimizer = torch.optim.RMSprop(model.parameters(), lr=1e-5, weight_decay=1e-6, momentum=0.999)\n',
+      findings: [{ messageId: 'decaysNorms', line: 5, column: 13, endLine: 5, endColumn: 96, messageIncludes: ['RMSprop applies weight decay 0.000001'] }],
+    },
     {
       name: 'Keras: AdamW given to compile over a keras.Sequential and over a model class of the file, both with BatchNormalization',
       code: "from tensorflow import keras\nfrom tensorflow.keras import layers\n\nseq = keras.Sequential([layers.Conv2D(8, 3), layers.BatchNormalization(), layers.ReLU()])\nseq.compile(optimizer=keras.optimizers.AdamW(weight_decay=0.01), loss=\"mse\")\n\n\nclass Net(keras.Model):\n    def __init__(self):\n        super().__init__()\n        self.conv = layers.Conv2D(8, 3)\n        self.bn = layers.BatchNormalization()\n\n    def call(self, x, training=False):\n        return self.bn(self.conv(x), training=training)\n\n\nnet = Net()\nnet.compile(optimizer=keras.optimizers.AdamW(weight_decay=0.01), loss=\"mse\")\n",

@@ -3,9 +3,16 @@ import { describeValue, isUnder, layerLocations, layerWhere, lowerSeverity, mode
 import type { Rule } from '../types';
 import type { Where } from '../../ir/values';
 
+/**
+ * A weight decay below this is numerically none (Pytorch-UNet's RMSprop `weight_decay=1e-8`): over
+ * a million steps at learning rate 0.1 it shrinks a weight by less than 10%, against gradients
+ * that keep it where the loss wants it.
+ */
+const NEGLIGIBLE_DECAY = 1e-6;
+
 function decayOf(opt: OptimizerIR, group: KnownValue | undefined, where: Where): { value: number; text: string; isDefault: boolean; inferred: boolean } | undefined {
   const v = group ?? opt.weightDecay;
-  if (v) return typeof v.value === 'number' && v.value > 0 ? { value: v.value, text: describeValue(v, where), isDefault: false, inferred: v.inferred } : undefined;
+  if (v) return typeof v.value === 'number' && v.value >= NEGLIGIBLE_DECAY ? { value: v.value, text: describeValue(v, where), isDefault: false, inferred: v.inferred } : undefined;
   if (opt.defaultWeightDecay && opt.defaultWeightDecay > 0) return { value: opt.defaultWeightDecay, text: `${opt.defaultWeightDecay} (${opt.kind}'s default)`, isDefault: true, inferred: false };
   return undefined;
 }
@@ -36,7 +43,7 @@ export const normWeightDecay: Rule = {
     fix: 'none',
     docs: {
       whatItDoes:
-        'Finds optimizers built from all of a model\'s parameters (`model.parameters()`, `filter(lambda p: p.requires_grad, ...)`, or a parameter group holding all of them) with a positive weight decay — explicit, or AdamW\'s default 0.01 — when the model (defined in the file, the workspace, or a known library) has normalization layers with learnable affine parameters. ' +
+        'Finds optimizers built from all of a model\'s parameters (`model.parameters()`, `filter(lambda p: p.requires_grad, ...)`, or a parameter group holding all of them) with a weight decay of at least 1e-6 (below that it is numerically none) — explicit, or AdamW\'s default 0.01 — when the model (defined in the file, the workspace, or a known library) has normalization layers with learnable affine parameters. ' +
         'Parameter groups that separate decay and no-decay parameters, timm\'s `create_optimizer_v2` / `param_groups_weight_decay`, and parameters built by helpers are clean. ' +
         'So is a model whose parameters the same function freezes (`model.requires_grad_(False)`, or a loop over its parameters setting `requires_grad = False`), all of them or all but those the loop\'s test names when it names no normalization parameters (a linear probe: `if name not in ["fc.weight", "fc.bias"]:`): frozen parameters get no gradient, and the optimizer decays none of them. ' +
         'So is the Hugging Face `Trainer`\'s own AdamW (no `optimizers=` given): it leaves bias and LayerNorm/RMSNorm parameters out of the decay (by type, and in recent versions by names containing `norm`). ' +
