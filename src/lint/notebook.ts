@@ -47,6 +47,21 @@ function insideString(tree: Tree, row: number, column: number): boolean {
   return false;
 }
 
+/** Nodes whose brackets let an expression go on over several lines. */
+const BRACKETED: ReadonlySet<string> = new Set(['argument_list', 'parenthesized_expression', 'list', 'tuple', 'dictionary', 'set', 'subscript', 'generator_expression', 'list_comprehension', 'dictionary_comprehension', 'set_comprehension', 'parameters']);
+
+/**
+ * True when the line starting at (row, column) goes on an expression opened in brackets on an
+ * earlier line (`print('%d' \n    % (epoch, n))`): its `%` is Python's operator, and IPython reads
+ * magics only where a statement starts.
+ */
+function insideBrackets(tree: Tree, row: number, column: number): boolean {
+  for (let node: Node | null = tree.rootNode.descendantForPosition({ row, column }); node; node = node.parent) {
+    if (BRACKETED.has(node.type) && node.startPosition.row < row) return true;
+  }
+  return false;
+}
+
 /** The cell's lines with IPython-only syntax replaced, so it neither breaks the parse nor hides findings. */
 function pythonLines(text: string): string[] {
   const lines = text.split('\n');
@@ -64,7 +79,7 @@ function pythonLines(text: string): string[] {
     for (const i of candidates) {
       const line = lines[i] ?? '';
       const indent = line.length - line.trimStart().length;
-      if (tree && insideString(tree, i, indent)) continue;
+      if (tree && (insideString(tree, i, indent) || insideBrackets(tree, i, indent))) continue;
       lines[i] = `${line.slice(0, indent)}pass`;
     }
   } finally {

@@ -143,6 +143,19 @@ describe('Jupyter notebooks', () => {
     assert.ok(!program.text.includes('%matplotlib'));
   });
 
+  it("keeps a line starting with Python's % operator inside brackets opened on a line before (not a magic), so the statement still parses", () => {
+    // rasbt's ordinal-regression notebooks: the epoch loop's logging line goes on with `%(epoch+1, ...)`;
+    // blanking it broke the loop and hid its `model = model.train()`.
+    const cells = [
+      code('import torch.nn as nn\nfor epoch in range(3):\n    print("Epoch: %03d/%03d"\n          %(epoch+1, 3))\n    g = nn.GroupNorm(3, 10)\n'),
+      code('print([1, 2,\n%matplotlib_like_but_python])\n'),
+    ];
+    const program = buildNotebookProgram(cells);
+    assert.ok(program.text.includes('          %(epoch+1, 3))'), program.text);
+    assert.ok(program.text.includes('%matplotlib_like_but_python'), program.text);
+    assert.deepStrictEqual(where(lintNotebook(cells).findings), ['NRM401@cell0:5:9']);
+  });
+
   it('honours suppression comments in cells and maps unused-suppression fixes into the cell', () => {
     const cells = [code('import torch.nn as nn\n'), code('a = nn.GroupNorm(3, 10)  # noqa: NRM401\nb = nn.GroupNorm(2, 10)  # noqa: NRM401')];
     const r = lintNotebook(cells);
