@@ -132,8 +132,28 @@ for epoch in range(10):
 /** A notebook's MLP: an nn.Sequential (with `LAYER` among its layers), compiled, trained, then a prediction. */
 const SEQ_MLP = 'import torch\nfrom torch import nn\n\nmodel = nn.Sequential(nn.Linear(4, 50), nn.ReLU(), LAYER, nn.Linear(50, 3))\nmodel = torch.compile(model, backend=\"aot_eager\").to(device)\noptimizer = torch.optim.Adam(model.parameters(), lr=0.01)\nfor epoch in range(10):\n    model.train()\n    for x, y in loader:\n        optimizer.zero_grad()\n        nn.functional.cross_entropy(model(x), y).backward()\n        optimizer.step()\npred = model(x_test)\n';
 
+/** dair-ai's PyTorch intro: each epoch ends with `model.eval()`, then a test loop after the epochs (`epochs`: how their number is given). */
+const EPOCHS_THEN_TEST = (epochs: string) =>
+  IMPORTS +
+  CNN +
+  `num_epochs = ${epochs}
+model = Net()
+optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
+for epoch in tqdm(range(num_epochs)):
+    model = model.train()
+    for images, labels in trainloader:
+        loss = nn.functional.cross_entropy(model(images), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
+for images, labels in testloader:
+    outputs = model(images)
+`;
+
 ruleTests(missingEval, {
   valid: [
+    { name: "epochs that each end in eval(), a known number of them (5): the test loop after them runs in eval mode (dair-ai's PyTorch intro)", code: EPOCHS_THEN_TEST('5') },
     {
       name: "a Keras model's predict() in a function reading the module's `model`, which a later cell rebinds to a Hugging Face TF model (also a Keras model: no train/eval mode)",
       code: 'import tensorflow as tf\nfrom tensorflow import keras\nfrom transformers import TFAutoModelForSequenceClassification\n\n\nclass Small(keras.Model):\n    def __init__(self):\n        super().__init__()\n        self.dense = keras.layers.Dense(8)\n        self.drop = keras.layers.Dropout(0.5)\n\n    def call(self, x, training=None):\n        return self.drop(self.dense(x), training=training)\n\n\nmodel = Small()\nmodel.compile(optimizer="adam", loss="mse")\nmodel.fit(x_train, y_train, epochs=2)\n\n\ndef predict(batch):\n    return model.predict(batch)\n\n\nprint(predict(x_test))\nmodel = TFAutoModelForSequenceClassification.from_pretrained("bert-base-uncased")\n',
@@ -226,6 +246,18 @@ ruleTests(missingEval, {
   ],
   invalid: [
     {
+      name: 'epochs that each end in eval(), a number a run chooses (maybe none): the test loop may run the model as built, in training mode',
+      code: EPOCHS_THEN_TEST('int(sys.argv[1])'),
+      output: EPOCHS_THEN_TEST('int(sys.argv[1])').replace('for images, labels in testloader:', 'model.eval()\nfor images, labels in testloader:'),
+      findings: [{ messageId: 'mayBeTrainMode', line: 29, column: 15, endLine: 29, endColumn: 28, messageIncludes: ['Net(...) built at line 18'] }],
+    },
+    {
+      name: 'no epochs at all (range(0)) is no loop that surely runs: the test loop may run the model as built, in training mode',
+      code: EPOCHS_THEN_TEST('0'),
+      output: EPOCHS_THEN_TEST('0').replace('for images, labels in testloader:', 'model.eval()\nfor images, labels in testloader:'),
+      findings: [{ messageId: 'mayBeTrainMode', line: 29, column: 15, endLine: 29, endColumn: 28, messageIncludes: ['Net(...) built at line 18'] }],
+    },
+    {
       name: 'a notebook reusing `model`: predict() reads the BatchNorm model bound before it, not the MLP bound after it',
       code: 'import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 8, 3, bias=False)\n        self.bn = nn.BatchNorm2d(8)\n\n    def forward(self, x):\n        return self.bn(self.conv(x)).mean((2, 3))\n\n\nclass MLP(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(8, 2)\n\n    def forward(self, x):\n        return self.fc(x)\n\n\nmodel = Net()\nmodel.load_state_dict(torch.load("net.pt"))\n\n\ndef predict(x):\n    return model(x)\n\n\nprint(predict(torch.randn(1, 3, 8, 8)))\nmodel = MLP()\nmodel.load_state_dict(torch.load("mlp.pt"))\n',
       findings: [{ messageId: 'trainMode', line: 32, column: 7, endLine: 32, endColumn: 39, messageIncludes: ['model runs for inference (in predict())', 'BatchNorm2d'] }],
@@ -233,7 +265,7 @@ ruleTests(missingEval, {
     {
       name: 'an nn.Sequential with a layer of its own (`Block()`): its layers are not all known, the evidence is partial (info)',
       code: SEQ_MLP.replace('LAYER', 'Block(50)'),
-      findings: [{ messageId: 'mayBeTrainMode', line: 13, column: 8, endLine: 13, endColumn: 21, severity: 'info', messageIncludes: ['(if any)'] }],
+      findings: [{ messageId: 'trainMode', line: 13, column: 8, endLine: 13, endColumn: 21, severity: 'info', messageIncludes: ['(if any)'] }],
       output: SEQ_MLP.replace('LAYER', 'Block(50)').replace('pred = model(x_test)', 'model.eval()\npred = model(x_test)'),
     },
     {

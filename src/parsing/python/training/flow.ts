@@ -141,6 +141,12 @@ export interface FlowHost {
   launcher(call: Node): LauncherCall | undefined;
   /** A unit test (`def test_forward_shape`, a `TestCase` method, any `test*` function in a pytest/unittest file): its name says nothing about inference. */
   isUnitTest(fn: Fn): boolean;
+  /**
+   * A `for` loop whose body runs at least once: over `range(...)` of values known for certain with
+   * at least one element (`range(5)`, `range(num_epochs)` with `num_epochs = 5`), or over a
+   * non-empty literal list or tuple.
+   */
+  runsAtLeastOnce(loop: Node): boolean;
 }
 
 const MAX_EVENTS = 400;
@@ -769,9 +775,12 @@ export class ModeAnalysis {
       head = next;
     }
     pushEvents(ctx.sink, events);
+    // A loop whose body runs at least once (`for epoch in range(5)`) is not left as it was entered:
+    // only the states at the end of an iteration go on (at the fixpoint, those of every iteration).
+    const exit = isFor && this.host.runsAtLeastOnce(s) ? State.join([flow.normal, ...flow.conts]) : head;
     const alternative = s.childForFieldName('alternative');
-    let after: Flow = fallThrough(head);
-    if (alternative) after = this.block(this.bodyOf(alternative.childForFieldName('body')), head, ctx);
+    let after: Flow = fallThrough(exit);
+    if (alternative && exit) after = this.block(this.bodyOf(alternative.childForFieldName('body')), exit, ctx);
     return { normal: State.join([after.normal, ...flow.breaks]), breaks: after.breaks, conts: after.conts, rets: [...flow.rets, ...after.rets] };
   }
 

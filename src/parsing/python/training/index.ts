@@ -1939,6 +1939,32 @@ class TrainingBuilder implements FlowHost {
     return refs.length === 0 && attrs.length === 0 ? NO_VARIABLES : { refs, attrs };
   }
 
+  runsAtLeastOnce(loop: Node): boolean {
+    const right = loop.childForFieldName('right');
+    let iter = right ? unparen(right) : undefined;
+    // `enumerate(range(n))`, `tqdm(range(n))`: the same iterations.
+    if (iter?.type === 'call' && LOOP_WRAPPERS.has(lastSegment(iter.childForFieldName('function')?.text ?? ''))) {
+      const first = callArgs(iter).positional[0];
+      iter = first ? unparen(first) : undefined;
+    }
+    if (!iter) return false;
+    if (iter.type === 'list' || iter.type === 'tuple') return iter.namedChildren.length > 0 && iter.namedChildren.every((c) => c.type !== 'list_splat' && c.type !== 'comment');
+    if (iter.type !== 'call') return false;
+    const callee = iter.childForFieldName('function');
+    if (callee?.type !== 'identifier' || (callee.text !== 'range' && callee.text !== 'trange')) return false;
+    const args = callArgs(iter);
+    if (args.keywords.size > 0 || args.positional.length < 1 || args.positional.length > 3) return false;
+    const values: number[] = [];
+    for (const a of args.positional) {
+      // (Known for certain: a default a run may override, as an argparse flag's, is not.)
+      const v = this.resolveArg(a);
+      if (!v || v.inferred || typeof v.value !== 'number' || !Number.isInteger(v.value)) return false;
+      values.push(v.value);
+    }
+    const [start, stop, step] = values.length === 1 ? [0, values[0], 1] : [values[0], values[1], values[2] ?? 1];
+    return step > 0 ? start < stop : step < 0 ? start > stop : false;
+  }
+
   // ------------------------------------------------------------ loaders
 
   private resolveArg(node: Node | undefined): KnownValue | undefined {
@@ -2883,6 +2909,9 @@ function buildsPretrained(call: Node): boolean {
 }
 
 /** `{ [key]: list }` when the list has items, else nothing (an optional IR list). */
+/** Calls that iterate what their first argument iterates (see `runsAtLeastOnce`). */
+const LOOP_WRAPPERS: ReadonlySet<string> = new Set(['enumerate', 'tqdm', 'tqdm_notebook', 'progress_bar', 'track']);
+
 function optional<K extends string, T>(key: K, list: readonly T[]): { [k in K]?: readonly T[] } {
   return (list.length > 0 ? { [key]: list } : {}) as { [k in K]?: readonly T[] };
 }
