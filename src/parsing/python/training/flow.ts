@@ -165,6 +165,11 @@ const MODE_NEUTRAL_CALLS = new Set([
   // Accelerate / Fabric / DeepSpeed calls that take a model without switching its mode.
   'initialize', 'prepare_model', 'unwrap_model', 'accumulate', 'no_sync', 'autocast', 'clip_grad_norm_', 'clip_grad_value_', 'setup', 'setup_module',
   'register_for_checkpointing', 'save_model',
+  // Checkpoint loading and data config (detectron2's `DetectionCheckpointer(model).load(...)`, timm's
+  // `resolve_data_config(model=...)`), `zip(models, ...)`, d2l's `grad_clipping(net, theta)`, and
+  // detectron2's `inference_on_dataset(model, ...)`, which puts the model back in the mode it had.
+  'DetectionCheckpointer', 'Checkpointer', 'load_model', 'load_optim', 'resolve_data_config', 'resolve_model_data_config', 'zip', 'grad_clipping',
+  'inference_on_dataset',
 ]);
 /** Methods of a framework trainer that run the model in modes the framework chooses. */
 const TRAINER_RUNS = new Set(['train', 'evaluate', 'predict', 'fit', 'validate', 'test', 'hyperparameter_search']);
