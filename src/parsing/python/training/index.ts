@@ -1948,7 +1948,10 @@ class TrainingBuilder implements FlowHost {
       iter = first ? unparen(first) : undefined;
     }
     if (!iter) return false;
-    if (iter.type === 'list' || iter.type === 'tuple') return iter.namedChildren.length > 0 && iter.namedChildren.every((c) => c.type !== 'list_splat' && c.type !== 'comment');
+    if (iter.type === 'list' || iter.type === 'tuple') {
+      const elements = iter.namedChildren.filter((c) => c.type !== 'comment');
+      return elements.length > 0 && elements.every((c) => c.type !== 'list_splat');
+    }
     if (iter.type !== 'call') return false;
     const callee = iter.childForFieldName('function');
     if (callee?.type !== 'identifier' || (callee.text !== 'range' && callee.text !== 'trange')) return false;
@@ -2908,10 +2911,10 @@ function buildsPretrained(call: Node): boolean {
   return weights !== undefined && weights.type !== 'none' && weights.type !== 'false';
 }
 
-/** `{ [key]: list }` when the list has items, else nothing (an optional IR list). */
 /** Calls that iterate what their first argument iterates (see `runsAtLeastOnce`). */
 const LOOP_WRAPPERS: ReadonlySet<string> = new Set(['enumerate', 'tqdm', 'tqdm_notebook', 'progress_bar', 'track']);
 
+/** `{ [key]: list }` when the list has items, else nothing (an optional IR list). */
 function optional<K extends string, T>(key: K, list: readonly T[]): { [k in K]?: readonly T[] } {
   return (list.length > 0 ? { [key]: list } : {}) as { [k in K]?: readonly T[] };
 }

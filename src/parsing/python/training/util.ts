@@ -193,15 +193,16 @@ export function isUnder(key: string, prefix: string): boolean {
   return key === prefix || key.startsWith(prefix + '.');
 }
 
+/** The words of the identifiers read lately (see `words`). */
+const WORDS = new Map<string, readonly string[]>();
+/** `testloader`, `valset`, `trainloader`...: see `words`. */
+const RUN_ON_DATA_WORD = /^(train|training|val|valid|validation|eval|test|testing|dev|holdout)(loader|loaders|set|sets|data|dataset|datasets|iter|iterator|batches|dl|ds)$/;
+
 /**
  * Words of an identifier: `val_loader` -> ['val', 'loader'], `testLoader` -> ['test', 'loader'],
  * and a data word written on to a train or inference word without a break, as the PyTorch
  * tutorials write them: `testloader` -> ['test', 'loader'], `trainset` -> ['train', 'set'].
  */
-const WORDS = new Map<string, readonly string[]>();
-/** `testloader`, `valset`, `trainloader`...: see `words`. */
-const RUN_ON_DATA_WORD = /^(train|training|val|valid|validation|eval|test|testing|dev|holdout)(loader|loaders|set|sets|data|dataset|datasets|iter|iterator|batches|dl|ds)$/;
-
 export function words(name: string): readonly string[] {
   let ws = WORDS.get(name);
   if (!ws) {
