@@ -43,7 +43,6 @@ export function sizeText(v: KnownValue): string {
   return v.upperBound === undefined ? String(v.value) : `at most ${String(v.value)}`;
 }
 
-/** The parenthetical of `describeValue`: "line 40", "argparse default of --bs, line 6". */
 /**
  * The SyncBatchNorm conversion that the default run skips, when every conversion in the file is
  * under a condition that is false by default (`if args.sync_bn:` with `--sync-bn` a `store_true`
@@ -61,6 +60,7 @@ export function optInNote(optIn: { readonly condition: KnownValue }, where: Wher
   return ` The SyncBatchNorm conversion runs only when ${optIn.condition.text} is set, off by default (${whereOf(optIn.condition, where)}).`;
 }
 
+/** The parenthetical of `describeValue`: "line 40", "argparse default of --bs, line 6". */
 export function whereOf(v: KnownValue, where: Where): string {
   return knownValueOrigin(v, where);
 }
