@@ -97,6 +97,11 @@ ruleTests(bnBatchOfOne, {
   ],
   invalid: [
     {
+      name: 'a model built in the call to the training function (`train(MLP(), loader)`), batch size 1: the callee trains that model',
+      code: IMPORTS + MLP + '\n\ndef train(model, loader):\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n    for x, y in loader:\n        optimizer.zero_grad()\n        model(x).sum().backward()\n        optimizer.step()\n\n\nloader = DataLoader(ds, batch_size=1)\ntrain(MLP(), loader)\n',
+      findings: [{ messageId: 'batchOfOne', line: 25, column: 36, endLine: 25, endColumn: 37, messageIncludes: ['feeds MLP(), whose BatchNorm1d (line 10)'] }],
+    },
+    {
       name: 'a sub-block left to its default (bn=True) in one of its uses: reported',
       code: IMPORTS + SUB_BLOCKS('Block(20, 64, bn=False)', 'Block(64, 64)') + 'model = Net()\n' + OPT + BATCH_OF_ONE + loop(),
       findings: [{ messageId: 'batchOfOne', line: 27, column: 36, endLine: 27, endColumn: 37, messageIncludes: ['BatchNorm1d (line 10)'] }],

@@ -42,6 +42,7 @@ ${setup}    out = model(torch.randn(1, 3, 32, 32))
 
 ruleTests(noGradWithoutEval, {
   valid: [
+    { name: 'a model built, untrained, in the call to the evaluation function (`evaluate(Net(), loader)`): its outputs are random in either mode', code: IMPORTS + CNN + 'def evaluate(model, loader):\n    with torch.no_grad():\n        for x, y in loader:\n            model(x)\n\n\n' + TRAIN + 'evaluate(Net(), val_loader)\n' },
     {
       name: "a notebook redefining its model class in a later cell, with Dropout: the model an earlier cell built is the earlier class's, without it (Udacity's validation notebook)",
       code: IMPORTS + 'class Classifier(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(784, 10)\n\n    def forward(self, x):\n        return self.fc(x)\n\n\nmodel = Classifier()\n' + TRAIN.replace('model = Net()\n', '') + 'with torch.no_grad():\n    for images, labels in testloader:\n        log_ps = model(images)\n\n\nclass Classifier(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(784, 10)\n        self.dropout = nn.Dropout(p=0.2)\n\n    def forward(self, x):\n        return self.fc(self.dropout(x))\n\n\nmodel = Classifier()\n' + TRAIN.replace('model = Net()\n', '') + 'model.eval()\nwith torch.no_grad():\n    for images, labels in testloader:\n        log_ps = model(images)\n',
@@ -85,6 +86,12 @@ ruleTests(noGradWithoutEval, {
     { name: 'inference_mode(False) does not disable anything', code: IMPORTS + CNN + TRAIN + 'with torch.inference_mode(False):\n    preds = model(x_test)\n' },
   ],
   invalid: [
+    {
+      name: 'a pretrained library model built in the call to the evaluation function: evaluated in the training mode it was built in',
+      code: 'import torch\nimport torchvision\n\n\ndef evaluate(model, loader):\n    with torch.no_grad():\n        for x, y in loader:\n            model(x)\n\n\nevaluate(torchvision.models.resnet18(weights="DEFAULT"), val_loader)\n',
+      findings: [{ messageId: 'noGradOnly', line: 6, column: 10, endLine: 6, endColumn: 25, messageIncludes: ['torchvision.models.resnet18(weights="DEFAULT") runs under torch.no_grad() (in evaluate())', 'torchvision.models.resnet18(...) built at line 11'] }],
+      output: 'import torch\nimport torchvision\n\n\ndef evaluate(model, loader):\n    model.eval()\n    with torch.no_grad():\n        for x, y in loader:\n            model(x)\n\n\nevaluate(torchvision.models.resnet18(weights="DEFAULT"), val_loader)\n',
+    },
     {
       name: 'a unit test whose model, given weights, is in the training mode it was built in: reported (the test did not choose it)',
       code: UNIT_TEST(''),

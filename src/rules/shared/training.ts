@@ -10,21 +10,25 @@ import type { RelatedLocation, Severity, TextEdit } from '../types';
 
 const LOWER: Record<Severity, Severity> = { error: 'warning', warning: 'info', info: 'hint', hint: 'hint' };
 
-/** One step lower when the evidence is only inferred (a CLI default, a config default). */
 /**
  * A shape smoke test (`net = ResNet18(); print(net(torch.randn(1, 3, 32, 32)).shape)`, README
  * demos): the model was built right there and, in this file, is never given weights, never
- * switched and never trained. Its outputs are random either way, so its mode is no pitfall.
+ * switched and never trained; or it is built, without pretrained weights, in the call that runs
+ * it (`evaluate(Net(), loader)`). Its outputs are random either way, so its mode is no pitfall.
  */
 export function isUntrainedSmokeTest(site: SiteIR, training: TrainingIR): boolean {
-  if (site.via.length > 0 || site.mode.unresolved) return false;
+  if (site.mode.unresolved) return false;
   const origins = site.mode.origins;
   if (origins.length === 0 || !origins.every((o) => o.kind === 'construction')) return false;
+  // A model built in the call that runs it (`evaluate(Net(), loader)`): nothing gave it weights or trained it.
+  if (site.modelInCaller.includes('(') && !site.facts.pretrained) return true;
+  if (site.via.length > 0) return false;
   if (training.optimizers.length > 0 || training.sites.some((s) => s.kind === 'training-step')) return false;
   const root = (key: string) => key.split('.')[0] ?? key;
   return !training.weightLoads.some((w) => root(w.model) === root(site.model));
 }
 
+/** One step lower when the evidence is only inferred (a CLI default, a config default). */
 export function lowered(base: Severity, inferred: boolean): Severity | undefined {
   return inferred ? LOWER[base] : undefined;
 }

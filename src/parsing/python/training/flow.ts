@@ -12,7 +12,7 @@ import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';
 import type { LauncherCall } from './launchers';
 import { State, union, val, type Val } from './state';
-import { callArgs, indentOf, type CallArgs, isUnder, keyOf, lastSegment, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, testedOperand, trainingStepCall, unparen, words, wrappedModelKey } from './util';
+import { callArgs, indentOf, type CallArgs, isUnder, keyOf, lastSegment, modelKey, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, testedOperand, trainingStepCall, unparen, words, wrappedModelKey } from './util';
 
 export interface Fn {
   readonly name: string;
@@ -1170,7 +1170,8 @@ export class ModeAnalysis {
     const params = callee.cls && callee.params[0] === 'self' ? callee.params.slice(1) : callee.params;
     params.forEach((p, i) => {
       const a = args.keywords.get(p) ?? args.positional[i];
-      map.set(p, a ? keyOf(a) : undefined);
+      // (A model built in the call, `train(MLP(), loader)`, is the caller's `MLP()`: see `builtInArguments`.)
+      map.set(p, a ? (keyOf(a) ?? (unparen(a).type === 'call' && this.host.constructs(unparen(a), ctx.fn) ? modelKey(a) : undefined)) : undefined);
     });
     return (key: string) => {
       const root = rootOf(key);
@@ -1214,10 +1215,11 @@ export class ModeAnalysis {
     return st;
   }
 
-  private apply(callee: Fn, call: Node, state: State, ctx: Ctx, selfKey: string | undefined): State {
+  private apply(callee: Fn, call: Node, entered: State, ctx: Ctx, selfKey: string | undefined): State {
     const summary = this.summary(callee);
     const callSpan = spanOf(call);
-    if (!summary) return state; // recursion: no effect assumed
+    if (!summary) return entered; // recursion: no effect assumed
+    const state = this.builtInArguments(call, entered, ctx);
     const translate = this.translator(callee, call, ctx, selfKey ?? (ctx.fn.cls && callee.cls ? 'self' : undefined));
     // A callee that runs a training step itself (an LR finder's `_train_batch()` called from its
     // `range_test()`) trains: its forwards are not inference because of the caller's name.
@@ -1254,6 +1256,23 @@ export class ModeAnalysis {
     }
     if (!summary.exit) return state;
     return this.compose(state, summary.exit, translate, callSpan);
+  }
+
+  /**
+   * The caller's state with the models built in a call's arguments (`train(MLP(), loader)`) in the
+   * mode they are built in, under their text (`MLP()`: the callee's parameter stands for it).
+   */
+  private builtInArguments(call: Node, state: State, ctx: Ctx): State {
+    let st = state;
+    const args = callArgs(call);
+    for (const a of [...args.positional, ...args.keywordValues]) {
+      const inner = unparen(a);
+      if (inner.type !== 'call') continue;
+      const c = this.host.constructs(inner, ctx.fn);
+      const key = c ? modelKey(inner) : undefined;
+      if (c && key) st = st.set(key, this.modeVal(c.mode, { mode: c.mode, kind: c.mode === 'eval' ? 'library' : 'construction', span: spanOf(inner), description: c.description, at: c.at, ...(c.detail ? { detail: c.detail } : {}) }));
+    }
+    return st;
   }
 
   // ---------------------------------------------------------------- events

@@ -31,7 +31,7 @@ import { mmConfigFacts, type ConfigBaseLookup } from './mmConfig';
 import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { consistent, type Val } from './state';
-import { argFor, callArgs, calleeLastName, dictEntries, indentAt, indentOf, keyOf, lastSegment, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, wrappedModelKey, WRAPPING_FUNCTIONS, type CallArgs } from './util';
+import { argFor, callArgs, calleeLastName, dictEntries, indentAt, indentOf, keyOf, lastSegment, modelKey, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, wrappedModelKey, WRAPPING_FUNCTIONS, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
 /** Facts of a model class imported from another workspace file (the workspace index answers). */
@@ -1377,6 +1377,42 @@ class TrainingBuilder implements FlowHost {
 
   private createsOptimizers: boolean | undefined;
 
+  /**
+   * The models built in the arguments of `fn`'s calls of the file's plain functions
+   * (`train_model(MLP(), loader)`), with what they build. Only bare-name callees that name a
+   * function of the file are looked at.
+   */
+  private inlineModelArguments(fn: Fn): { arg: Node; built: ConstructionOrigin }[] {
+    const body = fn.isModule ? undefined : fn.body;
+    const calls = body ? this.callsIn(body) : fn.isModule ? this.moduleCallsToOwnFunctions() : NOTHING;
+    const out: { arg: Node; built: ConstructionOrigin }[] = [];
+    for (const call of calls) {
+      const f = call.childForFieldName('function');
+      if (f?.type !== 'identifier' || !this.fnsByName.has(f.text)) continue;
+      const args = callArgs(call);
+      for (const a of [...args.positional, ...args.keywordValues]) {
+        const inner = unparen(a);
+        if (inner.type !== 'call') continue;
+        const built = this.safeConstructs(inner, fn);
+        if (built) out.push({ arg: inner, built });
+      }
+    }
+    return out;
+  }
+
+  /** Calls at module level (outside definitions) whose callee is a bare name of a function of the file (see `inlineModelArguments`). */
+  private moduleCallsToOwnFunctions(): readonly Node[] {
+    const out: Node[] = [];
+    for (const statement of this.withCalls()) {
+      if (INERT_STATEMENTS.has(statement.type)) continue;
+      for (const call of this.callsIn(statement)) {
+        const f = call.childForFieldName('function');
+        if (f?.type === 'identifier' && this.fnsByName.has(f.text)) out.push(call);
+      }
+    }
+    return out;
+  }
+
   /** Computes a function's bindings: model constructions assigned, wrapped and launched, in source order. */
   private bind(fn: Fn, out: FunctionBindings): void {
     if (fn.isModule && this.keeper.keeps) this.bindModule(fn, out);
@@ -1393,6 +1429,8 @@ class TrainingBuilder implements FlowHost {
       const built = fit.fn === fn && fit.built ? this.constructs(fit.built, fn) : undefined;
       if (built && fit.built) setBinding(out, 'refs', fit.model, { facts: built.facts, span: spanOf(fit.built) });
     }
+    // `train_model(MLP(), loader)`: a model built in the call to a function of the file, under its text.
+    for (const { arg, built } of this.inlineModelArguments(fn)) setBinding(out, 'refs', modelKey(arg) as string, { facts: built.facts, span: spanOf(arg) });
     // In a LightningModule's `train_dataloader()`, `self` is the model the loader feeds; in its
     // `configure_optimizers()`, the model whose parameters the optimizer gets (`self.parameters()`).
     if ((fn.name === 'train_dataloader' || fn.name === 'configure_optimizers') && fn.cls && this.isLightningClass(fn.cls, 'LightningModule')) {
@@ -3135,16 +3173,6 @@ interface LightningFit {
   readonly text: string;
 }
 
-/**
- * The key of a model given as an argument: a name (`keyOf`), or for a model built in the call
- * itself (`Trainer(model=Net(), ...)`) the call's text, spaces collapsed (`Net()`), under which
- * the function's bindings hold what it builds.
- */
-function modelKey(node: Node | undefined): string | undefined {
-  if (!node) return undefined;
-  const inner = unparen(node);
-  return inner.type === 'call' ? inner.text.replace(/\s+/g, ' ') : keyOf(node);
-}
 
 /** Whether an `Accelerator(...)` call splits batches: `split_batches=True`, or a `dataloader_config` (`definition` reads a name) made with it. */
 function splitsBatches(accelerator: Node, definition: (name: Node) => Node | undefined): boolean {

@@ -185,7 +185,29 @@ export function secondSegment(name: string): string | undefined {
 
 export function rootOf(key: string): string {
   const dot = key.indexOf('.');
-  return dot < 0 ? key : key.slice(0, dot);
+  if (dot < 0) return key;
+  // A model built in a call (`modelKey`: `torchvision.models.resnet18(weights="DEFAULT")`, and
+  // `Net().fc` below it): the call's text up to its closing parenthesis.
+  const open = key.indexOf('(');
+  if (open < 0) return key.slice(0, dot);
+  let depth = 0;
+  for (let i = open; i < key.length; i++) {
+    const c = key[i];
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return key.slice(0, i + 1);
+  }
+  return key;
+}
+
+/**
+ * The key of a model given as an argument: a name (`keyOf`), or for a model built in the call
+ * itself (`Trainer(model=Net(), ...)`, `train(MLP(), loader)`) the call's text, spaces collapsed
+ * (`Net()`), under which the function's bindings hold what it builds.
+ */
+export function modelKey(node: Node | null | undefined): string | undefined {
+  if (!node) return undefined;
+  const inner = unparen(node);
+  return inner.type === 'call' ? inner.text.replace(/\s+/g, ' ') : keyOf(node);
 }
 
 /** Key prefix test: `model` covers `model.backbone` and `model.[BatchNorm]`. */
