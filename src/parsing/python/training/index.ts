@@ -1383,8 +1383,7 @@ class TrainingBuilder implements FlowHost {
    * function of the file are looked at.
    */
   private inlineModelArguments(fn: Fn): { arg: Node; built: ConstructionOrigin }[] {
-    const body = fn.isModule ? undefined : fn.body;
-    const calls = body ? this.callsIn(body) : fn.isModule ? this.moduleCallsToOwnFunctions() : NOTHING;
+    const calls = fn.isModule ? this.moduleCallsToOwnFunctions() : fn.body ? this.callsIn(fn.body) : NOTHING;
     const out: { arg: Node; built: ConstructionOrigin }[] = [];
     for (const call of calls) {
       const f = call.childForFieldName('function');
@@ -3172,7 +3171,6 @@ interface LightningFit {
   readonly datamodule: boolean;
   readonly text: string;
 }
-
 
 /** Whether an `Accelerator(...)` call splits batches: `split_batches=True`, or a `dataloader_config` (`definition` reads a name) made with it. */
 function splitsBatches(accelerator: Node, definition: (name: Node) => Node | undefined): boolean {
