@@ -20,6 +20,8 @@ const LOOP = (first: string) => `for epoch in range(10):\n${first}    for x, y i
 const KERAS_HEAD = 'import tensorflow as tf\nfrom tensorflow import keras\n\ntrain_ds = keras.utils.image_dataset_from_directory("data/train", batch_size=32)\nbase_model = keras.applications.Xception(weights="imagenet", input_shape=(150, 150, 3), include_top=False)\nbase_model.trainable = False\n\ninputs = keras.Input(shape=(150, 150, 3))\n';
 const KERAS_TAIL =
   'x = keras.layers.GlobalAveragePooling2D()(x)\noutputs = keras.layers.Dense(1)(x)\nmodel = keras.Model(inputs, outputs)\nmodel.compile(optimizer=keras.optimizers.Adam(), loss="mse")\nmodel.fit(train_ds, epochs=20)\n';
+/** The same fine-tuning with a KerasHub backbone built by `build` instead of Keras Applications' Xception. */
+const HUB = (text: string, build: string) => text.replace('from tensorflow import keras\n', 'from tensorflow import keras\nimport keras_hub\n').replace('keras.applications.Xception(weights="imagenet", input_shape=(150, 150, 3), include_top=False)', build);
 const KERAS_FINETUNE = '\nbase_model.trainable = True\nmodel.compile(optimizer=keras.optimizers.Adam(1e-5), loss="mse")\nmodel.fit(train_ds, epochs=10)\n';
 
 /** The Keras Applications docs' InceptionV3 fine-tuning: the base's layers are the model's own (`base_model.output`), the head trained first. */
@@ -54,6 +56,7 @@ for inputs, labels in trainloader:
 
 ruleTests(frozenBnFinetune, {
   valid: [
+    { name: 'KerasHub: an unfrozen ViT backbone (LayerNormalization, no BatchNormalization)', code: HUB(KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE, 'keras_hub.models.ViTBackbone.from_preset("vit_base_patch16_224_imagenet")') },
     { name: 'BN put back in eval after every train()', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    for m in model.backbone.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n') },
     { name: 'BN put back in eval after every train() by model.apply(lambda ...)', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    model.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)\n') },
     { name: 'the whole frozen backbone in eval mode after train()', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    model.backbone.eval()\n') },
@@ -87,6 +90,18 @@ ruleTests(frozenBnFinetune, {
     { name: 'Keras: an unfrozen base without BatchNormalization (VGG16)', code: (KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE).replace('Xception', 'VGG16') },
   ],
   invalid: [
+    {
+      name: 'KerasHub: a ResNet backbone from a preset, unfrozen and called without training=False',
+      code: HUB(KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE, 'keras_hub.models.ResNetBackbone.from_preset("resnet_50_imagenet")'),
+      findings: [{ messageId: 'kerasStatsUpdate', line: 10, column: 5, endLine: 10, endColumn: 23, messageIncludes: ['base_model is unfrozen for fine-tuning (base_model.trainable = True, line 17)'] }],
+      output: HUB(KERAS_HEAD + 'x = base_model(inputs, training=False)\n' + KERAS_TAIL + KERAS_FINETUNE, 'keras_hub.models.ResNetBackbone.from_preset("resnet_50_imagenet")'),
+    },
+    {
+      name: 'KerasHub: a generic Backbone whose preset is an EfficientNet, unfrozen and called without training=False',
+      code: HUB(KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE, 'keras_hub.models.Backbone.from_preset("efficientnet_b0_ra_imagenet")'),
+      findings: [{ messageId: 'kerasStatsUpdate', line: 10, column: 5, endLine: 10, endColumn: 23 }],
+      output: HUB(KERAS_HEAD + 'x = base_model(inputs, training=False)\n' + KERAS_TAIL + KERAS_FINETUNE, 'keras_hub.models.Backbone.from_preset("efficientnet_b0_ra_imagenet")'),
+    },
     {
       name: "a validation eval() (its loop over `testloader` is an inference loop) is no BatchNorm freeze: the frozen features' BatchNorm trains (Udacity's transfer-learning notebook)",
       code: TRANSFER,

@@ -69,6 +69,11 @@ ruleTests(normWeightDecay, {
   ],
   invalid: [
     {
+      name: 'KerasHub: a ViT backbone from a preset (LayerNormalization) compiled with AdamW',
+      code: 'import keras\nimport keras_hub\n\nbackbone = keras_hub.models.ViTBackbone.from_preset("vit_base_patch16_224_imagenet")\nbackbone.compile(optimizer=keras.optimizers.AdamW(weight_decay=0.05), loss="mse")\n',
+      findings: [{ messageId: 'decaysNormsKeras', line: 5, column: 28, endLine: 5, endColumn: 69, messageIncludes: ['including the scale and shift of its LayerNormalization layers'] }],
+    },
+    {
       name: 'the smallest weight decay reported (1e-6)',
       code: 'import torch\nimport torchvision\n\nmodel = torchvision.models.resnet18()\noptimizer = torch.optim.RMSprop(model.parameters(), lr=1e-5, weight_decay=1e-6, momentum=0.999)\n',
       findings: [{ messageId: 'decaysNorms', line: 5, column: 13, endLine: 5, endColumn: 96, messageIncludes: ['RMSprop applies weight decay 0.000001'] }],

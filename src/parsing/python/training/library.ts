@@ -72,10 +72,36 @@ function kerasApplicationFacts(qualified: string, last: string): ModelFacts | un
   return undefined;
 }
 
+/**
+ * KerasHub / KerasCV vision models (`keras_hub.models.ResNetBackbone.from_preset("resnet_50_imagenet")`,
+ * `keras_hub.models.ImageClassifier.from_preset("efficientnet_b0_ra_imagenet")`,
+ * `keras_cv.models.ResNet50V2Backbone()`): Keras models, their family read from the class or, for
+ * the task-generic classes, from the preset's name. Others (text models) stay unknown.
+ */
+const KERAS_HUB = /^(keras_hub|keras_cv)\.models\./;
+const KERAS_HUB_BN = /^(resnet|efficientnet|mobilenet|densenet|cspdarknet|csp_?darknet|cspnet|csp_?resnet|yolo|retinanet|xception)/;
+const KERAS_HUB_LN = /^(vit|deit|mit|segformer|convnext|swin|dinov2|vit_det|sam|clip|siglip)/;
+const KERAS_HUB_GENERIC = /^(Backbone|ImageClassifier|ObjectDetector|ImageSegmenter|Task)$/;
+
+function kerasHubFacts<A>(qualified: string, last: string, firstString: (arg: A) => string | undefined, arg: A): ModelFacts | undefined {
+  const parts = qualified.split('.');
+  const cls = last === 'from_preset' ? (parts[parts.length - 2] ?? '') : last;
+  const preset = last === 'from_preset' ? (firstString(arg) ?? '').toLowerCase() : '';
+  const family = KERAS_HUB_GENERIC.test(cls) ? preset : cls.replace(/(Backbone|ImageClassifier|ObjectDetector|ImageSegmenter|Detector)$/, '').toLowerCase();
+  const name = preset ? `${qualified}('${preset}')` : qualified;
+  if (KERAS_HUB_BN.test(family)) {
+    const layer: LayerFact = { kind: 'BatchNormalization', span: undefined };
+    return { ...bnFacts(name), batchNorms: [layer], affineNorms: [layer], keras: true, ...(preset ? { pretrained: true } : {}) };
+  }
+  if (KERAS_HUB_LN.test(family)) return { ...bnFacts(name), batchNorms: [], affineNorms: [{ kind: 'LayerNormalization', span: undefined }], keras: true, ...(preset ? { pretrained: true } : {}) };
+  return undefined;
+}
+
 function libraryFacts<A>(qualified: string, firstString: (arg: A) => string | undefined, arg: A): ModelFacts | undefined {
   const dot = qualified.lastIndexOf('.');
   const last = qualified.slice(dot + 1);
   if (KERAS_APPLICATIONS.test(qualified)) return kerasApplicationFacts(qualified, last);
+  if (KERAS_HUB.test(qualified)) return kerasHubFacts(qualified, last, firstString, arg);
   if (qualified.startsWith('torchvision.models.')) {
     if (BN_FAMILIES.test(last)) return bnFacts(qualified);
     if (DROPOUT_ONLY.test(last)) return { ...bnFacts(qualified), batchNorms: [], affineNorms: [], otherModeDependent: [{ kind: 'Dropout', span: undefined }] };
