@@ -160,6 +160,8 @@ export interface ModelVariable {
 
 export interface DataLoaderIR {
   readonly framework: 'torch' | 'keras' | 'tf.data' | 'huggingface' | 'lightning' | 'deepspeed' | 'mmengine';
+  /** Made in a unit test (same definition as `SiteIR.inUnitTest`): its batches are the test's choice. Present when true. */
+  readonly inUnitTest?: true;
   /**
    * The constructing call (`DataLoader(...)`, `model.fit(...)` (Keras, also for a tf.data pipeline's
    * batches), `TrainingArguments(...)`, `deepspeed.initialize(training_data=...)`), or an

@@ -16,7 +16,7 @@ export const bnBatchOfOne: Rule = {
     docs: {
       whatItDoes:
         'Finds training data loaders (and Keras `fit` calls) whose per-device batch size resolves to 1 — including `DataLoader(dataset)` with the default `batch_size=1` — feeding a model with a BatchNorm layer whose channels see one value per sample: `BatchNorm1d` after `Linear`/`Flatten`, or BatchNorm after global average pooling. ' +
-        'Batch size 1 into a convolutional BatchNorm with spatial extent trains (badly) and is reported by `bn-tiny-batch` instead, as is a Keras BatchNormalization or Flax BatchNorm: they give one value per channel zero variance instead of failing.',
+        'Batch size 1 into a convolutional BatchNorm with spatial extent trains (badly) and is reported by `bn-tiny-batch` instead, as is a Keras BatchNormalization or Flax BatchNorm: they give one value per channel zero variance instead of failing. A loader made in a unit test (a `test_*` function of a pytest or unittest file, a `TestCase` test method) is not checked: its batches are sized for the test.',
       whyIsThisBad:
         'BatchNorm in training mode computes a mean and variance per channel over the batch (and spatial) dimensions. With N×H×W = 1 the variance is zero and undefined for the unbiased estimate; `torch.nn.functional.batch_norm` refuses it with `ValueError: Expected more than 1 value per channel when training`, so the run crashes at the first step.',
       example: 'model = nn.Sequential(nn.Linear(128, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 10))\nloader = DataLoader(dataset, shuffle=True)  # batch_size defaults to 1',

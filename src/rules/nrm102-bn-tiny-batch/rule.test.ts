@@ -27,6 +27,10 @@ const KERAS_BN = 'import tensorflow as tf\nfrom tensorflow import keras\nfrom te
 
 ruleTests(bnTinyBatch, {
   valid: [
+    {
+      name: "a unit test's fit on a batch of 2 (keras-cv's RetinaNet test: the test checks that training runs)",
+      code: 'import keras\nfrom keras import layers\n\n\nclass RetinaNetTest:\n    def test_fit(self):\n        model = keras.Sequential([layers.Conv2D(8, 3), layers.BatchNormalization(), layers.GlobalAveragePooling2D(), layers.Dense(2)])\n        model.compile(optimizer="adam", loss="mse")\n        model.fit(x=xs, y=ys, batch_size=2)\n',
+    },
     { name: 'a DGL graph network: the collate_fn merges the batch\'s graphs (dgl.batch), so BatchNorm sees all their nodes', code: 'import dgl\nimport torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\n\n\nclass GCNLayer(nn.Module):\n    def __init__(self, dim):\n        super().__init__()\n        self.fc = nn.Linear(dim, dim, bias=False)\n        self.bn = nn.BatchNorm1d(dim)\n\n    def forward(self, g, h):\n        g.ndata["h"] = self.fc(h)\n        g.update_all(dgl.function.copy_u("h", "m"), dgl.function.sum("m", "h"))\n        return torch.relu(self.bn(g.ndata["h"]))\n\n\ndef collate(samples):\n    graphs, labels = map(list, zip(*samples))\n    return dgl.batch(graphs), torch.tensor(labels)\n\n\nmodel = GCNLayer(16)\noptimizer = torch.optim.Adam(model.parameters())\ntrain_loader = DataLoader(trainset, batch_size=4, shuffle=True, collate_fn=collate)\nfor g, labels in train_loader:\n    loss = model(g, g.ndata["feat"]).mean()\n    optimizer.zero_grad()\n    loss.backward()\n    optimizer.step()\n' },
     { name: 'Keras: the application in a keras.Sequential frozen with trainable = False, fit on ImageDataGenerator batches of 4', code: KERAS_GENERATOR('base.trainable = False\n') },
     { name: "Keras: ImageDataGenerator's default batch of 32", code: KERAS_GENERATOR().replace(', batch_size=4)', ')') },
@@ -61,6 +65,11 @@ ruleTests(bnTinyBatch, {
     { name: 'unresolved batch size', code: CNN_SETUP + 'loader = DataLoader(ds, batch_size=cfg.bs, shuffle=True)\n' + loop() },
   ],
   invalid: [
+    {
+      name: 'the same fit on a batch of 2 in a function that is no unit test',
+      code: 'import keras\nfrom keras import layers\n\n\nclass RetinaNetTraining:\n    def fit(self):\n        model = keras.Sequential([layers.Conv2D(8, 3), layers.BatchNormalization(), layers.GlobalAveragePooling2D(), layers.Dense(2)])\n        model.compile(optimizer="adam", loss="mse")\n        model.fit(x=xs, y=ys, batch_size=2)\n',
+      findings: [{ messageId: 'tiny', line: 9, column: 42, endLine: 9, endColumn: 43 }],
+    },
     {
       name: 'Lightning: a LightningModule built in the call to trainer.fit(LitNet(), train_loader)',
       code: 'import torch\nimport torch.nn as nn\nimport lightning as L\nfrom torch.utils.data import DataLoader\n\n\nclass LitNet(L.LightningModule):\n    def __init__(self):\n        super().__init__()\n        self.net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))\n\n    def training_step(self, batch, batch_idx):\n        x, y = batch\n        return nn.functional.cross_entropy(self.net(x), y)\n\n    def configure_optimizers(self):\n        return torch.optim.SGD(self.parameters(), lr=0.1)\n\n\ntrain_loader = DataLoader(train_set, batch_size=2, shuffle=True)\ntrainer = L.Trainer(max_epochs=1)\ntrainer.fit(LitNet(), train_loader)\n',

@@ -171,11 +171,12 @@ export function loaderModels(ir: FileIR, loader: DataLoaderIR): readonly LoaderM
 /**
  * The first model a training loader feeds (see `loaderModels`) with BatchNorm layers that compute
  * batch statistics in its training (`trainableBatchNorms`) and pass `keep`, with those layers;
- * none for a loader whose batches merge graphs (`DataLoaderIR.batchesGraphs`).
+ * none for a loader whose batches merge graphs (`DataLoaderIR.batchesGraphs`) or that a unit test makes (`DataLoaderIR.inUnitTest`).
  */
 export function loaderBatchNorms(ir: FileIR, loader: DataLoaderIR, keep?: (l: LayerFact) => boolean): (LoaderModel & { readonly batchNorms: readonly LayerFact[] }) | undefined {
-  // (A batch of graphs merged into one: its norm layers see the nodes of every graph, not batch-size samples.)
-  if (loader.batchesGraphs) return undefined;
+  // (A batch of graphs merged into one: its norm layers see the nodes of every graph, not batch-size samples.
+  // A unit test's batches are sized for the test: `fit(x, y, batch_size=2)` checks that training runs.)
+  if (loader.batchesGraphs || loader.inUnitTest) return undefined;
   for (const m of loaderModels(ir, loader)) {
     const trainable = trainableBatchNorms(m.facts, m.steps);
     const batchNorms = keep ? trainable.filter(keep) : trainable;

@@ -1215,6 +1215,12 @@ class TrainingBuilder implements FlowHost {
   }
 
   /** The function or one that encloses it (a helper nested in a test) is a unit test. */
+  /** `inUnitTest` of the function of that name (and class): of each, when the file defines it more than once. */
+  private inUnitTestNamed(name: string, cls: string | undefined): boolean {
+    const fns = this.fnsByName.get(cls === undefined ? name : `${cls}.${name}`) ?? NOTHING;
+    return fns.length > 0 && fns.every((fn) => this.inUnitTest(fn));
+  }
+
   private inUnitTest(fn: Fn): boolean {
     for (let f: Fn | undefined = fn; f; f = f.parent) if (this.isUnitTest(f)) return true;
     return false;
@@ -1721,7 +1727,7 @@ class TrainingBuilder implements FlowHost {
     const sites = this.sites(allEvents);
     const freezes = this.freezes();
     const withTargets = sites.map((s) => (s.site.kind === 'training-step' ? this.stepTargets(s, freezes) : s));
-    const loaders = this.loaders(allEvents);
+    const loaders = this.loaders(allEvents).map((l) => (this.inUnitTestNamed(l.function, l.className) ? { ...l, inUnitTest: true as const } : l));
     const optimizers = this.optimizers();
     const distributed = this.distributed();
     const gradAccum = this.gradAccum();
