@@ -245,6 +245,8 @@ export interface SiteIR {
   readonly kind: 'inference' | 'export' | 'training-step';
   /** e.g. `forward`, `torch.onnx.export`, `torch.jit.trace`, `optimizer.step`. */
   readonly detail: string;
+  /** A training step's kind: an optimizer's (or a gradient scaler's) `step()`, or a `backward()`. */
+  readonly step?: 'optimizer' | 'backward';
   readonly span: Span;
   /** The statement holding the site (for fixes that insert a line before it). */
   readonly statementSpan: Span;

@@ -84,7 +84,7 @@ function trainingInEvalMode(context: Parameters<Rule['check']>[0], seen: Set<num
     training.sites.some((s) => s.kind === 'inference' && s.mode.origins.some((x) => x.kind === 'switch' && x.mode === 'eval' && x.span.startOffset === o.span.startOffset));
   const frozenPart = (site: SiteIR): boolean => training.freezes.some((f) => f.kind !== 'batchnorm-eval' && (isUnder(f.target, site.modelInCaller) || isUnder(site.modelInCaller, f.target)));
   // (An optimizer steps where the model's backward runs: a `score.backward()` alone computes input gradients for a saliency map.)
-  const optimized = (site: SiteIR): boolean => training.sites.some((s) => s.kind === 'training-step' && s.function === site.function && s.modelInCaller === site.modelInCaller && /\.step\(\)$/.test(s.detail));
+  const optimized = (site: SiteIR): boolean => training.sites.some((s) => s.kind === 'training-step' && s.function === site.function && s.modelInCaller === site.modelInCaller && s.step === 'optimizer');
   for (const site of training.sites) {
     const { mode } = site;
     if (site.kind !== 'training-step' || mode.unresolved || mode.modes.length !== 1 || mode.modes[0] !== 'eval') continue;

@@ -35,6 +35,8 @@ export interface Fn {
 export interface FlowEvent {
   readonly kind: 'forward' | 'export' | 'step';
   readonly detail: string;
+  /** A step's kind: an optimizer's (or a gradient scaler's) `step()`, or a `backward()`. */
+  readonly step?: 'optimizer' | 'backward';
   readonly span: Span;
   readonly statementSpan: Span;
   readonly indent: string;
@@ -1004,15 +1006,15 @@ export class ModeAnalysis {
           return this.switchTo(state, switchTarget, mode, call, scope, fnName, ctx);
         }
         if (method === 'step' && (this.host.isOptimizer(ctx.fn, receiver) || /scaler/i.test(receiver))) {
-          this.event('step', `${receiver}.step()`, call, '', state, ctx);
+          this.event('step', `${receiver}.step()`, call, '', state, ctx, 'optimizer');
           return state;
         }
         if (method === 'backward' && args.positional.length === 0) {
-          this.event('step', `${receiver}.backward()`, call, '', state, ctx);
+          this.event('step', `${receiver}.backward()`, call, '', state, ctx, 'backward');
           return state;
         }
         if (method === 'backward' && /accelerator|fabric|engine/i.test(receiver)) {
-          this.event('step', `${receiver}.backward()`, call, '', state, ctx);
+          this.event('step', `${receiver}.backward()`, call, '', state, ctx, 'backward');
           return state;
         }
         if (FORWARD_METHODS.has(method) && this.host.isModelish(ctx.fn, receiver)) {
@@ -1288,7 +1290,7 @@ export class ModeAnalysis {
     return !fn.isModule && soundsLikeInference(fn.name) && !this.host.isUnitTest(fn) && !this.host.lightningHook(fn);
   }
 
-  private event(kind: FlowEvent['kind'], detail: string, call: Node, key: string, state: State, ctx: Ctx): void {
+  private event(kind: FlowEvent['kind'], detail: string, call: Node, key: string, state: State, ctx: Ctx, step?: FlowEvent['step']): void {
     if (ctx.sink.length >= MAX_EVENTS) return;
     const stmt = statementOf(call);
     let reason: string | undefined;
@@ -1312,6 +1314,7 @@ export class ModeAnalysis {
     ctx.sink.push({
       kind,
       detail,
+      ...(step ? { step } : {}),
       span: spanOf(call),
       statementSpan: spanOf(stmt),
       indent: indentOf(this.host.text, stmt),

@@ -1850,6 +1850,7 @@ class TrainingBuilder implements FlowHost {
         const site: SiteIR = {
           kind: e.kind === 'forward' ? 'inference' : e.kind === 'export' ? 'export' : 'training-step',
           detail: e.detail,
+          ...(e.step ? { step: e.step } : {}),
           span: e.span,
           statementSpan: e.statementSpan,
           // Read from the current text: a summary kept from an earlier analysis has its spans
