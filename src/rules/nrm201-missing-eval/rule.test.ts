@@ -246,10 +246,15 @@ ruleTests(missingEval, {
   ],
   invalid: [
     {
+      name: "a Dropout-only model evaluated in training mode: its Dropout stays active (the message says so, not that it uses batch statistics)",
+      code: 'import torch\nimport torch.nn as nn\n\nmodel = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 2))\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nfor x, y in loader:\n    optimizer.zero_grad()\n    nn.functional.cross_entropy(model(x), y).backward()\n    optimizer.step()\n\n\ndef evaluate(loader):\n    return [model(x).argmax(1) for x, _ in loader]\n\n\nprint(evaluate(test_loader))\n',
+      findings: [{ messageId: 'trainMode', line: 16, column: 7, endLine: 16, endColumn: 28, messageIncludes: ['its Dropout stay active, so results are random and differ from run to run.'] }],
+    },
+    {
       name: 'epochs that each end in eval(), a number a run chooses (maybe none): the test loop may run the model as built, in training mode',
       code: EPOCHS_THEN_TEST('int(sys.argv[1])'),
       output: EPOCHS_THEN_TEST('int(sys.argv[1])').replace('for images, labels in testloader:', 'model.eval()\nfor images, labels in testloader:'),
-      findings: [{ messageId: 'mayBeTrainMode', line: 29, column: 15, endLine: 29, endColumn: 28, messageIncludes: ['Net(...) built at line 18'] }],
+      findings: [{ messageId: 'mayBeTrainMode', line: 29, column: 15, endLine: 29, endColumn: 28, messageIncludes: ['Net(...) built at line 18', 'on some path (Net(...) built at line 18 (modules start in training mode)): there its BatchNorm2d use batch statistics and its Dropout stay active. Call'] }],
     },
     {
       name: 'no epochs at all (range(0)) is no loop that surely runs: the test loop may run the model as built, in training mode',
@@ -287,7 +292,7 @@ ruleTests(missingEval, {
         IMPORTS +
         CNN +
         '\ndef train_model(model, loader):\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)\n    model.train()\n    for x, y in loader:\n        optimizer.zero_grad()\n        nn.functional.cross_entropy(model(x), y).backward()\n        optimizer.step()\n    return model\n\n\ndef evaluate(model, loader):\n    for x, y in loader:\n        model(x)\n\n\nnet = Net()\ntrained = train_model(net, train_loader)\nevaluate(trained, test_loader)\n',
-      findings: [{ messageId: 'trainMode', line: 35, column: 1, endLine: 35, endColumn: 31, messageIncludes: ['trained runs for inference (in evaluate())', 'BatchNorm2d, Dropout'] }],
+      findings: [{ messageId: 'trainMode', line: 35, column: 1, endLine: 35, endColumn: 31, messageIncludes: ['trained runs for inference (in evaluate())', 'its BatchNorm2d use batch statistics and its Dropout stay active'] }],
     },
     {
       name: 'a test() that switches to training mode on its flag but never to eval: the training loop\'s mode survives test(net, train=False)',
@@ -314,7 +319,7 @@ ruleTests(missingEval, {
     {
       name: 'validate() without eval, reached in training mode: anchored on the call',
       code: IMPORTS + CNN + TRAIN_FN + VALIDATE_NO_EVAL + MAIN,
-      findings: [{ messageId: 'trainMode', line: 35, column: 5, endLine: 35, endColumn: 32, messageIncludes: ['in validate()', 'model.train() at line 19', 'BatchNorm2d, Dropout'] }],
+      findings: [{ messageId: 'trainMode', line: 35, column: 5, endLine: 35, endColumn: 32, messageIncludes: ['in validate()', 'model.train() at line 19', 'its BatchNorm2d use batch statistics and its Dropout stay active'] }],
     },
     {
       name: 'a test loop at module level: fix inserts eval() before the loop',

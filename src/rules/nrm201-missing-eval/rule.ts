@@ -1,5 +1,5 @@
 import { describeOrigin } from '../../ir/training';
-import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeLayers, originsOf, trainingFlagNote } from '../shared/training';
+import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeEffects, originsOf, trainingFlagNote } from '../shared/training';
 import type { FileIR } from '../../ir/file';
 import type { LayerCall } from '../../ir/model';
 import type { Span } from '../../ir/span';
@@ -117,9 +117,9 @@ export const missingEval: Rule = {
     summary: 'Validation, testing or inference runs while the model is (or may be, on some path) in training mode.',
     messages: {
       trainMode:
-        '{{model}} runs for inference ({{reason}}) while it is in training mode ({{origin}}): its {{layers}} use batch statistics / stay active, so results depend on the batch and BatchNorm running statistics keep changing. Call {{model}}.eval() before inference (and {{model}}.train() before training resumes).{{note}}',
+        '{{model}} runs for inference ({{reason}}) while it is in training mode ({{origin}}): {{effects}}. Call {{model}}.eval() before inference (and {{model}}.train() before training resumes).{{note}}',
       mayBeTrainMode:
-        '{{model}} runs for inference ({{reason}}) while it may still be in training mode on some path ({{origin}}): its {{layers}} then use batch statistics / stay active. Call {{model}}.eval() before inference on every path.{{note}}',
+        '{{model}} runs for inference ({{reason}}) while it may still be in training mode on some path ({{origin}}): there {{effects}}. Call {{model}}.eval() before inference on every path.{{note}}',
       kerasTrainingTrue:
         '{{callee}}(..., training=True) in {{fn}}(), an evaluation function: {{bn}} normalize with the statistics of each evaluation batch and, called outside fit(), also move their moving averages towards the evaluation data; Dropout stays active. ' +
         'Pass training=False (for Monte Carlo dropout, keep only Dropout active with a Dropout subclass that always runs in training mode).{{note}}',
@@ -195,7 +195,7 @@ export const missingEval: Rule = {
           model,
           reason: site.reason,
           origin: originsOf(site.mode, 'train', context.where),
-          layers: modeLayers(site.facts),
+          effects: modeEffects(site.facts, definite),
           note: (flag?.note ?? '') + (site.facts.evidence === 'none' ? evidenceNote(site.facts) : ''),
         },
         span: anchor,

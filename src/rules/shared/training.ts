@@ -290,6 +290,26 @@ export function trainingFlagNote(ir: FileIR, site: SiteIR, where: Where): { read
 }
 
 /** What in the model makes its mode matter, for messages. */
+/**
+ * What training mode does to a model's mode-dependent layers, for messages: its BatchNorm (and
+ * tracked InstanceNorm) layers use the batch's statistics, its Dropout layers stay active.
+ * `consequence`: with what follows from it (results depend on the batch, or are random).
+ */
+export function modeEffects(facts: ModelFacts, consequence: boolean): string {
+  const kinds = (list: readonly LayerFact[]) => [...new Set(list.map((l) => l.kind))];
+  const other = kinds(facts.otherModeDependent);
+  const dropouts = other.filter((k) => DROPOUT_LIKE.test(k));
+  const statistics = [...kinds(facts.batchNorms), ...other.filter((k) => !DROPOUT_LIKE.test(k))].slice(0, 3);
+  const drops = dropouts.slice(0, 3);
+  if (statistics.length === 0 && drops.length === 0) return `its BatchNorm/Dropout layers (if any) use batch statistics / stay active${consequence ? ', so results depend on the batch' : ''}`;
+  const parts = [...(statistics.length > 0 ? [`its ${statistics.join(', ')} use batch statistics`] : []), ...(drops.length > 0 ? [`its ${drops.join(', ')} stay active`] : [])];
+  if (!consequence) return parts.join(' and ');
+  return `${parts.join(' and ')}, so ${statistics.length > 0 ? 'results depend on the batch and the running statistics keep changing' : 'results are random and differ from run to run'}`;
+}
+
+/** Dropout-like layer kinds (they drop units in training mode; they hold no statistics). */
+const DROPOUT_LIKE = /Dropout|DropPath|StochasticDepth/;
+
 export function modeLayers(facts: ModelFacts): string {
   const kinds = [...new Set([...facts.batchNorms, ...facts.otherModeDependent].map((l) => l.kind))];
   if (kinds.length === 0) return 'BatchNorm/Dropout layers (if any)';
