@@ -289,7 +289,6 @@ export function trainingFlagNote(ir: FileIR, site: SiteIR, where: Where): { read
   };
 }
 
-/** What in the model makes its mode matter, for messages. */
 /**
  * What training mode does to a model's mode-dependent layers, for messages: its BatchNorm (and
  * tracked InstanceNorm) layers use the batch's statistics, its Dropout layers stay active.
@@ -310,6 +309,7 @@ export function modeEffects(facts: ModelFacts, consequence: boolean): string {
 /** Dropout-like layer kinds (they drop units in training mode; they hold no statistics). */
 const DROPOUT_LIKE = /Dropout|DropPath|StochasticDepth/;
 
+/** What in the model makes its mode matter, for messages. */
 export function modeLayers(facts: ModelFacts): string {
   const kinds = [...new Set([...facts.batchNorms, ...facts.otherModeDependent].map((l) => l.kind))];
   if (kinds.length === 0) return 'BatchNorm/Dropout layers (if any)';
