@@ -1215,9 +1215,14 @@ class TrainingBuilder implements FlowHost {
   }
 
   /** The function or one that encloses it (a helper nested in a test) is a unit test. */
+  /** The functions an IR entry's `function` (and `className`) names: several when the file defines it more than once. */
+  private functionsNamed(name: string, cls: string | undefined): readonly Fn[] {
+    return this.fnsByName.get(cls === undefined ? name : `${cls}.${name}`) ?? NOTHING;
+  }
+
   /** `inUnitTest` of the function of that name (and class): of each, when the file defines it more than once. */
   private inUnitTestNamed(name: string, cls: string | undefined): boolean {
-    const fns = this.fnsByName.get(cls === undefined ? name : `${cls}.${name}`) ?? NOTHING;
+    const fns = this.functionsNamed(name, cls);
     return fns.length > 0 && fns.every((fn) => this.inUnitTest(fn));
   }
 
@@ -1759,7 +1764,7 @@ class TrainingBuilder implements FlowHost {
   private unknownLocals(uses: readonly { at: { readonly function: string; readonly className?: string }; names: readonly string[] }[]): NonNullable<TrainingIR['unknownLocals']> {
     const out: { name: string; function: string; className?: string }[] = [];
     for (const { at, names } of uses) {
-      const fns = this.fnsByName.get(at.className === undefined ? at.function : `${at.className}.${at.function}`) ?? NOTHING;
+      const fns = this.functionsNamed(at.function, at.className);
       for (const name of names) {
         const root = rootOf(name);
         if (root === 'self' || name.includes('(')) continue;
