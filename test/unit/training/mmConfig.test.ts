@@ -45,9 +45,13 @@ interface ConfigProject {
   readonly index: WorkspaceIndex;
 }
 
+/** The temporary projects the tests made, removed when they are done. */
+const projectDirs: string[] = [];
+
 /** A temporary project of `files` (paths relative to it) with the config under test, `leaf`, at `leafPath`. */
 function configProject(files: Record<string, string>, leafPath: string, leaf: string): ConfigProject {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'normscope-mm-'));
+  projectDirs.push(dir);
   for (const [rel, text] of Object.entries({ ...files, [leafPath]: leaf })) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), text);
@@ -56,6 +60,10 @@ function configProject(files: Record<string, string>, leafPath: string, leaf: st
 }
 
 describe('OpenMMLab config files', () => {
+  after(() => {
+    for (const dir of projectDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('a head with BatchNorm trains its statistics; a backbone with norm_eval=False does too', () => {
     assert.deepStrictEqual(trainableBatchNorms(config(', norm_cfg=norm_cfg, norm_eval=False', ', norm_cfg=norm_cfg')), ['BatchNorm2d 1', 'BatchNorm2d 1']);
     assert.deepStrictEqual(findings(config('', ', norm_cfg=norm_cfg')), ['NRM102 6']);

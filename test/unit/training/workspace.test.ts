@@ -46,8 +46,12 @@ for x, y in loader:
     optimizer.step()
 `;
 
+/** The temporary projects the tests made, removed when they are done. */
+const projectDirs: string[] = [];
+
 function tempProject(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'normscope-ws-'));
+  projectDirs.push(dir);
   fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[project]\nname = "demo"\n');
   for (const [rel, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -62,6 +66,10 @@ function codes(dir: string, rel: string, index: WorkspaceIndex): string[] {
 }
 
 describe('workspace index: models imported from the workspace', () => {
+  after(() => {
+    for (const dir of projectDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('resolves `from models import Net`, `import models`, relative and star imports, and __init__ re-exports', () => {
     const dir = tempProject({
       'models.py': MODELS,
