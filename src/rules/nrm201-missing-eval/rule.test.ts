@@ -246,6 +246,24 @@ ruleTests(missingEval, {
   ],
   invalid: [
     {
+      name: 'a model built in an if/elif without else (SimCLR\'s evaluation notebook): the path through neither branch has no model (NameError), so the model is in training mode for certain',
+      code: IMPORTS + CNN + "\nif arch == 'a':\n    model = Net()\nelif arch == 'b':\n    model = Net()\nmodel.load_state_dict(torch.load('ckpt.pt'))\nfor x, y in test_loader:\n    pred = model(x)\n",
+      output: IMPORTS + CNN + "\nif arch == 'a':\n    model = Net()\nelif arch == 'b':\n    model = Net()\nmodel.load_state_dict(torch.load('ckpt.pt'))\nmodel.eval()\nfor x, y in test_loader:\n    pred = model(x)\n",
+      findings: [{ messageId: 'trainMode', line: 24, column: 12, endLine: 24, endColumn: 20, messageIncludes: ['while it is in training mode (Net(...) built at line 19 (modules start in training mode); Net(...) built at line 21'] }],
+    },
+    {
+      name: 'the same in a function: its own local is unbound on the path through neither branch (UnboundLocalError)',
+      code: IMPORTS + CNN + "\ndef evaluate(arch, loader):\n    if arch == 'a':\n        model = Net()\n    elif arch == 'b':\n        model = Net()\n    model.load_state_dict(torch.load('ckpt.pt'))\n    for x, y in loader:\n        pred = model(x)\n",
+      output: IMPORTS + CNN + "\ndef evaluate(arch, loader):\n    if arch == 'a':\n        model = Net()\n    elif arch == 'b':\n        model = Net()\n    model.load_state_dict(torch.load('ckpt.pt'))\n    model.eval()\n    for x, y in loader:\n        pred = model(x)\n",
+      findings: [{ messageId: 'trainMode', line: 25, column: 16, endLine: 25, endColumn: 24, messageIncludes: ['while it is in training mode'] }],
+    },
+    {
+      name: 'a parameter rebound on one branch keeps the value it was called with on the other: that mode is not known',
+      code: IMPORTS + CNN + "\ndef evaluate(model, loader, fresh):\n    if fresh:\n        model = Net()\n    for x, y in loader:\n        pred = model(x)\n",
+      output: IMPORTS + CNN + "\ndef evaluate(model, loader, fresh):\n    if fresh:\n        model = Net()\n    model.eval()\n    for x, y in loader:\n        pred = model(x)\n",
+      findings: [{ messageId: 'mayBeTrainMode', line: 22, column: 16, endLine: 22, endColumn: 24 }],
+    },
+    {
       name: "a Dropout-only model evaluated in training mode: its Dropout stays active (the message says so, not that it uses batch statistics)",
       code: 'import torch\nimport torch.nn as nn\n\nmodel = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 2))\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nfor x, y in loader:\n    optimizer.zero_grad()\n    nn.functional.cross_entropy(model(x), y).backward()\n    optimizer.step()\n\n\ndef evaluate(loader):\n    return [model(x).argmax(1) for x, _ in loader]\n\n\nprint(evaluate(test_loader))\n',
       findings: [{ messageId: 'trainMode', line: 16, column: 7, endLine: 16, endColumn: 28, messageIncludes: ['its Dropout stay active, so results are random and differ from run to run.'] }],

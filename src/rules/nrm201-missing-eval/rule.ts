@@ -135,6 +135,7 @@ export const missingEval: Rule = {
     docs: {
       whatItDoes:
         'Follows the train/eval mode of each model along every control-flow path (through `if`/`else`, loop iterations and calls to the file\'s own helpers such as `validate(model)`), and flags inference sites — calls of the model inside validation/test/predict functions, loops over a validation or test loader, or results named as predictions — reached while the model may be in training mode. ' +
+        'A path on which the model\'s name is not bound yet (an `if`/`elif` that builds it, without `else`) raises NameError before the call and says nothing of the mode. ' +
         'Forward calls under `torch.no_grad()` are reported by `no-grad-without-eval` instead. Models without mode-dependent layers (BatchNorm, tracked InstanceNorm, Dropout) are not reported. ' +
         'Keras and Flax have no mode switch (a Keras model is never said to be in training mode by construction, as a PyTorch module is); their mode is an argument of each call, so in a function named for evaluation (`test_step`, `evaluate`, `eval_step`, `predict`, `validate`; not `generate`/`sample`) it reports ' +
         'Keras `model(x, training=True)`, Flax `model.apply(..., mutable=[\'batch_stats\'])`, `apply(..., train=True)` / `deterministic=False`, and `use_running_average=False`, when the model has BatchNorm layers ' +

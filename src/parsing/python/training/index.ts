@@ -30,7 +30,8 @@ import { PickedStatements } from './pickedStatements';
 import { mmConfigFacts, type ConfigBaseLookup } from './mmConfig';
 import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
-import { consistent, type Val } from './state';
+import { boundNames, type BoundNames } from './boundNames';
+import { consistent, type Fact, type Val } from './state';
 import { argFor, callArgs, calleeLastName, dictEntries, indentAt, indentOf, keyOf, lastSegment, modelKey, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, wrappedModelKey, WRAPPING_FUNCTIONS, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
@@ -394,6 +395,8 @@ class TrainingBuilder implements FlowHost {
   /** Functions by name (`f`) and methods by class and name (`Cls.f`), in document order (the table's). */
   private readonly fnsByName: ReadonlyMap<string, readonly Fn[]>;
   private readonly moduleFn: Fn;
+  /** The names each scope binds itself (see `bindsItself`), read when first asked. */
+  private readonly boundByScope = new Map<Fn, BoundNames>();
   /** The flow summaries an open document keeps between analyses (see flowMemo.ts). */
   private readonly keeper: FlowKeeper;
   /** Model facts that came from other files (the workspace index). */
@@ -1812,6 +1815,36 @@ class TrainingBuilder implements FlowHost {
     return out;
   }
 
+  /**
+   * What `key` may hold where event `e` happens: its facts there, less those of paths that
+   * contradict the branch conditions the event is under, and less those of paths on which its name
+   * is not bound yet: the `entry` value of a name the event's scope binds itself (`if arch == 'a':
+   * model = A()` / `elif ...: model = B()`, with no `else`) is no value at all, since that path
+   * raises NameError (UnboundLocalError in a function) before the event. A value of nothing else
+   * is kept as it is.
+   */
+  private reaching(e: FlowEvent, key: string): Val {
+    const v = consistent(e.state.lookup(key), e.assume);
+    const unbound = (f: Fact) => f.mode === 'entry' && this.bindsItself(e.owner, rootOf(f.key));
+    let count = 0;
+    for (const f of v.values()) if (unbound(f)) count++;
+    if (count === 0 || count === v.size) return v;
+    const out = new Map<string, Fact>();
+    for (const [id, f] of v) if (!unbound(f)) out.set(id, f);
+    return out;
+  }
+
+  /** Whether `name` is bound by `fn`'s own code (not a parameter: those are bound on entry), so unbound before that. */
+  private bindsItself(fn: Fn, name: string): boolean {
+    if (fn.params.includes(name)) return false;
+    let bound = this.boundByScope.get(fn);
+    if (!bound) {
+      const body = fn.isModule ? fn.node : fn.body;
+      this.boundByScope.set(fn, (bound = body ? boundNames(body) : { names: new Set<string>(), starImport: false }));
+    }
+    return !bound.starImport && bound.names.has(name);
+  }
+
   private modeAt(v: Val): ModeAt {
     const modes = new Set<'train' | 'eval'>();
     const origins: ModeOrigin[] = [];
@@ -1851,7 +1884,7 @@ class TrainingBuilder implements FlowHost {
       if (e.kind === 'forward' && !reason) continue;
       const keys = e.kind === 'step' ? (e.trainedKeys.length > 0 ? e.trainedKeys : ['']) : [e.key];
       for (const key of keys) {
-        const mode = key ? this.modeAt(consistent(e.state.lookup(key), e.assume)) : { modes: [], origins: [], unresolved: true };
+        const mode = key ? this.modeAt(this.reaching(e, key)) : { modes: [], origins: [], unresolved: true };
         const site: SiteIR = {
           kind: e.kind === 'forward' ? 'inference' : e.kind === 'export' ? 'export' : 'training-step',
           detail: e.detail,
@@ -1926,8 +1959,8 @@ class TrainingBuilder implements FlowHost {
     if (s.site.modelInCaller) keys.add(s.site.modelInCaller);
     for (const f of freezes) keys.add(f.target);
     for (const key of keys) {
-      const mode = this.modeAt(consistent(s.event.state.lookup(key), s.event.assume));
-      const bn = this.modeAt(consistent(s.event.state.lookup(`${key}.[BatchNorm]`), s.event.assume));
+      const mode = this.modeAt(this.reaching(s.event, key));
+      const bn = this.modeAt(this.reaching(s.event, `${key}.[BatchNorm]`));
       if (mode.modes.length === 0 && bn.modes.length === 0) continue;
       targets.push({ key, mode, batchNormMode: bn });
     }
