@@ -37,6 +37,28 @@ x = layers.Dropout(0.5)(x)
 model = keras.Model(inputs, layers.Dense(1)(x))
 `;
 
+/** Epochs in a `while True:` loop that a step count ends, with validation after the break test. */
+const WHILE_TRUE = `
+model = Net()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+step = 0
+while True:
+    model.train()
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+        step += 1
+    if step >= 1000:
+        break
+    model.eval()
+    for x, y in val_loader:
+        pred = model(x)
+
+for x, y in test_loader:
+    pred = model(x)
+`;
+
 /** rasbt's GAN notebooks: a forward helper whose result is named `pred`, called from the training loop (and, in `extra`, more). */
 const GAN_HELPER = (extra: string) =>
   IMPORTS +
@@ -245,6 +267,12 @@ ruleTests(missingEval, {
     },
   ],
   invalid: [
+    {
+      name: '`while True:` is left by its break only: after the loop the model is in the mode it had at the break (train), not the one it was built in nor the eval() after the break',
+      code: IMPORTS + CNN + WHILE_TRUE,
+      output: IMPORTS + CNN + WHILE_TRUE.replace('for x, y in test_loader:', 'model.eval()\nfor x, y in test_loader:'),
+      findings: [{ messageId: 'trainMode', line: 35, column: 12, endLine: 35, endColumn: 20, messageIncludes: ['while it is in training mode (model.train() at line 22):'] }],
+    },
     {
       name: 'a model built in an if/elif without else (SimCLR\'s evaluation notebook): the path through neither branch has no model (NameError), so the model is in training mode for certain',
       code: IMPORTS + CNN + "\nif arch == 'a':\n    model = Net()\nelif arch == 'b':\n    model = Net()\nmodel.load_state_dict(torch.load('ckpt.pt'))\nfor x, y in test_loader:\n    pred = model(x)\n",

@@ -217,6 +217,12 @@ const NO_STATES: readonly State[] = Object.freeze([]);
 let lastFallThrough: Flow = { normal: undefined, breaks: NO_STATES, conts: NO_STATES, rets: NO_STATES };
 
 /** The flow of a statement that falls through with `normal` (no break, continue or return). */
+/** `True`, or a non-zero number: a `while` condition that never ends the loop. */
+function alwaysTrue(condition: Node | null): boolean {
+  const c = condition ? unparen(condition) : undefined;
+  return c?.type === 'true' || ((c?.type === 'integer' || c?.type === 'float') && Number(c.text.replace(/_/g, '')) !== 0);
+}
+
 function fallThrough(normal: State | undefined): Flow {
   if (lastFallThrough.normal !== normal) lastFallThrough = { normal, breaks: NO_STATES, conts: NO_STATES, rets: NO_STATES };
   return lastFallThrough;
@@ -784,7 +790,8 @@ export class ModeAnalysis {
     pushEvents(ctx.sink, events);
     // A loop whose body runs at least once (`for epoch in range(5)`) is not left as it was entered:
     // only the states at the end of an iteration go on (at the fixpoint, those of every iteration).
-    const exit = isFor && this.host.runsAtLeastOnce(s) ? State.join([flow.normal, ...flow.conts]) : head;
+    // `while True:` is only left by its `break`s (its `else` never runs).
+    const exit = isFor ? (this.host.runsAtLeastOnce(s) ? State.join([flow.normal, ...flow.conts]) : head) : alwaysTrue(s.childForFieldName('condition')) ? undefined : head;
     const alternative = s.childForFieldName('alternative');
     let after: Flow = fallThrough(exit);
     if (alternative && exit) after = this.block(this.bodyOf(alternative.childForFieldName('body')), exit, ctx);
