@@ -95,6 +95,12 @@ export interface ConstructionOrigin {
   /** The constructing call (inside a `.cuda()`, `DDP(...)` wrapper: the inner one). */
   readonly at: Span;
   readonly detail?: string;
+  /**
+   * A container made of another model's modules (`nn.Sequential(*list(backbone.children())[:-1])`,
+   * with no mode-dependent layer of its own): their modes are that model's (its key), whatever mode
+   * the new container starts in.
+   */
+  readonly sharesModesOf?: string;
 }
 
 /** A call's callee read by its syntax: the same at each visit of the call, so read once. */
@@ -688,7 +694,8 @@ export class ModeAnalysis {
         if (key && this.host.isModelish(ctx.fn, key)) ctx.returns.push({ val: st.lookup(key), facts: this.host.factsFor(ctx.fn, key) });
         else if (value?.type === 'call') {
           const c = this.host.constructs(value, ctx.fn);
-          if (c) ctx.returns.push({ val: this.modeVal(c.mode, { mode: c.mode, kind: c.mode === 'eval' ? 'library' : 'construction', span: spanOf(value), description: c.description, at: c.at, ...(c.detail ? { detail: c.detail } : {}) }), facts: c.facts });
+          if (c?.sharesModesOf) ctx.returns.push({ val: st.lookup(c.sharesModesOf), facts: c.facts });
+          else if (c) ctx.returns.push({ val: this.modeVal(c.mode, { mode: c.mode, kind: c.mode === 'eval' ? 'library' : 'construction', span: spanOf(value), description: c.description, at: c.at, ...(c.detail ? { detail: c.detail } : {}) }), facts: c.facts });
         }
         return { normal: undefined, breaks: [], conts: [], rets: [st] };
       }
@@ -952,6 +959,7 @@ export class ModeAnalysis {
       const launchedKey = launched?.outputs.length === 1 && launched.outputs[0] ? keyOf(launched.outputs[0]) : undefined;
       if (launchedKey) return launchedKey === target ? state : copyKey(state, launchedKey, target);
       const built = this.host.constructs(r, ctx.fn);
+      if (built?.sharesModesOf) return copyKey(state, built.sharesModesOf, target);
       if (built) {
         return state.set(target, this.modeVal(built.mode, { mode: built.mode, kind: built.mode === 'eval' ? 'library' : 'construction', span: spanOf(r), description: built.description, at: built.at, ...(built.detail ? { detail: built.detail } : {}) }));
       }
@@ -1279,7 +1287,8 @@ export class ModeAnalysis {
       if (inner.type !== 'call') continue;
       const c = this.host.constructs(inner, ctx.fn);
       const key = c ? modelKey(inner) : undefined;
-      if (c && key) st = st.set(key, this.modeVal(c.mode, { mode: c.mode, kind: c.mode === 'eval' ? 'library' : 'construction', span: spanOf(inner), description: c.description, at: c.at, ...(c.detail ? { detail: c.detail } : {}) }));
+      if (c?.sharesModesOf && key) st = st.set(key, state.lookup(c.sharesModesOf));
+      else if (c && key) st = st.set(key, this.modeVal(c.mode, { mode: c.mode, kind: c.mode === 'eval' ? 'library' : 'construction', span: spanOf(inner), description: c.description, at: c.at, ...(c.detail ? { detail: c.detail } : {}) }));
     }
     return st;
   }

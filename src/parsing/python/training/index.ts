@@ -836,8 +836,8 @@ class TrainingBuilder implements FlowHost {
       };
     }
     if (/(^|\.)(nn\.)?Sequential$/.test(text) && (text.startsWith('torch.nn') || text === 'nn.Sequential')) {
-      const facts = this.sequentialFacts(call);
-      if (facts) return { facts, mode: 'train', ...constructedAt(call, 'nn.Sequential(...) built', TRAINING_MODE) };
+      const made = this.sequentialFacts(call, fn);
+      if (made) return { facts: made.facts, mode: 'train', ...constructedAt(call, 'nn.Sequential(...) built', TRAINING_MODE), ...(made.sharesModesOf ? { sharesModesOf: made.sharesModesOf } : {}) };
     }
     if (KERAS_SEQUENTIAL.test(text)) {
       const facts = this.kerasSequentialFacts(call, fn);
@@ -972,7 +972,14 @@ class TrainingBuilder implements FlowHost {
     return call.descendantsOfType('identifier').map((n) => n.text).filter((n) => this.classes.has(n) && n !== name);
   }
 
-  private sequentialFacts(call: Node): ModelFacts | undefined {
+  /**
+   * An `nn.Sequential(...)`: the layers given to it (`nn.BatchNorm1d(64)`), and those of a model
+   * it is made of: `nn.Sequential(*list(backbone.children())[:-1])` (a model less its head, as
+   * built where it was assigned: `constructs`), whose modes it then shares (`sharesModesOf`) when it
+   * adds no mode-dependent layer of its own; `*layers`, a list literal assigned before: its layers
+   * (not all it may hold: one appended later is not seen). Other elements (a name) are not known.
+   */
+  private sequentialFacts(call: Node, fn: Fn): { facts: ModelFacts; sharesModesOf?: string } | undefined {
     const batchNorms: ModelFacts['batchNorms'][number][] = [];
     const other: ModelFacts['otherModeDependent'][number][] = [];
     const affine: ModelFacts['affineNorms'][number][] = [];
@@ -980,10 +987,13 @@ class TrainingBuilder implements FlowHost {
     // Whether every element is a torch.nn layer whose behaviour does not depend on the mode (then
     // a Sequential without BatchNorm or Dropout is known to have none: an MLP of Linear and ReLU).
     let allKnown = true;
-    for (const a of callArgs(call).positional) {
+    const sources: string[] = [];
+    let inherited = 0;
+    const layer = (a: Node): void => {
       if (a.type !== 'call') {
         allKnown = false;
-        continue;
+        previous = '';
+        return;
       }
       const parts = dottedParts(a.childForFieldName('function') as Node) ?? [];
       const kind = parts[parts.length - 1] ?? '';
@@ -995,9 +1005,41 @@ class TrainingBuilder implements FlowHost {
       else if (/^(LayerNorm|GroupNorm|RMSNorm)$/.test(kind)) affine.push({ kind, span });
       else if (!(parts.length >= 2 && parts[parts.length - 2] === 'nn' && MODE_FREE_LAYERS.test(kind))) allKnown = false;
       previous = kind;
+    };
+    for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
+      if (a.type === 'comment' || a.type === 'keyword_argument' || a.type === 'dictionary_splat') continue;
+      if (a.type !== 'list_splat') {
+        layer(a);
+        continue;
+      }
+      const source = childrenOf(a);
+      if (!source) {
+        // `*layers`, a list literal assigned before: its layers (appended ones are not seen, so none is not known for sure).
+        const spread = a.namedChildren[0];
+        const list = spread?.type === 'identifier' ? this.definitionOf(spread, fn, statementOf(call)) : undefined;
+        if (list?.type === 'list') for (const e of list.namedChildren) if (e.type !== 'comment') layer(e);
+        allKnown = false;
+        previous = '';
+        continue;
+      }
+      const made = this.definitionCall(source, fn, statementOf(call));
+      const built = made ? this.constructs(made, fn)?.facts : undefined;
+      previous = '';
+      if (!built || built.evidence === 'none') {
+        allKnown = false;
+        continue;
+      }
+      sources.push(source.text);
+      batchNorms.push(...built.batchNorms);
+      other.push(...built.otherModeDependent);
+      affine.push(...built.affineNorms);
+      inherited += built.batchNorms.length + built.otherModeDependent.length;
     }
     if (batchNorms.length + other.length + affine.length === 0 && !allKnown) return undefined;
-    return { evidence: 'file', name: 'nn.Sequential', definitionSpan: spanOf(call), batchNorms, otherModeDependent: other, affineNorms: affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
+    const facts: ModelFacts = { evidence: 'file', name: 'nn.Sequential', definitionSpan: spanOf(call), batchNorms, otherModeDependent: other, affineNorms: affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
+    // (One model's modules and nothing mode-dependent besides: their modes are its modes.)
+    const shares = sources.length === 1 && allKnown && batchNorms.length + other.length === inherited ? sources[0] : undefined;
+    return shares ? { facts, sharesModesOf: shares } : { facts };
   }
 
   private returnFacts(fn: Fn): ModelFacts | undefined {
@@ -2995,6 +3037,35 @@ function buildsPretrained(call: Node): boolean {
 
 /** Calls that iterate what their first argument iterates (see `runsAtLeastOnce`). */
 const LOOP_WRAPPERS: ReadonlySet<string> = new Set(['enumerate', 'tqdm', 'tqdm_notebook', 'progress_bar', 'track']);
+
+/**
+ * The model whose children a `*` argument spreads: `backbone` in `*backbone.children()`,
+ * `*list(backbone.children())`, and `*list(backbone.children())[:-2]` (all but the last: the
+ * head left out). Undefined for anything else, a slice that may leave out the first children
+ * (`[2:]`, `[:3]`) included.
+ */
+function childrenOf(splat: Node): Node | undefined {
+  let e = splat.namedChildren[0] ? unparen(splat.namedChildren[0]) : undefined;
+  if (e?.type === 'subscript') {
+    const slices = e.childrenForFieldName('subscript');
+    const slice = slices.length === 1 ? slices[0] : undefined;
+    if (slice?.type !== 'slice') return undefined;
+    const parts = slice.children.filter((c) => c.type !== 'comment');
+    // `[:-k]`: ':' then a negative integer, nothing before the colon, no step.
+    const stop = parts[1];
+    if (parts.length !== 2 || parts[0].type !== ':' || stop?.type !== 'unary_operator' || !/^-\s*\d+$/.test(stop.text)) return undefined;
+    e = e.childForFieldName('value') ?? undefined;
+  }
+  if (e?.type === 'call' && e.childForFieldName('function')?.text === 'list') {
+    const inner = callArgs(e).positional;
+    e = inner.length === 1 ? unparen(inner[0]) : undefined;
+  }
+  if (e?.type !== 'call' || callArgs(e).positional.length > 0) return undefined;
+  const f = e.childForFieldName('function');
+  if (f?.type !== 'attribute' || f.childForFieldName('attribute')?.text !== 'children') return undefined;
+  const owner = f.childForFieldName('object');
+  return owner?.type === 'identifier' ? owner : undefined;
+}
 
 /** `{ [key]: list }` when the list has items, else nothing (an optional IR list). */
 function optional<K extends string, T>(key: K, list: readonly T[]): { [k in K]?: readonly T[] } {
