@@ -4,6 +4,9 @@ import { exportInTrainMode } from './rule';
 
 const TRAINED = 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nfor x, y in train_loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n';
 
+/** A function that traces a module-level model's feature extractor (the model is assigned after it). */
+const EXPORT_FN = '\n\ndef export(path):\n    features = nn.Sequential(*list(model.children())[:-1])\n    torch.jit.trace(features, example).save(path)\n\n\n';
+
 /** An MLP of a list that a call adds to, put in training mode and traced. */
 const SEQ_OF_LIST = 'layers = [nn.Linear(3, 4), nn.ReLU()]\nlayers.append(make_block())\nmlp = nn.Sequential(*layers)\nmlp.train()\ntorch.jit.trace(mlp, example).save("mlp.pt")\n';
 
@@ -25,6 +28,11 @@ ruleTests(exportInTrainMode, {
     { name: 'no mode-dependent layers', code: IMPORTS + LN_ONLY + TRAINED.replace('Net()', 'Mixer()') + 'traced = torch.jit.trace(model, example)\n' },
   ],
   invalid: [
+    {
+      name: "an export function defined above the script's model reads that model when called (its only module-level assignment, after the function's text)",
+      code: IMPORTS + EXPORT_FN + 'import torchvision\nmodel = torchvision.models.resnet18(weights="IMAGENET1K_V1")\nexport("features.pt")\n',
+      findings: [{ messageId: 'exportTrain', line: 14, column: 1, endLine: 14, endColumn: 22, messageIncludes: ['torch.jit.trace runs while features is in training mode (torchvision.models.resnet18(...) built at line 13', 'BatchNorm2d'] }],
+    },
     {
       name: 'a Sequential of a list of layers (`*layers`) without mode-dependent ones is not known to have none (one may be appended): traced after train(), it is reported on partial evidence (a warning, not an error)',
       code: IMPORTS + SEQ_OF_LIST,

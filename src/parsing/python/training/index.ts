@@ -2371,16 +2371,26 @@ class TrainingBuilder implements FlowHost {
     return { positional: args.positional, keywords, keywordValues: [...keywords.values()], hasSplat: unresolved };
   }
 
-  /** The expression a name stands for: its last assignment before `before` in `fn` (or at module level); the node itself when not a name. */
+  /**
+   * The expression a name stands for: its last assignment before `before` in `fn` (or at module
+   * level); the node itself when not a name. A function reads a module-level name when it is
+   * called, so one assigned only after the function's text counts when it is the only one (a
+   * script's `def export(): ...` above its `model = ...`).
+   */
   private definitionOf(node: Node, fn: Fn, before: Node): Node | undefined {
     const n = unparen(node);
     if (n.type !== 'identifier') return n;
     for (const scope of fn === this.moduleFn ? [fn] : [fn, this.moduleFn]) {
       let d: Node | undefined;
+      let later: Node | undefined;
+      let laterCount = 0;
       for (const a of (scope.body ?? this.tree.rootNode).descendantsOfType('assignment')) {
-        if (a.childForFieldName('left')?.text === n.text && a.startIndex < before.startIndex && this.fnOf(a) === scope) d = a.childForFieldName('right') ?? undefined;
+        if (a.childForFieldName('left')?.text !== n.text || this.fnOf(a) !== scope) continue;
+        if (a.startIndex < before.startIndex) d = a.childForFieldName('right') ?? undefined;
+        else if (laterCount++ === 0) later = a.childForFieldName('right') ?? undefined;
       }
       if (d) return unparen(d);
+      if (scope !== fn && laterCount === 1 && later) return unparen(later);
     }
     return undefined;
   }
