@@ -20,6 +20,10 @@ class NeuralNet(nn.Module):
     def forward(self, x):
         return self.fc2(torch.relu(self.norm(self.fc1(x))))
 `;
+/** A loader factory (`body`), the module's call of it (`call`), and a training loop over `loopOver`. */
+const MAKE_LOADER = (body: string, call: string, loopOver: string) =>
+  `\n\ndef make_loader(ds, bs):\n${body}\n\nmodel = MLP()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n${call}for x, y in ${loopOver}:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n`;
+
 const BATCH_OF_ONE = 'loader = DataLoader(ds, batch_size=1, shuffle=True)\n';
 
 /** A block whose BatchNorm1d is optional, used twice by a model (`uses` gives each use's arguments). */
@@ -47,6 +51,10 @@ class Net(nn.Module):
 
 ruleTests(bnBatchOfOne, {
   valid: [
+    {
+      name: "a helper's loader whose name the caller binds again before its loop (accelerate's tests: `train_dl` of create_components(), then of another helper)",
+      code: IMPORTS + MLP + MAKE_LOADER('    return DataLoader(ds, batch_size=bs, shuffle=False)\n', 'dl = make_loader(ds_a, 1)\ndl = DataLoader(ds_b, batch_size=32)\n', 'dl'),
+    },
     {
       name: "a helper's own loader (batch 1) and model, returned together: neither another function's model nor a step over another function's loader of that name is its (accelerate's test helpers)",
       code:
@@ -96,6 +104,16 @@ ruleTests(bnBatchOfOne, {
     { name: 'model defined elsewhere (nothing known about its layers)', code: IMPORTS + 'from mylib import build\nmodel = build()\n' + OPT + 'loader = DataLoader(ds, shuffle=True)\n' + loop() },
   ],
   invalid: [
+    {
+      name: 'a loader a helper returns (`dl = make_loader(ds_a, 1)`) feeds the model trained in the loop over `dl`',
+      code: IMPORTS + MLP + MAKE_LOADER('    return DataLoader(ds, batch_size=bs, shuffle=False)\n', 'dl = make_loader(ds_a, 1)\n', 'dl'),
+      findings: [{ messageId: 'batchOfOne', line: 18, column: 38, endLine: 18, endColumn: 40, severity: 'warning', messageIncludes: ['Batch size 1 (literal, line 23) feeds model, whose BatchNorm1d (line 10)'] }],
+    },
+    {
+      name: 'the same for one of a returned pair (`loader_a, loader_b = make_loader(None, 1)`): the one the loop runs over, not the other',
+      code: IMPORTS + MLP + MAKE_LOADER('    a = DataLoader(ds_a, batch_size=bs)\n    b = DataLoader(ds_b, batch_size=1)\n    return a, b\n', 'loader_a, loader_b = make_loader(None, 1)\n', 'loader_b'),
+      findings: [{ messageId: 'batchOfOne', line: 19, column: 37, endLine: 19, endColumn: 38 }],
+    },
     {
       name: 'a model built in the call to the training function (`train(MLP(), loader)`), batch size 1: the callee trains that model',
       code: IMPORTS + MLP + '\n\ndef train(model, loader):\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n    for x, y in loader:\n        optimizer.zero_grad()\n        model(x).sum().backward()\n        optimizer.step()\n\n\nloader = DataLoader(ds, batch_size=1)\ntrain(MLP(), loader)\n',

@@ -2171,7 +2171,7 @@ class TrainingBuilder implements FlowHost {
         const dropLast = dropNode ? this.resolveLoaderArg(dropNode, fn) : args.hasSplat ? undefined : defaultValue(false, "DataLoader's default drop_last=False", spanOf(call));
         const samplerNode = argFor(args, 'sampler', 3);
         const datasetNode = argFor(args, 'dataset', 0);
-        const role = this.lightningLoaderRole(call, fn, assigned) ?? this.loaderRole(fn, assigned, datasetNode, args, events);
+        const role = this.lightningLoaderRole(call, fn, assigned) ?? this.returnedLoaderRole(call, fn, assigned, events) ?? this.loaderRole(fn, assigned, datasetNode, args, events);
         const collate = argFor(args, 'collate_fn', 6);
         out.push({
           framework: 'torch',
@@ -2525,6 +2525,85 @@ class TrainingBuilder implements FlowHost {
     const dim = n.type === 'tuple' || n.type === 'list' ? n.namedChildren[0] : n;
     const v = dim ? this.resolver.resolve(dim) : undefined;
     return typeof v?.value === 'number' && Number.isInteger(v.value) ? { length: v.value, lengthSpan: v.span } : none;
+  }
+
+  /**
+   * The role of a loader a function of the file returns (`return DataLoader(...)`, or its local
+   * `loader` returned, alone or in a tuple: `return train_loader, val_loader`), read where its
+   * callers assign the result (`dl = make_loader(ds, 1)`, `train_dl, val_dl = get_loaders()`): a
+   * training loop over `dl` there trains on it. Undefined when no caller's loop says (then the
+   * loader's own names decide, as for any other).
+   */
+  private returnedLoaderRole(call: Node, fn: Fn, assigned: string | undefined, events: readonly FlowEvent[]): { role: DataLoaderIR['role']; evidence: string; feeds: string[] } | undefined {
+    if (fn.isModule || fn.cls !== undefined) return undefined;
+    const index = this.returnedAt(call, fn, assigned);
+    if (index === undefined) return undefined;
+    for (const statement of this.tree.rootNode.children) {
+      for (const c of this.callsOf(statement)) {
+        if (c.name !== fn.name || !c.f) continue;
+        const caller = this.fnOf(c.call);
+        if (this.resolveFunction(c.f, caller, undefined) !== fn) continue;
+        const stmt = statementOf(c.call);
+        const assignment = stmt.namedChildren[0]?.type === 'assignment' ? stmt.namedChildren[0] : undefined;
+        const right = assignment?.childForFieldName('right');
+        const left = assignment?.childForFieldName('left');
+        if (!right || !left || !unparen(right).equals(c.call)) continue;
+        const target = index === 'whole' ? left : left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.namedChildren[index] : undefined;
+        const variable = target?.type === 'identifier' ? target.text : undefined;
+        if (!variable) continue;
+        // Training steps in loops over that name, where this assignment is the one that reaches them.
+        const steps = events.filter(
+          (e) =>
+            e.kind === 'step' &&
+            this.loaderBehind(e.owner, e.loaderKey) === variable &&
+            (e.chain[e.chain.length - 1] === caller.name || e.fn === caller) &&
+            this.lastAssignmentOf(caller, variable, (e.via[0] ?? e.span).startOffset)?.equals(assignment as Node) === true,
+        );
+        if (steps.length > 0) return { role: 'train', evidence: `training steps in loops over ${variable} (returned by ${fn.name}())`, feeds: [...new Set(steps.flatMap((e) => e.trainedKeys))] };
+      }
+    }
+    return undefined;
+  }
+
+  /** The last assignment to `name` in `fn`'s own body (a target alone or in a tuple) before `offset`. */
+  private lastAssignmentOf(fn: Fn, name: string, offset: number): Node | undefined {
+    let last: Node | undefined;
+    for (const a of (fn.isModule ? this.tree.rootNode : fn.body)?.descendantsOfType('assignment') ?? []) {
+      if (a.startIndex >= offset) break;
+      const left = a.childForFieldName('left');
+      const targets = left?.type === 'pattern_list' || left?.type === 'tuple_pattern' ? left.namedChildren : left ? [left] : [];
+      if (targets.some((t) => t.type === 'identifier' && t.text === name) && this.fnOf(a) === fn) last = a;
+    }
+    return last;
+  }
+
+  /**
+   * Where a function returns the loader `call` makes: `'whole'` (the return value itself), or its
+   * index in the tuple returned. Undefined when it is not returned, or returned at different places.
+   */
+  private returnedAt(call: Node, fn: Fn, assigned: string | undefined): 'whole' | number | undefined {
+    const place = (value: Node | undefined): 'whole' | number | undefined => {
+      const v = value ? unparen(value) : undefined;
+      if (!v) return undefined;
+      const is = (n: Node) => n.equals(call) || (assigned !== undefined && n.type === 'identifier' && n.text === assigned);
+      if (is(v)) return 'whole';
+      if (v.type !== 'tuple' && v.type !== 'expression_list') return undefined;
+      const items = v.namedChildren.filter((n) => n.type !== 'comment');
+      const i = items.findIndex((n) => is(unparen(n)));
+      return i >= 0 ? i : undefined;
+    };
+    const own = statementOf(call);
+    if (own.type === 'return_statement') return place(own.namedChildren[0]);
+    if (assigned === undefined || assigned.includes('.') || !fn.body) return undefined;
+    let found: 'whole' | number | undefined;
+    for (const r of fn.body.descendantsOfType('return_statement')) {
+      if (this.fnOf(r) !== fn) continue;
+      const at = place(r.namedChildren[0]);
+      if (at === undefined) continue;
+      if (found !== undefined && found !== at) return undefined;
+      found = at;
+    }
+    return found;
   }
 
   private loaderRole(fn: Fn, variable: string | undefined, dataset: Node | undefined, args: CallArgs, events: readonly FlowEvent[]): { role: DataLoaderIR['role']; evidence: string; feeds: string[] } {
