@@ -69,6 +69,14 @@ ruleTests(normWeightDecay, {
   ],
   invalid: [
     {
+      name: 'KerasHub: a BERT text classifier and a generic CausalLM by its preset (LayerNormalization) compiled with AdamW; their preprocessor is no model',
+      code: 'import keras\nimport keras_hub\n\npreprocessor = keras_hub.models.BertTextClassifierPreprocessor.from_preset("bert_base_en")\npreprocessor.compile(optimizer=keras.optimizers.AdamW(weight_decay=0.01))\nclassifier = keras_hub.models.BertTextClassifier.from_preset("bert_base_en", num_classes=2)\nclassifier.compile(optimizer=keras.optimizers.AdamW(weight_decay=0.01), loss="mse")\nlm = keras_hub.models.CausalLM.from_preset("gemma_2b_en")\nlm.compile(optimizer=keras.optimizers.AdamW(weight_decay=0.01), loss="mse")\n',
+      findings: [
+        { messageId: 'decaysNormsKeras', line: 7, column: 30, endLine: 7, endColumn: 71, messageIncludes: ['every trainable variable of classifier', 'LayerNormalization'] },
+        { messageId: 'decaysNormsKeras', line: 9, column: 22, endLine: 9, endColumn: 63, messageIncludes: ['every trainable variable of lm'] },
+      ],
+    },
+    {
       name: 'KerasHub: a ViT backbone from a preset (LayerNormalization) compiled with AdamW',
       code: 'import keras\nimport keras_hub\n\nbackbone = keras_hub.models.ViTBackbone.from_preset("vit_base_patch16_224_imagenet")\nbackbone.compile(optimizer=keras.optimizers.AdamW(weight_decay=0.05), loss="mse")\n',
       findings: [{ messageId: 'decaysNormsKeras', line: 5, column: 28, endLine: 5, endColumn: 69, messageIncludes: ['including the scale and shift of its LayerNormalization layers'] }],

@@ -959,6 +959,8 @@ export class ModeAnalysis {
       const launchedKey = launched?.outputs.length === 1 && launched.outputs[0] ? keyOf(launched.outputs[0]) : undefined;
       if (launchedKey) return launchedKey === target ? state : copyKey(state, launchedKey, target);
       const built = this.host.constructs(r, ctx.fn);
+      // A Keras model has no train()/eval() mode: each call's `training=` decides.
+      if (built?.facts.keras) return state.drop(target);
       if (built?.sharesModesOf) return copyKey(state, built.sharesModesOf, target);
       if (built) {
         return state.set(target, this.modeVal(built.mode, { mode: built.mode, kind: built.mode === 'eval' ? 'library' : 'construction', span: spanOf(r), description: built.description, at: built.at, ...(built.detail ? { detail: built.detail } : {}) }));

@@ -73,21 +73,27 @@ function kerasApplicationFacts(qualified: string, last: string): ModelFacts | un
 }
 
 /**
- * KerasHub / KerasCV vision models (`keras_hub.models.ResNetBackbone.from_preset("resnet_50_imagenet")`,
+ * KerasHub / KerasCV models (`keras_hub.models.ResNetBackbone.from_preset("resnet_50_imagenet")`,
  * `keras_hub.models.ImageClassifier.from_preset("efficientnet_b0_ra_imagenet")`,
- * `keras_cv.models.ResNet50V2Backbone()`): Keras models, their family read from the class or, for
- * the task-generic classes, from the preset's name. Others (text models) stay unknown.
+ * `keras_cv.models.ResNet50V2Backbone()`, `keras_hub.models.BertTextClassifier.from_preset(...)`,
+ * `keras_hub.models.CausalLM.from_preset("gemma_2b_en")`): Keras models, their family read from
+ * the class or, for the task-generic classes, from the preset's name: BatchNormalization (ResNet,
+ * EfficientNet...) or LayerNormalization (ViT, Swin, and the text models: BERT, GPT-2, Llama,
+ * Gemma...; their RMS norms are counted with it). Tokenizers and preprocessors are no models.
  */
 const KERAS_HUB = /^(keras_hub|keras_cv)\.models\./;
 const KERAS_HUB_BN = /^(resnet|efficientnet|mobilenet|densenet|cspdarknet|csp_?darknet|cspnet|csp_?resnet|yolo|retinanet|xception)/;
-const KERAS_HUB_LN = /^(vit|deit|mit|segformer|convnext|swin|dinov2|vit_det|sam|clip|siglip)/;
-const KERAS_HUB_GENERIC = /^(Backbone|ImageClassifier|ObjectDetector|ImageSegmenter|Task)$/;
+const KERAS_HUB_LN = /^(vit|deit|mit|segformer|convnext|swin|dinov2|vit_det|sam|clip|siglip|bert|roberta|distil_?bert|albert|electra|deberta|xlm_?roberta|f_?net|gpt2|gpt_?neo|opt|bart|t5|whisper|falcon|bloom|mistral|mixtral|llama|gemma|phi3|qwen)/;
+/** KerasHub classes that are not models: tokenizers, preprocessors, image and audio converters. */
+const KERAS_HUB_NOT_MODEL = /(Tokenizer|Preprocessor|Converter)$/;
+const KERAS_HUB_GENERIC = /^(Backbone|ImageClassifier|ObjectDetector|ImageSegmenter|Task|TextClassifier|CausalLM|MaskedLM|Seq2SeqLM)$/;
 
 function kerasHubFacts<A>(qualified: string, last: string, firstString: (arg: A) => string | undefined, arg: A): ModelFacts | undefined {
   const parts = qualified.split('.');
   const cls = last === 'from_preset' ? (parts[parts.length - 2] ?? '') : last;
+  if (KERAS_HUB_NOT_MODEL.test(cls)) return undefined;
   const preset = last === 'from_preset' ? (firstString(arg) ?? '').toLowerCase() : '';
-  const family = KERAS_HUB_GENERIC.test(cls) ? preset : cls.replace(/(Backbone|ImageClassifier|ObjectDetector|ImageSegmenter|Detector)$/, '').toLowerCase();
+  const family = KERAS_HUB_GENERIC.test(cls) ? preset : cls.replace(/(Backbone|ImageClassifier|ObjectDetector|ImageSegmenter|Detector|TextClassifier|Classifier|CausalLM|MaskedLM|Seq2SeqLM)$/, '').toLowerCase();
   const name = preset ? `${qualified}('${preset}')` : qualified;
   if (KERAS_HUB_BN.test(family)) {
     const layer: LayerFact = { kind: 'BatchNormalization', span: undefined };
