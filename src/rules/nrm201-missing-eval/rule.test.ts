@@ -175,6 +175,10 @@ for images, labels in testloader:
 
 ruleTests(missingEval, {
   valid: [
+    {
+      name: 'a KerasHub model has no training mode: a submodule called through a local alias in a validation function is not reported',
+      code: 'import keras_hub\n\n\ndef validate(keras_model, x):\n    backbone = keras_model.backbone\n    return backbone.vision_encoder(x)\n\n\nkeras_model = keras_hub.models.ViTImageClassifier.from_preset("vit_base_patch16_224_imagenet")\nvalidate(keras_model, x)\n',
+    },
     { name: "epochs that each end in eval(), a known number of them (5): the test loop after them runs in eval mode (dair-ai's PyTorch intro)", code: EPOCHS_THEN_TEST('5') },
     {
       name: "a Keras model's predict() in a function reading the module's `model`, which a later cell rebinds to a Hugging Face TF model (also a Keras model: no train/eval mode)",
