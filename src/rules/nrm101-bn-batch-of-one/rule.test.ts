@@ -52,6 +52,14 @@ class Net(nn.Module):
 ruleTests(bnBatchOfOne, {
   valid: [
     {
+      name: 'two models trained in two loops of one script: the batch-of-one loader feeds the model its loop trains (no BatchNorm), not the other',
+      code: IMPORTS + 'plain = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))\nnormed = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 2))\nopt_a = torch.optim.SGD(plain.parameters(), lr=0.1)\nopt_b = torch.optim.SGD(normed.parameters(), lr=0.1)\ntrain_data = DataLoader(small_set, batch_size=1, shuffle=True)\ntrain_loader = DataLoader(big_set, batch_size=64, shuffle=True, drop_last=True)\nfor x, y in train_data:\n    opt_a.zero_grad()\n    nn.functional.cross_entropy(plain(x), y).backward()\n    opt_a.step()\nfor x, y in train_loader:\n    opt_b.zero_grad()\n    nn.functional.cross_entropy(normed(x), y).backward()\n    opt_b.step()\n',
+    },
+    {
+      name: "a helper's loader named for training (`train_dl`, batch 1) that its callers do not train on feeds no model of the file (accelerate's create_components())",
+      code: IMPORTS + MLP + '\n\ndef create_components():\n    model = nn.Linear(2, 4)\n    train_dl = DataLoader(ds_a)\n    return model, train_dl\n\n\ndef run():\n    model, train_dl = create_components()\n    net = MLP()\n    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)\n    for x, y in big_loader:\n        optimizer.zero_grad()\n        net(x).sum().backward()\n        optimizer.step()\n',
+    },
+    {
       name: "a helper's loader whose name the caller binds again before its loop (accelerate's tests: `train_dl` of create_components(), then of another helper)",
       code: IMPORTS + MLP + MAKE_LOADER('    return DataLoader(ds, batch_size=bs, shuffle=False)\n', 'dl = make_loader(ds_a, 1)\ndl = DataLoader(ds_b, batch_size=32)\n', 'dl'),
     },

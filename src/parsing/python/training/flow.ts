@@ -856,7 +856,7 @@ export class ModeAnalysis {
       if (!k || n.parent?.type === 'attribute') continue;
       // `for epoch in range(args.epochs)`: a count, not a loader.
       if (insideRangeCall(n, iter)) continue;
-      if (/loader|dataloader|_dl$|^dl|batches|data_iter|dataset|ds$/i.test(k) || ctx.fn.params.includes(rootOf(k))) loader ??= k;
+      if (/loader|dataloader|_dl$|^dl|batches|data_iter|_iter$|dataset|ds$|^(train|training|val|valid|validation|test|eval)_data$/i.test(k) || ctx.fn.params.includes(rootOf(k))) loader ??= k;
       if (soundsLikeInference(k.split('.').pop() ?? k)) inferenceLoop ??= k;
     }
     if (iter.type === 'subscript') {
@@ -1326,7 +1326,7 @@ export class ModeAnalysis {
         weakReason = true;
       }
     }
-    const trainedKeys = kind === 'step' ? trainedModels(ctx.fn, this.host) : [];
+    const trainedKeys = kind === 'step' ? trainedModels(ctx.fn, this.host, call) : [];
     const outer = outerStatement(call);
     const withStmt = ctx.noGrad ? noGradWith(call, ctx.noGrad) : undefined;
     ctx.sink.push({
@@ -1525,12 +1525,27 @@ export function functionHasTrainingStep(fn: Fn): boolean {
   return v;
 }
 
-/** The models a training step in `fn` trains: those run (or handed to helpers) outside no_grad. */
-function trainedModels(fn: Fn, host: FlowHost): string[] {
-  const out = new Set<string>();
+/**
+ * The models a training step in `fn` (the call `step`) trains: those run (or handed to helpers)
+ * outside no_grad in the innermost loop around it that runs any (a script training two models in
+ * two loops: each loop's own), else in the whole function.
+ */
+function trainedModels(fn: Fn, host: FlowHost, step: Node): string[] {
   const body = fn.body;
   if (!body) return [];
-  for (const call of host.callsIn(body)) {
+  for (let p = step.parent; p && p.startIndex >= body.startIndex && !p.equals(body); p = p.parent) {
+    if (p.type === 'function_definition' || p.type === 'class_definition') break;
+    if (p.type !== 'for_statement' && p.type !== 'while_statement') continue;
+    const inLoop = modelsRunIn(p, fn, host);
+    if (inLoop.length > 0) return inLoop;
+  }
+  return modelsRunIn(body, fn, host);
+}
+
+/** The models run (or handed to helpers) outside no_grad in `node`, a part of `fn`'s body. */
+function modelsRunIn(node: Node, fn: Fn, host: FlowHost): string[] {
+  const out = new Set<string>();
+  for (const call of host.callsIn(node)) {
     if (insideNoGrad(call, host)) continue;
     const callee = host.callee(call);
     const k = callee.key;

@@ -2171,7 +2171,8 @@ class TrainingBuilder implements FlowHost {
         const dropLast = dropNode ? this.resolveLoaderArg(dropNode, fn) : args.hasSplat ? undefined : defaultValue(false, "DataLoader's default drop_last=False", spanOf(call));
         const samplerNode = argFor(args, 'sampler', 3);
         const datasetNode = argFor(args, 'dataset', 0);
-        const role = this.lightningLoaderRole(call, fn, assigned) ?? this.returnedLoaderRole(call, fn, assigned, events) ?? this.loaderRole(fn, assigned, datasetNode, args, events);
+        const returned = this.returnedLoaderRole(call, fn, assigned, events);
+        const role = this.lightningLoaderRole(call, fn, assigned) ?? (returned !== 'returned' ? returned : undefined) ?? this.loaderRole(fn, assigned, datasetNode, args, events, returned === 'returned');
         const collate = argFor(args, 'collate_fn', 6);
         out.push({
           framework: 'torch',
@@ -2531,10 +2532,11 @@ class TrainingBuilder implements FlowHost {
    * The role of a loader a function of the file returns (`return DataLoader(...)`, or its local
    * `loader` returned, alone or in a tuple: `return train_loader, val_loader`), read where its
    * callers assign the result (`dl = make_loader(ds, 1)`, `train_dl, val_dl = get_loaders()`): a
-   * training loop over `dl` there trains on it. Undefined when no caller's loop says (then the
-   * loader's own names decide, as for any other).
+   * training loop over `dl` there trains on it. `'returned'` when no caller's loop says (then the
+   * loader's own names decide its role, and which model it feeds is not known); undefined when the
+   * function does not return it.
    */
-  private returnedLoaderRole(call: Node, fn: Fn, assigned: string | undefined, events: readonly FlowEvent[]): { role: DataLoaderIR['role']; evidence: string; feeds: string[] } | undefined {
+  private returnedLoaderRole(call: Node, fn: Fn, assigned: string | undefined, events: readonly FlowEvent[]): { role: DataLoaderIR['role']; evidence: string; feeds: string[] } | 'returned' | undefined {
     if (fn.isModule || fn.cls !== undefined) return undefined;
     const index = this.returnedAt(call, fn, assigned);
     if (index === undefined) return undefined;
@@ -2562,7 +2564,7 @@ class TrainingBuilder implements FlowHost {
         if (steps.length > 0) return { role: 'train', evidence: `training steps in loops over ${variable} (returned by ${fn.name}())`, feeds: [...new Set(steps.flatMap((e) => e.trainedKeys))] };
       }
     }
-    return undefined;
+    return 'returned';
   }
 
   /** The last assignment to `name` in `fn`'s own body (a target alone or in a tuple) before `offset`. */
@@ -2606,7 +2608,8 @@ class TrainingBuilder implements FlowHost {
     return found;
   }
 
-  private loaderRole(fn: Fn, variable: string | undefined, dataset: Node | undefined, args: CallArgs, events: readonly FlowEvent[]): { role: DataLoaderIR['role']; evidence: string; feeds: string[] } {
+  /** (`returned`: the loader is returned to callers whose loops do not train on it; which model it feeds is not guessed from the file's.) */
+  private loaderRole(fn: Fn, variable: string | undefined, dataset: Node | undefined, args: CallArgs, events: readonly FlowEvent[], returned = false): { role: DataLoaderIR['role']; evidence: string; feeds: string[] } {
     if (variable) {
       const steps = events.filter((e) => e.kind === 'step' && this.loaderBehind(e.owner, e.loaderKey) === variable && (e.chain[e.chain.length - 1] === fn.name || e.fn === fn));
       if (steps.length > 0) {
@@ -2618,11 +2621,11 @@ class TrainingBuilder implements FlowHost {
     if (names.some((n) => soundsLikeInference(n))) return { role: 'eval', evidence: `named ${names.join(' / ')}`, feeds: [] };
     // (`trainloader`, `trainset`: `words` reads them as two words.)
     if (names.some((n) => words(n).some((w) => w === 'train' || w === 'training'))) {
-      return { role: 'train', evidence: `named ${names.join(' / ')}`, feeds: this.fileTrainedModels(fn, events) };
+      return { role: 'train', evidence: `named ${names.join(' / ')}`, feeds: returned ? [] : this.fileTrainedModels(fn, events) };
     }
     const shuffle = argFor(args, 'shuffle', 2);
     if (shuffle && literalValue(shuffle).kind === 'bool' && (literalValue(shuffle) as { value: boolean }).value && events.some((e) => e.kind === 'step')) {
-      return { role: 'train', evidence: 'shuffle=True in a file with training steps', feeds: this.fileTrainedModels(fn, events) };
+      return { role: 'train', evidence: 'shuffle=True in a file with training steps', feeds: returned ? [] : this.fileTrainedModels(fn, events) };
     }
     return { role: 'unknown', evidence: 'no training loop over it in view', feeds: [] };
   }
