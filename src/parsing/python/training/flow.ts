@@ -222,13 +222,13 @@ const NO_STATES: readonly State[] = Object.freeze([]);
 /** The last flow `fallThrough` made (flows are never modified: statements in a row that leave the state as it was share one). */
 let lastFallThrough: Flow = { normal: undefined, breaks: NO_STATES, conts: NO_STATES, rets: NO_STATES };
 
-/** The flow of a statement that falls through with `normal` (no break, continue or return). */
 /** `True`, or a non-zero number: a `while` condition that never ends the loop. */
 function alwaysTrue(condition: Node | null): boolean {
   const c = condition ? unparen(condition) : undefined;
   return c?.type === 'true' || ((c?.type === 'integer' || c?.type === 'float') && Number(c.text.replace(/_/g, '')) !== 0);
 }
 
+/** The flow of a statement that falls through with `normal` (no break, continue or return). */
 function fallThrough(normal: State | undefined): Flow {
   if (lastFallThrough.normal !== normal) lastFallThrough = { normal, breaks: NO_STATES, conts: NO_STATES, rets: NO_STATES };
   return lastFallThrough;
