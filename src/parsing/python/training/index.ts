@@ -2115,16 +2115,13 @@ class TrainingBuilder implements FlowHost {
     const fallback = param.childForFieldName('value');
     let agreed: KnownValue | undefined;
     let calls = 0;
-    for (const statement of this.tree.rootNode.children) {
-      for (const c of this.callsOf(statement)) {
-        if (c.name !== fn.name || !c.f || this.resolveFunction(c.f, this.fnOf(c.call), undefined) !== fn) continue;
-        if (c.args.hasSplat) return v;
-        const given = argFor(c.args, node.text, index);
-        const passed = given ? this.resolveArg(given) : fallback ? this.resolveArg(fallback) : undefined;
-        if (passed?.value === undefined || (agreed && agreed.value !== passed.value)) return v;
-        agreed ??= passed;
-        calls++;
-      }
+    for (const c of this.callsTo(fn)) {
+      if (c.args.hasSplat) return v;
+      const given = argFor(c.args, node.text, index);
+      const passed = given ? this.resolveArg(given) : fallback ? this.resolveArg(fallback) : undefined;
+      if (passed?.value === undefined || (agreed && agreed.value !== passed.value)) return v;
+      agreed ??= passed;
+      calls++;
     }
     if (!agreed) return v;
     return {
@@ -2135,6 +2132,17 @@ class TrainingBuilder implements FlowHost {
       definitionSpan: agreed.definitionSpan ?? agreed.span,
       inferred: true,
     };
+  }
+
+  /** The calls of the file that call `fn` (by its name, resolved from where each call is). */
+  private callsTo(fn: Fn): CallInfo[] {
+    const out: CallInfo[] = [];
+    for (const statement of this.tree.rootNode.children) {
+      for (const c of this.callsOf(statement)) {
+        if (c.name === fn.name && c.f && this.resolveFunction(c.f, this.fnOf(c.call), undefined) === fn) out.push(c);
+      }
+    }
+    return out;
   }
 
   /** A `collate_fn` (a function of the file, or a lambda) that merges graphs into one batch: `dgl.batch(graphs)`, `Batch.from_data_list(...)`. */
@@ -2540,29 +2548,25 @@ class TrainingBuilder implements FlowHost {
     if (fn.isModule || fn.cls !== undefined) return undefined;
     const index = this.returnedAt(call, fn, assigned);
     if (index === undefined) return undefined;
-    for (const statement of this.tree.rootNode.children) {
-      for (const c of this.callsOf(statement)) {
-        if (c.name !== fn.name || !c.f) continue;
-        const caller = this.fnOf(c.call);
-        if (this.resolveFunction(c.f, caller, undefined) !== fn) continue;
-        const stmt = statementOf(c.call);
-        const assignment = stmt.namedChildren[0]?.type === 'assignment' ? stmt.namedChildren[0] : undefined;
-        const right = assignment?.childForFieldName('right');
-        const left = assignment?.childForFieldName('left');
-        if (!right || !left || !unparen(right).equals(c.call)) continue;
-        const target = index === 'whole' ? left : left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.namedChildren[index] : undefined;
-        const variable = target?.type === 'identifier' ? target.text : undefined;
-        if (!variable) continue;
-        // Training steps in loops over that name, where this assignment is the one that reaches them.
-        const steps = events.filter(
-          (e) =>
-            e.kind === 'step' &&
-            this.loaderBehind(e.owner, e.loaderKey) === variable &&
-            (e.chain[e.chain.length - 1] === caller.name || e.fn === caller) &&
-            this.lastAssignmentOf(caller, variable, (e.via[0] ?? e.span).startOffset)?.equals(assignment as Node) === true,
-        );
-        if (steps.length > 0) return { role: 'train', evidence: `training steps in loops over ${variable} (returned by ${fn.name}())`, feeds: [...new Set(steps.flatMap((e) => e.trainedKeys))] };
-      }
+    for (const c of this.callsTo(fn)) {
+      const caller = this.fnOf(c.call);
+      const stmt = statementOf(c.call);
+      const assignment = stmt.namedChildren[0]?.type === 'assignment' ? stmt.namedChildren[0] : undefined;
+      const right = assignment?.childForFieldName('right');
+      const left = assignment?.childForFieldName('left');
+      if (!right || !left || !unparen(right).equals(c.call)) continue;
+      const target = index === 'whole' ? left : left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.namedChildren[index] : undefined;
+      const variable = target?.type === 'identifier' ? target.text : undefined;
+      if (!variable) continue;
+      // Training steps in loops over that name, where this assignment is the one that reaches them.
+      const steps = events.filter(
+        (e) =>
+          e.kind === 'step' &&
+          this.loaderBehind(e.owner, e.loaderKey) === variable &&
+          (e.chain[e.chain.length - 1] === caller.name || e.fn === caller) &&
+          this.lastAssignmentOf(caller, variable, (e.via[0] ?? e.span).startOffset)?.equals(assignment as Node) === true,
+      );
+      if (steps.length > 0) return { role: 'train', evidence: `training steps in loops over ${variable} (returned by ${fn.name}())`, feeds: [...new Set(steps.flatMap((e) => e.trainedKeys))] };
     }
     return 'returned';
   }
