@@ -275,6 +275,12 @@ export interface SiteIR {
    * under `no_grad`, a model given weights (a distillation teacher): its outputs are the targets.
    */
   readonly teacher?: boolean;
+  /**
+   * A forward under no_grad whose result nothing reads: the call is the whole statement
+   * (`model(x)`), or it assigns a name its function never reads (`_ = model(x)`). What remains of
+   * it is the running statistics its BatchNorm layers update (a recalibration pass).
+   */
+  readonly resultDropped?: boolean;
   readonly inNoGrad: boolean;
   readonly noGradSpan: Span | undefined;
   readonly mode: ModeAt;

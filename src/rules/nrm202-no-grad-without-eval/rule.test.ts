@@ -74,6 +74,14 @@ ruleTests(noGradWithoutEval, {
       code: IMPORTS + CNN + 'def after_pruning(model, loader):\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.reset_running_stats()\n    model.train()\n    with torch.no_grad():\n        for x, _ in loader:\n            model(x)\n\n\n' + TRAIN + 'model.eval()\nafter_pruning(model, train_loader)\n',
     },
     {
+      name: "BigGAN's standing statistics: train() in the function, a forward under no_grad assigned to a name nothing reads",
+      code: IMPORTS + CNN + 'def accumulate(net, z, num_accumulations=16):\n    net.train()\n    for i in range(num_accumulations):\n        with torch.no_grad():\n            z.normal_()\n            x = net(z)\n    net.eval()\n\n\n' + TRAIN + 'model.eval()\naccumulate(model, torch.randn(8, 3, 32, 32))\n',
+    },
+    {
+      name: "a function named for standing statistics (`accumulate_standing_stats`) keeps what its forwards return",
+      code: IMPORTS + CNN + 'def accumulate_standing_stats(net, z):\n    net.train()\n    with torch.no_grad():\n        x = net(z)\n    net.eval()\n    return x\n\n\n' + TRAIN + 'model.eval()\naccumulate_standing_stats(model, torch.randn(8, 3, 32, 32))\n',
+    },
+    {
       name: 'a function named for the BatchNorm statistics (`update_bn_stats`) keeps what its forwards return',
       code: IMPORTS + CNN + 'def update_bn_stats(model, loader):\n    model.train()\n    with torch.no_grad():\n        outs = [model(x) for x, _ in loader]\n    return len(outs)\n\n\n' + TRAIN + 'model.eval()\nupdate_bn_stats(model, train_loader)\n',
     },
@@ -146,9 +154,9 @@ ruleTests(noGradWithoutEval, {
     },
     {
       name: 'every module but Dropout put back in training mode (a negated filter) is training mode for BatchNorm',
-      code: IMPORTS + CNN + TRAIN + 'model.eval()\nfor m in model.modules():\n    if not isinstance(m, nn.Dropout):\n        m.train()\nwith torch.no_grad():\n    preds = model(x_test)\n',
+      code: IMPORTS + CNN + TRAIN + 'model.eval()\nfor m in model.modules():\n    if not isinstance(m, nn.Dropout):\n        m.train()\nwith torch.no_grad():\n    preds = model(x_test)\nprint(preds)\n',
       findings: [{ messageId: 'noGradOnly', line: 27, column: 6, endLine: 27, endColumn: 21, messageIncludes: ['m.train() at line 26'] }],
-      output: IMPORTS + CNN + TRAIN + 'model.eval()\nfor m in model.modules():\n    if not isinstance(m, nn.Dropout):\n        m.train()\nmodel.eval()\nwith torch.no_grad():\n    preds = model(x_test)\n',
+      output: IMPORTS + CNN + TRAIN + 'model.eval()\nfor m in model.modules():\n    if not isinstance(m, nn.Dropout):\n        m.train()\nmodel.eval()\nwith torch.no_grad():\n    preds = model(x_test)\nprint(preds)\n',
     },
     {
       name: '`model.training = False` sets the flag of the model alone: the message says so',
@@ -173,6 +181,18 @@ ruleTests(noGradWithoutEval, {
       code: IMPORTS + CNN + TRAIN + 'with torch.no_grad():\n    model(x_test)\n',
       findings: [{ messageId: 'noGradOnly', line: 23, column: 6, endLine: 23, endColumn: 21 }],
       output: IMPORTS + CNN + TRAIN + 'model.eval()\nwith torch.no_grad():\n    model(x_test)\n',
+    },
+    {
+      name: 'train() by mistake before a forward whose result is assigned and read later is still reported',
+      code: IMPORTS + CNN + 'def predict(model, z):\n    model.train()\n    with torch.no_grad():\n        x = model(z)\n    print(x.argmax(1))\n\n\n' + TRAIN + 'predict(model, torch.randn(8, 3, 32, 32))\n',
+      findings: [{ messageId: 'noGradOnly', line: 19, column: 10, endLine: 19, endColumn: 25, messageIncludes: ['model.train() at line 18'] }],
+      output: IMPORTS + CNN + 'def predict(model, z):\n    model.train()\n    model.eval()\n    with torch.no_grad():\n        x = model(z)\n    print(x.argmax(1))\n\n\n' + TRAIN + 'predict(model, torch.randn(8, 3, 32, 32))\n',
+    },
+    {
+      name: 'a dropped forward under no_grad after train() and a training loop in the same function is no recalibration: reported',
+      code: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nmodel.train()\nfor x, y in train_loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\nwith torch.no_grad():\n    out = model(x_test)\n',
+      findings: [{ messageId: 'noGradOnly', line: 24, column: 6, endLine: 24, endColumn: 21, messageIncludes: ['model.train() at line 19'] }],
+      output: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nmodel.train()\nfor x, y in train_loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\nmodel.eval()\nwith torch.no_grad():\n    out = model(x_test)\n',
     },
     {
       name: 'train() by mistake in a validation function whose predictions are used is still reported',

@@ -20,7 +20,7 @@ export const noGradWithoutEval: Rule = {
         'A shape smoke test (a model built right there and, in this file, never given weights, switched or trained) is not reported: its outputs are random in either mode. ' +
         'Nor is Monte Carlo dropout: a model whose only mode-dependent layers are Dropout, switched by `train()` in the same function with no training step between that and the forward (`net.train()` then a no-grad loop sampling predictions). ' +
         'Nor is a unit test that puts the model in training mode itself (`model.train()` in the test, then a forward under a `@torch.no_grad()` that saves memory): it tests the training-mode forward on purpose. ' +
-        'Training mode chosen on purpose by a flag named for it (`if training: model.train()`, e.g. an export helper with a `training` argument) is not reported either, nor a BatchNorm recalibration pass: `model.train()` in the same function, then forwards under no_grad whose results are dropped, or in a function named for BatchNorm statistics (`recalibrate_bn`, `update_bn`), which recomputes the running statistics without gradients on purpose (after pruning, quantization or weight averaging).',
+        'Training mode chosen on purpose by a flag named for it (`if training: model.train()`, e.g. an export helper with a `training` argument) is not reported either, nor a BatchNorm recalibration pass: `model.train()` in the same function, then, with no training step between, forwards under no_grad whose results are dropped (`model(x)`, or `x = model(z)` with `x` never read), or in a function named for BatchNorm statistics (`recalibrate_bn`, `update_bn`), which recomputes the running statistics without gradients on purpose (after pruning, quantization or weight averaging).',
       whyIsThisBad:
         '`torch.no_grad()` and `torch.inference_mode()` disable autograd; they leave `module.training` untouched. Under them, BatchNorm in training mode still normalizes with batch statistics and updates `running_mean`/`running_var` from the evaluation data, and Dropout still drops activations. ' +
         'The PyTorch autograd notes spell it out: evaluation mode "is not a mechanism to locally disable gradient computation" and no-grad mode does not change module behaviour — both are needed for evaluation.',
@@ -94,11 +94,18 @@ function ownTrainSwitches(context: Parameters<Rule['check']>[0], site: SiteIR): 
  * forward (`net.train()` then a no-grad loop sampling predictions): the dropout is wanted.
  */
 function samplesDropout(context: Parameters<Rule['check']>[0], site: SiteIR): boolean {
-  const { training } = context.ir;
   if (site.facts.batchNorms.length > 0 || site.facts.otherModeDependent.length === 0) return false;
+  return switchedJustBefore(context, site);
+}
+
+/**
+ * The site's training mode comes from `train()` calls of its own function, each before the site
+ * with no training step between it and the site: the function switched the model to run it so.
+ */
+function switchedJustBefore(context: Parameters<Rule['check']>[0], site: SiteIR): boolean {
   const trainOrigins = ownTrainSwitches(context, site);
   if (!trainOrigins) return false;
-  const between = (from: number) => training.sites.some((s) => s.kind === 'training-step' && s.function === site.function && s.span.startOffset > from && s.span.startOffset < site.span.startOffset);
+  const between = (from: number) => context.ir.training.sites.some((s) => s.kind === 'training-step' && s.function === site.function && s.span.startOffset > from && s.span.startOffset < site.span.startOffset);
   return trainOrigins.every((o) => o.span.startOffset < site.span.startOffset && !between(o.span.startOffset));
 }
 
@@ -113,13 +120,14 @@ function testsTrainingMode(context: Parameters<Rule['check']>[0], site: SiteIR):
 }
 
 /**
- * A BatchNorm recalibration pass (what `torch.optim.swa_utils.update_bn` does): the training mode
- * comes from `train()` calls in the site's own function, and the forward's result is dropped
- * (`model(x)` as a statement) or the function is named for BatchNorm statistics (`recalibrate_bn`,
- * `update_bn`, `calibrate_batchnorm`).
+ * A BatchNorm recalibration pass (what `torch.optim.swa_utils.update_bn` does): the training
+ * mode comes from `train()` calls in the site's own function with no training step between them
+ * and the forward (`switchedJustBefore`), and the forward's result is dropped (`model(x)` as a
+ * statement, `x = net(z)` with `x` never read) or the function is named for
+ * BatchNorm statistics (`recalibrate_bn`, `update_bn`, `calibrate_batchnorm`, BigGAN's
+ * `accumulate_standing_stats`).
  */
 function recalibratesBatchNorm(context: Parameters<Rule['check']>[0], site: SiteIR): boolean {
-  if (!ownTrainSwitches(context, site)) return false;
-  const dropped = site.statementSpan.startOffset === site.span.startOffset && site.statementSpan.endOffset === site.span.endOffset;
-  return dropped || /(^|_)(bn|batch_?norm|recalibrat\w*|calibrat\w*|running_stats?)($|_)/i.test(site.function);
+  if (!switchedJustBefore(context, site)) return false;
+  return site.resultDropped === true || /(^|_)(bn|batch_?norm|recalibrat\w*|calibrat\w*|running_stats?|standing_stats?)($|_)/i.test(site.function);
 }

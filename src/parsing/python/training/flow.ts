@@ -70,6 +70,8 @@ export interface FlowEvent {
   readonly assume: readonly string[];
   /** The event's function, or a function on the call path that reached it, is a unit test (`FlowHost.isUnitTest`). */
   readonly inUnitTest: boolean;
+  /** A forward under no_grad whose result nothing reads (`resultDropped`). */
+  readonly resultDropped?: boolean;
 }
 
 export interface Summary {
@@ -1354,6 +1356,7 @@ export class ModeAnalysis {
       owner: ctx.fn,
       assume: ctx.assume,
       inUnitTest: this.unitTestScope(ctx.fn),
+      ...(kind === 'forward' && ctx.noGrad && resultDropped(ctx.fn, call, stmt) ? { resultDropped: true } : {}),
     });
   }
 }
@@ -1565,6 +1568,32 @@ function modelsRunIn(node: Node, fn: Fn, host: FlowHost): string[] {
  * Whether a name's value goes into a loss in the function: an assignment to a name that says
  * `loss` reads it (`loss = criterion(y_pred, y)` in a forward pass whose backward is elsewhere).
  */
+/**
+ * Nothing reads the result of `call`: it is the whole statement (`model(x)`), or the statement
+ * assigns it to a name the function (module) never reads (`x = net(z)`, `_ = model(batch)`) and
+ * does not declare `global`/`nonlocal`. Only what the forward does to the model stays: the running
+ * statistics its BatchNorm layers update.
+ */
+function resultDropped(fn: Fn, call: Node, stmt: Node): boolean {
+  if (stmt.type !== 'expression_statement') return false;
+  const first = stmt.namedChildren[0];
+  if (stmt.namedChildCount !== 1 || !first) return false;
+  if (first.equals(call)) return true;
+  if (first.type !== 'assignment' || !first.childForFieldName('right')?.equals(call)) return false;
+  const left = first.childForFieldName('left');
+  if (left?.type !== 'identifier' || !fn.body) return false;
+  const name = left.text;
+  for (const id of fn.body.descendantsOfType('identifier')) {
+    if (id.text !== name) continue;
+    const parent = id.parent;
+    // A store: the left side of an assignment, or a name in a for loop's target.
+    if (parent?.type === 'assignment' && parent.childForFieldName('left')?.equals(id)) continue;
+    if (parent?.type === 'for_statement' && parent.childForFieldName('left')?.equals(id)) continue;
+    return false;
+  }
+  return true;
+}
+
 function feedsLoss(fn: Fn, name: string): boolean {
   for (const a of fn.body?.descendantsOfType(['assignment', 'augmented_assignment']) ?? []) {
     const left = a.childForFieldName('left');

@@ -1945,6 +1945,7 @@ class TrainingBuilder implements FlowHost {
           function: e.fn.name,
           reason: reason ?? (e.kind === 'export' ? 'export' : e.kind === 'step' ? 'training step' : ''),
           inUnitTest: e.inUnitTest,
+          ...(e.resultDropped ? { resultDropped: true } : {}),
           ...(e.reason === undefined && reason !== undefined ? { teacher: true } : {}),
           inNoGrad: e.noGrad !== undefined,
           noGradSpan: e.noGrad,
