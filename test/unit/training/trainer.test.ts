@@ -64,6 +64,26 @@ with torch.no_grad():
     assert.deepStrictEqual(codes(text), []);
   });
 
+  it("the Hugging Face ecosystem's Trainer subclasses (Optimum's ORTTrainer, sentence-transformers') are trainers: train() switches nothing", () => {
+    for (const [from, cls] of [
+      ['optimum.onnxruntime', 'ORTTrainer'],
+      ['optimum.intel', 'INCTrainer'],
+      ['sentence_transformers', 'SentenceTransformerTrainer'],
+    ]) {
+      const text = `${HEAD.replace('from transformers import Trainer, TrainingArguments', `from transformers import TrainingArguments\nfrom ${from} import ${cls}`)}
+model = Net()
+trainer = ${cls}(model=model, args=TrainingArguments(output_dir="out", per_device_train_batch_size=64, dataloader_drop_last=True))
+trainer.train()
+with torch.no_grad():
+    output = trainer.model(**batch)
+`;
+      const ir = training(text);
+      assert.deepStrictEqual(ir.modeSwitches, [], cls);
+      assert.deepStrictEqual(ir.loaders.filter((l) => l.framework === 'huggingface').map((l) => l.feeds), [['model']], cls);
+      assert.deepStrictEqual(codes(text), [], cls);
+    }
+  });
+
   it('the Trainer\'s own AdamW leaves LayerNorm and bias out of the decay: no NRM601, whatever weight_decay', () => {
     const text = `${HEAD}
 model = Net()

@@ -1586,8 +1586,8 @@ class TrainingBuilder implements FlowHost {
   }
 
   /**
-   * `transformers.Trainer` / `Seq2SeqTrainer` (or a subclass in this file, or trl's trainers):
-   * `huggingface`; Lightning's `Trainer`: `lightning`.
+   * `transformers.Trainer` / `Seq2SeqTrainer` (or a subclass in this file, or trl's, Optimum's
+   * and sentence-transformers' trainers): `huggingface`; Lightning's `Trainer`: `lightning`.
    */
   /** `trainerFramework` of a callee, kept for the analysis by the name it is when a bare name (the answer depends on the name only). */
   private trainerFrameworkOf(callee: Node, name: string | undefined): 'huggingface' | 'lightning' | undefined {
@@ -1603,7 +1603,9 @@ class TrainingBuilder implements FlowHost {
 
   private trainerFramework(callee: Node, seen = new Set<string>()): 'huggingface' | 'lightning' | undefined {
     const q = this.qualified(callee) ?? '';
-    if (/^(transformers|trl)(\.\w+)*\.\w*Trainer$/.test(q)) return 'huggingface';
+    // (Optimum's `ORTTrainer`, `INCTrainer`, `GaudiTrainer` and sentence-transformers'
+    // `SentenceTransformerTrainer` are `transformers.Trainer` subclasses.)
+    if (/^(transformers|trl|optimum|sentence_transformers)(\.\w+)*\.\w*Trainer$/.test(q)) return 'huggingface';
     if (/^(lightning|pytorch_lightning|lightning\.pytorch)(\.\w+)*\.Trainer$/.test(q)) return 'lightning';
     if (callee.type === 'identifier' && !seen.has(callee.text)) {
       seen.add(callee.text);
