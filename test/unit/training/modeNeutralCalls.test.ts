@@ -49,7 +49,23 @@ describe('training IR: calls given a model that leave its mode as it was', () =>
     for (const line of between) assert.deepStrictEqual(modeAtInference(script(`${line}\n`)), { modes: ['eval'], unresolved: false }, line);
   });
 
+  it("calls found on real code that read the model or wrap it in its mode (Fabric's clip_gradients, state dicts, partial, assertions): the model stays in eval mode", () => {
+    const between = [
+      'fabric.clip_gradients(model, optimizer, max_norm=1.0)',
+      'state = accelerator.get_state_dict(model)',
+      'state = get_model_state_dict(model)',
+      'run = functools.partial(evaluate_one, model)',
+      'self.assertIsNotNone(model)',
+      'np.testing.assert_allclose(model.fc.weight.detach().numpy(), expected)',
+    ];
+    for (const line of between) assert.deepStrictEqual(modeAtInference(script(`${line}\n`)), { modes: ['eval'], unresolved: false }, line);
+  });
+
   it('an unknown call given the model still leaves its mode unknown', () => {
     assert.deepStrictEqual(modeAtInference(script('my_lib.prepare_for_export(model)\n')), { modes: [], unresolved: true });
+    // (Named like an assertion, but not one: `assertion_hook`, `asserted`.)
+    assert.deepStrictEqual(modeAtInference(script('assertion_hook(model)\n')), { modes: [], unresolved: true });
+    // (Opacus' wrapper shares the model's modules: its train()/eval() would switch them.)
+    assert.deepStrictEqual(modeAtInference(script('private, optimizer, loader = privacy_engine.make_private(module=model, optimizer=optimizer, data_loader=loader)\n')), { modes: [], unresolved: true });
   });
 });

@@ -180,7 +180,16 @@ const MODE_NEUTRAL_CALLS = new Set([
   // detectron2's `inference_on_dataset(model, ...)`, which puts the model back in the mode it had.
   'DetectionCheckpointer', 'Checkpointer', 'load_model', 'load_optim', 'resolve_data_config', 'resolve_model_data_config', 'zip', 'grad_clipping',
   'inference_on_dataset',
+  // Found on real code (each left a model's mode unknown): Fabric's `clip_gradients(model, ...)`,
+  // state dicts taken by Accelerate / `torch.distributed.checkpoint`, `partial(fn, model)`, Keras'
+  // `clone_model` / `plot_model`, BigGAN's `toggle_grad`, Accelerate's `remove_hook_from_module`.
+  // (Not Opacus' `make_private`: the wrapper it returns shares the model's modules, and a
+  // `train()` / `eval()` of the wrapper, not followed, would switch them.)
+  'clip_gradients', 'get_state_dict', 'get_model_state_dict', 'get_optimizer_state_dict', 'partial', 'clone_model', 'plot_model',
+  'toggle_grad', 'trainable_parameters', 'remove_hook_from_module',
 ]);
+/** A test's assertion (`self.assertIsNotNone(model)`, `np.testing.assert_allclose(...)`): it reads what it is given. */
+const ASSERTION = /^assert(_\w+|[A-Z]\w*)$/;
 /** Methods of a framework trainer that run the model in modes the framework chooses. */
 const TRAINER_RUNS = new Set(['train', 'evaluate', 'predict', 'fit', 'validate', 'test', 'hyperparameter_search']);
 const FORWARD_METHODS = new Set(['forward', 'generate', 'sample', 'infer', 'predict_step']);
@@ -1097,7 +1106,8 @@ export class ModeAnalysis {
       return state;
     }
     // An opaque call given a model may change its mode: what it leaves is unknown.
-    if (!MODE_NEUTRAL_CALLS.has(last !== '' ? last : lastSegment(f.text))) {
+    const name = last !== '' ? last : lastSegment(f.text);
+    if (!MODE_NEUTRAL_CALLS.has(name) && !ASSERTION.test(name)) {
       // (No closure here: it would make every call of `call` allocate its context.)
       let st = state;
       const positional = args.positional;
