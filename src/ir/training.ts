@@ -287,7 +287,17 @@ export interface SiteIR {
   /** Call sites from the outermost caller inwards that lead to the site (empty when direct). */
   readonly via: readonly Span[];
   /** For training steps: the mode of each frozen target and its BatchNorm layers there. */
-  readonly targets?: readonly { readonly key: string; readonly mode: ModeAt; readonly batchNormMode: ModeAt }[];
+  readonly targets?: readonly {
+    readonly key: string;
+    readonly mode: ModeAt;
+    readonly batchNormMode: ModeAt;
+    /**
+     * The trained model is a container of this target's modules and nothing mode-dependent besides
+     * (`model = nn.Sequential(backbone, head)`, then wrapped): the modes are the container's, which
+     * its `train()` / `eval()` set for the target's modules too.
+     */
+    readonly held?: true;
+  }[];
   /** For training steps: the loader whose loop holds the step. */
   readonly loader?: string;
 }

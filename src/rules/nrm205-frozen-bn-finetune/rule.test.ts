@@ -16,6 +16,13 @@ class Classifier(nn.Module):
 const FREEZE = 'model = Classifier()\nfor p in model.backbone.parameters():\n    p.requires_grad = False\noptimizer = torch.optim.SGD(model.head.parameters(), lr=0.01)\n';
 const LOOP = (first: string) => `for epoch in range(10):\n${first}    for x, y in loader:\n        optimizer.zero_grad()\n        model(x).sum().backward()\n        optimizer.step()\n`;
 
+/** VICReg's / Barlow Twins' linear evaluation: a backbone frozen, then held by `nn.Sequential(backbone, head)` (wrapped in DDP) which the loop trains; `mode`: what the loop does to the mode. */
+const HELD = (mode: string) =>
+  'import torchvision\n' +
+  IMPORTS +
+  "backbone = torchvision.models.resnet50()\nbackbone.fc = nn.Identity()\nhead = nn.Linear(2048, 1000)\nmodel = nn.Sequential(backbone, head)\nbackbone.requires_grad_(False)\nmodel = torch.nn.parallel.DistributedDataParallel(model, device_ids=[0])\noptimizer = torch.optim.SGD(head.parameters(), lr=0.01)\n" +
+  LOOP(mode);
+
 /** The Keras transfer-learning guide's script: frozen phase, then fine-tuning after `base_model.trainable = True`. */
 const KERAS_HEAD = 'import tensorflow as tf\nfrom tensorflow import keras\n\ntrain_ds = keras.utils.image_dataset_from_directory("data/train", batch_size=32)\nbase_model = keras.applications.Xception(weights="imagenet", input_shape=(150, 150, 3), include_top=False)\nbase_model.trainable = False\n\ninputs = keras.Input(shape=(150, 150, 3))\n';
 const KERAS_TAIL =
@@ -72,6 +79,8 @@ ruleTests(frozenBnFinetune, {
         "model = Classifier()\nif args.weights == 'freeze':\n    for p in model.backbone.parameters():\n        p.requires_grad = False\noptimizer = torch.optim.SGD(model.head.parameters(), lr=0.01)\n" +
         LOOP("    if args.weights == 'finetune':\n        model.train()\n    elif args.weights == 'freeze':\n        model.eval()\n    else:\n        assert False\n"),
     },
+    { name: 'a frozen backbone held by the trained nn.Sequential, which the loop puts in eval mode (linear evaluation)', code: HELD('    model.eval()\n') },
+    { name: 'a frozen backbone held by the trained nn.Sequential, put in eval mode before the container was built', code: HELD('').replace('model = nn.Sequential(backbone, head)\n', 'backbone.eval()\nmodel = nn.Sequential(backbone, head)\n') },
     { name: 'frozen model without BatchNorm', code: IMPORTS + LN_ONLY + 'model = Mixer()\nfor p in model.fc1.parameters():\n    p.requires_grad = False\noptimizer = torch.optim.SGD(model.fc2.parameters(), lr=0.01)\n' + LOOP('    model.train()\n') },
     { name: 'a freeze method that also freezes BN statistics', code: IMPORTS + MODEL.replace('    def forward', '    def freeze_backbone(self):\n        for p in self.backbone.parameters():\n            p.requires_grad = False\n        for m in self.backbone.modules():\n            if isinstance(m, nn.BatchNorm2d):\n                m.eval()\n\n    def forward') + 'model = Classifier()\noptimizer = torch.optim.SGD(model.head.parameters(), lr=0.01)\n' + LOOP('    model.train()\n    model.freeze_backbone()\n') },
     { name: 'Keras: the base model called with training=False, as the Keras guide says', code: KERAS_HEAD + 'x = base_model(inputs, training=False)\n' + KERAS_TAIL + KERAS_FINETUNE },
@@ -114,6 +123,16 @@ ruleTests(frozenBnFinetune, {
         { messageId: 'statsStillUpdate', line: 6, column: 1, endLine: 7, endColumn: 32, messageIncludes: ['at the training step (line 13,'] },
         { messageId: 'statsStillUpdate', line: 21, column: 1, endLine: 22, endColumn: 32, messageIncludes: ['at the training step (line 28,'] },
       ],
+    },
+    {
+      name: 'a frozen backbone held by the trained nn.Sequential (in DDP), never switched: its BatchNorm trains in the mode it was built in',
+      code: HELD(''),
+      findings: [{ messageId: 'statsStillUpdate', line: 10, column: 1, endLine: 10, endColumn: 31, messageIncludes: ['backbone is frozen', 'torchvision.models.resnet50(...) built at line 6'] }],
+    },
+    {
+      name: "a frozen backbone held by the trained nn.Sequential, which the loop's model.train() switches too",
+      code: HELD('    model.train()\n'),
+      findings: [{ messageId: 'statsStillUpdate', line: 10, column: 1, endLine: 10, endColumn: 31, messageIncludes: ['backbone is frozen', 'model.train() at line 14'] }],
     },
     {
       name: 'requires_grad=False only: BN statistics still update',

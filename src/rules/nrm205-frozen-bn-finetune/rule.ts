@@ -88,7 +88,9 @@ export const frozenBnFinetune: Rule = {
     // function (a notebook freezing a second model for a later cell's loop), else the first step.
     for (const g of gradFreezes) {
       if (bnFreezes.some((f) => isUnder(g.target, f.target) || isUnder(f.target, g.target))) continue;
-      const stepsInTrainingMode = steps.filter((step) => isUnder(g.target, step.modelInCaller) && targetOf(step, g.target)?.batchNormMode.modes.includes('train') === true);
+      // (The trained model, or a container holding the frozen one: `nn.Sequential(backbone, head)`.)
+      const trains = (step: SiteIR) => isUnder(g.target, step.modelInCaller) || targetOf(step, g.target)?.held === true;
+      const stepsInTrainingMode = steps.filter((step) => trains(step) && targetOf(step, g.target)?.batchNormMode.modes.includes('train') === true);
       const step = stepsInTrainingMode.find((s) => s.function === g.function && s.span.startOffset > g.span.startOffset) ?? stepsInTrainingMode[0];
       const t = step ? targetOf(step, g.target) : undefined;
       if (!step || !t) continue;

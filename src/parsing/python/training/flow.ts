@@ -103,6 +103,13 @@ export interface ConstructionOrigin {
    * the new container starts in.
    */
   readonly sharesModesOf?: string;
+  /**
+   * A container holding other models' modules besides new ones (`nn.Sequential(backbone, head)`,
+   * `nn.Sequential(encoder, nn.Dropout(), decoder)`): its modes are those of each of these models
+   * (their keys), and, when it adds mode-dependent layers (or elements not known), the mode it
+   * starts in (`mode`) too.
+   */
+  readonly holds?: { readonly keys: readonly string[]; readonly own: boolean };
 }
 
 /** A call's callee read by its syntax: the same at each visit of the call, so read once. */
@@ -187,6 +194,8 @@ const MODE_NEUTRAL_CALLS = new Set([
   // `train()` / `eval()` of the wrapper, not followed, would switch them.)
   'clip_gradients', 'get_state_dict', 'get_model_state_dict', 'get_optimizer_state_dict', 'partial', 'clone_model', 'plot_model',
   'toggle_grad', 'trainable_parameters', 'remove_hook_from_module',
+  // Containers: `nn.Sequential(backbone, head)` holds the model, in the mode it is in.
+  'Sequential', 'ModuleList', 'ModuleDict',
 ]);
 /** A test's assertion (`self.assertIsNotNone(model)`, `np.testing.assert_allclose(...)`): it reads what it is given. */
 const ASSERTION = /^assert(_\w+|[A-Z]\w*)$/;
@@ -706,7 +715,7 @@ export class ModeAnalysis {
         else if (value?.type === 'call') {
           const c = this.host.constructs(value, ctx.fn);
           if (c?.sharesModesOf) ctx.returns.push({ val: st.lookup(c.sharesModesOf), facts: c.facts });
-          else if (c) ctx.returns.push({ val: this.modeVal(c.mode, { mode: c.mode, kind: c.mode === 'eval' ? 'library' : 'construction', span: spanOf(value), description: c.description, at: c.at, ...(c.detail ? { detail: c.detail } : {}) }), facts: c.facts });
+          else if (c) ctx.returns.push({ val: this.builtVal(c, value, st), facts: c.facts });
         }
         return { normal: undefined, breaks: [], conts: [], rets: [st] };
       }
@@ -973,9 +982,7 @@ export class ModeAnalysis {
       // A Keras model has no train()/eval() mode: each call's `training=` decides.
       if (built?.facts.keras) return state.drop(target);
       if (built?.sharesModesOf) return copyKey(state, built.sharesModesOf, target);
-      if (built) {
-        return state.set(target, this.modeVal(built.mode, { mode: built.mode, kind: built.mode === 'eval' ? 'library' : 'construction', span: spanOf(r), description: built.description, at: built.at, ...(built.detail ? { detail: built.detail } : {}) }));
-      }
+      if (built) return state.set(target, this.builtVal(built, r, state));
       const f = r.childForFieldName('function');
       // `model = DDP(model)`, `model = model.to(device)`, `model = torch.compile(model).to(device)`
       const source = wrappedModelKey(r);
@@ -1302,9 +1309,22 @@ export class ModeAnalysis {
       const c = this.host.constructs(inner, ctx.fn);
       const key = c ? modelKey(inner) : undefined;
       if (c?.sharesModesOf && key) st = st.set(key, state.lookup(c.sharesModesOf));
-      else if (c && key) st = st.set(key, this.modeVal(c.mode, { mode: c.mode, kind: c.mode === 'eval' ? 'library' : 'construction', span: spanOf(inner), description: c.description, at: c.at, ...(c.detail ? { detail: c.detail } : {}) }));
+      else if (c && key) st = st.set(key, this.builtVal(c, inner, state));
     }
     return st;
+  }
+
+  /**
+   * The modes of what `call` constructs (`c`): the mode it starts in; for a container of other
+   * models' modules (`ConstructionOrigin.holds`), theirs (in `state`), with the mode it starts in
+   * only when it adds mode-dependent layers of its own.
+   */
+  private builtVal(c: ConstructionOrigin, call: Node, state: State): Val {
+    const own = (): Val => this.modeVal(c.mode, { mode: c.mode, kind: c.mode === 'eval' ? 'library' : 'construction', span: spanOf(call), description: c.description, at: c.at, ...(c.detail ? { detail: c.detail } : {}) });
+    if (!c.holds) return own();
+    let v: Val = c.holds.own ? own() : new Map();
+    for (const k of c.holds.keys) v = union(v, state.lookup(k));
+    return v;
   }
 
   // ---------------------------------------------------------------- events

@@ -32,7 +32,7 @@ import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { boundNames, type BoundNames } from './boundNames';
 import { consistent, type Fact, type Val } from './state';
-import { argFor, callArgs, calleeLastName, dictEntries, indentAt, indentOf, keyOf, lastSegment, modelKey, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, wrappedModelKey, WRAPPING_FUNCTIONS, type CallArgs } from './util';
+import { argFor, callArgs, calleeLastName, dictEntries, indentAt, indentOf, isUnder, keyOf, lastSegment, modelKey, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, wrappedModelKey, WRAPPING_FUNCTIONS, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
 /** Facts of a model class imported from another workspace file (the workspace index answers). */
@@ -837,7 +837,7 @@ class TrainingBuilder implements FlowHost {
     }
     if (/(^|\.)(nn\.)?Sequential$/.test(text) && (text.startsWith('torch.nn') || text === 'nn.Sequential')) {
       const made = this.sequentialFacts(call, fn);
-      if (made) return { facts: made.facts, mode: 'train', ...constructedAt(call, 'nn.Sequential(...) built', TRAINING_MODE), ...(made.sharesModesOf ? { sharesModesOf: made.sharesModesOf } : {}) };
+      if (made) return { facts: made.facts, mode: 'train', ...constructedAt(call, 'nn.Sequential(...) built', TRAINING_MODE), ...(made.sharesModesOf ? { sharesModesOf: made.sharesModesOf } : {}), ...(made.holds ? { holds: made.holds } : {}) };
     }
     if (KERAS_SEQUENTIAL.test(text)) {
       const facts = this.kerasSequentialFacts(call, fn);
@@ -979,7 +979,7 @@ class TrainingBuilder implements FlowHost {
    * adds no mode-dependent layer of its own; `*layers`, a list literal assigned before: its layers
    * (not all it may hold: one appended later is not seen). Other elements (a name) are not known.
    */
-  private sequentialFacts(call: Node, fn: Fn): { facts: ModelFacts; sharesModesOf?: string } | undefined {
+  private sequentialFacts(call: Node, fn: Fn): { facts: ModelFacts; sharesModesOf?: string; holds?: { keys: readonly string[]; own: boolean } } | undefined {
     const batchNorms: ModelFacts['batchNorms'][number][] = [];
     const other: ModelFacts['otherModeDependent'][number][] = [];
     const affine: ModelFacts['affineNorms'][number][] = [];
@@ -989,7 +989,30 @@ class TrainingBuilder implements FlowHost {
     let allKnown = true;
     const sources: string[] = [];
     let inherited = 0;
+    /** A model's modules, all of them (`m.children()` spread, or `m` itself): its layers, and its key. */
+    const held = (key: string, built: ModelFacts): void => {
+      sources.push(key);
+      batchNorms.push(...built.batchNorms);
+      other.push(...built.otherModeDependent);
+      affine.push(...built.affineNorms);
+      inherited += built.batchNorms.length + built.otherModeDependent.length;
+    };
     const layer = (a: Node): void => {
+      if (a.type === 'identifier') {
+        // `nn.Sequential(backbone, head)`: a model assigned before (its modules, in its modes), or
+        // a layer (`head = nn.Linear(...)`).
+        const made = this.definitionCall(a, fn, statementOf(call));
+        const built = made ? this.constructs(made, fn)?.facts : undefined;
+        if (built && built.evidence !== 'none' && !built.keras) {
+          held(a.text, built);
+          previous = '';
+          return;
+        }
+        if (made && !built) {
+          layer(made);
+          return;
+        }
+      }
       if (a.type !== 'call') {
         allKnown = false;
         previous = '';
@@ -1029,17 +1052,15 @@ class TrainingBuilder implements FlowHost {
         allKnown = false;
         continue;
       }
-      sources.push(source.text);
-      batchNorms.push(...built.batchNorms);
-      other.push(...built.otherModeDependent);
-      affine.push(...built.affineNorms);
-      inherited += built.batchNorms.length + built.otherModeDependent.length;
+      held(source.text, built);
     }
     if (batchNorms.length + other.length + affine.length === 0 && !allKnown) return undefined;
     const facts: ModelFacts = { evidence: 'file', name: 'nn.Sequential', definitionSpan: spanOf(call), batchNorms, otherModeDependent: other, affineNorms: affine, trainKeepsBatchNormFrozen: false, frozenBatchNorm: false };
-    // (One model's modules and nothing mode-dependent besides: their modes are its modes.)
-    const shares = sources.length === 1 && allKnown && batchNorms.length + other.length === inherited ? sources[0] : undefined;
-    return shares ? { facts, sharesModesOf: shares } : { facts };
+    // (One model's modules and nothing mode-dependent besides: their modes are its modes. Several
+    // models', or new mode-dependent layers besides: the modes of each, and the new ones' too.)
+    const own = !allKnown || batchNorms.length + other.length > inherited;
+    if (sources.length === 1 && !own) return { facts, sharesModesOf: sources[0] };
+    return sources.length > 0 ? { facts, holds: { keys: sources, own } } : { facts };
   }
 
   private returnFacts(fn: Fn): ModelFacts | undefined {
@@ -2003,13 +2024,38 @@ class TrainingBuilder implements FlowHost {
     const keys = new Set<string>();
     if (s.site.modelInCaller) keys.add(s.site.modelInCaller);
     for (const f of freezes) keys.add(f.target);
+    const model = s.site.modelInCaller;
     for (const key of keys) {
-      const mode = this.modeAt(this.reaching(s.event, key));
-      const bn = this.modeAt(this.reaching(s.event, `${key}.[BatchNorm]`));
+      // (A frozen model the trained one holds: its modules' modes are the container's.)
+      const held = model !== '' && key !== model && !isUnder(key, model) && this.sharesModesWith(s.event.owner, model, key, s.event.span.startOffset);
+      const at = held ? model : key;
+      const mode = this.modeAt(this.reaching(s.event, at));
+      const bn = this.modeAt(this.reaching(s.event, `${at}.[BatchNorm]`));
       if (mode.modes.length === 0 && bn.modes.length === 0) continue;
-      targets.push({ key, mode, batchNormMode: bn });
+      targets.push({ key, mode, batchNormMode: bn, ...(held ? { held: true as const } : {}) });
     }
     return { site: { ...s.site, targets }, event: s.event };
+  }
+
+  /**
+   * `model` was last assigned, in `fn` before `offset`, a container of `key`'s modules and nothing
+   * mode-dependent besides (`model = nn.Sequential(backbone, head)`: `ConstructionOrigin.sharesModesOf`),
+   * directly or through wrappers (`model = DDP(model)`, `net = model.cuda()`).
+   */
+  private sharesModesWith(fn: Fn, model: string, key: string, offset: number, depth = 0): boolean {
+    if (depth > 4) return false;
+    const assignments = this.assignmentsOf(fn);
+    for (let i = assignments.length - 1; i >= 0; i--) {
+      const a = assignments[i];
+      if (a.startIndex >= offset || keyOf(a.childForFieldName('left')) !== model) continue;
+      const right = a.childForFieldName('right');
+      const r = right ? unparen(right) : undefined;
+      if (r?.type !== 'call') return false;
+      const wrapped = wrappedModelKey(r);
+      if (wrapped) return this.sharesModesWith(fn, wrapped, key, wrapped === model ? a.startIndex : offset, depth + 1);
+      return this.constructs(r, fn)?.sharesModesOf === key;
+    }
+    return false;
   }
 
   /**
