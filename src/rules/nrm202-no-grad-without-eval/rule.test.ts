@@ -195,6 +195,20 @@ ruleTests(noGradWithoutEval, {
       output: IMPORTS + CNN + 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nmodel.train()\nfor x, y in train_loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\nmodel.eval()\nwith torch.no_grad():\n    out = model(x_test)\n',
     },
     {
+      name: "a model class holding a torchvision ResNet (PyTorch's siamese example without its eval()): its BatchNorm counts",
+      code:
+        'import torch\nimport torch.nn as nn\nimport torchvision\n\n\nclass Siamese(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.resnet = torchvision.models.resnet18(weights=None)\n        self.fc = nn.Linear(1000, 1)\n\n    def forward(self, a, b):\n        return self.fc(self.resnet(a) - self.resnet(b))\n\n\n' +
+        'def train(model, loader, optimizer):\n    model.train()\n    for a, b, y in loader:\n        optimizer.zero_grad()\n        model(a, b).sum().backward()\n        optimizer.step()\n\n\n' +
+        'def test(model, loader):\n    with torch.no_grad():\n        return [model(a, b) for a, b, _ in loader]\n\n\n' +
+        'model = Siamese()\noptimizer = torch.optim.Adadelta(model.parameters())\nfor epoch in range(10):\n    train(model, train_loader, optimizer)\n    test(model, test_loader)\n',
+      findings: [{ messageId: 'noGradOnly', line: 25, column: 10, endLine: 25, endColumn: 25, messageIncludes: ['in training mode (model.train() at line 17)', 'BatchNorm2d'] }],
+      output:
+        'import torch\nimport torch.nn as nn\nimport torchvision\n\n\nclass Siamese(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.resnet = torchvision.models.resnet18(weights=None)\n        self.fc = nn.Linear(1000, 1)\n\n    def forward(self, a, b):\n        return self.fc(self.resnet(a) - self.resnet(b))\n\n\n' +
+        'def train(model, loader, optimizer):\n    model.train()\n    for a, b, y in loader:\n        optimizer.zero_grad()\n        model(a, b).sum().backward()\n        optimizer.step()\n\n\n' +
+        'def test(model, loader):\n    model.eval()\n    with torch.no_grad():\n        return [model(a, b) for a, b, _ in loader]\n\n\n' +
+        'model = Siamese()\noptimizer = torch.optim.Adadelta(model.parameters())\nfor epoch in range(10):\n    train(model, train_loader, optimizer)\n    test(model, test_loader)\n',
+    },
+    {
       name: 'train() by mistake in a validation function whose predictions are used is still reported',
       code: IMPORTS + CNN + 'def validate(model, loader):\n    model.train()\n    with torch.no_grad():\n        return [model(x).argmax(1) for x, _ in loader]\n\n\n' + TRAIN + 'preds = validate(model, val_loader)\n',
       findings: [{ messageId: 'noGradOnly', line: 19, column: 10, endLine: 19, endColumn: 25, messageIncludes: ['model.train() at line 18'] }],

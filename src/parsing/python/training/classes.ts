@@ -6,6 +6,7 @@ import { dottedParts, spanOf } from '../syntax';
 import { callArgs, type CallArgs, testedOperand } from './util';
 import { literalValue } from '../syntax';
 import { configNormClassName } from '../configBuilders';
+import { libraryModelFacts } from './library';
 import { dottedLast } from '../dottedNames';
 
 /**
@@ -588,6 +589,15 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
       if (isLayer) reference(parent?.type === 'call' && parent.childForFieldName('function') === identifier ? parent : undefined, identifier);
     }
     for (; nextConfig < configs.length; nextConfig++) layer(undefined, configs[nextConfig].kind, configs[nextConfig].node);
+    const library = libraryModelsIn(body, imports);
+    if (library) {
+      frozenBatchNorm ||= library.frozenBatchNorm;
+      if (library.layers.length > 0) {
+        layers.push(...library.layers);
+        // (In document order, as the references are: a stable sort.)
+        layers.sort((a, b) => (a.span?.startOffset ?? 0) - (b.span?.startOffset ?? 0));
+      }
+    }
     const methods: string[] = [];
     let trainKeepsBatchNormFrozen = false;
     for (const stmt of body.namedChildren) {
@@ -601,6 +611,55 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
     out.push({ name, span: spanOf(cls), bases, layers, uses: [...uses], ...(useCalls.length > 0 ? { useCalls } : {}), ...(external ? { externalUses: [...external] } : {}), methods, trainKeepsBatchNormFrozen, frozenBatchNorm, ...(keras ? { keras } : {}), ...(init && conditioned ? { init: { params: init.params, defaults: init.defaults } } : {}) });
   }
   return out;
+}
+
+/** Text that a class body building a library model holds (a quick test before its calls are read). */
+const LIBRARY_HINT = /models\.|create_model|from_pretrained|applications\.|from_preset/;
+
+/**
+ * The layers of the library models a class body builds (`self.backbone = torchvision.models.resnet50(weights=...)`,
+ * `timm.create_model('resnet50')`, `AutoModel.from_pretrained(...)`: see `libraryModelFacts`),
+ * each at the call that builds it, and whether one has FrozenBatchNorm2d (`norm_layer=`).
+ */
+function libraryModelsIn(body: Node, imports: ImportTable): { layers: ClassLayer[]; frozenBatchNorm: boolean } | undefined {
+  if (!LIBRARY_HINT.test(body.text)) return undefined;
+  const layers: ClassLayer[] = [];
+  let frozenBatchNorm = false;
+  for (const call of body.descendantsOfType('call')) {
+    const f = call.childForFieldName('function');
+    if (f?.type !== 'attribute' && f?.type !== 'identifier') continue;
+    const q = qualifiedName(f, imports, NO_NAMES);
+    if (!q) continue;
+    const facts = libraryModelFacts(q, firstStringOf, call, normLayerOf(call, imports));
+    if (!facts) continue;
+    frozenBatchNorm ||= facts.frozenBatchNorm;
+    const span = spanOf(call);
+    const via = `${f.text}(...)`;
+    for (const l of facts.batchNorms) layers.push({ kind: l.kind, span, via, role: 'bn' });
+    for (const l of facts.otherModeDependent) layers.push({ kind: l.kind, span, via, role: 'mode' });
+    for (const l of facts.affineNorms) layers.push({ kind: l.kind, span, via, role: 'affine-norm' });
+  }
+  return { layers, frozenBatchNorm };
+}
+
+/** A call's first argument when it is a string literal. */
+function firstStringOf(call: Node): string | undefined {
+  const first = callArgs(call).positional[0];
+  const lit = first ? literalValue(first) : undefined;
+  return lit?.kind === 'string' ? String(lit.value) : undefined;
+}
+
+/** The class a library model's call passes as `norm_layer=` (import-qualified; `''` when not a name), see `libraryModelFacts`. */
+function normLayerOf(call: Node, imports: ImportTable): string | undefined {
+  const node = callArgs(call).keywords.get('norm_layer');
+  if (!node) return undefined;
+  let cls: Node | undefined = node;
+  if (cls.type === 'call') {
+    const fn = cls.childForFieldName('function');
+    const q = fn ? qualifiedName(fn, imports, NO_NAMES) : undefined;
+    cls = q === 'functools.partial' || q === 'partial' ? callArgs(cls).positional[0] : undefined;
+  }
+  return cls && (cls.type === 'identifier' || cls.type === 'attribute') ? (qualifiedName(cls, imports, NO_NAMES) ?? dottedParts(cls)?.join('.') ?? '') : '';
 }
 
 /** A model class's facts, closed over the file's own classes it uses (sub-blocks, bases). */

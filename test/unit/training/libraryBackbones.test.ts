@@ -1,0 +1,68 @@
+import * as assert from 'assert';
+import { analysePython } from '../../../src/lint/lint';
+import type { ModelFacts } from '../../../src/ir/training';
+import { assertEditSequenceMatchesFresh } from '../helpers/incremental';
+
+/** A model class whose `__init__` holds `backbone` (a library model's construction), then an instance of it. */
+const wrapper = (imports: string, backbone: string) => `import torch.nn as nn
+${imports}
+
+
+class Classifier(nn.Module):
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.backbone = ${backbone}
+        self.head = nn.Linear(1000, num_classes)
+
+    def forward(self, x):
+        return self.head(self.backbone(x))
+
+
+model = Classifier()
+`;
+
+function factsOf(text: string): ModelFacts {
+  const model = analysePython(text).training.models.find((m) => m.name === 'model');
+  assert.ok(model, 'model is a model variable');
+  return model.facts;
+}
+
+const kinds = (layers: ModelFacts['batchNorms']) => layers.map((l) => l.kind);
+
+describe('training IR: library models built in a model class', () => {
+  it("a torchvision ResNet in __init__: the class has its BatchNorm, at the call that builds it", () => {
+    const text = wrapper('from torchvision import models', 'models.resnet50(weights="IMAGENET1K_V2")');
+    const facts = factsOf(text);
+    assert.deepStrictEqual(kinds(facts.batchNorms), ['BatchNorm2d']);
+    assert.deepStrictEqual(kinds(facts.affineNorms), ['BatchNorm2d']);
+    const at = text.indexOf('models.resnet50');
+    assert.strictEqual(facts.batchNorms[0]?.span?.startOffset, at);
+  });
+
+  it('a timm ViT: LayerNorm, no BatchNorm; a Hugging Face transformer: LayerNorm and Dropout', () => {
+    const vit = factsOf(wrapper('import timm', 'timm.create_model("vit_base_patch16_224", pretrained=True)'));
+    assert.deepStrictEqual([kinds(vit.batchNorms), kinds(vit.affineNorms)], [[], ['LayerNorm']]);
+    const bert = factsOf(wrapper('from transformers import AutoModel', 'AutoModel.from_pretrained("bert-base-uncased")'));
+    assert.deepStrictEqual([kinds(bert.batchNorms), kinds(bert.otherModeDependent), kinds(bert.affineNorms)], [[], ['Dropout'], ['LayerNorm']]);
+  });
+
+  it('a backbone built with FrozenBatchNorm2d (DETR, torchvision detection): frozen statistics, no trainable BatchNorm', () => {
+    const facts = factsOf(wrapper('import torchvision\nfrom torchvision.ops.misc import FrozenBatchNorm2d', 'torchvision.models.resnet50(norm_layer=FrozenBatchNorm2d)'));
+    assert.deepStrictEqual(kinds(facts.batchNorms), []);
+    assert.strictEqual(facts.frozenBatchNorm, true);
+  });
+
+  it('a name that is no library model (a local `models` dict) adds nothing', () => {
+    const facts = factsOf(wrapper('models = {"a": nn.Identity}', 'models.get("a")()'));
+    assert.deepStrictEqual([kinds(facts.batchNorms), kinds(facts.affineNorms)], [[], []]);
+  });
+
+  it('an open document follows the backbone as it is edited', () => {
+    assertEditSequenceMatchesFresh(wrapper('import torchvision', 'torchvision.models.resnet50()'), [
+      ['resnet50()', 'vit_b_16()'],
+      ['vit_b_16()', 'resnet50(norm_layer=nn.SyncBatchNorm)'],
+      ['import torchvision', 'import torchvision as tv'],
+      ['import torchvision as tv', 'import torchvision'],
+    ]);
+  });
+});
