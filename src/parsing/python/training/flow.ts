@@ -1595,14 +1595,10 @@ function modelsRunIn(node: Node, fn: Fn, host: FlowHost): string[] {
 }
 
 /**
- * Whether a name's value goes into a loss in the function: an assignment to a name that says
- * `loss` reads it (`loss = criterion(y_pred, y)` in a forward pass whose backward is elsewhere).
- */
-/**
  * Nothing reads the result of `call`: it is the whole statement (`model(x)`), or the statement
- * assigns it to a name the function (module) never reads (`x = net(z)`, `_ = model(batch)`) and
- * does not declare `global`/`nonlocal`. Only what the forward does to the model stays: the running
- * statistics its BatchNorm layers update.
+ * assigns it to a name the function (module) never reads (`x = net(z)`, `_ = model(batch)`; a
+ * `global` / `nonlocal` statement naming it counts as a read). Only what the forward does to the
+ * model stays: the running statistics its BatchNorm layers update.
  */
 function resultDropped(fn: Fn, call: Node, stmt: Node): boolean {
   if (stmt.type !== 'expression_statement') return false;
@@ -1624,6 +1620,10 @@ function resultDropped(fn: Fn, call: Node, stmt: Node): boolean {
   return true;
 }
 
+/**
+ * Whether a name's value goes into a loss in the function: an assignment to a name that says
+ * `loss` reads it (`loss = criterion(y_pred, y)` in a forward pass whose backward is elsewhere).
+ */
 function feedsLoss(fn: Fn, name: string): boolean {
   for (const a of fn.body?.descendantsOfType(['assignment', 'augmented_assignment']) ?? []) {
     const left = a.childForFieldName('left');

@@ -977,7 +977,9 @@ class TrainingBuilder implements FlowHost {
    * it is made of: `nn.Sequential(*list(backbone.children())[:-1])` (a model less its head, as
    * built where it was assigned: `constructs`), whose modes it then shares (`sharesModesOf`) when it
    * adds no mode-dependent layer of its own; `*layers`, a list literal assigned before: its layers
-   * (not all it may hold: one appended later is not seen). Other elements (a name) are not known.
+   * (not all it may hold: one appended later is not seen); a name assigned a model before
+   * (`nn.Sequential(backbone, head)`): its layers, in its modes (`holds`, or `sharesModesOf` when it
+   * is the only mode-dependent part), or a layer (`head = nn.Linear(...)`). Other elements are not known.
    */
   private sequentialFacts(call: Node, fn: Fn): { facts: ModelFacts; sharesModesOf?: string; holds?: { keys: readonly string[]; own: boolean } } | undefined {
     const batchNorms: ModelFacts['batchNorms'][number][] = [];
