@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { analysePython } from '../../../src/lint/lint';
+import { analysePython, lintPython } from '../../../src/lint/lint';
 import type { ModelFacts } from '../../../src/ir/training';
 import { assertEditSequenceMatchesFresh } from '../helpers/incremental';
 
@@ -39,11 +39,27 @@ describe('training IR: library models built in a model class', () => {
     assert.strictEqual(facts.batchNorms[0]?.span?.startOffset, at);
   });
 
-  it('a timm ViT: LayerNorm, no BatchNorm; a Hugging Face transformer: LayerNorm and Dropout', () => {
+  it('a timm ViT: LayerNorm, no BatchNorm', () => {
     const vit = factsOf(wrapper('import timm', 'timm.create_model("vit_base_patch16_224", pretrained=True)'));
     assert.deepStrictEqual([kinds(vit.batchNorms), kinds(vit.affineNorms)], [[], ['LayerNorm']]);
-    const bert = factsOf(wrapper('from transformers import AutoModel', 'AutoModel.from_pretrained("bert-base-uncased")'));
-    assert.deepStrictEqual([kinds(bert.batchNorms), kinds(bert.otherModeDependent), kinds(bert.affineNorms)], [[], ['Dropout'], ['LayerNorm']]);
+  });
+
+  it("a Hugging Face model: its LayerNorm's affine parameters, not its Dropout (from_pretrained returns it in eval mode, which the class does not change)", () => {
+    const text = wrapper('import torch\nfrom transformers import AutoModel', 'AutoModel.from_pretrained("bert-base-uncased")');
+    const bert = factsOf(text);
+    assert.deepStrictEqual([kinds(bert.batchNorms), kinds(bert.otherModeDependent), kinds(bert.affineNorms)], [[], [], ['LayerNorm']]);
+    // (So a restored classifier run under no_grad is no NRM202: its Dropout is in eval mode.)
+    const codes = lintPython(`${text}model.load_state_dict(torch.load("clf.pt"))\nwith torch.no_grad():\n    logits = model(batch)\n`).findings.map((f) => f.code);
+    assert.ok(!codes.includes('NRM202'), codes.join(','));
+  });
+
+  it('a library model the class puts in eval mode (a perceptual loss\'s VGG, a frozen backbone): its BatchNorm is not in training mode with the class', () => {
+    for (const backbone of ['models.vgg19_bn(weights="IMAGENET1K_V1").features.eval()', 'models.resnet50(weights="IMAGENET1K_V2")\n        self.backbone.eval()']) {
+      const facts = factsOf(wrapper('from torchvision import models', backbone));
+      assert.deepStrictEqual([kinds(facts.batchNorms), kinds(facts.affineNorms)], [[], ['BatchNorm2d']], backbone);
+    }
+    // (An eval() of something else changes nothing.)
+    assert.deepStrictEqual(kinds(factsOf(wrapper('from torchvision import models', 'models.resnet50()\n        self.head.eval()')).batchNorms), ['BatchNorm2d']);
   });
 
   it('a backbone built with FrozenBatchNorm2d (DETR, torchvision detection): frozen statistics, no trainable BatchNorm', () => {

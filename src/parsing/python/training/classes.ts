@@ -6,7 +6,7 @@ import { dottedParts, spanOf } from '../syntax';
 import { callArgs, type CallArgs, testedOperand } from './util';
 import { literalValue } from '../syntax';
 import { configNormClassName } from '../configBuilders';
-import { libraryModelFacts } from './library';
+import { libraryModelFacts, loadsInEvalMode } from './library';
 import { dottedLast } from '../dottedNames';
 
 /**
@@ -625,7 +625,15 @@ function libraryModelsIn(body: Node, imports: ImportTable): { layers: ClassLayer
   if (!LIBRARY_HINT.test(body.text)) return undefined;
   const layers: ClassLayer[] = [];
   let frozenBatchNorm = false;
-  for (const call of body.descendantsOfType('call')) {
+  const calls = body.descendantsOfType('call');
+  // The objects the body puts in eval mode (`self.vgg.eval()`).
+  const evaluated = new Set<string>();
+  for (const call of calls) {
+    const f = call.childForFieldName('function');
+    const object = f?.type === 'attribute' && f.childForFieldName('attribute')?.text === 'eval' ? f.childForFieldName('object') : undefined;
+    if (object && object.type !== 'call') evaluated.add(object.text);
+  }
+  for (const call of calls) {
     const f = call.childForFieldName('function');
     if (f?.type !== 'attribute' && f?.type !== 'identifier') continue;
     const q = qualifiedName(f, imports, NO_NAMES);
@@ -635,11 +643,32 @@ function libraryModelsIn(body: Node, imports: ImportTable): { layers: ClassLayer
     frozenBatchNorm ||= facts.frozenBatchNorm;
     const span = spanOf(call);
     const via = `${f.text}(...)`;
-    for (const l of facts.batchNorms) layers.push({ kind: l.kind, span, via, role: 'bn' });
-    for (const l of facts.otherModeDependent) layers.push({ kind: l.kind, span, via, role: 'mode' });
+    // (A model `from_pretrained` returns is in eval mode, as is one the body puts in eval mode
+    // (`models.vgg19_bn(...).features.eval()`, `self.backbone.eval()`), and building the class
+    // around it does not switch it: its Dropout and BatchNorm are not in the training mode the
+    // class starts in. Their affine parameters still are the class's.)
+    if (!loadsInEvalMode(q) && !evaluatedInBody(call, evaluated)) {
+      for (const l of facts.batchNorms) layers.push({ kind: l.kind, span, via, role: 'bn' });
+      for (const l of facts.otherModeDependent) layers.push({ kind: l.kind, span, via, role: 'mode' });
+    }
     for (const l of facts.affineNorms) layers.push({ kind: l.kind, span, via, role: 'affine-norm' });
   }
   return { layers, frozenBatchNorm };
+}
+
+/**
+ * A library model's construction that the class body puts in eval mode: in the chain it heads
+ * (`models.vgg19_bn(...).features.eval()`), or by an `.eval()` of what it is assigned to (`evaluated`).
+ */
+function evaluatedInBody(call: Node, evaluated: ReadonlySet<string>): boolean {
+  let n: Node = call;
+  for (let p = n.parent; p && (p.type === 'attribute' || p.type === 'call'); n = p, p = p.parent) {
+    if (p.type === 'attribute' && p.childForFieldName('object')?.equals(n) && p.childForFieldName('attribute')?.text === 'eval' && p.parent?.type === 'call') return true;
+  }
+  const assignment = n.parent;
+  if (assignment?.type !== 'assignment' || !assignment.childForFieldName('right')?.equals(n)) return false;
+  const target = assignment.childForFieldName('left')?.text;
+  return target !== undefined && evaluated.has(target);
 }
 
 /** A call's first argument when it is a string literal. */
