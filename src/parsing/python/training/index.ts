@@ -1584,7 +1584,8 @@ class TrainingBuilder implements FlowHost {
     if (!left || !right) return;
     const r = unparen(right);
     if ((left.type === 'pattern_list' || left.type === 'tuple_pattern') && r.type === 'call') {
-      this.launcherTargets(left.namedChildren, r, fn, out, writes);
+      if (this.launcher(r)) this.launcherTargets(left.namedChildren, r, fn, out, writes);
+      else this.unpackedReturns(left.namedChildren, r, fn, out, writes);
       return;
     }
     const key = keyOf(left);
@@ -1703,6 +1704,49 @@ class TrainingBuilder implements FlowHost {
       if (facts) write(out, writes, 'refs', target, { facts, span: spanOf(call) });
     });
   }
+
+  /**
+   * `net, file_name = get_network(args)`: each name unpacked from what a function of the file
+   * returns gets the facts of the model at its place in the returned tuple (`return net, file_name`).
+   */
+  private unpackedReturns(targets: readonly Node[], call: Node, fn: Fn, out: FunctionBindings, writes: BindingWrite[] | undefined): void {
+    const f = call.childForFieldName('function');
+    const callee = f ? this.resolveFunction(f, fn, undefined) : undefined;
+    if (!callee) return;
+    targets.forEach((t, i) => {
+      if (t.type !== 'identifier') return;
+      const facts = this.returnFactsAt(callee, i);
+      if (facts) write(out, writes, 'refs', t.text, { facts, span: spanOf(call) });
+    });
+  }
+
+  /** The facts of the model a function returns at place `index` of the tuple it returns (`return model, name`). */
+  private returnFactsAt(fn: Fn, index: number): ModelFacts | undefined {
+    // (What it returns can change with its body: the caller's bindings depend on its group.)
+    this.analysis.use(fn);
+    if (this.binding.has(fn)) this.analysis.cycle();
+    // (A function unpacking its own result, directly or through another: no answer from within.)
+    if (this.unpacking.has(fn)) return undefined;
+    this.unpacking.add(fn);
+    try {
+      for (const r of fn.body?.descendantsOfType('return_statement') ?? []) {
+        if (this.fnOf(r) !== fn) continue;
+        const v = r.namedChildren[0];
+        const u = v ? unparen(v) : undefined;
+        if (u?.type !== 'expression_list' && u?.type !== 'tuple') continue;
+        const e = u.namedChildren.filter((c) => c.type !== 'comment')[index];
+        const inner = e ? unparen(e) : undefined;
+        const facts = inner?.type === 'call' ? this.constructs(inner, fn)?.facts : inner?.type === 'identifier' ? this.localRef(fn, inner.text)?.facts : undefined;
+        if (facts) return facts;
+      }
+      return undefined;
+    } finally {
+      this.unpacking.delete(fn);
+    }
+  }
+
+  /** The functions whose tuple returns `returnFactsAt` is reading. */
+  private readonly unpacking = new Set<Fn>();
 
   /** The loader a launcher-returned name stands for (`train_dl` -> `train_dataloader`), else the name. */
   private loaderBehind(fn: Fn, key: string | undefined): string | undefined {
