@@ -414,7 +414,8 @@ class TrainingBuilder implements FlowHost {
   /** Every framework trainer construction, assigned or not. */
   private readonly trainerCalls: TrainerInfo[] = [];
   private readonly analysis: ModeAnalysis;
-  private readonly returnFactsCache = new Map<Fn, ModelFacts | undefined>();
+  /** `returnFacts` answers, by function and place (-1: the whole value). */
+  private readonly returnFactsCache = new Map<Fn, Map<number, ModelFacts | undefined>>();
   private readonly unitTests = new Map<Fn, boolean>();
 
   constructor(
@@ -1065,22 +1066,33 @@ class TrainingBuilder implements FlowHost {
     return sources.length > 0 ? { facts, holds: { keys: sources, own } } : { facts };
   }
 
-  private returnFacts(fn: Fn): ModelFacts | undefined {
+  /**
+   * The facts of the model a function of the file returns (`return Net()`, `return net`), or, with
+   * `index`, of the one at that place of the tuple it returns (`return net, file_name`).
+   */
+  private returnFacts(fn: Fn, index = -1): ModelFacts | undefined {
     // A factory asked while its own bindings are made (it calls itself): the answer depends on who asked first.
     if (this.binding.has(fn)) this.analysis.cycle();
-    if (this.returnFactsCache.has(fn)) return this.returnFactsCache.get(fn);
-    this.returnFactsCache.set(fn, undefined);
+    let answers = this.returnFactsCache.get(fn);
+    if (!answers) this.returnFactsCache.set(fn, (answers = new Map<number, ModelFacts | undefined>()));
+    if (answers.has(index)) return answers.get(index);
+    // (Undefined while it is computed: a function returning what it returns gets no answer from within.)
+    answers.set(index, undefined);
     let facts: ModelFacts | undefined;
     for (const r of fn.body?.descendantsOfType('return_statement') ?? []) {
       if (this.fnOf(r) !== fn) continue;
       const v = r.namedChildren[0];
-      if (!v) continue;
-      const u = unparen(v);
-      if (u.type === 'call') facts = this.constructs(u, fn)?.facts;
-      else if (u.type === 'identifier') facts = this.localRef(fn, u.text)?.facts;
+      let u = v ? unparen(v) : undefined;
+      if (index >= 0) {
+        if (u?.type !== 'expression_list' && u?.type !== 'tuple') continue;
+        const e = u.namedChildren.filter((c) => c.type !== 'comment')[index];
+        u = e ? unparen(e) : undefined;
+      }
+      if (u?.type === 'call') facts = this.constructs(u, fn)?.facts;
+      else if (u?.type === 'identifier') facts = this.localRef(fn, u.text)?.facts;
       if (facts) break;
     }
-    this.returnFactsCache.set(fn, facts);
+    answers.set(index, facts);
     return facts;
   }
 
@@ -1713,40 +1725,14 @@ class TrainingBuilder implements FlowHost {
     const f = call.childForFieldName('function');
     const callee = f ? this.resolveFunction(f, fn, undefined) : undefined;
     if (!callee) return;
+    // (What it returns can change with its body: the caller's bindings depend on its group.)
+    this.analysis.use(callee);
     targets.forEach((t, i) => {
       if (t.type !== 'identifier') return;
-      const facts = this.returnFactsAt(callee, i);
+      const facts = this.returnFacts(callee, i);
       if (facts) write(out, writes, 'refs', t.text, { facts, span: spanOf(call) });
     });
   }
-
-  /** The facts of the model a function returns at place `index` of the tuple it returns (`return model, name`). */
-  private returnFactsAt(fn: Fn, index: number): ModelFacts | undefined {
-    // (What it returns can change with its body: the caller's bindings depend on its group.)
-    this.analysis.use(fn);
-    if (this.binding.has(fn)) this.analysis.cycle();
-    // (A function unpacking its own result, directly or through another: no answer from within.)
-    if (this.unpacking.has(fn)) return undefined;
-    this.unpacking.add(fn);
-    try {
-      for (const r of fn.body?.descendantsOfType('return_statement') ?? []) {
-        if (this.fnOf(r) !== fn) continue;
-        const v = r.namedChildren[0];
-        const u = v ? unparen(v) : undefined;
-        if (u?.type !== 'expression_list' && u?.type !== 'tuple') continue;
-        const e = u.namedChildren.filter((c) => c.type !== 'comment')[index];
-        const inner = e ? unparen(e) : undefined;
-        const facts = inner?.type === 'call' ? this.constructs(inner, fn)?.facts : inner?.type === 'identifier' ? this.localRef(fn, inner.text)?.facts : undefined;
-        if (facts) return facts;
-      }
-      return undefined;
-    } finally {
-      this.unpacking.delete(fn);
-    }
-  }
-
-  /** The functions whose tuple returns `returnFactsAt` is reading. */
-  private readonly unpacking = new Set<Fn>();
 
   /** The loader a launcher-returned name stands for (`train_dl` -> `train_dataloader`), else the name. */
   private loaderBehind(fn: Fn, key: string | undefined): string | undefined {
