@@ -62,6 +62,38 @@ describe('training IR: library models built in a model class', () => {
     assert.deepStrictEqual(kinds(factsOf(wrapper('from torchvision import models', 'models.resnet50()\n        self.head.eval()')).batchNorms), ['BatchNorm2d']);
   });
 
+  it("a library model whose parameters the class freezes: its BatchNorm still computes batch statistics, but its affine parameters are not the class's to train (no NRM601)", () => {
+    for (const freeze of ['\n        self.backbone.requires_grad_(False)', '\n        for p in self.backbone.parameters():\n            p.requires_grad = False']) {
+      const text = wrapper('import torch\nfrom torchvision import models', `models.resnet50(weights="IMAGENET1K_V2")${freeze}`);
+      const facts = factsOf(text);
+      assert.deepStrictEqual([kinds(facts.batchNorms), kinds(facts.affineNorms)], [['BatchNorm2d'], []], freeze);
+      const codes = lintPython(`${text}optimizer = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=1e-4)\n`).findings.map((f) => f.code);
+      assert.ok(!codes.includes('NRM601'), codes.join(','));
+    }
+  });
+
+  it('a Keras application in a keras.Model subclass adds nothing (its trainable flag and training= decide, which class facts do not read)', () => {
+    const text = `import keras
+
+
+class Classifier(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.base = keras.applications.ResNet50(include_top=False, weights="imagenet")
+        self.base.trainable = False
+        self.head = keras.layers.Dense(10)
+
+    def call(self, x, training=False):
+        return self.head(self.base(x, training=False))
+
+
+model = Classifier()
+model.compile(optimizer=keras.optimizers.AdamW(1e-3), loss="mse")
+model.fit(train_ds, epochs=3, batch_size=1)
+`;
+    assert.deepStrictEqual(lintPython(text).findings.map((f) => f.code), []);
+  });
+
   it('a backbone built with FrozenBatchNorm2d (DETR, torchvision detection): frozen statistics, no trainable BatchNorm', () => {
     const facts = factsOf(wrapper('import torchvision\nfrom torchvision.ops.misc import FrozenBatchNorm2d', 'torchvision.models.resnet50(norm_layer=FrozenBatchNorm2d)'));
     assert.deepStrictEqual(kinds(facts.batchNorms), []);

@@ -626,12 +626,18 @@ function libraryModelsIn(body: Node, imports: ImportTable): { layers: ClassLayer
   const layers: ClassLayer[] = [];
   let frozenBatchNorm = false;
   const calls = body.descendantsOfType('call');
-  // The objects the body puts in eval mode (`self.vgg.eval()`).
+  // The objects the body puts in eval mode (`self.vgg.eval()`) and those whose parameters it
+  // freezes (`self.backbone.requires_grad_(False)`, `for p in self.backbone.parameters(): p.requires_grad = False`).
   const evaluated = new Set<string>();
+  const frozen = new Set<string>();
   for (const call of calls) {
     const f = call.childForFieldName('function');
-    const object = f?.type === 'attribute' && f.childForFieldName('attribute')?.text === 'eval' ? f.childForFieldName('object') : undefined;
-    if (object && object.type !== 'call') evaluated.add(object.text);
+    const method = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+    const object = f?.childForFieldName('object');
+    if (!object || object.type === 'call') continue;
+    if (method === 'eval') evaluated.add(object.text);
+    else if (method === 'requires_grad_' && callArgs(call).positional[0]?.text === 'False') frozen.add(object.text);
+    else if (method === 'parameters' && freezesLoopVariable(call)) frozen.add(object.text);
   }
   for (const call of calls) {
     const f = call.childForFieldName('function');
@@ -639,36 +645,51 @@ function libraryModelsIn(body: Node, imports: ImportTable): { layers: ClassLayer
     const q = qualifiedName(f, imports, NO_NAMES);
     if (!q) continue;
     const facts = libraryModelFacts(q, firstStringOf, call, normLayerOf(call, imports));
-    if (!facts) continue;
+    // (A Keras model's layers follow its `trainable` flag and each call's `training=`, which the
+    // class facts do not read: not counted.)
+    if (!facts || facts.keras) continue;
     frozenBatchNorm ||= facts.frozenBatchNorm;
     const span = spanOf(call);
     const via = `${f.text}(...)`;
+    const { chainEval, target } = builtInto(call);
     // (A model `from_pretrained` returns is in eval mode, as is one the body puts in eval mode
     // (`models.vgg19_bn(...).features.eval()`, `self.backbone.eval()`), and building the class
     // around it does not switch it: its Dropout and BatchNorm are not in the training mode the
-    // class starts in. Their affine parameters still are the class's.)
-    if (!loadsInEvalMode(q) && !evaluatedInBody(call, evaluated)) {
+    // class starts in.)
+    if (!loadsInEvalMode(q) && !chainEval && !(target !== undefined && evaluated.has(target))) {
       for (const l of facts.batchNorms) layers.push({ kind: l.kind, span, via, role: 'bn' });
       for (const l of facts.otherModeDependent) layers.push({ kind: l.kind, span, via, role: 'mode' });
     }
-    for (const l of facts.affineNorms) layers.push({ kind: l.kind, span, via, role: 'affine-norm' });
+    // (Its norms' affine parameters are the class's to train, unless the body freezes them.)
+    if (!(target !== undefined && frozen.has(target))) for (const l of facts.affineNorms) layers.push({ kind: l.kind, span, via, role: 'affine-norm' });
   }
   return { layers, frozenBatchNorm };
 }
 
 /**
- * A library model's construction that the class body puts in eval mode: in the chain it heads
- * (`models.vgg19_bn(...).features.eval()`), or by an `.eval()` of what it is assigned to (`evaluated`).
+ * Where a library model's construction goes: whether the chain it heads puts it in eval mode
+ * (`models.vgg19_bn(...).features.eval()`), and the target the chain is assigned to (`self.backbone`).
  */
-function evaluatedInBody(call: Node, evaluated: ReadonlySet<string>): boolean {
+function builtInto(call: Node): { chainEval: boolean; target: string | undefined } {
+  let chainEval = false;
   let n: Node = call;
   for (let p = n.parent; p && (p.type === 'attribute' || p.type === 'call'); n = p, p = p.parent) {
-    if (p.type === 'attribute' && p.childForFieldName('object')?.equals(n) && p.childForFieldName('attribute')?.text === 'eval' && p.parent?.type === 'call') return true;
+    if (p.type === 'attribute' && p.childForFieldName('object')?.equals(n) && p.childForFieldName('attribute')?.text === 'eval' && p.parent?.type === 'call') chainEval = true;
   }
   const assignment = n.parent;
-  if (assignment?.type !== 'assignment' || !assignment.childForFieldName('right')?.equals(n)) return false;
-  const target = assignment.childForFieldName('left')?.text;
-  return target !== undefined && evaluated.has(target);
+  const target = assignment?.type === 'assignment' && assignment.childForFieldName('right')?.equals(n) ? assignment.childForFieldName('left')?.text : undefined;
+  return { chainEval, target };
+}
+
+/** `X.parameters()` as the iterable of a loop that sets `requires_grad = False` on its variable. */
+function freezesLoopVariable(call: Node): boolean {
+  const loop = call.parent;
+  if (loop?.type !== 'for_statement' || !loop.childForFieldName('right')?.equals(call)) return false;
+  const variable = loop.childForFieldName('left')?.text;
+  for (const a of loop.childForFieldName('body')?.descendantsOfType('assignment') ?? []) {
+    if (a.childForFieldName('left')?.text === `${variable}.requires_grad` && a.childForFieldName('right')?.text === 'False') return true;
+  }
+  return false;
 }
 
 /** A call's first argument when it is a string literal. */
