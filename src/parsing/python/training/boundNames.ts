@@ -51,8 +51,6 @@ export function boundNames(body: Node): BoundNames {
         target(n.childForFieldName('left'));
         break;
       case 'as_pattern':
-        target(n.childForFieldName('alias'));
-        break;
       case 'except_clause':
         target(n.childForFieldName('alias'));
         break;

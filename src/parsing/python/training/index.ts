@@ -2075,19 +2075,13 @@ class TrainingBuilder implements FlowHost {
    * directly or through wrappers (`model = DDP(model)`, `net = model.cuda()`).
    */
   private sharesModesWith(fn: Fn, model: string, key: string, offset: number, depth = 0): boolean {
-    if (depth > 4) return false;
-    const assignments = this.assignmentsOf(fn);
-    for (let i = assignments.length - 1; i >= 0; i--) {
-      const a = assignments[i];
-      if (a.startIndex >= offset || keyOf(a.childForFieldName('left')) !== model) continue;
-      const right = a.childForFieldName('right');
-      const r = right ? unparen(right) : undefined;
-      if (r?.type !== 'call') return false;
-      const wrapped = wrappedModelKey(r);
-      if (wrapped) return this.sharesModesWith(fn, wrapped, key, wrapped === model ? a.startIndex : offset, depth + 1);
-      return this.constructs(r, fn)?.sharesModesOf === key;
-    }
-    return false;
+    const a = depth <= 4 ? this.lastAssignmentOf(fn, model, offset) : undefined;
+    const right = a?.childForFieldName('right');
+    const r = right ? unparen(right) : undefined;
+    if (!a || r?.type !== 'call' || keyOf(a.childForFieldName('left')) !== model) return false;
+    const wrapped = wrappedModelKey(r);
+    if (wrapped) return this.sharesModesWith(fn, wrapped, key, wrapped === model ? a.startIndex : offset, depth + 1);
+    return this.constructs(r, fn)?.sharesModesOf === key;
   }
 
   /**
@@ -2652,14 +2646,14 @@ class TrainingBuilder implements FlowHost {
     return 'returned';
   }
 
-  /** The last assignment to `name` in `fn`'s own body (a target alone or in a tuple) before `offset`. */
-  private lastAssignmentOf(fn: Fn, name: string, offset: number): Node | undefined {
+  /** The last assignment to `key` (`model`, `self.net`) in `fn`'s own body (a target alone or in a tuple) before `offset`. */
+  private lastAssignmentOf(fn: Fn, key: string, offset: number): Node | undefined {
     let last: Node | undefined;
-    for (const a of (fn.isModule ? this.tree.rootNode : fn.body)?.descendantsOfType('assignment') ?? []) {
+    for (const a of this.assignmentsOf(fn)) {
       if (a.startIndex >= offset) break;
       const left = a.childForFieldName('left');
       const targets = left?.type === 'pattern_list' || left?.type === 'tuple_pattern' ? left.namedChildren : left ? [left] : [];
-      if (targets.some((t) => t.type === 'identifier' && t.text === name) && this.fnOf(a) === fn) last = a;
+      if (targets.some((t) => keyOf(t) === key)) last = a;
     }
     return last;
   }
