@@ -286,6 +286,8 @@ export interface SiteIR {
   readonly mode: ModeAt;
   /** Call sites from the outermost caller inwards that lead to the site (empty when direct). */
   readonly via: readonly Span[];
+  /** For a site reached through calls (`via`): the outermost caller's function, where its mode was resolved. */
+  readonly caller?: string;
   /** For training steps: the mode of each frozen target and its BatchNorm layers there. */
   readonly targets?: readonly {
     readonly key: string;
@@ -300,6 +302,20 @@ export interface SiteIR {
   }[];
   /** For training steps: the loader whose loop holds the step. */
   readonly loader?: string;
+  /** The site is in a function of another workspace file, called here: `span` is the call. */
+  readonly imported?: ImportedSite;
+}
+
+/** Where in another workspace file a site is whose function a file calls (`SiteIR.imported`). */
+export interface ImportedSite {
+  /** The called function (`evaluate`). */
+  readonly function: string;
+  /** Its file, relative to the project root. */
+  readonly file: string;
+  /** 1-based line of the site there. */
+  readonly line: number;
+  /** The no-grad region around the site there, as written (`torch.no_grad()`). */
+  readonly noGrad?: string;
 }
 
 export interface ParamGroupIR {

@@ -1,6 +1,7 @@
 // Cross-file facts in a real VS Code extension host: a training script that imports its model
-// from another workspace file is linted with that model's layers, and re-linted when the model
-// file changes (in an editor, unsaved, or on disk). Runs after the other suites (name order);
+// (or its evaluation function) from another workspace file is linted with that model's layers
+// (what that function does), and re-linted when the other file changes (in an editor, unsaved,
+// or on disk). Runs after the other suites (name order);
 // writes its own files under crossfile/ in the scratch copy of the fixture workspace.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
@@ -37,15 +38,47 @@ for x, y in loader:
     optimizer.step()
 `;
 
+const ENGINE = `import torch
+
+
+def train_one_epoch(model, loader, optimizer):
+    model.train()
+    for x, y in loader:
+        optimizer.zero_grad()
+        model(x).sum().backward()
+        optimizer.step()
+
+
+def evaluate(model, loader):
+    with torch.no_grad():
+        return [model(x) for x, _ in loader]
+`;
+
+const LOOP = `import torch
+from engine import evaluate, train_one_epoch
+from models import Net
+
+model = Net()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(10):
+    train_one_epoch(model, train_loader, optimizer)
+    evaluate(model, val_loader)
+`;
+
 const codes = (diagnostics: readonly vscode.Diagnostic[]) => summarize(diagnostics).map((s) => s.split('@')[0]);
 
 describe('cross-file model facts in a real VS Code extension host', () => {
   const models = workspaceUri('crossfile', 'models.py');
   const train = workspaceUri('crossfile', 'train.py');
 
+  const engine = workspaceUri('crossfile', 'engine.py');
+  const loop = workspaceUri('crossfile', 'loop.py');
+
   before(async () => {
     await vscode.workspace.fs.writeFile(models, enc(MODELS));
     await vscode.workspace.fs.writeFile(train, enc(TRAIN));
+    await vscode.workspace.fs.writeFile(engine, enc(ENGINE));
+    await vscode.workspace.fs.writeFile(loop, enc(LOOP));
   });
 
   after(async () => {
@@ -74,5 +107,17 @@ describe('cross-file model facts in a real VS Code extension host', () => {
     // A change on disk (another tool, a git checkout) is followed too.
     await vscode.workspace.fs.writeFile(models, enc(MODELS.replace('nn.BatchNorm2d(c)', 'nn.GroupNorm(4, c)')));
     await waitForDiagnostics(train, 'no tiny-batch finding after models.py changed on disk', (d) => !codes(d).includes('NRM102'));
+  });
+
+  it("reports an imported evaluate() without eval() at its call, and follows an unsaved edit of engine.py", async () => {
+    await vscode.workspace.fs.writeFile(models, enc(MODELS));
+    await openInEditor(loop);
+    const atCall = (d: readonly vscode.Diagnostic[]) => summarize(d).some((s) => s.startsWith('NRM202@8:'));
+    await waitForDiagnostics(loop, 'NRM202 on the evaluate() call (line 9)', atCall);
+    const editor = await openInEditor(engine);
+    const line = editor.document.getText().split('\n').findIndex((l) => l.includes('with torch.no_grad():'));
+    assert.ok(line > 0);
+    assert.ok(await editor.edit((b) => b.insert(new vscode.Position(line, 0), '    model.eval()\n')));
+    await waitForDiagnostics(loop, 'no NRM202 once evaluate() calls model.eval() (unsaved)', (d) => !codes(d).includes('NRM202'));
   });
 });

@@ -6,6 +6,7 @@ import { Resolver } from './resolver';
 import { trainingFromTree, type ExternalClassLookup } from './training';
 import { resolverValues } from './training/values';
 import type { ConfigBaseLookup } from './training/mmConfig';
+import type { ImportedFunctionLookup } from './training/importedFunctions';
 
 /**
  * Builds the FileIR of a parsed (copied) tree: one resolver shared by every slice of the IR.
@@ -15,7 +16,7 @@ export function fileIRFromTree(tree: Tree, options: AnalysisOptions = {}): FileI
   const resolver = new Resolver(tree);
   return {
     model: modelFromTree(tree, resolver),
-    training: trainingFromTree(tree, { resolver: resolverValues(resolver), imports: resolver.imports, ...(options.external ? { external: options.external } : {}), ...(options.configBases ? { configBases: options.configBases } : {}) }),
+    training: trainingFromTree(tree, { resolver: resolverValues(resolver), imports: resolver.imports, ...(options.external ? { external: options.external } : {}), ...(options.importedFunctions ? { importedFunctions: options.importedFunctions } : {}), ...(options.configBases ? { configBases: options.configBases } : {}) }),
   };
 }
 
@@ -23,6 +24,8 @@ export function fileIRFromTree(tree: Tree, options: AnalysisOptions = {}): FileI
 export interface AnalysisOptions {
   /** Facts of model classes imported from other workspace files (see src/parsing/workspace). */
   readonly external?: ExternalClassLookup;
+  /** What functions imported from other workspace files do to the models passed to them (see src/parsing/workspace). */
+  readonly importedFunctions?: ImportedFunctionLookup;
   /** The `_base_` files of an OpenMMLab config file (see src/parsing/workspace). */
   readonly configBases?: ConfigBaseLookup;
 }

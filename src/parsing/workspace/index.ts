@@ -13,7 +13,8 @@ import { parseSyntaxTree, type SyntaxNode as Node, type SyntaxTree } from '../py
 import type { ModelFacts } from '../../ir/training';
 import { collectImports } from '../python/imports';
 import { collectClassFacts, externalUsesOf, isModuleClass, modelFactsOfClass, type ClassFacts } from '../python/training/classes';
-import type { ExternalClassLookup } from '../python/training/index';
+import { importedFunctionsFromTree, type ExternalClassLookup } from '../python/training/index';
+import type { ImportedFunction } from '../python/training/importedFunctions';
 import { inFile, readConfigModule, withBases, type ConfigBaseLookup, type ConfigModule } from '../python/training/mmConfig';
 import { Resolver } from '../python/resolver';
 import { resolverValues } from '../python/training/values';
@@ -67,12 +68,36 @@ export interface FileImports {
 
 export interface FileSummary extends FileImports {
   readonly classes: ReadonlyMap<string, ClassFacts>;
+  /** The names of the file's top-level functions (what they do is read when a caller asks: see `WorkspaceIndex.functionsOf`). */
+  readonly functions: ReadonlySet<string>;
 }
 
 function summarise(text: string): FileSummary {
   const tree = parseSyntaxTree(text);
-  if (!tree) return { classes: new Map(), imports: new Map(), stars: [] };
-  return { ...importsOfTree(tree), classes: collectClassFacts(tree, collectImports(tree), tree.rootNode.children, true) };
+  if (!tree) return EMPTY_SUMMARY;
+  return { ...importsOfTree(tree), classes: collectClassFacts(tree, collectImports(tree), tree.rootNode.children, true), functions: topLevelFunctions(tree) };
+}
+
+const EMPTY_SUMMARY: FileSummary = { classes: new Map(), imports: new Map(), stars: [], functions: new Set() };
+
+/** The names the file's top-level `def` statements (decorated or not) define. */
+function topLevelFunctions(tree: SyntaxTree): Set<string> {
+  const out = new Set<string>();
+  for (const statement of tree.rootNode.namedChildren) {
+    const def = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    const name = def?.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
+    if (name) out.add(name);
+  }
+  return out;
+}
+
+/**
+ * What one kind of lookup finds where a dotted name leads (see `WorkspaceIndex.find`): whether a
+ * file's summary defines the name, and the answer then.
+ */
+interface Definitions<T> {
+  defines(summary: FileSummary, name: string): boolean;
+  answer(file: string, summary: FileSummary, name: string, hops: number, seen: Set<string>, visited: Set<string> | undefined, known: Map<string, string | undefined> | undefined): T | undefined;
 }
 
 /** The imports of a parsed file (its top-level statements' and nested ones'). */
@@ -175,6 +200,8 @@ export class WorkspaceIndex {
   private readonly overrides = new Map<string, { version: string; text: string; imports?: FileImports; importNodes?: readonly Node[] }>();
   /** OpenMMLab config files' own configs (see `configBasesFor`), by file, with the stamp they were read at. */
   private readonly configs = new Map<string, { stamp: string; value: ConfigModule }>();
+  /** What the top-level functions of files do to the models passed to them (see `functionsOf`), with the stamp they were read at. */
+  private readonly functions = new Map<string, { stamp: string; value: ReadonlyMap<string, ImportedFunction> }>();
   /** While a lookup of `lookupFor` runs: the stamps it read (a file is stat-ed once per lint, not once per name asked). */
   private lintStamps: Map<string, string | undefined> | undefined;
 
@@ -217,6 +244,7 @@ export class WorkspaceIndex {
     this.parsed.delete(key);
     this.cache.delete(key);
     this.configs.delete(key);
+    this.functions.delete(key);
   }
 
   /** The host's stamp of a file, read once per lint while a lookup of `lookupFor` runs. */
@@ -239,7 +267,7 @@ export class WorkspaceIndex {
       try {
         return summarise(text);
       } catch {
-        return { classes: new Map(), imports: new Map(), stars: [] };
+        return EMPTY_SUMMARY;
       }
     });
   }
@@ -317,10 +345,37 @@ export class WorkspaceIndex {
 
   /** Facts of the class `dotted` (`Net`, `models.Net`, `pkg.models.Net`) as seen from `fromFile`. */
   classFacts(fromFile: string, dotted: string, visited?: Set<string>, known?: Map<string, string | undefined>): ModelFacts | undefined {
-    return this.find(fromFile, dotted.split('.'), 0, new Set(), visited, known);
+    return this.find(fromFile, dotted.split('.'), 0, new Set(), visited, known, this.classDefinitions);
   }
 
-  private find(file: string, parts: readonly string[], hops: number, seen: Set<string>, visited: Set<string> | undefined, known: Map<string, string | undefined> | undefined): ModelFacts | undefined {
+  /** What the function `dotted` (`evaluate`, `engine.evaluate`) of another workspace file does to the models passed to it, as seen from `fromFile`. */
+  importedFunction(fromFile: string, dotted: string, visited?: Set<string>, known?: Map<string, string | undefined>): ImportedFunction | undefined {
+    return this.find(fromFile, dotted.split('.'), 0, new Set(), visited, known, this.functionDefinitions);
+  }
+
+  private readonly classDefinitions: Definitions<ModelFacts> = {
+    defines: (summary, name) => summary.classes.has(name),
+    answer: (file, summary, name, hops, seen, visited, known) => this.factsOf(file, summary, name, hops, seen, visited, known),
+  };
+
+  private readonly functionDefinitions: Definitions<ImportedFunction> = {
+    defines: (summary, name) => summary.functions.has(name),
+    answer: (file, _summary, name) => this.functionsOf(file)?.get(name),
+  };
+
+  /** What each top-level function of `file` does to the models passed to it (read from a parse and training analysis of the file, kept while it is unchanged). */
+  private functionsOf(file: string): ReadonlyMap<string, ImportedFunction> | undefined {
+    return this.readThrough(path.resolve(file), this.functions, (text) => {
+      try {
+        const tree = parseSyntaxTree(text);
+        return tree ? importedFunctionsFromTree(tree, this.relative(file)) : new Map();
+      } catch {
+        return new Map();
+      }
+    });
+  }
+
+  private find<T>(file: string, parts: readonly string[], hops: number, seen: Set<string>, visited: Set<string> | undefined, known: Map<string, string | undefined> | undefined, definitions: Definitions<T>): T | undefined {
     if (hops > MAX_HOPS || parts.length === 0) return undefined;
     const id = `${path.resolve(file)}#${parts.join('.')}`;
     if (seen.has(id)) return undefined;
@@ -331,7 +386,7 @@ export class WorkspaceIndex {
     const [head, ...rest] = parts as [string, ...string[]];
     if (rest.length === 0 && hops > 0) {
       const found = this.summary(file);
-      if (found?.classes.has(head)) return this.factsOf(file, found, head, hops, seen, visited, known);
+      if (found && definitions.defines(found, head)) return definitions.answer(file, found, head, hops, seen, visited, known);
     }
     const entry = own.imports.get(head);
     if (entry) {
@@ -340,25 +395,25 @@ export class WorkspaceIndex {
         const all = [...entry.module.split('.'), ...rest];
         for (let cut = all.length - 1; cut >= 1; cut--) {
           const target = this.resolveModule(file, { level: 0, module: all.slice(0, cut).join('.') }, known);
-          if (target) return this.find(target, all.slice(cut), hops + 1, seen, visited, known);
+          if (target) return this.find(target, all.slice(cut), hops + 1, seen, visited, known, definitions);
         }
         return undefined;
       }
       // `from models import Net` (Net may itself be re-exported), or `from . import models` + `models.Net`.
       const target = this.resolveModule(file, entry, known);
       if (target) {
-        const found = this.find(target, [entry.name, ...rest], hops + 1, seen, visited, known);
+        const found = this.find(target, [entry.name, ...rest], hops + 1, seen, visited, known, definitions);
         if (found) return found;
       }
       const asModule = this.resolveModule(file, { level: entry.level, module: entry.module ? `${entry.module}.${entry.name}` : entry.name }, known);
-      if (asModule && rest.length > 0) return this.find(asModule, rest, hops + 1, seen, visited, known);
+      if (asModule && rest.length > 0) return this.find(asModule, rest, hops + 1, seen, visited, known, definitions);
       return undefined;
     }
     if (rest.length === 0) {
       for (const star of own.stars) {
         const target = this.resolveModule(file, star, known);
         if (!target) continue;
-        const found = this.find(target, [head], hops + 1, seen, visited, known);
+        const found = this.find(target, [head], hops + 1, seen, visited, known, definitions);
         if (found) return found;
       }
     }
@@ -381,7 +436,7 @@ export class WorkspaceIndex {
     if (!own || this.notAModel(summary, name)) return undefined;
     const used: ModelFacts[] = [];
     for (const other of externalUsesOf(name, summary.classes)) {
-      const facts = this.find(file, [other], hops + 1, seen, visited, known);
+      const facts = this.find(file, [other], hops + 1, seen, visited, known, this.classDefinitions);
       if (facts && !used.includes(facts)) used.push(facts);
     }
     if (used.length === 0) return own;
@@ -442,24 +497,29 @@ export class WorkspaceIndex {
    * reads facts from are added to `visited` (the editor re-lints `file` when one of them changes).
    */
   lookupFor(file: string, visited?: Set<string>): ExternalClassLookup {
-    const memo = new Map<string, ModelFacts | undefined>();
-    // The modules found on disk during this lookup's lint (each read once), and the files' stamps.
-    const known = new Map<string, string | undefined>();
-    const stamps = new Map<string, string | undefined>();
+    return this.lookup(new Map(), new Map(), (dotted, known) => this.classFacts(file, dotted, visited, known));
+  }
+
+  /**
+   * A lookup of names of one file: each name's answer (`find`) memoised, with the modules found on
+   * disk (`known`) and the files' stamps read once during the lint.
+   */
+  private lookup<T>(known: Map<string, string | undefined>, stamps: Map<string, string | undefined>, find: (dotted: string, known: Map<string, string | undefined>) => T | undefined): (dotted: string) => T | undefined {
+    const memo = new Map<string, T | undefined>();
     return (dotted: string) => {
       if (memo.has(dotted)) return memo.get(dotted);
-      let facts: ModelFacts | undefined;
+      let answer: T | undefined;
       const outer = this.lintStamps;
       this.lintStamps = stamps;
       try {
-        facts = this.classFacts(file, dotted, visited, known);
+        answer = find(dotted, known);
       } catch {
-        facts = undefined;
+        answer = undefined;
       } finally {
         this.lintStamps = outer;
       }
-      memo.set(dotted, facts);
-      return facts;
+      memo.set(dotted, answer);
+      return answer;
     };
   }
 
@@ -492,9 +552,16 @@ export class WorkspaceIndex {
     return lookup(file, 0, new Set([path.resolve(file)]));
   }
 
-  /** The analysis options of `file`'s lint: imported classes' facts and `_base_` configs from the workspace. */
+  /** The analysis options of `file`'s lint: imported classes' facts, what imported functions do, and `_base_` configs from the workspace. */
   analysisFor(file: string, visited?: Set<string>): AnalysisOptions {
-    return { external: this.lookupFor(file, visited), configBases: this.configBasesFor(file, visited) };
+    // (One table of modules found and of stamps for both lookups: a file is stat-ed once per lint.)
+    const known = new Map<string, string | undefined>();
+    const stamps = new Map<string, string | undefined>();
+    return {
+      external: this.lookup(known, stamps, (dotted, k) => this.classFacts(file, dotted, visited, k)),
+      importedFunctions: this.lookup(known, stamps, (dotted, k) => this.importedFunction(file, dotted, visited, k)),
+      configBases: this.configBasesFor(file, visited),
+    };
   }
 
   /** A file's own config (see `configOfText`), read again when its text or stamp changes. */

@@ -1,5 +1,5 @@
 import { describeOrigin } from '../../ir/training';
-import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeEffects, originsOf, trainingFlagNote } from '../shared/training';
+import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeEffects, originsOf, siteFunction, trainingFlagNote } from '../shared/training';
 import type { FileIR } from '../../ir/file';
 import type { LayerCall } from '../../ir/model';
 import type { Span } from '../../ir/span';
@@ -184,7 +184,7 @@ export const missingEval: Rule = {
       seen.add(anchor.startOffset);
       const definite = !site.mode.modes.includes('eval') && !site.mode.unresolved;
       const related: RelatedLocation[] = [];
-      if (!direct) related.push({ span: site.span, message: `the inference call in ${site.function}()` });
+      if (!direct) related.push({ span: site.span, message: `the inference call ${siteFunction(site)}` });
       for (const o of site.mode.origins.filter((x) => x.mode === 'train')) related.push({ span: o.span, message: `training mode from ${describeOrigin(o, context.where)}` });
       related.push(...layerLocations([...site.facts.batchNorms, ...site.facts.otherModeDependent], (l) => `mode-dependent layer ${l.kind}`, 1));
       const flag = trainingFlagNote(context.ir, site, context.where);

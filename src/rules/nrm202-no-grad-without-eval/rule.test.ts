@@ -85,6 +85,10 @@ ruleTests(noGradWithoutEval, {
       name: 'a function named for the BatchNorm statistics (`update_bn_stats`) keeps what its forwards return',
       code: IMPORTS + CNN + 'def update_bn_stats(model, loader):\n    model.train()\n    with torch.no_grad():\n        outs = [model(x) for x, _ in loader]\n    return len(outs)\n\n\n' + TRAIN + 'model.eval()\nupdate_bn_stats(model, train_loader)\n',
     },
+    {
+      name: "fvcore's precise BN: the caller's train(), then a helper named for BatchNorm statistics that leaves the mode to it",
+      code: IMPORTS + CNN + 'def update_bn_stats(model, loader):\n    with torch.no_grad():\n        for x, _ in loader:\n            model(x)\n\n\n' + TRAIN + 'model.train()\nupdate_bn_stats(model, train_loader)\nmodel.eval()\n',
+    },
     { name: 'distillation: the teacher in eval mode', code: DISTILL('teacher.eval()\n') },
     { name: "Mean Teacher: the EMA model switched to training mode by a train() of its own is the method's choice", code: DISTILL('teacher.train()\n') },
     {
@@ -187,6 +191,12 @@ ruleTests(noGradWithoutEval, {
       code: IMPORTS + CNN + 'def predict(model, z):\n    model.train()\n    with torch.no_grad():\n        x = model(z)\n    print(x.argmax(1))\n\n\n' + TRAIN + 'predict(model, torch.randn(8, 3, 32, 32))\n',
       findings: [{ messageId: 'noGradOnly', line: 19, column: 10, endLine: 19, endColumn: 25, messageIncludes: ['model.train() at line 18'] }],
       output: IMPORTS + CNN + 'def predict(model, z):\n    model.train()\n    model.eval()\n    with torch.no_grad():\n        x = model(z)\n    print(x.argmax(1))\n\n\n' + TRAIN + 'predict(model, torch.randn(8, 3, 32, 32))\n',
+    },
+    {
+      name: "the caller's train(), a training step, then a helper that drops its forwards' results: no recalibration, reported",
+      code: IMPORTS + CNN + 'def update_stats(model, loader):\n    with torch.no_grad():\n        for x, _ in loader:\n            model(x)\n\n\n' + TRAIN + 'model.train()\nmodel(x).sum().backward()\noptimizer.step()\nupdate_stats(model, train_loader)\n',
+      findings: [{ messageId: 'noGradOnly', line: 18, column: 10, endLine: 18, endColumn: 25, messageIncludes: ['model.train() at line 29'] }],
+      output: IMPORTS + CNN + 'def update_stats(model, loader):\n    model.eval()\n    with torch.no_grad():\n        for x, _ in loader:\n            model(x)\n\n\n' + TRAIN + 'model.train()\nmodel(x).sum().backward()\noptimizer.step()\nupdate_stats(model, train_loader)\n',
     },
     {
       name: 'a dropped forward under no_grad after train() and a training loop in the same function is no recalibration: reported',

@@ -1,5 +1,5 @@
 import { describeOrigin, type ModeOrigin, type SiteIR } from '../../ir/training';
-import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeLayers, originsOf, trainingFlagNote } from '../shared/training';
+import { evidenceNote, insertBefore, isModeDependentFacts, isUntrainedSmokeTest, layerLocations, lowerSeverity, modeLayers, originsOf, siteFunction, trainingFlagNote } from '../shared/training';
 import type { RelatedLocation, Rule } from '../types';
 
 export const noGradWithoutEval: Rule = {
@@ -20,7 +20,7 @@ export const noGradWithoutEval: Rule = {
         'A shape smoke test (a model built right there and, in this file, never given weights, switched or trained) is not reported: its outputs are random in either mode. ' +
         'Nor is Monte Carlo dropout: a model whose only mode-dependent layers are Dropout, switched by `train()` in the same function with no training step between that and the forward (`net.train()` then a no-grad loop sampling predictions). ' +
         'Nor is a unit test that puts the model in training mode itself (`model.train()` in the test, then a forward under a `@torch.no_grad()` that saves memory): it tests the training-mode forward on purpose. ' +
-        'Training mode chosen on purpose by a flag named for it (`if training: model.train()`, e.g. an export helper with a `training` argument) is not reported either, nor a BatchNorm recalibration pass: `model.train()` in the same function, then, with no training step between, forwards under no_grad whose results are dropped (`model(x)`, or `x = model(z)` with `x` never read), or in a function named for BatchNorm statistics (`recalibrate_bn`, `update_bn`), which recomputes the running statistics without gradients on purpose (after pruning, quantization or weight averaging).',
+        'Training mode chosen on purpose by a flag named for it (`if training: model.train()`, e.g. an export helper with a `training` argument) is not reported either, nor a BatchNorm recalibration pass: `model.train()` in the same function (or before the call of a helper that runs the forwards, as fvcore\'s `update_bn_stats` expects), then, with no training step between, forwards under no_grad whose results are dropped (`model(x)`, or `x = model(z)` with `x` never read), or in a function named for BatchNorm statistics (`recalibrate_bn`, `update_bn`), which recomputes the running statistics without gradients on purpose (after pruning, quantization or weight averaging).',
       whyIsThisBad:
         '`torch.no_grad()` and `torch.inference_mode()` disable autograd; they leave `module.training` untouched. Under them, BatchNorm in training mode still normalizes with batch statistics and updates `running_mean`/`running_var` from the evaluation data, and Dropout still drops activations. ' +
         'The PyTorch autograd notes spell it out: evaluation mode "is not a mechanism to locally disable gradient computation" and no-grad mode does not change module behaviour — both are needed for evaluation.',
@@ -50,13 +50,14 @@ export const noGradWithoutEval: Rule = {
       if (seen.has(anchor.startOffset)) continue;
       seen.add(anchor.startOffset);
       const definite = !site.mode.modes.includes('eval') && !site.mode.unresolved;
-      const related: RelatedLocation[] = [{ span: site.span, message: `${site.model} runs here (${context.where(site.span)})` }];
+      const related: RelatedLocation[] = [{ span: site.span, message: site.imported ? `${site.model} runs ${siteFunction(site)}, called here (${context.where(site.span)})` : `${site.model} runs here (${context.where(site.span)})` }];
       for (const o of site.mode.origins.filter((x) => x.mode === 'train')) related.push({ span: o.span, message: `training mode from ${describeOrigin(o, context.where)}` });
       related.push(...layerLocations([...site.facts.batchNorms, ...site.facts.otherModeDependent], (l) => `mode-dependent layer ${l.kind}`, 1));
       const flag = trainingFlagNote(context.ir, site, context.where);
       if (flag) related.push(flag.related);
       const model = site.via.length === 0 || site.modelInCaller.includes('>') ? site.model : site.modelInCaller;
-      const region = site.noGradSpan ? context.text.slice(site.noGradSpan.startOffset, site.noGradSpan.endOffset) : 'torch.no_grad()';
+      // (In a function of another file: its region as written there, and where.)
+      const region = site.imported ? `${site.imported.noGrad ?? 'torch.no_grad()'} ${siteFunction(site)}` : site.noGradSpan ? context.text.slice(site.noGradSpan.startOffset, site.noGradSpan.endOffset) : 'torch.no_grad()';
       const stmt = site.noGradStatement;
       context.report({
         messageId: 'noGradOnly',
@@ -79,19 +80,26 @@ export const noGradWithoutEval: Rule = {
 };
 
 /**
- * The training-mode origins of a site when each is a `train()` call of the site's own function
- * (the function chose training mode itself), else undefined.
+ * The training-mode origins of a site when each is a `train()` call of the site's own function,
+ * or, for a site reached through calls, of the outermost caller (`SiteIR.caller`: `model.train()`
+ * then `update_bn_stats(model, loader)`): the code around it chose training mode itself. Else undefined.
  */
 function ownTrainSwitches(context: Parameters<Rule['check']>[0], site: SiteIR): readonly ModeOrigin[] | undefined {
   const trainOrigins = site.mode.origins.filter((o) => o.mode === 'train');
-  const ownSwitch = (span: { startOffset: number }) => context.ir.training.modeSwitches.some((s) => s.op === 'train' && s.function === site.function && s.span.startOffset === span.startOffset);
-  return trainOrigins.length > 0 && trainOrigins.every((o) => o.kind === 'switch' && ownSwitch(o.span)) ? trainOrigins : undefined;
+  const own = (o: ModeOrigin) => switchIn(context, o, site.function) || (site.caller !== undefined && switchIn(context, o, site.caller));
+  return trainOrigins.length > 0 && trainOrigins.every((o) => o.kind === 'switch' && own(o)) ? trainOrigins : undefined;
+}
+
+/** Whether a mode origin is a `train()` call in function `fn`. */
+function switchIn(context: Parameters<Rule['check']>[0], o: ModeOrigin, fn: string): boolean {
+  return context.ir.training.modeSwitches.some((s) => s.op === 'train' && s.function === fn && s.span.startOffset === o.span.startOffset);
 }
 
 /**
  * Monte Carlo dropout: a model whose only mode-dependent layers are Dropout, put in training
- * mode by `train()` calls of the site's own function with no training step between them and the
- * forward (`net.train()` then a no-grad loop sampling predictions): the dropout is wanted.
+ * mode by `train()` calls of the site's own function (or its caller's) with no training step
+ * between them and the forward (`net.train()` then a no-grad loop sampling predictions): the
+ * dropout is wanted.
  */
 function samplesDropout(context: Parameters<Rule['check']>[0], site: SiteIR): boolean {
   if (site.facts.batchNorms.length > 0 || site.facts.otherModeDependent.length === 0) return false;
@@ -100,13 +108,34 @@ function samplesDropout(context: Parameters<Rule['check']>[0], site: SiteIR): bo
 
 /**
  * The site's training mode comes from `train()` calls of its own function, each before the site
- * with no training step between it and the site: the function switched the model to run it so.
+ * with no training step between it and the site, or of the outermost caller, each before the call
+ * that reaches the site with no training step of the caller's between: the code switched the
+ * model to run it so.
  */
 function switchedJustBefore(context: Parameters<Rule['check']>[0], site: SiteIR): boolean {
   const trainOrigins = ownTrainSwitches(context, site);
   if (!trainOrigins) return false;
-  const between = (from: number) => context.ir.training.sites.some((s) => s.kind === 'training-step' && s.function === site.function && s.span.startOffset > from && s.span.startOffset < site.span.startOffset);
-  return trainOrigins.every((o) => o.span.startOffset < site.span.startOffset && !between(o.span.startOffset));
+  const sites = context.ir.training.sites;
+  return trainOrigins.every((o) => {
+    const from = o.span.startOffset;
+    if (switchIn(context, o, site.function)) {
+      const at = site.span.startOffset;
+      return from < at && !sites.some((s) => s.kind === 'training-step' && s.function === site.function && s.span.startOffset > from && s.span.startOffset < at);
+    }
+    const caller = resolvedIn(site);
+    const at = anchorOf(site);
+    return from < at && !sites.some((s) => s.kind === 'training-step' && resolvedIn(s) === caller && anchorOf(s) > from && anchorOf(s) < at);
+  });
+}
+
+/** The function whose code decided a site's mode: its own, or for a site reached through calls, the outermost caller's. */
+function resolvedIn(site: SiteIR): string {
+  return site.caller ?? site.function;
+}
+
+/** Where a site is in the function that decided its mode: itself, or the call that reaches it. */
+function anchorOf(site: SiteIR): number {
+  return (site.via[0] ?? site.span).startOffset;
 }
 
 /**
@@ -116,7 +145,7 @@ function switchedJustBefore(context: Parameters<Rule['check']>[0], site: SiteIR)
  */
 function testsTrainingMode(context: Parameters<Rule['check']>[0], site: SiteIR): boolean {
   if (!site.inUnitTest) return false;
-  return ownTrainSwitches(context, site)?.every((o) => o.span.startOffset < site.span.startOffset) ?? false;
+  return ownTrainSwitches(context, site)?.every((o) => o.span.startOffset < (switchIn(context, o, site.function) ? site.span : (site.via[0] ?? site.span)).startOffset) ?? false;
 }
 
 /**

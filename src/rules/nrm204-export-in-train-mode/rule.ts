@@ -1,5 +1,5 @@
 import { describeOrigin } from '../../ir/training';
-import { evidenceNote, insertBefore, isModeDependentFacts, lowerSeverity, modeLayers, originsOf } from '../shared/training';
+import { evidenceNote, insertBefore, isModeDependentFacts, lowerSeverity, modeLayers, originsOf, siteFunction } from '../shared/training';
 import type { Rule } from '../types';
 
 export const exportInTrainMode: Rule = {
@@ -53,7 +53,7 @@ export const exportInTrainMode: Rule = {
         },
         span: anchor,
         related: [
-          ...(direct ? [] : [{ span: site.span, message: `${site.detail} in ${site.function}()` }]),
+          ...(direct ? [] : [{ span: site.span, message: `${site.detail} ${siteFunction(site)}` }]),
           ...site.mode.origins.filter((o) => o.mode === 'train').map((o) => ({ span: o.span, message: `training mode from ${describeOrigin(o, context.where)}` })),
         ],
         ...(site.facts.evidence === 'none' ? { severity: lowerSeverity('error') } : {}),

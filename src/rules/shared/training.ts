@@ -270,6 +270,14 @@ export function originsOf(mode: ModeAt, m: 'train' | 'eval', where: Where): stri
   return os.map((o) => describeOrigin(o, where)).join('; ');
 }
 
+/**
+ * Where a site reached through calls is, as related locations name it: `in evaluate()`, or for a
+ * function of another workspace file `in evaluate() at engine.py:17` (`SiteIR.imported`).
+ */
+export function siteFunction(site: SiteIR): string {
+  return site.imported ? `in ${site.imported.function}() at ${site.imported.file}:${site.imported.line}` : `in ${site.function}()`;
+}
+
 export function isModeDependentFacts(facts: ModelFacts): boolean {
   return facts.batchNorms.length > 0 || facts.otherModeDependent.length > 0 || facts.evidence === 'none';
 }

@@ -3,6 +3,7 @@ import type { ModelFacts } from '../../../src/ir/training';
 import { analysePythonFile, fileIRFromTree } from '../../../src/parsing/python/analyse';
 import { PythonDocument } from '../../../src/parsing/python/document';
 import { bindingsReuse, flowReuse } from '../../../src/parsing/python/training/flowMemo';
+import type { ImportedFunction } from '../../../src/parsing/python/training/importedFunctions';
 import { assertEditSequenceMatchesFresh } from '../helpers/incremental';
 
 // Flow summaries kept between the analyses of an open document (src/parsing/python/training/flowMemo.ts):
@@ -165,6 +166,61 @@ def other():
       } finally {
         fresh.dispose();
       }
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  it('a function that applied an imported function is kept while its file answers the same, and summarised again once it does not', () => {
+    const text = `import torch
+from engine import evaluate
+
+
+def validate(model, loader):
+    model.train()
+    return evaluate(model, loader)
+
+
+def other():
+    return 1
+`;
+    // What the workspace index would say of engine.evaluate: a forward under no_grad in the caller's mode.
+    const imported = (line: number): ImportedFunction => ({
+      name: 'evaluate',
+      file: 'engine.py',
+      line: 1,
+      params: ['model', 'loader'],
+      modelParams: ['model'],
+      locals: ['x'],
+      exit: [],
+      events: [{ kind: 'forward', detail: 'model(...)', line, key: 'model', trainedKeys: [], state: [{ key: 'model', facts: [{ mode: 'entry', key: 'model' }] }], reason: 'in evaluate()', noGrad: 'torch.no_grad()', inUnitTest: false }],
+    });
+    const doc = new PythonDocument(text);
+    try {
+      const tree = () => doc.syntaxTree as NonNullable<typeof doc.syntaxTree>;
+      const memo = () => tree().memo as NonNullable<ReturnType<typeof tree>['memo']>;
+      const asked: string[] = [];
+      const first = imported(3);
+      const answering = (answer: ImportedFunction) => (name: string): ImportedFunction | undefined => {
+        asked.push(name);
+        return name === 'evaluate' ? answer : undefined;
+      };
+      const lines = (ir: ReturnType<typeof fileIRFromTree>) => ir.training.sites.map((s) => s.imported?.line);
+      assert.deepStrictEqual(lines(fileIRFromTree(tree(), { importedFunctions: answering(first) })), [3]);
+      const edit = (from: string, to: string) => {
+        const at = doc.text.indexOf(from);
+        doc.edit([{ startOffset: at, oldEndOffset: at + from.length, newText: to }]);
+      };
+      edit('return 1', 'return 2');
+      asked.length = 0;
+      assert.deepStrictEqual(lines(fileIRFromTree(tree(), { importedFunctions: answering(first) })), [3]);
+      // validate() is used again (asked again first: the same answer); other() changed.
+      assert.deepStrictEqual(flowReuse(memo())?.reused, 1);
+      assert.deepStrictEqual(asked, ['evaluate']);
+      // engine.py changed (a new answer): validate() is summarised again.
+      edit('return 2', 'return 3');
+      assert.deepStrictEqual(lines(fileIRFromTree(tree(), { importedFunctions: answering(imported(9)) })), [9]);
+      assert.deepStrictEqual(flowReuse(memo())?.reused, 0);
     } finally {
       doc.dispose();
     }

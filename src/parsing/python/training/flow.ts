@@ -7,7 +7,8 @@
  * called. Events (training steps, inference calls, exports) are recorded with the state there.
  */
 import type { SyntaxNode as Node } from '../syntaxTree';
-import type { ModelVariable, ModeOrigin, ModelFacts, SwitchOp } from '../../../ir/training';
+import type { ImportedSite, ModelVariable, ModeOrigin, ModelFacts, SwitchOp } from '../../../ir/training';
+import type { ImportedFunction, ImportedKey } from './importedFunctions';
 import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';
 import type { LauncherCall } from './launchers';
@@ -72,6 +73,8 @@ export interface FlowEvent {
   readonly inUnitTest: boolean;
   /** A forward under no_grad whose result nothing reads (`resultDropped`). */
   readonly resultDropped?: boolean;
+  /** The site is in a function of another workspace file, called here (`span` is the call). */
+  readonly imported?: ImportedSite;
 }
 
 export interface Summary {
@@ -145,6 +148,8 @@ export interface FlowHost {
   /** The file's function a call refers to (nested, top-level, or `self.method`). */
   /** `keys`: the callee's keys when `callee` is that call's callee (`callee(call)`): its texts are not read again. */
   resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined, keys?: CalleeKeys): Fn | undefined;
+  /** What a function of another workspace file the callee names does to the models passed to it (`evaluate` of `from engine import evaluate`). */
+  importedFunction?(callee: Node, fn: Fn): ImportedFunction | undefined;
   /** The calls in a node (its subtree) in evaluation order, skipping nested lambdas and definitions (a shared array: do not modify it). */
   callsIn(node: Node): readonly Node[];
   isOptimizer(fn: Fn, key: string): boolean;
@@ -412,8 +417,10 @@ export class FlowGroup {
   reusable = true;
 }
 
-/** One answer of the workspace index (another file's model facts), as a summary read it. */
+/** One answer of the workspace index (another file's model facts, or function), as a summary read it. */
 export interface ExternalAnswer {
+  /** What was asked: a class's facts (the default), or what a function does (`ImportedFunctionLookup`). */
+  readonly kind?: 'function';
   readonly localName: string;
   readonly qualified: string | undefined;
   /** What the index answered (the same object while the file it comes from is unchanged). */
@@ -1112,6 +1119,12 @@ export class ModeAnalysis {
       if (!notARun(f)) this.event('forward', `${key}(...)`, call, key, state, ctx);
       return state;
     }
+    // A function of another workspace file given a model (`evaluate(model, loader)` after `from
+    // engine import evaluate`): what it does to the model, as that file's analysis summed it up.
+    if (this.host.importedFunction && this.passesModel(args, ctx)) {
+      const imported = this.host.importedFunction(f, ctx.fn);
+      if (imported) return this.applyImported(imported, call, state, ctx);
+    }
     // An opaque call given a model may change its mode: what it leaves is unknown.
     const name = last !== '' ? last : lastSegment(f.text);
     if (!MODE_NEUTRAL_CALLS.has(name) && !ASSERTION.test(name)) {
@@ -1253,8 +1266,89 @@ export class ModeAnalysis {
     return st;
   }
 
-  private apply(callee: Fn, call: Node, entered: State, ctx: Ctx, selfKey: string | undefined): State {
-    const summary = this.summary(callee);
+  /** Whether a call's arguments name a model. */
+  private passesModel(args: CallArgs, ctx: Ctx): boolean {
+    const model = (a: Node): boolean => {
+      const k = keyOf(a);
+      return k !== undefined && k !== 'self' && this.host.isModelish(ctx.fn, k) && !this.host.isOptimizer(ctx.fn, k);
+    };
+    return args.positional.some(model) || args.keywordValues.some(model);
+  }
+
+  /**
+   * A call of a function of another file (`imported`, its summary as plain data): its events
+   * happen at the call, in the caller's terms, and the models passed to it leave it in the modes
+   * it left them in, as the file's own helpers' summaries apply (`apply`).
+   */
+  private applyImported(imported: ImportedFunction, call: Node, state: State, ctx: Ctx): State {
+    const callSpan = spanOf(call);
+    const callee: Fn = { name: imported.name, key: `${imported.file}#${imported.name}`, statement: undefined, node: call, body: null, params: imported.params, cls: undefined, isModule: false, noGradDecorator: undefined, parent: undefined, locals: new Set(imported.locals) };
+    const stateOf = (keys: readonly ImportedKey[]): State => {
+      let st = State.EMPTY;
+      // (Outer keys first: setting one drops the keys under it.)
+      for (const k of [...keys].sort((a, b) => a.key.length - b.key.length)) {
+        let v: Val = new Map();
+        for (const f of k.facts) {
+          const fact = f.mode === 'entry' ? val({ mode: 'entry', origin: -1, key: f.key ?? k.key }) : this.modeVal(f.mode, { mode: f.mode, kind: 'call', span: callSpan, description: f.description ?? `${imported.name}(...)` });
+          v = union(v, fact);
+        }
+        st = st.set(k.key, v);
+      }
+      return st;
+    };
+    const stmt = statementOf(call);
+    const outer = outerStatement(call);
+    // Of the other file's events, those about what this file passes as a model (a `criterion`
+    // the other file switches, and so follows, is no model here).
+    const args = callArgs(call);
+    const passedModel = (key: string): boolean => {
+      const root = rootOf(key);
+      const i = imported.params.indexOf(root);
+      const a = i < 0 ? undefined : (args.keywords.get(root) ?? args.positional[i]);
+      if (!a) return false;
+      const k = keyOf(a);
+      return k !== undefined ? this.host.isModelish(ctx.fn, k) : unparen(a).type === 'call' && this.host.constructs(unparen(a), ctx.fn) !== undefined;
+    };
+    const relevant = imported.events.filter((e) => (e.kind === 'step' ? e.trainedKeys.some(passedModel) : passedModel(e.key)));
+    const events: FlowEvent[] = relevant.map((e) => ({
+      kind: e.kind,
+      detail: e.detail,
+      ...(e.step ? { step: e.step } : {}),
+      span: callSpan,
+      statementSpan: spanOf(stmt),
+      indent: indentOf(this.host.text, stmt),
+      outerStatementSpan: spanOf(outer),
+      outerIndent: indentOf(this.host.text, outer),
+      noGradStatement: undefined,
+      key: e.key,
+      state: stateOf(e.state),
+      fn: callee,
+      reason: e.reason,
+      ...(e.weakReason ? { weakReason: true } : {}),
+      noGrad: e.noGrad !== undefined ? callSpan : undefined,
+      via: [],
+      chain: [imported.name],
+      loaderKey: e.loaderKey,
+      facts: undefined,
+      siteKey: e.key,
+      trainedKeys: e.trainedKeys.filter(passedModel),
+      owner: callee,
+      assume: NO_ASSUME,
+      inUnitTest: e.inUnitTest,
+      ...(e.resultDropped ? { resultDropped: true } : {}),
+      imported: { function: imported.name, file: imported.file, line: e.line, ...(e.noGrad !== undefined ? { noGrad: e.noGrad } : {}) },
+    }));
+    const after = this.apply(callee, call, state, ctx, undefined, { exit: stateOf(imported.exit), events, returns: undefined });
+    // A model passed as a parameter the other file does not follow as one: what it is left in is not known (an opaque call).
+    let st = after;
+    imported.params.forEach((p, i) => {
+      const a = args.keywords.get(p) ?? args.positional[i];
+      if (a && !imported.modelParams.includes(p)) st = this.unknownAfter(a, st, call.childForFieldName('function') ?? call, call, ctx);
+    });
+    return st;
+  }
+
+  private apply(callee: Fn, call: Node, entered: State, ctx: Ctx, selfKey: string | undefined, summary = this.summary(callee)): State {
     const callSpan = spanOf(call);
     if (!summary) return entered; // recursion: no effect assumed
     const state = this.builtInArguments(call, entered, ctx);

@@ -34,6 +34,7 @@ import { spansIn, type StatementMemo } from '../statementMemo';
 import { NodeCache, SyntaxNode } from '../syntaxTree';
 import { FlowGroup, nextAnalysisNumber, type BindingWrite, type FlowStore, type Fn, type FunctionBindings, type StatementFlow } from './flow';
 import type { ExternalClassLookup } from './index';
+import type { ImportedFunctionLookup } from './importedFunctions';
 import { State } from './state';
 
 /** The module as a function: its body is the file, so it is re-pointed at each analysis's tree. */
@@ -186,6 +187,7 @@ export class FlowKeeper implements FlowStore {
   private sameInputs = false;
   /** Asks other files again (see `holds`). */
   private external: ExternalClassLookup | undefined;
+  private importedFunctions: ImportedFunctionLookup | undefined;
   private statementsReused = 0;
   private bindingsReused = 0;
   private bindingsComputed = 0;
@@ -272,9 +274,10 @@ export class FlowKeeper implements FlowStore {
    * Decides which kept groups this analysis uses again, given the file-wide facts the summaries
    * read besides names (`inputs`). Call once, after the pre-pass and before any summary.
    */
-  begin(inputs: string, external?: ExternalClassLookup): void {
+  begin(inputs: string, external?: ExternalClassLookup, importedFunctions?: ImportedFunctionLookup): void {
     this.begun = true;
     this.external = external;
+    this.importedFunctions = importedFunctions;
     const kept = this.kept;
     if (!kept) return;
     const sameInputs = kept.inputs === inputs;
@@ -400,7 +403,11 @@ export class FlowKeeper implements FlowStore {
   private holds(group: FlowGroup): boolean {
     if (group.external.length === 0) return true;
     const external = this.external;
-    return external !== undefined && group.external.every((a) => external(a.localName, a.qualified) === a.answer);
+    const functions = this.importedFunctions;
+    return group.external.every((a) => {
+      const lookup = a.kind === 'function' ? functions : external;
+      return lookup !== undefined && lookup(a.localName, a.qualified) === a.answer;
+    });
   }
 
   isShared(group: FlowGroup): boolean {

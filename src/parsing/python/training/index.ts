@@ -23,6 +23,7 @@ import { dottedParts, literalValue, spanOf } from '../syntax';
 import { AFFINE_NORM_KINDS, BN_KINDS, boundArguments, DROPOUT_KINDS, documentClassFacts, holdsClasses, isModuleClass, isSynchronized, modelFactsOfClass, type ClassFacts } from './classes';
 import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
 import { FlowKeeper } from './flowMemo';
+import { importedFunction, type ImportedFunction, type ImportedFunctionLookup } from './importedFunctions';
 import { FunctionTable } from './functionTable';
 import { trainableAssignment } from './kerasTrainable';
 import { parameterSelection } from './parameterFreeze';
@@ -41,6 +42,8 @@ export type ExternalClassLookup = (localName: string, qualified: string | undefi
 export interface TrainingOptions {
   readonly resolver?: ValueResolver;
   readonly external?: ExternalClassLookup;
+  /** What functions imported from other workspace files do to the models passed to them (the workspace index answers). */
+  readonly importedFunctions?: ImportedFunctionLookup;
   /** The `_base_` files of an OpenMMLab config (the workspace index answers). */
   readonly configBases?: ConfigBaseLookup;
   /** The file's import table when the caller already has it (the resolver's). */
@@ -383,6 +386,20 @@ export function trainingFromTree(tree: Tree, options: TrainingOptions = {}): Tra
   }
 }
 
+/**
+ * What the file's top-level functions do to the models passed to them, by name, as another
+ * file applies it at a call (see importedFunctions.ts); `file`: the file's name in messages.
+ */
+export function importedFunctionsFromTree(tree: Tree, file: string, options: TrainingOptions = {}): ReadonlyMap<string, ImportedFunction> {
+  const imports = options.imports ?? collectImports(tree);
+  const builder = new TrainingBuilder(tree, tree.text, imports, options);
+  try {
+    return builder.importedFunctions(file);
+  } finally {
+    builder.release();
+  }
+}
+
 class TrainingBuilder implements FlowHost {
   private readonly resolver: ValueResolver;
   private readonly classes: ReadonlyMap<string, ClassFacts>;
@@ -455,7 +472,7 @@ class TrainingBuilder implements FlowHost {
     // File-wide facts the summaries and bindings read besides names (see flowMemo.ts), and whether
     // other files are asked (what was computed without asking them holds nothing from them).
     const sorted = (set: ReadonlySet<string>) => [...set].sort().join(',');
-    this.keeper.begin(`${sorted(this.switchedRoots)}|${sorted(this.optimizerVars)}|${sorted(this.accelerators)}|${options.external ? 'external' : ''}`, options.external);
+    this.keeper.begin(`${sorted(this.switchedRoots)}|${sorted(this.optimizerVars)}|${sorted(this.accelerators)}|${options.external ? 'external' : ''}|${options.importedFunctions ? 'functions' : ''}`, options.external, options.importedFunctions);
   }
 
   /** Ends what the analysis holds of its document's kept state (call once, after `build`). */
@@ -622,6 +639,20 @@ class TrainingBuilder implements FlowHost {
 
   callee(call: Node): CalleeKeys {
     return this.callInfo(call);
+  }
+
+  importedFunction(callee: Node, fn: Fn): ImportedFunction | undefined {
+    const lookup = this.options.importedFunctions;
+    if (!lookup) return undefined;
+    const parts = dottedParts(callee);
+    // (A parameter or local of the calling function is not the import.)
+    if (!parts || parts[0] === 'self' || (!fn.isModule && (fn.locals.has(parts[0]) || fn.params.includes(parts[0])))) return undefined;
+    const localName = parts.join('.');
+    const q = this.qualified(callee);
+    const answer = lookup(localName, q);
+    // What another file says can change while this one does not: summaries that ask hold while it answers the same.
+    this.analysis.askedOtherFile({ kind: 'function', localName, qualified: q, answer });
+    return answer;
   }
 
   resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined, keys?: CalleeKeys): Fn | undefined {
@@ -1793,6 +1824,18 @@ class TrainingBuilder implements FlowHost {
 
   // ------------------------------------------------------------ build
 
+  /** See `importedFunctionsFromTree`. (The last definition of a name is the one imported.) */
+  importedFunctions(file: string): ReadonlyMap<string, ImportedFunction> {
+    const out = new Map<string, ImportedFunction>();
+    for (const [name, fns] of this.fnsByName) {
+      const fn = fns[fns.length - 1];
+      if (!fn || fn.cls !== undefined || fn.parent !== this.moduleFn || fn.params.length === 0) continue;
+      const summary = this.analysis.summary(fn);
+      if (summary) out.set(name, importedFunction(fn, summary, this.analysis.origins, this.text, file, (p) => this.isModelish(fn, p)));
+    }
+    return out;
+  }
+
   build(): TrainingIR {
     const allEvents: FlowEvent[] = [];
     // Statement by statement: a group used again whole has the events and model variables it had
@@ -2006,7 +2049,9 @@ class TrainingBuilder implements FlowHost {
           noGradSpan: e.noGrad,
           mode,
           via: e.via,
+          ...(e.via.length > 0 ? { caller: e.chain[e.chain.length - 1] } : {}),
           ...(e.loaderKey ? { loader: this.loaderBehind(e.owner, e.loaderKey) } : {}),
+          ...(e.imported ? { imported: e.imported } : {}),
         };
         const id = JSON.stringify([site.kind, site.span.startOffset, key, site.via.map((v) => v.startOffset), mode.modes, mode.origins.map((o) => o.span.startOffset), mode.unresolved]);
         if (seen.has(id)) continue;

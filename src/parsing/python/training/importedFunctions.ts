@@ -1,0 +1,148 @@
+/**
+ * What a top-level function of one workspace file does to the models its caller passes it, in a
+ * form another file's analysis can apply at a call (`from engine import evaluate`, then
+ * `evaluate(model, val_loader)`): the mode each parameter is left in, the inference runs and
+ * exports it makes on them in a mode that may be the caller's (those in a mode it set itself are
+ * its own file's findings), and its training steps, with the modes there. Plain data, with no syntax nodes and no positions of the other
+ * file but the lines its texts cite: the workspace index keeps one per function while the file is
+ * unchanged, and the caller's findings land on the call.
+ */
+import type { ModeOrigin } from '../../../ir/training';
+import type { FlowEvent, Fn, Summary } from './flow';
+import type { State, Val } from './state';
+import { rootOf } from './util';
+
+/** One possibility for a key: its mode on entry (`entry`, the caller's), or a mode the function set. */
+export interface ImportedFact {
+  readonly mode: 'entry' | 'train' | 'eval' | 'unknown';
+  /** For `entry`: the key whose value on entry it is (a parameter, or a key under one). */
+  readonly key?: string;
+  /** For a set mode: what set it, with the place in the other file (`model.eval() at engine.py:14`). */
+  readonly description?: string;
+}
+
+/** A key (under a parameter) and the modes it may be in. */
+export interface ImportedKey {
+  readonly key: string;
+  readonly facts: readonly ImportedFact[];
+}
+
+export interface ImportedEvent {
+  readonly kind: FlowEvent['kind'];
+  readonly step?: FlowEvent['step'];
+  /** The call there (`model(...)`, `optimizer.step()`). */
+  readonly detail: string;
+  /** 1-based line of the site in the other file. */
+  readonly line: number;
+  /** The model the site runs, under a parameter (`model`, `model.module`), or '' (a step). */
+  readonly key: string;
+  /** For steps: the models the step trains, under parameters. */
+  readonly trainedKeys: readonly string[];
+  /** The loader whose loop holds the site, when it is a parameter. */
+  readonly loaderKey?: string;
+  /** The modes of the keys the site reads (its model's, trained models' and their BatchNorms'). */
+  readonly state: readonly ImportedKey[];
+  readonly reason?: string;
+  readonly weakReason?: boolean;
+  /** The no-grad region around the site there (`torch.no_grad()`, `@torch.no_grad()`), if any. */
+  readonly noGrad?: string;
+  readonly resultDropped?: boolean;
+  readonly inUnitTest: boolean;
+}
+
+export interface ImportedFunction {
+  readonly name: string;
+  /** The file, relative to the project root (`engine.py`, `utils/train.py`). */
+  readonly file: string;
+  /** 1-based line of the definition. */
+  readonly line: number;
+  readonly params: readonly string[];
+  /**
+   * The parameters its file's analysis follows as models (by name or use: `model`, a `net` it
+   * calls `.eval()` on). What it does with the others is not known: a model passed as one of them
+   * may leave in any mode.
+   */
+  readonly modelParams: readonly string[];
+  /** The names the function assigns (its locals: events about them are not the caller's). */
+  readonly locals: readonly string[];
+  /** The modes of keys under parameters on exit (keys it changed). */
+  readonly exit: readonly ImportedKey[];
+  readonly events: readonly ImportedEvent[];
+}
+
+/** The other file's answer for a function a file calls but does not define (`evaluate`, `engine.evaluate`). */
+export type ImportedFunctionLookup = (localName: string, qualified: string | undefined) => ImportedFunction | undefined;
+
+/** Events kept per function: a caller applies them all at each call. */
+const MAX_IMPORTED_EVENTS = 40;
+
+/**
+ * `fn`'s summary as another file applies it. `origins`: the analysis' origin table the summary's
+ * facts index; `text`: the file's text (for the no-grad regions' texts); `file`: its name as
+ * messages show it; `isModel`: whether the analysis follows a parameter as a model.
+ */
+export function importedFunction(fn: Fn, summary: Summary, origins: readonly ModeOrigin[], text: string, file: string, isModel: (param: string) => boolean): ImportedFunction {
+  const params = new Set(fn.params);
+  const underParam = (key: string) => key !== '' && params.has(rootOf(key));
+  const describe = (v: Val): ImportedFact[] => {
+    const out: ImportedFact[] = [];
+    for (const f of v.values()) {
+      if (f.mode === 'entry') {
+        if (!out.some((x) => x.mode === 'entry' && x.key === f.key)) out.push({ mode: 'entry', key: f.key });
+        continue;
+      }
+      const o = origins[f.origin];
+      const description = o ? `${o.description} at ${file}:${(o.at ?? o.span).start.line + 1}${o.detail ? ` ${o.detail}` : ''}` : `a call in ${fn.name}() (${file})`;
+      if (!out.some((x) => x.mode === f.mode && x.description === description)) out.push({ mode: f.mode, description });
+    }
+    return out;
+  };
+  const keysOf = (state: State, wanted: readonly string[]): ImportedKey[] => {
+    const keys = new Set<string>();
+    for (const k of state.keys()) if (underParam(k)) keys.add(k);
+    for (const k of wanted) if (underParam(k)) keys.add(k).add(`${k}.[BatchNorm]`);
+    return [...keys].map((key) => ({ key, facts: describe(state.lookup(key)) }));
+  };
+  const events: ImportedEvent[] = [];
+  for (const e of summary.events) {
+    if (events.length >= MAX_IMPORTED_EVENTS) break;
+    const trainedKeys = e.trainedKeys.filter(underParam);
+    if (e.kind === 'step' ? trainedKeys.length === 0 : !underParam(e.key)) continue;
+    // An inference run or export in a mode the function set itself is its own file's finding (or
+    // not one: a recalibration pass, a mode chosen by a flag), whoever calls it. (A training step
+    // stays: it links the caller's loader to its model, and the caller's frozen layers to the step.)
+    if (e.kind !== 'step' && !dependsOnCaller(e.state.lookup(e.key))) continue;
+    const noGrad = e.noGrad ? text.slice(e.noGrad.startOffset, e.noGrad.endOffset) : undefined;
+    events.push({
+      kind: e.kind,
+      ...(e.step ? { step: e.step } : {}),
+      detail: e.detail,
+      line: e.span.start.line + 1,
+      key: underParam(e.key) ? e.key : '',
+      trainedKeys,
+      ...(e.loaderKey && underParam(e.loaderKey) ? { loaderKey: e.loaderKey } : {}),
+      state: keysOf(e.state, [e.key, ...trainedKeys]),
+      ...(e.reason ? { reason: e.reason } : {}),
+      ...(e.weakReason ? { weakReason: true } : {}),
+      ...(noGrad !== undefined ? { noGrad: noGrad.startsWith('@') ? noGrad.slice(1) : noGrad } : {}),
+      ...(e.resultDropped ? { resultDropped: true } : {}),
+      inUnitTest: e.inUnitTest,
+    });
+  }
+  return {
+    name: fn.name,
+    file,
+    line: fn.node.startPosition.row + 1,
+    params: fn.params,
+    modelParams: fn.params.filter(isModel),
+    locals: [...fn.locals],
+    exit: summary.exit ? keysOf(summary.exit, []) : [],
+    events,
+  };
+}
+
+/** Whether a value holds its key's mode on entry (the caller's) on some path. */
+function dependsOnCaller(v: Val): boolean {
+  for (const f of v.values()) if (f.mode === 'entry') return true;
+  return false;
+}

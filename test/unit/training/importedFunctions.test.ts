@@ -1,0 +1,244 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { lintPython } from '../../../src/lint/lint';
+import type { Finding } from '../../../src/rules/types';
+import { WorkspaceIndex } from '../../../src/parsing/workspace/index';
+import { RULES } from '../../../src/rules/catalogue';
+import { EMPTY_CONFIG } from '../../../src/rules/config';
+
+// Functions of other workspace files (`from engine import evaluate`): what they do to the models
+// passed to them is applied at the call, as the file's own helpers' summaries are.
+
+const ENGINE = `import torch
+
+
+def train_one_epoch(model, loader, optimizer, criterion):
+    model.train()
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+
+
+def evaluate(model, loader):
+    correct = 0
+    with torch.no_grad():
+        for x, y in loader:
+            correct += (model(x).argmax(1) == y).sum().item()
+    return correct
+
+
+def predict(net, batch):
+    return net(batch)
+
+
+def to_inference(m):
+    m.eval()
+
+
+def export(model):
+    torch.onnx.export(model, torch.randn(1, 3, 8, 8), 'm.onnx', training=torch.onnx.TrainingMode.PRESERVE)
+`;
+
+const NET = `import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 16, 3, bias=False)
+        self.bn = nn.BatchNorm2d(16)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        return self.fc(self.bn(self.conv(x)).mean((2, 3)))
+`;
+
+const TRAIN = (importLine: string, loop: string, after = '') => `${NET}
+${importLine}
+
+model = Net()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+criterion = nn.CrossEntropyLoss()
+train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
+val_loader = DataLoader(val_set, batch_size=64)
+for epoch in range(10):
+${loop}
+${after}`;
+
+const LOOP = '    train_one_epoch(model, train_loader, optimizer, criterion)\n    acc = evaluate(model, val_loader)\n    print(acc)';
+
+const dirs: string[] = [];
+
+function project(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'normscope-imported-'));
+  dirs.push(dir);
+  fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[project]\nname = "demo"\n');
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+function lint(dir: string, rel: string, index = new WorkspaceIndex([dir]), visited?: Set<string>): Finding[] {
+  const file = path.join(dir, rel);
+  return lintPython(fs.readFileSync(file, 'utf8'), EMPTY_CONFIG, RULES, index.analysisFor(file, visited)).findings.filter((f) => f.code !== 'NRM901');
+}
+
+const at = (f: Finding) => `${f.code} ${f.span.start.line + 1}:${f.span.start.column + 1}`;
+
+describe('functions imported from other workspace files', () => {
+  after(() => {
+    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("an imported evaluate() without eval(), after an imported train_one_epoch(): reported at the call, citing the other file's lines", () => {
+    const dir = project({ 'engine.py': ENGINE, 'train.py': TRAIN('from engine import evaluate, train_one_epoch', LOOP) });
+    const found = lint(dir, 'train.py');
+    const text = fs.readFileSync(path.join(dir, 'train.py'), 'utf8');
+    const line = text.split('\n').findIndex((l) => l.includes('acc = evaluate(')) + 1;
+    assert.deepStrictEqual(found.map(at), [`NRM202 ${line}:11`]);
+    const f = found[0];
+    assert.match(f.message, /^model runs under torch\.no_grad\(\) in evaluate\(\) at engine\.py:17 \(in evaluate\(\)\) but is in training mode \(model\.train\(\) at engine\.py:5\)/);
+    assert.deepStrictEqual(
+      f.related?.map((r) => r.message),
+      [`model runs in evaluate() at engine.py:17, called here (line ${line})`, 'training mode from model.train() at engine.py:5', 'mode-dependent layer BatchNorm2d'],
+    );
+    // The training mode comes from the train_one_epoch() call, the line before.
+    assert.strictEqual(f.related?.[1].span.start.line, line - 2);
+    // No fix here: the eval() belongs in the other file.
+    assert.strictEqual(f.fix, undefined);
+  });
+
+  it('nothing to report once evaluate() switches to eval mode; the mode it leaves holds after the call', () => {
+    const fixed = ENGINE.replace('    correct = 0\n', '    model.eval()\n    correct = 0\n');
+    const after = 'with torch.no_grad():\n    preds = model(x_test)\nprint(preds)\n';
+    const dir = project({ 'engine.py': fixed, 'train.py': TRAIN('from engine import evaluate, train_one_epoch', LOOP, after) });
+    assert.deepStrictEqual(lint(dir, 'train.py').map(at), []);
+    // Without it, the forward after the loop is in the training mode train_one_epoch() left.
+    const dir2 = project({ 'engine.py': ENGINE, 'train.py': TRAIN('from engine import train_one_epoch', '    train_one_epoch(model, train_loader, optimizer, criterion)', after) });
+    const found = lint(dir2, 'train.py');
+    assert.deepStrictEqual(found.map((f) => f.code), ['NRM202']);
+    assert.match(found[0].message, /training mode \(model\.train\(\) at engine\.py:5\)/);
+  });
+
+  it('`import engine` / `engine.evaluate(...)`, and relative imports in a package', () => {
+    const loop = LOOP.replace('train_one_epoch(', 'engine.train_one_epoch(').replace('evaluate(', 'engine.evaluate(');
+    const dir = project({
+      'engine.py': ENGINE,
+      'train.py': TRAIN('import engine', loop),
+      'pkg/__init__.py': '',
+      'pkg/engine.py': ENGINE,
+      'pkg/train.py': TRAIN('from .engine import evaluate, train_one_epoch', LOOP),
+      'pkg/train_module.py': TRAIN('from . import engine', loop),
+    });
+    for (const rel of ['train.py', 'pkg/train.py', 'pkg/train_module.py']) assert.deepStrictEqual(lint(dir, rel).map((f) => f.code), ['NRM202'], rel);
+    assert.match(lint(dir, 'pkg/train.py')[0].message, /in evaluate\(\) at pkg\/engine\.py:17/);
+  });
+
+  it('inference without no_grad (NRM201), exports (NRM204) and the eval mode a helper leaves', () => {
+    const script = `${NET}
+import utils
+
+model = Net()
+model.load_state_dict(torch.load('w.pt'))
+utils.export(model)
+out = utils.predict(model, x)
+utils.to_inference(model)
+with torch.no_grad():
+    preds = model(x)
+print(out, preds)
+`;
+    const dir = project({ 'utils.py': ENGINE, 'script.py': script });
+    const found = lint(dir, 'script.py');
+    assert.deepStrictEqual(found.map(at), ['NRM204 20:1', 'NRM201 21:7']);
+    assert.deepStrictEqual(found.map((f) => f.related?.[0].message), ['torch.onnx.export(training=PRESERVE) in export() at utils.py:30', 'the inference call in predict() at utils.py:22']);
+  });
+
+  it('a training loop in an imported function links the loader passed to it to the model (batch-size rules)', () => {
+    const dir = project({ 'engine.py': ENGINE, 'train.py': TRAIN('from engine import train_one_epoch', '    train_one_epoch(model, train_loader, optimizer, criterion)').replace('batch_size=64, shuffle', 'batch_size=1, shuffle') });
+    const found = lint(dir, 'train.py');
+    assert.deepStrictEqual(found.map((f) => f.code), ['NRM102']);
+    assert.match(found[0].message, /^model trains BatchNorm .* with a per-device batch of 1/);
+  });
+
+  it("an imported function is read again when its file changes, and the file is among the lint's dependencies", () => {
+    const dir = project({ 'engine.py': ENGINE, 'train.py': TRAIN('from engine import evaluate, train_one_epoch', LOOP) });
+    const index = new WorkspaceIndex([dir]);
+    const visited = new Set<string>();
+    assert.deepStrictEqual(lint(dir, 'train.py', index, visited).map((f) => f.code), ['NRM202']);
+    assert.ok(visited.has(path.join(dir, 'engine.py')), [...visited].join());
+    index.update(path.join(dir, 'engine.py'), ENGINE.replace('    correct = 0\n', '    model.eval()\n    correct = 0\n'), '2');
+    assert.deepStrictEqual(lint(dir, 'train.py', index).map((f) => f.code), []);
+  });
+
+  it("a name the calling function binds itself, or a function the file defines, is not the import", () => {
+    const local = TRAIN('from engine import evaluate, train_one_epoch\n\n\ndef evaluate(model, loader):\n    model.eval()\n    with torch.no_grad():\n        return [model(x) for x, _ in loader]\n', LOOP);
+    const dir = project({ 'engine.py': ENGINE, 'train.py': local });
+    assert.deepStrictEqual(lint(dir, 'train.py').map((f) => f.code), []);
+  });
+
+  it('a model passed as a parameter the other file does not follow as a model leaves the call in a mode not known (an opaque call)', () => {
+    const helpers = 'import somelib\n\n\ndef finalize(x):\n    somelib.prepare_for_serving(x)\n\n\ndef log_model(model):\n    print(model)\n';
+    const script = (name: string) => `${NET}\nfrom helpers import ${name}\n\nmodel = Net()\nmodel.load_state_dict(torch.load('w.pt'))\n${name}(model)\nwith torch.no_grad():\n    preds = model(x_test)\nprint(preds)\n`;
+    const dir = project({ 'helpers.py': helpers, 'finalize.py': script('finalize'), 'log.py': script('log_model') });
+    assert.deepStrictEqual(lint(dir, 'finalize.py').map((f) => f.code), []);
+    // A parameter it follows, left as it was: the model is still in the training mode it was built in.
+    assert.deepStrictEqual(lint(dir, 'log.py').map((f) => f.code), ['NRM202']);
+  });
+
+  it("a run in a mode the imported function set itself is its own file's finding, not each caller's; a BatchNorm recalibration after the caller's train() is no finding", () => {
+    const helpers = `import torch
+
+
+def accumulate_standing_stats(net, loader):
+    net.train()
+    with torch.no_grad():
+        for x in loader:
+            net(x)
+
+
+def update_bn_stats(model, loader):
+    with torch.no_grad():
+        for x in loader:
+            model(x)
+`;
+    const script = (calls: string) => `${NET}\nfrom helpers import accumulate_standing_stats, update_bn_stats\n\nmodel = Net()\nmodel.load_state_dict(torch.load('w.pt'))\n${calls}\n`;
+    const dir = project({
+      'helpers.py': helpers,
+      'own.py': script('accumulate_standing_stats(model, loader)'),
+      'caller.py': script('model.train()\nupdate_bn_stats(model, loader)'),
+      'stepped.py': script('model.train()\nfor x, y in loader:\n    model(x).sum().backward()\n    optimizer.step()\nupdate_bn_stats(model, loader)'),
+    });
+    assert.deepStrictEqual(lint(dir, 'own.py').map((f) => f.code), []);
+    assert.deepStrictEqual(lint(dir, 'caller.py').map((f) => f.code), []);
+    // A training step between the caller's train() and the call: no recalibration pass.
+    assert.deepStrictEqual(lint(dir, 'stepped.py').map((f) => f.code), ['NRM202']);
+  });
+
+  it('an object the other file switches, and so follows, but this file does not take for a model (a criterion) brings no finding', () => {
+    // (DETR's engine.py: its training function switches the criterion too.)
+    const engine = 'import torch\n\n\ndef train_one_epoch(model, criterion, loader):\n    model.train()\n    criterion.train()\n\n\ndef evaluate(model, criterion, loader):\n    model.eval()\n    with torch.no_grad():\n        return [criterion(model(x), y) for x, y in loader]\n';
+    const script = `${NET}\nfrom engine import evaluate, train_one_epoch\n\nmodel = Net()\ncriterion = build_criterion(args)\nfor epoch in range(10):\n    train_one_epoch(model, criterion, train_loader)\n    evaluate(model, criterion, val_loader)\n`;
+    const dir = project({ 'engine.py': engine, 'script.py': script });
+    assert.deepStrictEqual(lint(dir, 'script.py').map((f) => f.code), []);
+    // The model's own run stays: without its eval(), reported.
+    const dir2 = project({ 'engine.py': engine.replace('    model.eval()\n', ''), 'script.py': script });
+    assert.deepStrictEqual(lint(dir2, 'script.py').map((f) => f.code), ['NRM202']);
+  });
+
+  it('survives a broken or binary file behind an import', () => {
+    const dir = project({ 'engine.py': 'def evaluate(model, loader:\n    with torch.no_grad(\n', 'train.py': TRAIN('from engine import evaluate, train_one_epoch', LOOP) });
+    fs.writeFileSync(path.join(dir, 'bin.py'), Buffer.from([0, 159, 146, 150, 0, 1]));
+    assert.doesNotThrow(() => lint(dir, 'train.py'));
+    const dir2 = project({ 'train.py': TRAIN('from bin import evaluate, train_one_epoch', LOOP) });
+    fs.writeFileSync(path.join(dir2, 'bin.py'), Buffer.from([0, 159, 146, 150, 0, 1]));
+    assert.deepStrictEqual(lint(dir2, 'train.py').map((f) => f.code), []);
+  });
+});
