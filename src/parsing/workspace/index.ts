@@ -91,6 +91,15 @@ function topLevelFunctions(tree: SyntaxTree): Set<string> {
   return out;
 }
 
+/** What a file's top-level functions do (see `WorkspaceIndex.functionsOf`), and what reading them asked of other files. */
+interface ImportedFunctions {
+  readonly functions: ReadonlyMap<string, ImportedFunction>;
+  /** The classes its analysis asked for, with the answers then. */
+  readonly asked: readonly { readonly dotted: string; readonly answer: ModelFacts | undefined }[];
+  /** The files those answers came from. */
+  readonly visited: ReadonlySet<string>;
+}
+
 /**
  * What one kind of lookup finds where a dotted name leads (see `WorkspaceIndex.find`): whether a
  * file's summary defines the name, and the answer then.
@@ -201,7 +210,7 @@ export class WorkspaceIndex {
   /** OpenMMLab config files' own configs (see `configBasesFor`), by file, with the stamp they were read at. */
   private readonly configs = new Map<string, { stamp: string; value: ConfigModule }>();
   /** What the top-level functions of files do to the models passed to them (see `functionsOf`), with the stamp they were read at. */
-  private readonly functions = new Map<string, { stamp: string; value: ReadonlyMap<string, ImportedFunction> }>();
+  private readonly functions = new Map<string, { stamp: string; value: ImportedFunctions }>();
   /** While a lookup of `lookupFor` runs: the stamps it read (a file is stat-ed once per lint, not once per name asked). */
   private lintStamps: Map<string, string | undefined> | undefined;
 
@@ -360,19 +369,43 @@ export class WorkspaceIndex {
 
   private readonly functionDefinitions: Definitions<ImportedFunction> = {
     defines: (summary, name) => summary.functions.has(name),
-    answer: (file, _summary, name) => this.functionsOf(file)?.get(name),
+    answer: (file, _summary, name, _hops, _seen, visited) => {
+      const read = this.functionsOf(file);
+      // (The files its analysis read classes from are the caller's dependencies too.)
+      for (const f of read?.visited ?? []) visited?.add(f);
+      return read?.functions.get(name);
+    },
   };
 
-  /** What each top-level function of `file` does to the models passed to it (read from a parse and training analysis of the file, kept while it is unchanged). */
-  private functionsOf(file: string): ReadonlyMap<string, ImportedFunction> | undefined {
-    return this.readThrough(path.resolve(file), this.functions, (text) => {
-      try {
-        const tree = parseSyntaxTree(text);
-        return tree ? importedFunctionsFromTree(tree, this.relative(file)) : new Map();
-      } catch {
-        return new Map();
-      }
-    });
+  /**
+   * What each top-level function of `file` does to the models passed to it, read from a parse and
+   * a training analysis of the file (with the classes it imports from the workspace: a factory's
+   * `return Net()` of `from models import Net`). Kept while the file is unchanged and the classes
+   * it asked for are answered the same.
+   */
+  private functionsOf(file: string): ImportedFunctions | undefined {
+    const key = path.resolve(file);
+    const kept = this.readThrough(key, this.functions, (text) => this.readFunctions(key, text));
+    if (!kept || kept.asked.every((a) => this.classFacts(key, a.dotted) === a.answer)) return kept;
+    this.functions.delete(key);
+    return this.readThrough(key, this.functions, (text) => this.readFunctions(key, text));
+  }
+
+  private readFunctions(file: string, text: string): ImportedFunctions {
+    const visited = new Set<string>();
+    const asked: { dotted: string; answer: ModelFacts | undefined }[] = [];
+    const lookup = this.lookupFor(file, visited);
+    const external = (dotted: string, qualified: string | undefined): ModelFacts | undefined => {
+      const answer = lookup(dotted, qualified);
+      if (!asked.some((a) => a.dotted === dotted)) asked.push({ dotted, answer });
+      return answer;
+    };
+    try {
+      const tree = parseSyntaxTree(text);
+      return { functions: tree ? importedFunctionsFromTree(tree, this.relative(file), { external }) : new Map(), asked, visited };
+    } catch {
+      return { functions: new Map(), asked, visited };
+    }
   }
 
   private find<T>(file: string, parts: readonly string[], hops: number, seen: Set<string>, visited: Set<string> | undefined, known: Map<string, string | undefined> | undefined, definitions: Definitions<T>): T | undefined {

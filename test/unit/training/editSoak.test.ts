@@ -8,17 +8,18 @@ import { parseSyntaxTree } from '../../../src/parsing/python/syntaxTree';
 import { WorkspaceIndex } from '../../../src/parsing/workspace/index';
 
 // Random one-character edits of the model fixtures with a training script appended, in an open
-// document, with and without a workspace (whose model file changes between edits): after every
+// document, with and without a workspace (whose model file, with a factory and a validation
+// function the script imports, changes between edits): after every
 // edit the training IR equals a fresh analysis of the same text with a fresh index. Each seed here
 // once found a kept summary that differed (a site's indent from an older text; a module-level
 // training step whose models changed elsewhere in the module).
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'models');
-const MODELS = (norm: string) =>
-  `import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(8, 8)\n        self.bn = ${norm}\n\n\nclass Other(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.d = nn.Dropout(0.1)\n`;
+const MODELS = (norm: string, evalLine = '') =>
+  `import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(8, 8)\n        self.bn = ${norm}\n\n\nclass Other(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.d = nn.Dropout(0.1)\n\n\ndef build_net():\n    return Net()\n\n\ndef validate(model, loader):\n${evalLine}    with torch.no_grad():\n        return [model(x) for x in loader]\n`;
 const TRAIN = `import torch
 from torch.utils.data import DataLoader
-from models import Net, Other
+from models import Net, Other, build_net, validate
 import models
 
 
@@ -44,10 +45,13 @@ def main():
             model(x).sum().backward()
             opt.step()
         evaluate(model, loader)
+        validate(other, loader)
 
 
 net = Net()
 net.train()
+net2 = build_net()
+validate(net2, loader)
 `;
 
 function soak(seed: number, withWorkspace: boolean): number {
@@ -68,7 +72,8 @@ function soak(seed: number, withWorkspace: boolean): number {
       const doc = new PythonDocument(text);
       try {
         for (let e = 0; e < 25; e++) {
-          if (rnd() < 0.2) fs.writeFileSync(path.join(dir, 'models.py'), MODELS(rnd() < 0.5 ? 'nn.BatchNorm1d(8)' : `nn.GroupNorm(2, 8)${' '.repeat(Math.floor(rnd() * 5))}`));
+          // (The variants differ in size: the index tells a file's versions on disk by size and time.)
+          if (rnd() < 0.2) fs.writeFileSync(path.join(dir, 'models.py'), MODELS(rnd() < 0.5 ? 'nn.BatchNorm1d(8)' : `nn.GroupNorm(2, 8)${' '.repeat(Math.floor(rnd() * 5))}`, rnd() < 0.5 ? '    model.eval()\n' : ''));
           const at = Math.floor(rnd() * text.length);
           const del = rnd() < 0.5 ? 1 : 0;
           const ins = rnd() < 0.7 ? String.fromCharCode(97 + Math.floor(rnd() * 26)) : rnd() < 0.5 ? '\n' : '(';
@@ -79,12 +84,12 @@ function soak(seed: number, withWorkspace: boolean): number {
           const tree = doc.syntaxTree;
           assert.ok(tree);
           index.update(file, text, String(e), tree);
-          const kept = JSON.stringify(fileIRFromTree(tree, withWorkspace ? { external: index.lookupFor(file) } : {}).training);
+          const kept = JSON.stringify(fileIRFromTree(tree, withWorkspace ? index.analysisFor(file) : {}).training);
           const fresh = new WorkspaceIndex([dir]);
           fresh.update(file, text, 'fresh');
           const freshTree = parseSyntaxTree(text);
           assert.ok(freshTree);
-          if (kept !== JSON.stringify(fileIRFromTree(freshTree, withWorkspace ? { external: fresh.lookupFor(file) } : {}).training)) mismatches++;
+          if (kept !== JSON.stringify(fileIRFromTree(freshTree, withWorkspace ? fresh.analysisFor(file) : {}).training)) mismatches++;
         }
       } finally {
         doc.dispose();

@@ -233,6 +233,36 @@ def update_bn_stats(model, loader):
     assert.deepStrictEqual(lint(dir2, 'script.py').map((f) => f.code), ['NRM202']);
   });
 
+  it('a factory of another file (`model = build_model(args)`, `net, name = get_network(args)`) gives the model it builds, with classes it imports itself', () => {
+    const models = NET.replace('import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\n', 'import torch.nn as nn\n');
+    const factory = 'from models import Net\n\n\ndef build_model(args):\n    return Net()\n\n\ndef get_network(args):\n    net = Net()\n    return net, "net"\n';
+    const script = (build: string) => `import torch\nfrom torch.utils.data import DataLoader\nfrom factory import build_model, get_network\n\n${build}\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nloader = DataLoader(train_set, batch_size=1, shuffle=True)\nfor x, y in loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n`;
+    const dir = project({ 'models.py': models, 'factory.py': factory, 'build.py': script('model = build_model(args)'), 'tuple.py': script('model, name = get_network(args)') });
+    const index = new WorkspaceIndex([dir]);
+    const visited = new Set<string>();
+    const found = lint(dir, 'build.py', index, visited);
+    assert.deepStrictEqual(found.map((f) => f.code), ['NRM102']);
+    assert.match(found[0].message, /BatchNorm2d \(models\.py:8\)/);
+    // models.py is a dependency of build.py through factory.py.
+    assert.deepStrictEqual([...visited].map((f) => path.basename(f)).sort(), ['factory.py', 'models.py']);
+    assert.deepStrictEqual(lint(dir, 'tuple.py', index).map((f) => f.code), ['NRM102']);
+    // models.py changes (GroupNorm): factory.py's functions are read again.
+    index.update(path.join(dir, 'models.py'), models.replace('nn.BatchNorm2d(16)', 'nn.GroupNorm(4, 16)'), '2');
+    assert.deepStrictEqual(lint(dir, 'build.py', index).map((f) => f.code), []);
+  });
+
+  it("a loader of another file that returns the model in eval mode: no NRM202 for its no-grad runs; one that does not, reported", () => {
+    const loader = (evalLine: string) => `import torch\nfrom models import Net\n\n\ndef load_model(path):\n    model = Net()\n    model.load_state_dict(torch.load(path))\n${evalLine}    return model\n`;
+    const models = NET.replace('import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\n', 'import torch.nn as nn\n');
+    const script = "import torch\nfrom loading import load_model\n\nmodel = load_model('w.pt')\nmodel.load_state_dict(torch.load('w.pt'))\nwith torch.no_grad():\n    preds = model(x_test)\nprint(preds)\n";
+    const dir = project({ 'models.py': models, 'loading.py': loader('    model.eval()\n'), 'predict.py': script });
+    assert.deepStrictEqual(lint(dir, 'predict.py').map((f) => f.code), []);
+    const dir2 = project({ 'models.py': models, 'loading.py': loader(''), 'predict.py': script });
+    const found = lint(dir2, 'predict.py');
+    assert.deepStrictEqual(found.map((f) => f.code), ['NRM202']);
+    assert.match(found[0].message, /in training mode \(load_model\(\.\.\.\) at line 4 builds the model \(modules start in training mode\)\)/);
+  });
+
   it('survives a broken or binary file behind an import', () => {
     const dir = project({ 'engine.py': 'def evaluate(model, loader:\n    with torch.no_grad(\n', 'train.py': TRAIN('from engine import evaluate, train_one_epoch', LOOP) });
     fs.writeFileSync(path.join(dir, 'bin.py'), Buffer.from([0, 159, 146, 150, 0, 1]));

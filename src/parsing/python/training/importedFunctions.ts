@@ -7,7 +7,7 @@
  * file but the lines its texts cite: the workspace index keeps one per function while the file is
  * unchanged, and the caller's findings land on the call.
  */
-import type { ModeOrigin } from '../../../ir/training';
+import type { LayerFact, ModelFacts, ModeOrigin } from '../../../ir/training';
 import type { FlowEvent, Fn, Summary } from './flow';
 import type { State, Val } from './state';
 import { rootOf } from './util';
@@ -50,6 +50,16 @@ export interface ImportedEvent {
   readonly inUnitTest: boolean;
 }
 
+/** A model a factory of the other file returns (`def build_model(args): return ResNet18()`), as the caller gets it. */
+export interface ImportedReturn {
+  /** Its facts, as those of another file (evidence `workspace`, layers marked with the file). */
+  readonly facts: ModelFacts;
+  /** `eval` when every path returns it in eval mode (a loader calling `model.eval()`), else `train`. */
+  readonly mode: 'train' | 'eval';
+  /** For `eval`: what set it there (`model.eval() at utils.py:12`). */
+  readonly description?: string;
+}
+
 export interface ImportedFunction {
   readonly name: string;
   /** The file, relative to the project root (`engine.py`, `utils/train.py`). */
@@ -68,6 +78,16 @@ export interface ImportedFunction {
   /** The modes of keys under parameters on exit (keys it changed). */
   readonly exit: readonly ImportedKey[];
   readonly events: readonly ImportedEvent[];
+  /** The model it returns, when it builds one (a factory). */
+  readonly returns?: ImportedReturn;
+  /** The models at the places of a tuple it returns (`return net, name`), by place. */
+  readonly returnsAt?: readonly (ImportedReturn | undefined)[];
+}
+
+/** What a function returns, as its file's analysis knows it: the whole value's facts, and those of each place of a tuple. */
+export interface Returned {
+  readonly facts: ModelFacts | undefined;
+  readonly at: readonly (ModelFacts | undefined)[];
 }
 
 /** The other file's answer for a function a file calls but does not define (`evaluate`, `engine.evaluate`). */
@@ -79,9 +99,10 @@ const MAX_IMPORTED_EVENTS = 40;
 /**
  * `fn`'s summary as another file applies it. `origins`: the analysis' origin table the summary's
  * facts index; `text`: the file's text (for the no-grad regions' texts); `file`: its name as
- * messages show it; `isModel`: whether the analysis follows a parameter as a model.
+ * messages show it; `isModel`: whether the analysis follows a parameter as a model; `returned`:
+ * the models it returns.
  */
-export function importedFunction(fn: Fn, summary: Summary, origins: readonly ModeOrigin[], text: string, file: string, isModel: (param: string) => boolean): ImportedFunction {
+export function importedFunction(fn: Fn, summary: Summary, origins: readonly ModeOrigin[], text: string, file: string, isModel: (param: string) => boolean, returned: Returned): ImportedFunction {
   const params = new Set(fn.params);
   const underParam = (key: string) => key !== '' && params.has(rootOf(key));
   const describe = (v: Val): ImportedFact[] => {
@@ -138,6 +159,36 @@ export function importedFunction(fn: Fn, summary: Summary, origins: readonly Mod
     locals: [...fn.locals],
     exit: summary.exit ? keysOf(summary.exit, []) : [],
     events,
+    ...(returned.facts ? { returns: returnOf(returned.facts, summary.returns?.val, origins, file) } : {}),
+    ...(returned.at.some((f) => f !== undefined) ? { returnsAt: returned.at.map((f) => (f ? returnOf(f, undefined, origins, file) : undefined)) } : {}),
+  };
+}
+
+/** A returned model's facts as the caller gets them, and its mode (`v`: the returned value's, when known). */
+function returnOf(facts: ModelFacts, v: Val | undefined, origins: readonly ModeOrigin[], file: string): ImportedReturn {
+  let evalOrigin: ModeOrigin | undefined;
+  let allEval = v !== undefined && v.size > 0;
+  for (const f of v?.values() ?? []) {
+    if (f.mode !== 'eval') allEval = false;
+    else evalOrigin ??= origins[f.origin];
+  }
+  const mode = allEval && evalOrigin ? 'eval' : 'train';
+  return {
+    facts: fromFile(facts, file),
+    mode,
+    ...(mode === 'eval' && evalOrigin ? { description: `${evalOrigin.description} at ${file}:${(evalOrigin.at ?? evalOrigin.span).start.line + 1}` } : {}),
+  };
+}
+
+/** Facts made in `file`'s analysis as another file sees them: its own classes' are `workspace` evidence, and every layer says which file it is in. */
+function fromFile(facts: ModelFacts, file: string): ModelFacts {
+  const tag = (layers: readonly LayerFact[]) => layers.map((l) => (l.file !== undefined ? l : { ...l, file }));
+  return {
+    ...facts,
+    ...(facts.evidence === 'file' ? { evidence: 'workspace' as const, definitionFile: facts.definitionFile ?? file } : {}),
+    batchNorms: tag(facts.batchNorms),
+    otherModeDependent: tag(facts.otherModeDependent),
+    affineNorms: tag(facts.affineNorms),
   };
 }
 

@@ -23,7 +23,7 @@ import { dottedParts, literalValue, spanOf } from '../syntax';
 import { AFFINE_NORM_KINDS, BN_KINDS, boundArguments, DROPOUT_KINDS, documentClassFacts, holdsClasses, isModuleClass, isSynchronized, modelFactsOfClass, type ClassFacts } from './classes';
 import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
 import { FlowKeeper } from './flowMemo';
-import { importedFunction, type ImportedFunction, type ImportedFunctionLookup } from './importedFunctions';
+import { importedFunction, type ImportedFunction, type ImportedFunctionLookup, type ImportedReturn, type Returned } from './importedFunctions';
 import { FunctionTable } from './functionTable';
 import { trainableAssignment } from './kerasTrainable';
 import { parameterSelection } from './parameterFreeze';
@@ -885,8 +885,23 @@ class TrainingBuilder implements FlowHost {
       this.constructsNoted++;
       const facts = this.returnFacts(callee);
       if (facts) return { facts, mode: 'train', ...constructedAt(call, `${f.text}(...)`, `builds the model ${TRAINING_MODE}`) };
+      return undefined;
+    }
+    // A factory of another workspace file: `from models import build_model`.
+    if (this.options.importedFunctions) {
+      this.constructsNoted++;
+      const returned = this.importedFunction(f, fn)?.returns;
+      if (returned) return this.importedConstruction(returned, call, f);
     }
     return undefined;
+  }
+
+  /** What a factory of another file (`build_model(args)`) returns, built at `call`. */
+  private importedConstruction(returned: ImportedReturn, call: Node, f: Node): ConstructionOrigin {
+    this.markForeign(returned.facts);
+    return returned.mode === 'eval'
+      ? { facts: returned.facts, mode: 'eval', ...constructedAt(call, `${f.text}(...)`, `(returns the model in eval mode: ${returned.description ?? 'eval()'})`) }
+      : { facts: returned.facts, mode: 'train', ...constructedAt(call, `${f.text}(...)`, `builds the model ${TRAINING_MODE}`) };
   }
 
   /**
@@ -1755,7 +1770,15 @@ class TrainingBuilder implements FlowHost {
   private unpackedReturns(targets: readonly Node[], call: Node, fn: Fn, out: FunctionBindings, writes: BindingWrite[] | undefined): void {
     const f = call.childForFieldName('function');
     const callee = f ? this.resolveFunction(f, fn, undefined) : undefined;
-    if (!callee) return;
+    if (!callee) {
+      // A factory of another workspace file: `net, name = get_network(args)` of `from nets import get_network`.
+      const at = f && this.options.importedFunctions ? this.importedFunction(f, fn)?.returnsAt : undefined;
+      targets.forEach((t, i) => {
+        const returned = at?.[i];
+        if (t.type === 'identifier' && returned && f) write(out, writes, 'refs', t.text, { facts: this.importedConstruction(returned, call, f).facts, span: spanOf(call) });
+      });
+      return;
+    }
     // (What it returns can change with its body: the caller's bindings depend on its group.)
     this.analysis.use(callee);
     targets.forEach((t, i) => {
@@ -1831,9 +1854,22 @@ class TrainingBuilder implements FlowHost {
       const fn = fns[fns.length - 1];
       if (!fn || fn.cls !== undefined || fn.parent !== this.moduleFn || fn.params.length === 0) continue;
       const summary = this.analysis.summary(fn);
-      if (summary) out.set(name, importedFunction(fn, summary, this.analysis.origins, this.text, file, (p) => this.isModelish(fn, p)));
+      if (summary) out.set(name, importedFunction(fn, summary, this.analysis.origins, this.text, file, (p) => this.isModelish(fn, p), this.returned(fn)));
     }
     return out;
+  }
+
+  /** The models `fn` returns: the whole value's, and at each place of the tuples it returns. */
+  private returned(fn: Fn): Returned {
+    let places = 0;
+    for (const r of fn.body?.descendantsOfType('return_statement') ?? []) {
+      const v = r.namedChildren[0];
+      const u = v && this.fnOf(r) === fn ? unparen(v) : undefined;
+      if (u?.type === 'expression_list' || u?.type === 'tuple') places = Math.max(places, u.namedChildren.filter((c) => c.type !== 'comment').length);
+    }
+    const at: (ModelFacts | undefined)[] = [];
+    for (let i = 0; i < places; i++) at.push(this.returnFacts(fn, i));
+    return { facts: this.returnFacts(fn), at };
   }
 
   build(): TrainingIR {
