@@ -66,6 +66,11 @@ ruleTests(bnTinyBatch, {
   ],
   invalid: [
     {
+      name: "timm's NativeScaler: `loss_scaler(loss, optimizer, parameters=...)` is the loop's training step (MAE, DeiT, ConvNeXt)",
+      code: CNN_SETUP + 'loss_scaler = NativeScaler()\ntrain_loader = DataLoader(train_set, batch_size=2, shuffle=True)\nmodel.train()\nfor x, y in train_loader:\n    loss = criterion(model(x), y)\n    loss_scaler(loss, optimizer, clip_grad=None, parameters=model.parameters())\n    optimizer.zero_grad()\n',
+      findings: [{ messageId: 'tiny', line: 20, column: 49, endLine: 20, endColumn: 50, messageIncludes: ['model trains BatchNorm'] }],
+    },
+    {
       name: 'the same fit on a batch of 2 in a function that is no unit test',
       code: 'import keras\nfrom keras import layers\n\n\nclass RetinaNetTraining:\n    def fit(self):\n        model = keras.Sequential([layers.Conv2D(8, 3), layers.BatchNormalization(), layers.GlobalAveragePooling2D(), layers.Dense(2)])\n        model.compile(optimizer="adam", loss="mse")\n        model.fit(x=xs, y=ys, batch_size=2)\n',
       findings: [{ messageId: 'tiny', line: 9, column: 42, endLine: 9, endColumn: 43 }],

@@ -233,6 +233,23 @@ def update_bn_stats(model, loader):
     assert.deepStrictEqual(lint(dir2, 'script.py').map((f) => f.code), ['NRM202']);
   });
 
+  it("a training function of another file whose step is timm's loss scaler (MAE's engine_finetune.py) links the loader passed to it", () => {
+    const engine = `import torch
+
+
+def train_one_epoch(model, criterion, data_loader, optimizer, device, epoch, loss_scaler, max_norm=0):
+    model.train(True)
+    for data_iter_step, (samples, targets) in enumerate(metric_logger.log_every(data_loader, 20, 'x')):
+        with torch.cuda.amp.autocast():
+            loss = criterion(model(samples), targets)
+        loss_scaler(loss, optimizer, clip_grad=max_norm, parameters=model.parameters(), update_grad=True)
+        optimizer.zero_grad()
+`;
+    const script = `${NET}\nfrom engine_finetune import train_one_epoch\n\n\ndef main(args):\n    model = Net()\n    data_loader_train = DataLoader(dataset_train, batch_size=1, drop_last=True)\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n    for epoch in range(10):\n        train_one_epoch(model, criterion, data_loader_train, optimizer, device, epoch, loss_scaler)\n`;
+    const dir = project({ 'engine_finetune.py': engine, 'main_finetune.py': script });
+    assert.deepStrictEqual(lint(dir, 'main_finetune.py').map((f) => f.code), ['NRM102']);
+  });
+
   it('a factory of another file (`model = build_model(args)`, `net, name = get_network(args)`) gives the model it builds, with classes it imports itself', () => {
     const models = NET.replace('import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\n', 'import torch.nn as nn\n');
     const factory = 'from models import Net\n\n\ndef build_model(args):\n    return Net()\n\n\ndef get_network(args):\n    net = Net()\n    return net, "net"\n';

@@ -13,7 +13,7 @@ import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';
 import type { LauncherCall } from './launchers';
 import { State, union, val, type Val } from './state';
-import { callArgs, indentOf, type CallArgs, isUnder, keyOf, lastSegment, modelKey, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, testedOperand, trainingStepCall, unparen, words, wrappedModelKey } from './util';
+import { callArgs, indentOf, type CallArgs, isUnder, keyOf, lastSegment, modelKey, rootOf, scalerStepCall, soundsLikeInference, soundsLikeTraining, statementOf, testedOperand, trainingStepCall, unparen, words, wrappedModelKey } from './util';
 
 export interface Fn {
   readonly name: string;
@@ -1027,6 +1027,11 @@ export class ModeAnalysis {
     if (!f) return state;
     const args = callee.args;
     const fnName = ctx.fn.name;
+    // `loss_scaler(loss, optimizer, ...)` (timm's NativeScaler): backward() and the optimizer's step().
+    if (scalerStepCall(call)) {
+      this.event('step', `${f.text}(...)`, call, '', state, ctx, 'optimizer');
+      return state;
+    }
     if (f.type === 'attribute') {
       const method = callee.attr ?? '';
       const receiver = callee.receiver;

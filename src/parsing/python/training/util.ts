@@ -304,10 +304,23 @@ export function stepsAnOptimizer(call: Node): boolean {
   return receiver.some((w) => OPTIMIZER_WORDS.has(w));
 }
 
-/** A call that runs a training step: `loss.backward()` (any `.backward(...)`) or an optimizer's step. */
+/**
+ * A loss scaler called with the loss and the optimizer, timm's `NativeScaler` style
+ * (`loss_scaler(loss, optimizer, clip_grad=..., parameters=model.parameters())`, as MAE, DeiT and
+ * ConvNeXt write it): it runs `backward()` and the optimizer's `step()`.
+ */
+export function scalerStepCall(call: Node): boolean {
+  const f = call.childForFieldName('function');
+  const name = f?.type === 'identifier' ? f.text : f?.type === 'attribute' ? (f.childForFieldName('attribute')?.text ?? '') : '';
+  if (!words(name).includes('scaler')) return false;
+  const second = callArgs(call).positional[1];
+  return second !== undefined && (second.type === 'identifier' || second.type === 'attribute') && words(lastSegment(second.text)).some((w) => w !== 'scaler' && OPTIMIZER_WORDS.has(w));
+}
+
+/** A call that runs a training step: `loss.backward()` (any `.backward(...)`), an optimizer's step, or a loss scaler's (`scalerStepCall`). */
 export function trainingStepCall(call: Node): boolean {
   const f = call.childForFieldName('function');
-  return f?.type === 'attribute' && (f.childForFieldName('attribute')?.text === 'backward' || stepsAnOptimizer(call));
+  return (f?.type === 'attribute' && (f.childForFieldName('attribute')?.text === 'backward' || stepsAnOptimizer(call))) || scalerStepCall(call);
 }
 
 /**
