@@ -91,13 +91,15 @@ function topLevelFunctions(tree: SyntaxTree): Set<string> {
   return out;
 }
 
-/** What a file's top-level functions do (see `WorkspaceIndex.functionsOf`), and what reading them asked of other files. */
+/** What a file's top-level functions do (see `WorkspaceIndex.functionsOf`), and the other files reading them read. */
 interface ImportedFunctions {
   readonly functions: ReadonlyMap<string, ImportedFunction>;
-  /** The classes its analysis asked for, with the answers then. */
-  readonly asked: readonly { readonly dotted: string; readonly answer: ModelFacts | undefined }[];
+  /** The versions of the other files its analysis read (`WorkspaceIndex.versionOf`), then. */
+  readonly versions: ReadonlyMap<string, string | undefined>;
   /** The files those answers came from. */
   readonly visited: ReadonlySet<string>;
+  /** The lint it was last read or checked in (see `WorkspaceIndex.functionsOf`). */
+  checkedIn?: object;
 }
 
 /**
@@ -210,9 +212,14 @@ export class WorkspaceIndex {
   /** OpenMMLab config files' own configs (see `configBasesFor`), by file, with the stamp they were read at. */
   private readonly configs = new Map<string, { stamp: string; value: ConfigModule }>();
   /** What the top-level functions of files do to the models passed to them (see `functionsOf`), with the stamp they were read at. */
-  private readonly functions = new Map<string, { stamp: string; value: ImportedFunctions }>();
+  private readonly functions: readonly [Map<string, { stamp: string; value: ImportedFunctions }>, Map<string, { stamp: string; value: ImportedFunctions }>] = [new Map(), new Map()];
   /** While a lookup of `lookupFor` runs: the stamps it read (a file is stat-ed once per lint, not once per name asked). */
   private lintStamps: Map<string, string | undefined> | undefined;
+  /**
+   * While a lookup runs: the lint it serves (the outermost lookup's), which a file's functions
+   * are checked against once (see `functionsOf`), with the modules that lint found on disk.
+   */
+  private lint: { readonly token: object; readonly stamps: Map<string, string | undefined>; readonly known: Map<string, string | undefined> } | undefined;
 
   /**
    * @param roots folders imports are resolved against (the project root, source folders);
@@ -253,7 +260,7 @@ export class WorkspaceIndex {
     this.parsed.delete(key);
     this.cache.delete(key);
     this.configs.delete(key);
-    this.functions.delete(key);
+    for (const cache of this.functions) cache.delete(key);
   }
 
   /** The host's stamp of a file, read once per lint while a lookup of `lookupFor` runs. */
@@ -287,7 +294,7 @@ export class WorkspaceIndex {
    */
   private readThrough<T>(key: string, cache: Map<string, { stamp: string; value: T }>, compute: (text: string) => T): T | undefined {
     const override = this.overrides.get(key);
-    const stamp = override ? `buffer:${override.version}` : this.stamp(key);
+    const stamp = this.versionOf(key);
     if (stamp === undefined) return undefined;
     const cached = cache.get(key);
     if (cached && cached.stamp === stamp) return cached.value;
@@ -357,9 +364,14 @@ export class WorkspaceIndex {
     return this.find(fromFile, dotted.split('.'), 0, new Set(), visited, known, this.classDefinitions);
   }
 
-  /** What the function `dotted` (`evaluate`, `engine.evaluate`) of another workspace file does to the models passed to it, as seen from `fromFile`. */
-  importedFunction(fromFile: string, dotted: string, visited?: Set<string>, known?: Map<string, string | undefined>): ImportedFunction | undefined {
-    return this.find(fromFile, dotted.split('.'), 0, new Set(), visited, known, this.functionDefinitions);
+  /**
+   * What the function `dotted` (`evaluate`, `engine.evaluate`) of another workspace file does to
+   * the models passed to it, as seen from `fromFile`. `depth` 0: read with the functions its own
+   * file imports (one file further, at depth 1, read with classes only: no chain or cycle of
+   * imports is followed further).
+   */
+  importedFunction(fromFile: string, dotted: string, visited?: Set<string>, known?: Map<string, string | undefined>, depth: 0 | 1 = 0): ImportedFunction | undefined {
+    return this.find(fromFile, dotted.split('.'), 0, new Set(), visited, known, this.functionDefinitions[depth]);
   }
 
   private readonly classDefinitions: Definitions<ModelFacts> = {
@@ -367,45 +379,72 @@ export class WorkspaceIndex {
     answer: (file, summary, name, hops, seen, visited, known) => this.factsOf(file, summary, name, hops, seen, visited, known),
   };
 
-  private readonly functionDefinitions: Definitions<ImportedFunction> = {
-    defines: (summary, name) => summary.functions.has(name),
-    answer: (file, _summary, name, _hops, _seen, visited) => {
-      const read = this.functionsOf(file);
-      // (The files its analysis read classes from are the caller's dependencies too.)
-      for (const f of read?.visited ?? []) visited?.add(f);
-      return read?.functions.get(name);
-    },
-  };
+  /** The function lookups of `importedFunction`, by depth. */
+  private readonly functionDefinitions = [this.functionsAt(0), this.functionsAt(1)] as const;
+
+  private functionsAt(depth: 0 | 1): Definitions<ImportedFunction> {
+    return {
+      defines: (summary, name) => summary.functions.has(name),
+      answer: (file, _summary, name, _hops, _seen, visited) => {
+        const read = this.functionsOf(file, depth);
+        // (The files its analysis read from are the caller's dependencies too.)
+        for (const f of read?.visited ?? []) visited?.add(f);
+        return read?.functions.get(name);
+      },
+    };
+  }
 
   /**
    * What each top-level function of `file` does to the models passed to it, read from a parse and
-   * a training analysis of the file (with the classes it imports from the workspace: a factory's
-   * `return Net()` of `from models import Net`). Kept while the file is unchanged and the classes
-   * it asked for are answered the same.
+   * a training analysis of the file with what it imports from the workspace (see `readFunctions`;
+   * `depth` as `importedFunction`'s). Kept while the file and those its analysis read from are
+   * unchanged (a module created where an import found none is not noticed until the file changes).
    */
-  private functionsOf(file: string): ImportedFunctions | undefined {
+  private functionsOf(file: string, depth: 0 | 1): ImportedFunctions | undefined {
     const key = path.resolve(file);
-    const kept = this.readThrough(key, this.functions, (text) => this.readFunctions(key, text));
-    if (!kept || kept.asked.every((a) => this.classFacts(key, a.dotted) === a.answer)) return kept;
-    this.functions.delete(key);
-    return this.readThrough(key, this.functions, (text) => this.readFunctions(key, text));
+    const cache = this.functions[depth];
+    const kept = this.readThrough(key, cache, (text) => this.readFunctions(key, text, depth));
+    // (Checked once per lint: a lint asks for a file's functions once per name it calls.)
+    const lint = this.lint;
+    if (!kept || (lint !== undefined && kept.checkedIn === lint.token)) return kept;
+    let same = true;
+    for (const [f, version] of kept.versions) if (this.versionOf(f) !== version) same = false;
+    if (same) {
+      kept.checkedIn = lint?.token;
+      return kept;
+    }
+    cache.delete(key);
+    return this.readThrough(key, cache, (text) => this.readFunctions(key, text, depth));
   }
 
-  private readFunctions(file: string, text: string): ImportedFunctions {
+  /**
+   * Reads `file`'s functions (see `functionsOf`) with the facts of the classes it imports from the
+   * workspace (a factory's `return Net()` of `from models import Net`) and, at depth 0, what the
+   * functions it imports do (`model.py`'s `generate_model()` returning `resnet.generate_model(...)`).
+   */
+  private readFunctions(file: string, text: string, depth: 0 | 1): ImportedFunctions {
     const visited = new Set<string>();
-    const asked: { dotted: string; answer: ModelFacts | undefined }[] = [];
-    const lookup = this.lookupFor(file, visited);
-    const external = (dotted: string, qualified: string | undefined): ModelFacts | undefined => {
-      const answer = lookup(dotted, qualified);
-      if (!asked.some((a) => a.dotted === dotted)) asked.push({ dotted, answer });
-      return answer;
-    };
+    const known = new Map<string, string | undefined>();
+    const stamps = new Map<string, string | undefined>();
+    const external = this.lookup(known, stamps, (dotted, k) => this.classFacts(file, dotted, visited, k));
+    const importedFunctions = depth === 0 ? this.lookup(known, stamps, (dotted, k) => this.importedFunction(file, dotted, visited, k, 1)) : undefined;
+    let functions: ReadonlyMap<string, ImportedFunction> = new Map();
     try {
       const tree = parseSyntaxTree(text);
-      return { functions: tree ? importedFunctionsFromTree(tree, this.relative(file), { external }) : new Map(), asked, visited };
+      if (tree) functions = importedFunctionsFromTree(tree, this.relative(file), { external, ...(importedFunctions ? { importedFunctions } : {}) });
     } catch {
-      return { functions: new Map(), asked, visited };
+      functions = new Map();
     }
+    const versions = new Map<string, string | undefined>();
+    for (const f of visited) if (f !== file) versions.set(f, this.versionOf(f));
+    // (What it read is this lint's: checked.)
+    return { functions, versions, visited, checkedIn: this.lint?.token };
+  }
+
+  /** A file's version as `readThrough` tells it: its editor buffer's, else its stamp on disk. */
+  private versionOf(file: string): string | undefined {
+    const override = this.overrides.get(file);
+    return override ? `buffer:${override.version}` : this.stamp(file);
   }
 
   private find<T>(file: string, parts: readonly string[], hops: number, seen: Set<string>, visited: Set<string> | undefined, known: Map<string, string | undefined> | undefined, definitions: Definitions<T>): T | undefined {
@@ -543,13 +582,19 @@ export class WorkspaceIndex {
       if (memo.has(dotted)) return memo.get(dotted);
       let answer: T | undefined;
       const outer = this.lintStamps;
-      this.lintStamps = stamps;
+      const outerLint = this.lint;
+      // (A lookup made while another runs, reading another file's functions for it, serves that
+      // lint: the stamps and modules it found stand.)
+      const lint = outerLint ?? { token: stamps, stamps, known };
+      this.lintStamps = lint.stamps;
+      this.lint = lint;
       try {
-        answer = find(dotted, known);
+        answer = find(dotted, lint.known);
       } catch {
         answer = undefined;
       } finally {
         this.lintStamps = outer;
+        this.lint = outerLint;
       }
       memo.set(dotted, answer);
       return answer;

@@ -268,6 +268,23 @@ def train_one_epoch(model, criterion, data_loader, optimizer, device, epoch, los
     assert.deepStrictEqual(lint(dir, 'build.py', index).map((f) => f.code), []);
   });
 
+  it("a factory calling another file's factory (3D-ResNets' `generate_model(opt)` returning `resnet.generate_model(...)`), and import cycles between factories", () => {
+    const models = NET.replace('import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\n', 'import torch.nn as nn\n');
+    const resnet = `${models}\n\ndef generate_model(depth):\n    return Net()\n`;
+    const model = 'from models import resnet\n\n\ndef generate_model(opt):\n    model = resnet.generate_model(opt.model_depth)\n    return model\n';
+    const script = 'import torch\nfrom torch.utils.data import DataLoader\nfrom model import generate_model\n\nmodel = generate_model(opt)\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nloader = DataLoader(train_set, batch_size=1, shuffle=True)\nfor x, y in loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n';
+    const dir = project({ 'models/__init__.py': '', 'models/resnet.py': resnet, 'model.py': model, 'main.py': script });
+    const found = lint(dir, 'main.py');
+    assert.deepStrictEqual(found.map((f) => f.code), ['NRM102']);
+    assert.match(found[0].message, /BatchNorm2d \(models\/resnet\.py:8\)/);
+    // Two files whose functions call each other's: read without end, each seeing what it can.
+    const a = 'from b import helper_b\n\n\ndef helper_a(model):\n    helper_b(model)\n    return model\n\n\ndef build_a():\n    return Net()\n';
+    const b = 'from a import helper_a\n\n\ndef helper_b(model):\n    helper_a(model)\n    model.eval()\n';
+    const dir2 = project({ 'a.py': `from models import Net\n${a}`, 'b.py': b, 'models.py': models, 'main.py': script.replace('from model import generate_model', 'from a import build_a, helper_a').replace('generate_model(opt)', 'build_a()') });
+    const index = new WorkspaceIndex([dir2]);
+    for (let i = 0; i < 3; i++) assert.deepStrictEqual(lint(dir2, 'main.py', index).map((f) => f.code), ['NRM102']);
+  });
+
   it("a loader of another file that returns the model in eval mode: no NRM202 for its no-grad runs; one that does not, reported", () => {
     const loader = (evalLine: string) => `import torch\nfrom models import Net\n\n\ndef load_model(path):\n    model = Net()\n    model.load_state_dict(torch.load(path))\n${evalLine}    return model\n`;
     const models = NET.replace('import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\n', 'import torch.nn as nn\n');

@@ -1028,7 +1028,7 @@ export class ModeAnalysis {
     const args = callee.args;
     const fnName = ctx.fn.name;
     // `loss_scaler(loss, optimizer, ...)` (timm's NativeScaler): backward() and the optimizer's step().
-    if (scalerStepCall(call)) {
+    if (callee.last.includes('caler') && scalerStepCall(call)) {
       this.event('step', `${f.text}(...)`, call, '', state, ctx, 'optimizer');
       return state;
     }

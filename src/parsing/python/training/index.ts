@@ -1852,9 +1852,12 @@ class TrainingBuilder implements FlowHost {
     const out = new Map<string, ImportedFunction>();
     for (const [name, fns] of this.fnsByName) {
       const fn = fns[fns.length - 1];
-      if (!fn || fn.cls !== undefined || fn.parent !== this.moduleFn || fn.params.length === 0) continue;
+      if (!fn || fn.cls !== undefined || fn.parent !== this.moduleFn) continue;
+      const returned = this.returned(fn);
+      // (A function without parameters matters to a caller only for the model it returns.)
+      if (fn.params.length === 0 && !returned.facts && !returned.at.some((f) => f !== undefined)) continue;
       const summary = this.analysis.summary(fn);
-      if (summary) out.set(name, importedFunction(fn, summary, this.analysis.origins, this.text, file, (p) => this.isModelish(fn, p), this.returned(fn)));
+      if (summary) out.set(name, importedFunction(fn, summary, this.analysis.origins, this.text, file, (p) => this.isModelish(fn, p), returned));
     }
     return out;
   }
