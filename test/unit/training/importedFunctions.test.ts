@@ -297,6 +297,12 @@ def train_one_epoch(model, criterion, data_loader, optimizer, device, epoch, los
     assert.match(found[0].message, /in training mode \(load_model\(\.\.\.\) at line 4 builds the model \(modules start in training mode\)\)/);
   });
 
+  it('the module-level function is the one imported, not a nested function of the same name defined after it', () => {
+    const engine = ENGINE + '\n\ndef make_hooks():\n    def evaluate(model, loader):\n        model.eval()\n    return evaluate\n';
+    const dir = project({ 'engine.py': engine, 'train.py': TRAIN('from engine import evaluate, train_one_epoch', LOOP) });
+    assert.deepStrictEqual(lint(dir, 'train.py').map((f) => f.code), ['NRM202']);
+  });
+
   it('survives a broken or binary file behind an import', () => {
     const dir = project({ 'engine.py': 'def evaluate(model, loader:\n    with torch.no_grad(\n', 'train.py': TRAIN('from engine import evaluate, train_one_epoch', LOOP) });
     fs.writeFileSync(path.join(dir, 'bin.py'), Buffer.from([0, 159, 146, 150, 0, 1]));

@@ -1851,8 +1851,10 @@ class TrainingBuilder implements FlowHost {
   importedFunctions(file: string): ReadonlyMap<string, ImportedFunction> {
     const out = new Map<string, ImportedFunction>();
     for (const [name, fns] of this.fnsByName) {
-      const fn = fns[fns.length - 1];
-      if (!fn || fn.cls !== undefined || fn.parent !== this.moduleFn) continue;
+      // (A nested function of the same name defined later is not the module's.)
+      let fn: Fn | undefined;
+      for (let i = fns.length - 1; i >= 0 && !fn; i--) if (fns[i].cls === undefined && fns[i].parent === this.moduleFn) fn = fns[i];
+      if (!fn) continue;
       const returned = this.returned(fn);
       // (A function without parameters matters to a caller only for the model it returns.)
       if (fn.params.length === 0 && !returned.facts && !returned.at.some((f) => f !== undefined)) continue;
