@@ -299,6 +299,8 @@ export interface SiteIR {
      * its `train()` / `eval()` set for the target's modules too.
      */
     readonly held?: true;
+    /** The target is an instance's attribute frozen inside its class (`FreezeIR.className`): that freeze's target (`self.backbone`). */
+    readonly classFreeze?: string;
   }[];
   /** For training steps: the loader whose loop holds the step. */
   readonly loader?: string;
@@ -361,6 +363,12 @@ export interface FreezeIR {
   readonly target: string;
   readonly kind: 'requires_grad-loop' | 'requires_grad_' | 'batchnorm-eval';
   readonly function: string;
+  /**
+   * A freeze in a method of a model class of the file, of an attribute holding a library model with
+   * BatchNorm (`self.backbone` in `__init__`): the class, whose instances the training steps'
+   * `targets` link it to (`classFreeze`).
+   */
+  readonly className?: string;
   /** A `requires_grad-loop` whose freezing statement is under a test: which parameters it freezes (absent: all). */
   readonly selection?: ParameterSelection;
 }

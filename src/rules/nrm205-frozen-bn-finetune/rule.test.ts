@@ -24,6 +24,34 @@ const HELD = (mode: string) =>
   LOOP(mode);
 
 /** The Keras transfer-learning guide's script: frozen phase, then fine-tuning after `base_model.trainable = True`. */
+/** A model class that freezes the torchvision ResNet it holds, in `__init__`, then trained in a script (`build` replaces the backbone's construction, `extra` follows the head). */
+const CLASS_FREEZE = (build = 'torchvision.models.resnet50(weights="DEFAULT")', extra = '') => `import torch
+import torch.nn as nn
+import torchvision
+from torch.utils.data import DataLoader
+
+
+class FineTuner(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = ${build}
+        for p in self.backbone.parameters():
+            p.requires_grad = False
+        self.head = nn.Linear(1000, 10)
+${extra}
+    def forward(self, x):
+        return self.head(self.backbone(x))
+
+
+model = FineTuner()
+optimizer = torch.optim.SGD(model.head.parameters(), lr=0.1)
+loader = DataLoader(train_set, batch_size=32, shuffle=True)
+model.train()
+for x, y in loader:
+    optimizer.zero_grad()
+    nn.functional.cross_entropy(model(x), y).backward()
+    optimizer.step()
+`;
 const KERAS_HEAD = 'import tensorflow as tf\nfrom tensorflow import keras\n\ntrain_ds = keras.utils.image_dataset_from_directory("data/train", batch_size=32)\nbase_model = keras.applications.Xception(weights="imagenet", input_shape=(150, 150, 3), include_top=False)\nbase_model.trainable = False\n\ninputs = keras.Input(shape=(150, 150, 3))\n';
 const KERAS_TAIL =
   'x = keras.layers.GlobalAveragePooling2D()(x)\noutputs = keras.layers.Dense(1)(x)\nmodel = keras.Model(inputs, outputs)\nmodel.compile(optimizer=keras.optimizers.Adam(), loss="mse")\nmodel.fit(train_ds, epochs=20)\n';
@@ -63,6 +91,8 @@ for inputs, labels in trainloader:
 
 ruleTests(frozenBnFinetune, {
   valid: [
+    { name: "a class freezing its backbone in __init__ whose train() override keeps the backbone in eval mode", code: CLASS_FREEZE(undefined, '\n    def train(self, mode=True):\n        super().train(mode)\n        self.backbone.eval()\n        return self\n') },
+    { name: 'a class freezing a ViT backbone (no BatchNorm) in __init__', code: CLASS_FREEZE('timm.create_model("vit_base_patch16_224", pretrained=True)').replace('import torchvision', 'import timm') },
     { name: 'KerasHub: an unfrozen ViT backbone (LayerNormalization, no BatchNormalization)', code: HUB(KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE, 'keras_hub.models.ViTBackbone.from_preset("vit_base_patch16_224_imagenet")') },
     { name: 'BN put back in eval after every train()', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    for m in model.backbone.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n') },
     { name: 'BN put back in eval after every train() by model.apply(lambda ...)', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    model.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)\n') },
@@ -99,6 +129,11 @@ ruleTests(frozenBnFinetune, {
     { name: 'Keras: an unfrozen base without BatchNormalization (VGG16)', code: (KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE).replace('Xception', 'VGG16') },
   ],
   invalid: [
+    {
+      name: 'a class freezing the torchvision ResNet it holds in __init__, its instance trained in training mode: the freeze is reported',
+      code: CLASS_FREEZE(),
+      findings: [{ messageId: 'statsStillUpdate', line: 11, column: 9, endLine: 12, endColumn: 36, messageIncludes: ['self.backbone is frozen here', 'model.train() at line 22'] }],
+    },
     {
       name: 'KerasHub: a ResNet backbone from a preset, unfrozen and called without training=False',
       code: HUB(KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE, 'keras_hub.models.ResNetBackbone.from_preset("resnet_50_imagenet")'),

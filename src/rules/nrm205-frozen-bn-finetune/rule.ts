@@ -23,6 +23,7 @@ export const frozenBnFinetune: Rule = {
     docs: {
       whatItDoes:
         'Finds parameters frozen with `p.requires_grad = False` / `requires_grad_(False)` and BatchNorm layers put in eval mode (a `modules()` loop filtered by `isinstance(m, nn.BatchNorm2d)`, `model.apply(set_bn_eval)`, a `freeze_bn()` method), and checks the mode of those BatchNorm layers at each training step, through loop iterations and helper calls. ' +
+        'A freeze inside the model\'s own class counts for its instances: `self.backbone = torchvision.models.resnet50(...)` (or a timm model with BatchNorm) frozen in `__init__`, then an instance trained in training mode, is reported on the freeze. ' +
         'Models whose `train()` override keeps BN in eval mode, and models built with `FrozenBatchNorm2d` (detectron2, torchvision detection), are clean. ' +
         'Keras: a functional model (`keras.Model(inputs, outputs)`) that calls a base model on a tensor (`x = base_model(inputs)`) without `training=False`, trained with `fit` after `base_model.trainable = True` (the fine-tuning phase of transfer learning), is reported on that call, with a fix that passes `training=False`. ' +
         'Unfreezing counts `base_model.trainable = True` and loops over the layers (`for layer in base_model.layers[fine_tune_at:]: layer.trainable = True`) that do not skip BatchNormalization (`if not isinstance(layer, layers.BatchNormalization):`); a loop that freezes part of the layers leaves the rest as they were. ' +
@@ -61,7 +62,7 @@ export const frozenBnFinetune: Rule = {
       const facts = step.facts;
       return step.kind === 'training-step' && step.targets !== undefined && facts.evidence !== 'none' && facts.batchNorms.length > 0 && !facts.trainKeepsBatchNormFrozen && !facts.frozenBatchNorm;
     });
-    const targetOf = (step: SiteIR, key: string) => step.targets?.find((t) => t.key === key);
+    const targetOf = (step: SiteIR, key: string) => step.targets?.find((t) => t.key === key) ?? step.targets?.find((t) => t.classFreeze === key);
     for (const step of steps) {
       // A BatchNorm freeze undone by a later train() on an ancestor.
       for (const f of bnFreezes) {
@@ -89,7 +90,8 @@ export const frozenBnFinetune: Rule = {
     for (const g of gradFreezes) {
       if (bnFreezes.some((f) => isUnder(g.target, f.target) || isUnder(f.target, g.target))) continue;
       // (The trained model, or a container holding the frozen one: `nn.Sequential(backbone, head)`.)
-      const trains = (step: SiteIR) => isUnder(g.target, step.modelInCaller) || targetOf(step, g.target)?.held === true;
+      // (Or, for a freeze inside the model's class, `self.backbone` in `__init__`, an instance of that class.)
+      const trains = (step: SiteIR) => isUnder(g.target, step.modelInCaller) || targetOf(step, g.target)?.held === true || targetOf(step, g.target)?.classFreeze === g.target;
       const stepsInTrainingMode = steps.filter((step) => trains(step) && targetOf(step, g.target)?.batchNormMode.modes.includes('train') === true);
       const step = stepsInTrainingMode.find((s) => s.function === g.function && s.span.startOffset > g.span.startOffset) ?? stepsInTrainingMode[0];
       const t = step ? targetOf(step, g.target) : undefined;

@@ -60,6 +60,12 @@ export interface ClassFacts {
   readonly methods: readonly string[];
   readonly trainKeepsBatchNormFrozen: boolean;
   readonly frozenBatchNorm: boolean;
+  /**
+   * The attributes holding a library model with BatchNorm whose parameters the body freezes
+   * (`self.backbone = resnet50(...)`, then `for p in self.backbone.parameters(): p.requires_grad = False`):
+   * the freeze stops their weights, not their BatchNorm statistics (see `FreezeIR.className`).
+   */
+  readonly frozenParts?: readonly string[];
   /** A base is a Keras class (`tf.keras.Model`, `keras.layers.Layer`): the class has no train()/eval() mode. */
   readonly keras?: boolean;
   /**
@@ -509,6 +515,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
     let previous: string | undefined;
     let previousGlobal = false;
     let frozenBatchNorm = false;
+    let frozenParts: readonly string[] = [];
     /** A reference whose last name is a layer's (`call` when it is called): its facts, in document order. */
     const reference = (call: Node | undefined, ref: Node): void => {
       const parts = dottedParts(ref);
@@ -592,6 +599,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
     const library = libraryModelsIn(body, imports);
     if (library) {
       frozenBatchNorm ||= library.frozenBatchNorm;
+      if (library.frozenParts.length > 0) frozenParts = library.frozenParts;
       if (library.layers.length > 0) {
         layers.push(...library.layers);
         // (In document order, as the references are: a stable sort.)
@@ -608,7 +616,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
       methods.push(m);
       if (m === 'train' && trainOverrideFreezesBn(def)) trainKeepsBatchNormFrozen = true;
     }
-    out.push({ name, span: spanOf(cls), bases, layers, uses: [...uses], ...(useCalls.length > 0 ? { useCalls } : {}), ...(external ? { externalUses: [...external] } : {}), methods, trainKeepsBatchNormFrozen, frozenBatchNorm, ...(keras ? { keras } : {}), ...(init && conditioned ? { init: { params: init.params, defaults: init.defaults } } : {}) });
+    out.push({ name, span: spanOf(cls), bases, layers, uses: [...uses], ...(useCalls.length > 0 ? { useCalls } : {}), ...(external ? { externalUses: [...external] } : {}), methods, trainKeepsBatchNormFrozen, frozenBatchNorm, ...(frozenParts.length > 0 ? { frozenParts } : {}), ...(keras ? { keras } : {}), ...(init && conditioned ? { init: { params: init.params, defaults: init.defaults } } : {}) });
   }
   return out;
 }
@@ -621,10 +629,11 @@ const LIBRARY_HINT = /models\.|create_model|from_pretrained|applications\.|from_
  * `timm.create_model('resnet50')`, `AutoModel.from_pretrained(...)`: see `libraryModelFacts`),
  * each at the call that builds it, and whether one has FrozenBatchNorm2d (`norm_layer=`).
  */
-function libraryModelsIn(body: Node, imports: ImportTable): { layers: ClassLayer[]; frozenBatchNorm: boolean } | undefined {
+function libraryModelsIn(body: Node, imports: ImportTable): { layers: ClassLayer[]; frozenBatchNorm: boolean; frozenParts: string[] } | undefined {
   if (!LIBRARY_HINT.test(body.text)) return undefined;
   const layers: ClassLayer[] = [];
   let frozenBatchNorm = false;
+  const frozenParts: string[] = [];
   const calls = body.descendantsOfType('call');
   // The objects the body puts in eval mode (`self.vgg.eval()`) and those whose parameters it
   // freezes (`self.backbone.requires_grad_(False)`, `for p in self.backbone.parameters(): p.requires_grad = False`).
@@ -659,11 +668,12 @@ function libraryModelsIn(body: Node, imports: ImportTable): { layers: ClassLayer
     if (!loadsInEvalMode(q) && !chainEval && !(target !== undefined && evaluated.has(target))) {
       for (const l of facts.batchNorms) layers.push({ kind: l.kind, span, via, role: 'bn' });
       for (const l of facts.otherModeDependent) layers.push({ kind: l.kind, span, via, role: 'mode' });
+      if (target !== undefined && frozen.has(target) && facts.batchNorms.length > 0 && !facts.frozenBatchNorm && !frozenParts.includes(target)) frozenParts.push(target);
     }
     // (Its norms' affine parameters are the class's to train, unless the body freezes them.)
     if (!(target !== undefined && frozen.has(target))) for (const l of facts.affineNorms) layers.push({ kind: l.kind, span, via, role: 'affine-norm' });
   }
-  return { layers, frozenBatchNorm };
+  return { layers, frozenBatchNorm, frozenParts };
 }
 
 /**

@@ -2143,6 +2143,15 @@ class TrainingBuilder implements FlowHost {
     if (s.site.modelInCaller) keys.add(s.site.modelInCaller);
     for (const f of freezes) keys.add(f.target);
     const model = s.site.modelInCaller;
+    // A freeze inside the trained model's class (`self.backbone` in `__init__`): the instance's attribute.
+    const facts = model !== '' ? this.factsFor(s.event.owner, model) : undefined;
+    for (const f of freezes) {
+      if (f.className === undefined || facts?.evidence !== 'file' || facts.name !== f.className) continue;
+      const key = model + f.target.slice('self'.length);
+      const mode = this.modeAt(this.reaching(s.event, key));
+      const bn = this.modeAt(this.reaching(s.event, `${key}.[BatchNorm]`));
+      if (mode.modes.length > 0 || bn.modes.length > 0) targets.push({ key, mode, batchNormMode: bn, classFreeze: f.target });
+    }
     for (const key of keys) {
       // (A frozen model the trained one holds: its modules' modes are the container's.)
       const held = model !== '' && key !== model && !isUnder(key, model) && this.sharesModesWith(s.event.owner, model, key, s.event.span.startOffset);
@@ -3157,7 +3166,7 @@ class TrainingBuilder implements FlowHost {
       const target = keyOf(f?.childForFieldName('object'));
       if (!freezing || !target) continue;
       const selection = parameterSelection(loop, freezing);
-      out.push({ span: spanOf(loop), target, kind: 'requires_grad-loop', function: this.fnOf(loop).name, ...(selection ? { selection } : {}) });
+      out.push({ span: spanOf(loop), target, kind: 'requires_grad-loop', function: this.fnOf(loop).name, ...this.classFreeze(loop, target), ...(selection ? { selection } : {}) });
     }
     for (const { call, f } of this.pickCalls('requiresGrad', (c) => c.attr === 'requires_grad_')) {
       if (!f) continue;
@@ -3166,12 +3175,18 @@ class TrainingBuilder implements FlowHost {
       const target = keyOf(f.childForFieldName('object'));
       if (!target || target.split('.').pop() === 'weight' || target.split('.').pop() === 'bias') continue;
       if (this.insideParameterLoop(call)) continue;
-      out.push({ span: spanOf(call), target, kind: 'requires_grad_', function: this.fnOf(call).name });
+      out.push({ span: spanOf(call), target, kind: 'requires_grad_', function: this.fnOf(call).name, ...this.classFreeze(call, target) });
     }
     for (const s of this.analysis.switches()) {
       if (s.scope === 'batchnorm' && s.op === 'eval') out.push({ span: s.span, target: s.target, kind: 'batchnorm-eval', function: s.fn });
     }
     return out.sort((a, b) => a.span.startOffset - b.span.startOffset);
+  }
+
+  /** For a freeze of `self.<attr>` in a method of a class that freezes a BatchNorm library model there (`ClassFacts.frozenParts`): its class. */
+  private classFreeze(node: Node, target: string): { className?: string } {
+    const cls = rootOf(target) === 'self' ? this.fnOf(node).cls : undefined;
+    return cls !== undefined && this.classes.get(cls)?.frozenParts?.includes(target) ? { className: cls } : {};
   }
 
   private insideParameterLoop(node: Node): boolean {
