@@ -52,6 +52,35 @@ for x, y in loader:
     nn.functional.cross_entropy(model(x), y).backward()
     optimizer.step()
 `;
+/** A model class holding an encoder of the file (`norm` its normalization) that it freezes in `__init__`, trained in a script. */
+const OWN_FREEZE = (norm: string) => `import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 16, 3, bias=False)
+        self.norm = ${norm}
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = Encoder()
+        self.encoder.requires_grad_(False)
+        self.head = nn.Linear(16, 10)
+
+
+model = Classifier()
+optimizer = torch.optim.SGD(model.head.parameters(), lr=0.1)
+loader = DataLoader(train_set, batch_size=32, shuffle=True)
+for x, y in loader:
+    optimizer.zero_grad()
+    model(x).sum().backward()
+    optimizer.step()
+`;
 const KERAS_HEAD = 'import tensorflow as tf\nfrom tensorflow import keras\n\ntrain_ds = keras.utils.image_dataset_from_directory("data/train", batch_size=32)\nbase_model = keras.applications.Xception(weights="imagenet", input_shape=(150, 150, 3), include_top=False)\nbase_model.trainable = False\n\ninputs = keras.Input(shape=(150, 150, 3))\n';
 const KERAS_TAIL =
   'x = keras.layers.GlobalAveragePooling2D()(x)\noutputs = keras.layers.Dense(1)(x)\nmodel = keras.Model(inputs, outputs)\nmodel.compile(optimizer=keras.optimizers.Adam(), loss="mse")\nmodel.fit(train_ds, epochs=20)\n';
@@ -91,6 +120,10 @@ for inputs, labels in trainloader:
 
 ruleTests(frozenBnFinetune, {
   valid: [
+    {
+      name: 'a class freezing an encoder of the file that has no BatchNorm (GroupNorm) in __init__, its trained head having some',
+      code: OWN_FREEZE('nn.GroupNorm(4, 16)').replace('self.head = nn.Linear(16, 10)', 'self.head = nn.Sequential(nn.Linear(16, 10), nn.BatchNorm1d(10))'),
+    },
     { name: "a class freezing its backbone in __init__ whose train() override keeps the backbone in eval mode", code: CLASS_FREEZE(undefined, '\n    def train(self, mode=True):\n        super().train(mode)\n        self.backbone.eval()\n        return self\n') },
     { name: 'a class freezing a ViT backbone (no BatchNorm) in __init__', code: CLASS_FREEZE('timm.create_model("vit_base_patch16_224", pretrained=True)').replace('import torchvision', 'import timm') },
     { name: 'KerasHub: an unfrozen ViT backbone (LayerNormalization, no BatchNormalization)', code: HUB(KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE, 'keras_hub.models.ViTBackbone.from_preset("vit_base_patch16_224_imagenet")') },
@@ -129,6 +162,11 @@ ruleTests(frozenBnFinetune, {
     { name: 'Keras: an unfrozen base without BatchNormalization (VGG16)', code: (KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE).replace('Xception', 'VGG16') },
   ],
   invalid: [
+    {
+      name: "a class freezing an encoder of the file with BatchNorm in __init__ (requires_grad_(False)), its instance trained in the training mode it was built in",
+      code: OWN_FREEZE('nn.BatchNorm2d(16)'),
+      findings: [{ messageId: 'statsStillUpdate', line: 17, column: 9, endLine: 17, endColumn: 43, messageIncludes: ['self.encoder is frozen here', 'Classifier(...) built at line 21'] }],
+    },
     {
       name: 'a class freezing the torchvision ResNet it holds in __init__, its instance trained in training mode: the freeze is reported',
       code: CLASS_FREEZE(),

@@ -66,6 +66,8 @@ export interface ClassFacts {
    * the freeze stops their weights, not their BatchNorm statistics (see `FreezeIR.className`).
    */
   readonly frozenParts?: readonly string[];
+  /** The attributes holding an instance of another class of the file whose parameters the body freezes, with that class (see `frozenOwnParts`). */
+  readonly frozenOwnParts?: readonly { readonly attr: string; readonly cls: string }[];
   /** A base is a Keras class (`tf.keras.Model`, `keras.layers.Layer`): the class has no train()/eval() mode. */
   readonly keras?: boolean;
   /**
@@ -616,7 +618,8 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
       methods.push(m);
       if (m === 'train' && trainOverrideFreezesBn(def)) trainKeepsBatchNormFrozen = true;
     }
-    out.push({ name, span: spanOf(cls), bases, layers, uses: [...uses], ...(useCalls.length > 0 ? { useCalls } : {}), ...(external ? { externalUses: [...external] } : {}), methods, trainKeepsBatchNormFrozen, frozenBatchNorm, ...(frozenParts.length > 0 ? { frozenParts } : {}), ...(keras ? { keras } : {}), ...(init && conditioned ? { init: { params: init.params, defaults: init.defaults } } : {}) });
+    const frozenOwn = frozenOwnParts(body, classNames);
+    out.push({ name, span: spanOf(cls), bases, layers, uses: [...uses], ...(useCalls.length > 0 ? { useCalls } : {}), ...(external ? { externalUses: [...external] } : {}), methods, trainKeepsBatchNormFrozen, frozenBatchNorm, ...(frozenParts.length > 0 ? { frozenParts } : {}), ...(frozenOwn.length > 0 ? { frozenOwnParts: frozenOwn } : {}), ...(keras ? { keras } : {}), ...(init && conditioned ? { init: { params: init.params, defaults: init.defaults } } : {}) });
   }
   return out;
 }
@@ -635,19 +638,14 @@ function libraryModelsIn(body: Node, imports: ImportTable): { layers: ClassLayer
   let frozenBatchNorm = false;
   const frozenParts: string[] = [];
   const calls = body.descendantsOfType('call');
-  // The objects the body puts in eval mode (`self.vgg.eval()`) and those whose parameters it
-  // freezes (`self.backbone.requires_grad_(False)`, `for p in self.backbone.parameters(): p.requires_grad = False`).
+  // The objects the body puts in eval mode (`self.vgg.eval()`) and those whose parameters it freezes.
   const evaluated = new Set<string>();
-  const frozen = new Set<string>();
   for (const call of calls) {
     const f = call.childForFieldName('function');
-    const method = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
-    const object = f?.childForFieldName('object');
-    if (!object || object.type === 'call') continue;
-    if (method === 'eval') evaluated.add(object.text);
-    else if (method === 'requires_grad_' && callArgs(call).positional[0]?.text === 'False') frozen.add(object.text);
-    else if (method === 'parameters' && freezesLoopVariable(call)) frozen.add(object.text);
+    const object = f?.type === 'attribute' ? f.childForFieldName('object') : undefined;
+    if (object && object.type !== 'call' && f?.childForFieldName('attribute')?.text === 'eval') evaluated.add(object.text);
   }
+  const frozen = frozenTargets(calls);
   for (const call of calls) {
     const f = call.childForFieldName('function');
     if (f?.type !== 'attribute' && f?.type !== 'identifier') continue;
@@ -689,6 +687,38 @@ function builtInto(call: Node): { chainEval: boolean; target: string | undefined
   const assignment = n.parent;
   const target = assignment?.type === 'assignment' && assignment.childForFieldName('right')?.equals(n) ? assignment.childForFieldName('left')?.text : undefined;
   return { chainEval, target };
+}
+
+/** The objects whose parameters a class body freezes (`self.backbone.requires_grad_(False)`, `for p in self.backbone.parameters(): p.requires_grad = False`). */
+function frozenTargets(calls: readonly Node[]): Set<string> {
+  const frozen = new Set<string>();
+  for (const call of calls) {
+    const f = call.childForFieldName('function');
+    const method = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+    const object = f?.childForFieldName('object');
+    if (!object || object.type === 'call') continue;
+    if (method === 'requires_grad_' && callArgs(call).positional[0]?.text === 'False') frozen.add(object.text);
+    else if (method === 'parameters' && freezesLoopVariable(call)) frozen.add(object.text);
+  }
+  return frozen;
+}
+
+/**
+ * The attributes a class body assigns an instance of another class of the file and freezes
+ * (`self.encoder = Encoder()`, then `self.encoder.requires_grad_(False)`), with that class: whether
+ * it has BatchNorm is read where its facts are (see `ClassFacts.frozenOwnParts`).
+ */
+function frozenOwnParts(body: Node, classNames: ReadonlySet<string>): { attr: string; cls: string }[] {
+  if (!/requires_grad/.test(body.text)) return [];
+  const frozen = frozenTargets(body.descendantsOfType('call'));
+  const out: { attr: string; cls: string }[] = [];
+  for (const a of body.descendantsOfType('assignment')) {
+    const attr = a.childForFieldName('left')?.text;
+    const right = a.childForFieldName('right');
+    const f = right?.type === 'call' ? right.childForFieldName('function') : undefined;
+    if (attr?.startsWith('self.') && frozen.has(attr) && f?.type === 'identifier' && classNames.has(f.text)) out.push({ attr, cls: f.text });
+  }
+  return out;
 }
 
 /** `X.parameters()` as the iterable of a loop that sets `requires_grad = False` on its variable. */

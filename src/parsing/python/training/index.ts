@@ -3183,10 +3183,19 @@ class TrainingBuilder implements FlowHost {
     return out.sort((a, b) => a.span.startOffset - b.span.startOffset);
   }
 
-  /** For a freeze of `self.<attr>` in a method of a class that freezes a BatchNorm library model there (`ClassFacts.frozenParts`): its class. */
+  /**
+   * For a freeze of `self.<attr>` in a method of a class, when the attribute holds BatchNorm in
+   * training mode (a library model: `ClassFacts.frozenParts`; an instance of another class of the
+   * file with BatchNorm that its own `train()` does not keep frozen: `frozenOwnParts`): its class.
+   */
   private classFreeze(node: Node, target: string): { className?: string } {
     const cls = rootOf(target) === 'self' ? this.fnOf(node).cls : undefined;
-    return cls !== undefined && this.classes.get(cls)?.frozenParts?.includes(target) ? { className: cls } : {};
+    const facts = cls !== undefined ? this.classes.get(cls) : undefined;
+    if (!cls || !facts) return {};
+    if (facts.frozenParts?.includes(target)) return { className: cls };
+    const part = facts.frozenOwnParts?.find((p) => p.attr === target);
+    const held = part ? modelFactsOfClass(part.cls, this.classes, 'file') : undefined;
+    return held && held.batchNorms.length > 0 && !held.trainKeepsBatchNormFrozen && !held.frozenBatchNorm ? { className: cls } : {};
   }
 
   private insideParameterLoop(node: Node): boolean {
