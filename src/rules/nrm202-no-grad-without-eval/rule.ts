@@ -118,14 +118,19 @@ function switchedJustBefore(context: Parameters<Rule['check']>[0], site: SiteIR)
   const sites = context.ir.training.sites;
   return trainOrigins.every((o) => {
     const from = o.span.startOffset;
-    if (switchIn(context, o, site.function)) {
-      const at = site.span.startOffset;
-      return from < at && !sites.some((s) => s.kind === 'training-step' && s.function === site.function && s.span.startOffset > from && s.span.startOffset < at);
-    }
-    const caller = resolvedIn(site);
-    const at = anchorOf(site);
-    return from < at && !sites.some((s) => s.kind === 'training-step' && resolvedIn(s) === caller && anchorOf(s) > from && anchorOf(s) < at);
+    const place = placeOf(context, site, o);
+    // (A training step of the same function between the switch and the site, or the call reaching it.)
+    const stepAt = (s: SiteIR) => (place.own ? (s.function === site.function ? s.span.startOffset : -1) : resolvedIn(s) === place.fn ? anchorOf(s) : -1);
+    return from < place.at && !sites.some((s) => s.kind === 'training-step' && stepAt(s) > from && stepAt(s) < place.at);
   });
+}
+
+/**
+ * Where a `train()` origin of a site (see `ownTrainSwitches`) acts: in the site's own function
+ * (`own`), before the site; else in the outermost caller, before the call that reaches the site.
+ */
+function placeOf(context: Parameters<Rule['check']>[0], site: SiteIR, o: ModeOrigin): { readonly own: boolean; readonly fn: string; readonly at: number } {
+  return switchIn(context, o, site.function) ? { own: true, fn: site.function, at: site.span.startOffset } : { own: false, fn: resolvedIn(site), at: anchorOf(site) };
 }
 
 /** The function whose code decided a site's mode: its own, or for a site reached through calls, the outermost caller's. */
@@ -145,7 +150,7 @@ function anchorOf(site: SiteIR): number {
  */
 function testsTrainingMode(context: Parameters<Rule['check']>[0], site: SiteIR): boolean {
   if (!site.inUnitTest) return false;
-  return ownTrainSwitches(context, site)?.every((o) => o.span.startOffset < (switchIn(context, o, site.function) ? site.span : (site.via[0] ?? site.span)).startOffset) ?? false;
+  return ownTrainSwitches(context, site)?.every((o) => o.span.startOffset < placeOf(context, site, o).at) ?? false;
 }
 
 /**

@@ -1146,11 +1146,8 @@ export class ModeAnalysis {
 
   /** A model given to an opaque call `call` (callee `f`) as argument `a`: its mode is unknown after the call. */
   private unknownAfter(a: Node, st: State, f: Node, call: Node, ctx: Ctx): State {
-    const k = keyOf(a);
-    if (k && k !== 'self' && this.host.isModelish(ctx.fn, k) && !this.host.isOptimizer(ctx.fn, k)) {
-      return st.set(k, this.modeVal('unknown', { mode: 'unknown', kind: 'call', ...citing(`${f.text}(...)`, spanOf(call)) }));
-    }
-    return st;
+    if (!this.namesModel(a, ctx)) return st;
+    return st.set(keyOf(a) as string, this.modeVal('unknown', { mode: 'unknown', kind: 'call', ...citing(`${f.text}(...)`, spanOf(call)) }));
   }
 
   /**
@@ -1273,11 +1270,18 @@ export class ModeAnalysis {
 
   /** Whether a call's arguments name a model. */
   private passesModel(args: CallArgs, ctx: Ctx): boolean {
-    const model = (a: Node): boolean => {
-      const k = keyOf(a);
-      return k !== undefined && k !== 'self' && this.host.isModelish(ctx.fn, k) && !this.host.isOptimizer(ctx.fn, k);
-    };
-    return args.positional.some(model) || args.keywordValues.some(model);
+    // (Loops, not closures: this runs for most calls of a workspace lint.)
+    const positional = args.positional;
+    for (let i = 0; i < positional.length; i++) if (this.namesModel(positional[i], ctx)) return true;
+    const keywordValues = args.keywordValues;
+    for (let i = 0; i < keywordValues.length; i++) if (this.namesModel(keywordValues[i], ctx)) return true;
+    return false;
+  }
+
+  /** Whether an argument is a model of the caller's (not `self`, not an optimizer). */
+  private namesModel(a: Node, ctx: Ctx): boolean {
+    const k = keyOf(a);
+    return k !== undefined && k !== 'self' && this.host.isModelish(ctx.fn, k) && !this.host.isOptimizer(ctx.fn, k);
   }
 
   /**
@@ -1287,6 +1291,7 @@ export class ModeAnalysis {
    */
   private applyImported(imported: ImportedFunction, call: Node, state: State, ctx: Ctx): State {
     const callSpan = spanOf(call);
+    // (The function as the summary machinery sees one: its parameters and locals translate keys; it has no body or definition node here, so the call stands for it.)
     const callee: Fn = { name: imported.name, key: `${imported.file}#${imported.name}`, statement: undefined, node: call, body: null, params: imported.params, cls: undefined, isModule: false, noGradDecorator: undefined, parent: undefined, locals: new Set(imported.locals) };
     const stateOf = (keys: readonly ImportedKey[]): State => {
       let st = State.EMPTY;
