@@ -179,6 +179,10 @@ ruleTests(missingEval, {
       name: 'a KerasHub model has no training mode: a submodule called through a local alias in a validation function is not reported',
       code: 'import keras_hub\n\n\ndef validate(keras_model, x):\n    backbone = keras_model.backbone\n    return backbone.vision_encoder(x)\n\n\nkeras_model = keras_hub.models.ViTImageClassifier.from_preset("vit_base_patch16_224_imagenet")\nvalidate(keras_model, x)\n',
     },
+    {
+      name: "a class whose Keras base is not in view (keras-hub's task classes) with Keras norm layers only is a Keras model: no training mode to report",
+      code: 'import keras\nfrom keras_hub.src.models.task import Task\n\n\nclass Classifier(Task):\n    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n        self.bn = keras.layers.BatchNormalization()\n        self.head = keras.layers.Dense(10)\n\n    def call(self, x):\n        return self.head(self.bn(x))\n\n\ndef validate_output(keras_model, batch):\n    return keras_model(batch)\n\n\nkeras_model = Classifier()\nvalidate_output(keras_model, batch)\n',
+    },
     { name: "epochs that each end in eval(), a known number of them (5): the test loop after them runs in eval mode (dair-ai's PyTorch intro)", code: EPOCHS_THEN_TEST('5') },
     {
       name: "a Keras model's predict() in a function reading the module's `model`, which a later cell rebinds to a Hugging Face TF model (also a Keras model: no train/eval mode)",

@@ -778,7 +778,8 @@ export function modelFactsOfClass(
     keep ||= c.trainKeepsBatchNormFrozen && c.name === name;
     frozen ||= c.frozenBatchNorm;
   }
-  const keras = isKerasClass(name, classes);
+  // (Or its layers say so: a class whose Keras base is several files away, keras-hub's `ImageClassifier` subclasses.)
+  const keras = isKerasClass(name, classes) || kerasLayersOnly(layers);
   const withFile = <T extends LayerFact>(l: T): LayerFact => ({ kind: l.kind, span: l.span, ...(file ? { file } : {}), ...(l.singleValuePerChannel !== undefined ? { singleValuePerChannel: l.singleValuePerChannel } : {}), ...(l.synchronized ? { synchronized: true } : {}) });
   return {
     evidence,
@@ -923,6 +924,19 @@ function paramConditions(node: Node, init: Node, params: readonly string[]): Par
 }
 
 /** Whether a class, or one of its bases in the file, derives from a Keras class. */
+/** Keras' normalization layers (`BatchNormalization`...), none of PyTorch's or Flax's: the model is a Keras one. */
+function kerasLayersOnly(layers: readonly ClassLayer[]): boolean {
+  let keras = false;
+  for (const l of layers) {
+    if (l.role !== 'bn' && l.role !== 'affine-norm') continue;
+    if (!KERAS_NORM_KIND.test(l.kind)) return false;
+    keras = true;
+  }
+  return keras;
+}
+
+const KERAS_NORM_KIND = /^(Batch|Layer|Group|Unit|Spectral)Normalization$/;
+
 function isKerasClass(name: string, classes: ReadonlyMap<string, ClassFacts>, seen = new Set<string>()): boolean {
   const c = classes.get(name);
   if (!c || seen.has(name)) return false;

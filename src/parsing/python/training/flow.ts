@@ -131,6 +131,20 @@ export interface CalleeKeys {
   readonly key: string | undefined;
 }
 
+/**
+ * A hand-written class holding the model, loaders and optimizer it is given (`class Trainer:` with
+ * `self.model = model` in `__init__`, no module itself): in its methods, `self.model` is the
+ * object its constructor's caller passed, so their summaries apply at the caller's calls in
+ * the caller's names.
+ */
+export interface HeldObjects {
+  readonly cls: string;
+  /** The class's `__init__` (absent: nothing is kept, its methods still apply). */
+  readonly init: Fn | undefined;
+  /** The caller's key of each attribute `__init__` sets to a parameter, by attribute (`model` -> `net` for `self.model = model` and `Trainer(net, ...)`). */
+  readonly attributes: ReadonlyMap<string, string>;
+}
+
 export interface FlowHost {
   readonly text: string;
   /** Qualified name of a callee (`torch.onnx.export`), or undefined. */
@@ -150,6 +164,10 @@ export interface FlowHost {
   resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined, keys?: CalleeKeys): Fn | undefined;
   /** What a function of another workspace file the callee names does to the models passed to it (`evaluate` of `from engine import evaluate`). */
   importedFunction?(callee: Node, fn: Fn): ImportedFunction | undefined;
+  /** A construction of a holder class of the file (`Trainer(model, train_loader, optimizer)`, see `HeldObjects`): its `__init__` and what it keeps of the caller's. */
+  heldConstruction(call: Node, fn: Fn): HeldObjects | undefined;
+  /** A method called on an instance of a holder class of the file (`trainer.fit(epochs)` after `trainer = Trainer(model, ...)`), and what that instance keeps of its constructor's caller's. */
+  heldMethod(call: Node, fn: Fn, keys: CalleeKeys): { readonly method: Fn; readonly held: HeldObjects } | undefined;
   /** The calls in a node (its subtree) in evaluation order, skipping nested lambdas and definitions (a shared array: do not modify it). */
   callsIn(node: Node): readonly Node[];
   isOptimizer(fn: Fn, key: string): boolean;
@@ -1038,6 +1056,11 @@ export class ModeAnalysis {
       if (receiver) {
         const trainer = this.host.trainerOf(ctx.fn, receiver);
         if (trainer) return this.trainerCall(trainer, receiver, method, call, state, ctx);
+        // `trainer.train()` of a hand-written `Trainer` class: its method, not a mode switch.
+        if (method === 'train' || method === 'eval') {
+          const held = this.host.heldMethod(call, ctx.fn, callee);
+          if (held) return this.apply(held.method, call, state, ctx, receiver, this.summary(held.method), held.held);
+        }
         const loop = ctx.moduleLoops.size > 0 ? ctx.moduleLoops.get(rootOf(receiver)) : undefined;
         // (Dropout modules switched alone change no norm layer's mode.)
         if (loop?.dropoutOnly && receiver === rootOf(receiver) && (method === 'eval' || method === 'train')) return state;
@@ -1098,12 +1121,19 @@ export class ModeAnalysis {
         const facts = ownMethod ? undefined : this.host.factsFor(ctx.fn, receiver);
         const method_ = this.host.resolveFunction(f, ctx.fn, facts, callee);
         if (method_) return this.apply(method_, call, state, ctx, receiver);
+        // `trainer.fit(epochs)` of `trainer = Trainer(model, loader, optimizer)`: what the method does to what the trainer holds.
+        const heldMethod = facts || ownMethod ? undefined : this.host.heldMethod(call, ctx.fn, callee);
+        if (heldMethod) return this.apply(heldMethod.method, call, state, ctx, receiver, this.summary(heldMethod.method), heldMethod.held);
         if (this.host.isModelish(ctx.fn, receiver) && !FORWARD_METHODS.has(method)) {
           // Unknown method on a model: its mode is unchanged unless the method says train/eval.
           if (/^(set_)?(train|eval|inference|test)(_mode)?$|freeze|unfreeze/.test(method)) {
             return state.set(receiver, this.modeVal('unknown', { mode: 'unknown', kind: 'call', ...citing(`${f.text}()`, spanOf(call)) }));
           }
         }
+      } else if (f.childForFieldName('object')?.type === 'call') {
+        // `Evaluator(model, loader).run()`: the method of the instance built there.
+        const held = this.host.heldMethod(call, ctx.fn, callee);
+        if (held) return this.apply(held.method, call, state, ctx, undefined, this.summary(held.method), held.held);
       }
     }
     // Exports and conversions (the callee's last name tells the few that may be one).
@@ -1116,6 +1146,9 @@ export class ModeAnalysis {
       if (key) this.event('export', exportDetail, call, key, state, ctx);
       return state;
     }
+    // `Trainer(model, loader, optimizer)`: what its `__init__` does to what it is given (and no opaque call).
+    const held = f.type === 'identifier' ? this.host.heldConstruction(call, ctx.fn) : undefined;
+    if (held) return held.init ? this.apply(held.init, call, state, ctx, heldTarget(call), this.summary(held.init), held) : state;
     // (An attribute callee without receiver facts names no function of the file: `self.f` was asked above.)
     const own = f.type === 'attribute' ? undefined : this.host.resolveFunction(f, ctx.fn, undefined);
     if (own) return this.apply(own, call, state, ctx, undefined);
@@ -1217,7 +1250,7 @@ export class ModeAnalysis {
 
   // ---------------------------------------------------------------- interprocedural
 
-  private translator(callee: Fn, call: Node, ctx: Ctx, selfKey: string | undefined): (key: string) => string | undefined {
+  private translator(callee: Fn, call: Node, ctx: Ctx, selfKey: string | undefined, held?: HeldObjects): (key: string) => string | undefined {
     const args = callArgs(call);
     const map = new Map<string, string | undefined>();
     const params = callee.cls && callee.params[0] === 'self' ? callee.params.slice(1) : callee.params;
@@ -1229,7 +1262,16 @@ export class ModeAnalysis {
     return (key: string) => {
       const root = rootOf(key);
       const rest = key.slice(root.length);
-      if (root === 'self' && callee.cls) return selfKey ? selfKey + rest : ctx.fn.cls ? key : undefined;
+      if (root === 'self' && callee.cls) {
+        if (held) {
+          // (`self.model.backbone` -> the caller's `net.backbone`; other attributes are the instance's own.)
+          const attr = rest.slice(1).split('.')[0];
+          const kept = attr ? held.attributes.get(attr) : undefined;
+          if (kept) return kept + rest.slice(1 + attr.length);
+          return selfKey ? selfKey + rest : undefined;
+        }
+        return selfKey ? selfKey + rest : ctx.fn.cls ? key : undefined;
+      }
       if (map.has(root)) {
         const m = map.get(root);
         return m ? m + rest : undefined;
@@ -1358,11 +1400,11 @@ export class ModeAnalysis {
     return st;
   }
 
-  private apply(callee: Fn, call: Node, entered: State, ctx: Ctx, selfKey: string | undefined, summary = this.summary(callee)): State {
+  private apply(callee: Fn, call: Node, entered: State, ctx: Ctx, selfKey: string | undefined, summary = this.summary(callee), held?: HeldObjects): State {
     const callSpan = spanOf(call);
     if (!summary) return entered; // recursion: no effect assumed
     const state = this.builtInArguments(call, entered, ctx);
-    const translate = this.translator(callee, call, ctx, selfKey ?? (ctx.fn.cls && callee.cls ? 'self' : undefined));
+    const translate = this.translator(callee, call, ctx, held ? selfKey : (selfKey ?? (ctx.fn.cls && callee.cls ? 'self' : undefined)), held);
     // A callee that runs a training step itself (an LR finder's `_train_batch()` called from its
     // `range_test()`) trains: its forwards are not inference because of the caller's name.
     const byCallerName = this.inferenceByName(ctx.fn) && !summary.events.some((e) => e.kind === 'step');
@@ -1758,6 +1800,14 @@ function insideNoGrad(node: Node, host: FlowHost): boolean {
     }
   }
   return false;
+}
+
+/** The name a construction is assigned to (`trainer` of `trainer = Trainer(...)`), or undefined. */
+function heldTarget(call: Node): string | undefined {
+  const parent = call.parent;
+  if (parent?.type !== 'assignment' || !parent.childForFieldName('right')?.equals(call)) return undefined;
+  const left = parent.childForFieldName('left');
+  return left?.type === 'identifier' ? left.text : undefined;
 }
 
 /** A mode origin's span and text, citing the place itself (`at line 12`: one span object for both). */

@@ -21,7 +21,7 @@ import { boundAt, type Span } from '../../../ir/span';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { AFFINE_NORM_KINDS, BN_KINDS, boundArguments, DROPOUT_KINDS, documentClassFacts, holdsClasses, isModuleClass, isSynchronized, modelFactsOfClass, type ClassFacts } from './classes';
-import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables } from './flow';
+import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables, type HeldObjects } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { importedFunction, type ImportedFunction, type ImportedFunctionLookup, type ImportedReturn, type Returned } from './importedFunctions';
 import { FunctionTable } from './functionTable';
@@ -705,6 +705,92 @@ class TrainingBuilder implements FlowHost {
       if (m) return m;
     }
     return undefined;
+  }
+
+  /** Whether the file has a holder class at all (see `heldConstruction`): most have none, and then no call asks further. */
+  private holders: boolean | undefined;
+
+  /**
+   * A construction of a holder class of the file: a class that is no model (no module base, no
+   * layers) with methods, as a hand-written `Trainer` holding what it is given (`self.model =
+   * model` in `__init__`, `self.model = DDP(model.to(rank))` too). Its attributes set to an
+   * `__init__` parameter are the caller's objects passed for it.
+   */
+  heldConstruction(call: Node, fn: Fn): HeldObjects | undefined {
+    if (!this.hasHolders()) return undefined;
+    const info = this.callInfo(call);
+    const name = info.name;
+    if (name === undefined || !this.classes.has(name)) return undefined;
+    const classes = this.classesAt(name, call.startIndex);
+    if (!isHolderClass(name, classes)) return undefined;
+    const init = this.methodOfClass(name, '__init__');
+    const attributes = new Map<string, string>();
+    if (init) {
+      const params = init.params[0] === 'self' ? init.params.slice(1) : init.params;
+      for (const [attr, param] of this.initParameterAttributes(init)) {
+        const i = params.indexOf(param);
+        const a = info.args.keywords.get(param) ?? (i >= 0 && !info.args.hasSplat ? info.args.positional[i] : undefined);
+        // (A model built in the call, `Trainer(Net(), ...)`, is the caller's `Net()`, as for a function's parameter.)
+        const key = a ? (keyOf(a) ?? (unparen(a).type === 'call' && this.constructs(unparen(a), fn) ? modelKey(a) : undefined)) : undefined;
+        if (key !== undefined && key !== 'self') attributes.set(attr, key);
+      }
+    }
+    return { cls: name, init, attributes };
+  }
+
+  heldMethod(call: Node, fn: Fn, keys: CalleeKeys): { readonly method: Fn; readonly held: HeldObjects } | undefined {
+    const receiver = keys.receiver;
+    const method = keys.attr;
+    if (!method || !this.hasHolders()) return undefined;
+    // `Evaluator(model, loader).run()`: the instance built in the call.
+    const object = receiver === undefined ? keys.f?.childForFieldName('object') : undefined;
+    if (object?.type === 'call') {
+      const held = this.heldConstruction(object, fn);
+      const m = held ? this.methodOfClass(held.cls, method) : undefined;
+      return held && m ? { method: m, held } : undefined;
+    }
+    if (!receiver || receiver === 'self' || receiver.includes('.')) return undefined;
+    // The assignment of the receiver that reaches the call: in the function before it, else in an enclosing scope.
+    for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
+      const last = this.lastAssignmentOf(scope, receiver, scope === fn ? call.startIndex : Number.MAX_SAFE_INTEGER);
+      if (last) {
+        const right = last.childForFieldName('right');
+        const built = right ? unparen(right) : undefined;
+        if (last.childForFieldName('left')?.type !== 'identifier' || built?.type !== 'call') return undefined;
+        const held = this.heldConstruction(built, scope);
+        const m = held ? this.methodOfClass(held.cls, method) : undefined;
+        return held && m ? { method: m, held } : undefined;
+      }
+      if (scope.params.includes(receiver) || (scope !== fn && !scope.isModule && scope.locals.has(receiver))) return undefined;
+    }
+    return undefined;
+  }
+
+  private hasHolders(): boolean {
+    if (this.holders === undefined) {
+      this.holders = false;
+      for (const name of this.classes.keys()) if (isHolderClass(name, this.classes)) this.holders = true;
+    }
+    return this.holders;
+  }
+
+  /** `__init__`'s `self.` attributes set to one of its parameters (`self.model = model`, `self.model = DDP(model.to(rank))`, then `self.model = self.model.cuda()`), by attribute. */
+  private initParameterAttributes(init: Fn): ReadonlyMap<string, string> {
+    // (What it sets can change with its body: the caller's summary depends on its group.)
+    this.analysis.use(init);
+    const out = new Map<string, string>();
+    for (const a of this.assignmentsOf(init)) {
+      const k = keyOf(a.childForFieldName('left'));
+      const right = a.childForFieldName('right');
+      if (!k?.startsWith('self.') || !right || k.indexOf('.', 5) >= 0) continue;
+      const attr = k.slice(5);
+      const r = unparen(right);
+      const source = r.type === 'identifier' ? r.text : r.type === 'call' ? wrappedModelKey(r) : undefined;
+      const param = source === k ? out.get(attr) : source !== undefined && source !== 'self' && init.params.includes(source) ? source : undefined;
+      if (param !== undefined) out.set(attr, param);
+      else out.delete(attr);
+    }
+    return out;
   }
 
   callsIn(node: Node): readonly Node[] {
@@ -2104,7 +2190,8 @@ class TrainingBuilder implements FlowHost {
     const resolvedAt = new Set(out.filter((s) => s.site.mode.modes.length > 0).map((s) => `${s.site.kind}:${s.site.span.startOffset}`));
     return out
       .filter((s) => s.site.mode.modes.length > 0 || !resolvedAt.has(`${s.site.kind}:${s.site.span.startOffset}`))
-      .sort((a, b) => a.site.span.startOffset - b.site.span.startOffset);
+      // (At one place, the sites that know their model's definition first: a rule reporting a place once reports what is known there.)
+      .sort((a, b) => a.site.span.startOffset - b.site.span.startOffset || unknownLast(a.site) - unknownLast(b.site));
   }
 
   /**
@@ -3317,6 +3404,22 @@ function buildsPretrained(call: Node): boolean {
 }
 
 /** Calls that iterate what their first argument iterates (see `runsAtLeastOnce`). */
+/**
+ * A holder class (see `TrainingBuilder.heldConstruction`): methods, no layers, and no base but
+ * `object`, an abstract base or other holder classes of the file (the methods and `__init__` of
+ * a library's or another file's base are not in view).
+ */
+function isHolderClass(name: string, classes: ReadonlyMap<string, ClassFacts>, depth = 0): boolean {
+  const c = classes.get(name);
+  if (!c || c.methods.length === 0 || c.layers.length > 0 || depth > 8) return false;
+  return c.bases.every((b) => b === 'object' || b === 'ABC' || b === 'abc.ABC' || (b !== name && isHolderClass(b, classes, depth + 1)));
+}
+
+/** 1 for a site whose model's definition is not known, else 0 (see `sites`). */
+function unknownLast(site: SiteIR): number {
+  return site.facts.evidence === 'none' ? 1 : 0;
+}
+
 const LOOP_WRAPPERS: ReadonlySet<string> = new Set(['enumerate', 'tqdm', 'tqdm_notebook', 'progress_bar', 'track']);
 
 /**
