@@ -12,7 +12,7 @@ import * as path from 'path';
 import { parseSyntaxTree, type SyntaxNode as Node, type SyntaxTree } from '../python/syntaxTree';
 import type { ModelFacts } from '../../ir/training';
 import { collectImports } from '../python/imports';
-import { collectClassFacts, externalUsesOf, isModuleClass, modelFactsOfClass, type ClassFacts } from '../python/training/classes';
+import { collectClassFacts, externalUsesOf, isHolderMember, isModuleClass, kerasNormsOnly, modelFactsOfClass, type ClassFacts } from '../python/training/classes';
 import { importedFunctionsFromTree, type ExternalClassLookup } from '../python/training/index';
 import type { ImportedFunction } from '../python/training/importedFunctions';
 import { inFile, readConfigModule, withBases, type ConfigBaseLookup, type ConfigModule } from '../python/training/mmConfig';
@@ -384,7 +384,11 @@ export class WorkspaceIndex {
 
   private functionsAt(depth: 0 | 1): Definitions<ImportedFunction> {
     return {
-      defines: (summary, name) => summary.functions.has(name),
+      // (A top-level function, or a member of a holder class: `Trainer.fit`, `Trainer.__init__`.)
+      defines: (summary, name) => {
+        const dot = name.indexOf('.');
+        return dot < 0 ? summary.functions.has(name) : isHolderMember(name.slice(0, dot), name.slice(dot + 1), summary.classes);
+      },
       answer: (file, _summary, name, _hops, _seen, visited) => {
         const read = this.functionsOf(file, depth);
         // (The files its analysis read from are the caller's dependencies too.)
@@ -456,9 +460,11 @@ export class WorkspaceIndex {
     if (!own) return undefined;
     if (hops > 0) visited?.add(path.resolve(file));
     const [head, ...rest] = parts as [string, ...string[]];
-    if (rest.length === 0 && hops > 0) {
+    // (A name of the file: a class or function, or a class's method, `Trainer.fit`.)
+    if (rest.length <= 1 && hops > 0) {
       const found = this.summary(file);
-      if (found && definitions.defines(found, head)) return definitions.answer(file, found, head, hops, seen, visited, known);
+      const name = rest.length === 0 ? head : `${head}.${rest[0]}`;
+      if (found && definitions.defines(found, name)) return definitions.answer(file, found, name, hops, seen, visited, known);
     }
     const entry = own.imports.get(head);
     if (entry) {
@@ -514,13 +520,15 @@ export class WorkspaceIndex {
     if (used.length === 0) return own;
     const kept = this.withUsed.get(own);
     if (kept && kept.used.length === used.length && kept.used.every((f, i) => f === used[i])) return kept.facts;
-    const facts: ModelFacts = {
+    const merged: ModelFacts = {
       ...own,
       batchNorms: [...own.batchNorms, ...used.flatMap((f) => f.batchNorms)],
       otherModeDependent: [...own.otherModeDependent, ...used.flatMap((f) => f.otherModeDependent)],
       affineNorms: [...own.affineNorms, ...used.flatMap((f) => f.affineNorms)],
       frozenBatchNorm: own.frozenBatchNorm || used.some((f) => f.frozenBatchNorm),
     };
+    // (A Keras model by the layers of the classes it uses, when its own say nothing: keras-hub's task classes.)
+    const facts: ModelFacts = !merged.keras && kerasNormsOnly(merged) ? { ...merged, keras: true } : merged;
     this.withUsed.set(own, { used, facts });
     return facts;
   }

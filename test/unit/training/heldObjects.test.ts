@@ -165,6 +165,14 @@ out = p.predict(batch)
     assert.deepStrictEqual(codes(rebound), [`NRM202@${lineOf(rebound, 'with torch.no_grad()')}:info`]);
   });
 
+  it('a trainer building its own model and given its loaders: the caller\'s loader feeds the model the class built', () => {
+    const text = HEAD + TRAINER.replace('    def __init__(self, model, train_loader, val_loader, optimizer):\n        self.model = model\n', '    def __init__(self, train_loader, val_loader, optimizer):\n        self.model = torchvision.models.resnet18()\n') + MAIN.replace('trainer = Trainer(model, ', 'trainer = Trainer(');
+    const loader = training(text).loaders.find((l) => l.batchSize?.value === 1);
+    assert.strictEqual(loader?.role, 'train');
+    assert.deepStrictEqual(loader.feeds, ['trainer.model']);
+    assert.ok(codes(text).includes(`NRM102@${lineOf(text, 'batch_size=1')}:warning`));
+  });
+
   it('a model class is no holder, nor a class with a base not in view', () => {
     const wrapper = `${HEAD}import torch.nn as nn
 

@@ -303,6 +303,109 @@ def train_one_epoch(model, criterion, data_loader, optimizer, device, epoch, los
     assert.deepStrictEqual(lint(dir, 'train.py').map((f) => f.code), ['NRM202']);
   });
 
+  it("a trainer class of another file holding what it is given (`from trainer import Trainer`): its methods apply at the caller's calls", () => {
+    const trainer = `import torch
+import torch.nn as nn
+
+
+class Trainer:
+    def __init__(self, model, train_loader, val_loader, optimizer):
+        self.model = model
+        self.train_loader = train_loader
+        self.val_loader = val_loader
+        self.optimizer = optimizer
+        self.criterion = nn.CrossEntropyLoss()
+
+    def train_epoch(self):
+        self.model.train()
+        for x, y in self.train_loader:
+            self.optimizer.zero_grad()
+            self.criterion(self.model(x), y).backward()
+            self.optimizer.step()
+
+    def validate(self):
+        with torch.no_grad():
+            return [self.model(x) for x, _ in self.val_loader]
+
+
+class Tester(Trainer):
+    def test(self):
+        return self.validate()
+`;
+    const main = `${NET}
+from trainer import Trainer, Tester
+
+model = Net()
+train_loader = DataLoader(train_set, batch_size=1)
+trainer = Trainer(model, train_loader, DataLoader(val_set, batch_size=64), torch.optim.SGD(model.parameters(), lr=0.1))
+for epoch in range(10):
+    trainer.train_epoch()
+    trainer.validate()
+`;
+    const dir = project({ 'trainer.py': trainer, 'main.py': main });
+    const lineOf = (needle: string) => main.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    const found = lint(dir, 'main.py');
+    assert.deepStrictEqual(found.map(at), [`NRM102 ${lineOf('batch_size=1')}:49`, `NRM202 ${lineOf('trainer.validate()')}:5`]);
+    assert.match(found[1].message, /^model runs under torch\.no_grad\(\) in validate\(\) at trainer\.py:22 .* but is in training mode \(self\.model\.train\(\) at trainer\.py:14\)/);
+    // Nothing to report once validate() switches to eval mode; a method of a base class of the other file counts too.
+    const fixed = trainer.replace('        with torch.no_grad():\n', '        self.model.eval()\n        with torch.no_grad():\n');
+    const dir2 = project({ 'trainer.py': fixed, 'main.py': main.replace('batch_size=1', 'batch_size=32') });
+    assert.deepStrictEqual(lint(dir2, 'main.py').map(at), []);
+    const viaBase = main.replace('trainer.validate()', 'Tester(model, None, DataLoader(val_set, batch_size=64), None).test()');
+    const dir3 = project({ 'trainer.py': trainer, 'main.py': viaBase.replace('batch_size=1', 'batch_size=32') });
+    assert.deepStrictEqual(lint(dir3, 'main.py').map((f) => f.code), ['NRM202']);
+    // A model class of another file is no holder: its methods are not followed (nor is a class with a base not in view).
+    const dir4 = project({ 'trainer.py': trainer.replace('class Trainer:', 'class Trainer(nn.Module):'), 'main.py': main });
+    assert.deepStrictEqual(lint(dir4, 'main.py').map((f) => f.code), []);
+    const dir5 = project({ 'trainer.py': trainer.replace('class Trainer:', 'class Trainer(BaseTrainer):'), 'main.py': main });
+    assert.deepStrictEqual(lint(dir5, 'main.py').map((f) => f.code), []);
+  });
+
+  it("a trainer class of another file building its own model (`self.model = resnet18()`): its validation method without eval() after its training method, reported at the caller's call", () => {
+    const trainer = `import torch
+import torchvision
+
+
+class Trainer(object):
+    def __init__(self, args):
+        self.model = torchvision.models.resnet18()
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.1)
+        self.train_loader = torch.utils.data.DataLoader(args.train, batch_size=16)
+        self.val_loader = torch.utils.data.DataLoader(args.val, batch_size=16)
+
+    def training(self, epoch):
+        self.model.train()
+        for x, y in self.train_loader:
+            self.optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(self.model(x), y).backward()
+            self.optimizer.step()
+
+    def validation(self, epoch):
+        for x, y in self.val_loader:
+            with torch.no_grad():
+                out = self.model(x)
+`;
+    const main = 'from trainer import Trainer\n\n\ndef main(args):\n    trainer = Trainer(args)\n    for epoch in range(10):\n        trainer.training(epoch)\n        trainer.validation(epoch)\n';
+    const dir = project({ 'trainer.py': trainer, 'train.py': main });
+    const found = lint(dir, 'train.py');
+    assert.deepStrictEqual(found.map(at), ['NRM202 8:9']);
+    assert.match(found[0].message, /^trainer\.model runs under torch\.no_grad\(\) in validation\(\) at trainer\.py:22 .*training mode \(self\.model\.train\(\) at trainer\.py:13\).* BatchNorm2d/);
+    // The trainer's own file alone cannot tell the order its methods are called in.
+    assert.deepStrictEqual(lint(dir, 'trainer.py').map(at), []);
+  });
+
+  it("a model class whose Keras base is not in view, built of another file's blocks with Keras norm layers only, is a Keras model (keras-hub): no train/eval mode to report", () => {
+    const blocks = 'import keras\nfrom keras_hub.src.layers import BaseBlock\n\n\nclass Block(BaseBlock):\n    def __init__(self):\n        super().__init__()\n        self.bn = keras.layers.BatchNormalization()\n        self.drop = keras.layers.Dropout(0.1)\n';
+    const models = 'from keras_hub.src.models.task import Task\nfrom blocks import Block\n\n\nclass Classifier(Task):\n    def __init__(self):\n        super().__init__()\n        self.block = Block()\n';
+    const main = 'from models import Classifier\n\n\ndef validate_output(keras_model, batch):\n    return keras_model(batch)\n\n\nkeras_model = Classifier()\nvalidate_output(keras_model, batch)\n';
+    const dir = project({ 'blocks.py': blocks, 'models.py': models, 'main.py': main });
+    assert.deepStrictEqual(lint(dir, 'main.py').map(at), []);
+    // The same blocks with PyTorch's BatchNorm: a model with training mode.
+    const torchBlocks = blocks.replace('keras.layers.BatchNormalization()', 'torch.nn.BatchNorm2d(8)');
+    const dir2 = project({ 'blocks.py': torchBlocks, 'models.py': models, 'main.py': main });
+    assert.deepStrictEqual(lint(dir2, 'main.py').map((f) => f.code), ['NRM201']);
+  });
+
   it('survives a broken or binary file behind an import', () => {
     const dir = project({ 'engine.py': 'def evaluate(model, loader:\n    with torch.no_grad(\n', 'train.py': TRAIN('from engine import evaluate, train_one_epoch', LOOP) });
     fs.writeFileSync(path.join(dir, 'bin.py'), Buffer.from([0, 159, 146, 150, 0, 1]));

@@ -779,7 +779,7 @@ export function modelFactsOfClass(
     frozen ||= c.frozenBatchNorm;
   }
   // (Or its layers say so: a class whose Keras base is several files away, keras-hub's `ImageClassifier` subclasses.)
-  const keras = isKerasClass(name, classes) || kerasLayersOnly(layers);
+  const keras = isKerasClass(name, classes) || kerasNormsOnly({ batchNorms: layers.filter((l) => l.role === 'bn'), affineNorms: layers.filter((l) => l.role === 'affine-norm') });
   const withFile = <T extends LayerFact>(l: T): LayerFact => ({ kind: l.kind, span: l.span, ...(file ? { file } : {}), ...(l.singleValuePerChannel !== undefined ? { singleValuePerChannel: l.singleValuePerChannel } : {}), ...(l.synchronized ? { synchronized: true } : {}) });
   return {
     evidence,
@@ -924,18 +924,13 @@ function paramConditions(node: Node, init: Node, params: readonly string[]): Par
 }
 
 /** Whether a class, or one of its bases in the file, derives from a Keras class. */
-/** Keras' normalization layers (`BatchNormalization`...), none of PyTorch's or Flax's: the model is a Keras one. */
-function kerasLayersOnly(layers: readonly ClassLayer[]): boolean {
-  let keras = false;
-  for (const l of layers) {
-    if (l.role !== 'bn' && l.role !== 'affine-norm') continue;
-    if (!KERAS_NORM_KIND.test(l.kind)) return false;
-    keras = true;
-  }
-  return keras;
-}
-
 const KERAS_NORM_KIND = /^(Batch|Layer|Group|Unit|Spectral)Normalization$/;
+
+/** Keras' normalization layers (`BatchNormalization`...), none of PyTorch's or Flax's: the model is a Keras one (its norm layers, those of the classes it uses in other files included). */
+export function kerasNormsOnly(facts: Pick<ModelFacts, 'batchNorms' | 'affineNorms'>): boolean {
+  const norms = [...facts.batchNorms, ...facts.affineNorms];
+  return norms.length > 0 && norms.every((l) => KERAS_NORM_KIND.test(l.kind));
+}
 
 function isKerasClass(name: string, classes: ReadonlyMap<string, ClassFacts>, seen = new Set<string>()): boolean {
   const c = classes.get(name);
@@ -974,6 +969,32 @@ function classClosure(names: readonly string[], classes: ReadonlyMap<string, Cla
     for (const b of c.bases) if (classes.has(b)) queue.push(b);
   }
   return out;
+}
+
+/**
+ * A holder class (see `TrainingBuilder.heldConstruction`): methods, and no base but `object`, an
+ * abstract base or other holder classes of the file (so no module: the layers it has are those of
+ * the models it builds, `self.model = resnet18()`; and the methods and `__init__` of a library's
+ * or another file's base are not in view).
+ */
+export function isHolderClass(name: string, classes: ReadonlyMap<string, ClassFacts>, depth = 0): boolean {
+  const c = classes.get(name);
+  if (!c || c.methods.length === 0 || depth > 8) return false;
+  return c.bases.every((b) => b === 'object' || b === 'ABC' || b === 'abc.ABC' || (b !== name && isHolderClass(b, classes, depth + 1)));
+}
+
+/** Whether `member` (`__init__`, or a method of the class or its bases) is one of a holder class's (`Trainer.fit` of another file: see `WorkspaceIndex`). */
+export function isHolderMember(name: string, member: string, classes: ReadonlyMap<string, ClassFacts>): boolean {
+  if (!isHolderClass(name, classes)) return false;
+  if (member === '__init__') return true;
+  const chain = [name];
+  for (let i = 0; i < chain.length && i < 16; i++) {
+    const c = classes.get(chain[i]);
+    if (!c) continue;
+    if (c.methods.includes(member)) return true;
+    for (const b of c.bases) if (!chain.includes(b)) chain.push(b);
+  }
+  return false;
 }
 
 /** True when a class (through its in-file bases) derives from a module class of a framework. */

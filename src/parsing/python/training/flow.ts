@@ -143,6 +143,15 @@ export interface HeldObjects {
   readonly init: Fn | undefined;
   /** The caller's key of each attribute `__init__` sets to a parameter, by attribute (`model` -> `net` for `self.model = model` and `Trainer(net, ...)`). */
   readonly attributes: ReadonlyMap<string, string>;
+  /** A class of another workspace file (`from trainer import Trainer`): its name here, and its `__init__` as that file summed it up. */
+  readonly imported?: { readonly localName: string; readonly qualified: string | undefined; readonly init: ImportedFunction };
+}
+
+/** A method called on a holder instance: the file's own (`method`), or one of another file's class (`imported`). */
+export interface HeldMethod {
+  readonly method?: Fn;
+  readonly imported?: ImportedFunction;
+  readonly held: HeldObjects;
 }
 
 export interface FlowHost {
@@ -167,7 +176,7 @@ export interface FlowHost {
   /** A construction of a holder class of the file (`Trainer(model, train_loader, optimizer)`, see `HeldObjects`): its `__init__` and what it keeps of the caller's. */
   heldConstruction(call: Node, fn: Fn): HeldObjects | undefined;
   /** A method called on an instance of a holder class of the file (`trainer.fit(epochs)` after `trainer = Trainer(model, ...)`), and what that instance keeps of its constructor's caller's. */
-  heldMethod(call: Node, fn: Fn, keys: CalleeKeys): { readonly method: Fn; readonly held: HeldObjects } | undefined;
+  heldMethod(call: Node, fn: Fn, keys: CalleeKeys): HeldMethod | undefined;
   /** The calls in a node (its subtree) in evaluation order, skipping nested lambdas and definitions (a shared array: do not modify it). */
   callsIn(node: Node): readonly Node[];
   isOptimizer(fn: Fn, key: string): boolean;
@@ -1059,7 +1068,7 @@ export class ModeAnalysis {
         // `trainer.train()` of a hand-written `Trainer` class: its method, not a mode switch.
         if (method === 'train' || method === 'eval') {
           const held = this.host.heldMethod(call, ctx.fn, callee);
-          if (held) return this.apply(held.method, call, state, ctx, receiver, this.summary(held.method), held.held);
+          if (held) return this.applyHeld(held, call, state, ctx, receiver);
         }
         const loop = ctx.moduleLoops.size > 0 ? ctx.moduleLoops.get(rootOf(receiver)) : undefined;
         // (Dropout modules switched alone change no norm layer's mode.)
@@ -1118,12 +1127,12 @@ export class ModeAnalysis {
         // A method of the file's own model class (`model.freeze_bn()`), or `self.helper(...)`
         // (a method's own class: the facts of `self` are not needed to find it).
         const ownMethod = f.childForFieldName('object')?.type === 'identifier' && receiver === 'self' && ctx.fn.cls !== undefined;
+        // `trainer.fit(epochs)` of `trainer = Trainer(model, loader, optimizer)`: what the method does to what the trainer holds.
+        const heldMethod = ownMethod ? undefined : this.host.heldMethod(call, ctx.fn, callee);
+        if (heldMethod) return this.applyHeld(heldMethod, call, state, ctx, receiver);
         const facts = ownMethod ? undefined : this.host.factsFor(ctx.fn, receiver);
         const method_ = this.host.resolveFunction(f, ctx.fn, facts, callee);
         if (method_) return this.apply(method_, call, state, ctx, receiver);
-        // `trainer.fit(epochs)` of `trainer = Trainer(model, loader, optimizer)`: what the method does to what the trainer holds.
-        const heldMethod = facts || ownMethod ? undefined : this.host.heldMethod(call, ctx.fn, callee);
-        if (heldMethod) return this.apply(heldMethod.method, call, state, ctx, receiver, this.summary(heldMethod.method), heldMethod.held);
         if (this.host.isModelish(ctx.fn, receiver) && !FORWARD_METHODS.has(method)) {
           // Unknown method on a model: its mode is unchanged unless the method says train/eval.
           if (/^(set_)?(train|eval|inference|test)(_mode)?$|freeze|unfreeze/.test(method)) {
@@ -1133,7 +1142,7 @@ export class ModeAnalysis {
       } else if (f.childForFieldName('object')?.type === 'call') {
         // `Evaluator(model, loader).run()`: the method of the instance built there.
         const held = this.host.heldMethod(call, ctx.fn, callee);
-        if (held) return this.apply(held.method, call, state, ctx, undefined, this.summary(held.method), held.held);
+        if (held) return this.applyHeld(held, call, state, ctx, undefined);
       }
     }
     // Exports and conversions (the callee's last name tells the few that may be one).
@@ -1148,7 +1157,10 @@ export class ModeAnalysis {
     }
     // `Trainer(model, loader, optimizer)`: what its `__init__` does to what it is given (and no opaque call).
     const held = f.type === 'identifier' ? this.host.heldConstruction(call, ctx.fn) : undefined;
-    if (held) return held.init ? this.apply(held.init, call, state, ctx, heldTarget(call), this.summary(held.init), held) : state;
+    if (held) {
+      if (held.imported) return this.applyImported(held.imported.init, call, state, ctx, held, heldTarget(call));
+      return held.init ? this.apply(held.init, call, state, ctx, heldTarget(call), this.summary(held.init), held) : state;
+    }
     // (An attribute callee without receiver facts names no function of the file: `self.f` was asked above.)
     const own = f.type === 'attribute' ? undefined : this.host.resolveFunction(f, ctx.fn, undefined);
     if (own) return this.apply(own, call, state, ctx, undefined);
@@ -1326,15 +1338,23 @@ export class ModeAnalysis {
     return k !== undefined && k !== 'self' && this.host.isModelish(ctx.fn, k) && !this.host.isOptimizer(ctx.fn, k);
   }
 
+  /** A method called on a holder instance (`trainer.fit(10)`), the file's own or another file's class's. */
+  private applyHeld(m: HeldMethod, call: Node, state: State, ctx: Ctx, receiver: string | undefined): State {
+    if (m.imported) return this.applyImported(m.imported, call, state, ctx, m.held, receiver);
+    return m.method ? this.apply(m.method, call, state, ctx, receiver, this.summary(m.method), m.held) : state;
+  }
+
   /**
    * A call of a function of another file (`imported`, its summary as plain data): its events
    * happen at the call, in the caller's terms, and the models passed to it leave it in the modes
    * it left them in, as the file's own helpers' summaries apply (`apply`).
    */
-  private applyImported(imported: ImportedFunction, call: Node, state: State, ctx: Ctx): State {
+  private applyImported(imported: ImportedFunction, call: Node, state: State, ctx: Ctx, held?: HeldObjects, selfKey?: string): State {
     const callSpan = spanOf(call);
     // (The function as the summary machinery sees one: its parameters and locals translate keys; it has no body or definition node here, so the call stands for it.)
-    const callee: Fn = { name: imported.name, key: `${imported.file}#${imported.name}`, statement: undefined, node: call, body: null, params: imported.params, cls: undefined, isModule: false, noGradDecorator: undefined, parent: undefined, locals: new Set(imported.locals) };
+    const callee: Fn = { name: imported.name, key: `${imported.file}#${imported.cls !== undefined ? `${imported.cls}.` : ''}${imported.name}`, statement: undefined, node: call, body: null, params: imported.params, cls: held ? held.cls : undefined, isModule: false, noGradDecorator: undefined, parent: undefined, locals: new Set(imported.locals) };
+    // (A method's `self` is the instance the call is made on, not an argument.)
+    const params = held && imported.params[0] === 'self' ? imported.params.slice(1) : imported.params;
     const stateOf = (keys: readonly ImportedKey[]): State => {
       let st = State.EMPTY;
       // (Outer keys first: setting one drops the keys under it.)
@@ -1353,15 +1373,20 @@ export class ModeAnalysis {
     // Of the other file's events, those about what this file passes as a model (a `criterion`
     // the other file switches, and so follows, is no model here).
     const args = callArgs(call);
-    const passedModel = (key: string): boolean => {
+    const passedModel = (key: string, facts?: ModelFacts): boolean => {
       const root = rootOf(key);
-      const i = imported.params.indexOf(root);
+      if (held && root === 'self') {
+        // An attribute holding what the constructor's caller passed (`self.model = model`), or a model the other file knows the class built.
+        const kept = held.attributes.get(key.split('.')[1] ?? '');
+        return kept !== undefined ? this.host.isModelish(ctx.fn, kept) || kept.includes('(') : facts !== undefined;
+      }
+      const i = params.indexOf(root);
       const a = i < 0 ? undefined : (args.keywords.get(root) ?? args.positional[i]);
       if (!a) return false;
       const k = keyOf(a);
       return k !== undefined ? this.host.isModelish(ctx.fn, k) : unparen(a).type === 'call' && this.host.constructs(unparen(a), ctx.fn) !== undefined;
     };
-    const relevant = imported.events.filter((e) => (e.kind === 'step' ? e.trainedKeys.some(passedModel) : passedModel(e.key)));
+    const relevant = imported.events.filter((e) => (e.kind === 'step' ? e.trainedKeys.some((k) => passedModel(k)) : passedModel(e.key, e.facts)));
     const events: FlowEvent[] = relevant.map((e) => ({
       kind: e.kind,
       detail: e.detail,
@@ -1381,19 +1406,19 @@ export class ModeAnalysis {
       via: [],
       chain: [imported.name],
       loaderKey: e.loaderKey,
-      facts: undefined,
+      facts: e.facts,
       siteKey: e.key,
-      trainedKeys: e.trainedKeys.filter(passedModel),
+      trainedKeys: e.trainedKeys.filter((k) => passedModel(k)),
       owner: callee,
       assume: NO_ASSUME,
       inUnitTest: e.inUnitTest,
       ...(e.resultDropped ? { resultDropped: true } : {}),
       imported: { function: imported.name, file: imported.file, line: e.line, ...(e.noGrad !== undefined ? { noGrad: e.noGrad } : {}) },
     }));
-    const after = this.apply(callee, call, state, ctx, undefined, { exit: stateOf(imported.exit), events, returns: undefined });
+    const after = this.apply(callee, call, state, ctx, selfKey, { exit: stateOf(imported.exit), events, returns: undefined }, held);
     // A model passed as a parameter the other file does not follow as one: what it is left in is not known (an opaque call).
     let st = after;
-    imported.params.forEach((p, i) => {
+    params.forEach((p, i) => {
       const a = args.keywords.get(p) ?? args.positional[i];
       if (a && !imported.modelParams.includes(p)) st = this.unknownAfter(a, st, call.childForFieldName('function') ?? call, call, ctx);
     });

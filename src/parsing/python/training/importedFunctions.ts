@@ -48,6 +48,8 @@ export interface ImportedEvent {
   readonly noGrad?: string;
   readonly resultDropped?: boolean;
   readonly inUnitTest: boolean;
+  /** For a method of a holder class: the facts of the model it runs when the class built it (`self.model = Net()` in `__init__`), as another file's. */
+  readonly facts?: ModelFacts;
 }
 
 /** A model a factory of the other file returns (`def build_model(args): return ResNet18()`), as the caller gets it. */
@@ -82,6 +84,13 @@ export interface ImportedFunction {
   readonly returns?: ImportedReturn;
   /** The models at the places of a tuple it returns (`return net, name`), by place. */
   readonly returnsAt?: readonly (ImportedReturn | undefined)[];
+  /**
+   * For a method of a holder class of the other file (`Trainer.fit`, see `HeldObjects`): its
+   * class. Its keys under `self` are the instance's attributes.
+   */
+  readonly cls?: string;
+  /** For a holder class's `__init__`: the `self.` attributes it sets to a parameter, with that parameter (`['model', 'model']` for `self.model = model`). */
+  readonly attributes?: readonly (readonly [string, string])[];
 }
 
 /** What a function returns, as its file's analysis knows it: the whole value's facts, and those of each place of a tuple. */
@@ -102,7 +111,16 @@ const MAX_IMPORTED_EVENTS = 40;
  * messages show it; `isModel`: whether the analysis follows a parameter as a model; `returned`:
  * the models it returns.
  */
-export function importedFunction(fn: Fn, summary: Summary, origins: readonly ModeOrigin[], text: string, file: string, isModel: (param: string) => boolean, returned: Returned): ImportedFunction {
+export function importedFunction(
+  fn: Fn,
+  summary: Summary,
+  origins: readonly ModeOrigin[],
+  text: string,
+  file: string,
+  isModel: (param: string) => boolean,
+  returned: Returned,
+  holder?: { readonly attributes: ReadonlyMap<string, string> | undefined; readonly factsOf: (key: string) => ModelFacts | undefined },
+): ImportedFunction {
   const params = new Set(fn.params);
   const underParam = (key: string) => key !== '' && params.has(rootOf(key));
   const describe = (v: Val): ImportedFact[] => {
@@ -134,6 +152,7 @@ export function importedFunction(fn: Fn, summary: Summary, origins: readonly Mod
     // stays: it links the caller's loader to its model, and the caller's frozen layers to the step.)
     if (e.kind !== 'step' && !dependsOnCaller(e.state.lookup(e.key))) continue;
     const noGrad = e.noGrad ? text.slice(e.noGrad.startOffset, e.noGrad.endOffset) : undefined;
+    const facts = holder && e.kind !== 'step' && rootOf(e.key) === 'self' ? holder.factsOf(e.key) : undefined;
     events.push({
       kind: e.kind,
       ...(e.step ? { step: e.step } : {}),
@@ -148,6 +167,7 @@ export function importedFunction(fn: Fn, summary: Summary, origins: readonly Mod
       ...(noGrad !== undefined ? { noGrad: noGrad.startsWith('@') ? noGrad.slice(1) : noGrad } : {}),
       ...(e.resultDropped ? { resultDropped: true } : {}),
       inUnitTest: e.inUnitTest,
+      ...(facts ? { facts: fromFile(facts, file) } : {}),
     });
   }
   return {
@@ -155,12 +175,14 @@ export function importedFunction(fn: Fn, summary: Summary, origins: readonly Mod
     file,
     line: fn.node.startPosition.row + 1,
     params: fn.params,
-    modelParams: fn.params.filter(isModel),
+    modelParams: fn.params.filter((p) => !(fn.cls !== undefined && p === 'self') && isModel(p)),
     locals: [...fn.locals],
     exit: summary.exit ? keysOf(summary.exit, []) : [],
     events,
     ...(returned.facts ? { returns: returnOf(returned.facts, summary.returns?.val, origins, file) } : {}),
     ...(returned.at.some((f) => f !== undefined) ? { returnsAt: returned.at.map((f) => (f ? returnOf(f, undefined, origins, file) : undefined)) } : {}),
+    ...(fn.cls !== undefined ? { cls: fn.cls } : {}),
+    ...(holder?.attributes ? { attributes: [...holder.attributes] } : {}),
   };
 }
 

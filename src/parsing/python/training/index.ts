@@ -20,8 +20,8 @@ import { EMPTY_TRAINING } from '../../../ir/training';
 import { boundAt, type Span } from '../../../ir/span';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
-import { AFFINE_NORM_KINDS, BN_KINDS, boundArguments, DROPOUT_KINDS, documentClassFacts, holdsClasses, isModuleClass, isSynchronized, modelFactsOfClass, type ClassFacts } from './classes';
-import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables, type HeldObjects } from './flow';
+import { AFFINE_NORM_KINDS, BN_KINDS, boundArguments, DROPOUT_KINDS, documentClassFacts, holdsClasses, isHolderClass, isModuleClass, isSynchronized, modelFactsOfClass, type ClassFacts } from './classes';
+import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables, type HeldMethod, type HeldObjects } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { importedFunction, type ImportedFunction, type ImportedFunctionLookup, type ImportedReturn, type Returned } from './importedFunctions';
 import { FunctionTable } from './functionTable';
@@ -717,53 +717,106 @@ class TrainingBuilder implements FlowHost {
    * `__init__` parameter are the caller's objects passed for it.
    */
   heldConstruction(call: Node, fn: Fn): HeldObjects | undefined {
-    if (!this.hasHolders()) return undefined;
     const info = this.callInfo(call);
     const name = info.name;
-    if (name === undefined || !this.classes.has(name)) return undefined;
-    const classes = this.classesAt(name, call.startIndex);
-    if (!isHolderClass(name, classes)) return undefined;
-    const init = this.methodOfClass(name, '__init__');
-    const attributes = new Map<string, string>();
-    if (init) {
-      const params = init.params[0] === 'self' ? init.params.slice(1) : init.params;
-      for (const [attr, param] of this.initParameterAttributes(init)) {
-        const i = params.indexOf(param);
-        const a = info.args.keywords.get(param) ?? (i >= 0 && !info.args.hasSplat ? info.args.positional[i] : undefined);
-        // (A model built in the call, `Trainer(Net(), ...)`, is the caller's `Net()`, as for a function's parameter.)
-        const key = a ? (keyOf(a) ?? (unparen(a).type === 'call' && this.constructs(unparen(a), fn) ? modelKey(a) : undefined)) : undefined;
-        if (key !== undefined && key !== 'self') attributes.set(attr, key);
-      }
+    if (name !== undefined && this.classes.has(name)) {
+      const classes = this.classesAt(name, call.startIndex);
+      if (!isHolderClass(name, classes)) return undefined;
+      const init = this.methodOfClass(name, '__init__');
+      return { cls: name, init, attributes: init ? this.passedAttributes(call, fn, init.params, this.initParameterAttributes(init)) : new Map<string, string>() };
     }
-    return { cls: name, init, attributes };
+    // A holder class of another workspace file (`from trainer import Trainer`): a capitalized name, as classes are.
+    const f = info.f;
+    const last = f ? (f.type === 'identifier' ? f.text : f.type === 'attribute' ? (f.childForFieldName('attribute')?.text ?? '') : '') : '';
+    if (!f || !this.options.importedFunctions || !/^[A-Z]/.test(last)) return undefined;
+    const parts = dottedParts(f);
+    if (!parts || parts[0] === 'self' || (!fn.isModule && (fn.locals.has(parts[0]) || fn.params.includes(parts[0])))) return undefined;
+    const localName = parts.join('.');
+    const qualified = this.qualified(f);
+    const init = this.importedMember(localName, qualified, '__init__');
+    if (!init?.cls) return undefined;
+    return { cls: init.cls, init: undefined, attributes: this.passedAttributes(call, fn, init.params, new Map(init.attributes ?? [])), imported: { localName, qualified, init } };
   }
 
-  heldMethod(call: Node, fn: Fn, keys: CalleeKeys): { readonly method: Fn; readonly held: HeldObjects } | undefined {
+  /** The caller's keys of what a holder's `__init__` keeps of its parameters (`attributes`: attribute -> parameter), by attribute. */
+  private passedAttributes(call: Node, fn: Fn, initParams: readonly string[], attributes: ReadonlyMap<string, string>): Map<string, string> {
+    const out = new Map<string, string>();
+    const args = this.callInfo(call).args;
+    const params = initParams[0] === 'self' ? initParams.slice(1) : initParams;
+    for (const [attr, param] of attributes) {
+      const i = params.indexOf(param);
+      const a = args.keywords.get(param) ?? (i >= 0 && !args.hasSplat ? args.positional[i] : undefined);
+      // (A model built in the call, `Trainer(Net(), ...)`, is the caller's `Net()`, as for a function's parameter.)
+      const key = a ? (keyOf(a) ?? (unparen(a).type === 'call' && this.constructs(unparen(a), fn) ? modelKey(a) : undefined)) : undefined;
+      if (key !== undefined && key !== 'self') out.set(attr, key);
+    }
+    return out;
+  }
+
+  /** A member of a holder class of another workspace file (`Trainer.__init__`, `Trainer.fit`), as that file's analysis summed it up. */
+  private importedMember(localName: string, qualified: string | undefined, member: string): ImportedFunction | undefined {
+    const lookup = this.options.importedFunctions;
+    if (!lookup) return undefined;
+    const name = `${localName}.${member}`;
+    const q = qualified !== undefined ? `${qualified}.${member}` : undefined;
+    const answer = lookup(name, q);
+    // What another file says can change while this one does not: summaries that ask hold while it answers the same.
+    this.analysis.askedOtherFile({ kind: 'function', localName: name, qualified: q, answer });
+    return answer?.cls !== undefined ? answer : undefined;
+  }
+
+  heldMethod(call: Node, fn: Fn, keys: CalleeKeys): HeldMethod | undefined {
     const receiver = keys.receiver;
     const method = keys.attr;
-    if (!method || !this.hasHolders()) return undefined;
+    if (!method || (!this.hasHolders() && !this.options.importedFunctions)) return undefined;
     // `Evaluator(model, loader).run()`: the instance built in the call.
     const object = receiver === undefined ? keys.f?.childForFieldName('object') : undefined;
-    if (object?.type === 'call') {
-      const held = this.heldConstruction(object, fn);
-      const m = held ? this.methodOfClass(held.cls, method) : undefined;
-      return held && m ? { method: m, held } : undefined;
-    }
+    if (object?.type === 'call') return this.methodOfHeld(this.heldConstruction(object, fn), method);
     if (!receiver || receiver === 'self' || receiver.includes('.')) return undefined;
     // The assignment of the receiver that reaches the call: in the function before it, else in an enclosing scope.
     for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
-      const last = this.lastAssignmentOf(scope, receiver, scope === fn ? call.startIndex : Number.MAX_SAFE_INTEGER);
+      const last = this.heldCandidates(scope).has(receiver) ? this.lastAssignmentOf(scope, receiver, scope === fn ? call.startIndex : Number.MAX_SAFE_INTEGER) : undefined;
       if (last) {
         const right = last.childForFieldName('right');
         const built = right ? unparen(right) : undefined;
         if (last.childForFieldName('left')?.type !== 'identifier' || built?.type !== 'call') return undefined;
-        const held = this.heldConstruction(built, scope);
-        const m = held ? this.methodOfClass(held.cls, method) : undefined;
-        return held && m ? { method: m, held } : undefined;
+        return this.methodOfHeld(this.heldConstruction(built, scope), method);
       }
-      if (scope.params.includes(receiver) || (scope !== fn && !scope.isModule && scope.locals.has(receiver))) return undefined;
+      if (scope.params.includes(receiver) || (!scope.isModule && scope.locals.has(receiver))) return undefined;
     }
     return undefined;
+  }
+
+  /** Per function, the names it assigns a call of a capitalized name (`trainer = Trainer(...)`): the instances a method call may be made on (see `heldMethod`). */
+  private readonly heldNames = new Map<Fn, ReadonlySet<string>>();
+
+  private heldCandidates(fn: Fn): ReadonlySet<string> {
+    let names = this.heldNames.get(fn);
+    if (!names) {
+      const out = new Set<string>();
+      for (const a of this.assignmentsOf(fn)) {
+        const left = a.childForFieldName('left');
+        const right = a.childForFieldName('right');
+        const r = right ? unparen(right) : undefined;
+        if (left?.type !== 'identifier' || r?.type !== 'call') continue;
+        const f = r.childForFieldName('function');
+        const last = f?.type === 'identifier' ? f.text : f?.type === 'attribute' ? (f.childForFieldName('attribute')?.text ?? '') : '';
+        if (/^[A-Z]/.test(last)) out.add(left.text);
+      }
+      this.heldNames.set(fn, (names = out));
+    }
+    return names;
+  }
+
+  /** A method of a holder instance: of the file's class, or as its file summed it up. */
+  private methodOfHeld(held: HeldObjects | undefined, method: string): HeldMethod | undefined {
+    if (!held) return undefined;
+    if (held.imported) {
+      const m = this.importedMember(held.imported.localName, held.imported.qualified, method);
+      return m ? { imported: m, held } : undefined;
+    }
+    const m = this.methodOfClass(held.cls, method);
+    return m ? { method: m, held } : undefined;
   }
 
   private hasHolders(): boolean {
@@ -1946,6 +1999,26 @@ class TrainingBuilder implements FlowHost {
       if (fn.params.length === 0 && !returned.facts && !returned.at.some((f) => f !== undefined)) continue;
       const summary = this.analysis.summary(fn);
       if (summary) out.set(name, importedFunction(fn, summary, this.analysis.origins, this.text, file, (p) => this.isModelish(fn, p), returned));
+    }
+    // The methods of holder classes (`Trainer.fit`, `Trainer.__init__` with the attributes it sets), their bases' included.
+    for (const [cls, c] of this.classes) {
+      if (!isHolderClass(cls, this.classes)) continue;
+      const names = new Set<string>(['__init__']);
+      const chain = [c];
+      for (let i = 0; i < chain.length && i < 16; i++) {
+        for (const m of chain[i].methods) names.add(m);
+        for (const b of chain[i].bases) {
+          const base = this.classes.get(b);
+          if (base && !chain.includes(base)) chain.push(base);
+        }
+      }
+      for (const m of names) {
+        const fn = this.methodOfClass(cls, m);
+        const summary = fn ? this.analysis.summary(fn) : undefined;
+        const attributes = m === '__init__' ? (fn ? this.initParameterAttributes(fn) : new Map<string, string>()) : undefined;
+        if (fn && summary) out.set(`${cls}.${m}`, importedFunction(fn, summary, this.analysis.origins, this.text, file, (p) => this.isModelish(fn, p), NOTHING_RETURNED, { attributes, factsOf: (key) => this.factsFor(fn, key) }));
+        else if (m === '__init__') out.set(`${cls}.${m}`, { name: m, file, line: c.span.start.line + 1, params: ['self'], modelParams: [], locals: [], exit: [], events: [], cls, attributes: [] });
+      }
     }
     return out;
   }
@@ -3404,16 +3477,8 @@ function buildsPretrained(call: Node): boolean {
 }
 
 /** Calls that iterate what their first argument iterates (see `runsAtLeastOnce`). */
-/**
- * A holder class (see `TrainingBuilder.heldConstruction`): methods, no layers, and no base but
- * `object`, an abstract base or other holder classes of the file (the methods and `__init__` of
- * a library's or another file's base are not in view).
- */
-function isHolderClass(name: string, classes: ReadonlyMap<string, ClassFacts>, depth = 0): boolean {
-  const c = classes.get(name);
-  if (!c || c.methods.length === 0 || c.layers.length > 0 || depth > 8) return false;
-  return c.bases.every((b) => b === 'object' || b === 'ABC' || b === 'abc.ABC' || (b !== name && isHolderClass(b, classes, depth + 1)));
-}
+/** What a method of a holder class returns, as another file sees it: no model (see `importedFunctions`). */
+const NOTHING_RETURNED: Returned = { facts: undefined, at: [] };
 
 /** 1 for a site whose model's definition is not known, else 0 (see `sites`). */
 function unknownLast(site: SiteIR): number {
