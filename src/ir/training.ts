@@ -145,6 +145,13 @@ export interface ModelFacts {
   readonly keras?: boolean;
   /** A library model built with pretrained weights (`weights="IMAGENET1K_V2"`, `pretrained=True`, `from_pretrained`). */
   readonly pretrained?: boolean;
+  /**
+   * A library model whose architecture the code picks by a name it does not spell out
+   * (`models.__dict__[args.arch]()`, `timm.create_model(args.model)`), known from the value that
+   * name resolves to: what picked it, for messages (`picked by args.arch, the argparse default of --arch`).
+   * A run given another name builds another model.
+   */
+  readonly chosenBy?: string;
 }
 
 export interface ModelVariable {

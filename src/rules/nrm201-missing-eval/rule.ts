@@ -197,7 +197,7 @@ export const missingEval: Rule = {
           reason: site.reason,
           origin: originsOf(site.mode, 'train', context.where),
           effects: modeEffects(site.facts, definite),
-          note: (flag?.note ?? '') + (site.facts.evidence === 'none' ? evidenceNote(site.facts) : ''),
+          note: (flag?.note ?? '') + (site.facts.evidence === 'none' || site.facts.chosenBy !== undefined ? evidenceNote(site.facts) : ''),
         },
         span: anchor,
         related,

@@ -68,7 +68,7 @@ export const noGradWithoutEval: Rule = {
           may: definite ? '' : 'possibly ',
           origin: originsOf(site.mode, 'train', context.where),
           layers: modeLayers(site.facts),
-          note: (flag?.note ?? '') + (site.facts.evidence === 'none' ? evidenceNote(site.facts) : ''),
+          note: (flag?.note ?? '') + (site.facts.evidence === 'none' || site.facts.chosenBy !== undefined ? evidenceNote(site.facts) : ''),
         },
         span: anchor,
         related,

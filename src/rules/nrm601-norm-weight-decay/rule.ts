@@ -87,7 +87,7 @@ export const normWeightDecay: Rule = {
           optimizer: opt.kind,
           decay: decay.text,
           model: shownModelName(name, facts),
-          norms: facts.evidence === 'library' ? `${norms} (${facts.name})` : `${norms}, e.g. ${layerWhere(facts.affineNorms[0], context.where)}`,
+          norms: facts.evidence === 'library' ? `${norms} (${facts.name}${facts.chosenBy ? `, ${facts.chosenBy}` : ''})` : `${norms}, e.g. ${layerWhere(facts.affineNorms[0], context.where)}`,
           ...(opt.config ? { variable: opt.variable ?? 'optim_wrapper' } : opt.keras ? { variable: opt.variable ?? 'optimizer' } : {}),
         },
         span: opt.span,

@@ -72,7 +72,7 @@ export function whereOf(v: KnownValue, where: Where): string {
 /** A note for messages when the model's definition is not in view. */
 export function evidenceNote(facts: ModelFacts): string {
   if (facts.evidence === 'none') return " The model's definition is not in view, so this evidence is partial.";
-  if (facts.evidence === 'library') return ` (${facts.name} is known to contain ${facts.batchNorms.length > 0 ? 'BatchNorm' : facts.otherModeDependent[0]?.kind ?? 'normalization'} layers.)`;
+  if (facts.evidence === 'library') return ` (${facts.name}${facts.chosenBy ? `, ${facts.chosenBy},` : ''} is known to contain ${facts.batchNorms.length > 0 ? 'BatchNorm' : facts.otherModeDependent[0]?.kind ?? 'normalization'} layers.)`;
   if (facts.evidence === 'workspace' && facts.definitionFile) return ` (${facts.name} is defined in ${facts.definitionFile}.)`;
   return '';
 }

@@ -114,3 +114,60 @@ model.fit(train_ds, epochs=3, batch_size=1)
     ]);
   });
 });
+
+describe('training IR: library models picked by a name the code does not spell out', () => {
+  const ARGS = `import argparse
+import torch
+import timm
+import torchvision.models as models
+
+parser = argparse.ArgumentParser()
+parser.add_argument('-a', '--arch', default='resnet18')
+parser.add_argument('--model', default='vit_base_patch16_224')
+parser.add_argument('--required-arch', choices=['resnet18', 'vgg16'])
+ARCH = 'vgg16'
+args = parser.parse_args()
+`;
+  const VALIDATE = `
+
+def evaluate(x):
+    with torch.no_grad():
+        return model(x)
+
+
+model.train()
+evaluate(x)
+`;
+  const findings = (text: string) => lintPython(text).findings.filter((f) => f.code === 'NRM202');
+
+  it("`models.__dict__[args.arch]()` of torchvision: the architecture of the argparse default, saying what picked it", () => {
+    const text = `${ARGS}model = models.__dict__[args.arch](pretrained=True)\n${VALIDATE}`;
+    const facts = factsOf(text);
+    assert.strictEqual(facts.evidence, 'library');
+    assert.deepStrictEqual(kinds(facts.batchNorms), ['BatchNorm2d']);
+    assert.strictEqual(facts.chosenBy, 'picked by args.arch as its argparse default of --arch');
+    assert.strictEqual(facts.pretrained, true);
+    const [f] = findings(text);
+    assert.match(f?.message ?? '', /switch BatchNorm2d to inference behaviour\. Call model\.eval\(\) as well\. \(torchvision\.models\.resnet18, picked by args\.arch as its argparse default of --arch, is known to contain BatchNorm layers\.\)$/);
+  });
+
+  it('`getattr(models, ARCH)()` with a module constant, and `timm.create_model(args.model)`', () => {
+    const vgg = factsOf(`${ARGS}model = getattr(models, ARCH)()\n`);
+    assert.deepStrictEqual([vgg.name, kinds(vgg.batchNorms), kinds(vgg.otherModeDependent), vgg.chosenBy], ['torchvision.models.vgg16', [], ['Dropout'], 'picked by ARCH']);
+    const resnet = factsOf(`${ARGS.replace("default='vit_base_patch16_224'", "default='resnet50'")}model = timm.create_model(args.model, num_classes=10)\n`);
+    assert.deepStrictEqual([kinds(resnet.batchNorms), resnet.chosenBy], [['BatchNorm2d'], 'picked by args.model as its argparse default of --model']);
+    // A default naming a model without BatchNorm or Dropout (a ViT: LayerNorm, no dropout by default) says nothing of a run
+    // picking another one: the model stays not known, as an unresolved name leaves it (NRM202 says so at info level).
+    assert.strictEqual(analysePython(`${ARGS}model = timm.create_model(args.model, num_classes=10)\n`).training.models.find((m) => m.name === 'model'), undefined);
+    const vit = factsOf(`${ARGS}MODEL = 'vit_base_patch16_224'\nmodel = timm.create_model(MODEL, num_classes=10)\n`);
+    assert.deepStrictEqual([kinds(vit.batchNorms), kinds(vit.affineNorms), vit.chosenBy], [[], ['LayerNorm'], 'picked by MODEL']);
+  });
+
+  it('a name that does not resolve, or a module that is no model zoo, picks nothing known', () => {
+    const noModel = (text: string) => assert.strictEqual(analysePython(text).training.models.find((m) => m.name === 'model'), undefined);
+    noModel(`${ARGS}model = models.__dict__[args.required_arch]()\n`);
+    assert.deepStrictEqual(findings(`${ARGS}model = models.__dict__[args.required_arch]()\n${VALIDATE}`).map((f) => f.severity), ['info']);
+    const local = `${ARGS.replace('import torchvision.models as models', 'import my_models as models')}model = models.__dict__[args.arch]()\n`;
+    noModel(local);
+  });
+});

@@ -1006,6 +1006,8 @@ class TrainingBuilder implements FlowHost {
         ...(evalMode ? constructedAt(call, `${f.text}()`, '(from_pretrained returns the model in eval mode)') : constructedAt(call, `${f.text}(...) built`, TRAINING_MODE)),
       };
     }
+    const picked = this.pickedArchitecture(call, f, text);
+    if (picked) return { facts: buildsPretrained(call) ? { ...picked, pretrained: true } : picked, mode: 'train', ...constructedAt(call, `${f.text}(...) built`, TRAINING_MODE) };
     if (/(^|\.)(nn\.)?Sequential$/.test(text) && (text.startsWith('torch.nn') || text === 'nn.Sequential')) {
       const made = this.sequentialFacts(call, fn);
       if (made) return { facts: made.facts, mode: 'train', ...constructedAt(call, 'nn.Sequential(...) built', TRAINING_MODE), ...(made.sharesModesOf ? { sharesModesOf: made.sharesModesOf } : {}), ...(made.holds ? { holds: made.holds } : {}) };
@@ -2899,6 +2901,39 @@ class TrainingBuilder implements FlowHost {
       if (steps.length > 0) return { role: 'train', evidence: `training steps in loops over ${variable} (returned by ${fn.name}())`, feeds: [...new Set(steps.flatMap((e) => e.trainedKeys))] };
     }
     return 'returned';
+  }
+
+  /**
+   * A library model whose architecture the call picks by a name it does not spell out, when the
+   * name resolves (an argparse default, a constant): `models.__dict__[args.arch](...)`,
+   * `getattr(models, args.arch)(...)` of `torchvision.models` (or timm's), and
+   * `timm.create_model(args.model, ...)`. Its facts say what picked it (`ModelFacts.chosenBy`).
+   */
+  private pickedArchitecture(call: Node, f: Node, text: string): ModelFacts | undefined {
+    let module: Node | null | undefined;
+    let name: Node | null | undefined;
+    if (f.type === 'subscript') {
+      const value = f.childForFieldName('value');
+      if (value?.type === 'attribute' && value.childForFieldName('attribute')?.text === '__dict__') module = value.childForFieldName('object');
+      name = f.childForFieldName('subscript');
+    } else if (f.type === 'call' && f.childForFieldName('function')?.text === 'getattr') {
+      [module, name] = callArgs(f).positional;
+    } else if (text === 'timm.create_model' || text === 'timm.models.create_model') {
+      name = callArgs(call).positional[0] ?? callArgs(call).keywords.get('model_name');
+      if (!name || literalValue(name).kind === 'string') return undefined;
+    } else return undefined;
+    if (!name) return undefined;
+    const v = this.resolveArg(name);
+    if (typeof v?.value !== 'string') return undefined;
+    const chosen = v.value;
+    const qualified = module ? this.qualified(module) : text;
+    if (!qualified || !/^(torchvision\.models|timm(\.models)?)$|create_model$/.test(qualified)) return undefined;
+    const lib = module ? libraryModelFacts(`${qualified}.${chosen}`, firstStringArgument, call, this.normLayerOf(call)) : libraryModelFacts(qualified, () => chosen, call, this.normLayerOf(call));
+    if (!lib) return undefined;
+    // (A default a run may override says which layers the model has then, not which it lacks: a run picking
+    // another architecture may have BatchNorm or Dropout. Without such layers, the model stays not known.)
+    if (v.inferred && lib.batchNorms.length === 0 && lib.otherModeDependent.length === 0) return undefined;
+    return { ...lib, chosenBy: v.inferred ? `picked by ${name.text} as its ${v.provenance}` : `picked by ${name.text}` };
   }
 
   /** The last assignment to `key` (`model`, `self.net`) in `fn`'s own body (a target alone or in a tuple) before `offset`. */
