@@ -55,6 +55,7 @@ describe('training fixtures', () => {
       'mmseg_single_gpu_config.py': ['NRM102 66', 'NRM601 76', 'NRM103 77'],
       'keras_finetune_flowers.py': ['NRM205 33', 'NRM102 45'],
       'keras_inception_finetune.py': ['NRM205 39'],
+      'ddp_trainer_class.py': ['NRM105 25', 'NRM202 41', 'NRM102 54'],
     };
     for (const name of fixtures('buggy')) {
       it(name, () => {
