@@ -344,6 +344,13 @@ for epoch in range(10):
 `;
     const dir = project({ 'trainer.py': trainer, 'main.py': main });
     const lineOf = (needle: string) => main.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    // Read again when the class's file changes (an editor buffer), which is among the lint's dependencies.
+    const index = new WorkspaceIndex([dir]);
+    const visited = new Set<string>();
+    assert.deepStrictEqual(lint(dir, 'main.py', index, visited).map((f) => f.code), ['NRM102', 'NRM202']);
+    assert.ok(visited.has(path.join(dir, 'trainer.py')), [...visited].join());
+    index.update(path.join(dir, 'trainer.py'), trainer.replace('        with torch.no_grad():\n', '        self.model.eval()\n        with torch.no_grad():\n'), '2');
+    assert.deepStrictEqual(lint(dir, 'main.py', index).map((f) => f.code), ['NRM102']);
     const found = lint(dir, 'main.py');
     assert.deepStrictEqual(found.map(at), [`NRM102 ${lineOf('batch_size=1')}:49`, `NRM202 ${lineOf('trainer.validate()')}:5`]);
     assert.match(found[1].message, /^model runs under torch\.no_grad\(\) in validate\(\) at trainer\.py:22 .* but is in training mode \(self\.model\.train\(\) at trainer\.py:14\)/);
