@@ -12,7 +12,7 @@ import * as path from 'path';
 import { parseSyntaxTree, type SyntaxNode as Node, type SyntaxTree } from '../python/syntaxTree';
 import type { ModelFacts } from '../../ir/training';
 import { collectImports } from '../python/imports';
-import { collectClassFacts, externalUsesOf, isHolderMember, isModuleClass, kerasNormsOnly, modelFactsOfClass, type ClassFacts } from '../python/training/classes';
+import { boundBy, collectClassFacts, externalUsesOf, isHolderMember, isModuleClass, kerasNormsOnly, modelFactsOfClass, type BoolArguments, type ClassFacts } from '../python/training/classes';
 import { importedFunctionsFromTree, type ExternalClassLookup } from '../python/training/index';
 import type { ImportedFunction } from '../python/training/importedFunctions';
 import { inFile, readConfigModule, withBases, type ConfigBaseLookup, type ConfigModule } from '../python/training/mmConfig';
@@ -81,6 +81,11 @@ function summarise(text: string): FileSummary {
 const EMPTY_SUMMARY: FileSummary = { classes: new Map(), imports: new Map(), stars: [], functions: new Set() };
 
 /** The names the file's top-level `def` statements (decorated or not) define. */
+/** Whether a file defines a class of that name (see `WorkspaceIndex.classDefinitions`). */
+function definesClass(summary: FileSummary, name: string): boolean {
+  return summary.classes.has(name);
+}
+
 function topLevelFunctions(tree: SyntaxTree): Set<string> {
   const out = new Set<string>();
   for (const statement of tree.rootNode.namedChildren) {
@@ -360,8 +365,32 @@ export class WorkspaceIndex {
   }
 
   /** Facts of the class `dotted` (`Net`, `models.Net`, `pkg.models.Net`) as seen from `fromFile`. */
-  classFacts(fromFile: string, dotted: string, visited?: Set<string>, known?: Map<string, string | undefined>): ModelFacts | undefined {
-    return this.find(fromFile, dotted.split('.'), 0, new Set(), visited, known, this.classDefinitions);
+  classFacts(fromFile: string, dotted: string, visited?: Set<string>, known?: Map<string, string | undefined>, args?: BoolArguments): ModelFacts | undefined {
+    return this.find(fromFile, dotted.split('.'), 0, new Set(), visited, known, args ? this.constructedWith(args) : this.classDefinitions);
+  }
+
+  /** `classDefinitions` for a construction passing `args` (see `ExternalClassLookup`): the class's own layers as those values build it. */
+  private constructedWith(args: BoolArguments): Definitions<ModelFacts> {
+    return {
+      defines: definesClass,
+      answer: (file, summary, name, hops, seen, visited, known) => this.factsOf(file, summary, name, hops, seen, visited, known, args),
+    };
+  }
+
+  /** A lookup of classes for `file` (see `lookup`), the boolean values of a construction part of what is memoised. */
+  private classLookup(file: string, visited: Set<string> | undefined, known: Map<string, string | undefined>, stamps: Map<string, string | undefined>): ExternalClassLookup {
+    // (The values by key: a JSON round trip would turn a value not known, `undefined`, into `null`.)
+    const argsOf = new Map<string, BoolArguments>();
+    const byKey = this.lookup(known, stamps, (key, k) => {
+      const args = argsOf.get(key);
+      return args ? this.classFacts(file, key.slice(0, key.indexOf('\n')), visited, k, args) : this.classFacts(file, key, visited, k);
+    });
+    return (dotted, _qualified, args) => {
+      if (!args) return byKey(dotted);
+      const key = `${dotted}\n${JSON.stringify(args)}`;
+      if (!argsOf.has(key)) argsOf.set(key, args);
+      return byKey(key);
+    };
   }
 
   /**
@@ -375,7 +404,7 @@ export class WorkspaceIndex {
   }
 
   private readonly classDefinitions: Definitions<ModelFacts> = {
-    defines: (summary, name) => summary.classes.has(name),
+    defines: definesClass,
     answer: (file, summary, name, hops, seen, visited, known) => this.factsOf(file, summary, name, hops, seen, visited, known),
   };
 
@@ -430,7 +459,7 @@ export class WorkspaceIndex {
     const visited = new Set<string>();
     const known = new Map<string, string | undefined>();
     const stamps = new Map<string, string | undefined>();
-    const external = this.lookup(known, stamps, (dotted, k) => this.classFacts(file, dotted, visited, k));
+    const external = this.classLookup(file, visited, known, stamps);
     const importedFunctions = depth === 0 ? this.lookup(known, stamps, (dotted, k) => this.importedFunction(file, dotted, visited, k, 1)) : undefined;
     let functions: ReadonlyMap<string, ImportedFunction> = new Map();
     try {
@@ -506,11 +535,15 @@ export class WorkspaceIndex {
    * document's training analysis keeps what it computed from an answer while the answer is the
    * same object).
    */
-  private factsOf(file: string, summary: FileSummary, name: string, hops: number, seen: Set<string>, visited: Set<string> | undefined, known: Map<string, string | undefined> | undefined): ModelFacts | undefined {
+  private factsOf(file: string, summary: FileSummary, name: string, hops: number, seen: Set<string>, visited: Set<string> | undefined, known: Map<string, string | undefined> | undefined, args?: BoolArguments): ModelFacts | undefined {
     let byName = this.facts.get(summary);
     if (!byName) this.facts.set(summary, (byName = new Map<string, ModelFacts | undefined>()));
-    if (!byName.has(name)) byName.set(name, modelFactsOfClass(name, summary.classes, 'workspace', [], this.relative(file)));
-    const own = byName.get(name);
+    // (By name, and the construction's values when its `__init__` has parameters some layers depend on.)
+    const c = summary.classes.get(name);
+    const bound = args && c?.init ? args : undefined;
+    const key = bound ? `${name}\n${JSON.stringify(bound)}` : name;
+    if (!byName.has(key)) byName.set(key, modelFactsOfClass(name, summary.classes, 'workspace', [], this.relative(file), c && bound ? boundBy(c, bound) : undefined));
+    const own = byName.get(key);
     if (!own || this.notAModel(summary, name)) return undefined;
     const used: ModelFacts[] = [];
     for (const other of externalUsesOf(name, summary.classes)) {
@@ -577,7 +610,7 @@ export class WorkspaceIndex {
    * reads facts from are added to `visited` (the editor re-lints `file` when one of them changes).
    */
   lookupFor(file: string, visited?: Set<string>): ExternalClassLookup {
-    return this.lookup(new Map(), new Map(), (dotted, known) => this.classFacts(file, dotted, visited, known));
+    return this.classLookup(file, visited, new Map(), new Map());
   }
 
   /**
@@ -644,7 +677,7 @@ export class WorkspaceIndex {
     const known = new Map<string, string | undefined>();
     const stamps = new Map<string, string | undefined>();
     return {
-      external: this.lookup(known, stamps, (dotted, k) => this.classFacts(file, dotted, visited, k)),
+      external: this.classLookup(file, visited, known, stamps),
       importedFunctions: this.lookup(known, stamps, (dotted, k) => this.importedFunction(file, dotted, visited, k)),
       configBases: this.configBasesFor(file, visited),
     };

@@ -96,6 +96,29 @@ describe('workspace index: models imported from the workspace', () => {
     assert.deepStrictEqual(facts?.batchNorms.map((b) => `${b.kind}@${b.file}`), ['BatchNorm2d@pkg/blocks.py']);
   });
 
+  it("a model class of another file built without the BatchNorm its constructor makes optional (`MLP()`, `use_bn=False` by default; `MLP(64, USE_BN)`)", () => {
+    const mlp = 'import torch.nn as nn\n\n\nclass MLP(nn.Module):\n    def __init__(self, hidden=64, use_bn=False):\n        super().__init__()\n        self.fc = nn.Linear(20, hidden)\n        self.bn = nn.BatchNorm1d(hidden) if use_bn else nn.Identity()\n';
+    const dir = tempProject({
+      'models.py': mlp,
+      'train_default.py': TRAIN('from models import MLP', 'MLP()'),
+      'train_keyword.py': TRAIN('from models import MLP', 'MLP(use_bn=True)'),
+      'train_constant.py': TRAIN('from models import MLP\nUSE_BN = True', 'MLP(64, USE_BN)'),
+      'train_unknown.py': TRAIN('from models import MLP', 'MLP(use_bn=args.bn)'),
+    });
+    const index = new WorkspaceIndex([dir]);
+    assert.deepStrictEqual(codes(dir, 'train_default.py', index), []);
+    assert.deepStrictEqual(codes(dir, 'train_keyword.py', index), ['NRM104', 'NRM102']);
+    assert.deepStrictEqual(codes(dir, 'train_constant.py', index), ['NRM104', 'NRM102']);
+    // A value not known here may build it: the layer counts.
+    assert.deepStrictEqual(codes(dir, 'train_unknown.py', index), ['NRM104', 'NRM102']);
+    // One answer per class and values passed (an open document's analysis keeps what it computed while the answer is the same object).
+    const file = path.join(dir, 'train_keyword.py');
+    const on = { positional: [], keywords: [['use_bn', true]] as const, splat: false };
+    const lookup = index.lookupFor(file);
+    assert.strictEqual(lookup('MLP', undefined, on), lookup('MLP', undefined, { ...on }));
+    assert.notStrictEqual(lookup('MLP', undefined, on), lookup('MLP', undefined, { positional: [], keywords: [], splat: false }));
+  });
+
   it("a model's sub-blocks and bases from other workspace files count (U-Net style `from .parts import *`); a dataset class is no model", () => {
     const PARTS = 'import torch.nn as nn\n\n\nclass DoubleConv(nn.Module):\n    def __init__(self, cin, cout):\n        super().__init__()\n        self.body = nn.Sequential(nn.Conv2d(cin, cout, 3, bias=False), nn.BatchNorm2d(cout), nn.ReLU())\n\n\nclass Head(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n        self.drop = nn.Dropout(0.1)\n';
     const UNET = 'from .parts import *\nfrom .base import Base\n\n\nclass UNet(Base):\n    def __init__(self):\n        super().__init__()\n        self.inc = DoubleConv(3, 64)\n        self.down = DoubleConv(64, 128)\n';

@@ -859,7 +859,7 @@ function boolLiteralValue(n: Node): boolean | undefined {
 }
 
 /** The booleans a call's arguments are (see `BoolArguments`), as `truth` reads each (by default: boolean literals). */
-function boolArguments(args: CallArgs, truth: (n: Node) => boolean | undefined = boolLiteralValue): BoolArguments {
+export function boolArguments(args: CallArgs, truth: (n: Node) => boolean | undefined = boolLiteralValue): BoolArguments {
   return { positional: args.positional.map(truth), keywords: [...args.keywords].map(([k, v]) => [k, truth(v)] as const), splat: args.hasSplat };
 }
 
@@ -869,7 +869,12 @@ function boolArguments(args: CallArgs, truth: (n: Node) => boolean | undefined =
  * when nothing is passed for it; unknown for anything else (another value, `*args` or `**kwargs`).
  */
 export function boundArguments(c: ClassFacts, args: CallArgs, truth?: (n: Node) => boolean | undefined): Binder | undefined {
-  return c.init ? binderOf(c.init, boolArguments(args, truth)) : undefined;
+  return boundBy(c, boolArguments(args, truth));
+}
+
+/** `boundArguments` of a construction's arguments read already (another file's: see `ExternalClassLookup`). */
+export function boundBy(c: ClassFacts, args: BoolArguments): Binder | undefined {
+  return c.init ? binderOf(c.init, args) : undefined;
 }
 
 /** `__init__` directly in a class body: its node, its parameters after `self` and their boolean defaults. */

@@ -9,6 +9,7 @@
 import type { SyntaxNode as Node } from '../syntaxTree';
 import type { ImportedSite, ModelVariable, ModeOrigin, ModelFacts, SwitchOp } from '../../../ir/training';
 import type { ImportedFunction, ImportedKey } from './importedFunctions';
+import type { BoolArguments } from './classes';
 import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';
 import type { LauncherCall } from './launchers';
@@ -452,6 +453,8 @@ export interface ExternalAnswer {
   readonly qualified: string | undefined;
   /** What the index answered (the same object while the file it comes from is unchanged). */
   readonly answer: object | undefined;
+  /** For a class: the boolean values the construction passed (see `ExternalClassLookup`). */
+  readonly args?: BoolArguments;
 }
 
 /**

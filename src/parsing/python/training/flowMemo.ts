@@ -405,8 +405,8 @@ export class FlowKeeper implements FlowStore {
     const external = this.external;
     const functions = this.importedFunctions;
     return group.external.every((a) => {
-      const lookup = a.kind === 'function' ? functions : external;
-      return lookup !== undefined && lookup(a.localName, a.qualified) === a.answer;
+      if (a.kind === 'function') return functions !== undefined && functions(a.localName, a.qualified) === a.answer;
+      return external !== undefined && external(a.localName, a.qualified, a.args) === a.answer;
     });
   }
 

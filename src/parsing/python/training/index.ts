@@ -20,7 +20,7 @@ import { EMPTY_TRAINING } from '../../../ir/training';
 import { boundAt, type Span } from '../../../ir/span';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
-import { AFFINE_NORM_KINDS, BN_KINDS, boundArguments, DROPOUT_KINDS, documentClassFacts, holdsClasses, isHolderClass, isModuleClass, isSynchronized, modelFactsOfClass, type ClassFacts } from './classes';
+import { AFFINE_NORM_KINDS, BN_KINDS, boolArguments, boundArguments, DROPOUT_KINDS, documentClassFacts, holdsClasses, isHolderClass, isModuleClass, isSynchronized, modelFactsOfClass, type BoolArguments, type ClassFacts } from './classes';
 import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables, type HeldMethod, type HeldObjects } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { importedFunction, type ImportedFunction, type ImportedFunctionLookup, type ImportedReturn, type Returned } from './importedFunctions';
@@ -37,7 +37,12 @@ import { argFor, callArgs, calleeLastName, dictEntries, indentAt, indentOf, isUn
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
 /** Facts of a model class imported from another workspace file (the workspace index answers). */
-export type ExternalClassLookup = (localName: string, qualified: string | undefined) => ModelFacts | undefined;
+/**
+ * Facts of a class of another workspace file, as a construction builds it: `args`, the boolean
+ * values it passes (`MLP(use_bn=False)`), decide the layers its `__init__` builds only under a
+ * condition on a parameter (see `ClassFacts.init`).
+ */
+export type ExternalClassLookup = (localName: string, qualified: string | undefined, args?: BoolArguments) => ModelFacts | undefined;
 
 export interface TrainingOptions {
   readonly resolver?: ValueResolver;
@@ -991,9 +996,14 @@ class TrainingBuilder implements FlowHost {
     if (parts && this.options.external) {
       this.constructsNoted++;
       const localName = parts.join('.');
-      const ext = this.options.external(localName, q);
+      // (The boolean values the call passes, as a class of this file's construction reads them: a certain value counts.)
+      const args = boolArguments(info.args, (n) => {
+        const v = this.resolveArg(n);
+        return typeof v?.value === 'boolean' && !v.inferred ? v.value : undefined;
+      });
+      const ext = this.options.external(localName, q, args);
       // What another file says can change while this one does not: summaries that ask hold while it answers the same.
-      this.analysis.askedOtherFile({ localName, qualified: q, answer: ext });
+      this.analysis.askedOtherFile({ localName, qualified: q, answer: ext, args });
       if (ext) this.markForeign(ext);
       if (ext) return { facts: ext, mode: 'train', ...constructedAt(call, `${f.text}(...) built`, TRAINING_MODE) };
     }
