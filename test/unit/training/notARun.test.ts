@@ -20,6 +20,24 @@ class Net(nn.Module):
 const codes = (text: string) => lintPython(text).findings.map((f) => `${f.code}@${f.span.start.line + 1}`);
 
 describe('training IR: what counts as running a model for inference', () => {
+  it("calling an imported function whose name has a model word (timm's create_model, reparameterize_model) is not running a model; a model variable of that name is", () => {
+    const text = `import torch
+from timm.models import create_model, reparameterize_model
+
+
+def validate(args, loader):
+    model = create_model(args.model, pretrained=True)
+    model = reparameterize_model(model)
+    model.eval()
+    with torch.no_grad():
+        return [model(x) for x, _ in loader]
+`;
+    const sites = analysePython(text).training.sites.filter((s) => s.kind === 'inference').map((s) => s.model);
+    assert.deepStrictEqual(sites, ['model']);
+    const shadowed = text.replace('    model = create_model(args.model, pretrained=True)\n', '    create_model = build(args)\n    model = create_model\n    create_model(x)\n');
+    assert.ok(analysePython(shadowed).training.sites.some((s) => s.kind === 'inference' && s.model === 'create_model'));
+  });
+
   it('reading or configuring a model in an evaluation function is not running it', () => {
     const text = `${MODEL}
 model = Net()

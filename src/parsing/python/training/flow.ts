@@ -178,6 +178,8 @@ export interface FlowHost {
   heldConstruction(call: Node, fn: Fn): HeldObjects | undefined;
   /** A method called on an instance of a holder class of the file (`trainer.fit(epochs)` after `trainer = Trainer(model, ...)`), and what that instance keeps of its constructor's caller's. */
   heldMethod(call: Node, fn: Fn, keys: CalleeKeys): HeldMethod | undefined;
+  /** A bare callee naming what the file imports (`create_model` of `from timm import create_model`), not bound again where it is called. */
+  importedFunctionName(callee: Node, fn: Fn): boolean;
   /** The calls in a node (its subtree) in evaluation order, skipping nested lambdas and definitions (a shared array: do not modify it). */
   callsIn(node: Node): readonly Node[];
   isOptimizer(fn: Fn, key: string): boolean;
@@ -1168,7 +1170,8 @@ export class ModeAnalysis {
     const own = f.type === 'attribute' ? undefined : this.host.resolveFunction(f, ctx.fn, undefined);
     if (own) return this.apply(own, call, state, ctx, undefined);
     const key = callee.key;
-    if (key && key !== 'self' && this.host.isModelish(ctx.fn, key) && !this.host.isOptimizer(ctx.fn, key)) {
+    // (An imported function whose name has a model word, timm's `create_model(...)` or `reparameterize_model(...)`, is called: no model runs.)
+    if (key && key !== 'self' && this.host.isModelish(ctx.fn, key) && !this.host.isOptimizer(ctx.fn, key) && !(f.type === 'identifier' && this.host.importedFunctionName(f, ctx.fn))) {
       if (!notARun(f)) this.event('forward', `${key}(...)`, call, key, state, ctx);
       return state;
     }

@@ -930,6 +930,16 @@ class TrainingBuilder implements FlowHost {
     return qualifiedName(callee, this.imports, NO_STAR_NAMES) ?? dottedParts(callee)?.join('.');
   }
 
+  importedFunctionName(callee: Node, fn: Fn): boolean {
+    const name = callee.text;
+    const q = this.qualified(callee);
+    if (q === undefined || q === name) return false;
+    for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
+      if (scope.params.includes(name) || scope.locals.has(name)) return false;
+    }
+    return true;
+  }
+
   // ------------------------------------------------------------ models
 
   /**
