@@ -36,11 +36,10 @@ import { consistent, type Fact, type Val } from './state';
 import { argFor, callArgs, calleeLastName, dictEntries, indentAt, indentOf, isUnder, keyOf, lastSegment, modelKey, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, wrappedModelKey, WRAPPING_FUNCTIONS, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
-/** Facts of a model class imported from another workspace file (the workspace index answers). */
 /**
- * Facts of a class of another workspace file, as a construction builds it: `args`, the boolean
- * values it passes (`MLP(use_bn=False)`), decide the layers its `__init__` builds only under a
- * condition on a parameter (see `ClassFacts.init`).
+ * Facts of a model class imported from another workspace file (the workspace index answers), as
+ * a construction builds it: `args`, the boolean values it passes (`MLP(use_bn=False)`), decide
+ * the layers its `__init__` builds only under a condition on a parameter (see `ClassFacts.init`).
  */
 export type ExternalClassLookup = (localName: string, qualified: string | undefined, args?: BoolArguments) => ModelFacts | undefined;
 
@@ -716,10 +715,10 @@ class TrainingBuilder implements FlowHost {
   private holders: boolean | undefined;
 
   /**
-   * A construction of a holder class of the file: a class that is no model (no module base, no
-   * layers) with methods, as a hand-written `Trainer` holding what it is given (`self.model =
-   * model` in `__init__`, `self.model = DDP(model.to(rank))` too). Its attributes set to an
-   * `__init__` parameter are the caller's objects passed for it.
+   * A construction of a holder class (see `isHolderClass`) of the file or of another workspace
+   * file: a hand-written `Trainer` holding what it is given (`self.model = model` in `__init__`,
+   * `self.model = DDP(model.to(rank))` too) or builds (`self.model = resnet18()`). Its attributes
+   * set to an `__init__` parameter are the caller's objects passed for it.
    */
   heldConstruction(call: Node, fn: Fn): HeldObjects | undefined {
     const info = this.callInfo(call);
@@ -3531,7 +3530,6 @@ function buildsPretrained(call: Node): boolean {
   return weights !== undefined && weights.type !== 'none' && weights.type !== 'false';
 }
 
-/** Calls that iterate what their first argument iterates (see `runsAtLeastOnce`). */
 /** What a method of a holder class returns, as another file sees it: no model (see `importedFunctions`). */
 const NOTHING_RETURNED: Returned = { facts: undefined, at: [] };
 
@@ -3540,6 +3538,7 @@ function unknownLast(site: SiteIR): number {
   return site.facts.evidence === 'none' ? 1 : 0;
 }
 
+/** Calls that iterate what their first argument iterates (see `runsAtLeastOnce`). */
 const LOOP_WRAPPERS: ReadonlySet<string> = new Set(['enumerate', 'tqdm', 'tqdm_notebook', 'progress_bar', 'track']);
 
 /**
