@@ -1,8 +1,8 @@
 // Cross-file facts in a real VS Code extension host: a training script that imports its model
 // (or its evaluation function) from another workspace file is linted with that model's layers
-// (what that function does), and re-linted when the other file changes (in an editor, unsaved,
-// or on disk). Runs after the other suites (name order);
-// writes its own files under crossfile/ in the scratch copy of the fixture workspace.
+// (what that function does, what the methods of a trainer class it imports do), and re-linted
+// when the other file changes (in an editor, unsaved, or on disk). Runs after the other suites
+// (name order); writes its own files under crossfile/ in the scratch copy of the fixture workspace.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { closeAllEditors, openInEditor, summarize, waitForDiagnostics, workspaceUri } from './helpers';
@@ -65,6 +65,39 @@ for epoch in range(10):
     evaluate(model, val_loader)
 `;
 
+const TRAINER = `import torch
+
+
+class Trainer:
+    def __init__(self, model, train_loader, val_loader, optimizer):
+        self.model = model
+        self.train_loader = train_loader
+        self.val_loader = val_loader
+        self.optimizer = optimizer
+
+    def train_epoch(self):
+        self.model.train()
+        for x, y in self.train_loader:
+            self.optimizer.zero_grad()
+            self.model(x).sum().backward()
+            self.optimizer.step()
+
+    def validate(self):
+        with torch.no_grad():
+            return [self.model(x) for x, _ in self.val_loader]
+`;
+
+const FIT = `import torch
+from models import Net
+from trainer import Trainer
+
+model = Net()
+trainer = Trainer(model, train_loader, val_loader, torch.optim.SGD(model.parameters(), lr=0.1))
+for epoch in range(10):
+    trainer.train_epoch()
+    trainer.validate()
+`;
+
 const codes = (diagnostics: readonly vscode.Diagnostic[]) => summarize(diagnostics).map((s) => s.split('@')[0]);
 
 describe('cross-file model facts in a real VS Code extension host', () => {
@@ -73,12 +106,16 @@ describe('cross-file model facts in a real VS Code extension host', () => {
 
   const engine = workspaceUri('crossfile', 'engine.py');
   const loop = workspaceUri('crossfile', 'loop.py');
+  const trainer = workspaceUri('crossfile', 'trainer.py');
+  const fit = workspaceUri('crossfile', 'fit.py');
 
   before(async () => {
     await vscode.workspace.fs.writeFile(models, enc(MODELS));
     await vscode.workspace.fs.writeFile(train, enc(TRAIN));
     await vscode.workspace.fs.writeFile(engine, enc(ENGINE));
     await vscode.workspace.fs.writeFile(loop, enc(LOOP));
+    await vscode.workspace.fs.writeFile(trainer, enc(TRAINER));
+    await vscode.workspace.fs.writeFile(fit, enc(FIT));
   });
 
   after(async () => {
@@ -120,6 +157,19 @@ describe('cross-file model facts in a real VS Code extension host', () => {
     assert.ok(await editor.edit((b) => b.insert(new vscode.Position(line, 0), '    model.eval()\n')));
     await waitForDiagnostics(loop, 'no NRM202 once evaluate() calls model.eval() (unsaved)', (d) => !codes(d).includes('NRM202'));
     // (Reverted and closed before the folder is removed: an open editor of a deleted file logs errors.)
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it("reports a trainer class's validate() without eval() at the caller's trainer.validate(), and follows an unsaved edit of trainer.py", async () => {
+    await openInEditor(fit);
+    const atCall = (d: readonly vscode.Diagnostic[]) => summarize(d).some((s) => s.startsWith('NRM202@8:'));
+    await waitForDiagnostics(fit, 'NRM202 on the trainer.validate() call (line 9)', atCall);
+    const editor = await openInEditor(trainer);
+    const line = editor.document.getText().split('\n').findIndex((l) => l.includes('with torch.no_grad():'));
+    assert.ok(line > 0);
+    assert.ok(await editor.edit((b) => b.insert(new vscode.Position(line, 0), '        self.model.eval()\n')));
+    await waitForDiagnostics(fit, 'no NRM202 once validate() calls self.model.eval() (unsaved)', (d) => !codes(d).includes('NRM202'));
     await vscode.commands.executeCommand('workbench.action.files.revert');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
