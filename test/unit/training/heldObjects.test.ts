@@ -173,6 +173,26 @@ out = p.predict(batch)
     assert.ok(codes(text).includes(`NRM102@${lineOf(text, 'batch_size=1')}:warning`));
   });
 
+  it("calling an instance runs its `__call__`: a predictor class building its model without eval(), used for inference", () => {
+    const text = `${HEAD}
+class Predictor:
+    def __init__(self, weights):
+        self.model = torchvision.models.resnet50()
+        self.model.load_state_dict(torch.load(weights))
+
+    def __call__(self, images):
+        with torch.no_grad():
+            return self.model(images).argmax(1)
+
+
+predictor = Predictor('resnet50.pth')
+labels = predictor(batch)
+`;
+    assert.deepStrictEqual(codes(text), [`NRM202@${lineOf(text, 'with torch.no_grad()')}:warning`]);
+    const fixed = text.replace('        self.model.load_state_dict(torch.load(weights))\n', '        self.model.load_state_dict(torch.load(weights))\n        self.model.eval()\n');
+    assert.deepStrictEqual(codes(fixed), []);
+  });
+
   it('a model class is no holder, nor a class with a base not in view', () => {
     const wrapper = `${HEAD}import torch.nn as nn
 

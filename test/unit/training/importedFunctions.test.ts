@@ -413,6 +413,33 @@ class Trainer(object):
     assert.deepStrictEqual(lint(dir2, 'main.py').map((f) => f.code), ['NRM201']);
   });
 
+  it("a solver class of another file building its model in a method its __init__ calls (StarGAN's Solver), used in a function the module calls: each finding once, at the call in that function", () => {
+    const solver = `import torch
+import torchvision
+
+
+class Solver(object):
+    def __init__(self, config):
+        self.config = config
+        self.build_model()
+
+    def build_model(self):
+        if self.config.dataset in ['CelebA', 'RaFD']:
+            self.G = torchvision.models.resnet18()
+        elif self.config.dataset == 'Both':
+            self.G = torchvision.models.resnet18(num_classes=10)
+
+    def test(self):
+        with torch.no_grad():
+            return self.G(torch.randn(1, 3, 224, 224))
+`;
+    const main = 'from solver import Solver\n\n\ndef main(config):\n    solver = Solver(config)\n    if config.mode == "test":\n        solver.test()\n\n\nmain(config)\n';
+    const dir = project({ 'solver.py': solver, 'main.py': main });
+    const found = lint(dir, 'main.py');
+    assert.deepStrictEqual(found.map(at), ['NRM202 7:9']);
+    assert.match(found[0].message, /^solver\.G runs under torch\.no_grad\(\) in test\(\) at solver\.py:18 .* but is in training mode \(torchvision\.models\.resnet18\(\.\.\.\) built at solver\.py:12 /);
+  });
+
   it('survives a broken or binary file behind an import', () => {
     const dir = project({ 'engine.py': 'def evaluate(model, loader:\n    with torch.no_grad(\n', 'train.py': TRAIN('from engine import evaluate, train_one_epoch', LOOP) });
     fs.writeFileSync(path.join(dir, 'bin.py'), Buffer.from([0, 159, 146, 150, 0, 1]));

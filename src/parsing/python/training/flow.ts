@@ -176,7 +176,11 @@ export interface FlowHost {
   importedFunction?(callee: Node, fn: Fn): ImportedFunction | undefined;
   /** A construction of a holder class of the file (`Trainer(model, train_loader, optimizer)`, see `HeldObjects`): its `__init__` and what it keeps of the caller's. */
   heldConstruction(call: Node, fn: Fn): HeldObjects | undefined;
-  /** A method called on an instance of a holder class of the file (`trainer.fit(epochs)` after `trainer = Trainer(model, ...)`), and what that instance keeps of its constructor's caller's. */
+  /**
+   * A method called on an instance of a holder class of the file (`trainer.fit(epochs)` after
+   * `trainer = Trainer(model, ...)`; `predictor(images)`: its `__call__`), and what that instance
+   * keeps of its constructor's caller's.
+   */
   heldMethod(call: Node, fn: Fn, keys: CalleeKeys): HeldMethod | undefined;
   /** A bare callee naming what the file imports (`create_model` of `from timm import create_model`), not bound again where it is called. */
   importedFunctionName(callee: Node, fn: Fn): boolean;
@@ -1017,6 +1021,9 @@ export class ModeAnalysis {
       const launched = this.host.launcher(r);
       const launchedKey = launched?.outputs.length === 1 && launched.outputs[0] ? keyOf(launched.outputs[0]) : undefined;
       if (launchedKey) return launchedKey === target ? state : copyKey(state, launchedKey, target);
+      // A holder (`predictor = Predictor(...)`) has no mode of its own: its `__init__`, applied with
+      // the call, left the models it holds in theirs (under `predictor.`).
+      if (r.childForFieldName('function')?.type === 'identifier' && this.host.heldConstruction(r, ctx.fn)) return state;
       const built = this.host.constructs(r, ctx.fn);
       // A Keras model has no train()/eval() mode: each call's `training=` decides.
       if (built?.facts.keras) return state.drop(target);
@@ -1169,6 +1176,9 @@ export class ModeAnalysis {
     // (An attribute callee without receiver facts names no function of the file: `self.f` was asked above.)
     const own = f.type === 'attribute' ? undefined : this.host.resolveFunction(f, ctx.fn, undefined);
     if (own) return this.apply(own, call, state, ctx, undefined);
+    // `predictor(images)` of `predictor = Predictor(...)`: its `__call__`.
+    const heldCall = f.type === 'identifier' ? this.host.heldMethod(call, ctx.fn, callee) : undefined;
+    if (heldCall) return this.applyHeld(heldCall, call, state, ctx, f.text);
     const key = callee.key;
     // (An imported function whose name has a model word, timm's `create_model(...)` or `reparameterize_model(...)`, is called: no model runs.)
     if (key && key !== 'self' && this.host.isModelish(ctx.fn, key) && !this.host.isOptimizer(ctx.fn, key) && !(f.type === 'identifier' && this.host.importedFunctionName(f, ctx.fn))) {
@@ -1441,9 +1451,12 @@ export class ModeAnalysis {
     const byCallerName = this.inferenceByName(ctx.fn) && !summary.events.some((e) => e.kind === 'step');
     for (const e of summary.events) {
       if (ctx.sink.length >= MAX_EVENTS) break;
-      // Events about the callee's own local models are complete in its own summary.
+      // Events about the callee's own local models are complete in its own summary. (Not those of a
+      // local bound to the caller's model, `net = model`: its mode on entry is the caller's. A local's
+      // own mode on entry, as an instance's attribute no `__init__` set has, is no caller's.)
       const keys = e.kind === 'step' ? e.trainedKeys : [e.key];
-      if (keys.length > 0 && keys.every((k) => callee.locals.has(rootOf(k)) && !callee.params.includes(rootOf(k)) && ![...e.state.lookup(k).values()].some((f) => f.mode === 'entry'))) continue;
+      const ownLocal = (k: string) => callee.locals.has(rootOf(k)) && !callee.params.includes(rootOf(k));
+      if (keys.length > 0 && keys.every((k) => ownLocal(k) && ![...e.state.lookup(k).values()].some((f) => f.mode === 'entry' && !ownLocal(f.key)))) continue;
       const key = e.key === '' ? '' : (translate(e.key) ?? `${callee.name}>${e.key}`);
       const composed = this.compose(state, e.state, translate, callSpan);
       const facts = e.facts ?? (key ? this.host.factsFor(ctx.fn, key) : undefined);
