@@ -386,7 +386,10 @@ export class WorkspaceIndex {
       return args ? this.classFacts(file, key.slice(0, key.indexOf('\n')), visited, k, args) : this.classFacts(file, key, visited, k);
     });
     return (dotted, _qualified, args) => {
-      if (!args) return byKey(dotted);
+      // (Most names are no workspace model class, or one whose layers do not depend on the values
+      // passed: one lookup by name answers every construction of them.)
+      const plain = byKey(dotted);
+      if (!args || plain === undefined || !this.builtByArguments.has(plain)) return plain;
       const key = `${dotted}\n${JSON.stringify(args)}`;
       if (!argsOf.has(key)) argsOf.set(key, args);
       return byKey(key);
@@ -544,6 +547,17 @@ export class WorkspaceIndex {
     const key = bound ? `${name}\n${JSON.stringify(bound)}` : name;
     if (!byName.has(key)) byName.set(key, modelFactsOfClass(name, summary.classes, 'workspace', [], this.relative(file), c && bound ? boundBy(c, bound) : undefined));
     const own = byName.get(key);
+    const answer = this.withUsedFacts(file, summary, name, hops, seen, visited, known, own);
+    // (A class some of whose layers depend on `__init__`'s parameters: its lookups take the construction's values.)
+    if (answer && c?.init) this.builtByArguments.add(answer);
+    return answer;
+  }
+
+  /** The facts of classes of `file` whose layers depend on the values a construction passes (see `classLookup`). */
+  private readonly builtByArguments = new WeakSet<ModelFacts>();
+
+  /** `own` (class `name`'s facts) with those of the classes of other workspace files it uses (see `factsOf`). */
+  private withUsedFacts(file: string, summary: FileSummary, name: string, hops: number, seen: Set<string>, visited: Set<string> | undefined, known: Map<string, string | undefined> | undefined, own: ModelFacts | undefined): ModelFacts | undefined {
     if (!own || this.notAModel(summary, name)) return undefined;
     const used: ModelFacts[] = [];
     for (const other of externalUsesOf(name, summary.classes)) {

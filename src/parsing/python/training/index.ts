@@ -774,7 +774,7 @@ class TrainingBuilder implements FlowHost {
     if (keys.f?.type === 'identifier') return this.heldMethodOf(keys.f.text, '__call__', call, fn);
     const receiver = keys.receiver;
     const method = keys.attr;
-    if (!method || (!this.hasHolders() && !this.options.importedFunctions)) return undefined;
+    if (!method || (!this.options.importedFunctions && !this.hasHolders())) return undefined;
     // `Evaluator(model, loader).run()`: the instance built in the call.
     const object = receiver === undefined ? keys.f?.childForFieldName('object') : undefined;
     if (object?.type === 'call') return this.methodOfHeld(this.heldConstruction(object, fn), method);
@@ -783,7 +783,7 @@ class TrainingBuilder implements FlowHost {
 
   /** `receiver.method(...)` at `call` when `receiver` holds an instance of a holder class (see `heldMethod`). */
   private heldMethodOf(receiver: string, method: string, call: Node, fn: Fn): HeldMethod | undefined {
-    if ((!this.hasHolders() && !this.options.importedFunctions) || receiver === 'self' || receiver.includes('.')) return undefined;
+    if ((!this.options.importedFunctions && !this.hasHolders()) || receiver === 'self' || receiver.includes('.')) return undefined;
     // The assignment of the receiver that reaches the call: in the function before it, else in an enclosing scope.
     for (let scope: Fn | undefined = fn; scope; scope = scope.parent) {
       const last = this.heldCandidates(scope).has(receiver) ? this.lastAssignmentOf(scope, receiver, scope === fn ? call.startIndex : Number.MAX_SAFE_INTEGER) : undefined;
