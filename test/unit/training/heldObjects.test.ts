@@ -193,6 +193,33 @@ labels = predictor(batch)
     assert.deepStrictEqual(codes(fixed), []);
   });
 
+  it("a predictor class used from code not in view: its methods start from the modes `__init__` leaves the model in, when no other method changes them", () => {
+    const predictor = `${HEAD}
+class Predictor:
+    def __init__(self, weights):
+        self.model = torchvision.models.resnet50()
+        self.model.load_state_dict(torch.load(weights))
+
+    def __call__(self, images):
+        with torch.no_grad():
+            return self.model(images).argmax(1)
+`;
+    assert.deepStrictEqual(codes(predictor), [`NRM202@${lineOf(predictor, 'with torch.no_grad()')}:warning`]);
+    assert.match(findings(predictor)[0]?.message ?? '', /^self\.model runs under torch\.no_grad\(\) .* in training mode \(torchvision\.models\.resnet50\(\.\.\.\) built at line 9 /);
+    // `eval()` in `__init__`: nothing to report.
+    assert.deepStrictEqual(codes(predictor.replace('        self.model.load_state_dict(torch.load(weights))\n', '        self.model.load_state_dict(torch.load(weights))\n        self.model.eval()\n')), []);
+    // Another method that switches the model, binds another one, or hands it to another call: its mode on entry is not known.
+    const switches = `${predictor}\n    def fit(self, loader):\n        self.model.train()\n`;
+    assert.deepStrictEqual(codes(switches), []);
+    const rebinds = `${predictor}\n    def load(self, path):\n        self.model = torch.load(path)\n`;
+    assert.deepStrictEqual(codes(rebinds), []);
+    const handsOver = `${predictor}\n    def prepare(self):\n        convert(self.model)\n`;
+    assert.deepStrictEqual(codes(handsOver), []);
+    // A caller in view decides: one that switches the instance's model to eval mode first leaves nothing to report.
+    const caller = `${predictor}\n\npredictor = Predictor('w.pth')\npredictor.model.eval()\nlabels = predictor(batch)\n`;
+    assert.deepStrictEqual(codes(caller), []);
+  });
+
   it('a model class is no holder, nor a class with a base not in view', () => {
     const wrapper = `${HEAD}import torch.nn as nn
 

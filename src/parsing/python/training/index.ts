@@ -2192,13 +2192,80 @@ class TrainingBuilder implements FlowHost {
    * is kept as it is.
    */
   private reaching(e: FlowEvent, key: string): Val {
-    const v = consistent(e.state.lookup(key), e.assume);
+    const v = this.withHolderEntry(e, consistent(e.state.lookup(key), e.assume));
     const unbound = (f: Fact) => f.mode === 'entry' && this.bindsItself(e.owner, rootOf(f.key));
     let count = 0;
     for (const f of v.values()) if (unbound(f)) count++;
     if (count === 0 || count === v.size) return v;
     const out = new Map<string, Fact>();
     for (const [id, f] of v) if (!unbound(f)) out.set(id, f);
+    return out;
+  }
+
+  /**
+   * The events whose modes `withHolderEntry` took from `__init__` (a site of one of them gives way
+   * to a copy of the same site resolved at a caller's call: see `sites`).
+   */
+  private readonly initEntered = new Set<FlowEvent>();
+
+  /**
+   * A value read in a method of a holder class (a `Predictor` whose `__init__` builds the model and
+   * whose `__call__` runs it), where the mode of one of the instance's own attributes on entry is
+   * what `__init__` left when no other method of the class switches it, binds it or hands it to
+   * another call: those entry facts are replaced by `__init__`'s modes. (A caller in view applies
+   * the methods with its own state; this is for methods called from code not in view.)
+   */
+  private withHolderEntry(e: FlowEvent, v: Val): Val {
+    const cls = e.owner.cls;
+    if (cls === undefined) return v;
+    let out: Map<string, Fact> | undefined;
+    for (const [id, f] of v) {
+      if (f.mode !== 'entry' || !f.key.startsWith('self.')) continue;
+      const init = this.holderInitMode(cls, f.key);
+      if (!init) continue;
+      out ??= new Map(v);
+      out.delete(id);
+      for (const [i, g] of init) out.set(i, g);
+    }
+    if (!out) return v;
+    this.initEntered.add(e);
+    return out;
+  }
+
+  /** `withHolderEntry`'s answers, by class and key. */
+  private readonly holderInitModes = new Map<string, Val | undefined>();
+
+  private holderInitMode(cls: string, key: string): Val | undefined {
+    const id = `${cls}\n${key}`;
+    if (this.holderInitModes.has(id)) return this.holderInitModes.get(id);
+    this.holderInitModes.set(id, undefined);
+    const init = this.methodOfClass(cls, '__init__');
+    const attr = secondSegment(key) ?? '';
+    if (!init || !isHolderClass(cls, this.classes)) return undefined;
+    // Every other method leaves the attribute as it found it (its exit state says nothing else of
+    // it) and assigns it nothing (`self.model = torch.load(path)`: a mode not known); `__init__`
+    // leaves it in modes it set.
+    for (const m of this.holderMethods(cls)) {
+      if (m === init) continue;
+      const exit = this.analysis.summary(m)?.exit;
+      if (exit && exit.keys().some((k) => k === `self.${attr}` || k.startsWith(`self.${attr}.`))) return undefined;
+      if (this.lastAssignmentOf(m, `self.${attr}`, Number.MAX_SAFE_INTEGER)) return undefined;
+    }
+    const v = this.analysis.summary(init)?.exit?.lookup(key);
+    if (!v || v.size === 0) return undefined;
+    for (const f of v.values()) if (f.mode === 'entry' || f.mode === 'unknown') return undefined;
+    this.holderInitModes.set(id, v);
+    return v;
+  }
+
+  /** The methods of a holder class and of its holder bases. */
+  private holderMethods(cls: string): Fn[] {
+    const out: Fn[] = [];
+    const chain = [cls];
+    for (let i = 0; i < chain.length && i < 16; i++) {
+      out.push(...(this.methods.get(chain[i]) ?? []));
+      for (const b of this.classes.get(chain[i])?.bases ?? []) if (!chain.includes(b)) chain.push(b);
+    }
     return out;
   }
 
@@ -2287,10 +2354,12 @@ class TrainingBuilder implements FlowHost {
         out.push({ site, event: e });
       }
     }
-    // Where a site resolved in some caller, its unresolved stand-alone copies add nothing.
+    // Where a site resolved in some caller, its unresolved stand-alone copies add nothing; nor do
+    // copies resolved by a holder's `__init__` (`withHolderEntry`) where a caller's call applies it.
     const resolvedAt = new Set(out.filter((s) => s.site.mode.modes.length > 0).map((s) => `${s.site.kind}:${s.site.span.startOffset}`));
+    const calledAt = new Set(out.filter((s) => s.event.via.length > 0 && !this.initEntered.has(s.event)).map((s) => `${s.site.kind}:${s.site.span.startOffset}`));
     return out
-      .filter((s) => s.site.mode.modes.length > 0 || !resolvedAt.has(`${s.site.kind}:${s.site.span.startOffset}`))
+      .filter((s) => (s.site.mode.modes.length > 0 || !resolvedAt.has(`${s.site.kind}:${s.site.span.startOffset}`)) && !(this.initEntered.has(s.event) && calledAt.has(`${s.site.kind}:${s.site.span.startOffset}`)))
       // (At one place, the sites that know their model's definition first: a rule reporting a place once reports what is known there.)
       .sort((a, b) => a.site.span.startOffset - b.site.span.startOffset || unknownLast(a.site) - unknownLast(b.site));
   }
