@@ -51,6 +51,20 @@ const MAIN = `def main():
     trainer.fit(10)
 `;
 
+/** A predictor class building its model in `__init__` without `eval()` and running it under `no_grad` in `__call__`. */
+const PREDICTOR = `${HEAD}
+class Predictor:
+    def __init__(self, weights):
+        self.model = torchvision.models.resnet50()
+        self.model.load_state_dict(torch.load(weights))
+
+    def __call__(self, images):
+        with torch.no_grad():
+            return self.model(images).argmax(1)
+`;
+/** The same with `self.model.eval()` in `__init__`. */
+const withEvalInInit = (text: string) => text.replace('        self.model.load_state_dict(torch.load(weights))\n', '        self.model.load_state_dict(torch.load(weights))\n        self.model.eval()\n');
+
 const training = (text: string): TrainingIR => analysePython(text).training;
 const findings = (text: string) => lintPython(text).findings.filter((f) => /^NRM(1\d\d|2\d\d)$/.test(f.code));
 const codes = (text: string) => findings(text).map((f) => `${f.code}@${f.span.start.line + 1}:${f.severity}`);
@@ -174,40 +188,17 @@ out = p.predict(batch)
   });
 
   it("calling an instance runs its `__call__`: a predictor class building its model without eval(), used for inference", () => {
-    const text = `${HEAD}
-class Predictor:
-    def __init__(self, weights):
-        self.model = torchvision.models.resnet50()
-        self.model.load_state_dict(torch.load(weights))
-
-    def __call__(self, images):
-        with torch.no_grad():
-            return self.model(images).argmax(1)
-
-
-predictor = Predictor('resnet50.pth')
-labels = predictor(batch)
-`;
+    const text = `${PREDICTOR}\n\npredictor = Predictor('resnet50.pth')\nlabels = predictor(batch)\n`;
     assert.deepStrictEqual(codes(text), [`NRM202@${lineOf(text, 'with torch.no_grad()')}:warning`]);
-    const fixed = text.replace('        self.model.load_state_dict(torch.load(weights))\n', '        self.model.load_state_dict(torch.load(weights))\n        self.model.eval()\n');
-    assert.deepStrictEqual(codes(fixed), []);
+    assert.deepStrictEqual(codes(withEvalInInit(text)), []);
   });
 
   it("a predictor class used from code not in view: its methods start from the modes `__init__` leaves the model in, when no other method changes them", () => {
-    const predictor = `${HEAD}
-class Predictor:
-    def __init__(self, weights):
-        self.model = torchvision.models.resnet50()
-        self.model.load_state_dict(torch.load(weights))
-
-    def __call__(self, images):
-        with torch.no_grad():
-            return self.model(images).argmax(1)
-`;
+    const predictor = PREDICTOR;
     assert.deepStrictEqual(codes(predictor), [`NRM202@${lineOf(predictor, 'with torch.no_grad()')}:warning`]);
     assert.match(findings(predictor)[0]?.message ?? '', /^self\.model runs under torch\.no_grad\(\) .* in training mode \(torchvision\.models\.resnet50\(\.\.\.\) built at line 9 /);
     // `eval()` in `__init__`: nothing to report.
-    assert.deepStrictEqual(codes(predictor.replace('        self.model.load_state_dict(torch.load(weights))\n', '        self.model.load_state_dict(torch.load(weights))\n        self.model.eval()\n')), []);
+    assert.deepStrictEqual(codes(withEvalInInit(predictor)), []);
     // Another method that switches the model, binds another one, or hands it to another call: its mode on entry is not known.
     const switches = `${predictor}\n    def fit(self, loader):\n        self.model.train()\n`;
     assert.deepStrictEqual(codes(switches), []);

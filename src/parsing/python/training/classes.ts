@@ -990,16 +990,21 @@ export function isHolderClass(name: string, classes: ReadonlyMap<string, ClassFa
 
 /** Whether `member` (`__init__`, or a method of the class or its bases) is one of a holder class's (`Trainer.fit` of another file: see `WorkspaceIndex`). */
 export function isHolderMember(name: string, member: string, classes: ReadonlyMap<string, ClassFacts>): boolean {
-  if (!isHolderClass(name, classes)) return false;
-  if (member === '__init__') return true;
-  const chain = [name];
-  for (let i = 0; i < chain.length && i < 16; i++) {
-    const c = classes.get(chain[i]);
-    if (!c) continue;
-    if (c.methods.includes(member)) return true;
-    for (const b of c.bases) if (!chain.includes(b)) chain.push(b);
+  return isHolderClass(name, classes) && (member === '__init__' || withBases(name, classes).some((c) => c.methods.includes(member)));
+}
+
+/** A class of the file and its bases of the file, transitively, each once (the class first). */
+export function withBases(name: string, classes: ReadonlyMap<string, ClassFacts>): ClassFacts[] {
+  const out: ClassFacts[] = [];
+  const c = classes.get(name);
+  if (c) out.push(c);
+  for (let i = 0; i < out.length && i < 16; i++) {
+    for (const b of out[i].bases) {
+      const base = classes.get(b);
+      if (base && !out.includes(base)) out.push(base);
+    }
   }
-  return false;
+  return out;
 }
 
 /** True when a class (through its in-file bases) derives from a module class of a framework. */

@@ -20,7 +20,7 @@ import { EMPTY_TRAINING } from '../../../ir/training';
 import { boundAt, type Span } from '../../../ir/span';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
-import { AFFINE_NORM_KINDS, BN_KINDS, boolArguments, boundArguments, DROPOUT_KINDS, documentClassFacts, holdsClasses, isHolderClass, isModuleClass, isSynchronized, modelFactsOfClass, type BoolArguments, type ClassFacts } from './classes';
+import { AFFINE_NORM_KINDS, BN_KINDS, boolArguments, boundArguments, DROPOUT_KINDS, documentClassFacts, holdsClasses, isHolderClass, isModuleClass, isSynchronized, modelFactsOfClass, withBases, type BoolArguments, type ClassFacts } from './classes';
 import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables, type HeldMethod, type HeldObjects } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { importedFunction, type ImportedFunction, type ImportedFunctionLookup, type ImportedReturn, type Returned } from './importedFunctions';
@@ -731,8 +731,7 @@ class TrainingBuilder implements FlowHost {
     }
     // A holder class of another workspace file (`from trainer import Trainer`): a capitalized name, as classes are.
     const f = info.f;
-    const last = f ? (f.type === 'identifier' ? f.text : f.type === 'attribute' ? (f.childForFieldName('attribute')?.text ?? '') : '') : '';
-    if (!f || !this.options.importedFunctions || !/^[A-Z]/.test(last)) return undefined;
+    if (!f || !this.options.importedFunctions || !/^[A-Z]/.test(info.last)) return undefined;
     const parts = dottedParts(f);
     if (!parts || parts[0] === 'self' || (!fn.isModule && (fn.locals.has(parts[0]) || fn.params.includes(parts[0])))) return undefined;
     const localName = parts.join('.');
@@ -809,10 +808,7 @@ class TrainingBuilder implements FlowHost {
         const left = a.childForFieldName('left');
         const right = a.childForFieldName('right');
         const r = right ? unparen(right) : undefined;
-        if (left?.type !== 'identifier' || r?.type !== 'call') continue;
-        const f = r.childForFieldName('function');
-        const last = f?.type === 'identifier' ? f.text : f?.type === 'attribute' ? (f.childForFieldName('attribute')?.text ?? '') : '';
-        if (/^[A-Z]/.test(last)) out.add(left.text);
+        if (left?.type === 'identifier' && r?.type === 'call' && /^[A-Z]/.test(this.callInfo(r).last)) out.add(left.text);
       }
       this.heldNames.set(fn, (names = out));
     }
@@ -2031,15 +2027,7 @@ class TrainingBuilder implements FlowHost {
     // The methods of holder classes (`Trainer.fit`, `Trainer.__init__` with the attributes it sets), their bases' included.
     for (const [cls, c] of this.classes) {
       if (!isHolderClass(cls, this.classes)) continue;
-      const names = new Set<string>(['__init__']);
-      const chain = [c];
-      for (let i = 0; i < chain.length && i < 16; i++) {
-        for (const m of chain[i].methods) names.add(m);
-        for (const b of chain[i].bases) {
-          const base = this.classes.get(b);
-          if (base && !chain.includes(base)) chain.push(base);
-        }
-      }
+      const names = new Set<string>(['__init__', ...withBases(cls, this.classes).flatMap((k) => k.methods)]);
       for (const m of names) {
         const fn = this.methodOfClass(cls, m);
         const summary = fn ? this.analysis.summary(fn) : undefined;
@@ -2245,7 +2233,7 @@ class TrainingBuilder implements FlowHost {
     // Every other method leaves the attribute as it found it (its exit state says nothing else of
     // it) and assigns it nothing (`self.model = torch.load(path)`: a mode not known); `__init__`
     // leaves it in modes it set.
-    for (const m of this.holderMethods(cls)) {
+    for (const m of withBases(cls, this.classes).flatMap((k) => this.methods.get(k.name) ?? [])) {
       if (m === init) continue;
       const exit = this.analysis.summary(m)?.exit;
       if (exit && exit.keys().some((k) => k === `self.${attr}` || k.startsWith(`self.${attr}.`))) return undefined;
@@ -2258,16 +2246,6 @@ class TrainingBuilder implements FlowHost {
     return v;
   }
 
-  /** The methods of a holder class and of its holder bases. */
-  private holderMethods(cls: string): Fn[] {
-    const out: Fn[] = [];
-    const chain = [cls];
-    for (let i = 0; i < chain.length && i < 16; i++) {
-      out.push(...(this.methods.get(chain[i]) ?? []));
-      for (const b of this.classes.get(chain[i])?.bases ?? []) if (!chain.includes(b)) chain.push(b);
-    }
-    return out;
-  }
 
   /** Whether `name` is bound by `fn`'s own code (not a parameter: those are bound on entry), so unbound before that. */
   private bindsItself(fn: Fn, name: string): boolean {
