@@ -142,7 +142,7 @@ export const missingEval: Rule = {
         '(a Keras model known to have only Dropout is not reported: `training=True` is then Monte Carlo dropout). Keras `training=` and Flax `train=` are only reported when the file defines models of that framework ' +
         '(the same keyword is an argument of plain functions, e.g. timm\'s `drop_path`), and pytest-style `test_<something>` functions are not evaluation functions; `mutable=[\'batch_stats\']` and ' +
         '`use_running_average=False` are Flax-specific and reported as information when no model definition is in view. For every framework, a pytest-style unit test (`test_forward_shape`) is not taken for an evaluation pass. ' +
-        'Nor is a shape smoke test or README demo: a model built right there and, in this file, never given weights (`load_state_dict`, `load_weights`, ...), never switched and never trained, whose outputs are random in either mode. ' +
+        'Nor is a shape smoke test or README demo: a model built right there and, in this file, never given weights (neither by its construction, `weights=`/`pretrained=True`, nor later: `load_state_dict`, `load_weights`, ...), never switched and never trained, whose outputs are random in either mode. ' +
         'Training mode chosen on purpose by a flag named for it (`if training: model.train()`, e.g. an export helper with a `training` argument) is not reported either. ' +
         'Branch conditions are compared as tests of a name where they are one (`if train == False:` contradicts `if train:`), so a function that sets the mode from its flag in two separate `if`s leaves no path on which the mode it was called with survives.',
       whyIsThisBad:

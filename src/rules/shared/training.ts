@@ -15,13 +15,15 @@ const LOWER: Record<Severity, Severity> = { error: 'warning', warning: 'info', i
  * demos): the model was built right there and, in this file, is never given weights, never
  * switched and never trained; or it is built, without pretrained weights, in the call that runs
  * it (`evaluate(Net(), loader)`). Its outputs are random either way, so its mode is no pitfall.
+ * A model built with its weights (`resnet50(weights='DEFAULT')`, `torch.hub.load(...,
+ * pretrained=True)`) is none: its predictions are meant, and training mode spoils them.
  */
 export function isUntrainedSmokeTest(site: SiteIR, training: TrainingIR): boolean {
-  if (site.mode.unresolved) return false;
+  if (site.mode.unresolved || site.facts.pretrained) return false;
   const origins = site.mode.origins;
   if (origins.length === 0 || !origins.every((o) => o.kind === 'construction')) return false;
   // A model built in the call that runs it (`evaluate(Net(), loader)`): nothing gave it weights or trained it.
-  if (site.modelInCaller.includes('(') && !site.facts.pretrained) return true;
+  if (site.modelInCaller.includes('(')) return true;
   if (site.via.length > 0) return false;
   if (training.optimizers.length > 0 || training.sites.some((s) => s.kind === 'training-step')) return false;
   const root = (key: string) => key.split('.')[0] ?? key;

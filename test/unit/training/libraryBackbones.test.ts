@@ -171,3 +171,52 @@ evaluate(x)
     noModel(local);
   });
 });
+
+describe('training IR: library models built by name (torchvision get_model, Torch Hub)', () => {
+  const built = (imports: string, call: string) => `${imports}\n\nmodel = ${call}\n`;
+  const facts = (imports: string, call: string) => factsOf(built(imports, call));
+  const summary = (f: ModelFacts) => [f.name, kinds(f.batchNorms), kinds(f.otherModeDependent), kinds(f.affineNorms)];
+
+  it("`torchvision.models.get_model('resnet50')`: torchvision's builder of that name (positional or `name=`, imported or qualified)", () => {
+    assert.deepStrictEqual(summary(facts('import torchvision', "torchvision.models.get_model('resnet50', weights='DEFAULT')")), ["torchvision.models.get_model('resnet50')", ['BatchNorm2d'], [], ['BatchNorm2d']]);
+    assert.deepStrictEqual(summary(facts('from torchvision.models import get_model', 'get_model(name="vgg16")')), ["torchvision.models.get_model('vgg16')", [], ['Dropout'], []]);
+    assert.deepStrictEqual(summary(facts('from torchvision.models import get_model', "get_model('vit_b_16')")), ["torchvision.models.get_model('vit_b_16')", [], [], ['LayerNorm']]);
+    assert.strictEqual(facts('import torchvision', "torchvision.models.get_model('resnet50', weights='DEFAULT')").pretrained, true);
+  });
+
+  it("`torch.hub.load(repo, entry)`: the entry points of known hub repositories, with or without a tag, positional or by keyword", () => {
+    const hub = (args: string) => facts('import torch', `torch.hub.load(${args})`);
+    assert.deepStrictEqual(summary(hub("'pytorch/vision:v0.10.0', 'resnet18', pretrained=True")), ["torch.hub.load('pytorch/vision:v0.10.0', 'resnet18')", ['BatchNorm2d'], [], ['BatchNorm2d']]);
+    assert.strictEqual(hub("'pytorch/vision:v0.10.0', 'resnet18', pretrained=True").pretrained, true);
+    // (A backbone a model class loads from the hub in its __init__: the class has its BatchNorm.)
+    assert.deepStrictEqual(kinds(factsOf(wrapper('import torch', "torch.hub.load('facebookresearch/dino:main', 'dino_resnet50')")).batchNorms), ['BatchNorm2d']);
+    assert.deepStrictEqual(kinds(hub("repo_or_dir='facebookresearch/dino:main', model='dino_resnet50'").batchNorms), ['BatchNorm2d']);
+    assert.deepStrictEqual(summary(hub("'facebookresearch/dinov2', 'dinov2_vits14'")).slice(1), [[], [], ['LayerNorm']]);
+    assert.deepStrictEqual(kinds(hub("'facebookresearch/pytorchvideo', model='slow_r50', pretrained=True").batchNorms), ['BatchNorm3d']);
+    assert.deepStrictEqual(kinds(hub("'NVIDIA/DeepLearningExamples:torchhub', 'nvidia_resnet50'").batchNorms), ['BatchNorm2d']);
+  });
+
+  it('a hub entry point of an unknown repository, a local hub directory or a name that is no string: not known', () => {
+    const noModel = (call: string) => assert.strictEqual(analysePython(built('import torch', call)).training.models.find((m) => m.name === 'model'), undefined, call);
+    noModel("torch.hub.load('someone/their-models', 'resnet50')");
+    noModel("torch.hub.load('pytorch/vision', 'resnet50', source='local')");
+    noModel("torch.hub.load('pytorch/vision', entry_point)");
+  });
+
+  it("a name the code picks (`get_model(args.model)`, `torch.hub.load('pytorch/vision', ARCH)`): the architecture it resolves to, saying what picked it", () => {
+    const args = "import argparse\nimport torch\nimport torchvision\n\nparser = argparse.ArgumentParser()\nparser.add_argument('--model', default='resnet50')\nargs = parser.parse_args()\nARCH = 'mobilenet_v2'";
+    assert.deepStrictEqual([summary(facts(args, 'torchvision.models.get_model(args.model)')).slice(0, 2), facts(args, 'torchvision.models.get_model(args.model)').chosenBy], [["torchvision.models.get_model('resnet50')", ['BatchNorm2d']], 'picked by args.model as its argparse default of --model']);
+    const picked = facts(args, "torch.hub.load('pytorch/vision', ARCH, pretrained=True)");
+    assert.deepStrictEqual([picked.name, kinds(picked.batchNorms), picked.chosenBy, picked.pretrained], ["torch.hub.load('pytorch/vision', 'mobilenet_v2')", ['BatchNorm2d'], 'picked by ARCH', true]);
+  });
+
+  it('a pretrained model run under no_grad without eval() is reported (NRM202): given its weights, it is no smoke test', () => {
+    const script = (call: string) => `import torch\nimport torchvision\n\nmodel = ${call}\nimages = torch.randn(4, 3, 224, 224)\nwith torch.no_grad():\n    out = model(images)\nprint(out.argmax(1))\n`;
+    const codes = (call: string) => lintPython(script(call)).findings.map((f) => f.code);
+    assert.deepStrictEqual(codes("torch.hub.load('pytorch/vision:v0.10.0', 'resnet18', pretrained=True)"), ['NRM202']);
+    assert.deepStrictEqual(codes("torchvision.models.resnet50(weights='DEFAULT')"), ['NRM202']);
+    // (Built without weights and never given any: a shape smoke test, whose outputs are random in either mode.)
+    assert.deepStrictEqual(codes('torchvision.models.resnet50()'), []);
+    assert.deepStrictEqual(codes("torch.hub.load('pytorch/vision:v0.10.0', 'resnet18', pretrained=True).eval()"), []);
+  });
+});

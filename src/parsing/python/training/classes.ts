@@ -3,7 +3,7 @@ import { NodeCache, type SyntaxNode as Node, type SyntaxTree as Tree } from '../
 import type { LayerFact, ModelFacts } from '../../../ir/training';
 import { qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, spanOf } from '../syntax';
-import { callArgs, type CallArgs, testedOperand } from './util';
+import { callArgs, type CallArgs, stringArgument, testedOperand } from './util';
 import { literalValue } from '../syntax';
 import { configNormClassName } from '../configBuilders';
 import { libraryModelFacts, loadsInEvalMode } from './library';
@@ -625,7 +625,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
 }
 
 /** Text that a class body building a library model holds (a quick test before its calls are read). */
-const LIBRARY_HINT = /models\.|create_model|from_pretrained|applications\.|from_preset/;
+const LIBRARY_HINT = /models\.|create_model|from_pretrained|applications\.|from_preset|hub\.load|get_model/;
 
 /**
  * The layers of the library models a class body builds (`self.backbone = torchvision.models.resnet50(weights=...)`,
@@ -651,7 +651,7 @@ function libraryModelsIn(body: Node, imports: ImportTable): { layers: ClassLayer
     if (f?.type !== 'attribute' && f?.type !== 'identifier') continue;
     const q = qualifiedName(f, imports, NO_NAMES);
     if (!q) continue;
-    const facts = libraryModelFacts(q, firstStringOf, call, normLayerOf(call, imports));
+    const facts = libraryModelFacts(q, stringArgument, call, normLayerOf(call, imports));
     // (A Keras model's layers follow its `trainable` flag and each call's `training=`, which the
     // class facts do not read: not counted.)
     if (!facts || facts.keras) continue;
@@ -733,12 +733,6 @@ function freezesLoopVariable(call: Node): boolean {
 }
 
 /** A call's first argument when it is a string literal. */
-function firstStringOf(call: Node): string | undefined {
-  const first = callArgs(call).positional[0];
-  const lit = first ? literalValue(first) : undefined;
-  return lit?.kind === 'string' ? String(lit.value) : undefined;
-}
-
 /** The class a library model's call passes as `norm_layer=` (import-qualified; `''` when not a name), see `libraryModelFacts`. */
 function normLayerOf(call: Node, imports: ImportTable): string | undefined {
   const node = callArgs(call).keywords.get('norm_layer');

@@ -33,7 +33,7 @@ import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { boundNames, type BoundNames } from './boundNames';
 import { consistent, type Fact, type Val } from './state';
-import { argFor, callArgs, calleeLastName, dictEntries, indentAt, indentOf, isUnder, keyOf, lastSegment, modelKey, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, wrappedModelKey, WRAPPING_FUNCTIONS, type CallArgs } from './util';
+import { argFor, callArgs, calleeLastName, stringArgument, dictEntries, indentAt, indentOf, isUnder, keyOf, lastSegment, modelKey, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, wrappedModelKey, WRAPPING_FUNCTIONS, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
 /**
@@ -1019,7 +1019,7 @@ class TrainingBuilder implements FlowHost {
       if (ext) this.markForeign(ext);
       if (ext) return { facts: ext, mode: 'train', ...constructedAt(call, `${f.text}(...) built`, TRAINING_MODE) };
     }
-    const lib = libraryModelFacts(text, firstStringArgument, call, this.normLayerOf(call));
+    const lib = libraryModelFacts(text, stringArgument, call, this.normLayerOf(call));
     if (lib) {
       const evalMode = loadsInEvalMode(text);
       return {
@@ -2979,29 +2979,38 @@ class TrainingBuilder implements FlowHost {
   /**
    * A library model whose architecture the call picks by a name it does not spell out, when the
    * name resolves (an argparse default, a constant): `models.__dict__[args.arch](...)`,
-   * `getattr(models, args.arch)(...)` of `torchvision.models` (or timm's), and
-   * `timm.create_model(args.model, ...)`. Its facts say what picked it (`ModelFacts.chosenBy`).
+   * `getattr(models, args.arch)(...)` of `torchvision.models` (or timm's),
+   * `timm.create_model(args.model, ...)`, `torchvision.models.get_model(args.model, ...)` and
+   * `torch.hub.load('pytorch/vision', args.arch)`. Its facts say what picked it (`ModelFacts.chosenBy`).
    */
   private pickedArchitecture(call: Node, f: Node, text: string): ModelFacts | undefined {
     let module: Node | null | undefined;
     let name: Node | null | undefined;
+    /** Where the call takes the name (a library function's argument), and by which keyword. */
+    let at = -1;
+    let keyword = '';
     if (f.type === 'subscript') {
       const value = f.childForFieldName('value');
       if (value?.type === 'attribute' && value.childForFieldName('attribute')?.text === '__dict__') module = value.childForFieldName('object');
       name = f.childForFieldName('subscript');
     } else if (f.type === 'call' && f.childForFieldName('function')?.text === 'getattr') {
       [module, name] = callArgs(f).positional;
-    } else if (text === 'timm.create_model' || text === 'timm.models.create_model') {
-      name = callArgs(call).positional[0] ?? callArgs(call).keywords.get('model_name');
+    } else {
+      const named = PICKING_FUNCTIONS.get(text);
+      if (!named) return undefined;
+      [at, keyword] = named;
+      name = callArgs(call).positional[at] ?? callArgs(call).keywords.get(keyword);
       if (!name || literalValue(name).kind === 'string') return undefined;
-    } else return undefined;
+    }
     if (!name) return undefined;
     const v = this.resolveArg(name);
     if (typeof v?.value !== 'string') return undefined;
     const chosen = v.value;
     const qualified = module ? this.qualified(module) : text;
-    if (!qualified || !/^(torchvision\.models|timm(\.models)?)$|create_model$/.test(qualified)) return undefined;
-    const lib = module ? libraryModelFacts(`${qualified}.${chosen}`, firstStringArgument, call, this.normLayerOf(call)) : libraryModelFacts(qualified, () => chosen, call, this.normLayerOf(call));
+    if (!qualified || !(module ? /^(torchvision\.models|timm(\.models)?)$/.test(qualified) : PICKING_FUNCTIONS.has(qualified))) return undefined;
+    const lib = module
+      ? libraryModelFacts(`${qualified}.${chosen}`, stringArgument, call, this.normLayerOf(call))
+      : libraryModelFacts(qualified, (c: Node, i: number, k: string) => (i === at || k === keyword ? chosen : stringArgument(c, i, k)), call, this.normLayerOf(call));
     if (!lib) return undefined;
     // (A default a run may override says which layers the model has then, not which it lacks: a run picking
     // another architecture may have BatchNorm or Dropout. Without such layers, the model stays not known.)
@@ -3564,11 +3573,13 @@ function constructedAt(call: Node, description: string, detail?: string): Pick<C
 }
 
 /** A call's first positional argument when it is a string literal. */
-function firstStringArgument(call: Node): string | undefined {
-  const firstArg = callArgs(call).positional[0];
-  const lit = firstArg ? literalValue(firstArg) : undefined;
-  return lit?.kind === 'string' ? String(lit.value) : undefined;
-}
+/** The library functions that take a model's architecture by name, and where: `[position, keyword]`. */
+const PICKING_FUNCTIONS: ReadonlyMap<string, readonly [number, string]> = new Map([
+  ['timm.create_model', [0, 'model_name']],
+  ['timm.models.create_model', [0, 'model_name']],
+  ['torchvision.models.get_model', [0, 'name']],
+  ['torch.hub.load', [1, 'model']],
+]);
 
 /** The calls Keras's `training=` pass looks at. */
 function passesTraining(c: CallInfo): boolean {

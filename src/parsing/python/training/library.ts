@@ -43,14 +43,15 @@ function withNormLayer(facts: ModelFacts, normLayer: string): ModelFacts | undef
 }
 
 /**
- * Facts for `torchvision.models.resnet50(...)`, `timm.create_model('resnet50')`, or undefined.
- * `firstString(arg)` gives the call's first argument when it is a string literal (read only for
- * the callees that take a name; a function and its argument, not a closure: most calls are none of these).
- * `normLayer`: the class the call passes as `norm_layer=` (see `withNormLayer`), `''` when it
- * passes one that does not resolve.
+ * Facts for `torchvision.models.resnet50(...)`, `timm.create_model('resnet50')`,
+ * `torchvision.models.get_model('resnet50')`, `torch.hub.load('pytorch/vision', 'resnet50')`, or
+ * undefined. `stringArg(arg, index, keyword)` gives the call's argument at that position (or of
+ * that keyword) when it is a string (read only for the callees that take a name; a function and
+ * its argument, not a closure: most calls are none of these). `normLayer`: the class the call
+ * passes as `norm_layer=` (see `withNormLayer`), `''` when it passes one that does not resolve.
  */
-export function libraryModelFacts<A>(qualified: string, firstString: (arg: A) => string | undefined, arg: A, normLayer?: string): ModelFacts | undefined {
-  const facts = libraryFacts(qualified, firstString, arg);
+export function libraryModelFacts<A>(qualified: string, stringArg: StringArgument<A>, arg: A, normLayer?: string): ModelFacts | undefined {
+  const facts = libraryFacts(qualified, stringArg, arg);
   return facts && normLayer !== undefined && facts.batchNorms.length > 0 && facts.evidence === 'library' ? withNormLayer(facts, normLayer) : facts;
 }
 
@@ -88,11 +89,11 @@ const KERAS_HUB_LN = /^(vit|deit|mit|segformer|convnext|swin|dinov2|vit_det|sam|
 const KERAS_HUB_NOT_MODEL = /(Tokenizer|Preprocessor|Converter)$/;
 const KERAS_HUB_GENERIC = /^(Backbone|ImageClassifier|ObjectDetector|ImageSegmenter|Task|TextClassifier|CausalLM|MaskedLM|Seq2SeqLM)$/;
 
-function kerasHubFacts<A>(qualified: string, last: string, firstString: (arg: A) => string | undefined, arg: A): ModelFacts | undefined {
+function kerasHubFacts<A>(qualified: string, last: string, stringArg: StringArgument<A>, arg: A): ModelFacts | undefined {
   const parts = qualified.split('.');
   const cls = last === 'from_preset' ? (parts[parts.length - 2] ?? '') : last;
   if (KERAS_HUB_NOT_MODEL.test(cls)) return undefined;
-  const preset = last === 'from_preset' ? (firstString(arg) ?? '').toLowerCase() : '';
+  const preset = last === 'from_preset' ? (stringArg(arg, 0, 'preset') ?? '').toLowerCase() : '';
   const family = KERAS_HUB_GENERIC.test(cls) ? preset : cls.replace(/(Backbone|ImageClassifier|ObjectDetector|ImageSegmenter|Detector|TextClassifier|Classifier|CausalLM|MaskedLM|Seq2SeqLM)$/, '').toLowerCase();
   const name = preset ? `${qualified}('${preset}')` : qualified;
   if (KERAS_HUB_BN.test(family)) {
@@ -103,19 +104,69 @@ function kerasHubFacts<A>(qualified: string, last: string, firstString: (arg: A)
   return undefined;
 }
 
-function libraryFacts<A>(qualified: string, firstString: (arg: A) => string | undefined, arg: A): ModelFacts | undefined {
+/** A call's argument at a position (or given by a keyword) when it is a string: see `libraryModelFacts`. */
+export type StringArgument<A> = (arg: A, index: number, keyword: string) => string | undefined;
+
+/** The facts of torchvision's builder `name` (`resnet50`), told as `shownAs`, or undefined. */
+function torchvisionFacts(name: string, shownAs: string): ModelFacts | undefined {
+  if (BN_FAMILIES.test(name)) return bnFacts(shownAs);
+  if (DROPOUT_ONLY.test(name)) return { ...bnFacts(shownAs), batchNorms: [], affineNorms: [], otherModeDependent: [{ kind: 'Dropout', span: undefined }] };
+  if (LAYERNORM_FAMILIES.test(name)) return { ...bnFacts(shownAs), batchNorms: [], otherModeDependent: [], affineNorms: [{ kind: 'LayerNorm', span: undefined }] };
+  return undefined;
+}
+
+/**
+ * The Torch Hub repositories whose entry points are known, and the torchvision-style name each
+ * entry point's architecture has (`dino_resnet50` is a ResNet-50, `dinov2_vitb14` a ViT): their
+ * hubconf builds the models with torchvision's, timm's or their own ResNet/ViT code. PyTorchVideo's
+ * video ResNets and X3D (BatchNorm3d) and MViT (LayerNorm) are told apart by `PYTORCHVIDEO_BN`.
+ */
+const HUB_REPOS: ReadonlyMap<string, (entry: string) => string> = new Map([
+  ['pytorch/vision', (e: string) => e],
+  ['facebookresearch/dino', (e: string) => e.replace(/^dino_/, '')],
+  ['facebookresearch/dinov2', (e: string) => e.replace(/^dinov2_/, '')],
+  ['facebookresearch/deit', (e: string) => e],
+  ['facebookresearch/WSL-Images', (e: string) => e.replace(/_wsl$/, '')],
+  ['facebookresearch/semi-supervised-ImageNet1K-models', (e: string) => e.replace(/_(swsl|ssl)$/, '')],
+  ['NVIDIA/DeepLearningExamples', (e: string) => e.replace(/^nvidia_/, '').toLowerCase()],
+]);
+const PYTORCHVIDEO_BN = /^(slow_r|slowfast_|x3d_|i3d_r|c2d_r|csn_r|r2plus1d_r|efficient_x3d_)/;
+
+/**
+ * `torch.hub.load('pytorch/vision:v0.10.0', 'resnet18', pretrained=True)`: a model of a known hub
+ * repository (see `HUB_REPOS`). A local directory (`source='local'`) or another repository is not known.
+ */
+function hubFacts<A>(stringArg: StringArgument<A>, arg: A): ModelFacts | undefined {
+  const repo = stringArg(arg, 0, 'repo_or_dir');
+  const entry = stringArg(arg, 1, 'model');
+  if (repo === undefined || entry === undefined || stringArg(arg, -1, 'source') === 'local') return undefined;
+  const name = repo.replace(/:.*$/, '');
+  const shownAs = `torch.hub.load('${repo}', '${entry}')`;
+  if (name === 'facebookresearch/pytorchvideo') {
+    if (PYTORCHVIDEO_BN.test(entry)) {
+      const layer: LayerFact = { kind: 'BatchNorm3d', span: undefined };
+      return { ...bnFacts(shownAs), batchNorms: [layer], affineNorms: [layer] };
+    }
+    return /^mvit/.test(entry) ? torchvisionFacts('vit', shownAs) : undefined;
+  }
+  const arch = HUB_REPOS.get(name)?.(entry);
+  return arch === undefined ? undefined : torchvisionFacts(arch, shownAs);
+}
+
+function libraryFacts<A>(qualified: string, stringArg: StringArgument<A>, arg: A): ModelFacts | undefined {
   const dot = qualified.lastIndexOf('.');
   const last = qualified.slice(dot + 1);
   if (KERAS_APPLICATIONS.test(qualified)) return kerasApplicationFacts(qualified, last);
-  if (KERAS_HUB.test(qualified)) return kerasHubFacts(qualified, last, firstString, arg);
-  if (qualified.startsWith('torchvision.models.')) {
-    if (BN_FAMILIES.test(last)) return bnFacts(qualified);
-    if (DROPOUT_ONLY.test(last)) return { ...bnFacts(qualified), batchNorms: [], affineNorms: [], otherModeDependent: [{ kind: 'Dropout', span: undefined }] };
-    if (LAYERNORM_FAMILIES.test(last)) return { ...bnFacts(qualified), batchNorms: [], otherModeDependent: [], affineNorms: [{ kind: 'LayerNorm', span: undefined }] };
-    return undefined;
+  if (KERAS_HUB.test(qualified)) return kerasHubFacts(qualified, last, stringArg, arg);
+  if (qualified === 'torch.hub.load') return hubFacts(stringArg, arg);
+  if (qualified === 'torchvision.models.get_model') {
+    // (torchvision's builder by name: `get_model('resnet50', weights='DEFAULT')`.)
+    const name = stringArg(arg, 0, 'name');
+    return name === undefined ? undefined : torchvisionFacts(name.toLowerCase(), `${qualified}('${name}')`);
   }
+  if (qualified.startsWith('torchvision.models.')) return torchvisionFacts(last, qualified);
   if (qualified === 'timm.create_model' || qualified === 'timm.models.create_model') {
-    const firstStringArg = firstString(arg);
+    const firstStringArg = stringArg(arg, 0, 'model_name');
     if (!firstStringArg) return undefined;
     const arch = firstStringArg.replace(/^(timm|hf[-_]hub):.*\//, '').split('.')[0] ?? '';
     const facts = bnFacts(`timm.create_model('${firstStringArg}')`);
@@ -128,7 +179,7 @@ function libraryFacts<A>(qualified: string, firstString: (arg: A) => string | un
     // Convolutional checkpoints (`microsoft/resnet-50`, `google/mobilenet_v2_1.0_224`) or classes
     // (`ResNetForImageClassification`) of the BatchNorm families.
     const parts = qualified.split('.');
-    const firstStringArg = firstString(arg);
+    const firstStringArg = stringArg(arg, 0, 'pretrained_model_name_or_path');
     const className = parts[parts.length - 2] ?? '';
     // A TensorFlow class (`TFAutoModel...`, `TFBertModel`) is a Keras model: no train()/eval() mode.
     const keras = /^TF[A-Z]/.test(className);

@@ -24,6 +24,18 @@ export function callArgs(call: Node): CallArgs {
   return args;
 }
 
+/**
+ * A call's argument at `index` (or, not given there, by `keyword`; `index` -1: by keyword only)
+ * when it is a string literal: the names library calls take (`get_model('resnet50')`,
+ * `torch.hub.load('pytorch/vision', 'resnet18')`).
+ */
+export function stringArgument(call: Node, index: number, keyword: string): string | undefined {
+  const args = callArgs(call);
+  const node = (index >= 0 ? args.positional[index] : undefined) ?? args.keywords.get(keyword);
+  const lit = node ? literalValue(node) : undefined;
+  return lit?.kind === 'string' ? String(lit.value) : undefined;
+}
+
 /** The arguments of calls without positional or keyword ones (shared: never modified). */
 const NO_POSITIONAL: readonly Node[] = Object.freeze([]);
 
