@@ -229,6 +229,12 @@ ruleTests(frozenBnFinetune, {
       output: KERAS_HEAD + 'x = base_model(inputs, training=False)\n' + KERAS_TAIL + KERAS_FINETUNE,
     },
     {
+      name: 'Keras fine-tuning on a dataset of another file (its batches not known): the fit still trains the unfrozen base',
+      code: KERAS_HEAD.replace('train_ds = keras.utils.image_dataset_from_directory("data/train", batch_size=32)\n', 'from data import train_ds\n') + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE,
+      findings: [{ messageId: 'kerasStatsUpdate', line: 9, column: 5, endLine: 9, endColumn: 23, messageIncludes: ['model.fit(...) (line 18)'] }],
+      output: KERAS_HEAD.replace('train_ds = keras.utils.image_dataset_from_directory("data/train", batch_size=32)\n', 'from data import train_ds\n') + 'x = base_model(inputs, training=False)\n' + KERAS_TAIL + KERAS_FINETUNE,
+    },
+    {
       name: 'Keras fine-tuning: the call in the model\'s graph is reported, not an earlier look at the features',
       code: KERAS_HEAD.replace('inputs = keras.Input', 'feature_batch = base_model(image_batch)\ninputs = keras.Input') + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE,
       findings: [{ messageId: 'kerasStatsUpdate', line: 10, column: 5, endLine: 10, endColumn: 23, messageIncludes: ['base_model is unfrozen for fine-tuning'] }],

@@ -2609,8 +2609,10 @@ class TrainingBuilder implements FlowHost {
         const x = argFor(args, 'x', 0);
         // Without `batch_size`, batches come from the data: a tf.data pipeline's `.batch(n)`
         // (Keras' own default of 32 is for arrays only, and which `x` is an array is not known).
+        // Data whose batches are not known (a dataset of another cell or file) still says the fit
+        // trains the model: its batch size is unknown.
         const pipeline = args.keywords.has('batch_size') || !x ? undefined : this.tfDataBatches(x, fn, call, 0);
-        if (!args.keywords.has('batch_size') && !pipeline) continue;
+        if (!args.keywords.has('batch_size') && !pipeline && !x) continue;
         out.push({
           framework: pipeline && !pipeline.generator ? 'tf.data' : 'keras', span: spanOf(call), argumentsSpan: argsSpan, variable: undefined, function: fn.name, ...inClass(fn),
           batchSize: pipeline ? pipeline.batchSize : this.resolveArg(args.keywords.get('batch_size')),
