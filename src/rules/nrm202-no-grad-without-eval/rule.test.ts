@@ -24,6 +24,25 @@ for epoch in range(10):
         optimizer.step()
 `;
 
+/** A hand-written EMA: a deep copy of the model (`copy`: the line that makes it), updated under no_grad in the training loop, then evaluated (`before`: what precedes the evaluation). */
+const EMA = (copy: string, before: string) =>
+  'import copy\n' +
+  IMPORTS +
+  CNN +
+  `
+model = Net()
+${copy}optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for x, y in train_loader:
+    optimizer.zero_grad()
+    model(x).sum().backward()
+    optimizer.step()
+    with torch.no_grad():
+        for pe, pm in zip(ema.parameters(), model.parameters()):
+            pe.mul_(0.999).add_(pm, alpha=0.001)
+${before}with torch.no_grad():
+    preds = ema(x_test)
+`;
+
 /** A training function given a second model whose outputs are the targets, under no_grad (its weights: `load`). */
 const TARGET_NET = (load: string) =>
   IMPORTS + CNN + 'def train(online, target_net, loader, optimizer):\n    for epoch in range(10):\n        online.train()\n        for x1, x2 in loader:\n            with torch.no_grad():\n                z = target_net(x2)\n            loss = -(online(x1) * z).sum()\n            optimizer.zero_grad()\n            loss.backward()\n            optimizer.step()\n\n\nonline = Net()\ntarget = Net()\ntarget.load_state_dict(LOAD)\ntrain(online, target, train_loader, torch.optim.SGD(online.parameters(), lr=0.1))\n'.replace('LOAD', load);
@@ -95,9 +114,23 @@ ruleTests(noGradWithoutEval, {
       name: 'a BYOL / MoCo style target network (given the trained model\'s weights, none of its own) in training mode',
       code: TARGET_NET('online.state_dict()'),
     },
+    { name: 'an EMA copy of the model switched to eval mode before it is evaluated', code: EMA('ema = copy.deepcopy(model)\n', 'ema.eval()\n') },
+    { name: 'an EMA copy made of a model in eval mode starts in eval mode', code: EMA('model.eval()\nema = copy.deepcopy(model)\nmodel.train()\n', '') },
     { name: 'inference_mode(False) does not disable anything', code: IMPORTS + CNN + TRAIN + 'with torch.inference_mode(False):\n    preds = model(x_test)\n' },
   ],
   invalid: [
+    {
+      name: 'an EMA deep copy of the model evaluated without eval(): a model of its own, in the training mode the model had when copied',
+      code: EMA('ema = copy.deepcopy(model)\n', ''),
+      findings: [{ messageId: 'noGradOnly', line: 29, column: 6, endLine: 29, endColumn: 21, messageIncludes: ['ema runs under torch.no_grad() (outside any training loop)', 'Net(...) built at line 19'] }],
+      output: EMA('ema = copy.deepcopy(model)\n', 'ema.eval()\n'),
+    },
+    {
+      name: "an EMA copy: the model's eval() after the copy is not the copy's",
+      code: EMA('ema = copy.deepcopy(model)\n', 'model.eval()\n'),
+      findings: [{ messageId: 'noGradOnly', line: 30, column: 6, endLine: 30, endColumn: 21, messageIncludes: ['ema runs under torch.no_grad()'] }],
+      output: EMA('ema = copy.deepcopy(model)\n', 'model.eval()\nema.eval()\n'),
+    },
     {
       name: 'a pretrained library model built in the call to the evaluation function: evaluated in the training mode it was built in',
       code: 'import torch\nimport torchvision\n\n\ndef evaluate(model, loader):\n    with torch.no_grad():\n        for x, y in loader:\n            model(x)\n\n\nevaluate(torchvision.models.resnet18(weights="DEFAULT"), val_loader)\n',

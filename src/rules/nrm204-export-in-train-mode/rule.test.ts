@@ -29,6 +29,12 @@ ruleTests(exportInTrainMode, {
   ],
   invalid: [
     {
+      name: 'an EMA deep copy of the trained model exported: a model of its own, in the training mode the model had when copied (the eval() of the model is not its)',
+      code: 'import copy\n' + IMPORTS + CNN + TRAINED.replace('optimizer = ', 'ema = copy.deepcopy(model)\noptimizer = ') + 'model.eval()\ntorch.jit.trace(ema, example).save("ema.pt")\n',
+      findings: [{ messageId: 'exportTrain', line: 26, column: 1, endLine: 26, endColumn: 30, messageIncludes: ['torch.jit.trace runs while ema is in training mode (Net(...) built at line 18'] }],
+      output: 'import copy\n' + IMPORTS + CNN + TRAINED.replace('optimizer = ', 'ema = copy.deepcopy(model)\noptimizer = ') + 'model.eval()\nema.eval()\ntorch.jit.trace(ema, example).save("ema.pt")\n',
+    },
+    {
       name: "an export function defined above the script's model reads that model when called (its only module-level assignment, after the function's text)",
       code: IMPORTS + EXPORT_FN + 'import torchvision\nmodel = torchvision.models.resnet18(weights="IMAGENET1K_V1")\nexport("features.pt")\n',
       findings: [{ messageId: 'exportTrain', line: 14, column: 1, endLine: 14, endColumn: 22, messageIncludes: ['torch.jit.trace runs while features is in training mode (torchvision.models.resnet18(...) built at line 13', 'BatchNorm2d'] }],

@@ -14,7 +14,7 @@ import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';
 import type { LauncherCall } from './launchers';
 import { State, union, val, type Val } from './state';
-import { callArgs, indentOf, type CallArgs, isUnder, keyOf, lastSegment, modelKey, rootOf, scalerStepCall, soundsLikeInference, soundsLikeTraining, statementOf, testedOperand, trainingStepCall, unparen, words, wrappedModelKey } from './util';
+import { callArgs, copiedModelKey, indentOf, type CallArgs, isUnder, keyOf, lastSegment, modelKey, rootOf, scalerStepCall, soundsLikeInference, soundsLikeTraining, statementOf, testedOperand, trainingStepCall, unparen, words, wrappedModelKey } from './util';
 
 export interface Fn {
   readonly name: string;
@@ -1030,8 +1030,9 @@ export class ModeAnalysis {
       if (built?.sharesModesOf) return copyKey(state, built.sharesModesOf, target);
       if (built) return state.set(target, this.builtVal(built, r, state));
       const f = r.childForFieldName('function');
-      // `model = DDP(model)`, `model = model.to(device)`, `model = torch.compile(model).to(device)`
-      const source = wrappedModelKey(r);
+      // `model = DDP(model)`, `model = model.to(device)`, `model = torch.compile(model).to(device)`;
+      // `ema = copy.deepcopy(model)`: a model of its own, in the mode the model is in now.
+      const source = wrappedModelKey(r) ?? copiedModelKey(r);
       if (source) return source === target ? state : copyKey(state, source, target);
       const callee = f ? this.host.resolveFunction(f, ctx.fn, undefined) : undefined;
       if (callee) {

@@ -33,7 +33,7 @@ import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { boundNames, type BoundNames } from './boundNames';
 import { consistent, type Fact, type Val } from './state';
-import { argFor, callArgs, calleeLastName, stringArgument, dictEntries, indentAt, indentOf, isUnder, keyOf, lastSegment, modelKey, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, wrappedModelKey, WRAPPING_FUNCTIONS, type CallArgs } from './util';
+import { argFor, callArgs, calleeLastName, copiedModelKey, stringArgument, dictEntries, indentAt, indentOf, isUnder, keyOf, lastSegment, modelKey, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, wrappedModelKey, WRAPPING_FUNCTIONS, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
 /**
@@ -1819,8 +1819,8 @@ class TrainingBuilder implements FlowHost {
     const built = r.type === 'call' ? this.safeConstructs(r, fn) : undefined;
     let facts = built?.facts;
     if (!facts) {
-      // `model = DDP(model)`, `net = model.to(device)`: the same model.
-      const src = r.type === 'call' ? wrappedModelKey(r) : keyOf(r);
+      // `model = DDP(model)`, `net = model.to(device)`: the same model; `ema = copy.deepcopy(model)`: a copy of it.
+      const src = r.type === 'call' ? (wrappedModelKey(r) ?? copiedModelKey(r)) : keyOf(r);
       if (src) facts = this.factsFor(fn, src);
     }
     // `trained = train_model(net, loader)`, a function of the file that returns the model it is given.

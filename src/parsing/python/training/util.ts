@@ -404,6 +404,18 @@ export const WRAPPING_FUNCTIONS: ReadonlySet<string> = new Set(['DDP', 'Distribu
 const WRAPPING_METHODS: ReadonlySet<string> = new Set(['to', 'cuda', 'cpu', 'float', 'half', 'double', 'bfloat16', 'eval', 'train', 'requires_grad_', 'to_empty', 'channels_last']);
 
 /**
+ * The model a copying call copies, as its key: `copy.deepcopy(model)` (an EMA or teacher copy).
+ * The copy has the model's layers and starts in the mode the model is in, but is a model of its
+ * own: a later switch of either leaves the other as it was (unlike a wrapper's: `wrappedModelKey`).
+ */
+export function copiedModelKey(call: Node): string | undefined {
+  const f = call.childForFieldName('function');
+  if (!f || (f.type === 'attribute' ? f.childForFieldName('attribute')?.text : f.text) !== 'deepcopy') return undefined;
+  const first = callArgs(call).positional[0];
+  return first ? keyOf(unparen(first)) : undefined;
+}
+
+/**
  * The model a wrapping call returns, as its key: `DDP(model)`, `model.to(device)`, and chains of
  * them (`torch.compile(model).to(device)`, `DDP(model.cuda(), device_ids=[rank])`). Undefined for
  * any other call.
