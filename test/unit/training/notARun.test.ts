@@ -98,4 +98,17 @@ range_test(model, optimizer)
     assert.deepStrictEqual(sites.filter((s) => s.kind === 'inference').map((s) => `${s.function} ${s.span.start.line + 1}`), []);
     assert.ok(sites.some((s) => s.kind === 'training-step' && s.function === 'train_batch'));
   });
+
+  it("a method of the model's class called without input (`m.print_network()`, `model.summary()`) in an inference function is not running it", () => {
+    const text = `${MODEL}
+def detect_image(path):
+    m = Net()
+    m.print_network()
+    m.load_state_dict(torch.load(path))
+    return m
+`;
+    assert.deepStrictEqual(analysePython(text).training.sites, []);
+    // (With its input it is the submodule's forward: a run.)
+    assert.strictEqual(analysePython(text.replace('m.print_network()', 'm.fc(torch.randn(2, 8))')).training.sites.length, 1);
+  });
 });

@@ -268,6 +268,31 @@ function notARun(callee: Node): boolean {
   return NOT_A_RUN.has(name) || NOT_A_RUN_PREFIXES.some((p) => name.startsWith(p));
 }
 
+/** The methods that define a module's forward (`self(x)` in them would recurse: no run of the instance). */
+const FORWARD_DEFINITIONS: ReadonlySet<string> = new Set(['forward', '__call__', 'call', '_forward_impl']);
+
+/** Words of a function's name that say it serves predictions: `classify(image)`, a serving `handler(batch)`, `detect(frame)`. */
+const SERVING_WORDS: ReadonlySet<string> = new Set(['handler', 'handle', 'serve', 'serving', 'classify', 'detect', 'recognize', 'recognise']);
+/** A web framework's route decorator: `@app.route("/predict")`, `@app.post(...)`, `@router.get(...)` (Flask, FastAPI). */
+const ROUTE_DECORATOR = /^(app|router|api|bp|blueprint|server)\.(route|get|post|put|patch|websocket)$/;
+
+/**
+ * A function that serves predictions by what it is, not by a word of `soundsLikeInference`: its
+ * name (`classify`, `handler`; not with a training word) or a web route's decorator.
+ */
+function servesPredictions(fn: Fn): boolean {
+  const ws = words(fn.name);
+  if (ws.some((w) => SERVING_WORDS.has(w)) && !soundsLikeTraining(fn.name) && !ws.includes('train')) return true;
+  const holder = fn.node.parent;
+  if (holder?.type !== 'decorated_definition') return false;
+  for (const d of holder.namedChildren) {
+    const expr = d.type === 'decorator' ? d.namedChildren[0] : undefined;
+    const callee = expr?.type === 'call' ? expr.childForFieldName('function') : expr;
+    if (callee && ROUTE_DECORATOR.test(callee.text)) return true;
+  }
+  return false;
+}
+
 export interface Flow {
   readonly normal: State | undefined;
   readonly breaks: readonly State[];
@@ -1183,7 +1208,14 @@ export class ModeAnalysis {
     const key = callee.key;
     // (An imported function whose name has a model word, timm's `create_model(...)` or `reparameterize_model(...)`, is called: no model runs.)
     if (key && key !== 'self' && this.host.isModelish(ctx.fn, key) && !this.host.isOptimizer(ctx.fn, key) && !(f.type === 'identifier' && this.host.importedFunctionName(f, ctx.fn))) {
-      if (!notARun(f)) this.event('forward', `${key}(...)`, call, key, state, ctx);
+      // (`m.print_network()`, `model.summary()`: a method of the model's class called without input, not a submodule run.)
+      if (!notARun(f) && !(f.type === 'attribute' && args.positional.length === 0 && args.keywords.size === 0)) this.event('forward', `${key}(...)`, call, key, state, ctx);
+      return state;
+    }
+    // `self(x)` in a method of a model class other than its forward (`def predict(self, x)`): the
+    // instance runs, in the mode its caller has it in (a caller in view applies the method).
+    if (key === 'self' && ctx.fn.cls !== undefined && !FORWARD_DEFINITIONS.has(ctx.fn.name) && this.host.factsFor(ctx.fn, 'self')) {
+      this.event('forward', 'self(...)', call, key, state, ctx);
       return state;
     }
     // A function of another workspace file given a model (`evaluate(model, loader)` after `from
@@ -1528,7 +1560,7 @@ export class ModeAnalysis {
 
   /** A function whose name says it evaluates, predicts or samples (`validate`, `run_test`). */
   private inferenceByName(fn: Fn): boolean {
-    return !fn.isModule && soundsLikeInference(fn.name) && !this.host.isUnitTest(fn) && !this.host.lightningHook(fn);
+    return !fn.isModule && (soundsLikeInference(fn.name) || servesPredictions(fn)) && !this.host.isUnitTest(fn) && !this.host.lightningHook(fn);
   }
 
   private event(kind: FlowEvent['kind'], detail: string, call: Node, key: string, state: State, ctx: Ctx, step?: FlowEvent['step']): void {

@@ -2088,6 +2088,7 @@ class TrainingBuilder implements FlowHost {
     // (Every function's bindings: the last of what the groups kept for the next analysis hold.)
     const models = this.modelVariables(moduleFns, parts);
     this.keeper.end((v) => this.foreignFacts.has(v));
+    this.withoutTrainingSteps = !allEvents.some((e) => e.kind === 'step');
     const sites = this.sites(allEvents);
     const freezes = this.freezes();
     const withTargets = sites.map((s) => (s.site.kind === 'training-step' ? this.stepTargets(s, freezes) : s));
@@ -2180,7 +2181,7 @@ class TrainingBuilder implements FlowHost {
    * is kept as it is.
    */
   private reaching(e: FlowEvent, key: string): Val {
-    const v = this.withHolderEntry(e, consistent(e.state.lookup(key), e.assume));
+    const v = this.withModuleEntry(e, this.withHolderEntry(e, consistent(e.state.lookup(key), e.assume)));
     const unbound = (f: Fact) => f.mode === 'entry' && this.bindsItself(e.owner, rootOf(f.key));
     let count = 0;
     for (const f of v.values()) if (unbound(f)) count++;
@@ -2218,6 +2219,58 @@ class TrainingBuilder implements FlowHost {
     if (!out) return v;
     this.initEntered.add(e);
     return out;
+  }
+
+  /**
+   * A value read in a function of a script without training (a Gradio `predict(image)`, a Flask
+   * route, a serving `handler(batch)`: called by a framework, not by code in view) where a
+   * module-level model's mode on entry is what the module's code leaves it in: those entry facts
+   * are replaced by the module's exit modes, when they are all known and no function of the file
+   * switches the model, binds it or hands it to another call (its exit state would say so). Only
+   * for inference and export events, and only in a file without training steps, where nothing
+   * runs the function while a training loop has the model in training mode. (A caller in view
+   * applies the function with its own state, and its copy of the site decides: see `sites`.)
+   */
+  private withModuleEntry(e: FlowEvent, v: Val): Val {
+    const fn = e.owner;
+    if (fn.isModule || fn.cls !== undefined || e.kind === 'step' || !this.withoutTrainingSteps) return v;
+    let out: Map<string, Fact> | undefined;
+    for (const [id, f] of v) {
+      if (f.mode !== 'entry') continue;
+      const root = rootOf(f.key);
+      if (fn.params.includes(root) || this.bindsItself(fn, root) || !this.bindsItself(this.moduleFn, root)) continue;
+      const exit = this.moduleExitMode(f.key);
+      if (!exit) continue;
+      out ??= new Map(v);
+      out.delete(id);
+      for (const [i, g] of exit) out.set(i, g);
+    }
+    if (!out) return v;
+    this.initEntered.add(e);
+    return out;
+  }
+
+  /** Whether the file's events have no training step (set by `build` before sites are read). */
+  private withoutTrainingSteps = false;
+
+  /** `withModuleEntry`'s answers, by key. */
+  private readonly moduleExitModes = new Map<string, Val | undefined>();
+
+  private moduleExitMode(key: string): Val | undefined {
+    if (this.moduleExitModes.has(key)) return this.moduleExitModes.get(key);
+    this.moduleExitModes.set(key, undefined);
+    const root = rootOf(key);
+    for (const fns of this.fnsByName.values()) {
+      for (const fn of fns) {
+        const exit = this.analysis.summary(fn)?.exit;
+        if (exit && exit.keys().some((k) => k === root || isUnder(k, root))) return undefined;
+      }
+    }
+    const v = this.analysis.summary(this.moduleFn)?.exit?.lookup(key);
+    if (!v || v.size === 0) return undefined;
+    for (const f of v.values()) if (f.mode === 'entry' || f.mode === 'unknown') return undefined;
+    this.moduleExitModes.set(key, v);
+    return v;
   }
 
   /** `withHolderEntry`'s answers, by class and key. */
