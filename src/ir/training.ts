@@ -362,6 +362,12 @@ export interface OptimizerIR {
   readonly config?: 'mmengine' | 'mmcv';
   /** A Keras optimizer given to `model.compile(optimizer=...)`: it decays every trainable variable unless `exclude_from_weight_decay` takes some out. */
   readonly keras?: boolean;
+  /**
+   * The submodules whose parameters alone the optimizer receives (`model.fc.parameters()`, or
+   * groups of such: `model.fc`, `model.layer4`), each of one model; absent when it receives
+   * anything else too. The rest of that model is not trained by it.
+   */
+  readonly parts?: readonly string[];
 
 }
 

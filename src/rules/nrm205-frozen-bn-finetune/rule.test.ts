@@ -118,8 +118,28 @@ for inputs, labels in trainloader:
     model.train()
 `;
 
+/** Transfer learning with only the new head's parameters given to the optimizer (`params`), no requires_grad freeze; `before`: what the epoch does first. */
+const HEAD_ONLY = (params: string, before = '    model.train()\n') => `import torch
+import torch.nn as nn
+import torchvision
+
+model = torchvision.models.resnet18(weights="DEFAULT")
+model.fc = nn.Linear(512, 2)
+optimizer = torch.optim.Adam(${params}, lr=1e-3)
+for epoch in range(3):
+${before}    for x, y in train_loader:
+        loss = nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+`;
+
 ruleTests(frozenBnFinetune, {
   valid: [
+    { name: 'an optimizer given the head and a backbone stage: the backbone is meant to adapt', code: HEAD_ONLY('[{"params": model.fc.parameters()}, {"params": model.layer4.parameters(), "lr": 1e-4}]') },
+    { name: 'an optimizer given the head, another the whole model', code: HEAD_ONLY('model.fc.parameters()').replace('for epoch', 'backbone_optimizer = torch.optim.SGD(model.parameters(), lr=1e-4)\nfor epoch') },
+    { name: "an optimizer given the head, the model's BatchNorm put in eval mode after each train()", code: HEAD_ONLY('model.fc.parameters()', '    model.train()\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n') },
+    { name: 'an optimizer given the head of a model of the file (where its BatchNorm is, the front end does not say)', code: HEAD_ONLY('model.fc.parameters()').replace('model = torchvision.models.resnet18(weights="DEFAULT")', 'class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.body = nn.Linear(8, 512)\n        self.fc = nn.Sequential(nn.Linear(512, 512), nn.BatchNorm1d(512))\n\n    def forward(self, x):\n        return self.fc(self.body(x))\n\n\nmodel = Net()') },
     {
       name: 'a class freezing an encoder of the file that has no BatchNorm (GroupNorm) in __init__, its trained head having some',
       code: OWN_FREEZE('nn.GroupNorm(4, 16)').replace('self.head = nn.Linear(16, 10)', 'self.head = nn.Sequential(nn.Linear(16, 10), nn.BatchNorm1d(10))'),
@@ -162,6 +182,16 @@ ruleTests(frozenBnFinetune, {
     { name: 'Keras: an unfrozen base without BatchNormalization (VGG16)', code: (KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE).replace('Xception', 'VGG16') },
   ],
   invalid: [
+    {
+      name: "only the head's parameters given to the optimizer (no requires_grad freeze): the backbone is frozen by being left out, its BatchNorm in training mode",
+      code: HEAD_ONLY('model.fc.parameters()'),
+      findings: [{ messageId: 'headOnly', line: 7, column: 13, endLine: 7, endColumn: 61, messageIncludes: ["Only model.fc's parameters are given to this optimizer, so the rest of model (torchvision.models.resnet18) is frozen", 'training step (line 13, model.train() at line 9)'] }],
+    },
+    {
+      name: 'only the head, through a variable and in a group of its own',
+      code: HEAD_ONLY('params').replace('optimizer = ', 'params = [{"params": model.fc.parameters(), "weight_decay": 0.0}]\noptimizer = '),
+      findings: [{ messageId: 'headOnly', line: 8, column: 13, endLine: 8, endColumn: 46, messageIncludes: ["Only model.fc's parameters"] }],
+    },
     {
       name: "a class freezing an encoder of the file with BatchNorm in __init__ (requires_grad_(False)), its instance trained in the training mode it was built in",
       code: OWN_FREEZE('nn.BatchNorm2d(16)'),

@@ -8,10 +8,12 @@ export const frozenBnFinetune: Rule = {
     name: 'frozen-bn-finetune',
     defaultSeverity: 'warning',
     summary:
-      'A backbone frozen with `requires_grad=False` whose BatchNorm still updates running statistics in train mode, a BN freeze undone by a later `model.train()`, or a Keras base model unfrozen for fine-tuning whose BatchNormalization runs in training mode (called without `training=False`, or its layers unfrozen in a model that holds them).',
+      'A backbone frozen with `requires_grad=False` (or left out of the optimizer, which gets only the head\'s parameters) whose BatchNorm still updates running statistics in train mode, a BN freeze undone by a later `model.train()`, or a Keras base model unfrozen for fine-tuning whose BatchNormalization runs in training mode (called without `training=False`, or its layers unfrozen in a model that holds them).',
     messages: {
       statsStillUpdate:
         '{{target}} is frozen here (requires_grad=False), but its BatchNorm layers are in training mode at the training step ({{stepLine}}, {{origin}}): requires_grad does not stop BatchNorm from normalizing with batch statistics and overwriting running_mean/running_var with fine-tuning batches. Also put them in eval mode after every {{model}}.train() (or override train()), or use FrozenBatchNorm2d.',
+      headOnly:
+        'Only {{parts}}\'s parameters are given to this optimizer, so the rest of {{model}} ({{facts}}) is frozen by being left out, but its BatchNorm layers are in training mode at the training step ({{stepLine}}, {{origin}}): they keep normalizing with batch statistics and overwrite running_mean/running_var with the fine-tuning batches. Put them in eval mode after every {{model}}.train() (or override train()), or give the optimizer the parameters they belong to if the backbone is meant to adapt.',
       freezeUndone:
         '{{switch}} switches every submodule of {{model}} back to training mode, undoing the BatchNorm freeze at {{freezeLine}} before the training step ({{stepLine}}): the frozen BatchNorm layers update their statistics again. Re-apply the freeze after each train() call, or override train() to keep them in eval mode.',
       kerasStatsUpdate:
@@ -24,6 +26,7 @@ export const frozenBnFinetune: Rule = {
       whatItDoes:
         'Finds parameters frozen with `p.requires_grad = False` / `requires_grad_(False)` and BatchNorm layers put in eval mode (a `modules()` loop filtered by `isinstance(m, nn.BatchNorm2d)`, `model.apply(set_bn_eval)`, a `freeze_bn()` method), and checks the mode of those BatchNorm layers at each training step, through loop iterations and helper calls. ' +
         'A freeze inside the model\'s own class counts for its instances: `self.backbone = torchvision.models.resnet50(...)` (or a timm model, or an instance of another class of the file, with BatchNorm) frozen in `__init__`, then an instance trained in training mode, is reported on the freeze. ' +
+        'A library model (torchvision, timm, Hugging Face) whose optimizer gets only its head\'s parameters (`optim.Adam(model.fc.parameters())`, also in parameter groups: `fc`, `classifier`, `head`, `heads`, `last_linear`) and no other optimizer or freeze of the model is there, trained in training mode, is reported on the optimizer: the backbone is frozen by being left out, its BatchNorm statistics are not. A head with a backbone stage (`model.layer4.parameters()` in a group) is a choice to adapt the backbone and is not reported. ' +
         'Models whose `train()` override keeps BN in eval mode, and models built with `FrozenBatchNorm2d` (detectron2, torchvision detection), are clean. ' +
         'Keras: a functional model (`keras.Model(inputs, outputs)`) that calls a base model on a tensor (`x = base_model(inputs)`) without `training=False`, trained with `fit` after `base_model.trainable = True` (the fine-tuning phase of transfer learning), is reported on that call, with a fix that passes `training=False`. ' +
         'Unfreezing counts `base_model.trainable = True` and loops over the layers (`for layer in base_model.layers[fine_tune_at:]: layer.trainable = True`) that do not skip BatchNormalization (`if not isinstance(layer, layers.BatchNormalization):`); a loop that freezes part of the layers leaves the rest as they were. ' +
@@ -108,9 +111,44 @@ export const frozenBnFinetune: Rule = {
         ],
       });
     }
+    headOnlyOptimizers(context, steps, gradFreezes, bnFreezes);
     kerasUnfrozenBases(context);
   },
 };
+
+/** The heads of library models (torchvision's `fc` / `classifier`, timm's `head`, Cadene's `last_linear`): no BatchNorm in them. */
+const HEAD_PARTS = /^(fc|classifier|head|heads|last_linear)$/;
+
+/**
+ * A library model trained with an optimizer that gets only its head's parameters
+ * (`optim.Adam(model.fc.parameters())`, the "fixed feature extractor" of transfer learning without
+ * `requires_grad=False`): the backbone is frozen by being left out, its BatchNorm layers, in
+ * training mode at the step, are not. Not when another optimizer trains the model too, nor when a
+ * freeze of the model is there (the other checks report those).
+ */
+function headOnlyOptimizers(context: Parameters<Rule['check']>[0], steps: readonly SiteIR[], gradFreezes: readonly FreezeIR[], bnFreezes: readonly FreezeIR[]): void {
+  const { training } = context.ir;
+  for (const o of training.optimizers) {
+    const parts = o.parts;
+    if (!parts || parts.length === 0 || !parts.every((p) => HEAD_PARTS.test(p.slice(p.indexOf('.') + 1)))) continue;
+    const model = parts[0].slice(0, parts[0].indexOf('.'));
+    const others = training.optimizers.some((x) => x !== o && (x.models.includes(model) || x.parts?.some((p) => isUnder(p, model)) === true || (x.params !== 'all' && new RegExp(`\\b${model}\\b`).test(x.paramsText))));
+    if (others || [...gradFreezes, ...bnFreezes].some((f) => isUnder(f.target, model))) continue;
+    const step = steps.find((s) => s.modelInCaller === model && s.function === o.function && s.facts.evidence === 'library' && s.targets?.find((t) => t.key === model)?.batchNormMode.modes.includes('train') === true);
+    const mode = step?.targets?.find((t) => t.key === model)?.batchNormMode;
+    if (!step || !mode) continue;
+    const origin = mode.origins.find((x) => x.mode === 'train');
+    context.report({
+      messageId: 'headOnly',
+      data: { parts: parts.join(', '), model, facts: step.facts.name, stepLine: context.where(step.span), origin: origin ? describeOrigin(origin, context.where) : 'training mode' },
+      span: o.span,
+      related: [
+        { span: step.span, message: `training step (${step.detail})` },
+        ...(origin ? [{ span: origin.span, message: `BatchNorm in training mode from ${describeOrigin(origin, context.where)}` }] : []),
+      ],
+    });
+  }
+}
 
 /**
  * Keras fine-tuning: a `fit` of a model holding a base model's layers (`LayerFact.owner`: a

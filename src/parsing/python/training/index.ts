@@ -3199,6 +3199,7 @@ class TrainingBuilder implements FlowHost {
       const paramsNode = argFor(args, 'params', 0);
       const wdNode = args.keywords.get('weight_decay') ?? (last === 'SGD' ? args.positional[4] : last === 'Adam' || last === 'AdamW' ? args.positional[4] : undefined);
       const classified = paramsNode ? this.classifyParams(paramsNode, fn) : { params: 'unknown' as const, models: [], groups: [] };
+      const parts = paramsNode ? this.partsGiven(paramsNode, fn) : undefined;
       out.push({
         kind: last,
         span: spanOf(call),
@@ -3211,6 +3212,7 @@ class TrainingBuilder implements FlowHost {
         defaultWeightDecay: OPTIMIZERS.get(last),
         groups: classified.groups,
         excludesNormsFromDecay: false,
+        ...(parts ? { parts } : {}),
       });
     }
     for (const k of kerasOptimizers) {
@@ -3306,6 +3308,49 @@ class TrainingBuilder implements FlowHost {
       if (def) return this.classifyParams(def, fn, depth + 1);
     }
     return { params: n.type === 'call' || n.type === 'identifier' ? 'built' : 'unknown', models: [], groups: [] };
+  }
+
+  /**
+   * The submodules of one model whose parameters alone an optimizer's `params` are
+   * (`model.fc.parameters()`, a list of groups each of `model.<part>.parameters()`, a variable
+   * assigned one of those just above), see `OptimizerIR.parts`; undefined for anything else.
+   */
+  private partsGiven(node: Node, fn: Fn, depth = 0): string[] | undefined {
+    const n = unparen(node);
+    const partOf = (x: Node): string | undefined => {
+      const c = unparen(x);
+      const f = c.type === 'call' ? c.childForFieldName('function') : undefined;
+      if (f?.type !== 'attribute' || f.childForFieldName('attribute')?.text !== 'parameters' || callArgs(c).positional.length > 0) return undefined;
+      const k = keyOf(f.childForFieldName('object'));
+      if (!k || k.split('.').length !== 2 || rootOf(k) === 'self' || !this.isModelish(fn, rootOf(k))) return undefined;
+      return k;
+    };
+    const one = partOf(n);
+    if (one) return [one];
+    if (n.type === 'list' && n.namedChildren.length > 0) {
+      const parts: string[] = [];
+      for (const d of n.namedChildren) {
+        let params: Node | undefined;
+        if (d.type === 'dictionary') {
+          for (const pair of d.namedChildren) {
+            const k = pair.type === 'pair' ? pair.childForFieldName('key') : null;
+            if (k && literalValue(k).kind === 'string' && (literalValue(k) as { value: string }).value === 'params') params = pair.childForFieldName('value') ?? undefined;
+          }
+        }
+        const part = params ? partOf(params) : undefined;
+        if (!part || (parts.length > 0 && rootOf(parts[0]) !== rootOf(part))) return undefined;
+        parts.push(part);
+      }
+      return parts;
+    }
+    if (n.type === 'identifier' && depth < 2) {
+      let def: Node | undefined;
+      for (const a of (fn.body ?? this.tree.rootNode).descendantsOfType('assignment')) {
+        if (a.childForFieldName('left')?.text === n.text && a.startIndex < n.startIndex && this.fnOf(a) === fn) def = a.childForFieldName('right') ?? undefined;
+      }
+      if (def) return this.partsGiven(def, fn, depth + 1);
+    }
+    return undefined;
   }
 
   /** `model.parameters()`, `list(model.parameters())`, `filter(lambda p: p.requires_grad, model.parameters())`, `[p for p in model.parameters() if p.requires_grad]` -> `model`. */
