@@ -2225,8 +2225,8 @@ class TrainingBuilder implements FlowHost {
    * A value read in a function of a script without training (a Gradio `predict(image)`, a Flask
    * route, a serving `handler(batch)`: called by a framework, not by code in view) where a
    * module-level model's mode on entry is what the module's code leaves it in: those entry facts
-   * are replaced by the module's exit modes, when they are all known and no function of the file
-   * switches the model, binds it or hands it to another call (its exit state would say so). Only
+   * are replaced by the module's exit modes, when they are all known and no code of the file
+   * switches the model (`train()` / `eval()` anywhere: then which runs first is not known). Only
    * for inference and export events, and only in a file without training steps, where nothing
    * runs the function while a training loop has the model in training mode. (A caller in view
    * applies the function with its own state, and its copy of the site decides: see `sites`.)
@@ -2259,13 +2259,10 @@ class TrainingBuilder implements FlowHost {
   private moduleExitMode(key: string): Val | undefined {
     if (this.moduleExitModes.has(key)) return this.moduleExitModes.get(key);
     this.moduleExitModes.set(key, undefined);
-    const root = rootOf(key);
-    for (const fns of this.fnsByName.values()) {
-      for (const fn of fns) {
-        const exit = this.analysis.summary(fn)?.exit;
-        if (exit && exit.keys().some((k) => k === root || isUnder(k, root))) return undefined;
-      }
-    }
+    // (A model switched anywhere in the file, `model.eval()` at module level or in a function the
+    // framework may call first, is left alone: asking each function's exit state instead would
+    // read every summary of the file again at each edit.)
+    if (this.switchedRoots.has(rootOf(key))) return undefined;
     const v = this.analysis.summary(this.moduleFn)?.exit?.lookup(key);
     if (!v || v.size === 0) return undefined;
     for (const f of v.values()) if (f.mode === 'entry' || f.mode === 'unknown') return undefined;
