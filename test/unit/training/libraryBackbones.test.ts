@@ -210,6 +210,16 @@ describe('training IR: library models built by name (torchvision get_model, Torc
     assert.deepStrictEqual([picked.name, kinds(picked.batchNorms), picked.chosenBy, picked.pretrained], ["torch.hub.load('pytorch/vision', 'mobilenet_v2')", ['BatchNorm2d'], 'picked by ARCH', true]);
   });
 
+  it("segmentation_models_pytorch's architectures and lukemelas' EfficientNet (returned in training mode, unlike Hugging Face's from_pretrained)", () => {
+    assert.deepStrictEqual(summary(facts('import segmentation_models_pytorch as smp', 'smp.Unet("resnet34", encoder_weights="imagenet", classes=2)')), ['segmentation_models_pytorch.Unet', ['BatchNorm2d'], [], ['BatchNorm2d']]);
+    const effnet = facts('from efficientnet_pytorch import EfficientNet', "EfficientNet.from_pretrained('efficientnet-b0')");
+    assert.deepStrictEqual([kinds(effnet.batchNorms), effnet.pretrained], [['BatchNorm2d'], true]);
+    const run = "from efficientnet_pytorch import EfficientNet\nimport torch\n\nmodel = EfficientNet.from_pretrained('efficientnet-b0')\nwith torch.no_grad():\n    labels = model(images).argmax(1)\nprint(labels)\n";
+    assert.deepStrictEqual(lintPython(run).findings.map((f) => f.code), ['NRM202']);
+    // (A model class of the file's body building one: the class has its BatchNorm.)
+    assert.deepStrictEqual(kinds(factsOf(wrapper('import segmentation_models_pytorch as smp', 'smp.FPN("efficientnet-b0")')).batchNorms), ['BatchNorm2d']);
+  });
+
   it('a pretrained model run under no_grad without eval() is reported (NRM202): given its weights, it is no smoke test', () => {
     const script = (call: string) => `import torch\nimport torchvision\n\nmodel = ${call}\nimages = torch.randn(4, 3, 224, 224)\nwith torch.no_grad():\n    out = model(images)\nprint(out.argmax(1))\n`;
     const codes = (call: string) => lintPython(script(call)).findings.map((f) => f.code);

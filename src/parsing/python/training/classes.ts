@@ -625,7 +625,7 @@ function classFactsOf(classNodes: readonly Node[], classNames: ReadonlySet<strin
 }
 
 /** Text that a class body building a library model holds (a quick test before its calls are read). */
-const LIBRARY_HINT = /models\.|create_model|from_pretrained|applications\.|from_preset|hub\.load|get_model/;
+const LIBRARY_HINT = /models\.|create_model|from_pretrained|from_name|applications\.|from_preset|hub\.load|get_model|smp\.|segmentation_models_pytorch/;
 
 /**
  * The layers of the library models a class body builds (`self.backbone = torchvision.models.resnet50(weights=...)`,

@@ -1023,7 +1023,7 @@ class TrainingBuilder implements FlowHost {
     if (lib) {
       const evalMode = loadsInEvalMode(text);
       return {
-        facts: evalMode || buildsPretrained(call) ? { ...lib, pretrained: true } : lib,
+        facts: evalMode || buildsPretrained(call) || text.endsWith('.from_pretrained') ? { ...lib, pretrained: true } : lib,
         mode: evalMode ? 'eval' : 'train',
         ...(evalMode ? constructedAt(call, `${f.text}()`, '(from_pretrained returns the model in eval mode)') : constructedAt(call, `${f.text}(...) built`, TRAINING_MODE)),
       };

@@ -153,9 +153,18 @@ function hubFacts<A>(stringArg: StringArgument<A>, arg: A): ModelFacts | undefin
   return arch === undefined ? undefined : torchvisionFacts(arch, shownAs);
 }
 
+/**
+ * segmentation_models_pytorch's architectures: an encoder (ResNet, EfficientNet, ... with
+ * BatchNorm by default) and a decoder with BatchNorm (`decoder_use_batchnorm=True` by default).
+ */
+const SMP_ARCHITECTURES = /^segmentation_models_pytorch\.(Unet|UnetPlusPlus|FPN|PSPNet|DeepLabV3|DeepLabV3Plus|Linknet|MAnet|PAN|UPerNet)$/;
+/** lukemelas' EfficientNet-PyTorch (`EfficientNet.from_pretrained('efficientnet-b0')`): BatchNorm, and (unlike Hugging Face's) returned in training mode. */
+const LUKEMELAS_EFFICIENTNET = /^efficientnet_pytorch\.EfficientNet\.(from_pretrained|from_name)$/;
+
 function libraryFacts<A>(qualified: string, stringArg: StringArgument<A>, arg: A): ModelFacts | undefined {
   const dot = qualified.lastIndexOf('.');
   const last = qualified.slice(dot + 1);
+  if (SMP_ARCHITECTURES.test(qualified) || LUKEMELAS_EFFICIENTNET.test(qualified)) return bnFacts(qualified);
   if (KERAS_APPLICATIONS.test(qualified)) return kerasApplicationFacts(qualified, last);
   if (KERAS_HUB.test(qualified)) return kerasHubFacts(qualified, last, stringArg, arg);
   if (qualified === 'torch.hub.load') return hubFacts(stringArg, arg);
@@ -208,7 +217,7 @@ function libraryFacts<A>(qualified: string, stringArg: StringArgument<A>, arg: A
 
 /** Hugging Face `from_pretrained` returns the model in eval mode (`model.eval()` in `PreTrainedModel.from_pretrained`). */
 export function loadsInEvalMode(qualified: string): boolean {
-  return qualified.endsWith('.from_pretrained');
+  return qualified.endsWith('.from_pretrained') && !LUKEMELAS_EFFICIENTNET.test(qualified);
 }
 
 export const OPTIMIZERS: ReadonlyMap<string, number> = new Map([
