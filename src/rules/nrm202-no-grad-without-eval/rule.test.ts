@@ -120,6 +120,15 @@ ruleTests(noGradWithoutEval, {
   ],
   invalid: [
     {
+      name: 'two models run in training mode in one no-grad block are two findings (one per model, however often each runs)',
+      code: 'import torch\nimport torchvision\n\nseg = torchvision.models.resnet18(weights="DEFAULT")\nclf = torchvision.models.resnet50(weights="DEFAULT")\nwith torch.no_grad():\n    a = seg(x)\n    b = clf(x)\n    c = clf(x + 1)\nprint(a, b, c)\n',
+      findings: [
+        { messageId: 'noGradOnly', line: 6, column: 6, endLine: 6, endColumn: 21, messageIncludes: ['seg runs under torch.no_grad()'] },
+        { messageId: 'noGradOnly', line: 6, column: 6, endLine: 6, endColumn: 21, messageIncludes: ['clf runs under torch.no_grad()'] },
+      ],
+      output: 'import torch\nimport torchvision\n\nseg = torchvision.models.resnet18(weights="DEFAULT")\nclf = torchvision.models.resnet50(weights="DEFAULT")\nclf.eval()\nseg.eval()\nwith torch.no_grad():\n    a = seg(x)\n    b = clf(x)\n    c = clf(x + 1)\nprint(a, b, c)\n',
+    },
+    {
       name: 'an EMA deep copy of the model evaluated without eval(): a model of its own, in the training mode the model had when copied',
       code: EMA('ema = copy.deepcopy(model)\n', ''),
       findings: [{ messageId: 'noGradOnly', line: 29, column: 6, endLine: 29, endColumn: 21, messageIncludes: ['ema runs under torch.no_grad() (outside any training loop)', 'Net(...) built at line 19'] }],

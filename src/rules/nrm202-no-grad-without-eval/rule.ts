@@ -34,7 +34,12 @@ export const noGradWithoutEval: Rule = {
     },
   },
   check(context) {
-    const seen = new Set<number>();
+    /**
+     * Reported places: one finding per model of a no-grad block (two models run in it in training
+     * mode are two omissions), by the anchor and the model's root, and one per run (by the anchor
+     * and the run's span: a run resolved at a caller and the same run read alone are one).
+     */
+    const seen = new Set<string>();
     for (const site of context.ir.training.sites) {
       if (site.kind !== 'inference' || !site.inNoGrad || !site.noGradSpan) continue;
       if (!site.mode.modes.includes('train')) continue;
@@ -47,8 +52,11 @@ export const noGradWithoutEval: Rule = {
       if (site.teacher && site.mode.origins.some((o) => o.mode === 'train' && o.kind === 'switch')) continue;
       const sameFunction = site.noGradStatement !== undefined;
       const anchor = sameFunction ? site.noGradSpan : (site.via[0] ?? site.span);
-      if (seen.has(anchor.startOffset)) continue;
-      seen.add(anchor.startOffset);
+      const place = `${anchor.startOffset}:${site.modelInCaller.split('.')[0] ?? ''}`;
+      const run = `${anchor.startOffset}@${site.span.startOffset}`;
+      if (seen.has(place) || seen.has(run)) continue;
+      seen.add(place);
+      seen.add(run);
       const definite = !site.mode.modes.includes('eval') && !site.mode.unresolved;
       const related: RelatedLocation[] = [{ span: site.span, message: site.imported ? `${site.model} runs ${siteFunction(site)}, called here (${context.where(site.span)})` : `${site.model} runs here (${context.where(site.span)})` }];
       for (const o of site.mode.origins.filter((x) => x.mode === 'train')) related.push({ span: o.span, message: `training mode from ${describeOrigin(o, context.where)}` });
