@@ -43,6 +43,35 @@ ${before}with torch.no_grad():
     preds = ema(x_test)
 `;
 
+/** PyTorch's transfer-learning tutorial: each epoch runs the phases of \`phases\` in order, \`model.train()\` for 'train' and \`model.eval()\` for the others; then a no-grad look at predictions. */
+const PHASES = (phases: string) => `import torch
+import torch.nn as nn
+import torchvision
+
+
+def train_model(model, optimizer):
+    for epoch in range(25):
+        for phase in ${phases}:
+            if phase == 'train':
+                model.train()
+            else:
+                model.eval()
+            for inputs, labels in dataloaders[phase]:
+                optimizer.zero_grad()
+                loss = nn.functional.cross_entropy(model(inputs), labels)
+                if phase == 'train':
+                    loss.backward()
+                    optimizer.step()
+    return model
+
+
+model = torchvision.models.resnet18(weights='IMAGENET1K_V1')
+model = train_model(model, torch.optim.SGD(model.parameters(), lr=0.001))
+with torch.no_grad():
+    preds = model(x_test).argmax(1)
+print(preds)
+`;
+
 /** A training function given a second model whose outputs are the targets, under no_grad (its weights: `load`). */
 const TARGET_NET = (load: string) =>
   IMPORTS + CNN + 'def train(online, target_net, loader, optimizer):\n    for epoch in range(10):\n        online.train()\n        for x1, x2 in loader:\n            with torch.no_grad():\n                z = target_net(x2)\n            loss = -(online(x1) * z).sum()\n            optimizer.zero_grad()\n            loss.backward()\n            optimizer.step()\n\n\nonline = Net()\ntarget = Net()\ntarget.load_state_dict(LOAD)\ntrain(online, target, train_loader, torch.optim.SGD(online.parameters(), lr=0.1))\n'.replace('LOAD', load);
@@ -116,9 +145,16 @@ ruleTests(noGradWithoutEval, {
     },
     { name: 'an EMA copy of the model switched to eval mode before it is evaluated', code: EMA('ema = copy.deepcopy(model)\n', 'ema.eval()\n') },
     { name: 'an EMA copy made of a model in eval mode starts in eval mode', code: EMA('model.eval()\nema = copy.deepcopy(model)\nmodel.train()\n', '') },
+    { name: "the phases of the transfer-learning tutorial (`for phase in ['train', 'val']:`): the last one leaves the model in eval mode", code: PHASES("['train', 'val']") },
     { name: 'inference_mode(False) does not disable anything', code: IMPORTS + CNN + TRAIN + 'with torch.inference_mode(False):\n    preds = model(x_test)\n' },
   ],
   invalid: [
+    {
+      name: "phases run in the other order (`for phase in ('val', 'train'):`): the last one leaves the model in training mode",
+      code: PHASES("('val', 'train')"),
+      findings: [{ messageId: 'noGradOnly', line: 24, column: 6, endLine: 24, endColumn: 21, messageIncludes: ['model runs under torch.no_grad() (outside any training loop) but is in training mode (model.train() at line 10)'] }],
+      output: PHASES("('val', 'train')").replace('with torch.no_grad():', 'model.eval()\nwith torch.no_grad():'),
+    },
     {
       name: 'two models run in training mode in one no-grad block are two findings (one per model, however often each runs)',
       code: 'import torch\nimport torchvision\n\nseg = torchvision.models.resnet18(weights="DEFAULT")\nclf = torchvision.models.resnet50(weights="DEFAULT")\nwith torch.no_grad():\n    a = seg(x)\n    b = clf(x)\n    c = clf(x + 1)\nprint(a, b, c)\n',

@@ -136,6 +136,10 @@ ${before}    for x, y in train_loader:
 
 ruleTests(frozenBnFinetune, {
   valid: [
+    {
+      name: 'a freeze of everything but the normalization parameters (`if "bn" not in name:`): BatchNorm is meant to adapt',
+      code: 'import torch\nimport torch.nn as nn\n\nmodel = torch.hub.load("pytorch/vision", "resnet18", pretrained=True)\nfor name, param in model.named_parameters():\n    if "bn" not in name:\n        param.requires_grad = False\nmodel.fc = nn.Linear(512, 2)\noptimizer = torch.optim.SGD(filter(lambda p: p.requires_grad, model.parameters()), lr=0.01)\nmodel.train()\nfor x, y in train_loader:\n    loss = nn.functional.cross_entropy(model(x), y)\n    optimizer.zero_grad()\n    loss.backward()\n    optimizer.step()\n',
+    },
     { name: 'an optimizer given the head and a backbone stage: the backbone is meant to adapt', code: HEAD_ONLY('[{"params": model.fc.parameters()}, {"params": model.layer4.parameters(), "lr": 1e-4}]') },
     { name: 'an optimizer given the head, another the whole model', code: HEAD_ONLY('model.fc.parameters()').replace('for epoch', 'backbone_optimizer = torch.optim.SGD(model.parameters(), lr=1e-4)\nfor epoch') },
     { name: "an optimizer given the head, the model's BatchNorm put in eval mode after each train()", code: HEAD_ONLY('model.fc.parameters()', '    model.train()\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n') },

@@ -27,7 +27,7 @@ export const frozenBnFinetune: Rule = {
         'Finds parameters frozen with `p.requires_grad = False` / `requires_grad_(False)` and BatchNorm layers put in eval mode (a `modules()` loop filtered by `isinstance(m, nn.BatchNorm2d)`, `model.apply(set_bn_eval)`, a `freeze_bn()` method), and checks the mode of those BatchNorm layers at each training step, through loop iterations and helper calls. ' +
         'A freeze inside the model\'s own class counts for its instances: `self.backbone = torchvision.models.resnet50(...)` (or a timm model, or an instance of another class of the file, with BatchNorm) frozen in `__init__`, then an instance trained in training mode, is reported on the freeze. ' +
         'A library model (torchvision, timm, Hugging Face) whose optimizer gets only its head\'s parameters (`optim.Adam(model.fc.parameters())`, also in parameter groups: `fc`, `classifier`, `head`, `heads`, `last_linear`) and no other optimizer or freeze of the model is there, trained in training mode, is reported on the optimizer: the backbone is frozen by being left out, its BatchNorm statistics are not. A head with a backbone stage (`model.layer4.parameters()` in a group) is a choice to adapt the backbone and is not reported. ' +
-        'Models whose `train()` override keeps BN in eval mode, and models built with `FrozenBatchNorm2d` (detectron2, torchvision detection), are clean. ' +
+        'Models whose `train()` override keeps BN in eval mode, models built with `FrozenBatchNorm2d` (detectron2, torchvision detection), and freezes that keep the normalization parameters trainable (`if "bn" not in name: p.requires_grad = False`: BatchNorm is meant to adapt) are clean. ' +
         'Keras: a functional model (`keras.Model(inputs, outputs)`) that calls a base model on a tensor (`x = base_model(inputs)`) without `training=False`, trained with `fit` after `base_model.trainable = True` (the fine-tuning phase of transfer learning), is reported on that call, with a fix that passes `training=False`. ' +
         'Unfreezing counts `base_model.trainable = True` and loops over the layers (`for layer in base_model.layers[fine_tune_at:]: layer.trainable = True`) that do not skip BatchNormalization (`if not isinstance(layer, layers.BatchNormalization):`); a loop that freezes part of the layers leaves the rest as they were. ' +
         'A model that holds the base\'s layers themselves (the base\'s `.output` feeds the head, as in `Model(inputs=base_model.input, outputs=...)` or a base built with `input_tensor=`), or a `keras.Sequential` that lists the base, cannot pass `training=False`: there the unfreezing assignment is reported.',
@@ -52,7 +52,9 @@ export const frozenBnFinetune: Rule = {
   check(context) {
     const { training } = context.ir;
     const seen = new Set<number>();
-    const gradFreezes = training.freezes.filter((f) => f.kind !== 'batchnorm-eval');
+    // (A freeze that keeps the normalization parameters trainable, `if "bn" not in name:`, leaves
+    // BatchNorm to adapt on purpose: its statistics updating with the new data is the point.)
+    const gradFreezes = training.freezes.filter((f) => f.kind !== 'batchnorm-eval' && !(f.selection?.kind === 'keeps' && f.selection.namesNorms));
     // An eval() that puts the model in eval mode for an inference site (the validation pass of an epoch) is no freeze.
     const servesInference = (span: { startOffset: number }) =>
       training.sites.some((s) => s.kind === 'inference' && s.mode.origins.some((o) => o.kind === 'switch' && o.mode === 'eval' && o.span.startOffset === span.startOffset));

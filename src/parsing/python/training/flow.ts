@@ -329,6 +329,8 @@ interface Ctx {
   readonly returns: { val: Val; facts: ModelFacts | undefined }[];
   /** Branch conditions assumed on the current path (`+cond` in the `if` body, `-cond` after it). */
   readonly assume: readonly string[];
+  /** Loop variables bound to one item of a literal list (`for phase in ['train', 'val']:`), in an unrolled pass (see `loop`). */
+  readonly literals?: ReadonlyMap<string, string>;
 }
 
 /** No state reaches the end (shared, never modified). */
@@ -826,6 +828,11 @@ export class ModeAnalysis {
     // `if isinstance(net, nn.Module): net.eval()` (d2l's evaluate_accuracy): a model is a module,
     // so the other path is not one a model takes.
     if (this.isModuleTest(condition, ctx)) return this.block(this.bodyOf(s.childForFieldName('consequence')), st, ctx);
+    // `if phase == 'train':` in a pass of `for phase in ['train', 'val']:` for one item: one branch runs.
+    if (ctx.literals) {
+      const taken = decidedBranch(s, ctx.literals);
+      if (taken !== undefined) return taken === null ? fallThrough(st) : this.block(this.bodyOf(taken), st, ctx);
+    }
     const negations: string[] = [conditionAtom(condition, false)];
     const flows: Flow[] = [this.block(this.bodyOf(s.childForFieldName('consequence')), st, { ...ctx, assume: [...ctx.assume, conditionAtom(condition, true)] })];
     let hasElse = false;
@@ -883,14 +890,51 @@ export class ModeAnalysis {
       head = next;
     }
     pushEvents(ctx.sink, events);
+    // A loop over a literal list of names (`for phase in ['train', 'val']:`) runs its items in
+    // order: it is left as the last item's pass leaves it (a `model.eval()` under `else:` of
+    // `if phase == 'train':`), not as any iteration may. (Its events are the passes' above, with
+    // every item's states joined, as for any loop.)
+    const unrolled = isFor ? this.literalPasses(s, body, pre, inner) : undefined;
+    if (unrolled) flow = { ...flow, breaks: [...flow.breaks, ...unrolled.breaks] };
     // A loop whose body runs at least once (`for epoch in range(5)`) is not left as it was entered:
     // only the states at the end of an iteration go on (at the fixpoint, those of every iteration).
     // `while True:` is only left by its `break`s (its `else` never runs).
-    const exit = isFor ? (this.host.runsAtLeastOnce(s) ? State.join([flow.normal, ...flow.conts]) : head) : alwaysTrue(s.childForFieldName('condition')) ? undefined : head;
+    const exit = unrolled ? unrolled.exit : isFor ? (this.host.runsAtLeastOnce(s) ? State.join([flow.normal, ...flow.conts]) : head) : alwaysTrue(s.childForFieldName('condition')) ? undefined : head;
     const alternative = s.childForFieldName('alternative');
     let after: Flow = fallThrough(exit);
     if (alternative && exit) after = this.block(this.bodyOf(alternative.childForFieldName('body')), exit, ctx);
     return { normal: State.join([after.normal, ...flow.breaks]), breaks: after.breaks, conts: after.conts, rets: [...flow.rets, ...after.rets] };
+  }
+
+  /**
+   * The passes of a loop over a literal list or tuple of strings (`for phase in ['train', 'val']:`,
+   * at most 8 items) with its variable bound to each item in turn, so that tests of it
+   * (`if phase == 'train':`) take one branch: the state the last pass leaves, and the states its
+   * `break`s leave. Undefined for any other loop. (What the passes record is dropped: the loop's
+   * events are those of its passes over every item at once.)
+   */
+  private literalPasses(s: Node, body: readonly Node[], pre: State, ctx: Ctx): { exit: State | undefined; breaks: State[] } | undefined {
+    const left = s.childForFieldName('left');
+    const right = s.childForFieldName('right');
+    const items = right ? unparen(right) : undefined;
+    if (left?.type !== 'identifier' || (items?.type !== 'list' && items?.type !== 'tuple')) return undefined;
+    const values: string[] = [];
+    for (const item of items.namedChildren) {
+      const v = literalValue(item);
+      if (v.kind !== 'string') return undefined;
+      values.push(String(v.value));
+    }
+    if (values.length === 0 || values.length > 8) return undefined;
+    const breaks: State[] = [];
+    let head: State | undefined = pre;
+    for (const value of values) {
+      if (!head) break;
+      const literals = new Map(ctx.literals ?? []).set(left.text, value);
+      const f = this.block(body, head, { ...ctx, sink: [], literals });
+      for (const b of f.breaks) breaks.push(b);
+      head = State.join([f.normal, ...f.conts]);
+    }
+    return { exit: head, breaks };
   }
 
   /**
@@ -1648,6 +1692,62 @@ function newModuleLoop(ctx: Ctx, inner: Ctx): string | undefined {
  * `train == False` and `not train` are `-train`. So two tests of one flag written differently
  * still contradict.
  */
+/**
+ * The branch of an `if` statement that runs when its tests compare loop variables bound to
+ * literals (`literals`) with strings (`phase == 'train'`, `phase != "val"`, `phase in ('val',
+ * 'test')`): the block of the first test that holds, null when none holds and there is no
+ * `else`; undefined when a test before the one that holds is of another kind.
+ */
+function decidedBranch(s: Node, literals: ReadonlyMap<string, string>): Node | null | undefined {
+  const tests: { condition: Node | null; block: Node | null }[] = [{ condition: s.childForFieldName('condition'), block: s.childForFieldName('consequence') }];
+  let otherwise: Node | null = null;
+  for (const alt of s.childrenForFieldName('alternative')) {
+    if (alt.type === 'elif_clause') tests.push({ condition: alt.childForFieldName('condition'), block: alt.childForFieldName('consequence') });
+    else if (alt.type === 'else_clause') otherwise = alt.childForFieldName('body');
+  }
+  for (const t of tests) {
+    const holds = t.condition ? literalTest(t.condition, literals) : undefined;
+    if (holds === undefined) return undefined;
+    if (holds) return t.block;
+  }
+  return otherwise;
+}
+
+/** Whether a comparison of a bound loop variable with a string (or a list or tuple of strings) holds; undefined when it is no such test. */
+function literalTest(condition: Node, literals: ReadonlyMap<string, string>): boolean | undefined {
+  const c = unparen(condition);
+  if (c.type === 'not_operator') {
+    const inner = c.childForFieldName('argument');
+    const v = inner ? literalTest(inner, literals) : undefined;
+    return v === undefined ? undefined : !v;
+  }
+  if (c.type !== 'comparison_operator') return undefined;
+  const ops = c.childrenForFieldName('operators');
+  const [a, b] = c.namedChildren;
+  if (ops.length !== 1 || !a || !b) return undefined;
+  const op = ops[0].type;
+  const bound = (n: Node) => (n.type === 'identifier' ? literals.get(n.text) : undefined);
+  const text = (n: Node) => {
+    const v = literalValue(n);
+    return v.kind === 'string' ? String(v.value) : undefined;
+  };
+  if (op === '==' || op === '!=') {
+    const x = bound(a) ?? bound(b);
+    const y = bound(a) !== undefined ? text(b) : text(a);
+    if (x === undefined || y === undefined) return undefined;
+    return (x === y) === (op === '==');
+  }
+  if (op === 'in' || op === 'not in') {
+    const x = bound(a);
+    const u = unparen(b);
+    if (x === undefined || (u.type !== 'list' && u.type !== 'tuple' && u.type !== 'set')) return undefined;
+    const names = u.namedChildren.map(text);
+    if (names.some((n) => n === undefined)) return undefined;
+    return names.includes(x) === (op === 'in');
+  }
+  return undefined;
+}
+
 function conditionAtom(condition: Node | null, positive: boolean): string {
   const t = testedOperand(condition);
   const holds = t.holds === positive;
