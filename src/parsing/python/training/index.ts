@@ -2192,8 +2192,9 @@ class TrainingBuilder implements FlowHost {
   }
 
   /**
-   * The events whose modes `withHolderEntry` took from `__init__` (a site of one of them gives way
-   * to a copy of the same site resolved at a caller's call: see `sites`).
+   * The events whose modes on entry were resolved without a caller (`withHolderEntry` from
+   * `__init__`, `withModuleEntry` from the module's code): a site of one of them gives way to a
+   * copy of the same site resolved at a caller's call (see `sites`).
    */
   private readonly initEntered = new Set<FlowEvent>();
 
@@ -2207,14 +2208,22 @@ class TrainingBuilder implements FlowHost {
   private withHolderEntry(e: FlowEvent, v: Val): Val {
     const cls = e.owner.cls;
     if (cls === undefined) return v;
+    return this.withEntryResolved(e, v, (f) => (f.key.startsWith('self.') ? this.holderInitMode(cls, f.key) : undefined));
+  }
+
+  /**
+   * `v` with each `entry` fact for which `resolve` gives modes (`withHolderEntry`'s, `withModuleEntry`'s)
+   * replaced by them; the event is then one resolved on entry (`initEntered`).
+   */
+  private withEntryResolved(e: FlowEvent, v: Val, resolve: (f: Fact) => Val | undefined): Val {
     let out: Map<string, Fact> | undefined;
     for (const [id, f] of v) {
-      if (f.mode !== 'entry' || !f.key.startsWith('self.')) continue;
-      const init = this.holderInitMode(cls, f.key);
-      if (!init) continue;
+      if (f.mode !== 'entry') continue;
+      const modes = resolve(f);
+      if (!modes) continue;
       out ??= new Map(v);
       out.delete(id);
-      for (const [i, g] of init) out.set(i, g);
+      for (const [i, g] of modes) out.set(i, g);
     }
     if (!out) return v;
     this.initEntered.add(e);
@@ -2234,20 +2243,10 @@ class TrainingBuilder implements FlowHost {
   private withModuleEntry(e: FlowEvent, v: Val): Val {
     const fn = e.owner;
     if (fn.isModule || fn.cls !== undefined || e.kind === 'step' || !this.withoutTrainingSteps) return v;
-    let out: Map<string, Fact> | undefined;
-    for (const [id, f] of v) {
-      if (f.mode !== 'entry') continue;
+    return this.withEntryResolved(e, v, (f) => {
       const root = rootOf(f.key);
-      if (fn.params.includes(root) || this.bindsItself(fn, root) || !this.bindsItself(this.moduleFn, root)) continue;
-      const exit = this.moduleExitMode(f.key);
-      if (!exit) continue;
-      out ??= new Map(v);
-      out.delete(id);
-      for (const [i, g] of exit) out.set(i, g);
-    }
-    if (!out) return v;
-    this.initEntered.add(e);
-    return out;
+      return fn.params.includes(root) || this.bindsItself(fn, root) || !this.bindsItself(this.moduleFn, root) ? undefined : this.moduleExitMode(f.key);
+    });
   }
 
   /** Whether the file's events have no training step (set by `build` before sites are read). */
