@@ -1686,13 +1686,6 @@ function newModuleLoop(ctx: Ctx, inner: Ctx): string | undefined {
 }
 
 /**
- * A branch condition as a guard atom: `+cond` where it holds (`positive`), `-cond` where it does
- * not, with `cond` its text (spaces collapsed). A test of a name's truth is written as the name
- * (see `testedOperand`): `(train == True)`, `train is True` and `not not train` are `+train`;
- * `train == False` and `not train` are `-train`. So two tests of one flag written differently
- * still contradict.
- */
-/**
  * The branch of an `if` statement that runs when its tests compare loop variables bound to
  * literals (`literals`) with strings (`phase == 'train'`, `phase != "val"`, `phase in ('val',
  * 'test')`): the block of the first test that holds, null when none holds and there is no
@@ -1748,6 +1741,13 @@ function literalTest(condition: Node, literals: ReadonlyMap<string, string>): bo
   return undefined;
 }
 
+/**
+ * A branch condition as a guard atom: `+cond` where it holds (`positive`), `-cond` where it does
+ * not, with `cond` its text (spaces collapsed). A test of a name's truth is written as the name
+ * (see `testedOperand`): `(train == True)`, `train is True` and `not not train` are `+train`;
+ * `train == False` and `not train` are `-train`. So two tests of one flag written differently
+ * still contradict.
+ */
 function conditionAtom(condition: Node | null, positive: boolean): string {
   const t = testedOperand(condition);
   const holds = t.holds === positive;

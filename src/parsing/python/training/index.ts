@@ -3668,7 +3668,6 @@ function constructedAt(call: Node, description: string, detail?: string): Pick<C
   return { description, at: spanOf(call), ...(detail ? { detail } : {}) };
 }
 
-/** A call's first positional argument when it is a string literal. */
 /** The library functions that take a model's architecture by name, and where: `[position, keyword]`. */
 const PICKING_FUNCTIONS: ReadonlyMap<string, readonly [number, string]> = new Map([
   ['timm.create_model', [0, 'model_name']],
