@@ -29,6 +29,12 @@ ruleTests(exportInTrainMode, {
   ],
   invalid: [
     {
+      name: "PyTorch 2's torch.export.export of a pretrained model never switched to eval mode",
+      code: 'import torch\nfrom torchvision.models import resnet18\n\nmodel = resnet18(weights="DEFAULT")\nexported = torch.export.export(model, (torch.randn(2, 3, 224, 224),))\ntorch.export.save(exported, "resnet18.pt2")\n',
+      findings: [{ messageId: 'exportTrain', line: 5, column: 12, endLine: 5, endColumn: 70, messageIncludes: ['torch.export.export runs while model is in training mode (resnet18(...) built at line 4'] }],
+      output: 'import torch\nfrom torchvision.models import resnet18\n\nmodel = resnet18(weights="DEFAULT")\nmodel.eval()\nexported = torch.export.export(model, (torch.randn(2, 3, 224, 224),))\ntorch.export.save(exported, "resnet18.pt2")\n',
+    },
+    {
       name: 'an EMA deep copy of the trained model exported: a model of its own, in the training mode the model had when copied (the eval() of the model is not its)',
       code: 'import copy\n' + IMPORTS + CNN + TRAINED.replace('optimizer = ', 'ema = copy.deepcopy(model)\noptimizer = ') + 'model.eval()\ntorch.jit.trace(ema, example).save("ema.pt")\n',
       findings: [{ messageId: 'exportTrain', line: 26, column: 1, endLine: 26, endColumn: 30, messageIncludes: ['torch.jit.trace runs while ema is in training mode (Net(...) built at line 18'] }],

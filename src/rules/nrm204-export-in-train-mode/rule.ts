@@ -7,7 +7,7 @@ export const exportInTrainMode: Rule = {
     code: 'NRM204',
     name: 'export-in-train-mode',
     defaultSeverity: 'error',
-    summary: '`torch.jit.trace`, ONNX export with `training=PRESERVE`, conv-BN fusion or a deployment `torch.save` reached in training mode.',
+    summary: '`torch.jit.trace`, `torch.export.export`, ONNX export with `training=PRESERVE`, conv-BN fusion or a deployment `torch.save` reached in training mode.',
     messages: {
       exportTrain:
         '{{detail}} runs while {{model}} is {{may}}in training mode ({{origin}}): the exported or fused model bakes in training behaviour of its {{layers}} (batch statistics, active Dropout) or the fusion fails. Call {{model}}.eval() first.{{note}}',
@@ -15,10 +15,10 @@ export const exportInTrainMode: Rule = {
     fix: 'unsafe',
     docs: {
       whatItDoes:
-        'Flags `torch.jit.trace(model, ...)`, `torch.jit.script(model)` whose result is saved, `torch.onnx.export(..., training=TrainingMode.PRESERVE)`, `torch.ao.quantization.fuse_modules`, `fuse_conv_bn_eval` and `torch.save(model, ...)` to a deployment path, when the model (with BatchNorm, tracked InstanceNorm or Dropout) may be in training mode there. ' +
+        'Flags `torch.jit.trace(model, ...)`, `torch.jit.script(model)` whose result is saved, `torch.export.export(model, ...)` and AOTInductor\'s `torch._export.aot_compile(model, ...)`, `torch.onnx.export(..., training=TrainingMode.PRESERVE)`, `torch.ao.quantization.fuse_modules`, `fuse_conv_bn_eval` and `torch.save(model, ...)` to a deployment path, when the model (with BatchNorm, tracked InstanceNorm or Dropout) may be in training mode there. ' +
         '`torch.onnx.export` with its default `training=TrainingMode.EVAL` is not flagged: the exporter switches the model to eval mode itself.',
       whyIsThisBad:
-        'Tracing records the operations run in the current mode: a model traced in training mode normalizes with the statistics of each inference batch and keeps Dropout active forever. `fuse_modules` for conv-BN asserts "Fusion only for eval!" in training mode, and a whole model saved in training mode is loaded in training mode by whoever deploys it.',
+        'Tracing records the operations run in the current mode: a model traced in training mode normalizes with the statistics of each inference batch and keeps Dropout active forever (an exported program too: calling `train()` or `eval()` on it does not switch them back). `fuse_modules` for conv-BN asserts "Fusion only for eval!" in training mode, and a whole model saved in training mode is loaded in training mode by whoever deploys it.',
       example: 'model = Net()\ntrain(model)\ntraced = torch.jit.trace(model, example)\ntraced.save("model.pt")',
       useInstead: 'model = Net()\ntrain(model)\nmodel.eval()\ntraced = torch.jit.trace(model, example)\ntraced.save("model.pt")',
       fixSafety: 'The fix inserts `model.eval()` before the export. It is unsafe only in that the model stays in eval mode afterwards.',

@@ -254,7 +254,7 @@ const NOT_A_RUN = new Set([
 const NOT_A_RUN_PREFIXES = ['get_', 'set_', 'reset_', 'register_', 'load_', 'save_', 'init_', 'num_', 'count_'];
 
 /** The last names of the callees `exportKind` knows (`torch.onnx.export`, `torch.jit.trace`...). */
-const EXPORT_NAMES = new Set(['export', 'trace', 'trace_module', 'script', 'fuse_modules', 'save']);
+const EXPORT_NAMES = new Set(['export', 'trace', 'trace_module', 'script', 'fuse_modules', 'save', 'aot_compile']);
 
 /** Whether a callee with this last name may be an export or conversion (see `exportKind`). */
 function mayExport(last: string): boolean {
@@ -1315,6 +1315,9 @@ export class ModeAnalysis {
       return t && /PRESERVE/.test(t.text) ? 'torch.onnx.export(training=PRESERVE)' : undefined;
     }
     if (q === 'torch.jit.trace' || q === 'torch.jit.trace_module') return q;
+    // PyTorch 2's export (and AOTInductor's compile of it) records the module as it runs now: its
+    // BatchNorm and Dropout in training mode stay so in the exported program (train()/eval() of it do not switch them).
+    if (q === 'torch.export.export' || q === 'torch._export.aot_compile') return q;
     if (q === 'torch.jit.script') {
       // Scripting for a faster training run is common; it is an export when the result is saved.
       const stmt = statementOf(call);
