@@ -146,9 +146,19 @@ ruleTests(noGradWithoutEval, {
     { name: 'an EMA copy of the model switched to eval mode before it is evaluated', code: EMA('ema = copy.deepcopy(model)\n', 'ema.eval()\n') },
     { name: 'an EMA copy made of a model in eval mode starts in eval mode', code: EMA('model.eval()\nema = copy.deepcopy(model)\nmodel.train()\n', '') },
     { name: "the phases of the transfer-learning tutorial (`for phase in ['train', 'val']:`): the last one leaves the model in eval mode", code: PHASES("['train', 'val']") },
+    {
+      name: 'an epoch loop over a parameter with a positive default (`range(num_epochs)`, a caller passing its own value) runs at least once: its last phase decides',
+      code: PHASES("['train', 'val']").replace('def train_model(model, optimizer):', 'def train_model(model, optimizer, num_epochs=25):').replace('range(25)', 'range(num_epochs)').replace('lr=0.001))', 'lr=0.001), num_epochs=10)'),
+    },
     { name: 'inference_mode(False) does not disable anything', code: IMPORTS + CNN + TRAIN + 'with torch.inference_mode(False):\n    preds = model(x_test)\n' },
   ],
   invalid: [
+    {
+      name: 'a loop over a parameter with a positive default that trains nothing may run zero times (a caller may pass 0): what it switches is only possibly done',
+      code: 'import torch\nimport torchvision\n\n\ndef calibrate(model, passes=5):\n    for _ in range(passes):\n        model.eval()\n\n\nmodel = torchvision.models.resnet18(weights="DEFAULT")\ncalibrate(model, passes=0)\nwith torch.no_grad():\n    preds = model(x)\nprint(preds)\n',
+      findings: [{ messageId: 'noGradOnly', line: 12, column: 6, endLine: 12, endColumn: 21, messageIncludes: ['model runs under torch.no_grad() (outside any training loop) but is possibly in training mode'] }],
+      output: 'import torch\nimport torchvision\n\n\ndef calibrate(model, passes=5):\n    for _ in range(passes):\n        model.eval()\n\n\nmodel = torchvision.models.resnet18(weights="DEFAULT")\ncalibrate(model, passes=0)\nmodel.eval()\nwith torch.no_grad():\n    preds = model(x)\nprint(preds)\n',
+    },
     {
       name: "phases run in the other order (`for phase in ('val', 'train'):`): the last one leaves the model in training mode",
       code: PHASES("('val', 'train')"),

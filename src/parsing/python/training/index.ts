@@ -33,7 +33,7 @@ import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { boundNames, type BoundNames } from './boundNames';
 import { consistent, type Fact, type Val } from './state';
-import { argFor, callArgs, calleeLastName, copiedModelKey, stringArgument, dictEntries, indentAt, indentOf, isUnder, keyOf, lastSegment, modelKey, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, unparen, words, wrappedModelKey, WRAPPING_FUNCTIONS, type CallArgs } from './util';
+import { argFor, callArgs, calleeLastName, copiedModelKey, stringArgument, dictEntries, indentAt, indentOf, isUnder, keyOf, lastSegment, modelKey, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, trainingStepCall, unparen, words, wrappedModelKey, WRAPPING_FUNCTIONS, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
 /**
@@ -2536,14 +2536,37 @@ class TrainingBuilder implements FlowHost {
     const args = callArgs(iter);
     if (args.keywords.size > 0 || args.positional.length < 1 || args.positional.length > 3) return false;
     const values: number[] = [];
+    let inferred = false;
     for (const a of args.positional) {
-      // (Known for certain: a default a run may override, as an argparse flag's, is not.)
       const v = this.resolveArg(a);
-      if (!v || v.inferred || typeof v.value !== 'number' || !Number.isInteger(v.value)) return false;
-      values.push(v.value);
+      // (A parameter a caller of the function passes is not resolved: its default says what a run would do by default.)
+      const value = typeof v?.value === 'number' ? v.value : this.parameterDefault(a, loop);
+      if (typeof value !== 'number' || !Number.isInteger(value)) return false;
+      inferred ||= v?.inferred === true || typeof v?.value !== 'number';
+      values.push(value);
     }
     const [start, stop, step] = values.length === 1 ? [0, values[0], 1] : [values[0], values[1], values[2] ?? 1];
-    return step > 0 ? start < stop : step < 0 ? start > stop : false;
+    const runs = step > 0 ? start < stop : step < 0 ? start > stop : false;
+    // A default a run may override (an argparse flag's, a parameter's) is not known for certain: a
+    // run may pass 0 warm-up iterations, or resume at the last epoch of `range(start, epochs)`. But
+    // an epoch loop of training steps over `range(epochs)` run zero times is no run anyone makes:
+    // with a positive default, it runs at least once.
+    if (inferred) return runs && values.length === 1 && (loop.childForFieldName('body')?.descendantsOfType('call').some(trainingStepCall) ?? false);
+    return runs;
+  }
+
+  /** The integer default of the enclosing function's parameter that `arg` names (`num_epochs=25`), or undefined. */
+  private parameterDefault(arg: Node, at: Node): number | undefined {
+    if (arg.type !== 'identifier') return undefined;
+    const fn = this.fnOf(at);
+    if (fn.isModule || !fn.params.includes(arg.text)) return undefined;
+    for (const p of fn.node.childForFieldName('parameters')?.namedChildren ?? []) {
+      if ((p.type !== 'default_parameter' && p.type !== 'typed_default_parameter') || p.childForFieldName('name')?.text !== arg.text) continue;
+      const d = p.childForFieldName('value');
+      const lit = d ? literalValue(d) : undefined;
+      return lit?.kind === 'number' ? Number(lit.value) : undefined;
+    }
+    return undefined;
   }
 
   // ------------------------------------------------------------ loaders
