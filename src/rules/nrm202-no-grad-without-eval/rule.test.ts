@@ -177,7 +177,7 @@ ruleTests(noGradWithoutEval, {
     {
       name: 'an EMA deep copy of the model evaluated without eval(): a model of its own, in the training mode the model had when copied',
       code: EMA('ema = copy.deepcopy(model)\n', ''),
-      findings: [{ messageId: 'noGradOnly', line: 29, column: 6, endLine: 29, endColumn: 21, messageIncludes: ['ema runs under torch.no_grad() (outside any training loop)', 'Net(...) built at line 19'] }],
+      findings: [{ messageId: 'noGradOnly', line: 29, column: 6, endLine: 29, endColumn: 21, messageIncludes: ['ema runs under torch.no_grad() (outside any training loop)', 'copy.deepcopy(model) at line 20 (a copy of model in training mode)'] }],
       output: EMA('ema = copy.deepcopy(model)\n', 'ema.eval()\n'),
     },
     {

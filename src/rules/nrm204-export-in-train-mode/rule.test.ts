@@ -37,7 +37,7 @@ ruleTests(exportInTrainMode, {
     {
       name: 'an EMA deep copy of the trained model exported: a model of its own, in the training mode the model had when copied (the eval() of the model is not its)',
       code: 'import copy\n' + IMPORTS + CNN + TRAINED.replace('optimizer = ', 'ema = copy.deepcopy(model)\noptimizer = ') + 'model.eval()\ntorch.jit.trace(ema, example).save("ema.pt")\n',
-      findings: [{ messageId: 'exportTrain', line: 26, column: 1, endLine: 26, endColumn: 30, messageIncludes: ['torch.jit.trace runs while ema is in training mode (Net(...) built at line 18'] }],
+      findings: [{ messageId: 'exportTrain', line: 26, column: 1, endLine: 26, endColumn: 30, messageIncludes: ['torch.jit.trace runs while ema is in training mode (copy.deepcopy(model) at line 19 (a copy of model in training mode))'] }],
       output: 'import copy\n' + IMPORTS + CNN + TRAINED.replace('optimizer = ', 'ema = copy.deepcopy(model)\noptimizer = ') + 'model.eval()\nema.eval()\ntorch.jit.trace(ema, example).save("ema.pt")\n',
     },
     {

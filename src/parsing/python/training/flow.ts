@@ -1099,10 +1099,12 @@ export class ModeAnalysis {
       if (built?.sharesModesOf) return copyKey(state, built.sharesModesOf, target);
       if (built) return state.set(target, this.builtVal(built, r, state));
       const f = r.childForFieldName('function');
-      // `model = DDP(model)`, `model = model.to(device)`, `model = torch.compile(model).to(device)`;
-      // `ema = copy.deepcopy(model)`: a model of its own, in the mode the model is in now.
-      const source = wrappedModelKey(r) ?? copiedModelKey(r);
+      // `model = DDP(model)`, `model = model.to(device)`, `model = torch.compile(model).to(device)`
+      const source = wrappedModelKey(r);
       if (source) return source === target ? state : copyKey(state, source, target);
+      // `ema = copy.deepcopy(model)`: a model of its own, in the mode the model is in now.
+      const copied = copiedModelKey(r);
+      if (copied && copied !== target) return this.copiedModes(copyKey(state, copied, target), target, copied, r, ctx);
       const callee = f ? this.host.resolveFunction(f, ctx.fn, undefined) : undefined;
       if (callee) {
         const summary = this.summary(callee);
@@ -1118,6 +1120,27 @@ export class ModeAnalysis {
     return state.drop(target);
   }
 
+  /**
+   * The state after `target = copy.deepcopy(source)` (`state`: with `source`'s values copied to
+   * `target`): the copy's known modes cite the copy (`copy.deepcopy(model) at line 20`), not how the
+   * original got them; modes known only on entry stay as they are (a caller's state says what they are).
+   */
+  private copiedModes(state: State, target: string, source: string, call: Node, ctx: Ctx): State {
+    const v = state.lookup(target);
+    let out: Val = new Map();
+    const span = spanOf(call);
+    for (const f of v.values()) {
+      if (f.mode !== 'train' && f.mode !== 'eval') {
+        out = union(out, val(f));
+        continue;
+      }
+      const detail = f.mode === 'train' ? `(a copy of ${source} in training mode)` : `(a copy of ${source} in eval mode)`;
+      out = union(out, this.modeVal(f.mode, { mode: f.mode, kind: 'construction', span, description: `${call.childForFieldName('function')?.text ?? 'deepcopy'}(${source})`, at: span, detail }, ctx.assume));
+    }
+    return state.set(target, out);
+  }
+
+  // ---------------------------------------------------------------- calls
   // ---------------------------------------------------------------- calls
 
   /** Interprets every call in `node` in evaluation order. */
