@@ -3320,13 +3320,19 @@ class TrainingBuilder implements FlowHost {
     }
     if (n.type === 'identifier' && depth < 2) {
       // `params = model.parameters()` / `params = [p for p in model.parameters() if p.requires_grad]` just above.
-      let def: Node | undefined;
-      for (const a of (fn.body ?? this.tree.rootNode).descendantsOfType('assignment')) {
-        if (a.childForFieldName('left')?.text === n.text && a.startIndex < n.startIndex && this.fnOf(a) === fn) def = a.childForFieldName('right') ?? undefined;
-      }
+      const def = this.valueAssignedBefore(n, fn);
       if (def) return this.classifyParams(def, fn, depth + 1);
     }
     return { params: n.type === 'call' || n.type === 'identifier' ? 'built' : 'unknown', models: [], groups: [] };
+  }
+
+  /** The value last assigned to the name `n` in `fn`'s own body before it (`params = model.parameters()` just above), or undefined. */
+  private valueAssignedBefore(n: Node, fn: Fn): Node | undefined {
+    let def: Node | undefined;
+    for (const a of (fn.body ?? this.tree.rootNode).descendantsOfType('assignment')) {
+      if (a.childForFieldName('left')?.text === n.text && a.startIndex < n.startIndex && this.fnOf(a) === fn) def = a.childForFieldName('right') ?? undefined;
+    }
+    return def;
   }
 
   /**
@@ -3363,10 +3369,7 @@ class TrainingBuilder implements FlowHost {
       return parts;
     }
     if (n.type === 'identifier' && depth < 2) {
-      let def: Node | undefined;
-      for (const a of (fn.body ?? this.tree.rootNode).descendantsOfType('assignment')) {
-        if (a.childForFieldName('left')?.text === n.text && a.startIndex < n.startIndex && this.fnOf(a) === fn) def = a.childForFieldName('right') ?? undefined;
-      }
+      const def = this.valueAssignedBefore(n, fn);
       if (def) return this.partsGiven(def, fn, depth + 1);
     }
     return undefined;
