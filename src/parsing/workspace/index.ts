@@ -12,7 +12,7 @@ import * as path from 'path';
 import { parseSyntaxTree, type SyntaxNode as Node, type SyntaxTree } from '../python/syntaxTree';
 import type { ModelFacts } from '../../ir/training';
 import { collectImports } from '../python/imports';
-import { boundBy, collectClassFacts, externalUsesOf, isHolderMember, isModuleClass, kerasNormsOnly, modelFactsOfClass, type BoolArguments, type ClassFacts } from '../python/training/classes';
+import { boundBy, collectClassFacts, externalUsesOf, isHolderMember, isModelMember, isModuleClass, kerasNormsOnly, modelFactsOfClass, type BoolArguments, type ClassFacts } from '../python/training/classes';
 import { importedFunctionsFromTree, type ExternalClassLookup } from '../python/training/index';
 import type { ImportedFunction } from '../python/training/importedFunctions';
 import { inFile, readConfigModule, withBases, type ConfigBaseLookup, type ConfigModule } from '../python/training/mmConfig';
@@ -416,10 +416,14 @@ export class WorkspaceIndex {
 
   private functionsAt(depth: 0 | 1): Definitions<ImportedFunction> {
     return {
-      // (A top-level function, or a member of a holder class: `Trainer.fit`, `Trainer.__init__`.)
+      // (A top-level function, or a member of a holder class: `Trainer.fit`, `Trainer.__init__`; or a
+      // method of a model class, `RetinaNet.freeze_bn`, which its file sums up when it switches modes.)
       defines: (summary, name) => {
         const dot = name.indexOf('.');
-        return dot < 0 ? summary.functions.has(name) : isHolderMember(name.slice(0, dot), name.slice(dot + 1), summary.classes);
+        if (dot < 0) return summary.functions.has(name);
+        const cls = name.slice(0, dot);
+        const member = name.slice(dot + 1);
+        return isHolderMember(cls, member, summary.classes) || isModelMember(cls, member, summary.classes);
       },
       answer: (file, _summary, name, _hops, _seen, visited) => {
         const read = this.functionsOf(file, depth);

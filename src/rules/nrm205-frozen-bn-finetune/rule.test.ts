@@ -16,6 +16,15 @@ class Classifier(nn.Module):
 const FREEZE = 'model = Classifier()\nfor p in model.backbone.parameters():\n    p.requires_grad = False\noptimizer = torch.optim.SGD(model.head.parameters(), lr=0.01)\n';
 const LOOP = (first: string) => `for epoch in range(10):\n${first}    for x, y in loader:\n        optimizer.zero_grad()\n        model(x).sum().backward()\n        optimizer.step()\n`;
 
+/** The model with a method putting its BatchNorm layers in eval mode (pytorch-retinanet's, EfficientDet's `freeze_bn`); `test` guards the loop when given. */
+const FREEZE_BN_METHOD = (test = '') =>
+  MODEL.replace(
+    '    def forward',
+    `    def freeze_bn(self):\n${test ? `        if ${test}:\n    ` : ''}        for m in self.modules():\n${test ? '    ' : ''}            if isinstance(m, nn.BatchNorm2d):\n${test ? '    ' : ''}                m.eval()\n\n    def forward`,
+  );
+/** A helper of the script putting a model's BatchNorm layers in eval mode (DeepLabV3Plus' `fix_bn`), its parameter not named as the caller's model. */
+const FIX_BN = 'def fix_bn(module):\n    for m in module.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n\n\n';
+
 /** VICReg's / Barlow Twins' linear evaluation: a backbone frozen, then held by `nn.Sequential(backbone, head)` (wrapped in DDP) which the loop trains; `mode`: what the loop does to the mode. */
 const HELD = (mode: string) =>
   'import torchvision\n' +
@@ -151,6 +160,8 @@ ruleTests(frozenBnFinetune, {
     { name: "a class freezing its backbone in __init__ whose train() override keeps the backbone in eval mode", code: CLASS_FREEZE(undefined, '\n    def train(self, mode=True):\n        super().train(mode)\n        self.backbone.eval()\n        return self\n') },
     { name: 'a class freezing a ViT backbone (no BatchNorm) in __init__', code: CLASS_FREEZE('timm.create_model("vit_base_patch16_224", pretrained=True)').replace('import torchvision', 'import timm') },
     { name: 'KerasHub: an unfrozen ViT backbone (LayerNormalization, no BatchNormalization)', code: HUB(KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE, 'keras_hub.models.ViTBackbone.from_preset("vit_base_patch16_224_imagenet")') },
+    { name: "BN put back in eval after every train() by the model's freeze_bn() method", code: IMPORTS + FREEZE_BN_METHOD() + FREEZE + LOOP('    model.train()\n    model.freeze_bn()\n') },
+    { name: 'BN put back in eval after every train() by a helper of the script (fix_bn(model))', code: IMPORTS + MODEL + FIX_BN + FREEZE + LOOP('    model.train()\n    fix_bn(model)\n') },
     { name: 'BN put back in eval after every train()', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    for m in model.backbone.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n') },
     { name: 'BN put back in eval after every train() by model.apply(lambda ...)', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    model.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)\n') },
     { name: 'the whole frozen backbone in eval mode after train()', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    model.backbone.eval()\n') },
@@ -250,6 +261,21 @@ ruleTests(frozenBnFinetune, {
       name: 'the eval() of each epoch\'s validation pass is no BN freeze: the frozen backbone\'s statistics still update (Accelerate cv_example style)',
       code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n') + '    model.eval()\n    with torch.no_grad():\n        for x, y in val_loader:\n            model(x)\n',
       findings: [{ messageId: 'statsStillUpdate', line: 15, column: 1, endLine: 16, endColumn: 28, messageIncludes: ['model.backbone is frozen'] }],
+    },
+    {
+      name: "a BN freeze by the model's freeze_bn() method before the loop, undone by model.train()",
+      code: IMPORTS + FREEZE_BN_METHOD() + FREEZE + 'model.freeze_bn()\n' + LOOP('    model.train()\n'),
+      findings: [{ messageId: 'freezeUndone', line: 25, column: 5, endLine: 25, endColumn: 18, messageIncludes: ['model.train() at line 25', 'freeze at line 23'] }],
+    },
+    {
+      name: 'a BN freeze by a helper of the script before the loop, undone by model.train()',
+      code: IMPORTS + MODEL + FIX_BN + FREEZE + 'fix_bn(model)\n' + LOOP('    model.train()\n'),
+      findings: [{ messageId: 'freezeUndone', line: 26, column: 5, endLine: 26, endColumn: 18, messageIncludes: ['model.train() at line 26', 'freeze at line 24'] }],
+    },
+    {
+      name: 'a freeze_bn() method that freezes only under a flag of its own: no freeze the call surely makes (the frozen backbone\'s statistics update)',
+      code: IMPORTS + FREEZE_BN_METHOD('self.frozen') + FREEZE + LOOP('    model.train()\n    model.freeze_bn()\n'),
+      findings: [{ messageId: 'statsStillUpdate', line: 21, column: 1, endLine: 22, endColumn: 28, messageIncludes: ['model.backbone is frozen'] }],
     },
     {
       name: 'a BN freeze before the loop undone by model.train()',

@@ -440,6 +440,39 @@ class Solver(object):
     assert.match(found[0].message, /^solver\.G runs under torch\.no_grad\(\) in test\(\) at solver\.py:18 .* but is in training mode \(torchvision\.models\.resnet18\(\.\.\.\) built at solver\.py:12 /);
   });
 
+  it("a helper of another file putting a model's BatchNorm in eval mode (DeepLabV3Plus' `fix_bn(model)`) is a BatchNorm freeze at the call: after each train() it keeps a frozen backbone's statistics; once before the loop, model.train() undoes it", () => {
+    const utils = 'import torch.nn as nn\n\n\ndef fix_bn(module):\n    for m in module.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n';
+    const script = (before: string, inLoop: string) =>
+      `${NET}\nfrom utils import fix_bn\n\nnet = Net()\nfor p in net.conv.parameters():\n    p.requires_grad = False\noptimizer = torch.optim.SGD(net.fc.parameters(), lr=0.1)\ntrain_loader = DataLoader(train_set, batch_size=64, shuffle=True)\n${before}for epoch in range(10):\n    net.train()\n${inLoop}    for x, y in train_loader:\n        optimizer.zero_grad()\n        net(x).sum().backward()\n        optimizer.step()\n`;
+    const kept = project({ 'utils.py': utils, 'train.py': script('', '    fix_bn(net)\n') });
+    assert.deepStrictEqual(lint(kept, 'train.py').filter((f) => f.code === 'NRM205').map(at), []);
+    const undone = project({ 'utils.py': utils, 'train.py': script('fix_bn(net)\n', '') });
+    const text = script('fix_bn(net)\n', '').split('\n');
+    const found = lint(undone, 'train.py').filter((f) => f.code === 'NRM205');
+    assert.deepStrictEqual(found.map(at), [`NRM205 ${text.indexOf('    net.train()') + 1}:5`]);
+    assert.match(found[0].message, new RegExp(`undoing the BatchNorm freeze at line ${text.indexOf('fix_bn(net)') + 1} `));
+  });
+
+  it("a method of a model class of another file putting its BatchNorm in eval mode (`model.freeze_bn()` of `from model import RetinaNet`) applies at the call, as the file's own would", () => {
+    const model = NET.replace('class Net(', 'class RetinaNet(').replace(
+      '    def forward',
+      '    def freeze_bn(self):\n        for layer in self.modules():\n            if isinstance(layer, nn.BatchNorm2d):\n                layer.eval()\n\n    def describe(self):\n        return str(self)\n\n    def forward',
+    );
+    const script = (before: string, inLoop: string) =>
+      `import torch\nfrom model import RetinaNet\n\nmodel = RetinaNet()\nfor p in model.conv.parameters():\n    p.requires_grad = False\noptimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)\n${before}for epoch in range(10):\n    model.train()\n${inLoop}    for x, y in train_loader:\n        optimizer.zero_grad()\n        model(x).sum().backward()\n        optimizer.step()\n`;
+    const kept = project({ 'model.py': model, 'train.py': script('', '    model.freeze_bn()\n') });
+    assert.deepStrictEqual(lint(kept, 'train.py').filter((f) => f.code === 'NRM205').map(at), []);
+    const text = script('model.freeze_bn()\n', '').split('\n');
+    const undone = project({ 'model.py': model, 'train.py': text.join('\n') });
+    const found = lint(undone, 'train.py').filter((f) => f.code === 'NRM205');
+    assert.deepStrictEqual(found.map(at), [`NRM205 ${text.indexOf('    model.train()') + 1}:5`]);
+    assert.match(found[0].message, new RegExp(`undoing the BatchNorm freeze at line ${text.indexOf('model.freeze_bn()') + 1} `));
+    // Only the methods that switch a mode are summed up for other files.
+    const index = new WorkspaceIndex([undone]);
+    assert.ok(index.importedFunction(path.join(undone, 'train.py'), 'RetinaNet.freeze_bn'));
+    assert.strictEqual(index.importedFunction(path.join(undone, 'train.py'), 'RetinaNet.describe'), undefined);
+  });
+
   it('survives a broken or binary file behind an import', () => {
     const dir = project({ 'engine.py': 'def evaluate(model, loader:\n    with torch.no_grad(\n', 'train.py': TRAIN('from engine import evaluate, train_one_epoch', LOOP) });
     fs.writeFileSync(path.join(dir, 'bin.py'), Buffer.from([0, 159, 146, 150, 0, 1]));

@@ -987,6 +987,11 @@ export function isHolderMember(name: string, member: string, classes: ReadonlyMa
   return isHolderClass(name, classes) && (member === '__init__' || withBases(name, classes).some((c) => c.methods.includes(member)));
 }
 
+/** Whether `member` is a method of the model class `name` of the file (its own: `freeze_bn` of `RetinaNet`). */
+export function isModelMember(name: string, member: string, classes: ReadonlyMap<string, ClassFacts>): boolean {
+  return classes.get(name)?.methods.includes(member) === true && isModuleClass(name, classes);
+}
+
 /** A class of the file and its bases of the file, transitively, each once (the class first). */
 export function withBases(name: string, classes: ReadonlyMap<string, ClassFacts>): ClassFacts[] {
   const out: ClassFacts[] = [];

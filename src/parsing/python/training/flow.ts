@@ -172,6 +172,8 @@ export interface FlowHost {
   /** The file's function a call refers to (nested, top-level, or `self.method`). */
   /** `keys`: the callee's keys when `callee` is that call's callee (`callee(call)`): its texts are not read again. */
   resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined, keys?: CalleeKeys): Fn | undefined;
+  /** A method of a model class of another workspace file, when it switches modes of the instance (see `TrainingBuilder.importedFunctions`). */
+  importedModelMethod(facts: ModelFacts, method: string): ImportedFunction | undefined;
   /** What a function of another workspace file the callee names does to the models passed to it (`evaluate` of `from engine import evaluate`). */
   importedFunction?(callee: Node, fn: Fn): ImportedFunction | undefined;
   /** A construction of a holder class of the file (`Trainer(model, train_loader, optimizer)`, see `HeldObjects`): its `__init__` and what it keeps of the caller's. */
@@ -253,6 +255,12 @@ const NOT_A_RUN = new Set([
 ]);
 const NOT_A_RUN_PREFIXES = ['get_', 'set_', 'reset_', 'register_', 'load_', 'save_', 'init_', 'num_', 'count_'];
 
+/** No attributes kept (a model's own method: `self` is the instance). */
+const NO_ATTRIBUTES: ReadonlyMap<string, string> = new Map();
+
+/** The key of a model's BatchNorm layers, switched apart from it (`model.[BatchNorm]`). */
+const BATCHNORM_SUFFIX = '.[BatchNorm]';
+
 /** The last names of the callees `exportKind` knows (`torch.onnx.export`, `torch.jit.trace`...). */
 const EXPORT_NAMES = new Set(['export', 'trace', 'trace_module', 'script', 'fuse_modules', 'save', 'aot_compile']);
 
@@ -269,7 +277,7 @@ function notARun(callee: Node): boolean {
 }
 
 /** The methods that define a module's forward (`self(x)` in them would recurse: no run of the instance). */
-const FORWARD_DEFINITIONS: ReadonlySet<string> = new Set(['forward', '__call__', 'call', '_forward_impl']);
+export const FORWARD_DEFINITIONS: ReadonlySet<string> = new Set(['forward', '__call__', 'call', '_forward_impl']);
 
 /** Words of a function's name that say it serves predictions: `classify(image)`, a serving `handler(batch)`, `detect(frame)`. */
 const SERVING_WORDS: ReadonlySet<string> = new Set(['handler', 'handle', 'serve', 'serving', 'classify', 'detect', 'recognize', 'recognise']);
@@ -1238,6 +1246,9 @@ export class ModeAnalysis {
         const facts = ownMethod ? undefined : this.host.factsFor(ctx.fn, receiver);
         const method_ = this.host.resolveFunction(f, ctx.fn, facts, callee);
         if (method_) return this.apply(method_, call, state, ctx, receiver);
+        // A method of a model class of another workspace file that switches the instance's modes (`model.freeze_bn()`).
+        const importedMethod = facts ? this.host.importedModelMethod(facts, method) : undefined;
+        if (importedMethod) return this.applyImported(importedMethod, call, state, ctx, { cls: importedMethod.cls ?? facts?.name ?? '', init: undefined, attributes: NO_ATTRIBUTES }, receiver);
         if (this.host.isModelish(ctx.fn, receiver) && !FORWARD_METHODS.has(method)) {
           // Unknown method on a model: its mode is unchanged unless the method says train/eval.
           if (/^(set_)?(train|eval|inference|test)(_mode)?$|freeze|unfreeze/.test(method)) {
@@ -1586,7 +1597,25 @@ export class ModeAnalysis {
       });
     }
     if (!summary.exit) return state;
+    this.noteBatchNormFreezes(summary.exit, translate, call, callSpan, ctx);
     return this.compose(state, summary.exit, translate, callSpan);
+  }
+
+  /**
+   * A call that leaves BatchNorm layers of the caller's model in eval mode on every path
+   * (`model.freeze_bn()` of a method looping over `self.modules()`, `fix_bn(net)` of a helper):
+   * a BatchNorm switch at the call, on the caller's model, as the loop written in place is. (The
+   * switch inside the callee is on its `self` or parameter: no model of the caller's.)
+   */
+  private noteBatchNormFreezes(exit: State, translate: (key: string) => string | undefined, call: Node, callSpan: Span, ctx: Ctx): void {
+    for (const [k, v] of exit.vals) {
+      if (!k.endsWith(BATCHNORM_SUFFIX) || v.size === 0) continue;
+      let allEval = true;
+      for (const f of v.values()) if (f.mode !== 'eval') allEval = false;
+      const t = allEval ? translate(k) : undefined;
+      if (t === undefined || t.includes('>') || !t.endsWith(BATCHNORM_SUFFIX)) continue;
+      this.current()?.switches.set(call.startIndex, { span: callSpan, target: t.slice(0, -BATCHNORM_SUFFIX.length), op: 'eval', scope: 'batchnorm', fn: ctx.fn.name });
+    }
   }
 
   /**

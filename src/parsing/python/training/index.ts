@@ -21,7 +21,7 @@ import { boundAt, type Span } from '../../../ir/span';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { AFFINE_NORM_KINDS, BN_KINDS, boolArguments, boundArguments, DROPOUT_KINDS, documentClassFacts, holdsClasses, isHolderClass, isModuleClass, isSynchronized, modelFactsOfClass, withBases, type BoolArguments, type ClassFacts } from './classes';
-import { FlowGroup, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables, type HeldMethod, type HeldObjects } from './flow';
+import { FlowGroup, FORWARD_DEFINITIONS, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables, type HeldMethod, type HeldObjects } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { importedFunction, type ImportedFunction, type ImportedFunctionLookup, type ImportedReturn, type Returned } from './importedFunctions';
 import { FunctionTable } from './functionTable';
@@ -389,6 +389,9 @@ export function trainingFromTree(tree: Tree, options: TrainingOptions = {}): Tra
     builder.release();
   }
 }
+
+/** A method's text that may switch a mode (`.eval()`, `.train(...)`): only such methods of a model class are summed up for other files. */
+const MODE_SWITCH_TEXT = /\.(eval|train)\s*\(/;
 
 /**
  * What the file's top-level functions do to the models passed to them, by name, as another
@@ -2036,7 +2039,30 @@ class TrainingBuilder implements FlowHost {
         else if (m === '__init__') out.set(`${cls}.${m}`, { name: m, file, line: c.span.start.line + 1, params: ['self'], modelParams: [], locals: [], exit: [], events: [], cls, attributes: [] });
       }
     }
+    // The methods of model classes that switch the instance's modes (`freeze_bn()`, `set_eval()`):
+    // a caller's `model.freeze_bn()` applies them as it would the file's own. (Only methods whose
+    // text switches a mode are summed up: most methods of a model class switch nothing.)
+    for (const [cls, c] of this.classes) {
+      if (!isModuleClass(cls, this.classes)) continue;
+      for (const m of c.methods) {
+        if (m === '__init__' || FORWARD_DEFINITIONS.has(m) || out.has(`${cls}.${m}`)) continue;
+        const fn = this.methodOfClass(cls, m);
+        if (!fn || !MODE_SWITCH_TEXT.test(fn.node.text)) continue;
+        const summary = this.analysis.summary(fn);
+        if (!summary?.exit?.keys().some((k) => rootOf(k) === 'self')) continue;
+        out.set(`${cls}.${m}`, importedFunction(fn, summary, this.analysis.origins, this.text, file, (p) => this.isModelish(fn, p), NOTHING_RETURNED, { attributes: undefined, factsOf: (key) => this.factsFor(fn, key) }));
+      }
+    }
     return out;
+  }
+
+  /**
+   * A method of a model class of another workspace file (`model.freeze_bn()` of `from model
+   * import RetinaNet`), as that file's analysis summed it up: undefined unless it switches modes
+   * of the instance (see `importedFunctions`).
+   */
+  importedModelMethod(facts: ModelFacts, method: string): ImportedFunction | undefined {
+    return facts.evidence === 'workspace' && this.options.importedFunctions ? this.importedMember(facts.name, undefined, method) : undefined;
   }
 
   /** The models `fn` returns: the whole value's, and at each place of the tuples it returns. */
