@@ -33,7 +33,7 @@ import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
 import { libraryModelFacts, loadsInEvalMode, OPTIMIZERS } from './library';
 import { boundNames, type BoundNames } from './boundNames';
 import { consistent, type Fact, type Val } from './state';
-import { argFor, callArgs, calleeLastName, copiedModelKey, stringArgument, dictEntries, indentAt, indentOf, isUnder, keyOf, lastSegment, modelKey, secondSegment, rootOf, soundsLikeInference, statementOf, stepsAnOptimizer, trainingStepCall, unparen, words, wrappedModelKey, WRAPPING_FUNCTIONS, type CallArgs } from './util';
+import { argFor, callArgs, calleeLastName, copiedModelKey, stringArgument, dictEntries, indentAt, indentOf, isUnder, keyOf, lastSegment, modelKey, secondSegment, rootOf, soundsLikeInference, soundsLikeTraining, statementOf, stepsAnOptimizer, trainingStepCall, unparen, words, wrappedModelKey, WRAPPING_FUNCTIONS, type CallArgs } from './util';
 import { defaultValue, literalResolver, type ValueResolver } from './values';
 
 /**
@@ -52,6 +52,11 @@ export interface TrainingOptions {
   readonly configBases?: ConfigBaseLookup;
   /** The file's import table when the caller already has it (the resolver's). */
   readonly imports?: ImportTable;
+  /**
+   * Interpret every method of the file's model classes, also those only a caller needs (see
+   * `summarisedWhenAsked`): for tests checking that leaving them to their callers changes nothing.
+   */
+  readonly everyMethod?: boolean;
 }
 
 /** What may follow `test_` in an evaluation step's name; anything else (`test_drop_path_scaling`) names a unit test. */
@@ -389,6 +394,17 @@ export function trainingFromTree(tree: Tree, options: TrainingOptions = {}): Tra
     builder.release();
   }
 }
+
+/**
+ * Text without which a method's own summary records nothing a caller's application of it does
+ * not (see `summarisedWhenAsked`): mode switches (`.eval()`, `.train(...)`, `.apply(...)`),
+ * gradient regions and freezes (`no_grad`, `requires_grad`), inference mode, training steps,
+ * exports, saves and fusions, copies, and framework fits.
+ */
+const MAY_RECORD = /\.(eval|train|apply)\s*\(|grad|inference|backward|step|export|trace|script|save|fuse|copy|fit/;
+
+/** A call of a method (or attribute) of `self`: `self._init_backbone(`, with the name. */
+const SELF_CALL = /\bself\.(\w+)\s*\(/g;
 
 /** A method's text that may switch a mode (`.eval()`, `.train(...)`): only such methods of a model class are summed up for other files. */
 const MODE_SWITCH_TEXT = /\.(eval|train)\s*\(/;
@@ -2078,6 +2094,41 @@ class TrainingBuilder implements FlowHost {
     return { facts: this.returnFacts(fn), at };
   }
 
+  /**
+   * Whether `fn` is a method of a model class whose summary only a caller needs (`forward`,
+   * `__init__` building layers, helpers computing shapes): nothing in its text switches a mode,
+   * opens a no-grad region, trains, exports or copies, nor calls a method of its class that does
+   * (`self._init_backbone(...)`), and its name is no inference or training function's
+   * (`validation_step`, `predict`). The instance's mode on entry is its caller's, so what it runs
+   * says nothing until a caller applies it (and a caller in view asks for the summary then).
+   * Most methods of a model file are such: `build` does not interpret them.
+   */
+  private summarisedWhenAsked(fn: Fn): boolean {
+    if (this.options.everyMethod) return false;
+    const known = this.askedOnly.get(fn);
+    if (known !== undefined) return known;
+    // (A method calling itself, directly or through others, is summarised.)
+    this.askedOnly.set(fn, false);
+    const cls = fn.cls;
+    let out = cls !== undefined && fn.noGradDecorator === undefined && isModuleClass(cls, this.classes) && !soundsLikeInference(fn.name) && !soundsLikeTraining(fn.name) && !fn.name.includes('step');
+    const text = out ? fn.node.text : '';
+    if (out) out = !MAY_RECORD.test(text);
+    if (out && cls !== undefined && text.includes('self.')) {
+      for (const m of text.matchAll(SELF_CALL)) {
+        const callee = this.methodOfClass(cls, m[1]);
+        if (callee && !this.summarisedWhenAsked(callee)) {
+          out = false;
+          break;
+        }
+      }
+    }
+    this.askedOnly.set(fn, out);
+    return out;
+  }
+
+  /** What `summarisedWhenAsked` answered, by method. */
+  private readonly askedOnly = new Map<Fn, boolean>();
+
   build(): TrainingIR {
     const allEvents: FlowEvent[] = [];
     // Statement by statement: a group used again whole has the events and model variables it had
@@ -2101,6 +2152,7 @@ class TrainingBuilder implements FlowHost {
       parts[i] = undefined;
       const from = allEvents.length;
       for (let j = 0; j < fns.length; j++) {
+        if (this.summarisedWhenAsked(fns[j])) continue;
         const s = this.analysis.summary(fns[j]);
         if (s) for (let k = 0; k < s.events.length; k++) allEvents.push(s.events[k]);
       }
