@@ -240,6 +240,12 @@ export interface ModeSwitchIR {
   /** `whole`: the object; `batchnorm`: only its BatchNorm modules (a filtered `modules()` loop or `apply`). */
   readonly scope: 'whole' | 'batchnorm';
   readonly function: string;
+  /**
+   * The branch conditions the switch is made under, as opaque atoms (`+c` in the body of `if c:`,
+   * `-c` in its `else`) joined by `&`: two switches whose atoms contradict are in exclusive
+   * branches (`if phase == 'train': model.train()` / `else: model.eval()`). Absent outside any branch.
+   */
+  readonly branch?: string;
 }
 
 export interface NoGradRegionIR {
@@ -384,6 +390,12 @@ export interface FreezeIR {
   readonly className?: string;
   /** A `requires_grad-loop` whose freezing statement is under a test: which parameters it freezes (absent: all). */
   readonly selection?: ParameterSelection;
+  /**
+   * A freeze a call makes (`set_parameter_requires_grad(model_ft, True)`, `model.freeze_backbone()`,
+   * a function of another workspace file): the function, and where its freeze is (`line 30`,
+   * `utils.py:5`). The span is the call's, the target the caller's model.
+   */
+  readonly by?: { readonly function: string; readonly where: string };
 }
 
 /**

@@ -86,6 +86,14 @@ ${before}for epoch in range(3):
 ruleTests(trainNotRestored, {
   valid: [
     {
+      name: "a helper that switches a deep copy of the model it is given (`model = copy.deepcopy(model)`, then `model.eval()`), called after each step: the trained model stays in training mode",
+      code:
+        'import copy\n' +
+        IMPORTS +
+        CNN +
+        '\n\ndef perturb(model, x):\n    model = copy.deepcopy(model)\n    model.eval()\n    x = x.clone().requires_grad_(True)\n    model(x).sum().backward()\n    return x + 0.01 * x.grad.sign()\n\n\nmodel = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nmodel.train()\nfor x, y in train_loader:\n    optimizer.zero_grad()\n    nn.functional.cross_entropy(model(x), y).backward()\n    optimizer.step()\n    x_adv = perturb(model, x)\n',
+    },
+    {
       name: 'a pretrained feature extractor put in eval mode for its no_grad forwards beside the trained head: switching its mode does not run it, and it is not trained',
       code: 'import torch\nimport torch.nn as nn\nimport torchvision\nfrom torch.utils.data import DataLoader\n\n\nclass Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(512, 10)\n        self.bn = nn.BatchNorm1d(10)\n\n    def forward(self, x):\n        return self.bn(self.fc(x))\n\n\ndef train(head, extractor, loader, optimizer):\n    extractor.eval()\n    head.train()\n    for x, y in loader:\n        with torch.no_grad():\n            f = extractor(x)\n        loss = nn.functional.cross_entropy(head(f), y)\n        optimizer.zero_grad()\n        loss.backward()\n        optimizer.step()\n\n\nextractor = torchvision.models.resnet18(weights="DEFAULT")\nextractor.load_state_dict(torch.load("ckpt.pt"))\nhead = Head()\nloader = DataLoader(train_set, batch_size=64, shuffle=True)\ntrain(head, extractor, loader, torch.optim.SGD(head.parameters(), lr=0.1))\n',
     },

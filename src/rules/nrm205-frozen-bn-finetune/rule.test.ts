@@ -25,6 +25,32 @@ const FREEZE_BN_METHOD = (test = '') =>
 /** A helper of the script putting a model's BatchNorm layers in eval mode (DeepLabV3Plus' `fix_bn`), its parameter not named as the caller's model. */
 const FIX_BN = 'def fix_bn(module):\n    for m in module.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n\n\n';
 
+/** The PyTorch fine-tuning tutorial's feature extraction: a helper freezing what it is given when its flag says so, the flag `extract` (a module constant), the model trained in its phases. */
+const TUTORIAL = (extract: string) => `import torch
+import torch.nn as nn
+from torchvision import models
+
+feature_extract = ${extract}
+
+
+def set_parameter_requires_grad(model, feature_extracting):
+    if feature_extracting:
+        for param in model.parameters():
+            param.requires_grad = False
+
+
+model_ft = models.resnet18(weights="DEFAULT")
+set_parameter_requires_grad(model_ft, feature_extract)
+model_ft.fc = nn.Linear(model_ft.fc.in_features, 2)
+optimizer = torch.optim.SGD([p for p in model_ft.parameters() if p.requires_grad], lr=0.001)
+for epoch in range(3):
+    model_ft.train()
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model_ft(x), y).backward()
+        optimizer.step()
+`;
+
 /** VICReg's / Barlow Twins' linear evaluation: a backbone frozen, then held by `nn.Sequential(backbone, head)` (wrapped in DDP) which the loop trains; `mode`: what the loop does to the mode. */
 const HELD = (mode: string) =>
   'import torchvision\n' +
@@ -162,6 +188,8 @@ ruleTests(frozenBnFinetune, {
     { name: 'KerasHub: an unfrozen ViT backbone (LayerNormalization, no BatchNormalization)', code: HUB(KERAS_HEAD + 'x = base_model(inputs)\n' + KERAS_TAIL + KERAS_FINETUNE, 'keras_hub.models.ViTBackbone.from_preset("vit_base_patch16_224_imagenet")') },
     { name: "BN put back in eval after every train() by the model's freeze_bn() method", code: IMPORTS + FREEZE_BN_METHOD() + FREEZE + LOOP('    model.train()\n    model.freeze_bn()\n') },
     { name: 'BN put back in eval after every train() by a helper of the script (fix_bn(model))', code: IMPORTS + MODEL + FIX_BN + FREEZE + LOOP('    model.train()\n    fix_bn(model)\n') },
+    { name: "the fine-tuning tutorial's helper called with its flag False (fine-tuning the whole model): no freeze", code: TUTORIAL('False') },
+    { name: "a helper freezing a copy it makes of what it is given (`model = copy.deepcopy(model)`): the caller's model is not frozen", code: TUTORIAL('True').replace('    if feature_extracting:\n', '    model = copy.deepcopy(model)\n    if feature_extracting:\n').replace('import torch\n', 'import copy\nimport torch\n') },
     { name: 'BN put back in eval after every train()', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    for m in model.backbone.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eval()\n') },
     { name: 'BN put back in eval after every train() by model.apply(lambda ...)', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    model.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)\n') },
     { name: 'the whole frozen backbone in eval mode after train()', code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n    model.backbone.eval()\n') },
@@ -261,6 +289,21 @@ ruleTests(frozenBnFinetune, {
       name: 'the eval() of each epoch\'s validation pass is no BN freeze: the frozen backbone\'s statistics still update (Accelerate cv_example style)',
       code: IMPORTS + MODEL + FREEZE + LOOP('    model.train()\n') + '    model.eval()\n    with torch.no_grad():\n        for x, y in val_loader:\n            model(x)\n',
       findings: [{ messageId: 'statsStillUpdate', line: 15, column: 1, endLine: 16, endColumn: 28, messageIncludes: ['model.backbone is frozen'] }],
+    },
+    {
+      name: "a phase loop's validation eval() (`else: model.eval()`, instead of the train phase's train()) is no BatchNorm freeze that train() undoes: the frozen model's statistics update in the train phase",
+      code: TUTORIAL('True')
+        .replaceAll('model_ft', 'model')
+        .replace(
+          'for epoch in range(3):\n    model.train()\n    for x, y in train_loader:\n        optimizer.zero_grad()\n        nn.functional.cross_entropy(model(x), y).backward()\n        optimizer.step()\n',
+          "for epoch in range(3):\n    for phase in ['train', 'val']:\n        if phase == 'train':\n            model.train()\n        else:\n            model.eval()\n        for x, y in loaders[phase]:\n            optimizer.zero_grad()\n            with torch.set_grad_enabled(phase == 'train'):\n                loss = nn.functional.cross_entropy(model(x), y)\n                if phase == 'train':\n                    loss.backward()\n                    optimizer.step()\n",
+        ),
+      findings: [{ messageId: 'statsStillUpdate', line: 15, column: 1, endLine: 15, endColumn: 52, messageIncludes: ['model is frozen here (requires_grad=False, by set_parameter_requires_grad() at line 10)', 'model.train() at line 21'] }],
+    },
+    {
+      name: "the PyTorch fine-tuning tutorial's feature extraction: a helper given the model freezes it (`set_parameter_requires_grad(model_ft, feature_extract)`), its BatchNorm trains",
+      code: TUTORIAL('True'),
+      findings: [{ messageId: 'statsStillUpdate', line: 15, column: 1, endLine: 15, endColumn: 55, messageIncludes: ['model_ft is frozen here (requires_grad=False, by set_parameter_requires_grad() at line 10)', 'model_ft.train() at line 19'] }],
     },
     {
       name: "a BN freeze by the model's freeze_bn() method before the loop, undone by model.train()",

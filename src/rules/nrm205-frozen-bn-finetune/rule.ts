@@ -1,4 +1,4 @@
-import { describeOrigin, type FreezeIR, type ModeOrigin, type SiteIR } from '../../ir/training';
+import { describeOrigin, type FreezeIR, type ModeOrigin, type ModeSwitchIR, type SiteIR } from '../../ir/training';
 import { addKeyword, isUnder, kerasBatchNormTrainable, layerLocations, layerWhere, modelFacts } from '../shared/training';
 import type { Rule } from '../types';
 
@@ -11,7 +11,7 @@ export const frozenBnFinetune: Rule = {
       'A backbone frozen with `requires_grad=False` (or left out of the optimizer, which gets only the head\'s parameters) whose BatchNorm still updates running statistics in train mode, a BN freeze undone by a later `model.train()`, or a Keras base model unfrozen for fine-tuning whose BatchNormalization runs in training mode (called without `training=False`, or its layers unfrozen in a model that holds them).',
     messages: {
       statsStillUpdate:
-        '{{target}} is frozen here (requires_grad=False), but its BatchNorm layers are in training mode at the training step ({{stepLine}}, {{origin}}): requires_grad does not stop BatchNorm from normalizing with batch statistics and overwriting running_mean/running_var with fine-tuning batches. Also put them in eval mode after every {{model}}.train() (or override train()), or use FrozenBatchNorm2d.',
+        '{{target}} is frozen here (requires_grad=False{{by}}), but its BatchNorm layers are in training mode at the training step ({{stepLine}}, {{origin}}): requires_grad does not stop BatchNorm from normalizing with batch statistics and overwriting running_mean/running_var with fine-tuning batches. Also put them in eval mode after every {{model}}.train() (or override train()), or use FrozenBatchNorm2d.',
       headOnly:
         'Only {{parts}}\'s parameters are given to this optimizer, so the rest of {{model}} ({{facts}}) is frozen by being left out, but its BatchNorm layers are in training mode at the training step ({{stepLine}}, {{origin}}): they keep normalizing with batch statistics and overwrite running_mean/running_var with the fine-tuning batches. Put them in eval mode after every {{model}}.train() (or override train()), or give the optimizer the parameters they belong to if the backbone is meant to adapt.',
       freezeUndone:
@@ -24,7 +24,7 @@ export const frozenBnFinetune: Rule = {
     fix: 'unsafe',
     docs: {
       whatItDoes:
-        'Finds parameters frozen with `p.requires_grad = False` / `requires_grad_(False)` and BatchNorm layers put in eval mode (a `modules()` loop filtered by `isinstance(m, nn.BatchNorm2d)`, `model.apply(set_bn_eval)`, a `freeze_bn()` method), and checks the mode of those BatchNorm layers at each training step, through loop iterations and helper calls. ' +
+        'Finds parameters frozen with `p.requires_grad = False` / `requires_grad_(False)` (also by a helper given the model, of the file or of another workspace file, such as the PyTorch fine-tuning tutorial\'s `set_parameter_requires_grad(model_ft, feature_extract)`, when the flag it tests says it freezes; reported at the call) and BatchNorm layers put in eval mode (a `modules()` loop filtered by `isinstance(m, nn.BatchNorm2d)`, `model.apply(set_bn_eval)`, a `freeze_bn()` method), and checks the mode of those BatchNorm layers at each training step, through loop iterations and helper calls. ' +
         'A freeze inside the model\'s own class counts for its instances: `self.backbone = torchvision.models.resnet50(...)` (or a timm model, or an instance of another class of the file, with BatchNorm) frozen in `__init__`, then an instance trained in training mode, is reported on the freeze. ' +
         'A library model (torchvision, timm, Hugging Face) whose optimizer gets only its head\'s parameters (`optim.Adam(model.fc.parameters())`, also in parameter groups: `fc`, `classifier`, `head`, `heads`, `last_linear`) and no other optimizer or freeze of the model is there, trained in training mode, is reported on the optimizer: the backbone is frozen by being left out, its BatchNorm statistics are not. A head with a backbone stage (`model.layer4.parameters()` in a group) is a choice to adapt the backbone and is not reported. ' +
         'Models whose `train()` override keeps BN in eval mode, models built with `FrozenBatchNorm2d` (detectron2, torchvision detection), and freezes that keep the normalization parameters trainable (`if "bn" not in name: p.requires_grad = False`: BatchNorm is meant to adapt) are clean. ' +
@@ -54,13 +54,22 @@ export const frozenBnFinetune: Rule = {
     const seen = new Set<number>();
     // (A freeze that keeps the normalization parameters trainable, `if "bn" not in name:`, leaves
     // BatchNorm to adapt on purpose: its statistics updating with the new data is the point.)
-    const gradFreezes = training.freezes.filter((f) => f.kind !== 'batchnorm-eval' && !(f.selection?.kind === 'keeps' && f.selection.namesNorms));
+    // (A freeze in a helper that its calls in view make on the caller's models, `set_parameter_requires_grad(model_ft, True)`, is reported at those calls.)
+    const madeByCalls = new Set(training.freezes.flatMap((f) => (f.by ? [`${f.by.function}@${f.by.where}`] : [])));
+    const gradFreezes = training.freezes.filter((f) => f.kind !== 'batchnorm-eval' && !(f.selection?.kind === 'keeps' && f.selection.namesNorms) && !madeByCalls.has(`${f.function}@line ${f.span.start.line + 1}`));
     // An eval() that puts the model in eval mode for an inference site (the validation pass of an epoch) is no freeze.
     const servesInference = (span: { startOffset: number }) =>
       training.sites.some((s) => s.kind === 'inference' && s.mode.origins.some((o) => o.kind === 'switch' && o.mode === 'eval' && o.span.startOffset === span.startOffset));
+    // An eval() chosen instead of a train() by one condition that reaches no training step (`if
+    // phase == 'train': model.train()` / `else: model.eval()`: the validation pass of a phase loop)
+    // is no freeze. (One that does, a linear probe's chosen per run, is.)
+    const reachesStep = (s: ModeSwitchIR) =>
+      training.sites.some((site) => site.kind === 'training-step' && [site.mode, ...(site.targets ?? []).flatMap((t) => [t.mode, t.batchNormMode])].some((m) => m.origins.some((o) => o.span.startOffset === s.span.startOffset)));
+    const insteadOfTrain = (s: ModeSwitchIR) =>
+      s.branch !== undefined && training.modeSwitches.some((t) => t.op === 'train' && t.target === s.target && t.function === s.function && t.branch !== undefined && contradicts(t.branch, s.branch as string)) && !reachesStep(s);
     const bnFreezes: FreezeIR[] = [
       ...training.freezes.filter((f) => f.kind === 'batchnorm-eval'),
-      ...training.modeSwitches.filter((s) => s.op === 'eval' && s.scope === 'whole' && !/val|eval|test|infer|predict|sample/i.test(s.function) && !servesInference(s.span) && gradFreezes.some((g) => isUnder(s.target, g.target) || isUnder(g.target, s.target))).map((s) => ({ span: s.span, target: s.target, kind: 'batchnorm-eval' as const, function: s.function })),
+      ...training.modeSwitches.filter((s) => s.op === 'eval' && s.scope === 'whole' && !/val|eval|test|infer|predict|sample/i.test(s.function) && !servesInference(s.span) && !insteadOfTrain(s) && gradFreezes.some((g) => isUnder(s.target, g.target) || isUnder(g.target, s.target))).map((s) => ({ span: s.span, target: s.target, kind: 'batchnorm-eval' as const, function: s.function })),
     ];
     /** The training steps whose model has BatchNorm layers this rule can check (their BN mode at each step is in `targets`). */
     const steps = training.sites.filter((step) => {
@@ -104,7 +113,7 @@ export const frozenBnFinetune: Rule = {
       const origin = t.batchNormMode.origins.find((o) => o.mode === 'train');
       context.report({
         messageId: 'statsStillUpdate',
-        data: { target: g.target, stepLine: context.where(step.span), origin: origin ? describeOrigin(origin, context.where) : 'training mode', model: step.modelInCaller },
+        data: { target: g.target, by: g.by ? `, by ${g.by.function}() at ${g.by.where}` : '', stepLine: context.where(step.span), origin: origin ? describeOrigin(origin, context.where) : 'training mode', model: step.modelInCaller },
         span: g.span,
         related: [
           { span: step.span, message: `training step (${step.detail})` },
@@ -117,6 +126,12 @@ export const frozenBnFinetune: Rule = {
     kerasUnfrozenBases(context);
   },
 };
+
+/** Whether two switches' branch conditions (`ModeSwitchIR.branch`) contradict: one is made where the other cannot be. */
+function contradicts(a: string, b: string): boolean {
+  const atoms = new Set(a.split('&'));
+  return b.split('&').some((x) => atoms.has((x.startsWith('+') ? '-' : '+') + x.slice(1)));
+}
 
 /** The heads of library models (torchvision's `fc` / `classifier`, timm's `head`, Cadene's `last_linear`): no BatchNorm in them. */
 const HEAD_PARTS = /^(fc|classifier|head|heads|last_linear)$/;

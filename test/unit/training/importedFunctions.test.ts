@@ -473,6 +473,47 @@ class Solver(object):
     assert.strictEqual(index.importedFunction(path.join(undone, 'train.py'), 'RetinaNet.describe'), undefined);
   });
 
+  it("an imported evaluate() that leaves the model in eval mode, called inside the training loop with no train() after it: NRM203 at the call, citing the other file's eval()", () => {
+    const engine = 'import torch\n\n\n@torch.no_grad()\ndef evaluate(model, loader):\n    model.eval()\n    return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)\n';
+    const script = (after: string) =>
+      TRAIN('from engine import evaluate', `    for step, (x, y) in enumerate(train_loader):\n        optimizer.zero_grad()\n        criterion(model(x), y).backward()\n        optimizer.step()\n        if step % 100 == 0:\n            print(evaluate(model, val_loader))\n${after}`).replace('for epoch in range(10):\n', 'model.train()\nfor epoch in range(10):\n');
+    const text = script('').split('\n');
+    const dir = project({ 'engine.py': engine, 'train.py': text.join('\n') });
+    const found = lint(dir, 'train.py').filter((f) => f.code === 'NRM203');
+    const line = text.findIndex((l) => l.includes('evaluate(model, val_loader)')) + 1;
+    assert.deepStrictEqual(found.map(at), [`NRM203 ${line}:19`]);
+    assert.match(found[0].message, /^model\.eval\(\) at engine\.py:6 puts model in eval mode/);
+    const restored = project({ 'engine.py': engine, 'train.py': script('            model.train()\n') });
+    assert.deepStrictEqual(lint(restored, 'train.py').filter((f) => f.code === 'NRM203').map(at), []);
+  });
+
+  it("a helper of another file freezing what it is given (`freeze_backbone(net)`) is a freeze at the call: its BatchNorm in training mode at the step is reported there, citing the other file's loop", () => {
+    const utils = 'def freeze_backbone(model, frozen=True):\n    if frozen:\n        for p in model.conv.parameters():\n            p.requires_grad = False\n';
+    const script = (call: string) =>
+      `${NET}\nfrom utils import freeze_backbone\n\nnet = Net()\n${call}\noptimizer = torch.optim.SGD(net.fc.parameters(), lr=0.1)\ntrain_loader = DataLoader(train_set, batch_size=64, shuffle=True)\nfor epoch in range(10):\n    net.train()\n    for x, y in train_loader:\n        optimizer.zero_grad()\n        net(x).sum().backward()\n        optimizer.step()\n`;
+    const text = script('freeze_backbone(net)').split('\n');
+    const dir = project({ 'utils.py': utils, 'train.py': text.join('\n') });
+    const found = lint(dir, 'train.py').filter((f) => f.code === 'NRM205');
+    assert.deepStrictEqual(found.map(at), [`NRM205 ${text.indexOf('freeze_backbone(net)') + 1}:1`]);
+    assert.match(found[0].message, /^net\.conv is frozen here \(requires_grad=False, by freeze_backbone\(\) at utils\.py:3\)/);
+    // Called with its flag off, it freezes nothing.
+    const off = project({ 'utils.py': utils, 'train.py': script('freeze_backbone(net, frozen=False)') });
+    assert.deepStrictEqual(lint(off, 'train.py').filter((f) => f.code === 'NRM205').map(at), []);
+  });
+
+  it("a function of another file that switches a deep copy of the model it is given (`model = deepcopy(model)`, then `model.eval()`: an adversarial-example helper) leaves the caller's model as it was", () => {
+    const attack = 'import torch\nfrom copy import deepcopy\n\n\ndef perturb(model, x):\n    model = deepcopy(model)\n    model.eval()\n    x = x.clone().requires_grad_(True)\n    model(x).sum().backward()\n    return x + 0.01 * x.grad.sign()\n';
+    const loop = '    model.train()\n    for x, y in train_loader:\n        optimizer.zero_grad()\n        x_adv = perturb(model, x)\n        criterion(model(x_adv), y).backward()\n        optimizer.step()';
+    const dir = project({ 'attack.py': attack, 'train.py': TRAIN('from attack import perturb', loop) });
+    assert.deepStrictEqual(lint(dir, 'train.py').filter((f) => f.code === 'NRM203').map(at), []);
+    // Its summary says nothing of the model passed: not the eval() nor the backward() of the copy.
+    const perturb = new WorkspaceIndex([dir]).importedFunction(path.join(dir, 'train.py'), 'perturb');
+    assert.deepStrictEqual([perturb?.modelParams, perturb?.exit, perturb?.events], [['model'], [], []]);
+    // Called after the step (an adversarial check of each batch), the model still trains in training mode at the next step.
+    const after = project({ 'attack.py': attack, 'train.py': TRAIN('from attack import perturb', loop.replace('        x_adv = perturb(model, x)\n        criterion(model(x_adv), y).backward()\n        optimizer.step()', '        criterion(model(x), y).backward()\n        optimizer.step()\n        x_adv = perturb(model, x)')) });
+    assert.deepStrictEqual(lint(after, 'train.py').filter((f) => f.code === 'NRM203').map(at), []);
+  });
+
   it('survives a broken or binary file behind an import', () => {
     const dir = project({ 'engine.py': 'def evaluate(model, loader:\n    with torch.no_grad(\n', 'train.py': TRAIN('from engine import evaluate, train_one_epoch', LOOP) });
     fs.writeFileSync(path.join(dir, 'bin.py'), Buffer.from([0, 159, 146, 150, 0, 1]));

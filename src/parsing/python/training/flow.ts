@@ -7,7 +7,7 @@
  * called. Events (training steps, inference calls, exports) are recorded with the state there.
  */
 import type { SyntaxNode as Node } from '../syntaxTree';
-import type { ImportedSite, ModelVariable, ModeOrigin, ModelFacts, SwitchOp } from '../../../ir/training';
+import type { FreezeIR, ImportedSite, ModelVariable, ModeOrigin, ModelFacts, ParameterSelection, SwitchOp } from '../../../ir/training';
 import type { ImportedFunction, ImportedKey } from './importedFunctions';
 import type { BoolArguments } from './classes';
 import type { Span } from '../../../ir/span';
@@ -82,6 +82,38 @@ export interface Summary {
   readonly exit: State | undefined;
   readonly events: readonly FlowEvent[];
   readonly returns: { readonly val: Val; readonly facts: ModelFacts | undefined } | undefined;
+  /** For a function of another file: what it freezes of what it is given (a file's own functions: `FlowHost.gradFreezesOf`). */
+  readonly freezes?: readonly CalleeFreeze[];
+  /** For a function of another file: where it is (`utils.py`), for the freezes it makes. */
+  readonly file?: string;
+}
+
+/**
+ * A freeze of parameters a function makes on what it is given (`for p in model.parameters():
+ * p.requires_grad = False` in `set_parameter_requires_grad(model, feature_extracting)`), in its
+ * own terms: the caller translates the target.
+ */
+export interface CalleeFreeze {
+  readonly target: string;
+  readonly kind: 'requires_grad-loop' | 'requires_grad_';
+  /** 1-based line of the freeze in its file. */
+  readonly line: number;
+  readonly selection?: ParameterSelection;
+  /**
+   * The parameter whose value decides whether it runs (`if feature_extracting:`; `negated` for
+   * `if not p:` or an `else`), and the truth of its default when it has one that resolves.
+   */
+  readonly condition?: { readonly param: string; readonly negated: boolean; readonly byDefault?: boolean };
+}
+
+/** A freeze a call makes (see `CalleeFreeze`), in the caller's terms. */
+export interface FreezeCallRecord {
+  readonly span: Span;
+  readonly target: string;
+  readonly kind: 'requires_grad-loop' | 'requires_grad_';
+  readonly fn: string;
+  readonly selection?: ParameterSelection;
+  readonly by: NonNullable<FreezeIR['by']>;
 }
 
 export interface SwitchRecord {
@@ -90,6 +122,8 @@ export interface SwitchRecord {
   readonly op: SwitchOp;
   readonly scope: 'whole' | 'batchnorm';
   readonly fn: string;
+  /** The branch conditions it is made under (see `ModeSwitchIR.branch`). */
+  readonly branch?: string;
 }
 
 /** What the interpreter needs from the rest of the front end. */
@@ -174,6 +208,15 @@ export interface FlowHost {
   resolveFunction(callee: Node, fn: Fn, receiverFacts: ModelFacts | undefined, keys?: CalleeKeys): Fn | undefined;
   /** A method of a model class of another workspace file, when it switches modes of the instance (see `TrainingBuilder.importedFunctions`). */
   importedModelMethod(facts: ModelFacts, method: string): ImportedFunction | undefined;
+  /** What a function of the file freezes of what it is given (its parameters, or `self` for a method), in its own terms. */
+  gradFreezesOf(fn: Fn): readonly CalleeFreeze[];
+  /**
+   * The parameters a function of the file binds to a new model (`model = copy.deepcopy(model)`,
+   * `net = Net()`): what it does to them after is not done to what its caller passed.
+   */
+  reboundParams(fn: Fn): ReadonlySet<string>;
+  /** The boolean a value resolves to (a literal, a constant, a default), or undefined. */
+  truthOf(node: Node): boolean | undefined;
   /** What a function of another workspace file the callee names does to the models passed to it (`evaluate` of `from engine import evaluate`). */
   importedFunction?(callee: Node, fn: Fn): ImportedFunction | undefined;
   /** A construction of a holder class of the file (`Trainer(model, train_loader, optimizer)`, see `HeldObjects`): its `__init__` and what it keeps of the caller's. */
@@ -254,6 +297,12 @@ const NOT_A_RUN = new Set([
   'init_weights', 'reset_parameters', 'fuse', 'fuse_model', 'save_pretrained', 'push_to_hub', 'tie_weights', 'resize_token_embeddings',
 ]);
 const NOT_A_RUN_PREFIXES = ['get_', 'set_', 'reset_', 'register_', 'load_', 'save_', 'init_', 'num_', 'count_'];
+
+/** No names. */
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+/** No freezes (most functions make none). */
+const NO_FREEZES: readonly CalleeFreeze[] = [];
 
 /** No attributes kept (a model's own method: `self` is the instance). */
 const NO_ATTRIBUTES: ReadonlyMap<string, string> = new Map();
@@ -454,6 +503,8 @@ export class FlowGroup {
   readonly origins = new Set<number>();
   readonly switches = new Map<number, SwitchRecord>();
   readonly noGradRegions = new Map<number, NoGradRecord>();
+  /** The freezes the calls in these functions make (see `CalleeFreeze`), by call and target. */
+  readonly freezeCalls = new Map<string, FreezeCallRecord>();
   /** Other groups whose summaries these summaries applied. */
   readonly uses = new Set<FlowGroup>();
   /** `uses`, in the order first used (read with an index: iterating a set allocates an iterator). */
@@ -650,6 +701,14 @@ export class ModeAnalysis {
     return out;
   }
 
+  /** The freezes made by calls in every function summarised (or reused) in this analysis. */
+  freezeCalls(): FreezeCallRecord[] {
+    const out: FreezeCallRecord[] = [];
+    const groups = this.groups;
+    for (let i = 0; i < groups.length; i++) if (groups[i].freezeCalls.size > 0) for (const r of groups[i].freezeCalls.values()) out.push(r);
+    return out;
+  }
+
   noGradRegions(): NoGradRecord[] {
     const out: NoGradRecord[] = [];
     const groups = this.groups;
@@ -743,7 +802,7 @@ export class ModeAnalysis {
     // (Events past the cap would be dropped differently: a flow is used again only well below it.)
     if (kept && ctx.sink.length + kept.events.length < MAX_EVENTS) {
       // (A kept statement's group is complete: one without switches or no-grad regions adds nothing to them.)
-      if (kept.group.switches.size > 0 || kept.group.noGradRegions.size > 0) this.list(kept.group);
+      if (kept.group.switches.size > 0 || kept.group.noGradRegions.size > 0 || kept.group.freezeCalls.size > 0) this.list(kept.group);
       for (const e of kept.events) ctx.sink.push(e);
       for (const r of kept.returns) ctx.returns.push(r);
       return kept.flow;
@@ -1024,7 +1083,10 @@ export class ModeAnalysis {
         if (!off) kind = q.endsWith('inference_mode') ? 'inference_mode' : 'no_grad';
       } else if (q === 'torch.set_grad_enabled' || q === 'torch.autograd.set_grad_enabled') {
         const first = callArgs(value).positional[0];
-        if (first && literalValue(first).kind === 'bool' && !(literalValue(first) as { value: boolean }).value) kind = 'set_grad_enabled(False)';
+        const lit = first ? literalValue(first) : undefined;
+        // (False, or a test a literal pass decides false: `set_grad_enabled(phase == 'train')` in the 'val' pass.)
+        const off = lit?.kind === 'bool' ? !lit.value : first && ctx.literals ? literalTest(first, ctx.literals) === false : false;
+        if (off) kind = 'set_grad_enabled(False)';
       }
       if (kind) {
         noGrad = spanOf(value);
@@ -1377,7 +1439,10 @@ export class ModeAnalysis {
     const op: SwitchOp = mode === 'unknown' ? 'train(unknown)' : mode;
     const span = spanOf(call);
     const displayTarget = target.replace('.[BatchNorm]', '');
-    this.current()?.switches.set(call.startIndex, { span, target: displayTarget, op, scope, fn: fnName });
+    const switches = this.current()?.switches;
+    // (A pass of a literal loop that decided the branch, `for phase in ['train', 'val']`, keeps the branch the joined pass saw.)
+    const branch = ctx.assume.length > 0 ? ctx.assume.join('&') : switches?.get(call.startIndex)?.branch;
+    switches?.set(call.startIndex, { span, target: displayTarget, op, scope, fn: fnName, ...(branch !== undefined ? { branch } : {}) });
     const description = call.text.length > 60 ? displayTarget + '.' + op + '()' : call.text;
     const v = this.modeVal(mode, { mode, kind: 'switch', span, description, at: span }, ctx.assume);
     let st = state.set(target, v);
@@ -1396,8 +1461,10 @@ export class ModeAnalysis {
     const args = callArgs(call);
     const map = new Map<string, string | undefined>();
     const params = callee.cls && callee.params[0] === 'self' ? callee.params.slice(1) : callee.params;
+    // (A parameter the callee binds to a new model, `model = copy.deepcopy(model)`, is no longer the caller's there.)
+    const rebound = callee.body ? this.host.reboundParams(callee) : NO_NAMES;
     params.forEach((p, i) => {
-      const a = args.keywords.get(p) ?? args.positional[i];
+      const a = rebound.has(p) ? undefined : (args.keywords.get(p) ?? args.positional[i]);
       // (A model built in the call, `train(MLP(), loader)`, is the caller's `MLP()`: see `builtInArguments`.)
       map.set(p, a ? (keyOf(a) ?? (unparen(a).type === 'call' && this.host.constructs(unparen(a), ctx.fn) ? modelKey(a) : undefined)) : undefined);
     });
@@ -1545,7 +1612,7 @@ export class ModeAnalysis {
       ...(e.resultDropped ? { resultDropped: true } : {}),
       imported: { function: imported.name, file: imported.file, line: e.line, ...(e.noGrad !== undefined ? { noGrad: e.noGrad } : {}) },
     }));
-    const after = this.apply(callee, call, state, ctx, selfKey, { exit: stateOf(imported.exit), events, returns: undefined }, held);
+    const after = this.apply(callee, call, state, ctx, selfKey, { exit: stateOf(imported.exit), events, returns: undefined, ...(imported.freezes ? { freezes: imported.freezes, file: imported.file } : {}) }, held);
     // A model passed as a parameter the other file does not follow as one: what it is left in is not known (an opaque call).
     let st = after;
     params.forEach((p, i) => {
@@ -1596,9 +1663,40 @@ export class ModeAnalysis {
         inUnitTest: e.inUnitTest || this.host.isUnitTest(ctx.fn),
       });
     }
+    this.noteFreezes(callee, summary, translate, call, callSpan, ctx);
     if (!summary.exit) return state;
     this.noteBatchNormFreezes(summary.exit, translate, call, callSpan, ctx);
     return this.compose(state, summary.exit, translate, callSpan);
+  }
+
+  /**
+   * The parameters a call freezes of the caller's models (`set_parameter_requires_grad(model_ft,
+   * feature_extract)`, `model.freeze_backbone()`, a function of another file): each freeze of the
+   * callee on what it is given, translated, where the value of the parameter it depends on (`if
+   * feature_extracting:`) says it runs; not when that value is not known.
+   */
+  private noteFreezes(callee: Fn, summary: Summary, translate: (key: string) => string | undefined, call: Node, callSpan: Span, ctx: Ctx): void {
+    const freezes = summary.freezes ?? (callee.body ? this.host.gradFreezesOf(callee) : NO_FREEZES);
+    if (freezes.length === 0) return;
+    const group = this.current();
+    if (!group) return;
+    for (const f of freezes) {
+      if (f.condition && !this.conditionHolds(callee, call, f.condition)) continue;
+      const t = translate(f.target);
+      if (t === undefined || t.includes('>')) continue;
+      const where = summary.file !== undefined ? `${summary.file}:${f.line}` : `line ${f.line}`;
+      group.freezeCalls.set(`${call.startIndex}:${t}`, { span: callSpan, target: t, kind: f.kind, fn: ctx.fn.name, ...(f.selection ? { selection: f.selection } : {}), by: { function: callee.name, where } });
+    }
+  }
+
+  /** Whether a call passes a value that makes `condition` (a test of a parameter of `callee`) hold; false when not known. */
+  private conditionHolds(callee: Fn, call: Node, condition: NonNullable<CalleeFreeze['condition']>): boolean {
+    const args = callArgs(call);
+    const params = callee.cls && callee.params[0] === 'self' ? callee.params.slice(1) : callee.params;
+    const i = params.indexOf(condition.param);
+    const given = args.keywords.get(condition.param) ?? (i >= 0 ? args.positional[i] : undefined);
+    const value = given ? this.host.truthOf(given) : args.hasSplat ? undefined : condition.byDefault;
+    return value !== undefined && value !== condition.negated;
   }
 
   /**

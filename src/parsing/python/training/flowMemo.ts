@@ -501,7 +501,7 @@ function collectSpans(flow: { fns: readonly Fn[]; group?: FlowGroup; events?: un
   };
   const group = flow.group;
   const roots: unknown[] = [flow.fns, flow.events, flow.returns];
-  if (group) roots.push(group.summaries, group.bindings, group.switches, group.noGradRegions, [...group.origins].map((i) => origins[i]));
+  if (group) roots.push(group.summaries, group.bindings, group.switches, group.noGradRegions, group.freezeCalls, [...group.origins].map((i) => origins[i]));
   const spans = spansIn(roots, skip);
   return { spans, foreign: isForeign };
 }

@@ -8,7 +8,7 @@
  * unchanged, and the caller's findings land on the call.
  */
 import type { LayerFact, ModelFacts, ModeOrigin } from '../../../ir/training';
-import type { FlowEvent, Fn, Summary } from './flow';
+import type { CalleeFreeze, FlowEvent, Fn, Summary } from './flow';
 import type { State, Val } from './state';
 import { rootOf } from './util';
 
@@ -91,6 +91,8 @@ export interface ImportedFunction {
   readonly cls?: string;
   /** For a holder class's `__init__`: the `self.` attributes it sets to a parameter, with that parameter (`['model', 'model']` for `self.model = model`). */
   readonly attributes?: readonly (readonly [string, string])[];
+  /** The parameters it freezes of what it is given (`for p in model.parameters(): p.requires_grad = False`). */
+  readonly freezes?: readonly CalleeFreeze[];
 }
 
 /** What a function returns, as its file's analysis knows it: the whole value's facts, and those of each place of a tuple. */
@@ -120,8 +122,11 @@ export function importedFunction(
   isModel: (param: string) => boolean,
   returned: Returned,
   holder?: { readonly attributes: ReadonlyMap<string, string> | undefined; readonly factsOf: (key: string) => ModelFacts | undefined },
+  rebound: ReadonlySet<string> = new Set(),
+  freezes: readonly CalleeFreeze[] = [],
 ): ImportedFunction {
-  const params = new Set(fn.params);
+  // (A parameter it binds to a new model, `model = copy.deepcopy(model)`, is not the caller's after: nothing about it is.)
+  const params = new Set(fn.params.filter((p) => !rebound.has(p)));
   const underParam = (key: string) => key !== '' && params.has(rootOf(key));
   const describe = (v: Val): ImportedFact[] => {
     const out: ImportedFact[] = [];
@@ -183,6 +188,7 @@ export function importedFunction(
     ...(returned.at.some((f) => f !== undefined) ? { returnsAt: returned.at.map((f) => (f ? returnOf(f, undefined, origins, file) : undefined)) } : {}),
     ...(fn.cls !== undefined ? { cls: fn.cls } : {}),
     ...(holder?.attributes ? { attributes: [...holder.attributes] } : {}),
+    ...(freezes.length > 0 ? { freezes } : {}),
   };
 }
 

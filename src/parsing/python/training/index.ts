@@ -21,12 +21,12 @@ import { boundAt, type Span } from '../../../ir/span';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { AFFINE_NORM_KINDS, BN_KINDS, boolArguments, boundArguments, DROPOUT_KINDS, documentClassFacts, holdsClasses, isHolderClass, isModuleClass, isSynchronized, modelFactsOfClass, withBases, type BoolArguments, type ClassFacts } from './classes';
-import { FlowGroup, FORWARD_DEFINITIONS, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables, type HeldMethod, type HeldObjects } from './flow';
+import { FlowGroup, FORWARD_DEFINITIONS, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeFreeze, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables, type HeldMethod, type HeldObjects } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { importedFunction, type ImportedFunction, type ImportedFunctionLookup, type ImportedReturn, type Returned } from './importedFunctions';
 import { FunctionTable } from './functionTable';
 import { trainableAssignment } from './kerasTrainable';
-import { parameterSelection } from './parameterFreeze';
+import { isParameterLoop, paramCondition, parameterLoopFreeze } from './parameterFreeze';
 import { PickedStatements } from './pickedStatements';
 import { mmConfigFacts, type ConfigBaseLookup } from './mmConfig';
 import { launcherCall, mayLaunch, type LauncherCall } from './launchers';
@@ -66,6 +66,8 @@ const MODEL_WORDS = new Set(['model', 'models', 'net', 'network', 'encoder', 'de
 const NOT_MODEL_WORDS = new Set(['optimizer', 'optim', 'opt', 'scheduler', 'sched', 'loader', 'dataloader', 'dataset', 'criterion', 'loss', 'scaler', 'args', 'config', 'cfg', 'logger', 'writer', 'metric', 'metrics', 'path', 'dir', 'name', 'file', 'state', 'dict', 'params', 'tokenizer', 'processor']);
 
 const NO_STAR_NAMES: ReadonlySet<string> = new Set();
+/** No names (a function that rebinds none of its parameters). */
+const NO_NAMES: ReadonlySet<string> = new Set();
 /** tf.data methods that batch a dataset, with the position of their `drop_remainder` parameter. */
 const TF_DATA_BATCHING = new Map([['batch', { dropRemainderAt: 1 }], ['padded_batch', { dropRemainderAt: 3 }]]);
 /** tf.data methods whose result has the batches of their receiver (element-wise or order-only steps). */
@@ -2041,7 +2043,7 @@ class TrainingBuilder implements FlowHost {
       // (A function without parameters matters to a caller only for the model it returns.)
       if (fn.params.length === 0 && !returned.facts && !returned.at.some((f) => f !== undefined)) continue;
       const summary = this.analysis.summary(fn);
-      if (summary) out.set(name, importedFunction(fn, summary, this.analysis.origins, this.text, file, (p) => this.isModelish(fn, p), returned));
+      if (summary) out.set(name, importedFunction(fn, summary, this.analysis.origins, this.text, file, (p) => this.isModelish(fn, p), returned, undefined, this.reboundParams(fn), this.gradFreezesOf(fn)));
     }
     // The methods of holder classes (`Trainer.fit`, `Trainer.__init__` with the attributes it sets), their bases' included.
     for (const [cls, c] of this.classes) {
@@ -2051,7 +2053,7 @@ class TrainingBuilder implements FlowHost {
         const fn = this.methodOfClass(cls, m);
         const summary = fn ? this.analysis.summary(fn) : undefined;
         const attributes = m === '__init__' ? (fn ? this.initParameterAttributes(fn) : new Map<string, string>()) : undefined;
-        if (fn && summary) out.set(`${cls}.${m}`, importedFunction(fn, summary, this.analysis.origins, this.text, file, (p) => this.isModelish(fn, p), NOTHING_RETURNED, { attributes, factsOf: (key) => this.factsFor(fn, key) }));
+        if (fn && summary) out.set(`${cls}.${m}`, importedFunction(fn, summary, this.analysis.origins, this.text, file, (p) => this.isModelish(fn, p), NOTHING_RETURNED, { attributes, factsOf: (key) => this.factsFor(fn, key) }, this.reboundParams(fn), this.gradFreezesOf(fn)));
         else if (m === '__init__') out.set(`${cls}.${m}`, { name: m, file, line: c.span.start.line + 1, params: ['self'], modelParams: [], locals: [], exit: [], events: [], cls, attributes: [] });
       }
     }
@@ -2066,7 +2068,7 @@ class TrainingBuilder implements FlowHost {
         if (!fn || !MODE_SWITCH_TEXT.test(fn.node.text)) continue;
         const summary = this.analysis.summary(fn);
         if (!summary?.exit?.keys().some((k) => rootOf(k) === 'self')) continue;
-        out.set(`${cls}.${m}`, importedFunction(fn, summary, this.analysis.origins, this.text, file, (p) => this.isModelish(fn, p), NOTHING_RETURNED, { attributes: undefined, factsOf: (key) => this.factsFor(fn, key) }));
+        out.set(`${cls}.${m}`, importedFunction(fn, summary, this.analysis.origins, this.text, file, (p) => this.isModelish(fn, p), NOTHING_RETURNED, { attributes: undefined, factsOf: (key) => this.factsFor(fn, key) }, this.reboundParams(fn), this.gradFreezesOf(fn)));
       }
     }
     return out;
@@ -2160,7 +2162,7 @@ class TrainingBuilder implements FlowHost {
       if (!this.keeper.isShared(group)) {
         // (Its summaries are all made now: what they recorded is complete.)
         group.events = allEvents.length > from ? allEvents.slice(from) : NOTHING;
-        group.quiet = group.switches.size === 0 && group.noGradRegions.size === 0;
+        group.quiet = group.switches.size === 0 && group.noGradRegions.size === 0 && group.freezeCalls.size === 0;
       }
     }
     // (Every function's bindings: the last of what the groups kept for the next analysis hold.)
@@ -2181,7 +2183,7 @@ class TrainingBuilder implements FlowHost {
       loaders: mm ? [...loaders, ...mm.loaders] : loaders,
       distributed: mm ? { ...distributed, frameworkStrategies: [...distributed.frameworkStrategies, ...mm.syncBatchNorm.map((s) => ({ ...s, syncBatchNorm: true }))] } : distributed,
       gradAccum: mm ? [...gradAccum, ...mm.gradAccum].sort((a, b) => a.span.startOffset - b.span.startOffset) : gradAccum,
-      modeSwitches: this.analysis.switches().sort((a, b) => a.span.startOffset - b.span.startOffset).map((s) => ({ span: s.span, target: s.target, op: s.op, scope: s.scope, function: s.fn })),
+      modeSwitches: this.analysis.switches().sort((a, b) => a.span.startOffset - b.span.startOffset).map((s) => ({ span: s.span, target: s.target, op: s.op, scope: s.scope, function: s.fn, ...(s.branch !== undefined ? { branch: s.branch } : {}) })),
       noGradRegions: this.analysis.noGradRegions().sort((a, b) => a.span.startOffset - b.span.startOffset).map((r) => ({ span: r.span, kind: r.kind, function: r.fn })),
       sites: withTargets.map((s) => s.site),
       optimizers: mm ? [...optimizers, ...mm.optimizers] : optimizers,
@@ -3628,36 +3630,100 @@ class TrainingBuilder implements FlowHost {
   private freezes(): FreezeIR[] {
     const out: FreezeIR[] = [];
     // (A statement whose text has no `.parameters` or `.named_parameters` has no such loop: its nodes are not asked.)
-    const parameterLoops = (s: Node) =>
-      !mayHold(s, 'parameters') ? NOTHING : s.descendantsOfType('for_statement').filter((l) => /\.(named_)?parameters\b/.test(l.childForFieldName('right')?.text ?? ''));
+    const parameterLoops = (s: Node) => (!mayHold(s, 'parameters') ? NOTHING : s.descendantsOfType('for_statement').filter(isParameterLoop));
     for (const loop of this.pick('parameterLoops', parameterLoops)) {
-      const right = loop.childForFieldName('right');
-      const body = loop.childForFieldName('body');
-      if (!right || !body) continue;
-      const call = unparen(right);
-      const f = call.type === 'call' ? call.childForFieldName('function') : undefined;
-      const attr = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
-      if (attr !== 'parameters' && attr !== 'named_parameters') continue;
-      const freezing = body.descendantsOfType('assignment').find((a) => /\.requires_grad$/.test(a.childForFieldName('left')?.text ?? '') && a.childForFieldName('right')?.type === 'false')
-        ?? body.descendantsOfType('call').find((c) => /\.requires_grad_\(\s*False\s*\)$/.test(c.text));
-      const target = keyOf(f?.childForFieldName('object'));
-      if (!freezing || !target) continue;
-      const selection = parameterSelection(loop, freezing);
-      out.push({ span: spanOf(loop), target, kind: 'requires_grad-loop', function: this.fnOf(loop).name, ...this.classFreeze(loop, target), ...(selection ? { selection } : {}) });
+      const f = parameterLoopFreeze(loop);
+      if (f) out.push({ span: spanOf(loop), target: f.target, kind: 'requires_grad-loop', function: this.fnOf(loop).name, ...this.classFreeze(loop, f.target), ...(f.selection ? { selection: f.selection } : {}) });
     }
     for (const { call, f } of this.pickCalls('requiresGrad', (c) => c.attr === 'requires_grad_')) {
-      if (!f) continue;
-      const a = callArgs(call).positional[0] ?? callArgs(call).keywords.get('requires_grad');
-      if (!a || literalValue(a).kind !== 'bool' || (literalValue(a) as { value: boolean }).value) continue;
-      const target = keyOf(f.childForFieldName('object'));
-      if (!target || target.split('.').pop() === 'weight' || target.split('.').pop() === 'bias') continue;
-      if (this.insideParameterLoop(call)) continue;
-      out.push({ span: spanOf(call), target, kind: 'requires_grad_', function: this.fnOf(call).name, ...this.classFreeze(call, target) });
+      const target = f ? this.requiresGradFreeze(call, f) : undefined;
+      if (target) out.push({ span: spanOf(call), target, kind: 'requires_grad_', function: this.fnOf(call).name, ...this.classFreeze(call, target) });
     }
     for (const s of this.analysis.switches()) {
       if (s.scope === 'batchnorm' && s.op === 'eval') out.push({ span: s.span, target: s.target, kind: 'batchnorm-eval', function: s.fn });
     }
+    // Freezes a call makes: a helper given the model (`set_parameter_requires_grad(model_ft, True)`), a method of its class, a function of another file.
+    for (const c of this.analysis.freezeCalls()) out.push({ span: c.span, target: c.target, kind: c.kind, function: c.fn, ...(c.selection ? { selection: c.selection } : {}), by: c.by });
     return out.sort((a, b) => a.span.startOffset - b.span.startOffset);
+  }
+
+  /** The target of `x.requires_grad_(False)` (not a weight or bias alone, nor in a loop over parameters, which the loop stands for). */
+  private requiresGradFreeze(call: Node, f: Node): string | undefined {
+    const a = callArgs(call).positional[0] ?? callArgs(call).keywords.get('requires_grad');
+    const lit = a ? literalValue(a) : undefined;
+    if (!lit || lit.kind !== 'bool' || lit.value) return undefined;
+    const target = keyOf(f.childForFieldName('object'));
+    if (!target || target.split('.').pop() === 'weight' || target.split('.').pop() === 'bias') return undefined;
+    return this.insideParameterLoop(call) ? undefined : target;
+  }
+
+  /** `FlowHost.reboundParams`, by function. */
+  private readonly rebound = new Map<Fn, ReadonlySet<string>>();
+
+  reboundParams(fn: Fn): ReadonlySet<string> {
+    let out = this.rebound.get(fn);
+    if (out) return out;
+    let names: Set<string> | undefined;
+    if (fn.params.length > 0 && !fn.isModule && fn.body && (mayHold(fn.body, 'copy') || /=\s*[A-Z]/.test(fn.body.text))) {
+      for (const a of this.assignmentsOf(fn)) {
+        const left = a.childForFieldName('left');
+        const right = a.childForFieldName('right');
+        const r = right ? unparen(right) : undefined;
+        if (left?.type !== 'identifier' || !fn.params.includes(left.text) || r?.type !== 'call') continue;
+        const built = copiedModelKey(r) !== undefined ? true : this.safeConstructs(r, fn);
+        if (built === true || (built && !built.sharesModesOf)) (names ??= new Set()).add(left.text);
+      }
+    }
+    out = names ?? NO_NAMES;
+    this.rebound.set(fn, out);
+    return out;
+  }
+
+  truthOf(node: Node): boolean | undefined {
+    const v = this.resolver.resolve(node).value;
+    return typeof v === 'boolean' ? v : undefined;
+  }
+
+  /** What each function freezes of what it is given (see `FlowHost.gradFreezesOf`), by function. */
+  private readonly ownFreezes = new Map<Fn, readonly CalleeFreeze[]>();
+
+  gradFreezesOf(fn: Fn): readonly CalleeFreeze[] {
+    let out = this.ownFreezes.get(fn);
+    if (out) return out;
+    const found: CalleeFreeze[] = [];
+    const body = fn.body;
+    // (Only functions whose text freezes anything are looked into: most freeze nothing.)
+    if (body && !fn.isModule && mayHold(body, 'requires_grad')) {
+      const rebound = this.reboundParams(fn);
+      const given = (target: string) => fn.params.includes(rootOf(target)) && !rebound.has(rootOf(target));
+      for (const loop of body.descendantsOfType('for_statement')) {
+        if (!isParameterLoop(loop) || this.fnOf(loop) !== fn) continue;
+        const f = parameterLoopFreeze(loop);
+        if (f && given(f.target)) found.push({ target: f.target, kind: 'requires_grad-loop', line: loop.startPosition.row + 1, ...(f.selection ? { selection: f.selection } : {}), ...this.freezeCondition(loop, fn) });
+      }
+      for (const call of body.descendantsOfType('call')) {
+        const f = call.childForFieldName('function');
+        if (f?.type !== 'attribute' || f.childForFieldName('attribute')?.text !== 'requires_grad_' || this.fnOf(call) !== fn) continue;
+        const target = this.requiresGradFreeze(call, f);
+        if (target && given(target)) found.push({ target, kind: 'requires_grad_', line: call.startPosition.row + 1, ...this.freezeCondition(call, fn) });
+      }
+    }
+    out = found.length > 0 ? found : NOTHING;
+    this.ownFreezes.set(fn, out);
+    return out;
+  }
+
+  /** The parameter a freeze in `fn` depends on (see `paramCondition`), with the truth of its default. */
+  private freezeCondition(node: Node, fn: Fn): Pick<CalleeFreeze, 'condition'> {
+    const { condition } = paramCondition(node, fn);
+    if (!condition) return {};
+    let byDefault: boolean | undefined;
+    for (const p of fn.node.childForFieldName('parameters')?.namedChildren ?? []) {
+      if ((p.type !== 'default_parameter' && p.type !== 'typed_default_parameter') || p.childForFieldName('name')?.text !== condition.param) continue;
+      const v = p.childForFieldName('value');
+      byDefault = v ? this.truthOf(v) : undefined;
+    }
+    return { condition: byDefault === undefined ? condition : { ...condition, byDefault } };
   }
 
   /**

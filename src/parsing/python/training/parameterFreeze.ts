@@ -4,6 +4,7 @@
 // head; a partial fine-tune freezes the layers its test names.
 import type { ParameterSelection } from '../../../ir/training';
 import type { SyntaxNode as Node } from '../syntaxTree';
+import { keyOf } from './util';
 
 /** Words of a test that names normalization parameters (`'bn' not in name`, `"norm" in n`). */
 const NORM_WORDS = /bn|norm|gamma|beta/i;
@@ -82,4 +83,55 @@ export function parameterSelection(loop: Node, freezing: Node): ParameterSelecti
   const namesNorms = NORM_WORDS.test(text);
   if (unknown || tests.length !== 1 || tests[0].keeps === undefined) return { kind: 'unknown', test: text, namesNorms };
   return { kind: tests[0].keeps ? 'keeps' : 'picks', test: text, namesNorms };
+}
+
+/** A `for` over a model's parameters (`for p in model.parameters():`, `for n, p in model.backbone.named_parameters():`). */
+export function isParameterLoop(loop: Node): boolean {
+  return /\.(named_)?parameters\b/.test(loop.childForFieldName('right')?.text ?? '');
+}
+
+/**
+ * What a loop over a model's parameters freezes: the model (`model.backbone` of
+ * `model.backbone.parameters()`), and which of its parameters when a test selects them; undefined
+ * when the loop freezes nothing (no `p.requires_grad = False` or `p.requires_grad_(False)`).
+ */
+export function parameterLoopFreeze(loop: Node): { readonly target: string; readonly selection?: ParameterSelection } | undefined {
+  const right = loop.childForFieldName('right');
+  const body = loop.childForFieldName('body');
+  if (!right || !body) return undefined;
+  let call = right;
+  while (call.type === 'parenthesized_expression' && call.namedChildren[0]) call = call.namedChildren[0];
+  const f = call.type === 'call' ? call.childForFieldName('function') : undefined;
+  const attr = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+  if (attr !== 'parameters' && attr !== 'named_parameters') return undefined;
+  const freezing =
+    body.descendantsOfType('assignment').find((a) => /\.requires_grad$/.test(a.childForFieldName('left')?.text ?? '') && a.childForFieldName('right')?.type === 'false') ??
+    body.descendantsOfType('call').find((c) => /\.requires_grad_\(\s*False\s*\)$/.test(c.text));
+  const object = f?.childForFieldName('object');
+  const target = keyOf(object);
+  if (!freezing || !target) return undefined;
+  const selection = parameterSelection(loop, freezing);
+  return selection ? { target, selection } : { target };
+}
+
+/**
+ * The parameter a freeze in function `fn` depends on: the freeze sits in the body of `if p:` (or
+ * `if not p:`, or the `else` of `if p:`), `p` a parameter (`set_parameter_requires_grad(model,
+ * feature_extracting)` of the PyTorch fine-tuning tutorial), the nearest such test; none
+ * otherwise (other tests are read as the freeze's own, as for a freeze written in place).
+ */
+export function paramCondition(node: Node, fn: { readonly node: Node; readonly params: readonly string[] }): { readonly condition?: { readonly param: string; readonly negated: boolean } } {
+  for (let n: Node | null = node; n && n !== fn.node; n = n.parent) {
+    const parent: Node | null = n.parent;
+    const ifStatement: Node | undefined = parent?.type === 'if_statement' ? parent : parent?.type === 'else_clause' && parent.parent?.type === 'if_statement' ? parent.parent : undefined;
+    if (!ifStatement || ifStatement.childForFieldName('condition') === n) continue;
+    let test = ifStatement.childForFieldName('condition');
+    let negated = parent?.type === 'else_clause';
+    if (test?.type === 'not_operator') {
+      test = test.childForFieldName('argument');
+      negated = !negated;
+    }
+    if (test?.type === 'identifier' && fn.params.includes(test.text)) return { condition: { param: test.text, negated } };
+  }
+  return {};
 }
