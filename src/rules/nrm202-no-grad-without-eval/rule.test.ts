@@ -4,6 +4,10 @@ import { noGradWithoutEval } from './rule';
 
 const TRAIN = 'model = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nfor x, y in train_loader:\n    optimizer.zero_grad()\n    model(x).sum().backward()\n    optimizer.step()\n';
 
+/** The model trained, then evaluated under another name for the same modules (`alias`: the line binding `fast` to it), after `switch`. */
+const ALIASED = (alias: string, switchLine: string) =>
+  IMPORTS + CNN + 'model = Net()\n' + alias + '\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nmodel.train()\nfor x, y in train_loader:\n    optimizer.zero_grad()\n    fast(x).sum().backward()\n    optimizer.step()\n' + switchLine + 'with torch.no_grad():\n    for x, y in val_loader:\n        print(fast(x).argmax(1))\n';
+
 /** Knowledge distillation: a teacher given weights, its soft targets computed under no_grad in the student's training loop (`setup`: what happens to the teacher before the loop). */
 const DISTILL = (setup: string) =>
   IMPORTS +
@@ -90,6 +94,10 @@ ${setup}    out = model(torch.randn(1, 3, 32, 32))
 
 ruleTests(noGradWithoutEval, {
   valid: [
+    { name: 'torch.compile under another name: model.eval() switches the compiled module too', code: ALIASED('fast = torch.compile(model)', 'model.eval()\n') },
+    { name: 'DDP under another name (the DDP tutorial): model.eval() switches the modules the wrapper runs', code: ALIASED('fast = torch.nn.parallel.DistributedDataParallel(model, device_ids=[0])', 'model.eval()\n') },
+    { name: 'the compiled module switched, the model run: the same modules', code: ALIASED('fast = torch.compile(model)', 'fast.eval()\n').replace('        print(fast(x).argmax(1))', '        print(model(x).argmax(1))') },
+    { name: 'a plain second name inside a loop (`net = model`), switched through the first at each epoch', code: ALIASED('fast = model', '').replace('model.train()\nfor x, y in train_loader:', 'for epoch in range(3):\n    model.train()\n    for x, y in train_loader:').replace('\n    optimizer.zero_grad()\n    fast(x).sum().backward()\n    optimizer.step()\n', '\n        optimizer.zero_grad()\n        fast(x).sum().backward()\n        optimizer.step()\n    model.eval()\n    with torch.no_grad():\n        for x, y in val_loader:\n            print(fast(x).argmax(1))\n').replace('with torch.no_grad():\n    for x, y in val_loader:\n        print(fast(x).argmax(1))\n', '') },
     { name: 'a model built, untrained, in the call to the evaluation function (`evaluate(Net(), loader)`): its outputs are random in either mode', code: IMPORTS + CNN + 'def evaluate(model, loader):\n    with torch.no_grad():\n        for x, y in loader:\n            model(x)\n\n\n' + TRAIN + 'evaluate(Net(), val_loader)\n' },
     {
       name: "a notebook redefining its model class in a later cell, with Dropout: the model an earlier cell built is the earlier class's, without it (Udacity's validation notebook)",
@@ -153,6 +161,18 @@ ruleTests(noGradWithoutEval, {
     { name: 'inference_mode(False) does not disable anything', code: IMPORTS + CNN + TRAIN + 'with torch.inference_mode(False):\n    preds = model(x_test)\n' },
   ],
   invalid: [
+    {
+      name: 'torch.compile under another name, neither switched: the training mode cited is the model.train() before the loop',
+      code: ALIASED('fast = torch.compile(model)', ''),
+      output: ALIASED('fast = torch.compile(model)', 'fast.eval()\n'),
+      findings: [{ messageId: 'noGradOnly', line: 25, column: 6, endLine: 25, endColumn: 21, messageIncludes: ['fast runs under torch.no_grad()', 'in training mode (model.train() at line 20)'] }],
+    },
+    {
+      name: 'a second name bound before the model is bound to another one: it keeps the first model and its mode',
+      code: ALIASED('fast = torch.compile(model)\nmodel = Net()', 'model.eval()\n'),
+      output: ALIASED('fast = torch.compile(model)\nmodel = Net()', 'model.eval()\nfast.eval()\n'),
+      findings: [{ messageId: 'noGradOnly', line: 27, column: 6, endLine: 27, endColumn: 21, messageIncludes: ['fast runs under torch.no_grad()', 'Net(...) built at line 17'] }],
+    },
     {
       name: 'a loop over a parameter with a positive default that trains nothing may run zero times (a caller may pass 0): what it switches is only possibly done',
       code: 'import torch\nimport torchvision\n\n\ndef calibrate(model, passes=5):\n    for _ in range(passes):\n        model.eval()\n\n\nmodel = torchvision.models.resnet18(weights="DEFAULT")\ncalibrate(model, passes=0)\nwith torch.no_grad():\n    preds = model(x)\nprint(preds)\n',

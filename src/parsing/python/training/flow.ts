@@ -298,6 +298,12 @@ const NOT_A_RUN = new Set([
 ]);
 const NOT_A_RUN_PREFIXES = ['get_', 'set_', 'reset_', 'register_', 'load_', 'save_', 'init_', 'num_', 'count_'];
 
+/** Whether a value has an alias fact (see `FactMode`). */
+function hasAliasFact(v: Val): boolean {
+  for (const f of v.values()) if (f.mode === 'alias') return true;
+  return false;
+}
+
 /** No names. */
 const NO_NAMES: ReadonlySet<string> = new Set();
 
@@ -1155,6 +1161,15 @@ export class ModeAnalysis {
       return state;
     }
     const target = keyOf(left);
+    if (!target) return this.assigned(state, left, r, ctx);
+    // (A wrapper of the same object under its own name, `model = DDP(model)`, `model = model.cuda()`, names it still.)
+    const same = (r.type === 'call' ? wrappedModelKey(r) : keyOf(r)) === target;
+    return this.assigned(same ? state : state.detached(target), left, r, ctx);
+  }
+
+  /** `assign` once the keys that named what `left` named keep their modes (`State.detached`). */
+  private assigned(state: State, left: Node, r: Node, ctx: Ctx): State {
+    const target = keyOf(left);
     if (!target) return state;
     if (r.type === 'call') {
       const launched = this.host.launcher(r);
@@ -1169,9 +1184,11 @@ export class ModeAnalysis {
       if (built?.sharesModesOf) return copyKey(state, built.sharesModesOf, target);
       if (built) return state.set(target, this.builtVal(built, r, state));
       const f = r.childForFieldName('function');
-      // `model = DDP(model)`, `model = model.to(device)`, `model = torch.compile(model).to(device)`
+      // `model = DDP(model)`, `model = model.to(device)`, `model = torch.compile(model).to(device)`;
+      // under another name (`compiled = torch.compile(model)`, `ddp_model = DDP(model)`) the same
+      // modules: a switch of either is a switch of both.
       const source = wrappedModelKey(r);
-      if (source) return source === target ? state : copyKey(state, source, target);
+      if (source) return source === target ? state : state.alias(target, state.switched(source));
       // `ema = copy.deepcopy(model)`: a model of its own, in the mode the model is in now.
       const copied = copiedModelKey(r);
       if (copied && copied !== target) return this.copiedModes(copyKey(state, copied, target), target, copied, r, ctx);
@@ -1184,8 +1201,9 @@ export class ModeAnalysis {
         }
       }
     } else {
+      // `net = model`: the same object under another name.
       const source = keyOf(r);
-      if (source && this.host.isModelish(ctx.fn, source) && source !== target) return copyKey(state, source, target);
+      if (source && this.host.isModelish(ctx.fn, source) && source !== target) return state.alias(target, state.switched(source));
     }
     return state.drop(target);
   }
@@ -1435,10 +1453,12 @@ export class ModeAnalysis {
     return undefined;
   }
 
-  private switchTo(state: State, target: string, mode: 'train' | 'eval' | 'unknown', call: Node, scope: 'whole' | 'batchnorm', fnName: string, ctx: Ctx): State {
+  private switchTo(state: State, written: string, mode: 'train' | 'eval' | 'unknown', call: Node, scope: 'whole' | 'batchnorm', fnName: string, ctx: Ctx): State {
     const op: SwitchOp = mode === 'unknown' ? 'train(unknown)' : mode;
     const span = spanOf(call);
-    const displayTarget = target.replace('.[BatchNorm]', '');
+    const displayTarget = written.replace('.[BatchNorm]', '');
+    // (A switch of an alias, `compiled.eval()`, switches the object it names: `model`.)
+    const target = state.switched(written);
     const switches = this.current()?.switches;
     // (A pass of a literal loop that decided the branch, `for phase in ['train', 'val']`, keeps the branch the joined pass saw.)
     const branch = ctx.assume.length > 0 ? ctx.assume.join('&') : switches?.get(call.startIndex)?.branch;
@@ -1511,7 +1531,9 @@ export class ModeAnalysis {
     for (const k of keys) {
       const t = translate(k);
       if (!t) continue;
-      const v = callee.vals.get(k) as Val;
+      const raw = callee.vals.get(k) as Val;
+      // (An alias in the callee, `net = model`, stands for what it names there.)
+      const v = hasAliasFact(raw) ? callee.lookup(k) : raw;
       const sub = this.substitute(v, caller, translate, callSpan);
       const keepsEntry = [...v.values()].some((f) => f.mode === 'entry' && f.key === k);
       st = keepsEntry ? st.merge(t, sub) : st.set(t, sub);

@@ -131,6 +131,8 @@ export function importedFunction(
   const describe = (v: Val): ImportedFact[] => {
     const out: ImportedFact[] = [];
     for (const f of v.values()) {
+      // (An alias fact names another key: `State.lookup` reads that key's facts instead, so none is left here.)
+      if (f.mode === 'alias') continue;
       if (f.mode === 'entry') {
         if (!out.some((x) => x.mode === 'entry' && x.key === f.key)) out.push({ mode: 'entry', key: f.key });
         continue;

@@ -2394,7 +2394,7 @@ class TrainingBuilder implements FlowHost {
     // The flag that chose each training-mode fact (`if training: model.train()`), if any.
     const flags = new Set<string | undefined>();
     for (const f of v.values()) {
-      if (f.mode === 'entry') {
+      if (f.mode === 'entry' || f.mode === 'alias') {
         unresolved = true;
         continue;
       }

@@ -7,13 +7,17 @@
  */
 import { isUnder } from './util';
 
-export type FactMode = 'train' | 'eval' | 'unknown' | 'entry';
+/**
+ * `alias`: the key names the same object as another (`compiled = torch.compile(model)`, `net =
+ * model`, `ddp_model = DDP(model)`): its mode is that key's, now (`State.lookup` reads it there).
+ */
+export type FactMode = 'train' | 'eval' | 'unknown' | 'entry' | 'alias';
 
 export interface Fact {
   readonly mode: FactMode;
   /** Index into the analysis' origin table (train/eval/unknown facts). */
   readonly origin: number;
-  /** The key whose entry value this stands for (entry facts). */
+  /** The key whose entry value this stands for (entry facts), or which it names too (alias facts). */
   readonly key: string;
   /**
    * Branch conditions under which the fact holds (`+cond` / `-cond`), joined by `&`: those it was
@@ -27,8 +31,28 @@ export interface Fact {
 export type Val = ReadonlyMap<string, Fact>;
 
 export function factId(f: Fact): string {
-  return `${f.mode === 'entry' ? `entry@${f.key}` : `${f.mode}@${f.origin}`}${f.guard ? '#' + f.guard : ''}`;
+  return `${f.mode === 'entry' || f.mode === 'alias' ? `${f.mode}@${f.key}` : `${f.mode}@${f.origin}`}${f.guard ? '#' + f.guard : ''}`;
 }
+
+/** A value that stands for another key's (`State.alias`). */
+function aliasVal(source: string): Val {
+  return new Map([[`alias@${source}`, { mode: 'alias', origin: -1, key: source }]]);
+}
+
+/** The key a value names alone (a single alias fact), if it is one. */
+function aliasedKey(v: Val | undefined): string | undefined {
+  if (v?.size !== 1) return undefined;
+  for (const f of v.values()) return f.mode === 'alias' ? f.key : undefined;
+  return undefined;
+}
+
+function hasAlias(v: Val): boolean {
+  for (const f of v.values()) if (f.mode === 'alias') return true;
+  return false;
+}
+
+/** How many aliases `lookup` follows (`a = b`, `b = c`, ...; a cycle ends there). */
+const MAX_ALIAS_DEPTH = 4;
 
 /**
  * A fact that holds only where `atoms` (`+cond` / `-cond`) do too: its guard with them added
@@ -93,14 +117,75 @@ export class State {
 
   private constructor(readonly vals: ReadonlyMap<string, Val>) {}
 
-  lookup(key: string): Val {
+  lookup(key: string, depth = 0): Val {
     const own = this.vals.get(key);
-    if (own) return own;
+    if (own) return this.resolved(own, '', depth);
     for (const a of ancestors(key)) {
       const v = this.vals.get(a);
-      if (v) return v;
+      if (v) return this.resolved(v, key.slice(a.length), depth);
     }
     return val({ mode: 'entry', origin: -1, key });
+  }
+
+  /** `v` with its alias facts replaced by the values of the keys they name (with `rest`, the key's part below the alias). */
+  private resolved(v: Val, rest: string, depth: number): Val {
+    if (!hasAlias(v)) return v;
+    let out: Val = new Map();
+    for (const [id, f] of v) {
+      if (f.mode !== 'alias') out = union(out, new Map([[id, f]]));
+      else if (depth < MAX_ALIAS_DEPTH) out = union(out, this.lookup(f.key + rest, depth + 1));
+    }
+    // (Past the last alias followed: that key's mode on entry.)
+    if (out.size > 0) return out;
+    for (const f of v.values()) if (f.mode === 'alias') return val({ mode: 'entry', origin: -1, key: f.key + rest });
+    return out;
+  }
+
+  /**
+   * The key a switch of `key` switches: the one it names when it (or an ancestor) is an alias
+   * (`compiled.eval()` switches `model`, `compiled.backbone` is `model.backbone`), else `key`.
+   */
+  switched(key: string): string {
+    let k = key;
+    for (let depth = 0; depth < MAX_ALIAS_DEPTH; depth++) {
+      let next: string | undefined;
+      const own = aliasedKey(this.vals.get(k));
+      if (own !== undefined) next = own;
+      else {
+        for (const a of ancestors(k)) {
+          const v = this.vals.get(a);
+          if (!v) continue;
+          const source = aliasedKey(v);
+          if (source !== undefined) next = source + k.slice(a.length);
+          break;
+        }
+      }
+      if (next === undefined) return k;
+      k = next;
+    }
+    return k;
+  }
+
+  /** `target` (and what is under it) names the object `source` names from now on (see `FactMode`). */
+  alias(target: string, source: string): State {
+    return this.set(target, aliasVal(source));
+  }
+
+  /**
+   * The state before `root` is bound to another object: the keys that name the object it named
+   * (`compiled` of `compiled = torch.compile(model)`, before `model = Net()`) keep the modes they
+   * have now.
+   */
+  detached(root: string): State {
+    let out: Map<string, Val> | undefined;
+    for (const [k, v] of this.vals) {
+      let refers = false;
+      for (const f of v.values()) if (f.mode === 'alias' && (f.key === root || isUnder(f.key, root))) refers = true;
+      if (!refers) continue;
+      out ??= new Map(this.vals);
+      out.set(k, this.lookup(k));
+    }
+    return out ? new State(out) : this;
   }
 
   /** Sets `key` (the whole object): its descendants follow it. */
@@ -168,6 +253,12 @@ export class State {
     for (const s of live) for (const k of s.vals.keys()) keys.add(k);
     const out = new Map<string, Val>();
     for (const k of keys) {
+      // (A key that names the same object on every path stays an alias of it.)
+      const first = aliasedKey(live[0].vals.get(k));
+      if (first !== undefined && live.every((s) => aliasedKey(s.vals.get(k)) === first)) {
+        out.set(k, live[0].vals.get(k) as Val);
+        continue;
+      }
       let v: Val = new Map();
       for (const s of live) v = union(v, s.lookup(k));
       out.set(k, v);
