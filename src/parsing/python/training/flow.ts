@@ -13,7 +13,7 @@ import type { BoolArguments } from './classes';
 import type { Span } from '../../../ir/span';
 import { literalValue, spanOf } from '../syntax';
 import type { LauncherCall } from './launchers';
-import { State, union, val, type Val } from './state';
+import { hasAlias, State, union, val, type Val } from './state';
 import { callArgs, copiedModelKey, indentOf, type CallArgs, isUnder, keyOf, lastSegment, modelKey, rootOf, scalerStepCall, soundsLikeInference, soundsLikeTraining, statementOf, testedOperand, trainingStepCall, unparen, words, wrappedModelKey } from './util';
 
 export interface Fn {
@@ -298,14 +298,8 @@ const NOT_A_RUN = new Set([
 ]);
 const NOT_A_RUN_PREFIXES = ['get_', 'set_', 'reset_', 'register_', 'load_', 'save_', 'init_', 'num_', 'count_'];
 
-/** Whether a value has an alias fact (see `FactMode`). */
-function hasAliasFact(v: Val): boolean {
-  for (const f of v.values()) if (f.mode === 'alias') return true;
-  return false;
-}
-
-/** No names. */
-const NO_NAMES: ReadonlySet<string> = new Set();
+/** No names (a function that rebinds none of its parameters: `FlowHost.reboundParams`). */
+export const NO_NAMES: ReadonlySet<string> = new Set();
 
 /** No freezes (most functions make none). */
 const NO_FREEZES: readonly CalleeFreeze[] = [];
@@ -1533,7 +1527,7 @@ export class ModeAnalysis {
       if (!t) continue;
       const raw = callee.vals.get(k) as Val;
       // (An alias in the callee, `net = model`, stands for what it names there.)
-      const v = hasAliasFact(raw) ? callee.lookup(k) : raw;
+      const v = hasAlias(raw) ? callee.lookup(k) : raw;
       const sub = this.substitute(v, caller, translate, callSpan);
       const keepsEntry = [...v.values()].some((f) => f.mode === 'entry' && f.key === k);
       st = keepsEntry ? st.merge(t, sub) : st.set(t, sub);

@@ -21,7 +21,7 @@ import { boundAt, type Span } from '../../../ir/span';
 import { collectImports, qualifiedName, type ImportTable } from '../imports';
 import { dottedParts, literalValue, spanOf } from '../syntax';
 import { AFFINE_NORM_KINDS, BN_KINDS, boolArguments, boundArguments, DROPOUT_KINDS, documentClassFacts, holdsClasses, isHolderClass, isModuleClass, isSynchronized, modelFactsOfClass, withBases, type BoolArguments, type ClassFacts } from './classes';
-import { FlowGroup, FORWARD_DEFINITIONS, INERT_STATEMENTS, ModeAnalysis, noBindings, setBinding, type CalleeFreeze, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables, type HeldMethod, type HeldObjects } from './flow';
+import { FlowGroup, FORWARD_DEFINITIONS, INERT_STATEMENTS, ModeAnalysis, NO_NAMES, noBindings, setBinding, type CalleeFreeze, type CalleeKeys, type BindingWrite, type ConstructionOrigin, type FlowEvent, type FlowHost, type Fn, type FunctionBindings, type GroupVariables, type HeldMethod, type HeldObjects } from './flow';
 import { FlowKeeper } from './flowMemo';
 import { importedFunction, type ImportedFunction, type ImportedFunctionLookup, type ImportedReturn, type Returned } from './importedFunctions';
 import { FunctionTable } from './functionTable';
@@ -66,8 +66,6 @@ const MODEL_WORDS = new Set(['model', 'models', 'net', 'network', 'encoder', 'de
 const NOT_MODEL_WORDS = new Set(['optimizer', 'optim', 'opt', 'scheduler', 'sched', 'loader', 'dataloader', 'dataset', 'criterion', 'loss', 'scaler', 'args', 'config', 'cfg', 'logger', 'writer', 'metric', 'metrics', 'path', 'dir', 'name', 'file', 'state', 'dict', 'params', 'tokenizer', 'processor']);
 
 const NO_STAR_NAMES: ReadonlySet<string> = new Set();
-/** No names (a function that rebinds none of its parameters). */
-const NO_NAMES: ReadonlySet<string> = new Set();
 /** tf.data methods that batch a dataset, with the position of their `drop_remainder` parameter. */
 const TF_DATA_BATCHING = new Map([['batch', { dropRemainderAt: 1 }], ['padded_batch', { dropRemainderAt: 3 }]]);
 /** tf.data methods whose result has the batches of their receiver (element-wise or order-only steps). */

@@ -46,7 +46,8 @@ function aliasedKey(v: Val | undefined): string | undefined {
   return undefined;
 }
 
-function hasAlias(v: Val): boolean {
+/** Whether a value has an alias fact (see `FactMode`). */
+export function hasAlias(v: Val): boolean {
   for (const f of v.values()) if (f.mode === 'alias') return true;
   return false;
 }
