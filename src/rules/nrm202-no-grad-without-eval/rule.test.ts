@@ -162,6 +162,12 @@ ruleTests(noGradWithoutEval, {
   ],
   invalid: [
     {
+      name: 'a helper building its own model only when none is passed (`if model is None: model = Net()`) trains the model passed: its train() holds after the call',
+      code: IMPORTS + CNN + 'def train(loader, model=None):\n    if model is None:\n        model = Net()\n    model.train()\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n    for x, y in loader:\n        optimizer.zero_grad()\n        model(x).sum().backward()\n        optimizer.step()\n    return model\n\n\nnet = Net()\nnet.eval()\ntrain(train_loader, net)\nwith torch.no_grad():\n    print(net(x_test))\n',
+      output: IMPORTS + CNN + 'def train(loader, model=None):\n    if model is None:\n        model = Net()\n    model.train()\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n    for x, y in loader:\n        optimizer.zero_grad()\n        model(x).sum().backward()\n        optimizer.step()\n    return model\n\n\nnet = Net()\nnet.eval()\ntrain(train_loader, net)\nnet.eval()\nwith torch.no_grad():\n    print(net(x_test))\n',
+      findings: [{ messageId: 'noGradOnly', line: 32, column: 6, endLine: 32, endColumn: 21, messageIncludes: ['net runs under torch.no_grad()', 'model.train() at line 20'] }],
+    },
+    {
       name: 'torch.compile under another name, neither switched: the training mode cited is the model.train() before the loop',
       code: ALIASED('fast = torch.compile(model)', ''),
       output: ALIASED('fast = torch.compile(model)', 'fast.eval()\n'),

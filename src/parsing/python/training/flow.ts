@@ -211,8 +211,9 @@ export interface FlowHost {
   /** What a function of the file freezes of what it is given (its parameters, or `self` for a method), in its own terms. */
   gradFreezesOf(fn: Fn): readonly CalleeFreeze[];
   /**
-   * The parameters a function of the file binds to a new model (`model = copy.deepcopy(model)`,
-   * `net = Net()`): what it does to them after is not done to what its caller passed.
+   * The parameters a function of the file binds to a new model on every call, in its body's own
+   * statements (`model = copy.deepcopy(model)`, `net = Net()`; not `if model is None: model =
+   * Net()`): what it does to them is not done to what its caller passed.
    */
   reboundParams(fn: Fn): ReadonlySet<string>;
   /** The boolean a value resolves to (a literal, a constant, a default), or undefined. */

@@ -3668,6 +3668,8 @@ class TrainingBuilder implements FlowHost {
         const right = a.childForFieldName('right');
         const r = right ? unparen(right) : undefined;
         if (left?.type !== 'identifier' || !fn.params.includes(left.text) || r?.type !== 'call') continue;
+        // (Only a binding every call makes: `if model is None: model = Net()` keeps a model passed.)
+        if (a.parent?.type !== 'expression_statement' || a.parent.parent !== fn.body) continue;
         const built = copiedModelKey(r) !== undefined ? true : this.safeConstructs(r, fn);
         if (built === true || (built && !built.sharesModesOf)) (names ??= new Set()).add(left.text);
       }
