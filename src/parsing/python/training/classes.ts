@@ -732,7 +732,6 @@ function freezesLoopVariable(call: Node): boolean {
   return false;
 }
 
-/** A call's first argument when it is a string literal. */
 /** The class a library model's call passes as `norm_layer=` (import-qualified; `''` when not a name), see `libraryModelFacts`. */
 function normLayerOf(call: Node, imports: ImportTable): string | undefined {
   const node = callArgs(call).keywords.get('norm_layer');

@@ -299,6 +299,11 @@ const NOT_A_RUN = new Set([
 ]);
 const NOT_A_RUN_PREFIXES = ['get_', 'set_', 'reset_', 'register_', 'load_', 'save_', 'init_', 'num_', 'count_'];
 
+/** The parameters a call passes values to, in order: a method's without `self`. */
+function passedParams(fn: Fn): readonly string[] {
+  return fn.cls && fn.params[0] === 'self' ? fn.params.slice(1) : fn.params;
+}
+
 /** No names (a function that rebinds none of its parameters: `FlowHost.reboundParams`). */
 export const NO_NAMES: ReadonlySet<string> = new Set();
 
@@ -1475,7 +1480,7 @@ export class ModeAnalysis {
   private translator(callee: Fn, call: Node, ctx: Ctx, selfKey: string | undefined, held?: HeldObjects): (key: string) => string | undefined {
     const args = callArgs(call);
     const map = new Map<string, string | undefined>();
-    const params = callee.cls && callee.params[0] === 'self' ? callee.params.slice(1) : callee.params;
+    const params = passedParams(callee);
     // (A parameter the callee binds to a new model, `model = copy.deepcopy(model)`, is no longer the caller's there.)
     const rebound = callee.body ? this.host.reboundParams(callee) : NO_NAMES;
     params.forEach((p, i) => {
@@ -1709,7 +1714,7 @@ export class ModeAnalysis {
   /** Whether a call passes a value that makes `condition` (a test of a parameter of `callee`) hold; false when not known. */
   private conditionHolds(callee: Fn, call: Node, condition: NonNullable<CalleeFreeze['condition']>): boolean {
     const args = callArgs(call);
-    const params = callee.cls && callee.params[0] === 'self' ? callee.params.slice(1) : callee.params;
+    const params = passedParams(callee);
     const i = params.indexOf(condition.param);
     const given = args.keywords.get(condition.param) ?? (i >= 0 ? args.positional[i] : undefined);
     const value = given ? this.host.truthOf(given) : args.hasSplat ? undefined : condition.byDefault;

@@ -4,7 +4,7 @@
 // head; a partial fine-tune freezes the layers its test names.
 import type { ParameterSelection } from '../../../ir/training';
 import type { SyntaxNode as Node } from '../syntaxTree';
-import { keyOf } from './util';
+import { keyOf, unparen } from './util';
 
 /** Words of a test that names normalization parameters (`'bn' not in name`, `"norm" in n`). */
 const NORM_WORDS = /bn|norm|gamma|beta/i;
@@ -99,8 +99,7 @@ export function parameterLoopFreeze(loop: Node): { readonly target: string; read
   const right = loop.childForFieldName('right');
   const body = loop.childForFieldName('body');
   if (!right || !body) return undefined;
-  let call = right;
-  while (call.type === 'parenthesized_expression' && call.namedChildren[0]) call = call.namedChildren[0];
+  const call = unparen(right);
   const f = call.type === 'call' ? call.childForFieldName('function') : undefined;
   const attr = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
   if (attr !== 'parameters' && attr !== 'named_parameters') return undefined;
